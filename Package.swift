@@ -1,0 +1,53 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+// The dependency rule: KlaxonCore depends on nothing of ours; each adapter (KlaxonStore, KlaxonHTTP,
+// KlaxonMarkdown, KlaxonTerminal) depends on the core and at most one C module; KlaxonCommands wires
+// everything; the executables are a few lines each. See README.md, "Code layout".
+let package = Package(
+    name: "Klaxon",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "klaxon", targets: ["klaxon"]),
+        .executable(name: "klaxon-bench", targets: ["klaxon-bench"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
+        .package(url: "https://github.com/swhitty/FlyingFox", from: "0.27.1"),
+    ],
+    targets: [
+        // Pure domain: no C of ours, no terminal, no sockets, no file handles.
+        .target(name: "KlaxonCore", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
+
+        // System libraries, each with a small shim header.
+        .systemLibrary(name: "CNcursesw", providers: [.apt(["libncurses-dev"])]),
+        .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
+        .systemLibrary(name: "CCmarkGFM", providers: [.apt(["libcmark-gfm-dev", "libcmark-gfm-extensions-dev"])]),
+
+        // Thin adapters.
+        .target(name: "KlaxonTerminal", dependencies: ["KlaxonCore", "CNcursesw"]),
+        .target(name: "KlaxonHTTP", dependencies: ["KlaxonCore", "CCurl"]),
+        .target(name: "KlaxonMarkdown", dependencies: ["KlaxonCore", "CCmarkGFM"]),
+        .target(name: "KlaxonStore", dependencies: ["KlaxonCore", .product(name: "Yams", package: "Yams")]),
+
+        // Commands and the runtime that wires them.
+        .target(name: "KlaxonCommands", dependencies: [
+            "KlaxonCore", "KlaxonStore", "KlaxonTerminal", "KlaxonHTTP", "KlaxonMarkdown",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+        .executableTarget(name: "klaxon", dependencies: ["KlaxonCommands"]),
+        // A journal writer for the crash and concurrency tests (appends through the same code as the CLI).
+        .executableTarget(name: "klaxon-stress", dependencies: ["KlaxonCore", "KlaxonStore"]),
+        .executableTarget(name: "klaxon-bench", dependencies: ["KlaxonCore", "KlaxonStore"]),
+
+        .testTarget(name: "KlaxonCoreTests", dependencies: ["KlaxonCore"]),
+        .testTarget(name: "KlaxonStoreTests", dependencies: ["KlaxonStore", "KlaxonCore"]),
+        .testTarget(name: "KlaxonCommandsTests", dependencies: ["KlaxonCommands", "KlaxonStore", "KlaxonCore", "klaxon", "klaxon-stress"]),
+        .testTarget(name: "KlaxonHTTPTests", dependencies: ["KlaxonHTTP", .product(name: "FlyingFox", package: "FlyingFox")]),
+        .testTarget(name: "KlaxonMarkdownTests", dependencies: ["KlaxonMarkdown", "KlaxonCore"]),
+        .testTarget(name: "KlaxonTerminalTests", dependencies: ["KlaxonTerminal"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,226 @@
+import ArgumentParser
+import Foundation
+import KlaxonCore
+import KlaxonStore
+
+struct IncidentCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "incident",
+        abstract: "Declare incidents, record what happens, and read their timelines.",
+        subcommands: [Declare.self, Note.self, Status.self, SeverityCommand.self, Assign.self, Ack.self, Mitigate.self,
+                      Resolve.self, Reopen.self, Amend.self, Todo.self, Done.self, Link.self, Tag.self,
+                      List.self, Show.self])
+}
+
+/// Opens an incident, performs `action`, prints what was recorded; shared by every write command.
+private func record(_ action: IncidentAction, on idText: String, global: GlobalOptions, json: Bool) throws(KlaxonError) {
+    let context = global.context
+    let workspace = try global.loadWorkspace()
+    let writer = try global.writer()
+    let journal = try workspace.incidents.open(idText)
+    for warning in journal.warnings { context.warn(warning) }
+    let warningsBefore = Set(journal.incident.timeOrderWarnings)
+    let written = try journal.perform(action, by: writer, now: context.now)
+    if json {
+        context.print(JSONValue.object(["id": .string(journal.id), "seq": .number(Double(written.sequence)),
+                                        "type": .string(written.type), "hash": .string(written.hash.hex)]).canonicalJSON)
+    } else {
+        let formatter = LocalTimeFormatter(timeZone: workspace.displayTimeZone(environment: context.environment))
+        context.print("\(journal.id) #\(written.sequence) \(TimelineText.kind(of: written)): \(TimelineText.text(of: written, formatter: formatter))")
+    }
+    for warning in journal.incident.timeOrderWarnings where !warningsBefore.contains(warning) {
+        context.warn("\(journal.id): \(warning); recorded as given — correct it with klaxon incident amend if it is wrong")
+    }
+}
+
+extension IncidentCommand {
+    struct Declare: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Declare a new incident and print its id.")
+
+        @Argument(help: "What is wrong, in one line.") var title: String
+        @Option(name: .long, help: "SEV1 (most severe) to SEV5.") var severity: String
+        @Option(name: .long, help: "An affected service (repeat for more).") var service: [String] = []
+        @Option(name: .long, help: "Who commands the response.") var commander: String?
+        @Option(name: .customLong("impact-start"), help: "When the impact began (TIME).") var impactStart: String?
+        @Option(name: .long, help: "When the problem was detected (TIME).") var detected: String?
+        @Option(name: .long, help: "A tag (repeat for more).") var tag: [String] = []
+        @OptionGroup var global: GlobalOptions
+        @OptionGroup var output: JSONFlag
+
+        func run() throws {
+            let context = global.context
+            guard let severity = Severity(parsing: severity) else {
+                throw KlaxonError.badInput("severity \"\(self.severity)\" is not one of \(Severity.expected)")
+            }
+            let workspace = try global.loadWorkspace()
+            let writer = try global.writer()
+            let declaration = Declaration(
+                title: title, severity: severity, services: service, commander: commander,
+                impactStarted: try impactStart.map { (t: String) throws(KlaxonError) in try global.parseTime(t, workspace: workspace) },
+                detected: try detected.map { (t: String) throws(KlaxonError) in try global.parseTime(t, workspace: workspace) },
+                tags: tag)
+            let journal = try workspace.incidents.declare(declaration, by: writer, at: context.now())
+            if output.json {
+                context.print(JSONValue.object(["id": .string(journal.id)]).canonicalJSON)
+            } else {
+                context.print(journal.id)
+            }
+            for warning in journal.incident.timeOrderWarnings { context.warn("\(journal.id): \(warning)") }
+        }
+    }
+
+    struct Note: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Add a note to the timeline.")
+        @Argument(help: "The incident (INC-12 or 12).") var id: String
+        @Argument(help: "The note; - reads it from standard input.") var text: String
+        @OptionGroup var global: GlobalOptions
+        @OptionGroup var output: JSONFlag
+
+        func run() throws {
+            var note = text
+            if text == "-" {
+                note = global.context.readStandardInput()
+                while note.hasSuffix("\n") { note.removeLast() }
+            }
+            try record(.note(note), on: id, global: global, json: output.json)
+        }
+    }
+
+    struct Status: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Set the status: investigating, identified, monitoring or resolved.")
+        @Argument(help: "The incident.") var id: String
+        @Argument(help: "investigating, identified, monitoring or resolved.") var status: String
+        @OptionGroup var global: GlobalOptions
+        @OptionGroup var output: JSONFlag
+
+        func run() throws {
+            guard let status = IncidentStatus(parsing: status) else {
+                throw KlaxonError.badInput("status \"\(self.status)\" is not one of \(IncidentStatus.expected)")
+            }
+            try record(.setStatus(status), on: id, global: global, json: output.json)
+        }
+    }
+
+    struct SeverityCommand: ParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "severity", abstract: "Change the severity.")
+        @Argument(help: "The incident.") var id: String
+        @Argument(help: "SEV1 (most severe) to SEV5.") var severity: String
+        @OptionGroup var global: GlobalOptions
+        @OptionGroup var output: JSONFlag
+
+        func run() throws {
+            guard let severity = Severity(parsing: severity) else {
+                throw KlaxonError.badInput("severity \"\(self.severity)\" is not one of \(Severity.expected)")
+            }
+            try record(.setSeverity(severity), on: id, global: global, json: output.json)
+        }
+    }
+
+    struct Assign: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Give a role (commander, scribe, comms, or any other) to a person.")
+        @Argument(help: "The incident.") var id: String
+        @Argument(help: "The role.") var role: String
+        @Argument(help: "The person.") var user: String
+        @OptionGroup var global: GlobalOptions
+        @OptionGroup var output: JSONFlag
+
+        func run() throws { try record(.assign(role: role, user: user), on: id, global: global, json: output.json) }
+    }
+
+    struct Ack: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Acknowledge the incident (you are on it).")
+        @Argument(help: "The incident.") var id: String
+        @OptionGroup var global: GlobalOptions
+        @OptionGroup var output: JSONFlag
+
+        func run() throws { try record(.acknowledge, on: id, global: global, json: output.json) }
+    }
+
+    struct Mitigate: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Record that the impact is mitigated.")
+        @Argument(help: "The incident.") var id: String
+        @OptionGroup var global: GlobalOptions
+        @OptionGroup var output: JSONFlag
+
+        func run() throws { try record(.mitigate, on: id, global: global, json: output.json) }
+    }
+
+    struct Resolve: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Resolve the incident.")
+        @Argument(help: "The incident.") var id: String
+        @Option(name: .long, help: "What happened and what fixed it, in a sentence or two.") var summary: String?
+        @OptionGroup var global: GlobalOptions
+        @OptionGroup var output: JSONFlag
+
+        func run() throws { try record(.resolve(summary: summary), on: id, global: global, json: output.json) }
+    }
+
+    struct Reopen: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Reopen a resolved incident.")
+        @Argument(help: "The incident.") var id: String
+        @OptionGroup var global: GlobalOptions
+        @OptionGroup var output: JSONFlag
+
+        func run() throws { try record(.reopen, on: id, global: global, json: output.json) }
+    }
+
+    struct Amend: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Correct a key time (the old value stays on the timeline).",
+            discussion: "FIELD is one of impact_started, detected, declared, acknowledged, mitigated, resolved.")
+        @Argument(help: "The incident.") var id: String
+        @Argument(help: "The key time to correct.") var field: String
+        @Argument(help: "The corrected TIME.") var time: String
+        @OptionGroup var global: GlobalOptions
+        @OptionGroup var output: JSONFlag
+
+        func run() throws {
+            guard let key = KeyTime(parsing: field) else {
+                throw KlaxonError.badInput("\"\(field)\" is not a key time; use \(KeyTime.expected)")
+            }
+            let workspace = try global.loadWorkspace()
+            try record(.amend(key, try global.parseTime(time, workspace: workspace)), on: id, global: global, json: output.json)
+        }
+    }
+
+    struct Todo: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Add an action item.")
+        @Argument(help: "The incident.") var id: String
+        @Argument(help: "What is to be done.") var text: String
+        @Option(name: .long, help: "Who owns it.") var owner: String?
+        @OptionGroup var global: GlobalOptions
+        @OptionGroup var output: JSONFlag
+
+        func run() throws { try record(.addActionItem(text: text, owner: owner), on: id, global: global, json: output.json) }
+    }
+
+    struct Done: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Mark action item N done.")
+        @Argument(help: "The incident.") var id: String
+        @Argument(help: "The action item's number (see incident show).") var number: Int
+        @OptionGroup var global: GlobalOptions
+        @OptionGroup var output: JSONFlag
+
+        func run() throws { try record(.completeActionItem(number), on: id, global: global, json: output.json) }
+    }
+
+    struct Link: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Link a runbook (by name) or a URL.")
+        @Argument(help: "The incident.") var id: String
+        @Argument(help: "A runbook name or a URL.") var target: String
+        @OptionGroup var global: GlobalOptions
+        @OptionGroup var output: JSONFlag
+
+        func run() throws { try record(.link(target), on: id, global: global, json: output.json) }
+    }
+
+    struct Tag: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Tag the incident.")
+        @Argument(help: "The incident.") var id: String
+        @Argument(help: "The tag.") var tag: String
+        @OptionGroup var global: GlobalOptions
+        @OptionGroup var output: JSONFlag
+
+        func run() throws { try record(.tag(tag), on: id, global: global, json: output.json) }
+    }
+}

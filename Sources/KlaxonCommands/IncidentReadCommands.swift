@@ -1,0 +1,203 @@
+import ArgumentParser
+import Foundation
+import KlaxonCore
+import KlaxonStore
+
+extension IncidentCommand {
+    struct List: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List open incidents (with --all, resolved ones too).")
+        @Flag(name: .long, help: "Include resolved incidents.") var all = false
+        @OptionGroup var global: GlobalOptions
+        @OptionGroup var output: JSONFlag
+
+        func run() throws {
+            let context = global.context
+            let workspace = try global.loadWorkspace()
+            let listing = try IncidentListing.load(workspace: workspace, includeResolved: all, warn: context.warn)
+            if output.json {
+                context.print(JSONValue.array(listing.map { $0.json(workspace: workspace, now: context.now()) }).canonicalJSON)
+            } else {
+                context.print(IncidentListing.table(listing, workspace: workspace, now: context.now(), showResolved: all))
+            }
+        }
+    }
+
+    struct Show: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Show an incident: its state, key times, action items and full timeline.")
+        @Argument(help: "The incident.") var id: String
+        @Flag(name: .long, help: "Show times in UTC instead of the workspace's zone.") var utc = false
+        @OptionGroup var global: GlobalOptions
+        @OptionGroup var output: JSONFlag
+
+        func run() throws {
+            let context = global.context
+            let workspace = try global.loadWorkspace()
+            let journal = try workspace.incidents.open(id)
+            for warning in journal.warnings { context.warn(warning) }
+            if let damage = journal.file.corruption {
+                context.warn("\(journal.file.path) is damaged at \(damage); showing the records before it, read-only")
+            }
+            let zone = utc ? TimeZone(identifier: "UTC")! : workspace.displayTimeZone(environment: context.environment)
+            if output.json {
+                context.print(IncidentJSON.full(journal.incident, readOnly: journal.isReadOnly).canonicalJSON)
+            } else {
+                context.standardOutput(IncidentReport.text(journal.incident, formatter: LocalTimeFormatter(timeZone: zone),
+                                                           now: context.now(), staleAfter: workspace.config.staleAfterSeconds))
+            }
+        }
+    }
+}
+
+/// The incidents of a workspace, replayed, for `incident list` and the overview.
+struct IncidentListing {
+    var incident: Incident
+    var readOnly: Bool
+
+    static func load(workspace: Workspace, includeResolved: Bool, warn: (String) -> Void) throws(KlaxonError) -> [IncidentListing] {
+        var result: [IncidentListing] = []
+        for id in try workspace.incidents.ids() {
+            do {
+                let journal = try workspace.incidents.open(id)
+                for warning in journal.warnings { warn(warning) }
+                if journal.file.corruption != nil { warn("\(id) is damaged; run klaxon journal verify \(id)") }
+                if includeResolved || journal.incident.isOpen {
+                    result.append(IncidentListing(incident: journal.incident, readOnly: journal.isReadOnly))
+                }
+            } catch {
+                warn("\(id) cannot be read: \(error.message)")
+            }
+        }
+        return result
+    }
+
+    func isStale(workspace: Workspace, now: Timestamp) -> Bool {
+        incident.isOpen && incident.lastUpdate.seconds(until: now) > workspace.config.staleAfterSeconds
+    }
+
+    func json(workspace: Workspace, now: Timestamp) -> JSONValue {
+        .object([
+            "id": .string(incident.id), "title": .string(incident.title), "severity": .string(incident.severity.name),
+            "status": .string(incident.status.rawValue), "services": .array(incident.services.map(JSONValue.string)),
+            "commander": incident.commander.map(JSONValue.string) ?? .null,
+            "declared": .string(incident.declaredAt.rfc3339), "last_update": .string(incident.lastUpdate.rfc3339),
+            "running_seconds": .number(Double(incident.runningSeconds(now: now))),
+            "stale": .bool(isStale(workspace: workspace, now: now)), "records": .number(Double(incident.timeline.count)),
+            "read_only": .bool(readOnly),
+        ])
+    }
+
+    static func table(_ rows: [IncidentListing], workspace: Workspace, now: Timestamp, showResolved: Bool) -> String {
+        guard !rows.isEmpty else {
+            return showResolved ? "No incidents in \(workspace.journalsDirectory)."
+                : "No open incidents. (klaxon incident list --all shows resolved ones.)"
+        }
+        var lines = [["ID", "SEV", "STATUS", "RUNNING", "UPDATED", "COMMANDER", "TITLE"]]
+        for row in rows {
+            let i = row.incident
+            var updated = DurationText.short(seconds: i.lastUpdate.seconds(until: now)) + " ago"
+            if row.isStale(workspace: workspace, now: now) { updated += " STALE" }
+            lines.append([i.id, i.severity.name, i.status.rawValue, DurationText.short(seconds: i.runningSeconds(now: now)),
+                          updated, i.commander ?? "-", i.title + (row.readOnly ? " [read-only]" : "")])
+        }
+        return TextTable.render(lines)
+    }
+}
+
+/// Columns padded to their widest cell, two spaces apart; the last column is not padded.
+enum TextTable {
+    static func render(_ rows: [[String]]) -> String {
+        guard let columns = rows.map(\.count).max() else { return "" }
+        var widths = [Int](repeating: 0, count: columns)
+        for row in rows { for (i, cell) in row.enumerated() { widths[i] = max(widths[i], cell.count) } }
+        return rows.map { row in
+            row.enumerated().map { i, cell in
+                i == row.count - 1 ? cell : cell + String(repeating: " ", count: widths[i] - cell.count)
+            }.joined(separator: "  ")
+        }.joined(separator: "\n")
+    }
+}
+
+/// `incident show --json`.
+enum IncidentJSON {
+    static func full(_ i: Incident, readOnly: Bool) -> JSONValue {
+        var keyTimes: [String: JSONValue] = [:]
+        for key in KeyTime.allCases { keyTimes[key.rawValue] = i.keyTimes[key].map { .string($0.rfc3339) } ?? .null }
+        return .object([
+            "id": .string(i.id), "title": .string(i.title), "severity": .string(i.severity.name),
+            "status": .string(i.status.rawValue), "services": .array(i.services.map(JSONValue.string)),
+            "tags": .array(i.tags.map(JSONValue.string)),
+            "roles": .object(i.roles.mapValues(JSONValue.string)),
+            "participants": .array(i.participants.map(JSONValue.string)),
+            "key_times": .object(keyTimes),
+            "summary": i.summary.map(JSONValue.string) ?? .null,
+            "action_items": .array(i.actionItems.map { item in
+                .object(["number": .number(Double(item.number)), "text": .string(item.text),
+                         "owner": item.owner.map(JSONValue.string) ?? .null, "done": .bool(item.isDone),
+                         "done_by": item.doneBy.map(JSONValue.string) ?? .null,
+                         "done_at": item.doneAt.map { .string($0.rfc3339) } ?? .null])
+            }),
+            "links": .array(i.links.map { .object(["kind": .string($0.kind.rawValue), "target": .string($0.target)]) }),
+            "warnings": .array((i.timeOrderWarnings + i.unreadable.map { "record \($0.sequence): \($0.reason)" }).map(JSONValue.string)),
+            "read_only": .bool(readOnly),
+            "timeline": .array(i.timeline.map(\.jsonValue)),
+        ])
+    }
+}
+
+/// `incident show` as text. Every timeline line carries its full date: a multi-day incident never
+/// shows a bare time.
+enum IncidentReport {
+    static func text(_ i: Incident, formatter: LocalTimeFormatter, now: Timestamp, staleAfter: Int64) -> String {
+        var out: [String] = []
+        out.append("\(i.id)  \(i.severity.name)  \(i.status.rawValue)  \(i.title)")
+        let sinceUpdate = i.lastUpdate.seconds(until: now)
+        let stale = i.isOpen && sinceUpdate > staleAfter ? " (STALE)" : ""
+        out.append("Declared \(formatter.dateTimeWithOffset(i.declaredAt)) · running \(DurationText.short(seconds: i.runningSeconds(now: now))) · last update \(DurationText.short(seconds: sinceUpdate)) ago\(stale)")
+        if !i.services.isEmpty { out.append("Services: " + i.services.joined(separator: ", ")) }
+        if !i.tags.isEmpty { out.append("Tags: " + i.tags.joined(separator: ", ")) }
+        out.append("Roles: " + (i.orderedRoles.isEmpty ? "none assigned" : i.orderedRoles.map { "\($0.role) \($0.user)" }.joined(separator: " · ")))
+        out.append("Participants: " + i.participants.joined(separator: ", "))
+        if let summary = i.summary { out.append("Summary: " + summary) }
+        out.append("")
+        out.append("Key times (\(formatter.timeZone.identifier)):")
+        let labelWidth = KeyTime.allCases.map(\.label.count).max()!
+        for key in KeyTime.allCases {
+            let value = i.keyTimes[key].map(formatter.dateTimeWithOffset) ?? "not recorded"
+            out.append("  " + key.label + String(repeating: " ", count: labelWidth - key.label.count) + "  " + value)
+        }
+        let warnings = i.timeOrderWarnings + i.unreadable.map { "record \($0.sequence): \($0.reason)" }
+        if !warnings.isEmpty {
+            out.append("")
+            out.append("Warnings:")
+            out.append(contentsOf: warnings.map { "  " + $0 })
+        }
+        if !i.actionItems.isEmpty {
+            out.append("")
+            out.append("Action items:")
+            for item in i.actionItems {
+                var line = "  [\(item.isDone ? "x" : " ")] \(item.number). \(item.text)"
+                if let owner = item.owner { line += " (owner: \(owner))" }
+                if let by = item.doneBy, let at = item.doneAt { line += " — done by \(by) \(formatter.dateTime(at))" }
+                out.append(line)
+            }
+        }
+        if !i.links.isEmpty {
+            out.append("")
+            out.append("Links:")
+            out.append(contentsOf: i.links.map { "  \($0.kind.rawValue) \($0.target)" })
+        }
+        out.append("")
+        out.append("Timeline (\(formatter.timeZone.identifier)), \(i.timeline.count) records:")
+        let actorWidth = min(16, i.timeline.map(\.actor.count).max() ?? 0)
+        for record in i.timeline {
+            let kind = TimelineText.kind(of: record)
+            let actor = record.actor.padding(toLength: max(actorWidth, record.actor.count), withPad: " ", startingAt: 0)
+            let prefix = "  \(formatter.dateTime(record.timestamp))  \(actor)  \(kind.padding(toLength: 9, withPad: " ", startingAt: 0)) "
+            let lines = TimelineText.text(of: record, formatter: formatter).split(separator: "\n", omittingEmptySubsequences: false)
+            out.append(prefix + (lines.first.map(String.init) ?? ""))
+            let indent = String(repeating: " ", count: prefix.count)
+            for more in lines.dropFirst() { out.append(indent + more) }
+        }
+        return out.joined(separator: "\n") + "\n"
+    }
+}

@@ -1,0 +1,88 @@
+/// An incident as rebuilt by replaying its journal. Nothing here is stored anywhere else: the
+/// journal is the truth, and `IncidentReplay` is the only way to get one of these.
+public struct Incident: Sendable {
+    public var id: String
+    public var title: String
+    public var severity: Severity
+    public var status: IncidentStatus
+    public var services: [String] = []
+    /// Role name → person; `commander`, `scribe` and `comms` are the usual ones, any other name is allowed.
+    public var roles: [String: String] = [:]
+    /// Everyone who wrote to the journal or holds a role, in order of first appearance.
+    public var participants: [String] = []
+    /// The times of `KeyTime`, as last recorded or amended.
+    public var keyTimes: [KeyTime: Timestamp] = [:]
+    public var notes: [Note] = []
+    public var actionItems: [ActionItem] = []
+    public var links: [Link] = []
+    public var tags: [String] = []
+    /// The summary given when it was last resolved.
+    public var summary: String?
+    /// Every record in journal order: the timeline.
+    public var timeline: [JournalRecord] = []
+    /// Records whose payload this version could not read, and why (they stay on the timeline).
+    public var unreadable: [(sequence: Int, reason: String)] = []
+
+    public struct Note: Hashable, Sendable {
+        public var sequence: Int
+        public var timestamp: Timestamp
+        public var author: String
+        public var text: String
+    }
+
+    public struct ActionItem: Hashable, Sendable {
+        /// 1-based, in the order the items were added.
+        public var number: Int
+        public var text: String
+        public var owner: String?
+        public var addedBy: String
+        public var isDone: Bool
+        public var doneBy: String?
+        public var doneAt: Timestamp?
+    }
+
+    public struct Link: Hashable, Sendable {
+        public enum Kind: String, Sendable { case runbook, url }
+        public var kind: Kind
+        public var target: String
+    }
+
+    /// The role names shown first, in this order; others follow alphabetically.
+    public static let standardRoles = ["commander", "scribe", "comms"]
+
+    public var commander: String? { roles["commander"] }
+    public var declaredAt: Timestamp { keyTimes[.declared] ?? timeline.first?.timestamp ?? Timestamp(milliseconds: 0) }
+    public var lastUpdate: Timestamp { timeline.last?.timestamp ?? declaredAt }
+    public var isOpen: Bool { status.isOpen }
+
+    /// Roles in display order.
+    public var orderedRoles: [(role: String, user: String)] {
+        let standard = Self.standardRoles.compactMap { role in roles[role].map { (role, $0) } }
+        let others = roles.keys.filter { !Self.standardRoles.contains($0) }.sorted().map { ($0, roles[$0]!) }
+        return standard + others
+    }
+
+    /// Key times that come before one that should precede them (e.g. mitigated before impact started).
+    /// Such times are kept as recorded; these warnings say which look wrong.
+    public var timeOrderWarnings: [String] {
+        var warnings: [String] = []
+        let recorded = KeyTime.allCases.compactMap { key in keyTimes[key].map { (key, $0) } }
+        for (i, (laterKey, laterTime)) in recorded.enumerated() {
+            // One warning per time: the first key time it should follow but precedes.
+            let violated = recorded[..<i].first { earlierKey, earlierTime in
+                // Acknowledging a page before the incident was declared is normal.
+                laterTime < earlierTime && !(laterKey == .acknowledged && earlierKey == .declared)
+            }
+            if let (earlierKey, earlierTime) = violated {
+                warnings.append("\(laterKey.label) (\(laterTime.rfc3339)) is before \(earlierKey.label) (\(earlierTime.rfc3339))")
+            }
+        }
+        return warnings
+    }
+
+    /// How long it has run: to `now` while open, to the resolution when resolved.
+    public func runningSeconds(now: Timestamp) -> Int64 {
+        let end = status == .resolved ? (keyTimes[.resolved] ?? now) : now
+        return max(0, declaredAt.seconds(until: end))
+    }
+}

@@ -1,0 +1,152 @@
+/// Something a responder does to an incident. `record(for:)` checks it against the incident's
+/// current state and turns it into the record to append; the console and the CLI both go through it.
+public enum IncidentAction: Hashable, Sendable {
+    case note(String)
+    case setStatus(IncidentStatus)
+    case setSeverity(Severity)
+    case assign(role: String, user: String)
+    case acknowledge
+    case mitigate
+    case resolve(summary: String?)
+    case reopen
+    case amend(KeyTime, Timestamp)
+    case addActionItem(text: String, owner: String?)
+    case completeActionItem(Int)
+    case link(String)
+    case tag(String)
+
+    /// The record type and payload for this action on `incident`, or an error saying why it cannot be done.
+    public func record(for incident: Incident) throws(KlaxonError) -> (type: RecordType, data: JSONValue) {
+        let id = incident.id
+        func requireOpen(_ what: String) throws(KlaxonError) {
+            guard incident.isOpen else {
+                throw .badInput("\(id) is resolved, so it cannot be \(what); reopen it first: klaxon incident reopen \(id)")
+            }
+        }
+        switch self {
+        case .note(let text):
+            guard !text.trimmingWhitespace.isEmpty else { throw .badInput("the note is empty; write some text") }
+            return (.note, ["text": .string(text)])
+        case .setStatus(let status):
+            if status == .resolved { return try IncidentAction.resolve(summary: nil).record(for: incident) }
+            try requireOpen("given a status")
+            guard status != incident.status else { throw .badInput("\(id) is already \(status)") }
+            return (.statusChanged, ["status": .string(status.rawValue), "from": .string(incident.status.rawValue)])
+        case .setSeverity(let severity):
+            guard severity != incident.severity else { throw .badInput("\(id) is already \(severity)") }
+            return (.severityChanged, ["severity": .string(severity.name), "from": .string(incident.severity.name)])
+        case .assign(let role, let user):
+            let role = role.lowercased()
+            guard IncidentAction.isName(role) else {
+                throw .badInput("role \"\(role)\" is not a role name; use letters, digits and dashes, e.g. commander, scribe, comms")
+            }
+            guard IncidentAction.isName(user) else {
+                throw .badInput("\"\(user)\" is not a person's id; use letters, digits, dots, dashes and underscores")
+            }
+            guard incident.roles[role] != user else { throw .badInput("\(user) is already \(role) of \(id)") }
+            var data: [String: JSONValue] = ["role": .string(role), "user": .string(user)]
+            if let previous = incident.roles[role] { data["from"] = .string(previous) }
+            return (.roleAssigned, .object(data))
+        case .acknowledge:
+            try requireOpen("acknowledged")
+            return (.acknowledged, [:])
+        case .mitigate:
+            try requireOpen("mitigated")
+            if let at = incident.keyTimes[.mitigated] {
+                throw .badInput("\(id) was already mitigated at \(at.rfc3339); to correct that time: klaxon incident amend \(id) mitigated TIME")
+            }
+            return (.mitigated, [:])
+        case .resolve(let summary):
+            guard incident.isOpen else { throw .badInput("\(id) is already resolved") }
+            if let summary { return (.resolved, ["summary": .string(summary)]) }
+            return (.resolved, [:])
+        case .reopen:
+            guard !incident.isOpen else { throw .badInput("\(id) is not resolved, so there is nothing to reopen") }
+            return (.reopened, [:])
+        case .amend(let key, let time):
+            var data: [String: JSONValue] = ["field": .string(key.rawValue), "time": .string(time.rfc3339)]
+            if let previous = incident.keyTimes[key] { data["from"] = .string(previous.rfc3339) }
+            return (.timeAmended, .object(data))
+        case .addActionItem(let text, let owner):
+            guard !text.trimmingWhitespace.isEmpty else { throw .badInput("the action item is empty; say what is to be done") }
+            if let owner, !IncidentAction.isName(owner) {
+                throw .badInput("\"\(owner)\" is not a person's id; use letters, digits, dots, dashes and underscores")
+            }
+            var data: [String: JSONValue] = ["text": .string(text)]
+            if let owner { data["owner"] = .string(owner) }
+            return (.actionItemAdded, .object(data))
+        case .completeActionItem(let number):
+            guard number >= 1, number <= incident.actionItems.count else {
+                let count = incident.actionItems.count
+                throw .badInput("\(id) has no action item \(number); it has \(count == 0 ? "none" : "1 to \(count)") (klaxon incident show \(id))")
+            }
+            guard !incident.actionItems[number - 1].isDone else { throw .badInput("action item \(number) of \(id) is already done") }
+            return (.actionItemDone, ["number": .number(Double(number))])
+        case .link(let target):
+            let trimmed = target.trimmingWhitespace
+            guard !trimmed.isEmpty, !trimmed.contains(where: \.isNewline) else {
+                throw .badInput("the link is empty; give a runbook name or a URL")
+            }
+            let kind: Incident.Link.Kind = trimmed.contains("://") ? .url : .runbook
+            return (.linkAdded, ["target": .string(trimmed), "kind": .string(kind.rawValue)])
+        case .tag(let tag):
+            guard IncidentAction.isName(tag) else { throw .badInput("tag \"\(tag)\" must be letters, digits, dots, dashes or underscores") }
+            guard !incident.tags.contains(tag) else { throw .badInput("\(id) is already tagged \(tag)") }
+            return (.tagAdded, ["tag": .string(tag)])
+        }
+    }
+
+    /// Person ids, roles and tags: non-empty, printable, no spaces.
+    public static func isName(_ text: String) -> Bool {
+        !text.isEmpty && text.count <= 64
+            && text.unicodeScalars.allSatisfy { $0.properties.isAlphabetic || ("0"..."9").contains($0) || "-_.@".unicodeScalars.contains($0) }
+    }
+}
+
+/// What `incident declare` records.
+public struct Declaration: Hashable, Sendable {
+    public var title: String
+    public var severity: Severity
+    public var services: [String]
+    public var commander: String?
+    public var impactStarted: Timestamp?
+    public var detected: Timestamp?
+    public var tags: [String]
+
+    public init(title: String, severity: Severity, services: [String] = [], commander: String? = nil,
+                impactStarted: Timestamp? = nil, detected: Timestamp? = nil, tags: [String] = []) {
+        self.title = title; self.severity = severity; self.services = services; self.commander = commander
+        self.impactStarted = impactStarted; self.detected = detected; self.tags = tags
+    }
+
+    /// The payload of the `incident.declared` record for incident `id`.
+    public func payload(id: String) throws(KlaxonError) -> JSONValue {
+        let title = self.title.trimmingWhitespace
+        guard !title.isEmpty else { throw .badInput("the incident needs a title: klaxon incident declare \"Registry returns 503\" --severity SEV2") }
+        guard !title.contains(where: \.isNewline) else { throw .badInput("the title must be one line") }
+        if let commander, !IncidentAction.isName(commander) {
+            throw .badInput("\"\(commander)\" is not a person's id; use letters, digits, dots, dashes and underscores")
+        }
+        for name in services + tags where !IncidentAction.isName(name) {
+            throw .badInput("\"\(name)\" is not a service or tag name; use letters, digits, dots, dashes and underscores")
+        }
+        var data: [String: JSONValue] = [
+            "id": .string(id), "title": .string(title), "severity": .string(severity.name),
+            "services": .array(services.map(JSONValue.string)),
+        ]
+        if !tags.isEmpty { data["tags"] = .array(tags.map(JSONValue.string)) }
+        if let commander { data["commander"] = .string(commander) }
+        if let impactStarted { data[KeyTime.impactStarted.rawValue] = .string(impactStarted.rfc3339) }
+        if let detected { data[KeyTime.detected.rawValue] = .string(detected.rfc3339) }
+        return .object(data)
+    }
+}
+
+extension String {
+    var trimmingWhitespace: String {
+        let scalars = unicodeScalars
+        guard let start = scalars.firstIndex(where: { !$0.properties.isWhitespace }) else { return "" }
+        let end = scalars.lastIndex(where: { !$0.properties.isWhitespace })!
+        return String(scalars[start...end])
+    }
+}

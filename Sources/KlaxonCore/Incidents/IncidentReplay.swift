@@ -1,0 +1,114 @@
+/// Rebuilds an `Incident` from its journal records, one record at a time, so a follower can apply
+/// new records as they arrive without replaying the whole journal.
+public enum IncidentReplay {
+    /// The incident of a complete journal; fails when the first record is not `incident.declared`.
+    public static func replay(_ records: [JournalRecord]) throws(KlaxonError) -> Incident {
+        guard let first = records.first else { throw .failed("the journal has no records") }
+        var incident = try start(first)
+        for record in records.dropFirst() { apply(record, to: &incident) }
+        return incident
+    }
+
+    /// The incident declared by `record`, the first of a journal.
+    public static func start(_ record: JournalRecord) throws(KlaxonError) -> Incident {
+        guard record.type == RecordType.declared.rawValue else {
+            throw .failed("the first record is \(record.type), not \(RecordType.declared.rawValue)")
+        }
+        let data = record.data
+        guard let id = data["id"]?.stringValue, let title = data["title"]?.stringValue,
+              let severity = data["severity"]?.stringValue.flatMap(Severity.init(parsing:))
+        else { throw .failed("the first record lacks the incident's id, title or severity") }
+        var incident = Incident(id: id, title: title, severity: severity, status: .investigating)
+        incident.keyTimes[.declared] = record.timestamp
+        incident.timeline.append(record)
+        addParticipant(record.actor, to: &incident)
+        incident.services = data["services"]?.stringArray ?? []
+        incident.tags = data["tags"]?.stringArray ?? []
+        if let commander = data["commander"]?.stringValue {
+            incident.roles["commander"] = commander
+            addParticipant(commander, to: &incident)
+        }
+        for key in [KeyTime.impactStarted, .detected] {
+            if let text = data[key.rawValue]?.stringValue {
+                if let time = Timestamp.parseRFC3339(text) { incident.keyTimes[key] = time }
+                else { incident.unreadable.append((record.sequence, "\(key.rawValue) is not a time: \(text)")) }
+            }
+        }
+        return incident
+    }
+
+    /// Applies one more record. Records that cannot be read are kept on the timeline and noted.
+    public static func apply(_ record: JournalRecord, to incident: inout Incident) {
+        incident.timeline.append(record)
+        addParticipant(record.actor, to: &incident)
+        let data = record.data
+        func unreadable(_ why: String) { incident.unreadable.append((record.sequence, why)) }
+
+        switch RecordType(rawValue: record.type) {
+        case .declared?:
+            unreadable("a second incident.declared record")
+        case .note?:
+            guard let text = data["text"]?.stringValue else { return unreadable("a note without text") }
+            incident.notes.append(.init(sequence: record.sequence, timestamp: record.timestamp, author: record.actor, text: text))
+        case .statusChanged?:
+            guard let status = data["status"]?.stringValue.flatMap(IncidentStatus.init(parsing:)) else {
+                return unreadable("an unknown status")
+            }
+            incident.status = status
+        case .severityChanged?:
+            guard let severity = data["severity"]?.stringValue.flatMap(Severity.init(parsing:)) else {
+                return unreadable("an unknown severity")
+            }
+            incident.severity = severity
+        case .roleAssigned?:
+            guard let role = data["role"]?.stringValue, let user = data["user"]?.stringValue else {
+                return unreadable("a role assignment without role or user")
+            }
+            incident.roles[role] = user
+            addParticipant(user, to: &incident)
+        case .acknowledged?:
+            if incident.keyTimes[.acknowledged] == nil { incident.keyTimes[.acknowledged] = record.timestamp }
+        case .mitigated?:
+            if incident.keyTimes[.mitigated] == nil { incident.keyTimes[.mitigated] = record.timestamp }
+            if incident.status == .investigating || incident.status == .identified { incident.status = .monitoring }
+        case .resolved?:
+            incident.status = .resolved
+            incident.keyTimes[.resolved] = record.timestamp
+            if let summary = data["summary"]?.stringValue { incident.summary = summary }
+        case .reopened?:
+            incident.status = .investigating
+            incident.keyTimes[.resolved] = nil
+        case .timeAmended?:
+            guard let key = data["field"]?.stringValue.flatMap(KeyTime.init(parsing:)),
+                  let time = data["time"]?.stringValue.flatMap(Timestamp.parseRFC3339)
+            else { return unreadable("an amendment without a known field and time") }
+            incident.keyTimes[key] = time
+        case .actionItemAdded?:
+            guard let text = data["text"]?.stringValue else { return unreadable("an action item without text") }
+            incident.actionItems.append(.init(number: incident.actionItems.count + 1, text: text,
+                                              owner: data["owner"]?.stringValue, addedBy: record.actor,
+                                              isDone: false, doneBy: nil, doneAt: nil))
+        case .actionItemDone?:
+            guard let number = data["number"]?.intValue, number >= 1, number <= incident.actionItems.count else {
+                return unreadable("completes an action item that does not exist")
+            }
+            incident.actionItems[number - 1].isDone = true
+            incident.actionItems[number - 1].doneBy = record.actor
+            incident.actionItems[number - 1].doneAt = record.timestamp
+        case .linkAdded?:
+            guard let target = data["target"]?.stringValue else { return unreadable("a link without a target") }
+            let kind = Incident.Link.Kind(rawValue: data["kind"]?.stringValue ?? "") ?? .url
+            incident.links.append(.init(kind: kind, target: target))
+        case .tagAdded?:
+            guard let tag = data["tag"]?.stringValue else { return unreadable("a tag record without a tag") }
+            if !incident.tags.contains(tag) { incident.tags.append(tag) }
+        case nil:
+            // A type from a later version: it stays on the timeline, shown as it is.
+            break
+        }
+    }
+
+    private static func addParticipant(_ name: String, to incident: inout Incident) {
+        if !incident.participants.contains(name) { incident.participants.append(name) }
+    }
+}

@@ -1,0 +1,63 @@
+/// How a journal record reads on a timeline: a short kind label and one line of text.
+/// The console and the CLI both use it, so a record reads the same everywhere.
+public enum TimelineText {
+    /// A short label of the record's kind: `note`, `status`, `ack`, … or the raw type when unknown.
+    public static func kind(of record: JournalRecord) -> String {
+        switch RecordType(rawValue: record.type) {
+        case .declared?: return "declared"
+        case .note?: return "note"
+        case .statusChanged?: return "status"
+        case .severityChanged?: return "severity"
+        case .roleAssigned?: return "role"
+        case .acknowledged?: return "ack"
+        case .mitigated?: return "mitigated"
+        case .resolved?: return "resolved"
+        case .reopened?: return "reopened"
+        case .timeAmended?: return "amend"
+        case .actionItemAdded?: return "todo"
+        case .actionItemDone?: return "done"
+        case .linkAdded?: return "link"
+        case .tagAdded?: return "tag"
+        case nil: return record.type
+        }
+    }
+
+    /// What the record says, in words. Times inside payloads are shown with `formatter`.
+    public static func text(of record: JournalRecord, formatter: LocalTimeFormatter) -> String {
+        let d = record.data
+        func s(_ key: String) -> String { d[key]?.stringValue ?? "?" }
+        switch RecordType(rawValue: record.type) {
+        case .declared?:
+            var text = "\(s("severity")) \"\(s("title"))\""
+            if let services = d["services"]?.stringArray, !services.isEmpty { text += " · services: " + services.joined(separator: ", ") }
+            if let commander = d["commander"]?.stringValue { text += " · commander: \(commander)" }
+            for key in [KeyTime.impactStarted, .detected] {
+                if let t = d[key.rawValue]?.stringValue.flatMap(Timestamp.parseRFC3339) {
+                    text += " · \(key.label) \(formatter.dateTime(t))"
+                }
+            }
+            return text
+        case .note?: return s("text")
+        case .statusChanged?: return "\(d["from"]?.stringValue ?? "?") → \(s("status"))"
+        case .severityChanged?: return "\(d["from"]?.stringValue ?? "?") → \(s("severity"))"
+        case .roleAssigned?:
+            let was = d["from"]?.stringValue.map { " (was \($0))" } ?? ""
+            return "\(s("role")): \(s("user"))\(was)"
+        case .acknowledged?: return "acknowledged"
+        case .mitigated?: return "mitigated"
+        case .resolved?: return d["summary"]?.stringValue.map { "resolved: \($0)" } ?? "resolved"
+        case .reopened?: return "reopened"
+        case .timeAmended?:
+            let field = d["field"]?.stringValue.flatMap(KeyTime.init(parsing:))?.label ?? s("field")
+            let time = d["time"]?.stringValue.flatMap(Timestamp.parseRFC3339).map(formatter.dateTime) ?? s("time")
+            let was = d["from"]?.stringValue.flatMap(Timestamp.parseRFC3339).map { " (was \(formatter.dateTime($0)))" } ?? ""
+            return "\(field) set to \(time)\(was)"
+        case .actionItemAdded?:
+            return s("text") + (d["owner"]?.stringValue.map { " (owner: \($0))" } ?? "")
+        case .actionItemDone?: return "action item \(d["number"]?.intValue.map(String.init) ?? "?") done"
+        case .linkAdded?: return "\(d["kind"]?.stringValue ?? "link") \(s("target"))"
+        case .tagAdded?: return s("tag")
+        case nil: return d.canonicalJSON
+        }
+    }
+}

@@ -1,0 +1,18 @@
+/// The record types of an incident journal (docs/journal-format.md lists each payload).
+/// A record whose type is not here is kept and shown as it is, never dropped.
+public enum RecordType: String, CaseIterable, Sendable {
+    case declared = "incident.declared"
+    case note
+    case statusChanged = "status.changed"
+    case severityChanged = "severity.changed"
+    case roleAssigned = "role.assigned"
+    case acknowledged
+    case mitigated
+    case resolved
+    case reopened
+    case timeAmended = "time.amended"
+    case actionItemAdded = "action.added"
+    case actionItemDone = "action.done"
+    case linkAdded = "link.added"
+    case tagAdded = "tag.added"
+}

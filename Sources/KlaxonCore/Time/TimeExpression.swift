@@ -1,0 +1,122 @@
+import Foundation
+
+/// Parses the TIME arguments of the command line:
+/// - `now`;
+/// - relative: `-15m`, `-2h`, `-1d`, `-90s`, `-1h30m`, `15m ago` (and `+` for the future);
+/// - `HH:MM` or `HH:MM:SS`: today, in the local zone;
+/// - `YYYY-MM-DDTHH:MM[:SS]` (or with a space): in the local zone;
+/// - RFC 3339 with an offset: `2026-11-22T16:46:04Z`, `2026-11-22T17:46+01:00`.
+public enum TimeExpression {
+    public static let forms = "RFC 3339 (2026-11-22T16:46:04Z), HH:MM (today, local), YYYY-MM-DD HH:MM (local), or relative (-15m, -2h, -1d)"
+
+    /// Whether `argument` is a relative time in the past such as `-15m`, which argument parsers would
+    /// otherwise read as short flags.
+    public static func isNegativeRelative(_ argument: String) -> Bool {
+        argument.hasPrefix("-") && relativeSeconds(argument) != nil
+    }
+
+    public static func parse(_ text: String, now: Timestamp, timeZone: TimeZone) throws(KlaxonError) -> Timestamp {
+        let trimmed = text.trimmingWhitespace
+        if trimmed.lowercased() == "now" { return now }
+        if let relative = relativeSeconds(trimmed) { return now.adding(seconds: relative) }
+        if let absolute = Timestamp.parseRFC3339(trimmed) { return absolute }
+        if let local = localDateTime(trimmed, timeZone: timeZone) { return local }
+        if let clock = clockTime(trimmed) {
+            let (today, _) = CivilDateTime.from(milliseconds: now.milliseconds,
+                                                offsetSeconds: timeZone.secondsFromGMT(for: now.date))
+            let civil = CivilDateTime(year: today.year, month: today.month, day: today.day,
+                                      hour: clock.hour, minute: clock.minute, second: clock.second)
+            if let t = instant(of: civil, in: timeZone) { return t }
+        }
+        throw .badInput("\"\(text)\" is not a time; use \(forms)")
+    }
+
+    /// `-15m`, `+2h`, `-1h30m`, `-1d`, `-90s`, `15m ago` as seconds.
+    static func relativeSeconds(_ text: String) -> Int64? {
+        if text.hasSuffix(" ago") { return relativeSeconds("-" + String(text.dropLast(4)).trimmingWhitespace) }
+        var p = ASCIIParser(text)
+        guard let sign = p.sign() else { return nil }
+        var total: Int64 = 0
+        var sawUnit = false
+        while !p.atEnd {
+            guard let n = p.number() else { return nil }
+            let unit: Int64
+            if p.take("s") { unit = 1 } else if p.take("m") { unit = 60 } else if p.take("h") { unit = 3600 }
+            else if p.take("d") { unit = 86400 } else if p.take("w") { unit = 604_800 } else { return nil }
+            guard n < 10_000_000 else { return nil }
+            total += Int64(n) * unit
+            sawUnit = true
+        }
+        return sawUnit ? Int64(sign) * total : nil
+    }
+
+    static func clockTime(_ text: String) -> (hour: Int, minute: Int, second: Int)? {
+        var p = ASCIIParser(text)
+        guard let hour = p.number(), hour < 24, p.take(":"), let minute = p.digits(2), minute < 60 else { return nil }
+        var second = 0
+        if p.take(":") {
+            guard let s = p.digits(2), s < 60 else { return nil }
+            second = s
+        }
+        return p.atEnd ? (hour, minute, second) : nil
+    }
+
+    static func localDateTime(_ text: String, timeZone: TimeZone) -> Timestamp? {
+        var p = ASCIIParser(text)
+        guard let year = p.digits(4), p.take("-"), let month = p.digits(2), p.take("-"), let day = p.digits(2),
+              p.take("T") || p.take(" "), let clock = clockTime(p.rest)
+        else { return nil }
+        let civil = CivilDateTime(year: year, month: month, day: day, hour: clock.hour, minute: clock.minute, second: clock.second)
+        return civil.isValid ? instant(of: civil, in: timeZone) : nil
+    }
+
+    /// The instant a wall time in `timeZone` names. A wall time skipped by a DST change moves to the first
+    /// instant after the gap; a repeated one means its first occurrence.
+    public static func instant(of civil: CivilDateTime, in timeZone: TimeZone) -> Timestamp? {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = timeZone
+        let components = DateComponents(year: civil.year, month: civil.month, day: civil.day,
+                                        hour: civil.hour, minute: civil.minute, second: civil.second)
+        return calendar.date(from: components).map(Timestamp.init)
+    }
+}
+
+/// Formats instants as wall times in one zone, always with the date.
+public struct LocalTimeFormatter: Sendable {
+    public var timeZone: TimeZone
+
+    public init(timeZone: TimeZone) { self.timeZone = timeZone }
+
+    public static let utc = LocalTimeFormatter(timeZone: TimeZone(identifier: "UTC")!)
+
+    public func offsetSeconds(at t: Timestamp) -> Int { timeZone.secondsFromGMT(for: t.date) }
+
+    public func civil(_ t: Timestamp) -> CivilDateTime {
+        CivilDateTime.from(milliseconds: t.milliseconds, offsetSeconds: offsetSeconds(at: t)).0
+    }
+
+    /// `2026-11-22 17:46:04`
+    public func dateTime(_ t: Timestamp) -> String {
+        let c = civil(t)
+        return c.isoDate + " " + c.isoTime
+    }
+
+    /// `2026-11-22 17:46:04 +01:00`
+    public func dateTimeWithOffset(_ t: Timestamp) -> String {
+        dateTime(t) + " " + CivilDateTime.offsetString(offsetSeconds(at: t))
+    }
+
+    /// RFC 3339 with this zone's offset, for JSON output.
+    public func rfc3339(_ t: Timestamp) -> String { t.rfc3339(offsetSeconds: offsetSeconds(at: t)) }
+}
+
+/// Durations as people read them: `45s`, `12m`, `3h05m`, `2d04h`.
+public enum DurationText {
+    public static func short(seconds: Int64) -> String {
+        let s = max(0, seconds)
+        if s < 60 { return "\(s)s" }
+        if s < 3600 { return "\(s / 60)m" }
+        if s < 86400 { return "\(s / 3600)h" + Timestamp.pad(Int(s % 3600 / 60), 2) + "m" }
+        return "\(s / 86400)d" + Timestamp.pad(Int(s % 86400 / 3600), 2) + "h"
+    }
+}

@@ -1,0 +1,46 @@
+/// The settings of `klaxon.yaml` that this version reads. Later sections (checks, channels,
+/// maintenance) are read by the capabilities that use them.
+public struct WorkspaceConfig: Hashable, Sendable {
+    /// Shown in the console's top bar.
+    public var name: String
+    /// Where the incident journals live, relative to the workspace unless absolute.
+    public var journals: String
+    /// The zone times are shown in; nil means the machine's local zone (`TZ`).
+    public var timeZone: String?
+    /// An open incident with no record for this long is shown as stale.
+    public var staleAfterSeconds: Int64
+
+    public init(name: String = "workspace", journals: String = "journals", timeZone: String? = nil,
+                staleAfterSeconds: Int64 = 30 * 60) {
+        self.name = name
+        self.journals = journals
+        self.timeZone = timeZone
+        self.staleAfterSeconds = staleAfterSeconds
+    }
+
+    /// Top-level keys of `klaxon.yaml`: the ones read here and the ones other capabilities own.
+    public static let knownKeys: Set<String> = ["name", "journals", "time_zone", "stale_after", "checks", "maintenance",
+                                                "channels", "runbooks", "drills", "escalation"]
+}
+
+/// Durations in config files: `30s`, `5m`, `1h`, `800ms`, `1h30m`.
+public enum DurationSyntax {
+    /// Milliseconds of `text`, or nil when it is not a duration.
+    public static func milliseconds(_ text: String) -> Int64? {
+        var p = ASCIIParser(text.trimmingWhitespace)
+        var total: Int64 = 0
+        var sawUnit = false
+        while !p.atEnd {
+            guard let n = p.number(), n < 100_000_000 else { return nil }
+            let unit: Int64
+            if p.take("m") { unit = p.take("s") ? 1 : 60_000 }
+            else if p.take("s") { unit = 1000 } else if p.take("h") { unit = 3_600_000 }
+            else if p.take("d") { unit = 86_400_000 } else { return nil }
+            total += Int64(n) * unit
+            sawUnit = true
+        }
+        return sawUnit ? total : nil
+    }
+
+    public static let expected = "a duration such as 30s, 5m, 1h or 800ms"
+}

@@ -1,0 +1,105 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import Foundation
+import KlaxonCore
+
+/// A workspace: a directory holding `klaxon.yaml`, `Runbooks/`, `Escalation/` and the journals.
+public struct Workspace: Sendable {
+    public static let configFileName = "klaxon.yaml"
+
+    /// The workspace directory (absolute).
+    public let root: String
+    public let config: WorkspaceConfig
+    /// Unknown keys and other things worth a look, with their places; `klaxon config validate` shows them.
+    public let warnings: [String]
+
+    public var configPath: String { root + "/" + Self.configFileName }
+
+    public var journalsDirectory: String {
+        config.journals.hasPrefix("/") ? config.journals : root + "/" + config.journals
+    }
+
+    public var incidents: IncidentStore { IncidentStore(directory: journalsDirectory) }
+
+    /// The zone to show times in: the config's `time_zone`, else `TZ`, else the system's.
+    public func displayTimeZone(environment: [String: String]) -> TimeZone {
+        if let name = config.timeZone, let zone = TimeZone(identifier: name) { return zone }
+        if let name = environment["TZ"], let zone = TimeZone(identifier: name.hasPrefix(":") ? String(name.dropFirst()) : name) {
+            return zone
+        }
+        return TimeZone.current
+    }
+
+    /// Finds the workspace: `explicit` (from `--workspace`), else `KLAXON_WORKSPACE`, else the nearest
+    /// ancestor of `currentDirectory` holding `klaxon.yaml`.
+    public static func locate(explicit: String?, environment: [String: String], currentDirectory: String) throws(KlaxonError) -> Workspace {
+        if let explicit {
+            return try load(directory: absolute(explicit, from: currentDirectory), source: "--workspace")
+        }
+        if let fromEnvironment = environment["KLAXON_WORKSPACE"], !fromEnvironment.isEmpty {
+            return try load(directory: absolute(fromEnvironment, from: currentDirectory), source: "KLAXON_WORKSPACE")
+        }
+        var directory = absolute(currentDirectory, from: "/")
+        while true {
+            if fileExists(directory + "/" + configFileName) { return try load(directory: directory, source: nil) }
+            let parent = SystemCall.dirname(of: directory)
+            if parent == directory { break }
+            directory = parent
+        }
+        throw .badInput("no workspace: there is no \(configFileName) in \(currentDirectory) or any directory above it; pass --workspace DIR, set KLAXON_WORKSPACE, or run inside a workspace (the Klaxon repository is a sample one)")
+    }
+
+    /// Loads the workspace at `directory`.
+    public static func load(directory: String, source: String? = nil) throws(KlaxonError) -> Workspace {
+        let path = directory + "/" + configFileName
+        guard fileExists(path) else {
+            let from = source.map { " (from \($0))" } ?? ""
+            throw .badInput("\(directory)\(from) is not a workspace: it has no \(configFileName); point to the directory that holds it")
+        }
+        let file = try YAMLFile.load(path: path)
+        var config = WorkspaceConfig(name: SystemCall.basename(of: directory))
+        var warnings: [String] = []
+        for (key, keyNode, value) in try file.mapping(file.root, what: "\(configFileName)") {
+            switch key {
+            case "name": config.name = try file.string(value, what: "name")
+            case "journals":
+                let journals = try file.string(value, what: "journals")
+                guard !journals.isEmpty else { throw file.error(value, "journals must name a directory") }
+                config.journals = journals
+            case "time_zone":
+                let zone = try file.string(value, what: "time_zone")
+                guard TimeZone(identifier: zone) != nil else {
+                    throw file.error(value, "unknown time zone \"\(zone)\"; use an IANA name such as Europe/Berlin or UTC")
+                }
+                config.timeZone = zone
+            case "stale_after":
+                config.staleAfterSeconds = try file.duration(value, what: "stale_after") / 1000
+            default:
+                if !WorkspaceConfig.knownKeys.contains(key) {
+                    warnings.append("\(file.place(keyNode)): unknown key \"\(key)\" (known: \(WorkspaceConfig.knownKeys.sorted().joined(separator: ", ")))")
+                }
+            }
+        }
+        return Workspace(root: directory, config: config, warnings: warnings)
+    }
+
+    static func fileExists(_ path: String) -> Bool {
+        var info = stat()
+        return stat(path, &info) == 0
+    }
+
+    /// `path` made absolute against `base`, with `.` and `..` resolved textually.
+    static func absolute(_ path: String, from base: String) -> String {
+        let joined = path.hasPrefix("/") ? path : base + "/" + path
+        var parts: [Substring] = []
+        for part in joined.split(separator: "/") {
+            if part == "." || part.isEmpty { continue }
+            if part == ".." { if !parts.isEmpty { parts.removeLast() }; continue }
+            parts.append(part)
+        }
+        return "/" + parts.joined(separator: "/")
+    }
+}
