@@ -18,6 +18,9 @@ static inline attr_t klaxon_a_underline(void) { return A_UNDERLINE; }
 static inline attr_t klaxon_a_dim(void) { return A_DIM; }
 static inline attr_t klaxon_a_normal(void) { return A_NORMAL; }
 
+/// The screen's standard window; reading the `stdscr` global from Swift 6 is a concurrency error.
+static inline WINDOW *klaxon_stdscr(void) { return stdscr; }
+
 /// Writes one wide string at (y, x) of `w`; returns ERR or OK.
 static inline int klaxon_mvwaddwstr(WINDOW *w, int y, int x, const wchar_t *s) { return mvwaddwstr(w, y, x, s); }
 

@@ -1,0 +1,57 @@
+import KlaxonCore
+import KlaxonMarkdown
+import Testing
+
+struct MarkdownParserTests {
+    @Test func parsesAGFMTableWithAlignments() {
+        let doc = MarkdownParser.parse("""
+        | Check | State | p99 |
+        |:------|:-----:|----:|
+        | registry-api | down | 812ms |
+        """)
+        guard case .table(let alignments)? = doc.children.first?.kind else {
+            Issue.record("expected a table, got \(doc.children.map(\.kind))")
+            return
+        }
+        #expect(alignments == [.left, .center, .right])
+        let rows = doc.children[0].children
+        #expect(rows.count == 2)
+        #expect(rows[0].kind == .tableRow(isHeader: true))
+        #expect(rows[1].kind == .tableRow(isHeader: false))
+        #expect(rows[1].children.map(\.plainText) == ["registry-api", "down", "812ms"])
+    }
+
+    @Test func parsesATaskListWithTicks() {
+        let doc = MarkdownParser.parse("""
+        - [x] Page the registry owner
+        - [ ] Fail over to registry-2
+        - plain item
+        """)
+        let items = doc.children.first?.children ?? []
+        #expect(items.map(\.kind) == [.item(task: true), .item(task: false), .item(task: nil)])
+        #expect(items[1].plainText == "Fail over to registry-2")
+    }
+
+    @Test func parsesStrikethroughAutolinksCodeAndFootnotes() {
+        let doc = MarkdownParser.parse("""
+        ~~old~~ see https://status.example.com and `kubectl get pods`[^1]
+
+        ```bash
+        kubectl -n ci get pods
+        ```
+
+        [^1]: A footnote.
+        """)
+        let kinds = doc.allNodes.map(\.kind)
+        #expect(kinds.contains(.strikethrough))
+        #expect(kinds.contains(.link(url: "https://status.example.com", title: "")))
+        #expect(kinds.contains(.code("kubectl get pods")))
+        #expect(kinds.contains(.codeBlock(info: "bash", literal: "kubectl -n ci get pods\n")))
+        #expect(kinds.contains(.footnoteReference(label: "1")))
+    }
+
+    @Test func deepNestingDoesNotExhaustTheStack() {
+        let doc = MarkdownParser.parse(String(repeating: "> ", count: 5000) + "deep")
+        #expect(doc.plainText.contains("deep"))
+    }
+}
