@@ -41,10 +41,12 @@ let package = Package(
         // A journal writer for the crash and concurrency tests (appends through the same code as the CLI).
         .executableTarget(name: "klaxon-stress", dependencies: ["KlaxonCore", "KlaxonStore"]),
         .executableTarget(name: "klaxon-bench", dependencies: ["KlaxonCore", "KlaxonStore"]),
+        // Test doubles and helpers shared by the test targets (never copied between them).
+        .target(name: "KlaxonTestSupport", dependencies: ["KlaxonCore", "KlaxonStore", "KlaxonCommands"]),
 
         .testTarget(name: "KlaxonCoreTests", dependencies: ["KlaxonCore"]),
-        .testTarget(name: "KlaxonStoreTests", dependencies: ["KlaxonStore", "KlaxonCore"]),
-        .testTarget(name: "KlaxonCommandsTests", dependencies: ["KlaxonCommands", "KlaxonStore", "KlaxonCore", "klaxon", "klaxon-stress"]),
+        .testTarget(name: "KlaxonStoreTests", dependencies: ["KlaxonStore", "KlaxonCore", "KlaxonTestSupport"]),
+        .testTarget(name: "KlaxonCommandsTests", dependencies: ["KlaxonCommands", "KlaxonStore", "KlaxonCore", "KlaxonTestSupport", "klaxon", "klaxon-stress"]),
         .testTarget(name: "KlaxonHTTPTests", dependencies: ["KlaxonHTTP", .product(name: "FlyingFox", package: "FlyingFox")]),
         .testTarget(name: "KlaxonMarkdownTests", dependencies: ["KlaxonMarkdown", "KlaxonCore"]),
         .testTarget(name: "KlaxonTerminalTests", dependencies: ["KlaxonTerminal"]),

@@ -1,0 +1,67 @@
+import Foundation
+import KlaxonCommands
+import KlaxonCore
+
+/// The outcome of running `klaxon` in-process.
+public struct CommandRun: Sendable {
+    public var status: Int32
+    public var output: String
+    public var errors: String
+
+    /// The output parsed as JSON.
+    public var json: JSONValue? { try? JSONParser.parse(output) }
+}
+
+/// A clock that stands still until moved.
+public final class FixedClock: @unchecked Sendable {
+    private let lock = NSLock()
+    private var current: Timestamp
+
+    public init(_ start: Timestamp) { current = start }
+
+    public convenience init(_ rfc3339: String) { self.init(Timestamp.parseRFC3339(rfc3339)!) }
+
+    public var now: Timestamp { lock.withLock { current } }
+
+    public func advance(seconds: Int64) { lock.withLock { current = current.adding(seconds: seconds) } }
+}
+
+/// Runs `klaxon` commands in-process against one workspace, as one person, on a fixed clock.
+public struct Klaxon: Sendable {
+    public var workspace: String
+    public var user: String
+    public var clock: FixedClock
+    public var environment: [String: String]
+
+    public init(workspace: String, user: String = "alice", clock: FixedClock = FixedClock("2026-11-20T09:00:00Z"),
+                environment: [String: String] = ["TZ": "UTC"]) {
+        self.workspace = workspace
+        self.user = user
+        self.clock = clock
+        self.environment = environment
+    }
+
+    /// Runs `klaxon ARGUMENTS…` with standard input `input`.
+    @discardableResult
+    public func run(_ arguments: String..., input: String = "") -> CommandRun { run(arguments, input: input) }
+
+    public func run(_ arguments: [String], input: String = "") -> CommandRun {
+        let out = Buffer(), err = Buffer()
+        var env = environment
+        env["KLAXON_WORKSPACE"] = workspace
+        env["KLAXON_USER"] = user
+        let clock = self.clock
+        let context = CommandContext(environment: env, currentDirectory: "/", standardOutput: out.append,
+                                     standardError: err.append, readStandardInput: { input }, now: { clock.now },
+                                     processID: 4242)
+        let status = runKlaxon(arguments, context: context)
+        return CommandRun(status: status, output: out.text, errors: err.text)
+    }
+
+    private final class Buffer: @unchecked Sendable {
+        private let lock = NSLock()
+        private var storage = ""
+        func append(_ s: String) { lock.withLock { storage += s } }
+        var text: String { lock.withLock { storage } }
+    }
+}
