@@ -57,14 +57,13 @@ public final class IncidentJournal {
     /// record. `now` is read under the lock, so timestamps follow the journal's order.
     @discardableResult
     public func perform(_ action: IncidentAction, by writer: WriterIdentity, now: () -> Timestamp) throws(KlaxonError) -> JournalRecord {
-        let (record, catchUp) = try file.append { (newRecords: [JournalRecord]) throws(KlaxonError) -> RecordDraft in
-            var current = incident
-            for record in newRecords { IncidentReplay.apply(record, to: &current) }
-            let (type, data) = try action.record(for: current)
+        let record = try file.append { (newRecords: [JournalRecord]) throws(KlaxonError) -> RecordDraft in
+            // Apply what others wrote before checking, and keep it even when the action is refused.
+            for record in newRecords { IncidentReplay.apply(record, to: &incident) }
+            let (type, data) = try action.record(for: incident)
             return RecordDraft(type: type.rawValue, data: data, timestamp: now(), actor: writer.actor,
                                host: writer.host, pid: writer.pid)
         }
-        for earlier in catchUp { IncidentReplay.apply(earlier, to: &incident) }
         IncidentReplay.apply(record, to: &incident)
         return record
     }

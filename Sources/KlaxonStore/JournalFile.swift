@@ -108,9 +108,10 @@ public final class JournalFile {
     }
 
     /// Appends one record. `build` runs under the exclusive lock with the records other processes
-    /// appended since this file was last read, so it can check the action against the current state;
-    /// it returns the draft to write. When this returns, the record is on disk (fdatasync'd).
-    public func append(_ build: ([JournalRecord]) throws(KlaxonError) -> RecordDraft) throws(KlaxonError) -> (record: JournalRecord, catchUp: [JournalRecord]) {
+    /// appended since this file was last read (they are consumed: `build` must keep them even when it
+    /// throws), so it can check the action against the current state; it returns the draft to write.
+    /// When this returns, the record is on disk (fdatasync'd).
+    public func append(_ build: ([JournalRecord]) throws(KlaxonError) -> RecordDraft) throws(KlaxonError) -> JournalRecord {
         guard canWrite else {
             throw .failed("\(path) is not writable by you; check its owner and mode (journals are shared through the group)")
         }
@@ -132,7 +133,7 @@ public final class JournalFile {
             throw .failed("fdatasync of \(path) failed (\(SystemCall.describe(code))); the record may not be on disk and was not acknowledged; \(SystemCall.advice(code))")
         }
         scanner.accept(record, lineLength: line.count)
-        return (record, outcome.records)
+        return record
     }
 
     // MARK: - Inside the lock

@@ -1,0 +1,63 @@
+import Foundation
+import KlaxonCore
+import KlaxonStore
+import KlaxonTestSupport
+import Testing
+
+struct WorkspaceTests {
+    @Test func isFoundFromTheFlagThenTheEnvironmentThenTheNearestAncestor() throws {
+        let a = TemporaryDirectory(), b = TemporaryDirectory()
+        a.write("klaxon.yaml", "name: alpha\n")
+        b.write("klaxon.yaml", "name: beta\njournals: /var/tmp/x\n")
+        a.write("Runbooks/deep/README.md", "x")
+        let deep = a.path + "/Runbooks/deep"
+        #expect(try Workspace.locate(explicit: b.path, environment: ["KLAXON_WORKSPACE": a.path], currentDirectory: "/").config.name == "beta")
+        #expect(try Workspace.locate(explicit: nil, environment: ["KLAXON_WORKSPACE": b.path], currentDirectory: deep).config.name == "beta")
+        let found = try Workspace.locate(explicit: nil, environment: [:], currentDirectory: deep)
+        #expect(found.config.name == "alpha")
+        #expect(found.journalsDirectory == a.path + "/journals")
+        #expect(try Workspace.locate(explicit: "../..", environment: [:], currentDirectory: deep).root == a.path)
+        #expect(try Workspace.load(directory: b.path).journalsDirectory == "/var/tmp/x")
+    }
+
+    @Test func noWorkspaceSaysWhatToDo() {
+        let empty = TemporaryDirectory()
+        let refusal = #expect(throws: KlaxonError.self) {
+            try Workspace.locate(explicit: nil, environment: [:], currentDirectory: empty.path)
+        }
+        #expect(refusal?.message.contains("pass --workspace DIR, set KLAXON_WORKSPACE") == true)
+        #expect(refusal?.exitStatus == 2)
+        #expect(throws: KlaxonError.self) { try Workspace.locate(explicit: empty.path, environment: [:], currentDirectory: "/") }
+    }
+
+    @Test func configErrorsNameFileLineAndColumn() {
+        let dir = TemporaryDirectory()
+        let path = dir.write("klaxon.yaml", "name: x\ntime_zone: Mars/Olympus\n")
+        #expect(throws: KlaxonError.badInput("\(path):2:12: unknown time zone \"Mars/Olympus\"; use an IANA name such as Europe/Berlin or UTC")) {
+            try Workspace.load(directory: dir.path)
+        }
+        dir.write("klaxon.yaml", "name: x\nstale_after: soon\n")
+        #expect(throws: KlaxonError.badInput("\(path):2:14: stale_after is \"soon\"; expected a duration such as 30s, 5m, 1h or 800ms")) {
+            try Workspace.load(directory: dir.path)
+        }
+        dir.write("klaxon.yaml", "name: [unclosed\n")
+        let syntax = #expect(throws: KlaxonError.self) { try Workspace.load(directory: dir.path) }
+        #expect(syntax?.message.hasPrefix("\(path):2:") == true)
+    }
+
+    @Test func unknownKeysAreWarnedAboutWithTheirPlace() throws {
+        let dir = TemporaryDirectory()
+        let path = dir.write("klaxon.yaml", "name: x\njournal: typo\nchecks: []\n")
+        let workspace = try Workspace.load(directory: dir.path)
+        #expect(workspace.warnings.count == 1)
+        #expect(workspace.warnings.first?.hasPrefix("\(path):2:1: unknown key \"journal\"") == true)
+    }
+
+    @Test func theSampleWorkspaceLoads() throws {
+        // The repository is itself the sample workspace.
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
+        let workspace = try Workspace.load(directory: root)
+        #expect(workspace.config.name == "forge-platform")
+        #expect(workspace.warnings.isEmpty)
+    }
+}
