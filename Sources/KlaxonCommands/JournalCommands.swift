@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import KlaxonCore
 import KlaxonStore
 
@@ -70,7 +71,10 @@ struct JournalCommand: ParsableCommand {
                 throw KlaxonError.badInput("\"\(id)\" is not an incident id; ids look like INC-12")
             }
             let path = workspace.incidents.path(of: canonical)
-            _ = try workspace.incidents.open(canonical) // the clear "no such incident" error
+            // Not through IncidentStore.open: opening would itself cut the tail, and this should report it.
+            guard FileManager.default.fileExists(atPath: path) else {
+                throw KlaxonError.badInput("there is no incident \(canonical) in \(workspace.journalsDirectory); see klaxon incident list --all")
+            }
             if let done = try JournalFile.repair(path: path) {
                 global.context.print(done)
             } else {

@@ -61,8 +61,13 @@ public func runKlaxon(_ arguments: [String], context: CommandContext) -> Int32 {
         } catch let exit as ExitCode {
             return exit.rawValue
         } catch {
+            // `--help` parses to a help command whose run throws the help text as a clean exit.
             let code = Klaxon.exitCode(for: error)
             let message = Klaxon.fullMessage(for: error)
+            if code == .success {
+                context.standardOutput(message.isEmpty ? "" : message + "\n")
+                return 0
+            }
             if !message.isEmpty { context.standardError("klaxon: " + message + "\n") }
             return code == .validationFailure ? 2 : code.rawValue
         }

@@ -1,0 +1,111 @@
+import Foundation
+import KlaxonCore
+import KlaxonStore
+import KlaxonTestSupport
+import Testing
+
+/// Starts `klaxon-stress` appending `count` notes as `name` to INC-1 of `journals`, its stdout piped.
+func startWriter(journals: String, name: String, count: Int) throws -> (Process, Pipe) {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: BuiltProducts.path("klaxon-stress"))
+    process.arguments = [journals, "INC-1", name, String(count)]
+    let pipe = Pipe()
+    process.standardOutput = pipe
+    process.standardError = FileHandle.nullDevice
+    try process.run()
+    return (process, pipe)
+}
+
+/// The `ok SEQ NAME N` lines a writer printed: what it was told is on disk.
+func acknowledged(_ output: Data) -> [(sequence: Int, text: String)] {
+    String(decoding: output, as: UTF8.self).split(separator: "\n").compactMap { line in
+        let parts = line.split(separator: " ")
+        guard parts.count == 4, parts[0] == "ok", let seq = Int(parts[1]) else { return nil }
+        return (seq, "\(parts[2]) \(parts[3])")
+    }
+}
+
+// These spawn processes that fsync hundreds of times: one at a time, so they do not starve each other.
+@Suite(.serialized)
+struct JournalProcessTests {
+    @Test func fourProcessesAppendingAtOnceLoseNothing() throws {
+        let dir = TemporaryDirectory("klaxon-concurrency")
+        let journals = dir.path + "/journals"
+        let store = IncidentStore(directory: journals)
+        _ = try store.declare(Declaration(title: "Concurrency", severity: .sev3), by: WriterIdentity(actor: "t", host: "h", pid: 1),
+                              at: Timestamp(Date()))
+        let writers = try (1...4).map { try startWriter(journals: journals, name: "w\($0)", count: 500) }
+        var reported: [(sequence: Int, text: String)] = []
+        for (process, pipe) in writers {
+            reported += acknowledged(pipe.fileHandleForReading.readDataToEndOfFile())
+            process.waitUntilExit()
+            #expect(process.terminationStatus == 0)
+        }
+        #expect(reported.count == 2000)
+        let verification = try JournalFile.verify(path: store.path(of: "INC-1"))
+        #expect(verification.damage == nil)
+        #expect(verification.recordCount == 2001)
+        let incident = try store.open("INC-1").incident
+        #expect(incident.timeline.map(\.sequence) == Array(1...2001))
+        let notes = incident.notes.map(\.text)
+        #expect(Set(notes).count == 2000, "every note exactly once")
+        for w in 1...4 { for n in 1...500 { #expect(notes.contains("w\(w) \(n)")) } }
+        // Each writer was told the sequence number its note really has.
+        let bySequence = Dictionary(uniqueKeysWithValues: incident.timeline.map { ($0.sequence, $0.data["text"]?.stringValue) })
+        for (seq, text) in reported { #expect(bySequence[seq] == text) }
+    }
+
+    @Test func aWriterKilledAtRandomMomentsNeverLosesAnAcknowledgedRecord() throws {
+        let dir = TemporaryDirectory("klaxon-kill")
+        let journals = dir.path + "/journals"
+        let store = IncidentStore(directory: journals)
+        _ = try store.declare(Declaration(title: "Kill test", severity: .sev3), by: WriterIdentity(actor: "t", host: "h", pid: 1),
+                              at: Timestamp(Date()))
+        var everAcknowledged: [(sequence: Int, text: String)] = []
+        var killsWithWritesInFlight = 0
+        for round in 1...30 {
+            let (process, pipe) = try startWriter(journals: journals, name: "r\(round)", count: 1_000_000)
+            usleep(UInt32.random(in: 5_000...80_000))
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+            #expect(process.terminationReason == .uncaughtSignal)
+            let acked = acknowledged(pipe.fileHandleForReading.readDataToEndOfFile())
+            if !acked.isEmpty { killsWithWritesInFlight += 1 }
+            everAcknowledged += acked
+            // Reopening recovers whatever the kill left; every acknowledged record is there.
+            let journal = try store.open("INC-1")
+            #expect(!journal.isReadOnly)
+            let bySequence = Dictionary(uniqueKeysWithValues: journal.incident.timeline.map { ($0.sequence, $0.data["text"]?.stringValue) })
+            for (seq, text) in everAcknowledged { #expect(bySequence[seq] == text, "round \(round): record \(seq) lost") }
+            #expect(try JournalFile.verify(path: store.path(of: "INC-1")).damage == nil)
+        }
+        #expect(killsWithWritesInFlight >= 10, "most kills should land while the writer is appending")
+    }
+
+    @Test func theRealBinaryExitsOneNamingATamperedRecord() throws {
+        let ws = makeWorkspace()
+        let k = KlaxonTestSupport.Klaxon(workspace: ws.path)
+        k.run("incident", "declare", "Tamper", "--severity", "SEV3")
+        for i in 1...4 { k.run("incident", "note", "1", "note \(i)") }
+        func verify() throws -> (Int32, String) {
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: BuiltProducts.path("klaxon"))
+            process.arguments = ["journal", "verify", "--workspace", ws.path]
+            let pipe = Pipe()
+            process.standardOutput = pipe
+            try process.run()
+            let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            process.waitUntilExit()
+            return (process.terminationStatus, output)
+        }
+        #expect(try verify().0 == 0)
+        var bytes = ws.read("journals/INC-1.jsonl")
+        let third = bytes.indices.filter { bytes[$0] == 0x0A }[1] + 1
+        let digit = bytes[third...].firstIndex(of: UInt8(ascii: "2"))! // inside "note 2" of record 3... or its timestamp
+        bytes[digit] = UInt8(ascii: "7")
+        FileManager.default.createFile(atPath: ws.path + "/journals/INC-1.jsonl", contents: Data(bytes))
+        let (status, output) = try verify()
+        #expect(status == 1)
+        #expect(output.contains("INC-1.jsonl: DAMAGED at record 3 (line 3"))
+    }
+}
