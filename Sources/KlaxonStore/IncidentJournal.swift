@@ -36,6 +36,7 @@ public final class IncidentJournal {
             throw .failed("\(file.path) holds no complete record; run klaxon journal verify")
         }
         var incident = try IncidentReplay.start(first)
+        incident.timeline.reserveCapacity(records.count)
         for record in records.dropFirst() { IncidentReplay.apply(record, to: &incident) }
         self.incident = incident
     }

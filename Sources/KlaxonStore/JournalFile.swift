@@ -29,6 +29,9 @@ public final class JournalFile {
     /// Bytes of valid records.
     public var validLength: Int { scanner.validLength }
 
+    /// Large journals are decoded on every core (see `JournalScanner.scan(_:isComplete:parallelism:)`).
+    static let decodingThreads = max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
+
     private init(path: String, fd: Int32, canWrite: Bool) {
         self.path = path
         self.fd = fd
@@ -145,7 +148,7 @@ public final class JournalFile {
         }
         guard size > scanner.validLength, corruption == nil else { return .init(records: [], damage: nil) }
         let bytes = try SystemCall.read(fd, offset: scanner.validLength, count: size - scanner.validLength, path: path)
-        return bytes.withUnsafeBufferPointer { scanner.scan($0, isComplete: true) }
+        return bytes.withUnsafeBufferPointer { scanner.scan($0, isComplete: true, parallelism: Self.decodingThreads) }
     }
 
     private func note(_ damage: JournalScanner.Damage) {
@@ -220,7 +223,9 @@ public final class JournalFile {
             } else if !atEnd {
                 bytes = try SystemCall.read(file.fd, offset: offset, count: size - offset, path: path)
             }
-            let outcome = bytes.withUnsafeBufferPointer { file.scanner.scan($0, isComplete: offset + bytes.count >= size) }
+            let outcome = bytes.withUnsafeBufferPointer {
+                file.scanner.scan($0, isComplete: offset + bytes.count >= size, parallelism: decodingThreads)
+            }
             count += outcome.records.count
             damage = outcome.damage
             offset = file.scanner.validLength

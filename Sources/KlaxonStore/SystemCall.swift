@@ -64,18 +64,20 @@ enum SystemCall {
 
     /// Reads `[offset, offset + count)` of `fd`.
     static func read(_ fd: Int32, offset: Int, count: Int, path: String) throws(KlaxonError) -> [UInt8] {
-        var buffer = [UInt8](repeating: 0, count: count)
-        var done = 0
-        while done < count {
-            let n = buffer.withUnsafeMutableBytes { raw in
-                pread(fd, raw.baseAddress! + done, count - done, off_t(offset + done))
+        var failure: Int32 = 0
+        // Uninitialized: a journal can be tens of megabytes, and zero-filling it first costs as much as reading it.
+        let buffer = [UInt8](unsafeUninitializedCapacity: count) { storage, initialized in
+            var done = 0
+            while done < count {
+                let n = pread(fd, storage.baseAddress! + done, count - done, off_t(offset + done))
+                if n == -1 && errno == EINTR { continue }
+                if n < 0 { failure = errno; break }
+                if n == 0 { break }
+                done += n
             }
-            if n == -1 && errno == EINTR { continue }
-            guard n >= 0 else { throw error("reading", path, errno) }
-            if n == 0 { break }
-            done += n
+            initialized = done
         }
-        if done < count { buffer.removeLast(count - done) }
+        if failure != 0 { throw error("reading", path, failure) }
         return buffer
     }
 

@@ -136,3 +136,40 @@ struct JournalScannerTests {
         #expect(seen == journal.records)
     }
 }
+
+struct ParallelScanTests {
+    /// A journal over the 2 MiB from which scanning goes parallel.
+    static let big = JournalBuilder(notes: 9000)
+
+    func compare(_ bytes: [UInt8], complete: Bool = true) {
+        var sequential = JournalScanner(), parallel = JournalScanner()
+        let a = bytes.withUnsafeBufferPointer { sequential.scan($0, isComplete: complete) }
+        let b = bytes.withUnsafeBufferPointer { parallel.scan($0, isComplete: complete, parallelism: 4) }
+        #expect(a.records == b.records)
+        #expect(a.damage == b.damage)
+        #expect(sequential.validLength == parallel.validLength)
+        #expect(sequential.nextSequence == parallel.nextSequence)
+        #expect(sequential.lastHash == parallel.lastHash)
+    }
+
+    @Test func agreesWithTheSequentialScanOnAnIntactJournal() {
+        #expect(Self.big.bytes.count > 2 << 20)
+        compare(Self.big.bytes)
+        compare(Array(Self.big.bytes.dropLast(20)), complete: false)
+    }
+
+    @Test func agreesOnDamageInEveryChunk() {
+        for fraction in [0.1, 0.3, 0.55, 0.8, 0.99] {
+            var bytes = Self.big.bytes
+            let line = Int(Double(Self.big.lineStarts.count) * fraction)
+            bytes[Self.big.lineStarts[line] + 30] ^= 0x04
+            compare(bytes)
+        }
+    }
+
+    @Test func agreesOnATornTailAndAMissingRecord() {
+        compare(Array(Self.big.bytes.dropLast(7)))
+        let l = Self.big.lineStarts
+        compare(Array(Self.big.bytes[..<l[6000]]) + Array(Self.big.bytes[l[6001]...]))
+    }
+}

@@ -9,7 +9,13 @@ public struct Incident: Sendable {
     /// Role name → person; `commander`, `scribe` and `comms` are the usual ones, any other name is allowed.
     public var roles: [String: String] = [:]
     /// Everyone who wrote to the journal or holds a role, in order of first appearance.
-    public var participants: [String] = []
+    public private(set) var participants: [String] = []
+    var participantSet: Set<String> = []
+
+    /// Adds `name` to the participants unless already there.
+    mutating func addParticipant(_ name: String) {
+        if participantSet.insert(name).inserted { participants.append(name) }
+    }
     /// The times of `KeyTime`, as last recorded or amended.
     public var keyTimes: [KeyTime: Timestamp] = [:]
     public var notes: [Note] = []

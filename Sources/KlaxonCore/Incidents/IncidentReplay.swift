@@ -109,6 +109,6 @@ public enum IncidentReplay {
     }
 
     private static func addParticipant(_ name: String, to incident: inout Incident) {
-        if !incident.participants.contains(name) { incident.participants.append(name) }
+        incident.addParticipant(name)
     }
 }

@@ -49,9 +49,23 @@ public struct JSONParser {
 
     // MARK: - Object iteration, used by the record decoder to avoid building a dictionary.
 
-    /// Parses an object, handing each key (as raw UTF-8 without escapes resolved only when needed)
-    /// to `field`, which must consume the value with one of the `parse…` methods.
+    /// Parses an object, handing each key to `field`, which must consume the value with one of the
+    /// `parse…` methods.
     mutating func parseObject(_ field: (inout JSONParser, String) throws(Failure) -> Void) throws(Failure) {
+        try parseObject(rawKeys: { (parser: inout JSONParser, raw: UnsafeBufferPointer<UInt8>?) throws(Failure) in
+            // nil: the key had escapes and was left unread.
+            let key: String
+            if let raw { key = String(decoding: raw, as: UTF8.self) } else { key = try parser.parseString() }
+            parser.skipWhitespace()
+            try parser.expect(UInt8(ascii: ":"))
+            try field(&parser, key)
+        }, readsColon: true)
+    }
+
+    /// Parses an object handing each key to `field` as raw bytes when it has no escapes (and is valid
+    /// UTF-8), which lets the record decoder dispatch on keys without building strings.
+    mutating func parseObject(rawKeys field: (inout JSONParser, UnsafeBufferPointer<UInt8>?) throws(Failure) -> Void,
+                              readsColon: Bool = false) throws(Failure) {
         skipWhitespace()
         guard peek() == UInt8(ascii: "{") else { throw fail("expected an object") }
         index += 1
@@ -59,15 +73,38 @@ public struct JSONParser {
         if peek() == UInt8(ascii: "}") { index += 1; return }
         while true {
             skipWhitespace()
-            let key = try parseString()
-            skipWhitespace()
-            try expect(UInt8(ascii: ":"))
-            try field(&self, key)
+            let keyStart = index
+            let raw = try parsePlainKeyBytes()
+            if raw == nil { index = keyStart }
+            if readsColon {
+                try field(&self, raw)
+            } else {
+                if raw == nil { _ = try parseString() }
+                skipWhitespace()
+                try expect(UInt8(ascii: ":"))
+                try field(&self, raw)
+            }
             skipWhitespace()
             if peek() == UInt8(ascii: ",") { index += 1; continue }
             if peek() == UInt8(ascii: "}") { index += 1; return }
             throw fail("expected ',' or '}' in an object")
         }
+    }
+
+    /// A key without escapes and in ASCII, as raw bytes; nil (position unspecified) for any other string.
+    private mutating func parsePlainKeyBytes() throws(Failure) -> UnsafeBufferPointer<UInt8>? {
+        try expect(UInt8(ascii: "\""))
+        let start = index
+        while index < bytes.count {
+            let byte = bytes[index]
+            if byte == UInt8(ascii: "\"") {
+                index += 1
+                return UnsafeBufferPointer(rebasing: bytes[start..<(index - 1)])
+            }
+            if byte == UInt8(ascii: "\\") || byte < 0x20 || byte >= 0x80 { return nil }
+            index += 1
+        }
+        throw fail("unterminated string")
     }
 
     mutating func finish() throws(Failure) {
@@ -171,16 +208,36 @@ public struct JSONParser {
         return value
     }
 
+    /// A string without escapes, as its raw bytes (for fixed-format fields: hashes, timestamps).
+    mutating func parsePlainStringBytes() throws(Failure) -> UnsafeBufferPointer<UInt8> {
+        skipWhitespace()
+        try expect(UInt8(ascii: "\""))
+        let start = index
+        while index < bytes.count {
+            let byte = bytes[index]
+            if byte == UInt8(ascii: "\"") {
+                index += 1
+                return UnsafeBufferPointer(rebasing: bytes[start..<(index - 1)])
+            }
+            if byte == UInt8(ascii: "\\") || byte < 0x20 { throw fail("unexpected character in a fixed-format string") }
+            index += 1
+        }
+        throw fail("unterminated string")
+    }
+
     mutating func parseString() throws(Failure) -> String {
         skipWhitespace()
         try expect(UInt8(ascii: "\""))
         let start = index
-        // Fast path: no escapes; the bytes are copied once into the String (validated as UTF-8).
+        // Fast path: no escapes; the bytes are copied once into the String. ASCII needs no validation
+        // (and `String(validating:)`, being generic, costs a runtime metadata lookup per call).
+        var isASCII = true
         while index < bytes.count {
             let byte = bytes[index]
             if byte == UInt8(ascii: "\"") {
                 let slice = UnsafeBufferPointer(rebasing: bytes[start..<index])
                 index += 1
+                if isASCII { return String(decoding: slice, as: UTF8.self) }
                 guard let s = String(validating: slice, as: UTF8.self) else {
                     throw Failure(offset: start, reason: "invalid UTF-8 in a string")
                 }
@@ -188,6 +245,7 @@ public struct JSONParser {
             }
             if byte == UInt8(ascii: "\\") { break }
             if byte < 0x20 { throw fail("unescaped control character in a string") }
+            if byte >= 0x80 { isASCII = false }
             index += 1
         }
         // Slow path: resolve escapes.
@@ -261,7 +319,7 @@ public struct JSONParser {
         index += count
     }
 
-    private mutating func expect(_ byte: UInt8) throws(Failure) {
+    mutating func expect(_ byte: UInt8) throws(Failure) {
         guard peek() == byte else {
             throw fail("expected '\(Character(Unicode.Scalar(byte)))'")
         }
@@ -272,7 +330,7 @@ public struct JSONParser {
 
     @inline(__always) private func isDigit(_ b: UInt8) -> Bool { b >= 48 && b <= 57 }
 
-    @inline(__always) private mutating func skipWhitespace() {
+    @inline(__always) mutating func skipWhitespace() {
         while index < bytes.count {
             let b = bytes[index]
             guard b == 0x20 || b == 0x0A || b == 0x0D || b == 0x09 else { return }

@@ -109,7 +109,7 @@ public enum JournalCodec {
 
         let record: JournalRecord
         do {
-            record = try parseFields(line)
+            record = try parseFields(line, storedHash: stored)
         } catch {
             throw .unparsable(error.description)
         }
@@ -118,36 +118,34 @@ public enum JournalCodec {
         return record
     }
 
-    private static func parseFields(_ line: UnsafeBufferPointer<UInt8>) throws(JSONParser.Failure) -> JournalRecord {
+    /// The record's fields; `hash` is the one already read from the end of the line.
+    private static func parseFields(_ line: UnsafeBufferPointer<UInt8>, storedHash: RecordHash) throws(JSONParser.Failure) -> JournalRecord {
         var version: Int?, sequence: Int?, timestamp: Timestamp?, actor: String?, host: String?, pid: Int?
         var type: String?, data: JSONValue?, previous: RecordHash?, hash: RecordHash?
         var parser = JSONParser(bytes: line)
-        try parser.parseObject { (p: inout JSONParser, key: String) throws(JSONParser.Failure) in
-            switch key {
-            case "v": version = try p.parseInteger()
-            case "seq": sequence = try p.parseInteger()
-            case "ts":
-                let text = try p.parseString()
-                guard let t = Timestamp.parseRFC3339(text) else { throw p.fail("bad timestamp \"\(text)\"") }
+        try parser.parseObject(rawKeys: { (p: inout JSONParser, key: UnsafeBufferPointer<UInt8>?) throws(JSONParser.Failure) in
+            switch key.map(RecordField.init) ?? .other {
+            case .version: version = try p.parseInteger()
+            case .sequence: sequence = try p.parseInteger()
+            case .timestamp:
+                guard let t = Timestamp.parseRFC3339(bytes: try p.parsePlainStringBytes()) else { throw p.fail("bad timestamp") }
                 timestamp = t
-            case "actor": actor = try p.parseString()
-            case "host": host = try p.parseString()
-            case "pid": pid = try p.parseInteger()
-            case "type": type = try p.parseString()
-            case "data": data = try p.parseValue()
-            case "prev":
-                let text = try p.parseString()
-                guard let h = RecordHash(hex: text) else { throw p.fail("bad prev hash") }
+            case .actor: actor = try p.parseString()
+            case .host: host = try p.parseString()
+            case .pid: pid = try p.parseInteger()
+            case .type: type = try p.parseString()
+            case .data: data = try p.parseValue()
+            case .previous:
+                guard let h = RecordHash.parse(hexBytes: try p.parsePlainStringBytes()) else { throw p.fail("bad prev hash") }
                 previous = h
-            case "hash":
-                let text = try p.parseString()
-                guard let h = RecordHash(hex: text) else { throw p.fail("bad hash") }
-                hash = h
-            default:
+            case .hash:
+                _ = try p.parsePlainStringBytes()
+                hash = storedHash
+            case .other:
                 // A field a later version added: accepted, and kept on disk because nothing is rewritten.
                 _ = try p.parseValue()
             }
-        }
+        })
         try parser.finish()
         guard let version, let sequence, let timestamp, let actor, let host, let pid, let type, let data,
               let previous, let hash
@@ -155,5 +153,28 @@ public enum JournalCodec {
         guard sequence >= 1 else { throw parser.fail("seq must be at least 1") }
         return JournalRecord(version: version, sequence: sequence, timestamp: timestamp, actor: actor, host: host,
                              pid: pid, type: type, data: data, previousHash: previous, hash: hash)
+    }
+}
+
+/// The top-level fields of a record line, told apart by their raw bytes.
+private enum RecordField {
+    case version, sequence, timestamp, actor, host, pid, type, data, previous, hash, other
+
+    init(_ key: UnsafeBufferPointer<UInt8>) {
+        func equals(_ literal: StaticString) -> Bool {
+            guard key.count == literal.utf8CodeUnitCount else { return false }
+            for i in 0..<key.count where key[i] != literal.utf8Start[i] { return false }
+            return true
+        }
+        switch key.first {
+        case UInt8(ascii: "v"): self = equals("v") ? .version : .other
+        case UInt8(ascii: "s"): self = equals("seq") ? .sequence : .other
+        case UInt8(ascii: "t"): self = equals("ts") ? .timestamp : (equals("type") ? .type : .other)
+        case UInt8(ascii: "a"): self = equals("actor") ? .actor : .other
+        case UInt8(ascii: "h"): self = equals("host") ? .host : (equals("hash") ? .hash : .other)
+        case UInt8(ascii: "p"): self = equals("pid") ? .pid : (equals("prev") ? .previous : .other)
+        case UInt8(ascii: "d"): self = equals("data") ? .data : .other
+        default: self = .other
+        }
     }
 }

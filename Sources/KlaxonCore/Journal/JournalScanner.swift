@@ -1,3 +1,5 @@
+import Dispatch
+
 /// Reads journal bytes, checking each record and the chain, and tells a torn tail from corruption.
 ///
 /// The scanner is fed the bytes of a journal from some offset on (the whole file when opening it,
@@ -88,6 +90,67 @@ public struct JournalScanner: Sendable {
         return Outcome(records: records, damage: nil)
     }
 
+    /// `scan`, decoding large buffers on `parallelism` threads. Lines are decoded independently in
+    /// chunks split at newlines, then linked in order; at the first line that does not decode or link,
+    /// the ordinary sequential scan takes over from there, so damage is classified by one code path.
+    public mutating func scan(_ bytes: UnsafeBufferPointer<UInt8>, isComplete: Bool, parallelism: Int) -> Outcome {
+        let minimumChunk = 1 << 20
+        guard parallelism > 1, bytes.count >= 2 * minimumChunk,
+              let lastNewline = bytes.lastIndex(of: 0x0A)
+        else { return scan(bytes, isComplete: isComplete) }
+        let chunkCount = min(parallelism, bytes.count / minimumChunk)
+        var bounds = [0]
+        for k in 1..<chunkCount {
+            let target = max(bytes.count * k / chunkCount, bounds.last!)
+            if let newline = Self.indexOfNewline(in: bytes, from: target), newline < lastNewline { bounds.append(newline + 1) }
+        }
+        bounds.append(lastNewline + 1)
+        let chunkBounds = bounds
+
+        // Each chunk: the records of its lines up to the first that fails to decode, with their lengths.
+        let chunks = bounds.count - 1
+        let results = UnsafeMutableBufferPointer<(records: [JournalRecord], lengths: [Int])>.allocate(capacity: chunks)
+        results.initialize(repeating: ([], []))
+        defer { results.deinitialize(); results.deallocate() }
+        nonisolated(unsafe) let output = results
+        nonisolated(unsafe) let input = bytes
+        DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
+            var start = chunkBounds[chunk]
+            let stop = chunkBounds[chunk + 1]
+            var records: [JournalRecord] = []
+            var lengths: [Int] = []
+            records.reserveCapacity((stop - start) / 128)
+            lengths.reserveCapacity((stop - start) / 128)
+            while start < stop, let newline = Self.indexOfNewline(in: input, from: start), newline < stop {
+                guard let record = try? JournalCodec.decode(line: UnsafeBufferPointer(rebasing: input[start..<newline])) else { break }
+                records.append(record)
+                lengths.append(newline + 1 - start)
+                start = newline + 1
+            }
+            output[chunk] = (records, lengths)
+        }
+
+        var accepted: [JournalRecord] = []
+        accepted.reserveCapacity((0..<chunks).reduce(0) { $0 + results[$1].records.count })
+        var consumed = 0
+        link: for chunk in 0..<chunks {
+            let (records, lengths) = results[chunk]
+            for (record, length) in zip(records, lengths) {
+                guard record.sequence == nextSequence, record.previousHash == lastHash else { break link }
+                accepted.append(record)
+                nextSequence += 1
+                lastHash = record.hash
+                nextLine += 1
+                validLength += length
+                consumed += length
+            }
+            if consumed != bounds[chunk + 1] { break }
+        }
+        guard consumed < bytes.count else { return Outcome(records: accepted, damage: nil) }
+        let rest = scan(UnsafeBufferPointer(rebasing: bytes[consumed...]), isComplete: isComplete)
+        return Outcome(records: accepted + rest.records, damage: rest.damage)
+    }
+
     /// Accepts a record this process just wrote, so the chain state stays current without rereading it.
     public mutating func accept(_ record: JournalRecord, lineLength: Int) {
         nextSequence = record.sequence + 1
@@ -113,11 +176,7 @@ public struct JournalScanner: Sendable {
     }
 
     static func indexOfNewline(in bytes: UnsafeBufferPointer<UInt8>, from start: Int) -> Int? {
-        var i = start
-        while i < bytes.count {
-            if bytes[i] == 0x0A { return i }
-            i += 1
-        }
-        return nil
+        guard start < bytes.count else { return nil }
+        return bytes[start...].firstIndex(of: 0x0A)
     }
 }

@@ -31,26 +31,28 @@ public struct RecordHash: Hashable, Sendable, CustomStringConvertible {
 
     /// Parses 64 lowercase hex digits.
     public init?(hex: String) {
-        let bytes = Array(hex.utf8)
-        guard bytes.count == 64 else { return nil }
-        guard let parsed = bytes.withUnsafeBufferPointer({ RecordHash.parse(hexBytes: $0) }) else { return nil }
+        var text = hex
+        guard let parsed = text.withUTF8({ RecordHash.parse(hexBytes: $0) }) else { return nil }
         self = parsed
     }
 
     static func parse(hexBytes: UnsafeBufferPointer<UInt8>) -> RecordHash? {
         guard hexBytes.count == 64 else { return nil }
-        var words: [UInt64] = [0, 0, 0, 0]
-        for i in 0..<64 {
-            let b = hexBytes[i]
-            let v: UInt64
-            switch b {
-            case 48...57: v = UInt64(b - 48)
-            case 97...102: v = UInt64(b - 87)
-            default: return nil
+        // Branch-free: decode every digit as if valid, and collect invalid ones in one mask.
+        var invalid: UInt8 = 0
+        func word(_ start: Int) -> UInt64? {
+            var w: UInt64 = 0
+            for i in start..<(start + 16) {
+                let b = hexBytes[i]
+                let notDigit: UInt8 = (b &- 48) >= 10 ? 1 : 0
+                let notLetter: UInt8 = (b &- 97) >= 6 ? 1 : 0
+                invalid |= notDigit & notLetter
+                w = w << 4 | UInt64((b & 0x0F) &+ 9 &* (b >> 6))
             }
-            words[i / 16] = words[i / 16] << 4 | v
+            return w
         }
-        return RecordHash(w0: words[0], w1: words[1], w2: words[2], w3: words[3])
+        guard let w0 = word(0), let w1 = word(16), let w2 = word(32), let w3 = word(48), invalid == 0 else { return nil }
+        return RecordHash(w0: w0, w1: w1, w2: w2, w3: w3)
     }
 
     public var hex: String {

@@ -34,38 +34,42 @@ public enum TimeExpression {
     /// `-15m`, `+2h`, `-1h30m`, `-1d`, `-90s`, `15m ago` as seconds.
     static func relativeSeconds(_ text: String) -> Int64? {
         if text.hasSuffix(" ago") { return relativeSeconds("-" + String(text.dropLast(4)).trimmingWhitespace) }
-        var p = ASCIIParser(text)
-        guard let sign = p.sign() else { return nil }
-        var total: Int64 = 0
-        var sawUnit = false
-        while !p.atEnd {
-            guard let n = p.number() else { return nil }
-            let unit: Int64
-            if p.take("s") { unit = 1 } else if p.take("m") { unit = 60 } else if p.take("h") { unit = 3600 }
-            else if p.take("d") { unit = 86400 } else if p.take("w") { unit = 604_800 } else { return nil }
-            guard n < 10_000_000 else { return nil }
-            total += Int64(n) * unit
-            sawUnit = true
+        return ASCIIParser.with(text) { p in
+            guard let sign = p.sign() else { return nil }
+            var total: Int64 = 0
+            var sawUnit = false
+            while !p.atEnd {
+                guard let n = p.number() else { return nil }
+                let unit: Int64
+                if p.take("s") { unit = 1 } else if p.take("m") { unit = 60 } else if p.take("h") { unit = 3600 }
+                else if p.take("d") { unit = 86400 } else if p.take("w") { unit = 604_800 } else { return nil }
+                guard n < 10_000_000 else { return nil }
+                total += Int64(n) * unit
+                sawUnit = true
+            }
+            return sawUnit ? Int64(sign) * total : nil
         }
-        return sawUnit ? Int64(sign) * total : nil
     }
 
     static func clockTime(_ text: String) -> (hour: Int, minute: Int, second: Int)? {
-        var p = ASCIIParser(text)
-        guard let hour = p.number(), hour < 24, p.take(":"), let minute = p.digits(2), minute < 60 else { return nil }
-        var second = 0
-        if p.take(":") {
-            guard let s = p.digits(2), s < 60 else { return nil }
-            second = s
+        ASCIIParser.with(text) { p in
+            guard let hour = p.number(), hour < 24, p.take(":"), let minute = p.digits(2), minute < 60 else { return nil }
+            var second = 0
+            if p.take(":") {
+                guard let s = p.digits(2), s < 60 else { return nil }
+                second = s
+            }
+            return p.atEnd ? (hour, minute, second) : nil
         }
-        return p.atEnd ? (hour, minute, second) : nil
     }
 
     static func localDateTime(_ text: String, timeZone: TimeZone) -> Timestamp? {
-        var p = ASCIIParser(text)
-        guard let year = p.digits(4), p.take("-"), let month = p.digits(2), p.take("-"), let day = p.digits(2),
-              p.take("T") || p.take(" "), let clock = clockTime(p.rest)
-        else { return nil }
+        let parsed: (Int, Int, Int, String)? = ASCIIParser.with(text) { p in
+            guard let year = p.digits(4), p.take("-"), let month = p.digits(2), p.take("-"), let day = p.digits(2),
+                  p.take("T") || p.take(" ") else { return nil }
+            return (year, month, day, p.rest)
+        }
+        guard let (year, month, day, rest) = parsed, let clock = clockTime(rest) else { return nil }
         let civil = CivilDateTime(year: year, month: month, day: day, hour: clock.hour, minute: clock.minute, second: clock.second)
         return civil.isValid ? instant(of: civil, in: timeZone) : nil
     }

@@ -40,7 +40,13 @@ public struct Timestamp: Hashable, Comparable, Sendable, CustomStringConvertible
     /// Parses RFC 3339 (`2026-11-22T16:46:04Z`, `…04.123+01:00`, a space instead of `T`).
     /// Returns nil for anything else, including a missing offset.
     public static func parseRFC3339(_ text: String) -> Timestamp? {
-        var p = ASCIIParser(text)
+        var text = text
+        return text.withUTF8 { parseRFC3339(bytes: $0) }
+    }
+
+    /// `parseRFC3339` over UTF-8 bytes.
+    public static func parseRFC3339(bytes: UnsafeBufferPointer<UInt8>) -> Timestamp? {
+        var p = ASCIIParser(bytes)
         guard let year = p.digits(4), p.take("-"), let month = p.digits(2), p.take("-"), let day = p.digits(2),
               p.take("T") || p.take("t") || p.take(" "),
               let hour = p.digits(2), p.take(":"), let minute = p.digits(2), p.take(":"), let second = p.digits(2)
@@ -155,12 +161,22 @@ public struct CivilDateTime: Hashable, Sendable {
     }
 }
 
-/// A tiny cursor over ASCII text for the hand-written time parsers.
+/// A tiny cursor over ASCII bytes for the hand-written time parsers. It borrows the bytes: use it
+/// inside `String.withUTF8` or another scope that keeps them alive.
 struct ASCIIParser {
-    private let bytes: [UInt8]
+    private let bytes: UnsafeBufferPointer<UInt8>
     private(set) var index = 0
 
-    init(_ text: String) { bytes = Array(text.utf8) }
+    init(_ bytes: UnsafeBufferPointer<UInt8>) { self.bytes = bytes }
+
+    /// Runs `body` with a parser over `text`.
+    static func with<T>(_ text: String, _ body: (inout ASCIIParser) -> T) -> T {
+        var copy = text
+        return copy.withUTF8 { buffer in
+            var parser = ASCIIParser(buffer)
+            return body(&parser)
+        }
+    }
 
     var atEnd: Bool { index == bytes.count }
 
@@ -205,5 +221,5 @@ struct ASCIIParser {
 
     mutating func skipSpaces() { while index < bytes.count, bytes[index] == 32 { index += 1 } }
 
-    var rest: String { String(decoding: bytes[index...], as: UTF8.self) }
+    var rest: String { String(decoding: UnsafeBufferPointer(rebasing: bytes[index...]), as: UTF8.self) }
 }

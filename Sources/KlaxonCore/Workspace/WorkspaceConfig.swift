@@ -27,19 +27,20 @@ public struct WorkspaceConfig: Hashable, Sendable {
 public enum DurationSyntax {
     /// Milliseconds of `text`, or nil when it is not a duration.
     public static func milliseconds(_ text: String) -> Int64? {
-        var p = ASCIIParser(text.trimmingWhitespace)
-        var total: Int64 = 0
-        var sawUnit = false
-        while !p.atEnd {
-            guard let n = p.number(), n < 100_000_000 else { return nil }
-            let unit: Int64
-            if p.take("m") { unit = p.take("s") ? 1 : 60_000 }
-            else if p.take("s") { unit = 1000 } else if p.take("h") { unit = 3_600_000 }
-            else if p.take("d") { unit = 86_400_000 } else { return nil }
-            total += Int64(n) * unit
-            sawUnit = true
+        ASCIIParser.with(text.trimmingWhitespace) { p in
+            var total: Int64 = 0
+            var sawUnit = false
+            while !p.atEnd {
+                guard let n = p.number(), n < 100_000_000 else { return nil }
+                let unit: Int64
+                if p.take("m") { unit = p.take("s") ? 1 : 60_000 }
+                else if p.take("s") { unit = 1000 } else if p.take("h") { unit = 3_600_000 }
+                else if p.take("d") { unit = 86_400_000 } else { return nil }
+                total += Int64(n) * unit
+                sawUnit = true
+            }
+            return sawUnit ? total : nil
         }
-        return sawUnit ? total : nil
     }
 
     public static let expected = "a duration such as 30s, 5m, 1h or 800ms"
