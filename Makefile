@@ -1,0 +1,23 @@
+# The two commands a new user needs (see README.md): `make run` and `make test`.
+# Each installs what is missing first (scripts/setup), then builds.
+
+.PHONY: run test build setup bench
+
+# Klaxon on the sample workspace (this repository).
+run: build
+	.build/debug/klaxon --workspace .
+
+# Every test: unit, in-process commands, real files, loopback HTTP, headless ncurses, multiple processes.
+test: setup
+	swift build --build-tests
+	swift test --skip-build
+
+build: setup
+	swift build
+
+setup:
+	@scripts/setup
+
+# The performance figures of the README, measured on this machine.
+bench: setup
+	swift run -c release klaxon-bench --dir .build
