@@ -16,7 +16,9 @@ public final class JournalFile {
     public let path: String
     private let fd: Int32
     /// False when the file could only be opened for reading (permissions, read-only file system).
-    public let canWrite: Bool
+    public var canWrite: Bool { openForWriteError == 0 }
+    /// Why opening for writing failed (an errno), or 0.
+    private let openForWriteError: Int32
     private var scanner = JournalScanner()
     /// Damage before the tail. Once set, nothing more is written to this file.
     public private(set) var corruption: JournalScanner.Damage?
@@ -32,10 +34,10 @@ public final class JournalFile {
     /// Large journals are decoded on every core (see `JournalScanner.scan(_:isComplete:parallelism:)`).
     static let decodingThreads = max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
 
-    private init(path: String, fd: Int32, canWrite: Bool) {
+    private init(path: String, fd: Int32, openForWriteError: Int32) {
         self.path = path
         self.fd = fd
-        self.canWrite = canWrite
+        self.openForWriteError = openForWriteError
     }
 
     deinit { close(fd) }
@@ -43,17 +45,17 @@ public final class JournalFile {
     /// Opens an existing journal. Its records are read by the first `readNewRecords()`.
     public static func open(path: String) throws(KlaxonError) -> JournalFile {
         var fd = SystemCall.retrying { Glibc.open(path, O_RDWR | O_APPEND | O_CLOEXEC) }
-        var canWrite = true
+        var writeError: Int32 = 0
         if fd < 0 && (errno == EACCES || errno == EPERM || errno == EROFS) {
+            writeError = errno
             fd = SystemCall.retrying { Glibc.open(path, O_RDONLY | O_CLOEXEC) }
-            canWrite = false
         }
         guard fd >= 0 else {
             let code = errno
             if code == ENOENT { throw .badInput("there is no journal \(path)") }
             throw SystemCall.error("opening", path, code)
         }
-        return JournalFile(path: path, fd: fd, canWrite: canWrite)
+        return JournalFile(path: path, fd: fd, openForWriteError: writeError)
     }
 
     /// Creates a new journal whose first record is `draft`, durably: the record goes to a temporary
@@ -116,7 +118,7 @@ public final class JournalFile {
     /// When this returns, the record is on disk (fdatasync'd).
     public func append(_ build: ([JournalRecord]) throws(KlaxonError) -> RecordDraft) throws(KlaxonError) -> JournalRecord {
         guard canWrite else {
-            throw .failed("\(path) is not writable by you; check its owner and mode (journals are shared through the group)")
+            throw .failed("\(path) cannot be written (\(SystemCall.describe(openForWriteError))); \(SystemCall.advice(openForWriteError)); nothing was recorded")
         }
         try refuseIfCorrupt()
         try SystemCall.lock(fd, LOCK_EX, path: path)
@@ -238,7 +240,9 @@ public final class JournalFile {
     /// when the journal was intact. Damage before the tail is refused.
     public static func repair(path: String) throws(KlaxonError) -> String? {
         let file = try JournalFile.open(path: path)
-        guard file.canWrite else { throw .failed("\(path) is not writable by you; repair it as its owner") }
+        guard file.canWrite else {
+            throw .failed("\(path) cannot be written (\(SystemCall.describe(file.openForWriteError))); \(SystemCall.advice(file.openForWriteError))")
+        }
         try SystemCall.lock(file.fd, LOCK_EX, path: path)
         defer { SystemCall.unlock(file.fd) }
         let outcome = try file.scanToEnd()

@@ -20,7 +20,7 @@ enum SystemCall {
     static func advice(_ code: Int32) -> String {
         switch code {
         case ENOSPC, EDQUOT: return "free space on that disk, then retry"
-        case EACCES, EPERM: return "check the owner and mode of the file and its directory"
+        case EACCES, EPERM: return "check the owner and mode of the file and its directory (journals are shared through the responders' group)"
         case EROFS: return "the file system is read-only; use a workspace on a writable disk"
         case ENOENT: return "check the path"
         case EIO: return "the disk reported an I/O error; check it (dmesg) before trusting what is on it"
