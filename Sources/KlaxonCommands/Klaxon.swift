@@ -39,8 +39,12 @@ struct Overview: ParsableCommand {
 public func runKlaxon(_ arguments: [String], context: CommandContext) -> Int32 {
     CommandContext.$current.withValue(context) {
         var command: ParsableCommand
-        // `-15m` would be read as the flags -1, -5, -m: pass such times on as `15m ago`.
-        let arguments = arguments.map { TimeExpression.isNegativeRelative($0) ? String($0.dropFirst()) + " ago" : $0 }
+        // `-15m` would be read as the flags -1, -5, -m: pass such times on as `15m ago` (not after `--`,
+        // which is how a note says "-15m" literally).
+        let literalFrom = arguments.firstIndex(of: "--") ?? arguments.endIndex
+        let arguments = arguments.enumerated().map { index, argument in
+            index < literalFrom && TimeExpression.isNegativeRelative(argument) ? String(argument.dropFirst()) + " ago" : argument
+        }
         do {
             command = try Klaxon.parseAsRoot(arguments)
         } catch {

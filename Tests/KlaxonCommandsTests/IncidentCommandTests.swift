@@ -140,6 +140,18 @@ struct IncidentCommandTests {
         #expect(ws.read("journals/INC-1.jsonl") == before)
     }
 
+    @Test func relativeTimesPassAsArgumentsButNotAfterDoubleDash() {
+        let ws = makeWorkspace()
+        let k = Klaxon(workspace: ws.path)
+        k.run("incident", "declare", "x", "--severity", "SEV3", "--impact-start", "-1h30m")
+        #expect(k.run("incident", "amend", "1", "detected", "-1h").status == 0)
+        #expect(k.run("incident", "note", "1", "--", "-5m").status == 0)
+        let json = k.run("incident", "show", "1", "--json").json
+        #expect(json?["key_times"]?["impact_started"] == "2026-11-20T07:30:00.000Z")
+        #expect(json?["key_times"]?["detected"] == "2026-11-20T08:00:00.000Z")
+        #expect(json?["timeline"]?.arrayValue?.last?["data"]?["text"] == "-5m")
+    }
+
     @Test func noWorkspaceIsAClearErrorWithExitTwo() {
         let empty = TemporaryDirectory()
         let k = Klaxon(workspace: empty.path)
