@@ -93,18 +93,7 @@ public struct JSONParser {
 
     /// A key without escapes and in ASCII, as raw bytes; nil (position unspecified) for any other string.
     private mutating func parsePlainKeyBytes() throws(Failure) -> UnsafeBufferPointer<UInt8>? {
-        try expect(UInt8(ascii: "\""))
-        let start = index
-        while index < bytes.count {
-            let byte = bytes[index]
-            if byte == UInt8(ascii: "\"") {
-                index += 1
-                return UnsafeBufferPointer(rebasing: bytes[start..<(index - 1)])
-            }
-            if byte == UInt8(ascii: "\\") || byte < 0x20 || byte >= 0x80 { return nil }
-            index += 1
-        }
-        throw fail("unterminated string")
+        try plainStringBytes(asciiOnly: true)
     }
 
     mutating func finish() throws(Failure) {
@@ -211,6 +200,13 @@ public struct JSONParser {
     /// A string without escapes, as its raw bytes (for fixed-format fields: hashes, timestamps).
     mutating func parsePlainStringBytes() throws(Failure) -> UnsafeBufferPointer<UInt8> {
         skipWhitespace()
+        guard let raw = try plainStringBytes(asciiOnly: false) else { throw fail("unexpected character in a fixed-format string") }
+        return raw
+    }
+
+    /// The bytes of the string starting here when it has no escapes or control characters (and, with
+    /// `asciiOnly`, no non-ASCII bytes); nil, with the position left inside the string, otherwise.
+    private mutating func plainStringBytes(asciiOnly: Bool) throws(Failure) -> UnsafeBufferPointer<UInt8>? {
         try expect(UInt8(ascii: "\""))
         let start = index
         while index < bytes.count {
@@ -219,7 +215,7 @@ public struct JSONParser {
                 index += 1
                 return UnsafeBufferPointer(rebasing: bytes[start..<(index - 1)])
             }
-            if byte == UInt8(ascii: "\\") || byte < 0x20 { throw fail("unexpected character in a fixed-format string") }
+            if byte == UInt8(ascii: "\\") || byte < 0x20 || (asciiOnly && byte >= 0x80) { return nil }
             index += 1
         }
         throw fail("unterminated string")
