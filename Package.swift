@@ -27,14 +27,16 @@ let package = Package(
         .systemLibrary(name: "CCmarkGFM", providers: [.apt(["libcmark-gfm-dev", "libcmark-gfm-extensions-dev"])]),
 
         // Thin adapters.
-        .target(name: "KlaxonTerminal", dependencies: ["KlaxonCore", "CNcursesw"]),
+        .target(name: "KlaxonTerminal", dependencies: ["KlaxonCore", "KlaxonUI", "CNcursesw"]),
         .target(name: "KlaxonHTTP", dependencies: ["KlaxonCore", "CCurl"]),
         .target(name: "KlaxonMarkdown", dependencies: ["KlaxonCore", "CCmarkGFM"]),
         .target(name: "KlaxonStore", dependencies: ["KlaxonCore", .product(name: "Yams", package: "Yams")]),
+        // The console's Model / Update / View: pure, renders to a Frame; only KlaxonTerminal paints it.
+        .target(name: "KlaxonUI", dependencies: ["KlaxonCore"]),
 
         // Commands and the runtime that wires them.
         .target(name: "KlaxonCommands", dependencies: [
-            "KlaxonCore", "KlaxonStore", "KlaxonTerminal", "KlaxonHTTP", "KlaxonMarkdown",
+            "KlaxonCore", "KlaxonStore", "KlaxonUI", "KlaxonTerminal", "KlaxonHTTP", "KlaxonMarkdown",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "klaxon", dependencies: ["KlaxonCommands"]),
@@ -42,14 +44,15 @@ let package = Package(
         .executableTarget(name: "klaxon-stress", dependencies: ["KlaxonCore", "KlaxonStore"]),
         .executableTarget(name: "klaxon-bench", dependencies: ["KlaxonCore", "KlaxonStore"]),
         // Test doubles and helpers shared by the test targets (never copied between them).
-        .target(name: "KlaxonTestSupport", dependencies: ["KlaxonCore", "KlaxonStore", "KlaxonCommands"]),
+        .target(name: "KlaxonTestSupport", dependencies: ["KlaxonCore", "KlaxonStore", "KlaxonCommands", "KlaxonUI"]),
 
         .testTarget(name: "KlaxonCoreTests", dependencies: ["KlaxonCore"]),
         .testTarget(name: "KlaxonStoreTests", dependencies: ["KlaxonStore", "KlaxonCore", "KlaxonTestSupport"]),
         .testTarget(name: "KlaxonCommandsTests", dependencies: ["KlaxonCommands", "KlaxonStore", "KlaxonCore", "KlaxonTestSupport", "klaxon", "klaxon-stress"]),
         .testTarget(name: "KlaxonHTTPTests", dependencies: ["KlaxonHTTP", .product(name: "FlyingFox", package: "FlyingFox")]),
         .testTarget(name: "KlaxonMarkdownTests", dependencies: ["KlaxonMarkdown", "KlaxonCore"]),
-        .testTarget(name: "KlaxonTerminalTests", dependencies: ["KlaxonTerminal"]),
+        .testTarget(name: "KlaxonTerminalTests", dependencies: ["KlaxonTerminal", "KlaxonUI"]),
+        .testTarget(name: "KlaxonUITests", dependencies: ["KlaxonUI", "KlaxonCore", "KlaxonTestSupport"], exclude: ["__Snapshots__"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,0 +1,194 @@
+import Foundation
+import KlaxonCore
+
+/// The console's whole state. `ConsoleUpdate.update` changes it in answer to messages;
+/// `ConsoleView.render` draws it. Incidents come from the journals; nothing here outlives the
+/// process except what was written to a journal.
+public struct ConsoleModel: Sendable {
+    public enum Screen: Int, CaseIterable, Sendable { case dashboard = 1, incident, status, onCall, runbooks }
+
+    /// Box-drawing and symbols, or plain ASCII when the locale is not UTF-8.
+    public enum Glyphs: Sendable { case unicode, ascii }
+
+    // Settings
+    public var workspaceName: String
+    public var user: String
+    public var readOnly: Bool
+    public var timeZone: TimeZone
+    public var staleAfterSeconds: Int64
+    public var glyphs: Glyphs
+
+    // The world
+    public var now: Timestamp
+    public var columns: Int
+    public var rows: Int
+    public private(set) var incidents: [String: Incident] = [:]
+    public private(set) var readOnlyIncidents: Set<String> = []
+
+    // Navigation
+    public var screen: Screen = .dashboard
+    public var dashboardPane = 0
+    public var openSelection = 0
+    public var resolvedSelection = 0
+    /// The incident the incident screen shows.
+    public var currentIncidentID: String?
+    public var timeline = TimelineState()
+    public var overlay: Overlay?
+    public var search: Search?
+    public var message: Message?
+    /// Notes begun and set aside with esc, by incident id.
+    public var drafts: [String: String] = [:]
+    /// Set when the console should stop.
+    public var quitting = false
+
+    public init(workspaceName: String, user: String, readOnly: Bool, timeZone: TimeZone, staleAfterSeconds: Int64,
+                glyphs: Glyphs, now: Timestamp, columns: Int, rows: Int) {
+        self.workspaceName = workspaceName
+        self.user = user
+        self.readOnly = readOnly
+        self.timeZone = timeZone
+        self.staleAfterSeconds = staleAfterSeconds
+        self.glyphs = glyphs
+        self.now = now
+        self.columns = columns
+        self.rows = rows
+    }
+
+    public struct TimelineState: Sendable {
+        /// 0 timeline, 1 action items, 2 links.
+        public var pane = 0
+        /// The selected record, as an index into the visible (filtered) records; nil follows the end.
+        public var cursor: Int?
+        /// The first visible record (index into the visible records).
+        public var top = 0
+        public var showUTC = false
+        /// Only these record kinds are shown (TimelineText.kind); nil shows all.
+        public var kindFilter: String?
+        public var actionItemSelection = 0
+        public var linkSelection = 0
+    }
+
+    public struct Search: Sendable {
+        public var query: String
+        /// Visible-record indices that match.
+        public var matches: [Int]
+        public var current: Int
+    }
+
+    public struct Message: Sendable {
+        public var text: String
+        public var isError: Bool
+    }
+
+    public enum Overlay: Sendable {
+        case help(scroll: Int)
+        case palette(Palette)
+        case form(Form)
+        case confirm(Confirmation)
+        case searchInput(TextBuffer)
+    }
+
+    public struct Palette: Sendable {
+        public var input = TextBuffer()
+        public var selection = 0
+    }
+
+    /// What a confirmation leads to.
+    public enum Confirmation: Sendable, Equatable {
+        case quitLosingDrafts
+        case reopen(String)
+    }
+
+    /// A small form: the declare dialog, the note editor, pickers.
+    public struct Form: Sendable {
+        public enum Purpose: Sendable, Equatable {
+            case declare
+            case note(String)
+            case status(String)
+            case severity(String)
+            case assignRole(String)
+            case actionItem(String)
+            case resolve(String)
+            case link(String)
+            case filterKind
+        }
+
+        public enum Field: Sendable {
+            case text(label: String, buffer: TextBuffer)
+            case choice(label: String, options: [String], selected: Int)
+        }
+
+        public var purpose: Purpose
+        public var title: String
+        public var fields: [Field]
+        public var focus = 0
+        public var hint: String
+
+        public var firstText: String {
+            for case .text(_, let buffer) in fields { return buffer.text }
+            return ""
+        }
+    }
+
+    // MARK: - Derived
+
+    public var openIncidents: [Incident] {
+        incidents.values.filter(\.isOpen).sorted { a, b in
+            a.severity != b.severity ? a.severity < b.severity : a.declaredAt > b.declaredAt
+        }
+    }
+
+    /// Resolved incidents, most recently resolved first.
+    public var resolvedIncidents: [Incident] {
+        incidents.values.filter { !$0.isOpen }.sorted { a, b in
+            (a.keyTimes[.resolved] ?? a.lastUpdate) > (b.keyTimes[.resolved] ?? b.lastUpdate)
+        }
+    }
+
+    public var currentIncident: Incident? { currentIncidentID.flatMap { incidents[$0] } }
+
+    /// The incident the incident keys act on: the one shown, or the dashboard's selection.
+    public var targetIncident: Incident? {
+        if screen == .incident { return currentIncident }
+        if screen == .dashboard {
+            let list = dashboardPane == 0 ? openIncidents : resolvedIncidents
+            let index = dashboardPane == 0 ? openSelection : resolvedSelection
+            return list.indices.contains(index) ? list[index] : nil
+        }
+        return nil
+    }
+
+    public func isStale(_ incident: Incident) -> Bool {
+        incident.isOpen && incident.lastUpdate.seconds(until: now) > staleAfterSeconds
+    }
+
+    public var isTooSmall: Bool { columns < 80 || rows < 24 }
+
+    /// The records of the current incident that the filter lets through.
+    public var visibleRecords: [JournalRecord] {
+        guard let incident = currentIncident else { return [] }
+        guard let kind = timeline.kindFilter else { return incident.timeline }
+        return incident.timeline.filter { TimelineText.kind(of: $0) == kind }
+    }
+
+    public var formatter: LocalTimeFormatter {
+        timeline.showUTC ? .utc : LocalTimeFormatter(timeZone: timeZone)
+    }
+
+    /// Whether there is writing that would be lost on quitting.
+    public var hasUnsavedDraft: Bool {
+        if case .form(let form)? = overlay, form.fields.contains(where: {
+            if case .text(_, let buffer) = $0 { return !buffer.isEmpty }
+            return false
+        }) { return true }
+        return drafts.values.contains { !$0.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty }
+    }
+
+    // MARK: - Changes from outside
+
+    /// Puts in (or replaces) an incident as replayed from its journal.
+    public mutating func setIncident(_ incident: Incident, readOnly: Bool) {
+        incidents[incident.id] = incident
+        if readOnly { readOnlyIncidents.insert(incident.id) } else { readOnlyIncidents.remove(incident.id) }
+    }
+}

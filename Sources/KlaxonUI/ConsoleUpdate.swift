@@ -1,0 +1,497 @@
+import KlaxonCore
+
+/// What arrives at the console.
+public enum ConsoleMessage: Sendable {
+    case key(Key)
+    case resize(columns: Int, rows: Int)
+    case tick(Timestamp)
+    /// An incident as its journal now reads (after a write here, or another responder's).
+    case incidentChanged(Incident, readOnly: Bool)
+    /// A declaration this console asked for went through.
+    case declared(String)
+    case info(String)
+    case failure(String)
+    /// $EDITOR closed: the note's text, or nil when it was left empty.
+    case editorFinished(incidentID: String, text: String?)
+}
+
+/// What the console asks the runtime to do; plain data, so tests compare them.
+public enum ConsoleEffect: Equatable, Sendable {
+    case perform(IncidentAction, incidentID: String)
+    case declare(Declaration)
+    case openEditor(incidentID: String, initialText: String)
+    case redraw
+    case quit
+}
+
+public enum ConsoleUpdate {
+    /// Applies `message` to `model` and returns what the runtime must do.
+    public static func update(_ model: inout ConsoleModel, _ message: ConsoleMessage) -> [ConsoleEffect] {
+        let effects = apply(message, &model)
+        if model.screen == .incident { IncidentLayout.keepSelectionVisible(&model) }
+        return effects
+    }
+
+    static func apply(_ message: ConsoleMessage, _ model: inout ConsoleModel) -> [ConsoleEffect] {
+        switch message {
+        case .resize(let columns, let rows):
+            model.columns = columns
+            model.rows = rows
+            return []
+        case .tick(let now):
+            model.now = now
+            return []
+        case .incidentChanged(let incident, let readOnly):
+            model.setIncident(incident, readOnly: readOnly)
+            refreshSearch(&model)
+            return []
+        case .declared(let id):
+            model.message = .init(text: "\(id) declared", isError: false)
+            open(id, &model)
+            return []
+        case .info(let text):
+            model.message = .init(text: text, isError: false)
+            return []
+        case .failure(let text):
+            model.message = .init(text: text, isError: true)
+            return []
+        case .editorFinished(let id, let text):
+            guard let text, !text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
+                model.message = .init(text: "the editor left the note empty; nothing was written", isError: false)
+                return []
+            }
+            model.drafts[id] = nil
+            return [.perform(.note(text), incidentID: id)]
+        case .key(let key):
+            return handle(key, &model)
+        }
+    }
+
+    // MARK: - Keys
+
+    static func handle(_ key: Key, _ model: inout ConsoleModel) -> [ConsoleEffect] {
+        if model.isTooSmall {
+            if key == .character("q") || key == .control("c") { model.quitting = true; return [.quit] }
+            return []
+        }
+        if let overlay = model.overlay { return handleOverlay(key, overlay, &model) }
+        model.message = nil
+        if key == .control("c") { return perform(.quit, &model) }
+        // `n` is "next match" while a search is shown, and "note" otherwise.
+        let candidates = Keymap.actions(for: key).filter { action in
+            if action == .searchNext || action == .searchPrevious { return model.search != nil }
+            return true
+        }
+        guard let action = candidates.first else { return [] }
+        return perform(action, &model)
+    }
+
+    /// Carries out `action` (from a key or the palette).
+    public static func perform(_ action: ConsoleAction, _ model: inout ConsoleModel) -> [ConsoleEffect] {
+        if action.writes && model.readOnly {
+            model.message = .init(text: "read-only console: \(Keymap.binding(for: action)?.summary ?? "that") is not available", isError: true)
+            return []
+        }
+        switch action {
+        case .help: model.overlay = .help(scroll: 0)
+        case .quit:
+            if model.hasUnsavedDraft {
+                model.overlay = .confirm(.quitLosingDrafts)
+            } else {
+                model.quitting = true
+                return [.quit]
+            }
+        case .back:
+            if model.search != nil { model.search = nil }
+            else if model.screen != .dashboard { model.screen = .dashboard }
+        case .redraw: return [.redraw]
+        case .palette: model.overlay = .palette(.init())
+        case .dashboard: model.screen = .dashboard
+        case .incidentScreen:
+            if model.currentIncidentID == nil, let first = model.targetIncident ?? model.openIncidents.first { open(first.id, &model) }
+            else { model.screen = .incident }
+        case .statusScreen: model.screen = .status
+        case .onCallScreen: model.screen = .onCall
+        case .runbooksScreen: model.screen = .runbooks
+        case .nextPane, .previousPane:
+            let step = action == .nextPane ? 1 : -1
+            if model.screen == .dashboard { model.dashboardPane = (model.dashboardPane + 2 + step) % 2 }
+            if model.screen == .incident { model.timeline.pane = (model.timeline.pane + 3 + step) % 3 }
+        case .up, .down, .pageUp, .pageDown, .top, .bottom: move(action, &model)
+        case .open:
+            if model.screen == .dashboard, let target = model.targetIncident { open(target.id, &model) }
+        case .search: model.overlay = .searchInput(TextBuffer(model.search?.query ?? ""))
+        case .searchNext, .searchPrevious: stepSearch(action == .searchNext ? 1 : -1, &model)
+        case .toggleUTC: model.timeline.showUTC.toggle()
+        case .filterKind:
+            guard model.screen == .incident, let incident = model.currentIncident else { return [] }
+            var kinds = ["all"]
+            for record in incident.timeline {
+                let kind = TimelineText.kind(of: record)
+                if !kinds.contains(kind) { kinds.append(kind) }
+            }
+            let selected = model.timeline.kindFilter.flatMap { kinds.firstIndex(of: $0) } ?? 0
+            model.overlay = .form(.init(purpose: .filterKind, title: "Show only", fields: [.choice(label: "kind", options: kinds, selected: selected)],
+                                        hint: "j/k choose · enter apply · esc cancel"))
+        case .declare:
+            model.overlay = .form(.init(purpose: .declare, title: "Declare an incident", fields: [
+                .text(label: "Title", buffer: TextBuffer()),
+                .choice(label: "Severity", options: Severity.allCases.map(\.name), selected: 2),
+                .text(label: "Service", buffer: TextBuffer()),
+            ], hint: "enter declare · tab next field · 1-5 severity · esc cancel"))
+        default:
+            return incidentAction(action, &model)
+        }
+        return []
+    }
+
+    /// The actions on one incident: the shown one, or the dashboard's selection.
+    static func incidentAction(_ action: ConsoleAction, _ model: inout ConsoleModel) -> [ConsoleEffect] {
+        guard let incident = model.targetIncident else {
+            model.message = .init(text: "select an incident first", isError: true)
+            return []
+        }
+        let id = incident.id
+        if model.readOnlyIncidents.contains(id) {
+            model.message = .init(text: "\(id) is read-only (its journal is damaged or not writable); see klaxon journal verify \(id)", isError: true)
+            return []
+        }
+        switch action {
+        case .note:
+            model.overlay = .form(.init(purpose: .note(id), title: "Note on \(id)",
+                                        fields: [.text(label: "", buffer: TextBuffer(model.drafts[id] ?? "", multiline: true))],
+                                        hint: "ctrl-s save · enter new line · esc set aside as a draft"))
+        case .noteInEditor:
+            return [.openEditor(incidentID: id, initialText: model.drafts[id] ?? "")]
+        case .setStatus:
+            let options = IncidentStatus.allCases.map(\.rawValue)
+            model.overlay = .form(.init(purpose: .status(id), title: "Status of \(id)",
+                                        fields: [.choice(label: "status", options: options,
+                                                         selected: options.firstIndex(of: incident.status.rawValue) ?? 0)],
+                                        hint: "j/k choose · enter set · esc cancel"))
+        case .setSeverity:
+            model.overlay = .form(.init(purpose: .severity(id), title: "Severity of \(id)",
+                                        fields: [.choice(label: "severity", options: Severity.allCases.map(\.name),
+                                                         selected: incident.severity.rawValue - 1)],
+                                        hint: "1-5 or j/k and enter · esc cancel"))
+        case .assignRole:
+            model.overlay = .form(.init(purpose: .assignRole(id), title: "Assign a role on \(id)", fields: [
+                .choice(label: "Role", options: Incident.standardRoles, selected: 0),
+                .text(label: "Person", buffer: TextBuffer(model.user)),
+            ], hint: "tab next field · enter assign · esc cancel"))
+        case .acknowledge: return [.perform(.acknowledge, incidentID: id)]
+        case .mitigate: return [.perform(.mitigate, incidentID: id)]
+        case .resolve:
+            model.overlay = .form(.init(purpose: .resolve(id), title: "Resolve \(id)? \(incident.title)",
+                                        fields: [.text(label: "Summary", buffer: TextBuffer())],
+                                        hint: "enter resolve · esc cancel (the summary may stay empty)"))
+        case .reopen: model.overlay = .confirm(.reopen(id))
+        case .addActionItem:
+            model.overlay = .form(.init(purpose: .actionItem(id), title: "Action item on \(id)", fields: [
+                .text(label: "To do", buffer: TextBuffer()), .text(label: "Owner", buffer: TextBuffer()),
+            ], hint: "tab next field · enter add · esc cancel"))
+        case .completeActionItem:
+            guard model.screen == .incident, model.timeline.pane == 1 else {
+                model.message = .init(text: "select an action item first (tab to the action items pane)", isError: true)
+                return []
+            }
+            let open = incident.actionItems
+            guard open.indices.contains(model.timeline.actionItemSelection) else { return [] }
+            return [.perform(.completeActionItem(open[model.timeline.actionItemSelection].number), incidentID: id)]
+        case .addLink:
+            model.overlay = .form(.init(purpose: .link(id), title: "Link on \(id)", fields: [.text(label: "Runbook or URL", buffer: TextBuffer())],
+                                        hint: "enter link · esc cancel"))
+        default: break
+        }
+        return []
+    }
+
+    static func open(_ id: String, _ model: inout ConsoleModel) {
+        if model.currentIncidentID != id {
+            model.timeline = .init()
+            model.search = nil
+        }
+        model.currentIncidentID = id
+        model.screen = .incident
+    }
+
+    // MARK: - Movement
+
+    static func move(_ action: ConsoleAction, _ model: inout ConsoleModel) {
+        let page = max(1, model.rows - 6)
+        func stepped(_ value: Int, count: Int) -> Int {
+            guard count > 0 else { return 0 }
+            switch action {
+            case .up: return max(0, value - 1)
+            case .down: return min(count - 1, value + 1)
+            case .pageUp: return max(0, value - page)
+            case .pageDown: return min(count - 1, value + page)
+            case .top: return 0
+            default: return count - 1
+            }
+        }
+        switch model.screen {
+        case .dashboard:
+            if model.dashboardPane == 0 { model.openSelection = stepped(model.openSelection, count: model.openIncidents.count) }
+            else { model.resolvedSelection = stepped(model.resolvedSelection, count: model.resolvedIncidents.count) }
+        case .incident:
+            guard let incident = model.currentIncident else { return }
+            switch model.timeline.pane {
+            case 1: model.timeline.actionItemSelection = stepped(model.timeline.actionItemSelection, count: incident.actionItems.count)
+            case 2: model.timeline.linkSelection = stepped(model.timeline.linkSelection, count: incident.links.count)
+            default:
+                let count = model.visibleRecords.count
+                if action == .bottom { model.timeline.cursor = nil; return }
+                let current = model.timeline.cursor ?? max(0, count - 1)
+                model.timeline.cursor = stepped(current, count: count)
+            }
+        default: break
+        }
+    }
+
+    // MARK: - Search
+
+    static func startSearch(_ query: String, _ model: inout ConsoleModel) {
+        guard !query.isEmpty else { model.search = nil; return }
+        model.search = .init(query: query, matches: [], current: 0)
+        refreshSearch(&model)
+        guard let search = model.search, !search.matches.isEmpty else {
+            model.message = .init(text: "no match for \"\(query)\"", isError: true)
+            return
+        }
+        // From the selection on, the first match.
+        let from = model.timeline.cursor ?? 0
+        model.search?.current = search.matches.firstIndex { $0 >= from } ?? 0
+        showCurrentMatch(&model)
+    }
+
+    static func refreshSearch(_ model: inout ConsoleModel) {
+        guard let query = model.search?.query.lowercased() else { return }
+        let formatter = model.formatter
+        let matches: [Int]
+        if model.screen == .incident {
+            let records = model.visibleRecords
+            matches = records.indices.filter { i in
+                let record = records[i]
+                return (record.actor + " " + TimelineText.kind(of: record) + " " + TimelineText.text(of: record, formatter: formatter))
+                    .lowercased().contains(query)
+            }
+        } else {
+            let list = model.dashboardPane == 0 ? model.openIncidents : model.resolvedIncidents
+            matches = list.indices.filter { i in
+                (list[i].id + " " + list[i].title + " " + list[i].services.joined(separator: " ")).lowercased().contains(query)
+            }
+        }
+        model.search?.matches = matches
+        if let search = model.search, search.current >= search.matches.count { model.search?.current = 0 }
+    }
+
+    static func stepSearch(_ step: Int, _ model: inout ConsoleModel) {
+        guard var search = model.search, !search.matches.isEmpty else { return }
+        search.current = (search.current + step + search.matches.count) % search.matches.count
+        model.search = search
+        showCurrentMatch(&model)
+    }
+
+    static func showCurrentMatch(_ model: inout ConsoleModel) {
+        guard let search = model.search, search.matches.indices.contains(search.current) else { return }
+        let target = search.matches[search.current]
+        if model.screen == .incident {
+            model.timeline.pane = 0
+            model.timeline.cursor = target
+        } else if model.dashboardPane == 0 {
+            model.openSelection = target
+        } else {
+            model.resolvedSelection = target
+        }
+        model.message = .init(text: "\"\(search.query)\": match \(search.current + 1) of \(search.matches.count) · n next · N previous · esc clears", isError: false)
+    }
+
+    // MARK: - Overlays
+
+    static func handleOverlay(_ key: Key, _ overlay: ConsoleModel.Overlay, _ model: inout ConsoleModel) -> [ConsoleEffect] {
+        switch overlay {
+        case .help(let scroll):
+            switch key {
+            case .character("j"), .down: model.overlay = .help(scroll: scroll + 1)
+            case .character("k"), .up: model.overlay = .help(scroll: max(0, scroll - 1))
+            case .pageDown, .character(" "): model.overlay = .help(scroll: scroll + model.rows / 2)
+            case .pageUp: model.overlay = .help(scroll: max(0, scroll - model.rows / 2))
+            case .character("q"): model.overlay = nil; return perform(.quit, &model)
+            default: model.overlay = nil
+            }
+            return []
+        case .confirm(let confirmation):
+            model.overlay = nil
+            guard key == .character("y") || key == .character("Y") else {
+                model.message = .init(text: "cancelled", isError: false)
+                return []
+            }
+            switch confirmation {
+            case .quitLosingDrafts:
+                model.quitting = true
+                return [.quit]
+            case .reopen(let id):
+                return [.perform(.reopen, incidentID: id)]
+            }
+        case .searchInput(var buffer):
+            switch key {
+            case .escape: model.overlay = nil
+            case .enter:
+                model.overlay = nil
+                startSearch(buffer.text, &model)
+            default:
+                _ = buffer.handle(key)
+                model.overlay = .searchInput(buffer)
+            }
+            return []
+        case .palette(var palette):
+            let matches = paletteMatches(palette.input.text, model)
+            switch key {
+            case .escape: model.overlay = nil
+            case .enter:
+                model.overlay = nil
+                guard matches.indices.contains(palette.selection) else { return [] }
+                return perform(matches[palette.selection].action, &model)
+            case .down, .control("n"): palette.selection = min(max(0, matches.count - 1), palette.selection + 1); model.overlay = .palette(palette)
+            case .up, .control("p"): palette.selection = max(0, palette.selection - 1); model.overlay = .palette(palette)
+            default:
+                _ = palette.input.handle(key)
+                palette.selection = 0
+                model.overlay = .palette(palette)
+            }
+            return []
+        case .form(var form):
+            return handleForm(key, &form, &model)
+        }
+    }
+
+    /// The palette's actions matching `query`, best first; write actions are left out when read-only.
+    public static func paletteMatches(_ query: String, _ model: ConsoleModel) -> [KeyBinding] {
+        var seen = Set<ConsoleAction>()
+        let candidates = Keymap.bindings.filter { binding in
+            guard !(binding.action.writes && model.readOnly), seen.insert(binding.action).inserted else { return false }
+            return true
+        }
+        guard !query.isEmpty else { return candidates }
+        return candidates.compactMap { binding -> (KeyBinding, Int)? in
+            FuzzyMatch.score(query, in: binding.summary).map { (binding, $0) }
+        }.sorted { $0.1 > $1.1 }.map(\.0)
+    }
+
+    static func handleForm(_ key: Key, _ form: inout ConsoleModel.Form, _ model: inout ConsoleModel) -> [ConsoleEffect] {
+        let isMultiline: Bool = {
+            if case .text(_, let buffer) = form.fields[form.focus] { return buffer.multiline }
+            return false
+        }()
+        if key == .escape {
+            model.overlay = nil
+            if case .note(let id) = form.purpose {
+                let text = form.firstText
+                model.drafts[id] = text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty ? nil : text
+                if model.drafts[id] != nil { model.message = .init(text: "draft set aside; n continues it", isError: false) }
+            }
+            return []
+        }
+        if key == .tab || key == .backTab {
+            form.focus = (form.focus + (key == .tab ? 1 : form.fields.count - 1)) % form.fields.count
+            model.overlay = .form(form)
+            return []
+        }
+        if (key == .enter && !isMultiline) || key == .control("s") {
+            return submit(form, &model)
+        }
+        switch form.fields[form.focus] {
+        case .text(let label, var buffer):
+            _ = buffer.handle(key)
+            form.fields[form.focus] = .text(label: label, buffer: buffer)
+        case .choice(let label, let options, var selected):
+            switch key {
+            case .character("j"), .down, .right, .character(" "): selected = (selected + 1) % options.count
+            case .character("k"), .up, .left: selected = (selected + options.count - 1) % options.count
+            case .character(let c) where c.isNumber:
+                // Digits pick directly: 1-5 for severities; a severity picker submits at once.
+                guard let n = c.wholeNumberValue, n >= 1, n <= options.count else { break }
+                selected = n - 1
+                form.fields[form.focus] = .choice(label: label, options: options, selected: selected)
+                if case .severity = form.purpose { return submit(form, &model) }
+            default: break
+            }
+            form.fields[form.focus] = .choice(label: label, options: options, selected: selected)
+        }
+        model.overlay = .form(form)
+        return []
+    }
+
+    /// Turns a filled form into effects, or keeps it open with a message saying what is missing.
+    static func submit(_ form: ConsoleModel.Form, _ model: inout ConsoleModel) -> [ConsoleEffect] {
+        func text(_ index: Int) -> String {
+            if case .text(_, let buffer) = form.fields[index] { return buffer.text.trimmingCharacters(in: .whitespacesAndNewlines) }
+            return ""
+        }
+        func choice(_ index: Int) -> String {
+            if case .choice(_, let options, let selected) = form.fields[index] { return options[selected] }
+            return ""
+        }
+        func keepOpen(_ why: String) -> [ConsoleEffect] {
+            model.overlay = .form(form)
+            model.message = .init(text: why, isError: true)
+            return []
+        }
+        model.overlay = nil
+        switch form.purpose {
+        case .declare:
+            guard !text(0).isEmpty else { return keepOpen("the incident needs a title") }
+            let service = text(2)
+            return [.declare(Declaration(title: text(0), severity: Severity(parsing: choice(1)) ?? .sev3,
+                                         services: service.isEmpty ? [] : service.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) },
+                                         commander: model.user))]
+        case .note(let id):
+            guard !text(0).isEmpty else { return keepOpen("the note is empty") }
+            model.drafts[id] = nil
+            return [.perform(.note(form.firstText.trimmingCharacters(in: .newlines)), incidentID: id)]
+        case .status(let id):
+            guard let status = IncidentStatus(parsing: choice(0)) else { return [] }
+            return [.perform(.setStatus(status), incidentID: id)]
+        case .severity(let id):
+            guard let severity = Severity(parsing: choice(0)) else { return [] }
+            return [.perform(.setSeverity(severity), incidentID: id)]
+        case .assignRole(let id):
+            guard !text(1).isEmpty else { return keepOpen("whom? type the person's id") }
+            return [.perform(.assign(role: choice(0), user: text(1)), incidentID: id)]
+        case .actionItem(let id):
+            guard !text(0).isEmpty else { return keepOpen("say what is to be done") }
+            return [.perform(.addActionItem(text: text(0), owner: text(1).isEmpty ? nil : text(1)), incidentID: id)]
+        case .resolve(let id):
+            return [.perform(.resolve(summary: text(0).isEmpty ? nil : text(0)), incidentID: id)]
+        case .link(let id):
+            guard !text(0).isEmpty else { return keepOpen("give a runbook name or a URL") }
+            return [.perform(.link(text(0)), incidentID: id)]
+        case .filterKind:
+            let kind = choice(0)
+            model.timeline.kindFilter = kind == "all" ? nil : kind
+            model.timeline.cursor = nil
+            model.timeline.top = 0
+            refreshSearch(&model)
+            return []
+        }
+    }
+}
+
+/// Subsequence matching for the command palette: every character of the query in order, scoring
+/// higher for matches at word starts and in runs.
+public enum FuzzyMatch {
+    public static func score(_ query: String, in text: String) -> Int? {
+        let q = Array(query.lowercased()), t = Array(text.lowercased())
+        var score = 0, ti = 0, previous = -2
+        for c in q where c != " " {
+            guard let found = t[ti...].firstIndex(of: c) else { return nil }
+            score += 1
+            if found == previous + 1 { score += 3 }
+            if found == 0 || t[found - 1] == " " { score += 5 }
+            previous = found
+            ti = found + 1
+        }
+        return score - t.count / 10
+    }
+}

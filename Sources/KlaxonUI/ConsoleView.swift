@@ -1,0 +1,151 @@
+import Foundation
+import KlaxonCore
+
+/// Draws the console: `render(model)` is a pure function of the model.
+public enum ConsoleView {
+    public static func render(_ model: ConsoleModel) -> Frame {
+        var frame = Frame(columns: model.columns, rows: model.rows)
+        guard !model.isTooSmall else {
+            drawTooSmall(model, &frame)
+            return frame
+        }
+        drawTopBar(model, &frame)
+        switch model.screen {
+        case .dashboard: DashboardView.draw(model, &frame)
+        case .incident: IncidentView.draw(model, &frame)
+        case .status:
+            drawPlaceholder(model, &frame, title: "Status board",
+                            lines: ["Not built yet. The live status poller (HTTP checks, vendor status pages, Prometheus and",
+                                    "Alertmanager alerts) arrives in its own issue; this screen will show every check, grouped."])
+        case .onCall:
+            drawPlaceholder(model, &frame, title: "On call",
+                            lines: ["Not built yet. Rotations and schedules from Escalation/ arrive in their own issue; this",
+                                    "screen will show who is on call now and next, and a two-week strip with the gaps."])
+        case .runbooks:
+            drawPlaceholder(model, &frame, title: "Runbooks",
+                            lines: ["Not built yet. The markdown runbook viewer arrives in its own issue; until then the",
+                                    "runbooks are in Runbooks/ of the workspace."])
+        }
+        drawBottomLine(model, &frame)
+        if let overlay = model.overlay { OverlayView.draw(overlay, model, &frame) }
+        if model.glyphs == .ascii { toASCII(&frame) }
+        return frame
+    }
+
+    /// Replacements of the symbols the views use, for terminals whose locale is not UTF-8.
+    static let asciiGlyphs: [Character: Character] = [
+        "·": "-", "—": "-", "–": "-", "→": ">", "←": "<", "↑": "^", "↓": "v", "…": "~", "▸": ">", "×": "x",
+        "─": "-", "│": "|", "┌": "+", "┐": "+", "└": "+", "┘": "+", "\u{FFFD}": "?",
+    ]
+
+    /// Makes every cell ASCII: known symbols get a look-alike, anything else (names in other scripts,
+    /// emoji) becomes `?` for each column it took.
+    static func toASCII(_ frame: inout Frame) {
+        for row in 0..<frame.rows {
+            for x in 0..<frame.columns {
+                let cell = frame[row, x]
+                if cell.isContinuation { frame[row, x].character = "?"; continue }
+                guard !cell.character.isASCII else { continue }
+                frame[row, x].character = asciiGlyphs[cell.character] ?? "?"
+            }
+        }
+    }
+
+    static func glyph(_ model: ConsoleModel, _ unicode: String, _ ascii: String) -> String {
+        model.glyphs == .unicode ? unicode : ascii
+    }
+
+    static func drawTopBar(_ model: ConsoleModel, _ frame: inout Frame) {
+        frame.fill(row: 0, style: .bar)
+        let local = LocalTimeFormatter(timeZone: model.timeZone)
+        let localNow = local.civil(model.now)
+        let utcNow = LocalTimeFormatter.utc.civil(model.now)
+        let zone = model.timeZone.abbreviation(for: model.now.date) ?? model.timeZone.identifier
+        let open = model.openIncidents.count
+        let separator = glyph(model, " │ ", " | ")
+        var parts = [
+            "Klaxon", model.workspaceName,
+            "\(open) open",
+            "\(IncidentLayout.weekday(localNow)) \(localNow.isoTime.prefix(5)) \(zone) · \(utcNow.isoTime.prefix(5)) UTC",
+            "on call: —",
+        ]
+        if model.readOnly { parts.append("READ-ONLY") }
+        var text = parts.joined(separator: separator)
+        if TextWidth.width(of: text) > model.columns - 2 {
+            parts.remove(at: 1)
+            text = parts.joined(separator: separator)
+        }
+        frame.put(text, row: 0, column: 1, style: .bar, width: model.columns - 2)
+        if open > 0, let openRange = text.range(of: "\(open) open") {
+            let column = 1 + TextWidth.width(of: String(text[..<openRange.lowerBound]))
+            frame.restyle(row: 0, column: column, count: "\(open) open".count, style: .critical)
+        }
+    }
+
+    static func drawBottomLine(_ model: ConsoleModel, _ frame: inout Frame) {
+        let row = model.rows - 1
+        if case .searchInput(let buffer)? = model.overlay {
+            let end = frame.put("/" + buffer.text, row: row, column: 0, style: .normal)
+            frame.cursor = (row, min(model.columns - 1, end))
+            return
+        }
+        if let message = model.message {
+            frame.put(message.text, row: row, column: 0, style: message.isError ? .error : .message)
+            return
+        }
+        var hints: [String]
+        let always = [": palette", "? help", "q quit"]
+        switch model.screen {
+        case .dashboard: hints = ["enter open", "d declare", "a ack", "n note", "/ search", "tab pane"]
+        case .incident: hints = ["n note", "s status", "a ack", "m mitigate", "r resolve", "t todo", "/ search", "esc back"]
+        default: hints = ["1 dashboard", "2 incident"]
+        }
+        if model.readOnly { hints = hints.filter { hint in !["d ", "n ", "a ", "s ", "m ", "r ", "t "].contains { hint.hasPrefix($0) } } }
+        // As many of the screen's hints as fit, and always the way to help and out.
+        while !hints.isEmpty && TextWidth.width(of: (hints + always).joined(separator: " · ")) > model.columns - 1 { hints.removeLast() }
+        frame.put((hints + always).joined(separator: " · "), row: row, column: 0, style: .hint)
+    }
+
+    static func drawPlaceholder(_ model: ConsoleModel, _ frame: inout Frame, title: String, lines: [String]) {
+        frame.put(title, row: 2, column: 1, style: .heading)
+        for (i, line) in lines.enumerated() { frame.put(line, row: 4 + i, column: 1, style: .dim) }
+    }
+
+    static func drawTooSmall(_ model: ConsoleModel, _ frame: inout Frame) {
+        let lines = ["Terminal too small: \(model.columns)×\(model.rows).", "Klaxon needs at least 80×24.",
+                     "Make the window larger, or press q to quit."]
+        for (i, line) in lines.enumerated() {
+            let row = max(0, model.rows / 2 - 1 + i)
+            let text = model.glyphs == .unicode ? line : line.replacingOccurrences(of: "×", with: "x")
+            frame.put(text, row: row, column: max(0, (model.columns - TextWidth.width(of: text)) / 2), style: i == 0 ? .error : .normal)
+        }
+    }
+
+    /// The style of a severity.
+    static func style(of severity: Severity) -> Style {
+        switch severity {
+        case .sev1, .sev2: return .critical
+        case .sev3: return .warning
+        default: return .normal
+        }
+    }
+
+    /// Restyles every case-insensitive occurrence of `query` in `text` drawn at (`row`, `column`).
+    static func highlight(_ query: String?, in text: String, row: Int, column: Int, _ frame: inout Frame) {
+        guard let query, !query.isEmpty else { return }
+        let haystack = Array(text.lowercased()), needle = Array(query.lowercased())
+        guard haystack.count == text.count, needle.count <= haystack.count else { return }
+        let characters = Array(text)
+        var i = 0
+        while i + needle.count <= haystack.count {
+            if Array(haystack[i..<(i + needle.count)]) == needle {
+                let start = column + TextWidth.width(of: String(characters[..<i]))
+                let width = TextWidth.width(of: String(characters[i..<(i + needle.count)]))
+                frame.restyle(row: row, column: start, count: width, style: .match)
+                i += needle.count
+            } else {
+                i += 1
+            }
+        }
+    }
+}

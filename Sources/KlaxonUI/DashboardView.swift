@@ -1,0 +1,90 @@
+import KlaxonCore
+
+/// Screen 1: open incidents, recently resolved ones, and the slots for the status board and on call.
+enum DashboardView {
+    static func draw(_ model: ConsoleModel, _ frame: inout Frame) {
+        let open = model.openIncidents
+        let resolved = model.resolvedIncidents
+        let bottom = model.rows - 2
+        let slotsRow = bottom - 1
+        let resolvedShown = min(5, max(1, resolved.count))
+        let resolvedRow = slotsRow - 2 - resolvedShown
+        let marker = ConsoleView.glyph(model, "▸ ", "> ")
+
+        frame.put((model.dashboardPane == 0 ? marker : "  ") + "Open incidents (\(open.count))", row: 2, column: 0, style: .heading)
+        header(row: 3, &frame, columns: model.columns)
+        let openRows = max(1, resolvedRow - 5)
+        if open.isEmpty {
+            frame.put("No open incidents. d declares one.", row: 4, column: 2, style: .dim)
+        } else {
+            let first = scrolledStart(selection: model.openSelection, count: open.count, rows: openRows)
+            for (offset, incident) in open[first..<min(open.count, first + openRows)].enumerated() {
+                let index = first + offset
+                row(incident, model, row: 4 + offset, selected: model.dashboardPane == 0 && index == model.openSelection, &frame)
+            }
+            if open.count > openRows {
+                frame.put("\(open.count - openRows) more · j/k scroll", row: 4 + openRows, column: 2, style: .dim)
+            }
+        }
+
+        frame.put((model.dashboardPane == 1 ? marker : "  ") + "Recently resolved (\(resolved.count))", row: resolvedRow, column: 0, style: .heading)
+        if resolved.isEmpty {
+            frame.put("None yet.", row: resolvedRow + 1, column: 2, style: .dim)
+        } else {
+            let first = scrolledStart(selection: model.resolvedSelection, count: resolved.count, rows: resolvedShown)
+            for (offset, incident) in resolved[first..<min(resolved.count, first + resolvedShown)].enumerated() {
+                let index = first + offset
+                row(incident, model, row: resolvedRow + 1 + offset, selected: model.dashboardPane == 1 && index == model.resolvedSelection, &frame)
+            }
+        }
+
+        let half = model.columns / 2
+        frame.put("  Status board", row: slotsRow, column: 0, style: .heading)
+        frame.put("not built yet: the status poller", row: slotsRow + 1, column: 4, style: .dim, width: half - 4)
+        frame.put("On call", row: slotsRow, column: half, style: .heading)
+        frame.put("not built yet: rotations", row: slotsRow + 1, column: half + 2, style: .dim, width: half - 2)
+    }
+
+    static func scrolledStart(selection: Int, count: Int, rows: Int) -> Int {
+        guard count > rows else { return 0 }
+        return min(max(0, selection - rows + 1), count - rows)
+    }
+
+    static let columns: [(String, Int)] = [("ID", 8), ("SEV", 5), ("STATUS", 14), ("RUNNING", 8), ("UPDATED", 12), ("COMMANDER", 11)]
+
+    static func header(row: Int, _ frame: inout Frame, columns total: Int) {
+        var x = 2
+        for (title, width) in columns {
+            frame.put(title, row: row, column: x, style: .dim, width: width)
+            x += width
+        }
+        frame.put("TITLE", row: row, column: x, style: .dim)
+    }
+
+    static func row(_ incident: Incident, _ model: ConsoleModel, row: Int, selected: Bool, _ frame: inout Frame) {
+        if selected { frame.fill(row: row, style: .selected) }
+        let base: Style = selected ? .selected : .normal
+        let stale = model.isStale(incident)
+        let updated = DurationText.short(seconds: incident.lastUpdate.seconds(until: model.now)) + (stale ? " STALE" : "")
+        let running = DurationText.short(seconds: incident.runningSeconds(now: model.now))
+        let cells: [(String, Style)] = [
+            (incident.id, base),
+            (incident.severity.name, selected ? base : ConsoleView.style(of: incident.severity)),
+            (incident.status.rawValue, selected ? base : (incident.isOpen ? .normal : .resolved)),
+            (running, base),
+            (incident.isOpen ? updated : "", selected ? base : (stale ? .stale : .normal)),
+            (incident.commander ?? "—", base),
+        ]
+        var x = 2
+        for ((text, style), (_, width)) in zip(cells, columns) {
+            frame.put(TextWidth.truncate(text, to: width - 1), row: row, column: x, style: style, width: width - 1)
+            x += width
+        }
+        var title = incident.title
+        if model.readOnlyIncidents.contains(incident.id) { title += " [read-only]" }
+        frame.put(TextWidth.truncate(title, to: model.columns - x - 1), row: row, column: x, style: base)
+        if model.dashboardPane == (incident.isOpen ? 0 : 1), let search = model.search {
+            ConsoleView.highlight(search.query, in: title, row: row, column: x, &frame)
+        }
+    }
+}

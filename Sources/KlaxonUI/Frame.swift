@@ -1,0 +1,113 @@
+/// What a cell means; only the terminal adapter turns this into colours and attributes, with
+/// monochrome and `NO_COLOR` fallbacks.
+public enum Style: Int, CaseIterable, Hashable, Sendable {
+    case normal, dim, heading, accent, selected, bar, hint, message, error
+    case critical, warning, ok, acked, resolved, stale, match, code, actor, kind
+}
+
+/// One cell of the screen: a character (with its combining marks) in a style. A wide character
+/// takes its cell and the next, which holds `continuation`.
+public struct Cell: Hashable, Sendable {
+    public var character: Character
+    public var style: Style
+
+    public static let blank = Cell(character: " ", style: .normal)
+    /// The right half of a wide character.
+    public static let continuation = Cell(character: "\u{0}", style: .normal)
+
+    public var isContinuation: Bool { character == "\u{0}" }
+}
+
+/// A screen's worth of cells, drawn by the views and painted by the terminal adapter.
+public struct Frame: Hashable, Sendable {
+    public let columns: Int
+    public let rows: Int
+    public private(set) var cells: [Cell]
+    /// Where the terminal cursor goes (in an editor), or nil to hide it.
+    public var cursor: (row: Int, column: Int)? {
+        get { cursorPosition.map { ($0 / max(1, columns), $0 % max(1, columns)) } }
+        set { cursorPosition = newValue.map { $0.row * columns + $0.column } }
+    }
+    private var cursorPosition: Int?
+
+    public init(columns: Int, rows: Int) {
+        self.columns = max(0, columns)
+        self.rows = max(0, rows)
+        cells = Array(repeating: .blank, count: self.columns * self.rows)
+    }
+
+    /// A cell. Setting one that is half of a wide character blanks the other half, so a wide
+    /// character is never left cut in two.
+    public subscript(row: Int, column: Int) -> Cell {
+        get { cells[row * columns + column] }
+        set {
+            let index = row * columns + column
+            if cells[index].isContinuation, column > 0 { cells[index - 1] = Cell(character: " ", style: cells[index - 1].style) }
+            if column + 1 < columns, cells[index + 1].isContinuation, !newValue.isContinuation {
+                cells[index + 1] = Cell(character: " ", style: cells[index + 1].style)
+            }
+            cells[index] = newValue
+        }
+    }
+
+    /// Writes `text` at (`row`, `column`), clipped to `width` columns (to the right edge by default)
+    /// and to the frame. Control characters become `�`; a wide character that would not fit whole
+    /// is left out. Returns the column after the text.
+    @discardableResult
+    public mutating func put(_ text: String, row: Int, column: Int, style: Style = .normal, width: Int? = nil) -> Int {
+        guard row >= 0, row < rows, column < columns else { return column }
+        let limit = min(columns, column + (width ?? columns))
+        var x = column
+        for var c in text {
+            if c.unicodeScalars.contains(where: { $0.value < 0x20 || (0x7F..<0xA0).contains($0.value) }) { c = "\u{FFFD}" }
+            let w = TextWidth.width(of: c)
+            if w == 0 {
+                // A lone combining mark or zero-width character: skip it rather than misalign the line.
+                continue
+            }
+            if x + w > limit { break }
+            if x >= 0 {
+                self[row, x] = Cell(character: c, style: style)
+                if w == 2 {
+                    // The half after a wide character: clear what it overlaps, then mark it.
+                    if x + 2 < columns, cells[row * columns + x + 2].isContinuation { self[row, x + 2] = Cell(character: " ", style: style) }
+                    cells[row * columns + x + 1] = .continuation
+                }
+            }
+            x += w
+        }
+        return x
+    }
+
+    /// Sets the style of `count` cells from (`row`, `column`), keeping their characters.
+    public mutating func restyle(row: Int, column: Int, count: Int, style: Style) {
+        guard row >= 0, row < rows else { return }
+        for x in max(0, column)..<min(columns, column + count) { self[row, x].style = style }
+    }
+
+    /// Fills a row with `style` blanks.
+    public mutating func fill(row: Int, style: Style) {
+        guard row >= 0, row < rows else { return }
+        for x in 0..<columns { self[row, x] = Cell(character: " ", style: style) }
+    }
+
+    /// The text of one row (continuation cells left out).
+    public func text(ofRow row: Int) -> String {
+        var out = ""
+        for x in 0..<columns where !self[row, x].isContinuation { out.append(self[row, x].character) }
+        return out
+    }
+
+    /// The whole frame as text, one line per row, trailing spaces kept: the form of screen snapshots.
+    public var text: String { (0..<rows).map(text(ofRow:)).joined(separator: "\n") }
+
+    public static func == (a: Frame, b: Frame) -> Bool {
+        a.columns == b.columns && a.rows == b.rows && a.cells == b.cells && a.cursorPosition == b.cursorPosition
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(columns)
+        hasher.combine(rows)
+        hasher.combine(cells)
+    }
+}

@@ -1,0 +1,149 @@
+import KlaxonCore
+
+/// Screen 2: one incident: header, timeline, action items and links.
+enum IncidentView {
+    static func draw(_ model: ConsoleModel, _ frame: inout Frame) {
+        guard let incident = model.currentIncident else {
+            frame.put("No incident selected. 1 goes to the dashboard; d declares one.", row: 2, column: 1, style: .dim)
+            return
+        }
+        let layout = IncidentLayout(columns: model.columns, rows: model.rows)
+        drawHeader(incident, model, &frame)
+        drawTimeline(incident, model, layout, &frame)
+        drawPanel(incident, model, layout, &frame)
+    }
+
+    static func drawHeader(_ incident: Incident, _ model: ConsoleModel, _ frame: inout Frame) {
+        var x = frame.put(incident.id, row: 1, column: 1, style: .heading)
+        x = frame.put(incident.severity.name, row: 1, column: x + 2, style: ConsoleView.style(of: incident.severity))
+        x = frame.put(incident.status.rawValue, row: 1, column: x + 2, style: incident.isOpen ? .accent : .resolved)
+        if model.readOnlyIncidents.contains(incident.id) { x = frame.put("[read-only]", row: 1, column: x + 2, style: .error) }
+        frame.put(incident.title, row: 1, column: x + 2, style: .heading, width: model.columns - x - 3)
+
+        let sinceUpdate = incident.lastUpdate.seconds(until: model.now)
+        var facts = ["running \(DurationText.short(seconds: incident.runningSeconds(now: model.now)))",
+                     "updated \(DurationText.short(seconds: sinceUpdate)) ago"]
+        let roles = incident.orderedRoles
+        facts.append(roles.isEmpty ? "no roles assigned (A assigns)" : roles.map { "\($0.role) \($0.user)" }.joined(separator: " · "))
+        let line = facts.joined(separator: " · ")
+        frame.put(line, row: 2, column: 1, style: .normal, width: model.columns - 2)
+        if model.isStale(incident), let range = line.range(of: "updated ") {
+            let column = 1 + TextWidth.width(of: String(line[..<range.lowerBound]))
+            frame.restyle(row: 2, column: column, count: TextWidth.width(of: "updated \(DurationText.short(seconds: sinceUpdate)) ago"), style: .stale)
+        }
+        var third: [String] = []
+        if !incident.services.isEmpty { third.append("services: " + incident.services.joined(separator: ", ")) }
+        if let ack = incident.keyTimes[.acknowledged] { third.append("acked \(model.formatter.dateTime(ack))") }
+        if let mitigated = incident.keyTimes[.mitigated] { third.append("mitigated \(model.formatter.dateTime(mitigated))") }
+        if let summary = incident.summary, !incident.isOpen { third.append("summary: " + summary) }
+        frame.put(third.joined(separator: " · "), row: 3, column: 1, style: .dim, width: model.columns - 2)
+    }
+
+    static func drawTimeline(_ incident: Incident, _ model: ConsoleModel, _ layout: IncidentLayout, _ frame: inout Frame) {
+        let records = model.visibleRecords
+        let formatter = model.formatter
+        let following = model.timeline.cursor == nil
+        let top = following ? layout.topForEnd(of: records, formatter: formatter, glyphs: model.glyphs)
+                            : min(model.timeline.top, max(0, records.count - 1))
+        // Lines from `top` until the timeline is full.
+        var lines: [IncidentLayout.Line] = []
+        var index = top
+        while index < records.count && lines.count < layout.timelineRows + 40 {
+            lines += layout.lines(of: index, in: records, formatter: formatter, glyphs: model.glyphs)
+            if lines.count >= layout.timelineRows { index += 1; break }
+            index += 1
+        }
+        if following && lines.count > layout.timelineRows { lines.removeFirst(lines.count - layout.timelineRows) }
+
+        let headingRow = layout.timelineTop - 1
+        let focus = model.timeline.pane == 0 ? ConsoleView.glyph(model, "▸ ", "> ") : "  "
+        let zone = model.timeline.showUTC ? "UTC" : model.timeZone.identifier
+        var heading = "\(focus)Timeline · \(zone) · \(incident.timeline.count) records"
+        if let kind = model.timeline.kindFilter { heading += " · only \(kind) (\(records.count))" }
+        if let first = lines.first.map({ records[$0.record] }), lines.first?.kind != .date {
+            heading += " · from \(formatter.civil(first.timestamp).isoDate)"
+        }
+        frame.put(heading, row: headingRow, column: 0, style: .heading, width: layout.timelineWidth)
+        if records.isEmpty {
+            frame.put("No records of that kind; f changes the filter.", row: layout.timelineTop, column: 2, style: .dim)
+        }
+        let selected = model.timeline.cursor ?? (records.count - 1)
+        let query = model.search?.query
+        for (offset, line) in lines.prefix(layout.timelineRows).enumerated() {
+            let row = layout.timelineTop + offset
+            let record = records[line.record]
+            let isSelected = model.timeline.pane == 0 && line.record == selected && line.kind != .date
+            if isSelected {
+                for x in 0..<layout.timelineWidth { frame[row, x] = Cell(character: " ", style: .selected) }
+            }
+            let base: Style = isSelected ? .selected : .normal
+            switch line.kind {
+            case .date:
+                frame.put(line.text, row: row, column: 0, style: .dim, width: layout.timelineWidth)
+            case .first:
+                let time = String(formatter.dateTime(record.timestamp).suffix(8))
+                frame.put(time, row: row, column: 0, style: isSelected ? base : .dim)
+                frame.put(TextWidth.truncate(record.actor, to: IncidentLayout.actorWidth), row: row, column: IncidentLayout.timeWidth + 2,
+                          style: isSelected ? base : .actor)
+                let kind = TimelineText.kind(of: record)
+                let kindColumn = IncidentLayout.timeWidth + 2 + IncidentLayout.actorWidth + 1
+                frame.put(TextWidth.truncate(kind, to: IncidentLayout.kindWidth), row: row, column: kindColumn,
+                          style: isSelected ? base : style(ofKind: kind))
+                frame.put(line.text, row: row, column: IncidentLayout.textColumn, style: base, width: layout.timelineWidth - IncidentLayout.textColumn)
+                ConsoleView.highlight(query, in: line.text, row: row, column: IncidentLayout.textColumn, &frame)
+            case .continuation:
+                frame.put(line.text, row: row, column: IncidentLayout.textColumn, style: base, width: layout.timelineWidth - IncidentLayout.textColumn)
+                ConsoleView.highlight(query, in: line.text, row: row, column: IncidentLayout.textColumn, &frame)
+            }
+        }
+    }
+
+    static func style(ofKind kind: String) -> Style {
+        switch kind {
+        case "declared", "resolved", "reopened": return .heading
+        case "status", "severity", "mitigated": return .accent
+        case "ack": return .acked
+        case "note": return .kind
+        default: return .dim
+        }
+    }
+
+    static func drawPanel(_ incident: Incident, _ model: ConsoleModel, _ layout: IncidentLayout, _ frame: inout Frame) {
+        let marker = ConsoleView.glyph(model, "▸ ", "> ")
+        var row = layout.panelRow
+        let bottom = layout.panelRow + layout.panelRows
+        let sideBySide = layout.panelColumn == 0 && layout.panelWidth >= 80
+        let itemsWidth = sideBySide ? layout.panelWidth * 3 / 5 : layout.panelWidth
+        let done = incident.actionItems.filter(\.isDone).count
+        frame.put((model.timeline.pane == 1 ? marker : "  ") + "Action items (\(done)/\(incident.actionItems.count) done)",
+                  row: row, column: layout.panelColumn, style: .heading, width: itemsWidth)
+        row += 1
+        let itemRows = sideBySide ? layout.panelRows - 1 : max(1, (layout.panelRows - 2) / 2 + ((layout.panelRows - 2) % 2))
+        if incident.actionItems.isEmpty {
+            frame.put("none · t adds one", row: row, column: layout.panelColumn + 2, style: .dim, width: itemsWidth - 2)
+        }
+        let first = DashboardView.scrolledStart(selection: model.timeline.actionItemSelection, count: incident.actionItems.count, rows: itemRows)
+        for (offset, item) in incident.actionItems.dropFirst(first).prefix(itemRows).enumerated() {
+            let selected = model.timeline.pane == 1 && first + offset == model.timeline.actionItemSelection
+            let box = item.isDone ? "[x]" : "[ ]"
+            let owner = item.owner.map { " (\($0))" } ?? ""
+            frame.put(TextWidth.truncate("\(box) \(item.number). \(item.text)\(owner)", to: itemsWidth - 3), row: row + offset,
+                      column: layout.panelColumn + 2, style: selected ? .selected : (item.isDone ? .resolved : .normal))
+        }
+        var linkRow = sideBySide ? layout.panelRow : row + itemRows
+        let linkColumn = sideBySide ? layout.panelColumn + itemsWidth + 1 : layout.panelColumn
+        let linkWidth = sideBySide ? layout.panelWidth - itemsWidth - 1 : layout.panelWidth
+        guard linkRow < bottom else { return }
+        frame.put((model.timeline.pane == 2 ? marker : "  ") + "Links (\(incident.links.count))", row: linkRow, column: linkColumn,
+                  style: .heading, width: linkWidth)
+        linkRow += 1
+        if incident.links.isEmpty, linkRow < bottom {
+            frame.put("none · L adds one", row: linkRow, column: linkColumn + 2, style: .dim, width: linkWidth - 2)
+        }
+        for (offset, link) in incident.links.prefix(max(0, bottom - linkRow)).enumerated() {
+            let selected = model.timeline.pane == 2 && offset == model.timeline.linkSelection
+            frame.put(TextWidth.truncate("\(link.kind.rawValue) \(link.target)", to: linkWidth - 3), row: linkRow + offset,
+                      column: linkColumn + 2, style: selected ? .selected : .accent)
+        }
+    }
+}

@@ -1,0 +1,31 @@
+/// A key press, as the terminal adapter decodes it.
+public enum Key: Hashable, Sendable {
+    case character(Character)
+    case enter, escape, tab, backTab, backspace, delete
+    case up, down, left, right, pageUp, pageDown, home, end
+    /// ctrl and a lowercase letter.
+    case control(Character)
+
+    /// How the key is written in the help screen and the README.
+    public var name: String {
+        switch self {
+        case .character(" "): return "space"
+        case .character(let c): return String(c)
+        case .enter: return "enter"
+        case .escape: return "esc"
+        case .tab: return "tab"
+        case .backTab: return "shift-tab"
+        case .backspace: return "backspace"
+        case .delete: return "delete"
+        case .up: return "↑"
+        case .down: return "↓"
+        case .left: return "←"
+        case .right: return "→"
+        case .pageUp: return "PgUp"
+        case .pageDown: return "PgDn"
+        case .home: return "home"
+        case .end: return "end"
+        case .control(let c): return "ctrl-\(c)"
+        }
+    }
+}

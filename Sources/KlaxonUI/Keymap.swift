@@ -1,0 +1,104 @@
+/// Everything a responder can do in the console. Keys, the help screen, the command palette and the
+/// README's key table all come from `Keymap.bindings`.
+public enum ConsoleAction: String, CaseIterable, Hashable, Sendable {
+    case help, quit, back, redraw, palette
+    case dashboard, incidentScreen, statusScreen, onCallScreen, runbooksScreen
+    case nextPane, previousPane
+    case up, down, pageUp, pageDown, top, bottom, open
+    case search, searchNext, searchPrevious
+    case declare, note, noteInEditor, setStatus, setSeverity, assignRole, acknowledge, mitigate, resolve
+    case addActionItem, completeActionItem, reopen, addLink
+    case toggleUTC, filterKind
+
+    /// Whether the action writes to a journal (hidden with `--read-only`).
+    public var writes: Bool {
+        switch self {
+        case .declare, .note, .noteInEditor, .setStatus, .setSeverity, .assignRole, .acknowledge, .mitigate, .resolve,
+             .addActionItem, .completeActionItem, .reopen, .addLink:
+            return true
+        default:
+            return false
+        }
+    }
+}
+
+/// Where a binding applies.
+public enum KeyScope: String, CaseIterable, Sendable {
+    case everywhere = "Everywhere"
+    case lists = "Lists and timeline"
+    case incident = "Incidents (dashboard selection or incident screen)"
+    case timeline = "Incident screen"
+}
+
+public struct KeyBinding: Sendable {
+    public var keys: [Key]
+    public var action: ConsoleAction
+    public var scope: KeyScope
+    public var summary: String
+}
+
+public enum Keymap {
+    public static let bindings: [KeyBinding] = [
+        KeyBinding(keys: [.character("?")], action: .help, scope: .everywhere, summary: "help: every key"),
+        KeyBinding(keys: [.character("q")], action: .quit, scope: .everywhere, summary: "quit (asks when a draft would be lost)"),
+        KeyBinding(keys: [.escape], action: .back, scope: .everywhere, summary: "back, close, cancel"),
+        KeyBinding(keys: [.character(":")], action: .palette, scope: .everywhere, summary: "command palette: fuzzy-find any action"),
+        KeyBinding(keys: [.control("l")], action: .redraw, scope: .everywhere, summary: "redraw the screen"),
+        KeyBinding(keys: [.character("1")], action: .dashboard, scope: .everywhere, summary: "dashboard"),
+        KeyBinding(keys: [.character("2")], action: .incidentScreen, scope: .everywhere, summary: "incident screen"),
+        KeyBinding(keys: [.character("3")], action: .statusScreen, scope: .everywhere, summary: "status board"),
+        KeyBinding(keys: [.character("4")], action: .onCallScreen, scope: .everywhere, summary: "on call"),
+        KeyBinding(keys: [.character("5")], action: .runbooksScreen, scope: .everywhere, summary: "runbooks"),
+        KeyBinding(keys: [.tab], action: .nextPane, scope: .everywhere, summary: "next pane"),
+        KeyBinding(keys: [.backTab], action: .previousPane, scope: .everywhere, summary: "previous pane"),
+        KeyBinding(keys: [.character("j"), .down], action: .down, scope: .lists, summary: "down"),
+        KeyBinding(keys: [.character("k"), .up], action: .up, scope: .lists, summary: "up"),
+        KeyBinding(keys: [.pageDown, .control("f")], action: .pageDown, scope: .lists, summary: "page down"),
+        KeyBinding(keys: [.pageUp, .control("b")], action: .pageUp, scope: .lists, summary: "page up"),
+        KeyBinding(keys: [.character("g"), .home], action: .top, scope: .lists, summary: "first"),
+        KeyBinding(keys: [.character("G"), .end], action: .bottom, scope: .lists, summary: "last (the timeline then follows new entries)"),
+        KeyBinding(keys: [.enter], action: .open, scope: .lists, summary: "open the selected incident"),
+        KeyBinding(keys: [.character("/")], action: .search, scope: .lists, summary: "search"),
+        KeyBinding(keys: [.character("n")], action: .searchNext, scope: .lists, summary: "next match (while a search is shown)"),
+        KeyBinding(keys: [.character("N")], action: .searchPrevious, scope: .lists, summary: "previous match"),
+        KeyBinding(keys: [.character("d")], action: .declare, scope: .everywhere, summary: "declare an incident"),
+        KeyBinding(keys: [.character("n")], action: .note, scope: .incident, summary: "write a note (when no search is shown)"),
+        KeyBinding(keys: [.character("E")], action: .noteInEditor, scope: .incident, summary: "write a note in $EDITOR"),
+        KeyBinding(keys: [.character("s")], action: .setStatus, scope: .incident, summary: "set the status"),
+        KeyBinding(keys: [.character("S")], action: .setSeverity, scope: .incident, summary: "set the severity"),
+        KeyBinding(keys: [.character("A")], action: .assignRole, scope: .incident, summary: "assign a role"),
+        KeyBinding(keys: [.character("a")], action: .acknowledge, scope: .incident, summary: "acknowledge"),
+        KeyBinding(keys: [.character("m")], action: .mitigate, scope: .incident, summary: "mark mitigated"),
+        KeyBinding(keys: [.character("r")], action: .resolve, scope: .incident, summary: "resolve (asks first)"),
+        KeyBinding(keys: [.character("R")], action: .reopen, scope: .incident, summary: "reopen (asks first)"),
+        KeyBinding(keys: [.character("t")], action: .addActionItem, scope: .incident, summary: "add an action item"),
+        KeyBinding(keys: [.character("x")], action: .completeActionItem, scope: .timeline, summary: "mark the selected action item done"),
+        KeyBinding(keys: [.character("L")], action: .addLink, scope: .incident, summary: "link a runbook or URL"),
+        KeyBinding(keys: [.character("u")], action: .toggleUTC, scope: .timeline, summary: "times in UTC / local"),
+        KeyBinding(keys: [.character("f")], action: .filterKind, scope: .timeline, summary: "filter the timeline by kind"),
+    ]
+
+    /// The bindings of `key`, first match first.
+    public static func actions(for key: Key) -> [ConsoleAction] {
+        bindings.filter { $0.keys.contains(key) }.map(\.action)
+    }
+
+    public static func binding(for action: ConsoleAction) -> KeyBinding? {
+        bindings.first { $0.action == action }
+    }
+
+    /// The key names of `action`, e.g. `j, ↓`.
+    public static func keyNames(_ action: ConsoleAction) -> String {
+        binding(for: action)?.keys.map(\.name).joined(separator: ", ") ?? ""
+    }
+
+    /// The README's key table (a test keeps the README in step with it).
+    public static var markdownTable: String {
+        var lines = ["| keys | action | where |", "|---|---|---|"]
+        for binding in bindings {
+            let keys = binding.keys.map { "`\($0.name)`" }.joined(separator: " ")
+            lines.append("| \(keys) | \(binding.summary) | \(binding.scope.rawValue) |")
+        }
+        return lines.joined(separator: "\n")
+    }
+}

@@ -1,0 +1,123 @@
+import KlaxonCore
+
+/// Help, palette, forms and confirmations, drawn in a box over the screen.
+enum OverlayView {
+    static func draw(_ overlay: ConsoleModel.Overlay, _ model: ConsoleModel, _ frame: inout Frame) {
+        switch overlay {
+        case .help(let scroll): drawHelp(scroll, model, &frame)
+        case .palette(let palette): drawPalette(palette, model, &frame)
+        case .form(let form): drawForm(form, model, &frame)
+        case .confirm(let confirmation):
+            let question: String
+            switch confirmation {
+            case .quitLosingDrafts:
+                let ids = model.drafts.keys.sorted().joined(separator: ", ")
+                question = ids.isEmpty ? "Quit and lose what you are writing?" : "Quit and lose the draft notes of \(ids)?"
+            case .reopen(let id): question = "Reopen \(id)?"
+            }
+            let box = self.box(width: min(model.columns - 4, max(40, TextWidth.width(of: question) + 6)), height: 5, model, &frame, title: "Confirm")
+            frame.put(question, row: box.row + 1, column: box.column + 2, style: .normal, width: box.width - 4)
+            frame.put("y yes · any other key no", row: box.row + 3, column: box.column + 2, style: .hint, width: box.width - 4)
+        case .searchInput:
+            break // drawn on the bottom line
+        }
+    }
+
+    /// Clears and frames a centered box; returns its inner origin and size.
+    @discardableResult
+    static func box(width: Int, height: Int, _ model: ConsoleModel, _ frame: inout Frame, title: String) -> (row: Int, column: Int, width: Int, height: Int) {
+        let w = min(width, model.columns - 2), h = min(height, model.rows - 2)
+        let top = max(1, (model.rows - h) / 2), left = max(1, (model.columns - w) / 2)
+        let unicode = model.glyphs == .unicode
+        let (horizontal, vertical) = unicode ? ("─", "│") : ("-", "|")
+        let corners = unicode ? ["┌", "┐", "└", "┘"] : ["+", "+", "+", "+"]
+        for row in top..<(top + h) {
+            for x in left..<(left + w) { frame[row, x] = Cell(character: " ", style: .normal) }
+            frame.put(vertical, row: row, column: left, style: .accent)
+            frame.put(vertical, row: row, column: left + w - 1, style: .accent)
+        }
+        let rule = String(repeating: horizontal, count: max(0, w - 2))
+        frame.put(corners[0] + rule + corners[1], row: top, column: left, style: .accent)
+        frame.put(corners[2] + rule + corners[3], row: top + h - 1, column: left, style: .accent)
+        frame.put(" \(title) ", row: top, column: left + 2, style: .heading, width: w - 4)
+        return (top, left, w, h)
+    }
+
+    static func drawHelp(_ scroll: Int, _ model: ConsoleModel, _ frame: inout Frame) {
+        var lines: [(String, Style)] = []
+        for scope in KeyScope.allCases {
+            let bindings = Keymap.bindings.filter { $0.scope == scope && !($0.action.writes && model.readOnly) }
+            guard !bindings.isEmpty else { continue }
+            if !lines.isEmpty { lines.append(("", .normal)) }
+            lines.append((scope.rawValue, .heading))
+            for binding in bindings {
+                let keys = binding.keys.map(\.name).joined(separator: " ")
+                lines.append((TextWidth.pad(keys, to: 14) + binding.summary, .normal))
+            }
+        }
+        let box = self.box(width: model.columns - 2, height: model.rows - 2, model, &frame, title: "Keys · j/k scroll · any other key closes")
+        let visible = box.height - 2
+        let start = min(scroll, max(0, lines.count - visible))
+        for (offset, (text, style)) in lines.dropFirst(start).prefix(visible).enumerated() {
+            frame.put(text, row: box.row + 1 + offset, column: box.column + 2, style: style, width: box.width - 4)
+        }
+    }
+
+    static func drawPalette(_ palette: ConsoleModel.Palette, _ model: ConsoleModel, _ frame: inout Frame) {
+        let matches = ConsoleUpdate.paletteMatches(palette.input.text, model)
+        let box = self.box(width: 64, height: min(model.rows - 2, 16), model, &frame, title: "Command palette · enter runs · esc closes")
+        let end = frame.put(": " + palette.input.text, row: box.row + 1, column: box.column + 2, style: .normal, width: box.width - 4)
+        frame.cursor = (box.row + 1, min(end, box.column + box.width - 2))
+        let rows = box.height - 4
+        let first = DashboardView.scrolledStart(selection: palette.selection, count: matches.count, rows: rows)
+        for (offset, binding) in matches.dropFirst(first).prefix(rows).enumerated() {
+            let selected = first + offset == palette.selection
+            let text = TextWidth.pad(binding.summary, to: box.width - 18) + " " + binding.keys.map(\.name).joined(separator: " ")
+            frame.put(text, row: box.row + 3 + offset, column: box.column + 2, style: selected ? .selected : .normal, width: box.width - 4)
+        }
+        if matches.isEmpty { frame.put("no action matches", row: box.row + 3, column: box.column + 2, style: .dim) }
+    }
+
+    static func drawForm(_ form: ConsoleModel.Form, _ model: ConsoleModel, _ frame: inout Frame) {
+        let isEditor: Bool = {
+            if case .text(_, let buffer)? = form.fields.first { return buffer.multiline }
+            return false
+        }()
+        let height = isEditor ? min(model.rows - 2, 16) : form.fields.count * 2 + 4
+        let box = self.box(width: isEditor ? model.columns - 8 : 72, height: height, model, &frame, title: form.title)
+        let inner = box.width - 4
+        var row = box.row + 1
+        for (index, field) in form.fields.enumerated() {
+            let focused = index == form.focus
+            switch field {
+            case .text(let label, let buffer):
+                let labelText = label.isEmpty ? "" : label + ": "
+                frame.put(labelText, row: row, column: box.column + 2, style: focused ? .heading : .dim)
+                let x = box.column + 2 + TextWidth.width(of: labelText)
+                let (lines, cursorLine, cursorColumn) = buffer.linesAndCursor
+                let visible = buffer.multiline ? box.height - 4 : 1
+                let start = max(0, cursorLine - visible + 1)
+                let width = inner - TextWidth.width(of: labelText)
+                // Long single lines scroll so the cursor stays in view.
+                let shift = max(0, cursorColumn - width + 1)
+                for (offset, line) in lines.dropFirst(start).prefix(visible).enumerated() {
+                    let shown = shift > 0 && start + offset == cursorLine ? String(line.dropFirst(shift)) : line
+                    frame.put(shown, row: row + offset, column: x, style: .normal, width: width)
+                }
+                if focused { frame.cursor = (row + cursorLine - start, min(box.column + box.width - 2, x + cursorColumn - shift)) }
+                row += buffer.multiline ? visible : 2
+            case .choice(let label, let options, let selected):
+                var x = frame.put(label + ": ", row: row, column: box.column + 2, style: focused ? .heading : .dim)
+                for (i, option) in options.enumerated() {
+                    let style: Style = i == selected ? (focused ? .selected : .accent) : .normal
+                    x = frame.put(i == selected ? "[\(option)]" : " \(option) ", row: row, column: x, style: style) + 1
+                }
+                row += 2
+            }
+        }
+        frame.put(form.hint, row: box.row + box.height - 2, column: box.column + 2, style: .hint, width: inner)
+        if let message = model.message, message.isError {
+            frame.put(message.text, row: box.row + box.height - 1, column: box.column + 2, style: .error, width: inner)
+        }
+    }
+}

@@ -1,0 +1,92 @@
+/// The text of an input field or the note editor, with a cursor.
+public struct TextBuffer: Hashable, Sendable {
+    public private(set) var characters: [Character] = []
+    /// Index into `characters` where the next character goes.
+    public private(set) var cursor = 0
+    public var multiline: Bool
+
+    public init(_ text: String = "", multiline: Bool = false) {
+        self.multiline = multiline
+        characters = Array(text)
+        cursor = characters.count
+    }
+
+    public var text: String { String(characters) }
+    public var isEmpty: Bool { characters.allSatisfy { $0.isWhitespace } }
+
+    /// Applies an editing key; returns false when the key is not an editing key.
+    public mutating func handle(_ key: Key) -> Bool {
+        switch key {
+        case .character(let c): insert(c)
+        case .enter where multiline: insert("\n")
+        case .backspace:
+            if cursor > 0 { characters.remove(at: cursor - 1); cursor -= 1 }
+        case .delete, .control("d"):
+            if cursor < characters.count { characters.remove(at: cursor) }
+        case .left: cursor = max(0, cursor - 1)
+        case .right: cursor = min(characters.count, cursor + 1)
+        case .home, .control("a"): cursor = lineStart(cursor)
+        case .end, .control("e"): cursor = lineEnd(cursor)
+        case .control("u"):
+            let start = lineStart(cursor)
+            characters.removeSubrange(start..<cursor)
+            cursor = start
+        case .control("k"):
+            characters.removeSubrange(cursor..<lineEnd(cursor))
+        case .control("w"):
+            var start = cursor
+            while start > 0, characters[start - 1] == " " { start -= 1 }
+            while start > 0, characters[start - 1] != " ", characters[start - 1] != "\n" { start -= 1 }
+            characters.removeSubrange(start..<cursor)
+            cursor = start
+        case .up where multiline:
+            let start = lineStart(cursor)
+            guard start > 0 else { return true }
+            let column = cursor - start
+            let previousStart = lineStart(start - 1)
+            cursor = min(previousStart + column, start - 1)
+        case .down where multiline:
+            let end = lineEnd(cursor)
+            guard end < characters.count else { return true }
+            let column = cursor - lineStart(cursor)
+            cursor = min(end + 1 + column, lineEnd(end + 1))
+        default:
+            return false
+        }
+        return true
+    }
+
+    public mutating func insert(_ text: String) {
+        for c in text { insert(c) }
+    }
+
+    mutating func insert(_ c: Character) {
+        if c == "\n" && !multiline { return }
+        characters.insert(c, at: cursor)
+        cursor += 1
+    }
+
+    func lineStart(_ index: Int) -> Int {
+        var i = index
+        while i > 0, characters[i - 1] != "\n" { i -= 1 }
+        return i
+    }
+
+    func lineEnd(_ index: Int) -> Int {
+        var i = index
+        while i < characters.count, characters[i] != "\n" { i += 1 }
+        return i
+    }
+
+    /// The lines of the text and the cursor's (line, column in display columns).
+    public var linesAndCursor: (lines: [String], line: Int, column: Int) {
+        var lines: [String] = [""]
+        var line = 0, column = 0
+        for (i, c) in characters.enumerated() {
+            if i == cursor { line = lines.count - 1; column = TextWidth.width(of: lines[lines.count - 1]) }
+            if c == "\n" { lines.append("") } else { lines[lines.count - 1].append(c) }
+        }
+        if cursor == characters.count { line = lines.count - 1; column = TextWidth.width(of: lines[lines.count - 1]) }
+        return (lines, line, column)
+    }
+}

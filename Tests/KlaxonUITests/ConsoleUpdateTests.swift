@@ -1,0 +1,237 @@
+import Foundation
+import KlaxonCore
+import KlaxonTestSupport
+import KlaxonUI
+import Testing
+
+struct ConsoleUpdateTests {
+    @Test func declaresInAtMostFiveKeystrokesBeyondTheTitle() {
+        var model = sampleModel()
+        let effects = press([.character("d")] + type("Runner fleet exhausted") + [.tab, .character("1"), .tab] + type("runners") + [.enter], &model)
+        #expect(effects == [.declare(Declaration(title: "Runner fleet exhausted", severity: .sev1, services: ["runners"], commander: "alice"))])
+        #expect(model.overlay == nil)
+        // With the default severity: d, title, enter.
+        var quick = sampleModel()
+        #expect(press([.character("d")] + type("x") + [.enter], &quick) == [.declare(Declaration(title: "x", severity: .sev3, commander: "alice"))])
+        // And the console opens the new incident once it exists.
+        _ = ConsoleUpdate.update(&quick, .declared("INC-12"))
+        #expect(quick.screen == .incident && quick.currentIncidentID == "INC-12")
+    }
+
+    @Test func aDeclarationNeedsATitle() {
+        var model = sampleModel()
+        #expect(press([.character("d"), .enter], &model).isEmpty)
+        #expect(model.message?.text == "the incident needs a title")
+        guard case .form? = model.overlay else { Issue.record("the form should stay open"); return }
+    }
+
+    @Test func writesANoteWithTheMultiLineEditor() {
+        var model = sampleModel()
+        press([.enter], &model) // opens the selected open incident (INC-12, SEV1)
+        #expect(model.currentIncidentID == "INC-12")
+        let effects = press([.character("n")] + type("line one") + [.enter] + type("line two") + [.control("s")], &model)
+        #expect(effects == [.perform(.note("line one\nline two"), incidentID: "INC-12")])
+    }
+
+    @Test func escSetsADraftAsideAndQuitAsksBeforeLosingIt() {
+        var model = sampleModel()
+        press([.enter, .character("n")] + type("half a thought") + [.escape], &model)
+        #expect(model.drafts["INC-12"] == "half a thought")
+        #expect(press([.character("q")], &model).isEmpty)
+        #expect(model.overlay.map { if case .confirm(.quitLosingDrafts) = $0 { true } else { false } } == true)
+        #expect(press([.character("n")], &model).isEmpty) // no
+        #expect(!model.quitting)
+        // The draft comes back with n.
+        press([.character("n")], &model)
+        guard case .form(let form)? = model.overlay else { Issue.record("no editor"); return }
+        #expect(form.firstText == "half a thought")
+        press([.escape, .character("q")], &model)
+        #expect(press([.character("y")], &model) == [.quit])
+    }
+
+    @Test func statusSeverityAckMitigateAndResolve() {
+        var model = sampleModel()
+        press([.enter], &model)
+        #expect(press([.character("s"), .character("j"), .enter], &model) == [.perform(.setStatus(.monitoring), incidentID: "INC-12")])
+        #expect(press([.character("S"), .character("2")], &model) == [.perform(.setSeverity(.sev2), incidentID: "INC-12")])
+        #expect(press([.character("a")], &model) == [.perform(.acknowledge, incidentID: "INC-12")])
+        #expect(press([.character("m")], &model) == [.perform(.mitigate, incidentID: "INC-12")])
+        // Resolve asks first: r opens a confirmation with an optional summary.
+        #expect(press([.character("r")], &model).isEmpty)
+        #expect(press(type("GC freed 40%") + [.enter], &model) == [.perform(.resolve(summary: "GC freed 40%"), incidentID: "INC-12")])
+        #expect(press([.character("r"), .escape], &model).isEmpty)
+    }
+
+    @Test func assignTodoLinkReopenAndCompleteAnActionItem() {
+        var model = sampleModel()
+        press([.enter], &model)
+        #expect(press([.character("A"), .character("j"), .tab, .control("u")] + type("dave") + [.enter], &model)
+                == [.perform(.assign(role: "scribe", user: "dave"), incidentID: "INC-12")])
+        #expect(press([.character("t")] + type("Write the review") + [.tab] + type("erin") + [.enter], &model)
+                == [.perform(.addActionItem(text: "Write the review", owner: "erin"), incidentID: "INC-12")])
+        #expect(press([.character("L")] + type("ci-queue-backed-up") + [.enter], &model)
+                == [.perform(.link("ci-queue-backed-up"), incidentID: "INC-12")])
+        #expect(press([.tab, .character("x")], &model) == [.perform(.completeActionItem(1), incidentID: "INC-12")])
+        #expect(press([.character("R")], &model).isEmpty)
+        #expect(press([.character("y")], &model) == [.perform(.reopen, incidentID: "INC-12")])
+    }
+
+    @Test func actionsWorkOnTheDashboardSelectionToo() {
+        var model = sampleModel()
+        press([.character("j")], &model) // INC-11
+        #expect(press([.character("a")], &model) == [.perform(.acknowledge, incidentID: "INC-11")])
+    }
+
+    @Test func readOnlyHidesEveryWriteAction() {
+        var model = sampleModel(readOnly: true)
+        for key: Key in [.character("d"), .character("a"), .character("m"), .character("r"), .character("n"), .character("t"), .character("E")] {
+            #expect(press([key], &model).isEmpty, "\(key)")
+            #expect(model.overlay == nil)
+            #expect(model.message?.isError == true)
+        }
+        #expect(ConsoleUpdate.paletteMatches("", model).allSatisfy { !$0.action.writes })
+        #expect(!ConsoleView.render(model).text.contains("d declare"))
+    }
+
+    @Test func searchFindsRecordsAndNMovesBetweenMatches() {
+        var model = sampleModel()
+        press([.enter, .character("/")] + type("registry-2") + [.enter], &model)
+        let matches = model.search?.matches ?? []
+        #expect(matches.count == 2)
+        #expect(model.timeline.cursor == matches[0])
+        press([.character("n")], &model)
+        #expect(model.timeline.cursor == matches[1])
+        press([.character("N")], &model)
+        #expect(model.timeline.cursor == matches[0])
+        #expect(model.message?.text.contains("match 1 of 2") == true)
+        // With the search cleared, n writes a note again.
+        press([.escape], &model)
+        #expect(model.search == nil)
+        press([.character("n")], &model)
+        guard case .form? = model.overlay else { Issue.record("n should open the note editor"); return }
+    }
+
+    @Test func thePaletteFindsActionsFuzzily() {
+        var model = sampleModel()
+        press([.enter, .character(":")] + type("mitig"), &model)
+        #expect(press([.enter], &model) == [.perform(.mitigate, incidentID: "INC-12")])
+        #expect(FuzzyMatch.score("ack", in: "acknowledge") != nil)
+        #expect(FuzzyMatch.score("xyz", in: "acknowledge") == nil)
+    }
+
+    @Test func screensPanesAndMovement() {
+        var model = sampleModel()
+        #expect(model.openIncidents.map(\.id) == ["INC-12", "INC-11"])
+        press([.character("j")], &model)
+        #expect(model.openSelection == 1)
+        press([.character("j")], &model)
+        #expect(model.openSelection == 1)
+        press([.tab, .character("j")], &model)
+        #expect(model.dashboardPane == 1 && model.resolvedSelection == 1)
+        press([.enter], &model)
+        #expect(model.currentIncidentID == "INC-9")
+        for (key, screen) in [("3", ConsoleModel.Screen.status), ("4", .onCall), ("5", .runbooks), ("1", .dashboard), ("2", .incident)] {
+            press([.character(Character(key))], &model)
+            #expect(model.screen == screen)
+        }
+        press([.escape], &model)
+        #expect(model.screen == .dashboard)
+        #expect(press([.control("l")], &model) == [.redraw])
+    }
+
+    @Test func theTimelineFollowsNewRecordsUntilTheResponderScrollsUp() {
+        var model = sampleModel()
+        press([.enter], &model)
+        #expect(model.timeline.cursor == nil)
+        var fixture = IncidentFixture(id: "INC-12", title: "Artifact registry returns 503 on uploads", at: "2026-11-21T22:40:00Z")
+        fixture.perform(.note("from another console"))
+        _ = ConsoleUpdate.update(&model, .incidentChanged(fixture.incident, readOnly: false))
+        #expect(ConsoleView.render(model).text.contains("from another console"))
+        press([.character("g")], &model)
+        #expect(model.timeline.cursor == 0 && model.timeline.top == 0)
+        press([.character("G")], &model)
+        #expect(model.timeline.cursor == nil)
+    }
+
+    @Test func aTooSmallTerminalStillQuits() {
+        var model = sampleModel()
+        _ = ConsoleUpdate.update(&model, .resize(columns: 60, rows: 20))
+        #expect(ConsoleView.render(model).text.contains("Terminal too small: 60×20."))
+        #expect(press([.character("d")], &model).isEmpty)
+        #expect(press([.character("q")], &model) == [.quit])
+    }
+
+    @Test func theEditorsTextBecomesANote() {
+        var model = sampleModel()
+        press([.enter], &model)
+        #expect(press([.character("E")], &model) == [.openEditor(incidentID: "INC-12", initialText: "")])
+        #expect(ConsoleUpdate.update(&model, .editorFinished(incidentID: "INC-12", text: "from vim\n")) == [.perform(.note("from vim\n"), incidentID: "INC-12")])
+        #expect(ConsoleUpdate.update(&model, .editorFinished(incidentID: "INC-12", text: nil)).isEmpty)
+    }
+
+    @Test func theTimelineFilterShowsOneKind() {
+        var model = sampleModel()
+        press([.enter, .character("f")], &model)
+        guard case .form(let form)? = model.overlay, case .choice(_, let options, _) = form.fields[0] else {
+            Issue.record("no filter picker"); return
+        }
+        let note = options.firstIndex(of: "note")!
+        press(Array(repeating: .character("j"), count: note) + [.enter], &model)
+        #expect(model.timeline.kindFilter == "note")
+        #expect(model.visibleRecords.count == 4)
+    }
+}
+
+struct KeymapTests {
+    @Test func theREADMEKeyTableMatchesTheKeymap() throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let readme = try String(contentsOf: root.appendingPathComponent("README.md"), encoding: .utf8)
+        #expect(readme.contains(Keymap.markdownTable), "regenerate the README's key table from Keymap.markdownTable")
+    }
+
+    @Test func everyActionHasAKeyAndNoKeyIsBoundTwiceInOneScope() {
+        for action in ConsoleAction.allCases { #expect(Keymap.binding(for: action) != nil, "\(action)") }
+        var seen: [String: ConsoleAction] = [:]
+        for binding in Keymap.bindings {
+            for key in binding.keys {
+                let slot = "\(binding.scope)/\(key.name)"
+                #expect(seen[slot] == nil, "\(key.name) bound twice in \(binding.scope)")
+                seen[slot] = binding.action
+            }
+        }
+    }
+}
+
+struct FrameTests {
+    @Test func wideCharactersTakeTwoCellsAndAreNeverCutInTwo() {
+        var frame = Frame(columns: 10, rows: 1)
+        #expect(frame.put("a漢字b", row: 0, column: 0) == 6)
+        #expect(frame.text(ofRow: 0) == "a漢字b    ")
+        #expect(frame[0, 2].isContinuation)
+        // Writing over the right half of 漢 blanks its left half.
+        frame.put("|", row: 0, column: 2)
+        #expect(frame.text(ofRow: 0) == "a |字b    ")
+        // Writing over the left half of 字 blanks its right half.
+        frame.put("-", row: 0, column: 3)
+        #expect(frame.text(ofRow: 0) == "a |- b    ")
+        // A wide character that would not fit whole is left out.
+        var narrow = Frame(columns: 3, rows: 1)
+        narrow.put("ab漢", row: 0, column: 0)
+        #expect(narrow.text(ofRow: 0) == "ab ")
+    }
+
+    @Test func controlCharactersNeverReachTheTerminal() {
+        var frame = Frame(columns: 12, rows: 1)
+        frame.put("a\u{1B}[31mb", row: 0, column: 0)
+        #expect(frame.text(ofRow: 0) == "a\u{FFFD}[31mb     ")
+    }
+
+    @Test func textWidthCutsPadsAndWraps() {
+        #expect(TextWidth.width(of: "漢字🧹é") == 7)
+        #expect(TextWidth.truncate("registry returns 503", to: 10) == "registry …")
+        #expect(TextWidth.pad("漢", to: 4) == "漢  ")
+        #expect(TextWidth.wrap("one two three", to: 7) == ["one two", "three"])
+        #expect(TextWidth.wrap("https://grafana.example.com/d/x", to: 10) == ["https://gr", "afana.exam", "ple.com/d/", "x"])
+        #expect(TextWidth.wrap("a\n\nb", to: 5) == ["a", "", "b"])
+    }
+}
