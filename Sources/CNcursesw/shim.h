@@ -37,4 +37,15 @@ static inline int klaxon_cell_text(WINDOW *w, int y, int x, wchar_t *out, int ca
     out[n] = 0;
     return n;
 }
+
+/// Puts one character (a base and up to 4 combining marks, NUL-terminated) at (y, x) with attributes and a colour pair.
+static inline int klaxon_put_cell(WINDOW *w, int y, int x, const wchar_t *text, attr_t attrs, short pair) {
+    cchar_t cell;
+    if (setcchar(&cell, text, attrs, pair, NULL) == ERR) return ERR;
+    return mvwadd_wch(w, y, x, &cell);
+}
+
+/// The codeset of the current locale (e.g. "UTF-8").
+#include <langinfo.h>
+static inline const char *klaxon_codeset(void) { return nl_langinfo(CODESET); }
 #endif

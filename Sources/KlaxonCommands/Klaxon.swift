@@ -1,36 +1,47 @@
 import ArgumentParser
+import Foundation
 import KlaxonCore
 import KlaxonStore
+import KlaxonTerminal
 
 /// The `klaxon` command.
 public struct Klaxon: ParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "klaxon",
-        abstract: "Incident response for platform on-call: timelines, journals, and (soon) the console.",
+        abstract: "Incident response for platform on-call: the console, incident timelines and their journals.",
         discussion: """
         Exit status: 0 ok, 1 the checked thing failed (or the operation did), 2 bad usage or input.
         TIME is RFC 3339 (2026-11-22T16:46:04Z), HH:MM (today, local), YYYY-MM-DD HH:MM (local) or relative (-15m, -2h, -1d).
         """,
-        subcommands: [Overview.self, IncidentCommand.self, JournalCommand.self],
-        defaultSubcommand: Overview.self)
+        subcommands: [Console.self, IncidentCommand.self, JournalCommand.self],
+        defaultSubcommand: Console.self)
 
     public init() {}
 }
 
-/// What `klaxon` does with no subcommand until the console lands: the open incidents at a glance.
-struct Overview: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "overview", abstract: "Show the open incidents of the workspace.")
+/// `klaxon` with no subcommand: the full-screen console on the workspace.
+struct Console: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "console", abstract: "Open the console (what `klaxon` does with no subcommand).",
+        discussion: "Press ? in the console for every key. For scripts, use the incident commands with --json.")
+    @Flag(name: .long, help: "Show incidents but offer no action that writes.") var readOnly = false
     @OptionGroup var global: GlobalOptions
 
     func run() throws {
         let context = global.context
         let workspace = try global.loadWorkspace()
-        let listing = try IncidentListing.load(workspace: workspace, includeResolved: false, warn: context.warn)
-        context.print("Klaxon · \(workspace.config.name) · \(workspace.root)")
-        context.print()
-        context.print(IncidentListing.table(listing, workspace: workspace, now: context.now(), showResolved: false))
-        context.print()
-        context.print("Declare: klaxon incident declare \"What is wrong\" --severity SEV2   ·   All commands: klaxon --help")
+        let writer = try global.writer()
+        guard isatty(0) == 1, isatty(1) == 1 else {
+            throw KlaxonError.badInput("the console needs a terminal; for scripts use klaxon incident list --json (klaxon --help lists every command)")
+        }
+        guard let term = context.environment["TERM"], !term.isEmpty, term != "dumb" else {
+            throw KlaxonError.badInput("TERM is not set to a terminal type; set it (e.g. TERM=xterm-256color) to open the console")
+        }
+        let noColor = context.environment["NO_COLOR"].map { !$0.isEmpty } ?? false
+        let screen = try TerminalScreen(term: term, outputPath: "/dev/tty", inputPath: "/dev/tty", noColor: noColor)
+        let runtime = try ConsoleRuntime(workspace: workspace, writer: writer, context: context, screen: screen, readOnly: readOnly)
+        let status = runtime.run()
+        if status != 0 { throw ExitCode(status) }
     }
 }
 

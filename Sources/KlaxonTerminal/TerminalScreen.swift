@@ -3,20 +3,35 @@ internal import CNcursesw
 import Glibc
 #endif
 import KlaxonCore
+import KlaxonUI
+
+/// What the terminal delivered: keys and resizes.
+public enum TerminalEvent: Equatable, Sendable {
+    case key(Key)
+    case resize(columns: Int, rows: Int)
+}
 
 /// An ncursesw screen on a pair of streams: the real terminal for the console, or files (such as
-/// /dev/null) for headless tests. Only this target touches ncurses.
+/// /dev/null) for headless tests. Only this target touches ncurses: it paints `Frame`s, mapping
+/// semantic styles to colours and attributes, and decodes keys.
 public final class TerminalScreen {
     private let screen: OpaquePointer
     private let window: UnsafeMutablePointer<WINDOW>
     private let output: UnsafeMutablePointer<FILE>
     private let input: UnsafeMutablePointer<FILE>
+    /// Whether styles use colours (a colour terminal and no `NO_COLOR`), or attributes only.
+    public let usesColor: Bool
+    /// Whether the locale is UTF-8; if not, the console draws in ASCII.
+    public let isUTF8: Bool
+    private var painted: Frame?
+    private var ended = false
 
     /// Starts ncurses for terminal type `term` writing to `outputPath` and reading `inputPath`, in
     /// `locale` ("" means the one the environment names). An unknown terminal type is an error, not
     /// an exit (which `initscr` would do).
-    public init(term: String, outputPath: String, inputPath: String, locale: String = "") throws(KlaxonError) {
+    public init(term: String, outputPath: String, inputPath: String, locale: String = "", noColor: Bool = false) throws(KlaxonError) {
         setlocale(LC_ALL, locale) // without it wide characters are garbled
+        isUTF8 = String(cString: klaxon_codeset()).uppercased().replacingOccurrences(of: "-", with: "") == "UTF8"
         guard let output = fopen(outputPath, "w") else { throw .failed("cannot open \(outputPath) for the screen") }
         guard let input = fopen(inputPath, "r") else {
             fclose(output)
@@ -30,17 +45,185 @@ public final class TerminalScreen {
         self.window = window
         self.output = output
         self.input = input
+        raw()          // ctrl-c, ctrl-s and ctrl-q reach the console as keys
+        noecho()
+        nonl()
+        keypad(window, true)
+        set_escdelay(25)
+        curs_set(0)
+        usesColor = has_colors() && !noColor
+        if usesColor {
+            start_color()
+            use_default_colors()
+            for style in Style.allCases {
+                let (foreground, background, _) = Self.colors(style)
+                init_pair(Int16(style.rawValue + 1), foreground, background)
+            }
+        }
     }
 
     deinit {
-        endwin()
+        restore()
         delscreen(screen)
         fclose(output)
         fclose(input)
     }
 
+    /// Gives the terminal back (idempotent).
+    public func restore() {
+        guard !ended else { return }
+        ended = true
+        endwin()
+        fflush(output)
+    }
+
     public var rows: Int { Int(klaxon_getmaxy(window)) }
     public var columns: Int { Int(klaxon_getmaxx(window)) }
+    /// The descriptor to poll for key presses.
+    public var inputDescriptor: Int32 { fileno(input) }
+
+    // MARK: - Painting
+
+    /// Draws `frame`, sending only the cells that changed since the last one.
+    public func paint(_ frame: Frame) {
+        let previous = painted.flatMap { $0.columns == frame.columns && $0.rows == frame.rows ? $0 : nil }
+        if previous == nil { werase(window) }
+        var text = [wchar_t](repeating: 0, count: 8)
+        for row in 0..<min(frame.rows, rows) {
+            for x in 0..<min(frame.columns, columns) {
+                let cell = frame[row, x]
+                if cell.isContinuation || previous?[row, x] == cell { continue }
+                var n = 0
+                for scalar in cell.character.unicodeScalars where n < 5 {
+                    text[n] = wchar_t(bitPattern: scalar.value)
+                    n += 1
+                }
+                text[n] = 0
+                let (attributes, pair) = look(cell.style)
+                _ = klaxon_put_cell(window, Int32(row), Int32(x), text, attributes, pair)
+            }
+        }
+        if let cursor = frame.cursor {
+            curs_set(1)
+            wmove(window, Int32(cursor.row), Int32(cursor.column))
+        } else {
+            curs_set(0)
+        }
+        wrefresh(window)
+        painted = frame
+    }
+
+    /// Repaints everything on the next `paint` (ctrl-l, or after another program used the terminal).
+    public func invalidate() {
+        painted = nil
+        clearok(window, true)
+    }
+
+    /// Attributes and colour pair of a style.
+    func look(_ style: Style) -> (attr_t, Int16) {
+        if usesColor {
+            return (Self.colors(style).attributes, Int16(style.rawValue + 1))
+        }
+        return (Self.monochrome(style), 0)
+    }
+
+    /// Colours (foreground, background; -1 is the terminal's default) and attributes per style.
+    static func colors(_ style: Style) -> (Int16, Int16, attributes: attr_t) {
+        let bold = klaxon_a_bold(), dim = klaxon_a_dim(), reverse = klaxon_a_reverse(), none = klaxon_a_normal()
+        switch style {
+        case .normal, .kind: return (-1, -1, none)
+        case .dim, .hint: return (-1, -1, dim)
+        case .heading: return (-1, -1, bold)
+        case .accent, .code: return (Int16(COLOR_CYAN), -1, none)
+        case .selected: return (-1, -1, reverse)
+        case .bar: return (Int16(COLOR_WHITE), Int16(COLOR_BLUE), bold)
+        case .message, .ok, .acked: return (Int16(COLOR_GREEN), -1, none)
+        case .resolved: return (Int16(COLOR_GREEN), -1, dim)
+        case .error, .critical: return (Int16(COLOR_RED), -1, bold)
+        case .warning: return (Int16(COLOR_YELLOW), -1, bold)
+        case .stale: return (Int16(COLOR_MAGENTA), -1, bold)
+        case .match: return (Int16(COLOR_BLACK), Int16(COLOR_YELLOW), none)
+        case .actor: return (Int16(COLOR_BLUE), -1, bold)
+        }
+    }
+
+    /// Attributes only, for monochrome terminals and `NO_COLOR`: what must stand out still does.
+    static func monochrome(_ style: Style) -> attr_t {
+        let bold = klaxon_a_bold(), dim = klaxon_a_dim(), reverse = klaxon_a_reverse(), underline = klaxon_a_underline()
+        switch style {
+        case .normal, .kind, .actor, .accent, .code, .message, .ok, .acked: return klaxon_a_normal()
+        case .dim, .hint, .resolved: return dim
+        case .heading, .warning: return bold
+        case .selected, .bar: return reverse
+        case .error, .critical: return bold | underline
+        case .stale: return bold | underline
+        case .match: return reverse | underline
+        }
+    }
+
+    // MARK: - Input
+
+    /// The events waiting on the input, without blocking.
+    public func readEvents() -> [TerminalEvent] {
+        nodelay(window, true)
+        var events: [TerminalEvent] = []
+        var character: wint_t = 0
+        while events.count < 100_000 {
+            let kind = wget_wch(window, &character)
+            if kind == ERR { break }
+            if kind == KEY_CODE_YES {
+                switch Int32(character) {
+                case KEY_RESIZE: events.append(.resize(columns: columns, rows: rows))
+                case KEY_UP: events.append(.key(.up))
+                case KEY_DOWN: events.append(.key(.down))
+                case KEY_LEFT: events.append(.key(.left))
+                case KEY_RIGHT: events.append(.key(.right))
+                case KEY_PPAGE: events.append(.key(.pageUp))
+                case KEY_NPAGE: events.append(.key(.pageDown))
+                case KEY_HOME: events.append(.key(.home))
+                case KEY_END: events.append(.key(.end))
+                case KEY_BTAB: events.append(.key(.backTab))
+                case KEY_BACKSPACE: events.append(.key(.backspace))
+                case KEY_DC: events.append(.key(.delete))
+                case KEY_ENTER: events.append(.key(.enter))
+                default: break
+                }
+            } else if let key = Self.key(for: UInt32(character)) {
+                events.append(.key(key))
+            }
+        }
+        return events
+    }
+
+    /// The key of a character code from the terminal.
+    static func key(for code: UInt32) -> Key? {
+        switch code {
+        case 9: return .tab
+        case 10, 13: return .enter
+        case 27: return .escape
+        case 8, 127: return .backspace
+        case 1...26: return .control(Character(Unicode.Scalar(code + 96)!))
+        case 0..<32: return nil
+        default: return Unicode.Scalar(code).map { .character(Character($0)) }
+        }
+    }
+
+    // MARK: - Handing the terminal to another program
+
+    /// Leaves curses mode so a program such as `$EDITOR` can use the terminal.
+    public func suspend() {
+        def_prog_mode()
+        endwin()
+        fflush(output)
+    }
+
+    /// Returns to curses mode after `suspend` and repaints everything.
+    public func resume() {
+        reset_prog_mode()
+        invalidate()
+    }
+
+    // MARK: - Headless tests
 
     /// Writes `text` starting at (`row`, `column`).
     public func put(_ text: String, row: Int, column: Int) {
@@ -58,7 +241,7 @@ public final class TerminalScreen {
         return String(String.UnicodeScalarView(buffer.prefix(Int(count)).compactMap { Unicode.Scalar(UInt32(bitPattern: $0)) }))
     }
 
-    /// The terminal column width of `scalar`: 2 for wide (CJK, most emoji), 0 for combining, else 1.
+    /// The terminal column width of `scalar` by the C library (`wcwidth`): 2 wide, 0 combining, else 1.
     public static func width(of scalar: Unicode.Scalar) -> Int {
         Int(klaxon_wcwidth(wchar_t(bitPattern: scalar.value)))
     }

@@ -1,0 +1,180 @@
+import Foundation
+import KlaxonCore
+import KlaxonStore
+import KlaxonTerminal
+import KlaxonUI
+
+/// Runs the console: wires the terminal, the journals and the model, and carries out effects.
+/// The loop blocks in `poll` on the keyboard, the journals directory and a wake-up pipe; it
+/// renders only when something changed, and once a second for the clock.
+final class ConsoleRuntime {
+    let workspace: Workspace
+    let writer: WriterIdentity
+    let context: CommandContext
+    let screen: TerminalScreen
+    var model: ConsoleModel
+    var journals: [String: IncidentJournal] = [:]
+    var watcher: JournalDirectoryWatcher?
+    let wake: (read: Int32, write: Int32)
+    var lastTick = Timestamp(milliseconds: 0)
+
+    init(workspace: Workspace, writer: WriterIdentity, context: CommandContext, screen: TerminalScreen, readOnly: Bool) throws(KlaxonError) {
+        self.workspace = workspace
+        self.writer = writer
+        self.context = context
+        self.screen = screen
+        var pipeEnds: [Int32] = [0, 0]
+        guard pipe(&pipeEnds) == 0 else { throw .failed("cannot create a pipe: \(String(cString: strerror(errno)))") }
+        _ = fcntl(pipeEnds[0], F_SETFL, O_NONBLOCK)
+        _ = fcntl(pipeEnds[1], F_SETFL, O_NONBLOCK)
+        wake = (pipeEnds[0], pipeEnds[1])
+        model = ConsoleModel(workspaceName: workspace.config.name, user: writer.actor, readOnly: readOnly,
+                             timeZone: workspace.displayTimeZone(environment: context.environment),
+                             staleAfterSeconds: workspace.config.staleAfterSeconds, glyphs: screen.isUTF8 ? .unicode : .ascii,
+                             now: context.now(), columns: screen.columns, rows: screen.rows)
+        TerminalSignals.install(wake: wake.write)
+        loadJournals()
+        if !readOnly { try? workspace.incidents.ensureDirectory() }
+        watcher = try? JournalDirectoryWatcher(directory: workspace.journalsDirectory)
+    }
+
+    deinit {
+        close(wake.read)
+        close(wake.write)
+    }
+
+    /// Opens every journal not yet open, and reads what was appended to the open ones.
+    func loadJournals() {
+        let store = workspace.incidents
+        guard let ids = try? store.ids() else { return }
+        for id in ids where journals[id] == nil {
+            do {
+                let journal = try store.open(id)
+                journals[id] = journal
+                model.setIncident(journal.incident, readOnly: journal.isReadOnly)
+                if let warning = journal.warnings.last { send(.failure(warning)) }
+            } catch {
+                send(.failure("\(id) cannot be read: \(error.message)"))
+            }
+        }
+    }
+
+    func refresh(_ id: String) {
+        guard let journal = journals[id] else { return loadJournals() }
+        do {
+            if try journal.refresh() > 0 { send(.incidentChanged(journal.incident, readOnly: journal.isReadOnly)) }
+        } catch {
+            send(.failure("\(id): \(error.message)"))
+        }
+    }
+
+    func send(_ message: ConsoleMessage) {
+        for effect in ConsoleUpdate.update(&model, message) { execute(effect) }
+    }
+
+    func execute(_ effect: ConsoleEffect) {
+        switch effect {
+        case .quit: model.quitting = true
+        case .redraw: screen.invalidate()
+        case .perform(let action, let id):
+            guard let journal = journals[id] else { return send(.failure("\(id) is not open")) }
+            do {
+                let record = try journal.perform(action, by: writer, now: context.now)
+                send(.incidentChanged(journal.incident, readOnly: journal.isReadOnly))
+                send(.info("\(id) #\(record.sequence) \(TimelineText.kind(of: record)) recorded"))
+            } catch {
+                send(.failure(error.message))
+            }
+        case .declare(let declaration):
+            do {
+                let journal = try workspace.incidents.declare(declaration, by: writer, at: context.now())
+                journals[journal.id] = journal
+                send(.incidentChanged(journal.incident, readOnly: journal.isReadOnly))
+                send(.declared(journal.id))
+            } catch {
+                send(.failure(error.message))
+            }
+        case .openEditor(let id, let initialText):
+            send(.editorFinished(incidentID: id, text: editInEditor(initialText, id: id)))
+        }
+    }
+
+    /// Hands the terminal to $VISUAL or $EDITOR (default vi) on a temporary file; returns its text.
+    func editInEditor(_ initialText: String, id: String) -> String? {
+        let path = FileManager.default.temporaryDirectory.path + "/klaxon-note-\(id)-\(getpid()).md"
+        guard FileManager.default.createFile(atPath: path, contents: Data(initialText.utf8), attributes: [.posixPermissions: 0o600]) else {
+            send(.failure("cannot create \(path) for the editor"))
+            return nil
+        }
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let editor = context.environment["VISUAL"].flatMap { $0.isEmpty ? nil : $0 }
+            ?? context.environment["EDITOR"].flatMap { $0.isEmpty ? nil : $0 } ?? "vi"
+        screen.suspend()
+        defer { screen.resume() }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = editor.split(separator: " ").map(String.init) + [path]
+        do {
+            try process.run()
+            process.waitUntilExit()
+        } catch {
+            send(.failure("cannot start the editor \(editor): \(error.localizedDescription)"))
+            return nil
+        }
+        guard process.terminationStatus == 0 else {
+            send(.failure("\(editor) exited with status \(process.terminationStatus); the note was not written"))
+            return nil
+        }
+        let text = (try? String(contentsOfFile: path, encoding: .utf8)) ?? ""
+        return text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty ? nil : text
+    }
+
+    /// Runs until quit; returns the exit status.
+    func run() -> Int32 {
+        var painted = false
+        var dirty = true
+        while !model.quitting && !TerminalSignals.stopRequested {
+            if dirty || !painted {
+                screen.paint(ConsoleView.render(model))
+                painted = true
+                dirty = false
+            }
+            var descriptors = [pollfd(fd: screen.inputDescriptor, events: Int16(POLLIN), revents: 0),
+                               pollfd(fd: wake.read, events: Int16(POLLIN), revents: 0)]
+            if let watcher { descriptors.append(pollfd(fd: watcher.descriptor, events: Int16(POLLIN), revents: 0)) }
+            let now = context.now()
+            let untilNextSecond = Int32(1000 - now.milliseconds % 1000)
+            _ = poll(&descriptors, nfds_t(descriptors.count), untilNextSecond)
+
+            // Keys (and, after a SIGWINCH interrupted poll, the resize).
+            for event in screen.readEvents() {
+                switch event {
+                case .key(let key): send(.key(key))
+                case .resize(let columns, let rows): send(.resize(columns: columns, rows: rows))
+                }
+                dirty = true
+            }
+            if descriptors[1].revents != 0 {
+                var byte: UInt8 = 0
+                while read(wake.read, &byte, 1) > 0 {}
+            }
+            if let watcher, descriptors.count > 2, descriptors[2].revents != 0 {
+                for name in watcher.drain() where name.hasSuffix(".jsonl") && !name.hasPrefix(".") {
+                    refresh(String(name.dropLast(6)))
+                }
+                dirty = true
+            }
+            let time = context.now()
+            if time.milliseconds / 1000 != lastTick.milliseconds / 1000 {
+                lastTick = time
+                send(.tick(time))
+                // The fallback for file systems that do not report other hosts' writes.
+                for (id, journal) in journals where journal.file.hasUnreadBytes { refresh(id) }
+                if time.milliseconds / 1000 % 5 == 0 { loadJournals() }
+                dirty = true
+            }
+        }
+        screen.restore()
+        return 0
+    }
+}
