@@ -41,14 +41,7 @@ public enum ConsoleView {
     /// Makes every cell ASCII: known symbols get a look-alike, anything else (names in other scripts,
     /// emoji) becomes `?` for each column it took.
     static func toASCII(_ frame: inout Frame) {
-        for row in 0..<frame.rows {
-            for x in 0..<frame.columns {
-                let cell = frame[row, x]
-                if cell.isContinuation { frame[row, x].character = "?"; continue }
-                guard !cell.character.isASCII else { continue }
-                frame[row, x].character = asciiGlyphs[cell.character] ?? "?"
-            }
-        }
+        frame.replaceNonASCII { asciiGlyphs[$0] ?? "?" }
     }
 
     static func glyph(_ model: ConsoleModel, _ unicode: String, _ ascii: String) -> String {

@@ -79,6 +79,15 @@ public struct Frame: Hashable, Sendable {
         return x
     }
 
+    /// Replaces every non-ASCII character by `replacement(character)`, and each right half of a wide
+    /// character by `?`, so every cell is one ASCII column (for terminals whose locale is not UTF-8).
+    public mutating func replaceNonASCII(_ replacement: (Character) -> Character) {
+        for i in cells.indices {
+            if cells[i].isContinuation { cells[i].character = "?" }
+            else if !cells[i].character.isASCII { cells[i].character = replacement(cells[i].character) }
+        }
+    }
+
     /// Sets the style of `count` cells from (`row`, `column`), keeping their characters.
     public mutating func restyle(row: Int, column: Int, count: Int, style: Style) {
         guard row >= 0, row < rows else { return }

@@ -1,0 +1,100 @@
+import Foundation
+
+/// A real terminal for end-to-end tests: a tmux session on a private server, running one command.
+public final class TmuxSession: @unchecked Sendable {
+    public let socket: String
+    public let name = "klaxon"
+
+    /// Starts `command` (run by /bin/sh) in a `columns`×`rows` terminal with UTF-8 and `environment`.
+    public init(_ command: String, columns: Int = 100, rows: Int = 30, environment: [String: String] = [:]) throws {
+        socket = "klaxon-test-\(getpid())-\(UUID().uuidString.prefix(8))"
+        var env = ["LC_ALL": "C.UTF-8", "LANG": "C.UTF-8"]
+        env.merge(environment) { _, new in new }
+        let exports = env.sorted { $0.key < $1.key }.map { "\($0.key)=\(TmuxSession.quote($0.value))" }.joined(separator: " ")
+        try tmux(capturing: false, ["-u", "-f", "/dev/null", "new-session", "-d", "-s", name, "-x", "\(columns)", "-y", "\(rows)",
+                  "env \(exports) /bin/sh -c \(TmuxSession.quote(command)); sleep 600"])
+    }
+
+    deinit { _ = try? tmux(capturing: false, ["kill-server"]) }
+
+    static func quote(_ text: String) -> String { "'" + text.replacingOccurrences(of: "'", with: "'\\''") + "'" }
+
+    /// Runs a tmux command. Only commands that print may capture: a server started by
+    /// `new-session` inherits the client's descriptors and would hold a pipe open for ever.
+    @discardableResult
+    func tmux(capturing: Bool = true, _ arguments: [String]) throws -> String {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["tmux", "-L", socket] + arguments
+        process.standardError = FileHandle.nullDevice
+        process.standardInput = FileHandle.nullDevice
+        guard capturing else {
+            TmuxSession.spawnAndWait(["tmux", "-L", socket] + arguments)
+            return ""
+        }
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        try process.run()
+        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        return output
+    }
+
+    /// Runs a program with /dev/null for its standard streams and waits for it with `waitpid`.
+    /// (Foundation's Process waits through a descriptor that a daemon it starts inherits and keeps.)
+    static func spawnAndWait(_ arguments: [String]) {
+        var actions: posix_spawn_file_actions_t = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        for fd: Int32 in [0, 1, 2] { posix_spawn_file_actions_addopen(&actions, fd, "/dev/null", fd == 0 ? O_RDONLY : O_WRONLY, 0) }
+        let argv = (["/usr/bin/env"] + arguments).map { strdup($0) } + [nil]
+        defer { argv.forEach { free($0) } }
+        var pid: pid_t = 0
+        guard posix_spawn(&pid, "/usr/bin/env", &actions, nil, argv, environ) == 0 else { return }
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
+    }
+
+    /// Presses keys by tmux's names: "Enter", "Escape", "Tab", "C-s", "q".
+    public func press(_ keys: String...) { _ = try? tmux(capturing: false, ["send-keys", "-t", name] + keys) }
+
+    /// Types `text` literally.
+    public func type(_ text: String) { _ = try? tmux(capturing: false, ["send-keys", "-t", name, "-l", text]) }
+
+    /// The screen as text.
+    public func screen() -> String { (try? tmux(["capture-pane", "-p", "-t", name])) ?? "" }
+
+    public func resize(columns: Int, rows: Int) { _ = try? tmux(capturing: false, ["resize-window", "-t", name, "-x", "\(columns)", "-y", "\(rows)"]) }
+
+    /// The process id of the shell running the command.
+    public var shellPID: Int32 {
+        Int32(((try? tmux(["display-message", "-p", "-t", name, "#{pane_pid}"])) ?? "").trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0
+    }
+
+    /// Waits until the screen satisfies `condition`; returns the seconds it took, or nil on timeout.
+    @discardableResult
+    public func wait(timeout: Double = 10, _ condition: (String) -> Bool) -> Double? {
+        let start = Date()
+        while Date().timeIntervalSince(start) < timeout {
+            if condition(screen()) { return Date().timeIntervalSince(start) }
+            usleep(25_000)
+        }
+        return nil
+    }
+
+    /// Waits until the screen contains `text`.
+    @discardableResult
+    public func wait(for text: String, timeout: Double = 10) -> Double? { wait(timeout: timeout) { $0.contains(text) } }
+
+    /// Whether tmux can run here.
+    public static let available: Bool = {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["tmux", "-V"]
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        guard (try? process.run()) != nil else { return false }
+        process.waitUntilExit()
+        return process.terminationStatus == 0
+    }()
+}

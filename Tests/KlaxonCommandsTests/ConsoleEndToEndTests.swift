@@ -1,0 +1,188 @@
+import Foundation
+import KlaxonCore
+import KlaxonStore
+import KlaxonTestSupport
+import Testing
+
+/// The real binary in a real terminal (tmux): what a responder types, what the screen shows, and
+/// what reaches the journal.
+@Suite(.serialized)
+struct ConsoleEndToEndTests {
+    let klaxon = BuiltProducts.path("klaxon")
+
+    func console(_ ws: TemporaryDirectory, user: String = "alice", arguments: String = "", columns: Int = 100, rows: Int = 30,
+                 environment: [String: String] = [:]) throws -> TmuxSession {
+        var env = ["KLAXON_USER": user, "TERM": "xterm-256color", "TZ": "UTC"]
+        env.merge(environment) { _, new in new }
+        return try TmuxSession("\(klaxon) --workspace \(ws.path) \(arguments); echo \"EXIT $?\"", columns: columns, rows: rows, environment: env)
+    }
+
+    func records(_ ws: TemporaryDirectory, _ id: String = "INC-1") throws -> [JournalRecord] {
+        try IncidentStore(directory: ws.path + "/journals").open(id).incident.timeline
+    }
+
+    @Test func declareNoteStatusAndResolveReachTheJournal() throws {
+        let ws = makeWorkspace()
+        let tty = try console(ws)
+        #expect(tty.wait(for: "Open incidents (0)") != nil)
+        tty.press("d")
+        tty.type("Artifact registry returns 503")
+        tty.press("Tab", "2", "Tab")
+        tty.type("registry")
+        tty.press("Enter")
+        #expect(tty.wait(for: "INC-1  SEV2  investigating  Artifact registry returns 503") != nil, "\(tty.screen())")
+        tty.press("n")
+        tty.type("Uploads fail; 磁盘已满 🧹")
+        tty.press("Enter")
+        tty.type("second line")
+        tty.press("C-s")
+        #expect(tty.wait(for: "INC-1 #2 note recorded") != nil, "\(tty.screen())")
+        #expect(tty.screen().contains("note      Uploads fail; 磁盘已满 🧹"))
+        tty.press("s", "j", "Enter")
+        #expect(tty.wait(for: "investigating → identified") != nil)
+        tty.press("r")
+        #expect(tty.wait(for: "Resolve INC-1?") != nil)
+        tty.type("Blob store cleaned")
+        tty.press("Enter")
+        #expect(tty.wait(for: "INC-1  SEV2  resolved") != nil, "\(tty.screen())")
+        tty.press("q")
+        #expect(tty.wait(for: "EXIT 0") != nil)
+
+        let timeline = try records(ws)
+        #expect(timeline.map(\.type) == ["incident.declared", "note", "status.changed", "resolved"])
+        #expect(timeline.allSatisfy { $0.actor == "alice" })
+        #expect(timeline[0].data["services"] == ["registry"])
+        #expect(timeline[1].data["text"] == "Uploads fail; 磁盘已满 🧹\nsecond line")
+        #expect(timeline[3].data["summary"] == "Blob store cleaned")
+        #expect(try JournalFile.verify(path: ws.path + "/journals/INC-1.jsonl").damage == nil)
+    }
+
+    @Test func aSecondConsoleSeesTheFirstOnesNoteWithinASecond() throws {
+        let ws = makeWorkspace()
+        Klaxon(workspace: ws.path).run("incident", "declare", "CI queue backed up", "--severity", "SEV3")
+        let first = try console(ws, user: "alice")
+        let second = try console(ws, user: "bob")
+        for tty in [first, second] {
+            #expect(tty.wait(for: "INC-1") != nil)
+            tty.press("Enter")
+            #expect(tty.wait(for: "CI queue backed up") != nil)
+        }
+        first.press("n")
+        first.type("runners at the ceiling")
+        first.press("C-s")
+        #expect(first.wait(for: "INC-1 #2 note recorded") != nil)
+        let seen = second.wait(for: "runners at the ceiling", timeout: 5)
+        #expect(seen != nil, "the second console never showed the note:\n\(second.screen())")
+        #expect((seen ?? 99) < 1.0, "the second console took \(seen ?? 99) s")
+        // And a note from the command line, as a third responder.
+        Klaxon(workspace: ws.path, user: "carol").run("incident", "note", "1", "carol was here")
+        #expect((first.wait(for: "carol was here", timeout: 5) ?? 99) < 1.0)
+        first.press("q")
+        second.press("q")
+        #expect(first.wait(for: "EXIT 0") != nil && second.wait(for: "EXIT 0") != nil)
+    }
+
+    @Test func resizingRelaysOutAndATooSmallTerminalStillQuits() throws {
+        let ws = makeWorkspace()
+        Klaxon(workspace: ws.path).run("incident", "declare", "Kubernetes API slow", "--severity", "SEV2")
+        let tty = try console(ws, columns: 120, rows: 40)
+        #expect(tty.wait(for: "Kubernetes API slow") != nil)
+        tty.press("Enter")
+        #expect(tty.wait { $0.contains("Timeline") && $0.contains("Action items") } != nil)
+        tty.resize(columns: 80, rows: 24)
+        #expect(tty.wait { screen in
+            let lines = screen.split(separator: "\n", omittingEmptySubsequences: true)
+            return lines.count <= 24 && lines.allSatisfy { $0.count <= 80 } && screen.contains("Action items")
+                && lines.contains { $0.hasPrefix("n note") }
+        } != nil, "\(tty.screen())")
+        tty.resize(columns: 60, rows: 20)
+        #expect(tty.wait(for: "Terminal too small: 60×20.") != nil)
+        tty.press("q")
+        #expect(tty.wait(for: "EXIT 0") != nil)
+    }
+
+    @Test func sigtermLeavesCleanlyAndRestoresTheTerminal() throws {
+        let ws = makeWorkspace()
+        let env = ["KLAXON_USER": "alice", "TERM": "xterm-256color"]
+        let tty = try TmuxSession("\(klaxon) --workspace \(ws.path); echo \"EXIT $?\"; stty -a", environment: env)
+        #expect(tty.wait(for: "Open incidents") != nil)
+        let pids = try shell("pgrep -P \(tty.shellPID)").split(separator: "\n").compactMap { Int32($0.trimmingCharacters(in: .whitespaces)) }
+        // The pane runs env → sh → klaxon; find klaxon among the descendants.
+        let klaxonPID = try shell("pgrep -f '^\(klaxon) --workspace \(ws.path)$'").split(separator: "\n").compactMap { Int32($0) }.first
+        #expect(klaxonPID != nil, "no klaxon process under \(pids)")
+        if let klaxonPID { kill(klaxonPID, SIGTERM) }
+        #expect(tty.wait(for: "EXIT 0") != nil, "\(tty.screen())")
+        let screen = tty.screen()
+        #expect(screen.contains(" icanon") && screen.contains(" echo"), "the terminal was left in raw mode:\n\(screen)")
+    }
+
+    @Test func anUnknownTerminalTypeIsAMessageNotACrash() throws {
+        let ws = makeWorkspace()
+        let tty = try console(ws, environment: ["TERM": "no-such-terminal"])
+        #expect(tty.wait(for: "EXIT 2") != nil, "\(tty.screen())")
+        #expect(tty.screen().contains("the terminal type \"no-such-terminal\" is unknown to ncurses"))
+    }
+
+    @Test func aNoteWrittenInTheEditorReachesTheJournal() throws {
+        let ws = makeWorkspace()
+        Klaxon(workspace: ws.path).run("incident", "declare", "Prometheus down", "--severity", "SEV2")
+        let editor = ws.write("fake-editor", "#!/bin/sh\nprintf 'written in the editor\\nwith two lines\\n' > \"$1\"\n")
+        chmod(editor, 0o755)
+        let tty = try console(ws, environment: ["EDITOR": editor])
+        #expect(tty.wait(for: "Prometheus down") != nil)
+        tty.press("Enter", "E")
+        #expect(tty.wait(for: "INC-1 #2 note recorded") != nil, "\(tty.screen())")
+        #expect(try records(ws).last?.data["text"] == "written in the editor\nwith two lines\n")
+        tty.press("q")
+        #expect(tty.wait(for: "EXIT 0") != nil)
+    }
+
+    @Test func readOnlyOffersNothingThatWrites() throws {
+        let ws = makeWorkspace()
+        Klaxon(workspace: ws.path).run("incident", "declare", "Runner fleet exhausted", "--severity", "SEV2")
+        let tty = try console(ws, arguments: "--read-only")
+        #expect(tty.wait(for: "READ-ONLY") != nil)
+        #expect(!tty.screen().contains("d declare"))
+        tty.press("a")
+        #expect(tty.wait(for: "read-only console") != nil)
+        tty.press("q")
+        #expect(tty.wait(for: "EXIT 0") != nil)
+        #expect(try records(ws).count == 1)
+    }
+
+    @Test func monochromeAndNoColorStillShowWhatMatters() throws {
+        let ws = makeWorkspace()
+        Klaxon(workspace: ws.path).run("incident", "declare", "Registry down", "--severity", "SEV1")
+        for env in [["NO_COLOR": "1"], ["TERM": "vt100"]] {
+            let tty = try console(ws, environment: env)
+            #expect(tty.wait { $0.contains("SEV1 investigating") && $0.contains("Registry down") } != nil, "\(env): \(tty.screen())")
+            tty.press("q")
+            #expect(tty.wait(for: "EXIT 0") != nil)
+        }
+    }
+
+    @Test func aNonUTF8LocaleDrawsInASCII() throws {
+        let ws = makeWorkspace()
+        Klaxon(workspace: ws.path).run("incident", "declare", "Registry 磁盘 down", "--severity", "SEV1")
+        let tty = try console(ws, environment: ["LC_ALL": "C", "LANG": "C"])
+        #expect(tty.wait(for: "Open incidents (1)") != nil, "\(tty.screen())")
+        let screen = tty.screen()
+        #expect(screen.contains("Klaxon | "))
+        // Two wide characters, four columns: four question marks keep the columns aligned.
+        #expect(screen.contains("Registry ???? down"), "\(screen)")
+        tty.press("q")
+        #expect(tty.wait(for: "EXIT 0") != nil)
+    }
+}
+
+func shell(_ command: String) throws -> String {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/bin/sh")
+    process.arguments = ["-c", command]
+    let pipe = Pipe()
+    process.standardOutput = pipe
+    try process.run()
+    let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    process.waitUntilExit()
+    return output
+}
