@@ -28,6 +28,7 @@ public enum TextWidth {
         let v = scalar.value
         if v < 0x7F { return v < 0x20 ? 0 : 1 }
         if v < 0xA0 { return 0 }
+        if v == 0xAD { return 1 } // the soft hyphen: a format character that terminals still draw
         switch scalar.properties.generalCategory {
         case .nonspacingMark, .enclosingMark, .format: return 0
         default: break

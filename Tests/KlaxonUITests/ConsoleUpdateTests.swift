@@ -183,10 +183,23 @@ struct ConsoleUpdateTests {
 }
 
 struct KeymapTests {
+    /// The README's key table is generated from the keymap: RECORD_SNAPSHOTS=1 rewrites it between
+    /// its markers; otherwise this checks it.
     @Test func theREADMEKeyTableMatchesTheKeymap() throws {
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        let readme = try String(contentsOf: root.appendingPathComponent("README.md"), encoding: .utf8)
-        #expect(readme.contains(Keymap.markdownTable), "regenerate the README's key table from Keymap.markdownTable")
+        let path = root.appendingPathComponent("README.md")
+        var readme = try String(contentsOf: path, encoding: .utf8)
+        let begin = "<!-- keys:begin (generated from Keymap.bindings; RECORD_SNAPSHOTS=1 swift test --filter KeymapTests) -->\n"
+        let end = "<!-- keys:end -->"
+        let start = try #require(readme.range(of: begin), "the README lacks the key table's begin marker")
+        let stop = try #require(readme.range(of: end, range: start.upperBound..<readme.endIndex))
+        if ProcessInfo.processInfo.environment["RECORD_SNAPSHOTS"] == "1" {
+            readme.replaceSubrange(start.upperBound..<stop.lowerBound, with: Keymap.markdownTable + "\n")
+            try readme.write(to: path, atomically: true, encoding: .utf8)
+            return
+        }
+        #expect(String(readme[start.upperBound..<stop.lowerBound]) == Keymap.markdownTable + "\n",
+                "the README's key table is out of date: RECORD_SNAPSHOTS=1 swift test --filter KeymapTests")
     }
 
     @Test func everyActionHasAKeyAndNoKeyIsBoundTwiceInOneScope() {
