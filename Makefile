@@ -20,4 +20,5 @@ setup:
 
 # The performance figures of the README, measured on this machine.
 bench: setup
+	swift build -c release --product klaxon
 	swift run -c release klaxon-bench --dir .build

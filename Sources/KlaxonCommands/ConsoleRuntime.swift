@@ -43,18 +43,26 @@ final class ConsoleRuntime {
         close(wake.write)
     }
 
-    /// Opens every journal not yet open, and reads what was appended to the open ones.
+    /// Opens every journal not yet open, on every core (start-up opens them all at once).
     func loadJournals() {
         let store = workspace.incidents
         guard let ids = try? store.ids() else { return }
-        for id in ids where journals[id] == nil {
-            do {
-                let journal = try store.open(id)
+        let missing = ids.filter { journals[$0] == nil }
+        guard !missing.isEmpty else { return }
+        let opened = OpenedJournals(count: missing.count)
+        DispatchQueue.concurrentPerform(iterations: missing.count) { i in
+            opened.set(i, Result { () throws(KlaxonError) in try store.open(missing[i]) })
+        }
+        for (id, result) in zip(missing, opened.results) {
+            switch result {
+            case .success(let journal):
                 journals[id] = journal
                 model.setIncident(journal.incident, readOnly: journal.isReadOnly)
                 if let warning = journal.warnings.last { send(.failure(warning)) }
-            } catch {
+            case .failure(let error):
                 send(.failure("\(id) cannot be read: \(error.message)"))
+            case nil:
+                break
             }
         }
     }
@@ -129,6 +137,16 @@ final class ConsoleRuntime {
         return text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty ? nil : text
     }
 
+    /// For the benchmark (klaxon-bench): with KLAXON_FIRST_FRAME_FILE set, writes the wall-clock time
+    /// in milliseconds and this process's id there once the first frame is on the screen.
+    func reportFirstFrame() {
+        guard let path = context.environment["KLAXON_FIRST_FRAME_FILE"], !path.isEmpty else { return }
+        var now = timespec()
+        clock_gettime(CLOCK_REALTIME, &now)
+        let milliseconds = Int64(now.tv_sec) * 1000 + Int64(now.tv_nsec) / 1_000_000
+        try? "\(milliseconds) \(getpid())\n".write(toFile: path, atomically: true, encoding: .utf8)
+    }
+
     /// Runs until quit; returns the exit status.
     func run() -> Int32 {
         var painted = false
@@ -136,6 +154,7 @@ final class ConsoleRuntime {
         while !model.quitting && !TerminalSignals.stopRequested {
             if dirty || !painted {
                 screen.paint(ConsoleView.render(model))
+                if !painted { reportFirstFrame() }
                 painted = true
                 dirty = false
             }
@@ -176,5 +195,17 @@ final class ConsoleRuntime {
         }
         screen.restore()
         return 0
+    }
+}
+
+/// Journals opened on several threads, collected by index.
+private final class OpenedJournals: @unchecked Sendable {
+    private let lock = NSLock()
+    private(set) var results: [Result<IncidentJournal, KlaxonError>?]
+
+    init(count: Int) { results = Array(repeating: nil, count: count) }
+
+    func set(_ index: Int, _ result: Result<IncidentJournal, KlaxonError>) {
+        lock.withLock { results[index] = result }
     }
 }

@@ -12,7 +12,7 @@ import KlaxonStore
 struct Options {
     var directory = FileManager.default.temporaryDirectory.path
     var runs = 5
-    /// Run only the figures whose name starts with this (append, replay).
+    /// Run only these figures: append, replay or console.
     var only: String?
 
     init(_ arguments: [String]) {
@@ -23,7 +23,7 @@ struct Options {
             case "--runs" where i + 1 < arguments.count: runs = max(1, Int(arguments[i + 1]) ?? 5); i += 1
             case "--only" where i + 1 < arguments.count: only = arguments[i + 1]; i += 1
             default:
-                FileHandle.standardError.write(Data("usage: klaxon-bench [--dir DIR] [--runs N] [--only append|replay]\n".utf8))
+                FileHandle.standardError.write(Data("usage: klaxon-bench [--dir DIR] [--runs N] [--only append|replay|console]\n".utf8))
                 exit(2)
             }
             i += 1
@@ -89,7 +89,7 @@ for run in 0..<options.runs where options.only == nil || options.only == "append
 
 let replayCount = 100_000
 let bigStore = IncidentStore(directory: root + "/replay")
-do {
+if options.only == nil || options.only == "replay" {
     let journal = try bigStore.declare(Declaration(title: "replay bench", severity: .sev2, services: ["registry"]), by: writer, at: Timestamp(Date()))
     // Written in one go (the chain built in memory): appending 100,000 records with fdatasync each is figure 1's job.
     var bytes: [UInt8] = []
@@ -116,7 +116,7 @@ do {
     handle.closeFile()
 }
 let bigPath = bigStore.path(of: "INC-1")
-let bigSize = Double((try FileManager.default.attributesOfItem(atPath: bigPath)[.size] as? Int) ?? 0)
+let bigSize = Double(((try? FileManager.default.attributesOfItem(atPath: bigPath))?[.size] as? Int) ?? 0)
 
 var replayRates: [Double] = [], verifyRates: [Double] = []
 for _ in 0..<options.runs where options.only == nil || options.only == "replay" {
@@ -133,6 +133,18 @@ for _ in 0..<options.runs where options.only == nil || options.only == "replay" 
     verifyRates.append(bigSize / verifySeconds / 1e6)
 }
 
+// MARK: 4. The console
+
+var console = ConsoleBench.Figures()
+if options.only == nil || options.only == "console" {
+    let klaxon = (CommandLine.arguments[0] as NSString).deletingLastPathComponent + "/klaxon"
+    guard FileManager.default.isExecutableFile(atPath: klaxon) else {
+        FileHandle.standardError.write(Data("klaxon-bench: build klaxon first (swift build -c release --product klaxon)\n".utf8))
+        exit(1)
+    }
+    console = try ConsoleBench.run(root: root, runs: options.runs, klaxon: klaxon)
+}
+
 // MARK: Report
 
 let klaxonAppend = median(klaxonRates), bareAppend = median(bareRates)
@@ -143,6 +155,11 @@ let rows: [[String]] = [
     ["  bare write+fdatasync loop, same disk", "—", String(format: "%.0f /s", bareAppend), ""],
     ["replay of a 100,000-record journal", "≥ 500,000 records/s", String(format: "%.0f records/s", median(replayRates)), ""],
     ["journal verify throughput", "≥ 200 MB/s", String(format: "%.0f MB/s", median(verifyRates)), ""],
+    ["console: first frame after launch (200 incidents, 50,000 records)", "≤ 150 ms", String(format: "%.0f ms", median(console.firstFrameMilliseconds)), ""],
+    ["console: one frame of a 10,000-record timeline (render + paint)", "≤ 5 ms", String(format: "%.2f ms", median(console.frameMilliseconds)), ""],
+    ["console: CPU when idle for 10 s", "≤ 1 % of a core", String(format: "%.2f %%", console.idleCPUPercent), ""],
+    ["console: resident memory with that workspace open", "≤ 40 MB", String(format: "%.1f MB", console.residentMegabytes), ""],
+    ["  of which private (heap; the rest is shared library pages)", "—", String(format: "%.1f MB", console.privateMegabytes), ""],
 ]
 var widths = [Int](repeating: 0, count: 4)
 for row in rows { for (i, cell) in row.enumerated() { widths[i] = max(widths[i], cell.count) } }
@@ -150,4 +167,4 @@ print("klaxon-bench: \(options.runs) runs each, median; journals in \(options.di
 for row in rows {
     print(row.enumerated().map { i, cell in cell.padding(toLength: widths[i], withPad: " ", startingAt: 0) }.joined(separator: "  "))
 }
-print(String(format: "(replay file: %.1f MB, %d records)", bigSize / 1e6, replayCount))
+if bigSize > 0 { print(String(format: "(replay file: %.1f MB, %d records)", bigSize / 1e6, replayCount)) }

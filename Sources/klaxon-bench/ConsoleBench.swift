@@ -1,0 +1,162 @@
+import Foundation
+import KlaxonCore
+import KlaxonStore
+import KlaxonTerminal
+import KlaxonUI
+
+/// The console's figures: a workspace of 200 incidents and 50,000 records, the real binary in tmux.
+enum ConsoleBench {
+    struct Figures {
+        var firstFrameMilliseconds: [Double] = []
+        var frameMilliseconds: [Double] = []
+        var idleCPUPercent: Double = .nan
+        var residentMegabytes: Double = .nan
+        /// Of which not shared with other processes (anonymous memory: the heap, not the libraries' code).
+        var privateMegabytes: Double = .nan
+    }
+
+    static let notes = [
+        "Upload error rate 40% since the deploy; pulls fine",
+        "Autoscaler at its ceiling of 80 runners, queue still growing",
+        "Rolled back registry to 2.8.1; watching the error rate",
+        "etcd wal_fsync p99 at 30ms on k8s-prod-2; moving the leader",
+        "Paged the storage vendor; ticket 48213",
+    ]
+
+    /// Writes `incidents` journals with `records` records in all under `directory`.
+    static func makeWorkspace(at directory: String, incidents: Int, records: Int) throws {
+        try FileManager.default.createDirectory(atPath: directory + "/journals", withIntermediateDirectories: true)
+        try "name: bench-platform\n".write(toFile: directory + "/klaxon.yaml", atomically: true, encoding: .utf8)
+        let perIncident = records / incidents
+        let start = Timestamp(Date()).adding(seconds: -86400 * 30)
+        for n in 1...incidents {
+            var bytes: [UInt8] = []
+            var previous = RecordHash.genesis
+            let declaredAt = start.adding(seconds: Int64(n) * 3600)
+            let declaration = Declaration(title: "Incident \(n): \(notes[n % notes.count])", severity: Severity(rawValue: 1 + n % 5)!,
+                                          services: ["registry", "ci"], commander: "user\(n % 7)")
+            for seq in 1...perIncident {
+                let (type, data): (String, JSONValue) = seq == 1
+                    ? (RecordType.declared.rawValue, try declaration.payload(id: "INC-\(n)"))
+                    : (seq == perIncident && n % 4 != 0 ? "resolved" : "note",
+                       seq == perIncident && n % 4 != 0 ? [:] : ["text": .string("\(notes[seq % notes.count]) (#\(seq))")])
+                let draft = RecordDraft(type: type, data: data, timestamp: declaredAt.adding(seconds: Int64(seq) * 20),
+                                        actor: "user\(seq % 11)", host: "host-\(seq % 3)", pid: 1000 + seq)
+                let (line, record) = JournalCodec.encode(draft, sequence: seq, previousHash: previous)
+                previous = record.hash
+                bytes += line
+            }
+            FileManager.default.createFile(atPath: directory + "/journals/INC-\(n).jsonl", contents: Data(bytes))
+        }
+    }
+
+    static func run(root: String, runs: Int, klaxon: String) throws -> Figures {
+        var figures = Figures()
+        let workspace = root + "/console-workspace"
+        try makeWorkspace(at: workspace, incidents: 200, records: 50_000)
+
+        // One frame of a 10,000-record timeline, rendered and painted into a headless terminal.
+        var fixture = IncidentFixtureBench(records: 10_000)
+        let screen = try TerminalScreen(term: "xterm-256color", outputPath: "/dev/null", inputPath: "/dev/null", locale: "C.UTF-8")
+        var model = ConsoleModel(workspaceName: "bench", user: "alice", readOnly: false, timeZone: TimeZone(identifier: "Europe/Berlin")!,
+                                 staleAfterSeconds: 1800, glyphs: .unicode, now: Timestamp(Date()), columns: 120, rows: 40)
+        model.setIncident(fixture.incident, readOnly: false)
+        _ = ConsoleUpdate.update(&model, .declared(fixture.incident.id))
+        for _ in 0..<max(5, runs * 4) {
+            // Alternate between the middle and the end so every frame differs from the one before.
+            let key: Key = model.timeline.cursor == nil ? .character("g") : .character("G")
+            _ = ConsoleUpdate.update(&model, .key(key))
+            if key == .character("g") { for _ in 0..<5000 { _ = ConsoleUpdate.update(&model, .key(.down)) } }
+            let start = DispatchTime.now().uptimeNanoseconds
+            screen.paint(ConsoleView.render(model))
+            figures.frameMilliseconds.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6)
+        }
+        screen.restore()
+        fixture = IncidentFixtureBench(records: 1)
+
+        // The real binary in tmux: first frame, then 10 s idle.
+        for run in 0..<runs {
+            let marker = root + "/first-frame-\(run)"
+            let socket = "klaxon-bench-\(getpid())-\(run)"
+            let command = "env KLAXON_FIRST_FRAME_FILE=\(marker) KLAXON_USER=bench TERM=xterm-256color LC_ALL=C.UTF-8 \(klaxon) --workspace \(workspace)"
+            var spawn = timespec()
+            clock_gettime(CLOCK_REALTIME, &spawn)
+            let spawnedAt = Double(spawn.tv_sec) * 1000 + Double(spawn.tv_nsec) / 1e6
+            shell(["tmux", "-L", socket, "-f", "/dev/null", "new-session", "-d", "-x", "120", "-y", "40", command])
+            defer { shell(["tmux", "-L", socket, "kill-server"]) }
+            var report: String?
+            for _ in 0..<200 where report == nil {
+                usleep(10_000)
+                report = try? String(contentsOfFile: marker, encoding: .utf8)
+            }
+            guard let fields = report?.split(separator: " "), fields.count == 2, let shownAt = Double(fields[0]),
+                  let pid = Int32(fields[1].trimmingCharacters(in: .whitespacesAndNewlines))
+            else { throw KlaxonError.failed("the console never reported its first frame (is tmux installed?)") }
+            figures.firstFrameMilliseconds.append(shownAt - spawnedAt)
+            if run == runs - 1 {
+                usleep(500_000)
+                let before = cpuSeconds(pid)
+                let wall = Date()
+                sleep(10)
+                let used = cpuSeconds(pid) - before
+                figures.idleCPUPercent = used / Date().timeIntervalSince(wall) * 100
+                figures.residentMegabytes = statusField(pid, "VmRSS:")
+                figures.privateMegabytes = statusField(pid, "RssAnon:")
+            }
+        }
+        return figures
+    }
+
+    /// User and system CPU seconds of `pid`, from /proc.
+    static func cpuSeconds(_ pid: Int32) -> Double {
+        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+              let close = stat.lastIndex(of: ")") else { return .nan }
+        let fields = stat[stat.index(after: close)...].split(separator: " ")
+        // After the command name: state is field 3, utime 14 and stime 15 (1-based) of the whole line.
+        guard fields.count > 13, let user = Double(fields[11]), let system = Double(fields[12]) else { return .nan }
+        return (user + system) / Double(sysconf(Int32(_SC_CLK_TCK)))
+    }
+
+    /// A kilobyte field of /proc/PID/status, in megabytes.
+    static func statusField(_ pid: Int32, _ name: String) -> Double {
+        guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
+              let line = status.split(separator: "\n").first(where: { $0.hasPrefix(name) }),
+              let kilobytes = Double(line.split(separator: " ").dropFirst().first ?? "") else { return .nan }
+        return kilobytes / 1024
+    }
+
+    static func shell(_ arguments: [String]) {
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        for fd: Int32 in [0, 1, 2] { posix_spawn_file_actions_addopen(&actions, fd, "/dev/null", fd == 0 ? O_RDONLY : O_WRONLY, 0) }
+        let argv = (["/usr/bin/env"] + arguments).map { strdup($0) } + [nil]
+        defer { argv.forEach { free($0) } }
+        var pid: pid_t = 0
+        guard posix_spawn(&pid, "/usr/bin/env", &actions, nil, argv, environ) == 0 else { return }
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
+    }
+}
+
+/// One incident with many records, built in memory.
+struct IncidentFixtureBench {
+    var incident: Incident
+
+    init(records: Int) {
+        var list: [JournalRecord] = []
+        var previous = RecordHash.genesis
+        let start = Timestamp(Date()).adding(seconds: -Int64(records) * 30)
+        for seq in 1...records {
+            let (type, data): (String, JSONValue) = seq == 1
+                ? (RecordType.declared.rawValue, try! Declaration(title: "Registry returns 503", severity: .sev1, services: ["registry"]).payload(id: "INC-1"))
+                : ("note", ["text": .string("\(ConsoleBench.notes[seq % ConsoleBench.notes.count]); and a second sentence so that some notes wrap onto a second line (#\(seq))")])
+            let draft = RecordDraft(type: type, data: data, timestamp: start.adding(seconds: Int64(seq) * 30), actor: "user\(seq % 9)",
+                                    host: "h", pid: 1)
+            let (_, record) = JournalCodec.encode(draft, sequence: seq, previousHash: previous)
+            previous = record.hash
+            list.append(record)
+        }
+        incident = try! IncidentReplay.replay(list)
+    }
+}
