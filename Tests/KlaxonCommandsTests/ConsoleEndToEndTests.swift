@@ -101,17 +101,31 @@ struct ConsoleEndToEndTests {
         #expect(tty.wait(for: "EXIT 0") != nil)
     }
 
-    @Test func sigtermLeavesCleanlyAndRestoresTheTerminal() throws {
-        let ws = makeWorkspace()
-        let env = ["KLAXON_USER": "alice", "TERM": "xterm-256color"]
+    /// Starts the console in a shell that prints its exit status and the terminal modes after it.
+    func consoleThenStty(_ ws: TemporaryDirectory) throws -> (TmuxSession, Int32?) {
+        let env = ["KLAXON_USER": "alice", "TERM": "xterm-256color", "SWIFT_BACKTRACE": "enable=no"]
         let tty = try TmuxSession("\(klaxon) --workspace \(ws.path); echo \"EXIT $?\"; stty -a", environment: env)
         #expect(tty.wait(for: "Open incidents") != nil)
-        let pids = try shell("pgrep -P \(tty.shellPID)").split(separator: "\n").compactMap { Int32($0.trimmingCharacters(in: .whitespaces)) }
-        // The pane runs env → sh → klaxon; find klaxon among the descendants.
-        let klaxonPID = try shell("pgrep -f '^\(klaxon) --workspace \(ws.path)$'").split(separator: "\n").compactMap { Int32($0) }.first
-        #expect(klaxonPID != nil, "no klaxon process under \(pids)")
-        if let klaxonPID { kill(klaxonPID, SIGTERM) }
+        let pid = try shell("pgrep -f '^\(klaxon) --workspace \(ws.path)$'").split(separator: "\n").compactMap { Int32($0) }.first
+        return (tty, pid)
+    }
+
+    @Test func sigtermLeavesCleanlyAndRestoresTheTerminal() throws {
+        let ws = makeWorkspace()
+        let (tty, pid) = try consoleThenStty(ws)
+        let klaxonPID = try #require(pid, "no klaxon process")
+        kill(klaxonPID, SIGTERM)
         #expect(tty.wait(for: "EXIT 0") != nil, "\(tty.screen())")
+        let screen = tty.screen()
+        #expect(screen.contains(" icanon") && screen.contains(" echo"), "the terminal was left in raw mode:\n\(screen)")
+    }
+
+    @Test func aCrashStillRestoresTheTerminal() throws {
+        let ws = makeWorkspace()
+        let (tty, pid) = try consoleThenStty(ws)
+        let klaxonPID = try #require(pid, "no klaxon process")
+        kill(klaxonPID, SIGSEGV)
+        #expect(tty.wait(for: "EXIT 139") != nil, "\(tty.screen())")
         let screen = tty.screen()
         #expect(screen.contains(" icanon") && screen.contains(" echo"), "the terminal was left in raw mode:\n\(screen)")
     }
