@@ -83,6 +83,12 @@ public enum JSONValue: Hashable, Sendable {
     /// everything else (including non-ASCII) as UTF-8.
     static func writeString(_ s: String, to out: inout String) {
         out += "\""
+        // Most strings need no escaping: copy them whole. (0xE2 starts U+2028 and U+2029, escaped below.)
+        if !s.utf8.contains(where: { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C || $0 == 0x7F || $0 == 0xE2 }) {
+            out += s
+            out += "\""
+            return
+        }
         for scalar in s.unicodeScalars {
             switch scalar {
             case "\"": out += "\\\""
