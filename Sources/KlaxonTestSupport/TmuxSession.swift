@@ -32,12 +32,7 @@ public final class TmuxSession: @unchecked Sendable {
             TmuxSession.spawnAndWait(["tmux", "-L", socket] + arguments)
             return ""
         }
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        try process.run()
-        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        return output
+        return try runCapturingOutput(process)
     }
 
     /// Runs a program with /dev/null for its standard streams and waits for it with `waitpid`.
@@ -97,4 +92,22 @@ public final class TmuxSession: @unchecked Sendable {
         process.waitUntilExit()
         return process.terminationStatus == 0
     }()
+}
+
+/// Runs `command` with /bin/sh and returns what it printed.
+public func shell(_ command: String) throws -> String {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/bin/sh")
+    process.arguments = ["-c", command]
+    return try runCapturingOutput(process)
+}
+
+/// Starts `process` with its standard output piped, and returns that output once it has exited.
+func runCapturingOutput(_ process: Process) throws -> String {
+    let pipe = Pipe()
+    process.standardOutput = pipe
+    try process.run()
+    let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    process.waitUntilExit()
+    return output
 }

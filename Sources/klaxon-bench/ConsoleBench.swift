@@ -2,6 +2,7 @@ import Foundation
 import KlaxonCore
 import KlaxonStore
 import KlaxonTerminal
+import KlaxonTestSupport
 import KlaxonUI
 
 /// The console's figures: a workspace of 200 incidents and 50,000 records, the real binary in tmux.
@@ -77,13 +78,12 @@ enum ConsoleBench {
         // The real binary in tmux: first frame, then 10 s idle.
         for run in 0..<runs {
             let marker = root + "/first-frame-\(run)"
-            let socket = "klaxon-bench-\(getpid())-\(run)"
-            let command = "env KLAXON_FIRST_FRAME_FILE=\(marker) KLAXON_USER=bench TERM=xterm-256color LC_ALL=C.UTF-8 \(klaxon) --workspace \(workspace)"
             var spawn = timespec()
             clock_gettime(CLOCK_REALTIME, &spawn)
             let spawnedAt = Double(spawn.tv_sec) * 1000 + Double(spawn.tv_nsec) / 1e6
-            shell(["tmux", "-L", socket, "-f", "/dev/null", "new-session", "-d", "-x", "120", "-y", "40", command])
-            defer { shell(["tmux", "-L", socket, "kill-server"]) }
+            let tty = try TmuxSession("\(klaxon) --workspace \(workspace)", columns: 120, rows: 40,
+                                      environment: ["KLAXON_FIRST_FRAME_FILE": marker, "KLAXON_USER": "bench", "TERM": "xterm-256color"])
+            defer { withExtendedLifetime(tty) {} }
             var report: String?
             for _ in 0..<200 where report == nil {
                 usleep(10_000)
@@ -123,19 +123,6 @@ enum ConsoleBench {
               let line = status.split(separator: "\n").first(where: { $0.hasPrefix(name) }),
               let kilobytes = Double(line.split(separator: " ").dropFirst().first ?? "") else { return .nan }
         return kilobytes / 1024
-    }
-
-    static func shell(_ arguments: [String]) {
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        for fd: Int32 in [0, 1, 2] { posix_spawn_file_actions_addopen(&actions, fd, "/dev/null", fd == 0 ? O_RDONLY : O_WRONLY, 0) }
-        let argv = (["/usr/bin/env"] + arguments).map { strdup($0) } + [nil]
-        defer { argv.forEach { free($0) } }
-        var pid: pid_t = 0
-        guard posix_spawn(&pid, "/usr/bin/env", &actions, nil, argv, environ) == 0 else { return }
-        var status: Int32 = 0
-        while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
     }
 }
 
