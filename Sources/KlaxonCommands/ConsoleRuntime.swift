@@ -51,7 +51,8 @@ final class ConsoleRuntime {
         guard !missing.isEmpty else { return }
         let opened = OpenedJournals(count: missing.count)
         DispatchQueue.concurrentPerform(iterations: missing.count) { i in
-            opened.set(i, Result { () throws(KlaxonError) in try store.open(missing[i]) })
+            // Summaries: only the incident on screen needs its records (see showFullTimeline).
+            opened.set(i, Result { () throws(KlaxonError) in try store.open(missing[i], keepingTimeline: false) })
         }
         for (id, result) in zip(missing, opened.results) {
             switch result {
@@ -64,6 +65,18 @@ final class ConsoleRuntime {
             case nil:
                 break
             }
+        }
+    }
+
+    /// Replaces the summary of the incident on screen by its full journal, records and all.
+    func showFullTimeline() {
+        guard let id = model.currentIncidentID, let journal = journals[id], !journal.incident.keepsTimeline else { return }
+        do {
+            let full = try workspace.incidents.open(id)
+            journals[id] = full
+            send(.incidentChanged(full.incident, readOnly: full.isReadOnly))
+        } catch {
+            send(.failure("\(id) cannot be read: \(error.message)"))
         }
     }
 
@@ -153,6 +166,7 @@ final class ConsoleRuntime {
         var dirty = true
         while !model.quitting && !TerminalSignals.stopRequested {
             if dirty || !painted {
+                showFullTimeline()
                 screen.paint(ConsoleView.render(model))
                 if !painted { reportFirstFrame() }
                 painted = true

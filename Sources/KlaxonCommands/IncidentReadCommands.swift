@@ -57,7 +57,7 @@ struct IncidentListing {
         var result: [IncidentListing] = []
         for id in try workspace.incidents.ids() {
             do {
-                let journal = try workspace.incidents.open(id)
+                let journal = try workspace.incidents.open(id, keepingTimeline: false)
                 for warning in journal.warnings { warn(warning) }
                 if journal.file.corruption != nil { warn("\(id) is damaged; run klaxon journal verify \(id)") }
                 if includeResolved || journal.incident.isOpen {
@@ -81,7 +81,7 @@ struct IncidentListing {
             "commander": incident.commander.map(JSONValue.string) ?? .null,
             "declared": .string(incident.declaredAt.rfc3339), "last_update": .string(incident.lastUpdate.rfc3339),
             "running_seconds": .number(Double(incident.runningSeconds(now: now))),
-            "stale": .bool(isStale(workspace: workspace, now: now)), "records": .number(Double(incident.timeline.count)),
+            "stale": .bool(isStale(workspace: workspace, now: now)), "records": .number(Double(incident.recordCount)),
             "read_only": .bool(readOnly),
         ])
     }

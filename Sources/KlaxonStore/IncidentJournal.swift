@@ -28,15 +28,15 @@ public final class IncidentJournal {
     public let file: JournalFile
     public private(set) var incident: Incident
 
-    init(file: JournalFile) throws(KlaxonError) {
+    init(file: JournalFile, keepingTimeline: Bool = true) throws(KlaxonError) {
         self.file = file
         let records = try file.readNewRecords()
         guard let first = records.first else {
             if let damage = file.corruption { throw .failed("\(file.path) is damaged at \(damage)") }
             throw .failed("\(file.path) holds no complete record; run klaxon journal verify")
         }
-        var incident = try IncidentReplay.start(first)
-        incident.timeline.reserveCapacity(records.count)
+        var incident = try IncidentReplay.start(first, keepingTimeline: keepingTimeline)
+        if keepingTimeline { incident.timeline.reserveCapacity(records.count) }
         for record in records.dropFirst() { IncidentReplay.apply(record, to: &incident) }
         self.incident = incident
     }
@@ -94,8 +94,9 @@ public struct IncidentStore: Sendable {
         return stat(directory, &info) == 0 && (info.st_mode & S_IFMT) == S_IFDIR
     }
 
-    /// Opens the journal of `idText` (`INC-3`, `inc-3` or `3`).
-    public func open(_ idText: String) throws(KlaxonError) -> IncidentJournal {
+    /// Opens the journal of `idText` (`INC-3`, `inc-3` or `3`); without `keepingTimeline` the incident
+    /// is a summary (its state without records and notes) and takes little memory.
+    public func open(_ idText: String, keepingTimeline: Bool = true) throws(KlaxonError) -> IncidentJournal {
         guard let id = IncidentID.normalize(idText) else {
             throw .badInput("\"\(idText)\" is not an incident id; ids look like INC-12 (see klaxon incident list --all)")
         }
@@ -104,7 +105,7 @@ public struct IncidentStore: Sendable {
         guard stat(path, &info) == 0 else {
             throw .badInput("there is no incident \(id) in \(directory); see klaxon incident list --all")
         }
-        return try IncidentJournal(file: JournalFile.open(path: path))
+        return try IncidentJournal(file: JournalFile.open(path: path), keepingTimeline: keepingTimeline)
     }
 
     /// Declares a new incident under the next free id, creating the journals directory if needed.

@@ -71,6 +71,24 @@ struct IncidentReplayTests {
         #expect(again.status == i.status && again.roles == i.roles && again.keyTimes == i.keyTimes && again.actionItems == i.actionItems)
     }
 
+    @Test func aSummaryHasTheSameStateWithoutTheRecords() throws {
+        var s = try IncidentScript()
+        try s.perform(.note("first"))
+        try s.perform(.assign(role: "scribe", user: "bob"))
+        try s.perform(.acknowledge, by: "bob")
+        try s.perform(.addActionItem(text: "x", owner: nil))
+        try s.perform(.mitigate, after: 7200)
+        let full = try IncidentReplay.replay(s.records)
+        let summary = try IncidentReplay.replay(s.records, keepingTimeline: false)
+        #expect(summary.timeline.isEmpty && summary.notes.isEmpty && !summary.keepsTimeline)
+        #expect(full.timeline.count == 6 && full.notes.count == 1)
+        #expect(summary.recordCount == full.recordCount && full.recordCount == 6)
+        #expect(summary.lastUpdate == full.lastUpdate && full.lastUpdate == s.records.last?.timestamp)
+        #expect(summary.declaredAt == full.declaredAt)
+        #expect(summary.status == full.status && summary.keyTimes == full.keyTimes && summary.roles == full.roles)
+        #expect(summary.participants == full.participants && summary.actionItems == full.actionItems)
+    }
+
     @Test func reopeningClearsTheResolutionButKeepsTheTimeline() throws {
         var s = try IncidentScript()
         try s.perform(.resolve(summary: nil))

@@ -12,6 +12,13 @@ public struct Incident: Sendable {
     public private(set) var participants: [String] = []
     var participantSet: Set<String> = []
 
+    /// Counts `record` and, unless this is a summary, keeps it on the timeline.
+    mutating func record(_ record: JournalRecord) {
+        recordCount += 1
+        lastRecordTime = record.timestamp
+        if keepsTimeline { timeline.append(record) }
+    }
+
     /// Adds `name` to the participants unless already there.
     mutating func addParticipant(_ name: String) {
         if participantSet.insert(name).inserted { participants.append(name) }
@@ -24,8 +31,15 @@ public struct Incident: Sendable {
     public var tags: [String] = []
     /// The summary given when it was last resolved.
     public var summary: String?
-    /// Every record in journal order: the timeline.
+    /// Every record in journal order: the timeline. Empty for a summary (see `keepsTimeline`).
     public var timeline: [JournalRecord] = []
+    /// False for a summary: the state of the incident without its records and notes, which is what a
+    /// list of many incidents needs (the console keeps full timelines only for the incident on screen).
+    public internal(set) var keepsTimeline = true
+    /// How many records the journal holds (also for a summary).
+    public internal(set) var recordCount = 0
+    /// When the last record was written (also for a summary).
+    public internal(set) var lastRecordTime = Timestamp(milliseconds: 0)
     /// Records whose payload this version could not read, and why (they stay on the timeline).
     public var unreadable: [(sequence: Int, reason: String)] = []
 
@@ -57,8 +71,8 @@ public struct Incident: Sendable {
     public static let standardRoles = ["commander", "scribe", "comms"]
 
     public var commander: String? { roles["commander"] }
-    public var declaredAt: Timestamp { keyTimes[.declared] ?? timeline.first?.timestamp ?? Timestamp(milliseconds: 0) }
-    public var lastUpdate: Timestamp { timeline.last?.timestamp ?? declaredAt }
+    public var declaredAt: Timestamp { keyTimes[.declared] ?? timeline.first?.timestamp ?? lastRecordTime }
+    public var lastUpdate: Timestamp { recordCount > 0 ? lastRecordTime : declaredAt }
     public var isOpen: Bool { status.isOpen }
 
     /// Roles in display order.

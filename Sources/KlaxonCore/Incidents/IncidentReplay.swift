@@ -2,15 +2,16 @@
 /// new records as they arrive without replaying the whole journal.
 public enum IncidentReplay {
     /// The incident of a complete journal; fails when the first record is not `incident.declared`.
-    public static func replay(_ records: [JournalRecord]) throws(KlaxonError) -> Incident {
+    /// With `keepingTimeline` false the result is a summary: the same state, without records and notes.
+    public static func replay(_ records: [JournalRecord], keepingTimeline: Bool = true) throws(KlaxonError) -> Incident {
         guard let first = records.first else { throw .failed("the journal has no records") }
-        var incident = try start(first)
+        var incident = try start(first, keepingTimeline: keepingTimeline)
         for record in records.dropFirst() { apply(record, to: &incident) }
         return incident
     }
 
-    /// The incident declared by `record`, the first of a journal.
-    public static func start(_ record: JournalRecord) throws(KlaxonError) -> Incident {
+    /// The incident declared by `record`, the first of a journal (a summary without `keepingTimeline`).
+    public static func start(_ record: JournalRecord, keepingTimeline: Bool = true) throws(KlaxonError) -> Incident {
         guard record.type == RecordType.declared.rawValue else {
             throw .failed("the first record is \(record.type), not \(RecordType.declared.rawValue)")
         }
@@ -19,8 +20,9 @@ public enum IncidentReplay {
               let severity = data["severity"]?.stringValue.flatMap(Severity.init(parsing:))
         else { throw .failed("the first record lacks the incident's id, title or severity") }
         var incident = Incident(id: id, title: title, severity: severity, status: .investigating)
+        incident.keepsTimeline = keepingTimeline
         incident.keyTimes[.declared] = record.timestamp
-        incident.timeline.append(record)
+        incident.record(record)
         addParticipant(record.actor, to: &incident)
         incident.services = data["services"]?.stringArray ?? []
         incident.tags = data["tags"]?.stringArray ?? []
@@ -39,7 +41,7 @@ public enum IncidentReplay {
 
     /// Applies one more record. Records that cannot be read are kept on the timeline and noted.
     public static func apply(_ record: JournalRecord, to incident: inout Incident) {
-        incident.timeline.append(record)
+        incident.record(record)
         addParticipant(record.actor, to: &incident)
         let data = record.data
         func unreadable(_ why: String) { incident.unreadable.append((record.sequence, why)) }
@@ -49,7 +51,9 @@ public enum IncidentReplay {
             unreadable("a second incident.declared record")
         case .note?:
             guard let text = data["text"]?.stringValue else { return unreadable("a note without text") }
-            incident.notes.append(.init(sequence: record.sequence, timestamp: record.timestamp, author: record.actor, text: text))
+            if incident.keepsTimeline {
+                incident.notes.append(.init(sequence: record.sequence, timestamp: record.timestamp, author: record.actor, text: text))
+            }
         case .statusChanged?:
             guard let status = data["status"]?.stringValue.flatMap(IncidentStatus.init(parsing:)) else {
                 return unreadable("an unknown status")
