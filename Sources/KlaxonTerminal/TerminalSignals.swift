@@ -14,6 +14,13 @@ public enum TerminalSignals {
     /// Installs the handlers. `wake` is written to (one byte) when a termination signal arrives.
     public static func install(wake: Int32) {
         wakeDescriptor = wake
+        // A parent may have started us with these blocked (a child inherits the mask): unblock them.
+        var handled = sigset_t()
+        sigemptyset(&handled)
+        for number in [SIGTERM, SIGHUP, SIGINT, SIGQUIT, SIGWINCH, SIGSEGV, SIGBUS, SIGILL, SIGTRAP, SIGABRT, SIGFPE] {
+            sigaddset(&handled, number)
+        }
+        pthread_sigmask(SIG_UNBLOCK, &handled, nil)
         for number in [SIGTERM, SIGHUP, SIGINT, SIGQUIT] {
             var action = sigaction()
             action.__sigaction_handler.sa_handler = { _ in
