@@ -112,8 +112,8 @@ public struct JSONParser {
             guard depth <= Self.maximumDepth else { throw fail("nesting deeper than \(Self.maximumDepth)") }
             var fields: [String: JSONValue] = [:]
             try parseObject { (parser: inout JSONParser, key: String) throws(Failure) in
-                guard fields[key] == nil else { throw parser.fail("duplicate key \"\(key)\"") }
-                fields[key] = try parser.parseValue()
+                let value = try parser.parseValue()
+                guard fields.updateValue(value, forKey: key) == nil else { throw parser.fail("duplicate key \"\(key)\"") }
             }
             depth -= 1
             return .object(fields)
