@@ -25,15 +25,21 @@ func acknowledged(_ output: Data) -> [(sequence: Int, text: String)] {
     }
 }
 
+/// A temporary journals directory holding INC-1 (the directory is kept alive by the caller).
+func journalsWithOneIncident(_ label: String, title: String) throws -> (TemporaryDirectory, String, IncidentStore) {
+    let dir = TemporaryDirectory(label)
+    let journals = dir.path + "/journals"
+    let store = IncidentStore(directory: journals)
+    _ = try store.declare(Declaration(title: title, severity: .sev3), by: WriterIdentity(actor: "t", host: "h", pid: 1), at: Timestamp(Date()))
+    return (dir, journals, store)
+}
+
 // These spawn processes that fsync hundreds of times: one at a time, so they do not starve each other.
 @Suite(.serialized)
 struct JournalProcessTests {
     @Test func fourProcessesAppendingAtOnceLoseNothing() throws {
-        let dir = TemporaryDirectory("klaxon-concurrency")
-        let journals = dir.path + "/journals"
-        let store = IncidentStore(directory: journals)
-        _ = try store.declare(Declaration(title: "Concurrency", severity: .sev3), by: WriterIdentity(actor: "t", host: "h", pid: 1),
-                              at: Timestamp(Date()))
+        let (dir, journals, store) = try journalsWithOneIncident("klaxon-concurrency", title: "Concurrency")
+        _ = dir
         let writers = try (1...4).map { try startWriter(journals: journals, name: "w\($0)", count: 500) }
         var reported: [(sequence: Int, text: String)] = []
         for (process, pipe) in writers {
@@ -56,11 +62,8 @@ struct JournalProcessTests {
     }
 
     @Test func aWriterKilledAtRandomMomentsNeverLosesAnAcknowledgedRecord() throws {
-        let dir = TemporaryDirectory("klaxon-kill")
-        let journals = dir.path + "/journals"
-        let store = IncidentStore(directory: journals)
-        _ = try store.declare(Declaration(title: "Kill test", severity: .sev3), by: WriterIdentity(actor: "t", host: "h", pid: 1),
-                              at: Timestamp(Date()))
+        let (dir, journals, store) = try journalsWithOneIncident("klaxon-kill", title: "Kill test")
+        _ = dir
         var everAcknowledged: [(sequence: Int, text: String)] = []
         var killsWithWritesInFlight = 0
         for round in 1...30 {
