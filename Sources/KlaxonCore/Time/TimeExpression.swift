@@ -77,11 +77,7 @@ public enum TimeExpression {
     /// The instant a wall time in `timeZone` names. A wall time skipped by a DST change moves to the first
     /// instant after the gap; a repeated one means its first occurrence.
     public static func instant(of civil: CivilDateTime, in timeZone: TimeZone) -> Timestamp? {
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = timeZone
-        let components = DateComponents(year: civil.year, month: civil.month, day: civil.day,
-                                        hour: civil.hour, minute: civil.minute, second: civil.second)
-        return calendar.date(from: components).map(Timestamp.init)
+        civil.isValid ? ZoneRules.instant(of: civil, in: timeZone) : nil
     }
 }
 
