@@ -64,4 +64,44 @@ public struct YAMLFile {
         guard let ms = DurationSyntax.milliseconds(text) else { throw error(node, "\(what) is \"\(text)\"; expected \(DurationSyntax.expected)") }
         return ms
     }
+
+    /// The items of a sequence node.
+    public func sequence(_ node: Node, what: String) throws(KlaxonError) -> [Node] {
+        guard case .sequence(let items) = node else { throw error(node, "\(what) must be a list") }
+        return Array(items)
+    }
+
+    /// A list of plain values (`[a, b]`).
+    public func strings(_ node: Node, what: String) throws(KlaxonError) -> [String] {
+        var result: [String] = []
+        for item in try sequence(node, what: what) { result.append(try string(item, what: "each of \(what)")) }
+        return result
+    }
+
+    /// A whole number within `range`.
+    public func integer(_ node: Node, what: String, in range: ClosedRange<Int>) throws(KlaxonError) -> Int {
+        let text = try string(node, what: what)
+        guard let value = Int(text), range.contains(value) else {
+            throw error(node, "\(what) is \"\(text)\"; expected a whole number from \(range.lowerBound) to \(range.upperBound)")
+        }
+        return value
+    }
+
+    /// One of `choices`.
+    public func choice<T: RawRepresentable>(_ node: Node, what: String, _ choices: [T]) throws(KlaxonError) -> T where T.RawValue == String {
+        let text = try string(node, what: what)
+        guard let value = choices.first(where: { $0.rawValue == text }) else {
+            throw error(node, "\(what) is \"\(text)\"; expected one of \(choices.map(\.rawValue).joined(separator: ", "))")
+        }
+        return value
+    }
+
+    /// Turns an error thrown while reading this file into a finding with its place.
+    public func finding(_ error: KlaxonError) -> ConfigFinding {
+        let message = error.message
+        if message.hasPrefix(path), let colon = message.range(of: ": ", range: message.index(message.startIndex, offsetBy: path.count)..<message.endIndex) {
+            return ConfigFinding(.error, String(message[..<colon.lowerBound]), String(message[colon.upperBound...]))
+        }
+        return ConfigFinding(.error, path, message)
+    }
 }

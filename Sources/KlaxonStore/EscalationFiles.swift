@@ -1,0 +1,318 @@
+import Foundation
+import KlaxonCore
+import Yams
+
+/// The workspace's `Escalation/` directory read into people and schedules: `people.yaml`,
+/// `schedules/*.yaml`, and `overrides.yaml` (written by `klaxon oncall override`). Reading never stops at
+/// the first problem: each is a finding with its place, and whatever could be read is kept.
+public struct EscalationFiles: Sendable {
+    public static let directoryName = "Escalation"
+    public static let overridesFileName = "overrides.yaml"
+
+    public var directory: String
+    public var people: [Person] = []
+    /// By name.
+    public var schedules: [Schedule] = []
+    /// What reading found, errors and warnings; `check(now:)` adds the ones that need the schedules' meaning.
+    public var findings: [ConfigFinding] = []
+
+    public var peopleIDs: Set<String> { Set(people.map(\.id)) }
+    public var overridesPath: String { directory + "/" + Self.overridesFileName }
+
+    /// Reads `Escalation/` of the workspace at `root`; a workspace without one has no people or schedules.
+    public static func load(workspaceRoot root: String) -> EscalationFiles {
+        var files = EscalationFiles(directory: root + "/" + directoryName)
+        let peoplePath = files.directory + "/people.yaml"
+        if Workspace.fileExists(peoplePath) { files.readPeople(peoplePath) }
+        let scheduleDirectory = files.directory + "/schedules"
+        let names = ((try? FileManager.default.contentsOfDirectory(atPath: scheduleDirectory)) ?? [])
+            .filter { $0.hasSuffix(".yaml") || $0.hasSuffix(".yml") }.sorted()
+        for name in names { files.readSchedule(scheduleDirectory + "/" + name) }
+        if Workspace.fileExists(files.overridesPath) { files.readOverridesFile(files.overridesPath) }
+        files.schedules.sort { $0.name < $1.name }
+        return files
+    }
+
+    /// Every finding: the reading's and the schedule checks (unknown people, unserved participants,
+    /// overlapping overrides, gaps in the next `days` days).
+    public func check(now: Timestamp, days: Int = 30) -> [ConfigFinding] {
+        var all = findings
+        for schedule in schedules { all += ScheduleCheck.findings(schedule, people: peopleIDs, now: now, days: days) }
+        return all
+    }
+
+    /// The first error of reading, for commands that cannot go on without the files.
+    public func requireReadable() throws(KlaxonError) {
+        if let first = findings.first(where: { $0.level == .error }) {
+            throw .badInput("\(first); run klaxon config validate to see every problem")
+        }
+    }
+
+    public func schedule(named name: String) throws(KlaxonError) -> Schedule {
+        guard let schedule = schedules.first(where: { $0.name == name }) else {
+            let known = schedules.isEmpty ? "there are none in \(directory)/schedules" : "known: " + schedules.map(\.name).joined(separator: ", ")
+            throw .badInput("no schedule named \"\(name)\"; \(known)")
+        }
+        return schedule
+    }
+
+    // MARK: - people.yaml
+
+    mutating func readPeople(_ path: String) {
+        let file: YAMLFile
+        do { file = try YAMLFile.load(path: path) } catch { findings.append(.init(.error, path, error.message)); return }
+        do throws(KlaxonError) {
+            for (key, keyNode, value) in try file.mapping(file.root, what: "people.yaml") {
+                guard key == "people" else { findings.append(.init(.warning, file.place(keyNode), "unknown key \"\(key)\" (known: people)")); continue }
+                for item in try file.sequence(value, what: "people") {
+                    do throws(KlaxonError) {
+                        let person = try readPerson(item, file)
+                        if people.contains(where: { $0.id == person.id }) {
+                            findings.append(.init(.error, person.place, "\(person.id) is listed twice"))
+                        } else {
+                            people.append(person)
+                        }
+                    } catch { findings.append(file.finding(error)) }
+                }
+            }
+        } catch { findings.append(file.finding(error)) }
+    }
+
+    func readPerson(_ node: Node, _ file: YAMLFile) throws(KlaxonError) -> Person {
+        var person = Person(id: "", name: "", timeZone: "UTC", place: file.place(node))
+        var notifyNodes: [(Contact.Kind, Node)] = []
+        for (key, keyNode, value) in try file.mapping(node, what: "a person") {
+            switch key {
+            case "id": person.id = try file.string(value, what: "id")
+            case "name": person.name = try file.string(value, what: "name")
+            case "time_zone": person.timeZone = try zone(value, file)
+            case "contacts":
+                for item in try file.sequence(value, what: "contacts") { person.contacts.append(try readContact(item, file)) }
+            case "notify":
+                for item in try file.sequence(value, what: "notify") {
+                    var contact: Contact.Kind?, after: Int64 = 0
+                    for (k, kNode, v) in try file.mapping(item, what: "a notify rule") {
+                        switch k {
+                        case "contact": contact = try file.choice(v, what: "contact", Contact.Kind.allCases)
+                        case "after": after = try file.duration(v, what: "after") / 1000
+                        default: throw file.error(kNode, "unknown key \"\(k)\" in a notify rule (known: contact, after)")
+                        }
+                    }
+                    guard let contact else { throw file.error(item, "a notify rule needs contact: (one of the person's contact types)") }
+                    notifyNodes.append((contact, item))
+                    person.notify.append(NotifyRule(contact: contact, afterSeconds: after))
+                }
+            default: throw file.error(keyNode, "unknown key \"\(key)\" for a person (known: id, name, time_zone, contacts, notify)")
+            }
+        }
+        guard !person.id.isEmpty else { throw file.error(node, "a person needs an id:") }
+        if person.name.isEmpty { person.name = person.id }
+        for (kind, ruleNode) in notifyNodes where !person.contacts.contains(where: { $0.kind == kind }) {
+            throw file.error(ruleNode, "\(person.id) has no \(kind.rawValue) contact for this notify rule")
+        }
+        return person
+    }
+
+    func readContact(_ node: Node, _ file: YAMLFile) throws(KlaxonError) -> Contact {
+        var kind: Contact.Kind?, target: [String] = []
+        for (key, keyNode, value) in try file.mapping(node, what: "a contact") {
+            switch key {
+            case "type": kind = try file.choice(value, what: "type", Contact.Kind.allCases)
+            case "url", "address": target = [try file.string(value, what: key)]
+            case "argv": target = try file.strings(value, what: "argv")
+            default: throw file.error(keyNode, "unknown key \"\(key)\" for a contact (known: type, url, address, argv)")
+            }
+        }
+        guard let kind else { throw file.error(node, "a contact needs type: (webhook, slack, email or command)") }
+        let needs = ["webhook": "url", "slack": "url", "email": "address", "command": "argv"][kind.rawValue]!
+        guard !target.isEmpty, !target[0].isEmpty else { throw file.error(node, "a \(kind.rawValue) contact needs \(needs):") }
+        return Contact(kind: kind, target: target)
+    }
+
+    // MARK: - schedules/NAME.yaml
+
+    mutating func readSchedule(_ path: String) {
+        let file: YAMLFile
+        do { file = try YAMLFile.load(path: path) } catch { findings.append(.init(.error, path, error.message)); return }
+        do throws(KlaxonError) {
+            let fileName = SystemCall.basename(of: path)
+            var schedule = Schedule(name: String(fileName[..<fileName.lastIndex(of: ".")!]), timeZone: "", layers: [], place: path)
+            var zoneNode: Node?, overrideNodes: [Node] = []
+            let pairs = try file.mapping(file.root, what: "a schedule")
+            for (key, keyNode, value) in pairs {
+                switch key {
+                case "name": schedule.name = try file.string(value, what: "name")
+                case "time_zone": schedule.timeZone = try zone(value, file); zoneNode = value
+                case "layers", "overrides": break
+                case "description": break
+                default: findings.append(.init(.warning, file.place(keyNode), "unknown key \"\(key)\" (known: name, time_zone, layers, overrides, description)"))
+                }
+            }
+            guard zoneNode != nil else { throw file.error(file.root, "a schedule needs time_zone: (an IANA name such as America/Chicago)") }
+            guard let timeZone = TimeZone(identifier: schedule.timeZone) else { throw file.error(file.root, "unknown time zone") }
+            for (key, _, value) in pairs {
+                if key == "layers" {
+                    for item in try file.sequence(value, what: "layers") { schedule.layers.append(try readLayer(item, file)) }
+                } else if key == "overrides" {
+                    overrideNodes = try file.sequence(value, what: "overrides")
+                }
+            }
+            if schedule.layers.isEmpty { throw file.error(file.root, "schedule \(schedule.name) has no layers") }
+            for item in overrideNodes {
+                do { schedule.overrides.append(try readOverride(item, file, timeZone: timeZone).1) } catch { findings.append(file.finding(error)) }
+            }
+            if let other = schedules.first(where: { $0.name == schedule.name }) {
+                throw file.error(file.root, "schedule name \(schedule.name) is also used by \(other.place)")
+            }
+            schedules.append(schedule)
+        } catch { findings.append(file.finding(error)) }
+    }
+
+    func readLayer(_ node: Node, _ file: YAMLFile) throws(KlaxonError) -> ScheduleLayer {
+        var layer = ScheduleLayer(name: "", rotation: .weekly, start: CivilDateTime(year: 2026, month: 1, day: 1),
+                                  participants: [], place: file.place(node))
+        var sawStart = false, sawRotation = false
+        for (key, keyNode, value) in try file.mapping(node, what: "a layer") {
+            switch key {
+            case "name": layer.name = try file.string(value, what: "name")
+            case "rotation": layer.rotation = try file.choice(value, what: "rotation", Rotation.allCases); sawRotation = true
+            case "shift_length": layer.shiftLength = try file.integer(value, what: "shift_length", in: 1...10_000)
+            case "start":
+                let text = try file.string(value, what: "start")
+                guard let civil = Self.wallTime(text) else {
+                    throw file.error(value, "start is \"\(text)\"; expected a local wall time such as 2026-01-05T09:00")
+                }
+                layer.start = civil; sawStart = true
+            case "participants":
+                let items = try file.sequence(value, what: "participants")
+                for item in items { layer.participants.append(try file.string(item, what: "each participant")) }
+                layer.participantPlaces = items.map(file.place)
+            case "restrictions":
+                for item in try file.sequence(value, what: "restrictions") { layer.restrictions.append(try readWindow(item, file)) }
+            case "advance": layer.advance = try file.choice(value, what: "advance", AdvanceMode.allCases)
+            default: throw file.error(keyNode, "unknown key \"\(key)\" for a layer (known: name, rotation, shift_length, start, participants, restrictions, advance)")
+            }
+        }
+        guard sawRotation else { throw file.error(node, "a layer needs rotation: (hourly, daily, weekly or monthly)") }
+        guard sawStart else { throw file.error(node, "a layer needs start: (a local wall time where a handoff happens, such as 2026-01-05T09:00)") }
+        if layer.name.isEmpty { layer.name = layer.rotation.rawValue }
+        return layer
+    }
+
+    func readWindow(_ node: Node, _ file: YAMLFile) throws(KlaxonError) -> WeeklyWindow {
+        var days: Set<Weekday> = [], from: Int?, to: Int?
+        for (key, keyNode, value) in try file.mapping(node, what: "a restriction") {
+            switch key {
+            case "days":
+                for item in try file.sequence(value, what: "days") {
+                    let text = try file.string(item, what: "a day")
+                    guard let day = Weekday(name: text) else { throw file.error(item, "\"\(text)\" is not a day; use mon, tue, wed, thu, fri, sat or sun") }
+                    days.insert(day)
+                }
+            case "from", "to":
+                let text = try file.string(value, what: key)
+                guard let minute = Self.clockMinute(text), minute < 1440 || key == "to" else {
+                    throw file.error(value, "\(key) is \"\(text)\"; expected a time of day such as \"09:00\" (quoted)\(key == "to" ? " or \"24:00\"" : "")")
+                }
+                if key == "from" { from = minute } else { to = minute }
+            default: throw file.error(keyNode, "unknown key \"\(key)\" for a restriction (known: days, from, to)")
+            }
+        }
+        guard !days.isEmpty else { throw file.error(node, "a restriction needs days: (for example [mon, tue, wed, thu, fri])") }
+        guard let from, let to else { throw file.error(node, "a restriction needs from: and to: (times of day)") }
+        return WeeklyWindow(days: days, fromMinute: from, toMinute: to)
+    }
+
+    /// One override; returns its schedule name too when it has one (`overrides.yaml` entries do).
+    func readOverride(_ node: Node, _ file: YAMLFile, timeZone: TimeZone?) throws(KlaxonError) -> (String?, ScheduleOverride) {
+        var scheduleName: String?, fromText: (String, Node)?, toText: (String, Node)?
+        var o = ScheduleOverride(from: Timestamp(milliseconds: 0), to: Timestamp(milliseconds: 0), user: "", place: file.place(node))
+        for (key, keyNode, value) in try file.mapping(node, what: "an override") {
+            switch key {
+            case "schedule": scheduleName = try file.string(value, what: "schedule")
+            case "from": fromText = (try file.string(value, what: "from"), value)
+            case "to": toText = (try file.string(value, what: "to"), value)
+            case "user": o.user = try file.string(value, what: "user")
+            case "replaces": o.replaces = try file.string(value, what: "replaces")
+            case "mode": o.mode = try file.choice(value, what: "mode", [ScheduleOverride.Mode.replace, .add])
+            case "by": o.madeBy = try file.string(value, what: "by")
+            case "at":
+                let text = try file.string(value, what: "at")
+                guard let t = Timestamp.parseRFC3339(text) else { throw file.error(value, "at is \"\(text)\"; expected RFC 3339") }
+                o.madeAt = t
+            default: throw file.error(keyNode, "unknown key \"\(key)\" for an override (known: from, to, user, replaces, mode, by, at, schedule)")
+            }
+        }
+        guard !o.user.isEmpty else { throw file.error(node, "an override needs user:") }
+        guard let fromText, let toText else { throw file.error(node, "an override needs from: and to:") }
+        if o.mode == .add && o.replaces != nil { throw file.error(node, "mode: add adds someone alongside; it cannot also replace") }
+        let zone = timeZone ?? TimeZone(identifier: "UTC")!
+        for (text, valueNode) in [fromText, toText] {
+            guard let t = Self.instant(text, in: zone) else {
+                throw file.error(valueNode, "\"\(text)\" is not a time; use a local wall time (2026-01-07T18:00) or RFC 3339 with an offset")
+            }
+            if valueNode == fromText.1 { o.from = t } else { o.to = t }
+        }
+        guard o.from < o.to else { throw file.error(node, "the override ends (\(toText.0)) before it starts (\(fromText.0))") }
+        return (scheduleName, o)
+    }
+
+    mutating func readOverridesFile(_ path: String) {
+        let file: YAMLFile
+        do { file = try YAMLFile.load(path: path) } catch { findings.append(.init(.error, path, error.message)); return }
+        do throws(KlaxonError) {
+            for (key, keyNode, value) in try file.mapping(file.root, what: Self.overridesFileName) {
+                guard key == "overrides" else { findings.append(.init(.warning, file.place(keyNode), "unknown key \"\(key)\" (known: overrides)")); continue }
+                if case .scalar = value { continue }  // `overrides:` with nothing yet
+                for item in try file.sequence(value, what: "overrides") {
+                    do throws(KlaxonError) {
+                        // The schedule's zone reads local times, so find the schedule first.
+                        let (name, _) = try readOverride(item, file, timeZone: nil)
+                        guard let name else { throw file.error(item, "an override in \(Self.overridesFileName) needs schedule:") }
+                        guard let index = schedules.firstIndex(where: { $0.name == name }) else {
+                            throw file.error(item, "no schedule named \"\(name)\"")
+                        }
+                        let zone = TimeZone(identifier: schedules[index].timeZone)
+                        schedules[index].overrides.append(try readOverride(item, file, timeZone: zone).1)
+                    } catch { findings.append(file.finding(error)) }
+                }
+            }
+        } catch { findings.append(file.finding(error)) }
+    }
+
+    // MARK: - Values
+
+    func zone(_ node: Node, _ file: YAMLFile) throws(KlaxonError) -> String {
+        let name = try file.string(node, what: "time_zone")
+        guard TimeZone(identifier: name) != nil else {
+            throw file.error(node, "unknown time zone \"\(name)\"; use an IANA name such as Europe/Berlin or UTC")
+        }
+        return name
+    }
+
+    /// `2026-01-05T09:00` (or with a space, or with seconds).
+    static func wallTime(_ text: String) -> CivilDateTime? {
+        let parts = text.split(whereSeparator: { $0 == "T" || $0 == " " })
+        guard parts.count == 2 else { return nil }
+        let date = parts[0].split(separator: "-", omittingEmptySubsequences: false).map { Int($0) }
+        let clock = parts[1].split(separator: ":", omittingEmptySubsequences: false).map { Int($0) }
+        guard date.count == 3, (2...3).contains(clock.count), let y = date[0], let m = date[1], let d = date[2],
+              let h = clock[0], let min = clock[1], parts[0].count == 10 else { return nil }
+        let civil = CivilDateTime(year: y, month: m, day: d, hour: h, minute: min, second: clock.count == 3 ? (clock[2] ?? -1) : 0)
+        return civil.isValid ? civil : nil
+    }
+
+    /// A local wall time in `zone`, or RFC 3339 with an offset.
+    static func instant(_ text: String, in zone: TimeZone) -> Timestamp? {
+        if let t = Timestamp.parseRFC3339(text) { return t }
+        return wallTime(text).map { ZoneRules.instant(of: $0, in: zone) }
+    }
+
+    /// `"09:00"` → 540; `"24:00"` → 1440.
+    static func clockMinute(_ text: String) -> Int? {
+        let parts = text.split(separator: ":", omittingEmptySubsequences: false)
+        guard parts.count == 2, parts[1].count == 2, let h = Int(parts[0]), let m = Int(parts[1]), (0...59).contains(m) else { return nil }
+        guard (0...23).contains(h) || (h == 24 && m == 0) else { return nil }
+        return h * 60 + m
+    }
+}
