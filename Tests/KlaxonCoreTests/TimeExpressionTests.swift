@@ -26,7 +26,8 @@ struct TimeExpressionTests {
     @Test func aLocalTimeSkippedByDSTMovesPastTheGap() throws {
         // 2026-03-08 02:30 does not exist in Chicago: clocks jump from 02:00 CST to 03:00 CDT.
         let chicago = TimeZone(identifier: "America/Chicago")!
-        #expect(try parse("2026-03-08 02:30", zone: chicago) == "2026-03-08T08:30:00.000Z")
+        // It means the first instant after the gap, 03:00 CDT, the rule schedules use too.
+        #expect(try parse("2026-03-08 02:30", zone: chicago) == "2026-03-08T08:00:00.000Z")
         // 2026-11-01 01:30 happens twice; the first (CDT, UTC-5) is meant.
         #expect(try parse("2026-11-01 01:30", zone: chicago) == "2026-11-01T06:30:00.000Z")
     }
