@@ -139,3 +139,10 @@ public struct Shift: Hashable, Sendable {
 
     public var isGap: Bool { users.isEmpty }
 }
+
+extension CivilDateTime {
+    /// The day of the week of this date.
+    public var weekday: Weekday {
+        Weekday(rawValue: Int(floorMod(Self.days(year: year, month: month, day: day) + 3, 7)))!
+    }
+}

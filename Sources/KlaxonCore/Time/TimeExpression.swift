@@ -106,6 +106,12 @@ public struct LocalTimeFormatter: Sendable {
         dateTime(t) + " " + CivilDateTime.offsetString(offsetSeconds(at: t))
     }
 
+    /// `Mon 2026-11-23 09:00 -06:00`: for schedules, where the weekday and the offset both matter.
+    public func weekdayDateTime(_ t: Timestamp) -> String {
+        let c = civil(t)
+        return "\(c.weekday.name.capitalized) \(c.isoDate) \(c.isoTime.prefix(5)) \(CivilDateTime.offsetString(offsetSeconds(at: t)))"
+    }
+
     /// RFC 3339 with this zone's offset, for JSON output.
     public func rfc3339(_ t: Timestamp) -> String { t.rfc3339(offsetSeconds: offsetSeconds(at: t)) }
 }

@@ -1,0 +1,56 @@
+import ArgumentParser
+import Foundation
+import KlaxonCore
+import KlaxonStore
+
+/// `klaxon config …`
+struct ConfigCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "config", abstract: "Check the workspace's files.", subcommands: [Validate.self])
+
+    struct Validate: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Check klaxon.yaml and Escalation/ (people, schedules, overrides): errors and warnings with file:line:column.",
+            discussion: "Exit status 1 when there is an error; warnings alone exit 0.")
+        @Option(help: "How many days ahead to look for gaps in coverage.") var days = 30
+        @OptionGroup var global: GlobalOptions
+        @OptionGroup var output: JSONFlag
+
+        func run() throws {
+            let context = global.context
+            var findings: [ConfigFinding] = []
+            var root: String?
+            do {
+                let workspace = try global.loadWorkspace()
+                root = workspace.root
+                findings += workspace.warnings.map { Self.finding(.warning, $0) }
+            } catch {
+                // klaxon.yaml itself is broken: report it, and still check Escalation/ beside it.
+                findings.append(Self.finding(.error, error.message))
+                root = global.workspace ?? context.currentDirectory
+            }
+            if let root {
+                findings += EscalationFiles.load(workspaceRoot: root).check(now: context.now(), days: days)
+            }
+            let errors = findings.filter { $0.level == .error }.count
+            let warnings = findings.count - errors
+            if output.json {
+                context.print(JSONValue.array(findings.map { f in
+                    .object(["level": .string(f.level.rawValue), "place": .string(f.place), "message": .string(f.message)])
+                }).canonicalJSON)
+            } else {
+                for f in findings { context.print(f.place.isEmpty ? "\(f.level.rawValue): \(f.message)" : f.description) }
+                context.print(errors + warnings == 0 ? "ok: no problems found" : "\(errors) error\(errors == 1 ? "" : "s"), \(warnings) warning\(warnings == 1 ? "" : "s")")
+            }
+            if errors > 0 { throw ExitCode(1) }
+        }
+
+        /// `path.yaml:3:7: message` split into its place and message.
+        static func finding(_ level: ConfigFinding.Level, _ text: String) -> ConfigFinding {
+            guard let file = text.range(of: ".yaml"), let colon = text.range(of: ": ", range: file.upperBound..<text.endIndex) else {
+                return ConfigFinding(level, "", text)
+            }
+            return ConfigFinding(level, String(text[..<colon.lowerBound]), String(text[colon.upperBound...]))
+        }
+    }
+}
