@@ -8,7 +8,8 @@ run: build
 	.build/debug/klaxon --workspace .
 
 # Every test: unit, in-process commands, real files, loopback HTTP, headless ncurses, multiple processes.
-test: setup
+test:
+	@scripts/setup --tests
 	swift build --build-tests
 	swift test --skip-build
 

@@ -19,10 +19,11 @@ struct ConfigCommand: ParsableCommand {
         func run() throws {
             let context = global.context
             var findings: [ConfigFinding] = []
-            var root: String?
+            var root: String?, mainSchedule: String?
             do {
                 let workspace = try global.loadWorkspace()
                 root = workspace.root
+                mainSchedule = workspace.config.mainSchedule
                 findings += workspace.warnings.map { Self.finding(.warning, $0) }
             } catch {
                 // klaxon.yaml itself is broken: report it, and still check Escalation/ beside it.
@@ -30,7 +31,12 @@ struct ConfigCommand: ParsableCommand {
                 root = global.workspace ?? context.currentDirectory
             }
             if let root {
-                findings += EscalationFiles.load(workspaceRoot: root).check(now: context.now(), days: days)
+                let files = EscalationFiles.load(workspaceRoot: root)
+                findings += files.check(now: context.now(), days: days)
+                if let main = mainSchedule, !files.schedules.contains(where: { $0.name == main }) {
+                    findings.append(ConfigFinding(.error, root + "/" + Workspace.configFileName,
+                                                  "escalation: main_schedule names \"\(main)\", which is not a schedule in Escalation/schedules/"))
+                }
             }
             let errors = findings.filter { $0.level == .error }.count
             let warnings = findings.count - errors

@@ -17,6 +17,9 @@ final class ConsoleRuntime {
     var watcher: JournalDirectoryWatcher?
     let wake: (read: Int32, write: Int32)
     var lastTick = Timestamp(milliseconds: 0)
+    var lastOnCall = Timestamp(milliseconds: 0)
+    /// Changes when a file of `Escalation/` does, so an override made elsewhere shows within a second.
+    var escalationSignature: [Int] = []
 
     init(workspace: Workspace, writer: WriterIdentity, context: CommandContext, screen: TerminalScreen, readOnly: Bool) throws(KlaxonError) {
         self.workspace = workspace
@@ -34,6 +37,7 @@ final class ConsoleRuntime {
                              now: context.now(), columns: screen.columns, rows: screen.rows)
         TerminalSignals.install(wake: wake.write)
         loadJournals()
+        refreshOnCall()
         if !readOnly { try? workspace.incidents.ensureDirectory() }
         watcher = try? JournalDirectoryWatcher(directory: workspace.journalsDirectory)
     }
@@ -66,6 +70,17 @@ final class ConsoleRuntime {
                 break
             }
         }
+    }
+
+    /// Reads `Escalation/` again and works out who is on call (at start and each minute: a handoff or
+    /// an override made elsewhere shows within a minute).
+    func refreshOnCall() {
+        let files = EscalationFiles.load(workspaceRoot: workspace.root)
+        let calendars = files.schedules.compactMap { try? OnCallCalendar($0) }
+        let board = OnCallBoard.make(calendars: calendars, mainSchedule: workspace.config.mainSchedule,
+                                     problems: files.findings.filter { $0.level == .error }.map(\.description),
+                                     now: context.now(), displayZone: model.timeZone)
+        send(.onCallChanged(board))
     }
 
     /// Replaces the summary of the incident on screen by its full journal, records and all.
@@ -204,6 +219,12 @@ final class ConsoleRuntime {
                 // The fallback for file systems that do not report other hosts' writes.
                 for (id, journal) in journals where journal.file.hasUnreadBytes { refresh(id) }
                 if time.milliseconds / 1000 % 5 == 0 { loadJournals() }
+                let signature = EscalationFiles.signature(workspaceRoot: workspace.root)
+                if time.milliseconds / 60_000 != lastOnCall.milliseconds / 60_000 || signature != escalationSignature {
+                    lastOnCall = time
+                    escalationSignature = signature
+                    refreshOnCall()
+                }
                 dirty = true
             }
         }

@@ -17,6 +17,28 @@ public struct Klaxon: ParsableCommand {
         defaultSubcommand: Console.self)
 
     public init() {}
+
+    /// `klaxon --workspace DIR oncall now` means `klaxon oncall now --workspace DIR`: the options every
+    /// command takes may come before the subcommand (the argument parser would otherwise read them as
+    /// the console's, the default subcommand, and refuse the rest).
+    static func movingLeadingGlobalOptions(_ arguments: [String]) -> [String] {
+        var leading: [String] = [], i = 0
+        while i < arguments.count {
+            let a = arguments[i]
+            if (a == "--workspace" || a == "--as"), i + 1 < arguments.count {
+                leading += [a, arguments[i + 1]]; i += 2
+            } else if a.hasPrefix("--workspace=") || a.hasPrefix("--as=") {
+                leading.append(a); i += 1
+            } else {
+                break
+            }
+        }
+        let names = Set(configuration.subcommands.compactMap { $0.configuration.commandName })
+        guard !leading.isEmpty, i < arguments.count, names.contains(arguments[i]) else { return arguments }
+        var rest = Array(arguments[i...])
+        rest.insert(contentsOf: leading, at: rest.firstIndex(of: "--") ?? rest.endIndex)
+        return rest
+    }
 }
 
 /// `klaxon` with no subcommand: the full-screen console on the workspace.
@@ -53,9 +75,9 @@ public func runKlaxon(_ arguments: [String], context: CommandContext) -> Int32 {
         // `-15m` would be read as the flags -1, -5, -m: pass such times on as `15m ago` (not after `--`,
         // which is how a note says "-15m" literally).
         let literalFrom = arguments.firstIndex(of: "--") ?? arguments.endIndex
-        let arguments = arguments.enumerated().map { index, argument in
+        let arguments = Klaxon.movingLeadingGlobalOptions(arguments.enumerated().map { index, argument in
             index < literalFrom && TimeExpression.isNegativeRelative(argument) ? String(argument.dropFirst()) + " ago" : argument
-        }
+        })
         do {
             command = try Klaxon.parseAsRoot(arguments)
         } catch {

@@ -33,6 +33,23 @@ public struct EscalationFiles: Sendable {
         return files
     }
 
+    /// Sizes and modification times of everything `load` reads: equal signatures, same files.
+    public static func signature(workspaceRoot root: String) -> [Int] {
+        let directory = root + "/" + directoryName
+        var paths = [directory, directory + "/people.yaml", directory + "/" + overridesFileName, directory + "/schedules"]
+        paths += ((try? FileManager.default.contentsOfDirectory(atPath: directory + "/schedules")) ?? []).sorted().map { directory + "/schedules/" + $0 }
+        var result: [Int] = []
+        for path in paths {
+            var info = stat()
+            if stat(path, &info) == 0 {
+                result += [Int(info.st_size), Int(info.st_mtim.tv_sec), Int(info.st_mtim.tv_nsec), Int(info.st_ino)]
+            } else {
+                result.append(-1)
+            }
+        }
+        return result
+    }
+
     /// Every finding: the reading's and the schedule checks (unknown people, unserved participants,
     /// overlapping overrides, gaps in the next `days` days).
     public func check(now: Timestamp, days: Int = 30) -> [ConfigFinding] {

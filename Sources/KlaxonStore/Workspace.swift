@@ -75,6 +75,14 @@ public struct Workspace: Sendable {
                     throw file.error(value, "unknown time zone \"\(zone)\"; use an IANA name such as Europe/Berlin or UTC")
                 }
                 config.timeZone = zone
+            case "escalation":
+                for (subkey, subkeyNode, subvalue) in try file.mapping(value, what: "escalation") {
+                    if subkey == "main_schedule" {
+                        config.mainSchedule = try file.string(subvalue, what: "main_schedule")
+                    } else {
+                        warnings.append("\(file.place(subkeyNode)): unknown key \"\(subkey)\" in escalation (known: main_schedule)")
+                    }
+                }
             case "stale_after":
                 config.staleAfterSeconds = try file.duration(value, what: "stale_after") / 1000
             default:

@@ -24,6 +24,8 @@ public struct ConsoleModel: Sendable {
     public var rows: Int
     public private(set) var incidents: [String: Incident] = [:]
     public private(set) var readOnlyIncidents: Set<String> = []
+    /// Who is on call, from `Escalation/`; nil until first read.
+    public var onCall: OnCallBoard?
 
     // Navigation
     public var screen: Screen = .dashboard

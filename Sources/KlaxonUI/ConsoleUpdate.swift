@@ -7,6 +7,8 @@ public enum ConsoleMessage: Sendable {
     case tick(Timestamp)
     /// An incident as its journal now reads (after a write here, or another responder's).
     case incidentChanged(Incident, readOnly: Bool)
+    /// The schedules were read again (each minute, and at start).
+    case onCallChanged(OnCallBoard)
     /// A declaration this console asked for went through.
     case declared(String)
     case info(String)
@@ -44,6 +46,9 @@ public enum ConsoleUpdate {
         case .incidentChanged(let incident, let readOnly):
             model.setIncident(incident, readOnly: readOnly)
             refreshSearch(&model)
+            return []
+        case .onCallChanged(let board):
+            model.onCall = board
             return []
         case .declared(let id):
             model.message = .init(text: "\(id) declared", isError: false)

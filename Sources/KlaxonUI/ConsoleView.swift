@@ -17,10 +17,7 @@ public enum ConsoleView {
             drawPlaceholder(model, &frame, title: "Status board",
                             lines: ["Not built yet. The live status poller (HTTP checks, vendor status pages, Prometheus and",
                                     "Alertmanager alerts) arrives in its own issue; this screen will show every check, grouped."])
-        case .onCall:
-            drawPlaceholder(model, &frame, title: "On call",
-                            lines: ["Not built yet. Rotations and schedules from Escalation/ arrive in their own issue; this",
-                                    "screen will show who is on call now and next, and a two-week strip with the gaps."])
+        case .onCall: OnCallView.draw(model, &frame)
         case .runbooks:
             drawPlaceholder(model, &frame, title: "Runbooks",
                             lines: ["Not built yet. The markdown runbook viewer arrives in its own issue; until then the",
@@ -60,7 +57,7 @@ public enum ConsoleView {
             "Klaxon", model.workspaceName,
             "\(open) open",
             "\(IncidentLayout.weekday(localNow)) \(localNow.isoTime.prefix(5)) \(zone) · \(utcNow.isoTime.prefix(5)) UTC",
-            "on call: —",
+            onCallSlot(model),
         ]
         if model.readOnly { parts.append("READ-ONLY") }
         var text = parts.joined(separator: separator)
@@ -69,10 +66,22 @@ public enum ConsoleView {
             text = parts.joined(separator: separator)
         }
         frame.put(text, row: 0, column: 1, style: .bar, width: model.columns - 2)
+        if model.onCall?.main?.users.isEmpty == true, let gap = text.range(of: "on call: nobody") {
+            let column = 1 + TextWidth.width(of: String(text[..<gap.lowerBound]))
+            frame.restyle(row: 0, column: column, count: "on call: nobody".count, style: .critical)
+        }
         if open > 0, let openRange = text.range(of: "\(open) open") {
             let column = 1 + TextWidth.width(of: String(text[..<openRange.lowerBound]))
             frame.restyle(row: 0, column: column, count: "\(open) open".count, style: .critical)
         }
+    }
+
+    /// `on call: bob until 17:00` for the main schedule.
+    static func onCallSlot(_ model: ConsoleModel) -> String {
+        guard let main = model.onCall?.main else { return "on call: —" }
+        let who = main.users.isEmpty ? "nobody" : main.users.joined(separator: ", ")
+        let until = main.until.map { " until " + OnCallView.shortTime($0, LocalTimeFormatter(timeZone: model.timeZone), model.now) } ?? ""
+        return "on call: \(who)\(until)"
     }
 
     static func drawBottomLine(_ model: ConsoleModel, _ frame: inout Frame) {

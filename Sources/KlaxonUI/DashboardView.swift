@@ -42,7 +42,15 @@ enum DashboardView {
         frame.put("  Status board", row: slotsRow, column: 0, style: .heading)
         frame.put("not built yet: the status poller", row: slotsRow + 1, column: 4, style: .dim, width: half - 4)
         frame.put("On call", row: slotsRow, column: half, style: .heading)
-        frame.put("not built yet: rotations", row: slotsRow + 1, column: half + 2, style: .dim, width: half - 2)
+        if let board = model.onCall, !board.entries.isEmpty {
+            let gaps = board.entries.reduce(0) { $0 + $1.upcomingGaps }
+            let summary = board.entries.map { "\($0.schedule): \($0.users.isEmpty ? "nobody" : $0.users.joined(separator: ","))" }
+            let warning = gaps > 0 ? "  ! \(gaps) gap\(gaps == 1 ? "" : "s") within \(board.dayStarts.count - 1) days (4)" : ""
+            frame.put(summary.joined(separator: " · "), row: slotsRow + 1, column: half + 2, width: half - 3)
+            if !warning.isEmpty { frame.put(warning, row: slotsRow, column: half + 8, style: .critical, width: half - 9) }
+        } else {
+            frame.put(model.onCall == nil ? "…" : "no schedules in Escalation/", row: slotsRow + 1, column: half + 2, style: .dim, width: half - 2)
+        }
     }
 
     static func scrolledStart(selection: Int, count: Int, rows: Int) -> Int {

@@ -87,12 +87,7 @@ public struct IncidentLayout: Sendable {
         return index
     }
 
-    static func weekday(_ civil: CivilDateTime) -> String {
-        // 1970-01-01 was a Thursday.
-        let days = CivilDateTime(year: civil.year, month: civil.month, day: civil.day).secondsSinceEpoch / 86400
-        let names = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"]
-        return names[Int(((days % 7) + 7) % 7)]
-    }
+    static func weekday(_ civil: CivilDateTime) -> String { civil.weekday.name.capitalized }
 
     /// Moves `model.timeline.top` so the selected record is entirely in view.
     public static func keepSelectionVisible(_ model: inout ConsoleModel) {

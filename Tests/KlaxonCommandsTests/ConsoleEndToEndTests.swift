@@ -57,6 +57,29 @@ struct ConsoleEndToEndTests {
         #expect(try JournalFile.verify(path: ws.path + "/journals/INC-1.jsonl").damage == nil)
     }
 
+    @Test func onCallScreenShowsTheSchedulesAndFollowsAnOverrideMadeElsewhere() throws {
+        let ws = makeOnCallWorkspace()
+        // The real clock: ask the same binary who is on call now, then expect the console to agree.
+        let expected = try shell("TZ=UTC \(klaxon) --workspace \(ws.path) oncall now daily --json 2>&1")
+        let who = try #require(try? JSONParser.parse(expected), "\(expected)").arrayValue?.first?["users"]?.arrayValue?.first?.stringValue
+        let person = try #require(who)
+        let tty = try console(ws, columns: 120, rows: 32)
+        #expect(tty.wait(for: "on call: \(person) until") != nil, "\(tty.screen())")
+        tty.press("4")
+        #expect(tty.wait(for: "Next 14 days from today") != nil, "\(tty.screen())")
+        let screen = tty.screen()
+        #expect(screen.contains("daily               \(person)"), "\(screen)")
+        #expect(screen.contains("office              "))
+        #expect(screen.contains("a a   b b   c c   ! nobody"))
+        // Another process puts c on call for the next two hours: the console shows it within seconds.
+        let made = try shell("KLAXON_USER=bob \(klaxon) --workspace \(ws.path) oncall override daily --user c --from now --to +2h 2>&1")
+        #expect(made.contains("c replaces whoever is on call in daily"), "\(made)")
+        #expect(tty.wait(for: "on call: c until", timeout: 5) != nil, "\(tty.screen())")
+        #expect(tty.screen().contains("daily               c "))
+        tty.press("q")
+        #expect(tty.wait(for: "EXIT 0") != nil)
+    }
+
     @Test func aSecondConsoleSeesTheFirstOnesNoteWithinASecond() throws {
         let ws = makeWorkspace()
         Klaxon(workspace: ws.path).run("incident", "declare", "CI queue backed up", "--severity", "SEV3")

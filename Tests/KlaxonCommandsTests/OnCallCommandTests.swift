@@ -47,6 +47,8 @@ struct OnCallCommandTests {
         let text = k.run("oncall", "now", "daily").output
         #expect(text.contains("daily     a        Mon 2026-11-23 09:00 -06:00 (in 20h30m)"), "\(text)")
         #expect(k.run("oncall", "now", "daily", "--at", "2026-11-24 10:00", "--json").json?.arrayValue?.first?["users"] == ["a"])
+        // The options every command takes may come before the subcommand.
+        #expect(k.run("--workspace", ws.path, "oncall", "now", "daily", "--json").json?.arrayValue?.count == 1)
         let unknown = k.run("oncall", "now", "nightly")
         #expect(unknown.status == 2)
         #expect(unknown.errors == "klaxon: error: no schedule named \"nightly\"; known: daily, office\n")

@@ -10,7 +10,27 @@ func sampleModel(columns: Int = 80, rows: Int = 24, readOnly: Bool = false) -> C
                              timeZone: TimeZone(identifier: "Europe/Berlin")!, staleAfterSeconds: 1800, glyphs: .unicode,
                              now: Timestamp.parseRFC3339("2026-11-22T09:30:00Z")!, columns: columns, rows: rows)
     for incident in sampleIncidents() { model.setIncident(incident, readOnly: false) }
+    model.onCall = sampleOnCallBoard(now: model.now, zone: model.timeZone)
     return model
+}
+
+/// Two schedules: a daily Chicago rotation with one override adding someone, and an office-hours Berlin
+/// schedule with the gaps of nights and weekends.
+func sampleOnCallBoard(now: Timestamp, zone: TimeZone) -> OnCallBoard {
+    let primary = Schedule(name: "platform-primary", timeZone: "America/Chicago", layers: [
+        ScheduleLayer(name: "all", rotation: .daily, start: CivilDateTime(year: 2026, month: 11, day: 2, hour: 9),
+                      participants: ["alice", "bob", "carol"]),
+    ], overrides: [
+        ScheduleOverride(from: Timestamp.parseRFC3339("2026-11-24T15:00:00Z")!, to: Timestamp.parseRFC3339("2026-11-25T03:00:00Z")!,
+                         user: "dave", mode: .add),
+    ])
+    let office = Schedule(name: "office-hours", timeZone: "Europe/Berlin", layers: [
+        ScheduleLayer(name: "office", rotation: .weekly, start: CivilDateTime(year: 2026, month: 11, day: 2, hour: 9),
+                      participants: ["erin", "alice"],
+                      restrictions: [WeeklyWindow(days: [.mon, .tue, .wed, .thu, .fri], fromMinute: 9 * 60, toMinute: 18 * 60)]),
+    ])
+    return OnCallBoard.make(calendars: [try! OnCallCalendar(primary), try! OnCallCalendar(office)], mainSchedule: "platform-primary",
+                            problems: [], now: now, displayZone: zone)
 }
 
 func sampleIncidents() -> [Incident] {

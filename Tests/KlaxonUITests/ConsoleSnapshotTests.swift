@@ -26,6 +26,21 @@ struct ConsoleSnapshotTests {
         check(model, "incident-top-utc-80x24")
     }
 
+    @Test(arguments: [(80, 24), (120, 40)])
+    func onCallScreen(columns: Int, rows: Int) {
+        var model = sampleModel(columns: columns, rows: rows)
+        press([.character("4")], &model)
+        check(model, "oncall-\(columns)x\(rows)")
+    }
+
+    @Test func onCallScreenWithProblemsAndNobodyOnCall() {
+        var model = sampleModel()
+        model.onCall?.problems = ["Escalation/people.yaml:3:16: error: unknown time zone \"Mars/Olympus\""]
+        model.onCall?.entries[0].users = []
+        press([.character("4")], &model)
+        check(model, "oncall-problems-80x24")
+    }
+
     @Test func declareForm() {
         var model = sampleModel()
         press([.character("d")] + type("Runner fleet exhausted"), &model)

@@ -9,6 +9,9 @@ public struct WorkspaceConfig: Hashable, Sendable {
     public var timeZone: String?
     /// An open incident with no record for this long is shown as stale.
     public var staleAfterSeconds: Int64
+    /// The schedule whose on-call people the console's top bar shows (`escalation: {main_schedule: …}`);
+    /// nil means the first by name.
+    public var mainSchedule: String?
 
     public init(name: String = "workspace", journals: String = "journals", timeZone: String? = nil,
                 staleAfterSeconds: Int64 = 30 * 60) {

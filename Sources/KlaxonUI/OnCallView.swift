@@ -1,0 +1,141 @@
+import Foundation
+import KlaxonCore
+
+/// Screen 4: who is on call now in each schedule, the next handoffs, and a two-week strip per schedule
+/// with the gaps marked. Times are in the console's zone.
+enum OnCallView {
+    static let labelWidth = 20
+
+    static func draw(_ model: ConsoleModel, _ frame: inout Frame) {
+        frame.put("On call", row: 2, column: 1, style: .heading)
+        guard let board = model.onCall else {
+            frame.put("Reading Escalation/ …", row: 4, column: 2, style: .dim)
+            return
+        }
+        let local = LocalTimeFormatter(timeZone: model.timeZone)
+        var row = 4
+        let bottom = model.rows - 2
+        for problem in board.problems.prefix(3) where row < bottom {
+            frame.put(problem, row: row, column: 2, style: .error, width: model.columns - 3)
+            row += 1
+        }
+        if board.problems.count > 3 {
+            frame.put("\(board.problems.count - 3) more problems: run klaxon config validate", row: row, column: 2, style: .error)
+            row += 1
+        }
+        guard !board.entries.isEmpty else {
+            frame.put("No schedules. Put them in Escalation/schedules/ (docs/escalation-format.md).", row: row + 1, column: 2, style: .dim)
+            return
+        }
+        if row > 4 { row += 1 }
+
+        // Now and next.
+        let columns = [("SCHEDULE", labelWidth), ("ON CALL NOW", 18), ("UNTIL", 22), ("THEN", 0)]
+        var x = 2
+        for (title, width) in columns { frame.put(title, row: row, column: x, style: .dim); x += width }
+        row += 1
+        for entry in board.entries where row < bottom {
+            var x = 2
+            frame.put(TextWidth.truncate(entry.schedule, to: labelWidth - 1), row: row, column: x, style: entry.schedule == board.main?.schedule ? .accent : .normal)
+            x += labelWidth
+            let who = entry.users.isEmpty ? "nobody" : entry.users.joined(separator: ", ")
+            frame.put(TextWidth.truncate(who, to: 17), row: row, column: x, style: entry.users.isEmpty ? .critical : .ok)
+            x += 18
+            let until = entry.until.map { shortTime($0, local, model.now) + " (\(DurationText.short(seconds: model.now.seconds(until: $0))))" } ?? "—"
+            frame.put(until, row: row, column: x, width: 21)
+            x += 22
+            let then = entry.next.map { ($0.isGap ? "nobody" : $0.users.joined(separator: ",")) + " → " + shortTime($0.end, local, model.now) }
+            frame.put(then.joined(separator: "  "), row: row, column: x, style: .dim, width: model.columns - x - 1)
+            row += 1
+        }
+        row += 1
+        guard row + 3 < bottom, board.dayStarts.count > 1 else { return }
+        drawStrips(board, model, local, from: row, to: bottom, &frame)
+    }
+
+    /// `17:00` today, `Mon 09:00` this week, `12-03 09:00` beyond.
+    static func shortTime(_ t: Timestamp, _ local: LocalTimeFormatter, _ now: Timestamp) -> String {
+        let c = local.civil(t), today = local.civil(now)
+        let clock = String(c.isoTime.prefix(5))
+        if c.year == today.year && c.month == today.month && c.day == today.day { return clock }
+        if now.seconds(until: t) < 6 * 86400 { return "\(c.weekday.name.capitalized) \(clock)" }
+        return "\(c.isoDate.dropFirst(5)) \(clock)"
+    }
+
+    /// One row per schedule: a letter per person for each slot of the day, `!` where nobody is on call
+    /// for any part of the slot; the slot holding now is underlined by a marker row.
+    static func drawStrips(_ board: OnCallBoard, _ model: ConsoleModel, _ local: LocalTimeFormatter, from top: Int, to bottom: Int, _ frame: inout Frame) {
+        let days = board.dayStarts.count - 1
+        let room = model.columns - 2 - labelWidth - 1
+        // As many slots a day as fit, from the divisors of 24 hours.
+        let perDay = [24, 12, 8, 6, 4, 3, 2, 1].first { $0 * days <= room } ?? 1
+        let hours = 24 / perDay
+        frame.put("Next \(days) days from today, one column = \(hours) h (\(model.timeZone.identifier))", row: top, column: 1, style: .heading)
+        let letters = personLetters(board)
+        var row = top + 1
+        // Day headers: the weekday's first letter and the day of the month where it fits.
+        var x = 2 + labelWidth
+        for d in 0..<days {
+            let c = local.civil(board.dayStarts[d])
+            let label = perDay >= 3 ? "\(c.weekday.name.capitalized.prefix(perDay >= 4 ? 2 : 1))\(c.day)" : String(c.weekday.name.prefix(1))
+            frame.put(TextWidth.truncate(label, to: perDay), row: row, column: x, style: c.weekday.rawValue >= 5 ? .dim : .normal)
+            x += perDay
+        }
+        row += 1
+        var nowColumn: Int?
+        for entry in board.entries where row < bottom - 1 {
+            frame.put(TextWidth.truncate(entry.schedule, to: labelWidth - 1), row: row, column: 2)
+            var x = 2 + labelWidth
+            for d in 0..<days {
+                let dayStart = board.dayStarts[d].milliseconds, dayEnd = board.dayStarts[d + 1].milliseconds
+                for s in 0..<perDay {
+                    let a = dayStart + (dayEnd - dayStart) * Int64(s) / Int64(perDay)
+                    let b = dayStart + (dayEnd - dayStart) * Int64(s + 1) / Int64(perDay)
+                    let (symbol, style) = cell(entry.strip, a, b, letters)
+                    frame.put(symbol, row: row, column: x, style: style)
+                    if model.now.milliseconds >= a && model.now.milliseconds < b { nowColumn = x }
+                    x += 1
+                }
+            }
+            row += 1
+        }
+        if let nowColumn, row < bottom { frame.put("^ now", row: row, column: nowColumn, style: .accent); row += 1 }
+        row += 1
+        guard row < bottom else { return }
+        let legend = letters.sorted { $0.value < $1.value }.map { "\($0.value) \($0.key)" } + ["! nobody", "+ more than one"]
+        frame.put(legend.joined(separator: "   "), row: row, column: 2, style: .dim, width: model.columns - 3)
+    }
+
+    /// What one slot `[a, b)` shows: `!` if any of it is a gap, else the letter of whoever covers most of it
+    /// (`+` when several are on call at once).
+    static func cell(_ strip: [Shift], _ a: Int64, _ b: Int64, _ letters: [String: Character]) -> (String, Style) {
+        var longest: (Int64, [String]) = (0, [])
+        var covered: Int64 = 0
+        for shift in strip where shift.end.milliseconds > a && shift.start.milliseconds < b {
+            let overlap = min(b, shift.end.milliseconds) - max(a, shift.start.milliseconds)
+            if shift.isGap { return ("!", .critical) }
+            covered += overlap
+            if overlap > longest.0 { longest = (overlap, shift.users) }
+        }
+        if covered < b - a { return ("!", .critical) }
+        if longest.1.count > 1 { return ("+", .warning) }
+        guard let person = longest.1.first else { return ("!", .critical) }
+        return (String(letters[person] ?? "?"), .ok)
+    }
+
+    /// A distinct letter for each person on the strips: their initial, else another letter of their id,
+    /// else a digit.
+    static func personLetters(_ board: OnCallBoard) -> [String: Character] {
+        var people: [String] = []
+        for entry in board.entries { for shift in entry.strip { for user in shift.users where !people.contains(user) { people.append(user) } } }
+        var used = Set<Character>(), result: [String: Character] = [:]
+        for person in people.sorted() {
+            let candidates = Array(person.lowercased()).filter { $0.isLetter && $0.isASCII } + Array("abcdefghijklmnopqrstuvwxyz0123456789")
+            if let letter = candidates.first(where: { !used.contains($0) && $0 != "!" }) {
+                used.insert(letter)
+                result[person] = letter
+            }
+        }
+        return result
+    }
+}
