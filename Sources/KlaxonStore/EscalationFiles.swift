@@ -37,7 +37,7 @@ public struct EscalationFiles: Sendable {
     public static func signature(workspaceRoot root: String) -> [Int] {
         let directory = root + "/" + directoryName
         var paths = [directory, directory + "/people.yaml", directory + "/" + overridesFileName, directory + "/schedules"]
-        paths += ((try? FileManager.default.contentsOfDirectory(atPath: directory + "/schedules")) ?? []).sorted().map { directory + "/schedules/" + $0 }
+        paths += ((try? SystemCall.listDirectory(directory + "/schedules")) ?? []).sorted().map { directory + "/schedules/" + $0 }
         var result: [Int] = []
         for path in paths {
             var info = stat()

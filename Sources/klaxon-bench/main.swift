@@ -12,7 +12,7 @@ import KlaxonStore
 struct Options {
     var directory = FileManager.default.temporaryDirectory.path
     var runs = 5
-    /// Run only these figures: append, replay or console.
+    /// Run only these figures: append, replay, console or oncall.
     var only: String?
 
     init(_ arguments: [String]) {
@@ -23,7 +23,7 @@ struct Options {
             case "--runs" where i + 1 < arguments.count: runs = max(1, Int(arguments[i + 1]) ?? 5); i += 1
             case "--only" where i + 1 < arguments.count: only = arguments[i + 1]; i += 1
             default:
-                FileHandle.standardError.write(Data("usage: klaxon-bench [--dir DIR] [--runs N] [--only append|replay|console]\n".utf8))
+                FileHandle.standardError.write(Data("usage: klaxon-bench [--dir DIR] [--runs N] [--only append|replay|console|oncall]\n".utf8))
                 exit(2)
             }
             i += 1
@@ -145,6 +145,13 @@ if options.only == nil || options.only == "console" {
     console = try ConsoleBench.run(root: root, runs: options.runs, klaxon: klaxon)
 }
 
+// MARK: 5. On-call schedules
+
+var onCall = OnCallBench.Figures()
+if options.only == nil || options.only == "oncall" {
+    onCall = try OnCallBench.run(runs: options.runs)
+}
+
 // MARK: Report
 
 let klaxonAppend = median(klaxonRates), bareAppend = median(bareRates)
@@ -160,6 +167,8 @@ let rows: [[String]] = [
     ["console: CPU when idle for 10 s", "≤ 1 % of a core", String(format: "%.2f %%", console.idleCPUPercent), ""],
     ["console: resident memory with that workspace open", "≤ 40 MB", String(format: "%.1f MB", console.residentMegabytes), ""],
     ["  of which private (heap; the rest is shared library pages)", "—", String(format: "%.1f MB", console.privateMegabytes), ""],
+    ["who is on call (5 layers, 50 people, 200 overrides)", "≤ 1 ms", String(format: "%.3f ms", median(onCall.whoIsOnCallMicroseconds) / 1000), ""],
+    ["one-year shift listing of that schedule", "≤ 50 ms", String(format: "%.1f ms (%d shifts)", median(onCall.yearListingMilliseconds), onCall.yearShiftCount), ""],
 ]
 var widths = [Int](repeating: 0, count: 4)
 for row in rows { for (i, cell) in row.enumerated() { widths[i] = max(widths[i], cell.count) } }
