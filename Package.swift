@@ -52,7 +52,7 @@ let package = Package(
         .testTarget(name: "KlaxonHTTPTests", dependencies: ["KlaxonHTTP", .product(name: "FlyingFox", package: "FlyingFox")]),
         .testTarget(name: "KlaxonMarkdownTests", dependencies: ["KlaxonMarkdown", "KlaxonCore"]),
         .testTarget(name: "KlaxonTerminalTests", dependencies: ["KlaxonTerminal", "KlaxonUI"]),
-        .testTarget(name: "KlaxonUITests", dependencies: ["KlaxonUI", "KlaxonCore", "KlaxonTestSupport"], exclude: ["__Snapshots__"]),
+        .testTarget(name: "KlaxonUITests", dependencies: ["KlaxonUI", "KlaxonCore", "KlaxonMarkdown", "KlaxonStore", "KlaxonTestSupport"], exclude: ["__Snapshots__"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -17,6 +17,7 @@ static inline attr_t klaxon_a_reverse(void) { return A_REVERSE; }
 static inline attr_t klaxon_a_underline(void) { return A_UNDERLINE; }
 static inline attr_t klaxon_a_dim(void) { return A_DIM; }
 static inline attr_t klaxon_a_normal(void) { return A_NORMAL; }
+static inline attr_t klaxon_a_italic(void) { return A_ITALIC; }
 
 /// The screen's standard window; reading the `stdscr` global from Swift 6 is a concurrency error.
 static inline WINDOW *klaxon_stdscr(void) { return stdscr; }

@@ -8,9 +8,24 @@ struct ConfigCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "config", abstract: "Check the workspace's files.", subcommands: [Validate.self])
 
+    /// Prints findings (or their JSON) and a count; exit status 1 when one is an error.
+    static func report(_ findings: [ConfigFinding], json: Bool, context: CommandContext) throws {
+        let errors = findings.filter { $0.level == .error }.count
+        let warnings = findings.count - errors
+        if json {
+            context.print(JSONValue.array(findings.map { f in
+                .object(["level": .string(f.level.rawValue), "place": .string(f.place), "message": .string(f.message)])
+            }).canonicalJSON)
+        } else {
+            for f in findings { context.print(f.place.isEmpty ? "\(f.level.rawValue): \(f.message)" : f.description) }
+            context.print(errors + warnings == 0 ? "ok: no problems found" : "\(errors) error\(errors == 1 ? "" : "s"), \(warnings) warning\(warnings == 1 ? "" : "s")")
+        }
+        if errors > 0 { throw ExitCode(1) }
+    }
+
     struct Validate: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Check klaxon.yaml and Escalation/ (people, schedules, overrides): errors and warnings with file:line:column.",
+            abstract: "Check klaxon.yaml, Escalation/ (people, schedules, overrides) and Runbooks/: errors and warnings with file:line:column.",
             discussion: "Exit status 1 when there is an error; warnings alone exit 0.")
         @Option(help: "How many days ahead to look for gaps in coverage.") var days = 30
         @OptionGroup var global: GlobalOptions
@@ -24,6 +39,7 @@ struct ConfigCommand: ParsableCommand {
                 let workspace = try global.loadWorkspace()
                 root = workspace.root
                 mainSchedule = workspace.config.mainSchedule
+                findings += RunbookCommand.findings(workspace, RunbookCommand.load(workspace), now: context.now())
                 findings += workspace.warnings.map { Self.finding(.warning, $0) }
             } catch {
                 // klaxon.yaml itself is broken: report it, and still check Escalation/ beside it.
@@ -38,17 +54,7 @@ struct ConfigCommand: ParsableCommand {
                                                   "escalation: main_schedule names \"\(main)\", which is not a schedule in Escalation/schedules/"))
                 }
             }
-            let errors = findings.filter { $0.level == .error }.count
-            let warnings = findings.count - errors
-            if output.json {
-                context.print(JSONValue.array(findings.map { f in
-                    .object(["level": .string(f.level.rawValue), "place": .string(f.place), "message": .string(f.message)])
-                }).canonicalJSON)
-            } else {
-                for f in findings { context.print(f.place.isEmpty ? "\(f.level.rawValue): \(f.message)" : f.description) }
-                context.print(errors + warnings == 0 ? "ok: no problems found" : "\(errors) error\(errors == 1 ? "" : "s"), \(warnings) warning\(warnings == 1 ? "" : "s")")
-            }
-            if errors > 0 { throw ExitCode(1) }
+            try ConfigCommand.report(findings, json: output.json, context: context)
         }
 
         /// `path.yaml:3:7: message` split into its place and message.

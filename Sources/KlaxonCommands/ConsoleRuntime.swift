@@ -1,5 +1,6 @@
 import Foundation
 import KlaxonCore
+import KlaxonMarkdown
 import KlaxonStore
 import KlaxonTerminal
 import KlaxonUI
@@ -20,6 +21,7 @@ final class ConsoleRuntime {
     var lastOnCall = Timestamp(milliseconds: 0)
     /// Changes when a file of `Escalation/` does, so an override made elsewhere shows within a second.
     var escalationSignature: [Int] = []
+    var runbookSignature: [Int] = []
 
     init(workspace: Workspace, writer: WriterIdentity, context: CommandContext, screen: TerminalScreen, readOnly: Bool) throws(KlaxonError) {
         self.workspace = workspace
@@ -36,8 +38,10 @@ final class ConsoleRuntime {
                              staleAfterSeconds: workspace.config.staleAfterSeconds, glyphs: screen.isUTF8 ? .unicode : .ascii,
                              now: context.now(), columns: screen.columns, rows: screen.rows)
         TerminalSignals.install(wake: wake.write)
+        model.runbookStaleAfterDays = workspace.config.runbookStaleAfterDays
         loadJournals()
         refreshOnCall()
+        refreshRunbooks()
         if !readOnly { try? workspace.incidents.ensureDirectory() }
         watcher = try? JournalDirectoryWatcher(directory: workspace.journalsDirectory)
     }
@@ -81,6 +85,12 @@ final class ConsoleRuntime {
                                      problems: files.findings.filter { $0.level == .error }.map(\.description),
                                      now: context.now(), displayZone: model.timeZone)
         send(.onCallChanged(board))
+    }
+
+    /// Reads `Runbooks/` again (at start and within a second of a change to it).
+    func refreshRunbooks() {
+        runbookSignature = RunbookFiles.signature(workspaceRoot: workspace.root)
+        send(.runbooksChanged(RunbookFiles.load(workspaceRoot: workspace.root, parse: MarkdownParser.parse)))
     }
 
     /// Replaces the summary of the incident on screen by its full journal, records and all.
@@ -219,6 +229,7 @@ final class ConsoleRuntime {
                 // The fallback for file systems that do not report other hosts' writes.
                 for (id, journal) in journals where journal.file.hasUnreadBytes { refresh(id) }
                 if time.milliseconds / 1000 % 5 == 0 { loadJournals() }
+                if RunbookFiles.signature(workspaceRoot: workspace.root) != runbookSignature { refreshRunbooks() }
                 let signature = EscalationFiles.signature(workspaceRoot: workspace.root)
                 if time.milliseconds / 60_000 != lastOnCall.milliseconds / 60_000 || signature != escalationSignature {
                     lastOnCall = time

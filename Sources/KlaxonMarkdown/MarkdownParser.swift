@@ -27,24 +27,38 @@ public enum MarkdownParser {
         return convert(root)
     }
 
+    /// Nodes nested deeper than this keep only their text, as leaves of the deepest node kept: the
+    /// tree's depth is then bounded whatever the input (Swift frees nested values recursively, and
+    /// `> > > …` a hundred thousand times deep would exhaust the stack).
+    public static let maximumDepth = 100
+
     /// Walks the tree with cmark's iterator and an explicit stack, so deep nesting cannot exhaust ours.
     private static func convert(_ root: OpaquePointer) -> MarkdownNode {
         guard let iterator = cmark_iter_new(root) else { return MarkdownNode(.document) }
         defer { cmark_iter_free(iterator) }
         var stack: [MarkdownNode] = []
         var result = MarkdownNode(.document)
+        var flattened = 0  // containers entered beyond maximumDepth and not yet left
         while true {
             let event = cmark_iter_next(iterator)
             if event == CMARK_EVENT_DONE { break }
             guard let node = cmark_iter_get_node(iterator) else { continue }
             if event == CMARK_EVENT_ENTER {
                 let converted = MarkdownNode(kind(of: node))
-                if isLeaf(node) {
+                if stack.count >= maximumDepth {
+                    if isLeaf(node) {
+                        let text = converted.plainText
+                        if !text.isEmpty { stack[stack.count - 1].children.append(MarkdownNode(.text(text))) }
+                    } else {
+                        flattened += 1
+                    }
+                } else if isLeaf(node) {
                     if stack.isEmpty { result = converted } else { stack[stack.count - 1].children.append(converted) }
                 } else {
                     stack.append(converted)
                 }
             } else if event == CMARK_EVENT_EXIT {
+                if flattened > 0 { flattened -= 1; continue }
                 let finished = stack.removeLast()
                 if stack.isEmpty { result = finished } else { stack[stack.count - 1].children.append(finished) }
             }

@@ -83,6 +83,16 @@ public struct Workspace: Sendable {
                         warnings.append("\(file.place(subkeyNode)): unknown key \"\(subkey)\" in escalation (known: main_schedule)")
                     }
                 }
+            case "runbooks":
+                for (subkey, subkeyNode, subvalue) in try file.mapping(value, what: "runbooks") {
+                    if subkey == "stale_after" {
+                        let ms = try file.duration(subvalue, what: "runbooks: stale_after")
+                        guard ms >= 86_400_000 else { throw file.error(subvalue, "runbooks: stale_after is in days, such as 90d") }
+                        config.runbookStaleAfterDays = Int(ms / 86_400_000)
+                    } else {
+                        warnings.append("\(file.place(subkeyNode)): unknown key \"\(subkey)\" in runbooks (known: stale_after)")
+                    }
+                }
             case "stale_after":
                 config.staleAfterSeconds = try file.duration(value, what: "stale_after") / 1000
             default:

@@ -97,7 +97,10 @@ public struct YAMLFile {
     }
 
     /// Turns an error thrown while reading this file into a finding with its place.
-    public func finding(_ error: KlaxonError) -> ConfigFinding {
+    public func finding(_ error: KlaxonError) -> ConfigFinding { Self.finding(error, path: path) }
+
+    /// Turns an error about the file at `path` into a finding with its place.
+    public static func finding(_ error: KlaxonError, path: String) -> ConfigFinding {
         let message = error.message
         if message.hasPrefix(path), let colon = message.range(of: ": ", range: message.index(message.startIndex, offsetBy: path.count)..<message.endIndex) {
             return ConfigFinding(.error, String(message[..<colon.lowerBound]), String(message[colon.upperBound...]))

@@ -144,6 +144,10 @@ public final class TerminalScreen {
         case .stale: return (Int16(COLOR_MAGENTA), -1, bold)
         case .match: return (Int16(COLOR_BLACK), Int16(COLOR_YELLOW), none)
         case .actor: return (Int16(COLOR_BLUE), -1, bold)
+        case .emphasis: return (-1, -1, klaxon_a_italic())
+        case .strong: return (-1, -1, bold)
+        case .strikethrough: return (-1, -1, dim)
+        case .link: return (Int16(COLOR_BLUE), -1, klaxon_a_underline())
         }
     }
 
@@ -158,6 +162,10 @@ public final class TerminalScreen {
         case .error, .critical: return bold | underline
         case .stale: return bold | underline
         case .match: return reverse | underline
+        case .emphasis: return klaxon_a_italic()
+        case .strong: return bold
+        case .strikethrough: return dim
+        case .link: return underline
         }
     }
 

@@ -7,7 +7,7 @@ public enum Snapshot {
     static let letters: [Style: Character] = [
         .normal: ".", .dim: "d", .heading: "H", .accent: "a", .selected: "S", .bar: "B", .hint: "h", .message: "m",
         .error: "E", .critical: "C", .warning: "W", .ok: "o", .acked: "k", .resolved: "r", .stale: "s", .match: "M",
-        .code: "c", .actor: "u", .kind: "n",
+        .code: "c", .actor: "u", .kind: "n", .emphasis: "i", .strong: "b", .strikethrough: "x", .link: "l",
     ]
 
     public static func text(of frame: Frame) -> String {

@@ -26,6 +26,10 @@ public struct ConsoleModel: Sendable {
     public private(set) var readOnlyIncidents: Set<String> = []
     /// Who is on call, from `Escalation/`; nil until first read.
     public var onCall: OnCallBoard?
+    /// The workspace's runbooks, by name; and the runbook screen's state.
+    public private(set) var runbooks: [Runbook] = []
+    public var runbookStaleAfterDays = 90
+    public var runbookScreen = RunbookScreen()
 
     // Navigation
     public var screen: Screen = .dashboard
@@ -70,6 +74,28 @@ public struct ConsoleModel: Sendable {
         public var linkSelection = 0
     }
 
+    /// Screen 5: the runbook list, and the runbook open in the viewer.
+    public struct RunbookScreen: Sendable {
+        /// Fuzzy filter of the list (`/`).
+        public var filter = ""
+        public var selection = 0
+        public var open: OpenRunbook?
+        /// Where `H` and `L` go: runbook names and the line that was at the top.
+        public var back: [(name: String, top: Int)] = []
+        public var forward: [(name: String, top: Int)] = []
+    }
+
+    public struct OpenRunbook: Sendable {
+        public var name: String
+        public var page: RunbookPage
+        /// The first line shown.
+        public var top = 0
+        /// Columns code lines are scrolled sideways by.
+        public var left = 0
+        /// The selected link or step (index into `page.targets`).
+        public var selectedTarget: Int?
+    }
+
     public struct Search: Sendable {
         public var query: String
         /// Visible-record indices that match.
@@ -84,6 +110,8 @@ public struct ConsoleModel: Sendable {
 
     public enum Overlay: Sendable {
         case help(scroll: Int)
+        /// The open runbook's headings; enter jumps.
+        case tableOfContents(selection: Int)
         case palette(Palette)
         case form(Form)
         case confirm(Confirmation)
@@ -187,6 +215,28 @@ public struct ConsoleModel: Sendable {
     }
 
     // MARK: - Changes from outside
+
+    /// Replaces the runbooks (as read from `Runbooks/`), sorted by name.
+    public mutating func setRunbooks(_ list: [Runbook]) {
+        runbooks = list.sorted { $0.name < $1.name }
+    }
+
+    /// The runbook list as filtered by the screen's fuzzy find, best match first.
+    public var listedRunbooks: [Runbook] {
+        let query = runbookScreen.filter
+        guard !query.isEmpty else { return runbooks }
+        return runbooks.compactMap { r in FuzzyMatch.score(query, in: r.name + " " + r.title).map { (r, $0) } }
+            .sorted { $0.1 > $1.1 }.map(\.0)
+    }
+
+    public func runbook(named name: String) -> Runbook? { runbooks.first { $0.name == name } }
+
+    /// The incident runbook steps are recorded on: the one on the incident screen, else the only open one.
+    public var checklistIncident: Incident? {
+        if let current = currentIncident, current.isOpen { return current }
+        let open = openIncidents
+        return open.count == 1 ? open[0] : nil
+    }
 
     /// Puts in (or replaces) an incident as replayed from its journal.
     public mutating func setIncident(_ incident: Incident, readOnly: Bool) {

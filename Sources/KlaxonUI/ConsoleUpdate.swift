@@ -9,6 +9,8 @@ public enum ConsoleMessage: Sendable {
     case incidentChanged(Incident, readOnly: Bool)
     /// The schedules were read again (each minute, and at start).
     case onCallChanged(OnCallBoard)
+    /// `Runbooks/` was read again.
+    case runbooksChanged([Runbook])
     /// A declaration this console asked for went through.
     case declared(String)
     case info(String)
@@ -39,13 +41,19 @@ public enum ConsoleUpdate {
         case .resize(let columns, let rows):
             model.columns = columns
             model.rows = rows
+            relayoutRunbook(&model)
             return []
         case .tick(let now):
             model.now = now
             return []
         case .incidentChanged(let incident, let readOnly):
             model.setIncident(incident, readOnly: readOnly)
+            if model.runbookScreen.open != nil { relayoutRunbook(&model) }
             refreshSearch(&model)
+            return []
+        case .runbooksChanged(let runbooks):
+            model.setRunbooks(runbooks)
+            relayoutRunbook(&model)
             return []
         case .onCallChanged(let board):
             model.onCall = board
@@ -83,7 +91,8 @@ public enum ConsoleUpdate {
         model.message = nil
         if key == .control("c") { return perform(.quit, &model) }
         // `n` is "next match" while a search is shown, and "note" otherwise.
-        let candidates = Keymap.actions(for: key).filter { action in
+        let screen = model.screen
+        let candidates = Keymap.bindings.filter { $0.keys.contains(key) && $0.scope.applies(on: screen) }.map(\.action).filter { action in
             if action == .searchNext || action == .searchPrevious { return model.search != nil }
             return true
         }
@@ -93,6 +102,7 @@ public enum ConsoleUpdate {
 
     /// Carries out `action` (from a key or the palette).
     public static func perform(_ action: ConsoleAction, _ model: inout ConsoleModel) -> [ConsoleEffect] {
+        if model.screen == .runbooks, let effects = runbookAction(action, &model) { return effects }
         if action.writes && model.readOnly {
             model.message = .init(text: "read-only console: \(Keymap.binding(for: action)?.summary ?? "that") is not available", isError: true)
             return []
@@ -117,7 +127,9 @@ public enum ConsoleUpdate {
             else { model.screen = .incident }
         case .statusScreen: model.screen = .status
         case .onCallScreen: model.screen = .onCall
-        case .runbooksScreen: model.screen = .runbooks
+        case .runbooksScreen:
+            model.screen = .runbooks
+            relayoutRunbook(&model)
         case .nextPane, .previousPane:
             let step = action == .nextPane ? 1 : -1
             if model.screen == .dashboard { model.dashboardPane = (model.dashboardPane + 2 + step) % 2 }
@@ -128,6 +140,7 @@ public enum ConsoleUpdate {
         case .search: model.overlay = .searchInput(TextBuffer(model.search?.query ?? ""))
         case .searchNext, .searchPrevious: stepSearch(action == .searchNext ? 1 : -1, &model)
         case .toggleUTC: model.timeline.showUTC.toggle()
+        case .openRunbook: return openIncidentRunbook(&model)
         case .filterKind:
             guard model.screen == .incident, let incident = model.currentIncident else { return [] }
             var kinds = ["all"]
@@ -264,8 +277,8 @@ public enum ConsoleUpdate {
             model.message = .init(text: "no match for \"\(query)\"", isError: true)
             return
         }
-        // From the selection on, the first match.
-        let from = model.timeline.cursor ?? 0
+        // From the selection (or the top of the runbook shown) on, the first match.
+        let from = model.screen == .runbooks ? (model.runbookScreen.open?.top ?? 0) : (model.timeline.cursor ?? 0)
         model.search?.current = search.matches.firstIndex { $0 >= from } ?? 0
         showCurrentMatch(&model)
     }
@@ -274,7 +287,10 @@ public enum ConsoleUpdate {
         guard let query = model.search?.query.lowercased() else { return }
         let formatter = model.formatter
         let matches: [Int]
-        if model.screen == .incident {
+        if model.screen == .runbooks {
+            let lines = model.runbookScreen.open?.page.lines ?? []
+            matches = lines.indices.filter { lines[$0].text.lowercased().contains(query) }
+        } else if model.screen == .incident {
             let records = model.visibleRecords
             matches = records.indices.filter { i in
                 let record = records[i]
@@ -301,7 +317,10 @@ public enum ConsoleUpdate {
     static func showCurrentMatch(_ model: inout ConsoleModel) {
         guard let search = model.search, search.matches.indices.contains(search.current) else { return }
         let target = search.matches[search.current]
-        if model.screen == .incident {
+        if model.screen == .runbooks, let open = model.runbookScreen.open {
+            let rows = runbookRows(model)
+            if target < open.top || target >= open.top + rows { model.runbookScreen.open?.top = max(0, target - rows / 3) }
+        } else if model.screen == .incident {
             model.timeline.pane = 0
             model.timeline.cursor = target
         } else if model.dashboardPane == 0 {
@@ -344,6 +363,12 @@ public enum ConsoleUpdate {
             case .escape: model.overlay = nil
             case .enter:
                 model.overlay = nil
+                if model.screen == .runbooks && model.runbookScreen.open == nil {
+                    // In the runbook list, `/` is the fuzzy find.
+                    model.runbookScreen.filter = buffer.text
+                    model.runbookScreen.selection = 0
+                    return []
+                }
                 startSearch(buffer.text, &model)
             default:
                 _ = buffer.handle(key)
@@ -368,6 +393,8 @@ public enum ConsoleUpdate {
             return []
         case .form(var form):
             return handleForm(key, &form, &model)
+        case .tableOfContents(let selection):
+            return handleTableOfContents(key, selection, &model)
         }
     }
 

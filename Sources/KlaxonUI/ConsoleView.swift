@@ -18,10 +18,7 @@ public enum ConsoleView {
                             lines: ["Not built yet. The live status poller (HTTP checks, vendor status pages, Prometheus and",
                                     "Alertmanager alerts) arrives in its own issue; this screen will show every check, grouped."])
         case .onCall: OnCallView.draw(model, &frame)
-        case .runbooks:
-            drawPlaceholder(model, &frame, title: "Runbooks",
-                            lines: ["Not built yet. The markdown runbook viewer arrives in its own issue; until then the",
-                                    "runbooks are in Runbooks/ of the workspace."])
+        case .runbooks: RunbookView.draw(model, &frame)
         }
         drawBottomLine(model, &frame)
         if let overlay = model.overlay { OverlayView.draw(overlay, model, &frame) }
@@ -99,7 +96,16 @@ public enum ConsoleView {
         let always = [": palette", "? help", "q quit"]
         switch model.screen {
         case .dashboard: hints = ["enter open", "d declare", "a ack", "n note", "/ search", "tab pane"]
-        case .incident: hints = ["n note", "s status", "a ack", "m mitigate", "r resolve", "t todo", "/ search", "esc back"]
+        case .incident: hints = ["n note", "s status", "a ack", "m mitigate", "r resolve", "t todo", "o runbook", "/ search", "esc back"]
+        case .runbooks where model.runbookScreen.open != nil:
+            // The selected link's URL in full, where it can be read and copied.
+            if let open = model.runbookScreen.open, let index = open.selectedTarget, open.page.targets.indices.contains(index),
+               case .link(let url) = open.page.targets[index].kind {
+                frame.put("[\(open.page.targets[index].number)] " + url, row: row, column: 0, style: .accent)
+                return
+            }
+            hints = ["tab link/step", "enter follow/tick", "T contents", "/ search", "H back", "L forward", "h/l code", "esc list"]
+        case .runbooks: hints = ["enter open", "/ find", "j/k move", "esc back"]
         default: hints = ["1 dashboard", "2 incident"]
         }
         if model.readOnly { hints = hints.filter { hint in !["d ", "n ", "a ", "s ", "m ", "r ", "t "].contains { hint.hasPrefix($0) } } }

@@ -3,6 +3,8 @@
 public enum Style: Int, CaseIterable, Hashable, Sendable {
     case normal, dim, heading, accent, selected, bar, hint, message, error
     case critical, warning, ok, acked, resolved, stale, match, code, actor, kind
+    /// Markdown's inline styles, in runbooks.
+    case emphasis, strong, strikethrough, link
 }
 
 /// One cell of the screen: a character (with its combining marks) in a style. A wide character

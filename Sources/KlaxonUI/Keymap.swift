@@ -9,12 +9,13 @@ public enum ConsoleAction: String, CaseIterable, Hashable, Sendable {
     case declare, note, noteInEditor, setStatus, setSeverity, assignRole, acknowledge, mitigate, resolve
     case addActionItem, completeActionItem, reopen, addLink
     case toggleUTC, filterKind
+    case openRunbook, tableOfContents, historyBack, historyForward, scrollLeft, scrollRight, tickStep
 
     /// Whether the action writes to a journal (hidden with `--read-only`).
     public var writes: Bool {
         switch self {
         case .declare, .note, .noteInEditor, .setStatus, .setSeverity, .assignRole, .acknowledge, .mitigate, .resolve,
-             .addActionItem, .completeActionItem, .reopen, .addLink:
+             .addActionItem, .completeActionItem, .reopen, .addLink, .tickStep:
             return true
         default:
             return false
@@ -25,9 +26,20 @@ public enum ConsoleAction: String, CaseIterable, Hashable, Sendable {
 /// Where a binding applies.
 public enum KeyScope: String, CaseIterable, Sendable {
     case everywhere = "Everywhere"
-    case lists = "Lists and timeline"
+    case lists = "Lists, timeline and runbooks"
     case incident = "Incidents (dashboard selection or incident screen)"
     case timeline = "Incident screen"
+    case runbook = "Runbooks"
+
+    /// Whether the binding's keys mean anything on `screen`.
+    public func applies(on screen: ConsoleModel.Screen) -> Bool {
+        switch self {
+        case .everywhere, .lists: true
+        case .incident: screen == .dashboard || screen == .incident
+        case .timeline: screen == .incident
+        case .runbook: screen == .runbooks
+        }
+    }
 }
 
 public struct KeyBinding: Sendable {
@@ -49,15 +61,15 @@ public enum Keymap {
         KeyBinding(keys: [.character("3")], action: .statusScreen, scope: .everywhere, summary: "status board"),
         KeyBinding(keys: [.character("4")], action: .onCallScreen, scope: .everywhere, summary: "on call"),
         KeyBinding(keys: [.character("5")], action: .runbooksScreen, scope: .everywhere, summary: "runbooks"),
-        KeyBinding(keys: [.tab], action: .nextPane, scope: .everywhere, summary: "next pane"),
-        KeyBinding(keys: [.backTab], action: .previousPane, scope: .everywhere, summary: "previous pane"),
+        KeyBinding(keys: [.tab], action: .nextPane, scope: .everywhere, summary: "next pane; in a runbook, the next link or step"),
+        KeyBinding(keys: [.backTab], action: .previousPane, scope: .everywhere, summary: "previous pane; in a runbook, the previous link or step"),
         KeyBinding(keys: [.character("j"), .down], action: .down, scope: .lists, summary: "down"),
         KeyBinding(keys: [.character("k"), .up], action: .up, scope: .lists, summary: "up"),
         KeyBinding(keys: [.pageDown, .control("f")], action: .pageDown, scope: .lists, summary: "page down"),
         KeyBinding(keys: [.pageUp, .control("b")], action: .pageUp, scope: .lists, summary: "page up"),
         KeyBinding(keys: [.character("g"), .home], action: .top, scope: .lists, summary: "first"),
         KeyBinding(keys: [.character("G"), .end], action: .bottom, scope: .lists, summary: "last (the timeline then follows new entries)"),
-        KeyBinding(keys: [.enter], action: .open, scope: .lists, summary: "open the selected incident"),
+        KeyBinding(keys: [.enter], action: .open, scope: .lists, summary: "open the selected incident or runbook; in a runbook, follow the selected link or tick the step"),
         KeyBinding(keys: [.character("/")], action: .search, scope: .lists, summary: "search"),
         KeyBinding(keys: [.character("n")], action: .searchNext, scope: .lists, summary: "next match (while a search is shown)"),
         KeyBinding(keys: [.character("N")], action: .searchPrevious, scope: .lists, summary: "previous match"),
@@ -76,6 +88,14 @@ public enum Keymap {
         KeyBinding(keys: [.character("L")], action: .addLink, scope: .incident, summary: "link a runbook or URL"),
         KeyBinding(keys: [.character("u")], action: .toggleUTC, scope: .timeline, summary: "times in UTC / local"),
         KeyBinding(keys: [.character("f")], action: .filterKind, scope: .timeline, summary: "filter the timeline by kind"),
+        KeyBinding(keys: [.character("o")], action: .openRunbook, scope: .incident, summary: "open the incident's runbook"),
+        KeyBinding(keys: [.character("T")], action: .tableOfContents, scope: .runbook, summary: "table of contents: jump to a heading"),
+        KeyBinding(keys: [.character("H"), .backspace], action: .historyBack, scope: .runbook, summary: "back (to the runbook or place before)"),
+        KeyBinding(keys: [.character("L")], action: .historyForward, scope: .runbook, summary: "forward again"),
+        KeyBinding(keys: [.character("h"), .left], action: .scrollLeft, scope: .runbook, summary: "scroll code blocks left"),
+        KeyBinding(keys: [.character("l"), .right], action: .scrollRight, scope: .runbook, summary: "scroll code blocks right"),
+        KeyBinding(keys: [.character("x"), .character(" ")], action: .tickStep, scope: .runbook,
+                   summary: "tick or untick the selected checklist step (recorded on the incident)"),
     ]
 
     /// The bindings of `key`, first match first.

@@ -20,6 +20,22 @@ enum OverlayView {
             frame.put("y yes · any other key no", row: box.row + 3, column: box.column + 2, style: .hint, width: box.width - 4)
         case .searchInput:
             break // drawn on the bottom line
+        case .tableOfContents(let selection):
+            drawTableOfContents(selection, model, &frame)
+        }
+    }
+
+    static func drawTableOfContents(_ selection: Int, _ model: ConsoleModel, _ frame: inout Frame) {
+        guard let open = model.runbookScreen.open else { return }
+        let headings = open.page.headings
+        let box = self.box(width: min(model.columns - 4, 72), height: min(model.rows - 2, headings.count + 4), model, &frame,
+                           title: "Contents · enter jumps · esc closes")
+        let rows = box.height - 2
+        let first = DashboardView.scrolledStart(selection: selection, count: headings.count, rows: rows)
+        for (offset, heading) in headings.dropFirst(first).prefix(rows).enumerated() {
+            let indent = String(repeating: "  ", count: max(0, heading.level - 1))
+            frame.put(indent + heading.title, row: box.row + 1 + offset, column: box.column + 2,
+                      style: first + offset == selection ? .selected : (heading.level == 1 ? .heading : .normal), width: box.width - 4)
         }
     }
 

@@ -55,3 +55,18 @@ struct MarkdownParserTests {
         #expect(doc.plainText.contains("deep"))
     }
 }
+
+struct MarkdownDepthTests {
+    /// Nesting a hundred thousand deep parses into a tree no deeper than the limit, keeping the text
+    /// (and freeing it does not exhaust the stack).
+    @Test func extremeNestingIsBoundedAndKeepsItsText() {
+        for text in [String(repeating: ">", count: 200_000) + " deepest words", (0..<3000).map { String(repeating: "  ", count: $0) + "- item \($0)\n" }.joined()] {
+            var doc: MarkdownNode? = MarkdownParser.parse(text)
+            var depth = 0, level = [doc!]
+            while !level.isEmpty { depth += 1; level = level.flatMap(\.children) }
+            #expect(depth <= MarkdownParser.maximumDepth + 2)
+            #expect(doc!.plainText.contains(text.hasPrefix(">") ? "deepest words" : "item 2999"))
+            doc = nil
+        }
+    }
+}

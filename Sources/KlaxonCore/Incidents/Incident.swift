@@ -29,6 +29,8 @@ public struct Incident: Sendable {
     public var actionItems: [ActionItem] = []
     public var links: [Link] = []
     public var tags: [String] = []
+    /// Runbook steps ticked during the incident: the latest state of each (runbook, step text).
+    public var runbookSteps: [RunbookStepTick] = []
     /// The summary given when it was last resolved.
     public var summary: String?
     /// Every record in journal order: the timeline. Empty for a summary (see `keepsTimeline`).
@@ -59,6 +61,23 @@ public struct Incident: Sendable {
         public var isDone: Bool
         public var doneBy: String?
         public var doneAt: Timestamp?
+    }
+
+    /// A runbook's task-list step as this incident last recorded it.
+    public struct RunbookStepTick: Hashable, Sendable {
+        public var runbook: String
+        /// 1-based position among the runbook's task items when it was ticked.
+        public var step: Int
+        /// The step's text: ticks follow the text, so editing the runbook above a step keeps its tick.
+        public var text: String
+        public var done: Bool
+        public var by: String
+        public var at: Timestamp
+    }
+
+    /// The recorded state of a runbook step, by its text.
+    public func runbookStep(_ runbook: String, text: String) -> RunbookStepTick? {
+        runbookSteps.last { $0.runbook == runbook && $0.text == text }
     }
 
     public struct Link: Hashable, Sendable {

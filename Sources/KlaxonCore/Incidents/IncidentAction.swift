@@ -14,6 +14,8 @@ public enum IncidentAction: Hashable, Sendable {
     case completeActionItem(Int)
     case link(String)
     case tag(String)
+    /// A task-list step of a runbook ticked (or unticked) during this incident.
+    case runbookStep(runbook: String, step: Int, text: String, done: Bool)
 
     /// The record type and payload for this action on `incident`, or an error saying why it cannot be done.
     public func record(for incident: Incident) throws(KlaxonError) -> (type: RecordType, data: JSONValue) {
@@ -93,6 +95,12 @@ public enum IncidentAction: Hashable, Sendable {
             guard IncidentAction.isName(tag) else { throw .badInput("tag \"\(tag)\" must be letters, digits, dots, dashes or underscores") }
             guard !incident.tags.contains(tag) else { throw .badInput("\(id) is already tagged \(tag)") }
             return (.tagAdded, ["tag": .string(tag)])
+        case .runbookStep(let runbook, let step, let text, let done):
+            guard !runbook.isEmpty, step >= 1 else { throw .badInput("a runbook step needs the runbook's name and the step's number") }
+            if incident.runbookStep(runbook, text: text)?.done == done {
+                throw .badInput("step \(step) of \(runbook) is already \(done ? "ticked" : "unticked") on \(id)")
+            }
+            return (.runbookStep, ["runbook": .string(runbook), "step": .number(Double(step)), "text": .string(text), "done": .bool(done)])
         }
     }
 

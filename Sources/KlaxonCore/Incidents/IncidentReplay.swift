@@ -106,6 +106,13 @@ public enum IncidentReplay {
         case .tagAdded?:
             guard let tag = data["tag"]?.stringValue else { return unreadable("a tag record without a tag") }
             if !incident.tags.contains(tag) { incident.tags.append(tag) }
+        case .runbookStep?:
+            guard let runbook = data["runbook"]?.stringValue, let step = data["step"]?.intValue,
+                  let text = data["text"]?.stringValue, let done = data["done"]?.boolValue else {
+                return unreadable("a runbook step without runbook, step, text and done")
+            }
+            incident.runbookSteps.removeAll { $0.runbook == runbook && $0.text == text }
+            incident.runbookSteps.append(.init(runbook: runbook, step: step, text: text, done: done, by: record.actor, at: record.timestamp))
         case nil:
             // A type from a later version: it stays on the timeline, shown as it is.
             break

@@ -18,6 +18,7 @@ public enum TimelineText {
         case .actionItemDone?: return "done"
         case .linkAdded?: return "link"
         case .tagAdded?: return "tag"
+        case .runbookStep?: return "runbook"
         case nil: return record.type
         }
     }
@@ -57,6 +58,9 @@ public enum TimelineText {
         case .actionItemDone?: return "action item \(d["number"]?.intValue.map(String.init) ?? "?") done"
         case .linkAdded?: return "\(d["kind"]?.stringValue ?? "link") \(s("target"))"
         case .tagAdded?: return s("tag")
+        case .runbookStep?:
+            let done = d["done"]?.boolValue ?? true
+            return "\(s("runbook")) step \(d["step"]?.intValue.map(String.init) ?? "?") \(done ? "done" : "undone"): \(s("text"))"
         case nil: return d.canonicalJSON
         }
     }

@@ -15,4 +15,5 @@ public enum RecordType: String, CaseIterable, Sendable {
     case actionItemDone = "action.done"
     case linkAdded = "link.added"
     case tagAdded = "tag.added"
+    case runbookStep = "runbook.step"
 }

@@ -41,14 +41,20 @@ public struct MarkdownNode: Hashable, Sendable {
         self.children = children
     }
 
-    /// The text of this node and its descendants, without markup.
+    /// The text of this node and its descendants, without markup. Iterative: nesting depth is the
+    /// input's to choose, and must not be able to exhaust the stack.
     public var plainText: String {
-        switch kind {
-        case .text(let s), .code(let s): return s
-        case .codeBlock(_, let literal): return literal
-        case .softBreak, .lineBreak: return " "
-        default: return children.map(\.plainText).joined()
+        var result = ""
+        var stack = [self]
+        while let node = stack.popLast() {
+            switch node.kind {
+            case .text(let s), .code(let s): result += s
+            case .codeBlock(_, let literal): result += literal
+            case .softBreak, .lineBreak: result += " "
+            default: stack.append(contentsOf: node.children.reversed())
+            }
         }
+        return result
     }
 
     /// Every node of the tree in document order, this one first.

@@ -12,6 +12,8 @@ public struct WorkspaceConfig: Hashable, Sendable {
     /// The schedule whose on-call people the console's top bar shows (`escalation: {main_schedule: …}`);
     /// nil means the first by name.
     public var mainSchedule: String?
+    /// A runbook not reviewed for this many days shows as stale (`runbooks: {stale_after: 90d}`).
+    public var runbookStaleAfterDays = 90
 
     public init(name: String = "workspace", journals: String = "journals", timeZone: String? = nil,
                 staleAfterSeconds: Int64 = 30 * 60) {

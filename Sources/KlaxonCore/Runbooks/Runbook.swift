@@ -1,0 +1,66 @@
+import Foundation
+
+/// What a runbook's optional YAML front matter says about it.
+public struct RunbookMetadata: Hashable, Sendable {
+    public var title: String?
+    public var services: [String] = []
+    /// The status checks it is for (names from `klaxon.yaml`).
+    public var checks: [String] = []
+    public var owner: String?
+    /// The date it was last reviewed.
+    public var lastReviewed: CivilDateTime?
+
+    public init(title: String? = nil, services: [String] = [], checks: [String] = [], owner: String? = nil, lastReviewed: CivilDateTime? = nil) {
+        self.title = title; self.services = services; self.checks = checks; self.owner = owner; self.lastReviewed = lastReviewed
+    }
+}
+
+/// A markdown runbook of the workspace's `Runbooks/`, parsed.
+public struct Runbook: Sendable {
+    /// Its path under `Runbooks/` without `.md`: `registry-5xx`, `k8s/etcd-slow`.
+    public var name: String
+    /// The file, for messages.
+    public var path: String
+    public var metadata: RunbookMetadata
+    /// The markdown after the front matter.
+    public var document: MarkdownNode
+    /// Problems with the front matter, with their places.
+    public var problems: [ConfigFinding]
+
+    public init(name: String, path: String, metadata: RunbookMetadata = .init(), document: MarkdownNode, problems: [ConfigFinding] = []) {
+        self.name = name; self.path = path; self.metadata = metadata; self.document = document; self.problems = problems
+    }
+
+    /// The front matter's title, else the first heading, else the name.
+    public var title: String {
+        if let title = metadata.title, !title.isEmpty { return title }
+        for node in document.children { if case .heading = node.kind { return node.plainText } }
+        return name
+    }
+
+    /// Days since the last review (nil when there is none recorded).
+    public func daysSinceReview(now: Timestamp) -> Int? {
+        guard let reviewed = metadata.lastReviewed else { return nil }
+        return Int((now.milliseconds / 1000 - reviewed.secondsSinceEpoch) / 86400)
+    }
+
+    /// Not reviewed within `days` (a runbook with no `last_reviewed` is stale too).
+    public func isStale(now: Timestamp, days: Int) -> Bool {
+        guard let age = daysSinceReview(now: now) else { return true }
+        return age > days
+    }
+
+    /// Splits `---`-fenced YAML front matter from the markdown body. Returns the front matter's text
+    /// (nil when there is none) and the body's first line number (1-based), for messages.
+    public static func splitFrontMatter(_ text: String) -> (frontMatter: String?, body: String, bodyLine: Int) {
+        guard text.hasPrefix("---\n") || text.hasPrefix("---\r\n") else { return (nil, text, 1) }
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+        for i in 1..<lines.count where lines[i].trimmingCharacters(in: .whitespaces) == "---" || lines[i] == "---\r" {
+            let front = lines[1..<i].joined(separator: "\n")
+            let body = lines[(i + 1)...].joined(separator: "\n")
+            return (front, body, i + 2)
+        }
+        // An opening fence that never closes is not front matter.
+        return (nil, text, 1)
+    }
+}

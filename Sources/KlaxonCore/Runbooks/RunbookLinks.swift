@@ -1,0 +1,89 @@
+/// Where a link in a runbook goes.
+public enum RunbookLinkTarget: Hashable, Sendable {
+    /// Another runbook (by name), optionally at an anchor.
+    case runbook(String, anchor: String?)
+    /// A heading of the same runbook.
+    case anchor(String)
+    /// A URL with a scheme (`https:`, `mailto:`): shown, never fetched.
+    case external(String)
+    /// A relative path that is not a runbook (or leaves `Runbooks/`): never opened.
+    case file(String)
+}
+
+/// Links and anchors of runbooks: GitHub's heading anchors, and relative links resolved inside
+/// `Runbooks/` only.
+public enum RunbookLinks {
+    /// Where `url`, written in the runbook `from`, points. Paths are resolved against `from`'s
+    /// directory; one that climbs out of `Runbooks/` is a `.file`, which is never opened.
+    public static func resolve(_ url: String, from: String) -> RunbookLinkTarget {
+        if url.hasPrefix("#") { return .anchor(String(url.dropFirst()).removingPercentEncodingSafe) }
+        if let colon = url.firstIndex(of: ":"), url[..<colon].allSatisfy({ $0.isLetter || $0.isNumber || "+-.".contains($0) }),
+           url[..<colon].first?.isLetter == true {
+            return .external(url)
+        }
+        var path = url, anchor: String?
+        if let hash = url.firstIndex(of: "#") {
+            path = String(url[..<hash])
+            anchor = String(url[url.index(after: hash)...]).removingPercentEncodingSafe
+        }
+        if let query = path.firstIndex(of: "?") { path = String(path[..<query]) }
+        path = path.removingPercentEncodingSafe
+        guard path.hasSuffix(".md"), !path.hasPrefix("/") else { return .file(path) }
+        var parts = from.split(separator: "/").dropLast().map(String.init)
+        for part in path.split(separator: "/") {
+            switch part {
+            case ".": continue
+            case "..":
+                guard !parts.isEmpty else { return .file(path) }
+                parts.removeLast()
+            default: parts.append(String(part))
+            }
+        }
+        let name = parts.joined(separator: "/")
+        return .runbook(String(name.dropLast(3)), anchor: anchor.flatMap { $0.isEmpty ? nil : $0 })
+    }
+
+    /// GitHub's anchor for a heading: lowercased, punctuation dropped, spaces to hyphens.
+    public static func slug(_ heading: String) -> String {
+        var result = ""
+        for ch in heading.lowercased() {
+            if ch == " " { result.append("-") }
+            else if ch.isLetter || ch.isNumber || ch == "-" || ch == "_" { result.append(ch) }
+        }
+        return result
+    }
+
+    /// The anchors of a document's headings in order, with `-1`, `-2`… for repeats, as GitHub does.
+    public static func anchors(of document: MarkdownNode) -> [(anchor: String, title: String, level: Int)] {
+        var seen: [String: Int] = [:]
+        var result: [(String, String, Int)] = []
+        for node in document.allNodes {
+            guard case .heading(let level) = node.kind else { continue }
+            let title = node.plainText
+            let base = slug(title)
+            let count = seen[base, default: 0]
+            seen[base] = count + 1
+            result.append((count == 0 ? base : "\(base)-\(count)", title, level))
+        }
+        return result
+    }
+}
+
+extension String {
+    /// `%20` and friends decoded; text that is not valid percent-encoding is kept as it is.
+    var removingPercentEncodingSafe: String {
+        guard contains("%") else { return self }
+        var bytes: [UInt8] = []
+        var iterator = Array(utf8)[...]
+        while let byte = iterator.popFirst() {
+            if byte == UInt8(ascii: "%"), iterator.count >= 2,
+               let value = UInt8(String(decoding: iterator.prefix(2), as: UTF8.self), radix: 16) {
+                bytes.append(value)
+                iterator = iterator.dropFirst(2)
+            } else {
+                bytes.append(byte)
+            }
+        }
+        return String(validating: bytes, as: UTF8.self) ?? self
+    }
+}

@@ -1,0 +1,124 @@
+import Foundation
+import KlaxonCore
+import Yams
+
+/// The workspace's `Runbooks/`: every `.md` file under it (regular files only: a symbolic link could
+/// lead outside), with its YAML front matter read. Markdown parsing is passed in (it lives in the
+/// cmark-gfm adapter), so this stays free of C.
+public enum RunbookFiles {
+    public static let directoryName = "Runbooks"
+
+    public static func directory(workspaceRoot root: String) -> String { root + "/" + directoryName }
+
+    /// The runbooks, sorted by name.
+    public static func load(workspaceRoot root: String, parse: (String) -> MarkdownNode) -> [Runbook] {
+        let base = directory(workspaceRoot: root)
+        return markdownFiles(under: base).compactMap { relative in
+            let path = base + "/" + relative
+            guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
+                return Runbook(name: String(relative.dropLast(3)), path: path, document: MarkdownNode(.document),
+                               problems: [ConfigFinding(.error, path, "cannot be read as UTF-8 text")])
+            }
+            return runbook(name: String(relative.dropLast(3)), path: path, text: text, parse: parse)
+        }
+    }
+
+    /// One runbook from its text.
+    public static func runbook(name: String, path: String, text: String, parse: (String) -> MarkdownNode) -> Runbook {
+        let (front, body, _) = Runbook.splitFrontMatter(text)
+        var runbook = Runbook(name: name, path: path, document: parse(body))
+        if let front {
+            (runbook.metadata, runbook.problems) = metadata(front, path: path)
+        } else {
+            runbook.problems.append(ConfigFinding(.error, path, "no front matter; start the file with ---, then title, services, checks, owner and last_reviewed, then ---"))
+        }
+        return runbook
+    }
+
+    /// Reads the front matter (which starts on line 2 of the file).
+    static func metadata(_ text: String, path: String) -> (RunbookMetadata, [ConfigFinding]) {
+        var metadata = RunbookMetadata()
+        var problems: [ConfigFinding] = []
+        // Line numbers of the front matter shifted by the opening `---`.
+        let file: YAMLFile
+        do {
+            file = try YAMLFile.parse("\n" + text, path: path)
+        } catch {
+            return (metadata, [YAMLFile.finding(error, path: path)])
+        }
+        do throws(KlaxonError) {
+            for (key, keyNode, value) in try file.mapping(file.root, what: "the front matter") {
+                do throws(KlaxonError) {
+                    switch key {
+                    case "title": metadata.title = try file.string(value, what: "title")
+                    case "owner": metadata.owner = try file.string(value, what: "owner")
+                    case "services": metadata.services = try list(value, file, what: "services")
+                    case "checks": metadata.checks = try list(value, file, what: "checks")
+                    case "last_reviewed":
+                        let text = try file.string(value, what: "last_reviewed")
+                        let parts = text.split(separator: "-").map { Int($0) }
+                        guard parts.count == 3, let y = parts[0], let m = parts[1], let d = parts[2],
+                              CivilDateTime(year: y, month: m, day: d).isValid else {
+                            throw file.error(value, "last_reviewed is \"\(text)\"; expected a date such as 2026-11-02")
+                        }
+                        metadata.lastReviewed = CivilDateTime(year: y, month: m, day: d)
+                    default:
+                        problems.append(ConfigFinding(.warning, file.place(keyNode), "unknown front matter key \"\(key)\" (known: title, services, checks, owner, last_reviewed)"))
+                    }
+                } catch { problems.append(file.finding(error)) }
+            }
+        } catch { problems.append(file.finding(error)) }
+        return (metadata, problems)
+    }
+
+    /// `[a, b]` or a single value.
+    static func list(_ node: Node, _ file: YAMLFile, what: String) throws(KlaxonError) -> [String] {
+        if node.scalar != nil { return [try file.string(node, what: what)] }
+        return try file.strings(node, what: what)
+    }
+
+    /// Paths of `.md` files under `base`, relative to it, sorted; hidden entries and symbolic links skipped.
+    static func markdownFiles(under base: String, relative: String = "") -> [String] {
+        let directory = relative.isEmpty ? base : base + "/" + relative
+        guard let names = try? SystemCall.listDirectory(directory) else { return [] }
+        var result: [String] = []
+        for name in names.sorted() where !name.hasPrefix(".") {
+            let path = directory + "/" + name
+            let child = relative.isEmpty ? name : relative + "/" + name
+            var info = stat()
+            guard lstat(path, &info) == 0 else { continue }
+            switch info.st_mode & S_IFMT {
+            case S_IFDIR: result += markdownFiles(under: base, relative: child)
+            case S_IFREG where name.hasSuffix(".md"): result.append(child)
+            default: break
+            }
+        }
+        return result
+    }
+
+    /// Sizes and modification times of the runbooks: equal signatures, same files.
+    public static func signature(workspaceRoot root: String) -> [Int] {
+        let base = directory(workspaceRoot: root)
+        var result: [Int] = []
+        for path in [base] + markdownFiles(under: base).map({ base + "/" + $0 }) {
+            var info = stat()
+            if stat(path, &info) == 0 {
+                result += [Int(info.st_size), Int(info.st_mtim.tv_sec), Int(info.st_mtim.tv_nsec), Int(info.st_ino)]
+            } else {
+                result.append(-1)
+            }
+        }
+        return result
+    }
+
+    /// The checks of `klaxon.yaml` that name a runbook, with their places (for lint and `o`).
+    public static func checkReferences(workspaceRoot root: String) -> [RunbookLint.CheckReference] {
+        guard let file = try? YAMLFile.load(path: root + "/" + Workspace.configFileName),
+              case .mapping(let top) = file.root, let checks = top["checks"], case .sequence(let items) = checks else { return [] }
+        return items.compactMap { item in
+            guard case .mapping(let fields) = item, let name = fields["name"]?.string, let runbookNode = fields["runbook"],
+                  let runbook = runbookNode.string else { return nil }
+            return RunbookLint.CheckReference(check: name, runbook: runbook, place: file.place(runbookNode))
+        }
+    }
+}

@@ -1,0 +1,107 @@
+import KlaxonCore
+
+/// Screen 5: the runbook list, or the runbook being read.
+enum RunbookView {
+    static func draw(_ model: ConsoleModel, _ frame: inout Frame) {
+        if let open = model.runbookScreen.open, let runbook = model.runbook(named: open.name) {
+            drawViewer(open, runbook, model, &frame)
+        } else {
+            drawList(model, &frame)
+        }
+    }
+
+    static func drawList(_ model: ConsoleModel, _ frame: inout Frame) {
+        let list = model.listedRunbooks
+        var title = "Runbooks (\(model.runbooks.count))"
+        if !model.runbookScreen.filter.isEmpty { title += " matching \"\(model.runbookScreen.filter)\": \(list.count)" }
+        frame.put(title, row: 2, column: 1, style: .heading)
+        guard !list.isEmpty else {
+            frame.put(model.runbooks.isEmpty ? "No runbooks. Put markdown files in Runbooks/ of the workspace." : "None match; esc clears the filter.",
+                      row: 4, column: 2, style: .dim)
+            return
+        }
+        let columns: [(String, Int)] = [("NAME", 24), ("OWNER", 9), ("REVIEWED", 18), ("TITLE", 0)]
+        var x = 2
+        for (name, width) in columns { frame.put(name, row: 3, column: x, style: .dim); x += width }
+        let rows = max(1, model.rows - 7)
+        let first = DashboardView.scrolledStart(selection: model.runbookScreen.selection, count: list.count, rows: rows)
+        for (offset, runbook) in list.dropFirst(first).prefix(rows).enumerated() {
+            let row = 4 + offset
+            let selected = first + offset == model.runbookScreen.selection
+            if selected { frame.fill(row: row, style: .selected) }
+            let stale = runbook.isStale(now: model.now, days: model.runbookStaleAfterDays)
+            let reviewed = (runbook.metadata.lastReviewed?.isoDate ?? "never") + (stale ? " STALE" : "")
+            var x = 2
+            let cells: [(String, Style)] = [(runbook.name, .normal), (runbook.metadata.owner ?? "—", .normal),
+                                            (reviewed, stale ? .stale : .normal), (runbook.title, .normal)]
+            for ((text, style), (_, width)) in zip(cells, columns) {
+                let room = width == 0 ? model.columns - x - 1 : width - 1
+                frame.put(TextWidth.truncate(text, to: room), row: row, column: x, style: selected ? .selected : style, width: room)
+                x += width
+            }
+        }
+    }
+
+    static func drawViewer(_ open: ConsoleModel.OpenRunbook, _ runbook: Runbook, _ model: ConsoleModel, _ frame: inout Frame) {
+        // Header: what the runbook is, its review state, and where ticks go.
+        let stale = runbook.isStale(now: model.now, days: model.runbookStaleAfterDays)
+        var facts: [String] = []
+        if let owner = runbook.metadata.owner { facts.append("owner \(owner)") }
+        facts.append(runbook.metadata.lastReviewed.map { "reviewed \($0.isoDate)" } ?? "never reviewed")
+        let steps = open.page.targets.compactMap { target -> Bool? in
+            if case .step(_, _, let done) = target.kind { return done }
+            return nil
+        }
+        var right = ""
+        if !steps.isEmpty {
+            right = model.checklistIncident.map { "\($0.id): \(steps.filter { $0 }.count)/\(steps.count) steps" }
+                ?? "\(steps.count) steps · open an incident to record them"
+        }
+        let titleEnd = frame.put(runbook.title, row: 2, column: 1, style: .heading, width: model.columns - 2)
+        var x = frame.put("  " + facts.joined(separator: " · "), row: 2, column: titleEnd, style: .dim)
+        if stale { x = frame.put("  STALE", row: 2, column: x, style: .stale) }
+        if !right.isEmpty {
+            let width = TextWidth.width(of: right)
+            if model.columns - 2 - width > x { frame.put(right, row: 2, column: model.columns - 1 - width, style: .accent) }
+        }
+        let position = open.page.lines.isEmpty ? "" : "\(min(100, (open.top + ConsoleUpdate.runbookRows(model)) * 100 / open.page.lines.count))%"
+        frame.put(runbook.name + ".md  " + position, row: 3, column: 1, style: .dim)
+
+        let rows = ConsoleUpdate.runbookRows(model)
+        let query = model.search?.query.lowercased()
+        for (offset, line) in open.page.lines.dropFirst(open.top).prefix(rows).enumerated() {
+            let row = 4 + offset
+            var x = 2
+            // Code lines scroll sideways; everything else was laid out to fit.
+            var skip = line.isCode ? open.left : 0
+            for span in line.spans {
+                var text = span.text
+                if skip > 0 {
+                    let dropped = dropColumns(text, skip)
+                    skip -= TextWidth.width(of: text) - TextWidth.width(of: dropped)
+                    text = dropped
+                }
+                let style = span.target != nil && span.target == open.selectedTarget ? Style.selected : span.style
+                x = frame.put(text, row: row, column: x, style: style, width: model.columns - 1 - x)
+            }
+            if line.isCode && TextWidth.width(of: line.text) - open.left > model.columns - 3 {
+                frame.put(ConsoleView.glyph(model, "›", ">"), row: row, column: model.columns - 1, style: .dim)
+            }
+            if let query, !query.isEmpty, !line.isCode || open.left == 0 {
+                ConsoleView.highlight(query, in: line.text, row: row, column: 2, &frame)
+            }
+        }
+        if open.page.lines.isEmpty { frame.put("(empty)", row: 4, column: 2, style: .dim) }
+    }
+
+    /// `text` without its first `columns` columns (a wide character cut in half goes whole).
+    static func dropColumns(_ text: String, _ columns: Int) -> String {
+        var dropped = 0
+        var index = text.startIndex
+        while index < text.endIndex && dropped < columns {
+            dropped += TextWidth.width(of: text[index])
+            index = text.index(after: index)
+        }
+        return String(text[index...])
+    }
+}
