@@ -30,6 +30,7 @@ public enum RunbookFiles {
         if let front {
             (runbook.metadata, runbook.problems) = metadata(front, path: path)
         } else {
+            runbook.hasFrontMatter = false
             runbook.problems.append(ConfigFinding(.error, path, "no front matter; start the file with ---, then title, services, checks, owner and last_reviewed, then ---"))
         }
         return runbook

@@ -80,6 +80,35 @@ struct ConsoleEndToEndTests {
         #expect(tty.wait(for: "EXIT 0") != nil)
     }
 
+    @Test func aRunbookStepTickedInTheConsoleReachesTheIncidentsJournal() throws {
+        let ws = makeRunbookWorkspace()
+        let declared = try shell("KLAXON_USER=bob \(klaxon) --workspace \(ws.path) incident declare 'Registry down' --severity SEV2 --service registry 2>&1")
+        #expect(declared == "INC-1\n")
+        let tty = try console(ws, user: "carol", columns: 100, rows: 30)
+        #expect(tty.wait(for: "INC-1") != nil)
+        tty.press("Enter")
+        #expect(tty.wait(for: "Registry down") != nil)
+        tty.press("o")
+        #expect(tty.wait(for: "registry.md") != nil, "\(tty.screen())")
+        #expect(tty.screen().contains("INC-1: 0/2 steps"))
+        // Links first (the queue, below), then the first step.
+        tty.press("Tab", "Tab", "Tab", "x")
+        #expect(tty.wait(for: "[x] Look at the pods") != nil, "\(tty.screen())")
+        #expect(tty.wait(for: "INC-1: 1/2 steps") != nil)
+        // Follow the link to the other runbook's anchor and come back.
+        tty.press("Tab", "Tab", "Enter")
+        #expect(tty.wait(for: "ci/queue.md") != nil, "\(tty.screen())")
+        tty.press("H")
+        #expect(tty.wait(for: "registry.md") != nil)
+        tty.press("q")
+        #expect(tty.wait(for: "EXIT 0") != nil)
+        let last = try #require(try records(ws).last)
+        #expect(last.type == "runbook.step")
+        #expect(last.actor == "carol")
+        #expect(last.data == ["runbook": "registry", "step": 1, "text": "Look at the pods", "done": true])
+        #expect(try shell("\(klaxon) --workspace \(ws.path) incident show 1").contains("runbook   registry step 1 done: Look at the pods"))
+    }
+
     @Test func aSecondConsoleSeesTheFirstOnesNoteWithinASecond() throws {
         let ws = makeWorkspace()
         Klaxon(workspace: ws.path).run("incident", "declare", "CI queue backed up", "--severity", "SEV3")

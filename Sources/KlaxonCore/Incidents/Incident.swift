@@ -73,6 +73,10 @@ public struct Incident: Sendable {
         public var done: Bool
         public var by: String
         public var at: Timestamp
+
+        public init(runbook: String, step: Int, text: String, done: Bool, by: String, at: Timestamp) {
+            self.runbook = runbook; self.step = step; self.text = text; self.done = done; self.by = by; self.at = at
+        }
     }
 
     /// The recorded state of a runbook step, by its text.

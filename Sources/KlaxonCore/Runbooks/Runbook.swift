@@ -26,6 +26,8 @@ public struct Runbook: Sendable {
     public var document: MarkdownNode
     /// Problems with the front matter, with their places.
     public var problems: [ConfigFinding]
+    /// Whether the file has front matter at all (lint says so once rather than per missing key).
+    public var hasFrontMatter = true
 
     public init(name: String, path: String, metadata: RunbookMetadata = .init(), document: MarkdownNode, problems: [ConfigFinding] = []) {
         self.name = name; self.path = path; self.metadata = metadata; self.document = document; self.problems = problems

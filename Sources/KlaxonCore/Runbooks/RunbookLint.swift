@@ -21,12 +21,14 @@ public enum RunbookLint {
         }
         for runbook in runbooks {
             findings += runbook.problems
-            if runbook.metadata.lastReviewed == nil {
+            if !runbook.hasFrontMatter {
+                // Said once, by the loader.
+            } else if runbook.metadata.lastReviewed == nil {
                 findings.append(.init(.error, runbook.path, "no last_reviewed in the front matter; add `last_reviewed: YYYY-MM-DD` when someone has checked it works"))
             } else if let age = runbook.daysSinceReview(now: now), age > staleAfterDays {
                 findings.append(.init(.warning, runbook.path, "stale: last reviewed \(age) days ago (the limit is \(staleAfterDays)); review it and update last_reviewed"))
             }
-            if runbook.metadata.owner == nil {
+            if runbook.hasFrontMatter && runbook.metadata.owner == nil {
                 findings.append(.init(.warning, runbook.path, "no owner in the front matter"))
             }
             for node in runbook.document.allNodes {
