@@ -42,7 +42,7 @@ let package = Package(
         .executableTarget(name: "klaxon", dependencies: ["KlaxonCommands"]),
         // A journal writer for the crash and concurrency tests (appends through the same code as the CLI).
         .executableTarget(name: "klaxon-stress", dependencies: ["KlaxonCore", "KlaxonStore"]),
-        .executableTarget(name: "klaxon-bench", dependencies: ["KlaxonCore", "KlaxonStore", "KlaxonUI", "KlaxonTerminal", "KlaxonTestSupport"]),
+        .executableTarget(name: "klaxon-bench", dependencies: ["KlaxonCore", "KlaxonStore", "KlaxonUI", "KlaxonTerminal", "KlaxonMarkdown", "KlaxonTestSupport"]),
         // Test doubles and helpers shared by the test targets (never copied between them).
         .target(name: "KlaxonTestSupport", dependencies: ["KlaxonCore", "KlaxonStore", "KlaxonCommands", "KlaxonUI"]),
 

@@ -59,7 +59,6 @@ public enum RunbookLayout {
     /// `ticks` maps a step's text to its state for the incident shown; steps not in it show the file's.
     public static func page(_ document: MarkdownNode, width: Int, ascii: Bool = false, ticks: [String: Bool] = [:]) -> RunbookPage {
         var builder = Builder(width: max(20, width), ascii: ascii, ticks: ticks)
-        builder.anchors = RunbookLinks.anchors(of: document).map(\.anchor)
         builder.blocks(document.children, prefix: Prefix())
         builder.footer(document)
         while builder.page.lines.last?.text.trimmingCharacters(in: .whitespaces).isEmpty == true { builder.page.lines.removeLast() }
@@ -74,9 +73,19 @@ public enum RunbookLayout {
     /// What goes before each line of a block: the first line's and the following lines' (list markers,
     /// quote bars).
     struct Prefix {
-        var first: [RunbookPage.Span] = []
-        var rest: [RunbookPage.Span] = []
-        var width: Int { max(TextWidth.width(of: rest.map(\.text).joined()), TextWidth.width(of: first.map(\.text).joined())) }
+        let first: [RunbookPage.Span]
+        let rest: [RunbookPage.Span]
+        /// Columns of `first` and of `rest`, measured once.
+        let firstWidth: Int
+        let restWidth: Int
+        var width: Int { max(firstWidth, restWidth) }
+
+        init(first: [RunbookPage.Span] = [], rest: [RunbookPage.Span] = []) {
+            self.first = first
+            self.rest = rest
+            firstWidth = first.reduce(0) { $0 + TextWidth.width(of: $1.text) }
+            restWidth = rest.reduce(0) { $0 + TextWidth.width(of: $1.text) }
+        }
 
         func nested(first f: [RunbookPage.Span], rest r: [RunbookPage.Span]) -> Prefix {
             Prefix(first: first + f, rest: rest + r)
@@ -91,14 +100,21 @@ public enum RunbookLayout {
         /// A space between words (dropped at the start of a wrapped line).
         var isSpace = false
         var isHardBreak = false
+        /// Columns, measured once.
+        var width: Int
+
+        init(text: String, style: Style, target: Int? = nil, isSpace: Bool = false, isHardBreak: Bool = false) {
+            self.text = text; self.style = style; self.target = target; self.isSpace = isSpace; self.isHardBreak = isHardBreak
+            width = isSpace ? 1 : TextWidth.width(of: text)
+        }
     }
 
     struct Builder {
         var page: RunbookPage
         let ascii: Bool
         let ticks: [String: Bool]
-        var anchors: [String] = []
-        var headingIndex = 0
+        /// Anchors given so far, for GitHub's `-1`, `-2` on repeats.
+        var anchorCounts: [String: Int] = [:]
         var stepCount = 0
         var links: [String] = []
         /// How deep the blocks being laid out are nested; past `maximumDepth` a block is shown as plain
@@ -115,13 +131,14 @@ public enum RunbookLayout {
         func glyph(_ unicode: String, _ plain: String) -> String { ascii ? plain : unicode }
 
         mutating func blank() {
-            if let last = page.lines.last, !last.text.trimmingCharacters(in: .whitespaces).isEmpty || last.isCode {
+            if let last = page.lines.last, last.isCode || !last.spans.allSatisfy({ $0.text.utf8.allSatisfy { $0 == 32 } }) {
                 page.lines.append(.init(spans: []))
             }
         }
 
-        mutating func emit(_ spans: [RunbookPage.Span], isCode: Bool = false, verbatim: String? = nil) {
-            guard !isCode, TextWidth.width(of: spans.map(\.text).joined()) > page.width else {
+        /// Adds a line; `width` is its width when the caller measured it already.
+        mutating func emit(_ spans: [RunbookPage.Span], isCode: Bool = false, verbatim: String? = nil, width: Int? = nil) {
+            guard !isCode, (width ?? spans.reduce(0, { $0 + TextWidth.width(of: $1.text) })) > page.width else {
                 page.lines.append(.init(spans: spans, isCode: isCode, verbatim: verbatim))
                 return
             }
@@ -164,8 +181,7 @@ public enum RunbookLayout {
 
         /// A blank line that keeps the quote bars of the enclosing blocks.
         mutating func blankWith(_ prefix: Prefix) {
-            let bars = prefix.rest.filter { !$0.text.trimmingCharacters(in: .whitespaces).isEmpty }
-            if bars.isEmpty { blank() } else { emit(prefix.rest) }
+            if prefix.rest.allSatisfy({ $0.text.utf8.allSatisfy { $0 == 32 } }) { blank() } else { emit(prefix.rest) }
         }
 
         mutating func block(_ node: MarkdownNode, prefix: Prefix) {
@@ -181,8 +197,7 @@ public enum RunbookLayout {
                 let pieces = inline(node.children, base: .heading)
                 let start = page.lines.count
                 wrap(pieces, prefix: prefix, width: available)
-                let anchor = headingIndex < anchors.count ? anchors[headingIndex] : RunbookLinks.slug(node.plainText)
-                headingIndex += 1
+                let anchor = RunbookLinks.uniqueAnchor(RunbookLinks.slug(node.plainText), counts: &anchorCounts)
                 page.headings.append(.init(level: level, title: node.plainText, anchor: anchor, line: start))
                 if level <= 2 {
                     let titleWidth = min(available, page.lines[start...].map { TextWidth.width(of: $0.text) - prefix.width }.max() ?? 0)
@@ -209,7 +224,7 @@ public enum RunbookLayout {
                     var rest = [RunbookPage.Span(text: String(repeating: " ", count: TextWidth.width(of: marker)), style: .normal)]
                     if case .item(let task?) = item.kind {
                         stepCount += 1
-                        let text = item.plainText.trimmingCharacters(in: .whitespaces)
+                        let text = Self.trimmed(item.plainText)
                         let done = ticks[text] ?? task
                         let target = page.targets.count
                         page.targets.append(.init(kind: .step(number: stepCount, text: text, done: done), number: stepCount, line: page.lines.count))
@@ -246,8 +261,16 @@ public enum RunbookLayout {
             }
         }
 
+        /// Without leading and trailing spaces (cheaper than Foundation's trimming, which goes through NSString).
+        static func trimmed(_ text: String) -> String {
+            let utf8 = text.utf8
+            guard let start = utf8.firstIndex(where: { $0 != 32 && $0 != 9 && $0 != 10 }),
+                  let last = utf8.lastIndex(where: { $0 != 32 && $0 != 9 && $0 != 10 }) else { return "" }
+            return String(text[start...last])
+        }
+
         static func expandTabs(_ line: String) -> String {
-            guard line.contains("\t") else { return line }
+            guard line.utf8.contains(9) else { return line }
             var out = "", column = 0
             for ch in line {
                 if ch == "\t" {
@@ -299,30 +322,57 @@ public enum RunbookLayout {
             return pieces
         }
 
-        /// Text split into words and single spaces.
+        /// Text split into words and single spaces (at ASCII space, tab and newline: bytes that never
+        /// occur inside a multi-byte character).
         func words(_ text: String, style: Style, target: Int?) -> [Piece] {
             var pieces: [Piece] = []
-            var word = ""
-            for ch in text {
-                if ch == " " || ch == "\n" || ch == "\t" {
-                    if !word.isEmpty { pieces.append(Piece(text: word, style: style, target: target)); word = "" }
+            let utf8 = text.utf8
+            var wordStart = utf8.startIndex
+            var index = utf8.startIndex
+            func flush(_ end: String.Index) {
+                if wordStart < end { pieces.append(Piece(text: String(text[wordStart..<end]), style: style, target: target)) }
+            }
+            while index < utf8.endIndex {
+                let byte = utf8[index]
+                if byte == 32 || byte == 10 || byte == 9 {
+                    flush(index)
                     if pieces.last?.isSpace != true { pieces.append(Piece(text: " ", style: style, target: target, isSpace: true)) }
+                    index = utf8.index(after: index)
+                    wordStart = index
                 } else {
-                    word.append(ch)
+                    index = utf8.index(after: index)
                 }
             }
-            if !word.isEmpty { pieces.append(Piece(text: word, style: style, target: target)) }
+            flush(utf8.endIndex)
             return pieces
         }
 
-        /// Greedy word wrap of `pieces` into lines of `width` columns after the prefix. Consecutive
-        /// non-space pieces form one word (`**bold**,` stays together).
+        /// Greedy word wrap of `pieces` into lines of `width` columns after the prefix.
         mutating func wrap(_ pieces: [Piece], prefix: Prefix, width: Int) {
+            for (i, line) in Self.wrapped(pieces, width: width).enumerated() {
+                emit((i == 0 ? prefix.first : prefix.rest) + line.spans, width: line.width + (i == 0 ? prefix.firstWidth : prefix.restWidth))
+            }
+        }
+
+        /// Greedy word wrap of `pieces` into lines of at most `width` columns, with their widths.
+        /// Consecutive non-space pieces form one word (`**bold**,` stays together).
+        static func wrapped(_ pieces: [Piece], width: Int) -> [(spans: [RunbookPage.Span], width: Int)] {
             var lines: [[RunbookPage.Span]] = [[]]
+            var widths: [Int] = []
             var lineWidth = 0
             var pendingSpace: Piece?
             var index = 0
-            func newLine() { lines.append([]); lineWidth = 0; pendingSpace = nil }
+            func newLine() { widths.append(lineWidth); lines.append([]); lineWidth = 0; pendingSpace = nil }
+            /// Adds text to the current line, into its last span when the style and target match
+            /// (a line is then a few spans, not one per word).
+            func add(_ text: String, _ style: Style, _ target: Int?) {
+                let last = lines.count - 1
+                if let end = lines[last].last, end.style == style, end.target == target {
+                    lines[last][lines[last].count - 1].text += text
+                } else {
+                    lines[last].append(.init(text: text, style: style, target: target))
+                }
+            }
             while index < pieces.count {
                 let piece = pieces[index]
                 if piece.isHardBreak { newLine(); index += 1; continue }
@@ -330,35 +380,43 @@ public enum RunbookLayout {
                 var end = index
                 var word: [Piece] = []
                 while end < pieces.count, !pieces[end].isSpace, !pieces[end].isHardBreak { word.append(pieces[end]); end += 1 }
-                let wordWidth = word.reduce(0) { $0 + TextWidth.width(of: $1.text) }
+                let wordWidth = word.reduce(0) { $0 + $1.width }
                 let spaceWidth = pendingSpace == nil ? 0 : 1
                 if lineWidth > 0 && lineWidth + spaceWidth + wordWidth > width { newLine() }
                 if let space = pendingSpace {
-                    lines[lines.count - 1].append(.init(text: " ", style: space.style, target: space.target))
+                    add(" ", space.style, space.target)
                     lineWidth += 1
                     pendingSpace = nil
                 }
                 for piece in word {
+                    if lineWidth + piece.width <= width {
+                        add(piece.text, piece.style, piece.target)
+                        lineWidth += piece.width
+                        continue
+                    }
                     // A word wider than the line (a long URL, CJK without spaces) breaks anywhere.
                     var chunk = ""
                     for ch in piece.text {
                         let w = TextWidth.width(of: ch)
                         if lineWidth + w > width && lineWidth > 0 {
-                            if !chunk.isEmpty { lines[lines.count - 1].append(.init(text: chunk, style: piece.style, target: piece.target)) }
+                            if !chunk.isEmpty { add(chunk, piece.style, piece.target) }
                             chunk = ""
                             newLine()
                         }
                         chunk.append(ch)
                         lineWidth += w
                     }
-                    if !chunk.isEmpty { lines[lines.count - 1].append(.init(text: chunk, style: piece.style, target: piece.target)) }
+                    if !chunk.isEmpty { add(chunk, piece.style, piece.target) }
                 }
                 index = end
             }
+            widths.append(lineWidth)
+            var result: [(spans: [RunbookPage.Span], width: Int)] = []
             for (i, spans) in lines.enumerated() {
                 if i > 0 && spans.isEmpty && i == lines.count - 1 { continue }
-                emit((i == 0 ? prefix.first : prefix.rest) + spans)
+                result.append((spans, widths[i]))
             }
+            return result
         }
 
         // MARK: Tables
@@ -372,10 +430,10 @@ public enum RunbookLayout {
                     c < row.children.count ? inline(row.children[c].children, base: { if case .tableRow(true) = row.kind { return .heading }; return .normal }()) : []
                 }
             }
-            func naturalWidth(_ pieces: [Piece]) -> Int { pieces.reduce(0) { $0 + TextWidth.width(of: $1.text) } }
+            func naturalWidth(_ pieces: [Piece]) -> Int { pieces.reduce(0) { $0 + $1.width } }
             func longestWord(_ pieces: [Piece]) -> Int {
                 var longest = 0, current = 0
-                for p in pieces { if p.isSpace { current = 0 } else { current += TextWidth.width(of: p.text); longest = max(longest, current) } }
+                for p in pieces { if p.isSpace { current = 0 } else { current += p.width; longest = max(longest, current) } }
                 return longest
             }
             let separator = 3  // " │ "
@@ -417,19 +475,13 @@ public enum RunbookLayout {
             let bar = RunbookPage.Span(text: glyph(" │ ", " | "), style: .dim)
             for (r, row) in cells.enumerated() {
                 // Each cell wrapped to its column, then the row's lines side by side.
-                var wrapped: [[[RunbookPage.Span]]] = []
-                for c in 0..<columns {
-                    var sub = Builder(width: widths[c], ascii: ascii, ticks: ticks)
-                    sub.page.targets = page.targets
-                    sub.wrap(row[c], prefix: Prefix(), width: widths[c])
-                    wrapped.append(sub.page.lines.map(\.spans))
-                }
+                let wrapped = (0..<columns).map { Self.wrapped(row[$0], width: widths[$0]) }
                 let height = wrapped.map(\.count).max() ?? 1
+                let lineWidth = widths.reduce(0, +) + separator * (columns - 1)
                 for l in 0..<height {
                     var spans: [RunbookPage.Span] = []
                     for c in 0..<columns {
-                        let content = l < wrapped[c].count ? wrapped[c][l] : []
-                        let used = TextWidth.width(of: content.map(\.text).joined())
+                        let (content, used) = l < wrapped[c].count ? wrapped[c][l] : ([], 0)
                         let gap = max(0, widths[c] - used)
                         let alignment = c < alignments.count ? alignments[c] : .none
                         let (left, right): (Int, Int) = switch alignment {
@@ -443,7 +495,8 @@ public enum RunbookLayout {
                         // The last column is not padded on the right.
                         if right > 0 && c < columns - 1 { spans.append(.init(text: String(repeating: " ", count: right), style: .normal)) }
                     }
-                    emit((page.lines.isEmpty || l > 0 || r > 0 ? prefix.rest : prefix.first) + spans)
+                    let first = page.lines.isEmpty || l > 0 || r > 0
+                    emit((first ? prefix.rest : prefix.first) + spans, width: lineWidth + (first ? prefix.restWidth : prefix.firstWidth))
                 }
                 if r == 0, case .tableRow(true) = rows[0].kind {
                     let rule = widths.map { String(repeating: glyph("─", "-"), count: $0) }.joined(separator: glyph("─┼─", "-+-"))

@@ -58,6 +58,10 @@ public enum TextWidth {
     }
 
     public static func width(of text: String) -> Int {
+        // Printable ASCII, most text there is, is one column a byte: no grapheme breaking needed.
+        var ascii = true
+        for byte in text.utf8 where byte < 0x20 || byte >= 0x7F { ascii = false; break }
+        if ascii { return text.utf8.count }
         var total = 0
         for c in text { total += width(of: c) }
         return total

@@ -12,7 +12,7 @@ import KlaxonStore
 struct Options {
     var directory = FileManager.default.temporaryDirectory.path
     var runs = 5
-    /// Run only these figures: append, replay, console or oncall.
+    /// Run only these figures: append, replay, console, oncall or runbook.
     var only: String?
 
     init(_ arguments: [String]) {
@@ -23,7 +23,7 @@ struct Options {
             case "--runs" where i + 1 < arguments.count: runs = max(1, Int(arguments[i + 1]) ?? 5); i += 1
             case "--only" where i + 1 < arguments.count: only = arguments[i + 1]; i += 1
             default:
-                FileHandle.standardError.write(Data("usage: klaxon-bench [--dir DIR] [--runs N] [--only append|replay|console|oncall]\n".utf8))
+                FileHandle.standardError.write(Data("usage: klaxon-bench [--dir DIR] [--runs N] [--only append|replay|console|oncall|runbook]\n".utf8))
                 exit(2)
             }
             i += 1
@@ -152,6 +152,13 @@ if options.only == nil || options.only == "oncall" {
     onCall = try OnCallBench.run(runs: options.runs)
 }
 
+// MARK: 6. Runbooks
+
+var runbook = RunbookBench.Figures()
+if options.only == nil || options.only == "runbook" {
+    runbook = try RunbookBench.run(root: root, runs: options.runs)
+}
+
 // MARK: Report
 
 let klaxonAppend = median(klaxonRates), bareAppend = median(bareRates)
@@ -169,6 +176,11 @@ let rows: [[String]] = [
     ["  of which private (heap; the rest is shared library pages)", "—", String(format: "%.1f MB", console.privateMegabytes), ""],
     ["who is on call (5 layers, 50 people, 200 overrides)", "≤ 1 ms", String(format: "%.3f ms", median(onCall.whoIsOnCallMicroseconds) / 1000), ""],
     ["one-year shift listing of that schedule", "≤ 50 ms", String(format: "%.1f ms (%d shifts)", median(onCall.yearListingMilliseconds), onCall.yearShiftCount), ""],
+    [String(format: "parse + lay out a %d-line runbook (%.0f KB) at 120 columns", runbook.lines, Double(runbook.bytes) / 1000), "≤ 30 ms; ratio ≤ 3",
+     String(format: "%.1f ms", median(runbook.klaxonMilliseconds)),
+     String(format: "%.2f", median(runbook.klaxonMilliseconds) / median(runbook.cmarkMilliseconds))],
+    ["  the cmark-gfm command, same file to HTML (process included)", "—",
+     runbook.cmarkMissing ? "cmark-gfm not installed" : String(format: "%.1f ms", median(runbook.cmarkMilliseconds)), ""],
 ]
 var widths = [Int](repeating: 0, count: 4)
 for row in rows { for (i, cell) in row.enumerated() { widths[i] = max(widths[i], cell.count) } }

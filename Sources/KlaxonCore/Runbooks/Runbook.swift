@@ -56,11 +56,21 @@ public struct Runbook: Sendable {
     /// (nil when there is none) and the body's first line number (1-based), for messages.
     public static func splitFrontMatter(_ text: String) -> (frontMatter: String?, body: String, bodyLine: Int) {
         guard text.hasPrefix("---\n") || text.hasPrefix("---\r\n") else { return (nil, text, 1) }
-        let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
-        for i in 1..<lines.count where lines[i].trimmingCharacters(in: .whitespaces) == "---" || lines[i] == "---\r" {
-            let front = lines[1..<i].joined(separator: "\n")
-            let body = lines[(i + 1)...].joined(separator: "\n")
-            return (front, body, i + 2)
+        // Line by line up to the closing fence only: the body is not split.
+        var lineStart = text.index(after: text.firstIndex(of: "\n")!)
+        var number = 2
+        let frontStart = lineStart
+        while lineStart < text.endIndex {
+            let lineEnd = text[lineStart...].firstIndex(of: "\n") ?? text.endIndex
+            if text[lineStart..<lineEnd].trimmingCharacters(in: .whitespaces) == "---" {
+                var front = String(text[frontStart..<lineStart])
+                if front.hasSuffix("\n") { front.removeLast() }
+                let bodyStart = lineEnd < text.endIndex ? text.index(after: lineEnd) : lineEnd
+                return (front, String(text[bodyStart...]), number + 1)
+            }
+            guard lineEnd < text.endIndex else { break }
+            lineStart = text.index(after: lineEnd)
+            number += 1
         }
         // An opening fence that never closes is not front matter.
         return (nil, text, 1)

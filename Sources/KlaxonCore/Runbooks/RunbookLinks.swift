@@ -55,17 +55,21 @@ public enum RunbookLinks {
 
     /// The anchors of a document's headings in order, with `-1`, `-2`… for repeats, as GitHub does.
     public static func anchors(of document: MarkdownNode) -> [(anchor: String, title: String, level: Int)] {
-        var seen: [String: Int] = [:]
+        var counts: [String: Int] = [:]
         var result: [(String, String, Int)] = []
         for node in document.allNodes {
             guard case .heading(let level) = node.kind else { continue }
             let title = node.plainText
-            let base = slug(title)
-            let count = seen[base, default: 0]
-            seen[base] = count + 1
-            result.append((count == 0 ? base : "\(base)-\(count)", title, level))
+            result.append((uniqueAnchor(slug(title), counts: &counts), title, level))
         }
         return result
+    }
+
+    /// `slug`, or `slug-N` when it was given N times before (`counts` keeps the tally).
+    public static func uniqueAnchor(_ slug: String, counts: inout [String: Int]) -> String {
+        let count = counts[slug, default: 0]
+        counts[slug] = count + 1
+        return count == 0 ? slug : "\(slug)-\(count)"
     }
 }
 
