@@ -1,3 +1,5 @@
+import Dispatch
+import Foundation
 import KlaxonCore
 
 /// A runbook laid out to a width: lines of styled spans, with its headings (for the table of contents
@@ -58,16 +60,102 @@ public struct RunbookPage: Sendable {
 public enum RunbookLayout {
     /// `ticks` maps a step's text to its state for the incident shown; steps not in it show the file's.
     public static func page(_ document: MarkdownNode, width: Int, ascii: Bool = false, ticks: [String: Bool] = [:]) -> RunbookPage {
-        var builder = Builder(width: max(20, width), ascii: ascii, ticks: ticks)
-        builder.blocks(document.children, prefix: Prefix())
+        let width = max(20, width)
+        let blocks = document.children.filter { if case .footnoteDefinition = $0.kind { return false }; return true }
+        var builder = Builder(width: width, ascii: ascii, ticks: ticks)
+        let counts = blocks.map(Counts.init)
+        let chunks = Self.chunks(counts)
+        if chunks.count < 2 {
+            builder.blocks(blocks, prefix: Prefix())
+        } else {
+            builder = layOutInParallel(blocks, counts: counts, chunks: chunks, width: width, ascii: ascii, ticks: ticks)
+        }
         builder.footer(document)
         while builder.page.lines.last?.text.trimmingCharacters(in: .whitespaces).isEmpty == true { builder.page.lines.removeLast() }
         // Each target's line is where its first span landed after wrapping.
-        var located = Set<Int>()
+        var located = [Bool](repeating: false, count: builder.page.targets.count)
         for (number, line) in builder.page.lines.enumerated() {
-            for span in line.spans { if let t = span.target, located.insert(t).inserted { builder.page.targets[t].line = number } }
+            for span in line.spans where span.target != nil && !located[span.target!] {
+                located[span.target!] = true
+                builder.page.targets[span.target!].line = number
+            }
         }
         return builder.page
+    }
+
+    /// What a top-level block registers (links and steps, in document order) and how big and deep it is:
+    /// enough to lay blocks out on several cores and number them as one pass would.
+    struct Counts {
+        var links = 0, steps = 0, nodes = 0, depth = 0
+
+        init(_ block: MarkdownNode) {
+            var stack: [(node: MarkdownNode, depth: Int, inList: Bool)] = [(block, 1, false)]
+            while let (node, level, inList) = stack.popLast() {
+                nodes += 1
+                depth = max(depth, level)
+                switch node.kind {
+                case .link: links += 1
+                case .item(let task?) where inList: steps += 1
+                case .image, .footnoteDefinition, .codeBlock, .htmlBlock: continue  // their links are never targets
+                default: break
+                }
+                let isList = { if case .list = node.kind { return true }; return false }()
+                for child in node.children.reversed() { stack.append((child, level + 1, isList)) }
+            }
+        }
+    }
+
+    /// Contiguous ranges of blocks of about equal size, one per core, for documents large enough to be
+    /// worth it and shallow enough that no block is flattened (past `Builder.maximumDepth` what a block
+    /// registers depends on the layout itself).
+    static func chunks(_ counts: [Counts]) -> [Range<Int>] {
+        let total = counts.reduce(0) { $0 + $1.nodes }
+        let cores = min(8, ProcessInfo.processInfo.activeProcessorCount)
+        guard cores > 1, total > 4000, counts.allSatisfy({ $0.depth < 32 }) else { return [0..<counts.count] }
+        var ranges: [Range<Int>] = [], start = 0, size = 0
+        for (i, count) in counts.enumerated() {
+            size += count.nodes
+            if size >= total / cores && ranges.count < cores - 1 { ranges.append(start..<(i + 1)); start = i + 1; size = 0 }
+        }
+        if start < counts.count { ranges.append(start..<counts.count) }
+        return ranges
+    }
+
+    /// Lays each chunk out on its own core, numbered from where the chunks before it end, then joins
+    /// them as one pass would have: the blank line between blocks, heading lines and repeated anchors.
+    static func layOutInParallel(_ blocks: [MarkdownNode], counts: [Counts], chunks: [Range<Int>], width: Int, ascii: Bool,
+                                 ticks: [String: Bool]) -> Builder {
+        let results = UnsafeMutableBufferPointer<Builder?>.allocate(capacity: chunks.count)
+        results.initialize(repeating: nil)
+        defer { results.deinitialize(); results.deallocate() }
+        nonisolated(unsafe) let slots = results
+        DispatchQueue.concurrentPerform(iterations: chunks.count) { i in
+            var builder = Builder(width: width, ascii: ascii, ticks: ticks)
+            for before in counts[..<chunks[i].lowerBound] {
+                builder.linkBase += before.links
+                builder.stepCount += before.steps
+            }
+            builder.targetBase = builder.linkBase + builder.stepCount
+            builder.blocks(Array(blocks[chunks[i]]), prefix: Prefix())
+            slots[i] = builder
+        }
+        var joined = results[0]!
+        for i in 1..<chunks.count {
+            let part = results[i]!
+            if !part.page.lines.isEmpty { joined.blank() }
+            let offset = joined.page.lines.count
+            joined.page.lines += part.page.lines
+            joined.page.targets += part.page.targets
+            joined.page.headings += part.page.headings.map { var h = $0; h.line += offset; return h }
+            joined.headingSlugs += part.headingSlugs
+            joined.links += part.links
+            joined.linkTargets += part.linkTargets
+            joined.stepCount = part.stepCount
+        }
+        // Anchors repeat across chunks too: number them again over the whole document.
+        var anchorCounts: [String: Int] = [:]
+        for (i, slug) in joined.headingSlugs.enumerated() { joined.page.headings[i].anchor = RunbookLinks.uniqueAnchor(slug, counts: &anchorCounts) }
+        return joined
     }
 
     /// What goes before each line of a block: the first line's and the following lines' (list markers,
@@ -116,6 +204,12 @@ public enum RunbookLayout {
         /// Anchors given so far, for GitHub's `-1`, `-2` on repeats.
         var anchorCounts: [String: Int] = [:]
         var stepCount = 0
+        /// Numbers and target indexes start after these (non-zero for the later chunks of a parallel layout).
+        var linkBase = 0
+        var targetBase = 0
+        /// Each heading's slug before repeats were numbered, and each link's target index.
+        var headingSlugs: [String] = []
+        var linkTargets: [Int] = []
         var links: [String] = []
         /// How deep the blocks being laid out are nested; past `maximumDepth` a block is shown as plain
         /// text, so no input can exhaust the stack.
@@ -197,7 +291,9 @@ public enum RunbookLayout {
                 let pieces = inline(node.children, base: .heading)
                 let start = page.lines.count
                 wrap(pieces, prefix: prefix, width: available)
-                let anchor = RunbookLinks.uniqueAnchor(RunbookLinks.slug(node.plainText), counts: &anchorCounts)
+                let slug = RunbookLinks.slug(node.plainText)
+                headingSlugs.append(slug)
+                let anchor = RunbookLinks.uniqueAnchor(slug, counts: &anchorCounts)
                 page.headings.append(.init(level: level, title: node.plainText, anchor: anchor, line: start))
                 if level <= 2 {
                     let titleWidth = min(available, page.lines[start...].map { TextWidth.width(of: $0.text) - prefix.width }.max() ?? 0)
@@ -226,7 +322,7 @@ public enum RunbookLayout {
                         stepCount += 1
                         let text = Self.trimmed(item.plainText)
                         let done = ticks[text] ?? task
-                        let target = page.targets.count
+                        let target = targetBase + page.targets.count
                         page.targets.append(.init(kind: .step(number: stepCount, text: text, done: done), number: stepCount, line: page.lines.count))
                         first.append(.init(text: done ? "[x] " : "[ ] ", style: done ? .ok : .accent, target: target))
                         rest.append(.init(text: "    ", style: .normal))
@@ -236,10 +332,10 @@ public enum RunbookLayout {
                     if !tight && i < node.children.count - 1 { blankWith(prefix) }
                 }
             case .codeBlock(let info, let literal):
-                let language = info.split(separator: " ").first.map(String.init) ?? ""
+                let language = String(info.prefix { $0 != " " })
                 let label = language.isEmpty ? "code" : language
                 emit(prefix.rest + [.init(text: glyph("╭─ ", "-- ") + label + " ", style: .dim)])
-                var lines = literal.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+                var lines = literal.utf8.split(separator: 10, omittingEmptySubsequences: false).map { String(Substring($0)) }
                 if lines.last == "" { lines.removeLast() }
                 for line in lines {
                     // Tabs to spaces (a cell cannot hold a tab); nothing else changes.
@@ -288,44 +384,57 @@ public enum RunbookLayout {
         // MARK: Inline
 
         mutating func inline(_ nodes: [MarkdownNode], base: Style, target: Int? = nil) -> [Piece] {
+            var pieces: [Piece] = []
+            inline(nodes, base: base, target: target, into: &pieces)
+            return pieces
+        }
+
+        /// The inline content of `nodes` as pieces, appended to `pieces` (one array for a whole paragraph).
+        mutating func inline(_ nodes: [MarkdownNode], base: Style, target: Int?, into pieces: inout [Piece]) {
             depth += 1
             defer { depth -= 1 }
             if depth > Self.maximumDepth * 2 {
-                return words(nodes.map(\.plainText).joined(), style: base, target: target)
+                words(nodes.map(\.plainText).joined(), style: base, target: target, into: &pieces)
+                return
             }
-            var pieces: [Piece] = []
             for node in nodes {
                 switch node.kind {
-                case .text(let text): pieces += words(text, style: base, target: target)
+                case .text(let text): words(text, style: base, target: target, into: &pieces)
                 case .softBreak: pieces.append(Piece(text: " ", style: base, target: target, isSpace: true))
                 case .lineBreak: pieces.append(Piece(text: "", style: base, isHardBreak: true))
-                case .code(let code): pieces += words(code, style: .code, target: target)
-                case .htmlInline(let html): pieces += words(html, style: .dim, target: target)
-                case .emphasis: pieces += inline(node.children, base: base == .normal ? .emphasis : base, target: target)
-                case .strong: pieces += inline(node.children, base: base == .normal || base == .emphasis ? .strong : base, target: target)
-                case .strikethrough: pieces += inline(node.children, base: base == .normal ? .strikethrough : base, target: target)
+                case .code(let code): words(code, style: .code, target: target, into: &pieces)
+                case .htmlInline(let html): words(html, style: .dim, target: target, into: &pieces)
+                case .emphasis: inline(node.children, base: base == .normal ? .emphasis : base, target: target, into: &pieces)
+                case .strong: inline(node.children, base: base == .normal || base == .emphasis ? .strong : base, target: target, into: &pieces)
+                case .strikethrough: inline(node.children, base: base == .normal ? .strikethrough : base, target: target, into: &pieces)
                 case .link(let url, _):
                     links.append(url)
-                    let index = page.targets.count
-                    page.targets.append(.init(kind: .link(url: url), number: links.count, line: page.lines.count))
-                    pieces += inline(node.children, base: .link, target: index)
-                    pieces.append(Piece(text: "[\(links.count)]", style: .dim, target: index))
+                    let index = targetBase + page.targets.count
+                    let number = linkBase + links.count
+                    linkTargets.append(index)
+                    page.targets.append(.init(kind: .link(url: url), number: number, line: page.lines.count))
+                    inline(node.children, base: .link, target: index, into: &pieces)
+                    pieces.append(Piece(text: "[\(number)]", style: .dim, target: index))
                 case .image(let url, _):
                     let alt = node.plainText
-                    pieces += words("[image: \(alt.isEmpty ? "no description" : alt)] \(url)", style: .dim, target: target)
+                    words("[image: \(alt.isEmpty ? "no description" : alt)] \(url)", style: .dim, target: target, into: &pieces)
                 case .footnoteReference(let label):
                     pieces.append(Piece(text: "[^\(label)]", style: .accent, target: target))
                 default:
-                    pieces += inline(node.children, base: base, target: target)
+                    inline(node.children, base: base, target: target, into: &pieces)
                 }
             }
+        }
+
+        func words(_ text: String, style: Style, target: Int?) -> [Piece] {
+            var pieces: [Piece] = []
+            words(text, style: style, target: target, into: &pieces)
             return pieces
         }
 
         /// Text split into words and single spaces (at ASCII space, tab and newline: bytes that never
-        /// occur inside a multi-byte character).
-        func words(_ text: String, style: Style, target: Int?) -> [Piece] {
-            var pieces: [Piece] = []
+        /// occur inside a multi-byte character), appended to `pieces`.
+        func words(_ text: String, style: Style, target: Int?, into pieces: inout [Piece]) {
             let utf8 = text.utf8
             var wordStart = utf8.startIndex
             var index = utf8.startIndex
@@ -344,13 +453,13 @@ public enum RunbookLayout {
                 }
             }
             flush(utf8.endIndex)
-            return pieces
         }
 
         /// Greedy word wrap of `pieces` into lines of `width` columns after the prefix.
         mutating func wrap(_ pieces: [Piece], prefix: Prefix, width: Int) {
             for (i, line) in Self.wrapped(pieces, width: width).enumerated() {
-                emit((i == 0 ? prefix.first : prefix.rest) + line.spans, width: line.width + (i == 0 ? prefix.firstWidth : prefix.restWidth))
+                let lead = i == 0 ? prefix.first : prefix.rest
+                emit(lead.isEmpty ? line.spans : lead + line.spans, width: line.width + (i == 0 ? prefix.firstWidth : prefix.restWidth))
             }
         }
 
@@ -496,7 +605,8 @@ public enum RunbookLayout {
                         if right > 0 && c < columns - 1 { spans.append(.init(text: String(repeating: " ", count: right), style: .normal)) }
                     }
                     let first = page.lines.isEmpty || l > 0 || r > 0
-                    emit((first ? prefix.rest : prefix.first) + spans, width: lineWidth + (first ? prefix.restWidth : prefix.firstWidth))
+                    let lead = first ? prefix.rest : prefix.first
+                    emit(lead.isEmpty ? spans : lead + spans, width: lineWidth + (first ? prefix.restWidth : prefix.firstWidth))
                 }
                 if r == 0, case .tableRow(true) = rows[0].kind {
                     let rule = widths.map { String(repeating: glyph("─", "-"), count: $0) }.joined(separator: glyph("─┼─", "-+-"))
@@ -524,7 +634,7 @@ public enum RunbookLayout {
                 blank()
                 emit([.init(text: "Links", style: .heading)])
                 for (i, url) in links.enumerated() {
-                    let target = page.targets.firstIndex { $0.number == i + 1 && { if case .link = $0.kind { return true }; return false }($0) }
+                    let target = linkTargets[i]
                     let marker = "[\(i + 1)] "
                     wrap(words(url, style: .link, target: target), prefix: Prefix(first: [.init(text: marker, style: .dim)],
                                                                                   rest: [.init(text: String(repeating: " ", count: marker.count), style: .normal)]),

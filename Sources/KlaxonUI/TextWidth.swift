@@ -29,6 +29,10 @@ public enum TextWidth {
         if v < 0x7F { return v < 0x20 ? 0 : 1 }
         if v < 0xA0 { return 0 }
         if v == 0xAD { return 1 } // the soft hyphen: a format character that terminals still draw
+        // Common ranges answered without Unicode property lookups: Latin-1 and Latin Extended (no marks
+        // before U+0300), dashes, quotes and bullets, box drawing, and the CJK ideographs and Hangul syllables.
+        if v < 0x300 || (0x2010...0x2027).contains(v) || (0x2030...0x205E).contains(v) || (0x2500...0x259F).contains(v) { return 1 }
+        if (0x4E00...0x9FFF).contains(v) || (0xAC00...0xD7A3).contains(v) { return 2 }
         switch scalar.properties.generalCategory {
         case .nonspacingMark, .enclosingMark, .format: return 0
         default: break

@@ -45,6 +45,20 @@ public enum RunbookLinks {
 
     /// GitHub's anchor for a heading: lowercased, punctuation dropped, spaces to hyphens.
     public static func slug(_ heading: String) -> String {
+        if heading.utf8.allSatisfy({ $0 < 0x80 }) {
+            // ASCII headings (most) byte by byte.
+            var bytes: [UInt8] = []
+            bytes.reserveCapacity(heading.utf8.count)
+            for byte in heading.utf8 {
+                switch byte {
+                case UInt8(ascii: " "): bytes.append(UInt8(ascii: "-"))
+                case UInt8(ascii: "A")...UInt8(ascii: "Z"): bytes.append(byte + 32)
+                case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "_"): bytes.append(byte)
+                default: break
+                }
+            }
+            return String(decoding: bytes, as: UTF8.self)
+        }
         var result = ""
         for ch in heading.lowercased() {
             if ch == " " { result.append("-") }
