@@ -13,12 +13,20 @@ public struct RunbookPage: Sendable {
     }
 
     public struct Line: Hashable, Sendable {
-        public var spans: [Span]
+        /// What comes before the text: list markers, quote bars (shared between lines, not copied).
+        public var lead: [Span] = []
+        public var body: [Span]
+        /// The whole line.
+        public var spans: [Span] { lead.isEmpty ? body : lead + body }
         /// A line of a code block: verbatim, never wrapped; scrolls sideways instead.
         public var isCode = false
         /// A code line exactly as the file has it (tabs and all), for plain-text output.
         public var verbatim: String?
-        public var text: String { spans.map(\.text).joined() }
+        public var text: String { (lead + body).map(\.text).joined() }
+
+        public init(lead: [Span] = [], spans: [Span], isCode: Bool = false, verbatim: String? = nil) {
+            self.lead = lead; body = spans; self.isCode = isCode; self.verbatim = verbatim
+        }
     }
 
     public struct Heading: Hashable, Sendable {
@@ -75,7 +83,7 @@ public enum RunbookLayout {
         // Each target's line is where its first span landed after wrapping.
         var located = [Bool](repeating: false, count: builder.page.targets.count)
         for (number, line) in builder.page.lines.enumerated() {
-            for span in line.spans where span.target != nil && !located[span.target!] {
+            for span in line.body where span.target != nil && !located[span.target!] {
                 located[span.target!] = true
                 builder.page.targets[span.target!].line = number
             }
@@ -225,17 +233,19 @@ public enum RunbookLayout {
         func glyph(_ unicode: String, _ plain: String) -> String { ascii ? plain : unicode }
 
         mutating func blank() {
-            if let last = page.lines.last, last.isCode || !last.spans.allSatisfy({ $0.text.utf8.allSatisfy { $0 == 32 } }) {
+            let blankSpan = { (span: RunbookPage.Span) in span.text.utf8.allSatisfy { $0 == 32 } }
+            if let last = page.lines.last, last.isCode || !last.lead.allSatisfy(blankSpan) || !last.body.allSatisfy(blankSpan) {
                 page.lines.append(.init(spans: []))
             }
         }
 
         /// Adds a line; `width` is its width when the caller measured it already.
-        mutating func emit(_ spans: [RunbookPage.Span], isCode: Bool = false, verbatim: String? = nil, width: Int? = nil) {
-            guard !isCode, (width ?? spans.reduce(0, { $0 + TextWidth.width(of: $1.text) })) > page.width else {
-                page.lines.append(.init(spans: spans, isCode: isCode, verbatim: verbatim))
+        mutating func emit(_ spans: [RunbookPage.Span], lead: [RunbookPage.Span] = [], isCode: Bool = false, verbatim: String? = nil, width: Int? = nil) {
+            guard !isCode, (width ?? (lead.reduce(0, { $0 + TextWidth.width(of: $1.text) }) + spans.reduce(0, { $0 + TextWidth.width(of: $1.text) }))) > page.width else {
+                page.lines.append(.init(lead: lead, spans: spans, isCode: isCode, verbatim: verbatim))
                 return
             }
+            let spans = lead + spans
             // A safety net for what nesting leaves no room for: wider lines are cut into pieces that fit,
             // so no text is lost and nothing runs off the screen.
             var line: [RunbookPage.Span] = [], used = 0
@@ -339,7 +349,7 @@ public enum RunbookLayout {
                 if lines.last == "" { lines.removeLast() }
                 for line in lines {
                     // Tabs to spaces (a cell cannot hold a tab); nothing else changes.
-                    emit(prefix.rest + [.init(text: Self.expandTabs(line), style: .code)], isCode: true,
+                    emit([.init(text: Self.expandTabs(line), style: .code)], lead: prefix.rest, isCode: true,
                          verbatim: prefix.rest.map(\.text).joined() + line)
                 }
                 emit(prefix.rest + [.init(text: glyph("╰─", "--"), style: .dim)])
@@ -459,7 +469,7 @@ public enum RunbookLayout {
         mutating func wrap(_ pieces: [Piece], prefix: Prefix, width: Int) {
             for (i, line) in Self.wrapped(pieces, width: width).enumerated() {
                 let lead = i == 0 ? prefix.first : prefix.rest
-                emit(lead.isEmpty ? line.spans : lead + line.spans, width: line.width + (i == 0 ? prefix.firstWidth : prefix.restWidth))
+                emit(line.spans, lead: lead, width: line.width + (i == 0 ? prefix.firstWidth : prefix.restWidth))
             }
         }
 
@@ -606,7 +616,7 @@ public enum RunbookLayout {
                     }
                     let first = page.lines.isEmpty || l > 0 || r > 0
                     let lead = first ? prefix.rest : prefix.first
-                    emit(lead.isEmpty ? spans : lead + spans, width: lineWidth + (first ? prefix.restWidth : prefix.firstWidth))
+                    emit(spans, lead: lead, width: lineWidth + (first ? prefix.restWidth : prefix.firstWidth))
                 }
                 if r == 0, case .tableRow(true) = rows[0].kind {
                     let rule = widths.map { String(repeating: glyph("─", "-"), count: $0) }.joined(separator: glyph("─┼─", "-+-"))
