@@ -38,16 +38,7 @@ public struct EscalationFiles: Sendable {
         let directory = root + "/" + directoryName
         var paths = [directory, directory + "/people.yaml", directory + "/" + overridesFileName, directory + "/schedules"]
         paths += ((try? SystemCall.listDirectory(directory + "/schedules")) ?? []).sorted().map { directory + "/schedules/" + $0 }
-        var result: [Int] = []
-        for path in paths {
-            var info = stat()
-            if stat(path, &info) == 0 {
-                result += [Int(info.st_size), Int(info.st_mtim.tv_sec), Int(info.st_mtim.tv_nsec), Int(info.st_ino)]
-            } else {
-                result.append(-1)
-            }
-        }
-        return result
+        return fileSignature(paths)
     }
 
     /// Every finding: the reading's and the schedule checks (unknown people, unserved participants,

@@ -12,6 +12,21 @@ extension JournalFile {
     }
 }
 
+/// Sizes, modification times and inode numbers of files (-1 for a missing one): equal signatures, same
+/// files. The console compares them each second to notice edits to the workspace's config.
+public func fileSignature(_ paths: [String]) -> [Int] {
+    var result: [Int] = []
+    for path in paths {
+        var info = stat()
+        if stat(path, &info) == 0 {
+            result += [Int(info.st_size), Int(info.st_mtim.tv_sec), Int(info.st_mtim.tv_nsec), Int(info.st_ino)]
+        } else {
+            result.append(-1)
+        }
+    }
+    return result
+}
+
 extension IncidentStore {
     /// Creates the journals directory if it is missing.
     public func ensureDirectory() throws(KlaxonError) { try SystemCall.makeDirectory(directory) }

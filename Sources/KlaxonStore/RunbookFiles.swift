@@ -100,16 +100,7 @@ public enum RunbookFiles {
     /// Sizes and modification times of the runbooks: equal signatures, same files.
     public static func signature(workspaceRoot root: String) -> [Int] {
         let base = directory(workspaceRoot: root)
-        var result: [Int] = []
-        for path in [base] + markdownFiles(under: base).map({ base + "/" + $0 }) {
-            var info = stat()
-            if stat(path, &info) == 0 {
-                result += [Int(info.st_size), Int(info.st_mtim.tv_sec), Int(info.st_mtim.tv_nsec), Int(info.st_ino)]
-            } else {
-                result.append(-1)
-            }
-        }
-        return result
+        return fileSignature([base] + markdownFiles(under: base).map { base + "/" + $0 })
     }
 
     /// The checks of `klaxon.yaml` that name a runbook, with their places (for lint and `o`).

@@ -237,17 +237,7 @@ public enum ConsoleUpdate {
 
     static func move(_ action: ConsoleAction, _ model: inout ConsoleModel) {
         let page = max(1, model.rows - 6)
-        func stepped(_ value: Int, count: Int) -> Int {
-            guard count > 0 else { return 0 }
-            switch action {
-            case .up: return max(0, value - 1)
-            case .down: return min(count - 1, value + 1)
-            case .pageUp: return max(0, value - page)
-            case .pageDown: return min(count - 1, value + page)
-            case .top: return 0
-            default: return count - 1
-            }
-        }
+        func stepped(_ value: Int, count: Int) -> Int { Self.stepped(action, value, count: count, page: page) }
         switch model.screen {
         case .dashboard:
             if model.dashboardPane == 0 { model.openSelection = stepped(model.openSelection, count: model.openIncidents.count) }

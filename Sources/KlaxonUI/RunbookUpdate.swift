@@ -86,6 +86,7 @@ extension ConsoleUpdate {
         return []
     }
 
+    /// A list selection moved by `action` (up, down, a page, to either end) within `count` items.
     static func stepped(_ action: ConsoleAction, _ value: Int, count: Int, page: Int) -> Int {
         guard count > 0 else { return 0 }
         switch action {
