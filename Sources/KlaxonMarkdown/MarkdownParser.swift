@@ -1,4 +1,5 @@
 internal import CCmarkGFM
+import Foundation
 import KlaxonCore
 
 /// Parses GitHub-flavoured markdown with cmark-gfm (tables, task lists, strikethrough, autolinks,
@@ -6,7 +7,17 @@ import KlaxonCore
 public enum MarkdownParser {
     private static let registered: Void = { cmark_gfm_core_extensions_ensure_registered() }()
 
+    /// cmark-gfm is not safe to run in two threads at once: extensions add their characters to a global
+    /// table of special characters while a parser works and remove them when it is freed, so a parser
+    /// freed in one thread makes another miss `~~strikethrough~~` and autolinks (cmark-gfm pull request
+    /// 176, still open). Parses take turns.
+    private static let lock = NSLock()
+
     public static func parse(_ text: String) -> MarkdownNode {
+        lock.withLock { parseAlone(text) }
+    }
+
+    private static func parseAlone(_ text: String) -> MarkdownNode {
         _ = registered
         let options = CMARK_OPT_DEFAULT | CMARK_OPT_FOOTNOTES | CMARK_OPT_UNSAFE
         guard let parser = cmark_parser_new(options) else { return MarkdownNode(.document) }

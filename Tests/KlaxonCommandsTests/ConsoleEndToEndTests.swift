@@ -156,7 +156,7 @@ struct ConsoleEndToEndTests {
     /// Starts the console in a shell that prints its exit status and the terminal modes after it.
     func consoleThenStty(_ ws: TemporaryDirectory) throws -> (TmuxSession, Int32?) {
         let env = ["KLAXON_USER": "alice", "TERM": "xterm-256color", "SWIFT_BACKTRACE": "enable=no"]
-        let tty = try TmuxSession("\(klaxon) --workspace \(ws.path); echo \"EXIT $?\"; stty -a", environment: env)
+        let tty = try TmuxSession("\(klaxon) --workspace \(ws.path); echo \"EXIT $?\"; stty -a; echo STTY-DONE", environment: env)
         #expect(tty.wait(for: "Open incidents") != nil)
         let pid = try shell("pgrep -f '^\(klaxon) --workspace \(ws.path)$'").split(separator: "\n").compactMap { Int32($0) }.first
         return (tty, pid)
@@ -168,6 +168,8 @@ struct ConsoleEndToEndTests {
         let klaxonPID = try #require(pid, "no klaxon process")
         kill(klaxonPID, SIGTERM)
         #expect(tty.wait(for: "EXIT 0") != nil, "\(tty.screen())")
+        // All of stty's output, not just the exit status printed before it.
+        #expect(tty.wait(for: "STTY-DONE") != nil, "\(tty.screen())")
         let screen = tty.screen()
         #expect(screen.contains(" icanon") && screen.contains(" echo"), "the terminal was left in raw mode:\n\(screen)")
     }
@@ -178,6 +180,7 @@ struct ConsoleEndToEndTests {
         let klaxonPID = try #require(pid, "no klaxon process")
         kill(klaxonPID, SIGSEGV)
         #expect(tty.wait(for: "EXIT 139") != nil, "\(tty.screen())")
+        #expect(tty.wait(for: "STTY-DONE") != nil, "\(tty.screen())")
         let screen = tty.screen()
         #expect(screen.contains(" icanon") && screen.contains(" echo"), "the terminal was left in raw mode:\n\(screen)")
     }

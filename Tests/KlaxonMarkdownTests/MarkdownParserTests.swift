@@ -1,3 +1,4 @@
+import Foundation
 import KlaxonCore
 import KlaxonMarkdown
 import Testing
@@ -68,5 +69,21 @@ struct MarkdownDepthTests {
             #expect(doc!.plainText.contains(text.hasPrefix(">") ? "deepest words" : "item 2999"))
             doc = nil
         }
+    }
+}
+
+struct MarkdownConcurrencyTests {
+    /// Parsers in several threads at once each see the extensions (they share cmark-gfm's global tables).
+    @Test func parsesInManyThreadsAtOnceStillSeeTheExtensions() {
+        let text = "~~old~~ see https://status.example.com now\n\n| a | b |\n|---|---|\n| 1 | 2 |\n"
+        final class Failures: @unchecked Sendable { let lock = NSLock(); var count = 0 }
+        let failures = Failures()
+        DispatchQueue.concurrentPerform(iterations: 400) { _ in
+            let kinds = MarkdownParser.parse(text).allNodes.map(\.kind)
+            let ok = kinds.contains(.strikethrough) && kinds.contains(.link(url: "https://status.example.com", title: ""))
+                && kinds.contains(.table(alignments: [.none, .none]))
+            if !ok { failures.lock.withLock { failures.count += 1 } }
+        }
+        #expect(failures.count == 0)
     }
 }
