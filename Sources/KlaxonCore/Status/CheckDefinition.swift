@@ -1,0 +1,67 @@
+/// A status check from `klaxon.yaml`'s `checks:`.
+public struct CheckDefinition: Hashable, Sendable {
+    public enum Kind: String, CaseIterable, Sendable { case http, statuspage, prometheus, alertmanager }
+
+    /// What an `http` check expects of a response.
+    public struct Expectation: Hashable, Sendable {
+        /// Acceptable status codes (default: 200–399).
+        public var statuses: Set<Int> = []
+        /// Slower than this is degraded, not down.
+        public var maxLatencyMilliseconds: Int64?
+        public var bodyContains: String?
+        /// `$.a.b` (or `$.items[0].state`) must equal this value.
+        public var jsonPath: String?
+        public var jsonEquals: JSONValue?
+        /// Degraded when the TLS certificate expires in fewer days.
+        public var certificateDaysLeft: Int?
+
+        public init() {}
+    }
+
+    public var name: String
+    public var group: String
+    public var kind: Kind
+    public var url: String
+    public var intervalSeconds: Int64 = 30
+    /// Used while a failure is not yet confirmed (and while recovering from down).
+    public var retryIntervalSeconds: Int64?
+    public var timeoutSeconds: Int64 = 10
+    public var expect = Expectation()
+    /// Consecutive failures before down, and consecutive successes before up again.
+    public var failureThreshold = 1
+    public var successThreshold = 1
+    /// Alerts of `prometheus` and `alertmanager` checks are counted only when every matcher matches.
+    public var labelMatchers: [String: String] = [:]
+    /// TLS verification is on unless a check turns it off (and the board then says so).
+    public var verifyTLS = true
+    public var service: String?
+    public var runbook: String?
+    public var policy: String?
+    /// With `policy`, going down declares an incident of this severity.
+    public var declare: Severity?
+    /// `file:line:column`, for messages.
+    public var place: String = ""
+
+    public init(name: String, group: String = "", kind: Kind = .http, url: String) {
+        self.name = name; self.group = group; self.kind = kind; self.url = url
+    }
+
+    /// The wait before the next poll: the retry interval while a state change is being confirmed.
+    public func nextPollSeconds(confirming: Bool) -> Int64 {
+        confirming ? (retryIntervalSeconds ?? intervalSeconds) : intervalSeconds
+    }
+}
+
+/// A time when some checks are known to be unavailable: their state shows `maintenance`.
+public struct MaintenanceWindow: Hashable, Sendable {
+    /// Empty means every check.
+    public var checks: Set<String>
+    public var from: Timestamp
+    public var to: Timestamp
+
+    public init(checks: Set<String>, from: Timestamp, to: Timestamp) { self.checks = checks; self.from = from; self.to = to }
+
+    public func covers(_ check: String, at t: Timestamp) -> Bool {
+        (checks.isEmpty || checks.contains(check)) && from <= t && t < to
+    }
+}

@@ -1,0 +1,169 @@
+import Foundation
+import Testing
+@testable import KlaxonCore
+
+/// The recorded payloads of ../shared/fixtures (beside the repository, as CI has it).
+func fixture(_ name: String) throws -> [UInt8] {
+    let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    let path = repository.deletingLastPathComponent().appendingPathComponent("shared/fixtures/\(name)").path
+    guard let data = FileManager.default.contents(atPath: path) else { throw StatusPayloads.Unreadable(reason: "no fixture at \(path)") }
+    return Array(data)
+}
+
+struct StatusPayloadTests {
+    @Test func statuspageDuringAnIncidentIsDegradedWithComponentsAndIncidents() throws {
+        let reading = try StatusPayloads.statuspage(fixture("statuspage_summary_github.json"))
+        #expect(reading.observation.verdict == .degraded)
+        #expect(reading.items.contains(StatusPayloads.Item(name: "Packages", status: "partial_outage")))
+        #expect(reading.items.contains(StatusPayloads.Item(name: "Git Operations", status: "operational")))
+        #expect(reading.incidents.count == 1)
+        #expect(!reading.vendorMaintenance)
+    }
+
+    @Test func statuspageAllOperationalIsUp() throws {
+        let reading = try StatusPayloads.statuspage(fixture("statuspage_summary_iterable_operational.json"))
+        #expect(reading.observation.verdict == .ok)
+        #expect(!reading.items.isEmpty && reading.items.allSatisfy { $0.status == "operational" })
+        #expect(reading.incidents.isEmpty)
+    }
+
+    @Test(arguments: [("none", CheckObservation.Verdict.ok, false), ("minor", .degraded, false), ("major", .failed, false),
+                      ("critical", .failed, false), ("maintenance", .ok, true), ("bogus", .degraded, false)])
+    func statuspageIndicators(indicator: String, verdict: CheckObservation.Verdict, maintenance: Bool) throws {
+        let body = #"{"status":{"indicator":"\#(indicator)","description":"d"},"components":[],"incidents":[]}"#
+        let reading = try StatusPayloads.statuspage(Array(body.utf8))
+        #expect(reading.observation.verdict == verdict)
+        #expect(reading.vendorMaintenance == maintenance)
+        if indicator == "bogus" { #expect(reading.observation.detail.contains("bogus")) }
+    }
+
+    @Test func prometheusFiringPendingAndWatchdog() throws {
+        let firing = try StatusPayloads.prometheus(fixture("prometheus_v1_alerts.json"), matchers: [:])
+        #expect(firing.items.count == 1 && firing.items[0].status == "firing")
+        #expect(firing.observation.verdict == .degraded)  // no severity label: degraded, not down
+        let pending = try StatusPayloads.prometheus(fixture("prometheus_v1_alerts_pending.json"), matchers: [:])
+        #expect(pending.items.count == 4 && pending.items.allSatisfy { !$0.counted })
+        #expect(pending.observation == .ok("no alerts firing (4 pending or silenced)"))
+        let watchdog = try StatusPayloads.prometheus(fixture("prometheus_v1_alerts_watchdog.json"), matchers: [:])
+        #expect(watchdog.observation.verdict == .degraded)  // severity: warning
+        // Matchers select: nothing matches, nothing counts.
+        #expect(try StatusPayloads.prometheus(fixture("prometheus_v1_alerts_watchdog.json"), matchers: ["team": "nobody"]).observation.verdict == .ok)
+    }
+
+    @Test func aCriticalOrPagingAlertIsDown() throws {
+        let body = #"{"status":"success","data":{"alerts":[{"labels":{"alertname":"RegistryDown","severity":"critical"},"state":"firing"},{"labels":{"alertname":"DiskFilling","severity":"warning"},"state":"firing"}]}}"#
+        let reading = try StatusPayloads.prometheus(Array(body.utf8), matchers: [:])
+        #expect(reading.observation == .failed("1 critical alert firing: RegistryDown"))
+        let page = #"{"status":"success","data":{"alerts":[{"labels":{"alertname":"X","severity":"page"},"state":"firing"}]}}"#
+        #expect(try StatusPayloads.prometheus(Array(page.utf8), matchers: [:]).observation.verdict == .failed)
+    }
+
+    @Test func alertmanagerCountsActiveAndListsSuppressed() throws {
+        // 12 alerts: 8 active (none with a severity label), 4 silenced.
+        let reading = try StatusPayloads.alertmanager(fixture("alertmanager_v2_alerts.json"), matchers: [:])
+        #expect(reading.items.count == 12)
+        #expect(reading.items.filter { $0.status == "suppressed" }.count == 4)
+        #expect(reading.items.filter(\.counted).count == 8)
+        #expect(reading.observation == .degraded("8 alerts firing: HTTP_Probe_Failed, Host_Down, Memory_Usage_Too_High and 1 more (4 pending or silenced)"))
+        // Only the dev cluster: one active, four silenced.
+        let dev = try StatusPayloads.alertmanager(fixture("alertmanager_v2_alerts.json"), matchers: ["cluster": "dev"])
+        #expect(dev.items.count == 5 && dev.items.filter(\.counted).count == 1)
+    }
+
+    @Test func malformedPayloadsAreUnreadableNotCrashes() {
+        for body in ["", "{", "[]", #"{"status":"error"}"#, #"{"status":{"indicator":3}}"#, "\u{FF}\u{FE}"] {
+            #expect(throws: StatusPayloads.Unreadable.self) { try StatusPayloads.statuspage(Array(body.utf8)) }
+            #expect(throws: StatusPayloads.Unreadable.self) { try StatusPayloads.prometheus(Array(body.utf8), matchers: [:]) }
+        }
+        #expect(throws: StatusPayloads.Unreadable.self) { try StatusPayloads.alertmanager(Array("{}".utf8), matchers: [:]) }
+    }
+}
+
+struct CheckStateMachineTests {
+    typealias Step = (CheckObservation.Verdict, CheckState)
+
+    static let t0 = Timestamp.parseRFC3339("2026-11-22T12:00:00Z")!
+
+    /// Failure threshold 3 and success threshold 2, fed one verdict at a time; the state after each.
+    static let tables: [(String, [Step])] = [
+        ("a first success is up", [(.ok, .up), (.ok, .up)]),
+        ("failures are pending until the third", [(.ok, .up), (.failed, .pending), (.failed, .pending), (.failed, .down)]),
+        ("a success before the third failure cancels it", [(.ok, .up), (.failed, .pending), (.failed, .pending), (.ok, .up), (.failed, .pending)]),
+        ("down needs two successes in a row to recover", [(.failed, .pending), (.failed, .pending), (.failed, .down), (.ok, .down), (.failed, .down), (.ok, .down), (.ok, .up)]),
+        ("slow is degraded, not down, at once", [(.ok, .up), (.degraded, .degraded), (.ok, .up)]),
+        ("recovering into slow is degraded", [(.failed, .pending), (.failed, .pending), (.failed, .down), (.degraded, .down), (.degraded, .degraded)]),
+    ]
+
+    @Test(arguments: tables.indices)
+    func thresholdsDampBothWays(_ index: Int) {
+        let (name, steps) = Self.tables[index]
+        var machine = CheckStateMachine(failureThreshold: 3, successThreshold: 2)
+        var states: [CheckState] = []
+        for (i, (verdict, _)) in steps.enumerated() {
+            machine.observe(CheckObservation(verdict, "x"), at: Self.t0.adding(seconds: Int64(i) * 15))
+            states.append(machine.state)
+        }
+        #expect(states == steps.map(\.1), "\(name)")
+    }
+
+    @Test func transitionsAreReportedOnceWithTheirTime() {
+        var machine = CheckStateMachine(failureThreshold: 2, successThreshold: 1)
+        #expect(machine.observe(.ok(), at: Self.t0) == .init(from: .unknown, to: .up))
+        #expect(machine.observe(.ok(), at: Self.t0.adding(seconds: 10)) == nil)
+        #expect(machine.observe(.failed("503"), at: Self.t0.adding(seconds: 20)) == .init(from: .up, to: .pending))
+        #expect(machine.isConfirming)
+        #expect(machine.observe(.failed("503"), at: Self.t0.adding(seconds: 25)) == .init(from: .pending, to: .down))
+        #expect(machine.since == Self.t0.adding(seconds: 25))
+        #expect(!machine.isConfirming)
+        #expect(machine.observe(.ok(), at: Self.t0.adding(seconds: 30)) == .init(from: .down, to: .up))
+    }
+
+    @Test func maintenanceOverridesAndLeavesCleanly() {
+        var machine = CheckStateMachine(failureThreshold: 2, successThreshold: 2)
+        machine.observe(.ok(), at: Self.t0)
+        #expect(machine.observe(.failed("down for the upgrade"), at: Self.t0.adding(seconds: 10), inMaintenance: true) == .init(from: .up, to: .maintenance))
+        machine.observe(.failed("still"), at: Self.t0.adding(seconds: 20), inMaintenance: true)
+        #expect(machine.state == .maintenance)
+        #expect(machine.observe(.ok(), at: Self.t0.adding(seconds: 30)) == .init(from: .maintenance, to: .up))
+        let window = MaintenanceWindow(checks: ["registry-api"], from: Self.t0, to: Self.t0.adding(seconds: 3600))
+        #expect(window.covers("registry-api", at: Self.t0.adding(seconds: 60)))
+        #expect(!window.covers("registry-api", at: Self.t0.adding(seconds: 3600)))
+        #expect(!window.covers("ci-queue", at: Self.t0.adding(seconds: 60)))
+    }
+}
+
+struct HTTPExpectationTests {
+    let now = Timestamp.parseRFC3339("2026-11-22T12:00:00Z")!
+
+    func response(_ code: Int?, body: String = "", total: Double = 120, error: String? = nil, expiry: Timestamp? = nil) -> ProbeResponse {
+        var r = ProbeResponse(statusCode: code, error: error)
+        r.body = Array(body.utf8)
+        r.phases.total = total
+        r.certificateExpiry = expiry
+        return r
+    }
+
+    @Test func statusBodyJSONLatencyAndCertificate() {
+        var check = CheckDefinition(name: "registry-api", url: "https://registry/healthz")
+        check.expect.statuses = [200]
+        check.expect.maxLatencyMilliseconds = 800
+        check.expect.bodyContains = "ok"
+        check.expect.jsonPath = "$.checks[1].status"
+        check.expect.jsonEquals = "UP"
+        check.expect.certificateDaysLeft = 14
+        let good = #"{"ok":true,"checks":[{"status":"DOWN"},{"status":"UP"}]}"#
+        #expect(HTTPExpectation.evaluate(check, response(200, body: good), now: now) == .ok("HTTP 200 in 120 ms"))
+        #expect(HTTPExpectation.evaluate(check, response(503, body: good), now: now) == .failed("HTTP 503"))
+        #expect(HTTPExpectation.evaluate(check, response(nil, error: "Couldn't connect to server"), now: now) == .failed("Couldn't connect to server"))
+        #expect(HTTPExpectation.evaluate(check, response(200, body: good, total: 1200), now: now) == .degraded("slow: 1200 ms > 800 ms"))
+        #expect(HTTPExpectation.evaluate(check, response(200, body: #"{"ok":1,"checks":[{},{"status":"DOWN"}]}"#), now: now)
+                == .failed(#"$.checks[1].status is "DOWN", expected "UP""#))
+        #expect(HTTPExpectation.evaluate(check, response(200, body: "nope"), now: now).verdict == .failed)
+        #expect(HTTPExpectation.evaluate(check, response(200, body: good, expiry: now.adding(seconds: 3 * 86400)), now: now)
+                == .degraded("TLS certificate expires in 3 days"))
+        var plain = CheckDefinition(name: "x", url: "http://x/")
+        plain.expect = .init()
+        #expect(HTTPExpectation.evaluate(plain, response(302), now: now).verdict == .ok)
+        #expect(HTTPExpectation.evaluate(plain, response(404), now: now).verdict == .failed)
+    }
+}
