@@ -25,7 +25,7 @@ struct ConfigCommand: ParsableCommand {
 
     struct Validate: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Check klaxon.yaml, Escalation/ (people, schedules, overrides) and Runbooks/: errors and warnings with file:line:column.",
+            abstract: "Check klaxon.yaml (with its checks), Escalation/ (people, schedules, overrides) and Runbooks/: errors and warnings with file:line:column.",
             discussion: "Exit status 1 when there is an error; warnings alone exit 0.")
         @Option(help: "How many days ahead to look for gaps in coverage.") var days = 30
         @OptionGroup var global: GlobalOptions
@@ -40,6 +40,7 @@ struct ConfigCommand: ParsableCommand {
                 root = workspace.root
                 mainSchedule = workspace.config.mainSchedule
                 findings += RunbookCommand.findings(workspace, RunbookCommand.load(workspace), now: context.now())
+                findings += CheckFiles.load(workspaceRoot: workspace.root, timeZone: workspace.displayTimeZone(environment: context.environment)).findings
                 findings += workspace.warnings.map { Self.finding(.warning, $0) }
             } catch {
                 // klaxon.yaml itself is broken: report it, and still check Escalation/ beside it.

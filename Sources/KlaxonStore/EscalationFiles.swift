@@ -310,9 +310,14 @@ public struct EscalationFiles: Sendable {
         return civil.isValid ? civil : nil
     }
 
-    /// A local wall time in `zone`, or RFC 3339 with an offset.
+    /// A local wall time in `zone`, or RFC 3339 with an offset (seconds may be left out: `2026-12-01T02:00Z`).
     static func instant(_ text: String, in zone: TimeZone) -> Timestamp? {
         if let t = Timestamp.parseRFC3339(text) { return t }
+        if text.count > 16, text[text.index(text.startIndex, offsetBy: 16)] != ":" {
+            var withSeconds = text
+            withSeconds.insert(contentsOf: ":00", at: text.index(text.startIndex, offsetBy: 16))
+            if let t = Timestamp.parseRFC3339(withSeconds) { return t }
+        }
         return wallTime(text).map { ZoneRules.instant(of: $0, in: zone) }
     }
 

@@ -1,0 +1,53 @@
+import Foundation
+import KlaxonCore
+import KlaxonStore
+import KlaxonTestSupport
+import Testing
+
+struct CheckFilesTests {
+    let utc = TimeZone(identifier: "UTC")!
+
+    @Test func theSampleChecksLoadClean() throws {
+        let files = CheckFiles.load(workspaceRoot: EscalationFilesTests.repository, timeZone: utc)
+        #expect(files.findings.map(\.description) == [])
+        #expect(files.checks.map(\.name) == ["registry-api", "ci-queue", "kube-apiserver", "registry-tls", "runner-fleet", "prometheus"])
+        let registry = try #require(files.checks.first)
+        #expect(registry.intervalSeconds == 15 && registry.retryIntervalSeconds == 5 && registry.timeoutSeconds == 5)
+        #expect(registry.expect.statuses == [200] && registry.expect.maxLatencyMilliseconds == 800)
+        #expect(registry.expect.jsonPath == "$.status" && registry.expect.jsonEquals == "UP")
+        #expect(registry.failureThreshold == 3 && registry.successThreshold == 2)
+        #expect(registry.declare == .sev3 && registry.policy == "platform" && registry.runbook == "registry-5xx")
+        #expect(files.checks[4].expect.jsonEquals == .number(0))
+    }
+
+    @Test func problemsAreFindingsWithPlacesAndGoodChecksAreKept() {
+        let dir = TemporaryDirectory()
+        let path = dir.write("klaxon.yaml", """
+        name: t
+        checks:
+          - {name: a, url: "http://127.0.0.1:1/", interval: 10s}
+          - {name: b, url: "ftp://x/"}
+          - {name: c, url: "http://x/", expect: {status: [200, 999]}}
+          - {name: d, url: "http://x/", declare: SEV2}
+          - {name: e, url: "http://x/", colour: red}
+          - {name: a, url: "http://x/"}
+        maintenance:
+          - {checks: [a], from: 2026-12-01T02:00Z, to: 2026-12-01T03:00Z}
+          - {checks: [zz], from: 2026-12-01T02:00Z, to: 2026-12-01T03:00Z}
+          - {checks: [a], from: 2026-12-01T04:00Z, to: 2026-12-01T03:00Z}
+        """)
+        let files = CheckFiles.load(workspaceRoot: dir.path, timeZone: utc)
+        #expect(files.checks.map(\.name) == ["a"])
+        #expect(files.maintenance.count == 2)
+        #expect(files.maintenance.first?.from == Timestamp.parseRFC3339("2026-12-01T02:00:00Z"))
+        #expect(files.findings.map(\.description) == [
+            "\(path):4:20: error: url must start with http:// or https://",
+            "\(path):5:50: error: status \"999\" is not an HTTP status code",
+            "\(path):6:42: error: declare opens an incident that escalates; it needs policy: too",
+            "\(path):7:33: error: unknown key \"colour\" for a check (known: name, group, type, url, interval, retry_interval, timeout, expect, failure_threshold, success_threshold, service, runbook, policy, declare, labels, tls_verify)",
+            "\(path):8:5: error: check name a is also used at \(path):3:5",
+            "\(path):11:5: error: maintenance names check \"zz\", which is not in checks:",
+            "\(path):12:5: error: the maintenance window ends before it starts",
+        ])
+    }
+}
