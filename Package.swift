@@ -49,7 +49,7 @@ let package = Package(
         .testTarget(name: "KlaxonCoreTests", dependencies: ["KlaxonCore"]),
         .testTarget(name: "KlaxonStoreTests", dependencies: ["KlaxonStore", "KlaxonCore", "KlaxonTestSupport"]),
         .testTarget(name: "KlaxonCommandsTests", dependencies: ["KlaxonCommands", "KlaxonStore", "KlaxonCore", "KlaxonTestSupport", "klaxon", "klaxon-stress"]),
-        .testTarget(name: "KlaxonHTTPTests", dependencies: ["KlaxonHTTP", .product(name: "FlyingFox", package: "FlyingFox")]),
+        .testTarget(name: "KlaxonHTTPTests", dependencies: ["KlaxonHTTP", "KlaxonCore", .product(name: "FlyingFox", package: "FlyingFox")]),
         .testTarget(name: "KlaxonMarkdownTests", dependencies: ["KlaxonMarkdown", "KlaxonCore"]),
         .testTarget(name: "KlaxonTerminalTests", dependencies: ["KlaxonTerminal", "KlaxonUI"]),
         .testTarget(name: "KlaxonUITests", dependencies: ["KlaxonUI", "KlaxonCore", "KlaxonMarkdown", "KlaxonStore", "KlaxonTestSupport"], exclude: ["__Snapshots__"]),

@@ -1,6 +1,7 @@
 #ifndef KLAXON_CCURL_SHIM_H
 #define KLAXON_CCURL_SHIM_H
 #include <curl/curl.h>
+#include <string.h>
 
 // curl_easy_setopt and curl_easy_getinfo are variadic and do not import; typed wrappers do.
 static inline CURLcode klaxon_curl_set_long(CURL *h, CURLoption o, long v) { return curl_easy_setopt(h, o, v); }
@@ -13,4 +14,18 @@ static inline CURLcode klaxon_curl_set_write_function(CURL *h, klaxon_curl_write
 }
 static inline CURLcode klaxon_curl_get_long(CURL *h, CURLINFO i, long *out) { return curl_easy_getinfo(h, i, out); }
 static inline CURLcode klaxon_curl_get_double(CURL *h, CURLINFO i, double *out) { return curl_easy_getinfo(h, i, out); }
+static inline CURLMcode klaxon_curl_multi_set_long(CURLM *m, CURLMoption o, long v) { return curl_multi_setopt(m, o, v); }
+
+// The "Expire date:" of the server's own certificate (CURLOPT_CERTINFO must be on), or NULL.
+static inline const char *klaxon_curl_certificate_expiry(CURL *h) {
+    struct curl_certinfo *info = NULL;
+    if (curl_easy_getinfo(h, CURLINFO_CERTINFO, &info) != CURLE_OK || info == NULL || info->num_of_certs < 1) return NULL;
+    for (struct curl_slist *item = info->certinfo[0]; item != NULL; item = item->next) {
+        if (strncmp(item->data, "Expire date:", 12) == 0) return item->data + 12;
+    }
+    return NULL;
+}
+
+// The result code of a finished transfer's message (the union does not import usefully).
+static inline CURLcode klaxon_curl_message_result(CURLMsg *message) { return message->data.result; }
 #endif

@@ -1,0 +1,151 @@
+internal import CCurl
+import Foundation
+import KlaxonCore
+
+/// One request of a round of probes.
+public struct ProbeRequest: Sendable {
+    public var url: String
+    public var timeoutSeconds: Int
+    public var verifyTLS: Bool
+    /// Redirects followed before giving up (a loop ends here).
+    public var maximumRedirects: Int
+    /// Bodies are cut here; the rest of a longer one is not read.
+    public var maximumBytes: Int
+
+    public init(url: String, timeoutSeconds: Int = 10, verifyTLS: Bool = true, maximumRedirects: Int = 5, maximumBytes: Int = 1 << 20) {
+        self.url = url; self.timeoutSeconds = timeoutSeconds; self.verifyTLS = verifyTLS
+        self.maximumRedirects = maximumRedirects; self.maximumBytes = maximumBytes
+    }
+}
+
+/// Runs many HTTP GETs at once on one thread with libcurl's multi interface: connections are reused,
+/// each transfer has its own timeout, and a slow endpoint delays nobody else.
+public enum HTTPProber {
+    private static let globalInit: Void = { curl_global_init(Int(CURL_GLOBAL_DEFAULT)) }()
+
+    /// Probes every request, at most `parallel` at a time; the responses come back in request order.
+    public static func round(_ requests: [ProbeRequest], parallel: Int = 64) -> [ProbeResponse] {
+        _ = globalInit
+        guard let multi = curl_multi_init() else {
+            return requests.map { _ in ProbeResponse(error: "libcurl could not create a multi handle") }
+        }
+        defer { curl_multi_cleanup(multi) }
+        _ = klaxon_curl_multi_set_long(multi, CURLMOPT_MAX_TOTAL_CONNECTIONS, max(1, parallel))
+        _ = klaxon_curl_multi_set_long(multi, CURLMOPT_MAXCONNECTS, max(1, parallel))
+
+        var responses = [ProbeResponse](repeating: ProbeResponse(error: "not run"), count: requests.count)
+        var transfers: [UnsafeMutableRawPointer: Transfer] = [:]
+        var next = 0
+        func start(_ index: Int) {
+            guard let easy = curl_easy_init() else {
+                responses[index] = ProbeResponse(error: "libcurl could not create a handle")
+                return
+            }
+            let transfer = Transfer(index: index, request: requests[index], handle: easy)
+            transfers[easy] = transfer
+            curl_multi_add_handle(multi, easy)
+        }
+        while next < requests.count && transfers.count < parallel { start(next); next += 1 }
+        var running: Int32 = 0
+        repeat {
+            curl_multi_perform(multi, &running)
+            var left: Int32 = 0
+            while let message = curl_multi_info_read(multi, &left) {
+                guard message.pointee.msg == CURLMSG_DONE, let easy = message.pointee.easy_handle,
+                      let transfer = transfers.removeValue(forKey: easy) else { continue }
+                responses[transfer.index] = transfer.finish(klaxon_curl_message_result(message))
+                curl_multi_remove_handle(multi, easy)
+                curl_easy_cleanup(easy)
+                if next < requests.count { start(next); next += 1 }
+            }
+            if transfers.isEmpty && next >= requests.count { break }
+            curl_multi_poll(multi, nil, 0, 100, nil)
+        } while true
+        return responses
+    }
+
+    /// One transfer's state: its handle's settings, and the body as it arrives.
+    private final class Transfer {
+        let index: Int
+        let request: ProbeRequest
+        let handle: UnsafeMutableRawPointer
+        var body: [UInt8] = []
+        var truncated = false
+        /// libcurl writes the failure's description here; the memory stays put for the handle's life.
+        let errorBuffer = UnsafeMutablePointer<CChar>.allocate(capacity: Int(CURL_ERROR_SIZE) + 1)
+
+        deinit { errorBuffer.deallocate() }
+
+        init(index: Int, request: ProbeRequest, handle: UnsafeMutableRawPointer) {
+            self.index = index
+            self.request = request
+            self.handle = handle
+            _ = klaxon_curl_set_string(handle, CURLOPT_URL, request.url)
+            _ = klaxon_curl_set_long(handle, CURLOPT_NOSIGNAL, 1)
+            _ = klaxon_curl_set_long(handle, CURLOPT_TIMEOUT_MS, request.timeoutSeconds * 1000)
+            _ = klaxon_curl_set_long(handle, CURLOPT_CONNECTTIMEOUT_MS, request.timeoutSeconds * 1000)
+            _ = klaxon_curl_set_long(handle, CURLOPT_FOLLOWLOCATION, request.maximumRedirects > 0 ? 1 : 0)
+            _ = klaxon_curl_set_long(handle, CURLOPT_MAXREDIRS, request.maximumRedirects)
+            _ = klaxon_curl_set_long(handle, CURLOPT_SSL_VERIFYPEER, request.verifyTLS ? 1 : 0)
+            _ = klaxon_curl_set_long(handle, CURLOPT_SSL_VERIFYHOST, request.verifyTLS ? 2 : 0)
+            _ = klaxon_curl_set_long(handle, CURLOPT_CERTINFO, request.url.hasPrefix("https:") ? 1 : 0)
+            _ = klaxon_curl_set_string(handle, CURLOPT_USERAGENT, "klaxon-status")
+            errorBuffer.initialize(repeating: 0, count: Int(CURL_ERROR_SIZE) + 1)
+            _ = klaxon_curl_set_pointer(handle, CURLOPT_ERRORBUFFER, errorBuffer)
+            _ = klaxon_curl_set_pointer(handle, CURLOPT_WRITEDATA, Unmanaged.passUnretained(self).toOpaque())
+            _ = klaxon_curl_set_write_function(handle) { data, size, count, context in
+                let transfer = Unmanaged<Transfer>.fromOpaque(context!).takeUnretainedValue()
+                let length = size * count
+                let room = transfer.request.maximumBytes - transfer.body.count
+                if length > room {
+                    // Keep what fits and stop reading: a body past the cap is a finding, not a failure.
+                    if room > 0, let data { transfer.body.append(contentsOf: UnsafeRawBufferPointer(start: data, count: room)) }
+                    transfer.truncated = true
+                    return 0
+                }
+                if let data { transfer.body.append(contentsOf: UnsafeRawBufferPointer(start: data, count: length)) }
+                return length
+            }
+        }
+
+        func finish(_ code: CURLcode) -> ProbeResponse {
+            var response = ProbeResponse()
+            var status = 0
+            _ = klaxon_curl_get_long(handle, CURLINFO_RESPONSE_CODE, &status)
+            // A cut body aborts the transfer on purpose (CURLE_WRITE_ERROR): the response still counts.
+            if code != CURLE_OK && !(truncated && code == CURLE_WRITE_ERROR) {
+                let detail = String(cString: errorBuffer)
+                response.error = detail.isEmpty ? String(cString: curl_easy_strerror(code)) : detail
+            } else {
+                response.statusCode = status
+            }
+            var dns = 0.0, connect = 0.0, tls = 0.0, firstByte = 0.0, total = 0.0
+            _ = klaxon_curl_get_double(handle, CURLINFO_NAMELOOKUP_TIME, &dns)
+            _ = klaxon_curl_get_double(handle, CURLINFO_CONNECT_TIME, &connect)
+            _ = klaxon_curl_get_double(handle, CURLINFO_APPCONNECT_TIME, &tls)
+            _ = klaxon_curl_get_double(handle, CURLINFO_STARTTRANSFER_TIME, &firstByte)
+            _ = klaxon_curl_get_double(handle, CURLINFO_TOTAL_TIME, &total)
+            response.phases = .init(dns: dns * 1000, connect: connect * 1000, tls: tls * 1000, firstByte: firstByte * 1000, total: total * 1000)
+            response.body = body
+            response.truncated = truncated
+            if let expiry = klaxon_curl_certificate_expiry(handle) {
+                response.certificateExpiry = CertificateDate.parse(String(cString: expiry))
+            }
+            return response
+        }
+    }
+}
+
+/// OpenSSL's certificate dates: `Jan  1 00:00:00 2027 GMT`.
+public enum CertificateDate {
+    public static func parse(_ text: String) -> Timestamp? {
+        let parts = text.split(separator: " ")
+        let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+        guard parts.count >= 4, let month = months.firstIndex(of: String(parts[0])), let day = Int(parts[1]), let year = Int(parts[3]) else { return nil }
+        let clock = parts[2].split(separator: ":").compactMap { Int($0) }
+        guard clock.count == 3 else { return nil }
+        let civil = CivilDateTime(year: year, month: month + 1, day: day, hour: clock[0], minute: clock[1], second: clock[2])
+        guard civil.isValid else { return nil }
+        return Timestamp(milliseconds: civil.secondsSinceEpoch * 1000)
+    }
+}

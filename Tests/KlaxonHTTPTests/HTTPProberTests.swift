@@ -1,0 +1,60 @@
+import FlyingFox
+import Foundation
+import KlaxonCore
+import KlaxonHTTP
+import Testing
+
+/// One round of probes against a loopback server that serves the recorded payloads and misbehaves on
+/// purpose.
+struct HTTPProberTests {
+    static let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("shared/fixtures")
+
+    static func routes(_ server: HTTPServer) async {
+        await server.appendRoute("GET /healthz") { _ in HTTPResponse(statusCode: .ok, body: Data(#"{"status":"UP"}"#.utf8)) }
+        await server.appendRoute("GET /broken") { _ in HTTPResponse(statusCode: .internalServerError, body: Data("boom".utf8)) }
+        await server.appendRoute("GET /slow") { _ in
+            try await Task.sleep(for: .milliseconds(600))
+            return HTTPResponse(statusCode: .ok, body: Data("late".utf8))
+        }
+        await server.appendRoute("GET /hang") { _ in
+            try await Task.sleep(for: .seconds(30))
+            return HTTPResponse(statusCode: .ok)
+        }
+        await server.appendRoute("GET /huge") { _ in HTTPResponse(statusCode: .ok, body: Data(repeating: 0x61, count: 3 << 20)) }
+        await server.appendRoute("GET /loop") { _ in HTTPResponse(statusCode: .found, headers: [.location: "/loop"]) }
+        await server.appendRoute("GET /summary.json") { _ in
+            HTTPResponse(statusCode: .ok, body: (try? Data(contentsOf: fixtures.appendingPathComponent("statuspage_summary_github.json"))) ?? Data())
+        }
+    }
+
+    @Test func oneRoundJudgesEveryKindOfEndpointWithoutOneDelayingTheOthers() async throws {
+        try await HTTPFetchTests.withLoopbackServer(Self.routes) { base in
+            let requests = ["/healthz", "/broken", "/slow", "/hang", "/huge", "/loop", "/summary.json"].map {
+                ProbeRequest(url: base + $0, timeoutSeconds: 2)
+            } + [ProbeRequest(url: "http://127.0.0.1:1/", timeoutSeconds: 2)]
+            let started = Date()
+            let responses = try await blocking { HTTPProber.round(requests) }
+            let elapsed = Date().timeIntervalSince(started)
+            #expect(responses[0].statusCode == 200 && String(decoding: responses[0].body, as: UTF8.self) == #"{"status":"UP"}"#)
+            #expect(responses[0].phases.total > 0 && responses[0].phases.connect <= responses[0].phases.total)
+            #expect(responses[1].statusCode == 500)
+            #expect(responses[2].statusCode == 200 && responses[2].phases.total >= 550)
+            #expect(responses[3].statusCode == nil && responses[3].error?.contains("timed out") == true, "\(responses[3])")
+            #expect(responses[4].statusCode == 200 && responses[4].truncated && responses[4].body.count == 1 << 20)
+            #expect(responses[5].error?.contains("redirect") == true, "\(responses[5])")
+            let reading = try StatusPayloads.statuspage(responses[6].body)
+            #expect(reading.observation.verdict == .degraded)
+            #expect(responses[7].statusCode == nil && responses[7].error != nil)
+            // All at once: the hanging one (2 s timeout) bounds the round, not the sum of the waits.
+            #expect(elapsed < 10, "the round took \(elapsed) s")
+        }
+    }
+
+    @Test func certificateDatesAsOpenSSLWritesThem() {
+        #expect(CertificateDate.parse("Jan  1 00:00:00 2027 GMT") == Timestamp.parseRFC3339("2027-01-01T00:00:00Z"))
+        #expect(CertificateDate.parse("Nov 22 18:30:05 2026 GMT") == Timestamp.parseRFC3339("2026-11-22T18:30:05Z"))
+        #expect(CertificateDate.parse("garbage") == nil)
+        #expect(CertificateDate.parse("Feb 30 00:00:00 2026 GMT") == nil)
+    }
+}
