@@ -1,15 +1,9 @@
 import FlyingFox
 import Foundation
 import KlaxonHTTP
+import KlaxonTestSupport
 import Testing
 
-/// Runs blocking libcurl work on a Dispatch thread: on the 2-thread cooperative pool it would starve the
-/// loopback server running there.
-func blocking<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
-    try await withCheckedThrowingContinuation { continuation in
-        DispatchQueue.global().async { continuation.resume(with: Result { try work() }) }
-    }
-}
 
 struct HTTPFetchTests {
     /// Starts a FlyingFox server on 127.0.0.1 at a free port, runs `body` with its base URL, stops it.

@@ -2,6 +2,7 @@ import FlyingFox
 import Foundation
 import KlaxonCore
 import KlaxonHTTP
+import KlaxonTestSupport
 import Testing
 
 /// One round of probes against a loopback server that serves the recorded payloads and misbehaves on

@@ -1,0 +1,126 @@
+import ArgumentParser
+import Foundation
+import KlaxonCore
+import KlaxonHTTP
+import KlaxonStore
+
+/// `klaxon status …`: the checks of `klaxon.yaml`.
+struct StatusCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "status", abstract: "Poll the platform's checks (klaxon.yaml checks:).", subcommands: [Check.self])
+
+    struct Check: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Poll every check once (again, at the retry interval, only where a threshold needs confirming) and print the states.",
+            discussion: "Exit status 0 when no check is down, 1 when one is.")
+        @Argument(help: "Only these checks (default: all).") var names: [String] = []
+        @OptionGroup var global: GlobalOptions
+        @OptionGroup var output: JSONFlag
+
+        func run() throws {
+            let context = global.context
+            let workspace = try global.loadWorkspace()
+            let files = CheckFiles.load(workspaceRoot: workspace.root, timeZone: workspace.displayTimeZone(environment: context.environment))
+            if let first = files.findings.first(where: { $0.level == .error }) {
+                throw KlaxonError.badInput("\(first); run klaxon config validate to see every problem")
+            }
+            var checks = files.checks
+            if !names.isEmpty {
+                for name in names where !checks.contains(where: { $0.name == name }) {
+                    throw KlaxonError.badInput("no check named \"\(name)\" in klaxon.yaml (known: \(checks.map(\.name).joined(separator: ", ")))")
+                }
+                checks = checks.filter { names.contains($0.name) }
+            }
+            guard !checks.isEmpty else { throw KlaxonError.badInput("klaxon.yaml has no checks: (see the README's Workspace section)") }
+            let results = StatusRound.run(checks, maintenance: files.maintenance, now: context.now)
+            if output.json {
+                context.print(JSONValue.array(results.map(\.json)).canonicalJSON)
+            } else {
+                context.print(StatusRound.table(results))
+            }
+            if results.contains(where: { $0.machine.state == .down }) { throw ExitCode(1) }
+        }
+    }
+}
+
+/// Polls checks until their states are settled: once, then again at the retry interval for those
+/// whose thresholds are still being confirmed.
+enum StatusRound {
+    struct Result {
+        var check: CheckDefinition
+        var machine: CheckStateMachine
+        var evaluation: CheckEvaluation
+        var response: ProbeResponse
+
+        var json: JSONValue {
+            let p = response.phases
+            var fields: [String: JSONValue] = [
+                "name": .string(check.name), "group": .string(check.group), "state": .string(machine.state.rawValue),
+                "latency_ms": response.statusCode == nil ? .null : .number(p.total.rounded()),
+                "phases": .object(["dns_ms": .number(p.dns), "connect_ms": .number(p.connect), "tls_ms": .number(p.tls),
+                                   "first_byte_ms": .number(p.firstByte), "total_ms": .number(p.total)]),
+                "detail": .string(evaluation.observation.detail),
+            ]
+            if check.kind == .statuspage {
+                fields["components"] = .array(evaluation.items.map { .object(["name": .string($0.name), "status": .string($0.status)]) })
+                fields["incidents"] = .array(evaluation.incidents.map(JSONValue.string))
+            }
+            if check.kind == .prometheus || check.kind == .alertmanager {
+                fields["alerts"] = .array(evaluation.items.map { item in
+                    .object(["name": .string(item.name), "state": .string(item.status), "counted": .bool(item.counted),
+                             "labels": .object(item.labels.mapValues(JSONValue.string))])
+                })
+            }
+            if !check.verifyTLS { fields["tls_verify"] = .bool(false) }
+            return .object(fields)
+        }
+    }
+
+    static func run(_ checks: [CheckDefinition], maintenance: [MaintenanceWindow], now: () -> Timestamp) -> [Result] {
+        var results = checks.map {
+            Result(check: $0, machine: CheckStateMachine(failureThreshold: $0.failureThreshold, successThreshold: $0.successThreshold),
+                   evaluation: CheckEvaluation(observation: .ok()), response: ProbeResponse())
+        }
+        var due = Array(results.indices)
+        for round in 0..<100 where !due.isEmpty {
+            if round > 0 {
+                // The shortest retry interval among those still confirming.
+                let wait = due.map { results[$0].check.nextPollSeconds(confirming: true) }.min() ?? 1
+                Thread.sleep(forTimeInterval: Double(wait))
+            }
+            let responses = HTTPProber.round(due.map { i in
+                let check = results[i].check
+                return ProbeRequest(url: CheckEvaluation.requestURL(check), timeoutSeconds: Int(check.timeoutSeconds), verifyTLS: check.verifyTLS)
+            })
+            let t = now()
+            for (i, response) in zip(due, responses) {
+                let evaluation = CheckEvaluation.evaluate(results[i].check, response, now: t)
+                let inMaintenance = evaluation.vendorMaintenance || maintenance.contains { $0.covers(results[i].check.name, at: t) }
+                results[i].machine.observe(evaluation.observation, at: t, inMaintenance: inMaintenance)
+                results[i].evaluation = evaluation
+                results[i].response = response
+            }
+            due = due.filter { results[$0].machine.isConfirming }
+        }
+        return results
+    }
+
+    static func table(_ results: [Result]) -> String {
+        var groups: [String] = []
+        for r in results where !groups.contains(r.check.group) { groups.append(r.check.group) }
+        var lines: [String] = []
+        for group in groups {
+            lines.append(group.isEmpty ? "(no group)" : group)
+            var rows: [[String]] = []
+            for r in results where r.check.group == group {
+                let latency = r.response.statusCode == nil ? "—" : "\(Int(r.response.phases.total.rounded())) ms"
+                rows.append(["  " + r.check.name, r.machine.state.rawValue.uppercased(), latency,
+                             r.evaluation.observation.detail + (r.check.verifyTLS ? "" : " [TLS not verified]")])
+            }
+            lines.append(TextTable.render(rows))
+        }
+        let down = results.filter { $0.machine.state == .down }.count
+        lines.append(down == 0 ? "nothing down" : "\(down) check\(down == 1 ? "" : "s") down")
+        return lines.joined(separator: "\n")
+    }
+}
