@@ -21,52 +21,96 @@ public struct ProbeRequest: Sendable {
 /// Runs many HTTP GETs at once on one thread with libcurl's multi interface: connections are reused,
 /// each transfer has its own timeout, and a slow endpoint delays nobody else.
 public enum HTTPProber {
-    private static let globalInit: Void = { curl_global_init(Int(CURL_GLOBAL_DEFAULT)) }()
+    static let globalInit: Void = { curl_global_init(Int(CURL_GLOBAL_DEFAULT)) }()
 
     /// Probes every request, at most `parallel` at a time; the responses come back in request order.
     public static func round(_ requests: [ProbeRequest], parallel: Int = 64) -> [ProbeResponse] {
-        _ = globalInit
-        guard let multi = curl_multi_init() else {
+        guard let session = ProbeSession(maximumConnections: parallel) else {
             return requests.map { _ in ProbeResponse(error: "libcurl could not create a multi handle") }
         }
-        defer { curl_multi_cleanup(multi) }
-        _ = klaxon_curl_multi_set_long(multi, CURLMOPT_MAX_TOTAL_CONNECTIONS, max(1, parallel))
-        _ = klaxon_curl_multi_set_long(multi, CURLMOPT_MAXCONNECTS, max(1, parallel))
-
         var responses = [ProbeResponse](repeating: ProbeResponse(error: "not run"), count: requests.count)
-        var transfers: [UnsafeMutableRawPointer: Transfer] = [:]
-        var next = 0
-        func start(_ index: Int) {
-            guard let easy = curl_easy_init() else {
-                responses[index] = ProbeResponse(error: "libcurl could not create a handle")
-                return
+        var next = 0, running = 0
+        while next < requests.count || running > 0 {
+            while next < requests.count && running < parallel {
+                session.add(requests[next], tag: next)
+                next += 1
+                running += 1
             }
-            let transfer = Transfer(index: index, request: requests[index], handle: easy)
-            transfers[easy] = transfer
-            curl_multi_add_handle(multi, easy)
+            for (tag, response) in session.step(waitMilliseconds: 100) {
+                responses[tag] = response
+                running -= 1
+            }
         }
-        while next < requests.count && transfers.count < parallel { start(next); next += 1 }
-        var running: Int32 = 0
-        repeat {
-            curl_multi_perform(multi, &running)
-            var left: Int32 = 0
-            while let message = curl_multi_info_read(multi, &left) {
-                guard message.pointee.msg == CURLMSG_DONE, let easy = message.pointee.easy_handle,
-                      let transfer = transfers.removeValue(forKey: easy) else { continue }
-                responses[transfer.index] = transfer.finish(klaxon_curl_message_result(message))
-                curl_multi_remove_handle(multi, easy)
-                curl_easy_cleanup(easy)
-                if next < requests.count { start(next); next += 1 }
-            }
-            if transfers.isEmpty && next >= requests.count { break }
-            curl_multi_poll(multi, nil, 0, 100, nil)
-        } while true
         return responses
+    }
+}
+
+/// A long-lived set of transfers on one multi handle: add requests as they come due, and `step` to
+/// drive them and collect the finished ones. Use from one thread; `wake` may be called from any.
+public final class ProbeSession: @unchecked Sendable {
+    private let multi: UnsafeMutableRawPointer
+    private var transfers: [UnsafeMutableRawPointer: Transfer] = [:]
+
+    /// nil only when libcurl cannot allocate a multi handle.
+    public init?(maximumConnections: Int = 64) {
+        _ = HTTPProber.globalInit
+        guard let handle = curl_multi_init() else { return nil }
+        multi = handle
+        _ = klaxon_curl_multi_set_long(multi, CURLMOPT_MAX_TOTAL_CONNECTIONS, max(1, maximumConnections))
+        _ = klaxon_curl_multi_set_long(multi, CURLMOPT_MAXCONNECTS, max(1, maximumConnections))
+    }
+
+    deinit {
+        for (easy, _) in transfers {
+            curl_multi_remove_handle(multi, easy)
+            curl_easy_cleanup(easy)
+        }
+        curl_multi_cleanup(multi)
+    }
+
+    /// Transfers under way.
+    public var activeCount: Int { transfers.count }
+
+    /// Starts `request`; its response comes out of a later `step` with `tag`.
+    public func add(_ request: ProbeRequest, tag: Int) {
+        guard let easy = curl_easy_init() else { return }
+        transfers[easy] = Transfer(tag: tag, request: request, handle: easy)
+        curl_multi_add_handle(multi, easy)
+    }
+
+    /// Drives the transfers, waiting up to `waitMilliseconds` for activity (or a `wake`); returns the
+    /// ones that finished.
+    public func step(waitMilliseconds: Int) -> [(tag: Int, response: ProbeResponse)] {
+        var running: Int32 = 0
+        curl_multi_perform(multi, &running)
+        var finished = collect()
+        if finished.isEmpty {
+            curl_multi_poll(multi, nil, 0, Int32(max(0, waitMilliseconds)), nil)
+            curl_multi_perform(multi, &running)
+            finished = collect()
+        }
+        return finished
+    }
+
+    /// Ends a `step` that is waiting, from any thread.
+    public func wake() { curl_multi_wakeup(multi) }
+
+    private func collect() -> [(tag: Int, response: ProbeResponse)] {
+        var finished: [(Int, ProbeResponse)] = []
+        var left: Int32 = 0
+        while let message = curl_multi_info_read(multi, &left) {
+            guard message.pointee.msg == CURLMSG_DONE, let easy = message.pointee.easy_handle,
+                  let transfer = transfers.removeValue(forKey: easy) else { continue }
+            finished.append((transfer.tag, transfer.finish(klaxon_curl_message_result(message))))
+            curl_multi_remove_handle(multi, easy)
+            curl_easy_cleanup(easy)
+        }
+        return finished
     }
 
     /// One transfer's state: its handle's settings, and the body as it arrives.
     private final class Transfer {
-        let index: Int
+        let tag: Int
         let request: ProbeRequest
         let handle: UnsafeMutableRawPointer
         var body: [UInt8] = []
@@ -76,8 +120,8 @@ public enum HTTPProber {
 
         deinit { errorBuffer.deallocate() }
 
-        init(index: Int, request: ProbeRequest, handle: UnsafeMutableRawPointer) {
-            self.index = index
+        init(tag: Int, request: ProbeRequest, handle: UnsafeMutableRawPointer) {
+            self.tag = tag
             self.request = request
             self.handle = handle
             _ = klaxon_curl_set_string(handle, CURLOPT_URL, request.url)
