@@ -61,3 +61,52 @@ struct HTTPProberTests {
         #expect(CertificateDate.parse("Feb 30 00:00:00 2026 GMT") == nil)
     }
 }
+
+struct StatusPollerTests {
+    /// Two checks at a 1 s interval and one whose endpoint takes a minute to answer: the fast ones keep
+    /// their schedule while the slow one is out. (Waits are for conditions, not fixed times: the loopback
+    /// server shares the two cores with the whole test suite.)
+    @Test func checksKeepTheirScheduleWhileAnotherIsSlow() async throws {
+        try await HTTPFetchTests.withLoopbackServer({ server in
+            await server.appendRoute("GET /healthz") { _ in HTTPResponse(statusCode: .ok) }
+            await server.appendRoute("GET /broken") { _ in HTTPResponse(statusCode: .serviceUnavailable) }
+            await server.appendRoute("GET /slow") { _ in
+                try await Task.sleep(for: .seconds(60))
+                return HTTPResponse(statusCode: .ok)
+            }
+        }) { base in
+            func check(_ name: String, _ path: String) -> CheckDefinition {
+                var c = CheckDefinition(name: name, url: base + path)
+                c.intervalSeconds = name == "slow" ? 90 : 1
+                c.timeoutSeconds = name == "slow" ? 90 : 10
+                if name == "broken" { c.failureThreshold = 2 }
+                return c
+            }
+            final class Reports: @unchecked Sendable {
+                let lock = NSLock()
+                var items: [StatusPoller.Report] = []
+                func add(_ r: StatusPoller.Report) { lock.withLock { items.append(r) } }
+                var all: [StatusPoller.Report] { lock.withLock { items } }
+            }
+            let reports = Reports()
+            let poller = StatusPoller(checks: [check("ok", "/healthz"), check("broken", "/broken"), check("slow", "/slow")],
+                                      maintenance: [], clock: { Timestamp(Date()) }, deliver: reports.add)
+            poller.start()
+            for _ in 0..<300 {
+                let all = reports.all
+                if all.filter({ $0.check.name == "ok" && $0.state == .up }).count >= 3 && all.filter({ $0.check.name == "broken" }).count >= 2 { break }
+                try await Task.sleep(for: .milliseconds(100))
+            }
+            poller.stop()
+            let all = reports.all
+            let ok = all.filter { $0.check.name == "ok" }
+            // Several polls of the fast check, each started on time, while the slow one was still out.
+            #expect(ok.filter { $0.state == .up }.count >= 3, "\(ok.count) polls of the fast check")
+            #expect(ok.allSatisfy { $0.lagMilliseconds < 1000 }, "\(ok.map(\.lagMilliseconds))")
+            let broken = all.filter { $0.check.name == "broken" }
+            #expect(broken.map(\.state).prefix(2) == [.pending, .down])
+            #expect(broken.compactMap(\.transition).first == .init(from: .unknown, to: .pending))
+            #expect(all.filter { $0.check.name == "slow" }.isEmpty)
+        }
+    }
+}

@@ -46,6 +46,7 @@ public struct CheckStateMachine: Hashable, Sendable {
     public struct Transition: Hashable, Sendable {
         public var from: CheckState
         public var to: CheckState
+        public init(from: CheckState, to: CheckState) { self.from = from; self.to = to }
     }
 
     /// Feeds one observation made at `t`, in or out of maintenance; returns the change, if any.

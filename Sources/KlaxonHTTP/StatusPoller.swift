@@ -1,0 +1,98 @@
+import Foundation
+import KlaxonCore
+
+/// Polls checks on their own schedules, for as long as it runs, on one thread: each check is added to
+/// the multi handle when it comes due, and its result is judged and damped as soon as it finishes, so a
+/// slow endpoint never holds up the others.
+public final class StatusPoller: @unchecked Sendable {
+    /// One finished poll of one check.
+    public struct Report: Sendable {
+        public var check: CheckDefinition
+        public var state: CheckState
+        public var since: Timestamp?
+        public var transition: CheckStateMachine.Transition?
+        public var evaluation: CheckEvaluation
+        public var response: ProbeResponse
+        public var at: Timestamp
+        /// How late the poll started against its schedule, in milliseconds.
+        public var lagMilliseconds: Int64
+    }
+
+    private let checks: [CheckDefinition]
+    private let maintenance: [MaintenanceWindow]
+    private let clock: @Sendable () -> Timestamp
+    private let deliver: @Sendable (Report) -> Void
+    private let lock = NSLock()
+    private var stopping = false
+    private var session: ProbeSession?
+    private var thread: Thread?
+    private let finished = DispatchSemaphore(value: 0)
+
+    /// `deliver` is called on the poller's thread.
+    public init(checks: [CheckDefinition], maintenance: [MaintenanceWindow], clock: @escaping @Sendable () -> Timestamp,
+                deliver: @escaping @Sendable (Report) -> Void) {
+        self.checks = checks
+        self.maintenance = maintenance
+        self.clock = clock
+        self.deliver = deliver
+    }
+
+    public func start() {
+        let thread = Thread { [self] in run(); finished.signal() }
+        thread.name = "klaxon-poller"
+        self.thread = thread
+        thread.start()
+    }
+
+    /// Stops polling and waits for the thread to end (transfers under way are abandoned).
+    public func stop() {
+        lock.withLock {
+            stopping = true
+            session?.wake()
+        }
+        if thread != nil { finished.wait(); thread = nil }
+    }
+
+    private var isStopping: Bool { lock.withLock { stopping } }
+
+    private func run() {
+        guard let session = ProbeSession(maximumConnections: 64) else { return }
+        lock.withLock { self.session = session }
+        var machines = checks.map { CheckStateMachine(failureThreshold: $0.failureThreshold, successThreshold: $0.successThreshold) }
+        let start = clock().milliseconds
+        // Spread the first polls over a second so a thousand checks do not start in one burst.
+        var due = checks.indices.map { start + Int64($0 * 1000 / max(1, checks.count)) }
+        var inFlight = [Bool](repeating: false, count: checks.count)
+        var startedLate = [Int64](repeating: 0, count: checks.count)
+        while !isStopping {
+            let now = clock().milliseconds
+            for i in checks.indices where !inFlight[i] && due[i] <= now {
+                let check = checks[i]
+                session.add(ProbeRequest(url: CheckEvaluation.requestURL(check), timeoutSeconds: Int(check.timeoutSeconds),
+                                         verifyTLS: check.verifyTLS), tag: i)
+                inFlight[i] = true
+                startedLate[i] = now - due[i]
+            }
+            let nextDue = checks.indices.filter { !inFlight[$0] }.map { due[$0] }.min() ?? (now + 1000)
+            let wait = Int(min(1000, max(0, nextDue - clock().milliseconds)))
+            for (i, response) in session.step(waitMilliseconds: wait) {
+                inFlight[i] = false
+                let check = checks[i]
+                let t = clock()
+                let evaluation = CheckEvaluation.evaluate(check, response, now: t)
+                let inMaintenance = evaluation.vendorMaintenance || maintenance.contains { $0.covers(check.name, at: t) }
+                let transition = machines[i].observe(evaluation.observation, at: t, inMaintenance: inMaintenance)
+                // The schedule holds whatever the response time: the next poll is due an interval after
+                // this one was due (sooner while confirming), never later than now if that has passed.
+                due[i] = max(due[i] + machines[i].nextPollMilliseconds(check), t.milliseconds)
+                deliver(Report(check: check, state: machines[i].state, since: machines[i].since, transition: transition,
+                               evaluation: evaluation, response: response, at: t, lagMilliseconds: startedLate[i]))
+            }
+        }
+    }
+}
+
+extension CheckStateMachine {
+    /// Milliseconds to the next poll of `check`: the retry interval while confirming a change.
+    func nextPollMilliseconds(_ check: CheckDefinition) -> Int64 { check.nextPollSeconds(confirming: isConfirming) * 1000 }
+}
