@@ -1,5 +1,6 @@
 import Foundation
 import KlaxonCore
+import KlaxonHTTP
 import KlaxonMarkdown
 import KlaxonStore
 import KlaxonTerminal
@@ -22,6 +23,9 @@ final class ConsoleRuntime {
     /// Changes when a file of `Escalation/` does, so an override made elsewhere shows within a second.
     var escalationSignature: [Int] = []
     var runbookSignature: [Int] = []
+    /// Polls the checks on its own thread; its reports wait here until the loop takes them.
+    var poller: StatusPoller?
+    let reports = ReportQueue()
 
     init(workspace: Workspace, writer: WriterIdentity, context: CommandContext, screen: TerminalScreen, readOnly: Bool) throws(KlaxonError) {
         self.workspace = workspace
@@ -42,6 +46,7 @@ final class ConsoleRuntime {
         loadJournals()
         refreshOnCall()
         refreshRunbooks()
+        startPoller()
         if !readOnly { try? workspace.incidents.ensureDirectory() }
         watcher = try? JournalDirectoryWatcher(directory: workspace.journalsDirectory)
     }
@@ -85,6 +90,24 @@ final class ConsoleRuntime {
                                      problems: files.findings.filter { $0.level == .error }.map(\.description),
                                      now: context.now(), displayZone: model.timeZone)
         send(.onCallChanged(board))
+    }
+
+    /// Starts polling the checks of `klaxon.yaml`, if it has any that read without errors.
+    func startPoller() {
+        let files = CheckFiles.load(workspaceRoot: workspace.root, timeZone: model.timeZone)
+        if let first = files.findings.first(where: { $0.level == .error }) {
+            send(.failure("checks not polled: \(first) (klaxon config validate lists every problem)"))
+        }
+        guard !files.checks.isEmpty else { return }
+        send(.checksConfigured(files.checks))
+        let queue = reports, wakeEnd = wake.write
+        let poller = StatusPoller(checks: files.checks, maintenance: files.maintenance, clock: context.now) { report in
+            queue.push(report)
+            var byte: UInt8 = 1
+            _ = write(wakeEnd, &byte, 1)
+        }
+        poller.start()
+        self.poller = poller
     }
 
     /// Reads `Runbooks/` again (at start and within a second of a change to it).
@@ -216,6 +239,9 @@ final class ConsoleRuntime {
                 var byte: UInt8 = 0
                 while read(wake.read, &byte, 1) > 0 {}
             }
+            let arrived = reports.drain()
+            for report in arrived { send(.checkReported(report)) }
+            if !arrived.isEmpty { dirty = true }
             if let watcher, descriptors.count > 2, descriptors[2].revents != 0 {
                 for name in watcher.drain() where name.hasSuffix(".jsonl") && !name.hasPrefix(".") {
                     refresh(String(name.dropLast(6)))
@@ -239,9 +265,19 @@ final class ConsoleRuntime {
                 dirty = true
             }
         }
+        poller?.stop()
         screen.restore()
         return 0
     }
+}
+
+/// Check reports handed from the poller's thread to the console's loop.
+final class ReportQueue: @unchecked Sendable {
+    private let lock = NSLock()
+    private var items: [CheckReport] = []
+
+    func push(_ report: CheckReport) { lock.withLock { items.append(report) } }
+    func drain() -> [CheckReport] { lock.withLock { defer { items.removeAll() }; return items } }
 }
 
 /// Journals opened on several threads, collected by index.

@@ -5,18 +5,7 @@ import KlaxonCore
 /// the multi handle when it comes due, and its result is judged and damped as soon as it finishes, so a
 /// slow endpoint never holds up the others.
 public final class StatusPoller: @unchecked Sendable {
-    /// One finished poll of one check.
-    public struct Report: Sendable {
-        public var check: CheckDefinition
-        public var state: CheckState
-        public var since: Timestamp?
-        public var transition: CheckStateMachine.Transition?
-        public var evaluation: CheckEvaluation
-        public var response: ProbeResponse
-        public var at: Timestamp
-        /// How late the poll started against its schedule, in milliseconds.
-        public var lagMilliseconds: Int64
-    }
+    public typealias Report = CheckReport
 
     private let checks: [CheckDefinition]
     private let maintenance: [MaintenanceWindow]

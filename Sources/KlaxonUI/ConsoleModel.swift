@@ -30,6 +30,11 @@ public struct ConsoleModel: Sendable {
     public private(set) var runbooks: [Runbook] = []
     public var runbookStaleAfterDays = 90
     public var runbookScreen = RunbookScreen()
+    /// The status board: one row per check of `klaxon.yaml`, in its order; and the selected row.
+    public private(set) var checks: [CheckRow] = []
+    public var checkSelection = 0
+    /// The selected check's recent results are shown instead of the board.
+    public var showingCheckDetail = false
 
     // Navigation
     public var screen: Screen = .dashboard
@@ -72,6 +77,19 @@ public struct ConsoleModel: Sendable {
         public var kindFilter: String?
         public var actionItemSelection = 0
         public var linkSelection = 0
+    }
+
+    /// A check on the status board: what it is, where it stands, and its recent results.
+    public struct CheckRow: Sendable {
+        public var definition: CheckDefinition
+        public var state: CheckState = .unknown
+        public var since: Timestamp?
+        public var lastReport: CheckReport?
+        /// The last results, oldest first (at most `historyLength`).
+        public var history: [CheckReport] = []
+        public static let historyLength = 30
+
+        public init(definition: CheckDefinition) { self.definition = definition }
     }
 
     /// Screen 5: the runbook list, and the runbook open in the viewer.
@@ -215,6 +233,29 @@ public struct ConsoleModel: Sendable {
     }
 
     // MARK: - Changes from outside
+
+    /// Sets the checks the board shows (their states unknown until reports come).
+    public mutating func setChecks(_ definitions: [CheckDefinition]) {
+        checks = definitions.map(CheckRow.init)
+        checkSelection = min(checkSelection, max(0, checks.count - 1))
+    }
+
+    /// Records a poll's result on its row.
+    public mutating func record(_ report: CheckReport) {
+        guard let i = checks.firstIndex(where: { $0.definition.name == report.check.name }) else { return }
+        checks[i].state = report.state
+        checks[i].since = report.since
+        checks[i].lastReport = report
+        checks[i].history.append(report)
+        if checks[i].history.count > CheckRow.historyLength { checks[i].history.removeFirst() }
+    }
+
+    /// The board's rows in display order: by group as the groups first appear, then as configured.
+    public var boardRows: [CheckRow] {
+        var groups: [String] = []
+        for row in checks where !groups.contains(row.definition.group) { groups.append(row.definition.group) }
+        return groups.flatMap { group in checks.filter { $0.definition.group == group } }
+    }
 
     /// Replaces the runbooks (as read from `Runbooks/`), sorted by name.
     public mutating func setRunbooks(_ list: [Runbook]) {

@@ -11,6 +11,9 @@ public enum ConsoleMessage: Sendable {
     case onCallChanged(OnCallBoard)
     /// `Runbooks/` was read again.
     case runbooksChanged([Runbook])
+    /// The checks of `klaxon.yaml` (at start), and each finished poll.
+    case checksConfigured([CheckDefinition])
+    case checkReported(CheckReport)
     /// A declaration this console asked for went through.
     case declared(String)
     case info(String)
@@ -50,6 +53,12 @@ public enum ConsoleUpdate {
             model.setIncident(incident, readOnly: readOnly)
             if model.runbookScreen.open != nil { relayoutRunbook(&model) }
             refreshSearch(&model)
+            return []
+        case .checksConfigured(let definitions):
+            model.setChecks(definitions)
+            return []
+        case .checkReported(let report):
+            model.record(report)
             return []
         case .runbooksChanged(let runbooks):
             model.setRunbooks(runbooks)
@@ -103,6 +112,7 @@ public enum ConsoleUpdate {
     /// Carries out `action` (from a key or the palette).
     public static func perform(_ action: ConsoleAction, _ model: inout ConsoleModel) -> [ConsoleEffect] {
         if model.screen == .runbooks, let effects = runbookAction(action, &model) { return effects }
+        if model.screen == .status, let effects = statusAction(action, &model) { return effects }
         if action.writes && model.readOnly {
             model.message = .init(text: "read-only console: \(Keymap.binding(for: action)?.summary ?? "that") is not available", isError: true)
             return []

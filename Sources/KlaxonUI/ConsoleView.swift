@@ -13,10 +13,7 @@ public enum ConsoleView {
         switch model.screen {
         case .dashboard: DashboardView.draw(model, &frame)
         case .incident: IncidentView.draw(model, &frame)
-        case .status:
-            drawPlaceholder(model, &frame, title: "Status board",
-                            lines: ["Not built yet. The live status poller (HTTP checks, vendor status pages, Prometheus and",
-                                    "Alertmanager alerts) arrives in its own issue; this screen will show every check, grouped."])
+        case .status: StatusView.draw(model, &frame)
         case .onCall: OnCallView.draw(model, &frame)
         case .runbooks: RunbookView.draw(model, &frame)
         }
@@ -106,6 +103,7 @@ public enum ConsoleView {
             }
             hints = ["tab link/step", "enter follow/tick", "T contents", "/ search", "H back", "L forward", "h/l code", "esc list"]
         case .runbooks: hints = ["enter open", "/ find", "j/k move", "esc back"]
+        case .status: hints = model.showingCheckDetail ? ["o runbook", "esc board"] : ["enter detail", "o runbook", "j/k move", "esc back"]
         default: hints = ["1 dashboard", "2 incident"]
         }
         if model.readOnly { hints = hints.filter { hint in !["d ", "n ", "a ", "s ", "m ", "r ", "t "].contains { hint.hasPrefix($0) } } }

@@ -40,7 +40,18 @@ enum DashboardView {
 
         let half = model.columns / 2
         frame.put("  Status board", row: slotsRow, column: 0, style: .heading)
-        frame.put("not built yet: the status poller", row: slotsRow + 1, column: 4, style: .dim, width: half - 4)
+        if model.checks.isEmpty {
+            frame.put("no checks in klaxon.yaml", row: slotsRow + 1, column: 4, style: .dim, width: half - 4)
+        } else {
+            let down = model.checks.filter { $0.state == .down }
+            let warn = model.checks.filter { $0.state == .degraded || $0.state == .pending }.count
+            var x = frame.put("\(model.checks.count) checks", row: slotsRow + 1, column: 4, width: half - 4)
+            if down.isEmpty && warn == 0 { frame.put(" · all up or unknown", row: slotsRow + 1, column: x, style: .ok, width: half - x) }
+            if !down.isEmpty {
+                x = frame.put(" · \(down.count) down: " + down.map(\.definition.name).joined(separator: ", "), row: slotsRow + 1, column: x, style: .critical, width: half - x - 1)
+            }
+            if warn > 0 { frame.put(" · \(warn) degraded or pending", row: slotsRow + 1, column: x, style: .warning, width: half - x - 1) }
+        }
         frame.put("On call", row: slotsRow, column: half, style: .heading)
         if let board = model.onCall, !board.entries.isEmpty {
             let gaps = board.entries.reduce(0) { $0 + $1.upcomingGaps }

@@ -30,6 +30,7 @@ public enum KeyScope: String, CaseIterable, Sendable {
     case incident = "Incidents (dashboard selection or incident screen)"
     case timeline = "Incident screen"
     case runbook = "Runbooks"
+    case status = "Status board"
 
     /// Whether the binding's keys mean anything on `screen`.
     public func applies(on screen: ConsoleModel.Screen) -> Bool {
@@ -38,6 +39,7 @@ public enum KeyScope: String, CaseIterable, Sendable {
         case .incident: screen == .dashboard || screen == .incident
         case .timeline: screen == .incident
         case .runbook: screen == .runbooks
+        case .status: screen == .status
         }
     }
 }
@@ -69,7 +71,7 @@ public enum Keymap {
         KeyBinding(keys: [.pageUp, .control("b")], action: .pageUp, scope: .lists, summary: "page up"),
         KeyBinding(keys: [.character("g"), .home], action: .top, scope: .lists, summary: "first"),
         KeyBinding(keys: [.character("G"), .end], action: .bottom, scope: .lists, summary: "last (the timeline then follows new entries)"),
-        KeyBinding(keys: [.enter], action: .open, scope: .lists, summary: "open the selected incident or runbook; in a runbook, follow the selected link or tick the step"),
+        KeyBinding(keys: [.enter], action: .open, scope: .lists, summary: "open the selected incident, check or runbook; in a runbook, follow the selected link or tick the step"),
         KeyBinding(keys: [.character("/")], action: .search, scope: .lists, summary: "search"),
         KeyBinding(keys: [.character("n")], action: .searchNext, scope: .lists, summary: "next match (while a search is shown)"),
         KeyBinding(keys: [.character("N")], action: .searchPrevious, scope: .lists, summary: "previous match"),
@@ -89,6 +91,7 @@ public enum Keymap {
         KeyBinding(keys: [.character("u")], action: .toggleUTC, scope: .timeline, summary: "times in UTC / local"),
         KeyBinding(keys: [.character("f")], action: .filterKind, scope: .timeline, summary: "filter the timeline by kind"),
         KeyBinding(keys: [.character("o")], action: .openRunbook, scope: .incident, summary: "open the incident's runbook"),
+        KeyBinding(keys: [.character("o")], action: .openRunbook, scope: .status, summary: "open the selected check's runbook"),
         KeyBinding(keys: [.character("T")], action: .tableOfContents, scope: .runbook, summary: "table of contents: jump to a heading"),
         KeyBinding(keys: [.character("H"), .backspace], action: .historyBack, scope: .runbook, summary: "back (to the runbook or place before)"),
         KeyBinding(keys: [.character("L")], action: .historyForward, scope: .runbook, summary: "forward again"),

@@ -44,3 +44,22 @@ public struct CheckEvaluation: Hashable, Sendable {
         }
     }
 }
+
+/// One finished poll of one check, as the poller reports it to the console and the journals.
+public struct CheckReport: Sendable {
+    public var check: CheckDefinition
+    public var state: CheckState
+    public var since: Timestamp?
+    public var transition: CheckStateMachine.Transition?
+    public var evaluation: CheckEvaluation
+    public var response: ProbeResponse
+    public var at: Timestamp
+    /// How late the poll started against its schedule, in milliseconds.
+    public var lagMilliseconds: Int64
+
+    public init(check: CheckDefinition, state: CheckState, since: Timestamp?, transition: CheckStateMachine.Transition?,
+                evaluation: CheckEvaluation, response: ProbeResponse, at: Timestamp, lagMilliseconds: Int64) {
+        self.check = check; self.state = state; self.since = since; self.transition = transition
+        self.evaluation = evaluation; self.response = response; self.at = at; self.lagMilliseconds = lagMilliseconds
+    }
+}

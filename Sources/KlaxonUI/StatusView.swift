@@ -1,0 +1,125 @@
+import KlaxonCore
+
+/// Screen 3: the status board grouped as `klaxon.yaml` groups the checks, or one check's recent results.
+enum StatusView {
+    static func draw(_ model: ConsoleModel, _ frame: inout Frame) {
+        let rows = model.boardRows
+        guard !rows.isEmpty else {
+            frame.put("Status board", row: 2, column: 1, style: .heading)
+            frame.put("No checks. Add them under checks: in klaxon.yaml (see the README).", row: 4, column: 2, style: .dim)
+            return
+        }
+        let selected = rows[min(model.checkSelection, rows.count - 1)]
+        if model.showingCheckDetail { drawDetail(selected, model, &frame) } else { drawBoard(rows, model, &frame) }
+    }
+
+    static func style(_ state: CheckState) -> Style {
+        switch state {
+        case .up: .ok
+        case .degraded, .pending: .warning
+        case .down: .critical
+        case .maintenance, .unknown: .dim
+        }
+    }
+
+    static func drawBoard(_ rows: [ConsoleModel.CheckRow], _ model: ConsoleModel, _ frame: inout Frame) {
+        let down = rows.filter { $0.state == .down }.count, degraded = rows.filter { $0.state == .degraded || $0.state == .pending }.count
+        var x = frame.put("Status board", row: 2, column: 1, style: .heading)
+        x = frame.put("  \(rows.count) checks", row: 2, column: x, style: .dim)
+        if down > 0 { x = frame.put("  \(down) down", row: 2, column: x, style: .critical) }
+        if degraded > 0 { frame.put("  \(degraded) degraded or pending", row: 2, column: x, style: .warning) }
+        let columns: [(String, Int)] = [("CHECK", 24), ("STATE", 12), ("LATENCY", 9), ("FOR", 8), ("RECENT", 22), ("DETAIL", 0)]
+        var cx = 2
+        for (title, width) in columns { frame.put(title, row: 3, column: cx, style: .dim); cx += width }
+        var row = 4
+        var group: String?
+        let bottom = model.rows - 2
+        let first = DashboardView.scrolledStart(selection: model.checkSelection, count: rows.count, rows: max(1, bottom - 4 - 4))
+        for (index, check) in rows.enumerated() where index >= first && row < bottom {
+            if check.definition.group != group {
+                group = check.definition.group
+                frame.put(group!.isEmpty ? "(no group)" : group!, row: row, column: 1, style: .heading)
+                row += 1
+                if row >= bottom { break }
+            }
+            let isSelected = index == model.checkSelection
+            if isSelected { frame.fill(row: row, style: .selected) }
+            func s(_ style: Style) -> Style { isSelected ? .selected : style }
+            var x = 2
+            frame.put(TextWidth.truncate(check.definition.name, to: 23), row: row, column: x, style: s(.normal)); x += 24
+            frame.put(check.state.rawValue.uppercased(), row: row, column: x, style: s(style(check.state))); x += 12
+            let latency = check.lastReport.flatMap { $0.response.statusCode == nil ? nil : "\(Int($0.response.phases.total.rounded())) ms" } ?? "—"
+            frame.put(latency, row: row, column: x, style: s(.normal)); x += 9
+            let age = check.since.map { DurationText.short(seconds: $0.seconds(until: model.now)) } ?? "—"
+            frame.put(age, row: row, column: x, style: s(.dim)); x += 8
+            frame.put(sparkline(check.history, ascii: model.glyphs == .ascii), row: row, column: x, style: s(.accent)); x += 22
+            var detail = check.lastReport?.evaluation.observation.detail ?? "not polled yet"
+            if !check.definition.verifyTLS { detail += " [TLS not verified]" }
+            frame.put(TextWidth.truncate(detail, to: max(0, model.columns - x - 1)), row: row, column: x, style: s(.normal))
+            row += 1
+        }
+    }
+
+    /// The last latencies as bars (a failed poll is `×`), scaled to the slowest shown.
+    static func sparkline(_ history: [CheckReport], ascii: Bool) -> String {
+        let bars: [Character] = ascii ? Array(".:-=+*#%") : Array("▁▂▃▄▅▆▇█")
+        let recent = history.suffix(20)
+        let peak = max(1, recent.compactMap { $0.response.statusCode == nil ? nil : $0.response.phases.total }.max() ?? 1)
+        return String(recent.map { report -> Character in
+            guard report.response.statusCode != nil, report.evaluation.observation.verdict != .failed else { return ascii ? "x" : "×" }
+            let level = Int((report.response.phases.total / peak * Double(bars.count - 1)).rounded())
+            return bars[max(0, min(bars.count - 1, level))]
+        })
+    }
+
+    static func drawDetail(_ check: ConsoleModel.CheckRow, _ model: ConsoleModel, _ frame: inout Frame) {
+        let d = check.definition
+        var x = frame.put(d.name, row: 2, column: 1, style: .heading)
+        x = frame.put("  " + check.state.rawValue.uppercased(), row: 2, column: x, style: style(check.state))
+        if let since = check.since { frame.put("  for \(DurationText.short(seconds: since.seconds(until: model.now)))", row: 2, column: x, style: .dim) }
+        let facts = [d.kind.rawValue + " " + CheckEvaluation.requestURL(d), "every \(d.intervalSeconds)s", d.runbook.map { "runbook \($0) (o)" },
+                     d.service.map { "service \($0)" }, d.verifyTLS ? nil : "TLS NOT VERIFIED"].compactMap { $0 }
+        frame.put(facts.joined(separator: " · "), row: 3, column: 1, style: .dim, width: model.columns - 2)
+        var row = 5
+        let bottom = model.rows - 2
+        if let last = check.lastReport {
+            frame.put(last.evaluation.observation.detail, row: row, column: 2, style: style(check.state), width: model.columns - 3)
+            row += 1
+            let p = last.response.phases
+            frame.put(String(format: "dns %.0f ms · connect %.0f ms · tls %.0f ms · first byte %.0f ms · total %.0f ms", p.dns, p.connect, p.tls, p.firstByte, p.total),
+                      row: row, column: 2, style: .dim, width: model.columns - 3)
+            row += 2
+            let items = last.evaluation.items
+            if !items.isEmpty && row < bottom {
+                frame.put(d.kind == .statuspage ? "Components" : "Alerts", row: row, column: 1, style: .heading)
+                row += 1
+                for item in items.prefix(max(0, (bottom - row) / 2)) where row < bottom {
+                    let itemStyle: Style = item.counted && item.status != "operational" ? .warning : .normal
+                    frame.put("\(TextWidth.pad(item.status, to: 20)) \(item.name)", row: row, column: 2, style: itemStyle, width: model.columns - 3)
+                    row += 1
+                }
+                for incident in last.evaluation.incidents where row < bottom {
+                    frame.put("incident: \(incident)", row: row, column: 2, style: .warning, width: model.columns - 3)
+                    row += 1
+                }
+                row += 1
+            }
+            if row < bottom && !last.response.body.isEmpty && d.kind == .http {
+                let excerpt = String(decoding: last.response.body.prefix(200), as: UTF8.self).replacingOccurrences(of: "\n", with: " ")
+                frame.put("body: " + excerpt, row: row, column: 2, style: .code, width: model.columns - 3)
+                row += 2
+            }
+        }
+        if row < bottom {
+            frame.put("Recent results", row: row, column: 1, style: .heading)
+            row += 1
+        }
+        let local = LocalTimeFormatter(timeZone: model.timeZone)
+        for report in check.history.reversed() where row < bottom {
+            let latency = report.response.statusCode == nil ? "—" : "\(Int(report.response.phases.total.rounded())) ms"
+            let line = "\(local.civil(report.at).isoTime)  \(TextWidth.pad(report.state.rawValue, to: 12)) \(TextWidth.pad(latency, to: 9)) \(report.evaluation.observation.detail)"
+            frame.put(line, row: row, column: 2, style: report.state == .down ? .critical : .normal, width: model.columns - 3)
+            row += 1
+        }
+    }
+}

@@ -1,0 +1,73 @@
+import Foundation
+import KlaxonCore
+import KlaxonTestSupport
+import KlaxonUI
+import Testing
+
+/// The status board fed with reports as the poller would send them.
+struct StatusBoardTests {
+    static func check(_ name: String, group: String, runbook: String? = nil) -> CheckDefinition {
+        var c = CheckDefinition(name: name, group: group, url: "https://\(name).forge.internal/healthz")
+        c.runbook = runbook
+        c.intervalSeconds = 15
+        return c
+    }
+
+    static func report(_ check: CheckDefinition, _ state: CheckState, _ observation: CheckObservation, latency: Double?, at: Timestamp,
+                       since: Timestamp? = nil) -> CheckReport {
+        var response = ProbeResponse(statusCode: latency == nil ? nil : 200, error: latency == nil ? observation.detail : nil)
+        response.phases.total = latency ?? 0
+        return CheckReport(check: check, state: state, since: since ?? at, transition: nil, evaluation: CheckEvaluation(observation: observation),
+                           response: response, at: at, lagMilliseconds: 0)
+    }
+
+    func boardModel(columns: Int = 100, rows: Int = 30) -> ConsoleModel {
+        var model = sampleModel(columns: columns, rows: rows)
+        _ = ConsoleUpdate.update(&model, .runbooksChanged(sampleRunbooks()))
+        let registry = Self.check("registry-api", group: "Artifact registry", runbook: "registry-5xx")
+        let ci = Self.check("ci-queue", group: "CI/CD", runbook: "ci-queue-backed-up")
+        let kube = Self.check("kube-apiserver", group: "Kubernetes")
+        _ = ConsoleUpdate.update(&model, .checksConfigured([registry, ci, kube]))
+        let start = model.now.adding(seconds: -600)
+        for i in 0..<12 {
+            let t = start.adding(seconds: Int64(i) * 15)
+            _ = ConsoleUpdate.update(&model, .checkReported(Self.report(ci, .up, .ok("HTTP 200"), latency: Double(100 + i * 40), at: t, since: start)))
+        }
+        _ = ConsoleUpdate.update(&model, .checkReported(Self.report(registry, .up, .ok("HTTP 200 in 80 ms"), latency: 80, at: start)))
+        _ = ConsoleUpdate.update(&model, .checkReported(Self.report(registry, .pending, .failed("HTTP 503"), latency: 12, at: model.now.adding(seconds: -20))))
+        _ = ConsoleUpdate.update(&model, .checkReported(Self.report(registry, .down, .failed("HTTP 503"), latency: 11, at: model.now.adding(seconds: -5))))
+        return model
+    }
+
+    @Test func theBoardShowsStatesGroupedWithTheirHistory() {
+        var model = boardModel()
+        press([.character("3")], &model)
+        let frame = ConsoleView.render(model)
+        let text = frame.text
+        #expect(text.contains("Status board  3 checks  1 down"))
+        #expect(text.contains("registry-api            DOWN        11 ms    5s"))
+        #expect(text.contains("ci-queue                UP          540 ms   10m"))
+        #expect(text.contains("kube-apiserver          UNKNOWN     —        —"))
+        #expect(text.contains("not polled yet"))
+        // The dashboard's slot says what is down.
+        press([.character("1")], &model)
+        #expect(ConsoleView.render(model).text.contains("3 checks · 1 down: registry-api"))
+        if let mismatch = Snapshot.mismatch(frame, named: "status-board-100x30") { Issue.record(Comment(rawValue: mismatch)) }
+    }
+
+    @Test func detailAndTheRunbookOfTheSelectedCheck() {
+        var model = boardModel()
+        press([.character("3"), .enter], &model)
+        #expect(model.showingCheckDetail)
+        let text = ConsoleView.render(model).text
+        #expect(text.contains("registry-api  DOWN"))
+        #expect(text.contains("runbook registry-5xx (o)"))
+        #expect(text.contains("Recent results"))
+        press([.character("o")], &model)
+        #expect(model.screen == .runbooks && model.runbookScreen.open?.name == "registry-5xx")
+        press([.character("3"), .escape, .character("j"), .character("j")], &model)
+        #expect(model.boardRows[model.checkSelection].definition.name == "kube-apiserver")
+        press([.character("o")], &model)
+        #expect(model.message?.text == "kube-apiserver names no runbook (runbook: in klaxon.yaml)")
+    }
+}
