@@ -1,3 +1,4 @@
+import FlyingFox
 import Foundation
 import KlaxonCore
 import KlaxonStore
@@ -107,6 +108,34 @@ struct ConsoleEndToEndTests {
         #expect(last.actor == "carol")
         #expect(last.data == ["runbook": "registry", "step": 1, "text": "Look at the pods", "done": true])
         #expect(try shell("\(klaxon) --workspace \(ws.path) incident show 1").contains("runbook   registry step 1 done: Look at the pods"))
+    }
+
+    @Test func theStatusBoardPollsALoopbackPlatformAndOpensACheckRunbook() async throws {
+        let server = HTTPServer(address: try .inet(ip4: "127.0.0.1", port: 0), logger: .disabled)
+        await server.appendRoute("GET /healthz") { _ in HTTPResponse(statusCode: .ok, body: Data("ok".utf8)) }
+        await server.appendRoute("GET /uploads") { _ in HTTPResponse(statusCode: .serviceUnavailable) }
+        let task = Task { try await server.start() }
+        defer { task.cancel() }
+        try await server.waitUntilListening()
+        guard case .ip4(_, let port)? = await server.listeningAddress else { Issue.record("no address"); return }
+        let ws = makeRunbookWorkspace()
+        ws.write("klaxon.yaml", """
+        name: loopback
+        checks:
+          - {name: health, group: Registry, url: "http://127.0.0.1:\(port)/healthz", interval: 1s, timeout: 1s}
+          - {name: uploads, group: Registry, url: "http://127.0.0.1:\(port)/uploads", interval: 1s, timeout: 1s, failure_threshold: 2, runbook: registry}
+        """)
+        let tty = try console(ws, columns: 110, rows: 30)
+        tty.press("3")
+        // Waiting happens off the cooperative threads, which the loopback server needs.
+        let board = try await blocking { tty.wait(for: "uploads                 DOWN", timeout: 20) }
+        #expect(board != nil, "\(tty.screen())")
+        #expect(tty.screen().contains("health                  UP"))
+        tty.press("j", "o")
+        #expect(try await blocking { tty.wait(for: "registry.md") } != nil, "\(tty.screen())")
+        tty.press("q")
+        #expect(try await blocking { tty.wait(for: "EXIT 0") } != nil)
+        await server.stop()
     }
 
     @Test func aSecondConsoleSeesTheFirstOnesNoteWithinASecond() throws {
