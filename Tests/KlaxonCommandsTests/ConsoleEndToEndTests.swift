@@ -122,15 +122,15 @@ struct ConsoleEndToEndTests {
         ws.write("klaxon.yaml", """
         name: loopback
         checks:
-          - {name: health, group: Registry, url: "http://127.0.0.1:\(port)/healthz", interval: 1s, timeout: 1s}
-          - {name: uploads, group: Registry, url: "http://127.0.0.1:\(port)/uploads", interval: 1s, timeout: 1s, failure_threshold: 2, runbook: registry}
+          - {name: health, group: Registry, url: "http://127.0.0.1:\(port)/healthz", interval: 2s, timeout: 2s}
+          - {name: uploads, group: Registry, url: "http://127.0.0.1:\(port)/uploads", interval: 2s, timeout: 2s, failure_threshold: 2, runbook: registry}
         """)
         let tty = try console(ws, columns: 110, rows: 30)
         tty.press("3")
         // Waiting happens off the cooperative threads, which the loopback server needs.
-        let board = try await blocking { tty.wait(for: "uploads                 DOWN", timeout: 20) }
+        let board = try await blocking { tty.wait(for: "uploads                 DOWN", timeout: 30) }
         #expect(board != nil, "\(tty.screen())")
-        #expect(tty.screen().contains("health                  UP"))
+        #expect(try await blocking { tty.wait(for: "health                  UP", timeout: 30) } != nil, "\(tty.screen())")
         tty.press("j", "o")
         #expect(try await blocking { tty.wait(for: "registry.md") } != nil, "\(tty.screen())")
         tty.press("q")
