@@ -123,8 +123,10 @@ struct ConsoleEndToEndTests {
         name: loopback
         checks:
           - {name: health, group: Registry, url: "http://127.0.0.1:\(port)/healthz", interval: 2s, timeout: 2s}
-          - {name: uploads, group: Registry, url: "http://127.0.0.1:\(port)/uploads", interval: 2s, timeout: 2s, failure_threshold: 2, runbook: registry}
+          - {name: uploads, group: Registry, url: "http://127.0.0.1:\(port)/uploads", interval: 2s, timeout: 2s, failure_threshold: 2, runbook: registry, service: registry}
         """)
+        let declared = try shell("KLAXON_USER=bob \(klaxon) --workspace \(ws.path) incident declare 'Uploads failing' --severity SEV2 --service registry 2>&1")
+        #expect(declared == "INC-1\n")
         let tty = try console(ws, columns: 110, rows: 30)
         tty.press("3")
         // Waiting happens off the cooperative threads, which the loopback server needs.
@@ -136,6 +138,13 @@ struct ConsoleEndToEndTests {
         tty.press("q")
         #expect(try await blocking { tty.wait(for: "EXIT 0") } != nil)
         await server.stop()
+        // The changes went to the platform journal, and those of the registry service to its open incident.
+        let platform = try JournalFile.verify(path: ws.path + "/journals/platform.jsonl")
+        #expect(platform.damage == nil && platform.recordCount >= 2)
+        let timeline = try records(ws)
+        let changes = timeline.filter { $0.type == "check.changed" }
+        #expect(changes.map { $0.data["to"]?.stringValue } == ["pending", "down"], "\(changes)")
+        #expect(changes.allSatisfy { $0.actor == "status-poller" && $0.data["check"] == "uploads" })
     }
 
     @Test func aSecondConsoleSeesTheFirstOnesNoteWithinASecond() throws {

@@ -16,6 +16,8 @@ public enum IncidentAction: Hashable, Sendable {
     case tag(String)
     /// A task-list step of a runbook ticked (or unticked) during this incident.
     case runbookStep(runbook: String, step: Int, text: String, done: Bool)
+    /// A status check of the incident's service changed state (the poller records it).
+    case checkChanged(check: String, from: String, to: String, detail: String)
 
     /// The record type and payload for this action on `incident`, or an error saying why it cannot be done.
     public func record(for incident: Incident) throws(KlaxonError) -> (type: RecordType, data: JSONValue) {
@@ -101,6 +103,8 @@ public enum IncidentAction: Hashable, Sendable {
                 throw .badInput("step \(step) of \(runbook) is already \(done ? "ticked" : "unticked") on \(id)")
             }
             return (.runbookStep, ["runbook": .string(runbook), "step": .number(Double(step)), "text": .string(text), "done": .bool(done)])
+        case .checkChanged(let check, let from, let to, let detail):
+            return (.checkChanged, ["check": .string(check), "from": .string(from), "to": .string(to), "detail": .string(detail)])
         }
     }
 

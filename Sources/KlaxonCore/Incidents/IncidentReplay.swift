@@ -106,6 +106,9 @@ public enum IncidentReplay {
         case .tagAdded?:
             guard let tag = data["tag"]?.stringValue else { return unreadable("a tag record without a tag") }
             if !incident.tags.contains(tag) { incident.tags.append(tag) }
+        case .checkChanged?:
+            // On the timeline only: it changes nothing about the incident's state.
+            break
         case .runbookStep?:
             guard let runbook = data["runbook"]?.stringValue, let step = data["step"]?.intValue,
                   let text = data["text"]?.stringValue, let done = data["done"]?.boolValue else {

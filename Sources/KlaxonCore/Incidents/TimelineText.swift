@@ -19,6 +19,7 @@ public enum TimelineText {
         case .linkAdded?: return "link"
         case .tagAdded?: return "tag"
         case .runbookStep?: return "runbook"
+        case .checkChanged?: return "check"
         case nil: return record.type
         }
     }
@@ -58,6 +59,8 @@ public enum TimelineText {
         case .actionItemDone?: return "action item \(d["number"]?.intValue.map(String.init) ?? "?") done"
         case .linkAdded?: return "\(d["kind"]?.stringValue ?? "link") \(s("target"))"
         case .tagAdded?: return s("tag")
+        case .checkChanged?:
+            return "\(s("check")) \(s("from")) → \(s("to")): \(s("detail"))"
         case .runbookStep?:
             let done = d["done"]?.boolValue ?? true
             return "\(s("runbook")) step \(d["step"]?.intValue.map(String.init) ?? "?") \(done ? "done" : "undone"): \(s("text"))"

@@ -16,4 +16,6 @@ public enum RecordType: String, CaseIterable, Sendable {
     case linkAdded = "link.added"
     case tagAdded = "tag.added"
     case runbookStep = "runbook.step"
+    /// A status check changed state (on the platform journal, and on open incidents of its service).
+    case checkChanged = "check.changed"
 }
