@@ -25,8 +25,8 @@ final class ConsoleRuntime {
     var runbookSignature: [Int] = []
     /// Polls the checks on its own thread; its reports wait here until the loop takes them.
     var poller: StatusPoller?
-    /// Where state changes are recorded, when this console is the workspace's recorder (see `PlatformJournal`).
-    var platform: PlatformJournal?
+    /// Records state changes, when this console is the workspace's recorder (see `PlatformJournal`).
+    var recorder: StatusRecorder?
     let reports = ReportQueue()
 
     init(workspace: Workspace, writer: WriterIdentity, context: CommandContext, screen: TerminalScreen, readOnly: Bool) throws(KlaxonError) {
@@ -111,35 +111,16 @@ final class ConsoleRuntime {
         poller.start()
         self.poller = poller
         if !model.readOnly {
-            do { platform = try PlatformJournal.claim(directory: workspace.journalsDirectory) } catch { send(.failure(error.message)) }
+            do { recorder = try StatusRecorder(workspace: workspace, writer: writer) } catch { send(.failure(error.message)) }
         }
     }
 
-    /// Writes a check's state change to the platform journal and to the open incidents of its service
-    /// (only in the console that holds the platform journal; the first result of a healthy check is no
-    /// change worth a record).
+    /// Writes a check's state change down (see `StatusRecorder`) and shows what it changed.
     func recordChange(_ report: CheckReport) {
-        guard let platform, let change = report.transition,
-              !(change.from == .unknown && [.up, .degraded, .maintenance].contains(change.to)) else { return }
-        var recorder = writer
-        recorder.actor = "status-poller"
-        let detail = report.evaluation.observation.detail
-        do {
-            try platform.record(check: report.check.name, from: change.from, to: change.to, detail: detail, at: report.at, by: recorder)
-        } catch {
-            send(.failure("the state change of \(report.check.name) was not recorded: \(error.message)"))
-        }
-        guard let service = report.check.service else { return }
-        for incident in model.openIncidents where incident.services.contains(service) && !model.readOnlyIncidents.contains(incident.id) {
-            guard let journal = journals[incident.id] else { continue }
-            do {
-                _ = try journal.perform(.checkChanged(check: report.check.name, from: change.from.rawValue, to: change.to.rawValue, detail: detail),
-                                       by: recorder, now: { report.at })
-                send(.incidentChanged(journal.incident, readOnly: journal.isReadOnly))
-            } catch {
-                send(.failure("\(incident.id): \(error.message)"))
-            }
-        }
+        guard let recorder else { return }
+        let (changed, problems) = recorder.record(report, openIncidents: Array(journals.values))
+        for journal in changed { send(.incidentChanged(journal.incident, readOnly: journal.isReadOnly)) }
+        for problem in problems { send(.failure(problem)) }
     }
 
     /// Reads `Runbooks/` again (at start and within a second of a change to it).

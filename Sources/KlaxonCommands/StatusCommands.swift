@@ -7,7 +7,7 @@ import KlaxonStore
 /// `klaxon status …`: the checks of `klaxon.yaml`.
 struct StatusCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "status", abstract: "Poll the platform's checks (klaxon.yaml checks:).", subcommands: [Check.self])
+        commandName: "status", abstract: "Poll the platform's checks (klaxon.yaml checks:).", subcommands: [Check.self, Watch.self])
 
     struct Check: ParsableCommand {
         static let configuration = CommandConfiguration(
