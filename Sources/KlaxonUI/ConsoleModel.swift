@@ -88,6 +88,8 @@ public struct ConsoleModel: Sendable {
         /// The last results, oldest first (at most `historyLength`).
         public var history: [CheckReport] = []
         public static let historyLength = 30
+        /// States over the last day, for uptime.
+        public var uptime = UptimeHistory()
 
         public init(definition: CheckDefinition) { self.definition = definition }
     }
@@ -247,6 +249,7 @@ public struct ConsoleModel: Sendable {
         checks[i].since = report.since
         checks[i].lastReport = report
         checks[i].history.append(report)
+        checks[i].uptime.note(report.state, at: report.at)
         if checks[i].history.count > CheckRow.historyLength { checks[i].history.removeFirst() }
     }
 

@@ -77,10 +77,13 @@ enum StatusView {
         var x = frame.put(d.name, row: 2, column: 1, style: .heading)
         x = frame.put("  " + check.state.rawValue.uppercased(), row: 2, column: x, style: style(check.state))
         if let since = check.since { frame.put("  for \(DurationText.short(seconds: since.seconds(until: model.now)))", row: 2, column: x, style: .dim) }
+        func percent(_ share: Double?) -> String { share.map { String(format: "%.2f %%", $0 * 100) } ?? "—" }
+        let uptime = "uptime 1 h \(percent(check.uptime.uptime(overLast: 3600, now: model.now))), 24 h \(percent(check.uptime.uptime(overLast: 86400, now: model.now)))"
         let facts = [d.kind.rawValue + " " + CheckEvaluation.requestURL(d), "every \(d.intervalSeconds)s", d.runbook.map { "runbook \($0) (o)" },
                      d.service.map { "service \($0)" }, d.verifyTLS ? nil : "TLS NOT VERIFIED"].compactMap { $0 }
         frame.put(facts.joined(separator: " · "), row: 3, column: 1, style: .dim, width: model.columns - 2)
-        var row = 5
+        frame.put(uptime + " (maintenance left out)", row: 4, column: 1, style: .dim, width: model.columns - 2)
+        var row = 6
         let bottom = model.rows - 2
         if let last = check.lastReport {
             frame.put(last.evaluation.observation.detail, row: row, column: 2, style: style(check.state), width: model.columns - 3)

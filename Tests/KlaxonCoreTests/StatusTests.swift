@@ -167,3 +167,26 @@ struct HTTPExpectationTests {
         #expect(HTTPExpectation.evaluate(plain, response(404), now: now).verdict == .failed)
     }
 }
+
+struct UptimeTests {
+    @Test func uptimeLeavesOutMaintenanceAndTheTimeBeforeTheFirstPoll() {
+        let t0 = Timestamp.parseRFC3339("2026-11-22T00:00:00Z")!
+        var history = UptimeHistory()
+        history.note(.up, at: t0)
+        history.note(.up, at: t0.adding(seconds: 600))                 // no change, nothing kept
+        history.note(.down, at: t0.adding(seconds: 3600))              // down for 15 minutes
+        history.note(.up, at: t0.adding(seconds: 3600 + 900))
+        history.note(.maintenance, at: t0.adding(seconds: 5400))        // 30 minutes left out
+        history.note(.up, at: t0.adding(seconds: 7200))
+        #expect(history.changes.count == 5)
+        let now = t0.adding(seconds: 7200 + 1800)                      // 02:30
+        // Last hour (01:30-02:30): 30 min maintenance left out, 30 min up.
+        #expect(history.uptime(overLast: 3600, now: now) == 1.0)
+        // Last day: counted 00:00-01:30 and 02:00-02:30 = 120 min, of which 15 down.
+        #expect(history.uptime(overLast: 86400, now: now) == 105.0 / 120.0)
+        #expect(UptimeHistory().uptime(overLast: 3600, now: now) == nil)
+        // Old changes go, but the state at the window's start stays known.
+        history.note(.up, at: t0.adding(seconds: 30 * 3600))
+        #expect(history.changes.first?.at == t0.adding(seconds: 7200))
+    }
+}

@@ -63,6 +63,7 @@ struct StatusBoardTests {
         #expect(text.contains("registry-api  DOWN"))
         #expect(text.contains("runbook registry-5xx (o)"))
         #expect(text.contains("Recent results"))
+        #expect(text.contains("uptime 1 h 96.67 %, 24 h 96.67 % (maintenance left out)"))
         press([.character("o")], &model)
         #expect(model.screen == .runbooks && model.runbookScreen.open?.name == "registry-5xx")
         press([.character("3"), .escape, .character("j"), .character("j")], &model)
