@@ -110,6 +110,10 @@ struct WatchCommand: ParsableCommand {
             }
         }
         poller.stop()
+        // For klaxon-bench: the scheduling lags of every poll, one per line.
+        if let path = context.environment["KLAXON_POLLER_LAGS_FILE"], !path.isEmpty {
+            try? poller.schedulingLags.map(String.init).joined(separator: "\n").write(toFile: path, atomically: true, encoding: .utf8)
+        }
     }
 }
 

@@ -16,6 +16,10 @@ public final class StatusPoller: @unchecked Sendable {
     private var session: ProbeSession?
     private var thread: Thread?
     private let finished = DispatchSemaphore(value: 0)
+    private var lags: [Int64] = []
+
+    /// How late each poll so far started against its schedule, in milliseconds (for the benchmark).
+    public var schedulingLags: [Int64] { lock.withLock { lags } }
 
     /// `deliver` is called on the poller's thread.
     public init(checks: [CheckDefinition], maintenance: [MaintenanceWindow], clock: @escaping @Sendable () -> Timestamp,
@@ -61,6 +65,7 @@ public final class StatusPoller: @unchecked Sendable {
                                          verifyTLS: check.verifyTLS), tag: i)
                 inFlight[i] = true
                 startedLate[i] = now - due[i]
+                lock.withLock { lags.append(now - due[i]) }
             }
             let nextDue = checks.indices.filter { !inFlight[$0] }.map { due[$0] }.min() ?? (now + 1000)
             let wait = Int(min(1000, max(0, nextDue - clock().milliseconds)))

@@ -12,8 +12,10 @@ import KlaxonStore
 struct Options {
     var directory = FileManager.default.temporaryDirectory.path
     var runs = 5
-    /// Run only these figures: append, replay, console, oncall or runbook.
+    /// Run only these figures: append, replay, console, oncall, runbook or status.
     var only: String?
+    /// How long `klaxon watch` polls 1,000 checks.
+    var statusSeconds = 60
 
     init(_ arguments: [String]) {
         var i = 1
@@ -22,8 +24,9 @@ struct Options {
             case "--dir" where i + 1 < arguments.count: directory = arguments[i + 1]; i += 1
             case "--runs" where i + 1 < arguments.count: runs = max(1, Int(arguments[i + 1]) ?? 5); i += 1
             case "--only" where i + 1 < arguments.count: only = arguments[i + 1]; i += 1
+            case "--status-seconds" where i + 1 < arguments.count: statusSeconds = max(5, Int(arguments[i + 1]) ?? 60); i += 1
             default:
-                FileHandle.standardError.write(Data("usage: klaxon-bench [--dir DIR] [--runs N] [--only append|replay|console|oncall|runbook]\n".utf8))
+                FileHandle.standardError.write(Data("usage: klaxon-bench [--dir DIR] [--runs N] [--status-seconds S] [--only append|replay|console|oncall|runbook|status]\n".utf8))
                 exit(2)
             }
             i += 1
@@ -159,6 +162,14 @@ if options.only == nil || options.only == "runbook" {
     runbook = try RunbookBench.run(root: root, runs: options.runs)
 }
 
+// MARK: 7. The status poller
+
+var status = StatusBench.Figures()
+if options.only == nil || options.only == "status" {
+    let klaxon = (CommandLine.arguments[0] as NSString).deletingLastPathComponent + "/klaxon"
+    status = try StatusBench.run(root: root, runs: options.runs, klaxon: klaxon, seconds: options.statusSeconds)
+}
+
 // MARK: Report
 
 let klaxonAppend = median(klaxonRates), bareAppend = median(bareRates)
@@ -181,6 +192,13 @@ let rows: [[String]] = [
      String(format: "%.2f", median(runbook.klaxonMilliseconds) / median(runbook.cmarkMilliseconds))],
     ["  the cmark-gfm command, same file to HTML (process included)", "—",
      runbook.cmarkMissing ? "cmark-gfm not installed" : String(format: "%.1f ms", median(runbook.cmarkMilliseconds)), ""],
+    [String(format: "1,000 checks every 10 s, %d s of klaxon watch: scheduling lag p99", status.seconds), "≤ 100 ms",
+     String(format: "%.0f ms (p50 %.0f, max %.0f; %d polls)", status.lagP99, status.lagP50, status.lagMax, status.polls), ""],
+    ["  CPU of klaxon watch meanwhile", "≤ 10 % of a core", String(format: "%.1f %%", status.cpuPercent), ""],
+    ["  resident memory of klaxon watch", "≤ 50 MB", String(format: "%.1f MB", status.residentMegabytes), ""],
+    ["one round of the 1,000 URLs, 64 at a time (ratio: curl's time / Klaxon's)", "ratio ≥ 1.0",
+     String(format: "%.0f ms", median(status.klaxonRoundSeconds) * 1000), String(format: "%.2f", median(status.curlRoundSeconds) / median(status.klaxonRoundSeconds))],
+    ["  curl --parallel --parallel-max 64, same URLs", "—", String(format: "%.0f ms", median(status.curlRoundSeconds) * 1000), ""],
 ]
 var widths = [Int](repeating: 0, count: 4)
 for row in rows { for (i, cell) in row.enumerated() { widths[i] = max(widths[i], cell.count) } }

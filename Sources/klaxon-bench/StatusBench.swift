@@ -1,0 +1,117 @@
+import Foundation
+import KlaxonCore
+import KlaxonHTTP
+
+/// 1,000 HTTP checks against a loopback server at a 10 s interval, polled by the real `klaxon watch`:
+/// its scheduling lag, CPU and memory; and one round of the same 1,000 URLs beside
+/// `curl --parallel --parallel-max 64`.
+enum StatusBench {
+    struct Figures {
+        var lagP50 = Double.nan, lagP99 = Double.nan, lagMax = Double.nan, polls = 0
+        var cpuPercent = Double.nan
+        var residentMegabytes = Double.nan
+        var klaxonRoundSeconds: [Double] = []
+        var curlRoundSeconds: [Double] = []
+        var seconds = 0
+    }
+
+    /// A loopback HTTP/1.1 server with keep-alive, in its own process so its work is not counted as
+    /// Klaxon's.
+    static let server = """
+    import http.server, socketserver, sys
+    class Handler(http.server.BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+        def do_GET(self):
+            body = b"ok"
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+        def log_message(self, *args):
+            pass
+    class Server(socketserver.ThreadingMixIn, http.server.HTTPServer):
+        daemon_threads = True
+        request_queue_size = 1024
+    server = Server(("127.0.0.1", 0), Handler)
+    print(server.server_address[1], flush=True)
+    server.serve_forever()
+    """
+
+    struct Failure: Error, CustomStringConvertible {
+        var description: String
+    }
+
+    static func run(root: String, runs: Int, klaxon: String, seconds duration: Int, checks count: Int = 1000) throws -> Figures {
+        var figures = Figures()
+        figures.seconds = duration
+        let serverPath = root + "/server.py"
+        try server.write(toFile: serverPath, atomically: true, encoding: .utf8)
+        let serverProcess = Process()
+        serverProcess.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        serverProcess.arguments = ["python3", serverPath]
+        let portPipe = Pipe()
+        serverProcess.standardOutput = portPipe
+        try serverProcess.run()
+        defer { serverProcess.terminate() }
+        var portText = ""
+        while !portText.contains("\n") {
+            let chunk = portPipe.fileHandleForReading.availableData
+            if chunk.isEmpty { break }
+            portText += String(decoding: chunk, as: UTF8.self)
+        }
+        guard let port = Int(portText.trimmingCharacters(in: .whitespacesAndNewlines)) else {
+            throw Failure(description: "the loopback server did not start")
+        }
+        let urls = (0..<count).map { "http://127.0.0.1:\(port)/check/\($0)" }
+
+        // One round, side by side, alternating.
+        let curlConfig = root + "/curl-urls.txt"
+        try urls.map { "url = \"\($0)\"\noutput = \"/dev/null\"" }.joined(separator: "\n").write(toFile: curlConfig, atomically: true, encoding: .utf8)
+        for _ in 0..<runs {
+            figures.klaxonRoundSeconds.append(seconds {
+                let responses = HTTPProber.round(urls.map { ProbeRequest(url: $0, timeoutSeconds: 10) }, parallel: 64)
+                precondition(responses.allSatisfy { $0.statusCode == 200 }, "a loopback request failed")
+            })
+            figures.curlRoundSeconds.append(try seconds {
+                let curl = Process()
+                curl.executableURL = URL(fileURLWithPath: "/usr/bin/curl")
+                curl.arguments = ["--parallel", "--parallel-max", "64", "-s", "-K", curlConfig]
+                try curl.run()
+                curl.waitUntilExit()
+                precondition(curl.terminationStatus == 0, "curl failed")
+            })
+        }
+
+        // klaxon watch on 1,000 checks for `seconds`.
+        let workspace = root + "/status-bench"
+        try FileManager.default.createDirectory(atPath: workspace, withIntermediateDirectories: true)
+        var yaml = "name: status-bench\nchecks:\n"
+        for (i, url) in urls.enumerated() { yaml += "  - {name: check-\(i), group: g\(i % 10), url: \"\(url)\", interval: 10s, timeout: 5s}\n" }
+        try yaml.write(toFile: workspace + "/klaxon.yaml", atomically: true, encoding: .utf8)
+        let lagsPath = root + "/lags.txt"
+        let watch = Process()
+        watch.executableURL = URL(fileURLWithPath: klaxon)
+        watch.arguments = ["watch", "--workspace", workspace]
+        watch.environment = ["KLAXON_USER": "bench", "KLAXON_POLLER_LAGS_FILE": lagsPath, "PATH": "/usr/bin:/bin"]
+        watch.standardOutput = FileHandle(forWritingAtPath: "/dev/null")
+        try watch.run()
+        // The first polls are spread over a second; measure after they settle.
+        Thread.sleep(forTimeInterval: 5)
+        let cpuBefore = ConsoleBench.cpuSeconds(watch.processIdentifier)
+        let wallBefore = Date()
+        Thread.sleep(forTimeInterval: Double(duration))
+        let cpuUsed = ConsoleBench.cpuSeconds(watch.processIdentifier) - cpuBefore
+        figures.cpuPercent = cpuUsed / Date().timeIntervalSince(wallBefore) * 100
+        figures.residentMegabytes = ConsoleBench.statusField(watch.processIdentifier, "VmRSS:")
+        watch.terminate()
+        watch.waitUntilExit()
+        let lags = ((try? String(contentsOfFile: lagsPath, encoding: .utf8)) ?? "").split(separator: "\n").compactMap { Double($0) }.sorted()
+        figures.polls = lags.count
+        if !lags.isEmpty {
+            figures.lagP50 = lags[lags.count / 2]
+            figures.lagP99 = lags[min(lags.count - 1, Int(Double(lags.count) * 0.99))]
+            figures.lagMax = lags.last!
+        }
+        return figures
+    }
+}
