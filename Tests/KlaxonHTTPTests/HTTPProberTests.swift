@@ -110,3 +110,53 @@ struct StatusPollerTests {
         }
     }
 }
+
+/// A TLS endpoint with a self-signed certificate that expires in three days (`openssl s_server`).
+@Suite(.serialized)
+struct TLSProbeTests {
+    /// Starts `openssl s_server -www` on a free loopback port; returns it and its URL.
+    static func startServer(_ dir: TemporaryDirectory) throws -> (Process, String) {
+        let made = try shell("cd '\(dir.path)' && openssl req -x509 -newkey rsa:2048 -nodes -days 3 -subj /CN=127.0.0.1 -keyout key.pem -out cert.pem 2>&1; echo EXIT=$?")
+        guard made.hasSuffix("EXIT=0\n") else { throw KlaxonError.failed("openssl req failed: \(made)") }
+        let server = Process()
+        server.executableURL = URL(fileURLWithPath: "/usr/bin/openssl")
+        server.arguments = ["s_server", "-accept", "127.0.0.1:0", "-cert", dir.path + "/cert.pem", "-key", dir.path + "/key.pem", "-www"]
+        let out = dir.path + "/server.txt"
+        FileManager.default.createFile(atPath: out, contents: nil)
+        server.standardOutput = FileHandle(forWritingAtPath: out)
+        server.standardError = FileHandle(forWritingAtPath: "/dev/null")
+        try server.run()
+        for _ in 0..<100 {
+            let text = (try? String(contentsOfFile: out, encoding: .utf8)) ?? ""
+            if let line = text.split(separator: "\n").first(where: { $0.hasPrefix("ACCEPT ") }), let port = line.split(separator: ":").last {
+                return (server, "https://127.0.0.1:\(port)/")
+            }
+            Thread.sleep(forTimeInterval: 0.05)
+        }
+        kill(server.processIdentifier, SIGKILL)
+        throw KlaxonError.failed("openssl s_server did not start")
+    }
+
+    @Test func verificationIsOnUnlessTurnedOffAndTheExpiryIsRead() throws {
+        let dir = TemporaryDirectory()
+        let (server, url) = try Self.startServer(dir)
+        // SIGKILL: a child of the test runner inherits its blocked signals, SIGTERM among them.
+        defer { kill(server.processIdentifier, SIGKILL); server.waitUntilExit() }
+        let now = Timestamp(Date())
+        let responses = HTTPProber.round([ProbeRequest(url: url, timeoutSeconds: 20), ProbeRequest(url: url, timeoutSeconds: 20, verifyTLS: false)])
+        // Verified (the default): a self-signed certificate is a failure, named.
+        #expect(responses[0].statusCode == nil)
+        #expect(responses[0].error?.contains("certificate") == true, "\(responses[0])")
+        // Not verified: the response counts, the certificate's expiry is read.
+        #expect(responses[1].statusCode == 200, "\(responses[1])")
+        #expect(responses[1].phases.tls > 0)
+        let expiry = try #require(responses[1].certificateExpiry)
+        #expect(abs(now.seconds(until: expiry) - 3 * 86400) < 3600)
+        var check = CheckDefinition(name: "registry-tls", url: url)
+        check.verifyTLS = false
+        check.expect.certificateDaysLeft = 14
+        #expect(HTTPExpectation.evaluate(check, responses[1], now: now).verdict == .degraded)
+        #expect(HTTPExpectation.evaluate(check, responses[1], now: now).detail.hasPrefix("TLS certificate expires in 2 days") ||
+                HTTPExpectation.evaluate(check, responses[1], now: now).detail.hasPrefix("TLS certificate expires in 3 days"))
+    }
+}
