@@ -19,11 +19,7 @@ struct StatusCommand: ParsableCommand {
 
         func run() throws {
             let context = global.context
-            let workspace = try global.loadWorkspace()
-            let files = CheckFiles.load(workspaceRoot: workspace.root, timeZone: workspace.displayTimeZone(environment: context.environment))
-            if let first = files.findings.first(where: { $0.level == .error }) {
-                throw KlaxonError.badInput("\(first); run klaxon config validate to see every problem")
-            }
+            let files = try loadChecks(try global.loadWorkspace(), context)
             var checks = files.checks
             if !names.isEmpty {
                 for name in names where !checks.contains(where: { $0.name == name }) {
@@ -31,7 +27,6 @@ struct StatusCommand: ParsableCommand {
                 }
                 checks = checks.filter { names.contains($0.name) }
             }
-            guard !checks.isEmpty else { throw KlaxonError.badInput("klaxon.yaml has no checks: (see the README's Workspace section)") }
             let results = StatusRound.run(checks, maintenance: files.maintenance, now: context.now)
             if output.json {
                 context.print(JSONValue.array(results.map(\.json)).canonicalJSON)
