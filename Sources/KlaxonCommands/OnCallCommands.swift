@@ -36,8 +36,6 @@ struct OnCallCommand: ParsableCommand {
         Timestamp(milliseconds: t.milliseconds - ((t.milliseconds % 60_000) + 60_000) % 60_000)
     }
 
-    static func calendar(_ schedule: Schedule) throws(KlaxonError) -> OnCallCalendar { try OnCallCalendar(schedule) }
-
     struct Now: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Who is on call now (or --at TIME) in each schedule, and until when.")
         @Argument(help: "One schedule (default: all).") var schedule: String?
@@ -52,7 +50,7 @@ struct OnCallCommand: ParsableCommand {
             guard !schedules.isEmpty else { throw KlaxonError.badInput("there are no schedules in \(files.directory)/schedules; see docs/escalation-format.md") }
             var json: [JSONValue] = [], rows = [["SCHEDULE", "ON CALL", "UNTIL"]]
             for schedule in schedules {
-                let calendar = try OnCallCommand.calendar(schedule)
+                let calendar = try OnCallCalendar(schedule)
                 let t = try at.map { text throws(KlaxonError) in try OnCallCommand.time(text, in: calendar.timeZone, global: global) } ?? context.now()
                 let now = calendar.onCall(at: t)
                 let format = LocalTimeFormatter(timeZone: calendar.timeZone)
@@ -76,7 +74,7 @@ struct OnCallCommand: ParsableCommand {
 
         func run() throws {
             let (_, files) = try OnCallCommand.load(global)
-            let calendar = try OnCallCommand.calendar(try files.schedule(named: schedule))
+            let calendar = try OnCallCalendar(try files.schedule(named: schedule))
             let start = try OnCallCommand.time(from, in: calendar.timeZone, global: global)
             let end = try OnCallCommand.time(to, in: calendar.timeZone, global: global)
             guard start < end else { throw KlaxonError.badInput("--to (\(to)) must be after --from (\(from))") }
@@ -117,7 +115,7 @@ struct OnCallCommand: ParsableCommand {
             let now = OnCallCommand.minute(context.now())
             var json: [JSONValue] = [], text: [String] = []
             for schedule in files.schedules {
-                let calendar = try OnCallCommand.calendar(schedule)
+                let calendar = try OnCallCalendar(schedule)
                 let gaps = calendar.gaps(from: now, to: now.adding(seconds: Int64(days) * 86400))
                 let format = LocalTimeFormatter(timeZone: calendar.timeZone)
                 json += gaps.map { .object(["schedule": .string(schedule.name), "start": .string(format.rfc3339($0.start)),
@@ -147,12 +145,12 @@ struct OnCallCommand: ParsableCommand {
             let end = now.adding(seconds: Int64(days) * 86400)
             var events: [OnCallICS.Event] = []
             if let schedule {
-                let calendar = try OnCallCommand.calendar(try files.schedule(named: schedule))
+                let calendar = try OnCallCalendar(try files.schedule(named: schedule))
                 events = OnCallCommand.comingShifts(calendar, now: now, until: end).map { OnCallICS.Event(schedule: schedule, shift: $0) }
             } else if let user {
                 guard files.peopleIDs.contains(user) else { throw KlaxonError.badInput("\(user) is not in Escalation/people.yaml") }
                 for s in files.schedules {
-                    let shifts = OnCallCommand.comingShifts(try OnCallCommand.calendar(s), now: now, until: end).filter { $0.users.contains(user) }
+                    let shifts = OnCallCommand.comingShifts(try OnCallCalendar(s), now: now, until: end).filter { $0.users.contains(user) }
                     events += shifts.map { OnCallICS.Event(schedule: s.name, shift: $0) }
                 }
                 events.sort { ($0.shift.start, $0.schedule) < ($1.shift.start, $1.schedule) }
@@ -183,7 +181,7 @@ struct OnCallCommand: ParsableCommand {
             let context = global.context
             let (workspace, files) = try OnCallCommand.load(global)
             let target = try files.schedule(named: schedule)
-            let calendar = try OnCallCommand.calendar(target)
+            let calendar = try OnCallCalendar(target)
             for person in [user] + (replaces.map { [$0] } ?? []) where !files.peopleIDs.contains(person) {
                 throw KlaxonError.badInput("\(person) is not in Escalation/people.yaml (known: \(files.people.map(\.id).joined(separator: ", ")))")
             }

@@ -86,7 +86,9 @@ struct WatchCommand: ParsableCommand {
         // Recording happens on this thread, in order; the poller hands reports over.
         let queue = ReportQueue()
         let ready = DispatchSemaphore(value: 0)
-        let poller = StatusPoller(checks: files.checks, maintenance: files.maintenance, clock: context.now) { report in
+        let lagsFile = context.environment["KLAXON_POLLER_LAGS_FILE"].flatMap { $0.isEmpty ? nil : $0 }
+        let poller = StatusPoller(checks: files.checks, maintenance: files.maintenance, keepingLags: lagsFile != nil,
+                                  clock: context.now) { report in
             queue.push(report)
             ready.signal()
         }
@@ -111,7 +113,7 @@ struct WatchCommand: ParsableCommand {
         }
         poller.stop()
         // For klaxon-bench: the scheduling lags of every poll, one per line.
-        if let path = context.environment["KLAXON_POLLER_LAGS_FILE"], !path.isEmpty {
+        if let path = lagsFile {
             try? poller.schedulingLags.map(String.init).joined(separator: "\n").write(toFile: path, atomically: true, encoding: .utf8)
         }
     }

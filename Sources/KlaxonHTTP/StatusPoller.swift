@@ -16,14 +16,18 @@ public final class StatusPoller: @unchecked Sendable {
     private var session: ProbeSession?
     private var thread: Thread?
     private let finished = DispatchSemaphore(value: 0)
+    /// Every poll's lag, kept only when asked for: a poller runs for days, and this grows with each poll.
+    private let keepsLags: Bool
     private var lags: [Int64] = []
 
-    /// How late each poll so far started against its schedule, in milliseconds (for the benchmark).
+    /// How late each poll so far started against its schedule, in milliseconds (for the benchmark; empty
+    /// unless the poller was made with `keepingLags`).
     public var schedulingLags: [Int64] { lock.withLock { lags } }
 
     /// `deliver` is called on the poller's thread.
-    public init(checks: [CheckDefinition], maintenance: [MaintenanceWindow], clock: @escaping @Sendable () -> Timestamp,
+    public init(checks: [CheckDefinition], maintenance: [MaintenanceWindow], keepingLags: Bool = false, clock: @escaping @Sendable () -> Timestamp,
                 deliver: @escaping @Sendable (Report) -> Void) {
+        self.keepsLags = keepingLags
         self.checks = checks
         self.maintenance = maintenance
         self.clock = clock
@@ -65,7 +69,7 @@ public final class StatusPoller: @unchecked Sendable {
                                          verifyTLS: check.verifyTLS), tag: i)
                 inFlight[i] = true
                 startedLate[i] = now - due[i]
-                lock.withLock { lags.append(now - due[i]) }
+                if keepsLags { lock.withLock { lags.append(now - due[i]) } }
             }
             let nextDue = checks.indices.filter { !inFlight[$0] }.map { due[$0] }.min() ?? (now + 1000)
             let wait = Int(min(1000, max(0, nextDue - clock().milliseconds)))

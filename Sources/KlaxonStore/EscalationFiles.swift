@@ -266,8 +266,11 @@ public struct EscalationFiles: Sendable {
     }
 
     mutating func readOverridesFile(_ path: String) {
-        let file: YAMLFile
-        do { file = try YAMLFile.load(path: path) } catch { findings.append(.init(.error, path, error.message)); return }
+        do throws(KlaxonError) { readOverrides(try YAMLFile.load(path: path)) } catch { findings.append(.init(.error, path, error.message)) }
+    }
+
+    /// The overrides of an `overrides.yaml` already parsed, added to their schedules.
+    mutating func readOverrides(_ file: YAMLFile) {
         do throws(KlaxonError) {
             for (key, keyNode, value) in try file.mapping(file.root, what: Self.overridesFileName) {
                 guard key == "overrides" else { findings.append(.init(.warning, file.place(keyNode), "unknown key \"\(key)\" (known: overrides)")); continue }

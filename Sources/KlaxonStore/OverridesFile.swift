@@ -29,16 +29,13 @@ public enum OverridesFile {
             if !text.isEmpty && !text.hasSuffix("\n") { text += "\n" }
             text += "  - " + line(o, schedule: schedule) + "\n"
 
-            // Read the new text as the loader will, before it replaces anything.
-            let check = directory + "/.overrides-check-\(getpid()).yaml"
-            try AtomicFile.write(text, to: check)
-            defer { unlink(check) }
+            // Read the new text as the loader will, in memory, before it replaces anything.
             var probe = before
             probe.findings = []
             if let index = probe.schedules.firstIndex(where: { $0.name == schedule.name }) {
                 probe.schedules[index].overrides.removeAll { $0.place.hasPrefix(path) }
             }
-            probe.readOverridesFile(check)
+            do throws(KlaxonError) { probe.readOverrides(try YAMLFile.parse(text, path: path)) } catch { probe.findings.append(YAMLFile.finding(error, path: path)) }
             let after = probe.schedules.first(where: { $0.name == schedule.name })?.overrides.count ?? 0
             guard probe.findings.isEmpty, after == count + 1 else {
                 throw .badInput("\(path) is laid out so that a new line would not be read as an override (keep `overrides:` as the last key, with one `- {...}` line per override); fix it and try again")

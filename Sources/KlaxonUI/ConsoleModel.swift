@@ -85,7 +85,7 @@ public struct ConsoleModel: Sendable {
         public var state: CheckState = .unknown
         public var since: Timestamp?
         public var lastReport: CheckReport?
-        /// The last results, oldest first (at most `historyLength`).
+        /// The last results, oldest first (at most `historyLength`), without their response bodies.
         public var history: [CheckReport] = []
         public static let historyLength = 30
         /// States over the last day, for uptime.
@@ -248,7 +248,10 @@ public struct ConsoleModel: Sendable {
         checks[i].state = report.state
         checks[i].since = report.since
         checks[i].lastReport = report
-        checks[i].history.append(report)
+        // The history feeds the sparkline and the list of recent results: no bodies (up to 1 MiB each).
+        var entry = report
+        entry.response.body = []
+        checks[i].history.append(entry)
         checks[i].uptime.note(report.state, at: report.at)
         if checks[i].history.count > CheckRow.historyLength { checks[i].history.removeFirst() }
     }

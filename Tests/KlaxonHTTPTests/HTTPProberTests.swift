@@ -5,6 +5,21 @@ import KlaxonHTTP
 import KlaxonTestSupport
 import Testing
 
+/// Starts a FlyingFox server on 127.0.0.1 at a free port, runs `body` with its base URL, stops it.
+func withLoopbackServer(_ configure: (HTTPServer) async -> Void, _ body: @Sendable (String) async throws -> Void) async throws {
+    let server = HTTPServer(address: try .inet(ip4: "127.0.0.1", port: 0), logger: .disabled)
+    await configure(server)
+    let task = Task { try await server.start() }
+    defer { task.cancel() }
+    try await server.waitUntilListening()
+    guard case .ip4(_, let port)? = await server.listeningAddress else {
+        Issue.record("server has no IPv4 address")
+        return
+    }
+    try await body("http://127.0.0.1:\(port)")
+    await server.stop()
+}
+
 /// One round of probes against a loopback server that serves the recorded payloads and misbehaves on
 /// purpose.
 struct HTTPProberTests {
@@ -30,7 +45,7 @@ struct HTTPProberTests {
     }
 
     @Test func oneRoundJudgesEveryKindOfEndpointWithoutOneDelayingTheOthers() async throws {
-        try await HTTPFetchTests.withLoopbackServer(Self.routes) { base in
+        try await withLoopbackServer(Self.routes) { base in
             // Generous timeouts (the loopback server shares two cores with the whole test suite), except
             // for the endpoint that hangs.
             let requests = ["/healthz", "/broken", "/slow", "/hang", "/huge", "/loop", "/summary.json"].map {
@@ -67,7 +82,7 @@ struct StatusPollerTests {
     /// their schedule while the slow one is out. (Waits are for conditions, not fixed times: the loopback
     /// server shares the two cores with the whole test suite.)
     @Test func checksKeepTheirScheduleWhileAnotherIsSlow() async throws {
-        try await HTTPFetchTests.withLoopbackServer({ server in
+        try await withLoopbackServer({ server in
             await server.appendRoute("GET /healthz") { _ in HTTPResponse(statusCode: .ok) }
             await server.appendRoute("GET /broken") { _ in HTTPResponse(statusCode: .serviceUnavailable) }
             await server.appendRoute("GET /slow") { _ in
