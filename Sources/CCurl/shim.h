@@ -12,6 +12,10 @@ typedef size_t (*klaxon_curl_write_callback)(char *data, size_t size, size_t cou
 static inline CURLcode klaxon_curl_set_write_function(CURL *h, klaxon_curl_write_callback f) {
     return curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, f);
 }
+typedef size_t (*klaxon_curl_read_callback)(char *buffer, size_t size, size_t count, void *context);
+static inline CURLcode klaxon_curl_set_read_function(CURL *h, klaxon_curl_read_callback f) {
+    return curl_easy_setopt(h, CURLOPT_READFUNCTION, f);
+}
 static inline CURLcode klaxon_curl_get_long(CURL *h, CURLINFO i, long *out) { return curl_easy_getinfo(h, i, out); }
 static inline CURLcode klaxon_curl_get_double(CURL *h, CURLINFO i, double *out) { return curl_easy_getinfo(h, i, out); }
 static inline CURLMcode klaxon_curl_multi_set_long(CURLM *m, CURLMoption o, long v) { return curl_multi_setopt(m, o, v); }

@@ -13,6 +13,8 @@ public struct EscalationFiles: Sendable {
     public var people: [Person] = []
     /// By name.
     public var schedules: [Schedule] = []
+    /// By name, from `policies/*.yaml`.
+    public var policies: [EscalationPolicy] = []
     /// What reading found, errors and warnings; `check(now:)` adds the ones that need the schedules' meaning.
     public var findings: [ConfigFinding] = []
 
@@ -30,14 +32,22 @@ public struct EscalationFiles: Sendable {
         for name in names { files.readSchedule(scheduleDirectory + "/" + name) }
         if Workspace.fileExists(files.overridesPath) { files.readOverridesFile(files.overridesPath) }
         files.schedules.sort { $0.name < $1.name }
+        let policyDirectory = files.directory + "/policies"
+        let policyNames = ((try? FileManager.default.contentsOfDirectory(atPath: policyDirectory)) ?? [])
+            .filter { $0.hasSuffix(".yaml") || $0.hasSuffix(".yml") }.sorted()
+        for name in policyNames { files.readPolicy(policyDirectory + "/" + name) }
+        files.policies.sort { $0.name < $1.name }
+        files.checkPolicyTargets()
         return files
     }
 
     /// Sizes and modification times of everything `load` reads: equal signatures, same files.
     public static func signature(workspaceRoot root: String) -> [Int] {
         let directory = root + "/" + directoryName
-        var paths = [directory, directory + "/people.yaml", directory + "/" + overridesFileName, directory + "/schedules"]
-        paths += ((try? SystemCall.listDirectory(directory + "/schedules")) ?? []).sorted().map { directory + "/schedules/" + $0 }
+        var paths = [directory, directory + "/people.yaml", directory + "/" + overridesFileName, directory + "/schedules", directory + "/policies"]
+        for sub in ["schedules", "policies"] {
+            paths += ((try? SystemCall.listDirectory(directory + "/" + sub)) ?? []).sorted().map { directory + "/" + sub + "/" + $0 }
+        }
         return fileSignature(paths)
     }
 
@@ -54,6 +64,20 @@ public struct EscalationFiles: Sendable {
         if let first = findings.first(where: { $0.level == .error }) {
             throw .badInput("\(first); run klaxon config validate to see every problem")
         }
+    }
+
+    public func policy(named name: String) throws(KlaxonError) -> EscalationPolicy {
+        guard let policy = policies.first(where: { $0.name == name }) else {
+            let known = policies.isEmpty ? "there are none in \(directory)/policies" : "known: " + policies.map(\.name).joined(separator: ", ")
+            throw .badInput("no escalation policy named \"\(name)\"; \(known)")
+        }
+        return policy
+    }
+
+    /// The escalation engine over these files, with `retry` for failed deliveries.
+    public func engine(retry: EscalationEngine.RetryPolicy = .init()) -> EscalationEngine {
+        EscalationEngine(policies: policies, people: people,
+                         lookup: OnCallDirectory(calendars: schedules.compactMap { try? OnCallCalendar($0) }), retry: retry)
     }
 
     public func schedule(named name: String) throws(KlaxonError) -> Schedule {
@@ -135,6 +159,89 @@ public struct EscalationFiles: Sendable {
         let needs = ["webhook": "url", "slack": "url", "email": "address", "command": "argv"][kind.rawValue]!
         guard !target.isEmpty, !target[0].isEmpty else { throw file.error(node, "a \(kind.rawValue) contact needs \(needs):") }
         return Contact(kind: kind, target: target)
+    }
+
+    // MARK: - policies/NAME.yaml
+
+    mutating func readPolicy(_ path: String) {
+        let file: YAMLFile
+        do { file = try YAMLFile.load(path: path) } catch { findings.append(.init(.error, path, error.message)); return }
+        do throws(KlaxonError) {
+            let fileName = SystemCall.basename(of: path)
+            var policy = EscalationPolicy(name: String(fileName[..<fileName.lastIndex(of: ".")!]), steps: [], place: path)
+            var modeNode: Node?
+            for (key, keyNode, value) in try file.mapping(file.root, what: "a policy") {
+                switch key {
+                case "name":
+                    policy.name = try file.string(value, what: "name")
+                    guard IncidentAction.isName(policy.name) else { throw file.error(value, "a policy name is letters, digits, dots, dashes and underscores") }
+                case "steps":
+                    for item in try file.sequence(value, what: "steps") { policy.steps.append(try readStep(item, file)) }
+                case "repeat": policy.repeatCount = try file.integer(value, what: "repeat", in: 0...10)
+                case "when_nobody_on_call":
+                    policy.whenNobodyOnCall = try file.choice(value, what: "when_nobody_on_call", EscalationPolicy.NobodyOnCall.allCases)
+                    modeNode = value
+                case "fallback": policy.fallback = try target(value, file)
+                case "ack_timeout":
+                    let ms = try file.duration(value, what: "ack_timeout")
+                    guard ms >= 60_000 else { throw file.error(value, "ack_timeout must be at least 1m") }
+                    policy.ackTimeoutSeconds = ms / 1000
+                case "description": break
+                default:
+                    findings.append(.init(.warning, file.place(keyNode),
+                                          "unknown key \"\(key)\" (known: name, steps, repeat, when_nobody_on_call, fallback, ack_timeout, description)"))
+                }
+            }
+            guard !policy.steps.isEmpty else { throw file.error(file.root, "policy \(policy.name) has no steps") }
+            if policy.whenNobodyOnCall == .fallback, policy.fallback == nil {
+                throw file.error(modeNode ?? file.root, "when_nobody_on_call: fallback needs fallback: (user:ID or schedule:NAME)")
+            }
+            if let other = policies.first(where: { $0.name == policy.name }) {
+                throw file.error(file.root, "policy name \(policy.name) is also used by \(other.place)")
+            }
+            policies.append(policy)
+        } catch { findings.append(file.finding(error)) }
+    }
+
+    func readStep(_ node: Node, _ file: YAMLFile) throws(KlaxonError) -> EscalationPolicy.Step {
+        var targets: [EscalationTarget] = [], after: Int64?
+        for (key, keyNode, value) in try file.mapping(node, what: "a step") {
+            switch key {
+            case "targets": for item in try file.sequence(value, what: "targets") { targets.append(try target(item, file)) }
+            case "escalate_after":
+                let ms = try file.duration(value, what: "escalate_after")
+                guard ms >= 1000 else { throw file.error(value, "escalate_after must be at least 1s") }
+                after = ms / 1000
+            default: throw file.error(keyNode, "unknown key \"\(key)\" for a step (known: targets, escalate_after)")
+            }
+        }
+        guard !targets.isEmpty else { throw file.error(node, "a step needs targets: ([schedule:NAME, user:ID])") }
+        guard let after else { throw file.error(node, "a step needs escalate_after: (how long to wait for an acknowledgement, e.g. 5m)") }
+        return EscalationPolicy.Step(targets: targets, escalateAfterSeconds: after)
+    }
+
+    func target(_ node: Node, _ file: YAMLFile) throws(KlaxonError) -> EscalationTarget {
+        let text = try file.string(node, what: "a target")
+        guard let target = EscalationTarget(parsing: text) else {
+            throw file.error(node, "\"\(text)\" is not a target; write schedule:NAME or user:ID")
+        }
+        return target
+    }
+
+    /// Policies that name people or schedules that do not exist: errors, found after everything is read.
+    mutating func checkPolicyTargets() {
+        let names = Set(schedules.map(\.name)), ids = peopleIDs
+        for policy in policies {
+            for target in policy.steps.flatMap(\.targets) + [policy.fallback].compactMap({ $0 }) {
+                switch target {
+                case .schedule(let name) where !names.contains(name):
+                    findings.append(.init(.error, policy.place, "policy \(policy.name) names schedule \(name), which is not in \(directory)/schedules"))
+                case .user(let id) where !ids.contains(id):
+                    findings.append(.init(.error, policy.place, "policy \(policy.name) names \(id), who is not in people.yaml"))
+                default: break
+                }
+            }
+        }
     }
 
     // MARK: - schedules/NAME.yaml

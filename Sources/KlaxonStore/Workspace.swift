@@ -5,6 +5,7 @@ import Darwin
 #endif
 import Foundation
 import KlaxonCore
+import Yams
 
 /// A workspace: a directory holding `klaxon.yaml`, `Runbooks/`, `Escalation/` and the journals.
 public struct Workspace: Sendable {
@@ -77,12 +78,19 @@ public struct Workspace: Sendable {
                 config.timeZone = zone
             case "escalation":
                 for (subkey, subkeyNode, subvalue) in try file.mapping(value, what: "escalation") {
-                    if subkey == "main_schedule" {
-                        config.mainSchedule = try file.string(subvalue, what: "main_schedule")
-                    } else {
-                        warnings.append("\(file.place(subkeyNode)): unknown key \"\(subkey)\" in escalation (known: main_schedule)")
+                    switch subkey {
+                    case "main_schedule": config.mainSchedule = try file.string(subvalue, what: "main_schedule")
+                    case "attempts": config.pagingRetry.attempts = try file.integer(subvalue, what: "escalation: attempts", in: 1...20)
+                    case "retry_backoff":
+                        let ms = try file.duration(subvalue, what: "escalation: retry_backoff")
+                        guard ms >= 1000 else { throw file.error(subvalue, "escalation: retry_backoff must be at least 1s") }
+                        config.pagingRetry.backoffSeconds = ms / 1000
+                    default:
+                        warnings.append("\(file.place(subkeyNode)): unknown key \"\(subkey)\" in escalation (known: main_schedule, attempts, retry_backoff)")
                     }
                 }
+            case "channels":
+                config.channels = try Self.readChannels(value, file, warnings: &warnings)
             case "runbooks":
                 for (subkey, subkeyNode, subvalue) in try file.mapping(value, what: "runbooks") {
                     if subkey == "stale_after" {
@@ -102,6 +110,56 @@ public struct Workspace: Sendable {
             }
         }
         return Workspace(root: directory, config: config, warnings: warnings)
+    }
+
+    /// `channels: {email: {server, from, starttls, username, password}, webhook: {secret}, timeout}`.
+    static func readChannels(_ node: Node, _ file: YAMLFile, warnings: inout [String]) throws(KlaxonError) -> DeliveryChannels {
+        var channels = DeliveryChannels()
+        for (key, keyNode, value) in try file.mapping(node, what: "channels") {
+            switch key {
+            case "email":
+                var server: String?, from: String?, email = EmailChannel(server: "", from: "")
+                for (k, kNode, v) in try file.mapping(value, what: "channels: email") {
+                    switch k {
+                    case "server":
+                        let text = try file.string(v, what: "server")
+                        guard text.hasPrefix("smtp://") || text.hasPrefix("smtps://") else {
+                            throw file.error(v, "the email server is \"\(text)\"; write smtp://HOST:PORT or smtps://HOST:PORT")
+                        }
+                        server = text
+                    case "from": from = try file.string(v, what: "from")
+                    case "starttls": email.startTLS = try file.bool(v, what: "starttls")
+                    case "username": email.username = try file.string(v, what: "username")
+                    case "password": email.password = try secret(v, file, what: "password")
+                    default: throw file.error(kNode, "unknown key \"\(k)\" in channels: email (known: server, from, starttls, username, password)")
+                    }
+                }
+                guard let server, let from else { throw file.error(value, "channels: email needs server: (smtp://HOST:PORT) and from: (an address)") }
+                email.server = server; email.from = from
+                channels.email = email
+            case "webhook":
+                for (k, kNode, v) in try file.mapping(value, what: "channels: webhook") {
+                    guard k == "secret" else { throw file.error(kNode, "unknown key \"\(k)\" in channels: webhook (known: secret)") }
+                    channels.webhookSecret = try secret(v, file, what: "secret")
+                }
+            case "timeout":
+                let ms = try file.duration(value, what: "channels: timeout")
+                guard ms >= 1000, ms <= 300_000 else { throw file.error(value, "channels: timeout must be from 1s to 5m") }
+                channels.timeoutSeconds = ms / 1000
+            default:
+                warnings.append("\(file.place(keyNode)): unknown key \"\(key)\" in channels (known: email, webhook, timeout)")
+            }
+        }
+        return channels
+    }
+
+    /// A secret is a reference, never the secret itself, so klaxon.yaml can be committed.
+    static func secret(_ node: Node, _ file: YAMLFile, what: String) throws(KlaxonError) -> String {
+        let text = try file.string(node, what: what)
+        guard SecretReference(text) != nil else {
+            throw file.error(node, "\(what) must be a reference, env:NAME or file:PATH, never the secret itself")
+        }
+        return text
     }
 
     static func fileExists(_ path: String) -> Bool {

@@ -87,6 +87,15 @@ public struct YAMLFile {
         return value
     }
 
+    /// `true` or `false` (also `yes`/`no`).
+    public func bool(_ node: Node, what: String) throws(KlaxonError) -> Bool {
+        switch try string(node, what: what).lowercased() {
+        case "true", "yes", "on": return true
+        case "false", "no", "off": return false
+        case let text: throw error(node, "\(what) is \"\(text)\"; expected true or false")
+        }
+    }
+
     /// One of `choices`.
     public func choice<T: RawRepresentable>(_ node: Node, what: String, _ choices: [T]) throws(KlaxonError) -> T where T.RawValue == String {
         let text = try string(node, what: what)

@@ -21,8 +21,8 @@ struct IncidentScript {
         return append(type: type.rawValue, data: data, by: actor)
     }
 
-    mutating func append(type: String, data: JSONValue, by actor: String = "alice") -> JournalRecord {
-        let draft = RecordDraft(type: type, data: data, timestamp: clock, actor: actor, host: "h", pid: 1)
+    mutating func append(type: String, data: JSONValue, by actor: String = "alice", host: String = "h", pid: Int = 1) -> JournalRecord {
+        let draft = RecordDraft(type: type, data: data, timestamp: clock, actor: actor, host: host, pid: pid)
         let record = JournalCodec.encode(draft, sequence: records.count + 1, previousHash: records.last!.hash).record
         records.append(record)
         IncidentReplay.apply(record, to: &incident)

@@ -31,6 +31,8 @@ public struct Incident: Sendable {
     public var tags: [String] = []
     /// Runbook steps ticked during the incident: the latest state of each (runbook, step text).
     public var runbookSteps: [RunbookStepTick] = []
+    /// What the journal says about paging, in order (kept for summaries too): the escalation engine's input.
+    public internal(set) var escalationEvents: [EscalationEvent] = []
     /// The summary given when it was last resolved.
     public var summary: String?
     /// Every record in journal order: the timeline. Empty for a summary (see `keepsTimeline`).
@@ -122,6 +124,22 @@ public struct Incident: Sendable {
         }
         return warnings
     }
+
+    /// Whether a policy or a direct page started since the last stop or resolution.
+    public var hasEscalationToStop: Bool {
+        for event in escalationEvents.reversed() {
+            switch event.kind {
+            case .started, .pageRequested: return true
+            case .stopped, .resolved: return false
+            default: continue
+            }
+        }
+        return false
+    }
+
+    /// The status check that declared the incident, if one did.
+    public var declaringCheck: String? { declaredCheck }
+    var declaredCheck: String?
 
     /// How long it has run: to `now` while open, to the resolution when resolved.
     public func runningSeconds(now: Timestamp) -> Int64 {

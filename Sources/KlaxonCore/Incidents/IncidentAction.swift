@@ -18,6 +18,14 @@ public enum IncidentAction: Hashable, Sendable {
     case runbookStep(runbook: String, step: Int, text: String, done: Bool)
     /// A status check of the incident's service changed state (the poller records it).
     case checkChanged(check: String, from: String, to: String, detail: String)
+    /// Start paging by an escalation policy (a newer one replaces any running).
+    case startEscalation(policy: String)
+    /// Page one person now, through their notify rules, until someone acknowledges.
+    case page(user: String)
+    /// Stop every escalation of the incident (no more pages until someone starts one).
+    case stopEscalation
+    /// What the escalation engine records: steps, delivery attempts and outcomes, exhaustion.
+    case escalation(EscalationRecord)
 
     /// The record type and payload for this action on `incident`, or an error saying why it cannot be done.
     public func record(for incident: Incident) throws(KlaxonError) -> (type: RecordType, data: JSONValue) {
@@ -105,6 +113,22 @@ public enum IncidentAction: Hashable, Sendable {
             return (.runbookStep, ["runbook": .string(runbook), "step": .number(Double(step)), "text": .string(text), "done": .bool(done)])
         case .checkChanged(let check, let from, let to, let detail):
             return (.checkChanged, ["check": .string(check), "from": .string(from), "to": .string(to), "detail": .string(detail)])
+        case .startEscalation(let policy):
+            try requireOpen("paged")
+            guard IncidentAction.isName(policy) else { throw .badInput("\"\(policy)\" is not a policy name (see Escalation/policies)") }
+            return (.escalationStarted, ["policy": .string(policy)])
+        case .page(let user):
+            try requireOpen("paged")
+            guard IncidentAction.isName(user) else {
+                throw .badInput("\"\(user)\" is not a person's id; use letters, digits, dots, dashes and underscores")
+            }
+            return (.pageRequested, ["user": .string(user)])
+        case .stopEscalation:
+            try requireOpen("paged")
+            guard incident.hasEscalationToStop else { throw .badInput("\(id) has no escalation running to stop") }
+            return (.escalationStopped, [:])
+        case .escalation(let record):
+            return (record.type, record.payload)
         }
     }
 
@@ -124,11 +148,20 @@ public struct Declaration: Hashable, Sendable {
     public var impactStarted: Timestamp?
     public var detected: Timestamp?
     public var tags: [String]
+    /// The escalation policy that starts paging as the incident is declared (one record: no incident
+    /// is ever left declared without the paging it asked for).
+    public var policy: String?
+    /// The status check that declared it, if one did.
+    public var check: String?
+    /// Runbooks linked from the start.
+    public var runbooks: [String]
 
     public init(title: String, severity: Severity, services: [String] = [], commander: String? = nil,
-                impactStarted: Timestamp? = nil, detected: Timestamp? = nil, tags: [String] = []) {
+                impactStarted: Timestamp? = nil, detected: Timestamp? = nil, tags: [String] = [],
+                policy: String? = nil, check: String? = nil, runbooks: [String] = []) {
         self.title = title; self.severity = severity; self.services = services; self.commander = commander
         self.impactStarted = impactStarted; self.detected = detected; self.tags = tags
+        self.policy = policy; self.check = check; self.runbooks = runbooks
     }
 
     /// The payload of the `incident.declared` record for incident `id`.
@@ -139,8 +172,8 @@ public struct Declaration: Hashable, Sendable {
         if let commander, !IncidentAction.isName(commander) {
             throw .badInput("\"\(commander)\" is not a person's id; use letters, digits, dots, dashes and underscores")
         }
-        for name in services + tags where !IncidentAction.isName(name) {
-            throw .badInput("\"\(name)\" is not a service or tag name; use letters, digits, dots, dashes and underscores")
+        for name in services + tags + runbooks + [policy, check].compactMap({ $0 }) where !IncidentAction.isName(name) {
+            throw .badInput("\"\(name)\" is not a service, tag, policy, check or runbook name; use letters, digits, dots, dashes and underscores")
         }
         var data: [String: JSONValue] = [
             "id": .string(id), "title": .string(title), "severity": .string(severity.name),
@@ -148,6 +181,9 @@ public struct Declaration: Hashable, Sendable {
         ]
         if !tags.isEmpty { data["tags"] = .array(tags.map(JSONValue.string)) }
         if let commander { data["commander"] = .string(commander) }
+        if let policy { data["policy"] = .string(policy) }
+        if let check { data["check"] = .string(check) }
+        if !runbooks.isEmpty { data["runbooks"] = .array(runbooks.map(JSONValue.string)) }
         if let impactStarted { data[KeyTime.impactStarted.rawValue] = .string(impactStarted.rfc3339) }
         if let detected { data[KeyTime.detected.rawValue] = .string(detected.rfc3339) }
         return .object(data)

@@ -24,7 +24,12 @@ public enum IncidentReplay {
         incident.keyTimes[.declared] = record.timestamp
         incident.record(record)
         addParticipant(record.actor, to: &incident)
+        if let event = EscalationEvent.from(record) { incident.escalationEvents.append(event) }
+        if let runbooks = data["runbooks"]?.stringArray {
+            incident.links += runbooks.map { Incident.Link(kind: .runbook, target: $0) }
+        }
         incident.services = data["services"]?.stringArray ?? []
+        incident.declaredCheck = data["check"]?.stringValue
         incident.tags = data["tags"]?.stringArray ?? []
         if let commander = data["commander"]?.stringValue {
             incident.roles["commander"] = commander
@@ -44,6 +49,7 @@ public enum IncidentReplay {
         incident.record(record)
         addParticipant(record.actor, to: &incident)
         let data = record.data
+        if record.type != RecordType.declared.rawValue, let event = EscalationEvent.from(record) { incident.escalationEvents.append(event) }
         func unreadable(_ why: String) { incident.unreadable.append((record.sequence, why)) }
 
         switch RecordType(rawValue: record.type) {
@@ -106,6 +112,9 @@ public enum IncidentReplay {
         case .tagAdded?:
             guard let tag = data["tag"]?.stringValue else { return unreadable("a tag record without a tag") }
             if !incident.tags.contains(tag) { incident.tags.append(tag) }
+        case .escalationStarted?, .pageRequested?, .escalationStopped?, .escalationStep?, .pageAttempt?, .pageResult?, .escalationExhausted?:
+            // Read into `escalationEvents` above; the escalation engine works out what they mean.
+            if EscalationEvent.from(record) == nil { unreadable("an escalation record without its fields") }
         case .checkChanged?:
             // On the timeline only: it changes nothing about the incident's state.
             break

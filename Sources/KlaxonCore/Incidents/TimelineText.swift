@@ -20,6 +20,8 @@ public enum TimelineText {
         case .tagAdded?: return "tag"
         case .runbookStep?: return "runbook"
         case .checkChanged?: return "check"
+        case .escalationStarted?, .escalationStep?, .escalationStopped?, .escalationExhausted?: return "escalate"
+        case .pageRequested?, .pageAttempt?, .pageResult?: return "page"
         case nil: return record.type
         }
     }
@@ -28,11 +30,14 @@ public enum TimelineText {
     public static func text(of record: JournalRecord, formatter: LocalTimeFormatter) -> String {
         let d = record.data
         func s(_ key: String) -> String { d[key]?.stringValue ?? "?" }
+        func n(_ key: String) -> String { d[key]?.intValue.map(String.init) ?? "?" }
         switch RecordType(rawValue: record.type) {
         case .declared?:
             var text = "\(s("severity")) \"\(s("title"))\""
             if let services = d["services"]?.stringArray, !services.isEmpty { text += " · services: " + services.joined(separator: ", ") }
             if let commander = d["commander"]?.stringValue { text += " · commander: \(commander)" }
+            if let policy = d["policy"]?.stringValue { text += " · paging by policy \(policy)" }
+            if let check = d["check"]?.stringValue { text += " · declared by check \(check)" }
             for key in [KeyTime.impactStarted, .detected] {
                 if let t = d[key.rawValue]?.stringValue.flatMap(Timestamp.parseRFC3339) {
                     text += " · \(key.label) \(formatter.dateTime(t))"
@@ -64,6 +69,26 @@ public enum TimelineText {
         case .runbookStep?:
             let done = d["done"]?.boolValue ?? true
             return "\(s("runbook")) step \(d["step"]?.intValue.map(String.init) ?? "?") \(done ? "done" : "undone"): \(s("text"))"
+        case .escalationStarted?: return "paging by policy \(s("policy"))"
+        case .pageRequested?: return "page \(s("user")) now"
+        case .escalationStopped?: return "escalation stopped"
+        case .escalationStep?:
+            let users = d["users"]?.stringArray ?? []
+            var text = "\(s("policy")) step \(n("step")) of \(n("steps"))"
+            if let cycles = d["cycles"]?.intValue, cycles > 1 { text += ", round \(n("cycle")) of \(cycles)" }
+            text += users.isEmpty ? ": nobody to page" : ": paging " + users.joined(separator: ", ")
+            if let note = d["note"]?.stringValue { text += " (\(note))" }
+            return text
+        case .pageAttempt?:
+            return "paging \(s("user")) by \(s("contact")), attempt \(n("attempt")) of \(n("attempts"))"
+        case .pageResult?:
+            let head = "page to \(s("user")) by \(s("contact"))"
+            switch s("outcome") {
+            case "delivered": return "\(head) delivered"
+            case "failed": return "\(head) failed: \(s("detail")), attempt \(n("attempt")) of \(n("attempts"))"
+            default: return "\(head): \(s("detail"))"
+            }
+        case .escalationExhausted?: return "policy \(s("policy")) exhausted: nobody acknowledged"
         case nil: return d.canonicalJSON
         }
     }

@@ -18,4 +18,18 @@ public enum RecordType: String, CaseIterable, Sendable {
     case runbookStep = "runbook.step"
     /// A status check changed state (on the platform journal, and on open incidents of its service).
     case checkChanged = "check.changed"
+    /// A policy started paging (also carried by `incident.declared` as `policy`).
+    case escalationStarted = "escalation.started"
+    /// One person paged directly.
+    case pageRequested = "page.requested"
+    /// Someone stopped the incident's escalations.
+    case escalationStopped = "escalation.stopped"
+    /// The engine: a step began.
+    case escalationStep = "escalation.step"
+    /// The engine: an attempt to deliver a page is being sent.
+    case pageAttempt = "page.attempt"
+    /// The engine: how that attempt went.
+    case pageResult = "page.result"
+    /// The engine: a policy ran out of steps with nobody acknowledging.
+    case escalationExhausted = "escalation.exhausted"
 }

@@ -14,6 +14,10 @@ public struct WorkspaceConfig: Hashable, Sendable {
     public var mainSchedule: String?
     /// A runbook not reviewed for this many days shows as stale (`runbooks: {stale_after: 90d}`).
     public var runbookStaleAfterDays = 90
+    /// How failed page deliveries are retried (`escalation: {attempts: 5, retry_backoff: 30s}`).
+    public var pagingRetry = EscalationEngine.RetryPolicy()
+    /// Where pages go out (`channels:`).
+    public var channels = DeliveryChannels()
 
     public init(name: String = "workspace", journals: String = "journals", timeZone: String? = nil,
                 staleAfterSeconds: Int64 = 30 * 60) {

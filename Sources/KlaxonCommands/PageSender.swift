@@ -1,0 +1,88 @@
+import Foundation
+import KlaxonCore
+import KlaxonHTTP
+
+/// Sends one delivery attempt through its contact: webhook, Slack, email (SMTP) or command. Secrets
+/// are read here, at the moment of sending, and scrubbed from whatever is reported back.
+struct PageSender: Sendable {
+    var channels: DeliveryChannels
+    var environment: [String: String]
+
+    /// Sends `message` through its attempt's contact; returns whether it was delivered and what happened.
+    func send(_ message: PageMessage, now: Timestamp) -> (delivered: Bool, detail: String) {
+        var secrets: [String] = []
+        func reveal(_ reference: String) throws(KlaxonError) -> String {
+            guard let parsed = SecretReference(reference) else { return reference }  // a plain value, not secret
+            let value = try resolve(parsed)
+            secrets.append(value)
+            return value
+        }
+        let contact = message.attempt.contact
+        let timeout = channels.timeoutSeconds
+        let outcome: OutboundTransfer.Outcome
+        do throws(KlaxonError) {
+            switch contact.kind {
+            case .webhook:
+                let body = message.webhookJSON
+                var headers = ["Content-Type: application/json", "X-Klaxon-Page: \(message.attempt.page)"]
+                if let secret = channels.webhookSecret {
+                    headers.append("X-Klaxon-Signature: " + PageMessage.signature(body: body, secret: try reveal(secret), at: now))
+                }
+                outcome = OutboundTransfer.post(url: try reveal(contact.target[0]), headers: headers, body: Array(body.utf8), timeoutSeconds: timeout)
+            case .slack:
+                outcome = OutboundTransfer.post(url: try reveal(contact.target[0]), headers: ["Content-Type: application/json"],
+                                                body: Array(message.slackJSON.utf8), timeoutSeconds: timeout)
+            case .email:
+                guard let email = channels.email else {
+                    throw .badInput("no email server: add channels: {email: {server, from}} to klaxon.yaml")
+                }
+                let to = contact.target[0]
+                outcome = OutboundTransfer.sendMail(server: email.server, from: email.from, to: [to],
+                                                    message: Array(message.email(from: email.from, to: to).utf8),
+                                                    startTLS: email.startTLS, username: email.username,
+                                                    password: try email.password.map(reveal), timeoutSeconds: timeout)
+            case .command:
+                var env = message.commandEnvironment
+                env["PATH"] = environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin"
+                switch ChildProcess.run(contact.target, environment: env, timeoutSeconds: Double(timeout)) {
+                case .failure(let error): outcome = .failed(error.message)
+                case .success(let exit) where exit.timedOut: outcome = .failed("no answer within \(timeout)s; killed")
+                case .success(let exit) where exit.status == 0: outcome = .delivered(detail: "exit 0")
+                case .success(let exit):
+                    let last = exit.output.split(whereSeparator: \.isNewline).last.map { ": " + $0 } ?? ""
+                    outcome = .failed((exit.status.map { "exit \($0)" } ?? "killed by a signal") + last)
+                }
+            }
+        } catch {
+            return (false, error.message)
+        }
+        switch outcome {
+        case .delivered(let detail): return (true, scrub(detail, secrets))
+        case .failed(let detail): return (false, scrub(detail, secrets))
+        }
+    }
+
+    func resolve(_ reference: SecretReference) throws(KlaxonError) -> String {
+        switch reference {
+        case .environment(let name):
+            guard let value = environment[name], !value.isEmpty else {
+                throw .badInput("\(reference) is not set in the environment of the process that pages")
+            }
+            return value
+        case .file(let path):
+            guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
+                throw .badInput("\(reference) cannot be read")
+            }
+            let value = text.trimmingCharacters(in: .whitespacesAndNewlines)
+            guard !value.isEmpty else { throw .badInput("\(reference) is empty") }
+            return value
+        }
+    }
+
+    /// `text` with every secret (and a URL's path, which often is one) replaced.
+    func scrub(_ text: String, _ secrets: [String]) -> String {
+        var result = text
+        for secret in secrets where !secret.isEmpty { result = result.replacingOccurrences(of: secret, with: "[secret]") }
+        return result
+    }
+}

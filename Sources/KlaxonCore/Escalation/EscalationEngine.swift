@@ -1,0 +1,307 @@
+/// The escalation engine's decisions, as a pure function of an incident's escalation events, the
+/// policies, the people, who is on call and the time. The process that holds the workspace's engine lock
+/// carries them out (`EscalationRunner`); anyone else can call it to show the state.
+public struct EscalationEngine: Sendable {
+    public var policies: [String: EscalationPolicy]
+    public var people: [String: Person]
+    public var lookup: any OnCallLookup & Sendable
+    public var retry: RetryPolicy
+
+    /// How failed deliveries are retried.
+    public struct RetryPolicy: Hashable, Sendable {
+        /// Attempts per page, the first included.
+        public var attempts: Int
+        /// The wait before the second attempt; it doubles for each one after, up to `maxBackoffSeconds`.
+        public var backoffSeconds: Int64
+        public var maxBackoffSeconds: Int64
+
+        public init(attempts: Int = 5, backoffSeconds: Int64 = 30, maxBackoffSeconds: Int64 = 600) {
+            self.attempts = attempts; self.backoffSeconds = backoffSeconds; self.maxBackoffSeconds = maxBackoffSeconds
+        }
+
+        /// The wait after failed attempt `attempt` (1-based).
+        public func backoff(after attempt: Int) -> Int64 {
+            min(maxBackoffSeconds, backoffSeconds << Int64(min(max(attempt - 1, 0), 20)))
+        }
+    }
+
+    public init(policies: [EscalationPolicy], people: [Person], lookup: any OnCallLookup & Sendable, retry: RetryPolicy = RetryPolicy()) {
+        self.policies = Dictionary(policies.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
+        self.people = Dictionary(people.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
+        self.lookup = lookup
+        self.retry = retry
+    }
+
+    /// One phase of an escalation: a policy paging from `start` until `end` (nil: still paging).
+    public struct Phase: Sendable {
+        public var id: String
+        public var plan: EscalationPlan
+        public var start: Timestamp
+        public var end: Timestamp?
+    }
+
+    /// Where the escalations of an incident stand.
+    public struct Status: Hashable, Sendable {
+        public enum State: Hashable, Sendable {
+            /// A phase is paging: step `step` of `steps`, cycle `cycle` of `cycles`.
+            case paging(step: Int, steps: Int, cycle: Int, cycles: Int)
+            /// Acknowledged; `repageAt` is when the ack timeout pages again, if the policy has one.
+            case acknowledged(by: String, repageAt: Timestamp?)
+            /// Every step ran with nobody acknowledging.
+            case exhausted(at: Timestamp)
+            case stopped(by: String)
+            case resolved
+        }
+        public var policy: String
+        public var state: State
+        /// The next page (when and to whom) while paging.
+        public var nextPage: (at: Timestamp, user: String)? { nextPageAt.map { ($0, nextPageUser ?? "?") } }
+        var nextPageAt: Timestamp?
+        var nextPageUser: String?
+        /// When the next step starts while paging.
+        public var nextStepAt: Timestamp?
+
+        public static func == (a: Status, b: Status) -> Bool {
+            a.policy == b.policy && a.state == b.state && a.nextPageAt == b.nextPageAt && a.nextPageUser == b.nextPageUser && a.nextStepAt == b.nextStepAt
+        }
+        public func hash(into h: inout Hasher) { h.combine(policy); h.combine(state); h.combine(nextPageAt) }
+
+        /// One line for the incident header: "platform: step 2 of 3, next page in 4m12s → bob".
+        public func summary(now: Timestamp, formatter: LocalTimeFormatter) -> String {
+            switch state {
+            case .paging(let step, let steps, let cycle, let cycles):
+                var text = "\(policy): step \(step) of \(steps)"
+                if cycles > 1 { text += ", round \(cycle) of \(cycles)" }
+                if let (at, user) = nextPage { text += ", next page in \(Self.duration(now.seconds(until: at))) → \(user)" }
+                else if let next = nextStepAt { text += ", escalates in \(Self.duration(now.seconds(until: next)))" }
+                return text
+            case .acknowledged(let by, let repageAt):
+                let again = repageAt.map { ", pages again in \(Self.duration(now.seconds(until: $0))) unless resolved" } ?? ""
+                return "\(policy): acknowledged by \(by)\(again)"
+            case .exhausted(let at):
+                return "\(policy): EXHAUSTED at \(formatter.dateTime(at)), nobody acknowledged"
+            case .stopped(let by):
+                return "\(policy): stopped by \(by)"
+            case .resolved:
+                return "\(policy): ended (resolved)"
+            }
+        }
+
+        /// `4m12s`, `1h05m`, `0s`.
+        static func duration(_ seconds: Int64) -> String {
+            let s = max(0, seconds)
+            if s >= 3600 { return "\(s / 3600)h" + Timestamp.pad(Int(s % 3600 / 60), 2) + "m" }
+            if s >= 60 { return "\(s / 60)m" + Timestamp.pad(Int(s % 60), 2) + "s" }
+            return "\(s)s"
+        }
+    }
+
+    /// What the engine must do now for one incident.
+    public struct Decision: Sendable {
+        /// Records to write first, in order (steps that began, exhausted phases, outcomes nobody knows).
+        public var records: [EscalationRecord] = []
+        /// Deliveries to attempt now; write each one's `.attempt` record before sending it.
+        public var attempts: [DeliveryAttempt] = []
+        /// When to look again (the next page, step, retry or ack timeout); nil: nothing is scheduled.
+        public var nextWake: Timestamp?
+        /// The latest escalation's state, for the header; nil when the incident never escalated.
+        public var status: Status?
+        /// Policies the journal names that are not in `Escalation/policies/`.
+        public var problems: [String] = []
+    }
+
+    // MARK: - Phases
+
+    private enum RunState {
+        case paging(phase: Int)
+        case acknowledged(at: Timestamp, sequence: Int, by: String)
+        case ended(Status.State)
+    }
+
+    private struct Run {
+        var sequence: Int
+        var policy: EscalationPolicy
+        var isDirect: Bool
+        var state: RunState
+        var lastPhase: Int
+    }
+
+    /// The phases of `events` up to `now`: each policy run from its start, cut at acknowledgements,
+    /// stops, resolutions and newer runs, and started again by an ack timeout that ran out.
+    public func phases(_ events: [EscalationEvent], now: Timestamp) -> (phases: [Phase], statuses: [Status], problems: [String]) {
+        var phases: [Phase] = [], runs: [Run] = [], problems: [String] = []
+
+        func end(_ index: Int, at t: Timestamp) {
+            if case .paging(let p) = runs[index].state, phases[p].end == nil { phases[p].end = t }
+        }
+        func startPhase(_ index: Int, id: String, at t: Timestamp) {
+            let plan = EscalationPlan(phase: id, policy: runs[index].policy, start: t, people: people, lookup: lookup)
+            phases.append(Phase(id: id, plan: plan, start: t, end: nil))
+            runs[index].state = .paging(phase: phases.count - 1)
+            runs[index].lastPhase = phases.count - 1
+        }
+        // An ack timeout that ran out before `t` starts the policy again.
+        func rearm(before t: Timestamp) {
+            for i in runs.indices {
+                guard case .acknowledged(let at, let sequence, _) = runs[i].state, let timeout = runs[i].policy.ackTimeoutSeconds else { continue }
+                let due = at.adding(seconds: timeout)
+                if due <= t { startPhase(i, id: "\(runs[i].sequence).\(sequence)", at: due) }
+            }
+        }
+
+        for event in events {
+            rearm(before: event.at)
+            switch event.kind {
+            case .started(let name):
+                guard let policy = policies[name] else {
+                    problems.append("policy \(name) (record #\(event.sequence)) is not in Escalation/policies")
+                    continue
+                }
+                for i in runs.indices where !runs[i].isDirect {
+                    end(i, at: event.at)
+                    if case .ended = runs[i].state {} else { runs[i].state = .ended(.stopped(by: "\(event.actor) (a newer escalation)")) }
+                }
+                runs.append(Run(sequence: event.sequence, policy: policy, isDirect: false, state: .ended(.resolved), lastPhase: -1))
+                startPhase(runs.count - 1, id: "\(event.sequence)", at: event.at)
+            case .pageRequested(let user):
+                runs.append(Run(sequence: event.sequence, policy: .direct(user), isDirect: true, state: .ended(.resolved), lastPhase: -1))
+                startPhase(runs.count - 1, id: "\(event.sequence)", at: event.at)
+            case .acknowledged:
+                for i in runs.indices {
+                    switch runs[i].state {
+                    case .paging, .acknowledged:
+                        end(i, at: event.at)
+                        runs[i].state = runs[i].isDirect ? .ended(.acknowledged(by: event.actor, repageAt: nil))
+                            : .acknowledged(at: event.at, sequence: event.sequence, by: event.actor)
+                    case .ended: break
+                    }
+                }
+            case .stopped, .resolved:
+                for i in runs.indices {
+                    end(i, at: event.at)
+                    if case .ended = runs[i].state, event.kind == .resolved {
+                        runs[i].state = .ended(.resolved)
+                    } else if case .ended = runs[i].state {
+                    } else {
+                        runs[i].state = .ended(event.kind == .stopped ? .stopped(by: event.actor) : .resolved)
+                    }
+                }
+            case .reopened, .step, .attempt, .result, .exhausted:
+                break
+            }
+        }
+        rearm(before: now)
+
+        let statuses = runs.filter { !$0.isDirect || runs.allSatisfy(\.isDirect) }.suffix(1).map { run -> Status in
+            var status = Status(policy: run.policy.name, state: .resolved)
+            switch run.state {
+            case .ended(let state):
+                status.state = state
+            case .acknowledged(let at, _, let by):
+                status.state = .acknowledged(by: by, repageAt: run.policy.ackTimeoutSeconds.map { at.adding(seconds: $0) })
+            case .paging(let p):
+                let phase = phases[p]
+                if let exhausted = phase.plan.exhaustedAt, exhausted <= now {
+                    status.state = .exhausted(at: exhausted)
+                } else {
+                    let current = phase.plan.steps.last { $0.start <= now } ?? phase.plan.steps.first
+                    status.state = .paging(step: current?.step ?? 1, steps: run.policy.steps.count, cycle: current?.cycle ?? 1, cycles: phase.plan.cycles)
+                    let next = phase.plan.pages.first { $0.at > now }
+                    status.nextPageAt = next?.at
+                    status.nextPageUser = next?.user
+                    status.nextStepAt = phase.plan.steps.first { $0.start > now }?.start ?? phase.plan.exhaustedAt
+                }
+            }
+            return status
+        }
+        return (phases, statuses, problems)
+    }
+
+    // MARK: - Decisions
+
+    /// What is due for `incident` at `now`. `engine` names the process deciding: an attempt it made
+    /// with no outcome yet is still in flight; one made by another process that has gone gets an
+    /// outcome of "unknown" and is never sent again.
+    public func decide(_ incident: Incident, now: Timestamp, engine: (host: String, pid: Int)) -> Decision {
+        let events = incident.escalationEvents
+        guard !events.isEmpty else { return Decision() }
+        let (phases, statuses, problems) = self.phases(events, now: now)
+        var decision = Decision(status: statuses.last, problems: problems)
+        guard incident.isOpen else { return decision }
+
+        // What the journal already holds.
+        var stepsRecorded = Set<String>(), exhaustedRecorded = Set<String>()
+        var lastAttempt: [String: (attempt: Int, host: String, pid: Int)] = [:]
+        var lastResult: [String: (attempt: Int, delivered: Bool?, at: Timestamp)] = [:]
+        for event in events {
+            switch event.kind {
+            case .step(let phase, let cycle, let step): stepsRecorded.insert("\(phase)/\(cycle)/\(step)")
+            case .exhausted(let phase): exhaustedRecorded.insert(phase)
+            case .attempt(let page, let attempt, let host, let pid): lastAttempt[page] = (attempt, host, pid)
+            case .result(let page, let attempt, let delivered): lastResult[page] = (attempt, delivered, event.at)
+            default: break
+            }
+        }
+        var wake: Timestamp?
+        func wakeAt(_ t: Timestamp) { if t > now, wake.map({ t < $0 }) ?? true { wake = t } }
+
+        for phase in phases {
+            let plan = phase.plan
+            let end = phase.end
+            func active(at t: Timestamp) -> Bool { end.map { t < $0 } ?? true }
+            for step in plan.steps where step.start <= now && active(at: step.start) && !stepsRecorded.contains("\(phase.id)/\(step.cycle)/\(step.step)") {
+                decision.records.append(.step(phase: phase.id, policy: plan.policy.name, cycle: step.cycle, cycles: plan.cycles,
+                                              step: step.step, steps: plan.policy.steps.count, users: step.users, note: step.note))
+            }
+            if end == nil { for step in plan.steps where step.start > now { wakeAt(step.start) } }
+            for page in plan.pages {
+                let deadline = [page.stepEnd, end].compactMap { $0 }.min()
+                if let deadline, deadline <= now { continue }  // its step is over: the escalation moved on
+                guard page.at <= now else { if active(at: page.at) { wakeAt(page.at) }; continue }
+                var attempt = DeliveryAttempt(incidentID: incident.id, page: page.key, policy: plan.policy.name, step: page.step,
+                                              steps: plan.policy.steps.count, user: page.user, contact: page.contact,
+                                              attempt: 1, attempts: retry.attempts)
+                guard let last = lastAttempt[page.key] else {
+                    decision.attempts.append(attempt)
+                    continue
+                }
+                attempt.attempt = last.attempt
+                guard let result = lastResult[page.key], result.attempt == last.attempt else {
+                    if last.host != engine.host || last.pid != engine.pid {
+                        decision.records.append(.result(attempt, delivered: nil,
+                                                        detail: "outcome unknown: the engine stopped while sending (\(last.host) pid \(last.pid)); not sent again"))
+                    }
+                    continue
+                }
+                guard result.delivered == false, last.attempt < retry.attempts else { continue }
+                let retryAt = result.at.adding(seconds: retry.backoff(after: last.attempt))
+                if retryAt <= now {
+                    attempt.attempt = last.attempt + 1
+                    decision.attempts.append(attempt)
+                } else if deadline.map({ retryAt < $0 }) ?? true {
+                    wakeAt(retryAt)
+                }
+            }
+            if let exhausted = plan.exhaustedAt, active(at: exhausted) {
+                if exhausted <= now {
+                    if !exhaustedRecorded.contains(phase.id) { decision.records.append(.exhausted(phase: phase.id, policy: plan.policy.name)) }
+                } else {
+                    wakeAt(exhausted)
+                }
+            }
+        }
+        if case .acknowledged(_, let repageAt)? = decision.status?.state, let repageAt { wakeAt(repageAt) }
+        decision.nextWake = wake
+        return decision
+    }
+
+    /// Every page `events` lead to up to `until`, as `escalation simulate` prints them (nothing is sent).
+    public func simulate(_ events: [EscalationEvent], until: Timestamp) -> [(at: Timestamp, step: Int, cycle: Int, user: String, contact: Contact)] {
+        let (phases, _, _) = self.phases(events, now: until)
+        return phases.flatMap { phase in
+            phase.plan.pages.filter { page in
+                page.at <= until && (phase.end.map { page.at < $0 } ?? true) && (page.stepEnd.map { page.at < $0 } ?? true)
+            }.map { ($0.at, $0.step, $0.cycle, $0.user, $0.contact) }
+        }.sorted { $0.at < $1.at }
+    }
+}

@@ -1,0 +1,21 @@
+/// Where a secret is kept: `env:NAME` (a variable of the process that pages) or `file:PATH`. Config
+/// files, journals, logs and the screen only ever hold the reference; the paging process reads the
+/// secret at the moment it sends.
+public enum SecretReference: Hashable, Sendable, CustomStringConvertible {
+    case environment(String)
+    case file(String)
+
+    /// Nil when `text` is not a reference.
+    public init?(_ text: String) {
+        if text.hasPrefix("env:"), text.count > 4 { self = .environment(String(text.dropFirst(4))) }
+        else if text.hasPrefix("file:"), text.count > 5 { self = .file(String(text.dropFirst(5))) }
+        else { return nil }
+    }
+
+    public var description: String {
+        switch self {
+        case .environment(let name): "env:\(name)"
+        case .file(let path): "file:\(path)"
+        }
+    }
+}

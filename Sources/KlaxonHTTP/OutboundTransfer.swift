@@ -1,0 +1,111 @@
+internal import CCurl
+import KlaxonCore
+
+/// One outgoing request through libcurl's easy interface, for sending pages: an HTTP POST (webhooks,
+/// Slack) or a message through an SMTP server. Blocking; run it off the thread that must stay responsive.
+public enum OutboundTransfer {
+    /// How a transfer ended: delivered, or why not (never containing the URL, which may hold a secret).
+    public enum Outcome: Hashable, Sendable {
+        case delivered(detail: String)
+        case failed(String)
+    }
+
+    /// POSTs `body` to `url`; delivered when the server answers 2xx.
+    public static func post(url: String, headers: [String], body: [UInt8], timeoutSeconds: Int64) -> Outcome {
+        let transfer = Transfer(url: url, timeoutSeconds: timeoutSeconds)
+        defer { transfer.close() }
+        let h = transfer.handle
+        _ = klaxon_curl_set_long(h, CURLOPT_POST, 1)
+        _ = klaxon_curl_set_long(h, CURLOPT_POSTFIELDSIZE, body.count)
+        body.withUnsafeBufferPointer { bytes in
+            _ = klaxon_curl_set_pointer(h, CURLOPT_COPYPOSTFIELDS, UnsafeMutableRawPointer(mutating: bytes.baseAddress))
+        }
+        // No redirects: a page goes where it was configured to go, or fails.
+        _ = klaxon_curl_set_long(h, CURLOPT_FOLLOWLOCATION, 0)
+        transfer.setHeaders(headers)
+        let code = curl_easy_perform(h)
+        if code != CURLE_OK { return .failed(transfer.error(code)) }
+        var status = 0
+        _ = klaxon_curl_get_long(h, CURLINFO_RESPONSE_CODE, &status)
+        return (200..<300).contains(status) ? .delivered(detail: "HTTP \(status)") : .failed("HTTP \(status)")
+    }
+
+    /// Sends `message` (headers and body, CRLF line ends) from `from` to `to` through `server`
+    /// (`smtp://host:port` or `smtps://host:port`), upgrading with STARTTLS when `startTLS` (and then
+    /// refusing to send in clear text).
+    public static func sendMail(server: String, from: String, to: [String], message: [UInt8], startTLS: Bool,
+                                username: String?, password: String?, timeoutSeconds: Int64) -> Outcome {
+        let transfer = Transfer(url: server, timeoutSeconds: timeoutSeconds)
+        defer { transfer.close() }
+        let h = transfer.handle
+        _ = klaxon_curl_set_string(h, CURLOPT_MAIL_FROM, "<\(from)>")
+        var recipients: UnsafeMutablePointer<curl_slist>?
+        for address in to { recipients = curl_slist_append(recipients, "<\(address)>") }
+        defer { curl_slist_free_all(recipients) }
+        _ = klaxon_curl_set_slist(h, CURLOPT_MAIL_RCPT, recipients)
+        if startTLS { _ = klaxon_curl_set_long(h, CURLOPT_USE_SSL, Int(CURLUSESSL_ALL.rawValue)) }
+        if let username { _ = klaxon_curl_set_string(h, CURLOPT_USERNAME, username) }
+        if let password { _ = klaxon_curl_set_string(h, CURLOPT_PASSWORD, password) }
+        _ = klaxon_curl_set_long(h, CURLOPT_UPLOAD, 1)
+        _ = klaxon_curl_set_long(h, CURLOPT_INFILESIZE, message.count)
+        transfer.upload = message
+        _ = klaxon_curl_set_pointer(h, CURLOPT_READDATA, Unmanaged.passUnretained(transfer).toOpaque())
+        _ = klaxon_curl_set_read_function(h) { buffer, size, count, context in
+            let transfer = Unmanaged<Transfer>.fromOpaque(context!).takeUnretainedValue()
+            let n = min(size * count, transfer.upload.count - transfer.uploaded)
+            guard n > 0, let buffer else { return 0 }
+            transfer.upload.withUnsafeBytes { bytes in
+                UnsafeMutableRawPointer(buffer).copyMemory(from: bytes.baseAddress! + transfer.uploaded, byteCount: n)
+            }
+            transfer.uploaded += n
+            return n
+        }
+        let code = curl_easy_perform(h)
+        if code != CURLE_OK { return .failed(transfer.error(code)) }
+        var status = 0
+        _ = klaxon_curl_get_long(h, CURLINFO_RESPONSE_CODE, &status)
+        return .delivered(detail: "SMTP \(status)")
+    }
+
+    /// An easy handle with the settings every page shares, its error buffer, and what it uploads.
+    private final class Transfer {
+        let handle: UnsafeMutableRawPointer
+        let errorBuffer = UnsafeMutablePointer<CChar>.allocate(capacity: Int(CURL_ERROR_SIZE) + 1)
+        var headers: UnsafeMutablePointer<curl_slist>?
+        var upload: [UInt8] = []
+        var uploaded = 0
+
+        init(url: String, timeoutSeconds: Int64) {
+            handle = curl_easy_init()
+            errorBuffer.initialize(repeating: 0, count: Int(CURL_ERROR_SIZE) + 1)
+            _ = klaxon_curl_set_string(handle, CURLOPT_URL, url)
+            _ = klaxon_curl_set_long(handle, CURLOPT_NOSIGNAL, 1)
+            _ = klaxon_curl_set_long(handle, CURLOPT_TIMEOUT_MS, Int(timeoutSeconds * 1000))
+            _ = klaxon_curl_set_long(handle, CURLOPT_CONNECTTIMEOUT_MS, Int(timeoutSeconds * 1000))
+            // TLS is verified, always: a page must not go to an impostor.
+            _ = klaxon_curl_set_long(handle, CURLOPT_SSL_VERIFYPEER, 1)
+            _ = klaxon_curl_set_long(handle, CURLOPT_SSL_VERIFYHOST, 2)
+            _ = klaxon_curl_set_string(handle, CURLOPT_USERAGENT, "klaxon-pager")
+            _ = klaxon_curl_set_pointer(handle, CURLOPT_ERRORBUFFER, errorBuffer)
+            // The answer's body is not needed; without a write function libcurl would print it.
+            _ = klaxon_curl_set_write_function(handle) { _, size, count, _ in size * count }
+        }
+
+        func setHeaders(_ lines: [String]) {
+            for line in lines { headers = curl_slist_append(headers, line) }
+            _ = klaxon_curl_set_slist(handle, CURLOPT_HTTPHEADER, headers)
+        }
+
+        /// libcurl's description of a failure.
+        func error(_ code: CURLcode) -> String {
+            let detail = String(cString: errorBuffer)
+            return detail.isEmpty ? String(cString: curl_easy_strerror(code)) : detail
+        }
+
+        func close() {
+            curl_easy_cleanup(handle)
+            curl_slist_free_all(headers)
+            errorBuffer.deallocate()
+        }
+    }
+}
