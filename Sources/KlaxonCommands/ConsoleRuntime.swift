@@ -288,13 +288,7 @@ final class ConsoleRuntime {
 }
 
 /// Check reports handed from the poller's thread to the console's loop.
-final class ReportQueue: @unchecked Sendable {
-    private let lock = NSLock()
-    private var items: [CheckReport] = []
-
-    func push(_ report: CheckReport) { lock.withLock { items.append(report) } }
-    func drain() -> [CheckReport] { lock.withLock { defer { items.removeAll() }; return items } }
-}
+typealias ReportQueue = LockedQueue<CheckReport>
 
 /// Journals opened on several threads, collected by index.
 private final class OpenedJournals: @unchecked Sendable {

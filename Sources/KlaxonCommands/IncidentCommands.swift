@@ -8,12 +8,12 @@ struct IncidentCommand: ParsableCommand {
         commandName: "incident",
         abstract: "Declare incidents, record what happens, and read their timelines.",
         subcommands: [Declare.self, Note.self, Status.self, SeverityCommand.self, Assign.self, Ack.self, Mitigate.self,
-                      Resolve.self, Reopen.self, Amend.self, Todo.self, Done.self, Link.self, Tag.self,
+                      Resolve.self, Reopen.self, Amend.self, Todo.self, Done.self, Link.self, Tag.self, Page.self,
                       List.self, Show.self])
 }
 
 /// Opens an incident, performs `action`, prints what was recorded; shared by every write command.
-private func record(_ action: IncidentAction, on idText: String, global: GlobalOptions, json: Bool) throws(KlaxonError) {
+func record(_ action: IncidentAction, on idText: String, global: GlobalOptions, json: Bool) throws(KlaxonError) {
     let context = global.context
     let workspace = try global.loadWorkspace()
     let writer = try global.writer()
@@ -44,6 +44,8 @@ extension IncidentCommand {
         @Option(name: .customLong("impact-start"), help: "When the impact began (TIME).") var impactStart: String?
         @Option(name: .long, help: "When the problem was detected (TIME).") var detected: String?
         @Option(name: .long, help: "A tag (repeat for more).") var tag: [String] = []
+        @Option(name: .long, help: "Page by this escalation policy (Escalation/policies/NAME.yaml) from the moment of declaring.") var policy: String?
+        @Option(name: .long, help: "A runbook to link (repeat for more).") var runbook: [String] = []
         @OptionGroup var global: GlobalOptions
         @OptionGroup var output: JSONFlag
 
@@ -58,7 +60,8 @@ extension IncidentCommand {
                 title: title, severity: severity, services: service, commander: commander,
                 impactStarted: try impactStart.map { (t: String) throws(KlaxonError) in try global.parseTime(t, workspace: workspace) },
                 detected: try detected.map { (t: String) throws(KlaxonError) in try global.parseTime(t, workspace: workspace) },
-                tags: tag)
+                tags: tag, policy: policy, runbooks: runbook)
+            if let policy { try requirePolicy(policy, workspace: workspace) }
             let journal = try workspace.incidents.declare(declaration, by: writer, at: context.now())
             if output.json {
                 context.print(JSONValue.object(["id": .string(journal.id)]).canonicalJSON)
@@ -66,6 +69,36 @@ extension IncidentCommand {
                 context.print(journal.id)
             }
             for warning in journal.incident.timeOrderWarnings { context.warn("\(journal.id): \(warning)") }
+            if policy != nil { warnWithoutEngine(workspace, context) }
+        }
+    }
+
+    struct Page: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Page now: start an escalation policy (replacing any running), or page one person until someone acknowledges.")
+        @Argument(help: "The incident.") var id: String
+        @Option(name: .long, help: "An escalation policy (Escalation/policies/NAME.yaml).") var policy: String?
+        @Option(name: .long, help: "A person (from Escalation/people.yaml).") var user: String?
+        @OptionGroup var global: GlobalOptions
+        @OptionGroup var output: JSONFlag
+
+        func validate() throws {
+            guard (policy == nil) != (user == nil) else { throw ValidationError("give either --policy NAME or --user ID") }
+        }
+
+        func run() throws {
+            let workspace = try global.loadWorkspace()
+            if let policy {
+                try requirePolicy(policy, workspace: workspace)
+                try record(.startEscalation(policy: policy), on: id, global: global, json: output.json)
+            } else if let user {
+                let files = EscalationFiles.load(workspaceRoot: workspace.root)
+                guard files.people.contains(where: { $0.id == user }) else {
+                    throw KlaxonError.badInput("\(user) is not in \(files.directory)/people.yaml; known: \(files.people.map(\.id).joined(separator: ", "))")
+                }
+                try record(.page(user: user), on: id, global: global, json: output.json)
+            }
+            warnWithoutEngine(workspace, global.context)
         }
     }
 
@@ -222,5 +255,22 @@ extension IncidentCommand {
         @OptionGroup var output: JSONFlag
 
         func run() throws { try record(.tag(tag), on: id, global: global, json: output.json) }
+    }
+}
+
+/// Refuses a policy that `Escalation/policies/` does not have (or that does not read).
+func requirePolicy(_ name: String, workspace: Workspace) throws(KlaxonError) {
+    let files = EscalationFiles.load(workspaceRoot: workspace.root)
+    let policy = try files.policy(named: name)
+    if let problem = files.findings.first(where: { $0.level == .error && $0.place.hasPrefix(policy.place) }) {
+        throw .badInput("\(problem); fix the policy first (klaxon config validate)")
+    }
+}
+
+/// Pages go out only from a process running the engine; say so when none is.
+func warnWithoutEngine(_ workspace: Workspace, _ context: CommandContext) {
+    guard let lock = try? EngineLock(directory: workspace.journalsDirectory) else { return }
+    if lock.holder() == nil {
+        context.warn("no process runs escalations for this workspace, so nothing is sent yet: run klaxon watch (or open the console)")
     }
 }

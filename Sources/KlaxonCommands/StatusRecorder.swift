@@ -21,8 +21,32 @@ final class StatusRecorder {
     var isRecording: Bool { platform != nil }
 
     /// Records `report`'s change, if it has one worth recording (the first result of a healthy check is
-    /// not); returns the incidents it wrote on, and the problems it met.
+    /// not); returns the incidents it wrote on (or declared), and the problems it met.
     func record(_ report: CheckReport, openIncidents: [IncidentJournal]) -> (changed: [IncidentJournal], problems: [String]) {
+        var (changed, problems) = recordChange(report, openIncidents: openIncidents)
+        if let declared = declareIfAsked(report, openIncidents: openIncidents, problems: &problems) { changed.append(declared) }
+        return (changed, problems)
+    }
+
+    /// A check with `declare:` that goes down opens an incident, with its policy paging and its runbook
+    /// linked, unless an open incident it declared is still open (one outage, one incident).
+    func declareIfAsked(_ report: CheckReport, openIncidents: [IncidentJournal], problems: inout [String]) -> IncidentJournal? {
+        let check = report.check
+        guard platform != nil, let severity = check.declare, report.transition?.to == .down,
+              !openIncidents.contains(where: { $0.incident.isOpen && $0.incident.declaringCheck == check.name }) else { return nil }
+        let declaration = Declaration(
+            title: "\(check.name) is down: \(report.evaluation.observation.detail)".prefix(200).description,
+            severity: severity, services: check.service.map { [$0] } ?? [], detected: report.at,
+            policy: check.policy, check: check.name, runbooks: check.runbook.map { [$0] } ?? [])
+        do {
+            return try workspace.incidents.declare(declaration, by: writer, at: report.at)
+        } catch {
+            problems.append("\(check.name) is down but its incident was not declared: \(error.message)")
+            return nil
+        }
+    }
+
+    private func recordChange(_ report: CheckReport, openIncidents: [IncidentJournal]) -> (changed: [IncidentJournal], problems: [String]) {
         guard let platform, let change = report.transition,
               !(change.from == .unknown && [.up, .degraded, .maintenance].contains(change.to)) else { return ([], []) }
         let detail = report.evaluation.observation.detail

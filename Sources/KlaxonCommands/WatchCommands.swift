@@ -66,34 +66,43 @@ extension StatusCommand {
     }
 }
 
-/// `klaxon watch`: the poller with no screen, recording state changes, for a service on a shared host.
+/// `klaxon watch`: the status poller and the escalation engine with no screen, for a service on a
+/// shared host. State changes are recorded, pages sent, until SIGTERM.
 struct WatchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "watch",
-        abstract: "Run the status poller headless: record state changes (platform journal, open incidents) and print them, until SIGTERM.",
-        discussion: "Only one process per workspace records; a second one prints but leaves the recording to the first.")
+        abstract: "Run the status poller and the escalation engine headless: record state changes, send pages, until SIGTERM.",
+        discussion: """
+            Only one process per workspace records state changes and only one sends pages (each holds a lock in the \
+            journals directory); a second klaxon watch waits and takes over within a second or two if the first dies.
+            """)
     @OptionGroup var global: GlobalOptions
     @OptionGroup var output: JSONFlag
 
     func run() throws {
         let context = global.context
         let workspace = try global.loadWorkspace()
-        let files = try loadChecks(workspace, context)
-        let recorder = try StatusRecorder(workspace: workspace, writer: try global.writer())
-        if !recorder.isRecording { context.warn("another process records this workspace's state changes; printing only") }
+        let writer = try global.writer()
+        let files = CheckFiles.load(workspaceRoot: workspace.root, timeZone: workspace.displayTimeZone(environment: context.environment))
+        if let first = files.findings.first(where: { $0.level == .error }) {
+            throw KlaxonError.badInput("\(first); run klaxon config validate to see every problem")
+        }
+        let recorder = try StatusRecorder(workspace: workspace, writer: writer)
+        if !recorder.isRecording && !files.checks.isEmpty { context.warn("another process records this workspace's state changes; printing only") }
         let signals = StopSignals()
         let json = output.json
-        // Recording happens on this thread, in order; the poller hands reports over.
+        // Recording and paging happen on this thread, in order; the poller and the deliveries hand over.
         let queue = ReportQueue()
         let ready = DispatchSemaphore(value: 0)
+        let runner = try EscalationRunner(workspace: workspace, writer: writer, context: context, role: "klaxon watch") { ready.signal() }
         let lagsFile = context.environment["KLAXON_POLLER_LAGS_FILE"].flatMap { $0.isEmpty ? nil : $0 }
-        let poller = StatusPoller(checks: files.checks, maintenance: files.maintenance, keepingLags: lagsFile != nil,
-                                  clock: context.now) { report in
+        let poller = files.checks.isEmpty ? nil : StatusPoller(checks: files.checks, maintenance: files.maintenance, keepingLags: lagsFile != nil,
+                                                                clock: context.now) { report in
             queue.push(report)
             ready.signal()
         }
-        poller.start()
-        let store = workspace.incidents
+        poller?.start()
+        let incidents = IncidentFollower(store: workspace.incidents)
         let stopped = StopFlag()
         let signalThread = Thread {
             _ = signals.waitForStop()
@@ -101,21 +110,58 @@ struct WatchCommand: ParsableCommand {
             ready.signal()
         }
         signalThread.start()
+        var wasEngine = false
         while !stopped.isSet {
-            ready.wait()
+            incidents.update()
             for report in queue.drain() {
                 guard let line = changeLine(report, json: json) else { continue }
                 context.print(line)
-                // Incidents are read when there is a change to put on them (rarely), not on every poll.
-                let open = ((try? store.ids()) ?? []).compactMap { try? store.open($0, keepingTimeline: false) }.filter(\.incident.isOpen)
-                for problem in recorder.record(report, openIncidents: open).problems { context.warn(problem) }
+                let (changed, problems) = recorder.record(report, openIncidents: incidents.open)
+                for problem in problems { context.warn(problem) }
+                for journal in changed where !incidents.contains(journal.id) { incidents.add(journal) }
             }
+            let finished = runner.recordFinished(incidents.byID)
+            for problem in finished.problems { context.warn(problem) }
+            let tick = runner.tick(incidents.open)
+            for problem in tick.problems { context.warn(problem) }
+            if runner.isEngine && !wasEngine {
+                wasEngine = true
+                context.print("escalation engine: this process sends the pages")
+            }
+            // Once a second at least: acknowledgements from elsewhere, and taking over from a dead engine.
+            let now = context.now()
+            let waitMilliseconds = min(1000, max(10, tick.nextWake.map { now.milliseconds.distance(to: $0.milliseconds) } ?? 1000))
+            _ = ready.wait(timeout: .now() + .milliseconds(Int(waitMilliseconds)))
         }
-        poller.stop()
-        // For klaxon-bench: the scheduling lags of every poll, one per line.
-        if let path = lagsFile {
+        poller?.stop()
+        // Deliveries under way finish and are recorded, so no outcome is left unknown by a clean stop.
+        runner.waitForDeliveries()
+        for problem in runner.recordFinished(incidents.byID).problems { context.warn(problem) }
+        if let path = lagsFile, let poller {
             try? poller.schedulingLags.map(String.init).joined(separator: "\n").write(toFile: path, atomically: true, encoding: .utf8)
         }
+    }
+}
+
+/// The workspace's incidents as summaries, kept current: open ones each pass, all of them now and then
+/// (a resolved incident may be reopened elsewhere).
+final class IncidentFollower {
+    let store: IncidentStore
+    private(set) var byID: [String: IncidentJournal] = [:]
+    private var passes = 0
+
+    init(store: IncidentStore) { self.store = store }
+
+    var open: [IncidentJournal] { byID.values.filter(\.incident.isOpen).sorted { $0.id < $1.id } }
+    func contains(_ id: String) -> Bool { byID[id] != nil }
+    func add(_ journal: IncidentJournal) { byID[journal.id] = journal }
+
+    func update() {
+        passes += 1
+        for id in (try? store.ids()) ?? [] where byID[id] == nil {
+            if let journal = try? store.open(id, keepingTimeline: false) { byID[id] = journal }
+        }
+        for journal in byID.values where journal.incident.isOpen || passes % 30 == 0 { _ = try? journal.refresh() }
     }
 }
 

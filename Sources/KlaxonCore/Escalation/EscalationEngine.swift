@@ -261,6 +261,7 @@ public struct EscalationEngine: Sendable {
                 var attempt = DeliveryAttempt(incidentID: incident.id, page: page.key, policy: plan.policy.name, step: page.step,
                                               steps: plan.policy.steps.count, user: page.user, contact: page.contact,
                                               attempt: 1, attempts: retry.attempts)
+                attempt.decidedAtRecord = incident.recordCount
                 guard let last = lastAttempt[page.key] else {
                     decision.attempts.append(attempt)
                     continue

@@ -123,6 +123,9 @@ public struct DeliveryAttempt: Hashable, Sendable {
     public var contact: Contact
     public var attempt: Int
     public var attempts: Int
+    /// How many records the incident had when the engine decided on this attempt: recording it is
+    /// refused if someone acknowledged, stopped, resolved or paged anew since (see `IncidentAction`).
+    public var decidedAtRecord: Int = 0
 
     public init(incidentID: String, page: String, policy: String, step: Int, steps: Int, user: String, contact: Contact,
                 attempt: Int, attempts: Int) {

@@ -128,6 +128,19 @@ public enum IncidentAction: Hashable, Sendable {
             guard incident.hasEscalationToStop else { throw .badInput("\(id) has no escalation running to stop") }
             return (.escalationStopped, [:])
         case .escalation(let record):
+            if case .attempt(let attempt) = record {
+                try requireOpen("paged")
+                let changed = incident.escalationEvents.last { event in
+                    guard event.sequence > attempt.decidedAtRecord else { return false }
+                    switch event.kind {
+                    case .acknowledged, .stopped, .resolved, .started, .pageRequested: return true
+                    default: return false
+                    }
+                }
+                if let changed {
+                    throw .badInput("\(id) changed (record #\(changed.sequence)) after this page was decided; it is decided again")
+                }
+            }
             return (record.type, record.payload)
         }
     }

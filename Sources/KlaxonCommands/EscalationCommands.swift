@@ -1,0 +1,101 @@
+import ArgumentParser
+import Foundation
+import KlaxonCore
+import KlaxonStore
+
+/// `klaxon escalation …`: plan a policy without sending, see what escalates now, stop an escalation.
+struct EscalationCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "escalation",
+        abstract: "Escalation policies (Escalation/policies/): simulate one, see what is paging, stop an escalation.",
+        discussion: "Pages are sent by the process that runs the engine: klaxon watch, or a console.",
+        subcommands: [Simulate.self, StatusList.self, Stop.self])
+
+    struct Simulate: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Print the pages a policy would send from a time, as if nobody (or someone, --ack-at) acknowledged. Nothing is sent.")
+        @Argument(help: "The policy.") var policy: String
+        @Option(help: ArgumentHelp("When the incident is declared.", valueName: "time")) var from: String
+        @Option(name: .customLong("ack-at"), help: ArgumentHelp("When someone acknowledges.", valueName: "time")) var ackAt: String?
+        @Option(name: .customLong("ack-by"), help: ArgumentHelp("Who acknowledges (with --ack-at).", valueName: "id")) var ackBy: String?
+        @Option(help: ArgumentHelp("The end of the simulation (default: a week after --from).", valueName: "time")) var until: String?
+        @OptionGroup var global: GlobalOptions
+        @OptionGroup var output: JSONFlag
+
+        func validate() throws {
+            if ackBy != nil && ackAt == nil { throw ValidationError("--ack-by needs --ack-at") }
+        }
+
+        func run() throws {
+            let context = global.context
+            let workspace = try global.loadWorkspace()
+            let files = EscalationFiles.load(workspaceRoot: workspace.root)
+            try files.requireReadable()
+            _ = try files.policy(named: policy)
+            let start = try global.parseTime(from, workspace: workspace)
+            var events = [EscalationEvent(sequence: 1, at: start, actor: "simulation", kind: .started(policy: policy))]
+            if let ackAt {
+                let t = try global.parseTime(ackAt, workspace: workspace)
+                guard t >= start else { throw KlaxonError.badInput("--ack-at (\(t.rfc3339)) is before --from (\(start.rfc3339))") }
+                events.append(EscalationEvent(sequence: 2, at: t, actor: ackBy ?? "someone", kind: .acknowledged))
+            }
+            let end = try until.map { text throws(KlaxonError) in try global.parseTime(text, workspace: workspace) } ?? start.adding(seconds: 7 * 86400)
+            let pages = files.engine().simulate(events, until: end)
+            let formatter = LocalTimeFormatter(timeZone: workspace.displayTimeZone(environment: context.environment))
+            if output.json {
+                context.print(JSONValue.array(pages.map { page in
+                    .object(["at": .string(formatter.rfc3339(page.at)), "step": .number(Double(page.step)), "round": .number(Double(page.cycle)),
+                             "user": .string(page.user), "contact": .string(page.contact.kind.rawValue)])
+                }).canonicalJSON)
+                return
+            }
+            guard !pages.isEmpty else { return context.print("no pages: nobody would be paged by \(policy) in that time") }
+            var rows = [["AT", "STEP", "ROUND", "USER", "CONTACT", "AFTER"]]
+            for page in pages {
+                rows.append([formatter.dateTime(page.at), "\(page.step)", "\(page.cycle)", page.user, page.contact.kind.rawValue,
+                             "+" + DurationText.short(seconds: start.seconds(until: page.at))])
+            }
+            context.print(TextTable.render(rows))
+        }
+    }
+
+    struct StatusList: ParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "status", abstract: "Each open incident's escalation, and which process sends the pages.")
+        @OptionGroup var global: GlobalOptions
+        @OptionGroup var output: JSONFlag
+
+        func run() throws {
+            let context = global.context
+            let workspace = try global.loadWorkspace()
+            let files = EscalationFiles.load(workspaceRoot: workspace.root)
+            let engine = files.engine(retry: workspace.config.pagingRetry)
+            let store = workspace.incidents
+            let now = context.now()
+            let formatter = LocalTimeFormatter(timeZone: workspace.displayTimeZone(environment: context.environment))
+            let holder = (try? EngineLock(directory: workspace.journalsDirectory))?.holder()
+            var rows = [["INCIDENT", "ESCALATION"]], json: [JSONValue] = []
+            for id in try store.ids() {
+                guard let journal = try? store.open(id, keepingTimeline: false), journal.incident.isOpen,
+                      let status = engine.decide(journal.incident, now: now, engine: ("", 0)).status else { continue }
+                let summary = status.summary(now: now, formatter: formatter)
+                rows.append([id, summary])
+                json.append(.object(["id": .string(id), "policy": .string(status.policy), "summary": .string(summary)]))
+            }
+            if output.json {
+                context.print(JSONValue.object(["engine": holder.map(JSONValue.string) ?? .null, "incidents": .array(json)]).canonicalJSON)
+                return
+            }
+            context.print("engine: " + (holder ?? "none running — pages are not sent until klaxon watch or a console runs"))
+            context.print(rows.count == 1 ? "no open incident is escalating" : TextTable.render(rows))
+        }
+    }
+
+    struct Stop: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Stop every escalation of an incident: no more pages until someone pages again.")
+        @Argument(help: "The incident.") var id: String
+        @OptionGroup var global: GlobalOptions
+        @OptionGroup var output: JSONFlag
+
+        func run() throws { try record(.stopEscalation, on: id, global: global, json: output.json) }
+    }
+}

@@ -1,0 +1,147 @@
+import Foundation
+import KlaxonCore
+import KlaxonStore
+
+/// Carries out the escalation engine's decisions for a workspace, when this process holds the
+/// workspace's engine lock: writes steps and outcomes on the incidents' timelines, and sends each page
+/// after recording the attempt (so a process that takes over never sends it again). The console and
+/// `klaxon watch` both run one; `tick` is called from their loop, deliveries run on other threads.
+final class EscalationRunner {
+    let workspace: Workspace
+    let writer: WriterIdentity
+    let context: CommandContext
+    let lock: EngineLock
+    /// Who this process is, as the lock file and other consoles show it.
+    let holderText: String
+    private(set) var files: EscalationFiles
+    private(set) var engine: EscalationEngine
+    private var signature: [Int] = []
+    let sender: PageSender
+    /// Finished deliveries, waiting for the loop to record them.
+    let finished = LockedQueue<(attempt: DeliveryAttempt, delivered: Bool, detail: String)>()
+    private let inFlight = LockedCounter()
+    /// Called on a delivery's thread when it finishes, to wake the loop.
+    let wake: @Sendable () -> Void
+
+    init(workspace: Workspace, writer: WriterIdentity, context: CommandContext, role: String, wake: @escaping @Sendable () -> Void) throws(KlaxonError) {
+        self.workspace = workspace
+        var engineWriter = writer
+        engineWriter.actor = "escalation-engine"
+        self.writer = engineWriter
+        self.context = context
+        self.wake = wake
+        lock = try EngineLock(directory: workspace.journalsDirectory)
+        holderText = "\(role) of \(writer.actor) on \(writer.host), pid \(writer.pid), since \(context.now().rfc3339)"
+        files = EscalationFiles.load(workspaceRoot: workspace.root)
+        engine = files.engine(retry: workspace.config.pagingRetry)
+        signature = EscalationFiles.signature(workspaceRoot: workspace.root)
+        sender = PageSender(channels: workspace.config.channels, environment: context.environment)
+    }
+
+    /// Whether this process sends the pages (it tries to take the lock on every tick until it does).
+    var isEngine: Bool { lock.isHeld }
+
+    /// Who runs the escalations, when another process does.
+    var otherEngine: String? { lock.holder() }
+
+    /// Deliveries under way.
+    var deliveriesInFlight: Int { inFlight.value }
+
+    /// One pass over `journals` (already refreshed by the caller): records what is due and starts the
+    /// deliveries. Returns the journals it wrote on, the problems met, each incident's escalation state
+    /// and when to pass again.
+    func tick(_ journals: [IncidentJournal]) -> (changed: [IncidentJournal], problems: [String], statuses: [String: EscalationEngine.Status], nextWake: Timestamp?) {
+        reloadIfChanged()
+        let running = lock.tryAcquire(holder: holderText)
+        var changed: [IncidentJournal] = [], problems: [String] = [], statuses: [String: EscalationEngine.Status] = [:]
+        var wakeAt: Timestamp?
+        let identity = (host: writer.host, pid: writer.pid)
+        for journal in journals where !journal.incident.escalationEvents.isEmpty {
+            let now = context.now()
+            let decision = engine.decide(journal.incident, now: now, engine: identity)
+            if let status = decision.status { statuses[journal.id] = status }
+            if let next = decision.nextWake, wakeAt.map({ next < $0 }) ?? true { wakeAt = next }
+            guard running, journal.incident.isOpen || !decision.records.isEmpty, !journal.isReadOnly else { continue }
+            problems += decision.problems.map { "\(journal.id): \($0)" }
+            var wrote = false
+            for record in decision.records {
+                do { try journal.perform(.escalation(record), by: writer, now: context.now); wrote = true }
+                catch { problems.append("\(journal.id): \(error.message)") }
+            }
+            for attempt in decision.attempts {
+                do {
+                    try journal.perform(.escalation(.attempt(attempt)), by: writer, now: context.now)
+                    wrote = true
+                } catch {
+                    continue  // the incident changed under the decision (an ack, say): the next tick decides again
+                }
+                deliver(attempt, incident: journal.incident)
+            }
+            if wrote { changed.append(journal) }
+        }
+        return (changed, problems, statuses, wakeAt)
+    }
+
+    /// Records the outcomes of finished deliveries on their incidents.
+    func recordFinished(_ journals: [String: IncidentJournal]) -> (changed: [IncidentJournal], problems: [String]) {
+        var changed: [IncidentJournal] = [], problems: [String] = []
+        for (attempt, delivered, detail) in finished.drain() {
+            guard let journal = journals[attempt.incidentID] else {
+                problems.append("\(attempt.incidentID) is not open; the outcome of its page to \(attempt.user) was not recorded: \(detail)")
+                continue
+            }
+            do {
+                try journal.perform(.escalation(.result(attempt, delivered: delivered, detail: detail)), by: writer, now: context.now)
+                changed.append(journal)
+            } catch {
+                problems.append("\(journal.id): the outcome of a page was not recorded: \(error.message)")
+            }
+        }
+        return (changed, problems)
+    }
+
+    /// Waits (up to the delivery timeout and a little) for deliveries under way, so that stopping
+    /// records their outcomes instead of leaving them unknown.
+    func waitForDeliveries() {
+        let deadline = Date().addingTimeInterval(Double(workspace.config.channels.timeoutSeconds) + 2)
+        while inFlight.value > 0 && Date() < deadline { usleep(20_000) }
+    }
+
+    private func deliver(_ attempt: DeliveryAttempt, incident: Incident) {
+        let message = PageMessage(attempt: attempt, incident: incident, sentAt: context.now(),
+                                  userName: engine.people[attempt.user]?.name ?? attempt.user)
+        let sender = self.sender, finished = self.finished, inFlight = self.inFlight, wake = self.wake, now = context.now
+        inFlight.add(1)
+        DispatchQueue.global().async {
+            let (delivered, detail) = sender.send(message, now: now())
+            finished.push((attempt, delivered, detail))
+            inFlight.add(-1)
+            wake()
+        }
+    }
+
+    /// Reads `Escalation/` again when a file of it changed.
+    private func reloadIfChanged() {
+        let current = EscalationFiles.signature(workspaceRoot: workspace.root)
+        guard current != signature else { return }
+        signature = current
+        files = EscalationFiles.load(workspaceRoot: workspace.root)
+        engine = files.engine(retry: workspace.config.pagingRetry)
+    }
+}
+
+/// Items handed from one thread to another.
+final class LockedQueue<Element>: @unchecked Sendable {
+    private let lock = NSLock()
+    private var items: [Element] = []
+
+    func push(_ item: Element) { lock.withLock { items.append(item) } }
+    func drain() -> [Element] { lock.withLock { defer { items.removeAll() }; return items } }
+}
+
+final class LockedCounter: @unchecked Sendable {
+    private let lock = NSLock()
+    private var count = 0
+    func add(_ n: Int) { lock.withLock { count += n } }
+    var value: Int { lock.withLock { count } }
+}
