@@ -1,0 +1,86 @@
+import Foundation
+
+/// A local SMTP receiver for tests: a small Python server that speaks enough SMTP (EHLO, MAIL, RCPT,
+/// DATA, QUIT; no STARTTLS) and writes each message it accepts to `directory/N.eml`.
+public final class SMTPSink: @unchecked Sendable {
+    public let port: Int
+    public let directory: String
+    private let process: Process
+
+    public init(directory: String) throws {
+        self.directory = directory
+        let script = directory + "/smtp_sink.py"
+        try Self.script.write(toFile: script, atomically: true, encoding: .utf8)
+        let portFile = directory + "/port"
+        process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3", script, directory, portFile]
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        var port = 0
+        for _ in 0..<200 where port == 0 {
+            port = Int((try? String(contentsOfFile: portFile, encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines) ?? "") ?? 0
+            if port == 0 { usleep(25_000) }
+        }
+        self.port = port
+    }
+
+    /// The messages received so far, in order.
+    public var messages: [String] {
+        let names = ((try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []).filter { $0.hasSuffix(".eml") }
+        return names.sorted { Int($0.dropLast(4))! < Int($1.dropLast(4))! }
+            .compactMap { try? String(contentsOfFile: directory + "/" + $0, encoding: .utf8) }
+    }
+
+    /// SIGKILL: a child of the test runner inherits its blocked signals and may ignore SIGTERM.
+    public func stop() {
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+    }
+
+    static let script = #"""
+    import socketserver, sys, os, itertools
+    directory, port_file = sys.argv[1], sys.argv[2]
+    counter = itertools.count(1)
+
+    class Session(socketserver.StreamRequestHandler):
+        def reply(self, line):
+            self.wfile.write((line + "\r\n").encode()); self.wfile.flush()
+        def handle(self):
+            self.reply("220 sink ESMTP")
+            sender, recipients = None, []
+            while True:
+                line = self.rfile.readline()
+                if not line: return
+                command = line.decode("utf-8", "replace").strip()
+                verb = command.split(" ")[0].upper()
+                if verb in ("EHLO", "HELO"): self.reply("250-sink\r\n250 8BITMIME")
+                elif verb == "MAIL": sender = command[10:]; self.reply("250 ok")
+                elif verb == "RCPT": recipients.append(command[8:]); self.reply("250 ok")
+                elif verb == "DATA":
+                    self.reply("354 go ahead")
+                    data = b""
+                    while True:
+                        chunk = self.rfile.readline()
+                        if not chunk or chunk == b".\r\n": break
+                        data += chunk
+                    n = next(counter)
+                    with open(os.path.join(directory, "%d.tmp" % n), "wb") as f:
+                        f.write(("X-Envelope-From: %s\r\nX-Envelope-To: %s\r\n" % (sender, ",".join(recipients))).encode() + data)
+                    os.rename(os.path.join(directory, "%d.tmp" % n), os.path.join(directory, "%d.eml" % n))
+                    self.reply("250 queued")
+                elif verb == "QUIT": self.reply("221 bye"); return
+                elif verb == "STARTTLS": self.reply("454 TLS not available")
+                else: self.reply("250 ok")
+
+    class Server(socketserver.ThreadingTCPServer):
+        allow_reuse_address = True
+        daemon_threads = True
+
+    with Server(("127.0.0.1", 0), Session) as server:
+        with open(port_file + ".tmp", "w") as f: f.write(str(server.server_address[1]))
+        os.rename(port_file + ".tmp", port_file)
+        server.serve_forever()
+    """#
+}

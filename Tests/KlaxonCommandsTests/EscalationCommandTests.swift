@@ -1,0 +1,249 @@
+import FlyingFox
+import Foundation
+import KlaxonCore
+import KlaxonStore
+import KlaxonTestSupport
+import Testing
+
+/// A workspace with people reachable on loopback: alice by webhook (signed) and email, bob by Slack,
+/// erin by a command; `primary` has alice on call all the time, `secondary` bob.
+func escalationWorkspace(webhookPort: Int, smtpPort: Int = 9, stepSeconds: Int = 300, repeatCount: Int = 1) -> TemporaryDirectory {
+    let ws = makeWorkspace("""
+    name: paging
+    time_zone: UTC
+    escalation: {attempts: 3, retry_backoff: 1s}
+    channels:
+      email: {server: "smtp://127.0.0.1:\(smtpPort)", from: klaxon@forge.test}
+      webhook: {secret: "env:KLAXON_TEST_WEBHOOK_SECRET"}
+      timeout: 5s
+    """)
+    ws.write("Escalation/people.yaml", """
+    people:
+      - id: alice
+        contacts:
+          - {type: webhook, url: "env:ALICE_HOOK"}
+          - {type: email, address: alice@forge.test}
+        notify:
+          - {contact: webhook, after: 0m}
+          - {contact: email, after: 1s}
+      - id: bob
+        contacts: [{type: slack, url: "http://127.0.0.1:\(webhookPort)/slack/bob"}]
+      - id: erin
+        contacts: [{type: command, argv: ["/bin/sh", "-c", "echo \\"$KLAXON_INCIDENT_ID $KLAXON_USER step $KLAXON_STEP\\" >> \(ws.path)/erin.log"]}]
+    """)
+    ws.write("Escalation/schedules/primary.yaml", """
+    time_zone: UTC
+    layers: [{name: all, rotation: weekly, start: 2026-01-05T00:00, participants: [alice]}]
+    """)
+    ws.write("Escalation/schedules/secondary.yaml", """
+    time_zone: UTC
+    layers: [{name: all, rotation: weekly, start: 2026-01-05T00:00, participants: [bob]}]
+    """)
+    ws.write("Escalation/policies/platform.yaml", """
+    name: platform
+    steps:
+      - {targets: [schedule:primary], escalate_after: \(stepSeconds)s}
+      - {targets: [schedule:secondary, user:erin], escalate_after: \(stepSeconds)s}
+    repeat: \(repeatCount)
+    ack_timeout: 30m
+    """)
+    return ws
+}
+
+/// What a loopback receiver got: one entry per request.
+final class Received: @unchecked Sendable {
+    struct Request { var path: String; var headers: [String: String]; var body: String; var at: Date }
+    private let lock = NSLock()
+    private var items: [Request] = []
+    func add(_ r: Request) { lock.withLock { items.append(r) } }
+    var all: [Request] { lock.withLock { items } }
+}
+
+/// HMAC-SHA256 as `openssl` computes it: an implementation independent of Klaxon's.
+func opensslHMAC(_ message: String, key: String) throws -> String {
+    let file = FileManager.default.temporaryDirectory.path + "/hmac-\(UUID().uuidString)"
+    try message.write(toFile: file, atomically: true, encoding: .utf8)
+    defer { try? FileManager.default.removeItem(atPath: file) }
+    let out = try shell("openssl dgst -sha256 -hmac '\(key)' -r < \(file)")
+    return String(out.split(separator: " ").first ?? "")
+}
+
+@Suite(.serialized)
+struct EscalationCommandTests {
+    let klaxon = BuiltProducts.path("klaxon")
+
+    @Test func simulatePrintsThePlanAndRefusesWhatItCannotRead() {
+        let ws = escalationWorkspace(webhookPort: 9, stepSeconds: 300, repeatCount: 0)
+        let k = Klaxon(workspace: ws.path)
+        let plan = k.run("escalation", "simulate", "platform", "--from", "2026-11-20T09:00:00Z", "--json")
+        #expect(plan.status == 0, "\(plan.errors)")
+        #expect(plan.output.trimmingCharacters(in: .newlines) == #"""
+        [{"at":"2026-11-20T09:00:00+00:00","contact":"webhook","round":1,"step":1,"user":"alice"},{"at":"2026-11-20T09:00:01+00:00","contact":"email","round":1,"step":1,"user":"alice"},{"at":"2026-11-20T09:05:00+00:00","contact":"slack","round":1,"step":2,"user":"bob"},{"at":"2026-11-20T09:05:00+00:00","contact":"command","round":1,"step":2,"user":"erin"}]
+        """#)
+        let acked = k.run("escalation", "simulate", "platform", "--from", "2026-11-20T09:00:00Z", "--ack-at", "2026-11-20T09:03:00Z", "--ack-by", "alice")
+        // Acknowledged at 09:03: bob is never reached in the first round; the ack timeout (30m) pages alice again at 09:33.
+        #expect(acked.status == 0, "\(acked.errors)")
+        #expect(acked.output.split(separator: "\n").dropFirst().map { $0.split(separator: " ", omittingEmptySubsequences: true).prefix(2).joined(separator: " ") + " " + $0.split(separator: " ", omittingEmptySubsequences: true)[4] }
+                == ["2026-11-20 09:00:00 alice", "2026-11-20 09:00:01 alice", "2026-11-20 09:33:00 alice", "2026-11-20 09:33:01 alice", "2026-11-20 09:38:00 bob", "2026-11-20 09:38:00 erin"], "\(acked.output)")
+
+        let unknown = k.run("escalation", "simulate", "nightly", "--from", "now")
+        #expect(unknown.status != 0 && unknown.errors.contains("no escalation policy named \"nightly\"; known: platform"), "\(unknown.errors)")
+        let declare = k.run("incident", "declare", "Registry down", "--severity", "SEV2", "--policy", "nightly")
+        #expect(declare.status != 0 && declare.errors.contains("no escalation policy named"))
+        #expect(k.run("incident", "list", "--all", "--json").json?.arrayValue?.isEmpty == true, "nothing declared when the policy is wrong")
+
+        #expect(k.run("incident", "declare", "Registry down", "--severity", "SEV2", "--policy", "platform").status == 0)
+        let ghost = k.run("incident", "page", "INC-1", "--user", "ghost")
+        #expect(ghost.status != 0 && ghost.errors.contains("ghost is not in"), "\(ghost.errors)")
+        let both = k.run("incident", "page", "INC-1", "--user", "bob", "--policy", "platform")
+        #expect(both.status != 0 && both.errors.contains("either --policy NAME or --user ID"))
+        let status = k.run("escalation", "status")
+        #expect(status.output.contains("engine: none running") && status.output.contains("INC-1     platform: step 1 of 2, next page in 1s → alice"), "\(status.output)")
+        #expect(k.run("escalation", "stop", "INC-1").status == 0)
+        let again = k.run("escalation", "stop", "INC-1")
+        #expect(again.status != 0 && again.errors.contains("INC-1 has no escalation running to stop"))
+
+        ws.write("Escalation/policies/broken.yaml", "steps:\n  - {targets: [schedule:nope], escalate_after: 5m}\nwhen_nobody_on_call: fallback\n")
+        let validate = k.run("config", "validate")
+        #expect(validate.status == 1)
+        #expect(validate.output.contains("when_nobody_on_call: fallback needs fallback:"), "\(validate.output)")
+    }
+
+    @Test func klaxonWatchPagesByEveryChannelRetriesAndRecordsEachAttempt() async throws {
+        let received = Received()
+        let server = HTTPServer(address: try .inet(ip4: "127.0.0.1", port: 0), logger: .disabled)
+        let failures = Received()
+        await server.appendRoute("POST /*") { request in
+            let body = String(decoding: try await request.bodyData, as: UTF8.self)
+            var headers: [String: String] = [:]
+            for (name, value) in request.headers { headers[name.rawValue.lowercased()] = value }
+            // alice's webhook fails once with a 500, then works.
+            if request.path == "/hooks/alice" && failures.all.isEmpty {
+                failures.add(.init(path: request.path, headers: headers, body: body, at: Date()))
+                return HTTPResponse(statusCode: .internalServerError)
+            }
+            received.add(.init(path: request.path, headers: headers, body: body, at: Date()))
+            return HTTPResponse(statusCode: .ok)
+        }
+        let task = Task { try await server.start() }
+        defer { task.cancel() }
+        try await server.waitUntilListening()
+        guard case .ip4(_, let port)? = await server.listeningAddress else { Issue.record("no address"); return }
+        let mail = TemporaryDirectory("smtp")
+        let sink = try SMTPSink(directory: mail.path)
+        defer { sink.stop() }
+        let ws = escalationWorkspace(webhookPort: Int(port), smtpPort: sink.port, stepSeconds: 3, repeatCount: 0)
+        let secret = "hush-\(UUID().uuidString)"
+        let hook = "http://127.0.0.1:\(port)/hooks/alice"
+        _ = try shell("KLAXON_USER=carol \(klaxon) --workspace \(ws.path) incident declare 'Registry returns 503' --severity SEV2 --service registry --policy platform --runbook registry-5xx")
+
+        let watch = Process()
+        watch.executableURL = URL(fileURLWithPath: klaxon)
+        watch.arguments = ["watch", "--workspace", ws.path]
+        watch.environment = ["KLAXON_USER": "carol", "TZ": "UTC", "PATH": "/usr/bin:/bin", "KLAXON_TEST_WEBHOOK_SECRET": secret, "ALICE_HOOK": hook]
+        watch.standardOutput = FileHandle.nullDevice
+        try watch.run()
+        defer { kill(watch.processIdentifier, SIGKILL) }
+
+        // Step 1 (alice: webhook, then email after 1s), step 2 after 3s (bob by Slack, erin by command), exhausted after 6s.
+        let store = IncidentStore(directory: ws.path + "/journals")
+        var incident = try store.open("INC-1").incident
+        for _ in 0..<300 where !incident.timeline.contains(where: { $0.type == RecordType.escalationExhausted.rawValue }) {
+            try await Task.sleep(for: .milliseconds(100))
+            incident = try store.open("INC-1").incident
+        }
+        kill(watch.processIdentifier, SIGTERM)
+        try await blocking { watch.waitUntilExit() }
+        #expect(watch.terminationStatus == 0)
+
+        let lines = incident.timeline.map { TimelineText.text(of: $0, formatter: .utc) }
+        #expect(lines.contains("page to alice by webhook failed: HTTP 500, attempt 1 of 3"), "\(lines)")
+        #expect(lines.contains("paging alice by webhook, attempt 2 of 3"))
+        for who in ["alice by webhook", "alice by email", "bob by slack", "erin by command"] {
+            #expect(lines.contains("page to \(who) delivered"), "\(who): \(lines)")
+        }
+        #expect(lines.contains("policy platform exhausted: nobody acknowledged"))
+        #expect(lines.filter { $0.hasPrefix("platform step") }.count == 2)
+
+        // The webhook: documented payload, signed so an independent HMAC agrees.
+        let alice = try #require(received.all.first { $0.path == "/hooks/alice" })
+        let payload = try JSONParser.parse(alice.body)
+        #expect(payload["incident"]?["id"] == "INC-1" && payload["incident"]?["severity"] == "SEV2" && payload["page"]?["step"] == .number(1))
+        #expect(payload["links"]?.arrayValue?.first?["target"] == "registry-5xx")
+        let signature = try #require(alice.headers["x-klaxon-signature"])
+        let parts = Dictionary(uniqueKeysWithValues: signature.split(separator: ",").map { ($0.split(separator: "=")[0], String($0.split(separator: "=")[1])) })
+        #expect(parts["v1"] == (try opensslHMAC("\(parts["t"]!).\(alice.body)", key: secret)))
+        // Slack text, the email through SMTP, the command's environment.
+        let slack = try #require(received.all.first { $0.path == "/slack/bob" })
+        #expect(try JSONParser.parse(slack.body)["text"]?.stringValue?.contains("INC-1 SEV2") == true)
+        let email = try #require(sink.messages.first)
+        #expect(email.contains("X-Envelope-To: <alice@forge.test>") && email.contains("Subject: [SEV2] INC-1 Registry returns 503"), "\(email)")
+        #expect(try String(contentsOfFile: ws.path + "/erin.log", encoding: .utf8) == "INC-1 erin step 2\n")
+
+        // Nothing secret reached the journal.
+        let journalText = try String(contentsOfFile: ws.path + "/journals/INC-1.jsonl", encoding: .utf8)
+        #expect(!journalText.contains(secret) && !journalText.contains("/hooks/alice"))
+        #expect(try JournalFile.verify(path: ws.path + "/journals/INC-1.jsonl").damage == nil)
+        await server.stop()
+    }
+
+    @Test func aSecondWatchTakesOverWhenTheEngineDiesAndSendsNoPageTwice() async throws {
+        let received = Received()
+        let server = HTTPServer(address: try .inet(ip4: "127.0.0.1", port: 0), logger: .disabled)
+        await server.appendRoute("POST /*") { request in
+            var headers: [String: String] = [:]
+            for (name, value) in request.headers { headers[name.rawValue.lowercased()] = value }
+            received.add(.init(path: request.path, headers: headers, body: String(decoding: try await request.bodyData, as: UTF8.self), at: Date()))
+            return HTTPResponse(statusCode: .ok)
+        }
+        let task = Task { try await server.start() }
+        defer { task.cancel() }
+        try await server.waitUntilListening()
+        guard case .ip4(_, let port)? = await server.listeningAddress else { Issue.record("no address"); return }
+        // Pages by webhook only: alice at step 1, bob (Slack) at step 2, each 4s, twice round.
+        let ws = escalationWorkspace(webhookPort: Int(port), stepSeconds: 4, repeatCount: 1)
+        ws.write("Escalation/people.yaml", """
+        people:
+          - {id: alice, contacts: [{type: webhook, url: "http://127.0.0.1:\(port)/alice"}]}
+          - {id: bob, contacts: [{type: slack, url: "http://127.0.0.1:\(port)/bob"}]}
+          - {id: erin, contacts: [{type: slack, url: "http://127.0.0.1:\(port)/erin"}]}
+        """)
+        func startWatch() throws -> Process {
+            let p = Process()
+            p.executableURL = URL(fileURLWithPath: klaxon)
+            p.arguments = ["watch", "--workspace", ws.path]
+            p.environment = ["KLAXON_USER": "ops", "TZ": "UTC", "PATH": "/usr/bin:/bin", "KLAXON_TEST_WEBHOOK_SECRET": "x"]
+            p.standardOutput = FileHandle.nullDevice
+            try p.run()
+            return p
+        }
+        let first = try startWatch()
+        defer { kill(first.processIdentifier, SIGKILL) }
+        try await Task.sleep(for: .milliseconds(800))  // the first takes the engine lock
+        let second = try startWatch()
+        defer { kill(second.processIdentifier, SIGKILL) }
+        _ = try shell("KLAXON_USER=carol \(klaxon) --workspace \(ws.path) incident declare 'Builds stuck' --severity SEV2 --policy platform")
+        // Kill the engine once step 1's page is in.
+        for _ in 0..<200 where !received.all.contains(where: { $0.path == "/alice" }) { try await Task.sleep(for: .milliseconds(50)) }
+        kill(first.processIdentifier, SIGKILL)
+        try await blocking { first.waitUntilExit() }
+        let store = IncidentStore(directory: ws.path + "/journals")
+        var incident = try store.open("INC-1").incident
+        for _ in 0..<400 where !incident.timeline.contains(where: { $0.type == RecordType.escalationExhausted.rawValue }) {
+            try await Task.sleep(for: .milliseconds(100))
+            incident = try store.open("INC-1").incident
+        }
+        kill(second.processIdentifier, SIGTERM)
+        try await blocking { second.waitUntilExit() }
+
+        // Every page once: two rounds of alice, bob and erin, by their page ids.
+        let pages = received.all.compactMap { $0.headers["x-klaxon-page"] ?? (try? JSONParser.parse($0.body))?["text"]?.stringValue.map { _ in "slack" } }
+        #expect(received.all.filter { $0.path == "/alice" }.count == 2, "\(received.all.map(\.path))")
+        #expect(received.all.filter { $0.path == "/bob" }.count == 2 && received.all.filter { $0.path == "/erin" }.count == 2)
+        #expect(Set(received.all.filter { $0.path == "/alice" }.compactMap { $0.headers["x-klaxon-page"] }).count == 2, "\(pages)")
+        let engines = Set(incident.timeline.filter { $0.type == RecordType.pageAttempt.rawValue }.map { $0.pid })
+        #expect(engines.count == 2, "both processes sent pages: \(engines)")
+        #expect(try JournalFile.verify(path: ws.path + "/journals/INC-1.jsonl").damage == nil)
+        await server.stop()
+    }
+}
