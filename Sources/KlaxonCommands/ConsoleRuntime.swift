@@ -28,6 +28,10 @@ final class ConsoleRuntime {
     /// Records state changes, when this console is the workspace's recorder (see `PlatformJournal`).
     var recorder: StatusRecorder?
     let reports = ReportQueue()
+    /// Runs the escalation engine when this console holds the workspace's engine lock; shows it always.
+    var escalations: EscalationRunner?
+    /// When the engine wants to pass again (a page, a step, a retry).
+    var nextEscalationPass: Timestamp?
 
     init(workspace: Workspace, writer: WriterIdentity, context: CommandContext, screen: TerminalScreen, readOnly: Bool) throws(KlaxonError) {
         self.workspace = workspace
@@ -49,6 +53,12 @@ final class ConsoleRuntime {
         refreshOnCall()
         refreshRunbooks()
         startPoller()
+        let wakeEnd = wake.write
+        escalations = try? EscalationRunner(workspace: workspace, writer: writer, context: context, role: "console", mayRun: !readOnly) {
+            var byte: UInt8 = 2
+            _ = write(wakeEnd, &byte, 1)
+        }
+        passEscalations()
         if !readOnly { try? workspace.incidents.ensureDirectory() }
         watcher = try? JournalDirectoryWatcher(directory: workspace.journalsDirectory)
     }
@@ -123,6 +133,18 @@ final class ConsoleRuntime {
         for problem in problems { send(.failure(problem)) }
     }
 
+    /// Records finished deliveries and lets the engine decide (each second, and when a delivery ends).
+    func passEscalations() {
+        guard let runner = escalations else { return }
+        let finished = runner.recordFinished(journals)
+        let tick = runner.tick(journals.values.filter(\.incident.isOpen).sorted { $0.id < $1.id })
+        nextEscalationPass = tick.nextWake
+        for journal in finished.changed + tick.changed { send(.incidentChanged(journal.incident, readOnly: journal.isReadOnly)) }
+        for problem in finished.problems + tick.problems { send(.failure(problem)) }
+        let holder: EscalationEngineHolder = runner.isEngine ? .thisConsole : runner.otherEngine.map { .other($0) } ?? .nobody
+        send(.escalationsChanged(tick.statuses, engine: holder, pageTargets: runner.pageTargets))
+    }
+
     /// Reads `Runbooks/` again (at start and within a second of a change to it).
     func refreshRunbooks() {
         runbookSignature = RunbookFiles.signature(workspaceRoot: workspace.root)
@@ -162,6 +184,7 @@ final class ConsoleRuntime {
             guard let journal = journals[id] else { return send(.failure("\(id) is not open")) }
             do {
                 let record = try journal.perform(action, by: writer, now: context.now)
+                nextEscalationPass = context.now()  // an ack, a page or a stop takes effect now
                 send(.incidentChanged(journal.incident, readOnly: journal.isReadOnly))
                 send(.info("\(id) #\(record.sequence) \(TimelineText.kind(of: record)) recorded"))
             } catch {
@@ -173,6 +196,7 @@ final class ConsoleRuntime {
                 journals[journal.id] = journal
                 send(.incidentChanged(journal.incident, readOnly: journal.isReadOnly))
                 send(.declared(journal.id))
+                nextEscalationPass = context.now()
             } catch {
                 send(.failure(error.message))
             }
@@ -258,6 +282,10 @@ final class ConsoleRuntime {
                 recordChange(report)
             }
             if !arrived.isEmpty { dirty = true }
+            if descriptors[1].revents != 0 || nextEscalationPass.map({ $0 <= context.now() }) ?? false {
+                passEscalations()
+                dirty = true
+            }
             if let watcher, descriptors.count > 2, descriptors[2].revents != 0 {
                 for name in watcher.drain() where name.hasSuffix(".jsonl") && !name.hasPrefix(".") {
                     refresh(String(name.dropLast(6)))
@@ -268,6 +296,7 @@ final class ConsoleRuntime {
             if time.milliseconds / 1000 != lastTick.milliseconds / 1000 {
                 lastTick = time
                 send(.tick(time))
+                passEscalations()
                 // The fallback for file systems that do not report other hosts' writes.
                 for (id, journal) in journals where journal.file.hasUnreadBytes { refresh(id) }
                 if time.milliseconds / 1000 % 5 == 0 { loadJournals() }
@@ -282,6 +311,8 @@ final class ConsoleRuntime {
             }
         }
         poller?.stop()
+        escalations?.waitForDeliveries()
+        if let runner = escalations { _ = runner.recordFinished(journals) }
         screen.restore()
         return 0
     }

@@ -23,7 +23,12 @@ final class EscalationRunner {
     /// Called on a delivery's thread when it finishes, to wake the loop.
     let wake: @Sendable () -> Void
 
-    init(workspace: Workspace, writer: WriterIdentity, context: CommandContext, role: String, wake: @escaping @Sendable () -> Void) throws(KlaxonError) {
+    /// False for a read-only console: it shows the escalations and never sends.
+    let mayRun: Bool
+
+    init(workspace: Workspace, writer: WriterIdentity, context: CommandContext, role: String, mayRun: Bool = true,
+         wake: @escaping @Sendable () -> Void) throws(KlaxonError) {
+        self.mayRun = mayRun
         self.workspace = workspace
         var engineWriter = writer
         engineWriter.actor = "escalation-engine"
@@ -37,6 +42,9 @@ final class EscalationRunner {
         signature = EscalationFiles.signature(workspaceRoot: workspace.root)
         sender = PageSender(channels: workspace.config.channels, environment: context.environment)
     }
+
+    /// `policy:NAME` for each policy and `user:ID` for each person: what the console offers to page.
+    var pageTargets: [String] { files.policies.map { "policy:" + $0.name } + files.people.map { "user:" + $0.id } }
 
     /// Whether this process sends the pages (it tries to take the lock on every tick until it does).
     var isEngine: Bool { lock.isHeld }
@@ -52,7 +60,7 @@ final class EscalationRunner {
     /// and when to pass again.
     func tick(_ journals: [IncidentJournal]) -> (changed: [IncidentJournal], problems: [String], statuses: [String: EscalationEngine.Status], nextWake: Timestamp?) {
         reloadIfChanged()
-        let running = lock.tryAcquire(holder: holderText)
+        let running = mayRun && lock.tryAcquire(holder: holderText)
         var changed: [IncidentJournal] = [], problems: [String] = [], statuses: [String: EscalationEngine.Status] = [:]
         var wakeAt: Timestamp?
         let identity = (host: writer.host, pid: writer.pid)

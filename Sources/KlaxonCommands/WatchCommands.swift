@@ -126,7 +126,8 @@ struct WatchCommand: ParsableCommand {
             for problem in tick.problems { context.warn(problem) }
             if runner.isEngine && !wasEngine {
                 wasEngine = true
-                context.print("escalation engine: this process sends the pages")
+                // On stderr: stdout carries only state changes (JSON lines with --json).
+                context.standardError("klaxon: escalation engine: this process sends the pages\n")
             }
             // Once a second at least: acknowledgements from elsewhere, and taking over from a dead engine.
             let now = context.now()

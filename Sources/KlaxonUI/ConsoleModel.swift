@@ -28,6 +28,12 @@ public struct ConsoleModel: Sendable {
     public var onCall: OnCallBoard?
     /// The workspace's runbooks, by name; and the runbook screen's state.
     public private(set) var runbooks: [Runbook] = []
+    /// Each incident's escalation, as the engine sees it (every second).
+    public var escalations: [String: EscalationEngine.Status] = [:]
+    /// Who sends the pages: this console, another process (its own words), or nobody.
+    public var escalationEngine: EscalationEngineHolder = .nobody
+    /// What `P` offers: `policy:NAME` for each policy, then `user:ID` for each person.
+    public var pageTargets: [String] = []
     public var runbookStaleAfterDays = 90
     public var runbookScreen = RunbookScreen()
     /// The status board: one row per check of `klaxon.yaml`, in its order; and the selected row.
@@ -147,6 +153,7 @@ public struct ConsoleModel: Sendable {
     public enum Confirmation: Sendable, Equatable {
         case quitLosingDrafts
         case reopen(String)
+        case stopEscalation(String)
     }
 
     /// A small form: the declare dialog, the note editor, pickers.
@@ -160,6 +167,7 @@ public struct ConsoleModel: Sendable {
             case actionItem(String)
             case resolve(String)
             case link(String)
+            case page(String)
             case filterKind
         }
 
@@ -290,4 +298,11 @@ public struct ConsoleModel: Sendable {
         incidents[incident.id] = incident
         if readOnly { readOnlyIncidents.insert(incident.id) } else { readOnlyIncidents.remove(incident.id) }
     }
+}
+
+/// Which process sends a workspace's pages.
+public enum EscalationEngineHolder: Sendable, Equatable {
+    case thisConsole
+    case other(String)
+    case nobody
 }

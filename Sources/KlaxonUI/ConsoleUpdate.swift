@@ -14,6 +14,8 @@ public enum ConsoleMessage: Sendable {
     /// The checks of `klaxon.yaml` (at start), and each finished poll.
     case checksConfigured([CheckDefinition])
     case checkReported(CheckReport)
+    /// The escalation engine's view of each incident, who sends the pages, and whom one can page.
+    case escalationsChanged([String: EscalationEngine.Status], engine: EscalationEngineHolder, pageTargets: [String])
     /// A declaration this console asked for went through.
     case declared(String)
     case info(String)
@@ -66,6 +68,11 @@ public enum ConsoleUpdate {
             return []
         case .onCallChanged(let board):
             model.onCall = board
+            return []
+        case .escalationsChanged(let statuses, let engine, let targets):
+            model.escalations = statuses
+            model.escalationEngine = engine
+            model.pageTargets = targets
             return []
         case .declared(let id):
             model.message = .init(text: "\(id) declared", isError: false)
@@ -162,11 +169,13 @@ public enum ConsoleUpdate {
             model.overlay = .form(.init(purpose: .filterKind, title: "Show only", fields: [.choice(label: "kind", options: kinds, selected: selected)],
                                         hint: "j/k choose · enter apply · esc cancel"))
         case .declare:
+            let policies = model.pageTargets.filter { $0.hasPrefix("policy:") }.map { String($0.dropFirst(7)) }
             model.overlay = .form(.init(purpose: .declare, title: "Declare an incident", fields: [
                 .text(label: "Title", buffer: TextBuffer()),
                 .choice(label: "Severity", options: Severity.allCases.map(\.name), selected: 2),
                 .text(label: "Service", buffer: TextBuffer()),
-            ], hint: "enter declare · tab next field · 1-5 severity · esc cancel"))
+            ] + (policies.isEmpty ? [] : [.choice(label: "Page by", options: ["nobody"] + policies, selected: policies.isEmpty ? 0 : 1)]),
+            hint: "enter declare · tab next field · 1-5 severity · esc cancel"))
         default:
             return incidentAction(action, &model)
         }
@@ -214,6 +223,20 @@ public enum ConsoleUpdate {
                                         fields: [.text(label: "Summary", buffer: TextBuffer())],
                                         hint: "enter resolve · esc cancel (the summary may stay empty)"))
         case .reopen: model.overlay = .confirm(.reopen(id))
+        case .page:
+            guard !model.pageTargets.isEmpty else {
+                model.message = .init(text: "nobody to page: Escalation/ has no people or policies", isError: true)
+                return []
+            }
+            model.overlay = .form(.init(purpose: .page(id), title: "Page for \(id)",
+                                        fields: [.choice(label: "whom", options: model.pageTargets, selected: 0)],
+                                        hint: "j/k choose · enter page now · esc cancel"))
+        case .stopEscalation:
+            guard incident.hasEscalationToStop else {
+                model.message = .init(text: "\(id) has no escalation running", isError: true)
+                return []
+            }
+            model.overlay = .confirm(.stopEscalation(id))
         case .addActionItem:
             model.overlay = .form(.init(purpose: .actionItem(id), title: "Action item on \(id)", fields: [
                 .text(label: "To do", buffer: TextBuffer()), .text(label: "Owner", buffer: TextBuffer()),
@@ -357,6 +380,8 @@ public enum ConsoleUpdate {
                 return [.quit]
             case .reopen(let id):
                 return [.perform(.reopen, incidentID: id)]
+            case .stopEscalation(let id):
+                return [.perform(.stopEscalation, incidentID: id)]
             }
         case .searchInput(var buffer):
             switch key {
@@ -477,7 +502,8 @@ public enum ConsoleUpdate {
             let service = text(2)
             return [.declare(Declaration(title: text(0), severity: Severity(parsing: choice(1)) ?? .sev3,
                                          services: service.isEmpty ? [] : service.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) },
-                                         commander: model.user))]
+                                         commander: model.user,
+                                         policy: form.fields.count > 3 && choice(3) != "nobody" ? choice(3) : nil))]
         case .note(let id):
             guard !text(0).isEmpty else { return keepOpen("the note is empty") }
             model.drafts[id] = nil
@@ -499,6 +525,10 @@ public enum ConsoleUpdate {
         case .link(let id):
             guard !text(0).isEmpty else { return keepOpen("give a runbook name or a URL") }
             return [.perform(.link(text(0)), incidentID: id)]
+        case .page(let id):
+            let target = choice(0)
+            if target.hasPrefix("policy:") { return [.perform(.startEscalation(policy: String(target.dropFirst(7))), incidentID: id)] }
+            return [.perform(.page(user: String(target.dropFirst(5))), incidentID: id)]
         case .filterKind:
             let kind = choice(0)
             model.timeline.kindFilter = kind == "all" ? nil : kind

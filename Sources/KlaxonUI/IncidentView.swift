@@ -32,11 +32,27 @@ enum IncidentView {
             frame.restyle(row: 2, column: column, count: TextWidth.width(of: "updated \(DurationText.short(seconds: sinceUpdate)) ago"), style: .stale)
         }
         var third: [String] = []
+        var column = 1
+        if let status = model.escalations[incident.id] {
+            var text = "escalation " + status.summary(now: model.now, formatter: model.formatter)
+            switch model.escalationEngine {
+            case .thisConsole: break
+            case .other(let who): text += " (pages sent by \(who))"
+            case .nobody: text += " (NOT SENT: no klaxon watch or console runs the engine)"
+            }
+            let style: Style
+            switch status.state {
+            case .paging: style = .accent
+            case .exhausted: style = .error
+            default: style = .dim
+            }
+            column = frame.put(text, row: 3, column: 1, style: model.escalationEngine == .nobody ? .error : style, width: model.columns - 2) + 2
+        }
         if !incident.services.isEmpty { third.append("services: " + incident.services.joined(separator: ", ")) }
         if let ack = incident.keyTimes[.acknowledged] { third.append("acked \(model.formatter.dateTime(ack))") }
         if let mitigated = incident.keyTimes[.mitigated] { third.append("mitigated \(model.formatter.dateTime(mitigated))") }
         if let summary = incident.summary, !incident.isOpen { third.append("summary: " + summary) }
-        frame.put(third.joined(separator: " · "), row: 3, column: 1, style: .dim, width: model.columns - 2)
+        if column < model.columns - 2 { frame.put(third.joined(separator: " · "), row: 3, column: column, style: .dim, width: model.columns - column - 1) }
     }
 
     static func drawTimeline(_ incident: Incident, _ model: ConsoleModel, _ layout: IncidentLayout, _ frame: inout Frame) {

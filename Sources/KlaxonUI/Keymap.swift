@@ -7,7 +7,7 @@ public enum ConsoleAction: String, CaseIterable, Hashable, Sendable {
     case up, down, pageUp, pageDown, top, bottom, open
     case search, searchNext, searchPrevious
     case declare, note, noteInEditor, setStatus, setSeverity, assignRole, acknowledge, mitigate, resolve
-    case addActionItem, completeActionItem, reopen, addLink
+    case addActionItem, completeActionItem, reopen, addLink, page, stopEscalation
     case toggleUTC, filterKind
     case openRunbook, tableOfContents, historyBack, historyForward, scrollLeft, scrollRight, tickStep
 
@@ -15,7 +15,7 @@ public enum ConsoleAction: String, CaseIterable, Hashable, Sendable {
     public var writes: Bool {
         switch self {
         case .declare, .note, .noteInEditor, .setStatus, .setSeverity, .assignRole, .acknowledge, .mitigate, .resolve,
-             .addActionItem, .completeActionItem, .reopen, .addLink, .tickStep:
+             .addActionItem, .completeActionItem, .reopen, .addLink, .tickStep, .page, .stopEscalation:
             return true
         default:
             return false
@@ -82,6 +82,8 @@ public enum Keymap {
         KeyBinding(keys: [.character("S")], action: .setSeverity, scope: .incident, summary: "set the severity"),
         KeyBinding(keys: [.character("A")], action: .assignRole, scope: .incident, summary: "assign a role"),
         KeyBinding(keys: [.character("a")], action: .acknowledge, scope: .incident, summary: "acknowledge"),
+        KeyBinding(keys: [.character("P")], action: .page, scope: .incident, summary: "page now: a person or an escalation policy"),
+        KeyBinding(keys: [.character("X")], action: .stopEscalation, scope: .incident, summary: "stop the escalation (asks first)"),
         KeyBinding(keys: [.character("m")], action: .mitigate, scope: .incident, summary: "mark mitigated"),
         KeyBinding(keys: [.character("r")], action: .resolve, scope: .incident, summary: "resolve (asks first)"),
         KeyBinding(keys: [.character("R")], action: .reopen, scope: .incident, summary: "reopen (asks first)"),

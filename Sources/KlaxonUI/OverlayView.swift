@@ -14,6 +14,7 @@ enum OverlayView {
                 let ids = model.drafts.keys.sorted().joined(separator: ", ")
                 question = ids.isEmpty ? "Quit and lose what you are writing?" : "Quit and lose the draft notes of \(ids)?"
             case .reopen(let id): question = "Reopen \(id)?"
+            case .stopEscalation(let id): question = "Stop paging for \(id)? Nobody more is paged until someone pages again."
             }
             let box = self.box(width: min(model.columns - 4, max(40, TextWidth.width(of: question) + 6)), height: 5, model, &frame, title: "Confirm")
             frame.put(question, row: box.row + 1, column: box.column + 2, style: .normal, width: box.width - 4)

@@ -147,6 +147,47 @@ struct ConsoleEndToEndTests {
         #expect(changes.allSatisfy { $0.actor == "status-poller" && $0.data["check"] == "uploads" })
     }
 
+    @Test func theConsoleDeclaresWithAPolicyPagesAcknowledgesAndStops() async throws {
+        let received = Received()
+        let server = HTTPServer(address: try .inet(ip4: "127.0.0.1", port: 0), logger: .disabled)
+        await server.appendRoute("POST /*") { request in
+            received.add(.init(path: request.path, headers: [:], body: String(decoding: try await request.bodyData, as: UTF8.self), at: Date()))
+            return HTTPResponse(statusCode: .ok)
+        }
+        let task = Task { try await server.start() }
+        defer { task.cancel() }
+        try await server.waitUntilListening()
+        guard case .ip4(_, let port)? = await server.listeningAddress else { Issue.record("no address"); return }
+        let ws = escalationWorkspace(webhookPort: Int(port), stepSeconds: 120, repeatCount: 0)
+        let tty = try console(ws, columns: 120, rows: 30, environment: ["ALICE_HOOK": "http://127.0.0.1:\(port)/hooks/alice", "KLAXON_TEST_WEBHOOK_SECRET": "k"])
+        #expect(try await blocking { tty.wait(for: "Open incidents (0)") } != nil)
+        tty.press("d")
+        tty.type("Registry returns 503")
+        tty.press("Enter")  // "Page by" defaults to the first policy
+        #expect(try await blocking { tty.wait(for: "escalation platform: step 1 of 2") } != nil, "\(tty.screen())")
+        #expect(try await blocking { tty.wait(for: "page to alice by webhook delivered") } != nil, "\(tty.screen())")
+        #expect(received.all.map(\.path) == ["/hooks/alice"])
+        let status = try shell("\(klaxon) --workspace \(ws.path) escalation status")
+        #expect(status.contains("engine: console of alice"), "\(status)")
+
+        tty.press("a")
+        #expect(try await blocking { tty.wait(for: "escalation platform: acknowledged by alice, pages again in 30m") } != nil, "\(tty.screen())")
+        tty.press("P", "j", "j", "Enter")  // policy:platform, user:alice, user:bob
+        #expect(try await blocking { tty.wait(for: "page to bob by slack delivered") } != nil, "\(tty.screen())")
+        tty.press("X")
+        #expect(try await blocking { tty.wait(for: "Stop paging for INC-1?") } != nil)
+        tty.press("y")
+        #expect(try await blocking { tty.wait(for: "escalation platform: stopped by alice") } != nil, "\(tty.screen())")
+        tty.press("q")
+        #expect(try await blocking { tty.wait(for: "EXIT 0") } != nil)
+        await server.stop()
+
+        let types = try records(ws).map(\.type)
+        #expect(types == ["incident.declared", "escalation.step", "page.attempt", "page.result", "acknowledged", "page.requested",
+                          "escalation.step", "page.attempt", "page.result", "escalation.stopped"], "\(types)")
+        #expect(received.all.map(\.path) == ["/hooks/alice", "/slack/bob"])
+    }
+
     @Test func aSecondConsoleSeesTheFirstOnesNoteWithinASecond() throws {
         let ws = makeWorkspace()
         Klaxon(workspace: ws.path).run("incident", "declare", "CI queue backed up", "--severity", "SEV3")

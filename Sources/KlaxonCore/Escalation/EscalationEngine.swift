@@ -73,7 +73,11 @@ public struct EscalationEngine: Sendable {
                 var text = "\(policy): step \(step) of \(steps)"
                 if cycles > 1 { text += ", round \(cycle) of \(cycles)" }
                 if let (at, user) = nextPage { text += ", next page in \(Self.duration(now.seconds(until: at))) → \(user)" }
-                else if let next = nextStepAt { text += ", escalates in \(Self.duration(now.seconds(until: next)))" }
+                else if let next = nextStepAt {
+                    let last = step == steps && cycle == cycles
+                    text += last ? ", runs out in " : ", escalates in "
+                    text += Self.duration(now.seconds(until: next))
+                }
                 return text
             case .acknowledged(let by, let repageAt):
                 let again = repageAt.map { ", pages again in \(Self.duration(now.seconds(until: $0))) unless resolved" } ?? ""
