@@ -26,7 +26,7 @@ struct Options {
             case "--only" where i + 1 < arguments.count: only = arguments[i + 1]; i += 1
             case "--status-seconds" where i + 1 < arguments.count: statusSeconds = max(5, Int(arguments[i + 1]) ?? 60); i += 1
             default:
-                FileHandle.standardError.write(Data("usage: klaxon-bench [--dir DIR] [--runs N] [--status-seconds S] [--only append|replay|console|oncall|runbook|status]\n".utf8))
+                FileHandle.standardError.write(Data("usage: klaxon-bench [--dir DIR] [--runs N] [--status-seconds S] [--only append|replay|console|oncall|runbook|escalation|status]\n".utf8))
                 exit(2)
             }
             i += 1
@@ -162,7 +162,16 @@ if options.only == nil || options.only == "runbook" {
     runbook = try RunbookBench.run(root: root, runs: options.runs)
 }
 
-// MARK: 7. The status poller
+// MARK: 7. Escalation
+
+var escalation = EscalationBench.Figures()
+if options.only == nil || options.only == "escalation" {
+    // The sample workspace's Escalation/ (people, schedules, the platform policy).
+    let sample = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
+    escalation = try EscalationBench.run(runs: options.runs, workspaceRoot: sample)
+}
+
+// MARK: 8. The status poller
 
 var status = StatusBench.Figures()
 if options.only == nil || options.only == "status" {
@@ -192,6 +201,10 @@ let rows: [[String]] = [
      String(format: "%.2f", median(runbook.klaxonMilliseconds) / median(runbook.cmarkMilliseconds))],
     ["  the cmark-gfm command, same file to HTML (process included)", "—",
      runbook.cmarkMissing ? "cmark-gfm not installed" : String(format: "%.1f ms", median(runbook.cmarkMilliseconds)), ""],
+    ["simulate the platform policy for a week, 1,000 incidents", "≤ 1 s",
+     String(format: "%.0f ms (%d pages)", median(escalation.simulateMilliseconds), escalation.pages), ""],
+    ["escalation engine pass over 100 escalating incidents", "≤ 1 ms",
+     String(format: "%.2f ms (first pass, plans worked out: %.2f ms)", median(escalation.tickMilliseconds), median(escalation.firstTickMilliseconds)), ""],
     [String(format: "1,000 checks every 10 s, %d s of klaxon watch: scheduling lag p99", status.seconds), "≤ 100 ms",
      String(format: "%.0f ms (p50 %.0f, max %.0f; %d polls)", status.lagP99, status.lagP50, status.lagMax, status.polls), ""],
     ["  CPU of klaxon watch meanwhile", "≤ 10 % of a core", String(format: "%.1f %%", status.cpuPercent), ""],

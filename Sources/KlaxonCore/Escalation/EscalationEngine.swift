@@ -1,3 +1,5 @@
+import Foundation
+
 /// The escalation engine's decisions, as a pure function of an incident's escalation events, the
 /// policies, the people, who is on call and the time. The process that holds the workspace's engine lock
 /// carries them out (`EscalationRunner`); anyone else can call it to show the state.
@@ -6,6 +8,9 @@ public struct EscalationEngine: Sendable {
     public var people: [String: Person]
     public var lookup: any OnCallLookup & Sendable
     public var retry: RetryPolicy
+    /// Plans already worked out: a phase's plan depends only on its policy, id and start (and on the
+    /// files this engine was made from), and the engine asks for it on every pass.
+    private let plans = PlanCache()
 
     /// How failed deliveries are retried.
     public struct RetryPolicy: Hashable, Sendable {
@@ -139,7 +144,10 @@ public struct EscalationEngine: Sendable {
             if case .paging(let p) = runs[index].state, phases[p].end == nil { phases[p].end = t }
         }
         func startPhase(_ index: Int, id: String, at t: Timestamp) {
-            let plan = EscalationPlan(phase: id, policy: runs[index].policy, start: t, people: people, lookup: lookup)
+            let policy = runs[index].policy
+            let plan = plans.plan("\(policy.name)|\(id)|\(t.milliseconds)") {
+                EscalationPlan(phase: id, policy: policy, start: t, people: people, lookup: lookup)
+            }
             phases.append(Phase(id: id, plan: plan, start: t, end: nil))
             runs[index].state = .paging(phase: phases.count - 1)
             runs[index].lastPhase = phases.count - 1
@@ -308,5 +316,21 @@ public struct EscalationEngine: Sendable {
                 page.at <= until && (phase.end.map { page.at < $0 } ?? true) && (page.stepEnd.map { page.at < $0 } ?? true)
             }.map { ($0.at, $0.step, $0.cycle, $0.user, $0.contact) }
         }.sorted { $0.at < $1.at }
+    }
+}
+
+/// Memoized plans, shared by copies of one engine; emptied when it grows past a bound.
+private final class PlanCache: @unchecked Sendable {
+    private let lock = NSLock()
+    private var plans: [String: EscalationPlan] = [:]
+
+    func plan(_ key: String, _ make: () -> EscalationPlan) -> EscalationPlan {
+        if let plan = lock.withLock({ plans[key] }) { return plan }
+        let plan = make()
+        lock.withLock {
+            if plans.count > 20_000 { plans.removeAll() }
+            plans[key] = plan
+        }
+        return plan
     }
 }
