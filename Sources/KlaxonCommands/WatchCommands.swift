@@ -28,7 +28,7 @@ struct StopSignals {
 func loadChecks(_ workspace: Workspace, _ context: CommandContext) throws(KlaxonError) -> CheckFiles {
     let files = CheckFiles.load(workspaceRoot: workspace.root, timeZone: workspace.displayTimeZone(environment: context.environment))
     if let first = files.findings.first(where: { $0.level == .error }) {
-        throw .badInput("\(first); run klaxon config validate to see every problem")
+        throw .badInput("\(first.place): \(first.message); run klaxon config validate to see every problem")
     }
     guard !files.checks.isEmpty else { throw .badInput("klaxon.yaml has no checks: (see the README's Workspace section)") }
     return files
@@ -85,7 +85,7 @@ struct WatchCommand: ParsableCommand {
         let writer = try global.writer()
         let files = CheckFiles.load(workspaceRoot: workspace.root, timeZone: workspace.displayTimeZone(environment: context.environment))
         if let first = files.findings.first(where: { $0.level == .error }) {
-            throw KlaxonError.badInput("\(first); run klaxon config validate to see every problem")
+            throw KlaxonError.badInput("\(first.place): \(first.message); run klaxon config validate to see every problem")
         }
         let recorder = try StatusRecorder(workspace: workspace, writer: writer)
         if !recorder.isRecording && !files.checks.isEmpty { context.warn("another process records this workspace's state changes; printing only") }

@@ -62,7 +62,7 @@ public struct EscalationFiles: Sendable {
     /// The first error of reading, for commands that cannot go on without the files.
     public func requireReadable() throws(KlaxonError) {
         if let first = findings.first(where: { $0.level == .error }) {
-            throw .badInput("\(first); run klaxon config validate to see every problem")
+            throw .badInput("\(first.place): \(first.message); run klaxon config validate to see every problem")
         }
     }
 

@@ -246,4 +246,48 @@ struct EscalationCommandTests {
         #expect(try JournalFile.verify(path: ws.path + "/journals/INC-1.jsonl").damage == nil)
         await server.stop()
     }
+
+    @Test func aCheckThatDeclaresOpensOneIncidentWithItsPolicyAndRunbook() async throws {
+        let received = Received()
+        let server = HTTPServer(address: try .inet(ip4: "127.0.0.1", port: 0), logger: .disabled)
+        await server.appendRoute("GET /uploads") { _ in HTTPResponse(statusCode: .serviceUnavailable) }
+        await server.appendRoute("POST /*") { request in
+            received.add(.init(path: request.path, headers: [:], body: String(decoding: try await request.bodyData, as: UTF8.self), at: Date()))
+            return HTTPResponse(statusCode: .ok)
+        }
+        let task = Task { try await server.start() }
+        defer { task.cancel() }
+        try await server.waitUntilListening()
+        guard case .ip4(_, let port)? = await server.listeningAddress else { Issue.record("no address"); return }
+        let ws = escalationWorkspace(webhookPort: Int(port), stepSeconds: 300, repeatCount: 0)
+        ws.write("klaxon.yaml", """
+        name: paging
+        time_zone: UTC
+        checks:
+          - {name: uploads, url: "http://127.0.0.1:\(port)/uploads", interval: 1s, retry_interval: 1s, timeout: 1s, failure_threshold: 2,
+             service: registry, runbook: registry-5xx, policy: platform, declare: SEV2}
+        """)
+        let watch = Process()
+        watch.executableURL = URL(fileURLWithPath: klaxon)
+        watch.arguments = ["watch", "--workspace", ws.path]
+        watch.environment = ["KLAXON_USER": "ops", "TZ": "UTC", "PATH": "/usr/bin:/bin", "ALICE_HOOK": "http://127.0.0.1:\(port)/hooks/alice"]
+        watch.standardOutput = FileHandle.nullDevice
+        watch.standardError = FileHandle.nullDevice
+        try watch.run()
+        defer { kill(watch.processIdentifier, SIGKILL) }
+        for _ in 0..<300 where received.all.isEmpty { try await Task.sleep(for: .milliseconds(100)) }
+        try await Task.sleep(for: .seconds(3))  // more polls, all down: still one incident
+        kill(watch.processIdentifier, SIGTERM)
+        try await blocking { watch.waitUntilExit() }
+
+        let store = IncidentStore(directory: ws.path + "/journals")
+        #expect(try store.ids() == ["INC-1"])
+        let incident = try store.open("INC-1").incident
+        #expect(incident.declaringCheck == "uploads" && incident.severity == .sev2 && incident.services == ["registry"])
+        #expect(incident.title == "uploads is down: HTTP 503", "\(incident.title)")
+        #expect(incident.links.map(\.target) == ["registry-5xx"])
+        #expect(incident.timeline.first?.actor == "status-poller" && incident.timeline.first?.data["policy"] == "platform")
+        #expect(received.all.map(\.path) == ["/hooks/alice"], "the policy paged alice once")
+        await server.stop()
+    }
 }
