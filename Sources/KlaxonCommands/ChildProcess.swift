@@ -16,33 +16,19 @@ public enum ChildProcess {
         guard let program = argv.first, !program.isEmpty else { return .failure(KlaxonErrorText("the command is empty")) }
         var pipeEnds: [Int32] = [0, 0]
         guard pipe(&pipeEnds) == 0 else { return .failure(KlaxonErrorText("cannot create a pipe: \(String(cString: strerror(errno)))")) }
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        posix_spawn_file_actions_adddup2(&actions, pipeEnds[1], 1)
-        posix_spawn_file_actions_adddup2(&actions, pipeEnds[1], 2)
-        posix_spawn_file_actions_addclose(&actions, pipeEnds[0])
-        // This process may block signals (klaxon watch takes SIGTERM with sigwait); the child must not inherit that.
-        var attributes = posix_spawnattr_t()
-        posix_spawnattr_init(&attributes)
-        defer { posix_spawnattr_destroy(&attributes) }
-        var noSignals = sigset_t(), allSignals = sigset_t()
-        sigemptyset(&noSignals)
-        sigfillset(&allSignals)
-        posix_spawnattr_setsigmask(&attributes, &noSignals)
-        posix_spawnattr_setsigdefault(&attributes, &allSignals)
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
-        let args = argv.map { strdup($0) } + [nil]
-        let env = environment.sorted { $0.key < $1.key }.map { strdup("\($0.key)=\($0.value)") } + [nil]
-        defer { args.forEach { free($0) }; env.forEach { free($0) } }
-        var pid: pid_t = 0
-        let spawned = program.contains("/") ? posix_spawn(&pid, program, &actions, &attributes, args, env)
-            : posix_spawnp(&pid, program, &actions, &attributes, args, env)
+        let spawned = spawn(argv, environment: environment) { actions in
+            posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+            posix_spawn_file_actions_adddup2(&actions, pipeEnds[1], 1)
+            posix_spawn_file_actions_adddup2(&actions, pipeEnds[1], 2)
+            posix_spawn_file_actions_addclose(&actions, pipeEnds[0])
+        }
         close(pipeEnds[1])
-        guard spawned == 0 else {
+        let pid: pid_t
+        switch spawned {
+        case .success(let started): pid = started
+        case .failure(let error):
             close(pipeEnds[0])
-            return .failure(KlaxonErrorText("cannot run \(program): \(String(cString: strerror(spawned)))"))
+            return .failure(KlaxonErrorText("cannot run \(program): \(String(cString: strerror(error.code)))"))
         }
         _ = fcntl(pipeEnds[0], F_SETFL, O_NONBLOCK)
         var output: [UInt8] = [], buffer = [UInt8](repeating: 0, count: 4096)
@@ -66,6 +52,46 @@ public enum ChildProcess {
         let exited = (status & 0x7f) == 0
         return .success(Exit(status: exited && !timedOut ? (status >> 8) & 0xff : nil, timedOut: timedOut,
                              output: String(decoding: output.suffix(4096), as: UTF8.self)))
+    }
+}
+
+extension ChildProcess {
+    /// An `errno` from `posix_spawn`.
+    public struct SpawnError: Error { public var code: Int32 }
+
+    /// Starts `argv` (looked up on PATH when `argv[0]` has no slash) with `environment` (nil: this
+    /// process's) and a clean signal mask and dispositions: a child must not inherit the signals this
+    /// process blocks (klaxon watch takes SIGTERM with sigwait; a Dispatch worker blocks most).
+    /// `fileActions` sets up its standard streams.
+    public static func spawn(_ argv: [String], environment: [String: String]?,
+                             fileActions: (inout posix_spawn_file_actions_t) -> Void) -> Result<pid_t, SpawnError> {
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        fileActions(&actions)
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        var noSignals = sigset_t(), allSignals = sigset_t()
+        sigemptyset(&noSignals)
+        sigfillset(&allSignals)
+        posix_spawnattr_setsigmask(&attributes, &noSignals)
+        posix_spawnattr_setsigdefault(&attributes, &allSignals)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+        let args = argv.map { strdup($0) } + [nil]
+        defer { args.forEach { free($0) } }
+        var pid: pid_t = 0
+        let code: Int32
+        if let environment {
+            let env = environment.sorted { $0.key < $1.key }.map { strdup("\($0.key)=\($0.value)") } + [nil]
+            defer { env.forEach { free($0) } }
+            code = argv[0].contains("/") ? posix_spawn(&pid, argv[0], &actions, &attributes, args, env)
+                : posix_spawnp(&pid, argv[0], &actions, &attributes, args, env)
+        } else {
+            code = argv[0].contains("/") ? posix_spawn(&pid, argv[0], &actions, &attributes, args, environ)
+                : posix_spawnp(&pid, argv[0], &actions, &attributes, args, environ)
+        }
+        return code == 0 ? .success(pid) : .failure(SpawnError(code: code))
     }
 }
 

@@ -1,4 +1,5 @@
 import Foundation
+import KlaxonCommands
 
 /// A real terminal for end-to-end tests: a tmux session on a private server, running one command.
 public final class TmuxSession: @unchecked Sendable {
@@ -38,25 +39,12 @@ public final class TmuxSession: @unchecked Sendable {
     /// Runs a program with /dev/null for its standard streams and waits for it with `waitpid`.
     /// (Foundation's Process waits through a descriptor that a daemon it starts inherits and keeps.)
     static func spawnAndWait(_ arguments: [String]) {
-        var actions: posix_spawn_file_actions_t = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        for fd: Int32 in [0, 1, 2] { posix_spawn_file_actions_addopen(&actions, fd, "/dev/null", fd == 0 ? O_RDONLY : O_WRONLY, 0) }
         // The calling thread (a Dispatch worker) blocks most signals, and a child inherits that mask:
-        // a tmux server started so never sees SIGCHLD and cannot finish kill-server. Start it clean.
-        var attributes = posix_spawnattr_t()
-        posix_spawnattr_init(&attributes)
-        defer { posix_spawnattr_destroy(&attributes) }
-        var noSignals = sigset_t(), allSignals = sigset_t()
-        sigemptyset(&noSignals)
-        sigfillset(&allSignals)
-        posix_spawnattr_setsigmask(&attributes, &noSignals)
-        posix_spawnattr_setsigdefault(&attributes, &allSignals)
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
-        let argv = (["/usr/bin/env"] + arguments).map { strdup($0) } + [nil]
-        defer { argv.forEach { free($0) } }
-        var pid: pid_t = 0
-        guard posix_spawn(&pid, "/usr/bin/env", &actions, &attributes, argv, environ) == 0 else { return }
+        // a tmux server started so never sees SIGCHLD and cannot finish kill-server. ChildProcess starts it clean.
+        let spawned = ChildProcess.spawn(["/usr/bin/env"] + arguments, environment: nil) { actions in
+            for fd: Int32 in [0, 1, 2] { posix_spawn_file_actions_addopen(&actions, fd, "/dev/null", fd == 0 ? O_RDONLY : O_WRONLY, 0) }
+        }
+        guard case .success(let pid) = spawned else { return }
         var status: Int32 = 0
         while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
     }

@@ -149,16 +149,14 @@ struct ConsoleEndToEndTests {
 
     @Test func theConsoleDeclaresWithAPolicyPagesAcknowledgesAndStops() async throws {
         let received = Received()
-        let server = HTTPServer(address: try .inet(ip4: "127.0.0.1", port: 0), logger: .disabled)
-        await server.appendRoute("POST /*") { request in
-            received.add(.init(path: request.path, headers: [:], body: String(decoding: try await request.bodyData, as: UTF8.self), at: Date()))
-            return HTTPResponse(statusCode: .ok)
+        let loopback = try await LoopbackServer { server in
+            await server.appendRoute("POST /*") { request in
+                try await record(request, in: received)
+                return HTTPResponse(statusCode: .ok)
+            }
         }
-        let task = Task { try await server.start() }
-        defer { task.cancel() }
-        try await server.waitUntilListening()
-        guard case .ip4(_, let port)? = await server.listeningAddress else { Issue.record("no address"); return }
-        let ws = escalationWorkspace(webhookPort: Int(port), stepSeconds: 120, repeatCount: 0)
+        let port = loopback.port
+        let ws = escalationWorkspace(webhookPort: port, stepSeconds: 120, repeatCount: 0)
         let tty = try console(ws, columns: 120, rows: 30, environment: ["ALICE_HOOK": "http://127.0.0.1:\(port)/hooks/alice", "KLAXON_TEST_WEBHOOK_SECRET": "k"])
         #expect(try await blocking { tty.wait(for: "Open incidents (0)") } != nil)
         tty.press("d")
@@ -180,7 +178,7 @@ struct ConsoleEndToEndTests {
         #expect(try await blocking { tty.wait(for: "escalation platform: stopped by alice") } != nil, "\(tty.screen())")
         tty.press("q")
         #expect(try await blocking { tty.wait(for: "EXIT 0") } != nil)
-        await server.stop()
+        await loopback.stop()
 
         let types = try records(ws).map(\.type)
         #expect(types == ["incident.declared", "escalation.step", "page.attempt", "page.result", "acknowledged", "page.requested",

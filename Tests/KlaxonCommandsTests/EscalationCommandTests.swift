@@ -110,29 +110,23 @@ struct EscalationCommandTests {
     }
 
     @Test func klaxonWatchPagesByEveryChannelRetriesAndRecordsEachAttempt() async throws {
-        let received = Received()
-        let server = HTTPServer(address: try .inet(ip4: "127.0.0.1", port: 0), logger: .disabled)
-        let failures = Received()
-        await server.appendRoute("POST /*") { request in
-            let body = String(decoding: try await request.bodyData, as: UTF8.self)
-            var headers: [String: String] = [:]
-            for (name, value) in request.headers { headers[name.rawValue.lowercased()] = value }
-            // alice's webhook fails once with a 500, then works.
-            if request.path == "/hooks/alice" && failures.all.isEmpty {
-                failures.add(.init(path: request.path, headers: headers, body: body, at: Date()))
-                return HTTPResponse(statusCode: .internalServerError)
+        let received = Received(), failures = Received()
+        let loopback = try await LoopbackServer { server in
+            await server.appendRoute("POST /*") { request in
+                // alice's webhook fails once with a 500, then works.
+                if request.path == "/hooks/alice" && failures.all.isEmpty {
+                    try await record(request, in: failures)
+                    return HTTPResponse(statusCode: .internalServerError)
+                }
+                try await record(request, in: received)
+                return HTTPResponse(statusCode: .ok)
             }
-            received.add(.init(path: request.path, headers: headers, body: body, at: Date()))
-            return HTTPResponse(statusCode: .ok)
         }
-        let task = Task { try await server.start() }
-        defer { task.cancel() }
-        try await server.waitUntilListening()
-        guard case .ip4(_, let port)? = await server.listeningAddress else { Issue.record("no address"); return }
+        let port = loopback.port
         let mail = TemporaryDirectory("smtp")
         let sink = try SMTPSink(directory: mail.path)
         defer { sink.stop() }
-        let ws = escalationWorkspace(webhookPort: Int(port), smtpPort: sink.port, stepSeconds: 3, repeatCount: 0)
+        let ws = escalationWorkspace(webhookPort: port, smtpPort: sink.port, stepSeconds: 3, repeatCount: 0)
         let secret = "hush-\(UUID().uuidString)"
         let hook = "http://127.0.0.1:\(port)/hooks/alice"
         _ = try shell("KLAXON_USER=carol \(klaxon) --workspace \(ws.path) incident declare 'Registry returns 503' --severity SEV2 --service registry --policy platform --runbook registry-5xx")
@@ -184,24 +178,20 @@ struct EscalationCommandTests {
         let journalText = try String(contentsOfFile: ws.path + "/journals/INC-1.jsonl", encoding: .utf8)
         #expect(!journalText.contains(secret) && !journalText.contains("/hooks/alice"))
         #expect(try JournalFile.verify(path: ws.path + "/journals/INC-1.jsonl").damage == nil)
-        await server.stop()
+        await loopback.stop()
     }
 
     @Test func aSecondWatchTakesOverWhenTheEngineDiesAndSendsNoPageTwice() async throws {
         let received = Received()
-        let server = HTTPServer(address: try .inet(ip4: "127.0.0.1", port: 0), logger: .disabled)
-        await server.appendRoute("POST /*") { request in
-            var headers: [String: String] = [:]
-            for (name, value) in request.headers { headers[name.rawValue.lowercased()] = value }
-            received.add(.init(path: request.path, headers: headers, body: String(decoding: try await request.bodyData, as: UTF8.self), at: Date()))
-            return HTTPResponse(statusCode: .ok)
+        let loopback = try await LoopbackServer { server in
+            await server.appendRoute("POST /*") { request in
+                try await record(request, in: received)
+                return HTTPResponse(statusCode: .ok)
+            }
         }
-        let task = Task { try await server.start() }
-        defer { task.cancel() }
-        try await server.waitUntilListening()
-        guard case .ip4(_, let port)? = await server.listeningAddress else { Issue.record("no address"); return }
+        let port = loopback.port
         // Pages by webhook only: alice at step 1, bob (Slack) at step 2, each 4s, twice round.
-        let ws = escalationWorkspace(webhookPort: Int(port), stepSeconds: 4, repeatCount: 1)
+        let ws = escalationWorkspace(webhookPort: port, stepSeconds: 4, repeatCount: 1)
         ws.write("Escalation/people.yaml", """
         people:
           - {id: alice, contacts: [{type: webhook, url: "http://127.0.0.1:\(port)/alice"}]}
@@ -244,22 +234,20 @@ struct EscalationCommandTests {
         let engines = Set(incident.timeline.filter { $0.type == RecordType.pageAttempt.rawValue }.map { $0.pid })
         #expect(engines.count == 2, "both processes sent pages: \(engines)")
         #expect(try JournalFile.verify(path: ws.path + "/journals/INC-1.jsonl").damage == nil)
-        await server.stop()
+        await loopback.stop()
     }
 
     @Test func aCheckThatDeclaresOpensOneIncidentWithItsPolicyAndRunbook() async throws {
         let received = Received()
-        let server = HTTPServer(address: try .inet(ip4: "127.0.0.1", port: 0), logger: .disabled)
-        await server.appendRoute("GET /uploads") { _ in HTTPResponse(statusCode: .serviceUnavailable) }
-        await server.appendRoute("POST /*") { request in
-            received.add(.init(path: request.path, headers: [:], body: String(decoding: try await request.bodyData, as: UTF8.self), at: Date()))
-            return HTTPResponse(statusCode: .ok)
+        let loopback = try await LoopbackServer { server in
+            await server.appendRoute("GET /uploads") { _ in HTTPResponse(statusCode: .serviceUnavailable) }
+            await server.appendRoute("POST /*") { request in
+                try await record(request, in: received)
+                return HTTPResponse(statusCode: .ok)
+            }
         }
-        let task = Task { try await server.start() }
-        defer { task.cancel() }
-        try await server.waitUntilListening()
-        guard case .ip4(_, let port)? = await server.listeningAddress else { Issue.record("no address"); return }
-        let ws = escalationWorkspace(webhookPort: Int(port), stepSeconds: 300, repeatCount: 0)
+        let port = loopback.port
+        let ws = escalationWorkspace(webhookPort: port, stepSeconds: 300, repeatCount: 0)
         ws.write("klaxon.yaml", """
         name: paging
         time_zone: UTC
@@ -288,6 +276,6 @@ struct EscalationCommandTests {
         #expect(incident.links.map(\.target) == ["registry-5xx"])
         #expect(incident.timeline.first?.actor == "status-poller" && incident.timeline.first?.data["policy"] == "platform")
         #expect(received.all.map(\.path) == ["/hooks/alice"], "the policy paged alice once")
-        await server.stop()
+        await loopback.stop()
     }
 }
