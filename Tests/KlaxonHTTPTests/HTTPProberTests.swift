@@ -175,3 +175,30 @@ struct TLSProbeTests {
                 HTTPExpectation.evaluate(check, responses[1], now: now).detail.hasPrefix("TLS certificate expires in 3 days"))
     }
 }
+
+/// Pages by email: libcurl's SMTP against a loopback sink.
+struct OutboundMailTests {
+    @Test func aMessageReachesTheSinkAndStartTLSIsNeverSkipped() throws {
+        let mail = TemporaryDirectory("smtp")
+        let sink = try SMTPSink(directory: mail.path)
+        defer { sink.stop() }
+        let message = Array("From: <k@x.test>\r\nTo: <bob@x.test>\r\nSubject: page\r\n\r\nINC-1 needs you\r\n.dot line\r\n".utf8)
+        let sent = OutboundTransfer.sendMail(server: "smtp://127.0.0.1:\(sink.port)", from: "k@x.test", to: ["bob@x.test"], message: message,
+                                             startTLS: false, username: nil, password: nil, timeoutSeconds: 5)
+        #expect(sent == .delivered(detail: "SMTP 250"))
+        let received = try #require(sink.messages.first)
+        #expect(received.contains("X-Envelope-From: <k@x.test>") && received.contains("X-Envelope-To: <bob@x.test>"))
+        #expect(received.contains("INC-1 needs you"))
+        // libcurl dot-stuffs a line that starts with "." (RFC 5321 4.5.2); the sink, which does not undo it, shows the two dots.
+        #expect(received.contains("\r\n..dot line\r\n"), "\(received)")
+        // The sink offers no STARTTLS: asked for it, libcurl refuses to send in clear text.
+        let refused = OutboundTransfer.sendMail(server: "smtp://127.0.0.1:\(sink.port)", from: "k@x.test", to: ["bob@x.test"], message: message,
+                                                startTLS: true, username: nil, password: nil, timeoutSeconds: 5)
+        guard case .failed(let why) = refused else { Issue.record("sent without TLS: \(refused)"); return }
+        #expect(!why.isEmpty)
+        #expect(sink.messages.count == 1)
+        let nobody = OutboundTransfer.sendMail(server: "smtp://127.0.0.1:9", from: "k@x.test", to: ["bob@x.test"], message: message,
+                                               startTLS: false, username: nil, password: nil, timeoutSeconds: 5)
+        guard case .failed = nobody else { Issue.record("delivered to a closed port"); return }
+    }
+}

@@ -70,9 +70,8 @@ public struct PageMessage: Sendable {
             "Content-Type: text/plain; charset=utf-8",
             "Content-Transfer-Encoding: 8bit",
         ]
-        // A line of a lone "." would end the message early; dot-stuff it (RFC 5321 4.5.2).
-        let lines = body.map { $0.hasPrefix(".") ? "." + $0 : $0 }
-        return (headers + [""] + lines).joined(separator: "\r\n") + "\r\n"
+        // No dot-stuffing here: libcurl does it while sending (a test shows it).
+        return (headers + [""] + body).joined(separator: "\r\n") + "\r\n"
     }
 
     /// The environment of a `command` contact: the incident's fields, never a secret.
