@@ -148,14 +148,10 @@ struct ConsoleEndToEndTests {
     }
 
     @Test func theConsoleDeclaresWithAPolicyPagesAcknowledgesAndStops() async throws {
-        let received = Received()
-        let loopback = try await LoopbackServer { server in
-            await server.appendRoute("POST /*") { request in
-                try await record(request, in: received)
-                return HTTPResponse(statusCode: .ok)
-            }
-        }
-        let port = loopback.port
+        let http = TemporaryDirectory("receiver")
+        let receiver = try HTTPReceiver(directory: http.path, routes: ["/*": .init()])
+        defer { receiver.stop() }
+        let port = receiver.port
         let ws = escalationWorkspace(webhookPort: port, stepSeconds: 120, repeatCount: 0)
         let tty = try console(ws, columns: 120, rows: 30, environment: ["ALICE_HOOK": "http://127.0.0.1:\(port)/hooks/alice", "KLAXON_TEST_WEBHOOK_SECRET": "k"])
         #expect(try await blocking { tty.wait(for: "Open incidents (0)") } != nil)
@@ -164,7 +160,7 @@ struct ConsoleEndToEndTests {
         tty.press("Enter")  // "Page by" defaults to the first policy
         #expect(try await blocking { tty.wait(for: "escalation platform: step 1 of 2") } != nil, "\(tty.screen())")
         #expect(try await blocking { tty.wait(for: "page to alice by webhook delivered") } != nil, "\(tty.screen())")
-        #expect(received.all.map(\.path) == ["/hooks/alice"])
+        #expect(receiver.requests.map(\.path) == ["/hooks/alice"])
         let status = try shell("\(klaxon) --workspace \(ws.path) escalation status")
         #expect(status.contains("engine: console of alice"), "\(status)")
 
@@ -178,12 +174,11 @@ struct ConsoleEndToEndTests {
         #expect(try await blocking { tty.wait(for: "escalation platform: stopped by alice") } != nil, "\(tty.screen())")
         tty.press("q")
         #expect(try await blocking { tty.wait(for: "EXIT 0") } != nil)
-        await loopback.stop()
 
         let types = try records(ws).map(\.type)
         #expect(types == ["incident.declared", "escalation.step", "page.attempt", "page.result", "acknowledged", "page.requested",
                           "escalation.step", "page.attempt", "page.result", "escalation.stopped"], "\(types)")
-        #expect(received.all.map(\.path) == ["/hooks/alice", "/slack/bob"])
+        #expect(receiver.requests.map(\.path) == ["/hooks/alice", "/slack/bob"])
     }
 
     @Test func aSecondConsoleSeesTheFirstOnesNoteWithinASecond() throws {

@@ -50,15 +50,6 @@ func escalationWorkspace(webhookPort: Int, smtpPort: Int = 9, stepSeconds: Int =
     return ws
 }
 
-/// What a loopback receiver got: one entry per request.
-final class Received: @unchecked Sendable {
-    struct Request { var path: String; var headers: [String: String]; var body: String; var at: Date }
-    private let lock = NSLock()
-    private var items: [Request] = []
-    func add(_ r: Request) { lock.withLock { items.append(r) } }
-    var all: [Request] { lock.withLock { items } }
-}
-
 /// HMAC-SHA256 as `openssl` computes it: an implementation independent of Klaxon's.
 func opensslHMAC(_ message: String, key: String) throws -> String {
     let file = FileManager.default.temporaryDirectory.path + "/hmac-\(UUID().uuidString)"
@@ -110,21 +101,13 @@ struct EscalationCommandTests {
     }
 
     @Test func klaxonWatchPagesByEveryChannelRetriesAndRecordsEachAttempt() async throws {
-        let received = Received(), failures = Received()
-        let loopback = try await LoopbackServer { server in
-            await server.appendRoute("POST /*") { request in
-                // alice's webhook fails once with a 500, then works.
-                if request.path == "/hooks/alice" && failures.all.isEmpty {
-                    try await record(request, in: failures)
-                    return HTTPResponse(statusCode: .internalServerError)
-                }
-                try await record(request, in: received)
-                return HTTPResponse(statusCode: .ok)
-            }
-        }
-        let port = loopback.port
+        // alice's webhook fails once with a 500, then works.
+        let http = TemporaryDirectory("receiver")
+        let receiver = try HTTPReceiver(directory: http.path, routes: ["/hooks/alice": .init([500, 200]), "/slack/*": .init()])
+        defer { receiver.stop() }
+        let port = receiver.port
         let mail = TemporaryDirectory("smtp")
-        let sink = try SMTPSink(directory: mail.path)
+        let sink = try await blocking { try SMTPSink(directory: mail.path) }
         defer { sink.stop() }
         let ws = escalationWorkspace(webhookPort: port, smtpPort: sink.port, stepSeconds: 3, repeatCount: 0)
         let secret = "hush-\(UUID().uuidString)"
@@ -160,15 +143,18 @@ struct EscalationCommandTests {
         #expect(lines.filter { $0.hasPrefix("platform step") }.count == 2)
 
         // The webhook: documented payload, signed so an independent HMAC agrees.
-        let alice = try #require(received.all.first { $0.path == "/hooks/alice" })
+        let received = receiver.requests
+        #expect(received.filter { $0.path == "/hooks/alice" }.count == 2, "one failed, one delivered")
+        let alice = try #require(received.last { $0.path == "/hooks/alice" })
         let payload = try JSONParser.parse(alice.body)
         #expect(payload["incident"]?["id"] == "INC-1" && payload["incident"]?["severity"] == "SEV2" && payload["page"]?["step"] == .number(1))
         #expect(payload["links"]?.arrayValue?.first?["target"] == "registry-5xx")
         let signature = try #require(alice.headers["x-klaxon-signature"])
         let parts = Dictionary(uniqueKeysWithValues: signature.split(separator: ",").map { ($0.split(separator: "=")[0], String($0.split(separator: "=")[1])) })
-        #expect(parts["v1"] == (try opensslHMAC("\(parts["t"]!).\(alice.body)", key: secret)))
+        let expected = try await blocking { try opensslHMAC("\(parts["t"]!).\(alice.body)", key: secret) }
+        #expect(parts["v1"] == expected)
         // Slack text, the email through SMTP, the command's environment.
-        let slack = try #require(received.all.first { $0.path == "/slack/bob" })
+        let slack = try #require(received.first { $0.path == "/slack/bob" })
         #expect(try JSONParser.parse(slack.body)["text"]?.stringValue?.contains("INC-1 SEV2") == true)
         let email = try #require(sink.messages.first)
         #expect(email.contains("X-Envelope-To: <alice@forge.test>") && email.contains("Subject: [SEV2] INC-1 Registry returns 503"), "\(email)")
@@ -178,18 +164,13 @@ struct EscalationCommandTests {
         let journalText = try String(contentsOfFile: ws.path + "/journals/INC-1.jsonl", encoding: .utf8)
         #expect(!journalText.contains(secret) && !journalText.contains("/hooks/alice"))
         #expect(try JournalFile.verify(path: ws.path + "/journals/INC-1.jsonl").damage == nil)
-        await loopback.stop()
     }
 
     @Test func aSecondWatchTakesOverWhenTheEngineDiesAndSendsNoPageTwice() async throws {
-        let received = Received()
-        let loopback = try await LoopbackServer { server in
-            await server.appendRoute("POST /*") { request in
-                try await record(request, in: received)
-                return HTTPResponse(statusCode: .ok)
-            }
-        }
-        let port = loopback.port
+        let http = TemporaryDirectory("receiver")
+        let receiver = try HTTPReceiver(directory: http.path, routes: ["/*": .init()])
+        defer { receiver.stop() }
+        let port = receiver.port
         // Pages by webhook only: alice at step 1, bob (Slack) at step 2, each 4s, twice round.
         let ws = escalationWorkspace(webhookPort: port, stepSeconds: 4, repeatCount: 1)
         ws.write("Escalation/people.yaml", """
@@ -214,7 +195,7 @@ struct EscalationCommandTests {
         defer { kill(second.processIdentifier, SIGKILL) }
         _ = try shell("KLAXON_USER=carol \(klaxon) --workspace \(ws.path) incident declare 'Builds stuck' --severity SEV2 --policy platform")
         // Kill the engine once step 1's page is in.
-        for _ in 0..<200 where !received.all.contains(where: { $0.path == "/alice" }) { try await Task.sleep(for: .milliseconds(50)) }
+        for _ in 0..<200 where !receiver.requests.contains(where: { $0.path == "/alice" }) { try await Task.sleep(for: .milliseconds(50)) }
         kill(first.processIdentifier, SIGKILL)
         try await blocking { first.waitUntilExit() }
         let store = IncidentStore(directory: ws.path + "/journals")
@@ -227,26 +208,20 @@ struct EscalationCommandTests {
         try await blocking { second.waitUntilExit() }
 
         // Every page once: two rounds of alice, bob and erin, by their page ids.
-        let pages = received.all.compactMap { $0.headers["x-klaxon-page"] ?? (try? JSONParser.parse($0.body))?["text"]?.stringValue.map { _ in "slack" } }
-        #expect(received.all.filter { $0.path == "/alice" }.count == 2, "\(received.all.map(\.path))")
-        #expect(received.all.filter { $0.path == "/bob" }.count == 2 && received.all.filter { $0.path == "/erin" }.count == 2)
-        #expect(Set(received.all.filter { $0.path == "/alice" }.compactMap { $0.headers["x-klaxon-page"] }).count == 2, "\(pages)")
+        let received = receiver.requests
+        #expect(received.filter { $0.path == "/alice" }.count == 2, "\(received.map(\.path))")
+        #expect(received.filter { $0.path == "/bob" }.count == 2 && received.filter { $0.path == "/erin" }.count == 2)
+        #expect(Set(received.filter { $0.path == "/alice" }.compactMap { $0.headers["x-klaxon-page"] }).count == 2)
         let engines = Set(incident.timeline.filter { $0.type == RecordType.pageAttempt.rawValue }.map { $0.pid })
         #expect(engines.count == 2, "both processes sent pages: \(engines)")
         #expect(try JournalFile.verify(path: ws.path + "/journals/INC-1.jsonl").damage == nil)
-        await loopback.stop()
     }
 
     @Test func aCheckThatDeclaresOpensOneIncidentWithItsPolicyAndRunbook() async throws {
-        let received = Received()
-        let loopback = try await LoopbackServer { server in
-            await server.appendRoute("GET /uploads") { _ in HTTPResponse(statusCode: .serviceUnavailable) }
-            await server.appendRoute("POST /*") { request in
-                try await record(request, in: received)
-                return HTTPResponse(statusCode: .ok)
-            }
-        }
-        let port = loopback.port
+        let http = TemporaryDirectory("receiver")
+        let receiver = try HTTPReceiver(directory: http.path, routes: ["/uploads": .init([503]), "/hooks/*": .init()])
+        defer { receiver.stop() }
+        let port = receiver.port
         let ws = escalationWorkspace(webhookPort: port, stepSeconds: 300, repeatCount: 0)
         ws.write("klaxon.yaml", """
         name: paging
@@ -263,7 +238,7 @@ struct EscalationCommandTests {
         watch.standardError = FileHandle.nullDevice
         try watch.run()
         defer { kill(watch.processIdentifier, SIGKILL) }
-        for _ in 0..<300 where received.all.isEmpty { try await Task.sleep(for: .milliseconds(100)) }
+        for _ in 0..<300 where !receiver.requests.contains(where: { $0.method == "POST" }) { try await Task.sleep(for: .milliseconds(100)) }
         try await Task.sleep(for: .seconds(3))  // more polls, all down: still one incident
         kill(watch.processIdentifier, SIGTERM)
         try await blocking { watch.waitUntilExit() }
@@ -275,7 +250,6 @@ struct EscalationCommandTests {
         #expect(incident.title == "uploads is down: HTTP 503", "\(incident.title)")
         #expect(incident.links.map(\.target) == ["registry-5xx"])
         #expect(incident.timeline.first?.actor == "status-poller" && incident.timeline.first?.data["policy"] == "platform")
-        #expect(received.all.map(\.path) == ["/hooks/alice"], "the policy paged alice once")
-        await loopback.stop()
+        #expect(receiver.requests.filter { $0.method == "POST" }.map(\.path) == ["/hooks/alice"], "the policy paged alice once")
     }
 }

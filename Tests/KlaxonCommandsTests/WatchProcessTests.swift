@@ -1,4 +1,3 @@
-import FlyingFox
 import Foundation
 import KlaxonCore
 import KlaxonStore
@@ -34,13 +33,10 @@ struct WatchProcessTests {
     }
 
     @Test func watchersPrintChangesRecordThemAndStopOnSIGTERM() async throws {
-        let server = HTTPServer(address: try .inet(ip4: "127.0.0.1", port: 0), logger: .disabled)
-        await server.appendRoute("GET /healthz") { _ in HTTPResponse(statusCode: .ok) }
-        await server.appendRoute("GET /uploads") { _ in HTTPResponse(statusCode: .serviceUnavailable) }
-        let task = Task { try await server.start() }
-        defer { task.cancel() }
-        try await server.waitUntilListening()
-        guard case .ip4(_, let port)? = await server.listeningAddress else { Issue.record("no address"); return }
+        let http = TemporaryDirectory("receiver")
+        let receiver = try HTTPReceiver(directory: http.path, routes: ["/healthz": .init([200]), "/uploads": .init([503])])
+        defer { receiver.stop() }
+        let port = receiver.port
         let ws = makeWorkspace("""
         name: t
         checks:
@@ -71,6 +67,5 @@ struct WatchProcessTests {
         #expect(platform.damage == nil && platform.recordCount == 1)
         let incident = try IncidentStore(directory: ws.path + "/journals").open("INC-1").incident
         #expect(incident.timeline.last?.type == "check.changed" && incident.timeline.last?.actor == "status-poller")
-        await server.stop()
     }
 }
