@@ -79,19 +79,20 @@ extension ChildProcess {
         posix_spawnattr_setsigdefault(&attributes, &allSignals)
         posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
         let args = argv.map { strdup($0) } + [nil]
-        defer { args.forEach { free($0) } }
+        let env = environment.map { $0.sorted { $0.key < $1.key }.map { strdup("\($0.key)=\($0.value)") } + [nil] }
+        defer { args.forEach { free($0) }; env?.forEach { free($0) } }
         var pid: pid_t = 0
-        let code: Int32
-        if let environment {
-            let env = environment.sorted { $0.key < $1.key }.map { strdup("\($0.key)=\($0.value)") } + [nil]
-            defer { env.forEach { free($0) } }
-            code = argv[0].contains("/") ? posix_spawn(&pid, argv[0], &actions, &attributes, args, env)
-                : posix_spawnp(&pid, argv[0], &actions, &attributes, args, env)
-        } else {
-            code = argv[0].contains("/") ? posix_spawn(&pid, argv[0], &actions, &attributes, args, environ)
-                : posix_spawnp(&pid, argv[0], &actions, &attributes, args, environ)
-        }
+        let code = env.map { env in spawn(&pid, argv[0], &actions, &attributes, args, env) }
+            ?? spawn(&pid, argv[0], &actions, &attributes, args, environ)
         return code == 0 ? .success(pid) : .failure(SpawnError(code: code))
+    }
+
+    /// `posix_spawn` for a path, `posix_spawnp` (a PATH lookup) for a bare name.
+    private static func spawn(_ pid: inout pid_t, _ program: String, _ actions: inout posix_spawn_file_actions_t,
+                              _ attributes: inout posix_spawnattr_t, _ args: [UnsafeMutablePointer<CChar>?],
+                              _ env: UnsafePointer<UnsafeMutablePointer<CChar>?>?) -> Int32 {
+        program.contains("/") ? posix_spawn(&pid, program, &actions, &attributes, args, env)
+            : posix_spawnp(&pid, program, &actions, &attributes, args, env)
     }
 }
 

@@ -22,6 +22,8 @@ final class ConsoleRuntime {
     var lastOnCall = Timestamp(milliseconds: 0)
     /// Changes when a file of `Escalation/` does, so an override made elsewhere shows within a second.
     var escalationSignature: [Int] = []
+    /// The escalation runner's `filesVersion` the on-call board was last made from.
+    var onCallFilesVersion = 0
     var runbookSignature: [Int] = []
     /// Polls the checks on its own thread; its reports wait here until the loop takes them.
     var poller: StatusPoller?
@@ -50,14 +52,14 @@ final class ConsoleRuntime {
         TerminalSignals.install(wake: wake.write)
         model.runbookStaleAfterDays = workspace.config.runbookStaleAfterDays
         loadJournals()
-        refreshOnCall()
-        refreshRunbooks()
-        startPoller()
         let wakeEnd = wake.write
         escalations = try? EscalationRunner(workspace: workspace, writer: writer, context: context, role: "console", mayRun: !readOnly) {
             var byte: UInt8 = 2
             _ = write(wakeEnd, &byte, 1)
         }
+        refreshOnCall()
+        refreshRunbooks()
+        startPoller()
         passEscalations()
         if !readOnly { try? workspace.incidents.ensureDirectory() }
         watcher = try? JournalDirectoryWatcher(directory: workspace.journalsDirectory)
@@ -96,7 +98,8 @@ final class ConsoleRuntime {
     /// Reads `Escalation/` again and works out who is on call (at start and each minute: a handoff or
     /// an override made elsewhere shows within a minute).
     func refreshOnCall() {
-        let files = EscalationFiles.load(workspaceRoot: workspace.root)
+        // The escalation runner keeps `Escalation/` read (and reads it again when it changes).
+        let files = escalations?.files ?? EscalationFiles.load(workspaceRoot: workspace.root)
         let calendars = files.schedules.compactMap { try? OnCallCalendar($0) }
         let board = OnCallBoard.make(calendars: calendars, mainSchedule: workspace.config.mainSchedule,
                                      problems: files.findings.filter { $0.level == .error }.map(\.description),
@@ -282,7 +285,7 @@ final class ConsoleRuntime {
                 recordChange(report)
             }
             if !arrived.isEmpty { dirty = true }
-            if descriptors[1].revents != 0 || nextEscalationPass.map({ $0 <= context.now() }) ?? false {
+            if escalations?.hasFinishedDeliveries == true || nextEscalationPass.map({ $0 <= context.now() }) ?? false {
                 passEscalations()
                 dirty = true
             }
@@ -301,10 +304,18 @@ final class ConsoleRuntime {
                 for (id, journal) in journals where journal.file.hasUnreadBytes { refresh(id) }
                 if time.milliseconds / 1000 % 5 == 0 { loadJournals() }
                 if RunbookFiles.signature(workspaceRoot: workspace.root) != runbookSignature { refreshRunbooks() }
-                let signature = EscalationFiles.signature(workspaceRoot: workspace.root)
-                if time.milliseconds / 60_000 != lastOnCall.milliseconds / 60_000 || signature != escalationSignature {
-                    lastOnCall = time
+                let changed: Bool
+                if let runner = escalations {
+                    runner.reloadIfChanged()  // passEscalations may have read them already this second
+                    changed = runner.filesVersion != onCallFilesVersion
+                    onCallFilesVersion = runner.filesVersion
+                } else {
+                    let signature = EscalationFiles.signature(workspaceRoot: workspace.root)
+                    changed = signature != escalationSignature
                     escalationSignature = signature
+                }
+                if time.milliseconds / 60_000 != lastOnCall.milliseconds / 60_000 || changed {
+                    lastOnCall = time
                     refreshOnCall()
                 }
                 dirty = true

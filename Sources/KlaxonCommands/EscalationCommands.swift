@@ -72,7 +72,7 @@ struct EscalationCommand: ParsableCommand {
             let store = workspace.incidents
             let now = context.now()
             let formatter = LocalTimeFormatter(timeZone: workspace.displayTimeZone(environment: context.environment))
-            let holder = (try? EngineLock(directory: workspace.journalsDirectory))?.holder()
+            let holder = (try? EngineLock(directory: workspace.journalsDirectory, forRunning: false))?.holder()
             var rows = [["INCIDENT", "ESCALATION"]], json: [JSONValue] = []
             for id in try store.ids() {
                 guard let journal = try? store.open(id, keepingTimeline: false), journal.incident.isOpen,

@@ -35,7 +35,7 @@ final class EscalationRunner {
         self.writer = engineWriter
         self.context = context
         self.wake = wake
-        lock = try EngineLock(directory: workspace.journalsDirectory)
+        lock = try EngineLock(directory: workspace.journalsDirectory, forRunning: mayRun)
         holderText = "\(role) of \(writer.actor) on \(writer.host), pid \(writer.pid), since \(context.now().rfc3339)"
         files = EscalationFiles.load(workspaceRoot: workspace.root)
         engine = files.engine(retry: workspace.config.pagingRetry)
@@ -52,8 +52,8 @@ final class EscalationRunner {
     /// Who runs the escalations, when another process does.
     var otherEngine: String? { lock.holder() }
 
-    /// Deliveries under way.
-    var deliveriesInFlight: Int { inFlight.value }
+    /// Whether deliveries finished whose outcomes wait to be recorded.
+    var hasFinishedDeliveries: Bool { !finished.isEmpty }
 
     /// One pass over `journals` (already refreshed by the caller): records what is due and starts the
     /// deliveries. Returns the journals it wrote on, the problems met, each incident's escalation state
@@ -128,14 +128,24 @@ final class EscalationRunner {
         }
     }
 
-    /// Reads `Escalation/` again when a file of it changed.
-    private func reloadIfChanged() {
+    /// Counts the readings of `Escalation/`: the console's on-call board, which shows the same files,
+    /// refreshes when it changes.
+    private(set) var filesVersion = 0
+
+    /// Reads `Escalation/` again when a file of it changed, looking at most once a second (a pass can
+    /// come many times a second).
+    func reloadIfChanged() {
+        let now = context.now()
+        guard now.milliseconds - lastLook.milliseconds >= 1000 else { return }
+        lastLook = now
         let current = EscalationFiles.signature(workspaceRoot: workspace.root)
         guard current != signature else { return }
         signature = current
         files = EscalationFiles.load(workspaceRoot: workspace.root)
         engine = files.engine(retry: workspace.config.pagingRetry)
+        filesVersion += 1
     }
+    private var lastLook = Timestamp(milliseconds: 0)
 }
 
 /// Items handed from one thread to another.
@@ -145,6 +155,7 @@ final class LockedQueue<Element>: @unchecked Sendable {
 
     func push(_ item: Element) { lock.withLock { items.append(item) } }
     func drain() -> [Element] { lock.withLock { defer { items.removeAll() }; return items } }
+    var isEmpty: Bool { lock.withLock { items.isEmpty } }
 }
 
 final class LockedCounter: @unchecked Sendable {

@@ -24,13 +24,14 @@ struct StopSignals {
     }
 }
 
-/// The checks of the workspace, refusing to go on when they cannot be read.
-func loadChecks(_ workspace: Workspace, _ context: CommandContext) throws(KlaxonError) -> CheckFiles {
+/// The checks of the workspace, refusing to go on when they cannot be read (or, when `required`, when
+/// there are none).
+func loadChecks(_ workspace: Workspace, _ context: CommandContext, required: Bool = true) throws(KlaxonError) -> CheckFiles {
     let files = CheckFiles.load(workspaceRoot: workspace.root, timeZone: workspace.displayTimeZone(environment: context.environment))
     if let first = files.findings.first(where: { $0.level == .error }) {
         throw .badInput("\(first.place): \(first.message); run klaxon config validate to see every problem")
     }
-    guard !files.checks.isEmpty else { throw .badInput("klaxon.yaml has no checks: (see the README's Workspace section)") }
+    guard !files.checks.isEmpty || !required else { throw .badInput("klaxon.yaml has no checks: (see the README's Workspace section)") }
     return files
 }
 
@@ -83,10 +84,8 @@ struct WatchCommand: ParsableCommand {
         let context = global.context
         let workspace = try global.loadWorkspace()
         let writer = try global.writer()
-        let files = CheckFiles.load(workspaceRoot: workspace.root, timeZone: workspace.displayTimeZone(environment: context.environment))
-        if let first = files.findings.first(where: { $0.level == .error }) {
-            throw KlaxonError.badInput("\(first.place): \(first.message); run klaxon config validate to see every problem")
-        }
+        // Without checks it still runs the escalation engine.
+        let files = try loadChecks(workspace, context, required: false)
         let recorder = try StatusRecorder(workspace: workspace, writer: writer)
         if !recorder.isRecording && !files.checks.isEmpty { context.warn("another process records this workspace's state changes; printing only") }
         let signals = StopSignals()
@@ -111,27 +110,41 @@ struct WatchCommand: ParsableCommand {
         }
         signalThread.start()
         var wasEngine = false
+        // Incidents are read and the engine passes once a second, when it asked to be woken, when a
+        // delivery finished or a change was recorded; not on every poll report (a thousand checks send
+        // a hundred a second).
+        var nextPass = Timestamp(milliseconds: 0), nextWake: Timestamp?
         while !stopped.isSet {
-            incidents.update()
-            for report in queue.drain() {
+            var recordedChange = false
+            let reports = queue.drain()
+            // A change goes onto open incidents: read them first (one declared a moment ago counts).
+            if reports.contains(where: { $0.transition != nil }) { incidents.update() }
+            for report in reports {
                 guard let line = changeLine(report, json: json) else { continue }
                 context.print(line)
                 let (changed, problems) = recorder.record(report, openIncidents: incidents.open)
                 for problem in problems { context.warn(problem) }
                 for journal in changed where !incidents.contains(journal.id) { incidents.add(journal) }
+                recordedChange = recordedChange || !changed.isEmpty
             }
-            let finished = runner.recordFinished(incidents.byID)
-            for problem in finished.problems { context.warn(problem) }
-            let tick = runner.tick(incidents.open)
-            for problem in tick.problems { context.warn(problem) }
-            if runner.isEngine && !wasEngine {
-                wasEngine = true
-                // On stderr: stdout carries only state changes (JSON lines with --json).
-                context.standardError("klaxon: escalation engine: this process sends the pages\n")
+            var now = context.now()
+            if now >= nextPass || nextWake.map({ now >= $0 }) ?? false || runner.hasFinishedDeliveries || recordedChange {
+                incidents.update()
+                for problem in runner.recordFinished(incidents.byID).problems { context.warn(problem) }
+                let tick = runner.tick(incidents.open)
+                for problem in tick.problems { context.warn(problem) }
+                if runner.isEngine && !wasEngine {
+                    wasEngine = true
+                    // On stderr: stdout carries only state changes (JSON lines with --json).
+                    context.standardError("klaxon: escalation engine: this process sends the pages\n")
+                }
+                // Once a second at least: acknowledgements from elsewhere, and taking over from a dead engine.
+                nextPass = now.adding(seconds: 1)
+                nextWake = tick.nextWake
+                now = context.now()
             }
-            // Once a second at least: acknowledgements from elsewhere, and taking over from a dead engine.
-            let now = context.now()
-            let waitMilliseconds = min(1000, max(10, tick.nextWake.map { now.milliseconds.distance(to: $0.milliseconds) } ?? 1000))
+            let until = min(nextPass, nextWake ?? nextPass)
+            let waitMilliseconds = min(1000, max(10, now.milliseconds.distance(to: until.milliseconds)))
             _ = ready.wait(timeout: .now() + .milliseconds(Int(waitMilliseconds)))
         }
         poller?.stop()

@@ -29,19 +29,7 @@ public final class HTTPReceiver: @unchecked Sendable {
         self.directory = directory
         let config = routes.mapValues { ["statuses": $0.statuses as Any, "body": $0.body] }
         try JSONSerialization.data(withJSONObject: config).write(to: URL(fileURLWithPath: directory + "/routes.json"))
-        try Self.script.write(toFile: directory + "/receiver.py", atomically: true, encoding: .utf8)
-        process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", directory + "/receiver.py", directory]
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        var port = 0
-        for _ in 0..<400 where port == 0 {
-            port = Int((try? String(contentsOfFile: directory + "/port", encoding: .utf8)) ?? "") ?? 0
-            if port == 0 { usleep(25_000) }
-        }
-        self.port = port
+        (process, port) = try PythonServer.start(Self.script, in: directory)
     }
 
     /// Every request so far, in order of arrival.
@@ -54,11 +42,7 @@ public final class HTTPReceiver: @unchecked Sendable {
         }
     }
 
-    /// SIGKILL: a child of the test runner inherits its blocked signals and may ignore SIGTERM.
-    public func stop() {
-        kill(process.processIdentifier, SIGKILL)
-        process.waitUntilExit()
-    }
+    public func stop() { PythonServer.stop(process) }
 
     static let script = #"""
     import http.server, json, os, sys, threading
@@ -103,4 +87,31 @@ public final class HTTPReceiver: @unchecked Sendable {
     os.rename(os.path.join(directory, "port.tmp"), os.path.join(directory, "port"))
     server.serve_forever()
     """#
+}
+
+/// Starts the small Python servers of the tests: `script` runs with `directory` as its argument and
+/// writes the port it listens on to `directory/port` (through a rename, so it is read whole).
+enum PythonServer {
+    static func start(_ script: String, in directory: String) throws -> (Process, Int) {
+        let path = directory + "/server.py"
+        try script.write(toFile: path, atomically: true, encoding: .utf8)
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3", path, directory]
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        var port = 0
+        for _ in 0..<400 where port == 0 {
+            port = Int((try? String(contentsOfFile: directory + "/port", encoding: .utf8)) ?? "") ?? 0
+            if port == 0 { usleep(25_000) }
+        }
+        return (process, port)
+    }
+
+    /// SIGKILL: a child of the test runner inherits its blocked signals and may ignore SIGTERM.
+    static func stop(_ process: Process) {
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+    }
 }

@@ -9,21 +9,7 @@ public final class SMTPSink: @unchecked Sendable {
 
     public init(directory: String) throws {
         self.directory = directory
-        let script = directory + "/smtp_sink.py"
-        try Self.script.write(toFile: script, atomically: true, encoding: .utf8)
-        let portFile = directory + "/port"
-        process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", script, directory, portFile]
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        var port = 0
-        for _ in 0..<200 where port == 0 {
-            port = Int((try? String(contentsOfFile: portFile, encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines) ?? "") ?? 0
-            if port == 0 { usleep(25_000) }
-        }
-        self.port = port
+        (process, port) = try PythonServer.start(Self.script, in: directory)
     }
 
     /// The messages received so far, in order.
@@ -33,15 +19,12 @@ public final class SMTPSink: @unchecked Sendable {
             .compactMap { try? String(contentsOfFile: directory + "/" + $0, encoding: .utf8) }
     }
 
-    /// SIGKILL: a child of the test runner inherits its blocked signals and may ignore SIGTERM.
-    public func stop() {
-        kill(process.processIdentifier, SIGKILL)
-        process.waitUntilExit()
-    }
+    public func stop() { PythonServer.stop(process) }
 
     static let script = #"""
     import socketserver, sys, os, itertools
-    directory, port_file = sys.argv[1], sys.argv[2]
+    directory = sys.argv[1]
+    port_file = os.path.join(directory, "port")
     counter = itertools.count(1)
 
     class Session(socketserver.StreamRequestHandler):

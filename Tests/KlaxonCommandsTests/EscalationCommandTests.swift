@@ -63,6 +63,18 @@ func opensslHMAC(_ message: String, key: String) throws -> String {
 struct EscalationCommandTests {
     let klaxon = BuiltProducts.path("klaxon")
 
+    /// `klaxon watch` on `ws` as a real process, as `user`, with `environment` added (its output discarded).
+    func startWatch(_ ws: TemporaryDirectory, user: String = "ops", environment: [String: String] = [:]) throws -> Process {
+        let watch = Process()
+        watch.executableURL = URL(fileURLWithPath: klaxon)
+        watch.arguments = ["watch", "--workspace", ws.path]
+        watch.environment = ["KLAXON_USER": user, "TZ": "UTC", "PATH": "/usr/bin:/bin"].merging(environment) { _, new in new }
+        watch.standardOutput = FileHandle.nullDevice
+        watch.standardError = FileHandle.nullDevice
+        try watch.run()
+        return watch
+    }
+
     @Test func simulatePrintsThePlanAndRefusesWhatItCannotRead() {
         let ws = escalationWorkspace(webhookPort: 9, stepSeconds: 300, repeatCount: 0)
         let k = Klaxon(workspace: ws.path)
@@ -114,12 +126,7 @@ struct EscalationCommandTests {
         let hook = "http://127.0.0.1:\(port)/hooks/alice"
         _ = try shell("KLAXON_USER=carol \(klaxon) --workspace \(ws.path) incident declare 'Registry returns 503' --severity SEV2 --service registry --policy platform --runbook registry-5xx")
 
-        let watch = Process()
-        watch.executableURL = URL(fileURLWithPath: klaxon)
-        watch.arguments = ["watch", "--workspace", ws.path]
-        watch.environment = ["KLAXON_USER": "carol", "TZ": "UTC", "PATH": "/usr/bin:/bin", "KLAXON_TEST_WEBHOOK_SECRET": secret, "ALICE_HOOK": hook]
-        watch.standardOutput = FileHandle.nullDevice
-        try watch.run()
+        let watch = try startWatch(ws, user: "carol", environment: ["KLAXON_TEST_WEBHOOK_SECRET": secret, "ALICE_HOOK": hook])
         defer { kill(watch.processIdentifier, SIGKILL) }
 
         // Step 1 (alice: webhook, then email after 1s), step 2 after 3s (bob by Slack, erin by command), exhausted after 6s.
@@ -179,19 +186,10 @@ struct EscalationCommandTests {
           - {id: bob, contacts: [{type: slack, url: "http://127.0.0.1:\(port)/bob"}]}
           - {id: erin, contacts: [{type: slack, url: "http://127.0.0.1:\(port)/erin"}]}
         """)
-        func startWatch() throws -> Process {
-            let p = Process()
-            p.executableURL = URL(fileURLWithPath: klaxon)
-            p.arguments = ["watch", "--workspace", ws.path]
-            p.environment = ["KLAXON_USER": "ops", "TZ": "UTC", "PATH": "/usr/bin:/bin", "KLAXON_TEST_WEBHOOK_SECRET": "x"]
-            p.standardOutput = FileHandle.nullDevice
-            try p.run()
-            return p
-        }
-        let first = try startWatch()
+        let first = try startWatch(ws, environment: ["KLAXON_TEST_WEBHOOK_SECRET": "x"])
         defer { kill(first.processIdentifier, SIGKILL) }
         try await Task.sleep(for: .milliseconds(800))  // the first takes the engine lock
-        let second = try startWatch()
+        let second = try startWatch(ws, environment: ["KLAXON_TEST_WEBHOOK_SECRET": "x"])
         defer { kill(second.processIdentifier, SIGKILL) }
         _ = try shell("KLAXON_USER=carol \(klaxon) --workspace \(ws.path) incident declare 'Builds stuck' --severity SEV2 --policy platform")
         // Kill the engine once step 1's page is in.
@@ -230,13 +228,7 @@ struct EscalationCommandTests {
           - {name: uploads, url: "http://127.0.0.1:\(port)/uploads", interval: 1s, retry_interval: 1s, timeout: 1s, failure_threshold: 2,
              service: registry, runbook: registry-5xx, policy: platform, declare: SEV2}
         """)
-        let watch = Process()
-        watch.executableURL = URL(fileURLWithPath: klaxon)
-        watch.arguments = ["watch", "--workspace", ws.path]
-        watch.environment = ["KLAXON_USER": "ops", "TZ": "UTC", "PATH": "/usr/bin:/bin", "ALICE_HOOK": "http://127.0.0.1:\(port)/hooks/alice"]
-        watch.standardOutput = FileHandle.nullDevice
-        watch.standardError = FileHandle.nullDevice
-        try watch.run()
+        let watch = try startWatch(ws, environment: ["ALICE_HOOK": "http://127.0.0.1:\(port)/hooks/alice"])
         defer { kill(watch.processIdentifier, SIGKILL) }
         for _ in 0..<300 where !receiver.requests.contains(where: { $0.method == "POST" }) { try await Task.sleep(for: .milliseconds(100)) }
         try await Task.sleep(for: .seconds(3))  // more polls, all down: still one incident

@@ -47,6 +47,12 @@ public struct EscalationEngine: Sendable {
 
     /// Where the escalations of an incident stand.
     public struct Status: Hashable, Sendable {
+        /// The next page while paging: when, and to whom.
+        public struct NextPage: Hashable, Sendable {
+            public var at: Timestamp
+            public var user: String
+        }
+
         public enum State: Hashable, Sendable {
             /// A phase is paging: step `step` of `steps`, cycle `cycle` of `cycles`.
             case paging(step: Int, steps: Int, cycle: Int, cycles: Int)
@@ -59,17 +65,9 @@ public struct EscalationEngine: Sendable {
         }
         public var policy: String
         public var state: State
-        /// The next page (when and to whom) while paging.
-        public var nextPage: (at: Timestamp, user: String)? { nextPageAt.map { ($0, nextPageUser ?? "?") } }
-        var nextPageAt: Timestamp?
-        var nextPageUser: String?
-        /// When the next step starts while paging.
+        public var nextPage: NextPage?
+        /// When the next step starts (or the policy runs out) while paging.
         public var nextStepAt: Timestamp?
-
-        public static func == (a: Status, b: Status) -> Bool {
-            a.policy == b.policy && a.state == b.state && a.nextPageAt == b.nextPageAt && a.nextPageUser == b.nextPageUser && a.nextStepAt == b.nextStepAt
-        }
-        public func hash(into h: inout Hasher) { h.combine(policy); h.combine(state); h.combine(nextPageAt) }
 
         /// One line for the incident header: "platform: step 2 of 3, next page in 4m12s → bob".
         public func summary(now: Timestamp, formatter: LocalTimeFormatter) -> String {
@@ -77,7 +75,7 @@ public struct EscalationEngine: Sendable {
             case .paging(let step, let steps, let cycle, let cycles):
                 var text = "\(policy): step \(step) of \(steps)"
                 if cycles > 1 { text += ", round \(cycle) of \(cycles)" }
-                if let (at, user) = nextPage { text += ", next page in \(Self.duration(now.seconds(until: at))) → \(user)" }
+                if let next = nextPage { text += ", next page in \(Self.duration(now.seconds(until: next.at))) → \(next.user)" }
                 else if let next = nextStepAt {
                     let last = step == steps && cycle == cycles
                     text += last ? ", runs out in " : ", escalates in "
@@ -132,12 +130,12 @@ public struct EscalationEngine: Sendable {
         var policy: EscalationPolicy
         var isDirect: Bool
         var state: RunState
-        var lastPhase: Int
     }
 
     /// The phases of `events` up to `now`: each policy run from its start, cut at acknowledgements,
     /// stops, resolutions and newer runs, and started again by an ack timeout that ran out.
-    public func phases(_ events: [EscalationEvent], now: Timestamp) -> (phases: [Phase], statuses: [Status], problems: [String]) {
+    /// `status` is the latest policy run's (or, when only people were paged directly, the latest page's).
+    public func phases(_ events: [EscalationEvent], now: Timestamp) -> (phases: [Phase], status: Status?, problems: [String]) {
         var phases: [Phase] = [], runs: [Run] = [], problems: [String] = []
 
         func end(_ index: Int, at t: Timestamp) {
@@ -150,7 +148,6 @@ public struct EscalationEngine: Sendable {
             }
             phases.append(Phase(id: id, plan: plan, start: t, end: nil))
             runs[index].state = .paging(phase: phases.count - 1)
-            runs[index].lastPhase = phases.count - 1
         }
         // An ack timeout that ran out before `t` starts the policy again.
         func rearm(before t: Timestamp) {
@@ -173,10 +170,10 @@ public struct EscalationEngine: Sendable {
                     end(i, at: event.at)
                     if case .ended = runs[i].state {} else { runs[i].state = .ended(.stopped(by: "\(event.actor) (a newer escalation)")) }
                 }
-                runs.append(Run(sequence: event.sequence, policy: policy, isDirect: false, state: .ended(.resolved), lastPhase: -1))
+                runs.append(Run(sequence: event.sequence, policy: policy, isDirect: false, state: .ended(.resolved)))
                 startPhase(runs.count - 1, id: "\(event.sequence)", at: event.at)
             case .pageRequested(let user):
-                runs.append(Run(sequence: event.sequence, policy: .direct(user), isDirect: true, state: .ended(.resolved), lastPhase: -1))
+                runs.append(Run(sequence: event.sequence, policy: .direct(user), isDirect: true, state: .ended(.resolved)))
                 startPhase(runs.count - 1, id: "\(event.sequence)", at: event.at)
             case .acknowledged:
                 for i in runs.indices {
@@ -191,12 +188,9 @@ public struct EscalationEngine: Sendable {
             case .stopped, .resolved:
                 for i in runs.indices {
                     end(i, at: event.at)
-                    if case .ended = runs[i].state, event.kind == .resolved {
-                        runs[i].state = .ended(.resolved)
-                    } else if case .ended = runs[i].state {
-                    } else {
-                        runs[i].state = .ended(event.kind == .stopped ? .stopped(by: event.actor) : .resolved)
-                    }
+                    // A stop leaves ended runs as they ended; a resolution ends everything as resolved.
+                    if event.kind == .stopped, case .ended = runs[i].state { continue }
+                    runs[i].state = .ended(event.kind == .stopped ? .stopped(by: event.actor) : .resolved)
                 }
             case .reopened, .step, .attempt, .result, .exhausted:
                 break
@@ -204,7 +198,8 @@ public struct EscalationEngine: Sendable {
         }
         rearm(before: now)
 
-        let statuses = runs.filter { !$0.isDirect || runs.allSatisfy(\.isDirect) }.suffix(1).map { run -> Status in
+        let shown = runs.last { !$0.isDirect } ?? runs.last
+        let status = shown.map { run -> Status in
             var status = Status(policy: run.policy.name, state: .resolved)
             switch run.state {
             case .ended(let state):
@@ -218,15 +213,13 @@ public struct EscalationEngine: Sendable {
                 } else {
                     let current = phase.plan.steps.last { $0.start <= now } ?? phase.plan.steps.first
                     status.state = .paging(step: current?.step ?? 1, steps: run.policy.steps.count, cycle: current?.cycle ?? 1, cycles: phase.plan.cycles)
-                    let next = phase.plan.pages.first { $0.at > now }
-                    status.nextPageAt = next?.at
-                    status.nextPageUser = next?.user
+                    status.nextPage = phase.plan.pages.first { $0.at > now }.map { Status.NextPage(at: $0.at, user: $0.user) }
                     status.nextStepAt = phase.plan.steps.first { $0.start > now }?.start ?? phase.plan.exhaustedAt
                 }
             }
             return status
         }
-        return (phases, statuses, problems)
+        return (phases, status, problems)
     }
 
     // MARK: - Decisions
@@ -237,8 +230,8 @@ public struct EscalationEngine: Sendable {
     public func decide(_ incident: Incident, now: Timestamp, engine: (host: String, pid: Int)) -> Decision {
         let events = incident.escalationEvents
         guard !events.isEmpty else { return Decision() }
-        let (phases, statuses, problems) = self.phases(events, now: now)
-        var decision = Decision(status: statuses.last, problems: problems)
+        let (phases, status, problems) = self.phases(events, now: now)
+        var decision = Decision(status: status, problems: problems)
         guard incident.isOpen else { return decision }
 
         // What the journal already holds.

@@ -89,10 +89,7 @@ public struct PageMessage: Sendable {
     public static func signature(body: String, secret: String, at t: Timestamp) -> String {
         let seconds = t.milliseconds / 1000
         let mac = HMAC<SHA256>.authenticationCode(for: Array("\(seconds).\(body)".utf8), using: SymmetricKey(data: Array(secret.utf8)))
-        return "t=\(seconds),v1=" + mac.map { byte in
-            let hex = Array("0123456789abcdef")
-            return String([hex[Int(byte >> 4)], hex[Int(byte & 15)]])
-        }.joined()
+        return "t=\(seconds),v1=" + mac.withUnsafeBytes(RecordHash.init(digest:)).hex
     }
 
     /// Header text on one line (a title cannot inject headers).

@@ -138,8 +138,7 @@ public struct Incident: Sendable {
     }
 
     /// The status check that declared the incident, if one did.
-    public var declaringCheck: String? { declaredCheck }
-    var declaredCheck: String?
+    public internal(set) var declaringCheck: String?
 
     /// How long it has run: to `now` while open, to the resolution when resolved.
     public func runningSeconds(now: Timestamp) -> Int64 {

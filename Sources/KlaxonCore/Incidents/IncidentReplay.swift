@@ -29,7 +29,7 @@ public enum IncidentReplay {
             incident.links += runbooks.map { Incident.Link(kind: .runbook, target: $0) }
         }
         incident.services = data["services"]?.stringArray ?? []
-        incident.declaredCheck = data["check"]?.stringValue
+        incident.declaringCheck = data["check"]?.stringValue
         incident.tags = data["tags"]?.stringArray ?? []
         if let commander = data["commander"]?.stringValue {
             incident.roles["commander"] = commander
@@ -49,7 +49,9 @@ public enum IncidentReplay {
         incident.record(record)
         addParticipant(record.actor, to: &incident)
         let data = record.data
-        if record.type != RecordType.declared.rawValue, let event = EscalationEvent.from(record) { incident.escalationEvents.append(event) }
+        // Read once: kept for the engine, and (for the escalation types) checked below.
+        let escalationEvent = record.type == RecordType.declared.rawValue ? nil : EscalationEvent.from(record)
+        if let escalationEvent { incident.escalationEvents.append(escalationEvent) }
         func unreadable(_ why: String) { incident.unreadable.append((record.sequence, why)) }
 
         switch RecordType(rawValue: record.type) {
@@ -114,7 +116,7 @@ public enum IncidentReplay {
             if !incident.tags.contains(tag) { incident.tags.append(tag) }
         case .escalationStarted?, .pageRequested?, .escalationStopped?, .escalationStep?, .pageAttempt?, .pageResult?, .escalationExhausted?:
             // Read into `escalationEvents` above; the escalation engine works out what they mean.
-            if EscalationEvent.from(record) == nil { unreadable("an escalation record without its fields") }
+            if escalationEvent == nil { unreadable("an escalation record without its fields") }
         case .checkChanged?:
             // On the timeline only: it changes nothing about the incident's state.
             break

@@ -14,15 +14,17 @@ public struct RecordHash: Hashable, Sendable, CustomStringConvertible {
 
     /// The SHA-256 of `bytes`.
     public static func of(_ bytes: UnsafeRawBufferPointer) -> RecordHash {
-        let digest = SHA256.hash(data: bytes)
-        return digest.withUnsafeBytes { raw in
-            func word(_ i: Int) -> UInt64 {
-                var w: UInt64 = 0
-                for j in 0..<8 { w = w << 8 | UInt64(raw[i * 8 + j]) }
-                return w
-            }
-            return RecordHash(w0: word(0), w1: word(1), w2: word(2), w3: word(3))
+        SHA256.hash(data: bytes).withUnsafeBytes(RecordHash.init(digest:))
+    }
+
+    /// The 32 bytes of a SHA-256 digest (or of an HMAC-SHA256, which `hex` then writes out).
+    init(digest raw: UnsafeRawBufferPointer) {
+        func word(_ i: Int) -> UInt64 {
+            var w: UInt64 = 0
+            for j in 0..<8 { w = w << 8 | UInt64(raw[i * 8 + j]) }
+            return w
         }
+        self.init(w0: word(0), w1: word(1), w2: word(2), w3: word(3))
     }
 
     public static func of(_ bytes: [UInt8]) -> RecordHash {
