@@ -46,7 +46,7 @@ let package = Package(
         // Test doubles and helpers shared by the test targets (never copied between them).
         .target(name: "KlaxonTestSupport", dependencies: ["KlaxonCore", "KlaxonStore", "KlaxonCommands", "KlaxonUI"]),
 
-        .testTarget(name: "KlaxonCoreTests", dependencies: ["KlaxonCore"]),
+        .testTarget(name: "KlaxonCoreTests", dependencies: ["KlaxonCore", "KlaxonTestSupport"], exclude: ["__Snapshots__"]),
         .testTarget(name: "KlaxonStoreTests", dependencies: ["KlaxonStore", "KlaxonCore", "KlaxonTestSupport"]),
         .testTarget(name: "KlaxonCommandsTests", dependencies: ["KlaxonCommands", .product(name: "FlyingFox", package: "FlyingFox"), "KlaxonStore", "KlaxonCore", "KlaxonTestSupport", "klaxon", "klaxon-stress"]),
         .testTarget(name: "KlaxonHTTPTests", dependencies: ["KlaxonHTTP", "KlaxonCore", "KlaxonTestSupport", .product(name: "FlyingFox", package: "FlyingFox")]),

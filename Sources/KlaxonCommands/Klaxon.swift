@@ -13,7 +13,7 @@ public struct Klaxon: ParsableCommand {
         Exit status: 0 ok, 1 the checked thing failed (or the operation did), 2 bad usage or input.
         TIME is RFC 3339 (2026-11-22T16:46:04Z), HH:MM (today, local), YYYY-MM-DD HH:MM (local) or relative (-15m, -2h, -1d).
         """,
-        subcommands: [Console.self, IncidentCommand.self, JournalCommand.self, OnCallCommand.self, RunbookCommand.self, StatusCommand.self, EscalationCommand.self, WatchCommand.self, ConfigCommand.self],
+        subcommands: [Console.self, IncidentCommand.self, JournalCommand.self, OnCallCommand.self, RunbookCommand.self, StatusCommand.self, EscalationCommand.self, ReviewCommand.self, WatchCommand.self, ConfigCommand.self],
         defaultSubcommand: Console.self)
 
     public init() {}

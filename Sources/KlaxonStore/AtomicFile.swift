@@ -8,8 +8,10 @@ import KlaxonCore
 /// Whole-file replacement that readers never see half done and a crash never leaves half written:
 /// a temporary file beside the target, written and fsynced, renamed over it, and the directory fsynced.
 public enum AtomicFile {
-    public static func write(_ text: String, to path: String, mode: mode_t = 0o644) throws(KlaxonError) {
+    /// With `creatingDirectory`, a missing directory (and its parents) is made first.
+    public static func write(_ text: String, to path: String, mode: mode_t = 0o644, creatingDirectory: Bool = false) throws(KlaxonError) {
         let directory = SystemCall.dirname(of: path)
+        if creatingDirectory { try SystemCall.makeDirectory(directory) }
         let temporary = directory + "/." + SystemCall.basename(of: path) + ".tmp-\(getpid())"
         let fd = SystemCall.retrying { open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode) }
         guard fd >= 0 else { throw SystemCall.error("creating", temporary, errno) }

@@ -22,9 +22,14 @@ public enum Snapshot {
 
     /// Compares `frame` with the golden `name`; returns a description of the difference, or nil.
     public static func mismatch(_ frame: Frame, named name: String, testFile: String = #filePath) -> String? {
+        mismatch(text(of: frame), named: name + ".txt", testFile: testFile)
+    }
+
+    /// Compares `actual` with the golden file `name` (with its extension); returns a description of
+    /// the difference, or nil.
+    public static func mismatch(_ actual: String, named name: String, testFile: String = #filePath) -> String? {
         let directory = (testFile as NSString).deletingLastPathComponent + "/__Snapshots__"
-        let path = directory + "/" + name + ".txt"
-        let actual = text(of: frame)
+        let path = directory + "/" + name
         if ProcessInfo.processInfo.environment["RECORD_SNAPSHOTS"] == "1" {
             try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
             try? actual.write(toFile: path, atomically: true, encoding: .utf8)
@@ -37,7 +42,7 @@ public enum Snapshot {
         let a = expected.split(separator: "\n", omittingEmptySubsequences: false)
         let b = actual.split(separator: "\n", omittingEmptySubsequences: false)
         for i in 0..<max(a.count, b.count) where i >= a.count || i >= b.count || a[i] != b[i] {
-            return "\(name): first difference at line \(i + 1)\nexpected: \(i < a.count ? String(a[i]) : "")\nactual:   \(i < b.count ? String(b[i]) : "")\n\nactual frame:\n\(actual)"
+            return "\(name): first difference at line \(i + 1)\nexpected: \(i < a.count ? String(a[i]) : "")\nactual:   \(i < b.count ? String(b[i]) : "")\n\nactual:\n\(actual)"
         }
         return nil
     }

@@ -103,7 +103,7 @@ public enum RunbookLayout {
                 depth = max(depth, level)
                 switch node.kind {
                 case .link: links += 1
-                case .item(let task?) where inList: steps += 1
+                case .item(_?) where inList: steps += 1
                 case .image, .footnoteDefinition, .codeBlock, .htmlBlock: continue  // their links are never targets
                 default: break
                 }

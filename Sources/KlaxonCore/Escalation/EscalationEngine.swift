@@ -242,7 +242,7 @@ public struct EscalationEngine: Sendable {
             switch event.kind {
             case .step(let phase, let cycle, let step): stepsRecorded.insert("\(phase)/\(cycle)/\(step)")
             case .exhausted(let phase): exhaustedRecorded.insert(phase)
-            case .attempt(let page, let attempt, let host, let pid): lastAttempt[page] = (attempt, host, pid)
+            case .attempt(let page, let attempt, _, let host, let pid): lastAttempt[page] = (attempt, host, pid)
             case .result(let page, let attempt, let delivered): lastResult[page] = (attempt, delivered, event.at)
             default: break
             }

@@ -18,8 +18,8 @@ public struct EscalationEvent: Hashable, Sendable {
         case reopened
         /// The engine recorded that a step began.
         case step(phase: String, cycle: Int, step: Int)
-        /// The engine is about to send attempt `attempt` of page `page`, from this host and process.
-        case attempt(page: String, attempt: Int, host: String, pid: Int)
+        /// The engine is about to send attempt `attempt` of page `page` to `user`, from this host and process.
+        case attempt(page: String, attempt: Int, user: String, host: String, pid: Int)
         /// The outcome of an attempt; `delivered` is nil when nobody can know (the engine stopped mid-send).
         case result(page: String, attempt: Int, delivered: Bool?)
         /// The engine recorded that a phase ran out of steps unacknowledged.
@@ -52,8 +52,8 @@ public struct EscalationEvent: Hashable, Sendable {
             guard let phase = d["phase"]?.stringValue, let cycle = d["cycle"]?.intValue, let step = d["step"]?.intValue else { return nil }
             kind = .step(phase: phase, cycle: cycle, step: step)
         case .pageAttempt?:
-            guard let page = d["page"]?.stringValue, let attempt = d["attempt"]?.intValue else { return nil }
-            kind = .attempt(page: page, attempt: attempt, host: record.host, pid: record.pid)
+            guard let page = d["page"]?.stringValue, let attempt = d["attempt"]?.intValue, let user = d["user"]?.stringValue else { return nil }
+            kind = .attempt(page: page, attempt: attempt, user: user, host: record.host, pid: record.pid)
         case .pageResult?:
             guard let page = d["page"]?.stringValue, let attempt = d["attempt"]?.intValue else { return nil }
             let outcome = d["outcome"]?.stringValue

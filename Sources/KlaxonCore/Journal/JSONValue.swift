@@ -53,6 +53,39 @@ public enum JSONValue: Hashable, Sendable {
         return out
     }
 
+    /// Indented JSON with object keys sorted, for files people read and diff (review exports).
+    public var prettyJSON: String {
+        var out = ""
+        writePretty(to: &out, indent: "")
+        return out + "\n"
+    }
+
+    private func writePretty(to out: inout String, indent: String) {
+        let inner = indent + "  "
+        switch self {
+        case .array(let items) where !items.isEmpty:
+            out += "[\n"
+            for (i, item) in items.enumerated() {
+                out += inner
+                item.writePretty(to: &out, indent: inner)
+                out += i == items.count - 1 ? "\n" : ",\n"
+            }
+            out += indent + "]"
+        case .object(let fields) where !fields.isEmpty:
+            out += "{\n"
+            for (i, key) in fields.keys.sorted().enumerated() {
+                out += inner
+                JSONValue.writeString(key, to: &out)
+                out += ": "
+                fields[key]!.writePretty(to: &out, indent: inner)
+                out += i == fields.count - 1 ? "\n" : ",\n"
+            }
+            out += indent + "}"
+        default:
+            write(to: &out)
+        }
+    }
+
     func write(to out: inout String) {
         switch self {
         case .null: out += "null"

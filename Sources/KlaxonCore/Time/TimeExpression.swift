@@ -125,4 +125,14 @@ public enum DurationText {
         if s < 86400 { return "\(s / 3600)h" + Timestamp.pad(Int(s % 3600 / 60), 2) + "m" }
         return "\(s / 86400)d" + Timestamp.pad(Int(s % 86400 / 3600), 2) + "h"
     }
+
+    /// To the second, for reviews: `45s`, `12m 05s`, `3h 05m 12s`, `2d 04h 00m 09s`.
+    public static func precise(seconds: Int64) -> String {
+        let s = max(0, seconds)
+        let parts = [(s / 86400, "d"), (s % 86400 / 3600, "h"), (s % 3600 / 60, "m"), (s % 60, "s")]
+        let first = parts.firstIndex { $0.0 > 0 } ?? 3
+        return parts[first...].enumerated().map { i, part in
+            (i == 0 ? String(part.0) : Timestamp.pad(Int(part.0), 2)) + part.1
+        }.joined(separator: " ")
+    }
 }

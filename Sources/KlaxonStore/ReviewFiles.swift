@@ -1,0 +1,30 @@
+import KlaxonCore
+
+/// Where review exports go and what they read besides the incident's own journal.
+public enum ReviewFiles {
+    /// `reviews/` in the workspace: where the console writes exported reviews.
+    public static let directoryName = "reviews"
+
+    /// `reviews/INC-7-20261122T164604Z.md`: named by the export time, so exporting again never
+    /// overwrites a review somebody has started filling in.
+    public static func exportPath(workspaceRoot root: String, id: String, at time: Timestamp, extension ext: String = "md") -> String {
+        let stamp = time.rfc3339.filter { $0 != "-" && $0 != ":" }.prefix(15) + "Z"  // 20261122T164604Z
+        return root + "/" + directoryName + "/" + id + "-" + stamp + "." + ext
+    }
+
+    /// The platform journal's records (check state changes), or none when there is no platform journal.
+    /// Damage in it is reported in `warnings` and the records before it are used.
+    public static func platformRecords(journalsDirectory: String) throws(KlaxonError) -> (records: [JournalRecord], warnings: [String]) {
+        let path = journalsDirectory + "/" + PlatformJournal.fileName
+        let file: JournalFile
+        do {
+            file = try JournalFile.open(path: path)
+        } catch where error.kind == .badInput {
+            return ([], [])  // no platform journal: nothing was ever polled
+        }
+        let records = try file.readNewRecords()
+        var warnings = file.warnings
+        if let damage = file.corruption { warnings.append("\(path) is damaged at \(damage); its records after that are left out") }
+        return (records, warnings)
+    }
+}
