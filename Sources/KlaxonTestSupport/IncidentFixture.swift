@@ -44,17 +44,14 @@ public struct IncidentFixture {
 
 extension IncidentFixture {
     /// The journal's bytes: the same records, encoded as `klaxon` writes them.
-    public var journalText: String {
-        var previous = RecordHash.genesis
-        var text = ""
-        for record in records {
-            let draft = RecordDraft(type: record.type, data: record.data, timestamp: record.timestamp, actor: record.actor,
-                                    host: record.host, pid: record.pid)
-            let (line, encoded) = JournalCodec.encode(draft, sequence: record.sequence, previousHash: previous)
-            previous = encoded.hash
-            text += String(decoding: line, as: UTF8.self)
-        }
-        return text
+    public var journalText: String { Self.journalText(records) }
+
+    /// The bytes of a journal holding `records` (which must chain).
+    public static func journalText(_ records: [JournalRecord]) -> String {
+        records.map { r in
+            let draft = RecordDraft(type: r.type, data: r.data, timestamp: r.timestamp, actor: r.actor, host: r.host, pid: r.pid)
+            return String(decoding: JournalCodec.encode(draft, sequence: r.sequence, previousHash: r.previousHash).line, as: UTF8.self)
+        }.joined()
     }
 
     /// Performs a page attempt to `user` by `contact` and its delivered result, as the engine records them.
@@ -103,5 +100,63 @@ public enum ReportFixture {
         result.append(IncidentFixture(id: "INC-12", title: "Just before the window", severity: .sev1, services: ["ci"], at: "2026-11-01T23:59:59Z"))
         result.append(IncidentFixture(id: "INC-13", title: "Just after the window", severity: .sev1, services: ["ci"], at: "2026-11-23T00:00:00Z"))
         return result
+    }
+}
+
+/// The scripted incidents of the review tests (core goldens and the command line's exports).
+public enum ReviewFixture {
+    /// An incident that runs from 23:31 on one day to 01:05 on the next, touching every kind of record a
+    /// review merges: check changes before and during it, a policy's page that fails once and then
+    /// arrives, an acknowledgement, runbook steps ticked and unticked, roles, notes with characters that
+    /// need escaping, action items, a late correction of the detection time, and the resolution.
+    public static func twoDayIncident() -> (fixture: IncidentFixture, platform: [JournalRecord]) {
+        func t(_ s: String) -> Timestamp { Timestamp.parseRFC3339(s)! }
+        var platformRecords: [JournalRecord] = []
+        func platform(_ at: String, _ check: String, _ from: String, _ to: String, _ detail: String) {
+            let draft = RecordDraft(type: RecordType.checkChanged.rawValue,
+                                    data: ["check": .string(check), "from": .string(from), "to": .string(to), "detail": .string(detail)],
+                                    timestamp: t(at), actor: "klaxon", host: "fixture", pid: 2)
+            platformRecords.append(JournalCodec.encode(draft, sequence: platformRecords.count + 1,
+                                                       previousHash: platformRecords.last?.hash ?? .genesis).record)
+        }
+        platform("2026-11-19T08:00:00Z", "registry-api", "up", "down", "HTTP 502")          // two days before: left out
+        platform("2026-11-21T23:10:00Z", "registry-api", "up", "degraded", "latency 1.9 s > 800 ms")
+        platform("2026-11-21T23:20:00Z", "prometheus", "up", "down", "connection refused")  // another service: left out
+        platform("2026-11-21T23:25:00Z", "registry-api", "degraded", "down", "HTTP 503")
+        platform("2026-11-22T00:10:00Z", "registry-api", "down", "up", "HTTP 200 in 120 ms")  // after declaring: on the incident
+
+        var f = IncidentFixture(declaration: Declaration(
+            title: "Artifact registry returns 503 on uploads", severity: .sev2, services: ["registry"], commander: "alice",
+            impactStarted: t("2026-11-21T23:25:00Z"), policy: "platform", runbooks: ["registry-5xx"]), at: t("2026-11-21T23:31:00Z"))
+        let slack = Contact(kind: .slack, target: ["env:BOB_SLACK_WEBHOOK"])
+        var attempt = DeliveryAttempt(incidentID: "INC-1", page: "1/1/1/bob/slack", policy: "platform", step: 1, steps: 2,
+                                      user: "bob", contact: slack, attempt: 1, attempts: 5)
+        attempt.decidedAtRecord = 1
+        f.perform(.escalation(.step(phase: "1", policy: "platform", cycle: 1, cycles: 3, step: 1, steps: 2, users: ["bob"], note: nil)),
+                  by: "klaxon", at: "2026-11-21T23:31:01Z")
+        f.perform(.escalation(.attempt(attempt)), by: "klaxon", at: "2026-11-21T23:31:01Z")
+        f.perform(.escalation(.result(attempt, delivered: false, detail: "HTTP 500 from hooks.slack.test")), by: "klaxon", at: "2026-11-21T23:31:03Z")
+        attempt.attempt = 2
+        f.perform(.escalation(.attempt(attempt)), by: "klaxon", at: "2026-11-21T23:31:33Z")
+        f.perform(.escalation(.result(attempt, delivered: true, detail: "HTTP 200")), by: "klaxon", at: "2026-11-21T23:31:34Z")
+        f.perform(.acknowledge, by: "bob", at: "2026-11-21T23:36:00Z")
+        f.perform(.assign(role: "scribe", user: "carol"), at: "2026-11-21T23:37:00Z")
+        f.perform(.note("Uploads fail with 503 | pulls fine\nregistry-2 disk at 100% <df -h>"), by: "bob", at: "2026-11-21T23:40:00Z")
+        f.perform(.runbookStep(runbook: "registry-5xx", step: 1, text: "Confirm the 5xx rate on the registry dashboard", done: true),
+                  by: "bob", at: "2026-11-21T23:45:00Z")
+        f.perform(.setStatus(.identified), at: "2026-11-21T23:52:00Z")
+        f.perform(.setSeverity(.sev1), at: "2026-11-21T23:58:00Z")
+        f.perform(.runbookStep(runbook: "registry-5xx", step: 2, text: "Find the failing blob store node", done: true),
+                  by: "bob", at: "2026-11-22T00:05:00Z")
+        f.perform(.runbookStep(runbook: "registry-5xx", step: 3, text: "Fail over to the standby", done: true), by: "bob", at: "2026-11-22T00:06:00Z")
+        f.perform(.runbookStep(runbook: "registry-5xx", step: 3, text: "Fail over to the standby", done: false), by: "bob", at: "2026-11-22T00:07:00Z")
+        f.perform(.checkChanged(check: "registry-api", from: "down", to: "up", detail: "HTTP 200 in 120 ms"), by: "klaxon", at: "2026-11-22T00:10:00Z")
+        f.perform(.mitigate, by: "bob", at: "2026-11-22T00:12:00Z")
+        f.perform(.addActionItem(text: "Alert when the blob store passes 80%", owner: "bob"), at: "2026-11-22T00:15:00Z")
+        f.perform(.addActionItem(text: "=run registry GC weekly", owner: nil), by: "carol", at: "2026-11-22T00:16:00Z")
+        f.perform(.completeActionItem(2), by: "carol", at: "2026-11-22T00:20:00Z")
+        f.perform(.amend(.detected, t("2026-11-21T23:28:00Z")), at: "2026-11-22T00:30:00Z")
+        f.perform(.resolve(summary: "Blob store on registry-2 full; garbage-collected and expanded"), at: "2026-11-22T01:05:00Z")
+        return (f, platformRecords)
     }
 }
