@@ -205,6 +205,18 @@ final class ConsoleRuntime {
             }
         case .openEditor(let id, let initialText):
             send(.editorFinished(incidentID: id, text: editInEditor(initialText, id: id)))
+        case .exportReview(let id):
+            do {
+                let now = context.now()
+                let (review, warnings) = try ReviewSource.review(of: id, workspace: workspace, now: now)
+                let path = ReviewFiles.exportPath(workspaceRoot: workspace.root, id: review.incident.id, at: now)
+                try AtomicFile.write(ReviewMarkdown.render(review), to: path, creatingDirectory: true)
+                // Anything that went wrong reading the journals is shown in the error style, beside the path.
+                let written = "review of \(id) written to \(path)"
+                send(warnings.isEmpty ? .info(written) : .failure(written + "; " + warnings.joined(separator: "; ")))
+            } catch {
+                send(.failure("the review of \(id) was not written: \(error.message)"))
+            }
         }
     }
 

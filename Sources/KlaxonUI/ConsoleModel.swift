@@ -5,7 +5,7 @@ import KlaxonCore
 /// `ConsoleView.render` draws it. Incidents come from the journals; nothing here outlives the
 /// process except what was written to a journal.
 public struct ConsoleModel: Sendable {
-    public enum Screen: Int, CaseIterable, Sendable { case dashboard = 1, incident, status, onCall, runbooks }
+    public enum Screen: Int, CaseIterable, Sendable { case dashboard = 1, incident, status, onCall, runbooks, reports }
 
     /// Box-drawing and symbols, or plain ASCII when the locale is not UTF-8.
     public enum Glyphs: Sendable { case unicode, ascii }
@@ -41,6 +41,8 @@ public struct ConsoleModel: Sendable {
     public var checkSelection = 0
     /// The selected check's recent results are shown instead of the board.
     public var showingCheckDetail = false
+    /// The first line of the reports screen shown (it scrolls when the terminal is short).
+    public var reportsScroll = 0
 
     // Navigation
     public var screen: Screen = .dashboard

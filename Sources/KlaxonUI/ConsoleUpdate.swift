@@ -29,6 +29,8 @@ public enum ConsoleEffect: Equatable, Sendable {
     case perform(IncidentAction, incidentID: String)
     case declare(Declaration)
     case openEditor(incidentID: String, initialText: String)
+    /// Write the incident's review as markdown into `reviews/` and say where.
+    case exportReview(incidentID: String)
     case redraw
     case quit
 }
@@ -147,6 +149,13 @@ public enum ConsoleUpdate {
         case .runbooksScreen:
             model.screen = .runbooks
             relayoutRunbook(&model)
+        case .reportsScreen: model.screen = .reports
+        case .exportReview:
+            guard let incident = model.targetIncident else {
+                model.message = .init(text: "select an incident first", isError: true)
+                return []
+            }
+            return [.exportReview(incidentID: incident.id)]
         case .nextPane, .previousPane:
             let step = action == .nextPane ? 1 : -1
             if model.screen == .dashboard { model.dashboardPane = (model.dashboardPane + 2 + step) % 2 }
@@ -286,6 +295,9 @@ public enum ConsoleUpdate {
                 let current = model.timeline.cursor ?? max(0, count - 1)
                 model.timeline.cursor = stepped(current, count: count)
             }
+        case .reports:
+            let hidden = ReportsView.lines(model).count - ReportsView.visibleLines(model)
+            model.reportsScroll = stepped(model.reportsScroll, count: max(1, hidden + 1))
         default: break
         }
     }

@@ -16,6 +16,7 @@ public enum ConsoleView {
         case .status: StatusView.draw(model, &frame)
         case .onCall: OnCallView.draw(model, &frame)
         case .runbooks: RunbookView.draw(model, &frame)
+        case .reports: ReportsView.draw(model, &frame)
         }
         drawBottomLine(model, &frame)
         if let overlay = model.overlay { OverlayView.draw(overlay, model, &frame) }
@@ -93,7 +94,7 @@ public enum ConsoleView {
         let always = [": palette", "? help", "q quit"]
         switch model.screen {
         case .dashboard: hints = ["enter open", "d declare", "a ack", "n note", "/ search", "tab pane"]
-        case .incident: hints = ["n note", "s status", "a ack", "m mitigate", "r resolve", "t todo", "o runbook", "/ search", "esc back"]
+        case .incident: hints = ["n note", "s status", "a ack", "m mitigate", "r resolve", "t todo", "o runbook", "e review", "/ search", "esc back"]
         case .runbooks where model.runbookScreen.open != nil:
             // The selected link's URL in full, where it can be read and copied.
             if let open = model.runbookScreen.open, let index = open.selectedTarget, open.page.targets.indices.contains(index),
@@ -104,6 +105,7 @@ public enum ConsoleView {
             hints = ["tab link/step", "enter follow/tick", "T contents", "/ search", "H back", "L forward", "h/l code", "esc list"]
         case .runbooks: hints = ["enter open", "/ find", "j/k move", "esc back"]
         case .status: hints = model.showingCheckDetail ? ["o runbook", "esc board"] : ["enter detail", "o runbook", "j/k move", "esc back"]
+        case .reports: hints = ["j/k scroll", "1 dashboard", "2 incident"]
         default: hints = ["1 dashboard", "2 incident"]
         }
         if model.readOnly { hints = hints.filter { hint in !["d ", "n ", "a ", "s ", "m ", "r ", "t "].contains { hint.hasPrefix($0) } } }

@@ -2,13 +2,14 @@
 /// README's key table all come from `Keymap.bindings`.
 public enum ConsoleAction: String, CaseIterable, Hashable, Sendable {
     case help, quit, back, redraw, palette
-    case dashboard, incidentScreen, statusScreen, onCallScreen, runbooksScreen
+    case dashboard, incidentScreen, statusScreen, onCallScreen, runbooksScreen, reportsScreen
     case nextPane, previousPane
     case up, down, pageUp, pageDown, top, bottom, open
     case search, searchNext, searchPrevious
     case declare, note, noteInEditor, setStatus, setSeverity, assignRole, acknowledge, mitigate, resolve
     case addActionItem, completeActionItem, reopen, addLink, page, stopEscalation
     case toggleUTC, filterKind
+    case exportReview
     case openRunbook, tableOfContents, historyBack, historyForward, scrollLeft, scrollRight, tickStep
 
     /// Whether the action writes to a journal (hidden with `--read-only`).
@@ -63,6 +64,7 @@ public enum Keymap {
         KeyBinding(keys: [.character("3")], action: .statusScreen, scope: .everywhere, summary: "status board"),
         KeyBinding(keys: [.character("4")], action: .onCallScreen, scope: .everywhere, summary: "on call"),
         KeyBinding(keys: [.character("5")], action: .runbooksScreen, scope: .everywhere, summary: "runbooks"),
+        KeyBinding(keys: [.character("6")], action: .reportsScreen, scope: .everywhere, summary: "reports: the last 30 and 90 days"),
         KeyBinding(keys: [.tab], action: .nextPane, scope: .everywhere, summary: "next pane; in a runbook, the next link or step"),
         KeyBinding(keys: [.backTab], action: .previousPane, scope: .everywhere, summary: "previous pane; in a runbook, the previous link or step"),
         KeyBinding(keys: [.character("j"), .down], action: .down, scope: .lists, summary: "down"),
@@ -92,6 +94,7 @@ public enum Keymap {
         KeyBinding(keys: [.character("L")], action: .addLink, scope: .incident, summary: "link a runbook or URL"),
         KeyBinding(keys: [.character("u")], action: .toggleUTC, scope: .timeline, summary: "times in UTC / local"),
         KeyBinding(keys: [.character("f")], action: .filterKind, scope: .timeline, summary: "filter the timeline by kind"),
+        KeyBinding(keys: [.character("e")], action: .exportReview, scope: .incident, summary: "export the review (markdown, into reviews/)"),
         KeyBinding(keys: [.character("o")], action: .openRunbook, scope: .incident, summary: "open the incident's runbook"),
         KeyBinding(keys: [.character("o")], action: .openRunbook, scope: .status, summary: "open the selected check's runbook"),
         KeyBinding(keys: [.character("T")], action: .tableOfContents, scope: .runbook, summary: "table of contents: jump to a heading"),

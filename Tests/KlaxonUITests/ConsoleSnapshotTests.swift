@@ -1,3 +1,4 @@
+import Foundation
 import KlaxonCore
 import KlaxonTestSupport
 import KlaxonUI
@@ -62,5 +63,50 @@ struct ConsoleSnapshotTests {
 
     @Test func tooSmall() {
         check(sampleModel(columns: 60, rows: 20), "too-small-60x20")
+    }
+}
+
+/// Screen 6 over the report fixture's incidents, seen from 2026-11-23: the 30-day window holds all
+/// eleven, the 90-day one also the two just outside the fixture's window.
+struct ReportsScreenTests {
+    func reportsModel(columns: Int = 80, rows: Int = 24) -> ConsoleModel {
+        var model = ConsoleModel(workspaceName: "forge-platform", user: "alice", readOnly: false, timeZone: TimeZone(identifier: "UTC")!,
+                                 staleAfterSeconds: 1800, glyphs: .unicode, now: Timestamp.parseRFC3339("2026-11-23T12:00:00Z")!,
+                                 columns: columns, rows: rows)
+        for fixture in ReportFixture.incidents() { model.setIncident(fixture.incident, readOnly: false) }
+        press([.character("6")], &model)
+        return model
+    }
+
+    @Test(arguments: [(80, 24), (120, 40)])
+    func reportsScreen(columns: Int, rows: Int) {
+        let model = reportsModel(columns: columns, rows: rows)
+        #expect(model.screen == .reports)
+        if let mismatch = Snapshot.mismatch(ConsoleView.render(model), named: "reports-\(columns)x\(rows)") { Issue.record(Comment(rawValue: mismatch)) }
+    }
+
+    @Test func theScreenShowsTheReportsFiguresAndScrolls() {
+        var model = reportsModel(columns: 120, rows: 40)
+        let text = ConsoleView.render(model).text
+        // 30 days back from 2026-11-23 12:00 reaches 2026-10-24: the fixture's 11, and INC-12 and 13
+        // (both still open) too.
+        #expect(text.contains("13, 5 open"))
+        #expect(text.contains("bob 10 (acked 6)"))
+        model = reportsModel()
+        let before = ConsoleView.render(model).text
+        #expect(before.contains("more below: j/k") && !before.contains("carol 5"))
+        press([.character("G")], &model)
+        let after = ConsoleView.render(model).text
+        #expect(after.contains("carol 5 (acked 5)") && after.contains("k for the top") && !after.contains("more below"))
+    }
+
+    @Test func eExportsTheShownIncidentsReview() {
+        var model = sampleModel()
+        press([.enter], &model)
+        let id = model.currentIncidentID!
+        #expect(ConsoleUpdate.update(&model, .key(.character("e"))) == [.exportReview(incidentID: id)])
+        var readOnly = sampleModel(readOnly: true)
+        press([.enter], &readOnly)
+        #expect(ConsoleUpdate.update(&readOnly, .key(.character("e"))) == [.exportReview(incidentID: id)], "it writes no journal")
     }
 }
