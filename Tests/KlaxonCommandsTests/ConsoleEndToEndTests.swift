@@ -58,6 +58,31 @@ struct ConsoleEndToEndTests {
         #expect(try JournalFile.verify(path: ws.path + "/journals/INC-1.jsonl").damage == nil)
     }
 
+    @Test func exportingAReviewWritesTheMarkdownAndTheReportsScreenCountsIt() throws {
+        let ws = makeWorkspace()
+        let k = "KLAXON_USER=alice TZ=UTC \(klaxon) --workspace \(ws.path)"
+        _ = try shell("\(k) incident declare 'Registry returns 503' --severity SEV2 --service registry --impact-start -20m 2>&1")
+        _ = try shell("\(k) incident ack 1 --as bob && \(k) incident resolve 1 --summary 'Disk full' 2>&1")
+        let tty = try console(ws, columns: 120, rows: 32)
+        #expect(tty.wait(for: "Recently resolved") != nil, "\(tty.screen())")
+        tty.press("Tab", "Enter")
+        #expect(tty.wait(for: "resolved: Disk full") != nil, "\(tty.screen())")
+        tty.press("e")
+        #expect(tty.wait(for: "review of INC-1 written to \(ws.path)/reviews/INC-1-") != nil, "\(tty.screen())")
+        let written = try FileManager.default.contentsOfDirectory(atPath: ws.path + "/reviews")
+        #expect(written.count == 1 && written[0].hasPrefix("INC-1-") && written[0].hasSuffix("Z.md"))
+        let review = try String(contentsOfFile: ws.path + "/reviews/" + written[0], encoding: .utf8)
+        #expect(review.hasPrefix("# INC-1: Registry returns 503\n"))
+        #expect(review.contains("| Impact duration | impact started → resolved (mitigation not recorded: to the resolution) | 20m "))
+        #expect(review.contains(": 3 records, final hash `") && review.contains("every hash and the chain verified"))
+        tty.press("6")
+        #expect(tty.wait(for: "Reports: incidents declared in the last 30 and 90 days") != nil, "\(tty.screen())")
+        #expect(tty.screen().contains("1, 0 open"), "\(tty.screen())")
+        #expect(tty.screen().contains("registry 1"))
+        tty.press("q")
+        #expect(tty.wait(for: "EXIT 0") != nil)
+    }
+
     @Test func onCallScreenShowsTheSchedulesAndFollowsAnOverrideMadeElsewhere() throws {
         let ws = makeOnCallWorkspace()
         // The real clock: ask the same binary who is on call now, then expect the console to agree.
