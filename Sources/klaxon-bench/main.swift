@@ -12,10 +12,12 @@ import KlaxonStore
 struct Options {
     var directory = FileManager.default.temporaryDirectory.path
     var runs = 5
-    /// Run only these figures: append, replay, console, oncall, runbook or status.
+    /// Run only these figures: append, replay, console, oncall, runbook, escalation, status or review.
     var only: String?
     /// How long `klaxon watch` polls 1,000 checks.
     var statusSeconds = 60
+    /// Leave the generated journals and workspaces behind (their directory is printed), to look into a figure.
+    var keep = false
 
     init(_ arguments: [String]) {
         var i = 1
@@ -25,8 +27,9 @@ struct Options {
             case "--runs" where i + 1 < arguments.count: runs = max(1, Int(arguments[i + 1]) ?? 5); i += 1
             case "--only" where i + 1 < arguments.count: only = arguments[i + 1]; i += 1
             case "--status-seconds" where i + 1 < arguments.count: statusSeconds = max(5, Int(arguments[i + 1]) ?? 60); i += 1
+            case "--keep": keep = true
             default:
-                FileHandle.standardError.write(Data("usage: klaxon-bench [--dir DIR] [--runs N] [--status-seconds S] [--only append|replay|console|oncall|runbook|escalation|status]\n".utf8))
+                FileHandle.standardError.write(Data("usage: klaxon-bench [--dir DIR] [--runs N] [--status-seconds S] [--keep] [--only append|replay|console|oncall|runbook|escalation|status|review]\n".utf8))
                 exit(2)
             }
             i += 1
@@ -37,7 +40,9 @@ struct Options {
 let options = Options(CommandLine.arguments)
 let root = options.directory + "/klaxon-bench-\(getpid())"
 try! FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
-defer { try? FileManager.default.removeItem(atPath: root) }
+defer {
+    if options.keep { print("klaxon-bench: the generated files are kept in \(root)") } else { try? FileManager.default.removeItem(atPath: root) }
+}
 
 func seconds(_ body: () throws -> Void) rethrows -> Double {
     let start = DispatchTime.now().uptimeNanoseconds
@@ -179,6 +184,14 @@ if options.only == nil || options.only == "status" {
     status = try StatusBench.run(root: root, runs: options.runs, klaxon: klaxon, seconds: options.statusSeconds)
 }
 
+// MARK: 9. Reviews
+
+var review = ReviewBench.Figures()
+if options.only == nil || options.only == "review" {
+    let klaxon = (CommandLine.arguments[0] as NSString).deletingLastPathComponent + "/klaxon"
+    review = try ReviewBench.run(root: root, runs: options.runs, klaxon: klaxon)
+}
+
 // MARK: Report
 
 let klaxonAppend = median(klaxonRates), bareAppend = median(bareRates)
@@ -212,6 +225,12 @@ let rows: [[String]] = [
     ["one round of the 1,000 URLs, 64 at a time (ratio: curl's time / Klaxon's)", "ratio ≥ 1.0",
      String(format: "%.0f ms", median(status.klaxonRoundSeconds) * 1000), String(format: "%.2f", median(status.curlRoundSeconds) / median(status.klaxonRoundSeconds))],
     ["  curl --parallel --parallel-max 64, same URLs", "—", String(format: "%.0f ms", median(status.curlRoundSeconds) * 1000), ""],
+] + ["md", "json", "csv"].map { format in
+    [String(format: "klaxon review export of a %d-record incident, --format %@ to a file (process included)", review.exportRecords, format),
+     "≤ 1 s", String(format: "%.0f ms (%.1f MB)", median(review.exportMilliseconds[format] ?? []), Double(review.exportBytes[format] ?? 0) / 1e6), ""]
+} + [
+    [String(format: "klaxon review report over %d incidents (process included)", review.reportIncidents), "≤ 2 s",
+     String(format: "%.0f ms", median(review.reportMilliseconds)), ""],
 ]
 var widths = [Int](repeating: 0, count: 4)
 for row in rows { for (i, cell) in row.enumerated() { widths[i] = max(widths[i], cell.count) } }

@@ -160,19 +160,23 @@ public enum ReviewMarkdown {
     /// Text that stays on its line and inside its table cell: pipes escaped, line breaks as `<br>`,
     /// and `<` as `&lt;` so nothing anyone typed becomes HTML.
     static func inline(_ text: String) -> String {
-        guard text.contains(where: { $0 == "|" || $0 == "<" || $0 == "\n" || $0 == "\r" || $0 == "\\" }) else { return text }
-        var out = ""
-        for c in text {
-            switch c {
-            case "|": out += "\\|"
-            case "\\": out += "\\\\"
-            case "<": out += "&lt;"
-            case "\n", "\r\n": out += "<br>"
-            case "\r": continue
-            default: out.append(c)
+        // Bytes, not Characters: every byte replaced is ASCII, and timelines run to tens of thousands of rows.
+        let bytes = text.utf8
+        guard bytes.contains(where: { $0 == UInt8(ascii: "|") || $0 == UInt8(ascii: "<") || $0 == UInt8(ascii: "\\") || $0 == 0x0A || $0 == 0x0D })
+        else { return text }
+        var out: [UInt8] = []
+        out.reserveCapacity(bytes.count + 16)
+        for byte in bytes {
+            switch byte {
+            case UInt8(ascii: "|"): out += "\\|".utf8
+            case UInt8(ascii: "\\"): out += "\\\\".utf8
+            case UInt8(ascii: "<"): out += "&lt;".utf8
+            case 0x0A: out += "<br>".utf8
+            case 0x0D: continue  // CR LF is one break; a lone CR none
+            default: out.append(byte)
             }
         }
-        return out
+        return String(decoding: out, as: UTF8.self)
     }
 }
 
