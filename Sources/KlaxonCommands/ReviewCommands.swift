@@ -67,7 +67,7 @@ struct ReviewCommand: ParsableCommand {
             let report = ReviewReport(incidents: incidents, since: start, until: end, service: service, timeZone: formatter)
             switch format {
             case .md: context.standardOutput(ReviewReportText.markdown(report, formatter: formatter))
-            case .json: context.standardOutput(ReviewReportText.json(report).prettyJSON)
+            case .json: context.standardOutput(ReviewReportText.json(report).prettyJSON(compactFrom: 2))
             }
         }
     }

@@ -53,21 +53,24 @@ public enum JSONValue: Hashable, Sendable {
         return out
     }
 
-    /// Indented JSON with object keys sorted, for files people read and diff (review exports).
-    public var prettyJSON: String {
+    /// Indented JSON with object keys sorted, for files people read and diff (review exports). Values
+    /// nested `compactFrom` levels deep or more are written compactly on one line: a timeline of
+    /// 50,000 records reads (and greps) as one line per record.
+    public func prettyJSON(compactFrom depth: Int = .max) -> String {
         var out = ""
-        writePretty(to: &out, indent: "")
+        writePretty(to: &out, indent: "", depth: 0, compactFrom: depth)
         return out + "\n"
     }
 
-    private func writePretty(to out: inout String, indent: String) {
+    private func writePretty(to out: inout String, indent: String, depth: Int, compactFrom: Int) {
+        guard depth < compactFrom else { return write(to: &out) }
         let inner = indent + "  "
         switch self {
         case .array(let items) where !items.isEmpty:
             out += "[\n"
             for (i, item) in items.enumerated() {
                 out += inner
-                item.writePretty(to: &out, indent: inner)
+                item.writePretty(to: &out, indent: inner, depth: depth + 1, compactFrom: compactFrom)
                 out += i == items.count - 1 ? "\n" : ",\n"
             }
             out += indent + "]"
@@ -77,7 +80,7 @@ public enum JSONValue: Hashable, Sendable {
                 out += inner
                 JSONValue.writeString(key, to: &out)
                 out += ": "
-                fields[key]!.writePretty(to: &out, indent: inner)
+                fields[key]!.writePretty(to: &out, indent: inner, depth: depth + 1, compactFrom: compactFrom)
                 out += i == fields.count - 1 ? "\n" : ",\n"
             }
             out += indent + "}"

@@ -38,16 +38,14 @@ public enum ReviewJSON {
             "durations": .object(durations),
             "warnings": .array(review.warnings.map(JSONValue.string)),
             "timeline": .array(review.timeline.map(entry)),
-            "escalation": .object([
-                "log": .array(review.escalationLog.map(entry)),
-                "pages": .array(review.pages.map { p in
-                    .object(["user": .string(p.user), "contact": .string(p.contact), "policy": .string(p.policy),
-                             "step": number(p.step), "steps": number(p.steps), "first_attempt_at": time(p.firstAttemptAt),
-                             "attempts": number(p.attempts), "outcome": .string(p.outcome), "outcome_at": time(p.outcomeAt),
-                             "detail": string(p.detail)])
-                }),
-                "acknowledgements": .array(review.acknowledgements.map { .object(["by": .string($0.by), "at": time($0.at)]) }),
-            ]),
+            "escalation_log": .array(review.escalationLog.map(entry)),
+            "pages": .array(review.pages.map { p in
+                .object(["user": .string(p.user), "contact": .string(p.contact), "policy": .string(p.policy),
+                         "step": number(p.step), "steps": number(p.steps), "first_attempt_at": time(p.firstAttemptAt),
+                         "attempts": number(p.attempts), "outcome": .string(p.outcome), "outcome_at": time(p.outcomeAt),
+                         "detail": string(p.detail)])
+            }),
+            "acknowledgements": .array(review.acknowledgements.map { .object(["by": .string($0.by), "at": time($0.at)]) }),
             "runbooks": .array(review.runbooks.map { r in
                 .object(["name": .string(r.name), "title": string(r.title), "linked": .bool(r.linked),
                          "steps": .array(r.steps.map { s in
@@ -69,7 +67,8 @@ public enum ReviewJSON {
         ])
     }
 
-    public static func render(_ review: IncidentReview) -> String { value(review).prettyJSON }
+    /// Indented at the top, one line per timeline record (and per item of the other lists).
+    public static func render(_ review: IncidentReview) -> String { value(review).prettyJSON(compactFrom: 2) }
 
     static func entry(_ e: IncidentReview.Entry) -> JSONValue {
         .object(["at": .string(e.record.timestamp.rfc3339), "source": .string(e.source.rawValue),
