@@ -38,6 +38,8 @@ let package = Package(
         .target(name: "KlaxonCommands", dependencies: [
             "KlaxonCore", "KlaxonStore", "KlaxonUI", "KlaxonTerminal", "KlaxonHTTP", "KlaxonMarkdown",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            // The simulated platform of `klaxon drill`.
+            .product(name: "FlyingFox", package: "FlyingFox"),
         ]),
         .executableTarget(name: "klaxon", dependencies: ["KlaxonCommands"]),
         // A journal writer for the crash and concurrency tests (appends through the same code as the CLI).

@@ -34,6 +34,8 @@ final class ConsoleRuntime {
     var escalations: EscalationRunner?
     /// When the engine wants to pass again (a page, a step, a retry).
     var nextEscalationPass: Timestamp?
+    /// Plays the scenario of `klaxon drill` on its simulated platform, each second.
+    var drill: DrillDirector?
 
     init(workspace: Workspace, writer: WriterIdentity, context: CommandContext, screen: TerminalScreen, readOnly: Bool) throws(KlaxonError) {
         self.workspace = workspace
@@ -311,6 +313,7 @@ final class ConsoleRuntime {
             if time.milliseconds / 1000 != lastTick.milliseconds / 1000 {
                 lastTick = time
                 send(.tick(time))
+                drill?.tick(self)
                 passEscalations()
                 // The fallback for file systems that do not report other hosts' writes.
                 for (id, journal) in journals where journal.file.hasUnreadBytes { refresh(id) }

@@ -13,7 +13,7 @@ public struct Klaxon: ParsableCommand {
         Exit status: 0 ok, 1 the checked thing failed (or the operation did), 2 bad usage or input.
         TIME is RFC 3339 (2026-11-22T16:46:04Z), HH:MM (today, local), YYYY-MM-DD HH:MM (local) or relative (-15m, -2h, -1d).
         """,
-        subcommands: [Console.self, IncidentCommand.self, JournalCommand.self, OnCallCommand.self, RunbookCommand.self, StatusCommand.self, EscalationCommand.self, ReviewCommand.self, WatchCommand.self, ConfigCommand.self],
+        subcommands: [Console.self, IncidentCommand.self, JournalCommand.self, OnCallCommand.self, RunbookCommand.self, StatusCommand.self, EscalationCommand.self, ReviewCommand.self, DrillCommand.self, WatchCommand.self, ConfigCommand.self],
         defaultSubcommand: Console.self)
 
     public init() {}
@@ -53,6 +53,16 @@ struct Console: ParsableCommand {
         let context = global.context
         let workspace = try global.loadWorkspace()
         let writer = try global.writer()
+        let screen = try Self.terminalScreen(context)
+        let runtime = try ConsoleRuntime(workspace: workspace, writer: writer, context: context, screen: screen, readOnly: readOnly)
+        let status = runtime.run()
+        if status != 0 { throw ExitCode(status) }
+    }
+}
+
+extension Console {
+    /// The terminal the console draws on: refused clearly when there is none or `TERM` says nothing.
+    static func terminalScreen(_ context: CommandContext) throws -> TerminalScreen {
         guard isatty(0) == 1, isatty(1) == 1 else {
             throw KlaxonError.badInput("the console needs a terminal; for scripts use klaxon incident list --json (klaxon --help lists every command)")
         }
@@ -60,10 +70,7 @@ struct Console: ParsableCommand {
             throw KlaxonError.badInput("TERM is not set to a terminal type; set it (e.g. TERM=xterm-256color) to open the console")
         }
         let noColor = context.environment["NO_COLOR"].map { !$0.isEmpty } ?? false
-        let screen = try TerminalScreen(term: term, outputPath: "/dev/tty", inputPath: "/dev/tty", noColor: noColor)
-        let runtime = try ConsoleRuntime(workspace: workspace, writer: writer, context: context, screen: screen, readOnly: readOnly)
-        let status = runtime.run()
-        if status != 0 { throw ExitCode(status) }
+        return try TerminalScreen(term: term, outputPath: "/dev/tty", inputPath: "/dev/tty", noColor: noColor)
     }
 }
 

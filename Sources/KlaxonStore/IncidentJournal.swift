@@ -73,8 +73,11 @@ public final class IncidentJournal {
 /// The incidents of a workspace: one journal file per incident in one directory.
 public struct IncidentStore: Sendable {
     public let directory: String
+    /// The drill scenario this store's incidents rehearse (see `WorkspaceConfig.drill`): written into
+    /// every declaration, so a drill's journal says so itself wherever it is copied.
+    public let drill: String?
 
-    public init(directory: String) { self.directory = directory }
+    public init(directory: String, drill: String? = nil) { self.directory = directory; self.drill = drill }
 
     public func path(of id: String) -> String { directory + "/" + id + ".jsonl" }
 
@@ -115,7 +118,12 @@ public struct IncidentStore: Sendable {
         // Another process may take the same number at the same moment; creation is exclusive, so retry.
         for _ in 0..<1000 {
             let id = IncidentID.make(number)
-            let draft = RecordDraft(type: RecordType.declared.rawValue, data: try declaration.payload(id: id),
+            var payload = try declaration.payload(id: id)
+            if let drill, case .object(var fields) = payload {
+                fields["drill"] = .string(drill)
+                payload = .object(fields)
+            }
+            let draft = RecordDraft(type: RecordType.declared.rawValue, data: payload,
                                     timestamp: time, actor: writer.actor, host: writer.host, pid: writer.pid)
             if let file = try JournalFile.create(path: path(of: id), firstRecord: draft) {
                 return try IncidentJournal(file: file)

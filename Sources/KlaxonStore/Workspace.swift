@@ -23,7 +23,7 @@ public struct Workspace: Sendable {
         config.journals.hasPrefix("/") ? config.journals : root + "/" + config.journals
     }
 
-    public var incidents: IncidentStore { IncidentStore(directory: journalsDirectory) }
+    public var incidents: IncidentStore { IncidentStore(directory: journalsDirectory, drill: config.drill) }
 
     /// The zone to show times in: the config's `time_zone`, else `TZ`, else the system's.
     public func displayTimeZone(environment: [String: String]) -> TimeZone {
@@ -101,6 +101,7 @@ public struct Workspace: Sendable {
                         warnings.append("\(file.place(subkeyNode)): unknown key \"\(subkey)\" in runbooks (known: stale_after)")
                     }
                 }
+            case "drill": config.drill = try file.string(value, what: "drill")
             case "stale_after":
                 config.staleAfterSeconds = try file.duration(value, what: "stale_after") / 1000
             default:

@@ -41,6 +41,8 @@ public struct ConsoleModel: Sendable {
     public var checkSelection = 0
     /// The selected check's recent results are shown instead of the board.
     public var showingCheckDetail = false
+    /// Set while the console runs a drill (`klaxon drill`): what it rehearses and what its sink received.
+    public var drill: DrillStatus?
     /// The first line of the reports screen shown (it scrolls when the terminal is short).
     public var reportsScroll = 0
 

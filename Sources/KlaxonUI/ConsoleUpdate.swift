@@ -20,6 +20,8 @@ public enum ConsoleMessage: Sendable {
     case declared(String)
     case info(String)
     case failure(String)
+    /// The drill's clock, its platform's recovery, and the pages its sink received.
+    case drillChanged(DrillStatus)
     /// $EDITOR closed: the note's text, or nil when it was left empty.
     case editorFinished(incidentID: String, text: String?)
 }
@@ -79,6 +81,12 @@ public enum ConsoleUpdate {
         case .declared(let id):
             model.message = .init(text: "\(id) declared", isError: false)
             open(id, &model)
+            return []
+        case .drillChanged(let status):
+            if let page = status.pages.last, status.pages.count > (model.drill?.pages.count ?? 0) {
+                model.message = .init(text: "DRILL sink: \(page.summary)", isError: false)
+            }
+            model.drill = status
             return []
         case .info(let text):
             model.message = .init(text: text, isError: false)

@@ -55,6 +55,10 @@ public enum ConsoleView {
             onCallSlot(model),
         ]
         if model.readOnly { parts.append("READ-ONLY") }
+        if let drill = model.drill {
+            let speed = drill.speed == 1 ? "" : " ×\(Int(drill.speed))"
+            parts.insert("DRILL \(drill.scenario) \(DurationText.short(seconds: Int64(drill.elapsedSeconds)))\(speed)", at: 1)
+        }
         var text = parts.joined(separator: separator)
         if TextWidth.width(of: text) > model.columns - 2 {
             parts.remove(at: 1)
@@ -64,6 +68,10 @@ public enum ConsoleView {
         if model.onCall?.main?.users.isEmpty == true, let gap = text.range(of: "on call: nobody") {
             let column = 1 + TextWidth.width(of: String(text[..<gap.lowerBound]))
             frame.restyle(row: 0, column: column, count: "on call: nobody".count, style: .critical)
+        }
+        if let drill = model.drill, let badge = text.range(of: "DRILL \(drill.scenario)") {
+            let column = 1 + TextWidth.width(of: String(text[..<badge.lowerBound]))
+            frame.restyle(row: 0, column: column, count: TextWidth.width(of: String(text[badge])), style: .critical)
         }
         if open > 0, let openRange = text.range(of: "\(open) open") {
             let column = 1 + TextWidth.width(of: String(text[..<openRange.lowerBound]))

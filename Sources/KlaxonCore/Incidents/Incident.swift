@@ -137,6 +137,9 @@ public struct Incident: Sendable {
         return false
     }
 
+    /// The drill scenario the incident belongs to: it is a rehearsal, not a real incident.
+    public internal(set) var drill: String?
+
     /// The status check that declared the incident, if one did.
     public internal(set) var declaringCheck: String?
 

@@ -30,6 +30,7 @@ public enum IncidentReplay {
         }
         incident.services = data["services"]?.stringArray ?? []
         incident.declaringCheck = data["check"]?.stringValue
+        incident.drill = data["drill"]?.stringValue
         incident.tags = data["tags"]?.stringArray ?? []
         if let commander = data["commander"]?.stringValue {
             incident.roles["commander"] = commander

@@ -38,6 +38,7 @@ public enum TimelineText {
             if let commander = d["commander"]?.stringValue { text += " · commander: \(commander)" }
             if let policy = d["policy"]?.stringValue { text += " · paging by policy \(policy)" }
             if let check = d["check"]?.stringValue { text += " · declared by check \(check)" }
+            if let drill = d["drill"]?.stringValue { text += " · DRILL \(drill)" }
             for key in [KeyTime.impactStarted, .detected] {
                 if let t = d[key.rawValue]?.stringValue.flatMap(Timestamp.parseRFC3339) {
                     text += " · \(key.label) \(formatter.dateTime(t))"

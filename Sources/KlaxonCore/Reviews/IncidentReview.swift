@@ -92,9 +92,15 @@ public struct IncidentReview: Sendable {
         if let check = incident.declaringCheck { relevantChecks.insert(check) }
         let declared = incident.declaredAt
         let windowStart = (incident.keyTimes.values.min() ?? declared).adding(seconds: -Self.platformLookbackSeconds)
+        // The change that made a check declare the incident has the declaration's own time; it is on the
+        // incident's journal as well only when the incident was open before the change was recorded.
+        let onIncident = Set(incident.timeline.filter { $0.type == RecordType.checkChanged.rawValue }.map {
+            "\($0.timestamp.milliseconds) \($0.data["check"]?.stringValue ?? "") \($0.data["to"]?.stringValue ?? "")"
+        })
         let before = platformRecords.filter { record in
-            record.type == RecordType.checkChanged.rawValue && record.timestamp >= windowStart && record.timestamp < declared
+            record.type == RecordType.checkChanged.rawValue && record.timestamp >= windowStart && record.timestamp <= declared
                 && record.data["check"]?.stringValue.map(relevantChecks.contains) == true
+                && !onIncident.contains("\(record.timestamp.milliseconds) \(record.data["check"]?.stringValue ?? "") \(record.data["to"]?.stringValue ?? "")")
         }
         timeline = before.sorted { $0.timestamp < $1.timestamp }.map { entry($0, .platform) }
             + incident.timeline.map { entry($0, .incident) }

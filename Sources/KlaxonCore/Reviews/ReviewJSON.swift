@@ -32,7 +32,7 @@ public enum ReviewJSON {
                 "status": .string(i.status.rawValue), "services": .array(i.services.map(JSONValue.string)),
                 "tags": .array(i.tags.map(JSONValue.string)), "roles": .object(i.roles.mapValues(JSONValue.string)),
                 "participants": .array(i.participants.map(JSONValue.string)), "summary": string(i.summary),
-                "declared_by_check": string(i.declaringCheck),
+                "declared_by_check": string(i.declaringCheck), "drill": string(i.drill),
             ]),
             "key_times": .object(keyTimes),
             "durations": .object(durations),

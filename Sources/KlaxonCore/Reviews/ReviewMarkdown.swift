@@ -27,6 +27,7 @@ public enum ReviewMarkdown {
         ]
         if !i.tags.isEmpty { facts.append(("Tags", i.tags.joined(separator: ", "))) }
         if let check = i.declaringCheck { facts.append(("Declared by check", check)) }
+        if let drill = i.drill { facts.insert(("DRILL", "a rehearsal of scenario \(drill), not a real incident"), at: 0) }
         out.append(table(["", ""], facts.map { ["**\($0.0)**", $0.1] }))
         out.append("")
         out.append("## Summary")

@@ -18,6 +18,9 @@ public struct WorkspaceConfig: Hashable, Sendable {
     public var pagingRetry = EscalationEngine.RetryPolicy()
     /// Where pages go out (`channels:`).
     public var channels = DeliveryChannels()
+    /// Set in the workspace `klaxon drill` makes: the scenario it rehearses. Every incident declared
+    /// there carries it, and the console shows DRILL.
+    public var drill: String?
 
     public init(name: String = "workspace", journals: String = "journals", timeZone: String? = nil,
                 staleAfterSeconds: Int64 = 30 * 60) {
@@ -29,7 +32,7 @@ public struct WorkspaceConfig: Hashable, Sendable {
 
     /// Top-level keys of `klaxon.yaml`: the ones read here and the ones other capabilities own.
     public static let knownKeys: Set<String> = ["name", "journals", "time_zone", "stale_after", "checks", "maintenance",
-                                                "channels", "runbooks", "drills", "escalation"]
+                                                "channels", "runbooks", "drill", "escalation"]
 }
 
 /// Durations in config files: `30s`, `5m`, `1h`, `800ms`, `1h30m`.

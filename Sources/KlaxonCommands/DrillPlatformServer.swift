@@ -1,0 +1,82 @@
+import FlyingFox
+import Foundation
+import KlaxonCore
+import KlaxonUI
+
+/// The simulated platform of a drill: an HTTP server on 127.0.0.1 (FlyingFox, on Swift concurrency's
+/// threads, so the console's loop never waits for it). Every GET answers what the scenario says that
+/// path answers now; POSTs to `/sink/ID` are the pages to person ID, kept for the console to show.
+final class DrillPlatformServer: @unchecked Sendable {
+    private let lock = NSLock()
+    private var responses: [String: DrillResponse]
+    private var received: [DrillStatus.SinkPage] = []
+    private let server: HTTPServer
+    private var task: Task<Void, Never>?
+    /// `http://127.0.0.1:PORT`
+    private(set) var address = ""
+
+    /// Starts serving `responses` on a free loopback port; returns once it listens.
+    init(responses: [String: DrillResponse]) throws(KlaxonError) {
+        self.responses = responses
+        do {
+            server = HTTPServer(address: try .inet(ip4: "127.0.0.1", port: 0), logger: .disabled)
+        } catch {
+            throw .failed("cannot make the drill's platform server: \(error)")
+        }
+        let started = DispatchSemaphore(value: 0)
+        let outcome = LockedResult()
+        let server = self.server
+        Task { [self] in
+            await server.appendRoute("POST /sink/*") { [self] request in
+                let body = (try? await request.bodyData) ?? Data()
+                self.receivePage(user: String(request.path.dropFirst("/sink/".count)), body: body)
+                return HTTPResponse(statusCode: .ok)
+            }
+            await server.appendRoute("GET /*") { [self] request in
+                guard let response = self.response(for: request.path) else { return HTTPResponse(statusCode: .notFound) }
+                if response.latencyMilliseconds > 0 { try? await Task.sleep(for: .milliseconds(response.latencyMilliseconds)) }
+                return HTTPResponse(statusCode: HTTPStatusCode(response.status, phrase: "Drill"), headers: [.contentType: response.contentType],
+                                    body: Data(response.body.utf8))
+            }
+            self.task = Task { try? await server.run() }
+            do {
+                try await server.waitUntilListening(timeout: 10)
+                if case .ip4(_, let port)? = await server.listeningAddress { outcome.set("http://127.0.0.1:\(port)") }
+            } catch {
+                outcome.set(nil)
+            }
+            started.signal()
+        }
+        started.wait()
+        guard let address = outcome.value else { throw .failed("the drill's platform server did not start listening on 127.0.0.1") }
+        self.address = address
+    }
+
+    func stop() {
+        task?.cancel()
+    }
+
+    /// Replaces what every path answers.
+    func serve(_ responses: [String: DrillResponse]) { lock.withLock { self.responses = responses } }
+
+    func response(for path: String) -> DrillResponse? { lock.withLock { responses[path] } }
+
+    /// Every page received so far.
+    var pages: [DrillStatus.SinkPage] { lock.withLock { received } }
+
+    private func receivePage(user: String, body: Data) {
+        let json = try? JSONParser.parse(String(decoding: body, as: UTF8.self))
+        let incident = json?["incident"], page = json?["page"]
+        let step = "\(page?["policy"]?.stringValue ?? "?") step \(page?["step"]?.intValue ?? 0) of \(page?["steps"]?.intValue ?? 0)"
+        let received = DrillStatus.SinkPage(at: Timestamp(Date()), user: user, incidentID: incident?["id"]?.stringValue ?? "?",
+                                            title: incident?["title"]?.stringValue ?? "?", step: step)
+        lock.withLock { self.received.append(received) }
+    }
+
+    private final class LockedResult: @unchecked Sendable {
+        private let lock = NSLock()
+        private var stored: String?
+        func set(_ value: String?) { lock.withLock { stored = value } }
+        var value: String? { lock.withLock { stored } }
+    }
+}
