@@ -1,10 +1,14 @@
 # The two commands a new user needs (see README.md): `make run` and `make test`.
 # Each installs what is missing first (scripts/setup), then builds.
 
-.PHONY: run test build setup bench
+.PHONY: run console test build setup bench
 
-# Klaxon on the sample workspace (this repository).
+# A drill on the sample workspace (this repository): a simulated platform breaks, the whole product responds.
 run: build
+	.build/debug/klaxon --workspace . drill registry-503 --speed 5
+
+# The console on the sample workspace itself.
+console: build
 	.build/debug/klaxon --workspace .
 
 # Every test: unit, in-process commands, real files, loopback HTTP, headless ncurses, multiple processes.

@@ -56,7 +56,7 @@ public enum ConsoleView {
         ]
         if model.readOnly { parts.append("READ-ONLY") }
         if let drill = model.drill {
-            let speed = drill.speed == 1 ? "" : " ×\(Int(drill.speed))"
+            let speed = drill.speed == 1 ? "" : " ×" + String(format: "%g", drill.speed)
             parts.insert("DRILL \(drill.scenario) \(DurationText.short(seconds: Int64(drill.elapsedSeconds)))\(speed)", at: 1)
         }
         var text = parts.joined(separator: separator)

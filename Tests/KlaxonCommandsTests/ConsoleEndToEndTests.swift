@@ -340,3 +340,83 @@ struct ConsoleEndToEndTests {
         #expect(tty.wait(for: "EXIT 0") != nil)
     }
 }
+
+/// `klaxon drill` as a new user runs it: the sample workspace's Drills/, the real binary in tmux.
+@Suite(.serialized)
+struct DrillEndToEndTests {
+    let klaxon = BuiltProducts.path("klaxon")
+    /// The repository: its Drills/, Runbooks/ and Escalation/ are the sample workspace's.
+    static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
+
+    func sampleCopy() throws -> TemporaryDirectory {
+        let ws = TemporaryDirectory("klaxon-drill")
+        for item in ["klaxon.yaml", "Runbooks", "Escalation", "Drills"] {
+            try FileManager.default.copyItem(atPath: Self.repository + "/" + item, toPath: ws.path + "/" + item)
+        }
+        return ws
+    }
+
+    @Test func aDrillRunsFromTheRedBoardToTheExportedReview() throws {
+        let ws = try sampleCopy()
+        let tty = try TmuxSession("cd \(ws.path) && \(klaxon) drill registry-503 --speed 10; echo \"EXIT $?\"", columns: 120, rows: 32,
+                                  environment: ["KLAXON_USER": "dana", "TERM": "xterm-256color", "TZ": "UTC"])
+        #expect(tty.wait(for: "DRILL registry-503") != nil, "\(tty.screen())")
+        // 30 s of scenario time is 3 s at ×10; two failures 2 s apart confirm it down, and the check declares.
+        #expect(tty.wait(for: "1 down: registry-api", timeout: 20) != nil, "\(tty.screen())")
+        #expect(tty.wait(for: "INC-1   SEV3 investigating", timeout: 10) != nil, "\(tty.screen())")
+        #expect(tty.wait(for: "page to bob for INC-1 (platform step 1 of 2)", timeout: 10) != nil, "\(tty.screen())")
+        tty.press("Enter")
+        #expect(tty.wait(for: "DRILL registry-503 · detected") != nil, "\(tty.screen())")
+        tty.press("a")
+        #expect(tty.wait(for: "acknowledged by dana") != nil, "\(tty.screen())")
+        tty.press("o")
+        #expect(tty.wait(for: "INC-1: 0/8 steps") != nil, "\(tty.screen())")
+        tty.press("Tab", "Tab", "x")
+        #expect(tty.wait(for: "INC-1: 1/8 steps") != nil, "\(tty.screen())")
+        tty.press("2", "m")
+        // The scenario recovers once mitigated: the registry answers 200 again and the check comes back up.
+        #expect(tty.wait(for: "registry-api down → up", timeout: 20) != nil, "\(tty.screen())")
+        tty.press("r")
+        #expect(tty.wait(for: "Resolve INC-1?") != nil)
+        tty.type("Blob store garbage-collected")
+        tty.press("Enter")
+        #expect(tty.wait(for: "INC-1  SEV3  resolved") != nil, "\(tty.screen())")
+        tty.press("e")
+        #expect(tty.wait(for: "review of INC-1 written to") != nil, "\(tty.screen())")
+        tty.press("q")
+        #expect(tty.wait(for: "EXIT 0") != nil, "\(tty.screen())")
+
+        // Everything of the drill is in its own directory; the workspace's own journals have nothing.
+        let runs = try FileManager.default.contentsOfDirectory(atPath: ws.path + "/drill-runs")
+        #expect(runs.count == 1 && runs[0].hasSuffix("-registry-503"))
+        #expect(!FileManager.default.fileExists(atPath: ws.path + "/journals/INC-1.jsonl"))
+        let run = ws.path + "/drill-runs/" + runs[0]
+        let timeline = try IncidentStore(directory: run + "/journals").open("INC-1").incident.timeline
+        #expect(timeline[0].data["drill"] == "registry-503")
+        let reviews = try FileManager.default.contentsOfDirectory(atPath: run + "/reviews")
+        let review = try String(contentsOfFile: run + "/reviews/" + reviews[0], encoding: .utf8)
+        #expect(review.contains("| **DRILL** | a rehearsal of scenario registry-503, not a real incident |"))
+        // Every step, in order: red check, declaration, paging, delivery, ack, runbook step, mitigation, green check, resolution.
+        let steps = ["registry-api up → ", "| declared |", "paging bob", "page to bob by webhook delivered", "| ack |",
+                     "registry-5xx step", "| mitigated |", "registry-api down → up", "resolved: Blob store garbage-collected"]
+        var from = review.startIndex
+        for step in steps {
+            let found = review.range(of: step, range: from..<review.endIndex)
+            #expect(found != nil, "\(step) missing or out of order in:\n\(review)")
+            if let found { from = found.upperBound }
+        }
+        #expect(review.contains("final hash `") && review.contains("every hash and the chain verified"))
+    }
+
+    @Test func aBadScenarioIsOneClearMessage() throws {
+        let ws = try sampleCopy()
+        try "title: broken\nevents:\n  - {at: soon, endpoint: /registry/healthz}\n".write(toFile: ws.path + "/Drills/broken.yaml", atomically: true, encoding: .utf8)
+        let run = try shell("cd \(ws.path) && TERM=xterm \(klaxon) drill broken 2>&1; echo \"EXIT $?\"")
+        #expect(run.contains("broken.yaml:3:") && run.contains("EXIT 2"), "\(run)")
+        let unknown = try shell("cd \(ws.path) && \(klaxon) drill no-such 2>&1; echo \"EXIT $?\"")
+        #expect(unknown.contains("no drill scenario \"no-such\"") && unknown.contains("registry-503") && unknown.contains("EXIT 2"), "\(unknown)")
+        let list = try shell("cd \(ws.path) && \(klaxon) drill --list 2>&1")
+        #expect(list.contains("registry-503  The artifact registry starts returning 503"), "\(list)")
+        #expect(list.contains("ci-latency-climbs") && list.contains("vendor-minor"))
+    }
+}
