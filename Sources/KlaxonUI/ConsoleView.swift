@@ -61,7 +61,7 @@ public enum ConsoleView {
         }
         var text = parts.joined(separator: separator)
         if TextWidth.width(of: text) > model.columns - 2 {
-            parts.remove(at: 1)
+            parts.removeAll { $0 == model.workspaceName }  // the name goes first; the DRILL badge stays
             text = parts.joined(separator: separator)
         }
         frame.put(text, row: 0, column: 1, style: .bar, width: model.columns - 2)

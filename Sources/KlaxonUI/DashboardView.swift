@@ -54,7 +54,7 @@ enum DashboardView {
         }
         if let drill = model.drill {
             // In a drill, the pages the sink received take the on-call slot: they are what happened to the people.
-            frame.put("DRILL sink: pages go here, never to anyone", row: slotsRow, column: half, style: .critical, width: half - 1)
+            frame.put("DRILL sink: no real person is paged", row: slotsRow, column: half, style: .critical, width: half - 1)
             let last = drill.pages.last.map { " · last: \($0.summary)" } ?? " · none yet"
             let recovered = drill.recovered ? " · platform recovered" : ""
             frame.put("\(drill.pages.count) page\(drill.pages.count == 1 ? "" : "s")\(last)\(recovered)", row: slotsRow + 1, column: half + 2, width: half - 3)

@@ -110,3 +110,20 @@ struct ReportsScreenTests {
         #expect(ConsoleUpdate.update(&readOnly, .key(.character("e"))) == [.exportReview(incidentID: id)], "it writes no journal")
     }
 }
+
+struct DrillScreenTests {
+    @Test func aDrillIsMarkedOnTheTopBarAtAnyWidthAndItsSinkTakesTheOnCallSlot() {
+        for columns in [80, 120] {
+            var model = sampleModel(columns: columns)
+            let page = DrillStatus.SinkPage(at: model.now, user: "bob", incidentID: "INC-12", title: "Registry", step: "platform step 1 of 2")
+            _ = ConsoleUpdate.update(&model, .drillChanged(DrillStatus(scenario: "registry-503", title: "t", elapsedSeconds: 95, speed: 5,
+                                                                         recovered: false, pages: [page])))
+            let frame = ConsoleView.render(model)
+            let top = String(frame.text.split(separator: "\n")[0])
+            #expect(top.contains("DRILL registry-503 1m ×5"), "\(columns): \(top)")
+            #expect(frame.text.contains("DRILL sink: no real person is paged"))
+            #expect(frame.text.contains("1 page · last: page to bob for INC-12"))
+            #expect(frame.text.contains("DRILL sink: page to bob for INC-12 (platform step 1 of 2)"), "the arrival is announced")
+        }
+    }
+}
