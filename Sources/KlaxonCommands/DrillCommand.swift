@@ -37,6 +37,9 @@ struct DrillCommand: ParsableCommand {
         }
         let scenario = try DrillFiles.loadScenario(workspaceRoot: workspace.root, name: name)
         let platform = try DrillFiles.loadPlatform(workspaceRoot: workspace.root)
+        if let stray = scenario.events.first(where: { platform.endpoints[$0.path] == nil }) {
+            throw KlaxonError.badInput("Drills/\(name).yaml: the event at \(Int(stray.atSeconds))s changes \(stray.path), which Drills/\(DrillFiles.platformFileName) does not serve (it serves \(platform.endpoints.keys.sorted().joined(separator: ", ")))")
+        }
         let writer = try global.writer()
         let screen = try Console.terminalScreen(context)
         let server = try DrillPlatformServer(responses: platform.endpoints)

@@ -81,7 +81,7 @@ enum ReviewSource {
         var warnings = journal.warnings
         let problem = journal.file.corruption.map { "damaged at \($0); the review holds the records before it" }
         if let problem { warnings.append("\(journal.file.path) is \(problem)") }
-        let seal = IncidentReview.JournalSeal(file: SystemPath.basename(journal.file.path), recordCount: journal.incident.recordCount,
+        let seal = IncidentReview.JournalSeal(file: URL(fileURLWithPath: journal.file.path).lastPathComponent, recordCount: journal.incident.recordCount,
                                               finalHash: journal.file.lastHash, problem: problem)
         let platform = try ReviewFiles.platformRecords(journalsDirectory: workspace.journalsDirectory)
         warnings += platform.warnings
@@ -109,9 +109,4 @@ enum ReviewSource {
     static func summaries(workspace: Workspace, warn: (String) -> Void) throws(KlaxonError) -> [Incident] {
         try IncidentListing.load(workspace: workspace, includeResolved: true, warn: warn).map(\.incident)
     }
-}
-
-enum SystemPath {
-    /// `INC-7.jsonl` from `/w/journals/INC-7.jsonl`.
-    static func basename(_ path: String) -> String { path.split(separator: "/").last.map(String.init) ?? path }
 }
