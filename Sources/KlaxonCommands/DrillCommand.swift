@@ -35,11 +35,8 @@ struct DrillCommand: ParsableCommand {
         guard let name = scenario ?? names.first else {
             throw KlaxonError.badInput("\(DrillFiles.directory(workspaceRoot: workspace.root)) has no scenarios; see docs/drills.md")
         }
-        let scenario = try DrillFiles.loadScenario(workspaceRoot: workspace.root, name: name)
         let platform = try DrillFiles.loadPlatform(workspaceRoot: workspace.root)
-        if let stray = scenario.events.first(where: { platform.endpoints[$0.path] == nil }) {
-            throw KlaxonError.badInput("Drills/\(name).yaml: the event at \(Int(stray.atSeconds))s changes \(stray.path), which Drills/\(DrillFiles.platformFileName) does not serve (it serves \(platform.endpoints.keys.sorted().joined(separator: ", ")))")
-        }
+        let scenario = try DrillFiles.loadScenario(workspaceRoot: workspace.root, name: name, endpoints: Set(platform.endpoints.keys))
         let writer = try global.writer()
         let screen = try Console.terminalScreen(context)
         let server = try DrillPlatformServer(responses: platform.endpoints)

@@ -24,7 +24,7 @@ final class DrillPlatformServer: @unchecked Sendable {
             throw .failed("cannot make the drill's platform server: \(error)")
         }
         let started = DispatchSemaphore(value: 0)
-        let outcome = LockedResult()
+        let listening = LockedQueue<String>()
         let server = self.server
         Task { [self] in
             await server.appendRoute("POST /sink/*") { [self] request in
@@ -39,16 +39,13 @@ final class DrillPlatformServer: @unchecked Sendable {
                                     body: Data(response.body.utf8))
             }
             self.task = Task { try? await server.run() }
-            do {
-                try await server.waitUntilListening(timeout: 10)
-                if case .ip4(_, let port)? = await server.listeningAddress { outcome.set("http://127.0.0.1:\(port)") }
-            } catch {
-                outcome.set(nil)
+            if (try? await server.waitUntilListening(timeout: 10)) != nil, case .ip4(_, let port)? = await server.listeningAddress {
+                listening.push("http://127.0.0.1:\(port)")
             }
             started.signal()
         }
         started.wait()
-        guard let address = outcome.value else { throw .failed("the drill's platform server did not start listening on 127.0.0.1") }
+        guard let address = listening.drain().first else { throw .failed("the drill's platform server did not start listening on 127.0.0.1") }
         self.address = address
     }
 
@@ -71,12 +68,5 @@ final class DrillPlatformServer: @unchecked Sendable {
         let received = DrillStatus.SinkPage(at: Timestamp(Date()), user: user, incidentID: incident?["id"]?.stringValue ?? "?",
                                             title: incident?["title"]?.stringValue ?? "?", step: step)
         lock.withLock { self.received.append(received) }
-    }
-
-    private final class LockedResult: @unchecked Sendable {
-        private let lock = NSLock()
-        private var stored: String?
-        func set(_ value: String?) { lock.withLock { stored = value } }
-        var value: String? { lock.withLock { stored } }
     }
 }

@@ -50,8 +50,8 @@ public enum DrillFiles {
         return Platform(endpoints: endpoints, checks: checks)
     }
 
-    /// `Drills/NAME.yaml`.
-    public static func loadScenario(workspaceRoot root: String, name: String) throws(KlaxonError) -> DrillScenario {
+    /// `Drills/NAME.yaml`. With `endpoints` (the platform's paths), an event on any other path is refused.
+    public static func loadScenario(workspaceRoot root: String, name: String, endpoints: Set<String>? = nil) throws(KlaxonError) -> DrillScenario {
         let path = directory(workspaceRoot: root) + "/" + name + ".yaml"
         guard !name.contains("/"), name != String(platformFileName.dropLast(5)), FileManager.default.fileExists(atPath: path) else {
             let known = scenarioNames(workspaceRoot: root)
@@ -80,6 +80,9 @@ public enum DrillFiles {
                         }
                     }
                     guard let at, let endpoint else { throw file.error(item, "an event needs at: (such as 20s) and endpoint: (a path of platform.yaml)") }
+                    if let endpoints, !endpoints.contains(endpoint) {
+                        throw file.error(item, "the event at \(Int(at))s changes \(endpoint), which \(directoryName)/\(platformFileName) does not serve (it serves \(endpoints.sorted().joined(separator: ", ")))")
+                    }
                     events.append(.init(atSeconds: at, path: endpoint, status: status, body: body, latencyMilliseconds: latency))
                 }
             case "recover":
@@ -88,10 +91,10 @@ public enum DrillFiles {
                     case "at": recovery.atSeconds = Double(try file.duration(v, what: "recover: at")) / 1000
                     case "after":
                         let type = try file.string(v, what: "recover: after")
-                        guard RecordType(rawValue: type) != nil else {
-                            throw file.error(v, "recover: after names a record type, such as acknowledged, mitigated, resolved or runbook.step; not \"\(type)\"")
+                        guard let record = RecordType(rawValue: type), DrillScenario.Recovery.actions.contains(record) else {
+                            throw file.error(v, "recover: after is one of \(DrillScenario.Recovery.actions.map(\.rawValue).joined(separator: ", ")); not \"\(type)\"")
                         }
-                        recovery.afterRecord = type
+                        recovery.afterRecord = record
                     default: throw file.error(kNode, "unknown key \"\(k)\" in recover (known: at, after)")
                     }
                 }
@@ -133,8 +136,7 @@ public enum DrillFiles {
     /// (`address/sink/ID`), so no page of a drill can reach a real person. Returns its path.
     public static func prepare(workspace: Workspace, scenario: DrillScenario, platform: Platform, address: String,
                                at time: Timestamp) throws(KlaxonError) -> String {
-        let stamp = time.rfc3339.filter { $0 != "-" && $0 != ":" }.prefix(15) + "Z"
-        let root = workspace.root + "/" + runsDirectoryName + "/" + stamp + "-" + scenario.name
+        let root = workspace.root + "/" + runsDirectoryName + "/" + time.compactUTC + "-" + scenario.name
         let manager = FileManager.default
         do {
             try manager.createDirectory(atPath: root + "/Escalation", withIntermediateDirectories: true)

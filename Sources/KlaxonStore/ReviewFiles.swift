@@ -8,8 +8,7 @@ public enum ReviewFiles {
     /// `reviews/INC-7-20261122T164604Z.md`: named by the export time, so exporting again never
     /// overwrites a review somebody has started filling in.
     public static func exportPath(workspaceRoot root: String, id: String, at time: Timestamp, extension ext: String = "md") -> String {
-        let stamp = time.rfc3339.filter { $0 != "-" && $0 != ":" }.prefix(15) + "Z"  // 20261122T164604Z
-        return root + "/" + directoryName + "/" + id + "-" + stamp + "." + ext
+        root + "/" + directoryName + "/" + id + "-" + time.compactUTC + "." + ext
     }
 
     /// The platform journal's records (check state changes), or none when there is no platform journal.

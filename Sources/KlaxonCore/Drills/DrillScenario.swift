@@ -35,13 +35,15 @@ public struct DrillScenario: Hashable, Sendable {
     }
 
     /// The platform goes back to its healthy answers at `atSeconds`, or as soon as an incident of the
-    /// drill has a record of type `afterRecord` (`mitigated`, `acknowledged`, `runbook.step`, …),
-    /// whichever comes first.
+    /// drill has a record of type `afterRecord` (one of `actions`), whichever comes first.
     public struct Recovery: Hashable, Sendable {
         public var atSeconds: Double?
-        public var afterRecord: String?
+        public var afterRecord: RecordType?
 
-        public init(atSeconds: Double? = nil, afterRecord: String? = nil) { self.atSeconds = atSeconds; self.afterRecord = afterRecord }
+        /// The responder's actions a recovery can wait for: what an incident summary (no timeline) still tells.
+        public static let actions: [RecordType] = [.acknowledged, .mitigated, .resolved, .runbookStep]
+
+        public init(atSeconds: Double? = nil, afterRecord: RecordType? = nil) { self.atSeconds = atSeconds; self.afterRecord = afterRecord }
     }
 
     public init(name: String, title: String, description: String = "", events: [Event], recovery: Recovery) {
@@ -70,13 +72,13 @@ public struct DrillScenario: Hashable, Sendable {
         if let at = recovery.atSeconds, elapsed >= at { return true }
         guard let type = recovery.afterRecord else { return false }
         return incidents.contains { incident in
-            switch RecordType(rawValue: type) {
-            // Summaries keep the key times and escalation events, not the records.
-            case .acknowledged?: incident.keyTimes[.acknowledged] != nil
-            case .mitigated?: incident.keyTimes[.mitigated] != nil
-            case .resolved?: incident.status == .resolved
-            case .runbookStep?: incident.runbookSteps.contains(where: \.done)
-            default: incident.timeline.contains { $0.type == type }
+            // Summaries keep the key times and the runbook steps, not the records.
+            switch type {
+            case .acknowledged: incident.keyTimes[.acknowledged] != nil
+            case .mitigated: incident.keyTimes[.mitigated] != nil
+            case .resolved: incident.status == .resolved
+            case .runbookStep: incident.runbookSteps.contains(where: \.done)
+            default: false  // refused when the scenario is read (see `Recovery.actions`)
             }
         }
     }

@@ -45,7 +45,7 @@ public struct DerivedDuration: Hashable, Sendable {
     /// Why `from` or `to` is not the usual one, if it is not: "detection not recorded, from the declaration".
     public var substitution: String? {
         var notes: [String] = []
-        if name != .timeToDetect && name != .impactDuration && from == .declared { notes.append("detection not recorded: from the declaration") }
+        if from == .declared { notes.append("detection not recorded: from the declaration") }
         if name == .impactDuration && to == .resolved { notes.append("mitigation not recorded: to the resolution") }
         return notes.isEmpty ? nil : notes.joined(separator: "; ")
     }

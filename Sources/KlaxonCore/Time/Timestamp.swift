@@ -29,6 +29,12 @@ public struct Timestamp: Hashable, Comparable, Sendable, CustomStringConvertible
         return civil.isoDate + "T" + civil.isoTime + "." + Self.pad(millis, 3) + "Z"
     }
 
+    /// `20261122T164604Z`: UTC to the second, with nothing a file name would mind.
+    public var compactUTC: String {
+        let civil = CivilDateTime.from(milliseconds: milliseconds, offsetSeconds: 0).0
+        return civil.isoDate.filter { $0 != "-" } + "T" + civil.isoTime.filter { $0 != ":" } + "Z"
+    }
+
     /// RFC 3339 with the given UTC offset and whole seconds: `2026-11-22T17:46:04+01:00`.
     public func rfc3339(offsetSeconds: Int) -> String {
         let (civil, _) = CivilDateTime.from(milliseconds: milliseconds, offsetSeconds: offsetSeconds)
