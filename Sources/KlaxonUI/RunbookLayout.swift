@@ -620,7 +620,7 @@ public enum RunbookLayout {
                 }
                 if r == 0, case .tableRow(true) = rows[0].kind {
                     let rule = widths.map { String(repeating: glyph("─", "-"), count: $0) }.joined(separator: glyph("─┼─", "-+-"))
-                    emit(prefix.rest + [.init(text: rule, style: .dim)])
+                    emit(prefix.rest + [.init(text: rule, style: .dim)], width: prefix.restWidth + lineWidth)
                 }
             }
         }

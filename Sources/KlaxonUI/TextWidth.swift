@@ -66,9 +66,27 @@ public enum TextWidth {
         var ascii = true
         for byte in text.utf8 where byte < 0x20 || byte >= 0x7F { ascii = false; break }
         if ascii { return text.utf8.count }
+        // Text made only of scalars that never join a neighbour in a grapheme cluster (Latin, dashes and
+        // quotes, arrows, box drawing, CJK ideographs, Hangul syllables) is the sum of its scalars:
+        // grapheme breaking, which costs more than the rest of a runbook's layout, is not needed.
         var total = 0
+        var standalone = true
+        for scalar in text.unicodeScalars {
+            guard standsAlone(scalar.value) else { standalone = false; break }
+            total += width(of: scalar)
+        }
+        if standalone { return total }
+        total = 0
         for c in text { total += width(of: c) }
         return total
+    }
+
+    /// Whether a scalar is printable and can never be part of a grapheme cluster with another scalar
+    /// (no marks, joiners, selectors, regional indicators, Hangul jamo or controls among these).
+    static func standsAlone(_ v: UInt32) -> Bool {
+        (0x20..<0x7F).contains(v) || (0xA0..<0x300).contains(v) || (0x2010...0x2027).contains(v)
+            || (0x2030...0x205E).contains(v) || (0x2190...0x21FF).contains(v) || (0x2500...0x259F).contains(v)
+            || (0x4E00...0x9FFF).contains(v) || (0xAC00...0xD7A3).contains(v)
     }
 
     /// `text` cut to at most `columns` columns, ending with `ellipsis` when cut.

@@ -247,4 +247,17 @@ struct FrameTests {
         #expect(TextWidth.wrap("https://grafana.example.com/d/x", to: 10) == ["https://gr", "afana.exam", "ple.com/d/", "x"])
         #expect(TextWidth.wrap("a\n\nb", to: 5) == ["a", "", "b"])
     }
+
+    /// A string's width skips grapheme breaking when every scalar stands alone; the answer must be the
+    /// one a character-by-character count gives, for text on either side of that line.
+    @Test func textWidthOfAStringIsTheSumOfItsCharacters() {
+        let samples = ["磁盘已满 means → full ─┼─ “quoted” é", "e\u{301}", "café\u{301} 漢", "👩‍💻 on call", "🇳🇴", "한\u{11A8}글",
+                       "✔\u{FE0F} done", "a\r\nb", "\u{AD}soft", "한국어 ─ 日本", "👍🏽"]
+        for text in samples {
+            let byCharacter = text.reduce(0) { $0 + TextWidth.width(of: $1) }
+            #expect(TextWidth.width(of: text) == byCharacter, "\(text.unicodeScalars.map { String($0.value, radix: 16) })")
+        }
+        #expect(TextWidth.width(of: "磁盘 → ─") == 8)
+        #expect(TextWidth.width(of: "👩‍💻") == 2)
+    }
 }
