@@ -70,7 +70,8 @@ extension Console {
             throw KlaxonError.badInput("TERM is not set to a terminal type; set it (e.g. TERM=xterm-256color) to open the console")
         }
         let noColor = context.environment["NO_COLOR"].map { !$0.isEmpty } ?? false
-        return try TerminalScreen(term: term, outputPath: "/dev/tty", inputPath: "/dev/tty", noColor: noColor)
+        return try TerminalScreen(term: term, outputPath: "/dev/tty", inputPath: "/dev/tty", noColor: noColor,
+                                  hyperlinks: TerminalScreen.hyperlinksWanted(environment: context.environment))
     }
 }
 

@@ -3,6 +3,7 @@ import Foundation
 import KlaxonCore
 import KlaxonMarkdown
 import KlaxonStore
+import KlaxonTerminal
 import KlaxonUI
 
 /// `klaxon runbook …`: the markdown runbooks of `Runbooks/`.
@@ -84,7 +85,8 @@ struct RunbookCommand: ParsableCommand {
             let header = RunbookShow.header(runbook, now: context.now(), staleAfterDays: workspace.config.runbookStaleAfterDays)
             if context.outputTerminalColumns != nil {
                 let noColor = context.environment["NO_COLOR"].map { !$0.isEmpty } ?? false
-                context.standardOutput(RunbookShow.styled(page, header: header, color: !noColor))
+                context.standardOutput(RunbookShow.styled(page, header: header, color: !noColor,
+                                                          hyperlinks: TerminalScreen.hyperlinksWanted(environment: context.environment)))
             } else {
                 context.standardOutput(RunbookShow.plain(page, header: header))
             }
@@ -135,28 +137,40 @@ enum RunbookShow {
         return out
     }
 
-    /// With ANSI styles and OSC 8 hyperlinks on links.
-    static func styled(_ page: RunbookPage, header: String, color: Bool) -> String {
+    /// With ANSI styles, and OSC 8 hyperlinks on web links when `hyperlinks`.
+    static func styled(_ page: RunbookPage, header: String, color: Bool, hyperlinks: Bool) -> String {
         let reset = "\u{1B}[0m"
-        var out = sgr(.dim, color: color) + header + reset + "\n\n"
+        var out = sgr(.dim, color: color) + printable(header) + reset + "\n\n"
         let urls: [Int: String] = Dictionary(uniqueKeysWithValues: page.targets.enumerated().compactMap { i, target in
-            if case .link(let url) = target.kind, url.contains("://") { return (i, url) }
+            if hyperlinks, case .link(let url) = target.kind, RunbookLinks.isWebAddress(url) { return (i, url) }
             return nil
         })
         for line in page.lines {
             if let verbatim = line.verbatim, !color {
-                out += verbatim + "\n"
+                out += printable(verbatim) + "\n"
                 continue
             }
             for span in line.spans {
                 let linked = span.style == .link ? span.target.flatMap { urls[$0] } : nil
                 if let linked { out += "\u{1B}]8;;\(linked)\u{1B}\\" }
-                out += span.style == .normal ? span.text : sgr(span.style, color: color) + span.text + reset
+                let text = printable(span.text)
+                out += span.style == .normal ? text : sgr(span.style, color: color) + text + reset
                 if linked != nil { out += "\u{1B}]8;;\u{1B}\\" }
             }
             out += "\n"
         }
         return out
+    }
+
+    /// `text` with control characters (tab aside) shown as `�`: a runbook's text must not be able to
+    /// send escape sequences to the terminal it is shown on.
+    static func printable(_ text: String) -> String {
+        guard text.unicodeScalars.contains(where: isControl) else { return text }
+        return String(String.UnicodeScalarView(text.unicodeScalars.map { isControl($0) ? "\u{FFFD}" : $0 }))
+    }
+
+    private static func isControl(_ scalar: Unicode.Scalar) -> Bool {
+        (scalar.value < 0x20 && scalar != "\t") || (0x7F..<0xA0).contains(scalar.value)
     }
 
     static func sgr(_ style: Style, color: Bool) -> String {

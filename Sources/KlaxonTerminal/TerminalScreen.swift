@@ -23,13 +23,17 @@ public final class TerminalScreen {
     public let usesColor: Bool
     /// Whether the locale is UTF-8; if not, the console draws in ASCII.
     public let isUTF8: Bool
+    /// Whether the frame's external links are marked as OSC 8 hyperlinks.
+    public let hyperlinks: Bool
     private var painted: Frame?
     private var ended = false
 
     /// Starts ncurses for terminal type `term` writing to `outputPath` and reading `inputPath`, in
     /// `locale` ("" means the one the environment names). An unknown terminal type is an error, not
     /// an exit (which `initscr` would do).
-    public init(term: String, outputPath: String, inputPath: String, locale: String = "", noColor: Bool = false) throws(KlaxonError) {
+    public init(term: String, outputPath: String, inputPath: String, locale: String = "", noColor: Bool = false,
+                hyperlinks: Bool = false) throws(KlaxonError) {
+        self.hyperlinks = hyperlinks
         setlocale(LC_ALL, locale) // without it wide characters are garbled
         isUTF8 = String(cString: klaxon_codeset()).uppercased().replacingOccurrences(of: "-", with: "") == "UTF8"
         guard let output = fopen(outputPath, "w") else { throw .failed("cannot open \(outputPath) for the screen") }
@@ -110,7 +114,56 @@ public final class TerminalScreen {
             curs_set(0)
         }
         wrefresh(window)
+        if hyperlinks { markHyperlinks(frame, previous: previous) }
         painted = frame
+    }
+
+    /// Whether to mark links as OSC 8 hyperlinks on this terminal: `KLAXON_HYPERLINKS=0` turns them
+    /// off, `1` on; otherwise they are on except on the Linux console and in GNU screen, which are not
+    /// known to handle them. Any other terminal makes them clickable or ignores them, as the OSC 8
+    /// convention asks of terminals.
+    public static func hyperlinksWanted(environment: [String: String]) -> Bool {
+        if let choice = environment["KLAXON_HYPERLINKS"], !choice.isEmpty { return choice != "0" }
+        let term = environment["TERM"] ?? ""
+        return !(term == "linux" || term == "dumb" || (term.hasPrefix("screen") && environment["TMUX"] == nil))
+    }
+
+    /// ncurses cannot carry OSC 8, so the cells of each link that is new (or that ncurses has just
+    /// redrawn) are written again inside the hyperlink sequence: the same characters in the same
+    /// styles at the same place, between saving and restoring the cursor (DECSC, DECRC). ncurses's
+    /// picture of the screen stays true, and it leaves attributes normal after a refresh.
+    func markHyperlinks(_ frame: Frame, previous: Frame?) {
+        var out = ""
+        for link in frame.hyperlinks where link.row < min(frame.rows, rows) && link.column >= 0 {
+            let columns = link.column..<min(frame.columns, columns, link.column + link.width)
+            if let previous, previous.hyperlinks.contains(link), columns.allSatisfy({ previous[link.row, $0] == frame[link.row, $0] }) {
+                continue
+            }
+            out += "\u{1B}[\(link.row + 1);\(link.column + 1)H\u{1B}]8;;\(link.url)\u{1B}\\"
+            var style: Style?
+            for x in columns where !frame[link.row, x].isContinuation {
+                let cell = frame[link.row, x]
+                if cell.style != style { out += sgr(cell.style); style = cell.style }
+                out.append(cell.character)
+            }
+            out += "\u{1B}]8;;\u{1B}\\\u{1B}[0m"
+        }
+        guard !out.isEmpty else { return }
+        fputs("\u{1B}7" + out + "\u{1B}8", output)
+        fflush(output)
+    }
+
+    /// The SGR sequence that gives `style` the look `look(style)` gives it through ncurses.
+    func sgr(_ style: Style) -> String {
+        let (foreground, background, attributes) = usesColor ? Self.colors(style) : (-1, -1, Self.monochrome(style))
+        var codes = ["0"]
+        for (attribute, code) in [(klaxon_a_bold(), "1"), (klaxon_a_dim(), "2"), (klaxon_a_italic(), "3"), (klaxon_a_underline(), "4"),
+                                  (klaxon_a_reverse(), "7")] where attributes & attribute != 0 {
+            codes.append(code)
+        }
+        if foreground >= 0 { codes.append(foreground < 8 ? "\(30 + foreground)" : "38;5;\(foreground)") }
+        if background >= 0 { codes.append(background < 8 ? "\(40 + background)" : "48;5;\(background)") }
+        return "\u{1B}[" + codes.joined(separator: ";") + "m"
     }
 
     /// Repaints everything on the next `paint` (ctrl-l, or after another program used the terminal).

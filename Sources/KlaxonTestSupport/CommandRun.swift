@@ -32,6 +32,8 @@ public struct Klaxon: Sendable {
     public var user: String
     public var clock: FixedClock
     public var environment: [String: String]
+    /// Columns of the terminal standard output is, or nil for a pipe (the default).
+    public var terminalColumns: Int?
 
     public init(workspace: String, user: String = "alice", clock: FixedClock = FixedClock("2026-11-20T09:00:00Z"),
                 environment: [String: String] = ["TZ": "UTC"]) {
@@ -53,7 +55,7 @@ public struct Klaxon: Sendable {
         let clock = self.clock
         let context = CommandContext(environment: env, currentDirectory: "/", standardOutput: out.append,
                                      standardError: err.append, readStandardInput: { input }, now: { clock.now },
-                                     processID: 4242)
+                                     processID: 4242, outputTerminalColumns: terminalColumns)
         let status = runKlaxon(arguments, context: context)
         return CommandRun(status: status, output: out.text, errors: err.text)
     }

@@ -55,6 +55,10 @@ public final class TmuxSession: @unchecked Sendable {
     /// Types `text` literally.
     public func type(_ text: String) { _ = try? tmux(capturing: false, ["send-keys", "-t", name, "-l", text]) }
 
+    /// Appends everything the program writes to the terminal, escape sequences and all, to `path`
+    /// (what tmux reads from the pane, before it interprets it).
+    public func recordOutput(to path: String) { _ = try? tmux(capturing: false, ["pipe-pane", "-O", "-t", name, "cat >> " + TmuxSession.quote(path)]) }
+
     /// The screen as text.
     public func screen() -> String { (try? tmux(["capture-pane", "-p", "-t", name])) ?? "" }
 

@@ -19,7 +19,11 @@ public enum ConsoleView {
         case .reports: ReportsView.draw(model, &frame)
         }
         drawBottomLine(model, &frame)
-        if let overlay = model.overlay { OverlayView.draw(overlay, model, &frame) }
+        if let overlay = model.overlay {
+            let beneath = frame
+            OverlayView.draw(overlay, model, &frame)
+            frame.dropHyperlinks(changedSince: beneath)
+        }
         if model.glyphs == .ascii { toASCII(&frame) }
         return frame
     }

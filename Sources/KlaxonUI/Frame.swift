@@ -20,11 +20,29 @@ public struct Cell: Hashable, Sendable {
     public var isContinuation: Bool { character == "\u{0}" }
 }
 
+/// Cells of one row that are a link to an external URL: terminals that know OSC 8 make them clickable.
+public struct Hyperlink: Hashable, Sendable {
+    public var row: Int
+    public var column: Int
+    /// Columns, from `column`.
+    public var width: Int
+    public var url: String
+
+    public init(row: Int, column: Int, width: Int, url: String) {
+        self.row = row
+        self.column = column
+        self.width = width
+        self.url = url
+    }
+}
+
 /// A screen's worth of cells, drawn by the views and painted by the terminal adapter.
 public struct Frame: Hashable, Sendable {
     public let columns: Int
     public let rows: Int
     public private(set) var cells: [Cell]
+    /// External links on the screen, for the terminal adapter to mark as OSC 8 hyperlinks.
+    public var hyperlinks: [Hyperlink] = []
     /// Where the terminal cursor goes (in an editor), or nil to hide it.
     public var cursor: (row: Int, column: Int)? {
         get { cursorPosition.map { ($0 / max(1, columns), $0 % max(1, columns)) } }
@@ -102,6 +120,17 @@ public struct Frame: Hashable, Sendable {
         for x in 0..<columns { self[row, x] = Cell(character: " ", style: style) }
     }
 
+    /// Forgets the hyperlinks any of whose cells differ from `earlier`'s (something was drawn over them).
+    public mutating func dropHyperlinks(changedSince earlier: Frame) {
+        guard earlier.columns == columns, earlier.rows == rows else { hyperlinks = []; return }
+        let cells = cells, columns = columns
+        hyperlinks.removeAll { link in
+            (link.column..<min(columns, link.column + link.width)).contains {
+                cells[link.row * columns + $0] != earlier.cells[link.row * columns + $0]
+            }
+        }
+    }
+
     /// The text of one row (continuation cells left out).
     public func text(ofRow row: Int) -> String {
         var out = ""
@@ -114,6 +143,7 @@ public struct Frame: Hashable, Sendable {
 
     public static func == (a: Frame, b: Frame) -> Bool {
         a.columns == b.columns && a.rows == b.rows && a.cells == b.cells && a.cursorPosition == b.cursorPosition
+            && a.hyperlinks == b.hyperlinks
     }
 
     public func hash(into hasher: inout Hasher) {

@@ -82,7 +82,12 @@ enum RunbookView {
                     text = dropped
                 }
                 let style = span.target != nil && span.target == open.selectedTarget ? Style.selected : span.style
+                let start = x
                 x = frame.put(text, row: row, column: x, style: style, width: model.columns - 1 - x)
+                if span.style == .link, let target = span.target, target < open.page.targets.count,
+                   case .link(let url) = open.page.targets[target].kind, RunbookLinks.isWebAddress(url), x > start {
+                    frame.hyperlinks.append(Hyperlink(row: row, column: start, width: x - start, url: url))
+                }
             }
             if line.isCode && TextWidth.width(of: line.text) - open.left > model.columns - 3 {
                 frame.put(ConsoleView.glyph(model, "›", ">"), row: row, column: model.columns - 1, style: .dim)

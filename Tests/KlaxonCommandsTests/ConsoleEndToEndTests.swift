@@ -135,6 +135,49 @@ struct ConsoleEndToEndTests {
         #expect(try shell("\(klaxon) --workspace \(ws.path) incident show 1").contains("runbook   registry step 1 done: Look at the pods"))
     }
 
+    /// In a real terminal the runbook's web link is written inside OSC 8 (tmux 3.3 drops the
+    /// sequence; its output is read from the pane), and the screen is exactly as without: the cursor
+    /// restored, nothing shifted, still right after scrolling and an overlay.
+    @Test func aWebLinkInARunbookIsAHyperlinkAndTheScreenStaysTrue() throws {
+        let ws = makeRunbookWorkspace()
+        ws.write("Runbooks/web.md", """
+            ---
+            title: Web links
+            owner: alice
+            last_reviewed: 2026-11-01
+            ---
+            # Web links
+
+            Open [the registry dashboard](https://grafana.forge.internal/d/registry?var-pod=registry-0) first.
+
+            Then [the queue runbook](ci/queue.md).
+
+            """)
+        let output = ws.path + "/tty.out"
+        let tty = try console(ws, columns: 100, rows: 30)
+        #expect(tty.wait(for: "Open incidents") != nil)
+        tty.recordOutput(to: output)
+        tty.press("5", "/")
+        tty.type("web")
+        tty.press("Enter", "Enter")
+        #expect(tty.wait(for: "web.md") != nil, "\(tty.screen())")
+        let url = "https://grafana.forge.internal/d/registry?var-pod=registry-0"
+        let marked = { (try? String(contentsOfFile: output, encoding: .utf8))?.components(separatedBy: "\u{1B}]8;;\(url)\u{1B}\\").count ?? 0 }
+        let deadline = Date().addingTimeInterval(5)
+        while marked() < 3 && Date() < deadline { Thread.sleep(forTimeInterval: 0.1) }
+        #expect(marked() == 3, "the link in the text and in the links list")  // 2 marks: 3 pieces
+        let screen = tty.screen()
+        #expect(screen.contains("  Open the registry dashboard[1] first."), "\(screen)")
+        #expect(screen.contains("[1] \(url)"))
+        // Help over it and away again, a scroll down and up: the screen is what it was.
+        tty.press("?")
+        #expect(tty.wait { !$0.contains("Open the registry dashboard") } != nil)
+        tty.press("Escape", "j", "k")
+        #expect(tty.wait { $0 == screen } != nil, "\(tty.screen())")
+        tty.press("q")
+        #expect(tty.wait(for: "EXIT 0") != nil)
+    }
+
     @Test func theStatusBoardPollsALoopbackPlatformAndOpensACheckRunbook() async throws {
         let server = HTTPServer(address: try .inet(ip4: "127.0.0.1", port: 0), logger: .disabled)
         await server.appendRoute("GET /healthz") { _ in HTTPResponse(statusCode: .ok, body: Data("ok".utf8)) }

@@ -83,6 +83,23 @@ struct RunbookCommandTests {
         #expect(k.run("runbook", "show", "queue").errors.contains("did you mean ci/queue?"))
     }
 
+    /// On a terminal: styles, and web links as OSC 8 hyperlinks unless KLAXON_HYPERLINKS=0; a link
+    /// whose address holds a control character is shown, never handed to the terminal.
+    @Test func showOnATerminalStylesAndHyperlinksWebLinksOnly() {
+        let ws = makeRunbookWorkspace()
+        ws.write("Runbooks/web.md", "# Web\n\n[dashboard](https://grafana.forge.internal/d/x), [queue](ci/queue.md) and <https://evil.example/&#27;]0;owned&#7;>.\n")
+        var k = Klaxon(workspace: ws.path, clock: clock, environment: ["TZ": "UTC", "TERM": "xterm-256color", "LANG": "C.UTF-8"])
+        k.terminalColumns = 100
+        let shown = k.run("runbook", "show", "web")
+        #expect(shown.status == 0)
+        #expect(shown.output.contains("\u{1B}]8;;https://grafana.forge.internal/d/x\u{1B}\\\u{1B}[4;34mdashboard\u{1B}[0m\u{1B}]8;;\u{1B}\\"))
+        #expect(shown.output.components(separatedBy: "\u{1B}]8;;").count == 5)  // the link and its entry in the list, each opened and closed
+        #expect(!shown.output.contains("\u{7}"))
+        k.environment["KLAXON_HYPERLINKS"] = "0"
+        let off = k.run("runbook", "show", "web").output
+        #expect(off.contains("\u{1B}[4;34mdashboard") && !off.contains("]8;;"))
+    }
+
     @Test func lintFindsBrokenLinksMissingFrontMatterStaleAndUnknownRunbooks() {
         let ws = makeRunbookWorkspace()
         let k = Klaxon(workspace: ws.path, clock: clock)

@@ -1,4 +1,6 @@
+import Foundation
 @testable import KlaxonTerminal
+import KlaxonTestSupport
 import KlaxonUI
 import Testing
 
@@ -34,6 +36,51 @@ struct TerminalScreenTests {
         screen.paint(frame)
         #expect(screen.cellText(row: 1, column: 7) == "3")
         #expect(screen.cellText(row: 1, column: 9) == "磁")
+    }
+
+    /// ncurses cannot carry OSC 8: the screen writes a link's cells again inside the sequence, between
+    /// saving and restoring the cursor, once per link that is new or redrawn, and never when off.
+    @Test func linksAreMarkedAsHyperlinksOnceAndOnlyWhenWanted() throws {
+        let directory = TemporaryDirectory()
+        let path = directory.path + "/screen.out"
+        let url = "https://grafana.forge.internal/d/registry"
+        var frame = Frame(columns: 80, rows: 24)
+        let end = frame.put("dashboard", row: 2, column: 4, style: .link)
+        frame.hyperlinks = [Hyperlink(row: 2, column: 4, width: end - 4, url: url)]
+        do {
+            let screen = try TerminalScreen(term: "xterm-256color", outputPath: path, inputPath: "/dev/null", locale: "C.UTF-8", hyperlinks: true)
+            screen.paint(frame)
+            let marked = "\u{1B}7\u{1B}[3;5H\u{1B}]8;;\(url)\u{1B}\\\u{1B}[0;4;34mdashboard\u{1B}]8;;\u{1B}\\\u{1B}[0m\u{1B}8"
+            #expect(try String(contentsOfFile: path, encoding: .utf8).components(separatedBy: marked).count == 2)
+            // Unchanged: not written again.
+            screen.paint(frame)
+            #expect(try String(contentsOfFile: path, encoding: .utf8).components(separatedBy: "]8;;").count == 3)
+            // Selected, ncurses redraws it in the new style: marked again, in that style.
+            frame.restyle(row: 2, column: 4, count: 9, style: .selected)
+            screen.paint(frame)
+            let output = try String(contentsOfFile: path, encoding: .utf8)
+            #expect(output.components(separatedBy: "]8;;").count == 5)
+            #expect(output.contains("\u{1B}]8;;\(url)\u{1B}\\\u{1B}[0;7mdashboard"))
+            screen.restore()
+        }
+        let plainPath = directory.path + "/plain.out"
+        do {
+            let screen = try TerminalScreen(term: "xterm-256color", outputPath: plainPath, inputPath: "/dev/null", locale: "C.UTF-8")
+            screen.paint(frame)
+            screen.restore()
+        }
+        let plain = try String(contentsOfFile: plainPath, encoding: .utf8)
+        #expect(plain.contains("dashboard") && !plain.contains("]8;;"))
+    }
+
+    @Test func hyperlinksAreWantedExceptWhereNotKnownToWork() {
+        #expect(TerminalScreen.hyperlinksWanted(environment: ["TERM": "xterm-256color"]))
+        #expect(TerminalScreen.hyperlinksWanted(environment: ["TERM": "tmux-256color", "TMUX": "/tmp/tmux-0/default,1,0"]))
+        #expect(TerminalScreen.hyperlinksWanted(environment: ["TERM": "screen", "TMUX": "/tmp/tmux-0/default,1,0"]))
+        #expect(!TerminalScreen.hyperlinksWanted(environment: ["TERM": "screen"]))
+        #expect(!TerminalScreen.hyperlinksWanted(environment: ["TERM": "linux"]))
+        #expect(!TerminalScreen.hyperlinksWanted(environment: ["TERM": "xterm-256color", "KLAXON_HYPERLINKS": "0"]))
+        #expect(TerminalScreen.hyperlinksWanted(environment: ["TERM": "linux", "KLAXON_HYPERLINKS": "1"]))
     }
 
     @Test func colourFollowsNO_COLOR() throws {

@@ -99,6 +99,36 @@ struct RunbookScreenTests {
         #expect(doc.message?.isError == true && doc.runbookScreen.open?.name == "links")
     }
 
+    /// Web links on screen are handed to the terminal as hyperlinks, cell for cell where they were
+    /// drawn; relative links, `file:` links and addresses with control characters are not, and an
+    /// overlay drawn over a link takes its hyperlink away.
+    @Test func webLinksOnScreenBecomeHyperlinksAndNothingElseDoes() {
+        var m = model(columns: 80, rows: 24)
+        m.setRunbooks(sampleRunbooks() + [Runbook(name: "links", path: "links.md", document: MarkdownParser.parse(
+            """
+            See [the registry dashboard](https://grafana.forge.internal/d/registry?var-pod=registry-0&from=now-6h) now,
+            [the other runbook](ci-queue-backed-up.md), [a file](file:///etc/passwd) and <https://evil.example/\u{1B}]0;x>.
+            Mail [the owner](mailto:oncall@forge.internal).
+            """))])
+        press([.character("5"), .character("/")] + type("links") + [.enter, .enter], &m)
+        let frame = ConsoleView.render(m)
+        var texts: [String: [String]] = [:]
+        for link in frame.hyperlinks {
+            texts[link.url, default: []].append((link.column..<link.column + link.width).map { String(frame[link.row, $0].character) }.joined())
+            #expect((link.column..<link.column + link.width).allSatisfy { frame[link.row, $0].style == .link })
+        }
+        // Each in the text, then in full in the links list at the end.
+        let grafana = "https://grafana.forge.internal/d/registry?var-pod=registry-0&from=now-6h"
+        #expect(texts == [grafana: ["the registry dashboard", grafana], "mailto:oncall@forge.internal": ["the owner", "mailto:oncall@forge.internal"]])
+        // The help covers some of the links: their hyperlinks go.
+        press([.character("?")], &m)
+        let covered = ConsoleView.render(m)
+        #expect(covered.hyperlinks.count < frame.hyperlinks.count)
+        for link in covered.hyperlinks {
+            #expect((link.column..<link.column + link.width).allSatisfy { covered[link.row, $0].style == .link })
+        }
+    }
+
     @Test func contentsJumpsAndSearchFindsAndHighlights() {
         var m = model()
         press([.character("5"), .character("/")] + type("registry") + [.enter, .enter], &m)

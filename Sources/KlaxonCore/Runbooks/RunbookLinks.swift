@@ -13,6 +13,15 @@ public enum RunbookLinkTarget: Hashable, Sendable {
 /// Links and anchors of runbooks: GitHub's heading anchors, and relative links resolved inside
 /// `Runbooks/` only.
 public enum RunbookLinks {
+    /// Whether `url` may be handed to a terminal as an OSC 8 hyperlink: `http:`, `https:` or `mailto:`
+    /// (a `file:` link would open what the runbook has no business opening) and printable ASCII only
+    /// (a control character in the address would end the escape sequence and inject another).
+    public static func isWebAddress(_ url: String) -> Bool {
+        let lowered = url.lowercased()
+        guard lowered.hasPrefix("https://") || lowered.hasPrefix("http://") || lowered.hasPrefix("mailto:") else { return false }
+        return url.utf8.allSatisfy { (0x21...0x7E).contains($0) }
+    }
+
     /// Where `url`, written in the runbook `from`, points. Paths are resolved against `from`'s
     /// directory; one that climbs out of `Runbooks/` is a `.file`, which is never opened.
     public static func resolve(_ url: String, from: String) -> RunbookLinkTarget {
