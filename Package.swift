@@ -10,6 +10,8 @@ let package = Package(
     products: [
         .executable(name: "klaxon", targets: ["klaxon"]),
         .executable(name: "klaxon-bench", targets: ["klaxon-bench"]),
+        // For the libFuzzer build in Fuzz/ (scripts/fuzz).
+        .library(name: "KlaxonFuzzTargets", targets: ["KlaxonFuzzTargets"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -45,6 +47,8 @@ let package = Package(
         // A journal writer for the crash and concurrency tests (appends through the same code as the CLI).
         .executableTarget(name: "klaxon-stress", dependencies: ["KlaxonCore", "KlaxonStore"]),
         .executableTarget(name: "klaxon-bench", dependencies: ["KlaxonCore", "KlaxonStore", "KlaxonUI", "KlaxonTerminal", "KlaxonMarkdown", "KlaxonTestSupport"]),
+        // What the fuzzers attack (Fuzz/ builds them with libFuzzer; the tests replay their corpora).
+        .target(name: "KlaxonFuzzTargets", dependencies: ["KlaxonCore", "KlaxonStore", "KlaxonMarkdown", "KlaxonUI"]),
         // Test doubles and helpers shared by the test targets (never copied between them).
         .target(name: "KlaxonTestSupport", dependencies: ["KlaxonCore", "KlaxonStore", "KlaxonCommands", "KlaxonUI"]),
 
@@ -53,6 +57,7 @@ let package = Package(
         .testTarget(name: "KlaxonCommandsTests", dependencies: ["KlaxonCommands", .product(name: "FlyingFox", package: "FlyingFox"), "KlaxonStore", "KlaxonCore", "KlaxonTestSupport", "klaxon", "klaxon-stress"]),
         .testTarget(name: "KlaxonHTTPTests", dependencies: ["KlaxonHTTP", "KlaxonCore", "KlaxonTestSupport", .product(name: "FlyingFox", package: "FlyingFox")]),
         .testTarget(name: "KlaxonMarkdownTests", dependencies: ["KlaxonMarkdown", "KlaxonCore"]),
+        .testTarget(name: "KlaxonFuzzTargetsTests", dependencies: ["KlaxonFuzzTargets"]),
         .testTarget(name: "KlaxonTerminalTests", dependencies: ["KlaxonTerminal", "KlaxonUI", "KlaxonTestSupport"]),
         .testTarget(name: "KlaxonUITests", dependencies: ["KlaxonUI", "KlaxonCore", "KlaxonMarkdown", "KlaxonStore", "KlaxonTestSupport"], exclude: ["__Snapshots__"]),
     ],

@@ -129,9 +129,16 @@ struct StatusPollerTests {
 /// A TLS endpoint with a self-signed certificate that expires in three days (`openssl s_server`).
 @Suite(.serialized)
 struct TLSProbeTests {
-    /// Starts `openssl s_server -www` on a free loopback port; returns it and its URL.
-    static func startServer(_ dir: TemporaryDirectory) throws -> (Process, String) {
-        let made = try shell("cd '\(dir.path)' && openssl req -x509 -newkey rsa:2048 -nodes -days 3 -subj /CN=127.0.0.1 -keyout key.pem -out cert.pem 2>&1; echo EXIT=$?")
+    /// Starts `openssl s_server -www` on a free loopback port; returns it and its URL. The certificate
+    /// is self-signed and expires in three days, or with `expired` ran from January to February 2020
+    /// (`openssl ca`, which, unlike `req`, takes any dates).
+    static func startServer(_ dir: TemporaryDirectory, expired: Bool = false) throws -> (Process, String) {
+        let make = expired
+            ? "printf '[ca]\\ndefault_ca=d\\n[d]\\ndatabase=index.txt\\nnew_certs_dir=.\\nserial=serial\\ndefault_md=sha256\\npolicy=p\\n[p]\\ncommonName=supplied\\n' > ca.cnf"
+                + " && : > index.txt && echo 01 > serial && openssl req -new -newkey rsa:2048 -nodes -subj /CN=127.0.0.1 -keyout key.pem -out req.csr"
+                + " && openssl ca -batch -config ca.cnf -selfsign -keyfile key.pem -in req.csr -out cert.pem -startdate 20200101000000Z -enddate 20200201000000Z"
+            : "openssl req -x509 -newkey rsa:2048 -nodes -days 3 -subj /CN=127.0.0.1 -keyout key.pem -out cert.pem"
+        let made = try shell("cd '\(dir.path)' && \(make) 2>&1; echo EXIT=$?")
         guard made.hasSuffix("EXIT=0\n") else { throw KlaxonError.failed("openssl req failed: \(made)") }
         let server = Process()
         server.executableURL = URL(fileURLWithPath: "/usr/bin/openssl")
@@ -200,5 +207,76 @@ struct OutboundMailTests {
         let nobody = OutboundTransfer.sendMail(server: "smtp://127.0.0.1:9", from: "k@x.test", to: ["bob@x.test"], message: message,
                                                startTLS: false, username: nil, password: nil, timeoutSeconds: 5)
         guard case .failed = nobody else { Issue.record("delivered to a closed port"); return }
+    }
+}
+
+/// Endpoints that misbehave as they do in an outage, polled together with a healthy one: the healthy
+/// check keeps its schedule, each hostile one is judged with a named reason, and a body without end is
+/// cut off at the prober's cap (what bounds memory), not read to the end.
+@Suite(.serialized)
+struct HostileEndpointTests {
+    @Test func thePollerStaysOnScheduleAndReadsNoMoreThanItsCap() async throws {
+        let dir = TemporaryDirectory()
+        let server = try HostileServer(directory: dir.path)
+        defer { server.stop() }
+        let expiredDir = TemporaryDirectory(), selfSignedDir = TemporaryDirectory()
+        let (expired, expiredURL) = try TLSProbeTests.startServer(expiredDir, expired: true)
+        defer { kill(expired.processIdentifier, SIGKILL); expired.waitUntilExit() }
+        let (selfSigned, selfSignedURL) = try TLSProbeTests.startServer(selfSignedDir)
+        defer { kill(selfSigned.processIdentifier, SIGKILL); selfSigned.waitUntilExit() }
+        let base = "http://127.0.0.1:\(server.port)"
+        func check(_ name: String, _ url: String, every interval: Int64 = 2, timeout: Int64 = 2, verify: Bool = true) -> CheckDefinition {
+            var c = CheckDefinition(name: name, url: url)
+            c.intervalSeconds = interval
+            c.timeoutSeconds = timeout
+            c.verifyTLS = verify
+            return c
+        }
+        var expiredUnverified = check("expired-unverified", expiredURL, timeout: 10, verify: false)
+        expiredUnverified.expect.certificateDaysLeft = 14
+        let checks = [check("ok", base + "/ok", every: 1, timeout: 10), check("hang", base + "/hang"), check("drip", base + "/drip"),
+                      check("endless", base + "/endless", timeout: 10), check("midclose", base + "/midclose", timeout: 10),
+                      check("expired", expiredURL, timeout: 10), expiredUnverified, check("self-signed", selfSignedURL, timeout: 10)]
+        final class Reports: @unchecked Sendable {
+            let lock = NSLock()
+            var items: [StatusPoller.Report] = []
+            func add(_ r: StatusPoller.Report) { lock.withLock { items.append(r) } }
+            var all: [StatusPoller.Report] { lock.withLock { items } }
+        }
+        let reports = Reports()
+        let poller = StatusPoller(checks: checks, maintenance: [], clock: { Timestamp(Date()) }, deliver: reports.add)
+        poller.start()
+        let started = Date()
+        while Date().timeIntervalSince(started) < 9 { try await Task.sleep(for: .milliseconds(200)) }
+        poller.stop()
+        let all = reports.all
+        func last(_ name: String) -> StatusPoller.Report? { all.last { $0.check.name == name } }
+
+        // The healthy check: a poll about every second, each on time, whatever the others were doing.
+        let ok = all.filter { $0.check.name == "ok" }
+        #expect(ok.count >= 6, "\(ok.count) polls of the healthy check in 9 s")
+        #expect(ok.allSatisfy { $0.state == .up && $0.lagMilliseconds < 1000 }, "\(ok.map { ($0.state, $0.lagMilliseconds) })")
+        // Hanging and dripping: the timeout is for the whole answer, not between bytes.
+        for name in ["hang", "drip"] {
+            let report = try #require(last(name), "\(name) was never judged")
+            #expect(report.response.statusCode == nil && report.response.error?.contains("timed out") == true, "\(name): \(report.response)")
+            #expect(report.response.phases.total < 3000, "\(name) took \(report.response.phases.total) ms")
+        }
+        // Without end: cut at the cap, every time.
+        let endless = all.filter { $0.check.name == "endless" }
+        #expect(!endless.isEmpty && endless.allSatisfy { $0.response.truncated && $0.response.body.count == 1 << 20 })
+        #expect(server.endlessBytesSent < endless.count * (16 << 20), "\(server.endlessBytesSent) bytes sent for \(endless.count) polls")
+        let midclose = try #require(last("midclose"))
+        #expect(midclose.response.error != nil && midclose.state != .up, "\(midclose.response)")
+        // Certificates: refused by name when verified; read (and judged on their date) when not.
+        let refused = try #require(last("expired"))
+        #expect(refused.state != .up && refused.response.error?.contains("certificate") == true, "\(refused.response)")
+        let selfSignedReport = try #require(last("self-signed"))
+        #expect(selfSignedReport.response.error?.contains("self-signed") == true || selfSignedReport.response.error?.contains("self signed") == true,
+                "\(selfSignedReport.response)")
+        let read = try #require(last("expired-unverified"))
+        #expect(read.response.statusCode == 200 && read.state != .up, "\(read.evaluation)")
+        #expect(read.evaluation.observation.detail.hasPrefix("TLS certificate expired on 2020-02-01 ("), "\(read.evaluation.observation.detail)")
+        #expect(read.evaluation.observation.verdict == .failed)
     }
 }

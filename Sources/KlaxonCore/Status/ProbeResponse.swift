@@ -45,8 +45,16 @@ public enum HTTPExpectation {
         }
         let latency = Int64(response.phases.total.rounded())
         if let days = expect.certificateDaysLeft, let expiry = response.certificateExpiry {
-            let left = now.seconds(until: expiry) / 86400
-            if left < Int64(days) { return .degraded("TLS certificate expires in \(max(0, left)) day\(left == 1 ? "" : "s")") }
+            let secondsLeft = now.seconds(until: expiry)
+            // Expired is an outage for every client that verifies, not a warning.
+            if secondsLeft <= 0 {
+                let ago = -secondsLeft / 86400
+                return .failed("TLS certificate expired on \(expiry.rfc3339.prefix(10))" + (ago > 0 ? " (\(ago) day\(ago == 1 ? "" : "s") ago)" : ""))
+            }
+            let left = secondsLeft / 86400
+            if left < Int64(days) {
+                return .degraded(left == 0 ? "TLS certificate expires in less than a day" : "TLS certificate expires in \(left) day\(left == 1 ? "" : "s")")
+            }
         }
         if let limit = expect.maxLatencyMilliseconds, latency > limit {
             return .degraded("slow: \(latency) ms > \(limit) ms")

@@ -1,0 +1,143 @@
+import Foundation
+import KlaxonCore
+import KlaxonMarkdown
+import KlaxonStore
+import KlaxonUI
+
+/// What the fuzzers attack, each given arbitrary bytes. A target may refuse its input (that is what bad
+/// input gets) but must never crash, hang or break one of the promises it checks with `precondition`:
+/// a crash is a finding. The libFuzzer build (`scripts/fuzz`) runs them; the test suite runs every
+/// input kept in `Fuzz/corpus/` and `Fuzz/crashes/` through them, so a crash once found stays fixed.
+public enum FuzzTarget: String, CaseIterable, Sendable {
+    /// The journal decoder and replay.
+    case journal
+    /// `klaxon.yaml`: the workspace loader and the checks' validator.
+    case config
+    /// cmark-gfm, the conversion to Klaxon's tree and the layout at several widths.
+    case markdown
+    /// The Statuspage, Prometheus and Alertmanager payload parsers.
+    case status
+    /// RFC 3339, the time expressions of the command line, and durations.
+    case time
+
+    public func run(_ bytes: UnsafeRawBufferPointer) {
+        switch self {
+        case .journal: Self.journal(bytes)
+        case .config: Self.config(bytes)
+        case .markdown: Self.markdown(bytes)
+        case .status: Self.status(bytes)
+        case .time: Self.time(bytes)
+        }
+    }
+
+    public func run(_ bytes: [UInt8]) {
+        bytes.withUnsafeBytes { run($0) }
+    }
+
+    // MARK: Journal
+
+    /// The scan as a reader does it, both ways it can be done (they must agree); then the input's lines
+    /// as record contents, chained with valid hashes so that replay gets past the hash check, which
+    /// random bytes never would.
+    static func journal(_ raw: UnsafeRawBufferPointer) {
+        let bytes = raw.bindMemory(to: UInt8.self)
+        var sequential = JournalScanner()
+        let one = sequential.scan(bytes, isComplete: true)
+        var parallel = JournalScanner()
+        let two = parallel.scan(bytes, isComplete: true, parallelism: 2)
+        precondition(one.records == two.records && one.damage == two.damage, "the parallel scan disagrees with the sequential one")
+        precondition(sequential.validLength <= bytes.count && (one.damage != nil || sequential.validLength == bytes.count))
+        if one.damage == nil { _ = try? IncidentReplay.replay(one.records) }
+
+        var previous = RecordHash.genesis
+        var chain: [UInt8] = []
+        var drafts: [RecordDraft] = []
+        for line in bytes.split(separator: UInt8(ascii: "\n")).prefix(200) {
+            guard case .object(let fields)? = try? JSONParser.parse(line), let type = fields["type"]?.stringValue else { continue }
+            let timestamp = fields["ts"]?.stringValue.flatMap(Timestamp.parseRFC3339) ?? Timestamp(milliseconds: 1_795_000_000_000)
+            let draft = RecordDraft(type: type, data: fields["data"] ?? .object([:]), timestamp: timestamp,
+                                    actor: fields["actor"]?.stringValue ?? "fuzz", host: "fuzz", pid: 1)
+            let (encoded, record) = JournalCodec.encode(draft, sequence: drafts.count + 1, previousHash: previous)
+            chain += encoded
+            previous = record.hash
+            drafts.append(draft)
+        }
+        var scanner = JournalScanner()
+        let chained = chain.withUnsafeBufferPointer { scanner.scan($0, isComplete: true) }
+        precondition(chained.damage == nil, "a chain the encoder wrote does not scan: \(chained.damage!)")
+        precondition(chained.records.count == drafts.count)
+        for (record, draft) in zip(chained.records, drafts) {
+            precondition(record.type == draft.type && record.data == draft.data && record.actor == draft.actor
+                         && record.timestamp == draft.timestamp, "a record does not read back as written")
+        }
+        // A summary (what the console keeps) and the full replay must agree on the incident's state.
+        let full = try? IncidentReplay.replay(chained.records)
+        let summary = try? IncidentReplay.replay(chained.records, keepingTimeline: false)
+        precondition(full?.status == summary?.status && full?.severity == summary?.severity, "the summary and the replay disagree")
+    }
+
+    // MARK: Configuration
+
+    /// A workspace directory of this process, whose klaxon.yaml each input replaces.
+    static let workspace: String = {
+        let path = NSTemporaryDirectory() + "klaxon-fuzz-\(getpid())"
+        try? FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        return path
+    }()
+
+    static func config(_ raw: UnsafeRawBufferPointer) {
+        guard FileManager.default.createFile(atPath: workspace + "/klaxon.yaml", contents: Data(raw)) else { return }
+        if let loaded = try? Workspace.load(directory: workspace) {
+            _ = loaded.config
+        }
+        let checks = CheckFiles.load(workspaceRoot: workspace, timeZone: TimeZone(identifier: "UTC")!)
+        for finding in checks.findings { precondition(!finding.message.isEmpty, "a finding without a message") }
+    }
+
+    // MARK: Markdown
+
+    /// The layout's promise: every line but a code line fits the width, at any width and in ASCII too.
+    static func markdown(_ raw: UnsafeRawBufferPointer) {
+        let text = String(decoding: raw, as: UTF8.self)
+        let split = Runbook.splitFrontMatter(text)
+        let document = MarkdownParser.parse(split.body)
+        _ = RunbookLinks.anchors(of: document)
+        for width in [20, 57, 120] {
+            for ascii in [false, true] {
+                let page = RunbookLayout.page(document, width: width, ascii: ascii)
+                for line in page.lines where !line.isCode {
+                    precondition(TextWidth.width(of: line.text) <= width, "a line of \(TextWidth.width(of: line.text)) columns at width \(width)")
+                }
+                for target in page.targets { precondition(target.line >= 0 && target.line <= page.lines.count) }
+            }
+        }
+    }
+
+    // MARK: Status payloads
+
+    static func status(_ raw: UnsafeRawBufferPointer) {
+        let body = [UInt8](raw)
+        _ = try? StatusPayloads.statuspage(body)
+        _ = try? StatusPayloads.prometheus(body, matchers: [:])
+        _ = try? StatusPayloads.prometheus(body, matchers: ["severity": "critical"])
+        _ = try? StatusPayloads.alertmanager(body, matchers: [:])
+        _ = try? StatusPayloads.alertmanager(body, matchers: ["team": "platform"])
+    }
+
+    // MARK: Time
+
+    /// Every parsed instant writes back as RFC 3339 that parses to the same instant.
+    static func time(_ raw: UnsafeRawBufferPointer) {
+        let text = String(decoding: raw.prefix(256), as: UTF8.self)
+        if let instant = Timestamp.parseRFC3339(text) {
+            precondition(Timestamp.parseRFC3339(instant.rfc3339) == instant, "\(instant.rfc3339) does not read back")
+        }
+        let now = Timestamp(milliseconds: 1_795_000_000_000)
+        for zone in ["UTC", "Europe/Berlin", "America/St_Johns"] {
+            if let instant = try? TimeExpression.parse(text, now: now, timeZone: TimeZone(identifier: zone)!) {
+                precondition(Timestamp.parseRFC3339(instant.rfc3339) == instant, "\(instant.rfc3339) does not read back")
+            }
+        }
+        if let duration = DurationSyntax.milliseconds(text) { precondition(duration >= 0, "a negative duration from \"\(text)\"") }
+    }
+}
