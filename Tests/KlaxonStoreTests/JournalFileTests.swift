@@ -142,6 +142,39 @@ struct JournalFileTests {
         #expect(verification.recordCount == 5)
     }
 
+    /// Any edit at all: every byte of a journal changed in turn — a bit flipped, and a letter's case
+    /// swapped (a hash in capitals must not pass) — is found by verify. Removing any one record is too.
+    @Test func verifyFindsEveryOneByteEditAndEveryRemovedRecord() throws {
+        let dir = TemporaryDirectory()
+        let (store, _) = try makeIncident(in: dir, notes: 2)
+        let path = store.path(of: "INC-1")
+        let original = dir.read("journals/INC-1.jsonl")
+        #expect(try JournalFile.verify(path: path).damage == nil)
+        var missed: [String] = []
+        for at in original.indices {
+            var edits = [original[at] ^ 0x01]
+            let byte = original[at]
+            if (0x41...0x5A).contains(byte) || (0x61...0x7A).contains(byte) { edits.append(byte ^ 0x20) }
+            for edit in edits {
+                var bytes = original
+                bytes[at] = edit
+                FileManager.default.createFile(atPath: path, contents: Data(bytes))
+                let verification = try JournalFile.verify(path: path)
+                if verification.damage == nil && verification.byteCount == bytes.count {
+                    missed.append("byte \(at) \(UnicodeScalar(byte)) → \(UnicodeScalar(edit))")
+                }
+            }
+        }
+        #expect(missed.isEmpty, "\(missed.count) edits passed: \(missed.prefix(10))")
+        let lines = original.split(separator: 0x0A, omittingEmptySubsequences: false).dropLast()
+        for removed in lines.indices.dropLast() {
+            var kept = lines
+            kept.remove(at: removed)
+            FileManager.default.createFile(atPath: path, contents: Data(kept.joined(separator: [0x0A]) + [0x0A]))
+            #expect(try JournalFile.verify(path: path).damage != nil, "record \(removed + 1) removed unnoticed")
+        }
+    }
+
     @Test func repairCutsOnlyATornTail() throws {
         let dir = TemporaryDirectory()
         let (store, _) = try makeIncident(in: dir, notes: 2)
