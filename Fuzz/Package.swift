@@ -7,7 +7,8 @@ let package = Package(
     name: "KlaxonFuzz",
     dependencies: [.package(name: "Klaxon", path: "..")],
     targets: [
-        .executableTarget(name: "klaxon-fuzz", dependencies: [.product(name: "KlaxonFuzzTargets", package: "Klaxon")]),
+        .executableTarget(name: "klaxon-fuzz", dependencies: ["CFuzzMain", .product(name: "KlaxonFuzzTargets", package: "Klaxon")]),
+        .target(name: "CFuzzMain"),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -37,6 +37,15 @@ struct TimeExpressionTests {
         #expect(throws: KlaxonError.self) { try parse(text) }
     }
 
+    /// Found by fuzzing: `+9999999d` was accepted and gave a year RFC 3339 cannot write, so the journal
+    /// would have held a time that does not read back. Times outside the years 1 to 9999 are refused.
+    @Test(arguments: ["+9999999d", "-9999999w", "9999-12-31T23:59:59-23:59", "0001-01-01T00:00:00+01:00"])
+    func refusesTimesOutsideTheYearsRFC3339CanWrite(_ text: String) {
+        #expect(throws: KlaxonError.badInput("\"\(text)\" is \(text.hasPrefix("+") || text.hasPrefix("9") ? "after the year 9999" : "before the year 1"); use a time within them")) {
+            try parse(text)
+        }
+    }
+
     @Test func recognisesNegativeRelativeArgumentsOnly() {
         #expect(TimeExpression.isNegativeRelative("-15m"))
         #expect(TimeExpression.isNegativeRelative("-1h30m"))
