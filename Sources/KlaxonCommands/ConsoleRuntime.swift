@@ -282,13 +282,18 @@ final class ConsoleRuntime {
             _ = poll(&descriptors, nfds_t(descriptors.count), untilNextSecond)
 
             // Keys (and, after a SIGWINCH interrupted poll, the resize).
+            // Characters in a row go as one message: a paste is inserted at once, not key by key.
+            var typed = ""
             for event in screen.readEvents() {
+                if case .key(.character(let c)) = event { typed.append(c); continue }
+                if !typed.isEmpty { send(.typed(typed)); typed = "" }
                 switch event {
                 case .key(let key): send(.key(key))
                 case .resize(let columns, let rows): send(.resize(columns: columns, rows: rows))
                 }
                 dirty = true
             }
+            if !typed.isEmpty { send(.typed(typed)); dirty = true }
             if descriptors[1].revents != 0 {
                 var byte: UInt8 = 0
                 while read(wake.read, &byte, 1) > 0 {}

@@ -55,6 +55,13 @@ public final class TmuxSession: @unchecked Sendable {
     /// Types `text` literally.
     public func type(_ text: String) { _ = try? tmux(capturing: false, ["send-keys", "-t", name, "-l", text]) }
 
+    /// Pastes `text` as a terminal does: all of it at once, line breaks as Enter.
+    public func paste(_ text: String, through file: String) {
+        FileManager.default.createFile(atPath: file, contents: Data(text.utf8))
+        _ = try? tmux(capturing: false, ["load-buffer", file])
+        _ = try? tmux(capturing: false, ["paste-buffer", "-t", name])
+    }
+
     /// Appends everything the program writes to the terminal, escape sequences and all, to `path`
     /// (what tmux reads from the pane, before it interprets it).
     public func recordOutput(to path: String) { _ = try? tmux(capturing: false, ["pipe-pane", "-O", "-t", name, "cat >> " + TmuxSession.quote(path)]) }

@@ -3,6 +3,9 @@ import KlaxonCore
 /// What arrives at the console.
 public enum ConsoleMessage: Sendable {
     case key(Key)
+    /// Characters that arrived together (typing ahead, or a paste): into a text field at once, else
+    /// key by key. A 1 MB paste into a note took minutes one key at a time, each copying the text.
+    case typed(String)
     case resize(columns: Int, rows: Int)
     case tick(Timestamp)
     /// An incident as its journal now reads (after a write here, or another responder's).
@@ -47,6 +50,31 @@ public enum ConsoleUpdate {
 
     static func apply(_ message: ConsoleMessage, _ model: inout ConsoleModel) -> [ConsoleEffect] {
         switch message {
+        case .typed(let text):
+            // Taken out of the model while it changes, so the text is not copied.
+            let overlay = model.overlay
+            model.overlay = nil
+            switch overlay {
+            case .searchInput(var buffer)?:
+                buffer.insert(text)
+                model.overlay = .searchInput(buffer)
+            case .palette(var palette)?:
+                palette.input.insert(text)
+                palette.selection = 0
+                model.overlay = .palette(palette)
+            case .form(var form)?:
+                guard case .text(let label, var buffer) = form.fields[form.focus] else { fallthrough }
+                form.fields[form.focus] = .text(label: label, buffer: TextBuffer())
+                if !buffer.insert(text) {
+                    model.message = .init(text: "a field holds at most \(TextBuffer.maximumCount) characters; the rest was left out", isError: true)
+                }
+                form.fields[form.focus] = .text(label: label, buffer: buffer)
+                model.overlay = .form(form)
+            default:
+                model.overlay = overlay
+                return text.flatMap { apply(.key(.character($0)), &model) }
+            }
+            return []
         case .resize(let columns, let rows):
             model.columns = columns
             model.rows = rows

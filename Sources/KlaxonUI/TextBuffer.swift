@@ -56,12 +56,23 @@ public struct TextBuffer: Hashable, Sendable {
         return true
     }
 
-    public mutating func insert(_ text: String) {
-        for c in text { insert(c) }
+    /// The most characters a field holds: a note is for people to read in the middle of an outage (a
+    /// log belongs in a link), and every frame lays the text out again.
+    public static let maximumCount = 65_536
+
+    /// Inserts `text` at the cursor in one step (a line break only where the buffer is multiline).
+    /// Returns false when the text did not fit whole and was cut at `maximumCount`.
+    @discardableResult
+    public mutating func insert(_ text: String) -> Bool {
+        let accepted = multiline ? Array(text) : text.filter { $0 != "\n" && $0 != "\r\n" }.map { $0 }
+        let inserted = accepted.prefix(max(0, Self.maximumCount - characters.count))
+        characters.insert(contentsOf: inserted, at: cursor)
+        cursor += inserted.count
+        return inserted.count == accepted.count
     }
 
     mutating func insert(_ c: Character) {
-        if c == "\n" && !multiline { return }
+        if (c == "\n" && !multiline) || characters.count >= Self.maximumCount { return }
         characters.insert(c, at: cursor)
         cursor += 1
     }

@@ -346,6 +346,27 @@ struct ConsoleEndToEndTests {
         #expect(tty.wait(for: "EXIT 0") != nil)
     }
 
+    /// A megabyte pasted into the note editor: the console takes what a note holds at once, says
+    /// the rest was left out, stays responsive, and the note it saves is what it showed.
+    @Test func aMegabytePastedIntoANoteIsCutClearlyAndTheConsoleStaysResponsive() throws {
+        let ws = makeWorkspace()
+        Klaxon(workspace: ws.path).run("incident", "declare", "Paste target", "--severity", "SEV3")
+        let tty = try console(ws)
+        #expect(tty.wait(for: "Paste target") != nil)
+        tty.press("Enter", "n")
+        #expect(tty.wait(for: "Note on INC-1") != nil)
+        let pasted = String(repeating: "registry-0 evicted 磁盘已满 🧹 ", count: 40_000)  // over 1 MB
+        #expect(pasted.utf8.count > 1_000_000)
+        tty.paste(pasted, through: ws.path + "/paste.txt")
+        #expect(tty.wait(timeout: 20) { $0.contains("a field holds at most 65536 characters") } != nil, "\(tty.screen())")
+        tty.press("C-s")
+        #expect(tty.wait(timeout: 20) { $0.contains("INC-1 #2 note recorded") } != nil, "\(tty.screen())")
+        let note = try #require(try records(ws).last?.data["text"]?.stringValue)
+        #expect(note.count == 65_536 && pasted.hasPrefix(note))
+        tty.press("q")
+        #expect(tty.wait(for: "EXIT 0") != nil)
+    }
+
     @Test func readOnlyOffersNothingThatWrites() throws {
         let ws = makeWorkspace()
         Klaxon(workspace: ws.path).run("incident", "declare", "Runner fleet exhausted", "--severity", "SEV2")
