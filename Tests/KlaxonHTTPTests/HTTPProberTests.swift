@@ -20,6 +20,14 @@ func withLoopbackServer(_ configure: (HTTPServer) async -> Void, _ body: @Sendab
     await server.stop()
 }
 
+/// The reports a poller delivers, from its threads.
+final class Reports: @unchecked Sendable {
+    private let lock = NSLock()
+    private var items: [StatusPoller.Report] = []
+    func add(_ r: StatusPoller.Report) { lock.withLock { items.append(r) } }
+    var all: [StatusPoller.Report] { lock.withLock { items } }
+}
+
 /// One round of probes against a loopback server that serves the recorded payloads and misbehaves on
 /// purpose.
 struct HTTPProberTests {
@@ -96,12 +104,6 @@ struct StatusPollerTests {
                 c.timeoutSeconds = name == "slow" ? 90 : 10
                 if name == "broken" { c.failureThreshold = 2 }
                 return c
-            }
-            final class Reports: @unchecked Sendable {
-                let lock = NSLock()
-                var items: [StatusPoller.Report] = []
-                func add(_ r: StatusPoller.Report) { lock.withLock { items.append(r) } }
-                var all: [StatusPoller.Report] { lock.withLock { items } }
             }
             let reports = Reports()
             let poller = StatusPoller(checks: [check("ok", "/healthz"), check("broken", "/broken"), check("slow", "/slow")],
@@ -237,12 +239,6 @@ struct HostileEndpointTests {
         let checks = [check("ok", base + "/ok", every: 1, timeout: 10), check("hang", base + "/hang"), check("drip", base + "/drip"),
                       check("endless", base + "/endless", timeout: 10), check("midclose", base + "/midclose", timeout: 10),
                       check("expired", expiredURL, timeout: 10), expiredUnverified, check("self-signed", selfSignedURL, timeout: 10)]
-        final class Reports: @unchecked Sendable {
-            let lock = NSLock()
-            var items: [StatusPoller.Report] = []
-            func add(_ r: StatusPoller.Report) { lock.withLock { items.append(r) } }
-            var all: [StatusPoller.Report] { lock.withLock { items } }
-        }
         let reports = Reports()
         let poller = StatusPoller(checks: checks, maintenance: [], clock: { Timestamp(Date()) }, deliver: reports.add)
         poller.start()
