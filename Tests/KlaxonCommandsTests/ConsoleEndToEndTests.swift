@@ -422,6 +422,9 @@ struct DrillEndToEndTests {
 
     @Test func aDrillRunsFromTheRedBoardToTheExportedReview() throws {
         let ws = try sampleCopy()
+        // Who the sample schedule puts on call depends on the hour; bob takes the next two hours.
+        let override = try shell("cd \(ws.path) && KLAXON_USER=dana \(klaxon) oncall override platform-primary --user bob --from now --to +2h 2>&1")
+        #expect(override.contains("bob replaces whoever is on call in platform-primary"), "\(override)")
         let tty = try TmuxSession("cd \(ws.path) && \(klaxon) drill registry-503 --speed 10; echo \"EXIT $?\"", columns: 120, rows: 32,
                                   environment: ["KLAXON_USER": "dana", "TERM": "xterm-256color", "TZ": "UTC"])
         #expect(tty.wait(for: "DRILL registry-503") != nil, "\(tty.screen())")

@@ -18,15 +18,11 @@ public enum TimeExpression {
     public static func parse(_ text: String, now: Timestamp, timeZone: TimeZone) throws(KlaxonError) -> Timestamp {
         let instant = try instant(text, now: now, timeZone: timeZone)
         // Journals and exports write RFC 3339, whose years have four digits (found by fuzzing: +9999999d).
-        guard (earliest...latest).contains(instant) else {
-            throw .badInput("\"\(text)\" is \(instant < earliest ? "before the year 1" : "after the year 9999"); use a time within them")
+        guard (Timestamp.earliest...Timestamp.latest).contains(instant) else {
+            throw .badInput("\"\(text)\" is \(instant < Timestamp.earliest ? "before the year 1" : "after the year 9999"); use a time within them")
         }
         return instant
     }
-
-    /// The first and last instants RFC 3339 can write.
-    static let earliest = Timestamp(milliseconds: -62_135_596_800_000)
-    static let latest = Timestamp(milliseconds: 253_402_300_799_999)
 
     private static func instant(_ text: String, now: Timestamp, timeZone: TimeZone) throws(KlaxonError) -> Timestamp {
         let trimmed = text.trimmingWhitespace

@@ -77,8 +77,15 @@ public struct Timestamp: Hashable, Comparable, Sendable, CustomStringConvertible
         guard p.atEnd else { return nil }
         let civil = CivilDateTime(year: year, month: month, day: day, hour: hour, minute: minute, second: second)
         guard civil.isValid else { return nil }
-        return Timestamp(milliseconds: (civil.secondsSinceEpoch - Int64(offset)) * 1000 + Int64(millis))
+        let instant = Timestamp(milliseconds: (civil.secondsSinceEpoch - Int64(offset)) * 1000 + Int64(millis))
+        // An offset or a leap second can carry past the years RFC 3339 writes (found by fuzzing:
+        // 9999-12-31T23:59:60Z); such a time could not be written back.
+        return (earliest...latest).contains(instant) ? instant : nil
     }
+
+    /// The first and last instants RFC 3339 can write: years 1 to 9999, in UTC.
+    public static let earliest = Timestamp(milliseconds: -62_135_596_800_000)
+    public static let latest = Timestamp(milliseconds: 253_402_300_799_999)
 
     static func pad(_ value: Int, _ width: Int) -> String {
         let s = String(value)
