@@ -158,7 +158,7 @@ struct JournalFileTests {
             for edit in edits {
                 var bytes = original
                 bytes[at] = edit
-                FileManager.default.createFile(atPath: path, contents: Data(bytes))
+                _ = FileManager.default.createFile(atPath: path, contents: Data(bytes))
                 let verification = try JournalFile.verify(path: path)
                 if verification.damage == nil && verification.byteCount == bytes.count {
                     missed.append("byte \(at) \(UnicodeScalar(byte)) → \(UnicodeScalar(edit))")
@@ -170,7 +170,7 @@ struct JournalFileTests {
         for removed in lines.indices.dropLast() {
             var kept = lines
             kept.remove(at: removed)
-            FileManager.default.createFile(atPath: path, contents: Data(kept.joined(separator: [0x0A]) + [0x0A]))
+            _ = FileManager.default.createFile(atPath: path, contents: Data(kept.joined(separator: [0x0A]) + [0x0A]))
             #expect(try JournalFile.verify(path: path).damage != nil, "record \(removed + 1) removed unnoticed")
         }
     }
