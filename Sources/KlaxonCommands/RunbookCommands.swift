@@ -169,9 +169,7 @@ enum RunbookShow {
         return String(String.UnicodeScalarView(text.unicodeScalars.map { isControl($0) ? "\u{FFFD}" : $0 }))
     }
 
-    private static func isControl(_ scalar: Unicode.Scalar) -> Bool {
-        (scalar.value < 0x20 && scalar != "\t") || (0x7F..<0xA0).contains(scalar.value)
-    }
+    private static func isControl(_ scalar: Unicode.Scalar) -> Bool { scalar != "\t" && TextWidth.isControl(scalar) }
 
     static func sgr(_ style: Style, color: Bool) -> String {
         let codes: String

@@ -3,8 +3,9 @@ import KlaxonCore
 /// What arrives at the console.
 public enum ConsoleMessage: Sendable {
     case key(Key)
-    /// Characters that arrived together (typing ahead, or a paste): into a text field at once, else
-    /// key by key. A 1 MB paste into a note took minutes one key at a time, each copying the text.
+    /// Characters that arrived together (typing ahead, or a paste): into a text field in one insert,
+    /// elsewhere key by key. A 1 MB paste into a note took minutes one key at a time, each update
+    /// copying the whole text.
     case typed(String)
     case resize(columns: Int, rows: Int)
     case tick(Timestamp)
@@ -51,10 +52,7 @@ public enum ConsoleUpdate {
     static func apply(_ message: ConsoleMessage, _ model: inout ConsoleModel) -> [ConsoleEffect] {
         switch message {
         case .typed(let text):
-            // Taken out of the model while it changes, so the text is not copied.
-            let overlay = model.overlay
-            model.overlay = nil
-            switch overlay {
+            switch model.overlay {
             case .searchInput(var buffer)?:
                 buffer.insert(text)
                 model.overlay = .searchInput(buffer)
@@ -64,14 +62,12 @@ public enum ConsoleUpdate {
                 model.overlay = .palette(palette)
             case .form(var form)?:
                 guard case .text(let label, var buffer) = form.fields[form.focus] else { fallthrough }
-                form.fields[form.focus] = .text(label: label, buffer: TextBuffer())
                 if !buffer.insert(text) {
                     model.message = .init(text: "a field holds at most \(TextBuffer.maximumCount) characters; the rest was left out", isError: true)
                 }
                 form.fields[form.focus] = .text(label: label, buffer: buffer)
                 model.overlay = .form(form)
             default:
-                model.overlay = overlay
                 return text.flatMap { apply(.key(.character($0)), &model) }
             }
             return []

@@ -79,7 +79,7 @@ public struct Frame: Hashable, Sendable {
         let limit = min(columns, column + (width ?? columns))
         var x = column
         for var c in text {
-            if c.unicodeScalars.contains(where: { $0.value < 0x20 || (0x7F..<0xA0).contains($0.value) }) { c = "\u{FFFD}" }
+            if c.unicodeScalars.contains(where: TextWidth.isControl) { c = "\u{FFFD}" }
             let w = TextWidth.width(of: c)
             if w == 0 {
                 // A lone combining mark or zero-width character: skip it rather than misalign the line.

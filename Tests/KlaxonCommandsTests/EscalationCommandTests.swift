@@ -7,6 +7,17 @@ import Testing
 
 /// A workspace with people reachable on loopback: alice by webhook (signed) and email, bob by Slack,
 /// erin by a command; `primary` has alice on call all the time, `secondary` bob.
+/// INC-1 of `ws` once its escalation is exhausted, or as it stands after `seconds`.
+func untilExhausted(_ ws: TemporaryDirectory, seconds: Int) async throws -> Incident {
+    let store = IncidentStore(directory: ws.path + "/journals")
+    var incident = try store.open("INC-1").incident
+    for _ in 0..<(seconds * 10) where !incident.timeline.contains(where: { $0.type == RecordType.escalationExhausted.rawValue }) {
+        try await Task.sleep(for: .milliseconds(100))
+        incident = try store.open("INC-1").incident
+    }
+    return incident
+}
+
 func escalationWorkspace(webhookPort: Int, smtpPort: Int = 9, stepSeconds: Int = 300, repeatCount: Int = 1) -> TemporaryDirectory {
     let ws = makeWorkspace("""
     name: paging
@@ -130,12 +141,7 @@ struct EscalationCommandTests {
         defer { kill(watch.processIdentifier, SIGKILL) }
 
         // Step 1 (alice: webhook, then email after 1s), step 2 after 3s (bob by Slack, erin by command), exhausted after 6s.
-        let store = IncidentStore(directory: ws.path + "/journals")
-        var incident = try store.open("INC-1").incident
-        for _ in 0..<300 where !incident.timeline.contains(where: { $0.type == RecordType.escalationExhausted.rawValue }) {
-            try await Task.sleep(for: .milliseconds(100))
-            incident = try store.open("INC-1").incident
-        }
+        let incident = try await untilExhausted(ws, seconds: 30)
         kill(watch.processIdentifier, SIGTERM)
         try await blocking { watch.waitUntilExit() }
         #expect(watch.terminationStatus == 0)
@@ -196,12 +202,7 @@ struct EscalationCommandTests {
         for _ in 0..<200 where !receiver.requests.contains(where: { $0.path == "/alice" }) { try await Task.sleep(for: .milliseconds(50)) }
         kill(first.processIdentifier, SIGKILL)
         try await blocking { first.waitUntilExit() }
-        let store = IncidentStore(directory: ws.path + "/journals")
-        var incident = try store.open("INC-1").incident
-        for _ in 0..<400 where !incident.timeline.contains(where: { $0.type == RecordType.escalationExhausted.rawValue }) {
-            try await Task.sleep(for: .milliseconds(100))
-            incident = try store.open("INC-1").incident
-        }
+        let incident = try await untilExhausted(ws, seconds: 40)
         kill(second.processIdentifier, SIGTERM)
         try await blocking { second.waitUntilExit() }
 
