@@ -26,4 +26,5 @@ setup:
 # The performance figures of the README, measured on this machine.
 bench: setup
 	swift build -c release --product klaxon
+	swift build -c release --product klaxon-stress
 	swift run -c release klaxon-bench --dir .build --runs 7

@@ -121,8 +121,9 @@ struct WatchCommand: ParsableCommand {
             if reports.contains(where: { $0.transition != nil }) { incidents.update() }
             for report in reports {
                 guard let line = changeLine(report, json: json) else { continue }
-                context.print(line)
+                // Recorded first, then printed: a change this prints is on disk, even if the process dies next.
                 let (changed, problems) = recorder.record(report, openIncidents: incidents.open)
+                context.print(line)
                 for problem in problems { context.warn(problem) }
                 for journal in changed where !incidents.contains(journal.id) { incidents.add(journal) }
                 recordedChange = recordedChange || !changed.isEmpty

@@ -26,6 +26,7 @@ public final class TerminalScreen {
     /// Whether the frame's external links are marked as OSC 8 hyperlinks.
     public let hyperlinks: Bool
     private var painted: Frame?
+    private var decoder = UTF8InputDecoder()
     private var ended = false
 
     /// Starts ncurses for terminal type `term` writing to `outputPath` and reading `inputPath`, in
@@ -228,12 +229,12 @@ public final class TerminalScreen {
     public func readEvents() -> [TerminalEvent] {
         nodelay(window, true)
         var events: [TerminalEvent] = []
-        var character: wint_t = 0
         while events.count < 100_000 {
-            let kind = wget_wch(window, &character)
-            if kind == ERR { break }
-            if kind == KEY_CODE_YES {
-                switch Int32(character) {
+            // Bytes, not wget_wch: its decoding drops the characters after an invalid byte in the same read.
+            let code = wgetch(window)
+            if code == ERR { break }
+            if code >= KEY_MIN {
+                switch code {
                 case KEY_RESIZE: events.append(.resize(columns: columns, rows: rows))
                 case KEY_UP: events.append(.key(.up))
                 case KEY_DOWN: events.append(.key(.down))
@@ -249,7 +250,10 @@ public final class TerminalScreen {
                 case KEY_ENTER: events.append(.key(.enter))
                 default: break
                 }
-            } else if let key = Self.key(for: UInt32(character)) {
+            } else if isUTF8 {
+                events += decoder.feed(UInt8(truncatingIfNeeded: code)).compactMap { Self.key(for: $0.value) }.map { .key($0) }
+            } else if let key = Self.key(for: UInt32(code)) {
+                // Any other locale: a byte is a character of its own (Latin-1).
                 events.append(.key(key))
             }
         }

@@ -55,6 +55,10 @@ public final class TmuxSession: @unchecked Sendable {
     /// Types `text` literally.
     public func type(_ text: String) { _ = try? tmux(capturing: false, ["send-keys", "-t", name, "-l", text]) }
 
+    /// Sends raw bytes, given in hexadecimal ("ff", "c3"), as if the terminal had read them: input
+    /// that no key produces.
+    public func sendBytes(_ hex: [String]) { _ = try? tmux(capturing: false, ["send-keys", "-t", name, "-H"] + hex) }
+
     /// Pastes `text` as a terminal does: all of it at once, line breaks as Enter.
     public func paste(_ text: String, through file: String) {
         FileManager.default.createFile(atPath: file, contents: Data(text.utf8))

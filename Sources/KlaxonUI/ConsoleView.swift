@@ -131,13 +131,24 @@ public enum ConsoleView {
         for (i, line) in lines.enumerated() { frame.put(line, row: 4 + i, column: 1, style: .dim) }
     }
 
+    /// The message wraps to whatever size the terminal has, however small: the longest wording that
+    /// fits, so a 20×5 pane still says what is wrong and how to leave.
     static func drawTooSmall(_ model: ConsoleModel, _ frame: inout Frame) {
-        let lines = ["Terminal too small: \(model.columns)×\(model.rows).", "Klaxon needs at least 80×24.",
-                     "Make the window larger, or press q to quit."]
-        for (i, line) in lines.enumerated() {
-            let row = max(0, model.rows / 2 - 1 + i)
-            let text = model.glyphs == .unicode ? line : line.replacingOccurrences(of: "×", with: "x")
-            frame.put(text, row: row, column: max(0, (model.columns - TextWidth.width(of: text)) / 2), style: i == 0 ? .error : .normal)
+        let times = model.glyphs == .unicode ? "×" : "x", size = "\(model.columns)\(times)\(model.rows)"
+        let wordings = [
+            ["Terminal too small: \(size).", "Klaxon needs at least 80\(times)24.", "Make the window larger, or press q to quit."],
+            ["Too small: \(size).", "Needs 80\(times)24.", "q quits."],
+            ["Too small: q quits."],
+        ]
+        let fitting = wordings.lazy.map { sentences in
+            sentences.enumerated().flatMap { i, sentence in
+                TextWidth.wrap(sentence, to: model.columns).map { (text: $0, style: i == 0 ? Style.error : .normal) }
+            }
+        }
+        let lines = fitting.first { $0.count <= model.rows } ?? fitting.last!
+        let top = max(0, (model.rows - lines.count) / 2)
+        for (i, line) in lines.prefix(model.rows).enumerated() {
+            frame.put(line.text, row: top + i, column: max(0, (model.columns - TextWidth.width(of: line.text)) / 2), style: line.style)
         }
     }
 

@@ -14,6 +14,9 @@ enum ConsoleBench {
         var residentMegabytes: Double = .nan
         /// Of which not shared with other processes (anonymous memory: the heap, not the libraries' code).
         var privateMegabytes: Double = .nan
+        /// How far behind 10 writers the console's timeline was, at each look (seconds).
+        var followLags: [Double] = []
+        static let followSeconds = 20
     }
 
     static let notes = [
@@ -104,7 +107,31 @@ enum ConsoleBench {
                 figures.privateMegabytes = statusField(pid, "RssAnon:")
             }
         }
+        figures.followLags = try followLags(root: root, klaxon: klaxon)
         return figures
+    }
+
+    /// 10 `klaxon-stress` writers append 10 notes a second each to one incident while the console
+    /// shows it; its screen is read every 50 ms (WriterSwarm.followLag).
+    static func followLags(root: String, klaxon: String) throws -> [Double] {
+        let stress = (klaxon as NSString).deletingLastPathComponent + "/klaxon-stress"
+        guard FileManager.default.isExecutableFile(atPath: stress) else {
+            throw KlaxonError.failed("build klaxon-stress first (swift build -c release --product klaxon-stress)")
+        }
+        let workspace = root + "/follow-workspace"
+        try FileManager.default.createDirectory(atPath: workspace, withIntermediateDirectories: true)
+        try "name: bench-follow\n".write(toFile: workspace + "/klaxon.yaml", atomically: true, encoding: .utf8)
+        _ = try IncidentStore(directory: workspace + "/journals").declare(Declaration(title: "Followed", severity: .sev2),
+                                                                           by: WriterIdentity.current(actor: "bench"), at: Timestamp(Date()))
+        let tty = try TmuxSession("\(klaxon) --workspace \(workspace)", columns: 120, rows: 40,
+                                  environment: ["KLAXON_USER": "bench", "TERM": "xterm-256color"])
+        guard tty.wait(for: "INC-1") != nil else { throw KlaxonError.failed("the console did not start (is tmux installed?)") }
+        tty.press("Enter")
+        guard tty.wait(for: "Timeline") != nil else { throw KlaxonError.failed("the console did not open INC-1") }
+        let swarm = try WriterSwarm(stress: stress, journals: workspace + "/journals", writers: 10, notesEach: 10 * Figures.followSeconds, rate: 10)
+        let lags = swarm.followLag(of: tty) { swarm.running }
+        guard swarm.waitUntilExit().allSatisfy({ $0 == 0 }) else { throw KlaxonError.failed("a klaxon-stress writer failed") }
+        return lags
     }
 
     /// User and system CPU seconds of `pid`, from /proc.

@@ -105,13 +105,11 @@ enum StatusBench {
         figures.residentMegabytes = ConsoleBench.statusField(watch.processIdentifier, "VmRSS:")
         watch.terminate()
         watch.waitUntilExit()
-        let lags = ((try? String(contentsOfFile: lagsPath, encoding: .utf8)) ?? "").split(separator: "\n").compactMap { Double($0) }.sorted()
+        let lags = ((try? String(contentsOfFile: lagsPath, encoding: .utf8)) ?? "").split(separator: "\n").compactMap { Double($0) }
         figures.polls = lags.count
-        if !lags.isEmpty {
-            figures.lagP50 = lags[lags.count / 2]
-            figures.lagP99 = lags[min(lags.count - 1, Int(Double(lags.count) * 0.99))]
-            figures.lagMax = lags.last!
-        }
+        figures.lagP50 = percentile(lags, 0.5)
+        figures.lagP99 = percentile(lags, 0.99)
+        figures.lagMax = lags.max() ?? .nan
         return figures
     }
 }

@@ -50,6 +50,14 @@ func seconds(_ body: () throws -> Void) rethrows -> Double {
     return Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
 }
 
+/// The value below which a fraction `p` of `values` lie (nearest rank).
+func percentile(_ values: [Double], _ p: Double) -> Double {
+    guard !values.isEmpty else { return .nan }
+    let sorted = values.sorted()
+    let rank = max(1, Int((Double(sorted.count) * p).rounded(.up)))
+    return sorted[min(sorted.count, rank) - 1]
+}
+
 func median(_ values: [Double]) -> Double {
     guard !values.isEmpty else { return .nan }
     let sorted = values.sorted()
@@ -207,6 +215,9 @@ let measured: [(benchmark: String, cells: [String])] = [
     ("console", ["console: CPU when idle for 10 s", "≤ 1 % of a core", String(format: "%.2f %%", console.idleCPUPercent), ""]),
     ("console", ["console: resident memory with that workspace open", "≤ 40 MB", String(format: "%.1f MB", console.residentMegabytes), ""]),
     ("console", ["  of which private (heap; the rest is shared library pages)", "—", String(format: "%.1f MB", console.privateMegabytes), ""]),
+    ("console", [String(format: "console: behind 10 writers × 10 notes/s for %d s, p99 of looks every 50 ms", ConsoleBench.Figures.followSeconds), "≤ 1 s",
+     String(format: "%.2f s (p50 %.2f, max %.2f; %d looks)", percentile(console.followLags, 0.99), percentile(console.followLags, 0.5),
+            console.followLags.max() ?? .nan, console.followLags.count), ""]),
     ("oncall", ["who is on call (5 layers, 50 people, 200 overrides)", "≤ 1 ms", String(format: "%.3f ms", median(onCall.whoIsOnCallMicroseconds) / 1000), ""]),
     ("oncall", ["one-year shift listing of that schedule", "≤ 50 ms", String(format: "%.1f ms (%d shifts)", median(onCall.yearListingMilliseconds), onCall.yearShiftCount), ""]),
     ("runbook", [String(format: "parse + lay out a %d-line runbook (%.0f KB) at 120 columns", runbook.lines, Double(runbook.bytes) / 1000), "≤ 30 ms; ratio ≤ 3",

@@ -16,15 +16,6 @@ func startWriter(journals: String, name: String, count: Int) throws -> (Process,
     return (process, pipe)
 }
 
-/// The `ok SEQ NAME N` lines a writer printed: what it was told is on disk.
-func acknowledged(_ output: Data) -> [(sequence: Int, text: String)] {
-    String(decoding: output, as: UTF8.self).split(separator: "\n").compactMap { line in
-        let parts = line.split(separator: " ")
-        guard parts.count == 4, parts[0] == "ok", let seq = Int(parts[1]) else { return nil }
-        return (seq, "\(parts[2]) \(parts[3])")
-    }
-}
-
 /// A temporary journals directory holding INC-1 (the directory is kept alive by the caller).
 func journalsWithOneIncident(_ label: String, title: String) throws -> (TemporaryDirectory, String, IncidentStore) {
     let dir = TemporaryDirectory(label)
@@ -40,13 +31,9 @@ struct JournalProcessTests {
     @Test func fourProcessesAppendingAtOnceLoseNothing() throws {
         let (dir, journals, store) = try journalsWithOneIncident("klaxon-concurrency", title: "Concurrency")
         _ = dir
-        let writers = try (1...4).map { try startWriter(journals: journals, name: "w\($0)", count: 500) }
-        var reported: [(sequence: Int, text: String)] = []
-        for (process, pipe) in writers {
-            reported += acknowledged(pipe.fileHandleForReading.readDataToEndOfFile())
-            process.waitUntilExit()
-            #expect(process.terminationStatus == 0)
-        }
+        let swarm = try WriterSwarm(stress: BuiltProducts.path("klaxon-stress"), journals: journals, writers: 4, notesEach: 500)
+        #expect(swarm.waitUntilExit() == [0, 0, 0, 0])
+        let reported = swarm.acknowledgements
         #expect(reported.count == 2000)
         let verification = try JournalFile.verify(path: store.path(of: "INC-1"))
         #expect(verification.damage == nil)
@@ -55,10 +42,10 @@ struct JournalProcessTests {
         #expect(incident.timeline.map(\.sequence) == Array(1...2001))
         let notes = incident.notes.map(\.text)
         #expect(Set(notes).count == 2000, "every note exactly once")
-        for w in 1...4 { for n in 1...500 { #expect(notes.contains("w\(w) \(n)")) } }
+        for w in 1...4 { for n in 1...500 { #expect(notes.contains("writer-\(w) \(n)")) } }
         // Each writer was told the sequence number its note really has.
         let bySequence = Dictionary(uniqueKeysWithValues: incident.timeline.map { ($0.sequence, $0.data["text"]?.stringValue) })
-        for (seq, text) in reported { #expect(bySequence[seq] == text) }
+        for ack in reported { #expect(bySequence[ack.sequence] == ack.text) }
     }
 
     @Test func aWriterKilledAtRandomMomentsNeverLosesAnAcknowledgedRecord() throws {
@@ -80,7 +67,7 @@ struct JournalProcessTests {
             process.waitUntilExit()
             #expect(process.terminationReason == .uncaughtSignal)
             output += pipe.fileHandleForReading.readDataToEndOfFile()
-            let acked = acknowledged(output)
+            let acked = WriterSwarm.parse(output).map { (sequence: $0.sequence, text: $0.text) }
             if !acked.isEmpty { killsWithWritesInFlight += 1 }
             everAcknowledged += acked
             // Reopening recovers whatever the kill left; every acknowledged record is there.

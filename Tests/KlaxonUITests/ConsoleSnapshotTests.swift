@@ -63,6 +63,9 @@ struct ConsoleSnapshotTests {
 
     @Test func tooSmall() {
         check(sampleModel(columns: 60, rows: 20), "too-small-60x20")
+        // A split pane of 20×5 still says what to do, wrapped; 12×2 at least how to leave.
+        check(sampleModel(columns: 20, rows: 5), "too-small-20x5")
+        check(sampleModel(columns: 12, rows: 2), "too-small-12x2")
     }
 }
 
