@@ -37,7 +37,8 @@ public final class WriterSwarm: @unchecked Sendable {
             readers.enter()
             Thread { [self] in
                 var pending = Data()
-                while let chunk = try? handle.read(upToCount: 4096), !chunk.isEmpty {
+                // availableData returns what the pipe holds (read(upToCount:) waits for the whole count).
+                while case let chunk = handle.availableData, !chunk.isEmpty {
                     pending.append(chunk)
                     guard let end = pending.lastIndex(of: UInt8(ascii: "\n")) else { continue }
                     let lines = WriterSwarm.parse(pending[...end])

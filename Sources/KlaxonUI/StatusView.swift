@@ -52,10 +52,21 @@ enum StatusView {
             frame.put(latency, row: row, column: x, style: s(.normal)); x += 9
             let age = check.since.map { DurationText.short(seconds: $0.seconds(until: model.now)) } ?? "—"
             frame.put(age, row: row, column: x, style: s(.dim)); x += 8
-            frame.put(sparkline(check.history, ascii: model.glyphs == .ascii), row: row, column: x, style: s(.accent)); x += 22
-            var detail = check.lastReport?.evaluation.observation.detail ?? "not polled yet"
-            if !check.definition.verifyTLS { detail += " [TLS not verified]" }
-            frame.put(TextWidth.truncate(detail, to: max(0, model.columns - x - 1)), row: row, column: x, style: s(.normal))
+            // A check without TLS verification is marked whatever the width: after its detail, which is
+            // cut to make room, or, where the row has no room for that (80 columns), instead of its sparkline.
+            let mark = check.definition.verifyTLS ? "" : "[TLS not verified]"
+            let room = max(0, model.columns - x - 22 - 1)
+            let markInDetail = !mark.isEmpty && room > TextWidth.width(of: mark)
+            if mark.isEmpty || markInDetail {
+                frame.put(sparkline(check.history, ascii: model.glyphs == .ascii), row: row, column: x, style: s(.accent))
+            } else {
+                frame.put(mark, row: row, column: x, style: s(.warning))
+            }
+            x += 22
+            let detail = check.lastReport?.evaluation.observation.detail ?? "not polled yet"
+            let suffix = markInDetail ? " " + mark : ""
+            frame.put(TextWidth.truncate(detail, to: max(0, room - TextWidth.width(of: suffix))) + suffix, row: row, column: x, style: s(.normal),
+                      width: room)
             row += 1
         }
     }
@@ -79,8 +90,9 @@ enum StatusView {
         if let since = check.since { frame.put("  for \(DurationText.short(seconds: since.seconds(until: model.now)))", row: 2, column: x, style: .dim) }
         func percent(_ share: Double?) -> String { share.map { String(format: "%.2f %%", $0 * 100) } ?? "—" }
         let uptime = "uptime 1 h \(percent(check.uptime.uptime(overLast: 3600, now: model.now))), 24 h \(percent(check.uptime.uptime(overLast: 86400, now: model.now)))"
-        let facts = [d.kind.rawValue + " " + CheckEvaluation.requestURL(d), "every \(d.intervalSeconds)s", d.runbook.map { "runbook \($0) (o)" },
-                     d.service.map { "service \($0)" }, d.verifyTLS ? nil : "TLS NOT VERIFIED"].compactMap { $0 }
+        // First, so a long URL cannot push it off the line.
+        let facts = [d.verifyTLS ? nil : "TLS NOT VERIFIED", d.kind.rawValue + " " + CheckEvaluation.requestURL(d), "every \(d.intervalSeconds)s",
+                     d.runbook.map { "runbook \($0) (o)" }, d.service.map { "service \($0)" }].compactMap { $0 }
         frame.put(facts.joined(separator: " · "), row: 3, column: 1, style: .dim, width: model.columns - 2)
         frame.put(uptime + " (maintenance left out)", row: 4, column: 1, style: .dim, width: model.columns - 2)
         var row = 6

@@ -70,7 +70,8 @@ enum ReviewBench {
                 let process = Process()
                 process.executableURL = URL(fileURLWithPath: klaxon)
                 process.arguments = ["--workspace", workspace] + arguments
-                process.standardOutput = FileHandle(forWritingAtPath: "/dev/null")
+                process.standardOutput = FileHandle.nullDevice
+                process.standardError = FileHandle.nullDevice  // "review of INC-1 written to …"; the exit status tells failure
                 try process.run()
                 process.waitUntilExit()
                 precondition(process.terminationStatus == 0, "klaxon \(arguments) failed")

@@ -76,6 +76,7 @@ enum StatusBench {
                 let curl = Process()
                 curl.executableURL = URL(fileURLWithPath: "/usr/bin/curl")
                 curl.arguments = ["--parallel", "--parallel-max", "64", "-s", "-K", curlConfig]
+                curl.standardError = FileHandle.nullDevice  // its parallel progress meter, even with -s
                 try curl.run()
                 curl.waitUntilExit()
                 precondition(curl.terminationStatus == 0, "curl failed")
@@ -93,7 +94,8 @@ enum StatusBench {
         watch.executableURL = URL(fileURLWithPath: klaxon)
         watch.arguments = ["watch", "--workspace", workspace]
         watch.environment = ["KLAXON_USER": "bench", "KLAXON_POLLER_LAGS_FILE": lagsPath, "PATH": "/usr/bin:/bin"]
-        watch.standardOutput = FileHandle(forWritingAtPath: "/dev/null")
+        watch.standardOutput = FileHandle.nullDevice
+        watch.standardError = FileHandle.nullDevice  // "escalation engine: this process sends the pages"
         try watch.run()
         // The first polls are spread over a second; measure after they settle.
         Thread.sleep(forTimeInterval: 5)

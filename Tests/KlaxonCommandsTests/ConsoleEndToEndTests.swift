@@ -221,7 +221,11 @@ struct ConsoleEndToEndTests {
         defer { receiver.stop() }
         let port = receiver.port
         let ws = escalationWorkspace(webhookPort: port, stepSeconds: 120, repeatCount: 0)
-        let tty = try console(ws, columns: 120, rows: 30, environment: ["ALICE_HOOK": "http://127.0.0.1:\(port)/hooks/alice", "KLAXON_TEST_WEBHOOK_SECRET": "k"])
+        let secret = "hush-\(UUID().uuidString)"
+        let tty = try console(ws, columns: 120, rows: 30, environment: ["ALICE_HOOK": "http://127.0.0.1:\(port)/hooks/alice", "KLAXON_TEST_WEBHOOK_SECRET": secret])
+        // Everything the console writes to the terminal, to look for secrets in at the end.
+        let painted = ws.path + "/painted.raw"
+        tty.recordOutput(to: painted)
         #expect(try await blocking { tty.wait(for: "Open incidents (0)") } != nil)
         tty.press("d")
         tty.type("Registry returns 503")
@@ -247,6 +251,10 @@ struct ConsoleEndToEndTests {
         #expect(types == ["incident.declared", "escalation.step", "page.attempt", "page.result", "acknowledged", "page.requested",
                           "escalation.step", "page.attempt", "page.result", "escalation.stopped"], "\(types)")
         #expect(receiver.requests.map(\.path) == ["/hooks/alice", "/slack/bob"])
+        // Neither the webhook's address (a secret reference's value) nor the signing secret was ever drawn.
+        let raw = String(decoding: FileManager.default.contents(atPath: painted) ?? Data(), as: UTF8.self)
+        #expect(raw.contains("webhook delivered"), "the recording missed the session")
+        #expect(!raw.contains(secret) && !raw.contains("hooks/alice") && !raw.contains("127.0.0.1:\(port)"))
     }
 
     // How soon is klaxon-bench's figure ("console: behind 10 writers"): timed here, a shared machine's

@@ -40,7 +40,7 @@ func escalationWorkspace(webhookPort: Int, smtpPort: Int = 9, stepSeconds: Int =
       - id: bob
         contacts: [{type: slack, url: "http://127.0.0.1:\(webhookPort)/slack/bob"}]
       - id: erin
-        contacts: [{type: command, argv: ["/bin/sh", "-c", "echo \\"$KLAXON_INCIDENT_ID $KLAXON_USER step $KLAXON_STEP\\" >> \(ws.path)/erin.log"]}]
+        contacts: [{type: command, argv: ["/bin/sh", "-c", "echo \\"$KLAXON_INCIDENT_ID $KLAXON_USER step $KLAXON_STEP\\" >> \(ws.path)/erin.log; printf %s \\"$KLAXON_TITLE\\" > \(ws.path)/erin-title.txt"]}]
     """)
     ws.write("Escalation/schedules/primary.yaml", """
     time_zone: UTC
@@ -75,13 +75,16 @@ struct EscalationCommandTests {
     let klaxon = BuiltProducts.path("klaxon")
 
     /// `klaxon watch` on `ws` as a real process, as `user`, with `environment` added (its output discarded).
-    func startWatch(_ ws: TemporaryDirectory, user: String = "ops", environment: [String: String] = [:]) throws -> Process {
+    /// `klaxon watch` in `ws`; its standard output and error go to `output` (default: nowhere).
+    func startWatch(_ ws: TemporaryDirectory, user: String = "ops", environment: [String: String] = [:], output: String? = nil) throws -> Process {
         let watch = Process()
         watch.executableURL = URL(fileURLWithPath: klaxon)
         watch.arguments = ["watch", "--workspace", ws.path]
         watch.environment = ["KLAXON_USER": user, "TZ": "UTC", "PATH": "/usr/bin:/bin"].merging(environment) { _, new in new }
-        watch.standardOutput = FileHandle.nullDevice
-        watch.standardError = FileHandle.nullDevice
+        if let output { FileManager.default.createFile(atPath: output, contents: nil) }
+        let handle = output.flatMap { FileHandle(forWritingAtPath: $0) } ?? FileHandle.nullDevice
+        watch.standardOutput = handle
+        watch.standardError = handle
         try watch.run()
         return watch
     }
@@ -135,9 +138,14 @@ struct EscalationCommandTests {
         let ws = escalationWorkspace(webhookPort: port, smtpPort: sink.port, stepSeconds: 3, repeatCount: 0)
         let secret = "hush-\(UUID().uuidString)"
         let hook = "http://127.0.0.1:\(port)/hooks/alice"
-        _ = try shell("KLAXON_USER=carol \(klaxon) --workspace \(ws.path) incident declare 'Registry returns 503' --severity SEV2 --service registry --policy platform --runbook registry-5xx")
+        // A title a shell would act on: the command contact must receive it as data, unchanged.
+        let title = "Registry returns 503; $(touch \(ws.path)/pwned) `touch \(ws.path)/pwned` && rm -rf \(ws.path)/Escalation | 'q' \"q\" \\ *"
+        let quotedTitle = "'" + title.replacingOccurrences(of: "'", with: "'\\''") + "'"
+        let declared = try shell("KLAXON_USER=carol \(klaxon) --workspace \(ws.path) incident declare \(quotedTitle) --severity SEV2 --service registry --policy platform --runbook registry-5xx 2>&1")
+        #expect(declared.hasPrefix("INC-1"), "\(declared)")
 
-        let watch = try startWatch(ws, user: "carol", environment: ["KLAXON_TEST_WEBHOOK_SECRET": secret, "ALICE_HOOK": hook])
+        let watchOutput = ws.path + "/watch-output.txt"
+        let watch = try startWatch(ws, user: "carol", environment: ["KLAXON_TEST_WEBHOOK_SECRET": secret, "ALICE_HOOK": hook], output: watchOutput)
         defer { kill(watch.processIdentifier, SIGKILL) }
 
         // Step 1 (alice: webhook, then email after 1s), step 2 after 3s (bob by Slack, erin by command), exhausted after 6s.
@@ -172,10 +180,16 @@ struct EscalationCommandTests {
         let email = try #require(sink.messages.first)
         #expect(email.contains("X-Envelope-To: <alice@forge.test>") && email.contains("Subject: [SEV2] INC-1 Registry returns 503"), "\(email)")
         #expect(try String(contentsOfFile: ws.path + "/erin.log", encoding: .utf8) == "INC-1 erin step 2\n")
+        #expect(try String(contentsOfFile: ws.path + "/erin-title.txt", encoding: .utf8) == title)
+        #expect(!FileManager.default.fileExists(atPath: ws.path + "/pwned") && FileManager.default.fileExists(atPath: ws.path + "/Escalation"))
 
         // Nothing secret reached the journal.
         let journalText = try String(contentsOfFile: ws.path + "/journals/INC-1.jsonl", encoding: .utf8)
         #expect(!journalText.contains(secret) && !journalText.contains("/hooks/alice"))
+        // Nor what watch printed.
+        let printed = try String(contentsOfFile: watchOutput, encoding: .utf8)
+        #expect(printed.contains("escalation engine"), "\(printed)")
+        #expect(!printed.contains(secret) && !printed.contains("/hooks/alice"), "\(printed)")
         #expect(try JournalFile.verify(path: ws.path + "/journals/INC-1.jsonl").damage == nil)
     }
 

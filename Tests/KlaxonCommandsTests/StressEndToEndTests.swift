@@ -14,9 +14,10 @@ struct StressEndToEndTests {
     let stress = BuiltProducts.path("klaxon-stress")
     static let soak = ProcessInfo.processInfo.environment["KLAXON_SOAK"] == "1"
 
-    /// The console in tmux, started with `exec` so that its process id is the one `pgrep` finds.
+    /// The console in tmux. Not the pane's own process: tmux continues a pane process that is stopped,
+    /// and the stall test stops it.
     func console(_ ws: TemporaryDirectory, user: String = "alice") throws -> TmuxSession {
-        try TmuxSession("exec \(klaxon) --workspace \(ws.path)", environment: ["KLAXON_USER": user, "TERM": "xterm-256color", "TZ": "UTC"])
+        try TmuxSession("\(klaxon) --workspace \(ws.path); echo \"EXIT $?\"", environment: ["KLAXON_USER": user, "TERM": "xterm-256color", "TZ": "UTC"])
     }
 
     func consolePID(_ ws: TemporaryDirectory) throws -> Int32? {
@@ -67,6 +68,31 @@ struct StressEndToEndTests {
         #expect(lags.count >= seconds * 5, "the screen was read too rarely to tell")
         #expect((sorted.last ?? 99) < 5, "the console fell \(sorted.last ?? 99) s behind")
         if Self.soak { #expect(p99 <= 1, "soak: the console was more than a second behind (p99 \(p99) s)") }
+        tty.press("q")
+    }
+
+    /// The lag the follow test and klaxon-bench report is read off the screen: a console that stops
+    /// for 1.5 s must show as behind by about that much, or a figure of 0 would mean nothing.
+    @Test func theFollowProbeSeesAStalledConsole() throws {
+        let ws = makeWorkspace()
+        Klaxon(workspace: ws.path).run("incident", "declare", "Stalled", "--severity", "SEV3")
+        let tty = try console(ws)
+        #expect(tty.wait(for: "INC-1") != nil)
+        tty.press("Enter")
+        #expect(tty.wait(for: "Timeline") != nil)
+        let pid = try #require(try consolePID(ws))
+        let swarm = try WriterSwarm(stress: stress, journals: ws.path + "/journals", writers: 2, notesEach: 40, rate: 10)
+        let stopper = Thread {
+            usleep(1_000_000)
+            kill(pid, SIGSTOP)
+            usleep(1_500_000)
+            kill(pid, SIGCONT)
+        }
+        stopper.start()
+        let lags = swarm.followLag(of: tty) { swarm.running }
+        swarm.waitUntilExit()
+        #expect((lags.max() ?? 0) >= 1.2 && (lags.max() ?? 0) < 3, "pid \(pid): \(lags)")
+        #expect(tty.wait { WriterSwarm.recordCount(onScreen: $0) == 81 } != nil, "\(tty.screen())")
         tty.press("q")
     }
 

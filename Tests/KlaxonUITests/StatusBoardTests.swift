@@ -55,6 +55,28 @@ struct StatusBoardTests {
         if let mismatch = Snapshot.mismatch(frame, named: "status-board-100x30") { Issue.record(Comment(rawValue: mismatch)) }
     }
 
+    @Test(arguments: [80, 140]) func aCheckWithoutTLSVerificationIsMarkedOnTheBoardAndInItsDetail(columns: Int) {
+        var model = sampleModel(columns: columns, rows: 24)
+        var unverified = Self.check("vendor-status", group: "Vendors")
+        unverified.verifyTLS = false
+        let verified = Self.check("registry-api", group: "Artifact registry")
+        _ = ConsoleUpdate.update(&model, .checksConfigured([unverified, verified]))
+        // A detail longer than the row: the mark must survive the cut.
+        let long = "HTTP 200 in 80 ms, " + String(repeating: "a very long upstream message ", count: 5)
+        for check in [unverified, verified] {
+            _ = ConsoleUpdate.update(&model, .checkReported(Self.report(check, .up, .ok(long), latency: 80, at: model.now)))
+        }
+        press([.character("3")], &model)
+        let lines = ConsoleView.render(model).text.split(separator: "\n")
+        let row = lines.first { $0.contains("vendor-status") } ?? ""
+        #expect(row.contains("[TLS not verified]"), "\(row)")
+        if columns > 80 { #expect(row.trimmingCharacters(in: .whitespaces).hasSuffix("[TLS not verified]"), "after the detail, cut to make room: \(row)") }
+        #expect(lines.filter { $0.contains("[TLS not verified]") }.count == 1, "only the unverified check is marked")
+        if model.boardRows[model.checkSelection].definition.name != "vendor-status" { press([.character("j")], &model) }
+        press([.enter], &model)
+        #expect(ConsoleView.render(model).text.contains("TLS NOT VERIFIED"))
+    }
+
     @Test func detailAndTheRunbookOfTheSelectedCheck() {
         var model = boardModel()
         press([.character("3"), .enter], &model)
