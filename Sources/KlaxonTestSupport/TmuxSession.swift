@@ -18,7 +18,8 @@ public final class TmuxSession: @unchecked Sendable {
 
     deinit { _ = try? tmux(capturing: false, ["kill-server"]) }
 
-    static func quote(_ text: String) -> String { "'" + text.replacingOccurrences(of: "'", with: "'\\''") + "'" }
+    /// `text` as one word for /bin/sh: single-quoted, its own single quotes escaped.
+    public static func quote(_ text: String) -> String { "'" + text.replacingOccurrences(of: "'", with: "'\\''") + "'" }
 
     /// Runs a tmux command. Only commands that print may capture: a server started by
     /// `new-session` inherits the client's descriptors and would hold a pipe open for ever.
@@ -106,6 +107,11 @@ public final class TmuxSession: @unchecked Sendable {
         process.waitUntilExit()
         return process.terminationStatus == 0
     }()
+}
+
+/// The process whose whole command line is `commandLine` (as `pgrep -f '^…$'` finds it), if one runs.
+public func processID(commandLine: String) throws -> Int32? {
+    try shell("pgrep -f " + TmuxSession.quote("^" + commandLine + "$")).split(separator: "\n").compactMap { Int32($0) }.first
 }
 
 /// Runs `command` with /bin/sh and returns what it printed.

@@ -1,6 +1,7 @@
 import Foundation
 import KlaxonCore
 import KlaxonHTTP
+import KlaxonTestSupport
 
 /// 1,000 HTTP checks against a loopback server at a 10 s interval, polled by the real `klaxon watch`:
 /// its scheduling lag, CPU and memory; and one round of the same 1,000 URLs beside

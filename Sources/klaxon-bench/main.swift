@@ -8,6 +8,7 @@
 import Foundation
 import KlaxonCore
 import KlaxonStore
+import KlaxonTestSupport
 
 struct Options {
     var directory = FileManager.default.temporaryDirectory.path
@@ -48,14 +49,6 @@ func seconds(_ body: () throws -> Void) rethrows -> Double {
     let start = DispatchTime.now().uptimeNanoseconds
     try body()
     return Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
-}
-
-/// The value below which a fraction `p` of `values` lie (nearest rank).
-func percentile(_ values: [Double], _ p: Double) -> Double {
-    guard !values.isEmpty else { return .nan }
-    let sorted = values.sorted()
-    let rank = max(1, Int((Double(sorted.count) * p).rounded(.up)))
-    return sorted[min(sorted.count, rank) - 1]
 }
 
 func median(_ values: [Double]) -> Double {

@@ -306,7 +306,7 @@ struct ConsoleEndToEndTests {
         let env = ["KLAXON_USER": "alice", "TERM": "xterm-256color", "SWIFT_BACKTRACE": "enable=no"]
         let tty = try TmuxSession("\(klaxon) --workspace \(ws.path); echo \"EXIT $?\"; stty -a; echo STTY-DONE", environment: env)
         #expect(tty.wait(for: "Open incidents") != nil)
-        let pid = try shell("pgrep -f '^\(klaxon) --workspace \(ws.path)$'").split(separator: "\n").compactMap { Int32($0) }.first
+        let pid = try processID(commandLine: "\(klaxon) --workspace \(ws.path)")
         return (tty, pid)
     }
 

@@ -140,8 +140,7 @@ struct EscalationCommandTests {
         let hook = "http://127.0.0.1:\(port)/hooks/alice"
         // A title a shell would act on: the command contact must receive it as data, unchanged.
         let title = "Registry returns 503; $(touch \(ws.path)/pwned) `touch \(ws.path)/pwned` && rm -rf \(ws.path)/Escalation | 'q' \"q\" \\ *"
-        let quotedTitle = "'" + title.replacingOccurrences(of: "'", with: "'\\''") + "'"
-        let declared = try shell("KLAXON_USER=carol \(klaxon) --workspace \(ws.path) incident declare \(quotedTitle) --severity SEV2 --service registry --policy platform --runbook registry-5xx 2>&1")
+        let declared = try shell("KLAXON_USER=carol \(klaxon) --workspace \(ws.path) incident declare \(TmuxSession.quote(title)) --severity SEV2 --service registry --policy platform --runbook registry-5xx 2>&1")
         #expect(declared.hasPrefix("INC-1"), "\(declared)")
 
         let watchOutput = ws.path + "/watch-output.txt"
