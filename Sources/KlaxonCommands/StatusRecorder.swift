@@ -36,7 +36,8 @@ final class StatusRecorder {
               !openIncidents.contains(where: { $0.incident.isOpen && $0.incident.declaringCheck == check.name }) else { return nil }
         let declaration = Declaration(
             title: "\(check.name) is down: \(report.evaluation.observation.detail)".prefix(200).description,
-            severity: severity, services: check.service.map { [$0] } ?? [], detected: report.at,
+            // The impact began no later than the first failed poll of the run that confirmed it down.
+            severity: severity, services: check.service.map { [$0] } ?? [], impactStarted: report.failingSince, detected: report.at,
             policy: check.policy, check: check.name, runbooks: check.runbook.map { [$0] } ?? [])
         do {
             return try workspace.incidents.declare(declaration, by: writer, at: report.at)

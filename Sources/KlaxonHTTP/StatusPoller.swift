@@ -84,7 +84,8 @@ public final class StatusPoller: @unchecked Sendable {
                 // this one was due (sooner while confirming), never later than now if that has passed.
                 due[i] = max(due[i] + machines[i].nextPollMilliseconds(check), t.milliseconds)
                 deliver(Report(check: check, state: machines[i].state, since: machines[i].since, transition: transition,
-                               evaluation: evaluation, response: response, at: t, lagMilliseconds: startedLate[i]))
+                               evaluation: evaluation, response: response, at: t, lagMilliseconds: startedLate[i],
+                               failingSince: machines[i].failingSince))
             }
         }
     }

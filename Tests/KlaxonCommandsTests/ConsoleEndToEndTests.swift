@@ -441,7 +441,7 @@ struct DrillEndToEndTests {
         #expect(tty.wait(for: "INC-1   SEV3 investigating", timeout: 10) != nil, "\(tty.screen())")
         #expect(tty.wait(for: "page to bob for INC-1 (platform step 1 of 2)", timeout: 10) != nil, "\(tty.screen())")
         tty.press("Enter")
-        #expect(tty.wait(for: "DRILL registry-503 · detected") != nil, "\(tty.screen())")
+        #expect(tty.wait(for: "DRILL registry-503 · impact") != nil, "\(tty.screen())")
         tty.press("a")
         #expect(tty.wait(for: "acknowledged by dana") != nil, "\(tty.screen())")
         tty.press("o")
@@ -471,6 +471,8 @@ struct DrillEndToEndTests {
         let reviews = try FileManager.default.contentsOfDirectory(atPath: run + "/reviews")
         let review = try String(contentsOfFile: run + "/reviews/" + reviews[0], encoding: .utf8)
         #expect(review.contains("| **DRILL** | a rehearsal of scenario registry-503, not a real incident |"))
+        // The check knew when it first failed: the review derives the time to detect from it.
+        #expect(review.contains("| Time to detect | impact started → detected | "), "\(review)")
         // Every step, in order: red check, declaration, paging, delivery, ack, runbook step, mitigation, green check, resolution.
         let steps = ["registry-api up → ", "| declared |", "paging bob", "page to bob by webhook delivered", "| ack |",
                      "registry-5xx step", "| mitigated |", "registry-api down → up", "resolved: Blob store garbage-collected"]

@@ -255,6 +255,9 @@ struct EscalationCommandTests {
         #expect(incident.declaringCheck == "uploads" && incident.severity == .sev2 && incident.services == ["registry"])
         #expect(incident.title == "uploads is down: HTTP 503", "\(incident.title)")
         #expect(incident.links.map(\.target) == ["registry-5xx"])
+        // Impact from the first failed poll; detected at the second, which confirmed it (1 s retry).
+        let impact = try #require(incident.keyTimes[.impactStarted]), detected = try #require(incident.keyTimes[.detected])
+        #expect((500...3_000).contains(detected.milliseconds - impact.milliseconds), "impact \(impact.rfc3339), detected \(detected.rfc3339)")
         #expect(incident.timeline.first?.actor == "status-poller" && incident.timeline.first?.data["policy"] == "platform")
         #expect(receiver.requests.filter { $0.method == "POST" }.map(\.path) == ["/hooks/alice"], "the policy paged alice once")
     }

@@ -118,6 +118,20 @@ struct CheckStateMachineTests {
         #expect(machine.observe(.ok(), at: Self.t0.adding(seconds: 30)) == .init(from: .down, to: .up))
     }
 
+    @Test func theFirstFailureOfARunIsKeptUntilAPollSucceeds() {
+        var machine = CheckStateMachine(failureThreshold: 3, successThreshold: 2)
+        machine.observe(.ok(), at: Self.t0)
+        #expect(machine.failingSince == nil)
+        machine.observe(.failed("503"), at: Self.t0.adding(seconds: 10))
+        machine.observe(.ok(), at: Self.t0.adding(seconds: 15))
+        #expect(machine.failingSince == nil, "a success ends the run")
+        for s in [20, 25, 30, 35] { machine.observe(.failed("503"), at: Self.t0.adding(seconds: Int64(s))) }
+        #expect(machine.state == .down && machine.since == Self.t0.adding(seconds: 30))
+        #expect(machine.failingSince == Self.t0.adding(seconds: 20), "the run's first failure, not the one that confirmed it")
+        machine.observe(.ok(), at: Self.t0.adding(seconds: 40))
+        #expect(machine.state == .down && machine.failingSince == nil)
+    }
+
     @Test func maintenanceOverridesAndLeavesCleanly() {
         var machine = CheckStateMachine(failureThreshold: 2, successThreshold: 2)
         machine.observe(.ok(), at: Self.t0)

@@ -56,10 +56,14 @@ public struct CheckReport: Sendable {
     public var at: Timestamp
     /// How late the poll started against its schedule, in milliseconds.
     public var lagMilliseconds: Int64
+    /// The first failed poll of the current run of failures (`CheckStateMachine.failingSince`).
+    public var failingSince: Timestamp?
 
     public init(check: CheckDefinition, state: CheckState, since: Timestamp?, transition: CheckStateMachine.Transition?,
-                evaluation: CheckEvaluation, response: ProbeResponse, at: Timestamp, lagMilliseconds: Int64) {
+                evaluation: CheckEvaluation, response: ProbeResponse, at: Timestamp, lagMilliseconds: Int64,
+                failingSince: Timestamp? = nil) {
         self.check = check; self.state = state; self.since = since; self.transition = transition
         self.evaluation = evaluation; self.response = response; self.at = at; self.lagMilliseconds = lagMilliseconds
+        self.failingSince = failingSince
     }
 }

@@ -33,6 +33,9 @@ public struct CheckStateMachine: Hashable, Sendable {
     /// Since when the state has been what it is.
     public private(set) var since: Timestamp?
     public private(set) var consecutiveFailures = 0
+    /// When the current run of failures began: the first failed poll of the run that is confirming (or
+    /// confirmed) down, the latest the impact can have started. `nil` after a poll that did not fail.
+    public private(set) var failingSince: Timestamp?
     public private(set) var consecutiveSuccesses = 0
     public let failureThreshold: Int
     public let successThreshold: Int
@@ -55,11 +58,13 @@ public struct CheckStateMachine: Hashable, Sendable {
         let before = state
         switch observation.verdict {
         case .failed:
+            if consecutiveFailures == 0 { failingSince = t }
             consecutiveFailures += 1
             consecutiveSuccesses = 0
         case .ok, .degraded:
             consecutiveSuccesses += 1
             consecutiveFailures = 0
+            failingSince = nil
         }
         let healthy: CheckState = observation.verdict == .degraded ? .degraded : .up
         var next = state
