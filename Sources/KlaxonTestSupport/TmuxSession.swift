@@ -61,8 +61,8 @@ public final class TmuxSession: @unchecked Sendable {
     public func sendBytes(_ hex: [String]) { _ = try? tmux(capturing: false, ["send-keys", "-t", name, "-H"] + hex) }
 
     /// Pastes `text` as a terminal does: all of it at once, line breaks as Enter.
-    public func paste(_ text: String, through file: String) {
-        FileManager.default.createFile(atPath: file, contents: Data(text.utf8))
+    public func paste(_ text: String, through file: String) throws {
+        try Data(text.utf8).write(to: URL(fileURLWithPath: file))
         _ = try? tmux(capturing: false, ["load-buffer", file])
         _ = try? tmux(capturing: false, ["paste-buffer", "-t", name])
     }

@@ -284,17 +284,22 @@ public struct ConsoleModel: Sendable {
     public var listedRunbooks: [Runbook] {
         let query = runbookScreen.filter
         guard !query.isEmpty else { return runbooks }
-        return runbooks.compactMap { r in FuzzyMatch.score(query, in: r.name + " " + r.title).map { (r, $0) } }
-            .sorted { $0.1 > $1.1 }.map(\.0)
+        return FuzzyMatch.rank(runbooks, by: query) { $0.name + " " + $0.title }
     }
 
     public func runbook(named name: String) -> Runbook? { runbooks.first { $0.name == name } }
 
-    /// The incident runbook steps are recorded on: the one on the incident screen, else the only open one.
-    public var checklistIncident: Incident? {
-        if let current = currentIncident, current.isOpen { return current }
+    /// The incident the steps of runbook `name` are recorded on. The incident last opened, if it is open
+    /// and links the runbook (or no open incident does); else the only open incident linking it (`o` on a
+    /// check whose incident is not the one last opened); else the incident last opened; else the only
+    /// open one. The runbook's header names it, so a tick never lands somewhere unseen.
+    public func checklistIncident(for name: String) -> Incident? {
         let open = openIncidents
-        return open.count == 1 ? open[0] : nil
+        let linking = open.filter { $0.links.contains { $0.kind == .runbook && $0.target == name } }
+        let current = currentIncident.flatMap { $0.isOpen ? $0 : nil }
+        if let current, linking.isEmpty || linking.contains(where: { $0.id == current.id }) { return current }
+        if linking.count == 1 { return linking[0] }
+        return current ?? (open.count == 1 ? open[0] : nil)
     }
 
     /// Puts in (or replaces) an incident as replayed from its journal.

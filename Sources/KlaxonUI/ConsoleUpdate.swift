@@ -56,6 +56,7 @@ public enum ConsoleUpdate {
             case .searchInput(var buffer)?:
                 buffer.insert(text)
                 model.overlay = .searchInput(buffer)
+                narrowRunbookList(to: buffer.text, &model)
             case .palette(var palette)?:
                 palette.input.insert(text)
                 palette.selection = 0
@@ -429,19 +430,17 @@ public enum ConsoleUpdate {
             }
         case .searchInput(var buffer):
             switch key {
-            case .escape: model.overlay = nil
+            case .escape:
+                model.overlay = nil
+                narrowRunbookList(to: "", &model)
             case .enter:
                 model.overlay = nil
-                if model.screen == .runbooks && model.runbookScreen.open == nil {
-                    // In the runbook list, `/` is the fuzzy find.
-                    model.runbookScreen.filter = buffer.text
-                    model.runbookScreen.selection = 0
-                    return []
-                }
-                startSearch(buffer.text, &model)
+                // In the runbook list, `/` is the fuzzy find: the list is already narrowed.
+                if !isRunbookList(model) { startSearch(buffer.text, &model) }
             default:
                 _ = buffer.handle(key)
                 model.overlay = .searchInput(buffer)
+                narrowRunbookList(to: buffer.text, &model)
             }
             return []
         case .palette(var palette):
@@ -467,6 +466,15 @@ public enum ConsoleUpdate {
         }
     }
 
+    static func isRunbookList(_ model: ConsoleModel) -> Bool { model.screen == .runbooks && model.runbookScreen.open == nil }
+
+    /// The runbook list's find narrows the list as it is typed (`esc` shows the whole list again).
+    static func narrowRunbookList(to query: String, _ model: inout ConsoleModel) {
+        guard isRunbookList(model), model.runbookScreen.filter != query else { return }
+        model.runbookScreen.filter = query
+        model.runbookScreen.selection = 0
+    }
+
     /// The palette's actions matching `query`, best first; write actions are left out when read-only.
     public static func paletteMatches(_ query: String, _ model: ConsoleModel) -> [KeyBinding] {
         var seen = Set<ConsoleAction>()
@@ -475,9 +483,7 @@ public enum ConsoleUpdate {
             return true
         }
         guard !query.isEmpty else { return candidates }
-        return candidates.compactMap { binding -> (KeyBinding, Int)? in
-            FuzzyMatch.score(query, in: binding.summary).map { (binding, $0) }
-        }.sorted { $0.1 > $1.1 }.map(\.0)
+        return FuzzyMatch.rank(candidates, by: query) { $0.summary }
     }
 
     static func handleForm(_ key: Key, _ form: inout ConsoleModel.Form, _ model: inout ConsoleModel) -> [ConsoleEffect] {
@@ -581,23 +587,5 @@ public enum ConsoleUpdate {
             refreshSearch(&model)
             return []
         }
-    }
-}
-
-/// Subsequence matching for the command palette: every character of the query in order, scoring
-/// higher for matches at word starts and in runs.
-public enum FuzzyMatch {
-    public static func score(_ query: String, in text: String) -> Int? {
-        let q = Array(query.lowercased()), t = Array(text.lowercased())
-        var score = 0, ti = 0, previous = -2
-        for c in q where c != " " {
-            guard let found = t[ti...].firstIndex(of: c) else { return nil }
-            score += 1
-            if found == previous + 1 { score += 3 }
-            if found == 0 || t[found - 1] == " " { score += 5 }
-            previous = found
-            ti = found + 1
-        }
-        return score - t.count / 10
     }
 }

@@ -145,7 +145,7 @@ extension ConsoleUpdate {
 
     static func layout(_ runbook: Runbook, _ model: inout ConsoleModel) -> RunbookPage {
         var ticks: [String: Bool] = [:]
-        if let incident = model.checklistIncident {
+        if let incident = model.checklistIncident(for: runbook.name) {
             for tick in incident.runbookSteps where tick.runbook == runbook.name { ticks[tick.text] = tick.done }
         }
         return RunbookLayout.page(runbook.document, width: model.columns - 4, ascii: model.glyphs == .ascii, ticks: ticks)
@@ -214,7 +214,7 @@ extension ConsoleUpdate {
             model.message = .init(text: "read-only console: steps cannot be recorded", isError: true)
             return []
         }
-        guard let incident = model.checklistIncident else {
+        guard let incident = model.checklistIncident(for: open.name) else {
             model.message = .init(text: "open the incident to record steps on (2, or enter on it in the dashboard); with one open incident, it is used",
                                   isError: true)
             return []

@@ -54,7 +54,7 @@ enum RunbookView {
         }
         var right = ""
         if !steps.isEmpty {
-            right = model.checklistIncident.map { "\($0.id): \(steps.filter { $0 }.count)/\(steps.count) steps" }
+            right = model.checklistIncident(for: open.name).map { "\($0.id): \(steps.filter { $0 }.count)/\(steps.count) steps" }
                 ?? "\(steps.count) steps · open an incident to record them"
         }
         let titleEnd = frame.put(runbook.title, row: 2, column: 1, style: .heading, width: model.columns - 2)

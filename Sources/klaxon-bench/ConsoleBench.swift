@@ -50,7 +50,7 @@ enum ConsoleBench {
                 previous = record.hash
                 bytes += line
             }
-            FileManager.default.createFile(atPath: directory + "/journals/INC-\(n).jsonl", contents: Data(bytes))
+            try Data(bytes).write(to: URL(fileURLWithPath: directory + "/journals/INC-\(n).jsonl"))
         }
     }
 

@@ -365,7 +365,7 @@ struct ConsoleEndToEndTests {
         #expect(tty.wait(for: "Note on INC-1") != nil)
         let pasted = String(repeating: "registry-0 evicted 磁盘已满 🧹 ", count: 40_000)  // over 1 MB
         #expect(pasted.utf8.count > 1_000_000)
-        tty.paste(pasted, through: ws.path + "/paste.txt")
+        try tty.paste(pasted, through: ws.path + "/paste.txt")
         #expect(tty.wait(timeout: 20) { $0.contains("a field holds at most 65536 characters") } != nil, "\(tty.screen())")
         tty.press("C-s")
         #expect(tty.wait(timeout: 20) { $0.contains("INC-1 #2 note recorded") } != nil, "\(tty.screen())")

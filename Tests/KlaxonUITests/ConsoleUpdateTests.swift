@@ -119,6 +119,22 @@ struct ConsoleUpdateTests {
         #expect(FuzzyMatch.score("xyz", in: "acknowledge") == nil)
     }
 
+    @Test func fuzzyMatchingFindsTheBestAlignmentNotTheFirst() throws {
+        // Greedy matching would take the c of "acknowledge" for "ci"; the best alignment takes word starts.
+        let initials = FuzzyMatch.score("ci", in: "ack, then ci queue"), scattered = FuzzyMatch.score("ci", in: "acknowledge this")
+        #expect(try #require(initials) > (try #require(scattered)))
+        // Word starts after - _ / . count as they do after a space.
+        for separator in [" ", "-", "_", "/", "."] {
+            #expect(FuzzyMatch.score("rf", in: "runner\(separator)fleet") == FuzzyMatch.score("rf", in: "runner fleet"), "\(separator)")
+        }
+        #expect(FuzzyMatch.score("rf", in: "runnerfleet")! < FuzzyMatch.score("rf", in: "runner-fleet")!)
+        // A run of adjacent characters beats the same characters apart.
+        #expect(FuzzyMatch.score("ue", in: "xuex")! > FuzzyMatch.score("ue", in: "xuxex")!)
+        #expect(FuzzyMatch.score("", in: "anything") != nil && FuzzyMatch.score("a", in: "") == nil)
+        // Ties keep the items' order.
+        #expect(FuzzyMatch.rank(["b x", "a x", "c y"], by: "x") { $0 } == ["b x", "a x"])
+    }
+
     @Test func screensPanesAndMovement() {
         var model = sampleModel()
         #expect(model.openIncidents.map(\.id) == ["INC-12", "INC-11"])

@@ -51,6 +51,25 @@ struct RunbookScreenTests {
         #expect(m.runbookScreen.filter.isEmpty)
     }
 
+    @Test func theListNarrowsAsTheFindIsTypedBestMatchFirst() {
+        var m = model()
+        press([.character("5"), .character("/")], &m)
+        press(type("r"), &m)
+        #expect(!m.listedRunbooks.contains { $0.name == "ci-queue-backed-up" } && m.listedRunbooks.count == 5,
+                "narrowed at the first character: only ci-queue-backed-up has no r")
+        press(type("fe"), &m)
+        // Before enter: the initials of runner-fleet-exhausted beat letters scattered in registry-5xx's title.
+        #expect(m.runbookScreen.filter == "rfe")
+        #expect(m.listedRunbooks.first?.name == "runner-fleet-exhausted", "\(m.listedRunbooks.map(\.name))")
+        #expect(!m.listedRunbooks.contains { $0.name == "k8s-api-slow" })
+        press([.backspace, .backspace], &m)
+        #expect(m.runbookScreen.filter == "r" && m.listedRunbooks.count == 5)
+        press([.escape], &m)
+        #expect(m.overlay == nil && m.runbookScreen.filter.isEmpty, "esc abandons the find")
+        press([.character("/")] + type("prom") + [.enter], &m)
+        #expect(m.overlay == nil && m.listedRunbooks.map(\.name) == ["prometheus-down"], "enter keeps what the find narrowed")
+    }
+
     @Test func linksToOtherRunbooksAndAnchorsAreFollowedWithBackAndForward() {
         var m = model()
         press([.character("5")], &m)
@@ -170,6 +189,28 @@ struct RunbookScreenTests {
         #expect(ConsoleView.render(m).text(ofRow: 2).contains("INC-12: 1/"))
         // Unticking records done: false.
         #expect(press([.character(" ")], &m) == [.perform(.runbookStep(runbook: "registry-5xx", step: 1, text: text, done: false), incidentID: "INC-12")])
+    }
+
+    @Test func ticksGoOnTheIncidentThatLinksTheRunbookWhenTheLastOpenedDoesNot() {
+        var m = model()
+        // Two open incidents and none opened yet: the one linking registry-5xx (INC-12) takes its ticks.
+        press([.character("5"), .character("/")] + type("registry-5xx") + [.enter, .enter], &m)
+        #expect(m.currentIncidentID == nil && m.checklistIncident(for: "registry-5xx")?.id == "INC-12")
+        #expect(ConsoleView.render(m).text(ofRow: 2).contains("INC-12: 0/"))
+        selectStep(&m)
+        #expect(press([.character("x")], &m).first == .perform(.runbookStep(runbook: "registry-5xx", step: 1,
+            text: "Acknowledge the page and declare an incident if one is not open: klaxon incident declare \"Registry returns 5xx\" --severity SEV3 --service registry",
+            done: true), incidentID: "INC-12"))
+        // INC-11 opened last, but it does not link registry-5xx and INC-12 does.
+        press([.character("1"), .character("j"), .enter], &m)
+        #expect(m.currentIncidentID == "INC-11")
+        #expect(m.checklistIncident(for: "registry-5xx")?.id == "INC-12")
+        // A runbook no open incident links goes on the incident opened last; so does one it links itself.
+        #expect(m.checklistIncident(for: "ci-queue-backed-up")?.id == "INC-11")
+        var ci = m.currentIncident!
+        ci.links.append(.init(kind: .runbook, target: "registry-5xx"))
+        m.setIncident(ci, readOnly: false)
+        #expect(m.checklistIncident(for: "registry-5xx")?.id == "INC-11")
     }
 
     @Test func withoutAnIncidentTicksAreRefusedAndReadOnlyRecordsNothing() {

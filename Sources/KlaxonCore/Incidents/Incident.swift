@@ -90,6 +90,7 @@ public struct Incident: Sendable {
         public enum Kind: String, Sendable { case runbook, url }
         public var kind: Kind
         public var target: String
+        public init(kind: Kind, target: String) { self.kind = kind; self.target = target }
     }
 
     /// The role names shown first, in this order; others follow alphabetically.
