@@ -25,7 +25,7 @@ struct ConfigCommand: ParsableCommand {
 
     struct Validate: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Check klaxon.yaml (with its checks), Escalation/ (people, schedules, overrides) and Runbooks/: errors and warnings with file:line:column.",
+            abstract: "Check klaxon.yaml (with its checks), Escalation/ (people, schedules, overrides), Runbooks/ and Drills/: errors and warnings with file:line:column.",
             discussion: "Exit status 1 when there is an error; warnings alone exit 0.")
         @Option(help: "How many days ahead to look for gaps in coverage.") var days = 30
         @OptionGroup var global: GlobalOptions
@@ -42,6 +42,7 @@ struct ConfigCommand: ParsableCommand {
                 findings += RunbookCommand.findings(workspace, RunbookCommand.load(workspace), now: context.now())
                 findings += CheckFiles.load(workspaceRoot: workspace.root, timeZone: workspace.displayTimeZone(environment: context.environment)).findings
                 findings += workspace.warnings.map { Self.finding(.warning, $0) }
+                findings += DrillFiles.findings(workspaceRoot: workspace.root)
             } catch {
                 // klaxon.yaml itself is broken: report it, and still check Escalation/ beside it.
                 findings.append(Self.finding(.error, error.message))

@@ -50,6 +50,45 @@ public enum DrillFiles {
         return Platform(endpoints: endpoints, checks: checks)
     }
 
+    /// What `klaxon config validate` finds in `Drills/` (nothing when there is no such directory): the
+    /// simulated platform, each of its checks as a drill would poll them, and every scenario against the
+    /// platform's endpoints. A drill would refuse the same things, but only once someone ran it.
+    public static func findings(workspaceRoot root: String) -> [ConfigFinding] {
+        guard FileManager.default.fileExists(atPath: directory(workspaceRoot: root)) else { return [] }
+        let platformPath = directory(workspaceRoot: root) + "/" + platformFileName
+        var findings: [ConfigFinding] = []
+        var endpoints: Set<String>?
+        do {
+            let platform = try loadPlatform(workspaceRoot: root)
+            endpoints = Set(platform.endpoints.keys)
+            let file = try YAMLFile.load(path: platformPath)
+            var names: [String: String] = [:]
+            for item in try file.sequence(platform.checks, what: "checks") {
+                do throws(KlaxonError) {
+                    // The address is the drill's own, known only when it runs.
+                    var node = item
+                    if case .mapping(var fields) = item, let url = fields["url"]?.string {
+                        fields["url"] = Node(url.replacingOccurrences(of: addressPlaceholder, with: "http://127.0.0.1:1"))
+                        node = .mapping(fields)
+                    }
+                    let check = try CheckFiles.readCheck(node, file)
+                    if let other = names[check.name] { throw file.error(item, "check name \(check.name) is also used at \(other)") }
+                    names[check.name] = check.place
+                } catch { findings.append(file.finding(error)) }
+            }
+        } catch {
+            findings.append(YAMLFile.finding(error, path: platformPath))
+        }
+        for name in scenarioNames(workspaceRoot: root) {
+            do throws(KlaxonError) {
+                _ = try loadScenario(workspaceRoot: root, name: name, endpoints: endpoints)
+            } catch {
+                findings.append(YAMLFile.finding(error, path: directory(workspaceRoot: root) + "/" + name + ".yaml"))
+            }
+        }
+        return findings
+    }
+
     /// `Drills/NAME.yaml`. With `endpoints` (the platform's paths), an event on any other path is refused.
     public static func loadScenario(workspaceRoot root: String, name: String, endpoints: Set<String>? = nil) throws(KlaxonError) -> DrillScenario {
         let path = directory(workspaceRoot: root) + "/" + name + ".yaml"

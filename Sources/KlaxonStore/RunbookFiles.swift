@@ -103,14 +103,19 @@ public enum RunbookFiles {
         return fileSignature([base] + markdownFiles(under: base).map { base + "/" + $0 })
     }
 
-    /// The checks of `klaxon.yaml` that name a runbook, with their places (for lint and `o`).
+    /// The checks that name a runbook, with their places (for lint and `o`): those of `klaxon.yaml`, and
+    /// those of the drills' simulated platform (`Drills/platform.yaml`), which a drill polls.
     public static func checkReferences(workspaceRoot root: String) -> [RunbookLint.CheckReference] {
-        guard let file = try? YAMLFile.load(path: root + "/" + Workspace.configFileName),
-              case .mapping(let top) = file.root, let checks = top["checks"], case .sequence(let items) = checks else { return [] }
-        return items.compactMap { item in
-            guard case .mapping(let fields) = item, let name = fields["name"]?.string, let runbookNode = fields["runbook"],
-                  let runbook = runbookNode.string else { return nil }
-            return RunbookLint.CheckReference(check: name, runbook: runbook, place: file.place(runbookNode))
+        let files = [root + "/" + Workspace.configFileName,
+                     DrillFiles.directory(workspaceRoot: root) + "/" + DrillFiles.platformFileName]
+        return files.flatMap { path -> [RunbookLint.CheckReference] in
+            guard FileManager.default.fileExists(atPath: path), let file = try? YAMLFile.load(path: path),
+                  case .mapping(let top) = file.root, let checks = top["checks"], case .sequence(let items) = checks else { return [] }
+            return items.compactMap { item in
+                guard case .mapping(let fields) = item, let name = fields["name"]?.string, let runbookNode = fields["runbook"],
+                      let runbook = runbookNode.string else { return nil }
+                return RunbookLint.CheckReference(check: name, runbook: runbook, place: file.place(runbookNode))
+            }
         }
     }
 }

@@ -499,4 +499,24 @@ struct DrillEndToEndTests {
         #expect(list.contains("registry-503  The artifact registry starts returning 503"), "\(list)")
         #expect(list.contains("ci-latency-climbs") && list.contains("vendor-minor"))
     }
+
+    @Test func configValidateFindsADrillsProblemsBeforeItRuns() throws {
+        let ws = try sampleCopy()
+        let clean = try shell("cd \(ws.path) && \(klaxon) config validate 2>&1; echo \"EXIT $?\"")
+        #expect(clean.contains("EXIT 0") && !clean.contains("Drills/"), "\(clean)")
+        try "title: broken\nevents:\n  - {at: soon, endpoint: /registry/healthz}\n".write(toFile: ws.path + "/Drills/broken.yaml", atomically: true, encoding: .utf8)
+        try "title: stray\nevents:\n  - {at: 5s, endpoint: /nowhere, status: 500}\n".write(toFile: ws.path + "/Drills/stray.yaml", atomically: true, encoding: .utf8)
+        let platform = ws.path + "/Drills/platform.yaml"
+        try (try String(contentsOfFile: platform, encoding: .utf8)
+             + "  - {name: extra, url: \"{drill}/kube/readyz\", runbook: no-such-runbook}\n"
+             + "  - {name: typo, url: \"{drill}/kube/readyz\", intervl: 5s}\n").write(toFile: platform, atomically: true, encoding: .utf8)
+        let found = try shell("cd \(ws.path) && \(klaxon) config validate 2>&1; echo \"EXIT $?\"")
+        #expect(found.contains("Drills/broken.yaml:3:") && found.contains("Drills/stray.yaml:3:"), "\(found)")
+        #expect(found.contains("changes /nowhere, which Drills/platform.yaml does not serve"), "\(found)")
+        #expect(found.contains("Drills/platform.yaml:") && found.contains("unknown key \"intervl\""), "\(found)")
+        #expect(found.contains("no-such-runbook"), "a drill check naming a missing runbook: \(found)")
+        #expect(found.contains("EXIT 1"), "\(found)")
+        let lint = try shell("cd \(ws.path) && \(klaxon) runbook lint 2>&1; echo \"EXIT $?\"")
+        #expect(lint.contains("Drills/platform.yaml:") && lint.contains("no-such-runbook") && lint.contains("EXIT 1"), "\(lint)")
+    }
 }
