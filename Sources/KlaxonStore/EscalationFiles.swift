@@ -56,6 +56,7 @@ public struct EscalationFiles: Sendable {
     public func check(now: Timestamp, days: Int = 30) -> [ConfigFinding] {
         var all = findings
         for schedule in schedules { all += ScheduleCheck.findings(schedule, people: peopleIDs, now: now, days: days) }
+        all += PolicyCheck.findings(policies: policies, people: people, schedules: schedules)
         return all
     }
 

@@ -75,6 +75,19 @@ struct EscalationEngineTests {
         var p = policy(repeat: 0)
         p.steps[0].escalateAfterSeconds = 60  // alice's email at 2m comes after step 1 ends
         #expect(pages(engine(p), try declared(), until: 60) == ["0 s1r1 alice webhook", "1 s2r1 bob slack", "1 s2r1 erin email"])
+        // config validate warns of exactly that rule, through the schedule that may page alice.
+        let primary = Schedule(name: "primary", timeZone: "UTC", layers: [
+            ScheduleLayer(name: "all", rotation: .daily, start: CivilDateTime(year: 2026, month: 11, day: 2, hour: 9), participants: ["bob", "alice"]),
+        ])
+        let warnings = PolicyCheck.findings(policies: [p], people: people, schedules: [primary])
+        #expect(warnings.map(\.message) == ["alice's email after 2m is never sent on step 1 of policy platform, which escalates after 1m; notify sooner or escalate later"])
+        #expect(warnings.allSatisfy { $0.level == .warning })
+        // At the step's own delay it is still too late (the step is over); a second sooner, it is sent.
+        p.steps[0].escalateAfterSeconds = 120
+        #expect(PolicyCheck.findings(policies: [p], people: people, schedules: [primary]).count == 1)
+        p.steps[0].escalateAfterSeconds = 121
+        #expect(PolicyCheck.findings(policies: [p], people: people, schedules: [primary]).isEmpty)
+        #expect(pages(engine(p), try declared(), until: 4).contains("2 s1r1 alice email"))
     }
 
     @Test func acknowledgementStopsTheEscalation() throws {
