@@ -19,6 +19,8 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
     case status
     /// RFC 3339, the time expressions of the command line, and durations.
     case time
+    /// The console's keyboard input: bytes from the terminal through `UTF8InputDecoder`.
+    case terminal
 
     public func run(_ bytes: UnsafeRawBufferPointer) {
         switch self {
@@ -27,6 +29,7 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
         case .markdown: Self.markdown(bytes)
         case .status: Self.status(bytes)
         case .time: Self.time(bytes)
+        case .terminal: Self.terminal(bytes)
         }
     }
 
@@ -139,5 +142,20 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
             }
         }
         if let duration = DurationSyntax.milliseconds(text) { precondition(duration >= 0, "a negative duration from \"\(text)\"") }
+    }
+
+    // MARK: Terminal input
+
+    /// Whatever the bytes, the decoder gives what Swift's own decoder gives without its replacement
+    /// characters (both take out the same maximal invalid subparts), and never makes one up.
+    static func terminal(_ raw: UnsafeRawBufferPointer) {
+        var decoder = UTF8InputDecoder()
+        var ours: [Unicode.Scalar] = []
+        for byte in raw { ours += decoder.feed(byte) }
+        let replacement: Unicode.Scalar = "\u{FFFD}"
+        let swift = String(decoding: raw, as: UTF8.self).unicodeScalars.filter { $0 != replacement }
+        // A U+FFFD in the input is valid and comes through; only then may ours hold one.
+        let typed = raw.count >= 3 && (0...raw.count - 3).contains { raw[$0] == 0xEF && raw[$0 + 1] == 0xBF && raw[$0 + 2] == 0xBD }
+        precondition((typed ? ours.filter { $0 != replacement } : ours) == Array(swift), "the input decoder disagrees with Swift's")
     }
 }

@@ -15,7 +15,7 @@ struct EscalationFilesTests {
         #expect(primary.layers.map(\.name) == ["weekdays", "after-hours"])
         #expect(primary.layers[1].advance == .activeOnly)
         #expect(primary.overrides.count == 1)
-        #expect(files.people.first?.notify == [NotifyRule(contact: .webhook, afterSeconds: 0), NotifyRule(contact: .email, afterSeconds: 300)])
+        #expect(files.people.first?.notify == [NotifyRule(contact: .webhook, afterSeconds: 0), NotifyRule(contact: .email, afterSeconds: 180)])
         let now = Timestamp.parseRFC3339("2026-11-22T18:00:00Z")!
         #expect(files.check(now: now).map(\.description) == [])
         // The business-hours layer: a Monday 10:00 in Chicago is the weekdays rotation's.
