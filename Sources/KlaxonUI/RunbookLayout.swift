@@ -496,10 +496,10 @@ public enum RunbookLayout {
                 let piece = pieces[index]
                 if piece.isHardBreak { newLine(); index += 1; continue }
                 if piece.isSpace { if lineWidth > 0 { pendingSpace = piece }; index += 1; continue }
+                // The word is pieces[index..<end] (no array of its own: this runs once per word).
                 var end = index
-                var word: [Piece] = []
-                while end < pieces.count, !pieces[end].isSpace, !pieces[end].isHardBreak { word.append(pieces[end]); end += 1 }
-                let wordWidth = word.reduce(0) { $0 + $1.width }
+                var wordWidth = 0
+                while end < pieces.count, !pieces[end].isSpace, !pieces[end].isHardBreak { wordWidth += pieces[end].width; end += 1 }
                 let spaceWidth = pendingSpace == nil ? 0 : 1
                 if lineWidth > 0 && lineWidth + spaceWidth + wordWidth > width { newLine() }
                 if let space = pendingSpace {
@@ -507,7 +507,7 @@ public enum RunbookLayout {
                     lineWidth += 1
                     pendingSpace = nil
                 }
-                for piece in word {
+                for piece in pieces[index..<end] {
                     if lineWidth + piece.width <= width {
                         add(piece.text, piece.style, piece.target)
                         lineWidth += piece.width
