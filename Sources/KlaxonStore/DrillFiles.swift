@@ -28,11 +28,18 @@ public enum DrillFiles {
     }
 
     public static func loadPlatform(workspaceRoot root: String) throws(KlaxonError) -> Platform {
+        try readPlatform(try platformFile(workspaceRoot: root))
+    }
+
+    static func platformFile(workspaceRoot root: String) throws(KlaxonError) -> YAMLFile {
         let path = directory(workspaceRoot: root) + "/" + platformFileName
         guard FileManager.default.fileExists(atPath: path) else {
             throw .badInput("\(path) does not exist: a drill needs the simulated platform's endpoints and checks (see docs/drills.md)")
         }
-        let file = try YAMLFile.load(path: path)
+        return try YAMLFile.load(path: path)
+    }
+
+    static func readPlatform(_ file: YAMLFile) throws(KlaxonError) -> Platform {
         var endpoints: [String: DrillResponse] = [:]
         var checks: Node?
         for (key, keyNode, value) in try file.mapping(file.root, what: platformFileName) {
@@ -59,9 +66,9 @@ public enum DrillFiles {
         var findings: [ConfigFinding] = []
         var endpoints: Set<String>?
         do {
-            let platform = try loadPlatform(workspaceRoot: root)
+            let file = try platformFile(workspaceRoot: root)
+            let platform = try readPlatform(file)
             endpoints = Set(platform.endpoints.keys)
-            let file = try YAMLFile.load(path: platformPath)
             var names: [String: String] = [:]
             for item in try file.sequence(platform.checks, what: "checks") {
                 do throws(KlaxonError) {
