@@ -36,6 +36,11 @@ final class ConsoleRuntime {
     var nextEscalationPass: Timestamp?
     /// Plays the scenario of `klaxon drill` on its simulated platform, each second.
     var drill: DrillDirector?
+    /// The journals as the loop reads them. Its own writes (the escalation engine's, the status
+    /// recorder's) never wait for a lock: the loop must not stall, and they are tried again next pass.
+    let store: IncidentStore
+    /// Saves what the responder does, beside the loop.
+    var saver: JournalSaver!
 
     init(workspace: Workspace, writer: WriterIdentity, context: CommandContext, screen: TerminalScreen, readOnly: Bool) throws(KlaxonError) {
         self.workspace = workspace
@@ -47,14 +52,21 @@ final class ConsoleRuntime {
         _ = fcntl(pipeEnds[0], F_SETFL, O_NONBLOCK)
         _ = fcntl(pipeEnds[1], F_SETFL, O_NONBLOCK)
         wake = (pipeEnds[0], pipeEnds[1])
+        var loopStore = workspace.incidents
+        loopStore.lockWait = .brief
+        store = loopStore
         model = ConsoleModel(workspaceName: workspace.config.name, user: writer.actor, readOnly: readOnly,
                              timeZone: workspace.displayTimeZone(environment: context.environment),
                              staleAfterSeconds: workspace.config.staleAfterSeconds, glyphs: screen.isUTF8 ? .unicode : .ascii,
                              now: context.now(), columns: screen.columns, rows: screen.rows)
         TerminalSignals.install(wake: wake.write)
         model.runbookStaleAfterDays = workspace.config.runbookStaleAfterDays
-        loadJournals()
         let wakeEnd = wake.write
+        saver = JournalSaver(store: workspace.incidents, writer: writer, now: context.now) {
+            var byte: UInt8 = 3
+            _ = write(wakeEnd, &byte, 1)
+        }
+        loadJournals()
         escalations = try? EscalationRunner(workspace: workspace, writer: writer, context: context, role: "console", mayRun: !readOnly) {
             var byte: UInt8 = 2
             _ = write(wakeEnd, &byte, 1)
@@ -74,7 +86,7 @@ final class ConsoleRuntime {
 
     /// Opens every journal not yet open, on every core (start-up opens them all at once).
     func loadJournals() {
-        let store = workspace.incidents
+        let store = self.store
         guard let ids = try? store.ids() else { return }
         let missing = ids.filter { journals[$0] == nil }
         guard !missing.isEmpty else { return }
@@ -126,7 +138,7 @@ final class ConsoleRuntime {
         poller.start()
         self.poller = poller
         if !model.readOnly {
-            do { recorder = try StatusRecorder(workspace: workspace, writer: writer) } catch { send(.failure(error.message)) }
+            do { recorder = try StatusRecorder(workspace: workspace, store: store, writer: writer) } catch { send(.failure(error.message)) }
         }
     }
 
@@ -160,7 +172,7 @@ final class ConsoleRuntime {
     func showFullTimeline() {
         guard let id = model.currentIncidentID, let journal = journals[id], !journal.incident.keepsTimeline else { return }
         do {
-            let full = try workspace.incidents.open(id)
+            let full = try store.open(id)
             journals[id] = full
             send(.incidentChanged(full.incident, readOnly: full.isReadOnly))
         } catch {
@@ -177,6 +189,21 @@ final class ConsoleRuntime {
         }
     }
 
+    /// Shows the saves that ended: the journal is read again (as for any other writer's record).
+    func takeFinishedSaves() {
+        for outcome in saver.finished() {
+            switch outcome.result {
+            case .success(let record):
+                refresh(outcome.incidentID)
+                nextEscalationPass = context.now()  // an ack, a page or a stop takes effect now
+                send(.saved(incidentID: outcome.incidentID, action: outcome.action,
+                            summary: "\(outcome.incidentID) #\(record.sequence) \(TimelineText.kind(of: record)) recorded"))
+            case .failure(let error):
+                send(.saveFailed(incidentID: outcome.incidentID, action: outcome.action, reason: error.message))
+            }
+        }
+    }
+
     func send(_ message: ConsoleMessage) {
         for effect in ConsoleUpdate.update(&model, message) { execute(effect) }
     }
@@ -186,18 +213,10 @@ final class ConsoleRuntime {
         case .quit: model.quitting = true
         case .redraw: screen.invalidate()
         case .perform(let action, let id):
-            guard let journal = journals[id] else { return send(.failure("\(id) is not open")) }
-            do {
-                let record = try journal.perform(action, by: writer, now: context.now)
-                nextEscalationPass = context.now()  // an ack, a page or a stop takes effect now
-                send(.incidentChanged(journal.incident, readOnly: journal.isReadOnly))
-                send(.info("\(id) #\(record.sequence) \(TimelineText.kind(of: record)) recorded"))
-            } catch {
-                send(.failure(error.message))
-            }
+            saver.save(action, on: id)
         case .declare(let declaration):
             do {
-                let journal = try workspace.incidents.declare(declaration, by: writer, at: context.now())
+                let journal = try store.declare(declaration, by: writer, at: context.now())
                 journals[journal.id] = journal
                 send(.incidentChanged(journal.incident, readOnly: journal.isReadOnly))
                 send(.declared(journal.id))
@@ -298,6 +317,10 @@ final class ConsoleRuntime {
                 var byte: UInt8 = 0
                 while read(wake.read, &byte, 1) > 0 {}
             }
+            if saver.inFlight > 0 || model.savesInFlight > 0 {
+                takeFinishedSaves()
+                dirty = true
+            }
             let arrived = reports.drain()
             for report in arrived {
                 send(.checkReported(report))
@@ -342,6 +365,8 @@ final class ConsoleRuntime {
             }
         }
         poller?.stop()
+        // What the responder asked to save is saved (or fails, each within its bounded lock wait).
+        saver.waitForAll()
         escalations?.waitForDeliveries()
         if let runner = escalations { _ = runner.recordFinished(journals) }
         screen.restore()

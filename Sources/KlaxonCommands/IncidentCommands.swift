@@ -18,9 +18,13 @@ func record(_ action: IncidentAction, on idText: String, global: GlobalOptions, 
     let workspace = try global.loadWorkspace()
     let writer = try global.writer()
     let journal = try workspace.incidents.open(idText)
-    for warning in journal.warnings { context.warn(warning) }
+    journal.lockWait.notice = { context.standardError("klaxon: " + $0 + "\n") }
+    let fileWarnings = journal.warnings
+    for warning in fileWarnings { context.warn(warning) }
     let warningsBefore = Set(journal.incident.timeOrderWarnings)
     let written = try journal.perform(action, by: writer, now: context.now)
+    // What the write itself did to the file (a torn tail cut aside) is said too.
+    for warning in journal.warnings where !fileWarnings.contains(warning) { context.warn(warning) }
     if json {
         context.print(JSONValue.object(["id": .string(journal.id), "seq": .number(Double(written.sequence)),
                                         "type": .string(written.type), "hash": .string(written.hash.hex)]).canonicalJSON)

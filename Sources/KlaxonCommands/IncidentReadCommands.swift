@@ -13,11 +13,17 @@ extension IncidentCommand {
         func run() throws {
             let context = global.context
             let workspace = try global.loadWorkspace()
-            let listing = try IncidentListing.load(workspace: workspace, includeResolved: all, warn: context.warn)
+            var unreadable = 0
+            let listing = try IncidentListing.load(workspace: workspace, includeResolved: all, warn: context.warn, unreadable: &unreadable)
             if output.json {
                 context.print(JSONValue.array(listing.map { $0.json(workspace: workspace, now: context.now()) }).canonicalJSON)
-            } else {
+            } else if !listing.isEmpty || unreadable == 0 {
                 context.print(IncidentListing.table(listing, workspace: workspace, now: context.now(), showResolved: all))
+            }
+            // A journal that cannot be read may hold an open incident: never a silent "no incidents".
+            if unreadable > 0 {
+                if !output.json { context.print("\(unreadable) journal\(unreadable == 1 ? "" : "s") could not be read (see the messages above): an incident in \(unreadable == 1 ? "it" : "them") may be open.") }
+                throw ExitCode(1)
             }
         }
     }
@@ -54,6 +60,12 @@ struct IncidentListing {
     var readOnly: Bool
 
     static func load(workspace: Workspace, includeResolved: Bool, warn: (String) -> Void) throws(KlaxonError) -> [IncidentListing] {
+        var unreadable = 0
+        return try load(workspace: workspace, includeResolved: includeResolved, warn: warn, unreadable: &unreadable)
+    }
+
+    /// The listing, counting in `unreadable` the journals that could not be read at all.
+    static func load(workspace: Workspace, includeResolved: Bool, warn: (String) -> Void, unreadable: inout Int) throws(KlaxonError) -> [IncidentListing] {
         var result: [IncidentListing] = []
         for id in try workspace.incidents.ids() {
             do {
@@ -64,6 +76,7 @@ struct IncidentListing {
                     result.append(IncidentListing(incident: journal.incident, readOnly: journal.isReadOnly))
                 }
             } catch {
+                unreadable += 1
                 warn("\(id) cannot be read: \(error.message)")
             }
         }

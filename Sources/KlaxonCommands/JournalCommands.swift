@@ -30,20 +30,37 @@ struct JournalCommand: ParsableCommand {
             var results: [JSONValue] = []
             var failed = false
             for path in paths {
-                let verification = try JournalFile.verify(path: path)
+                let verification: JournalFile.Verification
+                let problems: [String]
+                do {
+                    verification = try JournalFile.verify(path: path)
+                    problems = try IncidentStore.problems(of: verification)
+                } catch {
+                    // Not a journal at all (a link, a special file, gone): named, and the others still checked.
+                    failed = true
+                    if !output.json { context.print("\(path): REFUSED: \(error.message)") }
+                    results.append(.object(["file": .string(path), "ok": .bool(false), "error": .string(error.message)]))
+                    continue
+                }
                 let name = path.split(separator: "/").last.map(String.init) ?? path
+                for warning in IncidentStore.modeWarnings(path: path) { context.warn(warning) }
                 if let damage = verification.damage {
                     failed = true
                     let what = damage.kind == .tornTail ? "torn tail (an interrupted write; klaxon journal repair cuts it off and keeps it)" : "DAMAGED"
                     if !output.json { context.print("\(path): \(what) at \(damage)") }
+                } else if let problem = problems.first {
+                    failed = true
+                    if !output.json { context.print("\(path): REFUSED: \(problem)") }
                 } else if !output.json {
-                    context.print("\(name): ok, \(verification.recordCount) records, \(verification.byteCount) bytes, last hash \(verification.lastHash.short)")
+                    let writing = verification.bytesBeingWritten > 0 ? "; \(verification.bytesBeingWritten) bytes after them are being written now" : ""
+                    context.print("\(name): ok, \(verification.recordCount) records, \(verification.byteCount) bytes, last hash \(verification.lastHash.short)\(writing)")
                 }
                 var entry: [String: JSONValue] = [
-                    "file": .string(path), "ok": .bool(verification.damage == nil),
+                    "file": .string(path), "ok": .bool(verification.damage == nil && problems.isEmpty),
                     "records": .number(Double(verification.recordCount)), "bytes": .number(Double(verification.byteCount)),
                     "last_hash": .string(verification.lastHash.hex),
                 ]
+                if let problem = problems.first { entry["error"] = .string(problem) }
                 if let damage = verification.damage {
                     entry["damage"] = .object([
                         "kind": .string(damage.kind == .tornTail ? "torn_tail" : "corruption"),

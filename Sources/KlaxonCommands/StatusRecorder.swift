@@ -9,8 +9,12 @@ final class StatusRecorder {
     let platform: PlatformJournal?
     let writer: WriterIdentity
 
-    init(workspace: Workspace, writer: WriterIdentity) throws(KlaxonError) {
+    /// Where incidents are declared; its lock wait is the caller's loop's.
+    let store: IncidentStore
+
+    init(workspace: Workspace, store: IncidentStore, writer: WriterIdentity) throws(KlaxonError) {
         self.workspace = workspace
+        self.store = store
         platform = try PlatformJournal.claim(directory: workspace.journalsDirectory)
         var recorder = writer
         recorder.actor = "status-poller"
@@ -40,7 +44,7 @@ final class StatusRecorder {
             severity: severity, services: check.service.map { [$0] } ?? [], impactStarted: report.failingSince, detected: report.at,
             policy: check.policy, check: check.name, runbooks: check.runbook.map { [$0] } ?? [])
         do {
-            return try workspace.incidents.declare(declaration, by: writer, at: report.at)
+            return try store.declare(declaration, by: writer, at: report.at)
         } catch {
             problems.append("\(check.name) is down but its incident was not declared: \(error.message)")
             return nil

@@ -86,7 +86,11 @@ struct WatchCommand: ParsableCommand {
         let writer = try global.writer()
         // Without checks it still runs the escalation engine.
         let files = try loadChecks(workspace, context, required: false)
-        let recorder = try StatusRecorder(workspace: workspace, writer: writer)
+        // The loop's writes never wait for a journal's lock: a stuck writer on one incident must not
+        // delay the pages of the others; what could not be written is tried again on the next pass.
+        var store = workspace.incidents
+        store.lockWait = .brief
+        let recorder = try StatusRecorder(workspace: workspace, store: store, writer: writer)
         if !recorder.isRecording && !files.checks.isEmpty { context.warn("another process records this workspace's state changes; printing only") }
         let signals = StopSignals()
         let json = output.json
@@ -101,7 +105,7 @@ struct WatchCommand: ParsableCommand {
             ready.signal()
         }
         poller?.start()
-        let incidents = IncidentFollower(store: workspace.incidents)
+        let incidents = IncidentFollower(store: store)
         let stopped = StopFlag()
         let signalThread = Thread {
             _ = signals.waitForStop()

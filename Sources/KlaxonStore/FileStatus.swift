@@ -7,7 +7,7 @@ extension JournalFile {
     /// Whether the file on disk holds more than the records read so far (a cheap `stat`).
     public var hasUnreadBytes: Bool {
         var info = stat()
-        guard stat(path, &info) == 0 else { return false }
+        guard lstat(path, &info) == 0 else { return false }
         return Int(info.st_size) > validLength
     }
 }

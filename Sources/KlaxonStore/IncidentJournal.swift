@@ -28,14 +28,22 @@ public final class IncidentJournal {
     public let file: JournalFile
     public private(set) var incident: Incident
 
-    init(file: JournalFile, keepingTimeline: Bool = true) throws(KlaxonError) {
+    /// How long `perform` waits for the journal's lock (see `LockWait`).
+    public var lockWait: LockWait
+
+    init(file: JournalFile, keepingTimeline: Bool = true, lockWait: LockWait = .standard) throws(KlaxonError) {
         self.file = file
+        self.lockWait = lockWait
         let records = try file.readNewRecords()
         guard let first = records.first else {
             if let damage = file.corruption { throw .failed("\(file.path) is damaged at \(damage)") }
+            if file.tornTail == nil && file.byteCount == 0 {
+                throw .failed("\(file.path) is empty, so it is not a journal Klaxon wrote (a journal always holds its first record); move it away")
+            }
             throw .failed("\(file.path) holds no complete record; run klaxon journal verify")
         }
         var incident = try IncidentReplay.start(first, keepingTimeline: keepingTimeline)
+        try IncidentStore.checkName(of: file.path, declares: incident.id)
         if keepingTimeline { incident.timeline.reserveCapacity(records.count) }
         for record in records.dropFirst() { IncidentReplay.apply(record, to: &incident) }
         self.incident = incident
@@ -44,7 +52,14 @@ public final class IncidentJournal {
     public var id: String { incident.id }
     /// Damage before the tail: the incident can be read but not written.
     public var isReadOnly: Bool { file.corruption != nil || !file.canWrite }
-    public var warnings: [String] { file.warnings }
+    /// What a person should know about the file (a torn tail waiting to be cut, a mode too loose).
+    public var warnings: [String] {
+        var all = file.warnings
+        if let torn = file.tornTail {
+            all.append("\(file.path): \(torn); it is left as it is until the next write cuts it aside (or klaxon journal repair \(incident.id))")
+        }
+        return all + IncidentStore.modeWarnings(path: file.path)
+    }
 
     /// Applies records appended by others since the last read; returns how many arrived.
     @discardableResult
@@ -58,7 +73,7 @@ public final class IncidentJournal {
     /// record. `now` is read under the lock, so timestamps follow the journal's order.
     @discardableResult
     public func perform(_ action: IncidentAction, by writer: WriterIdentity, now: () -> Timestamp) throws(KlaxonError) -> JournalRecord {
-        let record = try file.append { (newRecords: [JournalRecord]) throws(KlaxonError) -> RecordDraft in
+        let record = try file.append(wait: lockWait) { (newRecords: [JournalRecord]) throws(KlaxonError) -> RecordDraft in
             // Apply what others wrote before checking, and keep it even when the action is refused.
             for record in newRecords { IncidentReplay.apply(record, to: &incident) }
             let (type, data) = try action.record(for: incident)
@@ -77,7 +92,22 @@ public struct IncidentStore: Sendable {
     /// every declaration, so a drill's journal says so itself wherever it is copied.
     public let drill: String?
 
-    public init(directory: String, drill: String? = nil) { self.directory = directory; self.drill = drill }
+    /// How long writers wait for a journal's lock (see `LockWait`).
+    public var lockWait: LockWait
+
+    public init(directory: String, drill: String? = nil, lockWait: LockWait = .standard) {
+        self.directory = directory
+        self.drill = drill
+        self.lockWait = lockWait
+    }
+
+    /// Refuses a journal whose first record declares another incident than its file name says (a file
+    /// copied or renamed by hand): every command would otherwise act on the wrong incident.
+    static func checkName(of path: String, declares id: String) throws(KlaxonError) {
+        let name = SystemCall.basename(of: path)
+        guard name.hasSuffix(".jsonl"), let fileID = IncidentID.normalize(String(name.dropLast(6))), fileID != id else { return }
+        throw .failed("\(path) declares \(id) in its first record, not \(fileID): the file was copied or renamed by hand. Rename it back to \(id).jsonl (if that name is free) or move it away")
+    }
 
     public func path(of id: String) -> String { directory + "/" + id + ".jsonl" }
 
@@ -108,12 +138,13 @@ public struct IncidentStore: Sendable {
         guard stat(path, &info) == 0 else {
             throw .badInput("there is no incident \(id) in \(directory); see klaxon incident list --all")
         }
-        return try IncidentJournal(file: JournalFile.open(path: path), keepingTimeline: keepingTimeline)
+        return try IncidentJournal(file: JournalFile.open(path: path), keepingTimeline: keepingTimeline, lockWait: lockWait)
     }
 
     /// Declares a new incident under the next free id, creating the journals directory if needed.
     public func declare(_ declaration: Declaration, by writer: WriterIdentity, at time: Timestamp) throws(KlaxonError) -> IncidentJournal {
         try SystemCall.makeDirectory(directory)
+        removeLeftoverTemporaries()
         var number = (try ids().last.flatMap(IncidentID.number(of:)) ?? 0) + 1
         // Another process may take the same number at the same moment; creation is exclusive, so retry.
         for _ in 0..<1000 {
@@ -126,10 +157,51 @@ public struct IncidentStore: Sendable {
             let draft = RecordDraft(type: RecordType.declared.rawValue, data: payload,
                                     timestamp: time, actor: writer.actor, host: writer.host, pid: writer.pid)
             if let file = try JournalFile.create(path: path(of: id), firstRecord: draft) {
-                return try IncidentJournal(file: file)
+                return try IncidentJournal(file: file, lockWait: lockWait)
             }
             number += 1
         }
         throw .failed("could not find a free incident id in \(directory)")
+    }
+
+    /// What makes a journal that verified unusable as an incident: an empty file, or a first record
+    /// that declares another incident than the file's name. `platform.jsonl` only needs to verify.
+    public static func problems(of verification: JournalFile.Verification) throws(KlaxonError) -> [String] {
+        let path = verification.path
+        if verification.byteCount == 0 {
+            return ["\(path) is empty, so it is not a journal Klaxon wrote (a journal always holds its first record); move it away"]
+        }
+        guard SystemCall.basename(of: path) != PlatformJournal.fileName, verification.damage == nil else { return [] }
+        let file = try JournalFile.open(path: path)
+        let first = try file.readFirstRecord()
+        guard let first else { return [] }
+        do {
+            let incident = try IncidentReplay.start(first, keepingTimeline: false)
+            try checkName(of: path, declares: incident.id)
+        } catch {
+            return [error.message]
+        }
+        return []
+    }
+
+    /// A warning when the journal at `path` can be written by every user of the host.
+    public static func modeWarnings(path: String) -> [String] {
+        var info = stat()
+        guard lstat(path, &info) == 0, info.st_mode & S_IFMT == S_IFREG, info.st_mode & S_IWOTH != 0 else { return [] }
+        return ["\(path) is writable by every user of this host (mode \(String(info.st_mode & 0o777, radix: 8))); anyone could append to or truncate it: chmod o-w \(path)"]
+    }
+
+    /// Removes `.INC-N.jsonl.PID.RAND.tmp` files older than ten minutes: what a process killed while
+    /// declaring left on a file system without unnamed files, or an older Klaxon left. A declaration
+    /// takes milliseconds, so none of them is still being written.
+    private func removeLeftoverTemporaries() {
+        guard let names = try? SystemCall.listDirectory(directory) else { return }
+        let cutoff = time(nil) - 600
+        for name in names where name.hasPrefix(".") && name.hasSuffix(".tmp") && name.contains(".jsonl.") {
+            let path = directory + "/" + name
+            var info = stat()
+            guard lstat(path, &info) == 0, info.st_mode & S_IFMT == S_IFREG, info.st_mtim.tv_sec < cutoff else { continue }
+            unlink(path)
+        }
     }
 }

@@ -5,25 +5,34 @@ import Darwin
 #endif
 import KlaxonCore
 
-/// One journal file on disk: appends that lose nothing, reads that follow other writers, and
-/// recovery from an interrupted write. See docs/journal-format.md for the guarantees.
+/// One journal file on disk: appends that lose nothing, reads that follow other writers and never
+/// change the file, and recovery from an interrupted write. See docs/journal-format.md for the
+/// guarantees.
 ///
-/// Every append takes an exclusive `flock`, reads whatever other processes appended since, writes
-/// the whole record in one `write` and `fdatasync`s before returning. Reads take a shared lock, so a
-/// reader never sees half a record. Nothing already written is rewritten; the only bytes ever removed
-/// are a torn tail, and those are first copied to a sibling file.
+/// No descriptor is kept between calls: each read or append opens the path, without following a link,
+/// checks that it is a regular file and still the file read so far (a journal replaced by `cp`+`mv`,
+/// `rsync` or a restore is read again and must continue the records already read; one removed is an
+/// error), and closes it again. So a workspace of ten thousand incidents costs no descriptors.
+///
+/// An append takes an exclusive `flock` (waiting a bounded time, see `LockWait`), reads whatever other
+/// processes appended since, cuts off a torn tail (keeping its bytes in a sibling file), writes the
+/// whole record in one `write` and `fdatasync`s before returning. Readers take no lock: they read
+/// complete lines only, so a stuck writer never blocks them, and they never modify the file.
 public final class JournalFile {
     public let path: String
-    private let fd: Int32
-    /// False when the file could only be opened for reading (permissions, read-only file system).
-    public var canWrite: Bool { openForWriteError == 0 }
-    /// Why opening for writing failed (an errno), or 0.
-    private let openForWriteError: Int32
+    /// The file read so far (device and inode), nil before the first read.
+    private var identity: SystemCall.FileIdentity?
     private var scanner = JournalScanner()
-    /// Damage before the tail. Once set, nothing more is written to this file.
+    /// Damage found in complete records. Once set, nothing more is written to this file.
     public private(set) var corruption: JournalScanner.Damage?
-    /// What recovery did or could not do, for the user to read.
+    /// What reading found that a person should know (a torn tail waiting to be cut, a loose mode).
     public private(set) var warnings: [String] = []
+    /// An unfinished last line seen with no writer at work: what a writer will cut aside before it
+    /// appends, or `klaxon journal repair` on request.
+    public private(set) var tornTail: JournalScanner.Damage?
+
+    /// The file's size as last read.
+    public private(set) var byteCount = 0
 
     /// The sequence number of the last valid record (0 for none).
     public var lastSequence: Int { scanner.nextSequence - 1 }
@@ -31,103 +40,82 @@ public final class JournalFile {
     /// Bytes of valid records.
     public var validLength: Int { scanner.validLength }
 
+    /// False when the file cannot be written by this process (permissions, a read-only file system).
+    public var canWrite: Bool { writeProblem == nil }
+    /// Why this process cannot write the file, or nil.
+    public var writeProblem: String? {
+        guard access(path, W_OK) != 0 else { return nil }
+        let code = errno
+        return "\(path) cannot be written (\(SystemCall.describe(code))); \(SystemCall.advice(code))"
+    }
+
     /// Large journals are decoded on every core (see `JournalScanner.scan(_:isComplete:parallelism:)`).
     static let decodingThreads = max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
 
-    private init(path: String, fd: Int32, openForWriteError: Int32) {
-        self.path = path
-        self.fd = fd
-        self.openForWriteError = openForWriteError
-    }
+    private init(path: String) { self.path = path }
 
-    deinit { close(fd) }
-
-    /// Opens an existing journal. Its records are read by the first `readNewRecords()`.
+    /// A journal at `path`, checked to be a regular file (not a link, FIFO, device or directory). Its
+    /// records are read by the first `readNewRecords()`.
     public static func open(path: String) throws(KlaxonError) -> JournalFile {
-        var fd = SystemCall.retrying { Glibc.open(path, O_RDWR | O_APPEND | O_CLOEXEC) }
-        var writeError: Int32 = 0
-        if fd < 0 && (errno == EACCES || errno == EPERM || errno == EROFS) {
-            writeError = errno
-            fd = SystemCall.retrying { Glibc.open(path, O_RDONLY | O_CLOEXEC) }
-        }
-        guard fd >= 0 else {
-            let code = errno
-            if code == ENOENT { throw .badInput("there is no journal \(path)") }
-            throw SystemCall.error("opening", path, code)
-        }
-        return JournalFile(path: path, fd: fd, openForWriteError: writeError)
+        let file = JournalFile(path: path)
+        let (fd, _) = try SystemCall.openJournal(path, forAppending: false)
+        close(fd)
+        return file
     }
 
-    /// Creates a new journal whose first record is `draft`, durably: the record goes to a temporary
-    /// file that is fsynced and then linked to `path` (which fails if `path` exists, so two processes
-    /// can never both create one journal), and the directory is fsynced. A journal thus never exists
-    /// without its first record. Returns nil when `path` already exists.
+    /// Creates a new journal whose first record is `draft`, durably: the record goes to an unnamed file
+    /// (`O_TMPFILE`; on file systems without it, a `.NAME.PID.RAND.tmp` removed on every path out) that is
+    /// fsynced and then linked to `path` (which fails if `path` exists, so two processes can never both
+    /// create one journal), and the directory is fsynced. A journal thus never exists without its first
+    /// record, and a process killed half-way leaves nothing behind. Returns nil when `path` exists.
     public static func create(path: String, firstRecord draft: RecordDraft) throws(KlaxonError) -> JournalFile? {
         let directory = SystemCall.dirname(of: path)
-        let temporary = directory + "/." + SystemCall.basename(of: path) + ".\(getpid()).\(UInt32.random(in: 0...UInt32.max)).tmp"
-        // 0660: shared with the responders' group, never world writable (the umask may narrow it further).
-        let tfd = SystemCall.retrying { Glibc.open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o660) }
-        guard tfd >= 0 else { throw SystemCall.error("creating a journal in", directory, errno) }
         let (line, _) = JournalCodec.encode(draft, sequence: 1, previousHash: .genesis)
-        do throws(KlaxonError) {
-            defer { close(tfd) }
-            try SystemCall.appendWhole(tfd, line, path: temporary, restoreLength: 0)
-            guard fsync(tfd) == 0 else { throw SystemCall.error("fsync of", temporary, errno) }
-        } catch {
-            unlink(temporary)
-            throw error
-        }
-        let linked = link(temporary, path)
-        let linkError = errno
-        unlink(temporary)
-        if linked != 0 {
-            if linkError == EEXIST { return nil }
-            throw SystemCall.error("creating", path, linkError)
-        }
+        guard try SystemCall.createWhole(path, bytes: line) else { return nil }
         try SystemCall.fsyncDirectory(directory)
         return try open(path: path)
     }
 
     /// Reads the records other processes appended since the last call (all of them, the first time).
-    /// A torn tail is moved aside and cut off when the file is writable; damage before the tail marks
-    /// the journal read-only (`corruption`) and the records before it are still returned.
+    /// Never changes the file and takes no lock: an unfinished last line is left for later (a writer is
+    /// at work) or, when no writer is, reported in `tornTail`; damage in complete lines sets
+    /// `corruption`, and the records before it are still returned.
     public func readNewRecords() throws(KlaxonError) -> [JournalRecord] {
-        try SystemCall.lock(fd, LOCK_SH, path: path)
-        var outcome: JournalScanner.Outcome
-        do {
+        let (fd, info) = try openFile(forAppending: false)
+        defer { close(fd) }
+        byteCount = Int(info.st_size)
+        var records = try adopt(fd, info)
+        let outcome = try scanToEnd(fd, isComplete: false)
+        records += outcome.records
+        if let damage = outcome.damage { note(damage) }
+        tornTail = nil
+        if corruption == nil, try SystemCall.fileSize(fd, path: path) > scanner.validLength, FileLock.trySharedLock(fd) {
+            // Nobody is appending, yet bytes follow the last complete record: an interrupted write.
             defer { SystemCall.unlock(fd) }
-            outcome = try scanToEnd()
+            let final = try scanToEnd(fd, isComplete: true)
+            records += final.records
+            if let damage = final.damage {
+                if damage.kind == .tornTail { tornTail = damage } else { note(damage) }
+            }
         }
-        guard let damage = outcome.damage, damage.kind == .tornTail, canWrite else {
-            if let damage = outcome.damage { note(damage) }
-            return outcome.records
-        }
-        // Cutting needs the exclusive lock; another process may have repaired (or appended) meanwhile.
-        try SystemCall.lock(fd, LOCK_EX, path: path)
-        defer { SystemCall.unlock(fd) }
-        let more = try scanToEnd()
-        if let later = more.damage {
-            if later.kind == .tornTail { try cutTornTail(later) } else { note(later) }
-        }
-        return outcome.records + more.records
+        return records
     }
 
     /// Appends one record. `build` runs under the exclusive lock with the records other processes
     /// appended since this file was last read (they are consumed: `build` must keep them even when it
     /// throws), so it can check the action against the current state; it returns the draft to write.
-    /// When this returns, the record is on disk (fdatasync'd).
-    public func append(_ build: ([JournalRecord]) throws(KlaxonError) -> RecordDraft) throws(KlaxonError) -> JournalRecord {
-        guard canWrite else {
-            throw .failed("\(path) cannot be written (\(SystemCall.describe(openForWriteError))); \(SystemCall.advice(openForWriteError)); nothing was recorded")
-        }
+    /// When this returns, the record is on disk (fdatasync'd). A torn tail is cut aside first.
+    public func append(wait: LockWait = .standard, _ build: ([JournalRecord]) throws(KlaxonError) -> RecordDraft) throws(KlaxonError) -> JournalRecord {
         try refuseIfCorrupt()
-        try SystemCall.lock(fd, LOCK_EX, path: path)
-        defer { SystemCall.unlock(fd) }
-        let outcome = try scanToEnd()
+        let (fd, info) = try lockedForAppending(wait: wait)
+        defer { SystemCall.unlock(fd); close(fd) }
+        var records = try adopt(fd, info)
+        let outcome = try scanToEnd(fd, isComplete: true)
+        records += outcome.records
         if let damage = outcome.damage {
-            if damage.kind == .tornTail { try cutTornTail(damage) } else { note(damage); try refuseIfCorrupt() }
+            if damage.kind == .tornTail { try cutTornTail(fd, damage) } else { note(damage); try refuseIfCorrupt() }
         }
-        let draft = try build(outcome.records)
+        let draft = try build(records)
         let (line, record) = JournalCodec.encode(draft, sequence: scanner.nextSequence, previousHash: scanner.lastHash)
         let before = scanner.validLength
         try SystemCall.appendWhole(fd, line, path: path, restoreLength: before)
@@ -141,25 +129,87 @@ public final class JournalFile {
         return record
     }
 
-    // MARK: - Inside the lock
+    /// The first record, read alone (the first line only): what `verify` needs to check the name.
+    public func readFirstRecord() throws(KlaxonError) -> JournalRecord? {
+        let (fd, _) = try openFile(forAppending: false)
+        defer { close(fd) }
+        let size = try SystemCall.fileSize(fd, path: path)
+        var length = min(size, 65_536)
+        while true {
+            let bytes = try SystemCall.read(fd, offset: 0, count: length, path: path)
+            if let newline = bytes.firstIndex(of: 0x0A) {
+                var first = JournalScanner()
+                return bytes[...newline].withUnsafeBufferPointer { first.scan($0, isComplete: false).records.first }
+            }
+            guard length < size else { return nil }
+            length = min(size, length * 4)
+        }
+    }
 
-    private func scanToEnd() throws(KlaxonError) -> JournalScanner.Outcome {
+    // MARK: - Opening and locking
+
+    /// Opens the journal for appending and takes its exclusive lock, making sure that the path still
+    /// names the locked file (a rename over it between the open and the lock is seen, and the new file
+    /// is taken instead).
+    private func lockedForAppending(wait: LockWait) throws(KlaxonError) -> (Int32, stat) {
+        for _ in 0..<5 {
+            let (fd, info) = try openFile(forAppending: true)
+            do {
+                try FileLock.exclusive(fd, path: path, wait: wait)
+            } catch {
+                close(fd)
+                throw error
+            }
+            if let current = try? SystemCall.linkIdentity(path), current == SystemCall.FileIdentity(info) { return (fd, info) }
+            SystemCall.unlock(fd)
+            close(fd)
+        }
+        throw .failed("\(path) keeps being replaced while Klaxon tries to write it; nothing was written. Find what rewrites the journals directory (a sync or restore job) and stop it")
+    }
+
+    /// Opens the path; a journal that was read before and is gone now is named as such.
+    private func openFile(forAppending: Bool) throws(KlaxonError) -> (Int32, stat) {
+        do {
+            return try SystemCall.openJournal(path, forAppending: forAppending)
+        } catch where identity != nil && error.kind == .badInput {
+            throw .failed("\(path) is gone: it was removed or moved away after Klaxon read it; nothing was \(forAppending ? "written" : "read"). Restore the journal (from a backup or another responder's copy) and try again")
+        }
+    }
+
+    /// Checks that `fd` is the file read so far. A journal replaced by a copy (a restore, rsync, a git
+    /// checkout) is read again from its start and must hold the records already read, unchanged;
+    /// returns the records it has beyond them.
+    private func adopt(_ fd: Int32, _ info: stat) throws(KlaxonError) -> [JournalRecord] {
+        let seen = SystemCall.FileIdentity(info)
+        guard let identity, identity != seen, scanner.nextSequence > 1 else {
+            identity = seen
+            return []
+        }
+        var fresh = JournalScanner()
+        let size = try SystemCall.fileSize(fd, path: path)
+        let bytes = try SystemCall.read(fd, offset: 0, count: size, path: path)
+        let outcome = bytes.withUnsafeBufferPointer { fresh.scan($0, isComplete: false, parallelism: Self.decodingThreads) }
+        let known = lastSequence
+        guard outcome.records.count >= known, outcome.records[known - 1].hash == lastHash else {
+            throw .failed("\(path) was replaced by a file that does not hold the \(known) records already read from it (another copy of the journal, or another file); nothing was written. Compare it with a backup or another responder's copy (the hash of record \(known) is \(lastHash.short)) before going on")
+        }
+        scanner = fresh
+        self.identity = seen
+        return Array(outcome.records[known...])
+    }
+
+    private func scanToEnd(_ fd: Int32, isComplete: Bool) throws(KlaxonError) -> JournalScanner.Outcome {
         let size = try SystemCall.fileSize(fd, path: path)
         guard size >= scanner.validLength else {
             throw .failed("\(path) became shorter than the records already read from it (\(size) < \(scanner.validLength) bytes): it was changed outside Klaxon; check it with klaxon journal verify")
         }
         guard size > scanner.validLength, corruption == nil else { return .init(records: [], damage: nil) }
         let bytes = try SystemCall.read(fd, offset: scanner.validLength, count: size - scanner.validLength, path: path)
-        return bytes.withUnsafeBufferPointer { scanner.scan($0, isComplete: true, parallelism: Self.decodingThreads) }
+        return bytes.withUnsafeBufferPointer { scanner.scan($0, isComplete: isComplete, parallelism: Self.decodingThreads) }
     }
 
     private func note(_ damage: JournalScanner.Damage) {
-        if damage.kind == .corruption {
-            if corruption == nil { corruption = damage }
-        } else {
-            let warning = "\(path): \(damage); it is ignored until the journal is repaired: klaxon journal repair"
-            if !warnings.contains(warning) { warnings.append(warning) }
-        }
+        if corruption == nil { corruption = damage }
     }
 
     private func refuseIfCorrupt() throws(KlaxonError) {
@@ -169,29 +219,23 @@ public final class JournalFile {
     }
 
     /// Copies the torn bytes to `<path>.torn-<time>` (fsynced), then truncates the journal to its last
-    /// valid record (fsynced). Called with the exclusive lock held.
-    private func cutTornTail(_ damage: JournalScanner.Damage) throws(KlaxonError) {
+    /// valid record (fsynced). Called with the exclusive lock held. When the copy cannot be written
+    /// whole (a full disk), nothing is cut and no copy is left.
+    private func cutTornTail(_ fd: Int32, _ damage: JournalScanner.Damage) throws(KlaxonError) {
         let size = try SystemCall.fileSize(fd, path: path)
         let torn = try SystemCall.read(fd, offset: damage.offset, count: size - damage.offset, path: path)
-        let stamp = Timestamp(milliseconds: Int64(time(nil)) * 1000).rfc3339.filter { $0.isNumber || $0 == "T" }
+        let stamp = Timestamp(milliseconds: Int64(time(nil)) * 1000).compactUTC
         var aside = "\(path).torn-\(stamp)"
-        var afd = SystemCall.retrying { Glibc.open(aside, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o640) }
         var attempt = 1
-        while afd < 0 && errno == EEXIST {
+        while try !SystemCall.createWhole(aside, bytes: torn, mode: 0o640) {
             attempt += 1
             aside = "\(path).torn-\(stamp)-\(attempt)"
-            afd = SystemCall.retrying { Glibc.open(aside, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o640) }
-        }
-        guard afd >= 0 else { throw SystemCall.error("saving the torn tail of \(path) to", aside, errno) }
-        do {
-            defer { close(afd) }
-            try SystemCall.appendWhole(afd, torn, path: aside, restoreLength: 0)
-            guard fsync(afd) == 0 else { throw SystemCall.error("fsync of", aside, errno) }
         }
         try SystemCall.fsyncDirectory(SystemCall.dirname(of: path))
         guard ftruncate(fd, off_t(damage.offset)) == 0 else { throw SystemCall.error("cutting the torn tail of", path, errno) }
         guard fsync(fd) == 0 else { throw SystemCall.error("fsync of", path, errno) }
-        warnings.append("\(SystemCall.basename(of: path)): \(damage) — an interrupted write; its \(torn.count) bytes were moved to \(SystemCall.basename(of: aside)) and cut off; records 1 to \(damage.expectedSequence - 1) are intact")
+        warnings.append("\(SystemCall.basename(of: path)): \(damage); its \(torn.count) bytes were moved to \(SystemCall.basename(of: aside)) and cut off; records 1 to \(damage.expectedSequence - 1) are intact")
+        tornTail = nil
     }
 
     // MARK: - Verification
@@ -204,53 +248,64 @@ public final class JournalFile {
         public var lastHash: RecordHash
         /// nil when every record is intact and the chain is whole.
         public var damage: JournalScanner.Damage?
+        /// Bytes after the last complete record that a writer is writing now (not damage).
+        public var bytesBeingWritten: Int
     }
 
-    /// Checks every record's hash and the chain, under a shared lock, without changing anything.
+    /// Checks every record's hash and the chain, without a lock and without changing anything. An
+    /// unfinished last line is a torn tail when no writer holds the lock, else a write under way.
     public static func verify(path: String) throws(KlaxonError) -> Verification {
-        let file = try JournalFile.open(path: path)
-        try SystemCall.lock(file.fd, LOCK_SH, path: path)
-        defer { SystemCall.unlock(file.fd) }
-        let size = try SystemCall.fileSize(file.fd, path: path)
+        let (fd, _) = try SystemCall.openJournal(path, forAppending: false)
+        defer { close(fd) }
+        var scanner = JournalScanner()
+        let size = try SystemCall.fileSize(fd, path: path)
         var count = 0
         var damage: JournalScanner.Damage?
         // In slices of whole lines, so memory stays bounded for any journal size.
         var offset = 0
         let chunk = 8 << 20
         while offset < size, damage == nil {
-            var bytes = try SystemCall.read(file.fd, offset: offset, count: min(chunk, size - offset), path: path)
+            var bytes = try SystemCall.read(fd, offset: offset, count: min(chunk, size - offset), path: path)
             let atEnd = offset + bytes.count >= size
             if !atEnd, let lastNewline = bytes.lastIndex(of: 0x0A) {
                 bytes.removeSubrange((lastNewline + 1)...)
             } else if !atEnd {
-                bytes = try SystemCall.read(file.fd, offset: offset, count: size - offset, path: path)
+                bytes = try SystemCall.read(fd, offset: offset, count: size - offset, path: path)
             }
-            let outcome = bytes.withUnsafeBufferPointer {
-                file.scanner.scan($0, isComplete: offset + bytes.count >= size, parallelism: decodingThreads)
-            }
+            let outcome = bytes.withUnsafeBufferPointer { scanner.scan($0, isComplete: false, parallelism: decodingThreads) }
             count += outcome.records.count
             damage = outcome.damage
-            offset = file.scanner.validLength
-            if outcome.records.isEmpty && damage == nil { break }
+            if scanner.validLength == offset { break }
+            offset = scanner.validLength
         }
-        return Verification(path: path, recordCount: count, byteCount: size, lastHash: file.scanner.lastHash, damage: damage)
+        var beingWritten = 0
+        if damage == nil, size > scanner.validLength {
+            if FileLock.trySharedLock(fd) {
+                defer { SystemCall.unlock(fd) }
+                let rest = try SystemCall.read(fd, offset: scanner.validLength, count: size - scanner.validLength, path: path)
+                damage = rest.withUnsafeBufferPointer { scanner.scan($0, isComplete: true) }.damage
+            } else {
+                beingWritten = size - scanner.validLength
+            }
+        }
+        return Verification(path: path, recordCount: count, byteCount: size, lastHash: scanner.lastHash, damage: damage,
+                            bytesBeingWritten: beingWritten)
     }
 
     /// Cuts a torn tail off (keeping its bytes aside), and nothing else. Returns what was done, or nil
-    /// when the journal was intact. Damage before the tail is refused.
-    public static func repair(path: String) throws(KlaxonError) -> String? {
+    /// when the journal was intact. Damage in complete records is refused.
+    public static func repair(path: String, wait: LockWait = .standard) throws(KlaxonError) -> String? {
         let file = try JournalFile.open(path: path)
-        guard file.canWrite else {
-            throw .failed("\(path) cannot be written (\(SystemCall.describe(file.openForWriteError))); \(SystemCall.advice(file.openForWriteError))")
-        }
-        try SystemCall.lock(file.fd, LOCK_EX, path: path)
-        defer { SystemCall.unlock(file.fd) }
-        let outcome = try file.scanToEnd()
+        if let problem = file.writeProblem { throw .failed(problem) }
+        let (fd, info) = try file.lockedForAppending(wait: wait)
+        defer { SystemCall.unlock(fd); close(fd) }
+        file.identity = SystemCall.FileIdentity(info)
+        let outcome = try file.scanToEnd(fd, isComplete: true)
         guard let damage = outcome.damage else { return nil }
         guard damage.kind == .tornTail else {
-            throw .failed("\(path) is damaged at \(damage). That is not a torn tail, so repair cuts nothing; keep a copy and see docs/journal-format.md, \"Damage\"")
+            throw .failed("\(path) is damaged at \(damage). Only an unfinished last line (an interrupted write) is cut; this is a complete line, so repair cuts nothing. Keep a copy and see docs/journal-format.md, \"Damage\"")
         }
-        try file.cutTornTail(damage)
+        try file.cutTornTail(fd, damage)
         return file.warnings.last
     }
 }

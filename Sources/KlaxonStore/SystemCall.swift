@@ -81,6 +81,123 @@ enum SystemCall {
         return buffer
     }
 
+    /// A file's device and inode: two paths, or one path at two moments, name the same file when equal.
+    struct FileIdentity: Equatable {
+        var device: UInt64
+        var inode: UInt64
+        init(_ info: stat) { device = UInt64(info.st_dev); inode = UInt64(info.st_ino) }
+    }
+
+    /// What `path` itself is (a link is not followed), or an error.
+    static func linkIdentity(_ path: String) throws(KlaxonError) -> FileIdentity {
+        var info = stat()
+        guard lstat(path, &info) == 0 else { throw error("reading", path, errno) }
+        return FileIdentity(info)
+    }
+
+    /// What a node that is not a regular file is, in words, or nil for a regular file.
+    static func kindOfNode(_ mode: mode_t) -> String? {
+        switch mode & S_IFMT {
+        case S_IFREG: return nil
+        case S_IFLNK: return "a symbolic link"
+        case S_IFDIR: return "a directory"
+        case S_IFIFO: return "a FIFO (named pipe)"
+        case S_IFCHR: return "a character device"
+        case S_IFBLK: return "a block device"
+        case S_IFSOCK: return "a socket"
+        default: return "not a regular file"
+        }
+    }
+
+    /// Opens a journal for reading, or for appending, only if `path` is a regular file with one link:
+    /// a symbolic link is never followed (`O_NOFOLLOW`), and a FIFO, device, socket or directory is never
+    /// opened at all (checked with `lstat` first, then `fstat` on what was opened, against a swap in
+    /// between). So nothing outside the journals directory is ever read as, or written as, a journal.
+    static func openJournal(_ path: String, forAppending: Bool) throws(KlaxonError) -> (Int32, stat) {
+        var before = stat()
+        guard lstat(path, &before) == 0 else {
+            let code = errno
+            if code == ENOENT { throw .badInput("there is no journal \(path)") }
+            throw error("reading", path, code)
+        }
+        try refuseNonJournal(path, before)
+        let flags = (forAppending ? O_RDWR | O_APPEND : O_RDONLY) | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC
+        let fd = retrying { open(path, flags) }
+        guard fd >= 0 else {
+            let code = errno
+            if code == ELOOP { throw .failed("\(path) is a symbolic link; Klaxon never follows links in the journals directory. Move it away: a journal is a regular file that Klaxon wrote") }
+            if code == ENOENT { throw .badInput("there is no journal \(path)") }
+            if forAppending { throw KlaxonError(.failed, "\(path) cannot be written (\(describe(code))); nothing was recorded; \(advice(code))") }
+            throw error("opening", path, code)
+        }
+        var info = stat()
+        guard fstat(fd, &info) == 0 else { let code = errno; close(fd); throw error("fstat of", path, code) }
+        do { try refuseNonJournal(path, info) } catch { close(fd); throw error }
+        if forAppending, info.st_nlink > 1 {
+            close(fd)
+            throw .failed("\(path) has \(info.st_nlink) hard links, so writing it would change another file too; nothing was written. A journal has one link: copy it (cp, not ln) and move the copy into place")
+        }
+        return (fd, info)
+    }
+
+    private static func refuseNonJournal(_ path: String, _ info: stat) throws(KlaxonError) {
+        guard let kind = kindOfNode(info.st_mode) else { return }
+        var target = ""
+        if info.st_mode & S_IFMT == S_IFLNK {
+            var buffer = [CChar](repeating: 0, count: 4096)
+            let n = readlink(path, &buffer, buffer.count - 1)
+            if n > 0 {
+                let text = String(decoding: buffer[..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+                target = " (to " + String(text.unicodeScalars.filter { $0.value >= 0x20 && $0.value != 0x7f && !(0x80..<0xa0).contains($0.value) }) + ")"
+            }
+        }
+        throw .failed("\(path) is \(kind)\(target), not a journal; Klaxon never follows links or opens special files in the journals directory. Move it away: a journal is a regular file that Klaxon wrote")
+    }
+
+    /// The open-file flag for an unnamed file in a directory (`O_TMPFILE`, which Glibc's module does not
+    /// export: `__O_TMPFILE | O_DIRECTORY`).
+    private static let unnamedFileFlag: Int32 = 0o20_000_000 | O_DIRECTORY
+
+    /// Creates `path` holding exactly `bytes`, fsynced, or nothing at all: the bytes go to an unnamed file
+    /// that is linked to `path` once complete. Returns false when `path` exists. On a file system
+    /// without unnamed files a named temporary is used and removed on every path out.
+    static func createWhole(_ path: String, bytes: [UInt8], mode: mode_t = 0o660) throws(KlaxonError) -> Bool {
+        let directory = dirname(of: path)
+        let fd = retrying { open(directory, unnamedFileFlag | O_WRONLY | O_CLOEXEC, mode) }
+        guard fd >= 0 else {
+            let code = errno
+            guard code == EOPNOTSUPP || code == EISDIR || code == EINVAL else { throw error("creating a file in", directory, code) }
+            return try createWholeThroughTemporary(path, bytes: bytes, mode: mode)
+        }
+        defer { close(fd) }
+        try appendWhole(fd, bytes, path: path, restoreLength: 0)
+        guard fsync(fd) == 0 else { throw error("fsync of", path, errno) }
+        guard linkat(AT_FDCWD, "/proc/self/fd/\(fd)", AT_FDCWD, path, AT_SYMLINK_FOLLOW) == 0 else {
+            let code = errno
+            if code == EEXIST { return false }
+            throw error("creating", path, code)
+        }
+        return true
+    }
+
+    private static func createWholeThroughTemporary(_ path: String, bytes: [UInt8], mode: mode_t) throws(KlaxonError) -> Bool {
+        let temporary = dirname(of: path) + "/." + basename(of: path) + ".\(getpid()).\(UInt32.random(in: 0...UInt32.max)).tmp"
+        let fd = retrying { open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode) }
+        guard fd >= 0 else { throw error("creating", temporary, errno) }
+        defer { unlink(temporary) }
+        do {
+            defer { close(fd) }
+            try appendWhole(fd, bytes, path: temporary, restoreLength: 0)
+            guard fsync(fd) == 0 else { throw error("fsync of", temporary, errno) }
+        }
+        guard link(temporary, path) == 0 else {
+            let code = errno
+            if code == EEXIST { return false }
+            throw error("creating", path, code)
+        }
+        return true
+    }
+
     static func fileSize(_ fd: Int32, path: String) throws(KlaxonError) -> Int {
         var info = stat()
         guard fstat(fd, &info) == 0 else { throw error("fstat of", path, errno) }

@@ -59,6 +59,10 @@ public struct ConsoleModel: Sendable {
     public var message: Message?
     /// Notes begun and set aside with esc, by incident id.
     public var drafts: [String: String] = [:]
+    /// Notes being saved, by incident: back into `drafts` if the save fails.
+    public var savingNotes: [String: String] = [:]
+    /// Actions asked for and not yet saved or failed.
+    public var savesInFlight = 0
     /// Set when the console should stop.
     public var quitting = false
 

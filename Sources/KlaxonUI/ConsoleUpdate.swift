@@ -28,6 +28,11 @@ public enum ConsoleMessage: Sendable {
     case drillChanged(DrillStatus)
     /// $EDITOR closed: the note's text, or nil when it was left empty.
     case editorFinished(incidentID: String, text: String?)
+    /// An action asked for with `.perform` is on disk; `summary` says what was recorded.
+    case saved(incidentID: String, action: IncidentAction, summary: String)
+    /// An action asked for with `.perform` was not recorded (a lock held too long, a full disk, a
+    /// journal removed); a note goes back to the drafts.
+    case saveFailed(incidentID: String, action: IncidentAction, reason: String)
 }
 
 /// What the console asks the runtime to do; plain data, so tests compare them.
@@ -45,6 +50,13 @@ public enum ConsoleUpdate {
     /// Applies `message` to `model` and returns what the runtime must do.
     public static func update(_ model: inout ConsoleModel, _ message: ConsoleMessage) -> [ConsoleEffect] {
         let effects = apply(message, &model)
+        // Saving runs beside the loop (a journal's lock may be held for a while): say so until it ends,
+        // and keep a note's text until it is on disk.
+        for case .perform(let action, let id) in effects {
+            model.savesInFlight += 1
+            if case .note(let text) = action { model.savingNotes[id] = text }
+            model.message = .init(text: "\(id): saving…", isError: false)
+        }
         if model.screen == .incident { IncidentLayout.keepSelectionVisible(&model) }
         return effects
     }
@@ -126,6 +138,23 @@ public enum ConsoleUpdate {
             }
             model.drafts[id] = nil
             return [.perform(.note(text), incidentID: id)]
+        case .saved(let id, let action, let summary):
+            model.savesInFlight = max(0, model.savesInFlight - 1)
+            if case .note(let text) = action, model.savingNotes[id] == text { model.savingNotes[id] = nil }
+            model.message = .init(text: summary, isError: false)
+            return []
+        case .saveFailed(let id, let action, let reason):
+            model.savesInFlight = max(0, model.savesInFlight - 1)
+            if case .note(let text) = action {
+                if model.savingNotes[id] == text { model.savingNotes[id] = nil }
+                // Whatever was begun meanwhile is kept after the note that failed.
+                let later = model.drafts[id].map { "\n\n" + $0 } ?? ""
+                model.drafts[id] = text + later
+                model.message = .init(text: "\(id): note NOT SAVED, kept as a draft (n continues it): \(reason)", isError: true)
+            } else {
+                model.message = .init(text: "\(id): not recorded: \(reason)", isError: true)
+            }
+            return []
         case .key(let key):
             return handle(key, &model)
         }

@@ -74,10 +74,11 @@ struct JournalFileTests {
         #expect(try store.ids() == (1...16).map { "INC-\($0)" })
     }
 
+    /// A last line cut at any byte (what an interrupted write leaves): reading shows the records before
+    /// it and changes nothing; the next write moves the torn bytes aside and appends after them.
     @Test func theLastRecordCutAtEveryByteRecoversToTheRecordBefore() throws {
         let dir = TemporaryDirectory()
-        let (store, _) = try makeIncident(in: dir, notes: 3)
-        let path = store.path(of: "INC-1")
+        let (_, _) = try makeIncident(in: dir, notes: 3)
         let whole = dir.read("journals/INC-1.jsonl")
         let lastStart = whole.dropLast().lastIndex(of: 0x0A)! + 1
         for cut in lastStart..<whole.count {
@@ -87,7 +88,10 @@ struct JournalFileTests {
             let journal = try trialStore.open("INC-1")
             #expect(journal.incident.timeline.count == 3, "cut at \(cut)")
             #expect(!journal.isReadOnly)
-            #expect(trial.read("INC-1.jsonl") == Array(whole[..<lastStart]), "cut at \(cut): earlier bytes must stay as they were")
+            #expect(trial.read("INC-1.jsonl") == Array(whole[..<cut]), "cut at \(cut): reading changes nothing")
+            #expect((journal.file.tornTail != nil) == (cut > lastStart), "cut at \(cut)")
+            // The next write cuts the torn bytes aside, then appends in one valid chain.
+            try journal.perform(.note("after recovery"), by: writer, now: { t0 })
             let aside = try FileManager.default.contentsOfDirectory(atPath: trial.path).filter { $0.contains(".torn-") }
             if cut == lastStart {
                 #expect(aside.isEmpty && journal.warnings.isEmpty)
@@ -97,11 +101,10 @@ struct JournalFileTests {
                 #expect(journal.warnings.first?.contains("moved to INC-1.jsonl.torn-") == true)
                 #expect(journal.warnings.first?.contains("records 1 to 3 are intact") == true)
             }
-            // And the journal takes new records after recovery, in one valid chain.
-            try journal.perform(.note("after recovery"), by: writer, now: { t0 })
+            #expect(Array(trial.read("INC-1.jsonl").prefix(lastStart)) == Array(whole[..<lastStart]), "earlier bytes stay as they were")
             #expect(try JournalFile.verify(path: trialStore.path(of: "INC-1")).damage == nil)
+            #expect(try JournalFile.verify(path: trialStore.path(of: "INC-1")).recordCount == 4)
         }
-        _ = path
     }
 
     @Test func damageBeforeTheTailMakesTheIncidentReadOnlyAndCutsNothing() throws {

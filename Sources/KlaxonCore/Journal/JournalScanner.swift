@@ -20,11 +20,13 @@ public struct JournalScanner: Sendable {
     /// The first problem found in the bytes after the valid records.
     public struct Damage: Equatable, Sendable, CustomStringConvertible {
         public enum Kind: Equatable, Sendable {
-            /// The last record is incomplete, unparsable or fails its own hash, and nothing valid follows:
-            /// what an interrupted write leaves. It can be cut off (and kept aside) safely.
+            /// Bytes after the last newline: what an interrupted single `write` leaves (a record is
+            /// written whole with its newline last, so a complete line was never torn). It can be cut
+            /// off, and kept aside, safely.
             case tornTail
-            /// A bad record with valid records after it, or a valid record that does not continue the
-            /// chain (a record removed, reordered or edited): never cut, the journal turns read-only.
+            /// A complete line that is not a valid record (unparsable, its hash not matching, CRLF line
+            /// endings) or a valid record that does not continue the chain (a record removed, reordered
+            /// or edited): damage or tampering. Never cut; the journal turns read-only.
             case corruption
         }
         public var kind: Kind
@@ -61,7 +63,8 @@ public struct JournalScanner: Sendable {
         while start < bytes.count {
             guard let newline = Self.indexOfNewline(in: bytes, from: start) else {
                 if !isComplete { break }
-                let damage = classify(bytes, badLineStart: start, reason: "the last record is incomplete (no final newline)")
+                let damage = Damage(kind: .tornTail, offset: validLength, line: nextLine, expectedSequence: nextSequence,
+                                    reason: "the last \(bytes.count - start) bytes are an unfinished record (no final newline): an interrupted write")
                 return Outcome(records: records, damage: damage)
             }
             let line = UnsafeBufferPointer(rebasing: bytes[start..<newline])
@@ -69,8 +72,8 @@ public struct JournalScanner: Sendable {
             do {
                 record = try JournalCodec.decode(line: line)
             } catch {
-                let damage = classify(bytes, badLineStart: start, reason: "it is \(error)")
-                return Outcome(records: records, damage: damage)
+                return Outcome(records: records, damage: Damage(kind: .corruption, offset: validLength, line: nextLine,
+                                                                expectedSequence: nextSequence, reason: Self.reason(error, line: line)))
             }
             // A record that is whole in itself but does not continue the chain was not torn by a crash.
             if record.sequence != nextSequence || record.previousHash != lastHash {
@@ -159,20 +162,16 @@ public struct JournalScanner: Sendable {
         nextLine += 1
     }
 
-    /// A bad line is a torn tail unless a whole, self-consistent record follows it.
-    private func classify(_ bytes: UnsafeBufferPointer<UInt8>, badLineStart: Int, reason: String) -> Damage {
-        var kind = Damage.Kind.tornTail
-        var start = (Self.indexOfNewline(in: bytes, from: badLineStart) ?? bytes.count) + 1
-        while start < bytes.count {
-            let end = Self.indexOfNewline(in: bytes, from: start) ?? bytes.count
-            if (try? JournalCodec.decode(line: UnsafeBufferPointer(rebasing: bytes[start..<end]))) != nil {
-                kind = .corruption
-                break
-            }
-            start = end + 1
+    /// Why a complete line is not a record, as a sentence. A line ending in CR is named as such: it is
+    /// what converting the file to CRLF line endings (an editor, git's autocrlf) does to every record.
+    static func reason(_ problem: JournalCodec.LineProblem, line: UnsafeBufferPointer<UInt8>) -> String {
+        if line.last == UInt8(ascii: "\r") {
+            return "its line ends with a carriage return: the file's line endings were changed to CRLF (as an editor or git's autocrlf does); restore the file from a copy, or remove the carriage returns with sed -i 's/\\r$//' on a copy and verify it"
         }
-        let because = kind == .corruption ? reason + ", and valid records follow it" : reason
-        return Damage(kind: kind, offset: validLength, line: nextLine, expectedSequence: nextSequence, reason: because)
+        switch problem {
+        case .unparsable(let why): return "it is not a journal record (\(why))"
+        case .hashMismatch: return "its hash does not match its contents (the record was changed after it was written)"
+        }
     }
 
     static func indexOfNewline(in bytes: UnsafeBufferPointer<UInt8>, from start: Int) -> Int? {
