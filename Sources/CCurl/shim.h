@@ -2,6 +2,8 @@
 #define KLAXON_CCURL_SHIM_H
 #include <curl/curl.h>
 #include <string.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 
 // curl_easy_setopt and curl_easy_getinfo are variadic and do not import; typed wrappers do.
 static inline CURLcode klaxon_curl_set_long(CURL *h, CURLoption o, long v) { return curl_easy_setopt(h, o, v); }
@@ -16,6 +18,19 @@ typedef size_t (*klaxon_curl_read_callback)(char *buffer, size_t size, size_t co
 static inline CURLcode klaxon_curl_set_read_function(CURL *h, klaxon_curl_read_callback f) {
     return curl_easy_setopt(h, CURLOPT_READFUNCTION, f);
 }
+typedef curl_socket_t (*klaxon_curl_opensocket_callback)(void *context, curlsocktype purpose, struct curl_sockaddr *address);
+static inline CURLcode klaxon_curl_set_opensocket_function(CURL *h, klaxon_curl_opensocket_callback f) {
+    return curl_easy_setopt(h, CURLOPT_OPENSOCKETFUNCTION, f);
+}
+// The address libcurl is about to connect to, copied to `out`: 4 bytes (IPv4), 16 (IPv6), or 0 for another family.
+static inline int klaxon_curl_socket_address(const struct curl_sockaddr *a, unsigned char out[16]) {
+    if (a->family == AF_INET) { memcpy(out, &((const struct sockaddr_in *)(const void *)&a->addr)->sin_addr, 4); return 4; }
+    if (a->family == AF_INET6) { memcpy(out, &((const struct sockaddr_in6 *)(const void *)&a->addr)->sin6_addr, 16); return 16; }
+    return 0;
+}
+// What libcurl's own open-socket does.
+static inline curl_socket_t klaxon_curl_open_socket(const struct curl_sockaddr *a) { return socket(a->family, a->socktype, a->protocol); }
+static inline CURLcode klaxon_curl_get_string(CURL *h, CURLINFO i, const char **out) { return curl_easy_getinfo(h, i, out); }
 static inline CURLcode klaxon_curl_get_long(CURL *h, CURLINFO i, long *out) { return curl_easy_getinfo(h, i, out); }
 static inline CURLcode klaxon_curl_get_double(CURL *h, CURLINFO i, double *out) { return curl_easy_getinfo(h, i, out); }
 static inline CURLMcode klaxon_curl_multi_set_long(CURLM *m, CURLMoption o, long v) { return curl_multi_setopt(m, o, v); }

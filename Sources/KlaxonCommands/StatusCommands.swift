@@ -85,7 +85,8 @@ enum StatusRound {
             }
             let responses = HTTPProber.round(due.map { i in
                 let check = results[i].check
-                return ProbeRequest(url: CheckEvaluation.requestURL(check), timeoutSeconds: Int(check.timeoutSeconds), verifyTLS: check.verifyTLS)
+                return ProbeRequest(url: CheckEvaluation.requestURL(check), timeoutSeconds: Int(check.timeoutSeconds), verifyTLS: check.verifyTLS,
+                                    followRedirects: check.followRedirects)
             })
             let t = now()
             for (i, response) in zip(due, responses) {

@@ -7,13 +7,16 @@ public struct ProbeRequest: Sendable {
     public var url: String
     public var timeoutSeconds: Int
     public var verifyTLS: Bool
+    /// Where redirects are followed (`RedirectRule`).
+    public var followRedirects: CheckDefinition.FollowRedirects
     /// Redirects followed before giving up (a loop ends here).
     public var maximumRedirects: Int
     /// Bodies are cut here; the rest of a longer one is not read.
     public var maximumBytes: Int
 
-    public init(url: String, timeoutSeconds: Int = 10, verifyTLS: Bool = true, maximumRedirects: Int = 5, maximumBytes: Int = 1 << 20) {
-        self.url = url; self.timeoutSeconds = timeoutSeconds; self.verifyTLS = verifyTLS
+    public init(url: String, timeoutSeconds: Int = 10, verifyTLS: Bool = true, followRedirects: CheckDefinition.FollowRedirects = .sameHost,
+                maximumRedirects: Int = 5, maximumBytes: Int = 1 << 20) {
+        self.url = url; self.timeoutSeconds = timeoutSeconds; self.verifyTLS = verifyTLS; self.followRedirects = followRedirects
         self.maximumRedirects = maximumRedirects; self.maximumBytes = maximumBytes
     }
 }
@@ -47,9 +50,17 @@ public enum HTTPProber {
 
 /// A long-lived set of transfers on one multi handle: add requests as they come due, and `step` to
 /// drive them and collect the finished ones. Use from one thread; `wake` may be called from any.
+///
+/// Redirects are followed here, not by libcurl, so that each one is judged (`RedirectRule`) before
+/// anything connects to where it points; and no connection, first or redirected, is opened to a
+/// link-local or metadata address unless the request's own URL names that address (checked on the
+/// address itself as libcurl is about to connect, whatever name resolved to it; a redirect always
+/// opens a connection of its own, so it is checked too).
 public final class ProbeSession: @unchecked Sendable {
     private let multi: UnsafeMutableRawPointer
     private var transfers: [UnsafeMutableRawPointer: Transfer] = [:]
+    /// Requests refused before they started, handed back by the next `step`.
+    private var refused: [(tag: Int, response: ProbeResponse)] = []
 
     /// nil only when libcurl cannot allocate a multi handle.
     public init?(maximumConnections: Int = 64) {
@@ -73,6 +84,11 @@ public final class ProbeSession: @unchecked Sendable {
 
     /// Starts `request`; its response comes out of a later `step` with `tag`.
     public func add(_ request: ProbeRequest, tag: Int) {
+        // A line break in a URL could add a header or a command; libcurl would refuse it too.
+        if request.url.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) {
+            refused.append((tag, ProbeResponse(error: "the URL has a line break or another control character; write it on one line")))
+            return
+        }
         guard let easy = curl_easy_init() else { return }
         transfers[easy] = Transfer(tag: tag, request: request, handle: easy)
         curl_multi_add_handle(multi, easy)
@@ -81,6 +97,10 @@ public final class ProbeSession: @unchecked Sendable {
     /// Drives the transfers, waiting up to `waitMilliseconds` for activity (or a `wake`); returns the
     /// ones that finished.
     public func step(waitMilliseconds: Int) -> [(tag: Int, response: ProbeResponse)] {
+        if !refused.isEmpty {
+            defer { refused = [] }
+            return refused
+        }
         var running: Int32 = 0
         curl_multi_perform(multi, &running)
         var finished = collect()
@@ -100,21 +120,38 @@ public final class ProbeSession: @unchecked Sendable {
         var left: Int32 = 0
         while let message = curl_multi_info_read(multi, &left) {
             guard message.pointee.msg == CURLMSG_DONE, let easy = message.pointee.easy_handle,
-                  let transfer = transfers.removeValue(forKey: easy) else { continue }
-            finished.append((transfer.tag, transfer.finish(klaxon_curl_message_result(message))))
+                  let transfer = transfers[easy] else { continue }
+            let code = klaxon_curl_message_result(message)
             curl_multi_remove_handle(multi, easy)
+            if transfer.followRedirect(code) {
+                // The same handle, with its settings and connections, goes on to the next address.
+                curl_multi_add_handle(multi, easy)
+                continue
+            }
+            transfers[easy] = nil
+            finished.append((transfer.tag, transfer.finish(code)))
             curl_easy_cleanup(easy)
         }
         return finished
     }
 
-    /// One transfer's state: its handle's settings, and the body as it arrives.
+    /// One transfer's state: its handle's settings, the body as it arrives, and the redirects so far.
     private final class Transfer {
         let tag: Int
         let request: ProbeRequest
         let handle: UnsafeMutableRawPointer
         var body: [UInt8] = []
         var truncated = false
+        let redirects: RedirectRule
+        var followed = 0
+        /// Milliseconds the redirects before this request took.
+        var earlierMilliseconds = 0.0
+        /// Why a redirect was not followed: the response's error.
+        var refusal: String?
+        /// Why a connection was not opened: the error, when no other address of the host answered.
+        var addressRefusal: String?
+        /// The one link-local or metadata address this request may reach: the one its own URL names.
+        let namedAddress: IPAddress?
         /// libcurl writes the failure's description here; the memory stays put for the handle's life.
         let errorBuffer = UnsafeMutablePointer<CChar>.allocate(capacity: Int(CURL_ERROR_SIZE) + 1)
 
@@ -124,12 +161,29 @@ public final class ProbeSession: @unchecked Sendable {
             self.tag = tag
             self.request = request
             self.handle = handle
+            redirects = RedirectRule(url: request.url, policy: request.followRedirects, maximum: request.maximumRedirects)
+            namedAddress = RedirectRule.schemeAndHost(of: request.url).flatMap { IPAddress($0.host) }
             _ = klaxon_curl_set_string(handle, CURLOPT_URL, request.url)
             _ = klaxon_curl_set_long(handle, CURLOPT_NOSIGNAL, 1)
             _ = klaxon_curl_set_long(handle, CURLOPT_TIMEOUT_MS, request.timeoutSeconds * 1000)
             _ = klaxon_curl_set_long(handle, CURLOPT_CONNECTTIMEOUT_MS, request.timeoutSeconds * 1000)
-            _ = klaxon_curl_set_long(handle, CURLOPT_FOLLOWLOCATION, request.maximumRedirects > 0 ? 1 : 0)
-            _ = klaxon_curl_set_long(handle, CURLOPT_MAXREDIRS, request.maximumRedirects)
+            // Redirects are followed by `followRedirect`, one judged step at a time; libcurl is told
+            // the same limits in case it ever follows one itself.
+            _ = klaxon_curl_set_long(handle, CURLOPT_FOLLOWLOCATION, 0)
+            _ = klaxon_curl_set_string(handle, CURLOPT_PROTOCOLS_STR, "http,https")
+            _ = klaxon_curl_set_string(handle, CURLOPT_REDIR_PROTOCOLS_STR, "http,https")
+            _ = klaxon_curl_set_pointer(handle, CURLOPT_OPENSOCKETDATA, Unmanaged.passUnretained(self).toOpaque())
+            _ = klaxon_curl_set_opensocket_function(handle) { context, _, address in
+                let transfer = Unmanaged<Transfer>.fromOpaque(context!).takeUnretainedValue()
+                guard let address else { return CURL_SOCKET_BAD }
+                var bytes = [UInt8](repeating: 0, count: 16)
+                let count = Int(klaxon_curl_socket_address(address, &bytes))
+                if let ip = IPAddress(bytes: Array(bytes.prefix(count))), ip.isLinkLocalOrMetadata, ip != transfer.namedAddress {
+                    transfer.addressRefusal = "refused to connect to \(ip): a link-local or cloud metadata address, which only a check whose own URL names it may reach"
+                    return CURL_SOCKET_BAD
+                }
+                return klaxon_curl_open_socket(address)
+            }
             _ = klaxon_curl_set_long(handle, CURLOPT_SSL_VERIFYPEER, request.verifyTLS ? 1 : 0)
             _ = klaxon_curl_set_long(handle, CURLOPT_SSL_VERIFYHOST, request.verifyTLS ? 2 : 0)
             _ = klaxon_curl_set_long(handle, CURLOPT_CERTINFO, request.url.hasPrefix("https:") ? 1 : 0)
@@ -152,14 +206,50 @@ public final class ProbeSession: @unchecked Sendable {
             }
         }
 
+        /// When the answer is a redirect this request follows, points the handle at its target (with
+        /// what is left of the timeout) and returns true; a redirect it does not follow sets `refusal`.
+        func followRedirect(_ code: CURLcode) -> Bool {
+            guard code == CURLE_OK, request.followRedirects != .none else { return false }
+            var status = 0
+            _ = klaxon_curl_get_long(handle, CURLINFO_RESPONSE_CODE, &status)
+            var location: UnsafePointer<CChar>?
+            guard (300..<400).contains(status), klaxon_curl_get_string(handle, CURLINFO_REDIRECT_URL, &location) == CURLE_OK,
+                  let location else { return false }
+            let target = String(cString: location)
+            if let why = redirects.refusal(of: target, followed: followed) {
+                refusal = why
+                return false
+            }
+            var total = 0.0
+            _ = klaxon_curl_get_double(handle, CURLINFO_TOTAL_TIME, &total)
+            earlierMilliseconds += total * 1000
+            let left = request.timeoutSeconds * 1000 - Int(earlierMilliseconds)
+            guard left > 0 else {
+                refusal = "timed out after \(followed + 1) redirect\(followed == 0 ? "" : "s")"
+                return false
+            }
+            followed += 1
+            body = []
+            truncated = false
+            // A connection of its own, so the address check above sees where it goes (a pooled one
+            // to a named link-local address, opened for another check, is never lent to a redirect).
+            _ = klaxon_curl_set_long(handle, CURLOPT_FRESH_CONNECT, 1)
+            _ = klaxon_curl_set_string(handle, CURLOPT_URL, target)
+            _ = klaxon_curl_set_long(handle, CURLOPT_TIMEOUT_MS, left)
+            _ = klaxon_curl_set_long(handle, CURLOPT_CONNECTTIMEOUT_MS, left)
+            return true
+        }
+
         func finish(_ code: CURLcode) -> ProbeResponse {
             var response = ProbeResponse()
             var status = 0
             _ = klaxon_curl_get_long(handle, CURLINFO_RESPONSE_CODE, &status)
-            // A cut body aborts the transfer on purpose (CURLE_WRITE_ERROR): the response still counts.
-            if code != CURLE_OK && !(truncated && code == CURLE_WRITE_ERROR) {
+            if let refusal {
+                response.error = refusal
+            } else if code != CURLE_OK && !(truncated && code == CURLE_WRITE_ERROR) {
+                // A cut body aborts the transfer on purpose (CURLE_WRITE_ERROR): the response still counts.
                 let detail = String(cString: errorBuffer)
-                response.error = detail.isEmpty ? String(cString: curl_easy_strerror(code)) : detail
+                response.error = addressRefusal ?? (detail.isEmpty ? String(cString: curl_easy_strerror(code)) : detail)
             } else {
                 response.statusCode = status
             }
@@ -169,7 +259,9 @@ public final class ProbeSession: @unchecked Sendable {
             _ = klaxon_curl_get_double(handle, CURLINFO_APPCONNECT_TIME, &tls)
             _ = klaxon_curl_get_double(handle, CURLINFO_STARTTRANSFER_TIME, &firstByte)
             _ = klaxon_curl_get_double(handle, CURLINFO_TOTAL_TIME, &total)
-            response.phases = .init(dns: dns * 1000, connect: connect * 1000, tls: tls * 1000, firstByte: firstByte * 1000, total: total * 1000)
+            // The phases are the last request's; the total counts the redirects before it too.
+            response.phases = .init(dns: dns * 1000, connect: connect * 1000, tls: tls * 1000, firstByte: firstByte * 1000,
+                                    total: total * 1000 + earlierMilliseconds)
             response.body = body
             response.truncated = truncated
             if let expiry = klaxon_curl_certificate_expiry(handle) {

@@ -22,6 +22,7 @@ public enum OutboundTransfer {
         }
         // No redirects: a page goes where it was configured to go, or fails.
         _ = klaxon_curl_set_long(h, CURLOPT_FOLLOWLOCATION, 0)
+        _ = klaxon_curl_set_string(h, CURLOPT_PROTOCOLS_STR, "http,https")
         transfer.setHeaders(headers)
         let code = curl_easy_perform(h)
         if code != CURLE_OK { return .failed(transfer.error(code)) }
@@ -31,19 +32,26 @@ public enum OutboundTransfer {
     }
 
     /// Sends `message` (headers and body, CRLF line ends) from `from` to `to` through `server`
-    /// (`smtp://host:port` or `smtps://host:port`), upgrading with STARTTLS when `startTLS` (and then
-    /// refusing to send in clear text).
+    /// (`smtp://host:port` or `smtps://host:port`), upgrading with STARTTLS when `startTLS` or when there
+    /// are credentials (and then refusing to send in clear text). An address that is not plain
+    /// (`EmailAddress`) is refused before anything is sent: the config refuses it too, and a command
+    /// built from it could carry another.
     public static func sendMail(server: String, from: String, to: [String], message: [UInt8], startTLS: Bool,
                                 username: String?, password: String?, timeoutSeconds: Int64) -> Outcome {
+        for (role, address) in [("sender", from)] + to.map({ ("recipient", $0) }) {
+            if let problem = EmailAddress.problem(address) { return .failed("the \(role) is not a plain email address: \(problem)") }
+        }
         let transfer = Transfer(url: server, timeoutSeconds: timeoutSeconds)
         defer { transfer.close() }
         let h = transfer.handle
+        _ = klaxon_curl_set_string(h, CURLOPT_PROTOCOLS_STR, "smtp,smtps")
         _ = klaxon_curl_set_string(h, CURLOPT_MAIL_FROM, "<\(from)>")
         var recipients: UnsafeMutablePointer<curl_slist>?
         for address in to { recipients = curl_slist_append(recipients, "<\(address)>") }
         defer { curl_slist_free_all(recipients) }
         _ = klaxon_curl_set_slist(h, CURLOPT_MAIL_RCPT, recipients)
-        if startTLS { _ = klaxon_curl_set_long(h, CURLOPT_USE_SSL, Int(CURLUSESSL_ALL.rawValue)) }
+        // Credentials never cross a plain connection: with them, TLS is required whatever `startTLS` says.
+        if startTLS || username != nil || password != nil { _ = klaxon_curl_set_long(h, CURLOPT_USE_SSL, Int(CURLUSESSL_ALL.rawValue)) }
         if let username { _ = klaxon_curl_set_string(h, CURLOPT_USERNAME, username) }
         if let password { _ = klaxon_curl_set_string(h, CURLOPT_PASSWORD, password) }
         _ = klaxon_curl_set_long(h, CURLOPT_UPLOAD, 1)

@@ -3,7 +3,8 @@ import KlaxonCore
 
 /// Polls checks on their own schedules, for as long as it runs, on one thread: each check is added to
 /// the multi handle when it comes due, and its result is judged and damped as soon as it finishes, so a
-/// slow endpoint never holds up the others.
+/// slow endpoint never holds up the others. Judging runs off that thread (a payload can be a megabyte of
+/// JSON), so a slow one never holds up the others' transfers either.
 public final class StatusPoller: @unchecked Sendable {
     public typealias Report = CheckReport
 
@@ -19,6 +20,9 @@ public final class StatusPoller: @unchecked Sendable {
     /// Every poll's lag, kept only when asked for: a poller runs for days, and this grows with each poll.
     private let keepsLags: Bool
     private var lags: [Int64] = []
+    /// Results judged off the poller's thread, waiting for it (under `lock`).
+    private var judged: [(index: Int, response: ProbeResponse, evaluation: CheckEvaluation, at: Timestamp)] = []
+    private let judging = DispatchQueue(label: "klaxon-poller-judging", attributes: .concurrent)
 
     /// How late each poll so far started against its schedule, in milliseconds (for the benchmark; empty
     /// unless the poller was made with `keepingLags`).
@@ -66,7 +70,7 @@ public final class StatusPoller: @unchecked Sendable {
             for i in checks.indices where !inFlight[i] && due[i] <= now {
                 let check = checks[i]
                 session.add(ProbeRequest(url: CheckEvaluation.requestURL(check), timeoutSeconds: Int(check.timeoutSeconds),
-                                         verifyTLS: check.verifyTLS), tag: i)
+                                         verifyTLS: check.verifyTLS, followRedirects: check.followRedirects), tag: i)
                 inFlight[i] = true
                 startedLate[i] = now - due[i]
                 if keepsLags { lock.withLock { lags.append(now - due[i]) } }
@@ -74,10 +78,20 @@ public final class StatusPoller: @unchecked Sendable {
             let nextDue = checks.indices.filter { !inFlight[$0] }.map { due[$0] }.min() ?? (now + 1000)
             let wait = Int(min(1000, max(0, nextDue - clock().milliseconds)))
             for (i, response) in session.step(waitMilliseconds: wait) {
+                // The check stays in flight until its result is judged and back here.
+                let check = checks[i], t = clock()
+                judging.async { [self] in
+                    let evaluation = CheckEvaluation.evaluate(check, response, now: t)
+                    lock.withLock { judged.append((i, response, evaluation, t)) }
+                    session.wake()
+                }
+            }
+            for (i, response, evaluation, t) in lock.withLock({ () -> [(Int, ProbeResponse, CheckEvaluation, Timestamp)] in
+                defer { judged = [] }
+                return judged.map { ($0.index, $0.response, $0.evaluation, $0.at) }
+            }) {
                 inFlight[i] = false
                 let check = checks[i]
-                let t = clock()
-                let evaluation = CheckEvaluation.evaluate(check, response, now: t)
                 let inMaintenance = evaluation.vendorMaintenance || maintenance.contains { $0.covers(check.name, at: t) }
                 let transition = machines[i].observe(evaluation.observation, at: t, inMaintenance: inMaintenance)
                 // The schedule holds whatever the response time: the next poll is due an interval after

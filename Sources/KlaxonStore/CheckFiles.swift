@@ -17,11 +17,13 @@ public struct CheckFiles: Sendable {
             do throws(KlaxonError) {
                 for item in try file.sequence(checks, what: "checks") {
                     do throws(KlaxonError) {
-                        let check = try readCheck(item, file)
+                        var warnings: [ConfigFinding] = []
+                        let check = try readCheck(item, file, warnings: &warnings)
                         if let other = result.checks.first(where: { $0.name == check.name }) {
                             throw file.error(item, "check name \(check.name) is also used at \(other.place)")
                         }
                         result.checks.append(check)
+                        result.findings += warnings
                     } catch { result.findings.append(file.finding(error)) }
                 }
             } catch { result.findings.append(file.finding(error)) }
@@ -43,9 +45,10 @@ public struct CheckFiles: Sendable {
     }
 
     static let checkKeys = ["name", "group", "type", "url", "interval", "retry_interval", "timeout", "expect", "failure_threshold",
-                            "success_threshold", "service", "runbook", "policy", "declare", "labels", "tls_verify"]
+                            "success_threshold", "service", "runbook", "policy", "declare", "labels", "tls_verify", "follow_redirects"]
 
-    static func readCheck(_ node: Node, _ file: YAMLFile) throws(KlaxonError) -> CheckDefinition {
+    /// A check; what is worth a look but not wrong goes into `warnings`.
+    static func readCheck(_ node: Node, _ file: YAMLFile, warnings: inout [ConfigFinding]) throws(KlaxonError) -> CheckDefinition {
         var check = CheckDefinition(name: "", url: "")
         check.place = file.place(node)
         var declareNode: Node?
@@ -59,6 +62,7 @@ public struct CheckFiles: Sendable {
                 guard check.url.hasPrefix("http://") || check.url.hasPrefix("https://") else {
                     throw file.error(value, "url must start with http:// or https://")
                 }
+                warnings += urlWarnings(check.url).map { ConfigFinding(.warning, file.place(value), $0) }
             case "interval": check.intervalSeconds = try seconds(value, file, what: "interval")
             case "retry_interval": check.retryIntervalSeconds = try seconds(value, file, what: "retry_interval")
             case "timeout": check.timeoutSeconds = try seconds(value, file, what: "timeout")
@@ -78,6 +82,7 @@ public struct CheckFiles: Sendable {
                 let text = try file.string(value, what: "tls_verify")
                 guard let flag = Bool(text) else { throw file.error(value, "tls_verify is true or false") }
                 check.verifyTLS = flag
+            case "follow_redirects": check.followRedirects = try file.choice(value, what: "follow_redirects", CheckDefinition.FollowRedirects.allCases)
             case "expect": check.expect = try readExpectation(value, file)
             default:
                 throw file.error(keyNode, "unknown key \"\(key)\" for a check (known: \(checkKeys.joined(separator: ", ")))")
@@ -92,6 +97,19 @@ public struct CheckFiles: Sendable {
             throw file.error(node, "check \(check.name): timeout (\(check.timeoutSeconds)s) is longer than interval (\(check.intervalSeconds)s)")
         }
         return check
+    }
+
+    /// What is worth a warning in a check's URL: a link-local or metadata address (only a check that
+    /// names one may reach it, so make sure it is meant), a control character (the check cannot work).
+    static func urlWarnings(_ url: String) -> [String] {
+        var warnings: [String] = []
+        if let host = RedirectRule.schemeAndHost(of: url)?.host, IPAddress(host)?.isLinkLocalOrMetadata == true {
+            warnings.append("url names \(host), a link-local or cloud metadata address: the check may reach it, and only this check; make sure that is meant")
+        }
+        if url.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) {
+            warnings.append("url has a line break or another control character: the check will fail; write the URL on one line")
+        }
+        return warnings
     }
 
     static func readExpectation(_ node: Node, _ file: YAMLFile) throws(KlaxonError) -> CheckDefinition.Expectation {

@@ -78,7 +78,9 @@ public enum DrillFiles {
                         fields["url"] = Node(url.replacingOccurrences(of: addressPlaceholder, with: "http://127.0.0.1:1"))
                         node = .mapping(fields)
                     }
-                    let check = try CheckFiles.readCheck(node, file)
+                    var warnings: [ConfigFinding] = []
+                    let check = try CheckFiles.readCheck(node, file, warnings: &warnings)
+                    findings += warnings
                     if let other = names[check.name] { throw file.error(item, "check name \(check.name) is also used at \(other)") }
                     names[check.name] = check.place
                 } catch { findings.append(file.finding(error)) }

@@ -151,7 +151,13 @@ public struct EscalationFiles: Sendable {
         for (key, keyNode, value) in try file.mapping(node, what: "a contact") {
             switch key {
             case "type": kind = try file.choice(value, what: "type", Contact.Kind.allCases)
-            case "url", "address": target = [try file.string(value, what: key)]
+            case "url": target = [try file.string(value, what: key)]
+            case "address":
+                let address = try file.string(value, what: key)
+                if let problem = EmailAddress.problem(address) {
+                    throw file.error(value, "address is not a plain email address: \(problem); write one address, such as alice@example.com")
+                }
+                target = [address]
             case "argv": target = try file.strings(value, what: "argv")
             default: throw file.error(keyNode, "unknown key \"\(key)\" for a contact (known: type, url, address, argv)")
             }

@@ -69,6 +69,9 @@ public struct Workspace: Sendable {
             case "journals":
                 let journals = try file.string(value, what: "journals")
                 guard !journals.isEmpty else { throw file.error(value, "journals must name a directory") }
+                if absolute(journals, from: directory) == "/" {
+                    warnings.append("\(file.place(value)): journals: \(journals) is the root of the file system; Klaxon would create and read its journals there: name a directory of their own, such as journals")
+                }
                 config.journals = journals
             case "time_zone":
                 let zone = try file.string(value, what: "time_zone")
@@ -120,6 +123,7 @@ public struct Workspace: Sendable {
             switch key {
             case "email":
                 var server: String?, from: String?, email = EmailChannel(server: "", from: "")
+                var credentialNode: (what: String, node: Node)?
                 for (k, kNode, v) in try file.mapping(value, what: "channels: email") {
                     switch k {
                     case "server":
@@ -127,15 +131,27 @@ public struct Workspace: Sendable {
                         guard text.hasPrefix("smtp://") || text.hasPrefix("smtps://") else {
                             throw file.error(v, "the email server is \"\(text)\"; write smtp://HOST:PORT or smtps://HOST:PORT")
                         }
+                        guard !text.contains("@") else {
+                            throw file.error(v, "the email server holds credentials; write smtp://HOST:PORT, and the credentials as username: and password: (a reference)")
+                        }
                         server = text
-                    case "from": from = try file.string(v, what: "from")
+                    case "from":
+                        let address = try file.string(v, what: "from")
+                        if let problem = EmailAddress.problem(address) {
+                            throw file.error(v, "from is not a plain email address: \(problem); write one address, such as klaxon@example.com")
+                        }
+                        from = address
                     case "starttls": email.startTLS = try file.bool(v, what: "starttls")
-                    case "username": email.username = try file.string(v, what: "username")
-                    case "password": email.password = try secret(v, file, what: "password")
+                    case "username": email.username = try file.string(v, what: "username"); credentialNode = credentialNode ?? ("username", v)
+                    case "password": email.password = try secret(v, file, what: "password"); credentialNode = ("password", v)
                     default: throw file.error(kNode, "unknown key \"\(k)\" in channels: email (known: server, from, starttls, username, password)")
                     }
                 }
                 guard let server, let from else { throw file.error(value, "channels: email needs server: (smtp://HOST:PORT) and from: (an address)") }
+                // Credentials go only over TLS: from the start (smtps://) or after a STARTTLS that must succeed.
+                if let credentialNode, server.hasPrefix("smtp://"), !email.startTLS {
+                    throw file.error(credentialNode.node, "the \(credentialNode.what) would cross \(server) in clear text; write server: smtps://HOST:PORT or add starttls: true")
+                }
                 email.server = server; email.from = from
                 channels.email = email
             case "webhook":

@@ -1,7 +1,8 @@
 import Foundation
 
 /// A local SMTP receiver for tests: a small Python server that speaks enough SMTP (EHLO, MAIL, RCPT,
-/// DATA, QUIT; no STARTTLS) and writes each message it accepts to `directory/N.eml`.
+/// DATA, AUTH PLAIN, QUIT; no STARTTLS) and writes each message it accepts to `directory/N.eml`, and
+/// every line a client sent outside a message's data to `directory/commands.log`.
 public final class SMTPSink: @unchecked Sendable {
     public let port: Int
     public let directory: String
@@ -19,6 +20,12 @@ public final class SMTPSink: @unchecked Sendable {
             .compactMap { try? String(contentsOfFile: directory + "/" + $0, encoding: .utf8) }
     }
 
+    /// Every line clients sent so far outside DATA (commands, and what answered an AUTH challenge), in order.
+    public var commands: [String] {
+        let text = (try? String(contentsOfFile: directory + "/commands.log", encoding: .utf8)) ?? ""
+        return text.split(separator: "\n").map(String.init)
+    }
+
     public func stop() { PythonServer.stop(process) }
 
     static let script = #"""
@@ -26,6 +33,7 @@ public final class SMTPSink: @unchecked Sendable {
     directory = sys.argv[1]
     port_file = os.path.join(directory, "port")
     counter = itertools.count(1)
+    log = open(os.path.join(directory, "commands.log"), "a")
 
     class Session(socketserver.StreamRequestHandler):
         def reply(self, line):
@@ -37,8 +45,9 @@ public final class SMTPSink: @unchecked Sendable {
                 line = self.rfile.readline()
                 if not line: return
                 command = line.decode("utf-8", "replace").strip()
+                log.write(command + "\n"); log.flush()
                 verb = command.split(" ")[0].upper()
-                if verb in ("EHLO", "HELO"): self.reply("250-sink\r\n250 8BITMIME")
+                if verb in ("EHLO", "HELO"): self.reply("250-sink\r\n250-AUTH PLAIN\r\n250 8BITMIME")
                 elif verb == "MAIL": sender = command[10:]; self.reply("250 ok")
                 elif verb == "RCPT": recipients.append(command[8:]); self.reply("250 ok")
                 elif verb == "DATA":
@@ -55,6 +64,13 @@ public final class SMTPSink: @unchecked Sendable {
                     self.reply("250 queued")
                 elif verb == "QUIT": self.reply("221 bye"); return
                 elif verb == "STARTTLS": self.reply("454 TLS not available")
+                elif verb == "AUTH":
+                    # Accepts any credentials: what matters to the tests is whether they were sent at all.
+                    if len(command.split(" ")) < 3:
+                        self.reply("334 ")
+                        answer = self.rfile.readline().decode("utf-8", "replace").strip()
+                        log.write(answer + "\n"); log.flush()
+                    self.reply("235 ok")
                 else: self.reply("250 ok")
 
     class Server(socketserver.ThreadingTCPServer):

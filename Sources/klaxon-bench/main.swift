@@ -13,7 +13,7 @@ import KlaxonTestSupport
 struct Options {
     var directory = FileManager.default.temporaryDirectory.path
     var runs = 5
-    /// Run only these figures: append, replay, console, oncall, runbook, escalation, status or review.
+    /// Run only these figures: append, replay, console, oncall, runbook, escalation, status, payload or review.
     var only: String?
     /// How long `klaxon watch` polls 1,000 checks.
     var statusSeconds = 60
@@ -30,7 +30,7 @@ struct Options {
             case "--status-seconds" where i + 1 < arguments.count: statusSeconds = max(5, Int(arguments[i + 1]) ?? 60); i += 1
             case "--keep": keep = true
             default:
-                FileHandle.standardError.write(Data("usage: klaxon-bench [--dir DIR] [--runs N] [--status-seconds S] [--keep] [--only append|replay|console|oncall|runbook|escalation|status|review]\n".utf8))
+                FileHandle.standardError.write(Data("usage: klaxon-bench [--dir DIR] [--runs N] [--status-seconds S] [--keep] [--only append|replay|console|oncall|runbook|escalation|status|payload|review]\n".utf8))
                 exit(2)
             }
             i += 1
@@ -185,6 +185,11 @@ if options.only == nil || options.only == "status" {
     status = try StatusBench.run(root: root, runs: options.runs, klaxon: klaxon, seconds: options.statusSeconds)
 }
 
+var payload = PayloadBench.Figures()
+if options.only == nil || options.only == "payload" {
+    payload = PayloadBench.run(runs: options.runs)
+}
+
 // MARK: 9. Reviews
 
 var review = ReviewBench.Figures()
@@ -229,6 +234,8 @@ let measured: [(benchmark: String, cells: [String])] = [
     ("status", ["one round of the 1,000 URLs, 64 at a time (ratio: curl's time / Klaxon's)", "ratio ≥ 1.0",
      String(format: "%.0f ms", median(status.klaxonRoundSeconds) * 1000), String(format: "%.2f", median(status.curlRoundSeconds) / median(status.klaxonRoundSeconds))]),
     ("status", ["  curl --parallel --parallel-max 64, same URLs", "—", String(format: "%.0f ms", median(status.curlRoundSeconds) * 1000), ""]),
+    ("payload", [String(format: "judge a Prometheus answer of %d alerts of distinct names (%.0f KB; ratio: to half as many)", payload.alerts, Double(payload.bytes) / 1000),
+     "ratio ≈ 2 (linear)", String(format: "%.1f ms", median(payload.milliseconds)), String(format: "%.2f", median(payload.milliseconds) / median(payload.halfMilliseconds))]),
 ] + ["md", "json", "csv"].map { format in
     ("review", [String(format: "klaxon review export of a %d-record incident, --format %@ to a file (process included)", review.exportRecords, format),
      "≤ 1 s", String(format: "%.0f ms (%.1f MB)", median(review.exportMilliseconds[format] ?? []), Double(review.exportBytes[format] ?? 0) / 1e6), ""])

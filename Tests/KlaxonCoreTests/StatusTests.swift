@@ -204,3 +204,51 @@ struct UptimeTests {
         #expect(history.changes.first?.at == t0.adding(seconds: 7200))
     }
 }
+
+/// The address and redirect rules the prober and `config validate` share.
+struct OutboundRuleTests {
+    @Test func linkLocalAndMetadataAddressesAreKnownInEveryForm() {
+        for text in ["169.254.169.254", "169.254.0.1", "fe80::1", "febf::1", "fd00:ec2::254", "::ffff:169.254.169.254", "FD00:EC2:0:0:0:0:0:254"] {
+            #expect(IPAddress(text)?.isLinkLocalOrMetadata == true, "\(text)")
+        }
+        for text in ["127.0.0.1", "10.0.0.1", "169.253.255.255", "fec0::1", "::1", "fd00:ec2::253", "::ffff:127.0.0.1"] {
+            #expect(IPAddress(text)?.isLinkLocalOrMetadata == false, "\(text)")
+        }
+        for text in ["metadata.google.internal", "169.254.169", "1.2.3.256", "fe80:::1", "1::2::3", "12345::", "fe80::1%lo", ""] {
+            #expect(IPAddress(text) == nil, "\(text)")
+        }
+        #expect(IPAddress("fd00:ec2:0:0:0:0:0:254")?.description == "fd00:ec2::254")
+        #expect(IPAddress("169.254.169.254")?.description == "169.254.169.254")
+        #expect(IPAddress("1:0:0:2:0:0:0:3")?.description == "1:0:0:2::3")
+    }
+
+    @Test func redirectsAreJudgedBySchemeHostAndCount() {
+        #expect(RedirectRule.schemeAndHost(of: "HTTP://User:pw@[FD00:EC2::254]:80/x?y#z")! == ("http", "fd00:ec2::254"))
+        #expect(RedirectRule.schemeAndHost(of: "https://a.example@b.example:8443")! == ("https", "b.example"))
+        #expect(RedirectRule.schemeAndHost(of: "no scheme") == nil)
+        let sameHost = RedirectRule(url: "http://Registry.example/healthz", policy: .sameHost)
+        #expect(sameHost.refusal(of: "https://registry.example:8443/healthz", followed: 0) == nil)
+        #expect(sameHost.refusal(of: "http://evil.example/", followed: 0)
+                == "redirect to another host, evil.example, not followed: follow_redirects is same-host (registry.example); follow_redirects: any allows it")
+        #expect(sameHost.refusal(of: "http://registry.example@evil.example/", followed: 0)?.hasPrefix("redirect to another host, evil.example,") == true)
+        #expect(sameHost.refusal(of: "gopher://registry.example/", followed: 0) == "redirect to gopher:// not followed: checks follow only http:// and https://")
+        #expect(sameHost.refusal(of: "http://registry.example/", followed: 5) == "more than 5 redirects (a loop?); the last was to registry.example")
+        let any = RedirectRule(url: "http://registry.example/", policy: .any)
+        #expect(any.refusal(of: "http://evil.example/", followed: 4) == nil)
+        #expect(any.refusal(of: "file:///etc/passwd", followed: 0) == "redirect to file:// not followed: checks follow only http:// and https://")
+    }
+
+    @Test func emailAddressesArePlainOrRefusedWithTheReason() {
+        #expect(EmailAddress.problem("alice@example.com") == nil)
+        #expect(EmailAddress.problem("alice+pages@mail.example.co.uk") == nil)
+        #expect(EmailAddress.problem("m2@example.com>\r\nRCPT TO:<injected@evil.example") == "it has a line break or another control character")
+        #expect(EmailAddress.problem("a@example.com\n") == "it has a line break or another control character")
+        #expect(EmailAddress.problem("Alice <a@example.com>") == "it has < or >")
+        #expect(EmailAddress.problem("a b@example.com") == "it has a space")
+        #expect(EmailAddress.problem("a@example.com,b@example.com") == "it has \",\", which only a quoted address may hold")
+        #expect(EmailAddress.problem("example.com") == "it has no @")
+        #expect(EmailAddress.problem("a@b@example.com") == "it has more than one @")
+        #expect(EmailAddress.problem("@example.com") == "nothing comes before the @")
+        #expect(EmailAddress.problem("a@example..com") == "its domain after the @ is empty or has an empty part")
+    }
+}

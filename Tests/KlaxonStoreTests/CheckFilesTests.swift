@@ -44,10 +44,34 @@ struct CheckFilesTests {
             "\(path):4:20: error: url must start with http:// or https://",
             "\(path):5:50: error: status \"999\" is not an HTTP status code",
             "\(path):6:42: error: declare opens an incident that escalates; it needs policy: too",
-            "\(path):7:33: error: unknown key \"colour\" for a check (known: name, group, type, url, interval, retry_interval, timeout, expect, failure_threshold, success_threshold, service, runbook, policy, declare, labels, tls_verify)",
+            "\(path):7:33: error: unknown key \"colour\" for a check (known: name, group, type, url, interval, retry_interval, timeout, expect, failure_threshold, success_threshold, service, runbook, policy, declare, labels, tls_verify, follow_redirects)",
             "\(path):8:5: error: check name a is also used at \(path):3:5",
             "\(path):11:5: error: maintenance names check \"zz\", which is not in checks:",
             "\(path):12:5: error: the maintenance window ends before it starts",
+        ])
+    }
+
+    @Test func urlsThatReachMetadataOrCarryLineBreaksAreWarnedAbout() {
+        let dir = TemporaryDirectory()
+        let path = dir.write("klaxon.yaml", #"""
+        name: t
+        checks:
+          - {name: metadata, url: "http://169.254.169.254/latest/meta-data/"}
+          - {name: metadata6, url: "http://[fd00:ec2::254]/latest/meta-data/"}
+          - {name: crlf, url: "http://127.0.0.1/x\r\nX-Injected: 1"}
+          - {name: fine, url: "http://127.0.0.1:8080/healthz"}
+          - {name: anywhere, url: "http://127.0.0.1:8080/healthz", follow_redirects: any}
+          - {name: never, url: "http://127.0.0.1:8080/healthz", follow_redirects: none}
+          - {name: sometimes, url: "http://127.0.0.1:8080/healthz", follow_redirects: sometimes}
+        """#)
+        let files = CheckFiles.load(workspaceRoot: dir.path, timeZone: utc)
+        #expect(files.checks.map(\.name) == ["metadata", "metadata6", "crlf", "fine", "anywhere", "never"])
+        #expect(files.checks.map(\.followRedirects) == [.sameHost, .sameHost, .sameHost, .sameHost, .any, .none])
+        #expect(files.findings.map(\.description) == [
+            "\(path):3:27: warning: url names 169.254.169.254, a link-local or cloud metadata address: the check may reach it, and only this check; make sure that is meant",
+            "\(path):4:28: warning: url names fd00:ec2::254, a link-local or cloud metadata address: the check may reach it, and only this check; make sure that is meant",
+            "\(path):5:23: warning: url has a line break or another control character: the check will fail; write the URL on one line",
+            "\(path):9:79: error: follow_redirects is \"sometimes\"; expected one of same-host, any, none",
         ])
     }
 }

@@ -77,6 +77,29 @@ struct EscalationFilesTests {
         #expect(throws: KlaxonError.self) { try files.requireReadable() }
     }
 
+    @Test func anEmailAddressThatCouldInjectSMTPCommandsIsRefusedWithItsPlace() {
+        let dir = TemporaryDirectory()
+        dir.write("Escalation/people.yaml", #"""
+        people:
+          - id: mallory
+            contacts:
+              - {type: email, address: "m2@example.com>\r\nRCPT TO:<injected@evil.example"}
+          - id: bob
+            contacts:
+              - {type: email, address: "bob@example.com"}
+          - id: carol
+            contacts:
+              - {type: email, address: "carol at example.com"}
+        """#)
+        let files = EscalationFiles.load(workspaceRoot: dir.path)
+        let base = dir.path + "/Escalation"
+        #expect(files.people.map(\.id) == ["bob"])
+        #expect(files.findings.map(\.description) == [
+            "\(base)/people.yaml:4:32: error: address is not a plain email address: it has a line break or another control character; write one address, such as alice@example.com",
+            "\(base)/people.yaml:10:32: error: address is not a plain email address: it has a space; write one address, such as alice@example.com",
+        ])
+    }
+
     @Test func overridesFileAddsToItsSchedulesInTheirZone() throws {
         let dir = TemporaryDirectory()
         dir.write("Escalation/people.yaml", "people:\n  - {id: a}\n  - {id: b}\n")

@@ -53,6 +53,50 @@ struct WorkspaceTests {
         #expect(workspace.warnings.first?.hasPrefix("\(path):2:1: unknown key \"journal\"") == true)
     }
 
+    @Test func anEmailChannelCannotBeInjectedNorSendAPasswordInClear() throws {
+        let dir = TemporaryDirectory()
+        let path = dir.write("klaxon.yaml", #"""
+        name: x
+        channels:
+          email: {server: "smtp://127.0.0.1:25", from: "k@x.test>\r\nRCPT TO:<injected@evil.example"}
+        """#)
+        #expect(throws: KlaxonError.badInput("\(path):3:48: from is not a plain email address: it has a line break or another control character; write one address, such as klaxon@example.com")) {
+            try Workspace.load(directory: dir.path)
+        }
+        dir.write("klaxon.yaml", "name: x\nchannels:\n  email: {server: \"smtp://127.0.0.1:25\", from: \"Klaxon <k@x.test>\"}\n")
+        #expect(throws: KlaxonError.badInput("\(path):3:48: from is not a plain email address: it has < or >; write one address, such as klaxon@example.com")) {
+            try Workspace.load(directory: dir.path)
+        }
+        // A password on a plain connection: refused, saying how to protect it.
+        dir.write("klaxon.yaml", """
+        name: x
+        channels:
+          email:
+            server: "smtp://mail.x.test:587"
+            from: k@x.test
+            username: klaxon
+            password: "env:SMTP_PASSWORD"
+        """)
+        #expect(throws: KlaxonError.badInput("\(path):7:15: the password would cross smtp://mail.x.test:587 in clear text; write server: smtps://HOST:PORT or add starttls: true")) {
+            try Workspace.load(directory: dir.path)
+        }
+        for secure in ["server: \"smtps://mail.x.test:465\"", "server: \"smtp://mail.x.test:587\"\n    starttls: true"] {
+            dir.write("klaxon.yaml", "name: x\nchannels:\n  email:\n    \(secure)\n    from: k@x.test\n    username: klaxon\n    password: \"env:SMTP_PASSWORD\"\n")
+            #expect(try Workspace.load(directory: dir.path).config.channels.email?.password == "env:SMTP_PASSWORD")
+        }
+    }
+
+    @Test func journalsAtTheRootOfTheFileSystemIsWarnedAbout() throws {
+        let dir = TemporaryDirectory()
+        for journals in ["/", "/.", "//"] {
+            let path = dir.write("klaxon.yaml", "name: x\njournals: \"\(journals)\"\n")
+            let workspace = try Workspace.load(directory: dir.path)
+            #expect(workspace.warnings == ["\(path):2:11: journals: \(journals) is the root of the file system; Klaxon would create and read its journals there: name a directory of their own, such as journals"])
+        }
+        dir.write("klaxon.yaml", "name: x\njournals: /var/lib/klaxon/journals\n")
+        #expect(try Workspace.load(directory: dir.path).warnings.isEmpty)
+    }
+
     @Test func theSampleWorkspaceLoads() throws {
         // The repository is itself the sample workspace.
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path

@@ -2,6 +2,16 @@
 public struct CheckDefinition: Hashable, Sendable {
     public enum Kind: String, CaseIterable, Sendable { case http, statuspage, prometheus, alertmanager }
 
+    /// Where a check follows redirects (always only to http and https, at most five).
+    public enum FollowRedirects: String, CaseIterable, Sendable {
+        /// On the check's own host (its name as written), to any port.
+        case sameHost = "same-host"
+        /// To any host.
+        case any
+        /// Never: the redirect is the answer, judged like any other.
+        case none
+    }
+
     /// What an `http` check expects of a response.
     public struct Expectation: Hashable, Sendable {
         /// Acceptable status codes (default: 200–399).
@@ -34,6 +44,7 @@ public struct CheckDefinition: Hashable, Sendable {
     public var labelMatchers: [String: String] = [:]
     /// TLS verification is on unless a check turns it off (and the board then says so).
     public var verifyTLS = true
+    public var followRedirects = FollowRedirects.sameHost
     public var service: String?
     public var runbook: String?
     public var policy: String?

@@ -95,10 +95,12 @@ public enum StatusPayloads {
         return .ok("no alerts firing" + quiet)
     }
 
+    /// The first three distinct names and how many more: one pass with a set (a list searched for each
+    /// name took seconds for 15,400 alerts).
     static func names(_ items: [Item]) -> String {
-        var seen: [String] = []
-        for item in items where !seen.contains(item.name) { seen.append(item.name) }
-        return seen.prefix(3).joined(separator: ", ") + (seen.count > 3 ? " and \(seen.count - 3) more" : "")
+        var seen: Set<String> = [], first: [String] = []
+        for item in items where seen.insert(item.name).inserted && first.count < 3 { first.append(item.name) }
+        return first.joined(separator: ", ") + (seen.count > 3 ? " and \(seen.count - 3) more" : "")
     }
 
     static func labels(_ value: JSONValue?) -> [String: String] {
