@@ -96,6 +96,18 @@ public final class TmuxSession: @unchecked Sendable {
     @discardableResult
     public func wait(for text: String, timeout: Double = 10) -> Double? { wait(timeout: timeout) { $0.contains(text) } }
 
+    /// `wait(for:timeout:)` for async tests: it sleeps between looks instead of blocking a thread of the
+    /// two-thread cooperative pool, where it would starve the loopback servers of tests running beside.
+    @discardableResult
+    public func until(_ text: String, timeout: Double = 10) async -> Double? {
+        let start = Date()
+        while Date().timeIntervalSince(start) < timeout {
+            if screen().contains(text) { return Date().timeIntervalSince(start) }
+            try? await Task.sleep(for: .milliseconds(25))
+        }
+        return nil
+    }
+
     /// Whether tmux can run here.
     public static let available: Bool = {
         let process = Process()

@@ -13,7 +13,7 @@ import KlaxonTestSupport
 struct Options {
     var directory = FileManager.default.temporaryDirectory.path
     var runs = 5
-    /// Run only these figures: append, replay, console, oncall, runbook, escalation, status, payload or review.
+    /// Run only these figures: append, replay, console, archive, oncall, runbook, escalation, status, payload or review.
     var only: String?
     /// How long `klaxon watch` polls 1,000 checks.
     var statusSeconds = 60
@@ -30,7 +30,7 @@ struct Options {
             case "--status-seconds" where i + 1 < arguments.count: statusSeconds = max(5, Int(arguments[i + 1]) ?? 60); i += 1
             case "--keep": keep = true
             default:
-                FileHandle.standardError.write(Data("usage: klaxon-bench [--dir DIR] [--runs N] [--status-seconds S] [--keep] [--only append|replay|console|oncall|runbook|escalation|status|payload|review]\n".utf8))
+                FileHandle.standardError.write(Data("usage: klaxon-bench [--dir DIR] [--runs N] [--status-seconds S] [--keep] [--only append|replay|console|archive|oncall|runbook|escalation|status|payload|review]\n".utf8))
                 exit(2)
             }
             i += 1
@@ -154,6 +154,17 @@ if options.only == nil || options.only == "console" {
     console = try ConsoleBench.run(root: root, runs: options.runs, klaxon: klaxon)
 }
 
+var archive = ArchiveBench.Figures()
+if options.only == nil || options.only == "archive" {
+    let klaxon = (CommandLine.arguments[0] as NSString).deletingLastPathComponent + "/klaxon"
+    guard FileManager.default.isExecutableFile(atPath: klaxon) else {
+        FileHandle.standardError.write(Data("klaxon-bench: build klaxon first (swift build -c release --product klaxon)\n".utf8))
+        exit(1)
+    }
+    // Each start reads 300,000 records: three starts are enough for a median.
+    archive = try ArchiveBench.run(root: root, runs: min(options.runs, 3), klaxon: klaxon)
+}
+
 // MARK: 5. On-call schedules
 
 var onCall = OnCallBench.Figures()
@@ -213,6 +224,8 @@ let measured: [(benchmark: String, cells: [String])] = [
     ("console", ["console: CPU when idle for 10 s", "≤ 1 % of a core", String(format: "%.2f %%", console.idleCPUPercent), ""]),
     ("console", ["console: resident memory with that workspace open", "≤ 40 MB", String(format: "%.1f MB", console.residentMegabytes), ""]),
     ("console", ["  of which private (heap; the rest is shared library pages)", "—", String(format: "%.1f MB", console.privateMegabytes), ""]),
+    ("archive", ["console: first frame, 10,000 incidents (20 open, 300,000 records), ulimit -n 256", "— (set with the engine, issue 20)", String(format: "%.0f ms", median(archive.firstFrameMilliseconds)), ""]),
+    ("archive", ["console: resident memory with that archive open", "—", String(format: "%.1f MB (%.1f private)", archive.residentMegabytes, archive.privateMegabytes), ""]),
     ("console", [String(format: "console: behind 10 writers × 10 notes/s for %d s, p99 of looks every 50 ms", ConsoleBench.Figures.followSeconds), "≤ 1 s",
      String(format: "%.0f ms (p50 %.0f, max %.0f; %d looks)", percentile(console.followLags, 0.99) * 1000, percentile(console.followLags, 0.5) * 1000,
             (console.followLags.max() ?? .nan) * 1000, console.followLags.count), ""]),

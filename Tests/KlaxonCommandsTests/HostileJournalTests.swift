@@ -273,7 +273,7 @@ struct HostileJournalTests {
 
     /// Point 6: a lock held by a stuck process: writers say who holds it within seconds and give up in
     /// bounded time with nothing written; readers and verify do not wait at all.
-    @Test func aStuckLockHolderNeverHangsAnyoneSilently() throws {
+    @Test func aStuckLockHolderNeverHangsAnyoneSilently() async throws {
         let (ws, _) = workspaceWithIncident()
         let path = ws.path + "/journals/INC-1.jsonl"
         // The lock holder is the process itself (flock(1) would leave its child holding it when stopped).
@@ -282,14 +282,14 @@ struct HostileJournalTests {
         holder.arguments = ["-c", "exec 9>>\"$0\"; flock -x 9; exec sleep 60", path]
         try holder.run()
         defer { holder.terminate(); holder.waitUntilExit() }
-        usleep(300_000)
+        try await Task.sleep(for: .milliseconds(300))
         let before = ws.read("journals/INC-1.jsonl")
         for arguments in [["incident", "show", "1"], ["incident", "list"], ["journal", "verify"]] {
-            let run = try runKlaxonProcess(arguments, workspace: ws.path, timeout: 20)
+            let run = try await blocking { try runKlaxonProcess(arguments, workspace: ws.path, timeout: 20) }
             // Killed at 20 s if it waited for the 60 s lock: exiting 0 by itself is the proof.
             #expect(run.status == 0, "\(arguments): \(run.errors)")
         }
-        let note = try runKlaxonProcess(["incident", "note", "1", "while locked"], workspace: ws.path, timeout: 40)
+        let note = try await blocking { try runKlaxonProcess(["incident", "note", "1", "while locked"], workspace: ws.path, timeout: 40) }
         #expect(note.status == 1)
         #expect(note.errors.contains("is locked by process \(holder.processIdentifier) (sleep) on this host; waiting up to 10 s"), "\(note.errors)")
         #expect(note.errors.contains("stayed locked for 10 s; nothing was written"))

@@ -52,7 +52,8 @@ struct ManyIncidentsTests {
         let receiver = try HTTPReceiver(directory: http.path, routes: ["/slack/*": .init([200])])
         defer { receiver.stop() }
         let ws = pagingWorkspace(port: receiver.port)
-        try writeResolvedArchive(count: 10_000, into: ws.path + "/journals")
+        let journals = ws.path + "/journals"
+        try await blocking { try writeResolvedArchive(count: 10_000, into: journals) }
         _ = try shell("KLAXON_USER=alice \(klaxon) --workspace \(ws.path) incident declare 'Registry down' --severity SEV1 --policy platform")
 
         let log = ws.path + "/watch.log"
@@ -77,23 +78,24 @@ struct ManyIncidentsTests {
     }
 
     @Test(.enabled(if: TmuxSession.available, "needs tmux"))
-    func tenThousandIncidentsUnderADescriptorLimitOf256InTheConsole() throws {
+    func tenThousandIncidentsUnderADescriptorLimitOf256InTheConsole() async throws {
         let ws = pagingWorkspace(port: 9)
-        try writeResolvedArchive(count: 10_000, into: ws.path + "/journals")
+        let journals = ws.path + "/journals"
+        try await blocking { try writeResolvedArchive(count: 10_000, into: journals) }
         _ = try shell("KLAXON_USER=alice \(klaxon) --workspace \(ws.path) incident declare 'Registry down' --severity SEV2")
         let tty = try TmuxSession("ulimit -n 256 && \(klaxon) --workspace \(ws.path); echo \"EXIT $?\"", columns: 100, rows: 30,
                                   environment: ["KLAXON_USER": "alice", "TZ": "UTC"])
-        #expect(tty.wait(for: "Registry down", timeout: 60) != nil, "\(tty.screen())")
+        #expect(await tty.until("Registry down", timeout: 60) != nil, "\(tty.screen())")
         #expect(tty.screen().contains("1 open"), "\(tty.screen())")
         // Declaring works too (it needs descriptors for the new journal and the directory).
         tty.press("d")
-        #expect(tty.wait(for: "Declare an incident", timeout: 10) != nil)
+        #expect(await tty.until("Declare an incident", timeout: 10) != nil)
         tty.type("Second outage")
         tty.press("Enter")
-        #expect(tty.wait(for: "INC-10002 declared", timeout: 20) != nil, "\(tty.screen())")
-        #expect(tty.wait(for: "2 open", timeout: 10) != nil, "\(tty.screen())")
+        #expect(await tty.until("INC-10002 declared", timeout: 20) != nil, "\(tty.screen())")
+        #expect(await tty.until("2 open", timeout: 10) != nil, "\(tty.screen())")
         tty.press("q")
-        #expect(tty.wait(for: "EXIT 0", timeout: 20) != nil, "\(tty.screen())")
+        #expect(await tty.until("EXIT 0", timeout: 20) != nil, "\(tty.screen())")
     }
 }
 
@@ -114,72 +116,72 @@ struct ConsoleJournalSafetyTests {
     }
 
     /// Writes a note in the console and saves it with ctrl-s.
-    func saveNote(_ tty: TmuxSession, _ text: String) {
+    func saveNote(_ tty: TmuxSession, _ text: String) async {
         tty.press("n")
-        _ = tty.wait(for: "ctrl-s save")
+        await tty.until("ctrl-s save")
         tty.type(text)
         tty.press("C-s")
     }
 
     @Test(.enabled(if: TmuxSession.available, "needs tmux"))
-    func notesSavedAfterTheJournalWasReplacedOrRemovedAreOnDiskOrKeptAsDrafts() throws {
+    func notesSavedAfterTheJournalWasReplacedOrRemovedAreOnDiskOrKeptAsDrafts() async throws {
         let ws = makeWorkspace()
         _ = try shell("KLAXON_USER=bob \(klaxon) --workspace \(ws.path) incident declare 'Registry returns 503' --severity SEV2")
         let tty = try console(ws)
-        #expect(tty.wait(for: "Registry returns 503") != nil, "\(tty.screen())")
+        #expect(await tty.until("Registry returns 503") != nil, "\(tty.screen())")
         tty.press("Enter")
         // Replaced by a copy, as rsync, a restore or a git checkout do.
         let path = ws.path + "/journals/INC-1.jsonl"
         _ = try shell("cp \(path) \(ws.path)/journals/.t && mv \(ws.path)/journals/.t \(path)")
         for i in 1...3 {
-            saveNote(tty, "after the copy \(i)")
-            #expect(tty.wait(for: "INC-1 #\(i + 1) note recorded", timeout: 15) != nil, "\(tty.screen())")
+            await saveNote(tty, "after the copy \(i)")
+            #expect(await tty.until("INC-1 #\(i + 1) note recorded", timeout: 15) != nil, "\(tty.screen())")
         }
         #expect(try notes(ws) == ["after the copy 1", "after the copy 2", "after the copy 3"])
         // Removed with its directory: the save fails loudly and the note stays a draft.
         try FileManager.default.removeItem(atPath: ws.path + "/journals")
-        saveNote(tty, "into the void")
-        #expect(tty.wait(for: "INC-1: note NOT SAVED, kept as a draft (n continues it): ", timeout: 15) != nil, "\(tty.screen())")
+        await saveNote(tty, "into the void")
+        #expect(await tty.until("INC-1: note NOT SAVED, kept as a draft (n continues it): ", timeout: 15) != nil, "\(tty.screen())")
         #expect(tty.screen().contains("INC-1.jsonl is gone"), "\(tty.screen())")
         #expect(!FileManager.default.fileExists(atPath: path))
         tty.press("n")
-        #expect(tty.wait(for: "into the void", timeout: 10) != nil, "the draft holds the note: \(tty.screen())")
+        #expect(await tty.until("into the void", timeout: 10) != nil, "the draft holds the note: \(tty.screen())")
         tty.press("Escape")
         tty.press("q")
-        #expect(tty.wait(for: "draft", timeout: 10) != nil, "q asks before the draft is lost: \(tty.screen())")
+        #expect(await tty.until("draft", timeout: 10) != nil, "q asks before the draft is lost: \(tty.screen())")
     }
 
     @Test(.enabled(if: TmuxSession.available, "needs tmux"))
-    func aLockedJournalNeverFreezesTheConsole() throws {
+    func aLockedJournalNeverFreezesTheConsole() async throws {
         let ws = makeWorkspace()
         _ = try shell("KLAXON_USER=bob \(klaxon) --workspace \(ws.path) incident declare 'Registry returns 503' --severity SEV2")
         let path = ws.path + "/journals/INC-1.jsonl"
         let tty = try console(ws)
-        #expect(tty.wait(for: "Registry returns 503") != nil, "\(tty.screen())")
+        #expect(await tty.until("Registry returns 503") != nil, "\(tty.screen())")
         tty.press("Enter")
         let holder = Process()
         holder.executableURL = URL(fileURLWithPath: "/bin/sh")
         holder.arguments = ["-c", "exec 9>>\"$0\"; flock -x 9; exec sleep 60", path]
         try holder.run()
         defer { holder.terminate(); holder.waitUntilExit() }
-        usleep(300_000)
-        saveNote(tty, "while it is locked")
-        #expect(tty.wait(for: "saving…", timeout: 5) != nil, "\(tty.screen())")
+        try await Task.sleep(for: .milliseconds(300))
+        await saveNote(tty, "while it is locked")
+        #expect(await tty.until("saving…", timeout: 5) != nil, "\(tty.screen())")
         // The loop goes on: keys are answered while the save waits.
         tty.press("?")
-        #expect(tty.wait(for: "any other key closes", timeout: 5) != nil, "keys are answered while saving: \(tty.screen())")
+        #expect(await tty.until("any other key closes", timeout: 5) != nil, "keys are answered while saving: \(tty.screen())")
         tty.press("Escape")
         // After the bounded wait the save fails, naming the holder, and the note is a draft again.
-        #expect(tty.wait(for: "INC-1: note NOT SAVED, kept as a draft", timeout: 30) != nil, "\(tty.screen())")
+        #expect(await tty.until("INC-1: note NOT SAVED, kept as a draft", timeout: 30) != nil, "\(tty.screen())")
         #expect(tty.screen().contains("locked by process \(holder.processIdentifier)"), "\(tty.screen())")
         holder.terminate()
         holder.waitUntilExit()
         tty.press("n")
-        #expect(tty.wait(for: "while it is locked", timeout: 10) != nil, "\(tty.screen())")
+        #expect(await tty.until("while it is locked", timeout: 10) != nil, "\(tty.screen())")
         tty.press("C-s")
-        #expect(tty.wait(for: "INC-1 #2 note recorded", timeout: 15) != nil, "\(tty.screen())")
+        #expect(await tty.until("INC-1 #2 note recorded", timeout: 15) != nil, "\(tty.screen())")
         #expect(try notes(ws) == ["while it is locked"])
         tty.press("q")
-        #expect(tty.wait(for: "EXIT 0", timeout: 10) != nil, "\(tty.screen())")
+        #expect(await tty.until("EXIT 0", timeout: 10) != nil, "\(tty.screen())")
     }
 }

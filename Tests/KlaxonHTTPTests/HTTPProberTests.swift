@@ -85,45 +85,51 @@ struct HTTPProberTests {
     }
 }
 
-struct StatusPollerTests {
-    /// Two checks at a 1 s interval and one whose endpoint takes a minute to answer: the fast ones keep
-    /// their schedule while the slow one is out. (Waits are for conditions, not fixed times: the loopback
-    /// server shares the two cores with the whole test suite.)
-    @Test func checksKeepTheirScheduleWhileAnotherIsSlow() async throws {
-        try await withLoopbackServer({ server in
-            await server.appendRoute("GET /healthz") { _ in HTTPResponse(statusCode: .ok) }
-            await server.appendRoute("GET /broken") { _ in HTTPResponse(statusCode: .serviceUnavailable) }
-            await server.appendRoute("GET /slow") { _ in
-                try await Task.sleep(for: .seconds(60))
-                return HTTPResponse(statusCode: .ok)
-            }
-        }) { base in
-            func check(_ name: String, _ path: String) -> CheckDefinition {
-                var c = CheckDefinition(name: name, url: base + path)
-                c.intervalSeconds = name == "slow" ? 90 : 1
-                c.timeoutSeconds = name == "slow" ? 90 : 10
-                if name == "broken" { c.failureThreshold = 2 }
-                return c
-            }
-            let reports = Reports()
-            let poller = StatusPoller(checks: [check("ok", "/healthz"), check("broken", "/broken"), check("slow", "/slow")],
-                                      maintenance: [], clock: { Timestamp(Date()) }, deliver: reports.add)
-            poller.start()
-            for _ in 0..<300 {
+/// The tests that hold the poller to its schedule run one at a time: each loads the machine enough to
+/// make another's polls late (they run in parallel with everything else still).
+@Suite(.serialized) enum PollerTiming {}
+
+extension PollerTiming {
+    struct StatusPollerTests {
+        /// Two checks at a 1 s interval and one whose endpoint takes a minute to answer: the fast ones keep
+        /// their schedule while the slow one is out. (Waits are for conditions, not fixed times: the loopback
+        /// server shares the two cores with the whole test suite.)
+        @Test func checksKeepTheirScheduleWhileAnotherIsSlow() async throws {
+            try await withLoopbackServer({ server in
+                await server.appendRoute("GET /healthz") { _ in HTTPResponse(statusCode: .ok) }
+                await server.appendRoute("GET /broken") { _ in HTTPResponse(statusCode: .serviceUnavailable) }
+                await server.appendRoute("GET /slow") { _ in
+                    try await Task.sleep(for: .seconds(60))
+                    return HTTPResponse(statusCode: .ok)
+                }
+            }) { base in
+                func check(_ name: String, _ path: String) -> CheckDefinition {
+                    var c = CheckDefinition(name: name, url: base + path)
+                    c.intervalSeconds = name == "slow" ? 90 : 1
+                    c.timeoutSeconds = name == "slow" ? 90 : 10
+                    if name == "broken" { c.failureThreshold = 2 }
+                    return c
+                }
+                let reports = Reports()
+                let poller = StatusPoller(checks: [check("ok", "/healthz"), check("broken", "/broken"), check("slow", "/slow")],
+                                          maintenance: [], clock: { Timestamp(Date()) }, deliver: reports.add)
+                poller.start()
+                for _ in 0..<300 {
+                    let all = reports.all
+                    if all.filter({ $0.check.name == "ok" && $0.state == .up }).count >= 3 && all.filter({ $0.check.name == "broken" }).count >= 2 { break }
+                    try await Task.sleep(for: .milliseconds(100))
+                }
+                poller.stop()
                 let all = reports.all
-                if all.filter({ $0.check.name == "ok" && $0.state == .up }).count >= 3 && all.filter({ $0.check.name == "broken" }).count >= 2 { break }
-                try await Task.sleep(for: .milliseconds(100))
+                let ok = all.filter { $0.check.name == "ok" }
+                // Several polls of the fast check, each started on time, while the slow one was still out.
+                #expect(ok.filter { $0.state == .up }.count >= 3, "\(ok.count) polls of the fast check")
+                #expect(ok.allSatisfy { $0.lagMilliseconds < 1000 }, "\(ok.map(\.lagMilliseconds))")
+                let broken = all.filter { $0.check.name == "broken" }
+                #expect(broken.map(\.state).prefix(2) == [.pending, .down])
+                #expect(broken.compactMap(\.transition).first == .init(from: .unknown, to: .pending))
+                #expect(all.filter { $0.check.name == "slow" }.isEmpty)
             }
-            poller.stop()
-            let all = reports.all
-            let ok = all.filter { $0.check.name == "ok" }
-            // Several polls of the fast check, each started on time, while the slow one was still out.
-            #expect(ok.filter { $0.state == .up }.count >= 3, "\(ok.count) polls of the fast check")
-            #expect(ok.allSatisfy { $0.lagMilliseconds < 1000 }, "\(ok.map(\.lagMilliseconds))")
-            let broken = all.filter { $0.check.name == "broken" }
-            #expect(broken.map(\.state).prefix(2) == [.pending, .down])
-            #expect(broken.compactMap(\.transition).first == .init(from: .unknown, to: .pending))
-            #expect(all.filter { $0.check.name == "slow" }.isEmpty)
         }
     }
 }
@@ -215,64 +221,65 @@ struct OutboundMailTests {
 /// Endpoints that misbehave as they do in an outage, polled together with a healthy one: the healthy
 /// check keeps its schedule, each hostile one is judged with a named reason, and a body without end is
 /// cut off at the prober's cap (what bounds memory), not read to the end.
-@Suite(.serialized)
-struct HostileEndpointTests {
-    @Test func thePollerStaysOnScheduleAndReadsNoMoreThanItsCap() async throws {
-        let dir = TemporaryDirectory()
-        let server = try HostileServer(directory: dir.path)
-        defer { server.stop() }
-        let expiredDir = TemporaryDirectory(), selfSignedDir = TemporaryDirectory()
-        let (expired, expiredURL) = try TLSProbeTests.startServer(expiredDir, expired: true)
-        defer { kill(expired.processIdentifier, SIGKILL); expired.waitUntilExit() }
-        let (selfSigned, selfSignedURL) = try TLSProbeTests.startServer(selfSignedDir)
-        defer { kill(selfSigned.processIdentifier, SIGKILL); selfSigned.waitUntilExit() }
-        let base = "http://127.0.0.1:\(server.port)"
-        func check(_ name: String, _ url: String, every interval: Int64 = 2, timeout: Int64 = 2, verify: Bool = true) -> CheckDefinition {
-            var c = CheckDefinition(name: name, url: url)
-            c.intervalSeconds = interval
-            c.timeoutSeconds = timeout
-            c.verifyTLS = verify
-            return c
-        }
-        var expiredUnverified = check("expired-unverified", expiredURL, timeout: 10, verify: false)
-        expiredUnverified.expect.certificateDaysLeft = 14
-        let checks = [check("ok", base + "/ok", every: 1, timeout: 10), check("hang", base + "/hang"), check("drip", base + "/drip"),
-                      check("endless", base + "/endless", timeout: 10), check("midclose", base + "/midclose", timeout: 10),
-                      check("expired", expiredURL, timeout: 10), expiredUnverified, check("self-signed", selfSignedURL, timeout: 10)]
-        let reports = Reports()
-        let poller = StatusPoller(checks: checks, maintenance: [], clock: { Timestamp(Date()) }, deliver: reports.add)
-        poller.start()
-        let started = Date()
-        while Date().timeIntervalSince(started) < 9 { try await Task.sleep(for: .milliseconds(200)) }
-        poller.stop()
-        let all = reports.all
-        func last(_ name: String) -> StatusPoller.Report? { all.last { $0.check.name == name } }
+extension PollerTiming {
+    struct HostileEndpointTests {
+        @Test func thePollerStaysOnScheduleAndReadsNoMoreThanItsCap() async throws {
+            let dir = TemporaryDirectory()
+            let server = try HostileServer(directory: dir.path)
+            defer { server.stop() }
+            let expiredDir = TemporaryDirectory(), selfSignedDir = TemporaryDirectory()
+            let (expired, expiredURL) = try TLSProbeTests.startServer(expiredDir, expired: true)
+            defer { kill(expired.processIdentifier, SIGKILL); expired.waitUntilExit() }
+            let (selfSigned, selfSignedURL) = try TLSProbeTests.startServer(selfSignedDir)
+            defer { kill(selfSigned.processIdentifier, SIGKILL); selfSigned.waitUntilExit() }
+            let base = "http://127.0.0.1:\(server.port)"
+            func check(_ name: String, _ url: String, every interval: Int64 = 2, timeout: Int64 = 2, verify: Bool = true) -> CheckDefinition {
+                var c = CheckDefinition(name: name, url: url)
+                c.intervalSeconds = interval
+                c.timeoutSeconds = timeout
+                c.verifyTLS = verify
+                return c
+            }
+            var expiredUnverified = check("expired-unverified", expiredURL, timeout: 10, verify: false)
+            expiredUnverified.expect.certificateDaysLeft = 14
+            let checks = [check("ok", base + "/ok", every: 1, timeout: 10), check("hang", base + "/hang"), check("drip", base + "/drip"),
+                          check("endless", base + "/endless", timeout: 10), check("midclose", base + "/midclose", timeout: 10),
+                          check("expired", expiredURL, timeout: 10), expiredUnverified, check("self-signed", selfSignedURL, timeout: 10)]
+            let reports = Reports()
+            let poller = StatusPoller(checks: checks, maintenance: [], clock: { Timestamp(Date()) }, deliver: reports.add)
+            poller.start()
+            let started = Date()
+            while Date().timeIntervalSince(started) < 9 { try await Task.sleep(for: .milliseconds(200)) }
+            poller.stop()
+            let all = reports.all
+            func last(_ name: String) -> StatusPoller.Report? { all.last { $0.check.name == name } }
 
-        // The healthy check: a poll about every second, each on time, whatever the others were doing.
-        let ok = all.filter { $0.check.name == "ok" }
-        #expect(ok.count >= 6, "\(ok.count) polls of the healthy check in 9 s")
-        #expect(ok.allSatisfy { $0.state == .up && $0.lagMilliseconds < 1000 }, "\(ok.map { ($0.state, $0.lagMilliseconds) })")
-        // Hanging and dripping: the timeout is for the whole answer, not between bytes.
-        for name in ["hang", "drip"] {
-            let report = try #require(last(name), "\(name) was never judged")
-            #expect(report.response.statusCode == nil && report.response.error?.contains("timed out") == true, "\(name): \(report.response)")
-            #expect(report.response.phases.total < 3000, "\(name) took \(report.response.phases.total) ms")
+            // The healthy check: a poll about every second, each on time, whatever the others were doing.
+            let ok = all.filter { $0.check.name == "ok" }
+            #expect(ok.count >= 6, "\(ok.count) polls of the healthy check in 9 s")
+            #expect(ok.allSatisfy { $0.state == .up && $0.lagMilliseconds < 1000 }, "\(ok.map { ($0.state, $0.lagMilliseconds) })")
+            // Hanging and dripping: the timeout is for the whole answer, not between bytes.
+            for name in ["hang", "drip"] {
+                let report = try #require(last(name), "\(name) was never judged")
+                #expect(report.response.statusCode == nil && report.response.error?.contains("timed out") == true, "\(name): \(report.response)")
+                #expect(report.response.phases.total < 3000, "\(name) took \(report.response.phases.total) ms")
+            }
+            // Without end: cut at the cap, every time.
+            let endless = all.filter { $0.check.name == "endless" }
+            #expect(!endless.isEmpty && endless.allSatisfy { $0.response.truncated && $0.response.body.count == 1 << 20 })
+            #expect(server.endlessBytesSent < endless.count * (16 << 20), "\(server.endlessBytesSent) bytes sent for \(endless.count) polls")
+            let midclose = try #require(last("midclose"))
+            #expect(midclose.response.error != nil && midclose.state != .up, "\(midclose.response)")
+            // Certificates: refused by name when verified; read (and judged on their date) when not.
+            let refused = try #require(last("expired"))
+            #expect(refused.state != .up && refused.response.error?.contains("certificate") == true, "\(refused.response)")
+            let selfSignedReport = try #require(last("self-signed"))
+            #expect(selfSignedReport.response.error?.contains("self-signed") == true || selfSignedReport.response.error?.contains("self signed") == true,
+                    "\(selfSignedReport.response)")
+            let read = try #require(last("expired-unverified"))
+            #expect(read.response.statusCode == 200 && read.state != .up, "\(read.evaluation)")
+            #expect(read.evaluation.observation.detail.hasPrefix("TLS certificate expired on 2020-02-01 ("), "\(read.evaluation.observation.detail)")
+            #expect(read.evaluation.observation.verdict == .failed)
         }
-        // Without end: cut at the cap, every time.
-        let endless = all.filter { $0.check.name == "endless" }
-        #expect(!endless.isEmpty && endless.allSatisfy { $0.response.truncated && $0.response.body.count == 1 << 20 })
-        #expect(server.endlessBytesSent < endless.count * (16 << 20), "\(server.endlessBytesSent) bytes sent for \(endless.count) polls")
-        let midclose = try #require(last("midclose"))
-        #expect(midclose.response.error != nil && midclose.state != .up, "\(midclose.response)")
-        // Certificates: refused by name when verified; read (and judged on their date) when not.
-        let refused = try #require(last("expired"))
-        #expect(refused.state != .up && refused.response.error?.contains("certificate") == true, "\(refused.response)")
-        let selfSignedReport = try #require(last("self-signed"))
-        #expect(selfSignedReport.response.error?.contains("self-signed") == true || selfSignedReport.response.error?.contains("self signed") == true,
-                "\(selfSignedReport.response)")
-        let read = try #require(last("expired-unverified"))
-        #expect(read.response.statusCode == 200 && read.state != .up, "\(read.evaluation)")
-        #expect(read.evaluation.observation.detail.hasPrefix("TLS certificate expired on 2020-02-01 ("), "\(read.evaluation.observation.detail)")
-        #expect(read.evaluation.observation.verdict == .failed)
     }
 }
