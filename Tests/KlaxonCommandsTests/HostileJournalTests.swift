@@ -276,11 +276,7 @@ struct HostileJournalTests {
     @Test func aStuckLockHolderNeverHangsAnyoneSilently() async throws {
         let (ws, _) = workspaceWithIncident()
         let path = ws.path + "/journals/INC-1.jsonl"
-        // The lock holder is the process itself (flock(1) would leave its child holding it when stopped).
-        let holder = Process()
-        holder.executableURL = URL(fileURLWithPath: "/bin/sh")
-        holder.arguments = ["-c", "exec 9>>\"$0\"; flock -x 9; exec sleep 60", path]
-        try holder.run()
+        let holder = try startLockHolder(of: path)
         defer { holder.terminate(); holder.waitUntilExit() }
         try await Task.sleep(for: .milliseconds(300))
         let before = ws.read("journals/INC-1.jsonl")

@@ -159,10 +159,7 @@ struct ConsoleJournalSafetyTests {
         let tty = try console(ws)
         #expect(await tty.until("Registry returns 503") != nil, "\(tty.screen())")
         tty.press("Enter")
-        let holder = Process()
-        holder.executableURL = URL(fileURLWithPath: "/bin/sh")
-        holder.arguments = ["-c", "exec 9>>\"$0\"; flock -x 9; exec sleep 60", path]
-        try holder.run()
+        let holder = try startLockHolder(of: path)
         defer { holder.terminate(); holder.waitUntilExit() }
         try await Task.sleep(for: .milliseconds(300))
         await saveNote(tty, "while it is locked")
