@@ -48,6 +48,24 @@ public struct CommandContext: Sendable {
         return Int(size.ws_col)
     }
 
-    func print(_ line: String = "") { standardOutput(line + "\n") }
-    func warn(_ line: String) { standardError("klaxon: warning: " + line + "\n") }
+    // What commands print goes through one of these, so that no text from a journal, a config file,
+    // a runbook or the network reaches a terminal as control sequences (TerminalText; docs/security.md).
+
+    /// Prints human text: control characters shown as `�`, line breaks and tabs kept.
+    func print(_ line: String = "") { standardOutput(TerminalText.printable(line, keepingLineBreaks: true) + "\n") }
+
+    /// Prints JSON: exact (C1 characters escaped too, which leaves the value unchanged).
+    func print(json value: JSONValue) { standardOutput(TerminalText.json(value.canonicalJSON) + "\n") }
+
+    /// Writes a document (an export, a calendar, a report): exact into a file or a pipe, which is its
+    /// data; on a terminal with control characters shown as `�` (JSON escaped instead).
+    func write(document text: String, json: Bool = false) {
+        if json { return standardOutput(TerminalText.json(text)) }
+        standardOutput(outputTerminalColumns == nil ? text : TerminalText.printable(text, keepingLineBreaks: true))
+    }
+
+    /// Says something on standard error (a message, a warning, an error), its control characters shown as `�`.
+    func say(_ line: String) { standardError(TerminalText.printable(line, keepingLineBreaks: true) + "\n") }
+
+    func warn(_ line: String) { say("klaxon: warning: " + line) }
 }

@@ -43,10 +43,10 @@ struct EscalationCommand: ParsableCommand {
             let pages = files.engine().simulate(events, until: end)
             let formatter = LocalTimeFormatter(timeZone: workspace.displayTimeZone(environment: context.environment))
             if output.json {
-                context.print(JSONValue.array(pages.map { page in
+                context.print(json: JSONValue.array(pages.map { page in
                     .object(["at": .string(formatter.rfc3339(page.at)), "step": .number(Double(page.step)), "round": .number(Double(page.cycle)),
                              "user": .string(page.user), "contact": .string(page.contact.kind.rawValue)])
-                }).canonicalJSON)
+                }))
                 return
             }
             guard !pages.isEmpty else { return context.print("no pages: nobody would be paged by \(policy) in that time") }
@@ -82,7 +82,7 @@ struct EscalationCommand: ParsableCommand {
                 json.append(.object(["id": .string(id), "policy": .string(status.policy), "summary": .string(summary)]))
             }
             if output.json {
-                context.print(JSONValue.object(["engine": holder.map(JSONValue.string) ?? .null, "incidents": .array(json)]).canonicalJSON)
+                context.print(json: JSONValue.object(["engine": holder.map(JSONValue.string) ?? .null, "incidents": .array(json)]))
                 return
             }
             context.print("engine: " + (holder ?? "none running — pages are not sent until klaxon watch or a console runs"))

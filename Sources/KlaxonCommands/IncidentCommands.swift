@@ -22,8 +22,8 @@ func record(_ action: IncidentAction, on idText: String, global: GlobalOptions, 
     let warningsBefore = Set(journal.incident.timeOrderWarnings)
     let written = try journal.perform(action, by: writer, now: context.now)
     if json {
-        context.print(JSONValue.object(["id": .string(journal.id), "seq": .number(Double(written.sequence)),
-                                        "type": .string(written.type), "hash": .string(written.hash.hex)]).canonicalJSON)
+        context.print(json: JSONValue.object(["id": .string(journal.id), "seq": .number(Double(written.sequence)),
+                                              "type": .string(written.type), "hash": .string(written.hash.hex)]))
     } else {
         let formatter = LocalTimeFormatter(timeZone: workspace.displayTimeZone(environment: context.environment))
         context.print("\(journal.id) #\(written.sequence) \(TimelineText.kind(of: written)): \(TimelineText.text(of: written, formatter: formatter))")
@@ -64,7 +64,7 @@ extension IncidentCommand {
             if let policy { try requirePolicy(policy, workspace: workspace) }
             let journal = try workspace.incidents.declare(declaration, by: writer, at: context.now())
             if output.json {
-                context.print(JSONValue.object(["id": .string(journal.id)]).canonicalJSON)
+                context.print(json: JSONValue.object(["id": .string(journal.id)]))
             } else {
                 context.print(journal.id)
             }

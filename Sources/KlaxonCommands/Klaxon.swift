@@ -91,17 +91,18 @@ public func runKlaxon(_ arguments: [String], context: CommandContext) -> Int32 {
         } catch {
             let code = Klaxon.exitCode(for: error)
             if code == .success {
-                context.standardOutput(Klaxon.fullMessage(for: error) + "\n")
+                context.print(Klaxon.fullMessage(for: error))
                 return 0
             }
-            context.standardError("klaxon: " + Klaxon.fullMessage(for: error) + "\n")
+            // The parser's messages quote the arguments, which may hold anything.
+            context.say("klaxon: " + Klaxon.fullMessage(for: error))
             return 2
         }
         do {
             try command.run()
             return 0
         } catch let error as KlaxonError {
-            context.standardError("klaxon: error: \(error.message)\n")
+            context.say("klaxon: error: \(error.message)")
             return error.exitStatus
         } catch let exit as ExitCode {
             return exit.rawValue
@@ -110,10 +111,10 @@ public func runKlaxon(_ arguments: [String], context: CommandContext) -> Int32 {
             let code = Klaxon.exitCode(for: error)
             let message = Klaxon.fullMessage(for: error)
             if code == .success {
-                context.standardOutput(message.isEmpty ? "" : message + "\n")
+                if !message.isEmpty { context.print(message) }
                 return 0
             }
-            if !message.isEmpty { context.standardError("klaxon: " + message + "\n") }
+            if !message.isEmpty { context.say("klaxon: " + message) }
             return code == .validationFailure ? 2 : code.rawValue
         }
     }

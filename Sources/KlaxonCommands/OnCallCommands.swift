@@ -59,7 +59,7 @@ struct OnCallCommand: ParsableCommand {
                 rows.append([schedule.name, now.users.isEmpty ? "nobody (gap)" : now.users.joined(separator: ", "),
                              now.until.map { "\(format.weekdayDateTime($0)) (in \(DurationText.short(seconds: t.seconds(until: $0))))" } ?? "no change within a year"])
             }
-            context.print(output.json ? JSONValue.array(json).canonicalJSON : TextTable.render(rows))
+            output.json ? context.print(json: JSONValue.array(json)) : context.print(TextTable.render(rows))
         }
     }
 
@@ -87,12 +87,13 @@ struct OnCallCommand: ParsableCommand {
     static func render(_ shifts: [Shift], zone: TimeZone, json: Bool, schedule: String? = nil) -> String {
         let format = LocalTimeFormatter(timeZone: zone)
         if json {
-            return JSONValue.array(shifts.map { s in
+            // JSON's C1 escaped as everywhere the commands print JSON (CommandContext.print(json:)).
+            return TerminalText.json(JSONValue.array(shifts.map { s in
                 var fields: [String: JSONValue] = ["start": .string(format.rfc3339(s.start)), "end": .string(format.rfc3339(s.end))]
                 if let schedule { fields["schedule"] = .string(schedule) }
                 if !s.isGap { fields["users"] = .array(s.users.map(JSONValue.string)) }
                 return .object(fields)
-            }).canonicalJSON
+            }).canonicalJSON)
         }
         var rows = [["START", "END", "LENGTH", shifts.first?.isGap == true ? "" : "ON CALL"]]
         for s in shifts {
@@ -123,7 +124,7 @@ struct OnCallCommand: ParsableCommand {
                 text.append("\(schedule.name) (\(schedule.timeZone)): " + (gaps.isEmpty ? "covered for the next \(days) days" : "\(gaps.count) gap\(gaps.count == 1 ? "" : "s")"))
                 if !gaps.isEmpty { text.append(render(gaps, zone: calendar.timeZone, json: false).split(separator: "\n").map { "  " + $0 }.joined(separator: "\n")) }
             }
-            context.print(output.json ? JSONValue.array(json).canonicalJSON : text.joined(separator: "\n"))
+            output.json ? context.print(json: JSONValue.array(json)) : context.print(text.joined(separator: "\n"))
         }
     }
 
@@ -155,7 +156,7 @@ struct OnCallCommand: ParsableCommand {
                 }
                 events.sort { ($0.shift.start, $0.schedule) < ($1.shift.start, $1.schedule) }
             }
-            context.standardOutput(OnCallICS.calendar(named: "On call: " + (schedule ?? user!), events: events, stamp: now))
+            context.write(document: OnCallICS.calendar(named: "On call: " + (schedule ?? user!), events: events, stamp: now))
         }
     }
 

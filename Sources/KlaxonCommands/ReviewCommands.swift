@@ -30,10 +30,10 @@ struct ReviewCommand: ParsableCommand {
             let (review, warnings) = try ReviewSource.review(of: id, workspace: workspace, now: context.now())
             for warning in warnings { context.warn(warning) }
             let text = ReviewSource.render(review, format: format)
-            guard let output else { return context.standardOutput(text) }
+            guard let output else { return context.write(document: text, json: format == .json) }
             let path = output.hasPrefix("/") ? output : context.currentDirectory + "/" + output
             try AtomicFile.write(text, to: path)
-            context.standardError("klaxon: review of \(review.incident.id) written to \(output)\n")
+            context.say("klaxon: review of \(review.incident.id) written to \(output)")
         }
     }
 
@@ -66,8 +66,8 @@ struct ReviewCommand: ParsableCommand {
             }
             let report = ReviewReport(incidents: incidents, since: start, until: end, service: service, timeZone: formatter)
             switch format {
-            case .md: context.standardOutput(ReviewReportText.markdown(report, formatter: formatter))
-            case .json: context.standardOutput(ReviewReportText.json(report).prettyJSON(compactFrom: 2))
+            case .md: context.write(document: ReviewReportText.markdown(report, formatter: formatter))
+            case .json: context.write(document: ReviewReportText.json(report).prettyJSON(compactFrom: 2), json: true)
             }
         }
     }

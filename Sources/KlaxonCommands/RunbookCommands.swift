@@ -43,14 +43,14 @@ struct RunbookCommand: ParsableCommand {
             let runbooks = RunbookCommand.load(workspace)
             let now = context.now(), limit = workspace.config.runbookStaleAfterDays
             if output.json {
-                context.print(JSONValue.array(runbooks.map { r in
+                context.print(json: JSONValue.array(runbooks.map { r in
                     .object(["name": .string(r.name), "title": .string(r.title), "path": .string(r.path),
                              "owner": r.metadata.owner.map(JSONValue.string) ?? .null,
                              "services": .array(r.metadata.services.map(JSONValue.string)),
                              "checks": .array(r.metadata.checks.map(JSONValue.string)),
                              "last_reviewed": r.metadata.lastReviewed.map { .string($0.isoDate) } ?? .null,
                              "stale": .bool(r.isStale(now: now, days: limit))])
-                }).canonicalJSON)
+                }))
                 return
             }
             guard !runbooks.isEmpty else {
@@ -88,7 +88,7 @@ struct RunbookCommand: ParsableCommand {
                 context.standardOutput(RunbookShow.styled(page, header: header, color: !noColor,
                                                           hyperlinks: TerminalScreen.hyperlinksWanted(environment: context.environment)))
             } else {
-                context.standardOutput(RunbookShow.plain(page, header: header))
+                context.write(document: RunbookShow.plain(page, header: header))
             }
         }
     }
@@ -137,23 +137,24 @@ enum RunbookShow {
         return out
     }
 
-    /// With ANSI styles, and OSC 8 hyperlinks on web links when `hyperlinks`.
+    /// With ANSI styles, and OSC 8 hyperlinks on web links when `hyperlinks`. The runbook's own text goes
+    /// through TerminalText, so these are the only escape sequences: a runbook cannot send its own.
     static func styled(_ page: RunbookPage, header: String, color: Bool, hyperlinks: Bool) -> String {
         let reset = "\u{1B}[0m"
-        var out = sgr(.dim, color: color) + printable(header) + reset + "\n\n"
+        var out = sgr(.dim, color: color) + TerminalText.printable(header) + reset + "\n\n"
         let urls: [Int: String] = Dictionary(uniqueKeysWithValues: page.targets.enumerated().compactMap { i, target in
             if hyperlinks, case .link(let url) = target.kind, RunbookLinks.isWebAddress(url) { return (i, url) }
             return nil
         })
         for line in page.lines {
             if let verbatim = line.verbatim, !color {
-                out += printable(verbatim) + "\n"
+                out += TerminalText.printable(verbatim) + "\n"
                 continue
             }
             for span in line.spans {
                 let linked = span.style == .link ? span.target.flatMap { urls[$0] } : nil
                 if let linked { out += "\u{1B}]8;;\(linked)\u{1B}\\" }
-                let text = printable(span.text)
+                let text = TerminalText.printable(span.text)
                 out += span.style == .normal ? text : sgr(span.style, color: color) + text + reset
                 if linked != nil { out += "\u{1B}]8;;\u{1B}\\" }
             }
@@ -161,15 +162,6 @@ enum RunbookShow {
         }
         return out
     }
-
-    /// `text` with control characters (tab aside) shown as `�`: a runbook's text must not be able to
-    /// send escape sequences to the terminal it is shown on.
-    static func printable(_ text: String) -> String {
-        guard text.unicodeScalars.contains(where: isControl) else { return text }
-        return String(String.UnicodeScalarView(text.unicodeScalars.map { isControl($0) ? "\u{FFFD}" : $0 }))
-    }
-
-    private static func isControl(_ scalar: Unicode.Scalar) -> Bool { scalar != "\t" && TextWidth.isControl(scalar) }
 
     static func sgr(_ style: Style, color: Bool) -> String {
         let codes: String
