@@ -32,7 +32,7 @@ struct ReviewCommand: ParsableCommand {
             let text = ReviewSource.render(review, format: format)
             guard let output else { return context.write(document: text, json: format == .json) }
             let path = output.hasPrefix("/") ? output : context.currentDirectory + "/" + output
-            try AtomicFile.write(text, to: path)
+            try OutputFile.write(text, to: path, json: format == .json)
             context.say("klaxon: review of \(review.incident.id) written to \(output)")
         }
     }
