@@ -33,6 +33,7 @@ struct ConfigCommand: ParsableCommand {
 
         func run() throws {
             let context = global.context
+            try InputLimits.checkDays(days, option: "--days")
             var findings: [ConfigFinding] = []
             var root: String?, mainSchedule: String?
             do {

@@ -40,6 +40,7 @@ struct EscalationCommand: ParsableCommand {
                 events.append(EscalationEvent(sequence: 2, at: t, actor: ackBy ?? "someone", kind: .acknowledged))
             }
             let end = try until.map { text throws(KlaxonError) in try global.parseTime(text, workspace: workspace) } ?? start.adding(seconds: 7 * 86400)
+            try InputLimits.checkWindow(from: start, to: end, "--from (\(from))", "--until (\(until ?? "a week after --from"))")
             let pages = files.engine().simulate(events, until: end)
             let formatter = LocalTimeFormatter(timeZone: workspace.displayTimeZone(environment: context.environment))
             if output.json {

@@ -51,6 +51,7 @@ extension IncidentCommand {
 
         func run() throws {
             let context = global.context
+            try InputLimits.check(title, "the title")
             guard let severity = Severity(parsing: severity) else {
                 throw KlaxonError.badInput("severity \"\(self.severity)\" is not one of \(Severity.expected)")
             }
@@ -112,9 +113,11 @@ extension IncidentCommand {
         func run() throws {
             var note = text
             if text == "-" {
-                note = global.context.readStandardInput()
+                // A byte past the limit is enough to refuse it: an endless input is never read whole.
+                note = global.context.readStandardInput(InputLimits.textBytes + 1)
                 while note.hasSuffix("\n") { note.removeLast() }
             }
+            try InputLimits.check(note, "the note")
             try record(.note(note), on: id, global: global, json: output.json)
         }
     }

@@ -77,7 +77,7 @@ struct OnCallCommand: ParsableCommand {
             let calendar = try OnCallCalendar(try files.schedule(named: schedule))
             let start = try OnCallCommand.time(from, in: calendar.timeZone, global: global)
             let end = try OnCallCommand.time(to, in: calendar.timeZone, global: global)
-            guard start < end else { throw KlaxonError.badInput("--to (\(to)) must be after --from (\(from))") }
+            try InputLimits.checkWindow(from: start, to: end, "--from (\(from))", "--to (\(to))")
             if let user, !files.peopleIDs.contains(user) { throw KlaxonError.badInput("\(user) is not in Escalation/people.yaml") }
             let shifts = calendar.shifts(from: start, to: end).filter { user == nil || $0.users.contains(user!) }
             global.context.print(OnCallCommand.render(shifts, zone: calendar.timeZone, json: output.json))
@@ -111,7 +111,7 @@ struct OnCallCommand: ParsableCommand {
 
         func run() throws {
             let context = global.context
-            guard (1...3660).contains(days) else { throw KlaxonError.badInput("--days must be from 1 to 3660") }
+            try InputLimits.checkDays(days, option: "--days")
             let (_, files) = try OnCallCommand.load(global)
             let now = OnCallCommand.minute(context.now())
             var json: [JSONValue] = [], text: [String] = []
@@ -140,7 +140,7 @@ struct OnCallCommand: ParsableCommand {
         func run() throws {
             let context = global.context
             guard (schedule == nil) != (user == nil) else { throw KlaxonError.badInput("give a schedule or --user ID (one of them)") }
-            guard (1...3660).contains(days) else { throw KlaxonError.badInput("--days must be from 1 to 3660") }
+            try InputLimits.checkDays(days, option: "--days")
             let (_, files) = try OnCallCommand.load(global)
             let now = OnCallCommand.minute(context.now())
             let end = now.adding(seconds: Int64(days) * 86400)
@@ -189,7 +189,7 @@ struct OnCallCommand: ParsableCommand {
             guard !(add && replaces != nil) else { throw KlaxonError.badInput("--add and --replaces do not go together: --add keeps whoever is on call") }
             let start = try OnCallCommand.time(from, in: calendar.timeZone, global: global)
             let end = try OnCallCommand.time(to, in: calendar.timeZone, global: global)
-            guard start < end else { throw KlaxonError.badInput("--to (\(to)) must be after --from (\(from))") }
+            try InputLimits.checkWindow(from: start, to: end, "--from (\(from))", "--to (\(to))")
             let writer = try global.writer()
             let o = ScheduleOverride(from: start, to: end, user: user, replaces: replaces, mode: add ? .add : .replace,
                                      madeBy: writer.actor, madeAt: context.now())

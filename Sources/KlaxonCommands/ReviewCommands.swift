@@ -56,9 +56,7 @@ struct ReviewCommand: ParsableCommand {
             let end = try until.map { (t: String) throws(KlaxonError) in try global.parseTime(t, workspace: workspace) } ?? now
             let start = try since.map { (t: String) throws(KlaxonError) in try global.parseTime(t, workspace: workspace) }
                 ?? end.adding(seconds: -30 * 86400)
-            guard start < end else {
-                throw KlaxonError.badInput("--since (\(start.rfc3339)) is not before --until (\(end.rfc3339)); give an earlier --since")
-            }
+            try InputLimits.checkWindow(from: start, to: end, "--since (\(start.rfc3339))", "--until (\(end.rfc3339))")
             let formatter = LocalTimeFormatter(timeZone: workspace.displayTimeZone(environment: context.environment))
             let incidents = try ReviewSource.summaries(workspace: workspace, warn: context.warn)
             if let service, !incidents.contains(where: { $0.services.contains(service) }) {

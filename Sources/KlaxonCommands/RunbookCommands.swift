@@ -41,6 +41,7 @@ struct RunbookCommand: ParsableCommand {
             let context = global.context
             let workspace = try global.loadWorkspace()
             let runbooks = RunbookCommand.load(workspace)
+            for r in runbooks { if let reason = r.notRead { context.warn("\(r.path) \(reason)") } }
             let now = context.now(), limit = workspace.config.runbookStaleAfterDays
             if output.json {
                 context.print(json: JSONValue.array(runbooks.map { r in
@@ -78,6 +79,7 @@ struct RunbookCommand: ParsableCommand {
             let context = global.context
             let workspace = try global.loadWorkspace()
             let runbook = try RunbookCommand.find(name, in: RunbookCommand.load(workspace))
+            if let reason = runbook.notRead { throw KlaxonError.failed("\(runbook.path) \(reason)") }
             let columns = width ?? context.outputTerminalColumns ?? 80
             guard (20...1000).contains(columns) else { throw KlaxonError.badInput("--width must be from 20 to 1000") }
             let ascii = !(context.environment["LC_ALL"] ?? context.environment["LC_CTYPE"] ?? context.environment["LANG"] ?? "UTF-8").uppercased().contains("UTF")
