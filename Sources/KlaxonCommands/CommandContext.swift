@@ -9,7 +9,8 @@ public struct CommandContext: Sendable {
     public var currentDirectory: String
     public var standardOutput: @Sendable (String) -> Void
     public var standardError: @Sendable (String) -> Void
-    public var readStandardInput: @Sendable () -> String
+    /// Standard input, at most `maximumBytes` of it (what is past that is left unread).
+    public var readStandardInput: @Sendable (_ maximumBytes: Int) -> String
     public var now: @Sendable () -> Timestamp
     public var processID: Int
     /// Whether standard output is a terminal (styled output), and its width in columns.
@@ -17,7 +18,7 @@ public struct CommandContext: Sendable {
 
     public init(environment: [String: String], currentDirectory: String,
                 standardOutput: @escaping @Sendable (String) -> Void, standardError: @escaping @Sendable (String) -> Void,
-                readStandardInput: @escaping @Sendable () -> String, now: @escaping @Sendable () -> Timestamp,
+                readStandardInput: @escaping @Sendable (_ maximumBytes: Int) -> String, now: @escaping @Sendable () -> Timestamp,
                 processID: Int, outputTerminalColumns: Int? = nil) {
         self.environment = environment; self.currentDirectory = currentDirectory
         self.standardOutput = standardOutput; self.standardError = standardError
@@ -32,7 +33,7 @@ public struct CommandContext: Sendable {
             currentDirectory: FileManager.default.currentDirectoryPath,
             standardOutput: { text in FileHandle.standardOutput.write(Data(text.utf8)) },
             standardError: { text in FileHandle.standardError.write(Data(text.utf8)) },
-            readStandardInput: { String(decoding: FileHandle.standardInput.readDataToEndOfFile(), as: UTF8.self) },
+            readStandardInput: { limit in String(decoding: (try? FileHandle.standardInput.read(upToCount: limit)) ?? Data(), as: UTF8.self) },
             now: { Timestamp(Date()) },
             processID: Int(ProcessInfo.processInfo.processIdentifier),
             outputTerminalColumns: terminalColumns())
@@ -48,6 +49,24 @@ public struct CommandContext: Sendable {
         return Int(size.ws_col)
     }
 
-    func print(_ line: String = "") { standardOutput(line + "\n") }
-    func warn(_ line: String) { standardError("klaxon: warning: " + line + "\n") }
+    // What commands print goes through one of these, so that no text from a journal, a config file,
+    // a runbook or the network reaches a terminal as control sequences (TerminalText; docs/security.md).
+
+    /// Prints human text: control characters shown as `�`, line breaks and tabs kept.
+    func print(_ line: String = "") { standardOutput(TerminalText.printable(line, keepingLineBreaks: true) + "\n") }
+
+    /// Prints JSON: exact (C1 characters escaped too, which leaves the value unchanged).
+    func print(json value: JSONValue) { standardOutput(TerminalText.json(value.canonicalJSON) + "\n") }
+
+    /// Writes a document (an export, a calendar, a report): exact into a file or a pipe, which is its
+    /// data; on a terminal with control characters shown as `�` (JSON escaped instead).
+    func write(document text: String, json: Bool = false) {
+        if json { return standardOutput(TerminalText.json(text)) }
+        standardOutput(outputTerminalColumns == nil ? text : TerminalText.printable(text, keepingLineBreaks: true))
+    }
+
+    /// Says something on standard error (a message, a warning, an error), its control characters shown as `�`.
+    func say(_ line: String) { standardError(TerminalText.printable(line, keepingLineBreaks: true) + "\n") }
+
+    func warn(_ line: String) { say("klaxon: warning: " + line) }
 }

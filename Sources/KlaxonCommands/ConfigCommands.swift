@@ -13,9 +13,9 @@ struct ConfigCommand: ParsableCommand {
         let errors = findings.filter { $0.level == .error }.count
         let warnings = findings.count - errors
         if json {
-            context.print(JSONValue.array(findings.map { f in
+            context.print(json: JSONValue.array(findings.map { f in
                 .object(["level": .string(f.level.rawValue), "place": .string(f.place), "message": .string(f.message)])
-            }).canonicalJSON)
+            }))
         } else {
             for f in findings { context.print(f.place.isEmpty ? "\(f.level.rawValue): \(f.message)" : f.description) }
             context.print(errors + warnings == 0 ? "ok: no problems found" : "\(errors) error\(errors == 1 ? "" : "s"), \(warnings) warning\(warnings == 1 ? "" : "s")")
@@ -33,6 +33,7 @@ struct ConfigCommand: ParsableCommand {
 
         func run() throws {
             let context = global.context
+            try InputLimits.checkDays(days, option: "--days")
             var findings: [ConfigFinding] = []
             var root: String?, mainSchedule: String?
             do {

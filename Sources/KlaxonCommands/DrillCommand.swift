@@ -47,7 +47,7 @@ struct DrillCommand: ParsableCommand {
         runtime.drill = DrillDirector(scenario: scenario, platform: platform.endpoints, server: server, speed: speed, start: context.now())
         runtime.drill?.tick(runtime)
         let status = runtime.run()
-        context.standardError("klaxon: the drill's journals and exported reviews are in \(root)\n")
+        context.say("klaxon: the drill's journals and exported reviews are in \(root)")
         if status != 0 { throw ExitCode(status) }
     }
 }

@@ -40,13 +40,14 @@ struct EscalationCommand: ParsableCommand {
                 events.append(EscalationEvent(sequence: 2, at: t, actor: ackBy ?? "someone", kind: .acknowledged))
             }
             let end = try until.map { text throws(KlaxonError) in try global.parseTime(text, workspace: workspace) } ?? start.adding(seconds: 7 * 86400)
+            try InputLimits.checkWindow(from: start, to: end, "--from (\(from))", "--until (\(until ?? "a week after --from"))")
             let pages = files.engine().simulate(events, until: end)
             let formatter = LocalTimeFormatter(timeZone: workspace.displayTimeZone(environment: context.environment))
             if output.json {
-                context.print(JSONValue.array(pages.map { page in
+                context.print(json: JSONValue.array(pages.map { page in
                     .object(["at": .string(formatter.rfc3339(page.at)), "step": .number(Double(page.step)), "round": .number(Double(page.cycle)),
                              "user": .string(page.user), "contact": .string(page.contact.kind.rawValue)])
-                }).canonicalJSON)
+                }))
                 return
             }
             guard !pages.isEmpty else { return context.print("no pages: nobody would be paged by \(policy) in that time") }
@@ -82,7 +83,7 @@ struct EscalationCommand: ParsableCommand {
                 json.append(.object(["id": .string(id), "policy": .string(status.policy), "summary": .string(summary)]))
             }
             if output.json {
-                context.print(JSONValue.object(["engine": holder.map(JSONValue.string) ?? .null, "incidents": .array(json)]).canonicalJSON)
+                context.print(json: JSONValue.object(["engine": holder.map(JSONValue.string) ?? .null, "incidents": .array(json)]))
                 return
             }
             context.print("engine: " + (holder ?? "none running — pages are not sent until klaxon watch or a console runs"))

@@ -18,7 +18,7 @@ func record(_ action: IncidentAction, on idText: String, global: GlobalOptions, 
     let workspace = try global.loadWorkspace()
     let writer = try global.writer()
     let journal = try workspace.incidents.open(idText)
-    journal.lockWait.notice = { context.standardError("klaxon: " + $0 + "\n") }
+    journal.lockWait.notice = { context.say("klaxon: " + $0) }
     let fileWarnings = journal.warnings
     for warning in fileWarnings { context.warn(warning) }
     let warningsBefore = Set(journal.incident.timeOrderWarnings)
@@ -26,8 +26,8 @@ func record(_ action: IncidentAction, on idText: String, global: GlobalOptions, 
     // What the write itself did to the file (a torn tail cut aside) is said too.
     for warning in journal.warnings where !fileWarnings.contains(warning) { context.warn(warning) }
     if json {
-        context.print(JSONValue.object(["id": .string(journal.id), "seq": .number(Double(written.sequence)),
-                                        "type": .string(written.type), "hash": .string(written.hash.hex)]).canonicalJSON)
+        context.print(json: JSONValue.object(["id": .string(journal.id), "seq": .number(Double(written.sequence)),
+                                              "type": .string(written.type), "hash": .string(written.hash.hex)]))
     } else {
         let formatter = LocalTimeFormatter(timeZone: workspace.displayTimeZone(environment: context.environment))
         context.print("\(journal.id) #\(written.sequence) \(TimelineText.kind(of: written)): \(TimelineText.text(of: written, formatter: formatter))")
@@ -55,6 +55,7 @@ extension IncidentCommand {
 
         func run() throws {
             let context = global.context
+            try InputLimits.check(title, "the title")
             guard let severity = Severity(parsing: severity) else {
                 throw KlaxonError.badInput("severity \"\(self.severity)\" is not one of \(Severity.expected)")
             }
@@ -68,7 +69,7 @@ extension IncidentCommand {
             if let policy { try requirePolicy(policy, workspace: workspace) }
             let journal = try workspace.incidents.declare(declaration, by: writer, at: context.now())
             if output.json {
-                context.print(JSONValue.object(["id": .string(journal.id)]).canonicalJSON)
+                context.print(json: JSONValue.object(["id": .string(journal.id)]))
             } else {
                 context.print(journal.id)
             }
@@ -116,9 +117,11 @@ extension IncidentCommand {
         func run() throws {
             var note = text
             if text == "-" {
-                note = global.context.readStandardInput()
+                // A byte past the limit is enough to refuse it: an endless input is never read whole.
+                note = global.context.readStandardInput(InputLimits.textBytes + 1)
                 while note.hasSuffix("\n") { note.removeLast() }
             }
+            try InputLimits.check(note, "the note")
             try record(.note(note), on: id, global: global, json: output.json)
         }
     }

@@ -16,7 +16,7 @@ extension IncidentCommand {
             var unreadable = 0
             let listing = try IncidentListing.load(workspace: workspace, includeResolved: all, warn: context.warn, unreadable: &unreadable)
             if output.json {
-                context.print(JSONValue.array(listing.map { $0.json(workspace: workspace, now: context.now()) }).canonicalJSON)
+                context.print(json: JSONValue.array(listing.map { $0.json(workspace: workspace, now: context.now()) }))
             } else if !listing.isEmpty || unreadable == 0 {
                 context.print(IncidentListing.table(listing, workspace: workspace, now: context.now(), showResolved: all))
             }
@@ -45,10 +45,10 @@ extension IncidentCommand {
             }
             let zone = utc ? TimeZone(identifier: "UTC")! : workspace.displayTimeZone(environment: context.environment)
             if output.json {
-                context.print(IncidentJSON.full(journal.incident, readOnly: journal.isReadOnly).canonicalJSON)
+                context.print(json: IncidentJSON.full(journal.incident, readOnly: journal.isReadOnly))
             } else {
-                context.standardOutput(IncidentReport.text(journal.incident, formatter: LocalTimeFormatter(timeZone: zone),
-                                                           now: context.now(), staleAfter: workspace.config.staleAfterSeconds))
+                context.print(IncidentReport.text(journal.incident, formatter: LocalTimeFormatter(timeZone: zone),
+                                                  now: context.now(), staleAfter: workspace.config.staleAfterSeconds))
             }
         }
     }
@@ -116,9 +116,11 @@ struct IncidentListing {
     }
 }
 
-/// Columns padded to their widest cell, two spaces apart; the last column is not padded.
+/// Columns padded to their widest cell, two spaces apart; the last column is not padded. A cell is one
+/// line: its line breaks and other control characters are shown as `�`.
 enum TextTable {
     static func render(_ rows: [[String]]) -> String {
+        let rows = rows.map { $0.map { TerminalText.printable($0) } }
         guard let columns = rows.map(\.count).max() else { return "" }
         var widths = [Int](repeating: 0, count: columns)
         for row in rows { for (i, cell) in row.enumerated() { widths[i] = max(widths[i], cell.count) } }
@@ -161,8 +163,13 @@ enum IncidentJSON {
 /// shows a bare time.
 enum IncidentReport {
     static func text(_ i: Incident, formatter: LocalTimeFormatter, now: Timestamp, staleAfter: Int64) -> String {
+        // One-line fields show a line break as `�`; multi-line text (a note, a summary) goes on indented lines.
+        func line(_ text: String) -> String { TerminalText.printable(text) }
+        func lines(_ text: String) -> [String] {
+            text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" }).map { line(String($0)) }
+        }
         var out: [String] = []
-        out.append("\(i.id)  \(i.severity.name)  \(i.status.rawValue)  \(i.title)")
+        out.append("\(i.id)  \(i.severity.name)  \(i.status.rawValue)  \(line(i.title))")
         let sinceUpdate = i.lastUpdate.seconds(until: now)
         let stale = i.isOpen && sinceUpdate > staleAfter ? " (STALE)" : ""
         out.append("Declared \(formatter.dateTimeWithOffset(i.declaredAt)) · running \(DurationText.short(seconds: i.runningSeconds(now: now))) · last update \(DurationText.short(seconds: sinceUpdate)) ago\(stale)")
@@ -170,7 +177,7 @@ enum IncidentReport {
         if !i.tags.isEmpty { out.append("Tags: " + i.tags.joined(separator: ", ")) }
         out.append("Roles: " + (i.orderedRoles.isEmpty ? "none assigned" : i.orderedRoles.map { "\($0.role) \($0.user)" }.joined(separator: " · ")))
         out.append("Participants: " + i.participants.joined(separator: ", "))
-        if let summary = i.summary { out.append("Summary: " + summary) }
+        if let summary = i.summary { out.append(lines("Summary: " + summary).joined(separator: "\n  ")) }
         out.append("")
         out.append("Key times (\(formatter.timeZone.identifier)):")
         let labelWidth = KeyTime.allCases.map(\.label.count).max()!
@@ -182,35 +189,35 @@ enum IncidentReport {
         if !warnings.isEmpty {
             out.append("")
             out.append("Warnings:")
-            out.append(contentsOf: warnings.map { "  " + $0 })
+            out.append(contentsOf: warnings.map { line("  " + $0) })
         }
         if !i.actionItems.isEmpty {
             out.append("")
             out.append("Action items:")
             for item in i.actionItems {
-                var line = "  [\(item.isDone ? "x" : " ")] \(item.number). \(item.text)"
-                if let owner = item.owner { line += " (owner: \(owner))" }
-                if let by = item.doneBy, let at = item.doneAt { line += " — done by \(by) \(formatter.dateTime(at))" }
-                out.append(line)
+                var text = "  [\(item.isDone ? "x" : " ")] \(item.number). \(item.text)"
+                if let owner = item.owner { text += " (owner: \(owner))" }
+                if let by = item.doneBy, let at = item.doneAt { text += " — done by \(by) \(formatter.dateTime(at))" }
+                out.append(line(text))
             }
         }
         if !i.links.isEmpty {
             out.append("")
             out.append("Links:")
-            out.append(contentsOf: i.links.map { "  \($0.kind.rawValue) \($0.target)" })
+            out.append(contentsOf: i.links.map { line("  \($0.kind.rawValue) \($0.target)") })
         }
         out.append("")
         out.append("Timeline (\(formatter.timeZone.identifier)), \(i.timeline.count) records:")
         let actorWidth = min(16, i.timeline.map(\.actor.count).max() ?? 0)
         for record in i.timeline {
             let kind = TimelineText.kind(of: record)
-            let actor = record.actor.padding(toLength: max(actorWidth, record.actor.count), withPad: " ", startingAt: 0)
+            let actor = line(record.actor).padding(toLength: max(actorWidth, record.actor.count), withPad: " ", startingAt: 0)
             let prefix = "  \(formatter.dateTime(record.timestamp))  \(actor)  \(kind.padding(toLength: 9, withPad: " ", startingAt: 0)) "
-            let lines = TimelineText.text(of: record, formatter: formatter).split(separator: "\n", omittingEmptySubsequences: false)
-            out.append(prefix + (lines.first.map(String.init) ?? ""))
+            let text = lines(TimelineText.text(of: record, formatter: formatter))
+            out.append(prefix + (text.first ?? ""))
             let indent = String(repeating: " ", count: prefix.count)
-            for more in lines.dropFirst() { out.append(indent + more) }
+            for more in text.dropFirst() { out.append(indent + more) }
         }
-        return out.joined(separator: "\n") + "\n"
+        return out.joined(separator: "\n")
     }
 }

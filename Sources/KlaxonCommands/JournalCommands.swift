@@ -70,7 +70,7 @@ struct JournalCommand: ParsableCommand {
                 }
                 results.append(.object(entry))
             }
-            if output.json { context.print(JSONValue.array(results).canonicalJSON) }
+            if output.json { context.print(json: JSONValue.array(results)) }
             else if paths.isEmpty { context.print("No journals in \(store.directory).") }
             if failed { throw ExitCode(1) }
         }

@@ -39,6 +39,22 @@ public struct Klaxon: ParsableCommand {
         rest.insert(contentsOf: leading, at: rest.firstIndex(of: "--") ?? rest.endIndex)
         return rest
     }
+
+    /// `--days -5` would be read as `--days` without its value and an unknown option `-5` ("Missing
+    /// value for '--days'"): a negative number right after a long option is passed on as its value
+    /// (`--days=-5`), so that the command says what is wrong with it. Not after `--`.
+    static func joiningNegativeNumbers(_ arguments: [String]) -> [String] {
+        var out: [String] = []
+        for argument in arguments {
+            if !out.contains("--"), let option = out.last, option.count > 2, option.hasPrefix("--"), !option.contains("="),
+               argument.count > 1, argument.hasPrefix("-"), argument.dropFirst().allSatisfy({ ("0"..."9").contains($0) || $0 == "." }) {
+                out[out.count - 1] = option + "=" + argument
+            } else {
+                out.append(argument)
+            }
+        }
+        return out
+    }
 }
 
 /// `klaxon` with no subcommand: the full-screen console on the workspace.
@@ -83,25 +99,26 @@ public func runKlaxon(_ arguments: [String], context: CommandContext) -> Int32 {
         // `-15m` would be read as the flags -1, -5, -m: pass such times on as `15m ago` (not after `--`,
         // which is how a note says "-15m" literally).
         let literalFrom = arguments.firstIndex(of: "--") ?? arguments.endIndex
-        let arguments = Klaxon.movingLeadingGlobalOptions(arguments.enumerated().map { index, argument in
+        let arguments = Klaxon.movingLeadingGlobalOptions(Klaxon.joiningNegativeNumbers(arguments.enumerated().map { index, argument in
             index < literalFrom && TimeExpression.isNegativeRelative(argument) ? String(argument.dropFirst()) + " ago" : argument
-        })
+        }))
         do {
             command = try Klaxon.parseAsRoot(arguments)
         } catch {
             let code = Klaxon.exitCode(for: error)
             if code == .success {
-                context.standardOutput(Klaxon.fullMessage(for: error) + "\n")
+                context.print(Klaxon.fullMessage(for: error))
                 return 0
             }
-            context.standardError("klaxon: " + Klaxon.fullMessage(for: error) + "\n")
+            // The parser's messages quote the arguments, which may hold anything.
+            context.say("klaxon: " + Klaxon.fullMessage(for: error))
             return 2
         }
         do {
             try command.run()
             return 0
         } catch let error as KlaxonError {
-            context.standardError("klaxon: error: \(error.message)\n")
+            context.say("klaxon: error: \(error.message)")
             return error.exitStatus
         } catch let exit as ExitCode {
             return exit.rawValue
@@ -110,10 +127,10 @@ public func runKlaxon(_ arguments: [String], context: CommandContext) -> Int32 {
             let code = Klaxon.exitCode(for: error)
             let message = Klaxon.fullMessage(for: error)
             if code == .success {
-                context.standardOutput(message.isEmpty ? "" : message + "\n")
+                if !message.isEmpty { context.print(message) }
                 return 0
             }
-            if !message.isEmpty { context.standardError("klaxon: " + message + "\n") }
+            if !message.isEmpty { context.say("klaxon: " + message) }
             return code == .validationFailure ? 2 : code.rawValue
         }
     }

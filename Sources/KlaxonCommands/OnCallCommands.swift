@@ -59,7 +59,7 @@ struct OnCallCommand: ParsableCommand {
                 rows.append([schedule.name, now.users.isEmpty ? "nobody (gap)" : now.users.joined(separator: ", "),
                              now.until.map { "\(format.weekdayDateTime($0)) (in \(DurationText.short(seconds: t.seconds(until: $0))))" } ?? "no change within a year"])
             }
-            context.print(output.json ? JSONValue.array(json).canonicalJSON : TextTable.render(rows))
+            output.json ? context.print(json: JSONValue.array(json)) : context.print(TextTable.render(rows))
         }
     }
 
@@ -77,7 +77,7 @@ struct OnCallCommand: ParsableCommand {
             let calendar = try OnCallCalendar(try files.schedule(named: schedule))
             let start = try OnCallCommand.time(from, in: calendar.timeZone, global: global)
             let end = try OnCallCommand.time(to, in: calendar.timeZone, global: global)
-            guard start < end else { throw KlaxonError.badInput("--to (\(to)) must be after --from (\(from))") }
+            try InputLimits.checkWindow(from: start, to: end, "--from (\(from))", "--to (\(to))")
             if let user, !files.peopleIDs.contains(user) { throw KlaxonError.badInput("\(user) is not in Escalation/people.yaml") }
             let shifts = calendar.shifts(from: start, to: end).filter { user == nil || $0.users.contains(user!) }
             global.context.print(OnCallCommand.render(shifts, zone: calendar.timeZone, json: output.json))
@@ -87,12 +87,13 @@ struct OnCallCommand: ParsableCommand {
     static func render(_ shifts: [Shift], zone: TimeZone, json: Bool, schedule: String? = nil) -> String {
         let format = LocalTimeFormatter(timeZone: zone)
         if json {
-            return JSONValue.array(shifts.map { s in
+            // JSON's C1 escaped as everywhere the commands print JSON (CommandContext.print(json:)).
+            return TerminalText.json(JSONValue.array(shifts.map { s in
                 var fields: [String: JSONValue] = ["start": .string(format.rfc3339(s.start)), "end": .string(format.rfc3339(s.end))]
                 if let schedule { fields["schedule"] = .string(schedule) }
                 if !s.isGap { fields["users"] = .array(s.users.map(JSONValue.string)) }
                 return .object(fields)
-            }).canonicalJSON
+            }).canonicalJSON)
         }
         var rows = [["START", "END", "LENGTH", shifts.first?.isGap == true ? "" : "ON CALL"]]
         for s in shifts {
@@ -110,7 +111,7 @@ struct OnCallCommand: ParsableCommand {
 
         func run() throws {
             let context = global.context
-            guard (1...3660).contains(days) else { throw KlaxonError.badInput("--days must be from 1 to 3660") }
+            try InputLimits.checkDays(days, option: "--days")
             let (_, files) = try OnCallCommand.load(global)
             let now = OnCallCommand.minute(context.now())
             var json: [JSONValue] = [], text: [String] = []
@@ -123,7 +124,7 @@ struct OnCallCommand: ParsableCommand {
                 text.append("\(schedule.name) (\(schedule.timeZone)): " + (gaps.isEmpty ? "covered for the next \(days) days" : "\(gaps.count) gap\(gaps.count == 1 ? "" : "s")"))
                 if !gaps.isEmpty { text.append(render(gaps, zone: calendar.timeZone, json: false).split(separator: "\n").map { "  " + $0 }.joined(separator: "\n")) }
             }
-            context.print(output.json ? JSONValue.array(json).canonicalJSON : text.joined(separator: "\n"))
+            output.json ? context.print(json: JSONValue.array(json)) : context.print(text.joined(separator: "\n"))
         }
     }
 
@@ -139,7 +140,7 @@ struct OnCallCommand: ParsableCommand {
         func run() throws {
             let context = global.context
             guard (schedule == nil) != (user == nil) else { throw KlaxonError.badInput("give a schedule or --user ID (one of them)") }
-            guard (1...3660).contains(days) else { throw KlaxonError.badInput("--days must be from 1 to 3660") }
+            try InputLimits.checkDays(days, option: "--days")
             let (_, files) = try OnCallCommand.load(global)
             let now = OnCallCommand.minute(context.now())
             let end = now.adding(seconds: Int64(days) * 86400)
@@ -155,7 +156,7 @@ struct OnCallCommand: ParsableCommand {
                 }
                 events.sort { ($0.shift.start, $0.schedule) < ($1.shift.start, $1.schedule) }
             }
-            context.standardOutput(OnCallICS.calendar(named: "On call: " + (schedule ?? user!), events: events, stamp: now))
+            context.write(document: OnCallICS.calendar(named: "On call: " + (schedule ?? user!), events: events, stamp: now))
         }
     }
 
@@ -188,7 +189,7 @@ struct OnCallCommand: ParsableCommand {
             guard !(add && replaces != nil) else { throw KlaxonError.badInput("--add and --replaces do not go together: --add keeps whoever is on call") }
             let start = try OnCallCommand.time(from, in: calendar.timeZone, global: global)
             let end = try OnCallCommand.time(to, in: calendar.timeZone, global: global)
-            guard start < end else { throw KlaxonError.badInput("--to (\(to)) must be after --from (\(from))") }
+            try InputLimits.checkWindow(from: start, to: end, "--from (\(from))", "--to (\(to))")
             let writer = try global.writer()
             let o = ScheduleOverride(from: start, to: end, user: user, replaces: replaces, mode: add ? .add : .replace,
                                      madeBy: writer.actor, madeAt: context.now())

@@ -30,10 +30,10 @@ struct ReviewCommand: ParsableCommand {
             let (review, warnings) = try ReviewSource.review(of: id, workspace: workspace, now: context.now())
             for warning in warnings { context.warn(warning) }
             let text = ReviewSource.render(review, format: format)
-            guard let output else { return context.standardOutput(text) }
+            guard let output else { return context.write(document: text, json: format == .json) }
             let path = output.hasPrefix("/") ? output : context.currentDirectory + "/" + output
-            try AtomicFile.write(text, to: path)
-            context.standardError("klaxon: review of \(review.incident.id) written to \(output)\n")
+            try OutputFile.write(text, to: path, json: format == .json)
+            context.say("klaxon: review of \(review.incident.id) written to \(output)")
         }
     }
 
@@ -56,9 +56,7 @@ struct ReviewCommand: ParsableCommand {
             let end = try until.map { (t: String) throws(KlaxonError) in try global.parseTime(t, workspace: workspace) } ?? now
             let start = try since.map { (t: String) throws(KlaxonError) in try global.parseTime(t, workspace: workspace) }
                 ?? end.adding(seconds: -30 * 86400)
-            guard start < end else {
-                throw KlaxonError.badInput("--since (\(start.rfc3339)) is not before --until (\(end.rfc3339)); give an earlier --since")
-            }
+            try InputLimits.checkWindow(from: start, to: end, "--since (\(start.rfc3339))", "--until (\(end.rfc3339))")
             let formatter = LocalTimeFormatter(timeZone: workspace.displayTimeZone(environment: context.environment))
             let incidents = try ReviewSource.summaries(workspace: workspace, warn: context.warn)
             if let service, !incidents.contains(where: { $0.services.contains(service) }) {
@@ -66,8 +64,8 @@ struct ReviewCommand: ParsableCommand {
             }
             let report = ReviewReport(incidents: incidents, since: start, until: end, service: service, timeZone: formatter)
             switch format {
-            case .md: context.standardOutput(ReviewReportText.markdown(report, formatter: formatter))
-            case .json: context.standardOutput(ReviewReportText.json(report).prettyJSON(compactFrom: 2))
+            case .md: context.write(document: ReviewReportText.markdown(report, formatter: formatter))
+            case .json: context.write(document: ReviewReportText.json(report).prettyJSON(compactFrom: 2), json: true)
             }
         }
     }

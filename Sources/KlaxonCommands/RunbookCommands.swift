@@ -41,16 +41,17 @@ struct RunbookCommand: ParsableCommand {
             let context = global.context
             let workspace = try global.loadWorkspace()
             let runbooks = RunbookCommand.load(workspace)
+            for r in runbooks { if let reason = r.notRead { context.warn("\(r.path) \(reason)") } }
             let now = context.now(), limit = workspace.config.runbookStaleAfterDays
             if output.json {
-                context.print(JSONValue.array(runbooks.map { r in
+                context.print(json: JSONValue.array(runbooks.map { r in
                     .object(["name": .string(r.name), "title": .string(r.title), "path": .string(r.path),
                              "owner": r.metadata.owner.map(JSONValue.string) ?? .null,
                              "services": .array(r.metadata.services.map(JSONValue.string)),
                              "checks": .array(r.metadata.checks.map(JSONValue.string)),
                              "last_reviewed": r.metadata.lastReviewed.map { .string($0.isoDate) } ?? .null,
                              "stale": .bool(r.isStale(now: now, days: limit))])
-                }).canonicalJSON)
+                }))
                 return
             }
             guard !runbooks.isEmpty else {
@@ -78,6 +79,7 @@ struct RunbookCommand: ParsableCommand {
             let context = global.context
             let workspace = try global.loadWorkspace()
             let runbook = try RunbookCommand.find(name, in: RunbookCommand.load(workspace))
+            if let reason = runbook.notRead { throw KlaxonError.failed("\(runbook.path) \(reason)") }
             let columns = width ?? context.outputTerminalColumns ?? 80
             guard (20...1000).contains(columns) else { throw KlaxonError.badInput("--width must be from 20 to 1000") }
             let ascii = !(context.environment["LC_ALL"] ?? context.environment["LC_CTYPE"] ?? context.environment["LANG"] ?? "UTF-8").uppercased().contains("UTF")
@@ -88,7 +90,7 @@ struct RunbookCommand: ParsableCommand {
                 context.standardOutput(RunbookShow.styled(page, header: header, color: !noColor,
                                                           hyperlinks: TerminalScreen.hyperlinksWanted(environment: context.environment)))
             } else {
-                context.standardOutput(RunbookShow.plain(page, header: header))
+                context.write(document: RunbookShow.plain(page, header: header))
             }
         }
     }
@@ -137,23 +139,24 @@ enum RunbookShow {
         return out
     }
 
-    /// With ANSI styles, and OSC 8 hyperlinks on web links when `hyperlinks`.
+    /// With ANSI styles, and OSC 8 hyperlinks on web links when `hyperlinks`. The runbook's own text goes
+    /// through TerminalText, so these are the only escape sequences: a runbook cannot send its own.
     static func styled(_ page: RunbookPage, header: String, color: Bool, hyperlinks: Bool) -> String {
         let reset = "\u{1B}[0m"
-        var out = sgr(.dim, color: color) + printable(header) + reset + "\n\n"
+        var out = sgr(.dim, color: color) + TerminalText.printable(header) + reset + "\n\n"
         let urls: [Int: String] = Dictionary(uniqueKeysWithValues: page.targets.enumerated().compactMap { i, target in
             if hyperlinks, case .link(let url) = target.kind, RunbookLinks.isWebAddress(url) { return (i, url) }
             return nil
         })
         for line in page.lines {
             if let verbatim = line.verbatim, !color {
-                out += printable(verbatim) + "\n"
+                out += TerminalText.printable(verbatim) + "\n"
                 continue
             }
             for span in line.spans {
                 let linked = span.style == .link ? span.target.flatMap { urls[$0] } : nil
                 if let linked { out += "\u{1B}]8;;\(linked)\u{1B}\\" }
-                let text = printable(span.text)
+                let text = TerminalText.printable(span.text)
                 out += span.style == .normal ? text : sgr(span.style, color: color) + text + reset
                 if linked != nil { out += "\u{1B}]8;;\u{1B}\\" }
             }
@@ -161,15 +164,6 @@ enum RunbookShow {
         }
         return out
     }
-
-    /// `text` with control characters (tab aside) shown as `�`: a runbook's text must not be able to
-    /// send escape sequences to the terminal it is shown on.
-    static func printable(_ text: String) -> String {
-        guard text.unicodeScalars.contains(where: isControl) else { return text }
-        return String(String.UnicodeScalarView(text.unicodeScalars.map { isControl($0) ? "\u{FFFD}" : $0 }))
-    }
-
-    private static func isControl(_ scalar: Unicode.Scalar) -> Bool { scalar != "\t" && TextWidth.isControl(scalar) }
 
     static func sgr(_ style: Style, color: Bool) -> String {
         let codes: String

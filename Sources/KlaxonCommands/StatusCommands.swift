@@ -29,7 +29,7 @@ struct StatusCommand: ParsableCommand {
             }
             let results = StatusRound.run(checks, maintenance: files.maintenance, now: context.now)
             if output.json {
-                context.print(JSONValue.array(results.map(\.json)).canonicalJSON)
+                context.print(json: JSONValue.array(results.map(\.json)))
             } else {
                 context.print(StatusRound.table(results))
             }

@@ -39,10 +39,10 @@ func loadChecks(_ workspace: Workspace, _ context: CommandContext, required: Boo
 func changeLine(_ report: CheckReport, json: Bool) -> String? {
     guard let change = report.transition else { return nil }
     if json {
-        return JSONValue.object(["at": .string(report.at.rfc3339), "check": .string(report.check.name), "from": .string(change.from.rawValue),
-                                 "to": .string(change.to.rawValue), "detail": .string(report.evaluation.observation.detail)]).canonicalJSON
+        return TerminalText.json(JSONValue.object(["at": .string(report.at.rfc3339), "check": .string(report.check.name), "from": .string(change.from.rawValue),
+                                                   "to": .string(change.to.rawValue), "detail": .string(report.evaluation.observation.detail)]).canonicalJSON)
     }
-    return "\(report.at.rfc3339) \(report.check.name) \(change.from.rawValue) → \(change.to.rawValue): \(report.evaluation.observation.detail)"
+    return TerminalText.printable("\(report.at.rfc3339) \(report.check.name) \(change.from.rawValue) → \(change.to.rawValue): \(report.evaluation.observation.detail)")
 }
 
 extension StatusCommand {
@@ -141,7 +141,7 @@ struct WatchCommand: ParsableCommand {
                 if runner.isEngine && !wasEngine {
                     wasEngine = true
                     // On stderr: stdout carries only state changes (JSON lines with --json).
-                    context.standardError("klaxon: escalation engine: this process sends the pages\n")
+                    context.say("klaxon: escalation engine: this process sends the pages")
                 }
                 // Once a second at least: acknowledgements from elsewhere, and taking over from a dead engine.
                 nextPass = now.adding(seconds: 1)

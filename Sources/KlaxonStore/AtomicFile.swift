@@ -7,13 +7,18 @@ import KlaxonCore
 
 /// Whole-file replacement that readers never see half done and a crash never leaves half written:
 /// a temporary file beside the target, written and fsynced, renamed over it, and the directory fsynced.
+/// Only a regular file is ever replaced: a symbolic link, a FIFO, a device or a directory at the
+/// path is refused (OutputFile writes into a FIFO or a device where a person asks for that).
 public enum AtomicFile {
     /// With `creatingDirectory`, a missing directory (and its parents) is made first.
     public static func write(_ text: String, to path: String, mode: mode_t = 0o644, creatingDirectory: Bool = false) throws(KlaxonError) {
         let directory = SystemCall.dirname(of: path)
         if creatingDirectory { try SystemCall.makeDirectory(directory) }
+        try requireRegularOrMissing(path)
         let temporary = directory + "/." + SystemCall.basename(of: path) + ".tmp-\(getpid())"
-        let fd = SystemCall.retrying { open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode) }
+        // Created afresh, never through a link someone left under that name.
+        unlink(temporary)
+        let fd = SystemCall.retrying { open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode) }
         guard fd >= 0 else { throw SystemCall.error("creating", temporary, errno) }
         var done = false
         defer {
@@ -24,9 +29,18 @@ public enum AtomicFile {
             try SystemCall.appendWhole(fd, Array(text.utf8), path: temporary, restoreLength: 0)
             guard fsync(fd) == 0 else { throw SystemCall.error("fsync of", temporary, errno) }
         }
+        try requireRegularOrMissing(path)
         guard rename(temporary, path) == 0 else { throw SystemCall.error("renaming \(temporary) to", path, errno) }
         done = true
         try SystemCall.fsyncDirectory(directory)
+    }
+
+    /// Refuses a `path` that exists and is not a regular file (a symbolic link is not followed).
+    static func requireRegularOrMissing(_ path: String) throws(KlaxonError) {
+        var info = stat()
+        if lstat(path, &info) == 0, (info.st_mode & S_IFMT) != S_IFREG {
+            throw OutputFile.refusal(path, mode: info.st_mode)
+        }
     }
 
     /// Runs `body` holding an exclusive lock on `directory` (flock on the directory itself), so that

@@ -10,17 +10,45 @@ public enum RunbookFiles {
 
     public static func directory(workspaceRoot root: String) -> String { root + "/" + directoryName }
 
-    /// The runbooks, sorted by name.
+    /// The runbooks, sorted by name. One that cannot be read (too large, not UTF-8) is there with an
+    /// empty document and says why (`Runbook.notRead`), and the others are read as ever.
     public static func load(workspaceRoot root: String, parse: (String) -> MarkdownNode) -> [Runbook] {
         let base = directory(workspaceRoot: root)
         return markdownFiles(under: base).compactMap { relative in
             let path = base + "/" + relative
-            guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
-                return Runbook(name: String(relative.dropLast(3)), path: path, document: MarkdownNode(.document),
-                               problems: [ConfigFinding(.error, path, "cannot be read as UTF-8 text")])
+            let name = String(relative.dropLast(3))
+            func notRead(_ reason: String, frontMatter: Bool) -> Runbook {
+                var runbook = Runbook(name: name, path: path, document: MarkdownNode(.document), problems: [ConfigFinding(.error, path, reason)])
+                runbook.notRead = reason
+                runbook.hasFrontMatter = frontMatter
+                return runbook
             }
-            return runbook(name: String(relative.dropLast(3)), path: path, text: text, parse: parse)
+            switch read(path) {
+            case .text(let text): return runbook(name: name, path: path, text: text, parse: parse)
+            case .tooLarge(let size):
+                return notRead("is \(size) bytes, more than the \(InputLimits.runbookBytes) bytes (1 MiB) a runbook may hold, "
+                               + "so it is not read; split it into smaller runbooks", frontMatter: false)
+            case .unreadable: return notRead("cannot be read as UTF-8 text", frontMatter: true)
+            }
         }
+    }
+
+    enum Contents { case text(String), tooLarge(Int), unreadable }
+
+    /// A runbook file's text, read only when it is at most `InputLimits.runbookBytes` (a symbolic link
+    /// put there meanwhile is not followed).
+    static func read(_ path: String) -> Contents {
+        let fd = SystemCall.retrying { open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC) }
+        guard fd >= 0 else { return .unreadable }
+        defer { close(fd) }
+        var info = stat()
+        guard fstat(fd, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else { return .unreadable }
+        let size = Int(info.st_size)
+        guard size <= InputLimits.runbookBytes else { return .tooLarge(size) }
+        // One byte more than the size said: a file that grew past the limit meanwhile is still caught.
+        guard let bytes = try? SystemCall.read(fd, offset: 0, count: size + 1, path: path) else { return .unreadable }
+        guard bytes.count <= InputLimits.runbookBytes else { return .tooLarge(bytes.count) }
+        return String(validating: bytes, as: UTF8.self).map(Contents.text) ?? .unreadable
     }
 
     /// One runbook from its text.

@@ -54,7 +54,7 @@ public struct Klaxon: Sendable {
         env["KLAXON_USER"] = user
         let clock = self.clock
         let context = CommandContext(environment: env, currentDirectory: "/", standardOutput: out.append,
-                                     standardError: err.append, readStandardInput: { input }, now: { clock.now },
+                                     standardError: err.append, readStandardInput: { limit in String(decoding: input.utf8.prefix(limit), as: UTF8.self) }, now: { clock.now },
                                      processID: 4242, outputTerminalColumns: terminalColumns)
         let status = runKlaxon(arguments, context: context)
         return CommandRun(status: status, output: out.text, errors: err.text)

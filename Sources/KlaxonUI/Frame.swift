@@ -1,3 +1,5 @@
+import KlaxonCore
+
 /// What a cell means; only the terminal adapter turns this into colours and attributes, with
 /// monochrome and `NO_COLOR` fallbacks.
 public enum Style: Int, CaseIterable, Hashable, Sendable {
@@ -79,7 +81,7 @@ public struct Frame: Hashable, Sendable {
         let limit = min(columns, column + (width ?? columns))
         var x = column
         for var c in text {
-            if c.unicodeScalars.contains(where: TextWidth.isControl) { c = "\u{FFFD}" }
+            if c.unicodeScalars.contains(where: TerminalText.isControl) { c = Character(TerminalText.replacement) }
             let w = TextWidth.width(of: c)
             if w == 0 {
                 // A lone combining mark or zero-width character: skip it rather than misalign the line.

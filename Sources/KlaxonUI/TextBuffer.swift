@@ -1,3 +1,5 @@
+import KlaxonCore
+
 /// The text of an input field or the note editor, with a cursor.
 public struct TextBuffer: Hashable, Sendable {
     public private(set) var characters: [Character] = []
@@ -56,9 +58,10 @@ public struct TextBuffer: Hashable, Sendable {
         return true
     }
 
-    /// The most characters a field holds: a note is for people to read in the middle of an outage (a
-    /// log belongs in a link), and every frame lays the text out again.
-    public static let maximumCount = 65_536
+    /// The most characters a field holds, as much as a note or a title may (InputLimits, shared
+    /// with the commands): a note is for people to read in the middle of an outage (a log belongs
+    /// in a link), and every frame lays the text out again.
+    public static let maximumCount = InputLimits.textCharacters
 
     /// Inserts `text` at the cursor in one step (a line break only where the buffer is multiline).
     /// Returns false when the text did not fit whole and was cut at `maximumCount`.

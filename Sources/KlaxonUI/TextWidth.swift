@@ -81,11 +81,6 @@ public enum TextWidth {
         return total
     }
 
-    /// Whether a scalar is a control character (C0, DEL or C1): never sent to a terminal as it is.
-    public static func isControl(_ scalar: Unicode.Scalar) -> Bool {
-        scalar.value < 0x20 || (0x7F..<0xA0).contains(scalar.value)
-    }
-
     /// Whether a scalar is printable and can never be part of a grapheme cluster with another scalar
     /// (no marks, joiners, selectors, regional indicators, Hangul jamo or controls among these).
     static func standsAlone(_ v: UInt32) -> Bool {

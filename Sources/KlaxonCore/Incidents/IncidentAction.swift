@@ -37,6 +37,7 @@ public enum IncidentAction: Hashable, Sendable {
         }
         switch self {
         case .note(let text):
+            try InputLimits.check(text, "the note")
             guard !text.trimmingWhitespace.isEmpty else { throw .badInput("the note is empty; write some text") }
             return (.note, ["text": .string(text)])
         case .setStatus(let status):
@@ -70,6 +71,7 @@ public enum IncidentAction: Hashable, Sendable {
             return (.mitigated, [:])
         case .resolve(let summary):
             guard incident.isOpen else { throw .badInput("\(id) is already resolved") }
+            if let summary { try InputLimits.check(summary, "the summary") }
             if let summary { return (.resolved, ["summary": .string(summary)]) }
             return (.resolved, [:])
         case .reopen:
@@ -80,6 +82,7 @@ public enum IncidentAction: Hashable, Sendable {
             if let previous = incident.keyTimes[key] { data["from"] = .string(previous.rfc3339) }
             return (.timeAmended, .object(data))
         case .addActionItem(let text, let owner):
+            try InputLimits.check(text, "the action item")
             guard !text.trimmingWhitespace.isEmpty else { throw .badInput("the action item is empty; say what is to be done") }
             if let owner, !IncidentAction.isName(owner) {
                 throw .badInput("\"\(owner)\" is not a person's id; use letters, digits, dots, dashes and underscores")
@@ -95,6 +98,7 @@ public enum IncidentAction: Hashable, Sendable {
             guard !incident.actionItems[number - 1].isDone else { throw .badInput("action item \(number) of \(id) is already done") }
             return (.actionItemDone, ["number": .number(Double(number))])
         case .link(let target):
+            try InputLimits.check(target, "the link")
             let trimmed = target.trimmingWhitespace
             guard !trimmed.isEmpty, !trimmed.contains(where: \.isNewline) else {
                 throw .badInput("the link is empty; give a runbook name or a URL")
@@ -179,6 +183,7 @@ public struct Declaration: Hashable, Sendable {
 
     /// The payload of the `incident.declared` record for incident `id`.
     public func payload(id: String) throws(KlaxonError) -> JSONValue {
+        try InputLimits.check(self.title, "the title")
         let title = self.title.trimmingWhitespace
         guard !title.isEmpty else { throw .badInput("the incident needs a title: klaxon incident declare \"Registry returns 503\" --severity SEV2") }
         guard !title.contains(where: \.isNewline) else { throw .badInput("the title must be one line") }

@@ -28,6 +28,9 @@ public struct Runbook: Sendable {
     public var problems: [ConfigFinding]
     /// Whether the file has front matter at all (lint says so once rather than per missing key).
     public var hasFrontMatter = true
+    /// Why the file's text was not read (larger than `InputLimits.runbookBytes`, or not UTF-8): the
+    /// document is then empty, and `problems` says the same with the file's path.
+    public var notRead: String?
 
     public init(name: String, path: String, metadata: RunbookMetadata = .init(), document: MarkdownNode, problems: [ConfigFinding] = []) {
         self.name = name; self.path = path; self.metadata = metadata; self.document = document; self.problems = problems
