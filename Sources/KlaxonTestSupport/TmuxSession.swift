@@ -100,9 +100,15 @@ public final class TmuxSession: @unchecked Sendable {
     /// two-thread cooperative pool, where it would starve the loopback servers of tests running beside.
     @discardableResult
     public func until(_ text: String, timeout: Double = 10) async -> Double? {
+        await until(timeout: timeout) { $0.contains(text) }
+    }
+
+    /// `wait(timeout:_:)` for async tests (see `until(_:timeout:)`).
+    @discardableResult
+    public func until(timeout: Double = 10, _ condition: (String) -> Bool) async -> Double? {
         let start = Date()
         while Date().timeIntervalSince(start) < timeout {
-            if screen().contains(text) { return Date().timeIntervalSince(start) }
+            if condition(screen()) { return Date().timeIntervalSince(start) }
             try? await Task.sleep(for: .milliseconds(25))
         }
         return nil

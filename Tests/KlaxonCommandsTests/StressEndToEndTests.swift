@@ -32,21 +32,21 @@ struct StressEndToEndTests {
         #expect(Set(notes).count == notes.count, "a note is in the journal twice", sourceLocation: sourceLocation)
     }
 
-    @Test func tenWritersAtTenNotesASecondWhileAConsoleFollows() throws {
+    @Test func tenWritersAtTenNotesASecondWhileAConsoleFollows() async throws {
         let seconds = Self.soak ? 60 : 10
         let ws = makeWorkspace()
         Klaxon(workspace: ws.path).run("incident", "declare", "Stress", "--severity", "SEV3")
         let tty = try console(ws)
-        #expect(tty.wait(for: "INC-1") != nil)
+        #expect(await tty.until("INC-1") != nil)
         tty.press("Enter")
-        #expect(tty.wait(for: "Timeline") != nil, "\(tty.screen())")
+        #expect(await tty.until("Timeline") != nil, "\(tty.screen())")
 
         let swarm = try WriterSwarm(stress: stress, journals: ws.path + "/journals", writers: 10, notesEach: 10 * seconds, rate: 10)
         let lags = swarm.followLag(of: tty) { swarm.running }
         #expect(swarm.waitUntilExit() == Array(repeating: 0, count: 10))
         let total = 1 + 100 * seconds
         // The console catches up with the last note.
-        let caughtUp = tty.wait(timeout: 10) { WriterSwarm.recordCount(onScreen: $0) == total }
+        let caughtUp = await tty.until(timeout: 10) { WriterSwarm.recordCount(onScreen: $0) == total }
         #expect(caughtUp != nil, "the console stopped following:\n\(tty.screen())")
 
         let acknowledged = swarm.acknowledgements
@@ -70,13 +70,13 @@ struct StressEndToEndTests {
 
     /// The lag the follow test and klaxon-bench report is read off the screen: a console that stops
     /// for 1.5 s must show as behind by about that much, or a figure of 0 would mean nothing.
-    @Test func theFollowProbeSeesAStalledConsole() throws {
+    @Test func theFollowProbeSeesAStalledConsole() async throws {
         let ws = makeWorkspace()
         Klaxon(workspace: ws.path).run("incident", "declare", "Stalled", "--severity", "SEV3")
         let tty = try console(ws)
-        #expect(tty.wait(for: "INC-1") != nil)
+        #expect(await tty.until("INC-1") != nil)
         tty.press("Enter")
-        #expect(tty.wait(for: "Timeline") != nil)
+        #expect(await tty.until("Timeline") != nil)
         let pid = try #require(try consolePID(ws))
         let swarm = try WriterSwarm(stress: stress, journals: ws.path + "/journals", writers: 2, notesEach: 40, rate: 10)
         let stopper = Thread {
@@ -89,11 +89,11 @@ struct StressEndToEndTests {
         let lags = swarm.followLag(of: tty) { swarm.running }
         swarm.waitUntilExit()
         #expect((lags.max() ?? 0) >= 1.2 && (lags.max() ?? 0) < 3, "pid \(pid): \(lags)")
-        #expect(tty.wait { WriterSwarm.recordCount(onScreen: $0) == 81 } != nil, "\(tty.screen())")
+        #expect(await tty.until { WriterSwarm.recordCount(onScreen: $0) == 81 } != nil, "\(tty.screen())")
         tty.press("q")
     }
 
-    @Test func theConsoleKilledAtRandomMomentsUnderLoadLosesNothingItAcknowledged() throws {
+    @Test func theConsoleKilledAtRandomMomentsUnderLoadLosesNothingItAcknowledged() async throws {
         let ws = makeWorkspace()
         Klaxon(workspace: ws.path).run("incident", "declare", "Kill the console", "--severity", "SEV2")
         let journals = ws.path + "/journals"
@@ -104,16 +104,16 @@ struct StressEndToEndTests {
         var inFlight: [String] = []
         for round in 1...6 {
             let tty = try console(ws)
-            #expect(tty.wait(for: "INC-1") != nil)
+            #expect(await tty.until("INC-1") != nil)
             tty.press("Enter")
-            #expect(tty.wait(for: "Timeline") != nil)
+            #expect(await tty.until("Timeline") != nil)
             // A note the console acknowledges ("INC-1 #N note recorded")…
             tty.press("n")
-            #expect(tty.wait(for: "Note on INC-1") != nil)
+            #expect(await tty.until("Note on INC-1") != nil)
             tty.type("console \(round) acknowledged")
             tty.press("C-s")
             var recorded: Int?
-            tty.wait { screen in
+            await tty.until { screen in
                 recorded = screen.firstMatch(of: /INC-1 #(\d+) note recorded/).flatMap { Int($0.1) }
                 return recorded != nil
             }
@@ -121,7 +121,7 @@ struct StressEndToEndTests {
             fromConsole.append((sequence, "console \(round) acknowledged"))
             // …then another, killed while it is being saved, or just after, or while the console idles.
             tty.press("n")
-            #expect(tty.wait(for: "Note on INC-1") != nil)
+            #expect(await tty.until("Note on INC-1") != nil)
             tty.type("console \(round) in flight")
             inFlight.append("console \(round) in flight")
             tty.press("C-s")
@@ -146,7 +146,7 @@ struct StressEndToEndTests {
         for text in inFlight { #expect(notes.filter { $0 == text }.count <= 1) }
     }
 
-    @Test func klaxonWatchKilledAtRandomMomentsLosesNoChangeItPrinted() throws {
+    @Test func klaxonWatchKilledAtRandomMomentsLosesNoChangeItPrinted() async throws {
         // Twenty checks that flap on every poll, each second: a change recorded every 50 ms or so.
         let http = TemporaryDirectory("flapping")
         let routes = Dictionary(uniqueKeysWithValues: (1...20).map { ("/c\($0)", HTTPReceiver.Route(Array(repeating: [200, 503], count: 200).flatMap { $0 })) })
