@@ -111,7 +111,7 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
                 for line in page.lines where !line.isCode {
                     precondition(TextWidth.width(of: line.text) <= width, "a line of \(TextWidth.width(of: line.text)) columns at width \(width)")
                 }
-                for target in page.targets { precondition(target.line >= 0 && target.line <= page.lines.count) }
+                for target in page.targets { precondition(page.lines.indices.contains(target.line), "a link or step on line \(target.line) of \(page.lines.count)") }
             }
         }
     }

@@ -65,6 +65,8 @@ public struct ConsoleModel: Sendable {
     public var savesInFlight = 0
     /// Set when the console should stop.
     public var quitting = false
+    /// The timeline's records as laid out for earlier frames (a memo: see `TimelineCache`).
+    public let timelineCache = TimelineCache()
 
     public init(workspaceName: String, user: String, readOnly: Bool, timeZone: TimeZone, staleAfterSeconds: Int64,
                 glyphs: Glyphs, now: Timestamp, columns: Int, rows: Int) {

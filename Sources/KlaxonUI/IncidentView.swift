@@ -58,15 +58,16 @@ enum IncidentView {
     static func drawTimeline(_ incident: Incident, _ model: ConsoleModel, _ layout: IncidentLayout, _ frame: inout Frame) {
         let records = model.visibleRecords
         let formatter = model.formatter
+        let cache = model.timelineCache
         let following = model.timeline.cursor == nil
-        let top = following ? layout.topForEnd(of: records, formatter: formatter, glyphs: model.glyphs)
+        let top = following ? layout.topForEnd(of: records, formatter: formatter, cache: cache)
                             : min(model.timeline.top, max(0, records.count - 1))
-        // Lines from `top` until the timeline is full.
+        // Only the records on screen are laid out: from `top` until the timeline is full, or, following
+        // the end, to the last record, with the first record's top lines cut off.
         var lines: [IncidentLayout.Line] = []
         var index = top
-        while index < records.count && lines.count < layout.timelineRows + 40 {
-            lines += layout.lines(of: index, in: records, formatter: formatter, glyphs: model.glyphs)
-            if lines.count >= layout.timelineRows { index += 1; break }
+        while index < records.count && (following || lines.count < layout.timelineRows) {
+            lines += layout.lines(of: index, in: records, formatter: formatter, glyphs: model.glyphs, cache: cache)
             index += 1
         }
         if following && lines.count > layout.timelineRows { lines.removeFirst(lines.count - layout.timelineRows) }

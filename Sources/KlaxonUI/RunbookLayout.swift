@@ -338,7 +338,11 @@ public enum RunbookLayout {
                         rest.append(.init(text: "    ", style: .normal))
                     }
                     let itemPrefix = canIndent(prefix) ? prefix.nested(first: first, rest: rest) : Prefix(first: prefix.rest + first, rest: prefix.rest)
+                    let start = page.lines.count
                     blocks(item.children, prefix: itemPrefix, tight: tight)
+                    // An item whose content draws nothing (`- [ ] ` and the line ends) still shows its
+                    // marker and box: the step registered above points at this line.
+                    if page.lines.count == start { emit([], lead: itemPrefix.first, width: itemPrefix.firstWidth) }
                     if !tight && i < node.children.count - 1 { blankWith(prefix) }
                 }
             case .codeBlock(let info, let literal):

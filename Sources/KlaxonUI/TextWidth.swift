@@ -115,41 +115,72 @@ public enum TextWidth {
     /// `text` broken into lines of at most `columns` columns, at spaces where possible; newlines in
     /// `text` start new lines.
     public static func wrap(_ text: String, to columns: Int) -> [String] {
-        guard columns > 0 else { return [] }
-        var lines: [String] = []
-        for paragraph in text.split(separator: "\n", omittingEmptySubsequences: false) {
-            var line = ""
-            var used = 0
-            for word in paragraph.split(separator: " ", omittingEmptySubsequences: false) {
-                let w = width(of: String(word))
-                if used > 0 && used + 1 + w > columns {
-                    lines.append(line)
-                    line = ""
-                    used = 0
-                }
-                if used > 0 {
-                    line += " "
-                    used += 1
-                }
-                if w <= columns - used {
-                    line += word
-                    used += w
-                } else {
-                    // A word longer than the line: cut it wherever it must be.
-                    for c in word {
-                        let cw = width(of: c)
-                        if used + cw > columns {
-                            lines.append(line)
-                            line = ""
-                            used = 0
-                        }
-                        line.append(c)
-                        used += cw
-                    }
+        wrap(text[...], to: columns, maxLines: .max).map(\.text)
+    }
+
+    /// The first `maxLines` lines of `wrap(text, to: columns)`, each with the index in `text` where what
+    /// follows it starts. It reads `text` only as far as those lines go, so the first lines of a huge text
+    /// cost what a short text does.
+    public static func wrap(_ text: Substring, to columns: Int, maxLines: Int) -> [(text: String, end: String.Index)] {
+        guard columns > 0, maxLines > 0 else { return [] }
+        var lines: [(text: String, end: String.Index)] = []
+        var line = "", used = 0
+        // The word being read, each character with where it starts, and its width. Once it is wider than
+        // a line it is cut wherever it must be, character by character as they come (`cutting`).
+        var word: [(character: Character, at: String.Index)] = [], wordWidth = 0, cutting = false
+
+        /// Ends the line; false when it was the last line wanted.
+        func endLine(_ end: String.Index) -> Bool {
+            lines.append((line, end))
+            line = ""
+            used = 0
+            return lines.count < maxLines
+        }
+        /// Puts one character of a word wider than a line.
+        func cut(_ c: Character, at index: String.Index) -> Bool {
+            let w = width(of: c)
+            if used + w > columns && !endLine(index) { return false }
+            line.append(c)
+            used += w
+            return true
+        }
+        /// Puts the word read so far (ending at `end`) after a space, or on the next line when it does not fit.
+        func placeWord(end: String.Index) -> Bool {
+            defer { word.removeAll(keepingCapacity: true); wordWidth = 0; cutting = false }
+            if cutting { return true }
+            if used > 0 && used + 1 + wordWidth > columns && !endLine(word.first?.at ?? end) { return false }
+            if used > 0 {
+                line += " "
+                used += 1
+            }
+            for (c, _) in word { line.append(c) }
+            used += wordWidth
+            return true
+        }
+
+        var index = text.startIndex
+        while index < text.endIndex {
+            let c = text[index]
+            let next = text.index(after: index)
+            if c == "\n" {
+                guard placeWord(end: index), endLine(next) else { return lines }
+            } else if c == " " {
+                guard placeWord(end: index) else { return lines }
+            } else if cutting {
+                guard cut(c, at: index) else { return lines }
+            } else {
+                word.append((c, index))
+                wordWidth += width(of: c)
+                if wordWidth > columns {
+                    // Wider than a line: it starts a line of its own and is cut.
+                    if used > 0 && !endLine(word[0].at) { return lines }
+                    cutting = true
+                    for (c, at) in word { guard cut(c, at: at) else { return lines } }
                 }
             }
-            lines.append(line)
+            index = next
         }
+        if placeWord(end: index) { _ = endLine(index) }
         return lines
     }
 }

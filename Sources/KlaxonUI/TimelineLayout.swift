@@ -53,35 +53,83 @@ public struct IncidentLayout: Sendable {
         public var text: String
     }
 
+    /// The columns of a record's text.
+    public var textWidth: Int { max(10, timelineWidth - Self.textColumn) }
+
     /// The lines of visible record `index`: a date line when its date differs from the record before,
-    /// then its text wrapped under the text column.
-    public func lines(of index: Int, in records: [JournalRecord], formatter: LocalTimeFormatter, glyphs: ConsoleModel.Glyphs) -> [Line] {
+    /// then its text wrapped under the text column (`textLines`).
+    public func lines(of index: Int, in records: [JournalRecord], formatter: LocalTimeFormatter, glyphs: ConsoleModel.Glyphs,
+                      cache: TimelineCache) -> [Line] {
         var out: [Line] = []
-        let record = records[index]
-        let day = formatter.civil(record.timestamp)
-        if index == 0 || formatter.civil(records[index - 1].timestamp).isoDate != day.isoDate {
+        if startsDay(index, in: records, formatter: formatter) {
+            let day = formatter.civil(records[index].timestamp)
             let rule = glyphs == .unicode ? "──" : "--"
             out.append(Line(kind: .date, record: index, text: "\(rule) \(Self.weekday(day)) \(day.isoDate) \(rule)"))
         }
-        let textWidth = max(10, timelineWidth - Self.textColumn)
-        let wrapped = TextWidth.wrap(TimelineText.text(of: record, formatter: formatter), to: textWidth)
-        for (i, piece) in wrapped.enumerated() {
+        for (i, piece) in textLines(of: records[index], formatter: formatter, cache: cache).enumerated() {
             out.append(Line(kind: i == 0 ? .first : .continuation, record: index, text: piece))
         }
         return out
     }
 
-    public func lineCount(of index: Int, in records: [JournalRecord], formatter: LocalTimeFormatter, glyphs: ConsoleModel.Glyphs) -> Int {
-        lines(of: index, in: records, formatter: formatter, glyphs: glyphs).count
+    public func lineCount(of index: Int, in records: [JournalRecord], formatter: LocalTimeFormatter, cache: TimelineCache) -> Int {
+        (startsDay(index, in: records, formatter: formatter) ? 1 : 0) + textLines(of: records[index], formatter: formatter, cache: cache).count
+    }
+
+    /// Whether visible record `index` is the first of its day (and gets a date line).
+    func startsDay(_ index: Int, in records: [JournalRecord], formatter: LocalTimeFormatter) -> Bool {
+        guard index > 0 else { return true }
+        let day = formatter.civil(records[index].timestamp), before = formatter.civil(records[index - 1].timestamp)
+        return (day.year, day.month, day.day) != (before.year, before.month, before.day)
+    }
+
+    /// A record's text wrapped to the text column: at most as many lines as the timeline has rows (no
+    /// more of it can be seen), the last of them saying how much was left out when that is not all.
+    /// Only what those lines show is read, and the lines are kept in `cache`: neither a 20 MB note nor
+    /// the clock's redraw each second makes the console lay a record out again.
+    public func textLines(of record: JournalRecord, formatter: LocalTimeFormatter, cache: TimelineCache) -> [String] {
+        let width = textWidth, maxLines = timelineRows
+        return cache.lines(of: record, width: width, maxLines: maxLines, timeZone: formatter.timeZone) {
+            Self.wrap(TimelineText.text(of: record, formatter: formatter), width: width, maxLines: maxLines)
+        }
+    }
+
+    /// `text` in at most `maxLines` lines of `width` columns; when it does not fit, its first lines and
+    /// then how much of it is not shown.
+    static func wrap(_ text: String, width: Int, maxLines: Int) -> [String] {
+        // The lines cannot show more than four bytes a column (zero-width characters aside): the rest of
+        // the text is never read.
+        let budget = maxLines * (width + 1) * 4
+        var end = text.endIndex
+        if text.utf8.count > budget {
+            end = text.utf8.index(text.startIndex, offsetBy: budget)
+            while UTF8.isContinuation(text.utf8[end]) { end = text.utf8.index(before: end) }
+        }
+        let lines = TextWidth.wrap(text[..<end], to: width, maxLines: maxLines)
+        func omitted(after count: Int) -> Int { text.utf8.distance(from: count == 0 ? text.startIndex : lines[count - 1].end, to: text.endIndex) }
+        guard omitted(after: lines.count) > 0 else { return lines.map(\.text) }
+        // As many lines as leave room for the notice.
+        var kept = lines.count
+        while kept > 0 {
+            let notice = omittedNotice(omitted(after: kept), width: width)
+            if kept + notice.count <= maxLines { return lines[..<kept].map(\.text) + notice }
+            kept -= 1
+        }
+        return Array(omittedNotice(text.utf8.count, width: width).prefix(maxLines))
+    }
+
+    static func omittedNotice(_ bytes: Int, width: Int) -> [String] {
+        let size = bytes < 1000 ? "\(bytes) bytes" : bytes < 1_000_000 ? "\(bytes / 1000) KB" : "\(bytes / 1_000_000).\(bytes % 1_000_000 / 100_000) MB"
+        return TextWidth.wrap("… \(size) more not shown; klaxon incident show prints it all", to: width)
     }
 
     /// The first record to draw so that the last records fill the timeline (when following the end);
     /// the first record drawn may show only its last lines.
-    public func topForEnd(of records: [JournalRecord], formatter: LocalTimeFormatter, glyphs: ConsoleModel.Glyphs) -> Int {
+    public func topForEnd(of records: [JournalRecord], formatter: LocalTimeFormatter, cache: TimelineCache) -> Int {
         var used = 0
         var index = records.count
         while index > 0 && used < timelineRows {
-            used += lineCount(of: index - 1, in: records, formatter: formatter, glyphs: glyphs)
+            used += lineCount(of: index - 1, in: records, formatter: formatter, cache: cache)
             index -= 1
         }
         return index
@@ -100,10 +148,11 @@ public struct IncidentLayout: Sendable {
         let layout = IncidentLayout(columns: model.columns, rows: model.rows)
         let formatter = model.formatter
         if cursor < model.timeline.top { model.timeline.top = cursor; return }
+        let cache = model.timelineCache
         var used = 0
-        for i in model.timeline.top...cursor { used += layout.lineCount(of: i, in: records, formatter: formatter, glyphs: model.glyphs) }
+        for i in model.timeline.top...cursor { used += layout.lineCount(of: i, in: records, formatter: formatter, cache: cache) }
         while used > layout.timelineRows && model.timeline.top < cursor {
-            used -= layout.lineCount(of: model.timeline.top, in: records, formatter: formatter, glyphs: model.glyphs)
+            used -= layout.lineCount(of: model.timeline.top, in: records, formatter: formatter, cache: cache)
             model.timeline.top += 1
         }
     }

@@ -48,22 +48,10 @@ enum ArchiveBench {
         let workspace = root + "/archive-workspace"
         try makeWorkspace(at: workspace)
         for run in 0..<runs {
-            let marker = root + "/archive-first-frame-\(run)"
-            var spawn = timespec()
-            clock_gettime(CLOCK_REALTIME, &spawn)
-            let spawnedAt = Double(spawn.tv_sec) * 1000 + Double(spawn.tv_nsec) / 1e6
-            let tty = try TmuxSession("ulimit -n 256 && exec \(klaxon) --workspace \(workspace)", columns: 120, rows: 40,
-                                      environment: ["KLAXON_FIRST_FRAME_FILE": marker, "KLAXON_USER": "bench", "TERM": "xterm-256color"])
+            let (tty, firstFrame, pid) = try ConsoleBench.launchConsole("ulimit -n 256 && exec \(klaxon) --workspace \(workspace)",
+                                                                         marker: root + "/archive-first-frame-\(run)", waitingUpTo: 60)
             defer { withExtendedLifetime(tty) {} }
-            var report: String?
-            for _ in 0..<6000 where report == nil {
-                usleep(10_000)
-                report = try? String(contentsOfFile: marker, encoding: .utf8)
-            }
-            guard let fields = report?.split(separator: " "), fields.count == 2, let shownAt = Double(fields[0]),
-                  let pid = Int32(fields[1].trimmingCharacters(in: .whitespacesAndNewlines))
-            else { throw KlaxonError.failed("the console never reported its first frame on the archive") }
-            figures.firstFrameMilliseconds.append(shownAt - spawnedAt)
+            figures.firstFrameMilliseconds.append(firstFrame)
             guard tty.wait(for: "\(incidents / openEvery) open", timeout: 10) != nil else {
                 throw KlaxonError.failed("the console does not show \(incidents / openEvery) open incidents: \(tty.screen())")
             }

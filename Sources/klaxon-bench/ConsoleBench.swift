@@ -16,6 +16,9 @@ enum ConsoleBench {
         var privateMegabytes: Double = .nan
         /// How far behind 10 writers the console's timeline was, at each look (seconds).
         var followLags: [Double] = []
+        /// CPU when idle for 10 s with an incident open on a note of 1 MB and of 20 MB.
+        var idleCPUWithNotePercent: [Int: Double] = [:]
+        static let noteSizes = [1_000_000, 20_000_000]
         static let followSeconds = 20
     }
 
@@ -80,22 +83,9 @@ enum ConsoleBench {
 
         // The real binary in tmux: first frame, then 10 s idle.
         for run in 0..<runs {
-            let marker = root + "/first-frame-\(run)"
-            var spawn = timespec()
-            clock_gettime(CLOCK_REALTIME, &spawn)
-            let spawnedAt = Double(spawn.tv_sec) * 1000 + Double(spawn.tv_nsec) / 1e6
-            let tty = try TmuxSession("\(klaxon) --workspace \(workspace)", columns: 120, rows: 40,
-                                      environment: ["KLAXON_FIRST_FRAME_FILE": marker, "KLAXON_USER": "bench", "TERM": "xterm-256color"])
+            let (tty, firstFrame, pid) = try launchConsole("\(klaxon) --workspace \(workspace)", marker: root + "/first-frame-\(run)")
             defer { withExtendedLifetime(tty) {} }
-            var report: String?
-            for _ in 0..<200 where report == nil {
-                usleep(10_000)
-                report = try? String(contentsOfFile: marker, encoding: .utf8)
-            }
-            guard let fields = report?.split(separator: " "), fields.count == 2, let shownAt = Double(fields[0]),
-                  let pid = Int32(fields[1].trimmingCharacters(in: .whitespacesAndNewlines))
-            else { throw KlaxonError.failed("the console never reported its first frame (is tmux installed?)") }
-            figures.firstFrameMilliseconds.append(shownAt - spawnedAt)
+            figures.firstFrameMilliseconds.append(firstFrame)
             if run == runs - 1 {
                 usleep(500_000)
                 let before = cpuSeconds(pid)
@@ -108,7 +98,67 @@ enum ConsoleBench {
             }
         }
         figures.followLags = try followLags(root: root, klaxon: klaxon)
+        for bytes in Figures.noteSizes { figures.idleCPUWithNotePercent[bytes] = try idleCPUWithNote(root: root, klaxon: klaxon, bytes: bytes) }
         return figures
+    }
+
+    /// Starts `command` (a console) in tmux at 120×40 and waits up to `seconds` for its first frame;
+    /// returns the session, the milliseconds from launch to that frame and the console's process id.
+    static func launchConsole(_ command: String, marker: String, waitingUpTo seconds: Double = 2) throws -> (tty: TmuxSession, firstFrameMilliseconds: Double, pid: Int32) {
+        var spawn = timespec()
+        clock_gettime(CLOCK_REALTIME, &spawn)
+        let spawnedAt = Double(spawn.tv_sec) * 1000 + Double(spawn.tv_nsec) / 1e6
+        let tty = try TmuxSession(command, columns: 120, rows: 40,
+                                  environment: ["KLAXON_FIRST_FRAME_FILE": marker, "KLAXON_USER": "bench", "TERM": "xterm-256color"])
+        var report: String?
+        for _ in 0..<Int(seconds * 100) where report == nil {
+            usleep(10_000)
+            report = try? String(contentsOfFile: marker, encoding: .utf8)
+        }
+        guard let fields = report?.split(separator: " "), fields.count == 2, let shownAt = Double(fields[0]),
+              let pid = Int32(fields[1].trimmingCharacters(in: .whitespacesAndNewlines))
+        else { throw KlaxonError.failed("the console never reported its first frame (is tmux installed?)") }
+        return (tty, shownAt - spawnedAt, pid)
+    }
+
+    /// The console's CPU when idle for 10 s, in tmux at 120×40, with one incident open whose newest
+    /// record is a note of `bytes` bytes of pasted log (written as another writer could, not through
+    /// the command line and its limit).
+    static func idleCPUWithNote(root: String, klaxon: String, bytes: Int) throws -> Double {
+        let workspace = root + "/note-\(bytes)-workspace"
+        try FileManager.default.createDirectory(atPath: workspace + "/journals", withIntermediateDirectories: true)
+        try "name: bench-big-note\n".write(toFile: workspace + "/klaxon.yaml", atomically: true, encoding: .utf8)
+        let logLine = "2026-11-22T09:14:03Z registry-2 blob upload failed: 503 Service Unavailable (attempt 3/5) trace=4f1c9e0a\n"
+        let declaredAt = Timestamp(Date()).adding(seconds: -3600)
+        let drafts = [
+            RecordDraft(type: RecordType.declared.rawValue, data: try Declaration(title: "Registry returns 503", severity: .sev2).payload(id: "INC-1"),
+                        timestamp: declaredAt, actor: "bench", host: "h", pid: 1),
+            RecordDraft(type: RecordType.note.rawValue, data: ["text": .string(String(repeating: logLine, count: bytes / logLine.utf8.count))],
+                        timestamp: declaredAt.adding(seconds: 60), actor: "bench", host: "h", pid: 1),
+        ]
+        var journal: [UInt8] = []
+        var previous = RecordHash.genesis
+        for (i, draft) in drafts.enumerated() {
+            let (line, record) = JournalCodec.encode(draft, sequence: i + 1, previousHash: previous)
+            journal += line
+            previous = record.hash
+        }
+        try Data(journal).write(to: URL(fileURLWithPath: workspace + "/journals/INC-1.jsonl"))
+        let marker = root + "/note-\(bytes)-first-frame"
+        let tty = try TmuxSession("\(klaxon) --workspace \(workspace)", columns: 120, rows: 40,
+                                  environment: ["KLAXON_FIRST_FRAME_FILE": marker, "KLAXON_USER": "bench", "TERM": "xterm-256color"])
+        defer { withExtendedLifetime(tty) {} }
+        guard tty.wait(for: "INC-1") != nil else { throw KlaxonError.failed("the console did not start (is tmux installed?)") }
+        tty.press("Enter")
+        guard tty.wait(for: "registry-2 blob upload", timeout: 60) != nil,
+              let report = try? String(contentsOfFile: marker, encoding: .utf8),
+              let pid = report.split(separator: " ").last.flatMap({ Int32($0.trimmingCharacters(in: .whitespacesAndNewlines)) })
+        else { throw KlaxonError.failed("the console did not show the \(bytes)-byte note") }
+        usleep(500_000)
+        let before = cpuSeconds(pid)
+        let wall = Date()
+        sleep(10)
+        return (cpuSeconds(pid) - before) / Date().timeIntervalSince(wall) * 100
     }
 
     /// 10 `klaxon-stress` writers append 10 notes a second each to one incident while the console

@@ -142,25 +142,27 @@ for _ in 0..<options.runs where options.only == nil || options.only == "replay" 
     verifyRates.append(bigSize / verifySeconds / 1e6)
 }
 
-// MARK: 4. The console
-
-var console = ConsoleBench.Figures()
-if options.only == nil || options.only == "console" {
+/// The release `klaxon` beside this benchmark, or exit naming how to build it.
+func builtKlaxon() -> String {
     let klaxon = (CommandLine.arguments[0] as NSString).deletingLastPathComponent + "/klaxon"
     guard FileManager.default.isExecutableFile(atPath: klaxon) else {
         FileHandle.standardError.write(Data("klaxon-bench: build klaxon first (swift build -c release --product klaxon)\n".utf8))
         exit(1)
     }
+    return klaxon
+}
+
+// MARK: 4. The console
+
+var console = ConsoleBench.Figures()
+if options.only == nil || options.only == "console" {
+    let klaxon = builtKlaxon()
     console = try ConsoleBench.run(root: root, runs: options.runs, klaxon: klaxon)
 }
 
 var archive = ArchiveBench.Figures()
 if options.only == nil || options.only == "archive" {
-    let klaxon = (CommandLine.arguments[0] as NSString).deletingLastPathComponent + "/klaxon"
-    guard FileManager.default.isExecutableFile(atPath: klaxon) else {
-        FileHandle.standardError.write(Data("klaxon-bench: build klaxon first (swift build -c release --product klaxon)\n".utf8))
-        exit(1)
-    }
+    let klaxon = builtKlaxon()
     // Each start reads 300,000 records: three starts are enough for a median.
     archive = try ArchiveBench.run(root: root, runs: min(options.runs, 3), klaxon: klaxon)
 }
@@ -224,6 +226,9 @@ let measured: [(benchmark: String, cells: [String])] = [
     ("console", ["console: CPU when idle for 10 s", "≤ 1 % of a core", String(format: "%.2f %%", console.idleCPUPercent), ""]),
     ("console", ["console: resident memory with that workspace open", "≤ 40 MB", String(format: "%.1f MB", console.residentMegabytes), ""]),
     ("console", ["  of which private (heap; the rest is shared library pages)", "—", String(format: "%.1f MB", console.privateMegabytes), ""]),
+    ("console", ["console: CPU when idle for 10 s with a 1 MB note on screen", "≤ 1 % of a core",
+     String(format: "%.2f %%", console.idleCPUWithNotePercent[1_000_000] ?? .nan), ""]),
+    ("console", ["  and with a 20 MB note", "≤ 1 % of a core", String(format: "%.2f %%", console.idleCPUWithNotePercent[20_000_000] ?? .nan), ""]),
     ("archive", ["console: first frame, 10,000 incidents (20 open, 300,000 records), ulimit -n 256", "— (set with the engine, issue 20)", String(format: "%.0f ms", median(archive.firstFrameMilliseconds)), ""]),
     ("archive", ["console: resident memory with that archive open", "—", String(format: "%.1f MB (%.1f private)", archive.residentMegabytes, archive.privateMegabytes), ""]),
     ("console", [String(format: "console: behind 10 writers × 10 notes/s for %d s, p99 of looks every 50 ms", ConsoleBench.Figures.followSeconds), "≤ 1 s",

@@ -6,7 +6,7 @@ import Testing
 
 /// What terminals do to a console mid-incident: windows dragged about, panes split down to nothing,
 /// garbage on the input. (The 1 MB paste is in ConsoleEndToEndTests.) Same suite, so it runs serialized.
-extension ConsoleEndToEndTests {
+extension EndToEnd.ConsoleEndToEndTests {
     /// The incident screen at the size the test left it: whole, within the terminal, answering keys.
     func expectWholeIncidentScreen(_ tty: TmuxSession, columns: Int, rows: Int, sourceLocation: SourceLocation = #_sourceLocation) async {
         let whole = await tty.until { screen in

@@ -169,6 +169,18 @@ struct ConsoleUpdateTests {
         #expect(model.timeline.cursor == nil)
     }
 
+    /// Following the end shows the newest record on the last line of the timeline, whatever the height
+    /// (at 80×24 the first record drawn is cut at the top; the newest was left out).
+    @Test(arguments: [(80, 24), (80, 27), (120, 40), (200, 60)])
+    func followingTheEndShowsTheNewestRecordLast(columns: Int, rows: Int) {
+        var model = sampleModel(columns: columns, rows: rows)
+        press([.enter], &model)
+        let frame = ConsoleView.render(model)
+        let layout = IncidentLayout(columns: columns, rows: rows)
+        let lastRow = (layout.timelineTop..<(layout.timelineTop + layout.timelineRows)).last { !frame.text(ofRow: $0).prefix(layout.timelineWidth).allSatisfy(\.isWhitespace) }
+        #expect(lastRow.map { frame.text(ofRow: $0).contains("Disk at 61%; uploads succeed again") } == true)
+    }
+
     @Test func aTooSmallTerminalStillQuits() {
         var model = sampleModel()
         _ = ConsoleUpdate.update(&model, .resize(columns: 60, rows: 20))

@@ -144,6 +144,18 @@ struct RunbookLayoutTests {
         #expect(page.targets.map(\.line) == [3, 3, 4, 4])
     }
 
+    /// A task item with nothing after its box (`- [ ] ` at the end of a line, found by the markdown
+    /// fuzzer) is a step: its box shows on its own line and the step points there, not past the page's
+    /// end (when last) nor at the block after it.
+    @Test(arguments: ["a\n\n- [ ] ", "- [ ] \n\nnext", "- [ ] "])
+    func anEmptyTaskItemShowsItsBoxWhereItsStepPoints(_ markdown: String) throws {
+        let page = layout(markdown, width: 40)
+        let step = try #require(page.targets.first)
+        #expect(step.kind == .step(number: 1, text: "", done: false))
+        try #require(page.lines.indices.contains(step.line), "the step points at line \(step.line) of \(page.lines.count)")
+        #expect(page.lines[step.line].text.hasPrefix("• [ ]"))
+    }
+
     /// Bad input of every kind: it is laid out (or not) without a crash, a hang or a line off screen.
     @Test func malformedInputNeverCrashes() {
         let pathological = [
