@@ -16,37 +16,10 @@ enum ArchiveBench {
     static let records = 300_000
     static let openEvery = 500
 
-    /// Writes the archive: every incident declared, noted and (but every 500th) resolved.
-    static func makeWorkspace(at directory: String) throws {
-        try FileManager.default.createDirectory(atPath: directory + "/journals", withIntermediateDirectories: true)
-        try "name: bench-archive\n".write(toFile: directory + "/klaxon.yaml", atomically: true, encoding: .utf8)
-        let perIncident = records / incidents
-        let start = Timestamp(Date()).adding(seconds: -Int64(incidents) * 3600)
-        for n in 1...incidents {
-            var bytes: [UInt8] = []
-            var previous = RecordHash.genesis
-            let declaredAt = start.adding(seconds: Int64(n) * 3600)
-            let open = n % openEvery == 0
-            for seq in 1...perIncident {
-                let last = seq == perIncident && !open
-                let (type, data): (String, JSONValue) = seq == 1
-                    ? (RecordType.declared.rawValue, try Declaration(title: "Incident \(n): \(ConsoleBench.notes[n % ConsoleBench.notes.count])",
-                                                                      severity: Severity(rawValue: 1 + n % 5)!, services: ["registry"]).payload(id: "INC-\(n)"))
-                    : (last ? "resolved" : "note", last ? [:] : ["text": .string("\(ConsoleBench.notes[seq % ConsoleBench.notes.count]) (#\(seq))")])
-                let draft = RecordDraft(type: type, data: data, timestamp: declaredAt.adding(seconds: Int64(seq) * 20),
-                                        actor: "user\(seq % 11)", host: "host-\(seq % 3)", pid: 1000 + seq)
-                let (line, record) = JournalCodec.encode(draft, sequence: seq, previousHash: previous)
-                previous = record.hash
-                bytes += line
-            }
-            try Data(bytes).write(to: URL(fileURLWithPath: directory + "/journals/INC-\(n).jsonl"))
-        }
-    }
-
     static func run(root: String, runs: Int, klaxon: String) throws -> Figures {
         var figures = Figures()
         let workspace = root + "/archive-workspace"
-        try makeWorkspace(at: workspace)
+        try ConsoleBench.makeWorkspace(at: workspace, incidents: incidents, records: records, isOpen: { $0 % openEvery == 0 })
         for run in 0..<runs {
             let (tty, firstFrame, pid) = try ConsoleBench.launchConsole("ulimit -n 256 && exec \(klaxon) --workspace \(workspace)",
                                                                          marker: root + "/archive-first-frame-\(run)", waitingUpTo: 60)

@@ -30,12 +30,13 @@ enum ConsoleBench {
         "Paged the storage vendor; ticket 48213",
     ]
 
-    /// Writes `incidents` journals with `records` records in all under `directory`.
-    static func makeWorkspace(at directory: String, incidents: Int, records: Int) throws {
+    /// Writes `incidents` journals with `records` records in all under `directory`; the incidents
+    /// numbered `isOpen` stay open, the others end resolved.
+    static func makeWorkspace(at directory: String, incidents: Int, records: Int, isOpen: (Int) -> Bool = { $0 % 4 == 0 }) throws {
         try FileManager.default.createDirectory(atPath: directory + "/journals", withIntermediateDirectories: true)
         try "name: bench-platform\n".write(toFile: directory + "/klaxon.yaml", atomically: true, encoding: .utf8)
         let perIncident = records / incidents
-        let start = Timestamp(Date()).adding(seconds: -86400 * 30)
+        let start = Timestamp(Date()).adding(seconds: -max(86400 * 30, Int64(incidents) * 3600))
         for n in 1...incidents {
             var bytes: [UInt8] = []
             var previous = RecordHash.genesis
@@ -45,8 +46,8 @@ enum ConsoleBench {
             for seq in 1...perIncident {
                 let (type, data): (String, JSONValue) = seq == 1
                     ? (RecordType.declared.rawValue, try declaration.payload(id: "INC-\(n)"))
-                    : (seq == perIncident && n % 4 != 0 ? "resolved" : "note",
-                       seq == perIncident && n % 4 != 0 ? [:] : ["text": .string("\(notes[seq % notes.count]) (#\(seq))")])
+                    : (seq == perIncident && !isOpen(n) ? "resolved" : "note",
+                       seq == perIncident && !isOpen(n) ? [:] : ["text": .string("\(notes[seq % notes.count]) (#\(seq))")])
                 let draft = RecordDraft(type: type, data: data, timestamp: declaredAt.adding(seconds: Int64(seq) * 20),
                                         actor: "user\(seq % 11)", host: "host-\(seq % 3)", pid: 1000 + seq)
                 let (line, record) = JournalCodec.encode(draft, sequence: seq, previousHash: previous)
