@@ -64,6 +64,35 @@ struct FullDiskTests {
         let notes = try IncidentStore(directory: fs.path + "/journals").open("1").incident.notes
         #expect(notes.count == verification.recordCount - 1)
         #expect(notes.last?.text.hasPrefix("note \(notes.count) ") == true)
+
+    }
+
+    /// A torn tail on a full disk (a crash mid-write, then the disk filled): no command, reading or
+    /// writing, leaves an empty copy aside or a temporary file, and the tail stays until a write can cut it.
+    @Test func aTornTailOnAFullDiskLeavesNothingAside() throws {
+        let fs = try #require(SmallFileSystem(kilobytes: 32))
+        try "name: tiny\n".write(toFile: fs.path + "/klaxon.yaml", atomically: false, encoding: .utf8)
+        let k = Klaxon(workspace: fs.path)
+        #expect(k.run("incident", "declare", "disk fills", "--severity", "SEV3").status == 0)
+        let path = fs.path + "/journals/INC-1.jsonl"
+        let handle = try #require(FileHandle(forWritingAtPath: path))
+        handle.seekToEndOfFile()
+        try handle.write(contentsOf: Data(#"{"v":1,"seq":2,"ts":"2026-11-"#.utf8))
+        try handle.close()
+        let before = Array(FileManager.default.contents(atPath: path) ?? Data())
+        // Fill the disk with another file until it refuses a byte more.
+        let filler = try #require(FileHandle(forWritingAtPath: { FileManager.default.createFile(atPath: fs.path + "/filler", contents: nil); return fs.path + "/filler" }()))
+        while (try? filler.write(contentsOf: Data(count: 1024))) != nil {}
+        while (try? filler.write(contentsOf: Data(count: 1))) != nil {}
+        try? filler.close()
+        for arguments in [["incident", "list"], ["incident", "show", "1"], ["journal", "verify"], ["incident", "note", "1", "more"],
+                          ["journal", "repair", "1"], ["incident", "declare", "another", "--severity", "SEV4"]] {
+            let run = k.run(arguments)
+            if arguments.contains("note") || arguments.contains("repair") { #expect(run.status == 1 && run.errors.contains("ENOSPC"), "\(arguments): \(run.errors)") }
+        }
+        let names = try FileManager.default.contentsOfDirectory(atPath: fs.path + "/journals")
+        #expect(names.filter { $0.contains(".torn-") || $0.hasSuffix(".tmp") }.isEmpty, "nothing left aside: \(names)")
+        #expect(Array(FileManager.default.contents(atPath: path) ?? Data()) == before, "the journal is as it was")
     }
 
     @Test func aReadOnlyFileSystemIsOneClearError() throws {
