@@ -191,6 +191,9 @@ final class ConsoleRuntime {
 
     /// Shows the saves that ended: the journal is read again (as for any other writer's record).
     func takeFinishedSaves() {
+        for notice in saver.waitingNotices() {
+            send(.info("\(notice.incidentID): saving… \(shortened(notice.text))"))
+        }
         for outcome in saver.finished() {
             switch outcome.result {
             case .success(let record):
@@ -199,9 +202,15 @@ final class ConsoleRuntime {
                 send(.saved(incidentID: outcome.incidentID, action: outcome.action,
                             summary: "\(outcome.incidentID) #\(record.sequence) \(TimelineText.kind(of: record)) recorded"))
             case .failure(let error):
-                send(.saveFailed(incidentID: outcome.incidentID, action: outcome.action, reason: error.message))
+                send(.saveFailed(incidentID: outcome.incidentID, action: outcome.action, reason: shortened(error.message)))
             }
         }
+    }
+
+    /// `text` with the workspace's own paths made relative (`journals/INC-1.jsonl`): the bottom line
+    /// has one row, and what matters in a message is past the path.
+    func shortened(_ text: String) -> String {
+        text.replacingOccurrences(of: workspace.root + "/", with: "")
     }
 
     func send(_ message: ConsoleMessage) {

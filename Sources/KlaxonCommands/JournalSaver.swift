@@ -23,6 +23,8 @@ final class JournalSaver: @unchecked Sendable {
     /// Only touched on `queue`.
     private var journals: [String: IncidentJournal] = [:]
     private let outcomes = LockedQueue<Outcome>()
+    /// What a save waiting for a lock says after a second (who holds the lock), for the loop to show.
+    private let notices = LockedQueue<(incidentID: String, text: String)>()
     private let pending = LockedCounter()
     private let wake: @Sendable () -> Void
 
@@ -43,6 +45,11 @@ final class JournalSaver: @unchecked Sendable {
                     journal = known
                 } else {
                     journal = try store.open(id, keepingTimeline: false)
+                    let notices = self.notices, wake = self.wake
+                    journal.lockWait.notice = { text in
+                        notices.push((id, text))
+                        wake()
+                    }
                     journals[id] = journal
                 }
                 return try journal.perform(action, by: writer, now: now)
@@ -55,6 +62,9 @@ final class JournalSaver: @unchecked Sendable {
 
     /// The saves that ended since the last call.
     func finished() -> [Outcome] { outcomes.drain() }
+
+    /// What saves still waiting said since the last call (a held lock, and whose).
+    func waitingNotices() -> [(incidentID: String, text: String)] { notices.drain() }
 
     /// Saves asked for and not yet ended.
     var inFlight: Int { pending.value }

@@ -150,7 +150,7 @@ public enum ConsoleUpdate {
                 // Whatever was begun meanwhile is kept after the note that failed.
                 let later = model.drafts[id].map { "\n\n" + $0 } ?? ""
                 model.drafts[id] = text + later
-                model.message = .init(text: "\(id): note NOT SAVED, kept as a draft (n continues it): \(reason)", isError: true)
+                model.message = .init(text: "\(id): NOT SAVED, note kept as a draft (n): \(reason)", isError: true)
             } else {
                 model.message = .init(text: "\(id): not recorded: \(reason)", isError: true)
             }

@@ -108,9 +108,8 @@ extension EndToEnd {
     struct ConsoleJournalSafetyTests {
         let klaxon = BuiltProducts.path("klaxon")
 
-        /// Wide enough for a message naming a journal by its whole path.
         func console(_ ws: TemporaryDirectory) throws -> TmuxSession {
-            try TmuxSession("\(klaxon) --workspace \(ws.path); echo \"EXIT $?\"", columns: 220, rows: 30,
+            try TmuxSession("\(klaxon) --workspace \(ws.path); echo \"EXIT $?\"", columns: 120, rows: 30,
                             environment: ["KLAXON_USER": "alice", "TERM": "xterm-256color", "TZ": "UTC"])
         }
 
@@ -144,8 +143,8 @@ extension EndToEnd {
             // Removed with its directory: the save fails loudly and the note stays a draft.
             try FileManager.default.removeItem(atPath: ws.path + "/journals")
             await saveNote(tty, "into the void")
-            #expect(await tty.until("INC-1: note NOT SAVED, kept as a draft (n continues it): ", timeout: 15) != nil, "\(tty.screen())")
-            #expect(tty.screen().contains("INC-1.jsonl is gone"), "\(tty.screen())")
+            #expect(await tty.until("INC-1: NOT SAVED, note kept as a draft (n): ", timeout: 15) != nil, "\(tty.screen())")
+            #expect(tty.screen().contains("journals/INC-1.jsonl is gone"), "\(tty.screen())")
             #expect(!FileManager.default.fileExists(atPath: path))
             tty.press("n")
             #expect(await tty.until("into the void", timeout: 10) != nil, "the draft holds the note: \(tty.screen())")
@@ -167,12 +166,14 @@ extension EndToEnd {
             try await Task.sleep(for: .milliseconds(300))
             await saveNote(tty, "while it is locked")
             #expect(await tty.until("saving…", timeout: 5) != nil, "\(tty.screen())")
+            // After a second it says who holds the lock, naming the journal within the workspace.
+            #expect(await tty.until("INC-1: saving… journals/INC-1.jsonl is locked by process \(holder.processIdentifier) (sleep) on this host", timeout: 5) != nil, "\(tty.screen())")
             // The loop goes on: keys are answered while the save waits.
             tty.press("?")
             #expect(await tty.until("any other key closes", timeout: 5) != nil, "keys are answered while saving: \(tty.screen())")
             tty.press("Escape")
             // After the bounded wait the save fails, naming the holder, and the note is a draft again.
-            #expect(await tty.until("INC-1: note NOT SAVED, kept as a draft", timeout: 30) != nil, "\(tty.screen())")
+            #expect(await tty.until("INC-1: NOT SAVED, note kept as a draft", timeout: 30) != nil, "\(tty.screen())")
             #expect(tty.screen().contains("locked by process \(holder.processIdentifier)"), "\(tty.screen())")
             holder.terminate()
             holder.waitUntilExit()

@@ -33,6 +33,28 @@ struct ConsoleUpdateTests {
         #expect(effects == [.perform(.note("line one\nline two"), incidentID: "INC-12")])
     }
 
+    /// A note being saved says so, and a save that fails puts the note back into the drafts (after
+    /// anything begun meanwhile is kept too); one that succeeds leaves no draft.
+    @Test func aNoteWhoseSaveFailsComesBackAsADraft() {
+        var model = sampleModel()
+        press([.enter], &model)
+        press([.character("n")] + type("rolled back registry") + [.control("s")], &model)
+        #expect(model.message?.text == "INC-12: saving…")
+        #expect(model.savesInFlight == 1 && model.savingNotes["INC-12"] == "rolled back registry")
+        press([.character("n")] + type("and another") + [.escape], &model)
+        _ = ConsoleUpdate.update(&model, .saveFailed(incidentID: "INC-12", action: .note("rolled back registry"),
+                                                     reason: "journals/INC-12.jsonl is locked by process 7 (flock) on this host"))
+        #expect(model.savesInFlight == 0 && model.savingNotes.isEmpty)
+        #expect(model.drafts["INC-12"] == "rolled back registry\n\nand another")
+        #expect(model.message?.isError == true)
+        #expect(model.message?.text == "INC-12: NOT SAVED, note kept as a draft (n): journals/INC-12.jsonl is locked by process 7 (flock) on this host")
+        model.drafts = [:]
+        press([.character("n")] + type("second try") + [.control("s")], &model)
+        _ = ConsoleUpdate.update(&model, .saved(incidentID: "INC-12", action: .note("second try"), summary: "INC-12 #9 note recorded"))
+        #expect(model.drafts.isEmpty && model.savingNotes.isEmpty && model.savesInFlight == 0)
+        #expect(model.message?.text == "INC-12 #9 note recorded")
+    }
+
     @Test func escSetsADraftAsideAndQuitAsksBeforeLosingIt() {
         var model = sampleModel()
         press([.enter, .character("n")] + type("half a thought") + [.escape], &model)
