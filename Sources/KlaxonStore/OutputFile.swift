@@ -68,6 +68,9 @@ public enum OutputFile {
             }
         }
         if failure == EPIPE { throw .failed("the reader of \(path) closed it before the whole output was written") }
-        if failure != 0 { throw SystemCall.error("writing to", path, failure) }
+        // A device's refusal is the device's: advice about disks would mislead.
+        if failure != 0 {
+            throw .failed("writing to \(path) failed (\(SystemCall.describe(failure))); it is a \(info.st_mode & S_IFMT == S_IFIFO ? "FIFO" : "device") and did not take the output: give a file's path instead")
+        }
     }
 }
