@@ -72,6 +72,30 @@ struct OnCallCommandTests {
         #expect(backwards.status == 2 && backwards.errors.contains("--to (2026-11-23 00:00) must be after --from"))
     }
 
+    /// An hourly rotation across spring forward: the 02:00 handoff falls on 03:00 CDT with the 03:00 one and
+    /// they are one handoff, to c, whose turn began at 02:00; b's turn before it lasts one real hour.
+    @Test func shiftsAcrossSpringForwardKeepEveryTurn() {
+        let ws = makeOnCallWorkspace()
+        ws.write("Escalation/schedules/hourly.yaml", """
+        name: hourly
+        time_zone: America/Chicago
+        layers:
+          - {name: all, rotation: hourly, start: 2026-03-08T00:00, participants: [a, b, c]}
+        """)
+        let k = Klaxon(workspace: ws.path, clock: clock)
+        #expect(k.run("oncall", "shifts", "hourly", "--from", "2026-03-08 00:00", "--to", "2026-03-08 05:00").output == """
+        START                        END                          LENGTH  ON CALL
+        Sun 2026-03-08 00:00 -06:00  Sun 2026-03-08 01:00 -06:00  1h00m   a
+        Sun 2026-03-08 01:00 -06:00  Sun 2026-03-08 03:00 -05:00  1h00m   b
+        Sun 2026-03-08 03:00 -05:00  Sun 2026-03-08 04:00 -05:00  1h00m   c
+        Sun 2026-03-08 04:00 -05:00  Sun 2026-03-08 05:00 -05:00  1h00m   a
+
+        """)
+        #expect(k.run("oncall", "shifts", "hourly", "--from", "2026-03-08 00:00", "--to", "2026-03-08 05:00", "--user", "c", "--json").json == [
+            ["start": "2026-03-08T03:00:00-05:00", "end": "2026-03-08T04:00:00-05:00", "users": ["c"]],
+        ])
+    }
+
     @Test func gapsArePerSchedule() {
         let ws = makeOnCallWorkspace()
         let k = Klaxon(workspace: ws.path, clock: clock)

@@ -1,7 +1,8 @@
 /// One layer's rotation worked out in wall-clock minutes of the schedule's zone (minutes since
 /// 1970-01-01T00:00 read as UTC). In wall time there is no DST: a daily handoff is always 1440 minutes
 /// after the last one. `OnCallCalendar` converts the result to instants at the end, which is exact
-/// because the wall-to-instant map never goes backwards (see `ZoneRules`).
+/// because the wall-to-instant map never goes backwards (see `ZoneRules`). The one thing DST changes
+/// is who: a turn that a gap swallows whole is nobody's (`emptyTurns(in:)`).
 struct LayerPlan: Sendable {
     static let week: Int64 = 10080
 
@@ -69,15 +70,49 @@ struct LayerPlan: Sendable {
     /// Whether turn `k` overlaps a covered window.
     func isActive(_ k: Int64) -> Bool { Self.hasCoverage(weekCoverage, boundary(k), boundary(k + 1)) }
 
-    /// The participant index of turn `k`.
-    func participant(ofTurn k: Int64) -> Int {
+    /// The participant index of turn `k`, when `merged` handoffs between turn 0 and turn `k` were merged
+    /// away by DST gaps (`mergedHandoffs(before:empty:)`).
+    func participant(ofTurn k: Int64, merged: Int64) -> Int {
         let n = Int64(layer.participants.count)
         switch layer.advance {
         case .always:
-            return Int(floorMod(k, n))
+            return Int(floorMod(k - merged, n))
         case .activeOnly:
-            return Int(floorMod(activeTurns(before: k), n))
+            return Int(floorMod(activeTurns(before: k) - merged, n))
         }
+    }
+
+    /// Whether turn `k` is handed out: every turn with `always`, a turn overlapping a covered window with
+    /// `active_only`.
+    func isHandedOut(_ k: Int64) -> Bool { layer.advance == .always || isActive(k) }
+
+    /// The turns a DST gap leaves no time at all: the turn's handoff and the next one both fall in one
+    /// of `gaps` (`ZoneRules.gaps`, wall seconds), so both name the instant clocks go forward. Such a
+    /// handoff merges with the next one and the rotation advances once there, not twice: the empty turn
+    /// is nobody's, and whoever it would have gone to takes the next turn, everyone after one turn later.
+    func emptyTurns(in gaps: [(start: Int64, end: Int64)]) -> Set<Int64> {
+        var empty = Set<Int64>()
+        for gap in gaps {
+            var k = turn(containing: floorDiv(gap.start, 60))
+            if boundary(k) * 60 < gap.start { k += 1 }
+            while boundary(k + 1) * 60 <= gap.end {
+                empty.insert(k)
+                k += 1
+            }
+        }
+        return empty
+    }
+
+    /// How many of the `empty` turns between turn 0 and turn `k` would have been handed out: counted up
+    /// for a `k` after turn 0, down for one before it, so that `participant(ofTurn:merged:)` counts only
+    /// turns with time, both ways from the start.
+    func mergedHandoffs(before k: Int64, empty: Set<Int64>) -> Int64 {
+        var count: Int64 = 0
+        for e in empty where isHandedOut(e) {
+            if 0 <= e && e < k { count += 1 }
+            if k <= e && e < 0 { count -= 1 }
+        }
+        return count
     }
 
     /// How many active turns lie between turn 0 and turn `k` (negative for turns before 0), so that the
@@ -92,17 +127,22 @@ struct LayerPlan: Sendable {
     }
 
     /// Who is on call in wall time `[from, to)`: sorted, disjoint pieces with a participant index.
-    func pieces(wallFrom from: Int64, wallTo to: Int64) -> [(start: Int64, end: Int64, participant: Int)] {
+    /// `empty` holds the layer's empty turns (`emptyTurns(in:)`) from turn 0 to the window.
+    func pieces(wallFrom from: Int64, wallTo to: Int64, empty: Set<Int64>) -> [(start: Int64, end: Int64, participant: Int)] {
         guard !layer.participants.isEmpty, from < to else { return [] }
         var result: [(Int64, Int64, Int)] = []
         var k = turn(containing: from)
+        var merged = mergedHandoffs(before: k, empty: empty)
         var a = boundary(k)
         while a < to {
             let b = boundary(k + 1)
-            let lo = max(a, from), hi = min(b, to)
-            if layer.advance == .always || isActive(k) {
-                let who = participant(ofTurn: k)
-                Self.forEachCovered(weekCoverage, lo, hi) { s, e in result.append((s, e, who)) }
+            if isHandedOut(k) {
+                if empty.contains(k) {
+                    merged += 1
+                } else {
+                    let who = participant(ofTurn: k, merged: merged)
+                    Self.forEachCovered(weekCoverage, max(a, from), min(b, to)) { s, e in result.append((s, e, who)) }
+                }
             }
             k += 1
             a = b

@@ -20,18 +20,24 @@ public struct OnCallCalendar: Sendable {
     /// stretches with nobody on call as shifts with no users.
     public func timeline(from: Timestamp, to: Timestamp) -> [Shift] {
         guard from < to else { return [] }
-        let rules = ZoneRules(timeZone, fromSeconds: from.milliseconds / 1000, toSeconds: to.milliseconds / 1000)
+        let fromSeconds = from.milliseconds / 1000, toSeconds = to.milliseconds / 1000
+        let rules = ZoneRules(timeZone, fromSeconds: fromSeconds, toSeconds: toSeconds)
         // Wall time runs up to a day off the instants around a change; the margins cover that, the
         // clipping below removes it.
         let wallFrom = floorDiv(rules.wallSeconds(ofUTC: floorDiv(from.milliseconds, 1000)), 60) - 1440
         let wallTo = floorDiv(rules.wallSeconds(ofUTC: floorDiv(to.milliseconds, 1000)), 60) + 1441
         let instant = { (wallMinute: Int64) in rules.utcSeconds(ofWall: wallMinute * 60) * 1000 }
+        // Who has a turn depends on the handoffs DST merged since each layer's start, so the gaps between
+        // the starts and the window count too (a start's wall seconds are within a day of its instant).
+        let starts = plans.map { $0.startWall * 60 }
+        let gaps = ZoneRules(timeZone, fromSeconds: min(fromSeconds, starts.min() ?? fromSeconds),
+                             toSeconds: max(toSeconds, starts.max() ?? toSeconds)).gaps
 
         var layers: [[(start: Int64, end: Int64, user: String)]] = []
         var boundaries: [Int64] = [from.milliseconds, to.milliseconds]
         for plan in plans {
             var segments: [(start: Int64, end: Int64, user: String)] = []
-            for piece in plan.pieces(wallFrom: wallFrom, wallTo: wallTo) {
+            for piece in plan.pieces(wallFrom: wallFrom, wallTo: wallTo, empty: plan.emptyTurns(in: gaps)) {
                 let start = max(instant(piece.start), from.milliseconds), end = min(instant(piece.end), to.milliseconds)
                 guard start < end else { continue }
                 segments.append((start, end, plan.layer.participants[piece.participant]))

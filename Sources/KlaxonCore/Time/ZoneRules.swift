@@ -57,6 +57,14 @@ public struct ZoneRules: Sendable {
         return wall - Int64(offsets[offsets.count - 1])
     }
 
+    /// The wall times each change that sets clocks forward skips, as `(start, end)` in wall seconds: every
+    /// wall time from `start` up to and including `end` names the instant of the change.
+    public var gaps: [(start: Int64, end: Int64)] {
+        offsets.indices.dropFirst().compactMap { i in
+            offsets[i] > offsets[i - 1] ? (periodStarts[i] + Int64(offsets[i - 1]), periodStarts[i] + Int64(offsets[i])) : nil
+        }
+    }
+
     /// The instant a single wall time names in `timeZone`, under the rule above.
     public static func instant(of civil: CivilDateTime, in timeZone: TimeZone) -> Timestamp {
         let wall = civil.secondsSinceEpoch
