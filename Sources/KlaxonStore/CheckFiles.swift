@@ -132,12 +132,7 @@ public struct CheckFiles: Sendable {
                         let path = try file.string(jsonValue, what: "path")
                         guard path.hasPrefix("$") else { throw file.error(jsonValue, "path is a JSONPath starting with $, such as $.status") }
                         expect.jsonPath = path
-                    case "equals":
-                        // A YAML scalar compared as JSON: numbers and booleans as such, anything else as a string.
-                        let text = try file.string(jsonValue, what: "equals")
-                        if let n = Double(text) { expect.jsonEquals = .number(n) }
-                        else if let b = Bool(text) { expect.jsonEquals = .bool(b) }
-                        else { expect.jsonEquals = .string(text) }
+                    case "equals": expect.jsonEquals = try jsonScalar(jsonValue, file, what: "equals")
                     default: throw file.error(jsonKeyNode, "unknown key \"\(jsonKey)\" in json (known: path, equals)")
                     }
                 }
@@ -147,6 +142,25 @@ public struct CheckFiles: Sendable {
             }
         }
         return expect
+    }
+
+    /// A YAML scalar as the JSON value it is written as: quoted, a block or tagged `!!str`, a string
+    /// whatever it reads; plain `true`/`false`, `null`/`~` and numbers are those; other plain text a string.
+    static func jsonScalar(_ node: Node, _ file: YAMLFile, what: String) throws(KlaxonError) -> JSONValue {
+        guard let scalar = node.scalar else {
+            throw file.error(node, "\(what) is one value (a string, number, true, false or null), not a list or mapping")
+        }
+        let text = scalar.string
+        guard scalar.style == .plain || scalar.style == .any, scalar.tag.description != "tag:yaml.org,2002:str" else { return .string(text) }
+        switch text {
+        case "true", "True", "TRUE": return .bool(true)
+        case "false", "False", "FALSE": return .bool(false)
+        case "null", "Null", "NULL", "~", "": return .null
+        default: break
+        }
+        // Only what JSON writes as a number: no `0x1F`, `.inf` or `nan`.
+        if text.allSatisfy({ "0123456789+-.eE".contains($0) }), let n = Double(text), n.isFinite { return .number(n) }
+        return .string(text)
     }
 
     static func readWindow(_ node: Node, _ file: YAMLFile, timeZone: TimeZone) throws(KlaxonError) -> MaintenanceWindow {

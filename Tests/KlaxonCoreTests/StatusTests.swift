@@ -171,7 +171,7 @@ struct HTTPExpectationTests {
         #expect(HTTPExpectation.evaluate(check, response(nil, error: "Couldn't connect to server"), now: now) == .failed("Couldn't connect to server"))
         #expect(HTTPExpectation.evaluate(check, response(200, body: good, total: 1200), now: now) == .degraded("slow: 1200 ms > 800 ms"))
         #expect(HTTPExpectation.evaluate(check, response(200, body: #"{"ok":1,"checks":[{},{"status":"DOWN"}]}"#), now: now)
-                == .failed(#"$.checks[1].status is "DOWN", expected "UP""#))
+                == .failed(#"$.checks[1].status is "DOWN" (a string), expected "UP" (a string)"#))
         #expect(HTTPExpectation.evaluate(check, response(200, body: "nope"), now: now).verdict == .failed)
         #expect(HTTPExpectation.evaluate(check, response(200, body: good, expiry: now.adding(seconds: 3 * 86400)), now: now)
                 == .degraded("TLS certificate expires in 3 days"))

@@ -74,4 +74,25 @@ struct CheckFilesTests {
             "\(path):9:79: error: follow_redirects is \"sometimes\"; expected one of same-host, any, none",
         ])
     }
+
+    @Test func equalsHasTheTypeItsYAMLValueHas() {
+        let dir = TemporaryDirectory()
+        dir.write("klaxon.yaml", #"""
+        name: t
+        checks:
+          - {name: a, url: "http://x/", expect: {json: {path: $.a, equals: "true"}}}
+          - {name: b, url: "http://x/", expect: {json: {path: $.a, equals: 'true'}}}
+          - {name: c, url: "http://x/", expect: {json: {path: $.a, equals: true}}}
+          - {name: d, url: "http://x/", expect: {json: {path: $.a, equals: "42"}}}
+          - {name: e, url: "http://x/", expect: {json: {path: $.a, equals: 42}}}
+          - {name: f, url: "http://x/", expect: {json: {path: $.a, equals: null}}}
+          - {name: g, url: "http://x/", expect: {json: {path: $.a, equals: !!str 42}}}
+          - {name: h, url: "http://x/", expect: {json: {path: $.a, equals: yes}}}
+          - {name: i, url: "http://x/", expect: {json: {path: $.a, equals: 0x1F}}}
+        """#)
+        let files = CheckFiles.load(workspaceRoot: dir.path, timeZone: utc)
+        #expect(files.findings.map(\.description) == [])
+        #expect(files.checks.map(\.expect.jsonEquals) == [.string("true"), .string("true"), .bool(true), .string("42"), .number(42), .null,
+                                                          .string("42"), .string("yes"), .string("0x1F")])
+    }
 }
