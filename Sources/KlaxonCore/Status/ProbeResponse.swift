@@ -34,7 +34,7 @@ public enum HTTPExpectation {
         let statusOK = expect.statuses.isEmpty ? (200..<400).contains(code) : expect.statuses.contains(code)
         guard statusOK else { return .failed("HTTP \(code)") }
         if let needle = expect.bodyContains, !contains(response.body, Array(needle.utf8)) {
-            return .failed("HTTP \(code), but the body lacks \"\(needle)\"" + (response.truncated ? " (in its first MiB)" : ""))
+            return .failed("HTTP \(code), but the body lacks \"\(needle)\"" + (response.truncated ? " (in its first \(ByteSize.text(check.bodyLimit)))" : ""))
         }
         if let path = expect.jsonPath {
             guard let json = try? JSONParser.parse(response.body) else { return .failed("HTTP \(code), but the body is not JSON") }
