@@ -105,6 +105,13 @@ public struct CheckFiles: Sendable {
             throw file.error(node, "check \(check.name): \(key): is for prometheus and alertmanager checks (type: is \(check.kind.rawValue))")
         }
         warnings += endpointWarnings(check).map { ConfigFinding(.warning, file.place(node), $0) }
+        // Prometheus counts what Alertmanager silences or inhibits: paging from it ignores the team's silences.
+        if check.kind == .prometheus && check.declare != nil {
+            warnings.append(ConfigFinding(.warning, check.place, """
+                check \(check.name) declares incidents from Prometheus, which does not know Alertmanager's silences or inhibitions: \
+                a silenced alert still declares and pages; to page from alerts, declare from an alertmanager check
+                """))
+        }
         guard check.timeoutSeconds <= check.intervalSeconds else {
             throw file.error(node, "check \(check.name): timeout (\(check.timeoutSeconds)s) is longer than interval (\(check.intervalSeconds)s)")
         }

@@ -227,6 +227,20 @@ struct AlertSourceTests {
         #expect(am.first { $0["name"] == "KlaxonInhibited" }?["state"] == "inhibited")
         #expect(byName["am"]?["detail"] == "2 alerts firing: KlaxonInhibitor, KlaxonAlwaysWarning (3 silenced or inhibited)")
     }
+
+    // MARK: 14. Where to page from
+
+    @Test func configValidateWarnsThatAPrometheusCheckCannotSeeSilences() throws {
+        let ws = makeWorkspace("""
+        name: t
+        checks:
+          - {name: prom, type: prometheus, url: "http://127.0.0.1:9/", policy: platform, declare: SEV2}
+          - {name: am, type: alertmanager, url: "http://127.0.0.1:9/", policy: platform, declare: SEV2}
+        """)
+        let run = Klaxon(workspace: ws.path).run("config", "validate")
+        #expect(run.output.contains("klaxon.yaml:3:5: warning: check prom declares incidents from Prometheus, which does not know Alertmanager's silences or inhibitions"), "\(run.output)\(run.errors)")
+        #expect(!run.output.contains("check am declares"))
+    }
 }
 
 extension EndToEnd {
