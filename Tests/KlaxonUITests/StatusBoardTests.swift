@@ -128,6 +128,10 @@ struct StatusBoardTests {
         let column = try #require(frame.text(ofRow: row).range(of: "UNKNOWN")).lowerBound.utf16Offset(in: frame.text(ofRow: row))
         #expect(frame[row, column].style == .blind)
         #expect(frame.text(ofRow: row).contains("source unreachable: Failed to connect"))
+        // The dashboard's slot never calls a blind source up.
+        press([.character("1")], &model)
+        #expect(ConsoleView.render(model).text.contains("3 checks · 1 unknown · 2 degraded or confirming"), "\(ConsoleView.render(model).text)")
+        press([.character("3")], &model)
         // The alert list: state, severity, name and what the alert says; silenced and inhibited by name.
         while model.boardRows[model.checkSelection].definition.name != "alertmanager" { press([.character("j")], &model) }
         press([.enter], &model)
