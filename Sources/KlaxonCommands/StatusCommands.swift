@@ -12,7 +12,7 @@ struct StatusCommand: ParsableCommand {
     struct Check: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Poll every check once (again, at the retry interval, only where a threshold needs confirming) and print the states.",
-            discussion: "Exit status 0 when no check is down, 1 when one is.")
+            discussion: "Exit status 0 when no check is down, 1 when one is, 3 when none is but an alert source cannot be read (unknown).")
         @Argument(help: "Only these checks (default: all).") var names: [String] = []
         @OptionGroup var global: GlobalOptions
         @OptionGroup var output: JSONFlag
@@ -34,6 +34,7 @@ struct StatusCommand: ParsableCommand {
                 context.print(StatusRound.table(results))
             }
             if results.contains(where: { $0.machine.state == .down }) { throw ExitCode(1) }
+            if results.contains(where: { $0.machine.state == .unknown }) { throw ExitCode(3) }
         }
     }
 }
@@ -61,12 +62,21 @@ enum StatusRound {
                 fields["incidents"] = .array(evaluation.incidents.map(JSONValue.string))
             }
             if check.kind == .prometheus || check.kind == .alertmanager {
-                fields["alerts"] = .array(evaluation.items.map { item in
-                    .object(["name": .string(item.name), "state": .string(item.status), "counted": .bool(item.counted),
-                             "labels": .object(item.labels.mapValues(JSONValue.string))])
-                })
+                fields["alerts"] = .array(evaluation.items.map(Self.alertJSON))
             }
             if !check.verifyTLS { fields["tls_verify"] = .bool(false) }
+            return .object(fields)
+        }
+
+        /// An alert as its source told it: state, severity, what it says, since when and where from.
+        static func alertJSON(_ item: StatusPayloads.Item) -> JSONValue {
+            var fields: [String: JSONValue] = [
+                "name": .string(item.name), "state": .string(item.status), "counted": .bool(item.counted),
+                "labels": .object(item.labels.mapValues(JSONValue.string)), "annotations": .object(item.annotations.mapValues(JSONValue.string)),
+                "severity": item.severity.map(JSONValue.string) ?? .null, "starts_at": item.startsAt.map { .string($0.rfc3339) } ?? .null,
+                "generator_url": item.generatorURL.map(JSONValue.string) ?? .null, "effect": item.effect.map { .string($0.rawValue) } ?? .null,
+            ]
+            for key in ["summary", "description", "runbook_url"] { fields[key] = item.annotations[key].map(JSONValue.string) ?? .null }
             return .object(fields)
         }
     }
@@ -83,11 +93,7 @@ enum StatusRound {
                 let wait = due.map { results[$0].check.nextPollSeconds(confirming: true) }.min() ?? 1
                 Thread.sleep(forTimeInterval: Double(wait))
             }
-            let responses = HTTPProber.round(due.map { i in
-                let check = results[i].check
-                return ProbeRequest(url: CheckEvaluation.requestURL(check), timeoutSeconds: Int(check.timeoutSeconds), verifyTLS: check.verifyTLS,
-                                    followRedirects: check.followRedirects)
-            })
+            let responses = HTTPProber.round(due.map { ProbeRequest(results[$0].check) })
             let t = now()
             for (i, response) in zip(due, responses) {
                 let evaluation = CheckEvaluation.evaluate(results[i].check, response, now: t)
@@ -110,13 +116,15 @@ enum StatusRound {
             var rows: [[String]] = []
             for r in results where r.check.group == group {
                 let latency = r.response.statusCode == nil ? "—" : "\(Int(r.response.phases.total.rounded())) ms"
-                rows.append(["  " + r.check.name, r.machine.state.rawValue.uppercased(), latency,
+                rows.append(["  " + r.check.name, r.machine.state.displayName.uppercased(), latency,
                              r.evaluation.observation.detail + (r.check.verifyTLS ? "" : " [TLS not verified]")])
             }
             lines.append(TextTable.render(rows))
         }
         let down = results.filter { $0.machine.state == .down }.count
-        lines.append(down == 0 ? "nothing down" : "\(down) check\(down == 1 ? "" : "s") down")
+        let unknown = results.filter { $0.machine.state == .unknown }.count
+        lines.append((down == 0 ? "nothing down" : "\(down) check\(down == 1 ? "" : "s") down")
+                     + (unknown == 0 ? "" : "; \(unknown) check\(unknown == 1 ? "" : "s") unknown: \(unknown == 1 ? "its source cannot" : "their sources cannot") be read"))
         return lines.joined(separator: "\n")
     }
 }

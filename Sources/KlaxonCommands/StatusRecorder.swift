@@ -33,18 +33,33 @@ final class StatusRecorder {
     }
 
     /// A check with `declare:` that goes down opens an incident, with its policy paging and its runbook
-    /// linked, unless an open incident it declared is still open (one outage, one incident).
+    /// linked, unless an open incident it declared is still open (one outage, one incident). Unknown (a
+    /// source that cannot be read) never declares. For alerts, the impact began when the earliest alert
+    /// that made the check down did, and their `runbook_url`s are linked when the check names no runbook.
     func declareIfAsked(_ report: CheckReport, openIncidents: [IncidentJournal], problems: inout [String]) -> IncidentJournal? {
         let check = report.check
         guard platform != nil, let severity = check.declare, report.transition?.to == .down,
               !openIncidents.contains(where: { $0.incident.isOpen && $0.incident.declaringCheck == check.name }) else { return nil }
+        let alerts = report.evaluation.items.filter { $0.effect == .down }
+        // The impact began no later than the first failed poll of the run that confirmed it down, or
+        // than the alerts that did.
+        let impact = (alerts.compactMap(\.startsAt) + [report.failingSince].compactMap { $0 }).min()
         let declaration = Declaration(
             title: "\(check.name) is down: \(report.evaluation.observation.detail)".prefix(200).description,
-            // The impact began no later than the first failed poll of the run that confirmed it down.
-            severity: severity, services: check.service.map { [$0] } ?? [], impactStarted: report.failingSince, detected: report.at,
+            severity: severity, services: check.service.map { [$0] } ?? [], impactStarted: impact, detected: report.at,
             policy: check.policy, check: check.name, runbooks: check.runbook.map { [$0] } ?? [])
         do {
-            return try store.declare(declaration, by: writer, at: report.at)
+            let journal = try store.declare(declaration, by: writer, at: report.at)
+            if check.runbook == nil {
+                var links: [String] = []
+                for url in alerts.compactMap(\.runbookURL) where !links.contains(url) && links.count < 5 && Self.isWebLink(url) { links.append(url) }
+                for url in links {
+                    do { _ = try journal.perform(.link(url), by: writer, now: { report.at }) } catch {
+                        problems.append("\(journal.id): the alert's runbook \(url) was not linked: \(error.message)")
+                    }
+                }
+            }
+            return journal
         } catch {
             problems.append("\(check.name) is down but its incident was not declared: \(error.message)")
             return nil
@@ -52,8 +67,9 @@ final class StatusRecorder {
     }
 
     private func recordChange(_ report: CheckReport, openIncidents: [IncidentJournal]) -> (changed: [IncidentJournal], problems: [String]) {
+        // The first result of a healthy check is no change; going blind or seeing again (unknown) is.
         guard let platform, let change = report.transition,
-              !(change.from == .unknown && [.up, .degraded, .maintenance].contains(change.to)) else { return ([], []) }
+              !(change.first && [.up, .degraded, .maintenance].contains(change.to)) else { return ([], []) }
         let detail = report.evaluation.observation.detail
         var problems: [String] = [], changed: [IncidentJournal] = []
         do {
@@ -72,5 +88,10 @@ final class StatusRecorder {
             }
         }
         return (changed, problems)
+    }
+
+    /// Only http and https links from an alert's annotations are linked.
+    static func isWebLink(_ url: String) -> Bool {
+        (url.hasPrefix("https://") || url.hasPrefix("http://")) && !url.unicodeScalars.contains { $0.value < 0x20 || $0.value == 0x7F || $0 == " " }
     }
 }

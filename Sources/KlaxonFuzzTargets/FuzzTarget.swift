@@ -121,10 +121,10 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
     static func status(_ raw: UnsafeRawBufferPointer) {
         let body = [UInt8](raw)
         _ = try? StatusPayloads.statuspage(body)
-        _ = try? StatusPayloads.prometheus(body, matchers: [:])
-        _ = try? StatusPayloads.prometheus(body, matchers: ["severity": "critical"])
-        _ = try? StatusPayloads.alertmanager(body, matchers: [:])
-        _ = try? StatusPayloads.alertmanager(body, matchers: ["team": "platform"])
+        _ = try? StatusPayloads.prometheus(body, rules: AlertRules())
+        _ = try? StatusPayloads.prometheus(body, rules: AlertRules(labels: ["severity": ["critical"]], requiredAlert: ["alertname": ["Watchdog"]]))
+        _ = try? StatusPayloads.alertmanager(body, rules: AlertRules())
+        _ = try? StatusPayloads.alertmanager(body, rules: AlertRules(labels: ["team": ["platform", ""]], severities: SeverityRule(ignored: ["none"])))
     }
 
     // MARK: Time

@@ -19,6 +19,12 @@ public struct ProbeRequest: Sendable {
         self.url = url; self.timeoutSeconds = timeoutSeconds; self.verifyTLS = verifyTLS; self.followRedirects = followRedirects
         self.maximumRedirects = maximumRedirects; self.maximumBytes = maximumBytes
     }
+
+    /// The request a poll of `check` makes: its kind's URL, timeout, TLS, redirects and body limit.
+    public init(_ check: CheckDefinition) {
+        self.init(url: CheckEvaluation.requestURL(check), timeoutSeconds: Int(check.timeoutSeconds), verifyTLS: check.verifyTLS,
+                  followRedirects: check.followRedirects, maximumBytes: check.bodyLimit)
+    }
 }
 
 /// Runs many HTTP GETs at once on one thread with libcurl's multi interface: connections are reused,

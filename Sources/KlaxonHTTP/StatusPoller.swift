@@ -69,8 +69,7 @@ public final class StatusPoller: @unchecked Sendable {
             let now = clock().milliseconds
             for i in checks.indices where !inFlight[i] && due[i] <= now {
                 let check = checks[i]
-                session.add(ProbeRequest(url: CheckEvaluation.requestURL(check), timeoutSeconds: Int(check.timeoutSeconds),
-                                         verifyTLS: check.verifyTLS, followRedirects: check.followRedirects), tag: i)
+                session.add(ProbeRequest(check), tag: i)
                 inFlight[i] = true
                 startedLate[i] = now - due[i]
                 if keepsLags { lock.withLock { lags.append(now - due[i]) } }

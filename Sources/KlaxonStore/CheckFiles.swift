@@ -45,7 +45,8 @@ public struct CheckFiles: Sendable {
     }
 
     static let checkKeys = ["name", "group", "type", "url", "interval", "retry_interval", "timeout", "expect", "failure_threshold",
-                            "success_threshold", "service", "runbook", "policy", "declare", "labels", "tls_verify", "follow_redirects"]
+                            "success_threshold", "service", "runbook", "policy", "declare", "labels", "require", "severities", "max_body", "tls_verify",
+                            "follow_redirects"]
 
     /// A check; what is worth a look but not wrong goes into `warnings`.
     static func readCheck(_ node: Node, _ file: YAMLFile, warnings: inout [ConfigFinding]) throws(KlaxonError) -> CheckDefinition {
@@ -76,8 +77,15 @@ public struct CheckFiles: Sendable {
                 guard let severity = Severity(parsing: text) else { throw file.error(value, "declare is \"\(text)\"; expected a severity, SEV1 to SEV5") }
                 check.declare = severity
                 declareNode = value
-            case "labels":
-                for (label, _, labelValue) in try file.mapping(value, what: "labels") { check.labelMatchers[label] = try file.string(labelValue, what: label) }
+            case "labels": check.alerts.labels = try matchers(value, file, what: "labels")
+            case "require": check.alerts.requiredAlert = try matchers(value, file, what: "require")
+            case "severities": check.alerts.severities = try severities(value, file)
+            case "max_body":
+                let text = try file.string(value, what: "max_body")
+                guard let bytes = ByteSize.parse(text), (1 << 10)...(256 << 20) ~= bytes else {
+                    throw file.error(value, "max_body is \"\(text)\"; expected a size from 1KiB to 256MiB, such as 32MiB or 512KiB")
+                }
+                check.maxBodyBytes = bytes
             case "tls_verify":
                 let text = try file.string(value, what: "tls_verify")
                 guard let flag = Bool(text) else { throw file.error(value, "tls_verify is true or false") }
@@ -93,10 +101,78 @@ public struct CheckFiles: Sendable {
         if let declareNode, check.policy == nil {
             throw file.error(declareNode, "declare opens an incident that escalates; it needs policy: too")
         }
+        if !check.kind.isAlertSource, let key = ["labels", "require", "severities"].first(where: { keyed(node, $0) }) {
+            throw file.error(node, "check \(check.name): \(key): is for prometheus and alertmanager checks (type: is \(check.kind.rawValue))")
+        }
+        warnings += endpointWarnings(check).map { ConfigFinding(.warning, file.place(node), $0) }
+        // Prometheus counts what Alertmanager silences or inhibits: paging from it ignores the team's silences.
+        if check.kind == .prometheus && check.declare != nil {
+            warnings.append(ConfigFinding(.warning, check.place, """
+                check \(check.name) declares incidents from Prometheus, which does not know Alertmanager's silences or inhibitions: \
+                a silenced alert still declares and pages; to page from alerts, declare from an alertmanager check
+                """))
+        }
         guard check.timeoutSeconds <= check.intervalSeconds else {
             throw file.error(node, "check \(check.name): timeout (\(check.timeoutSeconds)s) is longer than interval (\(check.intervalSeconds)s)")
         }
         return check
+    }
+
+    /// Whether mapping `node` has `key`.
+    static func keyed(_ node: Node, _ key: String) -> Bool {
+        node.mapping?.keys.contains { $0.scalar?.string == key } ?? false
+    }
+
+    /// Label matchers: each label's value, or a list of accepted values (`""`: the label is absent).
+    static func matchers(_ node: Node, _ file: YAMLFile, what: String) throws(KlaxonError) -> [String: [String]] {
+        var result: [String: [String]] = [:]
+        for (label, keyNode, value) in try file.mapping(node, what: what) {
+            // Prometheus's label names; Alertmanager's filter takes nothing else.
+            guard let first = label.unicodeScalars.first, first.isASCIILetterOrUnderscore,
+                  label.unicodeScalars.allSatisfy({ $0.isASCIILetterOrUnderscore || ("0"..."9").contains($0) }) else {
+                throw file.error(keyNode, "\"\(label)\" is not a label name; use letters, digits and underscores, not starting with a digit")
+            }
+            let values = value.scalar != nil ? [try file.string(value, what: label)] : try file.strings(value, what: label)
+            guard !values.isEmpty else { throw file.error(value, "\(label) lists no value; give one, or several as [a, b] (\"\" for an absent label)") }
+            result[label] = values
+        }
+        return result
+    }
+
+    /// `severities: {down: [critical, page], degraded: [warning], ignore: [none]}`.
+    static func severities(_ node: Node, _ file: YAMLFile) throws(KlaxonError) -> SeverityRule {
+        var rule = SeverityRule()
+        var seen: [String: String] = [:]
+        for (key, keyNode, value) in try file.mapping(node, what: "severities") {
+            let values = value.scalar != nil ? [try file.string(value, what: key)] : try file.strings(value, what: key)
+            for v in values {
+                if let other = seen[v] { throw file.error(value, "severity \"\(v)\" is both \(other) and \(key); list it once") }
+                seen[v] = key
+            }
+            switch key {
+            case "down": rule.down = Set(values)
+            case "degraded": rule.degraded = Set(values)
+            case "ignore": rule.ignored = Set(values)
+            default: throw file.error(keyNode, "unknown key \"\(key)\" in severities (known: down, degraded, ignore)")
+            }
+        }
+        return rule
+    }
+
+    /// A URL naming another API path than the one its kind reads (the answer would be unreadable).
+    static func endpointWarnings(_ check: CheckDefinition) -> [String] {
+        let expected: String
+        switch check.kind {
+        case .prometheus: expected = "/api/v1/alerts"
+        case .alertmanager: expected = "/api/v2/alerts"
+        case .http, .statuspage: return []
+        }
+        let path = check.url.split(separator: "?", maxSplits: 1).first.map(String.init) ?? check.url
+        guard let api = path.range(of: "/api/") else { return [] }
+        let named = String(path[api.lowerBound...]).trimmingCharacters(in: CharacterSet(charactersIn: "/"))
+        guard "/" + named != expected else { return [] }
+        let article = check.kind == .alertmanager ? "an" : "a"
+        return ["url names /\(named), but \(article) \(check.kind.rawValue) check reads \(expected); give the server's address or …\(expected)"]
     }
 
     /// What is worth a warning in a check's URL: a link-local or metadata address (only a check that
@@ -132,12 +208,7 @@ public struct CheckFiles: Sendable {
                         let path = try file.string(jsonValue, what: "path")
                         guard path.hasPrefix("$") else { throw file.error(jsonValue, "path is a JSONPath starting with $, such as $.status") }
                         expect.jsonPath = path
-                    case "equals":
-                        // A YAML scalar compared as JSON: numbers and booleans as such, anything else as a string.
-                        let text = try file.string(jsonValue, what: "equals")
-                        if let n = Double(text) { expect.jsonEquals = .number(n) }
-                        else if let b = Bool(text) { expect.jsonEquals = .bool(b) }
-                        else { expect.jsonEquals = .string(text) }
+                    case "equals": expect.jsonEquals = try jsonScalar(jsonValue, file, what: "equals")
                     default: throw file.error(jsonKeyNode, "unknown key \"\(jsonKey)\" in json (known: path, equals)")
                     }
                 }
@@ -147,6 +218,25 @@ public struct CheckFiles: Sendable {
             }
         }
         return expect
+    }
+
+    /// A YAML scalar as the JSON value it is written as: quoted, a block or tagged `!!str`, a string
+    /// whatever it reads; plain `true`/`false`, `null`/`~` and numbers are those; other plain text a string.
+    static func jsonScalar(_ node: Node, _ file: YAMLFile, what: String) throws(KlaxonError) -> JSONValue {
+        guard let scalar = node.scalar else {
+            throw file.error(node, "\(what) is one value (a string, number, true, false or null), not a list or mapping")
+        }
+        let text = scalar.string
+        guard scalar.style == .plain || scalar.style == .any, scalar.tag.description != "tag:yaml.org,2002:str" else { return .string(text) }
+        switch text {
+        case "true", "True", "TRUE": return .bool(true)
+        case "false", "False", "FALSE": return .bool(false)
+        case "null", "Null", "NULL", "~", "": return .null
+        default: break
+        }
+        // Only what JSON writes as a number: no `0x1F`, `.inf` or `nan`.
+        if text.allSatisfy({ "0123456789+-.eE".contains($0) }), let n = Double(text), n.isFinite { return .number(n) }
+        return .string(text)
     }
 
     static func readWindow(_ node: Node, _ file: YAMLFile, timeZone: TimeZone) throws(KlaxonError) -> MaintenanceWindow {
@@ -173,4 +263,8 @@ public struct CheckFiles: Sendable {
         guard ms >= 1000 else { throw file.error(node, "\(what) is at least 1s") }
         return ms / 1000
     }
+}
+
+extension Unicode.Scalar {
+    var isASCIILetterOrUnderscore: Bool { ("a"..."z").contains(self) || ("A"..."Z").contains(self) || self == "_" }
 }

@@ -202,6 +202,7 @@ public final class TerminalScreen {
         case .strong: return (-1, -1, bold)
         case .strikethrough: return (-1, -1, dim)
         case .link: return (Int16(COLOR_BLUE), -1, klaxon_a_underline())
+        case .blind: return (Int16(COLOR_CYAN), -1, bold | klaxon_a_underline())
         }
     }
 
@@ -220,6 +221,7 @@ public final class TerminalScreen {
         case .strong: return bold
         case .strikethrough: return dim
         case .link: return underline
+        case .blind: return dim | underline
         }
     }
 

@@ -266,6 +266,8 @@ public struct ConsoleModel: Sendable {
         checks[i].state = report.state
         checks[i].since = report.since
         checks[i].lastReport = report
+        // An alert list can be megabytes, and only an http check's body is shown.
+        if report.check.kind != .http { checks[i].lastReport?.response.body = [] }
         // The history feeds the sparkline and the list of recent results: no bodies (up to 1 MiB each).
         var entry = report
         entry.response.body = []

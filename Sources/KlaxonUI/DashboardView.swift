@@ -45,12 +45,15 @@ enum DashboardView {
         } else {
             let down = model.checks.filter { $0.state == .down }
             let warn = model.checks.filter { $0.state == .degraded || $0.state == .pending }.count
+            // Unknown after a poll is a source that cannot be read: blind, never "all up".
+            let blind = model.checks.filter { $0.state == .unknown && $0.lastReport != nil }.count
             var x = frame.put("\(model.checks.count) checks", row: slotsRow + 1, column: 4, width: half - 4)
-            if down.isEmpty && warn == 0 { frame.put(" · all up or unknown", row: slotsRow + 1, column: x, style: .ok, width: half - x) }
+            if down.isEmpty && warn == 0 && blind == 0 { frame.put(" · nothing down", row: slotsRow + 1, column: x, style: .ok, width: half - x) }
             if !down.isEmpty {
                 x = frame.put(" · \(down.count) down: " + down.map(\.definition.name).joined(separator: ", "), row: slotsRow + 1, column: x, style: .critical, width: half - x - 1)
             }
-            if warn > 0 { frame.put(" · \(warn) degraded or pending", row: slotsRow + 1, column: x, style: .warning, width: half - x - 1) }
+            if blind > 0 { x = frame.put(" · \(blind) unknown", row: slotsRow + 1, column: x, style: .blind, width: half - x - 1) }
+            if warn > 0 { frame.put(" · \(warn) degraded or \(CheckState.pending.displayName)", row: slotsRow + 1, column: x, style: .warning, width: half - x - 1) }
         }
         if let drill = model.drill {
             // In a drill, the pages the sink received take the on-call slot: they are what happened to the people.

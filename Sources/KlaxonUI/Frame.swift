@@ -7,6 +7,8 @@ public enum Style: Int, CaseIterable, Hashable, Sendable {
     case critical, warning, ok, acked, resolved, stale, match, code, actor, kind
     /// Markdown's inline styles, in runbooks.
     case emphasis, strong, strikethrough, link
+    /// A check whose source cannot be read: neither up (green) nor down (red).
+    case blind
 }
 
 /// One cell of the screen: a character (with its combining marks) in a style. A wide character

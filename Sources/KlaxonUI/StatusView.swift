@@ -13,21 +13,26 @@ enum StatusView {
         if model.showingCheckDetail { drawDetail(selected, model, &frame) } else { drawBoard(rows, model, &frame) }
     }
 
-    static func style(_ state: CheckState) -> Style {
+    /// A state's style; unknown after a poll (its source cannot be read) has its own, unknown before
+    /// any is dim.
+    static func style(_ state: CheckState, polled: Bool = true) -> Style {
         switch state {
         case .up: .ok
         case .degraded, .pending: .warning
         case .down: .critical
-        case .maintenance, .unknown: .dim
+        case .maintenance: .dim
+        case .unknown: polled ? .blind : .dim
         }
     }
 
     static func drawBoard(_ rows: [ConsoleModel.CheckRow], _ model: ConsoleModel, _ frame: inout Frame) {
         let down = rows.filter { $0.state == .down }.count, degraded = rows.filter { $0.state == .degraded || $0.state == .pending }.count
+        let blind = rows.filter { $0.state == .unknown && $0.lastReport != nil }.count
         var x = frame.put("Status board", row: 2, column: 1, style: .heading)
         x = frame.put("  \(rows.count) checks", row: 2, column: x, style: .dim)
         if down > 0 { x = frame.put("  \(down) down", row: 2, column: x, style: .critical) }
-        if degraded > 0 { frame.put("  \(degraded) degraded or pending", row: 2, column: x, style: .warning) }
+        if blind > 0 { x = frame.put("  \(blind) unknown", row: 2, column: x, style: .blind) }
+        if degraded > 0 { frame.put("  \(degraded) degraded or \(CheckState.pending.displayName)", row: 2, column: x, style: .warning) }
         let columns: [(String, Int)] = [("CHECK", 24), ("STATE", 12), ("LATENCY", 9), ("FOR", 8), ("RECENT", 22), ("DETAIL", 0)]
         var cx = 2
         for (title, width) in columns { frame.put(title, row: 3, column: cx, style: .dim); cx += width }
@@ -47,7 +52,7 @@ enum StatusView {
             func s(_ style: Style) -> Style { isSelected ? .selected : style }
             var x = 2
             frame.put(TextWidth.truncate(check.definition.name, to: 23), row: row, column: x, style: s(.normal)); x += 24
-            frame.put(check.state.rawValue.uppercased(), row: row, column: x, style: s(style(check.state))); x += 12
+            frame.put(check.state.displayName.uppercased(), row: row, column: x, style: s(style(check.state, polled: check.lastReport != nil))); x += 12
             let latency = check.lastReport.flatMap { $0.response.statusCode == nil ? nil : "\(Int($0.response.phases.total.rounded())) ms" } ?? "—"
             frame.put(latency, row: row, column: x, style: s(.normal)); x += 9
             let age = check.since.map { DurationText.short(seconds: $0.seconds(until: model.now)) } ?? "—"
@@ -86,7 +91,7 @@ enum StatusView {
     static func drawDetail(_ check: ConsoleModel.CheckRow, _ model: ConsoleModel, _ frame: inout Frame) {
         let d = check.definition
         var x = frame.put(d.name, row: 2, column: 1, style: .heading)
-        x = frame.put("  " + check.state.rawValue.uppercased(), row: 2, column: x, style: style(check.state))
+        x = frame.put("  " + check.state.displayName.uppercased(), row: 2, column: x, style: style(check.state, polled: check.lastReport != nil))
         if let since = check.since { frame.put("  for \(DurationText.short(seconds: since.seconds(until: model.now)))", row: 2, column: x, style: .dim) }
         func percent(_ share: Double?) -> String { share.map { String(format: "%.2f %%", $0 * 100) } ?? "—" }
         let uptime = "uptime 1 h \(percent(check.uptime.uptime(overLast: 3600, now: model.now))), 24 h \(percent(check.uptime.uptime(overLast: 86400, now: model.now)))"
@@ -109,8 +114,18 @@ enum StatusView {
                 frame.put(d.kind == .statuspage ? "Components" : "Alerts", row: row, column: 1, style: .heading)
                 row += 1
                 for item in items.prefix(max(0, (bottom - row) / 2)) where row < bottom {
-                    let itemStyle: Style = item.counted && item.status != "operational" ? .warning : .normal
-                    frame.put("\(TextWidth.pad(item.status, to: 20)) \(item.name)", row: row, column: 2, style: itemStyle, width: model.columns - 3)
+                    if d.kind.isAlertSource {
+                        // State, severity, name, since when, and what it says (its summary, else its description).
+                        let itemStyle: Style = item.effect == .down ? .critical : item.effect == .degraded ? .warning : .normal
+                        let since = item.startsAt.map { "for " + DurationText.short(seconds: $0.seconds(until: model.now)) } ?? ""
+                        let says = item.summary ?? item.annotations["description"] ?? ""
+                        let line = "\(TextWidth.pad(item.status, to: 10)) \(TextWidth.pad(item.severity ?? "—", to: 9)) \(item.name)"
+                            + (since.isEmpty ? "" : "  " + since) + (says.isEmpty ? "" : "  " + says)
+                        frame.put(line, row: row, column: 2, style: itemStyle, width: model.columns - 3)
+                    } else {
+                        let itemStyle: Style = item.counted && item.status != "operational" ? .warning : .normal
+                        frame.put("\(TextWidth.pad(item.status, to: 20)) \(item.name)", row: row, column: 2, style: itemStyle, width: model.columns - 3)
+                    }
                     row += 1
                 }
                 for incident in last.evaluation.incidents where row < bottom {
@@ -132,7 +147,7 @@ enum StatusView {
         let local = LocalTimeFormatter(timeZone: model.timeZone)
         for report in check.history.reversed() where row < bottom {
             let latency = report.response.statusCode == nil ? "—" : "\(Int(report.response.phases.total.rounded())) ms"
-            let line = "\(local.civil(report.at).isoTime)  \(TextWidth.pad(report.state.rawValue, to: 12)) \(TextWidth.pad(latency, to: 9)) \(report.evaluation.observation.detail)"
+            let line = "\(local.civil(report.at).isoTime)  \(TextWidth.pad(report.state.displayName, to: 12)) \(TextWidth.pad(latency, to: 9)) \(report.evaluation.observation.detail)"
             frame.put(line, row: row, column: 2, style: report.state == .down ? .critical : .normal, width: model.columns - 3)
             row += 1
         }

@@ -38,44 +38,44 @@ struct StatusPayloadTests {
     }
 
     @Test func prometheusFiringPendingAndWatchdog() throws {
-        let firing = try StatusPayloads.prometheus(fixture("prometheus_v1_alerts.json"), matchers: [:])
+        let firing = try StatusPayloads.prometheus(fixture("prometheus_v1_alerts.json"), rules: AlertRules())
         #expect(firing.items.count == 1 && firing.items[0].status == "firing")
         #expect(firing.observation.verdict == .degraded)  // no severity label: degraded, not down
-        let pending = try StatusPayloads.prometheus(fixture("prometheus_v1_alerts_pending.json"), matchers: [:])
+        let pending = try StatusPayloads.prometheus(fixture("prometheus_v1_alerts_pending.json"), rules: AlertRules())
         #expect(pending.items.count == 4 && pending.items.allSatisfy { !$0.counted })
-        #expect(pending.observation == .ok("no alerts firing (4 pending or silenced)"))
-        let watchdog = try StatusPayloads.prometheus(fixture("prometheus_v1_alerts_watchdog.json"), matchers: [:])
+        #expect(pending.observation == .ok("no alerts firing (4 pending)"))
+        let watchdog = try StatusPayloads.prometheus(fixture("prometheus_v1_alerts_watchdog.json"), rules: AlertRules())
         #expect(watchdog.observation.verdict == .degraded)  // severity: warning
         // Matchers select: nothing matches, nothing counts.
-        #expect(try StatusPayloads.prometheus(fixture("prometheus_v1_alerts_watchdog.json"), matchers: ["team": "nobody"]).observation.verdict == .ok)
+        #expect(try StatusPayloads.prometheus(fixture("prometheus_v1_alerts_watchdog.json"), rules: AlertRules(labels: ["team": ["nobody"]])).observation.verdict == .ok)
     }
 
     @Test func aCriticalOrPagingAlertIsDown() throws {
         let body = #"{"status":"success","data":{"alerts":[{"labels":{"alertname":"RegistryDown","severity":"critical"},"state":"firing"},{"labels":{"alertname":"DiskFilling","severity":"warning"},"state":"firing"}]}}"#
-        let reading = try StatusPayloads.prometheus(Array(body.utf8), matchers: [:])
+        let reading = try StatusPayloads.prometheus(Array(body.utf8), rules: AlertRules())
         #expect(reading.observation == .failed("1 critical alert firing: RegistryDown"))
         let page = #"{"status":"success","data":{"alerts":[{"labels":{"alertname":"X","severity":"page"},"state":"firing"}]}}"#
-        #expect(try StatusPayloads.prometheus(Array(page.utf8), matchers: [:]).observation.verdict == .failed)
+        #expect(try StatusPayloads.prometheus(Array(page.utf8), rules: AlertRules()).observation.verdict == .failed)
     }
 
     @Test func alertmanagerCountsActiveAndListsSuppressed() throws {
         // 12 alerts: 8 active (none with a severity label), 4 silenced.
-        let reading = try StatusPayloads.alertmanager(fixture("alertmanager_v2_alerts.json"), matchers: [:])
+        let reading = try StatusPayloads.alertmanager(fixture("alertmanager_v2_alerts.json"), rules: AlertRules())
         #expect(reading.items.count == 12)
-        #expect(reading.items.filter { $0.status == "suppressed" }.count == 4)
+        #expect(reading.items.filter { $0.status == "silenced" }.count == 4)
         #expect(reading.items.filter(\.counted).count == 8)
-        #expect(reading.observation == .degraded("8 alerts firing: HTTP_Probe_Failed, Host_Down, Memory_Usage_Too_High and 1 more (4 pending or silenced)"))
+        #expect(reading.observation == .degraded("8 alerts firing: HTTP_Probe_Failed, Host_Down, Memory_Usage_Too_High and 1 more (4 silenced or inhibited)"))
         // Only the dev cluster: one active, four silenced.
-        let dev = try StatusPayloads.alertmanager(fixture("alertmanager_v2_alerts.json"), matchers: ["cluster": "dev"])
+        let dev = try StatusPayloads.alertmanager(fixture("alertmanager_v2_alerts.json"), rules: AlertRules(labels: ["cluster": ["dev"]]))
         #expect(dev.items.count == 5 && dev.items.filter(\.counted).count == 1)
     }
 
     @Test func malformedPayloadsAreUnreadableNotCrashes() {
         for body in ["", "{", "[]", #"{"status":"error"}"#, #"{"status":{"indicator":3}}"#, "\u{FF}\u{FE}"] {
             #expect(throws: StatusPayloads.Unreadable.self) { try StatusPayloads.statuspage(Array(body.utf8)) }
-            #expect(throws: StatusPayloads.Unreadable.self) { try StatusPayloads.prometheus(Array(body.utf8), matchers: [:]) }
+            #expect(throws: StatusPayloads.Unreadable.self) { try StatusPayloads.prometheus(Array(body.utf8), rules: AlertRules()) }
         }
-        #expect(throws: StatusPayloads.Unreadable.self) { try StatusPayloads.alertmanager(Array("{}".utf8), matchers: [:]) }
+        #expect(throws: StatusPayloads.Unreadable.self) { try StatusPayloads.alertmanager(Array("{}".utf8), rules: AlertRules()) }
     }
 }
 
@@ -108,7 +108,7 @@ struct CheckStateMachineTests {
 
     @Test func transitionsAreReportedOnceWithTheirTime() {
         var machine = CheckStateMachine(failureThreshold: 2, successThreshold: 1)
-        #expect(machine.observe(.ok(), at: Self.t0) == .init(from: .unknown, to: .up))
+        #expect(machine.observe(.ok(), at: Self.t0) == .init(from: .unknown, to: .up, first: true))
         #expect(machine.observe(.ok(), at: Self.t0.adding(seconds: 10)) == nil)
         #expect(machine.observe(.failed("503"), at: Self.t0.adding(seconds: 20)) == .init(from: .up, to: .pending))
         #expect(machine.isConfirming)
@@ -171,7 +171,7 @@ struct HTTPExpectationTests {
         #expect(HTTPExpectation.evaluate(check, response(nil, error: "Couldn't connect to server"), now: now) == .failed("Couldn't connect to server"))
         #expect(HTTPExpectation.evaluate(check, response(200, body: good, total: 1200), now: now) == .degraded("slow: 1200 ms > 800 ms"))
         #expect(HTTPExpectation.evaluate(check, response(200, body: #"{"ok":1,"checks":[{},{"status":"DOWN"}]}"#), now: now)
-                == .failed(#"$.checks[1].status is "DOWN", expected "UP""#))
+                == .failed(#"$.checks[1].status is "DOWN" (a string), expected "UP" (a string)"#))
         #expect(HTTPExpectation.evaluate(check, response(200, body: "nope"), now: now).verdict == .failed)
         #expect(HTTPExpectation.evaluate(check, response(200, body: good, expiry: now.adding(seconds: 3 * 86400)), now: now)
                 == .degraded("TLS certificate expires in 3 days"))

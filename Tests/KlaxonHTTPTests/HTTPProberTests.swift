@@ -127,7 +127,7 @@ extension PollerTiming {
                 #expect(ok.allSatisfy { $0.lagMilliseconds < 1000 }, "\(ok.map(\.lagMilliseconds))")
                 let broken = all.filter { $0.check.name == "broken" }
                 #expect(broken.map(\.state).prefix(2) == [.pending, .down])
-                #expect(broken.compactMap(\.transition).first == .init(from: .unknown, to: .pending))
+                #expect(broken.compactMap(\.transition).first == .init(from: .unknown, to: .pending, first: true))
                 #expect(all.filter { $0.check.name == "slow" }.isEmpty)
             }
         }

@@ -44,7 +44,7 @@ struct CheckFilesTests {
             "\(path):4:20: error: url must start with http:// or https://",
             "\(path):5:50: error: status \"999\" is not an HTTP status code",
             "\(path):6:42: error: declare opens an incident that escalates; it needs policy: too",
-            "\(path):7:33: error: unknown key \"colour\" for a check (known: name, group, type, url, interval, retry_interval, timeout, expect, failure_threshold, success_threshold, service, runbook, policy, declare, labels, tls_verify, follow_redirects)",
+            "\(path):7:33: error: unknown key \"colour\" for a check (known: name, group, type, url, interval, retry_interval, timeout, expect, failure_threshold, success_threshold, service, runbook, policy, declare, labels, require, severities, max_body, tls_verify, follow_redirects)",
             "\(path):8:5: error: check name a is also used at \(path):3:5",
             "\(path):11:5: error: maintenance names check \"zz\", which is not in checks:",
             "\(path):12:5: error: the maintenance window ends before it starts",
@@ -72,6 +72,57 @@ struct CheckFilesTests {
             "\(path):4:28: warning: url names fd00:ec2::254, a link-local or cloud metadata address: the check may reach it, and only this check; make sure that is meant",
             "\(path):5:23: warning: url has a line break or another control character: the check will fail; write the URL on one line",
             "\(path):9:79: error: follow_redirects is \"sometimes\"; expected one of same-host, any, none",
+        ])
+    }
+
+    @Test func equalsHasTheTypeItsYAMLValueHas() {
+        let dir = TemporaryDirectory()
+        dir.write("klaxon.yaml", #"""
+        name: t
+        checks:
+          - {name: a, url: "http://x/", expect: {json: {path: $.a, equals: "true"}}}
+          - {name: b, url: "http://x/", expect: {json: {path: $.a, equals: 'true'}}}
+          - {name: c, url: "http://x/", expect: {json: {path: $.a, equals: true}}}
+          - {name: d, url: "http://x/", expect: {json: {path: $.a, equals: "42"}}}
+          - {name: e, url: "http://x/", expect: {json: {path: $.a, equals: 42}}}
+          - {name: f, url: "http://x/", expect: {json: {path: $.a, equals: null}}}
+          - {name: g, url: "http://x/", expect: {json: {path: $.a, equals: !!str 42}}}
+          - {name: h, url: "http://x/", expect: {json: {path: $.a, equals: yes}}}
+          - {name: i, url: "http://x/", expect: {json: {path: $.a, equals: 0x1F}}}
+        """#)
+        let files = CheckFiles.load(workspaceRoot: dir.path, timeZone: utc)
+        #expect(files.findings.map(\.description) == [])
+        #expect(files.checks.map(\.expect.jsonEquals) == [.string("true"), .string("true"), .bool(true), .string("42"), .number(42), .null,
+                                                          .string("42"), .string("yes"), .string("0x1F")])
+    }
+
+    @Test func alertSourceKeysAreCheckedWithTheirPlaces() throws {
+        let dir = TemporaryDirectory()
+        let path = dir.write("klaxon.yaml", #"""
+        name: t
+        checks:
+          - {name: ok, type: alertmanager, url: "http://x/", labels: {team: platform, env: [prod, ""]}, require: {alertname: Watchdog},
+             severities: {down: [P1], degraded: critical, ignore: [none, ""]}, max_body: 32MiB}
+          - {name: groups, type: alertmanager, url: "http://x/api/v2/alerts/groups"}
+          - {name: rules, type: prometheus, url: "http://x/prom/api/v1/rules"}
+          - {name: badlabel, type: prometheus, url: "http://x/", labels: {team-name: x}}
+          - {name: twice, type: prometheus, url: "http://x/", severities: {down: [critical], ignore: [critical]}}
+          - {name: huge, type: prometheus, url: "http://x/", max_body: 1GiB}
+          - {name: web, url: "http://x/", labels: {team: x}}
+        """#)
+        let files = CheckFiles.load(workspaceRoot: dir.path, timeZone: utc)
+        #expect(files.checks.map(\.name) == ["ok", "groups", "rules"])
+        let ok = try #require(files.checks.first)
+        #expect(ok.alerts.labels == ["team": ["platform"], "env": ["prod", ""]] && ok.alerts.requiredAlert == ["alertname": ["Watchdog"]])
+        #expect(ok.alerts.severities == SeverityRule(down: ["P1"], degraded: ["critical"], ignored: ["none", ""]) && ok.bodyLimit == 32 << 20)
+        #expect(files.checks[1].bodyLimit == 16 << 20)
+        #expect(files.findings.map(\.description) == [
+            "\(path):5:5: warning: url names /api/v2/alerts/groups, but an alertmanager check reads /api/v2/alerts; give the server's address or …/api/v2/alerts",
+            "\(path):6:5: warning: url names /api/v1/rules, but a prometheus check reads /api/v1/alerts; give the server's address or …/api/v1/alerts",
+            "\(path):7:67: error: \"team-name\" is not a label name; use letters, digits and underscores, not starting with a digit",
+            "\(path):8:94: error: severity \"critical\" is both down and ignore; list it once",
+            "\(path):9:64: error: max_body is \"1GiB\"; expected a size from 1KiB to 256MiB, such as 32MiB or 512KiB",
+            "\(path):10:5: error: check web: labels: is for prometheus and alertmanager checks (type: is http)",
         ])
     }
 }

@@ -93,4 +93,52 @@ struct StatusBoardTests {
         press([.character("o")], &model)
         #expect(model.message?.text == "kube-apiserver names no runbook (runbook: in klaxon.yaml)")
     }
+
+    /// Alertmanager's recorded answer (../shared/fixtures/real) as a poll would judge it.
+    static func alertmanagerReport(_ check: CheckDefinition, at: Timestamp) throws -> CheckReport {
+        let path = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("shared/fixtures/real/am-alerts-v2-silenced.json").path
+        var response = ProbeResponse(statusCode: 200)
+        response.body = Array(try #require(FileManager.default.contents(atPath: path)))
+        let evaluation = CheckEvaluation.evaluate(check, response, now: at)
+        return CheckReport(check: check, state: .degraded, since: at, transition: nil, evaluation: evaluation, response: response, at: at, lagMilliseconds: 0)
+    }
+
+    @Test func aBlindSourceIsUnknownInItsOwnStyleAndAConfirmingFailureIsNotPending() throws {
+        var model = sampleModel(columns: 120, rows: 30)
+        var am = Self.check("alertmanager", group: "Observability")
+        am.kind = .alertmanager
+        var prometheus = Self.check("prometheus", group: "Observability")
+        prometheus.kind = .prometheus
+        let registry = Self.check("registry-api", group: "Artifact registry")
+        _ = ConsoleUpdate.update(&model, .checksConfigured([registry, am, prometheus]))
+        let blind = CheckEvaluation.evaluate(prometheus, ProbeResponse(error: "Failed to connect to 127.0.0.1 port 9090"), now: model.now)
+        #expect(blind.observation == .unknown("source unreachable: Failed to connect to 127.0.0.1 port 9090"))
+        _ = ConsoleUpdate.update(&model, .checkReported(CheckReport(check: prometheus, state: .unknown, since: model.now, transition: nil, evaluation: blind,
+                                                                    response: ProbeResponse(error: "x"), at: model.now, lagMilliseconds: 0)))
+        _ = ConsoleUpdate.update(&model, .checkReported(Self.report(registry, .pending, .failed("HTTP 503"), latency: 12, at: model.now)))
+        _ = ConsoleUpdate.update(&model, .checkReported(try Self.alertmanagerReport(am, at: model.now)))
+        press([.character("3")], &model)
+        let frame = ConsoleView.render(model)
+        let text = frame.text
+        #expect(text.contains("Status board  3 checks  1 unknown  2 degraded or confirming"), "\(text)")
+        #expect(text.contains("registry-api            CONFIRMING"))
+        #expect(!text.contains("PENDING"))
+        let row = try #require((0..<frame.rows).first { frame.text(ofRow: $0).contains("prometheus              UNKNOWN") })
+        let column = try #require(frame.text(ofRow: row).range(of: "UNKNOWN")).lowerBound.utf16Offset(in: frame.text(ofRow: row))
+        #expect(frame[row, column].style == .blind)
+        #expect(frame.text(ofRow: row).contains("source unreachable: Failed to connect"))
+        // The dashboard's slot never calls a blind source up.
+        press([.character("1")], &model)
+        #expect(ConsoleView.render(model).text.contains("3 checks · 1 unknown · 2 degraded or confirming"), "\(ConsoleView.render(model).text)")
+        press([.character("3")], &model)
+        // The alert list: state, severity, name and what the alert says; silenced and inhibited by name.
+        while model.boardRows[model.checkSelection].definition.name != "alertmanager" { press([.character("j")], &model) }
+        press([.enter], &model)
+        let detail = ConsoleView.render(model).text.split(separator: "\n").map(String.init)
+        #expect(detail.contains { $0.contains("silenced   critical  KlaxonToggle") && $0.contains("Toggle test alert (pushgateway klaxon_test_broken)") }, "\(detail)")
+        #expect(detail.contains { $0.contains("inhibited  critical  KlaxonInhibited") })
+        #expect(detail.contains { $0.contains("firing     warning   KlaxonAlwaysWarning") && $0.contains("Always-on warning test alert") })
+        #expect(detail.contains { $0.contains("2 alerts firing: KlaxonInhibitor, KlaxonAlwaysWarning (3 silenced or inhibited)") })
+    }
 }

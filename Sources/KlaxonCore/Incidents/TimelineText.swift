@@ -66,7 +66,9 @@ public enum TimelineText {
         case .linkAdded?: return "\(d["kind"]?.stringValue ?? "link") \(s("target"))"
         case .tagAdded?: return s("tag")
         case .checkChanged?:
-            return "\(s("check")) \(s("from")) → \(s("to")): \(s("detail"))"
+            // States as screens name them (a failure being confirmed is "confirming", never "pending").
+            func state(_ key: String) -> String { CheckState(rawValue: s(key))?.displayName ?? s(key) }
+            return "\(s("check")) \(state("from")) → \(state("to")): \(s("detail"))"
         case .runbookStep?:
             let done = d["done"]?.boolValue ?? true
             return "\(s("runbook")) step \(d["step"]?.intValue.map(String.init) ?? "?") \(done ? "done" : "undone"): \(s("text"))"

@@ -1,6 +1,15 @@
 /// A status check from `klaxon.yaml`'s `checks:`.
 public struct CheckDefinition: Hashable, Sendable {
-    public enum Kind: String, CaseIterable, Sendable { case http, statuspage, prometheus, alertmanager }
+    public enum Kind: String, CaseIterable, Sendable {
+        case http, statuspage, prometheus, alertmanager
+
+        /// Prometheus and Alertmanager: what they answer is a list of alerts, not the health of a service.
+        public var isAlertSource: Bool { self == .prometheus || self == .alertmanager }
+
+        /// The longest body read when a check sets no `max_body:`: an alert list of a busy server is
+        /// megabytes (1,133 alerts were 1.27 MB from Prometheus, 1.70 MB from Alertmanager).
+        public var defaultBodyLimit: Int { isAlertSource ? 16 << 20 : 1 << 20 }
+    }
 
     /// Where a check follows redirects (always only to http and https, at most five).
     public enum FollowRedirects: String, CaseIterable, Sendable {
@@ -40,8 +49,10 @@ public struct CheckDefinition: Hashable, Sendable {
     /// Consecutive failures before down, and consecutive successes before up again.
     public var failureThreshold = 1
     public var successThreshold = 1
-    /// Alerts of `prometheus` and `alertmanager` checks are counted only when every matcher matches.
-    public var labelMatchers: [String: String] = [:]
+    /// Which alerts a `prometheus` or `alertmanager` check reads, requires, and how it judges them.
+    public var alerts = AlertRules()
+    /// Bodies longer than this are cut (`max_body:`); nil is the kind's default.
+    public var maxBodyBytes: Int?
     /// TLS verification is on unless a check turns it off (and the board then says so).
     public var verifyTLS = true
     public var followRedirects = FollowRedirects.sameHost
@@ -56,6 +67,9 @@ public struct CheckDefinition: Hashable, Sendable {
     public init(name: String, group: String = "", kind: Kind = .http, url: String) {
         self.name = name; self.group = group; self.kind = kind; self.url = url
     }
+
+    /// The longest body read.
+    public var bodyLimit: Int { maxBodyBytes ?? kind.defaultBodyLimit }
 
     /// The wait before the next poll: the retry interval while a state change is being confirmed.
     public func nextPollSeconds(confirming: Bool) -> Int64 {

@@ -10,38 +10,68 @@ public struct CheckEvaluation: Hashable, Sendable {
         self.observation = observation; self.vendorMaintenance = vendorMaintenance; self.items = items; self.incidents = incidents
     }
 
-    /// Judges `response` for `check` at `now`.
+    /// Judges `response` for `check` at `now`. An alert source that cannot be read (unreachable, an
+    /// error status, a cut or unreadable body) is unknown: its alerts could be anything.
     public static func evaluate(_ check: CheckDefinition, _ response: ProbeResponse, now: Timestamp) -> CheckEvaluation {
         if check.kind == .http { return CheckEvaluation(observation: HTTPExpectation.evaluate(check, response, now: now)) }
-        if let error = response.error { return CheckEvaluation(observation: .failed(error)) }
+        let source = check.kind.isAlertSource
+        func cannotRead(_ why: String) -> CheckEvaluation { CheckEvaluation(observation: source ? .unknown(why) : .failed(why)) }
+        if let error = response.error { return cannotRead(source ? "source unreachable: \(error)" : error) }
         guard let code = response.statusCode, (200..<300).contains(code) else {
-            return CheckEvaluation(observation: .failed("HTTP \(response.statusCode.map(String.init) ?? "?") from the \(check.kind.rawValue) API"))
+            let status = "HTTP \(response.statusCode.map(String.init) ?? "?") from the \(check.kind.rawValue) API"
+            return cannotRead(source ? "source unreachable: " + status : status)
+        }
+        // Part of an alert list is no answer: the alerts that matter may be in the rest.
+        if source && response.truncated {
+            return cannotRead("source unreadable: the answer is longer than max_body (\(ByteSize.text(check.bodyLimit))) and was cut; raise max_body: or narrow labels:")
         }
         do throws(StatusPayloads.Unreadable) {
             let reading: StatusPayloads.Reading
             switch check.kind {
             case .statuspage: reading = try StatusPayloads.statuspage(response.body)
-            case .prometheus: reading = try StatusPayloads.prometheus(response.body, matchers: check.labelMatchers)
-            case .alertmanager: reading = try StatusPayloads.alertmanager(response.body, matchers: check.labelMatchers)
+            case .prometheus: reading = try StatusPayloads.prometheus(response.body, rules: check.alerts)
+            case .alertmanager: reading = try StatusPayloads.alertmanager(response.body, rules: check.alerts)
             case .http: reading = StatusPayloads.Reading(observation: .ok())
             }
             return CheckEvaluation(observation: reading.observation, vendorMaintenance: reading.vendorMaintenance,
                                    items: reading.items, incidents: reading.incidents)
         } catch {
-            return CheckEvaluation(observation: .failed(error.reason + (response.truncated ? " (the body was cut at 1 MiB)" : "")))
+            if source { return cannotRead("source unreadable: " + error.reason) }
+            return cannotRead(error.reason + (response.truncated ? " (the body was cut at \(ByteSize.text(check.bodyLimit)))" : ""))
         }
     }
 
     /// The URL a check's kind reads: Statuspage's summary, Prometheus's and Alertmanager's alert lists,
-    /// unless the configured URL already names an API path.
+    /// unless the configured URL already names an API path. Alertmanager is also sent the check's label
+    /// matchers (its `filter` parameter), so that a busy server sends only the alerts the check reads.
     public static func requestURL(_ check: CheckDefinition) -> String {
         let base = check.url.hasSuffix("/") ? String(check.url.dropLast()) : check.url
         switch check.kind {
         case .http: return check.url
         case .statuspage: return base.hasSuffix(".json") ? base : base + "/api/v2/summary.json"
         case .prometheus: return base.contains("/api/") ? base : base + "/api/v1/alerts"
-        case .alertmanager: return base.contains("/api/") ? base : base + "/api/v2/alerts"
+        case .alertmanager:
+            let url = base.contains("/api/") ? base : base + "/api/v2/alerts"
+            let filters = check.alerts.alertmanagerFilters
+            guard !filters.isEmpty else { return url }
+            return url + (url.contains("?") ? "&" : "?") + filters.map { "filter=" + percentEncoded($0) }.joined(separator: "&")
         }
+    }
+
+    /// A query parameter's value: every byte but the unreserved ones (RFC 3986) as `%XX`.
+    static func percentEncoded(_ text: String) -> String {
+        var out = ""
+        for byte in text.utf8 {
+            switch byte {
+            case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
+                 UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "~"):
+                out.append(Character(UnicodeScalar(byte)))
+            default:
+                let hex = Array("0123456789ABCDEF")
+                out += "%\(hex[Int(byte >> 4)])\(hex[Int(byte & 15)])"
+            }
+        }
+        return out
     }
 }
 

@@ -4,16 +4,21 @@ public enum CheckState: String, CaseIterable, Sendable {
     /// A failure seen, not yet confirmed by `failure_threshold` in a row.
     case pending
     case maintenance
-    /// Not yet polled.
+    /// Not yet polled, or its source (Prometheus, Alertmanager) cannot be read: neither up nor down.
     case unknown
 
     /// Whether the state is bad enough to show red.
     public var isDown: Bool { self == .down }
+
+    /// The state in words on screens: a failure being confirmed is `confirming`, so that it never
+    /// shares a word with Prometheus's `pending` alerts listed beside it. Journals keep `rawValue`.
+    public var displayName: String { self == .pending ? "confirming" : rawValue }
 }
 
 /// What one poll found, before damping.
 public struct CheckObservation: Hashable, Sendable {
-    public enum Verdict: String, Sendable { case ok, degraded, failed }
+    /// `unknown`: the source of the answer (an alert source) could not be read; nothing is known.
+    public enum Verdict: String, Sendable { case ok, degraded, failed, unknown }
     public var verdict: Verdict
     /// Why, in a few words: `503 Service Unavailable`, `latency 1.2 s > 800 ms`, `2 alerts firing`.
     public var detail: String
@@ -23,11 +28,14 @@ public struct CheckObservation: Hashable, Sendable {
     public static func ok(_ detail: String = "ok") -> CheckObservation { .init(.ok, detail) }
     public static func degraded(_ detail: String) -> CheckObservation { .init(.degraded, detail) }
     public static func failed(_ detail: String) -> CheckObservation { .init(.failed, detail) }
+    public static func unknown(_ detail: String) -> CheckObservation { .init(.unknown, detail) }
 }
 
 /// The damping of a check's state, as a value: each observation goes in, the new state and whether it
 /// changed come out. Failures must repeat `failure_threshold` times before down (pending until then);
-/// successes must repeat `success_threshold` times before a down check is up again.
+/// successes must repeat `success_threshold` times before a down check is up again. An unknown
+/// observation (a source that cannot be read) makes the state unknown at once and leaves the counts
+/// as they were: it says nothing about the service.
 public struct CheckStateMachine: Hashable, Sendable {
     public private(set) var state: CheckState = .unknown
     /// Since when the state has been what it is.
@@ -37,6 +45,8 @@ public struct CheckStateMachine: Hashable, Sendable {
     /// confirmed) down, the latest the impact can have started. `nil` after a poll that did not fail.
     public private(set) var failingSince: Timestamp?
     public private(set) var consecutiveSuccesses = 0
+    /// Whether anything was observed yet.
+    public private(set) var polled = false
     public let failureThreshold: Int
     public let successThreshold: Int
 
@@ -49,13 +59,16 @@ public struct CheckStateMachine: Hashable, Sendable {
     public struct Transition: Hashable, Sendable {
         public var from: CheckState
         public var to: CheckState
-        public init(from: CheckState, to: CheckState) { self.from = from; self.to = to }
+        /// The first poll's result (from `unknown`, which then only meant not polled yet).
+        public var first: Bool
+        public init(from: CheckState, to: CheckState, first: Bool = false) { self.from = from; self.to = to; self.first = first }
     }
 
     /// Feeds one observation made at `t`, in or out of maintenance; returns the change, if any.
     @discardableResult
     public mutating func observe(_ observation: CheckObservation, at t: Timestamp, inMaintenance: Bool = false) -> Transition? {
-        let before = state
+        let before = state, first = !polled
+        polled = true
         switch observation.verdict {
         case .failed:
             if consecutiveFailures == 0 { failingSince = t }
@@ -65,11 +78,15 @@ public struct CheckStateMachine: Hashable, Sendable {
             consecutiveSuccesses += 1
             consecutiveFailures = 0
             failingSince = nil
+        case .unknown:
+            break
         }
         let healthy: CheckState = observation.verdict == .degraded ? .degraded : .up
         var next = state
         if inMaintenance {
             next = .maintenance
+        } else if observation.verdict == .unknown {
+            next = .unknown
         } else if observation.verdict == .failed {
             // Down once confirmed; a down check stays down.
             next = consecutiveFailures >= failureThreshold || state == .down ? .down : .pending
@@ -82,9 +99,13 @@ public struct CheckStateMachine: Hashable, Sendable {
             next = healthy
         }
         state = next
-        guard next != before else { return nil }
+        guard next != before else {
+            // Unknown from the first poll on: since then, though nothing changed.
+            if first { since = t }
+            return nil
+        }
         since = t
-        return Transition(from: before, to: next)
+        return Transition(from: before, to: next, first: first)
     }
 
     /// Whether the next poll should come at the retry interval: a change is being confirmed.

@@ -34,13 +34,15 @@ public enum HTTPExpectation {
         let statusOK = expect.statuses.isEmpty ? (200..<400).contains(code) : expect.statuses.contains(code)
         guard statusOK else { return .failed("HTTP \(code)") }
         if let needle = expect.bodyContains, !contains(response.body, Array(needle.utf8)) {
-            return .failed("HTTP \(code), but the body lacks \"\(needle)\"" + (response.truncated ? " (in its first MiB)" : ""))
+            return .failed("HTTP \(code), but the body lacks \"\(needle)\"" + (response.truncated ? " (in its first \(ByteSize.text(check.bodyLimit)))" : ""))
         }
         if let path = expect.jsonPath {
             guard let json = try? JSONParser.parse(response.body) else { return .failed("HTTP \(code), but the body is not JSON") }
             let found = JSONPath.value(at: path, in: json)
+            // Compared with the type the value has in klaxon.yaml: "true" is a string, true a boolean.
             if let wanted = expect.jsonEquals, found != wanted {
-                return .failed("\(path) is \(found.map(\.canonicalJSON) ?? "missing"), expected \(wanted.canonicalJSON)")
+                let got = found.map { "\($0.canonicalJSON) (\($0.typeDescription))" } ?? "missing"
+                return .failed("\(path) is \(got), expected \(wanted.canonicalJSON) (\(wanted.typeDescription))")
             }
         }
         let latency = Int64(response.phases.total.rounded())
@@ -72,6 +74,20 @@ public enum HTTPExpectation {
             i += 1
         }
         return false
+    }
+}
+
+extension JSONValue {
+    /// `a string`, `a number`, `a boolean`, `null`, `a list` or `an object`, for messages.
+    public var typeDescription: String {
+        switch self {
+        case .null: "null"
+        case .bool: "a boolean"
+        case .number: "a number"
+        case .string: "a string"
+        case .array: "a list"
+        case .object: "an object"
+        }
     }
 }
 

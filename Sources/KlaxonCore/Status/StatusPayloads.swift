@@ -3,15 +3,28 @@ public enum StatusPayloads {
     /// A component of a Statuspage, or an alert of Prometheus/Alertmanager, as listed under a check.
     public struct Item: Hashable, Sendable {
         public var name: String
-        /// `operational`, `partial_outage`…; or `firing`, `pending`, `suppressed`.
+        /// `operational`, `partial_outage`…; or `firing`, `pending` (Prometheus), `silenced`, `inhibited`,
+        /// `unprocessed` (Alertmanager).
         public var status: String
-        /// Alerts only: not counted (pending, silenced or inhibited).
+        /// Alerts only: active (firing or unprocessed), not pending, silenced or inhibited.
         public var counted: Bool
         public var labels: [String: String]
+        /// Alerts only: `summary`, `description`, `runbook_url`…
+        public var annotations: [String: String] = [:]
+        /// Alerts only: since when it has been active (Alertmanager's `startsAt`, Prometheus's `activeAt`).
+        public var startsAt: Timestamp?
+        /// Alerts only: the link to the expression that raised it.
+        public var generatorURL: String?
+        /// Alerts only: what it does to the check (nil when not counted, or when it is the required one).
+        public var effect: SeverityRule.Effect?
 
         public init(name: String, status: String, counted: Bool = true, labels: [String: String] = [:]) {
             self.name = name; self.status = status; self.counted = counted; self.labels = labels
         }
+
+        public var severity: String? { labels["severity"] }
+        public var summary: String? { annotations["summary"] }
+        public var runbookURL: String? { annotations["runbook_url"] }
     }
 
     public struct Reading: Hashable, Sendable {
@@ -54,45 +67,127 @@ public enum StatusPayloads {
         return reading
     }
 
-    /// Prometheus `/api/v1/alerts`.
-    public static func prometheus(_ body: [UInt8], matchers: [String: String]) throws(Unreadable) -> Reading {
+    /// Prometheus `/api/v1/alerts`; any other answer is unreadable, with the endpoint it looks like.
+    public static func prometheus(_ body: [UInt8], rules: AlertRules) throws(Unreadable) -> Reading {
         let json = try parse(body)
-        guard json["status"]?.stringValue == "success", let alerts = json["data"]?["alerts"]?.arrayValue else {
-            throw Unreadable(reason: "not a Prometheus alerts response: no data.alerts with status success")
+        guard json["status"]?.stringValue == "success", let data = json["data"] else {
+            if json.arrayValue != nil {
+                throw Unreadable(reason: "a list, as Alertmanager's /api/v2/alerts answers: use type: alertmanager, or point url at Prometheus (a prometheus check reads /api/v1/alerts)")
+            }
+            if json["status"]?.stringValue == "error" {
+                throw Unreadable(reason: "Prometheus answered an error: \(json["error"]?.stringValue ?? "no reason given")")
+            }
+            throw Unreadable(reason: "not a Prometheus answer (no \"status\": \"success\"): a prometheus check reads /api/v1/alerts")
         }
-        let items = alerts.compactMap { alert -> Item? in
+        guard let alerts = data["alerts"]?.arrayValue else {
+            let looksLike = data["groups"] != nil ? "this is /api/v1/rules (rule groups)"
+                : data["resultType"] != nil ? "this is a query's result (/api/v1/query)"
+                : data.arrayValue != nil ? "this is Alertmanager's old v1 API" : "no data.alerts"
+            throw Unreadable(reason: "\(looksLike), not a list of alerts: a prometheus check reads /api/v1/alerts; point url at the server or at …/api/v1/alerts")
+        }
+        var items: [Item] = []
+        for alert in alerts {
+            guard case .object? = alert["labels"], let state = alert["state"]?.stringValue else {
+                throw Unreadable(reason: "alert \(alert["labels"]?["alertname"]?.stringValue ?? "\(items.count + 1)") has no labels or no state: a prometheus check reads /api/v1/alerts")
+            }
             let labels = self.labels(alert["labels"])
-            guard matches(labels, matchers) else { return nil }
-            let state = alert["state"]?.stringValue ?? "unknown"
-            return Item(name: labels["alertname"] ?? "alert", status: state, counted: state == "firing", labels: labels)
+            guard rules.reads(labels) else { continue }
+            // Prometheus lists firing and pending alerts; any other state is counted rather than missed.
+            var item = Item(name: labels["alertname"] ?? "alert", status: state, counted: state != "pending", labels: labels)
+            item.annotations = self.labels(alert["annotations"])
+            item.startsAt = alert["activeAt"]?.stringValue.flatMap(Timestamp.parseRFC3339)
+            item.generatorURL = alert["generatorURL"]?.stringValue
+            items.append(item)
         }
-        return Reading(observation: verdict(items), items: items)
+        return Reading(observation: verdict(&items, rules), items: items)
     }
 
-    /// Alertmanager `/api/v2/alerts`: suppressed (silenced or inhibited) alerts are listed, not counted.
-    public static func alertmanager(_ body: [UInt8], matchers: [String: String]) throws(Unreadable) -> Reading {
-        guard let alerts = try parse(body).arrayValue else {
-            throw Unreadable(reason: "not an Alertmanager alerts response: expected a list of alerts")
+    /// Alertmanager `/api/v2/alerts`: active and unprocessed alerts are counted; silenced and inhibited
+    /// ones are listed, not counted. Any other answer is unreadable, with the endpoint it looks like.
+    public static func alertmanager(_ body: [UInt8], rules: AlertRules) throws(Unreadable) -> Reading {
+        let json = try parse(body)
+        guard let alerts = json.arrayValue else {
+            if json["data"]?["alerts"]?.arrayValue != nil {
+                throw Unreadable(reason: "this is Prometheus's /api/v1/alerts: use type: prometheus, or point url at Alertmanager (an alertmanager check reads /api/v2/alerts)")
+            }
+            if json["status"]?.stringValue != nil {
+                throw Unreadable(reason: "this is Alertmanager's old v1 API: an alertmanager check reads /api/v2/alerts")
+            }
+            throw Unreadable(reason: "not a list of alerts: an alertmanager check reads /api/v2/alerts")
         }
-        let items = alerts.compactMap { alert -> Item? in
+        var items: [Item] = []
+        for alert in alerts {
+            if alert["alerts"]?.arrayValue != nil && alert["receiver"] != nil {
+                throw Unreadable(reason: "this is /api/v2/alerts/groups (alerts grouped by route): an alertmanager check reads /api/v2/alerts; point url at the server or at …/api/v2/alerts")
+            }
+            guard case .object? = alert["labels"] else {
+                throw Unreadable(reason: "alert \(items.count + 1) has no labels: an alertmanager check reads /api/v2/alerts")
+            }
             let labels = self.labels(alert["labels"])
-            guard matches(labels, matchers) else { return nil }
-            let state = alert["status"]?["state"]?.stringValue ?? "unknown"
-            let counted = state == "active"
-            return Item(name: labels["alertname"] ?? "alert", status: counted ? "firing" : state, counted: counted, labels: labels)
+            let name = labels["alertname"] ?? "alert"
+            guard let state = alert["status"]?["state"]?.stringValue else {
+                throw Unreadable(reason: "alert \(name) has no status.state: an alertmanager check reads /api/v2/alerts")
+            }
+            guard rules.reads(labels) else { continue }
+            // Suppressed is silenced or inhibited; unprocessed is active, not yet routed; any other state is counted rather than missed.
+            let status: String
+            switch state {
+            case "active": status = "firing"
+            case "suppressed":
+                let silenced = !(alert["status"]?["silencedBy"]?.arrayValue ?? []).isEmpty
+                let inhibited = !(alert["status"]?["inhibitedBy"]?.arrayValue ?? []).isEmpty
+                status = silenced ? "silenced" : inhibited ? "inhibited" : "suppressed"
+            default: status = state
+            }
+            var item = Item(name: name, status: status, counted: state != "suppressed", labels: labels)
+            item.annotations = self.labels(alert["annotations"])
+            item.startsAt = alert["startsAt"]?.stringValue.flatMap(Timestamp.parseRFC3339)
+            item.generatorURL = alert["generatorURL"]?.stringValue
+            items.append(item)
         }
-        return Reading(observation: verdict(items), items: items)
+        return Reading(observation: verdict(&items, rules), items: items)
     }
 
-    /// A counted alert labelled `severity: critical` or `page` is down; any other counted one is degraded.
-    static func verdict(_ items: [Item]) -> CheckObservation {
-        let firing = items.filter(\.counted)
-        let paging = firing.filter { ["critical", "page"].contains($0.labels["severity"] ?? "") }
-        let listed = items.count - firing.count
-        let quiet = listed > 0 ? " (\(listed) pending or silenced)" : ""
-        if !paging.isEmpty { return .failed("\(paging.count) critical alert\(paging.count == 1 ? "" : "s") firing: \(names(paging))\(quiet)") }
-        if !firing.isEmpty { return .degraded("\(firing.count) alert\(firing.count == 1 ? "" : "s") firing: \(names(firing))\(quiet)") }
+    /// Judges the alerts read by the check's severities, and marks each with its effect: a required alert
+    /// missing is down; counted alerts at a down severity are down, any other counted one degraded.
+    static func verdict(_ items: inout [Item], _ rules: AlertRules) -> CheckObservation {
+        var required = 0, pending = 0, suppressed = 0, ignored = 0
+        var down: [Item] = [], degraded: [Item] = []
+        for i in items.indices {
+            if !rules.requiredAlert.isEmpty && matches(items[i].labels, rules.requiredAlert) {
+                required += 1
+                continue
+            }
+            guard items[i].counted else {
+                if items[i].status == "pending" { pending += 1 } else { suppressed += 1 }
+                continue
+            }
+            let effect = rules.severities.effect(of: items[i].severity)
+            items[i].effect = effect
+            switch effect {
+            case .down: down.append(items[i])
+            case .degraded: degraded.append(items[i])
+            case .ignored: ignored += 1
+            }
+        }
+        let quietParts = [pending > 0 ? "\(pending) pending" : nil, suppressed > 0 ? "\(suppressed) silenced or inhibited" : nil,
+                          ignored > 0 ? "\(ignored) ignored" : nil].compactMap { $0 }
+        let quiet = quietParts.isEmpty ? "" : " (\(quietParts.joined(separator: ", ")))"
+        if !rules.requiredAlert.isEmpty && required == 0 {
+            return .failed("monitoring pipeline silent: no alert with \(matcherText(rules.requiredAlert))")
+        }
+        if !down.isEmpty {
+            var severities: [String] = []
+            for item in down where !severities.contains(item.severity ?? "(no severity)") { severities.append(item.severity ?? "(no severity)") }
+            return .failed("\(down.count) \(severities.joined(separator: "/")) alert\(down.count == 1 ? "" : "s") firing: \(names(down))\(quiet)")
+        }
+        if !degraded.isEmpty { return .degraded("\(degraded.count) alert\(degraded.count == 1 ? "" : "s") firing: \(names(degraded))\(quiet)") }
         return .ok("no alerts firing" + quiet)
+    }
+
+    /// `alertname=Watchdog`, `env=klaxon-real|""` for messages.
+    static func matcherText(_ matchers: [String: [String]]) -> String {
+        matchers.sorted { $0.key < $1.key }.map { "\($0.key)=" + $0.value.map { $0.isEmpty ? "\"\"" : $0 }.joined(separator: "|") }.joined(separator: ", ")
     }
 
     /// The first three distinct names and how many more: one pass with a set (a list searched for each
@@ -108,8 +203,9 @@ public enum StatusPayloads {
         return fields.compactMapValues(\.stringValue)
     }
 
-    static func matches(_ labels: [String: String], _ matchers: [String: String]) -> Bool {
-        matchers.allSatisfy { labels[$0.key] == $0.value }
+    /// Whether every matcher holds: the label's value (`""` when absent) is one of those listed.
+    static func matches(_ labels: [String: String], _ matchers: [String: [String]]) -> Bool {
+        matchers.allSatisfy { $0.value.contains(labels[$0.key] ?? "") }
     }
 
     static func parse(_ body: [UInt8]) throws(Unreadable) -> JSONValue {
