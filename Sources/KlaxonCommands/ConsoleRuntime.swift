@@ -376,7 +376,12 @@ final class ConsoleRuntime {
             }
         }
         poller?.stop()
-        // What the responder asked to save is saved (or fails, each within its bounded lock wait).
+        // What the responder asked to save is saved (or fails, each within its bounded lock wait),
+        // and the screen says why quitting takes a moment.
+        if saver.inFlight > 0 {
+            send(.info("quitting once \(saver.inFlight == 1 ? "a save ends" : "\(saver.inFlight) saves end") (a locked journal is given up after 10 s)…"))
+            screen.paint(ConsoleView.render(model))
+        }
         saver.waitForAll()
         escalations?.waitForDeliveries()
         if let runner = escalations { _ = runner.recordFinished(journals) }
