@@ -137,8 +137,9 @@ extension EndToEnd {
             }
             swarm.kill()
             swarm.waitUntilExit()
+            // Writers killed mid-write may leave a torn tail (an unfinished last line), never damage.
             let verification = try JournalFile.verify(path: journals + "/INC-1.jsonl")
-            #expect(verification.damage == nil)
+            #expect(verification.damage == nil || verification.damage?.kind == .tornTail, "\(String(describing: verification.damage))")
             let timeline = try IncidentStore(directory: journals).open("INC-1").incident.timeline
             expectEveryAcknowledgedNoteOnce(fromConsole + swarm.acknowledgements.map { ($0.sequence, $0.text) }, in: timeline)
             #expect(swarm.acknowledgements.count > 30, "the writers were appending throughout")
@@ -186,8 +187,9 @@ extension EndToEnd {
                     #expect(shown.isEmpty, "round \(round): changes printed, no platform journal")
                     continue
                 }
+                // A kill mid-write may leave a torn tail, which the next watch cuts aside; never damage.
                 let verification = try JournalFile.verify(path: platform)
-                #expect(verification.damage == nil, "round \(round): \(String(describing: verification.damage))")
+                #expect(verification.damage == nil || verification.damage?.kind == .tornTail, "round \(round): \(String(describing: verification.damage))")
                 let recorded = try JournalFile.open(path: platform).readNewRecords().map { record in
                     [record.data["check"]?.stringValue ?? "", record.data["from"]?.stringValue ?? "", record.data["to"]?.stringValue ?? ""]
                 }
