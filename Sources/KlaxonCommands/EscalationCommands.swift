@@ -42,6 +42,13 @@ struct EscalationCommand: ParsableCommand {
             let end = try until.map { text throws(KlaxonError) in try global.parseTime(text, workspace: workspace) } ?? start.adding(seconds: 7 * 86400)
             try InputLimits.checkWindow(from: start, to: end, "--from (\(from))", "--until (\(until ?? "a week after --from"))")
             let pages = files.engine().simulate(events, until: end)
+            // Someone paged by a step and again by the next (on both schedules this week): "escalating"
+            // would reach nobody new (issue 19). To standard error, so the JSON stays exact.
+            for page in pages {
+                let before = pages.first { $0.cycle == page.cycle && $0.step == page.step - 1 && $0.user == page.user }
+                guard before != nil, !pages.contains(where: { $0.cycle == page.cycle && $0.step == page.step && $0.user == page.user && $0.at < page.at }) else { continue }
+                context.warn("\(page.user) is paged by step \(page.step - 1) and again by step \(page.step) (round \(page.cycle)): escalating there reaches nobody new")
+            }
             let formatter = LocalTimeFormatter(timeZone: workspace.displayTimeZone(environment: context.environment))
             if output.json {
                 context.print(json: JSONValue.array(pages.map { page in

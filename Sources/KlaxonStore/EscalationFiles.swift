@@ -57,6 +57,8 @@ public struct EscalationFiles: Sendable {
         var all = findings
         for schedule in schedules { all += ScheduleCheck.findings(schedule, people: peopleIDs, now: now, days: days) }
         all += PolicyCheck.findings(policies: policies, people: people, schedules: schedules)
+        let calendars = Dictionary(schedules.compactMap { schedule in (try? OnCallCalendar(schedule)).map { (schedule.name, $0) } }) { first, _ in first }
+        all += PolicyCheck.repeatedPages(policies: policies, calendars: calendars, from: now, to: now.adding(seconds: Int64(days) * 86400))
         return all
     }
 

@@ -126,6 +126,25 @@ struct EscalationCommandTests {
         #expect(validate.output.contains("when_nobody_on_call: fallback needs fallback:"), "\(validate.output)")
     }
 
+    /// Issue 19, point 6: someone on call in both steps' schedules is paged again by "escalating";
+    /// `config validate` says so, naming the person, the steps and from when, and only then.
+    @Test func validateWarnsWhenConsecutiveStepsPageTheSamePerson() {
+        let ws = escalationWorkspace(webhookPort: 9)
+        let k = Klaxon(workspace: ws.path)
+        #expect(!k.run("config", "validate").output.contains("again by step"))
+        #expect(!k.run("escalation", "simulate", "platform", "--from", "2026-11-20T09:00:00Z").errors.contains("again by step"))
+        ws.write("Escalation/schedules/secondary.yaml", """
+        time_zone: UTC
+        layers: [{name: all, rotation: weekly, start: 2026-01-05T00:00, participants: [alice]}]
+        """)
+        let simulate = k.run("escalation", "simulate", "platform", "--from", "2026-11-20T09:00:00Z", "--until", "2026-11-20T10:00:00Z")
+        #expect(simulate.errors.contains("alice is paged by step 1 and again by step 2 (round 1): escalating there reaches nobody new"), "\(simulate.errors)")
+        let validate = k.run("config", "validate")
+        #expect(validate.status == 0, "a warning, not an error")
+        #expect(validate.output.contains("\(ws.path)/Escalation/policies/platform.yaml: warning: alice is paged by step 1 (on call in primary) "
+                                         + "and again by step 2 (on call in secondary) of policy platform from 2026-11-20T09:00:00.000Z"), "\(validate.output)")
+    }
+
     @Test func klaxonWatchPagesByEveryChannelRetriesAndRecordsEachAttempt() async throws {
         // alice's webhook fails once with a 500, then works.
         let http = TemporaryDirectory("receiver")

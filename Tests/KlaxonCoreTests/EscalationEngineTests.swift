@@ -148,6 +148,17 @@ struct EscalationEngineTests {
         #expect(decision.status?.state == .resolved)
     }
 
+    /// Issue 19, point 6: the preview names everyone the next step pages, not the first of them.
+    @Test func theNextPageNamesEveryoneItsStepPages() throws {
+        let s = try declared()
+        let e = engine()
+        #expect(e.decide(s.incident, now: at(3), engine: ("h", 1)).status?.summary(now: at(3), formatter: .utc)
+                == "platform: step 1 of 2, round 1 of 2, next page in 2m00s → bob, erin")
+        // Within a step, what is still to come of it: alice's email.
+        #expect(e.decide(s.incident, now: at(1), engine: ("h", 1)).status?.summary(now: at(1), formatter: .utc)
+                == "platform: step 1 of 2, round 1 of 2, next page in 1m00s → alice")
+    }
+
     @Test func theEngineSendsWhatIsDueOnceAndRecordsEachStep() throws {
         var s = try declared()
         let e = engine()

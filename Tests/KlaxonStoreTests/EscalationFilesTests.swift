@@ -17,7 +17,12 @@ struct EscalationFilesTests {
         #expect(primary.overrides.count == 1)
         #expect(files.people.first?.notify == [NotifyRule(contact: .webhook, afterSeconds: 0), NotifyRule(contact: .email, afterSeconds: 180)])
         let now = Timestamp.parseRFC3339("2026-11-22T18:00:00Z")!
-        #expect(files.check(now: now).map(\.description) == [])
+        // Clean but for what issue 19 (point 6) says of the sample: dave is on both schedules in the same
+        // week, and erin is on the primary's nights and named by step 2, so escalating pages them again.
+        // (Making the sample's steps page different people is point 21's.)
+        let findings = files.check(now: now)
+        #expect(findings.allSatisfy { $0.level == .warning && $0.message.contains("and again by step 2") }, "\(findings)")
+        #expect(findings.contains { $0.message.hasPrefix("dave is paged by step 1 (on call in platform-primary) and again by step 2 (on call in platform-secondary)") })
         // The business-hours layer: a Monday 10:00 in Chicago is the weekdays rotation's.
         let calendar = try OnCallCalendar(primary)
         #expect(calendar.onCall(at: Timestamp.parseRFC3339("2026-11-23T16:00:00Z")!).users.count == 1)

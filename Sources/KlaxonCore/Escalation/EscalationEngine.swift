@@ -47,10 +47,11 @@ public struct EscalationEngine: Sendable {
 
     /// Where the escalations of an incident stand.
     public struct Status: Hashable, Sendable {
-        /// The next page while paging: when, and to whom.
+        /// The next page while paging: when, and everyone its step still pages (a step that pages dave
+        /// and erin is "→ dave, erin", never just the first of them).
         public struct NextPage: Hashable, Sendable {
             public var at: Timestamp
-            public var user: String
+            public var users: [String]
         }
 
         public enum State: Hashable, Sendable {
@@ -75,7 +76,7 @@ public struct EscalationEngine: Sendable {
             case .paging(let step, let steps, let cycle, let cycles):
                 var text = "\(policy): step \(step) of \(steps)"
                 if cycles > 1 { text += ", round \(cycle) of \(cycles)" }
-                if let next = nextPage { text += ", next page in \(Self.duration(now.seconds(until: next.at))) → \(next.user)" }
+                if let next = nextPage { text += ", next page in \(Self.duration(now.seconds(until: next.at))) → \(next.users.joined(separator: ", "))" }
                 else if let next = nextStepAt {
                     let last = step == steps && cycle == cycles
                     text += last ? ", runs out in " : ", escalates in "
@@ -213,7 +214,13 @@ public struct EscalationEngine: Sendable {
                 } else {
                     let current = phase.plan.steps.last { $0.start <= now } ?? phase.plan.steps.first
                     status.state = .paging(step: current?.step ?? 1, steps: run.policy.steps.count, cycle: current?.cycle ?? 1, cycles: phase.plan.cycles)
-                    status.nextPage = phase.plan.pages.first { $0.at > now }.map { Status.NextPage(at: $0.at, user: $0.user) }
+                    if let first = phase.plan.pages.first(where: { $0.at > now }) {
+                        var users: [String] = []
+                        for page in phase.plan.pages where page.at > now && page.cycle == first.cycle && page.step == first.step && !users.contains(page.user) {
+                            users.append(page.user)
+                        }
+                        status.nextPage = Status.NextPage(at: first.at, users: users)
+                    }
                     status.nextStepAt = phase.plan.steps.first { $0.start > now }?.start ?? phase.plan.exhaustedAt
                 }
             }

@@ -33,4 +33,48 @@ public enum PolicyCheck {
         }
         return findings
     }
+
+    /// Warnings: a person whom two consecutive steps of a policy page at the same moment within the
+    /// window (on call in both steps' schedules, or named in one and on call in the other), so that
+    /// "escalating to the next step" pages the same person again. The first such moment is named.
+    public static func repeatedPages(policies: [EscalationPolicy], calendars: [String: OnCallCalendar],
+                                     from: Timestamp, to: Timestamp) -> [ConfigFinding] {
+        /// Who each step pages, and when, within the window.
+        func stretches(_ step: EscalationPolicy.Step) -> [String: [(start: Timestamp, end: Timestamp, via: String)]] {
+            var byUser: [String: [(start: Timestamp, end: Timestamp, via: String)]] = [:]
+            for target in step.targets {
+                switch target {
+                case .user(let id): byUser[id, default: []].append((from, to, "named"))
+                case .schedule(let name):
+                    guard let calendar = calendars[name] else { continue }
+                    for shift in calendar.shifts(from: from, to: to) {
+                        for user in shift.users { byUser[user, default: []].append((shift.start, shift.end, "on call in \(name)")) }
+                    }
+                }
+            }
+            return byUser
+        }
+        var findings: [ConfigFinding] = []
+        for policy in policies where policy.steps.count > 1 {
+            let steps = policy.steps.map(stretches)
+            for index in 0..<(steps.count - 1) {
+                let (this, next) = (steps[index], steps[index + 1])
+                for user in this.keys.sorted() {
+                    guard let later = next[user] else { continue }
+                    var first: (at: Timestamp, a: String, b: String)?
+                    for a in this[user]! {
+                        for b in later where a.start < b.end && b.start < a.end {
+                            let at = max(a.start, b.start)
+                            if first.map({ at < $0.at }) ?? true { first = (at, a.via, b.via) }
+                        }
+                    }
+                    guard let first else { continue }
+                    findings.append(ConfigFinding(.warning, policy.place,
+                        "\(user) is paged by step \(index + 1) (\(first.a)) and again by step \(index + 2) (\(first.b)) of policy \(policy.name) "
+                        + "from \(first.at.rfc3339): escalating there pages the same person again; give the steps different people"))
+                }
+            }
+        }
+        return findings
+    }
 }
