@@ -162,6 +162,8 @@ public struct ConsoleModel: Sendable {
     /// What a confirmation leads to.
     public enum Confirmation: Sendable, Equatable {
         case quitLosingDrafts
+        /// This console sends the pages of these incidents, and no other process would.
+        case quitStoppingPages([String])
         case reopen(String)
         case stopEscalation(String)
     }
@@ -241,6 +243,19 @@ public struct ConsoleModel: Sendable {
 
     public var formatter: LocalTimeFormatter {
         timeline.showUTC ? .utc : LocalTimeFormatter(timeZone: timeZone)
+    }
+
+    /// The incidents whose pages stop when this console quits: it runs the escalation engine (no
+    /// other process does, or it would not), and they are paging or due to page again (an ack timeout).
+    public var incidentsThisConsolePages: [String] {
+        guard escalationEngine == .thisConsole else { return [] }
+        return escalations.filter { _, status in
+            switch status.state {
+            case .paging: return true
+            case .acknowledged(_, let repageAt): return repageAt != nil
+            default: return false
+            }
+        }.keys.sorted { IncidentID.number(of: $0) ?? 0 < IncidentID.number(of: $1) ?? 0 }
     }
 
     /// Whether there is writing that would be lost on quitting.

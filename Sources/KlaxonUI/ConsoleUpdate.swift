@@ -194,8 +194,7 @@ public enum ConsoleUpdate {
             if model.hasUnsavedDraft {
                 model.overlay = .confirm(.quitLosingDrafts)
             } else {
-                model.quitting = true
-                return [.quit]
+                return quitUnlessItStopsPages(&model)
             }
         case .back:
             if model.search != nil { model.search = nil }
@@ -428,6 +427,18 @@ public enum ConsoleUpdate {
         model.message = .init(text: "\"\(search.query)\": match \(search.current + 1) of \(search.matches.count) · n next · N previous · esc clears", isError: false)
     }
 
+    /// Quits, unless this console sends the workspace's pages and some are due: then it asks first,
+    /// since quitting silently would stop every escalation (nobody else would page).
+    static func quitUnlessItStopsPages(_ model: inout ConsoleModel) -> [ConsoleEffect] {
+        let paging = model.incidentsThisConsolePages
+        guard paging.isEmpty else {
+            model.overlay = .confirm(.quitStoppingPages(paging))
+            return []
+        }
+        model.quitting = true
+        return [.quit]
+    }
+
     // MARK: - Overlays
 
     static func handleOverlay(_ key: Key, _ overlay: ConsoleModel.Overlay, _ model: inout ConsoleModel) -> [ConsoleEffect] {
@@ -450,6 +461,8 @@ public enum ConsoleUpdate {
             }
             switch confirmation {
             case .quitLosingDrafts:
+                return quitUnlessItStopsPages(&model)
+            case .quitStoppingPages:
                 model.quitting = true
                 return [.quit]
             case .reopen(let id):

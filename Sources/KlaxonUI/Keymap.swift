@@ -55,7 +55,7 @@ public struct KeyBinding: Sendable {
 public enum Keymap {
     public static let bindings: [KeyBinding] = [
         KeyBinding(keys: [.character("?")], action: .help, scope: .everywhere, summary: "help: every key"),
-        KeyBinding(keys: [.character("q")], action: .quit, scope: .everywhere, summary: "quit (asks when a draft would be lost)"),
+        KeyBinding(keys: [.character("q")], action: .quit, scope: .everywhere, summary: "quit (asks before losing a draft or stopping pages)"),
         KeyBinding(keys: [.escape], action: .back, scope: .everywhere, summary: "back, close, cancel"),
         KeyBinding(keys: [.character(":")], action: .palette, scope: .everywhere, summary: "command palette: fuzzy-find any action"),
         KeyBinding(keys: [.control("l")], action: .redraw, scope: .everywhere, summary: "redraw the screen"),

@@ -13,12 +13,20 @@ enum OverlayView {
             case .quitLosingDrafts:
                 let ids = model.drafts.keys.sorted().joined(separator: ", ")
                 question = ids.isEmpty ? "Quit and lose what you are writing?" : "Quit and lose the draft notes of \(ids)?"
+            case .quitStoppingPages(let ids):
+                let what = ids.count == 1 ? "\(ids[0]) is escalating" : "\(ids.count) incidents are escalating (\(ids.joined(separator: ", ")))"
+                question = "\(what); no other process sends pages: quitting stops them. Quit?"
             case .reopen(let id): question = "Reopen \(id)?"
             case .stopEscalation(let id): question = "Stop paging for \(id)? Nobody more is paged until someone pages again."
             }
-            let box = self.box(width: min(model.columns - 4, max(40, TextWidth.width(of: question) + 6)), height: 5, model, &frame, title: "Confirm")
-            frame.put(question, row: box.row + 1, column: box.column + 2, style: .normal, width: box.width - 4)
-            frame.put("y yes · any other key no", row: box.row + 3, column: box.column + 2, style: .hint, width: box.width - 4)
+            // A long question wraps (at 80 columns one about stopping pages takes two lines), never cut.
+            let width = min(model.columns - 4, max(40, TextWidth.width(of: question) + 6))
+            let lines = TextWidth.wrap(question, to: max(1, width - 4))
+            let box = self.box(width: width, height: 4 + lines.count, model, &frame, title: "Confirm")
+            for (i, line) in lines.enumerated() {
+                frame.put(line, row: box.row + 1 + i, column: box.column + 2, style: .normal, width: box.width - 4)
+            }
+            frame.put("y yes · any other key no", row: box.row + 2 + lines.count, column: box.column + 2, style: .hint, width: box.width - 4)
         case .searchInput:
             break // drawn on the bottom line
         case .tableOfContents(let selection):

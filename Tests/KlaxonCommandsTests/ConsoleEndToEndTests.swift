@@ -245,6 +245,11 @@ extension EndToEnd {
             #expect(await tty.until("escalation platform: acknowledged by alice, pages again in 30m") != nil, "\(tty.screen())")
             tty.press("P", "j", "j", "Enter")  // policy:platform, user:alice, user:bob
             #expect(await tty.until("page to bob by slack delivered") != nil, "\(tty.screen())")
+            // This console sends the pages and nobody else would: q asks first, and n keeps it running.
+            tty.press("q")
+            #expect(await tty.until("INC-1 is escalating; no other process sends pages: quitting stops them. Quit?") != nil, "\(tty.screen())")
+            tty.press("n")
+            #expect(await tty.until(timeout: 5) { !$0.contains("quitting stops them") } != nil, "\(tty.screen())")
             tty.press("X")
             #expect(await tty.until("Stop paging for INC-1?") != nil)
             tty.press("y")

@@ -55,6 +55,26 @@ struct ConsoleUpdateTests {
         #expect(model.message?.text == "INC-12 #9 note recorded")
     }
 
+    /// Issue 19, point 4: when this console sends the pages and some are due, `q` asks first (the
+    /// question whole at 80 columns); when another process sends them, or nothing pages, it quits.
+    @Test func quittingAsksWhenItWouldStopThePages() {
+        var model = sampleModel()
+        let paging = EscalationEngine.Status(policy: "platform", state: .paging(step: 1, steps: 2, cycle: 1, cycles: 1))
+        let acked = EscalationEngine.Status(policy: "platform", state: .acknowledged(by: "bob", repageAt: nil))
+        _ = ConsoleUpdate.update(&model, .escalationsChanged(["INC-12": paging, "INC-9": paging, "INC-11": acked], engine: .thisConsole, pageTargets: []))
+        #expect(press([.character("q")], &model).isEmpty && !model.quitting)
+        #expect(model.overlay.map { if case .confirm(.quitStoppingPages(["INC-9", "INC-12"])) = $0 { true } else { false } } == true)
+        let screen = ConsoleView.render(model).text
+        #expect(screen.contains("2 incidents are escalating (INC-9, INC-12); no other"), "\(screen)")
+        #expect(screen.contains("quitting stops them. Quit?"), "\(screen)")
+        #expect(press([.character("n")], &model).isEmpty && !model.quitting, "any other key keeps it running")
+        press([.character("q")], &model)
+        #expect(press([.character("y")], &model) == [.quit])
+        var elsewhere = sampleModel()
+        _ = ConsoleUpdate.update(&elsewhere, .escalationsChanged(["INC-12": paging], engine: .other("klaxon watch on ops-1"), pageTargets: []))
+        #expect(press([.character("q")], &elsewhere) == [.quit])
+    }
+
     @Test func escSetsADraftAsideAndQuitAsksBeforeLosingIt() {
         var model = sampleModel()
         press([.enter, .character("n")] + type("half a thought") + [.escape], &model)

@@ -70,6 +70,13 @@ public struct EscalationEngine: Sendable {
         /// When the next step starts (or the policy runs out) while paging.
         public var nextStepAt: Timestamp?
 
+        public init(policy: String, state: State, nextPage: NextPage? = nil, nextStepAt: Timestamp? = nil) {
+            self.policy = policy
+            self.state = state
+            self.nextPage = nextPage
+            self.nextStepAt = nextStepAt
+        }
+
         /// One line for the incident header: "platform: step 2 of 3, next page in 4m12s → bob".
         public func summary(now: Timestamp, formatter: LocalTimeFormatter) -> String {
             switch state {
