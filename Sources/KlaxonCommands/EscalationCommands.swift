@@ -44,9 +44,11 @@ struct EscalationCommand: ParsableCommand {
             let pages = files.engine().simulate(events, until: end)
             // Someone paged by a step and again by the next (on both schedules this week): "escalating"
             // would reach nobody new (issue 19). To standard error, so the JSON stays exact.
-            for page in pages {
-                let before = pages.first { $0.cycle == page.cycle && $0.step == page.step - 1 && $0.user == page.user }
-                guard before != nil, !pages.contains(where: { $0.cycle == page.cycle && $0.step == page.step && $0.user == page.user && $0.at < page.at }) else { continue }
+            struct Paged: Hashable { var cycle: Int, step: Int, user: String }
+            let paged = Set(pages.map { Paged(cycle: $0.cycle, step: $0.step, user: $0.user) })
+            var warned = Set<Paged>()
+            for page in pages where paged.contains(Paged(cycle: page.cycle, step: page.step - 1, user: page.user))
+                && warned.insert(Paged(cycle: page.cycle, step: page.step, user: page.user)).inserted {
                 context.warn("\(page.user) is paged by step \(page.step - 1) and again by step \(page.step) (round \(page.cycle)): escalating there reaches nobody new")
             }
             let formatter = LocalTimeFormatter(timeZone: workspace.displayTimeZone(environment: context.environment))

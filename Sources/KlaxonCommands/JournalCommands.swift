@@ -43,7 +43,7 @@ struct JournalCommand: ParsableCommand {
                     continue
                 }
                 let name = path.split(separator: "/").last.map(String.init) ?? path
-                for warning in IncidentStore.modeWarnings(path: path) { context.warn(warning) }
+                for warning in IncidentStore.modeWarnings(path: path, mode: verification.mode) { context.warn(warning) }
                 if let damage = verification.damage {
                     failed = true
                     let what = damage.kind == .tornTail ? "torn tail (an interrupted write; klaxon journal repair cuts it off and keeps it)" : "DAMAGED"

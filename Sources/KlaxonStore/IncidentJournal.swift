@@ -58,7 +58,7 @@ public final class IncidentJournal {
         if let torn = file.tornTail {
             all.append("\(file.path): \(torn); it is left as it is until the next write cuts it aside (or klaxon journal repair \(incident.id))")
         }
-        return all + IncidentStore.modeWarnings(path: file.path)
+        return all + IncidentStore.modeWarnings(path: file.path, mode: file.mode)
     }
 
     /// Applies records appended by others since the last read; returns how many arrived.
@@ -135,7 +135,8 @@ public struct IncidentStore: Sendable {
         }
         let path = path(of: id)
         var info = stat()
-        guard stat(path, &info) == 0 else {
+        // lstat: a link is "there", and refused by name when read, never followed to say it is missing.
+        guard lstat(path, &info) == 0 else {
             throw .badInput("there is no incident \(id) in \(directory); see klaxon incident list --all")
         }
         return try IncidentJournal(file: JournalFile.open(path: path), keepingTimeline: keepingTimeline, lockWait: lockWait)
@@ -172,8 +173,7 @@ public struct IncidentStore: Sendable {
             return ["\(path) is empty, so it is not a journal Klaxon wrote (a journal always holds its first record); move it away"]
         }
         guard SystemCall.basename(of: path) != PlatformJournal.fileName, verification.damage == nil else { return [] }
-        let file = try JournalFile.open(path: path)
-        let first = try file.readFirstRecord()
+        let first = try JournalFile.open(path: path).readFirstRecord()
         guard let first else { return [] }
         do {
             let incident = try IncidentReplay.start(first, keepingTimeline: false)
@@ -184,11 +184,11 @@ public struct IncidentStore: Sendable {
         return []
     }
 
-    /// A warning when the journal at `path` can be written by every user of the host.
-    public static func modeWarnings(path: String) -> [String] {
-        var info = stat()
-        guard lstat(path, &info) == 0, info.st_mode & S_IFMT == S_IFREG, info.st_mode & S_IWOTH != 0 else { return [] }
-        return ["\(path) is writable by every user of this host (mode \(String(info.st_mode & 0o777, radix: 8))); anyone could append to or truncate it: chmod o-w \(path)"]
+    /// A warning when the journal at `path`, whose mode was read as `mode`, can be written by every
+    /// user of the host.
+    public static func modeWarnings(path: String, mode: mode_t) -> [String] {
+        guard mode & S_IWOTH != 0 else { return [] }
+        return ["\(path) is writable by every user of this host (mode \(String(mode & 0o777, radix: 8))); anyone could append to or truncate it: chmod o-w \(path)"]
     }
 
     /// Removes `.INC-N.jsonl.PID.RAND.tmp` files older than ten minutes: what a process killed while

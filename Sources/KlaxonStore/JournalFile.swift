@@ -33,6 +33,8 @@ public final class JournalFile {
 
     /// The file's size as last read.
     public private(set) var byteCount = 0
+    /// The file's mode as last read (type and permission bits).
+    public private(set) var mode: mode_t = 0
 
     /// The sequence number of the last valid record (0 for none).
     public var lastSequence: Int { scanner.nextSequence - 1 }
@@ -54,14 +56,9 @@ public final class JournalFile {
 
     private init(path: String) { self.path = path }
 
-    /// A journal at `path`, checked to be a regular file (not a link, FIFO, device or directory). Its
-    /// records are read by the first `readNewRecords()`.
-    public static func open(path: String) throws(KlaxonError) -> JournalFile {
-        let file = JournalFile(path: path)
-        let (fd, _) = try SystemCall.openJournal(path, forAppending: false)
-        close(fd)
-        return file
-    }
+    /// The journal at `path`. Nothing is opened yet: the first `readNewRecords()` opens it and refuses
+    /// anything but a regular file (a link, a FIFO, a device, a directory), or a missing one (`badInput`).
+    public static func open(path: String) -> JournalFile { JournalFile(path: path) }
 
     /// Creates a new journal whose first record is `draft`, durably: the record goes to an unnamed file
     /// (`O_TMPFILE`; on file systems without it, a `.NAME.PID.RAND.tmp` removed on every path out) that is
@@ -84,6 +81,7 @@ public final class JournalFile {
         let (fd, info) = try openFile(forAppending: false)
         defer { close(fd) }
         byteCount = Int(info.st_size)
+        mode = info.st_mode
         var records = try adopt(fd, info)
         let outcome = try scanToEnd(fd, isComplete: false)
         records += outcome.records
@@ -250,12 +248,14 @@ public final class JournalFile {
         public var damage: JournalScanner.Damage?
         /// Bytes after the last complete record that a writer is writing now (not damage).
         public var bytesBeingWritten: Int
+        /// The file's mode (type and permission bits).
+        public var mode: mode_t
     }
 
     /// Checks every record's hash and the chain, without a lock and without changing anything. An
     /// unfinished last line is a torn tail when no writer holds the lock, else a write under way.
     public static func verify(path: String) throws(KlaxonError) -> Verification {
-        let (fd, _) = try SystemCall.openJournal(path, forAppending: false)
+        let (fd, info) = try SystemCall.openJournal(path, forAppending: false)
         defer { close(fd) }
         var scanner = JournalScanner()
         let size = try SystemCall.fileSize(fd, path: path)
@@ -289,13 +289,13 @@ public final class JournalFile {
             }
         }
         return Verification(path: path, recordCount: count, byteCount: size, lastHash: scanner.lastHash, damage: damage,
-                            bytesBeingWritten: beingWritten)
+                            bytesBeingWritten: beingWritten, mode: info.st_mode)
     }
 
     /// Cuts a torn tail off (keeping its bytes aside), and nothing else. Returns what was done, or nil
     /// when the journal was intact. Damage in complete records is refused.
     public static func repair(path: String, wait: LockWait = .standard) throws(KlaxonError) -> String? {
-        let file = try JournalFile.open(path: path)
+        let file = JournalFile.open(path: path)
         if let problem = file.writeProblem { throw .failed(problem) }
         let (fd, info) = try file.lockedForAppending(wait: wait)
         defer { SystemCall.unlock(fd); close(fd) }

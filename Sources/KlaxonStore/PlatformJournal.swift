@@ -47,7 +47,7 @@ public final class PlatformJournal: @unchecked Sendable {
                 guard let first = try created.readNewRecords().last else { throw .failed("\(path) was created without its first record") }
                 return first
             }
-            file = try JournalFile.open(path: path)
+            file = JournalFile.open(path: path)
         }
         return try file!.append { _ in draft }
     }

@@ -15,13 +15,13 @@ public enum ReviewFiles {
     /// Damage in it is reported in `warnings` and the records before it are used.
     public static func platformRecords(journalsDirectory: String) throws(KlaxonError) -> (records: [JournalRecord], warnings: [String]) {
         let path = journalsDirectory + "/" + PlatformJournal.fileName
-        let file: JournalFile
+        let file = JournalFile.open(path: path)
+        let records: [JournalRecord]
         do {
-            file = try JournalFile.open(path: path)
+            records = try file.readNewRecords()
         } catch where error.kind == .badInput {
             return ([], [])  // no platform journal: nothing was ever polled
         }
-        let records = try file.readNewRecords()
         var warnings = file.warnings
         if let damage = file.corruption { warnings.append("\(path) is damaged at \(damage); its records after that are left out") }
         return (records, warnings)

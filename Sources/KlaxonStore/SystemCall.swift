@@ -148,7 +148,7 @@ enum SystemCall {
             let n = readlink(path, &buffer, buffer.count - 1)
             if n > 0 {
                 let text = String(decoding: buffer[..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self)
-                target = " (to " + String(text.unicodeScalars.filter { $0.value >= 0x20 && $0.value != 0x7f && !(0x80..<0xa0).contains($0.value) }) + ")"
+                target = " (to " + text + ")"
             }
         }
         throw .failed("\(path) is \(kind)\(target), not a journal; Klaxon never follows links or opens special files in the journals directory. Move it away: a journal is a regular file that Klaxon wrote")
