@@ -1,0 +1,143 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A real server from Debian's packages (Prometheus, Alertmanager, etcd) running on 127.0.0.1 with
+/// fresh state in a directory of its own, for the tests that must meet the real thing rather than a
+/// recording. It is started by the test and killed when the test stops it or releases it.
+public final class RealServer: @unchecked Sendable {
+    /// Which server, as the messages name it.
+    public let name: String
+    /// The port its HTTP API listens on.
+    public let port: Int
+    /// The directory that holds its configuration, state and log.
+    public let directory: TemporaryDirectory
+    private let process: Process
+
+    /// `http://127.0.0.1:PORT`.
+    public var url: String { "http://127.0.0.1:\(port)" }
+
+    /// What the server wrote to its standard output and error, for failure messages.
+    public var log: String { (try? String(contentsOfFile: directory.path + "/server.log", encoding: .utf8)) ?? "" }
+
+    /// Starts `executable` with `arguments` (its working directory is `directory`) and waits until
+    /// `port` accepts connections. Throws, with the end of the server's log, if the executable is
+    /// missing (`scripts/setup --tests` installs it) or the server does not listen within 30 s.
+    public init(_ name: String, executable: String, arguments: [String], port: Int, directory: TemporaryDirectory) throws {
+        self.name = name
+        self.port = port
+        self.directory = directory
+        guard FileManager.default.isExecutableFile(atPath: executable) else {
+            throw RealServerError("\(executable) is not installed; run scripts/setup --tests (it installs Debian's \(name) package)")
+        }
+        process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        process.currentDirectoryURL = URL(fileURLWithPath: directory.path)
+        FileManager.default.createFile(atPath: directory.path + "/server.log", contents: nil)
+        let log = FileHandle(forWritingAtPath: directory.path + "/server.log")
+        process.standardOutput = log
+        process.standardError = log
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        for _ in 0..<600 {
+            if Self.accepts(port: port) { return }
+            if !process.isRunning { break }
+            Thread.sleep(forTimeInterval: 0.05)
+        }
+        stop()
+        throw RealServerError("\(name) did not listen on 127.0.0.1:\(port); the end of its log:\n" + String(self.log.suffix(2000)))
+    }
+
+    deinit { stop() }
+
+    /// Kills the server (SIGKILL: a child of the test runner inherits its blocked signals, SIGTERM
+    /// among them) and waits for it.
+    public func stop() {
+        guard process.isRunning else { return }
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+    }
+
+    /// A loopback port nobody listens on now (the kernel's choice for a socket bound to port 0).
+    public static func freePort() throws -> Int {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { throw RealServerError("socket: \(String(cString: strerror(errno)))") }
+        defer { close(fd) }
+        var address = loopback(port: 0)
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0
+            }
+        }
+        guard bound else { throw RealServerError("bind 127.0.0.1:0: \(String(cString: strerror(errno)))") }
+        return Int(UInt16(bigEndian: address.sin_port))
+    }
+
+    static func accepts(port: Int) -> Bool {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { return false }
+        defer { close(fd) }
+        var address = loopback(port: port)
+        return withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
+        }
+    }
+
+    static func loopback(port: Int) -> sockaddr_in {
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = UInt16(port).bigEndian
+        address.sin_addr.s_addr = UInt32(0x7F00_0001).bigEndian
+        return address
+    }
+}
+
+/// Why a real server could not be started.
+public struct RealServerError: Error, CustomStringConvertible {
+    public let description: String
+    public init(_ description: String) { self.description = description }
+}
+
+extension RealServer {
+    /// Alertmanager 0.25 with no cluster listener and no receiver: alerts are only kept and served.
+    /// `inhibitRules` is YAML for its `inhibit_rules:` (a list), empty for none.
+    public static func alertmanager(inhibitRules: String = "[]") throws -> RealServer {
+        let directory = TemporaryDirectory("alertmanager")
+        directory.write("alertmanager.yml", "route: {receiver: blackhole, group_wait: 1s}\nreceivers: [{name: blackhole}]\ninhibit_rules: \(inhibitRules)\n")
+        let port = try freePort()
+        return try RealServer("prometheus-alertmanager", executable: "/usr/bin/prometheus-alertmanager", arguments: [
+            "--config.file=alertmanager.yml", "--storage.path=data", "--web.listen-address=127.0.0.1:\(port)",
+            "--cluster.listen-address=",
+        ], port: port, directory: directory)
+    }
+
+    /// Prometheus 2.42 evaluating `rules` (YAML of one rule group's `rules:` list) every second,
+    /// labelling its alerts with `env: klaxon-real`, and sending them to `alertmanager` if given. It
+    /// scrapes nothing: the rules' expressions are constants.
+    public static func prometheus(rules: String, alertmanager: RealServer? = nil) throws -> RealServer {
+        let directory = TemporaryDirectory("prometheus")
+        let alerting = alertmanager.map { "alerting: {alertmanagers: [{static_configs: [{targets: [\"127.0.0.1:\($0.port)\"]}]}]}\n" } ?? ""
+        directory.write("prometheus.yml", "global: {evaluation_interval: 1s, external_labels: {env: klaxon-real}}\nrule_files: [rules.yml]\n" + alerting)
+        directory.write("rules.yml", "groups:\n  - name: klaxon\n    rules: \(rules)\n")
+        let port = try freePort()
+        return try RealServer("prometheus", executable: "/usr/bin/prometheus", arguments: [
+            "--config.file=prometheus.yml", "--storage.tsdb.path=data", "--web.listen-address=127.0.0.1:\(port)",
+            "--rules.alert.resend-delay=1s",
+        ], port: port, directory: directory)
+    }
+
+    /// A single-member etcd 3.4 cluster whose client and peer URLs are on loopback.
+    public static func etcd() throws -> RealServer {
+        let directory = TemporaryDirectory("etcd")
+        let (client, peer) = (try freePort(), try freePort())
+        return try RealServer("etcd-server", executable: "/usr/bin/etcd", arguments: [
+            "--name=klaxon", "--data-dir=data",
+            "--listen-client-urls=http://127.0.0.1:\(client)", "--advertise-client-urls=http://127.0.0.1:\(client)",
+            "--listen-peer-urls=http://127.0.0.1:\(peer)", "--initial-advertise-peer-urls=http://127.0.0.1:\(peer)",
+            "--initial-cluster=klaxon=http://127.0.0.1:\(peer)",
+        ], port: client, directory: directory)
+    }
+}
