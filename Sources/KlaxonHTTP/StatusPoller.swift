@@ -10,6 +10,8 @@ public final class StatusPoller: @unchecked Sendable {
 
     private let checks: [CheckDefinition]
     private let maintenance: [MaintenanceWindow]
+    /// The checks' states as last recorded, by name: where each check's damping starts.
+    private let restoring: [String: CheckStateMachine.Recorded]
     private let clock: @Sendable () -> Timestamp
     private let deliver: @Sendable (Report) -> Void
     private let lock = NSLock()
@@ -28,12 +30,14 @@ public final class StatusPoller: @unchecked Sendable {
     /// unless the poller was made with `keepingLags`).
     public var schedulingLags: [Int64] { lock.withLock { lags } }
 
-    /// `deliver` is called on the poller's thread.
-    public init(checks: [CheckDefinition], maintenance: [MaintenanceWindow], keepingLags: Bool = false, clock: @escaping @Sendable () -> Timestamp,
-                deliver: @escaping @Sendable (Report) -> Void) {
+    /// `deliver` is called on the poller's thread. A check in `restoring` (`PlatformJournal.lastStates`)
+    /// goes on from its recorded state: its first report is a transition only when the state changed.
+    public init(checks: [CheckDefinition], maintenance: [MaintenanceWindow], restoring: [String: CheckStateMachine.Recorded] = [:],
+                keepingLags: Bool = false, clock: @escaping @Sendable () -> Timestamp, deliver: @escaping @Sendable (Report) -> Void) {
         self.keepsLags = keepingLags
         self.checks = checks
         self.maintenance = maintenance
+        self.restoring = restoring
         self.clock = clock
         self.deliver = deliver
     }
@@ -59,7 +63,9 @@ public final class StatusPoller: @unchecked Sendable {
     private func run() {
         guard let session = ProbeSession(maximumConnections: 64) else { return }
         lock.withLock { self.session = session }
-        var machines = checks.map { CheckStateMachine(failureThreshold: $0.failureThreshold, successThreshold: $0.successThreshold) }
+        var machines = checks.map {
+            CheckStateMachine(failureThreshold: $0.failureThreshold, successThreshold: $0.successThreshold, restoring: restoring[$0.name])
+        }
         let start = clock().milliseconds
         // Spread the first polls over a second so a thousand checks do not start in one burst.
         var due = checks.indices.map { start + Int64($0 * 1000 / max(1, checks.count)) }

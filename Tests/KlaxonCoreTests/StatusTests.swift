@@ -118,6 +118,28 @@ struct CheckStateMachineTests {
         #expect(machine.observe(.ok(), at: Self.t0.adding(seconds: 30)) == .init(from: .down, to: .up))
     }
 
+    /// Issue 19, point 5: a machine restored from the recorded state changes only when a poll says so,
+    /// and its time in state goes on from the recorded time.
+    @Test func aRestoredStateGoesOnWithoutAFirstResult() {
+        let since = Self.t0.adding(seconds: -600)
+        var down = CheckStateMachine(failureThreshold: 2, successThreshold: 2, restoring: .init(state: .down, since: since))
+        #expect(down.observe(.failed("503"), at: Self.t0) == nil)
+        #expect(down.state == .down && down.since == since && !down.isConfirming)
+        #expect(down.observe(.ok(), at: Self.t0.adding(seconds: 10)) == nil, "one success of the two it needs")
+        #expect(down.observe(.ok(), at: Self.t0.adding(seconds: 20)) == .init(from: .down, to: .up))
+        // A recorded unknown is a source that could not be read: seeing again is a change, not a first result.
+        var blind = CheckStateMachine(failureThreshold: 1, successThreshold: 1, restoring: .init(state: .unknown, since: since))
+        #expect(blind.observe(.unknown("source unreachable"), at: Self.t0) == nil)
+        #expect(blind.since == since)
+        #expect(blind.observe(.ok(), at: Self.t0.adding(seconds: 10)) == .init(from: .unknown, to: .up, first: false))
+        var up = CheckStateMachine(failureThreshold: 2, successThreshold: 1, restoring: .init(state: .up, since: since))
+        #expect(up.observe(.failed("503"), at: Self.t0) == .init(from: .up, to: .pending))
+        var maintained = CheckStateMachine(failureThreshold: 1, successThreshold: 1, restoring: .init(state: .maintenance, since: since))
+        #expect(maintained.observe(.failed("503"), at: Self.t0, inMaintenance: true) == nil)
+        var fresh = CheckStateMachine(failureThreshold: 1, successThreshold: 1, restoring: nil)
+        #expect(fresh.observe(.failed("503"), at: Self.t0) == .init(from: .unknown, to: .down, first: true))
+    }
+
     @Test func theFirstFailureOfARunIsKeptUntilAPollSucceeds() {
         var machine = CheckStateMachine(failureThreshold: 3, successThreshold: 2)
         machine.observe(.ok(), at: Self.t0)
