@@ -133,7 +133,9 @@ final class ConsoleRuntime {
         // A restart is not a state change: each check goes on from its recorded state.
         let restored = PlatformJournal.lastStates(directory: workspace.journalsDirectory, of: Set(files.checks.map(\.name)))
         if let warning = restored.warning { send(.failure(warning)) }
-        let poller = StatusPoller(checks: files.checks, maintenance: files.maintenance, restoring: restored.states, clock: context.now) { report in
+        let secrets = SecretResolver(environment: context.environment, role: "polls")
+        let poller = StatusPoller(checks: files.checks, maintenance: files.maintenance, restoring: restored.states, clock: context.now,
+                                  resolve: secrets.resolve) { report in
             queue.push(report)
             var byte: UInt8 = 1
             _ = write(wakeEnd, &byte, 1)

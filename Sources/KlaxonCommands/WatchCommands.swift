@@ -61,7 +61,9 @@ extension StatusCommand {
             // Changes since the recorded states, as the recorder sees them, not a line per check at each start.
             let restored = PlatformJournal.lastStates(directory: workspace.journalsDirectory, of: Set(files.checks.map(\.name)))
             if let warning = restored.warning { context.warn(warning) }
-            let poller = StatusPoller(checks: files.checks, maintenance: files.maintenance, restoring: restored.states, clock: context.now) { report in
+            let secrets = SecretResolver(environment: context.environment, role: "polls")
+            let poller = StatusPoller(checks: files.checks, maintenance: files.maintenance, restoring: restored.states, clock: context.now,
+                                      resolve: secrets.resolve) { report in
                 if let line = changeLine(report, json: json) { context.print(line) }
             }
             poller.start()
@@ -107,7 +109,8 @@ struct WatchCommand: ParsableCommand {
         let restored = PlatformJournal.lastStates(directory: workspace.journalsDirectory, of: Set(files.checks.map(\.name)))
         if let warning = restored.warning { context.warn(warning) }
         let poller = files.checks.isEmpty ? nil : StatusPoller(checks: files.checks, maintenance: files.maintenance, restoring: restored.states,
-                                                                keepingLags: lagsFile != nil, clock: context.now) { report in
+                                                                keepingLags: lagsFile != nil, clock: context.now,
+                                                                resolve: SecretResolver(environment: context.environment, role: "polls").resolve) { report in
             queue.push(report)
             ready.signal()
         }

@@ -12,6 +12,8 @@ public final class StatusPoller: @unchecked Sendable {
     private let maintenance: [MaintenanceWindow]
     /// The checks' states as last recorded, by name: where each check's damping starts.
     private let restoring: [String: CheckStateMachine.Recorded]
+    /// Reads a check's secrets (`bearer_token: env:…`) for each poll.
+    private let resolve: @Sendable (SecretReference) throws(KlaxonError) -> String
     private let clock: @Sendable () -> Timestamp
     private let deliver: @Sendable (Report) -> Void
     private let lock = NSLock()
@@ -32,8 +34,12 @@ public final class StatusPoller: @unchecked Sendable {
 
     /// `deliver` is called on the poller's thread. A check in `restoring` (`PlatformJournal.lastStates`)
     /// goes on from its recorded state: its first report is a transition only when the state changed.
+    /// `resolve` reads the checks' secrets, on the poller's thread, for each poll.
     public init(checks: [CheckDefinition], maintenance: [MaintenanceWindow], restoring: [String: CheckStateMachine.Recorded] = [:],
-                keepingLags: Bool = false, clock: @escaping @Sendable () -> Timestamp, deliver: @escaping @Sendable (Report) -> Void) {
+                keepingLags: Bool = false, clock: @escaping @Sendable () -> Timestamp,
+                resolve: @escaping @Sendable (SecretReference) throws(KlaxonError) -> String = { reference throws(KlaxonError) in throw .badInput("\(reference) cannot be read here") },
+                deliver: @escaping @Sendable (Report) -> Void) {
+        self.resolve = resolve
         self.keepsLags = keepingLags
         self.checks = checks
         self.maintenance = maintenance
@@ -75,7 +81,7 @@ public final class StatusPoller: @unchecked Sendable {
             let now = clock().milliseconds
             for i in checks.indices where !inFlight[i] && due[i] <= now {
                 let check = checks[i]
-                session.add(ProbeRequest(check), tag: i)
+                session.add(ProbeRequest(check, resolve: resolve), tag: i)
                 inFlight[i] = true
                 startedLate[i] = now - due[i]
                 if keepsLags { lock.withLock { lags.append(now - due[i]) } }

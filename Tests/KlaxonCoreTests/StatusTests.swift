@@ -79,6 +79,25 @@ struct StatusPayloadTests {
     }
 }
 
+/// Issue 19, point 10: credentials in URLs are kept out of what is shown; credentials stay with their origin.
+struct URLCredentialsTests {
+    @Test func theCredentialsOfEveryURLInATextAreRedacted() {
+        #expect(URLCredentials.redacted("https://deployer:s3cret@nexus.internal:8443/x?y=1") == "https://deployer:***@nexus.internal:8443/x?y=1")
+        #expect(URLCredentials.redacted("Failed to connect to http://ghp_token@git.internal/ and ftp://u:p:q@h") == "Failed to connect to http://***@git.internal/ and ftp://u:***@h")
+        #expect(URLCredentials.redacted("mail bob@example.com, see https://example.com/a@b") == "mail bob@example.com, see https://example.com/a@b")
+        #expect(URLCredentials.present(in: "http://u:p@h/") && !URLCredentials.present(in: "http://h/"))
+    }
+
+    @Test func anOriginIsSchemeHostAndPort() {
+        #expect(RedirectRule.sameOrigin("http://u:p@Registry.internal/a", "http://registry.internal:80/b"))
+        #expect(RedirectRule.sameOrigin("https://[fd00::1]/a", "https://[FD00::1]:443/b"))
+        #expect(!RedirectRule.sameOrigin("https://registry.internal/a", "http://registry.internal/a"), "not in clear text after https")
+        #expect(!RedirectRule.sameOrigin("http://registry.internal/a", "http://registry.internal:8080/a"))
+        #expect(!RedirectRule.sameOrigin("http://127.0.0.1/a", "http://localhost/a"))
+        #expect(!RedirectRule.sameOrigin("http://registry.internal/a", "http://registry.internal.evil.example/a"))
+    }
+}
+
 struct CheckStateMachineTests {
     typealias Step = (CheckObservation.Verdict, CheckState)
 
