@@ -130,7 +130,12 @@ final class ConsoleRuntime {
         guard !files.checks.isEmpty else { return }
         send(.checksConfigured(files.checks))
         let queue = reports, wakeEnd = wake.write
-        let poller = StatusPoller(checks: files.checks, maintenance: files.maintenance, clock: context.now) { report in
+        // A restart is not a state change: each check goes on from its recorded state.
+        let restored = PlatformJournal.lastStates(directory: workspace.journalsDirectory, of: Set(files.checks.map(\.name)))
+        if let warning = restored.warning { send(.failure(warning)) }
+        let secrets = SecretResolver(environment: context.environment, role: "polls")
+        let poller = StatusPoller(checks: files.checks, maintenance: files.maintenance, restoring: restored.states, clock: context.now,
+                                  resolve: secrets.resolve) { report in
             queue.push(report)
             var byte: UInt8 = 1
             _ = write(wakeEnd, &byte, 1)

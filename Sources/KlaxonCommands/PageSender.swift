@@ -63,20 +63,7 @@ struct PageSender: Sendable {
     }
 
     func resolve(_ reference: SecretReference) throws(KlaxonError) -> String {
-        switch reference {
-        case .environment(let name):
-            guard let value = environment[name], !value.isEmpty else {
-                throw .badInput("\(reference) is not set in the environment of the process that pages")
-            }
-            return value
-        case .file(let path):
-            guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
-                throw .badInput("\(reference) cannot be read")
-            }
-            let value = text.trimmingCharacters(in: .whitespacesAndNewlines)
-            guard !value.isEmpty else { throw .badInput("\(reference) is empty") }
-            return value
-        }
+        try SecretResolver(environment: environment, role: "pages").resolve(reference)
     }
 
     /// `text` with every secret (and a URL's path, which often is one) replaced.

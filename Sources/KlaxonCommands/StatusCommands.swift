@@ -27,7 +27,8 @@ struct StatusCommand: ParsableCommand {
                 }
                 checks = checks.filter { names.contains($0.name) }
             }
-            let results = StatusRound.run(checks, maintenance: files.maintenance, now: context.now)
+            let results = StatusRound.run(checks, maintenance: files.maintenance, secrets: SecretResolver(environment: context.environment, role: "polls"),
+                                          now: context.now)
             if output.json {
                 context.print(json: JSONValue.array(results.map(\.json)))
             } else {
@@ -56,6 +57,7 @@ enum StatusRound {
                 "phases": .object(["dns_ms": .number(p.dns), "connect_ms": .number(p.connect), "tls_ms": .number(p.tls),
                                    "first_byte_ms": .number(p.firstByte), "total_ms": .number(p.total)]),
                 "detail": .string(evaluation.observation.detail),
+                "url": .string(URLCredentials.redacted(CheckEvaluation.requestURL(check))),
             ]
             if check.kind == .statuspage {
                 fields["components"] = .array(evaluation.items.map { .object(["name": .string($0.name), "status": .string($0.status)]) })
@@ -81,7 +83,7 @@ enum StatusRound {
         }
     }
 
-    static func run(_ checks: [CheckDefinition], maintenance: [MaintenanceWindow], now: () -> Timestamp) -> [Result] {
+    static func run(_ checks: [CheckDefinition], maintenance: [MaintenanceWindow], secrets: SecretResolver, now: () -> Timestamp) -> [Result] {
         var results = checks.map {
             Result(check: $0, machine: CheckStateMachine(failureThreshold: $0.failureThreshold, successThreshold: $0.successThreshold),
                    evaluation: CheckEvaluation(observation: .ok()), response: ProbeResponse())
@@ -93,7 +95,7 @@ enum StatusRound {
                 let wait = due.map { results[$0].check.nextPollSeconds(confirming: true) }.min() ?? 1
                 Thread.sleep(forTimeInterval: Double(wait))
             }
-            let responses = HTTPProber.round(due.map { ProbeRequest(results[$0].check) })
+            let responses = HTTPProber.round(due.map { ProbeRequest(results[$0].check, resolve: secrets.resolve) })
             let t = now()
             for (i, response) in zip(due, responses) {
                 let evaluation = CheckEvaluation.evaluate(results[i].check, response, now: t)

@@ -54,10 +54,16 @@ extension StatusCommand {
 
         func run() throws {
             let context = global.context
-            let files = try loadChecks(try global.loadWorkspace(), context)
+            let workspace = try global.loadWorkspace()
+            let files = try loadChecks(workspace, context)
             let signals = StopSignals()
             let json = output.json
-            let poller = StatusPoller(checks: files.checks, maintenance: files.maintenance, clock: context.now) { report in
+            // Changes since the recorded states, as the recorder sees them, not a line per check at each start.
+            let restored = PlatformJournal.lastStates(directory: workspace.journalsDirectory, of: Set(files.checks.map(\.name)))
+            if let warning = restored.warning { context.warn(warning) }
+            let secrets = SecretResolver(environment: context.environment, role: "polls")
+            let poller = StatusPoller(checks: files.checks, maintenance: files.maintenance, restoring: restored.states, clock: context.now,
+                                      resolve: secrets.resolve) { report in
                 if let line = changeLine(report, json: json) { context.print(line) }
             }
             poller.start()
@@ -99,8 +105,12 @@ struct WatchCommand: ParsableCommand {
         let ready = DispatchSemaphore(value: 0)
         let runner = try EscalationRunner(workspace: workspace, writer: writer, context: context, role: "klaxon watch") { ready.signal() }
         let lagsFile = context.environment["KLAXON_POLLER_LAGS_FILE"].flatMap { $0.isEmpty ? nil : $0 }
-        let poller = files.checks.isEmpty ? nil : StatusPoller(checks: files.checks, maintenance: files.maintenance, keepingLags: lagsFile != nil,
-                                                                clock: context.now) { report in
+        // A restart is not a state change: each check goes on from its recorded state.
+        let restored = PlatformJournal.lastStates(directory: workspace.journalsDirectory, of: Set(files.checks.map(\.name)))
+        if let warning = restored.warning { context.warn(warning) }
+        let poller = files.checks.isEmpty ? nil : StatusPoller(checks: files.checks, maintenance: files.maintenance, restoring: restored.states,
+                                                                keepingLags: lagsFile != nil, clock: context.now,
+                                                                resolve: SecretResolver(environment: context.environment, role: "polls").resolve) { report in
             queue.push(report)
             ready.signal()
         }

@@ -13,6 +13,10 @@ public struct ProbeRequest: Sendable {
     public var maximumRedirects: Int
     /// Bodies are cut here; the rest of a longer one is not read.
     public var maximumBytes: Int
+    /// Header lines to send (`CheckCredentials.lines`); the credentials among them go only to the URL's own origin.
+    public var headers: [CheckCredentials.Line] = []
+    /// Why the request cannot be made (a secret that cannot be read): its response's error; nothing is sent.
+    public var problem: String?
 
     public init(url: String, timeoutSeconds: Int = 10, verifyTLS: Bool = true, followRedirects: CheckDefinition.FollowRedirects = .sameHost,
                 maximumRedirects: Int = 5, maximumBytes: Int = 1 << 20) {
@@ -20,10 +24,12 @@ public struct ProbeRequest: Sendable {
         self.maximumRedirects = maximumRedirects; self.maximumBytes = maximumBytes
     }
 
-    /// The request a poll of `check` makes: its kind's URL, timeout, TLS, redirects and body limit.
-    public init(_ check: CheckDefinition) {
+    /// The request a poll of `check` makes: its kind's URL, timeout, TLS, redirects and body limit, and
+    /// its credentials, their secrets read through `resolve` now (a secret may change between polls).
+    public init(_ check: CheckDefinition, resolve: (SecretReference) throws(KlaxonError) -> String) {
         self.init(url: CheckEvaluation.requestURL(check), timeoutSeconds: Int(check.timeoutSeconds), verifyTLS: check.verifyTLS,
                   followRedirects: check.followRedirects, maximumBytes: check.bodyLimit)
+        do { headers = try check.credentials.lines(resolve: resolve) } catch { problem = error.message }
     }
 }
 
@@ -90,6 +96,10 @@ public final class ProbeSession: @unchecked Sendable {
 
     /// Starts `request`; its response comes out of a later `step` with `tag`.
     public func add(_ request: ProbeRequest, tag: Int) {
+        if let problem = request.problem {
+            refused.append((tag, ProbeResponse(error: problem)))
+            return
+        }
         // A line break in a URL could add a header or a command; libcurl would refuse it too.
         if request.url.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) {
             refused.append((tag, ProbeResponse(error: "the URL has a line break or another control character; write it on one line")))
@@ -160,8 +170,24 @@ public final class ProbeSession: @unchecked Sendable {
         let namedAddress: IPAddress?
         /// libcurl writes the failure's description here; the memory stays put for the handle's life.
         let errorBuffer = UnsafeMutablePointer<CChar>.allocate(capacity: Int(CURL_ERROR_SIZE) + 1)
+        /// The header lines the handle sends; kept until the handle is cleaned up.
+        private var headerList: UnsafeMutablePointer<curl_slist>?
+        /// Whether a redirect left the request's origin, and the credentials with it.
+        private var credentialsDropped = false
 
-        deinit { errorBuffer.deallocate() }
+        deinit {
+            errorBuffer.deallocate()
+            curl_slist_free_all(headerList)
+        }
+
+        /// Sends `lines` as the request's headers from now on.
+        private func send(_ lines: [CheckCredentials.Line]) {
+            var list: UnsafeMutablePointer<curl_slist>?
+            for line in lines { list = curl_slist_append(list, line.text) }
+            _ = klaxon_curl_set_slist(handle, CURLOPT_HTTPHEADER, list)
+            curl_slist_free_all(headerList)
+            headerList = list
+        }
 
         init(tag: Int, request: ProbeRequest, handle: UnsafeMutableRawPointer) {
             self.tag = tag
@@ -194,6 +220,7 @@ public final class ProbeSession: @unchecked Sendable {
             _ = klaxon_curl_set_long(handle, CURLOPT_SSL_VERIFYHOST, request.verifyTLS ? 2 : 0)
             _ = klaxon_curl_set_long(handle, CURLOPT_CERTINFO, request.url.hasPrefix("https:") ? 1 : 0)
             _ = klaxon_curl_set_string(handle, CURLOPT_USERAGENT, "klaxon-status")
+            if !request.headers.isEmpty { send(request.headers) }
             errorBuffer.initialize(repeating: 0, count: Int(CURL_ERROR_SIZE) + 1)
             _ = klaxon_curl_set_pointer(handle, CURLOPT_ERRORBUFFER, errorBuffer)
             _ = klaxon_curl_set_pointer(handle, CURLOPT_WRITEDATA, Unmanaged.passUnretained(self).toOpaque())
@@ -237,6 +264,12 @@ public final class ProbeSession: @unchecked Sendable {
             followed += 1
             body = []
             truncated = false
+            // Redirects are followed by setting a new URL, so libcurl would send the headers anywhere (its
+            // CURLOPT_UNRESTRICTED_AUTH rule covers only its own following): credentials stay with their origin.
+            if !credentialsDropped && !RedirectRule.sameOrigin(request.url, target) && request.headers.contains(where: \.isCredential) {
+                send(request.headers.filter { !$0.isCredential })
+                credentialsDropped = true
+            }
             // A connection of its own, so the address check above sees where it goes (a pooled one
             // to a named link-local address, opened for another check, is never lent to a redirect).
             _ = klaxon_curl_set_long(handle, CURLOPT_FRESH_CONNECT, 1)
@@ -244,6 +277,15 @@ public final class ProbeSession: @unchecked Sendable {
             _ = klaxon_curl_set_long(handle, CURLOPT_TIMEOUT_MS, left)
             _ = klaxon_curl_set_long(handle, CURLOPT_CONNECTTIMEOUT_MS, left)
             return true
+        }
+
+        /// libcurl's messages may quote the URL: without its credentials, nor any secret this request sent.
+        func scrubbed(_ text: String) -> String {
+            var result = URLCredentials.redacted(text)
+            for secret in request.headers.flatMap(\.secrets) where !secret.isEmpty {
+                result = result.replacingOccurrences(of: secret, with: "[secret]")
+            }
+            return result
         }
 
         func finish(_ code: CURLcode) -> ProbeResponse {
@@ -255,7 +297,7 @@ public final class ProbeSession: @unchecked Sendable {
             } else if code != CURLE_OK && !(truncated && code == CURLE_WRITE_ERROR) {
                 // A cut body aborts the transfer on purpose (CURLE_WRITE_ERROR): the response still counts.
                 let detail = String(cString: errorBuffer)
-                response.error = addressRefusal ?? (detail.isEmpty ? String(cString: curl_easy_strerror(code)) : detail)
+                response.error = scrubbed(addressRefusal ?? (detail.isEmpty ? String(cString: curl_easy_strerror(code)) : detail))
             } else {
                 response.statusCode = status
             }

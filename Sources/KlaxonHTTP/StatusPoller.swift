@@ -10,6 +10,10 @@ public final class StatusPoller: @unchecked Sendable {
 
     private let checks: [CheckDefinition]
     private let maintenance: [MaintenanceWindow]
+    /// The checks' states as last recorded, by name: where each check's damping starts.
+    private let restoring: [String: CheckStateMachine.Recorded]
+    /// Reads a check's secrets (`bearer_token: env:…`) for each poll.
+    private let resolve: @Sendable (SecretReference) throws(KlaxonError) -> String
     private let clock: @Sendable () -> Timestamp
     private let deliver: @Sendable (Report) -> Void
     private let lock = NSLock()
@@ -28,12 +32,18 @@ public final class StatusPoller: @unchecked Sendable {
     /// unless the poller was made with `keepingLags`).
     public var schedulingLags: [Int64] { lock.withLock { lags } }
 
-    /// `deliver` is called on the poller's thread.
-    public init(checks: [CheckDefinition], maintenance: [MaintenanceWindow], keepingLags: Bool = false, clock: @escaping @Sendable () -> Timestamp,
+    /// `deliver` is called on the poller's thread. A check in `restoring` (`PlatformJournal.lastStates`)
+    /// goes on from its recorded state: its first report is a transition only when the state changed.
+    /// `resolve` reads the checks' secrets, on the poller's thread, for each poll.
+    public init(checks: [CheckDefinition], maintenance: [MaintenanceWindow], restoring: [String: CheckStateMachine.Recorded] = [:],
+                keepingLags: Bool = false, clock: @escaping @Sendable () -> Timestamp,
+                resolve: @escaping @Sendable (SecretReference) throws(KlaxonError) -> String = { reference throws(KlaxonError) in throw .badInput("\(reference) cannot be read here") },
                 deliver: @escaping @Sendable (Report) -> Void) {
+        self.resolve = resolve
         self.keepsLags = keepingLags
         self.checks = checks
         self.maintenance = maintenance
+        self.restoring = restoring
         self.clock = clock
         self.deliver = deliver
     }
@@ -59,7 +69,9 @@ public final class StatusPoller: @unchecked Sendable {
     private func run() {
         guard let session = ProbeSession(maximumConnections: 64) else { return }
         lock.withLock { self.session = session }
-        var machines = checks.map { CheckStateMachine(failureThreshold: $0.failureThreshold, successThreshold: $0.successThreshold) }
+        var machines = checks.map {
+            CheckStateMachine(failureThreshold: $0.failureThreshold, successThreshold: $0.successThreshold, restoring: restoring[$0.name])
+        }
         let start = clock().milliseconds
         // Spread the first polls over a second so a thousand checks do not start in one burst.
         var due = checks.indices.map { start + Int64($0 * 1000 / max(1, checks.count)) }
@@ -69,7 +81,7 @@ public final class StatusPoller: @unchecked Sendable {
             let now = clock().milliseconds
             for i in checks.indices where !inFlight[i] && due[i] <= now {
                 let check = checks[i]
-                session.add(ProbeRequest(check), tag: i)
+                session.add(ProbeRequest(check, resolve: resolve), tag: i)
                 inFlight[i] = true
                 startedLate[i] = now - due[i]
                 if keepsLags { lock.withLock { lags.append(now - due[i]) } }

@@ -46,7 +46,7 @@ public struct CheckFiles: Sendable {
 
     static let checkKeys = ["name", "group", "type", "url", "interval", "retry_interval", "timeout", "expect", "failure_threshold",
                             "success_threshold", "service", "runbook", "policy", "declare", "labels", "require", "severities", "max_body", "tls_verify",
-                            "follow_redirects"]
+                            "follow_redirects", "headers", "bearer_token", "basic_auth"]
 
     /// A check; what is worth a look but not wrong goes into `warnings`.
     static func readCheck(_ node: Node, _ file: YAMLFile, warnings: inout [ConfigFinding]) throws(KlaxonError) -> CheckDefinition {
@@ -64,6 +64,12 @@ public struct CheckFiles: Sendable {
                     throw file.error(value, "url must start with http:// or https://")
                 }
                 warnings += urlWarnings(check.url).map { ConfigFinding(.warning, file.place(value), $0) }
+                if URLCredentials.present(in: check.url) {
+                    warnings.append(ConfigFinding(.warning, file.place(value), """
+                        url holds credentials (user:password@): Klaxon shows and records them as user:***@, but klaxon.yaml keeps them \
+                        in clear; write basic_auth: {username: …, password: env:NAME} (or file:PATH) instead
+                        """))
+                }
             case "interval": check.intervalSeconds = try seconds(value, file, what: "interval")
             case "retry_interval": check.retryIntervalSeconds = try seconds(value, file, what: "retry_interval")
             case "timeout": check.timeoutSeconds = try seconds(value, file, what: "timeout")
@@ -92,11 +98,20 @@ public struct CheckFiles: Sendable {
                 check.verifyTLS = flag
             case "follow_redirects": check.followRedirects = try file.choice(value, what: "follow_redirects", CheckDefinition.FollowRedirects.allCases)
             case "expect": check.expect = try readExpectation(value, file)
+            case "headers": check.credentials.headers = try headers(value, file)
+            case "bearer_token": check.credentials.bearerToken = try secretReference(value, file, what: "bearer_token")
+            case "basic_auth": check.credentials.basicAuth = try basicAuth(value, file)
             default:
                 throw file.error(keyNode, "unknown key \"\(key)\" for a check (known: \(checkKeys.joined(separator: ", ")))")
             }
         }
         guard !check.name.isEmpty else { throw file.error(node, "a check needs a name:") }
+        let credentials = check.credentials
+        let authorizations = (credentials.bearerToken == nil ? 0 : 1) + (credentials.basicAuth == nil ? 0 : 1)
+            + credentials.headers.filter { $0.name.lowercased() == "authorization" }.count
+        if authorizations > 1 {
+            throw file.error(node, "check \(check.name) gives more than one Authorization (bearer_token:, basic_auth:, headers: Authorization); give one")
+        }
         guard !check.url.isEmpty else { throw file.error(node, "check \(check.name) needs a url:") }
         if let declareNode, check.policy == nil {
             throw file.error(declareNode, "declare opens an incident that escalates; it needs policy: too")
@@ -116,6 +131,62 @@ public struct CheckFiles: Sendable {
             throw file.error(node, "check \(check.name): timeout (\(check.timeoutSeconds)s) is longer than interval (\(check.intervalSeconds)s)")
         }
         return check
+    }
+
+    /// A secret as a reference (`env:NAME`, `file:PATH`), never the secret itself: klaxon.yaml is shared.
+    static func secretReference(_ node: Node, _ file: YAMLFile, what: String) throws(KlaxonError) -> SecretReference {
+        let text = try file.string(node, what: what)
+        guard let reference = SecretReference(text) else {
+            throw file.error(node, "\(what) must be a reference, env:NAME or file:PATH, never the secret itself: klaxon.yaml is shared; put the secret in an environment variable of the process that polls, or in a file")
+        }
+        return reference
+    }
+
+    /// `headers: {Accept: application/json, X-Api-Key: env:REGISTRY_KEY}`: a header that carries a
+    /// credential (`Authorization`, `Cookie`, a name with token, secret, password, auth or api-key) only as a reference.
+    static func headers(_ node: Node, _ file: YAMLFile) throws(KlaxonError) -> [CheckCredentials.Header] {
+        var result: [CheckCredentials.Header] = []
+        for (name, keyNode, value) in try file.mapping(node, what: "headers") {
+            let token = "!#$%&'*+-.^_`|~"
+            guard !name.isEmpty, name.unicodeScalars.allSatisfy({ $0.isASCIILetterOrUnderscore || ("0"..."9").contains($0) || token.unicodeScalars.contains($0) }) else {
+                throw file.error(keyNode, "\"\(name)\" is not a header name; use letters, digits and -")
+            }
+            guard !result.contains(where: { $0.name.lowercased() == name.lowercased() }) else {
+                throw file.error(keyNode, "header \(name) is given twice; give it once")
+            }
+            let text = try file.string(value, what: name)
+            if let reference = SecretReference(text) {
+                result.append(.init(name: name, value: .secret(reference)))
+                continue
+            }
+            guard !CheckCredentials.isCredentialName(name) else {
+                throw file.error(value, "headers: \(name) carries a credential, so it must be a reference, env:NAME or file:PATH, never the secret itself: klaxon.yaml is shared")
+            }
+            guard !text.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) else {
+                throw file.error(value, "headers: \(name) has a line break or another control character; a header value is one line")
+            }
+            result.append(.init(name: name, value: .plain(text)))
+        }
+        return result
+    }
+
+    /// `basic_auth: {username: deployer, password: env:REGISTRY_PASSWORD}`.
+    static func basicAuth(_ node: Node, _ file: YAMLFile) throws(KlaxonError) -> CheckCredentials.BasicAuth {
+        var username: CheckCredentials.Value?, password: SecretReference?
+        for (key, keyNode, value) in try file.mapping(node, what: "basic_auth") {
+            switch key {
+            case "username":
+                let text = try file.string(value, what: "username")
+                guard !text.contains(":"), !text.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) else {
+                    throw file.error(value, "basic_auth username cannot hold a colon or a control character")
+                }
+                username = SecretReference(text).map { .secret($0) } ?? .plain(text)
+            case "password": password = try secretReference(value, file, what: "basic_auth password")
+            default: throw file.error(keyNode, "unknown key \"\(key)\" in basic_auth (known: username, password)")
+            }
+        }
+        guard let username, let password else { throw file.error(node, "basic_auth needs username: and password: (password: env:NAME or file:PATH)") }
+        return .init(username: username, password: password)
     }
 
     /// Whether mapping `node` has `key`.

@@ -34,6 +34,82 @@ public final class PlatformJournal: @unchecked Sendable {
 
     deinit { close(lockFD) }  // closing releases the lock
 
+    /// How much of its end `lastStates` reads at most (4 MiB, some 13,000 state changes): enough for the
+    /// last change of every check but one that has been as it is through thousands of others' changes;
+    /// such a check starts unknown, as a new one does, and its next poll records it again. Checks that
+    /// never changed (up from their first poll, which is not recorded) are never found, so the read
+    /// stops at this bound, not at the start of a journal of years.
+    public static let restoreWindowBytes = 4 << 20
+
+    /// The last recorded state of each of `checks` (by name) and since when, read backwards from the
+    /// end of `platform.jsonl` in `directory`: what a restarted poller goes on from, so a restart
+    /// records nothing that did not change. Reads only complete lines (a writer may be at work), takes
+    /// no lock and writes nothing. Names no longer configured are ignored. A missing journal restores
+    /// nothing; damage stops the reading there (the states after it are kept) and, like a journal that
+    /// cannot be opened, is named in `warning`.
+    public static func lastStates(directory: String, of checks: Set<String>) -> (states: [String: CheckStateMachine.Recorded], warning: String?) {
+        guard !checks.isEmpty else { return ([:], nil) }
+        let path = directory + "/" + fileName
+        let skipped = "the checks' last states were not restored (each starts unknown)"
+        let fd: Int32
+        do {
+            (fd, _) = try SystemCall.openJournal(path, forAppending: false)
+        } catch {
+            return ([:], error.kind == .badInput ? nil : "\(error.message); \(skipped)")
+        }
+        defer { close(fd) }
+        var states: [String: CheckStateMachine.Recorded] = [:], decided: Set<String> = []
+        // The record read just before (the next one in the file): each must link to the one before it.
+        var later: JournalRecord?
+        var end: Int
+        do { end = try SystemCall.fileSize(fd, path: path) } catch { return ([:], "\(error.message); \(skipped)") }
+        let floor = max(0, end - restoreWindowBytes)
+        // Bytes of lines begun before the chunk read: the start of a line whose end was already read.
+        var carry: [UInt8] = []
+        var atEnd = true
+        while end > floor && decided.count < checks.count {
+            let start = max(floor, end - (1 << 20))
+            let read: [UInt8]
+            do { read = try SystemCall.read(fd, offset: start, count: end - start, path: path) } catch { return (states, "\(error.message); \(skipped)") }
+            var bytes = read + carry
+            end = start
+            if atEnd {
+                // An unfinished last line is a write under way (or torn): not a record yet.
+                guard let last = bytes.lastIndex(of: 0x0A) else { carry = bytes; continue }
+                bytes.removeSubrange((last + 1)...)
+                atEnd = false
+            }
+            // The first line may have begun before `start`: keep it for the next chunk, unless at the file's start.
+            var first = 0
+            if start > 0 {
+                guard let newline = bytes.firstIndex(of: 0x0A) else { carry = bytes; continue }
+                first = newline + 1
+                carry = Array(bytes[..<first])
+            } else {
+                carry = []
+            }
+            var lineEnd = bytes.count - 1  // the newline ending the line being looked at
+            while lineEnd >= first && decided.count < checks.count {
+                let lineStart = (bytes[first..<lineEnd].lastIndex(of: 0x0A) ?? (first - 1)) + 1
+                let decoded = bytes.withUnsafeBufferPointer { try? JournalCodec.decode(line: UnsafeBufferPointer(rebasing: $0[lineStart..<lineEnd])) }
+                guard let record = decoded, later.map({ $0.sequence == record.sequence + 1 && $0.previousHash == record.hash }) ?? true else {
+                    let offset = start + lineStart
+                    return (states, "\(path) is damaged at byte \(offset) (klaxon journal verify names the record); the states recorded before it were not restored")
+                }
+                later = record
+                if record.type == RecordType.checkChanged.rawValue, let name = record.data["check"]?.stringValue, checks.contains(name), !decided.contains(name) {
+                    decided.insert(name)
+                    // A state this build does not know is not restored: the check starts unknown.
+                    if let state = record.data["to"]?.stringValue.flatMap(CheckState.init(rawValue:)) {
+                        states[name] = CheckStateMachine.Recorded(state: state, since: record.timestamp)
+                    }
+                }
+                lineEnd = lineStart - 1
+            }
+        }
+        return (states, nil)
+    }
+
     /// Records a state change; it is on disk when this returns.
     @discardableResult
     public func record(check: String, from: CheckState, to: CheckState, detail: String, at t: Timestamp,

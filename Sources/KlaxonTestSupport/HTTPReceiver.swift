@@ -4,11 +4,16 @@ import Foundation
 /// down every request. The process tests talk to it instead of an in-process server: those ran on the
 /// test runner's cooperative threads and, when other tests blocked them, answered nothing for seconds.
 public final class HTTPReceiver: @unchecked Sendable {
-    /// How one path answers: `statuses` in turn (the last one repeats), with `body`.
+    /// How one path answers: `statuses` in turn (the last one repeats), with `body` and `headers`; a
+    /// request without every header of `requires` (names in lower case, values exact) is answered 401.
     public struct Route: Sendable {
         public var statuses: [Int]
         public var body: String
-        public init(_ statuses: [Int] = [200], body: String = "") { self.statuses = statuses; self.body = body }
+        public var headers: [String: String]
+        public var requires: [String: String]
+        public init(_ statuses: [Int] = [200], body: String = "", headers: [String: String] = [:], requires: [String: String] = [:]) {
+            self.statuses = statuses; self.body = body; self.headers = headers; self.requires = requires
+        }
     }
 
     /// A request as received.
@@ -27,7 +32,7 @@ public final class HTTPReceiver: @unchecked Sendable {
     /// `routes` by exact path; a key ending in `*` matches by prefix. Unknown paths answer 404.
     public init(directory: String, routes: [String: Route]) throws {
         self.directory = directory
-        let config = routes.mapValues { ["statuses": $0.statuses as Any, "body": $0.body] }
+        let config = routes.mapValues { ["statuses": $0.statuses as Any, "body": $0.body, "headers": $0.headers, "requires": $0.requires] }
         try JSONSerialization.data(withJSONObject: config).write(to: URL(fileURLWithPath: directory + "/routes.json"))
         (process, port) = try PythonServer.start(Self.script, in: directory)
     }
@@ -68,13 +73,18 @@ public final class HTTPReceiver: @unchecked Sendable {
                                       "headers": {k.lower(): v for k, v in self.headers.items()}}) + "\n")
                 log.flush()
                 n = counts.get(key, 0); counts[key] = n + 1
+            received = {k.lower(): v for k, v in self.headers.items()}
             if config is None:
                 status, text = 404, ""
+            elif any(received.get(k) != v for k, v in config.get("requires", {}).items()):
+                status, text = 401, "credentials required"
             else:
                 statuses = config["statuses"]
                 status, text = statuses[min(n, len(statuses) - 1)], config["body"]
             data = text.encode()
             self.send_response(status)
+            for k, v in ((config or {}).get("headers") or {}).items():
+                if status != 401: self.send_header(k, v)
             self.send_header("Content-Length", str(len(data)))
             self.end_headers()
             self.wfile.write(data)

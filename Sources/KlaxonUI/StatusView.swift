@@ -96,7 +96,7 @@ enum StatusView {
         func percent(_ share: Double?) -> String { share.map { String(format: "%.2f %%", $0 * 100) } ?? "—" }
         let uptime = "uptime 1 h \(percent(check.uptime.uptime(overLast: 3600, now: model.now))), 24 h \(percent(check.uptime.uptime(overLast: 86400, now: model.now)))"
         // First, so a long URL cannot push it off the line.
-        let facts = [d.verifyTLS ? nil : "TLS NOT VERIFIED", d.kind.rawValue + " " + CheckEvaluation.requestURL(d), "every \(d.intervalSeconds)s",
+        let facts = [d.verifyTLS ? nil : "TLS NOT VERIFIED", d.kind.rawValue + " " + URLCredentials.redacted(CheckEvaluation.requestURL(d)), "every \(d.intervalSeconds)s",
                      d.runbook.map { "runbook \($0) (o)" }, d.service.map { "service \($0)" }].compactMap { $0 }
         frame.put(facts.joined(separator: " · "), row: 3, column: 1, style: .dim, width: model.columns - 2)
         frame.put(uptime + " (maintenance left out)", row: 4, column: 1, style: .dim, width: model.columns - 2)

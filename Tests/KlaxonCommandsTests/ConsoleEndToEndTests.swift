@@ -220,6 +220,51 @@ extension EndToEnd {
             #expect(changes.allSatisfy { $0.actor == "status-poller" && $0.data["check"] == "uploads" })
         }
 
+        /// Issue 19, point 5: two console starts on a platform journal whose `uploads` has been down for
+        /// 40 minutes: each shows DOWN for 40 minutes (not "DOWN 1s", not confirming) and records nothing,
+        /// on the platform journal or on the open incident of its service. (Before: every start showed it
+        /// confirming, then down since a second, and recorded both on the journal and the incident.)
+        @Test func aRestartedConsoleShowsTheTrueTimeInStateAndRecordsNothing() async throws {
+            let http = TemporaryDirectory("receiver")
+            let receiver = try HTTPReceiver(directory: http.path, routes: ["/uploads": .init([503])])
+            defer { receiver.stop() }
+            let ws = makeRunbookWorkspace()
+            ws.write("klaxon.yaml", """
+            name: loopback
+            checks:
+              - {name: uploads, group: Registry, url: "http://127.0.0.1:\(receiver.port)/uploads", interval: 1s, timeout: 1s, failure_threshold: 2, service: registry}
+            """)
+            _ = try shell("KLAXON_USER=bob \(klaxon) --workspace \(ws.path) incident declare 'Uploads failing' --severity SEV2 --service registry")
+            let downSince = Timestamp(Date()).adding(seconds: -2400)
+            do {
+                let platform = try #require(try PlatformJournal.claim(directory: ws.path + "/journals"))
+                try platform.record(check: "uploads", from: .pending, to: .down, detail: "HTTP 503", at: downSince,
+                                    by: WriterIdentity(actor: "status-poller", host: "h", pid: 1))
+            }
+            let before = try records(ws).count
+            for start in 1...2 {
+                let polled = receiver.requests.count
+                let tty = try console(ws, columns: 110, rows: 30)
+                tty.press("3")
+                for _ in 0..<300 where receiver.requests.count < polled + 3 { try await Task.sleep(for: .milliseconds(100)) }
+                // The row, once the third poll since this start is on it: down since the recorded time.
+                let row = await tty.until(timeout: 10) { screen in
+                    let minutes = downSince.seconds(until: Timestamp(Date())) / 60
+                    return screen.split(separator: "\n").contains { line in
+                        line.contains("uploads") && line.contains("DOWN") && [minutes - 1, minutes].contains { line.contains(" \($0)m ") }
+                    }
+                }
+                #expect(row != nil, "start \(start): \(tty.screen())")
+                #expect(!tty.screen().contains("CONFIRMING"), "start \(start): \(tty.screen())")
+                tty.press("q")
+                #expect(await tty.until("EXIT 0") != nil, "start \(start): \(tty.screen())")
+                let platform = try ReviewFiles.platformRecords(journalsDirectory: ws.path + "/journals").records
+                #expect(platform.count == 1, "start \(start): \(platform.map(\.data))")
+                let timeline = try records(ws)
+                #expect(timeline.count == before, "start \(start): \(timeline.suffix(3).map(\.data))")
+            }
+        }
+
         @Test func theConsoleDeclaresWithAPolicyPagesAcknowledgesAndStops() async throws {
             let http = TemporaryDirectory("receiver")
             let receiver = try HTTPReceiver(directory: http.path, routes: ["/*": .init()])

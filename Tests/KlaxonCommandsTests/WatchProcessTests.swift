@@ -68,4 +68,59 @@ struct WatchProcessTests {
         let incident = try IncidentStore(directory: ws.path + "/journals").open("INC-1").incident
         #expect(incident.timeline.last?.type == "check.changed" && incident.timeline.last?.actor == "status-poller")
     }
+
+    /// Waits until `receiver` has answered `count` requests for `path`.
+    func waitForRequests(_ receiver: HTTPReceiver, _ path: String, count: Int, timeout: Double = 30) async throws {
+        for _ in 0..<Int(timeout * 10) where receiver.requests.filter({ $0.path == path }).count < count {
+            try await Task.sleep(for: .milliseconds(100))
+        }
+    }
+
+    /// Issue 19, point 5: a restart is not a state change. `klaxon watch` started twice on a platform
+    /// journal whose `uploads` has been down for 40 minutes (and still is) and whose `ui` was down (and is
+    /// up now): the first run records ui's recovery once, on the journal and the service's open
+    /// incident, and nothing about uploads; the second records nothing. A check no longer configured is
+    /// ignored. (Before: every start recorded `unknown → pending` and `pending → down` for uploads.)
+    @Test func aRestartedWatchGoesOnFromTheRecordedStatesAndRecordsOnlyRealChanges() async throws {
+        let http = TemporaryDirectory("receiver")
+        let receiver = try HTTPReceiver(directory: http.path, routes: ["/uploads": .init([503]), "/ui": .init([200])])
+        defer { receiver.stop() }
+        let port = receiver.port
+        let ws = makeWorkspace("""
+        name: t
+        checks:
+          - {name: uploads, url: "http://127.0.0.1:\(port)/uploads", interval: 1s, timeout: 1s, failure_threshold: 2, service: registry}
+          - {name: ui, url: "http://127.0.0.1:\(port)/ui", interval: 1s, timeout: 1s, service: registry}
+        """)
+        _ = try shell("KLAXON_USER=bob \(klaxon) --workspace \(ws.path) incident declare 'Uploads failing' --severity SEV2 --service registry")
+        let now = Timestamp(Date()), poller = WriterIdentity(actor: "status-poller", host: "h", pid: 1)
+        do {
+            let platform = try #require(try PlatformJournal.claim(directory: ws.path + "/journals"))
+            try platform.record(check: "uploads", from: .pending, to: .down, detail: "HTTP 503", at: now.adding(seconds: -2400), by: poller)
+            try platform.record(check: "ui", from: .up, to: .down, detail: "HTTP 500", at: now.adding(seconds: -1200), by: poller)
+            try platform.record(check: "renamed-away", from: .up, to: .down, detail: "HTTP 500", at: now.adding(seconds: -600), by: poller)
+        }
+        for run in 1...2 {
+            let polled = receiver.requests.filter { $0.path == "/uploads" }.count, looked = receiver.requests.filter { $0.path == "/ui" }.count
+            let (service, out) = try start(["watch"], ws: ws)
+            // Three polls of uploads: its first after the restart, and two more that a threshold of 2 would confirm.
+            try await waitForRequests(receiver, "/uploads", count: polled + 3)
+            try await waitForRequests(receiver, "/ui", count: looked + 3)
+            kill(service.processIdentifier, SIGTERM)
+            try await blocking { service.waitUntilExit() }
+            #expect(service.terminationReason == .exit && service.terminationStatus == 0)
+            let printed = ((try? String(contentsOfFile: out, encoding: .utf8)) ?? "").split(separator: "\n").map(String.init)
+            let platform = try ReviewFiles.platformRecords(journalsDirectory: ws.path + "/journals").records
+            let changes = try IncidentStore(directory: ws.path + "/journals").open("INC-1").incident.timeline.filter { $0.type == "check.changed" }
+            #expect(platform.count == 4, "run \(run): \(platform.map(\.data))")
+            #expect(platform.last?.data["check"] == "ui" && platform.last?.data["from"] == "down" && platform.last?.data["to"] == "up")
+            #expect(changes.map { "\($0.data["check"]?.stringValue ?? "") \($0.data["from"]?.stringValue ?? "") → \($0.data["to"]?.stringValue ?? "")" }
+                    == ["ui down → up"], "run \(run)")
+            if run == 1 {
+                #expect(printed.count == 1 && printed.first?.contains("ui down → up: ") == true, "\(printed)")
+            } else {
+                #expect(printed.isEmpty, "\(printed)")
+            }
+        }
+    }
 }

@@ -79,6 +79,25 @@ struct StatusPayloadTests {
     }
 }
 
+/// Issue 19, point 10: credentials in URLs are kept out of what is shown; credentials stay with their origin.
+struct URLCredentialsTests {
+    @Test func theCredentialsOfEveryURLInATextAreRedacted() {
+        #expect(URLCredentials.redacted("https://deployer:s3cret@nexus.internal:8443/x?y=1") == "https://deployer:***@nexus.internal:8443/x?y=1")
+        #expect(URLCredentials.redacted("Failed to connect to http://ghp_token@git.internal/ and ftp://u:p:q@h") == "Failed to connect to http://***@git.internal/ and ftp://u:***@h")
+        #expect(URLCredentials.redacted("mail bob@example.com, see https://example.com/a@b") == "mail bob@example.com, see https://example.com/a@b")
+        #expect(URLCredentials.present(in: "http://u:p@h/") && !URLCredentials.present(in: "http://h/"))
+    }
+
+    @Test func anOriginIsSchemeHostAndPort() {
+        #expect(RedirectRule.sameOrigin("http://u:p@Registry.internal/a", "http://registry.internal:80/b"))
+        #expect(RedirectRule.sameOrigin("https://[fd00::1]/a", "https://[FD00::1]:443/b"))
+        #expect(!RedirectRule.sameOrigin("https://registry.internal/a", "http://registry.internal/a"), "not in clear text after https")
+        #expect(!RedirectRule.sameOrigin("http://registry.internal/a", "http://registry.internal:8080/a"))
+        #expect(!RedirectRule.sameOrigin("http://127.0.0.1/a", "http://localhost/a"))
+        #expect(!RedirectRule.sameOrigin("http://registry.internal/a", "http://registry.internal.evil.example/a"))
+    }
+}
+
 struct CheckStateMachineTests {
     typealias Step = (CheckObservation.Verdict, CheckState)
 
@@ -116,6 +135,28 @@ struct CheckStateMachineTests {
         #expect(machine.since == Self.t0.adding(seconds: 25))
         #expect(!machine.isConfirming)
         #expect(machine.observe(.ok(), at: Self.t0.adding(seconds: 30)) == .init(from: .down, to: .up))
+    }
+
+    /// Issue 19, point 5: a machine restored from the recorded state changes only when a poll says so,
+    /// and its time in state goes on from the recorded time.
+    @Test func aRestoredStateGoesOnWithoutAFirstResult() {
+        let since = Self.t0.adding(seconds: -600)
+        var down = CheckStateMachine(failureThreshold: 2, successThreshold: 2, restoring: .init(state: .down, since: since))
+        #expect(down.observe(.failed("503"), at: Self.t0) == nil)
+        #expect(down.state == .down && down.since == since && !down.isConfirming)
+        #expect(down.observe(.ok(), at: Self.t0.adding(seconds: 10)) == nil, "one success of the two it needs")
+        #expect(down.observe(.ok(), at: Self.t0.adding(seconds: 20)) == .init(from: .down, to: .up))
+        // A recorded unknown is a source that could not be read: seeing again is a change, not a first result.
+        var blind = CheckStateMachine(failureThreshold: 1, successThreshold: 1, restoring: .init(state: .unknown, since: since))
+        #expect(blind.observe(.unknown("source unreachable"), at: Self.t0) == nil)
+        #expect(blind.since == since)
+        #expect(blind.observe(.ok(), at: Self.t0.adding(seconds: 10)) == .init(from: .unknown, to: .up, first: false))
+        var up = CheckStateMachine(failureThreshold: 2, successThreshold: 1, restoring: .init(state: .up, since: since))
+        #expect(up.observe(.failed("503"), at: Self.t0) == .init(from: .up, to: .pending))
+        var maintained = CheckStateMachine(failureThreshold: 1, successThreshold: 1, restoring: .init(state: .maintenance, since: since))
+        #expect(maintained.observe(.failed("503"), at: Self.t0, inMaintenance: true) == nil)
+        var fresh = CheckStateMachine(failureThreshold: 1, successThreshold: 1, restoring: nil)
+        #expect(fresh.observe(.failed("503"), at: Self.t0) == .init(from: .unknown, to: .down, first: true))
     }
 
     @Test func theFirstFailureOfARunIsKeptUntilAPollSucceeds() {

@@ -142,3 +142,20 @@ struct StatusBoardTests {
         #expect(detail.contains { $0.contains("2 alerts firing: KlaxonInhibitor, KlaxonAlwaysWarning (3 silenced or inhibited)") })
     }
 }
+
+extension StatusBoardTests {
+    /// Issue 19, point 10: a password in a check's URL is never on the screen; its detail shows the URL
+    /// with the password replaced, and the user name kept to say whose it is.
+    @Test func aPasswordInACheckURLIsNotShownInItsDetail() {
+        var model = sampleModel(columns: 140, rows: 30)
+        let check = CheckDefinition(name: "nexus", group: "Registry", url: "https://deployer:Hunter2-url-secret@nexus.forge.internal/service/rest/v1/status")
+        _ = ConsoleUpdate.update(&model, .checksConfigured([check]))
+        _ = ConsoleUpdate.update(&model, .checkReported(Self.report(check, .up, .ok("HTTP 200"), latency: 80, at: model.now)))
+        press([.character("3")], &model)
+        #expect(!ConsoleView.render(model).text.contains("Hunter2"))
+        press([.enter], &model)
+        let text = ConsoleView.render(model).text
+        #expect(text.contains("https://deployer:***@nexus.forge.internal/service/rest/v1/status"), "\(text)")
+        #expect(!text.contains("Hunter2"), "\(text)")
+    }
+}

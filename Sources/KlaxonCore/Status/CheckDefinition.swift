@@ -56,6 +56,8 @@ public struct CheckDefinition: Hashable, Sendable {
     /// TLS verification is on unless a check turns it off (and the board then says so).
     public var verifyTLS = true
     public var followRedirects = FollowRedirects.sameHost
+    /// What the check sends to say who it is (`headers:`, `bearer_token:`, `basic_auth:`).
+    public var credentials = CheckCredentials()
     public var service: String?
     public var runbook: String?
     public var policy: String?

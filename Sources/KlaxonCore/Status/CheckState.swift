@@ -55,6 +55,26 @@ public struct CheckStateMachine: Hashable, Sendable {
         self.successThreshold = max(1, successThreshold)
     }
 
+    /// A check's state as last recorded (`platform.jsonl`), where a restarted poller picks up.
+    public struct Recorded: Hashable, Sendable {
+        public var state: CheckState
+        public var since: Timestamp
+        public init(state: CheckState, since: Timestamp) { self.state = state; self.since = since }
+    }
+
+    /// A machine that goes on from `recorded`: a restart is not a state change, so a first poll that
+    /// finds the same state changes nothing (a down check stays down since when it went down), and one
+    /// that differs is an ordinary transition from the recorded state, not a first result. A recorded
+    /// `unknown` is a source that could not be read, and seeing it again is a change. The counts start
+    /// afresh: a recorded `down` recovers after `successThreshold` successes, as it would have.
+    public init(failureThreshold: Int, successThreshold: Int, restoring recorded: Recorded?) {
+        self.init(failureThreshold: failureThreshold, successThreshold: successThreshold)
+        guard let recorded else { return }
+        state = recorded.state
+        since = recorded.since
+        polled = true
+    }
+
     /// What observing changed.
     public struct Transition: Hashable, Sendable {
         public var from: CheckState

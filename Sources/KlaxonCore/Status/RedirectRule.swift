@@ -46,6 +46,22 @@ public struct RedirectRule: Hashable, Sendable {
         return (scheme, host.lowercased())
     }
 
+    /// Whether two absolute URLs have one origin: scheme, host and port (the scheme's default when none
+    /// is given). Credentials are sent only within it, as curl's own redirects do: never to another
+    /// host, nor to another port, nor in clear text after `https`.
+    public static func sameOrigin(_ a: String, _ b: String) -> Bool {
+        func origin(_ url: String) -> String? {
+            guard let (scheme, host) = schemeAndHost(of: url), let colon = url.range(of: "://") else { return nil }
+            var authority = url[colon.upperBound...].prefix { !"/?#".contains($0) }
+            if let at = authority.lastIndex(of: "@") { authority = authority[authority.index(after: at)...] }
+            let afterHost = authority.hasPrefix("[") ? authority.drop { $0 != "]" }.dropFirst() : authority.drop { $0 != ":" }
+            let port = afterHost.count > 1 ? String(afterHost.dropFirst()) : (scheme == "https" ? "443" : "80")
+            return "\(scheme)://\(host):\(port)"
+        }
+        guard let first = origin(a) else { return false }
+        return first == origin(b)
+    }
+
     /// Text from a server's redirect, fit for a message: printable ASCII, at most 100 characters.
     static func shown(_ text: String) -> String {
         let printable = text.unicodeScalars.allSatisfy { (0x21...0x7E).contains($0.value) }

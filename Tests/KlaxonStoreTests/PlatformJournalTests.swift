@@ -1,0 +1,71 @@
+import Foundation
+import KlaxonCore
+import KlaxonStore
+import KlaxonTestSupport
+import Testing
+
+/// Issue 19, point 5: where a restarted poller picks up, read from the end of `platform.jsonl`.
+struct PlatformJournalTests {
+    func bytes(_ path: String) -> Data { FileManager.default.contents(atPath: path) ?? Data() }
+
+    @Test func lastStatesAreTheNewestChangeOfEachConfiguredCheckAndReadingWritesNothing() throws {
+        let dir = TemporaryDirectory()
+        #expect(PlatformJournal.lastStates(directory: dir.path, of: ["a"]) == ([:], nil), "no journal: nothing restored, no warning")
+        let journal = try #require(try PlatformJournal.claim(directory: dir.path))
+        try journal.record(check: "a", from: .unknown, to: .pending, detail: "503", at: t0, by: writer)
+        try journal.record(check: "a", from: .pending, to: .down, detail: "503", at: t0.adding(seconds: 10), by: writer)
+        // More than a megabyte of another check flapping after it: a is found only in an earlier chunk.
+        let padding = String(repeating: "x", count: 3000)
+        for i in 1...400 {
+            try journal.record(check: "b", from: i % 2 == 1 ? .up : .down, to: i % 2 == 1 ? .down : .up, detail: padding,
+                               at: t0.adding(seconds: Int64(20 + i)), by: writer)
+        }
+        try journal.record(check: "renamed-away", from: .up, to: .down, detail: "503", at: t0.adding(seconds: 500), by: writer)
+        try journal.record(check: "c", from: .unknown, to: .down, detail: "", at: t0.adding(seconds: 501), by: writer)
+        // A state a later version may write.
+        let path = dir.path + "/" + PlatformJournal.fileName
+        _ = try JournalFile.open(path: path).append { _ in
+            RecordDraft(type: RecordType.checkChanged.rawValue, data: ["check": "c", "from": "down", "to": "flapping", "detail": ""],
+                        timestamp: t0.adding(seconds: 502), actor: "status-poller", host: "h", pid: 1)
+        }
+        // An unfinished last line: a write under way.
+        let handle = try #require(FileHandle(forWritingAtPath: path))
+        handle.seekToEndOfFile()
+        handle.write(Data("{\"v\":1,\"seq\":404,".utf8))
+        try handle.close()
+        let before = bytes(path)
+        #expect(before.count > 1 << 20)
+        let (states, warning) = PlatformJournal.lastStates(directory: dir.path, of: ["a", "b", "c", "new"])
+        #expect(warning == nil)
+        #expect(states["a"] == .init(state: .down, since: t0.adding(seconds: 10)))
+        #expect(states["b"] == .init(state: .up, since: t0.adding(seconds: 420)))
+        #expect(states["c"] == nil, "a state this build does not know is not restored")
+        #expect(states["new"] == nil && states["renamed-away"] == nil)
+        #expect(bytes(path) == before)
+    }
+
+    @Test func damageStopsTheReadingThereAndIsNamed() throws {
+        let dir = TemporaryDirectory()
+        let journal = try #require(try PlatformJournal.claim(directory: dir.path))
+        try journal.record(check: "a", from: .unknown, to: .down, detail: "503", at: t0, by: writer)
+        try journal.record(check: "b", from: .unknown, to: .down, detail: "503", at: t0.adding(seconds: 1), by: writer)
+        try journal.record(check: "c", from: .unknown, to: .down, detail: "503", at: t0.adding(seconds: 2), by: writer)
+        let path = dir.path + "/" + PlatformJournal.fileName
+        var text = try String(contentsOfFile: path, encoding: .utf8)
+        text = text.replacingOccurrences(of: "\"check\":\"b\"", with: "\"check\":\"B\"")
+        try text.write(toFile: path, atomically: false, encoding: .utf8)
+        let (states, warning) = PlatformJournal.lastStates(directory: dir.path, of: ["a", "b", "c"])
+        #expect(Set(states.keys) == ["c"], "the records after the damage, and only those")
+        #expect(warning?.contains("platform.jsonl is damaged at byte") == true, "\(warning ?? "")")
+    }
+
+    @Test func aLinkIsNeverFollowed() throws {
+        let dir = TemporaryDirectory(), victim = TemporaryDirectory()
+        let journal = try #require(try PlatformJournal.claim(directory: victim.path))
+        try journal.record(check: "a", from: .unknown, to: .down, detail: "503", at: t0, by: writer)
+        try FileManager.default.createSymbolicLink(atPath: dir.path + "/" + PlatformJournal.fileName, withDestinationPath: victim.path + "/" + PlatformJournal.fileName)
+        let (states, warning) = PlatformJournal.lastStates(directory: dir.path, of: ["a"])
+        #expect(states.isEmpty)
+        #expect(warning?.contains("symbolic link") == true && warning?.contains("not restored") == true, "\(warning ?? "")")
+    }
+}
