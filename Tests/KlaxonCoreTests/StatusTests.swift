@@ -198,6 +198,19 @@ struct HTTPExpectationTests {
         return r
     }
 
+    /// A vendor's status page that cannot be read says nothing about the vendor: unknown, as for an
+    /// alert source, never down (and so never a declaration) and never up.
+    @Test func aStatusPageThatCannotBeReadIsUnknownNotDown() {
+        let check = CheckDefinition(name: "github", kind: .statuspage, url: "https://www.githubstatus.com")
+        let unreachable = CheckEvaluation.evaluate(check, response(nil, error: "Could not resolve host: www.githubstatus.com"), now: now)
+        #expect(unreachable.observation == .unknown("source unreachable: Could not resolve host: www.githubstatus.com"))
+        #expect(CheckEvaluation.evaluate(check, response(503), now: now).observation == .unknown("source unreachable: HTTP 503 from the statuspage API"))
+        #expect(CheckEvaluation.evaluate(check, response(200, body: "<html>"), now: now).observation.verdict == .unknown)
+        // A plain HTTP check that cannot connect is down: the thing it probes is what failed.
+        #expect(CheckEvaluation.evaluate(CheckDefinition(name: "registry", url: "https://registry"), response(nil, error: "Couldn't connect to server"), now: now).observation
+                == .failed("Couldn't connect to server"))
+    }
+
     @Test func statusBodyJSONLatencyAndCertificate() {
         var check = CheckDefinition(name: "registry-api", url: "https://registry/healthz")
         check.expect.statuses = [200]

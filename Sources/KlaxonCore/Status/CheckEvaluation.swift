@@ -10,20 +10,20 @@ public struct CheckEvaluation: Hashable, Sendable {
         self.observation = observation; self.vendorMaintenance = vendorMaintenance; self.items = items; self.incidents = incidents
     }
 
-    /// Judges `response` for `check` at `now`. An alert source that cannot be read (unreachable, an
-    /// error status, a cut or unreadable body) is unknown: its alerts could be anything.
+    /// Judges `response` for `check` at `now`. A source (a status page or an alert list: another
+    /// system's account of health) that cannot be read (unreachable, an error status, a cut or
+    /// unreadable body) is unknown: its alerts, or the vendor's status, could be anything.
     public static func evaluate(_ check: CheckDefinition, _ response: ProbeResponse, now: Timestamp) -> CheckEvaluation {
         if check.kind == .http { return CheckEvaluation(observation: HTTPExpectation.evaluate(check, response, now: now)) }
-        let source = check.kind.isAlertSource
-        func cannotRead(_ why: String) -> CheckEvaluation { CheckEvaluation(observation: source ? .unknown(why) : .failed(why)) }
-        if let error = response.error { return cannotRead(source ? "source unreachable: \(error)" : error) }
+        func unknown(_ why: String) -> CheckEvaluation { CheckEvaluation(observation: .unknown(why)) }
+        if let error = response.error { return unknown("source unreachable: \(error)") }
         guard let code = response.statusCode, (200..<300).contains(code) else {
-            let status = "HTTP \(response.statusCode.map(String.init) ?? "?") from the \(check.kind.rawValue) API"
-            return cannotRead(source ? "source unreachable: " + status : status)
+            return unknown("source unreachable: HTTP \(response.statusCode.map(String.init) ?? "?") from the \(check.kind.rawValue) API")
         }
         // Part of an alert list is no answer: the alerts that matter may be in the rest.
-        if source && response.truncated {
-            return cannotRead("source unreadable: the answer is longer than max_body (\(ByteSize.text(check.bodyLimit))) and was cut; raise max_body: or narrow labels:")
+        if response.truncated {
+            let narrow = check.kind.isAlertSource ? " or narrow labels:" : ""
+            return unknown("source unreadable: the answer is longer than max_body (\(ByteSize.text(check.bodyLimit))) and was cut; raise max_body:\(narrow)")
         }
         do throws(StatusPayloads.Unreadable) {
             let reading: StatusPayloads.Reading
@@ -36,8 +36,7 @@ public struct CheckEvaluation: Hashable, Sendable {
             return CheckEvaluation(observation: reading.observation, vendorMaintenance: reading.vendorMaintenance,
                                    items: reading.items, incidents: reading.incidents)
         } catch {
-            if source { return cannotRead("source unreadable: " + error.reason) }
-            return cannotRead(error.reason + (response.truncated ? " (the body was cut at \(ByteSize.text(check.bodyLimit)))" : ""))
+            return unknown("source unreadable: " + error.reason)
         }
     }
 
