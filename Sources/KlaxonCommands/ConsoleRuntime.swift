@@ -246,9 +246,7 @@ final class ConsoleRuntime {
                 let (review, warnings) = try ReviewSource.review(of: id, workspace: workspace, now: now)
                 let path = ReviewFiles.exportPath(workspaceRoot: workspace.root, id: review.incident.id, at: now)
                 try AtomicFile.write(ReviewMarkdown.render(review), to: path, creatingDirectory: true)
-                // Anything that went wrong reading the journals is shown in the error style, beside the path.
-                let written = "review of \(id) written to \(path)"
-                send(warnings.isEmpty ? .info(written) : .failure(written + "; " + warnings.joined(separator: "; ")))
+                send(.reviewWritten(incidentID: id, path: path, warnings: warnings))
             } catch {
                 send(.failure("the review of \(id) was not written: \(error.message)"))
             }

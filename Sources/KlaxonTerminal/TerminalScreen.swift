@@ -184,6 +184,11 @@ public final class TerminalScreen {
     /// Colours (foreground, background; -1 is the terminal's default) and attributes per style.
     static func colors(_ style: Style) -> (Int16, Int16, attributes: attr_t) {
         let bold = klaxon_a_bold(), dim = klaxon_a_dim(), reverse = klaxon_a_reverse(), none = klaxon_a_normal()
+        // A state inside the selection: its colours reversed, so the selected DOWN row is red, not plain.
+        if let state = style.unselected {
+            let (foreground, background, attributes) = colors(state)
+            return (foreground, background, attributes | reverse)
+        }
         switch style {
         case .normal, .kind: return (-1, -1, none)
         case .dim, .hint: return (-1, -1, dim)
@@ -203,12 +208,14 @@ public final class TerminalScreen {
         case .strikethrough: return (-1, -1, dim)
         case .link: return (Int16(COLOR_BLUE), -1, klaxon_a_underline())
         case .blind: return (Int16(COLOR_CYAN), -1, bold | klaxon_a_underline())
+        case .selectedCritical, .selectedWarning, .selectedStale, .selectedOk, .selectedBlind, .selectedResolved: return (-1, -1, reverse)
         }
     }
 
     /// Attributes only, for monochrome terminals and `NO_COLOR`: what must stand out still does.
     static func monochrome(_ style: Style) -> attr_t {
         let bold = klaxon_a_bold(), dim = klaxon_a_dim(), reverse = klaxon_a_reverse(), underline = klaxon_a_underline()
+        if let state = style.unselected { return monochrome(state) | reverse }
         switch style {
         case .normal, .kind, .actor, .accent, .code, .message, .ok, .acked: return klaxon_a_normal()
         case .dim, .hint, .resolved: return dim
@@ -222,6 +229,7 @@ public final class TerminalScreen {
         case .strikethrough: return dim
         case .link: return underline
         case .blind: return dim | underline
+        case .selectedCritical, .selectedWarning, .selectedStale, .selectedOk, .selectedBlind, .selectedResolved: return reverse
         }
     }
 

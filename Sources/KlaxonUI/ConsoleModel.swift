@@ -142,6 +142,9 @@ public struct ConsoleModel: Sendable {
     public struct Message: Sendable {
         public var text: String
         public var isError: Bool
+        /// A path within `text`, cut in its middle when the line is too narrow (its start says where, its
+        /// end which file).
+        public var path: String? = nil
     }
 
     public enum Overlay: Sendable {

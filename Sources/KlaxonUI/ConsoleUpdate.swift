@@ -24,6 +24,9 @@ public enum ConsoleMessage: Sendable {
     case declared(String)
     case info(String)
     case failure(String)
+    /// The review asked for with `.exportReview` was written to `path`; `warnings` say what went wrong
+    /// reading the journals.
+    case reviewWritten(incidentID: String, path: String, warnings: [String])
     /// The drill's clock, its platform's recovery, and the pages its sink received.
     case drillChanged(DrillStatus)
     /// $EDITOR closed: the note's text, or nil when it was left empty.
@@ -130,6 +133,10 @@ public enum ConsoleUpdate {
             return []
         case .failure(let text):
             model.message = .init(text: text, isError: true)
+            return []
+        case .reviewWritten(let id, let path, let warnings):
+            // Anything that went wrong reading the journals is shown in the error style, beside the path.
+            model.message = .init(text: (["review of \(id) written to \(path)"] + warnings).joined(separator: "; "), isError: !warnings.isEmpty, path: path)
             return []
         case .editorFinished(let id, let text):
             guard let text, !text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
@@ -327,10 +334,16 @@ public enum ConsoleUpdate {
         return []
     }
 
+    /// Opens incident `id` at its newest entries (following the end), even when it is the one last
+    /// shown and was left scrolled up; `2` goes back to it as it was left.
     static func open(_ id: String, _ model: inout ConsoleModel) {
         if model.currentIncidentID != id {
             model.timeline = .init()
             model.search = nil
+        } else {
+            model.timeline.cursor = nil
+            model.timeline.top = 0
+            model.timeline.pane = 0
         }
         model.currentIncidentID = id
         model.screen = .incident

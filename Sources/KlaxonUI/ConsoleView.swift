@@ -52,22 +52,30 @@ public enum ConsoleView {
         let zone = model.timeZone.abbreviation(for: model.now.date) ?? model.timeZone.identifier
         let open = model.openIncidents.count
         let separator = glyph(model, " │ ", " | ")
-        var parts = [
-            "Klaxon", model.workspaceName,
-            "\(open) open",
-            "\(IncidentLayout.weekday(localNow)) \(localNow.isoTime.prefix(5)) \(zone) · \(utcNow.isoTime.prefix(5)) UTC",
-            onCallSlot(model),
-        ]
-        if model.readOnly { parts.append("READ-ONLY") }
+        let onCall = onCallSlot(model)
+        // The top bar's parts in order, and which give way at 80 columns: the UTC clock (a duplicate of
+        // the local one) first, then the workspace's name, the weekday and zone, the on-call handoff
+        // time. The open count, the DRILL badge, who is on call and READ-ONLY never do.
+        var parts: [ColumnPlan.Column] = [.init("Klaxon", 0)]
         if let drill = model.drill {
             let speed = drill.speed == 1 ? "" : " ×" + String(format: "%g", drill.speed)
-            parts.insert("DRILL \(drill.scenario) \(DurationText.short(seconds: Int64(drill.elapsedSeconds)))\(speed)", at: 1)
+            parts.append(.init(separator + "DRILL \(drill.scenario) \(DurationText.short(seconds: Int64(drill.elapsedSeconds)))\(speed)", 0))
         }
-        var text = parts.joined(separator: separator)
-        if TextWidth.width(of: text) > model.columns - 2 {
-            parts.removeAll { $0 == model.workspaceName }  // the name goes first; the DRILL badge stays
-            text = parts.joined(separator: separator)
-        }
+        parts += [
+            .init(separator + model.workspaceName, 0, givesWay: 2),
+            .init(separator + "\(open) open", 0),
+            .init(separator, 0),
+            .init("\(IncidentLayout.weekday(localNow)) ", 0, givesWay: 3),
+            .init(String(localNow.isoTime.prefix(5)), 0),
+            .init(" \(zone)", 0, givesWay: 3),
+            .init(" · \(utcNow.isoTime.prefix(5)) UTC", 0, givesWay: 1),
+            .init(separator + onCall.who, 0),
+            .init(onCall.until, 0, givesWay: 4),
+        ]
+        if model.readOnly { parts.append(.init(separator + "READ-ONLY", 0)) }
+        for i in parts.indices { parts[i].width = TextWidth.width(of: parts[i].title) }
+        let plan = ColumnPlan(parts)
+        let text = zip(parts, plan.widths(in: model.columns - 2)).filter { $0.1 > 0 }.map(\.0.title).joined()
         frame.put(text, row: 0, column: 1, style: .bar, width: model.columns - 2)
         if model.onCall?.main?.users.isEmpty == true, let gap = text.range(of: "on call: nobody") {
             let column = 1 + TextWidth.width(of: String(text[..<gap.lowerBound]))
@@ -83,23 +91,29 @@ public enum ConsoleView {
         }
     }
 
-    /// `on call: bob until 17:00` for the main schedule.
-    static func onCallSlot(_ model: ConsoleModel) -> String {
-        guard let main = model.onCall?.main else { return "on call: —" }
+    /// `on call: bob` and ` until 17:00` for the main schedule.
+    static func onCallSlot(_ model: ConsoleModel) -> (who: String, until: String) {
+        guard let main = model.onCall?.main else { return ("on call: —", "") }
         let who = main.users.isEmpty ? "nobody" : main.users.joined(separator: ", ")
         let until = main.until.map { " until " + OnCallView.shortTime($0, LocalTimeFormatter(timeZone: model.timeZone), model.now) } ?? ""
-        return "on call: \(who)\(until)"
+        return ("on call: \(who)", until)
     }
 
     static func drawBottomLine(_ model: ConsoleModel, _ frame: inout Frame) {
         let row = model.rows - 1
         if case .searchInput(let buffer)? = model.overlay {
-            let end = frame.put("/" + buffer.text, row: row, column: 0, style: .normal)
+            let end = frame.put("/" + buffer.text, row: row, column: 0, style: .normal, ellipsis: false)
             frame.cursor = (row, min(model.columns - 1, end))
             return
         }
         if let message = model.message {
-            frame.put(message.text, row: row, column: 0, style: message.isError ? .error : .message)
+            var text = message.text
+            // A path too long for the line loses its middle, not its end: the file's name stays.
+            let excess = TextWidth.width(of: text) - model.columns
+            if excess > 0, let path = message.path, let range = text.range(of: path) {
+                text.replaceSubrange(range, with: TextWidth.elideMiddle(path, to: max(12, TextWidth.width(of: path) - excess)))
+            }
+            frame.put(text, row: row, column: 0, style: message.isError ? .error : .message)
             return
         }
         var hints: [String]

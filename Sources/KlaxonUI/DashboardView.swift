@@ -12,7 +12,7 @@ enum DashboardView {
         let marker = ConsoleView.glyph(model, "▸ ", "> ")
 
         frame.put((model.dashboardPane == 0 ? marker : "  ") + "Open incidents (\(open.count))", row: 2, column: 0, style: .heading)
-        header(row: 3, &frame, columns: model.columns)
+        header(row: 3, &frame, model)
         let openRows = max(1, resolvedRow - 5)
         if open.isEmpty {
             frame.put("No open incidents. d declares one.", row: 4, column: 2, style: .dim)
@@ -58,9 +58,10 @@ enum DashboardView {
         if let drill = model.drill {
             // In a drill, the pages the sink received take the on-call slot: they are what happened to the people.
             frame.put("DRILL sink: no real person is paged", row: slotsRow, column: half, style: .critical, width: half - 1)
-            let last = drill.pages.last.map { " · last: \($0.summary)" } ?? " · none yet"
-            let recovered = drill.recovered ? " · platform recovered" : ""
-            frame.put("\(drill.pages.count) page\(drill.pages.count == 1 ? "" : "s")\(last)\(recovered)", row: slotsRow + 1, column: half + 2, width: half - 3)
+            // Whom the last page went to first: it is what gets cut last.
+            let count = drill.pages.count
+            let pages = drill.pages.last.map { "last: \($0.summary) · \(count) page\(count == 1 ? "" : "s")" } ?? "no page yet"
+            frame.put((drill.recovered ? "platform recovered · " : "") + pages, row: slotsRow + 1, column: half + 2, width: half - 3)
             return
         }
         frame.put("On call", row: slotsRow, column: half, style: .heading)
@@ -80,41 +81,59 @@ enum DashboardView {
         return min(max(0, selection - rows + 1), count - rows)
     }
 
-    static let columns: [(String, Int)] = [("ID", 8), ("SEV", 5), ("STATUS", 14), ("RUNNING", 8), ("UPDATED", 12), ("COMMANDER", 11)]
+    /// The incident table's columns, for the incidents listed, and the order they give way in: RUNNING
+    /// first (the incident screen shows it); the id, severity, status, time since the last update (and
+    /// STALE) and commander never. The title takes the rest, never fewer than 12 columns: a column added
+    /// later (the paging state) gives way before it is cut to nothing.
+    static func plan(_ model: ConsoleModel) -> ColumnPlan {
+        let listed = model.openIncidents + model.resolvedIncidents
+        return ColumnPlan([
+            .sized("ID", to: listed.map(\.id), minimum: 6),
+            .init("SEV", 5),
+            .init("STATUS", 14),
+            .init("RUNNING", 8, givesWay: 1),
+            .init("UPDATED", 12),
+            .sized("COMMANDER", to: listed.map { $0.commander ?? "—" }, maximum: 16),
+            .init("TITLE", 12, fills: true),
+        ])
+    }
 
-    static func header(row: Int, _ frame: inout Frame, columns total: Int) {
+    static func header(row: Int, _ frame: inout Frame, _ model: ConsoleModel) {
+        let plan = plan(model)
         var x = 2
-        for (title, width) in columns {
-            frame.put(title, row: row, column: x, style: .dim, width: width)
+        for (column, width) in zip(plan.columns, plan.widths(in: model.columns - 3)) where width > 0 {
+            frame.put(column.title, row: row, column: x, style: .dim, width: width - (column.fills ? 0 : 1))
             x += width
         }
-        frame.put("TITLE", row: row, column: x, style: .dim)
     }
 
     static func row(_ incident: Incident, _ model: ConsoleModel, row: Int, selected: Bool, _ frame: inout Frame) {
         if selected { frame.fill(row: row, style: .selected) }
-        let base: Style = selected ? .selected : .normal
+        // A selected row keeps each state's colour, reversed.
+        func style(_ style: Style) -> Style { selected ? style.selected : style }
         let stale = model.isStale(incident)
         let updated = DurationText.short(seconds: incident.lastUpdate.seconds(until: model.now)) + (stale ? " STALE" : "")
         let running = DurationText.short(seconds: incident.runningSeconds(now: model.now))
-        let cells: [(String, Style)] = [
-            (incident.id, base),
-            (incident.severity.name, selected ? base : ConsoleView.style(of: incident.severity)),
-            (incident.status.rawValue, selected ? base : (incident.isOpen ? .normal : .resolved)),
-            (running, base),
-            (incident.isOpen ? updated : "", selected ? base : (stale ? .stale : .normal)),
-            (incident.commander ?? "—", base),
-        ]
-        var x = 2
-        for ((text, style), (_, width)) in zip(cells, columns) {
-            frame.put(TextWidth.truncate(text, to: width - 1), row: row, column: x, style: style, width: width - 1)
-            x += width
-        }
         var title = incident.title
         if model.readOnlyIncidents.contains(incident.id) { title += " [read-only]" }
-        frame.put(TextWidth.truncate(title, to: model.columns - x - 1), row: row, column: x, style: base)
+        let cells: [(String, Style)] = [
+            (incident.id, style(.normal)),
+            (incident.severity.name, style(ConsoleView.style(of: incident.severity))),
+            (incident.status.rawValue, style(incident.isOpen ? .normal : .resolved)),
+            (running, style(.normal)),
+            (incident.isOpen ? updated : "", style(stale ? .stale : .normal)),
+            (incident.commander ?? "—", style(.normal)),
+            (title, style(.normal)),
+        ]
+        let plan = plan(model)
+        var x = 2, titleColumn = x
+        for ((text, style), (column, width)) in zip(cells, zip(plan.columns, plan.widths(in: model.columns - 3))) where width > 0 {
+            if column.fills { titleColumn = x }
+            frame.put(text, row: row, column: x, style: style, width: width - (column.fills ? 0 : 1))
+            x += width
+        }
         if model.dashboardPane == (incident.isOpen ? 0 : 1), let search = model.search {
-            ConsoleView.highlight(search.query, in: title, row: row, column: x, &frame)
+            ConsoleView.highlight(search.query, in: title, row: row, column: titleColumn, &frame)
         }
     }
 }

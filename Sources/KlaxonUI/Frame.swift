@@ -9,6 +9,36 @@ public enum Style: Int, CaseIterable, Hashable, Sendable {
     case emphasis, strong, strikethrough, link
     /// A check whose source cannot be read: neither up (green) nor down (red).
     case blind
+    /// A state's style inside a selected row: reverse video that keeps the state's colour, so the one
+    /// DOWN row, selected by default, is still red.
+    case selectedCritical, selectedWarning, selectedStale, selectedOk, selectedBlind, selectedResolved
+
+    /// This style inside a selected row: its selected variant, or plain `selected` for styles that mean
+    /// no state.
+    public var selected: Style {
+        switch self {
+        case .critical, .error: .selectedCritical
+        case .warning: .selectedWarning
+        case .stale: .selectedStale
+        case .ok, .acked: .selectedOk
+        case .blind: .selectedBlind
+        case .resolved: .selectedResolved
+        default: .selected
+        }
+    }
+
+    /// The style a selected variant keeps the colour of (nil for any other style).
+    public var unselected: Style? {
+        switch self {
+        case .selectedCritical: .critical
+        case .selectedWarning: .warning
+        case .selectedStale: .stale
+        case .selectedOk: .ok
+        case .selectedBlind: .blind
+        case .selectedResolved: .resolved
+        default: nil
+        }
+    }
 }
 
 /// One cell of the screen: a character (with its combining marks) in a style. A wide character
@@ -74,16 +104,31 @@ public struct Frame: Hashable, Sendable {
         }
     }
 
-    /// Writes `text` at (`row`, `column`), clipped to `width` columns (to the right edge by default)
-    /// and to the frame. Control characters become `�`; a wide character that would not fit whole
+    /// Writes `text` at (`row`, `column`), cut to `width` columns (to the right edge by default) and
+    /// to the frame; a cut text ends with `…` (unless `ellipsis` is false: code that scrolls sideways,
+    /// a field being edited). Control characters become `�`; a wide character that would not fit whole
     /// is left out. Returns the column after the text.
     @discardableResult
-    public mutating func put(_ text: String, row: Int, column: Int, style: Style = .normal, width: Int? = nil) -> Int {
+    public mutating func put(_ text: String, row: Int, column: Int, style: Style = .normal, width: Int? = nil, ellipsis: Bool = true) -> Int {
         guard row >= 0, row < rows, column < columns else { return column }
         let limit = min(columns, column + (width ?? columns))
+        func shown(_ c: Character) -> Character {
+            c.unicodeScalars.contains(where: TerminalText.isControl) ? Character(TerminalText.replacement) : c
+        }
+        // Where the text must stop to leave a column for `…`, if it does not fit: found reading only as
+        // far as the room goes, so a megabyte of text costs what a line does.
+        var end = text.endIndex
+        if ellipsis {
+            var used = 0, beforeEllipsis = text.startIndex
+            for i in text.indices {
+                used += TextWidth.width(of: shown(text[i]))
+                if used > limit - column { end = beforeEllipsis; break }
+                if used <= limit - column - 1 { beforeEllipsis = text.index(after: i) }
+            }
+        }
         var x = column
-        for var c in text {
-            if c.unicodeScalars.contains(where: TerminalText.isControl) { c = Character(TerminalText.replacement) }
+        for var c in text[..<end] {
+            c = shown(c)
             let w = TextWidth.width(of: c)
             if w == 0 {
                 // A lone combining mark or zero-width character: skip it rather than misalign the line.
@@ -99,6 +144,10 @@ public struct Frame: Hashable, Sendable {
                 }
             }
             x += w
+        }
+        if end < text.endIndex && x < limit {
+            if x >= 0 { self[row, x] = Cell(character: "…", style: style) }
+            x += 1
         }
         return x
     }

@@ -7,7 +7,7 @@ enum IncidentView {
             frame.put("No incident selected. 1 goes to the dashboard; d declares one.", row: 2, column: 1, style: .dim)
             return
         }
-        let layout = IncidentLayout(columns: model.columns, rows: model.rows)
+        let layout = IncidentLayout(model)
         drawHeader(incident, model, &frame)
         drawTimeline(incident, model, layout, &frame)
         drawPanel(incident, model, layout, &frame)
@@ -38,7 +38,8 @@ enum IncidentView {
             switch model.escalationEngine {
             case .thisConsole: break
             case .other(let who): text += " (pages sent by \(who))"
-            case .nobody: text += " (NOT SENT: no klaxon watch or console runs the engine)"
+            // First, so that however narrow the screen, it is the detail that is cut and never this.
+            case .nobody: text = "NOT SENT (no klaxon watch or console runs the engine): " + text
             }
             let style: Style
             switch status.state {
@@ -100,17 +101,14 @@ enum IncidentView {
             case .first:
                 let time = String(formatter.dateTime(record.timestamp).suffix(8))
                 frame.put(time, row: row, column: 0, style: isSelected ? base : .dim)
-                frame.put(TextWidth.truncate(record.actor, to: IncidentLayout.actorWidth), row: row, column: IncidentLayout.timeWidth + 2,
-                          style: isSelected ? base : .actor)
+                frame.put(record.actor, row: row, column: IncidentLayout.timeWidth + 2, style: isSelected ? base : .actor, width: layout.actorWidth)
                 let kind = TimelineText.kind(of: record)
-                let kindColumn = IncidentLayout.timeWidth + 2 + IncidentLayout.actorWidth + 1
-                frame.put(TextWidth.truncate(kind, to: IncidentLayout.kindWidth), row: row, column: kindColumn,
-                          style: isSelected ? base : style(ofKind: kind))
-                frame.put(line.text, row: row, column: IncidentLayout.textColumn, style: base, width: layout.timelineWidth - IncidentLayout.textColumn)
-                ConsoleView.highlight(query, in: line.text, row: row, column: IncidentLayout.textColumn, &frame)
+                frame.put(kind, row: row, column: layout.kindColumn, style: isSelected ? base : style(ofKind: kind), width: IncidentLayout.kindWidth)
+                frame.put(line.text, row: row, column: layout.textColumn, style: base, width: layout.timelineWidth - layout.textColumn)
+                ConsoleView.highlight(query, in: line.text, row: row, column: layout.textColumn, &frame)
             case .continuation:
-                frame.put(line.text, row: row, column: IncidentLayout.textColumn, style: base, width: layout.timelineWidth - IncidentLayout.textColumn)
-                ConsoleView.highlight(query, in: line.text, row: row, column: IncidentLayout.textColumn, &frame)
+                frame.put(line.text, row: row, column: layout.textColumn, style: base, width: layout.timelineWidth - layout.textColumn)
+                ConsoleView.highlight(query, in: line.text, row: row, column: layout.textColumn, &frame)
             }
         }
     }

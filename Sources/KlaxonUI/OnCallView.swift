@@ -29,23 +29,30 @@ enum OnCallView {
         }
         if row > 4 { row += 1 }
 
-        // Now and next.
-        let columns = [("SCHEDULE", labelWidth), ("ON CALL NOW", 18), ("UNTIL", 22), ("THEN", 0)]
+        // Now and next: the schedule, who and until when never give way; the next handoffs take the rest.
+        let who = board.entries.map { $0.users.isEmpty ? "nobody" : $0.users.joined(separator: ", ") }
+        let until = board.entries.map { entry in
+            entry.until.map { shortTime($0, local, model.now) + " (\(DurationText.short(seconds: model.now.seconds(until: $0))))" } ?? "—"
+        }
+        let plan = ColumnPlan([
+            .sized("SCHEDULE", to: board.entries.map(\.schedule), maximum: labelWidth - 1),
+            .sized("ON CALL NOW", to: who, maximum: 24),
+            .sized("UNTIL", to: until),
+            .init("THEN", 12, fills: true),
+        ])
+        let widths = plan.widths(in: model.columns - 3)
         var x = 2
-        for (title, width) in columns { frame.put(title, row: row, column: x, style: .dim); x += width }
+        for (column, width) in zip(plan.columns, widths) { frame.put(column.title, row: row, column: x, style: .dim, width: width); x += width }
         row += 1
-        for entry in board.entries where row < bottom {
-            var x = 2
-            frame.put(TextWidth.truncate(entry.schedule, to: labelWidth - 1), row: row, column: x, style: entry.schedule == board.main?.schedule ? .accent : .normal)
-            x += labelWidth
-            let who = entry.users.isEmpty ? "nobody" : entry.users.joined(separator: ", ")
-            frame.put(TextWidth.truncate(who, to: 17), row: row, column: x, style: entry.users.isEmpty ? .critical : .ok)
-            x += 18
-            let until = entry.until.map { shortTime($0, local, model.now) + " (\(DurationText.short(seconds: model.now.seconds(until: $0))))" } ?? "—"
-            frame.put(until, row: row, column: x, width: 21)
-            x += 22
+        for (i, entry) in board.entries.enumerated() where row < bottom {
             let then = entry.next.map { ($0.isGap ? "nobody" : $0.users.joined(separator: ",")) + " → " + shortTime($0.end, local, model.now) }
-            frame.put(then.joined(separator: "  "), row: row, column: x, style: .dim, width: model.columns - x - 1)
+            let cells: [(String, Style)] = [(entry.schedule, entry.schedule == board.main?.schedule ? .accent : .normal),
+                                            (who[i], entry.users.isEmpty ? .critical : .ok), (until[i], .normal), (then.joined(separator: "  "), .dim)]
+            var x = 2
+            for ((text, style), (column, width)) in zip(cells, zip(plan.columns, widths)) {
+                frame.put(text, row: row, column: x, style: style, width: width - (column.fills ? 0 : 1))
+                x += width
+            }
             row += 1
         }
         row += 1

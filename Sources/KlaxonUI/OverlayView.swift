@@ -91,7 +91,7 @@ enum OverlayView {
     static func drawPalette(_ palette: ConsoleModel.Palette, _ model: ConsoleModel, _ frame: inout Frame) {
         let matches = ConsoleUpdate.paletteMatches(palette.input.text, model)
         let box = self.box(width: 64, height: min(model.rows - 2, 16), model, &frame, title: "Command palette · enter runs · esc closes")
-        let end = frame.put(": " + palette.input.text, row: box.row + 1, column: box.column + 2, style: .normal, width: box.width - 4)
+        let end = frame.put(": " + palette.input.text, row: box.row + 1, column: box.column + 2, style: .normal, width: box.width - 4, ellipsis: false)
         frame.cursor = (box.row + 1, min(end, box.column + box.width - 2))
         let rows = box.height - 4
         let first = DashboardView.scrolledStart(selection: palette.selection, count: matches.count, rows: rows)
@@ -103,13 +103,34 @@ enum OverlayView {
         if matches.isEmpty { frame.put("no action matches", row: box.row + 3, column: box.column + 2, style: .dim) }
     }
 
+    /// A choice whose options fit on one line shows them there; a longer one (whom to page, which kind
+    /// of record) is a list of at most this many rows that scrolls to keep the selection in view.
+    static let choiceListRows = 8
+
+    /// The options of a choice on one line, or nil when they do not fit in `width` columns.
+    static func inlineOptions(_ label: String, _ options: [String], _ selected: Int, width: Int) -> [String]? {
+        let texts = options.indices.map { $0 == selected ? "[\(options[$0])]" : " \(options[$0]) " }
+        let total = TextWidth.width(of: label + ": ") + texts.reduce(0) { $0 + TextWidth.width(of: $1) + 1 }
+        return total <= width ? texts : nil
+    }
+
+    /// The rows a field takes in a form of `inner` columns (a blank row after it included).
+    static func rows(of field: ConsoleModel.Form.Field, inner: Int) -> Int {
+        switch field {
+        case .text: return 2
+        case .choice(let label, let options, let selected):
+            return inlineOptions(label, options, selected, width: inner) != nil ? 2 : 2 + min(options.count, choiceListRows)
+        }
+    }
+
     static func drawForm(_ form: ConsoleModel.Form, _ model: ConsoleModel, _ frame: inout Frame) {
         let isEditor: Bool = {
             if case .text(_, let buffer)? = form.fields.first { return buffer.multiline }
             return false
         }()
-        let height = isEditor ? min(model.rows - 2, 16) : form.fields.count * 2 + 4
-        let box = self.box(width: isEditor ? model.columns - 8 : 72, height: height, model, &frame, title: form.title)
+        let boxWidth = isEditor ? model.columns - 8 : 72
+        let height = isEditor ? min(model.rows - 2, 16) : form.fields.reduce(4) { $0 + rows(of: $1, inner: boxWidth - 4) }
+        let box = self.box(width: boxWidth, height: height, model, &frame, title: form.title)
         let inner = box.width - 4
         var row = box.row + 1
         for (index, field) in form.fields.enumerated() {
@@ -127,17 +148,33 @@ enum OverlayView {
                 let shift = max(0, cursorColumn - width + 1)
                 for (offset, line) in lines.dropFirst(start).prefix(visible).enumerated() {
                     let shown = shift > 0 && start + offset == cursorLine ? String(line.dropFirst(shift)) : line
-                    frame.put(shown, row: row + offset, column: x, style: .normal, width: width)
+                    frame.put(shown, row: row + offset, column: x, style: .normal, width: width, ellipsis: false)
                 }
                 if focused { frame.cursor = (row + cursorLine - start, min(box.column + box.width - 2, x + cursorColumn - shift)) }
                 row += buffer.multiline ? visible : 2
             case .choice(let label, let options, let selected):
-                var x = frame.put(label + ": ", row: row, column: box.column + 2, style: focused ? .heading : .dim)
-                for (i, option) in options.enumerated() {
-                    let style: Style = i == selected ? (focused ? .selected : .accent) : .normal
-                    x = frame.put(i == selected ? "[\(option)]" : " \(option) ", row: row, column: x, style: style) + 1
+                if let texts = inlineOptions(label, options, selected, width: inner) {
+                    var x = frame.put(label + ": ", row: row, column: box.column + 2, style: focused ? .heading : .dim)
+                    for (i, text) in texts.enumerated() {
+                        let style: Style = i == selected ? (focused ? .selected : .accent) : .normal
+                        x = frame.put(text, row: row, column: x, style: style) + 1
+                    }
+                    row += 2
+                    continue
                 }
-                row += 2
+                // A list, scrolled so the selected option is in view; the label says where in it that is.
+                let rows = min(options.count, choiceListRows)
+                frame.put("\(label): \(selected + 1) of \(options.count) · j/k", row: row, column: box.column + 2, style: focused ? .heading : .dim,
+                          width: inner)
+                let first = DashboardView.scrolledStart(selection: selected, count: options.count, rows: rows)
+                for (offset, option) in options.dropFirst(first).prefix(rows).enumerated() {
+                    let isSelected = first + offset == selected
+                    frame.put((isSelected ? "[\(option)]" : " \(option) "), row: row + 1 + offset, column: box.column + 4,
+                              style: isSelected ? (focused ? .selected : .accent) : .normal, width: inner - 2)
+                }
+                if first > 0 { frame.put(ConsoleView.glyph(model, "↑", "^"), row: row + 1, column: box.column + 2, style: .dim) }
+                if first + rows < options.count { frame.put(ConsoleView.glyph(model, "↓", "v"), row: row + rows, column: box.column + 2, style: .dim) }
+                row += 2 + rows
             }
         }
         frame.put(form.hint, row: box.row + box.height - 2, column: box.column + 2, style: .hint, width: inner)

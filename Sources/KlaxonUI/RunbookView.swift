@@ -43,11 +43,10 @@ enum RunbookView {
     }
 
     static func drawViewer(_ open: ConsoleModel.OpenRunbook, _ runbook: Runbook, _ model: ConsoleModel, _ frame: inout Frame) {
-        // Header: what the runbook is, its review state, and where ticks go.
+        // Header: what the runbook is, its review state, and where ticks go. Which incident `x` ticks
+        // into never gives way, nor STALE; the review date goes first, then the owner, then the title
+        // (at least 30 columns of it) is cut.
         let stale = runbook.isStale(now: model.now, days: model.runbookStaleAfterDays)
-        var facts: [String] = []
-        if let owner = runbook.metadata.owner { facts.append("owner \(owner)") }
-        facts.append(runbook.metadata.lastReviewed.map { "reviewed \($0.isoDate)" } ?? "never reviewed")
         let steps = open.page.targets.compactMap { target -> Bool? in
             if case .step(_, _, let done) = target.kind { return done }
             return nil
@@ -57,12 +56,20 @@ enum RunbookView {
             right = model.checklistIncident(for: open.name).map { "\($0.id): \(steps.filter { $0 }.count)/\(steps.count) steps" }
                 ?? "\(steps.count) steps · open an incident to record them"
         }
-        let titleEnd = frame.put(runbook.title, row: 2, column: 1, style: .heading, width: model.columns - 2)
-        var x = frame.put("  " + facts.joined(separator: " · "), row: 2, column: titleEnd, style: .dim)
-        if stale { x = frame.put("  STALE", row: 2, column: x, style: .stale) }
-        if !right.isEmpty {
-            let width = TextWidth.width(of: right)
-            if model.columns - 2 - width > x { frame.put(right, row: 2, column: model.columns - 1 - width, style: .accent) }
+        var parts: [ColumnPlan.Column] = [.init(runbook.title, 30, fills: true)]
+        if let owner = runbook.metadata.owner { parts.append(.init("  owner \(owner)", 0, givesWay: 2)) }
+        parts.append(.init(runbook.metadata.lastReviewed.map { "  reviewed \($0.isoDate)" } ?? "  never reviewed", 0, givesWay: 1))
+        if stale { parts.append(.init("  STALE", 0)) }
+        if !right.isEmpty { parts.append(.init("  " + right, 0)) }
+        for i in parts.indices.dropFirst() { parts[i].width = TextWidth.width(of: parts[i].title) }
+        let widths = ColumnPlan(parts).widths(in: model.columns - 2)
+        var x = frame.put(runbook.title, row: 2, column: 1, style: .heading, width: widths[0])
+        for (part, width) in zip(parts, widths).dropFirst() where width > 0 {
+            if part.title == "  " + right {
+                frame.put(right, row: 2, column: model.columns - 1 - TextWidth.width(of: right), style: .accent)
+            } else {
+                x = frame.put(part.title, row: 2, column: x, style: part.title == "  STALE" ? .stale : .dim)
+            }
         }
         let position = open.page.lines.isEmpty ? "" : "\(min(100, (open.top + ConsoleUpdate.runbookRows(model)) * 100 / open.page.lines.count))%"
         frame.put(runbook.name + ".md  " + position, row: 3, column: 1, style: .dim)
@@ -83,7 +90,8 @@ enum RunbookView {
                 }
                 let style = span.target != nil && span.target == open.selectedTarget ? Style.selected : span.style
                 let start = x
-                x = frame.put(text, row: row, column: x, style: style, width: model.columns - 1 - x)
+                // Code lines scroll sideways (the `›` says there is more); the rest was laid out to fit.
+                x = frame.put(text, row: row, column: x, style: style, width: model.columns - 1 - x, ellipsis: !line.isCode)
                 if span.style == .link, let target = span.target, target < open.page.targets.count,
                    case .link(let url) = open.page.targets[target].kind, RunbookLinks.isWebAddress(url), x > start {
                     frame.hyperlinks.append(Hyperlink(row: row, column: start, width: x - start, url: url))

@@ -33,9 +33,13 @@ enum StatusView {
         if down > 0 { x = frame.put("  \(down) down", row: 2, column: x, style: .critical) }
         if blind > 0 { x = frame.put("  \(blind) unknown", row: 2, column: x, style: .blind) }
         if degraded > 0 { frame.put("  \(degraded) degraded or \(CheckState.pending.displayName)", row: 2, column: x, style: .warning) }
-        let columns: [(String, Int)] = [("CHECK", 24), ("STATE", 12), ("LATENCY", 9), ("FOR", 8), ("RECENT", 22), ("DETAIL", 0)]
+        let plan = plan(rows)
+        let widths = plan.widths(in: model.columns - 3)
         var cx = 2
-        for (title, width) in columns { frame.put(title, row: 3, column: cx, style: .dim); cx += width }
+        for (column, width) in zip(plan.columns, widths) where width > 0 {
+            frame.put(column.title, row: 3, column: cx, style: .dim, width: width)
+            cx += width
+        }
         var row = 4
         var group: String?
         let bottom = model.rows - 2
@@ -49,31 +53,47 @@ enum StatusView {
             }
             let isSelected = index == model.checkSelection
             if isSelected { frame.fill(row: row, style: .selected) }
-            func s(_ style: Style) -> Style { isSelected ? .selected : style }
-            var x = 2
-            frame.put(TextWidth.truncate(check.definition.name, to: 23), row: row, column: x, style: s(.normal)); x += 24
-            frame.put(check.state.displayName.uppercased(), row: row, column: x, style: s(style(check.state, polled: check.lastReport != nil))); x += 12
+            // A selected row keeps its state's colour, reversed: the one DOWN row, selected by default, stays red.
+            func s(_ style: Style) -> Style { isSelected ? style.selected : style }
             let latency = check.lastReport.flatMap { $0.response.statusCode == nil ? nil : "\(Int($0.response.phases.total.rounded())) ms" } ?? "—"
-            frame.put(latency, row: row, column: x, style: s(.normal)); x += 9
             let age = check.since.map { DurationText.short(seconds: $0.seconds(until: model.now)) } ?? "—"
-            frame.put(age, row: row, column: x, style: s(.dim)); x += 8
-            // A check without TLS verification is marked whatever the width: after its detail, which is
-            // cut to make room, or, where the row has no room for that (80 columns), instead of its sparkline.
-            let mark = check.definition.verifyTLS ? "" : "[TLS not verified]"
-            let room = max(0, model.columns - x - 22 - 1)
-            let markInDetail = !mark.isEmpty && room > TextWidth.width(of: mark)
-            if mark.isEmpty || markInDetail {
-                frame.put(sparkline(check.history, ascii: model.glyphs == .ascii), row: row, column: x, style: s(.accent))
-            } else {
-                frame.put(mark, row: row, column: x, style: s(.warning))
-            }
-            x += 22
+            // A check without TLS verification is marked after its detail, which is cut to make room.
+            let mark = check.definition.verifyTLS ? "" : " [TLS not verified]"
             let detail = check.lastReport?.evaluation.observation.detail ?? "not polled yet"
-            let suffix = markInDetail ? " " + mark : ""
-            frame.put(TextWidth.truncate(detail, to: max(0, room - TextWidth.width(of: suffix))) + suffix, row: row, column: x, style: s(.normal),
-                      width: room)
+            let cells: [(String, Style)] = [
+                (check.definition.name, s(.normal)),
+                (check.state.displayName.uppercased(), s(style(check.state, polled: check.lastReport != nil))),
+                (latency, s(.normal)),
+                (age, s(.dim)),
+                (sparkline(check.history, ascii: model.glyphs == .ascii), s(.accent)),
+                (detail, s(.normal)),
+            ]
+            var x = 2
+            for ((text, style), (column, width)) in zip(cells, zip(plan.columns, widths)) where width > 0 {
+                if column.fills {
+                    let room = width - TextWidth.width(of: mark)
+                    x = frame.put(text, row: row, column: x, style: style, width: room)
+                    frame.put(mark, row: row, column: x, style: s(.warning))
+                } else {
+                    frame.put(text, row: row, column: x, style: style, width: width - 1)
+                    x += width
+                }
+            }
             row += 1
         }
+    }
+
+    /// The board's columns and the order they give way in: the sparkline first, then the latency; the
+    /// check, its state, since when and the reason (DETAIL, at least 36 columns) never.
+    static func plan(_ rows: [ConsoleModel.CheckRow]) -> ColumnPlan {
+        ColumnPlan([
+            .sized("CHECK", to: rows.map(\.definition.name), minimum: 5, maximum: 24),
+            .init("STATE", 12),
+            .init("LATENCY", 9, givesWay: 2),
+            .init("FOR", 8),
+            .init("RECENT", 22, givesWay: 1),
+            .init("DETAIL", 36, fills: true),
+        ])
     }
 
     /// The last latencies as bars (a failed poll is `×`), scaled to the slowest shown.
@@ -95,9 +115,9 @@ enum StatusView {
         if let since = check.since { frame.put("  for \(DurationText.short(seconds: since.seconds(until: model.now)))", row: 2, column: x, style: .dim) }
         func percent(_ share: Double?) -> String { share.map { String(format: "%.2f %%", $0 * 100) } ?? "—" }
         let uptime = "uptime 1 h \(percent(check.uptime.uptime(overLast: 3600, now: model.now))), 24 h \(percent(check.uptime.uptime(overLast: 86400, now: model.now)))"
-        // First, so a long URL cannot push it off the line.
-        let facts = [d.verifyTLS ? nil : "TLS NOT VERIFIED", d.kind.rawValue + " " + URLCredentials.redacted(CheckEvaluation.requestURL(d)), "every \(d.intervalSeconds)s",
-                     d.runbook.map { "runbook \($0) (o)" }, d.service.map { "service \($0)" }].compactMap { $0 }
+        // The URL last: it is long, and cut with `…` rather than push the runbook off the line.
+        let facts = [d.verifyTLS ? nil : "TLS NOT VERIFIED", d.runbook.map { "runbook \($0) (o)" }, d.service.map { "service \($0)" },
+                     "every \(d.intervalSeconds)s", d.kind.rawValue + " " + URLCredentials.redacted(CheckEvaluation.requestURL(d))].compactMap { $0 }
         frame.put(facts.joined(separator: " · "), row: 3, column: 1, style: .dim, width: model.columns - 2)
         frame.put(uptime + " (maintenance left out)", row: 4, column: 1, style: .dim, width: model.columns - 2)
         var row = 6

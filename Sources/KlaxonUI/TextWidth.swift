@@ -106,6 +106,35 @@ public enum TextWidth {
         return out + ellipsis
     }
 
+    /// `text` cut in the middle to at most `columns` columns, `…` where it was cut: for paths, whose
+    /// start says where and whose end says what.
+    public static func elideMiddle(_ text: String, to columns: Int) -> String {
+        guard columns > 0 else { return "" }
+        if width(of: text) <= columns { return text }
+        guard columns > 2 else { return truncate(text, to: columns) }
+        let characters = Array(text)
+        // The end keeps the last component whole where it can (a file's name is at the end), leaving
+        // the start at least a third.
+        let last = text.split(separator: "/", omittingEmptySubsequences: false).last.map { width(of: String($0)) + 1 } ?? 0
+        var tailRoom = max((columns - 1) / 2, min(last, (columns - 1) * 2 / 3))
+        var headRoom = columns - 1 - tailRoom
+        var head = "", tail = ""
+        for c in characters {
+            let w = width(of: c)
+            if w > headRoom { break }
+            head.append(c)
+            headRoom -= w
+        }
+        tailRoom += headRoom
+        for c in characters.reversed() {
+            let w = width(of: c)
+            if w > tailRoom { break }
+            tail.insert(c, at: tail.startIndex)
+            tailRoom -= w
+        }
+        return head + "…" + tail
+    }
+
     /// `text` padded with spaces (or cut) to exactly `columns` columns.
     public static func pad(_ text: String, to columns: Int) -> String {
         let cut = truncate(text, to: columns)

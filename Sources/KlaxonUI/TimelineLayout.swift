@@ -15,8 +15,18 @@ public struct IncidentLayout: Sendable {
     public var panelColumn: Int
     public var panelWidth: Int
     public var panelRows: Int
+    /// The actor column: as wide as the incident's widest actor, 5 to 16 columns, so a name is cut only
+    /// when it is longer than that and short names leave the room to the text.
+    public var actorWidth: Int
 
-    public init(columns: Int, rows: Int) {
+    /// The incident screen of `model`, its actor column fitted to the current incident's actors.
+    public init(_ model: ConsoleModel) {
+        let widest = model.currentIncident?.timeline.reduce(0) { max($0, TextWidth.width(of: $1.actor)) } ?? 0
+        self.init(columns: model.columns, rows: model.rows, actorWidth: min(16, max(5, widest)))
+    }
+
+    public init(columns: Int, rows: Int, actorWidth: Int = 10) {
+        self.actorWidth = actorWidth
         let top = 1 + Self.headerRows + 1 // top bar, header, timeline heading
         let available = max(1, rows - 1 - top) // minus the bottom line
         if columns >= Self.sidePanelFromColumns {
@@ -41,9 +51,9 @@ public struct IncidentLayout: Sendable {
 
     // Columns of a timeline line.
     static let timeWidth = 8
-    static let actorWidth = 10
     static let kindWidth = 9
-    static var textColumn: Int { timeWidth + 2 + actorWidth + 1 + kindWidth + 1 }
+    var kindColumn: Int { Self.timeWidth + 2 + actorWidth + 1 }
+    var textColumn: Int { kindColumn + Self.kindWidth + 1 }
 
     /// One drawn line of the timeline.
     public struct Line: Sendable {
@@ -54,7 +64,7 @@ public struct IncidentLayout: Sendable {
     }
 
     /// The columns of a record's text.
-    public var textWidth: Int { max(10, timelineWidth - Self.textColumn) }
+    public var textWidth: Int { max(10, timelineWidth - textColumn) }
 
     /// The lines of visible record `index`: a date line when its date differs from the record before,
     /// then its text wrapped under the text column (`textLines`).
@@ -145,7 +155,7 @@ public struct IncidentLayout: Sendable {
             model.timeline.cursor = records.isEmpty ? nil : records.count - 1
             return keepSelectionVisible(&model)
         }
-        let layout = IncidentLayout(columns: model.columns, rows: model.rows)
+        let layout = IncidentLayout(model)
         let formatter = model.formatter
         if cursor < model.timeline.top { model.timeline.top = cursor; return }
         let cache = model.timelineCache

@@ -297,10 +297,14 @@ struct FrameTests {
         // Writing over the left half of 字 blanks its right half.
         frame.put("-", row: 0, column: 3)
         #expect(frame.text(ofRow: 0) == "a |- b    ")
-        // A wide character that would not fit whole is left out.
+        // A wide character that would not fit whole is left out, and the cut says so with `…`; code
+        // that scrolls sideways is cut without it.
         var narrow = Frame(columns: 3, rows: 1)
         narrow.put("ab漢", row: 0, column: 0)
-        #expect(narrow.text(ofRow: 0) == "ab ")
+        #expect(narrow.text(ofRow: 0) == "ab…")
+        var clipped = Frame(columns: 3, rows: 1)
+        clipped.put("ab漢", row: 0, column: 0, ellipsis: false)
+        #expect(clipped.text(ofRow: 0) == "ab ")
     }
 
     @Test func controlCharactersNeverReachTheTerminal() {

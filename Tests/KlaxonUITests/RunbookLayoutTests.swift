@@ -20,7 +20,7 @@ func frame(of page: RunbookPage) -> Frame {
     var frame = Frame(columns: page.width, rows: max(1, page.lines.count))
     for (row, line) in page.lines.enumerated() {
         var x = 0
-        for span in line.spans { x = frame.put(span.text, row: row, column: x, style: span.style) }
+        for span in line.spans { x = frame.put(span.text, row: row, column: x, style: span.style, ellipsis: !line.isCode) }
     }
     return frame
 }

@@ -45,9 +45,9 @@ struct StatusBoardTests {
         let frame = ConsoleView.render(model)
         let text = frame.text
         #expect(text.contains("Status board  3 checks  1 down"))
-        #expect(text.contains("registry-api            DOWN        11 ms    5s"))
-        #expect(text.contains("ci-queue                UP          540 ms   10m"))
-        #expect(text.contains("kube-apiserver          UNKNOWN     —        —"))
+        #expect(text.contains("registry-api   DOWN        11 ms    5s"))
+        #expect(text.contains("ci-queue       UP          540 ms   10m"))
+        #expect(text.contains("kube-apiserver UNKNOWN     —        —"))
         #expect(text.contains("not polled yet"))
         // The dashboard's slot says what is down.
         press([.character("1")], &model)
@@ -122,9 +122,9 @@ struct StatusBoardTests {
         let frame = ConsoleView.render(model)
         let text = frame.text
         #expect(text.contains("Status board  3 checks  1 unknown  2 degraded or confirming"), "\(text)")
-        #expect(text.contains("registry-api            CONFIRMING"))
+        #expect(text.contains("registry-api CONFIRMING"))
         #expect(!text.contains("PENDING"))
-        let row = try #require((0..<frame.rows).first { frame.text(ofRow: $0).contains("prometheus              UNKNOWN") })
+        let row = try #require((0..<frame.rows).first { frame.text(ofRow: $0).contains("prometheus   UNKNOWN") })
         let column = try #require(frame.text(ofRow: row).range(of: "UNKNOWN")).lowerBound.utf16Offset(in: frame.text(ofRow: row))
         #expect(frame[row, column].style == .blind)
         #expect(frame.text(ofRow: row).contains("source unreachable: Failed to connect"))

@@ -31,10 +31,49 @@ struct TimelineLayoutTests {
         let (model, _) = Self.modelWithHugeNote(bytes: 20_000_000)
         if let mismatch = Snapshot.mismatch(ConsoleView.render(model), named: "incident-huge-note-80x24") { Issue.record(Comment(rawValue: mismatch)) }
         let frame = ConsoleView.render(model)
-        let layout = IncidentLayout(columns: 80, rows: 24)
+        let layout = IncidentLayout(model)
         #expect(frame.text.contains("… 19.9 MB more not shown; klaxon incident show"))
-        #expect(frame.text(ofRow: layout.timelineTop + layout.timelineRows - 1).contains("prints it all"))
-        #expect(frame.text(ofRow: layout.timelineTop).contains("bob        note      2026-11-22T09:14:03Z registry-2"))
+        #expect(frame.text(ofRow: layout.timelineTop + layout.timelineRows - 1).contains("it all"))
+        #expect(frame.text(ofRow: layout.timelineTop).contains("bob   note      2026-11-22T09:14:03Z registry-2"))
+    }
+
+    /// An incident whose records wrap (three or four lines each at 80 columns), the newest a short one.
+    static func modelWithWrappingRecords(columns: Int = 80, rows: Int = 24) -> ConsoleModel {
+        var fixture = IncidentFixture(id: "INC-12", title: "Artifact registry returns 503 on uploads", severity: .sev2,
+                                      services: ["registry"], at: "2026-11-21T22:40:00Z")
+        for n in 1...12 {
+            fixture.perform(.note("Update \(n): " + String(repeating: "uploads to registry-2 still fail with 503 while the blob store is full; ", count: 3)),
+                            by: n % 2 == 0 ? "bob" : "alice", after: 300)
+        }
+        fixture.perform(.note("NEWEST: uploads succeed again"), by: "bob", after: 60)
+        var model = sampleModel(columns: columns, rows: rows)
+        model.setIncident(fixture.incident, readOnly: false)
+        return model
+    }
+
+    /// The last row of the timeline that has text.
+    static func lastTimelineLine(_ model: ConsoleModel) -> String {
+        let frame = ConsoleView.render(model)
+        let layout = IncidentLayout(model)
+        let row = (layout.timelineTop..<(layout.timelineTop + layout.timelineRows)).last { !frame.text(ofRow: $0).allSatisfy(\.isWhitespace) }
+        return row.map { frame.text(ofRow: $0) } ?? ""
+    }
+
+    /// Opening an incident starts at its newest entry, and so does `G` from anywhere in the timeline,
+    /// when the records above it wrap.
+    @Test(arguments: [(80, 24), (120, 40)])
+    func gAndOpeningShowTheNewestEntryWhenRecordsWrap(columns: Int, rows: Int) {
+        var model = Self.modelWithWrappingRecords(columns: columns, rows: rows)
+        press([.enter], &model)
+        #expect(model.currentIncidentID == "INC-12")
+        #expect(Self.lastTimelineLine(model).contains("NEWEST: uploads succeed again"), "opened: \(ConsoleView.render(model).text)")
+        for keys in [[Key.character("k"), .character("k"), .character("k")], [.character("g")], [.character("g"), .character("j"), .character("j")]] {
+            press(keys + [.character("G")], &model)
+            #expect(Self.lastTimelineLine(model).contains("NEWEST: uploads succeed again"), "\(keys) G: \(ConsoleView.render(model).text)")
+        }
+        // Back to the dashboard after scrolling up, and in again: the newest entry, not where it was left.
+        press([.character("g"), .character("1"), .enter], &model)
+        #expect(Self.lastTimelineLine(model).contains("NEWEST: uploads succeed again"), "reopened: \(ConsoleView.render(model).text)")
     }
 
     /// Idle seconds redraw the screen and lay nothing out: the records on screen were laid out once, and
@@ -54,7 +93,7 @@ struct TimelineLayoutTests {
         }
         #expect(model.timelineCache.recordsLaidOut == laidOut)
         #expect(last.text(ofRow: 0) != first.text(ofRow: 0), "the clock moved on")
-        let layout = IncidentLayout(columns: 80, rows: 24)
+        let layout = IncidentLayout(model)
         let timeline = layout.timelineTop..<(layout.timelineTop + layout.timelineRows)
         #expect(timeline.map { last.text(ofRow: $0) } == timeline.map { first.text(ofRow: $0) })
         let lines = layout.textLines(of: record, formatter: model.formatter, cache: model.timelineCache)
