@@ -6,7 +6,9 @@ enum StatusView {
         let rows = model.boardRows
         guard !rows.isEmpty else {
             frame.put("Status board", row: 2, column: 1, style: .heading)
-            frame.put("No checks. Add them under checks: in klaxon.yaml (see the README).", row: 4, column: 2, style: .dim)
+            if drawProblems(model, from: 4, &frame) == 4 {
+                frame.put("No checks. Add them under checks: in klaxon.yaml (see the README).", row: 4, column: 2, style: .dim)
+            }
             return
         }
         let selected = rows[min(model.checkSelection, rows.count - 1)]
@@ -25,21 +27,38 @@ enum StatusView {
         }
     }
 
+    /// The errors of `checks:` that no row shows, in the error style, from `row`; returns the next free row.
+    static func drawProblems(_ model: ConsoleModel, from row: Int, _ frame: inout Frame) -> Int {
+        var row = row
+        for problem in model.checkProblems.prefix(2) {
+            frame.put(problem, row: row, column: 2, style: .error, width: model.columns - 3)
+            row += 1
+        }
+        if model.checkProblems.count > 2 {
+            frame.put("\(model.checkProblems.count - 2) more problems: run klaxon config validate", row: row, column: 2, style: .error)
+            row += 1
+        }
+        return row
+    }
+
     static func drawBoard(_ rows: [ConsoleModel.CheckRow], _ model: ConsoleModel, _ frame: inout Frame) {
         let down = rows.filter { $0.state == .down }.count, degraded = rows.filter { $0.state == .degraded || $0.state == .pending }.count
         let blind = rows.filter { $0.state == .unknown && $0.lastReport != nil }.count
+        let unpolled = rows.filter { $0.notPolled != nil }.count
         var x = frame.put("Status board", row: 2, column: 1, style: .heading)
         x = frame.put("  \(rows.count) checks", row: 2, column: x, style: .dim)
+        if unpolled > 0 { x = frame.put("  \(unpolled) not polled", row: 2, column: x, style: .error) }
         if down > 0 { x = frame.put("  \(down) down", row: 2, column: x, style: .critical) }
         if blind > 0 { x = frame.put("  \(blind) unknown", row: 2, column: x, style: .blind) }
         if degraded > 0 { frame.put("  \(degraded) degraded or \(CheckState.pending.displayName)", row: 2, column: x, style: .warning) }
+        let titles = drawProblems(model, from: 3, &frame)
         let columns: [(String, Int)] = [("CHECK", 24), ("STATE", 12), ("LATENCY", 9), ("FOR", 8), ("RECENT", 22), ("DETAIL", 0)]
         var cx = 2
-        for (title, width) in columns { frame.put(title, row: 3, column: cx, style: .dim); cx += width }
-        var row = 4
+        for (title, width) in columns { frame.put(title, row: titles, column: cx, style: .dim); cx += width }
+        var row = titles + 1
         var group: String?
         let bottom = model.rows - 2
-        let first = DashboardView.scrolledStart(selection: model.checkSelection, count: rows.count, rows: max(1, bottom - 4 - 4))
+        let first = DashboardView.scrolledStart(selection: model.checkSelection, count: rows.count, rows: max(1, bottom - row - 4))
         for (index, check) in rows.enumerated() where index >= first && row < bottom {
             if check.definition.group != group {
                 group = check.definition.group
@@ -52,6 +71,11 @@ enum StatusView {
             func s(_ style: Style) -> Style { isSelected ? .selected : style }
             var x = 2
             frame.put(TextWidth.truncate(check.definition.name, to: 23), row: row, column: x, style: s(.normal)); x += 24
+            if let reason = check.notPolled {
+                frame.put("NOT POLLED: " + reason, row: row, column: x, style: s(.error), width: model.columns - x - 1)
+                row += 1
+                continue
+            }
             frame.put(check.state.displayName.uppercased(), row: row, column: x, style: s(style(check.state, polled: check.lastReport != nil))); x += 12
             let latency = check.lastReport.flatMap { $0.response.statusCode == nil ? nil : "\(Int($0.response.phases.total.rounded())) ms" } ?? "—"
             frame.put(latency, row: row, column: x, style: s(.normal)); x += 9
@@ -90,6 +114,14 @@ enum StatusView {
 
     static func drawDetail(_ check: ConsoleModel.CheckRow, _ model: ConsoleModel, _ frame: inout Frame) {
         let d = check.definition
+        if let reason = check.notPolled {
+            let x = frame.put(d.name, row: 2, column: 1, style: .heading)
+            frame.put("  NOT POLLED", row: 2, column: x, style: .error)
+            for (i, line) in TextWidth.wrap(reason, to: model.columns - 3).prefix(max(0, model.rows - 6)).enumerated() {
+                frame.put(line, row: 4 + i, column: 2, style: .error)
+            }
+            return
+        }
         var x = frame.put(d.name, row: 2, column: 1, style: .heading)
         x = frame.put("  " + check.state.displayName.uppercased(), row: 2, column: x, style: style(check.state, polled: check.lastReport != nil))
         if let since = check.since { frame.put("  for \(DurationText.short(seconds: since.seconds(until: model.now)))", row: 2, column: x, style: .dim) }
