@@ -116,19 +116,24 @@ final class ConsoleRuntime {
         let files = escalations?.files ?? EscalationFiles.load(workspaceRoot: workspace.root)
         let calendars = files.schedules.compactMap { try? OnCallCalendar($0) }
         let board = OnCallBoard.make(calendars: calendars, mainSchedule: workspace.config.mainSchedule,
-                                     problems: files.findings.filter { $0.level == .error }.map(\.description),
+                                     problems: files.findings.filter { $0.level == .error }.map { shortened($0.description) },
                                      now: context.now(), displayZone: model.timeZone)
         send(.onCallChanged(board))
     }
 
-    /// Starts polling the checks of `klaxon.yaml`, if it has any that read without errors.
+    /// Starts polling the checks of `klaxon.yaml` that read without errors; the board keeps the others,
+    /// as not polled, and shows the problems.
     func startPoller() {
         let files = CheckFiles.load(workspaceRoot: workspace.root, timeZone: model.timeZone)
-        if let first = files.findings.first(where: { $0.level == .error }) {
-            send(.failure("checks not polled: \(first) (klaxon config validate lists every problem)"))
+        let errors = files.findings.filter { $0.level == .error }.map { shortened("\($0.place): \($0.message)") }
+        var unpolled = files.unpolled
+        for i in unpolled.indices { unpolled[i].reason = shortened(unpolled[i].reason) }
+        send(.checksConfigured(files.checks, unpolled: unpolled, problems: errors.filter { !unpolled.map(\.reason).contains($0) }))
+        if !errors.isEmpty {
+            let what = unpolled.isEmpty ? "errors in checks:" : "\(unpolled.count) check\(unpolled.count == 1 ? "" : "s") not polled"
+            send(.failure("\(Workspace.configFileName): \(what); the status board (3) says why"))
         }
         guard !files.checks.isEmpty else { return }
-        send(.checksConfigured(files.checks))
         let queue = reports, wakeEnd = wake.write
         // A restart is not a state change: each check goes on from its recorded state.
         let restored = PlatformJournal.lastStates(directory: workspace.journalsDirectory, of: Set(files.checks.map(\.name)))

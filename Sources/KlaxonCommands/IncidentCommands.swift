@@ -265,13 +265,17 @@ extension IncidentCommand {
     }
 }
 
-/// Refuses a policy that `Escalation/policies/` does not have (or that does not read).
+/// Refuses a policy that `Escalation/policies/` does not have (or that does not read), and any while a
+/// file of `Escalation/` does not read: a policy pages through people, schedules and overrides, and a
+/// policy file that does not read is "no such policy" only in appearance.
 func requirePolicy(_ name: String, workspace: Workspace) throws(KlaxonError) {
     let files = EscalationFiles.load(workspaceRoot: workspace.root)
-    let policy = try files.policy(named: name)
-    if let problem = files.findings.first(where: { $0.level == .error && $0.place.hasPrefix(policy.place) }) {
+    if let policy = files.policies.first(where: { $0.name == name }),
+       let problem = files.findings.first(where: { $0.level == .error && $0.place.hasPrefix(policy.place) }) {
         throw .badInput("\(problem); fix the policy first (klaxon config validate)")
     }
+    try files.requireReadable()
+    _ = try files.policy(named: name)
 }
 
 /// Pages go out only from a process running the engine; say so when none is.

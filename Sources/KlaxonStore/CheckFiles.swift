@@ -8,26 +8,33 @@ public struct CheckFiles: Sendable {
     public var checks: [CheckDefinition] = []
     public var maintenance: [MaintenanceWindow] = []
     public var findings: [ConfigFinding] = []
+    /// The checks that cannot be polled, each with why (an error of `findings`), placed among `checks`.
+    public var unpolled: [UnpolledCheck] = []
+
+    /// The top-level keys of `klaxon.yaml` read here: a syntax error under them breaks the checks only.
+    public static let topLevelKeys: Set<String> = ["checks", "maintenance"]
 
     public static func load(workspaceRoot root: String, timeZone: TimeZone) -> CheckFiles {
         var result = CheckFiles()
         let path = root + "/" + Workspace.configFileName
-        guard let file = try? YAMLFile.load(path: path), case .mapping(let top) = file.root else { return result }
-        if let checks = top["checks"] {
-            do throws(KlaxonError) {
-                for item in try file.sequence(checks, what: "checks") {
-                    do throws(KlaxonError) {
-                        var warnings: [ConfigFinding] = []
-                        let check = try readCheck(item, file, warnings: &warnings)
-                        if let other = result.checks.first(where: { $0.name == check.name }) {
-                            throw file.error(item, "check name \(check.name) is also used at \(other.place)")
-                        }
-                        result.checks.append(check)
-                        result.findings += warnings
-                    } catch { result.findings.append(file.finding(error)) }
+        guard let (file, broken) = try? YAMLFile.loadParts(path: path), case .mapping(let top) = file.root else { return result }
+        if let error = broken["checks"] {
+            // Each item alone: one check with a bad indent leaves the others polling.
+            let items = YAMLFile.sequenceItems(under: "checks", path: path) ?? []
+            for (text, item) in items {
+                switch item {
+                case .success(let node): result.read(node, file)
+                case .failure(let error):
+                    result.notPolled(name: scalarField("name", in: text), group: scalarField("group", in: text) ?? "", file.finding(error))
                 }
+            }
+            if !items.contains(where: { if case .failure = $0.item { true } else { false } }) { result.findings.append(file.finding(error)) }
+        } else if let checks = top["checks"] {
+            do throws(KlaxonError) {
+                for item in try file.sequence(checks, what: "checks") { result.read(item, file) }
             } catch { result.findings.append(file.finding(error)) }
         }
+        if let error = broken["maintenance"] { result.findings.append(file.finding(error)) }
         if let windows = top["maintenance"] {
             do throws(KlaxonError) {
                 for item in try file.sequence(windows, what: "maintenance") {
@@ -42,6 +49,43 @@ public struct CheckFiles: Sendable {
             } catch { result.findings.append(file.finding(error)) }
         }
         return result
+    }
+
+    /// Reads one item of `checks:`; one that does not read stays as a check not polled.
+    mutating func read(_ item: Node, _ file: YAMLFile) {
+        do throws(KlaxonError) {
+            var warnings: [ConfigFinding] = []
+            let check = try Self.readCheck(item, file, warnings: &warnings)
+            if let other = checks.first(where: { $0.name == check.name }) {
+                throw file.error(item, "check name \(check.name) is also used at \(other.place)")
+            }
+            checks.append(check)
+            findings += warnings
+        } catch {
+            let field = { (key: String) in item.mapping?[key]?.scalar?.string }
+            notPolled(name: field("name"), group: field("group") ?? "", file.finding(error))
+        }
+    }
+
+    mutating func notPolled(name: String?, group: String, _ finding: ConfigFinding) {
+        findings.append(finding)
+        let name = name.flatMap { $0.isEmpty ? nil : $0 } ?? "(check at \(finding.place))"
+        unpolled.append(UnpolledCheck(name: name, group: group, reason: "\(finding.place): \(finding.message)", position: checks.count))
+    }
+
+    /// The plain value of `key:` in an item's text that does not parse as YAML (`name: x`, `{name: x, …}`).
+    static func scalarField(_ key: String, in text: String) -> String? {
+        for line in text.split(separator: "\n") {
+            var rest = line[...]
+            while let found = rest.range(of: key + ":") {
+                let before = rest[..<found.lowerBound].last
+                rest = rest[found.upperBound...]
+                guard before == nil || " {,-".contains(before!) else { continue }
+                let value = rest.prefix { $0 != "," && $0 != "}" && $0 != "#" }.trimmingCharacters(in: CharacterSet(charactersIn: " \"'"))
+                return value.isEmpty ? nil : value
+            }
+        }
+        return nil
     }
 
     static let checkKeys = ["name", "group", "type", "url", "interval", "retry_interval", "timeout", "expect", "failure_threshold",

@@ -95,7 +95,7 @@ public struct EscalationFiles: Sendable {
 
     mutating func readPeople(_ path: String) {
         let file: YAMLFile
-        do { file = try YAMLFile.load(path: path) } catch { findings.append(.init(.error, path, error.message)); return }
+        do { file = try YAMLFile.load(path: path) } catch { findings.append(YAMLFile.finding(error, path: path)); return }
         do throws(KlaxonError) {
             for (key, keyNode, value) in try file.mapping(file.root, what: "people.yaml") {
                 guard key == "people" else { findings.append(.init(.warning, file.place(keyNode), "unknown key \"\(key)\" (known: people)")); continue }
@@ -174,7 +174,7 @@ public struct EscalationFiles: Sendable {
 
     mutating func readPolicy(_ path: String) {
         let file: YAMLFile
-        do { file = try YAMLFile.load(path: path) } catch { findings.append(.init(.error, path, error.message)); return }
+        do { file = try YAMLFile.load(path: path) } catch { findings.append(YAMLFile.finding(error, path: path)); return }
         do throws(KlaxonError) {
             let fileName = SystemCall.basename(of: path)
             var policy = EscalationPolicy(name: String(fileName[..<fileName.lastIndex(of: ".")!]), steps: [], place: path)
@@ -257,7 +257,7 @@ public struct EscalationFiles: Sendable {
 
     mutating func readSchedule(_ path: String) {
         let file: YAMLFile
-        do { file = try YAMLFile.load(path: path) } catch { findings.append(.init(.error, path, error.message)); return }
+        do { file = try YAMLFile.load(path: path) } catch { findings.append(YAMLFile.finding(error, path: path)); return }
         do throws(KlaxonError) {
             let fileName = SystemCall.basename(of: path)
             var schedule = Schedule(name: String(fileName[..<fileName.lastIndex(of: ".")!]), timeZone: "", layers: [], place: path)
@@ -382,7 +382,7 @@ public struct EscalationFiles: Sendable {
     }
 
     mutating func readOverridesFile(_ path: String) {
-        do throws(KlaxonError) { readOverrides(try YAMLFile.load(path: path)) } catch { findings.append(.init(.error, path, error.message)) }
+        do throws(KlaxonError) { readOverrides(try YAMLFile.load(path: path)) } catch { findings.append(YAMLFile.finding(error, path: path)) }
     }
 
     /// The overrides of an `overrides.yaml` already parsed, added to their schedules.

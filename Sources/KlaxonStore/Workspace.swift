@@ -60,7 +60,10 @@ public struct Workspace: Sendable {
             let from = source.map { " (from \($0))" } ?? ""
             throw .badInput("\(directory)\(from) is not a workspace: it has no \(configFileName); point to the directory that holds it")
         }
-        let file = try YAMLFile.load(path: path)
+        // Broken checks must not lock the team out of its incidents: CheckFiles reports them, and the
+        // commands and screens that need them; a broken setting is an error for everything.
+        let (file, broken) = try YAMLFile.loadParts(path: path)
+        if let key = broken.keys.sorted().first(where: { !CheckFiles.topLevelKeys.contains($0) }) { throw broken[key]! }
         var config = WorkspaceConfig(name: SystemCall.basename(of: directory))
         var warnings: [String] = []
         for (key, keyNode, value) in try file.mapping(file.root, what: "\(configFileName)") {

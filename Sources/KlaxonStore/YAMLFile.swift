@@ -9,12 +9,82 @@ public struct YAMLFile {
 
     /// Reads and parses `path`; a syntax error names the place.
     public static func load(path: String) throws(KlaxonError) -> YAMLFile {
-        let text: String
+        try parse(try read(path), path: path)
+    }
+
+    static func read(_ path: String) throws(KlaxonError) -> String {
         do {
-            text = try String(contentsOfFile: path, encoding: .utf8)
+            return try String(contentsOfFile: path, encoding: .utf8)
         } catch {
             throw .badInput("cannot read \(path): \(error.localizedDescription)")
         }
+    }
+
+    /// Reads a file whose top-level keys are parts of their own (`klaxon.yaml`: the settings, `checks:`,
+    /// `maintenance:`). When the whole does not parse, each top-level key is parsed alone, so that a
+    /// syntax error under one (a bad indent under `checks:`) leaves the others readable: `broken` holds
+    /// the keys whose part does not parse, each with its error. With no part to blame, the error is thrown.
+    public static func loadParts(path: String) throws(KlaxonError) -> (file: YAMLFile, broken: [String: KlaxonError]) {
+        let text = try read(path)
+        let whole: KlaxonError
+        do throws(KlaxonError) { return (try parse(text, path: path), [:]) } catch { whole = error }
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+        var pairs: [(Node, Node)] = [], broken: [String: KlaxonError] = [:]
+        for (key, range) in topLevelParts(lines) {
+            // A key given twice would be read twice; the whole file's error says it best.
+            guard !pairs.contains(where: { $0.0.scalar?.string == key }), broken[key] == nil else { throw whole }
+            do throws(KlaxonError) {
+                guard case .mapping(let mapping) = try parse(lines, range, path: path).root else { throw whole }
+                pairs += mapping.map { ($0.key, $0.value) }
+            } catch { broken[key] = error }
+        }
+        guard !broken.isEmpty else { throw whole }
+        return (YAMLFile(path: path, root: .mapping(Node.Mapping(pairs))), broken)
+    }
+
+    /// The items of the block sequence under the top-level `key` of the file at `path`, each parsed alone
+    /// (for a part `loadParts` found broken): the item, or why it does not parse, with its text. Nil when
+    /// the part is no block sequence of `- ` items.
+    public static func sequenceItems(under key: String, path: String) -> [(text: String, item: Result<Node, KlaxonError>)]? {
+        guard let text = try? read(path) else { return nil }
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+        guard let part = topLevelParts(lines).first(where: { $0.key == key })?.range else { return nil }
+        func indentOfItem(_ line: Substring) -> Int? {
+            let body = line.drop { $0 == " " }
+            return body == "-" || body.hasPrefix("- ") ? line.count - body.count : nil
+        }
+        guard let first = part.dropFirst().first(where: { indentOfItem(lines[$0]) != nil }) else { return nil }
+        let indent = indentOfItem(lines[first])
+        let starts = (first..<part.upperBound).filter { indentOfItem(lines[$0]) == indent }
+        return starts.enumerated().map { n, start in
+            let range = start..<(n + 1 < starts.count ? starts[n + 1] : part.upperBound)
+            let itemText = lines[range].joined(separator: "\n")
+            do throws(KlaxonError) {
+                let parsed = try parse(lines, range, path: path)
+                guard case .sequence(let items) = parsed.root, items.count == 1 else {
+                    throw .badInput("\(path):\(start + 1):\(indent! + 1): this item of \(key) does not read as one list item")
+                }
+                return (itemText, .success(items[0]))
+            } catch { return (itemText, .failure(error)) }
+        }
+    }
+
+    /// Each top-level key of a mapping, with the lines of its part: from its line (at column 1) to the
+    /// next top-level key.
+    static func topLevelParts(_ lines: [Substring]) -> [(key: String, range: Range<Int>)] {
+        let starts = lines.indices.filter { i in
+            guard let first = lines[i].first, first.isLetter || first.isNumber || "_\"'".contains(first) else { return false }
+            return lines[i].contains(":")
+        }
+        return starts.enumerated().map { n, start in
+            let key = lines[start].prefix { $0 != ":" }.trimmingCharacters(in: CharacterSet(charactersIn: " \"'"))
+            return (key, start..<(n + 1 < starts.count ? starts[n + 1] : lines.count))
+        }
+    }
+
+    /// `lines[range]` parsed alone, the other lines left blank so that places stay the file's.
+    static func parse(_ lines: [Substring], _ range: Range<Int>, path: String) throws(KlaxonError) -> YAMLFile {
+        let text = String(repeating: "\n", count: range.lowerBound) + lines[range].joined(separator: "\n")
         return try parse(text, path: path)
     }
 

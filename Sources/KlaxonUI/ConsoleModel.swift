@@ -38,6 +38,8 @@ public struct ConsoleModel: Sendable {
     public var runbookScreen = RunbookScreen()
     /// The status board: one row per check of `klaxon.yaml`, in its order; and the selected row.
     public private(set) var checks: [CheckRow] = []
+    /// Errors of `checks:` in `klaxon.yaml` that no row shows (file:line:column first).
+    public private(set) var checkProblems: [String] = []
     public var checkSelection = 0
     /// The selected check's recent results are shown instead of the board.
     public var showingCheckDetail = false
@@ -106,6 +108,8 @@ public struct ConsoleModel: Sendable {
         public static let historyLength = 30
         /// States over the last day, for uptime.
         public var uptime = UptimeHistory()
+        /// Why the check is not polled (its entry in `klaxon.yaml` does not read); nil for a polled one.
+        public var notPolled: String?
 
         public init(definition: CheckDefinition) { self.definition = definition }
     }
@@ -272,15 +276,23 @@ public struct ConsoleModel: Sendable {
 
     // MARK: - Changes from outside
 
-    /// Sets the checks the board shows (their states unknown until reports come).
-    public mutating func setChecks(_ definitions: [CheckDefinition]) {
+    /// Sets the checks the board shows (their states unknown until reports come), the ones that cannot
+    /// be polled among them, and the problems of `checks:` that belong to no row.
+    public mutating func setChecks(_ definitions: [CheckDefinition], unpolled: [UnpolledCheck] = [], problems: [String] = []) {
         checks = definitions.map(CheckRow.init)
+        for check in unpolled.reversed() {
+            var row = CheckRow(definition: CheckDefinition(name: check.name, url: ""))
+            row.definition.group = check.group
+            row.notPolled = check.reason
+            checks.insert(row, at: min(check.position, checks.count))
+        }
+        checkProblems = problems
         checkSelection = min(checkSelection, max(0, checks.count - 1))
     }
 
     /// Records a poll's result on its row.
     public mutating func record(_ report: CheckReport) {
-        guard let i = checks.firstIndex(where: { $0.definition.name == report.check.name }) else { return }
+        guard let i = checks.firstIndex(where: { $0.definition.name == report.check.name && $0.notPolled == nil }) else { return }
         checks[i].state = report.state
         checks[i].since = report.since
         checks[i].lastReport = report

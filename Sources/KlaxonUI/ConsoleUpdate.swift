@@ -16,7 +16,7 @@ public enum ConsoleMessage: Sendable {
     /// `Runbooks/` was read again.
     case runbooksChanged([Runbook])
     /// The checks of `klaxon.yaml` (at start), and each finished poll.
-    case checksConfigured([CheckDefinition])
+    case checksConfigured([CheckDefinition], unpolled: [UnpolledCheck] = [], problems: [String] = [])
     case checkReported(CheckReport)
     /// The escalation engine's view of each incident, who sends the pages, and whom one can page.
     case escalationsChanged([String: EscalationEngine.Status], engine: EscalationEngineHolder, pageTargets: [String])
@@ -100,8 +100,8 @@ public enum ConsoleUpdate {
             if model.runbookScreen.open != nil { relayoutRunbook(&model) }
             refreshSearch(&model)
             return []
-        case .checksConfigured(let definitions):
-            model.setChecks(definitions)
+        case .checksConfigured(let definitions, let unpolled, let problems):
+            model.setChecks(definitions, unpolled: unpolled, problems: problems)
             return []
         case .checkReported(let report):
             model.record(report)

@@ -41,14 +41,22 @@ enum DashboardView {
         let half = model.columns / 2
         frame.put("  Status board", row: slotsRow, column: 0, style: .heading)
         if model.checks.isEmpty {
-            frame.put("no checks in klaxon.yaml", row: slotsRow + 1, column: 4, style: .dim, width: half - 4)
+            if model.checkProblems.isEmpty {
+                frame.put("no checks in klaxon.yaml", row: slotsRow + 1, column: 4, style: .dim, width: half - 4)
+            } else {
+                frame.put("checks: has errors, nothing polled (3)", row: slotsRow + 1, column: 4, style: .error, width: half - 4)
+            }
         } else {
             let down = model.checks.filter { $0.state == .down }
             let warn = model.checks.filter { $0.state == .degraded || $0.state == .pending }.count
             // Unknown after a poll is a source that cannot be read: blind, never "all up".
             let blind = model.checks.filter { $0.state == .unknown && $0.lastReport != nil }.count
+            let unpolled = model.checks.filter { $0.notPolled != nil }.count
             var x = frame.put("\(model.checks.count) checks", row: slotsRow + 1, column: 4, width: half - 4)
-            if down.isEmpty && warn == 0 && blind == 0 { frame.put(" · nothing down", row: slotsRow + 1, column: x, style: .ok, width: half - x) }
+            if unpolled > 0 { x = frame.put(" · \(unpolled) not polled", row: slotsRow + 1, column: x, style: .error, width: half - x - 1) }
+            if down.isEmpty && warn == 0 && blind == 0 && unpolled == 0 {
+                frame.put(" · nothing down", row: slotsRow + 1, column: x, style: .ok, width: half - x)
+            }
             if !down.isEmpty {
                 x = frame.put(" · \(down.count) down: " + down.map(\.definition.name).joined(separator: ", "), row: slotsRow + 1, column: x, style: .critical, width: half - x - 1)
             }

@@ -6,7 +6,9 @@ enum StatusView {
         let rows = model.boardRows
         guard !rows.isEmpty else {
             frame.put("Status board", row: 2, column: 1, style: .heading)
-            frame.put("No checks. Add them under checks: in klaxon.yaml (see the README).", row: 4, column: 2, style: .dim)
+            if drawProblems(model, from: 4, &frame) == 4 {
+                frame.put("No checks. Add them under checks: in klaxon.yaml (see the README).", row: 4, column: 2, style: .dim)
+            }
             return
         }
         let selected = rows[min(model.checkSelection, rows.count - 1)]
@@ -25,25 +27,42 @@ enum StatusView {
         }
     }
 
+    /// The errors of `checks:` that no row shows, in the error style, from `row`; returns the next free row.
+    static func drawProblems(_ model: ConsoleModel, from row: Int, _ frame: inout Frame) -> Int {
+        var row = row
+        for problem in model.checkProblems.prefix(2) {
+            frame.put(problem, row: row, column: 2, style: .error, width: model.columns - 3)
+            row += 1
+        }
+        if model.checkProblems.count > 2 {
+            frame.put("\(model.checkProblems.count - 2) more problems: run klaxon config validate", row: row, column: 2, style: .error)
+            row += 1
+        }
+        return row
+    }
+
     static func drawBoard(_ rows: [ConsoleModel.CheckRow], _ model: ConsoleModel, _ frame: inout Frame) {
         let down = rows.filter { $0.state == .down }.count, degraded = rows.filter { $0.state == .degraded || $0.state == .pending }.count
         let blind = rows.filter { $0.state == .unknown && $0.lastReport != nil }.count
+        let unpolled = rows.filter { $0.notPolled != nil }.count
         var x = frame.put("Status board", row: 2, column: 1, style: .heading)
         x = frame.put("  \(rows.count) checks", row: 2, column: x, style: .dim)
+        if unpolled > 0 { x = frame.put("  \(unpolled) not polled", row: 2, column: x, style: .error) }
         if down > 0 { x = frame.put("  \(down) down", row: 2, column: x, style: .critical) }
         if blind > 0 { x = frame.put("  \(blind) unknown", row: 2, column: x, style: .blind) }
         if degraded > 0 { frame.put("  \(degraded) degraded or \(CheckState.pending.displayName)", row: 2, column: x, style: .warning) }
+        let titles = drawProblems(model, from: 3, &frame)
         let plan = plan(rows)
         let widths = plan.widths(in: model.columns - 3)
         var cx = 2
         for (column, width) in zip(plan.columns, widths) where width > 0 {
-            frame.put(column.title, row: 3, column: cx, style: .dim, width: width)
+            frame.put(column.title, row: titles, column: cx, style: .dim, width: width)
             cx += width
         }
-        var row = 4
+        var row = titles + 1
         var group: String?
         let bottom = model.rows - 2
-        let first = DashboardView.scrolledStart(selection: model.checkSelection, count: rows.count, rows: max(1, bottom - 4 - 4))
+        let first = DashboardView.scrolledStart(selection: model.checkSelection, count: rows.count, rows: max(1, bottom - row - 4))
         for (index, check) in rows.enumerated() where index >= first && row < bottom {
             if check.definition.group != group {
                 group = check.definition.group
@@ -55,6 +74,13 @@ enum StatusView {
             if isSelected { frame.fill(row: row, style: .selected) }
             // A selected row keeps its state's colour, reversed: the one DOWN row, selected by default, stays red.
             func s(_ style: Style) -> Style { isSelected ? style.selected : style }
+            if let reason = check.notPolled {
+                // The reason takes every column after the name: it is the one thing this row says.
+                frame.put(check.definition.name, row: row, column: 2, style: s(.normal), width: widths[0] - 1)
+                frame.put("NOT POLLED: " + reason, row: row, column: 2 + widths[0], style: s(.error), width: model.columns - 3 - widths[0])
+                row += 1
+                continue
+            }
             let latency = check.lastReport.flatMap { $0.response.statusCode == nil ? nil : "\(Int($0.response.phases.total.rounded())) ms" } ?? "—"
             let age = check.since.map { DurationText.short(seconds: $0.seconds(until: model.now)) } ?? "—"
             // A check without TLS verification is marked after its detail, which is cut to make room.
@@ -110,6 +136,14 @@ enum StatusView {
 
     static func drawDetail(_ check: ConsoleModel.CheckRow, _ model: ConsoleModel, _ frame: inout Frame) {
         let d = check.definition
+        if let reason = check.notPolled {
+            let x = frame.put(d.name, row: 2, column: 1, style: .heading)
+            frame.put("  NOT POLLED", row: 2, column: x, style: .error)
+            for (i, line) in TextWidth.wrap(reason, to: model.columns - 3).prefix(max(0, model.rows - 6)).enumerated() {
+                frame.put(line, row: 4 + i, column: 2, style: .error)
+            }
+            return
+        }
         var x = frame.put(d.name, row: 2, column: 1, style: .heading)
         x = frame.put("  " + check.state.displayName.uppercased(), row: 2, column: x, style: style(check.state, polled: check.lastReport != nil))
         if let since = check.since { frame.put("  for \(DurationText.short(seconds: since.seconds(until: model.now)))", row: 2, column: x, style: .dim) }

@@ -16,7 +16,9 @@ struct CheckFilesTests {
         #expect(registry.expect.statuses == [200] && registry.expect.maxLatencyMilliseconds == 800)
         #expect(registry.expect.jsonPath == "$.status" && registry.expect.jsonEquals == "UP")
         #expect(registry.failureThreshold == 3 && registry.successThreshold == 2)
-        #expect(registry.declare == .sev3 && registry.policy == "platform" && registry.runbook == "registry-5xx")
+        // The sample's hosts do not exist: its checks page by a policy, but declare nothing (issue 19, point 21).
+        #expect(files.checks.allSatisfy { $0.declare == nil })
+        #expect(registry.policy == "platform" && registry.runbook == "registry-5xx")
         #expect(files.checks[4].expect.jsonEquals == .number(0))
     }
 
@@ -49,6 +51,46 @@ struct CheckFilesTests {
             "\(path):11:5: error: maintenance names check \"zz\", which is not in checks:",
             "\(path):12:5: error: the maintenance window ends before it starts",
         ])
+        // The checks that do not read stay on the board, in their places, saying why.
+        #expect(files.unpolled.map(\.name) == ["b", "c", "d", "e", "a"])
+        #expect(files.unpolled.map(\.position) == [1, 1, 1, 1, 1])
+        #expect(files.unpolled[0].reason == "\(path):4:20: url must start with http:// or https://")
+    }
+
+    /// Issue 19, point 20: one bad indent under checks: leaves the other checks polling, and the one it
+    /// breaks is kept by name, with the place of the error.
+    @Test func aSyntaxErrorInOneCheckLeavesTheOthersPolling() throws {
+        let dir = TemporaryDirectory()
+        let path = dir.write("klaxon.yaml", """
+        name: t
+        checks:
+          - name: registry-api
+            group: Artifact registry
+            url: http://127.0.0.1:1/healthz
+          # the next check's url is indented one space too little
+          - name: ci-queue
+            group: CI/CD
+           url: http://127.0.0.1:1/queue
+          - {name: kube, url: "http://127.0.0.1:1/readyz", group: Kubernetes}
+        maintenance:
+          - {checks: [kube], from: 2026-12-01T02:00Z, to: 2026-12-01T03:00Z}
+        """)
+        #expect(throws: KlaxonError.self) { try YAMLFile.load(path: path) }
+        let files = CheckFiles.load(workspaceRoot: dir.path, timeZone: utc)
+        #expect(files.checks.map(\.name) == ["registry-api", "kube"])
+        #expect(files.maintenance.count == 1)
+        let broken = try #require(files.unpolled.first)
+        #expect(files.unpolled.count == 1)
+        #expect(broken.name == "ci-queue" && broken.group == "CI/CD" && broken.position == 1)
+        #expect(broken.reason.hasPrefix("\(path):9:") && broken.reason.contains("invalid YAML"), "\(broken.reason)")
+        #expect(files.findings.map(\.level) == [.error])
+        #expect(broken.reason == "\(files.findings[0].place): \(files.findings[0].message)")
+
+        // checks: that is no list of items breaks all of them, with the place.
+        dir.write("klaxon.yaml", "name: t\nchecks: {name: a, url: [\n")
+        let whole = CheckFiles.load(workspaceRoot: dir.path, timeZone: utc)
+        #expect(whole.checks.isEmpty && whole.unpolled.isEmpty)
+        #expect(whole.findings.count == 1 && whole.findings[0].place.hasPrefix("\(path):3:"), "\(whole.findings)")
     }
 
     @Test func urlsThatReachMetadataOrCarryLineBreaksAreWarnedAbout() {

@@ -17,15 +17,51 @@ struct EscalationFilesTests {
         #expect(primary.overrides.count == 1)
         #expect(files.people.first?.notify == [NotifyRule(contact: .webhook, afterSeconds: 0), NotifyRule(contact: .email, afterSeconds: 180)])
         let now = Timestamp.parseRFC3339("2026-11-22T18:00:00Z")!
-        // Clean but for what issue 19 (point 6) says of the sample: dave is on both schedules in the same
-        // week, and erin is on the primary's nights and named by step 2, so escalating pages them again.
-        // (Making the sample's steps page different people is point 21's.)
-        let findings = files.check(now: now)
-        #expect(findings.allSatisfy { $0.level == .warning && $0.message.contains("and again by step 2") }, "\(findings)")
-        #expect(findings.contains { $0.message.hasPrefix("dave is paged by step 1 (on call in platform-primary) and again by step 2 (on call in platform-secondary)") })
+        // Clean: escalating from the primary always reaches someone new (issue 19, point 21), this week,
+        // across the Christmas override and over the rest of the year.
+        #expect(files.check(now: now).map(\.description) == [])
+        #expect(files.check(now: Timestamp.parseRFC3339("2026-12-20T00:00:00Z")!, days: 400).map(\.description) == [])
         // The business-hours layer: a Monday 10:00 in Chicago is the weekdays rotation's.
         let calendar = try OnCallCalendar(primary)
         #expect(calendar.onCall(at: Timestamp.parseRFC3339("2026-11-23T16:00:00Z")!).users.count == 1)
+    }
+
+    /// Two consecutive steps paging the same person (issue 19, point 6): on call in both schedules in the
+    /// same week, or on call in one and named by the other.
+    @Test func consecutiveStepsPagingTheSamePersonAreWarnedAbout() throws {
+        let dir = TemporaryDirectory()
+        dir.write("Escalation/people.yaml", """
+        people:
+          - {id: alice, contacts: [{type: email, address: alice@example.com}]}
+          - {id: dave, contacts: [{type: email, address: dave@example.com}]}
+          - {id: erin, contacts: [{type: email, address: erin@example.com}]}
+        """)
+        dir.write("Escalation/schedules/primary.yaml", """
+        name: primary
+        time_zone: UTC
+        layers:
+          - {name: nights, rotation: daily, start: 2026-11-02T17:00, participants: [dave, erin]}
+        """)
+        dir.write("Escalation/schedules/secondary.yaml", """
+        name: secondary
+        time_zone: UTC
+        layers:
+          - {name: week, rotation: weekly, start: 2026-11-02T10:00, participants: [dave, alice]}
+        """)
+        let path = dir.write("Escalation/policies/ops.yaml", """
+        name: ops
+        steps:
+          - {targets: ["schedule:primary"], escalate_after: 5m}
+          - {targets: ["schedule:secondary", "user:erin"], escalate_after: 10m}
+        """)
+        let files = EscalationFiles.load(workspaceRoot: dir.path)
+        let findings = files.check(now: Timestamp.parseRFC3339("2026-11-22T18:00:00Z")!)
+        #expect(findings.allSatisfy { $0.level == .warning && $0.place.hasPrefix(path) && $0.message.contains("and again by step 2 (") },
+                "\(findings)")
+        #expect(findings.contains { $0.message.hasPrefix("dave is paged by step 1 (on call in primary) and again by step 2 (on call in secondary) of policy ops from 2026-11-22T18:00") },
+                "\(findings)")
+        #expect(findings.contains { $0.message.hasPrefix("erin is paged by step 1 (on call in primary) and again by step 2 (named) of policy ops from ") },
+                "\(findings)")
     }
 
     @Test func problemsAreFindingsWithPlacesAndReadingGoesOn() {

@@ -45,6 +45,29 @@ struct WorkspaceTests {
         #expect(syntax?.message.hasPrefix("\(path):2:") == true)
     }
 
+    /// Issue 19, point 20: a syntax error under checks: (or maintenance:) breaks the checks only; the
+    /// settings the incident commands need still read. One in a setting is an error for everything.
+    @Test func aSyntaxErrorUnderChecksLeavesTheSettingsReadable() throws {
+        let dir = TemporaryDirectory()
+        let path = dir.write("klaxon.yaml", """
+        name: forge
+        stale_after: 45m
+        checks:
+          - name: a
+            url: http://127.0.0.1:1/
+           interval: 30s
+        escalation:
+          main_schedule: primary
+        """)
+        let workspace = try Workspace.load(directory: dir.path)
+        #expect(workspace.config.name == "forge" && workspace.config.staleAfterSeconds == 2700)
+        #expect(workspace.config.mainSchedule == "primary")
+        #expect(workspace.warnings.isEmpty)
+        dir.write("klaxon.yaml", "name: forge\nescalation:\n  main_schedule: primary\n attempts: 3\nchecks: []\n")
+        let broken = #expect(throws: KlaxonError.self) { try Workspace.load(directory: dir.path) }
+        #expect(broken?.message.hasPrefix("\(path):4:") == true && broken?.message.contains("invalid YAML") == true, "\(broken?.message ?? "")")
+    }
+
     @Test func unknownKeysAreWarnedAboutWithTheirPlace() throws {
         let dir = TemporaryDirectory()
         let path = dir.write("klaxon.yaml", "name: x\njournal: typo\nchecks: []\n")

@@ -55,6 +55,34 @@ struct StatusBoardTests {
         if let mismatch = Snapshot.mismatch(frame, named: "status-board-100x30") { Issue.record(Comment(rawValue: mismatch)) }
     }
 
+    /// Issue 19, point 20: a check whose entry does not read stays on the board, in its place, saying why;
+    /// errors of checks: that belong to no check are shown above the board.
+    @Test func checksThatCannotBePolledStayOnTheBoardWithTheReason() {
+        var model = sampleModel(columns: 100, rows: 30)
+        let registry = Self.check("registry-api", group: "Artifact registry"), kube = Self.check("kube-apiserver", group: "Kubernetes")
+        let broken = UnpolledCheck(name: "ci-queue", group: "CI/CD", reason: "klaxon.yaml:10:4: invalid YAML: did not find expected '-' indicator",
+                                   position: 1)
+        _ = ConsoleUpdate.update(&model, .checksConfigured([registry, kube], unpolled: [broken],
+                                                           problems: ["klaxon.yaml:20:3: the maintenance window ends before it starts"]))
+        #expect(model.boardRows.map(\.definition.name) == ["registry-api", "ci-queue", "kube-apiserver"])
+        // A report for a check of the same name never lands on the row that is not polled.
+        var other = Self.check("ci-queue", group: "CI/CD")
+        other.url = "https://elsewhere/"
+        _ = ConsoleUpdate.update(&model, .checkReported(Self.report(other, .up, .ok("HTTP 200"), latency: 5, at: model.now)))
+        #expect(model.boardRows[1].lastReport == nil && model.boardRows[1].notPolled == broken.reason)
+        press([.character("3")], &model)
+        var text = ConsoleView.render(model).text
+        #expect(text.contains("Status board  3 checks  1 not polled"), "\(text)")
+        #expect(text.contains("klaxon.yaml:20:3: the maintenance window ends before it starts"), "\(text)")
+        #expect(text.contains("ci-queue                NOT POLLED: klaxon.yaml:10:4: invalid YAML: did not find"), "\(text)")
+        press([.character("j"), .enter], &model)
+        text = ConsoleView.render(model).text
+        #expect(text.contains("ci-queue  NOT POLLED") && text.contains("klaxon.yaml:10:4: invalid YAML"), "\(text)")
+        press([.character("1")], &model)
+        #expect(ConsoleView.render(model).text.contains("3 checks · 1 not polled · nothing down") == false)
+        #expect(ConsoleView.render(model).text.contains("3 checks · 1 not polled"), "\(ConsoleView.render(model).text)")
+    }
+
     @Test(arguments: [80, 140]) func aCheckWithoutTLSVerificationIsMarkedOnTheBoardAndInItsDetail(columns: Int) {
         var model = sampleModel(columns: columns, rows: 24)
         var unverified = Self.check("vendor-status", group: "Vendors")
