@@ -75,6 +75,16 @@ enum DashboardView {
         }
     }
 
+    /// Red when pages fail or nobody is paged who should be; acknowledged in its own style.
+    static func style(of paging: PagingState) -> Style {
+        switch paging {
+        case _ where paging.isAlarming: .error
+        case .paging: .warning
+        case .acknowledged: .acked
+        default: .dim
+        }
+    }
+
     static func scrolledStart(selection: Int, count: Int, rows: Int) -> Int {
         guard count > rows else { return 0 }
         return min(max(0, selection - rows + 1), count - rows)
@@ -82,9 +92,13 @@ enum DashboardView {
 
     static let columns: [(String, Int)] = [("ID", 8), ("SEV", 5), ("STATUS", 14), ("RUNNING", 8), ("UPDATED", 12), ("COMMANDER", 11)]
 
+    /// The paging state's column: its short form ("ACK alice") below 120 columns; from there its line
+    /// ("PAGE FAILING (4 of 5) → dave: HTTP 500"), sharing the room beside the fixed columns with the title.
+    static func pagingWidth(_ total: Int) -> Int { total >= 120 ? min(80, (total - 60) * 3 / 5) : 15 }
+
     static func header(row: Int, _ frame: inout Frame, columns total: Int) {
         var x = 2
-        for (title, width) in columns {
+        for (title, width) in columns + [("PAGING", pagingWidth(total))] {
             frame.put(title, row: row, column: x, style: .dim, width: width)
             x += width
         }
@@ -110,6 +124,13 @@ enum DashboardView {
             frame.put(TextWidth.truncate(text, to: width - 1), row: row, column: x, style: style, width: width - 1)
             x += width
         }
+        let pagingWidth = Self.pagingWidth(model.columns)
+        if incident.isOpen {
+            let paging = model.pagingState(of: incident)
+            let text = model.columns >= 120 ? paging.text(now: model.now, formatter: model.formatter) : paging.short
+            frame.put(TextWidth.truncate(text, to: pagingWidth - 1), row: row, column: x, style: selected ? base : style(of: paging), width: pagingWidth - 1)
+        }
+        x += pagingWidth
         var title = incident.title
         if model.readOnlyIncidents.contains(incident.id) { title += " [read-only]" }
         frame.put(TextWidth.truncate(title, to: model.columns - x - 1), row: row, column: x, style: base)
