@@ -113,7 +113,7 @@ extension EndToEnd {
 
         @Test func aRunbookStepTickedInTheConsoleReachesTheIncidentsJournal() async throws {
             let ws = makeRunbookWorkspace()
-            let declared = try shell("KLAXON_USER=bob \(klaxon) --workspace \(ws.path) incident declare 'Registry down' --severity SEV2 --service registry 2>&1")
+            let declared = try shell("KLAXON_USER=bob \(klaxon) --workspace \(ws.path) incident declare 'Registry down' --severity SEV3 --service registry 2>&1")
             #expect(declared == "INC-1\n")
             let tty = try console(ws, user: "carol", columns: 100, rows: 30)
             #expect(await tty.until("INC-1") != nil)
@@ -198,7 +198,7 @@ extension EndToEnd {
               - {name: health, group: Registry, url: "http://127.0.0.1:\(port)/healthz", interval: 2s, timeout: 2s}
               - {name: uploads, group: Registry, url: "http://127.0.0.1:\(port)/uploads", interval: 2s, timeout: 2s, failure_threshold: 2, runbook: registry, service: registry}
             """)
-            let declared = try shell("KLAXON_USER=bob \(klaxon) --workspace \(ws.path) incident declare 'Uploads failing' --severity SEV2 --service registry 2>&1")
+            let declared = try shell("KLAXON_USER=bob \(klaxon) --workspace \(ws.path) incident declare 'Uploads failing' --severity SEV3 --service registry 2>&1")
             #expect(declared == "INC-1\n")
             let tty = try console(ws, columns: 110, rows: 30)
             tty.press("3")
