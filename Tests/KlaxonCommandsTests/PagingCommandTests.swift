@@ -4,6 +4,14 @@ import KlaxonStore
 import KlaxonTestSupport
 import Testing
 
+/// `file:line:column` of the first `text` in line `line` (1-based) of `path`, as config validate names it.
+func place(of text: String, line: Int, in path: String) throws -> String {
+    let lines = try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n", omittingEmptySubsequences: false)
+    let row = String(lines[line - 1])
+    let range = try #require(row.range(of: text), "\(text) is not on line \(line) of \(path): \(row)")
+    return "\(path):\(line):\(row.distance(from: row.startIndex, to: range.lowerBound) + 1)"
+}
+
 /// Issue 19, points 1 to 3, through the command line.
 struct PagingCommandTests {
     /// Point 1: `incident list` and its JSON say whether each open incident pages, and who acknowledged.
@@ -71,6 +79,74 @@ struct PagingCommandTests {
         #expect(k.run("incident", "list", "--json").json?.arrayValue?.first?["paging"]?["state"] == "not_paging")
         #expect(!k.run("incident", "declare", "Registry slow", "--severity", "SEV3").errors.contains("pages nobody"))
         #expect(!k.run("incident", "declare", "Registry down", "--severity", "SEV2", "--policy", "platform").errors.contains("pages nobody"))
+    }
+
+    /// Point 3: every reference to a policy, runbook, person or schedule that does not exist is an error
+    /// at its place, and config validate exits 1.
+    @Test func configValidateNamesEveryUnknownReferenceWithItsPlace() throws {
+        let ws = makeWorkspace("""
+        name: refs
+        escalation: {main_schedule: primray}
+        checks:
+          - {name: registry, url: "http://127.0.0.1:9/", policy: platfrom, declare: SEV2, runbook: registy-5xx}
+        """)
+        ws.write("Escalation/people.yaml", "people:\n  - {id: alice, contacts: [{type: email, address: alice@forge.test}]}\n")
+        ws.write("Escalation/schedules/primary.yaml", """
+        time_zone: UTC
+        layers: [{name: all, rotation: weekly, start: 2026-01-05T00:00, participants: [alice, bobb]}]
+        """)
+        ws.write("Escalation/policies/platform.yaml", """
+        name: platform
+        steps:
+          - targets: [schedule:primary, user:ghost]
+            escalate_after: 5m
+        when_nobody_on_call: fallback
+        fallback: schedule:nope
+        """)
+        let validate = Klaxon(workspace: ws.path).run("config", "validate")
+        #expect(validate.status == 1)
+        let lines = validate.output.split(separator: "\n").map(String.init)
+        let config = ws.path + "/klaxon.yaml", policy = ws.path + "/Escalation/policies/platform.yaml"
+        for expected in [
+            "\(try place(of: "platfrom", line: 4, in: config)): error: check registry names policy \"platfrom\", which is not in Escalation/policies/ (known: platform): its incidents would page nobody; correct the name or add the policy",
+            "\(try place(of: "registy-5xx", line: 4, in: config)): error: check registry names runbook \"registy-5xx\", which is not in Runbooks/",
+            "\(try place(of: "primray", line: 2, in: config)): error: escalation: main_schedule names \"primray\", which is not a schedule in Escalation/schedules/; known: primary",
+            "\(try place(of: "user:ghost", line: 3, in: policy)): error: policy platform names ghost, who is not in people.yaml; known: alice",
+            "\(try place(of: "schedule:nope", line: 6, in: policy)): error: policy platform names schedule nope, which is not in \(ws.path)/Escalation/schedules; known: primary",
+            "\(try place(of: "bobb", line: 2, in: ws.path + "/Escalation/schedules/primary.yaml")): error: bobb is not in Escalation/people.yaml (layer all)",
+        ] {
+            #expect(lines.contains(expected), "\(expected)\n\(validate.output)")
+        }
+    }
+
+    /// Point 2: a secret the paging process could not read is a warning at its place, naming who needs it.
+    @Test func configValidateWarnsOfSecretsThePagingProcessLacks() throws {
+        let ws = escalationWorkspace(webhookPort: 9)
+        let people = ws.path + "/Escalation/people.yaml"
+        ws.write("Escalation/people.yaml", try String(contentsOfFile: people, encoding: .utf8) + "\n" + """
+          - id: frank
+            contacts: [{type: webhook, url: "file:\(ws.path)/frank-hook"}]
+        """)
+        let config = ws.path + "/klaxon.yaml"
+        let secretWarning = "\(try place(of: "\"env:KLAXON_TEST_WEBHOOK_SECRET", line: 6, in: config)): warning: env:KLAXON_TEST_WEBHOOK_SECRET (channels: webhook: secret) is not set in this environment: the process that sends pages (the console or klaxon watch) needs KLAXON_TEST_WEBHOOK_SECRET set, or these pages fail"
+        let aliceWarning = "\(try place(of: "\"env:ALICE_HOOK", line: 4, in: people)): warning: env:ALICE_HOOK (alice's webhook url) is not set in this environment: the process that sends pages (the console or klaxon watch) needs ALICE_HOOK set, or these pages fail"
+        let frankLine = try String(contentsOfFile: people, encoding: .utf8).split(separator: "\n").firstIndex { $0.contains("frank-hook") }! + 1
+        let frankWarning = "\(try place(of: "\"file:", line: frankLine, in: people)): warning: file:\(ws.path)/frank-hook (frank's webhook url) does not exist: the process that sends pages (the console or klaxon watch) reads it when it pages, or these pages fail"
+
+        let bare = Klaxon(workspace: ws.path).run("config", "validate")
+        #expect(bare.status == 0, "warnings only: \(bare.output)")
+        let lines = bare.output.split(separator: "\n").map(String.init)
+        for expected in [secretWarning, aliceWarning, frankWarning] { #expect(lines.contains(expected), "\(expected)\n\(bare.output)") }
+
+        // Set (and the file there), nothing is said; set but empty is not set.
+        ws.write("frank-hook", "http://127.0.0.1:9/hooks/frank\n")
+        let set = Klaxon(workspace: ws.path, environment: ["TZ": "UTC", "ALICE_HOOK": "http://127.0.0.1:9/hooks/alice", "KLAXON_TEST_WEBHOOK_SECRET": ""])
+            .run("config", "validate")
+        let setLines = set.output.split(separator: "\n").map(String.init)
+        #expect(setLines.contains(secretWarning), "\(set.output)")
+        #expect(!set.output.contains("ALICE_HOOK") && !set.output.contains("frank-hook"), "\(set.output)")
+        // Only references are named, never what they hold.
+        #expect(!(bare.output + bare.errors + set.output + set.errors).contains("/hooks/"))
     }
 }
 
