@@ -35,29 +35,49 @@ struct ConfigCommand: ParsableCommand {
             let context = global.context
             try InputLimits.checkDays(days, option: "--days")
             var findings: [ConfigFinding] = []
-            var root: String?, mainSchedule: String?
+            var workspace: Workspace?
             do {
-                let workspace = try global.loadWorkspace()
-                root = workspace.root
-                mainSchedule = workspace.config.mainSchedule
-                findings += RunbookCommand.findings(workspace, RunbookCommand.load(workspace), now: context.now())
-                findings += CheckFiles.load(workspaceRoot: workspace.root, timeZone: workspace.displayTimeZone(environment: context.environment)).findings
-                findings += workspace.warnings.map { Self.finding(.warning, $0) }
-                findings += DrillFiles.findings(workspaceRoot: workspace.root)
+                workspace = try global.loadWorkspace()
             } catch {
                 // klaxon.yaml itself is broken: report it, and still check Escalation/ beside it.
                 findings.append(Self.finding(.error, error.message))
-                root = global.workspace ?? context.currentDirectory
             }
-            if let root {
-                let files = EscalationFiles.load(workspaceRoot: root)
-                findings += files.check(now: context.now(), days: days)
-                if let main = mainSchedule, !files.schedules.contains(where: { $0.name == main }) {
-                    findings.append(ConfigFinding(.error, root + "/" + Workspace.configFileName,
-                                                  "escalation: main_schedule names \"\(main)\", which is not a schedule in Escalation/schedules/"))
+            let root = workspace?.root ?? global.workspace ?? context.currentDirectory
+            let files = EscalationFiles.load(workspaceRoot: root)
+            let policies = files.policies.map(\.name)
+            if let workspace {
+                findings += RunbookCommand.findings(workspace, RunbookCommand.load(workspace), now: context.now())
+                let checks = CheckFiles.load(workspaceRoot: workspace.root, timeZone: workspace.displayTimeZone(environment: context.environment))
+                findings += checks.findings
+                findings += CheckFiles.policyFindings(checks.checks, policies: policies)
+                findings += workspace.warnings.map { Self.finding(.warning, $0) }
+                findings += DrillFiles.findings(workspaceRoot: workspace.root, policies: policies)
+            }
+            findings += files.check(now: context.now(), days: days)
+            if let workspace, let main = workspace.config.mainSchedule, !files.schedules.contains(where: { $0.name == main }) {
+                findings.append(ConfigFinding(.error, workspace.mainSchedulePlace ?? workspace.configPath,
+                                              "escalation: main_schedule names \"\(main)\", which is not a schedule in Escalation/schedules/\(EscalationFiles.known(Set(files.schedules.map(\.name))))"))
+            }
+            findings += Self.secretFindings((workspace?.secretUses ?? []) + files.secretUses, context: context)
+            try ConfigCommand.report(findings, json: output.json, context: context)
+        }
+
+        /// Warnings: secrets the process that sends pages could not read if it ran with this command's
+        /// environment and directory: an `env:` variable unset (or empty), a `file:` that is missing.
+        static func secretFindings(_ uses: [SecretReference.Use], context: CommandContext) -> [ConfigFinding] {
+            uses.compactMap { use in
+                switch use.reference {
+                case .environment(let name):
+                    guard context.environment[name]?.isEmpty ?? true else { return nil }
+                    return ConfigFinding(.warning, use.place, "\(use.reference) (\(use.purpose)) is not set in this environment: the process that "
+                                         + "sends pages (the console or klaxon watch) needs \(name) set, or these pages fail")
+                case .file(let path):
+                    let absolute = path.hasPrefix("/") ? path : context.currentDirectory + "/" + path
+                    guard !FileManager.default.fileExists(atPath: absolute) else { return nil }
+                    return ConfigFinding(.warning, use.place, "\(use.reference) (\(use.purpose)) does not exist: the process that sends pages "
+                                         + "(the console or klaxon watch) reads it when it pages, or these pages fail")
                 }
             }
-            try ConfigCommand.report(findings, json: output.json, context: context)
         }
 
         /// `path.yaml:3:7: message` split into its place and message.

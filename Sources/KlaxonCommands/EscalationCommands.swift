@@ -70,7 +70,8 @@ struct EscalationCommand: ParsableCommand {
     }
 
     struct StatusList: ParsableCommand {
-        static let configuration = CommandConfiguration(commandName: "status", abstract: "Each open incident's escalation, and which process sends the pages.")
+        static let configuration = CommandConfiguration(
+            commandName: "status", abstract: "Each open incident's paging state (paging, failing, acknowledged, not paging), and which process sends the pages.")
         @OptionGroup var global: GlobalOptions
         @OptionGroup var output: JSONFlag
 
@@ -83,20 +84,22 @@ struct EscalationCommand: ParsableCommand {
             let now = context.now()
             let formatter = LocalTimeFormatter(timeZone: workspace.displayTimeZone(environment: context.environment))
             let holder = (try? EngineLock(directory: workspace.journalsDirectory, forRunning: false))?.holder()
-            var rows = [["INCIDENT", "ESCALATION"]], json: [JSONValue] = []
+            var rows = [["INCIDENT", "PAGING"]], json: [JSONValue] = []
             for id in try store.ids() {
-                guard let journal = try? store.open(id, keepingTimeline: false), journal.incident.isOpen,
-                      let status = engine.decide(journal.incident, now: now, engine: ("", 0)).status else { continue }
-                let summary = status.summary(now: now, formatter: formatter)
+                guard let journal = try? store.open(id, keepingTimeline: false), journal.incident.isOpen else { continue }
+                let status = engine.decide(journal.incident, now: now, engine: ("", 0)).status
+                let paging = PagingState(incident: journal.incident, status: status)
+                let summary = paging.detail(now: now, formatter: formatter)
                 rows.append([id, summary])
-                json.append(.object(["id": .string(id), "policy": .string(status.policy), "summary": .string(summary)]))
+                json.append(.object(["id": .string(id), "policy": status.map { .string($0.policy) } ?? .null, "summary": .string(summary),
+                                     "paging": paging.json(now: now, formatter: formatter)]))
             }
             if output.json {
                 context.print(json: JSONValue.object(["engine": holder.map(JSONValue.string) ?? .null, "incidents": .array(json)]))
                 return
             }
             context.print("engine: " + (holder ?? "none running — pages are not sent until klaxon watch or a console runs"))
-            context.print(rows.count == 1 ? "no open incident is escalating" : TextTable.render(rows))
+            context.print(rows.count == 1 ? "no open incidents" : TextTable.render(rows))
         }
     }
 

@@ -75,6 +75,10 @@ extension IncidentCommand {
             }
             for warning in journal.incident.timeOrderWarnings { context.warn("\(journal.id): \(warning)") }
             if policy != nil { warnWithoutEngine(workspace, context) }
+            // A serious incident that pages nobody is worth saying so: it shows "not paging" until someone pages.
+            if policy == nil, severity <= .sev2 {
+                context.warn("\(journal.id) is \(severity.name) and pages nobody: it has no escalation policy; page with klaxon incident page \(journal.id) --policy NAME (or --user ID)")
+            }
         }
     }
 
@@ -173,7 +177,26 @@ extension IncidentCommand {
         @OptionGroup var global: GlobalOptions
         @OptionGroup var output: JSONFlag
 
-        func run() throws { try record(.acknowledge, on: id, global: global, json: output.json) }
+        func run() throws {
+            let context = global.context
+            let workspace = try global.loadWorkspace()
+            let journal = try workspace.incidents.open(id, keepingTimeline: false)
+            let now = context.now()
+            // Acknowledged since paging last started: a second ack changes nothing, so nothing is recorded
+            // (exit 0: what was asked for holds). An ack after paging started again is recorded.
+            let engine = EscalationFiles.load(workspaceRoot: workspace.root).engine(retry: workspace.config.pagingRetry)
+            if case .acknowledged(let by, let at, _) = engine.pagingState(of: journal.incident, now: now) {
+                let formatter = LocalTimeFormatter(timeZone: workspace.displayTimeZone(environment: context.environment))
+                if output.json {
+                    context.print(json: JSONValue.object(["id": .string(journal.id), "recorded": .bool(false),
+                                                          "acknowledged_by": .string(by), "acknowledged_at": .string(at.rfc3339)]))
+                } else {
+                    context.print("\(journal.id) was already acknowledged by \(by) at \(PagingState.when(at, now: now, formatter: formatter)); nothing recorded")
+                }
+                return
+            }
+            try record(.acknowledge, on: id, global: global, json: output.json)
+        }
     }
 
     struct Mitigate: ParsableCommand {

@@ -15,10 +15,18 @@ extension IncidentCommand {
             let workspace = try global.loadWorkspace()
             var unreadable = 0
             let listing = try IncidentListing.load(workspace: workspace, includeResolved: all, warn: context.warn, unreadable: &unreadable)
+            let now = context.now()
+            // Whether each is paging, as the engine sees it now (the same files the engine reads).
+            let engine = EscalationFiles.load(workspaceRoot: workspace.root).engine(retry: workspace.config.pagingRetry)
+            let paging = listing.map { engine.pagingState(of: $0.incident, now: now) }
+            let formatter = LocalTimeFormatter(timeZone: workspace.displayTimeZone(environment: context.environment))
             if output.json {
-                context.print(json: JSONValue.array(listing.map { $0.json(workspace: workspace, now: context.now()) }))
+                context.print(json: JSONValue.array(zip(listing, paging).map { row, paging in
+                    row.json(workspace: workspace, now: now, paging: paging.json(now: now, formatter: formatter))
+                }))
             } else if !listing.isEmpty || unreadable == 0 {
-                context.print(IncidentListing.table(listing, workspace: workspace, now: context.now(), showResolved: all))
+                context.print(IncidentListing.table(listing, workspace: workspace, now: now, showResolved: all,
+                                                    paging: paging.map { $0.text(now: now, formatter: formatter) }))
             }
             // A journal that cannot be read may hold an open incident: never a silent "no incidents".
             if unreadable > 0 {
@@ -87,8 +95,10 @@ struct IncidentListing {
         incident.isOpen && incident.lastUpdate.seconds(until: now) > workspace.config.staleAfterSeconds
     }
 
-    func json(workspace: Workspace, now: Timestamp) -> JSONValue {
+    /// The incident's fields, and its paging state (`PagingState.json`).
+    func json(workspace: Workspace, now: Timestamp, paging: JSONValue) -> JSONValue {
         .object([
+            "paging": paging,
             "id": .string(incident.id), "title": .string(incident.title), "severity": .string(incident.severity.name),
             "status": .string(incident.status.rawValue), "services": .array(incident.services.map(JSONValue.string)),
             "commander": incident.commander.map(JSONValue.string) ?? .null,
@@ -99,18 +109,19 @@ struct IncidentListing {
         ])
     }
 
-    static func table(_ rows: [IncidentListing], workspace: Workspace, now: Timestamp, showResolved: Bool) -> String {
+    /// `paging`: each row's paging state, in words.
+    static func table(_ rows: [IncidentListing], workspace: Workspace, now: Timestamp, showResolved: Bool, paging: [String]) -> String {
         guard !rows.isEmpty else {
             return showResolved ? "No incidents in \(workspace.journalsDirectory)."
                 : "No open incidents. (klaxon incident list --all shows resolved ones.)"
         }
-        var lines = [["ID", "SEV", "STATUS", "RUNNING", "UPDATED", "COMMANDER", "TITLE"]]
-        for row in rows {
+        var lines = [["ID", "SEV", "STATUS", "RUNNING", "UPDATED", "COMMANDER", "PAGING", "TITLE"]]
+        for (row, paging) in zip(rows, paging) {
             let i = row.incident
             var updated = DurationText.short(seconds: i.lastUpdate.seconds(until: now)) + " ago"
             if row.isStale(workspace: workspace, now: now) { updated += " STALE" }
             lines.append([i.id, i.severity.name, i.status.rawValue, DurationText.short(seconds: i.runningSeconds(now: now)),
-                          updated, i.commander ?? "-", i.title + (row.readOnly ? " [read-only]" : "")])
+                          updated, i.commander ?? "-", i.isOpen ? paging : "-", i.title + (row.readOnly ? " [read-only]" : "")])
         }
         return TextTable.render(lines)
     }

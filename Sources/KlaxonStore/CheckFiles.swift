@@ -121,7 +121,7 @@ public struct CheckFiles: Sendable {
             case "success_threshold": check.successThreshold = try file.integer(value, what: "success_threshold", in: 1...100)
             case "service": check.service = try file.string(value, what: "service")
             case "runbook": check.runbook = try file.string(value, what: "runbook")
-            case "policy": check.policy = try file.string(value, what: "policy")
+            case "policy": check.policy = try file.string(value, what: "policy"); check.policyPlace = file.place(value)
             case "declare":
                 let text = try file.string(value, what: "declare")
                 guard let severity = Severity(parsing: text) else { throw file.error(value, "declare is \"\(text)\"; expected a severity, SEV1 to SEV5") }
@@ -231,6 +231,18 @@ public struct CheckFiles: Sendable {
         }
         guard let username, let password else { throw file.error(node, "basic_auth needs username: and password: (password: env:NAME or file:PATH)") }
         return .init(username: username, password: password)
+    }
+
+    /// Errors: checks whose `policy:` is not in `policies` (the names of `Escalation/policies/`). Such a
+    /// check would declare incidents that page nobody.
+    public static func policyFindings(_ checks: [CheckDefinition], policies: [String]) -> [ConfigFinding] {
+        let known = policies.isEmpty ? "there are none" : "known: " + policies.sorted().joined(separator: ", ")
+        return checks.compactMap { check in
+            guard let policy = check.policy, !policies.contains(policy) else { return nil }
+            return ConfigFinding(.error, check.policyPlace ?? check.place,
+                                 "check \(check.name) names policy \"\(policy)\", which is not in Escalation/policies/ (\(known)): "
+                                 + "its incidents would page nobody; correct the name or add the policy")
+        }
     }
 
     /// Whether mapping `node` has `key`.

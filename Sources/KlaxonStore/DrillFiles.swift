@@ -60,7 +60,8 @@ public enum DrillFiles {
     /// What `klaxon config validate` finds in `Drills/` (nothing when there is no such directory): the
     /// simulated platform, each of its checks as a drill would poll them, and every scenario against the
     /// platform's endpoints. A drill would refuse the same things, but only once someone ran it.
-    public static func findings(workspaceRoot root: String) -> [ConfigFinding] {
+    /// `policies`: the names of `Escalation/policies/`, which the drill's checks may name (nil: not checked).
+    public static func findings(workspaceRoot root: String, policies: [String]? = nil) -> [ConfigFinding] {
         guard FileManager.default.fileExists(atPath: directory(workspaceRoot: root)) else { return [] }
         let platformPath = directory(workspaceRoot: root) + "/" + platformFileName
         var findings: [ConfigFinding] = []
@@ -81,6 +82,7 @@ public enum DrillFiles {
                     var warnings: [ConfigFinding] = []
                     let check = try CheckFiles.readCheck(node, file, warnings: &warnings)
                     findings += warnings
+                    if let policies { findings += CheckFiles.policyFindings([check], policies: policies) }
                     if let other = names[check.name] { throw file.error(item, "check name \(check.name) is also used at \(other)") }
                     names[check.name] = check.place
                 } catch { findings.append(file.finding(error)) }

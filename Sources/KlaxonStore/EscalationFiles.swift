@@ -17,6 +17,8 @@ public struct EscalationFiles: Sendable {
     public var policies: [EscalationPolicy] = []
     /// What reading found, errors and warnings; `check(now:)` adds the ones that need the schedules' meaning.
     public var findings: [ConfigFinding] = []
+    /// The secret references of people's contacts (`env:NAME`, `file:PATH` urls), with their places.
+    public var secretUses: [SecretReference.Use] = []
 
     public var peopleIDs: Set<String> { Set(people.map(\.id)) }
     public var overridesPath: String { directory + "/" + Self.overridesFileName }
@@ -101,11 +103,13 @@ public struct EscalationFiles: Sendable {
                 guard key == "people" else { findings.append(.init(.warning, file.place(keyNode), "unknown key \"\(key)\" (known: people)")); continue }
                 for item in try file.sequence(value, what: "people") {
                     do throws(KlaxonError) {
-                        let person = try readPerson(item, file)
+                        var uses: [SecretReference.Use] = []
+                        let person = try readPerson(item, file, secrets: &uses)
                         if people.contains(where: { $0.id == person.id }) {
                             findings.append(.init(.error, person.place, "\(person.id) is listed twice"))
                         } else {
                             people.append(person)
+                            secretUses += uses
                         }
                     } catch { findings.append(file.finding(error)) }
                 }
@@ -113,16 +117,21 @@ public struct EscalationFiles: Sendable {
         } catch { findings.append(file.finding(error)) }
     }
 
-    func readPerson(_ node: Node, _ file: YAMLFile) throws(KlaxonError) -> Person {
+    /// A person; the secret references of their contacts go into `secrets`.
+    func readPerson(_ node: Node, _ file: YAMLFile, secrets: inout [SecretReference.Use]) throws(KlaxonError) -> Person {
         var person = Person(id: "", name: "", timeZone: "UTC", place: file.place(node))
         var notifyNodes: [(Contact.Kind, Node)] = []
+        var contactNodes: [Node] = []
         for (key, keyNode, value) in try file.mapping(node, what: "a person") {
             switch key {
             case "id": person.id = try file.string(value, what: "id")
             case "name": person.name = try file.string(value, what: "name")
             case "time_zone": person.timeZone = try zone(value, file)
             case "contacts":
-                for item in try file.sequence(value, what: "contacts") { person.contacts.append(try readContact(item, file)) }
+                for item in try file.sequence(value, what: "contacts") {
+                    person.contacts.append(try readContact(item, file))
+                    contactNodes.append(item)
+                }
             case "notify":
                 for item in try file.sequence(value, what: "notify") {
                     var contact: Contact.Kind?, after: Int64 = 0
@@ -144,6 +153,12 @@ public struct EscalationFiles: Sendable {
         if person.name.isEmpty { person.name = person.id }
         for (kind, ruleNode) in notifyNodes where !person.contacts.contains(where: { $0.kind == kind }) {
             throw file.error(ruleNode, "\(person.id) has no \(kind.rawValue) contact for this notify rule")
+        }
+        // A webhook's or Slack's url may be a reference (it holds a token); an address or argv never is.
+        for (contact, node) in zip(person.contacts, contactNodes) where contact.kind == .webhook || contact.kind == .slack {
+            guard let reference = contact.target.first.flatMap(SecretReference.init) else { continue }
+            let place = node.mapping?.first(where: { $0.key.scalar?.string == "url" }).map { file.place($0.value) } ?? file.place(node)
+            secrets.append(.init(reference: reference, purpose: "\(person.id)'s \(contact.kind.rawValue) url", place: place))
         }
         return person
     }
@@ -190,7 +205,7 @@ public struct EscalationFiles: Sendable {
                 case "when_nobody_on_call":
                     policy.whenNobodyOnCall = try file.choice(value, what: "when_nobody_on_call", EscalationPolicy.NobodyOnCall.allCases)
                     modeNode = value
-                case "fallback": policy.fallback = try target(value, file)
+                case "fallback": policy.fallback = try target(value, file); policy.fallbackPlace = file.place(value)
                 case "ack_timeout":
                     let ms = try file.duration(value, what: "ack_timeout")
                     guard ms >= 60_000 else { throw file.error(value, "ack_timeout must be at least 1m") }
@@ -213,10 +228,14 @@ public struct EscalationFiles: Sendable {
     }
 
     func readStep(_ node: Node, _ file: YAMLFile) throws(KlaxonError) -> EscalationPolicy.Step {
-        var targets: [EscalationTarget] = [], after: Int64?
+        var targets: [EscalationTarget] = [], places: [String] = [], after: Int64?
         for (key, keyNode, value) in try file.mapping(node, what: "a step") {
             switch key {
-            case "targets": for item in try file.sequence(value, what: "targets") { targets.append(try target(item, file)) }
+            case "targets":
+                for item in try file.sequence(value, what: "targets") {
+                    targets.append(try target(item, file))
+                    places.append(file.place(item))
+                }
             case "escalate_after":
                 let ms = try file.duration(value, what: "escalate_after")
                 guard ms >= 1000 else { throw file.error(value, "escalate_after must be at least 1s") }
@@ -226,7 +245,7 @@ public struct EscalationFiles: Sendable {
         }
         guard !targets.isEmpty else { throw file.error(node, "a step needs targets: ([schedule:NAME, user:ID])") }
         guard let after else { throw file.error(node, "a step needs escalate_after: (how long to wait for an acknowledgement, e.g. 5m)") }
-        return EscalationPolicy.Step(targets: targets, escalateAfterSeconds: after)
+        return EscalationPolicy.Step(targets: targets, escalateAfterSeconds: after, targetPlaces: places)
     }
 
     func target(_ node: Node, _ file: YAMLFile) throws(KlaxonError) -> EscalationTarget {
@@ -237,20 +256,31 @@ public struct EscalationFiles: Sendable {
         return target
     }
 
-    /// Policies that name people or schedules that do not exist: errors, found after everything is read.
+    /// Policies that name people or schedules that do not exist: errors at the target's place, found
+    /// after everything is read.
     mutating func checkPolicyTargets() {
         let names = Set(schedules.map(\.name)), ids = peopleIDs
         for policy in policies {
-            for target in policy.steps.flatMap(\.targets) + [policy.fallback].compactMap({ $0 }) {
+            var targets: [(EscalationTarget, String)] = []
+            for step in policy.steps {
+                for (i, target) in step.targets.enumerated() { targets.append((target, i < step.targetPlaces.count ? step.targetPlaces[i] : policy.place)) }
+            }
+            if let fallback = policy.fallback { targets.append((fallback, policy.fallbackPlace ?? policy.place)) }
+            for (target, place) in targets {
                 switch target {
                 case .schedule(let name) where !names.contains(name):
-                    findings.append(.init(.error, policy.place, "policy \(policy.name) names schedule \(name), which is not in \(directory)/schedules"))
+                    findings.append(.init(.error, place, "policy \(policy.name) names schedule \(name), which is not in \(directory)/schedules\(Self.known(names))"))
                 case .user(let id) where !ids.contains(id):
-                    findings.append(.init(.error, policy.place, "policy \(policy.name) names \(id), who is not in people.yaml"))
+                    findings.append(.init(.error, place, "policy \(policy.name) names \(id), who is not in people.yaml\(Self.known(ids))"))
                 default: break
                 }
             }
         }
+    }
+
+    /// `; known: a, b` (or nothing when there are none), for messages about a name that does not exist.
+    public static func known(_ names: Set<String>) -> String {
+        names.isEmpty ? "" : "; known: " + names.sorted().joined(separator: ", ")
     }
 
     // MARK: - schedules/NAME.yaml

@@ -16,6 +16,10 @@ public struct Workspace: Sendable {
     public let config: WorkspaceConfig
     /// Unknown keys and other things worth a look, with their places; `klaxon config validate` shows them.
     public let warnings: [String]
+    /// The secret references of `channels:`, with their places.
+    public var secretUses: [SecretReference.Use] = []
+    /// Where `escalation: main_schedule:` is written (`file:line:column`).
+    public var mainSchedulePlace: String?
 
     public var configPath: String { root + "/" + Self.configFileName }
 
@@ -65,7 +69,7 @@ public struct Workspace: Sendable {
         let (file, broken) = try YAMLFile.loadParts(path: path)
         if let key = broken.keys.sorted().first(where: { !CheckFiles.topLevelKeys.contains($0) }) { throw broken[key]! }
         var config = WorkspaceConfig(name: SystemCall.basename(of: directory))
-        var warnings: [String] = []
+        var warnings: [String] = [], secretUses: [SecretReference.Use] = [], mainSchedulePlace: String?
         for (key, keyNode, value) in try file.mapping(file.root, what: "\(configFileName)") {
             switch key {
             case "name": config.name = try file.string(value, what: "name")
@@ -85,7 +89,9 @@ public struct Workspace: Sendable {
             case "escalation":
                 for (subkey, subkeyNode, subvalue) in try file.mapping(value, what: "escalation") {
                     switch subkey {
-                    case "main_schedule": config.mainSchedule = try file.string(subvalue, what: "main_schedule")
+                    case "main_schedule":
+                        config.mainSchedule = try file.string(subvalue, what: "main_schedule")
+                        mainSchedulePlace = file.place(subvalue)
                     case "attempts": config.pagingRetry.attempts = try file.integer(subvalue, what: "escalation: attempts", in: 1...20)
                     case "retry_backoff":
                         let ms = try file.duration(subvalue, what: "escalation: retry_backoff")
@@ -96,7 +102,7 @@ public struct Workspace: Sendable {
                     }
                 }
             case "channels":
-                config.channels = try Self.readChannels(value, file, warnings: &warnings)
+                config.channels = try Self.readChannels(value, file, warnings: &warnings, secrets: &secretUses)
             case "runbooks":
                 for (subkey, subkeyNode, subvalue) in try file.mapping(value, what: "runbooks") {
                     if subkey == "stale_after" {
@@ -116,11 +122,15 @@ public struct Workspace: Sendable {
                 }
             }
         }
-        return Workspace(root: directory, config: config, warnings: warnings)
+        var workspace = Workspace(root: directory, config: config, warnings: warnings)
+        workspace.secretUses = secretUses
+        workspace.mainSchedulePlace = mainSchedulePlace
+        return workspace
     }
 
     /// `channels: {email: {server, from, starttls, username, password}, webhook: {secret}, timeout}`.
-    static func readChannels(_ node: Node, _ file: YAMLFile, warnings: inout [String]) throws(KlaxonError) -> DeliveryChannels {
+    static func readChannels(_ node: Node, _ file: YAMLFile, warnings: inout [String],
+                             secrets: inout [SecretReference.Use]) throws(KlaxonError) -> DeliveryChannels {
         var channels = DeliveryChannels()
         for (key, keyNode, value) in try file.mapping(node, what: "channels") {
             switch key {
@@ -146,7 +156,9 @@ public struct Workspace: Sendable {
                         from = address
                     case "starttls": email.startTLS = try file.bool(v, what: "starttls")
                     case "username": email.username = try file.string(v, what: "username"); credentialNode = credentialNode ?? ("username", v)
-                    case "password": email.password = try secret(v, file, what: "password"); credentialNode = ("password", v)
+                    case "password":
+                        email.password = try secret(v, file, what: "password"); credentialNode = ("password", v)
+                        secrets.append(.init(reference: SecretReference(email.password!)!, purpose: "channels: email: password", place: file.place(v)))
                     default: throw file.error(kNode, "unknown key \"\(k)\" in channels: email (known: server, from, starttls, username, password)")
                     }
                 }
@@ -161,6 +173,7 @@ public struct Workspace: Sendable {
                 for (k, kNode, v) in try file.mapping(value, what: "channels: webhook") {
                     guard k == "secret" else { throw file.error(kNode, "unknown key \"\(k)\" in channels: webhook (known: secret)") }
                     channels.webhookSecret = try secret(v, file, what: "secret")
+                    secrets.append(.init(reference: SecretReference(channels.webhookSecret!)!, purpose: "channels: webhook: secret", place: file.place(v)))
                 }
             case "timeout":
                 let ms = try file.duration(value, what: "channels: timeout")

@@ -265,6 +265,11 @@ public struct ConsoleModel: Sendable {
         }.keys.sorted { IncidentID.number(of: $0) ?? 0 < IncidentID.number(of: $1) ?? 0 }
     }
 
+    /// Whether `incident` pages anyone, as the engine last saw it (each second) and its records say.
+    public func pagingState(of incident: Incident) -> PagingState {
+        PagingState(incident: incident, status: escalations[incident.id])
+    }
+
     /// Whether there is writing that would be lost on quitting.
     public var hasUnsavedDraft: Bool {
         if case .form(let form)? = overlay, form.fields.contains(where: {

@@ -293,7 +293,13 @@ public enum ConsoleUpdate {
                 .choice(label: "Role", options: Incident.standardRoles, selected: 0),
                 .text(label: "Person", buffer: TextBuffer(model.user)),
             ], hint: "tab next field · enter assign · esc cancel"))
-        case .acknowledge: return [.perform(.acknowledge, incidentID: id)]
+        case .acknowledge:
+            // A second ack records nothing: the incident stays acknowledged by whoever did it first.
+            if case .acknowledged(let by, let at, _) = model.pagingState(of: incident) {
+                model.message = .init(text: "\(id) was already acknowledged by \(by) at \(PagingState.when(at, now: model.now, formatter: model.formatter))", isError: false)
+                return []
+            }
+            return [.perform(.acknowledge, incidentID: id)]
         case .mitigate: return [.perform(.mitigate, incidentID: id)]
         case .resolve:
             model.overlay = .form(.init(purpose: .resolve(id), title: "Resolve \(id)? \(incident.title)",

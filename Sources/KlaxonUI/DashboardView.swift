@@ -84,6 +84,16 @@ enum DashboardView {
         }
     }
 
+    /// Red when pages fail or nobody is paged who should be; acknowledged in its own style.
+    static func style(of paging: PagingState) -> Style {
+        switch paging {
+        case _ where paging.isAlarming: .error
+        case .paging: .warning
+        case .acknowledged: .acked
+        default: .dim
+        }
+    }
+
     static func scrolledStart(selection: Int, count: Int, rows: Int) -> Int {
         guard count > rows else { return 0 }
         return min(max(0, selection - rows + 1), count - rows)
@@ -91,8 +101,7 @@ enum DashboardView {
 
     /// The incident table's columns, for the incidents listed, and the order they give way in: RUNNING
     /// first (the incident screen shows it); the id, severity, status, time since the last update (and
-    /// STALE) and commander never. The title takes the rest, never fewer than 12 columns: a column added
-    /// later (the paging state) gives way before it is cut to nothing.
+    /// STALE), commander and paging state never. The title takes the rest, never fewer than 12 columns.
     static func plan(_ model: ConsoleModel) -> ColumnPlan {
         let listed = model.openIncidents + model.resolvedIncidents
         return ColumnPlan([
@@ -102,9 +111,14 @@ enum DashboardView {
             .init("RUNNING", 8, givesWay: 1),
             .init("UPDATED", 12),
             .sized("COMMANDER", to: listed.map { $0.commander ?? "—" }, maximum: 16),
+            .init("PAGING", pagingWidth(model.columns)),
             .init("TITLE", 12, fills: true),
         ])
     }
+
+    /// The paging state's column: its short form ("ACK alice") below 120 columns; from there its line
+    /// ("PAGE FAILING (4 of 5) → dave: HTTP 500"), sharing the room beside the fixed columns with the title.
+    static func pagingWidth(_ total: Int) -> Int { total >= 120 ? min(80, (total - 60) * 3 / 5) : 15 }
 
     static func header(row: Int, _ frame: inout Frame, _ model: ConsoleModel) {
         let plan = plan(model)
@@ -124,6 +138,11 @@ enum DashboardView {
         let running = DurationText.short(seconds: incident.runningSeconds(now: model.now))
         var title = incident.title
         if model.readOnlyIncidents.contains(incident.id) { title += " [read-only]" }
+        var paging = ("", style(.normal))
+        if incident.isOpen {
+            let state = model.pagingState(of: incident)
+            paging = (model.columns >= 120 ? state.text(now: model.now, formatter: model.formatter) : state.short, style(Self.style(of: state)))
+        }
         let cells: [(String, Style)] = [
             (incident.id, style(.normal)),
             (incident.severity.name, style(ConsoleView.style(of: incident.severity))),
@@ -131,6 +150,7 @@ enum DashboardView {
             (running, style(.normal)),
             (incident.isOpen ? updated : "", style(stale ? .stale : .normal)),
             (incident.commander ?? "—", style(.normal)),
+            paging,
             (title, style(.normal)),
         ]
         let plan = plan(model)

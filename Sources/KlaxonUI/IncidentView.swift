@@ -33,27 +33,39 @@ enum IncidentView {
         }
         var third: [String] = []
         var column = 1
-        if let status = model.escalations[incident.id] {
-            var text = "escalation " + status.summary(now: model.now, formatter: model.formatter)
-            switch model.escalationEngine {
-            case .thisConsole: break
-            case .other(let who): text += " (pages sent by \(who))"
-            // First, so that however narrow the screen, it is the detail that is cut and never this.
-            case .nobody: text = "NOT SENT (no klaxon watch or console runs the engine): " + text
+        // The paging state of an open incident, always: paging, failing, acknowledged or not paging.
+        if incident.isOpen {
+            let paging = model.pagingState(of: incident)
+            var text = paging.detail(now: model.now, formatter: model.formatter)
+            var sends = false
+            switch paging {
+            case .paging, .failing: text = "escalation " + text; sends = true
+            case .acknowledged(_, _, let repageAt): sends = repageAt != nil
+            default: break
             }
-            let style: Style
-            switch status.state {
-            case .paging: style = .accent
-            case .exhausted: style = .error
-            default: style = .dim
+            if sends {
+                switch model.escalationEngine {
+                case .thisConsole: break
+                case .other(let who): text += " (pages sent by \(who))"
+                // First, so that however narrow the screen, it is the detail that is cut and never this.
+                case .nobody: text = "NOT SENT (no klaxon watch or console runs the engine): " + text
+                }
             }
-            column = frame.put(text, row: 3, column: 1, style: model.escalationEngine == .nobody ? .error : style, width: model.columns - 2) + 2
+            let style = sends && model.escalationEngine == .nobody ? .error : DashboardView.style(of: paging)
+            column = frame.put(text, row: 3, column: 1, style: style, width: model.columns - 2) + 2
         }
         if !incident.services.isEmpty { third.append("services: " + incident.services.joined(separator: ", ")) }
-        if let ack = incident.keyTimes[.acknowledged] { third.append("acked \(model.formatter.dateTime(ack))") }
+        // While acknowledged, the paging state says by whom and when.
+        if let ack = incident.keyTimes[.acknowledged], !(incident.isOpen && isAcknowledged(model.pagingState(of: incident))) {
+            third.append("acked \(model.formatter.dateTime(ack))")
+        }
         if let mitigated = incident.keyTimes[.mitigated] { third.append("mitigated \(model.formatter.dateTime(mitigated))") }
         if let summary = incident.summary, !incident.isOpen { third.append("summary: " + summary) }
         if column < model.columns - 2 { frame.put(third.joined(separator: " · "), row: 3, column: column, style: .dim, width: model.columns - column - 1) }
+    }
+
+    static func isAcknowledged(_ paging: PagingState) -> Bool {
+        if case .acknowledged = paging { true } else { false }
     }
 
     static func drawTimeline(_ incident: Incident, _ model: ConsoleModel, _ layout: IncidentLayout, _ frame: inout Frame) {

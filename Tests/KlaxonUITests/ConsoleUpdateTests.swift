@@ -96,7 +96,9 @@ struct ConsoleUpdateTests {
         press([.enter], &model)
         #expect(press([.character("s"), .character("j"), .enter], &model) == [.perform(.setStatus(.monitoring), incidentID: "INC-12")])
         #expect(press([.character("S"), .character("2")], &model) == [.perform(.setSeverity(.sev2), incidentID: "INC-12")])
-        #expect(press([.character("a")], &model) == [.perform(.acknowledge, incidentID: "INC-12")])
+        // bob acknowledged INC-12: a second ack records nothing and says so (issue 19).
+        #expect(press([.character("a")], &model).isEmpty)
+        #expect(model.message?.text == "INC-12 was already acknowledged by bob at 2026-11-21 23:44")
         #expect(press([.character("m")], &model) == [.perform(.mitigate, incidentID: "INC-12")])
         // Resolve asks first: r opens a confirmation with an optional summary.
         #expect(press([.character("r")], &model).isEmpty)

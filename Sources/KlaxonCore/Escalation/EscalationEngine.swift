@@ -54,6 +54,28 @@ public struct EscalationEngine: Sendable {
             public var users: [String]
         }
 
+        /// The pages of the current step failing: their latest outcomes are failures, and none of the
+        /// step's pages was delivered. Whoever it names has not been reached.
+        public struct Failure: Hashable, Sendable {
+            /// Everyone whose page of this step failed last time, earliest failure first.
+            public var users: [String]
+            /// The latest failed attempt's number, of `attempts` per page.
+            public var attempt: Int
+            public var attempts: Int
+            /// Why the latest attempt failed, as recorded.
+            public var reason: String
+            public var at: Timestamp
+
+            public init(users: [String], attempt: Int, attempts: Int, reason: String, at: Timestamp) {
+                self.users = users; self.attempt = attempt; self.attempts = attempts; self.reason = reason; self.at = at
+            }
+
+            /// `PAGE FAILING (4 of 5) → dave: HTTP 500`.
+            public var text: String {
+                "PAGE FAILING (\(attempt) of \(attempts)) → \(users.joined(separator: ", ")): \(reason)"
+            }
+        }
+
         public enum State: Hashable, Sendable {
             /// A phase is paging: step `step` of `steps`, cycle `cycle` of `cycles`.
             case paging(step: Int, steps: Int, cycle: Int, cycles: Int)
@@ -63,27 +85,38 @@ public struct EscalationEngine: Sendable {
             case exhausted(at: Timestamp)
             case stopped(by: String)
             case resolved
+            /// The latest escalation names a policy that is not in `Escalation/policies/` (`policy`): nobody is paged.
+            case unknownPolicy
         }
         public var policy: String
         public var state: State
         public var nextPage: NextPage?
         /// When the next step starts (or the policy runs out) while paging.
         public var nextStepAt: Timestamp?
+        /// Whom the current step pages, while paging.
+        public var stepUsers: [String] = []
+        /// Set while paging when the current step's pages fail.
+        public var failure: Failure?
 
-        public init(policy: String, state: State, nextPage: NextPage? = nil, nextStepAt: Timestamp? = nil) {
+        public init(policy: String, state: State, nextPage: NextPage? = nil, nextStepAt: Timestamp? = nil,
+                    stepUsers: [String] = [], failure: Failure? = nil) {
             self.policy = policy
             self.state = state
             self.nextPage = nextPage
             self.nextStepAt = nextStepAt
+            self.stepUsers = stepUsers
+            self.failure = failure
         }
 
-        /// One line for the incident header: "platform: step 2 of 3, next page in 4m12s → bob".
+        /// One line for the incident header and `escalation status`: "platform: step 2 of 3, next page in
+        /// 4m12s → bob", or, when the step's pages fail, "platform: step 1 of 2, PAGE FAILING (4 of 5) → dave: …".
         public func summary(now: Timestamp, formatter: LocalTimeFormatter) -> String {
             switch state {
             case .paging(let step, let steps, let cycle, let cycles):
                 var text = "\(policy): step \(step) of \(steps)"
                 if cycles > 1 { text += ", round \(cycle) of \(cycles)" }
-                if let next = nextPage { text += ", next page in \(Self.duration(now.seconds(until: next.at))) → \(next.users.joined(separator: ", "))" }
+                if let failure { text += ", " + failure.text }
+                else if let next = nextPage { text += ", next page in \(Self.duration(now.seconds(until: next.at))) → \(next.users.joined(separator: ", "))" }
                 else if let next = nextStepAt {
                     let last = step == steps && cycle == cycles
                     text += last ? ", runs out in " : ", escalates in "
@@ -99,6 +132,8 @@ public struct EscalationEngine: Sendable {
                 return "\(policy): stopped by \(by)"
             case .resolved:
                 return "\(policy): ended (resolved)"
+            case .unknownPolicy:
+                return "NOT PAGING: unknown policy \(policy) (not in Escalation/policies)"
             }
         }
 
@@ -142,9 +177,15 @@ public struct EscalationEngine: Sendable {
 
     /// The phases of `events` up to `now`: each policy run from its start, cut at acknowledgements,
     /// stops, resolutions and newer runs, and started again by an ack timeout that ran out.
-    /// `status` is the latest policy run's (or, when only people were paged directly, the latest page's).
-    public func phases(_ events: [EscalationEvent], now: Timestamp) -> (phases: [Phase], status: Status?, problems: [String]) {
+    /// `status` is the run that says most about who is paged: the latest policy run that pages, else the
+    /// latest direct page that pages, else the latest acknowledged run, else the latest run (a policy
+    /// or a direct page) as it ended. `repageAt` is the earliest ack timeout due.
+    public func phases(_ events: [EscalationEvent], now: Timestamp) -> (phases: [Phase], status: Status?, problems: [String], repageAt: Timestamp?) {
         var phases: [Phase] = [], runs: [Run] = [], problems: [String] = []
+        // The latest outcome of each page, for telling a step whose pages fail.
+        var outcomes: [String: (attempt: Int, delivered: Bool?, detail: String, at: Timestamp)] = [:]
+        // The latest escalation asked for, when it names a policy that does not exist.
+        var unknown: (policy: String, sequence: Int)?
 
         func end(_ index: Int, at t: Timestamp) {
             if case .paging(let p) = runs[index].state, phases[p].end == nil { phases[p].end = t }
@@ -172,8 +213,10 @@ public struct EscalationEngine: Sendable {
             case .started(let name):
                 guard let policy = policies[name] else {
                     problems.append("policy \(name) (record #\(event.sequence)) is not in Escalation/policies")
+                    unknown = (name, event.sequence)
                     continue
                 }
+                unknown = nil
                 for i in runs.indices where !runs[i].isDirect {
                     end(i, at: event.at)
                     if case .ended = runs[i].state {} else { runs[i].state = .ended(.stopped(by: "\(event.actor) (a newer escalation)")) }
@@ -194,19 +237,36 @@ public struct EscalationEngine: Sendable {
                     }
                 }
             case .stopped, .resolved:
+                unknown = nil
                 for i in runs.indices {
                     end(i, at: event.at)
                     // A stop leaves ended runs as they ended; a resolution ends everything as resolved.
                     if event.kind == .stopped, case .ended = runs[i].state { continue }
                     runs[i].state = .ended(event.kind == .stopped ? .stopped(by: event.actor) : .resolved)
                 }
-            case .reopened, .step, .attempt, .result, .exhausted:
+            case .result(let page, let attempt, let delivered, let detail):
+                outcomes[page] = (attempt, delivered, detail, event.at)
+            case .reopened, .step, .attempt, .exhausted:
                 break
             }
         }
         rearm(before: now)
 
-        let shown = runs.last { !$0.isDirect } ?? runs.last
+        func paging(_ run: Run) -> Bool { if case .paging = run.state { true } else { false } }
+        func acknowledged(_ run: Run) -> Bool { if case .acknowledged = run.state { true } else { false } }
+        // A person paged directly after the policy stopped (or while it waits for its ack timeout) is paging.
+        let shown = runs.last { !$0.isDirect && paging($0) } ?? runs.last(where: paging) ?? runs.last(where: acknowledged) ?? runs.last
+        let repageAt = runs.compactMap { run -> Timestamp? in
+            guard case .acknowledged(let at, _, _) = run.state else { return nil }
+            return run.policy.ackTimeoutSeconds.map { at.adding(seconds: $0) }
+        }.min()
+        // A policy that does not exist pages nobody: said so, unless an earlier escalation still runs.
+        if let unknown {
+            switch shown?.state {
+            case .paging?, .acknowledged?: break
+            case .ended?, nil: return (phases, Status(policy: unknown.policy, state: .unknownPolicy), problems, repageAt)
+            }
+        }
         let status = shown.map { run -> Status in
             var status = Status(policy: run.policy.name, state: .resolved)
             switch run.state {
@@ -229,11 +289,31 @@ public struct EscalationEngine: Sendable {
                         status.nextPage = Status.NextPage(at: first.at, users: users)
                     }
                     status.nextStepAt = phase.plan.steps.first { $0.start > now }?.start ?? phase.plan.exhaustedAt
+                    if let current {
+                        status.stepUsers = current.users
+                        status.failure = failure(of: "\(phase.id)/\(current.cycle)/\(current.step)/", outcomes)
+                    }
                 }
             }
             return status
         }
-        return (phases, status, problems)
+        return (phases, status, problems, repageAt)
+    }
+
+    /// The failure of the step whose pages' keys begin with `prefix`: some page's latest outcome is a
+    /// failure and none was delivered. An outcome nobody knows (the engine stopped mid-send) is neither.
+    private func failure(of prefix: String, _ outcomes: [String: (attempt: Int, delivered: Bool?, detail: String, at: Timestamp)]) -> Status.Failure? {
+        let step = outcomes.filter { $0.key.hasPrefix(prefix) }
+        guard !step.values.contains(where: { $0.delivered == true }) else { return nil }
+        let failed = step.filter { $0.value.delivered == false }.sorted { ($0.value.at, $0.key) < ($1.value.at, $1.key) }
+        guard let last = failed.last?.value else { return nil }
+        var users: [String] = []
+        // A page's key is `phase/cycle/step/user/contact`.
+        for (key, _) in failed {
+            let parts = key.split(separator: "/", omittingEmptySubsequences: false)
+            if parts.count == 5, !users.contains(String(parts[3])) { users.append(String(parts[3])) }
+        }
+        return Status.Failure(users: users, attempt: last.attempt, attempts: retry.attempts, reason: last.detail, at: last.at)
     }
 
     // MARK: - Decisions
@@ -244,7 +324,7 @@ public struct EscalationEngine: Sendable {
     public func decide(_ incident: Incident, now: Timestamp, engine: (host: String, pid: Int)) -> Decision {
         let events = incident.escalationEvents
         guard !events.isEmpty else { return Decision() }
-        let (phases, status, problems) = self.phases(events, now: now)
+        let (phases, status, problems, repageAt) = self.phases(events, now: now)
         var decision = Decision(status: status, problems: problems)
         guard incident.isOpen else { return decision }
 
@@ -257,7 +337,7 @@ public struct EscalationEngine: Sendable {
             case .step(let phase, let cycle, let step): stepsRecorded.insert("\(phase)/\(cycle)/\(step)")
             case .exhausted(let phase): exhaustedRecorded.insert(phase)
             case .attempt(let page, let attempt, _, let host, let pid): lastAttempt[page] = (attempt, host, pid)
-            case .result(let page, let attempt, let delivered): lastResult[page] = (attempt, delivered, event.at)
+            case .result(let page, let attempt, let delivered, _): lastResult[page] = (attempt, delivered, event.at)
             default: break
             }
         }
@@ -310,14 +390,15 @@ public struct EscalationEngine: Sendable {
                 }
             }
         }
-        if case .acknowledged(_, let repageAt)? = decision.status?.state, let repageAt { wakeAt(repageAt) }
+        // Whichever run is shown, an acknowledged one pages again when its ack timeout runs out.
+        if let repageAt { wakeAt(repageAt) }
         decision.nextWake = wake
         return decision
     }
 
     /// Every page `events` lead to up to `until`, as `escalation simulate` prints them (nothing is sent).
     public func simulate(_ events: [EscalationEvent], until: Timestamp) -> [(at: Timestamp, step: Int, cycle: Int, user: String, contact: Contact)] {
-        let (phases, _, _) = self.phases(events, now: until)
+        let (phases, _, _, _) = self.phases(events, now: until)
         return phases.flatMap { phase in
             phase.plan.pages.filter { page in
                 page.at <= until && (phase.end.map { page.at < $0 } ?? true) && (page.stepEnd.map { page.at < $0 } ?? true)

@@ -21,7 +21,8 @@ public struct EscalationEvent: Hashable, Sendable {
         /// The engine is about to send attempt `attempt` of page `page` to `user`, from this host and process.
         case attempt(page: String, attempt: Int, user: String, host: String, pid: Int)
         /// The outcome of an attempt; `delivered` is nil when nobody can know (the engine stopped mid-send).
-        case result(page: String, attempt: Int, delivered: Bool?)
+        /// `detail` says what happened (why it failed), as recorded.
+        case result(page: String, attempt: Int, delivered: Bool?, detail: String)
         /// The engine recorded that a phase ran out of steps unacknowledged.
         case exhausted(phase: String)
     }
@@ -57,7 +58,8 @@ public struct EscalationEvent: Hashable, Sendable {
         case .pageResult?:
             guard let page = d["page"]?.stringValue, let attempt = d["attempt"]?.intValue else { return nil }
             let outcome = d["outcome"]?.stringValue
-            kind = .result(page: page, attempt: attempt, delivered: outcome == "delivered" ? true : outcome == "failed" ? false : nil)
+            kind = .result(page: page, attempt: attempt, delivered: outcome == "delivered" ? true : outcome == "failed" ? false : nil,
+                           detail: d["detail"]?.stringValue ?? "")
         case .escalationExhausted?:
             guard let phase = d["phase"]?.stringValue else { return nil }
             kind = .exhausted(phase: phase)

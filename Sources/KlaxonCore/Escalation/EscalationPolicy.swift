@@ -12,15 +12,19 @@ public struct EscalationPolicy: Hashable, Sendable {
     public var ackTimeoutSeconds: Int64?
     /// The file it came from.
     public var place: String
+    /// Where `fallback:` is written (`file:line:column`).
+    public var fallbackPlace: String?
 
     public struct Step: Hashable, Sendable {
         public var targets: [EscalationTarget]
         /// How long the step waits for an acknowledgement before the next one starts; nil: for ever
         /// (a page of one person, `klaxon incident page --user`).
         public var escalateAfterSeconds: Int64?
+        /// Where each target is written (`file:line:column`), in the order of `targets`.
+        public var targetPlaces: [String] = []
 
-        public init(targets: [EscalationTarget], escalateAfterSeconds: Int64?) {
-            self.targets = targets; self.escalateAfterSeconds = escalateAfterSeconds
+        public init(targets: [EscalationTarget], escalateAfterSeconds: Int64?, targetPlaces: [String] = []) {
+            self.targets = targets; self.escalateAfterSeconds = escalateAfterSeconds; self.targetPlaces = targetPlaces
         }
     }
 

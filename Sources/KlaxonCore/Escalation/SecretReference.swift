@@ -19,3 +19,19 @@ public enum SecretReference: Hashable, Sendable, CustomStringConvertible {
         }
     }
 }
+
+extension SecretReference {
+    /// A reference as a config file uses it: what it is for and where it is written, so `config
+    /// validate` can say which secret the process that sends pages lacks.
+    public struct Use: Hashable, Sendable {
+        public var reference: SecretReference
+        /// `dave's webhook url`, `channels: webhook: secret`.
+        public var purpose: String
+        /// `file:line:column`.
+        public var place: String
+
+        public init(reference: SecretReference, purpose: String, place: String) {
+            self.reference = reference; self.purpose = purpose; self.place = place
+        }
+    }
+}

@@ -36,7 +36,8 @@ public enum TimelineText {
             var text = "\(s("severity")) \"\(s("title"))\""
             if let services = d["services"]?.stringArray, !services.isEmpty { text += " · services: " + services.joined(separator: ", ") }
             if let commander = d["commander"]?.stringValue { text += " · commander: \(commander)" }
-            if let policy = d["policy"]?.stringValue { text += " · paging by policy \(policy)" }
+            // The policy asked for, not a claim that anyone is paged: the engine's step records say who is.
+            if let policy = d["policy"]?.stringValue { text += " · escalation policy \(policy)" }
             if let check = d["check"]?.stringValue { text += " · declared by check \(check)" }
             if let drill = d["drill"]?.stringValue { text += " · DRILL \(drill)" }
             for key in [KeyTime.impactStarted, .detected] {
@@ -72,7 +73,7 @@ public enum TimelineText {
         case .runbookStep?:
             let done = d["done"]?.boolValue ?? true
             return "\(s("runbook")) step \(d["step"]?.intValue.map(String.init) ?? "?") \(done ? "done" : "undone"): \(s("text"))"
-        case .escalationStarted?: return "paging by policy \(s("policy"))"
+        case .escalationStarted?: return "escalate by policy \(s("policy"))"
         case .pageRequested?: return "page \(s("user")) now"
         case .escalationStopped?: return "escalation stopped"
         case .escalationStep?:

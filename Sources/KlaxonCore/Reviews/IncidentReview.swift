@@ -110,7 +110,7 @@ public struct IncidentReview: Sendable {
             case .declared?:
                 guard let policy = entry.record.data["policy"]?.stringValue else { return nil }
                 var declared = entry
-                declared.text = "declared the incident, paging by policy \(policy)"
+                declared.text = "declared the incident with escalation policy \(policy)"
                 return declared
             case .escalationStarted?, .pageRequested?, .escalationStep?, .escalationStopped?, .escalationExhausted?, .acknowledged?:
                 return entry

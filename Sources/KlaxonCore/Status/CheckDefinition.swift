@@ -65,6 +65,8 @@ public struct CheckDefinition: Hashable, Sendable {
     public var declare: Severity?
     /// `file:line:column`, for messages.
     public var place: String = ""
+    /// Where `policy:` is written, for messages about a policy that does not exist.
+    public var policyPlace: String?
 
     public init(name: String, group: String = "", kind: Kind = .http, url: String) {
         self.name = name; self.group = group; self.kind = kind; self.url = url

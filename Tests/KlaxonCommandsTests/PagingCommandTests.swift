@@ -1,0 +1,194 @@
+import Foundation
+import KlaxonCore
+import KlaxonStore
+import KlaxonTestSupport
+import Testing
+
+/// `file:line:column` of the first `text` in line `line` (1-based) of `path`, as config validate names it.
+func place(of text: String, line: Int, in path: String) throws -> String {
+    let lines = try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n", omittingEmptySubsequences: false)
+    let row = String(lines[line - 1])
+    let range = try #require(row.range(of: text), "\(text) is not on line \(line) of \(path): \(row)")
+    return "\(path):\(line):\(row.distance(from: row.startIndex, to: range.lowerBound) + 1)"
+}
+
+/// Issue 19, points 1 to 3, through the command line.
+struct PagingCommandTests {
+    /// Point 1: `incident list` and its JSON say whether each open incident pages, and who acknowledged.
+    @Test func incidentListSaysWhetherEachIncidentPages() throws {
+        let ws = escalationWorkspace(webhookPort: 9)
+        let k = Klaxon(workspace: ws.path)
+        #expect(k.run("incident", "declare", "Registry down", "--severity", "SEV2", "--policy", "platform").status == 0)
+        #expect(k.run("incident", "declare", "Flaky dashboards", "--severity", "SEV3").status == 0)
+        let list = try #require(k.run("incident", "list", "--json").json?.arrayValue)
+        let paging = try #require(list.first { $0["id"] == "INC-1" }?["paging"])
+        #expect(paging["state"] == "paging" && paging["policy"] == "platform" && paging["step_users"] == ["alice"], "\(paging)")
+        #expect(paging["short"] == "PAGING → alice" && paging["text"] == "next page in 1s → alice", "\(paging)")
+        let quiet = try #require(list.first { $0["id"] == "INC-2" }?["paging"])
+        #expect(quiet["state"] == "not_paging" && quiet["reason"] == "no_policy", "\(quiet)")
+
+        k.clock.advance(seconds: 120)
+        #expect(k.run("incident", "ack", "INC-1", "--as", "bob").status == 0)
+        let acked = try #require(k.run("incident", "list", "--json").json?.arrayValue?.first { $0["id"] == "INC-1" }?["paging"])
+        #expect(acked["state"] == "acknowledged" && acked["by"] == "bob" && acked["at"] == "2026-11-20T09:02:00.000Z", "\(acked)")
+        // The ack timeout of the policy (30m) pages again: the list says when.
+        #expect(acked["repage_at"] == "2026-11-20T09:32:00.000Z", "\(acked)")
+        let table = k.run("incident", "list").output
+        #expect(table.contains("PAGING"), "\(table)")
+        #expect(table.contains("acknowledged by bob at 09:02, pages again in 30m00s"), "\(table)")
+        #expect(table.contains("not paging: no policy"), "\(table)")
+        let status = k.run("escalation", "status")
+        #expect(status.output.contains("INC-1     acknowledged by bob at 09:02") && status.output.contains("INC-2     not paging: no policy"), "\(status.output)")
+    }
+
+    /// Point 1: a second ack says who acknowledged, and when, and records nothing; an ack after paging
+    /// started again is recorded.
+    @Test func aSecondAckSaysSoAndRecordsNothing() throws {
+        let ws = escalationWorkspace(webhookPort: 9)
+        let k = Klaxon(workspace: ws.path)
+        #expect(k.run("incident", "declare", "Registry down", "--severity", "SEV2", "--policy", "platform").status == 0)
+        k.clock.advance(seconds: 120)
+        #expect(k.run("incident", "ack", "INC-1", "--as", "bob").status == 0)
+        k.clock.advance(seconds: 180)
+        let again = k.run("incident", "ack", "INC-1")
+        #expect(again.status == 0, "\(again.errors)")
+        #expect(again.output == "INC-1 was already acknowledged by bob at 09:02; nothing recorded\n", "\(again.output)")
+        let json = k.run("incident", "ack", "INC-1", "--json").json
+        #expect(json?["recorded"] == false && json?["acknowledged_by"] == "bob", "\(String(describing: json))")
+        func acks() -> Int {
+            k.run("incident", "show", "INC-1", "--json").json?["timeline"]?.arrayValue?.filter { $0["type"] == "acknowledged" }.count ?? -1
+        }
+        #expect(acks() == 1)
+        // Paging someone again needs a new acknowledgement, which is recorded.
+        #expect(k.run("incident", "page", "INC-1", "--user", "erin").status == 0)
+        #expect(k.run("incident", "ack", "INC-1", "--as", "erin").output.contains("ack: acknowledged"))
+        #expect(acks() == 2)
+        // A resolved incident is not acknowledged again either (as before: an error saying so).
+        #expect(k.run("incident", "resolve", "INC-1").status == 0)
+        #expect(k.run("incident", "ack", "INC-1").status != 0)
+    }
+
+    /// Point 3: a SEV1 or SEV2 declared with no policy says it pages nobody; one with a policy, or a
+    /// SEV3, does not.
+    @Test func declaringASevereIncidentWithoutAPolicyWarnsThatItPagesNobody() {
+        let ws = escalationWorkspace(webhookPort: 9)
+        let k = Klaxon(workspace: ws.path)
+        let bare = k.run("incident", "declare", "Registry down", "--severity", "SEV1")
+        #expect(bare.status == 0 && bare.output == "INC-1\n")
+        #expect(bare.errors.contains("klaxon: warning: INC-1 is SEV1 and pages nobody: it has no escalation policy; page with klaxon incident page INC-1 --policy NAME (or --user ID)"), "\(bare.errors)")
+        #expect(k.run("incident", "list", "--json").json?.arrayValue?.first?["paging"]?["state"] == "not_paging")
+        #expect(!k.run("incident", "declare", "Registry slow", "--severity", "SEV3").errors.contains("pages nobody"))
+        #expect(!k.run("incident", "declare", "Registry down", "--severity", "SEV2", "--policy", "platform").errors.contains("pages nobody"))
+    }
+
+    /// Point 3: every reference to a policy, runbook, person or schedule that does not exist is an error
+    /// at its place, and config validate exits 1.
+    @Test func configValidateNamesEveryUnknownReferenceWithItsPlace() throws {
+        let ws = makeWorkspace("""
+        name: refs
+        escalation: {main_schedule: primray}
+        checks:
+          - {name: registry, url: "http://127.0.0.1:9/", policy: platfrom, declare: SEV2, runbook: registy-5xx}
+        """)
+        ws.write("Escalation/people.yaml", "people:\n  - {id: alice, contacts: [{type: email, address: alice@forge.test}]}\n")
+        ws.write("Escalation/schedules/primary.yaml", """
+        time_zone: UTC
+        layers: [{name: all, rotation: weekly, start: 2026-01-05T00:00, participants: [alice, bobb]}]
+        """)
+        ws.write("Escalation/policies/platform.yaml", """
+        name: platform
+        steps:
+          - targets: [schedule:primary, user:ghost]
+            escalate_after: 5m
+        when_nobody_on_call: fallback
+        fallback: schedule:nope
+        """)
+        let validate = Klaxon(workspace: ws.path).run("config", "validate")
+        #expect(validate.status == 1)
+        let lines = validate.output.split(separator: "\n").map(String.init)
+        let config = ws.path + "/klaxon.yaml", policy = ws.path + "/Escalation/policies/platform.yaml"
+        for expected in [
+            "\(try place(of: "platfrom", line: 4, in: config)): error: check registry names policy \"platfrom\", which is not in Escalation/policies/ (known: platform): its incidents would page nobody; correct the name or add the policy",
+            "\(try place(of: "registy-5xx", line: 4, in: config)): error: check registry names runbook \"registy-5xx\", which is not in Runbooks/",
+            "\(try place(of: "primray", line: 2, in: config)): error: escalation: main_schedule names \"primray\", which is not a schedule in Escalation/schedules/; known: primary",
+            "\(try place(of: "user:ghost", line: 3, in: policy)): error: policy platform names ghost, who is not in people.yaml; known: alice",
+            "\(try place(of: "schedule:nope", line: 6, in: policy)): error: policy platform names schedule nope, which is not in \(ws.path)/Escalation/schedules; known: primary",
+            "\(try place(of: "bobb", line: 2, in: ws.path + "/Escalation/schedules/primary.yaml")): error: bobb is not in Escalation/people.yaml (layer all)",
+        ] {
+            #expect(lines.contains(expected), "\(expected)\n\(validate.output)")
+        }
+    }
+
+    /// Point 2: a secret the paging process could not read is a warning at its place, naming who needs it.
+    @Test func configValidateWarnsOfSecretsThePagingProcessLacks() throws {
+        let ws = escalationWorkspace(webhookPort: 9)
+        let people = ws.path + "/Escalation/people.yaml"
+        ws.write("Escalation/people.yaml", try String(contentsOfFile: people, encoding: .utf8) + "\n" + """
+          - id: frank
+            contacts: [{type: webhook, url: "file:\(ws.path)/frank-hook"}]
+        """)
+        let config = ws.path + "/klaxon.yaml"
+        let secretWarning = "\(try place(of: "\"env:KLAXON_TEST_WEBHOOK_SECRET", line: 6, in: config)): warning: env:KLAXON_TEST_WEBHOOK_SECRET (channels: webhook: secret) is not set in this environment: the process that sends pages (the console or klaxon watch) needs KLAXON_TEST_WEBHOOK_SECRET set, or these pages fail"
+        let aliceWarning = "\(try place(of: "\"env:ALICE_HOOK", line: 4, in: people)): warning: env:ALICE_HOOK (alice's webhook url) is not set in this environment: the process that sends pages (the console or klaxon watch) needs ALICE_HOOK set, or these pages fail"
+        let frankLine = try String(contentsOfFile: people, encoding: .utf8).split(separator: "\n").firstIndex { $0.contains("frank-hook") }! + 1
+        let frankWarning = "\(try place(of: "\"file:", line: frankLine, in: people)): warning: file:\(ws.path)/frank-hook (frank's webhook url) does not exist: the process that sends pages (the console or klaxon watch) reads it when it pages, or these pages fail"
+
+        let bare = Klaxon(workspace: ws.path).run("config", "validate")
+        #expect(bare.status == 0, "warnings only: \(bare.output)")
+        let lines = bare.output.split(separator: "\n").map(String.init)
+        for expected in [secretWarning, aliceWarning, frankWarning] { #expect(lines.contains(expected), "\(expected)\n\(bare.output)") }
+
+        // Set (and the file there), nothing is said; set but empty is not set.
+        ws.write("frank-hook", "http://127.0.0.1:9/hooks/frank\n")
+        let set = Klaxon(workspace: ws.path, environment: ["TZ": "UTC", "ALICE_HOOK": "http://127.0.0.1:9/hooks/alice", "KLAXON_TEST_WEBHOOK_SECRET": ""])
+            .run("config", "validate")
+        let setLines = set.output.split(separator: "\n").map(String.init)
+        #expect(setLines.contains(secretWarning), "\(set.output)")
+        #expect(!set.output.contains("ALICE_HOOK") && !set.output.contains("frank-hook"), "\(set.output)")
+        // Only references are named, never what they hold.
+        #expect(!(bare.output + bare.errors + set.output + set.errors).contains("/hooks/"))
+    }
+}
+
+extension EndToEnd {
+    /// Point 2: a page that fails is loud in `escalation status` and the list, with the reason.
+    @Suite(.serialized)
+    struct FailingPageTests {
+        let klaxon = BuiltProducts.path("klaxon")
+
+        @Test func aWebhookAnswering500IsPageFailing() async throws {
+            let http = TemporaryDirectory("receiver")
+            let receiver = try HTTPReceiver(directory: http.path, routes: ["/hooks/*": .init([500])])
+            defer { receiver.stop() }
+            let ws = makeWorkspace("name: failing\ntime_zone: UTC\nescalation: {attempts: 3, retry_backoff: 1s}\n")
+            ws.write("Escalation/people.yaml", "people:\n  - {id: alice, contacts: [{type: webhook, url: \"env:ALICE_HOOK\"}]}\n")
+            ws.write("Escalation/policies/platform.yaml", "name: platform\nsteps:\n  - {targets: [user:alice], escalate_after: 10m}\n")
+            let k = Klaxon(workspace: ws.path, clock: FixedClock(Timestamp(Date())))
+            #expect(k.run("incident", "declare", "Registry down", "--severity", "SEV2", "--policy", "platform").status == 0)
+
+            let watch = Process()
+            watch.executableURL = URL(fileURLWithPath: klaxon)
+            watch.arguments = ["watch", "--workspace", ws.path]
+            watch.environment = ["KLAXON_USER": "ops", "TZ": "UTC", "PATH": "/usr/bin:/bin", "ALICE_HOOK": "http://127.0.0.1:\(receiver.port)/hooks/alice"]
+            watch.standardOutput = FileHandle.nullDevice
+            watch.standardError = FileHandle.nullDevice
+            try watch.run()
+            defer { kill(watch.processIdentifier, SIGKILL) }
+
+            // Three attempts, a second and two seconds apart, all answered 500.
+            var status = ""
+            for _ in 0..<300 where !status.contains("PAGE FAILING (3 of 3)") {
+                try await Task.sleep(for: .milliseconds(100))
+                status = Klaxon(workspace: ws.path, clock: FixedClock(Timestamp(Date()))).run("escalation", "status").output
+            }
+            #expect(status.contains("INC-1     platform: step 1 of 1, PAGE FAILING (3 of 3) → alice: HTTP 500"), "\(status)")
+            #expect(!status.contains("next page in"), "\(status)")
+            let now = Klaxon(workspace: ws.path, clock: FixedClock(Timestamp(Date())))
+            let paging = now.run("incident", "list", "--json").json?.arrayValue?.first?["paging"]
+            #expect(paging?["state"] == "failing" && paging?["short"] == "FAILING → alice", "\(String(describing: paging))")
+            #expect(paging?["failing"]?["reason"] == "HTTP 500" && paging?["failing"]?["attempt"] == 3, "\(String(describing: paging))")
+            #expect(now.run("incident", "list").output.contains("PAGE FAILING (3 of 3) → alice: HTTP 500"))
+            #expect(receiver.requests.count == 3)
+        }
+    }
+}

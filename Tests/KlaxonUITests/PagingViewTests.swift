@@ -1,0 +1,104 @@
+import Foundation
+import KlaxonCore
+import KlaxonTestSupport
+import KlaxonUI
+import Testing
+
+/// Issue 19, points 1 to 3: the paging state of every open incident on the dashboard row and in the
+/// incident header, with the engine's view of each worked out from real records by the real engine.
+struct PagingViewTests {
+    static let now = Timestamp.parseRFC3339("2026-11-22T09:30:00Z")!
+
+    /// dave first, erin after 15 minutes; dave's webhook is what fails.
+    static let engine = EscalationEngine(
+        policies: [EscalationPolicy(name: "platform", steps: [.init(targets: [.user("dave")], escalateAfterSeconds: 900),
+                                                             .init(targets: [.user("erin")], escalateAfterSeconds: 900)])],
+        people: [Person(id: "dave", name: "Dave", timeZone: "UTC", contacts: [Contact(kind: .webhook, target: ["env:DAVE_WEBHOOK"])]),
+                 Person(id: "erin", name: "Erin", timeZone: "UTC", contacts: [Contact(kind: .email, target: ["erin@forge.test"])])],
+        lookup: OnCallDirectory(calendars: []), retry: .init(attempts: 5, backoffSeconds: 30))
+
+    static func declare(_ id: String, _ title: String, _ severity: Severity, policy: String?, at time: String) -> IncidentFixture {
+        IncidentFixture(id: id, declaration: Declaration(title: title, severity: severity, commander: "alice", policy: policy),
+                        by: "alice", at: Timestamp.parseRFC3339(time)!)
+    }
+
+    /// Five open incidents, one in each state: failing, paging, acknowledged, not paging, unknown policy.
+    static func model(columns: Int, rows: Int) -> ConsoleModel {
+        var failing = declare("INC-21", "Artifact registry returns 503 on uploads", .sev1, policy: "platform", at: "2026-11-22T09:20:00Z")
+        let page = engine.decide(failing.incident, now: failing.clock, engine: ("h", 1)).attempts[0]
+        for (n, seconds) in [(1, 0), (2, 30), (3, 90), (4, 210)] {
+            var attempt = page
+            attempt.attempt = n
+            attempt.decidedAtRecord = failing.records.count
+            let t = failing.incident.declaredAt.adding(seconds: Int64(seconds))
+            failing.perform(.escalation(.attempt(attempt)), by: "escalation-engine", at: t)
+            failing.perform(.escalation(.result(attempt, delivered: false, detail: "HTTP 500 from hooks.forge.test")), by: "escalation-engine", at: t.adding(seconds: 1))
+        }
+        let paging = declare("INC-22", "CI queue backed up", .sev2, policy: "platform", at: "2026-11-22T09:28:00Z")
+        var acked = declare("INC-23", "Kubernetes API slow for LIST calls", .sev2, policy: nil, at: "2026-11-22T09:05:00Z")
+        acked.perform(.acknowledge, by: "bob", at: "2026-11-22T09:12:00Z")
+        let quiet = declare("INC-24", "Flaky test dashboard", .sev3, policy: nil, at: "2026-11-22T08:50:00Z")
+        let misspelt = declare("INC-25", "Prometheus down", .sev2, policy: "platfrom", at: "2026-11-22T09:25:00Z")
+
+        var model = ConsoleModel(workspaceName: "forge-platform", user: "alice", readOnly: false, timeZone: TimeZone(identifier: "UTC")!,
+                                 staleAfterSeconds: 1800, glyphs: .unicode, now: now, columns: columns, rows: rows)
+        for fixture in [failing, paging, acked, quiet, misspelt] {
+            model.setIncident(fixture.incident, readOnly: false)
+            model.escalations[fixture.incident.id] = engine.decide(fixture.incident, now: now, engine: ("h", 1)).status
+        }
+        model.escalationEngine = .thisConsole
+        return model
+    }
+
+    func check(_ model: ConsoleModel, _ name: String) {
+        if let mismatch = Snapshot.mismatch(ConsoleView.render(model), named: name) { Issue.record(Comment(rawValue: mismatch)) }
+    }
+
+    @Test(arguments: [(80, 24), (120, 40)])
+    func theDashboardSaysWhoIsPaged(columns: Int, rows: Int) {
+        let model = Self.model(columns: columns, rows: rows)
+        check(model, "dashboard-paging-\(columns)x\(rows)")
+        let screen = ConsoleView.render(model).text
+        if columns >= 120 {
+            #expect(screen.contains("PAGE FAILING (4 of 5) → dave: HTTP"), "\(screen)")
+            #expect(screen.contains("NOT PAGING: unknown policy platfrom"))
+            #expect(screen.contains("acknowledged by bob at 09:12"))
+        } else {
+            for short in ["FAILING → dave", "PAGING → dave", "ACK bob", "NOT PAGING"] { #expect(screen.contains(short), "\(short)\n\(screen)") }
+        }
+    }
+
+    /// On a wide screen the row gives the whole reason.
+    @Test func aWideDashboardGivesTheReason() {
+        let screen = ConsoleView.render(Self.model(columns: 200, rows: 30)).text
+        #expect(screen.contains("PAGE FAILING (4 of 5) → dave: HTTP 500 from hooks.forge.test"), "\(screen)")
+    }
+
+    @Test func theHeaderSaysThePageFails() {
+        var model = Self.model(columns: 80, rows: 24)
+        press([.enter], &model)  // INC-21, the SEV1
+        check(model, "incident-failing-80x24")
+        let header = ConsoleView.render(model).text.split(separator: "\n")[3]
+        #expect(header.contains("PAGE FAILING (4 of 5) → dave: HTTP 500"), "\(header)")
+    }
+
+    @Test func theHeaderOfAnIncidentWithAnUnknownPolicySaysItIsNotPaging() {
+        var model = Self.model(columns: 120, rows: 40)
+        model.currentIncidentID = "INC-25"
+        model.screen = .incident
+        let header = ConsoleView.render(model).text.split(separator: "\n")[3]
+        #expect(header.contains("NOT PAGING: unknown policy platfrom"), "\(header)")
+    }
+
+    @Test func aSecondAckSaysWhoAcknowledgedAndRecordsNothing() {
+        var model = Self.model(columns: 120, rows: 40)
+        model.currentIncidentID = "INC-23"
+        model.screen = .incident
+        let effects = press([.character("a")], &model)
+        #expect(effects.isEmpty, "\(effects)")
+        #expect(model.message?.text == "INC-23 was already acknowledged by bob at 09:12")
+        // One that pages is acknowledged.
+        model.currentIncidentID = "INC-22"
+        #expect(press([.character("a")], &model).count == 1)
+    }
+}
