@@ -74,7 +74,7 @@ struct StatusBoardTests {
         var text = ConsoleView.render(model).text
         #expect(text.contains("Status board  3 checks  1 not polled"), "\(text)")
         #expect(text.contains("klaxon.yaml:20:3: the maintenance window ends before it starts"), "\(text)")
-        #expect(text.contains("ci-queue                NOT POLLED: klaxon.yaml:10:4: invalid YAML: did not find"), "\(text)")
+        #expect(text.contains("ci-queue       NOT POLLED: klaxon.yaml:10:4: invalid YAML: did not find"), "\(text)")
         press([.character("j"), .enter], &model)
         text = ConsoleView.render(model).text
         #expect(text.contains("ci-queue  NOT POLLED") && text.contains("klaxon.yaml:10:4: invalid YAML"), "\(text)")
