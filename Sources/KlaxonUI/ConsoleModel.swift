@@ -166,6 +166,8 @@ public struct ConsoleModel: Sendable {
         case quitStoppingPages([String])
         case reopen(String)
         case stopEscalation(String)
+        /// Mitigated is a key time of the review, set once: a stray `m` must not record it.
+        case mitigate(String)
     }
 
     /// A small form: the declare dialog, the note editor, pickers.

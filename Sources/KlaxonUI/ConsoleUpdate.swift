@@ -287,7 +287,7 @@ public enum ConsoleUpdate {
                 .text(label: "Person", buffer: TextBuffer(model.user)),
             ], hint: "tab next field · enter assign · esc cancel"))
         case .acknowledge: return [.perform(.acknowledge, incidentID: id)]
-        case .mitigate: return [.perform(.mitigate, incidentID: id)]
+        case .mitigate: model.overlay = .confirm(.mitigate(id))
         case .resolve:
             model.overlay = .form(.init(purpose: .resolve(id), title: "Resolve \(id)? \(incident.title)",
                                         fields: [.text(label: "Summary", buffer: TextBuffer())],
@@ -469,6 +469,8 @@ public enum ConsoleUpdate {
                 return [.perform(.reopen, incidentID: id)]
             case .stopEscalation(let id):
                 return [.perform(.stopEscalation, incidentID: id)]
+            case .mitigate(let id):
+                return [.perform(.mitigate, incidentID: id)]
             }
         case .searchInput(var buffer):
             switch key {

@@ -462,6 +462,8 @@ extension EndToEnd {
             tty.press("Tab", "Tab", "x")
             #expect(await tty.until("INC-1: 1/8 steps") != nil, "\(tty.screen())")
             tty.press("2", "m")
+            #expect(await tty.until("Mark INC-1 mitigated") != nil, "\(tty.screen())")
+            tty.press("y")
             // The scenario recovers once mitigated: the registry answers 200 again and the check comes back up.
             #expect(await tty.until("registry-api down → up", timeout: 20) != nil, "\(tty.screen())")
             tty.press("r")
