@@ -290,6 +290,13 @@ final class ConsoleRuntime {
         try? "\(milliseconds) \(getpid())\n".write(toFile: path, atomically: true, encoding: .utf8)
     }
 
+    /// A clock for intervals between reads of the keyboard, which the wall clock's jumps do not move.
+    static func monotonicNow() -> Timestamp {
+        var now = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &now)
+        return Timestamp(milliseconds: Int64(now.tv_sec) * 1000 + Int64(now.tv_nsec) / 1_000_000)
+    }
+
     /// Runs until quit; returns the exit status.
     func run() -> Int32 {
         var painted = false
@@ -307,12 +314,13 @@ final class ConsoleRuntime {
             if let watcher { descriptors.append(pollfd(fd: watcher.descriptor, events: Int16(POLLIN), revents: 0)) }
             let now = context.now()
             let untilNextSecond = Int32(1000 - now.milliseconds % 1000)
-            _ = poll(&descriptors, nfds_t(descriptors.count), untilNextSecond)
+            let wait = screen.isWaitingForInput ? min(untilNextSecond, Int32(UTF8InputDecoder.markerWaitMilliseconds)) : untilNextSecond
+            _ = poll(&descriptors, nfds_t(descriptors.count), wait)
 
             // Keys (and, after a SIGWINCH interrupted poll, the resize).
             // Characters in a row go as one message: a paste is inserted at once, not key by key.
             var typed = ""
-            for event in screen.readEvents() {
+            for event in screen.readEvents(at: Self.monotonicNow()) {
                 if case .key(.character(let c)) = event { typed.append(c); continue }
                 if !typed.isEmpty { send(.typed(typed)); typed = "" }
                 switch event {

@@ -64,25 +64,11 @@ public enum ConsoleUpdate {
     static func apply(_ message: ConsoleMessage, _ model: inout ConsoleModel) -> [ConsoleEffect] {
         switch message {
         case .typed(let text):
-            switch model.overlay {
-            case .searchInput(var buffer)?:
-                buffer.insert(text)
-                model.overlay = .searchInput(buffer)
-                narrowRunbookList(to: buffer.text, &model)
-            case .palette(var palette)?:
-                palette.input.insert(text)
-                palette.selection = 0
-                model.overlay = .palette(palette)
-            case .form(var form)?:
-                guard case .text(let label, var buffer) = form.fields[form.focus] else { fallthrough }
-                if !buffer.insert(text) {
-                    model.message = .init(text: "a field holds at most \(TextBuffer.maximumCount) characters; the rest was left out", isError: true)
-                }
-                form.fields[form.focus] = .text(label: label, buffer: buffer)
-                model.overlay = .form(form)
-            default:
+            var fits = true
+            guard editTextField(&model, { fits = $0.insert(text) }) else {
                 return text.flatMap { apply(.key(.character($0)), &model) }
             }
+            if !fits { model.message = .init(text: fieldFullMessage, isError: true) }
             return []
         case .resize(let columns, let rows):
             model.columns = columns
@@ -165,6 +151,10 @@ public enum ConsoleUpdate {
     static func handle(_ key: Key, _ model: inout ConsoleModel) -> [ConsoleEffect] {
         if model.isTooSmall {
             if key == .character("q") || key == .control("c") { model.quitting = true; return [.quit] }
+            return []
+        }
+        if case .paste(let text, let cut) = key {
+            paste(text, cut: cut, &model)
             return []
         }
         if let overlay = model.overlay { return handleOverlay(key, overlay, &model) }
@@ -437,6 +427,49 @@ public enum ConsoleUpdate {
         }
         model.quitting = true
         return [.quit]
+    }
+
+    // MARK: - Text fields
+
+    static let fieldFullMessage = "a field holds at most \(TextBuffer.maximumCount) characters; the rest was left out"
+
+    /// Applies `edit` to the open text field (the search line, the palette's, a form's focused text
+    /// field); false when none is open.
+    static func editTextField(_ model: inout ConsoleModel, _ edit: (inout TextBuffer) -> Void) -> Bool {
+        switch model.overlay {
+        case .searchInput(var buffer)?:
+            edit(&buffer)
+            model.overlay = .searchInput(buffer)
+            narrowRunbookList(to: buffer.text, &model)
+        case .palette(var palette)?:
+            edit(&palette.input)
+            palette.selection = 0
+            model.overlay = .palette(palette)
+        case .form(var form)?:
+            guard case .text(let label, var buffer) = form.fields[form.focus] else { return false }
+            edit(&buffer)
+            form.fields[form.focus] = .text(label: label, buffer: buffer)
+            model.overlay = .form(form)
+        default:
+            return false
+        }
+        return true
+    }
+
+    /// A paste goes into the open text field as text, whatever it holds (`TextBuffer.paste`: a line
+    /// break never submits); with no text field open it is ignored. Pasted text is never keys.
+    static func paste(_ text: String, cut: Bool, _ model: inout ConsoleModel) {
+        var fits = true
+        guard editTextField(&model, { fits = $0.paste(text) }) else {
+            model.message = .init(text: "paste ignored: no text field is open", isError: true)
+            return
+        }
+        if !fits {
+            model.message = .init(text: fieldFullMessage, isError: true)
+        } else if cut {
+            model.message = .init(text: "only the start of the paste was kept: it was longer than \(InputLimits.textBytes) bytes, or it never ended",
+                                  isError: true)
+        }
     }
 
     // MARK: - Overlays

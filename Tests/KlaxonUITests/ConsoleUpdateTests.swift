@@ -33,6 +33,42 @@ struct ConsoleUpdateTests {
         #expect(effects == [.perform(.note("line one\nline two"), incidentID: "INC-12")])
     }
 
+    /// A paste (bracketed by the terminal) is text in the open field and nothing elsewhere: a URL
+    /// pasted with no field open ran as keys, and its `t` opened an action item saved as `tps://…`.
+    @Test func aPasteIsTextInAFieldAndNeverKeys() {
+        var model = sampleModel()
+        press([.enter], &model)
+        let url = "https://grafana.example/d/registry?from=now-1h"
+        // No text field open: ignored, and said so; nothing opens, nothing is recorded.
+        #expect(press([.paste(url + "\ntam", cut: false)], &model).isEmpty)
+        #expect(model.overlay == nil && model.screen == .incident && model.message?.text == "paste ignored: no text field is open")
+        // A confirmation takes no answer from a paste, and stays.
+        press([.character("m")], &model)
+        #expect(press([.paste("y", cut: false)], &model).isEmpty)
+        #expect(model.overlay.map { if case .confirm = $0 { true } else { false } } == true)
+        press([.escape], &model)
+        // A one-line field: line breaks are spaces (never enter), control characters are left out.
+        press([.character("t")], &model)
+        #expect(press([.paste("Check \(url)\r\nfor 5xx\u{1B}[31m\u{07}\tnow\n", cut: false)], &model).isEmpty)
+        guard case .form(let form)? = model.overlay else { Issue.record("the paste closed the form"); return }
+        #expect(form.firstText == "Check \(url) for 5xx[31m now")
+        #expect(press([.enter], &model) == [.perform(.addActionItem(text: "Check \(url) for 5xx[31m now", owner: nil), incidentID: "INC-12")])
+        // The note keeps its line breaks, whichever the terminal sent.
+        press([.character("n")], &model)
+        press([.paste("line 1\r\nline 2\rline 3\n", cut: false)], &model)
+        #expect(press([.control("s")], &model) == [.perform(.note("line 1\nline 2\nline 3"), incidentID: "INC-12")])
+        // The search line and the palette take pastes too.
+        press([.character("/"), .paste("registry-2\n", cut: false), .enter], &model)
+        #expect(model.search?.query == "registry-2")
+        // Bounded as typed text: what does not fit is left out, and said so.
+        press([.escape, .character("t"), .paste(String(repeating: "x", count: TextBuffer.maximumCount + 5), cut: false)], &model)
+        #expect(model.message?.text == "a field holds at most 65536 characters; the rest was left out")
+        guard case .form(let full)? = model.overlay else { Issue.record("the form closed"); return }
+        #expect(full.firstText.count == TextBuffer.maximumCount)
+        press([.escape, .character("t"), .paste("the start", cut: true)], &model)
+        #expect(model.message?.text.hasPrefix("only the start of the paste was kept") == true)
+    }
+
     /// A note being saved says so, and a save that fails puts the note back into the drafts (after
     /// anything begun meanwhile is kept too); one that succeeds leaves no draft.
     @Test func aNoteWhoseSaveFailsComesBackAsADraft() {
