@@ -317,19 +317,18 @@ final class ConsoleRuntime {
             let wait = screen.isWaitingForInput ? min(untilNextSecond, Int32(UTF8InputDecoder.markerWaitMilliseconds)) : untilNextSecond
             _ = poll(&descriptors, nfds_t(descriptors.count), wait)
 
-            // Keys (and, after a SIGWINCH interrupted poll, the resize).
-            // Characters in a row go as one message: a paste is inserted at once, not key by key.
-            var typed = ""
-            for event in screen.readEvents(at: Self.monotonicNow()) {
-                if case .key(.character(let c)) = event { typed.append(c); continue }
-                if !typed.isEmpty { send(.typed(typed)); typed = "" }
+            // Keys (and, after a SIGWINCH interrupted poll, the resize): a read's keys go as one
+            // message, so that a paste is inserted at once and what is typed ahead of a dialog closing is told apart.
+            let readAt = Self.monotonicNow()
+            var keys: [Key] = []
+            for event in screen.readEvents(at: readAt) {
                 switch event {
-                case .key(let key): send(.key(key))
+                case .key(let key): keys.append(key)
                 case .resize(let columns, let rows): send(.resize(columns: columns, rows: rows))
                 }
                 dirty = true
             }
-            if !typed.isEmpty { send(.typed(typed)); dirty = true }
+            if !keys.isEmpty { send(.input(keys, at: readAt)) }
             if descriptors[1].revents != 0 {
                 var byte: UInt8 = 0
                 while read(wake.read, &byte, 1) > 0 {}

@@ -2,11 +2,13 @@ import KlaxonCore
 
 /// What arrives at the console.
 public enum ConsoleMessage: Sendable {
+    /// A key on its own, as the tests send them: never typed ahead.
     case key(Key)
-    /// Characters that arrived together (typing ahead, or a paste): into a text field in one insert,
-    /// elsewhere key by key. A 1 MB paste into a note took minutes one key at a time, each update
-    /// copying the whole text.
-    case typed(String)
+    /// The keys of one read from the terminal, in order, and when they were read (a monotonic clock).
+    /// Characters in a row go into an open text field in one insert (a 1 MB paste into a note took
+    /// minutes one key at a time, each update copying the whole text). Keys that arrive as a dialog
+    /// closes are ignored (`ConsoleModel.TypeAhead`).
+    case input([Key], at: Timestamp)
     case resize(columns: Int, rows: Int)
     case tick(Timestamp)
     /// An incident as its journal now reads (after a write here, or another responder's).
@@ -58,18 +60,17 @@ public enum ConsoleUpdate {
             model.message = .init(text: "\(id): saving…", isError: false)
         }
         if model.screen == .incident { IncidentLayout.keepSelectionVisible(&model) }
+        // Ignored keys are said, after whatever else the bottom line says, until a key counts again.
+        if let notice = model.typeAhead.notice, model.message?.text.hasSuffix(notice) != true {
+            model.message = .init(text: model.message.map { $0.text + " · " + notice } ?? notice, isError: model.message?.isError ?? false)
+        }
         return effects
     }
 
     static func apply(_ message: ConsoleMessage, _ model: inout ConsoleModel) -> [ConsoleEffect] {
         switch message {
-        case .typed(let text):
-            var fits = true
-            guard editTextField(&model, { fits = $0.insert(text) }) else {
-                return text.flatMap { apply(.key(.character($0)), &model) }
-            }
-            if !fits { model.message = .init(text: fieldFullMessage, isError: true) }
-            return []
+        case .input(let keys, let time):
+            return input(keys, at: time, &model)
         case .resize(let columns, let rows):
             model.columns = columns
             model.rows = rows
@@ -142,7 +143,54 @@ public enum ConsoleUpdate {
             }
             return []
         case .key(let key):
+            model.typeAhead = .init()
             return handle(key, &model)
+        }
+    }
+
+    /// The keys of one read. After a key that ends a dialog, the rest of the read is typed ahead and
+    /// ignored, as are the reads that follow it closely (`ConsoleModel.TypeAhead`).
+    static func input(_ keys: [Key], at time: Timestamp, _ model: inout ConsoleModel) -> [ConsoleEffect] {
+        if model.typeAhead.continues(at: time) {
+            model.typeAhead.since = time
+            model.typeAhead.ignored += keys.count
+            return []
+        }
+        model.typeAhead = .init()
+        var effects: [ConsoleEffect] = []
+        var i = keys.startIndex
+        while i < keys.endIndex {
+            if case .character = keys[i], textFieldIsOpen(model) {
+                let run = keys[i...].prefix { if case .character = $0 { true } else { false } }
+                var text = ""
+                for case .character(let c) in run { text.append(c) }
+                var fits = true
+                _ = editTextField(&model) { fits = $0.insert(text) }
+                if !fits { model.message = .init(text: fieldFullMessage, isError: true) }
+                i += run.count
+                continue
+            }
+            let before = model.overlay
+            effects += handle(keys[i], &model)
+            i += 1
+            if endsDialog(before, model.overlay) && i < keys.endIndex {
+                model.typeAhead = .init(since: time, ignored: keys.endIndex - i)
+                break
+            }
+        }
+        return effects
+    }
+
+    /// Whether a key ended the dialog it was typed into: closed it, or put another in its place (the
+    /// palette's enter opening a form or a confirmation, which would take the next keys as answers).
+    static func endsDialog(_ before: ConsoleModel.Overlay?, _ after: ConsoleModel.Overlay?) -> Bool {
+        switch (before, after) {
+        case (nil, _): false
+        case (_, nil): true
+        case (.form(let a)?, .form(let b)?): a.purpose != b.purpose
+        case (.confirm(let a)?, .confirm(let b)?): a != b
+        case (.help?, .help?), (.tableOfContents?, .tableOfContents?), (.palette?, .palette?), (.searchInput?, .searchInput?): false
+        default: true
         }
     }
 
@@ -432,6 +480,14 @@ public enum ConsoleUpdate {
     // MARK: - Text fields
 
     static let fieldFullMessage = "a field holds at most \(TextBuffer.maximumCount) characters; the rest was left out"
+
+    static func textFieldIsOpen(_ model: ConsoleModel) -> Bool {
+        switch model.overlay {
+        case .searchInput?, .palette?: true
+        case .form(let form)?: if case .text = form.fields[form.focus] { true } else { false }
+        default: false
+        }
+    }
 
     /// Applies `edit` to the open text field (the search line, the palette's, a form's focused text
     /// field); false when none is open.

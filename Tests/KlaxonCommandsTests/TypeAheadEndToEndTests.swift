@@ -43,6 +43,30 @@ extension EndToEnd {
             #expect(await tty.until("EXIT 0") != nil)
         }
 
+        @Test func keysThatArriveAsADialogClosesAreIgnored() async throws {
+            let ws = makeWorkspace()
+            Klaxon(workspace: ws.path).run("incident", "declare", "Registry uploads fail", "--severity", "SEV2")
+            let tty = try base.console(ws)
+            #expect(await tty.until("Registry uploads fail") != nil)
+            tty.press("Enter", "t")
+            #expect(await tty.until("Action item on INC-1") != nil, "\(tty.screen())")
+            tty.type("Roll back registry-2")
+            #expect(await tty.until("Roll back registry-2") != nil)
+            // The enter that closes the dialog, and in the same write an `a` and a URL typed ahead.
+            tty.sendBytes(["0d"] + Array(("a" + url).utf8).map { String(format: "%02x", $0) })
+            #expect(await tty.until("typed as the dialog closed were ignored") != nil, "\(tty.screen())")
+            try await Task.sleep(for: .milliseconds(300))
+            #expect(!tty.screen().contains("Action item on INC-1"), "\(tty.screen())")
+            #expect(try base.records(ws).map(\.type) == ["incident.declared", "action.added"])
+            // Typed afterwards, keys are commands again: `m` asks, and `y` marks it mitigated.
+            tty.press("m")
+            #expect(await tty.until("Mark INC-1 mitigated") != nil, "\(tty.screen())")
+            tty.press("y")
+            #expect(await tty.until("INC-1 #3 mitigated recorded") != nil, "\(tty.screen())")
+            tty.press("q")
+            #expect(await tty.until("EXIT 0") != nil)
+        }
+
         /// However the console ends (q, SIGTERM, a crash), bracketed paste is off again: a paste into
         /// the shell after it carries no ESC[200~ (which `cat -v` would show as ^[[200~).
         @Test func bracketedPasteIsOffAgainAfterEveryWayOfExiting() async throws {

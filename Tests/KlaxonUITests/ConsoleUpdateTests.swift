@@ -69,6 +69,63 @@ struct ConsoleUpdateTests {
         #expect(model.message?.text.hasPrefix("only the start of the paste was kept") == true)
     }
 
+    /// Keys read with the one that closes a dialog were typed (or pasted without brackets) before it
+    /// closed: ignored, with a notice, never commands. Before, the URL's `t` opened an action item
+    /// saved as `tps://grafana…`, and an `a` acknowledged.
+    @Test func keysTypedAheadOfADialogClosingAreIgnored() {
+        var model = sampleModel()
+        press([.enter, .character("t")] + type("Roll back registry-2"), &model)
+        let t0: Int64 = 5_000_000
+        func read(_ keys: [Key], at ms: Int64) -> [ConsoleEffect] { ConsoleUpdate.update(&model, .input(keys, at: Timestamp(milliseconds: t0 + ms))) }
+        // The enter, and in the same read an `a` and a URL.
+        #expect(read([.enter] + type("ahttps://grafana.example/d/x"), at: 0)
+                == [.perform(.addActionItem(text: "Roll back registry-2", owner: nil), incidentID: "INC-12")])
+        #expect(model.overlay == nil)
+        #expect(model.message?.text == "INC-12: saving… · 28 keys typed as the dialog closed were ignored")
+        // Reads a few milliseconds apart are the same burst.
+        #expect(read(type("rm"), at: 10).isEmpty && read([.character("a")], at: 25).isEmpty)
+        #expect(model.overlay == nil && model.typeAhead.ignored == 31)
+        // The save's outcome is said with the notice.
+        _ = ConsoleUpdate.update(&model, .saved(incidentID: "INC-12", action: .addActionItem(text: "Roll back registry-2", owner: nil),
+                                                summary: "INC-12 #9 todo recorded"))
+        #expect(model.message?.text == "INC-12 #9 todo recorded · 31 keys typed as the dialog closed were ignored")
+        // A key read later counts again, and the notice goes.
+        #expect(read([.character("a")], at: 25 + ConsoleModel.TypeAhead.windowMilliseconds + 1) == [.perform(.acknowledge, incidentID: "INC-12")])
+        #expect(model.message?.text == "INC-12: saving…")
+
+        // The palette's enter opening a confirmation ends the palette: a `y` typed with it answers nothing.
+        var palette = sampleModel()
+        press([.enter, .character(":")] + type("mitig"), &palette)
+        #expect(ConsoleUpdate.update(&palette, .input([.enter, .character("y")], at: Timestamp(milliseconds: t0))).isEmpty)
+        #expect(palette.overlay.map { if case .confirm = $0 { true } else { false } } == true)
+        #expect(palette.typeAhead.ignored == 1)
+    }
+
+    /// With no dialog closing nothing is ignored, however fast: a burst of keys in one read, key repeat
+    /// a millisecond apart, and key repeat started after a dialog closed.
+    @Test func fastTypingAndKeyRepeatAreNeverIgnored() {
+        var model = sampleModel()
+        let t0: Int64 = 5_000_000
+        func read(_ keys: [Key], at ms: Int64) -> [ConsoleEffect] { ConsoleUpdate.update(&model, .input(keys, at: Timestamp(milliseconds: t0 + ms))) }
+        press([.enter], &model)
+        let count = model.visibleRecords.count
+        #expect(count >= 6)
+        _ = read([.character("g")] + type("jjj"), at: 0)
+        #expect(model.timeline.cursor == 3)
+        for ms: Int64 in 1...2 { _ = read([.character("j")], at: ms) }
+        #expect(model.timeline.cursor == 5)
+        // A dialog closed by esc with nothing behind it: the next read counts however soon (a script,
+        // or someone who saw it close), and so does key repeat, every repeat a millisecond apart.
+        _ = read([.character("?")], at: 100)
+        _ = read([.escape], at: 200)
+        #expect(model.overlay == nil)
+        _ = read([.character("g")], at: 201)
+        for ms: Int64 in 1...3 { _ = read([.character("j")], at: 201 + ms) }
+        #expect(model.timeline.cursor == 3 && model.typeAhead.ignored == 0 && model.message == nil)
+        // Typed into a form, a read's characters are inserted at once, and its enter submits.
+        #expect(read([.character("L")] + type("registry") + [.enter], at: 400) == [.perform(.link("registry"), incidentID: "INC-12")])
+    }
+
     /// A note being saved says so, and a save that fails puts the note back into the drafts (after
     /// anything begun meanwhile is kept too); one that succeeds leaves no draft.
     @Test func aNoteWhoseSaveFailsComesBackAsADraft() {
