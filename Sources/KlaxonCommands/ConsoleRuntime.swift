@@ -298,6 +298,13 @@ final class ConsoleRuntime {
         try? "\(milliseconds) \(getpid())\n".write(toFile: path, atomically: true, encoding: .utf8)
     }
 
+    /// A clock for intervals between reads of the keyboard, which the wall clock's jumps do not move.
+    static func monotonicNow() -> Timestamp {
+        var now = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &now)
+        return Timestamp(milliseconds: Int64(now.tv_sec) * 1000 + Int64(now.tv_nsec) / 1_000_000)
+    }
+
     /// Runs until quit; returns the exit status.
     func run() -> Int32 {
         var painted = false
@@ -315,21 +322,21 @@ final class ConsoleRuntime {
             if let watcher { descriptors.append(pollfd(fd: watcher.descriptor, events: Int16(POLLIN), revents: 0)) }
             let now = context.now()
             let untilNextSecond = Int32(1000 - now.milliseconds % 1000)
-            _ = poll(&descriptors, nfds_t(descriptors.count), untilNextSecond)
+            let wait = screen.isWaitingForInput ? min(untilNextSecond, Int32(UTF8InputDecoder.markerWaitMilliseconds)) : untilNextSecond
+            _ = poll(&descriptors, nfds_t(descriptors.count), wait)
 
-            // Keys (and, after a SIGWINCH interrupted poll, the resize).
-            // Characters in a row go as one message: a paste is inserted at once, not key by key.
-            var typed = ""
-            for event in screen.readEvents() {
-                if case .key(.character(let c)) = event { typed.append(c); continue }
-                if !typed.isEmpty { send(.typed(typed)); typed = "" }
+            // Keys (and, after a SIGWINCH interrupted poll, the resize): a read's keys go as one
+            // message, so that a paste is inserted at once and what is typed ahead of a dialog closing is told apart.
+            let readAt = Self.monotonicNow()
+            var keys: [Key] = []
+            for event in screen.readEvents(at: readAt) {
                 switch event {
-                case .key(let key): send(.key(key))
+                case .key(let key): keys.append(key)
                 case .resize(let columns, let rows): send(.resize(columns: columns, rows: rows))
                 }
                 dirty = true
             }
-            if !typed.isEmpty { send(.typed(typed)); dirty = true }
+            if !keys.isEmpty { send(.input(keys, at: readAt)) }
             if descriptors[1].revents != 0 {
                 var byte: UInt8 = 0
                 while read(wake.read, &byte, 1) > 0 {}

@@ -147,11 +147,24 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
     // MARK: Terminal input
 
     /// Whatever the bytes, the decoder gives what Swift's own decoder gives without its replacement
-    /// characters (both take out the same maximal invalid subparts), and never makes one up.
+    /// characters (both take out the same maximal invalid subparts), and never makes one up; a paste
+    /// never holds more than typed text may.
     static func terminal(_ raw: UnsafeRawBufferPointer) {
         var decoder = UTF8InputDecoder()
+        var inputs = raw.flatMap { decoder.feed($0) }
+        inputs += decoder.endRead(at: Timestamp(milliseconds: 0)) + decoder.endRead(at: Timestamp(milliseconds: 60_000))
         var ours: [Unicode.Scalar] = []
-        for byte in raw { ours += decoder.feed(byte) }
+        for input in inputs {
+            switch input {
+            case .scalar(let scalar): ours.append(scalar)
+            case .paste(let text, _): precondition(text.utf8.count <= InputLimits.textBytes, "a paste longer than the limit")
+            }
+        }
+        // Between paste markers the bytes are a paste, not characters: compare only input without one.
+        let bytes = Array(raw)
+        for marker in [Array("\u{1B}[200~".utf8), Array("\u{1B}[201~".utf8)] where bytes.count >= 6 {
+            if (0...bytes.count - 6).contains(where: { bytes[$0..<$0 + 6].elementsEqual(marker) }) { return }
+        }
         let replacement: Unicode.Scalar = "\u{FFFD}"
         let swift = String(decoding: raw, as: UTF8.self).unicodeScalars.filter { $0 != replacement }
         // A U+FFFD in the input is valid and comes through; only then may ours hold one.

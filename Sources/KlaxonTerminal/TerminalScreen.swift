@@ -26,7 +26,7 @@ public final class TerminalScreen {
     /// Whether the frame's external links are marked as OSC 8 hyperlinks.
     public let hyperlinks: Bool
     private var painted: Frame?
-    private var decoder = UTF8InputDecoder()
+    private var decoder: UTF8InputDecoder
     private var ended = false
 
     /// Starts ncurses for terminal type `term` writing to `outputPath` and reading `inputPath`, in
@@ -37,6 +37,8 @@ public final class TerminalScreen {
         self.hyperlinks = hyperlinks
         setlocale(LC_ALL, locale) // without it wide characters are garbled
         isUTF8 = String(cString: klaxon_codeset()).uppercased().replacingOccurrences(of: "-", with: "") == "UTF8"
+        // Any other locale: a byte is a character of its own (Latin-1).
+        decoder = UTF8InputDecoder(latin1: !isUTF8)
         guard let output = fopen(outputPath, "w") else { throw .failed("cannot open \(outputPath) for the screen") }
         guard let input = fopen(inputPath, "r") else {
             fclose(output)
@@ -65,6 +67,7 @@ public final class TerminalScreen {
                 init_pair(Int16(style.rawValue + 1), foreground, background)
             }
         }
+        setBracketedPaste(true)
     }
 
     deinit {
@@ -79,6 +82,14 @@ public final class TerminalScreen {
         guard !ended else { return }
         ended = true
         endwin()
+        setBracketedPaste(false)
+    }
+
+    /// Asks the terminal to mark what is pasted (ESC[200~ … ESC[201~), so that pasted text is never
+    /// taken for keys; or, leaving, not to, so the shell after gets a paste as it expects.
+    /// TerminalSignals turns it off on a crash.
+    func setBracketedPaste(_ on: Bool) {
+        fputs(on ? "\u{1B}[?2004h" : "\u{1B}[?2004l", output)
         fflush(output)
     }
 
@@ -86,6 +97,9 @@ public final class TerminalScreen {
     public var columns: Int { Int(klaxon_getmaxx(window)) }
     /// The descriptor to poll for key presses.
     public var inputDescriptor: Int32 { fileno(input) }
+    /// Whether the input waits for more bytes (the start of a paste marker, or a paste not yet ended):
+    /// read again within `UTF8InputDecoder.markerWaitMilliseconds` even if none come.
+    public var isWaitingForInput: Bool { decoder.isWaiting }
 
     // MARK: - Painting
 
@@ -235,39 +249,59 @@ public final class TerminalScreen {
 
     // MARK: - Input
 
-    /// The events waiting on the input, without blocking.
-    public func readEvents() -> [TerminalEvent] {
+    /// The events waiting on the input, without blocking. `time` is when they are read (a monotonic
+    /// clock): a paste whose end never comes ends a while after its bytes stop.
+    public func readEvents(at time: Timestamp) -> [TerminalEvent] {
         nodelay(window, true)
         var events: [TerminalEvent] = []
-        while events.count < 100_000 {
+        var bytes = 0
+        // Bounded by bytes too, as a paste is one event however long: input that never stops still
+        // lets the loop draw and answer between reads.
+        while events.count < 100_000 && bytes < 1 << 22 {
             // Bytes, not wget_wch: its decoding drops the characters after an invalid byte in the same read.
             let code = wgetch(window)
-            if code == ERR { break }
-            if code >= KEY_MIN {
-                switch code {
-                case KEY_RESIZE: events.append(.resize(columns: columns, rows: rows))
-                case KEY_UP: events.append(.key(.up))
-                case KEY_DOWN: events.append(.key(.down))
-                case KEY_LEFT: events.append(.key(.left))
-                case KEY_RIGHT: events.append(.key(.right))
-                case KEY_PPAGE: events.append(.key(.pageUp))
-                case KEY_NPAGE: events.append(.key(.pageDown))
-                case KEY_HOME: events.append(.key(.home))
-                case KEY_END: events.append(.key(.end))
-                case KEY_BTAB: events.append(.key(.backTab))
-                case KEY_BACKSPACE: events.append(.key(.backspace))
-                case KEY_DC: events.append(.key(.delete))
-                case KEY_ENTER: events.append(.key(.enter))
-                default: break
-                }
-            } else if isUTF8 {
-                events += decoder.feed(UInt8(truncatingIfNeeded: code)).compactMap { Self.key(for: $0.value) }.map { .key($0) }
-            } else if let key = Self.key(for: UInt32(code)) {
-                // Any other locale: a byte is a character of its own (Latin-1).
-                events.append(.key(key))
+            if code == ERR { return events + keys(decoder.endRead(at: time)) }
+            bytes += 1
+            if code == KEY_RESIZE {
+                events.append(.resize(columns: columns, rows: rows))
+            } else if code >= KEY_MIN {
+                guard let key = Self.key(forKeyCode: code) else { continue }
+                events += keys(decoder.interrupt())
+                // Inside a paste, a sequence ncurses took for a key is pasted text; it is left out.
+                if !decoder.isPasting { events.append(.key(key)) }
+            } else {
+                events += keys(decoder.feed(UInt8(truncatingIfNeeded: code)))
             }
         }
         return events
+    }
+
+    func keys(_ inputs: [UTF8InputDecoder.Input]) -> [TerminalEvent] {
+        inputs.compactMap { input in
+            switch input {
+            case .scalar(let scalar): Self.key(for: scalar.value).map { .key($0) }
+            case .paste(let text, let cut): .key(.paste(text, cut: cut))
+            }
+        }
+    }
+
+    /// The key of a code ncurses decoded from an escape sequence.
+    static func key(forKeyCode code: Int32) -> Key? {
+        switch code {
+        case KEY_UP: .up
+        case KEY_DOWN: .down
+        case KEY_LEFT: .left
+        case KEY_RIGHT: .right
+        case KEY_PPAGE: .pageUp
+        case KEY_NPAGE: .pageDown
+        case KEY_HOME: .home
+        case KEY_END: .end
+        case KEY_BTAB: .backTab
+        case KEY_BACKSPACE: .backspace
+        case KEY_DC: .delete
+        case KEY_ENTER: .enter
+        default: nil
+        }
     }
 
     /// The key of a character code from the terminal.
@@ -289,12 +323,13 @@ public final class TerminalScreen {
     public func suspend() {
         def_prog_mode()
         endwin()
-        fflush(output)
+        setBracketedPaste(false)
     }
 
     /// Returns to curses mode after `suspend` and repaints everything.
     public func resume() {
         reset_prog_mode()
+        setBracketedPaste(true)
         invalidate()
     }
 

@@ -60,11 +60,12 @@ public final class TmuxSession: @unchecked Sendable {
     /// that no key produces.
     public func sendBytes(_ hex: [String]) { _ = try? tmux(capturing: false, ["send-keys", "-t", name, "-H"] + hex) }
 
-    /// Pastes `text` as a terminal does: all of it at once, line breaks as Enter.
-    public func paste(_ text: String, through file: String) throws {
+    /// Pastes `text` as a terminal does: all of it at once, line breaks as Enter. `bracketed` marks it
+    /// as a paste (ESC[200~ … ESC[201~) when the program asked for bracketed paste, as terminals do.
+    public func paste(_ text: String, through file: String, bracketed: Bool = false) throws {
         try Data(text.utf8).write(to: URL(fileURLWithPath: file))
         _ = try? tmux(capturing: false, ["load-buffer", file])
-        _ = try? tmux(capturing: false, ["paste-buffer", "-t", name])
+        _ = try? tmux(capturing: false, ["paste-buffer", "-t", name] + (bracketed ? ["-p"] : []))
     }
 
     /// Appends everything the program writes to the terminal, escape sequences and all, to `path`

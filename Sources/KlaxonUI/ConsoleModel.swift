@@ -67,6 +67,8 @@ public struct ConsoleModel: Sendable {
     public var savesInFlight = 0
     /// Set when the console should stop.
     public var quitting = false
+    /// Keys typed ahead as a dialog closed, which are ignored.
+    public var typeAhead = TypeAhead()
     /// The timeline's records as laid out for earlier frames (a memo: see `TimelineCache`).
     public let timelineCache = TimelineCache()
 
@@ -151,6 +153,32 @@ public struct ConsoleModel: Sendable {
         public var path: String? = nil
     }
 
+    /// Keys that arrive as a dialog closes were typed, or pasted by a terminal without bracketed paste,
+    /// before anyone saw it close; run as commands, a URL's `t` opens an action item and an `a`
+    /// acknowledges. So the keys read with the key that closed the dialog are ignored, and so is each
+    /// read within `windowMilliseconds` of the last one ignored (the rest of the burst). A key read
+    /// later is a command again, as is one read after a dialog closed with nothing waiting behind it:
+    /// whoever saw it close may type at once. With no dialog closing, nothing is ever ignored.
+    public struct TypeAhead: Sendable {
+        public static let windowMilliseconds: Int64 = 15
+        /// When keys typed ahead were last ignored (nil: none are being ignored).
+        public var since: Timestamp?
+        /// How many keys were ignored.
+        public var ignored = 0
+
+        /// Whether input read at `time` belongs to the burst.
+        func continues(at time: Timestamp) -> Bool {
+            guard let since else { return false }
+            return (0...Self.windowMilliseconds).contains(time.milliseconds - since.milliseconds)
+        }
+
+        /// What the bottom line says while keys are being ignored.
+        public var notice: String? {
+            ignored == 0 ? nil : ignored == 1 ? "1 key typed as the dialog closed was ignored"
+                : "\(ignored) keys typed as the dialog closed were ignored"
+        }
+    }
+
     public enum Overlay: Sendable {
         case help(scroll: Int)
         /// The open runbook's headings; enter jumps.
@@ -173,6 +201,8 @@ public struct ConsoleModel: Sendable {
         case quitStoppingPages([String])
         case reopen(String)
         case stopEscalation(String)
+        /// Mitigated is a key time of the review, set once: a stray `m` must not record it.
+        case mitigate(String)
     }
 
     /// A small form: the declare dialog, the note editor, pickers.

@@ -2,11 +2,13 @@ import KlaxonCore
 
 /// What arrives at the console.
 public enum ConsoleMessage: Sendable {
+    /// A key on its own, as the tests send them: never typed ahead.
     case key(Key)
-    /// Characters that arrived together (typing ahead, or a paste): into a text field in one insert,
-    /// elsewhere key by key. A 1 MB paste into a note took minutes one key at a time, each update
-    /// copying the whole text.
-    case typed(String)
+    /// The keys of one read from the terminal, in order, and when they were read (a monotonic clock).
+    /// Characters in a row go into an open text field in one insert (a 1 MB paste into a note took
+    /// minutes one key at a time, each update copying the whole text). Keys that arrive as a dialog
+    /// closes are ignored (`ConsoleModel.TypeAhead`).
+    case input([Key], at: Timestamp)
     case resize(columns: Int, rows: Int)
     case tick(Timestamp)
     /// An incident as its journal now reads (after a write here, or another responder's).
@@ -61,32 +63,17 @@ public enum ConsoleUpdate {
             model.message = .init(text: "\(id): saving…", isError: false)
         }
         if model.screen == .incident { IncidentLayout.keepSelectionVisible(&model) }
+        // Ignored keys are said, after whatever else the bottom line says, until a key counts again.
+        if let notice = model.typeAhead.notice, model.message?.text.hasSuffix(notice) != true {
+            model.message = .init(text: model.message.map { $0.text + " · " + notice } ?? notice, isError: model.message?.isError ?? false)
+        }
         return effects
     }
 
     static func apply(_ message: ConsoleMessage, _ model: inout ConsoleModel) -> [ConsoleEffect] {
         switch message {
-        case .typed(let text):
-            switch model.overlay {
-            case .searchInput(var buffer)?:
-                buffer.insert(text)
-                model.overlay = .searchInput(buffer)
-                narrowRunbookList(to: buffer.text, &model)
-            case .palette(var palette)?:
-                palette.input.insert(text)
-                palette.selection = 0
-                model.overlay = .palette(palette)
-            case .form(var form)?:
-                guard case .text(let label, var buffer) = form.fields[form.focus] else { fallthrough }
-                if !buffer.insert(text) {
-                    model.message = .init(text: "a field holds at most \(TextBuffer.maximumCount) characters; the rest was left out", isError: true)
-                }
-                form.fields[form.focus] = .text(label: label, buffer: buffer)
-                model.overlay = .form(form)
-            default:
-                return text.flatMap { apply(.key(.character($0)), &model) }
-            }
-            return []
+        case .input(let keys, let time):
+            return input(keys, at: time, &model)
         case .resize(let columns, let rows):
             model.columns = columns
             model.rows = rows
@@ -163,7 +150,54 @@ public enum ConsoleUpdate {
             }
             return []
         case .key(let key):
+            model.typeAhead = .init()
             return handle(key, &model)
+        }
+    }
+
+    /// The keys of one read. After a key that ends a dialog, the rest of the read is typed ahead and
+    /// ignored, as are the reads that follow it closely (`ConsoleModel.TypeAhead`).
+    static func input(_ keys: [Key], at time: Timestamp, _ model: inout ConsoleModel) -> [ConsoleEffect] {
+        if model.typeAhead.continues(at: time) {
+            model.typeAhead.since = time
+            model.typeAhead.ignored += keys.count
+            return []
+        }
+        model.typeAhead = .init()
+        var effects: [ConsoleEffect] = []
+        var i = keys.startIndex
+        while i < keys.endIndex {
+            if case .character = keys[i], textFieldIsOpen(model) {
+                let run = keys[i...].prefix { if case .character = $0 { true } else { false } }
+                var text = ""
+                for case .character(let c) in run { text.append(c) }
+                var fits = true
+                _ = editTextField(&model) { fits = $0.insert(text) }
+                if !fits { model.message = .init(text: fieldFullMessage, isError: true) }
+                i += run.count
+                continue
+            }
+            let before = model.overlay
+            effects += handle(keys[i], &model)
+            i += 1
+            if endsDialog(before, model.overlay) && i < keys.endIndex {
+                model.typeAhead = .init(since: time, ignored: keys.endIndex - i)
+                break
+            }
+        }
+        return effects
+    }
+
+    /// Whether a key ended the dialog it was typed into: closed it, or put another in its place (the
+    /// palette's enter opening a form or a confirmation, which would take the next keys as answers).
+    static func endsDialog(_ before: ConsoleModel.Overlay?, _ after: ConsoleModel.Overlay?) -> Bool {
+        switch (before, after) {
+        case (nil, _): false
+        case (_, nil): true
+        case (.form(let a)?, .form(let b)?): a.purpose != b.purpose
+        case (.confirm(let a)?, .confirm(let b)?): a != b
+        case (.help?, .help?), (.tableOfContents?, .tableOfContents?), (.palette?, .palette?), (.searchInput?, .searchInput?): false
+        default: true
         }
     }
 
@@ -172,6 +206,10 @@ public enum ConsoleUpdate {
     static func handle(_ key: Key, _ model: inout ConsoleModel) -> [ConsoleEffect] {
         if model.isTooSmall {
             if key == .character("q") || key == .control("c") { model.quitting = true; return [.quit] }
+            return []
+        }
+        if case .paste(let text, let cut) = key {
+            paste(text, cut: cut, &model)
             return []
         }
         if let overlay = model.overlay { return handleOverlay(key, overlay, &model) }
@@ -300,7 +338,7 @@ public enum ConsoleUpdate {
                 return []
             }
             return [.perform(.acknowledge, incidentID: id)]
-        case .mitigate: return [.perform(.mitigate, incidentID: id)]
+        case .mitigate: model.overlay = .confirm(.mitigate(id))
         case .resolve:
             model.overlay = .form(.init(purpose: .resolve(id), title: "Resolve \(id)? \(incident.title)",
                                         fields: [.text(label: "Summary", buffer: TextBuffer())],
@@ -458,6 +496,57 @@ public enum ConsoleUpdate {
         return [.quit]
     }
 
+    // MARK: - Text fields
+
+    static let fieldFullMessage = "a field holds at most \(TextBuffer.maximumCount) characters; the rest was left out"
+
+    static func textFieldIsOpen(_ model: ConsoleModel) -> Bool {
+        switch model.overlay {
+        case .searchInput?, .palette?: true
+        case .form(let form)?: if case .text = form.fields[form.focus] { true } else { false }
+        default: false
+        }
+    }
+
+    /// Applies `edit` to the open text field (the search line, the palette's, a form's focused text
+    /// field); false when none is open.
+    static func editTextField(_ model: inout ConsoleModel, _ edit: (inout TextBuffer) -> Void) -> Bool {
+        switch model.overlay {
+        case .searchInput(var buffer)?:
+            edit(&buffer)
+            model.overlay = .searchInput(buffer)
+            narrowRunbookList(to: buffer.text, &model)
+        case .palette(var palette)?:
+            edit(&palette.input)
+            palette.selection = 0
+            model.overlay = .palette(palette)
+        case .form(var form)?:
+            guard case .text(let label, var buffer) = form.fields[form.focus] else { return false }
+            edit(&buffer)
+            form.fields[form.focus] = .text(label: label, buffer: buffer)
+            model.overlay = .form(form)
+        default:
+            return false
+        }
+        return true
+    }
+
+    /// A paste goes into the open text field as text, whatever it holds (`TextBuffer.paste`: a line
+    /// break never submits); with no text field open it is ignored. Pasted text is never keys.
+    static func paste(_ text: String, cut: Bool, _ model: inout ConsoleModel) {
+        var fits = true
+        guard editTextField(&model, { fits = $0.paste(text) }) else {
+            model.message = .init(text: "paste ignored: no text field is open", isError: true)
+            return
+        }
+        if !fits {
+            model.message = .init(text: fieldFullMessage, isError: true)
+        } else if cut {
+            model.message = .init(text: "only the start of the paste was kept: it was longer than \(InputLimits.textBytes) bytes, or it never ended",
+                                  isError: true)
+        }
+    }
+
     // MARK: - Overlays
 
     static func handleOverlay(_ key: Key, _ overlay: ConsoleModel.Overlay, _ model: inout ConsoleModel) -> [ConsoleEffect] {
@@ -488,6 +577,8 @@ public enum ConsoleUpdate {
                 return [.perform(.reopen, incidentID: id)]
             case .stopEscalation(let id):
                 return [.perform(.stopEscalation, incidentID: id)]
+            case .mitigate(let id):
+                return [.perform(.mitigate, incidentID: id)]
             }
         case .searchInput(var buffer):
             switch key {

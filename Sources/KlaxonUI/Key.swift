@@ -5,6 +5,9 @@ public enum Key: Hashable, Sendable {
     case up, down, left, right, pageUp, pageDown, home, end
     /// ctrl and a lowercase letter.
     case control(Character)
+    /// Text the terminal marked as pasted (bracketed paste): never keys. `cut` when some of it was
+    /// left out (see `UTF8InputDecoder`).
+    case paste(String, cut: Bool)
 
     /// How the key is written in the help screen and the README.
     public var name: String {
@@ -26,6 +29,7 @@ public enum Key: Hashable, Sendable {
         case .home: return "home"
         case .end: return "end"
         case .control(let c): return "ctrl-\(c)"
+        case .paste: return "paste"
         }
     }
 }

@@ -86,7 +86,7 @@ public enum Keymap {
         KeyBinding(keys: [.character("a")], action: .acknowledge, scope: .incident, summary: "acknowledge"),
         KeyBinding(keys: [.character("P")], action: .page, scope: .incident, summary: "page now: a person or an escalation policy"),
         KeyBinding(keys: [.character("X")], action: .stopEscalation, scope: .incident, summary: "stop the escalation (asks first)"),
-        KeyBinding(keys: [.character("m")], action: .mitigate, scope: .incident, summary: "mark mitigated"),
+        KeyBinding(keys: [.character("m")], action: .mitigate, scope: .incident, summary: "mark mitigated (asks first)"),
         KeyBinding(keys: [.character("r")], action: .resolve, scope: .incident, summary: "resolve (asks first)"),
         KeyBinding(keys: [.character("R")], action: .reopen, scope: .incident, summary: "reopen (asks first)"),
         KeyBinding(keys: [.character("t")], action: .addActionItem, scope: .incident, summary: "add an action item"),

@@ -18,6 +18,7 @@ enum OverlayView {
                 question = "\(what); no other process sends pages: quitting stops them. Quit?"
             case .reopen(let id): question = "Reopen \(id)?"
             case .stopEscalation(let id): question = "Stop paging for \(id)? Nobody more is paged until someone pages again."
+            case .mitigate(let id): question = "Mark \(id) mitigated (the impact has stopped)?"
             }
             // A long question wraps (at 80 columns one about stopping pages takes two lines), never cut.
             let width = min(model.columns - 4, max(40, TextWidth.width(of: question) + 6))

@@ -74,6 +74,32 @@ public struct TextBuffer: Hashable, Sendable {
         return inserted.count == accepted.count
     }
 
+    /// Inserts pasted text as text, whatever it holds: control characters are left out, a tab is a
+    /// space, and a line break (LF, CR or CR LF) is a line break in a multi-line buffer and a space in
+    /// a one-line one (where it would be enter), which also drops those that end the paste. Returns
+    /// false when the text did not fit whole.
+    @discardableResult
+    public mutating func paste(_ text: String) -> Bool {
+        var clean = String.UnicodeScalarView()
+        var afterCR = false
+        var trailingBreaks = 0
+        for scalar in text.unicodeScalars {
+            defer { afterCR = scalar == "\r" }
+            switch scalar {
+            case "\n" where afterCR: continue
+            case "\n", "\r":
+                clean.append(multiline ? "\n" : " ")
+                trailingBreaks += 1
+            case "\u{00}"..."\u{08}", "\u{0B}"..."\u{1F}", "\u{7F}"..."\u{9F}": continue
+            default:
+                clean.append(scalar == "\t" ? " " : scalar)
+                trailingBreaks = 0
+            }
+        }
+        if !multiline { clean.removeLast(trailingBreaks) }
+        return insert(String(clean))
+    }
+
     mutating func insert(_ c: Character) {
         if (c == "\n" && !multiline) || characters.count >= Self.maximumCount { return }
         characters.insert(c, at: cursor)

@@ -1,18 +1,126 @@
-/// Turns the bytes a terminal sends into characters, a byte at a time, so input split across reads
-/// still decodes, and garbage costs only itself: an invalid byte, or a sequence cut short, is
-/// dropped (its maximal invalid part, as Unicode recommends) and the byte that ended it is read
-/// afresh. ncurses' own decoding (`get_wch`) drops the valid characters that follow in the same read.
+import KlaxonCore
+
+/// Turns the bytes a terminal sends into characters and pastes, a byte at a time, so input split
+/// across reads still decodes, and garbage costs only itself: an invalid byte, or a sequence cut
+/// short, is dropped (its maximal invalid part, as Unicode recommends) and the byte that ended it is
+/// read afresh. ncurses' own decoding (`get_wch`) drops the valid characters that follow in the same read.
+///
+/// A bracketed paste (ESC[200~ … ESC[201~, which the terminal sends once the console has asked with
+/// ESC[?2004h) comes out as one `.paste`, so pasted text is never taken for keys, even with its
+/// markers split across reads. Its text is bounded as typed text is (`InputLimits.textBytes`), and a
+/// paste whose end never comes ends once its bytes have stopped for `pasteStallMilliseconds`, so it
+/// cannot swallow the console.
 public struct UTF8InputDecoder: Sendable {
+    /// What the bytes say.
+    public enum Input: Equatable, Sendable {
+        case scalar(Unicode.Scalar)
+        /// A bracketed paste's text; `cut` when some of it was left out: it was longer than
+        /// `InputLimits.textBytes`, or it never ended.
+        case paste(String, cut: Bool)
+    }
+
+    static let pasteStart = Array("\u{1B}[200~".utf8)
+    static let pasteEnd = Array("\u{1B}[201~".utf8)
+    /// How long bytes that may begin a marker wait for the rest (as ncurses waits for the rest of an
+    /// escape sequence, `set_escdelay`): after that, an ESC is the escape key.
+    public static let markerWaitMilliseconds: Int64 = 25
+    /// How long a paste may pause before it is taken as ended: a terminal sends a paste at once.
+    public static let pasteStallMilliseconds: Int64 = 1000
+
+    /// Bytes are Latin-1 characters, one each (a locale that is not UTF-8).
+    private let latin1: Bool
     private var pending: [UInt8] = []
     private var expected = 0
     /// The range the next continuation byte must fall in (narrower after E0, ED, F0 and F4).
     private var nextRange: ClosedRange<UInt8> = 0x80...0xBF
+    /// Bytes that may be the start of a paste marker, held until the marker completes or fails.
+    private var held: [UInt8] = []
+    /// The paste being read, if any, with its size in bytes and whether some was left out.
+    private var paste: (text: String.UnicodeScalarView, bytes: Int, cut: Bool)?
+    private var fedSinceRead = false
+    /// When the last read that brought bytes ended.
+    private var lastInput: Timestamp?
 
-    public init() {}
+    public init(latin1: Bool = false) { self.latin1 = latin1 }
 
-    /// Feeds one byte; returns the scalars it completes (none, one, or, after a sequence cut short
-    /// by an ASCII byte, that one).
-    public mutating func feed(_ byte: UInt8) -> [Unicode.Scalar] {
+    /// Whether a paste has begun and not yet ended.
+    public var isPasting: Bool { paste != nil }
+
+    /// Whether the decoder waits for more bytes before it can say what came (a marker begun, a paste
+    /// not ended): the caller reads again within `markerWaitMilliseconds` even when no byte arrives.
+    public var isWaiting: Bool { !held.isEmpty || paste != nil }
+
+    /// Feeds one byte; returns what it completes: nothing, a character, or, after a sequence cut short
+    /// by an ASCII byte, that one (or what a marker that failed held back); or a paste.
+    public mutating func feed(_ byte: UInt8) -> [Input] {
+        fedSinceRead = true
+        if held.isEmpty && byte != 0x1B { return take(byte) }  // every marker begins with ESC
+        held.append(byte)
+        let markers = paste == nil ? [Self.pasteStart, Self.pasteEnd] : [Self.pasteEnd]
+        if markers.contains(where: { $0.starts(with: held) }) {
+            guard held.count == Self.pasteStart.count else { return [] }  // a marker so far: wait for the rest
+            let marker = held
+            held = []
+            pending = []  // a character cut short by the marker is dropped
+            if marker == Self.pasteStart {
+                paste = ("".unicodeScalars, 0, false)
+                return []
+            }
+            return endPaste(cut: false)  // an end with no start (a paste that was ended already) is nothing
+        }
+        // Not a marker: the bytes held are input after all; an ESC last may begin a marker again.
+        let again = byte == 0x1B
+        let bytes = again ? held.dropLast() : held[...]
+        held = again ? [0x1B] : []
+        return bytes.flatMap { take($0) }
+    }
+
+    /// Ends a read: the bytes fed since the last call arrived at `time`. Bytes held as a possible
+    /// marker that nothing followed for `markerWaitMilliseconds` are input after all (a lone ESC is the
+    /// escape key); a paste whose bytes stopped `pasteStallMilliseconds` ago ends, cut, with what came.
+    public mutating func endRead(at time: Timestamp) -> [Input] {
+        if fedSinceRead { lastInput = time; fedSinceRead = false }
+        let quiet = lastInput.map { time.milliseconds - $0.milliseconds } ?? 0
+        if paste == nil { return quiet >= Self.markerWaitMilliseconds ? release() : [] }
+        guard quiet >= Self.pasteStallMilliseconds else { return [] }
+        _ = release()  // into the paste
+        return endPaste(cut: true)
+    }
+
+    /// A key that ncurses decoded itself arrived (an arrow, a function key): what was held back came
+    /// before it.
+    public mutating func interrupt() -> [Input] {
+        paste == nil ? release() : []
+    }
+
+    private mutating func release() -> [Input] {
+        let bytes = held
+        held = []
+        return bytes.flatMap { take($0) }
+    }
+
+    private mutating func endPaste(cut: Bool) -> [Input] {
+        guard let paste else { return [] }
+        self.paste = nil
+        pending = []
+        return [.paste(String(paste.text), cut: paste.cut || cut)]
+    }
+
+    /// A byte of input that is not part of a marker: into the paste being read, or out as characters.
+    private mutating func take(_ byte: UInt8) -> [Input] {
+        let scalars = latin1 ? [Unicode.Scalar(byte)] : decode(byte)
+        guard var current = paste else { return scalars.map { .scalar($0) } }
+        for scalar in scalars {
+            let size = UTF8.width(scalar)
+            if current.bytes + size > InputLimits.textBytes { current.cut = true; continue }
+            current.text.append(scalar)
+            current.bytes += size
+        }
+        paste = current
+        return []
+    }
+
+    private mutating func decode(_ byte: UInt8) -> [Unicode.Scalar] {
         if !pending.isEmpty {
             if nextRange.contains(byte) {
                 pending.append(byte)

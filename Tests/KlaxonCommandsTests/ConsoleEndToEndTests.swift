@@ -164,7 +164,10 @@ extension EndToEnd {
             tty.recordOutput(to: output)
             tty.press("5", "/")
             tty.type("web")
-            tty.press("Enter", "Enter")
+            // Each enter on its own: keys sent with the one that closes the find are typed ahead, and ignored.
+            tty.press("Enter")
+            #expect(await tty.until { !$0.components(separatedBy: "\n").contains { $0.hasPrefix("/web") } } != nil, "\(tty.screen())")
+            tty.press("Enter")
             #expect(await tty.until("web.md") != nil, "\(tty.screen())")
             let url = "https://grafana.forge.internal/d/registry?var-pod=registry-0"
             let marked = { (try? String(contentsOfFile: output, encoding: .utf8))?.components(separatedBy: "\u{1B}]8;;\(url)\u{1B}\\").count ?? 0 }
@@ -177,7 +180,9 @@ extension EndToEnd {
             // Help over it and away again, a scroll down and up: the screen is what it was.
             tty.press("?")
             #expect(await tty.until { !$0.contains("Open the registry dashboard") } != nil)
-            tty.press("Escape", "j", "k")
+            tty.press("Escape")
+            #expect(await tty.until("Open the registry dashboard") != nil, "\(tty.screen())")
+            tty.press("j", "k")
             #expect(await tty.until { $0 == screen } != nil, "\(tty.screen())")
             tty.press("q")
             #expect(await tty.until("EXIT 0") != nil)
@@ -508,6 +513,8 @@ extension EndToEnd {
             tty.press("Tab", "Tab", "x")
             #expect(await tty.until("INC-1: 1/8 steps") != nil, "\(tty.screen())")
             tty.press("2", "m")
+            #expect(await tty.until("Mark INC-1 mitigated") != nil, "\(tty.screen())")
+            tty.press("y")
             // The scenario recovers once mitigated: the registry answers 200 again and the check comes back up.
             #expect(await tty.until("registry-api down → up", timeout: 20) != nil, "\(tty.screen())")
             tty.press("r")
