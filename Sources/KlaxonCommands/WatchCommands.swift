@@ -35,6 +35,24 @@ func loadChecks(_ workspace: Workspace, _ context: CommandContext, required: Boo
     return files
 }
 
+/// The checks that read, for a process that pages: a broken check must not stop the pages of every
+/// incident, so each error is said on standard error (with its place) and the rest is polled, as the
+/// console does.
+func loadChecksPolling(_ workspace: Workspace, _ context: CommandContext) -> CheckFiles {
+    let files = CheckFiles.load(workspaceRoot: workspace.root, timeZone: workspace.displayTimeZone(environment: context.environment))
+    let unpolled = Set(files.unpolled.map(\.reason))
+    for finding in files.findings where finding.level == .error {
+        let said = "\(finding.place): \(finding.message)"
+        context.warn(said + (unpolled.contains(said) ? "; this check is not polled" : "")
+                     + "; fix klaxon.yaml and restart (klaxon config validate lists every problem)")
+    }
+    if !files.unpolled.isEmpty {
+        context.warn("\(files.unpolled.count) check\(files.unpolled.count == 1 ? " is" : "s are") not polled: "
+                     + files.unpolled.map(\.name).joined(separator: ", ") + "; the others are, and pages go on")
+    }
+    return files
+}
+
 /// A state change as a line: `2026-11-22T20:10:40Z registry-api up → down: HTTP 503`, or JSON.
 func changeLine(_ report: CheckReport, json: Bool) -> String? {
     guard let change = report.transition else { return nil }
@@ -90,8 +108,8 @@ struct WatchCommand: ParsableCommand {
         let context = global.context
         let workspace = try global.loadWorkspace()
         let writer = try global.writer()
-        // Without checks it still runs the escalation engine.
-        let files = try loadChecks(workspace, context, required: false)
+        // Without checks, or with some broken, it still polls what it can and runs the escalation engine.
+        let files = loadChecksPolling(workspace, context)
         // The loop's writes never wait for a journal's lock: a stuck writer on one incident must not
         // delay the pages of the others; what could not be written is tried again on the next pass.
         var store = workspace.incidents

@@ -11,7 +11,7 @@ struct WatchProcessTests {
     let klaxon = BuiltProducts.path("klaxon")
 
     /// Runs `arguments` with its output in a file; returns the process and the file.
-    func start(_ arguments: [String], ws: TemporaryDirectory) throws -> (Process, String) {
+    func start(_ arguments: [String], ws: TemporaryDirectory, errors: String? = nil) throws -> (Process, String) {
         let out = ws.path + "/out-\(UUID().uuidString).txt"
         FileManager.default.createFile(atPath: out, contents: nil)
         let process = Process()
@@ -19,6 +19,7 @@ struct WatchProcessTests {
         process.arguments = arguments + ["--workspace", ws.path]
         process.environment = ["KLAXON_USER": "carol", "TZ": "UTC", "PATH": "/usr/bin:/bin"]
         process.standardOutput = FileHandle(forWritingAtPath: out)
+        if let errors { process.standardError = FileHandle(forWritingAtPath: errors) }
         try process.run()
         return (process, out)
     }
@@ -123,4 +124,37 @@ struct WatchProcessTests {
             }
         }
     }
+
+    /// Issue 19, point 20: one check that does not read (a bad indent) must not stop the pager.
+    /// `klaxon watch` names it on standard error with its place, polls the others, declares and pages.
+    /// (Before: it exited 2 at once, and nothing paged until someone fixed the indent.)
+    @Test func aBrokenCheckLeavesTheOthersPolledAndThePagerRunning() async throws {
+        let http = TemporaryDirectory("receiver")
+        let receiver = try HTTPReceiver(directory: http.path, routes: ["/uploads": .init([503])])
+        defer { receiver.stop() }
+        let ws = makeWorkspace("""
+        name: t
+        checks:
+          - {name: uploads, url: "http://127.0.0.1:\(receiver.port)/uploads", interval: 1s, timeout: 1s, service: registry, policy: platform, declare: SEV2}
+          - name: ci-queue
+           url: http://127.0.0.1:1/queue
+
+        """)
+        let paged = ws.path + "/paged.txt"
+        ws.write("Escalation/people.yaml", "people:\n  - {id: erin, contacts: [{type: command, argv: [/bin/sh, -c, 'echo paged >> \(paged)']}]}\n")
+        ws.write("Escalation/policies/platform.yaml", "name: platform\nsteps:\n  - {targets: [user:erin], escalate_after: 30m}\n")
+        let errors = ws.path + "/errors.txt"
+        FileManager.default.createFile(atPath: errors, contents: nil)
+        let (service, _) = try start(["watch"], ws: ws, errors: errors)
+        for _ in 0..<300 where !FileManager.default.fileExists(atPath: paged) && service.isRunning { try await Task.sleep(for: .milliseconds(100)) }
+        let running = service.isRunning
+        kill(service.processIdentifier, SIGTERM)
+        try await blocking { service.waitUntilExit() }
+        let said = (try? String(contentsOfFile: errors, encoding: .utf8)) ?? ""
+        #expect(running && service.terminationStatus == 0, "\(said)")
+        #expect(said.contains("\(ws.path)/klaxon.yaml:5:") && said.contains("not polled"), "\(said)")
+        #expect(FileManager.default.fileExists(atPath: paged), "erin was not paged: \(said)")
+        #expect(try IncidentStore(directory: ws.path + "/journals").open("INC-1").incident.declaringCheck == "uploads")
+    }
 }
+
