@@ -148,7 +148,7 @@ final class ConsoleRuntime {
         poller.start()
         self.poller = poller
         if !model.readOnly {
-            do { recorder = try StatusRecorder(workspace: workspace, store: store, writer: writer) } catch { send(.failure(error.message)) }
+            do { recorder = try StatusRecorder(workspace: workspace, store: store, writer: writer, restored: restored.states) } catch { send(.failure(error.message)) }
         }
     }
 

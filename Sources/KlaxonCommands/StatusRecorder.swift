@@ -12,14 +12,29 @@ final class StatusRecorder {
     /// Where incidents are declared; its lock wait is the caller's loop's.
     let store: IncidentStore
 
-    init(workspace: Workspace, store: IncidentStore, writer: WriterIdentity) throws(KlaxonError) {
+    /// Checks whose incident is owed: down, with `declare:`, and no incident declared for this run of
+    /// failures, because the declaration failed (a busy lock, a full disk) or the process died between
+    /// recording the change and declaring. Declared at the next report that finds the check still down.
+    private var owed: [String: Timestamp] = [:]
+    /// Checks that a restart found down (`PlatformJournal.lastStates`), with since when: their first
+    /// report after the restart says whether their incident was declared.
+    private var restoredDown: [String: Timestamp]
+
+    /// `restored` is what the poller goes on from (a restart is not a state change).
+    init(workspace: Workspace, store: IncidentStore, writer: WriterIdentity,
+         restored: [String: CheckStateMachine.Recorded] = [:]) throws(KlaxonError) {
         self.workspace = workspace
         self.store = store
+        restoredDown = restored.filter { $0.value.state == .down }.mapValues(\.since)
         platform = try PlatformJournal.claim(directory: workspace.journalsDirectory)
         var recorder = writer
         recorder.actor = "status-poller"
         self.writer = recorder
     }
+
+    /// Whether a report of `check` without a change may still declare (see `owed`): the caller then
+    /// hands it over like a change.
+    func owesDeclaration(_ check: String) -> Bool { owed[check] != nil || restoredDown[check] != nil }
 
     /// Whether another process records (this one then only shows).
     var isRecording: Bool { platform != nil }
@@ -36,20 +51,34 @@ final class StatusRecorder {
     /// linked, unless an open incident it declared is still open (one outage, one incident). Unknown (a
     /// source that cannot be read) never declares. For alerts, the impact began when the earliest alert
     /// that made the check down did, and their `runbook_url`s are linked when the check names no runbook.
+    /// A declaration that could not be made is owed, and made at the next report while the check is down.
     func declareIfAsked(_ report: CheckReport, openIncidents: [IncidentJournal], problems: inout [String]) -> IncidentJournal? {
         let check = report.check
-        guard platform != nil, let severity = check.declare, report.transition?.to == .down,
-              !openIncidents.contains(where: { $0.incident.isOpen && $0.incident.declaringCheck == check.name }) else { return nil }
+        guard platform != nil, let severity = check.declare else { return nil }
+        guard report.state == .down else {
+            owed[check.name] = nil
+            restoredDown[check.name] = nil
+            return nil
+        }
+        if let since = restoredDown.removeValue(forKey: check.name), report.transition == nil, !declared(by: check.name, since: since) {
+            owed[check.name] = since
+        }
+        guard report.transition?.to == .down || owed[check.name] != nil else { return nil }
+        guard !openIncidents.contains(where: { $0.incident.isOpen && $0.incident.declaringCheck == check.name }) else {
+            owed[check.name] = nil
+            return nil
+        }
         let alerts = report.evaluation.items.filter { $0.effect == .down }
         // The impact began no later than the first failed poll of the run that confirmed it down, or
         // than the alerts that did.
-        let impact = (alerts.compactMap(\.startsAt) + [report.failingSince].compactMap { $0 }).min()
+        let impact = (alerts.compactMap(\.startsAt) + [report.failingSince, owed[check.name]].compactMap { $0 }).min()
         let declaration = Declaration(
             title: "\(check.name) is down: \(report.evaluation.observation.detail)".prefix(200).description,
             severity: severity, services: check.service.map { [$0] } ?? [], impactStarted: impact, detected: report.at,
             policy: check.policy, check: check.name, runbooks: check.runbook.map { [$0] } ?? [])
         do {
             let journal = try store.declare(declaration, by: writer, at: report.at)
+            owed[check.name] = nil
             if check.runbook == nil {
                 var links: [String] = []
                 for url in alerts.compactMap(\.runbookURL) where !links.contains(url) && links.count < 5 && Self.isWebLink(url) { links.append(url) }
@@ -61,7 +90,8 @@ final class StatusRecorder {
             }
             return journal
         } catch {
-            problems.append("\(check.name) is down but its incident was not declared: \(error.message)")
+            owed[check.name] = owed[check.name] ?? report.failingSince ?? report.at
+            problems.append("\(check.name) is down but its incident was not declared: \(error.message); tried again at its next poll while it is down")
             return nil
         }
     }
@@ -88,6 +118,20 @@ final class StatusRecorder {
             }
         }
         return (changed, problems)
+    }
+
+    /// Whether an incident (open or resolved) was declared by `check` at or after `since`: the newest
+    /// incidents are read first, and the reading stops a day before `since` (ids grow with time; a day
+    /// leaves room for a declared time amended back). When the incidents cannot be read, it says yes:
+    /// better no second incident than two.
+    func declared(by check: String, since: Timestamp) -> Bool {
+        guard let ids = try? store.ids() else { return true }
+        for id in ids.reversed() {
+            guard let incident = try? store.open(id, keepingTimeline: false).incident else { continue }
+            if incident.declaringCheck == check && incident.declaredAt >= since { return true }
+            if incident.declaredAt < since.adding(seconds: -86_400) { return false }
+        }
+        return false
     }
 
     /// Only http and https links from an alert's annotations are linked.

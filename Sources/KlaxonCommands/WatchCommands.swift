@@ -114,7 +114,10 @@ struct WatchCommand: ParsableCommand {
         // delay the pages of the others; what could not be written is tried again on the next pass.
         var store = workspace.incidents
         store.lockWait = .brief
-        let recorder = try StatusRecorder(workspace: workspace, store: store, writer: writer)
+        // A restart is not a state change: each check goes on from its recorded state.
+        let restored = PlatformJournal.lastStates(directory: workspace.journalsDirectory, of: Set(files.checks.map(\.name)))
+        if let warning = restored.warning { context.warn(warning) }
+        let recorder = try StatusRecorder(workspace: workspace, store: store, writer: writer, restored: restored.states)
         if !recorder.isRecording && !files.checks.isEmpty { context.warn("another process records this workspace's state changes; printing only") }
         let signals = StopSignals()
         let json = output.json
@@ -123,9 +126,6 @@ struct WatchCommand: ParsableCommand {
         let ready = DispatchSemaphore(value: 0)
         let runner = try EscalationRunner(workspace: workspace, writer: writer, context: context, role: "klaxon watch") { ready.signal() }
         let lagsFile = context.environment["KLAXON_POLLER_LAGS_FILE"].flatMap { $0.isEmpty ? nil : $0 }
-        // A restart is not a state change: each check goes on from its recorded state.
-        let restored = PlatformJournal.lastStates(directory: workspace.journalsDirectory, of: Set(files.checks.map(\.name)))
-        if let warning = restored.warning { context.warn(warning) }
         let poller = files.checks.isEmpty ? nil : StatusPoller(checks: files.checks, maintenance: files.maintenance, restoring: restored.states,
                                                                 keepingLags: lagsFile != nil, clock: context.now,
                                                                 resolve: SecretResolver(environment: context.environment, role: "polls").resolve) { report in
@@ -150,12 +150,13 @@ struct WatchCommand: ParsableCommand {
             var recordedChange = false
             let reports = queue.drain()
             // A change goes onto open incidents: read them first (one declared a moment ago counts).
-            if reports.contains(where: { $0.transition != nil }) { incidents.update() }
+            if reports.contains(where: { $0.transition != nil || recorder.owesDeclaration($0.check.name) }) { incidents.update() }
             for report in reports {
-                guard let line = changeLine(report, json: json) else { continue }
+                let line = changeLine(report, json: json)
+                guard line != nil || recorder.owesDeclaration(report.check.name) else { continue }
                 // Recorded first, then printed: a change this prints is on disk, even if the process dies next.
                 let (changed, problems) = recorder.record(report, openIncidents: incidents.open)
-                context.print(line)
+                if let line { context.print(line) }
                 for problem in problems { context.warn(problem) }
                 for journal in changed where !incidents.contains(journal.id) { incidents.add(journal) }
                 recordedChange = recordedChange || !changed.isEmpty

@@ -156,5 +156,38 @@ struct WatchProcessTests {
         #expect(FileManager.default.fileExists(atPath: paged), "erin was not paged: \(said)")
         #expect(try IncidentStore(directory: ws.path + "/journals").open("INC-1").incident.declaringCheck == "uploads")
     }
+
+    /// A restart on a platform journal that says uploads went down ten minutes ago, with no incident
+    /// declared (the process died between the two writes): `klaxon watch` declares it at the first poll
+    /// that finds uploads still down, with the impact from the recorded time, and records no change.
+    @Test func aRestartDeclaresTheIncidentADeadProcessOwed() async throws {
+        let http = TemporaryDirectory("receiver")
+        let receiver = try HTTPReceiver(directory: http.path, routes: ["/uploads": .init([503])])
+        defer { receiver.stop() }
+        let ws = makeWorkspace("""
+        name: t
+        checks:
+          - {name: uploads, url: "http://127.0.0.1:\(receiver.port)/uploads", interval: 1s, timeout: 1s, service: registry, policy: platform, declare: SEV2}
+
+        """)
+        ws.write("Escalation/people.yaml", "people:\n  - {id: erin, contacts: [{type: command, argv: [/bin/true]}]}\n")
+        ws.write("Escalation/policies/platform.yaml", "name: platform\nsteps:\n  - {targets: [user:erin], escalate_after: 30m}\n")
+        let since = Timestamp(Date()).adding(seconds: -600)
+        do {
+            let platform = try #require(try PlatformJournal.claim(directory: ws.path + "/journals"))
+            try platform.record(check: "uploads", from: .pending, to: .down, detail: "HTTP 503", at: since,
+                                by: WriterIdentity(actor: "status-poller", host: "h", pid: 1))
+        }
+        let (service, out) = try start(["watch"], ws: ws)
+        let store = IncidentStore(directory: ws.path + "/journals")
+        for _ in 0..<200 where ((try? store.ids()) ?? []).isEmpty { try await Task.sleep(for: .milliseconds(100)) }
+        kill(service.processIdentifier, SIGTERM)
+        try await blocking { service.waitUntilExit() }
+        let incident = try store.open("INC-1").incident
+        #expect(incident.declaringCheck == "uploads")
+        #expect(incident.keyTimes[.impactStarted] == since)
+        #expect(try ReviewFiles.platformRecords(journalsDirectory: ws.path + "/journals").records.count == 1, "no change was recorded")
+        #expect(((try? String(contentsOfFile: out, encoding: .utf8)) ?? "").isEmpty)
+    }
 }
 
