@@ -52,6 +52,9 @@ final class EscalationRunner {
     /// Who runs the escalations, when another process does.
     var otherEngine: String? { lock.holder() }
 
+    /// The engine's problems said at the last pass (see `tick`).
+    private var saidLasting: Set<String> = []
+
     /// Whether deliveries finished whose outcomes wait to be recorded.
     var hasFinishedDeliveries: Bool { !finished.isEmpty }
 
@@ -62,7 +65,7 @@ final class EscalationRunner {
         reloadIfChanged()
         let running = mayRun && lock.tryAcquire(holder: holderText)
         var changed: [IncidentJournal] = [], problems: [String] = [], statuses: [String: EscalationEngine.Status] = [:]
-        var wakeAt: Timestamp?
+        var wakeAt: Timestamp?, lasting: Set<String> = []
         let identity = (host: writer.host, pid: writer.pid)
         for journal in journals where !journal.incident.escalationEvents.isEmpty {
             let now = context.now()
@@ -70,7 +73,7 @@ final class EscalationRunner {
             if let status = decision.status { statuses[journal.id] = status }
             if let next = decision.nextWake, wakeAt.map({ next < $0 }) ?? true { wakeAt = next }
             guard running, journal.incident.isOpen || !decision.records.isEmpty, !journal.isReadOnly else { continue }
-            problems += decision.problems.map { "\(journal.id): \($0)" }
+            lasting.formUnion(decision.problems.map { "\(journal.id): \($0)" })
             var wrote = false
             for record in decision.records {
                 do { try journal.perform(.escalation(record), by: writer, now: context.now); wrote = true }
@@ -87,6 +90,10 @@ final class EscalationRunner {
             }
             if wrote { changed.append(journal) }
         }
+        // The engine's own problems (a policy file gone) last from pass to pass: each is said when it
+        // appears, not every second, and again if it goes and comes back.
+        problems += lasting.subtracting(saidLasting).sorted()
+        saidLasting = lasting
         return (changed, problems, statuses, wakeAt)
     }
 

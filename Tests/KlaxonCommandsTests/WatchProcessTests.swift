@@ -189,5 +189,23 @@ struct WatchProcessTests {
         #expect(try ReviewFiles.platformRecords(journalsDirectory: ws.path + "/journals").records.count == 1, "no change was recorded")
         #expect(((try? String(contentsOfFile: out, encoding: .utf8)) ?? "").isEmpty)
     }
+
+    /// A problem the engine meets on every pass (an incident's policy file was removed) is said once,
+    /// not once a second: a log or a message line full of one repeated warning hides every other.
+    @Test func aLastingEscalationProblemIsSaidOnce() async throws {
+        let ws = makeWorkspace()
+        ws.write("Escalation/people.yaml", "people:\n  - {id: erin, contacts: [{type: command, argv: [/bin/true]}]}\n")
+        let policy = ws.write("Escalation/policies/platform.yaml", "name: platform\nsteps:\n  - {targets: [user:erin], escalate_after: 30m}\n")
+        #expect(try shell("cd \(ws.path) && KLAXON_USER=bob \(klaxon) incident declare 'Uploads failing' --severity SEV2 --policy platform 2>/dev/null") == "INC-1\n")
+        try FileManager.default.removeItem(atPath: policy)
+        let errors = ws.path + "/errors.txt"
+        FileManager.default.createFile(atPath: errors, contents: nil)
+        let (service, _) = try start(["watch"], ws: ws, errors: errors)
+        try await Task.sleep(for: .seconds(4))
+        kill(service.processIdentifier, SIGTERM)
+        try await blocking { service.waitUntilExit() }
+        let said = ((try? String(contentsOfFile: errors, encoding: .utf8)) ?? "").split(separator: "\n").filter { $0.contains("is not in Escalation/policies") }
+        #expect(said.count == 1, "\(said)")
+    }
 }
 
