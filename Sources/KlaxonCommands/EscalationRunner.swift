@@ -80,9 +80,17 @@ final class EscalationRunner {
             guard running, journal.incident.isOpen || !decision.records.isEmpty, !journal.isReadOnly else { continue }
             lasting.formUnion(decision.problems.map { "\(journal.id): \($0)" })
             var wrote = false
+            let decidedAt = journal.incident.recordCount
             for record in decision.records {
-                do { try journal.perform(.escalation(record), by: writer, now: clock); wrote = true }
-                catch { problems.append("\(journal.id): \(error.message)") }
+                // A step or an exhaustion is refused when the incident changed under the decision (an ack,
+                // say), as its attempts are: the next tick decides again. An outcome nobody knows stays true.
+                let unknownOutcome = if case .result = record { true } else { false }
+                do {
+                    try journal.perform(.escalation(record, decidedAtRecord: unknownOutcome ? nil : decidedAt), by: writer, now: clock)
+                    wrote = true
+                } catch {
+                    if journal.incident.escalationChange(after: decidedAt) == nil { problems.append("\(journal.id): \(error.message)") }
+                }
             }
             for attempt in decision.attempts {
                 do {

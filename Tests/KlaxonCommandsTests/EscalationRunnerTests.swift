@@ -231,6 +231,44 @@ struct EscalationRunnerTests {
         #expect(k.run("escalation", "status").output.contains("INC-1     acknowledged by alice at 09:00, pages again in 25m10s\n"))
     }
 
+    @Test func anAcknowledgementAfterTheEnginesLastReadWinsOverThePageAboutToGo() throws {
+        declare()
+        let engine = try Engine(ws, clock: clock, transport: transport, pid: 101)
+        try engine.pass()
+        engine.settle()
+        clock.advance(seconds: 300)
+        // The engine read the journal before alice acknowledged, and decides on what it read: step 2.
+        #expect(k.run("incident", "ack", "INC-1", "--as", "alice").status == 0)
+        let stale = try engine.pass(refreshing: false)
+        #expect(stale.problems.isEmpty, "a decision overtaken by an ack is no problem: \(stale.problems)")
+        engine.settle()
+        try engine.pass()
+        #expect(transport.deliveries.map(\.user) == ["alice"], "bob's page is refused: the incident changed after it was decided")
+        // Nor does the timeline claim that step 2 paged bob after the acknowledgement.
+        let told = try story(ws)
+        #expect(told.last == "09:05:00 acknowledged by alice", "\(told)")
+    }
+
+    @Test func anAcknowledgementAfterTheEnginesLastReadIsNeverCalledExhausted() throws {
+        declare()
+        let engine = try Engine(ws, clock: clock, transport: transport, pid: 101)
+        try engine.pass()
+        engine.settle()
+        clock.advance(seconds: 300)
+        try engine.pass()
+        engine.settle()
+        try engine.pass()
+        clock.advance(seconds: 300)
+        // bob acknowledges at 09:10, as the policy runs out; the engine decides on what it read before.
+        #expect(k.run("incident", "ack", "INC-1", "--as", "bob").status == 0)
+        let stale = try engine.pass(refreshing: false)
+        #expect(stale.problems.isEmpty, "\(stale.problems)")
+        try engine.pass()
+        let told = try story(ws)
+        #expect(told.last == "09:10:00 acknowledged by bob", "no \"exhausted: nobody acknowledged\" after bob did: \(told)")
+        #expect(k.run("escalation", "status").output.contains("INC-1     acknowledged by bob at 09:10"))
+    }
+
     @Test func theAckTimeoutPagesAgainFromTheFirstStep() throws {
         declare()
         let engine = try Engine(ws, clock: clock, transport: transport, pid: 101)
