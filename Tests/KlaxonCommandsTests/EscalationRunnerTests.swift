@@ -289,6 +289,7 @@ struct EscalationRunnerTests {
 
     @Test func twoRunnersOneSendsTheOtherTakesOverWhenItStops() throws {
         declare()
+        defer { transport.release() }  // the stopped runner's thread, still sending
         var first: Engine? = try Engine(ws, clock: clock, transport: transport, pid: 101)
         let second = try Engine(ws, clock: clock, transport: transport, pid: 102)
         try first?.pass()
@@ -318,6 +319,5 @@ struct EscalationRunnerTests {
         try second.pass()
         #expect(transport.deliveries.map(\.user) == ["alice", "bob"], "every page sent exactly once")
         #expect(try story(ws).last == "09:10:00 exhausted 1")
-        transport.release()
     }
 }
