@@ -67,7 +67,9 @@ final class ConsoleRuntime {
             _ = write(wakeEnd, &byte, 1)
         }
         loadJournals()
-        escalations = try? EscalationRunner(workspace: workspace, writer: writer, context: context, role: "console", mayRun: !readOnly) {
+        escalations = try? EscalationRunner(workspace: workspace, writer: writer, role: "console", mayRun: !readOnly,
+                                            transport: ChannelPageTransport(channels: workspace.config.channels, environment: context.environment),
+                                            clock: context.now) {
             var byte: UInt8 = 2
             _ = write(wakeEnd, &byte, 1)
         }

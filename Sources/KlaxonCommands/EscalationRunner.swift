@@ -6,41 +6,46 @@ import KlaxonStore
 /// workspace's engine lock: writes steps and outcomes on the incidents' timelines, and sends each page
 /// after recording the attempt (so a process that takes over never sends it again). The console and
 /// `klaxon watch` both run one; `tick` is called from their loop, deliveries run on other threads.
+/// Every delivery goes through `transport`, and every time it reads or records comes from `clock`, so
+/// a test drives it with an in-memory transport and a fixed clock.
 final class EscalationRunner {
     let workspace: Workspace
     let writer: WriterIdentity
-    let context: CommandContext
+    let clock: @Sendable () -> Timestamp
     let lock: EngineLock
     /// Who this process is, as the lock file and other consoles show it.
     let holderText: String
     private(set) var files: EscalationFiles
     private(set) var engine: EscalationEngine
     private var signature: [Int] = []
-    let sender: PageSender
+    let transport: any PageTransport
     /// Finished deliveries, waiting for the loop to record them.
-    let finished = LockedQueue<(attempt: DeliveryAttempt, delivered: Bool, detail: String)>()
-    private let inFlight = LockedCounter()
+    let finished = LockedQueue<(attempt: DeliveryAttempt, outcome: PageOutcome)>()
+    /// The deliveries under way.
+    private let inFlight = DispatchGroup()
     /// Called on a delivery's thread when it finishes, to wake the loop.
     let wake: @Sendable () -> Void
 
     /// False for a read-only console: it shows the escalations and never sends.
     let mayRun: Bool
 
-    init(workspace: Workspace, writer: WriterIdentity, context: CommandContext, role: String, mayRun: Bool = true,
-         wake: @escaping @Sendable () -> Void) throws(KlaxonError) {
+    /// `writer` names this process (its host and pid tell its attempts from those of an engine that
+    /// stopped); `transport` carries the pages; `clock` is the time of every decision and record.
+    init(workspace: Workspace, writer: WriterIdentity, role: String, mayRun: Bool = true, transport: any PageTransport,
+         clock: @escaping @Sendable () -> Timestamp, wake: @escaping @Sendable () -> Void) throws(KlaxonError) {
         self.mayRun = mayRun
         self.workspace = workspace
         var engineWriter = writer
         engineWriter.actor = "escalation-engine"
         self.writer = engineWriter
-        self.context = context
+        self.clock = clock
         self.wake = wake
+        self.transport = transport
         lock = try EngineLock(directory: workspace.journalsDirectory, forRunning: mayRun)
-        holderText = "\(role) of \(writer.actor) on \(writer.host), pid \(writer.pid), since \(context.now().rfc3339)"
+        holderText = "\(role) of \(writer.actor) on \(writer.host), pid \(writer.pid), since \(clock().rfc3339)"
         files = EscalationFiles.load(workspaceRoot: workspace.root)
         engine = files.engine(retry: workspace.config.pagingRetry)
         signature = EscalationFiles.signature(workspaceRoot: workspace.root)
-        sender = PageSender(channels: workspace.config.channels, environment: context.environment)
     }
 
     /// `policy:NAME` for each policy and `user:ID` for each person: what the console offers to page.
@@ -68,20 +73,28 @@ final class EscalationRunner {
         var wakeAt: Timestamp?, lasting: Set<String> = []
         let identity = (host: writer.host, pid: writer.pid)
         for journal in journals where !journal.incident.escalationEvents.isEmpty {
-            let now = context.now()
+            let now = clock()
             let decision = engine.decide(journal.incident, now: now, engine: identity)
             if let status = decision.status { statuses[journal.id] = status }
             if let next = decision.nextWake, wakeAt.map({ next < $0 }) ?? true { wakeAt = next }
             guard running, journal.incident.isOpen || !decision.records.isEmpty, !journal.isReadOnly else { continue }
             lasting.formUnion(decision.problems.map { "\(journal.id): \($0)" })
             var wrote = false
+            let decidedAt = journal.incident.recordCount
             for record in decision.records {
-                do { try journal.perform(.escalation(record), by: writer, now: context.now); wrote = true }
-                catch { problems.append("\(journal.id): \(error.message)") }
+                // A step or an exhaustion is refused when the incident changed under the decision (an ack,
+                // say), as its attempts are: the next tick decides again. An outcome nobody knows stays true.
+                let unknownOutcome = if case .result = record { true } else { false }
+                do {
+                    try journal.perform(.escalation(record, decidedAtRecord: unknownOutcome ? nil : decidedAt), by: writer, now: clock)
+                    wrote = true
+                } catch {
+                    if journal.incident.escalationChange(after: decidedAt) == nil { problems.append("\(journal.id): \(error.message)") }
+                }
             }
             for attempt in decision.attempts {
                 do {
-                    try journal.perform(.escalation(.attempt(attempt)), by: writer, now: context.now)
+                    try journal.perform(.escalation(.attempt(attempt)), by: writer, now: clock)
                     wrote = true
                 } catch {
                     continue  // the incident changed under the decision (an ack, say): the next tick decides again
@@ -100,13 +113,13 @@ final class EscalationRunner {
     /// Records the outcomes of finished deliveries on their incidents.
     func recordFinished(_ journals: [String: IncidentJournal]) -> (changed: [IncidentJournal], problems: [String]) {
         var changed: [IncidentJournal] = [], problems: [String] = []
-        for (attempt, delivered, detail) in finished.drain() {
+        for (attempt, outcome) in finished.drain() {
             guard let journal = journals[attempt.incidentID] else {
-                problems.append("\(attempt.incidentID) is not open; the outcome of its page to \(attempt.user) was not recorded: \(detail)")
+                problems.append("\(attempt.incidentID) is not open; the outcome of its page to \(attempt.user) was not recorded: \(outcome.detail)")
                 continue
             }
             do {
-                try journal.perform(.escalation(.result(attempt, delivered: delivered, detail: detail)), by: writer, now: context.now)
+                try journal.perform(.escalation(.result(attempt, delivered: outcome.isDelivered, detail: outcome.detail)), by: writer, now: clock)
                 changed.append(journal)
             } catch {
                 problems.append("\(journal.id): the outcome of a page was not recorded: \(error.message)")
@@ -116,21 +129,20 @@ final class EscalationRunner {
     }
 
     /// Waits (up to the delivery timeout and a little) for deliveries under way, so that stopping
-    /// records their outcomes instead of leaving them unknown.
+    /// records their outcomes instead of leaving them unknown. The bound is real time, not the clock's:
+    /// deliveries run on real threads whatever time the clock tells.
     func waitForDeliveries() {
-        let deadline = Date().addingTimeInterval(Double(workspace.config.channels.timeoutSeconds) + 2)
-        while inFlight.value > 0 && Date() < deadline { usleep(20_000) }
+        _ = inFlight.wait(timeout: .now() + .seconds(Int(workspace.config.channels.timeoutSeconds) + 2))
     }
 
     private func deliver(_ attempt: DeliveryAttempt, incident: Incident) {
-        let message = PageMessage(attempt: attempt, incident: incident, sentAt: context.now(),
+        let message = PageMessage(attempt: attempt, incident: incident, sentAt: clock(),
                                   userName: engine.people[attempt.user]?.name ?? attempt.user)
-        let sender = self.sender, finished = self.finished, inFlight = self.inFlight, wake = self.wake, now = context.now
-        inFlight.add(1)
-        DispatchQueue.global().async {
-            let (delivered, detail) = sender.send(message, now: now())
-            finished.push((attempt, delivered, detail))
-            inFlight.add(-1)
+        let transport = self.transport, finished = self.finished, wake = self.wake, clock = self.clock
+        inFlight.enter()
+        DispatchQueue.global().async { [inFlight] in
+            finished.push((attempt, transport.deliver(message, now: clock())))
+            inFlight.leave()
             wake()
         }
     }
@@ -142,7 +154,7 @@ final class EscalationRunner {
     /// Reads `Escalation/` again when a file of it changed, looking at most once a second (a pass can
     /// come many times a second).
     func reloadIfChanged() {
-        let now = context.now()
+        let now = clock()
         guard now.milliseconds - lastLook.milliseconds >= 1000 else { return }
         lastLook = now
         let current = EscalationFiles.signature(workspaceRoot: workspace.root)

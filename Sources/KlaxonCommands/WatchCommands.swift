@@ -124,7 +124,9 @@ struct WatchCommand: ParsableCommand {
         // Recording and paging happen on this thread, in order; the poller and the deliveries hand over.
         let queue = ReportQueue()
         let ready = DispatchSemaphore(value: 0)
-        let runner = try EscalationRunner(workspace: workspace, writer: writer, context: context, role: "klaxon watch") { ready.signal() }
+        let runner = try EscalationRunner(workspace: workspace, writer: writer, role: "klaxon watch",
+                                          transport: ChannelPageTransport(channels: workspace.config.channels, environment: context.environment),
+                                          clock: context.now) { ready.signal() }
         let lagsFile = context.environment["KLAXON_POLLER_LAGS_FILE"].flatMap { $0.isEmpty ? nil : $0 }
         let poller = files.checks.isEmpty ? nil : StatusPoller(checks: files.checks, maintenance: files.maintenance, restoring: restored.states,
                                                                 keepingLags: lagsFile != nil, clock: context.now,

@@ -138,6 +138,18 @@ public struct Incident: Sendable {
         return false
     }
 
+    /// The latest event after record `sequence` that changes what the escalation engine decides: an
+    /// acknowledgement, a stop, a resolution, a policy started or a person paged.
+    public func escalationChange(after sequence: Int) -> EscalationEvent? {
+        escalationEvents.last { event in
+            guard event.sequence > sequence else { return false }
+            switch event.kind {
+            case .acknowledged, .stopped, .resolved, .started, .pageRequested: return true
+            default: return false
+            }
+        }
+    }
+
     /// The drill scenario the incident belongs to: it is a rehearsal, not a real incident.
     public internal(set) var drill: String?
 

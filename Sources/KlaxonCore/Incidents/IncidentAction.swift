@@ -24,8 +24,10 @@ public enum IncidentAction: Hashable, Sendable {
     case page(user: String)
     /// Stop every escalation of the incident (no more pages until someone starts one).
     case stopEscalation
-    /// What the escalation engine records: steps, delivery attempts and outcomes, exhaustion.
-    case escalation(EscalationRecord)
+    /// What the escalation engine records: steps, delivery attempts and outcomes, exhaustion. With
+    /// `decidedAtRecord` (the incident's record count when the engine decided), a step or an exhaustion is
+    /// refused, as an attempt always is (its own `decidedAtRecord`), when the escalation changed since.
+    case escalation(EscalationRecord, decidedAtRecord: Int? = nil)
 
     /// The record type and payload for this action on `incident`, or an error saying why it cannot be done.
     public func record(for incident: Incident) throws(KlaxonError) -> (type: RecordType, data: JSONValue) {
@@ -131,19 +133,16 @@ public enum IncidentAction: Hashable, Sendable {
             try requireOpen("paged")
             guard incident.hasEscalationToStop else { throw .badInput("\(id) has no escalation running to stop") }
             return (.escalationStopped, [:])
-        case .escalation(let record):
+        case .escalation(let record, var decidedAtRecord):
             if case .attempt(let attempt) = record {
                 try requireOpen("paged")
-                let changed = incident.escalationEvents.last { event in
-                    guard event.sequence > attempt.decidedAtRecord else { return false }
-                    switch event.kind {
-                    case .acknowledged, .stopped, .resolved, .started, .pageRequested: return true
-                    default: return false
-                    }
-                }
-                if let changed {
-                    throw .badInput("\(id) changed (record #\(changed.sequence)) after this page was decided; it is decided again")
-                }
+                decidedAtRecord = attempt.decidedAtRecord
+            }
+            // Someone acknowledged, stopped, resolved or paged anew after the engine decided: a page is not
+            // sent, and the timeline never says a step paged someone, or nobody acknowledged, after they did.
+            if let decidedAtRecord, let changed = incident.escalationChange(after: decidedAtRecord) {
+                let what = switch record { case .attempt: "page"; case .exhausted: "exhaustion"; default: "step" }
+                throw .badInput("\(id) changed (record #\(changed.sequence)) after this \(what) was decided; it is decided again")
             }
             return (record.type, record.payload)
         }

@@ -2,14 +2,15 @@ import Foundation
 import KlaxonCore
 import KlaxonHTTP
 
-/// Sends one delivery attempt through its contact: webhook, Slack, email (SMTP) or command. Secrets
-/// are read here, at the moment of sending, and scrubbed from whatever is reported back.
-struct PageSender: Sendable {
+/// The real page transport: sends one delivery attempt through its contact, a webhook (signed), Slack,
+/// email (SMTP) or a command. Secrets are read here, at the moment of sending, and scrubbed from
+/// whatever is reported back.
+struct ChannelPageTransport: PageTransport {
     var channels: DeliveryChannels
+    /// The environment secrets (`env:NAME`) are read from, and a command's `PATH`.
     var environment: [String: String]
 
-    /// Sends `message` through its attempt's contact; returns whether it was delivered and what happened.
-    func send(_ message: PageMessage, now: Timestamp) -> (delivered: Bool, detail: String) {
+    func deliver(_ message: PageMessage, now: Timestamp) -> PageOutcome {
         var secrets: [String] = []
         func reveal(_ reference: String) throws(KlaxonError) -> String {
             guard let parsed = SecretReference(reference) else { return reference }  // a plain value, not secret
@@ -54,11 +55,11 @@ struct PageSender: Sendable {
                 }
             }
         } catch {
-            return (false, error.message)
+            return .failed(reason: error.message)
         }
         switch outcome {
-        case .delivered(let detail): return (true, scrub(detail, secrets))
-        case .failed(let detail): return (false, scrub(detail, secrets))
+        case .delivered(let detail): return .delivered(detail: scrub(detail, secrets))
+        case .failed(let detail): return .failed(reason: scrub(detail, secrets))
         }
     }
 

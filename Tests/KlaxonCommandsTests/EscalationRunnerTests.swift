@@ -1,0 +1,323 @@
+import Foundation
+@testable import KlaxonCommands
+import KlaxonCore
+import KlaxonStore
+import KlaxonTestSupport
+import Testing
+
+/// A workspace whose policy `platform` pages alice (webhook) in step 1 and bob (Slack) in step 2, five
+/// minutes each, with no repeat and a 30-minute ack timeout; a failed page is tried 3 times, 30 s and
+/// then 60 s apart.
+private func runnerWorkspace() -> TemporaryDirectory {
+    let ws = makeWorkspace("""
+    name: transport
+    time_zone: UTC
+    escalation: {attempts: 3, retry_backoff: 30s}
+    """)
+    ws.write("Escalation/people.yaml", """
+    people:
+      - {id: alice, name: Alice Example, contacts: [{type: webhook, url: "http://127.0.0.1:9/alice"}]}
+      - {id: bob, contacts: [{type: slack, url: "http://127.0.0.1:9/bob"}]}
+    """)
+    ws.write("Escalation/schedules/primary.yaml", """
+    time_zone: UTC
+    layers: [{name: all, rotation: weekly, start: 2026-01-05T00:00, participants: [alice]}]
+    """)
+    ws.write("Escalation/schedules/secondary.yaml", """
+    time_zone: UTC
+    layers: [{name: all, rotation: weekly, start: 2026-01-05T00:00, participants: [bob]}]
+    """)
+    ws.write("Escalation/policies/platform.yaml", """
+    name: platform
+    steps:
+      - {targets: [schedule:primary], escalate_after: 5m}
+      - {targets: [schedule:secondary], escalate_after: 5m}
+    ack_timeout: 30m
+    """)
+    return ws
+}
+
+/// One process's escalation engine, run in this one: its own journals and engine lock, the in-memory
+/// transport and the test's fixed clock. `pass` is one pass of `klaxon watch`'s loop.
+private final class Engine {
+    let runner: EscalationRunner
+    let store: IncidentStore
+    private var journals: [String: IncidentJournal] = [:]
+
+    init(_ ws: TemporaryDirectory, clock: FixedClock, transport: InMemoryPageTransport, pid: Int) throws {
+        let workspace = try Workspace.load(directory: ws.path)
+        store = workspace.incidents
+        runner = try EscalationRunner(workspace: workspace, writer: WriterIdentity(actor: "ops", host: "test-host", pid: pid),
+                                      role: "test", transport: transport, clock: { clock.now }, wake: {})
+    }
+
+    /// Reads the journals (unless `refreshing` is false: the engine decides on what it read last), records
+    /// the outcomes of finished deliveries, then lets the engine decide and start deliveries.
+    @discardableResult
+    func pass(refreshing: Bool = true) throws -> (problems: [String], nextWake: Timestamp?) {
+        if refreshing {
+            for id in try store.ids() where journals[id] == nil { journals[id] = try store.open(id, keepingTimeline: false) }
+            for journal in journals.values { try journal.refresh() }
+        }
+        let finished = runner.recordFinished(journals)
+        let tick = runner.tick(journals.values.sorted { $0.id < $1.id })
+        return (finished.problems + tick.problems, tick.nextWake)
+    }
+
+    /// Waits for the deliveries under way (none may be held) and records their outcomes.
+    func settle() {
+        runner.waitForDeliveries()
+        _ = runner.recordFinished(journals)
+    }
+}
+
+/// INC-1's escalation as its journal tells it, one line per event: "09:00:30 attempt 1/1/1/alice/webhook #2 by 101".
+private func story(_ ws: TemporaryDirectory) throws -> [String] {
+    let incident = try IncidentStore(directory: ws.path + "/journals").open("INC-1").incident
+    return incident.escalationEvents.map { event in
+        let at = String(event.at.rfc3339.dropFirst(11).prefix(8))
+        switch event.kind {
+        case .started(let policy): return "\(at) started \(policy)"
+        case .pageRequested(let user): return "\(at) page \(user) requested"
+        case .acknowledged: return "\(at) acknowledged by \(event.actor)"
+        case .stopped: return "\(at) stopped"
+        case .resolved: return "\(at) resolved"
+        case .reopened: return "\(at) reopened"
+        case .step(let phase, let cycle, let step): return "\(at) step \(phase)/\(cycle)/\(step)"
+        case .attempt(let page, let attempt, _, _, let pid): return "\(at) attempt \(page) #\(attempt) by \(pid)"
+        case .result(let page, let attempt, let delivered, let detail):
+            let outcome = delivered.map { $0 ? "delivered" : "failed" } ?? "unknown"
+            return "\(at) result \(page) #\(attempt) \(outcome): \(detail)"
+        case .exhausted(let phase): return "\(at) exhausted \(phase)"
+        }
+    }
+}
+
+private func time(_ hms: String) -> Timestamp { Timestamp.parseRFC3339("2026-11-20T\(hms)Z")! }
+
+/// The escalation runner in-process: deterministic, on a fixed clock, every page through the in-memory
+/// transport. The same behaviour against real receivers and processes is in EscalationCommandTests.
+struct EscalationRunnerTests {
+    let ws = runnerWorkspace()
+    let clock = FixedClock("2026-11-20T09:00:00Z")
+    let transport = InMemoryPageTransport()
+    var k: KlaxonTestSupport.Klaxon { KlaxonTestSupport.Klaxon(workspace: ws.path, clock: clock) }
+
+    func declare() {
+        let declared = k.run("incident", "declare", "Registry returns 503", "--severity", "SEV2", "--policy", "platform")
+        #expect(declared.status == 0, "\(declared.errors)")
+    }
+
+    @Test func pagesTheStepOnceThroughTheTransport() throws {
+        declare()
+        let engine = try Engine(ws, clock: clock, transport: transport, pid: 101)
+        let first = try engine.pass()
+        #expect(first.problems.isEmpty, "\(first.problems)")
+        engine.settle()
+        try engine.pass()
+
+        let sent = transport.deliveries
+        #expect(sent.count == 1)
+        let page = try #require(sent.first)
+        #expect(page.at == time("09:00:00"))
+        #expect(page.attempt.incidentID == "INC-1" && page.user == "alice" && page.attempt.contact.kind == .webhook)
+        #expect((page.attempt.step, page.attempt.steps, page.attempt.attempt, page.attempt.attempts) == (1, 2, 1, 3))
+        #expect(page.message.userName == "Alice Example" && page.message.headline == "INC-1 SEV2 Registry returns 503 — step 1 of 2 (platform)")
+        #expect(try story(ws) == [
+            "09:00:00 started platform",
+            "09:00:00 step 1/1/1",
+            "09:00:00 attempt 1/1/1/alice/webhook #1 by 101",
+            "09:00:00 result 1/1/1/alice/webhook #1 delivered: delivered",
+        ])
+        // Nothing more until the next step, which the engine asks to be woken for.
+        clock.advance(seconds: 299)
+        let later = try engine.pass()
+        #expect(transport.deliveries.count == 1)
+        #expect(later.nextWake == time("09:05:00"))
+    }
+
+    @Test func retriesAFailedPageWithBackoffUpToTheLimitShowingItFailing() throws {
+        declare()
+        transport.script("alice", .fail(reason: "HTTP 500"), .fail(reason: "HTTP 500"), .fail(reason: "HTTP 503"))
+        let engine = try Engine(ws, clock: clock, transport: transport, pid: 101)
+        try engine.pass()
+        engine.settle()
+        #expect(try engine.pass().nextWake == time("09:00:30"), "the first retry after 30 s")
+        #expect(k.run("escalation", "status").output.contains("platform: step 1 of 2, PAGE FAILING (1 of 3) → alice: HTTP 500"))
+
+        clock.advance(seconds: 29)
+        try engine.pass()
+        #expect(transport.deliveries.count == 1, "not before the backoff")
+        clock.advance(seconds: 1)
+        try engine.pass()
+        engine.settle()
+        #expect(try engine.pass().nextWake == time("09:01:30"), "the wait doubles: 60 s")
+        clock.advance(seconds: 59)
+        try engine.pass()
+        #expect(transport.deliveries.count == 2)
+        clock.advance(seconds: 1)
+        try engine.pass()
+        engine.settle()
+        // Three attempts were the limit: the next wake is the next step, not a retry.
+        #expect(try engine.pass().nextWake == time("09:05:00"))
+        clock.advance(seconds: 209)
+        try engine.pass()
+        #expect(transport.deliveries.map { "\($0.at.rfc3339) #\($0.attempt.attempt)" }
+                == ["2026-11-20T09:00:00.000Z #1", "2026-11-20T09:00:30.000Z #2", "2026-11-20T09:01:30.000Z #3"])
+
+        let status = k.run("escalation", "status")
+        #expect(status.output.contains("INC-1     platform: step 1 of 2, PAGE FAILING (3 of 3) → alice: HTTP 503"), "\(status.output)")
+        let incident = try IncidentStore(directory: ws.path + "/journals").open("INC-1").incident
+        let files = EscalationFiles.load(workspaceRoot: ws.path)
+        let state = files.engine(retry: .init(attempts: 3, backoffSeconds: 30)).pagingState(of: incident, now: clock.now)
+        #expect(state.short == "FAILING → alice")
+
+        // The next step reaches bob: the step is no longer failing.
+        clock.advance(seconds: 1)
+        try engine.pass()
+        engine.settle()
+        try engine.pass()
+        let after = k.run("escalation", "status").output
+        #expect(after.contains("platform: step 2 of 2") && !after.contains("FAILING"), "\(after)")
+    }
+
+    @Test func escalatesToTheNextStepAndRunsOut() throws {
+        declare()
+        let engine = try Engine(ws, clock: clock, transport: transport, pid: 101)
+        try engine.pass()
+        engine.settle()
+        clock.advance(seconds: 300)
+        #expect(try engine.pass().nextWake == time("09:10:00"), "the policy runs out after step 2")
+        engine.settle()
+        clock.advance(seconds: 300)
+        let end = try engine.pass()
+        #expect(end.nextWake == nil)
+        #expect(transport.deliveries.map { "\($0.user) \($0.attempt.contact.kind.rawValue) step \($0.attempt.step)" } == ["alice webhook step 1", "bob slack step 2"])
+        #expect(try story(ws).suffix(4) == [
+            "09:05:00 step 1/1/2",
+            "09:05:00 attempt 1/1/2/bob/slack #1 by 101",
+            "09:05:00 result 1/1/2/bob/slack #1 delivered: delivered",
+            "09:10:00 exhausted 1",
+        ])
+        clock.advance(seconds: 3600)
+        try engine.pass()
+        #expect(transport.deliveries.count == 2, "an exhausted policy pages nobody more")
+    }
+
+    @Test func anAcknowledgementWhileThePageIsInFlightKeepsItsOutcomeAndStopsTheRest() throws {
+        declare()
+        transport.script("alice", .hold)
+        let engine = try Engine(ws, clock: clock, transport: transport, pid: 101)
+        try engine.pass()
+        #expect(transport.waitUntilDelivered(1))
+        #expect(transport.held.map(\.user) == ["alice"])
+        // alice acknowledges while her page is still being sent.
+        clock.advance(seconds: 10)
+        let ack = k.run("incident", "ack", "INC-1", "--as", "alice")
+        #expect(ack.status == 0, "\(ack.errors)")
+        #expect(transport.release("alice", with: .delivered(detail: "HTTP 202")) == 1)
+        engine.settle()
+        clock.advance(seconds: 290)
+        try engine.pass()
+        engine.settle()
+        #expect(transport.deliveries.map(\.user) == ["alice"], "bob is never paged")
+        #expect(try story(ws) == [
+            "09:00:00 started platform",
+            "09:00:00 step 1/1/1",
+            "09:00:00 attempt 1/1/1/alice/webhook #1 by 101",
+            "09:00:10 acknowledged by alice",
+            "09:00:10 result 1/1/1/alice/webhook #1 delivered: HTTP 202",
+        ])
+        #expect(k.run("escalation", "status").output.contains("INC-1     acknowledged by alice at 09:00, pages again in 25m10s\n"))
+    }
+
+    @Test func anAcknowledgementAfterTheEnginesLastReadWinsOverThePageAboutToGo() throws {
+        declare()
+        let engine = try Engine(ws, clock: clock, transport: transport, pid: 101)
+        try engine.pass()
+        engine.settle()
+        clock.advance(seconds: 300)
+        // The engine read the journal before alice acknowledged, and decides on what it read: step 2.
+        #expect(k.run("incident", "ack", "INC-1", "--as", "alice").status == 0)
+        let stale = try engine.pass(refreshing: false)
+        #expect(stale.problems.isEmpty, "a decision overtaken by an ack is no problem: \(stale.problems)")
+        engine.settle()
+        try engine.pass()
+        #expect(transport.deliveries.map(\.user) == ["alice"], "bob's page is refused: the incident changed after it was decided")
+        // Nor does the timeline claim that step 2 paged bob after the acknowledgement.
+        let told = try story(ws)
+        #expect(told.last == "09:05:00 acknowledged by alice", "\(told)")
+    }
+
+    @Test func anAcknowledgementAfterTheEnginesLastReadIsNeverCalledExhausted() throws {
+        declare()
+        let engine = try Engine(ws, clock: clock, transport: transport, pid: 101)
+        try engine.pass()
+        engine.settle()
+        clock.advance(seconds: 300)
+        try engine.pass()
+        engine.settle()
+        try engine.pass()
+        clock.advance(seconds: 300)
+        // bob acknowledges at 09:10, as the policy runs out; the engine decides on what it read before.
+        #expect(k.run("incident", "ack", "INC-1", "--as", "bob").status == 0)
+        let stale = try engine.pass(refreshing: false)
+        #expect(stale.problems.isEmpty, "\(stale.problems)")
+        try engine.pass()
+        let told = try story(ws)
+        #expect(told.last == "09:10:00 acknowledged by bob", "no \"exhausted: nobody acknowledged\" after bob did: \(told)")
+        #expect(k.run("escalation", "status").output.contains("INC-1     acknowledged by bob at 09:10"))
+    }
+
+    @Test func theAckTimeoutPagesAgainFromTheFirstStep() throws {
+        declare()
+        let engine = try Engine(ws, clock: clock, transport: transport, pid: 101)
+        try engine.pass()
+        engine.settle()
+        clock.advance(seconds: 60)
+        #expect(k.run("incident", "ack", "INC-1", "--as", "alice").status == 0)
+        try engine.pass()
+        clock.advance(seconds: 30 * 60 - 1)
+        #expect(try engine.pass().nextWake == time("09:31:00"))
+        #expect(transport.deliveries.count == 1)
+        clock.advance(seconds: 1)
+        try engine.pass()
+        engine.settle()
+        #expect(transport.deliveries.map { "\($0.at.rfc3339) \($0.user) step \($0.attempt.step) \($0.attempt.page)" }
+                == ["2026-11-20T09:00:00.000Z alice step 1 1/1/1/alice/webhook", "2026-11-20T09:31:00.000Z alice step 1 1.5/1/1/alice/webhook"])
+    }
+
+    @Test func twoRunnersOneSendsTheOtherTakesOverWhenItStops() throws {
+        declare()
+        defer { transport.release() }  // the stopped runner's thread, still sending
+        var first: Engine? = try Engine(ws, clock: clock, transport: transport, pid: 101)
+        let second = try Engine(ws, clock: clock, transport: transport, pid: 102)
+        try first?.pass()
+        try second.pass()
+        first?.settle()
+        #expect(first?.runner.isEngine == true && !second.runner.isEngine)
+        #expect(second.runner.otherEngine?.contains("test of ops on test-host, pid 101") == true, "\(second.runner.otherEngine ?? "nil")")
+
+        // Step 2 is due: the second passes first and sends nothing; the first's page to bob is in flight when it stops.
+        clock.advance(seconds: 300)
+        transport.script("bob", .hold)
+        try second.pass()
+        #expect(transport.deliveries.map(\.user) == ["alice"])
+        try first?.pass()
+        #expect(transport.waitUntilDelivered(2))
+        first = nil  // the process is gone: its engine lock is released, its page to bob never recorded
+        clock.advance(seconds: 1)
+        try second.pass()
+        second.settle()
+        #expect(second.runner.isEngine)
+        #expect(try story(ws).suffix(3) == [
+            "09:05:00 step 1/1/2",
+            "09:05:00 attempt 1/1/2/bob/slack #1 by 101",
+            "09:05:01 result 1/1/2/bob/slack #1 unknown: outcome unknown: the engine stopped while sending (test-host pid 101); not sent again",
+        ])
+        clock.advance(seconds: 299)
+        try second.pass()
+        #expect(transport.deliveries.map(\.user) == ["alice", "bob"], "every page sent exactly once")
+        #expect(try story(ws).last == "09:10:00 exhausted 1")
+    }
+}
