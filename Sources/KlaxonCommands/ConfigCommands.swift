@@ -49,12 +49,15 @@ struct ConfigCommand: ParsableCommand {
                 findings += RunbookCommand.findings(workspace, RunbookCommand.load(workspace), now: context.now())
                 let checks = CheckFiles.load(workspaceRoot: workspace.root, timeZone: workspace.displayTimeZone(environment: context.environment))
                 findings += checks.findings
-                findings += CheckFiles.policyFindings(checks.checks, policies: policies)
+                // Every check as far as it read: one with an error still names its policy.
+                findings += CheckFiles.policyFindings(checks.definitions, policies: policies, unread: files.unreadPolicies)
                 findings += workspace.warnings.map { Self.finding(.warning, $0) }
-                findings += DrillFiles.findings(workspaceRoot: workspace.root, policies: policies)
+                findings += DrillFiles.findings(workspaceRoot: workspace.root, policies: policies, unreadPolicies: files.unreadPolicies)
             }
-            findings += files.check(now: context.now(), days: days)
-            if let workspace, let main = workspace.config.mainSchedule, !files.schedules.contains(where: { $0.name == main }) {
+            findings += files.check(now: context.now(), days: days,
+                                    timeZone: workspace?.displayTimeZone(environment: context.environment) ?? TimeZone(identifier: "UTC")!)
+            if let workspace, let main = workspace.config.mainSchedule, !files.schedules.contains(where: { $0.name == main }),
+               !files.unreadSchedules.covers(main) {
                 findings.append(ConfigFinding(.error, workspace.mainSchedulePlace ?? workspace.configPath,
                                               "escalation: main_schedule names \"\(main)\", which is not a schedule in Escalation/schedules/\(EscalationFiles.known(Set(files.schedules.map(\.name))))"))
             }

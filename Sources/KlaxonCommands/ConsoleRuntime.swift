@@ -157,9 +157,20 @@ final class ConsoleRuntime {
     /// Writes a check's state change down (see `StatusRecorder`) and shows what it changed.
     func recordChange(_ report: CheckReport) {
         guard let recorder else { return }
+        recorder.see(report)
         let (changed, problems) = recorder.record(report, openIncidents: Array(journals.values))
         for journal in changed { send(.incidentChanged(journal.incident, readOnly: journal.isReadOnly)) }
         for problem in problems { send(.failure(problem)) }
+    }
+
+    /// While another process records, takes the recording over once it stops (tried each second), with
+    /// what this console's poller saw meanwhile.
+    func takeOverRecording() {
+        guard let recorder, !recorder.isRecording else { return }
+        let takeover = recorder.takeOverIfFree(openIncidents: Array(journals.values))
+        if takeover.tookOver { send(.info("this console records the checks' state changes now: the process that did has stopped")) }
+        for journal in takeover.changed { send(.incidentChanged(journal.incident, readOnly: journal.isReadOnly)) }
+        for problem in takeover.problems { send(.failure(problem)) }
     }
 
     /// Records finished deliveries and lets the engine decide (each second, and when a delivery ends).
@@ -368,6 +379,7 @@ final class ConsoleRuntime {
                 lastTick = time
                 send(.tick(time))
                 drill?.tick(self)
+                takeOverRecording()
                 passEscalations()
                 // The fallback for file systems that do not report other hosts' writes: the open
                 // incidents each second, all of them (thousands, resolved) every half minute.

@@ -31,7 +31,7 @@ struct EscalationCommand: ParsableCommand {
             let workspace = try global.loadWorkspace()
             let files = EscalationFiles.load(workspaceRoot: workspace.root)
             try files.requireReadable()
-            _ = try files.policy(named: policy)
+            let steps = try files.policy(named: policy).steps
             let start = try global.parseTime(from, workspace: workspace)
             var events = [EscalationEvent(sequence: 1, at: start, actor: "simulation", kind: .started(policy: policy))]
             if let ackAt {
@@ -49,7 +49,8 @@ struct EscalationCommand: ParsableCommand {
             var warned = Set<Paged>()
             for page in pages where paged.contains(Paged(cycle: page.cycle, step: page.step - 1, user: page.user))
                 && warned.insert(Paged(cycle: page.cycle, step: page.step, user: page.user)).inserted {
-                context.warn("\(page.user) is paged by step \(page.step - 1) and again by step \(page.step) (round \(page.cycle)): escalating there reaches nobody new")
+                let place = steps.indices.contains(page.step - 1) && !steps[page.step - 1].place.isEmpty ? steps[page.step - 1].place + ": " : ""
+                context.warn("\(place)\(page.user) is paged by step \(page.step - 1) and again by step \(page.step) (round \(page.cycle)): escalating there reaches nobody new")
             }
             let formatter = LocalTimeFormatter(timeZone: workspace.displayTimeZone(environment: context.environment))
             if output.json {

@@ -3,10 +3,13 @@ import KlaxonCore
 import KlaxonStore
 
 /// Writes checks' state changes down: in `journals/platform.jsonl` (when this process holds its lock)
-/// and on the open incidents of the check's service. The console and `klaxon watch` both use it.
+/// and on the open incidents of the check's service. The console and `klaxon watch` both use it; one
+/// that starts while another process records takes the recording over when that one stops
+/// (`takeOverIfFree`), as the escalation engine is taken over.
 final class StatusRecorder {
     let workspace: Workspace
-    let platform: PlatformJournal?
+    /// The journal, once this process holds its lock; nil while another process records.
+    private(set) var platform: PlatformJournal?
     let writer: WriterIdentity
 
     /// Where incidents are declared; its lock wait is the caller's loop's.
@@ -16,9 +19,18 @@ final class StatusRecorder {
     /// failures, because the declaration failed (a busy lock, a full disk) or the process died between
     /// recording the change and declaring. Declared at the next report that finds the check still down.
     private var owed: [String: Timestamp] = [:]
-    /// Checks that a restart found down (`PlatformJournal.lastStates`), with since when: their first
-    /// report after the restart says whether their incident was declared.
+    /// Checks that a restart (or a takeover) found down, with since when: their first report after it
+    /// says whether their incident was declared.
     private var restoredDown: [String: Timestamp]
+    /// While another process records: the latest state the poller reported of each check, what a
+    /// takeover records where the platform journal says otherwise.
+    private var seen: [String: Seen] = [:]
+    private struct Seen {
+        var check: CheckDefinition
+        var state: CheckState
+        var since: Timestamp
+        var detail: String
+    }
 
     /// `restored` is what the poller goes on from (a restart is not a state change).
     init(workspace: Workspace, store: IncidentStore, writer: WriterIdentity,
@@ -36,8 +48,45 @@ final class StatusRecorder {
     /// hands it over like a change.
     func owesDeclaration(_ check: String) -> Bool { owed[check] != nil || restoredDown[check] != nil }
 
-    /// Whether another process records (this one then only shows).
+    /// Whether this process records (while another one does, this one only shows).
     var isRecording: Bool { platform != nil }
+
+    /// Takes note of each report of the poller, changed or not: while another process records, the
+    /// latest state of each check is kept for a takeover.
+    func see(_ report: CheckReport) {
+        guard platform == nil else { return }
+        seen[report.check.name] = Seen(check: report.check, state: report.state, since: report.since ?? report.at,
+                                       detail: report.evaluation.observation.detail)
+    }
+
+    /// Takes the recording over if the process that held it has stopped (the caller's loop tries each
+    /// second). Nothing this poller saw is lost: each check whose state as last seen here differs from
+    /// the platform journal's last record of it (a change the other process did not see, or one seen
+    /// between its end and now) is recorded as a change from that state, on the journal and on the
+    /// service's open incidents; a check with `declare:` seen down goes on as after a restart (declared
+    /// at its next report, unless an incident was declared since it went down). Returns whether this
+    /// process records from now on, the incidents written on, and the problems met.
+    func takeOverIfFree(openIncidents: [IncidentJournal]) -> (tookOver: Bool, changed: [IncidentJournal], problems: [String]) {
+        // A lock that cannot be opened now opened at the start: it is tried again the next second.
+        guard platform == nil, let claimed = try? PlatformJournal.claim(directory: workspace.journalsDirectory) else { return (false, [], []) }
+        platform = claimed
+        // Read once the lock is held: the other process wrote its last record before letting it go.
+        let recorded = PlatformJournal.lastStates(directory: workspace.journalsDirectory, of: Set(seen.keys))
+        var changed: [IncidentJournal] = [], problems = recorded.warning.map { [$0] } ?? []
+        for (name, now) in seen.sorted(by: { $0.key < $1.key }) {
+            let before = recorded.states[name]
+            if now.state == .down && now.check.declare != nil {
+                restoredDown[name] = before.flatMap { $0.state == .down ? $0.since : nil } ?? now.since
+            }
+            guard before?.state != now.state else { continue }
+            let change = CheckStateMachine.Transition(from: before?.state ?? .unknown, to: now.state, first: before == nil)
+            let written = write(change, of: now.check, detail: now.detail, at: now.since, openIncidents: openIncidents)
+            changed += written.changed
+            problems += written.problems
+        }
+        seen = [:]
+        return (true, changed, problems)
+    }
 
     /// Records `report`'s change, if it has one worth recording (the first result of a healthy check is
     /// not); returns the incidents it wrote on (or declared), and the problems it met.
@@ -97,21 +146,25 @@ final class StatusRecorder {
     }
 
     private func recordChange(_ report: CheckReport, openIncidents: [IncidentJournal]) -> (changed: [IncidentJournal], problems: [String]) {
+        guard let change = report.transition else { return ([], []) }
+        return write(change, of: report.check, detail: report.evaluation.observation.detail, at: report.at, openIncidents: openIncidents)
+    }
+
+    private func write(_ change: CheckStateMachine.Transition, of check: CheckDefinition, detail: String, at t: Timestamp,
+                       openIncidents: [IncidentJournal]) -> (changed: [IncidentJournal], problems: [String]) {
         // The first result of a healthy check is no change; going blind or seeing again (unknown) is.
-        guard let platform, let change = report.transition,
-              !(change.first && [.up, .degraded, .maintenance].contains(change.to)) else { return ([], []) }
-        let detail = report.evaluation.observation.detail
+        guard let platform, !(change.first && [.up, .degraded, .maintenance].contains(change.to)) else { return ([], []) }
         var problems: [String] = [], changed: [IncidentJournal] = []
         do {
-            try platform.record(check: report.check.name, from: change.from, to: change.to, detail: detail, at: report.at, by: writer)
+            try platform.record(check: check.name, from: change.from, to: change.to, detail: detail, at: t, by: writer)
         } catch {
-            problems.append("the state change of \(report.check.name) was not recorded: \(error.message)")
+            problems.append("the state change of \(check.name) was not recorded: \(error.message)")
         }
-        guard let service = report.check.service else { return (changed, problems) }
+        guard let service = check.service else { return (changed, problems) }
         for journal in openIncidents where journal.incident.isOpen && journal.incident.services.contains(service) && !journal.isReadOnly {
             do {
-                _ = try journal.perform(.checkChanged(check: report.check.name, from: change.from.rawValue, to: change.to.rawValue, detail: detail),
-                                       by: writer, now: { report.at })
+                _ = try journal.perform(.checkChanged(check: check.name, from: change.from.rawValue, to: change.to.rawValue, detail: detail),
+                                       by: writer, now: { t })
                 changed.append(journal)
             } catch {
                 problems.append("\(journal.id): \(error.message)")

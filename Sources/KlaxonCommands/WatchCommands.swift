@@ -118,7 +118,9 @@ struct WatchCommand: ParsableCommand {
         let restored = PlatformJournal.lastStates(directory: workspace.journalsDirectory, of: Set(files.checks.map(\.name)))
         if let warning = restored.warning { context.warn(warning) }
         let recorder = try StatusRecorder(workspace: workspace, store: store, writer: writer, restored: restored.states)
-        if !recorder.isRecording && !files.checks.isEmpty { context.warn("another process records this workspace's state changes; printing only") }
+        if !recorder.isRecording && !files.checks.isEmpty {
+            context.warn("another process records this workspace's state changes; printing only until it stops, then this process takes the recording over")
+        }
         let signals = StopSignals()
         let json = output.json
         // Recording and paging happen on this thread, in order; the poller and the deliveries hand over.
@@ -151,6 +153,8 @@ struct WatchCommand: ParsableCommand {
         while !stopped.isSet {
             var recordedChange = false
             let reports = queue.drain()
+            // Until this process records, the latest state of each check, for a takeover to record.
+            for report in reports { recorder.see(report) }
             // A change goes onto open incidents: read them first (one declared a moment ago counts).
             if reports.contains(where: { $0.transition != nil || recorder.owesDeclaration($0.check.name) }) { incidents.update() }
             for report in reports {
@@ -166,6 +170,13 @@ struct WatchCommand: ParsableCommand {
             var now = context.now()
             if now >= nextPass || nextWake.map({ now >= $0 }) ?? false || runner.hasFinishedDeliveries || recordedChange {
                 incidents.update()
+                // Each second until it can: the recording is taken over from a process that stopped, with
+                // what this one saw meanwhile (every report so far was seen, or recorded).
+                if !recorder.isRecording && !files.checks.isEmpty {
+                    let takeover = recorder.takeOverIfFree(openIncidents: incidents.open)
+                    if takeover.tookOver { context.say("klaxon: status recorder: this process records the state changes now") }
+                    for problem in takeover.problems { context.warn(problem) }
+                }
                 for problem in runner.recordFinished(incidents.byID).problems { context.warn(problem) }
                 let tick = runner.tick(incidents.open)
                 for problem in tick.problems { context.warn(problem) }

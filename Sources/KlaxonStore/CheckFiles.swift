@@ -25,6 +25,7 @@ public struct CheckFiles: Sendable {
                 switch item {
                 case .success(let node): result.read(node, file)
                 case .failure(let error):
+                    result.findings.append(file.finding(error))
                     result.notPolled(name: scalarField("name", in: text), group: scalarField("group", in: text) ?? "", file.finding(error))
                 }
             }
@@ -51,27 +52,35 @@ public struct CheckFiles: Sendable {
         return result
     }
 
-    /// Reads one item of `checks:`; one that does not read stays as a check not polled.
+    /// Reads one item of `checks:`; one with an error stays as a check not polled (its first error says
+    /// why), and every problem of it is a finding.
     mutating func read(_ item: Node, _ file: YAMLFile) {
+        var found: [ConfigFinding] = []
         do throws(KlaxonError) {
-            var warnings: [ConfigFinding] = []
-            let check = try Self.readCheck(item, file, warnings: &warnings)
+            let check = try Self.readCheck(item, file, findings: &found)
             if let other = checks.first(where: { $0.name == check.name }) {
-                throw file.error(item, "check name \(check.name) is also used at \(other.place)")
+                found.append(file.finding(file.error(item, "check name \(check.name) is also used at \(other.place)")))
             }
-            checks.append(check)
-            findings += warnings
+            findings += found
+            guard let error = found.first(where: { $0.level == .error }) else { return checks.append(check) }
+            notPolled(name: check.name, group: check.group, error, definition: check.name.isEmpty ? nil : check)
         } catch {
+            findings += found
+            findings.append(file.finding(error))
             let field = { (key: String) in item.mapping?[key]?.scalar?.string }
             notPolled(name: field("name"), group: field("group") ?? "", file.finding(error))
         }
     }
 
-    mutating func notPolled(name: String?, group: String, _ finding: ConfigFinding) {
-        findings.append(finding)
+    /// Keeps a check that cannot be polled, for `finding` (already among `findings`).
+    mutating func notPolled(name: String?, group: String, _ finding: ConfigFinding, definition: CheckDefinition? = nil) {
         let name = name.flatMap { $0.isEmpty ? nil : $0 } ?? "(check at \(finding.place))"
-        unpolled.append(UnpolledCheck(name: name, group: group, reason: "\(finding.place): \(finding.message)", position: checks.count))
+        unpolled.append(UnpolledCheck(name: name, group: group, reason: "\(finding.place): \(finding.message)", position: checks.count,
+                                      definition: definition))
     }
+
+    /// Every check as far as it read, polled or not: what references (a check's policy) are checked on.
+    public var definitions: [CheckDefinition] { checks + unpolled.compactMap(\.definition) }
 
     /// The plain value of `key:` in an item's text that does not parse as YAML (`name: x`, `{name: x, …}`).
     static func scalarField(_ key: String, in text: String) -> String? {
@@ -92,77 +101,74 @@ public struct CheckFiles: Sendable {
                             "success_threshold", "service", "runbook", "policy", "declare", "labels", "require", "severities", "max_body", "tls_verify",
                             "follow_redirects", "headers", "bearer_token", "basic_auth"]
 
-    /// A check; what is worth a look but not wrong goes into `warnings`.
-    static func readCheck(_ node: Node, _ file: YAMLFile, warnings: inout [ConfigFinding]) throws(KlaxonError) -> CheckDefinition {
+    /// A check as far as it reads, with every problem of it in `findings`: the warnings, and an error
+    /// for each key that does not read (the others are read all the same) and, once every key read, for
+    /// each rule between keys that is broken. The check can be polled only when none is an error; it is
+    /// returned anyway, so that what it names (its policy) is checked too. Throws when the item is not
+    /// a mapping at all.
+    static func readCheck(_ node: Node, _ file: YAMLFile, findings: inout [ConfigFinding]) throws(KlaxonError) -> CheckDefinition {
         var check = CheckDefinition(name: "", url: "")
         check.place = file.place(node)
-        var declareNode: Node?
+        var declareNode: Node?, timeoutGiven = false
+        var errors: [KlaxonError] = [], warnings: [ConfigFinding] = []
         for (key, keyNode, value) in try file.mapping(node, what: "a check") {
-            switch key {
-            case "name": check.name = try file.string(value, what: "name")
-            case "group": check.group = try file.string(value, what: "group")
-            case "type": check.kind = try file.choice(value, what: "type", CheckDefinition.Kind.allCases)
-            case "url":
-                check.url = try file.string(value, what: "url")
-                guard check.url.hasPrefix("http://") || check.url.hasPrefix("https://") else {
-                    throw file.error(value, "url must start with http:// or https://")
+            do throws(KlaxonError) {
+                switch key {
+                case "name": check.name = try file.string(value, what: "name")
+                case "group": check.group = try file.string(value, what: "group")
+                case "type": check.kind = try file.choice(value, what: "type", CheckDefinition.Kind.allCases)
+                case "url":
+                    let url = try file.string(value, what: "url")
+                    guard url.hasPrefix("http://") || url.hasPrefix("https://") else {
+                        throw file.error(value, "url must start with http:// or https://")
+                    }
+                    check.url = url
+                    warnings += urlWarnings(check.url).map { ConfigFinding(.warning, file.place(value), $0) }
+                    if URLCredentials.present(in: check.url) {
+                        warnings.append(ConfigFinding(.warning, file.place(value), """
+                            url holds credentials (user:password@): Klaxon shows and records them as user:***@, but klaxon.yaml keeps them \
+                            in clear; write basic_auth: {username: …, password: env:NAME} (or file:PATH) instead
+                            """))
+                    }
+                case "interval": check.intervalSeconds = try seconds(value, file, what: "interval")
+                case "retry_interval": check.retryIntervalSeconds = try seconds(value, file, what: "retry_interval")
+                case "timeout": check.timeoutSeconds = try seconds(value, file, what: "timeout"); timeoutGiven = true
+                case "failure_threshold": check.failureThreshold = try file.integer(value, what: "failure_threshold", in: 1...100)
+                case "success_threshold": check.successThreshold = try file.integer(value, what: "success_threshold", in: 1...100)
+                case "service": check.service = try file.string(value, what: "service")
+                case "runbook": check.runbook = try file.string(value, what: "runbook")
+                case "policy": check.policy = try file.string(value, what: "policy"); check.policyPlace = file.place(value)
+                case "declare":
+                    let text = try file.string(value, what: "declare")
+                    guard let severity = Severity(parsing: text) else { throw file.error(value, "declare is \"\(text)\"; expected a severity, SEV1 to SEV5") }
+                    check.declare = severity
+                    declareNode = value
+                case "labels": check.alerts.labels = try matchers(value, file, what: "labels")
+                case "require": check.alerts.requiredAlert = try matchers(value, file, what: "require")
+                case "severities": check.alerts.severities = try severities(value, file)
+                case "max_body":
+                    let text = try file.string(value, what: "max_body")
+                    guard let bytes = ByteSize.parse(text), (1 << 10)...(256 << 20) ~= bytes else {
+                        throw file.error(value, "max_body is \"\(text)\"; expected a size from 1KiB to 256MiB, such as 32MiB or 512KiB")
+                    }
+                    check.maxBodyBytes = bytes
+                case "tls_verify":
+                    let text = try file.string(value, what: "tls_verify")
+                    guard let flag = Bool(text) else { throw file.error(value, "tls_verify is true or false") }
+                    check.verifyTLS = flag
+                case "follow_redirects": check.followRedirects = try file.choice(value, what: "follow_redirects", CheckDefinition.FollowRedirects.allCases)
+                case "expect": check.expect = try readExpectation(value, file)
+                case "headers": check.credentials.headers = try headers(value, file)
+                case "bearer_token": check.credentials.bearerToken = try secretReference(value, file, what: "bearer_token")
+                case "basic_auth": check.credentials.basicAuth = try basicAuth(value, file)
+                default:
+                    throw file.error(keyNode, "unknown key \"\(key)\" for a check (known: \(checkKeys.joined(separator: ", ")))")
                 }
-                warnings += urlWarnings(check.url).map { ConfigFinding(.warning, file.place(value), $0) }
-                if URLCredentials.present(in: check.url) {
-                    warnings.append(ConfigFinding(.warning, file.place(value), """
-                        url holds credentials (user:password@): Klaxon shows and records them as user:***@, but klaxon.yaml keeps them \
-                        in clear; write basic_auth: {username: …, password: env:NAME} (or file:PATH) instead
-                        """))
-                }
-            case "interval": check.intervalSeconds = try seconds(value, file, what: "interval")
-            case "retry_interval": check.retryIntervalSeconds = try seconds(value, file, what: "retry_interval")
-            case "timeout": check.timeoutSeconds = try seconds(value, file, what: "timeout")
-            case "failure_threshold": check.failureThreshold = try file.integer(value, what: "failure_threshold", in: 1...100)
-            case "success_threshold": check.successThreshold = try file.integer(value, what: "success_threshold", in: 1...100)
-            case "service": check.service = try file.string(value, what: "service")
-            case "runbook": check.runbook = try file.string(value, what: "runbook")
-            case "policy": check.policy = try file.string(value, what: "policy"); check.policyPlace = file.place(value)
-            case "declare":
-                let text = try file.string(value, what: "declare")
-                guard let severity = Severity(parsing: text) else { throw file.error(value, "declare is \"\(text)\"; expected a severity, SEV1 to SEV5") }
-                check.declare = severity
-                declareNode = value
-            case "labels": check.alerts.labels = try matchers(value, file, what: "labels")
-            case "require": check.alerts.requiredAlert = try matchers(value, file, what: "require")
-            case "severities": check.alerts.severities = try severities(value, file)
-            case "max_body":
-                let text = try file.string(value, what: "max_body")
-                guard let bytes = ByteSize.parse(text), (1 << 10)...(256 << 20) ~= bytes else {
-                    throw file.error(value, "max_body is \"\(text)\"; expected a size from 1KiB to 256MiB, such as 32MiB or 512KiB")
-                }
-                check.maxBodyBytes = bytes
-            case "tls_verify":
-                let text = try file.string(value, what: "tls_verify")
-                guard let flag = Bool(text) else { throw file.error(value, "tls_verify is true or false") }
-                check.verifyTLS = flag
-            case "follow_redirects": check.followRedirects = try file.choice(value, what: "follow_redirects", CheckDefinition.FollowRedirects.allCases)
-            case "expect": check.expect = try readExpectation(value, file)
-            case "headers": check.credentials.headers = try headers(value, file)
-            case "bearer_token": check.credentials.bearerToken = try secretReference(value, file, what: "bearer_token")
-            case "basic_auth": check.credentials.basicAuth = try basicAuth(value, file)
-            default:
-                throw file.error(keyNode, "unknown key \"\(key)\" for a check (known: \(checkKeys.joined(separator: ", ")))")
-            }
+            } catch { errors.append(error) }
         }
-        guard !check.name.isEmpty else { throw file.error(node, "a check needs a name:") }
-        let credentials = check.credentials
-        let authorizations = (credentials.bearerToken == nil ? 0 : 1) + (credentials.basicAuth == nil ? 0 : 1)
-            + credentials.headers.filter { $0.name.lowercased() == "authorization" }.count
-        if authorizations > 1 {
-            throw file.error(node, "check \(check.name) gives more than one Authorization (bearer_token:, basic_auth:, headers: Authorization); give one")
-        }
-        guard !check.url.isEmpty else { throw file.error(node, "check \(check.name) needs a url:") }
-        if let declareNode, check.policy == nil {
-            throw file.error(declareNode, "declare opens an incident that escalates; it needs policy: too")
-        }
-        if !check.kind.isAlertSource, let key = ["labels", "require", "severities"].first(where: { keyed(node, $0) }) {
-            throw file.error(node, "check \(check.name): \(key): is for prometheus and alertmanager checks (type: is \(check.kind.rawValue))")
-        }
+        // The rules between keys are checked only once every key read: a key that did not read would
+        // make them say what is not so (a url: that did not read is not a missing url:).
+        if errors.isEmpty { errors = rules(&check, node, file, declareNode: declareNode, timeoutGiven: timeoutGiven) }
         warnings += endpointWarnings(check).map { ConfigFinding(.warning, file.place(node), $0) }
         // Prometheus counts what Alertmanager silences or inhibits: paging from it ignores the team's silences.
         if check.kind == .prometheus && check.declare != nil {
@@ -171,10 +177,34 @@ public struct CheckFiles: Sendable {
                 a silenced alert still declares and pages; to page from alerts, declare from an alertmanager check
                 """))
         }
-        guard check.timeoutSeconds <= check.intervalSeconds else {
-            throw file.error(node, "check \(check.name): timeout (\(check.timeoutSeconds)s) is longer than interval (\(check.intervalSeconds)s)")
-        }
+        findings += errors.map(file.finding) + warnings
         return check
+    }
+
+    /// The errors of the rules between a check's keys, every key having read; sets the default timeout
+    /// (10s, or the interval when that is shorter) when none is given.
+    static func rules(_ check: inout CheckDefinition, _ node: Node, _ file: YAMLFile, declareNode: Node?, timeoutGiven: Bool) -> [KlaxonError] {
+        guard !check.name.isEmpty else { return [file.error(node, "a check needs a name:")] }
+        var errors: [KlaxonError] = []
+        let credentials = check.credentials
+        let authorizations = (credentials.bearerToken == nil ? 0 : 1) + (credentials.basicAuth == nil ? 0 : 1)
+            + credentials.headers.filter { $0.name.lowercased() == "authorization" }.count
+        if authorizations > 1 {
+            errors.append(file.error(node, "check \(check.name) gives more than one Authorization (bearer_token:, basic_auth:, headers: Authorization); give one"))
+        }
+        if check.url.isEmpty { errors.append(file.error(node, "check \(check.name) needs a url:")) }
+        if let declareNode, check.policy == nil {
+            errors.append(file.error(declareNode, "declare opens an incident that escalates; it needs policy: too"))
+        }
+        if !check.kind.isAlertSource, let key = ["labels", "require", "severities"].first(where: { keyed(node, $0) }) {
+            errors.append(file.error(node, "check \(check.name): \(key): is for prometheus and alertmanager checks (type: is \(check.kind.rawValue))"))
+        }
+        // A poll must end before the next is due: the default waits no longer than the interval.
+        if !timeoutGiven { check.timeoutSeconds = min(CheckDefinition.defaultTimeoutSeconds, check.intervalSeconds) }
+        if check.timeoutSeconds > check.intervalSeconds {
+            errors.append(file.error(node, "check \(check.name): timeout (\(check.timeoutSeconds)s) is longer than interval (\(check.intervalSeconds)s)"))
+        }
+        return errors
     }
 
     /// A secret as a reference (`env:NAME`, `file:PATH`), never the secret itself: klaxon.yaml is shared.
@@ -234,11 +264,13 @@ public struct CheckFiles: Sendable {
     }
 
     /// Errors: checks whose `policy:` is not in `policies` (the names of `Escalation/policies/`). Such a
-    /// check would declare incidents that page nobody.
-    public static func policyFindings(_ checks: [CheckDefinition], policies: [String]) -> [ConfigFinding] {
+    /// check would declare incidents that page nobody. A policy `unread` covers (its file did not read) is
+    /// not judged: that file's error is the one message.
+    public static func policyFindings(_ checks: [CheckDefinition], policies: [String],
+                                      unread: EscalationFiles.Unread = .init()) -> [ConfigFinding] {
         let known = policies.isEmpty ? "there are none" : "known: " + policies.sorted().joined(separator: ", ")
         return checks.compactMap { check in
-            guard let policy = check.policy, !policies.contains(policy) else { return nil }
+            guard let policy = check.policy, !policies.contains(policy), !unread.covers(policy) else { return nil }
             return ConfigFinding(.error, check.policyPlace ?? check.place,
                                  "check \(check.name) names policy \"\(policy)\", which is not in Escalation/policies/ (\(known)): "
                                  + "its incidents would page nobody; correct the name or add the policy")

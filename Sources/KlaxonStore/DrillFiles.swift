@@ -60,8 +60,10 @@ public enum DrillFiles {
     /// What `klaxon config validate` finds in `Drills/` (nothing when there is no such directory): the
     /// simulated platform, each of its checks as a drill would poll them, and every scenario against the
     /// platform's endpoints. A drill would refuse the same things, but only once someone ran it.
-    /// `policies`: the names of `Escalation/policies/`, which the drill's checks may name (nil: not checked).
-    public static func findings(workspaceRoot root: String, policies: [String]? = nil) -> [ConfigFinding] {
+    /// `policies`: the names of `Escalation/policies/`, which the drill's checks may name (nil: not
+    /// checked); those `unreadPolicies` covers are not judged (their file did not read).
+    public static func findings(workspaceRoot root: String, policies: [String]? = nil,
+                                unreadPolicies: EscalationFiles.Unread = .init()) -> [ConfigFinding] {
         guard FileManager.default.fileExists(atPath: directory(workspaceRoot: root)) else { return [] }
         let platformPath = directory(workspaceRoot: root) + "/" + platformFileName
         var findings: [ConfigFinding] = []
@@ -79,10 +81,11 @@ public enum DrillFiles {
                         fields["url"] = Node(url.replacingOccurrences(of: addressPlaceholder, with: "http://127.0.0.1:1"))
                         node = .mapping(fields)
                     }
-                    var warnings: [ConfigFinding] = []
-                    let check = try CheckFiles.readCheck(node, file, warnings: &warnings)
-                    findings += warnings
-                    if let policies { findings += CheckFiles.policyFindings([check], policies: policies) }
+                    var found: [ConfigFinding] = []
+                    let check = try CheckFiles.readCheck(node, file, findings: &found)
+                    findings += found
+                    if let policies { findings += CheckFiles.policyFindings([check], policies: policies, unread: unreadPolicies) }
+                    guard !check.name.isEmpty else { continue }
                     if let other = names[check.name] { throw file.error(item, "check name \(check.name) is also used at \(other)") }
                     names[check.name] = check.place
                 } catch { findings.append(file.finding(error)) }

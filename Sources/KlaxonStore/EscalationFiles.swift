@@ -19,6 +19,20 @@ public struct EscalationFiles: Sendable {
     public var findings: [ConfigFinding] = []
     /// The secret references of people's contacts (`env:NAME`, `file:PATH` urls), with their places.
     public var secretUses: [SecretReference.Use] = []
+    /// The people, schedules and policies that may be in a file or entry that did not read: a reference
+    /// to one is not checked, since the reading's error is the one message (with a people.yaml that does
+    /// not parse, "names erin, who is not in people.yaml" would be false).
+    public var unreadPeople = Unread(), unreadSchedules = Unread(), unreadPolicies = Unread()
+
+    /// Names of one kind whose file or entry did not read.
+    public struct Unread: Sendable, Equatable {
+        /// Any name at all: a file whose names cannot be known (people.yaml that does not parse).
+        public var any = false
+        public var names: Set<String> = []
+        public init() {}
+        /// Whether `name` may be one of them.
+        public func covers(_ name: String) -> Bool { any || names.contains(name) }
+    }
 
     public var peopleIDs: Set<String> { Set(people.map(\.id)) }
     public var overridesPath: String { directory + "/" + Self.overridesFileName }
@@ -54,13 +68,16 @@ public struct EscalationFiles: Sendable {
     }
 
     /// Every finding: the reading's and the schedule checks (unknown people, unserved participants,
-    /// overlapping overrides, gaps in the next `days` days).
-    public func check(now: Timestamp, days: Int = 30) -> [ConfigFinding] {
+    /// overlapping overrides, gaps in the next `days` days); times are said in `timeZone` (the workspace's).
+    public func check(now: Timestamp, days: Int = 30, timeZone: TimeZone = TimeZone(identifier: "UTC")!) -> [ConfigFinding] {
         var all = findings
-        for schedule in schedules { all += ScheduleCheck.findings(schedule, people: peopleIDs, now: now, days: days) }
+        for schedule in schedules {
+            all += ScheduleCheck.findings(schedule, people: peopleIDs, now: now, days: days, unreadPeople: unreadPeople.covers)
+        }
         all += PolicyCheck.findings(policies: policies, people: people, schedules: schedules)
         let calendars = Dictionary(schedules.compactMap { schedule in (try? OnCallCalendar(schedule)).map { (schedule.name, $0) } }) { first, _ in first }
-        all += PolicyCheck.repeatedPages(policies: policies, calendars: calendars, from: now, to: now.adding(seconds: Int64(days) * 86400))
+        all += PolicyCheck.repeatedPages(policies: policies, calendars: calendars, from: now, to: now.adding(seconds: Int64(days) * 86400),
+                                         timeZone: timeZone)
         return all
     }
 
@@ -97,7 +114,11 @@ public struct EscalationFiles: Sendable {
 
     mutating func readPeople(_ path: String) {
         let file: YAMLFile
-        do { file = try YAMLFile.load(path: path) } catch { findings.append(YAMLFile.finding(error, path: path)); return }
+        do { file = try YAMLFile.load(path: path) } catch {
+            findings.append(YAMLFile.finding(error, path: path))
+            unreadPeople.any = true
+            return
+        }
         do throws(KlaxonError) {
             for (key, keyNode, value) in try file.mapping(file.root, what: "people.yaml") {
                 guard key == "people" else { findings.append(.init(.warning, file.place(keyNode), "unknown key \"\(key)\" (known: people)")); continue }
@@ -111,10 +132,17 @@ public struct EscalationFiles: Sendable {
                             people.append(person)
                             secretUses += uses
                         }
-                    } catch { findings.append(file.finding(error)) }
+                    } catch {
+                        findings.append(file.finding(error))
+                        // The entry's id, if it has one that reads; without it, anyone may be meant.
+                        if let id = item.mapping?["id"]?.scalar?.string, !id.isEmpty { unreadPeople.names.insert(id) } else { unreadPeople.any = true }
+                    }
                 }
             }
-        } catch { findings.append(file.finding(error)) }
+        } catch {
+            findings.append(file.finding(error))
+            unreadPeople.any = true
+        }
     }
 
     /// A person; the secret references of their contacts go into `secrets`.
@@ -189,7 +217,11 @@ public struct EscalationFiles: Sendable {
 
     mutating func readPolicy(_ path: String) {
         let file: YAMLFile
-        do { file = try YAMLFile.load(path: path) } catch { findings.append(YAMLFile.finding(error, path: path)); return }
+        do { file = try YAMLFile.load(path: path) } catch {
+            findings.append(YAMLFile.finding(error, path: path))
+            unreadPolicies.names.formUnion(Self.namesOf(path, named: nil))
+            return
+        }
         do throws(KlaxonError) {
             let fileName = SystemCall.basename(of: path)
             var policy = EscalationPolicy(name: String(fileName[..<fileName.lastIndex(of: ".")!]), steps: [], place: path)
@@ -224,7 +256,10 @@ public struct EscalationFiles: Sendable {
                 throw file.error(file.root, "policy name \(policy.name) is also used by \(other.place)")
             }
             policies.append(policy)
-        } catch { findings.append(file.finding(error)) }
+        } catch {
+            findings.append(file.finding(error))
+            unreadPolicies.names.formUnion(Self.namesOf(path, named: file.root.mapping?["name"]?.scalar?.string))
+        }
     }
 
     func readStep(_ node: Node, _ file: YAMLFile) throws(KlaxonError) -> EscalationPolicy.Step {
@@ -245,7 +280,7 @@ public struct EscalationFiles: Sendable {
         }
         guard !targets.isEmpty else { throw file.error(node, "a step needs targets: ([schedule:NAME, user:ID])") }
         guard let after else { throw file.error(node, "a step needs escalate_after: (how long to wait for an acknowledgement, e.g. 5m)") }
-        return EscalationPolicy.Step(targets: targets, escalateAfterSeconds: after, targetPlaces: places)
+        return EscalationPolicy.Step(targets: targets, escalateAfterSeconds: after, targetPlaces: places, place: file.place(node))
     }
 
     func target(_ node: Node, _ file: YAMLFile) throws(KlaxonError) -> EscalationTarget {
@@ -268,14 +303,29 @@ public struct EscalationFiles: Sendable {
             if let fallback = policy.fallback { targets.append((fallback, policy.fallbackPlace ?? policy.place)) }
             for (target, place) in targets {
                 switch target {
-                case .schedule(let name) where !names.contains(name):
+                case .schedule(let name) where !names.contains(name) && !unreadSchedules.covers(name):
                     findings.append(.init(.error, place, "policy \(policy.name) names schedule \(name), which is not in \(directory)/schedules\(Self.known(names))"))
-                case .user(let id) where !ids.contains(id):
+                case .user(let id) where !ids.contains(id) && !unreadPeople.covers(id):
                     findings.append(.init(.error, place, "policy \(policy.name) names \(id), who is not in people.yaml\(Self.known(ids))"))
                 default: break
                 }
             }
         }
+    }
+
+    /// The names a policy or schedule file that did not read may define: its file's name, and the
+    /// `name:` it gives (`named`, when the file parsed) or that a top-level line `name: …` gives.
+    static func namesOf(_ path: String, named: String?) -> Set<String> {
+        let fileName = SystemCall.basename(of: path)
+        var names: Set<String> = [String(fileName[..<(fileName.lastIndex(of: ".") ?? fileName.endIndex)])]
+        if let named {
+            names.insert(named)
+        } else if let text = try? String(contentsOfFile: path, encoding: .utf8) {
+            for line in text.split(separator: "\n") where line.hasPrefix("name:") {
+                names.insert(line.dropFirst(5).prefix { $0 != "#" }.trimmingCharacters(in: CharacterSet(charactersIn: " \t\r\"'")))
+            }
+        }
+        return names
     }
 
     /// `; known: a, b` (or nothing when there are none), for messages about a name that does not exist.
@@ -287,7 +337,11 @@ public struct EscalationFiles: Sendable {
 
     mutating func readSchedule(_ path: String) {
         let file: YAMLFile
-        do { file = try YAMLFile.load(path: path) } catch { findings.append(YAMLFile.finding(error, path: path)); return }
+        do { file = try YAMLFile.load(path: path) } catch {
+            findings.append(YAMLFile.finding(error, path: path))
+            unreadSchedules.names.formUnion(Self.namesOf(path, named: nil))
+            return
+        }
         do throws(KlaxonError) {
             let fileName = SystemCall.basename(of: path)
             var schedule = Schedule(name: String(fileName[..<fileName.lastIndex(of: ".")!]), timeZone: "", layers: [], place: path)
@@ -319,7 +373,10 @@ public struct EscalationFiles: Sendable {
                 throw file.error(file.root, "schedule name \(schedule.name) is also used by \(other.place)")
             }
             schedules.append(schedule)
-        } catch { findings.append(file.finding(error)) }
+        } catch {
+            findings.append(file.finding(error))
+            unreadSchedules.names.formUnion(Self.namesOf(path, named: file.root.mapping?["name"]?.scalar?.string))
+        }
     }
 
     func readLayer(_ node: Node, _ file: YAMLFile) throws(KlaxonError) -> ScheduleLayer {
@@ -427,6 +484,8 @@ public struct EscalationFiles: Sendable {
                         let (name, _) = try readOverride(item, file, timeZone: nil)
                         guard let name else { throw file.error(item, "an override in \(Self.overridesFileName) needs schedule:") }
                         guard let index = schedules.firstIndex(where: { $0.name == name }) else {
+                            // A schedule whose file did not read: its error is the one message.
+                            if unreadSchedules.covers(name) { continue }
                             throw file.error(item, "no schedule named \"\(name)\"")
                         }
                         let zone = TimeZone(identifier: schedules[index].timeZone)

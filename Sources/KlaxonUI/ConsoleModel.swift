@@ -197,7 +197,8 @@ public struct ConsoleModel: Sendable {
     /// What a confirmation leads to.
     public enum Confirmation: Sendable, Equatable {
         case quitLosingDrafts
-        /// This console sends the pages of these incidents, and no other process would.
+        /// This console sends the pages of these incidents, and no other process does now (a `klaxon
+        /// watch` or another console waiting for the engine lock would take over: the question says so).
         case quitStoppingPages([String])
         case reopen(String)
         case stopEscalation(String)
@@ -282,8 +283,9 @@ public struct ConsoleModel: Sendable {
         timeline.showUTC ? .utc : LocalTimeFormatter(timeZone: timeZone)
     }
 
-    /// The incidents whose pages stop when this console quits: it runs the escalation engine (no
-    /// other process does, or it would not), and they are paging or due to page again (an ack timeout).
+    /// The incidents whose pages stop when this console quits, unless another process takes the engine
+    /// over: it runs the escalation engine (no other process does now, or it would not), and they are
+    /// paging or due to page again (an ack timeout).
     public var incidentsThisConsolePages: [String] {
         guard escalationEngine == .thisConsole else { return [] }
         return escalations.filter { _, status in

@@ -485,7 +485,8 @@ public enum ConsoleUpdate {
     }
 
     /// Quits, unless this console sends the workspace's pages and some are due: then it asks first,
-    /// since quitting silently would stop every escalation (nobody else would page).
+    /// since quitting could stop every escalation (nobody else pages now; whether a `klaxon watch` or
+    /// another console is waiting to take over, this console cannot know).
     static func quitUnlessItStopsPages(_ model: inout ConsoleModel) -> [ConsoleEffect] {
         let paging = model.incidentsThisConsolePages
         guard paging.isEmpty else {

@@ -15,7 +15,8 @@ enum OverlayView {
                 question = ids.isEmpty ? "Quit and lose what you are writing?" : "Quit and lose the draft notes of \(ids)?"
             case .quitStoppingPages(let ids):
                 let what = ids.count == 1 ? "\(ids[0]) is escalating" : "\(ids.count) incidents are escalating (\(ids.joined(separator: ", ")))"
-                question = "\(what); no other process sends pages: quitting stops them. Quit?"
+                // True whether or not a klaxon watch (or another console) waits for the engine lock: one would take over.
+                question = "\(what); no other process is sending pages now: unless a klaxon watch or another console takes over, quitting stops them. Quit?"
             case .reopen(let id): question = "Reopen \(id)?"
             case .stopEscalation(let id): question = "Stop paging for \(id)? Nobody more is paged until someone pages again."
             case .mitigate(let id): question = "Mark \(id) mitigated (the impact has stopped)?"

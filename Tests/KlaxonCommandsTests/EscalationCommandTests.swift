@@ -128,7 +128,7 @@ struct EscalationCommandTests {
 
     /// Issue 19, point 6: someone on call in both steps' schedules is paged again by "escalating";
     /// `config validate` says so, naming the person, the steps and from when, and only then.
-    @Test func validateWarnsWhenConsecutiveStepsPageTheSamePerson() {
+    @Test func validateWarnsWhenConsecutiveStepsPageTheSamePerson() throws {
         let ws = escalationWorkspace(webhookPort: 9)
         let k = Klaxon(workspace: ws.path)
         #expect(!k.run("config", "validate").output.contains("again by step"))
@@ -137,12 +137,19 @@ struct EscalationCommandTests {
         time_zone: UTC
         layers: [{name: all, rotation: weekly, start: 2026-01-05T00:00, participants: [alice]}]
         """)
+        // The warnings name the step that pages again at its file:line:column, and a time as people read
+        // it, in the workspace's zone (before: the policy's file alone, and `from 2026-11-20T09:00:00.000Z`).
+        let config = ws.path + "/klaxon.yaml"
+        ws.write("klaxon.yaml", try String(contentsOfFile: config, encoding: .utf8).replacingOccurrences(of: "time_zone: UTC", with: "time_zone: America/Chicago"))
+        let step = try place(of: "{targets: [schedule:secondary", line: 4, in: ws.path + "/Escalation/policies/platform.yaml")
         let simulate = k.run("escalation", "simulate", "platform", "--from", "2026-11-20T09:00:00Z", "--until", "2026-11-20T10:00:00Z")
-        #expect(simulate.errors.contains("alice is paged by step 1 and again by step 2 (round 1): escalating there reaches nobody new"), "\(simulate.errors)")
+        #expect(simulate.errors.contains("klaxon: warning: \(step): alice is paged by step 1 and again by step 2 (round 1): escalating there reaches nobody new"),
+                "\(simulate.errors)")
         let validate = k.run("config", "validate")
         #expect(validate.status == 0, "a warning, not an error")
-        #expect(validate.output.contains("\(ws.path)/Escalation/policies/platform.yaml: warning: alice is paged by step 1 (on call in primary) "
-                                         + "and again by step 2 (on call in secondary) of policy platform from 2026-11-20T09:00:00.000Z"), "\(validate.output)")
+        #expect(validate.output.split(separator: "\n").contains("\(step): warning: alice is paged by step 1 (on call in primary) and again by step 2 "
+                                                                + "(on call in secondary) of policy platform from Fri 2026-11-20 03:00 -06:00: escalating there "
+                                                                + "pages the same person again; give the steps different people"), "\(validate.output)")
     }
 
     @Test func klaxonWatchPagesByEveryChannelRetriesAndRecordsEachAttempt() async throws {

@@ -119,6 +119,92 @@ struct PagingCommandTests {
         }
     }
 
+    /// config validate names every problem, whatever else is wrong. A check with `interval: 5s` and no
+    /// `timeout:` is fine (the default timeout follows the interval: before, each such check failed with
+    /// "timeout (10s) is longer than interval (5s)", a timeout nobody wrote). A check that has an error
+    /// still has its unknown policy named and its warnings said, and one key that does not read does not
+    /// hide the others' problems. (Before: a check with any error lost its policy error and warnings.)
+    @Test func configValidateNamesEveryProblemWhileSomeAreErrors() throws {
+        let ws = makeWorkspace("""
+        name: every
+        checks:
+          - {name: fast, url: "http://127.0.0.1:9/", interval: 5s}
+          - {name: slow, url: "http://127.0.0.1:9/", interval: 5s, timeout: 8s, policy: platfrom}
+          - {name: alerts, type: prometheus, url: "http://127.0.0.1:9/", interval: 5s, timeout: 6s, policy: platform, declare: SEV3}
+          - {name: odd, url: "http://127.0.0.1:9/", colour: red, policy: nope}
+        """)
+        ws.write("Escalation/people.yaml", "people:\n  - {id: alice, contacts: [{type: email, address: alice@forge.test}]}\n")
+        ws.write("Escalation/policies/platform.yaml", "name: platform\nsteps:\n  - {targets: [user:alice], escalate_after: 5m}\n")
+        let validate = Klaxon(workspace: ws.path).run("config", "validate")
+        #expect(validate.status == 1)
+        let lines = validate.output.split(separator: "\n").map(String.init)
+        let config = ws.path + "/klaxon.yaml"
+        let unknownPolicy = { (check: String, policy: String, line: Int) throws -> String in
+            "\(try place(of: policy, line: line, in: config)): error: check \(check) names policy \"\(policy)\", which is not in Escalation/policies/ "
+                + "(known: platform): its incidents would page nobody; correct the name or add the policy"
+        }
+        for expected in [
+            "\(try place(of: "{name: slow", line: 4, in: config)): error: check slow: timeout (8s) is longer than interval (5s)",
+            try unknownPolicy("slow", "platfrom", 4),
+            "\(try place(of: "{name: alerts", line: 5, in: config)): error: check alerts: timeout (6s) is longer than interval (5s)",
+            "\(try place(of: "{name: alerts", line: 5, in: config)): warning: check alerts declares incidents from Prometheus, which does not know "
+                + "Alertmanager's silences or inhibitions: a silenced alert still declares and pages; to page from alerts, declare from an alertmanager check",
+            "\(try place(of: "colour", line: 6, in: config)): error: unknown key \"colour\" for a check (known: name, group, type, url, interval, "
+                + "retry_interval, timeout, expect, failure_threshold, success_threshold, service, runbook, policy, declare, labels, require, severities, "
+                + "max_body, tls_verify, follow_redirects, headers, bearer_token, basic_auth)",
+            try unknownPolicy("odd", "nope", 6),
+        ] {
+            #expect(lines.contains(expected), "\(expected)\n\(validate.output)")
+        }
+        #expect(!validate.output.contains("check fast"), "\(validate.output)")
+        #expect(lines.last == "5 errors, 1 warning", "\(validate.output)")
+    }
+
+    /// Issue 19, point 20: a reference is not checked against a file that did not read: the reading's
+    /// error is the one message. With people.yaml, a schedule and a policy that do not parse, config
+    /// validate names each parse error, and never says that erin (in the broken people.yaml) is not in
+    /// people.yaml, that the broken schedule (named by a policy, main_schedule and an override) or
+    /// policy does not exist. A name that is unknown for sure (a
+    /// schedule beside a schedule file that reads) is still an error. (Before: "policy platform names
+    /// erin, who is not in people.yaml", "bob is not in Escalation/people.yaml", and so on.)
+    @Test func referencesAreNotCheckedAgainstAFileThatDidNotRead() throws {
+        let ws = makeWorkspace("""
+        name: broken
+        escalation: {main_schedule: primary}
+        checks:
+          - {name: registry, url: "http://127.0.0.1:9/", policy: nightly}
+        """)
+        ws.write("Escalation/people.yaml", "people:\n  - {id: erin, contacts: [{type: email, address: erin@forge.test}]}\n - {id: bob}\n")
+        ws.write("Escalation/schedules/primary.yaml", "time_zone: UTC\nlayers: [{name: all, rotation: weekly, start: 2026-01-05T00:00, participants: [bob]\n")
+        ws.write("Escalation/schedules/secondary.yaml", """
+        time_zone: UTC
+        layers: [{name: all, rotation: weekly, start: 2026-01-05T00:00, participants: [erin]}]
+        """)
+        ws.write("Escalation/overrides.yaml", "overrides:\n  - {schedule: primary, user: erin, from: 2026-11-21T09:00, to: 2026-11-21T17:00}\n")
+        ws.write("Escalation/policies/nightly.yaml", "name: nightly\nsteps:\n  - {targets: [user:erin], escalate_after: 5m\n")
+        ws.write("Escalation/policies/platform.yaml", """
+        name: platform
+        steps:
+          - {targets: [schedule:primary, user:erin], escalate_after: 5m}
+          - {targets: [schedule:secondary, schedule:tertiary], escalate_after: 5m}
+        """)
+        let validate = Klaxon(workspace: ws.path).run("config", "validate")
+        #expect(validate.status == 1)
+        let errors = validate.output.split(separator: "\n").filter { $0.contains(": error: ") }.map(String.init)
+        let escalation = ws.path + "/Escalation/"
+        #expect(errors.filter { $0.hasPrefix(escalation + "people.yaml:") }.count == 1, "\(validate.output)")
+        #expect(errors.filter { $0.hasPrefix(escalation + "schedules/primary.yaml:") }.count == 1, "\(validate.output)")
+        #expect(errors.filter { $0.hasPrefix(escalation + "policies/nightly.yaml:") }.count == 1, "\(validate.output)")
+        let policy = escalation + "policies/platform.yaml"
+        #expect(errors.contains("\(try place(of: "schedule:tertiary", line: 4, in: policy)): error: policy platform names schedule tertiary, which is not in "
+                                + "\(ws.path)/Escalation/schedules; known: secondary"), "\(validate.output)")
+        #expect(errors.count == 4, "\(validate.output)")
+        for misleading in ["erin, who is not", "is not in Escalation/people.yaml", "names schedule primary", "main_schedule names", "names policy \"nightly\"",
+                           "no schedule named \"primary\""] {
+            #expect(!validate.output.contains(misleading), "\(misleading)\n\(validate.output)")
+        }
+    }
+
     /// Point 2: a secret the paging process could not read is a warning at its place, naming who needs it.
     @Test func configValidateWarnsOfSecretsThePagingProcessLacks() throws {
         let ws = escalationWorkspace(webhookPort: 9)

@@ -11,13 +11,13 @@ struct WatchProcessTests {
     let klaxon = BuiltProducts.path("klaxon")
 
     /// Runs `arguments` with its output in a file; returns the process and the file.
-    func start(_ arguments: [String], ws: TemporaryDirectory, errors: String? = nil) throws -> (Process, String) {
+    func start(_ arguments: [String], ws: TemporaryDirectory, errors: String? = nil, environment: [String: String] = [:]) throws -> (Process, String) {
         let out = ws.path + "/out-\(UUID().uuidString).txt"
         FileManager.default.createFile(atPath: out, contents: nil)
         let process = Process()
         process.executableURL = URL(fileURLWithPath: klaxon)
         process.arguments = arguments + ["--workspace", ws.path]
-        process.environment = ["KLAXON_USER": "carol", "TZ": "UTC", "PATH": "/usr/bin:/bin"]
+        process.environment = ["KLAXON_USER": "carol", "TZ": "UTC", "PATH": "/usr/bin:/bin"].merging(environment) { _, added in added }
         process.standardOutput = FileHandle(forWritingAtPath: out)
         if let errors { process.standardError = FileHandle(forWritingAtPath: errors) }
         try process.run()
@@ -207,5 +207,69 @@ struct WatchProcessTests {
         let said = ((try? String(contentsOfFile: errors, encoding: .utf8)) ?? "").split(separator: "\n").filter { $0.contains("is not in Escalation/policies") }
         #expect(said.count == 1, "\(said)")
     }
-}
 
+    /// Waits until the file at `path` contains `text`; returns what it holds.
+    func waitForText(_ path: String, _ text: String, timeout: Double = 30) async throws -> String {
+        var content = ""
+        for _ in 0..<Int(timeout * 10) {
+            content = (try? String(contentsOfFile: path, encoding: .utf8)) ?? ""
+            if content.contains(text) { return content }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        return content
+    }
+
+    /// A `klaxon watch` started while another one records (it holds `journals/.poller.lock`) prints only;
+    /// when that one stops (SIGTERM), it takes the recording over, as it takes over the pages, and says
+    /// so. Nothing it saw is lost: the two disagree about uploads (the server wants each one's header:
+    /// the first sees it up, the second down), so the second records what it saw before the takeover
+    /// (unknown → down, on the platform journal and the service's incident), and then a change it sees
+    /// after (the server stops: ui up → down). (Before: it went on printing only, and recorded nothing.)
+    @Test func aWaitingWatchTakesOverTheRecordingWhenTheRecorderStops() async throws {
+        let http = TemporaryDirectory("receiver")
+        let receiver = try HTTPReceiver(directory: http.path, routes: ["/ui": .init([200]), "/uploads": .init([200], requires: ["x-probe": "first"])])
+        defer { receiver.stop() }
+        let port = receiver.port
+        let ws = makeWorkspace("""
+        name: t
+        checks:
+          - {name: uploads, url: "http://127.0.0.1:\(port)/uploads", interval: 1s, timeout: 1s, service: registry, headers: {X-Probe: "env:PROBE"}}
+          - {name: ui, url: "http://127.0.0.1:\(port)/ui", interval: 1s, timeout: 1s, service: registry}
+        """)
+        _ = try shell("KLAXON_USER=bob \(klaxon) --workspace \(ws.path) incident declare 'Uploads failing' --severity SEV2 --service registry")
+        let firstErrors = ws.path + "/first-errors.txt", secondErrors = ws.path + "/second-errors.txt"
+        for path in [firstErrors, secondErrors] { FileManager.default.createFile(atPath: path, contents: nil) }
+        let (first, _) = try start(["watch"], ws: ws, errors: firstErrors, environment: ["PROBE": "first"])
+        defer { if first.isRunning { kill(first.processIdentifier, SIGKILL) } }
+        #expect(try await waitForText(firstErrors, "this process sends the pages").contains("this process sends the pages"))
+        let (second, secondOut) = try start(["watch"], ws: ws, errors: secondErrors, environment: ["PROBE": "second"])
+        defer { if second.isRunning { kill(second.processIdentifier, SIGKILL) } }
+        #expect(try await waitForText(secondErrors, "printing only").contains("printing only"))
+        #expect(try await waitForText(secondOut, "uploads unknown → down: HTTP 401").contains("uploads unknown → down"))
+        let platformPath = ws.path + "/journals/platform.jsonl"
+        #expect(!FileManager.default.fileExists(atPath: platformPath), "the first watch saw nothing to record")
+
+        kill(first.processIdentifier, SIGTERM)
+        try await blocking { first.waitUntilExit() }
+        #expect(first.terminationReason == .exit && first.terminationStatus == 0)
+        let said = try await waitForText(secondErrors, "records the state changes", timeout: 15)
+        #expect(said.contains("klaxon: status recorder: this process records the state changes now"), "\(said)")
+        receiver.stop()
+        _ = try await waitForText(secondOut, "ui up → down")
+        // The platform journal's records are made once the lines are printed; a moment for the incident's.
+        try await Task.sleep(for: .milliseconds(500))
+        kill(second.processIdentifier, SIGTERM)
+        try await blocking { second.waitUntilExit() }
+        #expect(second.terminationReason == .exit && second.terminationStatus == 0)
+
+        let changes = { (records: [JournalRecord]) in
+            records.filter { $0.type == "check.changed" }.map { "\($0.data["check"]?.stringValue ?? "") \($0.data["from"]?.stringValue ?? "") → \($0.data["to"]?.stringValue ?? "")" }
+        }
+        let platform = try ReviewFiles.platformRecords(journalsDirectory: ws.path + "/journals").records
+        #expect(changes(platform) == ["uploads unknown → down", "ui up → down"], "\(platform.map(\.data))")
+        #expect(platform.allSatisfy { $0.pid == Int(second.processIdentifier) && $0.actor == "status-poller" })
+        #expect(try JournalFile.verify(path: platformPath).damage == nil)
+        let incident = try IncidentStore(directory: ws.path + "/journals").open("INC-1").incident
+        #expect(changes(incident.timeline) == ["uploads unknown → down", "ui up → down"], "\(incident.timeline.map(\.type))")
+    }
+}

@@ -22,6 +22,23 @@ struct CheckFilesTests {
         #expect(files.checks[4].expect.jsonEquals == .number(0))
     }
 
+    /// The default timeout is 10s, or the interval when that is shorter: `interval: 5s` alone is a
+    /// check that reads (before: "timeout (10s) is longer than interval (5s)", a timeout nobody wrote).
+    @Test func theDefaultTimeoutFollowsAShorterInterval() {
+        let dir = TemporaryDirectory()
+        dir.write("klaxon.yaml", """
+        name: t
+        checks:
+          - {name: quick, url: "http://127.0.0.1:1/", interval: 5s}
+          - {name: usual, url: "http://127.0.0.1:1/"}
+          - {name: slow, url: "http://127.0.0.1:1/", interval: 2m}
+          - {name: given, url: "http://127.0.0.1:1/", interval: 5s, timeout: 3s}
+        """)
+        let files = CheckFiles.load(workspaceRoot: dir.path, timeZone: utc)
+        #expect(files.findings.map(\.description) == [])
+        #expect(files.checks.map(\.timeoutSeconds) == [5, 10, 10, 3])
+    }
+
     @Test func problemsAreFindingsWithPlacesAndGoodChecksAreKept() {
         let dir = TemporaryDirectory()
         let path = dir.write("klaxon.yaml", """

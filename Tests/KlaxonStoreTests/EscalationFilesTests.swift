@@ -56,10 +56,13 @@ struct EscalationFilesTests {
         """)
         let files = EscalationFiles.load(workspaceRoot: dir.path)
         let findings = files.check(now: Timestamp.parseRFC3339("2026-11-22T18:00:00Z")!)
-        #expect(findings.allSatisfy { $0.level == .warning && $0.place.hasPrefix(path) && $0.message.contains("and again by step 2 (") },
+        // At the step that pages again (line 4), from a time in the zone asked for (the workspace's).
+        #expect(findings.allSatisfy { $0.level == .warning && $0.place == path + ":4:5" && $0.message.contains("and again by step 2 (") },
                 "\(findings)")
-        #expect(findings.contains { $0.message.hasPrefix("dave is paged by step 1 (on call in primary) and again by step 2 (on call in secondary) of policy ops from 2026-11-22T18:00") },
+        #expect(findings.contains { $0.message.hasPrefix("dave is paged by step 1 (on call in primary) and again by step 2 (on call in secondary) of policy ops from Sun 2026-11-22 18:00 +00:00: ") },
                 "\(findings)")
+        let chicago = files.check(now: Timestamp.parseRFC3339("2026-11-22T18:00:00Z")!, timeZone: TimeZone(identifier: "America/Chicago")!)
+        #expect(chicago.contains { $0.message.contains(" of policy ops from Sun 2026-11-22 12:00 -06:00: ") }, "\(chicago)")
         #expect(findings.contains { $0.message.hasPrefix("erin is paged by step 1 (on call in primary) and again by step 2 (named) of policy ops from ") },
                 "\(findings)")
     }

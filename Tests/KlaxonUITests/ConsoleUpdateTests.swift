@@ -150,7 +150,8 @@ struct ConsoleUpdateTests {
     }
 
     /// Issue 19, point 4: when this console sends the pages and some are due, `q` asks first (the
-    /// question whole at 80 columns); when another process sends them, or nothing pages, it quits.
+    /// question whole at 80 columns); when another process sends them, or nothing pages, it quits. The
+    /// question says only what is true: a klaxon watch waiting for the engine lock would take over.
     @Test func quittingAsksWhenItWouldStopThePages() {
         var model = sampleModel()
         let paging = EscalationEngine.Status(policy: "platform", state: .paging(step: 1, steps: 2, cycle: 1, cycles: 1))
@@ -159,8 +160,9 @@ struct ConsoleUpdateTests {
         #expect(press([.character("q")], &model).isEmpty && !model.quitting)
         #expect(model.overlay.map { if case .confirm(.quitStoppingPages(["INC-9", "INC-12"])) = $0 { true } else { false } } == true)
         let screen = ConsoleView.render(model).text
-        #expect(screen.contains("2 incidents are escalating (INC-9, INC-12); no other"), "\(screen)")
-        #expect(screen.contains("quitting stops them. Quit?"), "\(screen)")
+        #expect(screen.contains("2 incidents are escalating (INC-9, INC-12); no other process is sending"), "\(screen)")
+        #expect(screen.contains("pages now: unless a klaxon watch or another console takes over, quitting"), "\(screen)")
+        #expect(screen.contains("stops them. Quit?"), "\(screen)")
         #expect(press([.character("n")], &model).isEmpty && !model.quitting, "any other key keeps it running")
         press([.character("q")], &model)
         #expect(press([.character("y")], &model) == [.quit])

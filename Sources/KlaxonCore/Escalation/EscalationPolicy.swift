@@ -22,9 +22,11 @@ public struct EscalationPolicy: Hashable, Sendable {
         public var escalateAfterSeconds: Int64?
         /// Where each target is written (`file:line:column`), in the order of `targets`.
         public var targetPlaces: [String] = []
+        /// Where the step is written (`file:line:column`), for messages about it.
+        public var place: String = ""
 
-        public init(targets: [EscalationTarget], escalateAfterSeconds: Int64?, targetPlaces: [String] = []) {
-            self.targets = targets; self.escalateAfterSeconds = escalateAfterSeconds; self.targetPlaces = targetPlaces
+        public init(targets: [EscalationTarget], escalateAfterSeconds: Int64?, targetPlaces: [String] = [], place: String = "") {
+            self.targets = targets; self.escalateAfterSeconds = escalateAfterSeconds; self.targetPlaces = targetPlaces; self.place = place
         }
     }
 

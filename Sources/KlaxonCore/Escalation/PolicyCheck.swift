@@ -1,3 +1,5 @@
+import Foundation
+
 /// The checks of escalation policies that need the people and schedules they page, not just their syntax.
 public enum PolicyCheck {
     /// Warnings: a person's notify rule that comes no sooner than the `escalate_after` of a step that
@@ -34,11 +36,13 @@ public enum PolicyCheck {
         return findings
     }
 
-    /// Warnings: a person whom two consecutive steps of a policy page at the same moment within the
-    /// window (on call in both steps' schedules, or named in one and on call in the other), so that
-    /// "escalating to the next step" pages the same person again. The first such moment is named.
+    /// Warnings, at the step that pages again: a person whom two consecutive steps of a policy page at
+    /// the same moment within the window (on call in both steps' schedules, or named in one and on call
+    /// in the other), so that "escalating to the next step" pages the same person again. The first such
+    /// moment is named, as a date and time in `timeZone` (the workspace's).
     public static func repeatedPages(policies: [EscalationPolicy], calendars: [String: OnCallCalendar],
-                                     from: Timestamp, to: Timestamp) -> [ConfigFinding] {
+                                     from: Timestamp, to: Timestamp, timeZone: TimeZone) -> [ConfigFinding] {
+        let local = LocalTimeFormatter(timeZone: timeZone)
         /// Who each step pages, and when, within the window.
         func stretches(_ step: EscalationPolicy.Step) -> [String: [(start: Timestamp, end: Timestamp, via: String)]] {
             var byUser: [String: [(start: Timestamp, end: Timestamp, via: String)]] = [:]
@@ -69,9 +73,10 @@ public enum PolicyCheck {
                         }
                     }
                     guard let first else { continue }
-                    findings.append(ConfigFinding(.warning, policy.place,
+                    let again = policy.steps[index + 1].place
+                    findings.append(ConfigFinding(.warning, again.isEmpty ? policy.place : again,
                         "\(user) is paged by step \(index + 1) (\(first.a)) and again by step \(index + 2) (\(first.b)) of policy \(policy.name) "
-                        + "from \(first.at.rfc3339): escalating there pages the same person again; give the steps different people"))
+                        + "from \(local.weekdayDateTime(first.at)): escalating there pages the same person again; give the steps different people"))
                 }
             }
         }

@@ -15,15 +15,18 @@ public struct ConfigFinding: Hashable, Sendable, CustomStringConvertible {
 
 /// The checks of a schedule that need its meaning, not just its syntax.
 public enum ScheduleCheck {
-    /// Errors: unknown people. Warnings: a participant who never gets a turn, overlapping overrides of
-    /// one person, and gaps in coverage between `now` and `days` days later.
-    public static func findings(_ schedule: Schedule, people: Set<String>, now: Timestamp, days: Int = 30) -> [ConfigFinding] {
+    /// Errors: unknown people (but those `unreadPeople` covers: their entry did not read, and that error
+    /// is the one message). Warnings: a participant who never gets a turn, overlapping overrides of one
+    /// person, and gaps in coverage between `now` and `days` days later.
+    public static func findings(_ schedule: Schedule, people: Set<String>, now: Timestamp, days: Int = 30,
+                                unreadPeople: (String) -> Bool = { _ in false }) -> [ConfigFinding] {
+        func unknown(_ person: String) -> Bool { !people.contains(person) && !unreadPeople(person) }
         var findings: [ConfigFinding] = []
         for layer in schedule.layers {
             if layer.participants.isEmpty {
                 findings.append(.init(.error, layer.place, "layer \(layer.name) has no participants"))
             }
-            for (i, person) in layer.participants.enumerated() where !people.contains(person) {
+            for (i, person) in layer.participants.enumerated() where unknown(person) {
                 findings.append(.init(.error, place(layer.participantPlaces, i, or: layer.place),
                                       "\(person) is not in Escalation/people.yaml (layer \(layer.name))"))
             }
@@ -33,7 +36,7 @@ public enum ScheduleCheck {
             }
         }
         for (i, o) in schedule.overrides.enumerated() {
-            for person in [o.user] + (o.replaces.map { [$0] } ?? []) where !people.contains(person) {
+            for person in [o.user] + (o.replaces.map { [$0] } ?? []) where unknown(person) {
                 findings.append(.init(.error, o.place, "\(person) is not in Escalation/people.yaml (override)"))
             }
             if let earlier = schedule.overrides[..<i].first(where: { $0.user == o.user && $0.from < o.to && o.from < $0.to }) {

@@ -44,7 +44,10 @@ public struct CheckDefinition: Hashable, Sendable {
     public var intervalSeconds: Int64 = 30
     /// Used while a failure is not yet confirmed (and while recovering from down).
     public var retryIntervalSeconds: Int64?
-    public var timeoutSeconds: Int64 = 10
+    /// The whole answer's limit; `klaxon.yaml` without `timeout:` gives the default, or the interval
+    /// when that is shorter (a poll ends before the next is due).
+    public var timeoutSeconds: Int64 = defaultTimeoutSeconds
+    public static let defaultTimeoutSeconds: Int64 = 10
     public var expect = Expectation()
     /// Consecutive failures before down, and consecutive successes before up again.
     public var failureThreshold = 1

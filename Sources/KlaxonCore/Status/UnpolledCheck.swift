@@ -8,8 +8,10 @@ public struct UnpolledCheck: Sendable, Equatable {
     public var reason: String
     /// How many of the checks that read come before it, in the order of `checks:`.
     public var position: Int
+    /// The check as far as it read, when it has a name: what it names (its policy) is checked too.
+    public var definition: CheckDefinition?
 
-    public init(name: String, group: String, reason: String, position: Int) {
-        self.name = name; self.group = group; self.reason = reason; self.position = position
+    public init(name: String, group: String, reason: String, position: Int, definition: CheckDefinition? = nil) {
+        self.name = name; self.group = group; self.reason = reason; self.position = position; self.definition = definition
     }
 }
