@@ -46,7 +46,7 @@ final class StatusRecorder {
 
     /// Whether a report of `check` without a change may still declare (see `owed`): the caller then
     /// hands it over like a change.
-    func owesDeclaration(_ check: String) -> Bool { owed[check] != nil || restoredDown[check] != nil }
+    func owesDeclaration(_ check: String) -> Bool { platform != nil && (owed[check] != nil || restoredDown[check] != nil) }
 
     /// Whether this process records (while another one does, this one only shows).
     var isRecording: Bool { platform != nil }
@@ -103,7 +103,11 @@ final class StatusRecorder {
     /// A declaration that could not be made is owed, and made at the next report while the check is down.
     func declareIfAsked(_ report: CheckReport, openIncidents: [IncidentJournal], problems: inout [String]) -> IncidentJournal? {
         let check = report.check
-        guard platform != nil, let severity = check.declare else { return nil }
+        guard platform != nil else { return nil }
+        guard let severity = check.declare else {
+            restoredDown[check.name] = nil  // owes nothing: no report of it needs handing over again
+            return nil
+        }
         guard report.state == .down else {
             owed[check.name] = nil
             restoredDown[check.name] = nil

@@ -165,6 +165,8 @@ extension EndToEnd {
             tty.press("5", "/")
             tty.type("web")
             // Each enter on its own: keys sent with the one that closes the find are typed ahead, and ignored.
+            // The find line is seen first, so that its going away below is this enter's doing.
+            #expect(await tty.until { $0.components(separatedBy: "\n").contains { $0.hasPrefix("/web") } } != nil, "\(tty.screen())")
             tty.press("Enter")
             #expect(await tty.until { !$0.components(separatedBy: "\n").contains { $0.hasPrefix("/web") } } != nil, "\(tty.screen())")
             tty.press("Enter")
