@@ -52,7 +52,7 @@ enum DashboardView {
             // Unknown after a poll is a source that cannot be read: blind, never "all up".
             let blind = model.checks.filter { $0.state == .unknown && $0.lastReport != nil }.count
             let unpolled = model.checks.filter { $0.notPolled != nil }.count
-            var x = frame.put("\(model.checks.count) checks", row: slotsRow + 1, column: 4, width: half - 4)
+            var x = frame.put(Plural.count(model.checks.count, "check"), row: slotsRow + 1, column: 4, width: half - 4)
             if unpolled > 0 { x = frame.put(" · \(unpolled) not polled", row: slotsRow + 1, column: x, style: .error, width: half - x - 1) }
             if down.isEmpty && warn == 0 && blind == 0 && unpolled == 0 {
                 frame.put(" · nothing down", row: slotsRow + 1, column: x, style: .ok, width: half - x)
@@ -68,7 +68,7 @@ enum DashboardView {
             frame.put("DRILL sink: no real person is paged", row: slotsRow, column: half, style: .critical, width: half - 1)
             // Whom the last page went to first: it is what gets cut last.
             let count = drill.pages.count
-            let pages = drill.pages.last.map { "last: \($0.summary) · \(count) page\(count == 1 ? "" : "s")" } ?? "no page yet"
+            let pages = drill.pages.last.map { "last: \($0.summary) · \(Plural.count(count, "page"))" } ?? "no page yet"
             frame.put((drill.recovered ? "platform recovered · " : "") + pages, row: slotsRow + 1, column: half + 2, width: half - 3)
             return
         }
@@ -76,7 +76,7 @@ enum DashboardView {
         if let board = model.onCall, !board.entries.isEmpty {
             let gaps = board.entries.reduce(0) { $0 + $1.upcomingGaps }
             let summary = board.entries.map { "\($0.schedule): \($0.users.isEmpty ? "nobody" : $0.users.joined(separator: ","))" }
-            let warning = gaps > 0 ? "  ! \(gaps) gap\(gaps == 1 ? "" : "s") within \(board.dayStarts.count - 1) days (4)" : ""
+            let warning = gaps > 0 ? "  ! \(Plural.count(gaps, "gap")) within \(Plural.count(board.dayStarts.count - 1, "day")) (4)" : ""
             frame.put(summary.joined(separator: " · "), row: slotsRow + 1, column: half + 2, width: half - 3)
             if !warning.isEmpty { frame.put(warning, row: slotsRow, column: half + 8, style: .critical, width: half - 9) }
         } else {

@@ -48,6 +48,21 @@ struct ConsoleSnapshotTests {
         check(model, "declare-80x24")
     }
 
+    /// Counts of one are singular: the walkthrough saw "1 records" in the timeline's title.
+    @Test func aCountOfOneIsSingular() {
+        var model = sampleModel(columns: 120, rows: 40)
+        let lone = IncidentFixture(id: "INC-13", title: "Registry down", severity: .sev3, at: "2026-11-22T09:29:00Z")
+        model.setIncident(lone.incident, readOnly: false)
+        _ = ConsoleUpdate.update(&model, .checksConfigured([StatusBoardTests.check("registry-api", group: "Artifact registry")]))
+        press([.character("1")], &model)
+        #expect(ConsoleView.render(model).text.contains("1 check · "), "\(ConsoleView.render(model).text)")
+        press([.character("3")], &model)
+        #expect(ConsoleView.render(model).text.contains("  1 check"), "\(ConsoleView.render(model).text)")
+        _ = ConsoleUpdate.update(&model, .declared("INC-13"))
+        let heading = ConsoleView.render(model).text.split(separator: "\n").first { $0.contains("Timeline · ") } ?? ""
+        #expect(heading.contains("· 1 record") && !heading.contains("1 records"), "\(heading)")
+    }
+
     @Test func helpScreen() {
         var model = sampleModel()
         press([.character("?")], &model)
