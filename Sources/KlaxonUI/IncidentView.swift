@@ -39,7 +39,9 @@ enum IncidentView {
             var text = paging.detail(now: model.now, formatter: model.formatter)
             var sends = false
             switch paging {
-            case .paging, .failing: text = "escalation " + text; sends = true
+            case .paging: text = "escalation " + text; sends = true
+            // Why nobody is reached comes first: at 80 columns the policy and step are what is cut, never the reason.
+            case .failing(let status, let failure): text = failure.text + (status.step.map { " · escalation " + $0 } ?? ""); sends = true
             case .acknowledged(_, _, let repageAt): sends = repageAt != nil
             default: break
             }

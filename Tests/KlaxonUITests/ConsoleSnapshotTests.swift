@@ -48,6 +48,17 @@ struct ConsoleSnapshotTests {
         check(model, "declare-80x24")
     }
 
+    /// A console whose zone is UTC shows its clock once (the walkthrough saw `Sat 19:55 UTC · 19:55 UTC`);
+    /// elsewhere the UTC clock follows the local one where there is room.
+    @Test func theTopBarShowsTheClockOnceWhereLocalTimeIsUTC() {
+        var utc = sampleModel(columns: 120, rows: 40)
+        utc.timeZone = TimeZone(identifier: "UTC")!
+        let top = ConsoleView.render(utc).text(ofRow: 0)
+        #expect(top.components(separatedBy: "09:30").count == 2, "\(top)")
+        let berlin = ConsoleView.render(sampleModel(columns: 120, rows: 40)).text(ofRow: 0)
+        #expect(berlin.contains(" · 09:30 UTC"), "\(berlin)")
+    }
+
     /// Counts of one are singular: the walkthrough saw "1 records" in the timeline's title.
     @Test func aCountOfOneIsSingular() {
         var model = sampleModel(columns: 120, rows: 40)
