@@ -107,6 +107,11 @@ public enum ConsoleUpdate {
             return []
         case .declared(let id):
             model.message = .init(text: "\(id) declared", isError: false)
+            // As `klaxon incident declare` warns: a serious incident nobody is paged for is said, in red.
+            if let incident = model.incidents[id], incident.severity <= .sev2, !incident.hasEscalationToStop {
+                model.message = .init(text: "\(id) declared; it is \(incident.severity.name) and pages nobody: it has no escalation policy; P pages a policy or a person",
+                                      isError: true)
+            }
             open(id, &model)
             return []
         case .drillChanged(let status):
@@ -284,13 +289,20 @@ public enum ConsoleUpdate {
             model.overlay = .form(.init(purpose: .filterKind, title: "Show only", fields: [.choice(label: "kind", options: kinds, selected: selected)],
                                         hint: "j/k choose · enter apply · esc cancel"))
         case .declare:
+            // Paging is chosen, never a default: `d`, a title and enter declare an incident that pages nobody
+            // (klaxon.yaml names no default policy), and the line under the choice says what each one does.
             let policies = model.pageTargets.filter { $0.hasPrefix("policy:") }.map { String($0.dropFirst(7)) }
-            model.overlay = .form(.init(purpose: .declare, title: "Declare an incident", fields: [
+            var form = ConsoleModel.Form(purpose: .declare, title: "Declare an incident", fields: [
                 .text(label: "Title", buffer: TextBuffer()),
                 .choice(label: "Severity", options: Severity.allCases.map(\.name), selected: 2),
                 .text(label: "Service", buffer: TextBuffer()),
-            ] + (policies.isEmpty ? [] : [.choice(label: "Page by", options: ["nobody"] + policies, selected: policies.isEmpty ? 0 : 1)]),
-            hint: "enter declare · tab next field · 1-5 severity · esc cancel"))
+            ], hint: "enter declare · tab next field · 1-5 severity · esc cancel")
+            if !policies.isEmpty {
+                form.fields.append(.choice(label: "Page by", options: ["none"] + policies, selected: 0))
+                form.notes[3] = ["none: pages nobody (P pages a person or a policy later)"]
+                    + policies.map { "\($0): pages now, step by step, until someone acknowledges" }
+            }
+            model.overlay = .form(form)
         default:
             return incidentAction(action, &model)
         }
@@ -702,10 +714,12 @@ public enum ConsoleUpdate {
         case .declare:
             guard !text(0).isEmpty else { return keepOpen("the incident needs a title") }
             let service = text(2)
+            // The first option is none (by place, so that a policy may be called "none").
+            var policy: String?
+            if form.fields.count > 3, case .choice(_, let options, let selected) = form.fields[3], selected > 0 { policy = options[selected] }
             return [.declare(Declaration(title: text(0), severity: Severity(parsing: choice(1)) ?? .sev3,
                                          services: service.isEmpty ? [] : service.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) },
-                                         commander: model.user,
-                                         policy: form.fields.count > 3 && choice(3) != "nobody" ? choice(3) : nil))]
+                                         commander: model.user, policy: policy))]
         case .note(let id):
             guard !text(0).isEmpty else { return keepOpen("the note is empty") }
             model.drafts[id] = nil
