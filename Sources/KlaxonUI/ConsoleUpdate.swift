@@ -352,9 +352,10 @@ public enum ConsoleUpdate {
             return [.perform(.acknowledge, incidentID: id)]
         case .mitigate: model.overlay = .confirm(.mitigate(id))
         case .resolve:
+            // Not a y/n question as m's is: a `y` typed as for m lands in the summary, and alone it is read as that yes.
             model.overlay = .form(.init(purpose: .resolve(id), title: "Resolve \(id)? \(incident.title)",
                                         fields: [.text(label: "Summary", buffer: TextBuffer())],
-                                        hint: "enter resolve · esc cancel (the summary may stay empty)"))
+                                        hint: "enter resolves · esc cancels · summary optional (a lone y is none)"))
         case .reopen: model.overlay = .confirm(.reopen(id))
         case .page:
             guard !model.pageTargets.isEmpty else {
@@ -737,7 +738,9 @@ public enum ConsoleUpdate {
             guard !text(0).isEmpty else { return keepOpen("say what is to be done") }
             return [.perform(.addActionItem(text: text(0), owner: text(1).isEmpty ? nil : text(1)), incidentID: id)]
         case .resolve(let id):
-            return [.perform(.resolve(summary: text(0).isEmpty ? nil : text(0)), incidentID: id)]
+            // A lone "y" is a yes typed as for m's question, not a summary of the incident.
+            let summary = text(0)
+            return [.perform(.resolve(summary: summary.isEmpty || summary.lowercased() == "y" ? nil : summary), incidentID: id)]
         case .link(let id):
             guard !text(0).isEmpty else { return keepOpen("give a runbook name or a URL") }
             return [.perform(.link(text(0)), incidentID: id)]

@@ -240,6 +240,19 @@ struct ConsoleUpdateTests {
         #expect(press([.character("r"), .escape], &model).isEmpty)
     }
 
+    /// `m` asks y or no, `r` opens a summary: a `y` typed as for `m` went into the summary as "y". The hint
+    /// says how the form works, and a lone y is that yes, never the incident's summary.
+    @Test func aYTypedAsForMitigateIsNotAResolutionSummary() {
+        var model = sampleModel()
+        press([.enter, .character("r")], &model)
+        #expect(ConsoleView.render(model).text.contains("enter resolves · esc cancels · summary optional (a lone y is none)"))
+        #expect(press([.character("y"), .enter], &model) == [.perform(.resolve(summary: nil), incidentID: "INC-12")])
+        #expect(press([.character("r"), .character("Y"), .enter], &model) == [.perform(.resolve(summary: nil), incidentID: "INC-12")])
+        // A summary that only begins with y is a summary.
+        #expect(press([.character("r")] + type("yes, the disk was full") + [.enter], &model)
+                == [.perform(.resolve(summary: "yes, the disk was full"), incidentID: "INC-12")])
+    }
+
     @Test func assignTodoLinkReopenAndCompleteAnActionItem() {
         var model = sampleModel()
         press([.enter], &model)
