@@ -218,7 +218,7 @@ enum IncidentReport {
             out.append(contentsOf: i.links.map { line("  \($0.kind.rawValue) \($0.target)") })
         }
         out.append("")
-        out.append("Timeline (\(formatter.timeZone.identifier)), \(i.timeline.count) records:")
+        out.append("Timeline (\(formatter.timeZone.identifier)), \(Plural.count(i.timeline.count, "record")):")
         let actorWidth = min(16, i.timeline.map(\.actor.count).max() ?? 0)
         for record in i.timeline {
             let kind = TimelineText.kind(of: record)

@@ -52,8 +52,8 @@ struct JournalCommand: ParsableCommand {
                     failed = true
                     if !output.json { context.print("\(path): REFUSED: \(problem)") }
                 } else if !output.json {
-                    let writing = verification.bytesBeingWritten > 0 ? "; \(verification.bytesBeingWritten) bytes after them are being written now" : ""
-                    context.print("\(name): ok, \(verification.recordCount) records, \(verification.byteCount) bytes, last hash \(verification.lastHash.short)\(writing)")
+                    let writing = verification.bytesBeingWritten > 0 ? "; \(Plural.count(verification.bytesBeingWritten, "byte")) after them \(verification.bytesBeingWritten == 1 ? "is" : "are") being written now" : ""
+                    context.print("\(name): ok, \(Plural.count(verification.recordCount, "record")), \(Plural.count(verification.byteCount, "byte")), last hash \(verification.lastHash.short)\(writing)")
                 }
                 var entry: [String: JSONValue] = [
                     "file": .string(path), "ok": .bool(verification.damage == nil && problems.isEmpty),

@@ -121,7 +121,7 @@ struct OnCallCommand: ParsableCommand {
                 let format = LocalTimeFormatter(timeZone: calendar.timeZone)
                 json += gaps.map { .object(["schedule": .string(schedule.name), "start": .string(format.rfc3339($0.start)),
                                             "end": .string(format.rfc3339($0.end))]) }
-                text.append("\(schedule.name) (\(schedule.timeZone)): " + (gaps.isEmpty ? "covered for the next \(days) days" : "\(gaps.count) gap\(gaps.count == 1 ? "" : "s")"))
+                text.append("\(schedule.name) (\(schedule.timeZone)): " + (gaps.isEmpty ? "covered for the next \(Plural.count(days, "day"))" : Plural.count(gaps.count, "gap")))
                 if !gaps.isEmpty { text.append(render(gaps, zone: calendar.timeZone, json: false).split(separator: "\n").map { "  " + $0 }.joined(separator: "\n")) }
             }
             output.json ? context.print(json: JSONValue.array(json)) : context.print(text.joined(separator: "\n"))

@@ -120,7 +120,7 @@ enum RunbookShow {
         if !runbook.metadata.services.isEmpty { parts.append("services " + runbook.metadata.services.joined(separator: ", ")) }
         if !runbook.metadata.checks.isEmpty { parts.append("checks " + runbook.metadata.checks.joined(separator: ", ")) }
         if let reviewed = runbook.metadata.lastReviewed, let age = runbook.daysSinceReview(now: now) {
-            parts.append("reviewed \(reviewed.isoDate) (\(age) days ago)" + (age > staleAfterDays ? " STALE" : ""))
+            parts.append("reviewed \(reviewed.isoDate) (\(Plural.count(age, "day")) ago)" + (age > staleAfterDays ? " STALE" : ""))
         } else {
             parts.append("never reviewed STALE")
         }

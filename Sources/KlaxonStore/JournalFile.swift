@@ -189,7 +189,7 @@ public final class JournalFile {
         let outcome = bytes.withUnsafeBufferPointer { fresh.scan($0, isComplete: false, parallelism: Self.decodingThreads) }
         let known = lastSequence
         guard outcome.records.count >= known, outcome.records[known - 1].hash == lastHash else {
-            throw .failed("\(path) was replaced by a file that does not hold the \(known) records already read from it (another copy of the journal, or another file); nothing was written. Compare it with a backup or another responder's copy (the hash of record \(known) is \(lastHash.short)) before going on")
+            throw .failed("\(path) was replaced by a file that does not hold the \(Plural.count(known, "record")) already read from it (another copy of the journal, or another file); nothing was written. Compare it with a backup or another responder's copy (the hash of record \(known) is \(lastHash.short)) before going on")
         }
         scanner = fresh
         self.identity = seen
@@ -232,7 +232,7 @@ public final class JournalFile {
         try SystemCall.fsyncDirectory(SystemCall.dirname(of: path))
         guard ftruncate(fd, off_t(damage.offset)) == 0 else { throw SystemCall.error("cutting the torn tail of", path, errno) }
         guard fsync(fd) == 0 else { throw SystemCall.error("fsync of", path, errno) }
-        warnings.append("\(SystemCall.basename(of: path)): \(damage); its \(torn.count) bytes were moved to \(SystemCall.basename(of: aside)) and cut off; records 1 to \(damage.expectedSequence - 1) are intact")
+        warnings.append("\(SystemCall.basename(of: path)): \(damage); its \(Plural.count(torn.count, "byte")) \(torn.count == 1 ? "was" : "were") moved to \(SystemCall.basename(of: aside)) and cut off; records 1 to \(damage.expectedSequence - 1) are intact")
         tornTail = nil
     }
 

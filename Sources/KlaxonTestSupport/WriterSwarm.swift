@@ -96,7 +96,7 @@ public final class WriterSwarm: @unchecked Sendable {
 
     /// The record count the incident screen's timeline heading shows ("Timeline · UTC · 123 records").
     public static func recordCount(onScreen screen: String) -> Int? {
-        guard let match = screen.firstMatch(of: /Timeline · [^·\n]+ · (\d+) records/) else { return nil }
+        guard let match = screen.firstMatch(of: /Timeline · [^·\n]+ · (\d+) records?/) else { return nil }
         return Int(match.1)
     }
 }

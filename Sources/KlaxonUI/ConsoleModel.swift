@@ -231,6 +231,9 @@ public struct ConsoleModel: Sendable {
         public var fields: [Field]
         public var focus = 0
         public var hint: String
+        /// What each option of a choice does, by the field's index: the selected option's line shows
+        /// under the choice ("none: pages nobody").
+        public var notes: [Int: [String]] = [:]
 
         public var firstText: String {
             for case .text(_, let buffer) in fields { return buffer.text }

@@ -107,6 +107,11 @@ public enum ConsoleUpdate {
             return []
         case .declared(let id):
             model.message = .init(text: "\(id) declared", isError: false)
+            // As `klaxon incident declare` warns: a serious incident nobody is paged for is said, in red.
+            if let incident = model.incidents[id], incident.severity <= .sev2, !incident.hasEscalationToStop {
+                model.message = .init(text: "\(id) declared; it is \(incident.severity.name) and pages nobody: it has no escalation policy; P pages a policy or a person",
+                                      isError: true)
+            }
             open(id, &model)
             return []
         case .drillChanged(let status):
@@ -284,13 +289,20 @@ public enum ConsoleUpdate {
             model.overlay = .form(.init(purpose: .filterKind, title: "Show only", fields: [.choice(label: "kind", options: kinds, selected: selected)],
                                         hint: "j/k choose · enter apply · esc cancel"))
         case .declare:
+            // Paging is chosen, never a default: `d`, a title and enter declare an incident that pages nobody
+            // (klaxon.yaml names no default policy), and the line under the choice says what each one does.
             let policies = model.pageTargets.filter { $0.hasPrefix("policy:") }.map { String($0.dropFirst(7)) }
-            model.overlay = .form(.init(purpose: .declare, title: "Declare an incident", fields: [
+            var form = ConsoleModel.Form(purpose: .declare, title: "Declare an incident", fields: [
                 .text(label: "Title", buffer: TextBuffer()),
                 .choice(label: "Severity", options: Severity.allCases.map(\.name), selected: 2),
                 .text(label: "Service", buffer: TextBuffer()),
-            ] + (policies.isEmpty ? [] : [.choice(label: "Page by", options: ["nobody"] + policies, selected: policies.isEmpty ? 0 : 1)]),
-            hint: "enter declare · tab next field · 1-5 severity · esc cancel"))
+            ], hint: "enter declare · tab next field · 1-5 severity · esc cancel")
+            if !policies.isEmpty {
+                form.fields.append(.choice(label: "Page by", options: ["none"] + policies, selected: 0))
+                form.notes[3] = ["none: pages nobody (P pages a person or a policy later)"]
+                    + policies.map { "\($0): pages now, step by step, until someone acknowledges" }
+            }
+            model.overlay = .form(form)
         default:
             return incidentAction(action, &model)
         }
@@ -340,9 +352,10 @@ public enum ConsoleUpdate {
             return [.perform(.acknowledge, incidentID: id)]
         case .mitigate: model.overlay = .confirm(.mitigate(id))
         case .resolve:
+            // Not a y/n question as m's is: a `y` typed as for m lands in the summary, and alone it is read as that yes.
             model.overlay = .form(.init(purpose: .resolve(id), title: "Resolve \(id)? \(incident.title)",
                                         fields: [.text(label: "Summary", buffer: TextBuffer())],
-                                        hint: "enter resolve · esc cancel (the summary may stay empty)"))
+                                        hint: "enter resolves · esc cancels · summary optional (a lone y is none)"))
         case .reopen: model.overlay = .confirm(.reopen(id))
         case .page:
             guard !model.pageTargets.isEmpty else {
@@ -703,10 +716,12 @@ public enum ConsoleUpdate {
         case .declare:
             guard !text(0).isEmpty else { return keepOpen("the incident needs a title") }
             let service = text(2)
+            // The first option is none (by place, so that a policy may be called "none").
+            var policy: String?
+            if form.fields.count > 3, case .choice(_, let options, let selected) = form.fields[3], selected > 0 { policy = options[selected] }
             return [.declare(Declaration(title: text(0), severity: Severity(parsing: choice(1)) ?? .sev3,
                                          services: service.isEmpty ? [] : service.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) },
-                                         commander: model.user,
-                                         policy: form.fields.count > 3 && choice(3) != "nobody" ? choice(3) : nil))]
+                                         commander: model.user, policy: policy))]
         case .note(let id):
             guard !text(0).isEmpty else { return keepOpen("the note is empty") }
             model.drafts[id] = nil
@@ -724,7 +739,9 @@ public enum ConsoleUpdate {
             guard !text(0).isEmpty else { return keepOpen("say what is to be done") }
             return [.perform(.addActionItem(text: text(0), owner: text(1).isEmpty ? nil : text(1)), incidentID: id)]
         case .resolve(let id):
-            return [.perform(.resolve(summary: text(0).isEmpty ? nil : text(0)), incidentID: id)]
+            // A lone "y" is a yes typed as for m's question, not a summary of the incident.
+            let summary = text(0)
+            return [.perform(.resolve(summary: summary.isEmpty || summary.lowercased() == "y" ? nil : summary), incidentID: id)]
         case .link(let id):
             guard !text(0).isEmpty else { return keepOpen("give a runbook name or a URL") }
             return [.perform(.link(text(0)), incidentID: id)]

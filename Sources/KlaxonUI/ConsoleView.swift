@@ -68,7 +68,12 @@ public enum ConsoleView {
             .init("\(IncidentLayout.weekday(localNow)) ", 0, givesWay: 3),
             .init(String(localNow.isoTime.prefix(5)), 0),
             .init(" \(zone)", 0, givesWay: 3),
-            .init(" · \(utcNow.isoTime.prefix(5)) UTC", 0, givesWay: 1),
+        ]
+        // Where the local clock reads as UTC (the zone is UTC, or GMT in winter), a second clock would say the same.
+        if model.timeZone.secondsFromGMT(for: model.now.date) != 0 {
+            parts.append(.init(" · \(utcNow.isoTime.prefix(5)) UTC", 0, givesWay: 1))
+        }
+        parts += [
             .init(separator + onCall.who, 0),
             .init(onCall.until, 0, givesWay: 4),
         ]

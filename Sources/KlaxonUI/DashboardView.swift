@@ -12,7 +12,10 @@ enum DashboardView {
         let marker = ConsoleView.glyph(model, "▸ ", "> ")
 
         frame.put((model.dashboardPane == 0 ? marker : "  ") + "Open incidents (\(open.count))", row: 2, column: 0, style: .heading)
-        header(row: 3, &frame, model)
+        // One plan for the table: each row is laid out in the same columns.
+        let plan = Self.plan(model)
+        let columns = Array(zip(plan.columns, plan.widths(in: model.columns - 3)))
+        header(row: 3, columns, &frame)
         let openRows = max(1, resolvedRow - 5)
         if open.isEmpty {
             frame.put("No open incidents. d declares one.", row: 4, column: 2, style: .dim)
@@ -20,7 +23,7 @@ enum DashboardView {
             let first = scrolledStart(selection: model.openSelection, count: open.count, rows: openRows)
             for (offset, incident) in open[first..<min(open.count, first + openRows)].enumerated() {
                 let index = first + offset
-                row(incident, model, row: 4 + offset, selected: model.dashboardPane == 0 && index == model.openSelection, &frame)
+                row(incident, model, columns, row: 4 + offset, selected: model.dashboardPane == 0 && index == model.openSelection, &frame)
             }
             if open.count > openRows {
                 frame.put("\(open.count - openRows) more · j/k scroll", row: 4 + openRows, column: 2, style: .dim)
@@ -34,7 +37,7 @@ enum DashboardView {
             let first = scrolledStart(selection: model.resolvedSelection, count: resolved.count, rows: resolvedShown)
             for (offset, incident) in resolved[first..<min(resolved.count, first + resolvedShown)].enumerated() {
                 let index = first + offset
-                row(incident, model, row: resolvedRow + 1 + offset, selected: model.dashboardPane == 1 && index == model.resolvedSelection, &frame)
+                row(incident, model, columns, row: resolvedRow + 1 + offset, selected: model.dashboardPane == 1 && index == model.resolvedSelection, &frame)
             }
         }
 
@@ -52,7 +55,7 @@ enum DashboardView {
             // Unknown after a poll is a source that cannot be read: blind, never "all up".
             let blind = model.checks.filter { $0.state == .unknown && $0.lastReport != nil }.count
             let unpolled = model.checks.filter { $0.notPolled != nil }.count
-            var x = frame.put("\(model.checks.count) checks", row: slotsRow + 1, column: 4, width: half - 4)
+            var x = frame.put(Plural.count(model.checks.count, "check"), row: slotsRow + 1, column: 4, width: half - 4)
             if unpolled > 0 { x = frame.put(" · \(unpolled) not polled", row: slotsRow + 1, column: x, style: .error, width: half - x - 1) }
             if down.isEmpty && warn == 0 && blind == 0 && unpolled == 0 {
                 frame.put(" · nothing down", row: slotsRow + 1, column: x, style: .ok, width: half - x)
@@ -68,7 +71,7 @@ enum DashboardView {
             frame.put("DRILL sink: no real person is paged", row: slotsRow, column: half, style: .critical, width: half - 1)
             // Whom the last page went to first: it is what gets cut last.
             let count = drill.pages.count
-            let pages = drill.pages.last.map { "last: \($0.summary) · \(count) page\(count == 1 ? "" : "s")" } ?? "no page yet"
+            let pages = drill.pages.last.map { "last: \($0.summary) · \(Plural.count(count, "page"))" } ?? "no page yet"
             frame.put((drill.recovered ? "platform recovered · " : "") + pages, row: slotsRow + 1, column: half + 2, width: half - 3)
             return
         }
@@ -76,7 +79,7 @@ enum DashboardView {
         if let board = model.onCall, !board.entries.isEmpty {
             let gaps = board.entries.reduce(0) { $0 + $1.upcomingGaps }
             let summary = board.entries.map { "\($0.schedule): \($0.users.isEmpty ? "nobody" : $0.users.joined(separator: ","))" }
-            let warning = gaps > 0 ? "  ! \(gaps) gap\(gaps == 1 ? "" : "s") within \(board.dayStarts.count - 1) days (4)" : ""
+            let warning = gaps > 0 ? "  ! \(Plural.count(gaps, "gap")) within \(Plural.count(board.dayStarts.count - 1, "day")) (4)" : ""
             frame.put(summary.joined(separator: " · "), row: slotsRow + 1, column: half + 2, width: half - 3)
             if !warning.isEmpty { frame.put(warning, row: slotsRow, column: half + 8, style: .critical, width: half - 9) }
         } else {
@@ -101,61 +104,70 @@ enum DashboardView {
 
     /// The incident table's columns, for the incidents listed, and the order they give way in: RUNNING
     /// first (the incident screen shows it); the id, severity, status, time since the last update (and
-    /// STALE), commander and paging state never. The title takes the rest, never fewer than 12 columns.
+    /// STALE), commander and paging state never. Each is as wide as what its rows show, so none keeps
+    /// blank room the paging state needs to name everyone it pages; the paging state narrows (cut with
+    /// `…`) only where the title would otherwise get fewer than its 12 columns.
     static func plan(_ model: ConsoleModel) -> ColumnPlan {
         let listed = model.openIncidents + model.resolvedIncidents
         return ColumnPlan([
             .sized("ID", to: listed.map(\.id), minimum: 6),
             .init("SEV", 5),
-            .init("STATUS", 14),
+            .sized("STATUS", to: listed.map(\.status.rawValue)),
             .init("RUNNING", 8, givesWay: 1),
-            .init("UPDATED", 12),
+            .sized("UPDATED", to: model.openIncidents.map { updated($0, model) }),
             .sized("COMMANDER", to: listed.map { $0.commander ?? "—" }, maximum: 16),
-            .init("PAGING", pagingWidth(model.columns)),
+            .sized("PAGING", to: model.openIncidents.map { pagingText($0, model) }, maximum: pagingMaximum(model.columns), narrowsTo: 10),
             .init("TITLE", 12, fills: true),
         ])
     }
 
-    /// The paging state's column: its short form ("ACK alice") below 120 columns; from there its line
-    /// ("PAGE FAILING (4 of 5) → dave: HTTP 500"), sharing the room beside the fixed columns with the title.
-    static func pagingWidth(_ total: Int) -> Int { total >= 120 ? min(80, (total - 60) * 3 / 5) : 15 }
+    /// The time since the last update, and STALE: `4m`, `8h50m STALE`.
+    static func updated(_ incident: Incident, _ model: ConsoleModel) -> String {
+        DurationText.short(seconds: incident.lastUpdate.seconds(until: model.now)) + (model.isStale(incident) ? " STALE" : "")
+    }
 
-    static func header(row: Int, _ frame: inout Frame, _ model: ConsoleModel) {
-        let plan = plan(model)
+    /// The paging state in a row: its short form ("ACK alice") below 120 columns; from there its line
+    /// ("PAGE FAILING (4 of 5) → dave: HTTP 500").
+    static func pagingText(_ incident: Incident, _ model: ConsoleModel) -> String {
+        let state = model.pagingState(of: incident)
+        return model.columns >= 120 ? state.text(now: model.now, formatter: model.formatter) : state.short
+    }
+
+    /// The most the paging column takes: below 120 columns, room for a few names; from there, a share
+    /// of the room beside the fixed columns, the title keeping the rest.
+    static func pagingMaximum(_ total: Int) -> Int { total >= 120 ? min(80, (total - 60) * 3 / 5) : 32 }
+
+    static func header(row: Int, _ columns: [(ColumnPlan.Column, Int)], _ frame: inout Frame) {
         var x = 2
-        for (column, width) in zip(plan.columns, plan.widths(in: model.columns - 3)) where width > 0 {
+        for (column, width) in columns where width > 0 {
             frame.put(column.title, row: row, column: x, style: .dim, width: width - (column.fills ? 0 : 1))
             x += width
         }
     }
 
-    static func row(_ incident: Incident, _ model: ConsoleModel, row: Int, selected: Bool, _ frame: inout Frame) {
+    static func row(_ incident: Incident, _ model: ConsoleModel, _ columns: [(ColumnPlan.Column, Int)], row: Int, selected: Bool,
+                    _ frame: inout Frame) {
         if selected { frame.fill(row: row, style: .selected) }
         // A selected row keeps each state's colour, reversed.
         func style(_ style: Style) -> Style { selected ? style.selected : style }
         let stale = model.isStale(incident)
-        let updated = DurationText.short(seconds: incident.lastUpdate.seconds(until: model.now)) + (stale ? " STALE" : "")
         let running = DurationText.short(seconds: incident.runningSeconds(now: model.now))
         var title = incident.title
         if model.readOnlyIncidents.contains(incident.id) { title += " [read-only]" }
         var paging = ("", style(.normal))
-        if incident.isOpen {
-            let state = model.pagingState(of: incident)
-            paging = (model.columns >= 120 ? state.text(now: model.now, formatter: model.formatter) : state.short, style(Self.style(of: state)))
-        }
+        if incident.isOpen { paging = (pagingText(incident, model), style(Self.style(of: model.pagingState(of: incident)))) }
         let cells: [(String, Style)] = [
             (incident.id, style(.normal)),
             (incident.severity.name, style(ConsoleView.style(of: incident.severity))),
             (incident.status.rawValue, style(incident.isOpen ? .normal : .resolved)),
             (running, style(.normal)),
-            (incident.isOpen ? updated : "", style(stale ? .stale : .normal)),
+            (incident.isOpen ? updated(incident, model) : "", style(stale ? .stale : .normal)),
             (incident.commander ?? "—", style(.normal)),
             paging,
             (title, style(.normal)),
         ]
-        let plan = plan(model)
         var x = 2, titleColumn = x
-        for ((text, style), (column, width)) in zip(cells, zip(plan.columns, plan.widths(in: model.columns - 3))) where width > 0 {
+        for ((text, style), (column, width)) in zip(cells, columns) where width > 0 {
             if column.fills { titleColumn = x }
             frame.put(text, row: row, column: x, style: style, width: width - (column.fills ? 0 : 1))
             x += width

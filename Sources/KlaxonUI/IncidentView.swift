@@ -39,7 +39,9 @@ enum IncidentView {
             var text = paging.detail(now: model.now, formatter: model.formatter)
             var sends = false
             switch paging {
-            case .paging, .failing: text = "escalation " + text; sends = true
+            case .paging: text = "escalation " + text; sends = true
+            // Why nobody is reached comes first: at 80 columns the policy and step are what is cut, never the reason.
+            case .failing(let status, let failure): text = failure.text + (status.step.map { " · escalation " + $0 } ?? ""); sends = true
             case .acknowledged(_, _, let repageAt): sends = repageAt != nil
             default: break
             }
@@ -88,7 +90,7 @@ enum IncidentView {
         let headingRow = layout.timelineTop - 1
         let focus = model.timeline.pane == 0 ? ConsoleView.glyph(model, "▸ ", "> ") : "  "
         let zone = model.timeline.showUTC ? "UTC" : model.timeZone.identifier
-        var heading = "\(focus)Timeline · \(zone) · \(incident.recordCount) records"
+        var heading = "\(focus)Timeline · \(zone) · \(Plural.count(incident.recordCount, "record"))"
         if let kind = model.timeline.kindFilter { heading += " · only \(kind) (\(records.count))" }
         if let first = lines.first.map({ records[$0.record] }), lines.first?.kind != .date {
             heading += " · from \(formatter.civil(first.timestamp).isoDate)"

@@ -20,7 +20,7 @@ enum OnCallView {
             row += 1
         }
         if board.problems.count > 3 {
-            frame.put("\(board.problems.count - 3) more problems: run klaxon config validate", row: row, column: 2, style: .error)
+            frame.put("\(Plural.count(board.problems.count - 3, "more problem", "more problems")): run klaxon config validate", row: row, column: 2, style: .error)
             row += 1
         }
         guard !board.entries.isEmpty else {
@@ -77,7 +77,7 @@ enum OnCallView {
         // As many slots a day as fit, from the divisors of 24 hours.
         let perDay = [24, 12, 8, 6, 4, 3, 2, 1].first { $0 * days <= room } ?? 1
         let hours = 24 / perDay
-        frame.put("Next \(days) days from today, one column = \(hours) h (\(model.timeZone.identifier))", row: top, column: 1, style: .heading)
+        frame.put("Next \(Plural.count(days, "day")) from today, one column = \(hours) h (\(model.timeZone.identifier))", row: top, column: 1, style: .heading)
         let letters = personLetters(board)
         var row = top + 1
         // Day headers: the weekday's first letter and the day of the month where it fits.

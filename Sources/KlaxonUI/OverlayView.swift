@@ -116,12 +116,13 @@ enum OverlayView {
         return total <= width ? texts : nil
     }
 
-    /// The rows a field takes in a form of `inner` columns (a blank row after it included).
-    static func rows(of field: ConsoleModel.Form.Field, inner: Int) -> Int {
+    /// The rows a field takes in a form of `inner` columns (a blank row after it included, and the line
+    /// saying what the selected option does, if the form has one).
+    static func rows(of field: ConsoleModel.Form.Field, noted: Bool, inner: Int) -> Int {
         switch field {
         case .text: return 2
         case .choice(let label, let options, let selected):
-            return inlineOptions(label, options, selected, width: inner) != nil ? 2 : 2 + min(options.count, choiceListRows)
+            return (inlineOptions(label, options, selected, width: inner) != nil ? 2 : 2 + min(options.count, choiceListRows)) + (noted ? 1 : 0)
         }
     }
 
@@ -131,7 +132,8 @@ enum OverlayView {
             return false
         }()
         let boxWidth = isEditor ? model.columns - 8 : 72
-        let height = isEditor ? min(model.rows - 2, 16) : form.fields.reduce(4) { $0 + rows(of: $1, inner: boxWidth - 4) }
+        let height = isEditor ? min(model.rows - 2, 16)
+            : form.fields.indices.reduce(4) { $0 + rows(of: form.fields[$1], noted: form.notes[$1] != nil, inner: boxWidth - 4) }
         let box = self.box(width: boxWidth, height: height, model, &frame, title: form.title)
         let inner = box.width - 4
         var row = box.row + 1
@@ -155,13 +157,15 @@ enum OverlayView {
                 if focused { frame.cursor = (row + cursorLine - start, min(box.column + box.width - 2, x + cursorColumn - shift)) }
                 row += buffer.multiline ? visible : 2
             case .choice(let label, let options, let selected):
+                let note = form.notes[index].flatMap { $0.indices.contains(selected) ? $0[selected] : nil }
                 if let texts = inlineOptions(label, options, selected, width: inner) {
                     var x = frame.put(label + ": ", row: row, column: box.column + 2, style: focused ? .heading : .dim)
                     for (i, text) in texts.enumerated() {
                         let style: Style = i == selected ? (focused ? .selected : .accent) : .normal
                         x = frame.put(text, row: row, column: x, style: style) + 1
                     }
-                    row += 2
+                    if let note { frame.put(note, row: row + 1, column: box.column + 2, style: .dim, width: inner) }
+                    row += note == nil ? 2 : 3
                     continue
                 }
                 // A list, scrolled so the selected option is in view; the label says where in it that is.
@@ -176,7 +180,8 @@ enum OverlayView {
                 }
                 if first > 0 { frame.put(ConsoleView.glyph(model, "↑", "^"), row: row + 1, column: box.column + 2, style: .dim) }
                 if first + rows < options.count { frame.put(ConsoleView.glyph(model, "↓", "v"), row: row + rows, column: box.column + 2, style: .dim) }
-                row += 2 + rows
+                if let note { frame.put(note, row: row + 1 + rows, column: box.column + 2, style: .dim, width: inner) }
+                row += (note == nil ? 2 : 3) + rows
             }
         }
         frame.put(form.hint, row: box.row + box.height - 2, column: box.column + 2, style: .hint, width: inner)

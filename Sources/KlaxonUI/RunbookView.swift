@@ -53,8 +53,8 @@ enum RunbookView {
         }
         var right = ""
         if !steps.isEmpty {
-            right = model.checklistIncident(for: open.name).map { "\($0.id): \(steps.filter { $0 }.count)/\(steps.count) steps" }
-                ?? "\(steps.count) steps · open an incident to record them"
+            right = model.checklistIncident(for: open.name).map { "\($0.id): \(steps.filter { $0 }.count)/\(Plural.count(steps.count, "step"))" }
+                ?? "\(Plural.count(steps.count, "step")) · open an incident to record \(steps.count == 1 ? "it" : "them")"
         }
         var parts: [ColumnPlan.Column] = [.init(runbook.title, 30, fills: true)]
         if let owner = runbook.metadata.owner { parts.append(.init("  owner \(owner)", 0, givesWay: 2)) }

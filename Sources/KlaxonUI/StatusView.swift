@@ -35,7 +35,7 @@ enum StatusView {
             row += 1
         }
         if model.checkProblems.count > 2 {
-            frame.put("\(model.checkProblems.count - 2) more problems: run klaxon config validate", row: row, column: 2, style: .error)
+            frame.put("\(Plural.count(model.checkProblems.count - 2, "more problem", "more problems")): run klaxon config validate", row: row, column: 2, style: .error)
             row += 1
         }
         return row
@@ -46,7 +46,7 @@ enum StatusView {
         let blind = rows.filter { $0.state == .unknown && $0.lastReport != nil }.count
         let unpolled = rows.filter { $0.notPolled != nil }.count
         var x = frame.put("Status board", row: 2, column: 1, style: .heading)
-        x = frame.put("  \(rows.count) checks", row: 2, column: x, style: .dim)
+        x = frame.put("  " + Plural.count(rows.count, "check"), row: 2, column: x, style: .dim)
         if unpolled > 0 { x = frame.put("  \(unpolled) not polled", row: 2, column: x, style: .error) }
         if down > 0 { x = frame.put("  \(down) down", row: 2, column: x, style: .critical) }
         if blind > 0 { x = frame.put("  \(blind) unknown", row: 2, column: x, style: .blind) }

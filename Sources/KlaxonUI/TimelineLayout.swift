@@ -129,7 +129,7 @@ public struct IncidentLayout: Sendable {
     }
 
     static func omittedNotice(_ bytes: Int, width: Int) -> [String] {
-        let size = bytes < 1000 ? "\(bytes) bytes" : bytes < 1_000_000 ? "\(bytes / 1000) KB" : "\(bytes / 1_000_000).\(bytes % 1_000_000 / 100_000) MB"
+        let size = bytes < 1000 ? Plural.count(bytes, "byte") : bytes < 1_000_000 ? "\(bytes / 1000) KB" : "\(bytes / 1_000_000).\(bytes % 1_000_000 / 100_000) MB"
         return TextWidth.wrap("… \(size) more not shown; klaxon incident show prints it all", to: width)
     }
 

@@ -286,7 +286,11 @@ extension EndToEnd {
             #expect(await tty.until("Open incidents (0)") != nil)
             tty.press("d")
             tty.type("Registry returns 503")
-            tty.press("Enter")  // "Page by" defaults to the first policy
+            // Paging is chosen: the dialog starts at none.
+            #expect(await tty.until("Page by: [none]  platform") != nil, "\(tty.screen())")
+            tty.press("Tab", "Tab", "Tab", "j")
+            #expect(await tty.until("platform: pages now, step by step, until someone acknowledges") != nil, "\(tty.screen())")
+            tty.press("Enter")
             #expect(await tty.until("escalation platform: step 1 of 2") != nil, "\(tty.screen())")
             #expect(await tty.until("page to alice by webhook delivered") != nil, "\(tty.screen())")
             #expect(receiver.requests.map(\.path) == ["/hooks/alice"])

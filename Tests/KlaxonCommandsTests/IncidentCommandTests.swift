@@ -192,8 +192,11 @@ struct JournalCommandTests {
         for i in 1...5 { k.run("incident", "note", "2", "note \(i)") }
         let ok = k.run("journal", "verify")
         #expect(ok.status == 0)
-        #expect(ok.output.contains("INC-1.jsonl: ok, 1 records"))
+        // A count of one is singular (the walkthrough saw "1 records" here and in incident show).
+        #expect(ok.output.contains("INC-1.jsonl: ok, 1 record, "), "\(ok.output)")
         #expect(ok.output.contains("INC-2.jsonl: ok, 6 records"))
+        let shown = k.run("incident", "show", "1").output
+        #expect(shown.contains("), 1 record:\n"), "\(shown)")
         var bytes = ws.read("journals/INC-2.jsonl")
         let index = bytes.firstIndex(of: UInt8(ascii: "3"), after: bytes.indices.filter { bytes[$0] == 0x0A }[2])
         bytes[index] = UInt8(ascii: "8") // "note 3" → "note 8" in record 4

@@ -92,7 +92,9 @@ extension EndToEnd {
             tty.press("d")
             #expect(await tty.until("Declare an incident", timeout: 10) != nil)
             tty.type("Second outage")
-            tty.press("Enter")
+            // Paging by the workspace's policy is chosen: the dialog starts at none.
+            #expect(await tty.until("Page by: [none]  platform", timeout: 10) != nil, "\(tty.screen())")
+            tty.press("Tab", "Tab", "Tab", "j", "Enter")
             #expect(await tty.until("INC-10002 declared", timeout: 20) != nil, "\(tty.screen())")
             #expect(await tty.until("2 open", timeout: 10) != nil, "\(tty.screen())")
             // The declaration pages by the workspace's policy, and this console sends the pages: q asks.

@@ -64,7 +64,7 @@ extension EndToEnd {
             // What it prints: the incident shown whole, and the journals verified.
             #expect(output.contains("INC-2 #2 note: Uploads fail since 16:30; pulls fine"), "\(output)")
             #expect(output.contains("resolved: Blob store full on registry-2; garbage-collected") && !output.contains("INC-1 #"), "\(output)")
-            #expect(output.contains("INC-1.jsonl: ok, 1 records") && output.contains("INC-2.jsonl: ok, 7 records"), "\(output)")
+            #expect(output.contains("INC-1.jsonl: ok, 1 record, ") && output.contains("INC-2.jsonl: ok, 7 records"), "\(output)")
             #expect(try JournalFile.verify(path: ws.path + "/journals/INC-2.jsonl").damage == nil)
         }
 

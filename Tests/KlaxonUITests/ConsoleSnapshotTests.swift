@@ -48,6 +48,32 @@ struct ConsoleSnapshotTests {
         check(model, "declare-80x24")
     }
 
+    /// A console whose zone is UTC shows its clock once (the walkthrough saw `Sat 19:55 UTC · 19:55 UTC`);
+    /// elsewhere the UTC clock follows the local one where there is room.
+    @Test func theTopBarShowsTheClockOnceWhereLocalTimeIsUTC() {
+        var utc = sampleModel(columns: 120, rows: 40)
+        utc.timeZone = TimeZone(identifier: "UTC")!
+        let top = ConsoleView.render(utc).text(ofRow: 0)
+        #expect(top.components(separatedBy: "09:30").count == 2, "\(top)")
+        let berlin = ConsoleView.render(sampleModel(columns: 120, rows: 40)).text(ofRow: 0)
+        #expect(berlin.contains(" · 09:30 UTC"), "\(berlin)")
+    }
+
+    /// Counts of one are singular: the walkthrough saw "1 records" in the timeline's title.
+    @Test func aCountOfOneIsSingular() {
+        var model = sampleModel(columns: 120, rows: 40)
+        let lone = IncidentFixture(id: "INC-13", title: "Registry down", severity: .sev3, at: "2026-11-22T09:29:00Z")
+        model.setIncident(lone.incident, readOnly: false)
+        _ = ConsoleUpdate.update(&model, .checksConfigured([StatusBoardTests.check("registry-api", group: "Artifact registry")]))
+        press([.character("1")], &model)
+        #expect(ConsoleView.render(model).text.contains("1 check · "), "\(ConsoleView.render(model).text)")
+        press([.character("3")], &model)
+        #expect(ConsoleView.render(model).text.contains("  1 check"), "\(ConsoleView.render(model).text)")
+        _ = ConsoleUpdate.update(&model, .declared("INC-13"))
+        let heading = ConsoleView.render(model).text.split(separator: "\n").first { $0.contains("Timeline · ") } ?? ""
+        #expect(heading.contains("· 1 record") && !heading.contains("1 records"), "\(heading)")
+    }
+
     @Test func helpScreen() {
         var model = sampleModel()
         press([.character("?")], &model)

@@ -18,6 +18,41 @@ struct ConsoleUpdateTests {
         #expect(quick.screen == .incident && quick.currentIncidentID == "INC-12")
     }
 
+    /// The walkthrough's "type its title and press enter" paged by the first policy alphabetically: the
+    /// dialog now starts at none, says what each choice does, and pages only by the one chosen.
+    @Test func declaringPagesNobodyUnlessAPolicyIsChosen() {
+        var model = sampleModel()
+        model.pageTargets = ["policy:dup", "policy:platform", "user:alice"]
+        press([.character("d")] + type("Registry returns 503"), &model)
+        let dialog = ConsoleView.render(model).text
+        #expect(dialog.contains("Page by: [none]  dup   platform"), "\(dialog)")
+        #expect(dialog.contains("none: pages nobody (P pages a person or a policy later)"), "\(dialog)")
+        #expect(press([.enter], &model) == [.declare(Declaration(title: "Registry returns 503", severity: .sev3, commander: "alice"))])
+        // Chosen: the line under the choice says what it does, and the declaration pages by it.
+        press([.character("d")] + type("Registry returns 503") + [.tab, .tab, .tab, .character("j"), .character("j")], &model)
+        #expect(ConsoleView.render(model).text.contains("platform: pages now, step by step, until someone acknowledges"))
+        #expect(press([.enter], &model) == [.declare(Declaration(title: "Registry returns 503", severity: .sev3, commander: "alice", policy: "platform"))])
+    }
+
+    /// As `klaxon incident declare` warns, a SEV1 or SEV2 declared here without a policy says it pages nobody.
+    @Test func aSeriousIncidentDeclaredWithoutAPolicySaysItPagesNobody() {
+        var model = sampleModel()
+        let serious = IncidentFixture(id: "INC-13", title: "Registry down", severity: .sev2, at: "2026-11-22T09:29:00Z")
+        model.setIncident(serious.incident, readOnly: false)
+        _ = ConsoleUpdate.update(&model, .declared("INC-13"))
+        #expect(model.message?.text == "INC-13 declared; it is SEV2 and pages nobody: it has no escalation policy; P pages a policy or a person")
+        #expect(model.message?.isError == true)
+        // With a policy, or less serious, it is simply declared.
+        let paged = IncidentFixture(id: "INC-14", declaration: Declaration(title: "Registry down", severity: .sev1, policy: "platform"),
+                                    by: "alice", at: Timestamp.parseRFC3339("2026-11-22T09:29:00Z")!)
+        let minor = IncidentFixture(id: "INC-15", title: "Flaky dashboard", severity: .sev3, at: "2026-11-22T09:29:00Z")
+        for fixture in [paged, minor] {
+            model.setIncident(fixture.incident, readOnly: false)
+            _ = ConsoleUpdate.update(&model, .declared(fixture.incident.id))
+            #expect(model.message?.text == "\(fixture.incident.id) declared")
+        }
+    }
+
     @Test func aDeclarationNeedsATitle() {
         var model = sampleModel()
         #expect(press([.character("d"), .enter], &model).isEmpty)
@@ -205,6 +240,19 @@ struct ConsoleUpdateTests {
         #expect(press([.character("r")], &model).isEmpty)
         #expect(press(type("GC freed 40%") + [.enter], &model) == [.perform(.resolve(summary: "GC freed 40%"), incidentID: "INC-12")])
         #expect(press([.character("r"), .escape], &model).isEmpty)
+    }
+
+    /// `m` asks y or no, `r` opens a summary: a `y` typed as for `m` went into the summary as "y". The hint
+    /// says how the form works, and a lone y is that yes, never the incident's summary.
+    @Test func aYTypedAsForMitigateIsNotAResolutionSummary() {
+        var model = sampleModel()
+        press([.enter, .character("r")], &model)
+        #expect(ConsoleView.render(model).text.contains("enter resolves · esc cancels · summary optional (a lone y is none)"))
+        #expect(press([.character("y"), .enter], &model) == [.perform(.resolve(summary: nil), incidentID: "INC-12")])
+        #expect(press([.character("r"), .character("Y"), .enter], &model) == [.perform(.resolve(summary: nil), incidentID: "INC-12")])
+        // A summary that only begins with y is a summary.
+        #expect(press([.character("r")] + type("yes, the disk was full") + [.enter], &model)
+                == [.perform(.resolve(summary: "yes, the disk was full"), incidentID: "INC-12")])
     }
 
     @Test func assignTodoLinkReopenAndCompleteAnActionItem() {

@@ -9,12 +9,13 @@ import Testing
 struct PagingViewTests {
     static let now = Timestamp.parseRFC3339("2026-11-22T09:30:00Z")!
 
-    /// dave first, erin after 15 minutes; dave's webhook is what fails.
+    /// dave and erin first, frank after 15 minutes; dave's and erin's webhooks are what fail.
     static let engine = EscalationEngine(
-        policies: [EscalationPolicy(name: "platform", steps: [.init(targets: [.user("dave")], escalateAfterSeconds: 900),
-                                                             .init(targets: [.user("erin")], escalateAfterSeconds: 900)])],
+        policies: [EscalationPolicy(name: "platform", steps: [.init(targets: [.user("dave"), .user("erin")], escalateAfterSeconds: 900),
+                                                             .init(targets: [.user("frank")], escalateAfterSeconds: 900)])],
         people: [Person(id: "dave", name: "Dave", timeZone: "UTC", contacts: [Contact(kind: .webhook, target: ["env:DAVE_WEBHOOK"])]),
-                 Person(id: "erin", name: "Erin", timeZone: "UTC", contacts: [Contact(kind: .email, target: ["erin@forge.test"])])],
+                 Person(id: "erin", name: "Erin", timeZone: "UTC", contacts: [Contact(kind: .webhook, target: ["env:ERIN_WEBHOOK"])]),
+                 Person(id: "frank", name: "Frank", timeZone: "UTC", contacts: [Contact(kind: .email, target: ["frank@forge.test"])])],
         lookup: OnCallDirectory(calendars: []), retry: .init(attempts: 5, backoffSeconds: 30))
 
     static func declare(_ id: String, _ title: String, _ severity: Severity, policy: String?, at time: String) -> IncidentFixture {
@@ -25,14 +26,16 @@ struct PagingViewTests {
     /// Five open incidents, one in each state: failing, paging, acknowledged, not paging, unknown policy.
     static func model(columns: Int, rows: Int) -> ConsoleModel {
         var failing = declare("INC-21", "Artifact registry returns 503 on uploads", .sev1, policy: "platform", at: "2026-11-22T09:20:00Z")
-        let page = engine.decide(failing.incident, now: failing.clock, engine: ("h", 1)).attempts[0]
+        let pages = engine.decide(failing.incident, now: failing.clock, engine: ("h", 1)).attempts
         for (n, seconds) in [(1, 0), (2, 30), (3, 90), (4, 210)] {
-            var attempt = page
-            attempt.attempt = n
-            attempt.decidedAtRecord = failing.records.count
-            let t = failing.incident.declaredAt.adding(seconds: Int64(seconds))
-            failing.perform(.escalation(.attempt(attempt)), by: "escalation-engine", at: t)
-            failing.perform(.escalation(.result(attempt, delivered: false, detail: "HTTP 500 from hooks.forge.test")), by: "escalation-engine", at: t.adding(seconds: 1))
+            for page in pages {
+                var attempt = page
+                attempt.attempt = n
+                attempt.decidedAtRecord = failing.records.count
+                let t = failing.incident.declaredAt.adding(seconds: Int64(seconds))
+                failing.perform(.escalation(.attempt(attempt)), by: "escalation-engine", at: t)
+                failing.perform(.escalation(.result(attempt, delivered: false, detail: "HTTP 500 from hooks.forge.test")), by: "escalation-engine", at: t.adding(seconds: 1))
+            }
         }
         let paging = declare("INC-22", "CI queue backed up", .sev2, policy: "platform", at: "2026-11-22T09:28:00Z")
         var acked = declare("INC-23", "Kubernetes API slow for LIST calls", .sev2, policy: nil, at: "2026-11-22T09:05:00Z")
@@ -60,7 +63,7 @@ struct PagingViewTests {
         check(model, "dashboard-paging-\(columns)x\(rows)")
         let screen = ConsoleView.render(model).text
         if columns >= 120 {
-            #expect(screen.contains("PAGE FAILING (4 of 5) → dave: HTTP"), "\(screen)")
+            #expect(screen.contains("PAGE FAILING (4 of 5) → dave, erin:"), "\(screen)")
             #expect(screen.contains("NOT PAGING: unknown policy platfrom"))
             #expect(screen.contains("acknowledged by bob at 09:12"))
         } else {
@@ -68,18 +71,46 @@ struct PagingViewTests {
         }
     }
 
+    /// The walkthrough's `FAILING → dav…` for dave and erin, while other columns had room: at 80 columns the
+    /// paging column fits everyone it names, and the title keeps its 12 columns.
+    @Test func everyonePagedIsNamedWholeAt80Columns() throws {
+        // As in the walkthrough, nothing is stale (STALE would take the room).
+        var model = Self.model(columns: 80, rows: 24)
+        model.staleAfterSeconds = 3600
+        let frame = ConsoleView.render(model)
+        let row = try #require((0..<frame.rows).map { frame.text(ofRow: $0) }.first { $0.contains("INC-21 ") })
+        #expect(row.contains("FAILING → dave,erin "), "\(row)")
+        let title = try #require(row.range(of: "Artifact"))
+        #expect(TextWidth.width(of: String(row[title.lowerBound...]).trimmingCharacters(in: .whitespaces)) >= 12, "\(row)")
+        // Where even that does not fit, the paging column narrows before the title loses its least.
+        var narrow = Self.model(columns: 80, rows: 24)
+        let longer = IncidentFixture(id: "INC-10234", declaration: Declaration(title: "Runner fleet exhausted", severity: .sev3, commander: "maximilian"),
+                                     by: "alice", at: Timestamp.parseRFC3339("2026-11-22T09:00:00Z")!)
+        narrow.setIncident(longer.incident, readOnly: false)
+        let cramped = ConsoleView.render(narrow)
+        let text = try #require((0..<cramped.rows).map { cramped.text(ofRow: $0) }.first { $0.contains("INC-21 ") })
+        #expect(text.contains("FAILING → ") && text.contains("… Artifact"), "\(text)")
+        let at = try #require(text.range(of: "Artifact"))
+        #expect(TextWidth.width(of: String(text[at.lowerBound...]).trimmingCharacters(in: .whitespaces)) >= 12, "\(text)")
+    }
+
     /// On a wide screen the row gives the whole reason.
     @Test func aWideDashboardGivesTheReason() {
         let screen = ConsoleView.render(Self.model(columns: 200, rows: 30)).text
-        #expect(screen.contains("PAGE FAILING (4 of 5) → dave: HTTP 500 from hooks.forge.test"), "\(screen)")
+        #expect(screen.contains("PAGE FAILING (4 of 5) → dave, erin: HTTP 500 from hooks.forge.test"), "\(screen)")
     }
 
+    /// At 80 columns the header keeps why the pages fail: the failure leads, the policy's step follows.
     @Test func theHeaderSaysThePageFails() {
         var model = Self.model(columns: 80, rows: 24)
         press([.enter], &model)  // INC-21, the SEV1
         check(model, "incident-failing-80x24")
         let header = ConsoleView.render(model).text.split(separator: "\n")[3]
-        #expect(header.contains("PAGE FAILING (4 of 5) → dave: HTTP 500"), "\(header)")
+        #expect(header.hasPrefix(" PAGE FAILING (4 of 5) → dave, erin: HTTP 500 from hooks.forge.test"), "\(header)")
+        var wide = Self.model(columns: 160, rows: 40)
+        press([.enter], &wide)
+        let line = ConsoleView.render(wide).text.split(separator: "\n")[3]
+        #expect(line.contains("PAGE FAILING (4 of 5) → dave, erin: HTTP 500 from hooks.forge.test · escalation platform: step 1 of 2"), "\(line)")
     }
 
     @Test func theHeaderOfAnIncidentWithAnUnknownPolicySaysItIsNotPaging() {

@@ -213,6 +213,18 @@ struct RunbookScreenTests {
         #expect(m.checklistIncident(for: "registry-5xx")?.id == "INC-11")
     }
 
+    /// A checklist of one step says "1 step" in the viewer's header, never "1 steps".
+    @Test func aChecklistOfOneStepIsSingular() throws {
+        var m = model(columns: 120, rows: 40)
+        let one = Runbook(name: "restart", path: "Runbooks/restart.md", document: MarkdownParser.parse("# Restart\n\n- [ ] restart the registry\n"))
+        _ = ConsoleUpdate.update(&m, .runbooksChanged([one]))
+        press([.character("5"), .enter], &m)
+        #expect(m.runbookScreen.open?.name == "restart")
+        let header = ConsoleView.render(m).text(ofRow: 2)
+        #expect(header.contains("/1 step ") || header.contains("1 step · open an incident to record it"), "\(header)")
+        #expect(!header.contains("steps"), "\(header)")
+    }
+
     @Test func withoutAnIncidentTicksAreRefusedAndReadOnlyRecordsNothing() {
         var m = model()
         for incident in m.openIncidents { var resolved = incident; resolved.status = .resolved; m.setIncident(resolved, readOnly: false) }

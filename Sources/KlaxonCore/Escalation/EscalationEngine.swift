@@ -108,13 +108,19 @@ public struct EscalationEngine: Sendable {
             self.failure = failure
         }
 
-        /// One line for the incident header and `escalation status`: "platform: step 2 of 3, next page in
-        /// 4m12s → bob", or, when the step's pages fail, "platform: step 1 of 2, PAGE FAILING (4 of 5) → dave: …".
+        /// Where the policy is while paging: "platform: step 1 of 2" (", round 2 of 3" when it repeats).
+        public var step: String? {
+            guard case .paging(let step, let steps, let cycle, let cycles) = state else { return nil }
+            return "\(policy): step \(step) of \(steps)" + (cycles > 1 ? ", round \(cycle) of \(cycles)" : "")
+        }
+
+        /// One line for `escalation status` and the incident header: "platform: step 2 of 3, next page in
+        /// 4m12s → bob", or, when the step's pages fail, "platform: step 1 of 2, PAGE FAILING (4 of 5) → dave: …"
+        /// (the header puts the failure first, where a narrow screen cannot cut it).
         public func summary(now: Timestamp, formatter: LocalTimeFormatter) -> String {
             switch state {
             case .paging(let step, let steps, let cycle, let cycles):
-                var text = "\(policy): step \(step) of \(steps)"
-                if cycles > 1 { text += ", round \(cycle) of \(cycles)" }
+                var text = self.step ?? policy
                 if let failure { text += ", " + failure.text }
                 else if let next = nextPage { text += ", next page in \(Self.duration(now.seconds(until: next.at))) → \(next.users.joined(separator: ", "))" }
                 else if let next = nextStepAt {

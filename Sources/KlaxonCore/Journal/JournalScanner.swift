@@ -64,7 +64,7 @@ public struct JournalScanner: Sendable {
             guard let newline = Self.indexOfNewline(in: bytes, from: start) else {
                 if !isComplete { break }
                 let damage = Damage(kind: .tornTail, offset: validLength, line: nextLine, expectedSequence: nextSequence,
-                                    reason: "the last \(bytes.count - start) bytes are an unfinished record (no final newline): an interrupted write")
+                                    reason: "the last \(Plural.count(bytes.count - start, "byte")) \(bytes.count - start == 1 ? "is" : "are") an unfinished record (no final newline): an interrupted write")
                 return Outcome(records: records, damage: damage)
             }
             let line = UnsafeBufferPointer(rebasing: bytes[start..<newline])

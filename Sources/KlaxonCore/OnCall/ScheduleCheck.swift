@@ -50,7 +50,7 @@ public enum ScheduleCheck {
                 let listed = gaps.prefix(3).map { "\(format.dateTime($0.start).dropLast(3))–\(format.dateTime($0.end).dropLast(3))" }
                 let more = gaps.count > 3 ? " and \(gaps.count - 3) more" : ""
                 findings.append(.init(.warning, schedule.place,
-                                      "\(schedule.name) has nobody on call in \(gaps.count) stretch\(gaps.count == 1 ? "" : "es") of the next \(days) days (\(schedule.timeZone)): \(listed.joined(separator: ", "))\(more)"))
+                                      "\(schedule.name) has nobody on call in \(Plural.count(gaps.count, "stretch", "stretches")) of the next \(Plural.count(days, "day")) (\(schedule.timeZone)): \(listed.joined(separator: ", "))\(more)"))
             }
         }
         return findings

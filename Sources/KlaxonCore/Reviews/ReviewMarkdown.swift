@@ -134,7 +134,7 @@ public enum ReviewMarkdown {
         out.append("")
         let seal = review.journal
         let verdict = seal.problem.map { "**the chain did not verify: \(inline($0))**" } ?? "every hash and the chain verified"
-        out.append("Exported by Klaxon at \(time(review.exportedAt)) UTC from `\(seal.file)`: \(seal.recordCount) records, "
+        out.append("Exported by Klaxon at \(time(review.exportedAt)) UTC from `\(seal.file)`: \(Plural.count(seal.recordCount, "record")), "
                    + "final hash `\(seal.finalHash)`, \(verdict).")
         return out.joined(separator: "\n") + "\n"
     }

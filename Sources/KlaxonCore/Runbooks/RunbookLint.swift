@@ -26,7 +26,7 @@ public enum RunbookLint {
             } else if runbook.metadata.lastReviewed == nil {
                 findings.append(.init(.error, runbook.path, "no last_reviewed in the front matter; add `last_reviewed: YYYY-MM-DD` when someone has checked it works"))
             } else if let age = runbook.daysSinceReview(now: now), age > staleAfterDays {
-                findings.append(.init(.warning, runbook.path, "stale: last reviewed \(age) days ago (the limit is \(staleAfterDays)); review it and update last_reviewed"))
+                findings.append(.init(.warning, runbook.path, "stale: last reviewed \(Plural.count(age, "day")) ago (the limit is \(staleAfterDays)); review it and update last_reviewed"))
             }
             if runbook.hasFrontMatter && runbook.metadata.owner == nil {
                 findings.append(.init(.warning, runbook.path, "no owner in the front matter"))
