@@ -163,7 +163,8 @@ public struct CheckFiles: Sendable {
         if !check.kind.isAlertSource, let key = ["labels", "require", "severities"].first(where: { keyed(node, $0) }) {
             throw file.error(node, "check \(check.name): \(key): is for prometheus and alertmanager checks (type: is \(check.kind.rawValue))")
         }
-        warnings += endpointWarnings(check).map { ConfigFinding(.warning, file.place(node), $0) }
+        // The poll is unknown with the same words (CheckEvaluation).
+        if let problem = check.endpointProblem { warnings.append(ConfigFinding(.warning, file.place(node), problem)) }
         // Prometheus counts what Alertmanager silences or inhibits: paging from it ignores the team's silences.
         if check.kind == .prometheus && check.declare != nil {
             warnings.append(ConfigFinding(.warning, check.place, """
@@ -284,22 +285,6 @@ public struct CheckFiles: Sendable {
             }
         }
         return rule
-    }
-
-    /// A URL naming another API path than the one its kind reads (the answer would be unreadable).
-    static func endpointWarnings(_ check: CheckDefinition) -> [String] {
-        let expected: String
-        switch check.kind {
-        case .prometheus: expected = "/api/v1/alerts"
-        case .alertmanager: expected = "/api/v2/alerts"
-        case .http, .statuspage: return []
-        }
-        let path = check.url.split(separator: "?", maxSplits: 1).first.map(String.init) ?? check.url
-        guard let api = path.range(of: "/api/") else { return [] }
-        let named = String(path[api.lowerBound...]).trimmingCharacters(in: CharacterSet(charactersIn: "/"))
-        guard "/" + named != expected else { return [] }
-        let article = check.kind == .alertmanager ? "an" : "a"
-        return ["url names /\(named), but \(article) \(check.kind.rawValue) check reads \(expected); give the server's address or …\(expected)"]
     }
 
     /// What is worth a warning in a check's URL: a link-local or metadata address (only a check that

@@ -82,21 +82,37 @@ struct AlertSourceTests {
             "/prom/api/v1/rules": .init(body: try Self.real("prom-rules-firing.json")),
             "/prom/api/v1/alerts": .init(body: try Self.real("prom-alerts-firing.json")),
             "/stateless/api/v2/alerts": .init(body: try Self.alertmanager("am-alerts-v2-firing.json", alert: "KlaxonAlwaysCritical", status: nil)),
+            // An Alertmanager with no alerts answers its groups endpoint with an empty list.
+            "/quiet/api/v2/alerts/groups": .init(body: "[]"),
+            "/proxy/api/datasources/proxy/1/api/v1/alerts": .init(body: try Self.real("prom-alerts-firing.json")),
+            // The right path, answered by something else: the shape says what it is.
+            "/grouping/api/v2/alerts": .init(body: try Self.real("am-alert-groups-v2-firing.json")),
+            "/crossing/api/v2/alerts": .init(body: try Self.real("prom-alerts-firing.json")),
         ], [
             #"{name: groups, type: alertmanager, url: "BASE/am/api/v2/alerts/groups"}"#,
             #"{name: rules, type: prometheus, url: "BASE/prom/api/v1/rules"}"#,
             #"{name: crossed, type: alertmanager, url: "BASE/prom/api/v1/alerts"}"#,
             #"{name: stateless, type: alertmanager, url: "BASE/stateless"}"#,
+            #"{name: quiet-groups, type: alertmanager, url: "BASE/quiet/api/v2/alerts/groups"}"#,
+            #"{name: proxied, type: prometheus, url: "BASE/proxy/api/datasources/proxy/1/api/v1/alerts", labels: {team: platform}}"#,
+            #"{name: grouping, type: alertmanager, url: "BASE/grouping"}"#,
+            #"{name: crossing, type: alertmanager, url: "BASE/crossing"}"#,
         ])
-        for name in ["groups", "rules", "crossed", "stateless"] {
-            #expect(byName[name]?["state"] != "up", "\(name): \(run.output)\(run.errors)")
+        for name in ["groups", "rules", "crossed", "stateless", "quiet-groups", "grouping", "crossing"] {
+            #expect(byName[name]?["state"] == "unknown", "\(name): \(run.output)\(run.errors)")
         }
-        let groups = byName["groups"]?["detail"]?.stringValue ?? ""
-        #expect(groups.contains("/api/v2/alerts/groups") && groups.contains("an alertmanager check reads /api/v2/alerts"), "\(groups)")
-        let rules = byName["rules"]?["detail"]?.stringValue ?? ""
-        #expect(rules.contains("/api/v1/rules") && rules.contains("a prometheus check reads /api/v1/alerts"), "\(rules)")
-        let crossed = byName["crossed"]?["detail"]?.stringValue ?? ""
-        #expect(crossed.contains("Prometheus's /api/v1/alerts") && crossed.contains("type: prometheus"), "\(crossed)")
+        // A URL naming another API path than the check's kind reads says so at every poll, whatever the answer.
+        let wrongPath = "but an alertmanager check reads /api/v2/alerts; give the server's address or …/api/v2/alerts"
+        #expect(byName["quiet-groups"]?["detail"] == .string("url names /api/v2/alerts/groups, " + wrongPath), "\(run.output)")
+        #expect(byName["groups"]?["detail"] == .string("url names /api/v2/alerts/groups, " + wrongPath))
+        #expect(byName["rules"]?["detail"] == "url names /api/v1/rules, but a prometheus check reads /api/v1/alerts; give the server's address or …/api/v1/alerts")
+        #expect(byName["crossed"]?["detail"] == .string("url names /api/v1/alerts, " + wrongPath))
+        // A path that ends with the API path (through a proxy) is the right one.
+        #expect(byName["proxied"]?["state"] == "down", "\(run.output)")
+        let grouping = byName["grouping"]?["detail"]?.stringValue ?? ""
+        #expect(grouping.contains("this is /api/v2/alerts/groups") && grouping.contains("an alertmanager check reads /api/v2/alerts"), "\(grouping)")
+        let crossing = byName["crossing"]?["detail"]?.stringValue ?? ""
+        #expect(crossing.contains("Prometheus's /api/v1/alerts") && crossing.contains("type: prometheus"), "\(crossing)")
         #expect(byName["stateless"]?["detail"]?.stringValue?.contains("KlaxonAlwaysCritical has no status.state") == true, "\(run.output)")
     }
 
