@@ -73,7 +73,7 @@ enum StatusRound {
         /// An alert as its source told it: state, severity, what it says, since when and where from.
         static func alertJSON(_ item: StatusPayloads.Item) -> JSONValue {
             var fields: [String: JSONValue] = [
-                "name": .string(item.name), "state": .string(item.status), "counted": .bool(item.counted),
+                "name": .string(item.name), "state": .string(item.status), "counted": .bool(item.counted), "required": .bool(item.required),
                 "labels": .object(item.labels.mapValues(JSONValue.string)), "annotations": .object(item.annotations.mapValues(JSONValue.string)),
                 "severity": item.severity.map(JSONValue.string) ?? .null, "starts_at": item.startsAt.map { .string($0.rfc3339) } ?? .null,
                 "generator_url": item.generatorURL.map(JSONValue.string) ?? .null, "effect": item.effect.map { .string($0.rawValue) } ?? .null,

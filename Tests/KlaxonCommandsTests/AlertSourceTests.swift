@@ -228,6 +228,7 @@ struct AlertSourceTests {
         ], [
             #"{name: prom, type: prometheus, url: "BASE/prom", labels: {team: platform}}"#,
             #"{name: am, type: alertmanager, url: "BASE/am"}"#,
+            #"{name: heartbeat, type: prometheus, url: "BASE/prom", labels: {team: platform}, require: {alertname: KlaxonInhibitor}}"#,
         ])
         let prom = byName["prom"]?["alerts"]?.arrayValue ?? []
         let critical = prom.first { $0["name"] == "KlaxonAlwaysCritical" }
@@ -242,6 +243,11 @@ struct AlertSourceTests {
         #expect(toggle?["starts_at"] == "2026-12-05T15:24:08.143Z")
         #expect(am.first { $0["name"] == "KlaxonInhibited" }?["state"] == "inhibited")
         #expect(byName["am"]?["detail"] == "2 alerts firing: KlaxonInhibitor, KlaxonAlwaysWarning (3 silenced or inhibited)")
+        // The required alert is neither counted nor ignored (it was counted before, unlike the docs said).
+        let required = byName["heartbeat"]?["alerts"]?.arrayValue?.first { $0["name"] == "KlaxonInhibitor" }
+        #expect(required?["counted"] == false && required?["required"] == true && required?["effect"] == .null, "\(required.map { "\($0)" } ?? "")")
+        let counted = byName["heartbeat"]?["alerts"]?.arrayValue?.first { $0["name"] == "KlaxonAlwaysCritical" }
+        #expect(counted?["counted"] == true && counted?["required"] == false && counted?["effect"] == "down")
     }
 
     // MARK: 14. Where to page from

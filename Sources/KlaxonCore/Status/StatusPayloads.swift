@@ -6,8 +6,11 @@ public enum StatusPayloads {
         /// `operational`, `partial_outage`…; or `firing`, `pending` (Prometheus), `silenced`, `inhibited`,
         /// `unprocessed` (Alertmanager).
         public var status: String
-        /// Alerts only: active (firing or unprocessed), not pending, silenced or inhibited.
+        /// Alerts only: active (firing or unprocessed), not pending, silenced or inhibited, and not the
+        /// required alert.
         public var counted: Bool
+        /// Alerts only: the alert `require:` names (a dead man's switch), neither counted nor ignored.
+        public var required = false
         public var labels: [String: String]
         /// Alerts only: `summary`, `description`, `runbook_url`…
         public var annotations: [String: String] = [:]
@@ -156,6 +159,8 @@ public enum StatusPayloads {
         for i in items.indices {
             if !rules.requiredAlert.isEmpty && matches(items[i].labels, rules.requiredAlert) {
                 required += 1
+                items[i].required = true
+                items[i].counted = false
                 continue
             }
             guard items[i].counted else {
