@@ -89,14 +89,14 @@ public struct CheckFiles: Sendable {
     }
 
     static let checkKeys = ["name", "group", "type", "url", "interval", "retry_interval", "timeout", "expect", "failure_threshold",
-                            "success_threshold", "service", "runbook", "policy", "declare", "labels", "require", "severities", "max_body", "tls_verify",
+                            "success_threshold", "service", "runbook", "policy", "declare", "labels", "require", "silent_for", "severities", "max_body", "tls_verify",
                             "follow_redirects", "headers", "bearer_token", "basic_auth"]
 
     /// A check; what is worth a look but not wrong goes into `warnings`.
     static func readCheck(_ node: Node, _ file: YAMLFile, warnings: inout [ConfigFinding]) throws(KlaxonError) -> CheckDefinition {
         var check = CheckDefinition(name: "", url: "")
         check.place = file.place(node)
-        var declareNode: Node?
+        var declareNode: Node?, silentForNode: Node?
         for (key, keyNode, value) in try file.mapping(node, what: "a check") {
             switch key {
             case "name": check.name = try file.string(value, what: "name")
@@ -129,6 +129,7 @@ public struct CheckFiles: Sendable {
                 declareNode = value
             case "labels": check.alerts.labels = try matchers(value, file, what: "labels")
             case "require": check.alerts.requiredAlert = try matchers(value, file, what: "require")
+            case "silent_for": check.alerts.silentForSeconds = try seconds(value, file, what: "silent_for"); silentForNode = value
             case "severities": check.alerts.severities = try severities(value, file)
             case "max_body":
                 let text = try file.string(value, what: "max_body")
@@ -160,8 +161,18 @@ public struct CheckFiles: Sendable {
         if let declareNode, check.policy == nil {
             throw file.error(declareNode, "declare opens an incident that escalates; it needs policy: too")
         }
-        if !check.kind.isAlertSource, let key = ["labels", "require", "severities"].first(where: { keyed(node, $0) }) {
+        if !check.kind.isAlertSource, let key = ["labels", "require", "silent_for", "severities"].first(where: { keyed(node, $0) }) {
             throw file.error(node, "check \(check.name): \(key): is for prometheus and alertmanager checks (type: is \(check.kind.rawValue))")
+        }
+        if let silentForNode, let silentFor = check.alerts.silentForSeconds {
+            guard !check.alerts.requiredAlert.isEmpty else {
+                throw file.error(silentForNode, "check \(check.name): silent_for: is how long the alert of require: may be missing; give require: too")
+            }
+            // Shorter, one poll that finds the alert missing would be down: a source that restarted.
+            guard silentFor >= check.intervalSeconds else {
+                throw file.error(silentForNode, "check \(check.name): silent_for (\(silentFor)s) is shorter than interval (\(check.intervalSeconds)s); "
+                                 + "give at least the interval, so that two polls find the alert missing before the check is down")
+            }
         }
         // The poll is unknown with the same words (CheckEvaluation).
         if let problem = check.endpointProblem { warnings.append(ConfigFinding(.warning, file.place(node), problem)) }

@@ -25,14 +25,14 @@ struct AlertSourceTests {
     }
 
     /// Polls `checks` (flow mappings in which `BASE` is the loopback server's URL) once, serving `routes`.
-    func poll(_ routes: [String: HTTPReceiver.Route], _ checks: [String], text: Bool = false)
+    func poll(_ routes: [String: HTTPReceiver.Route], _ checks: [String], text: Bool = false, clock: FixedClock = FixedClock("2026-12-05T15:30:00Z"))
         async throws -> (run: CommandRun, byName: [String: JSONValue], requests: [HTTPReceiver.Request]) {
         let http = TemporaryDirectory("receiver")
         let receiver = try HTTPReceiver(directory: http.path, routes: routes)
         defer { receiver.stop() }
         let base = "http://127.0.0.1:\(receiver.port)"
         let ws = makeWorkspace("name: t\nchecks:\n" + checks.map { "  - " + $0.replacingOccurrences(of: "BASE", with: base) }.joined(separator: "\n") + "\n")
-        let k = Klaxon(workspace: ws.path, clock: FixedClock("2026-12-05T15:30:00Z"))
+        let k = Klaxon(workspace: ws.path, clock: clock)
         let run = try await blocking { text ? k.run("status", "check") : k.run("status", "check", "--json") }
         let results = run.json?.arrayValue ?? []
         return (run, Dictionary(uniqueKeysWithValues: results.map { ($0["name"]?.stringValue ?? "", $0) }), receiver.requests)
@@ -149,17 +149,25 @@ struct AlertSourceTests {
         #expect(byName["garbled"]?["detail"]?.stringValue?.hasPrefix("source unreadable: the body is not JSON") == true)
     }
 
-    @Test func aRequiredAlertThatIsAbsentIsDown() async throws {
-        let (run, byName, _) = try await poll([
+    /// Walkthrough of issue 19, point 9: a required alert missing is down only once it has been missing
+    /// for `silent_for` (a source that just restarted has not evaluated its rules yet); `status check`
+    /// polls again at the interval until then.
+    @Test func aRequiredAlertMissingForSilentForIsDown() async throws {
+        let started = Date()
+        let (run, byName, requests) = try await poll([
             "/prom/api/v1/alerts": .init(body: try Self.real("prom-alerts-firing.json")),
+            "/silent/api/v1/alerts": .init(body: try Self.real("prom-alerts-firing.json")),
             "/am/api/v2/alerts*": .init(body: try Self.real("am-alerts-v2-silenced.json")),
         ], [
-            #"{name: silent, type: prometheus, url: "BASE/prom", labels: {team: nobody}, require: {alertname: Watchdog}}"#,
+            #"{name: silent, type: prometheus, url: "BASE/silent", labels: {team: nobody}, require: {alertname: Watchdog}, interval: 1s, timeout: 1s, silent_for: 2s}"#,
             #"{name: heartbeat, type: prometheus, url: "BASE/prom", labels: {team: nobody}, require: {alertname: KlaxonInhibitor}}"#,
             #"{name: silenced-heartbeat, type: alertmanager, url: "BASE/am", labels: {team: nobody}, require: {alertname: KlaxonToggle}}"#,
-        ])
+        ], clock: .wall())
         #expect(byName["silent"]?["state"] == "down", "\(run.output)\(run.errors)")
         #expect(byName["silent"]?["detail"] == "monitoring pipeline silent: no alert with alertname=Watchdog")
+        // Missing at the first poll, and at the polls a second apart until two seconds had passed.
+        #expect(requests.filter { $0.path.hasPrefix("/silent/") }.count >= 3, "\(requests.map(\.path))")
+        #expect(Date().timeIntervalSince(started) >= 2)
         // The heartbeat is there (silenced or not): it proves the pipeline, and is no problem itself.
         #expect(byName["heartbeat"]?["state"] == "up")
         #expect(byName["silenced-heartbeat"]?["state"] == "up")

@@ -77,6 +77,15 @@ public struct CheckDefinition: Hashable, Sendable {
     /// The longest body read.
     public var bodyLimit: Int { maxBodyBytes ?? kind.defaultBodyLimit }
 
+    /// How long a required alert may be missing when `silent_for:` is not given: a source that just
+    /// (re)started answers an empty list until it has evaluated its rules (Prometheus's default
+    /// evaluation interval is a minute), and that is no outage.
+    public static let defaultSilentForSeconds: Int64 = 120
+
+    /// How long the required alert must have been missing before the check is down: `silent_for:`, else
+    /// the default or the interval, whichever is longer (the absence is then seen by two polls at least).
+    public var silentForSeconds: Int64 { alerts.silentForSeconds ?? max(Self.defaultSilentForSeconds, intervalSeconds) }
+
     /// The API path a `prometheus` or `alertmanager` check reads (nil for the other kinds).
     public var apiPath: String? {
         switch kind {
