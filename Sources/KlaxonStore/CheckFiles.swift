@@ -10,6 +10,8 @@ public struct CheckFiles: Sendable {
     public var findings: [ConfigFinding] = []
     /// The checks that cannot be polled, each with why (an error of `findings`), placed among `checks`.
     public var unpolled: [UnpolledCheck] = []
+    /// The secrets the checks that read send (`env:`, `file:`), for `config validate`.
+    public var secretUses: [SecretReference.Use] = []
 
     /// The top-level keys of `klaxon.yaml` read here: a syntax error under them breaks the checks only.
     public static let topLevelKeys: Set<String> = ["checks", "maintenance"]
@@ -54,13 +56,14 @@ public struct CheckFiles: Sendable {
     /// Reads one item of `checks:`; one that does not read stays as a check not polled.
     mutating func read(_ item: Node, _ file: YAMLFile) {
         do throws(KlaxonError) {
-            var warnings: [ConfigFinding] = []
-            let check = try Self.readCheck(item, file, warnings: &warnings)
+            var warnings: [ConfigFinding] = [], secrets: [SecretReference.Use] = []
+            let check = try Self.readCheck(item, file, warnings: &warnings, secrets: &secrets)
             if let other = checks.first(where: { $0.name == check.name }) {
                 throw file.error(item, "check name \(check.name) is also used at \(other.place)")
             }
             checks.append(check)
             findings += warnings
+            secretUses += secrets
         } catch {
             let field = { (key: String) in item.mapping?[key]?.scalar?.string }
             notPolled(name: field("name"), group: field("group") ?? "", file.finding(error))
@@ -92,8 +95,11 @@ public struct CheckFiles: Sendable {
                             "success_threshold", "service", "runbook", "policy", "declare", "labels", "require", "silent_for", "severities", "max_body", "tls_verify",
                             "follow_redirects", "headers", "bearer_token", "basic_auth"]
 
-    /// A check; what is worth a look but not wrong goes into `warnings`.
-    static func readCheck(_ node: Node, _ file: YAMLFile, warnings: inout [ConfigFinding]) throws(KlaxonError) -> CheckDefinition {
+    /// A check; what is worth a look but not wrong goes into `warnings`, the secrets it sends into `secrets`.
+    static func readCheck(_ node: Node, _ file: YAMLFile, warnings: inout [ConfigFinding],
+                          secrets: inout [SecretReference.Use]) throws(KlaxonError) -> CheckDefinition {
+        // What each secret is for, named with the check once its name is known.
+        var sent: [(reference: SecretReference, what: String, place: String)] = []
         var check = CheckDefinition(name: "", url: "")
         check.place = file.place(node)
         var declareNode: Node?, silentForNode: Node?
@@ -143,9 +149,12 @@ public struct CheckFiles: Sendable {
                 check.verifyTLS = flag
             case "follow_redirects": check.followRedirects = try file.choice(value, what: "follow_redirects", CheckDefinition.FollowRedirects.allCases)
             case "expect": check.expect = try readExpectation(value, file)
-            case "headers": check.credentials.headers = try headers(value, file)
-            case "bearer_token": check.credentials.bearerToken = try secretReference(value, file, what: "bearer_token")
-            case "basic_auth": check.credentials.basicAuth = try basicAuth(value, file)
+            case "headers": check.credentials.headers = try headers(value, file, secrets: &sent)
+            case "bearer_token":
+                let reference = try secretReference(value, file, what: "bearer_token")
+                check.credentials.bearerToken = reference
+                sent.append((reference, "bearer_token", file.place(value)))
+            case "basic_auth": check.credentials.basicAuth = try basicAuth(value, file, secrets: &sent)
             default:
                 throw file.error(keyNode, "unknown key \"\(key)\" for a check (known: \(checkKeys.joined(separator: ", ")))")
             }
@@ -186,6 +195,7 @@ public struct CheckFiles: Sendable {
         guard check.timeoutSeconds <= check.intervalSeconds else {
             throw file.error(node, "check \(check.name): timeout (\(check.timeoutSeconds)s) is longer than interval (\(check.intervalSeconds)s)")
         }
+        secrets += sent.map { .init(reference: $0.reference, purpose: "check \(check.name): \($0.what)", place: $0.place, reader: .poller) }
         return check
     }
 
@@ -200,7 +210,8 @@ public struct CheckFiles: Sendable {
 
     /// `headers: {Accept: application/json, X-Api-Key: env:REGISTRY_KEY}`: a header that carries a
     /// credential (`Authorization`, `Cookie`, a name with token, secret, password, auth or api-key) only as a reference.
-    static func headers(_ node: Node, _ file: YAMLFile) throws(KlaxonError) -> [CheckCredentials.Header] {
+    static func headers(_ node: Node, _ file: YAMLFile,
+                        secrets: inout [(reference: SecretReference, what: String, place: String)]) throws(KlaxonError) -> [CheckCredentials.Header] {
         var result: [CheckCredentials.Header] = []
         for (name, keyNode, value) in try file.mapping(node, what: "headers") {
             let token = "!#$%&'*+-.^_`|~"
@@ -213,6 +224,7 @@ public struct CheckFiles: Sendable {
             let text = try file.string(value, what: name)
             if let reference = SecretReference(text) {
                 result.append(.init(name: name, value: .secret(reference)))
+                secrets.append((reference, "headers: \(name)", file.place(value)))
                 continue
             }
             guard !CheckCredentials.isCredentialName(name) else {
@@ -227,17 +239,26 @@ public struct CheckFiles: Sendable {
     }
 
     /// `basic_auth: {username: deployer, password: env:REGISTRY_PASSWORD}`.
-    static func basicAuth(_ node: Node, _ file: YAMLFile) throws(KlaxonError) -> CheckCredentials.BasicAuth {
+    static func basicAuth(_ node: Node, _ file: YAMLFile,
+                          secrets: inout [(reference: SecretReference, what: String, place: String)]) throws(KlaxonError) -> CheckCredentials.BasicAuth {
         var username: CheckCredentials.Value?, password: SecretReference?
         for (key, keyNode, value) in try file.mapping(node, what: "basic_auth") {
             switch key {
             case "username":
                 let text = try file.string(value, what: "username")
+                // A reference's own colon (env:NAME) is no part of the name sent.
+                if let reference = SecretReference(text) {
+                    username = .secret(reference)
+                    secrets.append((reference, "basic_auth username", file.place(value)))
+                    continue
+                }
                 guard !text.contains(":"), !text.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) else {
                     throw file.error(value, "basic_auth username cannot hold a colon or a control character")
                 }
-                username = SecretReference(text).map { .secret($0) } ?? .plain(text)
-            case "password": password = try secretReference(value, file, what: "basic_auth password")
+                username = .plain(text)
+            case "password":
+                password = try secretReference(value, file, what: "basic_auth password")
+                secrets.append((password!, "basic_auth password", file.place(value)))
             default: throw file.error(keyNode, "unknown key \"\(key)\" in basic_auth (known: username, password)")
             }
         }

@@ -79,8 +79,8 @@ public enum DrillFiles {
                         fields["url"] = Node(url.replacingOccurrences(of: addressPlaceholder, with: "http://127.0.0.1:1"))
                         node = .mapping(fields)
                     }
-                    var warnings: [ConfigFinding] = []
-                    let check = try CheckFiles.readCheck(node, file, warnings: &warnings)
+                    var warnings: [ConfigFinding] = [], secrets: [SecretReference.Use] = []
+                    let check = try CheckFiles.readCheck(node, file, warnings: &warnings, secrets: &secrets)
                     findings += warnings
                     if let policies { findings += CheckFiles.policyFindings([check], policies: policies) }
                     if let other = names[check.name] { throw file.error(item, "check name \(check.name) is also used at \(other)") }

@@ -98,6 +98,26 @@ struct URLCredentialsTests {
     }
 }
 
+/// Issue 19, point 10: what a check's answer may quote of the secrets its request sent.
+struct SecretScrubberTests {
+    @Test func everyFormOfASecretIsTakenOutLongestFirst() {
+        // A token with the characters JSON escapes, as sent, escaped, and with / as \/.
+        let token = #"t/o"k\en"#
+        let scrubber = SecretScrubber(secrets: [token, "pw", Data("svc:pw".utf8).base64EncodedString()])
+        let quoted = #"{"a":"Bearer t/o\"k\\en","b":"t\/o\"k\\en","c":"t/o"k\en","d":"c3ZjOnB3"}"#
+        #expect(scrubber.scrub(quoted) == #"{"a":"Bearer [secret]","b":"[secret]","c":"[secret]","d":"[secret]"}"#)
+        #expect(scrubber.scrub(Array(quoted.utf8)) == Array(scrubber.scrub(quoted).utf8), "bytes as text")
+        #expect(scrubber.scrub("no secret here") == "no secret here")
+        #expect(SecretScrubber(secrets: [""]).isEmpty)
+    }
+
+    @Test func aURLsPasswordOrTokenIsASecretAsWrittenDecodedAndAsTheBasicPair() {
+        #expect(SecretScrubber.urlSecrets("https://svc:p%40ss@host/x") == ["p%40ss", "p@ss", Data("svc:p@ss".utf8).base64EncodedString()])
+        #expect(SecretScrubber.urlSecrets("https://TOKEN@host/x") == ["TOKEN", "TOKEN", Data("TOKEN:".utf8).base64EncodedString()])
+        #expect(SecretScrubber.urlSecrets("https://host/a@b") == [])
+    }
+}
+
 struct CheckStateMachineTests {
     typealias Step = (CheckObservation.Verdict, CheckState)
 
