@@ -45,10 +45,12 @@ struct ConfigCommand: ParsableCommand {
             let root = workspace?.root ?? global.workspace ?? context.currentDirectory
             let files = EscalationFiles.load(workspaceRoot: root)
             let policies = files.policies.map(\.name)
+            var secretUses = (workspace?.secretUses ?? []) + files.secretUses
             if let workspace {
                 findings += RunbookCommand.findings(workspace, RunbookCommand.load(workspace), now: context.now())
                 let checks = CheckFiles.load(workspaceRoot: workspace.root, timeZone: workspace.displayTimeZone(environment: context.environment))
                 findings += checks.findings
+                secretUses += checks.secretUses
                 // Every check as far as it read: one with an error still names its policy.
                 findings += CheckFiles.policyFindings(checks.definitions, policies: policies, unread: files.unreadPolicies)
                 findings += workspace.warnings.map { Self.finding(.warning, $0) }
@@ -61,24 +63,29 @@ struct ConfigCommand: ParsableCommand {
                 findings.append(ConfigFinding(.error, workspace.mainSchedulePlace ?? workspace.configPath,
                                               "escalation: main_schedule names \"\(main)\", which is not a schedule in Escalation/schedules/\(EscalationFiles.known(Set(files.schedules.map(\.name))))"))
             }
-            findings += Self.secretFindings((workspace?.secretUses ?? []) + files.secretUses, context: context)
+            findings += Self.secretFindings(secretUses, context: context)
             try ConfigCommand.report(findings, json: output.json, context: context)
         }
 
-        /// Warnings: secrets the process that sends pages could not read if it ran with this command's
-        /// environment and directory: an `env:` variable unset (or empty), a `file:` that is missing.
+        /// Warnings: secrets the process that reads them (the one that sends pages, or the one that polls
+        /// the checks) could not read if it ran with this command's environment and directory: an `env:`
+        /// variable unset (or empty), a `file:` that is missing.
         static func secretFindings(_ uses: [SecretReference.Use], context: CommandContext) -> [ConfigFinding] {
             uses.compactMap { use in
+                let (process, when, otherwise) = switch use.reader {
+                case .pager: ("sends pages (the console or klaxon watch)", "when it pages", "these pages fail")
+                case .poller: ("polls (the console, klaxon watch or klaxon status check)", "at each poll", "the check fails")
+                }
                 switch use.reference {
                 case .environment(let name):
                     guard context.environment[name]?.isEmpty ?? true else { return nil }
                     return ConfigFinding(.warning, use.place, "\(use.reference) (\(use.purpose)) is not set in this environment: the process that "
-                                         + "sends pages (the console or klaxon watch) needs \(name) set, or these pages fail")
+                                         + "\(process) needs \(name) set, or \(otherwise)")
                 case .file(let path):
                     let absolute = path.hasPrefix("/") ? path : context.currentDirectory + "/" + path
                     guard !FileManager.default.fileExists(atPath: absolute) else { return nil }
-                    return ConfigFinding(.warning, use.place, "\(use.reference) (\(use.purpose)) does not exist: the process that sends pages "
-                                         + "(the console or klaxon watch) reads it when it pages, or these pages fail")
+                    return ConfigFinding(.warning, use.place, "\(use.reference) (\(use.purpose)) does not exist: the process that \(process) "
+                                         + "reads it \(when), or \(otherwise)")
                 }
             }
         }

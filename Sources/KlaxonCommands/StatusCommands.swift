@@ -11,7 +11,7 @@ struct StatusCommand: ParsableCommand {
 
     struct Check: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Poll every check once (again, at the retry interval, only where a threshold needs confirming) and print the states.",
+            abstract: "Poll every check once (again, at the retry interval, only where a threshold or a missing required alert's silent_for needs confirming) and print the states.",
             discussion: "Exit status 0 when no check is down, 1 when one is, 3 when none is but an alert source cannot be read (unknown).")
         @Argument(help: "Only these checks (default: all).") var names: [String] = []
         @OptionGroup var global: GlobalOptions
@@ -73,7 +73,7 @@ enum StatusRound {
         /// An alert as its source told it: state, severity, what it says, since when and where from.
         static func alertJSON(_ item: StatusPayloads.Item) -> JSONValue {
             var fields: [String: JSONValue] = [
-                "name": .string(item.name), "state": .string(item.status), "counted": .bool(item.counted),
+                "name": .string(item.name), "state": .string(item.status), "counted": .bool(item.counted), "required": .bool(item.required),
                 "labels": .object(item.labels.mapValues(JSONValue.string)), "annotations": .object(item.annotations.mapValues(JSONValue.string)),
                 "severity": item.severity.map(JSONValue.string) ?? .null, "starts_at": item.startsAt.map { .string($0.rfc3339) } ?? .null,
                 "generator_url": item.generatorURL.map(JSONValue.string) ?? .null, "effect": item.effect.map { .string($0.rawValue) } ?? .null,
@@ -85,8 +85,7 @@ enum StatusRound {
 
     static func run(_ checks: [CheckDefinition], maintenance: [MaintenanceWindow], secrets: SecretResolver, now: () -> Timestamp) -> [Result] {
         var results = checks.map {
-            Result(check: $0, machine: CheckStateMachine(failureThreshold: $0.failureThreshold, successThreshold: $0.successThreshold),
-                   evaluation: CheckEvaluation(observation: .ok()), response: ProbeResponse())
+            Result(check: $0, machine: CheckStateMachine($0), evaluation: CheckEvaluation(observation: .ok()), response: ProbeResponse())
         }
         var due = Array(results.indices)
         for round in 0..<100 where !due.isEmpty {
@@ -98,9 +97,8 @@ enum StatusRound {
             let responses = HTTPProber.round(due.map { ProbeRequest(results[$0].check, resolve: secrets.resolve) })
             let t = now()
             for (i, response) in zip(due, responses) {
-                let evaluation = CheckEvaluation.evaluate(results[i].check, response, now: t)
-                let inMaintenance = evaluation.vendorMaintenance || maintenance.contains { $0.covers(results[i].check.name, at: t) }
-                results[i].machine.observe(evaluation.observation, at: t, inMaintenance: inMaintenance)
+                var evaluation = CheckEvaluation.evaluate(results[i].check, response, now: t)
+                results[i].machine.observe(&evaluation, of: results[i].check, at: t, maintenance: maintenance)
                 results[i].evaluation = evaluation
                 results[i].response = response
             }

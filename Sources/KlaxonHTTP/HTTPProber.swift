@@ -174,6 +174,8 @@ public final class ProbeSession: @unchecked Sendable {
         private var headerList: UnsafeMutablePointer<curl_slist>?
         /// Whether a redirect left the request's origin, and the credentials with it.
         private var credentialsDropped = false
+        /// The secrets this request sends, taken out of everything its response carries.
+        private let secrets: SecretScrubber
 
         deinit {
             errorBuffer.deallocate()
@@ -193,6 +195,7 @@ public final class ProbeSession: @unchecked Sendable {
             self.tag = tag
             self.request = request
             self.handle = handle
+            secrets = SecretScrubber(headers: request.headers, url: request.url)
             redirects = RedirectRule(url: request.url, policy: request.followRedirects, maximum: request.maximumRedirects)
             namedAddress = RedirectRule.schemeAndHost(of: request.url).flatMap { IPAddress($0.host) }
             _ = klaxon_curl_set_string(handle, CURLOPT_URL, request.url)
@@ -280,20 +283,15 @@ public final class ProbeSession: @unchecked Sendable {
         }
 
         /// libcurl's messages may quote the URL: without its credentials, nor any secret this request sent.
-        func scrubbed(_ text: String) -> String {
-            var result = URLCredentials.redacted(text)
-            for secret in request.headers.flatMap(\.secrets) where !secret.isEmpty {
-                result = result.replacingOccurrences(of: secret, with: "[secret]")
-            }
-            return result
-        }
+        func scrubbed(_ text: String) -> String { secrets.scrub(URLCredentials.redacted(text)) }
 
         func finish(_ code: CURLcode) -> ProbeResponse {
             var response = ProbeResponse()
             var status = 0
             _ = klaxon_curl_get_long(handle, CURLINFO_RESPONSE_CODE, &status)
             if let refusal {
-                response.error = refusal
+                // It may quote the Location the server sent.
+                response.error = scrubbed(refusal)
             } else if code != CURLE_OK && !(truncated && code == CURLE_WRITE_ERROR) {
                 // A cut body aborts the transfer on purpose (CURLE_WRITE_ERROR): the response still counts.
                 let detail = String(cString: errorBuffer)
@@ -310,7 +308,9 @@ public final class ProbeSession: @unchecked Sendable {
             // The phases are the last request's; the total counts the redirects before it too.
             response.phases = .init(dns: dns * 1000, connect: connect * 1000, tls: tls * 1000, firstByte: firstByte * 1000,
                                     total: total * 1000 + earlierMilliseconds)
-            response.body = body
+            // The one place the secrets and the answer meet: what is judged, shown and recorded of a
+            // service that quotes what it was sent holds `[secret]` instead.
+            response.body = secrets.isEmpty ? body : secrets.scrub(body)
             response.truncated = truncated
             if let expiry = klaxon_curl_certificate_expiry(handle) {
                 response.certificateExpiry = CertificateDate.parse(String(cString: expiry))

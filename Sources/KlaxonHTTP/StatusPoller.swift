@@ -69,9 +69,7 @@ public final class StatusPoller: @unchecked Sendable {
     private func run() {
         guard let session = ProbeSession(maximumConnections: 64) else { return }
         lock.withLock { self.session = session }
-        var machines = checks.map {
-            CheckStateMachine(failureThreshold: $0.failureThreshold, successThreshold: $0.successThreshold, restoring: restoring[$0.name])
-        }
+        var machines = checks.map { CheckStateMachine($0, restoring: restoring[$0.name]) }
         let start = clock().milliseconds
         // Spread the first polls over a second so a thousand checks do not start in one burst.
         var due = checks.indices.map { start + Int64($0 * 1000 / max(1, checks.count)) }
@@ -97,14 +95,14 @@ public final class StatusPoller: @unchecked Sendable {
                     session.wake()
                 }
             }
-            for (i, response, evaluation, t) in lock.withLock({ () -> [(Int, ProbeResponse, CheckEvaluation, Timestamp)] in
+            for (i, response, judgedEvaluation, t) in lock.withLock({ () -> [(Int, ProbeResponse, CheckEvaluation, Timestamp)] in
                 defer { judged = [] }
                 return judged.map { ($0.index, $0.response, $0.evaluation, $0.at) }
             }) {
                 inFlight[i] = false
                 let check = checks[i]
-                let inMaintenance = evaluation.vendorMaintenance || maintenance.contains { $0.covers(check.name, at: t) }
-                let transition = machines[i].observe(evaluation.observation, at: t, inMaintenance: inMaintenance)
+                var evaluation = judgedEvaluation
+                let transition = machines[i].observe(&evaluation, of: check, at: t, maintenance: maintenance)
                 // The schedule holds whatever the response time: the next poll is due an interval after
                 // this one was due (sooner while confirming), never later than now if that has passed.
                 due[i] = max(due[i] + machines[i].nextPollMilliseconds(check), t.milliseconds)

@@ -8,6 +8,8 @@ public struct CheckFiles: Sendable {
     public var checks: [CheckDefinition] = []
     public var maintenance: [MaintenanceWindow] = []
     public var findings: [ConfigFinding] = []
+    /// The secrets the checks that read send (`env:`, `file:`), for `config validate`.
+    public var secretUses: [SecretReference.Use] = []
     /// The checks that cannot be polled, each with why (an error of `findings`), placed among `checks`.
     public var unpolled: [UnpolledCheck] = []
 
@@ -55,14 +57,17 @@ public struct CheckFiles: Sendable {
     /// Reads one item of `checks:`; one with an error stays as a check not polled (its first error says
     /// why), and every problem of it is a finding.
     mutating func read(_ item: Node, _ file: YAMLFile) {
-        var found: [ConfigFinding] = []
+        var found: [ConfigFinding] = [], secrets: [SecretReference.Use] = []
         do throws(KlaxonError) {
-            let check = try Self.readCheck(item, file, findings: &found)
+            let check = try Self.readCheck(item, file, findings: &found, secrets: &secrets)
             if let other = checks.first(where: { $0.name == check.name }) {
                 found.append(file.finding(file.error(item, "check name \(check.name) is also used at \(other.place)")))
             }
             findings += found
-            guard let error = found.first(where: { $0.level == .error }) else { return checks.append(check) }
+            guard let error = found.first(where: { $0.level == .error }) else {
+                secretUses += secrets
+                return checks.append(check)
+            }
             notPolled(name: check.name, group: check.group, error, definition: check.name.isEmpty ? nil : check)
         } catch {
             findings += found
@@ -98,7 +103,7 @@ public struct CheckFiles: Sendable {
     }
 
     static let checkKeys = ["name", "group", "type", "url", "interval", "retry_interval", "timeout", "expect", "failure_threshold",
-                            "success_threshold", "service", "runbook", "policy", "declare", "labels", "require", "severities", "max_body", "tls_verify",
+                            "success_threshold", "service", "runbook", "policy", "declare", "labels", "require", "silent_for", "severities", "max_body", "tls_verify",
                             "follow_redirects", "headers", "bearer_token", "basic_auth"]
 
     /// A check as far as it reads, with every problem of it in `findings`: the warnings, and an error
@@ -106,10 +111,13 @@ public struct CheckFiles: Sendable {
     /// each rule between keys that is broken. The check can be polled only when none is an error; it is
     /// returned anyway, so that what it names (its policy) is checked too. Throws when the item is not
     /// a mapping at all.
-    static func readCheck(_ node: Node, _ file: YAMLFile, findings: inout [ConfigFinding]) throws(KlaxonError) -> CheckDefinition {
+    static func readCheck(_ node: Node, _ file: YAMLFile, findings: inout [ConfigFinding],
+                          secrets: inout [SecretReference.Use]) throws(KlaxonError) -> CheckDefinition {
+        // What each secret is for, named with the check once its name is known.
+        var sent: [(reference: SecretReference, what: String, place: String)] = []
         var check = CheckDefinition(name: "", url: "")
         check.place = file.place(node)
-        var declareNode: Node?, timeoutGiven = false
+        var declareNode: Node?, silentForNode: Node?, timeoutGiven = false
         var errors: [KlaxonError] = [], warnings: [ConfigFinding] = []
         for (key, keyNode, value) in try file.mapping(node, what: "a check") {
             do throws(KlaxonError) {
@@ -145,6 +153,7 @@ public struct CheckFiles: Sendable {
                     declareNode = value
                 case "labels": check.alerts.labels = try matchers(value, file, what: "labels")
                 case "require": check.alerts.requiredAlert = try matchers(value, file, what: "require")
+                case "silent_for": check.alerts.silentForSeconds = try seconds(value, file, what: "silent_for"); silentForNode = value
                 case "severities": check.alerts.severities = try severities(value, file)
                 case "max_body":
                     let text = try file.string(value, what: "max_body")
@@ -158,9 +167,12 @@ public struct CheckFiles: Sendable {
                     check.verifyTLS = flag
                 case "follow_redirects": check.followRedirects = try file.choice(value, what: "follow_redirects", CheckDefinition.FollowRedirects.allCases)
                 case "expect": check.expect = try readExpectation(value, file)
-                case "headers": check.credentials.headers = try headers(value, file)
-                case "bearer_token": check.credentials.bearerToken = try secretReference(value, file, what: "bearer_token")
-                case "basic_auth": check.credentials.basicAuth = try basicAuth(value, file)
+                case "headers": check.credentials.headers = try headers(value, file, secrets: &sent)
+                case "bearer_token":
+                    let reference = try secretReference(value, file, what: "bearer_token")
+                    check.credentials.bearerToken = reference
+                    sent.append((reference, "bearer_token", file.place(value)))
+                case "basic_auth": check.credentials.basicAuth = try basicAuth(value, file, secrets: &sent)
                 default:
                     throw file.error(keyNode, "unknown key \"\(key)\" for a check (known: \(checkKeys.joined(separator: ", ")))")
                 }
@@ -168,8 +180,11 @@ public struct CheckFiles: Sendable {
         }
         // The rules between keys are checked only once every key read: a key that did not read would
         // make them say what is not so (a url: that did not read is not a missing url:).
-        if errors.isEmpty { errors = rules(&check, node, file, declareNode: declareNode, timeoutGiven: timeoutGiven) }
-        warnings += endpointWarnings(check).map { ConfigFinding(.warning, file.place(node), $0) }
+        if errors.isEmpty {
+            errors = rules(&check, node, file, declareNode: declareNode, silentForNode: silentForNode, timeoutGiven: timeoutGiven)
+        }
+        // The poll is unknown with the same words (CheckEvaluation).
+        if let problem = check.endpointProblem { warnings.append(ConfigFinding(.warning, file.place(node), problem)) }
         // Prometheus counts what Alertmanager silences or inhibits: paging from it ignores the team's silences.
         if check.kind == .prometheus && check.declare != nil {
             warnings.append(ConfigFinding(.warning, check.place, """
@@ -178,12 +193,14 @@ public struct CheckFiles: Sendable {
                 """))
         }
         findings += errors.map(file.finding) + warnings
+        secrets += sent.map { .init(reference: $0.reference, purpose: "check \(check.name): \($0.what)", place: $0.place, reader: .poller) }
         return check
     }
 
     /// The errors of the rules between a check's keys, every key having read; sets the default timeout
     /// (10s, or the interval when that is shorter) when none is given.
-    static func rules(_ check: inout CheckDefinition, _ node: Node, _ file: YAMLFile, declareNode: Node?, timeoutGiven: Bool) -> [KlaxonError] {
+    static func rules(_ check: inout CheckDefinition, _ node: Node, _ file: YAMLFile, declareNode: Node?, silentForNode: Node?,
+                      timeoutGiven: Bool) -> [KlaxonError] {
         guard !check.name.isEmpty else { return [file.error(node, "a check needs a name:")] }
         var errors: [KlaxonError] = []
         let credentials = check.credentials
@@ -196,13 +213,22 @@ public struct CheckFiles: Sendable {
         if let declareNode, check.policy == nil {
             errors.append(file.error(declareNode, "declare opens an incident that escalates; it needs policy: too"))
         }
-        if !check.kind.isAlertSource, let key = ["labels", "require", "severities"].first(where: { keyed(node, $0) }) {
+        if !check.kind.isAlertSource, let key = ["labels", "require", "silent_for", "severities"].first(where: { keyed(node, $0) }) {
             errors.append(file.error(node, "check \(check.name): \(key): is for prometheus and alertmanager checks (type: is \(check.kind.rawValue))"))
         }
         // A poll must end before the next is due: the default waits no longer than the interval.
         if !timeoutGiven { check.timeoutSeconds = min(CheckDefinition.defaultTimeoutSeconds, check.intervalSeconds) }
         if check.timeoutSeconds > check.intervalSeconds {
             errors.append(file.error(node, "check \(check.name): timeout (\(check.timeoutSeconds)s) is longer than interval (\(check.intervalSeconds)s)"))
+        }
+        if let silentForNode, let silentFor = check.alerts.silentForSeconds {
+            if check.alerts.requiredAlert.isEmpty {
+                errors.append(file.error(silentForNode, "check \(check.name): silent_for: is how long the alert of require: may be missing; give require: too"))
+            } else if silentFor < check.intervalSeconds {
+                // Shorter, one poll that finds the alert missing would be down: a source that restarted.
+                errors.append(file.error(silentForNode, "check \(check.name): silent_for (\(silentFor)s) is shorter than interval (\(check.intervalSeconds)s); "
+                                         + "give at least the interval, so that two polls find the alert missing before the check is down"))
+            }
         }
         return errors
     }
@@ -218,7 +244,8 @@ public struct CheckFiles: Sendable {
 
     /// `headers: {Accept: application/json, X-Api-Key: env:REGISTRY_KEY}`: a header that carries a
     /// credential (`Authorization`, `Cookie`, a name with token, secret, password, auth or api-key) only as a reference.
-    static func headers(_ node: Node, _ file: YAMLFile) throws(KlaxonError) -> [CheckCredentials.Header] {
+    static func headers(_ node: Node, _ file: YAMLFile,
+                        secrets: inout [(reference: SecretReference, what: String, place: String)]) throws(KlaxonError) -> [CheckCredentials.Header] {
         var result: [CheckCredentials.Header] = []
         for (name, keyNode, value) in try file.mapping(node, what: "headers") {
             let token = "!#$%&'*+-.^_`|~"
@@ -231,6 +258,7 @@ public struct CheckFiles: Sendable {
             let text = try file.string(value, what: name)
             if let reference = SecretReference(text) {
                 result.append(.init(name: name, value: .secret(reference)))
+                secrets.append((reference, "headers: \(name)", file.place(value)))
                 continue
             }
             guard !CheckCredentials.isCredentialName(name) else {
@@ -245,17 +273,26 @@ public struct CheckFiles: Sendable {
     }
 
     /// `basic_auth: {username: deployer, password: env:REGISTRY_PASSWORD}`.
-    static func basicAuth(_ node: Node, _ file: YAMLFile) throws(KlaxonError) -> CheckCredentials.BasicAuth {
+    static func basicAuth(_ node: Node, _ file: YAMLFile,
+                          secrets: inout [(reference: SecretReference, what: String, place: String)]) throws(KlaxonError) -> CheckCredentials.BasicAuth {
         var username: CheckCredentials.Value?, password: SecretReference?
         for (key, keyNode, value) in try file.mapping(node, what: "basic_auth") {
             switch key {
             case "username":
                 let text = try file.string(value, what: "username")
+                // A reference's own colon (env:NAME) is no part of the name sent.
+                if let reference = SecretReference(text) {
+                    username = .secret(reference)
+                    secrets.append((reference, "basic_auth username", file.place(value)))
+                    continue
+                }
                 guard !text.contains(":"), !text.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) else {
                     throw file.error(value, "basic_auth username cannot hold a colon or a control character")
                 }
-                username = SecretReference(text).map { .secret($0) } ?? .plain(text)
-            case "password": password = try secretReference(value, file, what: "basic_auth password")
+                username = .plain(text)
+            case "password":
+                password = try secretReference(value, file, what: "basic_auth password")
+                secrets.append((password!, "basic_auth password", file.place(value)))
             default: throw file.error(keyNode, "unknown key \"\(key)\" in basic_auth (known: username, password)")
             }
         }
@@ -316,22 +353,6 @@ public struct CheckFiles: Sendable {
             }
         }
         return rule
-    }
-
-    /// A URL naming another API path than the one its kind reads (the answer would be unreadable).
-    static func endpointWarnings(_ check: CheckDefinition) -> [String] {
-        let expected: String
-        switch check.kind {
-        case .prometheus: expected = "/api/v1/alerts"
-        case .alertmanager: expected = "/api/v2/alerts"
-        case .http, .statuspage: return []
-        }
-        let path = check.url.split(separator: "?", maxSplits: 1).first.map(String.init) ?? check.url
-        guard let api = path.range(of: "/api/") else { return [] }
-        let named = String(path[api.lowerBound...]).trimmingCharacters(in: CharacterSet(charactersIn: "/"))
-        guard "/" + named != expected else { return [] }
-        let article = check.kind == .alertmanager ? "an" : "a"
-        return ["url names /\(named), but \(article) \(check.kind.rawValue) check reads \(expected); give the server's address or …\(expected)"]
     }
 
     /// What is worth a warning in a check's URL: a link-local or metadata address (only a check that

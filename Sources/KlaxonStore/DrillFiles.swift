@@ -81,8 +81,8 @@ public enum DrillFiles {
                         fields["url"] = Node(url.replacingOccurrences(of: addressPlaceholder, with: "http://127.0.0.1:1"))
                         node = .mapping(fields)
                     }
-                    var found: [ConfigFinding] = []
-                    let check = try CheckFiles.readCheck(node, file, findings: &found)
+                    var found: [ConfigFinding] = [], secrets: [SecretReference.Use] = []
+                    let check = try CheckFiles.readCheck(node, file, findings: &found, secrets: &secrets)
                     findings += found
                     if let policies { findings += CheckFiles.policyFindings([check], policies: policies, unread: unreadPolicies) }
                     guard !check.name.isEmpty else { continue }

@@ -15,15 +15,22 @@ public struct CommandRun: Sendable {
 /// A clock that stands still until moved.
 public final class FixedClock: @unchecked Sendable {
     private let lock = NSLock()
-    private var current: Timestamp
+    /// nil: the wall clock.
+    private var current: Timestamp?
 
     public init(_ start: Timestamp) { current = start }
 
     public convenience init(_ rfc3339: String) { self.init(Timestamp.parseRFC3339(rfc3339)!) }
 
-    public var now: Timestamp { lock.withLock { current } }
+    private init() { current = nil }
 
-    public func advance(seconds: Int64) { lock.withLock { current = current.adding(seconds: seconds) } }
+    /// A clock that reads the wall clock, for a command that waits for time to pass (a check polled
+    /// again until a change is confirmed); `advance` does nothing to it.
+    public static func wall() -> FixedClock { FixedClock() }
+
+    public var now: Timestamp { lock.withLock { current } ?? Timestamp(Date()) }
+
+    public func advance(seconds: Int64) { lock.withLock { current = current?.adding(seconds: seconds) } }
 }
 
 /// Runs `klaxon` commands in-process against one workspace, as one person, on a fixed clock.

@@ -6,13 +6,17 @@ import Foundation
 public final class HTTPReceiver: @unchecked Sendable {
     /// How one path answers: `statuses` in turn (the last one repeats), with `body` and `headers`; a
     /// request without every header of `requires` (names in lower case, values exact) is answered 401.
+    /// A route that `echoes` answers `{"status": "UP", "headers": {…}}` with the headers it received
+    /// (names in lower case), as a careless service that quotes the credentials it was sent.
     public struct Route: Sendable {
         public var statuses: [Int]
         public var body: String
         public var headers: [String: String]
         public var requires: [String: String]
-        public init(_ statuses: [Int] = [200], body: String = "", headers: [String: String] = [:], requires: [String: String] = [:]) {
-            self.statuses = statuses; self.body = body; self.headers = headers; self.requires = requires
+        public var echoes: Bool
+        public init(_ statuses: [Int] = [200], body: String = "", headers: [String: String] = [:], requires: [String: String] = [:],
+                    echoes: Bool = false) {
+            self.statuses = statuses; self.body = body; self.headers = headers; self.requires = requires; self.echoes = echoes
         }
     }
 
@@ -32,7 +36,7 @@ public final class HTTPReceiver: @unchecked Sendable {
     /// `routes` by exact path; a key ending in `*` matches by prefix. Unknown paths answer 404.
     public init(directory: String, routes: [String: Route]) throws {
         self.directory = directory
-        let config = routes.mapValues { ["statuses": $0.statuses as Any, "body": $0.body, "headers": $0.headers, "requires": $0.requires] }
+        let config = routes.mapValues { ["statuses": $0.statuses as Any, "body": $0.body, "headers": $0.headers, "requires": $0.requires, "echoes": $0.echoes] }
         try JSONSerialization.data(withJSONObject: config).write(to: URL(fileURLWithPath: directory + "/routes.json"))
         (process, port) = try PythonServer.start(Self.script, in: directory)
     }
@@ -81,6 +85,7 @@ public final class HTTPReceiver: @unchecked Sendable {
             else:
                 statuses = config["statuses"]
                 status, text = statuses[min(n, len(statuses) - 1)], config["body"]
+                if config.get("echoes"): text = json.dumps({"status": "UP", "headers": received})
             data = text.encode()
             self.send_response(status)
             for k, v in ((config or {}).get("headers") or {}).items():

@@ -43,6 +43,8 @@ public struct ConsoleModel: Sendable {
     public var checkSelection = 0
     /// The selected check's recent results are shown instead of the board.
     public var showingCheckDetail = false
+    /// In an alert source's detail, the alert whose description and links are shown.
+    public var alertSelection = 0
     /// Set while the console runs a drill (`klaxon drill`): what it rehearses and what its sink received.
     public var drill: DrillStatus?
     /// The first line of the reports screen shown (it scrolls when the terminal is short).

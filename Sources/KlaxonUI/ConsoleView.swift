@@ -135,7 +135,9 @@ public enum ConsoleView {
             }
             hints = ["tab link/step", "enter follow/tick", "T contents", "/ search", "H back", "L forward", "h/l code", "esc list"]
         case .runbooks: hints = ["enter open", "/ find", "j/k move", "esc back"]
-        case .status: hints = model.showingCheckDetail ? ["o runbook", "esc board"] : ["enter detail", "o runbook", "j/k move", "esc back"]
+        case .status:
+            hints = !model.showingCheckDetail ? ["enter detail", "o runbook", "j/k move", "esc back"]
+                : (model.detailAlerts?.count ?? 0) > 1 ? ["j/k alert", "o runbook", "esc board"] : ["o runbook", "esc board"]
         case .reports: hints = ["j/k scroll", "1 dashboard", "2 incident"]
         default: hints = ["1 dashboard", "2 incident"]
         }

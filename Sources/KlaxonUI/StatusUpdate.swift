@@ -7,10 +7,16 @@ extension ConsoleUpdate {
         let rows = model.boardRows
         switch action {
         case .up, .down, .pageUp, .pageDown, .top, .bottom:
-            model.checkSelection = stepped(action, model.checkSelection, count: rows.count, page: max(1, model.rows - 8))
+            // In an alert source's detail they select an alert (its description and links are shown).
+            if model.showingCheckDetail, let alerts = model.detailAlerts {
+                model.alertSelection = stepped(action, model.alertSelection, count: alerts.count, page: max(1, model.rows - 8))
+            } else {
+                model.checkSelection = stepped(action, model.checkSelection, count: rows.count, page: max(1, model.rows - 8))
+            }
         case .open:
             guard !rows.isEmpty else { return [] }
             model.showingCheckDetail = true
+            model.alertSelection = 0
         case .back:
             if model.showingCheckDetail { model.showingCheckDetail = false } else { model.screen = .dashboard }
         case .openRunbook:
@@ -27,5 +33,14 @@ extension ConsoleUpdate {
             return nil
         }
         return []
+    }
+}
+
+extension ConsoleModel {
+    /// The alerts the open detail lists, when it is an alert source's (nil otherwise).
+    var detailAlerts: [StatusPayloads.Item]? {
+        let rows = boardRows
+        guard showingCheckDetail, rows.indices.contains(checkSelection), rows[checkSelection].definition.kind.isAlertSource else { return nil }
+        return rows[checkSelection].lastReport?.evaluation.items ?? []
     }
 }

@@ -134,6 +134,45 @@ enum StatusView {
         })
     }
 
+    /// An alert source's alerts from `top`, in aligned columns: state, severity, name, since when and
+    /// what it says (its summary, else its description); the selected one reversed, and under the list
+    /// its description (up to three lines), its `runbook_url` and its `generator_url`. Leaves at least
+    /// three rows above `bottom` for the recent results; returns the next free row.
+    static func drawAlerts(_ items: [StatusPayloads.Item], selection: Int, from top: Int, bottom: Int, _ model: ConsoleModel,
+                           _ frame: inout Frame) -> Int {
+        let width = model.columns - 3
+        let selection = min(selection, items.count - 1), selected = items[selection]
+        var notes: [(text: String, style: Style)] = []
+        for line in TextWidth.wrap(selected.annotations["description"] ?? "", to: width - 1).prefix(3) { notes.append((line, .normal)) }
+        if let url = selected.runbookURL { notes.append((TextWidth.pad("runbook", to: 9) + url, .normal)) }
+        if let url = selected.generatorURL { notes.append((TextWidth.pad("source", to: 9) + url, .dim)) }
+        let listRows = max(1, min(items.count, bottom - top - 1 - notes.count - 3))
+        var row = top
+        frame.put("Alerts", row: row, column: 1, style: .heading)
+        if items.count > 1 {
+            frame.put("  \(selection + 1) of \(items.count) (j/k)", row: row, column: 7, style: .dim)
+        }
+        row += 1
+        let nameWidth = min(items.map { TextWidth.width(of: $0.name) }.max() ?? 0, max(12, width / 3))
+        let first = DashboardView.scrolledStart(selection: selection, count: items.count, rows: listRows)
+        for (index, item) in items.enumerated().dropFirst(first).prefix(listRows) where row < bottom {
+            let isSelected = index == selection
+            var itemStyle: Style = item.effect == .down ? .critical : item.effect == .degraded ? .warning : .normal
+            if isSelected { frame.fill(row: row, style: .selected); itemStyle = itemStyle.selected }
+            let since = item.startsAt.map { "for " + DurationText.short(seconds: $0.seconds(until: model.now)) } ?? ""
+            let says = item.summary ?? item.annotations["description"] ?? ""
+            let line = "\(TextWidth.pad(item.status, to: 10)) \(TextWidth.pad(item.severity ?? "—", to: 9)) \(TextWidth.pad(item.name, to: nameWidth))  "
+                + TextWidth.pad(since, to: 10) + says
+            frame.put(line, row: row, column: 2, style: itemStyle, width: width)
+            row += 1
+        }
+        for note in notes where row < bottom {
+            frame.put(note.text, row: row, column: 3, style: note.style, width: width - 1)
+            row += 1
+        }
+        return row
+    }
+
     static func drawDetail(_ check: ConsoleModel.CheckRow, _ model: ConsoleModel, _ frame: inout Frame) {
         let d = check.definition
         if let reason = check.notPolled {
@@ -165,22 +204,16 @@ enum StatusView {
             row += 2
             let items = last.evaluation.items
             if !items.isEmpty && row < bottom {
-                frame.put(d.kind == .statuspage ? "Components" : "Alerts", row: row, column: 1, style: .heading)
-                row += 1
-                for item in items.prefix(max(0, (bottom - row) / 2)) where row < bottom {
-                    if d.kind.isAlertSource {
-                        // State, severity, name, since when, and what it says (its summary, else its description).
-                        let itemStyle: Style = item.effect == .down ? .critical : item.effect == .degraded ? .warning : .normal
-                        let since = item.startsAt.map { "for " + DurationText.short(seconds: $0.seconds(until: model.now)) } ?? ""
-                        let says = item.summary ?? item.annotations["description"] ?? ""
-                        let line = "\(TextWidth.pad(item.status, to: 10)) \(TextWidth.pad(item.severity ?? "—", to: 9)) \(item.name)"
-                            + (since.isEmpty ? "" : "  " + since) + (says.isEmpty ? "" : "  " + says)
-                        frame.put(line, row: row, column: 2, style: itemStyle, width: model.columns - 3)
-                    } else {
+                if d.kind.isAlertSource {
+                    row = drawAlerts(items, selection: model.alertSelection, from: row, bottom: bottom, model, &frame)
+                } else {
+                    frame.put("Components", row: row, column: 1, style: .heading)
+                    row += 1
+                    for item in items.prefix(max(0, (bottom - row) / 2)) where row < bottom {
                         let itemStyle: Style = item.counted && item.status != "operational" ? .warning : .normal
                         frame.put("\(TextWidth.pad(item.status, to: 20)) \(item.name)", row: row, column: 2, style: itemStyle, width: model.columns - 3)
+                        row += 1
                     }
-                    row += 1
                 }
                 for incident in last.evaluation.incidents where row < bottom {
                     frame.put("incident: \(incident)", row: row, column: 2, style: .warning, width: model.columns - 3)

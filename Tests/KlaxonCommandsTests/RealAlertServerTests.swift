@@ -25,7 +25,7 @@ extension EndToEnd {
         func poll(_ ws: TemporaryDirectory, until done: ([String: JSONValue]) -> Bool) async throws -> [String: JSONValue] {
             var byName: [String: JSONValue] = [:]
             for _ in 0..<120 {
-                let run = try await blocking { Klaxon(workspace: ws.path).run("status", "check", "--json") }
+                let run = try await blocking { Klaxon(workspace: ws.path, clock: .wall()).run("status", "check", "--json") }
                 byName = Dictionary(uniqueKeysWithValues: (run.json?.arrayValue ?? []).map { ($0["name"]?.stringValue ?? "", $0) })
                 if done(byName) { break }
                 try await Task.sleep(for: .milliseconds(500))
@@ -42,7 +42,7 @@ extension EndToEnd {
                 "{name: prom-platform, type: prometheus, url: \"\(prometheus.url)\", labels: {team: platform}}",
                 "{name: prom-quiet, type: prometheus, url: \"\(prometheus.url)\", labels: {team: nobody}}",
                 "{name: am-platform, type: alertmanager, url: \"\(alertmanager.url)\", labels: {team: platform}}",
-                "{name: am-watchdog, type: alertmanager, url: \"\(alertmanager.url)\", labels: {team: nobody}, require: {alertname: Watchdog}}",
+                "{name: am-watchdog, type: alertmanager, url: \"\(alertmanager.url)\", labels: {team: nobody}, require: {alertname: Watchdog}, interval: 1s, timeout: 1s, silent_for: 2s}",
                 "{name: etcd, url: \"\(etcd.url)/health\", expect: {json: {path: \"$.health\", equals: \"true\"}}}",
             ].map { "  - " + $0 }.joined(separator: "\n") + "\n")
             func state(_ byName: [String: JSONValue], _ name: String) -> String? { byName[name]?["state"]?.stringValue }
@@ -86,6 +86,44 @@ extension EndToEnd {
             #expect(state(gone, "am-watchdog") == "unknown")
             #expect(detail(gone, "am-platform").hasPrefix("source unreachable: "))
             #expect(state(gone, "etcd") == "down", "a plain health check that cannot connect is down")
+        }
+
+        /// Walkthrough of issue 19, point 9: a Prometheus that has not evaluated its rules yet answers
+        /// an empty list, and a dead man's switch must not declare for that. Here the Watchdog fires only
+        /// from eight seconds after the test starts (its expression holds it back; a server just
+        /// (re)started looks the same until its first evaluation). `klaxon status watch`: the check with
+        /// `silent_for: 30s` is confirming, says since when and when it would be down, and turns up when
+        /// the Watchdog comes; the one with `silent_for: 2s` is down after two seconds, and up after.
+        @Test func aSourceThatHasNotEvaluatedItsRulesYetIsConfirmingNotDown() async throws {
+            let from = Int(Date().timeIntervalSince1970) + 8
+            let prometheus = try RealServer.prometheus(rules: "[{alert: Watchdog, expr: \"vector(time()) > \(from)\", labels: {severity: none}}]")
+            let ws = makeWorkspace("name: real\nchecks:\n" + [
+                "{name: patient, type: prometheus, url: \"\(prometheus.url)\", labels: {team: nobody}, require: {alertname: Watchdog}, interval: 1s, timeout: 1s, silent_for: 30s}",
+                "{name: hasty, type: prometheus, url: \"\(prometheus.url)\", labels: {team: nobody}, require: {alertname: Watchdog}, interval: 1s, timeout: 1s, silent_for: 2s}",
+            ].map { "  - " + $0 }.joined(separator: "\n") + "\n")
+            let out = ws.path + "/out.txt"
+            FileManager.default.createFile(atPath: out, contents: nil)
+            let watch = Process()
+            watch.executableURL = URL(fileURLWithPath: BuiltProducts.path("klaxon"))
+            watch.arguments = ["status", "watch", "--workspace", ws.path]
+            watch.environment = ["KLAXON_USER": "carol", "TZ": "UTC", "PATH": "/usr/bin:/bin"]
+            watch.standardOutput = FileHandle(forWritingAtPath: out)
+            try watch.run()
+            var printed = ""
+            for _ in 0..<400 where !(printed.contains("patient pending → up") && printed.contains("hasty down → up")) {
+                try await Task.sleep(for: .milliseconds(100))
+                printed = (try? String(contentsOfFile: out, encoding: .utf8)) ?? ""
+            }
+            kill(watch.processIdentifier, SIGKILL)
+            watch.waitUntilExit()
+            let lines = printed.split(separator: "\n").map(String.init)
+            let patient = lines.filter { $0.contains(" patient ") }, hasty = lines.filter { $0.contains(" hasty ") }
+            #expect(patient.count == 2, "\(printed)\n--- prometheus:\n\(prometheus.log.suffix(1500))")
+            #expect(patient.first?.contains("patient unknown → pending: Watchdog missing since ") == true, "\(patient)")
+            #expect(patient.first?.hasSuffix(" UTC, down after 30s") == true, "\(patient)")
+            #expect(patient.last?.contains("patient pending → up: no alerts firing") == true, "\(patient)")
+            #expect(hasty.map { $0.split(separator: " ").dropFirst(2).prefix(3).joined(separator: " ") } == ["unknown → pending:", "pending → down:", "down → up:"], "\(hasty)")
+            #expect(hasty.contains { $0.contains("pending → down: monitoring pipeline silent: no alert with alertname=Watchdog") }, "\(hasty)")
         }
     }
 }

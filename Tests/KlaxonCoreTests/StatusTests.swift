@@ -98,6 +98,26 @@ struct URLCredentialsTests {
     }
 }
 
+/// Issue 19, point 10: what a check's answer may quote of the secrets its request sent.
+struct SecretScrubberTests {
+    @Test func everyFormOfASecretIsTakenOutLongestFirst() {
+        // A token with the characters JSON escapes, as sent, escaped, and with / as \/.
+        let token = #"t/o"k\en"#
+        let scrubber = SecretScrubber(secrets: [token, "pw", Data("svc:pw".utf8).base64EncodedString()])
+        let quoted = #"{"a":"Bearer t/o\"k\\en","b":"t\/o\"k\\en","c":"t/o"k\en","d":"c3ZjOnB3"}"#
+        #expect(scrubber.scrub(quoted) == #"{"a":"Bearer [secret]","b":"[secret]","c":"[secret]","d":"[secret]"}"#)
+        #expect(scrubber.scrub(Array(quoted.utf8)) == Array(scrubber.scrub(quoted).utf8), "bytes as text")
+        #expect(scrubber.scrub("no secret here") == "no secret here")
+        #expect(SecretScrubber(secrets: [""]).isEmpty)
+    }
+
+    @Test func aURLsPasswordOrTokenIsASecretAsWrittenDecodedAndAsTheBasicPair() {
+        #expect(SecretScrubber.urlSecrets("https://svc:p%40ss@host/x") == ["p%40ss", "p@ss", Data("svc:p@ss".utf8).base64EncodedString()])
+        #expect(SecretScrubber.urlSecrets("https://TOKEN@host/x") == ["TOKEN", "TOKEN", Data("TOKEN:".utf8).base64EncodedString()])
+        #expect(SecretScrubber.urlSecrets("https://host/a@b") == [])
+    }
+}
+
 struct CheckStateMachineTests {
     typealias Step = (CheckObservation.Verdict, CheckState)
 
@@ -184,6 +204,100 @@ struct CheckStateMachineTests {
         #expect(window.covers("registry-api", at: Self.t0.adding(seconds: 60)))
         #expect(!window.covers("registry-api", at: Self.t0.adding(seconds: 3600)))
         #expect(!window.covers("ci-queue", at: Self.t0.adding(seconds: 60)))
+    }
+}
+
+/// Issue 19, point 9 (the walkthrough): a required alert (a dead man's switch) missing is down only
+/// once it has been missing for `silent_for`; until then the check is confirming and says since when. A
+/// source that just restarted answers an empty list until it has evaluated its rules: no outage.
+struct SilentForTests {
+    static let t0 = Timestamp.parseRFC3339("2026-11-22T12:00:00Z")!
+
+    /// What Prometheus answers at a poll.
+    enum Answer { case watchdog, nothing, critical, unreachable }
+
+    static func response(_ answer: Answer) -> ProbeResponse {
+        let alert = { (name: String, severity: String) in
+            #"{"labels":{"alertname":"\#(name)","severity":"\#(severity)"},"annotations":{},"state":"firing","activeAt":"2026-11-22T11:00:00Z"}"#
+        }
+        let alerts: [String]
+        switch answer {
+        case .unreachable: return ProbeResponse(error: "Failed to connect to 127.0.0.1 port 9090")
+        case .watchdog: alerts = [alert("Watchdog", "none")]
+        case .nothing: alerts = []
+        case .critical: alerts = [alert("RegistryDown", "critical")]
+        }
+        var response = ProbeResponse(statusCode: 200)
+        response.body = Array(#"{"status":"success","data":{"alerts":[\#(alerts.joined(separator: ","))]}}"#.utf8)
+        return response
+    }
+
+    typealias Step = (seconds: Int64, answer: Answer, state: CheckState, detail: String)
+    static let silent = "monitoring pipeline silent: no alert with alertname=Watchdog"
+
+    /// Every 30 s, with the default `silent_for` (2m).
+    static let tables: [(String, [Step])] = [
+        ("a restart's empty list is confirming until the Watchdog comes", [
+            (0, .nothing, .pending, "Watchdog missing since 12:00:00 UTC, down after 2m"),
+            (30, .nothing, .pending, "Watchdog missing since 12:00:00 UTC, down after 2m"),
+            (60, .watchdog, .up, "no alerts firing"),
+        ]),
+        ("missing for silent_for is down, and up when it comes back", [
+            (0, .watchdog, .up, "no alerts firing"),
+            (30, .nothing, .pending, "Watchdog missing since 12:00:30 UTC, down after 2m"),
+            (120, .nothing, .pending, "Watchdog missing since 12:00:30 UTC, down after 2m"),
+            (150, .nothing, .down, silent),
+            (180, .nothing, .down, silent),
+            (210, .watchdog, .up, "no alerts firing"),
+        ]),
+        ("a source that cannot be read times the silence afresh", [
+            (0, .nothing, .pending, "Watchdog missing since 12:00:00 UTC, down after 2m"),
+            (60, .unreachable, .unknown, "source unreachable: Failed to connect to 127.0.0.1 port 9090"),
+            (90, .nothing, .pending, "Watchdog missing since 12:01:30 UTC, down after 2m"),
+            (180, .nothing, .pending, "Watchdog missing since 12:01:30 UTC, down after 2m"),
+            (210, .nothing, .down, silent),
+        ]),
+        ("an alert that is down is down at once, Watchdog or not", [
+            (0, .watchdog, .up, "no alerts firing"),
+            (30, .critical, .down, "1 critical alert firing: RegistryDown"),
+            (60, .nothing, .down, silent),
+        ]),
+    ]
+
+    @Test(arguments: tables.indices)
+    func aMissingRequiredAlertIsDownOnlyAfterSilentFor(_ index: Int) {
+        let (name, steps) = Self.tables[index]
+        var check = CheckDefinition(name: "watchdog", kind: .prometheus, url: "http://127.0.0.1:9090")
+        check.alerts.requiredAlert = ["alertname": ["Watchdog"]]
+        #expect(check.silentForSeconds == 120)
+        var machine = CheckStateMachine(check)
+        for step in steps {
+            let t = Self.t0.adding(seconds: step.seconds)
+            var evaluation = CheckEvaluation.evaluate(check, Self.response(step.answer), now: t)
+            machine.observe(&evaluation, of: check, at: t, maintenance: [])
+            #expect(machine.state == step.state, "\(name), at \(step.seconds)s")
+            #expect(evaluation.observation.detail == step.detail, "\(name), at \(step.seconds)s")
+            #expect(machine.isConfirming == (step.state == .pending), "polled at the retry interval while confirming")
+        }
+    }
+
+    /// The grace and the failure threshold both hold: down needs the polls and the time.
+    @Test func silentForAndTheFailureThresholdBothHold() {
+        var check = CheckDefinition(name: "watchdog", kind: .alertmanager, url: "http://127.0.0.1:9093")
+        check.alerts.requiredAlert = ["alertname": ["Watchdog"]]
+        check.alerts.silentForSeconds = 10
+        check.intervalSeconds = 10
+        check.failureThreshold = 3
+        var machine = CheckStateMachine(check)
+        var empty = ProbeResponse(statusCode: 200)
+        empty.body = Array("[]".utf8)
+        var states: [CheckState] = []
+        for seconds: Int64 in [0, 10, 20, 30] {
+            var evaluation = CheckEvaluation.evaluate(check, empty, now: Self.t0.adding(seconds: seconds))
+            machine.observe(&evaluation, of: check, at: Self.t0.adding(seconds: seconds), maintenance: [])
+            states.append(machine.state)
+        }
+        #expect(states == [.pending, .pending, .down, .down], "10 s passed at the second poll, the third failure came at 20 s")
     }
 }
 

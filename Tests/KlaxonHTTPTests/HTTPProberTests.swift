@@ -77,6 +77,48 @@ struct HTTPProberTests {
         }
     }
 
+    /// Issue 19, point 10: a service that quotes the credentials it was sent. The body the check's
+    /// detail shows (and everything judged from it) holds `[secret]` for each secret of the request: a
+    /// bearer token, a header's secret, a basic-auth password and its base64 pair, a URL's password
+    /// (as written and as libcurl decodes it) and its base64 pair.
+    @Test func theResponseHoldsNoSecretTheRequestSent() async throws {
+        try await withLoopbackServer({ server in
+            await server.appendRoute("GET /echo") { request in
+                let lines = request.headers.map { "\($0.key.rawValue): \($0.value)" }.sorted()
+                return HTTPResponse(statusCode: .ok, body: Data(lines.joined(separator: "\n").utf8))
+            }
+        }) { base in
+            let token = "tok-" + UUID().uuidString, key = "key-" + UUID().uuidString, password = "pw-" + UUID().uuidString
+            var bearer = CheckDefinition(name: "bearer", url: base + "/echo")
+            bearer.credentials.bearerToken = .environment("TOKEN")
+            bearer.credentials.headers = [.init(name: "X-Api-Key", value: .secret(.environment("KEY")))]
+            var basic = CheckDefinition(name: "basic", url: base + "/echo")
+            basic.credentials.basicAuth = .init(username: .plain("svc"), password: .environment("PASSWORD"))
+            // A password with characters a URL must percent-encode: libcurl sends it decoded.
+            let urlPassword = "u@pw:" + UUID().uuidString
+            let encoded = urlPassword.replacingOccurrences(of: "@", with: "%40").replacingOccurrences(of: ":", with: "%3A")
+            let userinfo = CheckDefinition(name: "userinfo", url: base.replacingOccurrences(of: "://", with: "://svc:\(encoded)@") + "/echo")
+            let values = ["TOKEN": token, "KEY": key, "PASSWORD": password]
+            let requests = [bearer, basic, userinfo].map { check in
+                ProbeRequest(check, resolve: { reference throws(KlaxonError) in
+                    guard case .environment(let name) = reference, let value = values[name] else { throw .badInput("no \(reference)") }
+                    return value
+                })
+            }
+            let responses = try await blocking { HTTPProber.round(requests) }
+            let bodies = responses.map { String(decoding: $0.body, as: UTF8.self) }
+            #expect(responses.allSatisfy { $0.statusCode == 200 }, "\(responses)")
+            #expect(bodies[0].contains("Authorization: Bearer [secret]") && bodies[0].contains("X-Api-Key: [secret]"), "\(bodies[0])")
+            #expect(bodies[1].contains("Authorization: Basic [secret]"), "\(bodies[1])")
+            #expect(bodies[2].contains("Authorization: Basic [secret]"), "\(bodies[2])")
+            let sent = [token, key, password, urlPassword, encoded, Data("svc:\(password)".utf8).base64EncodedString(),
+                        Data("svc:\(urlPassword)".utf8).base64EncodedString()]
+            for body in bodies {
+                for secret in sent { #expect(!body.contains(secret), "\(secret) in \(body)") }
+            }
+        }
+    }
+
     @Test func certificateDatesAsOpenSSLWritesThem() {
         #expect(CertificateDate.parse("Jan  1 00:00:00 2027 GMT") == Timestamp.parseRFC3339("2027-01-01T00:00:00Z"))
         #expect(CertificateDate.parse("Nov 22 18:30:05 2026 GMT") == Timestamp.parseRFC3339("2026-11-22T18:30:05Z"))

@@ -63,7 +63,7 @@ struct CheckFilesTests {
             "\(path):4:20: error: url must start with http:// or https://",
             "\(path):5:50: error: status \"999\" is not an HTTP status code",
             "\(path):6:42: error: declare opens an incident that escalates; it needs policy: too",
-            "\(path):7:33: error: unknown key \"colour\" for a check (known: name, group, type, url, interval, retry_interval, timeout, expect, failure_threshold, success_threshold, service, runbook, policy, declare, labels, require, severities, max_body, tls_verify, follow_redirects, headers, bearer_token, basic_auth)",
+            "\(path):7:33: error: unknown key \"colour\" for a check (known: name, group, type, url, interval, retry_interval, timeout, expect, failure_threshold, success_threshold, service, runbook, policy, declare, labels, require, silent_for, severities, max_body, tls_verify, follow_redirects, headers, bearer_token, basic_auth)",
             "\(path):8:5: error: check name a is also used at \(path):3:5",
             "\(path):11:5: error: maintenance names check \"zz\", which is not in checks:",
             "\(path):12:5: error: the maintenance window ends before it starts",
@@ -182,6 +182,30 @@ struct CheckFilesTests {
             "\(path):8:94: error: severity \"critical\" is both down and ignore; list it once",
             "\(path):9:64: error: max_body is \"1GiB\"; expected a size from 1KiB to 256MiB, such as 32MiB or 512KiB",
             "\(path):10:5: error: check web: labels: is for prometheus and alertmanager checks (type: is http)",
+        ])
+    }
+
+    /// Issue 19, point 9: `silent_for:` of a dead man's switch: the default is 2m, or the interval when
+    /// that is longer; one shorter than the interval, or without `require:`, is an error at its place.
+    @Test func silentForIsAtLeastTheIntervalAndNeedsRequire() throws {
+        let dir = TemporaryDirectory()
+        let path = dir.write("klaxon.yaml", #"""
+        name: t
+        checks:
+          - {name: default, type: prometheus, url: "http://x/", require: {alertname: Watchdog}}
+          - {name: slow, type: prometheus, url: "http://x/", require: {alertname: Watchdog}, interval: 5m}
+          - {name: given, type: alertmanager, url: "http://x/", require: {alertname: Watchdog}, interval: 10s, silent_for: 45s}
+          - {name: short, type: prometheus, url: "http://x/", require: {alertname: Watchdog}, silent_for: 10s}
+          - {name: alone, type: prometheus, url: "http://x/", silent_for: 5m}
+          - {name: web, url: "http://x/", silent_for: 5m}
+        """#)
+        let files = CheckFiles.load(workspaceRoot: dir.path, timeZone: utc)
+        #expect(files.checks.map(\.name) == ["default", "slow", "given"])
+        #expect(files.checks.map(\.silentForSeconds) == [120, 300, 45])
+        #expect(files.findings.map(\.description) == [
+            "\(path):6:99: error: check short: silent_for (10s) is shorter than interval (30s); give at least the interval, so that two polls find the alert missing before the check is down",
+            "\(path):7:67: error: check alone: silent_for: is how long the alert of require: may be missing; give require: too",
+            "\(path):8:5: error: check web: silent_for: is for prometheus and alertmanager checks (type: is http)",
         ])
     }
 }

@@ -187,3 +187,60 @@ extension StatusBoardTests {
         #expect(!text.contains("Hunter2"), "\(text)")
     }
 }
+
+extension StatusBoardTests {
+    /// Walkthrough of issue 19, point 12: at 80×24 an alert source's detail lists its alerts in aligned
+    /// columns (state, severity, name, since when, summary); `j`/`k` select one, whose description,
+    /// `runbook_url` and `generator_url` are shown under the list.
+    @Test func theCheckDetailListsAlertsAlignedAndShowsWhatTheSelectedOneSays() throws {
+        var model = sampleModel(columns: 80, rows: 24)
+        var am = Self.check("alertmanager", group: "Observability")
+        am.kind = .alertmanager
+        am.alerts.requiredAlert = ["alertname": ["Watchdog"]]
+        let t = model.now
+        func alert(_ name: String, severity: String, for seconds: Int64, _ annotations: [String: String], source: String) -> String {
+            let fields: [String: JSONValue] = [
+                "labels": .object(["alertname": .string(name), "severity": .string(severity)]),
+                "annotations": .object(annotations.mapValues(JSONValue.string)),
+                "status": .object(["state": "active", "silencedBy": .array([]), "inhibitedBy": .array([])]),
+                "startsAt": .string(t.adding(seconds: -seconds).rfc3339), "generatorURL": .string(source),
+            ]
+            return JSONValue.object(fields).canonicalJSON
+        }
+        var response = ProbeResponse(statusCode: 200)
+        response.body = Array(("[" + [
+            alert("RegistryDown", severity: "critical", for: 60, ["summary": "registry answers 503",
+                  "description": "The registry answered 503 to 7% of uploads over the last 5 minutes.",
+                  "runbook_url": "https://runbooks.example/registry-5xx"], source: "http://prometheus:9090/graph?g0.expr=registry_5xx"),
+            alert("Watchdog", severity: "none", for: 7200, ["description": "Always firing: proves that the alerting pipeline works."],
+                  source: "http://prometheus:9090/graph?g0.expr=vector%281%29"),
+        ].joined(separator: ",") + "]").utf8)
+        let evaluation = CheckEvaluation.evaluate(am, response, now: t)
+        _ = ConsoleUpdate.update(&model, .checksConfigured([am]))
+        _ = ConsoleUpdate.update(&model, .checkReported(CheckReport(check: am, state: .down, since: t, transition: nil, evaluation: evaluation,
+                                                                    response: response, at: t, lagMilliseconds: 0)))
+        press([.character("3")], &model)
+        press([.enter], &model)
+        var lines = ConsoleView.render(model).text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        // Aligned: the names padded to the longest, since when in a column of its own.
+        let down = try #require(lines.firstIndex { $0.contains("firing     critical") }, "\(lines)")
+        let watchdog = try #require(lines.firstIndex { $0.contains("Watchdog") && !$0.contains("no alert") })
+        #expect(lines[down].contains("firing     critical  RegistryDown  for 1m    registry answers 503"), "\(lines[down])")
+        #expect(lines[watchdog].contains("firing     none      Watchdog      for 2h00m"), "\(lines[watchdog])")
+        // The first is selected: what it says, its runbook and its source, under the list.
+        let said = lines.joined(separator: "\n")
+        #expect(said.contains("The registry answered 503 to 7% of uploads over the last 5 minutes."), "\(said)")
+        #expect(said.contains("runbook  https://runbooks.example/registry-5xx"), "\(said)")
+        #expect(said.contains("source   http://prometheus:9090/graph?g0.expr=registry_5xx"), "\(said)")
+        #expect(!said.contains("Always firing: proves that the alerting pipeline works."), "the Watchdog's row cuts it: \(said)")
+        // j selects the Watchdog: its description and source; it has no runbook.
+        press([.character("j")], &model)
+        lines = ConsoleView.render(model).text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        let next = lines.joined(separator: "\n")
+        #expect(next.contains("Always firing: proves that the alerting pipeline works."), "\(next)")
+        #expect(next.contains("source   http://prometheus:9090/graph?g0.expr=vector%281%29"), "\(next)")
+        #expect(!next.contains("runbooks.example") && !next.contains("uploads over"), "\(next)")
+        #expect(model.boardRows[model.checkSelection].definition.name == "alertmanager", "j selects an alert, not another check")
+        if let mismatch = Snapshot.mismatch(ConsoleView.render(model), named: "status-alert-detail-80x24") { Issue.record(Comment(rawValue: mismatch)) }
+    }
+}

@@ -21,17 +21,22 @@ public enum SecretReference: Hashable, Sendable, CustomStringConvertible {
 }
 
 extension SecretReference {
-    /// A reference as a config file uses it: what it is for and where it is written, so `config
-    /// validate` can say which secret the process that sends pages lacks.
+    /// A reference as a config file uses it: what it is for, where it is written, and which process
+    /// reads it, so `config validate` can say which secret that process lacks.
     public struct Use: Hashable, Sendable {
+        /// Which process reads the secret: the one that sends pages (contacts, channels), or the one
+        /// that polls the checks (a check's credentials).
+        public enum Reader: Hashable, Sendable { case pager, poller }
+
         public var reference: SecretReference
-        /// `dave's webhook url`, `channels: webhook: secret`.
+        /// `dave's webhook url`, `channels: webhook: secret`, `check registry: bearer_token`.
         public var purpose: String
         /// `file:line:column`.
         public var place: String
+        public var reader: Reader
 
-        public init(reference: SecretReference, purpose: String, place: String) {
-            self.reference = reference; self.purpose = purpose; self.place = place
+        public init(reference: SecretReference, purpose: String, place: String, reader: Reader = .pager) {
+            self.reference = reference; self.purpose = purpose; self.place = place; self.reader = reader
         }
     }
 }

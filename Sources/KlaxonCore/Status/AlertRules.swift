@@ -9,6 +9,9 @@ public struct AlertRules: Hashable, Sendable {
     /// Matchers of an alert that must be present (a dead man's switch such as Watchdog): when none is,
     /// the check is down. It is read whatever `labels` say, and is no problem itself.
     public var requiredAlert: [String: [String]] = [:]
+    /// How long the required alert must have been missing before the check is down (`silent_for:`); nil
+    /// is `CheckDefinition.defaultSilentForSeconds`, or the check's interval when that is longer.
+    public var silentForSeconds: Int64?
     public var severities = SeverityRule()
 
     public init(labels: [String: [String]] = [:], requiredAlert: [String: [String]] = [:], severities: SeverityRule = SeverityRule()) {
@@ -18,6 +21,12 @@ public struct AlertRules: Hashable, Sendable {
     /// Whether an alert with these labels is read: it matches `labels`, or it is the required alert.
     public func reads(_ alertLabels: [String: String]) -> Bool {
         StatusPayloads.matches(alertLabels, labels) || (!requiredAlert.isEmpty && StatusPayloads.matches(alertLabels, requiredAlert))
+    }
+
+    /// The required alert as messages name it: `Watchdog`, or `the alert with env=prod, team=platform`.
+    public var requiredAlertName: String {
+        if requiredAlert.count == 1, let names = requiredAlert["alertname"], names.count == 1 { return names[0] }
+        return "the alert with " + StatusPayloads.matcherText(requiredAlert)
     }
 
     /// Alertmanager's `filter` query parameters for `labels`, so that it sends only the alerts read

@@ -1,3 +1,5 @@
+import Foundation
+
 /// A status check from `klaxon.yaml`'s `checks:`.
 public struct CheckDefinition: Hashable, Sendable {
     public enum Kind: String, CaseIterable, Sendable {
@@ -77,6 +79,37 @@ public struct CheckDefinition: Hashable, Sendable {
 
     /// The longest body read.
     public var bodyLimit: Int { maxBodyBytes ?? kind.defaultBodyLimit }
+
+    /// How long a required alert may be missing when `silent_for:` is not given: a source that just
+    /// (re)started answers an empty list until it has evaluated its rules (Prometheus's default
+    /// evaluation interval is a minute), and that is no outage.
+    public static let defaultSilentForSeconds: Int64 = 120
+
+    /// How long the required alert must have been missing before the check is down: `silent_for:`, else
+    /// the default or the interval, whichever is longer (the absence is then seen by two polls at least).
+    public var silentForSeconds: Int64 { alerts.silentForSeconds ?? max(Self.defaultSilentForSeconds, intervalSeconds) }
+
+    /// The API path a `prometheus` or `alertmanager` check reads (nil for the other kinds).
+    public var apiPath: String? {
+        switch kind {
+        case .prometheus: "/api/v1/alerts"
+        case .alertmanager: "/api/v2/alerts"
+        case .http, .statuspage: nil
+        }
+    }
+
+    /// Why `url` cannot be read by this kind: it names another API path than the kind reads (such as
+    /// Alertmanager's `/api/v2/alerts/groups`, whose empty list would read as all clear). A path that
+    /// ends with the kind's own (through a proxy: `…/api/datasources/proxy/1/api/v1/alerts`) is right.
+    public var endpointProblem: String? {
+        guard let expected = apiPath else { return nil }
+        let path = url.split(separator: "?", maxSplits: 1).first.map(String.init) ?? url
+        guard let api = path.range(of: "/api/") else { return nil }
+        let named = "/" + String(path[api.lowerBound...]).trimmingCharacters(in: CharacterSet(charactersIn: "/"))
+        guard !named.hasSuffix(expected) else { return nil }
+        let article = kind == .alertmanager ? "an" : "a"
+        return "url names \(named), but \(article) \(kind.rawValue) check reads \(expected); give the server's address or …\(expected)"
+    }
 
     /// The wait before the next poll: the retry interval while a state change is being confirmed.
     public func nextPollSeconds(confirming: Bool) -> Int64 {

@@ -16,6 +16,8 @@ public struct CheckEvaluation: Hashable, Sendable {
     public static func evaluate(_ check: CheckDefinition, _ response: ProbeResponse, now: Timestamp) -> CheckEvaluation {
         if check.kind == .http { return CheckEvaluation(observation: HTTPExpectation.evaluate(check, response, now: now)) }
         func unknown(_ why: String) -> CheckEvaluation { CheckEvaluation(observation: .unknown(why)) }
+        // Whatever it answers: an empty list from another endpoint would read as all clear.
+        if let problem = check.endpointProblem { return unknown(problem) }
         if let error = response.error { return unknown("source unreachable: \(error)") }
         guard let code = response.statusCode, (200..<300).contains(code) else {
             return unknown("source unreachable: HTTP \(response.statusCode.map(String.init) ?? "?") from the \(check.kind.rawValue) API")

@@ -6,8 +6,11 @@ public enum StatusPayloads {
         /// `operational`, `partial_outage`…; or `firing`, `pending` (Prometheus), `silenced`, `inhibited`,
         /// `unprocessed` (Alertmanager).
         public var status: String
-        /// Alerts only: active (firing or unprocessed), not pending, silenced or inhibited.
+        /// Alerts only: active (firing or unprocessed), not pending, silenced or inhibited, and not the
+        /// required alert.
         public var counted: Bool
+        /// Alerts only: the alert `require:` names (a dead man's switch), neither counted nor ignored.
+        public var required = false
         public var labels: [String: String]
         /// Alerts only: `summary`, `description`, `runbook_url`…
         public var annotations: [String: String] = [:]
@@ -148,14 +151,17 @@ public enum StatusPayloads {
         return Reading(observation: verdict(&items, rules), items: items)
     }
 
-    /// Judges the alerts read by the check's severities, and marks each with its effect: a required alert
-    /// missing is down; counted alerts at a down severity are down, any other counted one degraded.
+    /// Judges the alerts read by the check's severities, and marks each with its effect: counted alerts at
+    /// a down severity are down; else a required alert missing is failed (a silence, down once it has
+    /// lasted `silent_for`); else any other counted one is degraded.
     static func verdict(_ items: inout [Item], _ rules: AlertRules) -> CheckObservation {
         var required = 0, pending = 0, suppressed = 0, ignored = 0
         var down: [Item] = [], degraded: [Item] = []
         for i in items.indices {
             if !rules.requiredAlert.isEmpty && matches(items[i].labels, rules.requiredAlert) {
                 required += 1
+                items[i].required = true
+                items[i].counted = false
                 continue
             }
             guard items[i].counted else {
@@ -173,13 +179,16 @@ public enum StatusPayloads {
         let quietParts = [pending > 0 ? "\(pending) pending" : nil, suppressed > 0 ? "\(suppressed) silenced or inhibited" : nil,
                           ignored > 0 ? "\(ignored) ignored" : nil].compactMap { $0 }
         let quiet = quietParts.isEmpty ? "" : " (\(quietParts.joined(separator: ", ")))"
-        if !rules.requiredAlert.isEmpty && required == 0 {
-            return .failed("monitoring pipeline silent: no alert with \(matcherText(rules.requiredAlert))")
-        }
+        // An alert that is down is down at once; the required one missing waits for `silent_for`.
         if !down.isEmpty {
             var severities: [String] = []
             for item in down where !severities.contains(item.severity ?? "(no severity)") { severities.append(item.severity ?? "(no severity)") }
             return .failed("\(down.count) \(severities.joined(separator: "/")) alert\(down.count == 1 ? "" : "s") firing: \(names(down))\(quiet)")
+        }
+        if !rules.requiredAlert.isEmpty && required == 0 {
+            var silent = CheckObservation.failed("monitoring pipeline silent: no alert with \(matcherText(rules.requiredAlert))")
+            silent.silentAlert = rules.requiredAlertName
+            return silent
         }
         if !degraded.isEmpty { return .degraded("\(degraded.count) alert\(degraded.count == 1 ? "" : "s") firing: \(names(degraded))\(quiet)") }
         return .ok("no alerts firing" + quiet)
