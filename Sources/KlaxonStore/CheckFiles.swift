@@ -221,7 +221,7 @@ public struct CheckFiles: Sendable {
         if check.timeoutSeconds > check.intervalSeconds {
             errors.append(file.error(node, "check \(check.name): timeout (\(check.timeoutSeconds)s) is longer than interval (\(check.intervalSeconds)s)"))
         }
-        if let silentForNode, let silentFor = check.alerts.silentForSeconds {
+        if check.kind.isAlertSource, let silentForNode, let silentFor = check.alerts.silentForSeconds {
             if check.alerts.requiredAlert.isEmpty {
                 errors.append(file.error(silentForNode, "check \(check.name): silent_for: is how long the alert of require: may be missing; give require: too"))
             } else if silentFor < check.intervalSeconds {

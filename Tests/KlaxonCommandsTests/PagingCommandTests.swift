@@ -150,7 +150,7 @@ struct PagingCommandTests {
             "\(try place(of: "{name: alerts", line: 5, in: config)): warning: check alerts declares incidents from Prometheus, which does not know "
                 + "Alertmanager's silences or inhibitions: a silenced alert still declares and pages; to page from alerts, declare from an alertmanager check",
             "\(try place(of: "colour", line: 6, in: config)): error: unknown key \"colour\" for a check (known: name, group, type, url, interval, "
-                + "retry_interval, timeout, expect, failure_threshold, success_threshold, service, runbook, policy, declare, labels, require, severities, "
+                + "retry_interval, timeout, expect, failure_threshold, success_threshold, service, runbook, policy, declare, labels, require, silent_for, severities, "
                 + "max_body, tls_verify, follow_redirects, headers, bearer_token, basic_auth)",
             try unknownPolicy("odd", "nope", 6),
         ] {
