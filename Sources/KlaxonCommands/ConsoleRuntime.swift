@@ -340,7 +340,10 @@ final class ConsoleRuntime {
             if dirty || !painted {
                 showFullTimeline()
                 screen.paint(ConsoleView.render(model))
-                if !painted { reportFirstFrame() }
+                if !painted {
+                    reportFirstFrame()
+                    ProcessMemory.releaseFree()  // what the start read and sorted, freed
+                }
                 painted = true
                 dirty = false
             }

@@ -23,21 +23,28 @@ public struct IncidentOverview {
     public var items: [(id: String, item: Item)] = []
 }
 
-/// A resolved incident as the index holds it; its journal was only `stat`ed.
-public struct IndexedIncident {
+/// A resolved incident as the index holds it; its journal was only `stat`ed. (A class: an overview
+/// holds thousands, and a summary is large.)
+public final class IndexedIncident {
     /// Its summary, when the overview's `wanted` asked for it (nil otherwise: never decoded).
     public let summary: Incident?
     /// The journal's stamp when the index was written: a later `IncidentStore.stamp(of:)` that differs
     /// means the journal changed (an append from another process, a replacement, a removal).
     public let stamp: JournalStamp
-    public let path: String
+    let directory: String
+    let id: String
     let mode: mode_t
 
+    init(summary: Incident?, stamp: JournalStamp, directory: String, id: String, mode: mode_t) {
+        self.summary = summary; self.stamp = stamp; self.directory = directory; self.id = id; self.mode = mode
+    }
+
+    public var path: String { directory + "/" + id + ".jsonl" }
     /// Whether this process cannot write the journal (permissions, a read-only file system); the index
     /// only covers journals without damage, so this is all `IncidentJournal.isReadOnly` would say.
     public var isReadOnly: Bool { access(path, W_OK) != 0 }
     /// The journal's mode warnings, as reading it would give.
-    public var warnings: [String] { IncidentStore.modeWarnings(path: path, mode: mode) }
+    public var warnings: [String] { mode & S_IWOTH == 0 ? [] : IncidentStore.modeWarnings(path: path, mode: mode) }
 }
 
 extension IncidentStore {
@@ -54,7 +61,7 @@ extension IncidentStore {
         let index = IncidentIndex.read(directory: directory)
         let stats = statJournals(ids)
         let next = IncidentIndex()
-        var indexed = [IndexedIncident?](repeating: nil, count: ids.count)
+        var indexed: [Int: IndexedIncident] = [:]
         var toRead: [Int] = []
         for (i, id) in ids.enumerated() {
             guard let (stamp, mode) = stats[i], let number = IncidentID.number(of: id), let entry = index?.entries[number],
@@ -72,7 +79,7 @@ extension IncidentStore {
                 summary = incident
             }
             next.keep(entry)
-            indexed[i] = IndexedIncident(summary: summary, stamp: stamp, path: path(of: id), mode: mode)
+            indexed[i] = IndexedIncident(summary: summary, stamp: stamp, directory: directory, id: id, mode: mode)
         }
         let kept = next.entries.count
         let read = readSummaries(toRead.map { ids[$0] })
@@ -81,7 +88,7 @@ extension IncidentStore {
         var results = [Result<IncidentJournal, KlaxonError>?](repeating: nil, count: ids.count)
         for (i, result) in zip(toRead, read) { results[i] = result }
         for (i, id) in ids.enumerated() {
-            if let item = indexed[i] {
+            if let item = indexed.removeValue(forKey: i) {
                 overview.items.append((id, .indexed(item)))
             } else if let result = results[i] {
                 switch result {
@@ -106,15 +113,23 @@ extension IncidentStore {
         return lstat(path(of: id), &info) == 0 ? JournalStamp(info) : nil
     }
 
-    /// Each journal's stamp and mode, `stat`ed through the directory (a link is not followed); nil for
-    /// one that is gone.
+    /// Each journal's stamp and mode, `stat`ed through the directory (a link is not followed), on
+    /// every core when there are thousands; nil for one that is gone.
     private func statJournals(_ ids: [String]) -> [(JournalStamp, mode_t)?] {
         let fd = SystemCall.retrying { Glibc.open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC) }
         guard fd >= 0 else { return Array(repeating: nil, count: ids.count) }
         defer { close(fd) }
-        return ids.map { id in
-            var info = stat()
-            return fstatat(fd, id + ".jsonl", &info, AT_SYMLINK_NOFOLLOW) == 0 ? (JournalStamp(info), info.st_mode) : nil
+        return [(JournalStamp, mode_t)?](unsafeUninitializedCapacity: ids.count) { slots, initialized in
+            let chunks = ids.count < 2_000 ? 1 : JournalFile.decodingThreads
+            let results = Stats(slots)
+            DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
+                // Each chunk writes its own slots only.
+                for i in stride(from: chunk, to: ids.count, by: chunks) {
+                    var info = stat()
+                    results.slots[i] = fstatat(fd, ids[i] + ".jsonl", &info, AT_SYMLINK_NOFOLLOW) == 0 ? (JournalStamp(info), info.st_mode) : nil
+                }
+            }
+            initialized = ids.count
         }
     }
 
@@ -153,4 +168,10 @@ private final class Slots: @unchecked Sendable {
     func set(_ index: Int, _ result: Result<IncidentJournal, KlaxonError>) { slots[index] = result }
 
     func take() -> [Result<IncidentJournal, KlaxonError>] { slots.map { $0! } }
+}
+
+/// The slots `statJournals` fills from several threads, each its own.
+private final class Stats: @unchecked Sendable {
+    let slots: UnsafeMutableBufferPointer<(JournalStamp, mode_t)?>
+    init(_ slots: UnsafeMutableBufferPointer<(JournalStamp, mode_t)?>) { self.slots = slots }
 }

@@ -10,9 +10,11 @@ enum DashboardView {
         let resolvedShown = min(5, max(1, resolved.count))
         let resolvedRow = slotsRow - 2 - resolvedShown
         let marker = ConsoleView.glyph(model, "▸ ", "> ")
+        // Once per frame: it looks at every incident the console holds.
+        let plan = plan(model)
 
         frame.put((model.dashboardPane == 0 ? marker : "  ") + "Open incidents (\(open.count))", row: 2, column: 0, style: .heading)
-        header(row: 3, &frame, model)
+        header(row: 3, plan, &frame, model)
         let openRows = max(1, resolvedRow - 5)
         if open.isEmpty {
             frame.put("No open incidents. d declares one.", row: 4, column: 2, style: .dim)
@@ -20,7 +22,7 @@ enum DashboardView {
             let first = scrolledStart(selection: model.openSelection, count: open.count, rows: openRows)
             for (offset, incident) in open[first..<min(open.count, first + openRows)].enumerated() {
                 let index = first + offset
-                row(incident, model, row: 4 + offset, selected: model.dashboardPane == 0 && index == model.openSelection, &frame)
+                row(incident, model, plan, row: 4 + offset, selected: model.dashboardPane == 0 && index == model.openSelection, &frame)
             }
             if open.count > openRows {
                 frame.put("\(open.count - openRows) more · j/k scroll", row: 4 + openRows, column: 2, style: .dim)
@@ -34,7 +36,7 @@ enum DashboardView {
             let first = scrolledStart(selection: model.resolvedSelection, count: resolved.count, rows: resolvedShown)
             for (offset, incident) in resolved[first..<min(resolved.count, first + resolvedShown)].enumerated() {
                 let index = first + offset
-                row(incident, model, row: resolvedRow + 1 + offset, selected: model.dashboardPane == 1 && index == model.resolvedSelection, &frame)
+                row(incident, model, plan, row: resolvedRow + 1 + offset, selected: model.dashboardPane == 1 && index == model.resolvedSelection, &frame)
             }
         }
 
@@ -103,7 +105,7 @@ enum DashboardView {
     /// first (the incident screen shows it); the id, severity, status, time since the last update (and
     /// STALE), commander and paging state never. The title takes the rest, never fewer than 12 columns.
     static func plan(_ model: ConsoleModel) -> ColumnPlan {
-        let listed = model.openIncidents + model.resolvedIncidents
+        let listed = model.incidents.values  // open and resolved: their order does not matter here
         return ColumnPlan([
             .sized("ID", to: listed.map(\.id), minimum: 6),
             .init("SEV", 5),
@@ -120,8 +122,7 @@ enum DashboardView {
     /// ("PAGE FAILING (4 of 5) → dave: HTTP 500"), sharing the room beside the fixed columns with the title.
     static func pagingWidth(_ total: Int) -> Int { total >= 120 ? min(80, (total - 60) * 3 / 5) : 15 }
 
-    static func header(row: Int, _ frame: inout Frame, _ model: ConsoleModel) {
-        let plan = plan(model)
+    static func header(row: Int, _ plan: ColumnPlan, _ frame: inout Frame, _ model: ConsoleModel) {
         var x = 2
         for (column, width) in zip(plan.columns, plan.widths(in: model.columns - 3)) where width > 0 {
             frame.put(column.title, row: row, column: x, style: .dim, width: width - (column.fills ? 0 : 1))
@@ -129,7 +130,7 @@ enum DashboardView {
         }
     }
 
-    static func row(_ incident: Incident, _ model: ConsoleModel, row: Int, selected: Bool, _ frame: inout Frame) {
+    static func row(_ incident: Incident, _ model: ConsoleModel, _ plan: ColumnPlan, row: Int, selected: Bool, _ frame: inout Frame) {
         if selected { frame.fill(row: row, style: .selected) }
         // A selected row keeps each state's colour, reversed.
         func style(_ style: Style) -> Style { selected ? style.selected : style }
@@ -153,7 +154,6 @@ enum DashboardView {
             paging,
             (title, style(.normal)),
         ]
-        let plan = plan(model)
         var x = 2, titleColumn = x
         for ((text, style), (column, width)) in zip(cells, zip(plan.columns, plan.widths(in: model.columns - 3))) where width > 0 {
             if column.fills { titleColumn = x }

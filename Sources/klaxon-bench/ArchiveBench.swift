@@ -1,4 +1,5 @@
 import Foundation
+import KlaxonCommands
 import KlaxonCore
 import KlaxonTestSupport
 
@@ -18,6 +19,9 @@ enum ArchiveBench {
         var firstFrameWithoutIndexMilliseconds: Double = .nan
         var residentMegabytes: Double = .nan
         var privateMegabytes: Double = .nan
+        /// The console on an empty workspace, for comparison.
+        var emptyResidentMegabytes: Double = .nan
+        var emptyPrivateMegabytes: Double = .nan
     }
 
     static let sizes = [1_000, 10_000]
@@ -50,18 +54,30 @@ enum ArchiveBench {
                 }
             }
             for _ in 0..<max(3, runs) {
+                // posix_spawn and waitpid: what a shell does, without Foundation's Process around it.
                 figures.listMilliseconds[incidents, default: []].append(try seconds {
-                    let process = Process()
-                    process.executableURL = URL(fileURLWithPath: klaxon)
-                    process.arguments = ["--workspace", workspace, "incident", "list"]
-                    process.standardOutput = FileHandle.nullDevice
-                    process.environment = ["KLAXON_USER": "bench", "PATH": "/usr/bin:/bin"]
-                    try process.run()
-                    process.waitUntilExit()
-                    precondition(process.terminationStatus == 0, "klaxon incident list failed")
+                    let spawned = ChildProcess.spawn([klaxon, "--workspace", workspace, "incident", "list"],
+                                                     environment: ["KLAXON_USER": "bench", "PATH": "/usr/bin:/bin"]) { actions in
+                        posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
+                    }
+                    guard case .success(let pid) = spawned else { throw KlaxonError.failed("cannot start \(klaxon)") }
+                    var status: Int32 = 0
+                    while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
+                    precondition(status == 0, "klaxon incident list failed")
                 } * 1000)
             }
         }
+        // The same console on an empty workspace: what it holds before any incident.
+        let empty = root + "/archive-empty-workspace"
+        try FileManager.default.createDirectory(atPath: empty + "/journals", withIntermediateDirectories: true)
+        try "name: bench-empty\n".write(toFile: empty + "/klaxon.yaml", atomically: true, encoding: .utf8)
+        let (tty, _, pid) = try ConsoleBench.launchConsole("ulimit -n 256 && exec \(klaxon) --workspace \(empty)",
+                                                           marker: root + "/archive-first-frame-empty", waitingUpTo: 60)
+        _ = tty.wait(for: "No open incidents", timeout: 10)
+        sleep(2)
+        figures.emptyResidentMegabytes = ConsoleBench.statusField(pid, "VmRSS:")
+        figures.emptyPrivateMegabytes = ConsoleBench.statusField(pid, "RssAnon:")
+        withExtendedLifetime(tty) {}
         return figures
     }
 }

@@ -236,6 +236,7 @@ let measured: [(benchmark: String, cells: [String])] = [
     ("archive", ["  the first start on the 10,000, no index yet (reads every journal, writes the index)", "—",
      String(format: "%.0f ms", archive.firstFrameWithoutIndexMilliseconds), ""]),
     ("archive", ["console: resident memory with the 10,000 open", "≤ 40 MB", String(format: "%.1f MB (%.1f private)", archive.residentMegabytes, archive.privateMegabytes), ""]),
+    ("archive", ["  the same console on an empty workspace", "—", String(format: "%.1f MB (%.1f private)", archive.emptyResidentMegabytes, archive.emptyPrivateMegabytes), ""]),
     ("archive", ["klaxon incident list, 10,000 incidents (process included); ratio: 10,000 / 1,000", "≤ 50 ms; ratio ≤ 1.5",
      String(format: "%.0f ms", median(archive.listMilliseconds[10_000] ?? [])),
      String(format: "%.2f", median(archive.listMilliseconds[10_000] ?? []) / median(archive.listMilliseconds[1_000] ?? []))]),
