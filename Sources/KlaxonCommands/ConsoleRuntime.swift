@@ -16,6 +16,12 @@ final class ConsoleRuntime {
     let screen: TerminalScreen
     var model: ConsoleModel
     var journals: [String: IncidentJournal] = [:]
+    /// Resolved incidents the index covered at start, left unread, with their journals' stamps: one
+    /// whose stamp changes (another process wrote to it, replaced or removed it) is read then.
+    var indexed: [String: JournalStamp] = [:]
+    /// The resolved incidents shown (the dashboard's recently resolved, the reports screen) are those
+    /// updated in this many days: the reports screen's longest window.
+    static let recentSeconds: Int64 = 90 * 86_400
     var watcher: JournalDirectoryWatcher?
     let wake: (read: Int32, write: Int32)
     var lastTick = Timestamp(milliseconds: 0)
@@ -86,28 +92,44 @@ final class ConsoleRuntime {
         close(wake.write)
     }
 
-    /// Opens every journal not yet open, on every core (start-up opens them all at once).
+    /// At start, the workspace's incidents through the index (`IncidentStore.overview`): the open ones'
+    /// journals, and the summaries of the resolved ones updated recently; the other resolved ones stay
+    /// unread. Later, the journals that appeared since.
     func loadJournals() {
-        let store = self.store
-        guard let ids = try? store.ids() else { return }
-        let missing = ids.filter { journals[$0] == nil }
-        guard !missing.isEmpty else { return }
-        let opened = OpenedJournals(count: missing.count)
-        DispatchQueue.concurrentPerform(iterations: missing.count) { i in
-            // Summaries: only the incident on screen needs its records (see showFullTimeline).
-            opened.set(i, Result { () throws(KlaxonError) in try store.open(missing[i], keepingTimeline: false) })
-        }
-        for (id, result) in zip(missing, opened.results) {
-            switch result {
-            case .success(let journal):
+        guard !journals.isEmpty || !indexed.isEmpty else { return loadOverview() }
+        for id in (try? store.ids()) ?? [] where journals[id] == nil && indexed[id] == nil { load(id) }
+    }
+
+    private func loadOverview() {
+        let since = context.now().adding(seconds: -Self.recentSeconds)
+        // A read-only console writes nothing, the index included.
+        guard let overview = try? store.overview(wanted: { _, updated in updated >= since }, updatingIndex: !model.readOnly) else { return }
+        for (id, item) in overview.items {
+            switch item {
+            case .journal(let journal):
                 journals[id] = journal
                 model.setIncident(journal.incident, readOnly: journal.isReadOnly)
                 if let warning = journal.warnings.last { send(.failure(warning)) }
-            case .failure(let error):
+            case .indexed(let resolved):
+                indexed[id] = resolved.stamp
+                if let summary = resolved.summary { model.setIncident(summary, readOnly: resolved.isReadOnly) }
+                if let warning = resolved.warnings.last { send(.failure(warning)) }
+            case .unreadable(let error):
                 send(.failure("\(id) cannot be read: \(error.message)"))
-            case nil:
-                break
             }
+        }
+    }
+
+    /// Reads `id`'s journal (a summary; only the incident on screen needs its records, see showFullTimeline).
+    private func load(_ id: String) {
+        indexed[id] = nil
+        do {
+            let journal = try store.open(id, keepingTimeline: false)
+            journals[id] = journal
+            model.setIncident(journal.incident, readOnly: journal.isReadOnly)
+            if let warning = journal.warnings.last { send(.failure(warning)) }
+        } catch {
+            send(.failure("\(id) cannot be read: \(error.message)"))
         }
     }
 
@@ -193,10 +215,11 @@ final class ConsoleRuntime {
 
     /// Replaces the summary of the incident on screen by its full journal, records and all.
     func showFullTimeline() {
-        guard let id = model.currentIncidentID, let journal = journals[id], !journal.incident.keepsTimeline else { return }
+        guard let id = model.currentIncidentID, journals[id].map({ !$0.incident.keepsTimeline }) ?? (indexed[id] != nil) else { return }
         do {
             let full = try store.open(id)
             journals[id] = full
+            indexed[id] = nil
             send(.incidentChanged(full.incident, readOnly: full.isReadOnly))
         } catch {
             send(.failure("\(id) cannot be read: \(error.message)"))
@@ -204,7 +227,11 @@ final class ConsoleRuntime {
     }
 
     func refresh(_ id: String) {
-        guard let journal = journals[id] else { return loadJournals() }
+        guard let journal = journals[id] else {
+            // A resolved incident left unread is read once its journal changed; a new one, now.
+            if let stamp = indexed[id], store.stamp(of: id) == stamp { return }
+            return load(id)
+        }
         do {
             if try journal.refresh() > 0 { send(.incidentChanged(journal.incident, readOnly: journal.isReadOnly)) }
         } catch {
@@ -326,7 +353,10 @@ final class ConsoleRuntime {
             if dirty || !painted {
                 showFullTimeline()
                 screen.paint(ConsoleView.render(model))
-                if !painted { reportFirstFrame() }
+                if !painted {
+                    reportFirstFrame()
+                    ProcessMemory.releaseFree()  // what the start read and sorted, freed
+                }
                 painted = true
                 dirty = false
             }
@@ -385,6 +415,7 @@ final class ConsoleRuntime {
                 // incidents each second, all of them (thousands, resolved) every half minute.
                 let everything = time.milliseconds / 1000 % 30 == 0
                 for (id, journal) in journals where (everything || journal.incident.isOpen) && journal.file.hasUnreadBytes { refresh(id) }
+                if everything { for id in Array(indexed.keys) { refresh(id) } }
                 if time.milliseconds / 1000 % 5 == 0 { loadJournals() }
                 if RunbookFiles.signature(workspaceRoot: workspace.root) != runbookSignature { refreshRunbooks() }
                 let changed: Bool
@@ -421,15 +452,3 @@ final class ConsoleRuntime {
 
 /// Check reports handed from the poller's thread to the console's loop.
 typealias ReportQueue = LockedQueue<CheckReport>
-
-/// Journals opened on several threads, collected by index.
-private final class OpenedJournals: @unchecked Sendable {
-    private let lock = NSLock()
-    private(set) var results: [Result<IncidentJournal, KlaxonError>?]
-
-    init(count: Int) { results = Array(repeating: nil, count: count) }
-
-    func set(_ index: Int, _ result: Result<IncidentJournal, KlaxonError>) {
-        lock.withLock { results[index] = result }
-    }
-}

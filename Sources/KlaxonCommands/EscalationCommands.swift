@@ -86,8 +86,8 @@ struct EscalationCommand: ParsableCommand {
             let formatter = LocalTimeFormatter(timeZone: workspace.displayTimeZone(environment: context.environment))
             let holder = (try? EngineLock(directory: workspace.journalsDirectory, forRunning: false))?.holder()
             var rows = [["INCIDENT", "PAGING"]], json: [JSONValue] = []
-            for id in try store.ids() {
-                guard let journal = try? store.open(id, keepingTimeline: false), journal.incident.isOpen else { continue }
+            for (id, item) in try store.overview(wanted: { _, _ in false }, updatingIndex: true).items {
+                guard case .journal(let journal) = item, journal.incident.isOpen else { continue }
                 let status = engine.decide(journal.incident, now: now, engine: ("", 0)).status
                 let paging = PagingState(incident: journal.incident, status: status)
                 let summary = paging.detail(now: now, formatter: formatter)

@@ -72,18 +72,22 @@ struct IncidentListing {
         return try load(workspace: workspace, includeResolved: includeResolved, warn: warn, unreadable: &unreadable)
     }
 
-    /// The listing, counting in `unreadable` the journals that could not be read at all.
+    /// The listing, counting in `unreadable` the journals that could not be read at all. Through the
+    /// index: resolved incidents whose journals did not change since it was written are not read.
     static func load(workspace: Workspace, includeResolved: Bool, warn: (String) -> Void, unreadable: inout Int) throws(KlaxonError) -> [IncidentListing] {
         var result: [IncidentListing] = []
-        for id in try workspace.incidents.ids() {
-            do {
-                let journal = try workspace.incidents.open(id, keepingTimeline: false)
+        for (id, item) in try workspace.incidents.overview(wanted: { _, _ in includeResolved }, updatingIndex: true).items {
+            switch item {
+            case .journal(let journal):
                 for warning in journal.warnings { warn(warning) }
                 if journal.file.corruption != nil { warn("\(id) is damaged; run klaxon journal verify \(id)") }
                 if includeResolved || journal.incident.isOpen {
                     result.append(IncidentListing(incident: journal.incident, readOnly: journal.isReadOnly))
                 }
-            } catch {
+            case .indexed(let indexed):
+                for warning in indexed.warnings { warn(warning) }
+                if let summary = indexed.summary { result.append(IncidentListing(incident: summary, readOnly: indexed.isReadOnly)) }
+            case .unreadable(let error):
                 unreadable += 1
                 warn("\(id) cannot be read: \(error.message)")
             }

@@ -205,10 +205,13 @@ struct WatchCommand: ParsableCommand {
 }
 
 /// The workspace's incidents as summaries, kept current: open ones each pass, all of them now and then
-/// (a resolved incident may be reopened elsewhere).
+/// (a resolved incident may be reopened elsewhere). Resolved incidents the index covers are not read
+/// until their journals change.
 final class IncidentFollower {
     let store: IncidentStore
     private(set) var byID: [String: IncidentJournal] = [:]
+    /// Resolved incidents left unread, with their journals' stamps.
+    private var indexed: [String: JournalStamp] = [:]
     private var passes = 0
 
     init(store: IncidentStore) { self.store = store }
@@ -219,7 +222,18 @@ final class IncidentFollower {
 
     func update() {
         passes += 1
+        if passes == 1, let overview = try? store.overview(wanted: { _, _ in false }, updatingIndex: true) {
+            for (id, item) in overview.items {
+                switch item {
+                case .journal(let journal): byID[id] = journal
+                case .indexed(let resolved): indexed[id] = resolved.stamp
+                case .unreadable: break
+                }
+            }
+        }
         for id in (try? store.ids()) ?? [] where byID[id] == nil {
+            if let stamp = indexed[id], passes % 30 != 0 || store.stamp(of: id) == stamp { continue }
+            indexed[id] = nil
             if let journal = try? store.open(id, keepingTimeline: false) { byID[id] = journal }
         }
         for journal in byID.values where journal.incident.isOpen || passes % 30 == 0 { _ = try? journal.refresh() }

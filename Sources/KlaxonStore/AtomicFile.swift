@@ -12,6 +12,10 @@ import KlaxonCore
 public enum AtomicFile {
     /// With `creatingDirectory`, a missing directory (and its parents) is made first.
     public static func write(_ text: String, to path: String, mode: mode_t = 0o644, creatingDirectory: Bool = false) throws(KlaxonError) {
+        try write(Array(text.utf8), to: path, mode: mode, creatingDirectory: creatingDirectory)
+    }
+
+    public static func write(_ bytes: [UInt8], to path: String, mode: mode_t = 0o644, creatingDirectory: Bool = false) throws(KlaxonError) {
         let directory = SystemCall.dirname(of: path)
         if creatingDirectory { try SystemCall.makeDirectory(directory) }
         try requireRegularOrMissing(path)
@@ -26,7 +30,7 @@ public enum AtomicFile {
         }
         do {
             defer { close(fd) }
-            try SystemCall.appendWhole(fd, Array(text.utf8), path: temporary, restoreLength: 0)
+            try SystemCall.appendWhole(fd, bytes, path: temporary, restoreLength: 0)
             guard fsync(fd) == 0 else { throw SystemCall.error("fsync of", temporary, errno) }
         }
         try requireRegularOrMissing(path)

@@ -35,6 +35,10 @@ public final class JournalFile {
     public private(set) var byteCount = 0
     /// The file's mode as last read (type and permission bits).
     public private(set) var mode: mode_t = 0
+    /// The file as `stat` saw it at the last read, when nothing changed it while it was read (the same
+    /// stamp before and after): the records read are then exactly the file of this stamp up to
+    /// `validLength`. Nil when it changed under the read. What the index keeps beside a summary.
+    public private(set) var stamp: JournalStamp?
 
     /// The sequence number of the last valid record (0 for none).
     public var lastSequence: Int { scanner.nextSequence - 1 }
@@ -96,6 +100,9 @@ public final class JournalFile {
                 if damage.kind == .tornTail { tornTail = damage } else { note(damage) }
             }
         }
+        var after = stat()
+        let before = JournalStamp(info)
+        stamp = fstat(fd, &after) == 0 && JournalStamp(after) == before ? before : nil
         return records
     }
 

@@ -253,9 +253,10 @@ public struct ConsoleModel: Sendable {
 
     /// Resolved incidents, most recently resolved first.
     public var resolvedIncidents: [Incident] {
-        incidents.values.filter { !$0.isOpen }.sorted { a, b in
-            (a.keyTimes[.resolved] ?? a.lastUpdate) > (b.keyTimes[.resolved] ?? b.lastUpdate)
-        }
+        // Sorted by small keys, not by the incidents themselves: the console holds thousands, and this
+        // is asked for every frame.
+        let keys = incidents.compactMap { id, i in i.isOpen ? nil : (id: id, at: i.keyTimes[.resolved] ?? i.lastUpdate) }
+        return keys.sorted { $0.at > $1.at }.map { incidents[$0.id]! }
     }
 
     public var currentIncident: Incident? { currentIncidentID.flatMap { incidents[$0] } }

@@ -12,7 +12,8 @@ enum DashboardView {
         let marker = ConsoleView.glyph(model, "▸ ", "> ")
 
         frame.put((model.dashboardPane == 0 ? marker : "  ") + "Open incidents (\(open.count))", row: 2, column: 0, style: .heading)
-        // One plan for the table: each row is laid out in the same columns.
+        // One plan for the table, once per frame (it looks at every incident the console holds): each row
+        // is laid out in the same columns.
         let plan = Self.plan(model)
         let columns = Array(zip(plan.columns, plan.widths(in: model.columns - 3)))
         header(row: 3, columns, &frame)
@@ -108,7 +109,7 @@ enum DashboardView {
     /// blank room the paging state needs to name everyone it pages; the paging state narrows (cut with
     /// `…`) only where the title would otherwise get fewer than its 12 columns.
     static func plan(_ model: ConsoleModel) -> ColumnPlan {
-        let listed = model.openIncidents + model.resolvedIncidents
+        let listed = model.incidents.values  // open and resolved: their order does not matter here
         return ColumnPlan([
             .sized("ID", to: listed.map(\.id), minimum: 6),
             .init("SEV", 5),

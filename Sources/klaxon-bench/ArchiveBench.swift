@@ -1,39 +1,83 @@
 import Foundation
+import KlaxonCommands
 import KlaxonCore
 import KlaxonTestSupport
 
-/// The console on a team's long history: 10,000 incidents (20 of them open) and 300,000 records, the
-/// real binary in tmux. Its first frame waits for every journal to be read; no descriptor is kept per
-/// journal (issue 18), so this also runs under a low `ulimit -n`.
+/// The console and `klaxon incident list` on a team's long history: 10,000 incidents (20 of them open)
+/// and 300,000 records, beside 1,000 incidents (the same 20 open, 30,000 records), the real binary in
+/// tmux under `ulimit -n 256`. Through the journals directory's index (issue 20) the cost follows the
+/// open and recent incidents, not the archive: the ratio of the two sizes' figures says how far. The
+/// first start on the 10,000, with no index yet (it reads every journal and writes the index), is
+/// measured apart.
 enum ArchiveBench {
     struct Figures {
-        var firstFrameMilliseconds: [Double] = []
+        /// By number of incidents, with a valid index.
+        var firstFrameMilliseconds: [Int: [Double]] = [:]
+        /// `klaxon incident list`, process included, by number of incidents.
+        var listMilliseconds: [Int: [Double]] = [:]
+        /// The first start on the 10,000 incidents, before any index exists.
+        var firstFrameWithoutIndexMilliseconds: Double = .nan
         var residentMegabytes: Double = .nan
         var privateMegabytes: Double = .nan
+        /// The console on an empty workspace, for comparison.
+        var emptyResidentMegabytes: Double = .nan
+        var emptyPrivateMegabytes: Double = .nan
     }
 
-    static let incidents = 10_000
-    static let records = 300_000
-    static let openEvery = 500
+    static let sizes = [1_000, 10_000]
+    static let recordsPerIncident = 30
+    static let open = 20
 
     static func run(root: String, runs: Int, klaxon: String) throws -> Figures {
         var figures = Figures()
-        let workspace = root + "/archive-workspace"
-        try ConsoleBench.makeWorkspace(at: workspace, incidents: incidents, records: records, isOpen: { $0 % openEvery == 0 })
-        for run in 0..<runs {
-            let (tty, firstFrame, pid) = try ConsoleBench.launchConsole("ulimit -n 256 && exec \(klaxon) --workspace \(workspace)",
-                                                                         marker: root + "/archive-first-frame-\(run)", waitingUpTo: 60)
-            defer { withExtendedLifetime(tty) {} }
-            figures.firstFrameMilliseconds.append(firstFrame)
-            guard tty.wait(for: "\(incidents / openEvery) open", timeout: 10) != nil else {
-                throw KlaxonError.failed("the console does not show \(incidents / openEvery) open incidents: \(tty.screen())")
+        for incidents in sizes {
+            let workspace = root + "/archive-\(incidents)-workspace"
+            try ConsoleBench.makeWorkspace(at: workspace, incidents: incidents, records: incidents * recordsPerIncident,
+                                           isOpen: { $0 % (incidents / open) == 0 })
+            // The first start reads every journal and writes the index; the others read the index.
+            for run in -1..<runs {
+                let (tty, firstFrame, pid) = try ConsoleBench.launchConsole("ulimit -n 256 && exec \(klaxon) --workspace \(workspace)",
+                                                                             marker: root + "/archive-first-frame-\(incidents)-\(run)", waitingUpTo: 60)
+                defer { withExtendedLifetime(tty) {} }
+                if run == -1 {
+                    if incidents == sizes.last { figures.firstFrameWithoutIndexMilliseconds = firstFrame }
+                } else {
+                    figures.firstFrameMilliseconds[incidents, default: []].append(firstFrame)
+                }
+                guard tty.wait(for: "\(open) open", timeout: 10) != nil else {
+                    throw KlaxonError.failed("the console does not show \(open) open incidents: \(tty.screen())")
+                }
+                if run == runs - 1 && incidents == sizes.last {
+                    sleep(2)
+                    figures.residentMegabytes = ConsoleBench.statusField(pid, "VmRSS:")
+                    figures.privateMegabytes = ConsoleBench.statusField(pid, "RssAnon:")
+                }
             }
-            if run == runs - 1 {
-                sleep(2)
-                figures.residentMegabytes = ConsoleBench.statusField(pid, "VmRSS:")
-                figures.privateMegabytes = ConsoleBench.statusField(pid, "RssAnon:")
+            for _ in 0..<max(3, runs) {
+                // posix_spawn and waitpid: what a shell does, without Foundation's Process around it.
+                figures.listMilliseconds[incidents, default: []].append(try seconds {
+                    let spawned = ChildProcess.spawn([klaxon, "--workspace", workspace, "incident", "list"],
+                                                     environment: ["KLAXON_USER": "bench", "PATH": "/usr/bin:/bin"]) { actions in
+                        posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
+                    }
+                    guard case .success(let pid) = spawned else { throw KlaxonError.failed("cannot start \(klaxon)") }
+                    var status: Int32 = 0
+                    while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
+                    precondition(status == 0, "klaxon incident list failed")
+                } * 1000)
             }
         }
+        // The same console on an empty workspace: what it holds before any incident.
+        let empty = root + "/archive-empty-workspace"
+        try FileManager.default.createDirectory(atPath: empty + "/journals", withIntermediateDirectories: true)
+        try "name: bench-empty\n".write(toFile: empty + "/klaxon.yaml", atomically: true, encoding: .utf8)
+        let (tty, _, pid) = try ConsoleBench.launchConsole("ulimit -n 256 && exec \(klaxon) --workspace \(empty)",
+                                                           marker: root + "/archive-first-frame-empty", waitingUpTo: 60)
+        _ = tty.wait(for: "No open incidents", timeout: 10)
+        sleep(2)
+        figures.emptyResidentMegabytes = ConsoleBench.statusField(pid, "VmRSS:")
+        figures.emptyPrivateMegabytes = ConsoleBench.statusField(pid, "RssAnon:")
+        withExtendedLifetime(tty) {}
         return figures
     }
 }

@@ -1,0 +1,177 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import Dispatch
+import KlaxonCore
+
+/// Every incident of a journals directory, read as cheaply as its index allows (`IncidentStore.overview`):
+/// the journals of open incidents, and of any the index does not cover, read; the resolved incidents
+/// the index covers left unread, with their summaries taken from the index where asked for.
+public struct IncidentOverview {
+    public enum Item {
+        /// Read from its journal (a summary, without records): open, or not covered by the index.
+        case journal(IncidentJournal)
+        /// A resolved incident whose journal is unchanged since the index took its summary; not read.
+        case indexed(IndexedIncident)
+        /// A journal that could not be read, and why.
+        case unreadable(KlaxonError)
+    }
+
+    /// Every journal, in order of the incidents' numbers.
+    public var items: [(id: String, item: Item)] = []
+}
+
+/// A resolved incident as the index holds it; its journal was only `stat`ed. (A class: an overview
+/// holds thousands, and a summary is large.)
+public final class IndexedIncident {
+    /// Its summary, when the overview's `wanted` asked for it (nil otherwise: never decoded).
+    public let summary: Incident?
+    /// The journal's stamp when the index was written: a later `IncidentStore.stamp(of:)` that differs
+    /// means the journal changed (an append from another process, a replacement, a removal).
+    public let stamp: JournalStamp
+    let directory: String
+    let id: String
+    let mode: mode_t
+
+    init(summary: Incident?, stamp: JournalStamp, directory: String, id: String, mode: mode_t) {
+        self.summary = summary; self.stamp = stamp; self.directory = directory; self.id = id; self.mode = mode
+    }
+
+    public var path: String { directory + "/" + id + ".jsonl" }
+    /// Whether this process cannot write the journal (permissions, a read-only file system); the index
+    /// only covers journals without damage, so this is all `IncidentJournal.isReadOnly` would say.
+    public var isReadOnly: Bool { access(path, W_OK) != 0 }
+    /// The journal's mode warnings, as reading it would give.
+    public var warnings: [String] { mode & S_IWOTH == 0 ? [] : IncidentStore.modeWarnings(path: path, mode: mode) }
+}
+
+extension IncidentStore {
+    /// The journals directory, read through its index (`IncidentIndex`). Every journal is `stat`ed; one
+    /// whose stamp matches its index entry is not read, and its summary is decoded only when `wanted`
+    /// says yes to its declared and last-update times. The others (open incidents, journals changed
+    /// since, new, damaged, or all of them when the index is missing or damaged) are read as summaries,
+    /// on every core. With `updatingIndex`, the index is written again when it missed a resolved
+    /// incident or names a journal that changed or is gone, if the directory can be written: atomically,
+    /// never under a journal's lock, and a failure to write it is never an error (it is a cache).
+    public func overview(wanted: (_ declared: Timestamp, _ lastUpdate: Timestamp) -> Bool, updatingIndex: Bool) throws(KlaxonError) -> IncidentOverview {
+        let ids = try ids()
+        guard !ids.isEmpty else { return IncidentOverview() }
+        let index = IncidentIndex.read(directory: directory)
+        let stats = statJournals(ids)
+        let next = IncidentIndex()
+        var indexed: [Int: IndexedIncident] = [:]
+        var toRead: [Int] = []
+        for (i, id) in ids.enumerated() {
+            guard let (stamp, mode) = stats[i], let number = IncidentID.number(of: id), let entry = index?.entries[number],
+                  entry.stamp == stamp else {
+                toRead.append(i)
+                continue
+            }
+            var summary: Incident?
+            if wanted(entry.declaredAt, entry.lastUpdate) {
+                // A summary that does not check or decode is the index's fault: the journal is read instead.
+                guard let incident = try? entry.incident() else {
+                    toRead.append(i)
+                    continue
+                }
+                summary = incident
+            }
+            next.keep(entry)
+            indexed[i] = IndexedIncident(summary: summary, stamp: stamp, directory: directory, id: id, mode: mode)
+        }
+        let kept = next.entries.count
+        let read = readSummaries(toRead.map { ids[$0] })
+        var overview = IncidentOverview()
+        overview.items.reserveCapacity(ids.count)
+        var results = [Result<IncidentJournal, KlaxonError>?](repeating: nil, count: ids.count)
+        for (i, result) in zip(toRead, read) { results[i] = result }
+        for (i, id) in ids.enumerated() {
+            if let item = indexed.removeValue(forKey: i) {
+                overview.items.append((id, .indexed(item)))
+            } else if let result = results[i] {
+                switch result {
+                case .success(let journal):
+                    next.add(journal)
+                    overview.items.append((id, .journal(journal)))
+                case .failure(let error):
+                    overview.items.append((id, .unreadable(error)))
+                }
+            }
+        }
+        let indexExists = access(directory + "/" + IncidentIndex.fileName, F_OK) == 0
+        let changed = next.entries.count != kept || kept != (index?.entries.count ?? 0) || (index == nil && indexExists)
+        if updatingIndex && changed && access(directory, W_OK) == 0 { next.write(directory: directory) }
+        withExtendedLifetime(index) {}  // `next` keeps lines that live in its mapping
+        return overview
+    }
+
+    /// The journal's stamp now (nil when it is gone): compared with `IndexedIncident.stamp`.
+    public func stamp(of id: String) -> JournalStamp? {
+        var info = stat()
+        return lstat(path(of: id), &info) == 0 ? JournalStamp(info) : nil
+    }
+
+    /// Each journal's stamp and mode, `stat`ed through the directory (a link is not followed), on
+    /// every core when there are thousands; nil for one that is gone.
+    private func statJournals(_ ids: [String]) -> [(JournalStamp, mode_t)?] {
+        let fd = SystemCall.retrying { Glibc.open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC) }
+        guard fd >= 0 else { return Array(repeating: nil, count: ids.count) }
+        defer { close(fd) }
+        return [(JournalStamp, mode_t)?](unsafeUninitializedCapacity: ids.count) { slots, initialized in
+            let chunks = ids.count < 2_000 ? 1 : JournalFile.decodingThreads
+            let results = Stats(slots)
+            DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
+                // Each chunk writes its own slots only.
+                for i in stride(from: chunk, to: ids.count, by: chunks) {
+                    var info = stat()
+                    results.slots[i] = fstatat(fd, ids[i] + ".jsonl", &info, AT_SYMLINK_NOFOLLOW) == 0 ? (JournalStamp(info), info.st_mode) : nil
+                }
+            }
+            initialized = ids.count
+        }
+    }
+
+    /// The summaries of `ids`' journals, read on every core when there are many.
+    private func readSummaries(_ ids: [String]) -> [Result<IncidentJournal, KlaxonError>] {
+        let slots = Slots(count: ids.count)
+        let store = self
+        if ids.count < 8 {
+            for i in ids.indices { slots.set(i, store.readSummary(ids[i])) }
+        } else {
+            DispatchQueue.concurrentPerform(iterations: ids.count) { i in slots.set(i, store.readSummary(ids[i])) }
+        }
+        return slots.take()
+    }
+
+    private func readSummary(_ id: String) -> Result<IncidentJournal, KlaxonError> {
+        Result { () throws(KlaxonError) in try open(id, keepingTimeline: false) }
+    }
+}
+
+/// Journals read on several threads, collected by position: each slot is written by one iteration
+/// only, and read once `concurrentPerform` has returned.
+private final class Slots: @unchecked Sendable {
+    private let slots: UnsafeMutableBufferPointer<Result<IncidentJournal, KlaxonError>?>
+
+    init(count: Int) {
+        slots = .allocate(capacity: count)
+        slots.initialize(repeating: nil)
+    }
+
+    deinit {
+        _ = slots.deinitialize()
+        slots.deallocate()
+    }
+
+    func set(_ index: Int, _ result: Result<IncidentJournal, KlaxonError>) { slots[index] = result }
+
+    func take() -> [Result<IncidentJournal, KlaxonError>] { slots.map { $0! } }
+}
+
+/// The slots `statJournals` fills from several threads, each its own.
+private final class Stats: @unchecked Sendable {
+    let slots: UnsafeMutableBufferPointer<(JournalStamp, mode_t)?>
+    init(_ slots: UnsafeMutableBufferPointer<(JournalStamp, mode_t)?>) { self.slots = slots }
+}
