@@ -11,7 +11,7 @@ struct JournalCommand: ParsableCommand {
     struct Verify: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Check every record's hash and the chain; exit 1 naming the file and record when one is broken.")
-        @Argument(help: "Incidents to check (default: every journal in the workspace).") var ids: [String] = []
+        @Argument(help: "Incidents to check, or platform for journals/platform.jsonl (default: every journal in the workspace).") var ids: [String] = []
         @OptionGroup var global: GlobalOptions
         @OptionGroup var output: JSONFlag
 
@@ -19,14 +19,24 @@ struct JournalCommand: ParsableCommand {
             let context = global.context
             let workspace = try global.loadWorkspace()
             let store = workspace.incidents
+            // The platform journal (the checks' state changes) is a journal like the incidents'.
+            let platform = workspace.journalsDirectory + "/" + PlatformJournal.fileName
             var paths: [String] = []
             for text in ids {
+                if text == "platform" || text == PlatformJournal.fileName {
+                    paths.append(platform)
+                    continue
+                }
                 guard let id = IncidentID.normalize(text) else {
-                    throw KlaxonError.badInput("\"\(text)\" is not an incident id; ids look like INC-12")
+                    throw KlaxonError.badInput("\"\(text)\" is not an incident id; ids look like INC-12 (or platform for \(PlatformJournal.fileName))")
                 }
                 paths.append(store.path(of: id))
             }
-            if ids.isEmpty { paths = try store.ids().map(store.path(of:)) }
+            if ids.isEmpty {
+                paths = try store.ids().map(store.path(of:))
+                // Looked at without following a link: verify then refuses a link by name.
+                if (try? FileManager.default.attributesOfItem(atPath: platform)) != nil { paths.append(platform) }
+            }
             var results: [JSONValue] = []
             var failed = false
             for path in paths {

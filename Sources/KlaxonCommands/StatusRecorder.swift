@@ -78,8 +78,11 @@ final class StatusRecorder {
             if now.state == .down && now.check.declare != nil {
                 restoredDown[name] = before.flatMap { $0.state == .down ? $0.since : nil } ?? now.since
             }
-            guard before?.state != now.state else { continue }
-            let change = CheckStateMachine.Transition(from: before?.state ?? .unknown, to: now.state, first: before == nil)
+            // A change only: from the last record (or from unknown, for a check never recorded), and, as
+            // for any first result, a check never recorded that is healthy has nothing to say.
+            let from = before?.state ?? .unknown
+            guard from != now.state, before != nil || ![.up, .degraded, .maintenance].contains(now.state) else { continue }
+            let change = CheckStateMachine.Transition(from: from, to: now.state, first: before == nil)
             let written = write(change, of: now.check, detail: now.detail, at: now.since, openIncidents: openIncidents)
             changed += written.changed
             problems += written.problems

@@ -58,16 +58,15 @@ public struct CheckFiles: Sendable {
     /// why), and every problem of it is a finding.
     mutating func read(_ item: Node, _ file: YAMLFile) {
         var found: [ConfigFinding] = [], secrets: [SecretReference.Use] = []
+        // Warned about even for a check with an error: fixing the error must not reveal a second problem.
+        defer { secretUses += secrets }
         do throws(KlaxonError) {
             let check = try Self.readCheck(item, file, findings: &found, secrets: &secrets)
             if let other = checks.first(where: { $0.name == check.name }) {
                 found.append(file.finding(file.error(item, "check name \(check.name) is also used at \(other.place)")))
             }
             findings += found
-            guard let error = found.first(where: { $0.level == .error }) else {
-                secretUses += secrets
-                return checks.append(check)
-            }
+            guard let error = found.first(where: { $0.level == .error }) else { return checks.append(check) }
             notPolled(name: check.name, group: check.group, error, definition: check.name.isEmpty ? nil : check)
         } catch {
             findings += found

@@ -1,5 +1,6 @@
 import Foundation
 import KlaxonCore
+import KlaxonStore
 import KlaxonTestSupport
 import Testing
 
@@ -184,6 +185,34 @@ struct IncidentCommandTests {
 }
 
 struct JournalCommandTests {
+    /// The platform journal is a journal too: `journal verify` checks it with the incidents (and alone
+    /// as `platform`), as the damage warnings of `status watch` and the console promise.
+    @Test func verifyChecksThePlatformJournal() throws {
+        let ws = makeWorkspace()
+        let k = Klaxon(workspace: ws.path)
+        k.run("incident", "declare", "one", "--severity", "SEV3")
+        do {
+            let platform = try #require(try PlatformJournal.claim(directory: ws.path + "/journals"))
+            let poller = WriterIdentity(actor: "status-poller", host: "h", pid: 1)
+            for (i, state) in [CheckState.down, .up, .down].enumerated() {
+                try platform.record(check: "uploads", from: i == 0 ? .unknown : (state == .up ? .down : .up), to: state, detail: "HTTP 503",
+                                    at: Timestamp.parseRFC3339("2026-12-05T03:00:00Z")!.adding(seconds: Int64(i * 60)), by: poller)
+            }
+        }
+        let ok = k.run("journal", "verify")
+        #expect(ok.status == 0 && ok.output.contains("platform.jsonl: ok, 3 records"), "\(ok.output)\(ok.errors)")
+        var bytes = ws.read("journals/platform.jsonl")
+        let secondLine = bytes.indices.filter { bytes[$0] == 0x0A }[0] + 1
+        let index = try #require(bytes[secondLine...].firstIndex(of: UInt8(ascii: "5")))
+        bytes[index] = UInt8(ascii: "4")  // "HTTP 503" → "HTTP 403" in record 2
+        FileManager.default.createFile(atPath: ws.path + "/journals/platform.jsonl", contents: Data(bytes))
+        let bad = k.run("journal", "verify")
+        #expect(bad.status == 1 && bad.output.contains("platform.jsonl: DAMAGED at record 2"), "\(bad.output)")
+        #expect(bad.output.contains("INC-1.jsonl: ok"))
+        let alone = k.run("journal", "verify", "platform")
+        #expect(alone.status == 1 && alone.output.contains("platform.jsonl: DAMAGED at record 2") && !alone.output.contains("INC-1"), "\(alone.output)\(alone.errors)")
+    }
+
     @Test func verifyPassesIntactJournalsAndNamesATamperedRecord() {
         let ws = makeWorkspace()
         let k = Klaxon(workspace: ws.path)

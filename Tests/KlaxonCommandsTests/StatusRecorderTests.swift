@@ -86,4 +86,32 @@ struct StatusRecorderTests {
         }
         #expect(!recorder.owesDeclaration("uploads"))
     }
+
+    /// Taking the recording over records changes only: a check never recorded that is unknown (or up)
+    /// has nothing to say, and one whose state differs from its last record gets one change.
+    @Test func aTakeoverRecordsOnlyWhatChanged() throws {
+        let ws = makeWorkspace("name: t\n")
+        let workspace = try Workspace.load(directory: ws.path)
+        let store = IncidentStore(directory: ws.path + "/journals")
+        var first: StatusRecorder? = try StatusRecorder(workspace: workspace, store: store, writer: writer)
+        #expect(first?.isRecording == true)
+        _ = first?.record(report(.down, at: 0, change: .init(from: .unknown, to: .down, first: true)), openIncidents: [])
+        let second = try StatusRecorder(workspace: workspace, store: store, writer: writer)
+        #expect(!second.isRecording)
+        func seen(_ name: String, _ state: CheckState) -> CheckReport {
+            var check = CheckDefinition(name: name, url: "http://127.0.0.1:1/")
+            check.service = "registry"
+            return CheckReport(check: check, state: state, since: Self.t0.adding(seconds: 30), transition: nil,
+                               evaluation: CheckEvaluation(observation: .unknown("source unreachable")), response: ProbeResponse(statusCode: nil),
+                               at: Self.t0.adding(seconds: 30), lagMilliseconds: 0)
+        }
+        for (name, state) in [("blind", CheckState.unknown), ("fine", .up), ("uploads", .up)] { second.see(seen(name, state)) }
+        first = nil  // the recorder stops: its lock goes with it
+        let taken = second.takeOverIfFree(openIncidents: [])
+        #expect(taken.tookOver && taken.problems.isEmpty, "\(taken.problems)")
+        let records = try ReviewFiles.platformRecords(journalsDirectory: ws.path + "/journals").records
+        #expect(records.map { "\($0.data["check"]?.stringValue ?? "") \($0.data["from"]?.stringValue ?? "") → \($0.data["to"]?.stringValue ?? "")" }
+                == ["uploads unknown → down", "uploads down → up"])
+    }
 }
+

@@ -208,4 +208,19 @@ struct CheckFilesTests {
             "\(path):8:5: error: check web: silent_for: is for prometheus and alertmanager checks (type: is http)",
         ])
     }
+
+    /// A check with an error still names the secrets it would send: fixing the error must not reveal
+    /// that the polling process lacks one (the re-walkthrough lost the env:TRY_TOKEN warning so).
+    @Test func aCheckWithAnErrorStillNamesItsSecrets() throws {
+        let dir = TemporaryDirectory()
+        dir.write("klaxon.yaml", #"""
+        name: t
+        checks:
+          - {name: leak, url: "http://x/", interval: 5s, timeout: 10s, bearer_token: "env:TRY_TOKEN"}
+        """#)
+        let files = CheckFiles.load(workspaceRoot: dir.path, timeZone: TimeZone(identifier: "UTC")!)
+        #expect(files.checks.isEmpty && files.unpolled.map(\.name) == ["leak"])
+        #expect(files.secretUses.map(\.purpose) == ["check leak: bearer_token"])
+    }
 }
+
