@@ -24,14 +24,13 @@ struct StopSignals {
     }
 }
 
-/// The checks of the workspace, refusing to go on when they cannot be read (or, when `required`, when
-/// there are none).
-func loadChecks(_ workspace: Workspace, _ context: CommandContext, required: Bool = true) throws(KlaxonError) -> CheckFiles {
+/// The checks of the workspace, refusing to go on when they cannot be read or there are none.
+func loadChecks(_ workspace: Workspace, _ context: CommandContext) throws(KlaxonError) -> CheckFiles {
     let files = CheckFiles.load(workspaceRoot: workspace.root, timeZone: workspace.displayTimeZone(environment: context.environment))
     if let first = files.findings.first(where: { $0.level == .error }) {
         throw .badInput("\(first.place): \(first.message); run klaxon config validate to see every problem")
     }
-    guard !files.checks.isEmpty || !required else { throw .badInput("klaxon.yaml has no checks: (see the README's Workspace section)") }
+    guard !files.checks.isEmpty else { throw .badInput("klaxon.yaml has no checks: (see the README's Workspace section)") }
     return files
 }
 
