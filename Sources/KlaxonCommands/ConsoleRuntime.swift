@@ -249,8 +249,8 @@ final class ConsoleRuntime {
             case .success(let record):
                 refresh(outcome.incidentID)
                 nextEscalationPass = context.now()  // an ack, a page or a stop takes effect now
-                send(.saved(incidentID: outcome.incidentID, action: outcome.action,
-                            summary: "\(outcome.incidentID) #\(record.sequence) \(TimelineText.kind(of: record)) recorded"))
+                send(.saved(incidentID: outcome.incidentID, action: outcome.action, sequence: record.sequence,
+                            kind: TimelineText.kind(of: record)))
             case .failure(let error):
                 send(.saveFailed(incidentID: outcome.incidentID, action: outcome.action, reason: shortened(error.message)))
             }

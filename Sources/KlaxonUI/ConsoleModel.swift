@@ -32,8 +32,8 @@ public struct ConsoleModel: Sendable {
     public var escalations: [String: EscalationEngine.Status] = [:]
     /// Who sends the pages: this console, another process (its own words), or nobody.
     public var escalationEngine: EscalationEngineHolder = .nobody
-    /// What `P` offers: `policy:NAME` for each policy, then `user:ID` for each person.
-    public var pageTargets: [String] = []
+    /// What `P` offers: each policy, then each person.
+    public var pageTargets: [PageTarget] = []
     public var runbookStaleAfterDays = 90
     public var runbookScreen = RunbookScreen()
     /// The status board: one row per check of `klaxon.yaml`, in its order; and the selected row.
@@ -52,7 +52,7 @@ public struct ConsoleModel: Sendable {
 
     // Navigation
     public var screen: Screen = .dashboard
-    public var dashboardPane = 0
+    public var dashboardPane = DashboardPane.open
     public var openSelection = 0
     public var resolvedSelection = 0
     /// The incident the incident screen shows.
@@ -87,9 +87,14 @@ public struct ConsoleModel: Sendable {
         self.rows = rows
     }
 
+    /// The dashboard's lists, in the order tab goes through them.
+    public enum DashboardPane: CaseIterable, Sendable { case open, resolved }
+
+    /// The incident screen's panes, in the order tab goes through them.
+    public enum IncidentPane: CaseIterable, Sendable { case timeline, actionItems, links }
+
     public struct TimelineState: Sendable {
-        /// 0 timeline, 1 action items, 2 links.
-        public var pane = 0
+        public var pane = IncidentPane.timeline
         /// The selected record, as an index into the visible (filtered) records; nil follows the end.
         public var cursor: Int?
         /// The first visible record (index into the visible records).
@@ -223,9 +228,61 @@ public struct ConsoleModel: Sendable {
             case filterKind
         }
 
-        public enum Field: Sendable {
-            case text(label: String, buffer: TextBuffer)
-            case choice(label: String, options: [String], selected: Int)
+        /// Which field of its dialog a field is: `submit` reads the fields by these, never by place.
+        public enum FieldKey: Sendable, Equatable {
+            case title, severity, service, pageBy
+            case note, status, role, person, toDo, owner, summary, link, whom, kind
+        }
+
+        /// What an option of a choice stands for; the form shows its `text`.
+        public enum Option: Sendable, Equatable {
+            case severity(Severity)
+            case status(IncidentStatus)
+            case role(String)
+            /// A policy to page by as the incident is declared, or none.
+            case policy(String?)
+            case target(PageTarget)
+            /// The record kind the timeline shows, or all.
+            case kind(String?)
+
+            public var text: String {
+                switch self {
+                case .severity(let severity): severity.name
+                case .status(let status): status.rawValue
+                case .role(let role): role
+                case .policy(let name): name ?? "none"
+                case .target(let target): target.text
+                case .kind(let kind): kind ?? "all"
+                }
+            }
+        }
+
+        public struct Field: Sendable {
+            public enum Value: Sendable {
+                case text(TextBuffer)
+                case choice([Option], selected: Int)
+            }
+
+            public var key: FieldKey
+            public var label: String
+            public var value: Value
+            /// What each option of a choice does, by option: the selected option's line shows under the
+            /// choice ("none: pages nobody").
+            public var notes: [String]?
+
+            public static func text(_ key: FieldKey, _ label: String, _ buffer: TextBuffer = TextBuffer()) -> Field {
+                Field(key: key, label: label, value: .text(buffer))
+            }
+
+            public static func choice(_ key: FieldKey, _ label: String, _ options: [Option], selected: Int = 0,
+                                      notes: [String]? = nil) -> Field {
+                Field(key: key, label: label, value: .choice(options, selected: selected), notes: notes)
+            }
+
+            /// The text typed, when this is a text field.
+            public var buffer: TextBuffer? {
+                if case .text(let buffer) = value { buffer } else { nil }
+            }
         }
 
         public var purpose: Purpose
@@ -233,13 +290,21 @@ public struct ConsoleModel: Sendable {
         public var fields: [Field]
         public var focus = 0
         public var hint: String
-        /// What each option of a choice does, by the field's index: the selected option's line shows
-        /// under the choice ("none: pages nobody").
-        public var notes: [Int: [String]] = [:]
 
-        public var firstText: String {
-            for case .text(_, let buffer) in fields { return buffer.text }
-            return ""
+        /// The text of field `key` as typed; "" when the form has no such text field.
+        public func rawText(_ key: FieldKey) -> String {
+            fields.first { $0.key == key }?.buffer?.text ?? ""
+        }
+
+        /// The text of field `key` without spaces and line breaks around it.
+        public func text(_ key: FieldKey) -> String {
+            rawText(key).trimmingCharacters(in: .whitespacesAndNewlines)
+        }
+
+        /// The option chosen in field `key`; nil when the form has no such choice.
+        public func choice(_ key: FieldKey) -> Option? {
+            guard case .choice(let options, let selected)? = fields.first(where: { $0.key == key })?.value else { return nil }
+            return options[selected]
         }
     }
 
@@ -265,8 +330,8 @@ public struct ConsoleModel: Sendable {
     public var targetIncident: Incident? {
         if screen == .incident { return currentIncident }
         if screen == .dashboard {
-            let list = dashboardPane == 0 ? openIncidents : resolvedIncidents
-            let index = dashboardPane == 0 ? openSelection : resolvedSelection
+            let list = dashboardPane == .open ? openIncidents : resolvedIncidents
+            let index = dashboardPane == .open ? openSelection : resolvedSelection
             return list.indices.contains(index) ? list[index] : nil
         }
         return nil
@@ -310,10 +375,7 @@ public struct ConsoleModel: Sendable {
 
     /// Whether there is writing that would be lost on quitting.
     public var hasUnsavedDraft: Bool {
-        if case .form(let form)? = overlay, form.fields.contains(where: {
-            if case .text(_, let buffer) = $0 { return !buffer.isEmpty }
-            return false
-        }) { return true }
+        if case .form(let form)? = overlay, form.fields.contains(where: { $0.buffer.map { !$0.isEmpty } ?? false }) { return true }
         return drafts.values.contains { !$0.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty }
     }
 
@@ -356,6 +418,13 @@ public struct ConsoleModel: Sendable {
         return groups.flatMap { group in checks.filter { $0.definition.group == group } }
     }
 
+    /// The alerts the open detail lists, when it is an alert source's (nil otherwise).
+    var detailAlerts: [StatusPayloads.Item]? {
+        let rows = boardRows
+        guard showingCheckDetail, rows.indices.contains(checkSelection), rows[checkSelection].definition.kind.isAlertSource else { return nil }
+        return rows[checkSelection].lastReport?.evaluation.items ?? []
+    }
+
     /// Replaces the runbooks (as read from `Runbooks/`), sorted by name.
     public mutating func setRunbooks(_ list: [Runbook]) {
         runbooks = list.sorted { $0.name < $1.name }
@@ -395,4 +464,13 @@ public enum EscalationEngineHolder: Sendable, Equatable {
     case thisConsole
     case other(String)
     case nobody
+}
+
+extension CaseIterable where Self: Equatable, AllCases.Index == Int {
+    /// The case `step` places on in the order of `allCases`, going round past either end (tab and shift-tab).
+    func cycled(by step: Int) -> Self {
+        let all = Self.allCases
+        let index = all.firstIndex(of: self)!
+        return all[((index + step) % all.count + all.count) % all.count]
+    }
 }

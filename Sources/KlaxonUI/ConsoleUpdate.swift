@@ -21,7 +21,7 @@ public enum ConsoleMessage: Sendable {
     case checksConfigured([CheckDefinition], unpolled: [UnpolledCheck] = [], problems: [String] = [])
     case checkReported(CheckReport)
     /// The escalation engine's view of each incident, who sends the pages, and whom one can page.
-    case escalationsChanged([String: EscalationEngine.Status], engine: EscalationEngineHolder, pageTargets: [String])
+    case escalationsChanged([String: EscalationEngine.Status], engine: EscalationEngineHolder, pageTargets: [PageTarget])
     /// A declaration this console asked for went through.
     case declared(String)
     case info(String)
@@ -33,8 +33,9 @@ public enum ConsoleMessage: Sendable {
     case drillChanged(DrillStatus)
     /// $EDITOR closed: the note's text, or nil when it was left empty.
     case editorFinished(incidentID: String, text: String?)
-    /// An action asked for with `.perform` is on disk; `summary` says what was recorded.
-    case saved(incidentID: String, action: IncidentAction, summary: String)
+    /// An action asked for with `.perform` is on disk: the record's sequence number in the journal, and
+    /// its kind (`TimelineText.kind`).
+    case saved(incidentID: String, action: IncidentAction, sequence: Int, kind: String)
     /// An action asked for with `.perform` was not recorded (a lock held too long, a full disk, a
     /// journal removed); a note goes back to the drafts.
     case saveFailed(incidentID: String, action: IncidentAction, reason: String)
@@ -137,10 +138,10 @@ public enum ConsoleUpdate {
             }
             model.drafts[id] = nil
             return [.perform(.note(text), incidentID: id)]
-        case .saved(let id, let action, let summary):
+        case .saved(let id, let action, let sequence, let kind):
             model.savesInFlight = max(0, model.savesInFlight - 1)
             if case .note(let text) = action, model.savingNotes[id] == text { model.savingNotes[id] = nil }
-            model.message = .init(text: summary, isError: false)
+            model.message = .init(text: "\(id) #\(sequence) \(kind) recorded", isError: false)
             return []
         case .saveFailed(let id, let action, let reason):
             model.savesInFlight = max(0, model.savesInFlight - 1)
@@ -269,8 +270,8 @@ public enum ConsoleUpdate {
             return [.exportReview(incidentID: incident.id)]
         case .nextPane, .previousPane:
             let step = action == .nextPane ? 1 : -1
-            if model.screen == .dashboard { model.dashboardPane = (model.dashboardPane + 2 + step) % 2 }
-            if model.screen == .incident { model.timeline.pane = (model.timeline.pane + 3 + step) % 3 }
+            if model.screen == .dashboard { model.dashboardPane = model.dashboardPane.cycled(by: step) }
+            if model.screen == .incident { model.timeline.pane = model.timeline.pane.cycled(by: step) }
         case .up, .down, .pageUp, .pageDown, .top, .bottom: move(action, &model)
         case .open:
             if model.screen == .dashboard, let target = model.targetIncident { open(target.id, &model) }
@@ -280,27 +281,27 @@ public enum ConsoleUpdate {
         case .openRunbook: return openIncidentRunbook(&model)
         case .filterKind:
             guard model.screen == .incident, let incident = model.currentIncident else { return [] }
-            var kinds = ["all"]
+            var kinds: [ConsoleModel.Form.Option] = [.kind(nil)]
             for record in incident.timeline {
-                let kind = TimelineText.kind(of: record)
+                let kind = ConsoleModel.Form.Option.kind(TimelineText.kind(of: record))
                 if !kinds.contains(kind) { kinds.append(kind) }
             }
-            let selected = model.timeline.kindFilter.flatMap { kinds.firstIndex(of: $0) } ?? 0
-            model.overlay = .form(.init(purpose: .filterKind, title: "Show only", fields: [.choice(label: "kind", options: kinds, selected: selected)],
+            let selected = kinds.firstIndex(of: .kind(model.timeline.kindFilter)) ?? 0
+            model.overlay = .form(.init(purpose: .filterKind, title: "Show only", fields: [.choice(.kind, "kind", kinds, selected: selected)],
                                         hint: "j/k choose · enter apply · esc cancel"))
         case .declare:
             // Paging is chosen, never a default: `d`, a title and enter declare an incident that pages nobody
             // (klaxon.yaml names no default policy), and the line under the choice says what each one does.
-            let policies = model.pageTargets.filter { $0.hasPrefix("policy:") }.map { String($0.dropFirst(7)) }
+            let policies = model.pageTargets.compactMap(\.policy)
             var form = ConsoleModel.Form(purpose: .declare, title: "Declare an incident", fields: [
-                .text(label: "Title", buffer: TextBuffer()),
-                .choice(label: "Severity", options: Severity.allCases.map(\.name), selected: 2),
-                .text(label: "Service", buffer: TextBuffer()),
+                .text(.title, "Title"),
+                .choice(.severity, "Severity", Severity.allCases.map { .severity($0) }, selected: 2),
+                .text(.service, "Service"),
             ], hint: "enter declare · tab next field · 1-5 severity · esc cancel")
             if !policies.isEmpty {
-                form.fields.append(.choice(label: "Page by", options: ["none"] + policies, selected: 0))
-                form.notes[3] = ["none: pages nobody (P pages a person or a policy later)"]
-                    + policies.map { "\($0): pages now, step by step, until someone acknowledges" }
+                form.fields.append(.choice(.pageBy, "Page by", [.policy(nil)] + policies.map { .policy($0) },
+                                           notes: ["none: pages nobody (P pages a person or a policy later)"]
+                                               + policies.map { "\($0): pages now, step by step, until someone acknowledges" }))
             }
             model.overlay = .form(form)
         default:
@@ -323,25 +324,24 @@ public enum ConsoleUpdate {
         switch action {
         case .note:
             model.overlay = .form(.init(purpose: .note(id), title: "Note on \(id)",
-                                        fields: [.text(label: "", buffer: TextBuffer(model.drafts[id] ?? "", multiline: true))],
+                                        fields: [.text(.note, "", TextBuffer(model.drafts[id] ?? "", multiline: true))],
                                         hint: "ctrl-s save · enter new line · esc set aside as a draft"))
         case .noteInEditor:
             return [.openEditor(incidentID: id, initialText: model.drafts[id] ?? "")]
         case .setStatus:
-            let options = IncidentStatus.allCases.map(\.rawValue)
             model.overlay = .form(.init(purpose: .status(id), title: "Status of \(id)",
-                                        fields: [.choice(label: "status", options: options,
-                                                         selected: options.firstIndex(of: incident.status.rawValue) ?? 0)],
+                                        fields: [.choice(.status, "status", IncidentStatus.allCases.map { .status($0) },
+                                                         selected: IncidentStatus.allCases.firstIndex(of: incident.status) ?? 0)],
                                         hint: "j/k choose · enter set · esc cancel"))
         case .setSeverity:
             model.overlay = .form(.init(purpose: .severity(id), title: "Severity of \(id)",
-                                        fields: [.choice(label: "severity", options: Severity.allCases.map(\.name),
-                                                         selected: incident.severity.rawValue - 1)],
+                                        fields: [.choice(.severity, "severity", Severity.allCases.map { .severity($0) },
+                                                         selected: Severity.allCases.firstIndex(of: incident.severity) ?? 0)],
                                         hint: "1-5 or j/k and enter · esc cancel"))
         case .assignRole:
             model.overlay = .form(.init(purpose: .assignRole(id), title: "Assign a role on \(id)", fields: [
-                .choice(label: "Role", options: Incident.standardRoles, selected: 0),
-                .text(label: "Person", buffer: TextBuffer(model.user)),
+                .choice(.role, "Role", Incident.standardRoles.map { .role($0) }),
+                .text(.person, "Person", TextBuffer(model.user)),
             ], hint: "tab next field · enter assign · esc cancel"))
         case .acknowledge:
             // A second ack records nothing: the incident stays acknowledged by whoever did it first.
@@ -354,7 +354,7 @@ public enum ConsoleUpdate {
         case .resolve:
             // Not a y/n question as m's is: a `y` typed as for m lands in the summary, and alone it is read as that yes.
             model.overlay = .form(.init(purpose: .resolve(id), title: "Resolve \(id)? \(incident.title)",
-                                        fields: [.text(label: "Summary", buffer: TextBuffer())],
+                                        fields: [.text(.summary, "Summary")],
                                         hint: "enter resolves · esc cancels · summary optional (a lone y is none)"))
         case .reopen: model.overlay = .confirm(.reopen(id))
         case .page:
@@ -363,7 +363,7 @@ public enum ConsoleUpdate {
                 return []
             }
             model.overlay = .form(.init(purpose: .page(id), title: "Page for \(id)",
-                                        fields: [.choice(label: "whom", options: model.pageTargets, selected: 0)],
+                                        fields: [.choice(.whom, "whom", model.pageTargets.map { .target($0) })],
                                         hint: "j/k choose · enter page now · esc cancel"))
         case .stopEscalation:
             guard incident.hasEscalationToStop else {
@@ -373,10 +373,10 @@ public enum ConsoleUpdate {
             model.overlay = .confirm(.stopEscalation(id))
         case .addActionItem:
             model.overlay = .form(.init(purpose: .actionItem(id), title: "Action item on \(id)", fields: [
-                .text(label: "To do", buffer: TextBuffer()), .text(label: "Owner", buffer: TextBuffer()),
+                .text(.toDo, "To do"), .text(.owner, "Owner"),
             ], hint: "tab next field · enter add · esc cancel"))
         case .completeActionItem:
-            guard model.screen == .incident, model.timeline.pane == 1 else {
+            guard model.screen == .incident, model.timeline.pane == .actionItems else {
                 model.message = .init(text: "select an action item first (tab to the action items pane)", isError: true)
                 return []
             }
@@ -384,7 +384,7 @@ public enum ConsoleUpdate {
             guard open.indices.contains(model.timeline.actionItemSelection) else { return [] }
             return [.perform(.completeActionItem(open[model.timeline.actionItemSelection].number), incidentID: id)]
         case .addLink:
-            model.overlay = .form(.init(purpose: .link(id), title: "Link on \(id)", fields: [.text(label: "Runbook or URL", buffer: TextBuffer())],
+            model.overlay = .form(.init(purpose: .link(id), title: "Link on \(id)", fields: [.text(.link, "Runbook or URL")],
                                         hint: "enter link · esc cancel"))
         default: break
         }
@@ -400,7 +400,7 @@ public enum ConsoleUpdate {
         } else {
             model.timeline.cursor = nil
             model.timeline.top = 0
-            model.timeline.pane = 0
+            model.timeline.pane = .timeline
         }
         model.currentIncidentID = id
         model.screen = .incident
@@ -408,27 +408,36 @@ public enum ConsoleUpdate {
 
     // MARK: - Movement
 
+    /// Moves the selection of the list shown; a page is as many rows as the list shows (`ScreenGeometry`).
     static func move(_ action: ConsoleAction, _ model: inout ConsoleModel) {
-        let page = max(1, model.rows - 6)
-        func stepped(_ value: Int, count: Int) -> Int { Self.stepped(action, value, count: count, page: page) }
+        func stepped(_ value: Int, count: Int, page: Int) -> Int { Self.stepped(action, value, count: count, page: max(1, page)) }
+        let geometry = ScreenGeometry(model)
         switch model.screen {
         case .dashboard:
-            if model.dashboardPane == 0 { model.openSelection = stepped(model.openSelection, count: model.openIncidents.count) }
-            else { model.resolvedSelection = stepped(model.resolvedSelection, count: model.resolvedIncidents.count) }
+            let resolved = model.resolvedIncidents
+            let lists = geometry.dashboard(resolved: resolved.count)
+            switch model.dashboardPane {
+            case .open: model.openSelection = stepped(model.openSelection, count: model.openIncidents.count, page: lists.openRows)
+            case .resolved: model.resolvedSelection = stepped(model.resolvedSelection, count: resolved.count, page: lists.resolvedRows)
+            }
         case .incident:
             guard let incident = model.currentIncident else { return }
+            let layout = IncidentLayout(model)
             switch model.timeline.pane {
-            case 1: model.timeline.actionItemSelection = stepped(model.timeline.actionItemSelection, count: incident.actionItems.count)
-            case 2: model.timeline.linkSelection = stepped(model.timeline.linkSelection, count: incident.links.count)
-            default:
+            case .actionItems:
+                model.timeline.actionItemSelection = stepped(model.timeline.actionItemSelection, count: incident.actionItems.count,
+                                                             page: layout.actionItemRows)
+            case .links: model.timeline.linkSelection = stepped(model.timeline.linkSelection, count: incident.links.count, page: layout.linkRows)
+            case .timeline:
+                // A record takes a line or more: a page of records never skips one that was not shown.
                 let count = model.visibleRecords.count
                 if action == .bottom { model.timeline.cursor = nil; return }
                 let current = model.timeline.cursor ?? max(0, count - 1)
-                model.timeline.cursor = stepped(current, count: count)
+                model.timeline.cursor = stepped(current, count: count, page: layout.timelineRows)
             }
         case .reports:
-            let hidden = ReportsView.lines(model).count - ReportsView.visibleLines(model)
-            model.reportsScroll = stepped(model.reportsScroll, count: max(1, hidden + 1))
+            let hidden = ReportLines.lines(model).count - geometry.reportLines
+            model.reportsScroll = stepped(model.reportsScroll, count: max(1, hidden + 1), page: geometry.reportLines)
         default: break
         }
     }
@@ -464,7 +473,7 @@ public enum ConsoleUpdate {
                     .lowercased().contains(query)
             }
         } else {
-            let list = model.dashboardPane == 0 ? model.openIncidents : model.resolvedIncidents
+            let list = model.dashboardPane == .open ? model.openIncidents : model.resolvedIncidents
             matches = list.indices.filter { i in
                 (list[i].id + " " + list[i].title + " " + list[i].services.joined(separator: " ")).lowercased().contains(query)
             }
@@ -484,12 +493,12 @@ public enum ConsoleUpdate {
         guard let search = model.search, search.matches.indices.contains(search.current) else { return }
         let target = search.matches[search.current]
         if model.screen == .runbooks, let open = model.runbookScreen.open {
-            let rows = runbookRows(model)
+            let rows = ScreenGeometry(model).runbookRows
             if target < open.top || target >= open.top + rows { model.runbookScreen.open?.top = max(0, target - rows / 3) }
         } else if model.screen == .incident {
-            model.timeline.pane = 0
+            model.timeline.pane = .timeline
             model.timeline.cursor = target
-        } else if model.dashboardPane == 0 {
+        } else if model.dashboardPane == .open {
             model.openSelection = target
         } else {
             model.resolvedSelection = target
@@ -517,7 +526,7 @@ public enum ConsoleUpdate {
     static func textFieldIsOpen(_ model: ConsoleModel) -> Bool {
         switch model.overlay {
         case .searchInput?, .palette?: true
-        case .form(let form)?: if case .text = form.fields[form.focus] { true } else { false }
+        case .form(let form)?: form.fields[form.focus].buffer != nil
         default: false
         }
     }
@@ -535,9 +544,9 @@ public enum ConsoleUpdate {
             palette.selection = 0
             model.overlay = .palette(palette)
         case .form(var form)?:
-            guard case .text(let label, var buffer) = form.fields[form.focus] else { return false }
+            guard case .text(var buffer) = form.fields[form.focus].value else { return false }
             edit(&buffer)
-            form.fields[form.focus] = .text(label: label, buffer: buffer)
+            form.fields[form.focus].value = .text(buffer)
             model.overlay = .form(form)
         default:
             return false
@@ -610,7 +619,7 @@ public enum ConsoleUpdate {
             }
             return []
         case .palette(var palette):
-            let matches = paletteMatches(palette.input.text, model)
+            let matches = Keymap.paletteMatches(palette.input.text, readOnly: model.readOnly)
             switch key {
             case .escape: model.overlay = nil
             case .enter:
@@ -641,26 +650,12 @@ public enum ConsoleUpdate {
         model.runbookScreen.selection = 0
     }
 
-    /// The palette's actions matching `query`, best first; write actions are left out when read-only.
-    public static func paletteMatches(_ query: String, _ model: ConsoleModel) -> [KeyBinding] {
-        var seen = Set<ConsoleAction>()
-        let candidates = Keymap.bindings.filter { binding in
-            guard !(binding.action.writes && model.readOnly), seen.insert(binding.action).inserted else { return false }
-            return true
-        }
-        guard !query.isEmpty else { return candidates }
-        return FuzzyMatch.rank(candidates, by: query) { $0.summary }
-    }
-
     static func handleForm(_ key: Key, _ form: inout ConsoleModel.Form, _ model: inout ConsoleModel) -> [ConsoleEffect] {
-        let isMultiline: Bool = {
-            if case .text(_, let buffer) = form.fields[form.focus] { return buffer.multiline }
-            return false
-        }()
+        let isMultiline = form.fields[form.focus].buffer?.multiline ?? false
         if key == .escape {
             model.overlay = nil
             if case .note(let id) = form.purpose {
-                let text = form.firstText
+                let text = form.rawText(.note)
                 model.drafts[id] = text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty ? nil : text
                 if model.drafts[id] != nil { model.message = .init(text: "draft set aside; n continues it", isError: false) }
             }
@@ -674,11 +669,11 @@ public enum ConsoleUpdate {
         if (key == .enter && !isMultiline) || key == .control("s") {
             return submit(form, &model)
         }
-        switch form.fields[form.focus] {
-        case .text(let label, var buffer):
+        switch form.fields[form.focus].value {
+        case .text(var buffer):
             _ = buffer.handle(key)
-            form.fields[form.focus] = .text(label: label, buffer: buffer)
-        case .choice(let label, let options, var selected):
+            form.fields[form.focus].value = .text(buffer)
+        case .choice(let options, var selected):
             switch key {
             case .character("j"), .down, .right, .character(" "): selected = (selected + 1) % options.count
             case .character("k"), .up, .left: selected = (selected + options.count - 1) % options.count
@@ -686,11 +681,11 @@ public enum ConsoleUpdate {
                 // Digits pick directly: 1-5 for severities; a severity picker submits at once.
                 guard let n = c.wholeNumberValue, n >= 1, n <= options.count else { break }
                 selected = n - 1
-                form.fields[form.focus] = .choice(label: label, options: options, selected: selected)
+                form.fields[form.focus].value = .choice(options, selected: selected)
                 if case .severity = form.purpose { return submit(form, &model) }
             default: break
             }
-            form.fields[form.focus] = .choice(label: label, options: options, selected: selected)
+            form.fields[form.focus].value = .choice(options, selected: selected)
         }
         model.overlay = .form(form)
         return []
@@ -698,14 +693,6 @@ public enum ConsoleUpdate {
 
     /// Turns a filled form into effects, or keeps it open with a message saying what is missing.
     static func submit(_ form: ConsoleModel.Form, _ model: inout ConsoleModel) -> [ConsoleEffect] {
-        func text(_ index: Int) -> String {
-            if case .text(_, let buffer) = form.fields[index] { return buffer.text.trimmingCharacters(in: .whitespacesAndNewlines) }
-            return ""
-        }
-        func choice(_ index: Int) -> String {
-            if case .choice(_, let options, let selected) = form.fields[index] { return options[selected] }
-            return ""
-        }
         func keepOpen(_ why: String) -> [ConsoleEffect] {
             model.overlay = .form(form)
             model.message = .init(text: why, isError: true)
@@ -714,44 +701,50 @@ public enum ConsoleUpdate {
         model.overlay = nil
         switch form.purpose {
         case .declare:
-            guard !text(0).isEmpty else { return keepOpen("the incident needs a title") }
-            let service = text(2)
-            // The first option is none (by place, so that a policy may be called "none").
-            var policy: String?
-            if form.fields.count > 3, case .choice(_, let options, let selected) = form.fields[3], selected > 0 { policy = options[selected] }
-            return [.declare(Declaration(title: text(0), severity: Severity(parsing: choice(1)) ?? .sev3,
+            let title = form.text(.title), service = form.text(.service)
+            guard !title.isEmpty else { return keepOpen("the incident needs a title") }
+            var severity = Severity.sev3, policy: String?
+            if case .severity(let chosen)? = form.choice(.severity) { severity = chosen }
+            if case .policy(let name)? = form.choice(.pageBy) { policy = name }
+            return [.declare(Declaration(title: title, severity: severity,
                                          services: service.isEmpty ? [] : service.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) },
                                          commander: model.user, policy: policy))]
         case .note(let id):
-            guard !text(0).isEmpty else { return keepOpen("the note is empty") }
+            guard !form.text(.note).isEmpty else { return keepOpen("the note is empty") }
             model.drafts[id] = nil
-            return [.perform(.note(form.firstText.trimmingCharacters(in: .newlines)), incidentID: id)]
+            return [.perform(.note(form.rawText(.note).trimmingCharacters(in: .newlines)), incidentID: id)]
         case .status(let id):
-            guard let status = IncidentStatus(parsing: choice(0)) else { return [] }
+            guard case .status(let status)? = form.choice(.status) else { return [] }
             return [.perform(.setStatus(status), incidentID: id)]
         case .severity(let id):
-            guard let severity = Severity(parsing: choice(0)) else { return [] }
+            guard case .severity(let severity)? = form.choice(.severity) else { return [] }
             return [.perform(.setSeverity(severity), incidentID: id)]
         case .assignRole(let id):
-            guard !text(1).isEmpty else { return keepOpen("whom? type the person's id") }
-            return [.perform(.assign(role: choice(0), user: text(1)), incidentID: id)]
+            let person = form.text(.person)
+            guard !person.isEmpty else { return keepOpen("whom? type the person's id") }
+            guard case .role(let role)? = form.choice(.role) else { return [] }
+            return [.perform(.assign(role: role, user: person), incidentID: id)]
         case .actionItem(let id):
-            guard !text(0).isEmpty else { return keepOpen("say what is to be done") }
-            return [.perform(.addActionItem(text: text(0), owner: text(1).isEmpty ? nil : text(1)), incidentID: id)]
+            let toDo = form.text(.toDo), owner = form.text(.owner)
+            guard !toDo.isEmpty else { return keepOpen("say what is to be done") }
+            return [.perform(.addActionItem(text: toDo, owner: owner.isEmpty ? nil : owner), incidentID: id)]
         case .resolve(let id):
             // A lone "y" is a yes typed as for m's question, not a summary of the incident.
-            let summary = text(0)
+            let summary = form.text(.summary)
             return [.perform(.resolve(summary: summary.isEmpty || summary.lowercased() == "y" ? nil : summary), incidentID: id)]
         case .link(let id):
-            guard !text(0).isEmpty else { return keepOpen("give a runbook name or a URL") }
-            return [.perform(.link(text(0)), incidentID: id)]
+            let target = form.text(.link)
+            guard !target.isEmpty else { return keepOpen("give a runbook name or a URL") }
+            return [.perform(.link(target), incidentID: id)]
         case .page(let id):
-            let target = choice(0)
-            if target.hasPrefix("policy:") { return [.perform(.startEscalation(policy: String(target.dropFirst(7))), incidentID: id)] }
-            return [.perform(.page(user: String(target.dropFirst(5))), incidentID: id)]
+            guard case .target(let target)? = form.choice(.whom) else { return [] }
+            switch target {
+            case .policy(let name): return [.perform(.startEscalation(policy: name), incidentID: id)]
+            case .person(let user): return [.perform(.page(user: user), incidentID: id)]
+            }
         case .filterKind:
-            let kind = choice(0)
-            model.timeline.kindFilter = kind == "all" ? nil : kind
+            guard case .kind(let kind)? = form.choice(.kind) else { return [] }
+            model.timeline.kindFilter = kind
             model.timeline.cursor = nil
             model.timeline.top = 0
             refreshSearch(&model)

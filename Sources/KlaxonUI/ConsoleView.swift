@@ -173,15 +173,6 @@ public enum ConsoleView {
         }
     }
 
-    /// The style of a severity.
-    static func style(of severity: Severity) -> Style {
-        switch severity {
-        case .sev1, .sev2: return .critical
-        case .sev3: return .warning
-        default: return .normal
-        }
-    }
-
     /// Restyles every case-insensitive occurrence of `query` in `text` drawn at (`row`, `column`).
     static func highlight(_ query: String?, in text: String, row: Int, column: Int, _ frame: inout Frame) {
         guard let query, !query.isEmpty else { return }

@@ -5,40 +5,38 @@ enum DashboardView {
     static func draw(_ model: ConsoleModel, _ frame: inout Frame) {
         let open = model.openIncidents
         let resolved = model.resolvedIncidents
-        let bottom = model.rows - 2
-        let slotsRow = bottom - 1
-        let resolvedShown = min(5, max(1, resolved.count))
-        let resolvedRow = slotsRow - 2 - resolvedShown
+        let geometry = ScreenGeometry(model).dashboard(resolved: resolved.count)
+        let slotsRow = geometry.slotsRow, resolvedShown = geometry.resolvedRows, resolvedRow = geometry.resolvedRow
         let marker = ConsoleView.glyph(model, "▸ ", "> ")
 
-        frame.put((model.dashboardPane == 0 ? marker : "  ") + "Open incidents (\(open.count))", row: 2, column: 0, style: .heading)
+        frame.put((model.dashboardPane == .open ? marker : "  ") + "Open incidents (\(open.count))", row: 2, column: 0, style: .heading)
         // One plan for the table, once per frame (it looks at every incident the console holds): each row
         // is laid out in the same columns.
         let plan = Self.plan(model)
         let columns = Array(zip(plan.columns, plan.widths(in: model.columns - 3)))
-        header(row: 3, columns, &frame)
-        let openRows = max(1, resolvedRow - 5)
+        header(row: ScreenGeometry.listTop - 1, columns, &frame)
+        let openRows = geometry.openRows
         if open.isEmpty {
-            frame.put("No open incidents. d declares one.", row: 4, column: 2, style: .dim)
+            frame.put("No open incidents. d declares one.", row: ScreenGeometry.listTop, column: 2, style: .dim)
         } else {
             let first = scrolledStart(selection: model.openSelection, count: open.count, rows: openRows)
             for (offset, incident) in open[first..<min(open.count, first + openRows)].enumerated() {
                 let index = first + offset
-                row(incident, model, columns, row: 4 + offset, selected: model.dashboardPane == 0 && index == model.openSelection, &frame)
+                row(incident, model, columns, row: ScreenGeometry.listTop + offset, selected: model.dashboardPane == .open && index == model.openSelection, &frame)
             }
             if open.count > openRows {
-                frame.put("\(open.count - openRows) more · j/k scroll", row: 4 + openRows, column: 2, style: .dim)
+                frame.put("\(open.count - openRows) more · j/k scroll", row: ScreenGeometry.listTop + openRows, column: 2, style: .dim)
             }
         }
 
-        frame.put((model.dashboardPane == 1 ? marker : "  ") + "Recently resolved (\(resolved.count))", row: resolvedRow, column: 0, style: .heading)
+        frame.put((model.dashboardPane == .resolved ? marker : "  ") + "Recently resolved (\(resolved.count))", row: resolvedRow, column: 0, style: .heading)
         if resolved.isEmpty {
             frame.put("None yet.", row: resolvedRow + 1, column: 2, style: .dim)
         } else {
             let first = scrolledStart(selection: model.resolvedSelection, count: resolved.count, rows: resolvedShown)
             for (offset, incident) in resolved[first..<min(resolved.count, first + resolvedShown)].enumerated() {
                 let index = first + offset
-                row(incident, model, columns, row: resolvedRow + 1 + offset, selected: model.dashboardPane == 1 && index == model.resolvedSelection, &frame)
+                row(incident, model, columns, row: resolvedRow + 1 + offset, selected: model.dashboardPane == .resolved && index == model.resolvedSelection, &frame)
             }
         }
 
@@ -159,7 +157,7 @@ enum DashboardView {
         if incident.isOpen { paging = (pagingText(incident, model), style(Self.style(of: model.pagingState(of: incident)))) }
         let cells: [(String, Style)] = [
             (incident.id, style(.normal)),
-            (incident.severity.name, style(ConsoleView.style(of: incident.severity))),
+            (incident.severity.name, style(Style.of(incident.severity))),
             (incident.status.rawValue, style(incident.isOpen ? .normal : .resolved)),
             (running, style(.normal)),
             (incident.isOpen ? updated(incident, model) : "", style(stale ? .stale : .normal)),
@@ -173,7 +171,7 @@ enum DashboardView {
             frame.put(text, row: row, column: x, style: style, width: width - (column.fills ? 0 : 1))
             x += width
         }
-        if model.dashboardPane == (incident.isOpen ? 0 : 1), let search = model.search {
+        if model.dashboardPane == (incident.isOpen ? .open : .resolved), let search = model.search {
             ConsoleView.highlight(search.query, in: title, row: row, column: titleColumn, &frame)
         }
     }

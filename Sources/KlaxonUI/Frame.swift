@@ -13,6 +13,15 @@ public enum Style: Int, CaseIterable, Hashable, Sendable {
     /// DOWN row, selected by default, is still red.
     case selectedCritical, selectedWarning, selectedStale, selectedOk, selectedBlind, selectedResolved
 
+    /// The style of a severity.
+    static func of(_ severity: Severity) -> Style {
+        switch severity {
+        case .sev1, .sev2: .critical
+        case .sev3: .warning
+        default: .normal
+        }
+    }
+
     /// This style inside a selected row: its selected variant, or plain `selected` for styles that mean
     /// no state.
     public var selected: Style {

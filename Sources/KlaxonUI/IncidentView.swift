@@ -15,7 +15,7 @@ enum IncidentView {
 
     static func drawHeader(_ incident: Incident, _ model: ConsoleModel, _ frame: inout Frame) {
         var x = frame.put(incident.id, row: 1, column: 1, style: .heading)
-        x = frame.put(incident.severity.name, row: 1, column: x + 2, style: ConsoleView.style(of: incident.severity))
+        x = frame.put(incident.severity.name, row: 1, column: x + 2, style: Style.of(incident.severity))
         x = frame.put(incident.status.rawValue, row: 1, column: x + 2, style: incident.isOpen ? .accent : .resolved)
         if model.readOnlyIncidents.contains(incident.id) { x = frame.put("[read-only]", row: 1, column: x + 2, style: .error) }
         frame.put(incident.title, row: 1, column: x + 2, style: .heading, width: model.columns - x - 3)
@@ -88,7 +88,7 @@ enum IncidentView {
         if following && lines.count > layout.timelineRows { lines.removeFirst(lines.count - layout.timelineRows) }
 
         let headingRow = layout.timelineTop - 1
-        let focus = model.timeline.pane == 0 ? ConsoleView.glyph(model, "▸ ", "> ") : "  "
+        let focus = model.timeline.pane == .timeline ? ConsoleView.glyph(model, "▸ ", "> ") : "  "
         let zone = model.timeline.showUTC ? "UTC" : model.timeZone.identifier
         var heading = "\(focus)Timeline · \(zone) · \(Plural.count(incident.recordCount, "record"))"
         if let kind = model.timeline.kindFilter { heading += " · only \(kind) (\(records.count))" }
@@ -104,7 +104,7 @@ enum IncidentView {
         for (offset, line) in lines.prefix(layout.timelineRows).enumerated() {
             let row = layout.timelineTop + offset
             let record = records[line.record]
-            let isSelected = model.timeline.pane == 0 && line.record == selected && line.kind != .date
+            let isSelected = model.timeline.pane == .timeline && line.record == selected && line.kind != .date
             if isSelected {
                 for x in 0..<layout.timelineWidth { frame[row, x] = Cell(character: " ", style: .selected) }
             }
@@ -141,19 +141,19 @@ enum IncidentView {
         let marker = ConsoleView.glyph(model, "▸ ", "> ")
         var row = layout.panelRow
         let bottom = layout.panelRow + layout.panelRows
-        let sideBySide = layout.panelColumn == 0 && layout.panelWidth >= 80
+        let sideBySide = layout.panelSideBySide
         let itemsWidth = sideBySide ? layout.panelWidth * 3 / 5 : layout.panelWidth
         let done = incident.actionItems.filter(\.isDone).count
-        frame.put((model.timeline.pane == 1 ? marker : "  ") + "Action items (\(done)/\(incident.actionItems.count) done)",
+        frame.put((model.timeline.pane == .actionItems ? marker : "  ") + "Action items (\(done)/\(incident.actionItems.count) done)",
                   row: row, column: layout.panelColumn, style: .heading, width: itemsWidth)
         row += 1
-        let itemRows = sideBySide ? layout.panelRows - 1 : max(1, (layout.panelRows - 2) / 2 + ((layout.panelRows - 2) % 2))
+        let itemRows = layout.actionItemRows
         if incident.actionItems.isEmpty {
             frame.put("none · t adds one", row: row, column: layout.panelColumn + 2, style: .dim, width: itemsWidth - 2)
         }
         let first = DashboardView.scrolledStart(selection: model.timeline.actionItemSelection, count: incident.actionItems.count, rows: itemRows)
         for (offset, item) in incident.actionItems.dropFirst(first).prefix(itemRows).enumerated() {
-            let selected = model.timeline.pane == 1 && first + offset == model.timeline.actionItemSelection
+            let selected = model.timeline.pane == .actionItems && first + offset == model.timeline.actionItemSelection
             let box = item.isDone ? "[x]" : "[ ]"
             let owner = item.owner.map { " (\($0))" } ?? ""
             frame.put(TextWidth.truncate("\(box) \(item.number). \(item.text)\(owner)", to: itemsWidth - 3), row: row + offset,
@@ -163,14 +163,14 @@ enum IncidentView {
         let linkColumn = sideBySide ? layout.panelColumn + itemsWidth + 1 : layout.panelColumn
         let linkWidth = sideBySide ? layout.panelWidth - itemsWidth - 1 : layout.panelWidth
         guard linkRow < bottom else { return }
-        frame.put((model.timeline.pane == 2 ? marker : "  ") + "Links (\(incident.links.count))", row: linkRow, column: linkColumn,
+        frame.put((model.timeline.pane == .links ? marker : "  ") + "Links (\(incident.links.count))", row: linkRow, column: linkColumn,
                   style: .heading, width: linkWidth)
         linkRow += 1
         if incident.links.isEmpty, linkRow < bottom {
             frame.put("none · L adds one", row: linkRow, column: linkColumn + 2, style: .dim, width: linkWidth - 2)
         }
-        for (offset, link) in incident.links.prefix(max(0, bottom - linkRow)).enumerated() {
-            let selected = model.timeline.pane == 2 && offset == model.timeline.linkSelection
+        for (offset, link) in incident.links.prefix(min(layout.linkRows, max(0, bottom - linkRow))).enumerated() {
+            let selected = model.timeline.pane == .links && offset == model.timeline.linkSelection
             frame.put(TextWidth.truncate("\(link.kind.rawValue) \(link.target)", to: linkWidth - 3), row: linkRow + offset,
                       column: linkColumn + 2, style: selected ? .selected : .accent)
         }

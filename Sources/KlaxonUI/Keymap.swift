@@ -107,6 +107,17 @@ public enum Keymap {
     ]
 
     /// The bindings of `key`, first match first.
+    /// The palette's actions matching `query`, best first; write actions are left out when `readOnly`.
+    public static func paletteMatches(_ query: String, readOnly: Bool) -> [KeyBinding] {
+        var seen = Set<ConsoleAction>()
+        let candidates = bindings.filter { binding in
+            guard !(binding.action.writes && readOnly), seen.insert(binding.action).inserted else { return false }
+            return true
+        }
+        guard !query.isEmpty else { return candidates }
+        return FuzzyMatch.rank(candidates, by: query) { $0.summary }
+    }
+
     public static func actions(for key: Key) -> [ConsoleAction] {
         bindings.filter { $0.keys.contains(key) }.map(\.action)
     }

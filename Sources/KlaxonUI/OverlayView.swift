@@ -91,7 +91,7 @@ enum OverlayView {
     }
 
     static func drawPalette(_ palette: ConsoleModel.Palette, _ model: ConsoleModel, _ frame: inout Frame) {
-        let matches = ConsoleUpdate.paletteMatches(palette.input.text, model)
+        let matches = Keymap.paletteMatches(palette.input.text, readOnly: model.readOnly)
         let box = self.box(width: 64, height: min(model.rows - 2, 16), model, &frame, title: "Command palette · enter runs · esc closes")
         let end = frame.put(": " + palette.input.text, row: box.row + 1, column: box.column + 2, style: .normal, width: box.width - 4, ellipsis: false)
         frame.cursor = (box.row + 1, min(end, box.column + box.width - 2))
@@ -118,29 +118,29 @@ enum OverlayView {
 
     /// The rows a field takes in a form of `inner` columns (a blank row after it included, and the line
     /// saying what the selected option does, if the form has one).
-    static func rows(of field: ConsoleModel.Form.Field, noted: Bool, inner: Int) -> Int {
-        switch field {
+    static func rows(of field: ConsoleModel.Form.Field, inner: Int) -> Int {
+        switch field.value {
         case .text: return 2
-        case .choice(let label, let options, let selected):
-            return (inlineOptions(label, options, selected, width: inner) != nil ? 2 : 2 + min(options.count, choiceListRows)) + (noted ? 1 : 0)
+        case .choice(let options, let selected):
+            let texts = options.map(\.text)
+            return (inlineOptions(field.label, texts, selected, width: inner) != nil ? 2 : 2 + min(options.count, choiceListRows))
+                + (field.notes != nil ? 1 : 0)
         }
     }
 
     static func drawForm(_ form: ConsoleModel.Form, _ model: ConsoleModel, _ frame: inout Frame) {
-        let isEditor: Bool = {
-            if case .text(_, let buffer)? = form.fields.first { return buffer.multiline }
-            return false
-        }()
+        let isEditor = form.fields.first?.buffer?.multiline ?? false
         let boxWidth = isEditor ? model.columns - 8 : 72
         let height = isEditor ? min(model.rows - 2, 16)
-            : form.fields.indices.reduce(4) { $0 + rows(of: form.fields[$1], noted: form.notes[$1] != nil, inner: boxWidth - 4) }
+            : form.fields.reduce(4) { $0 + rows(of: $1, inner: boxWidth - 4) }
         let box = self.box(width: boxWidth, height: height, model, &frame, title: form.title)
         let inner = box.width - 4
         var row = box.row + 1
         for (index, field) in form.fields.enumerated() {
             let focused = index == form.focus
-            switch field {
-            case .text(let label, let buffer):
+            let label = field.label
+            switch field.value {
+            case .text(let buffer):
                 let labelText = label.isEmpty ? "" : label + ": "
                 frame.put(labelText, row: row, column: box.column + 2, style: focused ? .heading : .dim)
                 let x = box.column + 2 + TextWidth.width(of: labelText)
@@ -156,8 +156,9 @@ enum OverlayView {
                 }
                 if focused { frame.cursor = (row + cursorLine - start, min(box.column + box.width - 2, x + cursorColumn - shift)) }
                 row += buffer.multiline ? visible : 2
-            case .choice(let label, let options, let selected):
-                let note = form.notes[index].flatMap { $0.indices.contains(selected) ? $0[selected] : nil }
+            case .choice(let choices, let selected):
+                let options = choices.map(\.text)
+                let note = field.notes.flatMap { $0.indices.contains(selected) ? $0[selected] : nil }
                 if let texts = inlineOptions(label, options, selected, width: inner) {
                     var x = frame.put(label + ": ", row: row, column: box.column + 2, style: focused ? .heading : .dim)
                     for (i, text) in texts.enumerated() {

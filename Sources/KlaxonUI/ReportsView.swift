@@ -1,71 +1,8 @@
 import KlaxonCore
 
 /// Screen 6: the figures of `klaxon review report` for the incidents declared in the last 30 and the
-/// last 90 days, side by side, worked out from the incidents the console already holds.
+/// last 90 days, side by side (`ReportLines`).
 enum ReportsView {
-    /// One line: a label and the figure for each window.
-    struct Line: Equatable {
-        var label: String
-        var last30: String
-        var last90: String
-        var labelStyle: Style = .normal
-    }
-
-    static let windows: [Int64] = [30, 90]
-
-    /// How many lines fit between the column headings and the bottom line.
-    static func visibleLines(_ model: ConsoleModel) -> Int { max(0, model.rows - 5) }
-
-    static func reports(_ model: ConsoleModel) -> [ReviewReport] {
-        let incidents = Array(model.incidents.values)
-        let formatter = LocalTimeFormatter(timeZone: model.timeZone)
-        // `until` is exclusive: one millisecond past now, so an incident declared this instant counts.
-        let until = Timestamp(milliseconds: model.now.milliseconds + 1)
-        return windows.map { days in
-            ReviewReport(incidents: incidents, since: model.now.adding(seconds: -days * 86400), until: until, timeZone: formatter)
-        }
-    }
-
-    static func lines(_ model: ConsoleModel) -> [Line] {
-        let r = reports(model)
-        let (a, b) = (r[0], r[1])
-        var lines: [Line] = []
-        func add(_ label: String, _ f: (ReviewReport) -> String, style: Style = .normal) {
-            lines.append(Line(label: label, last30: f(a), last90: f(b), labelStyle: style))
-        }
-        func list(_ label: String, _ items: (ReviewReport) -> [String]) {
-            let (left, right) = (Array(items(a).prefix(8)), Array(items(b).prefix(8)))
-            let count = max(1, left.count, right.count)
-            for i in 0..<count {
-                lines.append(Line(label: i == 0 ? label : "", last30: i < left.count ? left[i] : (i == 0 ? "—" : ""),
-                                  last90: i < right.count ? right[i] : (i == 0 ? "—" : ""), labelStyle: .heading))
-            }
-        }
-        add("Incidents", { "\($0.incidentCount), \($0.openCount) open" }, style: .heading)
-        for severity in Severity.allCases {
-            add("  " + severity.name, { r in String(r.bySeverity.first { $0.severity == severity }?.count ?? 0) },
-                style: ConsoleView.style(of: severity))
-        }
-        for (name, spread) in [("Time to acknowledge", \ReviewReport.timeToAcknowledge), ("Time to resolve", \ReviewReport.timeToResolve)] {
-            add(name, { "\($0[keyPath: spread].measured) measured" }, style: .heading)
-            add("  mean", { ReviewReportText.duration($0[keyPath: spread].meanSeconds) })
-            add("  median", { ReviewReportText.duration($0[keyPath: spread].medianSeconds) })
-            add("  p90", { ReviewReportText.duration($0[keyPath: spread].p90Seconds) })
-        }
-        add("Incidents per week", { sparkline($0.perWeek.map(\.count), ascii: model.glyphs == .ascii) }, style: .heading)
-        list("By service") { $0.byService.map { "\($0.service) \($0.count)" } }
-        list("Pages per person") { $0.load.map { "\($0.person) \($0.pages) (acked \($0.acknowledged))" } }
-        return lines
-    }
-
-    static func sparkline(_ counts: [Int], ascii: Bool) -> String {
-        let bars: [Character] = ascii ? Array("_.:-=+*#") : Array("▁▂▃▄▅▆▇█")
-        let peak = max(1, counts.max() ?? 1)
-        return String(counts.map { count in
-            count == 0 ? bars[0] : bars[max(1, Int((Double(count) / Double(peak) * Double(bars.count - 1)).rounded()))]
-        })
-    }
-
     static func draw(_ model: ConsoleModel, _ frame: inout Frame) {
         let zone = model.timeZone.identifier
         frame.put("Reports · declared in the last 30/90 days · weeks from Monday, \(zone)", row: 2, column: 1,
@@ -75,13 +12,14 @@ enum ReportsView {
         let (left, right) = (1 + labelWidth, 1 + labelWidth + columnWidth)
         frame.put("Last 30 days", row: 3, column: left, style: .dim, width: columnWidth - 1)
         frame.put("Last 90 days", row: 3, column: right, style: .dim, width: columnWidth - 1)
-        let all = lines(model)
+        let all = ReportLines.lines(model)
+        let shown = ScreenGeometry(model).reportLines
         let top = min(model.reportsScroll, max(0, all.count - 1))
-        if top > 0 || top + visibleLines(model) < all.count {
-            let hint = top + visibleLines(model) < all.count ? "more below: j/k" : "k for the top"
+        if top > 0 || top + shown < all.count {
+            let hint = top + shown < all.count ? "more below: j/k" : "k for the top"
             frame.put(hint, row: 3, column: model.columns - 1 - hint.count, style: .dim)
         }
-        for (i, line) in all.dropFirst(top).prefix(visibleLines(model)).enumerated() {
+        for (i, line) in all.dropFirst(top).prefix(shown).enumerated() {
             let row = 4 + i
             frame.put(line.label, row: row, column: 1, style: line.labelStyle, width: labelWidth - 1)
             frame.put(line.last30, row: row, column: left, width: columnWidth - 1)

@@ -2,9 +2,6 @@ import KlaxonCore
 
 /// Screen 5's part of `ConsoleUpdate`: the runbook list and the viewer.
 extension ConsoleUpdate {
-    /// Rows the viewer shows the document in (below its two header rows, above the bottom line).
-    static func runbookRows(_ model: ConsoleModel) -> Int { max(1, model.rows - 5) }
-
     /// The actions that mean something else on the runbook screen; nil lets the general handling run.
     static func runbookAction(_ action: ConsoleAction, _ model: inout ConsoleModel) -> [ConsoleEffect]? {
         guard var open = model.runbookScreen.open else {
@@ -12,7 +9,8 @@ extension ConsoleUpdate {
             let count = model.listedRunbooks.count
             switch action {
             case .up, .down, .pageUp, .pageDown, .top, .bottom:
-                model.runbookScreen.selection = stepped(action, model.runbookScreen.selection, count: count, page: max(1, model.rows - 6))
+                model.runbookScreen.selection = stepped(action, model.runbookScreen.selection, count: count,
+                                                        page: ScreenGeometry(model).runbookListRows)
             case .open:
                 let list = model.listedRunbooks
                 guard list.indices.contains(model.runbookScreen.selection) else { return [] }
@@ -25,13 +23,13 @@ extension ConsoleUpdate {
             }
             return []
         }
-        let rows = runbookRows(model)
+        let geometry = ScreenGeometry(model), rows = geometry.runbookRows
         let last = max(0, open.page.lines.count - rows)
         switch action {
         case .up: open.top = max(0, open.top - 1)
         case .down: open.top = min(last, open.top + 1)
-        case .pageUp: open.top = max(0, open.top - max(1, rows - 2))
-        case .pageDown: open.top = min(last, open.top + max(1, rows - 2))
+        case .pageUp: open.top = max(0, open.top - geometry.runbookPage)
+        case .pageDown: open.top = min(last, open.top + geometry.runbookPage)
         case .top: open.top = 0
         case .bottom: open.top = last
         case .scrollLeft: open.left = max(0, open.left - 8)

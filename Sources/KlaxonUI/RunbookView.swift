@@ -23,7 +23,7 @@ enum RunbookView {
         let columns: [(String, Int)] = [("NAME", 24), ("OWNER", 9), ("REVIEWED", 18), ("TITLE", 0)]
         var x = 2
         for (name, width) in columns { frame.put(name, row: 3, column: x, style: .dim); x += width }
-        let rows = max(1, model.rows - 7)
+        let rows = ScreenGeometry(model).runbookListRows
         let first = DashboardView.scrolledStart(selection: model.runbookScreen.selection, count: list.count, rows: rows)
         for (offset, runbook) in list.dropFirst(first).prefix(rows).enumerated() {
             let row = 4 + offset
@@ -71,10 +71,10 @@ enum RunbookView {
                 x = frame.put(part.title, row: 2, column: x, style: part.title == "  STALE" ? .stale : .dim)
             }
         }
-        let position = open.page.lines.isEmpty ? "" : "\(min(100, (open.top + ConsoleUpdate.runbookRows(model)) * 100 / open.page.lines.count))%"
+        let rows = ScreenGeometry(model).runbookRows
+        let position = open.page.lines.isEmpty ? "" : "\(min(100, (open.top + rows) * 100 / open.page.lines.count))%"
         frame.put(runbook.name + ".md  " + position, row: 3, column: 1, style: .dim)
 
-        let rows = ConsoleUpdate.runbookRows(model)
         let query = model.search?.query.lowercased()
         for (offset, line) in open.page.lines.dropFirst(open.top).prefix(rows).enumerated() {
             let row = 4 + offset

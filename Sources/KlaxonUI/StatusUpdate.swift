@@ -9,9 +9,12 @@ extension ConsoleUpdate {
         case .up, .down, .pageUp, .pageDown, .top, .bottom:
             // In an alert source's detail they select an alert (its description and links are shown).
             if model.showingCheckDetail, let alerts = model.detailAlerts {
+                // The alert list's rows depend on what the detail shows above it and on the selected
+                // alert's description and links, so its page stays a rough one.
                 model.alertSelection = stepped(action, model.alertSelection, count: alerts.count, page: max(1, model.rows - 8))
             } else {
-                model.checkSelection = stepped(action, model.checkSelection, count: rows.count, page: max(1, model.rows - 8))
+                let page = ScreenGeometry(model).statusBoardRows(problems: model.checkProblems.count)
+                model.checkSelection = stepped(action, model.checkSelection, count: rows.count, page: page)
             }
         case .open:
             guard !rows.isEmpty else { return [] }
@@ -33,14 +36,5 @@ extension ConsoleUpdate {
             return nil
         }
         return []
-    }
-}
-
-extension ConsoleModel {
-    /// The alerts the open detail lists, when it is an alert source's (nil otherwise).
-    var detailAlerts: [StatusPayloads.Item]? {
-        let rows = boardRows
-        guard showingCheckDetail, rows.indices.contains(checkSelection), rows[checkSelection].definition.kind.isAlertSource else { return nil }
-        return rows[checkSelection].lastReport?.evaluation.items ?? []
     }
 }

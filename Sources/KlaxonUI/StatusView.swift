@@ -61,8 +61,9 @@ enum StatusView {
         }
         var row = titles + 1
         var group: String?
-        let bottom = model.rows - 2
-        let first = DashboardView.scrolledStart(selection: model.checkSelection, count: rows.count, rows: max(1, bottom - row - 4))
+        let geometry = ScreenGeometry(model), bottom = geometry.bottom
+        let first = DashboardView.scrolledStart(selection: model.checkSelection, count: rows.count,
+                                                rows: geometry.statusBoardRows(problems: model.checkProblems.count))
         for (index, check) in rows.enumerated() where index >= first && row < bottom {
             if check.definition.group != group {
                 group = check.definition.group
@@ -194,7 +195,7 @@ enum StatusView {
         frame.put(facts.joined(separator: " · "), row: 3, column: 1, style: .dim, width: model.columns - 2)
         frame.put(uptime + " (maintenance left out)", row: 4, column: 1, style: .dim, width: model.columns - 2)
         var row = 6
-        let bottom = model.rows - 2
+        let bottom = ScreenGeometry(model).bottom
         if let last = check.lastReport {
             frame.put(last.evaluation.observation.detail, row: row, column: 2, style: style(check.state), width: model.columns - 3)
             row += 1

@@ -46,6 +46,18 @@ public struct IncidentLayout: Sendable {
         }
     }
 
+    /// Whether action items and links go side by side in a wide panel under the timeline (else one
+    /// above the other).
+    public var panelSideBySide: Bool { panelColumn == 0 && panelWidth >= 80 }
+
+    /// The action items' rows, under their heading.
+    public var actionItemRows: Int {
+        panelSideBySide ? panelRows - 1 : max(1, (panelRows - 2) / 2 + ((panelRows - 2) % 2))
+    }
+
+    /// The links' rows, under their heading.
+    public var linkRows: Int { max(0, panelSideBySide ? panelRows - 1 : panelRows - 2 - actionItemRows) }
+
     /// The first row of the timeline's records.
     public var timelineTop: Int { 1 + Self.headerRows + 1 }
 

@@ -22,7 +22,7 @@ struct ConsoleUpdateTests {
     /// dialog now starts at none, says what each choice does, and pages only by the one chosen.
     @Test func declaringPagesNobodyUnlessAPolicyIsChosen() {
         var model = sampleModel()
-        model.pageTargets = ["policy:dup", "policy:platform", "user:alice"]
+        model.pageTargets = [.policy("dup"), .policy("platform"), .person("alice")]
         press([.character("d")] + type("Registry returns 503"), &model)
         let dialog = ConsoleView.render(model).text
         #expect(dialog.contains("Page by: [none]  dup   platform"), "\(dialog)")
@@ -32,6 +32,21 @@ struct ConsoleUpdateTests {
         press([.character("d")] + type("Registry returns 503") + [.tab, .tab, .tab, .character("j"), .character("j")], &model)
         #expect(ConsoleView.render(model).text.contains("platform: pages now, step by step, until someone acknowledges"))
         #expect(press([.enter], &model) == [.declare(Declaration(title: "Registry returns 503", severity: .sev3, commander: "alice", policy: "platform"))])
+    }
+
+    /// `P` lists policies, then people, as `policy:NAME` and `user:ID`, and pages the one chosen: a policy
+    /// step by step, a person directly.
+    @Test func pagingAPolicyOrAPerson() {
+        var model = sampleModel()
+        model.pageTargets = [.policy("platform"), .person("alice"), .person("bob")]
+        _ = ConsoleUpdate.update(&model, .key(.enter))
+        #expect(model.currentIncidentID == "INC-12")
+        press([.character("P")], &model)
+        #expect(ConsoleView.render(model).text.contains("[policy:platform]"))
+        #expect(press([.enter], &model) == [.perform(.startEscalation(policy: "platform"), incidentID: "INC-12")])
+        press([.character("P"), .character("j"), .character("j")], &model)
+        #expect(ConsoleView.render(model).text.contains("[user:bob]"))
+        #expect(press([.enter], &model) == [.perform(.page(user: "bob"), incidentID: "INC-12")])
     }
 
     /// As `klaxon incident declare` warns, a SEV1 or SEV2 declared here without a policy says it pages nobody.
@@ -86,7 +101,7 @@ struct ConsoleUpdateTests {
         press([.character("t")], &model)
         #expect(press([.paste("Check \(url)\r\nfor 5xx\u{1B}[31m\u{07}\tnow\n", cut: false)], &model).isEmpty)
         guard case .form(let form)? = model.overlay else { Issue.record("the paste closed the form"); return }
-        #expect(form.firstText == "Check \(url) for 5xx[31m now")
+        #expect(form.rawText(.toDo) == "Check \(url) for 5xx[31m now")
         #expect(press([.enter], &model) == [.perform(.addActionItem(text: "Check \(url) for 5xx[31m now", owner: nil), incidentID: "INC-12")])
         // The note keeps its line breaks, whichever the terminal sent.
         press([.character("n")], &model)
@@ -99,7 +114,7 @@ struct ConsoleUpdateTests {
         press([.escape, .character("t"), .paste(String(repeating: "x", count: TextBuffer.maximumCount + 5), cut: false)], &model)
         #expect(model.message?.text == "a field holds at most 65536 characters; the rest was left out")
         guard case .form(let full)? = model.overlay else { Issue.record("the form closed"); return }
-        #expect(full.firstText.count == TextBuffer.maximumCount)
+        #expect(full.rawText(.toDo).count == TextBuffer.maximumCount)
         press([.escape, .character("t"), .paste("the start", cut: true)], &model)
         #expect(model.message?.text.hasPrefix("only the start of the paste was kept") == true)
     }
@@ -122,7 +137,7 @@ struct ConsoleUpdateTests {
         #expect(model.overlay == nil && model.typeAhead.ignored == 31)
         // The save's outcome is said with the notice.
         _ = ConsoleUpdate.update(&model, .saved(incidentID: "INC-12", action: .addActionItem(text: "Roll back registry-2", owner: nil),
-                                                summary: "INC-12 #9 todo recorded"))
+                                                sequence: 9, kind: "todo"))
         #expect(model.message?.text == "INC-12 #9 todo recorded · 31 keys typed as the dialog closed were ignored")
         // A key read later counts again, and the notice goes.
         #expect(read([.character("m")], at: 25 + ConsoleModel.TypeAhead.windowMilliseconds + 1).isEmpty)
@@ -179,7 +194,7 @@ struct ConsoleUpdateTests {
         #expect(model.message?.text == "INC-12: NOT SAVED, note kept as a draft (n): journals/INC-12.jsonl is locked by process 7 (flock) on this host")
         model.drafts = [:]
         press([.character("n")] + type("second try") + [.control("s")], &model)
-        _ = ConsoleUpdate.update(&model, .saved(incidentID: "INC-12", action: .note("second try"), summary: "INC-12 #9 note recorded"))
+        _ = ConsoleUpdate.update(&model, .saved(incidentID: "INC-12", action: .note("second try"), sequence: 9, kind: "note"))
         #expect(model.drafts.isEmpty && model.savingNotes.isEmpty && model.savesInFlight == 0)
         #expect(model.message?.text == "INC-12 #9 note recorded")
     }
@@ -217,7 +232,7 @@ struct ConsoleUpdateTests {
         // The draft comes back with n.
         press([.character("n")], &model)
         guard case .form(let form)? = model.overlay else { Issue.record("no editor"); return }
-        #expect(form.firstText == "half a thought")
+        #expect(form.rawText(.note) == "half a thought")
         press([.escape, .character("q")], &model)
         #expect(press([.character("y")], &model) == [.quit])
     }
@@ -282,7 +297,7 @@ struct ConsoleUpdateTests {
             #expect(model.overlay == nil)
             #expect(model.message?.isError == true)
         }
-        #expect(ConsoleUpdate.paletteMatches("", model).allSatisfy { !$0.action.writes })
+        #expect(Keymap.paletteMatches("", readOnly: model.readOnly).allSatisfy { !$0.action.writes })
         #expect(!ConsoleView.render(model).text.contains("d declare"))
     }
 
@@ -337,7 +352,7 @@ struct ConsoleUpdateTests {
         press([.character("j")], &model)
         #expect(model.openSelection == 1)
         press([.tab, .character("j")], &model)
-        #expect(model.dashboardPane == 1 && model.resolvedSelection == 1)
+        #expect(model.dashboardPane == .resolved && model.resolvedSelection == 1)
         press([.enter], &model)
         #expect(model.currentIncidentID == "INC-9")
         for (key, screen) in [("3", ConsoleModel.Screen.status), ("4", .onCall), ("5", .runbooks), ("1", .dashboard), ("2", .incident)] {
@@ -394,10 +409,10 @@ struct ConsoleUpdateTests {
     @Test func theTimelineFilterShowsOneKind() {
         var model = sampleModel()
         press([.enter, .character("f")], &model)
-        guard case .form(let form)? = model.overlay, case .choice(_, let options, _) = form.fields[0] else {
+        guard case .form(let form)? = model.overlay, case .choice(let options, _) = form.fields[0].value else {
             Issue.record("no filter picker"); return
         }
-        let note = options.firstIndex(of: "note")!
+        let note = options.firstIndex(of: .kind("note"))!
         press(Array(repeating: .character("j"), count: note) + [.enter], &model)
         #expect(model.timeline.kindFilter == "note")
         #expect(model.visibleRecords.count == 4)

@@ -46,8 +46,8 @@ struct EightyByTwentyFourTests {
         let paging = EscalationEngine.Status(policy: "platform", state: .paging(step: 1, steps: 2, cycle: 1, cycles: 1),
                                              nextStepAt: model.now.adding(seconds: 291))
         let acked = EscalationEngine.Status(policy: "platform", state: .acknowledged(by: "bob", repageAt: nil))
-        let targets = ["policy:platform", "policy:registry", "policy:observability"]
-            + ["alice", "bob", "carol", "dave", "erin", "frank", "grace", "heidi", "ivan"].map { "user:" + $0 }
+        let targets = ["platform", "registry", "observability"].map(PageTarget.policy)
+            + ["alice", "bob", "carol", "dave", "erin", "frank", "grace", "heidi", "ivan"].map(PageTarget.person)
         _ = ConsoleUpdate.update(&model, .escalationsChanged(["INC-10234": paging, "INC-12": acked], engine: .thisConsole, pageTargets: targets))
         let page = DrillStatus.SinkPage(at: model.now, user: "bob", incidentID: "INC-10234", title: "registry-api down", step: "platform step 1 of 2")
         _ = ConsoleUpdate.update(&model, .drillChanged(DrillStatus(scenario: "registry-503", title: "The artifact registry returns 503",

@@ -1,0 +1,69 @@
+import KlaxonCore
+
+/// Where each screen's lists go in the model's terminal, and so how far the paging keys move: the
+/// views draw these rows and `ConsoleUpdate` pages by them, so a page down shows the next rows and
+/// skips none. The incident screen's is `IncidentLayout`, which the timeline's wrapping needs as well.
+public struct ScreenGeometry: Sendable {
+    public var rows: Int
+
+    public init(rows: Int) { self.rows = rows }
+
+    /// The geometry of the model's terminal.
+    public init(_ model: ConsoleModel) { self.init(rows: model.rows) }
+
+    /// The first row of a list under a screen's heading (row 2) and column titles (row 3).
+    public static let listTop = 4
+
+    /// The last row a screen draws in, above the bottom line.
+    public var bottom: Int { rows - 2 }
+
+    // MARK: Dashboard
+
+    /// Where the dashboard's lists and slots go: open incidents from `listTop`, a line saying how many
+    /// more there are, the recently resolved (at most five rows), then the status and on-call slots.
+    public struct Dashboard: Sendable, Equatable {
+        public var openRows: Int
+        /// The row of the "Recently resolved" heading; its incidents follow.
+        public var resolvedRow: Int
+        public var resolvedRows: Int
+        /// The row of the status board's and on call's headings; their lines follow.
+        public var slotsRow: Int
+    }
+
+    /// The dashboard with `resolved` recently resolved incidents.
+    public func dashboard(resolved: Int) -> Dashboard {
+        let slotsRow = bottom - 1
+        let resolvedRows = min(5, max(1, resolved))
+        let resolvedRow = slotsRow - 2 - resolvedRows
+        return Dashboard(openRows: max(1, resolvedRow - 5), resolvedRow: resolvedRow, resolvedRows: resolvedRows, slotsRow: slotsRow)
+    }
+
+    // MARK: Status board
+
+    /// The rows `count` errors of `checks:` take under the status board's heading: two of them, then a
+    /// line saying how many more.
+    public static func problemRows(_ count: Int) -> Int { min(2, count) + (count > 2 ? 1 : 0) }
+
+    /// The rows the status board scrolls its checks in, under its heading, the rows of `problems` errors
+    /// of `checks:` and the column titles; up to four rows below them are left for group headings.
+    public func statusBoardRows(problems: Int) -> Int {
+        let titles = 3 + Self.problemRows(problems)
+        return max(1, bottom - (titles + 1) - 4)
+    }
+
+    // MARK: Runbooks
+
+    /// The runbook list's rows, under its heading and column titles.
+    public var runbookListRows: Int { max(1, rows - 7) }
+
+    /// The rows the viewer shows the document in (below its two header rows, above the bottom line).
+    public var runbookRows: Int { max(1, rows - 5) }
+
+    /// How far a page moves in the viewer: the rows shown less two, which stay in view as context.
+    public var runbookPage: Int { max(1, runbookRows - 2) }
+
+    // MARK: Reports
+
+    /// The report's lines shown between the column headings and the bottom line.
+    public var reportLines: Int { max(0, rows - 5) }
+}
