@@ -68,6 +68,10 @@ public enum HTTPProber {
 /// link-local or metadata address unless the request's own URL names that address (checked on the
 /// address itself as libcurl is about to connect, whatever name resolved to it; a redirect always
 /// opens a connection of its own, so it is checked too).
+///
+/// Not a `Mutex`: the multi handle is libcurl's, used by one thread, which waits in `curl_multi_poll`
+/// for as long as a lock around it would be held; only `wake` (`curl_multi_wakeup`, which libcurl lets any
+/// thread call) crosses threads, so the class is marked Sendable by hand.
 public final class ProbeSession: @unchecked Sendable {
     private let multi: UnsafeMutableRawPointer
     private var transfers: [UnsafeMutableRawPointer: Transfer] = [:]

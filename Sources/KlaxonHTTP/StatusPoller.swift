@@ -1,11 +1,12 @@
 import Foundation
 import KlaxonCore
+import Synchronization
 
 /// Polls checks on their own schedules, for as long as it runs, on one thread: each check is added to
 /// the multi handle when it comes due, and its result is judged and damped as soon as it finishes, so a
 /// slow endpoint never holds up the others. Judging runs off that thread (a payload can be a megabyte of
 /// JSON), so a slow one never holds up the others' transfers either.
-public final class StatusPoller: @unchecked Sendable {
+public final class StatusPoller: Sendable {
     public typealias Report = CheckReport
 
     private let checks: [CheckDefinition]
@@ -16,21 +17,26 @@ public final class StatusPoller: @unchecked Sendable {
     private let resolve: @Sendable (SecretReference) throws(KlaxonError) -> String
     private let clock: @Sendable () -> Timestamp
     private let deliver: @Sendable (Report) -> Void
-    private let lock = NSLock()
-    private var stopping = false
-    private var session: ProbeSession?
-    private var thread: Thread?
+    /// What the poller's thread shares with the others.
+    private struct State {
+        var stopping = false
+        var session: ProbeSession?
+        /// Whether `start` began the thread, and `stop` has not waited for it to end yet.
+        var running = false
+        /// Every poll's lag, kept only when asked for: a poller runs for days, and this grows with each poll.
+        var lags: [Int64] = []
+        /// Results judged off the poller's thread, waiting for it.
+        var judged: [(index: Int, response: ProbeResponse, evaluation: CheckEvaluation, at: Timestamp)] = []
+    }
+
+    private let state = Mutex(State())
     private let finished = DispatchSemaphore(value: 0)
-    /// Every poll's lag, kept only when asked for: a poller runs for days, and this grows with each poll.
     private let keepsLags: Bool
-    private var lags: [Int64] = []
-    /// Results judged off the poller's thread, waiting for it (under `lock`).
-    private var judged: [(index: Int, response: ProbeResponse, evaluation: CheckEvaluation, at: Timestamp)] = []
     private let judging = DispatchQueue(label: "klaxon-poller-judging", attributes: .concurrent)
 
     /// How late each poll so far started against its schedule, in milliseconds (for the benchmark; empty
     /// unless the poller was made with `keepingLags`).
-    public var schedulingLags: [Int64] { lock.withLock { lags } }
+    public var schedulingLags: [Int64] { state.withLock { $0.lags } }
 
     /// `deliver` is called on the poller's thread. A check in `restoring` (`PlatformJournal.lastStates`)
     /// goes on from its recorded state: its first report is a transition only when the state changed.
@@ -51,24 +57,25 @@ public final class StatusPoller: @unchecked Sendable {
     public func start() {
         let thread = Thread { [self] in run(); finished.signal() }
         thread.name = "klaxon-poller"
-        self.thread = thread
+        state.withLock { $0.running = true }
         thread.start()
     }
 
     /// Stops polling and waits for the thread to end (transfers under way are abandoned).
     public func stop() {
-        lock.withLock {
-            stopping = true
-            session?.wake()
+        let started = state.withLock { state in
+            state.stopping = true
+            state.session?.wake()
+            return state.running
         }
-        if thread != nil { finished.wait(); thread = nil }
+        if started { finished.wait(); state.withLock { $0.running = false } }
     }
 
-    private var isStopping: Bool { lock.withLock { stopping } }
+    private var isStopping: Bool { state.withLock { $0.stopping } }
 
     private func run() {
         guard let session = ProbeSession(maximumConnections: 64) else { return }
-        lock.withLock { self.session = session }
+        state.withLock { $0.session = session }
         var machines = checks.map { CheckStateMachine($0, restoring: restoring[$0.name]) }
         let start = clock().milliseconds
         // Spread the first polls over a second so a thousand checks do not start in one burst.
@@ -82,7 +89,7 @@ public final class StatusPoller: @unchecked Sendable {
                 session.add(ProbeRequest(check, resolve: resolve), tag: i)
                 inFlight[i] = true
                 startedLate[i] = now - due[i]
-                if keepsLags { lock.withLock { lags.append(now - due[i]) } }
+                if keepsLags { state.withLock { $0.lags.append(now - due[i]) } }
             }
             let nextDue = checks.indices.filter { !inFlight[$0] }.map { due[$0] }.min() ?? (now + 1000)
             let wait = Int(min(1000, max(0, nextDue - clock().milliseconds)))
@@ -91,13 +98,13 @@ public final class StatusPoller: @unchecked Sendable {
                 let check = checks[i], t = clock()
                 judging.async { [self] in
                     let evaluation = CheckEvaluation.evaluate(check, response, now: t)
-                    lock.withLock { judged.append((i, response, evaluation, t)) }
+                    self.state.withLock { $0.judged.append((i, response, evaluation, t)) }
                     session.wake()
                 }
             }
-            for (i, response, judgedEvaluation, t) in lock.withLock({ () -> [(Int, ProbeResponse, CheckEvaluation, Timestamp)] in
-                defer { judged = [] }
-                return judged.map { ($0.index, $0.response, $0.evaluation, $0.at) }
+            for (i, response, judgedEvaluation, t) in state.withLock({ state -> [(Int, ProbeResponse, CheckEvaluation, Timestamp)] in
+                defer { state.judged = [] }
+                return state.judged.map { ($0.index, $0.response, $0.evaluation, $0.at) }
             }) {
                 inFlight[i] = false
                 let check = checks[i]

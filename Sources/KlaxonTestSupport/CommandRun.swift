@@ -1,6 +1,7 @@
 import Foundation
 import KlaxonCommands
 import KlaxonCore
+import Synchronization
 
 /// The outcome of running `klaxon` in-process.
 public struct CommandRun: Sendable {
@@ -13,24 +14,23 @@ public struct CommandRun: Sendable {
 }
 
 /// A clock that stands still until moved.
-public final class FixedClock: @unchecked Sendable {
-    private let lock = NSLock()
+public final class FixedClock: Sendable {
     /// nil: the wall clock.
-    private var current: Timestamp?
+    private let current: Mutex<Timestamp?>
 
-    public init(_ start: Timestamp) { current = start }
+    public init(_ start: Timestamp) { current = Mutex(start) }
 
     public convenience init(_ rfc3339: String) { self.init(Timestamp.parseRFC3339(rfc3339)!) }
 
-    private init() { current = nil }
+    private init() { current = Mutex(nil) }
 
     /// A clock that reads the wall clock, for a command that waits for time to pass (a check polled
     /// again until a change is confirmed); `advance` does nothing to it.
     public static func wall() -> FixedClock { FixedClock() }
 
-    public var now: Timestamp { lock.withLock { current } ?? Timestamp(Date()) }
+    public var now: Timestamp { current.withLock { $0 } ?? Timestamp(Date()) }
 
-    public func advance(seconds: Int64) { lock.withLock { current = current?.adding(seconds: seconds) } }
+    public func advance(seconds: Int64) { current.withLock { $0 = $0?.adding(seconds: seconds) } }
 }
 
 /// Runs `klaxon` commands in-process against one workspace, as one person, on a fixed clock.
@@ -67,10 +67,9 @@ public struct Klaxon: Sendable {
         return CommandRun(status: status, output: out.text, errors: err.text)
     }
 
-    private final class Buffer: @unchecked Sendable {
-        private let lock = NSLock()
-        private var storage = ""
-        func append(_ s: String) { lock.withLock { storage += s } }
-        var text: String { lock.withLock { storage } }
+    private final class Buffer: Sendable {
+        private let storage = Mutex("")
+        func append(_ s: String) { storage.withLock { $0 += s } }
+        var text: String { storage.withLock { $0 } }
     }
 }

@@ -3,7 +3,7 @@ import Foundation
 /// A loopback HTTP server in its own process (Python's http.server) that answers by path and writes
 /// down every request. The process tests talk to it instead of an in-process server: those ran on the
 /// test runner's cooperative threads and, when other tests blocked them, answered nothing for seconds.
-public final class HTTPReceiver: @unchecked Sendable {
+public final class HTTPReceiver: Sendable {
     /// How one path answers: `statuses` in turn (the last one repeats), with `body` and `headers`; a
     /// request without every header of `requires` (names in lower case, values exact) is answered 401.
     /// A route that `echoes` answers `{"status": "UP", "headers": {…}}` with the headers it received

@@ -4,7 +4,7 @@ import Foundation
 /// raw sockets (no HTTP library would let it): `/hang` never answers, `/drip` sends its body a byte
 /// every half second, `/endless` streams without end, `/midclose` closes halfway through its body,
 /// `/ok` answers at once. It counts the bytes `/endless` managed to send.
-public final class HostileServer: @unchecked Sendable {
+public final class HostileServer: Sendable {
     public let port: Int
     private let directory: String
     private let process: Process

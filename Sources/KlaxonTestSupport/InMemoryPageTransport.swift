@@ -4,6 +4,9 @@ import KlaxonCore
 /// A page transport that sends nothing: it records every delivery it is given and answers each as
 /// scripted for its person, delivered, failed with a reason, or held (the sending thread waits, as on
 /// a slow receiver, until the test releases it). Unscripted deliveries are delivered.
+///
+/// An `NSCondition`, not a `Mutex`: a held delivery's thread waits on it until `release` signals, and a
+/// `Mutex` has nothing to wait on.
 public final class InMemoryPageTransport: PageTransport, @unchecked Sendable {
     /// How the transport answers one delivery.
     public enum Answer: Hashable, Sendable {

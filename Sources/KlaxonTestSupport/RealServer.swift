@@ -6,7 +6,7 @@ import Glibc
 /// A real server from Debian's packages (Prometheus, Alertmanager, etcd) running on 127.0.0.1 with
 /// fresh state in a directory of its own, for the tests that must meet the real thing rather than a
 /// recording. It is started by the test and killed when the test stops it or releases it.
-public final class RealServer: @unchecked Sendable {
+public final class RealServer: Sendable {
     /// Which server, as the messages name it.
     public let name: String
     /// The port its HTTP API listens on.

@@ -4,7 +4,7 @@ import Foundation
 /// one port of 127.0.0.1, 127.0.0.2 and 127.0.0.3 each, and a listener on 127.0.0.1 that greets like
 /// an FTP server. A path in `routes` answers 302 to its location (`{port}` and `{ftp}` in it become
 /// the two ports); any other path answers 200 with the body `end`.
-public final class RedirectServer: @unchecked Sendable {
+public final class RedirectServer: Sendable {
     /// The HTTP port, the same on the three addresses.
     public let port: Int
     public let ftpPort: Int

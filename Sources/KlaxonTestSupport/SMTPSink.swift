@@ -3,7 +3,7 @@ import Foundation
 /// A local SMTP receiver for tests: a small Python server that speaks enough SMTP (EHLO, MAIL, RCPT,
 /// DATA, AUTH PLAIN, QUIT; no STARTTLS) and writes each message it accepts to `directory/N.eml`, and
 /// every line a client sent outside a message's data to `directory/commands.log`.
-public final class SMTPSink: @unchecked Sendable {
+public final class SMTPSink: Sendable {
     public let port: Int
     public let directory: String
     private let process: Process

@@ -2,7 +2,7 @@ import Foundation
 import KlaxonCommands
 
 /// A real terminal for end-to-end tests: a tmux session on a private server, running one command.
-public final class TmuxSession: @unchecked Sendable {
+public final class TmuxSession: Sendable {
     public let socket: String
     public let name = "klaxon"
 

@@ -1,8 +1,12 @@
 import Foundation
+import Synchronization
 
 /// Writer processes (`klaxon-stress`) appending notes to one incident at once, each acknowledgement
 /// read as the writer prints it: the stress tests and klaxon-bench check the journal and a following
 /// console against what the writers were told is on disk.
+///
+/// Sendable by hand: `processes` are Foundation's, which are not Sendable, and are only started here and
+/// waited for by the test; what the reader threads share is under a `Mutex`.
 public final class WriterSwarm: @unchecked Sendable {
     /// One `ok SEQ WRITER N TIME` line: note N of `writer` is record `sequence`, on disk at `time`.
     public struct Acknowledgement: Sendable, Hashable {
@@ -16,8 +20,7 @@ public final class WriterSwarm: @unchecked Sendable {
     }
 
     public private(set) var processes: [Process] = []
-    private let lock = NSLock()
-    private var received: [Acknowledgement] = []
+    private let received = Mutex<[Acknowledgement]>([])
     private let readers = DispatchGroup()
 
     /// Starts `writers` processes named `writer-1`… appending `notesEach` notes to `incident` in
@@ -43,7 +46,7 @@ public final class WriterSwarm: @unchecked Sendable {
                     guard let end = pending.lastIndex(of: UInt8(ascii: "\n")) else { continue }
                     let lines = WriterSwarm.parse(pending[...end])
                     pending = Data(pending[(end + 1)...])
-                    lock.withLock { received += lines }
+                    received.withLock { $0 += lines }
                 }
                 readers.leave()
             }.start()
@@ -51,7 +54,7 @@ public final class WriterSwarm: @unchecked Sendable {
     }
 
     /// What the writers have acknowledged so far, in the order read.
-    public var acknowledgements: [Acknowledgement] { lock.withLock { received } }
+    public var acknowledgements: [Acknowledgement] { received.withLock { $0 } }
 
     /// Whether any writer is still running.
     public var running: Bool { processes.contains { $0.isRunning } }

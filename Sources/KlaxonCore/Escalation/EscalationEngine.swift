@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// The escalation engine's decisions, as a pure function of an incident's escalation events, the
 /// policies, the people, who is on call and the time. The process that holds the workspace's engine lock
@@ -414,14 +415,13 @@ public struct EscalationEngine: Sendable {
 }
 
 /// Memoized plans, shared by copies of one engine; emptied when it grows past a bound.
-private final class PlanCache: @unchecked Sendable {
-    private let lock = NSLock()
-    private var plans: [String: EscalationPlan] = [:]
+private final class PlanCache: Sendable {
+    private let plans = Mutex<[String: EscalationPlan]>([:])
 
     func plan(_ key: String, _ make: () -> EscalationPlan) -> EscalationPlan {
-        if let plan = lock.withLock({ plans[key] }) { return plan }
+        if let plan = plans.withLock({ $0[key] }) { return plan }
         let plan = make()
-        lock.withLock {
+        plans.withLock { plans in
             if plans.count > 20_000 { plans.removeAll() }
             plans[key] = plan
         }
