@@ -48,16 +48,26 @@ let package = Package(
         .executableTarget(name: "klaxon-stress", dependencies: ["KlaxonCore", "KlaxonStore"]),
         .executableTarget(name: "klaxon-bench", dependencies: [
             "KlaxonCore", "KlaxonStore", "KlaxonUI", "KlaxonTerminal", "KlaxonMarkdown", "KlaxonHTTP", "KlaxonCommands", "KlaxonTestSupport",
+            "KlaxonProcessTestSupport", "KlaxonCommandsTestSupport",
         ]),
         // What the fuzzers attack (Fuzz/ builds them with libFuzzer; the tests replay their corpora).
         .target(name: "KlaxonFuzzTargets", dependencies: ["KlaxonCore", "KlaxonStore", "KlaxonMarkdown", "KlaxonUI"]),
-        // Test doubles and helpers shared by the test targets (never copied between them).
-        .target(name: "KlaxonTestSupport", dependencies: ["KlaxonCore", "KlaxonStore", "KlaxonCommands", "KlaxonUI"]),
+        // Test doubles and helpers shared by the test targets (never copied between them), in three
+        // targets so that each test target builds only what it tests: pure helpers (temporary
+        // directories, a fixed clock, golden files, fixtures, an in-memory page transport) on the core
+        // alone; real servers on loopback and processes (no C library of ours); and what needs the
+        // commands (the in-process `klaxon` runner, the console under tmux).
+        .target(name: "KlaxonTestSupport", dependencies: ["KlaxonCore"]),
+        .target(name: "KlaxonProcessTestSupport", dependencies: ["KlaxonCore", "KlaxonTestSupport"]),
+        .target(name: "KlaxonCommandsTestSupport", dependencies: ["KlaxonCore", "KlaxonTestSupport", "KlaxonProcessTestSupport", "KlaxonCommands"]),
 
         .testTarget(name: "KlaxonCoreTests", dependencies: ["KlaxonCore", "KlaxonTestSupport"], exclude: ["__Snapshots__"]),
         .testTarget(name: "KlaxonStoreTests", dependencies: ["KlaxonStore", "KlaxonCore", "KlaxonTestSupport"]),
-        .testTarget(name: "KlaxonCommandsTests", dependencies: ["KlaxonCommands", .product(name: "FlyingFox", package: "FlyingFox"), "KlaxonStore", "KlaxonCore", "KlaxonTestSupport", "klaxon", "klaxon-stress"]),
-        .testTarget(name: "KlaxonHTTPTests", dependencies: ["KlaxonHTTP", "KlaxonCore", "KlaxonTestSupport", .product(name: "FlyingFox", package: "FlyingFox")]),
+        .testTarget(name: "KlaxonCommandsTests", dependencies: [
+            "KlaxonCommands", .product(name: "FlyingFox", package: "FlyingFox"), "KlaxonStore", "KlaxonCore",
+            "KlaxonTestSupport", "KlaxonProcessTestSupport", "KlaxonCommandsTestSupport", "klaxon", "klaxon-stress",
+        ]),
+        .testTarget(name: "KlaxonHTTPTests", dependencies: ["KlaxonHTTP", "KlaxonCore", "KlaxonTestSupport", "KlaxonProcessTestSupport", .product(name: "FlyingFox", package: "FlyingFox")]),
         .testTarget(name: "KlaxonMarkdownTests", dependencies: ["KlaxonMarkdown", "KlaxonCore"]),
         .testTarget(name: "KlaxonFuzzTargetsTests", dependencies: ["KlaxonFuzzTargets"]),
         .testTarget(name: "KlaxonTerminalTests", dependencies: ["KlaxonTerminal", "KlaxonUI", "KlaxonTestSupport"]),

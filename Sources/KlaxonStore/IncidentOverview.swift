@@ -60,8 +60,9 @@ extension IncidentStore {
         guard !ids.isEmpty else { return IncidentOverview() }
         let index = IncidentIndex.read(directory: directory)
         let stats = statJournals(ids)
-        let next = IncidentIndex()
-        var indexed: [Int: IndexedIncident] = [:]
+        // By position in `ids`: an array, not a dictionary (thousands of lookups).
+        var indexed = [IndexedIncident?](repeating: nil, count: ids.count)
+        var kept = 0
         var toRead: [Int] = []
         for (i, id) in ids.enumerated() {
             guard let (stamp, mode) = stats[i], let number = IncidentID.number(of: id), let entry = index?.entries[number],
@@ -78,17 +79,19 @@ extension IncidentStore {
                 }
                 summary = incident
             }
-            next.keep(entry)
+            kept += 1
             indexed[i] = IndexedIncident(summary: summary, stamp: stamp, directory: directory, id: id, mode: mode)
         }
-        let kept = next.entries.count
         let read = readSummaries(toRead.map { ids[$0] })
+        // The resolved journals just read, for the index; the entries kept are added only when it is
+        // written (most starts find nothing changed, and write nothing).
+        let next = IncidentIndex()
         var overview = IncidentOverview()
         overview.items.reserveCapacity(ids.count)
         var results = [Result<IncidentJournal, KlaxonError>?](repeating: nil, count: ids.count)
         for (i, result) in zip(toRead, read) { results[i] = result }
         for (i, id) in ids.enumerated() {
-            if let item = indexed.removeValue(forKey: i) {
+            if let item = indexed[i] {
                 overview.items.append((id, .indexed(item)))
             } else if let result = results[i] {
                 switch result {
@@ -101,8 +104,13 @@ extension IncidentStore {
             }
         }
         let indexExists = access(directory + "/" + IncidentIndex.fileName, F_OK) == 0
-        let changed = next.entries.count != kept || kept != (index?.entries.count ?? 0) || (index == nil && indexExists)
-        if updatingIndex && changed && access(directory, W_OK) == 0 { next.write(directory: directory) }
+        let changed = !next.entries.isEmpty || kept != (index?.entries.count ?? 0) || (index == nil && indexExists)
+        if updatingIndex && changed && access(directory, W_OK) == 0 {
+            for (i, id) in ids.enumerated() where indexed[i] != nil {
+                if let number = IncidentID.number(of: id), let entry = index?.entries[number] { next.keep(entry) }
+            }
+            next.write(directory: directory)
+        }
         withExtendedLifetime(index) {}  // `next` keeps lines that live in its mapping
         return overview
     }

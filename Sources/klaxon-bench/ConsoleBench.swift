@@ -1,5 +1,7 @@
 import Foundation
+import KlaxonCommandsTestSupport
 import KlaxonCore
+import KlaxonProcessTestSupport
 import KlaxonStore
 import KlaxonTerminal
 import KlaxonTestSupport
@@ -180,7 +182,7 @@ enum ConsoleBench {
         tty.press("Enter")
         guard tty.wait(for: "Timeline") != nil else { throw KlaxonError.failed("the console did not open INC-1") }
         let swarm = try WriterSwarm(stress: stress, journals: workspace + "/journals", writers: 10, notesEach: 10 * Figures.followSeconds, rate: 10)
-        let lags = swarm.followLag(of: tty) { swarm.running }
+        let lags = swarm.followLag(screen: { tty.screen() }) { swarm.running }
         guard swarm.waitUntilExit().allSatisfy({ $0 == 0 }) else { throw KlaxonError.failed("a klaxon-stress writer failed") }
         return lags
     }

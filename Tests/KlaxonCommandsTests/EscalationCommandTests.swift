@@ -1,6 +1,8 @@
 import FlyingFox
 import Foundation
+import KlaxonCommandsTestSupport
 import KlaxonCore
+import KlaxonProcessTestSupport
 import KlaxonStore
 import KlaxonTestSupport
 import Testing

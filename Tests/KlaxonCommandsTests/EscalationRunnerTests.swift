@@ -3,6 +3,7 @@ import Foundation
 import KlaxonCore
 import KlaxonStore
 import KlaxonTestSupport
+import KlaxonCommandsTestSupport
 import Testing
 
 /// A workspace whose policy `platform` pages alice (webhook) in step 1 and bob (Slack) in step 2, five
@@ -101,7 +102,7 @@ struct EscalationRunnerTests {
     let ws = runnerWorkspace()
     let clock = FixedClock("2026-11-20T09:00:00Z")
     let transport = InMemoryPageTransport()
-    var k: KlaxonTestSupport.Klaxon { KlaxonTestSupport.Klaxon(workspace: ws.path, clock: clock) }
+    var k: KlaxonCommandsTestSupport.Klaxon { KlaxonCommandsTestSupport.Klaxon(workspace: ws.path, clock: clock) }
 
     func declare() {
         let declared = k.run("incident", "declare", "Registry returns 503", "--severity", "SEV2", "--policy", "platform")

@@ -1,4 +1,5 @@
 import Foundation
+import KlaxonProcessTestSupport
 import KlaxonTestSupport
 import Testing
 

@@ -1,13 +1,15 @@
 import Foundation
+import KlaxonCommandsTestSupport
 import KlaxonCore
+import KlaxonProcessTestSupport
 import KlaxonStore
 import KlaxonTestSupport
 import Testing
 
 /// A workspace with INC-1 (and `notes` notes on it), for the attacks below.
-private func workspaceWithIncident(notes: Int = 3) -> (TemporaryDirectory, KlaxonTestSupport.Klaxon) {
+private func workspaceWithIncident(notes: Int = 3) -> (TemporaryDirectory, KlaxonCommandsTestSupport.Klaxon) {
     let ws = makeWorkspace()
-    let k = KlaxonTestSupport.Klaxon(workspace: ws.path)
+    let k = KlaxonCommandsTestSupport.Klaxon(workspace: ws.path)
     k.run("incident", "declare", "Registry returns 503", "--severity", "SEV2", "--service", "registry")
     for i in 1...max(1, notes) { k.run("incident", "note", "1", "note \(i)") }
     return (ws, k)
@@ -265,7 +267,7 @@ struct HostileJournalTests {
         #expect(names.filter { $0.hasSuffix(".tmp") }.allSatisfy { $0 == ".INC-8.jsonl.123.789.tmp" || $0 == ".INC-9.jsonl.123.456.tmp" },
                 "no new temporary files: \(names)")
         #expect(FileManager.default.fileExists(atPath: fresh), "a recent one may still be written: kept")
-        let k = KlaxonTestSupport.Klaxon(workspace: ws.path)
+        let k = KlaxonCommandsTestSupport.Klaxon(workspace: ws.path)
         #expect(k.run("incident", "declare", "after", "--severity", "SEV4").status == 0)
         #expect(!FileManager.default.fileExists(atPath: stale))
         #expect(k.run("journal", "verify").status == 0)

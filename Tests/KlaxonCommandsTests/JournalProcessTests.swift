@@ -1,5 +1,7 @@
 import Foundation
+import KlaxonCommandsTestSupport
 import KlaxonCore
+import KlaxonProcessTestSupport
 import KlaxonStore
 import KlaxonTestSupport
 import Testing
@@ -88,7 +90,7 @@ struct JournalProcessTests {
 
     @Test func theRealBinaryExitsOneNamingATamperedRecord() throws {
         let ws = makeWorkspace()
-        let k = KlaxonTestSupport.Klaxon(workspace: ws.path)
+        let k = KlaxonCommandsTestSupport.Klaxon(workspace: ws.path)
         k.run("incident", "declare", "Tamper", "--severity", "SEV3")
         for i in 1...4 { k.run("incident", "note", "1", "note \(i)") }
         func verify() throws -> (Int32, String) {

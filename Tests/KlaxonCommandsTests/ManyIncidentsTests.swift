@@ -1,5 +1,7 @@
 import Foundation
+import KlaxonCommandsTestSupport
 import KlaxonCore
+import KlaxonProcessTestSupport
 import KlaxonStore
 import KlaxonTestSupport
 import Testing

@@ -1,4 +1,6 @@
 import Foundation
+import KlaxonCommandsTestSupport
+import KlaxonProcessTestSupport
 import KlaxonTestSupport
 import Testing
 

@@ -1,5 +1,6 @@
 import FlyingFox
 import Foundation
+import KlaxonCommandsTestSupport
 import KlaxonCore
 import KlaxonTestSupport
 import Testing

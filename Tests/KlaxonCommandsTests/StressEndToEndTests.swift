@@ -1,5 +1,7 @@
 import Foundation
+import KlaxonCommandsTestSupport
 import KlaxonCore
+import KlaxonProcessTestSupport
 import KlaxonStore
 import KlaxonTestSupport
 import Testing
@@ -43,7 +45,7 @@ extension EndToEnd {
             #expect(await tty.until("Timeline") != nil, "\(tty.screen())")
 
             let swarm = try WriterSwarm(stress: stress, journals: ws.path + "/journals", writers: 10, notesEach: 10 * seconds, rate: 10)
-            let lags = swarm.followLag(of: tty) { swarm.running }
+            let lags = swarm.followLag(screen: { tty.screen() }) { swarm.running }
             #expect(swarm.waitUntilExit() == Array(repeating: 0, count: 10))
             let total = 1 + 100 * seconds
             // The console catches up with the last note.
@@ -87,7 +89,7 @@ extension EndToEnd {
                 kill(pid, SIGCONT)
             }
             stopper.start()
-            let lags = swarm.followLag(of: tty) { swarm.running }
+            let lags = swarm.followLag(screen: { tty.screen() }) { swarm.running }
             swarm.waitUntilExit()
             #expect((lags.max() ?? 0) >= 1.2 && (lags.max() ?? 0) < 3, "pid \(pid): \(lags)")
             #expect(await tty.until { WriterSwarm.recordCount(onScreen: $0) == 81 } != nil, "\(tty.screen())")

@@ -1,4 +1,5 @@
 import Foundation
+import KlaxonCommandsTestSupport
 import KlaxonCore
 import KlaxonStore
 import KlaxonTestSupport

@@ -2,6 +2,7 @@ import FlyingFox
 import Foundation
 import KlaxonCore
 import KlaxonHTTP
+import KlaxonProcessTestSupport
 import KlaxonTestSupport
 import Testing
 

@@ -1,5 +1,6 @@
 import Foundation
 import KlaxonCommands
+import KlaxonProcessTestSupport
 
 /// A real terminal for end-to-end tests: a tmux session on a private server, running one command.
 public final class TmuxSession: Sendable {
@@ -131,22 +132,4 @@ public final class TmuxSession: Sendable {
 /// The process whose whole command line is `commandLine` (as `pgrep -f '^…$'` finds it), if one runs.
 public func processID(commandLine: String) throws -> Int32? {
     try shell("pgrep -f " + TmuxSession.quote("^" + commandLine + "$")).split(separator: "\n").compactMap { Int32($0) }.first
-}
-
-/// Runs `command` with /bin/sh and returns what it printed.
-public func shell(_ command: String) throws -> String {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/bin/sh")
-    process.arguments = ["-c", command]
-    return try runCapturingOutput(process)
-}
-
-/// Starts `process` with its standard output piped, and returns that output once it has exited.
-func runCapturingOutput(_ process: Process) throws -> String {
-    let pipe = Pipe()
-    process.standardOutput = pipe
-    try process.run()
-    let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-    process.waitUntilExit()
-    return output
 }

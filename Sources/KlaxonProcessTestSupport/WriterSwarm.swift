@@ -81,14 +81,14 @@ public final class WriterSwarm: @unchecked Sendable {
         }
     }
 
-    /// How far behind a console following the incident is, read from its screen every 50 ms while
-    /// `keepGoing()` holds: at each look, the age of the oldest acknowledged record the console's
-    /// timeline ("N records") does not count yet, 0 when it is current. Seconds, one per look.
-    public func followLag(of tty: TmuxSession, while keepGoing: () -> Bool) -> [Double] {
+    /// How far behind a console following the incident is, its screen's text (`screen()`) read every
+    /// 50 ms while `keepGoing()` holds: at each look, the age of the oldest acknowledged record the
+    /// console's timeline ("N records") does not count yet, 0 when it is current. Seconds, one per look.
+    public func followLag(screen: () -> String, while keepGoing: () -> Bool) -> [Double] {
         var lags: [Double] = []
         while keepGoing() {
             let now = Date().timeIntervalSince1970
-            if let shown = WriterSwarm.recordCount(onScreen: tty.screen()) {
+            if let shown = WriterSwarm.recordCount(onScreen: screen()) {
                 let missing = acknowledgements.filter { $0.sequence > shown && $0.time <= now }.map(\.time).min()
                 lags.append(missing.map { now - $0 } ?? 0)
             }

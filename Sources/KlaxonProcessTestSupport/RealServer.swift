@@ -2,6 +2,7 @@ import Foundation
 #if canImport(Glibc)
 import Glibc
 #endif
+import KlaxonTestSupport
 
 /// A real server from Debian's packages (Prometheus, Alertmanager, etcd) running on 127.0.0.1 with
 /// fresh state in a directory of its own, for the tests that must meet the real thing rather than a
