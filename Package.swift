@@ -55,7 +55,8 @@ let package = Package(
         .target(name: "KlaxonTestSupport", dependencies: ["KlaxonCore", "KlaxonStore", "KlaxonCommands", "KlaxonUI"]),
 
         .testTarget(name: "KlaxonCoreTests", dependencies: ["KlaxonCore", "KlaxonTestSupport"], exclude: ["__Snapshots__"]),
-        .testTarget(name: "KlaxonStoreTests", dependencies: ["KlaxonStore", "KlaxonCore", "KlaxonTestSupport"]),
+        // klaxon-stress: the store contract's writer and lock holder processes.
+        .testTarget(name: "KlaxonStoreTests", dependencies: ["KlaxonStore", "KlaxonCore", "KlaxonTestSupport", "klaxon-stress"]),
         .testTarget(name: "KlaxonCommandsTests", dependencies: ["KlaxonCommands", .product(name: "FlyingFox", package: "FlyingFox"), "KlaxonStore", "KlaxonCore", "KlaxonTestSupport", "klaxon", "klaxon-stress"]),
         .testTarget(name: "KlaxonHTTPTests", dependencies: ["KlaxonHTTP", "KlaxonCore", "KlaxonTestSupport", .product(name: "FlyingFox", package: "FlyingFox")]),
         .testTarget(name: "KlaxonMarkdownTests", dependencies: ["KlaxonMarkdown", "KlaxonCore"]),
