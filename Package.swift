@@ -62,7 +62,8 @@ let package = Package(
         .target(name: "KlaxonCommandsTestSupport", dependencies: ["KlaxonCore", "KlaxonTestSupport", "KlaxonProcessTestSupport", "KlaxonCommands"]),
 
         .testTarget(name: "KlaxonCoreTests", dependencies: ["KlaxonCore", "KlaxonTestSupport"], exclude: ["__Snapshots__"]),
-        .testTarget(name: "KlaxonStoreTests", dependencies: ["KlaxonStore", "KlaxonCore", "KlaxonTestSupport"]),
+        // klaxon-stress: the store contract's writer and lock holder processes.
+        .testTarget(name: "KlaxonStoreTests", dependencies: ["KlaxonStore", "KlaxonCore", "KlaxonTestSupport", "klaxon-stress"]),
         .testTarget(name: "KlaxonCommandsTests", dependencies: [
             "KlaxonCommands", .product(name: "FlyingFox", package: "FlyingFox"), "KlaxonStore", "KlaxonCore",
             "KlaxonTestSupport", "KlaxonProcessTestSupport", "KlaxonCommandsTestSupport", "klaxon", "klaxon-stress",

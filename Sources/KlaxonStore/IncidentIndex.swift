@@ -72,8 +72,7 @@ final class IncidentIndex {
     @discardableResult
     func add(_ journal: IncidentJournal) -> Bool {
         let file = journal.file, incident = journal.incident
-        guard !incident.isOpen, file.corruption == nil, file.tornTail == nil, let stamp = file.stamp,
-              stamp.size == Int64(file.validLength), let number = IncidentID.number(of: incident.id) else { return false }
+        guard !incident.isOpen, let stamp = file.changeStamp, let number = IncidentID.number(of: incident.id) else { return false }
         let fields = [incident.id, String(Int64(bitPattern: stamp.device)), String(Int64(bitPattern: stamp.inode)), String(stamp.size),
                       String(stamp.modified), String(stamp.changed), String(file.lastSequence), file.lastHash.hex,
                       String(incident.declaredAt.milliseconds), String(incident.lastUpdate.milliseconds)]

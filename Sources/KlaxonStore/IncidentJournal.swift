@@ -25,19 +25,20 @@ public struct WriterIdentity: Sendable {
 
 /// An incident and its journal: the incident as replayed so far, kept current as records arrive.
 public final class IncidentJournal {
-    public let file: JournalFile
+    /// The journal in its store.
+    public let file: any StoredJournal
     public private(set) var incident: Incident
 
     /// How long `perform` waits for the journal's lock (see `LockWait`).
     public var lockWait: LockWait
 
-    init(file: JournalFile, keepingTimeline: Bool = true, lockWait: LockWait = .standard) throws(KlaxonError) {
+    init(file: any StoredJournal, keepingTimeline: Bool = true, lockWait: LockWait = .standard) throws(KlaxonError) {
         self.file = file
         self.lockWait = lockWait
         let records = try file.readNewRecords()
         guard let first = records.first else {
             if let damage = file.corruption { throw .failed("\(file.path) is damaged at \(damage)") }
-            if file.tornTail == nil && file.byteCount == 0 {
+            if file.tornTail == nil && file.isEmpty {
                 throw .failed("\(file.path) is empty, so it is not a journal Klaxon wrote (a journal always holds its first record); move it away")
             }
             throw .failed("\(file.path) holds no complete record; run klaxon journal verify")
@@ -58,7 +59,7 @@ public final class IncidentJournal {
         if let torn = file.tornTail {
             all.append("\(file.path): \(torn); it is left as it is until the next write cuts it aside (or klaxon journal repair \(incident.id))")
         }
-        return all + IncidentStore.modeWarnings(path: file.path, mode: file.mode)
+        return all
     }
 
     /// Applies records appended by others since the last read; returns how many arrived.
@@ -85,9 +86,12 @@ public final class IncidentJournal {
     }
 }
 
-/// The incidents of a workspace: one journal file per incident in one directory.
+/// The incidents of a workspace: one journal per incident in its `JournalStore`.
 public struct IncidentStore: Sendable {
-    public let directory: String
+    /// Where the journals are.
+    public let journals: any JournalStore
+    /// The journals' location (the directory, for the file store).
+    public var directory: String { journals.location }
     /// The drill scenario this store's incidents rehearse (see `WorkspaceConfig.drill`): written into
     /// every declaration, so a drill's journal says so itself wherever it is copied.
     public let drill: String?
@@ -95,8 +99,14 @@ public struct IncidentStore: Sendable {
     /// How long writers wait for a journal's lock (see `LockWait`).
     public var lockWait: LockWait
 
+    /// The incidents of the journal files in `directory` (`FileJournalStore`).
     public init(directory: String, drill: String? = nil, lockWait: LockWait = .standard) {
-        self.directory = directory
+        self.init(store: FileJournalStore(directory: directory), drill: drill, lockWait: lockWait)
+    }
+
+    /// The incidents of `store`.
+    public init(store: any JournalStore, drill: String? = nil, lockWait: LockWait = .standard) {
+        journals = store
         self.drill = drill
         self.lockWait = lockWait
     }
@@ -109,22 +119,12 @@ public struct IncidentStore: Sendable {
         throw .failed("\(path) declares \(id) in its first record, not \(fileID): the file was copied or renamed by hand. Rename it back to \(id).jsonl (if that name is free) or move it away")
     }
 
-    public func path(of id: String) -> String { directory + "/" + id + ".jsonl" }
+    /// Where the journal of `id` is, for messages (its file, for the file store).
+    public func path(of id: String) -> String { journals.journal(id).path }
 
     /// The incident ids that have a journal, in order of their numbers.
     public func ids() throws(KlaxonError) -> [String] {
-        guard directoryExists else { return [] }
-        let names = try SystemCall.listDirectory(directory)
-        let numbers = names.compactMap { name -> Int? in
-            guard name.hasSuffix(".jsonl"), !name.hasPrefix(".") else { return nil }
-            return IncidentID.number(of: String(name.dropLast(6)))
-        }
-        return numbers.sorted().map(IncidentID.make)
-    }
-
-    private var directoryExists: Bool {
-        var info = stat()
-        return stat(directory, &info) == 0 && (info.st_mode & S_IFMT) == S_IFDIR
+        try journals.journalNames().filter { $0 != PlatformJournal.name }
     }
 
     /// Opens the journal of `idText` (`INC-3`, `inc-3` or `3`); without `keepingTimeline` the incident
@@ -133,19 +133,15 @@ public struct IncidentStore: Sendable {
         guard let id = IncidentID.normalize(idText) else {
             throw .badInput("\"\(idText)\" is not an incident id; ids look like INC-12 (see klaxon incident list --all)")
         }
-        let path = path(of: id)
-        var info = stat()
-        // lstat: a link is "there", and refused by name when read, never followed to say it is missing.
-        guard lstat(path, &info) == 0 else {
+        // A link is "there" (the file store's stamp does not follow it), and refused by name when read.
+        guard journals.stamp(of: id) != nil else {
             throw .badInput("there is no incident \(id) in \(directory); see klaxon incident list --all")
         }
-        return try IncidentJournal(file: JournalFile.open(path: path), keepingTimeline: keepingTimeline, lockWait: lockWait)
+        return try IncidentJournal(file: journals.journal(id), keepingTimeline: keepingTimeline, lockWait: lockWait)
     }
 
     /// Declares a new incident under the next free id, creating the journals directory if needed.
     public func declare(_ declaration: Declaration, by writer: WriterIdentity, at time: Timestamp) throws(KlaxonError) -> IncidentJournal {
-        try SystemCall.makeDirectory(directory)
-        removeLeftoverTemporaries()
         var number = (try ids().last.flatMap(IncidentID.number(of:)) ?? 0) + 1
         // Another process may take the same number at the same moment; creation is exclusive, so retry.
         for _ in 0..<1000 {
@@ -157,7 +153,7 @@ public struct IncidentStore: Sendable {
             }
             let draft = RecordDraft(type: RecordType.declared.rawValue, data: payload,
                                     timestamp: time, actor: writer.actor, host: writer.host, pid: writer.pid)
-            if let file = try JournalFile.create(path: path(of: id), firstRecord: draft) {
+            if let file = try journals.create(id, firstRecord: draft) {
                 return try IncidentJournal(file: file, lockWait: lockWait)
             }
             number += 1
@@ -189,19 +185,5 @@ public struct IncidentStore: Sendable {
     public static func modeWarnings(path: String, mode: mode_t) -> [String] {
         guard mode & S_IWOTH != 0 else { return [] }
         return ["\(path) is writable by every user of this host (mode \(String(mode & 0o777, radix: 8))); anyone could append to or truncate it: chmod o-w \(path)"]
-    }
-
-    /// Removes `.INC-N.jsonl.PID.RAND.tmp` files older than ten minutes: what a process killed while
-    /// declaring left on a file system without unnamed files, or an older Klaxon left. A declaration
-    /// takes milliseconds, so none of them is still being written.
-    private func removeLeftoverTemporaries() {
-        guard let names = try? SystemCall.listDirectory(directory) else { return }
-        let cutoff = time(nil) - 600
-        for name in names where name.hasPrefix(".") && name.hasSuffix(".tmp") && name.contains(".jsonl.") {
-            let path = directory + "/" + name
-            var info = stat()
-            guard lstat(path, &info) == 0, info.st_mode & S_IFMT == S_IFREG, info.st_mtim.tv_sec < cutoff else { continue }
-            unlink(path)
-        }
     }
 }

@@ -5,6 +5,7 @@ import Darwin
 #endif
 import Dispatch
 import KlaxonCore
+import Synchronization
 
 /// Every incident of a journals directory, read as cheaply as its index allows (`IncidentStore.overview`):
 /// the journals of open incidents, and of any the index does not cover, read; the resolved incidents
@@ -31,18 +32,18 @@ public final class IndexedIncident {
     /// The journal's stamp when the index was written: a later `IncidentStore.stamp(of:)` that differs
     /// means the journal changed (an append from another process, a replacement, a removal).
     public let stamp: JournalStamp
-    let directory: String
+    let store: any JournalStore
     let id: String
     let mode: mode_t
 
-    init(summary: Incident?, stamp: JournalStamp, directory: String, id: String, mode: mode_t) {
-        self.summary = summary; self.stamp = stamp; self.directory = directory; self.id = id; self.mode = mode
+    init(summary: Incident?, stamp: JournalStamp, store: any JournalStore, id: String, mode: mode_t) {
+        self.summary = summary; self.stamp = stamp; self.store = store; self.id = id; self.mode = mode
     }
 
-    public var path: String { directory + "/" + id + ".jsonl" }
+    public var path: String { store.journal(id).path }
     /// Whether this process cannot write the journal (permissions, a read-only file system); the index
     /// only covers journals without damage, so this is all `IncidentJournal.isReadOnly` would say.
-    public var isReadOnly: Bool { access(path, W_OK) != 0 }
+    public var isReadOnly: Bool { !store.journal(id).canWrite }
     /// The journal's mode warnings, as reading it would give.
     public var warnings: [String] { mode & S_IWOTH == 0 ? [] : IncidentStore.modeWarnings(path: path, mode: mode) }
 }
@@ -59,7 +60,7 @@ extension IncidentStore {
         let ids = try ids()
         guard !ids.isEmpty else { return IncidentOverview() }
         let index = IncidentIndex.read(directory: directory)
-        let stats = statJournals(ids)
+        let stats = stamps(ids)
         // By position in `ids`: an array, not a dictionary (thousands of lookups).
         var indexed = [IndexedIncident?](repeating: nil, count: ids.count)
         var kept = 0
@@ -80,7 +81,7 @@ extension IncidentStore {
                 summary = incident
             }
             kept += 1
-            indexed[i] = IndexedIncident(summary: summary, stamp: stamp, directory: directory, id: id, mode: mode)
+            indexed[i] = IndexedIncident(summary: summary, stamp: stamp, store: journals, id: id, mode: mode)
         }
         let read = readSummaries(toRead.map { ids[$0] })
         // The resolved journals just read, for the index; the entries kept are added only when it is
@@ -116,29 +117,13 @@ extension IncidentStore {
     }
 
     /// The journal's stamp now (nil when it is gone): compared with `IndexedIncident.stamp`.
-    public func stamp(of id: String) -> JournalStamp? {
-        var info = stat()
-        return lstat(path(of: id), &info) == 0 ? JournalStamp(info) : nil
-    }
+    public func stamp(of id: String) -> JournalStamp? { journals.stamp(of: id) }
 
-    /// Each journal's stamp and mode, `stat`ed through the directory (a link is not followed), on
-    /// every core when there are thousands; nil for one that is gone.
-    private func statJournals(_ ids: [String]) -> [(JournalStamp, mode_t)?] {
-        let fd = SystemCall.retrying { Glibc.open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC) }
-        guard fd >= 0 else { return Array(repeating: nil, count: ids.count) }
-        defer { close(fd) }
-        return [(JournalStamp, mode_t)?](unsafeUninitializedCapacity: ids.count) { slots, initialized in
-            let chunks = ids.count < 2_000 ? 1 : JournalFile.decodingThreads
-            let results = Stats(slots)
-            DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
-                // Each chunk writes its own slots only.
-                for i in stride(from: chunk, to: ids.count, by: chunks) {
-                    var info = stat()
-                    results.slots[i] = fstatat(fd, ids[i] + ".jsonl", &info, AT_SYMLINK_NOFOLLOW) == 0 ? (JournalStamp(info), info.st_mode) : nil
-                }
-            }
-            initialized = ids.count
-        }
+    /// Each journal's stamp and mode (nil for one that is gone): the file store's from one directory
+    /// descriptor on every core, another store's one by one (with no mode to warn of).
+    private func stamps(_ ids: [String]) -> [(JournalStamp, mode_t)?] {
+        if let files = journals as? FileJournalStore { return files.stampsAndModes(ids) }
+        return ids.map { id in journals.stamp(of: id).map { ($0, 0) } }
     }
 
     /// The summaries of `ids`' journals, read on every core when there are many.
@@ -159,7 +144,9 @@ extension IncidentStore {
 }
 
 /// Journals read on several threads, collected by position: each slot is written by one iteration
-/// only, and read once `concurrentPerform` has returned.
+/// only, and read once `concurrentPerform` has returned. Not a `Mutex`: a journal (not `Sendable`) made
+/// on one thread and handed to the caller's is a transfer the compiler's region analysis does not see
+/// through `Mutex.withLock` (Swift 6.3: "'inout sending' parameter cannot be task-isolated").
 private final class Slots: @unchecked Sendable {
     private let slots: UnsafeMutableBufferPointer<Result<IncidentJournal, KlaxonError>?>
 
@@ -176,10 +163,4 @@ private final class Slots: @unchecked Sendable {
     func set(_ index: Int, _ result: Result<IncidentJournal, KlaxonError>) { slots[index] = result }
 
     func take() -> [Result<IncidentJournal, KlaxonError>] { slots.map { $0! } }
-}
-
-/// The slots `statJournals` fills from several threads, each its own.
-private final class Stats: @unchecked Sendable {
-    let slots: UnsafeMutableBufferPointer<(JournalStamp, mode_t)?>
-    init(_ slots: UnsafeMutableBufferPointer<(JournalStamp, mode_t)?>) { self.slots = slots }
 }

@@ -4,9 +4,9 @@ import Glibc
 import KlaxonCore
 
 /// Tells when files in the journals directory change (inotify), so a console follows other
-/// responders without rereading files. On file systems without inotify events for remote writers
-/// (NFS), the console's once-a-second size check is what notices.
-public final class JournalDirectoryWatcher {
+/// responders without rereading files: the file store's `JournalFollower`. On file systems without
+/// inotify events for remote writers (NFS), the console's once-a-second size check is what notices.
+public final class JournalDirectoryWatcher: JournalFollower {
     /// Poll this for readability.
     public let descriptor: Int32
 
@@ -23,6 +23,11 @@ public final class JournalDirectoryWatcher {
     }
 
     deinit { close(descriptor) }
+
+    /// The journals (`INC-3`, `platform`) whose files changed since the last call (without blocking).
+    public func changedJournals() -> Set<String> {
+        Set(drain().compactMap { $0.hasSuffix(".jsonl") && !$0.hasPrefix(".") ? String($0.dropLast(6)) : nil })
+    }
 
     /// The names of the files that changed since the last call (without blocking).
     public func drain() -> Set<String> {

@@ -18,15 +18,18 @@ import KlaxonCore
 /// processes appended since, cuts off a torn tail (keeping its bytes in a sibling file), writes the
 /// whole record in one `write` and `fdatasync`s before returning. Readers take no lock: they read
 /// complete lines only, so a stuck writer never blocks them, and they never modify the file.
-public final class JournalFile {
+public final class JournalFile: StoredJournal {
     public let path: String
     /// The file read so far (device and inode), nil before the first read.
     private var identity: SystemCall.FileIdentity?
     private var scanner = JournalScanner()
     /// Damage found in complete records. Once set, nothing more is written to this file.
     public private(set) var corruption: JournalScanner.Damage?
-    /// What reading found that a person should know (a torn tail waiting to be cut, a loose mode).
-    public private(set) var warnings: [String] = []
+    /// Torn tails this writer cut aside, each said once.
+    private var setAside: [String] = []
+    /// What a person should know: torn tails this writer cut aside, and a mode that lets every user of
+    /// the host write the file (as last read).
+    public var warnings: [String] { setAside + IncidentStore.modeWarnings(path: path, mode: mode) }
     /// An unfinished last line seen with no writer at work: what a writer will cut aside before it
     /// appends, or `klaxon journal repair` on request.
     public private(set) var tornTail: JournalScanner.Damage?
@@ -39,6 +42,15 @@ public final class JournalFile {
     /// stamp before and after): the records read are then exactly the file of this stamp up to
     /// `validLength`. Nil when it changed under the read. What the index keeps beside a summary.
     public private(set) var stamp: JournalStamp?
+
+    /// Nothing at all was read: an empty file (not even a torn record).
+    public var isEmpty: Bool { byteCount == 0 }
+
+    /// `stamp` when it covers exactly the records read: no torn tail, no write under way.
+    public var changeStamp: JournalStamp? {
+        guard let stamp, tornTail == nil, corruption == nil, stamp.size == Int64(validLength) else { return nil }
+        return stamp
+    }
 
     /// The sequence number of the last valid record (0 for none).
     public var lastSequence: Int { scanner.nextSequence - 1 }
@@ -239,7 +251,7 @@ public final class JournalFile {
         try SystemCall.fsyncDirectory(SystemCall.dirname(of: path))
         guard ftruncate(fd, off_t(damage.offset)) == 0 else { throw SystemCall.error("cutting the torn tail of", path, errno) }
         guard fsync(fd) == 0 else { throw SystemCall.error("fsync of", path, errno) }
-        warnings.append("\(SystemCall.basename(of: path)): \(damage); its \(Plural.count(torn.count, "byte")) \(torn.count == 1 ? "was" : "were") moved to \(SystemCall.basename(of: aside)) and cut off; records 1 to \(damage.expectedSequence - 1) are intact")
+        setAside.append("\(SystemCall.basename(of: path)): \(damage); its \(Plural.count(torn.count, "byte")) \(torn.count == 1 ? "was" : "were") moved to \(SystemCall.basename(of: aside)) and cut off; records 1 to \(damage.expectedSequence - 1) are intact")
         tornTail = nil
     }
 
@@ -313,6 +325,6 @@ public final class JournalFile {
             throw .failed("\(path) is damaged at \(damage). Only an unfinished last line (an interrupted write) is cut; this is a complete line, so repair cuts nothing. Keep a copy and see docs/journal-format.md, \"Damage\"")
         }
         try file.cutTornTail(fd, damage)
-        return file.warnings.last
+        return file.setAside.last
     }
 }

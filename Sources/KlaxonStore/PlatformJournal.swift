@@ -2,37 +2,41 @@
 import Glibc
 #endif
 import KlaxonCore
+import Synchronization
 
 /// `platform.jsonl` in the journals directory: every state change of the status checks, with the same
 /// format and guarantees as an incident journal (hash chain, one `write`, fdatasync). Only the process
-/// holding `.poller.lock` writes it, so two consoles on one workspace do not record each change twice.
-public final class PlatformJournal: @unchecked Sendable {
+/// holding the store's hold `poller` (`.poller.lock`) writes it, so two consoles on one workspace do not
+/// record each change twice.
+public final class PlatformJournal: Sendable {
     public static let fileName = "platform.jsonl"
+    /// Its name in a `JournalStore`.
+    public static let name = "platform"
 
     public let path: String
-    private let lockFD: Int32
-    private var file: JournalFile?
+    private let store: any JournalStore
+    private let hold: any StoreHold
+    private let file = Mutex<(any StoredJournal)?>(nil)
 
     /// The journal of the workspace's journals directory, if this process can become its writer (nil
     /// when another process holds the lock; it then does the writing).
     public static func claim(directory: String) throws(KlaxonError) -> PlatformJournal? {
-        try SystemCall.makeDirectory(directory)
-        let lockPath = directory + "/.poller.lock"
-        let fd = SystemCall.retrying { open(lockPath, O_RDWR | O_CREAT | O_CLOEXEC, 0o660) }
-        guard fd >= 0 else { throw SystemCall.error("opening", lockPath, errno) }
-        guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
-            close(fd)
-            return nil
-        }
-        return PlatformJournal(path: directory + "/" + fileName, lockFD: fd)
+        try claim(store: FileJournalStore(directory: directory))
     }
 
-    private init(path: String, lockFD: Int32) {
-        self.path = path
-        self.lockFD = lockFD
+    /// The platform journal of `store`, if this process can become its writer (nil when another holds
+    /// the hold `poller`).
+    public static func claim(store: any JournalStore) throws(KlaxonError) -> PlatformJournal? {
+        let hold = try store.hold("poller", creating: true)
+        guard hold.tryTake(holder: "process \(getpid()) on \(SystemCall.hostName())") else { return nil }
+        return PlatformJournal(store: store, hold: hold)
     }
 
-    deinit { close(lockFD) }  // closing releases the lock
+    private init(store: any JournalStore, hold: any StoreHold) {
+        self.store = store
+        self.hold = hold
+        path = store.journal(Self.name).path
+    }
 
     /// How much of its end `lastStates` reads at most (4 MiB, some 13,000 state changes): enough for the
     /// last change of every check but one that has been as it is through thousands of others' changes;
@@ -117,14 +121,17 @@ public final class PlatformJournal: @unchecked Sendable {
         let draft = RecordDraft(type: RecordType.checkChanged.rawValue,
                                 data: ["check": .string(check), "from": .string(from.rawValue), "to": .string(to.rawValue), "detail": .string(detail)],
                                 timestamp: t, actor: writer.actor, host: writer.host, pid: writer.pid)
-        if file == nil {
-            if let created = try JournalFile.create(path: path, firstRecord: draft) {
+        let store = self.store
+        return try file.withLock { (file: inout (any StoredJournal)?) throws(KlaxonError) -> JournalRecord in
+            if let file { return try file.append { _ in draft } }
+            if let created = try store.create(Self.name, firstRecord: draft) {
                 file = created
-                guard let first = try created.readNewRecords().last else { throw .failed("\(path) was created without its first record") }
+                guard let first = try created.readNewRecords().last else { throw .failed("\(self.path) was created without its first record") }
                 return first
             }
-            file = JournalFile.open(path: path)
+            let existing = store.journal(Self.name)
+            file = existing
+            return try existing.append { _ in draft }
         }
-        return try file!.append { _ in draft }
     }
 }

@@ -27,7 +27,11 @@ public struct Workspace: Sendable {
         config.journals.hasPrefix("/") ? config.journals : root + "/" + config.journals
     }
 
-    public var incidents: IncidentStore { IncidentStore(directory: journalsDirectory, drill: config.drill) }
+    /// Where this workspace's journals are kept: the journal files of `journalsDirectory`, the one
+    /// store there is today. Everything that reads or writes journals gets it from here.
+    public var journalStore: any JournalStore { FileJournalStore(directory: journalsDirectory) }
+
+    public var incidents: IncidentStore { IncidentStore(store: journalStore, drill: config.drill) }
 
     /// The zone to show times in: the config's `time_zone`, else `TZ`, else the system's.
     public func displayTimeZone(environment: [String: String]) -> TimeZone {
