@@ -63,7 +63,7 @@ let package = Package(
 
         .testTarget(name: "KlaxonCoreTests", dependencies: ["KlaxonCore", "KlaxonTestSupport"], exclude: ["__Snapshots__"]),
         // klaxon-stress: the store contract's writer and lock holder processes.
-        .testTarget(name: "KlaxonStoreTests", dependencies: ["KlaxonStore", "KlaxonCore", "KlaxonTestSupport", "klaxon-stress"]),
+        .testTarget(name: "KlaxonStoreTests", dependencies: ["KlaxonStore", "KlaxonCore", "KlaxonTestSupport", "KlaxonProcessTestSupport", "klaxon-stress"]),
         .testTarget(name: "KlaxonCommandsTests", dependencies: [
             "KlaxonCommands", .product(name: "FlyingFox", package: "FlyingFox"), "KlaxonStore", "KlaxonCore",
             "KlaxonTestSupport", "KlaxonProcessTestSupport", "KlaxonCommandsTestSupport", "klaxon", "klaxon-stress",

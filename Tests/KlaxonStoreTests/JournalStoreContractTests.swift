@@ -1,6 +1,7 @@
 import Foundation
 import KlaxonCore
 import KlaxonStore
+import KlaxonProcessTestSupport
 import KlaxonTestSupport
 import Testing
 
