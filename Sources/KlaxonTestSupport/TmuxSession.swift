@@ -1,5 +1,6 @@
 import Foundation
 import KlaxonCommands
+import KlaxonEngine
 
 /// A real terminal for end-to-end tests: a tmux session on a private server, running one command.
 public final class TmuxSession: @unchecked Sendable {
