@@ -2,8 +2,10 @@
 import PackageDescription
 
 // The dependency rule: KlaxonCore depends on nothing of ours; each adapter (KlaxonStore, KlaxonHTTP,
-// KlaxonMarkdown, KlaxonTerminal) depends on the core and at most one C module; KlaxonCommands wires
-// everything; the executables are a few lines each. See README.md, "Code layout".
+// KlaxonMarkdown, KlaxonTerminal) depends on the core and at most one C module; KlaxonUI depends on the
+// core only; KlaxonEngine runs the live workspace without a screen (followed journals, poller and
+// recorder, escalations and page delivery) on the core, the store and KlaxonHTTP; KlaxonCommands are
+// thin callers of it; the executables are a few lines each. See README.md, "Code layout".
 // Linux only: the journals, locks and terminal adapters call Glibc, and only Linux is built and tested.
 let package = Package(
     name: "Klaxon",
@@ -36,9 +38,12 @@ let package = Package(
         // The console's Model / Update / View: pure, renders to a Frame; only KlaxonTerminal paints it.
         .target(name: "KlaxonUI", dependencies: ["KlaxonCore"]),
 
-        // Commands and the runtime that wires them.
+        // The live workspace without a screen: what the console and `klaxon watch` both run.
+        .target(name: "KlaxonEngine", dependencies: ["KlaxonCore", "KlaxonStore", "KlaxonHTTP"]),
+
+        // Commands and the console's loop, thin callers of the engine.
         .target(name: "KlaxonCommands", dependencies: [
-            "KlaxonCore", "KlaxonStore", "KlaxonUI", "KlaxonTerminal", "KlaxonHTTP", "KlaxonMarkdown",
+            "KlaxonCore", "KlaxonStore", "KlaxonUI", "KlaxonTerminal", "KlaxonHTTP", "KlaxonMarkdown", "KlaxonEngine",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             // The simulated platform of `klaxon drill`.
             .product(name: "FlyingFox", package: "FlyingFox"),
@@ -47,7 +52,7 @@ let package = Package(
         // A journal writer for the crash and concurrency tests (appends through the same code as the CLI).
         .executableTarget(name: "klaxon-stress", dependencies: ["KlaxonCore", "KlaxonStore"]),
         .executableTarget(name: "klaxon-bench", dependencies: [
-            "KlaxonCore", "KlaxonStore", "KlaxonUI", "KlaxonTerminal", "KlaxonMarkdown", "KlaxonHTTP", "KlaxonCommands", "KlaxonTestSupport",
+            "KlaxonCore", "KlaxonStore", "KlaxonUI", "KlaxonTerminal", "KlaxonMarkdown", "KlaxonHTTP", "KlaxonEngine", "KlaxonCommands", "KlaxonTestSupport",
             "KlaxonProcessTestSupport", "KlaxonCommandsTestSupport",
         ]),
         // What the fuzzers attack (Fuzz/ builds them with libFuzzer; the tests replay their corpora).
@@ -59,7 +64,7 @@ let package = Package(
         // commands (the in-process `klaxon` runner, the console under tmux).
         .target(name: "KlaxonTestSupport", dependencies: ["KlaxonCore"]),
         .target(name: "KlaxonProcessTestSupport", dependencies: ["KlaxonCore", "KlaxonTestSupport"]),
-        .target(name: "KlaxonCommandsTestSupport", dependencies: ["KlaxonCore", "KlaxonTestSupport", "KlaxonProcessTestSupport", "KlaxonCommands"]),
+        .target(name: "KlaxonCommandsTestSupport", dependencies: ["KlaxonCore", "KlaxonTestSupport", "KlaxonProcessTestSupport", "KlaxonEngine", "KlaxonCommands"]),
 
         .testTarget(name: "KlaxonCoreTests", dependencies: ["KlaxonCore", "KlaxonTestSupport"], exclude: ["__Snapshots__"]),
         // klaxon-stress: the store contract's writer and lock holder processes.
@@ -67,6 +72,9 @@ let package = Package(
         .testTarget(name: "KlaxonCommandsTests", dependencies: [
             "KlaxonCommands", .product(name: "FlyingFox", package: "FlyingFox"), "KlaxonStore", "KlaxonCore",
             "KlaxonTestSupport", "KlaxonProcessTestSupport", "KlaxonCommandsTestSupport", "klaxon", "klaxon-stress",
+        ]),
+        .testTarget(name: "KlaxonEngineTests", dependencies: [
+            "KlaxonEngine", "KlaxonStore", "KlaxonCore", "KlaxonTestSupport", "KlaxonProcessTestSupport", "KlaxonCommandsTestSupport",
         ]),
         .testTarget(name: "KlaxonHTTPTests", dependencies: ["KlaxonHTTP", "KlaxonCore", "KlaxonTestSupport", "KlaxonProcessTestSupport", .product(name: "FlyingFox", package: "FlyingFox")]),
         .testTarget(name: "KlaxonMarkdownTests", dependencies: ["KlaxonMarkdown", "KlaxonCore"]),

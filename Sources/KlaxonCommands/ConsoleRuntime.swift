@@ -1,154 +1,56 @@
 import Foundation
 import KlaxonCore
-import KlaxonHTTP
+import KlaxonEngine
 import KlaxonMarkdown
 import KlaxonStore
 import KlaxonTerminal
 import KlaxonUI
 
-/// Runs the console: wires the terminal, the journals and the model, and carries out effects.
-/// The loop blocks in `poll` on the keyboard, the journals directory and a wake-up pipe; it
-/// renders only when something changed, and once a second for the clock.
+/// Runs the console: the keyboard and the terminal around a `Responder`, whose events become
+/// `ConsoleMessage`s through `ConsoleUpdate`. The loop blocks in `poll` on the keyboard and the
+/// responder's descriptors until its next deadline; it renders only when something changed (each
+/// second at least, for the clock).
 final class ConsoleRuntime {
     let workspace: Workspace
-    let writer: WriterIdentity
     let context: CommandContext
     let screen: TerminalScreen
     var model: ConsoleModel
-    var journals: [String: IncidentJournal] = [:]
-    /// Resolved incidents the index covered at start, left unread, with their journals' stamps: one
-    /// whose stamp changes (another process wrote to it, replaced or removed it) is read then.
-    var indexed: [String: JournalStamp] = [:]
     /// The resolved incidents shown (the dashboard's recently resolved, the reports screen) are those
     /// updated in this many days: the reports screen's longest window.
     static let recentSeconds: Int64 = 90 * 86_400
-    var watcher: JournalDirectoryWatcher?
-    let wake: (read: Int32, write: Int32)
-    var lastTick = Timestamp(milliseconds: 0)
-    var lastOnCall = Timestamp(milliseconds: 0)
-    /// Changes when a file of `Escalation/` does, so an override made elsewhere shows within a second.
-    var escalationSignature: [Int] = []
-    /// The escalation runner's `filesVersion` the on-call board was last made from.
-    var onCallFilesVersion = 0
-    var runbookSignature: [Int] = []
-    /// Polls the checks on its own thread; its reports wait here until the loop takes them.
-    var poller: StatusPoller?
-    /// Records state changes, when this console is the workspace's recorder (see `PlatformJournal`).
-    var recorder: StatusRecorder?
-    let reports = ReportQueue()
-    /// Runs the escalation engine when this console holds the workspace's engine lock; shows it always.
-    var escalations: EscalationRunner?
-    /// When the engine wants to pass again (a page, a step, a retry).
-    var nextEscalationPass: Timestamp?
-    /// Plays the scenario of `klaxon drill` on its simulated platform, each second.
-    var drill: DrillDirector?
-    /// The journals as the loop reads them. Its own writes (the escalation engine's, the status
-    /// recorder's) never wait for a lock: the loop must not stall, and they are tried again next pass.
-    let store: IncidentStore
-    /// Saves what the responder does, beside the loop.
-    var saver: JournalSaver!
+    let responder: Responder
 
-    init(workspace: Workspace, writer: WriterIdentity, context: CommandContext, screen: TerminalScreen, readOnly: Bool) throws(KlaxonError) {
+    /// `drill` plays a drill's scenario on the responder's passes (`klaxon drill`).
+    init(workspace: Workspace, writer: WriterIdentity, context: CommandContext, screen: TerminalScreen, readOnly: Bool,
+         drill: DrillDirector? = nil) throws(KlaxonError) {
         self.workspace = workspace
-        self.writer = writer
         self.context = context
         self.screen = screen
-        var pipeEnds: [Int32] = [0, 0]
-        guard pipe(&pipeEnds) == 0 else { throw .failed("cannot create a pipe: \(String(cString: strerror(errno)))") }
-        _ = fcntl(pipeEnds[0], F_SETFL, O_NONBLOCK)
-        _ = fcntl(pipeEnds[1], F_SETFL, O_NONBLOCK)
-        wake = (pipeEnds[0], pipeEnds[1])
-        var loopStore = workspace.incidents
-        loopStore.lockWait = .brief
-        store = loopStore
+        let zone = workspace.displayTimeZone(environment: context.environment)
         model = ConsoleModel(workspaceName: workspace.config.name, user: writer.actor, readOnly: readOnly,
-                             timeZone: workspace.displayTimeZone(environment: context.environment),
+                             timeZone: zone,
                              staleAfterSeconds: workspace.config.staleAfterSeconds, glyphs: screen.isUTF8 ? .unicode : .ascii,
                              now: context.now(), columns: screen.columns, rows: screen.rows)
-        TerminalSignals.install(wake: wake.write)
         model.runbookStaleAfterDays = workspace.config.runbookStaleAfterDays
-        let wakeEnd = wake.write
-        saver = JournalSaver(store: workspace.incidents, writer: writer, now: context.now) {
-            var byte: UInt8 = 3
-            _ = write(wakeEnd, &byte, 1)
+        let checks = CheckFiles.load(workspaceRoot: workspace.root, timeZone: zone)
+        var options = Responder.Options(role: "console", displayZone: zone)
+        options.readOnly = readOnly
+        options.recentResolvedSeconds = Self.recentSeconds
+        options.followsBoards = true
+        responder = try Responder(workspace: workspace, writer: writer, checks: checks, options: options, environment: context.environment,
+                                  clock: context.now, drill: drill)
+        TerminalSignals.install(wake: responder.wakePipe.writeEnd)
+        showChecks(checks)
+        for event in responder.start() {
+            // Thousands at start: put in at once, without what a change does to the screen.
+            if case .incidentChanged(let incident, let readOnly) = event { model.setIncident(incident, readOnly: readOnly) } else { handle(event) }
         }
-        loadJournals()
-        escalations = try? EscalationRunner(workspace: workspace, writer: writer, role: "console", mayRun: !readOnly,
-                                            transport: ChannelPageTransport(channels: workspace.config.channels, environment: context.environment),
-                                            clock: context.now) {
-            var byte: UInt8 = 2
-            _ = write(wakeEnd, &byte, 1)
-        }
-        refreshOnCall()
-        refreshRunbooks()
-        startPoller()
-        passEscalations()
-        if !readOnly { try? workspace.incidents.ensureDirectory() }
-        watcher = try? JournalDirectoryWatcher(directory: workspace.journalsDirectory)
+        for event in responder.pass(now: context.now()) { handle(event) }
     }
 
-    deinit {
-        close(wake.read)
-        close(wake.write)
-    }
-
-    /// At start, the workspace's incidents through the index (`IncidentStore.overview`): the open ones'
-    /// journals, and the summaries of the resolved ones updated recently; the other resolved ones stay
-    /// unread. Later, the journals that appeared since.
-    func loadJournals() {
-        guard !journals.isEmpty || !indexed.isEmpty else { return loadOverview() }
-        for id in (try? store.ids()) ?? [] where journals[id] == nil && indexed[id] == nil { load(id) }
-    }
-
-    private func loadOverview() {
-        let since = context.now().adding(seconds: -Self.recentSeconds)
-        // A read-only console writes nothing, the index included.
-        guard let overview = try? store.overview(wanted: { _, updated in updated >= since }, updatingIndex: !model.readOnly) else { return }
-        for (id, item) in overview.items {
-            switch item {
-            case .journal(let journal):
-                journals[id] = journal
-                model.setIncident(journal.incident, readOnly: journal.isReadOnly)
-                if let warning = journal.warnings.last { send(.failure(warning)) }
-            case .indexed(let resolved):
-                indexed[id] = resolved.stamp
-                if let summary = resolved.summary { model.setIncident(summary, readOnly: resolved.isReadOnly) }
-                if let warning = resolved.warnings.last { send(.failure(warning)) }
-            case .unreadable(let error):
-                send(.failure("\(id) cannot be read: \(error.message)"))
-            }
-        }
-    }
-
-    /// Reads `id`'s journal (a summary; only the incident on screen needs its records, see showFullTimeline).
-    private func load(_ id: String) {
-        indexed[id] = nil
-        do {
-            let journal = try store.open(id, keepingTimeline: false)
-            journals[id] = journal
-            model.setIncident(journal.incident, readOnly: journal.isReadOnly)
-            if let warning = journal.warnings.last { send(.failure(warning)) }
-        } catch {
-            send(.failure("\(id) cannot be read: \(error.message)"))
-        }
-    }
-
-    /// Reads `Escalation/` again and works out who is on call (at start and each minute: a handoff or
-    /// an override made elsewhere shows within a minute).
-    func refreshOnCall() {
-        // The escalation runner keeps `Escalation/` read (and reads it again when it changes).
-        let files = escalations?.files ?? EscalationFiles.load(workspaceRoot: workspace.root)
-        let calendars = files.schedules.compactMap { try? OnCallCalendar($0) }
-        let board = OnCallBoard.make(calendars: calendars, mainSchedule: workspace.config.mainSchedule,
-                                     problems: files.findings.filter { $0.level == .error }.map { shortened($0.description) },
-                                     now: context.now(), displayZone: model.timeZone)
-        send(.onCallChanged(board))
-    }
-
-    /// Starts polling the checks of `klaxon.yaml` that read without errors; the board keeps the others,
-    /// as not polled, and shows the problems.
-    func startPoller() {
-        let files = CheckFiles.load(workspaceRoot: workspace.root, timeZone: model.timeZone)
+    /// The checks of `klaxon.yaml`: the board shows those not polled (the responder polls the others)
+    /// and the problems.
+    func showChecks(_ files: CheckFiles) {
         let errors = files.findings.filter { $0.level == .error }.map { shortened("\($0.place): \($0.message)") }
         var unpolled = files.unpolled
         for i in unpolled.indices { unpolled[i].reason = shortened(unpolled[i].reason) }
@@ -157,103 +59,39 @@ final class ConsoleRuntime {
             let what = unpolled.isEmpty ? "errors in checks:" : "\(unpolled.count) check\(unpolled.count == 1 ? "" : "s") not polled"
             send(.failure("\(Workspace.configFileName): \(what); the status board (3) says why"))
         }
-        guard !files.checks.isEmpty else { return }
-        let queue = reports, wakeEnd = wake.write
-        // A restart is not a state change: each check goes on from its recorded state.
-        let restored = PlatformJournal.lastStates(directory: workspace.journalsDirectory, of: Set(files.checks.map(\.name)))
-        if let warning = restored.warning { send(.failure(warning)) }
-        let secrets = SecretResolver(environment: context.environment, role: "polls")
-        let poller = StatusPoller(checks: files.checks, maintenance: files.maintenance, restoring: restored.states, clock: context.now,
-                                  resolve: secrets.resolve) { report in
-            queue.push(report)
-            var byte: UInt8 = 1
-            _ = write(wakeEnd, &byte, 1)
-        }
-        poller.start()
-        self.poller = poller
-        if !model.readOnly {
-            do { recorder = try StatusRecorder(workspace: workspace, store: store, writer: writer, restored: restored.states) } catch { send(.failure(error.message)) }
-        }
-    }
-
-    /// Writes a check's state change down (see `StatusRecorder`) and shows what it changed.
-    func recordChange(_ report: CheckReport) {
-        guard let recorder else { return }
-        recorder.see(report)
-        let (changed, problems) = recorder.record(report, openIncidents: Array(journals.values))
-        for journal in changed { send(.incidentChanged(journal.incident, readOnly: journal.isReadOnly)) }
-        for problem in problems { send(.failure(problem)) }
-    }
-
-    /// While another process records, takes the recording over once it stops (tried each second), with
-    /// what this console's poller saw meanwhile.
-    func takeOverRecording() {
-        guard let recorder, !recorder.isRecording else { return }
-        let takeover = recorder.takeOverIfFree(openIncidents: Array(journals.values))
-        if takeover.tookOver { send(.info("this console records the checks' state changes now: the process that did has stopped")) }
-        for journal in takeover.changed { send(.incidentChanged(journal.incident, readOnly: journal.isReadOnly)) }
-        for problem in takeover.problems { send(.failure(problem)) }
-    }
-
-    /// Records finished deliveries and lets the engine decide (each second, and when a delivery ends).
-    func passEscalations() {
-        guard let runner = escalations else { return }
-        let finished = runner.recordFinished(journals)
-        let tick = runner.tick(journals.values.filter(\.incident.isOpen).sorted { $0.id < $1.id })
-        nextEscalationPass = tick.nextWake
-        for journal in finished.changed + tick.changed { send(.incidentChanged(journal.incident, readOnly: journal.isReadOnly)) }
-        for problem in finished.problems + tick.problems { send(.failure(problem)) }
-        let holder: EscalationEngineHolder = runner.isEngine ? .thisConsole : runner.otherEngine.map { .other($0) } ?? .nobody
-        send(.escalationsChanged(tick.statuses, engine: holder, pageTargets: runner.pageTargets))
-    }
-
-    /// Reads `Runbooks/` again (at start and within a second of a change to it).
-    func refreshRunbooks() {
-        runbookSignature = RunbookFiles.signature(workspaceRoot: workspace.root)
-        send(.runbooksChanged(RunbookFiles.load(workspaceRoot: workspace.root, parse: MarkdownParser.parse)))
     }
 
     /// Replaces the summary of the incident on screen by its full journal, records and all.
     func showFullTimeline() {
-        guard let id = model.currentIncidentID, journals[id].map({ !$0.incident.keepsTimeline }) ?? (indexed[id] != nil) else { return }
-        do {
-            let full = try store.open(id)
-            journals[id] = full
-            indexed[id] = nil
-            send(.incidentChanged(full.incident, readOnly: full.isReadOnly))
-        } catch {
-            send(.failure("\(id) cannot be read: \(error.message)"))
-        }
+        guard let id = model.currentIncidentID else { return }
+        for event in responder.readFully(id) { handle(event) }
     }
 
-    func refresh(_ id: String) {
-        guard let journal = journals[id] else {
-            // A resolved incident left unread is read once its journal changed; a new one, now.
-            if let stamp = indexed[id], store.stamp(of: id) == stamp { return }
-            return load(id)
-        }
-        do {
-            if try journal.refresh() > 0 { send(.incidentChanged(journal.incident, readOnly: journal.isReadOnly)) }
-        } catch {
-            send(.failure("\(id): \(error.message)"))
-        }
-    }
-
-    /// Shows the saves that ended: the journal is read again (as for any other writer's record).
-    func takeFinishedSaves() {
-        for notice in saver.waitingNotices() {
-            send(.info("\(notice.incidentID): saving… \(shortened(notice.text))"))
-        }
-        for outcome in saver.finished() {
-            switch outcome.result {
-            case .success(let record):
-                refresh(outcome.incidentID)
-                nextEscalationPass = context.now()  // an ack, a page or a stop takes effect now
-                send(.saved(incidentID: outcome.incidentID, action: outcome.action, sequence: record.sequence,
-                            kind: TimelineText.kind(of: record)))
-            case .failure(let error):
-                send(.saveFailed(incidentID: outcome.incidentID, action: outcome.action, reason: shortened(error.message)))
+    /// What the responder found, as the console shows it.
+    func handle(_ event: ResponderEvent) {
+        switch event {
+        case .incidentChanged(let incident, let readOnly): send(.incidentChanged(incident, readOnly: readOnly))
+        case .declared(let id): send(.declared(id))
+        case .checkReported(let report): send(.checkReported(report))
+        case .pageFinished: break  // its outcome, recorded, comes as the incident's change
+        case .escalationsChanged(let statuses, let engine, let targets):
+            let holder: EscalationEngineHolder = switch engine {
+            case .thisProcess: .thisConsole
+            case .other(let who): .other(who)
+            case .nobody: .nobody
             }
+            send(.escalationsChanged(statuses, engine: holder, pageTargets: targets))
+        case .onCallChanged(let board): send(.onCallChanged(board))
+        case .runbooksChanged: send(.runbooksChanged(RunbookFiles.load(workspaceRoot: workspace.root, parse: MarkdownParser.parse)))
+        case .saved(let id, let action, let record):
+            send(.saved(incidentID: id, action: action, sequence: record.sequence, kind: TimelineText.kind(of: record)))
+        case .saveFailed(let id, let action, let error): send(.saveFailed(incidentID: id, action: action, reason: shortened(error.message)))
+        case .saveWaiting(let id, let text): send(.info("\(id): saving… \(shortened(text))"))
+        case .drillChanged(let status): send(.drillChanged(status))
+        case .tick(let time): send(.tick(time))
+        case .tookOverRecording: send(.info("this console records the checks' state changes now: the process that did has stopped"))
+        case .becameEngine: break  // the header says who sends the pages (escalationsChanged)
+        case .problem(let text), .journalProblem(let text): send(.failure(text))
         }
     }
 
@@ -271,18 +109,8 @@ final class ConsoleRuntime {
         switch effect {
         case .quit: model.quitting = true
         case .redraw: screen.invalidate()
-        case .perform(let action, let id):
-            saver.save(action, on: id)
-        case .declare(let declaration):
-            do {
-                let journal = try store.declare(declaration, by: writer, at: context.now())
-                journals[journal.id] = journal
-                send(.incidentChanged(journal.incident, readOnly: journal.isReadOnly))
-                send(.declared(journal.id))
-                nextEscalationPass = context.now()
-            } catch {
-                send(.failure(error.message))
-            }
+        case .perform(let action, let id): responder.perform(action, on: id)
+        case .declare(let declaration): for event in responder.declare(declaration) { handle(event) }
         case .openEditor(let id, let initialText):
             send(.editorFinished(incidentID: id, text: editInEditor(initialText, id: id)))
         case .exportReview(let id):
@@ -360,12 +188,10 @@ final class ConsoleRuntime {
                 painted = true
                 dirty = false
             }
-            var descriptors = [pollfd(fd: screen.inputDescriptor, events: Int16(POLLIN), revents: 0),
-                               pollfd(fd: wake.read, events: Int16(POLLIN), revents: 0)]
-            if let watcher { descriptors.append(pollfd(fd: watcher.descriptor, events: Int16(POLLIN), revents: 0)) }
-            let now = context.now()
-            let untilNextSecond = Int32(1000 - now.milliseconds % 1000)
-            let wait = screen.isWaitingForInput ? min(untilNextSecond, Int32(UTF8InputDecoder.markerWaitMilliseconds)) : untilNextSecond
+            var descriptors = ([screen.inputDescriptor] + responder.descriptors).map { pollfd(fd: $0, events: Int16(POLLIN), revents: 0) }
+            // Until the responder's next deadline (a new second, an escalation due), at least 10 ms.
+            let untilDeadline = Int32(min(1000, max(10, responder.nextDeadline.milliseconds - context.now().milliseconds)))
+            let wait = screen.isWaitingForInput ? min(untilDeadline, Int32(UTF8InputDecoder.markerWaitMilliseconds)) : untilDeadline
             _ = poll(&descriptors, nfds_t(descriptors.count), wait)
 
             // Keys (and, after a SIGWINCH interrupted poll, the resize): a read's keys go as one
@@ -380,75 +206,19 @@ final class ConsoleRuntime {
                 dirty = true
             }
             if !keys.isEmpty { send(.input(keys, at: readAt)) }
-            if descriptors[1].revents != 0 {
-                var byte: UInt8 = 0
-                while read(wake.read, &byte, 1) > 0 {}
-            }
-            if saver.inFlight > 0 || model.savesInFlight > 0 {
-                takeFinishedSaves()
-                dirty = true
-            }
-            let arrived = reports.drain()
-            for report in arrived {
-                send(.checkReported(report))
-                recordChange(report)
-            }
-            if !arrived.isEmpty { dirty = true }
-            if escalations?.hasFinishedDeliveries == true || nextEscalationPass.map({ $0 <= context.now() }) ?? false {
-                passEscalations()
-                dirty = true
-            }
-            if let watcher, descriptors.count > 2, descriptors[2].revents != 0 {
-                for name in watcher.drain() where name.hasSuffix(".jsonl") && !name.hasPrefix(".") {
-                    refresh(String(name.dropLast(6)))
-                }
-                dirty = true
-            }
-            let time = context.now()
-            if time.milliseconds / 1000 != lastTick.milliseconds / 1000 {
-                lastTick = time
-                send(.tick(time))
-                drill?.tick(self)
-                takeOverRecording()
-                passEscalations()
-                // The fallback for file systems that do not report other hosts' writes: the open
-                // incidents each second, all of them (thousands, resolved) every half minute.
-                let everything = time.milliseconds / 1000 % 30 == 0
-                for (id, journal) in journals where (everything || journal.incident.isOpen) && journal.file.hasUnreadBytes { refresh(id) }
-                if everything { for id in Array(indexed.keys) { refresh(id) } }
-                if time.milliseconds / 1000 % 5 == 0 { loadJournals() }
-                if RunbookFiles.signature(workspaceRoot: workspace.root) != runbookSignature { refreshRunbooks() }
-                let changed: Bool
-                if let runner = escalations {
-                    runner.reloadIfChanged()  // passEscalations may have read them already this second
-                    changed = runner.filesVersion != onCallFilesVersion
-                    onCallFilesVersion = runner.filesVersion
-                } else {
-                    let signature = EscalationFiles.signature(workspaceRoot: workspace.root)
-                    changed = signature != escalationSignature
-                    escalationSignature = signature
-                }
-                if time.milliseconds / 60_000 != lastOnCall.milliseconds / 60_000 || changed {
-                    lastOnCall = time
-                    refreshOnCall()
-                }
-                dirty = true
-            }
+            let events = responder.pass(now: context.now())
+            for event in events { handle(event) }
+            if !events.isEmpty { dirty = true }
         }
-        poller?.stop()
         // What the responder asked to save is saved (or fails, each within its bounded lock wait),
         // and the screen says why quitting takes a moment.
-        if saver.inFlight > 0 {
-            send(.info("quitting once \(saver.inFlight == 1 ? "a save ends" : "\(saver.inFlight) saves end") (a locked journal is given up after 10 s)…"))
+        let saves = responder.savesInFlight
+        if saves > 0 {
+            send(.info("quitting once \(saves == 1 ? "a save ends" : "\(saves) saves end") (a locked journal is given up after 10 s)…"))
             screen.paint(ConsoleView.render(model))
         }
-        saver.waitForAll()
-        escalations?.waitForDeliveries()
-        if let runner = escalations { _ = runner.recordFinished(journals) }
+        _ = responder.stop()
         screen.restore()
         return 0
     }
 }
-
-/// Check reports handed from the poller's thread to the console's loop.
-typealias ReportQueue = LockedQueue<CheckReport>

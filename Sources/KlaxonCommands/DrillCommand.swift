@@ -1,8 +1,8 @@
 import ArgumentParser
 import Foundation
 import KlaxonCore
+import KlaxonEngine
 import KlaxonStore
-import KlaxonUI
 
 /// `klaxon drill`: the console on a live outage of a simulated platform.
 struct DrillCommand: ParsableCommand {
@@ -43,34 +43,11 @@ struct DrillCommand: ParsableCommand {
         defer { server.stop() }
         let root = try DrillFiles.prepare(workspace: workspace, scenario: scenario, platform: platform, address: server.address, at: context.now())
         let drillWorkspace = try Workspace.load(directory: root)
-        let runtime = try ConsoleRuntime(workspace: drillWorkspace, writer: writer, context: context, screen: screen, readOnly: false)
-        runtime.drill = DrillDirector(scenario: scenario, platform: platform.endpoints, server: server, speed: speed, start: context.now())
-        runtime.drill?.tick(runtime)
+        let director = DrillDirector(scenario: scenario, platform: platform.endpoints, server: server, speed: speed, start: context.now())
+        let runtime = try ConsoleRuntime(workspace: drillWorkspace, writer: writer, context: context, screen: screen, readOnly: false,
+                                         drill: director)
         let status = runtime.run()
         context.say("klaxon: the drill's journals and exported reviews are in \(root)")
         if status != 0 { throw ExitCode(status) }
-    }
-}
-
-/// Plays a scenario: each second, what the platform answers by now, whether it has recovered (at
-/// the scripted time or after the responder's named action), and the sink's pages for the console.
-final class DrillDirector {
-    let scenario: DrillScenario
-    let platform: [String: DrillResponse]
-    let server: DrillPlatformServer
-    let speed: Double
-    let start: Timestamp
-    private(set) var recovered = false
-
-    init(scenario: DrillScenario, platform: [String: DrillResponse], server: DrillPlatformServer, speed: Double, start: Timestamp) {
-        self.scenario = scenario; self.platform = platform; self.server = server; self.speed = speed; self.start = start
-    }
-
-    func tick(_ runtime: ConsoleRuntime) {
-        let elapsed = Double(runtime.context.now().milliseconds - start.milliseconds) / 1000 * speed
-        if !recovered { recovered = scenario.isRecovered(elapsed: elapsed, incidents: Array(runtime.model.incidents.values)) }
-        server.serve(scenario.responses(platform: platform, elapsed: elapsed, recovered: recovered))
-        runtime.send(.drillChanged(DrillStatus(scenario: scenario.name, title: scenario.title, elapsedSeconds: elapsed, speed: speed,
-                                               recovered: recovered, pages: server.pages)))
     }
 }

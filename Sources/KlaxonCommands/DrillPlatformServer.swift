@@ -1,30 +1,34 @@
 import FlyingFox
 import Foundation
 import KlaxonCore
-import KlaxonUI
+import KlaxonEngine
+import Synchronization
 
 /// The simulated platform of a drill: an HTTP server on 127.0.0.1 (FlyingFox, on Swift concurrency's
 /// threads, so the console's loop never waits for it). Every GET answers what the scenario says that
 /// path answers now; POSTs to `/sink/ID` are the pages to person ID, kept for the console to show.
-final class DrillPlatformServer: @unchecked Sendable {
-    private let lock = NSLock()
-    private var responses: [String: DrillResponse]
-    private var received: [DrillStatus.SinkPage] = []
+final class DrillPlatformServer: DrillPlatform {
+    private struct State {
+        var responses: [String: DrillResponse]
+        var received: [DrillStatus.SinkPage] = []
+        var task: Task<Void, Never>?
+        /// `http://127.0.0.1:PORT`, once it listens.
+        var address: String?
+    }
+    private let state: Mutex<State>
     private let server: HTTPServer
-    private var task: Task<Void, Never>?
     /// `http://127.0.0.1:PORT`
-    private(set) var address = ""
+    var address: String { state.withLock { $0.address } ?? "" }
 
     /// Starts serving `responses` on a free loopback port; returns once it listens.
     init(responses: [String: DrillResponse]) throws(KlaxonError) {
-        self.responses = responses
+        state = Mutex(State(responses: responses))
         do {
             server = HTTPServer(address: try .inet(ip4: "127.0.0.1", port: 0), logger: .disabled)
         } catch {
             throw .failed("cannot make the drill's platform server: \(error)")
         }
         let started = DispatchSemaphore(value: 0)
-        let listening = LockedQueue<String>()
         let server = self.server
         Task { [self] in
             await server.appendRoute("POST /sink/*") { [self] request in
@@ -38,28 +42,28 @@ final class DrillPlatformServer: @unchecked Sendable {
                 return HTTPResponse(statusCode: HTTPStatusCode(response.status, phrase: "Drill"), headers: [.contentType: response.contentType],
                                     body: Data(response.body.utf8))
             }
-            self.task = Task { try? await server.run() }
+            let task = Task { _ = try? await server.run() }
+            state.withLock { $0.task = task }
             if (try? await server.waitUntilListening(timeout: 10)) != nil, case .ip4(_, let port)? = await server.listeningAddress {
-                listening.push("http://127.0.0.1:\(port)")
+                state.withLock { $0.address = "http://127.0.0.1:\(port)" }
             }
             started.signal()
         }
         started.wait()
-        guard let address = listening.drain().first else { throw .failed("the drill's platform server did not start listening on 127.0.0.1") }
-        self.address = address
+        guard state.withLock({ $0.address }) != nil else { throw .failed("the drill's platform server did not start listening on 127.0.0.1") }
     }
 
     func stop() {
-        task?.cancel()
+        state.withLock { $0.task }?.cancel()
     }
 
     /// Replaces what every path answers.
-    func serve(_ responses: [String: DrillResponse]) { lock.withLock { self.responses = responses } }
+    func serve(_ responses: [String: DrillResponse]) { state.withLock { $0.responses = responses } }
 
-    func response(for path: String) -> DrillResponse? { lock.withLock { responses[path] } }
+    func response(for path: String) -> DrillResponse? { state.withLock { $0.responses[path] } }
 
     /// Every page received so far.
-    var pages: [DrillStatus.SinkPage] { lock.withLock { received } }
+    var pages: [DrillStatus.SinkPage] { state.withLock { $0.received } }
 
     private func receivePage(user: String, body: Data) {
         let json = try? JSONParser.parse(String(decoding: body, as: UTF8.self))
@@ -67,6 +71,6 @@ final class DrillPlatformServer: @unchecked Sendable {
         let step = "\(page?["policy"]?.stringValue ?? "?") step \(page?["step"]?.intValue ?? 0) of \(page?["steps"]?.intValue ?? 0)"
         let received = DrillStatus.SinkPage(at: Timestamp(Date()), user: user, incidentID: incident?["id"]?.stringValue ?? "?",
                                             title: incident?["title"]?.stringValue ?? "?", step: step)
-        lock.withLock { self.received.append(received) }
+        state.withLock { $0.received.append(received) }
     }
 }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import KlaxonCore
+import KlaxonEngine
 import KlaxonHTTP
 import KlaxonStore
 

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import KlaxonCore
+import KlaxonEngine
 import KlaxonHTTP
 import KlaxonStore
 
@@ -109,139 +110,50 @@ struct WatchCommand: ParsableCommand {
         let writer = try global.writer()
         // Without checks, or with some broken, it still polls what it can and runs the escalation engine.
         let files = loadChecksPolling(workspace, context)
-        // The loop's writes never wait for a journal's lock: a stuck writer on one incident must not
-        // delay the pages of the others; what could not be written is tried again on the next pass.
-        var store = workspace.incidents
-        store.lockWait = .brief
-        // A restart is not a state change: each check goes on from its recorded state.
-        let restored = PlatformJournal.lastStates(directory: workspace.journalsDirectory, of: Set(files.checks.map(\.name)))
-        if let warning = restored.warning { context.warn(warning) }
-        let recorder = try StatusRecorder(workspace: workspace, store: store, writer: writer, restored: restored.states)
-        if !recorder.isRecording && !files.checks.isEmpty {
-            context.warn("another process records this workspace's state changes; printing only until it stops, then this process takes the recording over")
-        }
+        let lagsFile = context.environment["KLAXON_POLLER_LAGS_FILE"].flatMap { $0.isEmpty ? nil : $0 }
+        var options = Responder.Options(role: "klaxon watch", displayZone: workspace.displayTimeZone(environment: context.environment))
+        options.keepingLags = lagsFile != nil
+        options.mustRun = true
+        // Before any thread starts (the poller's, the deliveries'), so that each inherits the blocked signals.
         let signals = StopSignals()
+        let responder = try Responder(workspace: workspace, writer: writer, checks: files, options: options,
+                                      environment: context.environment, clock: context.now)
         let json = output.json
         // Recording and paging happen on this thread, in order; the poller and the deliveries hand over.
-        let queue = ReportQueue()
-        let ready = DispatchSemaphore(value: 0)
-        let runner = try EscalationRunner(workspace: workspace, writer: writer, role: "klaxon watch",
-                                          transport: ChannelPageTransport(channels: workspace.config.channels, environment: context.environment),
-                                          clock: context.now) { ready.signal() }
-        let lagsFile = context.environment["KLAXON_POLLER_LAGS_FILE"].flatMap { $0.isEmpty ? nil : $0 }
-        let poller = files.checks.isEmpty ? nil : StatusPoller(checks: files.checks, maintenance: files.maintenance, restoring: restored.states,
-                                                                keepingLags: lagsFile != nil, clock: context.now,
-                                                                resolve: SecretResolver(environment: context.environment, role: "polls").resolve) { report in
-            queue.push(report)
-            ready.signal()
+        func say(_ event: ResponderEvent) {
+            switch event {
+            // Recorded first (by the pass that returned it), then printed: a change this prints is on
+            // disk, even if the process dies next.
+            case .checkReported(let report): if let line = changeLine(report, json: json) { context.print(line) }
+            case .problem(let text): context.warn(text)
+            case .tookOverRecording: context.say("klaxon: status recorder: this process records the state changes now")
+            // On stderr: stdout carries only state changes (JSON lines with --json).
+            case .becameEngine: context.say("klaxon: escalation engine: this process sends the pages")
+            default: break  // what a screen shows; a journal that cannot be read does not stop the others' pages
+            }
         }
-        poller?.start()
-        let incidents = IncidentFollower(store: store)
-        let stopped = StopFlag()
-        let signalThread = Thread {
+        for event in responder.start() { say(event) }
+        if !responder.isRecording && !files.checks.isEmpty {
+            context.warn("another process records this workspace's state changes; printing only until it stops, then this process takes the recording over")
+        }
+        // SIGINT, SIGTERM and SIGHUP are taken by a thread of their own, which wakes the loop through a pipe.
+        let stop = try WakePipe()
+        Thread {
             _ = signals.waitForStop()
-            stopped.set()
-            ready.signal()
+            stop.wake()
+        }.start()
+        // A pass at once (the engine's lock is taken now, not a second later), then at each wake.
+        while true {
+            for event in responder.pass(now: context.now()) { say(event) }
+            var descriptors = ([stop.readEnd] + responder.descriptors).map { pollfd(fd: $0, events: Int16(POLLIN), revents: 0) }
+            let wait = min(1000, max(10, responder.nextDeadline.milliseconds - context.now().milliseconds))
+            _ = poll(&descriptors, nfds_t(descriptors.count), Int32(wait))
+            if descriptors[0].revents != 0 { break }
         }
-        signalThread.start()
-        var wasEngine = false
-        // Incidents are read and the engine passes once a second, when it asked to be woken, when a
-        // delivery finished or a change was recorded; not on every poll report (a thousand checks send
-        // a hundred a second).
-        var nextPass = Timestamp(milliseconds: 0), nextWake: Timestamp?
-        while !stopped.isSet {
-            var recordedChange = false
-            let reports = queue.drain()
-            // Until this process records, the latest state of each check, for a takeover to record.
-            for report in reports { recorder.see(report) }
-            // A change goes onto open incidents: read them first (one declared a moment ago counts).
-            if reports.contains(where: { $0.transition != nil || recorder.owesDeclaration($0.check.name) }) { incidents.update() }
-            for report in reports {
-                let line = changeLine(report, json: json)
-                guard line != nil || recorder.owesDeclaration(report.check.name) else { continue }
-                // Recorded first, then printed: a change this prints is on disk, even if the process dies next.
-                let (changed, problems) = recorder.record(report, openIncidents: incidents.open)
-                if let line { context.print(line) }
-                for problem in problems { context.warn(problem) }
-                for journal in changed where !incidents.contains(journal.id) { incidents.add(journal) }
-                recordedChange = recordedChange || !changed.isEmpty
-            }
-            var now = context.now()
-            if now >= nextPass || nextWake.map({ now >= $0 }) ?? false || runner.hasFinishedDeliveries || recordedChange {
-                incidents.update()
-                // Each second until it can: the recording is taken over from a process that stopped, with
-                // what this one saw meanwhile (every report so far was seen, or recorded).
-                if !recorder.isRecording && !files.checks.isEmpty {
-                    let takeover = recorder.takeOverIfFree(openIncidents: incidents.open)
-                    if takeover.tookOver { context.say("klaxon: status recorder: this process records the state changes now") }
-                    for problem in takeover.problems { context.warn(problem) }
-                }
-                for problem in runner.recordFinished(incidents.byID).problems { context.warn(problem) }
-                let tick = runner.tick(incidents.open)
-                for problem in tick.problems { context.warn(problem) }
-                if runner.isEngine && !wasEngine {
-                    wasEngine = true
-                    // On stderr: stdout carries only state changes (JSON lines with --json).
-                    context.say("klaxon: escalation engine: this process sends the pages")
-                }
-                // Once a second at least: acknowledgements from elsewhere, and taking over from a dead engine.
-                nextPass = now.adding(seconds: 1)
-                nextWake = tick.nextWake
-                now = context.now()
-            }
-            let until = min(nextPass, nextWake ?? nextPass)
-            let waitMilliseconds = min(1000, max(10, now.milliseconds.distance(to: until.milliseconds)))
-            _ = ready.wait(timeout: .now() + .milliseconds(Int(waitMilliseconds)))
-        }
-        poller?.stop()
         // Deliveries under way finish and are recorded, so no outcome is left unknown by a clean stop.
-        runner.waitForDeliveries()
-        for problem in runner.recordFinished(incidents.byID).problems { context.warn(problem) }
-        if let path = lagsFile, let poller {
-            try? poller.schedulingLags.map(String.init).joined(separator: "\n").write(toFile: path, atomically: true, encoding: .utf8)
+        for event in responder.stop() { say(event) }
+        if let path = lagsFile, let lags = responder.schedulingLags {
+            try? lags.map(String.init).joined(separator: "\n").write(toFile: path, atomically: true, encoding: .utf8)
         }
     }
-}
-
-/// The workspace's incidents as summaries, kept current: open ones each pass, all of them now and then
-/// (a resolved incident may be reopened elsewhere). Resolved incidents the index covers are not read
-/// until their journals change.
-final class IncidentFollower {
-    let store: IncidentStore
-    private(set) var byID: [String: IncidentJournal] = [:]
-    /// Resolved incidents left unread, with their journals' stamps.
-    private var indexed: [String: JournalStamp] = [:]
-    private var passes = 0
-
-    init(store: IncidentStore) { self.store = store }
-
-    var open: [IncidentJournal] { byID.values.filter(\.incident.isOpen).sorted { $0.id < $1.id } }
-    func contains(_ id: String) -> Bool { byID[id] != nil }
-    func add(_ journal: IncidentJournal) { byID[journal.id] = journal }
-
-    func update() {
-        passes += 1
-        if passes == 1, let overview = try? store.overview(wanted: { _, _ in false }, updatingIndex: true) {
-            for (id, item) in overview.items {
-                switch item {
-                case .journal(let journal): byID[id] = journal
-                case .indexed(let resolved): indexed[id] = resolved.stamp
-                case .unreadable: break
-                }
-            }
-        }
-        for id in (try? store.ids()) ?? [] where byID[id] == nil {
-            if let stamp = indexed[id], passes % 30 != 0 || store.stamp(of: id) == stamp { continue }
-            indexed[id] = nil
-            if let journal = try? store.open(id, keepingTimeline: false) { byID[id] = journal }
-        }
-        for journal in byID.values where journal.incident.isOpen || passes % 30 == 0 { _ = try? journal.refresh() }
-    }
-}
-
-final class StopFlag: @unchecked Sendable {
-    private let lock = NSLock()
-    private var value = false
-    func set() { lock.withLock { value = true } }
-    var isSet: Bool { lock.withLock { value } }
 }

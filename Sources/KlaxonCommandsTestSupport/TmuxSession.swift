@@ -1,5 +1,6 @@
 import Foundation
 import KlaxonCommands
+import KlaxonEngine
 import KlaxonProcessTestSupport
 
 /// A real terminal for end-to-end tests: a tmux session on a private server, running one command.

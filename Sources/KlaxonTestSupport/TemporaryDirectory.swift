@@ -34,3 +34,10 @@ public enum BuiltProducts {
 
     public static func path(_ name: String) -> String { directory + "/" + name }
 }
+
+/// A fresh workspace with the given klaxon.yaml (the command tests' and the engine tests').
+public func makeWorkspace(_ config: String = "name: test-platform\nstale_after: 30m\n") -> TemporaryDirectory {
+    let dir = TemporaryDirectory("klaxon-ws")
+    dir.write("klaxon.yaml", config)
+    return dir
+}

@@ -1,5 +1,6 @@
 import Foundation
 import KlaxonCommands
+import KlaxonEngine
 import KlaxonCore
 import KlaxonTestSupport
 

@@ -5,13 +5,6 @@ import KlaxonStore
 import KlaxonTestSupport
 import Testing
 
-/// A fresh workspace with the given klaxon.yaml.
-func makeWorkspace(_ config: String = "name: test-platform\nstale_after: 30m\n") -> TemporaryDirectory {
-    let dir = TemporaryDirectory("klaxon-ws")
-    dir.write("klaxon.yaml", config)
-    return dir
-}
-
 struct IncidentCommandTests {
     @Test func declarePrintsTheNewIdAndJSONGivesIt() {
         let ws = makeWorkspace()

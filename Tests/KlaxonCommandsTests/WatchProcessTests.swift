@@ -235,7 +235,7 @@ struct WatchProcessTests {
         name: t
         checks:
           - {name: uploads, url: "http://127.0.0.1:\(port)/uploads", interval: 1s, timeout: 1s, service: registry, headers: {X-Probe: "env:PROBE"}}
-          - {name: ui, url: "http://127.0.0.1:\(port)/ui", interval: 1s, timeout: 1s, service: registry}
+          - {name: ui, url: "http://127.0.0.1:\(port)/ui", interval: 1s, timeout: 1s, service: registry, headers: {X-Probe: "env:PROBE"}}
         """)
         _ = try shell("KLAXON_USER=bob \(klaxon) --workspace \(ws.path) incident declare 'Uploads failing' --severity SEV2 --service registry")
         let firstErrors = ws.path + "/first-errors.txt", secondErrors = ws.path + "/second-errors.txt"
@@ -255,6 +255,11 @@ struct WatchProcessTests {
         #expect(first.terminationReason == .exit && first.terminationStatus == 0)
         let said = try await waitForText(secondErrors, "records the state changes", timeout: 15)
         #expect(said.contains("klaxon: status recorder: this process records the state changes now"), "\(said)")
+        // The second has seen ui up (a poll answered, as its next one shows) before the server stops: the
+        // takeover can come within milliseconds of the first's exit, before the second's first poll of ui.
+        for _ in 0..<300 where receiver.requests.filter({ $0.path == "/ui" && $0.headers["x-probe"] == "second" }).count < 2 {
+            try await Task.sleep(for: .milliseconds(100))
+        }
         receiver.stop()
         _ = try await waitForText(secondOut, "ui up → down")
         // The platform journal's records are made once the lines are printed; a moment for the incident's.

@@ -1,5 +1,5 @@
 import Foundation
-@testable import KlaxonCommands
+@testable import KlaxonEngine
 import KlaxonCore
 import KlaxonStore
 import KlaxonTestSupport
@@ -9,7 +9,7 @@ import Testing
 /// A workspace whose policy `platform` pages alice (webhook) in step 1 and bob (Slack) in step 2, five
 /// minutes each, with no repeat and a 30-minute ack timeout; a failed page is tried 3 times, 30 s and
 /// then 60 s apart.
-private func runnerWorkspace() -> TemporaryDirectory {
+func runnerWorkspace() -> TemporaryDirectory {
     let ws = makeWorkspace("""
     name: transport
     time_zone: UTC
@@ -73,7 +73,7 @@ private final class Engine {
 }
 
 /// INC-1's escalation as its journal tells it, one line per event: "09:00:30 attempt 1/1/1/alice/webhook #2 by 101".
-private func story(_ ws: TemporaryDirectory) throws -> [String] {
+func story(_ ws: TemporaryDirectory) throws -> [String] {
     let incident = try IncidentStore(directory: ws.path + "/journals").open("INC-1").incident
     return incident.escalationEvents.map { event in
         let at = String(event.at.rfc3339.dropFirst(11).prefix(8))
@@ -94,7 +94,7 @@ private func story(_ ws: TemporaryDirectory) throws -> [String] {
     }
 }
 
-private func time(_ hms: String) -> Timestamp { Timestamp.parseRFC3339("2026-11-20T\(hms)Z")! }
+func time(_ hms: String) -> Timestamp { Timestamp.parseRFC3339("2026-11-20T\(hms)Z")! }
 
 /// The escalation runner in-process: deterministic, on a fixed clock, every page through the in-memory
 /// transport. The same behaviour against real receivers and processes is in EscalationCommandTests.

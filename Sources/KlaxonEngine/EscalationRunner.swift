@@ -111,9 +111,12 @@ final class EscalationRunner {
     }
 
     /// Records the outcomes of finished deliveries on their incidents.
-    func recordFinished(_ journals: [String: IncidentJournal]) -> (changed: [IncidentJournal], problems: [String]) {
+    /// Also returns every finished delivery, recorded or not.
+    func recordFinished(_ journals: [String: IncidentJournal])
+        -> (changed: [IncidentJournal], problems: [String], pages: [(attempt: DeliveryAttempt, outcome: PageOutcome)]) {
         var changed: [IncidentJournal] = [], problems: [String] = []
-        for (attempt, outcome) in finished.drain() {
+        let pages = finished.drain()
+        for (attempt, outcome) in pages {
             guard let journal = journals[attempt.incidentID] else {
                 problems.append("\(attempt.incidentID) is not open; the outcome of its page to \(attempt.user) was not recorded: \(outcome.detail)")
                 continue
@@ -125,7 +128,7 @@ final class EscalationRunner {
                 problems.append("\(journal.id): the outcome of a page was not recorded: \(error.message)")
             }
         }
-        return (changed, problems)
+        return (changed, problems, pages)
     }
 
     /// Waits (up to the delivery timeout and a little) for deliveries under way, so that stopping
@@ -165,21 +168,4 @@ final class EscalationRunner {
         filesVersion += 1
     }
     private var lastLook = Timestamp(milliseconds: 0)
-}
-
-/// Items handed from one thread to another.
-final class LockedQueue<Element>: @unchecked Sendable {
-    private let lock = NSLock()
-    private var items: [Element] = []
-
-    func push(_ item: Element) { lock.withLock { items.append(item) } }
-    func drain() -> [Element] { lock.withLock { defer { items.removeAll() }; return items } }
-    var isEmpty: Bool { lock.withLock { items.isEmpty } }
-}
-
-final class LockedCounter: @unchecked Sendable {
-    private let lock = NSLock()
-    private var count = 0
-    func add(_ n: Int) { lock.withLock { count += n } }
-    var value: Int { lock.withLock { count } }
 }

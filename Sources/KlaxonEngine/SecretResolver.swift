@@ -3,12 +3,18 @@ import KlaxonCore
 
 /// Reads what an `env:NAME` or `file:PATH` reference points to, at the moment the process needs the
 /// secret (to send a page, to poll a check), so config, journals and the screen hold only the reference.
-struct SecretResolver: Sendable {
-    var environment: [String: String]
+public struct SecretResolver: Sendable {
+    public var environment: [String: String]
     /// What the process does with it, for messages: `pages`, `polls`.
-    var role: String
+    public var role: String
 
-    func resolve(_ reference: SecretReference) throws(KlaxonError) -> String {
+    public init(environment: [String: String], role: String) {
+        self.environment = environment
+        self.role = role
+    }
+
+    /// The secret `reference` points to now, or why it cannot be read.
+    public func resolve(_ reference: SecretReference) throws(KlaxonError) -> String {
         switch reference {
         case .environment(let name):
             guard let value = environment[name], !value.isEmpty else {

@@ -1,5 +1,5 @@
 import Foundation
-@testable import KlaxonCommands
+@testable import KlaxonEngine
 import KlaxonCore
 import KlaxonStore
 import KlaxonTestSupport

@@ -1,0 +1,116 @@
+import KlaxonCore
+import KlaxonStore
+
+/// The workspace's incidents as the responder follows them: the open ones' journals (summaries; the
+/// records only for the one a screen shows in full), and, when asked, the summaries of the resolved
+/// ones updated recently (the console's dashboard and reports screen). Resolved incidents the index
+/// covers are left unread, with their journals' stamps, until their journals change: the cost of
+/// following grows with the open and recent incidents, not with the archive.
+final class IncidentFollower {
+    let store: IncidentStore
+    /// Resolved incidents updated within this many seconds are followed as summaries; nil for none.
+    let recentSeconds: Int64?
+    /// A read-only responder writes nothing, the index included.
+    let updatingIndex: Bool
+    private(set) var byID: [String: IncidentJournal] = [:]
+    /// Resolved incidents left unread, with their journals' stamps: one whose stamp changes (another
+    /// process wrote to it, replaced or removed it) is read then.
+    private var indexed: [String: JournalStamp] = [:]
+
+    init(store: IncidentStore, recentSeconds: Int64?, updatingIndex: Bool) {
+        self.store = store
+        self.recentSeconds = recentSeconds
+        self.updatingIndex = updatingIndex
+    }
+
+    /// The open incidents, by id.
+    var open: [IncidentJournal] { byID.values.filter(\.incident.isOpen).sorted { $0.id < $1.id } }
+
+    /// Follows `journal` (one this process declared).
+    func add(_ journal: IncidentJournal) {
+        indexed[journal.id] = nil
+        byID[journal.id] = journal
+    }
+
+    /// Reads the journals that appeared since the last call; the first time, the workspace's incidents
+    /// through the index (`IncidentStore.overview`), tried again while that fails.
+    func readNew(now: Timestamp) -> [ResponderEvent] {
+        guard !byID.isEmpty || !indexed.isEmpty else { return readOverview(now: now) }
+        var events: [ResponderEvent] = []
+        for id in (try? store.ids()) ?? [] where byID[id] == nil && indexed[id] == nil { events += load(id) }
+        return events
+    }
+
+    private func readOverview(now: Timestamp) -> [ResponderEvent] {
+        let since = recentSeconds.map { now.adding(seconds: -$0) }
+        guard let overview = try? store.overview(wanted: { _, updated in since.map { updated >= $0 } ?? false },
+                                                 updatingIndex: updatingIndex) else { return [] }
+        var events: [ResponderEvent] = []
+        for (id, item) in overview.items {
+            switch item {
+            case .journal(let journal):
+                byID[id] = journal
+                events.append(.incidentChanged(journal.incident, readOnly: journal.isReadOnly))
+                if let warning = journal.warnings.last { events.append(.journalProblem(warning)) }
+            case .indexed(let resolved):
+                indexed[id] = resolved.stamp
+                if let summary = resolved.summary { events.append(.incidentChanged(summary, readOnly: resolved.isReadOnly)) }
+                if let warning = resolved.warnings.last { events.append(.journalProblem(warning)) }
+            case .unreadable(let error):
+                events.append(.journalProblem("\(id) cannot be read: \(error.message)"))
+            }
+        }
+        return events
+    }
+
+    /// Reads `id`'s journal (a summary; see `readFully`).
+    private func load(_ id: String) -> [ResponderEvent] {
+        indexed[id] = nil
+        do {
+            let journal = try store.open(id, keepingTimeline: false)
+            byID[id] = journal
+            var events: [ResponderEvent] = [.incidentChanged(journal.incident, readOnly: journal.isReadOnly)]
+            if let warning = journal.warnings.last { events.append(.journalProblem(warning)) }
+            return events
+        } catch {
+            return [.journalProblem("\(id) cannot be read: \(error.message)")]
+        }
+    }
+
+    /// Reads what was appended to `id`'s journal; a resolved incident left unread is read once its
+    /// journal changed, a new one now.
+    func refresh(_ id: String) -> [ResponderEvent] {
+        guard let journal = byID[id] else {
+            if let stamp = indexed[id], store.stamp(of: id) == stamp { return [] }
+            return load(id)
+        }
+        do {
+            return try journal.refresh() > 0 ? [.incidentChanged(journal.incident, readOnly: journal.isReadOnly)] : []
+        } catch {
+            return [.journalProblem("\(id): \(error.message)")]
+        }
+    }
+
+    /// The fallback for file systems that do not report other hosts' writes: the open incidents
+    /// (each second), or all of them, the unread resolved ones included (`everything`, now and then:
+    /// a resolved incident may be reopened elsewhere).
+    func update(everything: Bool) -> [ResponderEvent] {
+        var events: [ResponderEvent] = []
+        for (id, journal) in byID where (everything || journal.incident.isOpen) && journal.file.hasUnreadBytes { events += refresh(id) }
+        if everything { for id in Array(indexed.keys) { events += refresh(id) } }
+        return events
+    }
+
+    /// Replaces the summary of `id` by its full journal, records and all (for the incident a screen
+    /// shows); nothing when it is read fully already.
+    func readFully(_ id: String) -> [ResponderEvent] {
+        guard byID[id].map({ !$0.incident.keepsTimeline }) ?? (indexed[id] != nil) else { return [] }
+        do {
+            let full = try store.open(id)
+            add(full)
+            return [.incidentChanged(full.incident, readOnly: full.isReadOnly)]
+        } catch {
+            return [.journalProblem("\(id) cannot be read: \(error.message)")]
+        }
+    }
+}

@@ -1,0 +1,358 @@
+import Foundation
+import KlaxonCore
+import KlaxonHTTP
+import KlaxonStore
+
+/// The live workspace without a screen: what the console and `klaxon watch` both run, constructed in
+/// this one place. It owns
+/// - the followed journals (`IncidentFollower`): the open incidents, and, for the console, the
+///   summaries of the resolved ones updated in `Options.recentResolvedSeconds`;
+/// - the status poller (on its own thread) and the recorder of state changes (`StatusRecorder`);
+/// - the escalation runner (`EscalationRunner`) and its page transport;
+/// - the inputs of the on-call board and of the runbooks (for a screen that shows them);
+/// - a drill's director, when a drill runs.
+///
+/// Its surface, for the caller's loop:
+/// - `start()` once, then, in a loop, wait in `poll` on `descriptors` (and the caller's own, the
+///   keyboard) until `nextDeadline`, and call `pass(now:)`, which returns what happened as values
+///   (`ResponderEvent`). The once-a-second work (following other writers, taking over the recording
+///   or the pages from a process that stopped, the on-call board each minute) is in the pass: the
+///   caller keeps no timers of its own.
+/// - `perform(_:on:)` saves an action beside the loop (its outcome comes out of a later pass);
+///   `declare(_:)` opens an incident now; `readFully(_:)` reads an incident's records for a screen.
+/// - `stop()` stops the poller, waits for the saves and deliveries under way and records them.
+///
+/// The loop's own writes (the escalation engine's, the recorder's) never wait for a journal's lock:
+/// the loop must not stall, and they are tried again at the next pass.
+public final class Responder {
+    /// What differs between the console and `klaxon watch`.
+    public struct Options {
+        /// Who this process is, for the engine's lock file: `console`, `klaxon watch`.
+        public var role: String
+        /// Shows, never writes (the console's `--read-only`): no recording, no pages, no index.
+        public var readOnly = false
+        /// Follows the summaries of resolved incidents updated in this many seconds (the console's
+        /// dashboard and reports screen); nil: the open incidents only.
+        public var recentResolvedSeconds: Int64?
+        /// Follows the on-call board and `Runbooks/` (for a screen that shows them).
+        public var followsBoards = false
+        /// Keeps the poller's scheduling lags (see `schedulingLags`).
+        public var keepingLags = false
+        /// Refuses to start (throws) when it cannot record or run the escalations, instead of going on
+        /// without (a headless process has nobody to show it to).
+        public var mustRun = false
+        /// The zone the on-call board speaks in.
+        public var displayZone: TimeZone
+
+        public init(role: String, displayZone: TimeZone) {
+            self.role = role
+            self.displayZone = displayZone
+        }
+    }
+
+    public let workspace: Workspace
+    let options: Options
+    let writer: WriterIdentity
+    let clock: @Sendable () -> Timestamp
+    /// Wakes the caller's loop: reports, ended saves and deliveries write to it, and so may the caller's
+    /// signal handlers.
+    public let wakePipe: WakePipe
+    /// The journals as the loop reads and writes them (a brief lock wait).
+    private let store: IncidentStore
+    private let follower: IncidentFollower
+    private let saver: JournalSaver
+    private var watcher: JournalDirectoryWatcher?
+    private let poller: StatusPoller?
+    private let reports = LockedQueue<CheckReport>()
+    private let recorder: StatusRecorder?
+    private let escalations: EscalationRunner?
+    private let drill: DrillDirector?
+    /// What `start` says first: problems met while constructing.
+    private var startEvents: [ResponderEvent] = []
+    /// When the escalation engine wants to pass again (a page, a step, a retry).
+    private var nextEscalationPass: Timestamp?
+    private var wasEngine = false
+    private var lastSecond: Int64?
+    private var lastOnCallMinute: Int64?
+    /// The escalation runner's `filesVersion` (or, without a runner, `Escalation/`'s signature) the
+    /// on-call board was last made from.
+    private var onCallFilesVersion = 0
+    private var escalationSignature: [Int] = []
+    private var runbookSignature: [Int] = []
+
+    /// Constructs, starts nothing. `checks` are those the caller loaded (and said the problems of);
+    /// `environment` is where secrets are read from; `transport` carries the pages (by default through
+    /// the channels of `klaxon.yaml`); `clock` is the time of everything decided and recorded.
+    public init(workspace: Workspace, writer: WriterIdentity, checks: CheckFiles, options: Options, environment: [String: String],
+                clock: @escaping @Sendable () -> Timestamp, transport: (any PageTransport)? = nil,
+                drill: DrillDirector? = nil) throws(KlaxonError) {
+        self.workspace = workspace
+        self.writer = writer
+        self.options = options
+        self.clock = clock
+        self.drill = drill
+        let wakePipe = try WakePipe()
+        self.wakePipe = wakePipe
+        var loopStore = workspace.incidents
+        loopStore.lockWait = .brief
+        store = loopStore
+        follower = IncidentFollower(store: loopStore, recentSeconds: options.recentResolvedSeconds, updatingIndex: !options.readOnly)
+        saver = JournalSaver(store: workspace.incidents, writer: writer, now: clock) { wakePipe.wake() }
+
+        var recorder: StatusRecorder?, poller: StatusPoller?
+        if !checks.checks.isEmpty {
+            // A restart is not a state change: each check goes on from its recorded state.
+            let restored = PlatformJournal.lastStates(directory: workspace.journalsDirectory, of: Set(checks.checks.map(\.name)))
+            if let warning = restored.warning { startEvents.append(.problem(warning)) }
+            if !options.readOnly {
+                do {
+                    recorder = try StatusRecorder(workspace: workspace, store: loopStore, writer: writer, restored: restored.states)
+                } catch {
+                    if options.mustRun { throw error }
+                    startEvents.append(.problem(error.message))
+                }
+            }
+            let queue = reports
+            poller = StatusPoller(checks: checks.checks, maintenance: checks.maintenance, restoring: restored.states,
+                                  keepingLags: options.keepingLags, clock: clock,
+                                  resolve: SecretResolver(environment: environment, role: "polls").resolve) { report in
+                queue.push(report)
+                wakePipe.wake()
+            }
+        }
+        self.recorder = recorder
+        self.poller = poller
+        do {
+            escalations = try EscalationRunner(workspace: workspace, writer: writer, role: options.role, mayRun: !options.readOnly,
+                                               transport: transport ?? ChannelPageTransport(channels: workspace.config.channels, environment: environment),
+                                               clock: clock) { wakePipe.wake() }
+        } catch {
+            if options.mustRun { throw error }
+            escalations = nil
+        }
+    }
+
+    /// Reads the incidents (through the index), the on-call board and runbooks when followed, and
+    /// starts the poller; returns what it found, problems included.
+    public func start() -> [ResponderEvent] {
+        var events = follower.readNew(now: clock())
+        if options.followsBoards {
+            events.append(.onCallChanged(onCallBoard()))
+            runbookSignature = RunbookFiles.signature(workspaceRoot: workspace.root)
+            events.append(.runbooksChanged)
+        }
+        events += startEvents
+        startEvents = []
+        poller?.start()
+        if !options.readOnly { try? store.ensureDirectory() }
+        watcher = try? JournalDirectoryWatcher(directory: workspace.journalsDirectory)
+        return events
+    }
+
+    /// What the caller's loop polls for readability, beside its own: the wake pipe, the journals
+    /// directory's watcher. A pass drains them; the caller need not say which was ready.
+    public var descriptors: [Int32] { [wakePipe.readEnd] + (watcher.map { [$0.descriptor] } ?? []) }
+
+    /// When the next pass is due without anything to wake it: the next second, or sooner when the
+    /// escalation engine asked to pass (a page, a step, a retry).
+    public var nextDeadline: Timestamp {
+        let nextSecond = Timestamp(milliseconds: (clock().milliseconds / 1000 + 1) * 1000)
+        return nextEscalationPass.map { min($0, nextSecond) } ?? nextSecond
+    }
+
+    /// Whether this process records the checks' state changes (while another one does, it only shows).
+    public var isRecording: Bool { recorder?.isRecording ?? false }
+
+    /// Saves asked for with `perform` and not yet ended.
+    public var savesInFlight: Int { saver.inFlight }
+
+    /// The poller's scheduling lags in milliseconds, when `Options.keepingLags`; nil without checks.
+    public var schedulingLags: [Int64]? { poller?.schedulingLags }
+
+    /// Saves `action` on incident `id` beside the loop; a later pass returns `saved` or `saveFailed`.
+    public func perform(_ action: IncidentAction, on id: String) { saver.save(action, on: id) }
+
+    /// Declares an incident now (its policy pages from the next pass, which is due at once).
+    public func declare(_ declaration: Declaration) -> [ResponderEvent] {
+        do {
+            let journal = try store.declare(declaration, by: writer, at: clock())
+            follower.add(journal)
+            nextEscalationPass = clock()
+            return [.incidentChanged(journal.incident, readOnly: journal.isReadOnly), .declared(journal.id)]
+        } catch {
+            return [.problem(error.message)]
+        }
+    }
+
+    /// Reads incident `id` fully, records and all (the incident a screen shows); nothing when it is.
+    public func readFully(_ id: String) -> [ResponderEvent] { follower.readFully(id) }
+
+    /// Takes what woke the loop (ended saves, other writers' records, the poller's reports, ended
+    /// deliveries) and does what is due at `now`; returns what happened.
+    public func pass(now: Timestamp) -> [ResponderEvent] {
+        wakePipe.drain()
+        var events: [ResponderEvent] = []
+        for notice in saver.waitingNotices() { events.append(.saveWaiting(incidentID: notice.incidentID, text: notice.text)) }
+        for outcome in saver.finished() {
+            switch outcome.result {
+            case .success(let record):
+                // Read back as any other writer's record; an ack, a page or a stop takes effect now.
+                events += follower.refresh(outcome.incidentID)
+                nextEscalationPass = now
+                events.append(.saved(incidentID: outcome.incidentID, action: outcome.action, record: record))
+            case .failure(let error):
+                events.append(.saveFailed(incidentID: outcome.incidentID, action: outcome.action, error: error))
+            }
+        }
+        if let watcher, Self.isReadable(watcher.descriptor) {
+            for name in watcher.drain() where name.hasSuffix(".jsonl") && !name.hasPrefix(".") {
+                events += follower.refresh(String(name.dropLast(6)))
+            }
+        }
+        let recorded = takeReports(now: now, into: &events)
+
+        let second = now.milliseconds / 1000
+        let newSecond = second != lastSecond
+        if newSecond {
+            lastSecond = second
+            events.append(.tick(now))
+            // The fallback for file systems that do not report other hosts' writes: the open incidents
+            // each second, all of them every half minute; new journals each second without a watcher,
+            // every five with one (it tells of them at once).
+            events += follower.update(everything: second % 30 == 0)
+            if watcher == nil || second % 5 == 0 { events += follower.readNew(now: now) }
+            if let drill { events.append(.drillChanged(drill.tick(now: now, incidents: follower.byID.values.map(\.incident)))) }
+            events += takeOverRecording()
+        }
+        if let runner = escalations,
+           newSecond || recorded || runner.hasFinishedDeliveries || nextEscalationPass.map({ $0 <= now }) ?? false {
+            events += passEscalations(runner)
+        }
+        if newSecond && options.followsBoards { events += followBoards(now: now) }
+        return events
+    }
+
+    /// Whether `descriptor` has something to read now (a pass may come many times a second: the
+    /// watcher's buffer is not read for nothing).
+    private static func isReadable(_ descriptor: Int32) -> Bool {
+        var entry = pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0)
+        return poll(&entry, 1, 0) > 0
+    }
+
+    /// Stops the poller, waits for the saves and deliveries under way (each bounded) and records the
+    /// deliveries' outcomes, so a clean stop leaves none unknown; returns what that found.
+    public func stop() -> [ResponderEvent] {
+        poller?.stop()
+        saver.waitForAll()
+        guard let runner = escalations else { return [] }
+        runner.waitForDeliveries()
+        return recordFinished(runner)
+    }
+
+    /// Records the state changes (and owed declarations) of the reports that arrived, then returns them
+    /// as events; returns whether an incident was written on.
+    private func takeReports(now: Timestamp, into events: inout [ResponderEvent]) -> Bool {
+        let arrived = reports.drain()
+        guard let recorder else {
+            events += arrived.map { .checkReported($0) }
+            return false
+        }
+        // Until this process records, the latest state of each check, for a takeover to record.
+        for report in arrived { recorder.see(report) }
+        // A change goes onto open incidents: read them first (one declared a moment ago counts).
+        if arrived.contains(where: { $0.transition != nil || recorder.owesDeclaration($0.check.name) }) {
+            events += follower.update(everything: false) + follower.readNew(now: now)
+        }
+        var recorded = false
+        for report in arrived {
+            // Most reports change nothing (a thousand checks send a hundred a second).
+            guard report.transition != nil || recorder.owesDeclaration(report.check.name) else {
+                events.append(.checkReported(report))
+                continue
+            }
+            let (changed, problems) = recorder.record(report, openIncidents: follower.open)
+            events.append(.checkReported(report))
+            for journal in changed {
+                follower.add(journal)
+                events.append(.incidentChanged(journal.incident, readOnly: journal.isReadOnly))
+            }
+            events += problems.map { .problem($0) }
+            recorded = recorded || !changed.isEmpty
+        }
+        return recorded
+    }
+
+    /// While another process records, takes the recording over once it stops (tried each second), with
+    /// what this poller saw meanwhile.
+    private func takeOverRecording() -> [ResponderEvent] {
+        guard let recorder, !recorder.isRecording else { return [] }
+        let takeover = recorder.takeOverIfFree(openIncidents: follower.open)
+        var events: [ResponderEvent] = takeover.tookOver ? [.tookOverRecording] : []
+        for journal in takeover.changed { events.append(.incidentChanged(journal.incident, readOnly: journal.isReadOnly)) }
+        return events + takeover.problems.map { .problem($0) }
+    }
+
+    /// Records finished deliveries and lets the engine decide (each second, when a delivery ends,
+    /// when it asked, after a save or a recorded change).
+    private func passEscalations(_ runner: EscalationRunner) -> [ResponderEvent] {
+        var events = recordFinished(runner)
+        let tick = runner.tick(follower.open)
+        // Only the engine acts at a wake; another process's (or nobody's) due step is shown by the pass
+        // each second, and a wake already past would otherwise pass the loop again and again.
+        nextEscalationPass = runner.isEngine ? tick.nextWake : nil
+        for journal in tick.changed { events.append(.incidentChanged(journal.incident, readOnly: journal.isReadOnly)) }
+        events += tick.problems.map { .problem($0) }
+        let holder: EngineHolder = runner.isEngine ? .thisProcess : runner.otherEngine.map { .other($0) } ?? .nobody
+        events.append(.escalationsChanged(tick.statuses, engine: holder, pageTargets: runner.pageTargets))
+        if runner.isEngine && !wasEngine {
+            wasEngine = true
+            events.append(.becameEngine)
+        }
+        return events
+    }
+
+    private func recordFinished(_ runner: EscalationRunner) -> [ResponderEvent] {
+        let finished = runner.recordFinished(follower.byID)
+        var events = finished.pages.map { ResponderEvent.pageFinished($0.attempt, $0.outcome) }
+        for journal in finished.changed { events.append(.incidentChanged(journal.incident, readOnly: journal.isReadOnly)) }
+        return events + finished.problems.map { .problem($0) }
+    }
+
+    /// `Runbooks/` within a second of a change; the on-call board each minute (a handoff) and within a
+    /// second of a change to `Escalation/` (an override made elsewhere).
+    private func followBoards(now: Timestamp) -> [ResponderEvent] {
+        var events: [ResponderEvent] = []
+        let runbooks = RunbookFiles.signature(workspaceRoot: workspace.root)
+        if runbooks != runbookSignature {
+            runbookSignature = runbooks
+            events.append(.runbooksChanged)
+        }
+        let changed: Bool
+        if let runner = escalations {
+            runner.reloadIfChanged()  // the escalation pass may have read them already this second
+            changed = runner.filesVersion != onCallFilesVersion
+            onCallFilesVersion = runner.filesVersion
+        } else {
+            let signature = EscalationFiles.signature(workspaceRoot: workspace.root)
+            changed = signature != escalationSignature
+            escalationSignature = signature
+        }
+        let minute = now.milliseconds / 60_000
+        if minute != lastOnCallMinute || changed {
+            lastOnCallMinute = minute
+            events.append(.onCallChanged(onCallBoard()))
+        }
+        return events
+    }
+
+    /// Who is on call now and next, from `Escalation/` as the escalation runner keeps it read.
+    private func onCallBoard() -> OnCallBoard {
+        let files = escalations?.files ?? EscalationFiles.load(workspaceRoot: workspace.root)
+        let calendars = files.schedules.compactMap { try? OnCallCalendar($0) }
+        // The workspace's own paths made relative (`Escalation/people.yaml`): a screen's line is short.
+        let problems = files.findings.filter { $0.level == .error }
+            .map { $0.description.replacingOccurrences(of: workspace.root + "/", with: "") }
+        return OnCallBoard.make(calendars: calendars, mainSchedule: workspace.config.mainSchedule, problems: problems,
+                                now: clock(), displayZone: options.displayZone)
+    }
+}

@@ -1,0 +1,49 @@
+import KlaxonCore
+
+/// What happened during one of a `Responder`'s calls, as a value: the console turns each into a
+/// `ConsoleMessage`, `klaxon watch` prints what it prints of them.
+public enum ResponderEvent {
+    /// An incident was read, changed (by this process or any other) or declared: its state as replayed.
+    case incidentChanged(Incident, readOnly: Bool)
+    /// `declare` opened this incident (its `incidentChanged` comes first).
+    case declared(String)
+    /// A report of the poller. A state change it carries (and a declaration it owes) is recorded
+    /// before the event is returned: recorded first, then shown.
+    case checkReported(CheckReport)
+    /// A page's delivery ended, sent or failed; its outcome is recorded on the incident's timeline
+    /// (or a `problem` says why not).
+    case pageFinished(DeliveryAttempt, PageOutcome)
+    /// After each escalation pass: each incident's escalation state, who sends the pages, and what may
+    /// be paged (`policy:NAME`, `user:ID`).
+    case escalationsChanged([String: EscalationEngine.Status], engine: EngineHolder, pageTargets: [PageTarget])
+    /// Who is on call now and next (at start, each minute and when `Escalation/` changes).
+    case onCallChanged(OnCallBoard)
+    /// `Runbooks/` changed (and at start): the caller reads them, with its markdown parser.
+    case runbooksChanged
+    /// A save asked for with `perform` is on the journal.
+    case saved(incidentID: String, action: IncidentAction, record: JournalRecord)
+    /// A save asked for with `perform` failed; nothing of it was written.
+    case saveFailed(incidentID: String, action: IncidentAction, error: KlaxonError)
+    /// A save waits for a journal's lock: who holds it.
+    case saveWaiting(incidentID: String, text: String)
+    /// The drill's progress (each second of a drill).
+    case drillChanged(DrillStatus)
+    /// A new second began (the once-a-second work ran): the caller's clock.
+    case tick(Timestamp)
+    /// This process records the checks' state changes from now on: the process that did has stopped.
+    case tookOverRecording
+    /// This process sends the workspace's pages from now on.
+    case becameEngine
+    /// Something that failed and what to do, said once.
+    case problem(String)
+    /// A journal that cannot be read, or was repaired, as found while following the incidents.
+    case journalProblem(String)
+}
+
+/// Which process sends a workspace's pages.
+public enum EngineHolder: Equatable, Sendable {
+    case thisProcess
+    /// Another process, as its lock file names it.
+    case other(String)
+    case nobody
+}
