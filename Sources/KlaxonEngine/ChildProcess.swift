@@ -95,9 +95,3 @@ extension ChildProcess {
             : posix_spawnp(&pid, program, &actions, &attributes, args, env)
     }
 }
-
-/// An error message as a value (for `Result`).
-public struct KlaxonErrorText: Error, Sendable {
-    public var message: String
-    public init(_ message: String) { self.message = message }
-}

@@ -1,57 +1,6 @@
 import KlaxonCore
 
-/// What arrives at the console.
-public enum ConsoleMessage: Sendable {
-    /// A key on its own, as the tests send them: never typed ahead.
-    case key(Key)
-    /// The keys of one read from the terminal, in order, and when they were read (a monotonic clock).
-    /// Characters in a row go into an open text field in one insert (a 1 MB paste into a note took
-    /// minutes one key at a time, each update copying the whole text). Keys that arrive as a dialog
-    /// closes are ignored (`ConsoleModel.TypeAhead`).
-    case input([Key], at: Timestamp)
-    case resize(columns: Int, rows: Int)
-    case tick(Timestamp)
-    /// An incident as its journal now reads (after a write here, or another responder's).
-    case incidentChanged(Incident, readOnly: Bool)
-    /// The schedules were read again (each minute, and at start).
-    case onCallChanged(OnCallBoard)
-    /// `Runbooks/` was read again.
-    case runbooksChanged([Runbook])
-    /// The checks of `klaxon.yaml` (at start), and each finished poll.
-    case checksConfigured([CheckDefinition], unpolled: [UnpolledCheck] = [], problems: [String] = [])
-    case checkReported(CheckReport)
-    /// The escalation engine's view of each incident, who sends the pages, and whom one can page.
-    case escalationsChanged([String: EscalationEngine.Status], engine: EscalationEngineHolder, pageTargets: [PageTarget])
-    /// A declaration this console asked for went through.
-    case declared(String)
-    case info(String)
-    case failure(String)
-    /// The review asked for with `.exportReview` was written to `path`; `warnings` say what went wrong
-    /// reading the journals.
-    case reviewWritten(incidentID: String, path: String, warnings: [String])
-    /// The drill's clock, its platform's recovery, and the pages its sink received.
-    case drillChanged(DrillStatus)
-    /// $EDITOR closed: the note's text, or nil when it was left empty.
-    case editorFinished(incidentID: String, text: String?)
-    /// An action asked for with `.perform` is on disk: the record's sequence number in the journal, and
-    /// its kind (`TimelineText.kind`).
-    case saved(incidentID: String, action: IncidentAction, sequence: Int, kind: String)
-    /// An action asked for with `.perform` was not recorded (a lock held too long, a full disk, a
-    /// journal removed); a note goes back to the drafts.
-    case saveFailed(incidentID: String, action: IncidentAction, reason: String)
-}
-
-/// What the console asks the runtime to do; plain data, so tests compare them.
-public enum ConsoleEffect: Equatable, Sendable {
-    case perform(IncidentAction, incidentID: String)
-    case declare(Declaration)
-    case openEditor(incidentID: String, initialText: String)
-    /// Write the incident's review as markdown into `reviews/` and say where.
-    case exportReview(incidentID: String)
-    case redraw
-    case quit
-}
-
+/// The console's update: applies a message to the model and returns the effects for the runtime to carry out.
 public enum ConsoleUpdate {
     /// Applies `message` to `model` and returns what the runtime must do.
     public static func update(_ model: inout ConsoleModel, _ message: ConsoleMessage) -> [ConsoleEffect] {

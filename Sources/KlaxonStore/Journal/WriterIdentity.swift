@@ -1,0 +1,22 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import KlaxonCore
+
+/// Who writes a record: the person acting, this host and this process.
+public struct WriterIdentity: Sendable {
+    public var actor: String
+    public var host: String
+    public var pid: Int
+
+    public init(actor: String, host: String, pid: Int) {
+        self.actor = actor
+        self.host = host
+        self.pid = pid
+    }
+
+    /// The acting person with this machine's host name and process id.
+    public static func current(actor: String) -> WriterIdentity {
+        WriterIdentity(actor: actor, host: SystemCall.hostName(), pid: Int(getpid()))
+    }
+}
