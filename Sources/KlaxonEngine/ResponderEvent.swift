@@ -14,7 +14,7 @@ public enum ResponderEvent {
     /// (or a `problem` says why not).
     case pageFinished(DeliveryAttempt, PageOutcome)
     /// After each escalation pass: each incident's escalation state, who sends the pages, and what may
-    /// be paged (`policy:NAME`, `user:ID`).
+    /// be paged (a policy or a person).
     case escalationsChanged([String: EscalationEngine.Status], engine: EngineHolder, pageTargets: [PageTarget])
     /// Who is on call now and next (at start, each minute and when `Escalation/` changes).
     case onCallChanged(OnCallBoard)
