@@ -79,9 +79,8 @@ extension StatusCommand {
             // Changes since the recorded states, as the recorder sees them, not a line per check at each start.
             let restored = PlatformJournal.lastStates(directory: workspace.journalsDirectory, of: Set(files.checks.map(\.name)))
             if let warning = restored.warning { context.warn(warning) }
-            let secrets = SecretResolver(environment: context.environment, role: "polls")
-            let poller = StatusPoller(checks: files.checks, maintenance: files.maintenance, restoring: restored.states, clock: context.now,
-                                      resolve: secrets.resolve) { report in
+            let poller = Responder.makePoller(checks: files, restoring: restored.states, environment: context.environment,
+                                              clock: context.now) { report in
                 if let line = changeLine(report, json: json) { context.print(line) }
             }
             poller.start()

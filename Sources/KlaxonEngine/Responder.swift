@@ -113,9 +113,8 @@ public final class Responder {
                 }
             }
             let queue = reports
-            poller = StatusPoller(checks: checks.checks, maintenance: checks.maintenance, restoring: restored.states,
-                                  keepingLags: options.keepingLags, clock: clock,
-                                  resolve: SecretResolver(environment: environment, role: "polls").resolve) { report in
+            poller = Self.makePoller(checks: checks, restoring: restored.states, environment: environment,
+                                     keepingLags: options.keepingLags, clock: clock) { report in
                 queue.push(report)
                 wakePipe.wake()
             }
@@ -130,6 +129,16 @@ public final class Responder {
             if options.mustRun { throw error }
             escalations = nil
         }
+    }
+
+    /// The one place a status poller is made: the responder's, and `klaxon status watch`'s (which only
+    /// prints). It goes on from the `restoring` states (a restart is not a state change) and reads its
+    /// checks' credentials from `environment` at each poll.
+    public static func makePoller(checks: CheckFiles, restoring: [String: CheckStateMachine.Recorded], environment: [String: String],
+                                  keepingLags: Bool = false, clock: @escaping @Sendable () -> Timestamp,
+                                  deliver: @escaping @Sendable (CheckReport) -> Void) -> StatusPoller {
+        StatusPoller(checks: checks.checks, maintenance: checks.maintenance, restoring: restoring, keepingLags: keepingLags, clock: clock,
+                     resolve: SecretResolver(environment: environment, role: "polls").resolve, deliver: deliver)
     }
 
     /// Reads the incidents (through the index), the on-call board and runbooks when followed, and

@@ -77,4 +77,36 @@ struct ScreenGeometryTests {
         Self.expectPageDownShowsTheNextRow(&model, names: items.indices.map { "[ ] \($0 + 1). \(items[$0])" }, selection: \.timeline.actionItemSelection,
                                       "action items \(columns)x\(rows)")
     }
+
+    /// The links scroll as the action items do: page down lands on the first link not drawn, and the
+    /// selected link is always drawn. (The timeline shows the same texts: only the panel's rows count.)
+    @Test(arguments: sizes) func incidentLinks(columns: Int, rows: Int) {
+        var fixture = IncidentFixture(id: "INC-12", title: "Registry", at: "2026-11-22T08:00:00Z")
+        let links = (1...40).map { String(format: "https://w/l-%02d", $0) }
+        for link in links { fixture.perform(.link(link)) }
+        var model = sampleModel(columns: columns, rows: rows)
+        model.setIncident(fixture.incident, readOnly: false)
+        ConsoleUpdate.open("INC-12", &model)
+        press([.tab, .tab], &model)
+        func panelLinks() -> [String] {
+            let frame = ConsoleView.render(model)
+            guard let heading = (0..<frame.rows).first(where: { frame.text(ofRow: $0).contains("Links (40)") }) else { return [] }
+            let headingText = frame.text(ofRow: heading)
+            let column = headingText.distance(from: headingText.startIndex, to: headingText.range(of: "Links (40)")!.lowerBound)
+            // Below the heading, from its column: beside a timeline that shows the same texts.
+            return (heading + 1..<frame.rows).compactMap { row in
+                let panel = String(frame.text(ofRow: row).dropFirst(max(0, column - 2)))
+                return links.first { panel.contains($0) }
+            }
+        }
+        let place = "links \(columns)x\(rows)"
+        let before = panelLinks()
+        #expect(!before.isEmpty && before.count < links.count && before == Array(links.prefix(before.count)), "\(place): \(before)")
+        press([.pageDown], &model)
+        #expect(model.timeline.linkSelection == before.count, "\(place): \(before.count) drawn, page down moved to \(model.timeline.linkSelection)")
+        #expect(panelLinks().contains(links[model.timeline.linkSelection]), "\(place): the selected link is drawn")
+        press([.end], &model)
+        #expect(model.timeline.linkSelection == links.count - 1)
+        #expect(panelLinks().last == links.last, "\(place): the last link drawn once selected")
+    }
 }

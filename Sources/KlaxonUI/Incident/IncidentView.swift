@@ -169,8 +169,11 @@ enum IncidentView {
         if incident.links.isEmpty, linkRow < bottom {
             frame.put("none · L adds one", row: linkRow, column: linkColumn + 2, style: .dim, width: linkWidth - 2)
         }
-        for (offset, link) in incident.links.prefix(min(layout.linkRows, max(0, bottom - linkRow))).enumerated() {
-            let selected = model.timeline.pane == .links && offset == model.timeline.linkSelection
+        // Scrolled as the action items are: the selected link is always drawn.
+        let linkRows = min(layout.linkRows, max(0, bottom - linkRow))
+        let firstLink = DashboardView.scrolledStart(selection: model.timeline.linkSelection, count: incident.links.count, rows: linkRows)
+        for (offset, link) in incident.links.dropFirst(firstLink).prefix(linkRows).enumerated() {
+            let selected = model.timeline.pane == .links && firstLink + offset == model.timeline.linkSelection
             frame.put(TextWidth.truncate("\(link.kind.rawValue) \(link.target)", to: linkWidth - 3), row: linkRow + offset,
                       column: linkColumn + 2, style: selected ? .selected : .accent)
         }
