@@ -25,7 +25,7 @@ public struct Klaxon: ParsableCommand {
         var leading: [String] = [], i = 0
         while i < arguments.count {
             let a = arguments[i]
-            if (a == "--workspace" || a == "--as"), i + 1 < arguments.count {
+            if a == "--workspace" || a == "--as", i + 1 < arguments.count {
                 leading += [a, arguments[i + 1]]; i += 2
             } else if a.hasPrefix("--workspace=") || a.hasPrefix("--as=") {
                 leading.append(a); i += 1

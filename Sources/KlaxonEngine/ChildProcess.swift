@@ -80,7 +80,10 @@ extension ChildProcess {
         posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
         let args = argv.map { strdup($0) } + [nil]
         let env = environment.map { $0.sorted { $0.key < $1.key }.map { strdup("\($0.key)=\($0.value)") } + [nil] }
-        defer { args.forEach { free($0) }; env?.forEach { free($0) } }
+        defer {
+            for arg in args { free(arg) }
+            for variable in env ?? [] { free(variable) }
+        }
         var pid: pid_t = 0
         let code = env.map { env in spawn(&pid, argv[0], &actions, &attributes, args, env) }
             ?? spawn(&pid, argv[0], &actions, &attributes, args, environ)

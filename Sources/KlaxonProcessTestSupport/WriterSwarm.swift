@@ -63,7 +63,7 @@ public final class WriterSwarm: @unchecked Sendable {
     /// (a writer killed by a signal reports the signal's number).
     @discardableResult
     public func waitUntilExit() -> [Int32] {
-        processes.forEach { $0.waitUntilExit() }
+        for process in processes { process.waitUntilExit() }
         readers.wait()
         return processes.map(\.terminationStatus)
     }

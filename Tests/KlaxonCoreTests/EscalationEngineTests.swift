@@ -4,24 +4,24 @@ import Testing
 /// Who is on call, as a table: schedule → stretches. (The real calendars have their own tests; this is
 /// the engine's input made explicit.)
 struct TableLookup: OnCallLookup, Sendable {
-    var table: [String: [(from: Int64, to: Int64, users: [String])]]  // minutes after T0
+    var table: [String: [(from: Int64, to: Int64, users: [String])]]  // minutes after t0
 
     func onCall(schedule: String, at t: Timestamp) -> [String]? {
         guard let rows = table[schedule] else { return nil }
-        let minute = T0.seconds(until: t) / 60
+        let minute = t0.seconds(until: t) / 60
         return rows.first { $0.from <= minute && minute < $0.to }?.users ?? []
     }
 
     func nextCovered(schedule: String, from t: Timestamp, before limit: Timestamp) -> Timestamp? {
         guard let rows = table[schedule] else { return nil }
-        let minute = T0.seconds(until: t) / 60
+        let minute = t0.seconds(until: t) / 60
         return rows.filter { $0.to > minute && !$0.users.isEmpty }.map { max($0.from, minute) }.min()
-            .map { T0.adding(seconds: $0 * 60) }.flatMap { $0 < limit ? $0 : nil }
+            .map { t0.adding(seconds: $0 * 60) }.flatMap { $0 < limit ? $0 : nil }
     }
 }
 
-let T0 = Timestamp.parseRFC3339("2026-11-20T23:30:00Z")!
-func at(_ minutes: Double) -> Timestamp { Timestamp(milliseconds: T0.milliseconds + Int64(minutes * 60_000)) }
+let t0 = Timestamp.parseRFC3339("2026-11-20T23:30:00Z")!
+func at(_ minutes: Double) -> Timestamp { Timestamp(milliseconds: t0.milliseconds + Int64(minutes * 60_000)) }
 
 let people = [
     Person(id: "alice", name: "Alice", timeZone: "UTC", contacts: [Contact(kind: .webhook, target: ["env:A"]), Contact(kind: .email, target: ["a@x"])],
@@ -46,7 +46,7 @@ func engine(_ p: EscalationPolicy = policy(), lookup: TableLookup = TableLookup(
 /// "minute user contact" for each page, to compare with a table.
 func pages(_ engine: EscalationEngine, _ script: IncidentScript, until minutes: Double) -> [String] {
     engine.simulate(script.incident.escalationEvents, until: at(minutes)).map { page in
-        let m = Double(T0.milliseconds.distance(to: page.at.milliseconds)) / 60_000
+        let m = Double(t0.milliseconds.distance(to: page.at.milliseconds)) / 60_000
         return "\(m.formatted0) s\(page.step)r\(page.cycle) \(page.user) \(page.contact.kind.rawValue)"
     }
 }
@@ -236,8 +236,8 @@ struct EscalationEngineTests {
         ])
         let directory = OnCallDirectory(calendars: [try OnCallCalendar(schedule)])
         // 2026-11-20 is alice's day (the start); 23:30 is still hers, midnight hands to bob.
-        #expect(directory.onCall(schedule: "primary", at: T0) == ["alice"])
+        #expect(directory.onCall(schedule: "primary", at: t0) == ["alice"])
         #expect(directory.onCall(schedule: "primary", at: at(31)) == ["bob"])
-        #expect(directory.onCall(schedule: "nope", at: T0) == nil)
+        #expect(directory.onCall(schedule: "nope", at: t0) == nil)
     }
 }
