@@ -80,6 +80,10 @@ final class ConsoleRuntime {
             case .other(let who): .other(who)
             case .nobody: .nobody
             }
+            // A takeover is said, as the recording's is; the first pass's (nobody ran it) is not.
+            if holder == .thisConsole, case .other = model.escalationEngine {
+                send(.info("this console sends the pages now: the process that did has stopped"))
+            }
             send(.escalationsChanged(statuses, engine: holder, pageTargets: targets))
         case .onCallChanged(let board): send(.onCallChanged(board))
         case .runbooksChanged: send(.runbooksChanged(RunbookFiles.load(workspaceRoot: workspace.root, parse: MarkdownParser.parse)))

@@ -142,12 +142,18 @@ struct WatchCommand: ParsableCommand {
             stop.wake()
         }.start()
         // A pass at once (the engine's lock is taken now, not a second later), then at each wake.
+        let first = responder.pass(now: context.now())
+        for event in first { say(event) }
+        let engine = first.compactMap { if case .escalationsChanged(_, let engine, _) = $0 { engine } else { nil } }.last
+        if case .other(let holder) = engine {
+            context.warn("another process sends this workspace's pages (\(holder)); this process takes them over once it stops")
+        }
         while true {
-            for event in responder.pass(now: context.now()) { say(event) }
             var descriptors = ([stop.readEnd] + responder.descriptors).map { pollfd(fd: $0, events: Int16(POLLIN), revents: 0) }
             let wait = min(1000, max(10, responder.nextDeadline.milliseconds - context.now().milliseconds))
             _ = poll(&descriptors, nfds_t(descriptors.count), Int32(wait))
             if descriptors[0].revents != 0 { break }
+            for event in responder.pass(now: context.now()) { say(event) }
         }
         // Deliveries under way finish and are recorded, so no outcome is left unknown by a clean stop.
         for event in responder.stop() { say(event) }

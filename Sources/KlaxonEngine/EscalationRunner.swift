@@ -42,7 +42,7 @@ final class EscalationRunner {
         self.wake = wake
         self.transport = transport
         lock = try EngineLock(directory: workspace.journalsDirectory, forRunning: mayRun)
-        holderText = "\(role) of \(writer.actor) on \(writer.host), pid \(writer.pid), since \(clock().rfc3339)"
+        holderText = "\(role) of \(writer.actor) on \(writer.host), pid \(writer.pid)"
         files = EscalationFiles.load(workspaceRoot: workspace.root)
         engine = files.engine(retry: workspace.config.pagingRetry)
         signature = EscalationFiles.signature(workspaceRoot: workspace.root)
@@ -68,7 +68,8 @@ final class EscalationRunner {
     /// and when to pass again.
     func tick(_ journals: [IncidentJournal]) -> (changed: [IncidentJournal], problems: [String], statuses: [String: EscalationEngine.Status], nextWake: Timestamp?) {
         reloadIfChanged()
-        let running = mayRun && lock.tryAcquire(holder: holderText)
+        // "since" is when it took the lock (at a takeover, not when the process started).
+        let running = mayRun && (lock.isHeld || lock.tryAcquire(holder: holderText + ", since \(clock().rfc3339)"))
         var changed: [IncidentJournal] = [], problems: [String] = [], statuses: [String: EscalationEngine.Status] = [:]
         var wakeAt: Timestamp?, lasting: Set<String> = []
         let identity = (host: writer.host, pid: writer.pid)

@@ -127,7 +127,12 @@ public final class Responder {
                                                clock: clock) { wakePipe.wake() }
         } catch {
             if options.mustRun { throw error }
-            escalations = nil
+            // It cannot send pages here (a read-only journals directory, a lock file it may not write):
+            // it still shows what the journals say of them, as a read-only console does.
+            startEvents.append(.problem("this process cannot send pages: \(error.message)"))
+            escalations = try? EscalationRunner(workspace: workspace, writer: writer, role: options.role, mayRun: false,
+                                                transport: transport ?? ChannelPageTransport(channels: workspace.config.channels, environment: environment),
+                                                clock: clock) { wakePipe.wake() }
         }
     }
 
@@ -214,8 +219,9 @@ public final class Responder {
             }
         }
         if let watcher, Self.isReadable(watcher.descriptor) {
-            for name in watcher.drain() where name.hasSuffix(".jsonl") && !name.hasPrefix(".") {
-                events += follower.refresh(String(name.dropLast(6)))
+            // Incidents only: the platform journal (`platform.jsonl`) is the recorder's, not an incident.
+            for id in watcher.changedJournals() where IncidentID.number(of: id) != nil {
+                events += follower.refresh(id)
             }
         }
         let recorded = takeReports(now: now, into: &events)

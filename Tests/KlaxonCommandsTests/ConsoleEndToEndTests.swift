@@ -29,6 +29,31 @@ extension EndToEnd {
             try IncidentStore(directory: ws.path + "/journals").open(id).incident.timeline
         }
 
+        /// A console beside a `klaxon watch` that sends the pages: when the watch dies, the console takes
+        /// the pages over and says so, as it says a takeover of the recording. (Before: the header's
+        /// "pages sent by klaxon watch" just went away.)
+        @Test func aConsoleThatTakesThePagesOverSaysSo() async throws {
+            let ws = escalationWorkspace(webhookPort: 9, stepSeconds: 120, repeatCount: 0)
+            let watch = Process()
+            watch.executableURL = URL(fileURLWithPath: klaxon)
+            watch.arguments = ["watch", "--workspace", ws.path]
+            watch.environment = ["KLAXON_USER": "ops", "TZ": "UTC", "PATH": "/usr/bin:/bin"]
+            watch.standardOutput = FileHandle.nullDevice
+            watch.standardError = FileHandle.nullDevice
+            try watch.run()
+            defer { if watch.isRunning { kill(watch.processIdentifier, SIGKILL) } }
+            for _ in 0..<100 where !(try shell("\(klaxon) --workspace \(ws.path) escalation status")).contains("engine: klaxon watch") {
+                try await Task.sleep(for: .milliseconds(100))
+            }
+            let tty = try console(ws, columns: 120, rows: 30)
+            #expect(await tty.until("Open incidents (0)") != nil)
+            #expect(!tty.screen().contains("sends the pages now"))
+            kill(watch.processIdentifier, SIGKILL)
+            #expect(await tty.until("this console sends the pages now: the process that did has stopped") != nil, "\(tty.screen())")
+            tty.press("q")
+            #expect(await tty.until("EXIT 0") != nil)
+        }
+
         @Test func declareNoteStatusAndResolveReachTheJournal() async throws {
             let ws = makeWorkspace()
             let tty = try console(ws)

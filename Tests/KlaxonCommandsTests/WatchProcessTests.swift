@@ -246,6 +246,8 @@ struct WatchProcessTests {
         let (second, secondOut) = try start(["watch"], ws: ws, errors: secondErrors, environment: ["PROBE": "second"])
         defer { if second.isRunning { kill(second.processIdentifier, SIGKILL) } }
         #expect(try await waitForText(secondErrors, "printing only").contains("printing only"))
+        #expect(try await waitForText(secondErrors, "sends this workspace's pages").contains(
+            "another process sends this workspace's pages (klaxon watch of"), "the waiting watch says it waits for the pages too")
         #expect(try await waitForText(secondOut, "uploads unknown → down: HTTP 401").contains("uploads unknown → down"))
         let platformPath = ws.path + "/journals/platform.jsonl"
         #expect(!FileManager.default.fileExists(atPath: platformPath), "the first watch saw nothing to record")
@@ -255,6 +257,7 @@ struct WatchProcessTests {
         #expect(first.terminationReason == .exit && first.terminationStatus == 0)
         let said = try await waitForText(secondErrors, "records the state changes", timeout: 15)
         #expect(said.contains("klaxon: status recorder: this process records the state changes now"), "\(said)")
+        #expect(try await waitForText(secondErrors, "this process sends the pages").contains("klaxon: escalation engine: this process sends the pages"))
         // The second has seen ui up (a poll answered, as its next one shows) before the server stops: the
         // takeover can come within milliseconds of the first's exit, before the second's first poll of ui.
         for _ in 0..<300 where receiver.requests.filter({ $0.path == "/ui" && $0.headers["x-probe"] == "second" }).count < 2 {

@@ -137,6 +137,16 @@ struct EscalationRunnerTests {
         #expect(later.nextWake == time("09:05:00"))
     }
 
+    /// The engine's lock names its holder "since" it took the lock, not since its process started: a
+    /// takeover says when it happened. (Before: the process's start time.)
+    @Test func theEngineLockSaysSinceWhenItWasTaken() throws {
+        let engine = try Engine(ws, clock: clock, transport: transport, pid: 101)
+        clock.advance(seconds: 125)
+        try engine.pass()
+        let holder = try String(contentsOfFile: ws.path + "/journals/.engine.lock", encoding: .utf8)
+        #expect(holder.contains("since 2026-11-20T09:02:05"), "\(holder)")
+    }
+
     @Test func retriesAFailedPageWithBackoffUpToTheLimitShowingItFailing() throws {
         declare()
         transport.script("alice", .fail(reason: "HTTP 500"), .fail(reason: "HTTP 500"), .fail(reason: "HTTP 503"))

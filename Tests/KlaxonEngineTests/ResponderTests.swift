@@ -85,6 +85,43 @@ struct ResponderTests {
         _ = responder.stop()
     }
 
+    /// The platform journal appears once the first state change is recorded: the watcher tells of it,
+    /// and it is not taken for an incident. (Before: "platform cannot be read: "platform" is not an
+    /// incident id" on the bottom line of every fresh workspace and drill.)
+    @Test func thePlatformJournalIsNotTakenForAnIncident() throws {
+        let responder = try responder()
+        _ = responder.start()
+        _ = responder.pass(now: clock.now)
+        ws.write("journals/platform.jsonl", "")
+        let events = passes(responder, limit: 1.5) { _ in false }
+        let said = events.compactMap { event -> String? in
+            switch event {
+            case .journalProblem(let text), .problem(let text): text
+            default: nil
+            }
+        }
+        #expect(said.isEmpty, "\(said)")
+        _ = responder.stop()
+    }
+
+    /// A process that cannot take the engine's lock for writing (a read-only journals directory, a lock
+    /// file it may not write) still shows each incident's escalation, as a read-only console does, and
+    /// says why it sends no page. (Before: no escalation state at all, so every incident read "not
+    /// paging: no policy".)
+    @Test func aProcessThatCannotSendPagesStillShowsTheEscalations() throws {
+        try FileManager.default.createDirectory(atPath: ws.path + "/journals/.engine.lock", withIntermediateDirectories: true)
+        let responder = try responder()
+        let started = responder.start()
+        #expect(Self.problems(started).contains { $0.contains("cannot send pages") }, "\(Self.problems(started))")
+        _ = responder.declare(Declaration(title: "Registry returns 503", severity: .sev2, policy: "platform"))
+        let events = responder.pass(now: clock.now)
+        let engine = events.compactMap { if case .escalationsChanged(let statuses, let engine, _) = $0 { (statuses, engine) } else { nil } }.last
+        #expect(engine?.0["INC-1"] != nil, "the escalation of INC-1 is shown")
+        #expect(engine?.1 != .thisProcess)
+        #expect(transport.deliveries.isEmpty)
+        _ = responder.stop()
+    }
+
     /// Another writer acknowledges (the CLI, appending to the journal): the next pass reads it, and the
     /// policy's next step never pages bob.
     @Test func anAckFromAnotherWriterIsSeenAtTheNextPassAndStopsThePaging() throws {
