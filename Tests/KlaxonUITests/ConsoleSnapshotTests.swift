@@ -123,10 +123,10 @@ struct ReportsScreenTests {
         #expect(text.contains("bob 10 (acked 6)"))
         model = reportsModel()
         let before = ConsoleView.render(model).text
-        #expect(before.contains("more below: j/k") && !before.contains("carol 5"))
+        #expect(before.contains("· more below: j") && !before.contains("carol 5"))
         press([.character("G")], &model)
         let after = ConsoleView.render(model).text
-        #expect(after.contains("carol 5 (acked 5)") && after.contains("k for the top") && !after.contains("more below"))
+        #expect(after.contains("carol 5 (acked 5)") && after.contains("· k for the top") && !after.contains("more below"))
     }
 
     @Test func eExportsTheShownIncidentsReview() {

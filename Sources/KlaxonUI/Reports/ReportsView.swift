@@ -16,7 +16,7 @@ enum ReportsView {
         let shown = ScreenGeometry(model).reportLines
         let top = min(model.reportsScroll, max(0, all.count - 1))
         if top > 0 || top + shown < all.count {
-            let hint = top + shown < all.count ? "more below: j/k" : "k for the top"
+            let hint = top + shown < all.count ? "· more below: j" : "· k for the top"
             frame.put(hint, row: 3, column: model.columns - 1 - hint.count, style: .dim)
         }
         for (i, line) in all.dropFirst(top).prefix(shown).enumerated() {
