@@ -3,6 +3,8 @@ import Synchronization
 @testable import KlaxonEngine
 import KlaxonCore
 import KlaxonStore
+import KlaxonCommandsTestSupport
+import KlaxonProcessTestSupport
 import KlaxonTestSupport
 import Testing
 
@@ -14,7 +16,7 @@ struct ResponderTests {
     let ws = runnerWorkspace()
     let clock = FixedClock("2026-11-20T09:00:00Z")
     let transport = InMemoryPageTransport()
-    var k: KlaxonTestSupport.Klaxon { KlaxonTestSupport.Klaxon(workspace: ws.path, clock: clock) }
+    var k: KlaxonCommandsTestSupport.Klaxon { KlaxonCommandsTestSupport.Klaxon(workspace: ws.path, clock: clock) }
 
     func responder(pid: Int = 101) throws -> Responder {
         let workspace = try Workspace.load(directory: ws.path)
@@ -67,7 +69,7 @@ struct ResponderTests {
         let engine = first.compactMap { if case .escalationsChanged(let statuses, let engine, let targets) = $0 { (statuses, engine, targets) } else { nil } }.last
         #expect(engine?.1 == .thisProcess)
         #expect(engine?.0["INC-1"] != nil)
-        #expect(engine?.2.contains("policy:platform") == true)
+        #expect(engine?.2.contains(.policy("platform")) == true)
 
         let finished = passes(responder, until: Self.isPageFinished)
         let page = finished.compactMap { if case .pageFinished(let attempt, let outcome) = $0 { (attempt, outcome) } else { nil } }.first
