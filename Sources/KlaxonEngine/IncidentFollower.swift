@@ -46,6 +46,7 @@ final class IncidentFollower {
         guard let overview = try? store.overview(wanted: { _, updated in since.map { updated >= $0 } ?? false },
                                                  updatingIndex: updatingIndex) else { return [] }
         var events: [ResponderEvent] = []
+        indexed.reserveCapacity(overview.items.count)  // thousands: grown once, not rehashed on the way
         for (id, item) in overview.items {
             switch item {
             case .journal(let journal):

@@ -23,6 +23,8 @@ public struct ConsoleModel: Sendable {
     public var columns: Int
     public var rows: Int
     public private(set) var incidents: [String: Incident] = [:]
+    /// The ids of the open ones among `incidents`.
+    private var openIDs: Set<String> = []
     public private(set) var readOnlyIncidents: Set<String> = []
     /// Who is on call, from `Escalation/`; nil until first read.
     public var onCall: OnCallBoard?
@@ -311,7 +313,9 @@ public struct ConsoleModel: Sendable {
     // MARK: - Derived
 
     public var openIncidents: [Incident] {
-        incidents.values.filter(\.isOpen).sorted { a, b in
+        // From the open ids, not by filtering `incidents`: that copies every incident the console holds
+        // (thousands of resolved ones), and this is asked for several times a frame.
+        openIDs.map { incidents[$0]! }.sorted { a, b in
             a.severity != b.severity ? a.severity < b.severity : a.declaredAt > b.declaredAt
         }
     }
@@ -455,6 +459,7 @@ public struct ConsoleModel: Sendable {
     /// Puts in (or replaces) an incident as replayed from its journal.
     public mutating func setIncident(_ incident: Incident, readOnly: Bool) {
         incidents[incident.id] = incident
+        if incident.isOpen { openIDs.insert(incident.id) } else { openIDs.remove(incident.id) }
         if readOnly { readOnlyIncidents.insert(incident.id) } else { readOnlyIncidents.remove(incident.id) }
     }
 }

@@ -107,15 +107,24 @@ enum DashboardView {
     /// blank room the paging state needs to name everyone it pages; the paging state narrows (cut with
     /// `…`) only where the title would otherwise get fewer than its 12 columns.
     static func plan(_ model: ConsoleModel) -> ColumnPlan {
-        let listed = model.incidents.values  // open and resolved: their order does not matter here
+        // Open and resolved, in one pass (each incident the loop takes is a copy): their order does not
+        // matter here.
+        var statuses: [String] = [], commanders: [String] = []
+        statuses.reserveCapacity(model.incidents.count)
+        commanders.reserveCapacity(model.incidents.count)
+        for incident in model.incidents.values {
+            statuses.append(incident.status.rawValue)
+            commanders.append(incident.commander ?? "—")
+        }
+        let open = model.openIncidents
         return ColumnPlan([
-            .sized("ID", to: listed.map(\.id), minimum: 6),
+            .sized("ID", to: Array(model.incidents.keys), minimum: 6),
             .init("SEV", 5),
-            .sized("STATUS", to: listed.map(\.status.rawValue)),
+            .sized("STATUS", to: statuses),
             .init("RUNNING", 8, givesWay: 1),
-            .sized("UPDATED", to: model.openIncidents.map { updated($0, model) }),
-            .sized("COMMANDER", to: listed.map { $0.commander ?? "—" }, maximum: 16),
-            .sized("PAGING", to: model.openIncidents.map { pagingText($0, model) }, maximum: pagingMaximum(model.columns), narrowsTo: 10),
+            .sized("UPDATED", to: open.map { updated($0, model) }),
+            .sized("COMMANDER", to: commanders, maximum: 16),
+            .sized("PAGING", to: open.map { pagingText($0, model) }, maximum: pagingMaximum(model.columns), narrowsTo: 10),
             .init("TITLE", 12, fills: true),
         ])
     }
