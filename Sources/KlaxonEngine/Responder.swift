@@ -73,6 +73,8 @@ public final class Responder {
     private var nextEscalationPass: Timestamp?
     private var wasEngine = false
     private var lastSecond: Int64?
+    /// The second `start` read every journal in (see `pass`).
+    private var startedSecond: Int64?
     private var lastOnCallMinute: Int64?
     /// The escalation runner's `filesVersion` (or, without a runner, `Escalation/`'s signature) the
     /// on-call board was last made from.
@@ -149,7 +151,10 @@ public final class Responder {
     /// Reads the incidents (through the index), the on-call board and runbooks when followed, and
     /// starts the poller; returns what it found, problems included.
     public func start() -> [ResponderEvent] {
-        var events = follower.readNew(now: clock())
+        let now = clock()
+        // Everything was just read: the pass of this same second does not read it all again.
+        startedSecond = now.milliseconds / 1000
+        var events = follower.readNew(now: now)
         if options.followsBoards {
             events.append(.onCallChanged(onCallBoard()))
             runbookSignature = RunbookFiles.signature(workspaceRoot: workspace.root)
@@ -234,8 +239,9 @@ public final class Responder {
             // The fallback for file systems that do not report other hosts' writes: the open incidents
             // each second, all of them every half minute; new journals each second without a watcher,
             // every five with one (it tells of them at once).
-            events += follower.update(everything: second % 30 == 0)
-            if watcher == nil || second % 5 == 0 { events += follower.readNew(now: now) }
+            let justStarted = second == startedSecond
+            events += follower.update(everything: second % 30 == 0 && !justStarted)
+            if watcher == nil || (second % 5 == 0 && !justStarted) { events += follower.readNew(now: now) }
             if let drill { events.append(.drillChanged(drill.tick(now: now, incidents: follower.byID.values.map(\.incident)))) }
             events += takeOverRecording()
         }
