@@ -13,13 +13,13 @@ let package = Package(
         .executable(name: "klaxon", targets: ["klaxon"]),
         .executable(name: "klaxon-bench", targets: ["klaxon-bench"]),
         // For the libFuzzer build in Fuzz/ (scripts/fuzz).
-        .library(name: "KlaxonFuzzTargets", targets: ["KlaxonFuzzTargets"]),
+        .library(name: "KlaxonFuzzTargets", targets: ["KlaxonFuzzTargets"])
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
-        .package(url: "https://github.com/swhitty/FlyingFox", from: "0.27.1"),
+        .package(url: "https://github.com/swhitty/FlyingFox", from: "0.27.1")
     ],
     targets: [
         // Pure domain: no C of ours, no terminal, no sockets, no file handles.
@@ -42,19 +42,25 @@ let package = Package(
         .target(name: "KlaxonEngine", dependencies: ["KlaxonCore", "KlaxonStore", "KlaxonHTTP"]),
 
         // Commands and the console's loop, thin callers of the engine.
-        .target(name: "KlaxonCommands", dependencies: [
-            "KlaxonCore", "KlaxonStore", "KlaxonUI", "KlaxonTerminal", "KlaxonHTTP", "KlaxonMarkdown", "KlaxonEngine",
-            .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            // The simulated platform of `klaxon drill`.
-            .product(name: "FlyingFox", package: "FlyingFox"),
-        ]),
+        .target(
+            name: "KlaxonCommands",
+            dependencies: [
+                "KlaxonCore", "KlaxonStore", "KlaxonUI", "KlaxonTerminal", "KlaxonHTTP", "KlaxonMarkdown",
+                "KlaxonEngine",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                // The simulated platform of `klaxon drill`.
+                .product(name: "FlyingFox", package: "FlyingFox")
+            ]),
         .executableTarget(name: "klaxon", dependencies: ["KlaxonCommands"]),
         // A journal writer for the crash and concurrency tests (appends through the same code as the CLI).
         .executableTarget(name: "klaxon-stress", dependencies: ["KlaxonCore", "KlaxonStore"]),
-        .executableTarget(name: "klaxon-bench", dependencies: [
-            "KlaxonCore", "KlaxonStore", "KlaxonUI", "KlaxonTerminal", "KlaxonMarkdown", "KlaxonHTTP", "KlaxonEngine", "KlaxonCommands", "KlaxonTestSupport",
-            "KlaxonProcessTestSupport", "KlaxonCommandsTestSupport",
-        ]),
+        .executableTarget(
+            name: "klaxon-bench",
+            dependencies: [
+                "KlaxonCore", "KlaxonStore", "KlaxonUI", "KlaxonTerminal", "KlaxonMarkdown", "KlaxonHTTP",
+                "KlaxonEngine", "KlaxonCommands", "KlaxonTestSupport",
+                "KlaxonProcessTestSupport", "KlaxonCommandsTestSupport"
+            ]),
         // What the fuzzers attack (Fuzz/ builds them with libFuzzer; the tests replay their corpora).
         .target(name: "KlaxonFuzzTargets", dependencies: ["KlaxonCore", "KlaxonStore", "KlaxonMarkdown", "KlaxonUI"]),
         // Test doubles and helpers shared by the test targets (never copied between them), in three
@@ -64,23 +70,45 @@ let package = Package(
         // commands (the in-process `klaxon` runner, the console under tmux).
         .target(name: "KlaxonTestSupport", dependencies: ["KlaxonCore"]),
         .target(name: "KlaxonProcessTestSupport", dependencies: ["KlaxonCore", "KlaxonTestSupport"]),
-        .target(name: "KlaxonCommandsTestSupport", dependencies: ["KlaxonCore", "KlaxonTestSupport", "KlaxonProcessTestSupport", "KlaxonEngine", "KlaxonCommands"]),
+        .target(
+            name: "KlaxonCommandsTestSupport",
+            dependencies: [
+                "KlaxonCore", "KlaxonTestSupport", "KlaxonProcessTestSupport", "KlaxonEngine", "KlaxonCommands"
+            ]),
 
-        .testTarget(name: "KlaxonCoreTests", dependencies: ["KlaxonCore", "KlaxonTestSupport"], exclude: ["__Snapshots__"]),
+        .testTarget(
+            name: "KlaxonCoreTests", dependencies: ["KlaxonCore", "KlaxonTestSupport"], exclude: ["__Snapshots__"]),
         // klaxon-stress: the store contract's writer and lock holder processes.
-        .testTarget(name: "KlaxonStoreTests", dependencies: ["KlaxonStore", "KlaxonCore", "KlaxonTestSupport", "KlaxonProcessTestSupport", "klaxon-stress"]),
-        .testTarget(name: "KlaxonCommandsTests", dependencies: [
-            "KlaxonCommands", .product(name: "FlyingFox", package: "FlyingFox"), "KlaxonStore", "KlaxonCore",
-            "KlaxonTestSupport", "KlaxonProcessTestSupport", "KlaxonCommandsTestSupport", "klaxon", "klaxon-stress",
-        ]),
-        .testTarget(name: "KlaxonEngineTests", dependencies: [
-            "KlaxonEngine", "KlaxonStore", "KlaxonCore", "KlaxonTestSupport", "KlaxonProcessTestSupport", "KlaxonCommandsTestSupport",
-        ]),
-        .testTarget(name: "KlaxonHTTPTests", dependencies: ["KlaxonHTTP", "KlaxonCore", "KlaxonTestSupport", "KlaxonProcessTestSupport", .product(name: "FlyingFox", package: "FlyingFox")]),
+        .testTarget(
+            name: "KlaxonStoreTests",
+            dependencies: [
+                "KlaxonStore", "KlaxonCore", "KlaxonTestSupport", "KlaxonProcessTestSupport", "klaxon-stress"
+            ]),
+        .testTarget(
+            name: "KlaxonCommandsTests",
+            dependencies: [
+                "KlaxonCommands", .product(name: "FlyingFox", package: "FlyingFox"), "KlaxonStore", "KlaxonCore",
+                "KlaxonTestSupport", "KlaxonProcessTestSupport", "KlaxonCommandsTestSupport", "klaxon", "klaxon-stress"
+            ]),
+        .testTarget(
+            name: "KlaxonEngineTests",
+            dependencies: [
+                "KlaxonEngine", "KlaxonStore", "KlaxonCore", "KlaxonTestSupport", "KlaxonProcessTestSupport",
+                "KlaxonCommandsTestSupport"
+            ]),
+        .testTarget(
+            name: "KlaxonHTTPTests",
+            dependencies: [
+                "KlaxonHTTP", "KlaxonCore", "KlaxonTestSupport", "KlaxonProcessTestSupport",
+                .product(name: "FlyingFox", package: "FlyingFox")
+            ]),
         .testTarget(name: "KlaxonMarkdownTests", dependencies: ["KlaxonMarkdown", "KlaxonCore"]),
         .testTarget(name: "KlaxonFuzzTargetsTests", dependencies: ["KlaxonFuzzTargets"]),
         .testTarget(name: "KlaxonTerminalTests", dependencies: ["KlaxonTerminal", "KlaxonUI", "KlaxonTestSupport"]),
-        .testTarget(name: "KlaxonUITests", dependencies: ["KlaxonUI", "KlaxonCore", "KlaxonMarkdown", "KlaxonStore", "KlaxonTestSupport"], exclude: ["__Snapshots__"]),
+        .testTarget(
+            name: "KlaxonUITests",
+            dependencies: ["KlaxonUI", "KlaxonCore", "KlaxonMarkdown", "KlaxonStore", "KlaxonTestSupport"],
+            exclude: ["__Snapshots__"])
     ],
     swiftLanguageModes: [.v6]
 )

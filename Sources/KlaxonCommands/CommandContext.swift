@@ -16,13 +16,20 @@ public struct CommandContext: Sendable {
     /// Whether standard output is a terminal (styled output), and its width in columns.
     public var outputTerminalColumns: Int?
 
-    public init(environment: [String: String], currentDirectory: String,
-                standardOutput: @escaping @Sendable (String) -> Void, standardError: @escaping @Sendable (String) -> Void,
-                readStandardInput: @escaping @Sendable (_ maximumBytes: Int) -> String, now: @escaping @Sendable () -> Timestamp,
-                processID: Int, outputTerminalColumns: Int? = nil) {
-        self.environment = environment; self.currentDirectory = currentDirectory
-        self.standardOutput = standardOutput; self.standardError = standardError
-        self.readStandardInput = readStandardInput; self.now = now; self.processID = processID
+    public init(
+        environment: [String: String], currentDirectory: String,
+        standardOutput: @escaping @Sendable (String) -> Void, standardError: @escaping @Sendable (String) -> Void,
+        readStandardInput: @escaping @Sendable (_ maximumBytes: Int) -> String,
+        now: @escaping @Sendable () -> Timestamp,
+        processID: Int, outputTerminalColumns: Int? = nil
+    ) {
+        self.environment = environment
+        self.currentDirectory = currentDirectory
+        self.standardOutput = standardOutput
+        self.standardError = standardError
+        self.readStandardInput = readStandardInput
+        self.now = now
+        self.processID = processID
         self.outputTerminalColumns = outputTerminalColumns
     }
 
@@ -33,7 +40,9 @@ public struct CommandContext: Sendable {
             currentDirectory: FileManager.default.currentDirectoryPath,
             standardOutput: { text in FileHandle.standardOutput.write(Data(text.utf8)) },
             standardError: { text in FileHandle.standardError.write(Data(text.utf8)) },
-            readStandardInput: { limit in String(decoding: (try? FileHandle.standardInput.read(upToCount: limit)) ?? Data(), as: UTF8.self) },
+            readStandardInput: { limit in
+                String(decoding: (try? FileHandle.standardInput.read(upToCount: limit)) ?? Data(), as: UTF8.self)
+            },
             now: { Timestamp(Date()) },
             processID: Int(ProcessInfo.processInfo.processIdentifier),
             outputTerminalColumns: terminalColumns())

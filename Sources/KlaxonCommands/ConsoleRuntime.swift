@@ -21,29 +21,37 @@ final class ConsoleRuntime {
     let responder: Responder
 
     /// `drill` plays a drill's scenario on the responder's passes (`klaxon drill`).
-    init(workspace: Workspace, writer: WriterIdentity, context: CommandContext, screen: TerminalScreen, readOnly: Bool,
-         drill: DrillDirector? = nil) throws(KlaxonError) {
+    init(
+        workspace: Workspace, writer: WriterIdentity, context: CommandContext, screen: TerminalScreen, readOnly: Bool,
+        drill: DrillDirector? = nil
+    ) throws(KlaxonError) {
         self.workspace = workspace
         self.context = context
         self.screen = screen
         let zone = workspace.displayTimeZone(environment: context.environment)
-        model = ConsoleModel(workspaceName: workspace.config.name, user: writer.actor, readOnly: readOnly,
-                             timeZone: zone,
-                             staleAfterSeconds: workspace.config.staleAfterSeconds, glyphs: screen.isUTF8 ? .unicode : .ascii,
-                             now: context.now(), columns: screen.columns, rows: screen.rows)
+        model = ConsoleModel(
+            workspaceName: workspace.config.name, user: writer.actor, readOnly: readOnly,
+            timeZone: zone,
+            staleAfterSeconds: workspace.config.staleAfterSeconds, glyphs: screen.isUTF8 ? .unicode : .ascii,
+            now: context.now(), columns: screen.columns, rows: screen.rows)
         model.runbookStaleAfterDays = workspace.config.runbookStaleAfterDays
         let checks = CheckFiles.load(workspaceRoot: workspace.root, timeZone: zone)
         var options = Responder.Options(role: "console", displayZone: zone)
         options.readOnly = readOnly
         options.recentResolvedSeconds = Self.recentSeconds
         options.followsBoards = true
-        responder = try Responder(workspace: workspace, writer: writer, checks: checks, options: options, environment: context.environment,
-                                  clock: context.now, drill: drill)
+        responder = try Responder(
+            workspace: workspace, writer: writer, checks: checks, options: options, environment: context.environment,
+            clock: context.now, drill: drill)
         TerminalSignals.install(wake: responder.wakePipe.writeEnd)
         showChecks(checks)
         for event in responder.start() {
             // Thousands at start: put in at once, without what a change does to the screen.
-            if case .incidentChanged(let incident, let readOnly) = event { model.setIncident(incident, readOnly: readOnly) } else { handle(event) }
+            if case .incidentChanged(let incident, let readOnly) = event {
+                model.setIncident(incident, readOnly: readOnly)
+            } else {
+                handle(event)
+            }
         }
         for event in responder.pass(now: context.now()) { handle(event) }
     }
@@ -54,9 +62,13 @@ final class ConsoleRuntime {
         let errors = files.findings.filter { $0.level == .error }.map { shortened("\($0.place): \($0.message)") }
         var unpolled = files.unpolled
         for i in unpolled.indices { unpolled[i].reason = shortened(unpolled[i].reason) }
-        send(.checksConfigured(files.checks, unpolled: unpolled, problems: errors.filter { !unpolled.map(\.reason).contains($0) }))
+        send(
+            .checksConfigured(
+                files.checks, unpolled: unpolled, problems: errors.filter { !unpolled.map(\.reason).contains($0) }))
         if !errors.isEmpty {
-            let what = unpolled.isEmpty ? "errors in checks:" : "\(unpolled.count) check\(unpolled.count == 1 ? "" : "s") not polled"
+            let what =
+                unpolled.isEmpty
+                ? "errors in checks:" : "\(unpolled.count) check\(unpolled.count == 1 ? "" : "s") not polled"
             send(.failure("\(Workspace.configFileName): \(what); the status board (3) says why"))
         }
     }
@@ -75,25 +87,29 @@ final class ConsoleRuntime {
         case .checkReported(let report): send(.checkReported(report))
         case .pageFinished: break  // its outcome, recorded, comes as the incident's change
         case .escalationsChanged(let statuses, let engine, let targets):
-            let holder: EscalationEngineHolder = switch engine {
-            case .thisProcess: .thisConsole
-            case .other(let who): .other(who)
-            case .nobody: .nobody
-            }
+            let holder: EscalationEngineHolder =
+                switch engine {
+                case .thisProcess: .thisConsole
+                case .other(let who): .other(who)
+                case .nobody: .nobody
+                }
             // A takeover is said, as the recording's is; the first pass's (nobody ran it) is not.
             if holder == .thisConsole, case .other = model.escalationEngine {
                 send(.info("this console sends the pages now: the process that did has stopped"))
             }
             send(.escalationsChanged(statuses, engine: holder, pageTargets: targets))
         case .onCallChanged(let board): send(.onCallChanged(board))
-        case .runbooksChanged: send(.runbooksChanged(RunbookFiles.load(workspaceRoot: workspace.root, parse: MarkdownParser.parse)))
+        case .runbooksChanged:
+            send(.runbooksChanged(RunbookFiles.load(workspaceRoot: workspace.root, parse: MarkdownParser.parse)))
         case .saved(let id, let action, let record):
             send(.saved(incidentID: id, action: action, sequence: record.sequence, kind: TimelineText.kind(of: record)))
-        case .saveFailed(let id, let action, let error): send(.saveFailed(incidentID: id, action: action, reason: shortened(error.message)))
+        case .saveFailed(let id, let action, let error):
+            send(.saveFailed(incidentID: id, action: action, reason: shortened(error.message)))
         case .saveWaiting(let id, let text): send(.info("\(id): saving… \(shortened(text))"))
         case .drillChanged(let status): send(.drillChanged(status))
         case .tick(let time): send(.tick(time))
-        case .tookOverRecording: send(.info("this console records the checks' state changes now: the process that did has stopped"))
+        case .tookOverRecording:
+            send(.info("this console records the checks' state changes now: the process that did has stopped"))
         case .becameEngine: break  // the header says who sends the pages (escalationsChanged)
         case .problem(let text), .journalProblem(let text): send(.failure(text))
         }
@@ -133,12 +149,16 @@ final class ConsoleRuntime {
     /// Hands the terminal to $VISUAL or $EDITOR (default vi) on a temporary file; returns its text.
     func editInEditor(_ initialText: String, id: String) -> String? {
         let path = FileManager.default.temporaryDirectory.path + "/klaxon-note-\(id)-\(getpid()).md"
-        guard FileManager.default.createFile(atPath: path, contents: Data(initialText.utf8), attributes: [.posixPermissions: 0o600]) else {
+        guard
+            FileManager.default.createFile(
+                atPath: path, contents: Data(initialText.utf8), attributes: [.posixPermissions: 0o600])
+        else {
             send(.failure("cannot create \(path) for the editor"))
             return nil
         }
         defer { try? FileManager.default.removeItem(atPath: path) }
-        let editor = context.environment["VISUAL"].flatMap { $0.isEmpty ? nil : $0 }
+        let editor =
+            context.environment["VISUAL"].flatMap { $0.isEmpty ? nil : $0 }
             ?? context.environment["EDITOR"].flatMap { $0.isEmpty ? nil : $0 } ?? "vi"
         screen.suspend()
         defer { screen.resume() }
@@ -192,10 +212,15 @@ final class ConsoleRuntime {
                 painted = true
                 dirty = false
             }
-            var descriptors = ([screen.inputDescriptor] + responder.descriptors).map { pollfd(fd: $0, events: Int16(POLLIN), revents: 0) }
+            var descriptors = ([screen.inputDescriptor] + responder.descriptors).map {
+                pollfd(fd: $0, events: Int16(POLLIN), revents: 0)
+            }
             // Until the responder's next deadline (a new second, an escalation due), at least 10 ms.
-            let untilDeadline = Int32(min(1000, max(10, responder.nextDeadline.milliseconds - context.now().milliseconds)))
-            let wait = screen.isWaitingForInput ? min(untilDeadline, Int32(UTF8InputDecoder.markerWaitMilliseconds)) : untilDeadline
+            let untilDeadline = Int32(
+                min(1000, max(10, responder.nextDeadline.milliseconds - context.now().milliseconds)))
+            let wait =
+                screen.isWaitingForInput
+                ? min(untilDeadline, Int32(UTF8InputDecoder.markerWaitMilliseconds)) : untilDeadline
             _ = poll(&descriptors, nfds_t(descriptors.count), wait)
 
             // Keys (and, after a SIGWINCH interrupted poll, the resize): a read's keys go as one
@@ -218,7 +243,10 @@ final class ConsoleRuntime {
         // and the screen says why quitting takes a moment.
         let saves = responder.savesInFlight
         if saves > 0 {
-            send(.info("quitting once \(saves == 1 ? "a save ends" : "\(saves) saves end") (a locked journal is given up after 10 s)…"))
+            send(
+                .info(
+                    "quitting once \(saves == 1 ? "a save ends" : "\(saves) saves end") (a locked journal is given up after 10 s)…"
+                ))
             screen.paint(ConsoleView.render(model))
         }
         _ = responder.stop()

@@ -37,20 +37,30 @@ final class DrillPlatformServer: DrillPlatform {
                 return HTTPResponse(statusCode: .ok)
             }
             await server.appendRoute("GET /*") { [self] request in
-                guard let response = self.response(for: request.path) else { return HTTPResponse(statusCode: .notFound) }
-                if response.latencyMilliseconds > 0 { try? await Task.sleep(for: .milliseconds(response.latencyMilliseconds)) }
-                return HTTPResponse(statusCode: HTTPStatusCode(response.status, phrase: "Drill"), headers: [.contentType: response.contentType],
-                                    body: Data(response.body.utf8))
+                guard let response = self.response(for: request.path) else {
+                    return HTTPResponse(statusCode: .notFound)
+                }
+                if response.latencyMilliseconds > 0 {
+                    try? await Task.sleep(for: .milliseconds(response.latencyMilliseconds))
+                }
+                return HTTPResponse(
+                    statusCode: HTTPStatusCode(response.status, phrase: "Drill"),
+                    headers: [.contentType: response.contentType],
+                    body: Data(response.body.utf8))
             }
             let task = Task { _ = try? await server.run() }
             state.withLock { $0.task = task }
-            if (try? await server.waitUntilListening(timeout: 10)) != nil, case .ip4(_, let port)? = await server.listeningAddress {
+            if (try? await server.waitUntilListening(timeout: 10)) != nil,
+                case .ip4(_, let port)? = await server.listeningAddress
+            {
                 state.withLock { $0.address = "http://127.0.0.1:\(port)" }
             }
             started.signal()
         }
         started.wait()
-        guard state.withLock({ $0.address }) != nil else { throw .failed("the drill's platform server did not start listening on 127.0.0.1") }
+        guard state.withLock({ $0.address }) != nil else {
+            throw .failed("the drill's platform server did not start listening on 127.0.0.1")
+        }
     }
 
     func stop() {
@@ -67,10 +77,13 @@ final class DrillPlatformServer: DrillPlatform {
 
     private func receivePage(user: String, body: Data) {
         let json = try? JSONParser.parse(String(decoding: body, as: UTF8.self))
-        let incident = json?["incident"], page = json?["page"]
-        let step = "\(page?["policy"]?.stringValue ?? "?") step \(page?["step"]?.intValue ?? 0) of \(page?["steps"]?.intValue ?? 0)"
-        let received = DrillStatus.SinkPage(at: Timestamp(Date()), user: user, incidentID: incident?["id"]?.stringValue ?? "?",
-                                            title: incident?["title"]?.stringValue ?? "?", step: step)
+        let incident = json?["incident"]
+        let page = json?["page"]
+        let step =
+            "\(page?["policy"]?.stringValue ?? "?") step \(page?["step"]?.intValue ?? 0) of \(page?["steps"]?.intValue ?? 0)"
+        let received = DrillStatus.SinkPage(
+            at: Timestamp(Date()), user: user, incidentID: incident?["id"]?.stringValue ?? "?",
+            title: incident?["title"]?.stringValue ?? "?", step: step)
         state.withLock { $0.received.append(received) }
     }
 }

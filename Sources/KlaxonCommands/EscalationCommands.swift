@@ -13,12 +13,17 @@ struct EscalationCommand: ParsableCommand {
 
     struct Simulate: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Print the pages a policy would send from a time, as if nobody (or someone, --ack-at) acknowledged. Nothing is sent.")
+            abstract:
+                "Print the pages a policy would send from a time, as if nobody (or someone, --ack-at) acknowledged. Nothing is sent."
+        )
         @Argument(help: "The policy.") var policy: String
         @Option(help: ArgumentHelp("When the incident is declared.", valueName: "time")) var from: String
-        @Option(name: .customLong("ack-at"), help: ArgumentHelp("When someone acknowledges.", valueName: "time")) var ackAt: String?
-        @Option(name: .customLong("ack-by"), help: ArgumentHelp("Who acknowledges (with --ack-at).", valueName: "id")) var ackBy: String?
-        @Option(help: ArgumentHelp("The end of the simulation (default: a week after --from).", valueName: "time")) var until: String?
+        @Option(name: .customLong("ack-at"), help: ArgumentHelp("When someone acknowledges.", valueName: "time"))
+        var ackAt: String?
+        @Option(name: .customLong("ack-by"), help: ArgumentHelp("Who acknowledges (with --ack-at).", valueName: "id"))
+        var ackBy: String?
+        @Option(help: ArgumentHelp("The end of the simulation (default: a week after --from).", valueName: "time"))
+        var until: String?
         @OptionGroup var global: GlobalOptions
         @OptionGroup var output: JSONFlag
 
@@ -36,35 +41,55 @@ struct EscalationCommand: ParsableCommand {
             var events = [EscalationEvent(sequence: 1, at: start, actor: "simulation", kind: .started(policy: policy))]
             if let ackAt {
                 let t = try global.parseTime(ackAt, workspace: workspace)
-                guard t >= start else { throw KlaxonError.badInput("--ack-at (\(t.rfc3339)) is before --from (\(start.rfc3339))") }
+                guard t >= start else {
+                    throw KlaxonError.badInput("--ack-at (\(t.rfc3339)) is before --from (\(start.rfc3339))")
+                }
                 events.append(EscalationEvent(sequence: 2, at: t, actor: ackBy ?? "someone", kind: .acknowledged))
             }
-            let end = try until.map { text throws(KlaxonError) in try global.parseTime(text, workspace: workspace) } ?? start.adding(seconds: 7 * 86400)
-            try InputLimits.checkWindow(from: start, to: end, "--from (\(from))", "--until (\(until ?? "a week after --from"))")
+            let end =
+                try until.map { text throws(KlaxonError) in try global.parseTime(text, workspace: workspace) }
+                ?? start.adding(seconds: 7 * 86400)
+            try InputLimits.checkWindow(
+                from: start, to: end, "--from (\(from))", "--until (\(until ?? "a week after --from"))")
             let pages = files.engine().simulate(events, until: end)
             // Someone paged by a step and again by the next (on both schedules this week): "escalating"
             // would reach nobody new (issue 19). To standard error, so the JSON stays exact.
             struct Paged: Hashable { var cycle: Int, step: Int, user: String }
             let paged = Set(pages.map { Paged(cycle: $0.cycle, step: $0.step, user: $0.user) })
             var warned = Set<Paged>()
-            for page in pages where paged.contains(Paged(cycle: page.cycle, step: page.step - 1, user: page.user))
-                && warned.insert(Paged(cycle: page.cycle, step: page.step, user: page.user)).inserted {
-                let place = steps.indices.contains(page.step - 1) && !steps[page.step - 1].place.isEmpty ? steps[page.step - 1].place + ": " : ""
-                context.warn("\(place)\(page.user) is paged by step \(page.step - 1) and again by step \(page.step) (round \(page.cycle)): escalating there reaches nobody new")
+            for page in pages
+            where paged.contains(Paged(cycle: page.cycle, step: page.step - 1, user: page.user))
+                && warned.insert(Paged(cycle: page.cycle, step: page.step, user: page.user)).inserted
+            {
+                let place =
+                    steps.indices.contains(page.step - 1) && !steps[page.step - 1].place.isEmpty
+                    ? steps[page.step - 1].place + ": " : ""
+                context.warn(
+                    "\(place)\(page.user) is paged by step \(page.step - 1) and again by step \(page.step) (round \(page.cycle)): escalating there reaches nobody new"
+                )
             }
             let formatter = LocalTimeFormatter(timeZone: workspace.displayTimeZone(environment: context.environment))
             if output.json {
-                context.print(json: JSONValue.array(pages.map { page in
-                    .object(["at": .string(formatter.rfc3339(page.at)), "step": .number(Double(page.step)), "round": .number(Double(page.cycle)),
-                             "user": .string(page.user), "contact": .string(page.contact.kind.rawValue)])
-                }))
+                context.print(
+                    json: JSONValue.array(
+                        pages.map { page in
+                            .object([
+                                "at": .string(formatter.rfc3339(page.at)), "step": .number(Double(page.step)),
+                                "round": .number(Double(page.cycle)),
+                                "user": .string(page.user), "contact": .string(page.contact.kind.rawValue)
+                            ])
+                        }))
                 return
             }
-            guard !pages.isEmpty else { return context.print("no pages: nobody would be paged by \(policy) in that time") }
+            guard !pages.isEmpty else {
+                return context.print("no pages: nobody would be paged by \(policy) in that time")
+            }
             var rows = [["AT", "STEP", "ROUND", "USER", "CONTACT", "AFTER"]]
             for page in pages {
-                rows.append([formatter.dateTime(page.at), "\(page.step)", "\(page.cycle)", page.user, page.contact.kind.rawValue,
-                             "+" + DurationText.short(seconds: start.seconds(until: page.at))])
+                rows.append([
+                    formatter.dateTime(page.at), "\(page.step)", "\(page.cycle)", page.user, page.contact.kind.rawValue,
+                    "+" + DurationText.short(seconds: start.seconds(until: page.at))
+                ])
             }
             context.print(TextTable.render(rows))
         }
@@ -72,7 +97,10 @@ struct EscalationCommand: ParsableCommand {
 
     struct StatusList: ParsableCommand {
         static let configuration = CommandConfiguration(
-            commandName: "status", abstract: "Each open incident's paging state (paging, failing, acknowledged, not paging), and which process sends the pages.")
+            commandName: "status",
+            abstract:
+                "Each open incident's paging state (paging, failing, acknowledged, not paging), and which process sends the pages."
+        )
         @OptionGroup var global: GlobalOptions
         @OptionGroup var output: JSONFlag
 
@@ -85,27 +113,36 @@ struct EscalationCommand: ParsableCommand {
             let now = context.now()
             let formatter = LocalTimeFormatter(timeZone: workspace.displayTimeZone(environment: context.environment))
             let holder = (try? EngineLock(directory: workspace.journalsDirectory, forRunning: false))?.holder()
-            var rows = [["INCIDENT", "PAGING"]], json: [JSONValue] = []
+            var rows = [["INCIDENT", "PAGING"]]
+            var json: [JSONValue] = []
             for (id, item) in try store.overview(wanted: { _, _ in false }, updatingIndex: true).items {
                 guard case .journal(let journal) = item, journal.incident.isOpen else { continue }
                 let status = engine.decide(journal.incident, now: now, engine: ("", 0)).status
                 let paging = PagingState(incident: journal.incident, status: status)
                 let summary = paging.detail(now: now, formatter: formatter)
                 rows.append([id, summary])
-                json.append(.object(["id": .string(id), "policy": status.map { .string($0.policy) } ?? .null, "summary": .string(summary),
-                                     "paging": paging.json(now: now, formatter: formatter)]))
+                json.append(
+                    .object([
+                        "id": .string(id), "policy": status.map { .string($0.policy) } ?? .null,
+                        "summary": .string(summary),
+                        "paging": paging.json(now: now, formatter: formatter)
+                    ]))
             }
             if output.json {
-                context.print(json: JSONValue.object(["engine": holder.map(JSONValue.string) ?? .null, "incidents": .array(json)]))
+                context.print(
+                    json: JSONValue.object(["engine": holder.map(JSONValue.string) ?? .null, "incidents": .array(json)])
+                )
                 return
             }
-            context.print("engine: " + (holder ?? "none running — pages are not sent until klaxon watch or a console runs"))
+            context.print(
+                "engine: " + (holder ?? "none running — pages are not sent until klaxon watch or a console runs"))
             context.print(rows.count == 1 ? "no open incidents" : TextTable.render(rows))
         }
     }
 
     struct Stop: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Stop every escalation of an incident: no more pages until someone pages again.")
+        static let configuration = CommandConfiguration(
+            abstract: "Stop every escalation of an incident: no more pages until someone pages again.")
         @Argument(help: "The incident.") var id: String
         @OptionGroup var global: GlobalOptions
         @OptionGroup var output: JSONFlag

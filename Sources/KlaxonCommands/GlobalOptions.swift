@@ -5,16 +5,23 @@ import KlaxonStore
 
 /// Options every workspace command takes.
 struct GlobalOptions: ParsableArguments {
-    @Option(name: .long, help: ArgumentHelp("The workspace directory (default: $KLAXON_WORKSPACE, else the nearest directory above holding klaxon.yaml).", valueName: "dir"))
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "The workspace directory (default: $KLAXON_WORKSPACE, else the nearest directory above holding klaxon.yaml).",
+            valueName: "dir"))
     var workspace: String?
 
-    @Option(name: .customLong("as"), help: ArgumentHelp("Who is acting (default: $KLAXON_USER, else the login name).", valueName: "name"))
+    @Option(
+        name: .customLong("as"),
+        help: ArgumentHelp("Who is acting (default: $KLAXON_USER, else the login name).", valueName: "name"))
     var actor: String?
 
     var context: CommandContext { CommandContext.current }
 
     func loadWorkspace() throws(KlaxonError) -> Workspace {
-        try Workspace.locate(explicit: workspace, environment: context.environment, currentDirectory: context.currentDirectory)
+        try Workspace.locate(
+            explicit: workspace, environment: context.environment, currentDirectory: context.currentDirectory)
     }
 
     /// `--as`, else `KLAXON_USER`, else the login name.
@@ -22,7 +29,9 @@ struct GlobalOptions: ParsableArguments {
         let env = context.environment
         let name = actor ?? env["KLAXON_USER"].flatMap { $0.isEmpty ? nil : $0 } ?? Self.loginName(env)
         guard IncidentAction.isName(name) else {
-            throw .badInput("\"\(name)\" is not a person's id; pass --as NAME or set KLAXON_USER (letters, digits, dots, dashes, underscores)")
+            throw .badInput(
+                "\"\(name)\" is not a person's id; pass --as NAME or set KLAXON_USER (letters, digits, dots, dashes, underscores)"
+            )
         }
         var identity = WriterIdentity.current(actor: name)
         identity.pid = context.processID
@@ -36,7 +45,8 @@ struct GlobalOptions: ParsableArguments {
     }
 
     func parseTime(_ text: String, workspace: Workspace) throws(KlaxonError) -> Timestamp {
-        try TimeExpression.parse(text, now: context.now(), timeZone: workspace.displayTimeZone(environment: context.environment))
+        try TimeExpression.parse(
+            text, now: context.now(), timeZone: workspace.displayTimeZone(environment: context.environment))
     }
 }
 

@@ -7,9 +7,11 @@ struct IncidentCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "incident",
         abstract: "Declare incidents, record what happens, and read their timelines.",
-        subcommands: [Declare.self, Note.self, Status.self, SeverityCommand.self, Assign.self, Ack.self, Mitigate.self,
-                      Resolve.self, Reopen.self, Amend.self, Todo.self, Done.self, Link.self, Tag.self, Page.self,
-                      List.self, Show.self])
+        subcommands: [
+            Declare.self, Note.self, Status.self, SeverityCommand.self, Assign.self, Ack.self, Mitigate.self,
+            Resolve.self, Reopen.self, Amend.self, Todo.self, Done.self, Link.self, Tag.self, Page.self,
+            List.self, Show.self
+        ])
 }
 
 /// Opens an incident, performs `action`, prints what was recorded; shared by every write command.
@@ -26,14 +28,20 @@ func record(_ action: IncidentAction, on idText: String, global: GlobalOptions, 
     // What the write itself did to the file (a torn tail cut aside) is said too.
     for warning in journal.warnings where !fileWarnings.contains(warning) { context.warn(warning) }
     if json {
-        context.print(json: JSONValue.object(["id": .string(journal.id), "seq": .number(Double(written.sequence)),
-                                              "type": .string(written.type), "hash": .string(written.hash.hex)]))
+        context.print(
+            json: JSONValue.object([
+                "id": .string(journal.id), "seq": .number(Double(written.sequence)),
+                "type": .string(written.type), "hash": .string(written.hash.hex)
+            ]))
     } else {
         let formatter = LocalTimeFormatter(timeZone: workspace.displayTimeZone(environment: context.environment))
-        context.print("\(journal.id) #\(written.sequence) \(TimelineText.kind(of: written)): \(TimelineText.text(of: written, formatter: formatter))")
+        context.print(
+            "\(journal.id) #\(written.sequence) \(TimelineText.kind(of: written)): \(TimelineText.text(of: written, formatter: formatter))"
+        )
     }
     for warning in journal.incident.timeOrderWarnings where !warningsBefore.contains(warning) {
-        context.warn("\(journal.id): \(warning); recorded as given — correct it with klaxon incident amend if it is wrong")
+        context.warn(
+            "\(journal.id): \(warning); recorded as given — correct it with klaxon incident amend if it is wrong")
     }
 }
 
@@ -48,7 +56,10 @@ extension IncidentCommand {
         @Option(name: .customLong("impact-start"), help: "When the impact began (TIME).") var impactStart: String?
         @Option(name: .long, help: "When the problem was detected (TIME).") var detected: String?
         @Option(name: .long, help: "A tag (repeat for more).") var tag: [String] = []
-        @Option(name: .long, help: "Page by this escalation policy (Escalation/policies/NAME.yaml) from the moment of declaring.") var policy: String?
+        @Option(
+            name: .long,
+            help: "Page by this escalation policy (Escalation/policies/NAME.yaml) from the moment of declaring.")
+        var policy: String?
         @Option(name: .long, help: "A runbook to link (repeat for more).") var runbook: [String] = []
         @OptionGroup var global: GlobalOptions
         @OptionGroup var output: JSONFlag
@@ -63,8 +74,12 @@ extension IncidentCommand {
             let writer = try global.writer()
             let declaration = Declaration(
                 title: title, severity: severity, services: service, commander: commander,
-                impactStarted: try impactStart.map { (t: String) throws(KlaxonError) in try global.parseTime(t, workspace: workspace) },
-                detected: try detected.map { (t: String) throws(KlaxonError) in try global.parseTime(t, workspace: workspace) },
+                impactStarted: try impactStart.map { (t: String) throws(KlaxonError) in
+                    try global.parseTime(t, workspace: workspace)
+                },
+                detected: try detected.map { (t: String) throws(KlaxonError) in
+                    try global.parseTime(t, workspace: workspace)
+                },
                 tags: tag, policy: policy, runbooks: runbook)
             if let policy { try requirePolicy(policy, workspace: workspace) }
             let journal = try workspace.incidents.declare(declaration, by: writer, at: context.now())
@@ -77,14 +92,18 @@ extension IncidentCommand {
             if policy != nil { warnWithoutEngine(workspace, context) }
             // A serious incident that pages nobody is worth saying so: it shows "not paging" until someone pages.
             if policy == nil, severity <= .sev2 {
-                context.warn("\(journal.id) is \(severity.name) and pages nobody: it has no escalation policy; page with klaxon incident page \(journal.id) --policy NAME (or --user ID)")
+                context.warn(
+                    "\(journal.id) is \(severity.name) and pages nobody: it has no escalation policy; page with klaxon incident page \(journal.id) --policy NAME (or --user ID)"
+                )
             }
         }
     }
 
     struct Page: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Page now: start an escalation policy (replacing any running), or page one person until someone acknowledges.")
+            abstract:
+                "Page now: start an escalation policy (replacing any running), or page one person until someone acknowledges."
+        )
         @Argument(help: "The incident.") var id: String
         @Option(name: .long, help: "An escalation policy (Escalation/policies/NAME.yaml).") var policy: String?
         @Option(name: .long, help: "A person (from Escalation/people.yaml).") var user: String?
@@ -92,7 +111,9 @@ extension IncidentCommand {
         @OptionGroup var output: JSONFlag
 
         func validate() throws {
-            guard (policy == nil) != (user == nil) else { throw ValidationError("give either --policy NAME or --user ID") }
+            guard (policy == nil) != (user == nil) else {
+                throw ValidationError("give either --policy NAME or --user ID")
+            }
         }
 
         func run() throws {
@@ -103,7 +124,9 @@ extension IncidentCommand {
             } else if let user {
                 let files = EscalationFiles.load(workspaceRoot: workspace.root)
                 guard files.people.contains(where: { $0.id == user }) else {
-                    throw KlaxonError.badInput("\(user) is not in \(files.directory)/people.yaml; known: \(files.people.map(\.id).joined(separator: ", "))")
+                    throw KlaxonError.badInput(
+                        "\(user) is not in \(files.directory)/people.yaml; known: \(files.people.map(\.id).joined(separator: ", "))"
+                    )
                 }
                 try record(.page(user: user), on: id, global: global, json: output.json)
             }
@@ -131,7 +154,8 @@ extension IncidentCommand {
     }
 
     struct Status: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Set the status: investigating, identified, monitoring or resolved.")
+        static let configuration = CommandConfiguration(
+            abstract: "Set the status: investigating, identified, monitoring or resolved.")
         @Argument(help: "The incident.") var id: String
         @Argument(help: "investigating, identified, monitoring or resolved.") var status: String
         @OptionGroup var global: GlobalOptions
@@ -161,7 +185,8 @@ extension IncidentCommand {
     }
 
     struct Assign: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Give a role (commander, scribe, comms, or any other) to a person.")
+        static let configuration = CommandConfiguration(
+            abstract: "Give a role (commander, scribe, comms, or any other) to a person.")
         @Argument(help: "The incident.") var id: String
         @Argument(help: "The role.") var role: String
         @Argument(help: "The person.") var user: String
@@ -186,12 +211,18 @@ extension IncidentCommand {
             // (exit 0: what was asked for holds). An ack after paging started again is recorded.
             let engine = EscalationFiles.load(workspaceRoot: workspace.root).engine(retry: workspace.config.pagingRetry)
             if case .acknowledged(let by, let at, _) = engine.pagingState(of: journal.incident, now: now) {
-                let formatter = LocalTimeFormatter(timeZone: workspace.displayTimeZone(environment: context.environment))
+                let formatter = LocalTimeFormatter(
+                    timeZone: workspace.displayTimeZone(environment: context.environment))
                 if output.json {
-                    context.print(json: JSONValue.object(["id": .string(journal.id), "recorded": .bool(false),
-                                                          "acknowledged_by": .string(by), "acknowledged_at": .string(at.rfc3339)]))
+                    context.print(
+                        json: JSONValue.object([
+                            "id": .string(journal.id), "recorded": .bool(false),
+                            "acknowledged_by": .string(by), "acknowledged_at": .string(at.rfc3339)
+                        ]))
                 } else {
-                    context.print("\(journal.id) was already acknowledged by \(by) at \(PagingState.when(at, now: now, formatter: formatter)); nothing recorded")
+                    context.print(
+                        "\(journal.id) was already acknowledged by \(by) at \(PagingState.when(at, now: now, formatter: formatter)); nothing recorded"
+                    )
                 }
                 return
             }
@@ -242,7 +273,9 @@ extension IncidentCommand {
                 throw KlaxonError.badInput("\"\(field)\" is not a key time; use \(KeyTime.expected)")
             }
             let workspace = try global.loadWorkspace()
-            try record(.amend(key, try global.parseTime(time, workspace: workspace)), on: id, global: global, json: output.json)
+            try record(
+                .amend(key, try global.parseTime(time, workspace: workspace)), on: id, global: global, json: output.json
+            )
         }
     }
 
@@ -254,7 +287,9 @@ extension IncidentCommand {
         @OptionGroup var global: GlobalOptions
         @OptionGroup var output: JSONFlag
 
-        func run() throws { try record(.addActionItem(text: text, owner: owner), on: id, global: global, json: output.json) }
+        func run() throws {
+            try record(.addActionItem(text: text, owner: owner), on: id, global: global, json: output.json)
+        }
     }
 
     struct Done: ParsableCommand {
@@ -294,7 +329,8 @@ extension IncidentCommand {
 func requirePolicy(_ name: String, workspace: Workspace) throws(KlaxonError) {
     let files = EscalationFiles.load(workspaceRoot: workspace.root)
     if let policy = files.policies.first(where: { $0.name == name }),
-       let problem = files.findings.first(where: { $0.level == .error && $0.place.hasPrefix(policy.place) }) {
+        let problem = files.findings.first(where: { $0.level == .error && $0.place.hasPrefix(policy.place) })
+    {
         throw .badInput("\(problem); fix the policy first (klaxon config validate)")
     }
     try files.requireReadable()
@@ -305,6 +341,8 @@ func requirePolicy(_ name: String, workspace: Workspace) throws(KlaxonError) {
 func warnWithoutEngine(_ workspace: Workspace, _ context: CommandContext) {
     guard let lock = try? EngineLock(directory: workspace.journalsDirectory, forRunning: false) else { return }
     if lock.holder() == nil {
-        context.warn("no process runs escalations for this workspace, so nothing is sent yet: run klaxon watch (or open the console)")
+        context.warn(
+            "no process runs escalations for this workspace, so nothing is sent yet: run klaxon watch (or open the console)"
+        )
     }
 }

@@ -5,7 +5,8 @@ import KlaxonStore
 
 extension IncidentCommand {
     struct List: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List open incidents (with --all, resolved ones too).")
+        static let configuration = CommandConfiguration(
+            abstract: "List open incidents (with --all, resolved ones too).")
         @Flag(name: .long, help: "Include resolved incidents.") var all = false
         @OptionGroup var global: GlobalOptions
         @OptionGroup var output: JSONFlag
@@ -14,30 +15,41 @@ extension IncidentCommand {
             let context = global.context
             let workspace = try global.loadWorkspace()
             var unreadable = 0
-            let listing = try IncidentListing.load(workspace: workspace, includeResolved: all, warn: context.warn, unreadable: &unreadable)
+            let listing = try IncidentListing.load(
+                workspace: workspace, includeResolved: all, warn: context.warn, unreadable: &unreadable)
             let now = context.now()
             // Whether each is paging, as the engine sees it now (the same files the engine reads).
             let engine = EscalationFiles.load(workspaceRoot: workspace.root).engine(retry: workspace.config.pagingRetry)
             let paging = listing.map { engine.pagingState(of: $0.incident, now: now) }
             let formatter = LocalTimeFormatter(timeZone: workspace.displayTimeZone(environment: context.environment))
             if output.json {
-                context.print(json: JSONValue.array(zip(listing, paging).map { row, paging in
-                    row.json(workspace: workspace, now: now, paging: paging.json(now: now, formatter: formatter))
-                }))
+                context.print(
+                    json: JSONValue.array(
+                        zip(listing, paging).map { row, paging in
+                            row.json(
+                                workspace: workspace, now: now, paging: paging.json(now: now, formatter: formatter))
+                        }))
             } else if !listing.isEmpty || unreadable == 0 {
-                context.print(IncidentListing.table(listing, workspace: workspace, now: now, showResolved: all,
-                                                    paging: paging.map { $0.text(now: now, formatter: formatter) }))
+                context.print(
+                    IncidentListing.table(
+                        listing, workspace: workspace, now: now, showResolved: all,
+                        paging: paging.map { $0.text(now: now, formatter: formatter) }))
             }
             // A journal that cannot be read may hold an open incident: never a silent "no incidents".
             if unreadable > 0 {
-                if !output.json { context.print("\(unreadable) journal\(unreadable == 1 ? "" : "s") could not be read (see the messages above): an incident in \(unreadable == 1 ? "it" : "them") may be open.") }
+                if !output.json {
+                    context.print(
+                        "\(unreadable) journal\(unreadable == 1 ? "" : "s") could not be read (see the messages above): an incident in \(unreadable == 1 ? "it" : "them") may be open."
+                    )
+                }
                 throw ExitCode(1)
             }
         }
     }
 
     struct Show: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Show an incident: its state, key times, action items and full timeline.")
+        static let configuration = CommandConfiguration(
+            abstract: "Show an incident: its state, key times, action items and full timeline.")
         @Argument(help: "The incident.") var id: String
         @Flag(name: .long, help: "Show times in UTC instead of the workspace's zone.") var utc = false
         @OptionGroup var global: GlobalOptions
@@ -55,8 +67,10 @@ extension IncidentCommand {
             if output.json {
                 context.print(json: IncidentJSON.full(journal.incident, readOnly: journal.isReadOnly))
             } else {
-                context.print(IncidentReport.text(journal.incident, formatter: LocalTimeFormatter(timeZone: zone),
-                                                  now: context.now(), staleAfter: workspace.config.staleAfterSeconds))
+                context.print(
+                    IncidentReport.text(
+                        journal.incident, formatter: LocalTimeFormatter(timeZone: zone),
+                        now: context.now(), staleAfter: workspace.config.staleAfterSeconds))
             }
         }
     }
@@ -67,16 +81,22 @@ struct IncidentListing {
     var incident: Incident
     var readOnly: Bool
 
-    static func load(workspace: Workspace, includeResolved: Bool, warn: (String) -> Void) throws(KlaxonError) -> [IncidentListing] {
+    static func load(workspace: Workspace, includeResolved: Bool, warn: (String) -> Void) throws(KlaxonError)
+        -> [IncidentListing]
+    {
         var unreadable = 0
         return try load(workspace: workspace, includeResolved: includeResolved, warn: warn, unreadable: &unreadable)
     }
 
     /// The listing, counting in `unreadable` the journals that could not be read at all. Through the
     /// index: resolved incidents whose journals did not change since it was written are not read.
-    static func load(workspace: Workspace, includeResolved: Bool, warn: (String) -> Void, unreadable: inout Int) throws(KlaxonError) -> [IncidentListing] {
+    static func load(workspace: Workspace, includeResolved: Bool, warn: (String) -> Void, unreadable: inout Int)
+        throws(KlaxonError) -> [IncidentListing]
+    {
         var result: [IncidentListing] = []
-        for (id, item) in try workspace.incidents.overview(wanted: { _, _ in includeResolved }, updatingIndex: true).items {
+        for (id, item) in try workspace.incidents.overview(wanted: { _, _ in includeResolved }, updatingIndex: true)
+            .items
+        {
             switch item {
             case .journal(let journal):
                 for warning in journal.warnings { warn(warning) }
@@ -86,7 +106,9 @@ struct IncidentListing {
                 }
             case .indexed(let indexed):
                 for warning in indexed.warnings { warn(warning) }
-                if let summary = indexed.summary { result.append(IncidentListing(incident: summary, readOnly: indexed.isReadOnly)) }
+                if let summary = indexed.summary {
+                    result.append(IncidentListing(incident: summary, readOnly: indexed.isReadOnly))
+                }
             case .unreadable(let error):
                 unreadable += 1
                 warn("\(id) cannot be read: \(error.message)")
@@ -109,14 +131,17 @@ struct IncidentListing {
             "declared": .string(incident.declaredAt.rfc3339), "last_update": .string(incident.lastUpdate.rfc3339),
             "running_seconds": .number(Double(incident.runningSeconds(now: now))),
             "stale": .bool(isStale(workspace: workspace, now: now)), "records": .number(Double(incident.recordCount)),
-            "read_only": .bool(readOnly),
+            "read_only": .bool(readOnly)
         ])
     }
 
     /// `paging`: each row's paging state, in words.
-    static func table(_ rows: [IncidentListing], workspace: Workspace, now: Timestamp, showResolved: Bool, paging: [String]) -> String {
+    static func table(
+        _ rows: [IncidentListing], workspace: Workspace, now: Timestamp, showResolved: Bool, paging: [String]
+    ) -> String {
         guard !rows.isEmpty else {
-            return showResolved ? "No incidents in \(workspace.journalsDirectory)."
+            return showResolved
+                ? "No incidents in \(workspace.journalsDirectory)."
                 : "No open incidents. (klaxon incident list --all shows resolved ones.)"
         }
         var lines = [["ID", "SEV", "STATUS", "RUNNING", "UPDATED", "COMMANDER", "PAGING", "TITLE"]]
@@ -124,8 +149,10 @@ struct IncidentListing {
             let i = row.incident
             var updated = DurationText.short(seconds: i.lastUpdate.seconds(until: now)) + " ago"
             if row.isStale(workspace: workspace, now: now) { updated += " STALE" }
-            lines.append([i.id, i.severity.name, i.status.rawValue, DurationText.short(seconds: i.runningSeconds(now: now)),
-                          updated, i.commander ?? "-", i.isOpen ? paging : "-", i.title + (row.readOnly ? " [read-only]" : "")])
+            lines.append([
+                i.id, i.severity.name, i.status.rawValue, DurationText.short(seconds: i.runningSeconds(now: now)),
+                updated, i.commander ?? "-", i.isOpen ? paging : "-", i.title + (row.readOnly ? " [read-only]" : "")
+            ])
         }
         return TextTable.render(lines)
     }
@@ -144,16 +171,21 @@ enum IncidentJSON {
             "participants": .array(i.participants.map(JSONValue.string)),
             "key_times": .object(keyTimes),
             "summary": i.summary.map(JSONValue.string) ?? .null,
-            "action_items": .array(i.actionItems.map { item in
-                .object(["number": .number(Double(item.number)), "text": .string(item.text),
-                         "owner": item.owner.map(JSONValue.string) ?? .null, "done": .bool(item.isDone),
-                         "done_by": item.doneBy.map(JSONValue.string) ?? .null,
-                         "done_at": item.doneAt.map { .string($0.rfc3339) } ?? .null])
-            }),
+            "action_items": .array(
+                i.actionItems.map { item in
+                    .object([
+                        "number": .number(Double(item.number)), "text": .string(item.text),
+                        "owner": item.owner.map(JSONValue.string) ?? .null, "done": .bool(item.isDone),
+                        "done_by": item.doneBy.map(JSONValue.string) ?? .null,
+                        "done_at": item.doneAt.map { .string($0.rfc3339) } ?? .null
+                    ])
+                }),
             "links": .array(i.links.map { .object(["kind": .string($0.kind.rawValue), "target": .string($0.target)]) }),
-            "warnings": .array((i.timeOrderWarnings + i.unreadable.map { "record \($0.sequence): \($0.reason)" }).map(JSONValue.string)),
+            "warnings": .array(
+                (i.timeOrderWarnings + i.unreadable.map { "record \($0.sequence): \($0.reason)" }).map(JSONValue.string)
+            ),
             "read_only": .bool(readOnly),
-            "timeline": .array(i.timeline.map(\.jsonValue)),
+            "timeline": .array(i.timeline.map(\.jsonValue))
         ])
     }
 }
@@ -165,16 +197,23 @@ enum IncidentReport {
         // One-line fields show a line break as `�`; multi-line text (a note, a summary) goes on indented lines.
         func line(_ text: String) -> String { TerminalText.printable(text) }
         func lines(_ text: String) -> [String] {
-            text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" }).map { line(String($0)) }
+            text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" }).map {
+                line(String($0))
+            }
         }
         var out: [String] = []
         out.append("\(i.id)  \(i.severity.name)  \(i.status.rawValue)  \(line(i.title))")
         let sinceUpdate = i.lastUpdate.seconds(until: now)
         let stale = i.isOpen && sinceUpdate > staleAfter ? " (STALE)" : ""
-        out.append("Declared \(formatter.dateTimeWithOffset(i.declaredAt)) · running \(DurationText.short(seconds: i.runningSeconds(now: now))) · last update \(DurationText.short(seconds: sinceUpdate)) ago\(stale)")
+        out.append(
+            "Declared \(formatter.dateTimeWithOffset(i.declaredAt)) · running \(DurationText.short(seconds: i.runningSeconds(now: now))) · last update \(DurationText.short(seconds: sinceUpdate)) ago\(stale)"
+        )
         if !i.services.isEmpty { out.append("Services: " + i.services.joined(separator: ", ")) }
         if !i.tags.isEmpty { out.append("Tags: " + i.tags.joined(separator: ", ")) }
-        out.append("Roles: " + (i.orderedRoles.isEmpty ? "none assigned" : i.orderedRoles.map { "\($0.role) \($0.user)" }.joined(separator: " · ")))
+        out.append(
+            "Roles: "
+                + (i.orderedRoles.isEmpty
+                    ? "none assigned" : i.orderedRoles.map { "\($0.role) \($0.user)" }.joined(separator: " · ")))
         out.append("Participants: " + i.participants.joined(separator: ", "))
         if let summary = i.summary { out.append(lines("Summary: " + summary).joined(separator: "\n  ")) }
         out.append("")
@@ -210,8 +249,10 @@ enum IncidentReport {
         let actorWidth = min(16, i.timeline.map(\.actor.count).max() ?? 0)
         for record in i.timeline {
             let kind = TimelineText.kind(of: record)
-            let actor = line(record.actor).padding(toLength: max(actorWidth, record.actor.count), withPad: " ", startingAt: 0)
-            let prefix = "  \(formatter.dateTime(record.timestamp))  \(actor)  \(kind.padding(toLength: 9, withPad: " ", startingAt: 0)) "
+            let actor = line(record.actor).padding(
+                toLength: max(actorWidth, record.actor.count), withPad: " ", startingAt: 0)
+            let prefix =
+                "  \(formatter.dateTime(record.timestamp))  \(actor)  \(kind.padding(toLength: 9, withPad: " ", startingAt: 0)) "
             let text = lines(TimelineText.text(of: record, formatter: formatter))
             out.append(prefix + (text.first ?? ""))
             let indent = String(repeating: " ", count: prefix.count)

@@ -11,7 +11,10 @@ struct JournalCommand: ParsableCommand {
     struct Verify: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Check every record's hash and the chain; exit 1 naming the file and record when one is broken.")
-        @Argument(help: "Incidents to check, or platform for journals/platform.jsonl (default: every journal in the workspace).") var ids: [String] = []
+        @Argument(
+            help:
+                "Incidents to check, or platform for journals/platform.jsonl (default: every journal in the workspace)."
+        ) var ids: [String] = []
         @OptionGroup var global: GlobalOptions
         @OptionGroup var output: JSONFlag
 
@@ -28,7 +31,9 @@ struct JournalCommand: ParsableCommand {
                     continue
                 }
                 guard let id = IncidentID.normalize(text) else {
-                    throw KlaxonError.badInput("\"\(text)\" is not an incident id; ids look like INC-12 (or platform for \(PlatformJournal.fileName))")
+                    throw KlaxonError.badInput(
+                        "\"\(text)\" is not an incident id; ids look like INC-12 (or platform for \(PlatformJournal.fileName))"
+                    )
                 }
                 paths.append(store.path(of: id))
             }
@@ -49,39 +54,51 @@ struct JournalCommand: ParsableCommand {
                     // Not a journal at all (a link, a special file, gone): named, and the others still checked.
                     failed = true
                     if !output.json { context.print("\(path): REFUSED: \(error.message)") }
-                    results.append(.object(["file": .string(path), "ok": .bool(false), "error": .string(error.message)]))
+                    results.append(
+                        .object(["file": .string(path), "ok": .bool(false), "error": .string(error.message)]))
                     continue
                 }
                 let name = path.split(separator: "/").last.map(String.init) ?? path
                 for warning in IncidentStore.modeWarnings(path: path, mode: verification.mode) { context.warn(warning) }
                 if let damage = verification.damage {
                     failed = true
-                    let what = damage.kind == .tornTail ? "torn tail (an interrupted write; klaxon journal repair cuts it off and keeps it)" : "DAMAGED"
+                    let what =
+                        damage.kind == .tornTail
+                        ? "torn tail (an interrupted write; klaxon journal repair cuts it off and keeps it)" : "DAMAGED"
                     if !output.json { context.print("\(path): \(what) at \(damage)") }
                 } else if let problem = problems.first {
                     failed = true
                     if !output.json { context.print("\(path): REFUSED: \(problem)") }
                 } else if !output.json {
-                    let writing = verification.bytesBeingWritten > 0 ? "; \(Plural.count(verification.bytesBeingWritten, "byte")) after them \(verification.bytesBeingWritten == 1 ? "is" : "are") being written now" : ""
-                    context.print("\(name): ok, \(Plural.count(verification.recordCount, "record")), \(Plural.count(verification.byteCount, "byte")), last hash \(verification.lastHash.short)\(writing)")
+                    let writing =
+                        verification.bytesBeingWritten > 0
+                        ? "; \(Plural.count(verification.bytesBeingWritten, "byte")) after them \(verification.bytesBeingWritten == 1 ? "is" : "are") being written now"
+                        : ""
+                    context.print(
+                        "\(name): ok, \(Plural.count(verification.recordCount, "record")), \(Plural.count(verification.byteCount, "byte")), last hash \(verification.lastHash.short)\(writing)"
+                    )
                 }
                 var entry: [String: JSONValue] = [
                     "file": .string(path), "ok": .bool(verification.damage == nil && problems.isEmpty),
-                    "records": .number(Double(verification.recordCount)), "bytes": .number(Double(verification.byteCount)),
-                    "last_hash": .string(verification.lastHash.hex),
+                    "records": .number(Double(verification.recordCount)),
+                    "bytes": .number(Double(verification.byteCount)),
+                    "last_hash": .string(verification.lastHash.hex)
                 ]
                 if let problem = problems.first { entry["error"] = .string(problem) }
                 if let damage = verification.damage {
                     entry["damage"] = .object([
                         "kind": .string(damage.kind == .tornTail ? "torn_tail" : "corruption"),
                         "record": .number(Double(damage.expectedSequence)), "line": .number(Double(damage.line)),
-                        "offset": .number(Double(damage.offset)), "reason": .string(damage.reason),
+                        "offset": .number(Double(damage.offset)), "reason": .string(damage.reason)
                     ])
                 }
                 results.append(.object(entry))
             }
-            if output.json { context.print(json: JSONValue.array(results)) }
-            else if paths.isEmpty { context.print("No journals in \(store.directory).") }
+            if output.json {
+                context.print(json: JSONValue.array(results))
+            } else if paths.isEmpty {
+                context.print("No journals in \(store.directory).")
+            }
             if failed { throw ExitCode(1) }
         }
     }
@@ -100,7 +117,9 @@ struct JournalCommand: ParsableCommand {
             let path = workspace.incidents.path(of: canonical)
             // Not through IncidentStore.open: opening would itself cut the tail, and this should report it.
             guard FileManager.default.fileExists(atPath: path) else {
-                throw KlaxonError.badInput("there is no incident \(canonical) in \(workspace.journalsDirectory); see klaxon incident list --all")
+                throw KlaxonError.badInput(
+                    "there is no incident \(canonical) in \(workspace.journalsDirectory); see klaxon incident list --all"
+                )
             }
             if let done = try JournalFile.repair(path: path) {
                 global.context.print(done)

@@ -10,10 +10,14 @@ public struct Klaxon: ParsableCommand {
         commandName: "klaxon",
         abstract: "Incident response for platform on-call: the console, incident timelines and their journals.",
         discussion: """
-        Exit status: 0 ok, 1 the checked thing failed (or the operation did), 2 bad usage or input.
-        TIME is RFC 3339 (2026-11-22T16:46:04Z), HH:MM (today, local), YYYY-MM-DD HH:MM (local) or relative (-15m, -2h, -1d).
-        """,
-        subcommands: [Console.self, IncidentCommand.self, JournalCommand.self, OnCallCommand.self, RunbookCommand.self, StatusCommand.self, EscalationCommand.self, ReviewCommand.self, DrillCommand.self, WatchCommand.self, ConfigCommand.self],
+            Exit status: 0 ok, 1 the checked thing failed (or the operation did), 2 bad usage or input.
+            TIME is RFC 3339 (2026-11-22T16:46:04Z), HH:MM (today, local), YYYY-MM-DD HH:MM (local) or relative (-15m, -2h, -1d).
+            """,
+        subcommands: [
+            Console.self, IncidentCommand.self, JournalCommand.self, OnCallCommand.self, RunbookCommand.self,
+            StatusCommand.self, EscalationCommand.self, ReviewCommand.self, DrillCommand.self, WatchCommand.self,
+            ConfigCommand.self
+        ],
         defaultSubcommand: Console.self)
 
     public init() {}
@@ -22,13 +26,16 @@ public struct Klaxon: ParsableCommand {
     /// command takes may come before the subcommand (the argument parser would otherwise read them as
     /// the console's, the default subcommand, and refuse the rest).
     static func movingLeadingGlobalOptions(_ arguments: [String]) -> [String] {
-        var leading: [String] = [], i = 0
+        var leading: [String] = []
+        var i = 0
         while i < arguments.count {
             let a = arguments[i]
             if a == "--workspace" || a == "--as", i + 1 < arguments.count {
-                leading += [a, arguments[i + 1]]; i += 2
+                leading += [a, arguments[i + 1]]
+                i += 2
             } else if a.hasPrefix("--workspace=") || a.hasPrefix("--as=") {
-                leading.append(a); i += 1
+                leading.append(a)
+                i += 1
             } else {
                 break
             }
@@ -46,8 +53,11 @@ public struct Klaxon: ParsableCommand {
     static func joiningNegativeNumbers(_ arguments: [String]) -> [String] {
         var out: [String] = []
         for argument in arguments {
-            if !out.contains("--"), let option = out.last, option.count > 2, option.hasPrefix("--"), !option.contains("="),
-               argument.count > 1, argument.hasPrefix("-"), argument.dropFirst().allSatisfy({ ("0"..."9").contains($0) || $0 == "." }) {
+            if !out.contains("--"), let option = out.last, option.count > 2, option.hasPrefix("--"),
+                !option.contains("="),
+                argument.count > 1, argument.hasPrefix("-"),
+                argument.dropFirst().allSatisfy({ ("0"..."9").contains($0) || $0 == "." })
+            {
                 out[out.count - 1] = option + "=" + argument
             } else {
                 out.append(argument)
@@ -70,7 +80,8 @@ struct Console: ParsableCommand {
         let workspace = try global.loadWorkspace()
         let writer = try global.writer()
         let screen = try Self.terminalScreen(context)
-        let runtime = try ConsoleRuntime(workspace: workspace, writer: writer, context: context, screen: screen, readOnly: readOnly)
+        let runtime = try ConsoleRuntime(
+            workspace: workspace, writer: writer, context: context, screen: screen, readOnly: readOnly)
         let status = runtime.run()
         if status != 0 { throw ExitCode(status) }
     }
@@ -80,14 +91,18 @@ extension Console {
     /// The terminal the console draws on: refused clearly when there is none or `TERM` says nothing.
     static func terminalScreen(_ context: CommandContext) throws -> TerminalScreen {
         guard isatty(0) == 1, isatty(1) == 1 else {
-            throw KlaxonError.badInput("the console needs a terminal; for scripts use klaxon incident list --json (klaxon --help lists every command)")
+            throw KlaxonError.badInput(
+                "the console needs a terminal; for scripts use klaxon incident list --json (klaxon --help lists every command)"
+            )
         }
         guard let term = context.environment["TERM"], !term.isEmpty, term != "dumb" else {
-            throw KlaxonError.badInput("TERM is not set to a terminal type; set it (e.g. TERM=xterm-256color) to open the console")
+            throw KlaxonError.badInput(
+                "TERM is not set to a terminal type; set it (e.g. TERM=xterm-256color) to open the console")
         }
         let noColor = context.environment["NO_COLOR"].map { !$0.isEmpty } ?? false
-        return try TerminalScreen(term: term, outputPath: "/dev/tty", inputPath: "/dev/tty", noColor: noColor,
-                                  hyperlinks: TerminalScreen.hyperlinksWanted(environment: context.environment))
+        return try TerminalScreen(
+            term: term, outputPath: "/dev/tty", inputPath: "/dev/tty", noColor: noColor,
+            hyperlinks: TerminalScreen.hyperlinksWanted(environment: context.environment))
     }
 }
 
@@ -99,9 +114,12 @@ public func runKlaxon(_ arguments: [String], context: CommandContext) -> Int32 {
         // `-15m` would be read as the flags -1, -5, -m: pass such times on as `15m ago` (not after `--`,
         // which is how a note says "-15m" literally).
         let literalFrom = arguments.firstIndex(of: "--") ?? arguments.endIndex
-        let arguments = Klaxon.movingLeadingGlobalOptions(Klaxon.joiningNegativeNumbers(arguments.enumerated().map { index, argument in
-            index < literalFrom && TimeExpression.isNegativeRelative(argument) ? String(argument.dropFirst()) + " ago" : argument
-        }))
+        let arguments = Klaxon.movingLeadingGlobalOptions(
+            Klaxon.joiningNegativeNumbers(
+                arguments.enumerated().map { index, argument in
+                    index < literalFrom && TimeExpression.isNegativeRelative(argument)
+                        ? String(argument.dropFirst()) + " ago" : argument
+                }))
         do {
             command = try Klaxon.parseAsRoot(arguments)
         } catch {

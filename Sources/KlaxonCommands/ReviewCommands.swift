@@ -17,10 +17,14 @@ struct ReviewCommand: ParsableCommand {
     struct Export: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Export an incident's review: markdown (default), JSON, or the timeline as CSV.",
-            discussion: "Times are UTC. With -o the file is written whole or not at all (temporary file, fsync, rename). docs/review-format.md describes every field.")
+            discussion:
+                "Times are UTC. With -o the file is written whole or not at all (temporary file, fsync, rename). docs/review-format.md describes every field."
+        )
         @Argument(help: "The incident.") var id: String
         @Option(name: .long, help: "md, json or csv.") var format: ExportFormat = .md
-        @Option(name: [.customShort("o"), .long], help: ArgumentHelp("Write to this file instead of standard output.", valueName: "file"))
+        @Option(
+            name: [.customShort("o"), .long],
+            help: ArgumentHelp("Write to this file instead of standard output.", valueName: "file"))
         var output: String?
         @OptionGroup var global: GlobalOptions
 
@@ -39,11 +43,17 @@ struct ReviewCommand: ParsableCommand {
 
     struct Report: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Figures across incidents: counts by severity and service, time to acknowledge and resolve, pages per person, incidents per week.",
-            discussion: "Counts the incidents declared in the window (default: the last 30 days). Weeks run Monday to Sunday in the workspace's time zone.")
-        @Option(name: .long, help: ArgumentHelp("From this time (default: 30 days ago).", valueName: "time")) var since: String?
-        @Option(name: .long, help: ArgumentHelp("Until this time (default: now).", valueName: "time")) var until: String?
-        @Option(name: .long, help: ArgumentHelp("Only incidents of this service.", valueName: "service")) var service: String?
+            abstract:
+                "Figures across incidents: counts by severity and service, time to acknowledge and resolve, pages per person, incidents per week.",
+            discussion:
+                "Counts the incidents declared in the window (default: the last 30 days). Weeks run Monday to Sunday in the workspace's time zone."
+        )
+        @Option(name: .long, help: ArgumentHelp("From this time (default: 30 days ago).", valueName: "time")) var since:
+            String?
+        @Option(name: .long, help: ArgumentHelp("Until this time (default: now).", valueName: "time")) var until:
+            String?
+        @Option(name: .long, help: ArgumentHelp("Only incidents of this service.", valueName: "service")) var service:
+            String?
         @Option(name: .long, help: "md or json.") var format: ReportFormat = .md
         @OptionGroup var global: GlobalOptions
 
@@ -53,8 +63,11 @@ struct ReviewCommand: ParsableCommand {
             let context = global.context
             let workspace = try global.loadWorkspace()
             let now = context.now()
-            let end = try until.map { (t: String) throws(KlaxonError) in try global.parseTime(t, workspace: workspace) } ?? now
-            let start = try since.map { (t: String) throws(KlaxonError) in try global.parseTime(t, workspace: workspace) }
+            let end =
+                try until.map { (t: String) throws(KlaxonError) in try global.parseTime(t, workspace: workspace) }
+                ?? now
+            let start =
+                try since.map { (t: String) throws(KlaxonError) in try global.parseTime(t, workspace: workspace) }
                 ?? end.adding(seconds: -30 * 86400)
             try InputLimits.checkWindow(from: start, to: end, "--since (\(start.rfc3339))", "--until (\(end.rfc3339))")
             let formatter = LocalTimeFormatter(timeZone: workspace.displayTimeZone(environment: context.environment))
@@ -62,7 +75,8 @@ struct ReviewCommand: ParsableCommand {
             if let service, !incidents.contains(where: { $0.services.contains(service) }) {
                 context.warn("no incident names the service \"\(service)\"")
             }
-            let report = ReviewReport(incidents: incidents, since: start, until: end, service: service, timeZone: formatter)
+            let report = ReviewReport(
+                incidents: incidents, since: start, until: end, service: service, timeZone: formatter)
             switch format {
             case .md: context.write(document: ReviewReportText.markdown(report, formatter: formatter))
             case .json: context.write(document: ReviewReportText.json(report).prettyJSON(compactFrom: 2), json: true)

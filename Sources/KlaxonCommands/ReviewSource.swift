@@ -6,13 +6,16 @@ import KlaxonStore
 /// Reads what a review needs from the workspace: the incident's journal (checked as it is read), the
 /// platform journal's check changes, the checks of its services and the runbooks' titles.
 enum ReviewSource {
-    static func review(of id: String, workspace: Workspace, now: Timestamp) throws(KlaxonError) -> (IncidentReview, warnings: [String]) {
+    static func review(of id: String, workspace: Workspace, now: Timestamp) throws(KlaxonError) -> (
+        IncidentReview, warnings: [String]
+    ) {
         let journal = try workspace.incidents.open(id)
         var warnings = journal.warnings
         let problem = journal.file.corruption.map { "damaged at \($0); the review holds the records before it" }
         if let problem { warnings.append("\(journal.file.path) is \(problem)") }
-        let seal = IncidentReview.JournalSeal(file: URL(fileURLWithPath: journal.file.path).lastPathComponent, recordCount: journal.incident.recordCount,
-                                              finalHash: journal.file.lastHash, problem: problem)
+        let seal = IncidentReview.JournalSeal(
+            file: URL(fileURLWithPath: journal.file.path).lastPathComponent, recordCount: journal.incident.recordCount,
+            finalHash: journal.file.lastHash, problem: problem)
         let platform = try ReviewFiles.platformRecords(journalsDirectory: workspace.journalsDirectory)
         warnings += platform.warnings
         let incident = journal.incident
@@ -22,8 +25,9 @@ enum ReviewSource {
         if incident.links.contains(where: { $0.kind == .runbook }) || !incident.runbookSteps.isEmpty {
             for runbook in RunbookCommand.load(workspace) { titles[runbook.name] = runbook.title }
         }
-        let review = IncidentReview(incident: incident, journal: seal, platformRecords: platform.records, checks: serviceChecks,
-                                    runbookTitles: titles, exportedAt: now)
+        let review = IncidentReview(
+            incident: incident, journal: seal, platformRecords: platform.records, checks: serviceChecks,
+            runbookTitles: titles, exportedAt: now)
         return (review, warnings)
     }
 

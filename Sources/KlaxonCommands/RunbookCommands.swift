@@ -22,18 +22,25 @@ struct RunbookCommand: ParsableCommand {
         if key.hasPrefix(RunbookFiles.directoryName + "/") { key.removeFirst(RunbookFiles.directoryName.count + 1) }
         if key.hasSuffix(".md") { key.removeLast(3) }
         if let runbook = runbooks.first(where: { $0.name == key }) { return runbook }
-        let close = runbooks.filter { $0.name.localizedCaseInsensitiveContains(key) || $0.title.localizedCaseInsensitiveContains(key) }
-        let hint = close.isEmpty ? "klaxon runbook list shows them all" : "did you mean " + close.prefix(3).map(\.name).joined(separator: ", ") + "?"
+        let close = runbooks.filter {
+            $0.name.localizedCaseInsensitiveContains(key) || $0.title.localizedCaseInsensitiveContains(key)
+        }
+        let hint =
+            close.isEmpty
+            ? "klaxon runbook list shows them all"
+            : "did you mean " + close.prefix(3).map(\.name).joined(separator: ", ") + "?"
         throw .badInput("no runbook named \"\(name)\" in Runbooks/; \(hint)")
     }
 
     static func findings(_ workspace: Workspace, _ runbooks: [Runbook], now: Timestamp) -> [ConfigFinding] {
-        RunbookLint.findings(runbooks, checks: RunbookFiles.checkReferences(workspaceRoot: workspace.root), now: now,
-                             staleAfterDays: workspace.config.runbookStaleAfterDays)
+        RunbookLint.findings(
+            runbooks, checks: RunbookFiles.checkReferences(workspaceRoot: workspace.root), now: now,
+            staleAfterDays: workspace.config.runbookStaleAfterDays)
     }
 
     struct List: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List the runbooks: name, title, owner, last review (stale ones flagged).")
+        static let configuration = CommandConfiguration(
+            abstract: "List the runbooks: name, title, owner, last review (stale ones flagged).")
         @OptionGroup var global: GlobalOptions
         @OptionGroup var output: JSONFlag
 
@@ -42,16 +49,21 @@ struct RunbookCommand: ParsableCommand {
             let workspace = try global.loadWorkspace()
             let runbooks = RunbookCommand.load(workspace)
             for r in runbooks { if let reason = r.notRead { context.warn("\(r.path) \(reason)") } }
-            let now = context.now(), limit = workspace.config.runbookStaleAfterDays
+            let now = context.now()
+            let limit = workspace.config.runbookStaleAfterDays
             if output.json {
-                context.print(json: JSONValue.array(runbooks.map { r in
-                    .object(["name": .string(r.name), "title": .string(r.title), "path": .string(r.path),
-                             "owner": r.metadata.owner.map(JSONValue.string) ?? .null,
-                             "services": .array(r.metadata.services.map(JSONValue.string)),
-                             "checks": .array(r.metadata.checks.map(JSONValue.string)),
-                             "last_reviewed": r.metadata.lastReviewed.map { .string($0.isoDate) } ?? .null,
-                             "stale": .bool(r.isStale(now: now, days: limit))])
-                }))
+                context.print(
+                    json: JSONValue.array(
+                        runbooks.map { r in
+                            .object([
+                                "name": .string(r.name), "title": .string(r.title), "path": .string(r.path),
+                                "owner": r.metadata.owner.map(JSONValue.string) ?? .null,
+                                "services": .array(r.metadata.services.map(JSONValue.string)),
+                                "checks": .array(r.metadata.checks.map(JSONValue.string)),
+                                "last_reviewed": r.metadata.lastReviewed.map { .string($0.isoDate) } ?? .null,
+                                "stale": .bool(r.isStale(now: now, days: limit))
+                            ])
+                        }))
                 return
             }
             guard !runbooks.isEmpty else {
@@ -60,7 +72,8 @@ struct RunbookCommand: ParsableCommand {
             }
             var rows = [["NAME", "OWNER", "REVIEWED", "TITLE"]]
             for r in runbooks {
-                let reviewed = (r.metadata.lastReviewed?.isoDate ?? "never") + (r.isStale(now: now, days: limit) ? " STALE" : "")
+                let reviewed =
+                    (r.metadata.lastReviewed?.isoDate ?? "never") + (r.isStale(now: now, days: limit) ? " STALE" : "")
                 rows.append([r.name, r.metadata.owner ?? "—", reviewed, r.title])
             }
             context.print(TextTable.render(rows))
@@ -70,7 +83,8 @@ struct RunbookCommand: ParsableCommand {
     struct Show: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Render a runbook: styled on a terminal, plain text otherwise.",
-            discussion: "Code blocks are printed exactly as written, never wrapped, so they can be copied into a shell.")
+            discussion: "Code blocks are printed exactly as written, never wrapped, so they can be copied into a shell."
+        )
         @Argument(help: "The runbook (its name, as klaxon runbook list shows it).") var name: String
         @Option(help: "Lay out to this many columns (default: the terminal's width, else 80).") var width: Int?
         @OptionGroup var global: GlobalOptions
@@ -82,13 +96,19 @@ struct RunbookCommand: ParsableCommand {
             if let reason = runbook.notRead { throw KlaxonError.failed("\(runbook.path) \(reason)") }
             let columns = width ?? context.outputTerminalColumns ?? 80
             guard (20...1000).contains(columns) else { throw KlaxonError.badInput("--width must be from 20 to 1000") }
-            let ascii = !(context.environment["LC_ALL"] ?? context.environment["LC_CTYPE"] ?? context.environment["LANG"] ?? "UTF-8").uppercased().contains("UTF")
-            let page = RunbookLayout.page(runbook.document, width: columns, ascii: ascii && context.outputTerminalColumns != nil)
-            let header = RunbookShow.header(runbook, now: context.now(), staleAfterDays: workspace.config.runbookStaleAfterDays)
+            let ascii =
+                !(context.environment["LC_ALL"] ?? context.environment["LC_CTYPE"] ?? context.environment["LANG"]
+                ?? "UTF-8").uppercased().contains("UTF")
+            let page = RunbookLayout.page(
+                runbook.document, width: columns, ascii: ascii && context.outputTerminalColumns != nil)
+            let header = RunbookShow.header(
+                runbook, now: context.now(), staleAfterDays: workspace.config.runbookStaleAfterDays)
             if context.outputTerminalColumns != nil {
                 let noColor = context.environment["NO_COLOR"].map { !$0.isEmpty } ?? false
-                context.standardOutput(RunbookShow.styled(page, header: header, color: !noColor,
-                                                          hyperlinks: TerminalScreen.hyperlinksWanted(environment: context.environment)))
+                context.standardOutput(
+                    RunbookShow.styled(
+                        page, header: header, color: !noColor,
+                        hyperlinks: TerminalScreen.hyperlinksWanted(environment: context.environment)))
             } else {
                 context.write(document: RunbookShow.plain(page, header: header))
             }
@@ -97,7 +117,8 @@ struct RunbookCommand: ParsableCommand {
 
     struct Lint: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Check the runbooks: links and anchors, front matter, staleness, and checks naming missing runbooks.",
+            abstract:
+                "Check the runbooks: links and anchors, front matter, staleness, and checks naming missing runbooks.",
             discussion: "Exit status 1 when there is an error; warnings alone (stale, no owner) exit 0.")
         @OptionGroup var global: GlobalOptions
         @OptionGroup var output: JSONFlag
@@ -117,10 +138,16 @@ enum RunbookShow {
     static func header(_ runbook: Runbook, now: Timestamp, staleAfterDays: Int) -> String {
         var parts: [String] = []
         if let owner = runbook.metadata.owner { parts.append("owner \(owner)") }
-        if !runbook.metadata.services.isEmpty { parts.append("services " + runbook.metadata.services.joined(separator: ", ")) }
-        if !runbook.metadata.checks.isEmpty { parts.append("checks " + runbook.metadata.checks.joined(separator: ", ")) }
+        if !runbook.metadata.services.isEmpty {
+            parts.append("services " + runbook.metadata.services.joined(separator: ", "))
+        }
+        if !runbook.metadata.checks.isEmpty {
+            parts.append("checks " + runbook.metadata.checks.joined(separator: ", "))
+        }
         if let reviewed = runbook.metadata.lastReviewed, let age = runbook.daysSinceReview(now: now) {
-            parts.append("reviewed \(reviewed.isoDate) (\(Plural.count(age, "day")) ago)" + (age > staleAfterDays ? " STALE" : ""))
+            parts.append(
+                "reviewed \(reviewed.isoDate) (\(Plural.count(age, "day")) ago)"
+                    + (age > staleAfterDays ? " STALE" : ""))
         } else {
             parts.append("never reviewed STALE")
         }
@@ -131,7 +158,10 @@ enum RunbookShow {
     static func plain(_ page: RunbookPage, header: String) -> String {
         var out = header + "\n\n"
         for line in page.lines {
-            if let verbatim = line.verbatim { out += verbatim + "\n"; continue }
+            if let verbatim = line.verbatim {
+                out += verbatim + "\n"
+                continue
+            }
             var text = line.text
             while text.last == " " { text.removeLast() }
             out += text + "\n"
@@ -144,10 +174,11 @@ enum RunbookShow {
     static func styled(_ page: RunbookPage, header: String, color: Bool, hyperlinks: Bool) -> String {
         let reset = "\u{1B}[0m"
         var out = sgr(.dim, color: color) + TerminalText.printable(header) + reset + "\n\n"
-        let urls: [Int: String] = Dictionary(uniqueKeysWithValues: page.targets.enumerated().compactMap { i, target in
-            if hyperlinks, case .link(let url) = target.kind, RunbookLinks.isWebAddress(url) { return (i, url) }
-            return nil
-        })
+        let urls: [Int: String] = Dictionary(
+            uniqueKeysWithValues: page.targets.enumerated().compactMap { i, target in
+                if hyperlinks, case .link(let url) = target.kind, RunbookLinks.isWebAddress(url) { return (i, url) }
+                return nil
+            })
         for line in page.lines {
             if let verbatim = line.verbatim, !color {
                 out += TerminalText.printable(verbatim) + "\n"

@@ -8,12 +8,16 @@ import KlaxonStore
 /// `klaxon status …`: the checks of `klaxon.yaml`.
 struct StatusCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "status", abstract: "Poll the platform's checks (klaxon.yaml checks:).", subcommands: [Check.self, Watch.self])
+        commandName: "status", abstract: "Poll the platform's checks (klaxon.yaml checks:).",
+        subcommands: [Check.self, Watch.self])
 
     struct Check: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Poll every check once (again, at the retry interval, only where a threshold or a missing required alert's silent_for needs confirming) and print the states.",
-            discussion: "Exit status 0 when no check is down, 1 when one is, 3 when none is but an alert source cannot be read (unknown).")
+            abstract:
+                "Poll every check once (again, at the retry interval, only where a threshold or a missing required alert's silent_for needs confirming) and print the states.",
+            discussion:
+                "Exit status 0 when no check is down, 1 when one is, 3 when none is but an alert source cannot be read (unknown)."
+        )
         @Argument(help: "Only these checks (default: all).") var names: [String] = []
         @OptionGroup var global: GlobalOptions
         @OptionGroup var output: JSONFlag
@@ -24,12 +28,16 @@ struct StatusCommand: ParsableCommand {
             var checks = files.checks
             if !names.isEmpty {
                 for name in names where !checks.contains(where: { $0.name == name }) {
-                    throw KlaxonError.badInput("no check named \"\(name)\" in klaxon.yaml (known: \(checks.map(\.name).joined(separator: ", ")))")
+                    throw KlaxonError.badInput(
+                        "no check named \"\(name)\" in klaxon.yaml (known: \(checks.map(\.name).joined(separator: ", ")))"
+                    )
                 }
                 checks = checks.filter { names.contains($0.name) }
             }
-            let results = StatusRound.run(checks, maintenance: files.maintenance, secrets: SecretResolver(environment: context.environment, role: "polls"),
-                                          now: context.now)
+            let results = StatusRound.run(
+                checks, maintenance: files.maintenance,
+                secrets: SecretResolver(environment: context.environment, role: "polls"),
+                now: context.now)
             if output.json {
                 context.print(json: JSONValue.array(results.map(\.json)))
             } else {
@@ -55,13 +63,16 @@ enum StatusRound {
             var fields: [String: JSONValue] = [
                 "name": .string(check.name), "group": .string(check.group), "state": .string(machine.state.rawValue),
                 "latency_ms": response.statusCode == nil ? .null : .number(p.total.rounded()),
-                "phases": .object(["dns_ms": .number(p.dns), "connect_ms": .number(p.connect), "tls_ms": .number(p.tls),
-                                   "first_byte_ms": .number(p.firstByte), "total_ms": .number(p.total)]),
+                "phases": .object([
+                    "dns_ms": .number(p.dns), "connect_ms": .number(p.connect), "tls_ms": .number(p.tls),
+                    "first_byte_ms": .number(p.firstByte), "total_ms": .number(p.total)
+                ]),
                 "detail": .string(evaluation.observation.detail),
-                "url": .string(URLCredentials.redacted(CheckEvaluation.requestURL(check))),
+                "url": .string(URLCredentials.redacted(CheckEvaluation.requestURL(check)))
             ]
             if check.kind == .statuspage {
-                fields["components"] = .array(evaluation.items.map { .object(["name": .string($0.name), "status": .string($0.status)]) })
+                fields["components"] = .array(
+                    evaluation.items.map { .object(["name": .string($0.name), "status": .string($0.status)]) })
                 fields["incidents"] = .array(evaluation.incidents.map(JSONValue.string))
             }
             if check.kind == .prometheus || check.kind == .alertmanager {
@@ -74,19 +85,29 @@ enum StatusRound {
         /// An alert as its source told it: state, severity, what it says, since when and where from.
         static func alertJSON(_ item: StatusPayloads.Item) -> JSONValue {
             var fields: [String: JSONValue] = [
-                "name": .string(item.name), "state": .string(item.status), "counted": .bool(item.counted), "required": .bool(item.required),
-                "labels": .object(item.labels.mapValues(JSONValue.string)), "annotations": .object(item.annotations.mapValues(JSONValue.string)),
-                "severity": item.severity.map(JSONValue.string) ?? .null, "starts_at": item.startsAt.map { .string($0.rfc3339) } ?? .null,
-                "generator_url": item.generatorURL.map(JSONValue.string) ?? .null, "effect": item.effect.map { .string($0.rawValue) } ?? .null,
+                "name": .string(item.name), "state": .string(item.status), "counted": .bool(item.counted),
+                "required": .bool(item.required),
+                "labels": .object(item.labels.mapValues(JSONValue.string)),
+                "annotations": .object(item.annotations.mapValues(JSONValue.string)),
+                "severity": item.severity.map(JSONValue.string) ?? .null,
+                "starts_at": item.startsAt.map { .string($0.rfc3339) } ?? .null,
+                "generator_url": item.generatorURL.map(JSONValue.string) ?? .null,
+                "effect": item.effect.map { .string($0.rawValue) } ?? .null
             ]
-            for key in ["summary", "description", "runbook_url"] { fields[key] = item.annotations[key].map(JSONValue.string) ?? .null }
+            for key in ["summary", "description", "runbook_url"] {
+                fields[key] = item.annotations[key].map(JSONValue.string) ?? .null
+            }
             return .object(fields)
         }
     }
 
-    static func run(_ checks: [CheckDefinition], maintenance: [MaintenanceWindow], secrets: SecretResolver, now: () -> Timestamp) -> [Result] {
+    static func run(
+        _ checks: [CheckDefinition], maintenance: [MaintenanceWindow], secrets: SecretResolver, now: () -> Timestamp
+    ) -> [Result] {
         var results = checks.map {
-            Result(check: $0, machine: CheckStateMachine($0), evaluation: CheckEvaluation(observation: .ok()), response: ProbeResponse())
+            Result(
+                check: $0, machine: CheckStateMachine($0), evaluation: CheckEvaluation(observation: .ok()),
+                response: ProbeResponse())
         }
         var due = Array(results.indices)
         for round in 0..<100 where !due.isEmpty {
@@ -117,15 +138,21 @@ enum StatusRound {
             var rows: [[String]] = []
             for r in results where r.check.group == group {
                 let latency = r.response.statusCode == nil ? "—" : "\(Int(r.response.phases.total.rounded())) ms"
-                rows.append(["  " + r.check.name, r.machine.state.displayName.uppercased(), latency,
-                             r.evaluation.observation.detail + (r.check.verifyTLS ? "" : " [TLS not verified]")])
+                rows.append([
+                    "  " + r.check.name, r.machine.state.displayName.uppercased(), latency,
+                    r.evaluation.observation.detail + (r.check.verifyTLS ? "" : " [TLS not verified]")
+                ])
             }
             lines.append(TextTable.render(rows))
         }
         let down = results.filter { $0.machine.state == .down }.count
         let unknown = results.filter { $0.machine.state == .unknown }.count
-        lines.append((down == 0 ? "nothing down" : "\(down) check\(down == 1 ? "" : "s") down")
-                     + (unknown == 0 ? "" : "; \(unknown) check\(unknown == 1 ? "" : "s") unknown: \(unknown == 1 ? "its source cannot" : "their sources cannot") be read"))
+        lines.append(
+            (down == 0 ? "nothing down" : "\(down) check\(down == 1 ? "" : "s") down")
+                + (unknown == 0
+                    ? ""
+                    : "; \(unknown) check\(unknown == 1 ? "" : "s") unknown: \(unknown == 1 ? "its source cannot" : "their sources cannot") be read")
+        )
         return lines.joined(separator: "\n")
     }
 }

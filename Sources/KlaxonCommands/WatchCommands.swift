@@ -27,11 +27,14 @@ struct StopSignals {
 
 /// The checks of the workspace, refusing to go on when they cannot be read or there are none.
 func loadChecks(_ workspace: Workspace, _ context: CommandContext) throws(KlaxonError) -> CheckFiles {
-    let files = CheckFiles.load(workspaceRoot: workspace.root, timeZone: workspace.displayTimeZone(environment: context.environment))
+    let files = CheckFiles.load(
+        workspaceRoot: workspace.root, timeZone: workspace.displayTimeZone(environment: context.environment))
     if let first = files.findings.first(where: { $0.level == .error }) {
         throw .badInput("\(first.place): \(first.message); run klaxon config validate to see every problem")
     }
-    guard !files.checks.isEmpty else { throw .badInput("klaxon.yaml has no checks: (see the README's Workspace section)") }
+    guard !files.checks.isEmpty else {
+        throw .badInput("klaxon.yaml has no checks: (see the README's Workspace section)")
+    }
     return files
 }
 
@@ -39,16 +42,19 @@ func loadChecks(_ workspace: Workspace, _ context: CommandContext) throws(Klaxon
 /// incident, so each error is said on standard error (with its place) and the rest is polled, as the
 /// console does.
 func loadChecksPolling(_ workspace: Workspace, _ context: CommandContext) -> CheckFiles {
-    let files = CheckFiles.load(workspaceRoot: workspace.root, timeZone: workspace.displayTimeZone(environment: context.environment))
+    let files = CheckFiles.load(
+        workspaceRoot: workspace.root, timeZone: workspace.displayTimeZone(environment: context.environment))
     let unpolled = Set(files.unpolled.map(\.reason))
     for finding in files.findings where finding.level == .error {
         let said = "\(finding.place): \(finding.message)"
-        context.warn(said + (unpolled.contains(said) ? "; this check is not polled" : "")
-                     + "; fix klaxon.yaml and restart (klaxon config validate lists every problem)")
+        context.warn(
+            said + (unpolled.contains(said) ? "; this check is not polled" : "")
+                + "; fix klaxon.yaml and restart (klaxon config validate lists every problem)")
     }
     if !files.unpolled.isEmpty {
-        context.warn("\(files.unpolled.count) check\(files.unpolled.count == 1 ? " is" : "s are") not polled: "
-                     + files.unpolled.map(\.name).joined(separator: ", ") + "; the others are, and pages go on")
+        context.warn(
+            "\(files.unpolled.count) check\(files.unpolled.count == 1 ? " is" : "s are") not polled: "
+                + files.unpolled.map(\.name).joined(separator: ", ") + "; the others are, and pages go on")
     }
     return files
 }
@@ -57,10 +63,16 @@ func loadChecksPolling(_ workspace: Workspace, _ context: CommandContext) -> Che
 func changeLine(_ report: CheckReport, json: Bool) -> String? {
     guard let change = report.transition else { return nil }
     if json {
-        return TerminalText.json(JSONValue.object(["at": .string(report.at.rfc3339), "check": .string(report.check.name), "from": .string(change.from.rawValue),
-                                                   "to": .string(change.to.rawValue), "detail": .string(report.evaluation.observation.detail)]).canonicalJSON)
+        return TerminalText.json(
+            JSONValue.object([
+                "at": .string(report.at.rfc3339), "check": .string(report.check.name),
+                "from": .string(change.from.rawValue),
+                "to": .string(change.to.rawValue), "detail": .string(report.evaluation.observation.detail)
+            ]).canonicalJSON)
     }
-    return TerminalText.printable("\(report.at.rfc3339) \(report.check.name) \(change.from.rawValue) → \(change.to.rawValue): \(report.evaluation.observation.detail)")
+    return TerminalText.printable(
+        "\(report.at.rfc3339) \(report.check.name) \(change.from.rawValue) → \(change.to.rawValue): \(report.evaluation.observation.detail)"
+    )
 }
 
 extension StatusCommand {
@@ -77,10 +89,13 @@ extension StatusCommand {
             let signals = StopSignals()
             let json = output.json
             // Changes since the recorded states, as the recorder sees them, not a line per check at each start.
-            let restored = PlatformJournal.lastStates(directory: workspace.journalsDirectory, of: Set(files.checks.map(\.name)))
+            let restored = PlatformJournal.lastStates(
+                directory: workspace.journalsDirectory, of: Set(files.checks.map(\.name)))
             if let warning = restored.warning { context.warn(warning) }
-            let poller = Responder.makePoller(checks: files, restoring: restored.states, environment: context.environment,
-                                              clock: context.now) { report in
+            let poller = Responder.makePoller(
+                checks: files, restoring: restored.states, environment: context.environment,
+                clock: context.now
+            ) { report in
                 if let line = changeLine(report, json: json) { context.print(line) }
             }
             poller.start()
@@ -95,7 +110,8 @@ extension StatusCommand {
 struct WatchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "watch",
-        abstract: "Run the status poller and the escalation engine headless: record state changes, send pages, until SIGTERM.",
+        abstract:
+            "Run the status poller and the escalation engine headless: record state changes, send pages, until SIGTERM.",
         discussion: """
             Only one process per workspace records state changes and only one sends pages (each holds a lock in the \
             journals directory); a second klaxon watch waits and takes over within a second or two if the first dies.
@@ -110,13 +126,15 @@ struct WatchCommand: ParsableCommand {
         // Without checks, or with some broken, it still polls what it can and runs the escalation engine.
         let files = loadChecksPolling(workspace, context)
         let lagsFile = context.environment["KLAXON_POLLER_LAGS_FILE"].flatMap { $0.isEmpty ? nil : $0 }
-        var options = Responder.Options(role: "klaxon watch", displayZone: workspace.displayTimeZone(environment: context.environment))
+        var options = Responder.Options(
+            role: "klaxon watch", displayZone: workspace.displayTimeZone(environment: context.environment))
         options.keepingLags = lagsFile != nil
         options.mustRun = true
         // Before any thread starts (the poller's, the deliveries'), so that each inherits the blocked signals.
         let signals = StopSignals()
-        let responder = try Responder(workspace: workspace, writer: writer, checks: files, options: options,
-                                      environment: context.environment, clock: context.now)
+        let responder = try Responder(
+            workspace: workspace, writer: writer, checks: files, options: options,
+            environment: context.environment, clock: context.now)
         let json = output.json
         // Recording and paging happen on this thread, in order; the poller and the deliveries hand over.
         func say(_ event: ResponderEvent) {
@@ -133,7 +151,9 @@ struct WatchCommand: ParsableCommand {
         }
         for event in responder.start() { say(event) }
         if !responder.isRecording && !files.checks.isEmpty {
-            context.warn("another process records this workspace's state changes; printing only until it stops, then this process takes the recording over")
+            context.warn(
+                "another process records this workspace's state changes; printing only until it stops, then this process takes the recording over"
+            )
         }
         // SIGINT, SIGTERM and SIGHUP are taken by a thread of their own, which wakes the loop through a pipe.
         let stop = try WakePipe()
@@ -144,12 +164,16 @@ struct WatchCommand: ParsableCommand {
         // A pass at once (the engine's lock is taken now, not a second later), then at each wake.
         let first = responder.pass(now: context.now())
         for event in first { say(event) }
-        let engine = first.compactMap { if case .escalationsChanged(_, let engine, _) = $0 { engine } else { nil } }.last
+        let engine = first.compactMap { if case .escalationsChanged(_, let engine, _) = $0 { engine } else { nil } }
+            .last
         if case .other(let holder) = engine {
-            context.warn("another process sends this workspace's pages (\(holder)); this process takes them over once it stops")
+            context.warn(
+                "another process sends this workspace's pages (\(holder)); this process takes them over once it stops")
         }
         while true {
-            var descriptors = ([stop.readEnd] + responder.descriptors).map { pollfd(fd: $0, events: Int16(POLLIN), revents: 0) }
+            var descriptors = ([stop.readEnd] + responder.descriptors).map {
+                pollfd(fd: $0, events: Int16(POLLIN), revents: 0)
+            }
             let wait = min(1000, max(10, responder.nextDeadline.milliseconds - context.now().milliseconds))
             _ = poll(&descriptors, nfds_t(descriptors.count), Int32(wait))
             if descriptors[0].revents != 0 { break }

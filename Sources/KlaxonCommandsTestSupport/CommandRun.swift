@@ -23,8 +23,10 @@ public struct Klaxon: Sendable {
     /// Columns of the terminal standard output is, or nil for a pipe (the default).
     public var terminalColumns: Int?
 
-    public init(workspace: String, user: String = "alice", clock: FixedClock = FixedClock("2026-11-20T09:00:00Z"),
-                environment: [String: String] = ["TZ": "UTC"]) {
+    public init(
+        workspace: String, user: String = "alice", clock: FixedClock = FixedClock("2026-11-20T09:00:00Z"),
+        environment: [String: String] = ["TZ": "UTC"]
+    ) {
         self.workspace = workspace
         self.user = user
         self.clock = clock
@@ -36,14 +38,18 @@ public struct Klaxon: Sendable {
     public func run(_ arguments: String..., input: String = "") -> CommandRun { run(arguments, input: input) }
 
     public func run(_ arguments: [String], input: String = "") -> CommandRun {
-        let out = Buffer(), err = Buffer()
+        let out = Buffer()
+        let err = Buffer()
         var env = environment
         env["KLAXON_WORKSPACE"] = workspace
         env["KLAXON_USER"] = user
         let clock = self.clock
-        let context = CommandContext(environment: env, currentDirectory: "/", standardOutput: out.append,
-                                     standardError: err.append, readStandardInput: { limit in String(decoding: input.utf8.prefix(limit), as: UTF8.self) }, now: { clock.now },
-                                     processID: 4242, outputTerminalColumns: terminalColumns)
+        let context = CommandContext(
+            environment: env, currentDirectory: "/", standardOutput: out.append,
+            standardError: err.append,
+            readStandardInput: { limit in String(decoding: input.utf8.prefix(limit), as: UTF8.self) },
+            now: { clock.now },
+            processID: 4242, outputTerminalColumns: terminalColumns)
         let status = runKlaxon(arguments, context: context)
         return CommandRun(status: status, output: out.text, errors: err.text)
     }

@@ -13,9 +13,14 @@ public final class TmuxSession: Sendable {
         socket = "klaxon-test-\(getpid())-\(UUID().uuidString.prefix(8))"
         var env = ["LC_ALL": "C.UTF-8", "LANG": "C.UTF-8"]
         env.merge(environment) { _, new in new }
-        let exports = env.sorted { $0.key < $1.key }.map { "\($0.key)=\(TmuxSession.quote($0.value))" }.joined(separator: " ")
-        try tmux(capturing: false, ["-u", "-f", "/dev/null", "new-session", "-d", "-s", name, "-x", "\(columns)", "-y", "\(rows)",
-                  "env \(exports) /bin/sh -c \(TmuxSession.quote(command)); sleep 120"])
+        let exports = env.sorted { $0.key < $1.key }.map { "\($0.key)=\(TmuxSession.quote($0.value))" }.joined(
+            separator: " ")
+        try tmux(
+            capturing: false,
+            [
+                "-u", "-f", "/dev/null", "new-session", "-d", "-s", name, "-x", "\(columns)", "-y", "\(rows)",
+                "env \(exports) /bin/sh -c \(TmuxSession.quote(command)); sleep 120"
+            ])
     }
 
     deinit { _ = try? tmux(capturing: false, ["kill-server"]) }
@@ -45,7 +50,9 @@ public final class TmuxSession: Sendable {
         // The calling thread (a Dispatch worker) blocks most signals, and a child inherits that mask:
         // a tmux server started so never sees SIGCHLD and cannot finish kill-server. ChildProcess starts it clean.
         let spawned = ChildProcess.spawn(["/usr/bin/env"] + arguments, environment: nil) { actions in
-            for fd: Int32 in [0, 1, 2] { posix_spawn_file_actions_addopen(&actions, fd, "/dev/null", fd == 0 ? O_RDONLY : O_WRONLY, 0) }
+            for fd: Int32 in [0, 1, 2] {
+                posix_spawn_file_actions_addopen(&actions, fd, "/dev/null", fd == 0 ? O_RDONLY : O_WRONLY, 0)
+            }
         }
         guard case .success(let pid) = spawned else { return }
         var status: Int32 = 0
@@ -72,16 +79,22 @@ public final class TmuxSession: Sendable {
 
     /// Appends everything the program writes to the terminal, escape sequences and all, to `path`
     /// (what tmux reads from the pane, before it interprets it).
-    public func recordOutput(to path: String) { _ = try? tmux(capturing: false, ["pipe-pane", "-O", "-t", name, "cat >> " + TmuxSession.quote(path)]) }
+    public func recordOutput(to path: String) {
+        _ = try? tmux(capturing: false, ["pipe-pane", "-O", "-t", name, "cat >> " + TmuxSession.quote(path)])
+    }
 
     /// The screen as text.
     public func screen() -> String { (try? tmux(["capture-pane", "-p", "-t", name])) ?? "" }
 
-    public func resize(columns: Int, rows: Int) { _ = try? tmux(capturing: false, ["resize-window", "-t", name, "-x", "\(columns)", "-y", "\(rows)"]) }
+    public func resize(columns: Int, rows: Int) {
+        _ = try? tmux(capturing: false, ["resize-window", "-t", name, "-x", "\(columns)", "-y", "\(rows)"])
+    }
 
     /// The process id of the shell running the command.
     public var shellPID: Int32 {
-        Int32(((try? tmux(["display-message", "-p", "-t", name, "#{pane_pid}"])) ?? "").trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0
+        Int32(
+            ((try? tmux(["display-message", "-p", "-t", name, "#{pane_pid}"])) ?? "").trimmingCharacters(
+                in: .whitespacesAndNewlines)) ?? 0
     }
 
     /// Waits until the screen satisfies `condition`; returns the seconds it took, or nil on timeout.
@@ -132,5 +145,6 @@ public final class TmuxSession: Sendable {
 
 /// The process whose whole command line is `commandLine` (as `pgrep -f '^…$'` finds it), if one runs.
 public func processID(commandLine: String) throws -> Int32? {
-    try shell("pgrep -f " + TmuxSession.quote("^" + commandLine + "$")).split(separator: "\n").compactMap { Int32($0) }.first
+    try shell("pgrep -f " + TmuxSession.quote("^" + commandLine + "$")).split(separator: "\n").compactMap { Int32($0) }
+        .first
 }

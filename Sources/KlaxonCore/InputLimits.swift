@@ -31,8 +31,9 @@ public enum InputLimits {
             guard characters > textCharacters else { return }
             size = "\(characters) characters long"
         }
-        throw .badInput("\(what) is \(size); it may hold at most \(textCharacters) characters (\(textBytes) bytes): "
-            + "shorten it, and put long output such as logs in a file and link to it")
+        throw .badInput(
+            "\(what) is \(size); it may hold at most \(textCharacters) characters (\(textBytes) bytes): "
+                + "shorten it, and put long output such as logs in a file and link to it")
     }
 
     /// Refuses a number of days outside 1 to `windowDays`, naming the option.
@@ -44,11 +45,15 @@ public enum InputLimits {
 
     /// Refuses a window that does not end after it starts, or is longer than `windowDays`. The labels
     /// name the options with what was given: `--from (2026-11-23 00:00)`.
-    public static func checkWindow(from start: Timestamp, to end: Timestamp, _ fromLabel: String, _ toLabel: String) throws(KlaxonError) {
+    public static func checkWindow(from start: Timestamp, to end: Timestamp, _ fromLabel: String, _ toLabel: String)
+        throws(KlaxonError)
+    {
         guard start < end else { throw .badInput("\(toLabel) must be after \(fromLabel)") }
         let days = start.seconds(until: end) / 86400
         guard days < windowDays || (days == windowDays && start.seconds(until: end) % 86400 == 0) else {
-            throw .badInput("from \(fromLabel) to \(toLabel) is \(days) days, more than the \(windowDays) days a window may span; ask for a shorter one")
+            throw .badInput(
+                "from \(fromLabel) to \(toLabel) is \(days) days, more than the \(windowDays) days a window may span; ask for a shorter one"
+            )
         }
     }
 }

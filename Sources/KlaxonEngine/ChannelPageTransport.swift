@@ -27,21 +27,26 @@ struct ChannelPageTransport: PageTransport {
                 let body = message.webhookJSON
                 var headers = ["Content-Type: application/json", "X-Klaxon-Page: \(message.attempt.page)"]
                 if let secret = channels.webhookSecret {
-                    headers.append("X-Klaxon-Signature: " + PageMessage.signature(body: body, secret: try reveal(secret), at: now))
+                    headers.append(
+                        "X-Klaxon-Signature: " + PageMessage.signature(body: body, secret: try reveal(secret), at: now))
                 }
-                outcome = OutboundTransfer.post(url: try reveal(contact.target[0]), headers: headers, body: Array(body.utf8), timeoutSeconds: timeout)
+                outcome = OutboundTransfer.post(
+                    url: try reveal(contact.target[0]), headers: headers, body: Array(body.utf8),
+                    timeoutSeconds: timeout)
             case .slack:
-                outcome = OutboundTransfer.post(url: try reveal(contact.target[0]), headers: ["Content-Type: application/json"],
-                                                body: Array(message.slackJSON.utf8), timeoutSeconds: timeout)
+                outcome = OutboundTransfer.post(
+                    url: try reveal(contact.target[0]), headers: ["Content-Type: application/json"],
+                    body: Array(message.slackJSON.utf8), timeoutSeconds: timeout)
             case .email:
                 guard let email = channels.email else {
                     throw .badInput("no email server: add channels: {email: {server, from}} to klaxon.yaml")
                 }
                 let to = contact.target[0]
-                outcome = OutboundTransfer.sendMail(server: email.server, from: email.from, to: [to],
-                                                    message: Array(message.email(from: email.from, to: to).utf8),
-                                                    startTLS: email.startTLS, username: email.username,
-                                                    password: try email.password.map(reveal), timeoutSeconds: timeout)
+                outcome = OutboundTransfer.sendMail(
+                    server: email.server, from: email.from, to: [to],
+                    message: Array(message.email(from: email.from, to: to).utf8),
+                    startTLS: email.startTLS, username: email.username,
+                    password: try email.password.map(reveal), timeoutSeconds: timeout)
             case .command:
                 var env = message.commandEnvironment
                 env["PATH"] = environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin"
@@ -70,7 +75,9 @@ struct ChannelPageTransport: PageTransport {
     /// `text` with every secret (and a URL's path, which often is one) replaced.
     func scrub(_ text: String, _ secrets: [String]) -> String {
         var result = text
-        for secret in secrets where !secret.isEmpty { result = result.replacingOccurrences(of: secret, with: "[secret]") }
+        for secret in secrets where !secret.isEmpty {
+            result = result.replacingOccurrences(of: secret, with: "[secret]")
+        }
         return result
     }
 }

@@ -12,10 +12,16 @@ public enum ChildProcess {
     }
 
     /// Runs `argv` (`argv[0]` is looked up on PATH when it has no slash) with exactly `environment`.
-    public static func run(_ argv: [String], environment: [String: String], timeoutSeconds: Double) -> Result<Exit, KlaxonErrorText> {
-        guard let program = argv.first, !program.isEmpty else { return .failure(KlaxonErrorText("the command is empty")) }
+    public static func run(_ argv: [String], environment: [String: String], timeoutSeconds: Double) -> Result<
+        Exit, KlaxonErrorText
+    > {
+        guard let program = argv.first, !program.isEmpty else {
+            return .failure(KlaxonErrorText("the command is empty"))
+        }
         var pipeEnds: [Int32] = [0, 0]
-        guard pipe(&pipeEnds) == 0 else { return .failure(KlaxonErrorText("cannot create a pipe: \(String(cString: strerror(errno)))")) }
+        guard pipe(&pipeEnds) == 0 else {
+            return .failure(KlaxonErrorText("cannot create a pipe: \(String(cString: strerror(errno)))"))
+        }
         let spawned = spawn(argv, environment: environment) { actions in
             posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
             posix_spawn_file_actions_adddup2(&actions, pipeEnds[1], 1)
@@ -31,12 +37,17 @@ public enum ChildProcess {
             return .failure(KlaxonErrorText("cannot run \(program): \(String(cString: strerror(error.code)))"))
         }
         _ = fcntl(pipeEnds[0], F_SETFL, O_NONBLOCK)
-        var output: [UInt8] = [], buffer = [UInt8](repeating: 0, count: 4096)
+        var output: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 4096)
         let deadline = Date().addingTimeInterval(timeoutSeconds)
-        var status: Int32 = 0, timedOut = false
+        var status: Int32 = 0
+        var timedOut = false
         while true {
             let n = read(pipeEnds[0], &buffer, buffer.count)
-            if n > 0 { output += buffer[..<n]; if output.count > 4096 { output.removeFirst(output.count - 4096) } }
+            if n > 0 {
+                output += buffer[..<n]
+                if output.count > 4096 { output.removeFirst(output.count - 4096) }
+            }
             let done = waitpid(pid, &status, WNOHANG)
             if done == pid { break }
             if Date() > deadline {
@@ -50,8 +61,10 @@ public enum ChildProcess {
         while case let n = read(pipeEnds[0], &buffer, buffer.count), n > 0 { output += buffer[..<n] }
         close(pipeEnds[0])
         let exited = (status & 0x7f) == 0
-        return .success(Exit(status: exited && !timedOut ? (status >> 8) & 0xff : nil, timedOut: timedOut,
-                             output: String(decoding: output.suffix(4096), as: UTF8.self)))
+        return .success(
+            Exit(
+                status: exited && !timedOut ? (status >> 8) & 0xff : nil, timedOut: timedOut,
+                output: String(decoding: output.suffix(4096), as: UTF8.self)))
     }
 }
 
@@ -63,8 +76,10 @@ extension ChildProcess {
     /// process's) and a clean signal mask and dispositions: a child must not inherit the signals this
     /// process blocks (klaxon watch takes SIGTERM with sigwait; a Dispatch worker blocks most).
     /// `fileActions` sets up its standard streams.
-    public static func spawn(_ argv: [String], environment: [String: String]?,
-                             fileActions: (inout posix_spawn_file_actions_t) -> Void) -> Result<pid_t, SpawnError> {
+    public static func spawn(
+        _ argv: [String], environment: [String: String]?,
+        fileActions: (inout posix_spawn_file_actions_t) -> Void
+    ) -> Result<pid_t, SpawnError> {
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
@@ -72,7 +87,8 @@ extension ChildProcess {
         var attributes = posix_spawnattr_t()
         posix_spawnattr_init(&attributes)
         defer { posix_spawnattr_destroy(&attributes) }
-        var noSignals = sigset_t(), allSignals = sigset_t()
+        var noSignals = sigset_t()
+        var allSignals = sigset_t()
         sigemptyset(&noSignals)
         sigfillset(&allSignals)
         posix_spawnattr_setsigmask(&attributes, &noSignals)
@@ -85,16 +101,20 @@ extension ChildProcess {
             for variable in env ?? [] { free(variable) }
         }
         var pid: pid_t = 0
-        let code = env.map { env in spawn(&pid, argv[0], &actions, &attributes, args, env) }
+        let code =
+            env.map { env in spawn(&pid, argv[0], &actions, &attributes, args, env) }
             ?? spawn(&pid, argv[0], &actions, &attributes, args, environ)
         return code == 0 ? .success(pid) : .failure(SpawnError(code: code))
     }
 
     /// `posix_spawn` for a path, `posix_spawnp` (a PATH lookup) for a bare name.
-    private static func spawn(_ pid: inout pid_t, _ program: String, _ actions: inout posix_spawn_file_actions_t,
-                              _ attributes: inout posix_spawnattr_t, _ args: [UnsafeMutablePointer<CChar>?],
-                              _ env: UnsafePointer<UnsafeMutablePointer<CChar>?>?) -> Int32 {
-        program.contains("/") ? posix_spawn(&pid, program, &actions, &attributes, args, env)
+    private static func spawn(
+        _ pid: inout pid_t, _ program: String, _ actions: inout posix_spawn_file_actions_t,
+        _ attributes: inout posix_spawnattr_t, _ args: [UnsafeMutablePointer<CChar>?],
+        _ env: UnsafePointer<UnsafeMutablePointer<CChar>?>?
+    ) -> Int32 {
+        program.contains("/")
+            ? posix_spawn(&pid, program, &actions, &attributes, args, env)
             : posix_spawnp(&pid, program, &actions, &attributes, args, env)
     }
 }

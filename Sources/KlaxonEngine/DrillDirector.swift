@@ -21,7 +21,10 @@ public final class DrillDirector {
 
     /// `platform` is what each path answers before the scenario breaks it; `speed` plays the script
     /// that many times faster; `start` is when the drill began.
-    public init(scenario: DrillScenario, platform: [String: DrillResponse], server: any DrillPlatform, speed: Double, start: Timestamp) {
+    public init(
+        scenario: DrillScenario, platform: [String: DrillResponse], server: any DrillPlatform, speed: Double,
+        start: Timestamp
+    ) {
         self.scenario = scenario
         self.platform = platform
         self.server = server
@@ -34,7 +37,8 @@ public final class DrillDirector {
         let elapsed = Double(now.milliseconds - start.milliseconds) / 1000 * speed
         if !recovered { recovered = scenario.isRecovered(elapsed: elapsed, incidents: incidents) }
         server.serve(scenario.responses(platform: platform, elapsed: elapsed, recovered: recovered))
-        return DrillStatus(scenario: scenario.name, title: scenario.title, elapsedSeconds: elapsed, speed: speed,
-                           recovered: recovered, pages: server.pages)
+        return DrillStatus(
+            scenario: scenario.name, title: scenario.title, elapsedSeconds: elapsed, speed: speed,
+            recovered: recovered, pages: server.pages)
     }
 }

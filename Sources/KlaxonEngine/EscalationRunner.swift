@@ -31,8 +31,10 @@ final class EscalationRunner {
 
     /// `writer` names this process (its host and pid tell its attempts from those of an engine that
     /// stopped); `transport` carries the pages; `clock` is the time of every decision and record.
-    init(workspace: Workspace, writer: WriterIdentity, role: String, mayRun: Bool = true, transport: any PageTransport,
-         clock: @escaping @Sendable () -> Timestamp, wake: @escaping @Sendable () -> Void) throws(KlaxonError) {
+    init(
+        workspace: Workspace, writer: WriterIdentity, role: String, mayRun: Bool = true, transport: any PageTransport,
+        clock: @escaping @Sendable () -> Timestamp, wake: @escaping @Sendable () -> Void
+    ) throws(KlaxonError) {
         self.mayRun = mayRun
         self.workspace = workspace
         var engineWriter = writer
@@ -66,12 +68,18 @@ final class EscalationRunner {
     /// One pass over `journals` (already refreshed by the caller): records what is due and starts the
     /// deliveries. Returns the journals it wrote on, the problems met, each incident's escalation state
     /// and when to pass again.
-    func tick(_ journals: [IncidentJournal]) -> (changed: [IncidentJournal], problems: [String], statuses: [String: EscalationEngine.Status], nextWake: Timestamp?) {
+    func tick(_ journals: [IncidentJournal]) -> (
+        changed: [IncidentJournal], problems: [String], statuses: [String: EscalationEngine.Status],
+        nextWake: Timestamp?
+    ) {
         reloadIfChanged()
         // "since" is when it took the lock (at a takeover, not when the process started).
         let running = mayRun && (lock.isHeld || lock.tryAcquire(holder: holderText + ", since \(clock().rfc3339)"))
-        var changed: [IncidentJournal] = [], problems: [String] = [], statuses: [String: EscalationEngine.Status] = [:]
-        var wakeAt: Timestamp?, lasting: Set<String> = []
+        var changed: [IncidentJournal] = []
+        var problems: [String] = []
+        var statuses: [String: EscalationEngine.Status] = [:]
+        var wakeAt: Timestamp?
+        var lasting: Set<String> = []
         let identity = (host: writer.host, pid: writer.pid)
         for journal in journals where !journal.incident.escalationEvents.isEmpty {
             let now = clock()
@@ -87,10 +95,13 @@ final class EscalationRunner {
                 // say), as its attempts are: the next tick decides again. An outcome nobody knows stays true.
                 let unknownOutcome = if case .result = record { true } else { false }
                 do {
-                    try journal.perform(.escalation(record, decidedAtRecord: unknownOutcome ? nil : decidedAt), by: writer, now: clock)
+                    try journal.perform(
+                        .escalation(record, decidedAtRecord: unknownOutcome ? nil : decidedAt), by: writer, now: clock)
                     wrote = true
                 } catch {
-                    if journal.incident.escalationChange(after: decidedAt) == nil { problems.append("\(journal.id): \(error.message)") }
+                    if journal.incident.escalationChange(after: decidedAt) == nil {
+                        problems.append("\(journal.id): \(error.message)")
+                    }
                 }
             }
             for attempt in decision.attempts {
@@ -114,16 +125,22 @@ final class EscalationRunner {
     /// Records the outcomes of finished deliveries on their incidents.
     /// Also returns every finished delivery, recorded or not.
     func recordFinished(_ journals: [String: IncidentJournal])
-        -> (changed: [IncidentJournal], problems: [String], pages: [(attempt: DeliveryAttempt, outcome: PageOutcome)]) {
-        var changed: [IncidentJournal] = [], problems: [String] = []
+        -> (changed: [IncidentJournal], problems: [String], pages: [(attempt: DeliveryAttempt, outcome: PageOutcome)])
+    {
+        var changed: [IncidentJournal] = []
+        var problems: [String] = []
         let pages = finished.drain()
         for (attempt, outcome) in pages {
             guard let journal = journals[attempt.incidentID] else {
-                problems.append("\(attempt.incidentID) is not open; the outcome of its page to \(attempt.user) was not recorded: \(outcome.detail)")
+                problems.append(
+                    "\(attempt.incidentID) is not open; the outcome of its page to \(attempt.user) was not recorded: \(outcome.detail)"
+                )
                 continue
             }
             do {
-                try journal.perform(.escalation(.result(attempt, delivered: outcome.isDelivered, detail: outcome.detail)), by: writer, now: clock)
+                try journal.perform(
+                    .escalation(.result(attempt, delivered: outcome.isDelivered, detail: outcome.detail)), by: writer,
+                    now: clock)
                 changed.append(journal)
             } catch {
                 problems.append("\(journal.id): the outcome of a page was not recorded: \(error.message)")
@@ -140,9 +157,13 @@ final class EscalationRunner {
     }
 
     private func deliver(_ attempt: DeliveryAttempt, incident: Incident) {
-        let message = PageMessage(attempt: attempt, incident: incident, sentAt: clock(),
-                                  userName: engine.people[attempt.user]?.name ?? attempt.user)
-        let transport = self.transport, finished = self.finished, wake = self.wake, clock = self.clock
+        let message = PageMessage(
+            attempt: attempt, incident: incident, sentAt: clock(),
+            userName: engine.people[attempt.user]?.name ?? attempt.user)
+        let transport = self.transport
+        let finished = self.finished
+        let wake = self.wake
+        let clock = self.clock
         inFlight.enter()
         DispatchQueue.global().async { [inFlight] in
             finished.push((attempt, transport.deliver(message, now: clock())))

@@ -43,8 +43,11 @@ final class IncidentFollower {
 
     private func readOverview(now: Timestamp) -> [ResponderEvent] {
         let since = recentSeconds.map { now.adding(seconds: -$0) }
-        guard let overview = try? store.overview(wanted: { _, updated in since.map { updated >= $0 } ?? false },
-                                                 updatingIndex: updatingIndex) else { return [] }
+        guard
+            let overview = try? store.overview(
+                wanted: { _, updated in since.map { updated >= $0 } ?? false },
+                updatingIndex: updatingIndex)
+        else { return [] }
         var events: [ResponderEvent] = []
         indexed.reserveCapacity(overview.items.count)  // thousands: grown once, not rehashed on the way
         for (id, item) in overview.items {
@@ -55,7 +58,9 @@ final class IncidentFollower {
                 if let warning = journal.warnings.last { events.append(.journalProblem(warning)) }
             case .indexed(let resolved):
                 indexed[id] = resolved.stamp
-                if let summary = resolved.summary { events.append(.incidentChanged(summary, readOnly: resolved.isReadOnly)) }
+                if let summary = resolved.summary {
+                    events.append(.incidentChanged(summary, readOnly: resolved.isReadOnly))
+                }
                 if let warning = resolved.warnings.last { events.append(.journalProblem(warning)) }
             case .unreadable(let error):
                 events.append(.journalProblem("\(id) cannot be read: \(error.message)"))
@@ -97,7 +102,9 @@ final class IncidentFollower {
     /// a resolved incident may be reopened elsewhere).
     func update(everything: Bool) -> [ResponderEvent] {
         var events: [ResponderEvent] = []
-        for (id, journal) in byID where (everything || journal.incident.isOpen) && journal.file.hasUnreadBytes { events += refresh(id) }
+        for (id, journal) in byID where (everything || journal.incident.isOpen) && journal.file.hasUnreadBytes {
+            events += refresh(id)
+        }
         if everything { for id in Array(indexed.keys) { events += refresh(id) } }
         return events
     }

@@ -34,7 +34,10 @@ final class JournalSaver: Sendable {
     private let handoff = Mutex(Handoff())
     private let wake: @Sendable () -> Void
 
-    init(store: IncidentStore, writer: WriterIdentity, now: @escaping @Sendable () -> Timestamp, wake: @escaping @Sendable () -> Void) {
+    init(
+        store: IncidentStore, writer: WriterIdentity, now: @escaping @Sendable () -> Timestamp,
+        wake: @escaping @Sendable () -> Void
+    ) {
         self.store = store
         self.writer = writer
         self.now = now

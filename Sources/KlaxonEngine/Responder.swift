@@ -85,9 +85,12 @@ public final class Responder {
     /// Constructs, starts nothing. `checks` are those the caller loaded (and said the problems of);
     /// `environment` is where secrets are read from; `transport` carries the pages (by default through
     /// the channels of `klaxon.yaml`); `clock` is the time of everything decided and recorded.
-    public init(workspace: Workspace, writer: WriterIdentity, checks: CheckFiles, options: Options, environment: [String: String],
-                clock: @escaping @Sendable () -> Timestamp, transport: (any PageTransport)? = nil,
-                drill: DrillDirector? = nil) throws(KlaxonError) {
+    public init(
+        workspace: Workspace, writer: WriterIdentity, checks: CheckFiles, options: Options,
+        environment: [String: String],
+        clock: @escaping @Sendable () -> Timestamp, transport: (any PageTransport)? = nil,
+        drill: DrillDirector? = nil
+    ) throws(KlaxonError) {
         self.workspace = workspace
         self.writer = writer
         self.options = options
@@ -98,25 +101,31 @@ public final class Responder {
         var loopStore = workspace.incidents
         loopStore.lockWait = .brief
         store = loopStore
-        follower = IncidentFollower(store: loopStore, recentSeconds: options.recentResolvedSeconds, updatingIndex: !options.readOnly)
+        follower = IncidentFollower(
+            store: loopStore, recentSeconds: options.recentResolvedSeconds, updatingIndex: !options.readOnly)
         saver = JournalSaver(store: workspace.incidents, writer: writer, now: clock) { wakePipe.wake() }
 
-        var recorder: StatusRecorder?, poller: StatusPoller?
+        var recorder: StatusRecorder?
+        var poller: StatusPoller?
         if !checks.checks.isEmpty {
             // A restart is not a state change: each check goes on from its recorded state.
-            let restored = PlatformJournal.lastStates(directory: workspace.journalsDirectory, of: Set(checks.checks.map(\.name)))
+            let restored = PlatformJournal.lastStates(
+                directory: workspace.journalsDirectory, of: Set(checks.checks.map(\.name)))
             if let warning = restored.warning { startEvents.append(.problem(warning)) }
             if !options.readOnly {
                 do {
-                    recorder = try StatusRecorder(workspace: workspace, store: loopStore, writer: writer, restored: restored.states)
+                    recorder = try StatusRecorder(
+                        workspace: workspace, store: loopStore, writer: writer, restored: restored.states)
                 } catch {
                     if options.mustRun { throw error }
                     startEvents.append(.problem(error.message))
                 }
             }
             let queue = reports
-            poller = Self.makePoller(checks: checks, restoring: restored.states, environment: environment,
-                                     keepingLags: options.keepingLags, clock: clock) { report in
+            poller = Self.makePoller(
+                checks: checks, restoring: restored.states, environment: environment,
+                keepingLags: options.keepingLags, clock: clock
+            ) { report in
                 queue.push(report)
                 wakePipe.wake()
             }
@@ -124,28 +133,38 @@ public final class Responder {
         self.recorder = recorder
         self.poller = poller
         do {
-            escalations = try EscalationRunner(workspace: workspace, writer: writer, role: options.role, mayRun: !options.readOnly,
-                                               transport: transport ?? ChannelPageTransport(channels: workspace.config.channels, environment: environment),
-                                               clock: clock) { wakePipe.wake() }
+            escalations = try EscalationRunner(
+                workspace: workspace, writer: writer, role: options.role, mayRun: !options.readOnly,
+                transport: transport
+                    ?? ChannelPageTransport(channels: workspace.config.channels, environment: environment),
+                clock: clock
+            ) { wakePipe.wake() }
         } catch {
             if options.mustRun { throw error }
             // It cannot send pages here (a read-only journals directory, a lock file it may not write):
             // it still shows what the journals say of them, as a read-only console does.
             startEvents.append(.problem("this process cannot send pages: \(error.message)"))
-            escalations = try? EscalationRunner(workspace: workspace, writer: writer, role: options.role, mayRun: false,
-                                                transport: transport ?? ChannelPageTransport(channels: workspace.config.channels, environment: environment),
-                                                clock: clock) { wakePipe.wake() }
+            escalations = try? EscalationRunner(
+                workspace: workspace, writer: writer, role: options.role, mayRun: false,
+                transport: transport
+                    ?? ChannelPageTransport(channels: workspace.config.channels, environment: environment),
+                clock: clock
+            ) { wakePipe.wake() }
         }
     }
 
     /// The one place a status poller is made: the responder's, and `klaxon status watch`'s (which only
     /// prints). It goes on from the `restoring` states (a restart is not a state change) and reads its
     /// checks' credentials from `environment` at each poll.
-    public static func makePoller(checks: CheckFiles, restoring: [String: CheckStateMachine.Recorded], environment: [String: String],
-                                  keepingLags: Bool = false, clock: @escaping @Sendable () -> Timestamp,
-                                  deliver: @escaping @Sendable (CheckReport) -> Void) -> StatusPoller {
-        StatusPoller(checks: checks.checks, maintenance: checks.maintenance, restoring: restoring, keepingLags: keepingLags, clock: clock,
-                     resolve: SecretResolver(environment: environment, role: "polls").resolve, deliver: deliver)
+    public static func makePoller(
+        checks: CheckFiles, restoring: [String: CheckStateMachine.Recorded], environment: [String: String],
+        keepingLags: Bool = false, clock: @escaping @Sendable () -> Timestamp,
+        deliver: @escaping @Sendable (CheckReport) -> Void
+    ) -> StatusPoller {
+        StatusPoller(
+            checks: checks.checks, maintenance: checks.maintenance, restoring: restoring, keepingLags: keepingLags,
+            clock: clock,
+            resolve: SecretResolver(environment: environment, role: "polls").resolve, deliver: deliver)
     }
 
     /// Reads the incidents (through the index), the on-call board and runbooks when followed, and
@@ -211,7 +230,9 @@ public final class Responder {
     public func pass(now: Timestamp) -> [ResponderEvent] {
         wakePipe.drain()
         var events: [ResponderEvent] = []
-        for notice in saver.waitingNotices() { events.append(.saveWaiting(incidentID: notice.incidentID, text: notice.text)) }
+        for notice in saver.waitingNotices() {
+            events.append(.saveWaiting(incidentID: notice.incidentID, text: notice.text))
+        }
         for outcome in saver.finished() {
             switch outcome.result {
             case .success(let record):
@@ -242,11 +263,14 @@ public final class Responder {
             let justStarted = second == startedSecond
             events += follower.update(everything: second % 30 == 0 && !justStarted)
             if watcher == nil || (second % 5 == 0 && !justStarted) { events += follower.readNew(now: now) }
-            if let drill { events.append(.drillChanged(drill.tick(now: now, incidents: follower.byID.values.map(\.incident)))) }
+            if let drill {
+                events.append(.drillChanged(drill.tick(now: now, incidents: follower.byID.values.map(\.incident))))
+            }
             events += takeOverRecording()
         }
         if let runner = escalations,
-           newSecond || recorded || runner.hasFinishedDeliveries || nextEscalationPass.map({ $0 <= now }) ?? false {
+            newSecond || recorded || runner.hasFinishedDeliveries || nextEscalationPass.map({ $0 <= now }) ?? false
+        {
             events += passEscalations(runner)
         }
         if newSecond && options.followsBoards { events += followBoards(now: now) }
@@ -309,7 +333,9 @@ public final class Responder {
         guard let recorder, !recorder.isRecording else { return [] }
         let takeover = recorder.takeOverIfFree(openIncidents: follower.open)
         var events: [ResponderEvent] = takeover.tookOver ? [.tookOverRecording] : []
-        for journal in takeover.changed { events.append(.incidentChanged(journal.incident, readOnly: journal.isReadOnly)) }
+        for journal in takeover.changed {
+            events.append(.incidentChanged(journal.incident, readOnly: journal.isReadOnly))
+        }
         return events + takeover.problems.map { .problem($0) }
     }
 
@@ -335,7 +361,9 @@ public final class Responder {
     private func recordFinished(_ runner: EscalationRunner) -> [ResponderEvent] {
         let finished = runner.recordFinished(follower.byID)
         var events = finished.pages.map { ResponderEvent.pageFinished($0.attempt, $0.outcome) }
-        for journal in finished.changed { events.append(.incidentChanged(journal.incident, readOnly: journal.isReadOnly)) }
+        for journal in finished.changed {
+            events.append(.incidentChanged(journal.incident, readOnly: journal.isReadOnly))
+        }
         return events + finished.problems.map { .problem($0) }
     }
 
@@ -373,7 +401,8 @@ public final class Responder {
         // The workspace's own paths made relative (`Escalation/people.yaml`): a screen's line is short.
         let problems = files.findings.filter { $0.level == .error }
             .map { $0.description.replacingOccurrences(of: workspace.root + "/", with: "") }
-        return OnCallBoard.make(calendars: calendars, mainSchedule: workspace.config.mainSchedule, problems: problems,
-                                now: clock(), displayZone: options.displayZone)
+        return OnCallBoard.make(
+            calendars: calendars, mainSchedule: workspace.config.mainSchedule, problems: problems,
+            now: clock(), displayZone: options.displayZone)
     }
 }

@@ -22,7 +22,8 @@ public struct SecretResolver: Sendable {
             }
             return value
         case .file(let path):
-            guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
+            guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8)
+            else {
                 throw .badInput("\(reference) cannot be read")
             }
             let value = text.trimmingCharacters(in: .whitespacesAndNewlines)

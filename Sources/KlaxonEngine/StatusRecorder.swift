@@ -33,8 +33,10 @@ final class StatusRecorder {
     }
 
     /// `restored` is what the poller goes on from (a restart is not a state change).
-    init(workspace: Workspace, store: IncidentStore, writer: WriterIdentity,
-         restored: [String: CheckStateMachine.Recorded] = [:]) throws(KlaxonError) {
+    init(
+        workspace: Workspace, store: IncidentStore, writer: WriterIdentity,
+        restored: [String: CheckStateMachine.Recorded] = [:]
+    ) throws(KlaxonError) {
         self.workspace = workspace
         self.store = store
         restoredDown = restored.filter { $0.value.state == .down }.mapValues(\.since)
@@ -46,7 +48,9 @@ final class StatusRecorder {
 
     /// Whether a report of `check` without a change may still declare (see `owed`): the caller then
     /// hands it over like a change.
-    func owesDeclaration(_ check: String) -> Bool { platform != nil && (owed[check] != nil || restoredDown[check] != nil) }
+    func owesDeclaration(_ check: String) -> Bool {
+        platform != nil && (owed[check] != nil || restoredDown[check] != nil)
+    }
 
     /// Whether this process records (while another one does, this one only shows).
     var isRecording: Bool { platform != nil }
@@ -55,8 +59,9 @@ final class StatusRecorder {
     /// latest state of each check is kept for a takeover.
     func see(_ report: CheckReport) {
         guard platform == nil else { return }
-        seen[report.check.name] = Seen(check: report.check, state: report.state, since: report.since ?? report.at,
-                                       detail: report.evaluation.observation.detail)
+        seen[report.check.name] = Seen(
+            check: report.check, state: report.state, since: report.since ?? report.at,
+            detail: report.evaluation.observation.detail)
     }
 
     /// Takes the recording over if the process that held it has stopped (the caller's loop tries each
@@ -66,13 +71,18 @@ final class StatusRecorder {
     /// service's open incidents; a check with `declare:` seen down goes on as after a restart (declared
     /// at its next report, unless an incident was declared since it went down). Returns whether this
     /// process records from now on, the incidents written on, and the problems met.
-    func takeOverIfFree(openIncidents: [IncidentJournal]) -> (tookOver: Bool, changed: [IncidentJournal], problems: [String]) {
+    func takeOverIfFree(openIncidents: [IncidentJournal]) -> (
+        tookOver: Bool, changed: [IncidentJournal], problems: [String]
+    ) {
         // A lock that cannot be opened now opened at the start: it is tried again the next second.
-        guard platform == nil, let claimed = try? PlatformJournal.claim(directory: workspace.journalsDirectory) else { return (false, [], []) }
+        guard platform == nil, let claimed = try? PlatformJournal.claim(directory: workspace.journalsDirectory) else {
+            return (false, [], [])
+        }
         platform = claimed
         // Read once the lock is held: the other process wrote its last record before letting it go.
         let recorded = PlatformJournal.lastStates(directory: workspace.journalsDirectory, of: Set(seen.keys))
-        var changed: [IncidentJournal] = [], problems = recorded.warning.map { [$0] } ?? []
+        var changed: [IncidentJournal] = []
+        var problems = recorded.warning.map { [$0] } ?? []
         for (name, now) in seen.sorted(by: { $0.key < $1.key }) {
             let before = recorded.states[name]
             if now.state == .down && now.check.declare != nil {
@@ -81,7 +91,9 @@ final class StatusRecorder {
             // A change only: from the last record (or from unknown, for a check never recorded), and, as
             // for any first result, a check never recorded that is healthy has nothing to say.
             let from = before?.state ?? .unknown
-            guard from != now.state, before != nil || ![.up, .degraded, .maintenance].contains(now.state) else { continue }
+            guard from != now.state, before != nil || ![.up, .degraded, .maintenance].contains(now.state) else {
+                continue
+            }
             let change = CheckStateMachine.Transition(from: from, to: now.state, first: before == nil)
             let written = write(change, of: now.check, detail: now.detail, at: now.since, openIncidents: openIncidents)
             changed += written.changed
@@ -93,9 +105,13 @@ final class StatusRecorder {
 
     /// Records `report`'s change, if it has one worth recording (the first result of a healthy check is
     /// not); returns the incidents it wrote on (or declared), and the problems it met.
-    func record(_ report: CheckReport, openIncidents: [IncidentJournal]) -> (changed: [IncidentJournal], problems: [String]) {
+    func record(_ report: CheckReport, openIncidents: [IncidentJournal]) -> (
+        changed: [IncidentJournal], problems: [String]
+    ) {
         var (changed, problems) = recordChange(report, openIncidents: openIncidents)
-        if let declared = declareIfAsked(report, openIncidents: openIncidents, problems: &problems) { changed.append(declared) }
+        if let declared = declareIfAsked(report, openIncidents: openIncidents, problems: &problems) {
+            changed.append(declared)
+        }
         return (changed, problems)
     }
 
@@ -104,7 +120,9 @@ final class StatusRecorder {
     /// source that cannot be read) never declares. For alerts, the impact began when the earliest alert
     /// that made the check down did, and their `runbook_url`s are linked when the check names no runbook.
     /// A declaration that could not be made is owed, and made at the next report while the check is down.
-    func declareIfAsked(_ report: CheckReport, openIncidents: [IncidentJournal], problems: inout [String]) -> IncidentJournal? {
+    func declareIfAsked(_ report: CheckReport, openIncidents: [IncidentJournal], problems: inout [String])
+        -> IncidentJournal?
+    {
         let check = report.check
         guard platform != nil else { return nil }
         guard let severity = check.declare else {
@@ -116,7 +134,9 @@ final class StatusRecorder {
             restoredDown[check.name] = nil
             return nil
         }
-        if let since = restoredDown.removeValue(forKey: check.name), report.transition == nil, !declared(by: check.name, since: since) {
+        if let since = restoredDown.removeValue(forKey: check.name), report.transition == nil,
+            !declared(by: check.name, since: since)
+        {
             owed[check.name] = since
         }
         guard report.transition?.to == .down || owed[check.name] != nil else { return nil }
@@ -137,7 +157,8 @@ final class StatusRecorder {
             owed[check.name] = nil
             if check.runbook == nil {
                 var links: [String] = []
-                for url in alerts.compactMap(\.runbookURL) where !links.contains(url) && links.count < 5 && Self.isWebLink(url) { links.append(url) }
+                for url in alerts.compactMap(\.runbookURL)
+                where !links.contains(url) && links.count < 5 && Self.isWebLink(url) { links.append(url) }
                 for url in links {
                     do { _ = try journal.perform(.link(url), by: writer, now: { report.at }) } catch {
                         problems.append("\(journal.id): the alert's runbook \(url) was not linked: \(error.message)")
@@ -147,31 +168,45 @@ final class StatusRecorder {
             return journal
         } catch {
             owed[check.name] = owed[check.name] ?? report.failingSince ?? report.at
-            problems.append("\(check.name) is down but its incident was not declared: \(error.message); tried again at its next poll while it is down")
+            problems.append(
+                "\(check.name) is down but its incident was not declared: \(error.message); tried again at its next poll while it is down"
+            )
             return nil
         }
     }
 
-    private func recordChange(_ report: CheckReport, openIncidents: [IncidentJournal]) -> (changed: [IncidentJournal], problems: [String]) {
+    private func recordChange(_ report: CheckReport, openIncidents: [IncidentJournal]) -> (
+        changed: [IncidentJournal], problems: [String]
+    ) {
         guard let change = report.transition else { return ([], []) }
-        return write(change, of: report.check, detail: report.evaluation.observation.detail, at: report.at, openIncidents: openIncidents)
+        return write(
+            change, of: report.check, detail: report.evaluation.observation.detail, at: report.at,
+            openIncidents: openIncidents)
     }
 
-    private func write(_ change: CheckStateMachine.Transition, of check: CheckDefinition, detail: String, at t: Timestamp,
-                       openIncidents: [IncidentJournal]) -> (changed: [IncidentJournal], problems: [String]) {
+    private func write(
+        _ change: CheckStateMachine.Transition, of check: CheckDefinition, detail: String, at t: Timestamp,
+        openIncidents: [IncidentJournal]
+    ) -> (changed: [IncidentJournal], problems: [String]) {
         // The first result of a healthy check is no change; going blind or seeing again (unknown) is.
-        guard let platform, !(change.first && [.up, .degraded, .maintenance].contains(change.to)) else { return ([], []) }
-        var problems: [String] = [], changed: [IncidentJournal] = []
+        guard let platform, !(change.first && [.up, .degraded, .maintenance].contains(change.to)) else {
+            return ([], [])
+        }
+        var problems: [String] = []
+        var changed: [IncidentJournal] = []
         do {
             try platform.record(check: check.name, from: change.from, to: change.to, detail: detail, at: t, by: writer)
         } catch {
             problems.append("the state change of \(check.name) was not recorded: \(error.message)")
         }
         guard let service = check.service else { return (changed, problems) }
-        for journal in openIncidents where journal.incident.isOpen && journal.incident.services.contains(service) && !journal.isReadOnly {
+        for journal in openIncidents
+        where journal.incident.isOpen && journal.incident.services.contains(service) && !journal.isReadOnly {
             do {
-                _ = try journal.perform(.checkChanged(check: check.name, from: change.from.rawValue, to: change.to.rawValue, detail: detail),
-                                       by: writer, now: { t })
+                _ = try journal.perform(
+                    .checkChanged(
+                        check: check.name, from: change.from.rawValue, to: change.to.rawValue, detail: detail),
+                    by: writer, now: { t })
                 changed.append(journal)
             } catch {
                 problems.append("\(journal.id): \(error.message)")
@@ -196,6 +231,7 @@ final class StatusRecorder {
 
     /// Only http and https links from an alert's annotations are linked.
     static func isWebLink(_ url: String) -> Bool {
-        (url.hasPrefix("https://") || url.hasPrefix("http://")) && !url.unicodeScalars.contains { $0.value < 0x20 || $0.value == 0x7F || $0 == " " }
+        (url.hasPrefix("https://") || url.hasPrefix("http://"))
+            && !url.unicodeScalars.contains { $0.value < 0x20 || $0.value == 0x7F || $0 == " " }
     }
 }

@@ -1,7 +1,8 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import KlaxonCore
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// A pipe that wakes a loop waiting in `poll`: any thread (a poller's, a delivery's, a signal
 /// handler's) writes a byte; the loop polls `readEnd` and drains it.

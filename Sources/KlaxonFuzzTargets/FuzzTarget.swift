@@ -48,18 +48,25 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
         let one = sequential.scan(bytes, isComplete: true)
         var parallel = JournalScanner()
         let two = parallel.scan(bytes, isComplete: true, parallelism: 2)
-        precondition(one.records == two.records && one.damage == two.damage, "the parallel scan disagrees with the sequential one")
-        precondition(sequential.validLength <= bytes.count && (one.damage != nil || sequential.validLength == bytes.count))
+        precondition(
+            one.records == two.records && one.damage == two.damage,
+            "the parallel scan disagrees with the sequential one")
+        precondition(
+            sequential.validLength <= bytes.count && (one.damage != nil || sequential.validLength == bytes.count))
         if one.damage == nil { _ = try? IncidentReplay.replay(one.records) }
 
         var previous = RecordHash.genesis
         var chain: [UInt8] = []
         var drafts: [RecordDraft] = []
         for line in bytes.split(separator: UInt8(ascii: "\n")).prefix(200) {
-            guard case .object(let fields)? = try? JSONParser.parse(line), let type = fields["type"]?.stringValue else { continue }
-            let timestamp = fields["ts"]?.stringValue.flatMap(Timestamp.parseRFC3339) ?? Timestamp(milliseconds: 1_795_000_000_000)
-            let draft = RecordDraft(type: type, data: fields["data"] ?? .object([:]), timestamp: timestamp,
-                                    actor: fields["actor"]?.stringValue ?? "fuzz", host: "fuzz", pid: 1)
+            guard case .object(let fields)? = try? JSONParser.parse(line), let type = fields["type"]?.stringValue else {
+                continue
+            }
+            let timestamp =
+                fields["ts"]?.stringValue.flatMap(Timestamp.parseRFC3339) ?? Timestamp(milliseconds: 1_795_000_000_000)
+            let draft = RecordDraft(
+                type: type, data: fields["data"] ?? .object([:]), timestamp: timestamp,
+                actor: fields["actor"]?.stringValue ?? "fuzz", host: "fuzz", pid: 1)
             let (encoded, record) = JournalCodec.encode(draft, sequence: drafts.count + 1, previousHash: previous)
             chain += encoded
             previous = record.hash
@@ -70,13 +77,16 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
         precondition(chained.damage == nil, "a chain the encoder wrote does not scan: \(chained.damage!)")
         precondition(chained.records.count == drafts.count)
         for (record, draft) in zip(chained.records, drafts) {
-            precondition(record.type == draft.type && record.data == draft.data && record.actor == draft.actor
-                         && record.timestamp == draft.timestamp, "a record does not read back as written")
+            precondition(
+                record.type == draft.type && record.data == draft.data && record.actor == draft.actor
+                    && record.timestamp == draft.timestamp, "a record does not read back as written")
         }
         // A summary (what the console keeps) and the full replay must agree on the incident's state.
         let full = try? IncidentReplay.replay(chained.records)
         let summary = try? IncidentReplay.replay(chained.records, keepingTimeline: false)
-        precondition(full?.status == summary?.status && full?.severity == summary?.severity, "the summary and the replay disagree")
+        precondition(
+            full?.status == summary?.status && full?.severity == summary?.severity,
+            "the summary and the replay disagree")
     }
 
     // MARK: Configuration
@@ -109,9 +119,15 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
             for ascii in [false, true] {
                 let page = RunbookLayout.page(document, width: width, ascii: ascii)
                 for line in page.lines where !line.isCode {
-                    precondition(TextWidth.width(of: line.text) <= width, "a line of \(TextWidth.width(of: line.text)) columns at width \(width)")
+                    precondition(
+                        TextWidth.width(of: line.text) <= width,
+                        "a line of \(TextWidth.width(of: line.text)) columns at width \(width)")
                 }
-                for target in page.targets { precondition(page.lines.indices.contains(target.line), "a link or step on line \(target.line) of \(page.lines.count)") }
+                for target in page.targets {
+                    precondition(
+                        page.lines.indices.contains(target.line),
+                        "a link or step on line \(target.line) of \(page.lines.count)")
+                }
             }
         }
     }
@@ -122,9 +138,11 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
         let body = [UInt8](raw)
         _ = try? StatusPayloads.statuspage(body)
         _ = try? StatusPayloads.prometheus(body, rules: AlertRules())
-        _ = try? StatusPayloads.prometheus(body, rules: AlertRules(labels: ["severity": ["critical"]], requiredAlert: ["alertname": ["Watchdog"]]))
+        _ = try? StatusPayloads.prometheus(
+            body, rules: AlertRules(labels: ["severity": ["critical"]], requiredAlert: ["alertname": ["Watchdog"]]))
         _ = try? StatusPayloads.alertmanager(body, rules: AlertRules())
-        _ = try? StatusPayloads.alertmanager(body, rules: AlertRules(labels: ["team": ["platform", ""]], severities: SeverityRule(ignored: ["none"])))
+        _ = try? StatusPayloads.alertmanager(
+            body, rules: AlertRules(labels: ["team": ["platform", ""]], severities: SeverityRule(ignored: ["none"])))
     }
 
     // MARK: Time
@@ -138,10 +156,13 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
         let now = Timestamp(milliseconds: 1_795_000_000_000)
         for zone in ["UTC", "Europe/Berlin", "America/St_Johns"] {
             if let instant = try? TimeExpression.parse(text, now: now, timeZone: TimeZone(identifier: zone)!) {
-                precondition(Timestamp.parseRFC3339(instant.rfc3339) == instant, "\(instant.rfc3339) does not read back")
+                precondition(
+                    Timestamp.parseRFC3339(instant.rfc3339) == instant, "\(instant.rfc3339) does not read back")
             }
         }
-        if let duration = DurationSyntax.milliseconds(text) { precondition(duration >= 0, "a negative duration from \"\(text)\"") }
+        if let duration = DurationSyntax.milliseconds(text) {
+            precondition(duration >= 0, "a negative duration from \"\(text)\"")
+        }
     }
 
     // MARK: Terminal input
@@ -157,7 +178,8 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
         for input in inputs {
             switch input {
             case .scalar(let scalar): ours.append(scalar)
-            case .paste(let text, _): precondition(text.utf8.count <= InputLimits.textBytes, "a paste longer than the limit")
+            case .paste(let text, _):
+                precondition(text.utf8.count <= InputLimits.textBytes, "a paste longer than the limit")
             }
         }
         // Between paste markers the bytes are a paste, not characters: compare only input without one.
@@ -168,7 +190,11 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
         let replacement: Unicode.Scalar = "\u{FFFD}"
         let swift = String(decoding: raw, as: UTF8.self).unicodeScalars.filter { $0 != replacement }
         // A U+FFFD in the input is valid and comes through; only then may ours hold one.
-        let typed = raw.count >= 3 && (0...raw.count - 3).contains { raw[$0] == 0xEF && raw[$0 + 1] == 0xBF && raw[$0 + 2] == 0xBD }
-        precondition((typed ? ours.filter { $0 != replacement } : ours) == Array(swift), "the input decoder disagrees with Swift's")
+        let typed =
+            raw.count >= 3
+            && (0...raw.count - 3).contains { raw[$0] == 0xEF && raw[$0 + 1] == 0xBF && raw[$0 + 2] == 0xBD }
+        precondition(
+            (typed ? ours.filter { $0 != replacement } : ours) == Array(swift),
+            "the input decoder disagrees with Swift's")
     }
 }

@@ -18,17 +18,26 @@ public struct ProbeRequest: Sendable {
     /// Why the request cannot be made (a secret that cannot be read): its response's error; nothing is sent.
     public var problem: String?
 
-    public init(url: String, timeoutSeconds: Int = 10, verifyTLS: Bool = true, followRedirects: CheckDefinition.FollowRedirects = .sameHost,
-                maximumRedirects: Int = 5, maximumBytes: Int = 1 << 20) {
-        self.url = url; self.timeoutSeconds = timeoutSeconds; self.verifyTLS = verifyTLS; self.followRedirects = followRedirects
-        self.maximumRedirects = maximumRedirects; self.maximumBytes = maximumBytes
+    public init(
+        url: String, timeoutSeconds: Int = 10, verifyTLS: Bool = true,
+        followRedirects: CheckDefinition.FollowRedirects = .sameHost,
+        maximumRedirects: Int = 5, maximumBytes: Int = 1 << 20
+    ) {
+        self.url = url
+        self.timeoutSeconds = timeoutSeconds
+        self.verifyTLS = verifyTLS
+        self.followRedirects = followRedirects
+        self.maximumRedirects = maximumRedirects
+        self.maximumBytes = maximumBytes
     }
 
     /// The request a poll of `check` makes: its kind's URL, timeout, TLS, redirects and body limit, and
     /// its credentials, their secrets read through `resolve` now (a secret may change between polls).
     public init(_ check: CheckDefinition, resolve: (SecretReference) throws(KlaxonError) -> String) {
-        self.init(url: CheckEvaluation.requestURL(check), timeoutSeconds: Int(check.timeoutSeconds), verifyTLS: check.verifyTLS,
-                  followRedirects: check.followRedirects, maximumBytes: check.bodyLimit)
+        self.init(
+            url: CheckEvaluation.requestURL(check), timeoutSeconds: Int(check.timeoutSeconds),
+            verifyTLS: check.verifyTLS,
+            followRedirects: check.followRedirects, maximumBytes: check.bodyLimit)
         do { headers = try check.credentials.lines(resolve: resolve) } catch { problem = error.message }
     }
 }
@@ -44,7 +53,8 @@ public enum HTTPProber {
             return requests.map { _ in ProbeResponse(error: "libcurl could not create a multi handle") }
         }
         var responses = [ProbeResponse](repeating: ProbeResponse(error: "not run"), count: requests.count)
-        var next = 0, running = 0
+        var next = 0
+        var running = 0
         while next < requests.count || running > 0 {
             while next < requests.count && running < parallel {
                 session.add(requests[next], tag: next)
@@ -106,7 +116,11 @@ public final class ProbeSession: @unchecked Sendable {
         }
         // A line break in a URL could add a header or a command; libcurl would refuse it too.
         if request.url.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) {
-            refused.append((tag, ProbeResponse(error: "the URL has a line break or another control character; write it on one line")))
+            refused.append(
+                (
+                    tag,
+                    ProbeResponse(error: "the URL has a line break or another control character; write it on one line")
+                ))
             return
         }
         guard let easy = curl_easy_init() else { return }
@@ -140,7 +154,8 @@ public final class ProbeSession: @unchecked Sendable {
         var left: Int32 = 0
         while let message = curl_multi_info_read(multi, &left) {
             guard message.pointee.msg == CURLMSG_DONE, let easy = message.pointee.easy_handle,
-                  let transfer = transfers[easy] else { continue }
+                let transfer = transfers[easy]
+            else { continue }
             let code = klaxon_curl_message_result(message)
             curl_multi_remove_handle(multi, easy)
             if transfer.followRedirect(code) {
@@ -200,7 +215,8 @@ public final class ProbeSession: @unchecked Sendable {
             self.request = request
             self.handle = handle
             secrets = SecretScrubber(headers: request.headers, url: request.url)
-            redirects = RedirectRule(url: request.url, policy: request.followRedirects, maximum: request.maximumRedirects)
+            redirects = RedirectRule(
+                url: request.url, policy: request.followRedirects, maximum: request.maximumRedirects)
             namedAddress = RedirectRule.schemeAndHost(of: request.url).flatMap { IPAddress($0.host) }
             _ = klaxon_curl_set_string(handle, CURLOPT_URL, request.url)
             _ = klaxon_curl_set_long(handle, CURLOPT_NOSIGNAL, 1)
@@ -217,8 +233,11 @@ public final class ProbeSession: @unchecked Sendable {
                 guard let address else { return CURL_SOCKET_BAD }
                 var bytes = [UInt8](repeating: 0, count: 16)
                 let count = Int(klaxon_curl_socket_address(address, &bytes))
-                if let ip = IPAddress(bytes: Array(bytes.prefix(count))), ip.isLinkLocalOrMetadata, ip != transfer.namedAddress {
-                    transfer.addressRefusal = "refused to connect to \(ip): a link-local or cloud metadata address, which only a check whose own URL names it may reach"
+                if let ip = IPAddress(bytes: Array(bytes.prefix(count))), ip.isLinkLocalOrMetadata,
+                    ip != transfer.namedAddress
+                {
+                    transfer.addressRefusal =
+                        "refused to connect to \(ip): a link-local or cloud metadata address, which only a check whose own URL names it may reach"
                     return CURL_SOCKET_BAD
                 }
                 return klaxon_curl_open_socket(address)
@@ -237,7 +256,9 @@ public final class ProbeSession: @unchecked Sendable {
                 let room = transfer.request.maximumBytes - transfer.body.count
                 if length > room {
                     // Keep what fits and stop reading: a body past the cap is a finding, not a failure.
-                    if room > 0, let data { transfer.body.append(contentsOf: UnsafeRawBufferPointer(start: data, count: room)) }
+                    if room > 0, let data {
+                        transfer.body.append(contentsOf: UnsafeRawBufferPointer(start: data, count: room))
+                    }
                     transfer.truncated = true
                     return 0
                 }
@@ -253,8 +274,10 @@ public final class ProbeSession: @unchecked Sendable {
             var status = 0
             _ = klaxon_curl_get_long(handle, CURLINFO_RESPONSE_CODE, &status)
             var location: UnsafePointer<CChar>?
-            guard (300..<400).contains(status), klaxon_curl_get_string(handle, CURLINFO_REDIRECT_URL, &location) == CURLE_OK,
-                  let location else { return false }
+            guard (300..<400).contains(status),
+                klaxon_curl_get_string(handle, CURLINFO_REDIRECT_URL, &location) == CURLE_OK,
+                let location
+            else { return false }
             let target = String(cString: location)
             if let why = redirects.refusal(of: target, followed: followed) {
                 refusal = why
@@ -273,7 +296,9 @@ public final class ProbeSession: @unchecked Sendable {
             truncated = false
             // Redirects are followed by setting a new URL, so libcurl would send the headers anywhere (its
             // CURLOPT_UNRESTRICTED_AUTH rule covers only its own following): credentials stay with their origin.
-            if !credentialsDropped && !RedirectRule.sameOrigin(request.url, target) && request.headers.contains(where: \.isCredential) {
+            if !credentialsDropped && !RedirectRule.sameOrigin(request.url, target)
+                && request.headers.contains(where: \.isCredential)
+            {
                 send(request.headers.filter { !$0.isCredential })
                 credentialsDropped = true
             }
@@ -299,19 +324,25 @@ public final class ProbeSession: @unchecked Sendable {
             } else if code != CURLE_OK && !(truncated && code == CURLE_WRITE_ERROR) {
                 // A cut body aborts the transfer on purpose (CURLE_WRITE_ERROR): the response still counts.
                 let detail = String(cString: errorBuffer)
-                response.error = scrubbed(addressRefusal ?? (detail.isEmpty ? String(cString: curl_easy_strerror(code)) : detail))
+                response.error = scrubbed(
+                    addressRefusal ?? (detail.isEmpty ? String(cString: curl_easy_strerror(code)) : detail))
             } else {
                 response.statusCode = status
             }
-            var dns = 0.0, connect = 0.0, tls = 0.0, firstByte = 0.0, total = 0.0
+            var dns = 0.0
+            var connect = 0.0
+            var tls = 0.0
+            var firstByte = 0.0
+            var total = 0.0
             _ = klaxon_curl_get_double(handle, CURLINFO_NAMELOOKUP_TIME, &dns)
             _ = klaxon_curl_get_double(handle, CURLINFO_CONNECT_TIME, &connect)
             _ = klaxon_curl_get_double(handle, CURLINFO_APPCONNECT_TIME, &tls)
             _ = klaxon_curl_get_double(handle, CURLINFO_STARTTRANSFER_TIME, &firstByte)
             _ = klaxon_curl_get_double(handle, CURLINFO_TOTAL_TIME, &total)
             // The phases are the last request's; the total counts the redirects before it too.
-            response.phases = .init(dns: dns * 1000, connect: connect * 1000, tls: tls * 1000, firstByte: firstByte * 1000,
-                                    total: total * 1000 + earlierMilliseconds)
+            response.phases = .init(
+                dns: dns * 1000, connect: connect * 1000, tls: tls * 1000, firstByte: firstByte * 1000,
+                total: total * 1000 + earlierMilliseconds)
             // The one place the secrets and the answer meet: what is judged, shown and recorded of a
             // service that quotes what it was sent holds `[secret]` instead.
             response.body = secrets.isEmpty ? body : secrets.scrub(body)
@@ -329,10 +360,13 @@ public enum CertificateDate {
     public static func parse(_ text: String) -> Timestamp? {
         let parts = text.split(separator: " ")
         let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
-        guard parts.count >= 4, let month = months.firstIndex(of: String(parts[0])), let day = Int(parts[1]), let year = Int(parts[3]) else { return nil }
+        guard parts.count >= 4, let month = months.firstIndex(of: String(parts[0])), let day = Int(parts[1]),
+            let year = Int(parts[3])
+        else { return nil }
         let clock = parts[2].split(separator: ":").compactMap { Int($0) }
         guard clock.count == 3 else { return nil }
-        let civil = CivilDateTime(year: year, month: month + 1, day: day, hour: clock[0], minute: clock[1], second: clock[2])
+        let civil = CivilDateTime(
+            year: year, month: month + 1, day: day, hour: clock[0], minute: clock[1], second: clock[2])
         guard civil.isValid else { return nil }
         return Timestamp(milliseconds: civil.secondsSinceEpoch * 1000)
     }

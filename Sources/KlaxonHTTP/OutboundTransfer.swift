@@ -36,10 +36,14 @@ public enum OutboundTransfer {
     /// are credentials (and then refusing to send in clear text). An address that is not plain
     /// (`EmailAddress`) is refused before anything is sent: the config refuses it too, and a command
     /// built from it could carry another.
-    public static func sendMail(server: String, from: String, to: [String], message: [UInt8], startTLS: Bool,
-                                username: String?, password: String?, timeoutSeconds: Int64) -> Outcome {
+    public static func sendMail(
+        server: String, from: String, to: [String], message: [UInt8], startTLS: Bool,
+        username: String?, password: String?, timeoutSeconds: Int64
+    ) -> Outcome {
         for (role, address) in [("sender", from)] + to.map({ ("recipient", $0) }) {
-            if let problem = EmailAddress.problem(address) { return .failed("the \(role) is not a plain email address: \(problem)") }
+            if let problem = EmailAddress.problem(address) {
+                return .failed("the \(role) is not a plain email address: \(problem)")
+            }
         }
         let transfer = Transfer(url: server, timeoutSeconds: timeoutSeconds)
         defer { transfer.close() }
@@ -51,7 +55,9 @@ public enum OutboundTransfer {
         defer { curl_slist_free_all(recipients) }
         _ = klaxon_curl_set_slist(h, CURLOPT_MAIL_RCPT, recipients)
         // Credentials never cross a plain connection: with them, TLS is required whatever `startTLS` says.
-        if startTLS || username != nil || password != nil { _ = klaxon_curl_set_long(h, CURLOPT_USE_SSL, Int(CURLUSESSL_ALL.rawValue)) }
+        if startTLS || username != nil || password != nil {
+            _ = klaxon_curl_set_long(h, CURLOPT_USE_SSL, Int(CURLUSESSL_ALL.rawValue))
+        }
         if let username { _ = klaxon_curl_set_string(h, CURLOPT_USERNAME, username) }
         if let password { _ = klaxon_curl_set_string(h, CURLOPT_PASSWORD, password) }
         _ = klaxon_curl_set_long(h, CURLOPT_UPLOAD, 1)

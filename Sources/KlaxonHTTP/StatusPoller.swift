@@ -41,10 +41,15 @@ public final class StatusPoller: Sendable {
     /// `deliver` is called on the poller's thread. A check in `restoring` (`PlatformJournal.lastStates`)
     /// goes on from its recorded state: its first report is a transition only when the state changed.
     /// `resolve` reads the checks' secrets, on the poller's thread, for each poll.
-    public init(checks: [CheckDefinition], maintenance: [MaintenanceWindow], restoring: [String: CheckStateMachine.Recorded] = [:],
-                keepingLags: Bool = false, clock: @escaping @Sendable () -> Timestamp,
-                resolve: @escaping @Sendable (SecretReference) throws(KlaxonError) -> String = { reference throws(KlaxonError) in throw .badInput("\(reference) cannot be read here") },
-                deliver: @escaping @Sendable (Report) -> Void) {
+    public init(
+        checks: [CheckDefinition], maintenance: [MaintenanceWindow],
+        restoring: [String: CheckStateMachine.Recorded] = [:],
+        keepingLags: Bool = false, clock: @escaping @Sendable () -> Timestamp,
+        resolve: @escaping @Sendable (SecretReference) throws(KlaxonError) -> String = {
+            reference throws(KlaxonError) in throw .badInput("\(reference) cannot be read here")
+        },
+        deliver: @escaping @Sendable (Report) -> Void
+    ) {
         self.resolve = resolve
         self.keepsLags = keepingLags
         self.checks = checks
@@ -55,7 +60,10 @@ public final class StatusPoller: Sendable {
     }
 
     public func start() {
-        let thread = Thread { [self] in run(); finished.signal() }
+        let thread = Thread { [self] in
+            run()
+            finished.signal()
+        }
         thread.name = "klaxon-poller"
         state.withLock { $0.running = true }
         thread.start()
@@ -68,7 +76,10 @@ public final class StatusPoller: Sendable {
             state.session?.wake()
             return state.running
         }
-        if started { finished.wait(); state.withLock { $0.running = false } }
+        if started {
+            finished.wait()
+            state.withLock { $0.running = false }
+        }
     }
 
     private var isStopping: Bool { state.withLock { $0.stopping } }
@@ -95,14 +106,16 @@ public final class StatusPoller: Sendable {
             let wait = Int(min(1000, max(0, nextDue - clock().milliseconds)))
             for (i, response) in session.step(waitMilliseconds: wait) {
                 // The check stays in flight until its result is judged and back here.
-                let check = checks[i], t = clock()
+                let check = checks[i]
+                let t = clock()
                 judging.async { [self] in
                     let evaluation = CheckEvaluation.evaluate(check, response, now: t)
                     self.state.withLock { $0.judged.append((i, response, evaluation, t)) }
                     session.wake()
                 }
             }
-            for (i, response, judgedEvaluation, t) in state.withLock({ state -> [(Int, ProbeResponse, CheckEvaluation, Timestamp)] in
+            for (i, response, judgedEvaluation, t) in state.withLock({
+                state -> [(Int, ProbeResponse, CheckEvaluation, Timestamp)] in
                 defer { state.judged = [] }
                 return state.judged.map { ($0.index, $0.response, $0.evaluation, $0.at) }
             }) {
@@ -113,9 +126,11 @@ public final class StatusPoller: Sendable {
                 // The schedule holds whatever the response time: the next poll is due an interval after
                 // this one was due (sooner while confirming), never later than now if that has passed.
                 due[i] = max(due[i] + machines[i].nextPollMilliseconds(check), t.milliseconds)
-                deliver(Report(check: check, state: machines[i].state, since: machines[i].since, transition: transition,
-                               evaluation: evaluation, response: response, at: t, lagMilliseconds: startedLate[i],
-                               failingSince: machines[i].failingSince))
+                deliver(
+                    Report(
+                        check: check, state: machines[i].state, since: machines[i].since, transition: transition,
+                        evaluation: evaluation, response: response, at: t, lagMilliseconds: startedLate[i],
+                        failingSince: machines[i].failingSince))
             }
         }
     }
@@ -123,5 +138,7 @@ public final class StatusPoller: Sendable {
 
 extension CheckStateMachine {
     /// Milliseconds to the next poll of `check`: the retry interval while confirming a change.
-    func nextPollMilliseconds(_ check: CheckDefinition) -> Int64 { check.nextPollSeconds(confirming: isConfirming) * 1000 }
+    func nextPollMilliseconds(_ check: CheckDefinition) -> Int64 {
+        check.nextPollSeconds(confirming: isConfirming) * 1000
+    }
 }

@@ -49,7 +49,10 @@ public enum MarkdownParser {
     private static func convert(_ root: OpaquePointer) -> MarkdownNode {
         var blocks: [OpaquePointer] = []
         var next = cmark_node_first_child(root)
-        while let block = next { blocks.append(block); next = cmark_node_next(block) }
+        while let block = next {
+            blocks.append(block)
+            next = cmark_node_next(block)
+        }
         var document = MarkdownNode(.document)
         let cores = min(8, ProcessInfo.processInfo.activeProcessorCount)
         guard cores > 1, blocks.count >= 256 else {
@@ -58,7 +61,10 @@ public enum MarkdownParser {
         }
         let parts = UnsafeMutableBufferPointer<[MarkdownNode]>.allocate(capacity: cores)
         parts.initialize(repeating: [])
-        defer { parts.deinitialize(); parts.deallocate() }
+        defer {
+            parts.deinitialize()
+            parts.deallocate()
+        }
         nonisolated(unsafe) let slots = parts
         nonisolated(unsafe) let shared = blocks
         DispatchQueue.concurrentPerform(iterations: cores) { part in
@@ -96,7 +102,10 @@ public enum MarkdownParser {
                     stack.append(converted)
                 }
             } else if event == CMARK_EVENT_EXIT {
-                if flattened > 0 { flattened -= 1; continue }
+                if flattened > 0 {
+                    flattened -= 1
+                    continue
+                }
                 let finished = stack.removeLast()
                 if stack.isEmpty { result = finished } else { stack[stack.count - 1].children.append(finished) }
             }
@@ -108,7 +117,7 @@ public enum MarkdownParser {
     private static func isLeaf(_ node: OpaquePointer) -> Bool {
         switch cmark_node_get_type(node) {
         case CMARK_NODE_HTML_BLOCK, CMARK_NODE_THEMATIC_BREAK, CMARK_NODE_CODE_BLOCK, CMARK_NODE_TEXT,
-             CMARK_NODE_SOFTBREAK, CMARK_NODE_LINEBREAK, CMARK_NODE_CODE, CMARK_NODE_HTML_INLINE:
+            CMARK_NODE_SOFTBREAK, CMARK_NODE_LINEBREAK, CMARK_NODE_CODE, CMARK_NODE_HTML_INLINE:
             return true
         default:
             return false
@@ -126,8 +135,9 @@ public enum MarkdownParser {
         case CMARK_NODE_DOCUMENT: return .document
         case CMARK_NODE_BLOCK_QUOTE: return .blockQuote
         case CMARK_NODE_LIST:
-            return .list(ordered: cmark_node_get_list_type(node) == CMARK_ORDERED_LIST,
-                         start: Int(cmark_node_get_list_start(node)), tight: cmark_node_get_list_tight(node) != 0)
+            return .list(
+                ordered: cmark_node_get_list_type(node) == CMARK_ORDERED_LIST,
+                start: Int(cmark_node_get_list_start(node)), tight: cmark_node_get_list_tight(node) != 0)
         case CMARK_NODE_ITEM:
             // A task-list item keeps the ITEM type; the extension marks it with the type string "tasklist".
             if string(cmark_node_get_type_string(node)) == "tasklist" {
@@ -147,8 +157,10 @@ public enum MarkdownParser {
         case CMARK_NODE_HTML_INLINE: return .htmlInline(literal)
         case CMARK_NODE_EMPH: return .emphasis
         case CMARK_NODE_STRONG: return .strong
-        case CMARK_NODE_LINK: return .link(url: string(cmark_node_get_url(node)), title: string(cmark_node_get_title(node)))
-        case CMARK_NODE_IMAGE: return .image(url: string(cmark_node_get_url(node)), title: string(cmark_node_get_title(node)))
+        case CMARK_NODE_LINK:
+            return .link(url: string(cmark_node_get_url(node)), title: string(cmark_node_get_title(node)))
+        case CMARK_NODE_IMAGE:
+            return .image(url: string(cmark_node_get_url(node)), title: string(cmark_node_get_title(node)))
         case CMARK_NODE_FOOTNOTE_REFERENCE: return .footnoteReference(label: literal)
         case klaxon_node_table():
             let columns = Int(cmark_gfm_extensions_get_table_columns(node))
@@ -162,7 +174,8 @@ public enum MarkdownParser {
                 }
             }
             return .table(alignments: alignments)
-        case klaxon_node_table_row(): return .tableRow(isHeader: cmark_gfm_extensions_get_table_row_is_header(node) != 0)
+        case klaxon_node_table_row():
+            return .tableRow(isHeader: cmark_gfm_extensions_get_table_row_is_header(node) != 0)
         case klaxon_node_table_cell(): return .tableCell
         case klaxon_node_strikethrough(): return .strikethrough
         default: return .other(string(cmark_node_get_type_string(node)))

@@ -1,7 +1,8 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import KlaxonCore
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// Which files of a directory any process opens (inotify's `IN_OPEN`): how a test tells which journals
 /// a command or the console read, watching the real code path from outside, with no hook in it. A

@@ -14,9 +14,16 @@ public final class HTTPReceiver: Sendable {
         public var headers: [String: String]
         public var requires: [String: String]
         public var echoes: Bool
-        public init(_ statuses: [Int] = [200], body: String = "", headers: [String: String] = [:], requires: [String: String] = [:],
-                    echoes: Bool = false) {
-            self.statuses = statuses; self.body = body; self.headers = headers; self.requires = requires; self.echoes = echoes
+        public init(
+            _ statuses: [Int] = [200], body: String = "", headers: [String: String] = [:],
+            requires: [String: String] = [:],
+            echoes: Bool = false
+        ) {
+            self.statuses = statuses
+            self.body = body
+            self.headers = headers
+            self.requires = requires
+            self.echoes = echoes
         }
     }
 
@@ -36,7 +43,12 @@ public final class HTTPReceiver: Sendable {
     /// `routes` by exact path; a key ending in `*` matches by prefix. Unknown paths answer 404.
     public init(directory: String, routes: [String: Route]) throws {
         self.directory = directory
-        let config = routes.mapValues { ["statuses": $0.statuses as Any, "body": $0.body, "headers": $0.headers, "requires": $0.requires, "echoes": $0.echoes] }
+        let config = routes.mapValues {
+            [
+                "statuses": $0.statuses as Any, "body": $0.body, "headers": $0.headers, "requires": $0.requires,
+                "echoes": $0.echoes
+            ]
+        }
         try JSONSerialization.data(withJSONObject: config).write(to: URL(fileURLWithPath: directory + "/routes.json"))
         (process, port) = try PythonServer.start(Self.script, in: directory)
     }
@@ -45,63 +57,66 @@ public final class HTTPReceiver: Sendable {
     public var requests: [Request] {
         let text = (try? String(contentsOfFile: directory + "/requests.jsonl", encoding: .utf8)) ?? ""
         return text.split(separator: "\n").compactMap { line in
-            guard let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any] else { return nil }
-            return Request(method: object["method"] as? String ?? "", path: object["path"] as? String ?? "",
-                           headers: object["headers"] as? [String: String] ?? [:], body: object["body"] as? String ?? "")
+            guard let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any] else {
+                return nil
+            }
+            return Request(
+                method: object["method"] as? String ?? "", path: object["path"] as? String ?? "",
+                headers: object["headers"] as? [String: String] ?? [:], body: object["body"] as? String ?? "")
         }
     }
 
     public func stop() { PythonServer.stop(process) }
 
     static let script = #"""
-    import http.server, json, os, sys, threading
-    directory = sys.argv[1]
-    routes = json.load(open(os.path.join(directory, "routes.json")))
-    counts, lock = {}, threading.Lock()
-    log = open(os.path.join(directory, "requests.jsonl"), "a")
+        import http.server, json, os, sys, threading
+        directory = sys.argv[1]
+        routes = json.load(open(os.path.join(directory, "routes.json")))
+        counts, lock = {}, threading.Lock()
+        log = open(os.path.join(directory, "requests.jsonl"), "a")
 
-    def route(path):
-        if path in routes: return path, routes[path]
-        for key, value in routes.items():
-            if key.endswith("*") and path.startswith(key[:-1]): return key, value
-        return None, None
+        def route(path):
+            if path in routes: return path, routes[path]
+            for key, value in routes.items():
+                if key.endswith("*") and path.startswith(key[:-1]): return key, value
+            return None, None
 
-    class Handler(http.server.BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
-        def answer(self):
-            length = int(self.headers.get("Content-Length") or 0)
-            body = self.rfile.read(length).decode("utf-8", "replace") if length else ""
-            key, config = route(self.path)
-            with lock:
-                log.write(json.dumps({"method": self.command, "path": self.path, "body": body,
-                                      "headers": {k.lower(): v for k, v in self.headers.items()}}) + "\n")
-                log.flush()
-                n = counts.get(key, 0); counts[key] = n + 1
-            received = {k.lower(): v for k, v in self.headers.items()}
-            if config is None:
-                status, text = 404, ""
-            elif any(received.get(k) != v for k, v in config.get("requires", {}).items()):
-                status, text = 401, "credentials required"
-            else:
-                statuses = config["statuses"]
-                status, text = statuses[min(n, len(statuses) - 1)], config["body"]
-                if config.get("echoes"): text = json.dumps({"status": "UP", "headers": received})
-            data = text.encode()
-            self.send_response(status)
-            for k, v in ((config or {}).get("headers") or {}).items():
-                if status != 401: self.send_header(k, v)
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
-        do_GET = do_POST = do_PUT = answer
-        def log_message(self, *args): pass
+        class Handler(http.server.BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+            def answer(self):
+                length = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(length).decode("utf-8", "replace") if length else ""
+                key, config = route(self.path)
+                with lock:
+                    log.write(json.dumps({"method": self.command, "path": self.path, "body": body,
+                                          "headers": {k.lower(): v for k, v in self.headers.items()}}) + "\n")
+                    log.flush()
+                    n = counts.get(key, 0); counts[key] = n + 1
+                received = {k.lower(): v for k, v in self.headers.items()}
+                if config is None:
+                    status, text = 404, ""
+                elif any(received.get(k) != v for k, v in config.get("requires", {}).items()):
+                    status, text = 401, "credentials required"
+                else:
+                    statuses = config["statuses"]
+                    status, text = statuses[min(n, len(statuses) - 1)], config["body"]
+                    if config.get("echoes"): text = json.dumps({"status": "UP", "headers": received})
+                data = text.encode()
+                self.send_response(status)
+                for k, v in ((config or {}).get("headers") or {}).items():
+                    if status != 401: self.send_header(k, v)
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+            do_GET = do_POST = do_PUT = answer
+            def log_message(self, *args): pass
 
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    server.daemon_threads = True
-    with open(os.path.join(directory, "port.tmp"), "w") as f: f.write(str(server.server_address[1]))
-    os.rename(os.path.join(directory, "port.tmp"), os.path.join(directory, "port"))
-    server.serve_forever()
-    """#
+        server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        server.daemon_threads = True
+        with open(os.path.join(directory, "port.tmp"), "w") as f: f.write(str(server.server_address[1]))
+        os.rename(os.path.join(directory, "port.tmp"), os.path.join(directory, "port"))
+        server.serve_forever()
+        """#
 }
 
 /// Starts the small Python servers of the tests: `script` runs with `directory` as its argument and

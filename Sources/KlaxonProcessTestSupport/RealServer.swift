@@ -1,8 +1,9 @@
 import Foundation
-#if canImport(Glibc)
-import Glibc
-#endif
 import KlaxonTestSupport
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// A real server from Debian's packages (Prometheus, Alertmanager, etcd) running on 127.0.0.1 with
 /// fresh state in a directory of its own, for the tests that must meet the real thing rather than a
@@ -25,12 +26,15 @@ public final class RealServer: Sendable {
     /// Starts `executable` with `arguments` (its working directory is `directory`) and waits until
     /// `port` accepts connections. Throws, with the end of the server's log, if the executable is
     /// missing (`scripts/setup --tests` installs it) or the server does not listen within 30 s.
-    public init(_ name: String, executable: String, arguments: [String], port: Int, directory: TemporaryDirectory) throws {
+    public init(_ name: String, executable: String, arguments: [String], port: Int, directory: TemporaryDirectory)
+        throws
+    {
         self.name = name
         self.port = port
         self.directory = directory
         guard FileManager.default.isExecutableFile(atPath: executable) else {
-            throw RealServerError("\(executable) is not installed; run scripts/setup --tests (it installs Debian's \(name) package)")
+            throw RealServerError(
+                "\(executable) is not installed; run scripts/setup --tests (it installs Debian's \(name) package)")
         }
         process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
@@ -48,7 +52,8 @@ public final class RealServer: Sendable {
             Thread.sleep(forTimeInterval: 0.05)
         }
         stop()
-        throw RealServerError("\(name) did not listen on 127.0.0.1:\(port); the end of its log:\n" + String(self.log.suffix(2000)))
+        throw RealServerError(
+            "\(name) did not listen on 127.0.0.1:\(port); the end of its log:\n" + String(self.log.suffix(2000)))
     }
 
     deinit { stop() }
@@ -66,7 +71,8 @@ public final class RealServer: Sendable {
         let port = withLoopbackSocket(port: 0) { fd, address, length -> Int? in
             var length = length
             guard bind(fd, address, length) == 0, getsockname(fd, address, &length) == 0 else { return nil }
-            return Int(UInt16(bigEndian: address.withMemoryRebound(to: sockaddr_in.self, capacity: 1) { $0.pointee.sin_port }))
+            return Int(
+                UInt16(bigEndian: address.withMemoryRebound(to: sockaddr_in.self, capacity: 1) { $0.pointee.sin_port }))
         }
         guard let port else { throw RealServerError("bind 127.0.0.1:0: \(String(cString: strerror(errno)))") }
         return port
@@ -78,13 +84,16 @@ public final class RealServer: Sendable {
 
     /// Runs `body` with a new TCP socket and the address 127.0.0.1:`port`, closing the socket after;
     /// nil when no socket could be made.
-    static func withLoopbackSocket<T>(port: Int, _ body: (Int32, UnsafeMutablePointer<sockaddr>, socklen_t) -> T?) -> T? {
+    static func withLoopbackSocket<T>(port: Int, _ body: (Int32, UnsafeMutablePointer<sockaddr>, socklen_t) -> T?) -> T?
+    {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { return nil }
         defer { close(fd) }
         var address = loopback(port: port)
         return withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { body(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                body(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
         }
     }
 
@@ -108,12 +117,17 @@ extension RealServer {
     /// `inhibitRules` is YAML for its `inhibit_rules:` (a list), empty for none.
     public static func alertmanager(inhibitRules: String = "[]") throws -> RealServer {
         let directory = TemporaryDirectory("alertmanager")
-        directory.write("alertmanager.yml", "route: {receiver: blackhole, group_wait: 1s}\nreceivers: [{name: blackhole}]\ninhibit_rules: \(inhibitRules)\n")
+        directory.write(
+            "alertmanager.yml",
+            "route: {receiver: blackhole, group_wait: 1s}\nreceivers: [{name: blackhole}]\ninhibit_rules: \(inhibitRules)\n"
+        )
         let port = try freePort()
-        return try RealServer("prometheus-alertmanager", executable: "/usr/bin/prometheus-alertmanager", arguments: [
-            "--config.file=alertmanager.yml", "--storage.path=data", "--web.listen-address=127.0.0.1:\(port)",
-            "--cluster.listen-address=",
-        ], port: port, directory: directory)
+        return try RealServer(
+            "prometheus-alertmanager", executable: "/usr/bin/prometheus-alertmanager",
+            arguments: [
+                "--config.file=alertmanager.yml", "--storage.path=data", "--web.listen-address=127.0.0.1:\(port)",
+                "--cluster.listen-address="
+            ], port: port, directory: directory)
     }
 
     /// Prometheus 2.42 evaluating `rules` (YAML of one rule group's `rules:` list) every second,
@@ -121,25 +135,35 @@ extension RealServer {
     /// scrapes nothing: the rules' expressions are constants.
     public static func prometheus(rules: String, alertmanager: RealServer? = nil) throws -> RealServer {
         let directory = TemporaryDirectory("prometheus")
-        let alerting = alertmanager.map { "alerting: {alertmanagers: [{static_configs: [{targets: [\"127.0.0.1:\($0.port)\"]}]}]}\n" } ?? ""
-        directory.write("prometheus.yml", "global: {evaluation_interval: 1s, external_labels: {env: klaxon-real}}\nrule_files: [rules.yml]\n" + alerting)
+        let alerting =
+            alertmanager.map {
+                "alerting: {alertmanagers: [{static_configs: [{targets: [\"127.0.0.1:\($0.port)\"]}]}]}\n"
+            } ?? ""
+        directory.write(
+            "prometheus.yml",
+            "global: {evaluation_interval: 1s, external_labels: {env: klaxon-real}}\nrule_files: [rules.yml]\n"
+                + alerting)
         directory.write("rules.yml", "groups:\n  - name: klaxon\n    rules: \(rules)\n")
         let port = try freePort()
-        return try RealServer("prometheus", executable: "/usr/bin/prometheus", arguments: [
-            "--config.file=prometheus.yml", "--storage.tsdb.path=data", "--web.listen-address=127.0.0.1:\(port)",
-            "--rules.alert.resend-delay=1s",
-        ], port: port, directory: directory)
+        return try RealServer(
+            "prometheus", executable: "/usr/bin/prometheus",
+            arguments: [
+                "--config.file=prometheus.yml", "--storage.tsdb.path=data", "--web.listen-address=127.0.0.1:\(port)",
+                "--rules.alert.resend-delay=1s"
+            ], port: port, directory: directory)
     }
 
     /// A single-member etcd 3.4 cluster whose client and peer URLs are on loopback.
     public static func etcd() throws -> RealServer {
         let directory = TemporaryDirectory("etcd")
         let (client, peer) = (try freePort(), try freePort())
-        return try RealServer("etcd-server", executable: "/usr/bin/etcd", arguments: [
-            "--name=klaxon", "--data-dir=data",
-            "--listen-client-urls=http://127.0.0.1:\(client)", "--advertise-client-urls=http://127.0.0.1:\(client)",
-            "--listen-peer-urls=http://127.0.0.1:\(peer)", "--initial-advertise-peer-urls=http://127.0.0.1:\(peer)",
-            "--initial-cluster=klaxon=http://127.0.0.1:\(peer)",
-        ], port: client, directory: directory)
+        return try RealServer(
+            "etcd-server", executable: "/usr/bin/etcd",
+            arguments: [
+                "--name=klaxon", "--data-dir=data",
+                "--listen-client-urls=http://127.0.0.1:\(client)", "--advertise-client-urls=http://127.0.0.1:\(client)",
+                "--listen-peer-urls=http://127.0.0.1:\(peer)", "--initial-advertise-peer-urls=http://127.0.0.1:\(peer)",
+                "--initial-cluster=klaxon=http://127.0.0.1:\(peer)"
+            ], port: client, directory: directory)
     }
 }

@@ -25,11 +25,14 @@ public final class WriterSwarm: @unchecked Sendable {
 
     /// Starts `writers` processes named `writer-1`… appending `notesEach` notes to `incident` in
     /// `journals`, each at `rate` notes per second (nil: as fast as they can).
-    public init(stress: String, journals: String, incident: String = "INC-1", writers: Int, notesEach: Int, rate: Double? = nil) throws {
+    public init(
+        stress: String, journals: String, incident: String = "INC-1", writers: Int, notesEach: Int, rate: Double? = nil
+    ) throws {
         for w in 1...writers {
             let process = Process()
             process.executableURL = URL(fileURLWithPath: stress)
-            process.arguments = [journals, incident, "writer-\(w)", String(notesEach)] + (rate.map { [String($0)] } ?? [])
+            process.arguments =
+                [journals, incident, "writer-\(w)", String(notesEach)] + (rate.map { [String($0)] } ?? [])
             let pipe = Pipe()
             process.standardOutput = pipe
             process.standardError = FileHandle.nullDevice
@@ -69,13 +72,16 @@ public final class WriterSwarm: @unchecked Sendable {
     }
 
     /// Kills every writer still running (SIGKILL).
-    public func kill() { for process in processes where process.isRunning { Foundation.kill(process.processIdentifier, SIGKILL) } }
+    public func kill() {
+        for process in processes where process.isRunning { Foundation.kill(process.processIdentifier, SIGKILL) }
+    }
 
     /// The `ok` lines of `output`; anything else is ignored.
     public static func parse(_ output: some DataProtocol) -> [Acknowledgement] {
         String(decoding: output, as: UTF8.self).split(separator: "\n").compactMap { line in
             let parts = line.split(separator: " ")
-            guard parts.count == 5, parts[0] == "ok", let seq = Int(parts[1]), let n = Int(parts[3]), let time = Double(parts[4])
+            guard parts.count == 5, parts[0] == "ok", let seq = Int(parts[1]), let n = Int(parts[3]),
+                let time = Double(parts[4])
             else { return nil }
             return Acknowledgement(sequence: seq, writer: String(parts[2]), n: n, time: time)
         }

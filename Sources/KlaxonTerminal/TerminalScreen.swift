@@ -1,9 +1,10 @@
 internal import CNcursesw
-#if canImport(Glibc)
-import Glibc
-#endif
 import KlaxonCore
 import KlaxonUI
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// What the terminal delivered: keys and resizes.
 public enum TerminalEvent: Equatable, Sendable {
@@ -32,10 +33,12 @@ public final class TerminalScreen {
     /// Starts ncurses for terminal type `term` writing to `outputPath` and reading `inputPath`, in
     /// `locale` ("" means the one the environment names). An unknown terminal type is an error, not
     /// an exit (which `initscr` would do).
-    public init(term: String, outputPath: String, inputPath: String, locale: String = "", noColor: Bool = false,
-                hyperlinks: Bool = false) throws(KlaxonError) {
+    public init(
+        term: String, outputPath: String, inputPath: String, locale: String = "", noColor: Bool = false,
+        hyperlinks: Bool = false
+    ) throws(KlaxonError) {
         self.hyperlinks = hyperlinks
-        setlocale(LC_ALL, locale) // without it wide characters are garbled
+        setlocale(LC_ALL, locale)  // without it wide characters are garbled
         isUTF8 = String(cString: klaxon_codeset()).uppercased().replacingOccurrences(of: "-", with: "") == "UTF8"
         // Any other locale: a byte is a character of its own (Latin-1).
         decoder = UTF8InputDecoder(latin1: !isUTF8)
@@ -45,14 +48,17 @@ public final class TerminalScreen {
             throw .failed("cannot open \(inputPath) for keyboard input")
         }
         guard let screen = newterm(term, output, input), let window = klaxon_stdscr() else {
-            fclose(output); fclose(input)
-            throw .badInput("the terminal type \"\(term)\" is unknown to ncurses; set TERM to one your system knows, e.g. xterm-256color")
+            fclose(output)
+            fclose(input)
+            throw .badInput(
+                "the terminal type \"\(term)\" is unknown to ncurses; set TERM to one your system knows, e.g. xterm-256color"
+            )
         }
         self.screen = screen
         self.window = window
         self.output = output
         self.input = input
-        raw()          // ctrl-c, ctrl-s and ctrl-q reach the console as keys
+        raw()  // ctrl-c, ctrl-s and ctrl-q reach the console as keys
         noecho()
         nonl()
         keypad(window, true)
@@ -151,14 +157,19 @@ public final class TerminalScreen {
         var out = ""
         for link in frame.hyperlinks where link.row < min(frame.rows, rows) && link.column >= 0 {
             let columns = link.column..<min(frame.columns, columns, link.column + link.width)
-            if let previous, previous.hyperlinks.contains(link), columns.allSatisfy({ previous[link.row, $0] == frame[link.row, $0] }) {
+            if let previous, previous.hyperlinks.contains(link),
+                columns.allSatisfy({ previous[link.row, $0] == frame[link.row, $0] })
+            {
                 continue
             }
             out += "\u{1B}[\(link.row + 1);\(link.column + 1)H\u{1B}]8;;\(link.url)\u{1B}\\"
             var style: Style?
             for x in columns where !frame[link.row, x].isContinuation {
                 let cell = frame[link.row, x]
-                if cell.style != style { out += sgr(cell.style); style = cell.style }
+                if cell.style != style {
+                    out += sgr(cell.style)
+                    style = cell.style
+                }
                 out.append(cell.character)
             }
             out += "\u{1B}]8;;\u{1B}\\\u{1B}[0m"
@@ -172,8 +183,10 @@ public final class TerminalScreen {
     func sgr(_ style: Style) -> String {
         let (foreground, background, attributes) = usesColor ? Self.colors(style) : (-1, -1, Self.monochrome(style))
         var codes = ["0"]
-        for (attribute, code) in [(klaxon_a_bold(), "1"), (klaxon_a_dim(), "2"), (klaxon_a_italic(), "3"), (klaxon_a_underline(), "4"),
-                                  (klaxon_a_reverse(), "7")] where attributes & attribute != 0 {
+        for (attribute, code) in [
+            (klaxon_a_bold(), "1"), (klaxon_a_dim(), "2"), (klaxon_a_italic(), "3"), (klaxon_a_underline(), "4"),
+            (klaxon_a_reverse(), "7")
+        ] where attributes & attribute != 0 {
             codes.append(code)
         }
         if foreground >= 0 { codes.append(foreground < 8 ? "\(30 + foreground)" : "38;5;\(foreground)") }
@@ -197,7 +210,10 @@ public final class TerminalScreen {
 
     /// Colours (foreground, background; -1 is the terminal's default) and attributes per style.
     static func colors(_ style: Style) -> (Int16, Int16, attributes: attr_t) {
-        let bold = klaxon_a_bold(), dim = klaxon_a_dim(), reverse = klaxon_a_reverse(), none = klaxon_a_normal()
+        let bold = klaxon_a_bold()
+        let dim = klaxon_a_dim()
+        let reverse = klaxon_a_reverse()
+        let none = klaxon_a_normal()
         // A state inside the selection: its colours reversed, so the selected DOWN row is red, not plain.
         if let state = style.unselected {
             let (foreground, background, attributes) = colors(state)
@@ -222,13 +238,17 @@ public final class TerminalScreen {
         case .strikethrough: return (-1, -1, dim)
         case .link: return (Int16(COLOR_BLUE), -1, klaxon_a_underline())
         case .blind: return (Int16(COLOR_CYAN), -1, bold | klaxon_a_underline())
-        case .selectedCritical, .selectedWarning, .selectedStale, .selectedOk, .selectedBlind, .selectedResolved: return (-1, -1, reverse)
+        case .selectedCritical, .selectedWarning, .selectedStale, .selectedOk, .selectedBlind, .selectedResolved:
+            return (-1, -1, reverse)
         }
     }
 
     /// Attributes only, for monochrome terminals and `NO_COLOR`: what must stand out still does.
     static func monochrome(_ style: Style) -> attr_t {
-        let bold = klaxon_a_bold(), dim = klaxon_a_dim(), reverse = klaxon_a_reverse(), underline = klaxon_a_underline()
+        let bold = klaxon_a_bold()
+        let dim = klaxon_a_dim()
+        let reverse = klaxon_a_reverse()
+        let underline = klaxon_a_underline()
         if let state = style.unselected { return monochrome(state) | reverse }
         switch style {
         case .normal, .kind, .actor, .accent, .code, .message, .ok, .acked: return klaxon_a_normal()
@@ -243,7 +263,8 @@ public final class TerminalScreen {
         case .strikethrough: return dim
         case .link: return underline
         case .blind: return dim | underline
-        case .selectedCritical, .selectedWarning, .selectedStale, .selectedOk, .selectedBlind, .selectedResolved: return reverse
+        case .selectedCritical, .selectedWarning, .selectedStale, .selectedOk, .selectedBlind, .selectedResolved:
+            return reverse
         }
     }
 
@@ -348,7 +369,8 @@ public final class TerminalScreen {
         var buffer = [wchar_t](repeating: 0, count: 8)
         let count = klaxon_cell_text(window, Int32(row), Int32(column), &buffer, Int32(buffer.count))
         guard count > 0 else { return "" }
-        return String(String.UnicodeScalarView(buffer.prefix(Int(count)).compactMap { Unicode.Scalar(UInt32(bitPattern: $0)) }))
+        return String(
+            String.UnicodeScalarView(buffer.prefix(Int(count)).compactMap { Unicode.Scalar(UInt32(bitPattern: $0)) }))
     }
 
     /// The terminal column width of `scalar` by the C library (`wcwidth`): 2 wide, 0 combining, else 1.

@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Gives the terminal back whatever ends the process: termination signals wake the console so it can

@@ -52,7 +52,8 @@ public final class InMemoryPageTransport: PageTransport, @unchecked Sendable {
     public func deliver(_ message: PageMessage, now: Timestamp) -> PageOutcome {
         condition.lock()
         defer { condition.unlock() }
-        let answer = scripts[message.attempt.user]?.isEmpty == false ? scripts[message.attempt.user]!.removeFirst() : .deliver
+        let answer =
+            scripts[message.attempt.user]?.isEmpty == false ? scripts[message.attempt.user]!.removeFirst() : .deliver
         let index = log.count
         log.append(Delivery(message: message, at: now, outcome: nil))
         let outcome: PageOutcome
@@ -73,7 +74,9 @@ public final class InMemoryPageTransport: PageTransport, @unchecked Sendable {
     @discardableResult
     public func release(_ user: String? = nil, with outcome: PageOutcome = .delivered(detail: "delivered")) -> Int {
         condition.withLock {
-            let indices = log.indices.filter { log[$0].outcome == nil && releases[$0] == nil && (user == nil || log[$0].user == user) }
+            let indices = log.indices.filter {
+                log[$0].outcome == nil && releases[$0] == nil && (user == nil || log[$0].user == user)
+            }
             for index in indices { releases[index] = outcome }
             condition.broadcast()
             return indices.count

@@ -20,7 +20,8 @@ public enum Snapshot {
         let a = expected.split(separator: "\n", omittingEmptySubsequences: false)
         let b = actual.split(separator: "\n", omittingEmptySubsequences: false)
         for i in 0..<max(a.count, b.count) where i >= a.count || i >= b.count || a[i] != b[i] {
-            return "\(name): first difference at line \(i + 1)\nexpected: \(i < a.count ? String(a[i]) : "")\nactual:   \(i < b.count ? String(b[i]) : "")\n\nactual:\n\(actual)"
+            return
+                "\(name): first difference at line \(i + 1)\nexpected: \(i < a.count ? String(a[i]) : "")\nactual:   \(i < b.count ? String(b[i]) : "")\n\nactual:\n\(actual)"
         }
         return nil
     }

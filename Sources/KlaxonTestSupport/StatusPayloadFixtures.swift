@@ -5,7 +5,8 @@ public enum StatusPayloadFixtures {
     public static func prometheusAlerts(_ count: Int) -> String {
         let alerts = (0..<count).map { i in
             let name = String(i)
-            return #"{"labels":{"alertname":"A"# + String(repeating: "0", count: max(0, 5 - name.count)) + name + #""},"state":"firing"}"#
+            return #"{"labels":{"alertname":"A"# + String(repeating: "0", count: max(0, 5 - name.count)) + name
+                + #""},"state":"firing"}"#
         }
         return #"{"status":"success","data":{"alerts":["# + alerts.joined(separator: ",") + "]}}"
     }

@@ -1,7 +1,7 @@
 import Foundation
 import KlaxonCommands
-import KlaxonEngine
 import KlaxonCore
+import KlaxonEngine
 import KlaxonTestSupport
 
 /// The console and `klaxon incident list` on a team's long history: 10,000 incidents (20 of them open)
@@ -33,12 +33,14 @@ enum ArchiveBench {
         var figures = Figures()
         for incidents in sizes {
             let workspace = root + "/archive-\(incidents)-workspace"
-            try ConsoleBench.makeWorkspace(at: workspace, incidents: incidents, records: incidents * recordsPerIncident,
-                                           isOpen: { $0 % (incidents / open) == 0 })
+            try ConsoleBench.makeWorkspace(
+                at: workspace, incidents: incidents, records: incidents * recordsPerIncident,
+                isOpen: { $0 % (incidents / open) == 0 })
             // The first start reads every journal and writes the index; the others read the index.
             for run in -1..<runs {
-                let (tty, firstFrame, pid) = try ConsoleBench.launchConsole("ulimit -n 256 && exec \(klaxon) --workspace \(workspace)",
-                                                                             marker: root + "/archive-first-frame-\(incidents)-\(run)", waitingUpTo: 60)
+                let (tty, firstFrame, pid) = try ConsoleBench.launchConsole(
+                    "ulimit -n 256 && exec \(klaxon) --workspace \(workspace)",
+                    marker: root + "/archive-first-frame-\(incidents)-\(run)", waitingUpTo: 60)
                 defer { withExtendedLifetime(tty) {} }
                 if run == -1 {
                     if incidents == sizes.last { figures.firstFrameWithoutIndexMilliseconds = firstFrame }
@@ -56,24 +58,30 @@ enum ArchiveBench {
             }
             for _ in 0..<max(3, runs) {
                 // posix_spawn and waitpid: what a shell does, without Foundation's Process around it.
-                figures.listMilliseconds[incidents, default: []].append(try seconds {
-                    let spawned = ChildProcess.spawn([klaxon, "--workspace", workspace, "incident", "list"],
-                                                     environment: ["KLAXON_USER": "bench", "PATH": "/usr/bin:/bin"]) { actions in
-                        posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
-                    }
-                    guard case .success(let pid) = spawned else { throw KlaxonError.failed("cannot start \(klaxon)") }
-                    var status: Int32 = 0
-                    while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
-                    precondition(status == 0, "klaxon incident list failed")
-                } * 1000)
+                figures.listMilliseconds[incidents, default: []].append(
+                    try seconds {
+                        let spawned = ChildProcess.spawn(
+                            [klaxon, "--workspace", workspace, "incident", "list"],
+                            environment: ["KLAXON_USER": "bench", "PATH": "/usr/bin:/bin"]
+                        ) { actions in
+                            posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
+                        }
+                        guard case .success(let pid) = spawned else {
+                            throw KlaxonError.failed("cannot start \(klaxon)")
+                        }
+                        var status: Int32 = 0
+                        while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
+                        precondition(status == 0, "klaxon incident list failed")
+                    } * 1000)
             }
         }
         // The same console on an empty workspace: what it holds before any incident.
         let empty = root + "/archive-empty-workspace"
         try FileManager.default.createDirectory(atPath: empty + "/journals", withIntermediateDirectories: true)
         try "name: bench-empty\n".write(toFile: empty + "/klaxon.yaml", atomically: true, encoding: .utf8)
-        let (tty, _, pid) = try ConsoleBench.launchConsole("ulimit -n 256 && exec \(klaxon) --workspace \(empty)",
-                                                           marker: root + "/archive-first-frame-empty", waitingUpTo: 60)
+        let (tty, _, pid) = try ConsoleBench.launchConsole(
+            "ulimit -n 256 && exec \(klaxon) --workspace \(empty)",
+            marker: root + "/archive-first-frame-empty", waitingUpTo: 60)
         _ = tty.wait(for: "No open incidents", timeout: 10)
         sleep(2)
         figures.emptyResidentMegabytes = ConsoleBench.statusField(pid, "VmRSS:")

@@ -19,30 +19,32 @@ enum StatusBench {
     /// A loopback HTTP/1.1 server with keep-alive, in its own process so its work is not counted as
     /// Klaxon's.
     static let server = """
-    import http.server, socketserver, sys
-    class Handler(http.server.BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
-        def do_GET(self):
-            body = b"ok"
-            self.send_response(200)
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-        def log_message(self, *args):
-            pass
-    class Server(socketserver.ThreadingMixIn, http.server.HTTPServer):
-        daemon_threads = True
-        request_queue_size = 1024
-    server = Server(("127.0.0.1", 0), Handler)
-    print(server.server_address[1], flush=True)
-    server.serve_forever()
-    """
+        import http.server, socketserver, sys
+        class Handler(http.server.BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+            def do_GET(self):
+                body = b"ok"
+                self.send_response(200)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+            def log_message(self, *args):
+                pass
+        class Server(socketserver.ThreadingMixIn, http.server.HTTPServer):
+            daemon_threads = True
+            request_queue_size = 1024
+        server = Server(("127.0.0.1", 0), Handler)
+        print(server.server_address[1], flush=True)
+        server.serve_forever()
+        """
 
     struct Failure: Error, CustomStringConvertible {
         var description: String
     }
 
-    static func run(root: String, runs: Int, klaxon: String, seconds duration: Int, checks count: Int = 1000) throws -> Figures {
+    static func run(root: String, runs: Int, klaxon: String, seconds duration: Int, checks count: Int = 1000) throws
+        -> Figures
+    {
         var figures = Figures()
         figures.seconds = duration
         let serverPath = root + "/server.py"
@@ -67,28 +69,34 @@ enum StatusBench {
 
         // One round, side by side, alternating.
         let curlConfig = root + "/curl-urls.txt"
-        try urls.map { "url = \"\($0)\"\noutput = \"/dev/null\"" }.joined(separator: "\n").write(toFile: curlConfig, atomically: true, encoding: .utf8)
+        try urls.map { "url = \"\($0)\"\noutput = \"/dev/null\"" }.joined(separator: "\n").write(
+            toFile: curlConfig, atomically: true, encoding: .utf8)
         for _ in 0..<runs {
-            figures.klaxonRoundSeconds.append(seconds {
-                let responses = HTTPProber.round(urls.map { ProbeRequest(url: $0, timeoutSeconds: 10) }, parallel: 64)
-                precondition(responses.allSatisfy { $0.statusCode == 200 }, "a loopback request failed")
-            })
-            figures.curlRoundSeconds.append(try seconds {
-                let curl = Process()
-                curl.executableURL = URL(fileURLWithPath: "/usr/bin/curl")
-                curl.arguments = ["--parallel", "--parallel-max", "64", "-s", "-K", curlConfig]
-                curl.standardError = FileHandle.nullDevice  // its parallel progress meter, even with -s
-                try curl.run()
-                curl.waitUntilExit()
-                precondition(curl.terminationStatus == 0, "curl failed")
-            })
+            figures.klaxonRoundSeconds.append(
+                seconds {
+                    let responses = HTTPProber.round(
+                        urls.map { ProbeRequest(url: $0, timeoutSeconds: 10) }, parallel: 64)
+                    precondition(responses.allSatisfy { $0.statusCode == 200 }, "a loopback request failed")
+                })
+            figures.curlRoundSeconds.append(
+                try seconds {
+                    let curl = Process()
+                    curl.executableURL = URL(fileURLWithPath: "/usr/bin/curl")
+                    curl.arguments = ["--parallel", "--parallel-max", "64", "-s", "-K", curlConfig]
+                    curl.standardError = FileHandle.nullDevice  // its parallel progress meter, even with -s
+                    try curl.run()
+                    curl.waitUntilExit()
+                    precondition(curl.terminationStatus == 0, "curl failed")
+                })
         }
 
         // klaxon watch on 1,000 checks for `seconds`.
         let workspace = root + "/status-bench"
         try FileManager.default.createDirectory(atPath: workspace, withIntermediateDirectories: true)
         var yaml = "name: status-bench\nchecks:\n"
-        for (i, url) in urls.enumerated() { yaml += "  - {name: check-\(i), group: g\(i % 10), url: \"\(url)\", interval: 10s, timeout: 5s}\n" }
+        for (i, url) in urls.enumerated() {
+            yaml += "  - {name: check-\(i), group: g\(i % 10), url: \"\(url)\", interval: 10s, timeout: 5s}\n"
+        }
         try yaml.write(toFile: workspace + "/klaxon.yaml", atomically: true, encoding: .utf8)
         let lagsPath = root + "/lags.txt"
         let watch = Process()
@@ -108,7 +116,9 @@ enum StatusBench {
         figures.residentMegabytes = ConsoleBench.statusField(watch.processIdentifier, "VmRSS:")
         watch.terminate()
         watch.waitUntilExit()
-        let lags = ((try? String(contentsOfFile: lagsPath, encoding: .utf8)) ?? "").split(separator: "\n").compactMap { Double($0) }
+        let lags = ((try? String(contentsOfFile: lagsPath, encoding: .utf8)) ?? "").split(separator: "\n").compactMap {
+            Double($0)
+        }
         figures.polls = lags.count
         figures.lagP50 = percentile(lags, 0.5)
         figures.lagP99 = percentile(lags, 0.99)
@@ -135,7 +145,9 @@ enum PayloadBench {
             var response = ProbeResponse(statusCode: 200)
             response.body = body
             var evaluation: CheckEvaluation?
-            let elapsed = seconds { evaluation = CheckEvaluation.evaluate(check, response, now: Timestamp(milliseconds: 0)) }
+            let elapsed = seconds {
+                evaluation = CheckEvaluation.evaluate(check, response, now: Timestamp(milliseconds: 0))
+            }
             precondition(evaluation?.items.count == alerts, "the payload was not read whole")
             return elapsed * 1000
         }

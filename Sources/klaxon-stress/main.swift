@@ -39,8 +39,11 @@ if arguments.count == 4, arguments[2] == "--hold" {
     }
 }
 guard arguments.count == 5 || arguments.count == 6, let count = Int(arguments[4]),
-      arguments.count == 5 || Double(arguments[5]).map({ $0 > 0 }) == true else {
-    FileHandle.standardError.write(Data("usage: klaxon-stress STORE INCIDENT_ID WRITER_NAME COUNT [RATE] | klaxon-stress STORE --hold NAME\n".utf8))
+    arguments.count == 5 || Double(arguments[5]).map({ $0 > 0 }) == true
+else {
+    FileHandle.standardError.write(
+        Data("usage: klaxon-stress STORE INCIDENT_ID WRITER_NAME COUNT [RATE] | klaxon-stress STORE --hold NAME\n".utf8)
+    )
     exit(2)
 }
 let writerName = arguments[3]

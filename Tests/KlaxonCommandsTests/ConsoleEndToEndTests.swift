@@ -18,11 +18,16 @@ extension EndToEnd {
     struct ConsoleEndToEndTests {
         let klaxon = BuiltProducts.path("klaxon")
 
-        func console(_ ws: TemporaryDirectory, user: String = "alice", arguments: String = "", columns: Int = 100, rows: Int = 30,
-                     environment: [String: String] = [:]) throws -> TmuxSession {
+        func console(
+            _ ws: TemporaryDirectory, user: String = "alice", arguments: String = "", columns: Int = 100,
+            rows: Int = 30,
+            environment: [String: String] = [:]
+        ) throws -> TmuxSession {
             var env = ["KLAXON_USER": user, "TERM": "xterm-256color", "TZ": "UTC"]
             env.merge(environment) { _, new in new }
-            return try TmuxSession("\(klaxon) --workspace \(ws.path) \(arguments); echo \"EXIT $?\"", columns: columns, rows: rows, environment: env)
+            return try TmuxSession(
+                "\(klaxon) --workspace \(ws.path) \(arguments); echo \"EXIT $?\"", columns: columns, rows: rows,
+                environment: env)
         }
 
         func records(_ ws: TemporaryDirectory, _ id: String = "INC-1") throws -> [JournalRecord] {
@@ -42,14 +47,17 @@ extension EndToEnd {
             watch.standardError = FileHandle.nullDevice
             try watch.run()
             defer { if watch.isRunning { kill(watch.processIdentifier, SIGKILL) } }
-            for _ in 0..<100 where !(try shell("\(klaxon) --workspace \(ws.path) escalation status")).contains("engine: klaxon watch") {
+            for _ in 0..<100
+            where !(try shell("\(klaxon) --workspace \(ws.path) escalation status")).contains("engine: klaxon watch") {
                 try await Task.sleep(for: .milliseconds(100))
             }
             let tty = try console(ws, columns: 120, rows: 30)
             #expect(await tty.until("Open incidents (0)") != nil)
             #expect(!tty.screen().contains("sends the pages now"))
             kill(watch.processIdentifier, SIGKILL)
-            #expect(await tty.until("this console sends the pages now: the process that did has stopped") != nil, "\(tty.screen())")
+            #expect(
+                await tty.until("this console sends the pages now: the process that did has stopped") != nil,
+                "\(tty.screen())")
             tty.press("q")
             #expect(await tty.until("EXIT 0") != nil)
         }
@@ -63,7 +71,8 @@ extension EndToEnd {
             tty.press("Tab", "2", "Tab")
             tty.type("registry")
             tty.press("Enter")
-            #expect(await tty.until("INC-1  SEV2  investigating  Artifact registry returns 503") != nil, "\(tty.screen())")
+            #expect(
+                await tty.until("INC-1  SEV2  investigating  Artifact registry returns 503") != nil, "\(tty.screen())")
             tty.press("n")
             tty.type("Uploads fail; 磁盘已满 🧹")
             tty.press("Enter")
@@ -93,7 +102,9 @@ extension EndToEnd {
         @Test func exportingAReviewWritesTheMarkdownAndTheReportsScreenCountsIt() async throws {
             let ws = makeWorkspace()
             let k = "KLAXON_USER=alice TZ=UTC \(klaxon) --workspace \(ws.path)"
-            _ = try shell("\(k) incident declare 'Registry returns 503' --severity SEV2 --service registry --impact-start -20m 2>&1")
+            _ = try shell(
+                "\(k) incident declare 'Registry returns 503' --severity SEV2 --service registry --impact-start -20m 2>&1"
+            )
             _ = try shell("\(k) incident ack 1 --as bob && \(k) incident resolve 1 --summary 'Disk full' 2>&1")
             let tty = try console(ws, columns: 120, rows: 32)
             #expect(await tty.until("Recently resolved") != nil, "\(tty.screen())")
@@ -105,8 +116,12 @@ extension EndToEnd {
             #expect(written.count == 1 && written[0].hasPrefix("INC-1-") && written[0].hasSuffix("Z.md"))
             let review = try String(contentsOfFile: ws.path + "/reviews/" + written[0], encoding: .utf8)
             #expect(review.hasPrefix("# INC-1: Registry returns 503\n"))
-            #expect(review.contains("| Impact duration | impact started → resolved (mitigation not recorded: to the resolution) | 20m "))
-            #expect(review.contains(": 3 records, final hash `") && review.contains("every hash and the chain verified"))
+            #expect(
+                review.contains(
+                    "| Impact duration | impact started → resolved (mitigation not recorded: to the resolution) | 20m ")
+            )
+            #expect(
+                review.contains(": 3 records, final hash `") && review.contains("every hash and the chain verified"))
             tty.press("6")
             #expect(await tty.until("Reports · declared in the last 30/90 days") != nil, "\(tty.screen())")
             #expect(tty.screen().contains("1, 0 open"), "\(tty.screen())")
@@ -119,7 +134,8 @@ extension EndToEnd {
             let ws = makeOnCallWorkspace()
             // The real clock: ask the same binary who is on call now, then expect the console to agree.
             let expected = try shell("TZ=UTC \(klaxon) --workspace \(ws.path) oncall now daily --json 2>&1")
-            let who = try #require(try? JSONParser.parse(expected), "\(expected)").arrayValue?.first?["users"]?.arrayValue?.first?.stringValue
+            let who = try #require(try? JSONParser.parse(expected), "\(expected)").arrayValue?.first?["users"]?
+                .arrayValue?.first?.stringValue
             let person = try #require(who)
             let tty = try console(ws, columns: 120, rows: 32)
             #expect(await tty.until("on call: \(person) until") != nil, "\(tty.screen())")
@@ -130,7 +146,9 @@ extension EndToEnd {
             #expect(screen.contains("office              "))
             #expect(screen.contains("a a   b b   c c   ! nobody"))
             // Another process puts c on call for the next two hours: the console shows it within seconds.
-            let made = try shell("KLAXON_USER=bob \(klaxon) --workspace \(ws.path) oncall override daily --user c --from now --to +2h 2>&1")
+            let made = try shell(
+                "KLAXON_USER=bob \(klaxon) --workspace \(ws.path) oncall override daily --user c --from now --to +2h 2>&1"
+            )
             #expect(made.contains("c replaces whoever is on call in daily"), "\(made)")
             #expect(await tty.until("on call: c until", timeout: 5) != nil, "\(tty.screen())")
             #expect(tty.screen().contains("daily    c "))
@@ -140,7 +158,9 @@ extension EndToEnd {
 
         @Test func aRunbookStepTickedInTheConsoleReachesTheIncidentsJournal() async throws {
             let ws = makeRunbookWorkspace()
-            let declared = try shell("KLAXON_USER=bob \(klaxon) --workspace \(ws.path) incident declare 'Registry down' --severity SEV3 --service registry 2>&1")
+            let declared = try shell(
+                "KLAXON_USER=bob \(klaxon) --workspace \(ws.path) incident declare 'Registry down' --severity SEV3 --service registry 2>&1"
+            )
             #expect(declared == "INC-1\n")
             let tty = try console(ws, user: "carol", columns: 100, rows: 30)
             #expect(await tty.until("INC-1") != nil)
@@ -164,7 +184,9 @@ extension EndToEnd {
             #expect(last.type == "runbook.step")
             #expect(last.actor == "carol")
             #expect(last.data == ["runbook": "registry", "step": 1, "text": "Look at the pods", "done": true])
-            #expect(try shell("\(klaxon) --workspace \(ws.path) incident show 1").contains("runbook   registry step 1 done: Look at the pods"))
+            #expect(
+                try shell("\(klaxon) --workspace \(ws.path) incident show 1").contains(
+                    "runbook   registry step 1 done: Look at the pods"))
         }
 
         /// In a real terminal the runbook's web link is written inside OSC 8 (tmux 3.3 drops the
@@ -172,7 +194,9 @@ extension EndToEnd {
         /// restored, nothing shifted, still right after scrolling and an overlay.
         @Test func aWebLinkInARunbookIsAHyperlinkAndTheScreenStaysTrue() async throws {
             let ws = makeRunbookWorkspace()
-            ws.write("Runbooks/web.md", """
+            ws.write(
+                "Runbooks/web.md",
+                """
                 ---
                 title: Web links
                 owner: alice
@@ -193,13 +217,21 @@ extension EndToEnd {
             tty.type("web")
             // Each enter on its own: keys sent with the one that closes the find are typed ahead, and ignored.
             // The find line is seen first, so that its going away below is this enter's doing.
-            #expect(await tty.until { $0.components(separatedBy: "\n").contains { $0.hasPrefix("/web") } } != nil, "\(tty.screen())")
+            #expect(
+                await tty.until { $0.components(separatedBy: "\n").contains { $0.hasPrefix("/web") } } != nil,
+                "\(tty.screen())")
             tty.press("Enter")
-            #expect(await tty.until { !$0.components(separatedBy: "\n").contains { $0.hasPrefix("/web") } } != nil, "\(tty.screen())")
+            #expect(
+                await tty.until { !$0.components(separatedBy: "\n").contains { $0.hasPrefix("/web") } } != nil,
+                "\(tty.screen())")
             tty.press("Enter")
             #expect(await tty.until("web.md") != nil, "\(tty.screen())")
             let url = "https://grafana.forge.internal/d/registry?var-pod=registry-0"
-            let marked = { (try? String(contentsOfFile: output, encoding: .utf8))?.components(separatedBy: "\u{1B}]8;;\(url)\u{1B}\\").count ?? 0 }
+            let marked = {
+                (try? String(contentsOfFile: output, encoding: .utf8))?.components(
+                    separatedBy: "\u{1B}]8;;\(url)\u{1B}\\"
+                ).count ?? 0
+            }
             let deadline = Date().addingTimeInterval(5)
             while marked() < 3 && Date() < deadline { try await Task.sleep(for: .milliseconds(100)) }
             #expect(marked() == 3, "the link in the text and in the links list")  // 2 marks: 3 pieces
@@ -224,15 +256,22 @@ extension EndToEnd {
             let task = Task { try await server.start() }
             defer { task.cancel() }
             try await server.waitUntilListening()
-            guard case .ip4(_, let port)? = await server.listeningAddress else { Issue.record("no address"); return }
+            guard case .ip4(_, let port)? = await server.listeningAddress else {
+                Issue.record("no address")
+                return
+            }
             let ws = makeRunbookWorkspace()
-            ws.write("klaxon.yaml", """
-            name: loopback
-            checks:
-              - {name: health, group: Registry, url: "http://127.0.0.1:\(port)/healthz", interval: 2s, timeout: 2s}
-              - {name: uploads, group: Registry, url: "http://127.0.0.1:\(port)/uploads", interval: 2s, timeout: 2s, failure_threshold: 2, runbook: registry, service: registry}
-            """)
-            let declared = try shell("KLAXON_USER=bob \(klaxon) --workspace \(ws.path) incident declare 'Uploads failing' --severity SEV3 --service registry 2>&1")
+            ws.write(
+                "klaxon.yaml",
+                """
+                name: loopback
+                checks:
+                  - {name: health, group: Registry, url: "http://127.0.0.1:\(port)/healthz", interval: 2s, timeout: 2s}
+                  - {name: uploads, group: Registry, url: "http://127.0.0.1:\(port)/uploads", interval: 2s, timeout: 2s, failure_threshold: 2, runbook: registry, service: registry}
+                """)
+            let declared = try shell(
+                "KLAXON_USER=bob \(klaxon) --workspace \(ws.path) incident declare 'Uploads failing' --severity SEV3 --service registry 2>&1"
+            )
             #expect(declared == "INC-1\n")
             let tty = try console(ws, columns: 110, rows: 30)
             tty.press("3")
@@ -263,29 +302,37 @@ extension EndToEnd {
             let receiver = try HTTPReceiver(directory: http.path, routes: ["/uploads": .init([503])])
             defer { receiver.stop() }
             let ws = makeRunbookWorkspace()
-            ws.write("klaxon.yaml", """
-            name: loopback
-            checks:
-              - {name: uploads, group: Registry, url: "http://127.0.0.1:\(receiver.port)/uploads", interval: 1s, timeout: 1s, failure_threshold: 2, service: registry}
-            """)
-            _ = try shell("KLAXON_USER=bob \(klaxon) --workspace \(ws.path) incident declare 'Uploads failing' --severity SEV2 --service registry")
+            ws.write(
+                "klaxon.yaml",
+                """
+                name: loopback
+                checks:
+                  - {name: uploads, group: Registry, url: "http://127.0.0.1:\(receiver.port)/uploads", interval: 1s, timeout: 1s, failure_threshold: 2, service: registry}
+                """)
+            _ = try shell(
+                "KLAXON_USER=bob \(klaxon) --workspace \(ws.path) incident declare 'Uploads failing' --severity SEV2 --service registry"
+            )
             let downSince = Timestamp(Date()).adding(seconds: -2400)
             do {
                 let platform = try #require(try PlatformJournal.claim(directory: ws.path + "/journals"))
-                try platform.record(check: "uploads", from: .pending, to: .down, detail: "HTTP 503", at: downSince,
-                                    by: WriterIdentity(actor: "status-poller", host: "h", pid: 1))
+                try platform.record(
+                    check: "uploads", from: .pending, to: .down, detail: "HTTP 503", at: downSince,
+                    by: WriterIdentity(actor: "status-poller", host: "h", pid: 1))
             }
             let before = try records(ws).count
             for start in 1...2 {
                 let polled = receiver.requests.count
                 let tty = try console(ws, columns: 110, rows: 30)
                 tty.press("3")
-                for _ in 0..<300 where receiver.requests.count < polled + 3 { try await Task.sleep(for: .milliseconds(100)) }
+                for _ in 0..<300 where receiver.requests.count < polled + 3 {
+                    try await Task.sleep(for: .milliseconds(100))
+                }
                 // The row, once the third poll since this start is on it: down since the recorded time.
                 let row = await tty.until(timeout: 10) { screen in
                     let minutes = downSince.seconds(until: Timestamp(Date())) / 60
                     return screen.split(separator: "\n").contains { line in
-                        line.contains("uploads") && line.contains("DOWN") && [minutes - 1, minutes].contains { line.contains(" \($0)m ") }
+                        line.contains("uploads") && line.contains("DOWN")
+                            && [minutes - 1, minutes].contains { line.contains(" \($0)m ") }
                     }
                 }
                 #expect(row != nil, "start \(start): \(tty.screen())")
@@ -306,7 +353,11 @@ extension EndToEnd {
             let port = receiver.port
             let ws = escalationWorkspace(webhookPort: port, stepSeconds: 120, repeatCount: 0)
             let secret = "hush-\(UUID().uuidString)"
-            let tty = try console(ws, columns: 120, rows: 30, environment: ["ALICE_HOOK": "http://127.0.0.1:\(port)/hooks/alice", "KLAXON_TEST_WEBHOOK_SECRET": secret])
+            let tty = try console(
+                ws, columns: 120, rows: 30,
+                environment: [
+                    "ALICE_HOOK": "http://127.0.0.1:\(port)/hooks/alice", "KLAXON_TEST_WEBHOOK_SECRET": secret
+                ])
             // Everything the console writes to the terminal, to look for secrets in at the end.
             let painted = ws.path + "/painted.raw"
             tty.recordOutput(to: painted)
@@ -316,7 +367,9 @@ extension EndToEnd {
             // Paging is chosen: the dialog starts at none.
             #expect(await tty.until("Page by: [none]  platform") != nil, "\(tty.screen())")
             tty.press("Tab", "Tab", "Tab", "j")
-            #expect(await tty.until("platform: pages now, step by step, until someone acknowledges") != nil, "\(tty.screen())")
+            #expect(
+                await tty.until("platform: pages now, step by step, until someone acknowledges") != nil,
+                "\(tty.screen())")
             tty.press("Enter")
             #expect(await tty.until("escalation platform: step 1 of 2") != nil, "\(tty.screen())")
             #expect(await tty.until("page to alice by webhook delivered") != nil, "\(tty.screen())")
@@ -326,14 +379,19 @@ extension EndToEnd {
 
             tty.press("a")
             // The header's paging state: who acknowledged and when, and when the ack timeout pages again.
-            #expect(await tty.until("acknowledged by alice at ") != nil && tty.screen().contains(", pages again in "), "\(tty.screen())")
+            #expect(
+                await tty.until("acknowledged by alice at ") != nil && tty.screen().contains(", pages again in "),
+                "\(tty.screen())")
             tty.press("P", "j", "j", "Enter")  // policy:platform, user:alice, user:bob
             #expect(await tty.until("page to bob by slack delivered") != nil, "\(tty.screen())")
             // This console sends the pages and nobody else does now: q asks first (saying only what is
             // true: a klaxon watch waiting for the engine lock would take over), and n keeps it running.
             tty.press("q")
-            #expect(await tty.until("INC-1 is escalating; no other process is sending pages now: unless a klaxon watch or another console takes over,") != nil,
-                    "\(tty.screen())")
+            #expect(
+                await tty.until(
+                    "INC-1 is escalating; no other process is sending pages now: unless a klaxon watch or another console takes over,"
+                ) != nil,
+                "\(tty.screen())")
             #expect(tty.screen().contains("quitting stops them. Quit?"), "\(tty.screen())")
             tty.press("n")
             #expect(await tty.until(timeout: 5) { !$0.contains("quitting stops them") } != nil, "\(tty.screen())")
@@ -345,8 +403,12 @@ extension EndToEnd {
             #expect(await tty.until("EXIT 0") != nil)
 
             let types = try records(ws).map(\.type)
-            #expect(types == ["incident.declared", "escalation.step", "page.attempt", "page.result", "acknowledged", "page.requested",
-                              "escalation.step", "page.attempt", "page.result", "escalation.stopped"], "\(types)")
+            #expect(
+                types == [
+                    "incident.declared", "escalation.step", "page.attempt", "page.result", "acknowledged",
+                    "page.requested",
+                    "escalation.step", "page.attempt", "page.result", "escalation.stopped"
+                ], "\(types)")
             #expect(receiver.requests.map(\.path) == ["/hooks/alice", "/slack/bob"])
             // Neither the webhook's address (a secret reference's value) nor the signing secret was ever drawn.
             let raw = String(decoding: FileManager.default.contents(atPath: painted) ?? Data(), as: UTF8.self)
@@ -370,13 +432,16 @@ extension EndToEnd {
             first.type("runners at the ceiling")
             first.press("C-s")
             #expect(await first.until("INC-1 #2 note recorded") != nil)
-            #expect(await second.until("runners at the ceiling") != nil, "the second console never showed the note:\n\(second.screen())")
+            #expect(
+                await second.until("runners at the ceiling") != nil,
+                "the second console never showed the note:\n\(second.screen())")
             // And a note from the command line, as a third responder.
             Klaxon(workspace: ws.path, user: "carol").run("incident", "note", "1", "carol was here")
             #expect(await first.until("carol was here") != nil, "\(first.screen())")
             first.press("q")
             second.press("q")
-            let firstExited = await first.until("EXIT 0"), secondExited = await second.until("EXIT 0")
+            let firstExited = await first.until("EXIT 0")
+            let secondExited = await second.until("EXIT 0")
             #expect(firstExited != nil && secondExited != nil)
         }
 
@@ -388,11 +453,12 @@ extension EndToEnd {
             tty.press("Enter")
             #expect(await tty.until { $0.contains("Timeline") && $0.contains("Action items") } != nil)
             tty.resize(columns: 80, rows: 24)
-            #expect(await tty.until { screen in
-                let lines = screen.split(separator: "\n", omittingEmptySubsequences: true)
-                return lines.count <= 24 && lines.allSatisfy { $0.count <= 80 } && screen.contains("Action items")
-                    && lines.contains { $0.hasPrefix("n note") }
-            } != nil, "\(tty.screen())")
+            #expect(
+                await tty.until { screen in
+                    let lines = screen.split(separator: "\n", omittingEmptySubsequences: true)
+                    return lines.count <= 24 && lines.allSatisfy { $0.count <= 80 } && screen.contains("Action items")
+                        && lines.contains { $0.hasPrefix("n note") }
+                } != nil, "\(tty.screen())")
             tty.resize(columns: 60, rows: 20)
             #expect(await tty.until("Terminal too small: 60×20.") != nil)
             tty.press("q")
@@ -402,7 +468,8 @@ extension EndToEnd {
         /// Starts the console in a shell that prints its exit status and the terminal modes after it.
         func consoleThenStty(_ ws: TemporaryDirectory) async throws -> (TmuxSession, Int32?) {
             let env = ["KLAXON_USER": "alice", "TERM": "xterm-256color", "SWIFT_BACKTRACE": "enable=no"]
-            let tty = try TmuxSession("\(klaxon) --workspace \(ws.path); echo \"EXIT $?\"; stty -a; echo STTY-DONE", environment: env)
+            let tty = try TmuxSession(
+                "\(klaxon) --workspace \(ws.path); echo \"EXIT $?\"; stty -a; echo STTY-DONE", environment: env)
             #expect(await tty.until("Open incidents") != nil)
             let pid = try processID(commandLine: "\(klaxon) --workspace \(ws.path)")
             return (tty, pid)
@@ -417,7 +484,8 @@ extension EndToEnd {
             // All of stty's output, not just the exit status printed before it.
             #expect(await tty.until("STTY-DONE") != nil, "\(tty.screen())")
             let screen = tty.screen()
-            #expect(screen.contains(" icanon") && screen.contains(" echo"), "the terminal was left in raw mode:\n\(screen)")
+            #expect(
+                screen.contains(" icanon") && screen.contains(" echo"), "the terminal was left in raw mode:\n\(screen)")
         }
 
         @Test func aCrashStillRestoresTheTerminal() async throws {
@@ -428,7 +496,8 @@ extension EndToEnd {
             #expect(await tty.until("EXIT 139") != nil, "\(tty.screen())")
             #expect(await tty.until("STTY-DONE") != nil, "\(tty.screen())")
             let screen = tty.screen()
-            #expect(screen.contains(" icanon") && screen.contains(" echo"), "the terminal was left in raw mode:\n\(screen)")
+            #expect(
+                screen.contains(" icanon") && screen.contains(" echo"), "the terminal was left in raw mode:\n\(screen)")
         }
 
         @Test func anUnknownTerminalTypeIsAMessageNotACrash() async throws {
@@ -441,7 +510,8 @@ extension EndToEnd {
         @Test func aNoteWrittenInTheEditorReachesTheJournal() async throws {
             let ws = makeWorkspace()
             Klaxon(workspace: ws.path).run("incident", "declare", "Prometheus down", "--severity", "SEV2")
-            let editor = ws.write("fake-editor", "#!/bin/sh\nprintf 'written in the editor\\nwith two lines\\n' > \"$1\"\n")
+            let editor = ws.write(
+                "fake-editor", "#!/bin/sh\nprintf 'written in the editor\\nwith two lines\\n' > \"$1\"\n")
             chmod(editor, 0o755)
             let tty = try console(ws, environment: ["EDITOR": editor])
             #expect(await tty.until("Prometheus down") != nil)
@@ -464,7 +534,9 @@ extension EndToEnd {
             let pasted = String(repeating: "registry-0 evicted 磁盘已满 🧹 ", count: 40_000)  // over 1 MB
             #expect(pasted.utf8.count > 1_000_000)
             try tty.paste(pasted, through: ws.path + "/paste.txt")
-            #expect(await tty.until(timeout: 20) { $0.contains("a field holds at most 65536 characters") } != nil, "\(tty.screen())")
+            #expect(
+                await tty.until(timeout: 20) { $0.contains("a field holds at most 65536 characters") } != nil,
+                "\(tty.screen())")
             tty.press("C-s")
             #expect(await tty.until(timeout: 20) { $0.contains("INC-1 #2 note recorded") } != nil, "\(tty.screen())")
             let note = try #require(try records(ws).last?.data["text"]?.stringValue)
@@ -491,7 +563,9 @@ extension EndToEnd {
             Klaxon(workspace: ws.path).run("incident", "declare", "Registry down", "--severity", "SEV1")
             for env in [["NO_COLOR": "1"], ["TERM": "vt100"]] {
                 let tty = try console(ws, environment: env)
-                #expect(await tty.until { $0.contains("SEV1 investigating") && $0.contains("Registry down") } != nil, "\(env): \(tty.screen())")
+                #expect(
+                    await tty.until { $0.contains("SEV1 investigating") && $0.contains("Registry down") } != nil,
+                    "\(env): \(tty.screen())")
                 tty.press("q")
                 #expect(await tty.until("EXIT 0") != nil)
             }
@@ -518,7 +592,8 @@ extension EndToEnd {
     struct DrillEndToEndTests {
         let klaxon = BuiltProducts.path("klaxon")
         /// The repository: its Drills/, Runbooks/ and Escalation/ are the sample workspace's.
-        static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
+        static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().path
 
         func sampleCopy() throws -> TemporaryDirectory {
             let ws = TemporaryDirectory("klaxon-drill")
@@ -531,15 +606,19 @@ extension EndToEnd {
         @Test func aDrillRunsFromTheRedBoardToTheExportedReview() async throws {
             let ws = try sampleCopy()
             // Who the sample schedule puts on call depends on the hour; bob takes the next two hours.
-            let override = try shell("cd \(ws.path) && KLAXON_USER=dana \(klaxon) oncall override platform-primary --user bob --from now --to +2h 2>&1")
+            let override = try shell(
+                "cd \(ws.path) && KLAXON_USER=dana \(klaxon) oncall override platform-primary --user bob --from now --to +2h 2>&1"
+            )
             #expect(override.contains("bob replaces whoever is on call in platform-primary"), "\(override)")
-            let tty = try TmuxSession("cd \(ws.path) && \(klaxon) drill registry-503 --speed 10; echo \"EXIT $?\"", columns: 120, rows: 32,
-                                      environment: ["KLAXON_USER": "dana", "TERM": "xterm-256color", "TZ": "UTC"])
+            let tty = try TmuxSession(
+                "cd \(ws.path) && \(klaxon) drill registry-503 --speed 10; echo \"EXIT $?\"", columns: 120, rows: 32,
+                environment: ["KLAXON_USER": "dana", "TERM": "xterm-256color", "TZ": "UTC"])
             #expect(await tty.until("DRILL registry-503") != nil, "\(tty.screen())")
             // 30 s of scenario time is 3 s at ×10; two failures 2 s apart confirm it down, and the check declares.
             #expect(await tty.until("1 down: registry-api", timeout: 20) != nil, "\(tty.screen())")
             #expect(await tty.until("INC-1  SEV3 investigating", timeout: 10) != nil, "\(tty.screen())")
-            #expect(await tty.until("page to bob for INC-1 (platform step 1 of 2)", timeout: 10) != nil, "\(tty.screen())")
+            #expect(
+                await tty.until("page to bob for INC-1 (platform step 1 of 2)", timeout: 10) != nil, "\(tty.screen())")
             tty.press("Enter")
             #expect(await tty.until("INC-1  SEV3  investigating  registry-api is down") != nil, "\(tty.screen())")
             tty.press("a")
@@ -576,8 +655,10 @@ extension EndToEnd {
             // The check knew when it first failed: the review derives the time to detect from it.
             #expect(review.contains("| Time to detect | impact started → detected | "), "\(review)")
             // Every step, in order: red check, declaration, paging, delivery, ack, runbook step, mitigation, green check, resolution.
-            let steps = ["registry-api up → ", "| declared |", "paging bob", "page to bob by webhook delivered", "| ack |",
-                         "registry-5xx step", "| mitigated |", "registry-api down → up", "resolved: Blob store garbage-collected"]
+            let steps = [
+                "registry-api up → ", "| declared |", "paging bob", "page to bob by webhook delivered", "| ack |",
+                "registry-5xx step", "| mitigated |", "registry-api down → up", "resolved: Blob store garbage-collected"
+            ]
             var from = review.startIndex
             for step in steps {
                 let found = review.range(of: step, range: from..<review.endIndex)
@@ -589,14 +670,20 @@ extension EndToEnd {
 
         @Test func aBadScenarioIsOneClearMessage() async throws {
             let ws = try sampleCopy()
-            try "title: broken\nevents:\n  - {at: soon, endpoint: /registry/healthz}\n".write(toFile: ws.path + "/Drills/broken.yaml", atomically: true, encoding: .utf8)
+            try "title: broken\nevents:\n  - {at: soon, endpoint: /registry/healthz}\n".write(
+                toFile: ws.path + "/Drills/broken.yaml", atomically: true, encoding: .utf8)
             let run = try shell("cd \(ws.path) && TERM=xterm \(klaxon) drill broken 2>&1; echo \"EXIT $?\"")
             #expect(run.contains("broken.yaml:3:") && run.contains("EXIT 2"), "\(run)")
             let unknown = try shell("cd \(ws.path) && \(klaxon) drill no-such 2>&1; echo \"EXIT $?\"")
-            #expect(unknown.contains("no drill scenario \"no-such\"") && unknown.contains("registry-503") && unknown.contains("EXIT 2"), "\(unknown)")
-            try "title: stray\nevents:\n  - {at: 5s, endpoint: /nowhere, status: 500}\n".write(toFile: ws.path + "/Drills/stray.yaml", atomically: true, encoding: .utf8)
+            #expect(
+                unknown.contains("no drill scenario \"no-such\"") && unknown.contains("registry-503")
+                    && unknown.contains("EXIT 2"), "\(unknown)")
+            try "title: stray\nevents:\n  - {at: 5s, endpoint: /nowhere, status: 500}\n".write(
+                toFile: ws.path + "/Drills/stray.yaml", atomically: true, encoding: .utf8)
             let stray = try shell("cd \(ws.path) && TERM=xterm \(klaxon) drill stray 2>&1; echo \"EXIT $?\"")
-            #expect(stray.contains("changes /nowhere, which Drills/platform.yaml does not serve") && stray.contains("EXIT 2"), "\(stray)")
+            #expect(
+                stray.contains("changes /nowhere, which Drills/platform.yaml does not serve")
+                    && stray.contains("EXIT 2"), "\(stray)")
             let list = try shell("cd \(ws.path) && \(klaxon) drill --list 2>&1")
             #expect(list.contains("registry-503  The artifact registry starts returning 503"), "\(list)")
             #expect(list.contains("ci-latency-climbs") && list.contains("vendor-minor"))
@@ -606,12 +693,16 @@ extension EndToEnd {
             let ws = try sampleCopy()
             let clean = try shell("cd \(ws.path) && \(klaxon) config validate 2>&1; echo \"EXIT $?\"")
             #expect(clean.contains("EXIT 0") && !clean.contains("Drills/"), "\(clean)")
-            try "title: broken\nevents:\n  - {at: soon, endpoint: /registry/healthz}\n".write(toFile: ws.path + "/Drills/broken.yaml", atomically: true, encoding: .utf8)
-            try "title: stray\nevents:\n  - {at: 5s, endpoint: /nowhere, status: 500}\n".write(toFile: ws.path + "/Drills/stray.yaml", atomically: true, encoding: .utf8)
+            try "title: broken\nevents:\n  - {at: soon, endpoint: /registry/healthz}\n".write(
+                toFile: ws.path + "/Drills/broken.yaml", atomically: true, encoding: .utf8)
+            try "title: stray\nevents:\n  - {at: 5s, endpoint: /nowhere, status: 500}\n".write(
+                toFile: ws.path + "/Drills/stray.yaml", atomically: true, encoding: .utf8)
             let platform = ws.path + "/Drills/platform.yaml"
-            try (try String(contentsOfFile: platform, encoding: .utf8)
-                 + "  - {name: extra, url: \"{drill}/kube/readyz\", runbook: no-such-runbook}\n"
-                 + "  - {name: typo, url: \"{drill}/kube/readyz\", intervl: 5s}\n").write(toFile: platform, atomically: true, encoding: .utf8)
+            try
+                (try String(contentsOfFile: platform, encoding: .utf8)
+                + "  - {name: extra, url: \"{drill}/kube/readyz\", runbook: no-such-runbook}\n"
+                + "  - {name: typo, url: \"{drill}/kube/readyz\", intervl: 5s}\n").write(
+                    toFile: platform, atomically: true, encoding: .utf8)
             let found = try shell("cd \(ws.path) && \(klaxon) config validate 2>&1; echo \"EXIT $?\"")
             #expect(found.contains("Drills/broken.yaml:3:") && found.contains("Drills/stray.yaml:3:"), "\(found)")
             #expect(found.contains("changes /nowhere, which Drills/platform.yaml does not serve"), "\(found)")
@@ -619,7 +710,9 @@ extension EndToEnd {
             #expect(found.contains("no-such-runbook"), "a drill check naming a missing runbook: \(found)")
             #expect(found.contains("EXIT 1"), "\(found)")
             let lint = try shell("cd \(ws.path) && \(klaxon) runbook lint 2>&1; echo \"EXIT $?\"")
-            #expect(lint.contains("Drills/platform.yaml:") && lint.contains("no-such-runbook") && lint.contains("EXIT 1"), "\(lint)")
+            #expect(
+                lint.contains("Drills/platform.yaml:") && lint.contains("no-such-runbook") && lint.contains("EXIT 1"),
+                "\(lint)")
         }
     }
 }

@@ -13,53 +13,65 @@ import Testing
 func untilExhausted(_ ws: TemporaryDirectory, seconds: Int) async throws -> Incident {
     let store = IncidentStore(directory: ws.path + "/journals")
     var incident = try store.open("INC-1").incident
-    for _ in 0..<(seconds * 10) where !incident.timeline.contains(where: { $0.type == RecordType.escalationExhausted.rawValue }) {
+    for _ in 0..<(seconds * 10)
+    where !incident.timeline.contains(where: { $0.type == RecordType.escalationExhausted.rawValue }) {
         try await Task.sleep(for: .milliseconds(100))
         incident = try store.open("INC-1").incident
     }
     return incident
 }
 
-func escalationWorkspace(webhookPort: Int, smtpPort: Int = 9, stepSeconds: Int = 300, repeatCount: Int = 1) -> TemporaryDirectory {
-    let ws = makeWorkspace("""
-    name: paging
-    time_zone: UTC
-    escalation: {attempts: 3, retry_backoff: 1s}
-    channels:
-      email: {server: "smtp://127.0.0.1:\(smtpPort)", from: klaxon@forge.test}
-      webhook: {secret: "env:KLAXON_TEST_WEBHOOK_SECRET"}
-      timeout: 5s
-    """)
-    ws.write("Escalation/people.yaml", """
-    people:
-      - id: alice
-        contacts:
-          - {type: webhook, url: "env:ALICE_HOOK"}
-          - {type: email, address: alice@forge.test}
-        notify:
-          - {contact: webhook, after: 0m}
-          - {contact: email, after: 1s}
-      - id: bob
-        contacts: [{type: slack, url: "http://127.0.0.1:\(webhookPort)/slack/bob"}]
-      - id: erin
-        contacts: [{type: command, argv: ["/bin/sh", "-c", "echo \\"$KLAXON_INCIDENT_ID $KLAXON_USER step $KLAXON_STEP\\" >> \(ws.path)/erin.log; printf %s \\"$KLAXON_TITLE\\" > \(ws.path)/erin-title.txt"]}]
-    """)
-    ws.write("Escalation/schedules/primary.yaml", """
-    time_zone: UTC
-    layers: [{name: all, rotation: weekly, start: 2026-01-05T00:00, participants: [alice]}]
-    """)
-    ws.write("Escalation/schedules/secondary.yaml", """
-    time_zone: UTC
-    layers: [{name: all, rotation: weekly, start: 2026-01-05T00:00, participants: [bob]}]
-    """)
-    ws.write("Escalation/policies/platform.yaml", """
-    name: platform
-    steps:
-      - {targets: [schedule:primary], escalate_after: \(stepSeconds)s}
-      - {targets: [schedule:secondary, user:erin], escalate_after: \(stepSeconds)s}
-    repeat: \(repeatCount)
-    ack_timeout: 30m
-    """)
+func escalationWorkspace(webhookPort: Int, smtpPort: Int = 9, stepSeconds: Int = 300, repeatCount: Int = 1)
+    -> TemporaryDirectory
+{
+    let ws = makeWorkspace(
+        """
+        name: paging
+        time_zone: UTC
+        escalation: {attempts: 3, retry_backoff: 1s}
+        channels:
+          email: {server: "smtp://127.0.0.1:\(smtpPort)", from: klaxon@forge.test}
+          webhook: {secret: "env:KLAXON_TEST_WEBHOOK_SECRET"}
+          timeout: 5s
+        """)
+    ws.write(
+        "Escalation/people.yaml",
+        """
+        people:
+          - id: alice
+            contacts:
+              - {type: webhook, url: "env:ALICE_HOOK"}
+              - {type: email, address: alice@forge.test}
+            notify:
+              - {contact: webhook, after: 0m}
+              - {contact: email, after: 1s}
+          - id: bob
+            contacts: [{type: slack, url: "http://127.0.0.1:\(webhookPort)/slack/bob"}]
+          - id: erin
+            contacts: [{type: command, argv: ["/bin/sh", "-c", "echo \\"$KLAXON_INCIDENT_ID $KLAXON_USER step $KLAXON_STEP\\" >> \(ws.path)/erin.log; printf %s \\"$KLAXON_TITLE\\" > \(ws.path)/erin-title.txt"]}]
+        """)
+    ws.write(
+        "Escalation/schedules/primary.yaml",
+        """
+        time_zone: UTC
+        layers: [{name: all, rotation: weekly, start: 2026-01-05T00:00, participants: [alice]}]
+        """)
+    ws.write(
+        "Escalation/schedules/secondary.yaml",
+        """
+        time_zone: UTC
+        layers: [{name: all, rotation: weekly, start: 2026-01-05T00:00, participants: [bob]}]
+        """)
+    ws.write(
+        "Escalation/policies/platform.yaml",
+        """
+        name: platform
+        steps:
+          - {targets: [schedule:primary], escalate_after: \(stepSeconds)s}
+          - {targets: [schedule:secondary, user:erin], escalate_after: \(stepSeconds)s}
+        repeat: \(repeatCount)
+        ack_timeout: 30m
+        """)
     return ws
 }
 
@@ -78,11 +90,15 @@ struct EscalationCommandTests {
 
     /// `klaxon watch` on `ws` as a real process, as `user`, with `environment` added (its output discarded).
     /// `klaxon watch` in `ws`; its standard output and error go to `output` (default: nowhere).
-    func startWatch(_ ws: TemporaryDirectory, user: String = "ops", environment: [String: String] = [:], output: String? = nil) throws -> Process {
+    func startWatch(
+        _ ws: TemporaryDirectory, user: String = "ops", environment: [String: String] = [:], output: String? = nil
+    ) throws -> Process {
         let watch = Process()
         watch.executableURL = URL(fileURLWithPath: klaxon)
         watch.arguments = ["watch", "--workspace", ws.path]
-        watch.environment = ["KLAXON_USER": user, "TZ": "UTC", "PATH": "/usr/bin:/bin"].merging(environment) { _, new in new }
+        watch.environment = ["KLAXON_USER": user, "TZ": "UTC", "PATH": "/usr/bin:/bin"].merging(environment) { _, new in
+            new
+        }
         if let output { FileManager.default.createFile(atPath: output, contents: nil) }
         let handle = output.flatMap { FileHandle(forWritingAtPath: $0) } ?? FileHandle.nullDevice
         watch.standardOutput = handle
@@ -96,20 +112,34 @@ struct EscalationCommandTests {
         let k = Klaxon(workspace: ws.path)
         let plan = k.run("escalation", "simulate", "platform", "--from", "2026-11-20T09:00:00Z", "--json")
         #expect(plan.status == 0, "\(plan.errors)")
-        #expect(plan.output.trimmingCharacters(in: .newlines) == #"""
-        [{"at":"2026-11-20T09:00:00+00:00","contact":"webhook","round":1,"step":1,"user":"alice"},{"at":"2026-11-20T09:00:01+00:00","contact":"email","round":1,"step":1,"user":"alice"},{"at":"2026-11-20T09:05:00+00:00","contact":"slack","round":1,"step":2,"user":"bob"},{"at":"2026-11-20T09:05:00+00:00","contact":"command","round":1,"step":2,"user":"erin"}]
-        """#)
-        let acked = k.run("escalation", "simulate", "platform", "--from", "2026-11-20T09:00:00Z", "--ack-at", "2026-11-20T09:03:00Z", "--ack-by", "alice")
+        #expect(
+            plan.output.trimmingCharacters(in: .newlines) == #"""
+                [{"at":"2026-11-20T09:00:00+00:00","contact":"webhook","round":1,"step":1,"user":"alice"},{"at":"2026-11-20T09:00:01+00:00","contact":"email","round":1,"step":1,"user":"alice"},{"at":"2026-11-20T09:05:00+00:00","contact":"slack","round":1,"step":2,"user":"bob"},{"at":"2026-11-20T09:05:00+00:00","contact":"command","round":1,"step":2,"user":"erin"}]
+                """#)
+        let acked = k.run(
+            "escalation", "simulate", "platform", "--from", "2026-11-20T09:00:00Z", "--ack-at", "2026-11-20T09:03:00Z",
+            "--ack-by", "alice")
         // Acknowledged at 09:03: bob is never reached in the first round; the ack timeout (30m) pages alice again at 09:33.
         #expect(acked.status == 0, "\(acked.errors)")
-        #expect(acked.output.split(separator: "\n").dropFirst().map { $0.split(separator: " ", omittingEmptySubsequences: true).prefix(2).joined(separator: " ") + " " + $0.split(separator: " ", omittingEmptySubsequences: true)[4] }
-                == ["2026-11-20 09:00:00 alice", "2026-11-20 09:00:01 alice", "2026-11-20 09:33:00 alice", "2026-11-20 09:33:01 alice", "2026-11-20 09:38:00 bob", "2026-11-20 09:38:00 erin"], "\(acked.output)")
+        #expect(
+            acked.output.split(separator: "\n").dropFirst().map {
+                $0.split(separator: " ", omittingEmptySubsequences: true).prefix(2).joined(separator: " ") + " "
+                    + $0.split(separator: " ", omittingEmptySubsequences: true)[4]
+            }
+                == [
+                    "2026-11-20 09:00:00 alice", "2026-11-20 09:00:01 alice", "2026-11-20 09:33:00 alice",
+                    "2026-11-20 09:33:01 alice", "2026-11-20 09:38:00 bob", "2026-11-20 09:38:00 erin"
+                ], "\(acked.output)")
 
         let unknown = k.run("escalation", "simulate", "nightly", "--from", "now")
-        #expect(unknown.status != 0 && unknown.errors.contains("no escalation policy named \"nightly\"; known: platform"), "\(unknown.errors)")
+        #expect(
+            unknown.status != 0 && unknown.errors.contains("no escalation policy named \"nightly\"; known: platform"),
+            "\(unknown.errors)")
         let declare = k.run("incident", "declare", "Registry down", "--severity", "SEV2", "--policy", "nightly")
         #expect(declare.status != 0 && declare.errors.contains("no escalation policy named"))
-        #expect(k.run("incident", "list", "--all", "--json").json?.arrayValue?.isEmpty == true, "nothing declared when the policy is wrong")
+        #expect(
+            k.run("incident", "list", "--all", "--json").json?.arrayValue?.isEmpty == true,
+            "nothing declared when the policy is wrong")
 
         #expect(k.run("incident", "declare", "Registry down", "--severity", "SEV2", "--policy", "platform").status == 0)
         let ghost = k.run("incident", "page", "INC-1", "--user", "ghost")
@@ -117,12 +147,17 @@ struct EscalationCommandTests {
         let both = k.run("incident", "page", "INC-1", "--user", "bob", "--policy", "platform")
         #expect(both.status != 0 && both.errors.contains("either --policy NAME or --user ID"))
         let status = k.run("escalation", "status")
-        #expect(status.output.contains("engine: none running") && status.output.contains("INC-1     platform: step 1 of 2, next page in 1s → alice"), "\(status.output)")
+        #expect(
+            status.output.contains("engine: none running")
+                && status.output.contains("INC-1     platform: step 1 of 2, next page in 1s → alice"),
+            "\(status.output)")
         #expect(k.run("escalation", "stop", "INC-1").status == 0)
         let again = k.run("escalation", "stop", "INC-1")
         #expect(again.status != 0 && again.errors.contains("INC-1 has no escalation running to stop"))
 
-        ws.write("Escalation/policies/broken.yaml", "steps:\n  - {targets: [schedule:nope], escalate_after: 5m}\nwhen_nobody_on_call: fallback\n")
+        ws.write(
+            "Escalation/policies/broken.yaml",
+            "steps:\n  - {targets: [schedule:nope], escalate_after: 5m}\nwhen_nobody_on_call: fallback\n")
         let validate = k.run("config", "validate")
         #expect(validate.status == 1)
         #expect(validate.output.contains("when_nobody_on_call: fallback needs fallback:"), "\(validate.output)")
@@ -134,30 +169,45 @@ struct EscalationCommandTests {
         let ws = escalationWorkspace(webhookPort: 9)
         let k = Klaxon(workspace: ws.path)
         #expect(!k.run("config", "validate").output.contains("again by step"))
-        #expect(!k.run("escalation", "simulate", "platform", "--from", "2026-11-20T09:00:00Z").errors.contains("again by step"))
-        ws.write("Escalation/schedules/secondary.yaml", """
-        time_zone: UTC
-        layers: [{name: all, rotation: weekly, start: 2026-01-05T00:00, participants: [alice]}]
-        """)
+        #expect(
+            !k.run("escalation", "simulate", "platform", "--from", "2026-11-20T09:00:00Z").errors.contains(
+                "again by step"))
+        ws.write(
+            "Escalation/schedules/secondary.yaml",
+            """
+            time_zone: UTC
+            layers: [{name: all, rotation: weekly, start: 2026-01-05T00:00, participants: [alice]}]
+            """)
         // The warnings name the step that pages again at its file:line:column, and a time as people read
         // it, in the workspace's zone (before: the policy's file alone, and `from 2026-11-20T09:00:00.000Z`).
         let config = ws.path + "/klaxon.yaml"
-        ws.write("klaxon.yaml", try String(contentsOfFile: config, encoding: .utf8).replacingOccurrences(of: "time_zone: UTC", with: "time_zone: America/Chicago"))
-        let step = try place(of: "{targets: [schedule:secondary", line: 4, in: ws.path + "/Escalation/policies/platform.yaml")
-        let simulate = k.run("escalation", "simulate", "platform", "--from", "2026-11-20T09:00:00Z", "--until", "2026-11-20T10:00:00Z")
-        #expect(simulate.errors.contains("klaxon: warning: \(step): alice is paged by step 1 and again by step 2 (round 1): escalating there reaches nobody new"),
-                "\(simulate.errors)")
+        ws.write(
+            "klaxon.yaml",
+            try String(contentsOfFile: config, encoding: .utf8).replacingOccurrences(
+                of: "time_zone: UTC", with: "time_zone: America/Chicago"))
+        let step = try place(
+            of: "{targets: [schedule:secondary", line: 4, in: ws.path + "/Escalation/policies/platform.yaml")
+        let simulate = k.run(
+            "escalation", "simulate", "platform", "--from", "2026-11-20T09:00:00Z", "--until", "2026-11-20T10:00:00Z")
+        #expect(
+            simulate.errors.contains(
+                "klaxon: warning: \(step): alice is paged by step 1 and again by step 2 (round 1): escalating there reaches nobody new"
+            ),
+            "\(simulate.errors)")
         let validate = k.run("config", "validate")
         #expect(validate.status == 0, "a warning, not an error")
-        #expect(validate.output.split(separator: "\n").contains("\(step): warning: alice is paged by step 1 (on call in primary) and again by step 2 "
-                                                                + "(on call in secondary) of policy platform from Fri 2026-11-20 03:00 -06:00: escalating there "
-                                                                + "pages the same person again; give the steps different people"), "\(validate.output)")
+        #expect(
+            validate.output.split(separator: "\n").contains(
+                "\(step): warning: alice is paged by step 1 (on call in primary) and again by step 2 "
+                    + "(on call in secondary) of policy platform from Fri 2026-11-20 03:00 -06:00: escalating there "
+                    + "pages the same person again; give the steps different people"), "\(validate.output)")
     }
 
     @Test func klaxonWatchPagesByEveryChannelRetriesAndRecordsEachAttempt() async throws {
         // alice's webhook fails once with a 500, then works.
         let http = TemporaryDirectory("receiver")
-        let receiver = try HTTPReceiver(directory: http.path, routes: ["/hooks/alice": .init([500, 200]), "/slack/*": .init()])
+        let receiver = try HTTPReceiver(
+            directory: http.path, routes: ["/hooks/alice": .init([500, 200]), "/slack/*": .init()])
         defer { receiver.stop() }
         let port = receiver.port
         let mail = TemporaryDirectory("smtp")
@@ -167,12 +217,17 @@ struct EscalationCommandTests {
         let secret = "hush-\(UUID().uuidString)"
         let hook = "http://127.0.0.1:\(port)/hooks/alice"
         // A title a shell would act on: the command contact must receive it as data, unchanged.
-        let title = "Registry returns 503; $(touch \(ws.path)/pwned) `touch \(ws.path)/pwned` && rm -rf \(ws.path)/Escalation | 'q' \"q\" \\ *"
-        let declared = try shell("KLAXON_USER=carol \(klaxon) --workspace \(ws.path) incident declare \(TmuxSession.quote(title)) --severity SEV2 --service registry --policy platform --runbook registry-5xx 2>&1")
+        let title =
+            "Registry returns 503; $(touch \(ws.path)/pwned) `touch \(ws.path)/pwned` && rm -rf \(ws.path)/Escalation | 'q' \"q\" \\ *"
+        let declared = try shell(
+            "KLAXON_USER=carol \(klaxon) --workspace \(ws.path) incident declare \(TmuxSession.quote(title)) --severity SEV2 --service registry --policy platform --runbook registry-5xx 2>&1"
+        )
         #expect(declared.hasPrefix("INC-1"), "\(declared)")
 
         let watchOutput = ws.path + "/watch-output.txt"
-        let watch = try startWatch(ws, user: "carol", environment: ["KLAXON_TEST_WEBHOOK_SECRET": secret, "ALICE_HOOK": hook], output: watchOutput)
+        let watch = try startWatch(
+            ws, user: "carol", environment: ["KLAXON_TEST_WEBHOOK_SECRET": secret, "ALICE_HOOK": hook],
+            output: watchOutput)
         defer { kill(watch.processIdentifier, SIGKILL) }
 
         // Step 1 (alice: webhook, then email after 1s), step 2 after 3s (bob by Slack, erin by command), exhausted after 6s.
@@ -195,20 +250,29 @@ struct EscalationCommandTests {
         #expect(received.filter { $0.path == "/hooks/alice" }.count == 2, "one failed, one delivered")
         let alice = try #require(received.last { $0.path == "/hooks/alice" })
         let payload = try JSONParser.parse(alice.body)
-        #expect(payload["incident"]?["id"] == "INC-1" && payload["incident"]?["severity"] == "SEV2" && payload["page"]?["step"] == .number(1))
+        #expect(
+            payload["incident"]?["id"] == "INC-1" && payload["incident"]?["severity"] == "SEV2"
+                && payload["page"]?["step"] == .number(1))
         #expect(payload["links"]?.arrayValue?.first?["target"] == "registry-5xx")
         let signature = try #require(alice.headers["x-klaxon-signature"])
-        let parts = Dictionary(uniqueKeysWithValues: signature.split(separator: ",").map { ($0.split(separator: "=")[0], String($0.split(separator: "=")[1])) })
+        let parts = Dictionary(
+            uniqueKeysWithValues: signature.split(separator: ",").map {
+                ($0.split(separator: "=")[0], String($0.split(separator: "=")[1]))
+            })
         let expected = try await blocking { try opensslHMAC("\(parts["t"]!).\(alice.body)", key: secret) }
         #expect(parts["v1"] == expected)
         // Slack text, the email through SMTP, the command's environment.
         let slack = try #require(received.first { $0.path == "/slack/bob" })
         #expect(try JSONParser.parse(slack.body)["text"]?.stringValue?.contains("INC-1 SEV2") == true)
         let email = try #require(sink.messages.first)
-        #expect(email.contains("X-Envelope-To: <alice@forge.test>") && email.contains("Subject: [SEV2] INC-1 Registry returns 503"), "\(email)")
+        #expect(
+            email.contains("X-Envelope-To: <alice@forge.test>")
+                && email.contains("Subject: [SEV2] INC-1 Registry returns 503"), "\(email)")
         #expect(try String(contentsOfFile: ws.path + "/erin.log", encoding: .utf8) == "INC-1 erin step 2\n")
         #expect(try String(contentsOfFile: ws.path + "/erin-title.txt", encoding: .utf8) == title)
-        #expect(!FileManager.default.fileExists(atPath: ws.path + "/pwned") && FileManager.default.fileExists(atPath: ws.path + "/Escalation"))
+        #expect(
+            !FileManager.default.fileExists(atPath: ws.path + "/pwned")
+                && FileManager.default.fileExists(atPath: ws.path + "/Escalation"))
 
         // Nothing secret reached the journal.
         let journalText = try String(contentsOfFile: ws.path + "/journals/INC-1.jsonl", encoding: .utf8)
@@ -227,20 +291,26 @@ struct EscalationCommandTests {
         let port = receiver.port
         // Pages by webhook only: alice at step 1, bob (Slack) at step 2, each 4s, twice round.
         let ws = escalationWorkspace(webhookPort: port, stepSeconds: 4, repeatCount: 1)
-        ws.write("Escalation/people.yaml", """
-        people:
-          - {id: alice, contacts: [{type: webhook, url: "http://127.0.0.1:\(port)/alice"}]}
-          - {id: bob, contacts: [{type: slack, url: "http://127.0.0.1:\(port)/bob"}]}
-          - {id: erin, contacts: [{type: slack, url: "http://127.0.0.1:\(port)/erin"}]}
-        """)
+        ws.write(
+            "Escalation/people.yaml",
+            """
+            people:
+              - {id: alice, contacts: [{type: webhook, url: "http://127.0.0.1:\(port)/alice"}]}
+              - {id: bob, contacts: [{type: slack, url: "http://127.0.0.1:\(port)/bob"}]}
+              - {id: erin, contacts: [{type: slack, url: "http://127.0.0.1:\(port)/erin"}]}
+            """)
         let first = try startWatch(ws, environment: ["KLAXON_TEST_WEBHOOK_SECRET": "x"])
         defer { kill(first.processIdentifier, SIGKILL) }
         try await Task.sleep(for: .milliseconds(800))  // the first takes the engine lock
         let second = try startWatch(ws, environment: ["KLAXON_TEST_WEBHOOK_SECRET": "x"])
         defer { kill(second.processIdentifier, SIGKILL) }
-        _ = try shell("KLAXON_USER=carol \(klaxon) --workspace \(ws.path) incident declare 'Builds stuck' --severity SEV2 --policy platform")
+        _ = try shell(
+            "KLAXON_USER=carol \(klaxon) --workspace \(ws.path) incident declare 'Builds stuck' --severity SEV2 --policy platform"
+        )
         // Kill the engine once step 1's page is in.
-        for _ in 0..<200 where !receiver.requests.contains(where: { $0.path == "/alice" }) { try await Task.sleep(for: .milliseconds(50)) }
+        for _ in 0..<200 where !receiver.requests.contains(where: { $0.path == "/alice" }) {
+            try await Task.sleep(for: .milliseconds(50))
+        }
         kill(first.processIdentifier, SIGKILL)
         try await blocking { first.waitUntilExit() }
         let incident = try await untilExhausted(ws, seconds: 40)
@@ -263,16 +333,20 @@ struct EscalationCommandTests {
         defer { receiver.stop() }
         let port = receiver.port
         let ws = escalationWorkspace(webhookPort: port, stepSeconds: 300, repeatCount: 0)
-        ws.write("klaxon.yaml", """
-        name: paging
-        time_zone: UTC
-        checks:
-          - {name: uploads, url: "http://127.0.0.1:\(port)/uploads", interval: 1s, retry_interval: 1s, timeout: 1s, failure_threshold: 2,
-             service: registry, runbook: registry-5xx, policy: platform, declare: SEV2}
-        """)
+        ws.write(
+            "klaxon.yaml",
+            """
+            name: paging
+            time_zone: UTC
+            checks:
+              - {name: uploads, url: "http://127.0.0.1:\(port)/uploads", interval: 1s, retry_interval: 1s, timeout: 1s, failure_threshold: 2,
+                 service: registry, runbook: registry-5xx, policy: platform, declare: SEV2}
+            """)
         let watch = try startWatch(ws, environment: ["ALICE_HOOK": "http://127.0.0.1:\(port)/hooks/alice"])
         defer { kill(watch.processIdentifier, SIGKILL) }
-        for _ in 0..<300 where !receiver.requests.contains(where: { $0.method == "POST" }) { try await Task.sleep(for: .milliseconds(100)) }
+        for _ in 0..<300 where !receiver.requests.contains(where: { $0.method == "POST" }) {
+            try await Task.sleep(for: .milliseconds(100))
+        }
         try await Task.sleep(for: .seconds(3))  // more polls, all down: still one incident
         kill(watch.processIdentifier, SIGTERM)
         try await blocking { watch.waitUntilExit() }
@@ -284,9 +358,15 @@ struct EscalationCommandTests {
         #expect(incident.title == "uploads is down: HTTP 503", "\(incident.title)")
         #expect(incident.links.map(\.target) == ["registry-5xx"])
         // Impact from the first failed poll; detected at the second, which confirmed it (1 s retry).
-        let impact = try #require(incident.keyTimes[.impactStarted]), detected = try #require(incident.keyTimes[.detected])
-        #expect((500...3_000).contains(detected.milliseconds - impact.milliseconds), "impact \(impact.rfc3339), detected \(detected.rfc3339)")
-        #expect(incident.timeline.first?.actor == "status-poller" && incident.timeline.first?.data["policy"] == "platform")
-        #expect(receiver.requests.filter { $0.method == "POST" }.map(\.path) == ["/hooks/alice"], "the policy paged alice once")
+        let impact = try #require(incident.keyTimes[.impactStarted])
+        let detected = try #require(incident.keyTimes[.detected])
+        #expect(
+            (500...3_000).contains(detected.milliseconds - impact.milliseconds),
+            "impact \(impact.rfc3339), detected \(detected.rfc3339)")
+        #expect(
+            incident.timeline.first?.actor == "status-poller" && incident.timeline.first?.data["policy"] == "platform")
+        #expect(
+            receiver.requests.filter { $0.method == "POST" }.map(\.path) == ["/hooks/alice"],
+            "the policy paged alice once")
     }
 }

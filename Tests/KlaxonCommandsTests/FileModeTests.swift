@@ -16,7 +16,8 @@ struct FileModeTests {
     @Test func underAnOpenUmaskNothingKlaxonWritesIsWorldWritable() throws {
         let ws = makeWorkspace()
         let k = "umask 000; KLAXON_USER=alice TZ=UTC \(klaxon) --workspace \(ws.path)"
-        let output = try shell("""
+        let output = try shell(
+            """
             \(k) incident declare 'Umask' --severity SEV3 && \(k) incident note 1 'a note' && \(k) incident resolve 1 --summary done \
             && \(k) review export 1 -o \(ws.path)/INC-1-review.md && \(k) review export 1 --format json -o \(ws.path)/INC-1-review.json \
             && \(k) journal verify 2>&1

@@ -10,7 +10,8 @@ final class SmallFileSystem {
     let path: String
 
     init?(kilobytes: Int) {
-        let dir = FileManager.default.temporaryDirectory.path + "/klaxon-tmpfs-\(getpid())-\(UUID().uuidString.prefix(6))"
+        let dir =
+            FileManager.default.temporaryDirectory.path + "/klaxon-tmpfs-\(getpid())-\(UUID().uuidString.prefix(6))"
         try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         guard SmallFileSystem.shell("mount", "-t", "tmpfs", "-o", "size=\(kilobytes)k", "tmpfs", dir) == 0 else {
             try? FileManager.default.removeItem(atPath: dir)
@@ -52,7 +53,10 @@ struct FullDiskTests {
         var failure: CommandRun?
         for i in 1...200 {
             let run = k.run("incident", "note", "1", "note \(i) \(filler)")
-            if run.status != 0 { failure = run; break }
+            if run.status != 0 {
+                failure = run
+                break
+            }
         }
         let run = try #require(failure, "the disk never filled")
         #expect(run.status == 1)
@@ -82,14 +86,23 @@ struct FullDiskTests {
         try handle.close()
         let before = Array(FileManager.default.contents(atPath: path) ?? Data())
         // Fill the disk with another file until it refuses a byte more.
-        let filler = try #require(FileHandle(forWritingAtPath: { FileManager.default.createFile(atPath: fs.path + "/filler", contents: nil); return fs.path + "/filler" }()))
+        let filler = try #require(
+            FileHandle(
+                forWritingAtPath: {
+                    FileManager.default.createFile(atPath: fs.path + "/filler", contents: nil)
+                    return fs.path + "/filler"
+                }()))
         while (try? filler.write(contentsOf: Data(count: 1024))) != nil {}
         while (try? filler.write(contentsOf: Data(count: 1))) != nil {}
         try? filler.close()
-        for arguments in [["incident", "list"], ["incident", "show", "1"], ["journal", "verify"], ["incident", "note", "1", "more"],
-                          ["journal", "repair", "1"], ["incident", "declare", "another", "--severity", "SEV4"]] {
+        for arguments in [
+            ["incident", "list"], ["incident", "show", "1"], ["journal", "verify"], ["incident", "note", "1", "more"],
+            ["journal", "repair", "1"], ["incident", "declare", "another", "--severity", "SEV4"]
+        ] {
             let run = k.run(arguments)
-            if arguments.contains("note") || arguments.contains("repair") { #expect(run.status == 1 && run.errors.contains("ENOSPC"), "\(arguments): \(run.errors)") }
+            if arguments.contains("note") || arguments.contains("repair") {
+                #expect(run.status == 1 && run.errors.contains("ENOSPC"), "\(arguments): \(run.errors)")
+            }
         }
         let names = try FileManager.default.contentsOfDirectory(atPath: fs.path + "/journals")
         #expect(names.filter { $0.contains(".torn-") || $0.hasSuffix(".tmp") }.isEmpty, "nothing left aside: \(names)")

@@ -19,11 +19,13 @@ private func workspaceWithIncident(notes: Int = 3) -> (TemporaryDirectory, Klaxo
 private let readingCommands: [[String]] = [
     ["incident", "list"], ["incident", "list", "--all", "--json"], ["incident", "show", "1"], ["incident", "show", "4"],
     ["incident", "show", "1", "--json"], ["review", "export", "1", "--format", "json"], ["review", "report"],
-    ["escalation", "status"], ["journal", "verify"],
+    ["escalation", "status"], ["journal", "verify"]
 ]
 
 /// Runs the real binary (a separate process, with the real descriptor limits and signals).
-func runKlaxonProcess(_ arguments: [String], workspace: String, input: String? = nil, timeout: Double = 60) throws -> (status: Int32, output: String, errors: String, seconds: Double) {
+func runKlaxonProcess(_ arguments: [String], workspace: String, input: String? = nil, timeout: Double = 60) throws -> (
+    status: Int32, output: String, errors: String, seconds: Double
+) {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: BuiltProducts.path("klaxon"))
     process.arguments = arguments
@@ -31,7 +33,9 @@ func runKlaxonProcess(_ arguments: [String], workspace: String, input: String? =
     environment["KLAXON_WORKSPACE"] = workspace
     environment["KLAXON_USER"] = "alice"
     process.environment = environment
-    let out = Pipe(), err = Pipe(), inPipe = Pipe()
+    let out = Pipe()
+    let err = Pipe()
+    let inPipe = Pipe()
     process.standardOutput = out
     process.standardError = err
     process.standardInput = inPipe
@@ -53,9 +57,16 @@ private final class CollectedOutput: @unchecked Sendable {
     private let group = DispatchGroup()
     private var out = Data(), err = Data()
     init(out: Pipe, err: Pipe) {
-        group.enter(); group.enter()
-        DispatchQueue.global().async { self.out = out.fileHandleForReading.readDataToEndOfFile(); self.group.leave() }
-        DispatchQueue.global().async { self.err = err.fileHandleForReading.readDataToEndOfFile(); self.group.leave() }
+        group.enter()
+        group.enter()
+        DispatchQueue.global().async {
+            self.out = out.fileHandleForReading.readDataToEndOfFile()
+            self.group.leave()
+        }
+        DispatchQueue.global().async {
+            self.err = err.fileHandleForReading.readDataToEndOfFile()
+            self.group.leave()
+        }
     }
     func wait() -> (String, String) {
         group.wait()
@@ -73,7 +84,8 @@ private func snapshot(_ directory: String) -> [String: [UInt8]] {
         guard lstat(path, &info) == 0 else { continue }
         switch info.st_mode & S_IFMT {
         case S_IFREG: files[name] = Array(FileManager.default.contents(atPath: path) ?? Data())
-        case S_IFLNK: files[name] = Array(((try? FileManager.default.destinationOfSymbolicLink(atPath: path)) ?? "?").utf8)
+        case S_IFLNK:
+            files[name] = Array(((try? FileManager.default.destinationOfSymbolicLink(atPath: path)) ?? "?").utf8)
         default: files[name] = []
         }
     }
@@ -87,13 +99,19 @@ struct HostileJournalTests {
         let (ws, k) = workspaceWithIncident()
         let victim = ws.write("victim.txt", "root:x:0:0:root:/root:/bin/bash\nprecious\n")
         let victimBytes = ws.read("victim.txt")
-        try FileManager.default.createSymbolicLink(atPath: ws.path + "/journals/INC-4.jsonl", withDestinationPath: "../victim.txt")
-        for arguments in readingCommands + [["incident", "note", "4", "hello"], ["journal", "repair", "4"], ["incident", "declare", "x", "--severity", "SEV4"]] {
+        try FileManager.default.createSymbolicLink(
+            atPath: ws.path + "/journals/INC-4.jsonl", withDestinationPath: "../victim.txt")
+        for arguments in readingCommands + [
+            ["incident", "note", "4", "hello"], ["journal", "repair", "4"],
+            ["incident", "declare", "x", "--severity", "SEV4"]
+        ] {
             let run = k.run(arguments)
             #expect(ws.read("victim.txt") == victimBytes, "\(arguments) changed the victim")
             if arguments.contains("4") {
                 #expect(run.status != 0, "\(arguments)")
-                #expect((run.errors + run.output).contains("INC-4.jsonl is a symbolic link (to ../victim.txt)"), "\(arguments): \(run.errors)")
+                #expect(
+                    (run.errors + run.output).contains("INC-4.jsonl is a symbolic link (to ../victim.txt)"),
+                    "\(arguments): \(run.errors)")
             }
         }
         let listing = k.run("incident", "list")
@@ -103,7 +121,9 @@ struct HostileJournalTests {
         #expect(verify.status == 1)
         #expect(verify.output.contains("INC-4.jsonl: REFUSED: "))
         #expect(verify.output.contains("INC-1.jsonl: ok"))
-        let copies = try FileManager.default.contentsOfDirectory(atPath: ws.path + "/journals").filter { $0.contains("torn") }
+        let copies = try FileManager.default.contentsOfDirectory(atPath: ws.path + "/journals").filter {
+            $0.contains("torn")
+        }
         #expect(copies.isEmpty, "nothing was copied aside: \(copies)")
         _ = victim
     }
@@ -113,8 +133,10 @@ struct HostileJournalTests {
     @Test func specialFilesNamedLikeJournalsAreRefusedByName() throws {
         let (ws, k) = workspaceWithIncident()
         #expect(mkfifo(ws.path + "/journals/INC-5.jsonl", 0o660) == 0)
-        try FileManager.default.createDirectory(atPath: ws.path + "/journals/INC-6.jsonl", withIntermediateDirectories: false)
-        try FileManager.default.createSymbolicLink(atPath: ws.path + "/journals/INC-7.jsonl", withDestinationPath: "/dev/null")
+        try FileManager.default.createDirectory(
+            atPath: ws.path + "/journals/INC-6.jsonl", withIntermediateDirectories: false)
+        try FileManager.default.createSymbolicLink(
+            atPath: ws.path + "/journals/INC-7.jsonl", withDestinationPath: "/dev/null")
         for (id, kind) in [("5", "is a FIFO"), ("6", "is a directory"), ("7", "is a symbolic link (to /dev/null)")] {
             let show = k.run("incident", "show", id)
             #expect(show.status == 1)
@@ -126,7 +148,9 @@ struct HostileJournalTests {
         #expect(verify.status == 1)
         for id in 5...7 { #expect(verify.output.contains("INC-\(id).jsonl: REFUSED: ")) }
         var info = stat()
-        #expect(lstat(ws.path + "/journals/INC-5.jsonl", &info) == 0 && info.st_mode & S_IFMT == S_IFIFO, "the FIFO is still a FIFO")
+        #expect(
+            lstat(ws.path + "/journals/INC-5.jsonl", &info) == 0 && info.st_mode & S_IFMT == S_IFIFO,
+            "the FIFO is still a FIFO")
     }
 
     /// Points 2 and 3: CRLF line endings (an editor, git's autocrlf) are damage, named as such, and no
@@ -144,7 +168,8 @@ struct HostileJournalTests {
             _ = run
         }
         let list = k.run("incident", "list")
-        #expect(list.errors.contains("INC-1 cannot be read: ") && list.errors.contains("carriage return"), "\(list.errors)")
+        #expect(
+            list.errors.contains("INC-1 cannot be read: ") && list.errors.contains("carriage return"), "\(list.errors)")
         #expect(!list.output.contains("No open incidents"), "a damaged journal is not 'no incidents': \(list.output)")
         let repair = k.run("journal", "repair", "1")
         #expect(repair.status == 1 && repair.errors.contains("repair cuts nothing"))
@@ -156,8 +181,10 @@ struct HostileJournalTests {
         let (ws, k) = workspaceWithIncident(notes: 4)
         let path = ws.path + "/journals/INC-1.jsonl"
         let text = String(decoding: ws.read("journals/INC-1.jsonl"), as: UTF8.self)
-        let tampered = text.replacingOccurrences(of: "note 2", with: "NOTE 2").replacingOccurrences(of: "note 3", with: "NOTE 3")
-            .replacingOccurrences(of: "note 4", with: "NOTE 4")
+        let tampered = text.replacingOccurrences(of: "note 2", with: "NOTE 2").replacingOccurrences(
+            of: "note 3", with: "NOTE 3"
+        )
+        .replacingOccurrences(of: "note 4", with: "NOTE 4")
         try tampered.write(toFile: path, atomically: false, encoding: .utf8)
         let before = snapshot(ws.path)
         for arguments in readingCommands { _ = k.run(arguments) }
@@ -196,12 +223,15 @@ struct HostileJournalTests {
     @Test func emptyMisnamedAndWorldWritableJournalsAreNamedByEveryCommand() throws {
         let (ws, k) = workspaceWithIncident()
         FileManager.default.createFile(atPath: ws.path + "/journals/INC-2.jsonl", contents: Data())
-        try FileManager.default.copyItem(atPath: ws.path + "/journals/INC-1.jsonl", toPath: ws.path + "/journals/INC-3.jsonl")
+        try FileManager.default.copyItem(
+            atPath: ws.path + "/journals/INC-1.jsonl", toPath: ws.path + "/journals/INC-3.jsonl")
         #expect(chmod(ws.path + "/journals/INC-1.jsonl", 0o666) == 0)
         let show2 = k.run("incident", "show", "2")
         #expect(show2.status == 1 && show2.errors.contains("INC-2.jsonl is empty"))
         let show3 = k.run("incident", "show", "3")
-        #expect(show3.status == 1 && show3.errors.contains("INC-3.jsonl declares INC-1 in its first record, not INC-3"), "\(show3.errors)")
+        #expect(
+            show3.status == 1 && show3.errors.contains("INC-3.jsonl declares INC-1 in its first record, not INC-3"),
+            "\(show3.errors)")
         #expect(k.run("incident", "note", "3", "x").status == 1)
         let list = k.run("incident", "list")
         #expect(list.errors.contains("INC-2 cannot be read: ") && list.errors.contains("INC-3 cannot be read: "))
@@ -223,21 +253,33 @@ struct HostileJournalTests {
         // Replaced by a copy: the writer appends to the file now at the path.
         try FileManager.default.copyItem(atPath: path, toPath: ws.path + "/journals/.t")
         #expect(rename(ws.path + "/journals/.t", path) == 0)
-        for i in 1...3 { try journal.perform(.note("after the copy \(i)"), by: writer, now: { Timestamp(milliseconds: 1_795_000_000_000) }) }
+        for i in 1...3 {
+            try journal.perform(
+                .note("after the copy \(i)"), by: writer, now: { Timestamp(milliseconds: 1_795_000_000_000) })
+        }
         let reread = try store.open("INC-1")
-        #expect(reread.incident.notes.map(\.text).suffix(3) == ["after the copy 1", "after the copy 2", "after the copy 3"])
+        #expect(
+            reread.incident.notes.map(\.text).suffix(3) == ["after the copy 1", "after the copy 2", "after the copy 3"])
         #expect(try JournalFile.verify(path: path).recordCount == 6)
         // Replaced by a file that does not hold what was read: refused, nothing written.
         let other = IncidentStore(directory: ws.path + "/other")
-        _ = try other.declare(Declaration(title: "other", severity: .sev3), by: writer, at: Timestamp(milliseconds: 1_795_000_000_000))
+        _ = try other.declare(
+            Declaration(title: "other", severity: .sev3), by: writer, at: Timestamp(milliseconds: 1_795_000_000_000))
         #expect(rename(other.path(of: "INC-1"), path) == 0)
-        let stranger = #expect(throws: KlaxonError.self) { try journal.perform(.note("lost?"), by: writer, now: { Timestamp(milliseconds: 1_795_000_000_000) }) }
-        #expect(stranger?.message.contains("was replaced by a file that does not hold the 6 records already read") == true)
+        let stranger = #expect(throws: KlaxonError.self) {
+            try journal.perform(.note("lost?"), by: writer, now: { Timestamp(milliseconds: 1_795_000_000_000) })
+        }
+        #expect(
+            stranger?.message.contains("was replaced by a file that does not hold the 6 records already read") == true)
         #expect(try JournalFile.verify(path: path).recordCount == 1)
         // Removed, with its directory: a clear failure, nothing recorded anywhere.
         try FileManager.default.removeItem(atPath: ws.path + "/journals")
-        let gone = #expect(throws: KlaxonError.self) { try reread.perform(.note("into the void"), by: writer, now: { Timestamp(milliseconds: 1_795_000_000_000) }) }
-        #expect(gone?.message.contains("INC-1.jsonl is gone: it was removed or moved away after Klaxon read it; nothing was written") == true)
+        let gone = #expect(throws: KlaxonError.self) {
+            try reread.perform(.note("into the void"), by: writer, now: { Timestamp(milliseconds: 1_795_000_000_000) })
+        }
+        #expect(
+            gone?.message.contains(
+                "INC-1.jsonl is gone: it was removed or moved away after Klaxon read it; nothing was written") == true)
         #expect(!FileManager.default.fileExists(atPath: ws.path + "/journals"))
     }
 
@@ -262,10 +304,14 @@ struct HostileJournalTests {
             process.waitUntilExit()
         }
         let names = try FileManager.default.contentsOfDirectory(atPath: ws.path + "/journals")
-        #expect(!names.contains(".INC-9.jsonl.123.456.tmp") || names.filter({ $0.hasSuffix(".jsonl") }).isEmpty,
-                "a leftover older than ten minutes is removed at the next declaration")
-        #expect(names.filter { $0.hasSuffix(".tmp") }.allSatisfy { $0 == ".INC-8.jsonl.123.789.tmp" || $0 == ".INC-9.jsonl.123.456.tmp" },
-                "no new temporary files: \(names)")
+        #expect(
+            !names.contains(".INC-9.jsonl.123.456.tmp") || names.filter({ $0.hasSuffix(".jsonl") }).isEmpty,
+            "a leftover older than ten minutes is removed at the next declaration")
+        #expect(
+            names.filter { $0.hasSuffix(".tmp") }.allSatisfy {
+                $0 == ".INC-8.jsonl.123.789.tmp" || $0 == ".INC-9.jsonl.123.456.tmp"
+            },
+            "no new temporary files: \(names)")
         #expect(FileManager.default.fileExists(atPath: fresh), "a recent one may still be written: kept")
         let k = KlaxonCommandsTestSupport.Klaxon(workspace: ws.path)
         #expect(k.run("incident", "declare", "after", "--severity", "SEV4").status == 0)
@@ -279,7 +325,10 @@ struct HostileJournalTests {
         let (ws, _) = workspaceWithIncident()
         let path = ws.path + "/journals/INC-1.jsonl"
         let holder = try startLockHolder(of: path)
-        defer { holder.terminate(); holder.waitUntilExit() }
+        defer {
+            holder.terminate()
+            holder.waitUntilExit()
+        }
         try await Task.sleep(for: .milliseconds(300))
         let before = ws.read("journals/INC-1.jsonl")
         for arguments in [["incident", "show", "1"], ["incident", "list"], ["journal", "verify"]] {
@@ -287,9 +336,14 @@ struct HostileJournalTests {
             // Killed at 20 s if it waited for the 60 s lock: exiting 0 by itself is the proof.
             #expect(run.status == 0, "\(arguments): \(run.errors)")
         }
-        let note = try await blocking { try runKlaxonProcess(["incident", "note", "1", "while locked"], workspace: ws.path, timeout: 40) }
+        let note = try await blocking {
+            try runKlaxonProcess(["incident", "note", "1", "while locked"], workspace: ws.path, timeout: 40)
+        }
         #expect(note.status == 1)
-        #expect(note.errors.contains("is locked by process \(holder.processIdentifier) (sleep) on this host; waiting up to 10 s"), "\(note.errors)")
+        #expect(
+            note.errors.contains(
+                "is locked by process \(holder.processIdentifier) (sleep) on this host; waiting up to 10 s"),
+            "\(note.errors)")
         #expect(note.errors.contains("stayed locked for 10 s; nothing was written"))
         #expect(ws.read("journals/INC-1.jsonl") == before)
     }

@@ -9,8 +9,10 @@ struct IncidentCommandTests {
     @Test func declarePrintsTheNewIdAndJSONGivesIt() {
         let ws = makeWorkspace()
         let k = Klaxon(workspace: ws.path)
-        let first = k.run("incident", "declare", "CI queue backed up", "--severity", "SEV2", "--service", "ci", "--service", "runners",
-                          "--commander", "alice", "--impact-start", "-20m", "--tag", "ci")
+        let first = k.run(
+            "incident", "declare", "CI queue backed up", "--severity", "SEV2", "--service", "ci", "--service",
+            "runners",
+            "--commander", "alice", "--impact-start", "-20m", "--tag", "ci")
         #expect(first.status == 0)
         #expect(first.output == "INC-1\n")
         let second = k.run("incident", "declare", "Registry slow", "--severity", "sev4", "--json")
@@ -67,14 +69,18 @@ struct IncidentCommandTests {
         #expect(text.contains("second line"))
         #expect(text.contains("[x] 1. Alert on registry disk usage (owner: dave) — done by alice 2026-11-21 00:35:00"))
         #expect(text.contains("runbook registry-5xx"))
-        #expect(!text.split(separator: "\n").contains { $0.hasPrefix("  0") || $0.hasPrefix("  1") || $0.hasPrefix("  2") && !$0.hasPrefix("  20") })
+        #expect(
+            !text.split(separator: "\n").contains {
+                $0.hasPrefix("  0") || $0.hasPrefix("  1") || $0.hasPrefix("  2") && !$0.hasPrefix("  20")
+            })
     }
 
     @Test func writeCommandsConfirmWhatTheyRecorded() {
         let ws = makeWorkspace()
         let k = Klaxon(workspace: ws.path)
         k.run("incident", "declare", "x", "--severity", "SEV3")
-        #expect(k.run("incident", "status", "1", "monitoring").output == "INC-1 #2 status: investigating → monitoring\n")
+        #expect(
+            k.run("incident", "status", "1", "monitoring").output == "INC-1 #2 status: investigating → monitoring\n")
         let json = k.run("incident", "note", "1", "hello", "--json").json
         #expect(json?["seq"] == 3)
         #expect(json?["type"] == "note")
@@ -114,14 +120,17 @@ struct IncidentCommandTests {
         (["incident", "note", "INC-9", "x"], "there is no incident INC-9"),
         (["incident", "note", "nine", "x"], "\"nine\" is not an incident id"),
         (["incident", "severity", "1", "SEV9"], "severity \"SEV9\" is not one of SEV1 (most severe) to SEV5"),
-        (["incident", "status", "1", "fixed"], "status \"fixed\" is not one of investigating, identified, monitoring or resolved"),
+        (
+            ["incident", "status", "1", "fixed"],
+            "status \"fixed\" is not one of investigating, identified, monitoring or resolved"
+        ),
         (["incident", "amend", "1", "mitigated", "whenever"], "\"whenever\" is not a time"),
         (["incident", "amend", "1", "fixed", "now"], "\"fixed\" is not a key time"),
         (["incident", "declare", "x", "--severity", "high"], "severity \"high\" is not one of"),
         (["incident", "declare", "x"], "Missing expected argument '--severity <severity>'"),
         (["incident", "done", "1", "3"], "INC-1 has no action item 3; it has none"),
         (["incident", "reopen", "1"], "nothing to reopen"),
-        (["incident", "bogus"], "Unexpected argument 'bogus'"),
+        (["incident", "bogus"], "Unexpected argument 'bogus'")
     ])
     func badInputIsOneClearLineAndExitTwoAndWritesNothing(arguments: [String], message: String) {
         let ws = makeWorkspace()
@@ -157,8 +166,10 @@ struct IncidentCommandTests {
 
     @Test func helpIsAvailableForEveryCommand() {
         let k = Klaxon(workspace: "/nonexistent")
-        for command in ["declare", "note", "status", "severity", "assign", "ack", "mitigate", "resolve", "reopen", "amend",
-                        "todo", "done", "link", "tag", "list", "show"] {
+        for command in [
+            "declare", "note", "status", "severity", "assign", "ack", "mitigate", "resolve", "reopen", "amend",
+            "todo", "done", "link", "tag", "list", "show"
+        ] {
             let run = k.run("incident", command, "--help")
             #expect(run.status == 0, "\(command)")
             #expect(run.output.contains("USAGE: klaxon incident \(command)"), "\(command)")
@@ -189,8 +200,10 @@ struct JournalCommandTests {
             let platform = try #require(try PlatformJournal.claim(directory: ws.path + "/journals"))
             let poller = WriterIdentity(actor: "status-poller", host: "h", pid: 1)
             for (i, state) in [CheckState.down, .up, .down].enumerated() {
-                try platform.record(check: "uploads", from: i == 0 ? .unknown : (state == .up ? .down : .up), to: state, detail: "HTTP 503",
-                                    at: Timestamp.parseRFC3339("2026-12-05T03:00:00Z")!.adding(seconds: Int64(i * 60)), by: poller)
+                try platform.record(
+                    check: "uploads", from: i == 0 ? .unknown : (state == .up ? .down : .up), to: state,
+                    detail: "HTTP 503",
+                    at: Timestamp.parseRFC3339("2026-12-05T03:00:00Z")!.adding(seconds: Int64(i * 60)), by: poller)
             }
         }
         let ok = k.run("journal", "verify")
@@ -204,7 +217,9 @@ struct JournalCommandTests {
         #expect(bad.status == 1 && bad.output.contains("platform.jsonl: DAMAGED at record 2"), "\(bad.output)")
         #expect(bad.output.contains("INC-1.jsonl: ok"))
         let alone = k.run("journal", "verify", "platform")
-        #expect(alone.status == 1 && alone.output.contains("platform.jsonl: DAMAGED at record 2") && !alone.output.contains("INC-1"), "\(alone.output)\(alone.errors)")
+        #expect(
+            alone.status == 1 && alone.output.contains("platform.jsonl: DAMAGED at record 2")
+                && !alone.output.contains("INC-1"), "\(alone.output)\(alone.errors)")
     }
 
     @Test func verifyPassesIntactJournalsAndNamesATamperedRecord() {
@@ -222,7 +237,7 @@ struct JournalCommandTests {
         #expect(shown.contains("), 1 record:\n"), "\(shown)")
         var bytes = ws.read("journals/INC-2.jsonl")
         let index = bytes.firstIndex(of: UInt8(ascii: "3"), after: bytes.indices.filter { bytes[$0] == 0x0A }[2])
-        bytes[index] = UInt8(ascii: "8") // "note 3" → "note 8" in record 4
+        bytes[index] = UInt8(ascii: "8")  // "note 3" → "note 8" in record 4
         FileManager.default.createFile(atPath: ws.path + "/journals/INC-2.jsonl", contents: Data(bytes))
         let bad = k.run("journal", "verify")
         #expect(bad.status == 1)
@@ -255,7 +270,9 @@ struct JournalCommandTests {
         #expect(repaired.status == 0)
         #expect(repaired.output.contains("moved to INC-1.jsonl.torn-"))
         #expect(k.run("journal", "verify").status == 0)
-        let aside = try! FileManager.default.contentsOfDirectory(atPath: ws.path + "/journals").first { $0.contains(".torn-") }!
+        let aside = try! FileManager.default.contentsOfDirectory(atPath: ws.path + "/journals").first {
+            $0.contains(".torn-")
+        }!
         #expect(ws.read("journals/" + aside) == Array(#"{"v":1,"seq":3,"ts":"#.utf8))
     }
 }

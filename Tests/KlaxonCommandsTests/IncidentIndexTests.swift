@@ -43,7 +43,9 @@ struct IncidentIndexTests {
         // --all and review report take the resolved ones from the index, and still read no resolved journal.
         let all = titles(k)
         #expect(all.count == 32 && all["INC-7"] == "archived incident 7" && all["INC-31"] == "Registry returns 503")
-        let report = k.run("review", "report", "--since", "2026-01-01T00:00:00Z", "--until", "2026-12-01T00:00:00Z", "--format", "json")
+        let report = k.run(
+            "review", "report", "--since", "2026-01-01T00:00:00Z", "--until", "2026-12-01T00:00:00Z", "--format", "json"
+        )
         #expect(report.json?["incidents"] == 32, "\(report.output)")
         #expect(opens.opened().filter { $0.hasPrefix("INC-") } == Self.openJournals)
         #expect(FileManager.default.fileExists(atPath: ws.path + "/journals/.index"))
@@ -61,9 +63,15 @@ struct IncidentIndexTests {
         case "garbage": bytes = Data("{\"not\": \"an index\"}\n\u{0}\u{1}\u{2}".utf8)
         case "truncated": bytes = bytes.prefix(bytes.count / 2)
         case "another version":
-            bytes = Data(String(decoding: bytes, as: UTF8.self).replacingOccurrences(of: "klaxon-index 1 ", with: "klaxon-index 9 ").utf8)
+            bytes = Data(
+                String(decoding: bytes, as: UTF8.self).replacingOccurrences(
+                    of: "klaxon-index 1 ", with: "klaxon-index 9 "
+                ).utf8)
         case "a title changed in it":
-            bytes = Data(String(decoding: bytes, as: UTF8.self).replacingOccurrences(of: "archived incident 7\"", with: "ARCHIVED INCIDENT 7\"").utf8)
+            bytes = Data(
+                String(decoding: bytes, as: UTF8.self).replacingOccurrences(
+                    of: "archived incident 7\"", with: "ARCHIVED INCIDENT 7\""
+                ).utf8)
         default: try FileManager.default.createDirectory(atPath: index, withIntermediateDirectories: false)
         }
         if damage != "deleted" && damage != "a directory" { try bytes.write(to: URL(fileURLWithPath: index)) }
@@ -90,7 +98,8 @@ struct IncidentIndexTests {
         let journals = ws.path + "/journals"
         #expect(titles(k).count == 32)  // writes the index
         func other(_ command: String) throws {
-            let output = try shell("KLAXON_USER=bob TZ=UTC \(klaxon) --workspace \(ws.path) \(command) 2>&1; echo \"exit $?\"")
+            let output = try shell(
+                "KLAXON_USER=bob TZ=UTC \(klaxon) --workspace \(ws.path) \(command) 2>&1; echo \"exit $?\"")
             #expect(output.hasSuffix("exit 0\n"), "\(command): \(output)")
         }
         // Appended to by another process: reopened, and a note on a resolved one.
@@ -115,7 +124,8 @@ struct IncidentIndexTests {
         _ = try shell("touch -r \(ws.path)/mtime \(path)")
 
         let list = k.run("incident", "list", "--all", "--json")
-        let rows = Dictionary((list.json?.arrayValue ?? []).map { ($0["id"]?.stringValue ?? "?", $0) }, uniquingKeysWith: { a, _ in a })
+        let rows = Dictionary(
+            (list.json?.arrayValue ?? []).map { ($0["id"]?.stringValue ?? "?", $0) }, uniquingKeysWith: { a, _ in a })
         #expect(rows["INC-4"]?["status"] == "investigating")
         #expect(rows["INC-5"]?["records"] == 4)
         #expect(rows["INC-6"]?["title"] == "restored incident 6")
@@ -146,16 +156,18 @@ extension EndToEnd {
             let journals = ws.path + "/journals"
             try await blocking { try writeResolvedArchive(count: 30, into: journals) }
             func other(_ command: String) throws {
-                let output = try shell("KLAXON_USER=bob TZ=UTC \(klaxon) --workspace \(ws.path) \(command) 2>&1; echo \"exit $?\"")
-            #expect(output.hasSuffix("exit 0\n"), "\(command): \(output)")
+                let output = try shell(
+                    "KLAXON_USER=bob TZ=UTC \(klaxon) --workspace \(ws.path) \(command) 2>&1; echo \"exit $?\"")
+                #expect(output.hasSuffix("exit 0\n"), "\(command): \(output)")
             }
             try other("incident declare 'Registry returns 503' --severity SEV2")
             try other("incident list")  // writes the index
             // A read-only console writes nothing, the index included.
             #expect(FileManager.default.fileExists(atPath: journals + "/.index"))
             try? FileManager.default.removeItem(atPath: journals + "/.index")
-            let readOnly = try TmuxSession("\(klaxon) --workspace \(ws.path) --read-only", columns: 120, rows: 30,
-                                           environment: ["KLAXON_USER": "alice", "TZ": "UTC"])
+            let readOnly = try TmuxSession(
+                "\(klaxon) --workspace \(ws.path) --read-only", columns: 120, rows: 30,
+                environment: ["KLAXON_USER": "alice", "TZ": "UTC"])
             #expect(await readOnly.until("1 open", timeout: 20) != nil, "\(readOnly.screen())")
             readOnly.press("q")
             #expect(!FileManager.default.fileExists(atPath: journals + "/.index"))
@@ -164,8 +176,9 @@ extension EndToEnd {
             try other("incident reopen INC-4")
 
             let opens = try FileOpenWatcher(directory: journals)
-            let tty = try TmuxSession("\(klaxon) --workspace \(ws.path); echo \"EXIT $?\"", columns: 120, rows: 30,
-                                      environment: ["KLAXON_USER": "alice", "TZ": "UTC"])
+            let tty = try TmuxSession(
+                "\(klaxon) --workspace \(ws.path); echo \"EXIT $?\"", columns: 120, rows: 30,
+                environment: ["KLAXON_USER": "alice", "TZ": "UTC"])
             #expect(await tty.until("2 open", timeout: 20) != nil, "\(tty.screen())")
             #expect(opens.opened().filter { $0.hasPrefix("INC-") } == Set(["INC-4.jsonl", "INC-31.jsonl"]))
             // Reopened by another process while it runs.

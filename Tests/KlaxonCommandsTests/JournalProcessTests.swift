@@ -23,7 +23,9 @@ func journalsWithOneIncident(_ label: String, title: String) throws -> (Temporar
     let dir = TemporaryDirectory(label)
     let journals = dir.path + "/journals"
     let store = IncidentStore(directory: journals)
-    _ = try store.declare(Declaration(title: title, severity: .sev3), by: WriterIdentity(actor: "t", host: "h", pid: 1), at: Timestamp(Date()))
+    _ = try store.declare(
+        Declaration(title: title, severity: .sev3), by: WriterIdentity(actor: "t", host: "h", pid: 1),
+        at: Timestamp(Date()))
     return (dir, journals, store)
 }
 
@@ -33,7 +35,8 @@ struct JournalProcessTests {
     @Test func fourProcessesAppendingAtOnceLoseNothing() throws {
         let (dir, journals, store) = try journalsWithOneIncident("klaxon-concurrency", title: "Concurrency")
         _ = dir
-        let swarm = try WriterSwarm(stress: BuiltProducts.path("klaxon-stress"), journals: journals, writers: 4, notesEach: 500)
+        let swarm = try WriterSwarm(
+            stress: BuiltProducts.path("klaxon-stress"), journals: journals, writers: 4, notesEach: 500)
         #expect(swarm.waitUntilExit() == [0, 0, 0, 0])
         let reported = swarm.acknowledgements
         #expect(reported.count == 2000)
@@ -46,7 +49,8 @@ struct JournalProcessTests {
         #expect(Set(notes).count == 2000, "every note exactly once")
         for w in 1...4 { for n in 1...500 { #expect(notes.contains("writer-\(w) \(n)")) } }
         // Each writer was told the sequence number its note really has.
-        let bySequence = Dictionary(uniqueKeysWithValues: incident.timeline.map { ($0.sequence, $0.data["text"]?.stringValue) })
+        let bySequence = Dictionary(
+            uniqueKeysWithValues: incident.timeline.map { ($0.sequence, $0.data["text"]?.stringValue) })
         for ack in reported { #expect(bySequence[ack.sequence] == ack.text) }
     }
 
@@ -76,15 +80,19 @@ struct JournalProcessTests {
             // at most a torn tail (never damage), which the next writer (the next round) cuts aside.
             let journal = try store.open("INC-1")
             #expect(!journal.isReadOnly)
-            let bySequence = Dictionary(uniqueKeysWithValues: journal.incident.timeline.map { ($0.sequence, $0.data["text"]?.stringValue) })
-            for (seq, text) in everAcknowledged { #expect(bySequence[seq] == text, "round \(round): record \(seq) lost") }
+            let bySequence = Dictionary(
+                uniqueKeysWithValues: journal.incident.timeline.map { ($0.sequence, $0.data["text"]?.stringValue) })
+            for (seq, text) in everAcknowledged {
+                #expect(bySequence[seq] == text, "round \(round): record \(seq) lost")
+            }
             let damage = try JournalFile.verify(path: store.path(of: "INC-1")).damage
             #expect(damage == nil || damage?.kind == .tornTail, "round \(round): \(String(describing: damage))")
         }
         #expect(killsWithWritesInFlight == 30, "every kill lands while the writer is appending")
         // One more write cuts whatever the last kill left, and the chain is whole.
         let journal = try store.open("INC-1")
-        try journal.perform(.note("after the last kill"), by: WriterIdentity(actor: "t", host: "h", pid: 1), now: { Timestamp(Date()) })
+        try journal.perform(
+            .note("after the last kill"), by: WriterIdentity(actor: "t", host: "h", pid: 1), now: { Timestamp(Date()) })
         #expect(try JournalFile.verify(path: store.path(of: "INC-1")).damage == nil)
     }
 
@@ -107,7 +115,8 @@ struct JournalProcessTests {
         #expect(try verify().0 == 0)
         var bytes = ws.read("journals/INC-1.jsonl")
         let third = bytes.indices.filter { bytes[$0] == 0x0A }[1] + 1
-        let digit = bytes[third...].firstIndex(of: UInt8(ascii: "2"))! // inside "note 2" of record 3... or its timestamp
+        // inside "note 2" of record 3... or its timestamp
+        let digit = bytes[third...].firstIndex(of: UInt8(ascii: "2"))!
         bytes[digit] = UInt8(ascii: "7")
         FileManager.default.createFile(atPath: ws.path + "/journals/INC-1.jsonl", contents: Data(bytes))
         let (status, output) = try verify()

@@ -12,11 +12,15 @@ func writeResolvedArchive(count: Int, into journals: String) throws {
     try FileManager.default.createDirectory(atPath: journals, withIntermediateDirectories: true)
     let start = Timestamp.parseRFC3339("2026-01-01T00:00:00Z")!
     for n in 1...count {
-        var fixture = IncidentFixture(id: "INC-\(n)", declaration: Declaration(title: "archived incident \(n)", severity: .sev4),
-                                      at: start.adding(seconds: Int64(n) * 600))
+        var fixture = IncidentFixture(
+            id: "INC-\(n)", declaration: Declaration(title: "archived incident \(n)", severity: .sev4),
+            at: start.adding(seconds: Int64(n) * 600))
         fixture.perform(.note("looked at it"))
         fixture.perform(.resolve(summary: "fixed"))
-        guard FileManager.default.createFile(atPath: journals + "/INC-\(n).jsonl", contents: Data(fixture.journalText.utf8)) else {
+        guard
+            FileManager.default.createFile(
+                atPath: journals + "/INC-\(n).jsonl", contents: Data(fixture.journalText.utf8))
+        else {
             throw KlaxonError.failed("cannot write INC-\(n)")
         }
     }
@@ -25,21 +29,27 @@ func writeResolvedArchive(count: Int, into journals: String) throws {
 /// A workspace whose policy `platform` pages bob at once by Slack, to `port` on loopback.
 private func pagingWorkspace(port: Int) -> TemporaryDirectory {
     let ws = makeWorkspace("name: archive\ntime_zone: UTC\n")
-    ws.write("Escalation/people.yaml", """
-    people:
-      - id: bob
-        contacts: [{type: slack, url: "http://127.0.0.1:\(port)/slack/bob"}]
-    """)
-    ws.write("Escalation/schedules/primary.yaml", """
-    time_zone: UTC
-    layers: [{name: all, rotation: weekly, start: 2026-01-05T00:00, participants: [bob]}]
-    """)
-    ws.write("Escalation/policies/platform.yaml", """
-    name: platform
-    steps:
-      - {targets: [schedule:primary], escalate_after: 10m}
-    ack_timeout: 30m
-    """)
+    ws.write(
+        "Escalation/people.yaml",
+        """
+        people:
+          - id: bob
+            contacts: [{type: slack, url: "http://127.0.0.1:\(port)/slack/bob"}]
+        """)
+    ws.write(
+        "Escalation/schedules/primary.yaml",
+        """
+        time_zone: UTC
+        layers: [{name: all, rotation: weekly, start: 2026-01-05T00:00, participants: [bob]}]
+        """)
+    ws.write(
+        "Escalation/policies/platform.yaml",
+        """
+        name: platform
+        steps:
+          - {targets: [schedule:primary], escalate_after: 10m}
+        ack_timeout: 30m
+        """)
     return ws
 }
 
@@ -57,12 +67,16 @@ extension EndToEnd {
             let ws = pagingWorkspace(port: receiver.port)
             let journals = ws.path + "/journals"
             try await blocking { try writeResolvedArchive(count: 10_000, into: journals) }
-            _ = try shell("KLAXON_USER=alice \(klaxon) --workspace \(ws.path) incident declare 'Registry down' --severity SEV1 --policy platform")
+            _ = try shell(
+                "KLAXON_USER=alice \(klaxon) --workspace \(ws.path) incident declare 'Registry down' --severity SEV1 --policy platform"
+            )
 
             let log = ws.path + "/watch.log"
             let watch = Process()
             watch.executableURL = URL(fileURLWithPath: "/bin/sh")
-            watch.arguments = ["-c", "ulimit -n 256 && exec \"$0\" watch --workspace \"$1\" > \"$2\" 2>&1", klaxon, ws.path, log]
+            watch.arguments = [
+                "-c", "ulimit -n 256 && exec \"$0\" watch --workspace \"$1\" > \"$2\" 2>&1", klaxon, ws.path, log
+            ]
             watch.environment = ["KLAXON_USER": "ops", "TZ": "UTC", "PATH": "/usr/bin:/bin"]
             try watch.run()
             var paged = false
@@ -77,7 +91,9 @@ extension EndToEnd {
             #expect(!output.contains("EMFILE"), "\(output.suffix(2000))")
             #expect(watch.terminationStatus == 0)
             let incident = try IncidentStore(directory: ws.path + "/journals").open("INC-10001").incident
-            #expect(incident.timeline.contains { $0.type == RecordType.pageResult.rawValue }, "the page's outcome is recorded")
+            #expect(
+                incident.timeline.contains { $0.type == RecordType.pageResult.rawValue },
+                "the page's outcome is recorded")
         }
 
         @Test(.enabled(if: TmuxSession.available, "needs tmux"))
@@ -85,9 +101,11 @@ extension EndToEnd {
             let ws = pagingWorkspace(port: 9)
             let journals = ws.path + "/journals"
             try await blocking { try writeResolvedArchive(count: 10_000, into: journals) }
-            _ = try shell("KLAXON_USER=alice \(klaxon) --workspace \(ws.path) incident declare 'Registry down' --severity SEV2")
-            let tty = try TmuxSession("ulimit -n 256 && \(klaxon) --workspace \(ws.path); echo \"EXIT $?\"", columns: 100, rows: 30,
-                                      environment: ["KLAXON_USER": "alice", "TZ": "UTC"])
+            _ = try shell(
+                "KLAXON_USER=alice \(klaxon) --workspace \(ws.path) incident declare 'Registry down' --severity SEV2")
+            let tty = try TmuxSession(
+                "ulimit -n 256 && \(klaxon) --workspace \(ws.path); echo \"EXIT $?\"", columns: 100, rows: 30,
+                environment: ["KLAXON_USER": "alice", "TZ": "UTC"])
             #expect(await tty.until("Registry down", timeout: 60) != nil, "\(tty.screen())")
             #expect(tty.screen().contains("1 open"), "\(tty.screen())")
             // Declaring works too (it needs descriptors for the new journal and the directory).
@@ -101,7 +119,9 @@ extension EndToEnd {
             #expect(await tty.until("2 open", timeout: 10) != nil, "\(tty.screen())")
             // The declaration pages by the workspace's policy, and this console sends the pages: q asks.
             tty.press("q")
-            #expect(await tty.until("INC-10002 is escalating; no other process is sending pages now", timeout: 10) != nil, "\(tty.screen())")
+            #expect(
+                await tty.until("INC-10002 is escalating; no other process is sending pages now", timeout: 10) != nil,
+                "\(tty.screen())")
             tty.press("y")
             #expect(await tty.until("EXIT 0", timeout: 20) != nil, "\(tty.screen())")
         }
@@ -116,8 +136,9 @@ extension EndToEnd {
         let klaxon = BuiltProducts.path("klaxon")
 
         func console(_ ws: TemporaryDirectory) throws -> TmuxSession {
-            try TmuxSession("\(klaxon) --workspace \(ws.path); echo \"EXIT $?\"", columns: 120, rows: 30,
-                            environment: ["KLAXON_USER": "alice", "TERM": "xterm-256color", "TZ": "UTC"])
+            try TmuxSession(
+                "\(klaxon) --workspace \(ws.path); echo \"EXIT $?\"", columns: 120, rows: 30,
+                environment: ["KLAXON_USER": "alice", "TERM": "xterm-256color", "TZ": "UTC"])
         }
 
         func notes(_ ws: TemporaryDirectory) throws -> [String] {
@@ -135,7 +156,9 @@ extension EndToEnd {
         @Test(.enabled(if: TmuxSession.available, "needs tmux"))
         func notesSavedAfterTheJournalWasReplacedOrRemovedAreOnDiskOrKeptAsDrafts() async throws {
             let ws = makeWorkspace()
-            _ = try shell("KLAXON_USER=bob \(klaxon) --workspace \(ws.path) incident declare 'Registry returns 503' --severity SEV2")
+            _ = try shell(
+                "KLAXON_USER=bob \(klaxon) --workspace \(ws.path) incident declare 'Registry returns 503' --severity SEV2"
+            )
             let tty = try console(ws)
             #expect(await tty.until("Registry returns 503") != nil, "\(tty.screen())")
             tty.press("Enter")
@@ -150,7 +173,8 @@ extension EndToEnd {
             // Removed with its directory: the save fails loudly and the note stays a draft.
             try FileManager.default.removeItem(atPath: ws.path + "/journals")
             await saveNote(tty, "into the void")
-            #expect(await tty.until("INC-1: NOT SAVED, note kept as a draft (n): ", timeout: 15) != nil, "\(tty.screen())")
+            #expect(
+                await tty.until("INC-1: NOT SAVED, note kept as a draft (n): ", timeout: 15) != nil, "\(tty.screen())")
             #expect(tty.screen().contains("journals/INC-1.jsonl is gone"), "\(tty.screen())")
             #expect(!FileManager.default.fileExists(atPath: path))
             tty.press("n")
@@ -163,21 +187,31 @@ extension EndToEnd {
         @Test(.enabled(if: TmuxSession.available, "needs tmux"))
         func aLockedJournalNeverFreezesTheConsole() async throws {
             let ws = makeWorkspace()
-            _ = try shell("KLAXON_USER=bob \(klaxon) --workspace \(ws.path) incident declare 'Registry returns 503' --severity SEV2")
+            _ = try shell(
+                "KLAXON_USER=bob \(klaxon) --workspace \(ws.path) incident declare 'Registry returns 503' --severity SEV2"
+            )
             let path = ws.path + "/journals/INC-1.jsonl"
             let tty = try console(ws)
             #expect(await tty.until("Registry returns 503") != nil, "\(tty.screen())")
             tty.press("Enter")
             let holder = try startLockHolder(of: path)
-            defer { holder.terminate(); holder.waitUntilExit() }
+            defer {
+                holder.terminate()
+                holder.waitUntilExit()
+            }
             try await Task.sleep(for: .milliseconds(300))
             await saveNote(tty, "while it is locked")
             #expect(await tty.until("saving…", timeout: 5) != nil, "\(tty.screen())")
             // After a second it says who holds the lock, naming the journal within the workspace.
-            #expect(await tty.until("INC-1: saving… journals/INC-1.jsonl is locked by process \(holder.processIdentifier) (sleep) on this host", timeout: 5) != nil, "\(tty.screen())")
+            #expect(
+                await tty.until(
+                    "INC-1: saving… journals/INC-1.jsonl is locked by process \(holder.processIdentifier) (sleep) on this host",
+                    timeout: 5) != nil, "\(tty.screen())")
             // The loop goes on: keys are answered while the save waits.
             tty.press("?")
-            #expect(await tty.until("any other key closes", timeout: 5) != nil, "keys are answered while saving: \(tty.screen())")
+            #expect(
+                await tty.until("any other key closes", timeout: 5) != nil,
+                "keys are answered while saving: \(tty.screen())")
             tty.press("Escape")
             // After the bounded wait the save fails, naming the holder, and the note is a draft again.
             #expect(await tty.until("INC-1: NOT SAVED, note kept as a draft", timeout: 30) != nil, "\(tty.screen())")

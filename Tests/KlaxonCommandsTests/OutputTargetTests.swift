@@ -22,7 +22,9 @@ struct OutputTargetTests {
 
     /// `klaxon review export 1 -o TARGET` in `ws`: its exit status and what it said on standard error.
     func export(_ ws: TemporaryDirectory, to target: String) throws -> (status: Int32, errors: String) {
-        let out = try shell("cd \(TmuxSession.quote(ws.path)) && KLAXON_WORKSPACE=. KLAXON_USER=alice TZ=UTC \(klaxon) review export 1 -o \(TmuxSession.quote(target)) 2>&1; echo \"rc=$?\"")
+        let out = try shell(
+            "cd \(TmuxSession.quote(ws.path)) && KLAXON_WORKSPACE=. KLAXON_USER=alice TZ=UTC \(klaxon) review export 1 -o \(TmuxSession.quote(target)) 2>&1; echo \"rc=$?\""
+        )
         let lines = out.split(separator: "\n", omittingEmptySubsequences: false).map(String.init).filter { !$0.isEmpty }
         return (Int32(lines.last?.dropFirst(3) ?? "") ?? -1, lines.dropLast().joined(separator: "\n"))
     }
@@ -67,24 +69,32 @@ struct OutputTargetTests {
         #expect(mkfifo(fifo, 0o600) == 0)
         let (status, errors) = try export(ws, to: fifo)
         #expect(status == 1)
-        #expect(errors == "klaxon: error: nobody is reading the FIFO \(fifo); start its reader first, then run this again", "\(errors)")
+        #expect(
+            errors == "klaxon: error: nobody is reading the FIFO \(fifo); start its reader first, then run this again",
+            "\(errors)")
         #expect(kind(fifo) == S_IFIFO)
     }
 
     @Test func characterDevicesAreWrittenIntoNotReplaced() throws {
         let ws = workspace()
-        let full = ws.path + "/full", null = ws.path + "/null"
+        let full = ws.path + "/full"
+        let null = ws.path + "/null"
         // Devices like /dev/full (1, 7) and /dev/null (1, 3).
         _ = try shell("mknod \(full) c 1 7 && mknod \(null) c 1 3")
         #expect(kind(full) == S_IFCHR && device(full) == device("/dev/full"))
         let intoFull = try export(ws, to: full)
         #expect(intoFull.status == 1)
-        #expect(intoFull.errors.hasPrefix("klaxon: error: writing to \(full) failed (ENOSPC: No space left on device); it is a device and did not take the output"), "\(intoFull.errors)")
+        #expect(
+            intoFull.errors.hasPrefix(
+                "klaxon: error: writing to \(full) failed (ENOSPC: No space left on device); it is a device and did not take the output"
+            ), "\(intoFull.errors)")
         #expect(kind(full) == S_IFCHR && device(full) == device("/dev/full"), "still the device")
         let intoNull = try export(ws, to: null)
         #expect(intoNull.status == 0, "\(intoNull.errors)")
         #expect(kind(null) == S_IFCHR && device(null) == device("/dev/null"))
-        #expect(try FileManager.default.contentsOfDirectory(atPath: ws.path).allSatisfy { !$0.contains(".tmp") }, "no temporary file left")
+        #expect(
+            try FileManager.default.contentsOfDirectory(atPath: ws.path).allSatisfy { !$0.contains(".tmp") },
+            "no temporary file left")
     }
 
     @Test func aSymbolicLinkIsNeitherFollowedNorReplaced() throws {
@@ -93,7 +103,10 @@ struct OutputTargetTests {
         #expect(symlink("precious.md", ws.path + "/review.md") == 0)
         let (status, errors) = try export(ws, to: "review.md")
         #expect(status == 2)
-        #expect(errors == "klaxon: error: \(ws.path)/review.md is a symbolic link; Klaxon neither follows nor replaces one: give the path of the file it points to, or a new name", "\(errors)")
+        #expect(
+            errors
+                == "klaxon: error: \(ws.path)/review.md is a symbolic link; Klaxon neither follows nor replaces one: give the path of the file it points to, or a new name",
+            "\(errors)")
         #expect(kind(ws.path + "/review.md") == S_IFLNK)
         #expect(try FileManager.default.destinationOfSymbolicLink(atPath: ws.path + "/review.md") == "precious.md")
         #expect(try String(contentsOfFile: target, encoding: .utf8) == "precious\n")

@@ -24,11 +24,16 @@ extension EndToEnd {
 
         /// Polls every check once (`status check --json`) until `done` holds for the checks by name,
         /// or 60 s; returns the last answer.
-        func poll(_ ws: TemporaryDirectory, until done: ([String: JSONValue]) -> Bool) async throws -> [String: JSONValue] {
+        func poll(_ ws: TemporaryDirectory, until done: ([String: JSONValue]) -> Bool) async throws -> [String:
+            JSONValue]
+        {
             var byName: [String: JSONValue] = [:]
             for _ in 0..<120 {
-                let run = try await blocking { Klaxon(workspace: ws.path, clock: .wall()).run("status", "check", "--json") }
-                byName = Dictionary(uniqueKeysWithValues: (run.json?.arrayValue ?? []).map { ($0["name"]?.stringValue ?? "", $0) })
+                let run = try await blocking {
+                    Klaxon(workspace: ws.path, clock: .wall()).run("status", "check", "--json")
+                }
+                byName = Dictionary(
+                    uniqueKeysWithValues: (run.json?.arrayValue ?? []).map { ($0["name"]?.stringValue ?? "", $0) })
                 if done(byName) { break }
                 try await Task.sleep(for: .milliseconds(500))
             }
@@ -37,22 +42,32 @@ extension EndToEnd {
 
         @Test func firingAlertsAreDownHealthIsUpAndASourceThatStopsIsUnknownOrSilent() async throws {
             let alertmanager = try RealServer.alertmanager(
-                inhibitRules: #"[{source_matchers: [alertname="KlaxonAlwaysCritical"], target_matchers: [alertname="KlaxonInhibited"]}]"#)
+                inhibitRules:
+                    #"[{source_matchers: [alertname="KlaxonAlwaysCritical"], target_matchers: [alertname="KlaxonInhibited"]}]"#
+            )
             let prometheus = try RealServer.prometheus(rules: Self.rules, alertmanager: alertmanager)
             let etcd = try RealServer.etcd()
-            let ws = makeWorkspace("name: real\nchecks:\n" + [
-                "{name: prom-platform, type: prometheus, url: \"\(prometheus.url)\", labels: {team: platform}}",
-                "{name: prom-quiet, type: prometheus, url: \"\(prometheus.url)\", labels: {team: nobody}}",
-                "{name: am-platform, type: alertmanager, url: \"\(alertmanager.url)\", labels: {team: platform}}",
-                "{name: am-watchdog, type: alertmanager, url: \"\(alertmanager.url)\", labels: {team: nobody}, require: {alertname: Watchdog}, interval: 1s, timeout: 1s, silent_for: 2s}",
-                "{name: etcd, url: \"\(etcd.url)/health\", expect: {json: {path: \"$.health\", equals: \"true\"}}}",
-            ].map { "  - " + $0 }.joined(separator: "\n") + "\n")
+            let ws = makeWorkspace(
+                "name: real\nchecks:\n"
+                    + [
+                        "{name: prom-platform, type: prometheus, url: \"\(prometheus.url)\", labels: {team: platform}}",
+                        "{name: prom-quiet, type: prometheus, url: \"\(prometheus.url)\", labels: {team: nobody}}",
+                        "{name: am-platform, type: alertmanager, url: \"\(alertmanager.url)\", labels: {team: platform}}",
+                        "{name: am-watchdog, type: alertmanager, url: \"\(alertmanager.url)\", labels: {team: nobody}, require: {alertname: Watchdog}, interval: 1s, timeout: 1s, silent_for: 2s}",
+                        "{name: etcd, url: \"\(etcd.url)/health\", expect: {json: {path: \"$.health\", equals: \"true\"}}}"
+                    ].map { "  - " + $0 }.joined(separator: "\n") + "\n")
             func state(_ byName: [String: JSONValue], _ name: String) -> String? { byName[name]?["state"]?.stringValue }
-            func detail(_ byName: [String: JSONValue], _ name: String) -> String { byName[name]?["detail"]?.stringValue ?? "" }
-            let servers = "\n--- prometheus:\n\(prometheus.log.suffix(1500))\n--- alertmanager:\n\(alertmanager.log.suffix(1500))\n--- etcd:\n\(etcd.log.suffix(1500))"
+            func detail(_ byName: [String: JSONValue], _ name: String) -> String {
+                byName[name]?["detail"]?.stringValue ?? ""
+            }
+            let servers =
+                "\n--- prometheus:\n\(prometheus.log.suffix(1500))\n--- alertmanager:\n\(alertmanager.log.suffix(1500))\n--- etcd:\n\(etcd.log.suffix(1500))"
 
             // Live: Prometheus evaluates every second and sends to Alertmanager, which inhibits the warning.
-            let live = try await poll(ws) { state($0, "prom-platform") == "down" && state($0, "am-platform") == "down" && state($0, "am-watchdog") == "up" }
+            let live = try await poll(ws) {
+                state($0, "prom-platform") == "down" && state($0, "am-platform") == "down"
+                    && state($0, "am-watchdog") == "up"
+            }
             #expect(state(live, "prom-platform") == "down", "\(live)\(servers)")
             #expect(detail(live, "prom-platform") == "1 critical alert firing: KlaxonAlwaysCritical (1 pending)")
             let critical = live["prom-platform"]?["alerts"]?.arrayValue?.first { $0["name"] == "KlaxonAlwaysCritical" }
@@ -63,11 +78,14 @@ extension EndToEnd {
             #expect(pending?["state"] == "pending" && pending?["counted"] == false, "a pending alert is not firing")
             #expect(state(live, "prom-quiet") == "up", "matchers that select nothing are all clear")
             #expect(state(live, "am-platform") == "down")
-            #expect(detail(live, "am-platform") == "1 critical alert firing: KlaxonAlwaysCritical (1 silenced or inhibited)")
+            #expect(
+                detail(live, "am-platform") == "1 critical alert firing: KlaxonAlwaysCritical (1 silenced or inhibited)"
+            )
             let inhibited = live["am-platform"]?["alerts"]?.arrayValue?.first { $0["name"] == "KlaxonInhibited" }
             #expect(inhibited?["state"] == "inhibited" && inhibited?["counted"] == false)
             #expect(state(live, "am-watchdog") == "up", "the Watchdog is there")
-            #expect(state(live, "etcd") == "up", "etcd answers {\"health\":\"true\"}, a string: \(detail(live, "etcd"))")
+            #expect(
+                state(live, "etcd") == "up", "etcd answers {\"health\":\"true\"}, a string: \(detail(live, "etcd"))")
 
             // Prometheus stops: its checks are blind, not clear. Alertmanager lets the alerts it was sent
             // expire (4 resend delays): its checks then see no alerts at all, and only the dead man's
@@ -75,10 +93,13 @@ extension EndToEnd {
             prometheus.stop()
             let blind = try await poll(ws) { state($0, "am-watchdog") == "down" }
             #expect(state(blind, "prom-platform") == "unknown", "\(blind)")
-            #expect(detail(blind, "prom-platform").hasPrefix("source unreachable: Failed to connect to 127.0.0.1 port \(prometheus.port)"))
+            #expect(
+                detail(blind, "prom-platform").hasPrefix(
+                    "source unreachable: Failed to connect to 127.0.0.1 port \(prometheus.port)"))
             #expect(state(blind, "prom-quiet") == "unknown")
             #expect(state(blind, "am-watchdog") == "down", "\(blind)\(servers)")
-            #expect(detail(blind, "am-watchdog").contains("monitoring pipeline silent"), "\(detail(blind, "am-watchdog"))")
+            #expect(
+                detail(blind, "am-watchdog").contains("monitoring pipeline silent"), "\(detail(blind, "am-watchdog"))")
 
             // Alertmanager stops too: unknown, never up.
             alertmanager.stop()
@@ -98,11 +119,14 @@ extension EndToEnd {
         /// the Watchdog comes; the one with `silent_for: 2s` is down after two seconds, and up after.
         @Test func aSourceThatHasNotEvaluatedItsRulesYetIsConfirmingNotDown() async throws {
             let from = Int(Date().timeIntervalSince1970) + 8
-            let prometheus = try RealServer.prometheus(rules: "[{alert: Watchdog, expr: \"vector(time()) > \(from)\", labels: {severity: none}}]")
-            let ws = makeWorkspace("name: real\nchecks:\n" + [
-                "{name: patient, type: prometheus, url: \"\(prometheus.url)\", labels: {team: nobody}, require: {alertname: Watchdog}, interval: 1s, timeout: 1s, silent_for: 30s}",
-                "{name: hasty, type: prometheus, url: \"\(prometheus.url)\", labels: {team: nobody}, require: {alertname: Watchdog}, interval: 1s, timeout: 1s, silent_for: 2s}",
-            ].map { "  - " + $0 }.joined(separator: "\n") + "\n")
+            let prometheus = try RealServer.prometheus(
+                rules: "[{alert: Watchdog, expr: \"vector(time()) > \(from)\", labels: {severity: none}}]")
+            let ws = makeWorkspace(
+                "name: real\nchecks:\n"
+                    + [
+                        "{name: patient, type: prometheus, url: \"\(prometheus.url)\", labels: {team: nobody}, require: {alertname: Watchdog}, interval: 1s, timeout: 1s, silent_for: 30s}",
+                        "{name: hasty, type: prometheus, url: \"\(prometheus.url)\", labels: {team: nobody}, require: {alertname: Watchdog}, interval: 1s, timeout: 1s, silent_for: 2s}"
+                    ].map { "  - " + $0 }.joined(separator: "\n") + "\n")
             let out = ws.path + "/out.txt"
             FileManager.default.createFile(atPath: out, contents: nil)
             let watch = Process()
@@ -119,13 +143,20 @@ extension EndToEnd {
             kill(watch.processIdentifier, SIGKILL)
             watch.waitUntilExit()
             let lines = printed.split(separator: "\n").map(String.init)
-            let patient = lines.filter { $0.contains(" patient ") }, hasty = lines.filter { $0.contains(" hasty ") }
+            let patient = lines.filter { $0.contains(" patient ") }
+            let hasty = lines.filter { $0.contains(" hasty ") }
             #expect(patient.count == 2, "\(printed)\n--- prometheus:\n\(prometheus.log.suffix(1500))")
             #expect(patient.first?.contains("patient unknown → pending: Watchdog missing since ") == true, "\(patient)")
             #expect(patient.first?.hasSuffix(" UTC, down after 30s") == true, "\(patient)")
             #expect(patient.last?.contains("patient pending → up: no alerts firing") == true, "\(patient)")
-            #expect(hasty.map { $0.split(separator: " ").dropFirst(2).prefix(3).joined(separator: " ") } == ["unknown → pending:", "pending → down:", "down → up:"], "\(hasty)")
-            #expect(hasty.contains { $0.contains("pending → down: monitoring pipeline silent: no alert with alertname=Watchdog") }, "\(hasty)")
+            #expect(
+                hasty.map { $0.split(separator: " ").dropFirst(2).prefix(3).joined(separator: " ") } == [
+                    "unknown → pending:", "pending → down:", "down → up:"
+                ], "\(hasty)")
+            #expect(
+                hasty.contains {
+                    $0.contains("pending → down: monitoring pipeline silent: no alert with alertname=Watchdog")
+                }, "\(hasty)")
         }
     }
 }

@@ -7,7 +7,8 @@ import Testing
 /// A workspace holding the scripted two-day incident's journal, the platform journal, a check of its
 /// service and its runbook: what `klaxon review export` reads.
 func twoDayWorkspace() -> TemporaryDirectory {
-    let ws = makeWorkspace("""
+    let ws = makeWorkspace(
+        """
         name: test-platform
         checks:
           - name: registry-api
@@ -18,7 +19,9 @@ func twoDayWorkspace() -> TemporaryDirectory {
     let (fixture, platform) = ReviewFixture.twoDayIncident()
     ws.write("journals/INC-1.jsonl", fixture.journalText)
     ws.write("journals/platform.jsonl", IncidentFixture.journalText(platform))
-    ws.write("Runbooks/registry-5xx.md", "---\ntitle: Artifact registry returning 5xx\nowner: alice\nlast_reviewed: 2026-11-01\n---\n# Registry 5xx\n")
+    ws.write(
+        "Runbooks/registry-5xx.md",
+        "---\ntitle: Artifact registry returning 5xx\nowner: alice\nlast_reviewed: 2026-11-01\n---\n# Registry 5xx\n")
     return ws
 }
 
@@ -32,7 +35,9 @@ struct ReviewCommandTests {
     @Test func exportReadsTheJournalsAndPrintsTheGoldenReview() {
         let ws = twoDayWorkspace()
         let k = Klaxon(workspace: ws.path, clock: exportTime)
-        for (format, golden) in [("md", "review-two-day.md"), ("json", "review-two-day.json"), ("csv", "review-two-day.csv")] {
+        for (format, golden) in [
+            ("md", "review-two-day.md"), ("json", "review-two-day.json"), ("csv", "review-two-day.csv")
+        ] {
             let run = k.run("review", "export", "INC-1", "--format", format)
             #expect(run.status == 0, "\(format): \(run.errors)")
             #expect(Snapshot.mismatch(run.output, named: golden, testFile: coreGoldens) == nil, "\(format)")
@@ -51,13 +56,17 @@ struct ReviewCommandTests {
             let printed = k.run("review", "export", "1", "--format", format).output
             #expect(String(decoding: out.read("INC-1." + format), as: UTF8.self) == printed)
         }
-        #expect(try FileManager.default.contentsOfDirectory(atPath: out.path).sorted() == ["INC-1.csv", "INC-1.json", "INC-1.md"])
+        #expect(
+            try FileManager.default.contentsOfDirectory(atPath: out.path).sorted() == [
+                "INC-1.csv", "INC-1.json", "INC-1.md"
+            ])
         let json = try JSONParser.parse(String(decoding: out.read("INC-1.json"), as: UTF8.self))
         #expect(json["format"] == "klaxon.review/1")
         #expect(json["journal"]?["records"] == 22 && json["journal"]?["verified"] == true)
         #expect(json["durations"]?["time_to_acknowledge"]?["seconds"] == 480)
         #expect(json["timeline"]?.arrayValue?.count == 24)
-        let permissions = try FileManager.default.attributesOfItem(atPath: out.path + "/INC-1.md")[.posixPermissions] as? Int
+        let permissions =
+            try FileManager.default.attributesOfItem(atPath: out.path + "/INC-1.md")[.posixPermissions] as? Int
         #expect(permissions.map { $0 & 0o002 } == 0, "never world-writable")
     }
 
@@ -97,20 +106,28 @@ struct ReviewCommandTests {
 
     @Test func reportOverTheGeneratedIncidents() throws {
         let ws = makeWorkspace()
-        for fixture in ReportFixture.incidents() { ws.write("journals/\(fixture.incident.id).jsonl", fixture.journalText) }
+        for fixture in ReportFixture.incidents() {
+            ws.write("journals/\(fixture.incident.id).jsonl", fixture.journalText)
+        }
         let k = Klaxon(workspace: ws.path, clock: FixedClock("2026-12-02T11:00:00Z"))
-        let run = k.run("review", "report", "--since", "2026-11-02T00:00:00Z", "--until", "2026-11-23T00:00:00Z", "--format", "json")
+        let run = k.run(
+            "review", "report", "--since", "2026-11-02T00:00:00Z", "--until", "2026-11-23T00:00:00Z", "--format", "json"
+        )
         #expect(run.status == 0, "\(run.errors)")
         let r = try JSONParser.parse(run.output)
         #expect(r["format"] == "klaxon.report/1" && r["incidents"] == 11 && r["open"] == 3)
         #expect(r["by_severity"] == ["SEV1": 1, "SEV2": 3, "SEV3": 6, "SEV4": 1, "SEV5": 0])
-        #expect(r["time_to_acknowledge"] == ["measured": 10, "not_recorded": 0, "out_of_order": 1,
-                                             "mean_seconds": 330, "median_seconds": 330, "p90_seconds": 540])
+        #expect(
+            r["time_to_acknowledge"] == [
+                "measured": 10, "not_recorded": 0, "out_of_order": 1,
+                "mean_seconds": 330, "median_seconds": 330, "p90_seconds": 540
+            ])
         #expect(r["time_to_resolve"]?["p90_seconds"] == 4800)
         #expect(r["load"]?.arrayValue?.first == ["person": "bob", "pages": 10, "incidents": 10, "acknowledged": 6])
         #expect(r["per_week"]?.arrayValue?.map { $0["incidents"] } == [4, 3, 4])
 
-        let markdown = k.run("review", "report", "--since", "2026-11-02T00:00:00Z", "--until", "2026-11-23T00:00:00Z", "--service", "ci")
+        let markdown = k.run(
+            "review", "report", "--since", "2026-11-02T00:00:00Z", "--until", "2026-11-23T00:00:00Z", "--service", "ci")
         #expect(markdown.status == 0)
         #expect(markdown.output.contains("3 incidents of service ci declared in the window, 1 still open."))
         #expect(markdown.output.contains("| Time to acknowledge | 6m 00s | 6m 00s | 9m 00s | 3 | 0 | 0 |"))

@@ -12,7 +12,8 @@ extension EndToEnd {
     @Suite(.serialized)
     struct SampleWorkspaceTests {
         let klaxon = BuiltProducts.path("klaxon")
-        static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
+        static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().path
 
         /// A fresh copy of the sample workspace, as a newcomer has it after cloning, with `.build/debug/klaxon`
         /// (the README's path) leading to the tested binary.
@@ -21,8 +22,10 @@ extension EndToEnd {
             for item in ["klaxon.yaml", "Runbooks", "Escalation", "Drills"] {
                 try FileManager.default.copyItem(atPath: Self.repository + "/" + item, toPath: ws.path + "/" + item)
             }
-            try FileManager.default.createDirectory(atPath: ws.path + "/.build/debug", withIntermediateDirectories: true)
-            try FileManager.default.createSymbolicLink(atPath: ws.path + "/.build/debug/klaxon", withDestinationPath: klaxon)
+            try FileManager.default.createDirectory(
+                atPath: ws.path + "/.build/debug", withIntermediateDirectories: true)
+            try FileManager.default.createSymbolicLink(
+                atPath: ws.path + "/.build/debug/klaxon", withDestinationPath: klaxon)
             return ws
         }
 
@@ -38,11 +41,15 @@ extension EndToEnd {
         @Test func theReadmesCommandBlockActsOnTheIncidentItDeclared() throws {
             let ws = try sampleCopy()
             // A newcomer who followed the README's console walkthrough first has an incident already.
-            let before = try shell("cd \(ws.path) && KLAXON_USER=carol TZ=UTC .build/debug/klaxon incident declare 'Tried the console' --severity SEV4 2>&1")
+            let before = try shell(
+                "cd \(ws.path) && KLAXON_USER=carol TZ=UTC .build/debug/klaxon incident declare 'Tried the console' --severity SEV4 2>&1"
+            )
             #expect(before == "INC-1\n", "\(before)")
             let block = try Self.readmeCommandBlock()
             try ("set -eu\n" + block).write(toFile: ws.path + "/readme-block.sh", atomically: true, encoding: .utf8)
-            let output = try shell("cd \(ws.path) && env -u KLAXON_WORKSPACE -u KLAXON_USER TZ=UTC bash readme-block.sh 2>&1; echo \"EXIT $?\"")
+            let output = try shell(
+                "cd \(ws.path) && env -u KLAXON_WORKSPACE -u KLAXON_USER TZ=UTC bash readme-block.sh 2>&1; echo \"EXIT $?\""
+            )
             #expect(output.hasSuffix("EXIT 0\n"), "\(block)\n---\n\(output)")
 
             let store = IncidentStore(directory: ws.path + "/journals")
@@ -55,8 +62,14 @@ extension EndToEnd {
             #expect(incident.services == ["registry"])
             let declared = try #require(incident.keyTimes[.declared])
             let impact = try #require(incident.keyTimes[.impactStarted])
-            #expect(abs(declared.adding(seconds: -1200).milliseconds - impact.milliseconds) < 1000, "--impact-start -20m: \(impact.rfc3339)")
-            #expect(incident.timeline.contains { $0.type == "note" && $0.data["text"] == "Uploads fail since 16:30; pulls fine" && $0.actor == "alice" })
+            #expect(
+                abs(declared.adding(seconds: -1200).milliseconds - impact.milliseconds) < 1000,
+                "--impact-start -20m: \(impact.rfc3339)")
+            #expect(
+                incident.timeline.contains {
+                    $0.type == "note" && $0.data["text"] == "Uploads fail since 16:30; pulls fine"
+                        && $0.actor == "alice"
+                })
             #expect(incident.roles["scribe"] == "bob")
             #expect(incident.timeline.contains { $0.type == "acknowledged" && $0.actor == "bob" })
             #expect(incident.links.map(\.target).contains("registry-5xx"))
@@ -65,8 +78,12 @@ extension EndToEnd {
             #expect(incident.summary == "Blob store full on registry-2; garbage-collected")
             // What it prints: the incident shown whole, and the journals verified.
             #expect(output.contains("INC-2 #2 note: Uploads fail since 16:30; pulls fine"), "\(output)")
-            #expect(output.contains("resolved: Blob store full on registry-2; garbage-collected") && !output.contains("INC-1 #"), "\(output)")
-            #expect(output.contains("INC-1.jsonl: ok, 1 record, ") && output.contains("INC-2.jsonl: ok, 7 records"), "\(output)")
+            #expect(
+                output.contains("resolved: Blob store full on registry-2; garbage-collected")
+                    && !output.contains("INC-1 #"), "\(output)")
+            #expect(
+                output.contains("INC-1.jsonl: ok, 1 record, ") && output.contains("INC-2.jsonl: ok, 7 records"),
+                "\(output)")
             #expect(try JournalFile.verify(path: ws.path + "/journals/INC-2.jsonl").damage == nil)
         }
 
@@ -86,9 +103,13 @@ extension EndToEnd {
             #expect(!local.split(separator: "\n").contains { $0.contains("url:") && !$0.contains(base) }, "\(local)")
             try local.write(toFile: ws.path + "/klaxon.yaml", atomically: true, encoding: .utf8)
             // Every webhook a page could go to is the same server: a page would be a POST there.
-            let environment = ["KLAXON_USER": "alice", "TERM": "xterm-256color", "TZ": "UTC", "KLAXON_WEBHOOK_SECRET": "s3cret",
-                               "ALICE_WEBHOOK": base + "/page/alice", "BOB_SLACK_WEBHOOK": base + "/page/bob", "DAVE_WEBHOOK": base + "/page/dave"]
-            let tty = try TmuxSession("cd \(ws.path) && \(klaxon); echo \"EXIT $?\"", columns: 120, rows: 30, environment: environment)
+            let environment = [
+                "KLAXON_USER": "alice", "TERM": "xterm-256color", "TZ": "UTC", "KLAXON_WEBHOOK_SECRET": "s3cret",
+                "ALICE_WEBHOOK": base + "/page/alice", "BOB_SLACK_WEBHOOK": base + "/page/bob",
+                "DAVE_WEBHOOK": base + "/page/dave"
+            ]
+            let tty = try TmuxSession(
+                "cd \(ws.path) && \(klaxon); echo \"EXIT $?\"", columns: 120, rows: 30, environment: environment)
             #expect(await tty.until("Open incidents (0)") != nil, "\(tty.screen())")
             tty.press("3")
             // registry-api, kube-apiserver and prometheus had declare: (SEV3, SEV2, SEV2): each down is

@@ -12,30 +12,40 @@ struct StatusCommandTests {
 
     @Test func checksOfEveryKindSettleAndTheExitStatusSaysWhetherOneIsDown() async throws {
         let server = HTTPServer(address: try .inet(ip4: "127.0.0.1", port: 0), logger: .disabled)
-        await server.appendRoute("GET /healthz") { _ in HTTPResponse(statusCode: .ok, body: Data(#"{"status":"UP"}"#.utf8)) }
+        await server.appendRoute("GET /healthz") { _ in
+            HTTPResponse(statusCode: .ok, body: Data(#"{"status":"UP"}"#.utf8))
+        }
         await server.appendRoute("GET /broken") { _ in HTTPResponse(statusCode: .serviceUnavailable) }
         await server.appendRoute("GET /vendor/api/v2/summary.json") { _ in
-            HTTPResponse(statusCode: .ok, body: try Data(contentsOf: Self.fixtures.appendingPathComponent("statuspage_summary_github.json")))
+            HTTPResponse(
+                statusCode: .ok,
+                body: try Data(contentsOf: Self.fixtures.appendingPathComponent("statuspage_summary_github.json")))
         }
         await server.appendRoute("GET /prom/api/v1/alerts") { _ in
-            HTTPResponse(statusCode: .ok, body: try Data(contentsOf: Self.fixtures.appendingPathComponent("prometheus_v1_alerts_watchdog.json")))
+            HTTPResponse(
+                statusCode: .ok,
+                body: try Data(contentsOf: Self.fixtures.appendingPathComponent("prometheus_v1_alerts_watchdog.json")))
         }
         let task = Task { try await server.start() }
         defer { task.cancel() }
         try await server.waitUntilListening()
-        guard case .ip4(_, let port)? = await server.listeningAddress else { Issue.record("no address"); return }
+        guard case .ip4(_, let port)? = await server.listeningAddress else {
+            Issue.record("no address")
+            return
+        }
         let base = "http://127.0.0.1:\(port)"
-        let ws = makeWorkspace("""
-        name: t
-        checks:
-          - {name: registry-api, group: Registry, url: "\(base)/healthz", interval: 30s, timeout: 20s, expect: {status: [200], json: {path: "$.status", equals: UP}}}
-          - {name: uploads, group: Registry, url: "\(base)/broken", interval: 30s, retry_interval: 1s, timeout: 20s, failure_threshold: 2}
-          - {name: github, group: Vendors, type: statuspage, url: "\(base)/vendor", interval: 60s, timeout: 20s}
-          - {name: alerts, group: Observability, type: prometheus, url: "\(base)/prom", interval: 60s, timeout: 20s}
-          - {name: old-box, group: Registry, url: "\(base)/broken", interval: 30s, timeout: 20s}
-        maintenance:
-          - {checks: [old-box], from: 2026-11-20T00:00Z, to: 2026-12-31T00:00Z}
-        """)
+        let ws = makeWorkspace(
+            """
+            name: t
+            checks:
+              - {name: registry-api, group: Registry, url: "\(base)/healthz", interval: 30s, timeout: 20s, expect: {status: [200], json: {path: "$.status", equals: UP}}}
+              - {name: uploads, group: Registry, url: "\(base)/broken", interval: 30s, retry_interval: 1s, timeout: 20s, failure_threshold: 2}
+              - {name: github, group: Vendors, type: statuspage, url: "\(base)/vendor", interval: 60s, timeout: 20s}
+              - {name: alerts, group: Observability, type: prometheus, url: "\(base)/prom", interval: 60s, timeout: 20s}
+              - {name: old-box, group: Registry, url: "\(base)/broken", interval: 30s, timeout: 20s}
+            maintenance:
+              - {checks: [old-box], from: 2026-11-20T00:00Z, to: 2026-12-31T00:00Z}
+            """)
         let k = Klaxon(workspace: ws.path, clock: FixedClock("2026-11-22T12:00:00Z"))
         let run = try await blocking { k.run("status", "check", "--json") }
         #expect(run.status == 1, "\(run.errors)")
@@ -46,7 +56,9 @@ struct StatusCommandTests {
         #expect(byName["uploads"]?["state"] == "down")  // confirmed by a second poll a second later
         #expect(byName["uploads"]?["detail"] == "HTTP 503")
         #expect(byName["github"]?["state"] == "degraded")
-        #expect(byName["github"]?["components"]?.arrayValue?.contains(["name": "Packages", "status": "partial_outage"]) == true)
+        #expect(
+            byName["github"]?["components"]?.arrayValue?.contains(["name": "Packages", "status": "partial_outage"])
+                == true)
         #expect(byName["alerts"]?["state"] == "degraded")
         #expect(byName["alerts"]?["alerts"]?.arrayValue?.first?["name"] == "Watchdog")
         #expect(byName["old-box"]?["state"] == "maintenance")

@@ -20,17 +20,26 @@ extension EndToEnd {
         /// The console in tmux. Not the pane's own process: tmux continues a pane process that is stopped,
         /// and the stall test stops it.
         func console(_ ws: TemporaryDirectory, user: String = "alice") throws -> TmuxSession {
-            try TmuxSession("\(klaxon) --workspace \(ws.path); echo \"EXIT $?\"", environment: ["KLAXON_USER": user, "TERM": "xterm-256color", "TZ": "UTC"])
+            try TmuxSession(
+                "\(klaxon) --workspace \(ws.path); echo \"EXIT $?\"",
+                environment: ["KLAXON_USER": user, "TERM": "xterm-256color", "TZ": "UTC"])
         }
 
-        func consolePID(_ ws: TemporaryDirectory) throws -> Int32? { try processID(commandLine: "\(klaxon) --workspace \(ws.path)") }
+        func consolePID(_ ws: TemporaryDirectory) throws -> Int32? {
+            try processID(commandLine: "\(klaxon) --workspace \(ws.path)")
+        }
 
         /// Every acknowledged note is the record it was told it is, and no note is there twice.
-        func expectEveryAcknowledgedNoteOnce(_ acknowledged: [(sequence: Int, text: String)], in timeline: [JournalRecord],
-                                             sourceLocation: SourceLocation = #_sourceLocation) {
-            let bySequence = Dictionary(uniqueKeysWithValues: timeline.map { ($0.sequence, $0.data["text"]?.stringValue) })
+        func expectEveryAcknowledgedNoteOnce(
+            _ acknowledged: [(sequence: Int, text: String)], in timeline: [JournalRecord],
+            sourceLocation: SourceLocation = #_sourceLocation
+        ) {
+            let bySequence = Dictionary(
+                uniqueKeysWithValues: timeline.map { ($0.sequence, $0.data["text"]?.stringValue) })
             let lost = acknowledged.filter { bySequence[$0.sequence] != $0.text }
-            #expect(lost.isEmpty, "acknowledged but not in the journal as acknowledged: \(lost.prefix(5))", sourceLocation: sourceLocation)
+            #expect(
+                lost.isEmpty, "acknowledged but not in the journal as acknowledged: \(lost.prefix(5))",
+                sourceLocation: sourceLocation)
             let notes = timeline.compactMap { $0.type == "note" ? $0.data["text"]?.stringValue : nil }
             #expect(Set(notes).count == notes.count, "a note is in the journal twice", sourceLocation: sourceLocation)
         }
@@ -44,7 +53,8 @@ extension EndToEnd {
             tty.press("Enter")
             #expect(await tty.until("Timeline") != nil, "\(tty.screen())")
 
-            let swarm = try WriterSwarm(stress: stress, journals: ws.path + "/journals", writers: 10, notesEach: 10 * seconds, rate: 10)
+            let swarm = try WriterSwarm(
+                stress: stress, journals: ws.path + "/journals", writers: 10, notesEach: 10 * seconds, rate: 10)
             let lags = swarm.followLag(screen: { tty.screen() }) { swarm.running }
             #expect(swarm.waitUntilExit() == Array(repeating: 0, count: 10))
             let total = 1 + 100 * seconds
@@ -62,9 +72,12 @@ extension EndToEnd {
 
             // How far behind the console was: printed always. The goal (1 s) is klaxon-bench's figure, measured
             // on a quiet machine; here the test suite shares two cores with it, so only a stall fails it.
-            let p99 = percentile(lags, 0.99), worst = lags.max()
-            print(String(format: "follow: %d looks over %d s, console behind by p50 %.2f s, p99 %.2f s, max %.2f s",
-                         lags.count, seconds, percentile(lags, 0.5), p99, worst ?? .nan))
+            let p99 = percentile(lags, 0.99)
+            let worst = lags.max()
+            print(
+                String(
+                    format: "follow: %d looks over %d s, console behind by p50 %.2f s, p99 %.2f s, max %.2f s",
+                    lags.count, seconds, percentile(lags, 0.5), p99, worst ?? .nan))
             #expect(lags.count >= seconds * 5, "the screen was read too rarely to tell")
             #expect((worst ?? 99) < 5, "the console fell \(worst ?? 99) s behind")
             if Self.soak { #expect(p99 <= 1, "soak: the console was more than a second behind (p99 \(p99) s)") }
@@ -81,7 +94,8 @@ extension EndToEnd {
             tty.press("Enter")
             #expect(await tty.until("Timeline") != nil)
             let pid = try #require(try consolePID(ws))
-            let swarm = try WriterSwarm(stress: stress, journals: ws.path + "/journals", writers: 2, notesEach: 40, rate: 10)
+            let swarm = try WriterSwarm(
+                stress: stress, journals: ws.path + "/journals", writers: 2, notesEach: 40, rate: 10)
             let stopper = Thread {
                 usleep(1_000_000)
                 kill(pid, SIGSTOP)
@@ -141,9 +155,12 @@ extension EndToEnd {
             swarm.waitUntilExit()
             // Writers killed mid-write may leave a torn tail (an unfinished last line), never damage.
             let verification = try JournalFile.verify(path: journals + "/INC-1.jsonl")
-            #expect(verification.damage == nil || verification.damage?.kind == .tornTail, "\(String(describing: verification.damage))")
+            #expect(
+                verification.damage == nil || verification.damage?.kind == .tornTail,
+                "\(String(describing: verification.damage))")
             let timeline = try IncidentStore(directory: journals).open("INC-1").incident.timeline
-            expectEveryAcknowledgedNoteOnce(fromConsole + swarm.acknowledgements.map { ($0.sequence, $0.text) }, in: timeline)
+            expectEveryAcknowledgedNoteOnce(
+                fromConsole + swarm.acknowledgements.map { ($0.sequence, $0.text) }, in: timeline)
             #expect(swarm.acknowledgements.count > 30, "the writers were appending throughout")
             // A note in flight is there whole or not at all (the chain verified), never twice.
             let notes = timeline.compactMap { $0.data["text"]?.stringValue }
@@ -153,13 +170,19 @@ extension EndToEnd {
         @Test func klaxonWatchKilledAtRandomMomentsLosesNoChangeItPrinted() async throws {
             // Twenty checks that flap on every poll, each second: a change recorded every 50 ms or so.
             let http = TemporaryDirectory("flapping")
-            let routes = Dictionary(uniqueKeysWithValues: (1...20).map { ("/c\($0)", HTTPReceiver.Route(Array(repeating: [200, 503], count: 200).flatMap { $0 })) })
+            let routes = Dictionary(
+                uniqueKeysWithValues: (1...20).map {
+                    ("/c\($0)", HTTPReceiver.Route(Array(repeating: [200, 503], count: 200).flatMap { $0 }))
+                })
             let receiver = try HTTPReceiver(directory: http.path, routes: routes)
             defer { receiver.stop() }
-            let checks = (1...20).map { "  - {name: c\($0), url: \"http://127.0.0.1:\(receiver.port)/c\($0)\", interval: 1s, timeout: 1s}" }
+            let checks = (1...20).map {
+                "  - {name: c\($0), url: \"http://127.0.0.1:\(receiver.port)/c\($0)\", interval: 1s, timeout: 1s}"
+            }
             let ws = makeWorkspace("name: t\nchecks:\n" + checks.joined(separator: "\n") + "\n")
             let platform = ws.path + "/journals/platform.jsonl"
-            var printed: [String] = [], recordedCount = 0
+            var printed: [String] = []
+            var recordedCount = 0
             for round in 1...6 {
                 let out = ws.path + "/watch-\(round).txt"
                 FileManager.default.createFile(atPath: out, contents: nil)
@@ -171,38 +194,50 @@ extension EndToEnd {
                 watch.standardError = FileHandle.nullDevice
                 try watch.run()
                 // Once it has printed a change, kill it at a random moment within the next two seconds.
-                for _ in 0..<200 where ((try? String(contentsOfFile: out, encoding: .utf8)) ?? "").isEmpty { usleep(50_000) }
+                for _ in 0..<200 where ((try? String(contentsOfFile: out, encoding: .utf8)) ?? "").isEmpty {
+                    usleep(50_000)
+                }
                 usleep(UInt32.random(in: 0...2_000_000))
                 kill(watch.processIdentifier, SIGKILL)
                 watch.waitUntilExit()
                 #expect(watch.terminationReason == .uncaughtSignal)
-                let lines = ((try? String(contentsOfFile: out, encoding: .utf8)) ?? "").split(separator: "\n").map(String.init)
+                let lines = ((try? String(contentsOfFile: out, encoding: .utf8)) ?? "").split(separator: "\n").map(
+                    String.init)
                 #expect(!lines.isEmpty, "round \(round): watch printed nothing")
                 printed += lines
                 // Every change it printed is on the platform journal, and the chain verifies. (A check's first
                 // result, when healthy, is printed but not recorded: there was nothing wrong to record.)
                 let parsed = printed.compactMap { try? JSONParser.parse($0) }
                 #expect(parsed.count == printed.count, "a printed line is not a whole JSON change")
-                let shown = parsed.map { [$0["check"]?.stringValue ?? "", $0["from"]?.stringValue ?? "", $0["to"]?.stringValue ?? ""] }
-                    .filter { !($0[1] == "unknown" && ["up", "degraded", "maintenance"].contains($0[2])) }
+                let shown = parsed.map {
+                    [$0["check"]?.stringValue ?? "", $0["from"]?.stringValue ?? "", $0["to"]?.stringValue ?? ""]
+                }
+                .filter { !($0[1] == "unknown" && ["up", "degraded", "maintenance"].contains($0[2])) }
                 guard FileManager.default.fileExists(atPath: platform) else {
                     #expect(shown.isEmpty, "round \(round): changes printed, no platform journal")
                     continue
                 }
                 // A kill mid-write may leave a torn tail, which the next watch cuts aside; never damage.
                 let verification = try JournalFile.verify(path: platform)
-                #expect(verification.damage == nil || verification.damage?.kind == .tornTail, "round \(round): \(String(describing: verification.damage))")
+                #expect(
+                    verification.damage == nil || verification.damage?.kind == .tornTail,
+                    "round \(round): \(String(describing: verification.damage))")
                 let recorded = try JournalFile.open(path: platform).readNewRecords().map { record in
-                    [record.data["check"]?.stringValue ?? "", record.data["from"]?.stringValue ?? "", record.data["to"]?.stringValue ?? ""]
+                    [
+                        record.data["check"]?.stringValue ?? "", record.data["from"]?.stringValue ?? "",
+                        record.data["to"]?.stringValue ?? ""
+                    ]
                 }
                 recordedCount = recorded.count
                 // Each check's printed changes are among its recorded ones, in order (a change recorded just
                 // before a kill may not have been printed).
                 for check in 1...20 {
                     let name = "c\(check)"
-                    let shownForCheck = shown.filter { $0[0] == name }, recordedForCheck = recorded.filter { $0[0] == name }
-                    #expect(isSubsequence(shownForCheck, of: recordedForCheck),
-                            "round \(round): \(name) printed \(shownForCheck) but the journal has \(recordedForCheck)")
+                    let shownForCheck = shown.filter { $0[0] == name }
+                    let recordedForCheck = recorded.filter { $0[0] == name }
+                    #expect(
+                        isSubsequence(shownForCheck, of: recordedForCheck),
+                        "round \(round): \(name) printed \(shownForCheck) but the journal has \(recordedForCheck)")
                 }
             }
             #expect(recordedCount >= 20, "six rounds of watch recorded only \(recordedCount) changes")

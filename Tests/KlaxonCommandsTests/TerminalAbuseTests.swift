@@ -9,11 +9,14 @@ import Testing
 /// garbage on the input. (The 1 MB paste is in ConsoleEndToEndTests.) Same suite, so it runs serialized.
 extension EndToEnd.ConsoleEndToEndTests {
     /// The incident screen at the size the test left it: whole, within the terminal, answering keys.
-    func expectWholeIncidentScreen(_ tty: TmuxSession, columns: Int, rows: Int, sourceLocation: SourceLocation = #_sourceLocation) async {
+    func expectWholeIncidentScreen(
+        _ tty: TmuxSession, columns: Int, rows: Int, sourceLocation: SourceLocation = #_sourceLocation
+    ) async {
         let whole = await tty.until { screen in
             let lines = screen.split(separator: "\n")
             return lines.count <= rows && lines.allSatisfy { $0.count <= columns }
-                && screen.contains("Timeline") && screen.contains("Action items") && lines.contains { $0.hasPrefix("n note") }
+                && screen.contains("Timeline") && screen.contains("Action items")
+                && lines.contains { $0.hasPrefix("n note") }
         }
         #expect(whole != nil, "\(tty.screen())", sourceLocation: sourceLocation)
     }
@@ -45,7 +48,10 @@ extension EndToEnd.ConsoleEndToEndTests {
         let ws = makeWorkspace()
         Klaxon(workspace: ws.path).run("incident", "declare", "Runner fleet exhausted", "--severity", "SEV2")
         let tty = try console(ws, columns: 20, rows: 5)
-        #expect(await tty.until { $0.contains("Too small: 20×5.") && $0.contains("Needs 80×24.") && $0.contains("q quits.") } != nil, "\(tty.screen())")
+        #expect(
+            await tty.until {
+                $0.contains("Too small: 20×5.") && $0.contains("Needs 80×24.") && $0.contains("q quits.")
+            } != nil, "\(tty.screen())")
         tty.resize(columns: 100, rows: 30)
         #expect(await tty.until("Runner fleet exhausted") != nil, "\(tty.screen())")
         tty.resize(columns: 20, rows: 5)

@@ -27,8 +27,10 @@ func controlSequences(_ bytes: [UInt8]) -> [String] {
     var found: [String] = []
     for (i, byte) in bytes.enumerated() {
         let next = i + 1 < bytes.count ? bytes[i + 1] : 0
-        if (byte < 0x20 && byte != 0x09 && byte != 0x0A && byte != 0x0D) || byte == 0x7F || (byte == 0x0D && next != 0x0A)
-            || (byte == 0xC2 && (0x80...0x9F).contains(next)) {
+        if (byte < 0x20 && byte != 0x09 && byte != 0x0A && byte != 0x0D) || byte == 0x7F
+            || (byte == 0x0D && next != 0x0A)
+            || (byte == 0xC2 && (0x80...0x9F).contains(next))
+        {
             found.append("byte \(i): \(String(byte, radix: 16))")
         }
     }
@@ -42,7 +44,8 @@ struct TerminalEscapeTests {
     let klaxon = BuiltProducts.path("klaxon")
     /// Sets the clipboard (OSC 52), clears the screen, moves back over what was printed, retitles the
     /// window with C1 controls; then a second line.
-    static let note = "\u{1B}]52;c;ZXZpbA==\u{7}\u{1B}[2J\rfake\u{8}\u{8}\u{9D}0;title\u{9C} \u{9B}31mred\u{7F}\nsecond line"
+    static let note =
+        "\u{1B}]52;c;ZXZpbA==\u{7}\u{1B}[2J\rfake\u{8}\u{8}\u{9D}0;title\u{9C} \u{9B}31mred\u{7F}\nsecond line"
     static let title = "Registry \u{1B}]0;pwned\u{7} down \u{9B}2J"
 
     func command(_ ws: TemporaryDirectory, _ arguments: String) -> String {
@@ -56,9 +59,11 @@ struct TerminalEscapeTests {
         #expect(k.run("incident", "note", "1", Self.note).status == 0)
         #expect(k.run("incident", "todo", "1", "clean \u{1B}[2J up").status == 0)
         #expect(k.run("incident", "resolve", "1", "--summary", "done \u{1B}]52;c;eA==\u{7}").status == 0)
-        let commands = ["incident show 1", "incident list --all", "review export 1",
-                        // An error naming what was given: the argument itself holds an escape.
-                        "incident show \"$(printf 'INC-9\\033[2J')\""]
+        let commands = [
+            "incident show 1", "incident list --all", "review export 1",
+            // An error naming what was given: the argument itself holds an escape.
+            "incident show \"$(printf 'INC-9\\033[2J')\""
+        ]
         for arguments in commands {
             let (bytes, _) = try throughTerminal(command(ws, arguments))
             let text = String(decoding: bytes, as: UTF8.self)
@@ -76,7 +81,8 @@ struct TerminalEscapeTests {
         let (jsonBytes, status) = try throughTerminal(command(ws, "incident show 1 --json"))
         #expect(status == 0)
         #expect(controlSequences(jsonBytes).isEmpty, "\(controlSequences(jsonBytes).prefix(5))")
-        let json = try JSONParser.parse(String(decoding: jsonBytes, as: UTF8.self).replacingOccurrences(of: "\r\n", with: "\n"))
+        let json = try JSONParser.parse(
+            String(decoding: jsonBytes, as: UTF8.self).replacingOccurrences(of: "\r\n", with: "\n"))
         #expect(json["title"]?.stringValue == Self.title)
         #expect(json["timeline"]?.arrayValue?.contains { $0["data"]?["text"]?.stringValue == Self.note } == true)
         #expect(json["summary"]?.stringValue == "done \u{1B}]52;c;eA==\u{7}")
@@ -84,22 +90,27 @@ struct TerminalEscapeTests {
 
     @Test func vendorPayloadsReachATerminalWithoutTheirControlCharacters() throws {
         let dir = TemporaryDirectory("klaxon-vendor")
-        let receiver = try HTTPReceiver(directory: dir.path, routes: [
-            "/vendor/api/v2/summary.json": .init(body: #"""
-            {"status":{"indicator":"minor","description":"\u001b]52;c;ZXZpbA==\u0007Partial \u001b[2Joutage"},
-             "components":[{"name":"API\u001b[8m","status":"partial_outage"}],"incidents":[]}
-            """#),
-            "/prom/api/v1/alerts": .init(body: #"""
-            {"status":"success","data":{"alerts":[{"labels":{"alertname":"Disk\u009b2JFull\u001b]0;x\u0007"},"state":"firing"}]}}
-            """#),
-        ])
+        let receiver = try HTTPReceiver(
+            directory: dir.path,
+            routes: [
+                "/vendor/api/v2/summary.json": .init(
+                    body: #"""
+                        {"status":{"indicator":"minor","description":"\u001b]52;c;ZXZpbA==\u0007Partial \u001b[2Joutage"},
+                         "components":[{"name":"API\u001b[8m","status":"partial_outage"}],"incidents":[]}
+                        """#),
+                "/prom/api/v1/alerts": .init(
+                    body: #"""
+                        {"status":"success","data":{"alerts":[{"labels":{"alertname":"Disk\u009b2JFull\u001b]0;x\u0007"},"state":"firing"}]}}
+                        """#)
+            ])
         defer { receiver.stop() }
-        let ws = makeWorkspace("""
-        name: t
-        checks:
-          - {name: vendor, group: Vendors, type: statuspage, url: "http://127.0.0.1:\(receiver.port)/vendor", interval: 60s, timeout: 10s}
-          - {name: alerts, group: Observability, type: prometheus, url: "http://127.0.0.1:\(receiver.port)/prom", interval: 60s, timeout: 10s}
-        """)
+        let ws = makeWorkspace(
+            """
+            name: t
+            checks:
+              - {name: vendor, group: Vendors, type: statuspage, url: "http://127.0.0.1:\(receiver.port)/vendor", interval: 60s, timeout: 10s}
+              - {name: alerts, group: Observability, type: prometheus, url: "http://127.0.0.1:\(receiver.port)/prom", interval: 60s, timeout: 10s}
+            """)
         let (bytes, _) = try throughTerminal(command(ws, "status check"))
         let text = String(decoding: bytes, as: UTF8.self)
         #expect(controlSequences(bytes).isEmpty, "\(controlSequences(bytes).prefix(5)) in \(text)")
@@ -107,7 +118,11 @@ struct TerminalEscapeTests {
         #expect(text.contains("Disk\u{FFFD}2JFull\u{FFFD}]0;x\u{FFFD}"), "\(text)")
         // --json keeps the payloads' text exactly.
         let json = Klaxon(workspace: ws.path).run("status", "check", "--json").json?.arrayValue ?? []
-        #expect(json.first { $0["name"] == "vendor" }?["detail"]?.stringValue == "\u{1B}]52;c;ZXZpbA==\u{7}Partial \u{1B}[2Joutage")
-        #expect(json.first { $0["name"] == "alerts" }?["alerts"]?.arrayValue?.first?["name"]?.stringValue == "Disk\u{9B}2JFull\u{1B}]0;x\u{7}")
+        #expect(
+            json.first { $0["name"] == "vendor" }?["detail"]?.stringValue
+                == "\u{1B}]52;c;ZXZpbA==\u{7}Partial \u{1B}[2Joutage")
+        #expect(
+            json.first { $0["name"] == "alerts" }?["alerts"]?.arrayValue?.first?["name"]?.stringValue
+                == "Disk\u{9B}2JFull\u{1B}]0;x\u{7}")
     }
 }

@@ -74,17 +74,21 @@ extension EndToEnd {
             let ws = makeWorkspace()
             for ending in ["q", "SIGTERM", "SIGSEGV"] {
                 let env = ["KLAXON_USER": "alice", "TERM": "xterm-256color", "SWIFT_BACKTRACE": "enable=no"]
-                let tty = try TmuxSession("\(base.klaxon) --workspace \(ws.path); echo \"EXIT $?\"; cat -v", environment: env)
+                let tty = try TmuxSession(
+                    "\(base.klaxon) --workspace \(ws.path); echo \"EXIT $?\"; cat -v", environment: env)
                 #expect(await tty.until("Open incidents") != nil)
                 switch ending {
                 case "q": tty.press("q")
                 default:
-                    let pid = try #require(try processID(commandLine: "\(base.klaxon) --workspace \(ws.path)"), "no klaxon process")
+                    let pid = try #require(
+                        try processID(commandLine: "\(base.klaxon) --workspace \(ws.path)"), "no klaxon process")
                     kill(pid, ending == "SIGTERM" ? SIGTERM : SIGSEGV)
                 }
                 #expect(await tty.until("EXIT ") != nil, "\(ending): \(tty.screen())")
                 try tty.paste("after-\(ending)\n", through: ws.path + "/paste.txt", bracketed: true)
-                #expect(await tty.until { $0.components(separatedBy: "after-\(ending)").count >= 3 } != nil, "\(ending): \(tty.screen())")
+                #expect(
+                    await tty.until { $0.components(separatedBy: "after-\(ending)").count >= 3 } != nil,
+                    "\(ending): \(tty.screen())")
                 #expect(!tty.screen().contains("[200~"), "\(ending) left bracketed paste on:\n\(tty.screen())")
             }
         }

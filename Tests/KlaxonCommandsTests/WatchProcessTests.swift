@@ -12,13 +12,17 @@ struct WatchProcessTests {
     let klaxon = BuiltProducts.path("klaxon")
 
     /// Runs `arguments` with its output in a file; returns the process and the file.
-    func start(_ arguments: [String], ws: TemporaryDirectory, errors: String? = nil, environment: [String: String] = [:]) throws -> (Process, String) {
+    func start(
+        _ arguments: [String], ws: TemporaryDirectory, errors: String? = nil, environment: [String: String] = [:]
+    ) throws -> (Process, String) {
         let out = ws.path + "/out-\(UUID().uuidString).txt"
         FileManager.default.createFile(atPath: out, contents: nil)
         let process = Process()
         process.executableURL = URL(fileURLWithPath: klaxon)
         process.arguments = arguments + ["--workspace", ws.path]
-        process.environment = ["KLAXON_USER": "carol", "TZ": "UTC", "PATH": "/usr/bin:/bin"].merging(environment) { _, added in added }
+        process.environment = ["KLAXON_USER": "carol", "TZ": "UTC", "PATH": "/usr/bin:/bin"].merging(environment) {
+            _, added in added
+        }
         process.standardOutput = FileHandle(forWritingAtPath: out)
         if let errors { process.standardError = FileHandle(forWritingAtPath: errors) }
         try process.run()
@@ -27,7 +31,8 @@ struct WatchProcessTests {
 
     func waitForLines(_ path: String, count: Int, timeout: Double = 30) async throws -> [String] {
         for _ in 0..<Int(timeout * 10) {
-            let lines = ((try? String(contentsOfFile: path, encoding: .utf8)) ?? "").split(separator: "\n").map(String.init)
+            let lines = ((try? String(contentsOfFile: path, encoding: .utf8)) ?? "").split(separator: "\n").map(
+                String.init)
             if lines.count >= count { return lines }
             try await Task.sleep(for: .milliseconds(100))
         }
@@ -36,16 +41,20 @@ struct WatchProcessTests {
 
     @Test func watchersPrintChangesRecordThemAndStopOnSIGTERM() async throws {
         let http = TemporaryDirectory("receiver")
-        let receiver = try HTTPReceiver(directory: http.path, routes: ["/healthz": .init([200]), "/uploads": .init([503])])
+        let receiver = try HTTPReceiver(
+            directory: http.path, routes: ["/healthz": .init([200]), "/uploads": .init([503])])
         defer { receiver.stop() }
         let port = receiver.port
-        let ws = makeWorkspace("""
-        name: t
-        checks:
-          - {name: health, url: "http://127.0.0.1:\(port)/healthz", interval: 2s, timeout: 2s}
-          - {name: uploads, url: "http://127.0.0.1:\(port)/uploads", interval: 2s, timeout: 2s, service: registry}
-        """)
-        _ = try shell("KLAXON_USER=bob \(klaxon) --workspace \(ws.path) incident declare 'Uploads failing' --severity SEV2 --service registry")
+        let ws = makeWorkspace(
+            """
+            name: t
+            checks:
+              - {name: health, url: "http://127.0.0.1:\(port)/healthz", interval: 2s, timeout: 2s}
+              - {name: uploads, url: "http://127.0.0.1:\(port)/uploads", interval: 2s, timeout: 2s, service: registry}
+            """)
+        _ = try shell(
+            "KLAXON_USER=bob \(klaxon) --workspace \(ws.path) incident declare 'Uploads failing' --severity SEV2 --service registry"
+        )
 
         // status watch: a line per change, as JSON.
         let (watch, watchOut) = try start(["status", "watch", "--json"], ws: ws)
@@ -56,7 +65,8 @@ struct WatchProcessTests {
         let changes = lines.compactMap { try? JSONParser.parse($0) }
         #expect(Set(changes.compactMap { $0["check"]?.stringValue }) == ["health", "uploads"], "\(lines)")
         #expect(changes.first { $0["check"] == "uploads" }?["to"] == "down")
-        #expect(!FileManager.default.fileExists(atPath: ws.path + "/journals/platform.jsonl"))  // status watch records nothing
+        // status watch records nothing
+        #expect(!FileManager.default.fileExists(atPath: ws.path + "/journals/platform.jsonl"))
 
         // klaxon watch: records the change on the platform journal and the registry incident.
         let (service, serviceOut) = try start(["watch"], ws: ws)
@@ -88,22 +98,32 @@ struct WatchProcessTests {
         let receiver = try HTTPReceiver(directory: http.path, routes: ["/uploads": .init([503]), "/ui": .init([200])])
         defer { receiver.stop() }
         let port = receiver.port
-        let ws = makeWorkspace("""
-        name: t
-        checks:
-          - {name: uploads, url: "http://127.0.0.1:\(port)/uploads", interval: 1s, timeout: 1s, failure_threshold: 2, service: registry}
-          - {name: ui, url: "http://127.0.0.1:\(port)/ui", interval: 1s, timeout: 1s, service: registry}
-        """)
-        _ = try shell("KLAXON_USER=bob \(klaxon) --workspace \(ws.path) incident declare 'Uploads failing' --severity SEV2 --service registry")
-        let now = Timestamp(Date()), poller = WriterIdentity(actor: "status-poller", host: "h", pid: 1)
+        let ws = makeWorkspace(
+            """
+            name: t
+            checks:
+              - {name: uploads, url: "http://127.0.0.1:\(port)/uploads", interval: 1s, timeout: 1s, failure_threshold: 2, service: registry}
+              - {name: ui, url: "http://127.0.0.1:\(port)/ui", interval: 1s, timeout: 1s, service: registry}
+            """)
+        _ = try shell(
+            "KLAXON_USER=bob \(klaxon) --workspace \(ws.path) incident declare 'Uploads failing' --severity SEV2 --service registry"
+        )
+        let now = Timestamp(Date())
+        let poller = WriterIdentity(actor: "status-poller", host: "h", pid: 1)
         do {
             let platform = try #require(try PlatformJournal.claim(directory: ws.path + "/journals"))
-            try platform.record(check: "uploads", from: .pending, to: .down, detail: "HTTP 503", at: now.adding(seconds: -2400), by: poller)
-            try platform.record(check: "ui", from: .up, to: .down, detail: "HTTP 500", at: now.adding(seconds: -1200), by: poller)
-            try platform.record(check: "renamed-away", from: .up, to: .down, detail: "HTTP 500", at: now.adding(seconds: -600), by: poller)
+            try platform.record(
+                check: "uploads", from: .pending, to: .down, detail: "HTTP 503", at: now.adding(seconds: -2400),
+                by: poller)
+            try platform.record(
+                check: "ui", from: .up, to: .down, detail: "HTTP 500", at: now.adding(seconds: -1200), by: poller)
+            try platform.record(
+                check: "renamed-away", from: .up, to: .down, detail: "HTTP 500", at: now.adding(seconds: -600),
+                by: poller)
         }
         for run in 1...2 {
-            let polled = receiver.requests.filter { $0.path == "/uploads" }.count, looked = receiver.requests.filter { $0.path == "/ui" }.count
+            let polled = receiver.requests.filter { $0.path == "/uploads" }.count
+            let looked = receiver.requests.filter { $0.path == "/ui" }.count
             let (service, out) = try start(["watch"], ws: ws)
             // Three polls of uploads: its first after the restart, and two more that a threshold of 2 would confirm.
             try await waitForRequests(receiver, "/uploads", count: polled + 3)
@@ -111,12 +131,20 @@ struct WatchProcessTests {
             kill(service.processIdentifier, SIGTERM)
             try await blocking { service.waitUntilExit() }
             #expect(service.terminationReason == .exit && service.terminationStatus == 0)
-            let printed = ((try? String(contentsOfFile: out, encoding: .utf8)) ?? "").split(separator: "\n").map(String.init)
+            let printed = ((try? String(contentsOfFile: out, encoding: .utf8)) ?? "").split(separator: "\n").map(
+                String.init)
             let platform = try ReviewFiles.platformRecords(journalsDirectory: ws.path + "/journals").records
-            let changes = try IncidentStore(directory: ws.path + "/journals").open("INC-1").incident.timeline.filter { $0.type == "check.changed" }
+            let changes = try IncidentStore(directory: ws.path + "/journals").open("INC-1").incident.timeline.filter {
+                $0.type == "check.changed"
+            }
             #expect(platform.count == 4, "run \(run): \(platform.map(\.data))")
-            #expect(platform.last?.data["check"] == "ui" && platform.last?.data["from"] == "down" && platform.last?.data["to"] == "up")
-            #expect(changes.map { "\($0.data["check"]?.stringValue ?? "") \($0.data["from"]?.stringValue ?? "") → \($0.data["to"]?.stringValue ?? "")" }
+            #expect(
+                platform.last?.data["check"] == "ui" && platform.last?.data["from"] == "down"
+                    && platform.last?.data["to"] == "up")
+            #expect(
+                changes.map {
+                    "\($0.data["check"]?.stringValue ?? "") \($0.data["from"]?.stringValue ?? "") → \($0.data["to"]?.stringValue ?? "")"
+                }
                     == ["ui down → up"], "run \(run)")
             if run == 1 {
                 #expect(printed.count == 1 && printed.first?.contains("ui down → up: ") == true, "\(printed)")
@@ -133,21 +161,28 @@ struct WatchProcessTests {
         let http = TemporaryDirectory("receiver")
         let receiver = try HTTPReceiver(directory: http.path, routes: ["/uploads": .init([503])])
         defer { receiver.stop() }
-        let ws = makeWorkspace("""
-        name: t
-        checks:
-          - {name: uploads, url: "http://127.0.0.1:\(receiver.port)/uploads", interval: 1s, timeout: 1s, service: registry, policy: platform, declare: SEV2}
-          - name: ci-queue
-           url: http://127.0.0.1:1/queue
+        let ws = makeWorkspace(
+            """
+            name: t
+            checks:
+              - {name: uploads, url: "http://127.0.0.1:\(receiver.port)/uploads", interval: 1s, timeout: 1s, service: registry, policy: platform, declare: SEV2}
+              - name: ci-queue
+               url: http://127.0.0.1:1/queue
 
-        """)
+            """)
         let paged = ws.path + "/paged.txt"
-        ws.write("Escalation/people.yaml", "people:\n  - {id: erin, contacts: [{type: command, argv: [/bin/sh, -c, 'echo paged >> \(paged)']}]}\n")
-        ws.write("Escalation/policies/platform.yaml", "name: platform\nsteps:\n  - {targets: [user:erin], escalate_after: 30m}\n")
+        ws.write(
+            "Escalation/people.yaml",
+            "people:\n  - {id: erin, contacts: [{type: command, argv: [/bin/sh, -c, 'echo paged >> \(paged)']}]}\n")
+        ws.write(
+            "Escalation/policies/platform.yaml",
+            "name: platform\nsteps:\n  - {targets: [user:erin], escalate_after: 30m}\n")
         let errors = ws.path + "/errors.txt"
         FileManager.default.createFile(atPath: errors, contents: nil)
         let (service, _) = try start(["watch"], ws: ws, errors: errors)
-        for _ in 0..<300 where !FileManager.default.fileExists(atPath: paged) && service.isRunning { try await Task.sleep(for: .milliseconds(100)) }
+        for _ in 0..<300 where !FileManager.default.fileExists(atPath: paged) && service.isRunning {
+            try await Task.sleep(for: .milliseconds(100))
+        }
         let running = service.isRunning
         kill(service.processIdentifier, SIGTERM)
         try await blocking { service.waitUntilExit() }
@@ -165,19 +200,23 @@ struct WatchProcessTests {
         let http = TemporaryDirectory("receiver")
         let receiver = try HTTPReceiver(directory: http.path, routes: ["/uploads": .init([503])])
         defer { receiver.stop() }
-        let ws = makeWorkspace("""
-        name: t
-        checks:
-          - {name: uploads, url: "http://127.0.0.1:\(receiver.port)/uploads", interval: 1s, timeout: 1s, service: registry, policy: platform, declare: SEV2}
+        let ws = makeWorkspace(
+            """
+            name: t
+            checks:
+              - {name: uploads, url: "http://127.0.0.1:\(receiver.port)/uploads", interval: 1s, timeout: 1s, service: registry, policy: platform, declare: SEV2}
 
-        """)
+            """)
         ws.write("Escalation/people.yaml", "people:\n  - {id: erin, contacts: [{type: command, argv: [/bin/true]}]}\n")
-        ws.write("Escalation/policies/platform.yaml", "name: platform\nsteps:\n  - {targets: [user:erin], escalate_after: 30m}\n")
+        ws.write(
+            "Escalation/policies/platform.yaml",
+            "name: platform\nsteps:\n  - {targets: [user:erin], escalate_after: 30m}\n")
         let since = Timestamp(Date()).adding(seconds: -600)
         do {
             let platform = try #require(try PlatformJournal.claim(directory: ws.path + "/journals"))
-            try platform.record(check: "uploads", from: .pending, to: .down, detail: "HTTP 503", at: since,
-                                by: WriterIdentity(actor: "status-poller", host: "h", pid: 1))
+            try platform.record(
+                check: "uploads", from: .pending, to: .down, detail: "HTTP 503", at: since,
+                by: WriterIdentity(actor: "status-poller", host: "h", pid: 1))
         }
         let (service, out) = try start(["watch"], ws: ws)
         let store = IncidentStore(directory: ws.path + "/journals")
@@ -187,7 +226,9 @@ struct WatchProcessTests {
         let incident = try store.open("INC-1").incident
         #expect(incident.declaringCheck == "uploads")
         #expect(incident.keyTimes[.impactStarted] == since)
-        #expect(try ReviewFiles.platformRecords(journalsDirectory: ws.path + "/journals").records.count == 1, "no change was recorded")
+        #expect(
+            try ReviewFiles.platformRecords(journalsDirectory: ws.path + "/journals").records.count == 1,
+            "no change was recorded")
         #expect(((try? String(contentsOfFile: out, encoding: .utf8)) ?? "").isEmpty)
     }
 
@@ -196,8 +237,13 @@ struct WatchProcessTests {
     @Test func aLastingEscalationProblemIsSaidOnce() async throws {
         let ws = makeWorkspace()
         ws.write("Escalation/people.yaml", "people:\n  - {id: erin, contacts: [{type: command, argv: [/bin/true]}]}\n")
-        let policy = ws.write("Escalation/policies/platform.yaml", "name: platform\nsteps:\n  - {targets: [user:erin], escalate_after: 30m}\n")
-        #expect(try shell("cd \(ws.path) && KLAXON_USER=bob \(klaxon) incident declare 'Uploads failing' --severity SEV2 --policy platform 2>/dev/null") == "INC-1\n")
+        let policy = ws.write(
+            "Escalation/policies/platform.yaml",
+            "name: platform\nsteps:\n  - {targets: [user:erin], escalate_after: 30m}\n")
+        #expect(
+            try shell(
+                "cd \(ws.path) && KLAXON_USER=bob \(klaxon) incident declare 'Uploads failing' --severity SEV2 --policy platform 2>/dev/null"
+            ) == "INC-1\n")
         try FileManager.default.removeItem(atPath: policy)
         let errors = ws.path + "/errors.txt"
         FileManager.default.createFile(atPath: errors, contents: nil)
@@ -205,7 +251,9 @@ struct WatchProcessTests {
         try await Task.sleep(for: .seconds(4))
         kill(service.processIdentifier, SIGTERM)
         try await blocking { service.waitUntilExit() }
-        let said = ((try? String(contentsOfFile: errors, encoding: .utf8)) ?? "").split(separator: "\n").filter { $0.contains("is not in Escalation/policies") }
+        let said = ((try? String(contentsOfFile: errors, encoding: .utf8)) ?? "").split(separator: "\n").filter {
+            $0.contains("is not in Escalation/policies")
+        }
         #expect(said.count == 1, "\(said)")
     }
 
@@ -228,26 +276,35 @@ struct WatchProcessTests {
     /// after (the server stops: ui up → down). (Before: it went on printing only, and recorded nothing.)
     @Test func aWaitingWatchTakesOverTheRecordingWhenTheRecorderStops() async throws {
         let http = TemporaryDirectory("receiver")
-        let receiver = try HTTPReceiver(directory: http.path, routes: ["/ui": .init([200]), "/uploads": .init([200], requires: ["x-probe": "first"])])
+        let receiver = try HTTPReceiver(
+            directory: http.path,
+            routes: ["/ui": .init([200]), "/uploads": .init([200], requires: ["x-probe": "first"])])
         defer { receiver.stop() }
         let port = receiver.port
-        let ws = makeWorkspace("""
-        name: t
-        checks:
-          - {name: uploads, url: "http://127.0.0.1:\(port)/uploads", interval: 1s, timeout: 1s, service: registry, headers: {X-Probe: "env:PROBE"}}
-          - {name: ui, url: "http://127.0.0.1:\(port)/ui", interval: 1s, timeout: 1s, service: registry, headers: {X-Probe: "env:PROBE"}}
-        """)
-        _ = try shell("KLAXON_USER=bob \(klaxon) --workspace \(ws.path) incident declare 'Uploads failing' --severity SEV2 --service registry")
-        let firstErrors = ws.path + "/first-errors.txt", secondErrors = ws.path + "/second-errors.txt"
+        let ws = makeWorkspace(
+            """
+            name: t
+            checks:
+              - {name: uploads, url: "http://127.0.0.1:\(port)/uploads", interval: 1s, timeout: 1s, service: registry, headers: {X-Probe: "env:PROBE"}}
+              - {name: ui, url: "http://127.0.0.1:\(port)/ui", interval: 1s, timeout: 1s, service: registry, headers: {X-Probe: "env:PROBE"}}
+            """)
+        _ = try shell(
+            "KLAXON_USER=bob \(klaxon) --workspace \(ws.path) incident declare 'Uploads failing' --severity SEV2 --service registry"
+        )
+        let firstErrors = ws.path + "/first-errors.txt"
+        let secondErrors = ws.path + "/second-errors.txt"
         for path in [firstErrors, secondErrors] { FileManager.default.createFile(atPath: path, contents: nil) }
         let (first, _) = try start(["watch"], ws: ws, errors: firstErrors, environment: ["PROBE": "first"])
         defer { if first.isRunning { kill(first.processIdentifier, SIGKILL) } }
-        #expect(try await waitForText(firstErrors, "this process sends the pages").contains("this process sends the pages"))
+        #expect(
+            try await waitForText(firstErrors, "this process sends the pages").contains("this process sends the pages"))
         let (second, secondOut) = try start(["watch"], ws: ws, errors: secondErrors, environment: ["PROBE": "second"])
         defer { if second.isRunning { kill(second.processIdentifier, SIGKILL) } }
         #expect(try await waitForText(secondErrors, "printing only").contains("printing only"))
-        #expect(try await waitForText(secondErrors, "sends this workspace's pages").contains(
-            "another process sends this workspace's pages (klaxon watch of"), "the waiting watch says it waits for the pages too")
+        #expect(
+            try await waitForText(secondErrors, "sends this workspace's pages").contains(
+                "another process sends this workspace's pages (klaxon watch of"),
+            "the waiting watch says it waits for the pages too")
         #expect(try await waitForText(secondOut, "uploads unknown → down: HTTP 401").contains("uploads unknown → down"))
         let platformPath = ws.path + "/journals/platform.jsonl"
         #expect(!FileManager.default.fileExists(atPath: platformPath), "the first watch saw nothing to record")
@@ -257,10 +314,13 @@ struct WatchProcessTests {
         #expect(first.terminationReason == .exit && first.terminationStatus == 0)
         let said = try await waitForText(secondErrors, "records the state changes", timeout: 15)
         #expect(said.contains("klaxon: status recorder: this process records the state changes now"), "\(said)")
-        #expect(try await waitForText(secondErrors, "this process sends the pages").contains("klaxon: escalation engine: this process sends the pages"))
+        #expect(
+            try await waitForText(secondErrors, "this process sends the pages").contains(
+                "klaxon: escalation engine: this process sends the pages"))
         // The second has seen ui up (a poll answered, as its next one shows) before the server stops: the
         // takeover can come within milliseconds of the first's exit, before the second's first poll of ui.
-        for _ in 0..<300 where receiver.requests.filter({ $0.path == "/ui" && $0.headers["x-probe"] == "second" }).count < 2 {
+        for _ in 0..<300
+        where receiver.requests.filter({ $0.path == "/ui" && $0.headers["x-probe"] == "second" }).count < 2 {
             try await Task.sleep(for: .milliseconds(100))
         }
         receiver.stop()
@@ -272,13 +332,17 @@ struct WatchProcessTests {
         #expect(second.terminationReason == .exit && second.terminationStatus == 0)
 
         let changes = { (records: [JournalRecord]) in
-            records.filter { $0.type == "check.changed" }.map { "\($0.data["check"]?.stringValue ?? "") \($0.data["from"]?.stringValue ?? "") → \($0.data["to"]?.stringValue ?? "")" }
+            records.filter { $0.type == "check.changed" }.map {
+                "\($0.data["check"]?.stringValue ?? "") \($0.data["from"]?.stringValue ?? "") → \($0.data["to"]?.stringValue ?? "")"
+            }
         }
         let platform = try ReviewFiles.platformRecords(journalsDirectory: ws.path + "/journals").records
         #expect(changes(platform) == ["uploads unknown → down", "ui up → down"], "\(platform.map(\.data))")
         #expect(platform.allSatisfy { $0.pid == Int(second.processIdentifier) && $0.actor == "status-poller" })
         #expect(try JournalFile.verify(path: platformPath).damage == nil)
         let incident = try IncidentStore(directory: ws.path + "/journals").open("INC-1").incident
-        #expect(changes(incident.timeline) == ["uploads unknown → down", "ui up → down"], "\(incident.timeline.map(\.type))")
+        #expect(
+            changes(incident.timeline) == ["uploads unknown → down", "ui up → down"], "\(incident.timeline.map(\.type))"
+        )
     }
 }

@@ -4,11 +4,13 @@ import Testing
 
 struct DrillScenarioTests {
     let platform = ["/healthz": DrillResponse(body: "ok"), "/alerts": DrillResponse(body: "[]")]
-    let scenario = DrillScenario(name: "s", title: "t", events: [
-        .init(atSeconds: 30, path: "/healthz", status: 503),
-        .init(atSeconds: 20, path: "/healthz", latencyMilliseconds: 1200),
-        .init(atSeconds: 40, path: "/alerts", body: "[{}]"),
-    ], recovery: .init(atSeconds: 600, afterRecord: .mitigated))
+    let scenario = DrillScenario(
+        name: "s", title: "t",
+        events: [
+            .init(atSeconds: 30, path: "/healthz", status: 503),
+            .init(atSeconds: 20, path: "/healthz", latencyMilliseconds: 1200),
+            .init(atSeconds: 40, path: "/alerts", body: "[{}]")
+        ], recovery: .init(atSeconds: 600, afterRecord: .mitigated))
 
     @Test func eventsApplyInTimeOrderAndKeepWhatTheyDoNotChange() {
         #expect(scenario.responses(platform: platform, elapsed: 19.9, recovered: false) == platform)
@@ -27,7 +29,8 @@ struct DrillScenarioTests {
         #expect(scenario.isRecovered(elapsed: 600, incidents: []))
         incident.perform(.mitigate)
         #expect(scenario.isRecovered(elapsed: 10, incidents: [incident.incident]))
-        let onTick = DrillScenario(name: "s", title: "t", events: scenario.events, recovery: .init(afterRecord: .runbookStep))
+        let onTick = DrillScenario(
+            name: "s", title: "t", events: scenario.events, recovery: .init(afterRecord: .runbookStep))
         var ticked = IncidentFixture(title: "ci slow", at: "2026-11-22T10:00:00Z")
         ticked.perform(.runbookStep(runbook: "r", step: 1, text: "Scale the fleet", done: false))
         #expect(!onTick.isRecovered(elapsed: 10_000, incidents: [ticked.incident]))

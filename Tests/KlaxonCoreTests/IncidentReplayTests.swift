@@ -7,21 +7,29 @@ struct IncidentScript {
     var incident: Incident
     var clock = Timestamp.parseRFC3339("2026-11-20T23:30:00Z")!
 
-    init(_ declaration: Declaration = Declaration(title: "Registry returns 503", severity: .sev2, services: ["registry"], commander: "alice")) throws {
-        let draft = RecordDraft(type: RecordType.declared.rawValue, data: try declaration.payload(id: "INC-7"), timestamp: clock,
-                                actor: "alice", host: "h", pid: 1)
+    init(
+        _ declaration: Declaration = Declaration(
+            title: "Registry returns 503", severity: .sev2, services: ["registry"], commander: "alice")
+    ) throws {
+        let draft = RecordDraft(
+            type: RecordType.declared.rawValue, data: try declaration.payload(id: "INC-7"), timestamp: clock,
+            actor: "alice", host: "h", pid: 1)
         records.append(JournalCodec.encode(draft, sequence: 1, previousHash: .genesis).record)
         incident = try IncidentReplay.replay(records)
     }
 
     @discardableResult
-    mutating func perform(_ action: IncidentAction, by actor: String = "alice", after seconds: Int64 = 60) throws -> JournalRecord {
+    mutating func perform(_ action: IncidentAction, by actor: String = "alice", after seconds: Int64 = 60) throws
+        -> JournalRecord
+    {
         clock = clock.adding(seconds: seconds)
         let (type, data) = try action.record(for: incident)
         return append(type: type.rawValue, data: data, by: actor)
     }
 
-    mutating func append(type: String, data: JSONValue, by actor: String = "alice", host: String = "h", pid: Int = 1) -> JournalRecord {
+    mutating func append(type: String, data: JSONValue, by actor: String = "alice", host: String = "h", pid: Int = 1)
+        -> JournalRecord
+    {
         let draft = RecordDraft(type: type, data: data, timestamp: clock, actor: actor, host: host, pid: pid)
         let record = JournalCodec.encode(draft, sequence: records.count + 1, previousHash: records.last!.hash).record
         records.append(record)
@@ -32,9 +40,11 @@ struct IncidentScript {
 
 struct IncidentReplayTests {
     @Test func aWholeResponseReplaysToTheRightState() throws {
-        var s = try IncidentScript(Declaration(title: "Registry returns 503", severity: .sev3, services: ["registry", "ci"],
-                                               commander: "alice", impactStarted: Timestamp.parseRFC3339("2026-11-20T23:10:00Z"),
-                                               tags: ["customer-facing"]))
+        var s = try IncidentScript(
+            Declaration(
+                title: "Registry returns 503", severity: .sev3, services: ["registry", "ci"],
+                commander: "alice", impactStarted: Timestamp.parseRFC3339("2026-11-20T23:10:00Z"),
+                tags: ["customer-facing"]))
         try s.perform(.note("Uploads failing since 23:10"))
         try s.perform(.setSeverity(.sev2))
         try s.perform(.assign(role: "scribe", user: "bob"))
@@ -45,7 +55,7 @@ struct IncidentReplayTests {
         try s.perform(.completeActionItem(2), by: "dave")
         try s.perform(.link("registry-5xx"))
         try s.perform(.link("https://grafana.example.com/d/registry"))
-        try s.perform(.mitigate, after: 86400) // the next day: a multi-day incident
+        try s.perform(.mitigate, after: 86400)  // the next day: a multi-day incident
         try s.perform(.resolve(summary: "Disk full on registry-2"))
         let i = s.incident
         #expect(i.id == "INC-7")
@@ -68,7 +78,9 @@ struct IncidentReplayTests {
         #expect(i.timeOrderWarnings.isEmpty)
         // Replaying the records from scratch gives the same incident.
         let again = try IncidentReplay.replay(s.records)
-        #expect(again.status == i.status && again.roles == i.roles && again.keyTimes == i.keyTimes && again.actionItems == i.actionItems)
+        #expect(
+            again.status == i.status && again.roles == i.roles && again.keyTimes == i.keyTimes
+                && again.actionItems == i.actionItems)
     }
 
     @Test func aSummaryHasTheSameStateWithoutTheRecords() throws {
@@ -107,7 +119,10 @@ struct IncidentReplayTests {
         let early = Timestamp.parseRFC3339("2026-11-20T22:00:00Z")!
         try s.perform(.amend(.mitigated, early))
         #expect(s.incident.keyTimes[.mitigated] == early)
-        #expect(s.incident.timeOrderWarnings == ["mitigated (2026-11-20T22:00:00.000Z) is before declared (2026-11-20T23:30:00.000Z)"])
+        #expect(
+            s.incident.timeOrderWarnings == [
+                "mitigated (2026-11-20T22:00:00.000Z) is before declared (2026-11-20T23:30:00.000Z)"
+            ])
         #expect(s.records.last?.data["from"] == "2026-11-20T23:31:00.000Z")
     }
 
@@ -138,8 +153,12 @@ struct IncidentReplayTests {
 struct IncidentActionTests {
     @Test func refusesWhatTheStateDoesNotAllow() throws {
         var s = try IncidentScript()
-        #expect(throws: KlaxonError.badInput("INC-7 is not resolved, so there is nothing to reopen")) { try s.perform(.reopen) }
-        #expect(throws: KlaxonError.badInput("INC-7 is already investigating")) { try s.perform(.setStatus(.investigating)) }
+        #expect(throws: KlaxonError.badInput("INC-7 is not resolved, so there is nothing to reopen")) {
+            try s.perform(.reopen)
+        }
+        #expect(throws: KlaxonError.badInput("INC-7 is already investigating")) {
+            try s.perform(.setStatus(.investigating))
+        }
         #expect(throws: KlaxonError.badInput("INC-7 is already SEV2")) { try s.perform(.setSeverity(.sev2)) }
         #expect(throws: KlaxonError.self) { try s.perform(.completeActionItem(1)) }
         #expect(throws: KlaxonError.self) { try s.perform(.note("  \n ")) }
@@ -156,15 +175,20 @@ struct IncidentActionTests {
     @Test func aDeclarationNeedsATitleOnOneLine() {
         #expect(throws: KlaxonError.self) { try Declaration(title: "   ", severity: .sev1).payload(id: "INC-1") }
         #expect(throws: KlaxonError.self) { try Declaration(title: "a\nb", severity: .sev1).payload(id: "INC-1") }
-        #expect(throws: KlaxonError.self) { try Declaration(title: "ok", severity: .sev1, services: ["bad name"]).payload(id: "INC-1") }
+        #expect(throws: KlaxonError.self) {
+            try Declaration(title: "ok", severity: .sev1, services: ["bad name"]).payload(id: "INC-1")
+        }
     }
 
     @Test func parsesSeveritiesStatusesKeyTimesAndIds() {
-        #expect(Severity(parsing: "sev1") == .sev1 && Severity(parsing: "SEV5") == .sev5 && Severity(parsing: "3") == .sev3)
+        #expect(
+            Severity(parsing: "sev1") == .sev1 && Severity(parsing: "SEV5") == .sev5 && Severity(parsing: "3") == .sev3)
         #expect(Severity(parsing: "SEV6") == nil && Severity(parsing: "high") == nil)
         #expect(IncidentStatus(parsing: "Monitoring") == .monitoring && IncidentStatus(parsing: "done") == nil)
         #expect(KeyTime(parsing: "impact-started") == .impactStarted && KeyTime(parsing: "impact") == .impactStarted)
         #expect(IncidentID.normalize("inc-12") == "INC-12" && IncidentID.normalize("12") == "INC-12")
-        #expect(IncidentID.normalize("INC-012") == nil && IncidentID.normalize("../x") == nil && IncidentID.normalize("0") == nil)
+        #expect(
+            IncidentID.normalize("INC-012") == nil && IncidentID.normalize("../x") == nil
+                && IncidentID.normalize("0") == nil)
     }
 }

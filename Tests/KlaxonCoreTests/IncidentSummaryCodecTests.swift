@@ -8,22 +8,30 @@ struct IncidentSummaryCodecTests {
     /// A journal with every kind of record and field a summary holds, an unreadable record included.
     static func richJournal() -> [JournalRecord] {
         let start = Timestamp.parseRFC3339("2026-11-20T03:00:00Z")!
-        var declaration = try! Declaration(title: "Registry returns 503 — uploads fail", severity: .sev2, services: ["registry", "ci"],
-                                           commander: "alice", impactStarted: start.adding(seconds: -600), detected: start.adding(seconds: -300),
-                                           tags: ["storage"], policy: "platform", check: "registry-health", runbooks: ["registry-5xx"])
-            .payload(id: "INC-7")
+        var declaration = try! Declaration(
+            title: "Registry returns 503 — uploads fail", severity: .sev2, services: ["registry", "ci"],
+            commander: "alice", impactStarted: start.adding(seconds: -600), detected: start.adding(seconds: -300),
+            tags: ["storage"], policy: "platform", check: "registry-health", runbooks: ["registry-5xx"]
+        )
+        .payload(id: "INC-7")
         if case .object(var fields) = declaration {
             fields["drill"] = "registry-503"
             declaration = .object(fields)
         }
-        var records = [JournalCodec.encode(RecordDraft(type: RecordType.declared.rawValue, data: declaration, timestamp: start,
-                                                       actor: "klaxon", host: "h", pid: 1), sequence: 1, previousHash: .genesis).record]
+        var records = [
+            JournalCodec.encode(
+                RecordDraft(
+                    type: RecordType.declared.rawValue, data: declaration, timestamp: start,
+                    actor: "klaxon", host: "h", pid: 1), sequence: 1, previousHash: .genesis
+            ).record
+        ]
         var incident = try! IncidentReplay.replay(records)
         var clock = start
         func append(_ type: String, _ data: JSONValue, by actor: String = "bob") {
             clock = clock.adding(seconds: 60)
             let draft = RecordDraft(type: type, data: data, timestamp: clock, actor: actor, host: "h", pid: 2)
-            let record = JournalCodec.encode(draft, sequence: records.count + 1, previousHash: records.last!.hash).record
+            let record = JournalCodec.encode(draft, sequence: records.count + 1, previousHash: records.last!.hash)
+                .record
             records.append(record)
             IncidentReplay.apply(record, to: &incident)
         }
@@ -31,9 +39,14 @@ struct IncidentSummaryCodecTests {
             let (type, data) = try! action.record(for: incident)
             append(type.rawValue, data, by: actor)
         }
-        var attempt = DeliveryAttempt(incidentID: "INC-7", page: "INC-7/1/1/bob/slack", policy: "platform", step: 1, steps: 2, user: "bob",
-                                      contact: Contact(kind: .slack, target: ["x"]), attempt: 1, attempts: 3)
-        perform(.escalation(.step(phase: "p1", policy: "platform", cycle: 1, cycles: 1, step: 1, steps: 2, users: ["bob"], note: nil)), by: "klaxon")
+        var attempt = DeliveryAttempt(
+            incidentID: "INC-7", page: "INC-7/1/1/bob/slack", policy: "platform", step: 1, steps: 2, user: "bob",
+            contact: Contact(kind: .slack, target: ["x"]), attempt: 1, attempts: 3)
+        perform(
+            .escalation(
+                .step(
+                    phase: "p1", policy: "platform", cycle: 1, cycles: 1, step: 1, steps: 2, users: ["bob"], note: nil)),
+            by: "klaxon")
         attempt.decidedAtRecord = records.count
         perform(.escalation(.attempt(attempt)), by: "klaxon")
         perform(.escalation(.result(attempt, delivered: false, detail: "HTTP 500")), by: "klaxon")
@@ -70,9 +83,11 @@ struct IncidentSummaryCodecTests {
 
     /// Every stored property of `Incident`, which the codec must carry (a new one fails this test until it does).
     static let fields: Set<String> = [
-        "id", "title", "severity", "status", "services", "roles", "participants", "participantSet", "keyTimes", "notes", "actionItems",
-        "links", "tags", "runbookSteps", "escalationEvents", "summary", "timeline", "keepsTimeline", "recordCount", "lastRecordTime",
-        "unreadable", "drill", "declaringCheck",
+        "id", "title", "severity", "status", "services", "roles", "participants", "participantSet", "keyTimes", "notes",
+        "actionItems",
+        "links", "tags", "runbookSteps", "escalationEvents", "summary", "timeline", "keepsTimeline", "recordCount",
+        "lastRecordTime",
+        "unreadable", "drill", "declaringCheck"
     ]
 
     @Test(arguments: [true, false])
@@ -81,10 +96,14 @@ struct IncidentSummaryCodecTests {
         let records = rich ? Self.richJournal() : Array(Self.richJournal().prefix(1))
         var summary = try IncidentReplay.replay(records, keepingTimeline: false)
         if !rich { summary.status = .resolved }
-        if rich { #expect(summary.escalationEvents.count > 8 && summary.unreadable.count == 1 && summary.drill == "registry-503") }
+        if rich {
+            #expect(
+                summary.escalationEvents.count > 8 && summary.unreadable.count == 1 && summary.drill == "registry-503")
+        }
         let text = IncidentSummaryCodec.encode(summary).canonicalJSON
         let decoded = try IncidentSummaryCodec.decode(try JSONParser.parse(text))
-        let original = Dictionary(uniqueKeysWithValues: Mirror(reflecting: summary).children.map { ($0.label!, $0.value) })
+        let original = Dictionary(
+            uniqueKeysWithValues: Mirror(reflecting: summary).children.map { ($0.label!, $0.value) })
         let copy = Dictionary(uniqueKeysWithValues: Mirror(reflecting: decoded).children.map { ($0.label!, $0.value) })
         #expect(Set(original.keys) == Self.fields)
         for field in Self.fields.subtracting(["roles", "keyTimes", "participantSet", "unreadable"]) {
@@ -104,7 +123,10 @@ struct IncidentSummaryCodecTests {
 
     @Test func aSummaryMissingARequiredFieldIsRefused() throws {
         let summary = try IncidentReplay.replay(Self.richJournal(), keepingTimeline: false)
-        guard case .object(var fields) = IncidentSummaryCodec.encode(summary) else { Issue.record("not an object"); return }
+        guard case .object(var fields) = IncidentSummaryCodec.encode(summary) else {
+            Issue.record("not an object")
+            return
+        }
         fields["records"] = nil
         #expect(throws: KlaxonError.self) { try IncidentSummaryCodec.decode(.object(fields)) }
     }

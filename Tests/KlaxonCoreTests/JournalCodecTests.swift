@@ -8,14 +8,18 @@ struct JournalBuilder {
     var records: [JournalRecord] = []
 
     init(notes: Int) {
-        append(type: "incident.declared", data: ["id": "INC-1", "title": "Registry down", "severity": "SEV2", "services": ["registry"]])
+        append(
+            type: "incident.declared",
+            data: ["id": "INC-1", "title": "Registry down", "severity": "SEV2", "services": ["registry"]])
         for i in 1...max(1, notes) { append(type: "note", data: ["text": .string("note \(i) — ünïcode 漢字")]) }
     }
 
     mutating func append(type: String, data: JSONValue) {
-        let draft = RecordDraft(type: type, data: data, timestamp: Timestamp(milliseconds: 1_795_000_000_000 + Int64(records.count) * 1000),
-                                actor: "alice", host: "host-1", pid: 42)
-        let (line, record) = JournalCodec.encode(draft, sequence: records.count + 1, previousHash: records.last?.hash ?? .genesis)
+        let draft = RecordDraft(
+            type: type, data: data, timestamp: Timestamp(milliseconds: 1_795_000_000_000 + Int64(records.count) * 1000),
+            actor: "alice", host: "host-1", pid: 42)
+        let (line, record) = JournalCodec.encode(
+            draft, sequence: records.count + 1, previousHash: records.last?.hash ?? .genesis)
         lineStarts.append(bytes.count)
         bytes += line
         records.append(record)
@@ -32,7 +36,9 @@ struct JournalCodecTests {
     @Test func aRecordRoundTripsThroughItsLine() throws {
         let journal = JournalBuilder(notes: 1)
         let line = Array(journal.bytes[journal.lineStarts[1]..<(journal.bytes.count - 1)])
-        let decoded = try line.withUnsafeBufferPointer { buffer throws(JournalCodec.LineProblem) in try JournalCodec.decode(line: buffer) }
+        let decoded = try line.withUnsafeBufferPointer { buffer throws(JournalCodec.LineProblem) in
+            try JournalCodec.decode(line: buffer)
+        }
         #expect(decoded == journal.records[1])
         #expect(decoded.previousHash == journal.records[0].hash)
         let text = String(decoding: line, as: UTF8.self)
@@ -47,17 +53,25 @@ struct JournalCodecTests {
         for offset in start..<(end - 75) {
             var line = Array(journal.bytes[start..<end])
             line[offset - start] ^= 0x01
-            let result = line.withUnsafeBufferPointer { buffer in Result { () throws(JournalCodec.LineProblem) in try JournalCodec.decode(line: buffer) } }
-            #expect(throws: JournalCodec.LineProblem.self, "byte \(offset) changed yet the record decoded") { try result.get() }
+            let result = line.withUnsafeBufferPointer { buffer in
+                Result { () throws(JournalCodec.LineProblem) in try JournalCodec.decode(line: buffer) }
+            }
+            #expect(throws: JournalCodec.LineProblem.self, "byte \(offset) changed yet the record decoded") {
+                try result.get()
+            }
         }
     }
 
     @Test func fieldsOfALaterVersionAreAccepted() throws {
         // A later writer adds a field; the hash still covers it.
-        var body = Array(#"{"v":2,"seq":1,"ts":"2026-11-22T16:56:04.123Z","actor":"a","host":"h","pid":1,"type":"pager.rotated","data":{"x":[1,2]},"extra":{"y":true},"prev":"\#(RecordHash.genesis.hex)""#.utf8)
+        var body = Array(
+            #"{"v":2,"seq":1,"ts":"2026-11-22T16:56:04.123Z","actor":"a","host":"h","pid":1,"type":"pager.rotated","data":{"x":[1,2]},"extra":{"y":true},"prev":"\#(RecordHash.genesis.hex)""#
+                .utf8)
         let hash = RecordHash.of(body)
         body += Array(#","hash":"\#(hash.hex)"}"#.utf8)
-        let record = try body.withUnsafeBufferPointer { buffer throws(JournalCodec.LineProblem) in try JournalCodec.decode(line: buffer) }
+        let record = try body.withUnsafeBufferPointer { buffer throws(JournalCodec.LineProblem) in
+            try JournalCodec.decode(line: buffer)
+        }
         #expect(record.version == 2)
         #expect(record.type == "pager.rotated")
         #expect(record.data == ["x": [1, 2]])
@@ -128,7 +142,9 @@ struct JournalScannerTests {
         var end = 0
         while end < journal.bytes.count {
             end = min(journal.bytes.count, end + 97)
-            let outcome = Array(journal.bytes[offset..<end]).withUnsafeBufferPointer { scanner.scan($0, isComplete: false) }
+            let outcome = Array(journal.bytes[offset..<end]).withUnsafeBufferPointer {
+                scanner.scan($0, isComplete: false)
+            }
             #expect(outcome.damage == nil)
             seen += outcome.records
             offset = scanner.validLength
@@ -142,7 +158,8 @@ struct ParallelScanTests {
     static let big = JournalBuilder(notes: 9000)
 
     func compare(_ bytes: [UInt8], complete: Bool = true) {
-        var sequential = JournalScanner(), parallel = JournalScanner()
+        var sequential = JournalScanner()
+        var parallel = JournalScanner()
         let a = bytes.withUnsafeBufferPointer { sequential.scan($0, isComplete: complete) }
         let b = bytes.withUnsafeBufferPointer { parallel.scan($0, isComplete: complete, parallelism: 4) }
         #expect(a.records == b.records)

@@ -14,8 +14,12 @@ struct PagingStateTests {
     func fail(_ attempt: DeliveryAttempt, _ n: Int, _ detail: String, _ s: inout IncidentScript) {
         var attempt = attempt
         attempt.attempt = n
-        s.append(type: RecordType.pageAttempt.rawValue, data: EscalationRecord.attempt(attempt).payload, by: "escalation-engine")
-        s.append(type: RecordType.pageResult.rawValue, data: EscalationRecord.result(attempt, delivered: false, detail: detail).payload, by: "escalation-engine")
+        s.append(
+            type: RecordType.pageAttempt.rawValue, data: EscalationRecord.attempt(attempt).payload,
+            by: "escalation-engine")
+        s.append(
+            type: RecordType.pageResult.rawValue,
+            data: EscalationRecord.result(attempt, delivered: false, detail: detail).payload, by: "escalation-engine")
     }
 
     @Test func fromDeclarationToResolution() throws {
@@ -26,11 +30,16 @@ struct PagingStateTests {
 
         var s = try declared()
         s.clock = at(0)
-        guard case .paging(let status) = state(s, at: 1) else { Issue.record("\(state(s, at: 1))"); return }
+        guard case .paging(let status) = state(s, at: 1) else {
+            Issue.record("\(state(s, at: 1))")
+            return
+        }
         #expect(status.stepUsers == ["alice"] && status.nextPage?.users == ["alice"] && status.nextPage?.at == at(2))
         #expect(state(s, at: 1).short == "PAGING → alice")
         #expect(state(s, at: 1).text(now: at(1), formatter: utc) == "next page in 1m00s → alice")
-        #expect(state(s, at: 1).detail(now: at(1), formatter: utc) == "platform: step 1 of 2, round 1 of 2, next page in 1m00s → alice")
+        #expect(
+            state(s, at: 1).detail(now: at(1), formatter: utc)
+                == "platform: step 1 of 2, round 1 of 2, next page in 1m00s → alice")
 
         try s.perform(.acknowledge, by: "bob", after: 180)  // at 3m
         #expect(state(s, at: 10) == .acknowledged(by: "bob", at: at(3), repageAt: nil))
@@ -56,14 +65,18 @@ struct PagingStateTests {
         try s.perform(.acknowledge, by: "alice", after: 180)  // at 3m; pages again at 33m
         let e = engine(policy(ackTimeout: 1800))
         #expect(state(s, e, at: 10) == .acknowledged(by: "alice", at: at(3), repageAt: at(33)))
-        #expect(state(s, e, at: 10).text(now: at(10), formatter: utc) == "acknowledged by alice at 23:33, pages again in 23m00s")
+        #expect(
+            state(s, e, at: 10).text(now: at(10), formatter: utc)
+                == "acknowledged by alice at 23:33, pages again in 23m00s")
         #expect(state(s, e, at: 34).short == "PAGING → alice")
 
         let unanswered = try declared()
         // Two rounds of 5m and 10m steps: it runs out at 30m, and that is worth a red look.
         #expect(state(unanswered, at: 31) == .notPaging(.exhausted(at: at(30))))
         #expect(state(unanswered, at: 31).isAlarming)
-        #expect(state(unanswered, at: 31).text(now: at(31), formatter: utc) == "NOT PAGING: nobody acknowledged; the policy ran out at 00:00")
+        #expect(
+            state(unanswered, at: 31).text(now: at(31), formatter: utc)
+                == "NOT PAGING: nobody acknowledged; the policy ran out at 00:00")
     }
 
     /// Point 2: the step's deliveries failing is said with the latest reason, never "next page in".
@@ -75,21 +88,38 @@ struct PagingStateTests {
         s.clock = at(0.5)
         fail(webhook, 2, "env:A is not set in the environment of the process that pages", &s)
         let failing = state(s, at: 1)
-        guard case .failing(_, let failure) = failing else { Issue.record("\(failing)"); return }
-        #expect(failure == .init(users: ["alice"], attempt: 2, attempts: 3, reason: "env:A is not set in the environment of the process that pages", at: at(0.5)))
+        guard case .failing(_, let failure) = failing else {
+            Issue.record("\(failing)")
+            return
+        }
+        #expect(
+            failure
+                == .init(
+                    users: ["alice"], attempt: 2, attempts: 3,
+                    reason: "env:A is not set in the environment of the process that pages", at: at(0.5)))
         #expect(failing.short == "FAILING → alice")
         #expect(failing.isAlarming)
-        #expect(failing.text(now: at(1), formatter: utc) == "PAGE FAILING (2 of 3) → alice: env:A is not set in the environment of the process that pages")
-        #expect(failing.detail(now: at(1), formatter: utc)
-                == "platform: step 1 of 2, round 1 of 2, PAGE FAILING (2 of 3) → alice: env:A is not set in the environment of the process that pages")
-        #expect(engine().decide(s.incident, now: at(1), engine: ("h", 1)).status?.summary(now: at(1), formatter: utc).contains("PAGE FAILING (2 of 3) → alice") == true)
+        #expect(
+            failing.text(now: at(1), formatter: utc)
+                == "PAGE FAILING (2 of 3) → alice: env:A is not set in the environment of the process that pages")
+        #expect(
+            failing.detail(now: at(1), formatter: utc)
+                == "platform: step 1 of 2, round 1 of 2, PAGE FAILING (2 of 3) → alice: env:A is not set in the environment of the process that pages"
+        )
+        #expect(
+            engine().decide(s.incident, now: at(1), engine: ("h", 1)).status?.summary(now: at(1), formatter: utc)
+                .contains("PAGE FAILING (2 of 3) → alice") == true)
 
         // Once one page of the step is delivered, someone was reached: paging, not failing.
         var reached = s
         reached.clock = at(2)
-        let email = engine().decide(reached.incident, now: at(2), engine: ("h", 1)).attempts.first { $0.contact.kind == .email }!
+        let email = engine().decide(reached.incident, now: at(2), engine: ("h", 1)).attempts.first {
+            $0.contact.kind == .email
+        }!
         reached.append(type: RecordType.pageAttempt.rawValue, data: EscalationRecord.attempt(email).payload)
-        reached.append(type: RecordType.pageResult.rawValue, data: EscalationRecord.result(email, delivered: true, detail: "250 OK").payload)
+        reached.append(
+            type: RecordType.pageResult.rawValue,
+            data: EscalationRecord.result(email, delivered: true, detail: "250 OK").payload)
         #expect(state(reached, at: 3).short == "PAGING → alice")
         // The next step has pages of its own, none failed yet.
         #expect(state(s, at: 6).short == "PAGING → bob,erin")

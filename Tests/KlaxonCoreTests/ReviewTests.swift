@@ -1,13 +1,16 @@
-@testable import KlaxonCore
 import KlaxonTestSupport
 import Testing
 
+@testable import KlaxonCore
+
 func twoDayReview() -> IncidentReview {
     let (f, platform) = ReviewFixture.twoDayIncident()
-    let seal = IncidentReview.JournalSeal(file: "INC-1.jsonl", recordCount: f.records.count, finalHash: f.records.last!.hash, problem: nil)
-    return IncidentReview(incident: f.incident, journal: seal, platformRecords: platform, checks: ["registry-api"],
-                          runbookTitles: ["registry-5xx": "Artifact registry returning 5xx"],
-                          exportedAt: Timestamp.parseRFC3339("2026-11-23T09:00:00Z")!)
+    let seal = IncidentReview.JournalSeal(
+        file: "INC-1.jsonl", recordCount: f.records.count, finalHash: f.records.last!.hash, problem: nil)
+    return IncidentReview(
+        incident: f.incident, journal: seal, platformRecords: platform, checks: ["registry-api"],
+        runbookTitles: ["registry-5xx": "Artifact registry returning 5xx"],
+        exportedAt: Timestamp.parseRFC3339("2026-11-23T09:00:00Z")!)
 }
 
 @Suite struct ReviewExportTests {
@@ -33,7 +36,8 @@ func twoDayReview() -> IncidentReview {
         let markdown = ReviewMarkdown.render(twoDayReview())
         #expect(markdown.components(separatedBy: "| **Sat 2026-11-21** |").count == 2)
         #expect(markdown.components(separatedBy: "| **Sun 2026-11-22** |").count == 2)
-        let saturday = markdown.range(of: "**Sat 2026-11-21**")!, sunday = markdown.range(of: "**Sun 2026-11-22**")!
+        let saturday = markdown.range(of: "**Sat 2026-11-21**")!
+        let sunday = markdown.range(of: "**Sun 2026-11-22**")!
         let unticked = markdown.range(of: "step 3 undone")!
         #expect(saturday.upperBound < sunday.lowerBound && sunday.upperBound < unticked.lowerBound)
     }
@@ -41,7 +45,9 @@ func twoDayReview() -> IncidentReview {
     @Test func pagesSumUpAttemptsAndTheirLastOutcome() {
         let pages = twoDayReview().pages
         #expect(pages.count == 1)
-        #expect(pages[0].user == "bob" && pages[0].contact == "slack" && pages[0].attempts == 2 && pages[0].outcome == "delivered")
+        #expect(
+            pages[0].user == "bob" && pages[0].contact == "slack" && pages[0].attempts == 2
+                && pages[0].outcome == "delivered")
         #expect(pages[0].firstAttemptAt == Timestamp.parseRFC3339("2026-11-21T23:31:01Z"))
     }
 
@@ -80,17 +86,24 @@ func twoDayReview() -> IncidentReview {
     func times(_ pairs: [KeyTime: String]) -> [KeyTime: Timestamp] { pairs.mapValues { Timestamp.parseRFC3339($0)! } }
 
     @Test func everyTimeRecorded() {
-        let d = DerivedDuration.all(times([
-            .impactStarted: "2026-11-21T10:00:00Z", .detected: "2026-11-21T10:04:30Z", .declared: "2026-11-21T10:06:00Z",
-            .acknowledged: "2026-11-21T10:07:00Z", .mitigated: "2026-11-21T11:00:00Z", .resolved: "2026-11-22T02:00:00Z",
-        ]))
+        let d = DerivedDuration.all(
+            times([
+                .impactStarted: "2026-11-21T10:00:00Z", .detected: "2026-11-21T10:04:30Z",
+                .declared: "2026-11-21T10:06:00Z",
+                .acknowledged: "2026-11-21T10:07:00Z", .mitigated: "2026-11-21T11:00:00Z",
+                .resolved: "2026-11-22T02:00:00Z"
+            ]))
         #expect(d.map(\.value) == [.seconds(270), .seconds(150), .seconds(3330), .seconds(57330), .seconds(3600)])
         #expect(d.map(\.from) == [.impactStarted, .detected, .detected, .detected, .impactStarted])
         #expect(d.allSatisfy { $0.substitution == nil })
     }
 
     @Test func withoutDetectionTheResponseIsMeasuredFromTheDeclaration() {
-        let d = DerivedDuration.all(times([.declared: "2026-11-21T10:06:00Z", .acknowledged: "2026-11-21T10:07:00Z", .resolved: "2026-11-21T10:36:00Z"]))
+        let d = DerivedDuration.all(
+            times([
+                .declared: "2026-11-21T10:06:00Z", .acknowledged: "2026-11-21T10:07:00Z",
+                .resolved: "2026-11-21T10:36:00Z"
+            ]))
         #expect(d[0].value == .notRecorded(.impactStarted))
         #expect(d[1].value == .seconds(60) && d[1].from == .declared && d[1].substitution != nil)
         #expect(d[2].value == .notRecorded(.mitigated))
@@ -99,9 +112,15 @@ func twoDayReview() -> IncidentReview {
     }
 
     @Test func withoutMitigationTheImpactEndsAtTheResolution() {
-        let d = DerivedDuration.of(.impactDuration, times([.impactStarted: "2026-11-21T10:00:00Z", .declared: "2026-11-21T10:10:00Z",
-                                                           .resolved: "2026-11-21T12:00:00Z"]))
-        #expect(d.value == .seconds(7200) && d.to == .resolved && d.substitution == "mitigation not recorded: to the resolution")
+        let d = DerivedDuration.of(
+            .impactDuration,
+            times([
+                .impactStarted: "2026-11-21T10:00:00Z", .declared: "2026-11-21T10:10:00Z",
+                .resolved: "2026-11-21T12:00:00Z"
+            ]))
+        #expect(
+            d.value == .seconds(7200) && d.to == .resolved
+                && d.substitution == "mitigation not recorded: to the resolution")
     }
 
     @Test func anOpenIncidentHasNoImpactEndAndNoResolution() {
@@ -111,18 +130,25 @@ func twoDayReview() -> IncidentReview {
     }
 
     @Test func timesOutOfOrderNeverGiveANegativeFigure() {
-        let d = DerivedDuration.all(times([
-            .impactStarted: "2026-11-21T10:30:00Z", .detected: "2026-11-21T10:00:00Z", .declared: "2026-11-21T10:05:00Z",
-            .acknowledged: "2026-11-21T09:59:59Z", .mitigated: "2026-11-21T10:20:00Z", .resolved: "2026-11-21T10:40:00Z",
-        ]))
+        let d = DerivedDuration.all(
+            times([
+                .impactStarted: "2026-11-21T10:30:00Z", .detected: "2026-11-21T10:00:00Z",
+                .declared: "2026-11-21T10:05:00Z",
+                .acknowledged: "2026-11-21T09:59:59Z", .mitigated: "2026-11-21T10:20:00Z",
+                .resolved: "2026-11-21T10:40:00Z"
+            ]))
         #expect(d.map(\.value) == [.outOfOrder, .outOfOrder, .seconds(1200), .seconds(2400), .outOfOrder])
-        let text = ReviewMarkdown.text(of: d[1], keyTimes: times([.detected: "2026-11-21T10:00:00Z", .acknowledged: "2026-11-21T09:59:59Z"]))
+        let text = ReviewMarkdown.text(
+            of: d[1], keyTimes: times([.detected: "2026-11-21T10:00:00Z", .acknowledged: "2026-11-21T09:59:59Z"]))
         #expect(text == "out of order: acknowledged (2026-11-21 09:59:59) is before detected (2026-11-21 10:00:00)")
     }
 
     @Test func equalTimesAreZeroAndMillisecondsAreCutToTheSecond() {
-        let d = DerivedDuration.all(times([.declared: "2026-11-21T10:00:00.900Z", .acknowledged: "2026-11-21T10:00:00.900Z",
-                                           .resolved: "2026-11-21T10:01:00.899Z"]))
+        let d = DerivedDuration.all(
+            times([
+                .declared: "2026-11-21T10:00:00.900Z", .acknowledged: "2026-11-21T10:00:00.900Z",
+                .resolved: "2026-11-21T10:01:00.899Z"
+            ]))
         #expect(d[1].value == .seconds(0))
         #expect(d[3].value == .seconds(59))
     }
@@ -140,7 +166,8 @@ func twoDayReview() -> IncidentReview {
     let incidents = ReportFixture.incidents().map(\.incident)
 
     @Test func theFiguresOfTheGeneratedIncidents() {
-        let r = ReviewReport(incidents: incidents, since: ReportFixture.since, until: ReportFixture.until, timeZone: .utc)
+        let r = ReviewReport(
+            incidents: incidents, since: ReportFixture.since, until: ReportFixture.until, timeZone: .utc)
         #expect(r.incidentCount == 11 && r.openCount == 3)
         #expect(r.bySeverity.map(\.count) == [1, 3, 6, 1, 0])
         #expect(r.byService.map { "\($0.service)=\($0.count)" } == ["registry=10", "ci=3", "(none)=1"])
@@ -150,34 +177,48 @@ func twoDayReview() -> IncidentReview {
         let ttr = r.timeToResolve
         #expect([ttr.measured, ttr.notRecorded, ttr.outOfOrder] == [8, 3, 0])
         #expect([ttr.meanSeconds, ttr.medianSeconds, ttr.p90Seconds] == [2700, 2700, 4800])
-        #expect(r.load == [.init(person: "bob", pages: 10, incidents: 10, acknowledged: 6),
-                           .init(person: "carol", pages: 5, incidents: 5, acknowledged: 5)])
+        #expect(
+            r.load == [
+                .init(person: "bob", pages: 10, incidents: 10, acknowledged: 6),
+                .init(person: "carol", pages: 5, incidents: 5, acknowledged: 5)
+            ])
         #expect(r.perWeek.map(\.weekStarting.isoDate) == ["2026-11-02", "2026-11-09", "2026-11-16"])
         #expect(r.perWeek.map(\.count) == [4, 3, 4])
     }
 
     @Test func aServiceNarrowsEveryFigure() {
-        let r = ReviewReport(incidents: incidents, since: ReportFixture.since, until: ReportFixture.until, service: "ci", timeZone: .utc)
+        let r = ReviewReport(
+            incidents: incidents, since: ReportFixture.since, until: ReportFixture.until, service: "ci", timeZone: .utc)
         #expect(r.incidentCount == 3)
-        #expect([r.timeToAcknowledge.meanSeconds, r.timeToAcknowledge.medianSeconds, r.timeToAcknowledge.p90Seconds] == [360, 360, 540])
+        #expect(
+            [r.timeToAcknowledge.meanSeconds, r.timeToAcknowledge.medianSeconds, r.timeToAcknowledge.p90Seconds] == [
+                360, 360, 540
+            ])
         #expect(r.load.map(\.pages) == [3, 1])  // bob on INC-3, 6, 9; carol on INC-6
     }
 
     @Test func weeksFollowTheZoneAndAnEmptyWindowHasNoFigures() {
         // 2026-11-09T02:00Z is still Sunday 2026-11-08 in New York: the week of 2026-11-02.
         let newYork = LocalTimeFormatter(timeZone: .init(identifier: "America/New_York")!)
-        let weeks = ReviewReport.weeks(of: [Timestamp.parseRFC3339("2026-11-09T02:00:00Z")!], since: ReportFixture.since,
-                                       until: ReportFixture.until, timeZone: newYork)
-        #expect(weeks.first?.weekStarting.isoDate == "2026-10-26" && weeks.first(where: { $0.count == 1 })?.weekStarting.isoDate == "2026-11-02")
+        let weeks = ReviewReport.weeks(
+            of: [Timestamp.parseRFC3339("2026-11-09T02:00:00Z")!], since: ReportFixture.since,
+            until: ReportFixture.until, timeZone: newYork)
+        #expect(
+            weeks.first?.weekStarting.isoDate == "2026-10-26"
+                && weeks.first(where: { $0.count == 1 })?.weekStarting.isoDate == "2026-11-02")
         let empty = ReviewReport(incidents: [], since: ReportFixture.since, until: ReportFixture.until, timeZone: .utc)
         #expect(empty.timeToResolve.meanSeconds == nil && empty.load.isEmpty && empty.perWeek.map(\.count) == [0, 0, 0])
-        #expect(ReviewReportText.markdown(empty, formatter: .utc).contains("| Time to resolve | — | — | — | 0 | 0 | 0 |"))
+        #expect(
+            ReviewReportText.markdown(empty, formatter: .utc).contains("| Time to resolve | — | — | — | 0 | 0 | 0 |"))
     }
 
     @Test func percentilesByNearestRank() {
         func spread(_ values: [Int64]) -> ReviewReport.Spread {
             let t0 = Timestamp(milliseconds: 0)
-            return .init(values.map { DerivedDuration.of(.timeToAcknowledge, [.declared: t0, .acknowledged: t0.adding(seconds: $0)]) })
+            return .init(
+                values.map {
+                    DerivedDuration.of(.timeToAcknowledge, [.declared: t0, .acknowledged: t0.adding(seconds: $0)])
+                })
         }
         let one = spread([42])
         #expect([one.meanSeconds, one.medianSeconds, one.p90Seconds] == [42, 42, 42])

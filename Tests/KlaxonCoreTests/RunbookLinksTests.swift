@@ -1,15 +1,20 @@
 import Testing
+
 @testable import KlaxonCore
 
 struct RunbookLinksTests {
     @Test func relativeLinksResolveInsideRunbooksOnly() {
         #expect(RunbookLinks.resolve("ci-queue.md", from: "registry") == .runbook("ci-queue", anchor: nil))
-        #expect(RunbookLinks.resolve("./ci-queue.md#drain-it", from: "registry") == .runbook("ci-queue", anchor: "drain-it"))
+        #expect(
+            RunbookLinks.resolve("./ci-queue.md#drain-it", from: "registry") == .runbook("ci-queue", anchor: "drain-it")
+        )
         #expect(RunbookLinks.resolve("../registry.md", from: "ci/queue") == .runbook("registry", anchor: nil))
         #expect(RunbookLinks.resolve("etcd.md", from: "k8s/api") == .runbook("k8s/etcd", anchor: nil))
         #expect(RunbookLinks.resolve("my%20notes.md#step%201", from: "x") == .runbook("my notes", anchor: "step 1"))
         #expect(RunbookLinks.resolve("#first-five-minutes", from: "x") == .anchor("first-five-minutes"))
-        #expect(RunbookLinks.resolve("https://grafana.example.com/d/x?a=1#b", from: "x") == .external("https://grafana.example.com/d/x?a=1#b"))
+        #expect(
+            RunbookLinks.resolve("https://grafana.example.com/d/x?a=1#b", from: "x")
+                == .external("https://grafana.example.com/d/x?a=1#b"))
         #expect(RunbookLinks.resolve("mailto:oncall@example.com", from: "x") == .external("mailto:oncall@example.com"))
         // Out of Runbooks/, absolute paths and other files are never runbooks.
         #expect(RunbookLinks.resolve("../klaxon.yaml", from: "x") == .file("../klaxon.yaml"))
@@ -19,14 +24,21 @@ struct RunbookLinksTests {
     }
 
     @Test func anchorsFollowGitHubIncludingRepeats() {
-        let doc = MarkdownNode(.document, [
-            MarkdownNode(.heading(level: 1), [MarkdownNode(.text("Registry returns 5xx!"))]),
-            MarkdownNode(.heading(level: 2), [MarkdownNode(.text("First ")), MarkdownNode(.code("kubectl")), MarkdownNode(.text(" steps"))]),
-            MarkdownNode(.heading(level: 2), [MarkdownNode(.text("Verify"))]),
-            MarkdownNode(.heading(level: 2), [MarkdownNode(.text("Verify"))]),
-            MarkdownNode(.heading(level: 3), [MarkdownNode(.text("Étape 2 — données"))]),
-        ])
-        #expect(RunbookLinks.anchors(of: doc).map(\.anchor) == ["registry-returns-5xx", "first-kubectl-steps", "verify", "verify-1", "étape-2--données"])
+        let doc = MarkdownNode(
+            .document,
+            [
+                MarkdownNode(.heading(level: 1), [MarkdownNode(.text("Registry returns 5xx!"))]),
+                MarkdownNode(
+                    .heading(level: 2),
+                    [MarkdownNode(.text("First ")), MarkdownNode(.code("kubectl")), MarkdownNode(.text(" steps"))]),
+                MarkdownNode(.heading(level: 2), [MarkdownNode(.text("Verify"))]),
+                MarkdownNode(.heading(level: 2), [MarkdownNode(.text("Verify"))]),
+                MarkdownNode(.heading(level: 3), [MarkdownNode(.text("Étape 2 — données"))])
+            ])
+        #expect(
+            RunbookLinks.anchors(of: doc).map(\.anchor) == [
+                "registry-returns-5xx", "first-kubectl-steps", "verify", "verify-1", "étape-2--données"
+            ])
     }
 
     @Test func frontMatterIsSplitOnlyWhenFenced() {

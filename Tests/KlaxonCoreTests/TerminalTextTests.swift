@@ -11,7 +11,9 @@ struct TerminalTextTests {
         }
         #expect(!TerminalText.isControl(" ") && !TerminalText.isControl("\u{A0}") && !TerminalText.isControl("é"))
         #expect(TerminalText.printable("a\tb") == "a\tb")
-        #expect(TerminalText.printable("one\ntwo\r\nthree\rfour", keepingLineBreaks: true) == "one\ntwo\r\nthree\u{FFFD}four")
+        #expect(
+            TerminalText.printable("one\ntwo\r\nthree\rfour", keepingLineBreaks: true)
+                == "one\ntwo\r\nthree\u{FFFD}four")
         #expect(TerminalText.printable("one\ntwo\r\n") == "one\u{FFFD}two\u{FFFD}\u{FFFD}")
         #expect(TerminalText.printable("\u{1B}]52;c;ZXZpbA==\u{7}") == "\u{FFFD}]52;c;ZXZpbA==\u{FFFD}")
         #expect(TerminalText.printable("naïve © 界 🚨") == "naïve © 界 🚨")

@@ -41,7 +41,11 @@ struct TimeExpressionTests {
     /// would have held a time that does not read back. Times outside the years 1 to 9999 are refused.
     @Test(arguments: ["+9999999d", "-9999999w"])
     func refusesTimesOutsideTheYearsRFC3339CanWrite(_ text: String) {
-        #expect(throws: KlaxonError.badInput("\"\(text)\" is \(text.hasPrefix("+") ? "after the year 9999" : "before the year 1"); use a time within them")) {
+        #expect(
+            throws: KlaxonError.badInput(
+                "\"\(text)\" is \(text.hasPrefix("+") ? "after the year 9999" : "before the year 1"); use a time within them"
+            )
+        ) {
             try parse(text)
         }
         // Written out, such times are not RFC 3339 that Klaxon reads at all.

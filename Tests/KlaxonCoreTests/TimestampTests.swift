@@ -17,8 +17,10 @@ struct TimestampTests {
         #expect(Timestamp.parseRFC3339("2026-11-22T16:56:04.1234567Z")!.milliseconds == utc!.milliseconds)
     }
 
-    @Test(arguments: ["2026-11-22T16:56:04", "2026-02-30T00:00:00Z", "2026-11-22T25:00:00Z", "2026-11-22", "yesterday",
-                      "2026-11-22T16:56:04.Z", "2026-11-22T16:56:04+1:00"])
+    @Test(arguments: [
+        "2026-11-22T16:56:04", "2026-02-30T00:00:00Z", "2026-11-22T25:00:00Z", "2026-11-22", "yesterday",
+        "2026-11-22T16:56:04.Z", "2026-11-22T16:56:04+1:00"
+    ])
     func rejectsMalformedTimes(_ text: String) {
         #expect(Timestamp.parseRFC3339(text) == nil)
     }

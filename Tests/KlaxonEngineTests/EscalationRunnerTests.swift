@@ -1,40 +1,50 @@
 import Foundation
-@testable import KlaxonEngine
+import KlaxonCommandsTestSupport
 import KlaxonCore
 import KlaxonStore
 import KlaxonTestSupport
-import KlaxonCommandsTestSupport
 import Testing
+
+@testable import KlaxonEngine
 
 /// A workspace whose policy `platform` pages alice (webhook) in step 1 and bob (Slack) in step 2, five
 /// minutes each, with no repeat and a 30-minute ack timeout; a failed page is tried 3 times, 30 s and
 /// then 60 s apart.
 func runnerWorkspace() -> TemporaryDirectory {
-    let ws = makeWorkspace("""
-    name: transport
-    time_zone: UTC
-    escalation: {attempts: 3, retry_backoff: 30s}
-    """)
-    ws.write("Escalation/people.yaml", """
-    people:
-      - {id: alice, name: Alice Example, contacts: [{type: webhook, url: "http://127.0.0.1:9/alice"}]}
-      - {id: bob, contacts: [{type: slack, url: "http://127.0.0.1:9/bob"}]}
-    """)
-    ws.write("Escalation/schedules/primary.yaml", """
-    time_zone: UTC
-    layers: [{name: all, rotation: weekly, start: 2026-01-05T00:00, participants: [alice]}]
-    """)
-    ws.write("Escalation/schedules/secondary.yaml", """
-    time_zone: UTC
-    layers: [{name: all, rotation: weekly, start: 2026-01-05T00:00, participants: [bob]}]
-    """)
-    ws.write("Escalation/policies/platform.yaml", """
-    name: platform
-    steps:
-      - {targets: [schedule:primary], escalate_after: 5m}
-      - {targets: [schedule:secondary], escalate_after: 5m}
-    ack_timeout: 30m
-    """)
+    let ws = makeWorkspace(
+        """
+        name: transport
+        time_zone: UTC
+        escalation: {attempts: 3, retry_backoff: 30s}
+        """)
+    ws.write(
+        "Escalation/people.yaml",
+        """
+        people:
+          - {id: alice, name: Alice Example, contacts: [{type: webhook, url: "http://127.0.0.1:9/alice"}]}
+          - {id: bob, contacts: [{type: slack, url: "http://127.0.0.1:9/bob"}]}
+        """)
+    ws.write(
+        "Escalation/schedules/primary.yaml",
+        """
+        time_zone: UTC
+        layers: [{name: all, rotation: weekly, start: 2026-01-05T00:00, participants: [alice]}]
+        """)
+    ws.write(
+        "Escalation/schedules/secondary.yaml",
+        """
+        time_zone: UTC
+        layers: [{name: all, rotation: weekly, start: 2026-01-05T00:00, participants: [bob]}]
+        """)
+    ws.write(
+        "Escalation/policies/platform.yaml",
+        """
+        name: platform
+        steps:
+          - {targets: [schedule:primary], escalate_after: 5m}
+          - {targets: [schedule:secondary], escalate_after: 5m}
+        ack_timeout: 30m
+        """)
     return ws
 }
 
@@ -48,8 +58,9 @@ private final class Engine {
     init(_ ws: TemporaryDirectory, clock: FixedClock, transport: InMemoryPageTransport, pid: Int) throws {
         let workspace = try Workspace.load(directory: ws.path)
         store = workspace.incidents
-        runner = try EscalationRunner(workspace: workspace, writer: WriterIdentity(actor: "ops", host: "test-host", pid: pid),
-                                      role: "test", transport: transport, clock: { clock.now }, wake: {})
+        runner = try EscalationRunner(
+            workspace: workspace, writer: WriterIdentity(actor: "ops", host: "test-host", pid: pid),
+            role: "test", transport: transport, clock: { clock.now }, wake: {})
     }
 
     /// Reads the journals (unless `refreshing` is false: the engine decides on what it read last), records
@@ -57,7 +68,9 @@ private final class Engine {
     @discardableResult
     func pass(refreshing: Bool = true) throws -> (problems: [String], nextWake: Timestamp?) {
         if refreshing {
-            for id in try store.ids() where journals[id] == nil { journals[id] = try store.open(id, keepingTimeline: false) }
+            for id in try store.ids() where journals[id] == nil {
+                journals[id] = try store.open(id, keepingTimeline: false)
+            }
             for journal in journals.values { try journal.refresh() }
         }
         let finished = runner.recordFinished(journals)
@@ -105,7 +118,8 @@ struct EscalationRunnerTests {
     var k: KlaxonCommandsTestSupport.Klaxon { KlaxonCommandsTestSupport.Klaxon(workspace: ws.path, clock: clock) }
 
     func declare() {
-        let declared = k.run("incident", "declare", "Registry returns 503", "--severity", "SEV2", "--policy", "platform")
+        let declared = k.run(
+            "incident", "declare", "Registry returns 503", "--severity", "SEV2", "--policy", "platform")
         #expect(declared.status == 0, "\(declared.errors)")
     }
 
@@ -123,13 +137,16 @@ struct EscalationRunnerTests {
         #expect(page.at == time("09:00:00"))
         #expect(page.attempt.incidentID == "INC-1" && page.user == "alice" && page.attempt.contact.kind == .webhook)
         #expect((page.attempt.step, page.attempt.steps, page.attempt.attempt, page.attempt.attempts) == (1, 2, 1, 3))
-        #expect(page.message.userName == "Alice Example" && page.message.headline == "INC-1 SEV2 Registry returns 503 — step 1 of 2 (platform)")
-        #expect(try story(ws) == [
-            "09:00:00 started platform",
-            "09:00:00 step 1/1/1",
-            "09:00:00 attempt 1/1/1/alice/webhook #1 by 101",
-            "09:00:00 result 1/1/1/alice/webhook #1 delivered: delivered",
-        ])
+        #expect(
+            page.message.userName == "Alice Example"
+                && page.message.headline == "INC-1 SEV2 Registry returns 503 — step 1 of 2 (platform)")
+        #expect(
+            try story(ws) == [
+                "09:00:00 started platform",
+                "09:00:00 step 1/1/1",
+                "09:00:00 attempt 1/1/1/alice/webhook #1 by 101",
+                "09:00:00 result 1/1/1/alice/webhook #1 delivered: delivered"
+            ])
         // Nothing more until the next step, which the engine asks to be woken for.
         clock.advance(seconds: 299)
         let later = try engine.pass()
@@ -154,7 +171,9 @@ struct EscalationRunnerTests {
         try engine.pass()
         engine.settle()
         #expect(try engine.pass().nextWake == time("09:00:30"), "the first retry after 30 s")
-        #expect(k.run("escalation", "status").output.contains("platform: step 1 of 2, PAGE FAILING (1 of 3) → alice: HTTP 500"))
+        #expect(
+            k.run("escalation", "status").output.contains(
+                "platform: step 1 of 2, PAGE FAILING (1 of 3) → alice: HTTP 500"))
 
         clock.advance(seconds: 29)
         try engine.pass()
@@ -173,14 +192,18 @@ struct EscalationRunnerTests {
         #expect(try engine.pass().nextWake == time("09:05:00"))
         clock.advance(seconds: 209)
         try engine.pass()
-        #expect(transport.deliveries.map { "\($0.at.rfc3339) #\($0.attempt.attempt)" }
+        #expect(
+            transport.deliveries.map { "\($0.at.rfc3339) #\($0.attempt.attempt)" }
                 == ["2026-11-20T09:00:00.000Z #1", "2026-11-20T09:00:30.000Z #2", "2026-11-20T09:01:30.000Z #3"])
 
         let status = k.run("escalation", "status")
-        #expect(status.output.contains("INC-1     platform: step 1 of 2, PAGE FAILING (3 of 3) → alice: HTTP 503"), "\(status.output)")
+        #expect(
+            status.output.contains("INC-1     platform: step 1 of 2, PAGE FAILING (3 of 3) → alice: HTTP 503"),
+            "\(status.output)")
         let incident = try IncidentStore(directory: ws.path + "/journals").open("INC-1").incident
         let files = EscalationFiles.load(workspaceRoot: ws.path)
-        let state = files.engine(retry: .init(attempts: 3, backoffSeconds: 30)).pagingState(of: incident, now: clock.now)
+        let state = files.engine(retry: .init(attempts: 3, backoffSeconds: 30)).pagingState(
+            of: incident, now: clock.now)
         #expect(state.short == "FAILING → alice")
 
         // The next step reaches bob: the step is no longer failing.
@@ -203,13 +226,17 @@ struct EscalationRunnerTests {
         clock.advance(seconds: 300)
         let end = try engine.pass()
         #expect(end.nextWake == nil)
-        #expect(transport.deliveries.map { "\($0.user) \($0.attempt.contact.kind.rawValue) step \($0.attempt.step)" } == ["alice webhook step 1", "bob slack step 2"])
-        #expect(try story(ws).suffix(4) == [
-            "09:05:00 step 1/1/2",
-            "09:05:00 attempt 1/1/2/bob/slack #1 by 101",
-            "09:05:00 result 1/1/2/bob/slack #1 delivered: delivered",
-            "09:10:00 exhausted 1",
-        ])
+        #expect(
+            transport.deliveries.map { "\($0.user) \($0.attempt.contact.kind.rawValue) step \($0.attempt.step)" } == [
+                "alice webhook step 1", "bob slack step 2"
+            ])
+        #expect(
+            try story(ws).suffix(4) == [
+                "09:05:00 step 1/1/2",
+                "09:05:00 attempt 1/1/2/bob/slack #1 by 101",
+                "09:05:00 result 1/1/2/bob/slack #1 delivered: delivered",
+                "09:10:00 exhausted 1"
+            ])
         clock.advance(seconds: 3600)
         try engine.pass()
         #expect(transport.deliveries.count == 2, "an exhausted policy pages nobody more")
@@ -232,14 +259,17 @@ struct EscalationRunnerTests {
         try engine.pass()
         engine.settle()
         #expect(transport.deliveries.map(\.user) == ["alice"], "bob is never paged")
-        #expect(try story(ws) == [
-            "09:00:00 started platform",
-            "09:00:00 step 1/1/1",
-            "09:00:00 attempt 1/1/1/alice/webhook #1 by 101",
-            "09:00:10 acknowledged by alice",
-            "09:00:10 result 1/1/1/alice/webhook #1 delivered: HTTP 202",
-        ])
-        #expect(k.run("escalation", "status").output.contains("INC-1     acknowledged by alice at 09:00, pages again in 25m10s\n"))
+        #expect(
+            try story(ws) == [
+                "09:00:00 started platform",
+                "09:00:00 step 1/1/1",
+                "09:00:00 attempt 1/1/1/alice/webhook #1 by 101",
+                "09:00:10 acknowledged by alice",
+                "09:00:10 result 1/1/1/alice/webhook #1 delivered: HTTP 202"
+            ])
+        #expect(
+            k.run("escalation", "status").output.contains(
+                "INC-1     acknowledged by alice at 09:00, pages again in 25m10s\n"))
     }
 
     @Test func anAcknowledgementAfterTheEnginesLastReadWinsOverThePageAboutToGo() throws {
@@ -254,7 +284,9 @@ struct EscalationRunnerTests {
         #expect(stale.problems.isEmpty, "a decision overtaken by an ack is no problem: \(stale.problems)")
         engine.settle()
         try engine.pass()
-        #expect(transport.deliveries.map(\.user) == ["alice"], "bob's page is refused: the incident changed after it was decided")
+        #expect(
+            transport.deliveries.map(\.user) == ["alice"],
+            "bob's page is refused: the incident changed after it was decided")
         // Nor does the timeline claim that step 2 paged bob after the acknowledgement.
         let told = try story(ws)
         #expect(told.last == "09:05:00 acknowledged by alice", "\(told)")
@@ -276,7 +308,8 @@ struct EscalationRunnerTests {
         #expect(stale.problems.isEmpty, "\(stale.problems)")
         try engine.pass()
         let told = try story(ws)
-        #expect(told.last == "09:10:00 acknowledged by bob", "no \"exhausted: nobody acknowledged\" after bob did: \(told)")
+        #expect(
+            told.last == "09:10:00 acknowledged by bob", "no \"exhausted: nobody acknowledged\" after bob did: \(told)")
         #expect(k.run("escalation", "status").output.contains("INC-1     acknowledged by bob at 09:10"))
     }
 
@@ -294,8 +327,12 @@ struct EscalationRunnerTests {
         clock.advance(seconds: 1)
         try engine.pass()
         engine.settle()
-        #expect(transport.deliveries.map { "\($0.at.rfc3339) \($0.user) step \($0.attempt.step) \($0.attempt.page)" }
-                == ["2026-11-20T09:00:00.000Z alice step 1 1/1/1/alice/webhook", "2026-11-20T09:31:00.000Z alice step 1 1.5/1/1/alice/webhook"])
+        #expect(
+            transport.deliveries.map { "\($0.at.rfc3339) \($0.user) step \($0.attempt.step) \($0.attempt.page)" }
+                == [
+                    "2026-11-20T09:00:00.000Z alice step 1 1/1/1/alice/webhook",
+                    "2026-11-20T09:31:00.000Z alice step 1 1.5/1/1/alice/webhook"
+                ])
     }
 
     @Test func twoRunnersOneSendsTheOtherTakesOverWhenItStops() throws {
@@ -307,7 +344,9 @@ struct EscalationRunnerTests {
         try second.pass()
         first?.settle()
         #expect(first?.runner.isEngine == true && !second.runner.isEngine)
-        #expect(second.runner.otherEngine?.contains("test of ops on test-host, pid 101") == true, "\(second.runner.otherEngine ?? "nil")")
+        #expect(
+            second.runner.otherEngine?.contains("test of ops on test-host, pid 101") == true,
+            "\(second.runner.otherEngine ?? "nil")")
 
         // Step 2 is due: the second passes first and sends nothing; the first's page to bob is in flight when it stops.
         clock.advance(seconds: 300)
@@ -321,11 +360,12 @@ struct EscalationRunnerTests {
         try second.pass()
         second.settle()
         #expect(second.runner.isEngine)
-        #expect(try story(ws).suffix(3) == [
-            "09:05:00 step 1/1/2",
-            "09:05:00 attempt 1/1/2/bob/slack #1 by 101",
-            "09:05:01 result 1/1/2/bob/slack #1 unknown: outcome unknown: the engine stopped while sending (test-host pid 101); not sent again",
-        ])
+        #expect(
+            try story(ws).suffix(3) == [
+                "09:05:00 step 1/1/2",
+                "09:05:00 attempt 1/1/2/bob/slack #1 by 101",
+                "09:05:01 result 1/1/2/bob/slack #1 unknown: outcome unknown: the engine stopped while sending (test-host pid 101); not sent again"
+            ])
         clock.advance(seconds: 299)
         try second.pass()
         #expect(transport.deliveries.map(\.user) == ["alice", "bob"], "every page sent exactly once")

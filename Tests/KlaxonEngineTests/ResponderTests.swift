@@ -1,12 +1,13 @@
 import Foundation
-import Synchronization
-@testable import KlaxonEngine
-import KlaxonCore
-import KlaxonStore
 import KlaxonCommandsTestSupport
+import KlaxonCore
 import KlaxonProcessTestSupport
+import KlaxonStore
 import KlaxonTestSupport
+import Synchronization
 import Testing
+
+@testable import KlaxonEngine
 
 /// The responder in-process, as the console and `klaxon watch` run it: a workspace of its own
 /// (`runnerWorkspace`: policy `platform` pages alice, then bob after five minutes), the test's fixed
@@ -22,15 +23,17 @@ struct ResponderTests {
         let workspace = try Workspace.load(directory: ws.path)
         let checks = CheckFiles.load(workspaceRoot: ws.path, timeZone: TimeZone(identifier: "UTC")!)
         let clock = self.clock
-        return try Responder(workspace: workspace, writer: WriterIdentity(actor: "ops", host: "test-host", pid: pid), checks: checks,
-                             options: Responder.Options(role: "test", displayZone: TimeZone(identifier: "UTC")!),
-                             environment: [:], clock: { clock.now }, transport: transport)
+        return try Responder(
+            workspace: workspace, writer: WriterIdentity(actor: "ops", host: "test-host", pid: pid), checks: checks,
+            options: Responder.Options(role: "test", displayZone: TimeZone(identifier: "UTC")!),
+            environment: [:], clock: { clock.now }, transport: transport)
     }
 
     /// Passes, waiting in `poll` on the responder's descriptors between passes as a caller's loop does,
     /// until an event satisfies `wanted`; returns every event of those passes. The limit (real seconds)
     /// bounds the wait for another thread (a delivery, the poller); nothing is measured.
-    func passes(_ responder: Responder, limit: Double = 20, until wanted: (ResponderEvent) -> Bool) -> [ResponderEvent] {
+    func passes(_ responder: Responder, limit: Double = 20, until wanted: (ResponderEvent) -> Bool) -> [ResponderEvent]
+    {
         let deadline = Date().addingTimeInterval(limit)
         var events: [ResponderEvent] = []
         while Date() < deadline {
@@ -43,7 +46,9 @@ struct ResponderTests {
         return events
     }
 
-    static func isPageFinished(_ event: ResponderEvent) -> Bool { if case .pageFinished = event { true } else { false } }
+    static func isPageFinished(_ event: ResponderEvent) -> Bool {
+        if case .pageFinished = event { true } else { false }
+    }
 
     static func changed(_ events: [ResponderEvent]) -> [String] {
         events.compactMap { if case .incidentChanged(let incident, _) = $0 { incident.id } else { nil } }
@@ -58,7 +63,8 @@ struct ResponderTests {
     @Test func aDeclaredIncidentWithAPolicyIsPagedAndTheEventsSayWhatHappened() throws {
         let responder = try responder()
         _ = responder.start()
-        let declared = responder.declare(Declaration(title: "Registry returns 503", severity: .sev2, policy: "platform"))
+        let declared = responder.declare(
+            Declaration(title: "Registry returns 503", severity: .sev2, policy: "platform"))
         #expect(Self.changed(declared) == ["INC-1"])
         #expect(declared.contains { if case .declared("INC-1") = $0 { true } else { false } })
 
@@ -66,22 +72,31 @@ struct ResponderTests {
         #expect(Self.problems(first).isEmpty, "\(Self.problems(first))")
         #expect(Self.changed(first).contains("INC-1"), "the step and the attempt recorded")
         #expect(first.contains { if case .becameEngine = $0 { true } else { false } })
-        let engine = first.compactMap { if case .escalationsChanged(let statuses, let engine, let targets) = $0 { (statuses, engine, targets) } else { nil } }.last
+        let engine = first.compactMap {
+            if case .escalationsChanged(let statuses, let engine, let targets) = $0 {
+                (statuses, engine, targets)
+            } else {
+                nil
+            }
+        }.last
         #expect(engine?.1 == .thisProcess)
         #expect(engine?.0["INC-1"] != nil)
         #expect(engine?.2.contains(.policy("platform")) == true)
 
         let finished = passes(responder, until: Self.isPageFinished)
-        let page = finished.compactMap { if case .pageFinished(let attempt, let outcome) = $0 { (attempt, outcome) } else { nil } }.first
+        let page = finished.compactMap {
+            if case .pageFinished(let attempt, let outcome) = $0 { (attempt, outcome) } else { nil }
+        }.first
         #expect(page?.0.incidentID == "INC-1" && page?.0.user == "alice")
         #expect(page?.1 == .delivered(detail: "delivered"))
         #expect(transport.deliveries.map(\.user) == ["alice"])
-        #expect(try story(ws) == [
-            "09:00:00 started platform",
-            "09:00:00 step 1/1/1",
-            "09:00:00 attempt 1/1/1/alice/webhook #1 by 101",
-            "09:00:00 result 1/1/1/alice/webhook #1 delivered: delivered",
-        ])
+        #expect(
+            try story(ws) == [
+                "09:00:00 started platform",
+                "09:00:00 step 1/1/1",
+                "09:00:00 attempt 1/1/1/alice/webhook #1 by 101",
+                "09:00:00 result 1/1/1/alice/webhook #1 delivered: delivered"
+            ])
         _ = responder.stop()
     }
 
@@ -109,13 +124,16 @@ struct ResponderTests {
     /// says why it sends no page. (Before: no escalation state at all, so every incident read "not
     /// paging: no policy".)
     @Test func aProcessThatCannotSendPagesStillShowsTheEscalations() throws {
-        try FileManager.default.createDirectory(atPath: ws.path + "/journals/.engine.lock", withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(
+            atPath: ws.path + "/journals/.engine.lock", withIntermediateDirectories: true)
         let responder = try responder()
         let started = responder.start()
         #expect(Self.problems(started).contains { $0.contains("cannot send pages") }, "\(Self.problems(started))")
         _ = responder.declare(Declaration(title: "Registry returns 503", severity: .sev2, policy: "platform"))
         let events = responder.pass(now: clock.now)
-        let engine = events.compactMap { if case .escalationsChanged(let statuses, let engine, _) = $0 { (statuses, engine) } else { nil } }.last
+        let engine = events.compactMap {
+            if case .escalationsChanged(let statuses, let engine, _) = $0 { (statuses, engine) } else { nil }
+        }.last
         #expect(engine?.0["INC-1"] != nil, "the escalation of INC-1 is shown")
         #expect(engine?.1 != .thisProcess)
         #expect(transport.deliveries.isEmpty)
@@ -149,12 +167,14 @@ struct ResponderTests {
         let http = TemporaryDirectory("receiver")
         let receiver = try HTTPReceiver(directory: http.path, routes: ["/uploads": .init([503], body: "down")])
         defer { receiver.stop() }
-        ws.write("klaxon.yaml", """
-        name: transport
-        time_zone: UTC
-        checks:
-          - {name: uploads, url: "http://127.0.0.1:\(receiver.port)/uploads", interval: 30s, timeout: 5s, service: registry}
-        """)
+        ws.write(
+            "klaxon.yaml",
+            """
+            name: transport
+            time_zone: UTC
+            checks:
+              - {name: uploads, url: "http://127.0.0.1:\(receiver.port)/uploads", interval: 30s, timeout: 5s, service: registry}
+            """)
         #expect(k.run("incident", "declare", "Uploads fail", "--severity", "SEV3", "--service", "registry").status == 0)
         let responder = try responder()
         _ = responder.start()
@@ -186,9 +206,13 @@ struct ResponderTests {
         #expect(transport.held.count == 1)
         // Released only once stop has begun to wait (a stop that does not wait returns before it).
         let transport = self.transport
-        DispatchQueue.global().asyncAfter(deadline: .now() + .milliseconds(300)) { transport.release(with: .delivered(detail: "late")) }
+        DispatchQueue.global().asyncAfter(deadline: .now() + .milliseconds(300)) {
+            transport.release(with: .delivered(detail: "late"))
+        }
         let stopped = responder.stop()
-        let page = stopped.compactMap { if case .pageFinished(let attempt, let outcome) = $0 { (attempt, outcome) } else { nil } }.first
+        let page = stopped.compactMap {
+            if case .pageFinished(let attempt, let outcome) = $0 { (attempt, outcome) } else { nil }
+        }.first
         #expect(page?.0.user == "alice" && page?.1 == .delivered(detail: "late"), "\(stopped)")
         #expect(try story(ws).last == "09:00:00 result 1/1/1/alice/webhook #1 delivered: late")
     }
@@ -199,15 +223,18 @@ struct ResponderTests {
     @Test func aDrillBreaksThePlatformOnTimeAndRecoversAfterTheAcknowledgement() throws {
         let platform = RecordingPlatform()
         let healthy = ["/kube/readyz": DrillResponse(status: 200, body: "ok")]
-        let scenario = DrillScenario(name: "kube", title: "The API server fails", events: [.init(atSeconds: 10, path: "/kube/readyz", status: 503)],
-                                     recovery: .init(afterRecord: .acknowledged))
+        let scenario = DrillScenario(
+            name: "kube", title: "The API server fails",
+            events: [.init(atSeconds: 10, path: "/kube/readyz", status: 503)],
+            recovery: .init(afterRecord: .acknowledged))
         let workspace = try Workspace.load(directory: ws.path)
         let clock = self.clock
-        let responder = try Responder(workspace: workspace, writer: WriterIdentity(actor: "ops", host: "test-host", pid: 101),
-                                      checks: CheckFiles.load(workspaceRoot: ws.path, timeZone: TimeZone(identifier: "UTC")!),
-                                      options: Responder.Options(role: "test", displayZone: TimeZone(identifier: "UTC")!),
-                                      environment: [:], clock: { clock.now }, transport: transport,
-                                      drill: DrillDirector(scenario: scenario, platform: healthy, server: platform, speed: 1, start: clock.now))
+        let responder = try Responder(
+            workspace: workspace, writer: WriterIdentity(actor: "ops", host: "test-host", pid: 101),
+            checks: CheckFiles.load(workspaceRoot: ws.path, timeZone: TimeZone(identifier: "UTC")!),
+            options: Responder.Options(role: "test", displayZone: TimeZone(identifier: "UTC")!),
+            environment: [:], clock: { clock.now }, transport: transport,
+            drill: DrillDirector(scenario: scenario, platform: healthy, server: platform, speed: 1, start: clock.now))
         func drill(_ events: [ResponderEvent]) -> DrillStatus? {
             events.compactMap { if case .drillChanged(let status) = $0 { status } else { nil } }.last
         }

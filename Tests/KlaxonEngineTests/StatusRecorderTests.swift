@@ -1,9 +1,10 @@
 import Foundation
-@testable import KlaxonEngine
 import KlaxonCore
 import KlaxonStore
 import KlaxonTestSupport
 import Testing
+
+@testable import KlaxonEngine
 
 /// A check with `declare:` that is down gets its incident even when the declaration could not be made
 /// at the moment it went down: nothing lost, and never two incidents for one outage.
@@ -19,10 +20,12 @@ struct StatusRecorderTests {
     }
 
     func report(_ state: CheckState, at seconds: Int64, change: CheckStateMachine.Transition? = nil) -> CheckReport {
-        CheckReport(check: Self.uploads, state: state, since: Self.t0, transition: change,
-                    evaluation: CheckEvaluation(observation: state == .down ? .failed("HTTP 503") : .ok("HTTP 200")),
-                    response: ProbeResponse(statusCode: state == .down ? 503 : 200), at: Self.t0.adding(seconds: seconds), lagMilliseconds: 0,
-                    failingSince: change == nil ? nil : Self.t0.adding(seconds: -30))
+        CheckReport(
+            check: Self.uploads, state: state, since: Self.t0, transition: change,
+            evaluation: CheckEvaluation(observation: state == .down ? .failed("HTTP 503") : .ok("HTTP 200")),
+            response: ProbeResponse(statusCode: state == .down ? 503 : 200), at: Self.t0.adding(seconds: seconds),
+            lagMilliseconds: 0,
+            failingSince: change == nil ? nil : Self.t0.adding(seconds: -30))
     }
 
     /// The declaration fails (the incidents' directory cannot be made: a file is in its place); the
@@ -31,8 +34,10 @@ struct StatusRecorderTests {
         let ws = makeWorkspace("name: t\n")
         let blocked = ws.write("incidents", "not a directory")
         let store = IncidentStore(directory: blocked)
-        let recorder = try StatusRecorder(workspace: try Workspace.load(directory: ws.path), store: store, writer: writer)
-        var (changed, problems) = recorder.record(report(.down, at: 0, change: .init(from: .pending, to: .down, first: false)), openIncidents: [])
+        let recorder = try StatusRecorder(
+            workspace: try Workspace.load(directory: ws.path), store: store, writer: writer)
+        var (changed, problems) = recorder.record(
+            report(.down, at: 0, change: .init(from: .pending, to: .down, first: false)), openIncidents: [])
         #expect(changed.isEmpty)
         #expect(problems.first?.hasPrefix("uploads is down but its incident was not declared: ") == true, "\(problems)")
         #expect(problems.first?.hasSuffix("tried again at its next poll while it is down") == true, "\(problems)")
@@ -53,10 +58,14 @@ struct StatusRecorderTests {
     @Test func aCheckThatRecoveredOwesNoIncident() throws {
         let ws = makeWorkspace("name: t\n")
         let blocked = ws.write("incidents", "not a directory")
-        let recorder = try StatusRecorder(workspace: try Workspace.load(directory: ws.path), store: IncidentStore(directory: blocked), writer: writer)
-        _ = recorder.record(report(.down, at: 0, change: .init(from: .pending, to: .down, first: false)), openIncidents: [])
+        let recorder = try StatusRecorder(
+            workspace: try Workspace.load(directory: ws.path), store: IncidentStore(directory: blocked), writer: writer)
+        _ = recorder.record(
+            report(.down, at: 0, change: .init(from: .pending, to: .down, first: false)), openIncidents: [])
         try FileManager.default.removeItem(atPath: blocked)
-        #expect(recorder.record(report(.up, at: 60, change: .init(from: .down, to: .up, first: false)), openIncidents: []).changed.isEmpty)
+        #expect(
+            recorder.record(report(.up, at: 60, change: .init(from: .down, to: .up, first: false)), openIncidents: [])
+                .changed.isEmpty)
         #expect(!recorder.owesDeclaration("uploads"))
         #expect(recorder.record(report(.down, at: 120), openIncidents: []).changed.isEmpty, "no change, no declaration")
     }
@@ -68,11 +77,14 @@ struct StatusRecorderTests {
         let ws = makeWorkspace("name: t\n")
         let store = IncidentStore(directory: ws.path + "/journals")
         if declaredBefore {
-            let journal = try store.declare(Declaration(title: "uploads is down: HTTP 503", severity: .sev2, check: "uploads"), by: writer, at: Self.t0)
+            let journal = try store.declare(
+                Declaration(title: "uploads is down: HTTP 503", severity: .sev2, check: "uploads"), by: writer,
+                at: Self.t0)
             _ = try journal.perform(.resolve(summary: "fixed"), by: writer, now: { Self.t0.adding(seconds: 600) })
         }
-        let recorder = try StatusRecorder(workspace: try Workspace.load(directory: ws.path), store: store, writer: writer,
-                                          restored: ["uploads": .init(state: .down, since: Self.t0)])
+        let recorder = try StatusRecorder(
+            workspace: try Workspace.load(directory: ws.path), store: store, writer: writer,
+            restored: ["uploads": .init(state: .down, since: Self.t0)])
         #expect(recorder.owesDeclaration("uploads"))
         let (changed, problems) = recorder.record(report(.down, at: 900), openIncidents: [])
         #expect(problems.isEmpty, "\(problems)")
@@ -95,23 +107,30 @@ struct StatusRecorderTests {
         let store = IncidentStore(directory: ws.path + "/journals")
         var first: StatusRecorder? = try StatusRecorder(workspace: workspace, store: store, writer: writer)
         #expect(first?.isRecording == true)
-        _ = first?.record(report(.down, at: 0, change: .init(from: .unknown, to: .down, first: true)), openIncidents: [])
+        _ = first?.record(
+            report(.down, at: 0, change: .init(from: .unknown, to: .down, first: true)), openIncidents: [])
         let second = try StatusRecorder(workspace: workspace, store: store, writer: writer)
         #expect(!second.isRecording)
         func seen(_ name: String, _ state: CheckState) -> CheckReport {
             var check = CheckDefinition(name: name, url: "http://127.0.0.1:1/")
             check.service = "registry"
-            return CheckReport(check: check, state: state, since: Self.t0.adding(seconds: 30), transition: nil,
-                               evaluation: CheckEvaluation(observation: .unknown("source unreachable")), response: ProbeResponse(statusCode: nil),
-                               at: Self.t0.adding(seconds: 30), lagMilliseconds: 0)
+            return CheckReport(
+                check: check, state: state, since: Self.t0.adding(seconds: 30), transition: nil,
+                evaluation: CheckEvaluation(observation: .unknown("source unreachable")),
+                response: ProbeResponse(statusCode: nil),
+                at: Self.t0.adding(seconds: 30), lagMilliseconds: 0)
         }
-        for (name, state) in [("blind", CheckState.unknown), ("fine", .up), ("uploads", .up)] { second.see(seen(name, state)) }
+        for (name, state) in [("blind", CheckState.unknown), ("fine", .up), ("uploads", .up)] {
+            second.see(seen(name, state))
+        }
         first = nil  // the recorder stops: its lock goes with it
         let taken = second.takeOverIfFree(openIncidents: [])
         #expect(taken.tookOver && taken.problems.isEmpty, "\(taken.problems)")
         let records = try ReviewFiles.platformRecords(journalsDirectory: ws.path + "/journals").records
-        #expect(records.map { "\($0.data["check"]?.stringValue ?? "") \($0.data["from"]?.stringValue ?? "") → \($0.data["to"]?.stringValue ?? "")" }
+        #expect(
+            records.map {
+                "\($0.data["check"]?.stringValue ?? "") \($0.data["from"]?.stringValue ?? "") → \($0.data["to"]?.stringValue ?? "")"
+            }
                 == ["uploads unknown → down", "uploads down → up"])
     }
 }
-

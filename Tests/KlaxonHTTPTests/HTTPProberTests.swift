@@ -7,7 +7,9 @@ import KlaxonTestSupport
 import Testing
 
 /// Starts a FlyingFox server on 127.0.0.1 at a free port, runs `body` with its base URL, stops it.
-func withLoopbackServer(_ configure: (HTTPServer) async -> Void, _ body: @Sendable (String) async throws -> Void) async throws {
+func withLoopbackServer(_ configure: (HTTPServer) async -> Void, _ body: @Sendable (String) async throws -> Void)
+    async throws
+{
     let server = HTTPServer(address: try .inet(ip4: "127.0.0.1", port: 0), logger: .disabled)
     await configure(server)
     let task = Task { try await server.start() }
@@ -36,8 +38,12 @@ struct HTTPProberTests {
         .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("shared/fixtures")
 
     static func routes(_ server: HTTPServer) async {
-        await server.appendRoute("GET /healthz") { _ in HTTPResponse(statusCode: .ok, body: Data(#"{"status":"UP"}"#.utf8)) }
-        await server.appendRoute("GET /broken") { _ in HTTPResponse(statusCode: .internalServerError, body: Data("boom".utf8)) }
+        await server.appendRoute("GET /healthz") { _ in
+            HTTPResponse(statusCode: .ok, body: Data(#"{"status":"UP"}"#.utf8))
+        }
+        await server.appendRoute("GET /broken") { _ in
+            HTTPResponse(statusCode: .internalServerError, body: Data("boom".utf8))
+        }
         await server.appendRoute("GET /slow") { _ in
             try await Task.sleep(for: .milliseconds(600))
             return HTTPResponse(statusCode: .ok, body: Data("late".utf8))
@@ -46,10 +52,15 @@ struct HTTPProberTests {
             try await Task.sleep(for: .seconds(30))
             return HTTPResponse(statusCode: .ok)
         }
-        await server.appendRoute("GET /huge") { _ in HTTPResponse(statusCode: .ok, body: Data(repeating: 0x61, count: 3 << 20)) }
+        await server.appendRoute("GET /huge") { _ in
+            HTTPResponse(statusCode: .ok, body: Data(repeating: 0x61, count: 3 << 20))
+        }
         await server.appendRoute("GET /loop") { _ in HTTPResponse(statusCode: .found, headers: [.location: "/loop"]) }
         await server.appendRoute("GET /summary.json") { _ in
-            HTTPResponse(statusCode: .ok, body: (try? Data(contentsOf: fixtures.appendingPathComponent("statuspage_summary_github.json"))) ?? Data())
+            HTTPResponse(
+                statusCode: .ok,
+                body: (try? Data(contentsOf: fixtures.appendingPathComponent("statuspage_summary_github.json")))
+                    ?? Data())
         }
     }
 
@@ -57,17 +68,21 @@ struct HTTPProberTests {
         try await withLoopbackServer(Self.routes) { base in
             // Generous timeouts (the loopback server shares two cores with the whole test suite), except
             // for the endpoint that hangs.
-            let requests = ["/healthz", "/broken", "/slow", "/hang", "/huge", "/loop", "/summary.json"].map {
-                ProbeRequest(url: base + $0, timeoutSeconds: $0 == "/hang" ? 2 : 20)
-            } + [ProbeRequest(url: "http://127.0.0.1:1/", timeoutSeconds: 20)]
+            let requests =
+                ["/healthz", "/broken", "/slow", "/hang", "/huge", "/loop", "/summary.json"].map {
+                    ProbeRequest(url: base + $0, timeoutSeconds: $0 == "/hang" ? 2 : 20)
+                } + [ProbeRequest(url: "http://127.0.0.1:1/", timeoutSeconds: 20)]
             let started = Date()
             let responses = try await blocking { HTTPProber.round(requests) }
             let elapsed = Date().timeIntervalSince(started)
-            #expect(responses[0].statusCode == 200 && String(decoding: responses[0].body, as: UTF8.self) == #"{"status":"UP"}"#)
+            #expect(
+                responses[0].statusCode == 200
+                    && String(decoding: responses[0].body, as: UTF8.self) == #"{"status":"UP"}"#)
             #expect(responses[0].phases.total > 0 && responses[0].phases.connect <= responses[0].phases.total)
             #expect(responses[1].statusCode == 500)
             #expect(responses[2].statusCode == 200 && responses[2].phases.total >= 550, "\(responses[2])")
-            #expect(responses[3].statusCode == nil && responses[3].error?.contains("timed out") == true, "\(responses[3])")
+            #expect(
+                responses[3].statusCode == nil && responses[3].error?.contains("timed out") == true, "\(responses[3])")
             #expect(responses[4].statusCode == 200 && responses[4].truncated && responses[4].body.count == 1 << 20)
             #expect(responses[5].error?.contains("redirect") == true, "\(responses[5])")
             let reading = try StatusPayloads.statuspage(responses[6].body)
@@ -89,7 +104,9 @@ struct HTTPProberTests {
                 return HTTPResponse(statusCode: .ok, body: Data(lines.joined(separator: "\n").utf8))
             }
         }) { base in
-            let token = "tok-" + UUID().uuidString, key = "key-" + UUID().uuidString, password = "pw-" + UUID().uuidString
+            let token = "tok-" + UUID().uuidString
+            let key = "key-" + UUID().uuidString
+            let password = "pw-" + UUID().uuidString
             var bearer = CheckDefinition(name: "bearer", url: base + "/echo")
             bearer.credentials.bearerToken = .environment("TOKEN")
             bearer.credentials.headers = [.init(name: "X-Api-Key", value: .secret(.environment("KEY")))]
@@ -97,23 +114,33 @@ struct HTTPProberTests {
             basic.credentials.basicAuth = .init(username: .plain("svc"), password: .environment("PASSWORD"))
             // A password with characters a URL must percent-encode: libcurl sends it decoded.
             let urlPassword = "u@pw:" + UUID().uuidString
-            let encoded = urlPassword.replacingOccurrences(of: "@", with: "%40").replacingOccurrences(of: ":", with: "%3A")
-            let userinfo = CheckDefinition(name: "userinfo", url: base.replacingOccurrences(of: "://", with: "://svc:\(encoded)@") + "/echo")
+            let encoded = urlPassword.replacingOccurrences(of: "@", with: "%40").replacingOccurrences(
+                of: ":", with: "%3A")
+            let userinfo = CheckDefinition(
+                name: "userinfo", url: base.replacingOccurrences(of: "://", with: "://svc:\(encoded)@") + "/echo")
             let values = ["TOKEN": token, "KEY": key, "PASSWORD": password]
             let requests = [bearer, basic, userinfo].map { check in
-                ProbeRequest(check, resolve: { reference throws(KlaxonError) in
-                    guard case .environment(let name) = reference, let value = values[name] else { throw .badInput("no \(reference)") }
-                    return value
-                })
+                ProbeRequest(
+                    check,
+                    resolve: { reference throws(KlaxonError) in
+                        guard case .environment(let name) = reference, let value = values[name] else {
+                            throw .badInput("no \(reference)")
+                        }
+                        return value
+                    })
             }
             let responses = try await blocking { HTTPProber.round(requests) }
             let bodies = responses.map { String(decoding: $0.body, as: UTF8.self) }
             #expect(responses.allSatisfy { $0.statusCode == 200 }, "\(responses)")
-            #expect(bodies[0].contains("Authorization: Bearer [secret]") && bodies[0].contains("X-Api-Key: [secret]"), "\(bodies[0])")
+            #expect(
+                bodies[0].contains("Authorization: Bearer [secret]") && bodies[0].contains("X-Api-Key: [secret]"),
+                "\(bodies[0])")
             #expect(bodies[1].contains("Authorization: Basic [secret]"), "\(bodies[1])")
             #expect(bodies[2].contains("Authorization: Basic [secret]"), "\(bodies[2])")
-            let sent = [token, key, password, urlPassword, encoded, Data("svc:\(password)".utf8).base64EncodedString(),
-                        Data("svc:\(urlPassword)".utf8).base64EncodedString()]
+            let sent = [
+                token, key, password, urlPassword, encoded, Data("svc:\(password)".utf8).base64EncodedString(),
+                Data("svc:\(urlPassword)".utf8).base64EncodedString()
+            ]
             for body in bodies {
                 for secret in sent { #expect(!body.contains(secret), "\(secret) in \(body)") }
             }
@@ -154,12 +181,17 @@ extension PollerTiming {
                     return c
                 }
                 let reports = Reports()
-                let poller = StatusPoller(checks: [check("ok", "/healthz"), check("broken", "/broken"), check("slow", "/slow")],
-                                          maintenance: [], clock: { Timestamp(Date()) }, deliver: reports.add)
+                let poller = StatusPoller(
+                    checks: [check("ok", "/healthz"), check("broken", "/broken"), check("slow", "/slow")],
+                    maintenance: [], clock: { Timestamp(Date()) }, deliver: reports.add)
                 poller.start()
                 for _ in 0..<300 {
                     let all = reports.all
-                    if all.filter({ $0.check.name == "ok" && $0.state == .up }).count >= 3 && all.filter({ $0.check.name == "broken" }).count >= 2 { break }
+                    if all.filter({ $0.check.name == "ok" && $0.state == .up }).count >= 3
+                        && all.filter({ $0.check.name == "broken" }).count >= 2
+                    {
+                        break
+                    }
                     try await Task.sleep(for: .milliseconds(100))
                 }
                 poller.stop()
@@ -184,7 +216,8 @@ struct TLSProbeTests {
     /// is self-signed and expires in three days, or with `expired` ran from January to February 2020
     /// (`openssl ca`, which, unlike `req`, takes any dates).
     static func startServer(_ dir: TemporaryDirectory, expired: Bool = false) throws -> (Process, String) {
-        let make = expired
+        let make =
+            expired
             ? "printf '[ca]\\ndefault_ca=d\\n[d]\\ndatabase=index.txt\\nnew_certs_dir=.\\nserial=serial\\ndefault_md=sha256\\npolicy=p\\n[p]\\ncommonName=supplied\\n' > ca.cnf"
                 + " && : > index.txt && echo 01 > serial && openssl req -new -newkey rsa:2048 -nodes -subj /CN=127.0.0.1 -keyout key.pem -out req.csr"
                 + " && openssl ca -batch -config ca.cnf -selfsign -keyfile key.pem -in req.csr -out cert.pem -startdate 20200101000000Z -enddate 20200201000000Z"
@@ -193,7 +226,9 @@ struct TLSProbeTests {
         guard made.hasSuffix("EXIT=0\n") else { throw KlaxonError.failed("openssl req failed: \(made)") }
         let server = Process()
         server.executableURL = URL(fileURLWithPath: "/usr/bin/openssl")
-        server.arguments = ["s_server", "-accept", "127.0.0.1:0", "-cert", dir.path + "/cert.pem", "-key", dir.path + "/key.pem", "-www"]
+        server.arguments = [
+            "s_server", "-accept", "127.0.0.1:0", "-cert", dir.path + "/cert.pem", "-key", dir.path + "/key.pem", "-www"
+        ]
         let out = dir.path + "/server.txt"
         FileManager.default.createFile(atPath: out, contents: nil)
         server.standardOutput = FileHandle(forWritingAtPath: out)
@@ -201,7 +236,9 @@ struct TLSProbeTests {
         try server.run()
         for _ in 0..<100 {
             let text = (try? String(contentsOfFile: out, encoding: .utf8)) ?? ""
-            if let line = text.split(separator: "\n").first(where: { $0.hasPrefix("ACCEPT ") }), let port = line.split(separator: ":").last {
+            if let line = text.split(separator: "\n").first(where: { $0.hasPrefix("ACCEPT ") }),
+                let port = line.split(separator: ":").last
+            {
                 return (server, "https://127.0.0.1:\(port)/")
             }
             Thread.sleep(forTimeInterval: 0.05)
@@ -214,9 +251,14 @@ struct TLSProbeTests {
         let dir = TemporaryDirectory()
         let (server, url) = try Self.startServer(dir)
         // SIGKILL: a child of the test runner inherits its blocked signals, SIGTERM among them.
-        defer { kill(server.processIdentifier, SIGKILL); server.waitUntilExit() }
+        defer {
+            kill(server.processIdentifier, SIGKILL)
+            server.waitUntilExit()
+        }
         let now = Timestamp(Date())
-        let responses = HTTPProber.round([ProbeRequest(url: url, timeoutSeconds: 20), ProbeRequest(url: url, timeoutSeconds: 20, verifyTLS: false)])
+        let responses = HTTPProber.round([
+            ProbeRequest(url: url, timeoutSeconds: 20), ProbeRequest(url: url, timeoutSeconds: 20, verifyTLS: false)
+        ])
         // Verified (the default): a self-signed certificate is a failure, named.
         #expect(responses[0].statusCode == nil)
         #expect(responses[0].error?.contains("certificate") == true, "\(responses[0])")
@@ -229,8 +271,12 @@ struct TLSProbeTests {
         check.verifyTLS = false
         check.expect.certificateDaysLeft = 14
         #expect(HTTPExpectation.evaluate(check, responses[1], now: now).verdict == .degraded)
-        #expect(HTTPExpectation.evaluate(check, responses[1], now: now).detail.hasPrefix("TLS certificate expires in 2 days") ||
-                HTTPExpectation.evaluate(check, responses[1], now: now).detail.hasPrefix("TLS certificate expires in 3 days"))
+        #expect(
+            HTTPExpectation.evaluate(check, responses[1], now: now).detail.hasPrefix(
+                "TLS certificate expires in 2 days")
+                || HTTPExpectation.evaluate(check, responses[1], now: now).detail.hasPrefix(
+                    "TLS certificate expires in 3 days")
+        )
     }
 }
 
@@ -240,9 +286,11 @@ struct OutboundMailTests {
         let mail = TemporaryDirectory("smtp")
         let sink = try SMTPSink(directory: mail.path)
         defer { sink.stop() }
-        let message = Array("From: <k@x.test>\r\nTo: <bob@x.test>\r\nSubject: page\r\n\r\nINC-1 needs you\r\n.dot line\r\n".utf8)
-        let sent = OutboundTransfer.sendMail(server: "smtp://127.0.0.1:\(sink.port)", from: "k@x.test", to: ["bob@x.test"], message: message,
-                                             startTLS: false, username: nil, password: nil, timeoutSeconds: 5)
+        let message = Array(
+            "From: <k@x.test>\r\nTo: <bob@x.test>\r\nSubject: page\r\n\r\nINC-1 needs you\r\n.dot line\r\n".utf8)
+        let sent = OutboundTransfer.sendMail(
+            server: "smtp://127.0.0.1:\(sink.port)", from: "k@x.test", to: ["bob@x.test"], message: message,
+            startTLS: false, username: nil, password: nil, timeoutSeconds: 5)
         #expect(sent == .delivered(detail: "SMTP 250"))
         let received = try #require(sink.messages.first)
         #expect(received.contains("X-Envelope-From: <k@x.test>") && received.contains("X-Envelope-To: <bob@x.test>"))
@@ -250,14 +298,22 @@ struct OutboundMailTests {
         // libcurl dot-stuffs a line that starts with "." (RFC 5321 4.5.2); the sink, which does not undo it, shows the two dots.
         #expect(received.contains("\r\n..dot line\r\n"), "\(received)")
         // The sink offers no STARTTLS: asked for it, libcurl refuses to send in clear text.
-        let refused = OutboundTransfer.sendMail(server: "smtp://127.0.0.1:\(sink.port)", from: "k@x.test", to: ["bob@x.test"], message: message,
-                                                startTLS: true, username: nil, password: nil, timeoutSeconds: 5)
-        guard case .failed(let why) = refused else { Issue.record("sent without TLS: \(refused)"); return }
+        let refused = OutboundTransfer.sendMail(
+            server: "smtp://127.0.0.1:\(sink.port)", from: "k@x.test", to: ["bob@x.test"], message: message,
+            startTLS: true, username: nil, password: nil, timeoutSeconds: 5)
+        guard case .failed(let why) = refused else {
+            Issue.record("sent without TLS: \(refused)")
+            return
+        }
         #expect(!why.isEmpty)
         #expect(sink.messages.count == 1)
-        let nobody = OutboundTransfer.sendMail(server: "smtp://127.0.0.1:9", from: "k@x.test", to: ["bob@x.test"], message: message,
-                                               startTLS: false, username: nil, password: nil, timeoutSeconds: 5)
-        guard case .failed = nobody else { Issue.record("delivered to a closed port"); return }
+        let nobody = OutboundTransfer.sendMail(
+            server: "smtp://127.0.0.1:9", from: "k@x.test", to: ["bob@x.test"], message: message,
+            startTLS: false, username: nil, password: nil, timeoutSeconds: 5)
+        guard case .failed = nobody else {
+            Issue.record("delivered to a closed port")
+            return
+        }
     }
 }
 
@@ -270,13 +326,22 @@ extension PollerTiming {
             let dir = TemporaryDirectory()
             let server = try HostileServer(directory: dir.path)
             defer { server.stop() }
-            let expiredDir = TemporaryDirectory(), selfSignedDir = TemporaryDirectory()
+            let expiredDir = TemporaryDirectory()
+            let selfSignedDir = TemporaryDirectory()
             let (expired, expiredURL) = try TLSProbeTests.startServer(expiredDir, expired: true)
-            defer { kill(expired.processIdentifier, SIGKILL); expired.waitUntilExit() }
+            defer {
+                kill(expired.processIdentifier, SIGKILL)
+                expired.waitUntilExit()
+            }
             let (selfSigned, selfSignedURL) = try TLSProbeTests.startServer(selfSignedDir)
-            defer { kill(selfSigned.processIdentifier, SIGKILL); selfSigned.waitUntilExit() }
+            defer {
+                kill(selfSigned.processIdentifier, SIGKILL)
+                selfSigned.waitUntilExit()
+            }
             let base = "http://127.0.0.1:\(server.port)"
-            func check(_ name: String, _ url: String, every interval: Int64 = 2, timeout: Int64 = 2, verify: Bool = true) -> CheckDefinition {
+            func check(
+                _ name: String, _ url: String, every interval: Int64 = 2, timeout: Int64 = 2, verify: Bool = true
+            ) -> CheckDefinition {
                 var c = CheckDefinition(name: name, url: url)
                 c.intervalSeconds = interval
                 c.timeoutSeconds = timeout
@@ -285,11 +350,16 @@ extension PollerTiming {
             }
             var expiredUnverified = check("expired-unverified", expiredURL, timeout: 10, verify: false)
             expiredUnverified.expect.certificateDaysLeft = 14
-            let checks = [check("ok", base + "/ok", every: 1, timeout: 10), check("hang", base + "/hang"), check("drip", base + "/drip"),
-                          check("endless", base + "/endless", timeout: 10), check("midclose", base + "/midclose", timeout: 10),
-                          check("expired", expiredURL, timeout: 10), expiredUnverified, check("self-signed", selfSignedURL, timeout: 10)]
+            let checks = [
+                check("ok", base + "/ok", every: 1, timeout: 10), check("hang", base + "/hang"),
+                check("drip", base + "/drip"),
+                check("endless", base + "/endless", timeout: 10), check("midclose", base + "/midclose", timeout: 10),
+                check("expired", expiredURL, timeout: 10), expiredUnverified,
+                check("self-signed", selfSignedURL, timeout: 10)
+            ]
             let reports = Reports()
-            let poller = StatusPoller(checks: checks, maintenance: [], clock: { Timestamp(Date()) }, deliver: reports.add)
+            let poller = StatusPoller(
+                checks: checks, maintenance: [], clock: { Timestamp(Date()) }, deliver: reports.add)
             poller.start()
             let started = Date()
             while Date().timeIntervalSince(started) < 9 { try await Task.sleep(for: .milliseconds(200)) }
@@ -300,28 +370,40 @@ extension PollerTiming {
             // The healthy check: a poll about every second, each on time, whatever the others were doing.
             let ok = all.filter { $0.check.name == "ok" }
             #expect(ok.count >= 6, "\(ok.count) polls of the healthy check in 9 s")
-            #expect(ok.allSatisfy { $0.state == .up } && keptSchedule(lags: ok.map(\.lagMilliseconds)), "\(ok.map { ($0.state, $0.lagMilliseconds) })")
+            #expect(
+                ok.allSatisfy { $0.state == .up } && keptSchedule(lags: ok.map(\.lagMilliseconds)),
+                "\(ok.map { ($0.state, $0.lagMilliseconds) })")
             // Hanging and dripping: the timeout is for the whole answer, not between bytes.
             for name in ["hang", "drip"] {
                 let report = try #require(last(name), "\(name) was never judged")
-                #expect(report.response.statusCode == nil && report.response.error?.contains("timed out") == true, "\(name): \(report.response)")
+                #expect(
+                    report.response.statusCode == nil && report.response.error?.contains("timed out") == true,
+                    "\(name): \(report.response)")
                 #expect(report.response.phases.total < 3000, "\(name) took \(report.response.phases.total) ms")
             }
             // Without end: cut at the cap, every time.
             let endless = all.filter { $0.check.name == "endless" }
-            #expect(!endless.isEmpty && endless.allSatisfy { $0.response.truncated && $0.response.body.count == 1 << 20 })
-            #expect(server.endlessBytesSent < endless.count * (16 << 20), "\(server.endlessBytesSent) bytes sent for \(endless.count) polls")
+            #expect(
+                !endless.isEmpty && endless.allSatisfy { $0.response.truncated && $0.response.body.count == 1 << 20 })
+            #expect(
+                server.endlessBytesSent < endless.count * (16 << 20),
+                "\(server.endlessBytesSent) bytes sent for \(endless.count) polls")
             let midclose = try #require(last("midclose"))
             #expect(midclose.response.error != nil && midclose.state != .up, "\(midclose.response)")
             // Certificates: refused by name when verified; read (and judged on their date) when not.
             let refused = try #require(last("expired"))
-            #expect(refused.state != .up && refused.response.error?.contains("certificate") == true, "\(refused.response)")
+            #expect(
+                refused.state != .up && refused.response.error?.contains("certificate") == true, "\(refused.response)")
             let selfSignedReport = try #require(last("self-signed"))
-            #expect(selfSignedReport.response.error?.contains("self-signed") == true || selfSignedReport.response.error?.contains("self signed") == true,
-                    "\(selfSignedReport.response)")
+            #expect(
+                selfSignedReport.response.error?.contains("self-signed") == true
+                    || selfSignedReport.response.error?.contains("self signed") == true,
+                "\(selfSignedReport.response)")
             let read = try #require(last("expired-unverified"))
             #expect(read.response.statusCode == 200 && read.state != .up, "\(read.evaluation)")
-            #expect(read.evaluation.observation.detail.hasPrefix("TLS certificate expired on 2020-02-01 ("), "\(read.evaluation.observation.detail)")
+            #expect(
+                read.evaluation.observation.detail.hasPrefix("TLS certificate expired on 2020-02-01 ("),
+                "\(read.evaluation.observation.detail)")
             #expect(read.evaluation.observation.verdict == .failed)
         }
     }

@@ -18,15 +18,22 @@ struct SMTPSafetyTests {
         let server = "smtp://127.0.0.1:\(sink.port)"
         let injected = "m2@example.com>\r\nRCPT TO:<injected@evil.example"
         let outcomes = [
-            OutboundTransfer.sendMail(server: server, from: "k@x.test", to: [injected], message: message,
-                                      startTLS: false, username: nil, password: nil, timeoutSeconds: 5),
-            OutboundTransfer.sendMail(server: server, from: "k@x.test>\r\nRCPT TO:<injected@evil.example", to: ["bob@x.test"], message: message,
-                                      startTLS: false, username: nil, password: nil, timeoutSeconds: 5),
-            OutboundTransfer.sendMail(server: server, from: "k@x.test", to: ["bob@x.test>"], message: message,
-                                      startTLS: false, username: nil, password: nil, timeoutSeconds: 5),
+            OutboundTransfer.sendMail(
+                server: server, from: "k@x.test", to: [injected], message: message,
+                startTLS: false, username: nil, password: nil, timeoutSeconds: 5),
+            OutboundTransfer.sendMail(
+                server: server, from: "k@x.test>\r\nRCPT TO:<injected@evil.example", to: ["bob@x.test"],
+                message: message,
+                startTLS: false, username: nil, password: nil, timeoutSeconds: 5),
+            OutboundTransfer.sendMail(
+                server: server, from: "k@x.test", to: ["bob@x.test>"], message: message,
+                startTLS: false, username: nil, password: nil, timeoutSeconds: 5)
         ]
         for outcome in outcomes {
-            guard case .failed(let why) = outcome else { Issue.record("sent: \(outcome)"); continue }
+            guard case .failed(let why) = outcome else {
+                Issue.record("sent: \(outcome)")
+                continue
+            }
             #expect(why.contains("not a plain email address"), "\(why)")
         }
         #expect(!sink.commands.contains { $0.contains("injected") }, "\(sink.commands)")
@@ -40,9 +47,13 @@ struct SMTPSafetyTests {
         defer { sink.stop() }
         let password = "pw-\(UUID().uuidString)"
         // starttls left out, as in the configuration that sent AUTH PLAIN in clear: credentials require TLS anyway.
-        let sent = OutboundTransfer.sendMail(server: "smtp://127.0.0.1:\(sink.port)", from: "k@x.test", to: ["bob@x.test"], message: message,
-                                             startTLS: false, username: "klaxon", password: password, timeoutSeconds: 5)
-        guard case .failed(let why) = sent else { Issue.record("sent without TLS: \(sent)"); return }
+        let sent = OutboundTransfer.sendMail(
+            server: "smtp://127.0.0.1:\(sink.port)", from: "k@x.test", to: ["bob@x.test"], message: message,
+            startTLS: false, username: "klaxon", password: password, timeoutSeconds: 5)
+        guard case .failed(let why) = sent else {
+            Issue.record("sent without TLS: \(sent)")
+            return
+        }
         #expect(why.contains("STARTTLS") && !why.contains(password), "\(why)")
         let commands = sink.commands
         #expect(commands.first?.hasPrefix("EHLO") == true, "\(commands)")
@@ -63,7 +74,7 @@ struct RedirectSafetyTests {
         "/to-ftp": "ftp://127.0.0.1:{ftp}/file",
         "/here": "/end",
         "/loop": "/loop",
-        "/to-link-local": "http://[fe80::1]:{port}/latest/meta-data/",
+        "/to-link-local": "http://[fe80::1]:{port}/latest/meta-data/"
     ]
 
     @Test func redirectsStayOnTheCheckHostAndOnHTTP() throws {
@@ -71,18 +82,27 @@ struct RedirectSafetyTests {
         let server = try RedirectServer(directory: dir.path, routes: Self.routes)
         defer { server.stop() }
         let base = "http://127.0.0.1:\(server.port)"
-        let responses = HTTPProber.round(["/to-2", "/to-ftp", "/here", "/loop"].map { ProbeRequest(url: base + $0, timeoutSeconds: 20) })
+        let responses = HTTPProber.round(
+            ["/to-2", "/to-ftp", "/here", "/loop"].map { ProbeRequest(url: base + $0, timeoutSeconds: 20) })
         #expect(responses[0].statusCode == nil, "\(responses[0])")
-        #expect(responses[0].error == "redirect to another host, 127.0.0.2, not followed: follow_redirects is same-host (127.0.0.1); follow_redirects: any allows it",
-                "\(responses[0])")
+        #expect(
+            responses[0].error
+                == "redirect to another host, 127.0.0.2, not followed: follow_redirects is same-host (127.0.0.1); follow_redirects: any allows it",
+            "\(responses[0])")
         #expect(responses[1].statusCode == nil, "\(responses[1])")
-        #expect(responses[1].error == "redirect to ftp:// not followed: checks follow only http:// and https://", "\(responses[1])")
-        #expect(responses[2].statusCode == 200 && String(decoding: responses[2].body, as: UTF8.self) == "end", "\(responses[2])")
+        #expect(
+            responses[1].error == "redirect to ftp:// not followed: checks follow only http:// and https://",
+            "\(responses[1])")
+        #expect(
+            responses[2].statusCode == 200 && String(decoding: responses[2].body, as: UTF8.self) == "end",
+            "\(responses[2])")
         #expect(responses[3].error == "more than 5 redirects (a loop?); the last was to 127.0.0.1", "\(responses[3])")
         // The reason is what the board shows for the check.
         var check = CheckDefinition(name: "hop", url: base + "/to-2")
         check.timeoutSeconds = 20
-        #expect(CheckEvaluation.evaluate(check, responses[0], now: Timestamp(Date())).observation.detail == responses[0].error)
+        #expect(
+            CheckEvaluation.evaluate(check, responses[0], now: Timestamp(Date())).observation.detail
+                == responses[0].error)
         // Nothing but 127.0.0.1 was ever contacted.
         let connections = server.connections
         #expect(!connections.isEmpty && connections.allSatisfy { $0.hasPrefix("127.0.0.1 GET ") }, "\(connections)")
@@ -101,13 +121,21 @@ extension RedirectSafetyTests {
         let responses = HTTPProber.round([
             ProbeRequest(url: base + "/to-2", timeoutSeconds: 20, followRedirects: .any),
             ProbeRequest(url: base + "/to-link-local", timeoutSeconds: 20, followRedirects: .any),
-            ProbeRequest(url: base + "/to-ftp", timeoutSeconds: 20, followRedirects: .any),
+            ProbeRequest(url: base + "/to-ftp", timeoutSeconds: 20, followRedirects: .any)
         ])
-        #expect(responses[0].statusCode == 200 && String(decoding: responses[0].body, as: UTF8.self) == "end", "\(responses[0])")
-        #expect(responses[1].error == "refused to connect to fe80::1: a link-local or cloud metadata address, which only a check whose own URL names it may reach",
-                "\(responses[1])")
-        #expect(responses[2].error == "redirect to ftp:// not followed: checks follow only http:// and https://", "\(responses[2])")
-        #expect(Set(server.connections.map { String($0.prefix(9)) }) == ["127.0.0.1", "127.0.0.2", "127.0.0.3"], "\(server.connections)")
+        #expect(
+            responses[0].statusCode == 200 && String(decoding: responses[0].body, as: UTF8.self) == "end",
+            "\(responses[0])")
+        #expect(
+            responses[1].error
+                == "refused to connect to fe80::1: a link-local or cloud metadata address, which only a check whose own URL names it may reach",
+            "\(responses[1])")
+        #expect(
+            responses[2].error == "redirect to ftp:// not followed: checks follow only http:// and https://",
+            "\(responses[2])")
+        #expect(
+            Set(server.connections.map { String($0.prefix(9)) }) == ["127.0.0.1", "127.0.0.2", "127.0.0.3"],
+            "\(server.connections)")
 
         let before = server.connections.count
         let none = HTTPProber.round([ProbeRequest(url: base + "/to-2", timeoutSeconds: 20, followRedirects: .none)])

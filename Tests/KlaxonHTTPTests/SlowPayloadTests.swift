@@ -11,9 +11,11 @@ extension PollerTiming {
     struct SlowPayloadTests {
         @Test func fifteenThousandAlertsDoNotHoldUpAHealthyCheck() async throws {
             let dir = TemporaryDirectory()
-            let receiver = try HTTPReceiver(directory: dir.path, routes: [
-                "/api/v1/alerts": .init(body: StatusPayloadFixtures.prometheusAlerts(15_400)), "/healthz": .init(),
-            ])
+            let receiver = try HTTPReceiver(
+                directory: dir.path,
+                routes: [
+                    "/api/v1/alerts": .init(body: StatusPayloadFixtures.prometheusAlerts(15_400)), "/healthz": .init()
+                ])
             defer { receiver.stop() }
             let base = "http://127.0.0.1:\(receiver.port)"
             var healthy = CheckDefinition(name: "ok", url: base + "/healthz")
@@ -23,7 +25,8 @@ extension PollerTiming {
             alerts.intervalSeconds = 2
             alerts.timeoutSeconds = 2
             let reports = Reports()
-            let poller = StatusPoller(checks: [healthy, alerts], maintenance: [], clock: { Timestamp(Date()) }, deliver: reports.add)
+            let poller = StatusPoller(
+                checks: [healthy, alerts], maintenance: [], clock: { Timestamp(Date()) }, deliver: reports.add)
             poller.start()
             let started = Date()
             while Date().timeIntervalSince(started) < 10 { try await Task.sleep(for: .milliseconds(200)) }
@@ -31,8 +34,12 @@ extension PollerTiming {
             let all = reports.all
             // The alerts were read and judged, every one of them.
             let judged = all.filter { $0.check.name == "alerts" }
-            #expect(!judged.isEmpty && judged.allSatisfy { $0.evaluation.items.count == 15_400 }, "\(judged.map(\.evaluation.observation))")
-            #expect(judged.first?.evaluation.observation.detail == "15400 alerts firing: A00000, A00001, A00002 and 15397 more")
+            #expect(
+                !judged.isEmpty && judged.allSatisfy { $0.evaluation.items.count == 15_400 },
+                "\(judged.map(\.evaluation.observation))")
+            #expect(
+                judged.first?.evaluation.observation.detail
+                    == "15400 alerts firing: A00000, A00001, A00002 and 15397 more")
             // Meanwhile the healthy check was polled about every second, each poll on time, and stayed up
             // (bounds a correct poller meets on a busy machine; the stalled one missed them by seconds).
             let ok = all.filter { $0.check.name == "ok" }

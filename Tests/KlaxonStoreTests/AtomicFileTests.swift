@@ -23,7 +23,10 @@ struct AtomicFileTests {
             #expect(self.kind(dir.path + "/" + name) == kind, "\(name) is what it was")
         }
         #expect(try String(contentsOfFile: precious, encoding: .utf8) == "precious\n")
-        #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path).sorted() == ["precious.txt", "review.dir", "review.fifo", "review.md"])
+        #expect(
+            try FileManager.default.contentsOfDirectory(atPath: dir.path).sorted() == [
+                "precious.txt", "review.dir", "review.fifo", "review.md"
+            ])
         try AtomicFile.write("export\n", to: precious)
         #expect(try String(contentsOfFile: precious, encoding: .utf8) == "export\n")
     }

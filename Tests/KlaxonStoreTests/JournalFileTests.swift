@@ -12,7 +12,9 @@ let t0 = Timestamp.parseRFC3339("2026-11-20T09:00:00Z")!
 func makeIncident(in dir: TemporaryDirectory, notes: Int) throws -> (IncidentStore, IncidentJournal) {
     let store = IncidentStore(directory: dir.path + "/journals")
     let journal = try store.declare(Declaration(title: "Registry returns 503", severity: .sev2), by: writer, at: t0)
-    for i in 0..<notes { try journal.perform(.note("note \(i) 漢字"), by: writer, now: { t0.adding(seconds: Int64(i + 1)) }) }
+    for i in 0..<notes {
+        try journal.perform(.note("note \(i) 漢字"), by: writer, now: { t0.adding(seconds: Int64(i + 1)) })
+    }
     return (store, journal)
 }
 
@@ -101,7 +103,9 @@ struct JournalFileTests {
                 #expect(journal.warnings.first?.contains("moved to INC-1.jsonl.torn-") == true)
                 #expect(journal.warnings.first?.contains("records 1 to 3 are intact") == true)
             }
-            #expect(Array(trial.read("INC-1.jsonl").prefix(lastStart)) == Array(whole[..<lastStart]), "earlier bytes stay as they were")
+            #expect(
+                Array(trial.read("INC-1.jsonl").prefix(lastStart)) == Array(whole[..<lastStart]),
+                "earlier bytes stay as they were")
             #expect(try JournalFile.verify(path: trialStore.path(of: "INC-1")).damage == nil)
             #expect(try JournalFile.verify(path: trialStore.path(of: "INC-1")).recordCount == 4)
         }
@@ -200,7 +204,9 @@ struct JournalFileTests {
         dir.write("INC-4.jsonl", "hello\n")
         #expect(throws: KlaxonError.self) { try store.open("INC-3") }
         #expect(throws: KlaxonError.self) { try store.open("INC-4") }
-        #expect(throws: KlaxonError.badInput("there is no incident INC-5 in \(dir.path); see klaxon incident list --all")) {
+        #expect(
+            throws: KlaxonError.badInput("there is no incident INC-5 in \(dir.path); see klaxon incident list --all")
+        ) {
             try store.open("5")
         }
     }

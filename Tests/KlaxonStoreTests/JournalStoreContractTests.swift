@@ -1,7 +1,7 @@
 import Foundation
 import KlaxonCore
-import KlaxonStore
 import KlaxonProcessTestSupport
+import KlaxonStore
 import KlaxonTestSupport
 import Testing
 
@@ -57,12 +57,15 @@ private let actor = WriterIdentity(actor: "contract", host: "test-host", pid: 7)
 
 /// The first record of incident `id`, as `incident declare` writes it.
 private func declaration(_ id: String) throws -> RecordDraft {
-    RecordDraft(type: RecordType.declared.rawValue, data: try Declaration(title: "Contract", severity: .sev3).payload(id: id),
-                timestamp: t0, actor: actor.actor, host: actor.host, pid: actor.pid)
+    RecordDraft(
+        type: RecordType.declared.rawValue, data: try Declaration(title: "Contract", severity: .sev3).payload(id: id),
+        timestamp: t0, actor: actor.actor, host: actor.host, pid: actor.pid)
 }
 
 private func note(_ text: String) -> RecordDraft {
-    RecordDraft(type: RecordType.note.rawValue, data: ["text": .string(text)], timestamp: t0, actor: actor.actor, host: actor.host, pid: actor.pid)
+    RecordDraft(
+        type: RecordType.note.rawValue, data: ["text": .string(text)], timestamp: t0, actor: actor.actor,
+        host: actor.host, pid: actor.pid)
 }
 
 /// Every record of `name`, read by a new reader of a store opened afresh; checks numbering and chain.
@@ -110,7 +113,9 @@ struct JournalStoreContractTests {
         defer { withExtendedLifetime(keep) {} }
         #expect(try store.journalNames() == [])
         #expect(store.stamp(of: "INC-2") == nil)
-        for id in ["INC-2", "INC-10", "INC-1"] { #expect(try store.create(id, firstRecord: try declaration(id)) != nil) }
+        for id in ["INC-2", "INC-10", "INC-1"] {
+            #expect(try store.create(id, firstRecord: try declaration(id)) != nil)
+        }
         #expect(try store.create("INC-2", firstRecord: try declaration("INC-2")) == nil, "a journal is created once")
         #expect(try store.create(PlatformJournal.name, firstRecord: note("platform")) != nil)
         #expect(try store.journalNames() == ["INC-1", "INC-2", "INC-10", "platform"])
@@ -160,7 +165,8 @@ struct JournalStoreContractTests {
         let (store, location, keep) = try kind.make()
         defer { withExtendedLifetime(keep) {} }
         _ = try store.create("INC-1", firstRecord: try declaration("INC-1"))
-        let swarm = try WriterSwarm(stress: BuiltProducts.path("klaxon-stress"), journals: location, writers: 4, notesEach: 100)
+        let swarm = try WriterSwarm(
+            stress: BuiltProducts.path("klaxon-stress"), journals: location, writers: 4, notesEach: 100)
         #expect(swarm.waitUntilExit() == [0, 0, 0, 0])
         let acknowledged = swarm.acknowledgements
         #expect(acknowledged.count == 400)
@@ -169,7 +175,9 @@ struct JournalStoreContractTests {
         let texts = records.dropFirst().compactMap { $0.data["text"]?.stringValue }
         #expect(Set(texts).count == 400, "every note exactly once")
         let bySequence = Dictionary(uniqueKeysWithValues: records.map { ($0.sequence, $0.data["text"]?.stringValue) })
-        for ack in acknowledged { #expect(bySequence[ack.sequence] == ack.text, "\(ack.text) is record \(ack.sequence)") }
+        for ack in acknowledged {
+            #expect(bySequence[ack.sequence] == ack.text, "\(ack.text) is record \(ack.sequence)")
+        }
     }
 
     /// A writer process killed at random moments: every append it acknowledged is read back from the
@@ -181,16 +189,21 @@ struct JournalStoreContractTests {
         _ = try store.create("INC-1", firstRecord: try declaration("INC-1"))
         var acknowledged: [WriterSwarm.Acknowledgement] = []
         for round in 1...5 {
-            let swarm = try WriterSwarm(stress: BuiltProducts.path("klaxon-stress"), journals: location, writers: 1, notesEach: 1_000_000)
+            let swarm = try WriterSwarm(
+                stress: BuiltProducts.path("klaxon-stress"), journals: location, writers: 1, notesEach: 1_000_000)
             while swarm.acknowledgements.isEmpty && swarm.running { usleep(1_000) }
             usleep(UInt32.random(in: 0...30_000))
             swarm.kill()
             swarm.waitUntilExit()
             acknowledged += swarm.acknowledgements
-            #expect(!swarm.acknowledgements.isEmpty, "round \(round): the writer acknowledged appends before it was killed")
+            #expect(
+                !swarm.acknowledgements.isEmpty, "round \(round): the writer acknowledged appends before it was killed")
             let records = try readBack(kind.reopen(location), "INC-1")
-            let bySequence = Dictionary(uniqueKeysWithValues: records.map { ($0.sequence, $0.data["text"]?.stringValue) })
-            for ack in acknowledged { #expect(bySequence[ack.sequence] == ack.text, "round \(round): record \(ack.sequence) lost") }
+            let bySequence = Dictionary(
+                uniqueKeysWithValues: records.map { ($0.sequence, $0.data["text"]?.stringValue) })
+            for ack in acknowledged {
+                #expect(bySequence[ack.sequence] == ack.text, "round \(round): record \(ack.sequence) lost")
+            }
         }
         // The next writer continues the same chain after whatever the last kill left.
         let next = kind.reopen(location).journal("INC-1")
@@ -237,9 +250,12 @@ struct JournalStoreContractTests {
         #expect(reader.corruption?.expectedSequence == 3)
         #expect(reader.corruption?.kind == .corruption)
         let refusal = #expect(throws: KlaxonError.self) { try reader.append { _ in note("more") } }
-        #expect(refusal?.message.contains(reader.path) == true && refusal?.message.contains("record 3") == true, "\(refusal?.message ?? "")")
+        #expect(
+            refusal?.message.contains(reader.path) == true && refusal?.message.contains("record 3") == true,
+            "\(refusal?.message ?? "")")
         let again = kind.reopen(location).journal("INC-1")
-        #expect(try again.readNewRecords().count == 2 && again.corruption?.expectedSequence == 3, "nothing was appended")
+        #expect(
+            try again.readNewRecords().count == 2 && again.corruption?.expectedSequence == 3, "nothing was appended")
     }
 
     /// Another process's append is noticed within a second of its acknowledgement.
@@ -251,7 +267,9 @@ struct JournalStoreContractTests {
         _ = try store.create("INC-2", firstRecord: try declaration("INC-2"))
         let follower = try store.follow()
         #expect(!readable(follower.descriptor, within: 0) && follower.changedJournals().isEmpty, "nothing changed yet")
-        let swarm = try WriterSwarm(stress: BuiltProducts.path("klaxon-stress"), journals: location, incident: "INC-2", writers: 1, notesEach: 1)
+        let swarm = try WriterSwarm(
+            stress: BuiltProducts.path("klaxon-stress"), journals: location, incident: "INC-2", writers: 1, notesEach: 1
+        )
         #expect(swarm.waitUntilExit() == [0])
         #expect(swarm.acknowledgements.count == 1)
         #expect(readable(follower.descriptor, within: 1000), "noticed within a second")
@@ -275,11 +293,18 @@ struct JournalStoreContractTests {
         #expect(said == "busy")
         mine = nil  // released: closed, as at a clean exit
         let (holder, held) = try holdingProcess(location, "engine")
-        defer { if holder.isRunning { kill(holder.processIdentifier, SIGKILL); holder.waitUntilExit() } }
+        defer {
+            if holder.isRunning {
+                kill(holder.processIdentifier, SIGKILL)
+                holder.waitUntilExit()
+            }
+        }
         #expect(held == "held \(holder.processIdentifier)")
         #expect(!other.tryTake(holder: "another"))
         #expect(other.holder() == "klaxon-stress \(holder.processIdentifier)")
-        #expect(try store.hold("engine", creating: false).holder() == "klaxon-stress \(holder.processIdentifier)", "asking changes nothing")
+        #expect(
+            try store.hold("engine", creating: false).holder() == "klaxon-stress \(holder.processIdentifier)",
+            "asking changes nothing")
         kill(holder.processIdentifier, SIGKILL)
         holder.waitUntilExit()
         var tookOver = false

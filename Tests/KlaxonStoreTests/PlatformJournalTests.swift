@@ -10,23 +10,29 @@ struct PlatformJournalTests {
 
     @Test func lastStatesAreTheNewestChangeOfEachConfiguredCheckAndReadingWritesNothing() throws {
         let dir = TemporaryDirectory()
-        #expect(PlatformJournal.lastStates(directory: dir.path, of: ["a"]) == ([:], nil), "no journal: nothing restored, no warning")
+        #expect(
+            PlatformJournal.lastStates(directory: dir.path, of: ["a"]) == ([:], nil),
+            "no journal: nothing restored, no warning")
         let journal = try #require(try PlatformJournal.claim(directory: dir.path))
         try journal.record(check: "a", from: .unknown, to: .pending, detail: "503", at: t0, by: writer)
         try journal.record(check: "a", from: .pending, to: .down, detail: "503", at: t0.adding(seconds: 10), by: writer)
         // More than a megabyte of another check flapping after it: a is found only in an earlier chunk.
         let padding = String(repeating: "x", count: 3000)
         for i in 1...400 {
-            try journal.record(check: "b", from: i % 2 == 1 ? .up : .down, to: i % 2 == 1 ? .down : .up, detail: padding,
-                               at: t0.adding(seconds: Int64(20 + i)), by: writer)
+            try journal.record(
+                check: "b", from: i % 2 == 1 ? .up : .down, to: i % 2 == 1 ? .down : .up, detail: padding,
+                at: t0.adding(seconds: Int64(20 + i)), by: writer)
         }
-        try journal.record(check: "renamed-away", from: .up, to: .down, detail: "503", at: t0.adding(seconds: 500), by: writer)
+        try journal.record(
+            check: "renamed-away", from: .up, to: .down, detail: "503", at: t0.adding(seconds: 500), by: writer)
         try journal.record(check: "c", from: .unknown, to: .down, detail: "", at: t0.adding(seconds: 501), by: writer)
         // A state a later version may write.
         let path = dir.path + "/" + PlatformJournal.fileName
         _ = try JournalFile.open(path: path).append { _ in
-            RecordDraft(type: RecordType.checkChanged.rawValue, data: ["check": "c", "from": "down", "to": "flapping", "detail": ""],
-                        timestamp: t0.adding(seconds: 502), actor: "status-poller", host: "h", pid: 1)
+            RecordDraft(
+                type: RecordType.checkChanged.rawValue,
+                data: ["check": "c", "from": "down", "to": "flapping", "detail": ""],
+                timestamp: t0.adding(seconds: 502), actor: "status-poller", host: "h", pid: 1)
         }
         // An unfinished last line: a write under way.
         let handle = try #require(FileHandle(forWritingAtPath: path))
@@ -60,12 +66,16 @@ struct PlatformJournalTests {
     }
 
     @Test func aLinkIsNeverFollowed() throws {
-        let dir = TemporaryDirectory(), victim = TemporaryDirectory()
+        let dir = TemporaryDirectory()
+        let victim = TemporaryDirectory()
         let journal = try #require(try PlatformJournal.claim(directory: victim.path))
         try journal.record(check: "a", from: .unknown, to: .down, detail: "503", at: t0, by: writer)
-        try FileManager.default.createSymbolicLink(atPath: dir.path + "/" + PlatformJournal.fileName, withDestinationPath: victim.path + "/" + PlatformJournal.fileName)
+        try FileManager.default.createSymbolicLink(
+            atPath: dir.path + "/" + PlatformJournal.fileName,
+            withDestinationPath: victim.path + "/" + PlatformJournal.fileName)
         let (states, warning) = PlatformJournal.lastStates(directory: dir.path, of: ["a"])
         #expect(states.isEmpty)
-        #expect(warning?.contains("symbolic link") == true && warning?.contains("not restored") == true, "\(warning ?? "")")
+        #expect(
+            warning?.contains("symbolic link") == true && warning?.contains("not restored") == true, "\(warning ?? "")")
     }
 }

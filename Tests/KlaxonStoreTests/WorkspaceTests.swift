@@ -6,13 +6,18 @@ import Testing
 
 struct WorkspaceTests {
     @Test func isFoundFromTheFlagThenTheEnvironmentThenTheNearestAncestor() throws {
-        let a = TemporaryDirectory(), b = TemporaryDirectory()
+        let a = TemporaryDirectory()
+        let b = TemporaryDirectory()
         a.write("klaxon.yaml", "name: alpha\n")
         b.write("klaxon.yaml", "name: beta\njournals: /var/tmp/x\n")
         a.write("Runbooks/deep/README.md", "x")
         let deep = a.path + "/Runbooks/deep"
-        #expect(try Workspace.locate(explicit: b.path, environment: ["KLAXON_WORKSPACE": a.path], currentDirectory: "/").config.name == "beta")
-        #expect(try Workspace.locate(explicit: nil, environment: ["KLAXON_WORKSPACE": b.path], currentDirectory: deep).config.name == "beta")
+        #expect(
+            try Workspace.locate(explicit: b.path, environment: ["KLAXON_WORKSPACE": a.path], currentDirectory: "/")
+                .config.name == "beta")
+        #expect(
+            try Workspace.locate(explicit: nil, environment: ["KLAXON_WORKSPACE": b.path], currentDirectory: deep)
+                .config.name == "beta")
         let found = try Workspace.locate(explicit: nil, environment: [:], currentDirectory: deep)
         #expect(found.config.name == "alpha")
         #expect(found.journalsDirectory == a.path + "/journals")
@@ -27,17 +32,25 @@ struct WorkspaceTests {
         }
         #expect(refusal?.message.contains("pass --workspace DIR, set KLAXON_WORKSPACE") == true)
         #expect(refusal?.exitStatus == 2)
-        #expect(throws: KlaxonError.self) { try Workspace.locate(explicit: empty.path, environment: [:], currentDirectory: "/") }
+        #expect(throws: KlaxonError.self) {
+            try Workspace.locate(explicit: empty.path, environment: [:], currentDirectory: "/")
+        }
     }
 
     @Test func configErrorsNameFileLineAndColumn() {
         let dir = TemporaryDirectory()
         let path = dir.write("klaxon.yaml", "name: x\ntime_zone: Mars/Olympus\n")
-        #expect(throws: KlaxonError.badInput("\(path):2:12: unknown time zone \"Mars/Olympus\"; use an IANA name such as Europe/Berlin or UTC")) {
+        #expect(
+            throws: KlaxonError.badInput(
+                "\(path):2:12: unknown time zone \"Mars/Olympus\"; use an IANA name such as Europe/Berlin or UTC")
+        ) {
             try Workspace.load(directory: dir.path)
         }
         dir.write("klaxon.yaml", "name: x\nstale_after: soon\n")
-        #expect(throws: KlaxonError.badInput("\(path):2:14: stale_after is \"soon\"; expected a duration such as 30s, 5m, 1h or 800ms")) {
+        #expect(
+            throws: KlaxonError.badInput(
+                "\(path):2:14: stale_after is \"soon\"; expected a duration such as 30s, 5m, 1h or 800ms")
+        ) {
             try Workspace.load(directory: dir.path)
         }
         dir.write("klaxon.yaml", "name: [unclosed\n")
@@ -49,23 +62,27 @@ struct WorkspaceTests {
     /// settings the incident commands need still read. One in a setting is an error for everything.
     @Test func aSyntaxErrorUnderChecksLeavesTheSettingsReadable() throws {
         let dir = TemporaryDirectory()
-        let path = dir.write("klaxon.yaml", """
-        name: forge
-        stale_after: 45m
-        checks:
-          - name: a
-            url: http://127.0.0.1:1/
-           interval: 30s
-        escalation:
-          main_schedule: primary
-        """)
+        let path = dir.write(
+            "klaxon.yaml",
+            """
+            name: forge
+            stale_after: 45m
+            checks:
+              - name: a
+                url: http://127.0.0.1:1/
+               interval: 30s
+            escalation:
+              main_schedule: primary
+            """)
         let workspace = try Workspace.load(directory: dir.path)
         #expect(workspace.config.name == "forge" && workspace.config.staleAfterSeconds == 2700)
         #expect(workspace.config.mainSchedule == "primary")
         #expect(workspace.warnings.isEmpty)
         dir.write("klaxon.yaml", "name: forge\nescalation:\n  main_schedule: primary\n attempts: 3\nchecks: []\n")
         let broken = #expect(throws: KlaxonError.self) { try Workspace.load(directory: dir.path) }
-        #expect(broken?.message.hasPrefix("\(path):4:") == true && broken?.message.contains("invalid YAML") == true, "\(broken?.message ?? "")")
+        #expect(
+            broken?.message.hasPrefix("\(path):4:") == true && broken?.message.contains("invalid YAML") == true,
+            "\(broken?.message ?? "")")
     }
 
     @Test func unknownKeysAreWarnedAboutWithTheirPlace() throws {
@@ -78,33 +95,55 @@ struct WorkspaceTests {
 
     @Test func anEmailChannelCannotBeInjectedNorSendAPasswordInClear() throws {
         let dir = TemporaryDirectory()
-        let path = dir.write("klaxon.yaml", #"""
-        name: x
-        channels:
-          email: {server: "smtp://127.0.0.1:25", from: "k@x.test>\r\nRCPT TO:<injected@evil.example"}
-        """#)
-        #expect(throws: KlaxonError.badInput("\(path):3:48: from is not a plain email address: it has a line break or another control character; write one address, such as klaxon@example.com")) {
+        let path = dir.write(
+            "klaxon.yaml",
+            #"""
+            name: x
+            channels:
+              email: {server: "smtp://127.0.0.1:25", from: "k@x.test>\r\nRCPT TO:<injected@evil.example"}
+            """#)
+        #expect(
+            throws: KlaxonError.badInput(
+                "\(path):3:48: from is not a plain email address: it has a line break or another control character; write one address, such as klaxon@example.com"
+            )
+        ) {
             try Workspace.load(directory: dir.path)
         }
-        dir.write("klaxon.yaml", "name: x\nchannels:\n  email: {server: \"smtp://127.0.0.1:25\", from: \"Klaxon <k@x.test>\"}\n")
-        #expect(throws: KlaxonError.badInput("\(path):3:48: from is not a plain email address: it has < or >; write one address, such as klaxon@example.com")) {
+        dir.write(
+            "klaxon.yaml",
+            "name: x\nchannels:\n  email: {server: \"smtp://127.0.0.1:25\", from: \"Klaxon <k@x.test>\"}\n")
+        #expect(
+            throws: KlaxonError.badInput(
+                "\(path):3:48: from is not a plain email address: it has < or >; write one address, such as klaxon@example.com"
+            )
+        ) {
             try Workspace.load(directory: dir.path)
         }
         // A password on a plain connection: refused, saying how to protect it.
-        dir.write("klaxon.yaml", """
-        name: x
-        channels:
-          email:
-            server: "smtp://mail.x.test:587"
-            from: k@x.test
-            username: klaxon
-            password: "env:SMTP_PASSWORD"
-        """)
-        #expect(throws: KlaxonError.badInput("\(path):7:15: the password would cross smtp://mail.x.test:587 in clear text; write server: smtps://HOST:PORT or add starttls: true")) {
+        dir.write(
+            "klaxon.yaml",
+            """
+            name: x
+            channels:
+              email:
+                server: "smtp://mail.x.test:587"
+                from: k@x.test
+                username: klaxon
+                password: "env:SMTP_PASSWORD"
+            """)
+        #expect(
+            throws: KlaxonError.badInput(
+                "\(path):7:15: the password would cross smtp://mail.x.test:587 in clear text; write server: smtps://HOST:PORT or add starttls: true"
+            )
+        ) {
             try Workspace.load(directory: dir.path)
         }
-        for secure in ["server: \"smtps://mail.x.test:465\"", "server: \"smtp://mail.x.test:587\"\n    starttls: true"] {
-            dir.write("klaxon.yaml", "name: x\nchannels:\n  email:\n    \(secure)\n    from: k@x.test\n    username: klaxon\n    password: \"env:SMTP_PASSWORD\"\n")
+        for secure in ["server: \"smtps://mail.x.test:465\"", "server: \"smtp://mail.x.test:587\"\n    starttls: true"]
+        {
+            dir.write(
+                "klaxon.yaml",
+                "name: x\nchannels:\n  email:\n    \(secure)\n    from: k@x.test\n    username: klaxon\n    password: \"env:SMTP_PASSWORD\"\n"
+            )
             #expect(try Workspace.load(directory: dir.path).config.channels.email?.password == "env:SMTP_PASSWORD")
         }
     }
@@ -114,7 +153,10 @@ struct WorkspaceTests {
         for journals in ["/", "/.", "//"] {
             let path = dir.write("klaxon.yaml", "name: x\njournals: \"\(journals)\"\n")
             let workspace = try Workspace.load(directory: dir.path)
-            #expect(workspace.warnings == ["\(path):2:11: journals: \(journals) is the root of the file system; Klaxon would create and read its journals there: name a directory of their own, such as journals"])
+            #expect(
+                workspace.warnings == [
+                    "\(path):2:11: journals: \(journals) is the root of the file system; Klaxon would create and read its journals there: name a directory of their own, such as journals"
+                ])
         }
         dir.write("klaxon.yaml", "name: x\njournals: /var/lib/klaxon/journals\n")
         #expect(try Workspace.load(directory: dir.path).warnings.isEmpty)
@@ -122,7 +164,8 @@ struct WorkspaceTests {
 
     @Test func theSampleWorkspaceLoads() throws {
         // The repository is itself the sample workspace.
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().path
         let workspace = try Workspace.load(directory: root)
         #expect(workspace.config.name == "forge-platform")
         #expect(workspace.warnings.isEmpty)

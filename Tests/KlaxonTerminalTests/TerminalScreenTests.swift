@@ -1,14 +1,17 @@
 import Foundation
-@testable import KlaxonTerminal
 import KlaxonTestSupport
 import KlaxonUI
 import Testing
+
+@testable import KlaxonTerminal
 
 // ncurses keeps one current screen per process: these tests run one at a time.
 @Suite(.serialized)
 struct TerminalScreenTests {
     func headless(noColor: Bool = false) throws -> TerminalScreen {
-        try TerminalScreen(term: "xterm-256color", outputPath: "/dev/null", inputPath: "/dev/null", locale: "C.UTF-8", noColor: noColor)
+        try TerminalScreen(
+            term: "xterm-256color", outputPath: "/dev/null", inputPath: "/dev/null", locale: "C.UTF-8", noColor: noColor
+        )
     }
 
     @Test func drawsAWideCharacterIntoAHeadlessScreenAndReadsItBack() throws {
@@ -48,9 +51,11 @@ struct TerminalScreenTests {
         let end = frame.put("dashboard", row: 2, column: 4, style: .link)
         frame.hyperlinks = [Hyperlink(row: 2, column: 4, width: end - 4, url: url)]
         do {
-            let screen = try TerminalScreen(term: "xterm-256color", outputPath: path, inputPath: "/dev/null", locale: "C.UTF-8", hyperlinks: true)
+            let screen = try TerminalScreen(
+                term: "xterm-256color", outputPath: path, inputPath: "/dev/null", locale: "C.UTF-8", hyperlinks: true)
             screen.paint(frame)
-            let marked = "\u{1B}7\u{1B}[3;5H\u{1B}]8;;\(url)\u{1B}\\\u{1B}[0;4;34mdashboard\u{1B}]8;;\u{1B}\\\u{1B}[0m\u{1B}8"
+            let marked =
+                "\u{1B}7\u{1B}[3;5H\u{1B}]8;;\(url)\u{1B}\\\u{1B}[0;4;34mdashboard\u{1B}]8;;\u{1B}\\\u{1B}[0m\u{1B}8"
             #expect(try String(contentsOfFile: path, encoding: .utf8).components(separatedBy: marked).count == 2)
             // Unchanged: not written again.
             screen.paint(frame)
@@ -65,7 +70,8 @@ struct TerminalScreenTests {
         }
         let plainPath = directory.path + "/plain.out"
         do {
-            let screen = try TerminalScreen(term: "xterm-256color", outputPath: plainPath, inputPath: "/dev/null", locale: "C.UTF-8")
+            let screen = try TerminalScreen(
+                term: "xterm-256color", outputPath: plainPath, inputPath: "/dev/null", locale: "C.UTF-8")
             screen.paint(frame)
             screen.restore()
         }
@@ -75,7 +81,8 @@ struct TerminalScreenTests {
 
     @Test func hyperlinksAreWantedExceptWhereNotKnownToWork() {
         #expect(TerminalScreen.hyperlinksWanted(environment: ["TERM": "xterm-256color"]))
-        #expect(TerminalScreen.hyperlinksWanted(environment: ["TERM": "tmux-256color", "TMUX": "/tmp/tmux-0/default,1,0"]))
+        #expect(
+            TerminalScreen.hyperlinksWanted(environment: ["TERM": "tmux-256color", "TMUX": "/tmp/tmux-0/default,1,0"]))
         #expect(TerminalScreen.hyperlinksWanted(environment: ["TERM": "screen", "TMUX": "/tmp/tmux-0/default,1,0"]))
         #expect(!TerminalScreen.hyperlinksWanted(environment: ["TERM": "screen"]))
         #expect(!TerminalScreen.hyperlinksWanted(environment: ["TERM": "linux"]))
@@ -89,7 +96,8 @@ struct TerminalScreenTests {
 
     @Test func anUnknownTerminalTypeIsAnErrorNotAnExit() {
         #expect(throws: (any Error).self) {
-            _ = try TerminalScreen(term: "no-such-terminal-xyz", outputPath: "/dev/null", inputPath: "/dev/null", locale: "C.UTF-8")
+            _ = try TerminalScreen(
+                term: "no-such-terminal-xyz", outputPath: "/dev/null", inputPath: "/dev/null", locale: "C.UTF-8")
         }
     }
 
@@ -106,18 +114,24 @@ struct TerminalScreenTests {
     /// The views measure text with TextWidth; the terminal with wcwidth. They must agree, or wide
     /// characters misalign the columns.
     @Test func textWidthAgreesWithTheCLibrary() throws {
-        _ = try headless() // sets the UTF-8 locale wcwidth needs
-        let ranges: [ClosedRange<UInt32>] = [0x20...0x7E, 0xA0...0x17F, 0x300...0x36F, 0x391...0x3C9, 0x400...0x44F, 0x1100...0x115F,
-                                             0x2010...0x2027, 0x2190...0x21FF, 0x2500...0x257F, 0x3000...0x303E, 0x3041...0x30FF,
-                                             0x4E00...0x4FFF, 0xAC00...0xAD00, 0xFF01...0xFF60, 0x1F300...0x1F64F, 0x1F680...0x1F6C5,
-                                             0x1F900...0x1F9FF]
+        _ = try headless()  // sets the UTF-8 locale wcwidth needs
+        let ranges: [ClosedRange<UInt32>] = [
+            0x20...0x7E, 0xA0...0x17F, 0x300...0x36F, 0x391...0x3C9, 0x400...0x44F, 0x1100...0x115F,
+            0x2010...0x2027, 0x2190...0x21FF, 0x2500...0x257F, 0x3000...0x303E, 0x3041...0x30FF,
+            0x4E00...0x4FFF, 0xAC00...0xAD00, 0xFF01...0xFF60, 0x1F300...0x1F64F, 0x1F680...0x1F6C5,
+            0x1F900...0x1F9FF
+        ]
         var disagreements: [String] = []
         for range in ranges {
             for value in range {
-                guard let scalar = Unicode.Scalar(value), scalar.properties.generalCategory != .unassigned else { continue }
+                guard let scalar = Unicode.Scalar(value), scalar.properties.generalCategory != .unassigned else {
+                    continue
+                }
                 let c = TerminalScreen.width(of: scalar)
                 guard c >= 0 else { continue }
-                if TextWidth.width(of: scalar) != c { disagreements.append("U+\(String(value, radix: 16)) ours \(TextWidth.width(of: scalar)) libc \(c)") }
+                if TextWidth.width(of: scalar) != c {
+                    disagreements.append("U+\(String(value, radix: 16)) ours \(TextWidth.width(of: scalar)) libc \(c)")
+                }
             }
         }
         #expect(disagreements.isEmpty, "\(disagreements.count): \(disagreements.prefix(20))")

@@ -6,7 +6,9 @@ import Testing
 
 struct ConsoleSnapshotTests {
     func check(_ model: ConsoleModel, _ name: String) {
-        if let mismatch = Snapshot.mismatch(ConsoleView.render(model), named: name) { Issue.record(Comment(rawValue: mismatch)) }
+        if let mismatch = Snapshot.mismatch(ConsoleView.render(model), named: name) {
+            Issue.record(Comment(rawValue: mismatch))
+        }
     }
 
     @Test(arguments: [(80, 24), (120, 40)])
@@ -64,7 +66,8 @@ struct ConsoleSnapshotTests {
         var model = sampleModel(columns: 120, rows: 40)
         let lone = IncidentFixture(id: "INC-13", title: "Registry down", severity: .sev3, at: "2026-11-22T09:29:00Z")
         model.setIncident(lone.incident, readOnly: false)
-        _ = ConsoleUpdate.update(&model, .checksConfigured([StatusBoardTests.check("registry-api", group: "Artifact registry")]))
+        _ = ConsoleUpdate.update(
+            &model, .checksConfigured([StatusBoardTests.check("registry-api", group: "Artifact registry")]))
         press([.character("1")], &model)
         #expect(ConsoleView.render(model).text.contains("1 check · "), "\(ConsoleView.render(model).text)")
         press([.character("3")], &model)
@@ -99,9 +102,10 @@ struct ConsoleSnapshotTests {
 /// eleven, the 90-day one also the two just outside the fixture's window.
 struct ReportsScreenTests {
     func reportsModel(columns: Int = 80, rows: Int = 24) -> ConsoleModel {
-        var model = ConsoleModel(workspaceName: "forge-platform", user: "alice", readOnly: false, timeZone: TimeZone(identifier: "UTC")!,
-                                 staleAfterSeconds: 1800, glyphs: .unicode, now: Timestamp.parseRFC3339("2026-11-23T12:00:00Z")!,
-                                 columns: columns, rows: rows)
+        var model = ConsoleModel(
+            workspaceName: "forge-platform", user: "alice", readOnly: false, timeZone: TimeZone(identifier: "UTC")!,
+            staleAfterSeconds: 1800, glyphs: .unicode, now: Timestamp.parseRFC3339("2026-11-23T12:00:00Z")!,
+            columns: columns, rows: rows)
         for fixture in ReportFixture.incidents() { model.setIncident(fixture.incident, readOnly: false) }
         press([.character("6")], &model)
         return model
@@ -111,7 +115,9 @@ struct ReportsScreenTests {
     func reportsScreen(columns: Int, rows: Int) {
         let model = reportsModel(columns: columns, rows: rows)
         #expect(model.screen == .reports)
-        if let mismatch = Snapshot.mismatch(ConsoleView.render(model), named: "reports-\(columns)x\(rows)") { Issue.record(Comment(rawValue: mismatch)) }
+        if let mismatch = Snapshot.mismatch(ConsoleView.render(model), named: "reports-\(columns)x\(rows)") {
+            Issue.record(Comment(rawValue: mismatch))
+        }
     }
 
     @Test func theScreenShowsTheReportsFiguresAndScrolls() {
@@ -126,7 +132,8 @@ struct ReportsScreenTests {
         #expect(before.contains("· more below: j") && !before.contains("carol 5"))
         press([.character("G")], &model)
         let after = ConsoleView.render(model).text
-        #expect(after.contains("carol 5 (acked 5)") && after.contains("· k for the top") && !after.contains("more below"))
+        #expect(
+            after.contains("carol 5 (acked 5)") && after.contains("· k for the top") && !after.contains("more below"))
     }
 
     @Test func eExportsTheShownIncidentsReview() {
@@ -136,7 +143,9 @@ struct ReportsScreenTests {
         #expect(ConsoleUpdate.update(&model, .key(.character("e"))) == [.exportReview(incidentID: id)])
         var readOnly = sampleModel(readOnly: true)
         press([.enter], &readOnly)
-        #expect(ConsoleUpdate.update(&readOnly, .key(.character("e"))) == [.exportReview(incidentID: id)], "it writes no journal")
+        #expect(
+            ConsoleUpdate.update(&readOnly, .key(.character("e"))) == [.exportReview(incidentID: id)],
+            "it writes no journal")
     }
 }
 
@@ -144,15 +153,22 @@ struct DrillScreenTests {
     @Test func aDrillIsMarkedOnTheTopBarAtAnyWidthAndItsSinkTakesTheOnCallSlot() {
         for columns in [80, 120] {
             var model = sampleModel(columns: columns)
-            let page = DrillStatus.SinkPage(at: model.now, user: "bob", incidentID: "INC-12", title: "Registry", step: "platform step 1 of 2")
-            _ = ConsoleUpdate.update(&model, .drillChanged(DrillStatus(scenario: "registry-503", title: "t", elapsedSeconds: 95, speed: 5,
-                                                                         recovered: false, pages: [page])))
+            let page = DrillStatus.SinkPage(
+                at: model.now, user: "bob", incidentID: "INC-12", title: "Registry", step: "platform step 1 of 2")
+            _ = ConsoleUpdate.update(
+                &model,
+                .drillChanged(
+                    DrillStatus(
+                        scenario: "registry-503", title: "t", elapsedSeconds: 95, speed: 5,
+                        recovered: false, pages: [page])))
             let frame = ConsoleView.render(model)
             let top = String(frame.text.split(separator: "\n")[0])
             #expect(top.contains("DRILL registry-503 1m ×5"), "\(columns): \(top)")
             #expect(frame.text.contains("DRILL sink: no real person is paged"))
             #expect(frame.text.contains("last: page to bob for INC-12"))
-            #expect(frame.text.contains("DRILL sink: page to bob for INC-12 (platform step 1 of 2)"), "the arrival is announced")
+            #expect(
+                frame.text.contains("DRILL sink: page to bob for INC-12 (platform step 1 of 2)"),
+                "the arrival is announced")
         }
     }
 }

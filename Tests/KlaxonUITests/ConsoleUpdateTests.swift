@@ -7,12 +7,23 @@ import Testing
 struct ConsoleUpdateTests {
     @Test func declaresInAtMostFiveKeystrokesBeyondTheTitle() {
         var model = sampleModel()
-        let effects = press([.character("d")] + type("Runner fleet exhausted") + [.tab, .character("1"), .tab] + type("runners") + [.enter], &model)
-        #expect(effects == [.declare(Declaration(title: "Runner fleet exhausted", severity: .sev1, services: ["runners"], commander: "alice"))])
+        let effects = press(
+            [.character("d")] + type("Runner fleet exhausted") + [.tab, .character("1"), .tab] + type("runners") + [
+                .enter
+            ], &model)
+        #expect(
+            effects == [
+                .declare(
+                    Declaration(
+                        title: "Runner fleet exhausted", severity: .sev1, services: ["runners"], commander: "alice"))
+            ])
         #expect(model.overlay == nil)
         // With the default severity: d, title, enter.
         var quick = sampleModel()
-        #expect(press([.character("d")] + type("x") + [.enter], &quick) == [.declare(Declaration(title: "x", severity: .sev3, commander: "alice"))])
+        #expect(
+            press([.character("d")] + type("x") + [.enter], &quick) == [
+                .declare(Declaration(title: "x", severity: .sev3, commander: "alice"))
+            ])
         // And the console opens the new incident once it exists.
         _ = ConsoleUpdate.update(&quick, .declared("INC-12"))
         #expect(quick.screen == .incident && quick.currentIncidentID == "INC-12")
@@ -27,11 +38,21 @@ struct ConsoleUpdateTests {
         let dialog = ConsoleView.render(model).text
         #expect(dialog.contains("Page by: [none]  dup   platform"), "\(dialog)")
         #expect(dialog.contains("none: pages nobody (P pages a person or a policy later)"), "\(dialog)")
-        #expect(press([.enter], &model) == [.declare(Declaration(title: "Registry returns 503", severity: .sev3, commander: "alice"))])
+        #expect(
+            press([.enter], &model) == [
+                .declare(Declaration(title: "Registry returns 503", severity: .sev3, commander: "alice"))
+            ])
         // Chosen: the line under the choice says what it does, and the declaration pages by it.
-        press([.character("d")] + type("Registry returns 503") + [.tab, .tab, .tab, .character("j"), .character("j")], &model)
-        #expect(ConsoleView.render(model).text.contains("platform: pages now, step by step, until someone acknowledges"))
-        #expect(press([.enter], &model) == [.declare(Declaration(title: "Registry returns 503", severity: .sev3, commander: "alice", policy: "platform"))])
+        press(
+            [.character("d")] + type("Registry returns 503") + [.tab, .tab, .tab, .character("j"), .character("j")],
+            &model)
+        #expect(
+            ConsoleView.render(model).text.contains("platform: pages now, step by step, until someone acknowledges"))
+        #expect(
+            press([.enter], &model) == [
+                .declare(
+                    Declaration(title: "Registry returns 503", severity: .sev3, commander: "alice", policy: "platform"))
+            ])
     }
 
     /// `P` lists policies, then people, as `policy:NAME` and `user:ID`, and pages the one chosen: a policy
@@ -55,11 +76,15 @@ struct ConsoleUpdateTests {
         let serious = IncidentFixture(id: "INC-13", title: "Registry down", severity: .sev2, at: "2026-11-22T09:29:00Z")
         model.setIncident(serious.incident, readOnly: false)
         _ = ConsoleUpdate.update(&model, .declared("INC-13"))
-        #expect(model.message?.text == "INC-13 declared; it is SEV2 and pages nobody: it has no escalation policy; P pages a policy or a person")
+        #expect(
+            model.message?.text
+                == "INC-13 declared; it is SEV2 and pages nobody: it has no escalation policy; P pages a policy or a person"
+        )
         #expect(model.message?.isError == true)
         // With a policy, or less serious, it is simply declared.
-        let paged = IncidentFixture(id: "INC-14", declaration: Declaration(title: "Registry down", severity: .sev1, policy: "platform"),
-                                    by: "alice", at: Timestamp.parseRFC3339("2026-11-22T09:29:00Z")!)
+        let paged = IncidentFixture(
+            id: "INC-14", declaration: Declaration(title: "Registry down", severity: .sev1, policy: "platform"),
+            by: "alice", at: Timestamp.parseRFC3339("2026-11-22T09:29:00Z")!)
         let minor = IncidentFixture(id: "INC-15", title: "Flaky dashboard", severity: .sev3, at: "2026-11-22T09:29:00Z")
         for fixture in [paged, minor] {
             model.setIncident(fixture.incident, readOnly: false)
@@ -72,14 +97,18 @@ struct ConsoleUpdateTests {
         var model = sampleModel()
         #expect(press([.character("d"), .enter], &model).isEmpty)
         #expect(model.message?.text == "the incident needs a title")
-        guard case .form? = model.overlay else { Issue.record("the form should stay open"); return }
+        guard case .form? = model.overlay else {
+            Issue.record("the form should stay open")
+            return
+        }
     }
 
     @Test func writesANoteWithTheMultiLineEditor() {
         var model = sampleModel()
-        press([.enter], &model) // opens the selected open incident (INC-12, SEV1)
+        press([.enter], &model)  // opens the selected open incident (INC-12, SEV1)
         #expect(model.currentIncidentID == "INC-12")
-        let effects = press([.character("n")] + type("line one") + [.enter] + type("line two") + [.control("s")], &model)
+        let effects = press(
+            [.character("n")] + type("line one") + [.enter] + type("line two") + [.control("s")], &model)
         #expect(effects == [.perform(.note("line one\nline two"), incidentID: "INC-12")])
     }
 
@@ -91,7 +120,9 @@ struct ConsoleUpdateTests {
         let url = "https://grafana.example/d/registry?from=now-1h"
         // No text field open: ignored, and said so; nothing opens, nothing is recorded.
         #expect(press([.paste(url + "\ntam", cut: false)], &model).isEmpty)
-        #expect(model.overlay == nil && model.screen == .incident && model.message?.text == "paste ignored: no text field is open")
+        #expect(
+            model.overlay == nil && model.screen == .incident
+                && model.message?.text == "paste ignored: no text field is open")
         // A confirmation takes no answer from a paste, and stays.
         press([.character("m")], &model)
         #expect(press([.paste("y", cut: false)], &model).isEmpty)
@@ -100,9 +131,15 @@ struct ConsoleUpdateTests {
         // A one-line field: line breaks are spaces (never enter), control characters are left out.
         press([.character("t")], &model)
         #expect(press([.paste("Check \(url)\r\nfor 5xx\u{1B}[31m\u{07}\tnow\n", cut: false)], &model).isEmpty)
-        guard case .form(let form)? = model.overlay else { Issue.record("the paste closed the form"); return }
+        guard case .form(let form)? = model.overlay else {
+            Issue.record("the paste closed the form")
+            return
+        }
         #expect(form.rawText(.toDo) == "Check \(url) for 5xx[31m now")
-        #expect(press([.enter], &model) == [.perform(.addActionItem(text: "Check \(url) for 5xx[31m now", owner: nil), incidentID: "INC-12")])
+        #expect(
+            press([.enter], &model) == [
+                .perform(.addActionItem(text: "Check \(url) for 5xx[31m now", owner: nil), incidentID: "INC-12")
+            ])
         // The note keeps its line breaks, whichever the terminal sent.
         press([.character("n")], &model)
         press([.paste("line 1\r\nline 2\rline 3\n", cut: false)], &model)
@@ -111,9 +148,14 @@ struct ConsoleUpdateTests {
         press([.character("/"), .paste("registry-2\n", cut: false), .enter], &model)
         #expect(model.search?.query == "registry-2")
         // Bounded as typed text: what does not fit is left out, and said so.
-        press([.escape, .character("t"), .paste(String(repeating: "x", count: TextBuffer.maximumCount + 5), cut: false)], &model)
+        press(
+            [.escape, .character("t"), .paste(String(repeating: "x", count: TextBuffer.maximumCount + 5), cut: false)],
+            &model)
         #expect(model.message?.text == "a field holds at most 65536 characters; the rest was left out")
-        guard case .form(let full)? = model.overlay else { Issue.record("the form closed"); return }
+        guard case .form(let full)? = model.overlay else {
+            Issue.record("the form closed")
+            return
+        }
         #expect(full.rawText(.toDo).count == TextBuffer.maximumCount)
         press([.escape, .character("t"), .paste("the start", cut: true)], &model)
         #expect(model.message?.text.hasPrefix("only the start of the paste was kept") == true)
@@ -126,9 +168,12 @@ struct ConsoleUpdateTests {
         var model = sampleModel()
         press([.enter, .character("t")] + type("Roll back registry-2"), &model)
         let t0: Int64 = 5_000_000
-        func read(_ keys: [Key], at ms: Int64) -> [ConsoleEffect] { ConsoleUpdate.update(&model, .input(keys, at: Timestamp(milliseconds: t0 + ms))) }
+        func read(_ keys: [Key], at ms: Int64) -> [ConsoleEffect] {
+            ConsoleUpdate.update(&model, .input(keys, at: Timestamp(milliseconds: t0 + ms)))
+        }
         // The enter, and in the same read an `a` and a URL.
-        #expect(read([.enter] + type("ahttps://grafana.example/d/x"), at: 0)
+        #expect(
+            read([.enter] + type("ahttps://grafana.example/d/x"), at: 0)
                 == [.perform(.addActionItem(text: "Roll back registry-2", owner: nil), incidentID: "INC-12")])
         #expect(model.overlay == nil)
         #expect(model.message?.text == "INC-12: saving… · 28 keys typed as the dialog closed were ignored")
@@ -136,8 +181,11 @@ struct ConsoleUpdateTests {
         #expect(read(type("rm"), at: 10).isEmpty && read([.character("a")], at: 25).isEmpty)
         #expect(model.overlay == nil && model.typeAhead.ignored == 31)
         // The save's outcome is said with the notice.
-        _ = ConsoleUpdate.update(&model, .saved(incidentID: "INC-12", action: .addActionItem(text: "Roll back registry-2", owner: nil),
-                                                sequence: 9, kind: "todo"))
+        _ = ConsoleUpdate.update(
+            &model,
+            .saved(
+                incidentID: "INC-12", action: .addActionItem(text: "Roll back registry-2", owner: nil),
+                sequence: 9, kind: "todo"))
         #expect(model.message?.text == "INC-12 #9 todo recorded · 31 keys typed as the dialog closed were ignored")
         // A key read later counts again, and the notice goes.
         #expect(read([.character("m")], at: 25 + ConsoleModel.TypeAhead.windowMilliseconds + 1).isEmpty)
@@ -147,7 +195,8 @@ struct ConsoleUpdateTests {
         // The palette's enter opening a confirmation ends the palette: a `y` typed with it answers nothing.
         var palette = sampleModel()
         press([.enter, .character(":")] + type("mitig"), &palette)
-        #expect(ConsoleUpdate.update(&palette, .input([.enter, .character("y")], at: Timestamp(milliseconds: t0))).isEmpty)
+        #expect(
+            ConsoleUpdate.update(&palette, .input([.enter, .character("y")], at: Timestamp(milliseconds: t0))).isEmpty)
         #expect(palette.overlay.map { if case .confirm = $0 { true } else { false } } == true)
         #expect(palette.typeAhead.ignored == 1)
     }
@@ -157,7 +206,9 @@ struct ConsoleUpdateTests {
     @Test func fastTypingAndKeyRepeatAreNeverIgnored() {
         var model = sampleModel()
         let t0: Int64 = 5_000_000
-        func read(_ keys: [Key], at ms: Int64) -> [ConsoleEffect] { ConsoleUpdate.update(&model, .input(keys, at: Timestamp(milliseconds: t0 + ms))) }
+        func read(_ keys: [Key], at ms: Int64) -> [ConsoleEffect] {
+            ConsoleUpdate.update(&model, .input(keys, at: Timestamp(milliseconds: t0 + ms)))
+        }
         press([.enter], &model)
         let count = model.visibleRecords.count
         #expect(count >= 6)
@@ -174,7 +225,10 @@ struct ConsoleUpdateTests {
         for ms: Int64 in 1...3 { _ = read([.character("j")], at: 201 + ms) }
         #expect(model.timeline.cursor == 3 && model.typeAhead.ignored == 0 && model.message == nil)
         // Typed into a form, a read's characters are inserted at once, and its enter submits.
-        #expect(read([.character("L")] + type("registry") + [.enter], at: 400) == [.perform(.link("registry"), incidentID: "INC-12")])
+        #expect(
+            read([.character("L")] + type("registry") + [.enter], at: 400) == [
+                .perform(.link("registry"), incidentID: "INC-12")
+            ])
     }
 
     /// A note being saved says so, and a save that fails puts the note back into the drafts (after
@@ -186,15 +240,22 @@ struct ConsoleUpdateTests {
         #expect(model.message?.text == "INC-12: saving…")
         #expect(model.savesInFlight == 1 && model.savingNotes["INC-12"] == "rolled back registry")
         press([.character("n")] + type("and another") + [.escape], &model)
-        _ = ConsoleUpdate.update(&model, .saveFailed(incidentID: "INC-12", action: .note("rolled back registry"),
-                                                     reason: "journals/INC-12.jsonl is locked by process 7 (flock) on this host"))
+        _ = ConsoleUpdate.update(
+            &model,
+            .saveFailed(
+                incidentID: "INC-12", action: .note("rolled back registry"),
+                reason: "journals/INC-12.jsonl is locked by process 7 (flock) on this host"))
         #expect(model.savesInFlight == 0 && model.savingNotes.isEmpty)
         #expect(model.drafts["INC-12"] == "rolled back registry\n\nand another")
         #expect(model.message?.isError == true)
-        #expect(model.message?.text == "INC-12: NOT SAVED, note kept as a draft (n): journals/INC-12.jsonl is locked by process 7 (flock) on this host")
+        #expect(
+            model.message?.text
+                == "INC-12: NOT SAVED, note kept as a draft (n): journals/INC-12.jsonl is locked by process 7 (flock) on this host"
+        )
         model.drafts = [:]
         press([.character("n")] + type("second try") + [.control("s")], &model)
-        _ = ConsoleUpdate.update(&model, .saved(incidentID: "INC-12", action: .note("second try"), sequence: 9, kind: "note"))
+        _ = ConsoleUpdate.update(
+            &model, .saved(incidentID: "INC-12", action: .note("second try"), sequence: 9, kind: "note"))
         #expect(model.drafts.isEmpty && model.savingNotes.isEmpty && model.savesInFlight == 0)
         #expect(model.message?.text == "INC-12 #9 note recorded")
     }
@@ -206,18 +267,26 @@ struct ConsoleUpdateTests {
         var model = sampleModel()
         let paging = EscalationEngine.Status(policy: "platform", state: .paging(step: 1, steps: 2, cycle: 1, cycles: 1))
         let acked = EscalationEngine.Status(policy: "platform", state: .acknowledged(by: "bob", repageAt: nil))
-        _ = ConsoleUpdate.update(&model, .escalationsChanged(["INC-12": paging, "INC-9": paging, "INC-11": acked], engine: .thisConsole, pageTargets: []))
+        _ = ConsoleUpdate.update(
+            &model,
+            .escalationsChanged(
+                ["INC-12": paging, "INC-9": paging, "INC-11": acked], engine: .thisConsole, pageTargets: []))
         #expect(press([.character("q")], &model).isEmpty && !model.quitting)
-        #expect(model.overlay.map { if case .confirm(.quitStoppingPages(["INC-9", "INC-12"])) = $0 { true } else { false } } == true)
+        #expect(
+            model.overlay.map { if case .confirm(.quitStoppingPages(["INC-9", "INC-12"])) = $0 { true } else { false } }
+                == true)
         let screen = ConsoleView.render(model).text
         #expect(screen.contains("2 incidents are escalating (INC-9, INC-12); no other process is sending"), "\(screen)")
-        #expect(screen.contains("pages now: unless a klaxon watch or another console takes over, quitting"), "\(screen)")
+        #expect(
+            screen.contains("pages now: unless a klaxon watch or another console takes over, quitting"), "\(screen)")
         #expect(screen.contains("stops them. Quit?"), "\(screen)")
         #expect(press([.character("n")], &model).isEmpty && !model.quitting, "any other key keeps it running")
         press([.character("q")], &model)
         #expect(press([.character("y")], &model) == [.quit])
         var elsewhere = sampleModel()
-        _ = ConsoleUpdate.update(&elsewhere, .escalationsChanged(["INC-12": paging], engine: .other("klaxon watch on ops-1"), pageTargets: []))
+        _ = ConsoleUpdate.update(
+            &elsewhere,
+            .escalationsChanged(["INC-12": paging], engine: .other("klaxon watch on ops-1"), pageTargets: []))
         #expect(press([.character("q")], &elsewhere) == [.quit])
     }
 
@@ -227,11 +296,14 @@ struct ConsoleUpdateTests {
         #expect(model.drafts["INC-12"] == "half a thought")
         #expect(press([.character("q")], &model).isEmpty)
         #expect(model.overlay.map { if case .confirm(.quitLosingDrafts) = $0 { true } else { false } } == true)
-        #expect(press([.character("n")], &model).isEmpty) // no
+        #expect(press([.character("n")], &model).isEmpty)  // no
         #expect(!model.quitting)
         // The draft comes back with n.
         press([.character("n")], &model)
-        guard case .form(let form)? = model.overlay else { Issue.record("no editor"); return }
+        guard case .form(let form)? = model.overlay else {
+            Issue.record("no editor")
+            return
+        }
         #expect(form.rawText(.note) == "half a thought")
         press([.escape, .character("q")], &model)
         #expect(press([.character("y")], &model) == [.quit])
@@ -240,8 +312,12 @@ struct ConsoleUpdateTests {
     @Test func statusSeverityAckMitigateAndResolve() {
         var model = sampleModel()
         press([.enter], &model)
-        #expect(press([.character("s"), .character("j"), .enter], &model) == [.perform(.setStatus(.monitoring), incidentID: "INC-12")])
-        #expect(press([.character("S"), .character("2")], &model) == [.perform(.setSeverity(.sev2), incidentID: "INC-12")])
+        #expect(
+            press([.character("s"), .character("j"), .enter], &model) == [
+                .perform(.setStatus(.monitoring), incidentID: "INC-12")
+            ])
+        #expect(
+            press([.character("S"), .character("2")], &model) == [.perform(.setSeverity(.sev2), incidentID: "INC-12")])
         // bob acknowledged INC-12: a second ack records nothing and says so (issue 19).
         #expect(press([.character("a")], &model).isEmpty)
         #expect(model.message?.text == "INC-12 was already acknowledged by bob at 2026-11-21 23:44")
@@ -253,7 +329,10 @@ struct ConsoleUpdateTests {
         #expect(press([.character("m"), .character("y")], &model) == [.perform(.mitigate, incidentID: "INC-12")])
         // Resolve asks first: r opens a confirmation with an optional summary.
         #expect(press([.character("r")], &model).isEmpty)
-        #expect(press(type("GC freed 40%") + [.enter], &model) == [.perform(.resolve(summary: "GC freed 40%"), incidentID: "INC-12")])
+        #expect(
+            press(type("GC freed 40%") + [.enter], &model) == [
+                .perform(.resolve(summary: "GC freed 40%"), incidentID: "INC-12")
+            ])
         #expect(press([.character("r"), .escape], &model).isEmpty)
     }
 
@@ -262,22 +341,31 @@ struct ConsoleUpdateTests {
     @Test func aYTypedAsForMitigateIsNotAResolutionSummary() {
         var model = sampleModel()
         press([.enter, .character("r")], &model)
-        #expect(ConsoleView.render(model).text.contains("enter resolves · esc cancels · summary optional (a lone y is none)"))
+        #expect(
+            ConsoleView.render(model).text.contains(
+                "enter resolves · esc cancels · summary optional (a lone y is none)"))
         #expect(press([.character("y"), .enter], &model) == [.perform(.resolve(summary: nil), incidentID: "INC-12")])
-        #expect(press([.character("r"), .character("Y"), .enter], &model) == [.perform(.resolve(summary: nil), incidentID: "INC-12")])
+        #expect(
+            press([.character("r"), .character("Y"), .enter], &model) == [
+                .perform(.resolve(summary: nil), incidentID: "INC-12")
+            ])
         // A summary that only begins with y is a summary.
-        #expect(press([.character("r")] + type("yes, the disk was full") + [.enter], &model)
+        #expect(
+            press([.character("r")] + type("yes, the disk was full") + [.enter], &model)
                 == [.perform(.resolve(summary: "yes, the disk was full"), incidentID: "INC-12")])
     }
 
     @Test func assignTodoLinkReopenAndCompleteAnActionItem() {
         var model = sampleModel()
         press([.enter], &model)
-        #expect(press([.character("A"), .character("j"), .tab, .control("u")] + type("dave") + [.enter], &model)
+        #expect(
+            press([.character("A"), .character("j"), .tab, .control("u")] + type("dave") + [.enter], &model)
                 == [.perform(.assign(role: "scribe", user: "dave"), incidentID: "INC-12")])
-        #expect(press([.character("t")] + type("Write the review") + [.tab] + type("erin") + [.enter], &model)
+        #expect(
+            press([.character("t")] + type("Write the review") + [.tab] + type("erin") + [.enter], &model)
                 == [.perform(.addActionItem(text: "Write the review", owner: "erin"), incidentID: "INC-12")])
-        #expect(press([.character("L")] + type("ci-queue-backed-up") + [.enter], &model)
+        #expect(
+            press([.character("L")] + type("ci-queue-backed-up") + [.enter], &model)
                 == [.perform(.link("ci-queue-backed-up"), incidentID: "INC-12")])
         #expect(press([.tab, .character("x")], &model) == [.perform(.completeActionItem(1), incidentID: "INC-12")])
         #expect(press([.character("R")], &model).isEmpty)
@@ -286,13 +374,16 @@ struct ConsoleUpdateTests {
 
     @Test func actionsWorkOnTheDashboardSelectionToo() {
         var model = sampleModel()
-        press([.character("j")], &model) // INC-11
+        press([.character("j")], &model)  // INC-11
         #expect(press([.character("a")], &model) == [.perform(.acknowledge, incidentID: "INC-11")])
     }
 
     @Test func readOnlyHidesEveryWriteAction() {
         var model = sampleModel(readOnly: true)
-        for key: Key in [.character("d"), .character("a"), .character("m"), .character("r"), .character("n"), .character("t"), .character("E")] {
+        for key: Key in [
+            .character("d"), .character("a"), .character("m"), .character("r"), .character("n"), .character("t"),
+            .character("E")
+        ] {
             #expect(press([key], &model).isEmpty, "\(key)")
             #expect(model.overlay == nil)
             #expect(model.message?.isError == true)
@@ -316,7 +407,10 @@ struct ConsoleUpdateTests {
         press([.escape], &model)
         #expect(model.search == nil)
         press([.character("n")], &model)
-        guard case .form? = model.overlay else { Issue.record("n should open the note editor"); return }
+        guard case .form? = model.overlay else {
+            Issue.record("n should open the note editor")
+            return
+        }
     }
 
     @Test func thePaletteFindsActionsFuzzily() {
@@ -330,11 +424,14 @@ struct ConsoleUpdateTests {
 
     @Test func fuzzyMatchingFindsTheBestAlignmentNotTheFirst() throws {
         // Greedy matching would take the c of "acknowledge" for "ci"; the best alignment takes word starts.
-        let initials = FuzzyMatch.score("ci", in: "ack, then ci queue"), scattered = FuzzyMatch.score("ci", in: "acknowledge this")
+        let initials = FuzzyMatch.score("ci", in: "ack, then ci queue")
+        let scattered = FuzzyMatch.score("ci", in: "acknowledge this")
         #expect(try #require(initials) > (try #require(scattered)))
         // Word starts after - _ / . count as they do after a space.
         for separator in [" ", "-", "_", "/", "."] {
-            #expect(FuzzyMatch.score("rf", in: "runner\(separator)fleet") == FuzzyMatch.score("rf", in: "runner fleet"), "\(separator)")
+            #expect(
+                FuzzyMatch.score("rf", in: "runner\(separator)fleet") == FuzzyMatch.score("rf", in: "runner fleet"),
+                "\(separator)")
         }
         #expect(FuzzyMatch.score("rf", in: "runnerfleet")! < FuzzyMatch.score("rf", in: "runner-fleet")!)
         // A run of adjacent characters beats the same characters apart.
@@ -355,7 +452,9 @@ struct ConsoleUpdateTests {
         #expect(model.dashboardPane == .resolved && model.resolvedSelection == 1)
         press([.enter], &model)
         #expect(model.currentIncidentID == "INC-9")
-        for (key, screen) in [("3", ConsoleModel.Screen.status), ("4", .onCall), ("5", .runbooks), ("1", .dashboard), ("2", .incident)] {
+        for (key, screen) in [
+            ("3", ConsoleModel.Screen.status), ("4", .onCall), ("5", .runbooks), ("1", .dashboard), ("2", .incident)
+        ] {
             press([.character(Character(key))], &model)
             #expect(model.screen == screen)
         }
@@ -368,7 +467,8 @@ struct ConsoleUpdateTests {
         var model = sampleModel()
         press([.enter], &model)
         #expect(model.timeline.cursor == nil)
-        var fixture = IncidentFixture(id: "INC-12", title: "Artifact registry returns 503 on uploads", at: "2026-11-21T22:40:00Z")
+        var fixture = IncidentFixture(
+            id: "INC-12", title: "Artifact registry returns 503 on uploads", at: "2026-11-21T22:40:00Z")
         fixture.perform(.note("from another console"))
         _ = ConsoleUpdate.update(&model, .incidentChanged(fixture.incident, readOnly: false))
         #expect(ConsoleView.render(model).text.contains("from another console"))
@@ -386,7 +486,9 @@ struct ConsoleUpdateTests {
         press([.enter], &model)
         let frame = ConsoleView.render(model)
         let layout = IncidentLayout(columns: columns, rows: rows)
-        let lastRow = (layout.timelineTop..<(layout.timelineTop + layout.timelineRows)).last { !frame.text(ofRow: $0).prefix(layout.timelineWidth).allSatisfy(\.isWhitespace) }
+        let lastRow = (layout.timelineTop..<(layout.timelineTop + layout.timelineRows)).last {
+            !frame.text(ofRow: $0).prefix(layout.timelineWidth).allSatisfy(\.isWhitespace)
+        }
         #expect(lastRow.map { frame.text(ofRow: $0).contains("Disk at 61%; uploads succeed again") } == true)
     }
 
@@ -402,7 +504,10 @@ struct ConsoleUpdateTests {
         var model = sampleModel()
         press([.enter], &model)
         #expect(press([.character("E")], &model) == [.openEditor(incidentID: "INC-12", initialText: "")])
-        #expect(ConsoleUpdate.update(&model, .editorFinished(incidentID: "INC-12", text: "from vim\n")) == [.perform(.note("from vim\n"), incidentID: "INC-12")])
+        #expect(
+            ConsoleUpdate.update(&model, .editorFinished(incidentID: "INC-12", text: "from vim\n")) == [
+                .perform(.note("from vim\n"), incidentID: "INC-12")
+            ])
         #expect(ConsoleUpdate.update(&model, .editorFinished(incidentID: "INC-12", text: nil)).isEmpty)
     }
 
@@ -410,7 +515,8 @@ struct ConsoleUpdateTests {
         var model = sampleModel()
         press([.enter, .character("f")], &model)
         guard case .form(let form)? = model.overlay, case .choice(let options, _) = form.fields[0].value else {
-            Issue.record("no filter picker"); return
+            Issue.record("no filter picker")
+            return
         }
         let note = options.firstIndex(of: .kind("note"))!
         press(Array(repeating: .character("j"), count: note) + [.enter], &model)
@@ -423,10 +529,12 @@ struct KeymapTests {
     /// The README's key table is generated from the keymap: RECORD_SNAPSHOTS=1 rewrites it between
     /// its markers; otherwise this checks it.
     @Test func theREADMEKeyTableMatchesTheKeymap() throws {
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent()
         let path = root.appendingPathComponent("README.md")
         var readme = try String(contentsOf: path, encoding: .utf8)
-        let begin = "<!-- keys:begin (generated from Keymap.bindings; RECORD_SNAPSHOTS=1 swift test --filter KeymapTests) -->\n"
+        let begin =
+            "<!-- keys:begin (generated from Keymap.bindings; RECORD_SNAPSHOTS=1 swift test --filter KeymapTests) -->\n"
         let end = "<!-- keys:end -->"
         let start = try #require(readme.range(of: begin), "the README lacks the key table's begin marker")
         let stop = try #require(readme.range(of: end, range: start.upperBound..<readme.endIndex))
@@ -435,8 +543,9 @@ struct KeymapTests {
             try readme.write(to: path, atomically: true, encoding: .utf8)
             return
         }
-        #expect(String(readme[start.upperBound..<stop.lowerBound]) == Keymap.markdownTable + "\n",
-                "the README's key table is out of date: RECORD_SNAPSHOTS=1 swift test --filter KeymapTests")
+        #expect(
+            String(readme[start.upperBound..<stop.lowerBound]) == Keymap.markdownTable + "\n",
+            "the README's key table is out of date: RECORD_SNAPSHOTS=1 swift test --filter KeymapTests")
     }
 
     @Test func everyActionHasAKeyAndNoKeyIsBoundTwiceInOneScope() {
@@ -485,18 +594,23 @@ struct FrameTests {
         #expect(TextWidth.truncate("registry returns 503", to: 10) == "registry …")
         #expect(TextWidth.pad("漢", to: 4) == "漢  ")
         #expect(TextWidth.wrap("one two three", to: 7) == ["one two", "three"])
-        #expect(TextWidth.wrap("https://grafana.example.com/d/x", to: 10) == ["https://gr", "afana.exam", "ple.com/d/", "x"])
+        #expect(
+            TextWidth.wrap("https://grafana.example.com/d/x", to: 10) == ["https://gr", "afana.exam", "ple.com/d/", "x"]
+        )
         #expect(TextWidth.wrap("a\n\nb", to: 5) == ["a", "", "b"])
     }
 
     /// A string's width skips grapheme breaking when every scalar stands alone; the answer must be the
     /// one a character-by-character count gives, for text on either side of that line.
     @Test func textWidthOfAStringIsTheSumOfItsCharacters() {
-        let samples = ["磁盘已满 means → full ─┼─ “quoted” é", "e\u{301}", "café\u{301} 漢", "👩‍💻 on call", "🇳🇴", "한\u{11A8}글",
-                       "✔\u{FE0F} done", "a\r\nb", "\u{AD}soft", "한국어 ─ 日本", "👍🏽"]
+        let samples = [
+            "磁盘已满 means → full ─┼─ “quoted” é", "e\u{301}", "café\u{301} 漢", "👩‍💻 on call", "🇳🇴", "한\u{11A8}글",
+            "✔\u{FE0F} done", "a\r\nb", "\u{AD}soft", "한국어 ─ 日本", "👍🏽"
+        ]
         for text in samples {
             let byCharacter = text.reduce(0) { $0 + TextWidth.width(of: $1) }
-            #expect(TextWidth.width(of: text) == byCharacter, "\(text.unicodeScalars.map { String($0.value, radix: 16) })")
+            #expect(
+                TextWidth.width(of: text) == byCharacter, "\(text.unicodeScalars.map { String($0.value, radix: 16) })")
         }
         #expect(TextWidth.width(of: "磁盘 → ─") == 8)
         #expect(TextWidth.width(of: "👩‍💻") == 2)

@@ -8,7 +8,8 @@ import Testing
 /// snapshot, and what must never be cut (who is on call, why a check is red, which incident a runbook's
 /// steps go to, the selected option of a dialog, an export's file name, a five-digit id) checked by name.
 struct EightyByTwentyFourTests {
-    static let exportPath = "/home/dana/forge-platform/drill-runs/2026-11-22T093000Z-registry-503/reviews/INC-10234-20261122T093000Z.md"
+    static let exportPath =
+        "/home/dana/forge-platform/drill-runs/2026-11-22T093000Z-registry-503/reviews/INC-10234-20261122T093000Z.md"
 
     /// The sample console with the registry drill a minute and a half in: INC-10234 declared by the
     /// registry check and paging bob, INC-12 acknowledged, a board with a check down, one unknown (its
@@ -16,8 +17,9 @@ struct EightyByTwentyFourTests {
     static func drillModel() -> ConsoleModel {
         var model = sampleModel(columns: 80, rows: 24)
         _ = ConsoleUpdate.update(&model, .runbooksChanged(sampleRunbooks()))
-        var registry = IncidentFixture(id: "INC-10234", title: "registry-api down: HTTP 503 on uploads", severity: .sev1,
-                                       services: ["registry"], commander: nil, by: "registry-api", at: "2026-11-22T09:10:00Z")
+        var registry = IncidentFixture(
+            id: "INC-10234", title: "registry-api down: HTTP 503 on uploads", severity: .sev1,
+            services: ["registry"], commander: nil, by: "registry-api", at: "2026-11-22T09:10:00Z")
         registry.perform(.link("registry-5xx"), by: "registry-api", after: 1)
         registry.perform(.startEscalation(policy: "platform"), by: "registry-api", after: 1)
         model.setIncident(registry.incident, readOnly: false)
@@ -30,28 +32,56 @@ struct EightyByTwentyFourTests {
         _ = ConsoleUpdate.update(&model, .checksConfigured([api, pulls, prometheus, queue]))
         let start = model.now.adding(seconds: -600)
         for i in 0..<10 {
-            _ = ConsoleUpdate.update(&model, .checkReported(StatusBoardTests.report(pulls, .up, .ok("HTTP 200"), latency: Double(60 + i * 9),
-                                                                                    at: start.adding(seconds: Int64(i) * 60), since: start)))
+            _ = ConsoleUpdate.update(
+                &model,
+                .checkReported(
+                    StatusBoardTests.report(
+                        pulls, .up, .ok("HTTP 200"), latency: Double(60 + i * 9),
+                        at: start.adding(seconds: Int64(i) * 60), since: start)))
         }
-        _ = ConsoleUpdate.update(&model, .checkReported(StatusBoardTests.report(api, .up, .ok("HTTP 200"), latency: 80, at: start)))
-        _ = ConsoleUpdate.update(&model, .checkReported(StatusBoardTests.report(
-            api, .down, .failed("HTTP 503 Service Unavailable: blob store on registry-2 is full"), latency: 11, at: model.now.adding(seconds: -5),
-            since: model.now.adding(seconds: -1200))))
-        _ = ConsoleUpdate.update(&model, .checkReported(StatusBoardTests.report(
-            prometheus, .unknown, .unknown("source unreachable: Failed to connect to 127.0.0.1 port 9090: Connection refused"), latency: nil,
-            at: model.now.adding(seconds: -3))))
-        _ = ConsoleUpdate.update(&model, .checkReported(StatusBoardTests.report(
-            queue, .degraded, .degraded("oldest job waiting 14m, above 10m"), latency: 140, at: model.now.adding(seconds: -9))))
+        _ = ConsoleUpdate.update(
+            &model, .checkReported(StatusBoardTests.report(api, .up, .ok("HTTP 200"), latency: 80, at: start)))
+        _ = ConsoleUpdate.update(
+            &model,
+            .checkReported(
+                StatusBoardTests.report(
+                    api, .down, .failed("HTTP 503 Service Unavailable: blob store on registry-2 is full"), latency: 11,
+                    at: model.now.adding(seconds: -5),
+                    since: model.now.adding(seconds: -1200))))
+        _ = ConsoleUpdate.update(
+            &model,
+            .checkReported(
+                StatusBoardTests.report(
+                    prometheus, .unknown,
+                    .unknown("source unreachable: Failed to connect to 127.0.0.1 port 9090: Connection refused"),
+                    latency: nil,
+                    at: model.now.adding(seconds: -3))))
+        _ = ConsoleUpdate.update(
+            &model,
+            .checkReported(
+                StatusBoardTests.report(
+                    queue, .degraded, .degraded("oldest job waiting 14m, above 10m"), latency: 140,
+                    at: model.now.adding(seconds: -9))))
 
-        let paging = EscalationEngine.Status(policy: "platform", state: .paging(step: 1, steps: 2, cycle: 1, cycles: 1),
-                                             nextStepAt: model.now.adding(seconds: 291))
+        let paging = EscalationEngine.Status(
+            policy: "platform", state: .paging(step: 1, steps: 2, cycle: 1, cycles: 1),
+            nextStepAt: model.now.adding(seconds: 291))
         let acked = EscalationEngine.Status(policy: "platform", state: .acknowledged(by: "bob", repageAt: nil))
-        let targets = ["platform", "registry", "observability"].map(PageTarget.policy)
+        let targets =
+            ["platform", "registry", "observability"].map(PageTarget.policy)
             + ["alice", "bob", "carol", "dave", "erin", "frank", "grace", "heidi", "ivan"].map(PageTarget.person)
-        _ = ConsoleUpdate.update(&model, .escalationsChanged(["INC-10234": paging, "INC-12": acked], engine: .thisConsole, pageTargets: targets))
-        let page = DrillStatus.SinkPage(at: model.now, user: "bob", incidentID: "INC-10234", title: "registry-api down", step: "platform step 1 of 2")
-        _ = ConsoleUpdate.update(&model, .drillChanged(DrillStatus(scenario: "registry-503", title: "The artifact registry returns 503",
-                                                                   elapsedSeconds: 95, speed: 5, recovered: false, pages: [page])))
+        _ = ConsoleUpdate.update(
+            &model,
+            .escalationsChanged(["INC-10234": paging, "INC-12": acked], engine: .thisConsole, pageTargets: targets))
+        let page = DrillStatus.SinkPage(
+            at: model.now, user: "bob", incidentID: "INC-10234", title: "registry-api down",
+            step: "platform step 1 of 2")
+        _ = ConsoleUpdate.update(
+            &model,
+            .drillChanged(
+                DrillStatus(
+                    scenario: "registry-503", title: "The artifact registry returns 503",
+                    elapsedSeconds: 95, speed: 5, recovered: false, pages: [page])))
         _ = ConsoleUpdate.update(&model, .info("ready"))
         model.message = nil
         return model
@@ -72,7 +102,7 @@ struct EightyByTwentyFourTests {
         ("filter", [.character("j"), .enter, .character("f")] + Array(repeating: Key.character("k"), count: 2)),
         ("resolve", [.enter, .character("r")]),
         ("stop-escalation", [.enter, .character("X")]),
-        ("quit", [.character("q")]),
+        ("quit", [.character("q")])
     ]
 
     static func model(after keys: [Key]) -> ConsoleModel {
@@ -97,7 +127,9 @@ struct EightyByTwentyFourTests {
         #expect(bottom.hasPrefix("review of INC-10234 written to /home/dana/"), "\(bottom)")
         #expect(bottom.trimmingCharacters(in: .whitespaces).hasSuffix("/INC-10234-20261122T093000Z.md"), "\(bottom)")
         #expect(bottom.contains("…"))
-        if let mismatch = Snapshot.mismatch(frame, named: "drill-export-80x24") { Issue.record(Comment(rawValue: mismatch)) }
+        if let mismatch = Snapshot.mismatch(frame, named: "drill-export-80x24") {
+            Issue.record(Comment(rawValue: mismatch))
+        }
     }
 
     /// The things that were cut at 80×24, each by name.
@@ -116,26 +148,34 @@ struct EightyByTwentyFourTests {
         #expect(runbook.text(ofRow: 2).contains("INC-10234: 0/"), "\(runbook.text(ofRow: 2))")
 
         var nobody = Self.model(after: [.enter])
-        _ = ConsoleUpdate.update(&nobody, .escalationsChanged(nobody.escalations, engine: .nobody, pageTargets: nobody.pageTargets))
-        #expect(ConsoleView.render(nobody).text(ofRow: 3).hasPrefix(" NOT SENT (no klaxon watch or console runs the engine)"))
+        _ = ConsoleUpdate.update(
+            &nobody, .escalationsChanged(nobody.escalations, engine: .nobody, pageTargets: nobody.pageTargets))
+        #expect(
+            ConsoleView.render(nobody).text(ofRow: 3).hasPrefix(
+                " NOT SENT (no klaxon watch or console runs the engine)"))
 
         // Every cut text ends with `…`: no row of any screen ends in the middle of a word at the edge.
         for (name, keys) in Self.states {
             let frame = ConsoleView.render(Self.model(after: keys))
             for row in 0..<frame.rows {
                 let text = frame.text(ofRow: row)
-                #expect(!(text.last!.isLetter && text.dropLast().last!.isLetter), "\(name) row \(row) runs off the edge: \(text)")
+                #expect(
+                    !(text.last!.isLetter && text.dropLast().last!.isLetter),
+                    "\(name) row \(row) runs off the edge: \(text)")
             }
         }
     }
 
     /// The page and filter dialogs scroll to keep the selected option in their box.
     @Test func aLongChoiceScrollsWithinItsBox() throws {
-        for (keys, selected) in [([Key.enter, .character("P")] + Array(repeating: .character("j"), count: 10), "[user:heidi]"),
-                                 ([.character("j"), .enter, .character("f"), .character("k")], "[link]")] {
+        for (keys, selected) in [
+            ([Key.enter, .character("P")] + Array(repeating: .character("j"), count: 10), "[user:heidi]"),
+            ([.character("j"), .enter, .character("f"), .character("k")], "[link]")
+        ] {
             let model = Self.model(after: keys)
             let frame = ConsoleView.render(model)
-            let row = try #require((0..<frame.rows).first { frame.text(ofRow: $0).contains(selected) }, "\(selected): \(frame.text)")
+            let row = try #require(
+                (0..<frame.rows).first { frame.text(ofRow: $0).contains(selected) }, "\(selected): \(frame.text)")
             let line = frame.text(ofRow: row)
             // Inside the box: between its two borders.
             let borders = line.indices.filter { line[$0] == "│" }
@@ -148,20 +188,29 @@ struct EightyByTwentyFourTests {
     /// dashboard are drawn in the selected variant of their style, not plain reverse video.
     @Test func theSelectedRowKeepsItsColour() throws {
         let board = ConsoleView.render(Self.model(after: [.character("3")]))
-        let downRow = try #require((0..<board.rows).first { board.text(ofRow: $0).contains("registry-api ") && board.text(ofRow: $0).contains("DOWN") })
-        let down = try #require(board.text(ofRow: downRow).range(of: "DOWN")).lowerBound.utf16Offset(in: board.text(ofRow: downRow))
+        let downRow = try #require(
+            (0..<board.rows).first {
+                board.text(ofRow: $0).contains("registry-api ") && board.text(ofRow: $0).contains("DOWN")
+            })
+        let down = try #require(board.text(ofRow: downRow).range(of: "DOWN")).lowerBound.utf16Offset(
+            in: board.text(ofRow: downRow))
         #expect(board[downRow, down].style == .selectedCritical)
         #expect(board[downRow, 2].style == .selected)
         let unknownRow = try #require((0..<board.rows).first { board.text(ofRow: $0).contains("UNKNOWN") })
-        let unknown = try #require(board.text(ofRow: unknownRow).range(of: "UNKNOWN")).lowerBound.utf16Offset(in: board.text(ofRow: unknownRow))
+        let unknown = try #require(board.text(ofRow: unknownRow).range(of: "UNKNOWN")).lowerBound.utf16Offset(
+            in: board.text(ofRow: unknownRow))
         #expect(board[unknownRow, unknown].style == .blind)
 
         var model = Self.model(after: [.character("j")])
         let dashboard = ConsoleView.render(model)
         let row = try #require((0..<dashboard.rows).first { dashboard.text(ofRow: $0).contains("INC-12 ") })
         let text = dashboard.text(ofRow: row)
-        #expect(dashboard[row, try #require(text.range(of: "SEV1")).lowerBound.utf16Offset(in: text)].style == .selectedCritical)
-        #expect(dashboard[row, try #require(text.range(of: "STALE")).lowerBound.utf16Offset(in: text)].style == .selectedStale)
+        #expect(
+            dashboard[row, try #require(text.range(of: "SEV1")).lowerBound.utf16Offset(in: text)].style
+                == .selectedCritical)
+        #expect(
+            dashboard[row, try #require(text.range(of: "STALE")).lowerBound.utf16Offset(in: text)].style
+                == .selectedStale)
         press([.character("k")], &model)
         #expect(model.openSelection == 0)
     }

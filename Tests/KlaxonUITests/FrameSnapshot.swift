@@ -10,7 +10,8 @@ extension Snapshot {
         .code: "c", .actor: "u", .kind: "n", .emphasis: "i", .strong: "b", .strikethrough: "x", .link: "l",
         .blind: "U",
         // Selected variants: the capital of the state's colour (Red, Yellow, Magenta, Green, Unknown's V, gReen dim).
-        .selectedCritical: "R", .selectedWarning: "Y", .selectedStale: "T", .selectedOk: "G", .selectedBlind: "V", .selectedResolved: "D",
+        .selectedCritical: "R", .selectedWarning: "Y", .selectedStale: "T", .selectedOk: "G", .selectedBlind: "V",
+        .selectedResolved: "D"
     ]
 
     static func text(of frame: Frame) -> String {
@@ -20,7 +21,8 @@ extension Snapshot {
             for x in 0..<frame.columns { line.append(letters[frame[row, x].style] ?? "?") }
             styles.append(line)
         }
-        return frame.text + "\n" + String(repeating: "=", count: frame.columns) + "\n" + styles.joined(separator: "\n") + "\n"
+        return frame.text + "\n" + String(repeating: "=", count: frame.columns) + "\n" + styles.joined(separator: "\n")
+            + "\n"
     }
 
     /// Compares `frame` with the golden `name`; returns a description of the difference, or nil.

@@ -11,21 +11,39 @@ struct PagingViewTests {
 
     /// dave and erin first, frank after 15 minutes; dave's and erin's webhooks are what fail.
     static let engine = EscalationEngine(
-        policies: [EscalationPolicy(name: "platform", steps: [.init(targets: [.user("dave"), .user("erin")], escalateAfterSeconds: 900),
-                                                             .init(targets: [.user("frank")], escalateAfterSeconds: 900)])],
-        people: [Person(id: "dave", name: "Dave", timeZone: "UTC", contacts: [Contact(kind: .webhook, target: ["env:DAVE_WEBHOOK"])]),
-                 Person(id: "erin", name: "Erin", timeZone: "UTC", contacts: [Contact(kind: .webhook, target: ["env:ERIN_WEBHOOK"])]),
-                 Person(id: "frank", name: "Frank", timeZone: "UTC", contacts: [Contact(kind: .email, target: ["frank@forge.test"])])],
+        policies: [
+            EscalationPolicy(
+                name: "platform",
+                steps: [
+                    .init(targets: [.user("dave"), .user("erin")], escalateAfterSeconds: 900),
+                    .init(targets: [.user("frank")], escalateAfterSeconds: 900)
+                ])
+        ],
+        people: [
+            Person(
+                id: "dave", name: "Dave", timeZone: "UTC",
+                contacts: [Contact(kind: .webhook, target: ["env:DAVE_WEBHOOK"])]),
+            Person(
+                id: "erin", name: "Erin", timeZone: "UTC",
+                contacts: [Contact(kind: .webhook, target: ["env:ERIN_WEBHOOK"])]),
+            Person(
+                id: "frank", name: "Frank", timeZone: "UTC",
+                contacts: [Contact(kind: .email, target: ["frank@forge.test"])])
+        ],
         lookup: OnCallDirectory(calendars: []), retry: .init(attempts: 5, backoffSeconds: 30))
 
-    static func declare(_ id: String, _ title: String, _ severity: Severity, policy: String?, at time: String) -> IncidentFixture {
-        IncidentFixture(id: id, declaration: Declaration(title: title, severity: severity, commander: "alice", policy: policy),
-                        by: "alice", at: Timestamp.parseRFC3339(time)!)
+    static func declare(_ id: String, _ title: String, _ severity: Severity, policy: String?, at time: String)
+        -> IncidentFixture
+    {
+        IncidentFixture(
+            id: id, declaration: Declaration(title: title, severity: severity, commander: "alice", policy: policy),
+            by: "alice", at: Timestamp.parseRFC3339(time)!)
     }
 
     /// Five open incidents, one in each state: failing, paging, acknowledged, not paging, unknown policy.
     static func model(columns: Int, rows: Int) -> ConsoleModel {
-        var failing = declare("INC-21", "Artifact registry returns 503 on uploads", .sev1, policy: "platform", at: "2026-11-22T09:20:00Z")
+        var failing = declare(
+            "INC-21", "Artifact registry returns 503 on uploads", .sev1, policy: "platform", at: "2026-11-22T09:20:00Z")
         let pages = engine.decide(failing.incident, now: failing.clock, engine: ("h", 1)).attempts
         for (n, seconds) in [(1, 0), (2, 30), (3, 90), (4, 210)] {
             for page in pages {
@@ -34,17 +52,21 @@ struct PagingViewTests {
                 attempt.decidedAtRecord = failing.records.count
                 let t = failing.incident.declaredAt.adding(seconds: Int64(seconds))
                 failing.perform(.escalation(.attempt(attempt)), by: "escalation-engine", at: t)
-                failing.perform(.escalation(.result(attempt, delivered: false, detail: "HTTP 500 from hooks.forge.test")), by: "escalation-engine", at: t.adding(seconds: 1))
+                failing.perform(
+                    .escalation(.result(attempt, delivered: false, detail: "HTTP 500 from hooks.forge.test")),
+                    by: "escalation-engine", at: t.adding(seconds: 1))
             }
         }
         let paging = declare("INC-22", "CI queue backed up", .sev2, policy: "platform", at: "2026-11-22T09:28:00Z")
-        var acked = declare("INC-23", "Kubernetes API slow for LIST calls", .sev2, policy: nil, at: "2026-11-22T09:05:00Z")
+        var acked = declare(
+            "INC-23", "Kubernetes API slow for LIST calls", .sev2, policy: nil, at: "2026-11-22T09:05:00Z")
         acked.perform(.acknowledge, by: "bob", at: "2026-11-22T09:12:00Z")
         let quiet = declare("INC-24", "Flaky test dashboard", .sev3, policy: nil, at: "2026-11-22T08:50:00Z")
         let misspelt = declare("INC-25", "Prometheus down", .sev2, policy: "platfrom", at: "2026-11-22T09:25:00Z")
 
-        var model = ConsoleModel(workspaceName: "forge-platform", user: "alice", readOnly: false, timeZone: TimeZone(identifier: "UTC")!,
-                                 staleAfterSeconds: 1800, glyphs: .unicode, now: now, columns: columns, rows: rows)
+        var model = ConsoleModel(
+            workspaceName: "forge-platform", user: "alice", readOnly: false, timeZone: TimeZone(identifier: "UTC")!,
+            staleAfterSeconds: 1800, glyphs: .unicode, now: now, columns: columns, rows: rows)
         for fixture in [failing, paging, acked, quiet, misspelt] {
             model.setIncident(fixture.incident, readOnly: false)
             model.escalations[fixture.incident.id] = engine.decide(fixture.incident, now: now, engine: ("h", 1)).status
@@ -54,7 +76,9 @@ struct PagingViewTests {
     }
 
     func check(_ model: ConsoleModel, _ name: String) {
-        if let mismatch = Snapshot.mismatch(ConsoleView.render(model), named: name) { Issue.record(Comment(rawValue: mismatch)) }
+        if let mismatch = Snapshot.mismatch(ConsoleView.render(model), named: name) {
+            Issue.record(Comment(rawValue: mismatch))
+        }
     }
 
     @Test(arguments: [(80, 24), (120, 40)])
@@ -67,7 +91,9 @@ struct PagingViewTests {
             #expect(screen.contains("NOT PAGING: unknown policy platfrom"))
             #expect(screen.contains("acknowledged by bob at 09:12"))
         } else {
-            for short in ["FAILING → dave", "PAGING → dave", "ACK bob", "NOT PAGING"] { #expect(screen.contains(short), "\(short)\n\(screen)") }
+            for short in ["FAILING → dave", "PAGING → dave", "ACK bob", "NOT PAGING"] {
+                #expect(screen.contains(short), "\(short)\n\(screen)")
+            }
         }
     }
 
@@ -81,17 +107,21 @@ struct PagingViewTests {
         let row = try #require((0..<frame.rows).map { frame.text(ofRow: $0) }.first { $0.contains("INC-21 ") })
         #expect(row.contains("FAILING → dave,erin "), "\(row)")
         let title = try #require(row.range(of: "Artifact"))
-        #expect(TextWidth.width(of: String(row[title.lowerBound...]).trimmingCharacters(in: .whitespaces)) >= 12, "\(row)")
+        #expect(
+            TextWidth.width(of: String(row[title.lowerBound...]).trimmingCharacters(in: .whitespaces)) >= 12, "\(row)")
         // Where even that does not fit, the paging column narrows before the title loses its least.
         var narrow = Self.model(columns: 80, rows: 24)
-        let longer = IncidentFixture(id: "INC-10234", declaration: Declaration(title: "Runner fleet exhausted", severity: .sev3, commander: "maximilian"),
-                                     by: "alice", at: Timestamp.parseRFC3339("2026-11-22T09:00:00Z")!)
+        let longer = IncidentFixture(
+            id: "INC-10234",
+            declaration: Declaration(title: "Runner fleet exhausted", severity: .sev3, commander: "maximilian"),
+            by: "alice", at: Timestamp.parseRFC3339("2026-11-22T09:00:00Z")!)
         narrow.setIncident(longer.incident, readOnly: false)
         let cramped = ConsoleView.render(narrow)
         let text = try #require((0..<cramped.rows).map { cramped.text(ofRow: $0) }.first { $0.contains("INC-21 ") })
         #expect(text.contains("FAILING → ") && text.contains("… Artifact"), "\(text)")
         let at = try #require(text.range(of: "Artifact"))
-        #expect(TextWidth.width(of: String(text[at.lowerBound...]).trimmingCharacters(in: .whitespaces)) >= 12, "\(text)")
+        #expect(
+            TextWidth.width(of: String(text[at.lowerBound...]).trimmingCharacters(in: .whitespaces)) >= 12, "\(text)")
     }
 
     /// On a wide screen the row gives the whole reason.
@@ -110,7 +140,10 @@ struct PagingViewTests {
         var wide = Self.model(columns: 160, rows: 40)
         press([.enter], &wide)
         let line = ConsoleView.render(wide).text.split(separator: "\n")[3]
-        #expect(line.contains("PAGE FAILING (4 of 5) → dave, erin: HTTP 500 from hooks.forge.test · escalation platform: step 1 of 2"), "\(line)")
+        #expect(
+            line.contains(
+                "PAGE FAILING (4 of 5) → dave, erin: HTTP 500 from hooks.forge.test · escalation platform: step 1 of 2"),
+            "\(line)")
     }
 
     @Test func theHeaderOfAnIncidentWithAnUnknownPolicySaysItIsNotPaging() {

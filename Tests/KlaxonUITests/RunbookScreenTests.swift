@@ -18,7 +18,11 @@ struct RunbookScreenTests {
     func selectLink(_ url: String, _ model: inout ConsoleModel) {
         for _ in 0..<200 {
             press([.tab], &model)
-            if let open = model.runbookScreen.open, let index = open.selectedTarget, case .link(url) = open.page.targets[index].kind { return }
+            if let open = model.runbookScreen.open, let index = open.selectedTarget,
+                case .link(url) = open.page.targets[index].kind
+            {
+                return
+            }
         }
         Issue.record("no link to \(url)")
     }
@@ -28,7 +32,9 @@ struct RunbookScreenTests {
     func selectStep(_ model: inout ConsoleModel) -> String? {
         for _ in 0..<200 {
             press([.tab], &model)
-            if let open = model.runbookScreen.open, let index = open.selectedTarget, case .step(_, let text, _) = open.page.targets[index].kind {
+            if let open = model.runbookScreen.open, let index = open.selectedTarget,
+                case .step(_, let text, _) = open.page.targets[index].kind
+            {
                 return text
             }
         }
@@ -55,8 +61,9 @@ struct RunbookScreenTests {
         var m = model()
         press([.character("5"), .character("/")], &m)
         press(type("r"), &m)
-        #expect(!m.listedRunbooks.contains { $0.name == "ci-queue-backed-up" } && m.listedRunbooks.count == 5,
-                "narrowed at the first character: only ci-queue-backed-up has no r")
+        #expect(
+            !m.listedRunbooks.contains { $0.name == "ci-queue-backed-up" } && m.listedRunbooks.count == 5,
+            "narrowed at the first character: only ci-queue-backed-up has no r")
         press(type("fe"), &m)
         // Before enter: the initials of runner-fleet-exhausted beat letters scattered in registry-5xx's title.
         #expect(m.runbookScreen.filter == "rfe")
@@ -67,7 +74,9 @@ struct RunbookScreenTests {
         press([.escape], &m)
         #expect(m.overlay == nil && m.runbookScreen.filter.isEmpty, "esc abandons the find")
         press([.character("/")] + type("prom") + [.enter], &m)
-        #expect(m.overlay == nil && m.listedRunbooks.map(\.name) == ["prometheus-down"], "enter keeps what the find narrowed")
+        #expect(
+            m.overlay == nil && m.listedRunbooks.map(\.name) == ["prometheus-down"],
+            "enter keeps what the find narrowed")
     }
 
     @Test func linksToOtherRunbooksAndAnchorsAreFollowedWithBackAndForward() {
@@ -101,16 +110,28 @@ struct RunbookScreenTests {
         press([.enter], &m)
         #expect(m.runbookScreen.open.map { $0.page.lines[$0.top].text } == "WAL replay")
         press([.character("H")], &m)
-        #expect(m.runbookScreen.open?.top == 0 || m.runbookScreen.open.map { $0.page.lines[$0.top].text } != "WAL replay")
+        #expect(
+            m.runbookScreen.open?.top == 0 || m.runbookScreen.open.map { $0.page.lines[$0.top].text } != "WAL replay")
         // A URL is shown in full, never opened.
         var doc = model()
-        doc.setRunbooks(sampleRunbooks() + [Runbook(name: "links", path: "links.md", document: MarkdownParser.parse(
-            "See [the dashboard](https://grafana.forge.internal/d/registry?var-pod=registry-0) and [secrets](../../etc/passwd.md) and [x](/etc/passwd)."))])
+        doc.setRunbooks(
+            sampleRunbooks() + [
+                Runbook(
+                    name: "links", path: "links.md",
+                    document: MarkdownParser.parse(
+                        "See [the dashboard](https://grafana.forge.internal/d/registry?var-pod=registry-0) and [secrets](../../etc/passwd.md) and [x](/etc/passwd)."
+                    ))
+            ])
         press([.character("5"), .character("/")] + type("links") + [.enter, .enter, .tab], &doc)
         let frame = ConsoleView.render(doc)
-        #expect(frame.text(ofRow: doc.rows - 1).hasPrefix("[1] https://grafana.forge.internal/d/registry?var-pod=registry-0"))
+        #expect(
+            frame.text(ofRow: doc.rows - 1).hasPrefix(
+                "[1] https://grafana.forge.internal/d/registry?var-pod=registry-0"))
         press([.enter], &doc)
-        #expect(doc.message?.text == "URL (copy it; Klaxon does not open a browser): https://grafana.forge.internal/d/registry?var-pod=registry-0")
+        #expect(
+            doc.message?.text
+                == "URL (copy it; Klaxon does not open a browser): https://grafana.forge.internal/d/registry?var-pod=registry-0"
+        )
         #expect(doc.runbookScreen.open?.name == "links")
         press([.tab, .enter], &doc)
         #expect(doc.message?.text == "not opened: ../../etc/passwd.md is not a runbook inside Runbooks/")
@@ -123,22 +144,32 @@ struct RunbookScreenTests {
     /// overlay drawn over a link takes its hyperlink away.
     @Test func webLinksOnScreenBecomeHyperlinksAndNothingElseDoes() {
         var m = model(columns: 80, rows: 24)
-        m.setRunbooks(sampleRunbooks() + [Runbook(name: "links", path: "links.md", document: MarkdownParser.parse(
-            """
-            See [the registry dashboard](https://grafana.forge.internal/d/registry?var-pod=registry-0&from=now-6h) now,
-            [the other runbook](ci-queue-backed-up.md), [a file](file:///etc/passwd) and <https://evil.example/\u{1B}]0;x>.
-            Mail [the owner](mailto:oncall@forge.internal).
-            """))])
+        m.setRunbooks(
+            sampleRunbooks() + [
+                Runbook(
+                    name: "links", path: "links.md",
+                    document: MarkdownParser.parse(
+                        """
+                        See [the registry dashboard](https://grafana.forge.internal/d/registry?var-pod=registry-0&from=now-6h) now,
+                        [the other runbook](ci-queue-backed-up.md), [a file](file:///etc/passwd) and <https://evil.example/\u{1B}]0;x>.
+                        Mail [the owner](mailto:oncall@forge.internal).
+                        """))
+            ])
         press([.character("5"), .character("/")] + type("links") + [.enter, .enter], &m)
         let frame = ConsoleView.render(m)
         var texts: [String: [String]] = [:]
         for link in frame.hyperlinks {
-            texts[link.url, default: []].append((link.column..<link.column + link.width).map { String(frame[link.row, $0].character) }.joined())
+            texts[link.url, default: []].append(
+                (link.column..<link.column + link.width).map { String(frame[link.row, $0].character) }.joined())
             #expect((link.column..<link.column + link.width).allSatisfy { frame[link.row, $0].style == .link })
         }
         // Each in the text, then in full in the links list at the end.
         let grafana = "https://grafana.forge.internal/d/registry?var-pod=registry-0&from=now-6h"
-        #expect(texts == [grafana: ["the registry dashboard", grafana], "mailto:oncall@forge.internal": ["the owner", "mailto:oncall@forge.internal"]])
+        #expect(
+            texts == [
+                grafana: ["the registry dashboard", grafana],
+                "mailto:oncall@forge.internal": ["the owner", "mailto:oncall@forge.internal"]
+            ])
         // The help covers some of the links: their hyperlinks go.
         press([.character("?")], &m)
         let covered = ConsoleView.render(m)
@@ -152,7 +183,10 @@ struct RunbookScreenTests {
         var m = model()
         press([.character("5"), .character("/")] + type("registry") + [.enter, .enter], &m)
         press([.character("T")], &m)
-        guard case .tableOfContents? = m.overlay else { Issue.record("no contents"); return }
+        guard case .tableOfContents? = m.overlay else {
+            Issue.record("no contents")
+            return
+        }
         press([.character("j"), .character("j"), .enter], &m)
         let heading = m.runbookScreen.open!.page.headings[2]
         #expect(m.runbookScreen.open?.top == heading.line)
@@ -177,18 +211,26 @@ struct RunbookScreenTests {
         selectStep(&m)
         let open = m.runbookScreen.open!
         guard case .step(1, let text, false) = open.page.targets[open.selectedTarget!].kind else {
-            Issue.record("expected the first step, got \(open.page.targets[open.selectedTarget!])"); return
+            Issue.record("expected the first step, got \(open.page.targets[open.selectedTarget!])")
+            return
         }
         let effects = press([.character("x")], &m)
-        #expect(effects == [.perform(.runbookStep(runbook: "registry-5xx", step: 1, text: text, done: true), incidentID: "INC-12")])
+        #expect(
+            effects == [
+                .perform(.runbookStep(runbook: "registry-5xx", step: 1, text: text, done: true), incidentID: "INC-12")
+            ])
         // The journal's answer comes back as the incident: the step shows ticked.
         var incident = m.currentIncident!
-        incident.runbookSteps.append(.init(runbook: "registry-5xx", step: 1, text: text, done: true, by: "alice", at: m.now))
+        incident.runbookSteps.append(
+            .init(runbook: "registry-5xx", step: 1, text: text, done: true, by: "alice", at: m.now))
         _ = ConsoleUpdate.update(&m, .incidentChanged(incident, readOnly: false))
         #expect(m.runbookScreen.open!.page.lines.contains { $0.text.hasPrefix("• [x] Acknowledge the page") })
         #expect(ConsoleView.render(m).text(ofRow: 2).contains("INC-12: 1/"))
         // Unticking records done: false.
-        #expect(press([.character(" ")], &m) == [.perform(.runbookStep(runbook: "registry-5xx", step: 1, text: text, done: false), incidentID: "INC-12")])
+        #expect(
+            press([.character(" ")], &m) == [
+                .perform(.runbookStep(runbook: "registry-5xx", step: 1, text: text, done: false), incidentID: "INC-12")
+            ])
     }
 
     @Test func ticksGoOnTheIncidentThatLinksTheRunbookWhenTheLastOpenedDoesNot() {
@@ -198,9 +240,14 @@ struct RunbookScreenTests {
         #expect(m.currentIncidentID == nil && m.checklistIncident(for: "registry-5xx")?.id == "INC-12")
         #expect(ConsoleView.render(m).text(ofRow: 2).contains("INC-12: 0/"))
         selectStep(&m)
-        #expect(press([.character("x")], &m).first == .perform(.runbookStep(runbook: "registry-5xx", step: 1,
-            text: "Acknowledge the page and declare an incident if one is not open: klaxon incident declare \"Registry returns 5xx\" --severity SEV3 --service registry",
-            done: true), incidentID: "INC-12"))
+        #expect(
+            press([.character("x")], &m).first
+                == .perform(
+                    .runbookStep(
+                        runbook: "registry-5xx", step: 1,
+                        text:
+                            "Acknowledge the page and declare an incident if one is not open: klaxon incident declare \"Registry returns 5xx\" --severity SEV3 --service registry",
+                        done: true), incidentID: "INC-12"))
         // INC-11 opened last, but it does not link registry-5xx and INC-12 does.
         press([.character("1"), .character("j"), .enter], &m)
         #expect(m.currentIncidentID == "INC-11")
@@ -216,7 +263,9 @@ struct RunbookScreenTests {
     /// A checklist of one step says "1 step" in the viewer's header, never "1 steps".
     @Test func aChecklistOfOneStepIsSingular() throws {
         var m = model(columns: 120, rows: 40)
-        let one = Runbook(name: "restart", path: "Runbooks/restart.md", document: MarkdownParser.parse("# Restart\n\n- [ ] restart the registry\n"))
+        let one = Runbook(
+            name: "restart", path: "Runbooks/restart.md",
+            document: MarkdownParser.parse("# Restart\n\n- [ ] restart the registry\n"))
         _ = ConsoleUpdate.update(&m, .runbooksChanged([one]))
         press([.character("5"), .enter], &m)
         #expect(m.runbookScreen.open?.name == "restart")
@@ -227,7 +276,11 @@ struct RunbookScreenTests {
 
     @Test func withoutAnIncidentTicksAreRefusedAndReadOnlyRecordsNothing() {
         var m = model()
-        for incident in m.openIncidents { var resolved = incident; resolved.status = .resolved; m.setIncident(resolved, readOnly: false) }
+        for incident in m.openIncidents {
+            var resolved = incident
+            resolved.status = .resolved
+            m.setIncident(resolved, readOnly: false)
+        }
         press([.character("5"), .enter], &m)
         selectStep(&m)
         #expect(press([.character("x")], &m).isEmpty)
@@ -244,8 +297,12 @@ struct RunbookScreenTests {
     func viewerSnapshots(columns: Int, rows: Int) {
         var m = model(columns: columns, rows: rows)
         press([.character("o"), .tab], &m)
-        if let mismatch = Snapshot.mismatch(ConsoleView.render(m), named: "runbook-viewer-\(columns)x\(rows)") { Issue.record(Comment(rawValue: mismatch)) }
+        if let mismatch = Snapshot.mismatch(ConsoleView.render(m), named: "runbook-viewer-\(columns)x\(rows)") {
+            Issue.record(Comment(rawValue: mismatch))
+        }
         press([.escape], &m)
-        if let mismatch = Snapshot.mismatch(ConsoleView.render(m), named: "runbook-list-\(columns)x\(rows)") { Issue.record(Comment(rawValue: mismatch)) }
+        if let mismatch = Snapshot.mismatch(ConsoleView.render(m), named: "runbook-list-\(columns)x\(rows)") {
+            Issue.record(Comment(rawValue: mismatch))
+        }
     }
 }

@@ -2,8 +2,9 @@ import Foundation
 import KlaxonCore
 import KlaxonMarkdown
 import KlaxonTestSupport
-@testable import KlaxonUI
 import Testing
+
+@testable import KlaxonUI
 
 /// Page down moves a list's selection by as many rows as the view shows: it lands on the first row that
 /// was not on screen, and that row is then drawn. The rows are counted on the drawn frame, not taken
@@ -20,49 +21,64 @@ struct ScreenGeometryTests {
     }
 
     /// Checks that page down from the top selects the first row not shown, and that it is then shown.
-    static func expectPageDownShowsTheNextRow(_ model: inout ConsoleModel, names: [String], selection: (ConsoleModel) -> Int,
-                                              _ place: String) {
+    static func expectPageDownShowsTheNextRow(
+        _ model: inout ConsoleModel, names: [String], selection: (ConsoleModel) -> Int,
+        _ place: String
+    ) {
         let before = shown(names, in: ConsoleView.render(model))
-        #expect(!before.isEmpty && before.count < names.count, "\(place): the list should fill the screen and go on: \(before.count)")
+        #expect(
+            !before.isEmpty && before.count < names.count,
+            "\(place): the list should fill the screen and go on: \(before.count)")
         #expect(Array(before) == Array(names.prefix(before.count)), "\(place): shown from the top")
         press([.pageDown], &model)
-        #expect(selection(model) == before.count, "\(place): \(before.count) rows shown, page down moved to \(selection(model))")
+        #expect(
+            selection(model) == before.count,
+            "\(place): \(before.count) rows shown, page down moved to \(selection(model))")
         let after = shown(names, in: ConsoleView.render(model))
         #expect(after.contains(names[min(names.count - 1, selection(model))]), "\(place): the selected row is drawn")
     }
 
     @Test(arguments: sizes) func dashboardOpenIncidents(columns: Int, rows: Int) {
-        var model = ConsoleModel(workspaceName: "w", user: "alice", readOnly: false, timeZone: TimeZone(identifier: "UTC")!,
-                                 staleAfterSeconds: 1800, glyphs: .unicode, now: Timestamp.parseRFC3339("2026-11-22T09:30:00Z")!,
-                                 columns: columns, rows: rows)
+        var model = ConsoleModel(
+            workspaceName: "w", user: "alice", readOnly: false, timeZone: TimeZone(identifier: "UTC")!,
+            staleAfterSeconds: 1800, glyphs: .unicode, now: Timestamp.parseRFC3339("2026-11-22T09:30:00Z")!,
+            columns: columns, rows: rows)
         // All SEV2, declared a minute apart: the newest is listed first.
         let ids = (1...90).map { "INC-\(1000 + $0)" }
         for (i, id) in ids.enumerated() {
             let at = Timestamp.parseRFC3339("2026-11-22T08:00:00Z")!.adding(seconds: Int64(i) * 60)
-            model.setIncident(IncidentFixture(id: id, declaration: Declaration(title: "Incident \(id)", severity: .sev2), at: at).incident, readOnly: false)
+            model.setIncident(
+                IncidentFixture(id: id, declaration: Declaration(title: "Incident \(id)", severity: .sev2), at: at)
+                    .incident, readOnly: false)
         }
-        Self.expectPageDownShowsTheNextRow(&model, names: ids.reversed().map { $0 + " " }, selection: \.openSelection, "dashboard \(columns)x\(rows)")
+        Self.expectPageDownShowsTheNextRow(
+            &model, names: ids.reversed().map { $0 + " " }, selection: \.openSelection, "dashboard \(columns)x\(rows)")
     }
 
     @Test(arguments: sizes) func runbookList(columns: Int, rows: Int) {
         var model = sampleModel(columns: columns, rows: rows)
         let names = (1...90).map { String(format: "book-%03d", $0) }
-        model.setRunbooks(names.map { Runbook(name: $0, path: "Runbooks/\($0).md", document: MarkdownParser.parse("# \($0)\n")) })
+        model.setRunbooks(
+            names.map { Runbook(name: $0, path: "Runbooks/\($0).md", document: MarkdownParser.parse("# \($0)\n")) })
         press([.character("5")], &model)
-        Self.expectPageDownShowsTheNextRow(&model, names: names, selection: \.runbookScreen.selection, "runbook list \(columns)x\(rows)")
+        Self.expectPageDownShowsTheNextRow(
+            &model, names: names, selection: \.runbookScreen.selection, "runbook list \(columns)x\(rows)")
     }
 
     @Test(arguments: sizes) func statusBoard(columns: Int, rows: Int) {
         var model = sampleModel(columns: columns, rows: rows)
         let names = (1...90).map { String(format: "check-%03d", $0) }
-        model.setChecks(names.map { CheckDefinition(name: $0, group: "ci", url: "https://\($0).forge.internal/healthz") })
+        model.setChecks(
+            names.map { CheckDefinition(name: $0, group: "ci", url: "https://\($0).forge.internal/healthz") })
         press([.character("3")], &model)
         // The board keeps rows below its list for group headings: page down moves by the list's rows,
         // never past a row that was not drawn.
         let before = Self.shown(names, in: ConsoleView.render(model)).count
         press([.pageDown], &model)
         let page = ScreenGeometry(model).statusBoardRows(problems: 0)
-        #expect(model.checkSelection == page && page <= before, "\(columns)x\(rows): \(before) drawn, moved by \(model.checkSelection)")
+        #expect(
+            model.checkSelection == page && page <= before,
+            "\(columns)x\(rows): \(before) drawn, moved by \(model.checkSelection)")
         #expect(Self.shown(names, in: ConsoleView.render(model)).contains(names[model.checkSelection]))
     }
 
@@ -74,8 +90,10 @@ struct ScreenGeometryTests {
         model.setIncident(fixture.incident, readOnly: false)
         ConsoleUpdate.open("INC-12", &model)
         press([.tab], &model)
-        Self.expectPageDownShowsTheNextRow(&model, names: items.indices.map { "[ ] \($0 + 1). \(items[$0])" }, selection: \.timeline.actionItemSelection,
-                                      "action items \(columns)x\(rows)")
+        Self.expectPageDownShowsTheNextRow(
+            &model, names: items.indices.map { "[ ] \($0 + 1). \(items[$0])" },
+            selection: \.timeline.actionItemSelection,
+            "action items \(columns)x\(rows)")
     }
 
     /// The links scroll as the action items do: page down lands on the first link not drawn, and the
@@ -90,9 +108,12 @@ struct ScreenGeometryTests {
         press([.tab, .tab], &model)
         func panelLinks() -> [String] {
             let frame = ConsoleView.render(model)
-            guard let heading = (0..<frame.rows).first(where: { frame.text(ofRow: $0).contains("Links (40)") }) else { return [] }
+            guard let heading = (0..<frame.rows).first(where: { frame.text(ofRow: $0).contains("Links (40)") }) else {
+                return []
+            }
             let headingText = frame.text(ofRow: heading)
-            let column = headingText.distance(from: headingText.startIndex, to: headingText.range(of: "Links (40)")!.lowerBound)
+            let column = headingText.distance(
+                from: headingText.startIndex, to: headingText.range(of: "Links (40)")!.lowerBound)
             // Below the heading, from its column: beside a timeline that shows the same texts.
             return (heading + 1..<frame.rows).compactMap { row in
                 let panel = String(frame.text(ofRow: row).dropFirst(max(0, column - 2)))
@@ -101,9 +122,13 @@ struct ScreenGeometryTests {
         }
         let place = "links \(columns)x\(rows)"
         let before = panelLinks()
-        #expect(!before.isEmpty && before.count < links.count && before == Array(links.prefix(before.count)), "\(place): \(before)")
+        #expect(
+            !before.isEmpty && before.count < links.count && before == Array(links.prefix(before.count)),
+            "\(place): \(before)")
         press([.pageDown], &model)
-        #expect(model.timeline.linkSelection == before.count, "\(place): \(before.count) drawn, page down moved to \(model.timeline.linkSelection)")
+        #expect(
+            model.timeline.linkSelection == before.count,
+            "\(place): \(before.count) drawn, page down moved to \(model.timeline.linkSelection)")
         #expect(panelLinks().contains(links[model.timeline.linkSelection]), "\(place): the selected link is drawn")
         press([.end], &model)
         #expect(model.timeline.linkSelection == links.count - 1)

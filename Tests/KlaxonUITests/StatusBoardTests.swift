@@ -13,12 +13,17 @@ struct StatusBoardTests {
         return c
     }
 
-    static func report(_ check: CheckDefinition, _ state: CheckState, _ observation: CheckObservation, latency: Double?, at: Timestamp,
-                       since: Timestamp? = nil) -> CheckReport {
-        var response = ProbeResponse(statusCode: latency == nil ? nil : 200, error: latency == nil ? observation.detail : nil)
+    static func report(
+        _ check: CheckDefinition, _ state: CheckState, _ observation: CheckObservation, latency: Double?, at: Timestamp,
+        since: Timestamp? = nil
+    ) -> CheckReport {
+        var response = ProbeResponse(
+            statusCode: latency == nil ? nil : 200, error: latency == nil ? observation.detail : nil)
         response.phases.total = latency ?? 0
-        return CheckReport(check: check, state: state, since: since ?? at, transition: nil, evaluation: CheckEvaluation(observation: observation),
-                           response: response, at: at, lagMilliseconds: 0)
+        return CheckReport(
+            check: check, state: state, since: since ?? at, transition: nil,
+            evaluation: CheckEvaluation(observation: observation),
+            response: response, at: at, lagMilliseconds: 0)
     }
 
     func boardModel(columns: Int = 100, rows: Int = 30) -> ConsoleModel {
@@ -31,11 +36,21 @@ struct StatusBoardTests {
         let start = model.now.adding(seconds: -600)
         for i in 0..<12 {
             let t = start.adding(seconds: Int64(i) * 15)
-            _ = ConsoleUpdate.update(&model, .checkReported(Self.report(ci, .up, .ok("HTTP 200"), latency: Double(100 + i * 40), at: t, since: start)))
+            _ = ConsoleUpdate.update(
+                &model,
+                .checkReported(
+                    Self.report(ci, .up, .ok("HTTP 200"), latency: Double(100 + i * 40), at: t, since: start)))
         }
-        _ = ConsoleUpdate.update(&model, .checkReported(Self.report(registry, .up, .ok("HTTP 200 in 80 ms"), latency: 80, at: start)))
-        _ = ConsoleUpdate.update(&model, .checkReported(Self.report(registry, .pending, .failed("HTTP 503"), latency: 12, at: model.now.adding(seconds: -20))))
-        _ = ConsoleUpdate.update(&model, .checkReported(Self.report(registry, .down, .failed("HTTP 503"), latency: 11, at: model.now.adding(seconds: -5))))
+        _ = ConsoleUpdate.update(
+            &model, .checkReported(Self.report(registry, .up, .ok("HTTP 200 in 80 ms"), latency: 80, at: start)))
+        _ = ConsoleUpdate.update(
+            &model,
+            .checkReported(
+                Self.report(registry, .pending, .failed("HTTP 503"), latency: 12, at: model.now.adding(seconds: -20))))
+        _ = ConsoleUpdate.update(
+            &model,
+            .checkReported(
+                Self.report(registry, .down, .failed("HTTP 503"), latency: 11, at: model.now.adding(seconds: -5))))
         return model
     }
 
@@ -52,23 +67,32 @@ struct StatusBoardTests {
         // The dashboard's slot says what is down.
         press([.character("1")], &model)
         #expect(ConsoleView.render(model).text.contains("3 checks · 1 down: registry-api"))
-        if let mismatch = Snapshot.mismatch(frame, named: "status-board-100x30") { Issue.record(Comment(rawValue: mismatch)) }
+        if let mismatch = Snapshot.mismatch(frame, named: "status-board-100x30") {
+            Issue.record(Comment(rawValue: mismatch))
+        }
     }
 
     /// Issue 19, point 20: a check whose entry does not read stays on the board, in its place, saying why;
     /// errors of checks: that belong to no check are shown above the board.
     @Test func checksThatCannotBePolledStayOnTheBoardWithTheReason() {
         var model = sampleModel(columns: 100, rows: 30)
-        let registry = Self.check("registry-api", group: "Artifact registry"), kube = Self.check("kube-apiserver", group: "Kubernetes")
-        let broken = UnpolledCheck(name: "ci-queue", group: "CI/CD", reason: "klaxon.yaml:10:4: invalid YAML: did not find expected '-' indicator",
-                                   position: 1)
-        _ = ConsoleUpdate.update(&model, .checksConfigured([registry, kube], unpolled: [broken],
-                                                           problems: ["klaxon.yaml:20:3: the maintenance window ends before it starts"]))
+        let registry = Self.check("registry-api", group: "Artifact registry")
+        let kube = Self.check("kube-apiserver", group: "Kubernetes")
+        let broken = UnpolledCheck(
+            name: "ci-queue", group: "CI/CD",
+            reason: "klaxon.yaml:10:4: invalid YAML: did not find expected '-' indicator",
+            position: 1)
+        _ = ConsoleUpdate.update(
+            &model,
+            .checksConfigured(
+                [registry, kube], unpolled: [broken],
+                problems: ["klaxon.yaml:20:3: the maintenance window ends before it starts"]))
         #expect(model.boardRows.map(\.definition.name) == ["registry-api", "ci-queue", "kube-apiserver"])
         // A report for a check of the same name never lands on the row that is not polled.
         var other = Self.check("ci-queue", group: "CI/CD")
         other.url = "https://elsewhere/"
-        _ = ConsoleUpdate.update(&model, .checkReported(Self.report(other, .up, .ok("HTTP 200"), latency: 5, at: model.now)))
+        _ = ConsoleUpdate.update(
+            &model, .checkReported(Self.report(other, .up, .ok("HTTP 200"), latency: 5, at: model.now)))
         #expect(model.boardRows[1].lastReport == nil && model.boardRows[1].notPolled == broken.reason)
         press([.character("3")], &model)
         var text = ConsoleView.render(model).text
@@ -92,13 +116,18 @@ struct StatusBoardTests {
         // A detail longer than the row: the mark must survive the cut.
         let long = "HTTP 200 in 80 ms, " + String(repeating: "a very long upstream message ", count: 5)
         for check in [unverified, verified] {
-            _ = ConsoleUpdate.update(&model, .checkReported(Self.report(check, .up, .ok(long), latency: 80, at: model.now)))
+            _ = ConsoleUpdate.update(
+                &model, .checkReported(Self.report(check, .up, .ok(long), latency: 80, at: model.now)))
         }
         press([.character("3")], &model)
         let lines = ConsoleView.render(model).text.split(separator: "\n")
         let row = lines.first { $0.contains("vendor-status") } ?? ""
         #expect(row.contains("[TLS not verified]"), "\(row)")
-        if columns > 80 { #expect(row.trimmingCharacters(in: .whitespaces).hasSuffix("[TLS not verified]"), "after the detail, cut to make room: \(row)") }
+        if columns > 80 {
+            #expect(
+                row.trimmingCharacters(in: .whitespaces).hasSuffix("[TLS not verified]"),
+                "after the detail, cut to make room: \(row)")
+        }
         #expect(lines.filter { $0.contains("[TLS not verified]") }.count == 1, "only the unverified check is marked")
         if model.boardRows[model.checkSelection].definition.name != "vendor-status" { press([.character("j")], &model) }
         press([.enter], &model)
@@ -124,12 +153,15 @@ struct StatusBoardTests {
 
     /// Alertmanager's recorded answer (../shared/fixtures/real) as a poll would judge it.
     static func alertmanagerReport(_ check: CheckDefinition, at: Timestamp) throws -> CheckReport {
-        let path = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let path = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent()
             .deletingLastPathComponent().appendingPathComponent("shared/fixtures/real/am-alerts-v2-silenced.json").path
         var response = ProbeResponse(statusCode: 200)
         response.body = Array(try #require(FileManager.default.contents(atPath: path)))
         let evaluation = CheckEvaluation.evaluate(check, response, now: at)
-        return CheckReport(check: check, state: .degraded, since: at, transition: nil, evaluation: evaluation, response: response, at: at, lagMilliseconds: 0)
+        return CheckReport(
+            check: check, state: .degraded, since: at, transition: nil, evaluation: evaluation, response: response,
+            at: at, lagMilliseconds: 0)
     }
 
     @Test func aBlindSourceIsUnknownInItsOwnStyleAndAConfirmingFailureIsNotPending() throws {
@@ -140,11 +172,17 @@ struct StatusBoardTests {
         prometheus.kind = .prometheus
         let registry = Self.check("registry-api", group: "Artifact registry")
         _ = ConsoleUpdate.update(&model, .checksConfigured([registry, am, prometheus]))
-        let blind = CheckEvaluation.evaluate(prometheus, ProbeResponse(error: "Failed to connect to 127.0.0.1 port 9090"), now: model.now)
+        let blind = CheckEvaluation.evaluate(
+            prometheus, ProbeResponse(error: "Failed to connect to 127.0.0.1 port 9090"), now: model.now)
         #expect(blind.observation == .unknown("source unreachable: Failed to connect to 127.0.0.1 port 9090"))
-        _ = ConsoleUpdate.update(&model, .checkReported(CheckReport(check: prometheus, state: .unknown, since: model.now, transition: nil, evaluation: blind,
-                                                                    response: ProbeResponse(error: "x"), at: model.now, lagMilliseconds: 0)))
-        _ = ConsoleUpdate.update(&model, .checkReported(Self.report(registry, .pending, .failed("HTTP 503"), latency: 12, at: model.now)))
+        _ = ConsoleUpdate.update(
+            &model,
+            .checkReported(
+                CheckReport(
+                    check: prometheus, state: .unknown, since: model.now, transition: nil, evaluation: blind,
+                    response: ProbeResponse(error: "x"), at: model.now, lagMilliseconds: 0)))
+        _ = ConsoleUpdate.update(
+            &model, .checkReported(Self.report(registry, .pending, .failed("HTTP 503"), latency: 12, at: model.now)))
         _ = ConsoleUpdate.update(&model, .checkReported(try Self.alertmanagerReport(am, at: model.now)))
         press([.character("3")], &model)
         let frame = ConsoleView.render(model)
@@ -153,21 +191,36 @@ struct StatusBoardTests {
         #expect(text.contains("registry-api CONFIRMING"))
         #expect(!text.contains("PENDING"))
         let row = try #require((0..<frame.rows).first { frame.text(ofRow: $0).contains("prometheus   UNKNOWN") })
-        let column = try #require(frame.text(ofRow: row).range(of: "UNKNOWN")).lowerBound.utf16Offset(in: frame.text(ofRow: row))
+        let column = try #require(frame.text(ofRow: row).range(of: "UNKNOWN")).lowerBound.utf16Offset(
+            in: frame.text(ofRow: row))
         #expect(frame[row, column].style == .blind)
         #expect(frame.text(ofRow: row).contains("source unreachable: Failed to connect"))
         // The dashboard's slot never calls a blind source up.
         press([.character("1")], &model)
-        #expect(ConsoleView.render(model).text.contains("3 checks · 1 unknown · 2 degraded or confirming"), "\(ConsoleView.render(model).text)")
+        #expect(
+            ConsoleView.render(model).text.contains("3 checks · 1 unknown · 2 degraded or confirming"),
+            "\(ConsoleView.render(model).text)")
         press([.character("3")], &model)
         // The alert list: state, severity, name and what the alert says; silenced and inhibited by name.
-        while model.boardRows[model.checkSelection].definition.name != "alertmanager" { press([.character("j")], &model) }
+        while model.boardRows[model.checkSelection].definition.name != "alertmanager" {
+            press([.character("j")], &model)
+        }
         press([.enter], &model)
         let detail = ConsoleView.render(model).text.split(separator: "\n").map(String.init)
-        #expect(detail.contains { $0.contains("silenced   critical  KlaxonToggle") && $0.contains("Toggle test alert (pushgateway klaxon_test_broken)") }, "\(detail)")
+        #expect(
+            detail.contains {
+                $0.contains("silenced   critical  KlaxonToggle")
+                    && $0.contains("Toggle test alert (pushgateway klaxon_test_broken)")
+            }, "\(detail)")
         #expect(detail.contains { $0.contains("inhibited  critical  KlaxonInhibited") })
-        #expect(detail.contains { $0.contains("firing     warning   KlaxonAlwaysWarning") && $0.contains("Always-on warning test alert") })
-        #expect(detail.contains { $0.contains("2 alerts firing: KlaxonInhibitor, KlaxonAlwaysWarning (3 silenced or inhibited)") })
+        #expect(
+            detail.contains {
+                $0.contains("firing     warning   KlaxonAlwaysWarning") && $0.contains("Always-on warning test alert")
+            })
+        #expect(
+            detail.contains {
+                $0.contains("2 alerts firing: KlaxonInhibitor, KlaxonAlwaysWarning (3 silenced or inhibited)")
+            })
     }
 }
 
@@ -176,9 +229,12 @@ extension StatusBoardTests {
     /// with the password replaced, and the user name kept to say whose it is.
     @Test func aPasswordInACheckURLIsNotShownInItsDetail() {
         var model = sampleModel(columns: 140, rows: 30)
-        let check = CheckDefinition(name: "nexus", group: "Registry", url: "https://deployer:Hunter2-url-secret@nexus.forge.internal/service/rest/v1/status")
+        let check = CheckDefinition(
+            name: "nexus", group: "Registry",
+            url: "https://deployer:Hunter2-url-secret@nexus.forge.internal/service/rest/v1/status")
         _ = ConsoleUpdate.update(&model, .checksConfigured([check]))
-        _ = ConsoleUpdate.update(&model, .checkReported(Self.report(check, .up, .ok("HTTP 200"), latency: 80, at: model.now)))
+        _ = ConsoleUpdate.update(
+            &model, .checkReported(Self.report(check, .up, .ok("HTTP 200"), latency: 80, at: model.now)))
         press([.character("3")], &model)
         #expect(!ConsoleView.render(model).text.contains("Hunter2"))
         press([.enter], &model)
@@ -198,41 +254,59 @@ extension StatusBoardTests {
         am.kind = .alertmanager
         am.alerts.requiredAlert = ["alertname": ["Watchdog"]]
         let t = model.now
-        func alert(_ name: String, severity: String, for seconds: Int64, _ annotations: [String: String], source: String) -> String {
+        func alert(
+            _ name: String, severity: String, for seconds: Int64, _ annotations: [String: String], source: String
+        ) -> String {
             let fields: [String: JSONValue] = [
                 "labels": .object(["alertname": .string(name), "severity": .string(severity)]),
                 "annotations": .object(annotations.mapValues(JSONValue.string)),
                 "status": .object(["state": "active", "silencedBy": .array([]), "inhibitedBy": .array([])]),
-                "startsAt": .string(t.adding(seconds: -seconds).rfc3339), "generatorURL": .string(source),
+                "startsAt": .string(t.adding(seconds: -seconds).rfc3339), "generatorURL": .string(source)
             ]
             return JSONValue.object(fields).canonicalJSON
         }
         var response = ProbeResponse(statusCode: 200)
-        response.body = Array(("[" + [
-            alert("RegistryDown", severity: "critical", for: 60, ["summary": "registry answers 503",
-                  "description": "The registry answered 503 to 7% of uploads over the last 5 minutes.",
-                  "runbook_url": "https://runbooks.example/registry-5xx"], source: "http://prometheus:9090/graph?g0.expr=registry_5xx"),
-            alert("Watchdog", severity: "none", for: 7200, ["description": "Always firing: proves that the alerting pipeline works."],
-                  source: "http://prometheus:9090/graph?g0.expr=vector%281%29"),
-        ].joined(separator: ",") + "]").utf8)
+        response.body = Array(
+            ("["
+                + [
+                    alert(
+                        "RegistryDown", severity: "critical", for: 60,
+                        [
+                            "summary": "registry answers 503",
+                            "description": "The registry answered 503 to 7% of uploads over the last 5 minutes.",
+                            "runbook_url": "https://runbooks.example/registry-5xx"
+                        ], source: "http://prometheus:9090/graph?g0.expr=registry_5xx"),
+                    alert(
+                        "Watchdog", severity: "none", for: 7200,
+                        ["description": "Always firing: proves that the alerting pipeline works."],
+                        source: "http://prometheus:9090/graph?g0.expr=vector%281%29")
+                ].joined(separator: ",") + "]").utf8)
         let evaluation = CheckEvaluation.evaluate(am, response, now: t)
         _ = ConsoleUpdate.update(&model, .checksConfigured([am]))
-        _ = ConsoleUpdate.update(&model, .checkReported(CheckReport(check: am, state: .down, since: t, transition: nil, evaluation: evaluation,
-                                                                    response: response, at: t, lagMilliseconds: 0)))
+        _ = ConsoleUpdate.update(
+            &model,
+            .checkReported(
+                CheckReport(
+                    check: am, state: .down, since: t, transition: nil, evaluation: evaluation,
+                    response: response, at: t, lagMilliseconds: 0)))
         press([.character("3")], &model)
         press([.enter], &model)
-        var lines = ConsoleView.render(model).text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        var lines = ConsoleView.render(model).text.split(separator: "\n", omittingEmptySubsequences: false).map(
+            String.init)
         // Aligned: the names padded to the longest, since when in a column of its own.
         let down = try #require(lines.firstIndex { $0.contains("firing     critical") }, "\(lines)")
         let watchdog = try #require(lines.firstIndex { $0.contains("Watchdog") && !$0.contains("no alert") })
-        #expect(lines[down].contains("firing     critical  RegistryDown  for 1m    registry answers 503"), "\(lines[down])")
+        #expect(
+            lines[down].contains("firing     critical  RegistryDown  for 1m    registry answers 503"), "\(lines[down])")
         #expect(lines[watchdog].contains("firing     none      Watchdog      for 2h00m"), "\(lines[watchdog])")
         // The first is selected: what it says, its runbook and its source, under the list.
         let said = lines.joined(separator: "\n")
         #expect(said.contains("The registry answered 503 to 7% of uploads over the last 5 minutes."), "\(said)")
         #expect(said.contains("runbook  https://runbooks.example/registry-5xx"), "\(said)")
         #expect(said.contains("source   http://prometheus:9090/graph?g0.expr=registry_5xx"), "\(said)")
-        #expect(!said.contains("Always firing: proves that the alerting pipeline works."), "the Watchdog's row cuts it: \(said)")
+        #expect(
+            !said.contains("Always firing: proves that the alerting pipeline works."),
+            "the Watchdog's row cuts it: \(said)")
         // j selects the Watchdog: its description and source; it has no runbook.
         press([.character("j")], &model)
         lines = ConsoleView.render(model).text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
@@ -240,7 +314,11 @@ extension StatusBoardTests {
         #expect(next.contains("Always firing: proves that the alerting pipeline works."), "\(next)")
         #expect(next.contains("source   http://prometheus:9090/graph?g0.expr=vector%281%29"), "\(next)")
         #expect(!next.contains("runbooks.example") && !next.contains("uploads over"), "\(next)")
-        #expect(model.boardRows[model.checkSelection].definition.name == "alertmanager", "j selects an alert, not another check")
-        if let mismatch = Snapshot.mismatch(ConsoleView.render(model), named: "status-alert-detail-80x24") { Issue.record(Comment(rawValue: mismatch)) }
+        #expect(
+            model.boardRows[model.checkSelection].definition.name == "alertmanager",
+            "j selects an alert, not another check")
+        if let mismatch = Snapshot.mismatch(ConsoleView.render(model), named: "status-alert-detail-80x24") {
+            Issue.record(Comment(rawValue: mismatch))
+        }
     }
 }

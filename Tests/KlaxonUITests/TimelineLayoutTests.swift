@@ -11,14 +11,20 @@ struct TimelineLayoutTests {
 
     /// INC-12 of the sample with a note of `bytes` bytes of pasted log as its newest record, written as
     /// another writer (or an older Klaxon) could have: not through the command line and its limit.
-    static func modelWithHugeNote(bytes: Int, columns: Int = 80, rows: Int = 24) -> (model: ConsoleModel, record: JournalRecord) {
-        var fixture = IncidentFixture(id: "INC-12", title: "Artifact registry returns 503 on uploads", severity: .sev2,
-                                      services: ["registry"], at: "2026-11-21T22:40:00Z")
+    static func modelWithHugeNote(bytes: Int, columns: Int = 80, rows: Int = 24) -> (
+        model: ConsoleModel, record: JournalRecord
+    ) {
+        var fixture = IncidentFixture(
+            id: "INC-12", title: "Artifact registry returns 503 on uploads", severity: .sev2,
+            services: ["registry"], at: "2026-11-21T22:40:00Z")
         fixture.perform(.note("Upload error rate 40% since 23:30; pulls fine"), after: 120)
         let text = String(repeating: logLine, count: bytes / logLine.utf8.count + 1)
-        let draft = RecordDraft(type: RecordType.note.rawValue, data: ["text": .string(text)],
-                                timestamp: fixture.clock.adding(seconds: 600), actor: "bob", host: "elsewhere", pid: 7)
-        let record = JournalCodec.encode(draft, sequence: fixture.records.count + 1, previousHash: fixture.records.last!.hash).record
+        let draft = RecordDraft(
+            type: RecordType.note.rawValue, data: ["text": .string(text)],
+            timestamp: fixture.clock.adding(seconds: 600), actor: "bob", host: "elsewhere", pid: 7)
+        let record = JournalCodec.encode(
+            draft, sequence: fixture.records.count + 1, previousHash: fixture.records.last!.hash
+        ).record
         var model = sampleModel(columns: columns, rows: rows)
         model.setIncident(try! IncidentReplay.replay(fixture.records + [record]), readOnly: false)
         press([.enter], &model)
@@ -29,7 +35,9 @@ struct TimelineLayoutTests {
     /// A 20 MB note shows its first lines and how much of it is left out, on the timeline's last line.
     @Test func aHugeNoteShowsItsStartAndHowMuchIsLeftOut() {
         let (model, _) = Self.modelWithHugeNote(bytes: 20_000_000)
-        if let mismatch = Snapshot.mismatch(ConsoleView.render(model), named: "incident-huge-note-80x24") { Issue.record(Comment(rawValue: mismatch)) }
+        if let mismatch = Snapshot.mismatch(ConsoleView.render(model), named: "incident-huge-note-80x24") {
+            Issue.record(Comment(rawValue: mismatch))
+        }
         let frame = ConsoleView.render(model)
         let layout = IncidentLayout(model)
         #expect(frame.text.contains("… 19.9 MB more not shown; klaxon incident show"))
@@ -39,11 +47,17 @@ struct TimelineLayoutTests {
 
     /// An incident whose records wrap (three or four lines each at 80 columns), the newest a short one.
     static func modelWithWrappingRecords(columns: Int = 80, rows: Int = 24) -> ConsoleModel {
-        var fixture = IncidentFixture(id: "INC-12", title: "Artifact registry returns 503 on uploads", severity: .sev2,
-                                      services: ["registry"], at: "2026-11-21T22:40:00Z")
+        var fixture = IncidentFixture(
+            id: "INC-12", title: "Artifact registry returns 503 on uploads", severity: .sev2,
+            services: ["registry"], at: "2026-11-21T22:40:00Z")
         for n in 1...12 {
-            fixture.perform(.note("Update \(n): " + String(repeating: "uploads to registry-2 still fail with 503 while the blob store is full; ", count: 3)),
-                            by: n % 2 == 0 ? "bob" : "alice", after: 300)
+            fixture.perform(
+                .note(
+                    "Update \(n): "
+                        + String(
+                            repeating: "uploads to registry-2 still fail with 503 while the blob store is full; ",
+                            count: 3)),
+                by: n % 2 == 0 ? "bob" : "alice", after: 300)
         }
         fixture.perform(.note("NEWEST: uploads succeed again"), by: "bob", after: 60)
         var model = sampleModel(columns: columns, rows: rows)
@@ -55,7 +69,9 @@ struct TimelineLayoutTests {
     static func lastTimelineLine(_ model: ConsoleModel) -> String {
         let frame = ConsoleView.render(model)
         let layout = IncidentLayout(model)
-        let row = (layout.timelineTop..<(layout.timelineTop + layout.timelineRows)).last { !frame.text(ofRow: $0).allSatisfy(\.isWhitespace) }
+        let row = (layout.timelineTop..<(layout.timelineTop + layout.timelineRows)).last {
+            !frame.text(ofRow: $0).allSatisfy(\.isWhitespace)
+        }
         return row.map { frame.text(ofRow: $0) } ?? ""
     }
 
@@ -66,14 +82,23 @@ struct TimelineLayoutTests {
         var model = Self.modelWithWrappingRecords(columns: columns, rows: rows)
         press([.enter], &model)
         #expect(model.currentIncidentID == "INC-12")
-        #expect(Self.lastTimelineLine(model).contains("NEWEST: uploads succeed again"), "opened: \(ConsoleView.render(model).text)")
-        for keys in [[Key.character("k"), .character("k"), .character("k")], [.character("g")], [.character("g"), .character("j"), .character("j")]] {
+        #expect(
+            Self.lastTimelineLine(model).contains("NEWEST: uploads succeed again"),
+            "opened: \(ConsoleView.render(model).text)")
+        for keys in [
+            [Key.character("k"), .character("k"), .character("k")], [.character("g")],
+            [.character("g"), .character("j"), .character("j")]
+        ] {
             press(keys + [.character("G")], &model)
-            #expect(Self.lastTimelineLine(model).contains("NEWEST: uploads succeed again"), "\(keys) G: \(ConsoleView.render(model).text)")
+            #expect(
+                Self.lastTimelineLine(model).contains("NEWEST: uploads succeed again"),
+                "\(keys) G: \(ConsoleView.render(model).text)")
         }
         // Back to the dashboard after scrolling up, and in again: the newest entry, not where it was left.
         press([.character("g"), .character("1"), .enter], &model)
-        #expect(Self.lastTimelineLine(model).contains("NEWEST: uploads succeed again"), "reopened: \(ConsoleView.render(model).text)")
+        #expect(
+            Self.lastTimelineLine(model).contains("NEWEST: uploads succeed again"),
+            "reopened: \(ConsoleView.render(model).text)")
     }
 
     /// Idle seconds redraw the screen and lay nothing out: the records on screen were laid out once, and
@@ -103,8 +128,11 @@ struct TimelineLayoutTests {
 
     /// With 10,000 records, opening the incident and resizing lay out about a screenful of records each.
     @Test func onlyTheRecordsOnScreenAreLaidOut() {
-        var fixture = IncidentFixture(id: "INC-12", title: "Artifact registry returns 503 on uploads", at: "2026-11-21T22:40:00Z")
-        for n in 1..<10_000 { fixture.perform(.note("Note \(n): the error rate is still at 40% on registry-2"), after: 5) }
+        var fixture = IncidentFixture(
+            id: "INC-12", title: "Artifact registry returns 503 on uploads", at: "2026-11-21T22:40:00Z")
+        for n in 1..<10_000 {
+            fixture.perform(.note("Note \(n): the error rate is still at 40% on registry-2"), after: 5)
+        }
         var model = sampleModel(columns: 120, rows: 40)
         model.setIncident(fixture.incident, readOnly: false)
         press([.enter], &model)
@@ -134,7 +162,7 @@ struct TimelineLayoutTests {
             ("top", { press([.character("g")], &$0) }),
             ("150x50", { _ = ConsoleUpdate.update(&$0, .resize(columns: 150, rows: 50)) }),
             ("local", { press([.character("u")], &$0) }),
-            ("120x40", { _ = ConsoleUpdate.update(&$0, .resize(columns: 120, rows: 40)) }),
+            ("120x40", { _ = ConsoleUpdate.update(&$0, .resize(columns: 120, rows: 40)) })
         ]
         steps.append(("end", { press([.character("G")], &$0) }))
         for (name, step) in steps {
@@ -144,24 +172,31 @@ struct TimelineLayoutTests {
             fresh.screen = model.screen
             fresh.currentIncidentID = model.currentIncidentID
             fresh.timeline = model.timeline
-            #expect(Snapshot.text(of: ConsoleView.render(model)) == Snapshot.text(of: ConsoleView.render(fresh)), "after \(name)")
+            #expect(
+                Snapshot.text(of: ConsoleView.render(model)) == Snapshot.text(of: ConsoleView.render(fresh)),
+                "after \(name)")
         }
     }
 
     /// The first lines of a wrap are the first lines of the whole wrap, and each says where the text
     /// after it starts: wrapping twelve lines of 20 MB reads about twelve lines' worth.
     @Test func aWrapOfTheFirstLinesStopsWithThem() {
-        let paragraph = "Upload error rate 40% since the deploy; pulls fine. 磁盘已满 — cleaning up 🧹 https://grafana.example.com/d/registry?from=now-6h\n"
+        let paragraph =
+            "Upload error rate 40% since the deploy; pulls fine. 磁盘已满 — cleaning up 🧹 https://grafana.example.com/d/registry?from=now-6h\n"
         let text = String(repeating: paragraph, count: 20_000_000 / paragraph.utf8.count)
         let lines = TextWidth.wrap(text[...], to: 50, maxLines: 12)
         let whole = TextWidth.wrap(String(repeating: paragraph, count: 10), to: 50)
         #expect(lines.map(\.text) == Array(whole.prefix(12)))
         // The 12th line ends a paragraph: what follows it is the 5th paragraph.
         #expect(text.utf8.distance(from: text.startIndex, to: lines[11].end) == 4 * paragraph.utf8.count)
-        for sample in ["one two three four five six", "a\n\nb  c", "https://grafana.example.com/d/x ok", "漢字漢字漢字 🧹🧹 x", ""] {
+        for sample in [
+            "one two three four five six", "a\n\nb  c", "https://grafana.example.com/d/x ok", "漢字漢字漢字 🧹🧹 x", ""
+        ] {
             let all = TextWidth.wrap(sample, to: 7)
             for count in 1...all.count + 1 {
-                #expect(TextWidth.wrap(sample[...], to: 7, maxLines: count).map(\.text) == Array(all.prefix(count)), "\(sample) \(count)")
+                #expect(
+                    TextWidth.wrap(sample[...], to: 7, maxLines: count).map(\.text) == Array(all.prefix(count)),
+                    "\(sample) \(count)")
             }
         }
     }

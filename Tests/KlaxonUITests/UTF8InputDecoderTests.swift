@@ -66,17 +66,22 @@ struct UTF8InputDecoderTests {
             return z ^ (z >> 31)
         }
         // Mostly the bytes that matter: lead bytes, continuations and the edges of their ranges.
-        let interesting: [UInt8] = [0x00, 0x41, 0x7F, 0x80, 0x8F, 0x90, 0x9F, 0xA0, 0xBF, 0xC0, 0xC1, 0xC2, 0xDF,
-                                    0xE0, 0xE1, 0xED, 0xEE, 0xEF, 0xF0, 0xF1, 0xF3, 0xF4, 0xF5, 0xFF]
+        let interesting: [UInt8] = [
+            0x00, 0x41, 0x7F, 0x80, 0x8F, 0x90, 0x9F, 0xA0, 0xBF, 0xC0, 0xC1, 0xC2, 0xDF,
+            0xE0, 0xE1, 0xED, 0xEE, 0xEF, 0xF0, 0xF1, 0xF3, 0xF4, 0xF5, 0xFF
+        ]
         for round in 0..<20_000 {
             let count = Int(next() % 12)
             let bytes = (0..<count).map { _ -> UInt8 in
                 let r = next()
-                return r % 4 == 0 ? UInt8(truncatingIfNeeded: r >> 8) : interesting[Int((r >> 8) % UInt64(interesting.count))]
+                return r % 4 == 0
+                    ? UInt8(truncatingIfNeeded: r >> 8) : interesting[Int((r >> 8) % UInt64(interesting.count))]
             }
             // A U+FFFD typed on purpose (EF BF BD) would be valid input; leave those out, so that
             // any replacement character in ours is one it made up.
-            if bytes.count >= 3, (0...bytes.count - 3).contains(where: { bytes[$0..<$0 + 3] == [0xEF, 0xBF, 0xBD] }) { continue }
+            if bytes.count >= 3, (0...bytes.count - 3).contains(where: { bytes[$0..<$0 + 3] == [0xEF, 0xBF, 0xBD] }) {
+                continue
+            }
             let swift = String(decoding: bytes, as: UTF8.self).unicodeScalars.filter { $0 != "\u{FFFD}" }
             let ours = decode(bytes).unicodeScalars
             #expect(Array(ours) == Array(swift), "round \(round): \(bytes.map { String($0, radix: 16) })")
@@ -114,7 +119,9 @@ struct UTF8InputDecoderTests {
         var decoder = UTF8InputDecoder()
         #expect(decoder.feed(0x1B).isEmpty && decoder.isWaiting)
         #expect(decoder.endRead(at: Timestamp(milliseconds: 0)).isEmpty)
-        #expect(decoder.endRead(at: Timestamp(milliseconds: UTF8InputDecoder.markerWaitMilliseconds)) == [.scalar("\u{1B}")])
+        #expect(
+            decoder.endRead(at: Timestamp(milliseconds: UTF8InputDecoder.markerWaitMilliseconds)) == [.scalar("\u{1B}")]
+        )
         #expect(!decoder.isWaiting)
         // A key ncurses decoded itself comes after what was held.
         #expect(decoder.feed(0x1B).isEmpty && decoder.interrupt() == [.scalar("\u{1B}")])
@@ -128,7 +135,10 @@ struct UTF8InputDecoderTests {
         #expect(decodeReads([Self.start + long + Self.end + [0x6B]]) == [.paste(kept, cut: true), .scalar("k")])
         // Characters are kept whole: four-byte ones up to the limit, none cut in half.
         let wide = Array(String(repeating: "🧹", count: InputLimits.textCharacters + 1).utf8)
-        #expect(decodeReads([Self.start + wide + Self.end]) == [.paste(String(repeating: "🧹", count: InputLimits.textCharacters), cut: true)])
+        #expect(
+            decodeReads([Self.start + wide + Self.end]) == [
+                .paste(String(repeating: "🧹", count: InputLimits.textCharacters), cut: true)
+            ])
 
         var decoder = UTF8InputDecoder()
         var out: [UTF8InputDecoder.Input] = []
@@ -140,13 +150,15 @@ struct UTF8InputDecoderTests {
         #expect(out == [.paste("never ends", cut: true)] && !decoder.isPasting)
         #expect(decoder.feed(0x6A) == [.scalar("j")])
         // Reads that keep coming within the stall keep the paste open.
-        #expect(decodeReads([Self.start, Array("slow ".utf8), Array("paste".utf8), Self.end], gap: 900)
+        #expect(
+            decodeReads([Self.start, Array("slow ".utf8), Array("paste".utf8), Self.end], gap: 900)
                 == [.paste("slow paste", cut: false)])
     }
 
     @Test func aLatin1TerminalsPasteIsOneInputToo() {
         var decoder = UTF8InputDecoder(latin1: true)
-        #expect(decodeReads([[0xE9] + Self.start + [0x63, 0x61, 0x66, 0xE9] + Self.end], decoder: &decoder)
+        #expect(
+            decodeReads([[0xE9] + Self.start + [0x63, 0x61, 0x66, 0xE9] + Self.end], decoder: &decoder)
                 == [.scalar("é"), .paste("café", cut: false)])
     }
 }

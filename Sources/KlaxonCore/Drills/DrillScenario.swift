@@ -6,8 +6,13 @@ public struct DrillResponse: Hashable, Sendable {
     /// How long the answer is held back: a slow platform.
     public var latencyMilliseconds: Int64
 
-    public init(status: Int = 200, body: String = "", contentType: String = "application/json", latencyMilliseconds: Int64 = 0) {
-        self.status = status; self.body = body; self.contentType = contentType; self.latencyMilliseconds = latencyMilliseconds
+    public init(
+        status: Int = 200, body: String = "", contentType: String = "application/json", latencyMilliseconds: Int64 = 0
+    ) {
+        self.status = status
+        self.body = body
+        self.contentType = contentType
+        self.latencyMilliseconds = latencyMilliseconds
     }
 }
 
@@ -29,8 +34,14 @@ public struct DrillScenario: Hashable, Sendable {
         public var body: String?
         public var latencyMilliseconds: Int64?
 
-        public init(atSeconds: Double, path: String, status: Int? = nil, body: String? = nil, latencyMilliseconds: Int64? = nil) {
-            self.atSeconds = atSeconds; self.path = path; self.status = status; self.body = body; self.latencyMilliseconds = latencyMilliseconds
+        public init(
+            atSeconds: Double, path: String, status: Int? = nil, body: String? = nil, latencyMilliseconds: Int64? = nil
+        ) {
+            self.atSeconds = atSeconds
+            self.path = path
+            self.status = status
+            self.body = body
+            self.latencyMilliseconds = latencyMilliseconds
         }
     }
 
@@ -43,18 +54,25 @@ public struct DrillScenario: Hashable, Sendable {
         /// The responder's actions a recovery can wait for: what an incident summary (no timeline) still tells.
         public static let actions: [RecordType] = [.acknowledged, .mitigated, .resolved, .runbookStep]
 
-        public init(atSeconds: Double? = nil, afterRecord: RecordType? = nil) { self.atSeconds = atSeconds; self.afterRecord = afterRecord }
+        public init(atSeconds: Double? = nil, afterRecord: RecordType? = nil) {
+            self.atSeconds = atSeconds
+            self.afterRecord = afterRecord
+        }
     }
 
     public init(name: String, title: String, description: String = "", events: [Event], recovery: Recovery) {
-        self.name = name; self.title = title; self.description = description
+        self.name = name
+        self.title = title
+        self.description = description
         self.events = events.sorted { $0.atSeconds < $1.atSeconds }
         self.recovery = recovery
     }
 
     /// What every endpoint answers `elapsed` seconds (of scenario time) in: the healthy `platform`
     /// with the events so far applied, or the healthy platform once recovered.
-    public func responses(platform: [String: DrillResponse], elapsed: Double, recovered: Bool) -> [String: DrillResponse] {
+    public func responses(platform: [String: DrillResponse], elapsed: Double, recovered: Bool) -> [String:
+        DrillResponse]
+    {
         guard !recovered else { return platform }
         var now = platform
         for event in events where event.atSeconds <= elapsed {

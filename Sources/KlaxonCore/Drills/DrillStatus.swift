@@ -20,15 +20,25 @@ public struct DrillStatus: Hashable, Sendable {
         public var step: String
 
         public init(at: Timestamp, user: String, incidentID: String, title: String, step: String) {
-            self.at = at; self.user = user; self.incidentID = incidentID; self.title = title; self.step = step
+            self.at = at
+            self.user = user
+            self.incidentID = incidentID
+            self.title = title
+            self.step = step
         }
 
         /// `page to bob for INC-1 (platform step 1 of 2)`
         public var summary: String { "page to \(user) for \(incidentID) (\(step))" }
     }
 
-    public init(scenario: String, title: String, elapsedSeconds: Double, speed: Double, recovered: Bool, pages: [SinkPage]) {
-        self.scenario = scenario; self.title = title; self.elapsedSeconds = elapsedSeconds; self.speed = speed
-        self.recovered = recovered; self.pages = pages
+    public init(
+        scenario: String, title: String, elapsedSeconds: Double, speed: Double, recovered: Bool, pages: [SinkPage]
+    ) {
+        self.scenario = scenario
+        self.title = title
+        self.elapsedSeconds = elapsedSeconds
+        self.speed = speed
+        self.recovered = recovered
+        self.pages = pages
     }
 }

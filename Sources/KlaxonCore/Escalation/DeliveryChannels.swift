@@ -9,7 +9,8 @@ public struct DeliveryChannels: Hashable, Sendable {
     public var timeoutSeconds: Int64 = 10
 
     public init(email: EmailChannel? = nil, webhookSecret: String? = nil) {
-        self.email = email; self.webhookSecret = webhookSecret
+        self.email = email
+        self.webhookSecret = webhookSecret
     }
 }
 
@@ -24,7 +25,12 @@ public struct EmailChannel: Hashable, Sendable {
     /// A secret reference.
     public var password: String?
 
-    public init(server: String, from: String, startTLS: Bool = false, username: String? = nil, password: String? = nil) {
-        self.server = server; self.from = from; self.startTLS = startTLS; self.username = username; self.password = password
+    public init(server: String, from: String, startTLS: Bool = false, username: String? = nil, password: String? = nil)
+    {
+        self.server = server
+        self.from = from
+        self.startTLS = startTLS
+        self.username = username
+        self.password = password
     }
 }

@@ -22,7 +22,9 @@ public struct EscalationEngine: Sendable {
         public var maxBackoffSeconds: Int64
 
         public init(attempts: Int = 5, backoffSeconds: Int64 = 30, maxBackoffSeconds: Int64 = 600) {
-            self.attempts = attempts; self.backoffSeconds = backoffSeconds; self.maxBackoffSeconds = maxBackoffSeconds
+            self.attempts = attempts
+            self.backoffSeconds = backoffSeconds
+            self.maxBackoffSeconds = maxBackoffSeconds
         }
 
         /// The wait after failed attempt `attempt` (1-based).
@@ -31,7 +33,10 @@ public struct EscalationEngine: Sendable {
         }
     }
 
-    public init(policies: [EscalationPolicy], people: [Person], lookup: any OnCallLookup & Sendable, retry: RetryPolicy = RetryPolicy()) {
+    public init(
+        policies: [EscalationPolicy], people: [Person], lookup: any OnCallLookup & Sendable,
+        retry: RetryPolicy = RetryPolicy()
+    ) {
         self.policies = Dictionary(policies.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
         self.people = Dictionary(people.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
         self.lookup = lookup
@@ -68,7 +73,11 @@ public struct EscalationEngine: Sendable {
             public var at: Timestamp
 
             public init(users: [String], attempt: Int, attempts: Int, reason: String, at: Timestamp) {
-                self.users = users; self.attempt = attempt; self.attempts = attempts; self.reason = reason; self.at = at
+                self.users = users
+                self.attempt = attempt
+                self.attempts = attempts
+                self.reason = reason
+                self.at = at
             }
 
             /// `PAGE FAILING (4 of 5) → dave: HTTP 500`.
@@ -99,8 +108,10 @@ public struct EscalationEngine: Sendable {
         /// Set while paging when the current step's pages fail.
         public var failure: Failure?
 
-        public init(policy: String, state: State, nextPage: NextPage? = nil, nextStepAt: Timestamp? = nil,
-                    stepUsers: [String] = [], failure: Failure? = nil) {
+        public init(
+            policy: String, state: State, nextPage: NextPage? = nil, nextStepAt: Timestamp? = nil,
+            stepUsers: [String] = [], failure: Failure? = nil
+        ) {
             self.policy = policy
             self.state = state
             self.nextPage = nextPage
@@ -122,16 +133,20 @@ public struct EscalationEngine: Sendable {
             switch state {
             case .paging(let step, let steps, let cycle, let cycles):
                 var text = self.step ?? policy
-                if let failure { text += ", " + failure.text }
-                else if let next = nextPage { text += ", next page in \(Self.duration(now.seconds(until: next.at))) → \(next.users.joined(separator: ", "))" }
-                else if let next = nextStepAt {
+                if let failure {
+                    text += ", " + failure.text
+                } else if let next = nextPage {
+                    text +=
+                        ", next page in \(Self.duration(now.seconds(until: next.at))) → \(next.users.joined(separator: ", "))"
+                } else if let next = nextStepAt {
                     let last = step == steps && cycle == cycles
                     text += last ? ", runs out in " : ", escalates in "
                     text += Self.duration(now.seconds(until: next))
                 }
                 return text
             case .acknowledged(let by, let repageAt):
-                let again = repageAt.map { ", pages again in \(Self.duration(now.seconds(until: $0))) unless resolved" } ?? ""
+                let again =
+                    repageAt.map { ", pages again in \(Self.duration(now.seconds(until: $0))) unless resolved" } ?? ""
                 return "\(policy): acknowledged by \(by)\(again)"
             case .exhausted(let at):
                 return "\(policy): EXHAUSTED at \(formatter.dateTime(at)), nobody acknowledged"
@@ -187,8 +202,12 @@ public struct EscalationEngine: Sendable {
     /// `status` is the run that says most about who is paged: the latest policy run that pages, else the
     /// latest direct page that pages, else the latest acknowledged run, else the latest run (a policy
     /// or a direct page) as it ended. `repageAt` is the earliest ack timeout due.
-    public func phases(_ events: [EscalationEvent], now: Timestamp) -> (phases: [Phase], status: Status?, problems: [String], repageAt: Timestamp?) {
-        var phases: [Phase] = [], runs: [Run] = [], problems: [String] = []
+    public func phases(_ events: [EscalationEvent], now: Timestamp) -> (
+        phases: [Phase], status: Status?, problems: [String], repageAt: Timestamp?
+    ) {
+        var phases: [Phase] = []
+        var runs: [Run] = []
+        var problems: [String] = []
         // The latest outcome of each page, for telling a step whose pages fail.
         var outcomes: [String: (attempt: Int, delivered: Bool?, detail: String, at: Timestamp)] = [:]
         // The latest escalation asked for, when it names a policy that does not exist.
@@ -208,7 +227,9 @@ public struct EscalationEngine: Sendable {
         // An ack timeout that ran out before `t` starts the policy again.
         func rearm(before t: Timestamp) {
             for i in runs.indices {
-                guard case .acknowledged(let at, let sequence, _) = runs[i].state, let timeout = runs[i].policy.ackTimeoutSeconds else { continue }
+                guard case .acknowledged(let at, let sequence, _) = runs[i].state,
+                    let timeout = runs[i].policy.ackTimeoutSeconds
+                else { continue }
                 let due = at.adding(seconds: timeout)
                 if due <= t { startPhase(i, id: "\(runs[i].sequence).\(sequence)", at: due) }
             }
@@ -226,19 +247,25 @@ public struct EscalationEngine: Sendable {
                 unknown = nil
                 for i in runs.indices where !runs[i].isDirect {
                     end(i, at: event.at)
-                    if case .ended = runs[i].state {} else { runs[i].state = .ended(.stopped(by: "\(event.actor) (a newer escalation)")) }
+                    if case .ended = runs[i].state {
+                    } else {
+                        runs[i].state = .ended(.stopped(by: "\(event.actor) (a newer escalation)"))
+                    }
                 }
                 runs.append(Run(sequence: event.sequence, policy: policy, isDirect: false, state: .ended(.resolved)))
                 startPhase(runs.count - 1, id: "\(event.sequence)", at: event.at)
             case .pageRequested(let user):
-                runs.append(Run(sequence: event.sequence, policy: .direct(user), isDirect: true, state: .ended(.resolved)))
+                runs.append(
+                    Run(sequence: event.sequence, policy: .direct(user), isDirect: true, state: .ended(.resolved)))
                 startPhase(runs.count - 1, id: "\(event.sequence)", at: event.at)
             case .acknowledged:
                 for i in runs.indices {
                     switch runs[i].state {
                     case .paging, .acknowledged:
                         end(i, at: event.at)
-                        runs[i].state = runs[i].isDirect ? .ended(.acknowledged(by: event.actor, repageAt: nil))
+                        runs[i].state =
+                            runs[i].isDirect
+                            ? .ended(.acknowledged(by: event.actor, repageAt: nil))
                             : .acknowledged(at: event.at, sequence: event.sequence, by: event.actor)
                     case .ended: break
                     }
@@ -262,7 +289,9 @@ public struct EscalationEngine: Sendable {
         func paging(_ run: Run) -> Bool { if case .paging = run.state { true } else { false } }
         func acknowledged(_ run: Run) -> Bool { if case .acknowledged = run.state { true } else { false } }
         // A person paged directly after the policy stopped (or while it waits for its ack timeout) is paging.
-        let shown = runs.last { !$0.isDirect && paging($0) } ?? runs.last(where: paging) ?? runs.last(where: acknowledged) ?? runs.last
+        let shown =
+            runs.last { !$0.isDirect && paging($0) } ?? runs.last(where: paging) ?? runs.last(where: acknowledged)
+            ?? runs.last
         let repageAt = runs.compactMap { run -> Timestamp? in
             guard case .acknowledged(let at, _, _) = run.state else { return nil }
             return run.policy.ackTimeoutSeconds.map { at.adding(seconds: $0) }
@@ -271,7 +300,8 @@ public struct EscalationEngine: Sendable {
         if let unknown {
             switch shown?.state {
             case .paging?, .acknowledged?: break
-            case .ended?, nil: return (phases, Status(policy: unknown.policy, state: .unknownPolicy), problems, repageAt)
+            case .ended?, nil:
+                return (phases, Status(policy: unknown.policy, state: .unknownPolicy), problems, repageAt)
             }
         }
         let status = shown.map { run -> Status in
@@ -280,17 +310,23 @@ public struct EscalationEngine: Sendable {
             case .ended(let state):
                 status.state = state
             case .acknowledged(let at, _, let by):
-                status.state = .acknowledged(by: by, repageAt: run.policy.ackTimeoutSeconds.map { at.adding(seconds: $0) })
+                status.state = .acknowledged(
+                    by: by, repageAt: run.policy.ackTimeoutSeconds.map { at.adding(seconds: $0) })
             case .paging(let p):
                 let phase = phases[p]
                 if let exhausted = phase.plan.exhaustedAt, exhausted <= now {
                     status.state = .exhausted(at: exhausted)
                 } else {
                     let current = phase.plan.steps.last { $0.start <= now } ?? phase.plan.steps.first
-                    status.state = .paging(step: current?.step ?? 1, steps: run.policy.steps.count, cycle: current?.cycle ?? 1, cycles: phase.plan.cycles)
+                    status.state = .paging(
+                        step: current?.step ?? 1, steps: run.policy.steps.count, cycle: current?.cycle ?? 1,
+                        cycles: phase.plan.cycles)
                     if let first = phase.plan.pages.first(where: { $0.at > now }) {
                         var users: [String] = []
-                        for page in phase.plan.pages where page.at > now && page.cycle == first.cycle && page.step == first.step && !users.contains(page.user) {
+                        for page in phase.plan.pages
+                        where page.at > now && page.cycle == first.cycle && page.step == first.step
+                            && !users.contains(page.user)
+                        {
                             users.append(page.user)
                         }
                         status.nextPage = Status.NextPage(at: first.at, users: users)
@@ -309,10 +345,14 @@ public struct EscalationEngine: Sendable {
 
     /// The failure of the step whose pages' keys begin with `prefix`: some page's latest outcome is a
     /// failure and none was delivered. An outcome nobody knows (the engine stopped mid-send) is neither.
-    private func failure(of prefix: String, _ outcomes: [String: (attempt: Int, delivered: Bool?, detail: String, at: Timestamp)]) -> Status.Failure? {
+    private func failure(
+        of prefix: String, _ outcomes: [String: (attempt: Int, delivered: Bool?, detail: String, at: Timestamp)]
+    ) -> Status.Failure? {
         let step = outcomes.filter { $0.key.hasPrefix(prefix) }
         guard !step.values.contains(where: { $0.delivered == true }) else { return nil }
-        let failed = step.filter { $0.value.delivered == false }.sorted { ($0.value.at, $0.key) < ($1.value.at, $1.key) }
+        let failed = step.filter { $0.value.delivered == false }.sorted {
+            ($0.value.at, $0.key) < ($1.value.at, $1.key)
+        }
         guard let last = failed.last?.value else { return nil }
         var users: [String] = []
         // A page's key is `phase/cycle/step/user/contact`.
@@ -320,7 +360,8 @@ public struct EscalationEngine: Sendable {
             let parts = key.split(separator: "/", omittingEmptySubsequences: false)
             if parts.count == 5, !users.contains(String(parts[3])) { users.append(String(parts[3])) }
         }
-        return Status.Failure(users: users, attempt: last.attempt, attempts: retry.attempts, reason: last.detail, at: last.at)
+        return Status.Failure(
+            users: users, attempt: last.attempt, attempts: retry.attempts, reason: last.detail, at: last.at)
     }
 
     // MARK: - Decisions
@@ -336,7 +377,8 @@ public struct EscalationEngine: Sendable {
         guard incident.isOpen else { return decision }
 
         // What the journal already holds.
-        var stepsRecorded = Set<String>(), exhaustedRecorded = Set<String>()
+        var stepsRecorded = Set<String>()
+        var exhaustedRecorded = Set<String>()
         var lastAttempt: [String: (attempt: Int, host: String, pid: Int)] = [:]
         var lastResult: [String: (attempt: Int, delivered: Bool?, at: Timestamp)] = [:]
         for event in events {
@@ -355,18 +397,27 @@ public struct EscalationEngine: Sendable {
             let plan = phase.plan
             let end = phase.end
             func active(at t: Timestamp) -> Bool { end.map { t < $0 } ?? true }
-            for step in plan.steps where step.start <= now && active(at: step.start) && !stepsRecorded.contains("\(phase.id)/\(step.cycle)/\(step.step)") {
-                decision.records.append(.step(phase: phase.id, policy: plan.policy.name, cycle: step.cycle, cycles: plan.cycles,
-                                              step: step.step, steps: plan.policy.steps.count, users: step.users, note: step.note))
+            for step in plan.steps
+            where step.start <= now && active(at: step.start)
+                && !stepsRecorded.contains("\(phase.id)/\(step.cycle)/\(step.step)")
+            {
+                decision.records.append(
+                    .step(
+                        phase: phase.id, policy: plan.policy.name, cycle: step.cycle, cycles: plan.cycles,
+                        step: step.step, steps: plan.policy.steps.count, users: step.users, note: step.note))
             }
             if end == nil { for step in plan.steps where step.start > now { wakeAt(step.start) } }
             for page in plan.pages {
                 let deadline = [page.stepEnd, end].compactMap { $0 }.min()
                 if let deadline, deadline <= now { continue }  // its step is over: the escalation moved on
-                guard page.at <= now else { if active(at: page.at) { wakeAt(page.at) }; continue }
-                var attempt = DeliveryAttempt(incidentID: incident.id, page: page.key, policy: plan.policy.name, step: page.step,
-                                              steps: plan.policy.steps.count, user: page.user, contact: page.contact,
-                                              attempt: 1, attempts: retry.attempts)
+                guard page.at <= now else {
+                    if active(at: page.at) { wakeAt(page.at) }
+                    continue
+                }
+                var attempt = DeliveryAttempt(
+                    incidentID: incident.id, page: page.key, policy: plan.policy.name, step: page.step,
+                    steps: plan.policy.steps.count, user: page.user, contact: page.contact,
+                    attempt: 1, attempts: retry.attempts)
                 attempt.decidedAtRecord = incident.recordCount
                 guard let last = lastAttempt[page.key] else {
                     decision.attempts.append(attempt)
@@ -375,8 +426,12 @@ public struct EscalationEngine: Sendable {
                 attempt.attempt = last.attempt
                 guard let result = lastResult[page.key], result.attempt == last.attempt else {
                     if last.host != engine.host || last.pid != engine.pid {
-                        decision.records.append(.result(attempt, delivered: nil,
-                                                        detail: "outcome unknown: the engine stopped while sending (\(last.host) pid \(last.pid)); not sent again"))
+                        decision.records.append(
+                            .result(
+                                attempt, delivered: nil,
+                                detail:
+                                    "outcome unknown: the engine stopped while sending (\(last.host) pid \(last.pid)); not sent again"
+                            ))
                     }
                     continue
                 }
@@ -391,7 +446,9 @@ public struct EscalationEngine: Sendable {
             }
             if let exhausted = plan.exhaustedAt, active(at: exhausted) {
                 if exhausted <= now {
-                    if !exhaustedRecorded.contains(phase.id) { decision.records.append(.exhausted(phase: phase.id, policy: plan.policy.name)) }
+                    if !exhaustedRecorded.contains(phase.id) {
+                        decision.records.append(.exhausted(phase: phase.id, policy: plan.policy.name))
+                    }
                 } else {
                     wakeAt(exhausted)
                 }
@@ -404,11 +461,14 @@ public struct EscalationEngine: Sendable {
     }
 
     /// Every page `events` lead to up to `until`, as `escalation simulate` prints them (nothing is sent).
-    public func simulate(_ events: [EscalationEvent], until: Timestamp) -> [(at: Timestamp, step: Int, cycle: Int, user: String, contact: Contact)] {
+    public func simulate(_ events: [EscalationEvent], until: Timestamp) -> [(
+        at: Timestamp, step: Int, cycle: Int, user: String, contact: Contact
+    )] {
         let (phases, _, _, _) = self.phases(events, now: until)
         return phases.flatMap { phase in
             phase.plan.pages.filter { page in
-                page.at <= until && (phase.end.map { page.at < $0 } ?? true) && (page.stepEnd.map { page.at < $0 } ?? true)
+                page.at <= until && (phase.end.map { page.at < $0 } ?? true)
+                    && (page.stepEnd.map { page.at < $0 } ?? true)
             }.map { ($0.at, $0.step, $0.cycle, $0.user, $0.contact) }
         }.sorted { $0.at < $1.at }
     }

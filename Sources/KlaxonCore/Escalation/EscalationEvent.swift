@@ -28,7 +28,10 @@ public struct EscalationEvent: Hashable, Sendable {
     }
 
     public init(sequence: Int, at: Timestamp, actor: String, kind: Kind) {
-        self.sequence = sequence; self.at = at; self.actor = actor; self.kind = kind
+        self.sequence = sequence
+        self.at = at
+        self.actor = actor
+        self.kind = kind
     }
 
     /// The event a record carries, if it is one the engine reads.
@@ -50,16 +53,21 @@ public struct EscalationEvent: Hashable, Sendable {
         case .resolved?: kind = .resolved
         case .reopened?: kind = .reopened
         case .escalationStep?:
-            guard let phase = d["phase"]?.stringValue, let cycle = d["cycle"]?.intValue, let step = d["step"]?.intValue else { return nil }
+            guard let phase = d["phase"]?.stringValue, let cycle = d["cycle"]?.intValue, let step = d["step"]?.intValue
+            else { return nil }
             kind = .step(phase: phase, cycle: cycle, step: step)
         case .pageAttempt?:
-            guard let page = d["page"]?.stringValue, let attempt = d["attempt"]?.intValue, let user = d["user"]?.stringValue else { return nil }
+            guard let page = d["page"]?.stringValue, let attempt = d["attempt"]?.intValue,
+                let user = d["user"]?.stringValue
+            else { return nil }
             kind = .attempt(page: page, attempt: attempt, user: user, host: record.host, pid: record.pid)
         case .pageResult?:
             guard let page = d["page"]?.stringValue, let attempt = d["attempt"]?.intValue else { return nil }
             let outcome = d["outcome"]?.stringValue
-            kind = .result(page: page, attempt: attempt, delivered: outcome == "delivered" ? true : outcome == "failed" ? false : nil,
-                           detail: d["detail"]?.stringValue ?? "")
+            kind = .result(
+                page: page, attempt: attempt,
+                delivered: outcome == "delivered" ? true : outcome == "failed" ? false : nil,
+                detail: d["detail"]?.stringValue ?? "")
         case .escalationExhausted?:
             guard let phase = d["phase"]?.stringValue else { return nil }
             kind = .exhausted(phase: phase)
@@ -73,7 +81,8 @@ public struct EscalationEvent: Hashable, Sendable {
 /// A record the escalation engine writes on an incident's timeline.
 public enum EscalationRecord: Hashable, Sendable {
     /// A step began: whom it pages (possibly nobody, with the reason in `note`).
-    case step(phase: String, policy: String, cycle: Int, cycles: Int, step: Int, steps: Int, users: [String], note: String?)
+    case step(
+        phase: String, policy: String, cycle: Int, cycles: Int, step: Int, steps: Int, users: [String], note: String?)
     /// An attempt is about to be sent.
     case attempt(DeliveryAttempt)
     /// How an attempt went: delivered, failed (`detail` says why) or unknown.
@@ -94,8 +103,10 @@ public enum EscalationRecord: Hashable, Sendable {
         switch self {
         case .step(let phase, let policy, let cycle, let cycles, let step, let steps, let users, let note):
             var data: [String: JSONValue] = [
-                "phase": .string(phase), "policy": .string(policy), "cycle": .number(Double(cycle)), "cycles": .number(Double(cycles)),
-                "step": .number(Double(step)), "steps": .number(Double(steps)), "users": .array(users.map(JSONValue.string)),
+                "phase": .string(phase), "policy": .string(policy), "cycle": .number(Double(cycle)),
+                "cycles": .number(Double(cycles)),
+                "step": .number(Double(step)), "steps": .number(Double(steps)),
+                "users": .array(users.map(JSONValue.string))
             ]
             if let note { data["note"] = .string(note) }
             return .object(data)
@@ -129,15 +140,27 @@ public struct DeliveryAttempt: Hashable, Sendable {
     /// refused if someone acknowledged, stopped, resolved or paged anew since (see `IncidentAction`).
     public var decidedAtRecord: Int = 0
 
-    public init(incidentID: String, page: String, policy: String, step: Int, steps: Int, user: String, contact: Contact,
-                attempt: Int, attempts: Int) {
-        self.incidentID = incidentID; self.page = page; self.policy = policy; self.step = step; self.steps = steps
-        self.user = user; self.contact = contact; self.attempt = attempt; self.attempts = attempts
+    public init(
+        incidentID: String, page: String, policy: String, step: Int, steps: Int, user: String, contact: Contact,
+        attempt: Int, attempts: Int
+    ) {
+        self.incidentID = incidentID
+        self.page = page
+        self.policy = policy
+        self.step = step
+        self.steps = steps
+        self.user = user
+        self.contact = contact
+        self.attempt = attempt
+        self.attempts = attempts
     }
 
     var fields: [String: JSONValue] {
-        ["page": .string(page), "policy": .string(policy), "step": .number(Double(step)), "steps": .number(Double(steps)),
-         "user": .string(user), "contact": .string(contact.kind.rawValue),
-         "attempt": .number(Double(attempt)), "attempts": .number(Double(attempts))]
+        [
+            "page": .string(page), "policy": .string(policy), "step": .number(Double(step)),
+            "steps": .number(Double(steps)),
+            "user": .string(user), "contact": .string(contact.kind.rawValue),
+            "attempt": .number(Double(attempt)), "attempts": .number(Double(attempts))
+        ]
     }
 }

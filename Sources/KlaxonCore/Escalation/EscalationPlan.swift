@@ -40,8 +40,10 @@ public struct EscalationPlan: Sendable {
 
     /// Plans `policy` from `start`. `horizon` bounds how long a `wait` step waits for someone to come on
     /// call; `people` gives each person's notify rules.
-    public init(phase: String, policy: EscalationPolicy, start: Timestamp, people: [String: Person],
-                lookup: OnCallLookup, waitHorizonSeconds: Int64 = 7 * 86400) {
+    public init(
+        phase: String, policy: EscalationPolicy, start: Timestamp, people: [String: Person],
+        lookup: OnCallLookup, waitHorizonSeconds: Int64 = 7 * 86400
+    ) {
         self.phase = phase
         self.policy = policy
         var t = start
@@ -53,7 +55,10 @@ public struct EscalationPlan: Sendable {
                 if users.isEmpty {
                     switch policy.whenNobodyOnCall {
                     case .skip:
-                        steps.append(PlannedStep(cycle: cycle, step: number, start: t, end: t, users: [], note: (note ?? "nobody on call") + "; skipped"))
+                        steps.append(
+                            PlannedStep(
+                                cycle: cycle, step: number, start: t, end: t, users: [],
+                                note: (note ?? "nobody on call") + "; skipped"))
                         continue
                     case .fallback:
                         if let fallback = policy.fallback {
@@ -64,7 +69,9 @@ public struct EscalationPlan: Sendable {
                     case .wait:
                         let limit = t.adding(seconds: waitHorizonSeconds)
                         let next = step.targets.compactMap { target -> Timestamp? in
-                            if case .schedule(let name) = target { return lookup.nextCovered(schedule: name, from: t, before: limit) }
+                            if case .schedule(let name) = target {
+                                return lookup.nextCovered(schedule: name, from: t, before: limit)
+                            }
                             return nil
                         }.min()
                         if let next {
@@ -77,15 +84,19 @@ public struct EscalationPlan: Sendable {
                     }
                 }
                 let end = step.escalateAfterSeconds.map { stepStart.adding(seconds: $0) }
-                steps.append(PlannedStep(cycle: cycle, step: number, start: stepStart, end: end, users: users,
-                                         note: users.isEmpty ? (note ?? "nobody to page") : note))
+                steps.append(
+                    PlannedStep(
+                        cycle: cycle, step: number, start: stepStart, end: end, users: users,
+                        note: users.isEmpty ? (note ?? "nobody to page") : note))
                 for user in users {
                     guard let person = people[user] else { continue }
                     for (contact, after) in Self.notifications(of: person) {
                         let at = stepStart.adding(seconds: after)
                         if let end, at >= end { continue }  // the step is over before this contact's turn
-                        pages.append(PlannedPage(at: at, cycle: cycle, step: number, user: user, contact: contact, stepEnd: end,
-                                                 key: "\(phase)/\(cycle)/\(number)/\(user)/\(contact.kind.rawValue)"))
+                        pages.append(
+                            PlannedPage(
+                                at: at, cycle: cycle, step: number, user: user, contact: contact, stepEnd: end,
+                                key: "\(phase)/\(cycle)/\(number)/\(user)/\(contact.kind.rawValue)"))
                     }
                 }
                 guard let end else { return }  // a step without end: the phase never runs out
@@ -104,14 +115,20 @@ public struct EscalationPlan: Sendable {
     }
 
     /// The people `targets` name at `t`, without repeats, and a note on any target that names nobody.
-    static func resolve(_ targets: [EscalationTarget], at t: Timestamp, lookup: OnCallLookup) -> (users: [String], note: String?) {
-        var users: [String] = [], notes: [String] = []
+    static func resolve(_ targets: [EscalationTarget], at t: Timestamp, lookup: OnCallLookup) -> (
+        users: [String], note: String?
+    ) {
+        var users: [String] = []
+        var notes: [String] = []
         for target in targets {
             switch target {
             case .user(let id):
                 if !users.contains(id) { users.append(id) }
             case .schedule(let name):
-                guard let onCall = lookup.onCall(schedule: name, at: t) else { notes.append("no schedule \(name)"); continue }
+                guard let onCall = lookup.onCall(schedule: name, at: t) else {
+                    notes.append("no schedule \(name)")
+                    continue
+                }
                 if onCall.isEmpty { notes.append("nobody on call in \(name)") }
                 for id in onCall where !users.contains(id) { users.append(id) }
             }

@@ -25,8 +25,13 @@ public struct EscalationPolicy: Hashable, Sendable {
         /// Where the step is written (`file:line:column`), for messages about it.
         public var place: String = ""
 
-        public init(targets: [EscalationTarget], escalateAfterSeconds: Int64?, targetPlaces: [String] = [], place: String = "") {
-            self.targets = targets; self.escalateAfterSeconds = escalateAfterSeconds; self.targetPlaces = targetPlaces; self.place = place
+        public init(
+            targets: [EscalationTarget], escalateAfterSeconds: Int64?, targetPlaces: [String] = [], place: String = ""
+        ) {
+            self.targets = targets
+            self.escalateAfterSeconds = escalateAfterSeconds
+            self.targetPlaces = targetPlaces
+            self.place = place
         }
     }
 
@@ -40,10 +45,17 @@ public struct EscalationPolicy: Hashable, Sendable {
         case fallback
     }
 
-    public init(name: String, steps: [Step], repeatCount: Int = 0, whenNobodyOnCall: NobodyOnCall = .skip,
-                fallback: EscalationTarget? = nil, ackTimeoutSeconds: Int64? = nil, place: String = "") {
-        self.name = name; self.steps = steps; self.repeatCount = repeatCount; self.whenNobodyOnCall = whenNobodyOnCall
-        self.fallback = fallback; self.ackTimeoutSeconds = ackTimeoutSeconds; self.place = place
+    public init(
+        name: String, steps: [Step], repeatCount: Int = 0, whenNobodyOnCall: NobodyOnCall = .skip,
+        fallback: EscalationTarget? = nil, ackTimeoutSeconds: Int64? = nil, place: String = ""
+    ) {
+        self.name = name
+        self.steps = steps
+        self.repeatCount = repeatCount
+        self.whenNobodyOnCall = whenNobodyOnCall
+        self.fallback = fallback
+        self.ackTimeoutSeconds = ackTimeoutSeconds
+        self.place = place
     }
 
     /// The one-step "policy" of `klaxon incident page ID --user U`: that person, until acknowledged.
@@ -59,9 +71,13 @@ public enum EscalationTarget: Hashable, Sendable, CustomStringConvertible {
 
     /// `schedule:NAME` or `user:ID`.
     public init?(parsing text: String) {
-        if text.hasPrefix("schedule:"), text.count > 9 { self = .schedule(String(text.dropFirst(9))) }
-        else if text.hasPrefix("user:"), text.count > 5 { self = .user(String(text.dropFirst(5))) }
-        else { return nil }
+        if text.hasPrefix("schedule:"), text.count > 9 {
+            self = .schedule(String(text.dropFirst(9)))
+        } else if text.hasPrefix("user:"), text.count > 5 {
+            self = .user(String(text.dropFirst(5)))
+        } else {
+            return nil
+        }
     }
 
     public var description: String {

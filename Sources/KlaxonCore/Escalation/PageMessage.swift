@@ -11,7 +11,10 @@ public struct PageMessage: Sendable {
     public var userName: String
 
     public init(attempt: DeliveryAttempt, incident: Incident, sentAt: Timestamp, userName: String) {
-        self.attempt = attempt; self.incident = incident; self.sentAt = sentAt; self.userName = userName
+        self.attempt = attempt
+        self.incident = incident
+        self.sentAt = sentAt
+        self.userName = userName
     }
 
     /// "INC-7 SEV2 Registry returns 503 — step 1 of 2 (platform)".
@@ -21,29 +24,34 @@ public struct PageMessage: Sendable {
 
     /// The webhook payload, version 1.
     public var webhookJSON: String {
-        let links: [JSONValue] = incident.links.map { .object(["kind": .string($0.kind.rawValue), "target": .string($0.target)]) }
+        let links: [JSONValue] = incident.links.map {
+            .object(["kind": .string($0.kind.rawValue), "target": .string($0.target)])
+        }
         return JSONValue.object([
             "type": "klaxon.page",
             "version": .number(1),
             "incident": .object([
-                "id": .string(incident.id), "title": .string(incident.title), "severity": .string(incident.severity.name),
-                "status": .string(incident.status.rawValue), "services": .array(incident.services.map(JSONValue.string)),
-                "declared_at": .string(incident.declaredAt.rfc3339),
+                "id": .string(incident.id), "title": .string(incident.title),
+                "severity": .string(incident.severity.name),
+                "status": .string(incident.status.rawValue),
+                "services": .array(incident.services.map(JSONValue.string)),
+                "declared_at": .string(incident.declaredAt.rfc3339)
             ]),
             "page": .object([
                 "user": .string(attempt.user), "policy": .string(attempt.policy), "step": .number(Double(attempt.step)),
                 "steps": .number(Double(attempt.steps)), "attempt": .number(Double(attempt.attempt)),
-                "attempts": .number(Double(attempt.attempts)), "id": .string(attempt.page),
+                "attempts": .number(Double(attempt.attempts)), "id": .string(attempt.page)
             ]),
             "links": .array(links),
-            "sent_at": .string(sentAt.rfc3339),
+            "sent_at": .string(sentAt.rfc3339)
         ]).canonicalJSON
     }
 
     /// A Slack incoming-webhook body.
     public var slackJSON: String {
         var text = ":rotating_light: *\(incident.id) \(incident.severity.name)* \(incident.title)\n"
-        text += "Paging \(userName) — step \(attempt.step) of \(attempt.steps) of \(attempt.policy). Status: \(incident.status.rawValue)."
+        text +=
+            "Paging \(userName) — step \(attempt.step) of \(attempt.steps) of \(attempt.policy). Status: \(incident.status.rawValue)."
         if !incident.services.isEmpty { text += " Services: \(incident.services.joined(separator: ", "))." }
         text += "\nAcknowledge: `klaxon incident ack \(incident.id)`"
         return JSONValue.object(["text": .string(text)]).canonicalJSON
@@ -51,15 +59,16 @@ public struct PageMessage: Sendable {
 
     /// The email, headers and body, with CRLF line ends as SMTP wants them.
     public func email(from: String, to: String) -> String {
-        let body = [
-            "\(userName), you are paged for \(incident.id): \(incident.title).",
-            "",
-            "Severity: \(incident.severity.name)",
-            "Status: \(incident.status.rawValue)",
-            "Services: \(incident.services.isEmpty ? "none named" : incident.services.joined(separator: ", "))",
-            "Escalation: step \(attempt.step) of \(attempt.steps) of policy \(attempt.policy)",
-            "Declared: \(incident.declaredAt.rfc3339)",
-        ] + incident.links.map { "Link: \($0.target)" } + ["", "Acknowledge: klaxon incident ack \(incident.id)"]
+        let body =
+            [
+                "\(userName), you are paged for \(incident.id): \(incident.title).",
+                "",
+                "Severity: \(incident.severity.name)",
+                "Status: \(incident.status.rawValue)",
+                "Services: \(incident.services.isEmpty ? "none named" : incident.services.joined(separator: ", "))",
+                "Escalation: step \(attempt.step) of \(attempt.steps) of policy \(attempt.policy)",
+                "Declared: \(incident.declaredAt.rfc3339)"
+            ] + incident.links.map { "Link: \($0.target)" } + ["", "Acknowledge: klaxon incident ack \(incident.id)"]
         let headers = [
             "From: Klaxon <\(from)>",
             "To: <\(to)>",
@@ -68,7 +77,7 @@ public struct PageMessage: Sendable {
             "Message-ID: <\(attempt.page.replacingSlashes)-\(attempt.attempt)-\(sentAt.milliseconds)@klaxon>",
             "MIME-Version: 1.0",
             "Content-Type: text/plain; charset=utf-8",
-            "Content-Transfer-Encoding: 8bit",
+            "Content-Transfer-Encoding: 8bit"
         ]
         // No dot-stuffing here: libcurl does it while sending (a test shows it).
         return (headers + [""] + body).joined(separator: "\r\n") + "\r\n"
@@ -77,10 +86,12 @@ public struct PageMessage: Sendable {
     /// The environment of a `command` contact: the incident's fields, never a secret.
     public var commandEnvironment: [String: String] {
         [
-            "KLAXON_INCIDENT_ID": incident.id, "KLAXON_TITLE": incident.title, "KLAXON_SEVERITY": incident.severity.name,
+            "KLAXON_INCIDENT_ID": incident.id, "KLAXON_TITLE": incident.title,
+            "KLAXON_SEVERITY": incident.severity.name,
             "KLAXON_STATUS": incident.status.rawValue, "KLAXON_SERVICES": incident.services.joined(separator: ","),
             "KLAXON_USER": attempt.user, "KLAXON_POLICY": attempt.policy, "KLAXON_STEP": String(attempt.step),
-            "KLAXON_STEPS": String(attempt.steps), "KLAXON_ATTEMPT": String(attempt.attempt), "KLAXON_PAGE_ID": attempt.page,
+            "KLAXON_STEPS": String(attempt.steps), "KLAXON_ATTEMPT": String(attempt.attempt),
+            "KLAXON_PAGE_ID": attempt.page
         ]
     }
 
@@ -88,7 +99,8 @@ public struct PageMessage: Sendable {
     /// sender and the freshness (reject old `t` to stop replays).
     public static func signature(body: String, secret: String, at t: Timestamp) -> String {
         let seconds = t.milliseconds / 1000
-        let mac = HMAC<SHA256>.authenticationCode(for: Array("\(seconds).\(body)".utf8), using: SymmetricKey(data: Array(secret.utf8)))
+        let mac = HMAC<SHA256>.authenticationCode(
+            for: Array("\(seconds).\(body)".utf8), using: SymmetricKey(data: Array(secret.utf8)))
         return "t=\(seconds),v1=" + mac.withUnsafeBytes(RecordHash.init(digest:)).hex
     }
 

@@ -24,12 +24,18 @@ public enum PagingState: Hashable, Sendable {
 
     /// The state of `incident` given the engine's `status` of it (nil: the engine sees no escalation).
     public init(incident: Incident, status: EscalationEngine.Status?) {
-        guard incident.isOpen else { self = .notPaging(.resolved); return }
+        guard incident.isOpen else {
+            self = .notPaging(.resolved)
+            return
+        }
         // The latest acknowledgement since paging last started (or the incident was reopened).
-        var ack: EscalationEvent?, lastAck: EscalationEvent?
+        var ack: EscalationEvent?
+        var lastAck: EscalationEvent?
         for event in incident.escalationEvents {
             switch event.kind {
-            case .acknowledged: ack = event; lastAck = event
+            case .acknowledged:
+                ack = event
+                lastAck = event
             case .started, .pageRequested, .reopened: ack = nil
             default: break
             }
@@ -47,7 +53,9 @@ public enum PagingState: Hashable, Sendable {
             self = status.failure.map { .failing(status, $0) } ?? .paging(status)
         case .acknowledged(let by, let repageAt):
             let event = ack ?? lastAck
-            self = .acknowledged(by: event?.actor ?? by, at: event?.at ?? incident.keyTimes[.acknowledged] ?? incident.declaredAt, repageAt: repageAt)
+            self = .acknowledged(
+                by: event?.actor ?? by, at: event?.at ?? incident.keyTimes[.acknowledged] ?? incident.declaredAt,
+                repageAt: repageAt)
         case .unknownPolicy:
             self = ack.map { acknowledged($0) } ?? .unknownPolicy(status.policy)
         case .exhausted(let at):
@@ -99,21 +107,27 @@ public enum PagingState: Hashable, Sendable {
         case .paging(let status):
             let users = status.stepUsers.joined(separator: ", ")
             if let next = status.nextPage {
-                return "next page in \(EscalationEngine.Status.duration(now.seconds(until: next.at))) → \(next.users.joined(separator: ", "))"
+                return
+                    "next page in \(EscalationEngine.Status.duration(now.seconds(until: next.at))) → \(next.users.joined(separator: ", "))"
             }
             var text = users.isEmpty ? "paging: this step pages nobody" : "paged \(users)"
             if let next = status.nextStepAt, case .paging(let step, let steps, let cycle, let cycles) = status.state {
-                text += (step == steps && cycle == cycles ? ", runs out in " : ", escalates in ") + EscalationEngine.Status.duration(now.seconds(until: next))
+                text +=
+                    (step == steps && cycle == cycles ? ", runs out in " : ", escalates in ")
+                    + EscalationEngine.Status.duration(now.seconds(until: next))
             }
             return text
         case .failing(_, let failure):
             return failure.text
         case .acknowledged(let by, let at, let repageAt):
-            let again = repageAt.map { ", pages again in \(EscalationEngine.Status.duration(now.seconds(until: $0)))" } ?? ""
+            let again =
+                repageAt.map { ", pages again in \(EscalationEngine.Status.duration(now.seconds(until: $0)))" } ?? ""
             return "acknowledged by \(by) at \(Self.when(at, now: now, formatter: formatter))\(again)"
         case .notPaging(.noPolicy): return "not paging: no policy"
         case .notPaging(.stopped(let by)): return "not paging: stopped by \(by)"
-        case .notPaging(.exhausted(let at)): return "NOT PAGING: nobody acknowledged; the policy ran out at \(Self.when(at, now: now, formatter: formatter))"
+        case .notPaging(.exhausted(let at)):
+            return
+                "NOT PAGING: nobody acknowledged; the policy ran out at \(Self.when(at, now: now, formatter: formatter))"
         case .notPaging(.resolved): return "not paging: resolved"
         case .unknownPolicy(let policy): return "NOT PAGING: unknown policy \(policy)"
         }
@@ -130,31 +144,43 @@ public enum PagingState: Hashable, Sendable {
 
     /// For `--json`: `{"state": "acknowledged", "by": "alice", "at": …, "text": …}`, with what each state knows.
     public func json(now: Timestamp, formatter: LocalTimeFormatter) -> JSONValue {
-        var fields: [String: JSONValue] = ["state": .string(name), "short": .string(short), "text": .string(text(now: now, formatter: formatter))]
+        var fields: [String: JSONValue] = [
+            "state": .string(name), "short": .string(short), "text": .string(text(now: now, formatter: formatter))
+        ]
         func time(_ t: Timestamp?) -> JSONValue { t.map { .string($0.rfc3339) } ?? .null }
         func strings(_ list: [String]) -> JSONValue { .array(list.map(JSONValue.string)) }
         switch self {
         case .paging(let status), .failing(let status, _):
             fields["policy"] = .string(status.policy)
             if case .paging(let step, let steps, let cycle, let cycles) = status.state {
-                fields["step"] = .number(Double(step)); fields["steps"] = .number(Double(steps))
-                fields["round"] = .number(Double(cycle)); fields["rounds"] = .number(Double(cycles))
+                fields["step"] = .number(Double(step))
+                fields["steps"] = .number(Double(steps))
+                fields["round"] = .number(Double(cycle))
+                fields["rounds"] = .number(Double(cycles))
             }
             fields["step_users"] = strings(status.stepUsers)
             fields["next_page_at"] = time(status.nextPage?.at)
             fields["next_page_to"] = strings(status.nextPage?.users ?? [])
             if case .failing(_, let failure) = self {
-                fields["failing"] = .object(["users": strings(failure.users), "attempt": .number(Double(failure.attempt)),
-                                             "attempts": .number(Double(failure.attempts)), "reason": .string(failure.reason),
-                                             "at": time(failure.at)])
+                fields["failing"] = .object([
+                    "users": strings(failure.users), "attempt": .number(Double(failure.attempt)),
+                    "attempts": .number(Double(failure.attempts)), "reason": .string(failure.reason),
+                    "at": time(failure.at)
+                ])
             }
         case .acknowledged(let by, let at, let repageAt):
-            fields["by"] = .string(by); fields["at"] = time(at); fields["repage_at"] = time(repageAt)
+            fields["by"] = .string(by)
+            fields["at"] = time(at)
+            fields["repage_at"] = time(repageAt)
         case .notPaging(let why):
             switch why {
             case .noPolicy: fields["reason"] = .string("no_policy")
-            case .stopped(let by): fields["reason"] = .string("stopped"); fields["by"] = .string(by)
-            case .exhausted(let at): fields["reason"] = .string("exhausted"); fields["at"] = time(at)
+            case .stopped(let by):
+                fields["reason"] = .string("stopped")
+                fields["by"] = .string(by)
+            case .exhausted(let at):
+                fields["reason"] = .string("exhausted")
+                fields["at"] = time(at)
             case .resolved: fields["reason"] = .string("resolved")
             }
         case .unknownPolicy(let policy):

@@ -6,7 +6,9 @@ public enum PolicyCheck {
     /// may page them. The step moves on first (its unsent pages are dropped, as PagerDuty reassigns), so
     /// that contact is never used on that step. A schedule's people are everyone in its layers and
     /// overrides, since any of them may be on call.
-    public static func findings(policies: [EscalationPolicy], people: [Person], schedules: [Schedule]) -> [ConfigFinding] {
+    public static func findings(policies: [EscalationPolicy], people: [Person], schedules: [Schedule])
+        -> [ConfigFinding]
+    {
         var byID: [String: Person] = [:]
         for person in people where byID[person.id] == nil { byID[person.id] = person }
         var findings: [ConfigFinding] = []
@@ -25,10 +27,14 @@ public enum PolicyCheck {
                 var seen = Set<String>()
                 for id in ids where seen.insert(id).inserted {
                     guard let person = byID[id] else { continue }
-                    for rule in person.notify where rule.afterSeconds >= limit && person.contacts.contains(where: { $0.kind == rule.contact }) {
-                        findings.append(ConfigFinding(.warning, person.place,
-                            "\(id)'s \(rule.contact.rawValue) after \(DurationText.short(seconds: rule.afterSeconds)) is never sent on step \(index + 1) "
-                            + "of policy \(policy.name), which escalates after \(DurationText.short(seconds: limit)); notify sooner or escalate later"))
+                    for rule in person.notify
+                    where rule.afterSeconds >= limit && person.contacts.contains(where: { $0.kind == rule.contact }) {
+                        findings.append(
+                            ConfigFinding(
+                                .warning, person.place,
+                                "\(id)'s \(rule.contact.rawValue) after \(DurationText.short(seconds: rule.afterSeconds)) is never sent on step \(index + 1) "
+                                    + "of policy \(policy.name), which escalates after \(DurationText.short(seconds: limit)); notify sooner or escalate later"
+                            ))
                     }
                 }
             }
@@ -40,8 +46,10 @@ public enum PolicyCheck {
     /// the same moment within the window (on call in both steps' schedules, or named in one and on call
     /// in the other), so that "escalating to the next step" pages the same person again. The first such
     /// moment is named, as a date and time in `timeZone` (the workspace's).
-    public static func repeatedPages(policies: [EscalationPolicy], calendars: [String: OnCallCalendar],
-                                     from: Timestamp, to: Timestamp, timeZone: TimeZone) -> [ConfigFinding] {
+    public static func repeatedPages(
+        policies: [EscalationPolicy], calendars: [String: OnCallCalendar],
+        from: Timestamp, to: Timestamp, timeZone: TimeZone
+    ) -> [ConfigFinding] {
         let local = LocalTimeFormatter(timeZone: timeZone)
         /// Who each step pages, and when, within the window.
         func stretches(_ step: EscalationPolicy.Step) -> [String: [(start: Timestamp, end: Timestamp, via: String)]] {
@@ -52,7 +60,9 @@ public enum PolicyCheck {
                 case .schedule(let name):
                     guard let calendar = calendars[name] else { continue }
                     for shift in calendar.shifts(from: from, to: to) {
-                        for user in shift.users { byUser[user, default: []].append((shift.start, shift.end, "on call in \(name)")) }
+                        for user in shift.users {
+                            byUser[user, default: []].append((shift.start, shift.end, "on call in \(name)"))
+                        }
                     }
                 }
             }
@@ -74,9 +84,12 @@ public enum PolicyCheck {
                     }
                     guard let first else { continue }
                     let again = policy.steps[index + 1].place
-                    findings.append(ConfigFinding(.warning, again.isEmpty ? policy.place : again,
-                        "\(user) is paged by step \(index + 1) (\(first.a)) and again by step \(index + 2) (\(first.b)) of policy \(policy.name) "
-                        + "from \(local.weekdayDateTime(first.at)): escalating there pages the same person again; give the steps different people"))
+                    findings.append(
+                        ConfigFinding(
+                            .warning, again.isEmpty ? policy.place : again,
+                            "\(user) is paged by step \(index + 1) (\(first.a)) and again by step \(index + 2) (\(first.b)) of policy \(policy.name) "
+                                + "from \(local.weekdayDateTime(first.at)): escalating there pages the same person again; give the steps different people"
+                        ))
                 }
             }
         }

@@ -7,9 +7,13 @@ public enum SecretReference: Hashable, Sendable, CustomStringConvertible {
 
     /// Nil when `text` is not a reference.
     public init?(_ text: String) {
-        if text.hasPrefix("env:"), text.count > 4 { self = .environment(String(text.dropFirst(4))) }
-        else if text.hasPrefix("file:"), text.count > 5 { self = .file(String(text.dropFirst(5))) }
-        else { return nil }
+        if text.hasPrefix("env:"), text.count > 4 {
+            self = .environment(String(text.dropFirst(4)))
+        } else if text.hasPrefix("file:"), text.count > 5 {
+            self = .file(String(text.dropFirst(5)))
+        } else {
+            return nil
+        }
     }
 
     public var description: String {
@@ -36,7 +40,10 @@ extension SecretReference {
         public var reader: Reader
 
         public init(reference: SecretReference, purpose: String, place: String, reader: Reader = .pager) {
-            self.reference = reference; self.purpose = purpose; self.place = place; self.reader = reader
+            self.reference = reference
+            self.purpose = purpose
+            self.place = place
+            self.reader = reader
         }
     }
 }

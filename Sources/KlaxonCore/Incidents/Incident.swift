@@ -77,7 +77,12 @@ public struct Incident: Sendable {
         public var at: Timestamp
 
         public init(runbook: String, step: Int, text: String, done: Bool, by: String, at: Timestamp) {
-            self.runbook = runbook; self.step = step; self.text = text; self.done = done; self.by = by; self.at = at
+            self.runbook = runbook
+            self.step = step
+            self.text = text
+            self.done = done
+            self.by = by
+            self.at = at
         }
     }
 
@@ -90,7 +95,10 @@ public struct Incident: Sendable {
         public enum Kind: String, Sendable { case runbook, url }
         public var kind: Kind
         public var target: String
-        public init(kind: Kind, target: String) { self.kind = kind; self.target = target }
+        public init(kind: Kind, target: String) {
+            self.kind = kind
+            self.target = target
+        }
     }
 
     /// The role names shown first, in this order; others follow alphabetically.
@@ -120,7 +128,8 @@ public struct Incident: Sendable {
                 laterTime < earlierTime && !(laterKey == .acknowledged && earlierKey == .declared)
             }
             if let (earlierKey, earlierTime) = violated {
-                warnings.append("\(laterKey.label) (\(laterTime.rfc3339)) is before \(earlierKey.label) (\(earlierTime.rfc3339))")
+                warnings.append(
+                    "\(laterKey.label) (\(laterTime.rfc3339)) is before \(earlierKey.label) (\(earlierTime.rfc3339))")
             }
         }
         return warnings

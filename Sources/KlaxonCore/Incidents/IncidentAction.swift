@@ -34,7 +34,8 @@ public enum IncidentAction: Hashable, Sendable {
         let id = incident.id
         func requireOpen(_ what: String) throws(KlaxonError) {
             guard incident.isOpen else {
-                throw .badInput("\(id) is resolved, so it cannot be \(what); reopen it first: klaxon incident reopen \(id)")
+                throw .badInput(
+                    "\(id) is resolved, so it cannot be \(what); reopen it first: klaxon incident reopen \(id)")
             }
         }
         switch self {
@@ -53,7 +54,9 @@ public enum IncidentAction: Hashable, Sendable {
         case .assign(let role, let user):
             let role = role.lowercased()
             guard IncidentAction.isName(role) else {
-                throw .badInput("role \"\(role)\" is not a role name; use letters, digits and dashes, e.g. commander, scribe, comms")
+                throw .badInput(
+                    "role \"\(role)\" is not a role name; use letters, digits and dashes, e.g. commander, scribe, comms"
+                )
             }
             guard IncidentAction.isName(user) else {
                 throw .badInput("\"\(user)\" is not a person's id; use letters, digits, dots, dashes and underscores")
@@ -68,7 +71,9 @@ public enum IncidentAction: Hashable, Sendable {
         case .mitigate:
             try requireOpen("mitigated")
             if let at = incident.keyTimes[.mitigated] {
-                throw .badInput("\(id) was already mitigated at \(at.rfc3339); to correct that time: klaxon incident amend \(id) mitigated TIME")
+                throw .badInput(
+                    "\(id) was already mitigated at \(at.rfc3339); to correct that time: klaxon incident amend \(id) mitigated TIME"
+                )
             }
             return (.mitigated, [:])
         case .resolve(let summary):
@@ -85,7 +90,9 @@ public enum IncidentAction: Hashable, Sendable {
             return (.timeAmended, .object(data))
         case .addActionItem(let text, let owner):
             try InputLimits.check(text, "the action item")
-            guard !text.trimmingWhitespace.isEmpty else { throw .badInput("the action item is empty; say what is to be done") }
+            guard !text.trimmingWhitespace.isEmpty else {
+                throw .badInput("the action item is empty; say what is to be done")
+            }
             if let owner, !IncidentAction.isName(owner) {
                 throw .badInput("\"\(owner)\" is not a person's id; use letters, digits, dots, dashes and underscores")
             }
@@ -95,9 +102,13 @@ public enum IncidentAction: Hashable, Sendable {
         case .completeActionItem(let number):
             guard number >= 1, number <= incident.actionItems.count else {
                 let count = incident.actionItems.count
-                throw .badInput("\(id) has no action item \(number); it has \(count == 0 ? "none" : "1 to \(count)") (klaxon incident show \(id))")
+                throw .badInput(
+                    "\(id) has no action item \(number); it has \(count == 0 ? "none" : "1 to \(count)") (klaxon incident show \(id))"
+                )
             }
-            guard !incident.actionItems[number - 1].isDone else { throw .badInput("action item \(number) of \(id) is already done") }
+            guard !incident.actionItems[number - 1].isDone else {
+                throw .badInput("action item \(number) of \(id) is already done")
+            }
             return (.actionItemDone, ["number": .number(Double(number))])
         case .link(let target):
             try InputLimits.check(target, "the link")
@@ -108,20 +119,32 @@ public enum IncidentAction: Hashable, Sendable {
             let kind: Incident.Link.Kind = trimmed.contains("://") ? .url : .runbook
             return (.linkAdded, ["target": .string(trimmed), "kind": .string(kind.rawValue)])
         case .tag(let tag):
-            guard IncidentAction.isName(tag) else { throw .badInput("tag \"\(tag)\" must be letters, digits, dots, dashes or underscores") }
+            guard IncidentAction.isName(tag) else {
+                throw .badInput("tag \"\(tag)\" must be letters, digits, dots, dashes or underscores")
+            }
             guard !incident.tags.contains(tag) else { throw .badInput("\(id) is already tagged \(tag)") }
             return (.tagAdded, ["tag": .string(tag)])
         case .runbookStep(let runbook, let step, let text, let done):
-            guard !runbook.isEmpty, step >= 1 else { throw .badInput("a runbook step needs the runbook's name and the step's number") }
+            guard !runbook.isEmpty, step >= 1 else {
+                throw .badInput("a runbook step needs the runbook's name and the step's number")
+            }
             if incident.runbookStep(runbook, text: text)?.done == done {
                 throw .badInput("step \(step) of \(runbook) is already \(done ? "ticked" : "unticked") on \(id)")
             }
-            return (.runbookStep, ["runbook": .string(runbook), "step": .number(Double(step)), "text": .string(text), "done": .bool(done)])
+            return (
+                .runbookStep,
+                ["runbook": .string(runbook), "step": .number(Double(step)), "text": .string(text), "done": .bool(done)]
+            )
         case .checkChanged(let check, let from, let to, let detail):
-            return (.checkChanged, ["check": .string(check), "from": .string(from), "to": .string(to), "detail": .string(detail)])
+            return (
+                .checkChanged,
+                ["check": .string(check), "from": .string(from), "to": .string(to), "detail": .string(detail)]
+            )
         case .startEscalation(let policy):
             try requireOpen("paged")
-            guard IncidentAction.isName(policy) else { throw .badInput("\"\(policy)\" is not a policy name (see Escalation/policies)") }
+            guard IncidentAction.isName(policy) else {
+                throw .badInput("\"\(policy)\" is not a policy name (see Escalation/policies)")
+            }
             return (.escalationStarted, ["policy": .string(policy)])
         case .page(let user):
             try requireOpen("paged")
@@ -141,8 +164,14 @@ public enum IncidentAction: Hashable, Sendable {
             // Someone acknowledged, stopped, resolved or paged anew after the engine decided: a page is not
             // sent, and the timeline never says a step paged someone, or nobody acknowledged, after they did.
             if let decidedAtRecord, let changed = incident.escalationChange(after: decidedAtRecord) {
-                let what = switch record { case .attempt: "page"; case .exhausted: "exhaustion"; default: "step" }
-                throw .badInput("\(id) changed (record #\(changed.sequence)) after this \(what) was decided; it is decided again")
+                let what =
+                    switch record {
+                    case .attempt: "page"
+                    case .exhausted: "exhaustion"
+                    default: "step"
+                    }
+                throw .badInput(
+                    "\(id) changed (record #\(changed.sequence)) after this \(what) was decided; it is decided again")
             }
             return (record.type, record.payload)
         }
@@ -151,7 +180,9 @@ public enum IncidentAction: Hashable, Sendable {
     /// Person ids, roles and tags: non-empty, printable, no spaces.
     public static func isName(_ text: String) -> Bool {
         !text.isEmpty && text.count <= 64
-            && text.unicodeScalars.allSatisfy { $0.properties.isAlphabetic || ("0"..."9").contains($0) || "-_.@".unicodeScalars.contains($0) }
+            && text.unicodeScalars.allSatisfy {
+                $0.properties.isAlphabetic || ("0"..."9").contains($0) || "-_.@".unicodeScalars.contains($0)
+            }
     }
 }
 
@@ -172,29 +203,43 @@ public struct Declaration: Hashable, Sendable {
     /// Runbooks linked from the start.
     public var runbooks: [String]
 
-    public init(title: String, severity: Severity, services: [String] = [], commander: String? = nil,
-                impactStarted: Timestamp? = nil, detected: Timestamp? = nil, tags: [String] = [],
-                policy: String? = nil, check: String? = nil, runbooks: [String] = []) {
-        self.title = title; self.severity = severity; self.services = services; self.commander = commander
-        self.impactStarted = impactStarted; self.detected = detected; self.tags = tags
-        self.policy = policy; self.check = check; self.runbooks = runbooks
+    public init(
+        title: String, severity: Severity, services: [String] = [], commander: String? = nil,
+        impactStarted: Timestamp? = nil, detected: Timestamp? = nil, tags: [String] = [],
+        policy: String? = nil, check: String? = nil, runbooks: [String] = []
+    ) {
+        self.title = title
+        self.severity = severity
+        self.services = services
+        self.commander = commander
+        self.impactStarted = impactStarted
+        self.detected = detected
+        self.tags = tags
+        self.policy = policy
+        self.check = check
+        self.runbooks = runbooks
     }
 
     /// The payload of the `incident.declared` record for incident `id`.
     public func payload(id: String) throws(KlaxonError) -> JSONValue {
         try InputLimits.check(self.title, "the title")
         let title = self.title.trimmingWhitespace
-        guard !title.isEmpty else { throw .badInput("the incident needs a title: klaxon incident declare \"Registry returns 503\" --severity SEV2") }
+        guard !title.isEmpty else {
+            throw .badInput(
+                "the incident needs a title: klaxon incident declare \"Registry returns 503\" --severity SEV2")
+        }
         guard !title.contains(where: \.isNewline) else { throw .badInput("the title must be one line") }
         if let commander, !IncidentAction.isName(commander) {
             throw .badInput("\"\(commander)\" is not a person's id; use letters, digits, dots, dashes and underscores")
         }
         for name in services + tags + runbooks + [policy, check].compactMap({ $0 }) where !IncidentAction.isName(name) {
-            throw .badInput("\"\(name)\" is not a service, tag, policy, check or runbook name; use letters, digits, dots, dashes and underscores")
+            throw .badInput(
+                "\"\(name)\" is not a service, tag, policy, check or runbook name; use letters, digits, dots, dashes and underscores"
+            )
         }
         var data: [String: JSONValue] = [
             "id": .string(id), "title": .string(title), "severity": .string(severity.name),
-            "services": .array(services.map(JSONValue.string)),
+            "services": .array(services.map(JSONValue.string))
         ]
         if !tags.isEmpty { data["tags"] = .array(tags.map(JSONValue.string)) }
         if let commander { data["commander"] = .string(commander) }

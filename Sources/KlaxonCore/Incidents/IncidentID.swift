@@ -11,7 +11,10 @@ public enum IncidentID {
         if bytes.count > 4, bytes.count <= 13, bytes.starts(with: "INC-".utf8) {
             var n = 0
             for (i, byte) in bytes.dropFirst(4).enumerated() {
-                guard byte >= 0x30, byte <= 0x39, i > 0 || byte != 0x30 else { n = 0; break }
+                guard byte >= 0x30, byte <= 0x39, i > 0 || byte != 0x30 else {
+                    n = 0
+                    break
+                }
                 n = n * 10 + Int(byte - 0x30)
             }
             if n > 0 { return n }
@@ -19,7 +22,7 @@ public enum IncidentID {
         var digits = Substring(text)
         if digits.uppercased().hasPrefix("INC-") { digits = digits.dropFirst(4) }
         guard !digits.isEmpty, digits.count <= 9, digits.allSatisfy(\.isASCII), let n = Int(digits), n > 0,
-              String(n) == digits
+            String(n) == digits
         else { return nil }
         return n
     }

@@ -3,7 +3,8 @@
 public enum IncidentReplay {
     /// The incident of a complete journal; fails when the first record is not `incident.declared`.
     /// With `keepingTimeline` false the result is a summary: the same state, without records and notes.
-    public static func replay(_ records: [JournalRecord], keepingTimeline: Bool = true) throws(KlaxonError) -> Incident {
+    public static func replay(_ records: [JournalRecord], keepingTimeline: Bool = true) throws(KlaxonError) -> Incident
+    {
         guard let first = records.first else { throw .failed("the journal has no records") }
         var incident = try start(first, keepingTimeline: keepingTimeline)
         for record in records.dropFirst() { apply(record, to: &incident) }
@@ -17,7 +18,7 @@ public enum IncidentReplay {
         }
         let data = record.data
         guard let id = data["id"]?.stringValue, let title = data["title"]?.stringValue,
-              let severity = data["severity"]?.stringValue.flatMap(Severity.init(parsing:))
+            let severity = data["severity"]?.stringValue.flatMap(Severity.init(parsing:))
         else { throw .failed("the first record lacks the incident's id, title or severity") }
         var incident = Incident(id: id, title: title, severity: severity, status: .investigating)
         incident.keepsTimeline = keepingTimeline
@@ -38,8 +39,11 @@ public enum IncidentReplay {
         }
         for key in [KeyTime.impactStarted, .detected] {
             if let text = data[key.rawValue]?.stringValue {
-                if let time = Timestamp.parseRFC3339(text) { incident.keyTimes[key] = time }
-                else { incident.unreadable.append((record.sequence, "\(key.rawValue) is not a time: \(text)")) }
+                if let time = Timestamp.parseRFC3339(text) {
+                    incident.keyTimes[key] = time
+                } else {
+                    incident.unreadable.append((record.sequence, "\(key.rawValue) is not a time: \(text)"))
+                }
             }
         }
         return incident
@@ -61,7 +65,8 @@ public enum IncidentReplay {
         case .note?:
             guard let text = data["text"]?.stringValue else { return unreadable("a note without text") }
             if incident.keepsTimeline {
-                incident.notes.append(.init(sequence: record.sequence, timestamp: record.timestamp, author: record.actor, text: text))
+                incident.notes.append(
+                    .init(sequence: record.sequence, timestamp: record.timestamp, author: record.actor, text: text))
             }
         case .statusChanged?:
             guard let status = data["status"]?.stringValue.flatMap(IncidentStatus.init(parsing:)) else {
@@ -93,14 +98,16 @@ public enum IncidentReplay {
             incident.keyTimes[.resolved] = nil
         case .timeAmended?:
             guard let key = data["field"]?.stringValue.flatMap(KeyTime.init(parsing:)),
-                  let time = data["time"]?.stringValue.flatMap(Timestamp.parseRFC3339)
+                let time = data["time"]?.stringValue.flatMap(Timestamp.parseRFC3339)
             else { return unreadable("an amendment without a known field and time") }
             incident.keyTimes[key] = time
         case .actionItemAdded?:
             guard let text = data["text"]?.stringValue else { return unreadable("an action item without text") }
-            incident.actionItems.append(.init(number: incident.actionItems.count + 1, text: text,
-                                              owner: data["owner"]?.stringValue, addedBy: record.actor,
-                                              isDone: false, doneBy: nil, doneAt: nil))
+            incident.actionItems.append(
+                .init(
+                    number: incident.actionItems.count + 1, text: text,
+                    owner: data["owner"]?.stringValue, addedBy: record.actor,
+                    isDone: false, doneBy: nil, doneAt: nil))
         case .actionItemDone?:
             guard let number = data["number"]?.intValue, number >= 1, number <= incident.actionItems.count else {
                 return unreadable("completes an action item that does not exist")
@@ -115,7 +122,8 @@ public enum IncidentReplay {
         case .tagAdded?:
             guard let tag = data["tag"]?.stringValue else { return unreadable("a tag record without a tag") }
             if !incident.tags.contains(tag) { incident.tags.append(tag) }
-        case .escalationStarted?, .pageRequested?, .escalationStopped?, .escalationStep?, .pageAttempt?, .pageResult?, .escalationExhausted?:
+        case .escalationStarted?, .pageRequested?, .escalationStopped?, .escalationStep?, .pageAttempt?, .pageResult?,
+            .escalationExhausted?:
             // Read into `escalationEvents` above; the escalation engine works out what they mean.
             if escalationEvent == nil { unreadable("an escalation record without its fields") }
         case .checkChanged?:
@@ -123,11 +131,13 @@ public enum IncidentReplay {
             break
         case .runbookStep?:
             guard let runbook = data["runbook"]?.stringValue, let step = data["step"]?.intValue,
-                  let text = data["text"]?.stringValue, let done = data["done"]?.boolValue else {
+                let text = data["text"]?.stringValue, let done = data["done"]?.boolValue
+            else {
                 return unreadable("a runbook step without runbook, step, text and done")
             }
             incident.runbookSteps.removeAll { $0.runbook == runbook && $0.text == text }
-            incident.runbookSteps.append(.init(runbook: runbook, step: step, text: text, done: done, by: record.actor, at: record.timestamp))
+            incident.runbookSteps.append(
+                .init(runbook: runbook, step: step, text: text, done: done, by: record.actor, at: record.timestamp))
         case nil:
             // A type from a later version: it stays on the timeline, shown as it is.
             break

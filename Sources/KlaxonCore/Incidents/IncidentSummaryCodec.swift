@@ -13,28 +13,39 @@ public enum IncidentSummaryCodec {
         var keyTimes: [String: JSONValue] = [:]
         for (key, t) in i.keyTimes { keyTimes[key.rawValue] = time(t) }
         var fields: [String: JSONValue] = [
-            "id": .string(i.id), "title": .string(i.title), "severity": int(i.severity.rawValue), "status": .string(i.status.rawValue),
+            "id": .string(i.id), "title": .string(i.title), "severity": int(i.severity.rawValue),
+            "status": .string(i.status.rawValue),
             "services": strings(i.services), "roles": .object(i.roles.mapValues(JSONValue.string)),
             "participants": strings(i.participants), "key_times": .object(keyTimes), "tags": strings(i.tags),
             "summary": optional(i.summary), "records": int(i.recordCount), "last": time(i.lastRecordTime),
-            "drill": optional(i.drill), "check": optional(i.declaringCheck),
+            "drill": optional(i.drill), "check": optional(i.declaringCheck)
         ]
-        fields["actions"] = .array(i.actionItems.map { (a: Incident.ActionItem) -> JSONValue in
-            let doneAt: JSONValue = a.doneAt.map(time) ?? .null
-            return .array([.string(a.text), optional(a.owner), .string(a.addedBy), .bool(a.isDone), optional(a.doneBy), doneAt])
-        })
-        fields["links"] = .array(i.links.map { (l: Incident.Link) -> JSONValue in .array([.string(l.kind.rawValue), .string(l.target)]) })
-        fields["steps"] = .array(i.runbookSteps.map { (s: Incident.RunbookStepTick) -> JSONValue in
-            .array([.string(s.runbook), int(s.step), .string(s.text), .bool(s.done), .string(s.by), time(s.at)])
-        })
-        fields["events"] = .array(i.escalationEvents.map { (e: EscalationEvent) -> JSONValue in
-            .array([int(e.sequence), time(e.at), .string(e.actor)] + kind(e.kind))
-        })
-        fields["unreadable"] = .array(i.unreadable.map { (u: (sequence: Int, reason: String)) -> JSONValue in .array([int(u.sequence), .string(u.reason)]) })
+        fields["actions"] = .array(
+            i.actionItems.map { (a: Incident.ActionItem) -> JSONValue in
+                let doneAt: JSONValue = a.doneAt.map(time) ?? .null
+                return .array([
+                    .string(a.text), optional(a.owner), .string(a.addedBy), .bool(a.isDone), optional(a.doneBy), doneAt
+                ])
+            })
+        fields["links"] = .array(
+            i.links.map { (l: Incident.Link) -> JSONValue in .array([.string(l.kind.rawValue), .string(l.target)]) })
+        fields["steps"] = .array(
+            i.runbookSteps.map { (s: Incident.RunbookStepTick) -> JSONValue in
+                .array([.string(s.runbook), int(s.step), .string(s.text), .bool(s.done), .string(s.by), time(s.at)])
+            })
+        fields["events"] = .array(
+            i.escalationEvents.map { (e: EscalationEvent) -> JSONValue in
+                .array([int(e.sequence), time(e.at), .string(e.actor)] + kind(e.kind))
+            })
+        fields["unreadable"] = .array(
+            i.unreadable.map { (u: (sequence: Int, reason: String)) -> JSONValue in
+                .array([int(u.sequence), .string(u.reason)])
+            })
         // Empty lists and absent values are left out: an archive's summaries are mostly these.
-        return .object(fields.filter { key, value in
-            value != .null && value != .array([]) && !(key == "roles" && value == .object([:]))
-        })
+        return .object(
+            fields.filter { key, value in
+                value != .null && value != .array([]) && !(key == "roles" && value == .object([:]))
+            })
     }
 
     /// The summary `encode` wrote; fails on anything else.
@@ -100,7 +111,8 @@ public enum IncidentSummaryCodec {
 
         mutating func incident(_ v: JSONValue) -> Incident? {
             guard let severity = check(Severity(rawValue: int(v["severity"]))),
-                  let status = check(IncidentStatus(rawValue: string(v["status"]))) else { return nil }
+                let status = check(IncidentStatus(rawValue: string(v["status"])))
+            else { return nil }
             var i = Incident(id: string(v["id"]), title: string(v["title"]), severity: severity, status: status)
             i.keepsTimeline = false
             i.services = v["services"] == nil ? [] : strings(v["services"])
@@ -112,8 +124,10 @@ public enum IncidentSummaryCodec {
             }
             for (n, a) in rows(v["actions"], count: 6).enumerated() {
                 let doneAt: Timestamp? = a[5] == .null ? nil : time(a[5])
-                i.actionItems.append(.init(number: n + 1, text: string(a[0]), owner: optional(a[1]), addedBy: string(a[2]),
-                                           isDone: bool(a[3]), doneBy: optional(a[4]), doneAt: doneAt))
+                i.actionItems.append(
+                    .init(
+                        number: n + 1, text: string(a[0]), owner: optional(a[1]), addedBy: string(a[2]),
+                        isDone: bool(a[3]), doneBy: optional(a[4]), doneAt: doneAt))
             }
             for l in rows(v["links"], count: 2) {
                 guard let kind = check(Incident.Link.Kind(rawValue: string(l[0]))) else { continue }
@@ -121,11 +135,15 @@ public enum IncidentSummaryCodec {
             }
             i.tags = v["tags"] == nil ? [] : strings(v["tags"])
             for s in rows(v["steps"], count: 6) {
-                i.runbookSteps.append(.init(runbook: string(s[0]), step: int(s[1]), text: string(s[2]), done: bool(s[3]), by: string(s[4]), at: time(s[5])))
+                i.runbookSteps.append(
+                    .init(
+                        runbook: string(s[0]), step: int(s[1]), text: string(s[2]), done: bool(s[3]), by: string(s[4]),
+                        at: time(s[5])))
             }
             for e in rows(v["events"], count: 4) {
                 guard let kind = kind(Array(e[3...])) else { continue }
-                i.escalationEvents.append(EscalationEvent(sequence: int(e[0]), at: time(e[1]), actor: string(e[2]), kind: kind))
+                i.escalationEvents.append(
+                    EscalationEvent(sequence: int(e[0]), at: time(e[1]), actor: string(e[2]), kind: kind))
             }
             i.summary = optional(v["summary"])
             i.recordCount = int(v["records"])
@@ -146,7 +164,9 @@ public enum IncidentSummaryCodec {
             case "resolved": return .resolved
             case "reopened": return .reopened
             case "step": return .step(phase: string(at(1)), cycle: int(at(2)), step: int(at(3)))
-            case "attempt": return .attempt(page: string(at(1)), attempt: int(at(2)), user: string(at(3)), host: string(at(4)), pid: int(at(5)))
+            case "attempt":
+                return .attempt(
+                    page: string(at(1)), attempt: int(at(2)), user: string(at(3)), host: string(at(4)), pid: int(at(5)))
             case "result":
                 let delivered: Bool? = at(3) == .null ? nil : bool(at(3))
                 return .result(page: string(at(1)), attempt: int(at(2)), delivered: delivered, detail: string(at(4)))

@@ -10,7 +10,10 @@ public enum KeyTime: String, CaseIterable, Comparable, Sendable, CustomStringCon
     /// Accepts `impact_started`, `impact-started` and `impact`.
     public init?(parsing text: String) {
         let normalized = text.lowercased().replacingOccurrences(of: "-", with: "_")
-        if normalized == "impact" { self = .impactStarted; return }
+        if normalized == "impact" {
+            self = .impactStarted
+            return
+        }
         self.init(rawValue: normalized)
     }
 

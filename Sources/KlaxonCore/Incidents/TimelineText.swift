@@ -34,7 +34,9 @@ public enum TimelineText {
         switch RecordType(rawValue: record.type) {
         case .declared?:
             var text = "\(s("severity")) \"\(s("title"))\""
-            if let services = d["services"]?.stringArray, !services.isEmpty { text += " · services: " + services.joined(separator: ", ") }
+            if let services = d["services"]?.stringArray, !services.isEmpty {
+                text += " · services: " + services.joined(separator: ", ")
+            }
             if let commander = d["commander"]?.stringValue { text += " · commander: \(commander)" }
             // The policy asked for, not a claim that anyone is paged: the engine's step records say who is.
             if let policy = d["policy"]?.stringValue { text += " · escalation policy \(policy)" }
@@ -59,7 +61,8 @@ public enum TimelineText {
         case .timeAmended?:
             let field = d["field"]?.stringValue.flatMap(KeyTime.init(parsing:))?.label ?? s("field")
             let time = d["time"]?.stringValue.flatMap(Timestamp.parseRFC3339).map(formatter.dateTime) ?? s("time")
-            let was = d["from"]?.stringValue.flatMap(Timestamp.parseRFC3339).map { " (was \(formatter.dateTime($0)))" } ?? ""
+            let was =
+                d["from"]?.stringValue.flatMap(Timestamp.parseRFC3339).map { " (was \(formatter.dateTime($0)))" } ?? ""
             return "\(field) set to \(time)\(was)"
         case .actionItemAdded?:
             return s("text") + (d["owner"]?.stringValue.map { " (owner: \($0))" } ?? "")
@@ -72,7 +75,8 @@ public enum TimelineText {
             return "\(s("check")) \(state("from")) → \(state("to")): \(s("detail"))"
         case .runbookStep?:
             let done = d["done"]?.boolValue ?? true
-            return "\(s("runbook")) step \(d["step"]?.intValue.map(String.init) ?? "?") \(done ? "done" : "undone"): \(s("text"))"
+            return
+                "\(s("runbook")) step \(d["step"]?.intValue.map(String.init) ?? "?") \(done ? "done" : "undone"): \(s("text"))"
         case .escalationStarted?: return "escalate by policy \(s("policy"))"
         case .pageRequested?: return "page \(s("user")) now"
         case .escalationStopped?: return "escalation stopped"

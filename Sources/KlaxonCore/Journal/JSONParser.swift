@@ -52,25 +52,31 @@ public struct JSONParser {
     /// Parses an object, handing each key to `field`, which must consume the value with one of the
     /// `parse…` methods.
     mutating func parseObject(_ field: (inout JSONParser, String) throws(Failure) -> Void) throws(Failure) {
-        try parseObject(rawKeys: { (parser: inout JSONParser, raw: UnsafeBufferPointer<UInt8>?) throws(Failure) in
-            // nil: the key had escapes and was left unread.
-            let key: String
-            if let raw { key = String(decoding: raw, as: UTF8.self) } else { key = try parser.parseString() }
-            parser.skipWhitespace()
-            try parser.expect(UInt8(ascii: ":"))
-            try field(&parser, key)
-        }, readsColon: true)
+        try parseObject(
+            rawKeys: { (parser: inout JSONParser, raw: UnsafeBufferPointer<UInt8>?) throws(Failure) in
+                // nil: the key had escapes and was left unread.
+                let key: String
+                if let raw { key = String(decoding: raw, as: UTF8.self) } else { key = try parser.parseString() }
+                parser.skipWhitespace()
+                try parser.expect(UInt8(ascii: ":"))
+                try field(&parser, key)
+            }, readsColon: true)
     }
 
     /// Parses an object handing each key to `field` as raw bytes when it has no escapes (and is valid
     /// UTF-8), which lets the record decoder dispatch on keys without building strings.
-    mutating func parseObject(rawKeys field: (inout JSONParser, UnsafeBufferPointer<UInt8>?) throws(Failure) -> Void,
-                              readsColon: Bool = false) throws(Failure) {
+    mutating func parseObject(
+        rawKeys field: (inout JSONParser, UnsafeBufferPointer<UInt8>?) throws(Failure) -> Void,
+        readsColon: Bool = false
+    ) throws(Failure) {
         skipWhitespace()
         guard peek() == UInt8(ascii: "{") else { throw fail("expected an object") }
         index += 1
         skipWhitespace()
-        if peek() == UInt8(ascii: "}") { index += 1; return }
+        if peek() == UInt8(ascii: "}") {
+            index += 1
+            return
+        }
         while true {
             skipWhitespace()
             let keyStart = index
@@ -85,8 +91,14 @@ public struct JSONParser {
                 try field(&self, raw)
             }
             skipWhitespace()
-            if peek() == UInt8(ascii: ",") { index += 1; continue }
-            if peek() == UInt8(ascii: "}") { index += 1; return }
+            if peek() == UInt8(ascii: ",") {
+                index += 1
+                continue
+            }
+            if peek() == UInt8(ascii: "}") {
+                index += 1
+                return
+            }
             throw fail("expected ',' or '}' in an object")
         }
     }
@@ -113,7 +125,9 @@ public struct JSONParser {
             var fields: [String: JSONValue] = [:]
             try parseObject { (parser: inout JSONParser, key: String) throws(Failure) in
                 let value = try parser.parseValue()
-                guard fields.updateValue(value, forKey: key) == nil else { throw parser.fail("duplicate key \"\(key)\"") }
+                guard fields.updateValue(value, forKey: key) == nil else {
+                    throw parser.fail("duplicate key \"\(key)\"")
+                }
             }
             depth -= 1
             return .object(fields)
@@ -129,8 +143,14 @@ public struct JSONParser {
                 while true {
                     items.append(try parseValue())
                     skipWhitespace()
-                    if peek() == UInt8(ascii: ",") { index += 1; continue }
-                    if peek() == UInt8(ascii: "]") { index += 1; break }
+                    if peek() == UInt8(ascii: ",") {
+                        index += 1
+                        continue
+                    }
+                    if peek() == UInt8(ascii: "]") {
+                        index += 1
+                        break
+                    }
                     throw fail("expected ',' or ']' in an array")
                 }
             }
@@ -139,11 +159,14 @@ public struct JSONParser {
         case UInt8(ascii: "\""):
             return .string(try parseString())
         case UInt8(ascii: "t"):
-            try literal("true"); return .bool(true)
+            try literal("true")
+            return .bool(true)
         case UInt8(ascii: "f"):
-            try literal("false"); return .bool(false)
+            try literal("false")
+            return .bool(false)
         case UInt8(ascii: "n"):
-            try literal("null"); return .null
+            try literal("null")
+            return .null
         default:
             return .number(try parseNumber())
         }
@@ -193,14 +216,19 @@ public struct JSONParser {
         let negative = bytes[start] == UInt8(ascii: "-")
         if simple { return Double(negative ? -integer : integer) }
         let text = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self)
-        guard let value = Double(text), value.isFinite else { index = start; throw fail("number out of range") }
+        guard let value = Double(text), value.isFinite else {
+            index = start
+            throw fail("number out of range")
+        }
         return value
     }
 
     /// A string without escapes, as its raw bytes (for fixed-format fields: hashes, timestamps).
     mutating func parsePlainStringBytes() throws(Failure) -> UnsafeBufferPointer<UInt8> {
         skipWhitespace()
-        guard let raw = try plainStringBytes(asciiOnly: false) else { throw fail("unexpected character in a fixed-format string") }
+        guard let raw = try plainStringBytes(asciiOnly: false) else {
+            throw fail("unexpected character in a fixed-format string")
+        }
         return raw
     }
 
@@ -270,7 +298,8 @@ public struct JSONParser {
                 case UInt8(ascii: "u"):
                     var code = try hex4()
                     if (0xD800...0xDBFF).contains(code) {
-                        guard peek() == UInt8(ascii: "\\"), index + 1 < bytes.count, bytes[index + 1] == UInt8(ascii: "u")
+                        guard peek() == UInt8(ascii: "\\"), index + 1 < bytes.count,
+                            bytes[index + 1] == UInt8(ascii: "u")
                         else { throw fail("unpaired surrogate in \\u escape") }
                         index += 2
                         let low = try hex4()
@@ -285,7 +314,10 @@ public struct JSONParser {
                     throw fail("invalid escape")
                 }
             default:
-                if byte < 0x20 { index -= 1; throw fail("unescaped control character in a string") }
+                if byte < 0x20 {
+                    index -= 1
+                    throw fail("unescaped control character in a string")
+                }
                 scalars.append(byte)
             }
         }

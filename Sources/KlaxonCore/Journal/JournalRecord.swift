@@ -21,11 +21,20 @@ public struct JournalRecord: Hashable, Sendable {
     public var previousHash: RecordHash
     public var hash: RecordHash
 
-    public init(version: Int = JournalRecord.currentVersion, sequence: Int, timestamp: Timestamp, actor: String,
-                host: String, pid: Int, type: String, data: JSONValue, previousHash: RecordHash, hash: RecordHash) {
-        self.version = version; self.sequence = sequence; self.timestamp = timestamp; self.actor = actor
-        self.host = host; self.pid = pid; self.type = type; self.data = data
-        self.previousHash = previousHash; self.hash = hash
+    public init(
+        version: Int = JournalRecord.currentVersion, sequence: Int, timestamp: Timestamp, actor: String,
+        host: String, pid: Int, type: String, data: JSONValue, previousHash: RecordHash, hash: RecordHash
+    ) {
+        self.version = version
+        self.sequence = sequence
+        self.timestamp = timestamp
+        self.actor = actor
+        self.host = host
+        self.pid = pid
+        self.type = type
+        self.data = data
+        self.previousHash = previousHash
+        self.hash = hash
     }
 
     /// The record as a JSON object with the on-disk field names (for `--json` output).
@@ -33,7 +42,7 @@ public struct JournalRecord: Hashable, Sendable {
         .object([
             "v": .number(Double(version)), "seq": .number(Double(sequence)), "ts": .string(timestamp.rfc3339),
             "actor": .string(actor), "host": .string(host), "pid": .number(Double(pid)), "type": .string(type),
-            "data": data, "prev": .string(previousHash.hex), "hash": .string(hash.hex),
+            "data": data, "prev": .string(previousHash.hex), "hash": .string(hash.hex)
         ])
     }
 }
@@ -48,8 +57,12 @@ public struct RecordDraft: Hashable, Sendable {
     public var pid: Int
 
     public init(type: String, data: JSONValue, timestamp: Timestamp, actor: String, host: String, pid: Int) {
-        self.type = type; self.data = data; self.timestamp = timestamp
-        self.actor = actor; self.host = host; self.pid = pid
+        self.type = type
+        self.data = data
+        self.timestamp = timestamp
+        self.actor = actor
+        self.host = host
+        self.pid = pid
     }
 }
 
@@ -60,8 +73,11 @@ public enum JournalCodec {
     static let hashMarker = Array(#","hash":""#.utf8)
 
     /// The complete line (with its newline) for `draft` placed after `previous` (nil for the first record).
-    public static func encode(_ draft: RecordDraft, sequence: Int, previousHash: RecordHash) -> (line: [UInt8], record: JournalRecord) {
-        var body = "{\"v\":\(JournalRecord.currentVersion),\"seq\":\(sequence),\"ts\":\"\(draft.timestamp.rfc3339)\",\"actor\":"
+    public static func encode(_ draft: RecordDraft, sequence: Int, previousHash: RecordHash) -> (
+        line: [UInt8], record: JournalRecord
+    ) {
+        var body =
+            "{\"v\":\(JournalRecord.currentVersion),\"seq\":\(sequence),\"ts\":\"\(draft.timestamp.rfc3339)\",\"actor\":"
         JSONValue.writeString(draft.actor, to: &body)
         body += ",\"host\":"
         JSONValue.writeString(draft.host, to: &body)
@@ -75,8 +91,9 @@ public enum JournalCodec {
         line.append(contentsOf: hashMarker)
         line.append(contentsOf: hash.hex.utf8)
         line.append(contentsOf: "\"}\n".utf8)
-        let record = JournalRecord(sequence: sequence, timestamp: draft.timestamp, actor: draft.actor, host: draft.host,
-                                   pid: draft.pid, type: draft.type, data: draft.data, previousHash: previousHash, hash: hash)
+        let record = JournalRecord(
+            sequence: sequence, timestamp: draft.timestamp, actor: draft.actor, host: draft.host,
+            pid: draft.pid, type: draft.type, data: draft.data, previousHash: previousHash, hash: hash)
         return (line, record)
     }
 
@@ -104,7 +121,8 @@ public enum JournalCodec {
             throw .unparsable("no hash at the end of the line")
         }
         guard line[count - 2] == UInt8(ascii: "\""), line[count - 1] == UInt8(ascii: "}"),
-              let stored = RecordHash.parse(hexBytes: UnsafeBufferPointer(rebasing: line[(markerStart + 9)..<(count - 2)]))
+            let stored = RecordHash.parse(
+                hexBytes: UnsafeBufferPointer(rebasing: line[(markerStart + 9)..<(count - 2)]))
         else { throw .unparsable("no hash at the end of the line") }
 
         let record: JournalRecord
@@ -119,16 +137,29 @@ public enum JournalCodec {
     }
 
     /// The record's fields; `hash` is the one already read from the end of the line.
-    private static func parseFields(_ line: UnsafeBufferPointer<UInt8>, storedHash: RecordHash) throws(JSONParser.Failure) -> JournalRecord {
-        var version: Int?, sequence: Int?, timestamp: Timestamp?, actor: String?, host: String?, pid: Int?
-        var type: String?, data: JSONValue?, previous: RecordHash?, hash: RecordHash?
+    private static func parseFields(_ line: UnsafeBufferPointer<UInt8>, storedHash: RecordHash) throws(JSONParser
+        .Failure) -> JournalRecord
+    {
+        var version: Int?
+        var sequence: Int?
+        var timestamp: Timestamp?
+        var actor: String?
+        var host: String?
+        var pid: Int?
+        var type: String?
+        var data: JSONValue?
+        var previous: RecordHash?
+        var hash: RecordHash?
         var parser = JSONParser(bytes: line)
-        try parser.parseObject(rawKeys: { (p: inout JSONParser, key: UnsafeBufferPointer<UInt8>?) throws(JSONParser.Failure) in
+        try parser.parseObject(rawKeys: {
+            (p: inout JSONParser, key: UnsafeBufferPointer<UInt8>?) throws(JSONParser.Failure) in
             switch key.map(RecordField.init) ?? .other {
             case .version: version = try p.parseInteger()
             case .sequence: sequence = try p.parseInteger()
             case .timestamp:
-                guard let t = Timestamp.parseRFC3339(bytes: try p.parsePlainStringBytes()) else { throw p.fail("bad timestamp") }
+                guard let t = Timestamp.parseRFC3339(bytes: try p.parsePlainStringBytes()) else {
+                    throw p.fail("bad timestamp")
+                }
                 timestamp = t
             case .actor: actor = try p.parseString()
             case .host: host = try p.parseString()
@@ -136,7 +167,9 @@ public enum JournalCodec {
             case .type: type = try p.parseString()
             case .data: data = try p.parseValue()
             case .previous:
-                guard let h = RecordHash.parse(hexBytes: try p.parsePlainStringBytes()) else { throw p.fail("bad prev hash") }
+                guard let h = RecordHash.parse(hexBytes: try p.parsePlainStringBytes()) else {
+                    throw p.fail("bad prev hash")
+                }
                 previous = h
             case .hash:
                 _ = try p.parsePlainStringBytes()
@@ -148,11 +181,12 @@ public enum JournalCodec {
         })
         try parser.finish()
         guard let version, let sequence, let timestamp, let actor, let host, let pid, let type, let data,
-              let previous, let hash
+            let previous, let hash
         else { throw parser.fail("a required field (v, seq, ts, actor, host, pid, type, data, prev, hash) is missing") }
         guard sequence >= 1 else { throw parser.fail("seq must be at least 1") }
-        return JournalRecord(version: version, sequence: sequence, timestamp: timestamp, actor: actor, host: host,
-                             pid: pid, type: type, data: data, previousHash: previous, hash: hash)
+        return JournalRecord(
+            version: version, sequence: sequence, timestamp: timestamp, actor: actor, host: host,
+            pid: pid, type: type, data: data, previousHash: previous, hash: hash)
     }
 }
 

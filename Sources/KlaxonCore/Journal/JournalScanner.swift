@@ -63,8 +63,11 @@ public struct JournalScanner: Sendable {
         while start < bytes.count {
             guard let newline = Self.indexOfNewline(in: bytes, from: start) else {
                 if !isComplete { break }
-                let damage = Damage(kind: .tornTail, offset: validLength, line: nextLine, expectedSequence: nextSequence,
-                                    reason: "the last \(Plural.count(bytes.count - start, "byte")) \(bytes.count - start == 1 ? "is" : "are") an unfinished record (no final newline): an interrupted write")
+                let damage = Damage(
+                    kind: .tornTail, offset: validLength, line: nextLine, expectedSequence: nextSequence,
+                    reason:
+                        "the last \(Plural.count(bytes.count - start, "byte")) \(bytes.count - start == 1 ? "is" : "are") an unfinished record (no final newline): an interrupted write"
+                )
                 return Outcome(records: records, damage: damage)
             }
             let line = UnsafeBufferPointer(rebasing: bytes[start..<newline])
@@ -72,16 +75,23 @@ public struct JournalScanner: Sendable {
             do {
                 record = try JournalCodec.decode(line: line)
             } catch {
-                return Outcome(records: records, damage: Damage(kind: .corruption, offset: validLength, line: nextLine,
-                                                                expectedSequence: nextSequence, reason: Self.reason(error, line: line)))
+                return Outcome(
+                    records: records,
+                    damage: Damage(
+                        kind: .corruption, offset: validLength, line: nextLine,
+                        expectedSequence: nextSequence, reason: Self.reason(error, line: line)))
             }
             // A record that is whole in itself but does not continue the chain was not torn by a crash.
             if record.sequence != nextSequence || record.previousHash != lastHash {
-                let reason = record.sequence != nextSequence
+                let reason =
+                    record.sequence != nextSequence
                     ? "its sequence number is \(record.sequence), expected \(nextSequence) (a record is missing or repeated)"
                     : "its prev hash does not match the record before it (a record was removed or changed)"
-                return Outcome(records: records, damage: Damage(kind: .corruption, offset: validLength, line: nextLine,
-                                                                expectedSequence: nextSequence, reason: reason))
+                return Outcome(
+                    records: records,
+                    damage: Damage(
+                        kind: .corruption, offset: validLength, line: nextLine,
+                        expectedSequence: nextSequence, reason: reason))
             }
             records.append(record)
             nextSequence += 1
@@ -99,13 +109,15 @@ public struct JournalScanner: Sendable {
     public mutating func scan(_ bytes: UnsafeBufferPointer<UInt8>, isComplete: Bool, parallelism: Int) -> Outcome {
         let minimumChunk = 1 << 20
         guard parallelism > 1, bytes.count >= 2 * minimumChunk,
-              let lastNewline = bytes.lastIndex(of: 0x0A)
+            let lastNewline = bytes.lastIndex(of: 0x0A)
         else { return scan(bytes, isComplete: isComplete) }
         let chunkCount = min(parallelism, bytes.count / minimumChunk)
         var bounds = [0]
         for k in 1..<chunkCount {
             let target = max(bytes.count * k / chunkCount, bounds.last!)
-            if let newline = Self.indexOfNewline(in: bytes, from: target), newline < lastNewline { bounds.append(newline + 1) }
+            if let newline = Self.indexOfNewline(in: bytes, from: target), newline < lastNewline {
+                bounds.append(newline + 1)
+            }
         }
         bounds.append(lastNewline + 1)
         let chunkBounds = bounds
@@ -114,7 +126,10 @@ public struct JournalScanner: Sendable {
         let chunks = bounds.count - 1
         let results = UnsafeMutableBufferPointer<(records: [JournalRecord], lengths: [Int])>.allocate(capacity: chunks)
         results.initialize(repeating: ([], []))
-        defer { results.deinitialize(); results.deallocate() }
+        defer {
+            results.deinitialize()
+            results.deallocate()
+        }
         nonisolated(unsafe) let output = results
         nonisolated(unsafe) let input = bytes
         DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
@@ -125,7 +140,8 @@ public struct JournalScanner: Sendable {
             records.reserveCapacity((stop - start) / 128)
             lengths.reserveCapacity((stop - start) / 128)
             while start < stop, let newline = Self.indexOfNewline(in: input, from: start), newline < stop {
-                guard let record = try? JournalCodec.decode(line: UnsafeBufferPointer(rebasing: input[start..<newline])) else { break }
+                guard let record = try? JournalCodec.decode(line: UnsafeBufferPointer(rebasing: input[start..<newline]))
+                else { break }
                 records.append(record)
                 lengths.append(newline + 1 - start)
                 start = newline + 1
@@ -166,7 +182,8 @@ public struct JournalScanner: Sendable {
     /// what converting the file to CRLF line endings (an editor, git's autocrlf) does to every record.
     static func reason(_ problem: JournalCodec.LineProblem, line: UnsafeBufferPointer<UInt8>) -> String {
         if line.last == UInt8(ascii: "\r") {
-            return "its line ends with a carriage return: the file's line endings were changed to CRLF (as an editor or git's autocrlf does); restore the file from a copy, or remove the carriage returns with sed -i 's/\\r$//' on a copy and verify it"
+            return
+                "its line ends with a carriage return: the file's line endings were changed to CRLF (as an editor or git's autocrlf does); restore the file from a copy, or remove the carriage returns with sed -i 's/\\r$//' on a copy and verify it"
         }
         switch problem {
         case .unparsable(let why): return "it is not a journal record (\(why))"

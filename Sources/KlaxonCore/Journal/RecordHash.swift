@@ -9,7 +9,10 @@ public struct RecordHash: Hashable, Sendable, CustomStringConvertible {
     public static let genesis = RecordHash(w0: 0, w1: 0, w2: 0, w3: 0)
 
     init(w0: UInt64, w1: UInt64, w2: UInt64, w3: UInt64) {
-        self.w0 = w0; self.w1 = w1; self.w2 = w2; self.w3 = w3
+        self.w0 = w0
+        self.w1 = w1
+        self.w2 = w2
+        self.w3 = w3
     }
 
     /// The SHA-256 of `bytes`.
@@ -53,7 +56,9 @@ public struct RecordHash: Hashable, Sendable, CustomStringConvertible {
             }
             return w
         }
-        guard let w0 = word(0), let w1 = word(16), let w2 = word(32), let w3 = word(48), invalid == 0 else { return nil }
+        guard let w0 = word(0), let w1 = word(16), let w2 = word(32), let w3 = word(48), invalid == 0 else {
+            return nil
+        }
         return RecordHash(w0: w0, w1: w1, w2: w2, w3: w3)
     }
 

@@ -49,7 +49,8 @@ struct LayerPlan: Sendable {
         if let step { return startWall + k * step }
         let s = layer.start
         let months = Int64(s.year) * 12 + Int64(s.month - 1) + k * Int64(layer.shiftLength)
-        let year = Int(floorDiv(months, 12)), month = Int(floorMod(months, 12)) + 1
+        let year = Int(floorDiv(months, 12))
+        let month = Int(floorMod(months, 12)) + 1
         // A start on the 31st hands off on the last day of shorter months.
         let day = min(s.day, CivilDateTime.daysIn(month: month, year: year))
         return CivilDateTime(year: year, month: month, day: day, hour: s.hour, minute: s.minute).secondsSinceEpoch / 60
@@ -128,7 +129,9 @@ struct LayerPlan: Sendable {
 
     /// Who is on call in wall time `[from, to)`: sorted, disjoint pieces with a participant index.
     /// `empty` holds the layer's empty turns (`emptyTurns(in:)`) from turn 0 to the window.
-    func pieces(wallFrom from: Int64, wallTo to: Int64, empty: Set<Int64>) -> [(start: Int64, end: Int64, participant: Int)] {
+    func pieces(wallFrom from: Int64, wallTo to: Int64, empty: Set<Int64>) -> [(
+        start: Int64, end: Int64, participant: Int
+    )] {
         guard !layer.participants.isEmpty, from < to else { return [] }
         var result: [(Int64, Int64, Int)] = []
         var k = turn(containing: from)
@@ -161,30 +164,46 @@ struct LayerPlan: Sendable {
             for day in window.days {
                 let s = Int64(day.rawValue) * 1440 + Int64(window.fromMinute)
                 let e = s + Int64(window.lengthMinutes)
-                if e <= week { raw.append((s, e)) } else { raw.append((s, week)); raw.append((0, e - week)) }
+                if e <= week {
+                    raw.append((s, e))
+                } else {
+                    raw.append((s, week))
+                    raw.append((0, e - week))
+                }
             }
         }
         raw.sort { $0.0 < $1.0 }
         var merged: [(start: Int64, end: Int64)] = []
         for (s, e) in raw {
-            if let last = merged.last, s <= last.end { merged[merged.count - 1].end = max(last.end, e) }
-            else { merged.append((s, e)) }
+            if let last = merged.last, s <= last.end {
+                merged[merged.count - 1].end = max(last.end, e)
+            } else {
+                merged.append((s, e))
+            }
         }
         return merged
     }
 
     /// Calls `body` with each covered piece of `[a, b)`, in order.
-    static func forEachCovered(_ coverage: [(start: Int64, end: Int64)]?, _ a: Int64, _ b: Int64, _ body: (Int64, Int64) -> Void) {
+    static func forEachCovered(
+        _ coverage: [(start: Int64, end: Int64)]?, _ a: Int64, _ b: Int64, _ body: (Int64, Int64) -> Void
+    ) {
         guard a < b else { return }
-        guard let coverage else { body(a, b); return }
+        guard let coverage else {
+            body(a, b)
+            return
+        }
         var w = weekStart(of: a)
         var pending: (Int64, Int64)? = nil
         while w < b {
             for window in coverage {
-                let s = max(a, w + window.start), e = min(b, w + window.end)
+                let s = max(a, w + window.start)
+                let e = min(b, w + window.end)
                 guard s < e else { continue }
                 // A window that wraps the week end continues into the next week's first window.
-                if let p = pending, p.1 == s { pending = (p.0, e) } else {
+                if let p = pending, p.1 == s {
+                    pending = (p.0, e)
+                } else {
                     if let p = pending { body(p.0, p.1) }
                     pending = (s, e)
                 }

@@ -9,7 +9,8 @@ public struct OnCallCalendar: Sendable {
 
     public init(_ schedule: Schedule) throws(KlaxonError) {
         guard let zone = TimeZone(identifier: schedule.timeZone) else {
-            throw .badInput("\(schedule.place): schedule \(schedule.name) has an unknown time zone \"\(schedule.timeZone)\"")
+            throw .badInput(
+                "\(schedule.place): schedule \(schedule.name) has an unknown time zone \"\(schedule.timeZone)\"")
         }
         self.schedule = schedule
         timeZone = zone
@@ -20,7 +21,8 @@ public struct OnCallCalendar: Sendable {
     /// stretches with nobody on call as shifts with no users.
     public func timeline(from: Timestamp, to: Timestamp) -> [Shift] {
         guard from < to else { return [] }
-        let fromSeconds = from.milliseconds / 1000, toSeconds = to.milliseconds / 1000
+        let fromSeconds = from.milliseconds / 1000
+        let toSeconds = to.milliseconds / 1000
         let rules = ZoneRules(timeZone, fromSeconds: fromSeconds, toSeconds: toSeconds)
         // Wall time runs up to a day off the instants around a change; the margins cover that, the
         // clipping below removes it.
@@ -30,15 +32,18 @@ public struct OnCallCalendar: Sendable {
         // Who has a turn depends on the handoffs DST merged since each layer's start, so the gaps between
         // the starts and the window count too (a start's wall seconds are within a day of its instant).
         let starts = plans.map { $0.startWall * 60 }
-        let gaps = ZoneRules(timeZone, fromSeconds: min(fromSeconds, starts.min() ?? fromSeconds),
-                             toSeconds: max(toSeconds, starts.max() ?? toSeconds)).gaps
+        let gaps = ZoneRules(
+            timeZone, fromSeconds: min(fromSeconds, starts.min() ?? fromSeconds),
+            toSeconds: max(toSeconds, starts.max() ?? toSeconds)
+        ).gaps
 
         var layers: [[(start: Int64, end: Int64, user: String)]] = []
         var boundaries: [Int64] = [from.milliseconds, to.milliseconds]
         for plan in plans {
             var segments: [(start: Int64, end: Int64, user: String)] = []
             for piece in plan.pieces(wallFrom: wallFrom, wallTo: wallTo, empty: plan.emptyTurns(in: gaps)) {
-                let start = max(instant(piece.start), from.milliseconds), end = min(instant(piece.end), to.milliseconds)
+                let start = max(instant(piece.start), from.milliseconds)
+                let end = min(instant(piece.end), to.milliseconds)
                 guard start < end else { continue }
                 segments.append((start, end, plan.layer.participants[piece.participant]))
                 boundaries.append(start)
@@ -49,7 +54,8 @@ public struct OnCallCalendar: Sendable {
         let overrides = schedule.overrides.filter { $0.from < to && $0.to > from && $0.from < $0.to }
         var overrideEdges = Set<Int64>()
         for o in overrides {
-            for edge in [o.from.milliseconds, o.to.milliseconds] where edge > from.milliseconds && edge < to.milliseconds {
+            for edge in [o.from.milliseconds, o.to.milliseconds]
+            where edge > from.milliseconds && edge < to.milliseconds {
                 boundaries.append(edge)
                 overrideEdges.insert(edge)
             }

@@ -6,13 +6,18 @@ public enum OnCallICS {
     public struct Event: Sendable {
         public var schedule: String
         public var shift: Shift
-        public init(schedule: String, shift: Shift) { self.schedule = schedule; self.shift = shift }
+        public init(schedule: String, shift: Shift) {
+            self.schedule = schedule
+            self.shift = shift
+        }
     }
 
     /// The calendar text: CRLF line ends, lines folded at 75 octets, times in UTC.
     public static func calendar(named name: String, events: [Event], stamp: Timestamp) -> String {
-        var lines = ["BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//Klaxon//On call//EN", "CALSCALE:GREGORIAN",
-                     "METHOD:PUBLISH", "X-WR-CALNAME:" + escape(name)]
+        var lines = [
+            "BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//Klaxon//On call//EN", "CALSCALE:GREGORIAN",
+            "METHOD:PUBLISH", "X-WR-CALNAME:" + escape(name)
+        ]
         for event in events {
             let s = event.shift
             let who = s.users.joined(separator: ", ")
@@ -24,9 +29,10 @@ public enum OnCallICS {
                 "DTSTART:" + utc(s.start),
                 "DTEND:" + utc(s.end),
                 "SUMMARY:" + escape("On call: \(event.schedule) (\(who))"),
-                "DESCRIPTION:" + escape("\(who) on call for \(event.schedule).\nFrom klaxon oncall ics; times are UTC."),
+                "DESCRIPTION:"
+                    + escape("\(who) on call for \(event.schedule).\nFrom klaxon oncall ics; times are UTC."),
                 "TRANSP:TRANSPARENT",
-                "END:VEVENT",
+                "END:VEVENT"
             ]
         }
         lines.append("END:VCALENDAR")
@@ -36,7 +42,8 @@ public enum OnCallICS {
     /// `20261123T150000Z`
     static func utc(_ t: Timestamp) -> String {
         let c = CivilDateTime.from(milliseconds: t.milliseconds, offsetSeconds: 0).0
-        return c.isoDate.replacingOccurrences(of: "-", with: "") + "T" + c.isoTime.replacingOccurrences(of: ":", with: "") + "Z"
+        return c.isoDate.replacingOccurrences(of: "-", with: "") + "T"
+            + c.isoTime.replacingOccurrences(of: ":", with: "") + "Z"
     }
 
     /// TEXT values escape backslash, semicolon, comma and newline (RFC 5545 3.3.11).
@@ -58,12 +65,17 @@ public enum OnCallICS {
     /// Folds a content line into pieces of at most 75 octets, never inside a UTF-8 sequence
     /// (RFC 5545 3.1): continuation lines start with a space.
     static func fold(_ line: String) -> String {
-        var pieces: [String] = [], current = "", octets = 0, limit = 75
+        var pieces: [String] = []
+        var current = ""
+        var octets = 0
+        var limit = 75
         for scalar in line.unicodeScalars {
             let size = String(scalar).utf8.count
             if octets + size > limit {
                 pieces.append(current)
-                current = " "; octets = 1; limit = 75
+                current = " "
+                octets = 1
+                limit = 75
             }
             current.unicodeScalars.append(scalar)
             octets += size

@@ -10,9 +10,16 @@ public struct Person: Hashable, Sendable {
     /// `file:line:column` of the entry, for messages.
     public var place: String
 
-    public init(id: String, name: String, timeZone: String, contacts: [Contact] = [], notify: [NotifyRule] = [], place: String = "") {
-        self.id = id; self.name = name; self.timeZone = timeZone
-        self.contacts = contacts; self.notify = notify; self.place = place
+    public init(
+        id: String, name: String, timeZone: String, contacts: [Contact] = [], notify: [NotifyRule] = [],
+        place: String = ""
+    ) {
+        self.id = id
+        self.name = name
+        self.timeZone = timeZone
+        self.contacts = contacts
+        self.notify = notify
+        self.place = place
     }
 }
 
@@ -24,7 +31,10 @@ public struct Contact: Hashable, Sendable {
     /// The URL (webhook, slack), the address (email) or the argv (command).
     public var target: [String]
 
-    public init(kind: Kind, target: [String]) { self.kind = kind; self.target = target }
+    public init(kind: Kind, target: [String]) {
+        self.kind = kind
+        self.target = target
+    }
 }
 
 /// "Use this contact this long after the page starts."
@@ -32,5 +42,8 @@ public struct NotifyRule: Hashable, Sendable {
     public var contact: Contact.Kind
     public var afterSeconds: Int64
 
-    public init(contact: Contact.Kind, afterSeconds: Int64) { self.contact = contact; self.afterSeconds = afterSeconds }
+    public init(contact: Contact.Kind, afterSeconds: Int64) {
+        self.contact = contact
+        self.afterSeconds = afterSeconds
+    }
 }

@@ -13,8 +13,14 @@ public struct Schedule: Hashable, Sendable {
     /// The file it came from.
     public var place: String
 
-    public init(name: String, timeZone: String, layers: [ScheduleLayer], overrides: [ScheduleOverride] = [], place: String = "") {
-        self.name = name; self.timeZone = timeZone; self.layers = layers; self.overrides = overrides; self.place = place
+    public init(
+        name: String, timeZone: String, layers: [ScheduleLayer], overrides: [ScheduleOverride] = [], place: String = ""
+    ) {
+        self.name = name
+        self.timeZone = timeZone
+        self.layers = layers
+        self.overrides = overrides
+        self.place = place
     }
 }
 
@@ -52,7 +58,9 @@ public enum Weekday: Int, CaseIterable, Comparable, Sendable {
     /// `mon`, `Monday`, `TUE`, …
     public init?(name: String) {
         let lower = name.lowercased()
-        guard lower.count >= 3, let day = Weekday.allCases.first(where: { lower.hasPrefix($0.name) }) else { return nil }
+        guard lower.count >= 3, let day = Weekday.allCases.first(where: { lower.hasPrefix($0.name) }) else {
+            return nil
+        }
         let full = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"][day.rawValue]
         guard lower == day.name || lower == full else { return nil }
         self = day
@@ -70,7 +78,9 @@ public struct WeeklyWindow: Hashable, Sendable {
     public var toMinute: Int
 
     public init(days: Set<Weekday>, fromMinute: Int, toMinute: Int) {
-        self.days = days; self.fromMinute = fromMinute; self.toMinute = toMinute
+        self.days = days
+        self.fromMinute = fromMinute
+        self.toMinute = toMinute
     }
 
     var lengthMinutes: Int {
@@ -95,11 +105,20 @@ public struct ScheduleLayer: Hashable, Sendable {
     public var place: String
     public var participantPlaces: [String]
 
-    public init(name: String, rotation: Rotation, shiftLength: Int = 1, start: CivilDateTime, participants: [String],
-                restrictions: [WeeklyWindow] = [], advance: AdvanceMode = .always, place: String = "", participantPlaces: [String] = []) {
-        self.name = name; self.rotation = rotation; self.shiftLength = shiftLength; self.start = start
-        self.participants = participants; self.restrictions = restrictions; self.advance = advance
-        self.place = place; self.participantPlaces = participantPlaces
+    public init(
+        name: String, rotation: Rotation, shiftLength: Int = 1, start: CivilDateTime, participants: [String],
+        restrictions: [WeeklyWindow] = [], advance: AdvanceMode = .always, place: String = "",
+        participantPlaces: [String] = []
+    ) {
+        self.name = name
+        self.rotation = rotation
+        self.shiftLength = shiftLength
+        self.start = start
+        self.participants = participants
+        self.restrictions = restrictions
+        self.advance = advance
+        self.place = place
+        self.participantPlaces = participantPlaces
     }
 }
 
@@ -122,10 +141,18 @@ public struct ScheduleOverride: Hashable, Sendable {
     public var madeAt: Timestamp?
     public var place: String
 
-    public init(from: Timestamp, to: Timestamp, user: String, replaces: String? = nil, mode: Mode = .replace,
-                madeBy: String? = nil, madeAt: Timestamp? = nil, place: String = "") {
-        self.from = from; self.to = to; self.user = user; self.replaces = replaces; self.mode = mode
-        self.madeBy = madeBy; self.madeAt = madeAt; self.place = place
+    public init(
+        from: Timestamp, to: Timestamp, user: String, replaces: String? = nil, mode: Mode = .replace,
+        madeBy: String? = nil, madeAt: Timestamp? = nil, place: String = ""
+    ) {
+        self.from = from
+        self.to = to
+        self.user = user
+        self.replaces = replaces
+        self.mode = mode
+        self.madeBy = madeBy
+        self.madeAt = madeAt
+        self.place = place
     }
 }
 
@@ -135,7 +162,11 @@ public struct Shift: Hashable, Sendable {
     public var end: Timestamp
     public var users: [String]
 
-    public init(start: Timestamp, end: Timestamp, users: [String]) { self.start = start; self.end = end; self.users = users }
+    public init(start: Timestamp, end: Timestamp, users: [String]) {
+        self.start = start
+        self.end = end
+        self.users = users
+    }
 
     public var isGap: Bool { users.isEmpty }
 }

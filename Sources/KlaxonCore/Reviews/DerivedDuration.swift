@@ -58,13 +58,15 @@ public struct DerivedDuration: Hashable, Sendable {
     /// One duration of `keyTimes`.
     public static func of(_ name: Name, _ keyTimes: [KeyTime: Timestamp]) -> DerivedDuration {
         let responseStart: KeyTime = keyTimes[.detected] != nil ? .detected : .declared
-        let (from, to): (KeyTime, KeyTime) = switch name {
-        case .timeToDetect: (.impactStarted, .detected)
-        case .timeToAcknowledge: (responseStart, .acknowledged)
-        case .timeToMitigate: (responseStart, .mitigated)
-        case .timeToResolve: (responseStart, .resolved)
-        case .impactDuration: (.impactStarted, keyTimes[.mitigated] != nil || keyTimes[.resolved] == nil ? .mitigated : .resolved)
-        }
+        let (from, to): (KeyTime, KeyTime) =
+            switch name {
+            case .timeToDetect: (.impactStarted, .detected)
+            case .timeToAcknowledge: (responseStart, .acknowledged)
+            case .timeToMitigate: (responseStart, .mitigated)
+            case .timeToResolve: (responseStart, .resolved)
+            case .impactDuration:
+                (.impactStarted, keyTimes[.mitigated] != nil || keyTimes[.resolved] == nil ? .mitigated : .resolved)
+            }
         let value: Value
         if let start = keyTimes[from], let end = keyTimes[to] {
             value = end < start ? .outOfOrder : .seconds(start.seconds(until: end))

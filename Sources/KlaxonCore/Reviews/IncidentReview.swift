@@ -66,7 +66,10 @@ public struct IncidentReview: Sendable {
         public var problem: String?
 
         public init(file: String, recordCount: Int, finalHash: RecordHash, problem: String?) {
-            self.file = file; self.recordCount = recordCount; self.finalHash = finalHash; self.problem = problem
+            self.file = file
+            self.recordCount = recordCount
+            self.finalHash = finalHash
+            self.problem = problem
         }
 
         public var verified: Bool { problem == nil }
@@ -76,8 +79,10 @@ public struct IncidentReview: Sendable {
     /// records: the changes of `checks` (the incident's services' checks) from an hour before its
     /// earliest key time until it was declared are put in front of its timeline, because after the
     /// declaration those changes are on the incident's own journal. `runbookTitles` maps names to titles.
-    public init(incident: Incident, journal: JournalSeal, platformRecords: [JournalRecord] = [], checks: Set<String> = [],
-                runbookTitles: [String: String] = [:], exportedAt: Timestamp) {
+    public init(
+        incident: Incident, journal: JournalSeal, platformRecords: [JournalRecord] = [], checks: Set<String> = [],
+        runbookTitles: [String: String] = [:], exportedAt: Timestamp
+    ) {
         self.incident = incident
         self.journal = journal
         self.exportedAt = exportedAt
@@ -86,7 +91,9 @@ public struct IncidentReview: Sendable {
 
         let formatter = LocalTimeFormatter.utc
         func entry(_ record: JournalRecord, _ source: Entry.Source) -> Entry {
-            Entry(record: record, source: source, kind: TimelineText.kind(of: record), text: TimelineText.text(of: record, formatter: formatter))
+            Entry(
+                record: record, source: source, kind: TimelineText.kind(of: record),
+                text: TimelineText.text(of: record, formatter: formatter))
         }
         var relevantChecks = checks
         if let check = incident.declaringCheck { relevantChecks.insert(check) }
@@ -94,15 +101,20 @@ public struct IncidentReview: Sendable {
         let windowStart = (incident.keyTimes.values.min() ?? declared).adding(seconds: -Self.platformLookbackSeconds)
         // The change that made a check declare the incident has the declaration's own time; it is on the
         // incident's journal as well only when the incident was open before the change was recorded.
-        let onIncident = Set(incident.timeline.filter { $0.type == RecordType.checkChanged.rawValue }.map {
-            "\($0.timestamp.milliseconds) \($0.data["check"]?.stringValue ?? "") \($0.data["to"]?.stringValue ?? "")"
-        })
+        let onIncident = Set(
+            incident.timeline.filter { $0.type == RecordType.checkChanged.rawValue }.map {
+                "\($0.timestamp.milliseconds) \($0.data["check"]?.stringValue ?? "") \($0.data["to"]?.stringValue ?? "")"
+            })
         let before = platformRecords.filter { record in
-            record.type == RecordType.checkChanged.rawValue && record.timestamp >= windowStart && record.timestamp <= declared
+            record.type == RecordType.checkChanged.rawValue && record.timestamp >= windowStart
+                && record.timestamp <= declared
                 && record.data["check"]?.stringValue.map(relevantChecks.contains) == true
-                && !onIncident.contains("\(record.timestamp.milliseconds) \(record.data["check"]?.stringValue ?? "") \(record.data["to"]?.stringValue ?? "")")
+                && !onIncident.contains(
+                    "\(record.timestamp.milliseconds) \(record.data["check"]?.stringValue ?? "") \(record.data["to"]?.stringValue ?? "")"
+                )
         }
-        timeline = before.sorted { $0.timestamp < $1.timestamp }.map { entry($0, .platform) }
+        timeline =
+            before.sorted { $0.timestamp < $1.timestamp }.map { entry($0, .platform) }
             + incident.timeline.map { entry($0, .incident) }
 
         escalationLog = timeline.compactMap { entry in
@@ -112,7 +124,8 @@ public struct IncidentReview: Sendable {
                 var declared = entry
                 declared.text = "declared the incident with escalation policy \(policy)"
                 return declared
-            case .escalationStarted?, .pageRequested?, .escalationStep?, .escalationStopped?, .escalationExhausted?, .acknowledged?:
+            case .escalationStarted?, .pageRequested?, .escalationStep?, .escalationStopped?, .escalationExhausted?,
+                .acknowledged?:
                 return entry
             default:
                 return nil
@@ -141,10 +154,12 @@ public struct IncidentReview: Sendable {
                     pages[i].outcome = "sending"
                 } else {
                     index[key] = pages.count
-                    pages.append(Page(user: d["user"]?.stringValue ?? "?", contact: d["contact"]?.stringValue ?? "?",
-                                      policy: d["policy"]?.stringValue ?? "?", step: d["step"]?.intValue ?? 0,
-                                      steps: d["steps"]?.intValue ?? 0, firstAttemptAt: record.timestamp, attempts: attempt,
-                                      outcome: "sending", outcomeAt: nil, detail: nil))
+                    pages.append(
+                        Page(
+                            user: d["user"]?.stringValue ?? "?", contact: d["contact"]?.stringValue ?? "?",
+                            policy: d["policy"]?.stringValue ?? "?", step: d["step"]?.intValue ?? 0,
+                            steps: d["steps"]?.intValue ?? 0, firstAttemptAt: record.timestamp, attempts: attempt,
+                            outcome: "sending", outcomeAt: nil, detail: nil))
                 }
             case .pageResult?:
                 guard let i = index[key] else { continue }
@@ -160,12 +175,15 @@ public struct IncidentReview: Sendable {
 
     private static func runbooks(of incident: Incident, titles: [String: String]) -> [RunbookUse] {
         var names: [String] = []
-        for link in incident.links where link.kind == .runbook && !names.contains(link.target) { names.append(link.target) }
+        for link in incident.links where link.kind == .runbook && !names.contains(link.target) {
+            names.append(link.target)
+        }
         let linked = Set(names)
         for tick in incident.runbookSteps where !names.contains(tick.runbook) { names.append(tick.runbook) }
         return names.map { name in
-            RunbookUse(name: name, title: titles[name], linked: linked.contains(name),
-                       steps: incident.runbookSteps.filter { $0.runbook == name }.sorted { $0.step < $1.step })
+            RunbookUse(
+                name: name, title: titles[name], linked: linked.contains(name),
+                steps: incident.runbookSteps.filter { $0.runbook == name }.sorted { $0.step < $1.step })
         }
     }
 }

@@ -6,8 +6,10 @@ public enum ReviewCSV {
         var out = row(header)
         out.reserveCapacity(review.timeline.count * 160)
         for e in review.timeline {
-            out += row([e.record.timestamp.rfc3339, e.source.rawValue, String(e.record.sequence), e.record.actor, e.kind,
-                        e.record.type, e.text, e.record.data.canonicalJSON])
+            out += row([
+                e.record.timestamp.rfc3339, e.source.rawValue, String(e.record.sequence), e.record.actor, e.kind,
+                e.record.type, e.text, e.record.data.canonicalJSON
+            ])
         }
         return out
     }
@@ -23,7 +25,9 @@ public enum ReviewCSV {
         // Bytes, not Characters: a 50,000-record export has millions of them (every byte tested is ASCII).
         let bytes = text.utf8
         let disarm = bytes.first.map { "=+-@\t\r".utf8.contains($0) } ?? false
-        let quote = bytes.contains { $0 == UInt8(ascii: ",") || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\n") || $0 == UInt8(ascii: "\r") }
+        let quote = bytes.contains {
+            $0 == UInt8(ascii: ",") || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\n") || $0 == UInt8(ascii: "\r")
+        }
         guard disarm || quote else { return text }
         var out: [UInt8] = []
         out.reserveCapacity(bytes.count + 4)

@@ -13,10 +13,16 @@ public enum ReviewJSON {
         for key in KeyTime.allCases { keyTimes[key.rawValue] = time(i.keyTimes[key]) }
         var durations: [String: JSONValue] = [:]
         for d in review.durations {
-            var fields: [String: JSONValue] = ["from": .string(d.from.rawValue), "to": .string(d.to.rawValue), "seconds": .null, "missing": .null]
+            var fields: [String: JSONValue] = [
+                "from": .string(d.from.rawValue), "to": .string(d.to.rawValue), "seconds": .null, "missing": .null
+            ]
             switch d.value {
-            case .seconds(let s): fields["state"] = "measured"; fields["seconds"] = .number(Double(s))
-            case .notRecorded(let key): fields["state"] = "not_recorded"; fields["missing"] = .string(key.rawValue)
+            case .seconds(let s):
+                fields["state"] = "measured"
+                fields["seconds"] = .number(Double(s))
+            case .notRecorded(let key):
+                fields["state"] = "not_recorded"
+                fields["missing"] = .string(key.rawValue)
             case .outOfOrder: fields["state"] = "out_of_order"
             }
             durations[d.name.rawValue] = .object(fields)
@@ -32,38 +38,51 @@ public enum ReviewJSON {
                 "status": .string(i.status.rawValue), "services": .array(i.services.map(JSONValue.string)),
                 "tags": .array(i.tags.map(JSONValue.string)), "roles": .object(i.roles.mapValues(JSONValue.string)),
                 "participants": .array(i.participants.map(JSONValue.string)), "summary": string(i.summary),
-                "declared_by_check": string(i.declaringCheck), "drill": string(i.drill),
+                "declared_by_check": string(i.declaringCheck), "drill": string(i.drill)
             ]),
             "key_times": .object(keyTimes),
             "durations": .object(durations),
             "warnings": .array(review.warnings.map(JSONValue.string)),
             "timeline": .array(review.timeline.map(entry)),
             "escalation_log": .array(review.escalationLog.map(entry)),
-            "pages": .array(review.pages.map { p in
-                .object(["user": .string(p.user), "contact": .string(p.contact), "policy": .string(p.policy),
-                         "step": number(p.step), "steps": number(p.steps), "first_attempt_at": time(p.firstAttemptAt),
-                         "attempts": number(p.attempts), "outcome": .string(p.outcome), "outcome_at": time(p.outcomeAt),
-                         "detail": string(p.detail)])
-            }),
-            "acknowledgements": .array(review.acknowledgements.map { .object(["by": .string($0.by), "at": time($0.at)]) }),
-            "runbooks": .array(review.runbooks.map { r in
-                .object(["name": .string(r.name), "title": string(r.title), "linked": .bool(r.linked),
-                         "steps": .array(r.steps.map { s in
-                             .object(["step": number(s.step), "text": .string(s.text), "done": .bool(s.done),
-                                      "by": .string(s.by), "at": time(s.at)])
-                         })])
-            }),
-            "action_items": .array(i.actionItems.map { item in
-                .object(["number": number(item.number), "text": .string(item.text), "owner": string(item.owner),
-                         "added_by": .string(item.addedBy), "done": .bool(item.isDone), "done_by": string(item.doneBy),
-                         "done_at": time(item.doneAt)])
-            }),
+            "pages": .array(
+                review.pages.map { p in
+                    .object([
+                        "user": .string(p.user), "contact": .string(p.contact), "policy": .string(p.policy),
+                        "step": number(p.step), "steps": number(p.steps), "first_attempt_at": time(p.firstAttemptAt),
+                        "attempts": number(p.attempts), "outcome": .string(p.outcome), "outcome_at": time(p.outcomeAt),
+                        "detail": string(p.detail)
+                    ])
+                }),
+            "acknowledgements": .array(
+                review.acknowledgements.map { .object(["by": .string($0.by), "at": time($0.at)]) }),
+            "runbooks": .array(
+                review.runbooks.map { r in
+                    .object([
+                        "name": .string(r.name), "title": string(r.title), "linked": .bool(r.linked),
+                        "steps": .array(
+                            r.steps.map { s in
+                                .object([
+                                    "step": number(s.step), "text": .string(s.text), "done": .bool(s.done),
+                                    "by": .string(s.by), "at": time(s.at)
+                                ])
+                            })
+                    ])
+                }),
+            "action_items": .array(
+                i.actionItems.map { item in
+                    .object([
+                        "number": number(item.number), "text": .string(item.text), "owner": string(item.owner),
+                        "added_by": .string(item.addedBy), "done": .bool(item.isDone), "done_by": string(item.doneBy),
+                        "done_at": time(item.doneAt)
+                    ])
+                }),
             "sections": .object(sections),
             "journal": .object([
                 "file": .string(review.journal.file), "records": number(review.journal.recordCount),
                 "final_hash": .string(review.journal.finalHash.description), "verified": .bool(review.journal.verified),
-                "problem": string(review.journal.problem),
-            ]),
+                "problem": string(review.journal.problem)
+            ])
         ])
     }
 
@@ -71,8 +90,10 @@ public enum ReviewJSON {
     public static func render(_ review: IncidentReview) -> String { value(review).prettyJSON(compactFrom: 2) }
 
     static func entry(_ e: IncidentReview.Entry) -> JSONValue {
-        .object(["at": .string(e.record.timestamp.rfc3339), "source": .string(e.source.rawValue),
-                 "sequence": .number(Double(e.record.sequence)), "actor": .string(e.record.actor), "kind": .string(e.kind),
-                 "type": .string(e.record.type), "text": .string(e.text), "data": e.record.data])
+        .object([
+            "at": .string(e.record.timestamp.rfc3339), "source": .string(e.source.rawValue),
+            "sequence": .number(Double(e.record.sequence)), "actor": .string(e.record.actor), "kind": .string(e.kind),
+            "type": .string(e.record.type), "text": .string(e.text), "data": e.record.data
+        ])
     }
 }

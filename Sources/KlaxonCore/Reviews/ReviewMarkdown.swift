@@ -7,7 +7,7 @@ public enum ReviewMarkdown {
         ("contributing_factors", "Contributing factors"),
         ("what_went_well", "What went well"),
         ("what_went_badly", "What went badly"),
-        ("lessons", "Lessons"),
+        ("lessons", "Lessons")
     ]
 
     public static func render(_ review: IncidentReview) -> String {
@@ -22,12 +22,18 @@ public enum ReviewMarkdown {
             ("Severity", i.severity.name),
             ("Status", i.status.rawValue),
             ("Services", i.services.isEmpty ? "none recorded" : i.services.joined(separator: ", ")),
-            ("Roles", i.orderedRoles.isEmpty ? "none assigned" : i.orderedRoles.map { "\($0.role): \($0.user)" }.joined(separator: ", ")),
-            ("Participants", i.participants.joined(separator: ", ")),
+            (
+                "Roles",
+                i.orderedRoles.isEmpty
+                    ? "none assigned" : i.orderedRoles.map { "\($0.role): \($0.user)" }.joined(separator: ", ")
+            ),
+            ("Participants", i.participants.joined(separator: ", "))
         ]
         if !i.tags.isEmpty { facts.append(("Tags", i.tags.joined(separator: ", "))) }
         if let check = i.declaringCheck { facts.append(("Declared by check", check)) }
-        if let drill = i.drill { facts.insert(("DRILL", "a rehearsal of scenario \(drill), not a real incident"), at: 0) }
+        if let drill = i.drill {
+            facts.insert(("DRILL", "a rehearsal of scenario \(drill), not a real incident"), at: 0)
+        }
         out.append(table(["", ""], facts.map { ["**\($0.0)**", $0.1] }))
         out.append("")
         out.append("## Summary")
@@ -37,15 +43,21 @@ public enum ReviewMarkdown {
 
         out.append("## Key times (UTC)")
         out.append("")
-        out.append(table(["Key time", "When (UTC)"], KeyTime.allCases.map { key in
-            [key.label.capitalizedFirst, i.keyTimes[key].map(time) ?? "not recorded"]
-        }))
+        out.append(
+            table(
+                ["Key time", "When (UTC)"],
+                KeyTime.allCases.map { key in
+                    [key.label.capitalizedFirst, i.keyTimes[key].map(time) ?? "not recorded"]
+                }))
         out.append("")
-        out.append(table(["Duration", "Measured", "Length"], review.durations.map { d in
-            var measured = "\(d.from.label) → \(d.to.label)"
-            if let note = d.substitution { measured += " (\(note))" }
-            return [d.name.label, measured, text(of: d, keyTimes: i.keyTimes)]
-        }))
+        out.append(
+            table(
+                ["Duration", "Measured", "Length"],
+                review.durations.map { d in
+                    var measured = "\(d.from.label) → \(d.to.label)"
+                    if let note = d.substitution { measured += " (\(note))" }
+                    return [d.name.label, measured, text(of: d, keyTimes: i.keyTimes)]
+                }))
         if !review.warnings.isEmpty {
             out.append("")
             out.append("**Warnings**")
@@ -75,23 +87,35 @@ public enum ReviewMarkdown {
         if review.escalationLog.isEmpty && review.pages.isEmpty {
             out.append("Nobody was paged through Klaxon.")
         } else {
-            out.append(contentsOf: review.escalationLog.map { e in
-                "- \(time(e.record.timestamp)) \(inline(e.record.actor)): \(inline(e.text))"
-            })
+            out.append(
+                contentsOf: review.escalationLog.map { e in
+                    "- \(time(e.record.timestamp)) \(inline(e.record.actor)): \(inline(e.text))"
+                })
             if !review.pages.isEmpty {
                 out.append("")
-                out.append(table(["First sent (UTC)", "To", "By", "Policy, step", "Attempts", "Outcome"], review.pages.map { p in
-                    var outcome = p.outcome
-                    if let at = p.outcomeAt { outcome += " at \(time(at))" }
-                    if p.outcome != "delivered", let detail = p.detail { outcome += ": " + detail }
-                    let step = p.policy.hasPrefix("user:") ? "paged directly" : "\(p.policy), step \(p.step) of \(p.steps)"
-                    return [time(p.firstAttemptAt), inline(p.user), p.contact, inline(step), String(p.attempts), inline(outcome)]
-                }))
+                out.append(
+                    table(
+                        ["First sent (UTC)", "To", "By", "Policy, step", "Attempts", "Outcome"],
+                        review.pages.map { p in
+                            var outcome = p.outcome
+                            if let at = p.outcomeAt { outcome += " at \(time(at))" }
+                            if p.outcome != "delivered", let detail = p.detail { outcome += ": " + detail }
+                            let step =
+                                p.policy.hasPrefix("user:")
+                                ? "paged directly" : "\(p.policy), step \(p.step) of \(p.steps)"
+                            return [
+                                time(p.firstAttemptAt), inline(p.user), p.contact, inline(step), String(p.attempts),
+                                inline(outcome)
+                            ]
+                        }))
             }
             let acks = review.acknowledgements
             out.append("")
-            out.append(acks.isEmpty ? "Nobody acknowledged."
-                       : "Acknowledged by " + acks.map { "\(inline($0.by)) at \(time($0.at))" }.joined(separator: "; ") + ".")
+            out.append(
+                acks.isEmpty
+                    ? "Nobody acknowledged."
+                    : "Acknowledged by " + acks.map { "\(inline($0.by)) at \(time($0.at))" }.joined(separator: "; ")
+                        + ".")
         }
         out.append("")
 
@@ -106,7 +130,9 @@ public enum ReviewMarkdown {
             line += runbook.steps.isEmpty ? "; no steps ticked)" : "; \(done) step\(done == 1 ? "" : "s") ticked)"
             out.append(line)
             for step in runbook.steps {
-                out.append("  - [\(step.done ? "x" : " ")] \(step.step). \(inline(step.text)) (\(step.done ? "ticked" : "unticked") by \(inline(step.by)), \(time(step.at)))")
+                out.append(
+                    "  - [\(step.done ? "x" : " ")] \(step.step). \(inline(step.text)) (\(step.done ? "ticked" : "unticked") by \(inline(step.by)), \(time(step.at)))"
+                )
             }
         }
         out.append("")
@@ -116,10 +142,18 @@ public enum ReviewMarkdown {
         if i.actionItems.isEmpty {
             out.append("None recorded yet.")
         } else {
-            out.append(table(["#", "Action", "Owner", "State"], i.actionItems.map { item in
-                let state = item.isDone ? "done" + (item.doneBy.map { " by \($0)" } ?? "") + (item.doneAt.map { ", \(time($0))" } ?? "") : "open"
-                return [String(item.number), inline(item.text), inline(item.owner ?? "unassigned"), inline(state)]
-            }))
+            out.append(
+                table(
+                    ["#", "Action", "Owner", "State"],
+                    i.actionItems.map { item in
+                        let state =
+                            item.isDone
+                            ? "done" + (item.doneBy.map { " by \($0)" } ?? "")
+                                + (item.doneAt.map { ", \(time($0))" } ?? "") : "open"
+                        return [
+                            String(item.number), inline(item.text), inline(item.owner ?? "unassigned"), inline(state)
+                        ]
+                    }))
         }
         out.append("")
 
@@ -133,9 +167,11 @@ public enum ReviewMarkdown {
         out.append("---")
         out.append("")
         let seal = review.journal
-        let verdict = seal.problem.map { "**the chain did not verify: \(inline($0))**" } ?? "every hash and the chain verified"
-        out.append("Exported by Klaxon at \(time(review.exportedAt)) UTC from `\(seal.file)`: \(Plural.count(seal.recordCount, "record")), "
-                   + "final hash `\(seal.finalHash)`, \(verdict).")
+        let verdict =
+            seal.problem.map { "**the chain did not verify: \(inline($0))**" } ?? "every hash and the chain verified"
+        out.append(
+            "Exported by Klaxon at \(time(review.exportedAt)) UTC from `\(seal.file)`: \(Plural.count(seal.recordCount, "record")), "
+                + "final hash `\(seal.finalHash)`, \(verdict).")
         return out.joined(separator: "\n") + "\n"
     }
 
@@ -146,14 +182,17 @@ public enum ReviewMarkdown {
         case .notRecorded(let missing): return "not recorded (no \(missing.label) time)"
         case .outOfOrder:
             let utc = LocalTimeFormatter.utc
-            let to = keyTimes[duration.to].map(utc.dateTime) ?? "?", from = keyTimes[duration.from].map(utc.dateTime) ?? "?"
+            let to = keyTimes[duration.to].map(utc.dateTime) ?? "?"
+            let from = keyTimes[duration.from].map(utc.dateTime) ?? "?"
             return "out of order: \(duration.to.label) (\(to)) is before \(duration.from.label) (\(from))"
         }
     }
 
     /// A pipe table; cells must already be escaped with `inline`.
     static func table(_ header: [String], _ rows: [[String]]) -> String {
-        var lines = ["| " + header.joined(separator: " | ") + " |", "|" + String(repeating: "---|", count: header.count)]
+        var lines = [
+            "| " + header.joined(separator: " | ") + " |", "|" + String(repeating: "---|", count: header.count)
+        ]
         for row in rows { lines.append("| " + row.joined(separator: " | ") + " |") }
         return lines.joined(separator: "\n")
     }
@@ -163,7 +202,11 @@ public enum ReviewMarkdown {
     static func inline(_ text: String) -> String {
         // Bytes, not Characters: every byte replaced is ASCII, and timelines run to tens of thousands of rows.
         let bytes = text.utf8
-        guard bytes.contains(where: { $0 == UInt8(ascii: "|") || $0 == UInt8(ascii: "<") || $0 == UInt8(ascii: "\\") || $0 == 0x0A || $0 == 0x0D })
+        guard
+            bytes.contains(where: {
+                $0 == UInt8(ascii: "|") || $0 == UInt8(ascii: "<") || $0 == UInt8(ascii: "\\") || $0 == 0x0A
+                    || $0 == 0x0D
+            })
         else { return text }
         var out: [UInt8] = []
         out.reserveCapacity(bytes.count + 16)

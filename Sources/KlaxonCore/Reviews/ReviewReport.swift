@@ -38,7 +38,8 @@ public struct ReviewReport: Sendable {
 
         public init(_ durations: [DerivedDuration]) {
             var values: [Int64] = []
-            var notRecorded = 0, outOfOrder = 0
+            var notRecorded = 0
+            var outOfOrder = 0
             for d in durations {
                 switch d.value {
                 case .seconds(let s): values.append(s)
@@ -72,7 +73,9 @@ public struct ReviewReport: Sendable {
     }
 
     /// The report over `incidents` (summaries will do) declared in [`since`, `until`).
-    public init(incidents: [Incident], since: Timestamp, until: Timestamp, service: String? = nil, timeZone: LocalTimeFormatter) {
+    public init(
+        incidents: [Incident], since: Timestamp, until: Timestamp, service: String? = nil, timeZone: LocalTimeFormatter
+    ) {
         self.since = since
         self.until = until
         self.service = service
@@ -88,12 +91,16 @@ public struct ReviewReport: Sendable {
         for i in chosen {
             for s in i.services.isEmpty ? ["(none)"] : Array(Set(i.services)) { services[s, default: 0] += 1 }
         }
-        byService = services.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }.map { ($0.key, $0.value) }
+        byService = services.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }.map {
+            ($0.key, $0.value)
+        }
 
         timeToAcknowledge = Spread(chosen.map { DerivedDuration.of(.timeToAcknowledge, $0.keyTimes) })
         timeToResolve = Spread(chosen.map { DerivedDuration.of(.timeToResolve, $0.keyTimes) })
 
-        var pages: [String: Int] = [:], pagedFor: [String: Set<String>] = [:], acked: [String: Set<String>] = [:]
+        var pages: [String: Int] = [:]
+        var pagedFor: [String: Set<String>] = [:]
+        var acked: [String: Set<String>] = [:]
         for i in chosen {
             for event in i.escalationEvents {
                 switch event.kind {
@@ -108,7 +115,9 @@ public struct ReviewReport: Sendable {
             }
         }
         load = Set(pages.keys).union(acked.keys).map { person in
-            PersonLoad(person: person, pages: pages[person] ?? 0, incidents: pagedFor[person]?.count ?? 0, acknowledged: acked[person]?.count ?? 0)
+            PersonLoad(
+                person: person, pages: pages[person] ?? 0, incidents: pagedFor[person]?.count ?? 0,
+                acknowledged: acked[person]?.count ?? 0)
         }.sorted { $0.pages != $1.pages ? $0.pages > $1.pages : $0.person < $1.person }
 
         perWeek = Self.weeks(of: chosen.map(\.declaredAt), since: since, until: until, timeZone: timeZone)
@@ -119,7 +128,9 @@ public struct ReviewReport: Sendable {
 
     /// Monday-to-Sunday weeks in `timeZone` from the one holding `since` to the one holding the last
     /// instant before `until`, with how many of `times` fall in each.
-    static func weeks(of times: [Timestamp], since: Timestamp, until: Timestamp, timeZone: LocalTimeFormatter) -> [(weekStarting: CivilDateTime, count: Int)] {
+    static func weeks(of times: [Timestamp], since: Timestamp, until: Timestamp, timeZone: LocalTimeFormatter) -> [(
+        weekStarting: CivilDateTime, count: Int
+    )] {
         func weekStart(_ t: Timestamp) -> Int64 {
             let civil = CivilDateTime.from(milliseconds: t.milliseconds, offsetSeconds: timeZone.offsetSeconds(at: t)).0
             let day = CivilDateTime.days(year: civil.year, month: civil.month, day: civil.day)
@@ -129,7 +140,9 @@ public struct ReviewReport: Sendable {
         var first = weekStart(since)
         let last = weekStart(until.adding(seconds: -1))
         // A window of years (`--since 2000-01-01`) starts its rows at the first incident, not decades of zeros.
-        if last - first > 7 * maximumEmptyLeadingWeeks, let earliest = times.min() { first = max(first, weekStart(earliest)) }
+        if last - first > 7 * maximumEmptyLeadingWeeks, let earliest = times.min() {
+            first = max(first, weekStart(earliest))
+        }
         var counts: [Int64: Int] = [:]
         for t in times { counts[weekStart(t), default: 0] += 1 }
         return stride(from: first, through: last, by: 7).map { day in

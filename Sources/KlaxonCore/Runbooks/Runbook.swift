@@ -10,8 +10,15 @@ public struct RunbookMetadata: Hashable, Sendable {
     /// The date it was last reviewed.
     public var lastReviewed: CivilDateTime?
 
-    public init(title: String? = nil, services: [String] = [], checks: [String] = [], owner: String? = nil, lastReviewed: CivilDateTime? = nil) {
-        self.title = title; self.services = services; self.checks = checks; self.owner = owner; self.lastReviewed = lastReviewed
+    public init(
+        title: String? = nil, services: [String] = [], checks: [String] = [], owner: String? = nil,
+        lastReviewed: CivilDateTime? = nil
+    ) {
+        self.title = title
+        self.services = services
+        self.checks = checks
+        self.owner = owner
+        self.lastReviewed = lastReviewed
     }
 }
 
@@ -32,8 +39,15 @@ public struct Runbook: Sendable {
     /// document is then empty, and `problems` says the same with the file's path.
     public var notRead: String?
 
-    public init(name: String, path: String, metadata: RunbookMetadata = .init(), document: MarkdownNode, problems: [ConfigFinding] = []) {
-        self.name = name; self.path = path; self.metadata = metadata; self.document = document; self.problems = problems
+    public init(
+        name: String, path: String, metadata: RunbookMetadata = .init(), document: MarkdownNode,
+        problems: [ConfigFinding] = []
+    ) {
+        self.name = name
+        self.path = path
+        self.metadata = metadata
+        self.document = document
+        self.problems = problems
     }
 
     /// The front matter's title, else the first heading, else the name.

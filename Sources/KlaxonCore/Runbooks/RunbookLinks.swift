@@ -18,7 +18,9 @@ public enum RunbookLinks {
     /// (a control character in the address would end the escape sequence and inject another).
     public static func isWebAddress(_ url: String) -> Bool {
         let lowered = url.lowercased()
-        guard lowered.hasPrefix("https://") || lowered.hasPrefix("http://") || lowered.hasPrefix("mailto:") else { return false }
+        guard lowered.hasPrefix("https://") || lowered.hasPrefix("http://") || lowered.hasPrefix("mailto:") else {
+            return false
+        }
         return url.utf8.allSatisfy { (0x21...0x7E).contains($0) }
     }
 
@@ -26,11 +28,14 @@ public enum RunbookLinks {
     /// directory; one that climbs out of `Runbooks/` is a `.file`, which is never opened.
     public static func resolve(_ url: String, from: String) -> RunbookLinkTarget {
         if url.hasPrefix("#") { return .anchor(String(url.dropFirst()).removingPercentEncodingSafe) }
-        if let colon = url.firstIndex(of: ":"), url[..<colon].allSatisfy({ $0.isLetter || $0.isNumber || "+-.".contains($0) }),
-           url[..<colon].first?.isLetter == true {
+        if let colon = url.firstIndex(of: ":"),
+            url[..<colon].allSatisfy({ $0.isLetter || $0.isNumber || "+-.".contains($0) }),
+            url[..<colon].first?.isLetter == true
+        {
             return .external(url)
         }
-        var path = url, anchor: String?
+        var path = url
+        var anchor: String?
         if let hash = url.firstIndex(of: "#") {
             path = String(url[..<hash])
             anchor = String(url[url.index(after: hash)...]).removingPercentEncodingSafe
@@ -62,7 +67,9 @@ public enum RunbookLinks {
                 switch byte {
                 case UInt8(ascii: " "): bytes.append(UInt8(ascii: "-"))
                 case UInt8(ascii: "A")...UInt8(ascii: "Z"): bytes.append(byte + 32)
-                case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "_"): bytes.append(byte)
+                case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"),
+                    UInt8(ascii: "_"):
+                    bytes.append(byte)
                 default: break
                 }
             }
@@ -70,8 +77,11 @@ public enum RunbookLinks {
         }
         var result = ""
         for ch in heading.lowercased() {
-            if ch == " " { result.append("-") }
-            else if ch.isLetter || ch.isNumber || ch == "-" || ch == "_" { result.append(ch) }
+            if ch == " " {
+                result.append("-")
+            } else if ch.isLetter || ch.isNumber || ch == "-" || ch == "_" {
+                result.append(ch)
+            }
         }
         return result
     }
@@ -104,7 +114,8 @@ extension String {
         var iterator = Array(utf8)[...]
         while let byte = iterator.popFirst() {
             if byte == UInt8(ascii: "%"), iterator.count >= 2,
-               let value = UInt8(String(decoding: iterator.prefix(2), as: UTF8.self), radix: 16) {
+                let value = UInt8(String(decoding: iterator.prefix(2), as: UTF8.self), radix: 16)
+            {
                 bytes.append(value)
                 iterator = iterator.dropFirst(2)
             } else {

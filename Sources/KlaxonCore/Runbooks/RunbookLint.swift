@@ -6,10 +6,16 @@ public enum RunbookLint {
         public var check: String
         public var runbook: String
         public var place: String
-        public init(check: String, runbook: String, place: String) { self.check = check; self.runbook = runbook; self.place = place }
+        public init(check: String, runbook: String, place: String) {
+            self.check = check
+            self.runbook = runbook
+            self.place = place
+        }
     }
 
-    public static func findings(_ runbooks: [Runbook], checks: [CheckReference], now: Timestamp, staleAfterDays: Int) -> [ConfigFinding] {
+    public static func findings(_ runbooks: [Runbook], checks: [CheckReference], now: Timestamp, staleAfterDays: Int)
+        -> [ConfigFinding]
+    {
         var findings: [ConfigFinding] = []
         let byName = Dictionary(runbooks.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
         var anchorCache: [String: Set<String>] = [:]
@@ -24,9 +30,17 @@ public enum RunbookLint {
             if !runbook.hasFrontMatter {
                 // Said once, by the loader.
             } else if runbook.metadata.lastReviewed == nil {
-                findings.append(.init(.error, runbook.path, "no last_reviewed in the front matter; add `last_reviewed: YYYY-MM-DD` when someone has checked it works"))
+                findings.append(
+                    .init(
+                        .error, runbook.path,
+                        "no last_reviewed in the front matter; add `last_reviewed: YYYY-MM-DD` when someone has checked it works"
+                    ))
             } else if let age = runbook.daysSinceReview(now: now), age > staleAfterDays {
-                findings.append(.init(.warning, runbook.path, "stale: last reviewed \(Plural.count(age, "day")) ago (the limit is \(staleAfterDays)); review it and update last_reviewed"))
+                findings.append(
+                    .init(
+                        .warning, runbook.path,
+                        "stale: last reviewed \(Plural.count(age, "day")) ago (the limit is \(staleAfterDays)); review it and update last_reviewed"
+                    ))
             }
             if runbook.hasFrontMatter && runbook.metadata.owner == nil {
                 findings.append(.init(.warning, runbook.path, "no owner in the front matter"))
@@ -37,21 +51,30 @@ public enum RunbookLint {
                 case .external: break
                 case .anchor(let anchor):
                     if !anchors(runbook.name).contains(anchor) {
-                        findings.append(.init(.error, runbook.path, "link to #\(anchor): there is no such heading here"))
+                        findings.append(
+                            .init(.error, runbook.path, "link to #\(anchor): there is no such heading here"))
                     }
                 case .runbook(let name, let anchor):
                     if byName[name] == nil {
                         findings.append(.init(.error, runbook.path, "link to \(url): there is no runbook \(name).md"))
                     } else if let anchor, !anchors(name).contains(anchor) {
-                        findings.append(.init(.error, runbook.path, "link to \(url): \(name).md has no heading #\(anchor)"))
+                        findings.append(
+                            .init(.error, runbook.path, "link to \(url): \(name).md has no heading #\(anchor)"))
                     }
                 case .file(let path):
-                    findings.append(.init(.error, runbook.path, "link to \(path): only other runbooks (.md inside Runbooks/), #anchors and URLs can be followed"))
+                    findings.append(
+                        .init(
+                            .error, runbook.path,
+                            "link to \(path): only other runbooks (.md inside Runbooks/), #anchors and URLs can be followed"
+                        ))
                 }
             }
         }
         for reference in checks where byName[reference.runbook] == nil {
-            findings.append(.init(.error, reference.place, "check \(reference.check) names runbook \"\(reference.runbook)\", which is not in Runbooks/"))
+            findings.append(
+                .init(
+                    .error, reference.place,
+                    "check \(reference.check) names runbook \"\(reference.runbook)\", which is not in Runbooks/"))
         }
         return findings
     }

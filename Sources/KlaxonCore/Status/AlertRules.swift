@@ -14,13 +14,19 @@ public struct AlertRules: Hashable, Sendable {
     public var silentForSeconds: Int64?
     public var severities = SeverityRule()
 
-    public init(labels: [String: [String]] = [:], requiredAlert: [String: [String]] = [:], severities: SeverityRule = SeverityRule()) {
-        self.labels = labels; self.requiredAlert = requiredAlert; self.severities = severities
+    public init(
+        labels: [String: [String]] = [:], requiredAlert: [String: [String]] = [:],
+        severities: SeverityRule = SeverityRule()
+    ) {
+        self.labels = labels
+        self.requiredAlert = requiredAlert
+        self.severities = severities
     }
 
     /// Whether an alert with these labels is read: it matches `labels`, or it is the required alert.
     public func reads(_ alertLabels: [String: String]) -> Bool {
-        StatusPayloads.matches(alertLabels, labels) || (!requiredAlert.isEmpty && StatusPayloads.matches(alertLabels, requiredAlert))
+        StatusPayloads.matches(alertLabels, labels)
+            || (!requiredAlert.isEmpty && StatusPayloads.matches(alertLabels, requiredAlert))
     }
 
     /// The required alert as messages name it: `Watchdog`, or `the alert with env=prod, team=platform`.
@@ -35,7 +41,9 @@ public struct AlertRules: Hashable, Sendable {
     public var alertmanagerFilters: [String] {
         guard requiredAlert.isEmpty else { return [] }
         return labels.sorted { $0.key < $1.key }.map { name, values in
-            values.count == 1 ? "\(name)=\(Self.quoted(values[0]))" : "\(name)=~\(Self.quoted(values.map(Self.regexEscaped).joined(separator: "|")))"
+            values.count == 1
+                ? "\(name)=\(Self.quoted(values[0]))"
+                : "\(name)=~\(Self.quoted(values.map(Self.regexEscaped).joined(separator: "|")))"
         }
     }
 

@@ -11,7 +11,9 @@ public enum ByteSize {
         let trimmed = text.filter { $0 != " " }
         let digits = trimmed.prefix { $0.isASCII && $0.isNumber }
         guard !digits.isEmpty, digits.count <= 12, let n = Int(digits) else { return nil }
-        let units: [String: Int] = ["": 1, "B": 1, "KiB": 1 << 10, "MiB": 1 << 20, "KB": 1000, "kB": 1000, "MB": 1_000_000]
+        let units: [String: Int] = [
+            "": 1, "B": 1, "KiB": 1 << 10, "MiB": 1 << 20, "KB": 1000, "kB": 1000, "MB": 1_000_000
+        ]
         guard let unit = units[String(trimmed.dropFirst(digits.count))] else { return nil }
         return n * unit
     }

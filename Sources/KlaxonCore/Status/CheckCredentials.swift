@@ -13,13 +13,19 @@ public struct CheckCredentials: Hashable, Sendable {
     public struct Header: Hashable, Sendable {
         public var name: String
         public var value: Value
-        public init(name: String, value: Value) { self.name = name; self.value = value }
+        public init(name: String, value: Value) {
+            self.name = name
+            self.value = value
+        }
     }
 
     public struct BasicAuth: Hashable, Sendable {
         public var username: Value
         public var password: SecretReference
-        public init(username: Value, password: SecretReference) { self.username = username; self.password = password }
+        public init(username: Value, password: SecretReference) {
+            self.username = username
+            self.password = password
+        }
     }
 
     public var headers: [Header] = []
@@ -35,7 +41,9 @@ public struct CheckCredentials: Hashable, Sendable {
     public static func isCredentialName(_ name: String) -> Bool {
         let lower = name.lowercased()
         return ["authorization", "proxy-authorization", "cookie"].contains(lower)
-            || ["token", "secret", "password", "passwd", "api-key", "apikey", "api_key", "auth"].contains { lower.contains($0) }
+            || ["token", "secret", "password", "passwd", "api-key", "apikey", "api_key", "auth"].contains {
+                lower.contains($0)
+            }
     }
 
     /// One header line to send. A credential (a secret's value, an `Authorization`) goes only to the
@@ -53,7 +61,8 @@ public struct CheckCredentials: Hashable, Sendable {
             let value: String
             do { value = try resolve(reference) } catch { throw KlaxonError(error.kind, "\(what) \(error.message)") }
             guard !value.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) else {
-                throw .badInput("\(what) \(reference) holds a line break or another control character; a header value is one line")
+                throw .badInput(
+                    "\(what) \(reference) holds a line break or another control character; a header value is one line")
             }
             return value
         }
@@ -61,7 +70,9 @@ public struct CheckCredentials: Hashable, Sendable {
         for header in headers {
             switch header.value {
             case .plain(let text):
-                result.append(Line(text: "\(header.name): \(text)", isCredential: Self.isCredentialName(header.name), secrets: []))
+                result.append(
+                    Line(text: "\(header.name): \(text)", isCredential: Self.isCredentialName(header.name), secrets: [])
+                )
             case .secret(let reference):
                 let value = try read(reference, "headers: \(header.name)")
                 result.append(Line(text: "\(header.name): \(value)", isCredential: true, secrets: [value]))
@@ -76,11 +87,16 @@ public struct CheckCredentials: Hashable, Sendable {
             let username: String
             switch basicAuth.username {
             case .plain(let text): username = text
-            case .secret(let reference): username = try read(reference, "basic_auth username"); secrets.append(username)
+            case .secret(let reference):
+                username = try read(reference, "basic_auth username")
+                secrets.append(username)
             }
             let password = try read(basicAuth.password, "basic_auth password")
             let encoded = Data("\(username):\(password)".utf8).base64EncodedString()
-            result.append(Line(text: "Authorization: Basic \(encoded)", isCredential: true, secrets: secrets + [password, encoded]))
+            result.append(
+                Line(
+                    text: "Authorization: Basic \(encoded)", isCredential: true, secrets: secrets + [password, encoded])
+            )
         }
         return result
     }

@@ -74,7 +74,10 @@ public struct CheckDefinition: Hashable, Sendable {
     public var policyPlace: String?
 
     public init(name: String, group: String = "", kind: Kind = .http, url: String) {
-        self.name = name; self.group = group; self.kind = kind; self.url = url
+        self.name = name
+        self.group = group
+        self.kind = kind
+        self.url = url
     }
 
     /// The longest body read.
@@ -108,7 +111,8 @@ public struct CheckDefinition: Hashable, Sendable {
         let named = "/" + String(path[api.lowerBound...]).trimmingCharacters(in: CharacterSet(charactersIn: "/"))
         guard !named.hasSuffix(expected) else { return nil }
         let article = kind == .alertmanager ? "an" : "a"
-        return "url names \(named), but \(article) \(kind.rawValue) check reads \(expected); give the server's address or …\(expected)"
+        return
+            "url names \(named), but \(article) \(kind.rawValue) check reads \(expected); give the server's address or …\(expected)"
     }
 
     /// The wait before the next poll: the retry interval while a state change is being confirmed.
@@ -124,7 +128,11 @@ public struct MaintenanceWindow: Hashable, Sendable {
     public var from: Timestamp
     public var to: Timestamp
 
-    public init(checks: Set<String>, from: Timestamp, to: Timestamp) { self.checks = checks; self.from = from; self.to = to }
+    public init(checks: Set<String>, from: Timestamp, to: Timestamp) {
+        self.checks = checks
+        self.from = from
+        self.to = to
+    }
 
     public func covers(_ check: String, at t: Timestamp) -> Bool {
         (checks.isEmpty || checks.contains(check)) && from <= t && t < to

@@ -6,26 +6,39 @@ public struct CheckEvaluation: Hashable, Sendable {
     public var items: [StatusPayloads.Item] = []
     public var incidents: [String] = []
 
-    public init(observation: CheckObservation, vendorMaintenance: Bool = false, items: [StatusPayloads.Item] = [], incidents: [String] = []) {
-        self.observation = observation; self.vendorMaintenance = vendorMaintenance; self.items = items; self.incidents = incidents
+    public init(
+        observation: CheckObservation, vendorMaintenance: Bool = false, items: [StatusPayloads.Item] = [],
+        incidents: [String] = []
+    ) {
+        self.observation = observation
+        self.vendorMaintenance = vendorMaintenance
+        self.items = items
+        self.incidents = incidents
     }
 
     /// Judges `response` for `check` at `now`. A source (a status page or an alert list: another
     /// system's account of health) that cannot be read (unreachable, an error status, a cut or
     /// unreadable body) is unknown: its alerts, or the vendor's status, could be anything.
-    public static func evaluate(_ check: CheckDefinition, _ response: ProbeResponse, now: Timestamp) -> CheckEvaluation {
-        if check.kind == .http { return CheckEvaluation(observation: HTTPExpectation.evaluate(check, response, now: now)) }
+    public static func evaluate(_ check: CheckDefinition, _ response: ProbeResponse, now: Timestamp) -> CheckEvaluation
+    {
+        if check.kind == .http {
+            return CheckEvaluation(observation: HTTPExpectation.evaluate(check, response, now: now))
+        }
         func unknown(_ why: String) -> CheckEvaluation { CheckEvaluation(observation: .unknown(why)) }
         // Whatever it answers: an empty list from another endpoint would read as all clear.
         if let problem = check.endpointProblem { return unknown(problem) }
         if let error = response.error { return unknown("source unreachable: \(error)") }
         guard let code = response.statusCode, (200..<300).contains(code) else {
-            return unknown("source unreachable: HTTP \(response.statusCode.map(String.init) ?? "?") from the \(check.kind.rawValue) API")
+            return unknown(
+                "source unreachable: HTTP \(response.statusCode.map(String.init) ?? "?") from the \(check.kind.rawValue) API"
+            )
         }
         // Part of an alert list is no answer: the alerts that matter may be in the rest.
         if response.truncated {
             let narrow = check.kind.isAlertSource ? " or narrow labels:" : ""
-            return unknown("source unreadable: the answer is longer than max_body (\(ByteSize.text(check.bodyLimit))) and was cut; raise max_body:\(narrow)")
+            return unknown(
+                "source unreadable: the answer is longer than max_body (\(ByteSize.text(check.bodyLimit))) and was cut; raise max_body:\(narrow)"
+            )
         }
         do throws(StatusPayloads.Unreadable) {
             let reading: StatusPayloads.Reading
@@ -35,8 +48,9 @@ public struct CheckEvaluation: Hashable, Sendable {
             case .alertmanager: reading = try StatusPayloads.alertmanager(response.body, rules: check.alerts)
             case .http: reading = StatusPayloads.Reading(observation: .ok())
             }
-            return CheckEvaluation(observation: reading.observation, vendorMaintenance: reading.vendorMaintenance,
-                                   items: reading.items, incidents: reading.incidents)
+            return CheckEvaluation(
+                observation: reading.observation, vendorMaintenance: reading.vendorMaintenance,
+                items: reading.items, incidents: reading.incidents)
         } catch {
             return unknown("source unreadable: " + error.reason)
         }
@@ -55,7 +69,8 @@ public struct CheckEvaluation: Hashable, Sendable {
             let url = base.contains("/api/") ? base : base + "/api/v2/alerts"
             let filters = check.alerts.alertmanagerFilters
             guard !filters.isEmpty else { return url }
-            return url + (url.contains("?") ? "&" : "?") + filters.map { "filter=" + percentEncoded($0) }.joined(separator: "&")
+            return url + (url.contains("?") ? "&" : "?")
+                + filters.map { "filter=" + percentEncoded($0) }.joined(separator: "&")
         }
     }
 
@@ -64,8 +79,9 @@ public struct CheckEvaluation: Hashable, Sendable {
         var out = ""
         for byte in text.utf8 {
             switch byte {
-            case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
-                 UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "~"):
+            case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"),
+                UInt8(ascii: "0")...UInt8(ascii: "9"),
+                UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "~"):
                 out.append(Character(UnicodeScalar(byte)))
             default:
                 let hex = Array("0123456789ABCDEF")
@@ -90,11 +106,19 @@ public struct CheckReport: Sendable {
     /// The first failed poll of the current run of failures (`CheckStateMachine.failingSince`).
     public var failingSince: Timestamp?
 
-    public init(check: CheckDefinition, state: CheckState, since: Timestamp?, transition: CheckStateMachine.Transition?,
-                evaluation: CheckEvaluation, response: ProbeResponse, at: Timestamp, lagMilliseconds: Int64,
-                failingSince: Timestamp? = nil) {
-        self.check = check; self.state = state; self.since = since; self.transition = transition
-        self.evaluation = evaluation; self.response = response; self.at = at; self.lagMilliseconds = lagMilliseconds
+    public init(
+        check: CheckDefinition, state: CheckState, since: Timestamp?, transition: CheckStateMachine.Transition?,
+        evaluation: CheckEvaluation, response: ProbeResponse, at: Timestamp, lagMilliseconds: Int64,
+        failingSince: Timestamp? = nil
+    ) {
+        self.check = check
+        self.state = state
+        self.since = since
+        self.transition = transition
+        self.evaluation = evaluation
+        self.response = response
+        self.at = at
+        self.lagMilliseconds = lagMilliseconds
         self.failingSince = failingSince
     }
 }

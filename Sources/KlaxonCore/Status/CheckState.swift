@@ -26,7 +26,10 @@ public struct CheckObservation: Hashable, Sendable {
     /// it (`Watchdog`): down only once it has lasted the check's `silent_for`.
     public var silentAlert: String?
 
-    public init(_ verdict: Verdict, _ detail: String) { self.verdict = verdict; self.detail = detail }
+    public init(_ verdict: Verdict, _ detail: String) {
+        self.verdict = verdict
+        self.detail = detail
+    }
 
     public static func ok(_ detail: String = "ok") -> CheckObservation { .init(.ok, detail) }
     public static func degraded(_ detail: String) -> CheckObservation { .init(.degraded, detail) }

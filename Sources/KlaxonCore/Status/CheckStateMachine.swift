@@ -32,15 +32,19 @@ public struct CheckStateMachine: Hashable, Sendable {
 
     /// The machine of `check` (its thresholds and `silent_for`), going on from `recorded`.
     public init(_ check: CheckDefinition, restoring recorded: Recorded? = nil) {
-        self.init(failureThreshold: check.failureThreshold, successThreshold: check.successThreshold,
-                  silentForSeconds: check.silentForSeconds, restoring: recorded)
+        self.init(
+            failureThreshold: check.failureThreshold, successThreshold: check.successThreshold,
+            silentForSeconds: check.silentForSeconds, restoring: recorded)
     }
 
     /// A check's state as last recorded (`platform.jsonl`), where a restarted poller picks up.
     public struct Recorded: Hashable, Sendable {
         public var state: CheckState
         public var since: Timestamp
-        public init(state: CheckState, since: Timestamp) { self.state = state; self.since = since }
+        public init(state: CheckState, since: Timestamp) {
+            self.state = state
+            self.since = since
+        }
     }
 
     /// A machine that goes on from `recorded`: a restart is not a state change, so a first poll that
@@ -48,8 +52,11 @@ public struct CheckStateMachine: Hashable, Sendable {
     /// that differs is an ordinary transition from the recorded state, not a first result. A recorded
     /// `unknown` is a source that could not be read, and seeing it again is a change. The counts start
     /// afresh: a recorded `down` recovers after `successThreshold` successes, as it would have.
-    public init(failureThreshold: Int, successThreshold: Int, silentForSeconds: Int64 = 0, restoring recorded: Recorded?) {
-        self.init(failureThreshold: failureThreshold, successThreshold: successThreshold, silentForSeconds: silentForSeconds)
+    public init(
+        failureThreshold: Int, successThreshold: Int, silentForSeconds: Int64 = 0, restoring recorded: Recorded?
+    ) {
+        self.init(
+            failureThreshold: failureThreshold, successThreshold: successThreshold, silentForSeconds: silentForSeconds)
         guard let recorded else { return }
         state = recorded.state
         since = recorded.since
@@ -62,13 +69,20 @@ public struct CheckStateMachine: Hashable, Sendable {
         public var to: CheckState
         /// The first poll's result (from `unknown`, which then only meant not polled yet).
         public var first: Bool
-        public init(from: CheckState, to: CheckState, first: Bool = false) { self.from = from; self.to = to; self.first = first }
+        public init(from: CheckState, to: CheckState, first: Bool = false) {
+            self.from = from
+            self.to = to
+            self.first = first
+        }
     }
 
     /// Feeds one observation made at `t`, in or out of maintenance; returns the change, if any.
     @discardableResult
-    public mutating func observe(_ observation: CheckObservation, at t: Timestamp, inMaintenance: Bool = false) -> Transition? {
-        let before = state, first = !polled
+    public mutating func observe(_ observation: CheckObservation, at t: Timestamp, inMaintenance: Bool = false)
+        -> Transition?
+    {
+        let before = state
+        let first = !polled
         polled = true
         switch observation.verdict {
         case .failed:
@@ -91,7 +105,8 @@ public struct CheckStateMachine: Hashable, Sendable {
             next = .unknown
         } else if observation.verdict == .failed {
             // Down once confirmed (and a missing required alert missing long enough); a down check stays down.
-            next = (consecutiveFailures >= failureThreshold && !isSilenceYoung(at: t)) || state == .down ? .down : .pending
+            next =
+                (consecutiveFailures >= failureThreshold && !isSilenceYoung(at: t)) || state == .down ? .down : .pending
         } else if state == .down {
             if consecutiveSuccesses >= successThreshold { next = healthy }
         } else if state == .maintenance {
@@ -121,13 +136,16 @@ public struct CheckStateMachine: Hashable, Sendable {
     /// `silent_for`, the evaluation's detail says since when, and after how long it is down:
     /// `Watchdog missing since 20:01:05 UTC, down after 2m`.
     @discardableResult
-    public mutating func observe(_ evaluation: inout CheckEvaluation, of check: CheckDefinition, at t: Timestamp,
-                                 maintenance: [MaintenanceWindow]) -> Transition? {
+    public mutating func observe(
+        _ evaluation: inout CheckEvaluation, of check: CheckDefinition, at t: Timestamp,
+        maintenance: [MaintenanceWindow]
+    ) -> Transition? {
         let inMaintenance = evaluation.vendorMaintenance || maintenance.contains { $0.covers(check.name, at: t) }
         let transition = observe(evaluation.observation, at: t, inMaintenance: inMaintenance)
         if state == .pending, let alert = evaluation.observation.silentAlert, let silentSince, isSilenceYoung(at: t) {
             let time = LocalTimeFormatter.utc.civil(silentSince).isoTime
-            evaluation.observation.detail = "\(alert) missing since \(time) UTC, down after \(DurationText.short(seconds: silentForMilliseconds / 1000))"
+            evaluation.observation.detail =
+                "\(alert) missing since \(time) UTC, down after \(DurationText.short(seconds: silentForMilliseconds / 1000))"
         }
         return transition
     }

@@ -11,7 +11,10 @@ public struct IPAddress: Hashable, Sendable, CustomStringConvertible {
     /// A dotted IPv4 address (`169.254.169.254`) or an IPv6 one (`fd00:ec2::254`, `::ffff:10.0.0.1`),
     /// without brackets or a zone; nil for anything else, host names included.
     public init?(_ text: String) {
-        if let v4 = Self.ipv4(Substring(text)) { bytes = v4; return }
+        if let v4 = Self.ipv4(Substring(text)) {
+            bytes = v4
+            return
+        }
         let halves = text.components(separatedBy: "::")
         guard halves.count <= 2 else { return nil }
         func groups(_ part: String) -> [UInt8]? {
@@ -19,7 +22,10 @@ public struct IPAddress: Hashable, Sendable, CustomStringConvertible {
             var result: [UInt8] = []
             let pieces = part.split(separator: ":", omittingEmptySubsequences: false)
             for (n, piece) in pieces.enumerated() {
-                if n == pieces.count - 1, piece.contains("."), let v4 = Self.ipv4(piece) { result += v4; continue }
+                if n == pieces.count - 1, piece.contains("."), let v4 = Self.ipv4(piece) {
+                    result += v4
+                    continue
+                }
                 guard (1...4).contains(piece.count), let value = UInt16(piece, radix: 16) else { return nil }
                 result += [UInt8(value >> 8), UInt8(value & 0xFF)]
             }
@@ -63,13 +69,15 @@ public struct IPAddress: Hashable, Sendable, CustomStringConvertible {
     public var description: String {
         if bytes.count == 4 { return bytes.map(String.init).joined(separator: ".") }
         let groups = stride(from: 0, to: 16, by: 2).map { UInt16(bytes[$0]) << 8 | UInt16(bytes[$0 + 1]) }
-        var best = (start: 0, count: 0), run = (start: 0, count: 0)
+        var best = (start: 0, count: 0)
+        var run = (start: 0, count: 0)
         for (i, group) in groups.enumerated() {
             run = group == 0 ? (run.count == 0 ? (i, 1) : (run.start, run.count + 1)) : (0, 0)
             if run.count > best.count { best = run }
         }
         let text = groups.map { String($0, radix: 16) }
         guard best.count >= 2 else { return text.joined(separator: ":") }
-        return text[..<best.start].joined(separator: ":") + "::" + text[(best.start + best.count)...].joined(separator: ":")
+        return text[..<best.start].joined(separator: ":") + "::"
+            + text[(best.start + best.count)...].joined(separator: ":")
     }
 }

@@ -6,7 +6,11 @@ public struct ProbeResponse: Hashable, Sendable {
     public struct Phases: Hashable, Sendable {
         public var dns: Double = 0, connect: Double = 0, tls: Double = 0, firstByte: Double = 0, total: Double = 0
         public init(dns: Double = 0, connect: Double = 0, tls: Double = 0, firstByte: Double = 0, total: Double = 0) {
-            self.dns = dns; self.connect = connect; self.tls = tls; self.firstByte = firstByte; self.total = total
+            self.dns = dns
+            self.connect = connect
+            self.tls = tls
+            self.firstByte = firstByte
+            self.total = total
         }
     }
 
@@ -22,22 +26,30 @@ public struct ProbeResponse: Hashable, Sendable {
     /// When the server's TLS certificate expires, for HTTPS.
     public var certificateExpiry: Timestamp?
 
-    public init(statusCode: Int? = nil, error: String? = nil) { self.statusCode = statusCode; self.error = error }
+    public init(statusCode: Int? = nil, error: String? = nil) {
+        self.statusCode = statusCode
+        self.error = error
+    }
 }
 
 /// Judges an `http` check's response against what the check expects.
 public enum HTTPExpectation {
-    public static func evaluate(_ check: CheckDefinition, _ response: ProbeResponse, now: Timestamp) -> CheckObservation {
+    public static func evaluate(_ check: CheckDefinition, _ response: ProbeResponse, now: Timestamp) -> CheckObservation
+    {
         if let error = response.error { return .failed(error) }
         guard let code = response.statusCode else { return .failed("no response") }
         let expect = check.expect
         let statusOK = expect.statuses.isEmpty ? (200..<400).contains(code) : expect.statuses.contains(code)
         guard statusOK else { return .failed("HTTP \(code)") }
         if let needle = expect.bodyContains, !contains(response.body, Array(needle.utf8)) {
-            return .failed("HTTP \(code), but the body lacks \"\(needle)\"" + (response.truncated ? " (in its first \(ByteSize.text(check.bodyLimit)))" : ""))
+            return .failed(
+                "HTTP \(code), but the body lacks \"\(needle)\""
+                    + (response.truncated ? " (in its first \(ByteSize.text(check.bodyLimit)))" : ""))
         }
         if let path = expect.jsonPath {
-            guard let json = try? JSONParser.parse(response.body) else { return .failed("HTTP \(code), but the body is not JSON") }
+            guard let json = try? JSONParser.parse(response.body) else {
+                return .failed("HTTP \(code), but the body is not JSON")
+            }
             let found = JSONPath.value(at: path, in: json)
             // Compared with the type the value has in klaxon.yaml: "true" is a string, true a boolean.
             if let wanted = expect.jsonEquals, found != wanted {
@@ -51,11 +63,16 @@ public enum HTTPExpectation {
             // Expired is an outage for every client that verifies, not a warning.
             if secondsLeft <= 0 {
                 let ago = -secondsLeft / 86400
-                return .failed("TLS certificate expired on \(expiry.rfc3339.prefix(10))" + (ago > 0 ? " (\(ago) day\(ago == 1 ? "" : "s") ago)" : ""))
+                return .failed(
+                    "TLS certificate expired on \(expiry.rfc3339.prefix(10))"
+                        + (ago > 0 ? " (\(ago) day\(ago == 1 ? "" : "s") ago)" : ""))
             }
             let left = secondsLeft / 86400
             if left < Int64(days) {
-                return .degraded(left == 0 ? "TLS certificate expires in less than a day" : "TLS certificate expires in \(left) day\(left == 1 ? "" : "s")")
+                return .degraded(
+                    left == 0
+                        ? "TLS certificate expires in less than a day"
+                        : "TLS certificate expires in \(left) day\(left == 1 ? "" : "s")")
             }
         }
         if let limit = expect.maxLatencyMilliseconds, latency > limit {

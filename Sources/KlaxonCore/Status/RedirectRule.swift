@@ -17,14 +17,20 @@ public struct RedirectRule: Hashable, Sendable {
     public func refusal(of target: String, followed: Int) -> String? {
         let scheme = target.range(of: "://").map { target[..<$0.lowerBound].lowercased() } ?? ""
         guard scheme == "http" || scheme == "https" else {
-            return scheme.isEmpty ? "redirect to an address that cannot be read, not followed"
+            return scheme.isEmpty
+                ? "redirect to an address that cannot be read, not followed"
                 : "redirect to \(Self.shown(scheme)):// not followed: checks follow only http:// and https://"
         }
-        guard let targetHost = Self.schemeAndHost(of: target)?.host else { return "redirect to an address that cannot be read, not followed" }
-        if policy != .any && targetHost != host {
-            return "redirect to another host, \(Self.shown(targetHost)), not followed: follow_redirects is same-host (\(Self.shown(host))); follow_redirects: any allows it"
+        guard let targetHost = Self.schemeAndHost(of: target)?.host else {
+            return "redirect to an address that cannot be read, not followed"
         }
-        if followed >= maximum { return "more than \(maximum) redirects (a loop?); the last was to \(Self.shown(targetHost))" }
+        if policy != .any && targetHost != host {
+            return
+                "redirect to another host, \(Self.shown(targetHost)), not followed: follow_redirects is same-host (\(Self.shown(host))); follow_redirects: any allows it"
+        }
+        if followed >= maximum {
+            return "more than \(maximum) redirects (a loop?); the last was to \(Self.shown(targetHost))"
+        }
         return nil
     }
 
@@ -54,7 +60,8 @@ public struct RedirectRule: Hashable, Sendable {
             guard let (scheme, host) = schemeAndHost(of: url), let colon = url.range(of: "://") else { return nil }
             var authority = url[colon.upperBound...].prefix { !"/?#".contains($0) }
             if let at = authority.lastIndex(of: "@") { authority = authority[authority.index(after: at)...] }
-            let afterHost = authority.hasPrefix("[") ? authority.drop { $0 != "]" }.dropFirst() : authority.drop { $0 != ":" }
+            let afterHost =
+                authority.hasPrefix("[") ? authority.drop { $0 != "]" }.dropFirst() : authority.drop { $0 != ":" }
             let port = afterHost.count > 1 ? String(afterHost.dropFirst()) : (scheme == "https" ? "443" : "80")
             return "\(scheme)://\(host):\(port)"
         }

@@ -39,7 +39,10 @@ public struct SecretScrubber: Sendable {
         let authority = url[scheme.upperBound...].prefix { !"/?#".contains($0) }
         guard let at = authority.lastIndex(of: "@") else { return [] }
         let userinfo = authority[..<at]
-        let (user, secret) = userinfo.firstIndex(of: ":").map { (String(userinfo[..<$0]), String(userinfo[userinfo.index(after: $0)...])) }
+        let (user, secret) =
+            userinfo.firstIndex(of: ":").map {
+                (String(userinfo[..<$0]), String(userinfo[userinfo.index(after: $0)...]))
+            }
             ?? ("", String(userinfo))
         func decoded(_ text: String) -> String { text.removingPercentEncoding ?? text }
         let pair = userinfo.contains(":") ? decoded(user) + ":" + decoded(secret) : decoded(secret) + ":"
@@ -49,7 +52,9 @@ public struct SecretScrubber: Sendable {
     /// `text` with every secret replaced.
     public func scrub(_ text: String) -> String {
         var result = text
-        for form in forms where result.contains(form) { result = result.replacingOccurrences(of: form, with: Self.marker) }
+        for form in forms where result.contains(form) {
+            result = result.replacingOccurrences(of: form, with: Self.marker)
+        }
         return result
     }
 
@@ -58,13 +63,19 @@ public struct SecretScrubber: Sendable {
         var current = bytes
         let marker = Array(Self.marker.utf8)
         for form in byteForms where current.count >= form.count {
-            var out: [UInt8] = [], found = false
+            var out: [UInt8] = []
+            var found = false
             current.withUnsafeBufferPointer { buffer in
-                var start = 0, i = 0
-                let first = form[0], last = buffer.count - form.count
+                var start = 0
+                var i = 0
+                let first = form[0]
+                let last = buffer.count - form.count
                 while i <= last {
                     if buffer[i] == first && form.indices.allSatisfy({ buffer[i + $0] == form[$0] }) {
-                        if !found { out.reserveCapacity(buffer.count); found = true }
+                        if !found {
+                            out.reserveCapacity(buffer.count)
+                            found = true
+                        }
                         out.append(contentsOf: buffer[start..<i])
                         out.append(contentsOf: marker)
                         i += form.count

@@ -11,7 +11,9 @@ public struct SeverityRule: Hashable, Sendable {
     public var ignored: Set<String> = []
 
     public init(down: Set<String> = SeverityRule.defaultDown, degraded: Set<String> = [], ignored: Set<String> = []) {
-        self.down = down; self.degraded = degraded; self.ignored = ignored
+        self.down = down
+        self.degraded = degraded
+        self.ignored = ignored
     }
 
     /// What an alert with this `severity` (nil: none) does to its check. A value the check lists as

@@ -22,7 +22,10 @@ public enum StatusPayloads {
         public var effect: SeverityRule.Effect?
 
         public init(name: String, status: String, counted: Bool = true, labels: [String: String] = [:]) {
-            self.name = name; self.status = status; self.counted = counted; self.labels = labels
+            self.name = name
+            self.status = status
+            self.counted = counted
+            self.labels = labels
         }
 
         public var severity: String? { labels["severity"] }
@@ -65,7 +68,9 @@ public enum StatusPayloads {
             reading.items.append(Item(name: name, status: component["status"]?.stringValue ?? "unknown"))
         }
         for incident in json["incidents"]?.arrayValue ?? [] {
-            if let name = incident["name"]?.stringValue, incident["status"]?.stringValue != "resolved" { reading.incidents.append(name) }
+            if let name = incident["name"]?.stringValue, incident["status"]?.stringValue != "resolved" {
+                reading.incidents.append(name)
+            }
         }
         return reading
     }
@@ -75,28 +80,43 @@ public enum StatusPayloads {
         let json = try parse(body)
         guard json["status"]?.stringValue == "success", let data = json["data"] else {
             if json.arrayValue != nil {
-                throw Unreadable(reason: "a list, as Alertmanager's /api/v2/alerts answers: use type: alertmanager, or point url at Prometheus (a prometheus check reads /api/v1/alerts)")
+                throw Unreadable(
+                    reason:
+                        "a list, as Alertmanager's /api/v2/alerts answers: use type: alertmanager, or point url at Prometheus (a prometheus check reads /api/v1/alerts)"
+                )
             }
             if json["status"]?.stringValue == "error" {
-                throw Unreadable(reason: "Prometheus answered an error: \(json["error"]?.stringValue ?? "no reason given")")
+                throw Unreadable(
+                    reason: "Prometheus answered an error: \(json["error"]?.stringValue ?? "no reason given")")
             }
-            throw Unreadable(reason: "not a Prometheus answer (no \"status\": \"success\"): a prometheus check reads /api/v1/alerts")
+            throw Unreadable(
+                reason: "not a Prometheus answer (no \"status\": \"success\"): a prometheus check reads /api/v1/alerts")
         }
         guard let alerts = data["alerts"]?.arrayValue else {
-            let looksLike = data["groups"] != nil ? "this is /api/v1/rules (rule groups)"
-                : data["resultType"] != nil ? "this is a query's result (/api/v1/query)"
-                : data.arrayValue != nil ? "this is Alertmanager's old v1 API" : "no data.alerts"
-            throw Unreadable(reason: "\(looksLike), not a list of alerts: a prometheus check reads /api/v1/alerts; point url at the server or at …/api/v1/alerts")
+            let looksLike =
+                data["groups"] != nil
+                ? "this is /api/v1/rules (rule groups)"
+                : data["resultType"] != nil
+                    ? "this is a query's result (/api/v1/query)"
+                    : data.arrayValue != nil ? "this is Alertmanager's old v1 API" : "no data.alerts"
+            throw Unreadable(
+                reason:
+                    "\(looksLike), not a list of alerts: a prometheus check reads /api/v1/alerts; point url at the server or at …/api/v1/alerts"
+            )
         }
         var items: [Item] = []
         for alert in alerts {
             guard case .object? = alert["labels"], let state = alert["state"]?.stringValue else {
-                throw Unreadable(reason: "alert \(alert["labels"]?["alertname"]?.stringValue ?? "\(items.count + 1)") has no labels or no state: a prometheus check reads /api/v1/alerts")
+                throw Unreadable(
+                    reason:
+                        "alert \(alert["labels"]?["alertname"]?.stringValue ?? "\(items.count + 1)") has no labels or no state: a prometheus check reads /api/v1/alerts"
+                )
             }
             let labels = self.labels(alert["labels"])
             guard rules.reads(labels) else { continue }
             // Prometheus lists firing and pending alerts; any other state is counted rather than missed.
-            var item = Item(name: labels["alertname"] ?? "alert", status: state, counted: state != "pending", labels: labels)
+            var item = Item(
+                name: labels["alertname"] ?? "alert", status: state, counted: state != "pending", labels: labels)
             item.annotations = self.labels(alert["annotations"])
             item.startsAt = alert["activeAt"]?.stringValue.flatMap(Timestamp.parseRFC3339)
             item.generatorURL = alert["generatorURL"]?.stringValue
@@ -111,25 +131,34 @@ public enum StatusPayloads {
         let json = try parse(body)
         guard let alerts = json.arrayValue else {
             if json["data"]?["alerts"]?.arrayValue != nil {
-                throw Unreadable(reason: "this is Prometheus's /api/v1/alerts: use type: prometheus, or point url at Alertmanager (an alertmanager check reads /api/v2/alerts)")
+                throw Unreadable(
+                    reason:
+                        "this is Prometheus's /api/v1/alerts: use type: prometheus, or point url at Alertmanager (an alertmanager check reads /api/v2/alerts)"
+                )
             }
             if json["status"]?.stringValue != nil {
-                throw Unreadable(reason: "this is Alertmanager's old v1 API: an alertmanager check reads /api/v2/alerts")
+                throw Unreadable(
+                    reason: "this is Alertmanager's old v1 API: an alertmanager check reads /api/v2/alerts")
             }
             throw Unreadable(reason: "not a list of alerts: an alertmanager check reads /api/v2/alerts")
         }
         var items: [Item] = []
         for alert in alerts {
             if alert["alerts"]?.arrayValue != nil && alert["receiver"] != nil {
-                throw Unreadable(reason: "this is /api/v2/alerts/groups (alerts grouped by route): an alertmanager check reads /api/v2/alerts; point url at the server or at …/api/v2/alerts")
+                throw Unreadable(
+                    reason:
+                        "this is /api/v2/alerts/groups (alerts grouped by route): an alertmanager check reads /api/v2/alerts; point url at the server or at …/api/v2/alerts"
+                )
             }
             guard case .object? = alert["labels"] else {
-                throw Unreadable(reason: "alert \(items.count + 1) has no labels: an alertmanager check reads /api/v2/alerts")
+                throw Unreadable(
+                    reason: "alert \(items.count + 1) has no labels: an alertmanager check reads /api/v2/alerts")
             }
             let labels = self.labels(alert["labels"])
             let name = labels["alertname"] ?? "alert"
             guard let state = alert["status"]?["state"]?.stringValue else {
-                throw Unreadable(reason: "alert \(name) has no status.state: an alertmanager check reads /api/v2/alerts")
+                throw Unreadable(
+                    reason: "alert \(name) has no status.state: an alertmanager check reads /api/v2/alerts")
             }
             guard rules.reads(labels) else { continue }
             // Suppressed is silenced or inhibited; unprocessed is active, not yet routed; any other state is counted rather than missed.
@@ -155,8 +184,12 @@ public enum StatusPayloads {
     /// a down severity are down; else a required alert missing is failed (a silence, down once it has
     /// lasted `silent_for`); else any other counted one is degraded.
     static func verdict(_ items: inout [Item], _ rules: AlertRules) -> CheckObservation {
-        var required = 0, pending = 0, suppressed = 0, ignored = 0
-        var down: [Item] = [], degraded: [Item] = []
+        var required = 0
+        var pending = 0
+        var suppressed = 0
+        var ignored = 0
+        var down: [Item] = []
+        var degraded: [Item] = []
         for i in items.indices {
             if !rules.requiredAlert.isEmpty && matches(items[i].labels, rules.requiredAlert) {
                 required += 1
@@ -176,33 +209,46 @@ public enum StatusPayloads {
             case .ignored: ignored += 1
             }
         }
-        let quietParts = [pending > 0 ? "\(pending) pending" : nil, suppressed > 0 ? "\(suppressed) silenced or inhibited" : nil,
-                          ignored > 0 ? "\(ignored) ignored" : nil].compactMap { $0 }
+        let quietParts = [
+            pending > 0 ? "\(pending) pending" : nil, suppressed > 0 ? "\(suppressed) silenced or inhibited" : nil,
+            ignored > 0 ? "\(ignored) ignored" : nil
+        ].compactMap { $0 }
         let quiet = quietParts.isEmpty ? "" : " (\(quietParts.joined(separator: ", ")))"
         // An alert that is down is down at once; the required one missing waits for `silent_for`.
         if !down.isEmpty {
             var severities: [String] = []
-            for item in down where !severities.contains(item.severity ?? "(no severity)") { severities.append(item.severity ?? "(no severity)") }
-            return .failed("\(down.count) \(severities.joined(separator: "/")) alert\(down.count == 1 ? "" : "s") firing: \(names(down))\(quiet)")
+            for item in down where !severities.contains(item.severity ?? "(no severity)") {
+                severities.append(item.severity ?? "(no severity)")
+            }
+            return .failed(
+                "\(down.count) \(severities.joined(separator: "/")) alert\(down.count == 1 ? "" : "s") firing: \(names(down))\(quiet)"
+            )
         }
         if !rules.requiredAlert.isEmpty && required == 0 {
-            var silent = CheckObservation.failed("monitoring pipeline silent: no alert with \(matcherText(rules.requiredAlert))")
+            var silent = CheckObservation.failed(
+                "monitoring pipeline silent: no alert with \(matcherText(rules.requiredAlert))")
             silent.silentAlert = rules.requiredAlertName
             return silent
         }
-        if !degraded.isEmpty { return .degraded("\(degraded.count) alert\(degraded.count == 1 ? "" : "s") firing: \(names(degraded))\(quiet)") }
+        if !degraded.isEmpty {
+            return .degraded(
+                "\(degraded.count) alert\(degraded.count == 1 ? "" : "s") firing: \(names(degraded))\(quiet)")
+        }
         return .ok("no alerts firing" + quiet)
     }
 
     /// `alertname=Watchdog`, `env=klaxon-real|""` for messages.
     static func matcherText(_ matchers: [String: [String]]) -> String {
-        matchers.sorted { $0.key < $1.key }.map { "\($0.key)=" + $0.value.map { $0.isEmpty ? "\"\"" : $0 }.joined(separator: "|") }.joined(separator: ", ")
+        matchers.sorted { $0.key < $1.key }.map {
+            "\($0.key)=" + $0.value.map { $0.isEmpty ? "\"\"" : $0 }.joined(separator: "|")
+        }.joined(separator: ", ")
     }
 
     /// The first three distinct names and how many more: one pass with a set (a list searched for each
     /// name took seconds for 15,400 alerts).
     static func names(_ items: [Item]) -> String {
-        var seen: Set<String> = [], first: [String] = []
+        var seen: Set<String> = []
+        var first: [String] = []
         for item in items where seen.insert(item.name).inserted && first.count < 3 { first.append(item.name) }
         return first.joined(separator: ", ") + (seen.count > 3 ? " and \(seen.count - 3) more" : "")
     }

@@ -12,6 +12,10 @@ public struct UnpolledCheck: Sendable, Equatable {
     public var definition: CheckDefinition?
 
     public init(name: String, group: String, reason: String, position: Int, definition: CheckDefinition? = nil) {
-        self.name = name; self.group = group; self.reason = reason; self.position = position; self.definition = definition
+        self.name = name
+        self.group = group
+        self.reason = reason
+        self.position = position
+        self.definition = definition
     }
 }

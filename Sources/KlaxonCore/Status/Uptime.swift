@@ -8,10 +8,16 @@ public struct UptimeHistory: Hashable, Sendable {
     public init() {}
 
     public static func == (a: UptimeHistory, b: UptimeHistory) -> Bool {
-        a.changes.count == b.changes.count && zip(a.changes, b.changes).allSatisfy { $0.at == $1.at && $0.state == $1.state }
+        a.changes.count == b.changes.count
+            && zip(a.changes, b.changes).allSatisfy { $0.at == $1.at && $0.state == $1.state }
     }
 
-    public func hash(into hasher: inout Hasher) { for change in changes { hasher.combine(change.at); hasher.combine(change.state) } }
+    public func hash(into hasher: inout Hasher) {
+        for change in changes {
+            hasher.combine(change.at)
+            hasher.combine(change.state)
+        }
+    }
 
     /// Notes the state a poll found at `t`.
     public mutating func note(_ state: CheckState, at t: Timestamp) {
@@ -25,14 +31,17 @@ public struct UptimeHistory: Hashable, Sendable {
     /// before the first poll (unknown); nil when none of the window counts.
     public func uptime(overLast seconds: Int64, now: Timestamp) -> Double? {
         let start = now.adding(seconds: -seconds).milliseconds
-        var counted: Int64 = 0, good: Int64 = 0
+        var counted: Int64 = 0
+        var good: Int64 = 0
         for (i, change) in changes.enumerated() {
             let from = max(start, change.at.milliseconds)
             let to = i + 1 < changes.count ? changes[i + 1].at.milliseconds : now.milliseconds
             guard to > from else { continue }
             switch change.state {
             case .maintenance, .unknown: continue
-            case .up, .degraded: good += to - from; counted += to - from
+            case .up, .degraded:
+                good += to - from
+                counted += to - from
             case .down, .pending: counted += to - from
             }
         }

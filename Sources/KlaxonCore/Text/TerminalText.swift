@@ -27,8 +27,10 @@ public enum TerminalText {
         var scalars = String.UnicodeScalarView()
         let input = Array(text.unicodeScalars)
         for (i, scalar) in input.enumerated() {
-            let kept = !isControl(scalar) || scalar == "\t"
-                || (keepingLineBreaks && (scalar == "\n" || (scalar == "\r" && i + 1 < input.count && input[i + 1] == "\n")))
+            let kept =
+                !isControl(scalar) || scalar == "\t"
+                || (keepingLineBreaks
+                    && (scalar == "\n" || (scalar == "\r" && i + 1 < input.count && input[i + 1] == "\n")))
             scalars.append(kept ? scalar : replacement)
         }
         return String(scalars)

@@ -5,7 +5,8 @@ public enum URLCredentials {
     /// and user information without a password (often a token: `https://TOKEN@host`) replaced whole.
     public static func redacted(_ text: String) -> String {
         guard text.contains("@") else { return text }
-        var out = "", rest = Substring(text)
+        var out = ""
+        var rest = Substring(text)
         while let scheme = rest.range(of: "://") {
             out += rest[..<scheme.upperBound]
             rest = rest[scheme.upperBound...]

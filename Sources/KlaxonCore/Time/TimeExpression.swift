@@ -7,7 +7,8 @@ import Foundation
 /// - `YYYY-MM-DDTHH:MM[:SS]` (or with a space): in the local zone;
 /// - RFC 3339 with an offset: `2026-11-22T16:46:04Z`, `2026-11-22T17:46+01:00`.
 public enum TimeExpression {
-    public static let forms = "RFC 3339 (2026-11-22T16:46:04Z), HH:MM (today, local), YYYY-MM-DD HH:MM (local), or relative (-15m, -2h, -1d)"
+    public static let forms =
+        "RFC 3339 (2026-11-22T16:46:04Z), HH:MM (today, local), YYYY-MM-DD HH:MM (local), or relative (-15m, -2h, -1d)"
 
     /// Whether `argument` is a relative time in the past such as `-15m`, which argument parsers would
     /// otherwise read as short flags.
@@ -19,7 +20,9 @@ public enum TimeExpression {
         let instant = try instant(text, now: now, timeZone: timeZone)
         // Journals and exports write RFC 3339, whose years have four digits (found by fuzzing: +9999999d).
         guard (Timestamp.earliest...Timestamp.latest).contains(instant) else {
-            throw .badInput("\"\(text)\" is \(instant < Timestamp.earliest ? "before the year 1" : "after the year 9999"); use a time within them")
+            throw .badInput(
+                "\"\(text)\" is \(instant < Timestamp.earliest ? "before the year 1" : "after the year 9999"); use a time within them"
+            )
         }
         return instant
     }
@@ -31,10 +34,12 @@ public enum TimeExpression {
         if let absolute = Timestamp.parseRFC3339(trimmed) { return absolute }
         if let local = localDateTime(trimmed, timeZone: timeZone) { return local }
         if let clock = clockTime(trimmed) {
-            let (today, _) = CivilDateTime.from(milliseconds: now.milliseconds,
-                                                offsetSeconds: timeZone.secondsFromGMT(for: now.date))
-            let civil = CivilDateTime(year: today.year, month: today.month, day: today.day,
-                                      hour: clock.hour, minute: clock.minute, second: clock.second)
+            let (today, _) = CivilDateTime.from(
+                milliseconds: now.milliseconds,
+                offsetSeconds: timeZone.secondsFromGMT(for: now.date))
+            let civil = CivilDateTime(
+                year: today.year, month: today.month, day: today.day,
+                hour: clock.hour, minute: clock.minute, second: clock.second)
             if let t = instant(of: civil, in: timeZone) { return t }
         }
         throw .badInput("\"\(text)\" is not a time; use \(forms)")
@@ -50,8 +55,19 @@ public enum TimeExpression {
             while !p.atEnd {
                 guard let n = p.number() else { return nil }
                 let unit: Int64
-                if p.take("s") { unit = 1 } else if p.take("m") { unit = 60 } else if p.take("h") { unit = 3600 }
-                else if p.take("d") { unit = 86400 } else if p.take("w") { unit = 604_800 } else { return nil }
+                if p.take("s") {
+                    unit = 1
+                } else if p.take("m") {
+                    unit = 60
+                } else if p.take("h") {
+                    unit = 3600
+                } else if p.take("d") {
+                    unit = 86400
+                } else if p.take("w") {
+                    unit = 604_800
+                } else {
+                    return nil
+                }
                 guard n < 10_000_000 else { return nil }
                 total += Int64(n) * unit
                 sawUnit = true
@@ -62,7 +78,9 @@ public enum TimeExpression {
 
     static func clockTime(_ text: String) -> (hour: Int, minute: Int, second: Int)? {
         ASCIIParser.with(text) { p in
-            guard let hour = p.number(), hour < 24, p.take(":"), let minute = p.digits(2), minute < 60 else { return nil }
+            guard let hour = p.number(), hour < 24, p.take(":"), let minute = p.digits(2), minute < 60 else {
+                return nil
+            }
             var second = 0
             if p.take(":") {
                 guard let s = p.digits(2), s < 60 else { return nil }
@@ -75,11 +93,13 @@ public enum TimeExpression {
     static func localDateTime(_ text: String, timeZone: TimeZone) -> Timestamp? {
         let parsed: (Int, Int, Int, String)? = ASCIIParser.with(text) { p in
             guard let year = p.digits(4), p.take("-"), let month = p.digits(2), p.take("-"), let day = p.digits(2),
-                  p.take("T") || p.take(" ") else { return nil }
+                p.take("T") || p.take(" ")
+            else { return nil }
             return (year, month, day, p.rest)
         }
         guard let (year, month, day, rest) = parsed, let clock = clockTime(rest) else { return nil }
-        let civil = CivilDateTime(year: year, month: month, day: day, hour: clock.hour, minute: clock.minute, second: clock.second)
+        let civil = CivilDateTime(
+            year: year, month: month, day: day, hour: clock.hour, minute: clock.minute, second: clock.second)
         return civil.isValid ? instant(of: civil, in: timeZone) : nil
     }
 
@@ -118,7 +138,8 @@ public struct LocalTimeFormatter: Sendable {
     /// `Mon 2026-11-23 09:00 -06:00`: for schedules, where the weekday and the offset both matter.
     public func weekdayDateTime(_ t: Timestamp) -> String {
         let c = civil(t)
-        return "\(c.weekday.name.capitalized) \(c.isoDate) \(c.isoTime.prefix(5)) \(CivilDateTime.offsetString(offsetSeconds(at: t)))"
+        return
+            "\(c.weekday.name.capitalized) \(c.isoDate) \(c.isoTime.prefix(5)) \(CivilDateTime.offsetString(offsetSeconds(at: t)))"
     }
 
     /// RFC 3339 with this zone's offset, for JSON output.

@@ -54,14 +54,17 @@ public struct Timestamp: Hashable, Comparable, Sendable, CustomStringConvertible
     public static func parseRFC3339(bytes: UnsafeBufferPointer<UInt8>) -> Timestamp? {
         var p = ASCIIParser(bytes)
         guard let year = p.digits(4), p.take("-"), let month = p.digits(2), p.take("-"), let day = p.digits(2),
-              p.take("T") || p.take("t") || p.take(" "),
-              let hour = p.digits(2), p.take(":"), let minute = p.digits(2), p.take(":"), let second = p.digits(2)
+            p.take("T") || p.take("t") || p.take(" "),
+            let hour = p.digits(2), p.take(":"), let minute = p.digits(2), p.take(":"), let second = p.digits(2)
         else { return nil }
         var millis = 0
         if p.take(".") {
-            var scale = 100, count = 0
+            var scale = 100
+            var count = 0
             while let d = p.digit() {
-                millis += d * scale; scale /= 10; count += 1
+                millis += d * scale
+                scale /= 10
+                count += 1
             }
             if count == 0 { return nil }
         }
@@ -98,8 +101,12 @@ public struct CivilDateTime: Hashable, Sendable {
     public var year: Int, month: Int, day: Int, hour: Int, minute: Int, second: Int
 
     public init(year: Int, month: Int, day: Int, hour: Int = 0, minute: Int = 0, second: Int = 0) {
-        self.year = year; self.month = month; self.day = day
-        self.hour = hour; self.minute = minute; self.second = second
+        self.year = year
+        self.month = month
+        self.day = day
+        self.hour = hour
+        self.minute = minute
+        self.second = second
     }
 
     public var isValid: Bool {
@@ -136,10 +143,16 @@ public struct CivilDateTime: Hashable, Sendable {
         let shifted = milliseconds + Int64(offsetSeconds) * 1000
         var seconds = shifted / 1000
         var millis = shifted % 1000
-        if millis < 0 { millis += 1000; seconds -= 1 }
+        if millis < 0 {
+            millis += 1000
+            seconds -= 1
+        }
         var days = seconds / 86400
         var secondOfDay = seconds % 86400
-        if secondOfDay < 0 { secondOfDay += 86400; days -= 1 }
+        if secondOfDay < 0 {
+            secondOfDay += 86400
+            days -= 1
+        }
         // civil_from_days
         let z = days + 719468
         let era = (z >= 0 ? z : z - 146096) / 146097
@@ -150,9 +163,10 @@ public struct CivilDateTime: Hashable, Sendable {
         let day = doy - (153 * mp + 2) / 5 + 1
         let month = mp < 10 ? mp + 3 : mp - 9
         let year = yoe + era * 400 + (month <= 2 ? 1 : 0)
-        let civil = CivilDateTime(year: Int(year), month: Int(month), day: Int(day),
-                                  hour: Int(secondOfDay / 3600), minute: Int(secondOfDay % 3600 / 60),
-                                  second: Int(secondOfDay % 60))
+        let civil = CivilDateTime(
+            year: Int(year), month: Int(month), day: Int(day),
+            hour: Int(secondOfDay / 3600), minute: Int(secondOfDay % 3600 / 60),
+            second: Int(secondOfDay % 60))
         return (civil, Int(millis))
     }
 
@@ -210,7 +224,10 @@ struct ASCIIParser {
         let start = index
         var value = 0
         for _ in 0..<count {
-            guard let d = digit() else { index = start; return nil }
+            guard let d = digit() else {
+                index = start
+                return nil
+            }
             value = value * 10 + d
         }
         return value

@@ -61,7 +61,8 @@ public struct ZoneRules: Sendable {
     /// wall time from `start` up to and including `end` names the instant of the change.
     public var gaps: [(start: Int64, end: Int64)] {
         offsets.indices.dropFirst().compactMap { i in
-            offsets[i] > offsets[i - 1] ? (periodStarts[i] + Int64(offsets[i - 1]), periodStarts[i] + Int64(offsets[i])) : nil
+            offsets[i] > offsets[i - 1]
+                ? (periodStarts[i] + Int64(offsets[i - 1]), periodStarts[i] + Int64(offsets[i])) : nil
         }
     }
 

@@ -22,8 +22,10 @@ public struct WorkspaceConfig: Hashable, Sendable {
     /// there carries it, and the console shows DRILL.
     public var drill: String?
 
-    public init(name: String = "workspace", journals: String = "journals", timeZone: String? = nil,
-                staleAfterSeconds: Int64 = 30 * 60) {
+    public init(
+        name: String = "workspace", journals: String = "journals", timeZone: String? = nil,
+        staleAfterSeconds: Int64 = 30 * 60
+    ) {
         self.name = name
         self.journals = journals
         self.timeZone = timeZone
@@ -31,8 +33,10 @@ public struct WorkspaceConfig: Hashable, Sendable {
     }
 
     /// Top-level keys of `klaxon.yaml`: the ones read here and the ones other capabilities own.
-    public static let knownKeys: Set<String> = ["name", "journals", "time_zone", "stale_after", "checks", "maintenance",
-                                                "channels", "runbooks", "drill", "escalation"]
+    public static let knownKeys: Set<String> = [
+        "name", "journals", "time_zone", "stale_after", "checks", "maintenance",
+        "channels", "runbooks", "drill", "escalation"
+    ]
 }
 
 /// Durations in config files: `30s`, `5m`, `1h`, `800ms`, `1h30m`.
@@ -45,9 +49,17 @@ public enum DurationSyntax {
             while !p.atEnd {
                 guard let n = p.number(), n < 100_000_000 else { return nil }
                 let unit: Int64
-                if p.take("m") { unit = p.take("s") ? 1 : 60_000 }
-                else if p.take("s") { unit = 1000 } else if p.take("h") { unit = 3_600_000 }
-                else if p.take("d") { unit = 86_400_000 } else { return nil }
+                if p.take("m") {
+                    unit = p.take("s") ? 1 : 60_000
+                } else if p.take("s") {
+                    unit = 1000
+                } else if p.take("h") {
+                    unit = 3_600_000
+                } else if p.take("d") {
+                    unit = 86_400_000
+                } else {
+                    return nil
+                }
                 total += Int64(n) * unit
                 sawUnit = true
             }

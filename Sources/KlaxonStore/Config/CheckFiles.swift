@@ -19,7 +19,9 @@ public struct CheckFiles: Sendable {
     public static func load(workspaceRoot root: String, timeZone: TimeZone) -> CheckFiles {
         var result = CheckFiles()
         let path = root + "/" + Workspace.configFileName
-        guard let (file, broken) = try? YAMLFile.loadParts(path: path), case .mapping(let top) = file.root else { return result }
+        guard let (file, broken) = try? YAMLFile.loadParts(path: path), case .mapping(let top) = file.root else {
+            return result
+        }
         if let error = broken["checks"] {
             // Each item alone: one check with a bad indent leaves the others polling.
             let items = YAMLFile.sequenceItems(under: "checks", path: path) ?? []
@@ -28,10 +30,14 @@ public struct CheckFiles: Sendable {
                 case .success(let node): result.read(node, file)
                 case .failure(let error):
                     result.findings.append(file.finding(error))
-                    result.notPolled(name: scalarField("name", in: text), group: scalarField("group", in: text) ?? "", file.finding(error))
+                    result.notPolled(
+                        name: scalarField("name", in: text), group: scalarField("group", in: text) ?? "",
+                        file.finding(error))
                 }
             }
-            if !items.contains(where: { if case .failure = $0.item { true } else { false } }) { result.findings.append(file.finding(error)) }
+            if !items.contains(where: { if case .failure = $0.item { true } else { false } }) {
+                result.findings.append(file.finding(error))
+            }
         } else if let checks = top["checks"] {
             do throws(KlaxonError) {
                 for item in try file.sequence(checks, what: "checks") { result.read(item, file) }
@@ -44,7 +50,10 @@ public struct CheckFiles: Sendable {
                     do throws(KlaxonError) {
                         let window = try readWindow(item, file, timeZone: timeZone)
                         for name in window.checks where !result.checks.contains(where: { $0.name == name }) {
-                            result.findings.append(ConfigFinding(.error, file.place(item), "maintenance names check \"\(name)\", which is not in checks:"))
+                            result.findings.append(
+                                ConfigFinding(
+                                    .error, file.place(item),
+                                    "maintenance names check \"\(name)\", which is not in checks:"))
                         }
                         result.maintenance.append(window)
                     } catch { result.findings.append(file.finding(error)) }
@@ -57,7 +66,8 @@ public struct CheckFiles: Sendable {
     /// Reads one item of `checks:`; one with an error stays as a check not polled (its first error says
     /// why), and every problem of it is a finding.
     mutating func read(_ item: Node, _ file: YAMLFile) {
-        var found: [ConfigFinding] = [], secrets: [SecretReference.Use] = []
+        var found: [ConfigFinding] = []
+        var secrets: [SecretReference.Use] = []
         // Warned about even for a check with an error: fixing the error must not reveal a second problem.
         defer { secretUses += secrets }
         do throws(KlaxonError) {
@@ -77,10 +87,13 @@ public struct CheckFiles: Sendable {
     }
 
     /// Keeps a check that cannot be polled, for `finding` (already among `findings`).
-    mutating func notPolled(name: String?, group: String, _ finding: ConfigFinding, definition: CheckDefinition? = nil) {
+    mutating func notPolled(name: String?, group: String, _ finding: ConfigFinding, definition: CheckDefinition? = nil)
+    {
         let name = name.flatMap { $0.isEmpty ? nil : $0 } ?? "(check at \(finding.place))"
-        unpolled.append(UnpolledCheck(name: name, group: group, reason: "\(finding.place): \(finding.message)", position: checks.count,
-                                      definition: definition))
+        unpolled.append(
+            UnpolledCheck(
+                name: name, group: group, reason: "\(finding.place): \(finding.message)", position: checks.count,
+                definition: definition))
     }
 
     /// Every check as far as it read, polled or not: what references (a check's policy) are checked on.
@@ -94,30 +107,39 @@ public struct CheckFiles: Sendable {
                 let before = rest[..<found.lowerBound].last
                 rest = rest[found.upperBound...]
                 guard before == nil || " {,-".contains(before!) else { continue }
-                let value = rest.prefix { $0 != "," && $0 != "}" && $0 != "#" }.trimmingCharacters(in: CharacterSet(charactersIn: " \"'"))
+                let value = rest.prefix { $0 != "," && $0 != "}" && $0 != "#" }.trimmingCharacters(
+                    in: CharacterSet(charactersIn: " \"'"))
                 return value.isEmpty ? nil : value
             }
         }
         return nil
     }
 
-    static let checkKeys = ["name", "group", "type", "url", "interval", "retry_interval", "timeout", "expect", "failure_threshold",
-                            "success_threshold", "service", "runbook", "policy", "declare", "labels", "require", "silent_for", "severities", "max_body", "tls_verify",
-                            "follow_redirects", "headers", "bearer_token", "basic_auth"]
+    static let checkKeys = [
+        "name", "group", "type", "url", "interval", "retry_interval", "timeout", "expect", "failure_threshold",
+        "success_threshold", "service", "runbook", "policy", "declare", "labels", "require", "silent_for", "severities",
+        "max_body", "tls_verify",
+        "follow_redirects", "headers", "bearer_token", "basic_auth"
+    ]
 
     /// A check as far as it reads, with every problem of it in `findings`: the warnings, and an error
     /// for each key that does not read (the others are read all the same) and, once every key read, for
     /// each rule between keys that is broken. The check can be polled only when none is an error; it is
     /// returned anyway, so that what it names (its policy) is checked too. Throws when the item is not
     /// a mapping at all.
-    static func readCheck(_ node: Node, _ file: YAMLFile, findings: inout [ConfigFinding],
-                          secrets: inout [SecretReference.Use]) throws(KlaxonError) -> CheckDefinition {
+    static func readCheck(
+        _ node: Node, _ file: YAMLFile, findings: inout [ConfigFinding],
+        secrets: inout [SecretReference.Use]
+    ) throws(KlaxonError) -> CheckDefinition {
         // What each secret is for, named with the check once its name is known.
         var sent: [(reference: SecretReference, what: String, place: String)] = []
         var check = CheckDefinition(name: "", url: "")
         check.place = file.place(node)
-        var declareNode: Node?, silentForNode: Node?, timeoutGiven = false
-        var errors: [KlaxonError] = [], warnings: [ConfigFinding] = []
+        var declareNode: Node?
+        var silentForNode: Node?
+        var timeoutGiven = false
+        var errors: [KlaxonError] = []
+        var warnings: [ConfigFinding] = []
         for (key, keyNode, value) in try file.mapping(node, what: "a check") {
             do throws(KlaxonError) {
                 switch key {
@@ -132,39 +154,56 @@ public struct CheckFiles: Sendable {
                     check.url = url
                     warnings += urlWarnings(check.url).map { ConfigFinding(.warning, file.place(value), $0) }
                     if URLCredentials.present(in: check.url) {
-                        warnings.append(ConfigFinding(.warning, file.place(value), """
-                            url holds credentials (user:password@): Klaxon shows and records them as user:***@, but klaxon.yaml keeps them \
-                            in clear; write basic_auth: {username: …, password: env:NAME} (or file:PATH) instead
-                            """))
+                        warnings.append(
+                            ConfigFinding(
+                                .warning, file.place(value),
+                                """
+                                url holds credentials (user:password@): Klaxon shows and records them as user:***@, but klaxon.yaml keeps them \
+                                in clear; write basic_auth: {username: …, password: env:NAME} (or file:PATH) instead
+                                """))
                     }
                 case "interval": check.intervalSeconds = try seconds(value, file, what: "interval")
                 case "retry_interval": check.retryIntervalSeconds = try seconds(value, file, what: "retry_interval")
-                case "timeout": check.timeoutSeconds = try seconds(value, file, what: "timeout"); timeoutGiven = true
-                case "failure_threshold": check.failureThreshold = try file.integer(value, what: "failure_threshold", in: 1...100)
-                case "success_threshold": check.successThreshold = try file.integer(value, what: "success_threshold", in: 1...100)
+                case "timeout":
+                    check.timeoutSeconds = try seconds(value, file, what: "timeout")
+                    timeoutGiven = true
+                case "failure_threshold":
+                    check.failureThreshold = try file.integer(value, what: "failure_threshold", in: 1...100)
+                case "success_threshold":
+                    check.successThreshold = try file.integer(value, what: "success_threshold", in: 1...100)
                 case "service": check.service = try file.string(value, what: "service")
                 case "runbook": check.runbook = try file.string(value, what: "runbook")
-                case "policy": check.policy = try file.string(value, what: "policy"); check.policyPlace = file.place(value)
+                case "policy":
+                    check.policy = try file.string(value, what: "policy")
+                    check.policyPlace = file.place(value)
                 case "declare":
                     let text = try file.string(value, what: "declare")
-                    guard let severity = Severity(parsing: text) else { throw file.error(value, "declare is \"\(text)\"; expected a severity, SEV1 to SEV5") }
+                    guard let severity = Severity(parsing: text) else {
+                        throw file.error(value, "declare is \"\(text)\"; expected a severity, SEV1 to SEV5")
+                    }
                     check.declare = severity
                     declareNode = value
                 case "labels": check.alerts.labels = try matchers(value, file, what: "labels")
                 case "require": check.alerts.requiredAlert = try matchers(value, file, what: "require")
-                case "silent_for": check.alerts.silentForSeconds = try seconds(value, file, what: "silent_for"); silentForNode = value
+                case "silent_for":
+                    check.alerts.silentForSeconds = try seconds(value, file, what: "silent_for")
+                    silentForNode = value
                 case "severities": check.alerts.severities = try severities(value, file)
                 case "max_body":
                     let text = try file.string(value, what: "max_body")
                     guard let bytes = ByteSize.parse(text), (1 << 10)...(256 << 20) ~= bytes else {
-                        throw file.error(value, "max_body is \"\(text)\"; expected a size from 1KiB to 256MiB, such as 32MiB or 512KiB")
+                        throw file.error(
+                            value,
+                            "max_body is \"\(text)\"; expected a size from 1KiB to 256MiB, such as 32MiB or 512KiB")
                     }
                     check.maxBodyBytes = bytes
                 case "tls_verify":
                     let text = try file.string(value, what: "tls_verify")
                     guard let flag = Bool(text) else { throw file.error(value, "tls_verify is true or false") }
                     check.verifyTLS = flag
-                case "follow_redirects": check.followRedirects = try file.choice(value, what: "follow_redirects", CheckDefinition.FollowRedirects.allCases)
+                case "follow_redirects":
+                    check.followRedirects = try file.choice(
+                        value, what: "follow_redirects", CheckDefinition.FollowRedirects.allCases)
                 case "expect": check.expect = try readExpectation(value, file)
                 case "headers": check.credentials.headers = try headers(value, file, secrets: &sent)
                 case "bearer_token":
@@ -173,60 +212,92 @@ public struct CheckFiles: Sendable {
                     sent.append((reference, "bearer_token", file.place(value)))
                 case "basic_auth": check.credentials.basicAuth = try basicAuth(value, file, secrets: &sent)
                 default:
-                    throw file.error(keyNode, "unknown key \"\(key)\" for a check (known: \(checkKeys.joined(separator: ", ")))")
+                    throw file.error(
+                        keyNode, "unknown key \"\(key)\" for a check (known: \(checkKeys.joined(separator: ", ")))")
                 }
             } catch { errors.append(error) }
         }
         // The rules between keys are checked only once every key read: a key that did not read would
         // make them say what is not so (a url: that did not read is not a missing url:).
         if errors.isEmpty {
-            errors = rules(&check, node, file, declareNode: declareNode, silentForNode: silentForNode, timeoutGiven: timeoutGiven)
+            errors = rules(
+                &check, node, file, declareNode: declareNode, silentForNode: silentForNode, timeoutGiven: timeoutGiven)
         }
         // The poll is unknown with the same words (CheckEvaluation).
         if let problem = check.endpointProblem { warnings.append(ConfigFinding(.warning, file.place(node), problem)) }
         // Prometheus counts what Alertmanager silences or inhibits: paging from it ignores the team's silences.
         if check.kind == .prometheus && check.declare != nil {
-            warnings.append(ConfigFinding(.warning, check.place, """
-                check \(check.name) declares incidents from Prometheus, which does not know Alertmanager's silences or inhibitions: \
-                a silenced alert still declares and pages; to page from alerts, declare from an alertmanager check
-                """))
+            warnings.append(
+                ConfigFinding(
+                    .warning, check.place,
+                    """
+                    check \(check.name) declares incidents from Prometheus, which does not know Alertmanager's silences or inhibitions: \
+                    a silenced alert still declares and pages; to page from alerts, declare from an alertmanager check
+                    """))
         }
         findings += errors.map(file.finding) + warnings
-        secrets += sent.map { .init(reference: $0.reference, purpose: "check \(check.name): \($0.what)", place: $0.place, reader: .poller) }
+        secrets += sent.map {
+            .init(reference: $0.reference, purpose: "check \(check.name): \($0.what)", place: $0.place, reader: .poller)
+        }
         return check
     }
 
     /// The errors of the rules between a check's keys, every key having read; sets the default timeout
     /// (10s, or the interval when that is shorter) when none is given.
-    static func rules(_ check: inout CheckDefinition, _ node: Node, _ file: YAMLFile, declareNode: Node?, silentForNode: Node?,
-                      timeoutGiven: Bool) -> [KlaxonError] {
+    static func rules(
+        _ check: inout CheckDefinition, _ node: Node, _ file: YAMLFile, declareNode: Node?, silentForNode: Node?,
+        timeoutGiven: Bool
+    ) -> [KlaxonError] {
         guard !check.name.isEmpty else { return [file.error(node, "a check needs a name:")] }
         var errors: [KlaxonError] = []
         let credentials = check.credentials
-        let authorizations = (credentials.bearerToken == nil ? 0 : 1) + (credentials.basicAuth == nil ? 0 : 1)
+        let authorizations =
+            (credentials.bearerToken == nil ? 0 : 1) + (credentials.basicAuth == nil ? 0 : 1)
             + credentials.headers.filter { $0.name.lowercased() == "authorization" }.count
         if authorizations > 1 {
-            errors.append(file.error(node, "check \(check.name) gives more than one Authorization (bearer_token:, basic_auth:, headers: Authorization); give one"))
+            errors.append(
+                file.error(
+                    node,
+                    "check \(check.name) gives more than one Authorization (bearer_token:, basic_auth:, headers: Authorization); give one"
+                ))
         }
         if check.url.isEmpty { errors.append(file.error(node, "check \(check.name) needs a url:")) }
         if let declareNode, check.policy == nil {
             errors.append(file.error(declareNode, "declare opens an incident that escalates; it needs policy: too"))
         }
-        if !check.kind.isAlertSource, let key = ["labels", "require", "silent_for", "severities"].first(where: { keyed(node, $0) }) {
-            errors.append(file.error(node, "check \(check.name): \(key): is for prometheus and alertmanager checks (type: is \(check.kind.rawValue))"))
+        if !check.kind.isAlertSource,
+            let key = ["labels", "require", "silent_for", "severities"].first(where: { keyed(node, $0) })
+        {
+            errors.append(
+                file.error(
+                    node,
+                    "check \(check.name): \(key): is for prometheus and alertmanager checks (type: is \(check.kind.rawValue))"
+                ))
         }
         // A poll must end before the next is due: the default waits no longer than the interval.
         if !timeoutGiven { check.timeoutSeconds = min(CheckDefinition.defaultTimeoutSeconds, check.intervalSeconds) }
         if check.timeoutSeconds > check.intervalSeconds {
-            errors.append(file.error(node, "check \(check.name): timeout (\(check.timeoutSeconds)s) is longer than interval (\(check.intervalSeconds)s)"))
+            errors.append(
+                file.error(
+                    node,
+                    "check \(check.name): timeout (\(check.timeoutSeconds)s) is longer than interval (\(check.intervalSeconds)s)"
+                ))
         }
         if check.kind.isAlertSource, let silentForNode, let silentFor = check.alerts.silentForSeconds {
             if check.alerts.requiredAlert.isEmpty {
-                errors.append(file.error(silentForNode, "check \(check.name): silent_for: is how long the alert of require: may be missing; give require: too"))
+                errors.append(
+                    file.error(
+                        silentForNode,
+                        "check \(check.name): silent_for: is how long the alert of require: may be missing; give require: too"
+                    ))
             } else if silentFor < check.intervalSeconds {
                 // Shorter, one poll that finds the alert missing would be down: a source that restarted.
-                errors.append(file.error(silentForNode, "check \(check.name): silent_for (\(silentFor)s) is shorter than interval (\(check.intervalSeconds)s); "
-                                         + "give at least the interval, so that two polls find the alert missing before the check is down"))
+                errors.append(
+                    file.error(
+                        silentForNode,
+                        "check \(check.name): silent_for (\(silentFor)s) is shorter than interval (\(check.intervalSeconds)s); "
+                            + "give at least the interval, so that two polls find the alert missing before the check is down"
+                    ))
             }
         }
         return errors
@@ -236,19 +307,28 @@ public struct CheckFiles: Sendable {
     static func secretReference(_ node: Node, _ file: YAMLFile, what: String) throws(KlaxonError) -> SecretReference {
         let text = try file.string(node, what: what)
         guard let reference = SecretReference(text) else {
-            throw file.error(node, "\(what) must be a reference, env:NAME or file:PATH, never the secret itself: klaxon.yaml is shared; put the secret in an environment variable of the process that polls, or in a file")
+            throw file.error(
+                node,
+                "\(what) must be a reference, env:NAME or file:PATH, never the secret itself: klaxon.yaml is shared; put the secret in an environment variable of the process that polls, or in a file"
+            )
         }
         return reference
     }
 
     /// `headers: {Accept: application/json, X-Api-Key: env:REGISTRY_KEY}`: a header that carries a
     /// credential (`Authorization`, `Cookie`, a name with token, secret, password, auth or api-key) only as a reference.
-    static func headers(_ node: Node, _ file: YAMLFile,
-                        secrets: inout [(reference: SecretReference, what: String, place: String)]) throws(KlaxonError) -> [CheckCredentials.Header] {
+    static func headers(
+        _ node: Node, _ file: YAMLFile,
+        secrets: inout [(reference: SecretReference, what: String, place: String)]
+    ) throws(KlaxonError) -> [CheckCredentials.Header] {
         var result: [CheckCredentials.Header] = []
         for (name, keyNode, value) in try file.mapping(node, what: "headers") {
             let token = "!#$%&'*+-.^_`|~"
-            guard !name.isEmpty, name.unicodeScalars.allSatisfy({ $0.isASCIILetterOrUnderscore || ("0"..."9").contains($0) || token.unicodeScalars.contains($0) }) else {
+            guard !name.isEmpty,
+                name.unicodeScalars.allSatisfy({
+                    $0.isASCIILetterOrUnderscore || ("0"..."9").contains($0) || token.unicodeScalars.contains($0)
+                })
+            else {
                 throw file.error(keyNode, "\"\(name)\" is not a header name; use letters, digits and -")
             }
             guard !result.contains(where: { $0.name.lowercased() == name.lowercased() }) else {
@@ -261,10 +341,14 @@ public struct CheckFiles: Sendable {
                 continue
             }
             guard !CheckCredentials.isCredentialName(name) else {
-                throw file.error(value, "headers: \(name) carries a credential, so it must be a reference, env:NAME or file:PATH, never the secret itself: klaxon.yaml is shared")
+                throw file.error(
+                    value,
+                    "headers: \(name) carries a credential, so it must be a reference, env:NAME or file:PATH, never the secret itself: klaxon.yaml is shared"
+                )
             }
             guard !text.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) else {
-                throw file.error(value, "headers: \(name) has a line break or another control character; a header value is one line")
+                throw file.error(
+                    value, "headers: \(name) has a line break or another control character; a header value is one line")
             }
             result.append(.init(name: name, value: .plain(text)))
         }
@@ -272,9 +356,12 @@ public struct CheckFiles: Sendable {
     }
 
     /// `basic_auth: {username: deployer, password: env:REGISTRY_PASSWORD}`.
-    static func basicAuth(_ node: Node, _ file: YAMLFile,
-                          secrets: inout [(reference: SecretReference, what: String, place: String)]) throws(KlaxonError) -> CheckCredentials.BasicAuth {
-        var username: CheckCredentials.Value?, password: SecretReference?
+    static func basicAuth(
+        _ node: Node, _ file: YAMLFile,
+        secrets: inout [(reference: SecretReference, what: String, place: String)]
+    ) throws(KlaxonError) -> CheckCredentials.BasicAuth {
+        var username: CheckCredentials.Value?
+        var password: SecretReference?
         for (key, keyNode, value) in try file.mapping(node, what: "basic_auth") {
             switch key {
             case "username":
@@ -285,7 +372,8 @@ public struct CheckFiles: Sendable {
                     secrets.append((reference, "basic_auth username", file.place(value)))
                     continue
                 }
-                guard !text.contains(":"), !text.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) else {
+                guard !text.contains(":"), !text.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F })
+                else {
                     throw file.error(value, "basic_auth username cannot hold a colon or a control character")
                 }
                 username = .plain(text)
@@ -295,21 +383,26 @@ public struct CheckFiles: Sendable {
             default: throw file.error(keyNode, "unknown key \"\(key)\" in basic_auth (known: username, password)")
             }
         }
-        guard let username, let password else { throw file.error(node, "basic_auth needs username: and password: (password: env:NAME or file:PATH)") }
+        guard let username, let password else {
+            throw file.error(node, "basic_auth needs username: and password: (password: env:NAME or file:PATH)")
+        }
         return .init(username: username, password: password)
     }
 
     /// Errors: checks whose `policy:` is not in `policies` (the names of `Escalation/policies/`). Such a
     /// check would declare incidents that page nobody. A policy `unread` covers (its file did not read) is
     /// not judged: that file's error is the one message.
-    public static func policyFindings(_ checks: [CheckDefinition], policies: [String],
-                                      unread: EscalationFiles.Unread = .init()) -> [ConfigFinding] {
+    public static func policyFindings(
+        _ checks: [CheckDefinition], policies: [String],
+        unread: EscalationFiles.Unread = .init()
+    ) -> [ConfigFinding] {
         let known = policies.isEmpty ? "there are none" : "known: " + policies.sorted().joined(separator: ", ")
         return checks.compactMap { check in
             guard let policy = check.policy, !policies.contains(policy), !unread.covers(policy) else { return nil }
-            return ConfigFinding(.error, check.policyPlace ?? check.place,
-                                 "check \(check.name) names policy \"\(policy)\", which is not in Escalation/policies/ (\(known)): "
-                                 + "its incidents would page nobody; correct the name or add the policy")
+            return ConfigFinding(
+                .error, check.policyPlace ?? check.place,
+                "check \(check.name) names policy \"\(policy)\", which is not in Escalation/policies/ (\(known)): "
+                    + "its incidents would page nobody; correct the name or add the policy")
         }
     }
 
@@ -324,11 +417,18 @@ public struct CheckFiles: Sendable {
         for (label, keyNode, value) in try file.mapping(node, what: what) {
             // Prometheus's label names; Alertmanager's filter takes nothing else.
             guard let first = label.unicodeScalars.first, first.isASCIILetterOrUnderscore,
-                  label.unicodeScalars.allSatisfy({ $0.isASCIILetterOrUnderscore || ("0"..."9").contains($0) }) else {
-                throw file.error(keyNode, "\"\(label)\" is not a label name; use letters, digits and underscores, not starting with a digit")
+                label.unicodeScalars.allSatisfy({ $0.isASCIILetterOrUnderscore || ("0"..."9").contains($0) })
+            else {
+                throw file.error(
+                    keyNode,
+                    "\"\(label)\" is not a label name; use letters, digits and underscores, not starting with a digit")
             }
-            let values = value.scalar != nil ? [try file.string(value, what: label)] : try file.strings(value, what: label)
-            guard !values.isEmpty else { throw file.error(value, "\(label) lists no value; give one, or several as [a, b] (\"\" for an absent label)") }
+            let values =
+                value.scalar != nil ? [try file.string(value, what: label)] : try file.strings(value, what: label)
+            guard !values.isEmpty else {
+                throw file.error(
+                    value, "\(label) lists no value; give one, or several as [a, b] (\"\" for an absent label)")
+            }
             result[label] = values
         }
         return result
@@ -341,7 +441,9 @@ public struct CheckFiles: Sendable {
         for (key, keyNode, value) in try file.mapping(node, what: "severities") {
             let values = value.scalar != nil ? [try file.string(value, what: key)] : try file.strings(value, what: key)
             for v in values {
-                if let other = seen[v] { throw file.error(value, "severity \"\(v)\" is both \(other) and \(key); list it once") }
+                if let other = seen[v] {
+                    throw file.error(value, "severity \"\(v)\" is both \(other) and \(key); list it once")
+                }
                 seen[v] = key
             }
             switch key {
@@ -359,10 +461,13 @@ public struct CheckFiles: Sendable {
     static func urlWarnings(_ url: String) -> [String] {
         var warnings: [String] = []
         if let host = RedirectRule.schemeAndHost(of: url)?.host, IPAddress(host)?.isLinkLocalOrMetadata == true {
-            warnings.append("url names \(host), a link-local or cloud metadata address: the check may reach it, and only this check; make sure that is meant")
+            warnings.append(
+                "url names \(host), a link-local or cloud metadata address: the check may reach it, and only this check; make sure that is meant"
+            )
         }
         if url.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) {
-            warnings.append("url has a line break or another control character: the check will fail; write the URL on one line")
+            warnings.append(
+                "url has a line break or another control character: the check will fail; write the URL on one line")
         }
         return warnings
     }
@@ -372,20 +477,27 @@ public struct CheckFiles: Sendable {
         for (key, keyNode, value) in try file.mapping(node, what: "expect") {
             switch key {
             case "status":
-                let codes = value.scalar != nil ? [try file.string(value, what: "status")] : try file.strings(value, what: "status")
+                let codes =
+                    value.scalar != nil
+                    ? [try file.string(value, what: "status")] : try file.strings(value, what: "status")
                 for code in codes {
-                    guard let n = Int(code), (100...599).contains(n) else { throw file.error(value, "status \"\(code)\" is not an HTTP status code") }
+                    guard let n = Int(code), (100...599).contains(n) else {
+                        throw file.error(value, "status \"\(code)\" is not an HTTP status code")
+                    }
                     expect.statuses.insert(n)
                 }
             case "max_latency": expect.maxLatencyMilliseconds = try file.duration(value, what: "max_latency")
             case "body_contains": expect.bodyContains = try file.string(value, what: "body_contains")
-            case "cert_days_left": expect.certificateDaysLeft = try file.integer(value, what: "cert_days_left", in: 0...3650)
+            case "cert_days_left":
+                expect.certificateDaysLeft = try file.integer(value, what: "cert_days_left", in: 0...3650)
             case "json":
                 for (jsonKey, jsonKeyNode, jsonValue) in try file.mapping(value, what: "json") {
                     switch jsonKey {
                     case "path":
                         let path = try file.string(jsonValue, what: "path")
-                        guard path.hasPrefix("$") else { throw file.error(jsonValue, "path is a JSONPath starting with $, such as $.status") }
+                        guard path.hasPrefix("$") else {
+                            throw file.error(jsonValue, "path is a JSONPath starting with $, such as $.status")
+                        }
                         expect.jsonPath = path
                     case "equals": expect.jsonEquals = try jsonScalar(jsonValue, file, what: "equals")
                     default: throw file.error(jsonKeyNode, "unknown key \"\(jsonKey)\" in json (known: path, equals)")
@@ -393,7 +505,10 @@ public struct CheckFiles: Sendable {
                 }
                 if expect.jsonPath == nil { throw file.error(value, "json needs a path:") }
             default:
-                throw file.error(keyNode, "unknown key \"\(key)\" in expect (known: status, max_latency, body_contains, json, cert_days_left)")
+                throw file.error(
+                    keyNode,
+                    "unknown key \"\(key)\" in expect (known: status, max_latency, body_contains, json, cert_days_left)"
+                )
             }
         }
         return expect
@@ -403,10 +518,13 @@ public struct CheckFiles: Sendable {
     /// whatever it reads; plain `true`/`false`, `null`/`~` and numbers are those; other plain text a string.
     static func jsonScalar(_ node: Node, _ file: YAMLFile, what: String) throws(KlaxonError) -> JSONValue {
         guard let scalar = node.scalar else {
-            throw file.error(node, "\(what) is one value (a string, number, true, false or null), not a list or mapping")
+            throw file.error(
+                node, "\(what) is one value (a string, number, true, false or null), not a list or mapping")
         }
         let text = scalar.string
-        guard scalar.style == .plain || scalar.style == .any, scalar.tag.description != "tag:yaml.org,2002:str" else { return .string(text) }
+        guard scalar.style == .plain || scalar.style == .any, scalar.tag.description != "tag:yaml.org,2002:str" else {
+            return .string(text)
+        }
         switch text {
         case "true", "True", "TRUE": return .bool(true)
         case "false", "False", "FALSE": return .bool(false)
@@ -418,18 +536,25 @@ public struct CheckFiles: Sendable {
         return .string(text)
     }
 
-    static func readWindow(_ node: Node, _ file: YAMLFile, timeZone: TimeZone) throws(KlaxonError) -> MaintenanceWindow {
-        var checks: Set<String> = [], from: Timestamp?, to: Timestamp?
+    static func readWindow(_ node: Node, _ file: YAMLFile, timeZone: TimeZone) throws(KlaxonError) -> MaintenanceWindow
+    {
+        var checks: Set<String> = []
+        var from: Timestamp?
+        var to: Timestamp?
         for (key, keyNode, value) in try file.mapping(node, what: "a maintenance window") {
             switch key {
             case "checks": checks = Set(try file.strings(value, what: "checks"))
             case "from", "to":
                 let text = try file.string(value, what: key)
                 guard let t = EscalationFiles.instant(text, in: timeZone) else {
-                    throw file.error(value, "\(key) is \"\(text)\"; expected RFC 3339 (2026-12-01T02:00Z) or a local time (2026-12-01T02:00)")
+                    throw file.error(
+                        value,
+                        "\(key) is \"\(text)\"; expected RFC 3339 (2026-12-01T02:00Z) or a local time (2026-12-01T02:00)"
+                    )
                 }
                 if key == "from" { from = t } else { to = t }
-            default: throw file.error(keyNode, "unknown key \"\(key)\" in a maintenance window (known: checks, from, to)")
+            default:
+                throw file.error(keyNode, "unknown key \"\(key)\" in a maintenance window (known: checks, from, to)")
             }
         }
         guard let from, let to else { throw file.error(node, "a maintenance window needs from: and to:") }

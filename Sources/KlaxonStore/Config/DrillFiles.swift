@@ -34,7 +34,9 @@ public enum DrillFiles {
     static func platformFile(workspaceRoot root: String) throws(KlaxonError) -> YAMLFile {
         let path = directory(workspaceRoot: root) + "/" + platformFileName
         guard FileManager.default.fileExists(atPath: path) else {
-            throw .badInput("\(path) does not exist: a drill needs the simulated platform's endpoints and checks (see docs/drills.md)")
+            throw .badInput(
+                "\(path) does not exist: a drill needs the simulated platform's endpoints and checks (see docs/drills.md)"
+            )
         }
         return try YAMLFile.load(path: path)
     }
@@ -46,14 +48,18 @@ public enum DrillFiles {
             switch key {
             case "endpoints":
                 for (endpointPath, pathNode, answer) in try file.mapping(value, what: "endpoints") {
-                    guard endpointPath.hasPrefix("/") else { throw file.error(pathNode, "an endpoint is a path beginning with /, not \"\(endpointPath)\"") }
+                    guard endpointPath.hasPrefix("/") else {
+                        throw file.error(pathNode, "an endpoint is a path beginning with /, not \"\(endpointPath)\"")
+                    }
                     endpoints[endpointPath] = try response(answer, file, base: DrillResponse())
                 }
             case "checks": checks = value
             default: throw file.error(keyNode, "unknown key \"\(key)\" (known: endpoints, checks)")
             }
         }
-        guard let checks, !endpoints.isEmpty else { throw file.error(file.root, "\(platformFileName) needs endpoints: and checks:") }
+        guard let checks, !endpoints.isEmpty else {
+            throw file.error(file.root, "\(platformFileName) needs endpoints: and checks:")
+        }
         return Platform(endpoints: endpoints, checks: checks)
     }
 
@@ -62,8 +68,10 @@ public enum DrillFiles {
     /// platform's endpoints. A drill would refuse the same things, but only once someone ran it.
     /// `policies`: the names of `Escalation/policies/`, which the drill's checks may name (nil: not
     /// checked); those `unreadPolicies` covers are not judged (their file did not read).
-    public static func findings(workspaceRoot root: String, policies: [String]? = nil,
-                                unreadPolicies: EscalationFiles.Unread = .init()) -> [ConfigFinding] {
+    public static func findings(
+        workspaceRoot root: String, policies: [String]? = nil,
+        unreadPolicies: EscalationFiles.Unread = .init()
+    ) -> [ConfigFinding] {
         guard FileManager.default.fileExists(atPath: directory(workspaceRoot: root)) else { return [] }
         let platformPath = directory(workspaceRoot: root) + "/" + platformFileName
         var findings: [ConfigFinding] = []
@@ -78,15 +86,21 @@ public enum DrillFiles {
                     // The address is the drill's own, known only when it runs.
                     var node = item
                     if case .mapping(var fields) = item, let url = fields["url"]?.string {
-                        fields["url"] = Node(url.replacingOccurrences(of: addressPlaceholder, with: "http://127.0.0.1:1"))
+                        fields["url"] = Node(
+                            url.replacingOccurrences(of: addressPlaceholder, with: "http://127.0.0.1:1"))
                         node = .mapping(fields)
                     }
-                    var found: [ConfigFinding] = [], secrets: [SecretReference.Use] = []
+                    var found: [ConfigFinding] = []
+                    var secrets: [SecretReference.Use] = []
                     let check = try CheckFiles.readCheck(node, file, findings: &found, secrets: &secrets)
                     findings += found
-                    if let policies { findings += CheckFiles.policyFindings([check], policies: policies, unread: unreadPolicies) }
+                    if let policies {
+                        findings += CheckFiles.policyFindings([check], policies: policies, unread: unreadPolicies)
+                    }
                     guard !check.name.isEmpty else { continue }
-                    if let other = names[check.name] { throw file.error(item, "check name \(check.name) is also used at \(other)") }
+                    if let other = names[check.name] {
+                        throw file.error(item, "check name \(check.name) is also used at \(other)")
+                    }
                     names[check.name] = check.place
                 } catch { findings.append(file.finding(error)) }
             }
@@ -104,14 +118,21 @@ public enum DrillFiles {
     }
 
     /// `Drills/NAME.yaml`. With `endpoints` (the platform's paths), an event on any other path is refused.
-    public static func loadScenario(workspaceRoot root: String, name: String, endpoints: Set<String>? = nil) throws(KlaxonError) -> DrillScenario {
+    public static func loadScenario(workspaceRoot root: String, name: String, endpoints: Set<String>? = nil)
+        throws(KlaxonError) -> DrillScenario
+    {
         let path = directory(workspaceRoot: root) + "/" + name + ".yaml"
-        guard !name.contains("/"), name != String(platformFileName.dropLast(5)), FileManager.default.fileExists(atPath: path) else {
+        guard !name.contains("/"), name != String(platformFileName.dropLast(5)),
+            FileManager.default.fileExists(atPath: path)
+        else {
             let known = scenarioNames(workspaceRoot: root)
-            throw .badInput("no drill scenario \"\(name)\" in \(directory(workspaceRoot: root)) (there are: \(known.isEmpty ? "none" : known.joined(separator: ", ")))")
+            throw .badInput(
+                "no drill scenario \"\(name)\" in \(directory(workspaceRoot: root)) (there are: \(known.isEmpty ? "none" : known.joined(separator: ", ")))"
+            )
         }
         let file = try YAMLFile.load(path: path)
-        var title = name, description = ""
+        var title = name
+        var description = ""
         var events: [DrillScenario.Event] = []
         var recovery = DrillScenario.Recovery()
         for (key, keyNode, value) in try file.mapping(file.root, what: name + ".yaml") {
@@ -120,7 +141,11 @@ public enum DrillFiles {
             case "description": description = try file.string(value, what: "description")
             case "events":
                 for item in try file.sequence(value, what: "events") {
-                    var at: Double?, endpoint: String?, status: Int?, body: String?, latency: Int64?
+                    var at: Double?
+                    var endpoint: String?
+                    var status: Int?
+                    var body: String?
+                    var latency: Int64?
                     for (k, kNode, v) in try file.mapping(item, what: "an event") {
                         switch k {
                         case "at": at = Double(try file.duration(v, what: "at")) / 1000
@@ -129,14 +154,25 @@ public enum DrillFiles {
                         case "body": body = try file.string(v, what: "body")
                         case "body_file": body = try bodyFile(v, file, root: root)
                         case "latency": latency = try file.duration(v, what: "latency")
-                        default: throw file.error(kNode, "unknown key \"\(k)\" in an event (known: at, endpoint, status, body, body_file, latency)")
+                        default:
+                            throw file.error(
+                                kNode,
+                                "unknown key \"\(k)\" in an event (known: at, endpoint, status, body, body_file, latency)"
+                            )
                         }
                     }
-                    guard let at, let endpoint else { throw file.error(item, "an event needs at: (such as 20s) and endpoint: (a path of platform.yaml)") }
-                    if let endpoints, !endpoints.contains(endpoint) {
-                        throw file.error(item, "the event at \(Int(at))s changes \(endpoint), which \(directoryName)/\(platformFileName) does not serve (it serves \(endpoints.sorted().joined(separator: ", ")))")
+                    guard let at, let endpoint else {
+                        throw file.error(
+                            item, "an event needs at: (such as 20s) and endpoint: (a path of platform.yaml)")
                     }
-                    events.append(.init(atSeconds: at, path: endpoint, status: status, body: body, latencyMilliseconds: latency))
+                    if let endpoints, !endpoints.contains(endpoint) {
+                        throw file.error(
+                            item,
+                            "the event at \(Int(at))s changes \(endpoint), which \(directoryName)/\(platformFileName) does not serve (it serves \(endpoints.sorted().joined(separator: ", ")))"
+                        )
+                    }
+                    events.append(
+                        .init(atSeconds: at, path: endpoint, status: status, body: body, latencyMilliseconds: latency))
                 }
             case "recover":
                 for (k, kNode, v) in try file.mapping(value, what: "recover") {
@@ -144,8 +180,12 @@ public enum DrillFiles {
                     case "at": recovery.atSeconds = Double(try file.duration(v, what: "recover: at")) / 1000
                     case "after":
                         let type = try file.string(v, what: "recover: after")
-                        guard let record = RecordType(rawValue: type), DrillScenario.Recovery.actions.contains(record) else {
-                            throw file.error(v, "recover: after is one of \(DrillScenario.Recovery.actions.map(\.rawValue).joined(separator: ", ")); not \"\(type)\"")
+                        guard let record = RecordType(rawValue: type), DrillScenario.Recovery.actions.contains(record)
+                        else {
+                            throw file.error(
+                                v,
+                                "recover: after is one of \(DrillScenario.Recovery.actions.map(\.rawValue).joined(separator: ", ")); not \"\(type)\""
+                            )
                         }
                         recovery.afterRecord = record
                     default: throw file.error(kNode, "unknown key \"\(k)\" in recover (known: at, after)")
@@ -167,7 +207,10 @@ public enum DrillFiles {
             case "body_file": response.body = try bodyFile(v, file, root: nil)
             case "content_type": response.contentType = try file.string(v, what: "content_type")
             case "latency": response.latencyMilliseconds = try file.duration(v, what: "latency")
-            default: throw file.error(kNode, "unknown key \"\(k)\" in an endpoint (known: status, body, body_file, content_type, latency)")
+            default:
+                throw file.error(
+                    kNode, "unknown key \"\(k)\" in an endpoint (known: status, body, body_file, content_type, latency)"
+                )
             }
         }
         return response
@@ -177,7 +220,9 @@ public enum DrillFiles {
     static func bodyFile(_ node: Node, _ file: YAMLFile, root: String?) throws(KlaxonError) -> String {
         let name = try file.string(node, what: "body_file")
         let path = (file.path as NSString).deletingLastPathComponent + "/" + name
-        guard !name.hasPrefix("/"), !name.split(separator: "/").contains(".."), let text = try? String(contentsOfFile: path, encoding: .utf8) else {
+        guard !name.hasPrefix("/"), !name.split(separator: "/").contains(".."),
+            let text = try? String(contentsOfFile: path, encoding: .utf8)
+        else {
             throw file.error(node, "body_file \"\(name)\" cannot be read: name a file in \(directoryName)/")
         }
         return text
@@ -187,30 +232,40 @@ public enum DrillFiles {
     /// `klaxon.yaml` marked `drill:` whose checks poll the simulated platform at `address`, a copy of
     /// `Runbooks/` and of `Escalation/` in which every person's only contact is the drill's sink
     /// (`address/sink/ID`), so no page of a drill can reach a real person. Returns its path.
-    public static func prepare(workspace: Workspace, scenario: DrillScenario, platform: Platform, address: String,
-                               at time: Timestamp) throws(KlaxonError) -> String {
+    public static func prepare(
+        workspace: Workspace, scenario: DrillScenario, platform: Platform, address: String,
+        at time: Timestamp
+    ) throws(KlaxonError) -> String {
         let root = workspace.root + "/" + runsDirectoryName + "/" + time.compactUTC + "-" + scenario.name
         let manager = FileManager.default
         do {
             try manager.createDirectory(atPath: root + "/Escalation", withIntermediateDirectories: true)
             let runbooks = RunbookFiles.directory(workspaceRoot: workspace.root)
-            if manager.fileExists(atPath: runbooks) { try manager.copyItem(atPath: runbooks, toPath: root + "/" + RunbookFiles.directoryName) }
+            if manager.fileExists(atPath: runbooks) {
+                try manager.copyItem(atPath: runbooks, toPath: root + "/" + RunbookFiles.directoryName)
+            }
             for name in ["schedules", "policies", "overrides.yaml"] {
                 let source = workspace.root + "/Escalation/" + name
-                if manager.fileExists(atPath: source) { try manager.copyItem(atPath: source, toPath: root + "/Escalation/" + name) }
+                if manager.fileExists(atPath: source) {
+                    try manager.copyItem(atPath: source, toPath: root + "/Escalation/" + name)
+                }
             }
         } catch {
             throw .failed("cannot make the drill's workspace \(root): \(error.localizedDescription)")
         }
         let people = EscalationFiles.load(workspaceRoot: workspace.root).people.map { person -> Node in
-            ["id": Node(person.id), "name": Node(person.name), "time_zone": Node(person.timeZone),
-             "contacts": [["type": "webhook", "url": Node(address + "/sink/" + person.id)]],
-             "notify": [["contact": "webhook", "after": "0m"]]]
+            [
+                "id": Node(person.id), "name": Node(person.name), "time_zone": Node(person.timeZone),
+                "contacts": [["type": "webhook", "url": Node(address + "/sink/" + person.id)]],
+                "notify": [["contact": "webhook", "after": "0m"]]
+            ]
         }
         var checks: [Node] = []
         for check in platform.checks.sequence ?? [] {
             guard var mapping = check.mapping else { continue }
-            if let url = mapping["url"]?.string { mapping["url"] = Node(url.replacingOccurrences(of: addressPlaceholder, with: address)) }
+            if let url = mapping["url"]?.string {
+                mapping["url"] = Node(url.replacingOccurrences(of: addressPlaceholder, with: address))
+            }
             checks.append(.mapping(mapping))
         }
         var escalation: Node.Mapping = ["attempts": "3", "retry_backoff": "2s"]
@@ -220,12 +275,14 @@ public enum DrillFiles {
             "drill": Node(scenario.name),
             "stale_after": Node("\(workspace.config.staleAfterSeconds)s"),
             "escalation": .mapping(escalation),
-            "checks": .sequence(.init(checks)),
+            "checks": .sequence(.init(checks))
         ]
         do {
-            let header = "# A drill of \"\(scenario.title)\" (\(scenario.name)), made by klaxon drill. Nothing here is a real incident.\n"
+            let header =
+                "# A drill of \"\(scenario.title)\" (\(scenario.name)), made by klaxon drill. Nothing here is a real incident.\n"
             try AtomicFile.write(header + (try Yams.serialize(node: config)), to: root + "/" + Workspace.configFileName)
-            try AtomicFile.write(try Yams.serialize(node: ["people": .sequence(.init(people))]), to: root + "/Escalation/people.yaml")
+            try AtomicFile.write(
+                try Yams.serialize(node: ["people": .sequence(.init(people))]), to: root + "/Escalation/people.yaml")
         } catch let error as KlaxonError {
             throw error
         } catch {

@@ -60,24 +60,35 @@ public struct EscalationFiles: Sendable {
     /// Sizes and modification times of everything `load` reads: equal signatures, same files.
     public static func signature(workspaceRoot root: String) -> [Int] {
         let directory = root + "/" + directoryName
-        var paths = [directory, directory + "/people.yaml", directory + "/" + overridesFileName, directory + "/schedules", directory + "/policies"]
+        var paths = [
+            directory, directory + "/people.yaml", directory + "/" + overridesFileName, directory + "/schedules",
+            directory + "/policies"
+        ]
         for sub in ["schedules", "policies"] {
-            paths += ((try? SystemCall.listDirectory(directory + "/" + sub)) ?? []).sorted().map { directory + "/" + sub + "/" + $0 }
+            paths += ((try? SystemCall.listDirectory(directory + "/" + sub)) ?? []).sorted().map {
+                directory + "/" + sub + "/" + $0
+            }
         }
         return fileSignature(paths)
     }
 
     /// Every finding: the reading's and the schedule checks (unknown people, unserved participants,
     /// overlapping overrides, gaps in the next `days` days); times are said in `timeZone` (the workspace's).
-    public func check(now: Timestamp, days: Int = 30, timeZone: TimeZone = TimeZone(identifier: "UTC")!) -> [ConfigFinding] {
+    public func check(now: Timestamp, days: Int = 30, timeZone: TimeZone = TimeZone(identifier: "UTC")!)
+        -> [ConfigFinding]
+    {
         var all = findings
         for schedule in schedules {
-            all += ScheduleCheck.findings(schedule, people: peopleIDs, now: now, days: days, unreadPeople: unreadPeople.covers)
+            all += ScheduleCheck.findings(
+                schedule, people: peopleIDs, now: now, days: days, unreadPeople: unreadPeople.covers)
         }
         all += PolicyCheck.findings(policies: policies, people: people, schedules: schedules)
-        let calendars = Dictionary(schedules.compactMap { schedule in (try? OnCallCalendar(schedule)).map { (schedule.name, $0) } }) { first, _ in first }
-        all += PolicyCheck.repeatedPages(policies: policies, calendars: calendars, from: now, to: now.adding(seconds: Int64(days) * 86400),
-                                         timeZone: timeZone)
+        let calendars = Dictionary(
+            schedules.compactMap { schedule in (try? OnCallCalendar(schedule)).map { (schedule.name, $0) } }
+        ) { first, _ in first }
+        all += PolicyCheck.repeatedPages(
+            policies: policies, calendars: calendars, from: now, to: now.adding(seconds: Int64(days) * 86400),
+            timeZone: timeZone)
         return all
     }
 
@@ -90,7 +101,9 @@ public struct EscalationFiles: Sendable {
 
     public func policy(named name: String) throws(KlaxonError) -> EscalationPolicy {
         guard let policy = policies.first(where: { $0.name == name }) else {
-            let known = policies.isEmpty ? "there are none in \(directory)/policies" : "known: " + policies.map(\.name).joined(separator: ", ")
+            let known =
+                policies.isEmpty
+                ? "there are none in \(directory)/policies" : "known: " + policies.map(\.name).joined(separator: ", ")
             throw .badInput("no escalation policy named \"\(name)\"; \(known)")
         }
         return policy
@@ -98,13 +111,16 @@ public struct EscalationFiles: Sendable {
 
     /// The escalation engine over these files, with `retry` for failed deliveries.
     public func engine(retry: EscalationEngine.RetryPolicy = .init()) -> EscalationEngine {
-        EscalationEngine(policies: policies, people: people,
-                         lookup: OnCallDirectory(calendars: schedules.compactMap { try? OnCallCalendar($0) }), retry: retry)
+        EscalationEngine(
+            policies: policies, people: people,
+            lookup: OnCallDirectory(calendars: schedules.compactMap { try? OnCallCalendar($0) }), retry: retry)
     }
 
     public func schedule(named name: String) throws(KlaxonError) -> Schedule {
         guard let schedule = schedules.first(where: { $0.name == name }) else {
-            let known = schedules.isEmpty ? "there are none in \(directory)/schedules" : "known: " + schedules.map(\.name).joined(separator: ", ")
+            let known =
+                schedules.isEmpty
+                ? "there are none in \(directory)/schedules" : "known: " + schedules.map(\.name).joined(separator: ", ")
             throw .badInput("no schedule named \"\(name)\"; \(known)")
         }
         return schedule
@@ -121,7 +137,10 @@ public struct EscalationFiles: Sendable {
         }
         do throws(KlaxonError) {
             for (key, keyNode, value) in try file.mapping(file.root, what: "people.yaml") {
-                guard key == "people" else { findings.append(.init(.warning, file.place(keyNode), "unknown key \"\(key)\" (known: people)")); continue }
+                guard key == "people" else {
+                    findings.append(.init(.warning, file.place(keyNode), "unknown key \"\(key)\" (known: people)"))
+                    continue
+                }
                 for item in try file.sequence(value, what: "people") {
                     do throws(KlaxonError) {
                         var uses: [SecretReference.Use] = []
@@ -135,7 +154,11 @@ public struct EscalationFiles: Sendable {
                     } catch {
                         findings.append(file.finding(error))
                         // The entry's id, if it has one that reads; without it, anyone may be meant.
-                        if let id = item.mapping?["id"]?.scalar?.string, !id.isEmpty { unreadPeople.names.insert(id) } else { unreadPeople.any = true }
+                        if let id = item.mapping?["id"]?.scalar?.string, !id.isEmpty {
+                            unreadPeople.names.insert(id)
+                        } else {
+                            unreadPeople.any = true
+                        }
                     }
                 }
             }
@@ -146,7 +169,8 @@ public struct EscalationFiles: Sendable {
     }
 
     /// A person; the secret references of their contacts go into `secrets`.
-    func readPerson(_ node: Node, _ file: YAMLFile, secrets: inout [SecretReference.Use]) throws(KlaxonError) -> Person {
+    func readPerson(_ node: Node, _ file: YAMLFile, secrets: inout [SecretReference.Use]) throws(KlaxonError) -> Person
+    {
         var person = Person(id: "", name: "", timeZone: "UTC", place: file.place(node))
         var notifyNodes: [(Contact.Kind, Node)] = []
         var contactNodes: [Node] = []
@@ -162,19 +186,25 @@ public struct EscalationFiles: Sendable {
                 }
             case "notify":
                 for item in try file.sequence(value, what: "notify") {
-                    var contact: Contact.Kind?, after: Int64 = 0
+                    var contact: Contact.Kind?
+                    var after: Int64 = 0
                     for (k, kNode, v) in try file.mapping(item, what: "a notify rule") {
                         switch k {
                         case "contact": contact = try file.choice(v, what: "contact", Contact.Kind.allCases)
                         case "after": after = try file.duration(v, what: "after") / 1000
-                        default: throw file.error(kNode, "unknown key \"\(k)\" in a notify rule (known: contact, after)")
+                        default:
+                            throw file.error(kNode, "unknown key \"\(k)\" in a notify rule (known: contact, after)")
                         }
                     }
-                    guard let contact else { throw file.error(item, "a notify rule needs contact: (one of the person's contact types)") }
+                    guard let contact else {
+                        throw file.error(item, "a notify rule needs contact: (one of the person's contact types)")
+                    }
                     notifyNodes.append((contact, item))
                     person.notify.append(NotifyRule(contact: contact, afterSeconds: after))
                 }
-            default: throw file.error(keyNode, "unknown key \"\(key)\" for a person (known: id, name, time_zone, contacts, notify)")
+            default:
+                throw file.error(
+                    keyNode, "unknown key \"\(key)\" for a person (known: id, name, time_zone, contacts, notify)")
             }
         }
         guard !person.id.isEmpty else { throw file.error(node, "a person needs an id:") }
@@ -183,16 +213,21 @@ public struct EscalationFiles: Sendable {
             throw file.error(ruleNode, "\(person.id) has no \(kind.rawValue) contact for this notify rule")
         }
         // A webhook's or Slack's url may be a reference (it holds a token); an address or argv never is.
-        for (contact, node) in zip(person.contacts, contactNodes) where contact.kind == .webhook || contact.kind == .slack {
+        for (contact, node) in zip(person.contacts, contactNodes)
+        where contact.kind == .webhook || contact.kind == .slack {
             guard let reference = contact.target.first.flatMap(SecretReference.init) else { continue }
-            let place = node.mapping?.first(where: { $0.key.scalar?.string == "url" }).map { file.place($0.value) } ?? file.place(node)
-            secrets.append(.init(reference: reference, purpose: "\(person.id)'s \(contact.kind.rawValue) url", place: place))
+            let place =
+                node.mapping?.first(where: { $0.key.scalar?.string == "url" }).map { file.place($0.value) }
+                ?? file.place(node)
+            secrets.append(
+                .init(reference: reference, purpose: "\(person.id)'s \(contact.kind.rawValue) url", place: place))
         }
         return person
     }
 
     func readContact(_ node: Node, _ file: YAMLFile) throws(KlaxonError) -> Contact {
-        var kind: Contact.Kind?, target: [String] = []
+        var kind: Contact.Kind?
+        var target: [String] = []
         for (key, keyNode, value) in try file.mapping(node, what: "a contact") {
             switch key {
             case "type": kind = try file.choice(value, what: "type", Contact.Kind.allCases)
@@ -200,7 +235,10 @@ public struct EscalationFiles: Sendable {
             case "address":
                 let address = try file.string(value, what: key)
                 if let problem = EmailAddress.problem(address) {
-                    throw file.error(value, "address is not a plain email address: \(problem); write one address, such as alice@example.com")
+                    throw file.error(
+                        value,
+                        "address is not a plain email address: \(problem); write one address, such as alice@example.com"
+                    )
                 }
                 target = [address]
             case "argv": target = try file.strings(value, what: "argv")
@@ -209,7 +247,9 @@ public struct EscalationFiles: Sendable {
         }
         guard let kind else { throw file.error(node, "a contact needs type: (webhook, slack, email or command)") }
         let needs = ["webhook": "url", "slack": "url", "email": "address", "command": "argv"][kind.rawValue]!
-        guard !target.isEmpty, !target[0].isEmpty else { throw file.error(node, "a \(kind.rawValue) contact needs \(needs):") }
+        guard !target.isEmpty, !target[0].isEmpty else {
+            throw file.error(node, "a \(kind.rawValue) contact needs \(needs):")
+        }
         return Contact(kind: kind, target: target)
     }
 
@@ -224,33 +264,45 @@ public struct EscalationFiles: Sendable {
         }
         do throws(KlaxonError) {
             let fileName = SystemCall.basename(of: path)
-            var policy = EscalationPolicy(name: String(fileName[..<fileName.lastIndex(of: ".")!]), steps: [], place: path)
+            var policy = EscalationPolicy(
+                name: String(fileName[..<fileName.lastIndex(of: ".")!]), steps: [], place: path)
             var modeNode: Node?
             for (key, keyNode, value) in try file.mapping(file.root, what: "a policy") {
                 switch key {
                 case "name":
                     policy.name = try file.string(value, what: "name")
-                    guard IncidentAction.isName(policy.name) else { throw file.error(value, "a policy name is letters, digits, dots, dashes and underscores") }
+                    guard IncidentAction.isName(policy.name) else {
+                        throw file.error(value, "a policy name is letters, digits, dots, dashes and underscores")
+                    }
                 case "steps":
-                    for item in try file.sequence(value, what: "steps") { policy.steps.append(try readStep(item, file)) }
+                    for item in try file.sequence(value, what: "steps") {
+                        policy.steps.append(try readStep(item, file))
+                    }
                 case "repeat": policy.repeatCount = try file.integer(value, what: "repeat", in: 0...10)
                 case "when_nobody_on_call":
-                    policy.whenNobodyOnCall = try file.choice(value, what: "when_nobody_on_call", EscalationPolicy.NobodyOnCall.allCases)
+                    policy.whenNobodyOnCall = try file.choice(
+                        value, what: "when_nobody_on_call", EscalationPolicy.NobodyOnCall.allCases)
                     modeNode = value
-                case "fallback": policy.fallback = try target(value, file); policy.fallbackPlace = file.place(value)
+                case "fallback":
+                    policy.fallback = try target(value, file)
+                    policy.fallbackPlace = file.place(value)
                 case "ack_timeout":
                     let ms = try file.duration(value, what: "ack_timeout")
                     guard ms >= 60_000 else { throw file.error(value, "ack_timeout must be at least 1m") }
                     policy.ackTimeoutSeconds = ms / 1000
                 case "description": break
                 default:
-                    findings.append(.init(.warning, file.place(keyNode),
-                                          "unknown key \"\(key)\" (known: name, steps, repeat, when_nobody_on_call, fallback, ack_timeout, description)"))
+                    findings.append(
+                        .init(
+                            .warning, file.place(keyNode),
+                            "unknown key \"\(key)\" (known: name, steps, repeat, when_nobody_on_call, fallback, ack_timeout, description)"
+                        ))
                 }
             }
             guard !policy.steps.isEmpty else { throw file.error(file.root, "policy \(policy.name) has no steps") }
             if policy.whenNobodyOnCall == .fallback, policy.fallback == nil {
-                throw file.error(modeNode ?? file.root, "when_nobody_on_call: fallback needs fallback: (user:ID or schedule:NAME)")
+                throw file.error(
+                    modeNode ?? file.root, "when_nobody_on_call: fallback needs fallback: (user:ID or schedule:NAME)")
             }
             if let other = policies.first(where: { $0.name == policy.name }) {
                 throw file.error(file.root, "policy name \(policy.name) is also used by \(other.place)")
@@ -263,7 +315,9 @@ public struct EscalationFiles: Sendable {
     }
 
     func readStep(_ node: Node, _ file: YAMLFile) throws(KlaxonError) -> EscalationPolicy.Step {
-        var targets: [EscalationTarget] = [], places: [String] = [], after: Int64?
+        var targets: [EscalationTarget] = []
+        var places: [String] = []
+        var after: Int64?
         for (key, keyNode, value) in try file.mapping(node, what: "a step") {
             switch key {
             case "targets":
@@ -279,8 +333,11 @@ public struct EscalationFiles: Sendable {
             }
         }
         guard !targets.isEmpty else { throw file.error(node, "a step needs targets: ([schedule:NAME, user:ID])") }
-        guard let after else { throw file.error(node, "a step needs escalate_after: (how long to wait for an acknowledgement, e.g. 5m)") }
-        return EscalationPolicy.Step(targets: targets, escalateAfterSeconds: after, targetPlaces: places, place: file.place(node))
+        guard let after else {
+            throw file.error(node, "a step needs escalate_after: (how long to wait for an acknowledgement, e.g. 5m)")
+        }
+        return EscalationPolicy.Step(
+            targets: targets, escalateAfterSeconds: after, targetPlaces: places, place: file.place(node))
     }
 
     func target(_ node: Node, _ file: YAMLFile) throws(KlaxonError) -> EscalationTarget {
@@ -294,19 +351,29 @@ public struct EscalationFiles: Sendable {
     /// Policies that name people or schedules that do not exist: errors at the target's place, found
     /// after everything is read.
     mutating func checkPolicyTargets() {
-        let names = Set(schedules.map(\.name)), ids = peopleIDs
+        let names = Set(schedules.map(\.name))
+        let ids = peopleIDs
         for policy in policies {
             var targets: [(EscalationTarget, String)] = []
             for step in policy.steps {
-                for (i, target) in step.targets.enumerated() { targets.append((target, i < step.targetPlaces.count ? step.targetPlaces[i] : policy.place)) }
+                for (i, target) in step.targets.enumerated() {
+                    targets.append((target, i < step.targetPlaces.count ? step.targetPlaces[i] : policy.place))
+                }
             }
             if let fallback = policy.fallback { targets.append((fallback, policy.fallbackPlace ?? policy.place)) }
             for (target, place) in targets {
                 switch target {
                 case .schedule(let name) where !names.contains(name) && !unreadSchedules.covers(name):
-                    findings.append(.init(.error, place, "policy \(policy.name) names schedule \(name), which is not in \(directory)/schedules\(Self.known(names))"))
+                    findings.append(
+                        .init(
+                            .error, place,
+                            "policy \(policy.name) names schedule \(name), which is not in \(directory)/schedules\(Self.known(names))"
+                        ))
                 case .user(let id) where !ids.contains(id) && !unreadPeople.covers(id):
-                    findings.append(.init(.error, place, "policy \(policy.name) names \(id), who is not in people.yaml\(Self.known(ids))"))
+                    findings.append(
+                        .init(
+                            .error, place,
+                            "policy \(policy.name) names \(id), who is not in people.yaml\(Self.known(ids))"))
                 default: break
                 }
             }
@@ -322,7 +389,9 @@ public struct EscalationFiles: Sendable {
             names.insert(named)
         } else if let text = try? String(contentsOfFile: path, encoding: .utf8) {
             for line in text.split(separator: "\n") where line.hasPrefix("name:") {
-                names.insert(line.dropFirst(5).prefix { $0 != "#" }.trimmingCharacters(in: CharacterSet(charactersIn: " \t\r\"'")))
+                names.insert(
+                    line.dropFirst(5).prefix { $0 != "#" }.trimmingCharacters(
+                        in: CharacterSet(charactersIn: " \t\r\"'")))
             }
         }
         return names
@@ -344,30 +413,46 @@ public struct EscalationFiles: Sendable {
         }
         do throws(KlaxonError) {
             let fileName = SystemCall.basename(of: path)
-            var schedule = Schedule(name: String(fileName[..<fileName.lastIndex(of: ".")!]), timeZone: "", layers: [], place: path)
-            var zoneNode: Node?, overrideNodes: [Node] = []
+            var schedule = Schedule(
+                name: String(fileName[..<fileName.lastIndex(of: ".")!]), timeZone: "", layers: [], place: path)
+            var zoneNode: Node?
+            var overrideNodes: [Node] = []
             let pairs = try file.mapping(file.root, what: "a schedule")
             for (key, keyNode, value) in pairs {
                 switch key {
                 case "name": schedule.name = try file.string(value, what: "name")
-                case "time_zone": schedule.timeZone = try zone(value, file); zoneNode = value
+                case "time_zone":
+                    schedule.timeZone = try zone(value, file)
+                    zoneNode = value
                 case "layers", "overrides": break
                 case "description": break
-                default: findings.append(.init(.warning, file.place(keyNode), "unknown key \"\(key)\" (known: name, time_zone, layers, overrides, description)"))
+                default:
+                    findings.append(
+                        .init(
+                            .warning, file.place(keyNode),
+                            "unknown key \"\(key)\" (known: name, time_zone, layers, overrides, description)"))
                 }
             }
-            guard zoneNode != nil else { throw file.error(file.root, "a schedule needs time_zone: (an IANA name such as America/Chicago)") }
-            guard let timeZone = TimeZone(identifier: schedule.timeZone) else { throw file.error(file.root, "unknown time zone") }
+            guard zoneNode != nil else {
+                throw file.error(file.root, "a schedule needs time_zone: (an IANA name such as America/Chicago)")
+            }
+            guard let timeZone = TimeZone(identifier: schedule.timeZone) else {
+                throw file.error(file.root, "unknown time zone")
+            }
             for (key, _, value) in pairs {
                 if key == "layers" {
-                    for item in try file.sequence(value, what: "layers") { schedule.layers.append(try readLayer(item, file)) }
+                    for item in try file.sequence(value, what: "layers") {
+                        schedule.layers.append(try readLayer(item, file))
+                    }
                 } else if key == "overrides" {
                     overrideNodes = try file.sequence(value, what: "overrides")
                 }
             }
             if schedule.layers.isEmpty { throw file.error(file.root, "schedule \(schedule.name) has no layers") }
             for item in overrideNodes {
-                do { schedule.overrides.append(try readOverride(item, file, timeZone: timeZone).1) } catch { findings.append(file.finding(error)) }
+                do { schedule.overrides.append(try readOverride(item, file, timeZone: timeZone).1) } catch {
+                    findings.append(file.finding(error))
+                }
             }
             if let other = schedules.first(where: { $0.name == schedule.name }) {
                 throw file.error(file.root, "schedule name \(schedule.name) is also used by \(other.place)")
@@ -380,64 +465,92 @@ public struct EscalationFiles: Sendable {
     }
 
     func readLayer(_ node: Node, _ file: YAMLFile) throws(KlaxonError) -> ScheduleLayer {
-        var layer = ScheduleLayer(name: "", rotation: .weekly, start: CivilDateTime(year: 2026, month: 1, day: 1),
-                                  participants: [], place: file.place(node))
-        var sawStart = false, sawRotation = false
+        var layer = ScheduleLayer(
+            name: "", rotation: .weekly, start: CivilDateTime(year: 2026, month: 1, day: 1),
+            participants: [], place: file.place(node))
+        var sawStart = false
+        var sawRotation = false
         for (key, keyNode, value) in try file.mapping(node, what: "a layer") {
             switch key {
             case "name": layer.name = try file.string(value, what: "name")
-            case "rotation": layer.rotation = try file.choice(value, what: "rotation", Rotation.allCases); sawRotation = true
+            case "rotation":
+                layer.rotation = try file.choice(value, what: "rotation", Rotation.allCases)
+                sawRotation = true
             case "shift_length": layer.shiftLength = try file.integer(value, what: "shift_length", in: 1...10_000)
             case "start":
                 let text = try file.string(value, what: "start")
                 guard let civil = Self.wallTime(text) else {
                     throw file.error(value, "start is \"\(text)\"; expected a local wall time such as 2026-01-05T09:00")
                 }
-                layer.start = civil; sawStart = true
+                layer.start = civil
+                sawStart = true
             case "participants":
                 let items = try file.sequence(value, what: "participants")
                 for item in items { layer.participants.append(try file.string(item, what: "each participant")) }
                 layer.participantPlaces = items.map(file.place)
             case "restrictions":
-                for item in try file.sequence(value, what: "restrictions") { layer.restrictions.append(try readWindow(item, file)) }
+                for item in try file.sequence(value, what: "restrictions") {
+                    layer.restrictions.append(try readWindow(item, file))
+                }
             case "advance": layer.advance = try file.choice(value, what: "advance", AdvanceMode.allCases)
-            default: throw file.error(keyNode, "unknown key \"\(key)\" for a layer (known: name, rotation, shift_length, start, participants, restrictions, advance)")
+            default:
+                throw file.error(
+                    keyNode,
+                    "unknown key \"\(key)\" for a layer (known: name, rotation, shift_length, start, participants, restrictions, advance)"
+                )
             }
         }
         guard sawRotation else { throw file.error(node, "a layer needs rotation: (hourly, daily, weekly or monthly)") }
-        guard sawStart else { throw file.error(node, "a layer needs start: (a local wall time where a handoff happens, such as 2026-01-05T09:00)") }
+        guard sawStart else {
+            throw file.error(
+                node, "a layer needs start: (a local wall time where a handoff happens, such as 2026-01-05T09:00)")
+        }
         if layer.name.isEmpty { layer.name = layer.rotation.rawValue }
         return layer
     }
 
     func readWindow(_ node: Node, _ file: YAMLFile) throws(KlaxonError) -> WeeklyWindow {
-        var days: Set<Weekday> = [], from: Int?, to: Int?
+        var days: Set<Weekday> = []
+        var from: Int?
+        var to: Int?
         for (key, keyNode, value) in try file.mapping(node, what: "a restriction") {
             switch key {
             case "days":
                 for item in try file.sequence(value, what: "days") {
                     let text = try file.string(item, what: "a day")
-                    guard let day = Weekday(name: text) else { throw file.error(item, "\"\(text)\" is not a day; use mon, tue, wed, thu, fri, sat or sun") }
+                    guard let day = Weekday(name: text) else {
+                        throw file.error(item, "\"\(text)\" is not a day; use mon, tue, wed, thu, fri, sat or sun")
+                    }
                     days.insert(day)
                 }
             case "from", "to":
                 let text = try file.string(value, what: key)
                 guard let minute = Self.clockMinute(text), minute < 1440 || key == "to" else {
-                    throw file.error(value, "\(key) is \"\(text)\"; expected a time of day such as \"09:00\" (quoted)\(key == "to" ? " or \"24:00\"" : "")")
+                    throw file.error(
+                        value,
+                        "\(key) is \"\(text)\"; expected a time of day such as \"09:00\" (quoted)\(key == "to" ? " or \"24:00\"" : "")"
+                    )
                 }
                 if key == "from" { from = minute } else { to = minute }
             default: throw file.error(keyNode, "unknown key \"\(key)\" for a restriction (known: days, from, to)")
             }
         }
-        guard !days.isEmpty else { throw file.error(node, "a restriction needs days: (for example [mon, tue, wed, thu, fri])") }
+        guard !days.isEmpty else {
+            throw file.error(node, "a restriction needs days: (for example [mon, tue, wed, thu, fri])")
+        }
         guard let from, let to else { throw file.error(node, "a restriction needs from: and to: (times of day)") }
         return WeeklyWindow(days: days, fromMinute: from, toMinute: to)
     }
 
     /// One override; returns its schedule name too when it has one (`overrides.yaml` entries do).
-    func readOverride(_ node: Node, _ file: YAMLFile, timeZone: TimeZone?) throws(KlaxonError) -> (String?, ScheduleOverride) {
-        var scheduleName: String?, fromText: (String, Node)?, toText: (String, Node)?
-        var o = ScheduleOverride(from: Timestamp(milliseconds: 0), to: Timestamp(milliseconds: 0), user: "", place: file.place(node))
+    func readOverride(_ node: Node, _ file: YAMLFile, timeZone: TimeZone?) throws(KlaxonError) -> (
+        String?, ScheduleOverride
+    ) {
+        var scheduleName: String?
+        var fromText: (String, Node)?
+        var toText: (String, Node)?
+        var o = ScheduleOverride(
+            from: Timestamp(milliseconds: 0), to: Timestamp(milliseconds: 0), user: "", place: file.place(node))
         for (key, keyNode, value) in try file.mapping(node, what: "an override") {
             switch key {
             case "schedule": scheduleName = try file.string(value, what: "schedule")
@@ -449,40 +562,58 @@ public struct EscalationFiles: Sendable {
             case "by": o.madeBy = try file.string(value, what: "by")
             case "at":
                 let text = try file.string(value, what: "at")
-                guard let t = Timestamp.parseRFC3339(text) else { throw file.error(value, "at is \"\(text)\"; expected RFC 3339") }
+                guard let t = Timestamp.parseRFC3339(text) else {
+                    throw file.error(value, "at is \"\(text)\"; expected RFC 3339")
+                }
                 o.madeAt = t
-            default: throw file.error(keyNode, "unknown key \"\(key)\" for an override (known: from, to, user, replaces, mode, by, at, schedule)")
+            default:
+                throw file.error(
+                    keyNode,
+                    "unknown key \"\(key)\" for an override (known: from, to, user, replaces, mode, by, at, schedule)")
             }
         }
         guard !o.user.isEmpty else { throw file.error(node, "an override needs user:") }
         guard let fromText, let toText else { throw file.error(node, "an override needs from: and to:") }
-        if o.mode == .add && o.replaces != nil { throw file.error(node, "mode: add adds someone alongside; it cannot also replace") }
+        if o.mode == .add && o.replaces != nil {
+            throw file.error(node, "mode: add adds someone alongside; it cannot also replace")
+        }
         let zone = timeZone ?? TimeZone(identifier: "UTC")!
         for (text, valueNode) in [fromText, toText] {
             guard let t = Self.instant(text, in: zone) else {
-                throw file.error(valueNode, "\"\(text)\" is not a time; use a local wall time (2026-01-07T18:00) or RFC 3339 with an offset")
+                throw file.error(
+                    valueNode,
+                    "\"\(text)\" is not a time; use a local wall time (2026-01-07T18:00) or RFC 3339 with an offset")
             }
             if valueNode == fromText.1 { o.from = t } else { o.to = t }
         }
-        guard o.from < o.to else { throw file.error(node, "the override ends (\(toText.0)) before it starts (\(fromText.0))") }
+        guard o.from < o.to else {
+            throw file.error(node, "the override ends (\(toText.0)) before it starts (\(fromText.0))")
+        }
         return (scheduleName, o)
     }
 
     mutating func readOverridesFile(_ path: String) {
-        do throws(KlaxonError) { readOverrides(try YAMLFile.load(path: path)) } catch { findings.append(YAMLFile.finding(error, path: path)) }
+        do throws(KlaxonError) { readOverrides(try YAMLFile.load(path: path)) } catch {
+            findings.append(YAMLFile.finding(error, path: path))
+        }
     }
 
     /// The overrides of an `overrides.yaml` already parsed, added to their schedules.
     mutating func readOverrides(_ file: YAMLFile) {
         do throws(KlaxonError) {
             for (key, keyNode, value) in try file.mapping(file.root, what: Self.overridesFileName) {
-                guard key == "overrides" else { findings.append(.init(.warning, file.place(keyNode), "unknown key \"\(key)\" (known: overrides)")); continue }
+                guard key == "overrides" else {
+                    findings.append(.init(.warning, file.place(keyNode), "unknown key \"\(key)\" (known: overrides)"))
+                    continue
+                }
                 if case .scalar = value { continue }  // `overrides:` with nothing yet
                 for item in try file.sequence(value, what: "overrides") {
                     do throws(KlaxonError) {
                         // The schedule's zone reads local times, so find the schedule first.
                         let (name, _) = try readOverride(item, file, timeZone: nil)
-                        guard let name else { throw file.error(item, "an override in \(Self.overridesFileName) needs schedule:") }
+                        guard let name else {
+                            throw file.error(item, "an override in \(Self.overridesFileName) needs schedule:")
+                        }
                         guard let index = schedules.firstIndex(where: { $0.name == name }) else {
                             // A schedule whose file did not read: its error is the one message.
                             if unreadSchedules.covers(name) { continue }
@@ -513,8 +644,10 @@ public struct EscalationFiles: Sendable {
         let date = parts[0].split(separator: "-", omittingEmptySubsequences: false).map { Int($0) }
         let clock = parts[1].split(separator: ":", omittingEmptySubsequences: false).map { Int($0) }
         guard date.count == 3, (2...3).contains(clock.count), let y = date[0], let m = date[1], let d = date[2],
-              let h = clock[0], let min = clock[1], parts[0].count == 10 else { return nil }
-        let civil = CivilDateTime(year: y, month: m, day: d, hour: h, minute: min, second: clock.count == 3 ? (clock[2] ?? -1) : 0)
+            let h = clock[0], let min = clock[1], parts[0].count == 10
+        else { return nil }
+        let civil = CivilDateTime(
+            year: y, month: m, day: d, hour: h, minute: min, second: clock.count == 3 ? (clock[2] ?? -1) : 0)
         return civil.isValid ? civil : nil
     }
 
@@ -532,7 +665,8 @@ public struct EscalationFiles: Sendable {
     /// `"09:00"` → 540; `"24:00"` → 1440.
     static func clockMinute(_ text: String) -> Int? {
         let parts = text.split(separator: ":", omittingEmptySubsequences: false)
-        guard parts.count == 2, parts[1].count == 2, let h = Int(parts[0]), let m = Int(parts[1]), (0...59).contains(m) else { return nil }
+        guard parts.count == 2, parts[1].count == 2, let h = Int(parts[0]), let m = Int(parts[1]), (0...59).contains(m)
+        else { return nil }
         guard (0...23).contains(h) || (h == 24 && m == 0) else { return nil }
         return h * 60 + m
     }

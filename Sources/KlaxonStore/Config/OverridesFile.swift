@@ -6,11 +6,11 @@ import KlaxonCore
 /// and so the overrides can be reviewed and committed like any other config.
 public enum OverridesFile {
     static let header = """
-    # Overrides made with `klaxon oncall override`; each names its schedule, and who made it and when.
-    # Local times are in the schedule's zone; these carry their offset. Edit or delete lines as needed.
-    overrides:
+        # Overrides made with `klaxon oncall override`; each names its schedule, and who made it and when.
+        # Local times are in the schedule's zone; these carry their offset. Edit or delete lines as needed.
+        overrides:
 
-    """
+        """
 
     /// Appends `o` for `schedule` (whose zone writes the times) to the workspace's overrides file.
     /// The result is read back before it replaces the file, so a hand-edited file that appending would
@@ -25,7 +25,8 @@ public enum OverridesFile {
                 throw .badInput("\(broken); fix \(path) before adding to it")
             }
             let count = before.schedules.first(where: { $0.name == schedule.name })?.overrides.count ?? 0
-            var text = Workspace.fileExists(path) ? ((try? String(contentsOfFile: path, encoding: .utf8)) ?? "") : header
+            var text =
+                Workspace.fileExists(path) ? ((try? String(contentsOfFile: path, encoding: .utf8)) ?? "") : header
             if !text.isEmpty && !text.hasSuffix("\n") { text += "\n" }
             text += "  - " + line(o, schedule: schedule) + "\n"
 
@@ -35,10 +36,14 @@ public enum OverridesFile {
             if let index = probe.schedules.firstIndex(where: { $0.name == schedule.name }) {
                 probe.schedules[index].overrides.removeAll { $0.place.hasPrefix(path) }
             }
-            do throws(KlaxonError) { probe.readOverrides(try YAMLFile.parse(text, path: path)) } catch { probe.findings.append(YAMLFile.finding(error, path: path)) }
+            do throws(KlaxonError) { probe.readOverrides(try YAMLFile.parse(text, path: path)) } catch {
+                probe.findings.append(YAMLFile.finding(error, path: path))
+            }
             let after = probe.schedules.first(where: { $0.name == schedule.name })?.overrides.count ?? 0
             guard probe.findings.isEmpty, after == count + 1 else {
-                throw .badInput("\(path) is laid out so that a new line would not be read as an override (keep `overrides:` as the last key, with one `- {...}` line per override); fix it and try again")
+                throw .badInput(
+                    "\(path) is laid out so that a new line would not be read as an override (keep `overrides:` as the last key, with one `- {...}` line per override); fix it and try again"
+                )
             }
             try AtomicFile.write(text, to: path)
         }
@@ -46,8 +51,12 @@ public enum OverridesFile {
 
     /// `{schedule: s, from: …, to: …, user: u, replaces: v, by: w, at: …}`
     static func line(_ o: ScheduleOverride, schedule: Schedule) -> String {
-        let format = LocalTimeFormatter(timeZone: TimeZone(identifier: schedule.timeZone) ?? TimeZone(identifier: "UTC")!)
-        var fields = ["schedule: \(schedule.name)", "from: \(format.rfc3339(o.from))", "to: \(format.rfc3339(o.to))", "user: \(o.user)"]
+        let format = LocalTimeFormatter(
+            timeZone: TimeZone(identifier: schedule.timeZone) ?? TimeZone(identifier: "UTC")!)
+        var fields = [
+            "schedule: \(schedule.name)", "from: \(format.rfc3339(o.from))", "to: \(format.rfc3339(o.to))",
+            "user: \(o.user)"
+        ]
         if let replaces = o.replaces { fields.append("replaces: \(replaces)") }
         if o.mode == .add { fields.append("mode: add") }
         if let by = o.madeBy { fields.append("by: \(by)") }

@@ -7,23 +7,29 @@ public enum ReviewFiles {
 
     /// `reviews/INC-7-20261122T164604Z.md`: named by the export time, so exporting again never
     /// overwrites a review somebody has started filling in.
-    public static func exportPath(workspaceRoot root: String, id: String, at time: Timestamp, extension ext: String = "md") -> String {
+    public static func exportPath(
+        workspaceRoot root: String, id: String, at time: Timestamp, extension ext: String = "md"
+    ) -> String {
         root + "/" + directoryName + "/" + id + "-" + time.compactUTC + "." + ext
     }
 
     /// The platform journal's records (check state changes), or none when there is no platform journal.
     /// Damage in it is reported in `warnings` and the records before it are used.
-    public static func platformRecords(journalsDirectory: String) throws(KlaxonError) -> (records: [JournalRecord], warnings: [String]) {
+    public static func platformRecords(journalsDirectory: String) throws(KlaxonError) -> (
+        records: [JournalRecord], warnings: [String]
+    ) {
         let path = journalsDirectory + "/" + PlatformJournal.fileName
         let file = JournalFile.open(path: path)
         let records: [JournalRecord]
         do {
             records = try file.readNewRecords()
-        } catch where error.kind == .badInput {
+        } catch  where error.kind == .badInput {
             return ([], [])  // no platform journal: nothing was ever polled
         }
         var warnings = file.warnings
-        if let damage = file.corruption { warnings.append("\(path) is damaged at \(damage); its records after that are left out") }
+        if let damage = file.corruption {
+            warnings.append("\(path) is damaged at \(damage); its records after that are left out")
+        }
         return (records, warnings)
     }
 }

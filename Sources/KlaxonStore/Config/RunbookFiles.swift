@@ -18,7 +18,9 @@ public enum RunbookFiles {
             let path = base + "/" + relative
             let name = String(relative.dropLast(3))
             func notRead(_ reason: String, frontMatter: Bool) -> Runbook {
-                var runbook = Runbook(name: name, path: path, document: MarkdownNode(.document), problems: [ConfigFinding(.error, path, reason)])
+                var runbook = Runbook(
+                    name: name, path: path, document: MarkdownNode(.document),
+                    problems: [ConfigFinding(.error, path, reason)])
                 runbook.notRead = reason
                 runbook.hasFrontMatter = frontMatter
                 return runbook
@@ -26,8 +28,9 @@ public enum RunbookFiles {
             switch read(path) {
             case .text(let text): return runbook(name: name, path: path, text: text, parse: parse)
             case .tooLarge(let size):
-                return notRead("is \(size) bytes, more than the \(InputLimits.runbookBytes) bytes (1 MiB) a runbook may hold, "
-                               + "so it is not read; split it into smaller runbooks", frontMatter: false)
+                return notRead(
+                    "is \(size) bytes, more than the \(InputLimits.runbookBytes) bytes (1 MiB) a runbook may hold, "
+                        + "so it is not read; split it into smaller runbooks", frontMatter: false)
             case .unreadable: return notRead("cannot be read as UTF-8 text", frontMatter: true)
             }
         }
@@ -59,7 +62,11 @@ public enum RunbookFiles {
             (runbook.metadata, runbook.problems) = metadata(front, path: path)
         } else {
             runbook.hasFrontMatter = false
-            runbook.problems.append(ConfigFinding(.error, path, "no front matter; start the file with ---, then title, services, checks, owner and last_reviewed, then ---"))
+            runbook.problems.append(
+                ConfigFinding(
+                    .error, path,
+                    "no front matter; start the file with ---, then title, services, checks, owner and last_reviewed, then ---"
+                ))
         }
         return runbook
     }
@@ -87,12 +94,17 @@ public enum RunbookFiles {
                         let text = try file.string(value, what: "last_reviewed")
                         let parts = text.split(separator: "-").map { Int($0) }
                         guard parts.count == 3, let y = parts[0], let m = parts[1], let d = parts[2],
-                              CivilDateTime(year: y, month: m, day: d).isValid else {
+                            CivilDateTime(year: y, month: m, day: d).isValid
+                        else {
                             throw file.error(value, "last_reviewed is \"\(text)\"; expected a date such as 2026-11-02")
                         }
                         metadata.lastReviewed = CivilDateTime(year: y, month: m, day: d)
                     default:
-                        problems.append(ConfigFinding(.warning, file.place(keyNode), "unknown front matter key \"\(key)\" (known: title, services, checks, owner, last_reviewed)"))
+                        problems.append(
+                            ConfigFinding(
+                                .warning, file.place(keyNode),
+                                "unknown front matter key \"\(key)\" (known: title, services, checks, owner, last_reviewed)"
+                            ))
                     }
                 } catch { problems.append(file.finding(error)) }
             }
@@ -134,14 +146,19 @@ public enum RunbookFiles {
     /// The checks that name a runbook, with their places (for lint and `o`): those of `klaxon.yaml`, and
     /// those of the drills' simulated platform (`Drills/platform.yaml`), which a drill polls.
     public static func checkReferences(workspaceRoot root: String) -> [RunbookLint.CheckReference] {
-        let files = [root + "/" + Workspace.configFileName,
-                     DrillFiles.directory(workspaceRoot: root) + "/" + DrillFiles.platformFileName]
+        let files = [
+            root + "/" + Workspace.configFileName,
+            DrillFiles.directory(workspaceRoot: root) + "/" + DrillFiles.platformFileName
+        ]
         return files.flatMap { path -> [RunbookLint.CheckReference] in
             guard FileManager.default.fileExists(atPath: path), let file = try? YAMLFile.load(path: path),
-                  case .mapping(let top) = file.root, let checks = top["checks"], case .sequence(let items) = checks else { return [] }
+                case .mapping(let top) = file.root, let checks = top["checks"], case .sequence(let items) = checks
+            else { return [] }
             return items.compactMap { item in
-                guard case .mapping(let fields) = item, let name = fields["name"]?.string, let runbookNode = fields["runbook"],
-                      let runbook = runbookNode.string else { return nil }
+                guard case .mapping(let fields) = item, let name = fields["name"]?.string,
+                    let runbookNode = fields["runbook"],
+                    let runbook = runbookNode.string
+                else { return nil }
                 return RunbookLint.CheckReference(check: name, runbook: runbook, place: file.place(runbookNode))
             }
         }

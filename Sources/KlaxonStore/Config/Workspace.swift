@@ -1,11 +1,12 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 import Foundation
 import KlaxonCore
 import Yams
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
 
 /// A workspace: a directory holding `klaxon.yaml`, `Runbooks/`, `Escalation/` and the journals.
 public struct Workspace: Sendable {
@@ -36,7 +37,9 @@ public struct Workspace: Sendable {
     /// The zone to show times in: the config's `time_zone`, else `TZ`, else the system's.
     public func displayTimeZone(environment: [String: String]) -> TimeZone {
         if let name = config.timeZone, let zone = TimeZone(identifier: name) { return zone }
-        if let name = environment["TZ"], let zone = TimeZone(identifier: name.hasPrefix(":") ? String(name.dropFirst()) : name) {
+        if let name = environment["TZ"],
+            let zone = TimeZone(identifier: name.hasPrefix(":") ? String(name.dropFirst()) : name)
+        {
             return zone
         }
         return TimeZone.current
@@ -44,7 +47,9 @@ public struct Workspace: Sendable {
 
     /// Finds the workspace: `explicit` (from `--workspace`), else `KLAXON_WORKSPACE`, else the nearest
     /// ancestor of `currentDirectory` holding `klaxon.yaml`.
-    public static func locate(explicit: String?, environment: [String: String], currentDirectory: String) throws(KlaxonError) -> Workspace {
+    public static func locate(explicit: String?, environment: [String: String], currentDirectory: String)
+        throws(KlaxonError) -> Workspace
+    {
         if let explicit {
             return try load(directory: absolute(explicit, from: currentDirectory), source: "--workspace")
         }
@@ -58,7 +63,9 @@ public struct Workspace: Sendable {
             if parent == directory { break }
             directory = parent
         }
-        throw .badInput("no workspace: there is no \(configFileName) in \(currentDirectory) or any directory above it; pass --workspace DIR, set KLAXON_WORKSPACE, or run inside a workspace (the Klaxon repository is a sample one)")
+        throw .badInput(
+            "no workspace: there is no \(configFileName) in \(currentDirectory) or any directory above it; pass --workspace DIR, set KLAXON_WORKSPACE, or run inside a workspace (the Klaxon repository is a sample one)"
+        )
     }
 
     /// Loads the workspace at `directory`.
@@ -66,14 +73,18 @@ public struct Workspace: Sendable {
         let path = directory + "/" + configFileName
         guard fileExists(path) else {
             let from = source.map { " (from \($0))" } ?? ""
-            throw .badInput("\(directory)\(from) is not a workspace: it has no \(configFileName); point to the directory that holds it")
+            throw .badInput(
+                "\(directory)\(from) is not a workspace: it has no \(configFileName); point to the directory that holds it"
+            )
         }
         // Broken checks must not lock the team out of its incidents: CheckFiles reports them, and the
         // commands and screens that need them; a broken setting is an error for everything.
         let (file, broken) = try YAMLFile.loadParts(path: path)
         if let key = broken.keys.sorted().first(where: { !CheckFiles.topLevelKeys.contains($0) }) { throw broken[key]! }
         var config = WorkspaceConfig(name: SystemCall.basename(of: directory))
-        var warnings: [String] = [], secretUses: [SecretReference.Use] = [], mainSchedulePlace: String?
+        var warnings: [String] = []
+        var secretUses: [SecretReference.Use] = []
+        var mainSchedulePlace: String?
         for (key, keyNode, value) in try file.mapping(file.root, what: "\(configFileName)") {
             switch key {
             case "name": config.name = try file.string(value, what: "name")
@@ -81,13 +92,16 @@ public struct Workspace: Sendable {
                 let journals = try file.string(value, what: "journals")
                 guard !journals.isEmpty else { throw file.error(value, "journals must name a directory") }
                 if absolute(journals, from: directory) == "/" {
-                    warnings.append("\(file.place(value)): journals: \(journals) is the root of the file system; Klaxon would create and read its journals there: name a directory of their own, such as journals")
+                    warnings.append(
+                        "\(file.place(value)): journals: \(journals) is the root of the file system; Klaxon would create and read its journals there: name a directory of their own, such as journals"
+                    )
                 }
                 config.journals = journals
             case "time_zone":
                 let zone = try file.string(value, what: "time_zone")
                 guard TimeZone(identifier: zone) != nil else {
-                    throw file.error(value, "unknown time zone \"\(zone)\"; use an IANA name such as Europe/Berlin or UTC")
+                    throw file.error(
+                        value, "unknown time zone \"\(zone)\"; use an IANA name such as Europe/Berlin or UTC")
                 }
                 config.timeZone = zone
             case "escalation":
@@ -96,13 +110,19 @@ public struct Workspace: Sendable {
                     case "main_schedule":
                         config.mainSchedule = try file.string(subvalue, what: "main_schedule")
                         mainSchedulePlace = file.place(subvalue)
-                    case "attempts": config.pagingRetry.attempts = try file.integer(subvalue, what: "escalation: attempts", in: 1...20)
+                    case "attempts":
+                        config.pagingRetry.attempts = try file.integer(
+                            subvalue, what: "escalation: attempts", in: 1...20)
                     case "retry_backoff":
                         let ms = try file.duration(subvalue, what: "escalation: retry_backoff")
-                        guard ms >= 1000 else { throw file.error(subvalue, "escalation: retry_backoff must be at least 1s") }
+                        guard ms >= 1000 else {
+                            throw file.error(subvalue, "escalation: retry_backoff must be at least 1s")
+                        }
                         config.pagingRetry.backoffSeconds = ms / 1000
                     default:
-                        warnings.append("\(file.place(subkeyNode)): unknown key \"\(subkey)\" in escalation (known: main_schedule, attempts, retry_backoff)")
+                        warnings.append(
+                            "\(file.place(subkeyNode)): unknown key \"\(subkey)\" in escalation (known: main_schedule, attempts, retry_backoff)"
+                        )
                     }
                 }
             case "channels":
@@ -111,10 +131,13 @@ public struct Workspace: Sendable {
                 for (subkey, subkeyNode, subvalue) in try file.mapping(value, what: "runbooks") {
                     if subkey == "stale_after" {
                         let ms = try file.duration(subvalue, what: "runbooks: stale_after")
-                        guard ms >= 86_400_000 else { throw file.error(subvalue, "runbooks: stale_after is in days, such as 90d") }
+                        guard ms >= 86_400_000 else {
+                            throw file.error(subvalue, "runbooks: stale_after is in days, such as 90d")
+                        }
                         config.runbookStaleAfterDays = Int(ms / 86_400_000)
                     } else {
-                        warnings.append("\(file.place(subkeyNode)): unknown key \"\(subkey)\" in runbooks (known: stale_after)")
+                        warnings.append(
+                            "\(file.place(subkeyNode)): unknown key \"\(subkey)\" in runbooks (known: stale_after)")
                     }
                 }
             case "drill": config.drill = try file.string(value, what: "drill")
@@ -122,7 +145,9 @@ public struct Workspace: Sendable {
                 config.staleAfterSeconds = try file.duration(value, what: "stale_after") / 1000
             default:
                 if !WorkspaceConfig.knownKeys.contains(key) {
-                    warnings.append("\(file.place(keyNode)): unknown key \"\(key)\" (known: \(WorkspaceConfig.knownKeys.sorted().joined(separator: ", ")))")
+                    warnings.append(
+                        "\(file.place(keyNode)): unknown key \"\(key)\" (known: \(WorkspaceConfig.knownKeys.sorted().joined(separator: ", ")))"
+                    )
                 }
             }
         }
@@ -133,58 +158,93 @@ public struct Workspace: Sendable {
     }
 
     /// `channels: {email: {server, from, starttls, username, password}, webhook: {secret}, timeout}`.
-    static func readChannels(_ node: Node, _ file: YAMLFile, warnings: inout [String],
-                             secrets: inout [SecretReference.Use]) throws(KlaxonError) -> DeliveryChannels {
+    static func readChannels(
+        _ node: Node, _ file: YAMLFile, warnings: inout [String],
+        secrets: inout [SecretReference.Use]
+    ) throws(KlaxonError) -> DeliveryChannels {
         var channels = DeliveryChannels()
         for (key, keyNode, value) in try file.mapping(node, what: "channels") {
             switch key {
             case "email":
-                var server: String?, from: String?, email = EmailChannel(server: "", from: "")
+                var server: String?
+                var from: String?
+                var email = EmailChannel(server: "", from: "")
                 var credentialNode: (what: String, node: Node)?
                 for (k, kNode, v) in try file.mapping(value, what: "channels: email") {
                     switch k {
                     case "server":
                         let text = try file.string(v, what: "server")
                         guard text.hasPrefix("smtp://") || text.hasPrefix("smtps://") else {
-                            throw file.error(v, "the email server is \"\(text)\"; write smtp://HOST:PORT or smtps://HOST:PORT")
+                            throw file.error(
+                                v, "the email server is \"\(text)\"; write smtp://HOST:PORT or smtps://HOST:PORT")
                         }
                         guard !text.contains("@") else {
-                            throw file.error(v, "the email server holds credentials; write smtp://HOST:PORT, and the credentials as username: and password: (a reference)")
+                            throw file.error(
+                                v,
+                                "the email server holds credentials; write smtp://HOST:PORT, and the credentials as username: and password: (a reference)"
+                            )
                         }
                         server = text
                     case "from":
                         let address = try file.string(v, what: "from")
                         if let problem = EmailAddress.problem(address) {
-                            throw file.error(v, "from is not a plain email address: \(problem); write one address, such as klaxon@example.com")
+                            throw file.error(
+                                v,
+                                "from is not a plain email address: \(problem); write one address, such as klaxon@example.com"
+                            )
                         }
                         from = address
                     case "starttls": email.startTLS = try file.bool(v, what: "starttls")
-                    case "username": email.username = try file.string(v, what: "username"); credentialNode = credentialNode ?? ("username", v)
+                    case "username":
+                        email.username = try file.string(v, what: "username")
+                        credentialNode = credentialNode ?? ("username", v)
                     case "password":
-                        email.password = try secret(v, file, what: "password"); credentialNode = ("password", v)
-                        secrets.append(.init(reference: SecretReference(email.password!)!, purpose: "channels: email: password", place: file.place(v)))
-                    default: throw file.error(kNode, "unknown key \"\(k)\" in channels: email (known: server, from, starttls, username, password)")
+                        email.password = try secret(v, file, what: "password")
+                        credentialNode = ("password", v)
+                        secrets.append(
+                            .init(
+                                reference: SecretReference(email.password!)!, purpose: "channels: email: password",
+                                place: file.place(v)))
+                    default:
+                        throw file.error(
+                            kNode,
+                            "unknown key \"\(k)\" in channels: email (known: server, from, starttls, username, password)"
+                        )
                     }
                 }
-                guard let server, let from else { throw file.error(value, "channels: email needs server: (smtp://HOST:PORT) and from: (an address)") }
+                guard let server, let from else {
+                    throw file.error(value, "channels: email needs server: (smtp://HOST:PORT) and from: (an address)")
+                }
                 // Credentials go only over TLS: from the start (smtps://) or after a STARTTLS that must succeed.
                 if let credentialNode, server.hasPrefix("smtp://"), !email.startTLS {
-                    throw file.error(credentialNode.node, "the \(credentialNode.what) would cross \(server) in clear text; write server: smtps://HOST:PORT or add starttls: true")
+                    throw file.error(
+                        credentialNode.node,
+                        "the \(credentialNode.what) would cross \(server) in clear text; write server: smtps://HOST:PORT or add starttls: true"
+                    )
                 }
-                email.server = server; email.from = from
+                email.server = server
+                email.from = from
                 channels.email = email
             case "webhook":
                 for (k, kNode, v) in try file.mapping(value, what: "channels: webhook") {
-                    guard k == "secret" else { throw file.error(kNode, "unknown key \"\(k)\" in channels: webhook (known: secret)") }
+                    guard k == "secret" else {
+                        throw file.error(kNode, "unknown key \"\(k)\" in channels: webhook (known: secret)")
+                    }
                     channels.webhookSecret = try secret(v, file, what: "secret")
-                    secrets.append(.init(reference: SecretReference(channels.webhookSecret!)!, purpose: "channels: webhook: secret", place: file.place(v)))
+                    secrets.append(
+                        .init(
+                            reference: SecretReference(channels.webhookSecret!)!, purpose: "channels: webhook: secret",
+                            place: file.place(v)))
                 }
             case "timeout":
                 let ms = try file.duration(value, what: "channels: timeout")
-                guard ms >= 1000, ms <= 300_000 else { throw file.error(value, "channels: timeout must be from 1s to 5m") }
+                guard ms >= 1000, ms <= 300_000 else {
+                    throw file.error(value, "channels: timeout must be from 1s to 5m")
+                }
                 channels.timeoutSeconds = ms / 1000
             default:
-                warnings.append("\(file.place(keyNode)): unknown key \"\(key)\" in channels (known: email, webhook, timeout)")
+                warnings.append(
+                    "\(file.place(keyNode)): unknown key \"\(key)\" in channels (known: email, webhook, timeout)")
             }
         }
         return channels
@@ -210,7 +270,10 @@ public struct Workspace: Sendable {
         var parts: [Substring] = []
         for part in joined.split(separator: "/") {
             if part == "." || part.isEmpty { continue }
-            if part == ".." { if !parts.isEmpty { parts.removeLast() }; continue }
+            if part == ".." {
+                if !parts.isEmpty { parts.removeLast() }
+                continue
+            }
             parts.append(part)
         }
         return "/" + parts.joined(separator: "/")

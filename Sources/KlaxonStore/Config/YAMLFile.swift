@@ -29,7 +29,8 @@ public struct YAMLFile {
         let whole: KlaxonError
         do throws(KlaxonError) { return (try parse(text, path: path), [:]) } catch { whole = error }
         let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
-        var pairs: [(Node, Node)] = [], broken: [String: KlaxonError] = [:]
+        var pairs: [(Node, Node)] = []
+        var broken: [String: KlaxonError] = [:]
         for (key, range) in topLevelParts(lines) {
             // A key given twice would be read twice; the whole file's error says it best.
             guard !pairs.contains(where: { $0.0.scalar?.string == key }), broken[key] == nil else { throw whole }
@@ -45,7 +46,9 @@ public struct YAMLFile {
     /// The items of the block sequence under the top-level `key` of the file at `path`, each parsed alone
     /// (for a part `loadParts` found broken): the item, or why it does not parse, with its text. Nil when
     /// the part is no block sequence of `- ` items.
-    public static func sequenceItems(under key: String, path: String) -> [(text: String, item: Result<Node, KlaxonError>)]? {
+    public static func sequenceItems(under key: String, path: String) -> [(
+        text: String, item: Result<Node, KlaxonError>
+    )]? {
         guard let text = try? read(path) else { return nil }
         let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
         guard let part = topLevelParts(lines).first(where: { $0.key == key })?.range else { return nil }
@@ -62,7 +65,8 @@ public struct YAMLFile {
             do throws(KlaxonError) {
                 let parsed = try parse(lines, range, path: path)
                 guard case .sequence(let items) = parsed.root, items.count == 1 else {
-                    throw .badInput("\(path):\(start + 1):\(indent! + 1): this item of \(key) does not read as one list item")
+                    throw .badInput(
+                        "\(path):\(start + 1):\(indent! + 1): this item of \(key) does not read as one list item")
                 }
                 return (itemText, .success(items[0]))
             } catch { return (itemText, .failure(error)) }
@@ -73,7 +77,9 @@ public struct YAMLFile {
     /// next top-level key.
     static func topLevelParts(_ lines: [Substring]) -> [(key: String, range: Range<Int>)] {
         let starts = lines.indices.filter { i in
-            guard let first = lines[i].first, first.isLetter || first.isNumber || "_\"'".contains(first) else { return false }
+            guard let first = lines[i].first, first.isLetter || first.isNumber || "_\"'".contains(first) else {
+                return false
+            }
             return lines[i].contains(":")
         }
         return starts.enumerated().map { n, start in
@@ -94,7 +100,8 @@ public struct YAMLFile {
             return YAMLFile(path: path, root: root)
         } catch let error as YamlError {
             switch error {
-            case .scanner(_, let problem, let mark, _), .parser(_, let problem, let mark, _), .composer(_, let problem, let mark, _):
+            case .scanner(_, let problem, let mark, _), .parser(_, let problem, let mark, _),
+                .composer(_, let problem, let mark, _):
                 throw .badInput("\(path):\(mark.line):\(mark.column): invalid YAML: \(problem)")
             default:
                 throw .badInput("\(path): invalid YAML: \(error)")
@@ -114,7 +121,9 @@ public struct YAMLFile {
 
     /// The key/value pairs of a mapping node, with the key nodes (for their places).
     public func mapping(_ node: Node, what: String) throws(KlaxonError) -> [(key: String, keyNode: Node, value: Node)] {
-        guard case .mapping(let mapping) = node else { throw error(node, "\(what) must be a mapping of keys to values") }
+        guard case .mapping(let mapping) = node else {
+            throw error(node, "\(what) must be a mapping of keys to values")
+        }
         var pairs: [(String, Node, Node)] = []
         for (key, value) in mapping {
             guard let name = key.scalar?.string else { throw error(key, "keys must be plain strings") }
@@ -125,13 +134,17 @@ public struct YAMLFile {
     }
 
     public func string(_ node: Node, what: String) throws(KlaxonError) -> String {
-        guard let scalar = node.scalar else { throw error(node, "\(what) must be a single value, not a list or mapping") }
+        guard let scalar = node.scalar else {
+            throw error(node, "\(what) must be a single value, not a list or mapping")
+        }
         return scalar.string
     }
 
     public func duration(_ node: Node, what: String) throws(KlaxonError) -> Int64 {
         let text = try string(node, what: what)
-        guard let ms = DurationSyntax.milliseconds(text) else { throw error(node, "\(what) is \"\(text)\"; expected \(DurationSyntax.expected)") }
+        guard let ms = DurationSyntax.milliseconds(text) else {
+            throw error(node, "\(what) is \"\(text)\"; expected \(DurationSyntax.expected)")
+        }
         return ms
     }
 
@@ -152,7 +165,8 @@ public struct YAMLFile {
     public func integer(_ node: Node, what: String, in range: ClosedRange<Int>) throws(KlaxonError) -> Int {
         let text = try string(node, what: what)
         guard let value = Int(text), range.contains(value) else {
-            throw error(node, "\(what) is \"\(text)\"; expected a whole number from \(range.lowerBound) to \(range.upperBound)")
+            throw error(
+                node, "\(what) is \"\(text)\"; expected a whole number from \(range.lowerBound) to \(range.upperBound)")
         }
         return value
     }
@@ -167,10 +181,12 @@ public struct YAMLFile {
     }
 
     /// One of `choices`.
-    public func choice<T: RawRepresentable>(_ node: Node, what: String, _ choices: [T]) throws(KlaxonError) -> T where T.RawValue == String {
+    public func choice<T: RawRepresentable>(_ node: Node, what: String, _ choices: [T]) throws(KlaxonError) -> T
+    where T.RawValue == String {
         let text = try string(node, what: what)
         guard let value = choices.first(where: { $0.rawValue == text }) else {
-            throw error(node, "\(what) is \"\(text)\"; expected one of \(choices.map(\.rawValue).joined(separator: ", "))")
+            throw error(
+                node, "\(what) is \"\(text)\"; expected one of \(choices.map(\.rawValue).joined(separator: ", "))")
         }
         return value
     }
@@ -181,7 +197,10 @@ public struct YAMLFile {
     /// Turns an error about the file at `path` into a finding with its place.
     public static func finding(_ error: KlaxonError, path: String) -> ConfigFinding {
         let message = error.message
-        if message.hasPrefix(path), let colon = message.range(of: ": ", range: message.index(message.startIndex, offsetBy: path.count)..<message.endIndex) {
+        if message.hasPrefix(path),
+            let colon = message.range(
+                of: ": ", range: message.index(message.startIndex, offsetBy: path.count)..<message.endIndex)
+        {
             return ConfigFinding(.error, String(message[..<colon.lowerBound]), String(message[colon.upperBound...]))
         }
         return ConfigFinding(.error, path, message)

@@ -1,9 +1,10 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import Foundation
 import KlaxonCore
 import Synchronization
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// A `StoreHold` of the file store: an exclusive `flock` on a lock file, so the kernel releases it when
 /// the holder closes it or dies, and the next process to try takes over. `flock` belongs to the open

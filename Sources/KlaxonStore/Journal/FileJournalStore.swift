@@ -1,9 +1,10 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import Dispatch
 import KlaxonCore
 import Synchronization
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// The journals as files in one directory, the default `JournalStore`: `INC-N.jsonl` per incident and
 /// `platform.jsonl` (see docs/journal-format.md). Each journal is a `JournalFile` (one `write` and
@@ -29,7 +30,8 @@ public struct FileJournalStore: JournalStore {
             guard name.hasSuffix(".jsonl"), !name.hasPrefix(".") else { return nil }
             return IncidentID.number(of: String(name.dropLast(6)))
         }
-        return numbers.sorted().map(IncidentID.make) + (names.contains(PlatformJournal.fileName) ? [PlatformJournal.name] : [])
+        return numbers.sorted().map(IncidentID.make)
+            + (names.contains(PlatformJournal.fileName) ? [PlatformJournal.name] : [])
     }
 
     public func journal(_ name: String) -> any StoredJournal { JournalFile.open(path: path(of: name)) }
@@ -47,13 +49,16 @@ public struct FileJournalStore: JournalStore {
         return lstat(path(of: name), &info) == 0 ? JournalStamp(info) : nil
     }
 
-    public func follow() throws(KlaxonError) -> any JournalFollower { try JournalDirectoryWatcher(directory: directory) }
+    public func follow() throws(KlaxonError) -> any JournalFollower {
+        try JournalDirectoryWatcher(directory: directory)
+    }
 
     /// `.NAME.lock` in the directory (`.engine.lock`, `.poller.lock`).
     public func hold(_ name: String, creating: Bool) throws(KlaxonError) -> any StoreHold {
         if creating { try SystemCall.makeDirectory(directory) }
         // The engine lock has always been 0640; the recorder's 0660 (what the others of the group open).
-        return try FileHold(path: directory + "/." + name + ".lock", creating: creating, mode: name == "engine" ? 0o640 : 0o660)
+        return try FileHold(
+            path: directory + "/." + name + ".lock", creating: creating, mode: name == "engine" ? 0o640 : 0o660)
     }
 
     /// Each journal's stamp and mode `stat`ed through the directory (a link is not followed), on every
@@ -70,7 +75,9 @@ public struct FileJournalStore: JournalStore {
             mine.reserveCapacity(names.count / chunks + 1)
             for i in stride(from: chunk, to: names.count, by: chunks) {
                 var info = stat()
-                mine.append(fstatat(fd, names[i] + ".jsonl", &info, AT_SYMLINK_NOFOLLOW) == 0 ? (JournalStamp(info), info.st_mode) : nil)
+                mine.append(
+                    fstatat(fd, names[i] + ".jsonl", &info, AT_SYMLINK_NOFOLLOW) == 0
+                        ? (JournalStamp(info), info.st_mode) : nil)
             }
             done.withLock { $0[chunk] = mine }
         }
@@ -87,7 +94,9 @@ public struct FileJournalStore: JournalStore {
         for name in names where name.hasPrefix(".") && name.hasSuffix(".tmp") && name.contains(".jsonl.") {
             let path = directory + "/" + name
             var info = stat()
-            guard lstat(path, &info) == 0, info.st_mode & S_IFMT == S_IFREG, info.st_mtim.tv_sec < cutoff else { continue }
+            guard lstat(path, &info) == 0, info.st_mode & S_IFMT == S_IFREG, info.st_mtim.tv_sec < cutoff else {
+                continue
+            }
             unlink(path)
         }
     }

@@ -1,9 +1,10 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 import KlaxonCore
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
 
 enum FileLock {
     /// Takes the exclusive `flock` on `fd` within `wait.limit`, or throws an error naming the holder.
@@ -15,7 +16,9 @@ enum FileLock {
         while true {
             let waited = monotonicSeconds() - start
             if waited >= wait.limit {
-                throw .failed("\(path) is locked by \(holder(of: fd)) and stayed locked for \(formatSeconds(wait.limit)); nothing was written. If that process is stuck, stop it (or wait for it) and try again")
+                throw .failed(
+                    "\(path) is locked by \(holder(of: fd)) and stayed locked for \(formatSeconds(wait.limit)); nothing was written. If that process is stuck, stop it (or wait for it) and try again"
+                )
             }
             if !noticed, waited >= wait.noticeAfter, let notice = wait.notice {
                 noticed = true
@@ -38,22 +41,30 @@ enum FileLock {
     static func holder(of fd: Int32) -> String {
         var info = stat()
         guard fstat(fd, &info) == 0, let table = readSmallFile("/proc/locks") else { return "another process" }
-        let major = (UInt64(info.st_dev) >> 8) & 0xfff, minor = (UInt64(info.st_dev) & 0xff) | ((UInt64(info.st_dev) >> 12) & 0xfff00)
-        let node = String(major, radix: 16, uppercase: false).leftPadded(2) + ":" + String(minor, radix: 16).leftPadded(2) + ":" + String(info.st_ino)
+        let major = (UInt64(info.st_dev) >> 8) & 0xfff
+        let minor = (UInt64(info.st_dev) & 0xff) | ((UInt64(info.st_dev) >> 12) & 0xfff00)
+        let node =
+            String(major, radix: 16, uppercase: false).leftPadded(2) + ":" + String(minor, radix: 16).leftPadded(2)
+            + ":" + String(info.st_ino)
         let me = Int(getpid())
         for line in table.split(separator: "\n") {
             // "1: FLOCK  ADVISORY  WRITE 4242 08:01:1234 0 EOF"; waiting requests carry "->" and are skipped.
             let fields = line.split(separator: " ", omittingEmptySubsequences: true)
             guard fields.count >= 6, fields[1] == "FLOCK", !fields.contains("->"), fields[5] == node,
-                  let pid = Int(fields[4]), pid != me else { continue }
+                let pid = Int(fields[4]), pid != me
+            else { continue }
             if let name = commandName(of: pid) { return "process \(pid) (\(name)) on this host" }
             // The process that took the lock has exited and left it to one it passed the descriptor to
             // (`flock FILE` in a shell that then ran another program): name who has the file open.
             let holders = processes(holdingOpen: info, except: me)
-            guard !holders.isEmpty else { return "process \(pid), which has exited (a process it handed the file to holds the lock)" }
-            return holders.prefix(3).map { "process \($0) (\(commandName(of: $0) ?? "?"))" }.joined(separator: " or ") + " on this host"
+            guard !holders.isEmpty else {
+                return "process \(pid), which has exited (a process it handed the file to holds the lock)"
+            }
+            return holders.prefix(3).map { "process \($0) (\(commandName(of: $0) ?? "?"))" }.joined(separator: " or ")
+                + " on this host"
         }
-        return "another process (none on this host holds it: one on another host sharing the directory, or one that has just finished)"
+        return
+            "another process (none on this host holds it: one on another host sharing the directory, or one that has just finished)"
     }
 
     private static func commandName(of pid: Int) -> String? {
@@ -66,10 +77,14 @@ enum FileLock {
         guard let pids = try? SystemCall.listDirectory("/proc") else { return [] }
         var found: [Int] = []
         for name in pids {
-            guard let pid = Int(name), pid != me, let fds = try? SystemCall.listDirectory("/proc/\(pid)/fd") else { continue }
+            guard let pid = Int(name), pid != me, let fds = try? SystemCall.listDirectory("/proc/\(pid)/fd") else {
+                continue
+            }
             for fd in fds {
                 var target = stat()
-                if stat("/proc/\(pid)/fd/\(fd)", &target) == 0, target.st_dev == info.st_dev, target.st_ino == info.st_ino {
+                if stat("/proc/\(pid)/fd/\(fd)", &target) == 0, target.st_dev == info.st_dev,
+                    target.st_ino == info.st_ino
+                {
                     found.append(pid)
                     break
                 }
@@ -104,5 +119,7 @@ enum FileLock {
 }
 
 private extension String {
-    func leftPadded(_ width: Int) -> String { count >= width ? self : String(repeating: "0", count: width - count) + self }
+    func leftPadded(_ width: Int) -> String {
+        count >= width ? self : String(repeating: "0", count: width - count) + self
+    }
 }

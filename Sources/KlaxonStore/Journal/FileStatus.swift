@@ -1,7 +1,8 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import KlaxonCore
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 extension JournalFile {
     /// Whether the file on disk holds more than the records read so far (a cheap `stat`).

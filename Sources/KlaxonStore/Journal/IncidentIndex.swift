@@ -1,9 +1,10 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 import KlaxonCore
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
 
 /// The journals directory's index, `.index`: for each resolved incident whose journal was last read
 /// whole and intact, its summary (`IncidentSummaryCodec`) beside the journal's stamp (`JournalStamp`),
@@ -35,7 +36,9 @@ final class IncidentIndex {
         /// The summary, once its checksum matches.
         func incident() throws(KlaxonError) -> Incident {
             let summary = UnsafeRawBufferPointer(rebasing: line[(checkStart + 17)..<(line.count - 1)])
-            guard line[checkStart + 16] == 0x20, IncidentIndex.check(summary).elementsEqual(line[checkStart..<(checkStart + 16)]) else {
+            guard line[checkStart + 16] == 0x20,
+                IncidentIndex.check(summary).elementsEqual(line[checkStart..<(checkStart + 16)])
+            else {
                 throw .failed("the index entry of \(id) is damaged")
             }
             let json: JSONValue
@@ -43,7 +46,9 @@ final class IncidentIndex {
                 throw .failed("the index entry of \(id) does not parse: \(error)")
             }
             let incident = try IncidentSummaryCodec.decode(json)
-            guard incident.id == id, !incident.isOpen else { throw .failed("the index entry of \(id) holds another incident") }
+            guard incident.id == id, !incident.isOpen else {
+                throw .failed("the index entry of \(id) holds another incident")
+            }
             return incident
         }
     }
@@ -65,17 +70,25 @@ final class IncidentIndex {
     }
 
     /// The first 16 hex digits of the SHA-256 of `bytes`.
-    static func check(_ bytes: UnsafeRawBufferPointer) -> String.UTF8View { String(RecordHash.of(bytes).hex.prefix(16)).utf8 }
+    static func check(_ bytes: UnsafeRawBufferPointer) -> String.UTF8View {
+        String(RecordHash.of(bytes).hex.prefix(16)).utf8
+    }
 
     /// Adds the entry for `journal` as just read, if there is one: the incident is resolved and its
     /// journal was read whole (no damage, no torn tail) without changing under the read. Returns whether.
     @discardableResult
     func add(_ journal: IncidentJournal) -> Bool {
-        let file = journal.file, incident = journal.incident
-        guard !incident.isOpen, let stamp = file.changeStamp, let number = IncidentID.number(of: incident.id) else { return false }
-        let fields = [incident.id, String(Int64(bitPattern: stamp.device)), String(Int64(bitPattern: stamp.inode)), String(stamp.size),
-                      String(stamp.modified), String(stamp.changed), String(file.lastSequence), file.lastHash.hex,
-                      String(incident.declaredAt.milliseconds), String(incident.lastUpdate.milliseconds)]
+        let file = journal.file
+        let incident = journal.incident
+        guard !incident.isOpen, let stamp = file.changeStamp, let number = IncidentID.number(of: incident.id) else {
+            return false
+        }
+        let fields = [
+            incident.id, String(Int64(bitPattern: stamp.device)), String(Int64(bitPattern: stamp.inode)),
+            String(stamp.size),
+            String(stamp.modified), String(stamp.changed), String(file.lastSequence), file.lastHash.hex,
+            String(incident.declaredAt.milliseconds), String(incident.lastUpdate.milliseconds)
+        ]
         let prefix = Array((fields.joined(separator: " ") + " ").utf8)
         let summary = Array(IncidentSummaryCodec.encode(incident).canonicalJSON.utf8)
         let check = summary.withUnsafeBytes { Array(Self.check($0)) }
@@ -83,8 +96,9 @@ final class IncidentIndex {
         let line = UnsafeMutableRawBufferPointer.allocate(byteCount: bytes.count, alignment: 1)
         line.copyBytes(from: bytes)
         owned.append(line)
-        entries[number] = Entry(id: incident.id, stamp: stamp, declaredAt: incident.declaredAt, lastUpdate: incident.lastUpdate,
-                                line: UnsafeRawBufferPointer(line), checkStart: prefix.count)
+        entries[number] = Entry(
+            id: incident.id, stamp: stamp, declaredAt: incident.declaredAt, lastUpdate: incident.lastUpdate,
+            line: UnsafeRawBufferPointer(line), checkStart: prefix.count)
         return true
     }
 
@@ -103,7 +117,8 @@ final class IncidentIndex {
         defer { close(fd) }
         var info = stat()
         guard fstat(fd, &info) == 0, info.st_mode & S_IFMT == S_IFREG, info.st_size > 0,
-              let address = mmap(nil, Int(info.st_size), PROT_READ, MAP_PRIVATE, fd, 0), address != MAP_FAILED else { return nil }
+            let address = mmap(nil, Int(info.st_size), PROT_READ, MAP_PRIVATE, fd, 0), address != MAP_FAILED
+        else { return nil }
         let index = IncidentIndex(mapping: UnsafeRawBufferPointer(start: address, count: Int(info.st_size)))
         return index.parse() ? index : nil
     }
@@ -117,7 +132,8 @@ final class IncidentIndex {
         }
         guard let headerEnd = find(0x0A, 0, raw.count) else { return false }
         let header = String(decoding: raw[..<headerEnd], as: UTF8.self).split(separator: " ")
-        guard header.count == 3, header[0] == "klaxon-index", header[1] == "\(Self.version)", let count = Int(header[2]) else { return false }
+        guard header.count == 3, header[0] == "klaxon-index", header[1] == "\(Self.version)", let count = Int(header[2])
+        else { return false }
         entries.reserveCapacity(count)
         var start = headerEnd + 1
         var numbers = [Int64](repeating: 0, count: 10)
@@ -138,12 +154,15 @@ final class IncidentIndex {
             // The id is INC- and its number, written as `IncidentID.make` writes it.
             let number = Int(numbers[0])
             guard raw[start..<(start + 4)].elementsEqual("INC-".utf8), raw[start + 4] != 0x30, number > 0,
-                  end - position > 17, entries[number] == nil else { return false }
-            let stamp = JournalStamp(device: UInt64(bitPattern: numbers[1]), inode: UInt64(bitPattern: numbers[2]), size: numbers[3],
-                                     modified: numbers[4], changed: numbers[5])
-            entries[number] = Entry(id: IncidentID.make(number), stamp: stamp, declaredAt: Timestamp(milliseconds: numbers[8]),
-                                    lastUpdate: Timestamp(milliseconds: numbers[9]),
-                                    line: UnsafeRawBufferPointer(rebasing: raw[start...end]), checkStart: position - start)
+                end - position > 17, entries[number] == nil
+            else { return false }
+            let stamp = JournalStamp(
+                device: UInt64(bitPattern: numbers[1]), inode: UInt64(bitPattern: numbers[2]), size: numbers[3],
+                modified: numbers[4], changed: numbers[5])
+            entries[number] = Entry(
+                id: IncidentID.make(number), stamp: stamp, declaredAt: Timestamp(milliseconds: numbers[8]),
+                lastUpdate: Timestamp(milliseconds: numbers[9]),
+                line: UnsafeRawBufferPointer(rebasing: raw[start...end]), checkStart: position - start)
             start = end + 1
         }
         return entries.count == count

@@ -1,9 +1,10 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 import KlaxonCore
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
 
 /// An incident and its journal: the incident as replayed so far, kept current as records arrive.
 public final class IncidentJournal {
@@ -21,7 +22,9 @@ public final class IncidentJournal {
         guard let first = records.first else {
             if let damage = file.corruption { throw .failed("\(file.path) is damaged at \(damage)") }
             if file.tornTail == nil && file.isEmpty {
-                throw .failed("\(file.path) is empty, so it is not a journal Klaxon wrote (a journal always holds its first record); move it away")
+                throw .failed(
+                    "\(file.path) is empty, so it is not a journal Klaxon wrote (a journal always holds its first record); move it away"
+                )
             }
             throw .failed("\(file.path) holds no complete record; run klaxon journal verify")
         }
@@ -39,7 +42,9 @@ public final class IncidentJournal {
     public var warnings: [String] {
         var all = file.warnings
         if let torn = file.tornTail {
-            all.append("\(file.path): \(torn); it is left as it is until the next write cuts it aside (or klaxon journal repair \(incident.id))")
+            all.append(
+                "\(file.path): \(torn); it is left as it is until the next write cuts it aside (or klaxon journal repair \(incident.id))"
+            )
         }
         return all
     }
@@ -55,13 +60,17 @@ public final class IncidentJournal {
     /// Checks `action` against the incident as it is on disk (under the journal's lock) and appends its
     /// record. `now` is read under the lock, so timestamps follow the journal's order.
     @discardableResult
-    public func perform(_ action: IncidentAction, by writer: WriterIdentity, now: () -> Timestamp) throws(KlaxonError) -> JournalRecord {
-        let record = try file.append(wait: lockWait) { (newRecords: [JournalRecord]) throws(KlaxonError) -> RecordDraft in
+    public func perform(_ action: IncidentAction, by writer: WriterIdentity, now: () -> Timestamp) throws(KlaxonError)
+        -> JournalRecord
+    {
+        let record = try file.append(wait: lockWait) {
+            (newRecords: [JournalRecord]) throws(KlaxonError) -> RecordDraft in
             // Apply what others wrote before checking, and keep it even when the action is refused.
             for record in newRecords { IncidentReplay.apply(record, to: &incident) }
             let (type, data) = try action.record(for: incident)
-            return RecordDraft(type: type.rawValue, data: data, timestamp: now(), actor: writer.actor,
-                               host: writer.host, pid: writer.pid)
+            return RecordDraft(
+                type: type.rawValue, data: data, timestamp: now(), actor: writer.actor,
+                host: writer.host, pid: writer.pid)
         }
         IncidentReplay.apply(record, to: &incident)
         return record

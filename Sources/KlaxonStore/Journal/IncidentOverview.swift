@@ -1,11 +1,12 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 import Dispatch
 import KlaxonCore
 import Synchronization
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
 
 /// Every incident of a journals directory, read as cheaply as its index allows (`IncidentStore.overview`):
 /// the journals of open incidents, and of any the index does not cover, read; the resolved incidents
@@ -37,7 +38,11 @@ public final class IndexedIncident {
     let mode: mode_t
 
     init(summary: Incident?, stamp: JournalStamp, store: any JournalStore, id: String, mode: mode_t) {
-        self.summary = summary; self.stamp = stamp; self.store = store; self.id = id; self.mode = mode
+        self.summary = summary
+        self.stamp = stamp
+        self.store = store
+        self.id = id
+        self.mode = mode
     }
 
     public var path: String { store.journal(id).path }
@@ -56,7 +61,9 @@ extension IncidentStore {
     /// on every core. With `updatingIndex`, the index is written again when it missed a resolved
     /// incident or names a journal that changed or is gone, if the directory can be written: atomically,
     /// never under a journal's lock, and a failure to write it is never an error (it is a cache).
-    public func overview(wanted: (_ declared: Timestamp, _ lastUpdate: Timestamp) -> Bool, updatingIndex: Bool) throws(KlaxonError) -> IncidentOverview {
+    public func overview(wanted: (_ declared: Timestamp, _ lastUpdate: Timestamp) -> Bool, updatingIndex: Bool)
+        throws(KlaxonError) -> IncidentOverview
+    {
         let ids = try ids()
         guard !ids.isEmpty else { return IncidentOverview() }
         let index = IncidentIndex.read(directory: directory)
@@ -66,8 +73,10 @@ extension IncidentStore {
         var kept = 0
         var toRead: [Int] = []
         for (i, id) in ids.enumerated() {
-            guard let (stamp, mode) = stats[i], let number = IncidentID.number(of: id), let entry = index?.entries[number],
-                  entry.stamp == stamp else {
+            guard let (stamp, mode) = stats[i], let number = IncidentID.number(of: id),
+                let entry = index?.entries[number],
+                entry.stamp == stamp
+            else {
                 toRead.append(i)
                 continue
             }

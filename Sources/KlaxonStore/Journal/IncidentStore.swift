@@ -1,7 +1,8 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import KlaxonCore
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// The incidents of a workspace: one journal per incident in its `JournalStore`.
 public struct IncidentStore: Sendable {
@@ -32,8 +33,12 @@ public struct IncidentStore: Sendable {
     /// copied or renamed by hand): every command would otherwise act on the wrong incident.
     static func checkName(of path: String, declares id: String) throws(KlaxonError) {
         let name = SystemCall.basename(of: path)
-        guard name.hasSuffix(".jsonl"), let fileID = IncidentID.normalize(String(name.dropLast(6))), fileID != id else { return }
-        throw .failed("\(path) declares \(id) in its first record, not \(fileID): the file was copied or renamed by hand. Rename it back to \(id).jsonl (if that name is free) or move it away")
+        guard name.hasSuffix(".jsonl"), let fileID = IncidentID.normalize(String(name.dropLast(6))), fileID != id else {
+            return
+        }
+        throw .failed(
+            "\(path) declares \(id) in its first record, not \(fileID): the file was copied or renamed by hand. Rename it back to \(id).jsonl (if that name is free) or move it away"
+        )
     }
 
     /// Where the journal of `id` is, for messages (its file, for the file store).
@@ -48,7 +53,8 @@ public struct IncidentStore: Sendable {
     /// is a summary (its state without records and notes) and takes little memory.
     public func open(_ idText: String, keepingTimeline: Bool = true) throws(KlaxonError) -> IncidentJournal {
         guard let id = IncidentID.normalize(idText) else {
-            throw .badInput("\"\(idText)\" is not an incident id; ids look like INC-12 (see klaxon incident list --all)")
+            throw .badInput(
+                "\"\(idText)\" is not an incident id; ids look like INC-12 (see klaxon incident list --all)")
         }
         // A link is "there" (the file store's stamp does not follow it), and refused by name when read.
         guard journals.stamp(of: id) != nil else {
@@ -58,7 +64,9 @@ public struct IncidentStore: Sendable {
     }
 
     /// Declares a new incident under the next free id, creating the journals directory if needed.
-    public func declare(_ declaration: Declaration, by writer: WriterIdentity, at time: Timestamp) throws(KlaxonError) -> IncidentJournal {
+    public func declare(_ declaration: Declaration, by writer: WriterIdentity, at time: Timestamp) throws(KlaxonError)
+        -> IncidentJournal
+    {
         var number = (try ids().last.flatMap(IncidentID.number(of:)) ?? 0) + 1
         // Another process may take the same number at the same moment; creation is exclusive, so retry.
         for _ in 0..<1000 {
@@ -68,8 +76,9 @@ public struct IncidentStore: Sendable {
                 fields["drill"] = .string(drill)
                 payload = .object(fields)
             }
-            let draft = RecordDraft(type: RecordType.declared.rawValue, data: payload,
-                                    timestamp: time, actor: writer.actor, host: writer.host, pid: writer.pid)
+            let draft = RecordDraft(
+                type: RecordType.declared.rawValue, data: payload,
+                timestamp: time, actor: writer.actor, host: writer.host, pid: writer.pid)
             if let file = try journals.create(id, firstRecord: draft) {
                 return try IncidentJournal(file: file, lockWait: lockWait)
             }
@@ -83,7 +92,9 @@ public struct IncidentStore: Sendable {
     public static func problems(of verification: JournalFile.Verification) throws(KlaxonError) -> [String] {
         let path = verification.path
         if verification.byteCount == 0 {
-            return ["\(path) is empty, so it is not a journal Klaxon wrote (a journal always holds its first record); move it away"]
+            return [
+                "\(path) is empty, so it is not a journal Klaxon wrote (a journal always holds its first record); move it away"
+            ]
         }
         guard SystemCall.basename(of: path) != PlatformJournal.fileName, verification.damage == nil else { return [] }
         let first = try JournalFile.open(path: path).readFirstRecord()
@@ -101,6 +112,8 @@ public struct IncidentStore: Sendable {
     /// user of the host.
     public static func modeWarnings(path: String, mode: mode_t) -> [String] {
         guard mode & S_IWOTH != 0 else { return [] }
-        return ["\(path) is writable by every user of this host (mode \(String(mode & 0o777, radix: 8))); anyone could append to or truncate it: chmod o-w \(path)"]
+        return [
+            "\(path) is writable by every user of this host (mode \(String(mode & 0o777, radix: 8))); anyone could append to or truncate it: chmod o-w \(path)"
+        ]
     }
 }

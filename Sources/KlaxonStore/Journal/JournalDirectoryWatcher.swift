@@ -1,7 +1,8 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import KlaxonCore
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// Tells when files in the journals directory change (inotify), so a console follows other
 /// responders without rereading files: the file store's `JournalFollower`. On file systems without

@@ -1,9 +1,10 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 import KlaxonCore
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
 
 /// One journal file on disk: appends that lose nothing, reads that follow other writers and never
 /// change the file, and recovery from an interrupted write. See docs/journal-format.md for the
@@ -103,7 +104,8 @@ public final class JournalFile: StoredJournal {
         records += outcome.records
         if let damage = outcome.damage { note(damage) }
         tornTail = nil
-        if corruption == nil, try SystemCall.fileSize(fd, path: path) > scanner.validLength, FileLock.trySharedLock(fd) {
+        if corruption == nil, try SystemCall.fileSize(fd, path: path) > scanner.validLength, FileLock.trySharedLock(fd)
+        {
             // Nobody is appending, yet bytes follow the last complete record: an interrupted write.
             defer { SystemCall.unlock(fd) }
             let final = try scanToEnd(fd, isComplete: true)
@@ -122,15 +124,25 @@ public final class JournalFile: StoredJournal {
     /// appended since this file was last read (they are consumed: `build` must keep them even when it
     /// throws), so it can check the action against the current state; it returns the draft to write.
     /// When this returns, the record is on disk (fdatasync'd). A torn tail is cut aside first.
-    public func append(wait: LockWait = .standard, _ build: ([JournalRecord]) throws(KlaxonError) -> RecordDraft) throws(KlaxonError) -> JournalRecord {
+    public func append(wait: LockWait = .standard, _ build: ([JournalRecord]) throws(KlaxonError) -> RecordDraft)
+        throws(KlaxonError) -> JournalRecord
+    {
         try refuseIfCorrupt()
         let (fd, info) = try lockedForAppending(wait: wait)
-        defer { SystemCall.unlock(fd); close(fd) }
+        defer {
+            SystemCall.unlock(fd)
+            close(fd)
+        }
         var records = try adopt(fd, info)
         let outcome = try scanToEnd(fd, isComplete: true)
         records += outcome.records
         if let damage = outcome.damage {
-            if damage.kind == .tornTail { try cutTornTail(fd, damage) } else { note(damage); try refuseIfCorrupt() }
+            if damage.kind == .tornTail {
+                try cutTornTail(fd, damage)
+            } else {
+                note(damage)
+                try refuseIfCorrupt()
+            }
         }
         let draft = try build(records)
         let (line, record) = JournalCodec.encode(draft, sequence: scanner.nextSequence, previousHash: scanner.lastHash)
@@ -140,7 +152,9 @@ public final class JournalFile: StoredJournal {
         guard fdatasync(fd) == 0 else {
             let code = errno
             _ = ftruncate(fd, off_t(before))
-            throw .failed("fdatasync of \(path) failed (\(SystemCall.describe(code))); the record may not be on disk and was not acknowledged; \(SystemCall.advice(code))")
+            throw .failed(
+                "fdatasync of \(path) failed (\(SystemCall.describe(code))); the record may not be on disk and was not acknowledged; \(SystemCall.advice(code))"
+            )
         }
         scanner.accept(record, lineLength: line.count)
         return record
@@ -177,19 +191,25 @@ public final class JournalFile: StoredJournal {
                 close(fd)
                 throw error
             }
-            if let current = try? SystemCall.linkIdentity(path), current == SystemCall.FileIdentity(info) { return (fd, info) }
+            if let current = try? SystemCall.linkIdentity(path), current == SystemCall.FileIdentity(info) {
+                return (fd, info)
+            }
             SystemCall.unlock(fd)
             close(fd)
         }
-        throw .failed("\(path) keeps being replaced while Klaxon tries to write it; nothing was written. Find what rewrites the journals directory (a sync or restore job) and stop it")
+        throw .failed(
+            "\(path) keeps being replaced while Klaxon tries to write it; nothing was written. Find what rewrites the journals directory (a sync or restore job) and stop it"
+        )
     }
 
     /// Opens the path; a journal that was read before and is gone now is named as such.
     private func openFile(forAppending: Bool) throws(KlaxonError) -> (Int32, stat) {
         do {
             return try SystemCall.openJournal(path, forAppending: forAppending)
-        } catch where identity != nil && error.kind == .badInput {
-            throw .failed("\(path) is gone: it was removed or moved away after Klaxon read it; nothing was \(forAppending ? "written" : "read"). Restore the journal (from a backup or another responder's copy) and try again")
+        } catch  where identity != nil && error.kind == .badInput {
+            throw .failed(
+                "\(path) is gone: it was removed or moved away after Klaxon read it; nothing was \(forAppending ? "written" : "read"). Restore the journal (from a backup or another responder's copy) and try again"
+            )
         }
     }
 
@@ -205,10 +225,14 @@ public final class JournalFile: StoredJournal {
         var fresh = JournalScanner()
         let size = try SystemCall.fileSize(fd, path: path)
         let bytes = try SystemCall.read(fd, offset: 0, count: size, path: path)
-        let outcome = bytes.withUnsafeBufferPointer { fresh.scan($0, isComplete: false, parallelism: Self.decodingThreads) }
+        let outcome = bytes.withUnsafeBufferPointer {
+            fresh.scan($0, isComplete: false, parallelism: Self.decodingThreads)
+        }
         let known = lastSequence
         guard outcome.records.count >= known, outcome.records[known - 1].hash == lastHash else {
-            throw .failed("\(path) was replaced by a file that does not hold the \(Plural.count(known, "record")) already read from it (another copy of the journal, or another file); nothing was written. Compare it with a backup or another responder's copy (the hash of record \(known) is \(lastHash.short)) before going on")
+            throw .failed(
+                "\(path) was replaced by a file that does not hold the \(Plural.count(known, "record")) already read from it (another copy of the journal, or another file); nothing was written. Compare it with a backup or another responder's copy (the hash of record \(known) is \(lastHash.short)) before going on"
+            )
         }
         scanner = fresh
         self.identity = seen
@@ -218,11 +242,15 @@ public final class JournalFile: StoredJournal {
     private func scanToEnd(_ fd: Int32, isComplete: Bool) throws(KlaxonError) -> JournalScanner.Outcome {
         let size = try SystemCall.fileSize(fd, path: path)
         guard size >= scanner.validLength else {
-            throw .failed("\(path) became shorter than the records already read from it (\(size) < \(scanner.validLength) bytes): it was changed outside Klaxon; check it with klaxon journal verify")
+            throw .failed(
+                "\(path) became shorter than the records already read from it (\(size) < \(scanner.validLength) bytes): it was changed outside Klaxon; check it with klaxon journal verify"
+            )
         }
         guard size > scanner.validLength, corruption == nil else { return .init(records: [], damage: nil) }
         let bytes = try SystemCall.read(fd, offset: scanner.validLength, count: size - scanner.validLength, path: path)
-        return bytes.withUnsafeBufferPointer { scanner.scan($0, isComplete: isComplete, parallelism: Self.decodingThreads) }
+        return bytes.withUnsafeBufferPointer {
+            scanner.scan($0, isComplete: isComplete, parallelism: Self.decodingThreads)
+        }
     }
 
     private func note(_ damage: JournalScanner.Damage) {
@@ -231,7 +259,9 @@ public final class JournalFile: StoredJournal {
 
     private func refuseIfCorrupt() throws(KlaxonError) {
         if let corruption {
-            throw .failed("\(path) is damaged at \(corruption); nothing more will be written to it. Keep a copy, then see docs/journal-format.md, \"Damage\"")
+            throw .failed(
+                "\(path) is damaged at \(corruption); nothing more will be written to it. Keep a copy, then see docs/journal-format.md, \"Damage\""
+            )
         }
     }
 
@@ -249,9 +279,13 @@ public final class JournalFile: StoredJournal {
             aside = "\(path).torn-\(stamp)-\(attempt)"
         }
         try SystemCall.fsyncDirectory(SystemCall.dirname(of: path))
-        guard ftruncate(fd, off_t(damage.offset)) == 0 else { throw SystemCall.error("cutting the torn tail of", path, errno) }
+        guard ftruncate(fd, off_t(damage.offset)) == 0 else {
+            throw SystemCall.error("cutting the torn tail of", path, errno)
+        }
         guard fsync(fd) == 0 else { throw SystemCall.error("fsync of", path, errno) }
-        setAside.append("\(SystemCall.basename(of: path)): \(damage); its \(Plural.count(torn.count, "byte")) \(torn.count == 1 ? "was" : "were") moved to \(SystemCall.basename(of: aside)) and cut off; records 1 to \(damage.expectedSequence - 1) are intact")
+        setAside.append(
+            "\(SystemCall.basename(of: path)): \(damage); its \(Plural.count(torn.count, "byte")) \(torn.count == 1 ? "was" : "were") moved to \(SystemCall.basename(of: aside)) and cut off; records 1 to \(damage.expectedSequence - 1) are intact"
+        )
         tornTail = nil
     }
 
@@ -291,7 +325,9 @@ public final class JournalFile: StoredJournal {
             } else if !atEnd {
                 bytes = try SystemCall.read(fd, offset: offset, count: size - offset, path: path)
             }
-            let outcome = bytes.withUnsafeBufferPointer { scanner.scan($0, isComplete: false, parallelism: decodingThreads) }
+            let outcome = bytes.withUnsafeBufferPointer {
+                scanner.scan($0, isComplete: false, parallelism: decodingThreads)
+            }
             count += outcome.records.count
             damage = outcome.damage
             if scanner.validLength == offset { break }
@@ -301,14 +337,16 @@ public final class JournalFile: StoredJournal {
         if damage == nil, size > scanner.validLength {
             if FileLock.trySharedLock(fd) {
                 defer { SystemCall.unlock(fd) }
-                let rest = try SystemCall.read(fd, offset: scanner.validLength, count: size - scanner.validLength, path: path)
+                let rest = try SystemCall.read(
+                    fd, offset: scanner.validLength, count: size - scanner.validLength, path: path)
                 damage = rest.withUnsafeBufferPointer { scanner.scan($0, isComplete: true) }.damage
             } else {
                 beingWritten = size - scanner.validLength
             }
         }
-        return Verification(path: path, recordCount: count, byteCount: size, lastHash: scanner.lastHash, damage: damage,
-                            bytesBeingWritten: beingWritten, mode: info.st_mode)
+        return Verification(
+            path: path, recordCount: count, byteCount: size, lastHash: scanner.lastHash, damage: damage,
+            bytesBeingWritten: beingWritten, mode: info.st_mode)
     }
 
     /// Cuts a torn tail off (keeping its bytes aside), and nothing else. Returns what was done, or nil
@@ -317,12 +355,17 @@ public final class JournalFile: StoredJournal {
         let file = JournalFile.open(path: path)
         if let problem = file.writeProblem { throw .failed(problem) }
         let (fd, info) = try file.lockedForAppending(wait: wait)
-        defer { SystemCall.unlock(fd); close(fd) }
+        defer {
+            SystemCall.unlock(fd)
+            close(fd)
+        }
         file.identity = SystemCall.FileIdentity(info)
         let outcome = try file.scanToEnd(fd, isComplete: true)
         guard let damage = outcome.damage else { return nil }
         guard damage.kind == .tornTail else {
-            throw .failed("\(path) is damaged at \(damage). Only an unfinished last line (an interrupted write) is cut; this is a complete line, so repair cuts nothing. Keep a copy and see docs/journal-format.md, \"Damage\"")
+            throw .failed(
+                "\(path) is damaged at \(damage). Only an unfinished last line (an interrupted write) is cut; this is a complete line, so repair cuts nothing. Keep a copy and see docs/journal-format.md, \"Damage\""
+            )
         }
         try file.cutTornTail(fd, damage)
         return file.setAside.last

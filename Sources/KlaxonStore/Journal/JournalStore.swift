@@ -64,7 +64,8 @@ public protocol StoredJournal: AnyObject {
     /// records others appended since the last read (it must keep them even when it throws) and returns
     /// the draft, which gets the next sequence number and the chain's last hash. When this returns the
     /// record is durable. A torn tail is set aside first; a damaged journal is refused.
-    func append(wait: LockWait, _ build: ([JournalRecord]) throws(KlaxonError) -> RecordDraft) throws(KlaxonError) -> JournalRecord
+    func append(wait: LockWait, _ build: ([JournalRecord]) throws(KlaxonError) -> RecordDraft) throws(KlaxonError)
+        -> JournalRecord
 
     /// Damage found in complete records; once set, nothing more is appended.
     var corruption: JournalScanner.Damage? { get }
@@ -90,7 +91,9 @@ extension StoredJournal {
     /// False when this process cannot append (permissions, a read-only file system).
     public var canWrite: Bool { writeProblem == nil }
     /// `append(wait:_:)` with the standard wait.
-    public func append(_ build: ([JournalRecord]) throws(KlaxonError) -> RecordDraft) throws(KlaxonError) -> JournalRecord {
+    public func append(_ build: ([JournalRecord]) throws(KlaxonError) -> RecordDraft) throws(KlaxonError)
+        -> JournalRecord
+    {
         try append(wait: .standard, build)
     }
 }

@@ -1,8 +1,9 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import KlaxonCore
 import Synchronization
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// `platform.jsonl` in the journals directory: every state change of the status checks, with the same
 /// format and guarantees as an incident journal (hash chain, one `write`, fdatasync). Only the process
@@ -51,7 +52,9 @@ public final class PlatformJournal: Sendable {
     /// no lock and writes nothing. Names no longer configured are ignored. A missing journal restores
     /// nothing; damage stops the reading there (the states after it are kept) and, like a journal that
     /// cannot be opened, is named in `warning`.
-    public static func lastStates(directory: String, of checks: Set<String>) -> (states: [String: CheckStateMachine.Recorded], warning: String?) {
+    public static func lastStates(directory: String, of checks: Set<String>) -> (
+        states: [String: CheckStateMachine.Recorded], warning: String?
+    ) {
         guard !checks.isEmpty else { return ([:], nil) }
         let path = directory + "/" + fileName
         let skipped = "the checks' last states were not restored (each starts unknown)"
@@ -62,7 +65,8 @@ public final class PlatformJournal: Sendable {
             return ([:], error.kind == .badInput ? nil : "\(error.message); \(skipped)")
         }
         defer { close(fd) }
-        var states: [String: CheckStateMachine.Recorded] = [:], decided: Set<String> = []
+        var states: [String: CheckStateMachine.Recorded] = [:]
+        var decided: Set<String> = []
         // The record read just before (the next one in the file): each must link to the one before it.
         var later: JournalRecord?
         var end: Int
@@ -74,19 +78,27 @@ public final class PlatformJournal: Sendable {
         while end > floor && decided.count < checks.count {
             let start = max(floor, end - (1 << 20))
             let read: [UInt8]
-            do { read = try SystemCall.read(fd, offset: start, count: end - start, path: path) } catch { return (states, "\(error.message); \(skipped)") }
+            do { read = try SystemCall.read(fd, offset: start, count: end - start, path: path) } catch {
+                return (states, "\(error.message); \(skipped)")
+            }
             var bytes = read + carry
             end = start
             if atEnd {
                 // An unfinished last line is a write under way (or torn): not a record yet.
-                guard let last = bytes.lastIndex(of: 0x0A) else { carry = bytes; continue }
+                guard let last = bytes.lastIndex(of: 0x0A) else {
+                    carry = bytes
+                    continue
+                }
                 bytes.removeSubrange((last + 1)...)
                 atEnd = false
             }
             // The first line may have begun before `start`: keep it for the next chunk, unless at the file's start.
             var first = 0
             if start > 0 {
-                guard let newline = bytes.firstIndex(of: 0x0A) else { carry = bytes; continue }
+                guard let newline = bytes.firstIndex(of: 0x0A) else {
+                    carry = bytes
+                    continue
+                }
                 first = newline + 1
                 carry = Array(bytes[..<first])
             } else {
@@ -95,13 +107,22 @@ public final class PlatformJournal: Sendable {
             var lineEnd = bytes.count - 1  // the newline ending the line being looked at
             while lineEnd >= first && decided.count < checks.count {
                 let lineStart = (bytes[first..<lineEnd].lastIndex(of: 0x0A) ?? (first - 1)) + 1
-                let decoded = bytes.withUnsafeBufferPointer { try? JournalCodec.decode(line: UnsafeBufferPointer(rebasing: $0[lineStart..<lineEnd])) }
-                guard let record = decoded, later.map({ $0.sequence == record.sequence + 1 && $0.previousHash == record.hash }) ?? true else {
+                let decoded = bytes.withUnsafeBufferPointer {
+                    try? JournalCodec.decode(line: UnsafeBufferPointer(rebasing: $0[lineStart..<lineEnd]))
+                }
+                guard let record = decoded,
+                    later.map({ $0.sequence == record.sequence + 1 && $0.previousHash == record.hash }) ?? true
+                else {
                     let offset = start + lineStart
-                    return (states, "\(path) is damaged at byte \(offset) (klaxon journal verify names the record); the states recorded before it were not restored")
+                    return (
+                        states,
+                        "\(path) is damaged at byte \(offset) (klaxon journal verify names the record); the states recorded before it were not restored"
+                    )
                 }
                 later = record
-                if record.type == RecordType.checkChanged.rawValue, let name = record.data["check"]?.stringValue, checks.contains(name), !decided.contains(name) {
+                if record.type == RecordType.checkChanged.rawValue, let name = record.data["check"]?.stringValue,
+                    checks.contains(name), !decided.contains(name)
+                {
                     decided.insert(name)
                     // A state this build does not know is not restored: the check starts unknown.
                     if let state = record.data["to"]?.stringValue.flatMap(CheckState.init(rawValue:)) {
@@ -116,17 +137,25 @@ public final class PlatformJournal: Sendable {
 
     /// Records a state change; it is on disk when this returns.
     @discardableResult
-    public func record(check: String, from: CheckState, to: CheckState, detail: String, at t: Timestamp,
-                       by writer: WriterIdentity) throws(KlaxonError) -> JournalRecord {
-        let draft = RecordDraft(type: RecordType.checkChanged.rawValue,
-                                data: ["check": .string(check), "from": .string(from.rawValue), "to": .string(to.rawValue), "detail": .string(detail)],
-                                timestamp: t, actor: writer.actor, host: writer.host, pid: writer.pid)
+    public func record(
+        check: String, from: CheckState, to: CheckState, detail: String, at t: Timestamp,
+        by writer: WriterIdentity
+    ) throws(KlaxonError) -> JournalRecord {
+        let draft = RecordDraft(
+            type: RecordType.checkChanged.rawValue,
+            data: [
+                "check": .string(check), "from": .string(from.rawValue), "to": .string(to.rawValue),
+                "detail": .string(detail)
+            ],
+            timestamp: t, actor: writer.actor, host: writer.host, pid: writer.pid)
         let store = self.store
         return try file.withLock { (file: inout (any StoredJournal)?) throws(KlaxonError) -> JournalRecord in
             if let file { return try file.append { _ in draft } }
             if let created = try store.create(Self.name, firstRecord: draft) {
                 file = created
-                guard let first = try created.readNewRecords().last else { throw .failed("\(self.path) was created without its first record") }
+                guard let first = try created.readNewRecords().last else {
+                    throw .failed("\(self.path) was created without its first record")
+                }
                 return first
             }
             let existing = store.journal(Self.name)

@@ -1,7 +1,8 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import KlaxonCore
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// Who writes a record: the person acting, this host and this process.
 public struct WriterIdentity: Sendable {

@@ -1,9 +1,10 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 import KlaxonCore
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
 
 /// Whole-file replacement that readers never see half done and a crash never leaves half written:
 /// a temporary file beside the target, written and fsynced, renamed over it, and the directory fsynced.
@@ -11,11 +12,15 @@ import KlaxonCore
 /// path is refused (OutputFile writes into a FIFO or a device where a person asks for that).
 public enum AtomicFile {
     /// With `creatingDirectory`, a missing directory (and its parents) is made first.
-    public static func write(_ text: String, to path: String, mode: mode_t = 0o644, creatingDirectory: Bool = false) throws(KlaxonError) {
+    public static func write(_ text: String, to path: String, mode: mode_t = 0o644, creatingDirectory: Bool = false)
+        throws(KlaxonError)
+    {
         try write(Array(text.utf8), to: path, mode: mode, creatingDirectory: creatingDirectory)
     }
 
-    public static func write(_ bytes: [UInt8], to path: String, mode: mode_t = 0o644, creatingDirectory: Bool = false) throws(KlaxonError) {
+    public static func write(_ bytes: [UInt8], to path: String, mode: mode_t = 0o644, creatingDirectory: Bool = false)
+        throws(KlaxonError)
+    {
         let directory = SystemCall.dirname(of: path)
         if creatingDirectory { try SystemCall.makeDirectory(directory) }
         try requireRegularOrMissing(path)
@@ -49,7 +54,9 @@ public enum AtomicFile {
 
     /// Runs `body` holding an exclusive lock on `directory` (flock on the directory itself), so that
     /// read-modify-replace cycles of files in it do not interleave between processes.
-    public static func withDirectoryLock<T>(_ directory: String, _ body: () throws(KlaxonError) -> T) throws(KlaxonError) -> T {
+    public static func withDirectoryLock<T>(_ directory: String, _ body: () throws(KlaxonError) -> T)
+        throws(KlaxonError) -> T
+    {
         let fd = SystemCall.retrying { open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC) }
         guard fd >= 0 else { throw SystemCall.error("opening directory", directory, errno) }
         defer { close(fd) }

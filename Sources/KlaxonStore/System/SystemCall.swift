@@ -1,17 +1,20 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 import KlaxonCore
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
 
 /// Thin wrappers over the POSIX calls the store makes, turning errno into errors that say what to do.
 enum SystemCall {
     /// The name and meaning of an errno, e.g. `ENOSPC: No space left on device`.
     static func describe(_ code: Int32) -> String {
-        let names: [Int32: String] = [ENOSPC: "ENOSPC", EACCES: "EACCES", EPERM: "EPERM", EROFS: "EROFS",
-                                      ENOENT: "ENOENT", EIO: "EIO", EDQUOT: "EDQUOT", EEXIST: "EEXIST",
-                                      ENOTDIR: "ENOTDIR", EISDIR: "EISDIR", EMFILE: "EMFILE", EBADF: "EBADF"]
+        let names: [Int32: String] = [
+            ENOSPC: "ENOSPC", EACCES: "EACCES", EPERM: "EPERM", EROFS: "EROFS",
+            ENOENT: "ENOENT", EIO: "EIO", EDQUOT: "EDQUOT", EEXIST: "EEXIST",
+            ENOTDIR: "ENOTDIR", EISDIR: "EISDIR", EMFILE: "EMFILE", EBADF: "EBADF"
+        ]
         let meaning = String(cString: strerror(code))
         return names[code].map { "\($0): \(meaning)" } ?? "errno \(code): \(meaning)"
     }
@@ -20,7 +23,9 @@ enum SystemCall {
     static func advice(_ code: Int32) -> String {
         switch code {
         case ENOSPC, EDQUOT: return "free space on that disk, then retry"
-        case EACCES, EPERM: return "check the owner and mode of the file and its directory (journals are shared through the responders' group)"
+        case EACCES, EPERM:
+            return
+                "check the owner and mode of the file and its directory (journals are shared through the responders' group)"
         case EROFS: return "the file system is read-only; use a workspace on a writable disk"
         case ENOENT: return "check the path"
         case EIO: return "the disk reported an I/O error; check it (dmesg) before trusting what is on it"
@@ -71,7 +76,10 @@ enum SystemCall {
             while done < count {
                 let n = pread(fd, storage.baseAddress! + done, count - done, off_t(offset + done))
                 if n == -1 && errno == EINTR { continue }
-                if n < 0 { failure = errno; break }
+                if n < 0 {
+                    failure = errno
+                    break
+                }
                 if n == 0 { break }
                 done += n
             }
@@ -85,7 +93,10 @@ enum SystemCall {
     struct FileIdentity: Equatable {
         var device: UInt64
         var inode: UInt64
-        init(_ info: stat) { device = UInt64(info.st_dev); inode = UInt64(info.st_ino) }
+        init(_ info: stat) {
+            device = UInt64(info.st_dev)
+            inode = UInt64(info.st_ino)
+        }
     }
 
     /// What `path` itself is (a link is not followed), or an error.
@@ -125,17 +136,33 @@ enum SystemCall {
         let fd = retrying { open(path, flags) }
         guard fd >= 0 else {
             let code = errno
-            if code == ELOOP { throw .failed("\(path) is a symbolic link; Klaxon never follows links in the journals directory. Move it away: a journal is a regular file that Klaxon wrote") }
+            if code == ELOOP {
+                throw .failed(
+                    "\(path) is a symbolic link; Klaxon never follows links in the journals directory. Move it away: a journal is a regular file that Klaxon wrote"
+                )
+            }
             if code == ENOENT { throw .badInput("there is no journal \(path)") }
-            if forAppending { throw KlaxonError(.failed, "\(path) cannot be written (\(describe(code))); nothing was recorded; \(advice(code))") }
+            if forAppending {
+                throw KlaxonError(
+                    .failed, "\(path) cannot be written (\(describe(code))); nothing was recorded; \(advice(code))")
+            }
             throw error("opening", path, code)
         }
         var info = stat()
-        guard fstat(fd, &info) == 0 else { let code = errno; close(fd); throw error("fstat of", path, code) }
-        do { try refuseNonJournal(path, info) } catch { close(fd); throw error }
+        guard fstat(fd, &info) == 0 else {
+            let code = errno
+            close(fd)
+            throw error("fstat of", path, code)
+        }
+        do { try refuseNonJournal(path, info) } catch {
+            close(fd)
+            throw error
+        }
         if forAppending, info.st_nlink > 1 {
             close(fd)
-            throw .failed("\(path) has \(info.st_nlink) hard links, so writing it would change another file too; nothing was written. A journal has one link: copy it (cp, not ln) and move the copy into place")
+            throw .failed(
+                "\(path) has \(info.st_nlink) hard links, so writing it would change another file too; nothing was written. A journal has one link: copy it (cp, not ln) and move the copy into place"
+            )
         }
         return (fd, info)
     }
@@ -151,7 +178,9 @@ enum SystemCall {
                 target = " (to " + text + ")"
             }
         }
-        throw .failed("\(path) is \(kind)\(target), not a journal; Klaxon never follows links or opens special files in the journals directory. Move it away: a journal is a regular file that Klaxon wrote")
+        throw .failed(
+            "\(path) is \(kind)\(target), not a journal; Klaxon never follows links or opens special files in the journals directory. Move it away: a journal is a regular file that Klaxon wrote"
+        )
     }
 
     /// The open-file flag for an unnamed file in a directory (`O_TMPFILE`, which Glibc's module does not
@@ -166,7 +195,9 @@ enum SystemCall {
         let fd = retrying { open(directory, unnamedFileFlag | O_WRONLY | O_CLOEXEC, mode) }
         guard fd >= 0 else {
             let code = errno
-            guard code == EOPNOTSUPP || code == EISDIR || code == EINVAL else { throw error("creating a file in", directory, code) }
+            guard code == EOPNOTSUPP || code == EISDIR || code == EINVAL else {
+                throw error("creating a file in", directory, code)
+            }
             return try createWholeThroughTemporary(path, bytes: bytes, mode: mode)
         }
         defer { close(fd) }
@@ -180,8 +211,11 @@ enum SystemCall {
         return true
     }
 
-    private static func createWholeThroughTemporary(_ path: String, bytes: [UInt8], mode: mode_t) throws(KlaxonError) -> Bool {
-        let temporary = dirname(of: path) + "/." + basename(of: path) + ".\(getpid()).\(UInt32.random(in: 0...UInt32.max)).tmp"
+    private static func createWholeThroughTemporary(_ path: String, bytes: [UInt8], mode: mode_t) throws(KlaxonError)
+        -> Bool
+    {
+        let temporary =
+            dirname(of: path) + "/." + basename(of: path) + ".\(getpid()).\(UInt32.random(in: 0...UInt32.max)).tmp"
         let fd = retrying { open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode) }
         guard fd >= 0 else { throw error("creating", temporary, errno) }
         defer { unlink(temporary) }
@@ -215,7 +249,9 @@ enum SystemCall {
         var info = stat()
         if stat(directory, &info) == 0 {
             guard (info.st_mode & S_IFMT) == S_IFDIR else {
-                throw .failed("\(directory) exists but is not a directory; move it away or name another journals directory in klaxon.yaml")
+                throw .failed(
+                    "\(directory) exists but is not a directory; move it away or name another journals directory in klaxon.yaml"
+                )
             }
             return
         }

@@ -21,7 +21,8 @@ public enum ConsoleMessage: Sendable {
     case checksConfigured([CheckDefinition], unpolled: [UnpolledCheck] = [], problems: [String] = [])
     case checkReported(CheckReport)
     /// The escalation engine's view of each incident, who sends the pages, and whom one can page.
-    case escalationsChanged([String: EscalationEngine.Status], engine: EscalationEngineHolder, pageTargets: [PageTarget])
+    case escalationsChanged(
+        [String: EscalationEngine.Status], engine: EscalationEngineHolder, pageTargets: [PageTarget])
     /// A declaration this console asked for went through.
     case declared(String)
     case info(String)

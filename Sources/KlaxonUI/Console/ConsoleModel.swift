@@ -76,8 +76,10 @@ public struct ConsoleModel: Sendable {
     /// The timeline's records as laid out for earlier frames (a memo: see `TimelineCache`).
     public let timelineCache = TimelineCache()
 
-    public init(workspaceName: String, user: String, readOnly: Bool, timeZone: TimeZone, staleAfterSeconds: Int64,
-                glyphs: Glyphs, now: Timestamp, columns: Int, rows: Int) {
+    public init(
+        workspaceName: String, user: String, readOnly: Bool, timeZone: TimeZone, staleAfterSeconds: Int64,
+        glyphs: Glyphs, now: Timestamp, columns: Int, rows: Int
+    ) {
         self.workspaceName = workspaceName
         self.user = user
         self.readOnly = readOnly
@@ -183,8 +185,11 @@ public struct ConsoleModel: Sendable {
 
         /// What the bottom line says while keys are being ignored.
         public var notice: String? {
-            ignored == 0 ? nil : ignored == 1 ? "1 key typed as the dialog closed was ignored"
-                : "\(ignored) keys typed as the dialog closed were ignored"
+            ignored == 0
+                ? nil
+                : ignored == 1
+                    ? "1 key typed as the dialog closed was ignored"
+                    : "\(ignored) keys typed as the dialog closed were ignored"
         }
     }
 
@@ -276,8 +281,10 @@ public struct ConsoleModel: Sendable {
                 Field(key: key, label: label, value: .text(buffer))
             }
 
-            public static func choice(_ key: FieldKey, _ label: String, _ options: [Option], selected: Int = 0,
-                                      notes: [String]? = nil) -> Field {
+            public static func choice(
+                _ key: FieldKey, _ label: String, _ options: [Option], selected: Int = 0,
+                notes: [String]? = nil
+            ) -> Field {
                 Field(key: key, label: label, value: .choice(options, selected: selected), notes: notes)
             }
 
@@ -305,7 +312,9 @@ public struct ConsoleModel: Sendable {
 
         /// The option chosen in field `key`; nil when the form has no such choice.
         public func choice(_ key: FieldKey) -> Option? {
-            guard case .choice(let options, let selected)? = fields.first(where: { $0.key == key })?.value else { return nil }
+            guard case .choice(let options, let selected)? = fields.first(where: { $0.key == key })?.value else {
+                return nil
+            }
             return options[selected]
         }
     }
@@ -324,7 +333,8 @@ public struct ConsoleModel: Sendable {
     public var resolvedIncidents: [Incident] {
         // Sorted by small keys, not by the incidents themselves: the console holds thousands, and this
         // is asked for every frame.
-        let keys = incidents.compactMap { id, i in i.isOpen ? nil : (id: id, at: i.keyTimes[.resolved] ?? i.lastUpdate) }
+        let keys = incidents.compactMap { id, i in i.isOpen ? nil : (id: id, at: i.keyTimes[.resolved] ?? i.lastUpdate)
+        }
         return keys.sorted { $0.at > $1.at }.map { incidents[$0.id]! }
     }
 
@@ -379,7 +389,9 @@ public struct ConsoleModel: Sendable {
 
     /// Whether there is writing that would be lost on quitting.
     public var hasUnsavedDraft: Bool {
-        if case .form(let form)? = overlay, form.fields.contains(where: { $0.buffer.map { !$0.isEmpty } ?? false }) { return true }
+        if case .form(let form)? = overlay, form.fields.contains(where: { $0.buffer.map { !$0.isEmpty } ?? false }) {
+            return true
+        }
         return drafts.values.contains { !$0.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty }
     }
 
@@ -387,7 +399,9 @@ public struct ConsoleModel: Sendable {
 
     /// Sets the checks the board shows (their states unknown until reports come), the ones that cannot
     /// be polled among them, and the problems of `checks:` that belong to no row.
-    public mutating func setChecks(_ definitions: [CheckDefinition], unpolled: [UnpolledCheck] = [], problems: [String] = []) {
+    public mutating func setChecks(
+        _ definitions: [CheckDefinition], unpolled: [UnpolledCheck] = [], problems: [String] = []
+    ) {
         checks = definitions.map(CheckRow.init)
         for check in unpolled.reversed() {
             var row = CheckRow(definition: CheckDefinition(name: check.name, url: ""))
@@ -401,7 +415,8 @@ public struct ConsoleModel: Sendable {
 
     /// Records a poll's result on its row.
     public mutating func record(_ report: CheckReport) {
-        guard let i = checks.firstIndex(where: { $0.definition.name == report.check.name && $0.notPolled == nil }) else { return }
+        guard let i = checks.firstIndex(where: { $0.definition.name == report.check.name && $0.notPolled == nil })
+        else { return }
         checks[i].state = report.state
         checks[i].since = report.since
         checks[i].lastReport = report
@@ -425,7 +440,9 @@ public struct ConsoleModel: Sendable {
     /// The alerts the open detail lists, when it is an alert source's (nil otherwise).
     var detailAlerts: [StatusPayloads.Item]? {
         let rows = boardRows
-        guard showingCheckDetail, rows.indices.contains(checkSelection), rows[checkSelection].definition.kind.isAlertSource else { return nil }
+        guard showingCheckDetail, rows.indices.contains(checkSelection),
+            rows[checkSelection].definition.kind.isAlertSource
+        else { return nil }
         return rows[checkSelection].lastReport?.evaluation.items ?? []
     }
 

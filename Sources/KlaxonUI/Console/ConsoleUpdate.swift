@@ -15,7 +15,9 @@ public enum ConsoleUpdate {
         if model.screen == .incident { IncidentLayout.keepSelectionVisible(&model) }
         // Ignored keys are said, after whatever else the bottom line says, until a key counts again.
         if let notice = model.typeAhead.notice, model.message?.text.hasSuffix(notice) != true {
-            model.message = .init(text: model.message.map { $0.text + " · " + notice } ?? notice, isError: model.message?.isError ?? false)
+            model.message = .init(
+                text: model.message.map { $0.text + " · " + notice } ?? notice, isError: model.message?.isError ?? false
+            )
         }
         return effects
     }
@@ -59,8 +61,10 @@ public enum ConsoleUpdate {
             model.message = .init(text: "\(id) declared", isError: false)
             // As `klaxon incident declare` warns: a serious incident nobody is paged for is said, in red.
             if let incident = model.incidents[id], incident.severity <= .sev2, !incident.hasEscalationToStop {
-                model.message = .init(text: "\(id) declared; it is \(incident.severity.name) and pages nobody: it has no escalation policy; P pages a policy or a person",
-                                      isError: true)
+                model.message = .init(
+                    text:
+                        "\(id) declared; it is \(incident.severity.name) and pages nobody: it has no escalation policy; P pages a policy or a person",
+                    isError: true)
             }
             open(id, &model)
             return []
@@ -78,7 +82,9 @@ public enum ConsoleUpdate {
             return []
         case .reviewWritten(let id, let path, let warnings):
             // Anything that went wrong reading the journals is shown in the error style, beside the path.
-            model.message = .init(text: (["review of \(id) written to \(path)"] + warnings).joined(separator: "; "), isError: !warnings.isEmpty, path: path)
+            model.message = .init(
+                text: (["review of \(id) written to \(path)"] + warnings).joined(separator: "; "),
+                isError: !warnings.isEmpty, path: path)
             return []
         case .editorFinished(let id, let text):
             guard let text, !text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
@@ -151,7 +157,9 @@ public enum ConsoleUpdate {
         case (_, nil): true
         case (.form(let a)?, .form(let b)?): a.purpose != b.purpose
         case (.confirm(let a)?, .confirm(let b)?): a != b
-        case (.help?, .help?), (.tableOfContents?, .tableOfContents?), (.palette?, .palette?), (.searchInput?, .searchInput?): false
+        case (.help?, .help?), (.tableOfContents?, .tableOfContents?), (.palette?, .palette?),
+            (.searchInput?, .searchInput?):
+            false
         default: true
         }
     }
@@ -160,7 +168,10 @@ public enum ConsoleUpdate {
 
     static func handle(_ key: Key, _ model: inout ConsoleModel) -> [ConsoleEffect] {
         if model.isTooSmall {
-            if key == .character("q") || key == .control("c") { model.quitting = true; return [.quit] }
+            if key == .character("q") || key == .control("c") {
+                model.quitting = true
+                return [.quit]
+            }
             return []
         }
         if case .paste(let text, let cut) = key {
@@ -172,10 +183,11 @@ public enum ConsoleUpdate {
         if key == .control("c") { return perform(.quit, &model) }
         // `n` is "next match" while a search is shown, and "note" otherwise.
         let screen = model.screen
-        let candidates = Keymap.bindings.filter { $0.keys.contains(key) && $0.scope.applies(on: screen) }.map(\.action).filter { action in
-            if action == .searchNext || action == .searchPrevious { return model.search != nil }
-            return true
-        }
+        let candidates = Keymap.bindings.filter { $0.keys.contains(key) && $0.scope.applies(on: screen) }.map(\.action)
+            .filter { action in
+                if action == .searchNext || action == .searchPrevious { return model.search != nil }
+                return true
+            }
         guard let action = candidates.first else { return [] }
         return perform(action, &model)
     }
@@ -185,7 +197,9 @@ public enum ConsoleUpdate {
         if model.screen == .runbooks, let effects = runbookAction(action, &model) { return effects }
         if model.screen == .status, let effects = statusAction(action, &model) { return effects }
         if action.writes && model.readOnly {
-            model.message = .init(text: "read-only console: \(Keymap.binding(for: action)?.summary ?? "that") is not available", isError: true)
+            model.message = .init(
+                text: "read-only console: \(Keymap.binding(for: action)?.summary ?? "that") is not available",
+                isError: true)
             return []
         }
         switch action {
@@ -197,14 +211,20 @@ public enum ConsoleUpdate {
                 return quitUnlessItStopsPages(&model)
             }
         case .back:
-            if model.search != nil { model.search = nil }
-            else if model.screen != .dashboard { model.screen = .dashboard }
+            if model.search != nil {
+                model.search = nil
+            } else if model.screen != .dashboard {
+                model.screen = .dashboard
+            }
         case .redraw: return [.redraw]
         case .palette: model.overlay = .palette(.init())
         case .dashboard: model.screen = .dashboard
         case .incidentScreen:
-            if model.currentIncidentID == nil, let first = model.targetIncident ?? model.openIncidents.first { open(first.id, &model) }
-            else { model.screen = .incident }
+            if model.currentIncidentID == nil, let first = model.targetIncident ?? model.openIncidents.first {
+                open(first.id, &model)
+            } else {
+                model.screen = .incident
+            }
         case .statusScreen: model.screen = .status
         case .onCallScreen: model.screen = .onCall
         case .runbooksScreen:
@@ -236,21 +256,28 @@ public enum ConsoleUpdate {
                 if !kinds.contains(kind) { kinds.append(kind) }
             }
             let selected = kinds.firstIndex(of: .kind(model.timeline.kindFilter)) ?? 0
-            model.overlay = .form(.init(purpose: .filterKind, title: "Show only", fields: [.choice(.kind, "kind", kinds, selected: selected)],
-                                        hint: "j/k choose · enter apply · esc cancel"))
+            model.overlay = .form(
+                .init(
+                    purpose: .filterKind, title: "Show only",
+                    fields: [.choice(.kind, "kind", kinds, selected: selected)],
+                    hint: "j/k choose · enter apply · esc cancel"))
         case .declare:
             // Paging is chosen, never a default: `d`, a title and enter declare an incident that pages nobody
             // (klaxon.yaml names no default policy), and the line under the choice says what each one does.
             let policies = model.pageTargets.compactMap(\.policy)
-            var form = ConsoleModel.Form(purpose: .declare, title: "Declare an incident", fields: [
-                .text(.title, "Title"),
-                .choice(.severity, "Severity", Severity.allCases.map { .severity($0) }, selected: 2),
-                .text(.service, "Service"),
-            ], hint: "enter declare · tab next field · 1-5 severity · esc cancel")
+            var form = ConsoleModel.Form(
+                purpose: .declare, title: "Declare an incident",
+                fields: [
+                    .text(.title, "Title"),
+                    .choice(.severity, "Severity", Severity.allCases.map { .severity($0) }, selected: 2),
+                    .text(.service, "Service")
+                ], hint: "enter declare · tab next field · 1-5 severity · esc cancel")
             if !policies.isEmpty {
-                form.fields.append(.choice(.pageBy, "Page by", [.policy(nil)] + policies.map { .policy($0) },
-                                           notes: ["none: pages nobody (P pages a person or a policy later)"]
-                                               + policies.map { "\($0): pages now, step by step, until someone acknowledges" }))
+                form.fields.append(
+                    .choice(
+                        .pageBy, "Page by", [.policy(nil)] + policies.map { .policy($0) },
+                        notes: ["none: pages nobody (P pages a person or a policy later)"]
+                            + policies.map { "\($0): pages now, step by step, until someone acknowledges" }))
             }
             model.overlay = .form(form)
         default:
@@ -267,53 +294,77 @@ public enum ConsoleUpdate {
         }
         let id = incident.id
         if model.readOnlyIncidents.contains(id) {
-            model.message = .init(text: "\(id) is read-only (its journal is damaged or not writable); see klaxon journal verify \(id)", isError: true)
+            model.message = .init(
+                text: "\(id) is read-only (its journal is damaged or not writable); see klaxon journal verify \(id)",
+                isError: true)
             return []
         }
         switch action {
         case .note:
-            model.overlay = .form(.init(purpose: .note(id), title: "Note on \(id)",
-                                        fields: [.text(.note, "", TextBuffer(model.drafts[id] ?? "", multiline: true))],
-                                        hint: "ctrl-s save · enter new line · esc set aside as a draft"))
+            model.overlay = .form(
+                .init(
+                    purpose: .note(id), title: "Note on \(id)",
+                    fields: [.text(.note, "", TextBuffer(model.drafts[id] ?? "", multiline: true))],
+                    hint: "ctrl-s save · enter new line · esc set aside as a draft"))
         case .noteInEditor:
             return [.openEditor(incidentID: id, initialText: model.drafts[id] ?? "")]
         case .setStatus:
-            model.overlay = .form(.init(purpose: .status(id), title: "Status of \(id)",
-                                        fields: [.choice(.status, "status", IncidentStatus.allCases.map { .status($0) },
-                                                         selected: IncidentStatus.allCases.firstIndex(of: incident.status) ?? 0)],
-                                        hint: "j/k choose · enter set · esc cancel"))
+            model.overlay = .form(
+                .init(
+                    purpose: .status(id), title: "Status of \(id)",
+                    fields: [
+                        .choice(
+                            .status, "status", IncidentStatus.allCases.map { .status($0) },
+                            selected: IncidentStatus.allCases.firstIndex(of: incident.status) ?? 0)
+                    ],
+                    hint: "j/k choose · enter set · esc cancel"))
         case .setSeverity:
-            model.overlay = .form(.init(purpose: .severity(id), title: "Severity of \(id)",
-                                        fields: [.choice(.severity, "severity", Severity.allCases.map { .severity($0) },
-                                                         selected: Severity.allCases.firstIndex(of: incident.severity) ?? 0)],
-                                        hint: "1-5 or j/k and enter · esc cancel"))
+            model.overlay = .form(
+                .init(
+                    purpose: .severity(id), title: "Severity of \(id)",
+                    fields: [
+                        .choice(
+                            .severity, "severity", Severity.allCases.map { .severity($0) },
+                            selected: Severity.allCases.firstIndex(of: incident.severity) ?? 0)
+                    ],
+                    hint: "1-5 or j/k and enter · esc cancel"))
         case .assignRole:
-            model.overlay = .form(.init(purpose: .assignRole(id), title: "Assign a role on \(id)", fields: [
-                .choice(.role, "Role", Incident.standardRoles.map { .role($0) }),
-                .text(.person, "Person", TextBuffer(model.user)),
-            ], hint: "tab next field · enter assign · esc cancel"))
+            model.overlay = .form(
+                .init(
+                    purpose: .assignRole(id), title: "Assign a role on \(id)",
+                    fields: [
+                        .choice(.role, "Role", Incident.standardRoles.map { .role($0) }),
+                        .text(.person, "Person", TextBuffer(model.user))
+                    ], hint: "tab next field · enter assign · esc cancel"))
         case .acknowledge:
             // A second ack records nothing: the incident stays acknowledged by whoever did it first.
             if case .acknowledged(let by, let at, _) = model.pagingState(of: incident) {
-                model.message = .init(text: "\(id) was already acknowledged by \(by) at \(PagingState.when(at, now: model.now, formatter: model.formatter))", isError: false)
+                model.message = .init(
+                    text:
+                        "\(id) was already acknowledged by \(by) at \(PagingState.when(at, now: model.now, formatter: model.formatter))",
+                    isError: false)
                 return []
             }
             return [.perform(.acknowledge, incidentID: id)]
         case .mitigate: model.overlay = .confirm(.mitigate(id))
         case .resolve:
             // Not a y/n question as m's is: a `y` typed as for m lands in the summary, and alone it is read as that yes.
-            model.overlay = .form(.init(purpose: .resolve(id), title: "Resolve \(id)? \(incident.title)",
-                                        fields: [.text(.summary, "Summary")],
-                                        hint: "enter resolves · esc cancels · summary optional (a lone y is none)"))
+            model.overlay = .form(
+                .init(
+                    purpose: .resolve(id), title: "Resolve \(id)? \(incident.title)",
+                    fields: [.text(.summary, "Summary")],
+                    hint: "enter resolves · esc cancels · summary optional (a lone y is none)"))
         case .reopen: model.overlay = .confirm(.reopen(id))
         case .page:
             guard !model.pageTargets.isEmpty else {
                 model.message = .init(text: "nobody to page: Escalation/ has no people or policies", isError: true)
                 return []
             }
-            model.overlay = .form(.init(purpose: .page(id), title: "Page for \(id)",
-                                        fields: [.choice(.whom, "whom", model.pageTargets.map { .target($0) })],
-                                        hint: "j/k choose · enter page now · esc cancel"))
+            model.overlay = .form(
+                .init(
+                    purpose: .page(id), title: "Page for \(id)",
+                    fields: [.choice(.whom, "whom", model.pageTargets.map { .target($0) })],
+                    hint: "j/k choose · enter page now · esc cancel"))
         case .stopEscalation:
             guard incident.hasEscalationToStop else {
                 model.message = .init(text: "\(id) has no escalation running", isError: true)
@@ -321,9 +372,12 @@ public enum ConsoleUpdate {
             }
             model.overlay = .confirm(.stopEscalation(id))
         case .addActionItem:
-            model.overlay = .form(.init(purpose: .actionItem(id), title: "Action item on \(id)", fields: [
-                .text(.toDo, "To do"), .text(.owner, "Owner"),
-            ], hint: "tab next field · enter add · esc cancel"))
+            model.overlay = .form(
+                .init(
+                    purpose: .actionItem(id), title: "Action item on \(id)",
+                    fields: [
+                        .text(.toDo, "To do"), .text(.owner, "Owner")
+                    ], hint: "tab next field · enter add · esc cancel"))
         case .completeActionItem:
             guard model.screen == .incident, model.timeline.pane == .actionItems else {
                 model.message = .init(text: "select an action item first (tab to the action items pane)", isError: true)
@@ -333,8 +387,10 @@ public enum ConsoleUpdate {
             guard open.indices.contains(model.timeline.actionItemSelection) else { return [] }
             return [.perform(.completeActionItem(open[model.timeline.actionItemSelection].number), incidentID: id)]
         case .addLink:
-            model.overlay = .form(.init(purpose: .link(id), title: "Link on \(id)", fields: [.text(.link, "Runbook or URL")],
-                                        hint: "enter link · esc cancel"))
+            model.overlay = .form(
+                .init(
+                    purpose: .link(id), title: "Link on \(id)", fields: [.text(.link, "Runbook or URL")],
+                    hint: "enter link · esc cancel"))
         default: break
         }
         return []
@@ -359,28 +415,40 @@ public enum ConsoleUpdate {
 
     /// Moves the selection of the list shown; a page is as many rows as the list shows (`ScreenGeometry`).
     static func move(_ action: ConsoleAction, _ model: inout ConsoleModel) {
-        func stepped(_ value: Int, count: Int, page: Int) -> Int { Self.stepped(action, value, count: count, page: max(1, page)) }
+        func stepped(_ value: Int, count: Int, page: Int) -> Int {
+            Self.stepped(action, value, count: count, page: max(1, page))
+        }
         let geometry = ScreenGeometry(model)
         switch model.screen {
         case .dashboard:
             let resolved = model.resolvedIncidents
             let lists = geometry.dashboard(resolved: resolved.count)
             switch model.dashboardPane {
-            case .open: model.openSelection = stepped(model.openSelection, count: model.openIncidents.count, page: lists.openRows)
-            case .resolved: model.resolvedSelection = stepped(model.resolvedSelection, count: resolved.count, page: lists.resolvedRows)
+            case .open:
+                model.openSelection = stepped(
+                    model.openSelection, count: model.openIncidents.count, page: lists.openRows)
+            case .resolved:
+                model.resolvedSelection = stepped(
+                    model.resolvedSelection, count: resolved.count, page: lists.resolvedRows)
             }
         case .incident:
             guard let incident = model.currentIncident else { return }
             let layout = IncidentLayout(model)
             switch model.timeline.pane {
             case .actionItems:
-                model.timeline.actionItemSelection = stepped(model.timeline.actionItemSelection, count: incident.actionItems.count,
-                                                             page: layout.actionItemRows)
-            case .links: model.timeline.linkSelection = stepped(model.timeline.linkSelection, count: incident.links.count, page: layout.linkRows)
+                model.timeline.actionItemSelection = stepped(
+                    model.timeline.actionItemSelection, count: incident.actionItems.count,
+                    page: layout.actionItemRows)
+            case .links:
+                model.timeline.linkSelection = stepped(
+                    model.timeline.linkSelection, count: incident.links.count, page: layout.linkRows)
             case .timeline:
                 // A record takes a line or more: a page of records never skips one that was not shown.
                 let count = model.visibleRecords.count
-                if action == .bottom { model.timeline.cursor = nil; return }
+                if action == .bottom {
+                    model.timeline.cursor = nil
+                    return
+                }
                 let current = model.timeline.cursor ?? max(0, count - 1)
                 model.timeline.cursor = stepped(current, count: count, page: layout.timelineRows)
             }
@@ -394,7 +462,10 @@ public enum ConsoleUpdate {
     // MARK: - Search
 
     static func startSearch(_ query: String, _ model: inout ConsoleModel) {
-        guard !query.isEmpty else { model.search = nil; return }
+        guard !query.isEmpty else {
+            model.search = nil
+            return
+        }
         model.search = .init(query: query, matches: [], current: 0)
         refreshSearch(&model)
         guard let search = model.search, !search.matches.isEmpty else {
@@ -418,13 +489,16 @@ public enum ConsoleUpdate {
             let records = model.visibleRecords
             matches = records.indices.filter { i in
                 let record = records[i]
-                return (record.actor + " " + TimelineText.kind(of: record) + " " + TimelineText.text(of: record, formatter: formatter))
+                return
+                    (record.actor + " " + TimelineText.kind(of: record) + " "
+                    + TimelineText.text(of: record, formatter: formatter))
                     .lowercased().contains(query)
             }
         } else {
             let list = model.dashboardPane == .open ? model.openIncidents : model.resolvedIncidents
             matches = list.indices.filter { i in
-                (list[i].id + " " + list[i].title + " " + list[i].services.joined(separator: " ")).lowercased().contains(query)
+                (list[i].id + " " + list[i].title + " " + list[i].services.joined(separator: " ")).lowercased()
+                    .contains(query)
             }
         }
         model.search?.matches = matches
@@ -443,7 +517,9 @@ public enum ConsoleUpdate {
         let target = search.matches[search.current]
         if model.screen == .runbooks, let open = model.runbookScreen.open {
             let rows = ScreenGeometry(model).runbookRows
-            if target < open.top || target >= open.top + rows { model.runbookScreen.open?.top = max(0, target - rows / 3) }
+            if target < open.top || target >= open.top + rows {
+                model.runbookScreen.open?.top = max(0, target - rows / 3)
+            }
         } else if model.screen == .incident {
             model.timeline.pane = .timeline
             model.timeline.cursor = target
@@ -452,7 +528,10 @@ public enum ConsoleUpdate {
         } else {
             model.resolvedSelection = target
         }
-        model.message = .init(text: "\"\(search.query)\": match \(search.current + 1) of \(search.matches.count) · n next · N previous · esc clears", isError: false)
+        model.message = .init(
+            text:
+                "\"\(search.query)\": match \(search.current + 1) of \(search.matches.count) · n next · N previous · esc clears",
+            isError: false)
     }
 
     /// Quits, unless this console sends the workspace's pages and some are due: then it asks first,
@@ -514,14 +593,18 @@ public enum ConsoleUpdate {
         if !fits {
             model.message = .init(text: fieldFullMessage, isError: true)
         } else if cut {
-            model.message = .init(text: "only the start of the paste was kept: it was longer than \(InputLimits.textBytes) bytes, or it never ended",
-                                  isError: true)
+            model.message = .init(
+                text:
+                    "only the start of the paste was kept: it was longer than \(InputLimits.textBytes) bytes, or it never ended",
+                isError: true)
         }
     }
 
     // MARK: - Overlays
 
-    static func handleOverlay(_ key: Key, _ overlay: ConsoleModel.Overlay, _ model: inout ConsoleModel) -> [ConsoleEffect] {
+    static func handleOverlay(_ key: Key, _ overlay: ConsoleModel.Overlay, _ model: inout ConsoleModel)
+        -> [ConsoleEffect]
+    {
         switch overlay {
         case .help(let scroll):
             switch key {
@@ -529,7 +612,9 @@ public enum ConsoleUpdate {
             case .character("k"), .up: model.overlay = .help(scroll: max(0, scroll - 1))
             case .pageDown, .character(" "): model.overlay = .help(scroll: scroll + model.rows / 2)
             case .pageUp: model.overlay = .help(scroll: max(0, scroll - model.rows / 2))
-            case .character("q"): model.overlay = nil; return perform(.quit, &model)
+            case .character("q"):
+                model.overlay = nil
+                return perform(.quit, &model)
             default: model.overlay = nil
             }
             return []
@@ -575,8 +660,12 @@ public enum ConsoleUpdate {
                 model.overlay = nil
                 guard matches.indices.contains(palette.selection) else { return [] }
                 return perform(matches[palette.selection].action, &model)
-            case .down, .control("n"): palette.selection = min(max(0, matches.count - 1), palette.selection + 1); model.overlay = .palette(palette)
-            case .up, .control("p"): palette.selection = max(0, palette.selection - 1); model.overlay = .palette(palette)
+            case .down, .control("n"):
+                palette.selection = min(max(0, matches.count - 1), palette.selection + 1)
+                model.overlay = .palette(palette)
+            case .up, .control("p"):
+                palette.selection = max(0, palette.selection - 1)
+                model.overlay = .palette(palette)
             default:
                 _ = palette.input.handle(key)
                 palette.selection = 0
@@ -590,7 +679,9 @@ public enum ConsoleUpdate {
         }
     }
 
-    static func isRunbookList(_ model: ConsoleModel) -> Bool { model.screen == .runbooks && model.runbookScreen.open == nil }
+    static func isRunbookList(_ model: ConsoleModel) -> Bool {
+        model.screen == .runbooks && model.runbookScreen.open == nil
+    }
 
     /// The runbook list's find narrows the list as it is typed (`esc` shows the whole list again).
     static func narrowRunbookList(to query: String, _ model: inout ConsoleModel) {
@@ -599,14 +690,17 @@ public enum ConsoleUpdate {
         model.runbookScreen.selection = 0
     }
 
-    static func handleForm(_ key: Key, _ form: inout ConsoleModel.Form, _ model: inout ConsoleModel) -> [ConsoleEffect] {
+    static func handleForm(_ key: Key, _ form: inout ConsoleModel.Form, _ model: inout ConsoleModel) -> [ConsoleEffect]
+    {
         let isMultiline = form.fields[form.focus].buffer?.multiline ?? false
         if key == .escape {
             model.overlay = nil
             if case .note(let id) = form.purpose {
                 let text = form.rawText(.note)
                 model.drafts[id] = text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty ? nil : text
-                if model.drafts[id] != nil { model.message = .init(text: "draft set aside; n continues it", isError: false) }
+                if model.drafts[id] != nil {
+                    model.message = .init(text: "draft set aside; n continues it", isError: false)
+                }
             }
             return []
         }
@@ -650,14 +744,21 @@ public enum ConsoleUpdate {
         model.overlay = nil
         switch form.purpose {
         case .declare:
-            let title = form.text(.title), service = form.text(.service)
+            let title = form.text(.title)
+            let service = form.text(.service)
             guard !title.isEmpty else { return keepOpen("the incident needs a title") }
-            var severity = Severity.sev3, policy: String?
+            var severity = Severity.sev3
+            var policy: String?
             if case .severity(let chosen)? = form.choice(.severity) { severity = chosen }
             if case .policy(let name)? = form.choice(.pageBy) { policy = name }
-            return [.declare(Declaration(title: title, severity: severity,
-                                         services: service.isEmpty ? [] : service.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) },
-                                         commander: model.user, policy: policy))]
+            return [
+                .declare(
+                    Declaration(
+                        title: title, severity: severity,
+                        services: service.isEmpty
+                            ? [] : service.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) },
+                        commander: model.user, policy: policy))
+            ]
         case .note(let id):
             guard !form.text(.note).isEmpty else { return keepOpen("the note is empty") }
             model.drafts[id] = nil
@@ -674,13 +775,17 @@ public enum ConsoleUpdate {
             guard case .role(let role)? = form.choice(.role) else { return [] }
             return [.perform(.assign(role: role, user: person), incidentID: id)]
         case .actionItem(let id):
-            let toDo = form.text(.toDo), owner = form.text(.owner)
+            let toDo = form.text(.toDo)
+            let owner = form.text(.owner)
             guard !toDo.isEmpty else { return keepOpen("say what is to be done") }
             return [.perform(.addActionItem(text: toDo, owner: owner.isEmpty ? nil : owner), incidentID: id)]
         case .resolve(let id):
             // A lone "y" is a yes typed as for m's question, not a summary of the incident.
             let summary = form.text(.summary)
-            return [.perform(.resolve(summary: summary.isEmpty || summary.lowercased() == "y" ? nil : summary), incidentID: id)]
+            return [
+                .perform(
+                    .resolve(summary: summary.isEmpty || summary.lowercased() == "y" ? nil : summary), incidentID: id)
+            ]
         case .link(let id):
             let target = form.text(.link)
             guard !target.isEmpty else { return keepOpen("give a runbook name or a URL") }

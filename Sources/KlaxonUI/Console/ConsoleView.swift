@@ -31,7 +31,7 @@ public enum ConsoleView {
     /// Replacements of the symbols the views use, for terminals whose locale is not UTF-8.
     static let asciiGlyphs: [Character: Character] = [
         "·": "-", "—": "-", "–": "-", "→": ">", "←": "<", "↑": "^", "↓": "v", "…": "~", "▸": ">", "×": "x",
-        "─": "-", "│": "|", "┌": "+", "┐": "+", "└": "+", "┘": "+", "\u{FFFD}": "?",
+        "─": "-", "│": "|", "┌": "+", "┐": "+", "└": "+", "┘": "+", "\u{FFFD}": "?"
     ]
 
     /// Makes every cell ASCII: known symbols get a look-alike, anything else (names in other scripts,
@@ -59,7 +59,11 @@ public enum ConsoleView {
         var parts: [ColumnPlan.Column] = [.init("Klaxon", 0)]
         if let drill = model.drill {
             let speed = drill.speed == 1 ? "" : " ×" + String(format: "%g", drill.speed)
-            parts.append(.init(separator + "DRILL \(drill.scenario) \(DurationText.short(seconds: Int64(drill.elapsedSeconds)))\(speed)", 0))
+            parts.append(
+                .init(
+                    separator
+                        + "DRILL \(drill.scenario) \(DurationText.short(seconds: Int64(drill.elapsedSeconds)))\(speed)",
+                    0))
         }
         parts += [
             .init(separator + model.workspaceName, 0, givesWay: 2),
@@ -67,7 +71,7 @@ public enum ConsoleView {
             .init(separator, 0),
             .init("\(IncidentLayout.weekday(localNow)) ", 0, givesWay: 3),
             .init(String(localNow.isoTime.prefix(5)), 0),
-            .init(" \(zone)", 0, givesWay: 3),
+            .init(" \(zone)", 0, givesWay: 3)
         ]
         // Where the local clock reads as UTC (the zone is UTC, or GMT in winter), a second clock would say the same.
         if model.timeZone.secondsFromGMT(for: model.now.date) != 0 {
@@ -75,7 +79,7 @@ public enum ConsoleView {
         }
         parts += [
             .init(separator + onCall.who, 0),
-            .init(onCall.until, 0, givesWay: 4),
+            .init(onCall.until, 0, givesWay: 4)
         ]
         if model.readOnly { parts.append(.init(separator + "READ-ONLY", 0)) }
         for i in parts.indices { parts[i].width = TextWidth.width(of: parts[i].title) }
@@ -100,7 +104,10 @@ public enum ConsoleView {
     static func onCallSlot(_ model: ConsoleModel) -> (who: String, until: String) {
         guard let main = model.onCall?.main else { return ("on call: —", "") }
         let who = main.users.isEmpty ? "nobody" : main.users.joined(separator: ", ")
-        let until = main.until.map { " until " + OnCallView.shortTime($0, LocalTimeFormatter(timeZone: model.timeZone), model.now) } ?? ""
+        let until =
+            main.until.map {
+                " until " + OnCallView.shortTime($0, LocalTimeFormatter(timeZone: model.timeZone), model.now)
+            } ?? ""
         return ("on call: \(who)", until)
     }
 
@@ -116,7 +123,8 @@ public enum ConsoleView {
             // A path too long for the line loses its middle, not its end: the file's name stays.
             let excess = TextWidth.width(of: text) - model.columns
             if excess > 0, let path = message.path, let range = text.range(of: path) {
-                text.replaceSubrange(range, with: TextWidth.elideMiddle(path, to: max(12, TextWidth.width(of: path) - excess)))
+                text.replaceSubrange(
+                    range, with: TextWidth.elideMiddle(path, to: max(12, TextWidth.width(of: path) - excess)))
             }
             frame.put(text, row: row, column: 0, style: message.isError ? .error : .message)
             return
@@ -125,25 +133,41 @@ public enum ConsoleView {
         let always = [": palette", "? help", "q quit"]
         switch model.screen {
         case .dashboard: hints = ["enter open", "d declare", "a ack", "n note", "/ search", "tab pane"]
-        case .incident: hints = ["n note", "s status", "a ack", "m mitigate", "r resolve", "t todo", "o runbook", "e review", "/ search", "esc back"]
+        case .incident:
+            hints = [
+                "n note", "s status", "a ack", "m mitigate", "r resolve", "t todo", "o runbook", "e review", "/ search",
+                "esc back"
+            ]
         case .runbooks where model.runbookScreen.open != nil:
             // The selected link's URL in full, where it can be read and copied.
-            if let open = model.runbookScreen.open, let index = open.selectedTarget, open.page.targets.indices.contains(index),
-               case .link(let url) = open.page.targets[index].kind {
+            if let open = model.runbookScreen.open, let index = open.selectedTarget,
+                open.page.targets.indices.contains(index),
+                case .link(let url) = open.page.targets[index].kind
+            {
                 frame.put("[\(open.page.targets[index].number)] " + url, row: row, column: 0, style: .accent)
                 return
             }
-            hints = ["tab link/step", "enter follow/tick", "T contents", "/ search", "H back", "L forward", "h/l code", "esc list"]
+            hints = [
+                "tab link/step", "enter follow/tick", "T contents", "/ search", "H back", "L forward", "h/l code",
+                "esc list"
+            ]
         case .runbooks: hints = ["enter open", "/ find", "j/k move", "esc back"]
         case .status:
-            hints = !model.showingCheckDetail ? ["enter detail", "o runbook", "j/k move", "esc back"]
-                : (model.detailAlerts?.count ?? 0) > 1 ? ["j/k alert", "o runbook", "esc board"] : ["o runbook", "esc board"]
+            hints =
+                !model.showingCheckDetail
+                ? ["enter detail", "o runbook", "j/k move", "esc back"]
+                : (model.detailAlerts?.count ?? 0) > 1
+                    ? ["j/k alert", "o runbook", "esc board"] : ["o runbook", "esc board"]
         case .reports: hints = ["j/k scroll", "1 dashboard", "2 incident"]
         default: hints = ["1 dashboard", "2 incident"]
         }
-        if model.readOnly { hints = hints.filter { hint in !["d ", "n ", "a ", "s ", "m ", "r ", "t "].contains { hint.hasPrefix($0) } } }
+        if model.readOnly {
+            hints = hints.filter { hint in !["d ", "n ", "a ", "s ", "m ", "r ", "t "].contains { hint.hasPrefix($0) } }
+        }
         // As many of the screen's hints as fit, and always the way to help and out.
-        while !hints.isEmpty && TextWidth.width(of: (hints + always).joined(separator: " · ")) > model.columns - 1 { hints.removeLast() }
+        while !hints.isEmpty && TextWidth.width(of: (hints + always).joined(separator: " · ")) > model.columns - 1 {
+            hints.removeLast()
+        }
         frame.put((hints + always).joined(separator: " · "), row: row, column: 0, style: .hint)
     }
 
@@ -155,11 +179,15 @@ public enum ConsoleView {
     /// The message wraps to whatever size the terminal has, however small: the longest wording that
     /// fits, so a 20×5 pane still says what is wrong and how to leave.
     static func drawTooSmall(_ model: ConsoleModel, _ frame: inout Frame) {
-        let times = model.glyphs == .unicode ? "×" : "x", size = "\(model.columns)\(times)\(model.rows)"
+        let times = model.glyphs == .unicode ? "×" : "x"
+        let size = "\(model.columns)\(times)\(model.rows)"
         let wordings = [
-            ["Terminal too small: \(size).", "Klaxon needs at least 80\(times)24.", "Make the window larger, or press q to quit."],
+            [
+                "Terminal too small: \(size).", "Klaxon needs at least 80\(times)24.",
+                "Make the window larger, or press q to quit."
+            ],
             ["Too small: \(size).", "Needs 80\(times)24.", "q quits."],
-            ["Too small: q quits."],
+            ["Too small: q quits."]
         ]
         let fitting = wordings.lazy.map { sentences in
             sentences.enumerated().flatMap { i, sentence in
@@ -169,14 +197,17 @@ public enum ConsoleView {
         let lines = fitting.first { $0.count <= model.rows } ?? fitting.last!
         let top = max(0, (model.rows - lines.count) / 2)
         for (i, line) in lines.prefix(model.rows).enumerated() {
-            frame.put(line.text, row: top + i, column: max(0, (model.columns - TextWidth.width(of: line.text)) / 2), style: line.style)
+            frame.put(
+                line.text, row: top + i, column: max(0, (model.columns - TextWidth.width(of: line.text)) / 2),
+                style: line.style)
         }
     }
 
     /// Restyles every case-insensitive occurrence of `query` in `text` drawn at (`row`, `column`).
     static func highlight(_ query: String?, in text: String, row: Int, column: Int, _ frame: inout Frame) {
         guard let query, !query.isEmpty else { return }
-        let haystack = Array(text.lowercased()), needle = Array(query.lowercased())
+        let haystack = Array(text.lowercased())
+        let needle = Array(query.lowercased())
         guard haystack.count == text.count, needle.count <= haystack.count else { return }
         let characters = Array(text)
         var i = 0

@@ -16,7 +16,7 @@ public enum ConsoleAction: String, CaseIterable, Hashable, Sendable {
     public var writes: Bool {
         switch self {
         case .declare, .note, .noteInEditor, .setStatus, .setSeverity, .assignRole, .acknowledge, .mitigate, .resolve,
-             .addActionItem, .completeActionItem, .reopen, .addLink, .tickStep, .page, .stopEscalation:
+            .addActionItem, .completeActionItem, .reopen, .addLink, .tickStep, .page, .stopEscalation:
             return true
         default:
             return false
@@ -55,55 +55,93 @@ public struct KeyBinding: Sendable {
 public enum Keymap {
     public static let bindings: [KeyBinding] = [
         KeyBinding(keys: [.character("?")], action: .help, scope: .everywhere, summary: "help: every key"),
-        KeyBinding(keys: [.character("q")], action: .quit, scope: .everywhere, summary: "quit (asks before losing a draft or stopping pages)"),
+        KeyBinding(
+            keys: [.character("q")], action: .quit, scope: .everywhere,
+            summary: "quit (asks before losing a draft or stopping pages)"),
         KeyBinding(keys: [.escape], action: .back, scope: .everywhere, summary: "back, close, cancel"),
-        KeyBinding(keys: [.character(":")], action: .palette, scope: .everywhere, summary: "command palette: fuzzy-find any action"),
+        KeyBinding(
+            keys: [.character(":")], action: .palette, scope: .everywhere,
+            summary: "command palette: fuzzy-find any action"),
         KeyBinding(keys: [.control("l")], action: .redraw, scope: .everywhere, summary: "redraw the screen"),
         KeyBinding(keys: [.character("1")], action: .dashboard, scope: .everywhere, summary: "dashboard"),
         KeyBinding(keys: [.character("2")], action: .incidentScreen, scope: .everywhere, summary: "incident screen"),
         KeyBinding(keys: [.character("3")], action: .statusScreen, scope: .everywhere, summary: "status board"),
         KeyBinding(keys: [.character("4")], action: .onCallScreen, scope: .everywhere, summary: "on call"),
         KeyBinding(keys: [.character("5")], action: .runbooksScreen, scope: .everywhere, summary: "runbooks"),
-        KeyBinding(keys: [.character("6")], action: .reportsScreen, scope: .everywhere, summary: "reports: the last 30 and 90 days"),
-        KeyBinding(keys: [.tab], action: .nextPane, scope: .everywhere, summary: "next pane; in a runbook, the next link or step"),
-        KeyBinding(keys: [.backTab], action: .previousPane, scope: .everywhere, summary: "previous pane; in a runbook, the previous link or step"),
+        KeyBinding(
+            keys: [.character("6")], action: .reportsScreen, scope: .everywhere,
+            summary: "reports: the last 30 and 90 days"),
+        KeyBinding(
+            keys: [.tab], action: .nextPane, scope: .everywhere,
+            summary: "next pane; in a runbook, the next link or step"),
+        KeyBinding(
+            keys: [.backTab], action: .previousPane, scope: .everywhere,
+            summary: "previous pane; in a runbook, the previous link or step"),
         KeyBinding(keys: [.character("j"), .down], action: .down, scope: .lists, summary: "down"),
         KeyBinding(keys: [.character("k"), .up], action: .up, scope: .lists, summary: "up"),
         KeyBinding(keys: [.pageDown, .control("f")], action: .pageDown, scope: .lists, summary: "page down"),
         KeyBinding(keys: [.pageUp, .control("b")], action: .pageUp, scope: .lists, summary: "page up"),
         KeyBinding(keys: [.character("g"), .home], action: .top, scope: .lists, summary: "first"),
-        KeyBinding(keys: [.character("G"), .end], action: .bottom, scope: .lists, summary: "last (the timeline then follows new entries)"),
-        KeyBinding(keys: [.enter], action: .open, scope: .lists, summary: "open the selected incident, check or runbook; in a runbook, follow the selected link or tick the step"),
+        KeyBinding(
+            keys: [.character("G"), .end], action: .bottom, scope: .lists,
+            summary: "last (the timeline then follows new entries)"),
+        KeyBinding(
+            keys: [.enter], action: .open, scope: .lists,
+            summary:
+                "open the selected incident, check or runbook; in a runbook, follow the selected link or tick the step"),
         KeyBinding(keys: [.character("/")], action: .search, scope: .lists, summary: "search"),
-        KeyBinding(keys: [.character("n")], action: .searchNext, scope: .lists, summary: "next match (while a search is shown)"),
+        KeyBinding(
+            keys: [.character("n")], action: .searchNext, scope: .lists, summary: "next match (while a search is shown)"
+        ),
         KeyBinding(keys: [.character("N")], action: .searchPrevious, scope: .lists, summary: "previous match"),
         KeyBinding(keys: [.character("d")], action: .declare, scope: .everywhere, summary: "declare an incident"),
-        KeyBinding(keys: [.character("n")], action: .note, scope: .incident, summary: "write a note (when no search is shown)"),
-        KeyBinding(keys: [.character("E")], action: .noteInEditor, scope: .incident, summary: "write a note in $EDITOR"),
+        KeyBinding(
+            keys: [.character("n")], action: .note, scope: .incident, summary: "write a note (when no search is shown)"),
+        KeyBinding(
+            keys: [.character("E")], action: .noteInEditor, scope: .incident, summary: "write a note in $EDITOR"),
         KeyBinding(keys: [.character("s")], action: .setStatus, scope: .incident, summary: "set the status"),
         KeyBinding(keys: [.character("S")], action: .setSeverity, scope: .incident, summary: "set the severity"),
         KeyBinding(keys: [.character("A")], action: .assignRole, scope: .incident, summary: "assign a role"),
         KeyBinding(keys: [.character("a")], action: .acknowledge, scope: .incident, summary: "acknowledge"),
-        KeyBinding(keys: [.character("P")], action: .page, scope: .incident, summary: "page now: a person or an escalation policy"),
-        KeyBinding(keys: [.character("X")], action: .stopEscalation, scope: .incident, summary: "stop the escalation (asks first)"),
-        KeyBinding(keys: [.character("m")], action: .mitigate, scope: .incident, summary: "mark mitigated (asks first)"),
+        KeyBinding(
+            keys: [.character("P")], action: .page, scope: .incident,
+            summary: "page now: a person or an escalation policy"),
+        KeyBinding(
+            keys: [.character("X")], action: .stopEscalation, scope: .incident,
+            summary: "stop the escalation (asks first)"),
+        KeyBinding(
+            keys: [.character("m")], action: .mitigate, scope: .incident, summary: "mark mitigated (asks first)"),
         KeyBinding(keys: [.character("r")], action: .resolve, scope: .incident, summary: "resolve (asks first)"),
         KeyBinding(keys: [.character("R")], action: .reopen, scope: .incident, summary: "reopen (asks first)"),
         KeyBinding(keys: [.character("t")], action: .addActionItem, scope: .incident, summary: "add an action item"),
-        KeyBinding(keys: [.character("x")], action: .completeActionItem, scope: .timeline, summary: "mark the selected action item done"),
+        KeyBinding(
+            keys: [.character("x")], action: .completeActionItem, scope: .timeline,
+            summary: "mark the selected action item done"),
         KeyBinding(keys: [.character("L")], action: .addLink, scope: .incident, summary: "link a runbook or URL"),
         KeyBinding(keys: [.character("u")], action: .toggleUTC, scope: .timeline, summary: "times in UTC / local"),
-        KeyBinding(keys: [.character("f")], action: .filterKind, scope: .timeline, summary: "filter the timeline by kind"),
-        KeyBinding(keys: [.character("e")], action: .exportReview, scope: .incident, summary: "export the review (markdown, into reviews/)"),
-        KeyBinding(keys: [.character("o")], action: .openRunbook, scope: .incident, summary: "open the incident's runbook"),
-        KeyBinding(keys: [.character("o")], action: .openRunbook, scope: .status, summary: "open the selected check's runbook"),
-        KeyBinding(keys: [.character("T")], action: .tableOfContents, scope: .runbook, summary: "table of contents: jump to a heading"),
-        KeyBinding(keys: [.character("H"), .backspace], action: .historyBack, scope: .runbook, summary: "back (to the runbook or place before)"),
+        KeyBinding(
+            keys: [.character("f")], action: .filterKind, scope: .timeline, summary: "filter the timeline by kind"),
+        KeyBinding(
+            keys: [.character("e")], action: .exportReview, scope: .incident,
+            summary: "export the review (markdown, into reviews/)"),
+        KeyBinding(
+            keys: [.character("o")], action: .openRunbook, scope: .incident, summary: "open the incident's runbook"),
+        KeyBinding(
+            keys: [.character("o")], action: .openRunbook, scope: .status, summary: "open the selected check's runbook"),
+        KeyBinding(
+            keys: [.character("T")], action: .tableOfContents, scope: .runbook,
+            summary: "table of contents: jump to a heading"),
+        KeyBinding(
+            keys: [.character("H"), .backspace], action: .historyBack, scope: .runbook,
+            summary: "back (to the runbook or place before)"),
         KeyBinding(keys: [.character("L")], action: .historyForward, scope: .runbook, summary: "forward again"),
-        KeyBinding(keys: [.character("h"), .left], action: .scrollLeft, scope: .runbook, summary: "scroll code blocks left"),
-        KeyBinding(keys: [.character("l"), .right], action: .scrollRight, scope: .runbook, summary: "scroll code blocks right"),
-        KeyBinding(keys: [.character("x"), .character(" ")], action: .tickStep, scope: .runbook,
-                   summary: "tick or untick the selected checklist step (recorded on the incident)"),
+        KeyBinding(
+            keys: [.character("h"), .left], action: .scrollLeft, scope: .runbook, summary: "scroll code blocks left"),
+        KeyBinding(
+            keys: [.character("l"), .right], action: .scrollRight, scope: .runbook, summary: "scroll code blocks right"),
+        KeyBinding(
+            keys: [.character("x"), .character(" ")], action: .tickStep, scope: .runbook,
+            summary: "tick or untick the selected checklist step (recorded on the incident)")
     ]
 
     /// The bindings of `key`, first match first.

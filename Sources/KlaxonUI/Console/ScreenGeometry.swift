@@ -35,7 +35,8 @@ public struct ScreenGeometry: Sendable {
         let slotsRow = bottom - 1
         let resolvedRows = min(5, max(1, resolved))
         let resolvedRow = slotsRow - 2 - resolvedRows
-        return Dashboard(openRows: max(1, resolvedRow - 5), resolvedRow: resolvedRow, resolvedRows: resolvedRows, slotsRow: slotsRow)
+        return Dashboard(
+            openRows: max(1, resolvedRow - 5), resolvedRow: resolvedRow, resolvedRows: resolvedRows, slotsRow: slotsRow)
     }
 
     // MARK: Status board

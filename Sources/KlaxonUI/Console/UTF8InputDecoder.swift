@@ -79,7 +79,10 @@ public struct UTF8InputDecoder: Sendable {
     /// marker that nothing followed for `markerWaitMilliseconds` are input after all (a lone ESC is the
     /// escape key); a paste whose bytes stopped `pasteStallMilliseconds` ago ends, cut, with what came.
     public mutating func endRead(at time: Timestamp) -> [Input] {
-        if fedSinceRead { lastInput = time; fedSinceRead = false }
+        if fedSinceRead {
+            lastInput = time
+            fedSinceRead = false
+        }
         let quiet = lastInput.map { time.milliseconds - $0.milliseconds } ?? 0
         if paste == nil { return quiet >= Self.markerWaitMilliseconds ? release() : [] }
         guard quiet >= Self.pasteStallMilliseconds else { return [] }
@@ -112,7 +115,10 @@ public struct UTF8InputDecoder: Sendable {
         guard var current = paste else { return scalars.map { .scalar($0) } }
         for scalar in scalars {
             let size = UTF8.width(scalar)
-            if current.bytes + size > InputLimits.textBytes { current.cut = true; continue }
+            if current.bytes + size > InputLimits.textBytes {
+                current.cut = true
+                continue
+            }
             current.text.append(scalar)
             current.bytes += size
         }
@@ -134,13 +140,13 @@ public struct UTF8InputDecoder: Sendable {
         switch byte {
         case 0x00...0x7F: return [Unicode.Scalar(byte)]
         case 0xC2...0xDF: start(byte, length: 2, next: 0x80...0xBF)
-        case 0xE0: start(byte, length: 3, next: 0xA0...0xBF)       // no overlong forms
-        case 0xED: start(byte, length: 3, next: 0x80...0x9F)       // no surrogates
+        case 0xE0: start(byte, length: 3, next: 0xA0...0xBF)  // no overlong forms
+        case 0xED: start(byte, length: 3, next: 0x80...0x9F)  // no surrogates
         case 0xE1...0xEF: start(byte, length: 3, next: 0x80...0xBF)
-        case 0xF0: start(byte, length: 4, next: 0x90...0xBF)       // no overlong forms
-        case 0xF4: start(byte, length: 4, next: 0x80...0x8F)       // nothing past U+10FFFF
+        case 0xF0: start(byte, length: 4, next: 0x90...0xBF)  // no overlong forms
+        case 0xF4: start(byte, length: 4, next: 0x80...0x8F)  // nothing past U+10FFFF
         case 0xF1...0xF3: start(byte, length: 4, next: 0x80...0xBF)
-        default: break                                             // 80–C1, F5–FF never start a character
+        default: break  // 80–C1, F5–FF never start a character
         }
         return []
     }

@@ -6,10 +6,14 @@ enum DashboardView {
         let open = model.openIncidents
         let resolved = model.resolvedIncidents
         let geometry = ScreenGeometry(model).dashboard(resolved: resolved.count)
-        let slotsRow = geometry.slotsRow, resolvedShown = geometry.resolvedRows, resolvedRow = geometry.resolvedRow
+        let slotsRow = geometry.slotsRow
+        let resolvedShown = geometry.resolvedRows
+        let resolvedRow = geometry.resolvedRow
         let marker = ConsoleView.glyph(model, "▸ ", "> ")
 
-        frame.put((model.dashboardPane == .open ? marker : "  ") + "Open incidents (\(open.count))", row: 2, column: 0, style: .heading)
+        frame.put(
+            (model.dashboardPane == .open ? marker : "  ") + "Open incidents (\(open.count))", row: 2, column: 0,
+            style: .heading)
         // One plan for the table, once per frame (it looks at every incident the console holds): each row
         // is laid out in the same columns.
         let plan = Self.plan(model)
@@ -22,21 +26,29 @@ enum DashboardView {
             let first = scrolledStart(selection: model.openSelection, count: open.count, rows: openRows)
             for (offset, incident) in open[first..<min(open.count, first + openRows)].enumerated() {
                 let index = first + offset
-                row(incident, model, columns, row: ScreenGeometry.listTop + offset, selected: model.dashboardPane == .open && index == model.openSelection, &frame)
+                row(
+                    incident, model, columns, row: ScreenGeometry.listTop + offset,
+                    selected: model.dashboardPane == .open && index == model.openSelection, &frame)
             }
             if open.count > openRows {
-                frame.put("\(open.count - openRows) more · j/k scroll", row: ScreenGeometry.listTop + openRows, column: 2, style: .dim)
+                frame.put(
+                    "\(open.count - openRows) more · j/k scroll", row: ScreenGeometry.listTop + openRows, column: 2,
+                    style: .dim)
             }
         }
 
-        frame.put((model.dashboardPane == .resolved ? marker : "  ") + "Recently resolved (\(resolved.count))", row: resolvedRow, column: 0, style: .heading)
+        frame.put(
+            (model.dashboardPane == .resolved ? marker : "  ") + "Recently resolved (\(resolved.count))",
+            row: resolvedRow, column: 0, style: .heading)
         if resolved.isEmpty {
             frame.put("None yet.", row: resolvedRow + 1, column: 2, style: .dim)
         } else {
             let first = scrolledStart(selection: model.resolvedSelection, count: resolved.count, rows: resolvedShown)
             for (offset, incident) in resolved[first..<min(resolved.count, first + resolvedShown)].enumerated() {
                 let index = first + offset
-                row(incident, model, columns, row: resolvedRow + 1 + offset, selected: model.dashboardPane == .resolved && index == model.resolvedSelection, &frame)
+                row(
+                    incident, model, columns, row: resolvedRow + 1 + offset,
+                    selected: model.dashboardPane == .resolved && index == model.resolvedSelection, &frame)
             }
         }
 
@@ -46,7 +58,9 @@ enum DashboardView {
             if model.checkProblems.isEmpty {
                 frame.put("no checks in klaxon.yaml", row: slotsRow + 1, column: 4, style: .dim, width: half - 4)
             } else {
-                frame.put("checks: has errors, nothing polled (3)", row: slotsRow + 1, column: 4, style: .error, width: half - 4)
+                frame.put(
+                    "checks: has errors, nothing polled (3)", row: slotsRow + 1, column: 4, style: .error,
+                    width: half - 4)
             }
         } else {
             let down = model.checks.filter { $0.state == .down }
@@ -55,34 +69,56 @@ enum DashboardView {
             let blind = model.checks.filter { $0.state == .unknown && $0.lastReport != nil }.count
             let unpolled = model.checks.filter { $0.notPolled != nil }.count
             var x = frame.put(Plural.count(model.checks.count, "check"), row: slotsRow + 1, column: 4, width: half - 4)
-            if unpolled > 0 { x = frame.put(" · \(unpolled) not polled", row: slotsRow + 1, column: x, style: .error, width: half - x - 1) }
+            if unpolled > 0 {
+                x = frame.put(
+                    " · \(unpolled) not polled", row: slotsRow + 1, column: x, style: .error, width: half - x - 1)
+            }
             if down.isEmpty && warn == 0 && blind == 0 && unpolled == 0 {
                 frame.put(" · nothing down", row: slotsRow + 1, column: x, style: .ok, width: half - x)
             }
             if !down.isEmpty {
-                x = frame.put(" · \(down.count) down: " + down.map(\.definition.name).joined(separator: ", "), row: slotsRow + 1, column: x, style: .critical, width: half - x - 1)
+                x = frame.put(
+                    " · \(down.count) down: " + down.map(\.definition.name).joined(separator: ", "), row: slotsRow + 1,
+                    column: x, style: .critical, width: half - x - 1)
             }
-            if blind > 0 { x = frame.put(" · \(blind) unknown", row: slotsRow + 1, column: x, style: .blind, width: half - x - 1) }
-            if warn > 0 { frame.put(" · \(warn) degraded or \(CheckState.pending.displayName)", row: slotsRow + 1, column: x, style: .warning, width: half - x - 1) }
+            if blind > 0 {
+                x = frame.put(" · \(blind) unknown", row: slotsRow + 1, column: x, style: .blind, width: half - x - 1)
+            }
+            if warn > 0 {
+                frame.put(
+                    " · \(warn) degraded or \(CheckState.pending.displayName)", row: slotsRow + 1, column: x,
+                    style: .warning, width: half - x - 1)
+            }
         }
         if let drill = model.drill {
             // In a drill, the pages the sink received take the on-call slot: they are what happened to the people.
-            frame.put("DRILL sink: no real person is paged", row: slotsRow, column: half, style: .critical, width: half - 1)
+            frame.put(
+                "DRILL sink: no real person is paged", row: slotsRow, column: half, style: .critical, width: half - 1)
             // Whom the last page went to first: it is what gets cut last.
             let count = drill.pages.count
             let pages = drill.pages.last.map { "last: \($0.summary) · \(Plural.count(count, "page"))" } ?? "no page yet"
-            frame.put((drill.recovered ? "platform recovered · " : "") + pages, row: slotsRow + 1, column: half + 2, width: half - 3)
+            frame.put(
+                (drill.recovered ? "platform recovered · " : "") + pages, row: slotsRow + 1, column: half + 2,
+                width: half - 3)
             return
         }
         frame.put("On call", row: slotsRow, column: half, style: .heading)
         if let board = model.onCall, !board.entries.isEmpty {
             let gaps = board.entries.reduce(0) { $0 + $1.upcomingGaps }
-            let summary = board.entries.map { "\($0.schedule): \($0.users.isEmpty ? "nobody" : $0.users.joined(separator: ","))" }
-            let warning = gaps > 0 ? "  ! \(Plural.count(gaps, "gap")) within \(Plural.count(board.dayStarts.count - 1, "day")) (4)" : ""
+            let summary = board.entries.map {
+                "\($0.schedule): \($0.users.isEmpty ? "nobody" : $0.users.joined(separator: ","))"
+            }
+            let warning =
+                gaps > 0
+                ? "  ! \(Plural.count(gaps, "gap")) within \(Plural.count(board.dayStarts.count - 1, "day")) (4)" : ""
             frame.put(summary.joined(separator: " · "), row: slotsRow + 1, column: half + 2, width: half - 3)
-            if !warning.isEmpty { frame.put(warning, row: slotsRow, column: half + 8, style: .critical, width: half - 9) }
+            if !warning.isEmpty {
+                frame.put(warning, row: slotsRow, column: half + 8, style: .critical, width: half - 9)
+            }
         } else {
-            frame.put(model.onCall == nil ? "…" : "no schedules in Escalation/", row: slotsRow + 1, column: half + 2, style: .dim, width: half - 2)
+            frame.put(
+                model.onCall == nil ? "…" : "no schedules in Escalation/", row: slotsRow + 1, column: half + 2,
+                style: .dim, width: half - 2)
         }
     }
 
@@ -109,7 +145,8 @@ enum DashboardView {
     static func plan(_ model: ConsoleModel) -> ColumnPlan {
         // Open and resolved, in one pass (each incident the loop takes is a copy): their order does not
         // matter here.
-        var statuses: [String] = [], commanders: [String] = []
+        var statuses: [String] = []
+        var commanders: [String] = []
         statuses.reserveCapacity(model.incidents.count)
         commanders.reserveCapacity(model.incidents.count)
         for incident in model.incidents.values {
@@ -124,14 +161,16 @@ enum DashboardView {
             .init("RUNNING", 8, givesWay: 1),
             .sized("UPDATED", to: open.map { updated($0, model) }),
             .sized("COMMANDER", to: commanders, maximum: 16),
-            .sized("PAGING", to: open.map { pagingText($0, model) }, maximum: pagingMaximum(model.columns), narrowsTo: 10),
-            .init("TITLE", 12, fills: true),
+            .sized(
+                "PAGING", to: open.map { pagingText($0, model) }, maximum: pagingMaximum(model.columns), narrowsTo: 10),
+            .init("TITLE", 12, fills: true)
         ])
     }
 
     /// The time since the last update, and STALE: `4m`, `8h50m STALE`.
     static func updated(_ incident: Incident, _ model: ConsoleModel) -> String {
-        DurationText.short(seconds: incident.lastUpdate.seconds(until: model.now)) + (model.isStale(incident) ? " STALE" : "")
+        DurationText.short(seconds: incident.lastUpdate.seconds(until: model.now))
+            + (model.isStale(incident) ? " STALE" : "")
     }
 
     /// The paging state in a row: its short form ("ACK alice") below 120 columns; from there its line
@@ -153,8 +192,10 @@ enum DashboardView {
         }
     }
 
-    static func row(_ incident: Incident, _ model: ConsoleModel, _ columns: [(ColumnPlan.Column, Int)], row: Int, selected: Bool,
-                    _ frame: inout Frame) {
+    static func row(
+        _ incident: Incident, _ model: ConsoleModel, _ columns: [(ColumnPlan.Column, Int)], row: Int, selected: Bool,
+        _ frame: inout Frame
+    ) {
         if selected { frame.fill(row: row, style: .selected) }
         // A selected row keeps each state's colour, reversed.
         func style(_ style: Style) -> Style { selected ? style.selected : style }
@@ -163,7 +204,9 @@ enum DashboardView {
         var title = incident.title
         if model.readOnlyIncidents.contains(incident.id) { title += " [read-only]" }
         var paging = ("", style(.normal))
-        if incident.isOpen { paging = (pagingText(incident, model), style(Self.style(of: model.pagingState(of: incident)))) }
+        if incident.isOpen {
+            paging = (pagingText(incident, model), style(Self.style(of: model.pagingState(of: incident))))
+        }
         let cells: [(String, Style)] = [
             (incident.id, style(.normal)),
             (incident.severity.name, style(Style.of(incident.severity))),
@@ -172,9 +215,10 @@ enum DashboardView {
             (incident.isOpen ? updated(incident, model) : "", style(stale ? .stale : .normal)),
             (incident.commander ?? "—", style(.normal)),
             paging,
-            (title, style(.normal)),
+            (title, style(.normal))
         ]
-        var x = 2, titleColumn = x
+        var x = 2
+        var titleColumn = x
         for ((text, style), (column, width)) in zip(cells, columns) where width > 0 {
             if column.fills { titleColumn = x }
             frame.put(text, row: row, column: x, style: style, width: width - (column.fills ? 0 : 1))

@@ -26,8 +26,10 @@ struct ColumnPlan {
         /// A column as wide as its widest cell (or its title), at least `minimum` and at most `maximum`,
         /// plus a gap: an id column fits `INC-10234`, a name column the names there are. With `narrowsTo`,
         /// it gives up width down to that many columns (its text cut with `…`) before the others are cut.
-        static func sized(_ title: String, to cells: [String], minimum: Int = 1, maximum: Int = .max, givesWay: Int? = nil,
-                          narrowsTo least: Int? = nil) -> Column {
+        static func sized(
+            _ title: String, to cells: [String], minimum: Int = 1, maximum: Int = .max, givesWay: Int? = nil,
+            narrowsTo least: Int? = nil
+        ) -> Column {
             let widest = cells.reduce(TextWidth.width(of: title)) { max($0, TextWidth.width(of: $1)) }
             let width = min(maximum, max(minimum, widest)) + 1
             return Column(title, width, givesWay: givesWay, least: least.map { min(width, $0 + 1) })

@@ -105,7 +105,9 @@ public struct Frame: Hashable, Sendable {
         get { cells[row * columns + column] }
         set {
             let index = row * columns + column
-            if cells[index].isContinuation, column > 0 { cells[index - 1] = Cell(character: " ", style: cells[index - 1].style) }
+            if cells[index].isContinuation, column > 0 {
+                cells[index - 1] = Cell(character: " ", style: cells[index - 1].style)
+            }
             if column + 1 < columns, cells[index + 1].isContinuation, !newValue.isContinuation {
                 cells[index + 1] = Cell(character: " ", style: cells[index + 1].style)
             }
@@ -118,7 +120,9 @@ public struct Frame: Hashable, Sendable {
     /// a field being edited). Control characters become `�`; a wide character that would not fit whole
     /// is left out. Returns the column after the text.
     @discardableResult
-    public mutating func put(_ text: String, row: Int, column: Int, style: Style = .normal, width: Int? = nil, ellipsis: Bool = true) -> Int {
+    public mutating func put(
+        _ text: String, row: Int, column: Int, style: Style = .normal, width: Int? = nil, ellipsis: Bool = true
+    ) -> Int {
         guard row >= 0, row < rows, column < columns else { return column }
         let limit = min(columns, column + (width ?? columns))
         func shown(_ c: Character) -> Character {
@@ -128,10 +132,14 @@ public struct Frame: Hashable, Sendable {
         // far as the room goes, so a megabyte of text costs what a line does.
         var end = text.endIndex
         if ellipsis {
-            var used = 0, beforeEllipsis = text.startIndex
+            var used = 0
+            var beforeEllipsis = text.startIndex
             for i in text.indices {
                 used += TextWidth.width(of: shown(text[i]))
-                if used > limit - column { end = beforeEllipsis; break }
+                if used > limit - column {
+                    end = beforeEllipsis
+                    break
+                }
                 if used <= limit - column - 1 { beforeEllipsis = text.index(after: i) }
             }
         }
@@ -148,7 +156,9 @@ public struct Frame: Hashable, Sendable {
                 self[row, x] = Cell(character: c, style: style)
                 if w == 2 {
                     // The half after a wide character: clear what it overlaps, then mark it.
-                    if x + 2 < columns, cells[row * columns + x + 2].isContinuation { self[row, x + 2] = Cell(character: " ", style: style) }
+                    if x + 2 < columns, cells[row * columns + x + 2].isContinuation {
+                        self[row, x + 2] = Cell(character: " ", style: style)
+                    }
                     cells[row * columns + x + 1] = .continuation
                 }
             }
@@ -165,8 +175,11 @@ public struct Frame: Hashable, Sendable {
     /// character by `?`, so every cell is one ASCII column (for terminals whose locale is not UTF-8).
     public mutating func replaceNonASCII(_ replacement: (Character) -> Character) {
         for i in cells.indices {
-            if cells[i].isContinuation { cells[i].character = "?" }
-            else if !cells[i].character.isASCII { cells[i].character = replacement(cells[i].character) }
+            if cells[i].isContinuation {
+                cells[i].character = "?"
+            } else if !cells[i].character.isASCII {
+                cells[i].character = replacement(cells[i].character)
+            }
         }
     }
 
@@ -184,8 +197,12 @@ public struct Frame: Hashable, Sendable {
 
     /// Forgets the hyperlinks any of whose cells differ from `earlier`'s (something was drawn over them).
     public mutating func dropHyperlinks(changedSince earlier: Frame) {
-        guard earlier.columns == columns, earlier.rows == rows else { hyperlinks = []; return }
-        let cells = cells, columns = columns
+        guard earlier.columns == columns, earlier.rows == rows else {
+            hyperlinks = []
+            return
+        }
+        let cells = cells
+        let columns = columns
         hyperlinks.removeAll { link in
             (link.column..<min(columns, link.column + link.width)).contains {
                 cells[link.row * columns + $0] != earlier.cells[link.row * columns + $0]

@@ -7,7 +7,8 @@ public enum FuzzyMatch {
     /// The best score of `query` in `text`, less a tenth of the text's length (shorter texts win ties);
     /// nil when the query is not a subsequence. Spaces in the query are ignored, case too.
     public static func score(_ query: String, in text: String) -> Int? {
-        let q = Array(query.lowercased()).filter { $0 != " " }, t = Array(text.lowercased())
+        let q = Array(query.lowercased()).filter { $0 != " " }
+        let t = Array(text.lowercased())
         let penalty = t.count / 10
         guard !q.isEmpty else { return -penalty }
         // best[j]: the best score of the query so far with its last character at t[j] (nil: impossible).
@@ -19,7 +20,10 @@ public enum FuzzyMatch {
                 if j >= 2, let b = best[j - 2] { earlier = max(earlier ?? b, b) }
                 guard t[j] == c else { continue }
                 let gain = 1 + (j == 0 || !(t[j - 1].isLetter || t[j - 1].isNumber) ? 5 : 0)
-                if i == 0 { next[j] = gain; continue }
+                if i == 0 {
+                    next[j] = gain
+                    continue
+                }
                 let apart = earlier.map { $0 + gain }
                 let adjacent = j >= 1 ? best[j - 1].map { $0 + gain + 3 } : nil
                 next[j] = [apart, adjacent].compactMap { $0 }.max()

@@ -22,7 +22,10 @@ public struct TextBuffer: Hashable, Sendable {
         case .character(let c): insert(c)
         case .enter where multiline: insert("\n")
         case .backspace:
-            if cursor > 0 { characters.remove(at: cursor - 1); cursor -= 1 }
+            if cursor > 0 {
+                characters.remove(at: cursor - 1)
+                cursor -= 1
+            }
         case .delete, .control("d"):
             if cursor < characters.count { characters.remove(at: cursor) }
         case .left: cursor = max(0, cursor - 1)
@@ -121,12 +124,19 @@ public struct TextBuffer: Hashable, Sendable {
     /// The lines of the text and the cursor's (line, column in display columns).
     public var linesAndCursor: (lines: [String], line: Int, column: Int) {
         var lines: [String] = [""]
-        var line = 0, column = 0
+        var line = 0
+        var column = 0
         for (i, c) in characters.enumerated() {
-            if i == cursor { line = lines.count - 1; column = TextWidth.width(of: lines[lines.count - 1]) }
+            if i == cursor {
+                line = lines.count - 1
+                column = TextWidth.width(of: lines[lines.count - 1])
+            }
             if c == "\n" { lines.append("") } else { lines[lines.count - 1].append(c) }
         }
-        if cursor == characters.count { line = lines.count - 1; column = TextWidth.width(of: lines[lines.count - 1]) }
+        if cursor == characters.count {
+            line = lines.count - 1
+            column = TextWidth.width(of: lines[lines.count - 1])
+        }
         return (lines, line, column)
     }
 }

@@ -20,7 +20,7 @@ public enum TextWidth {
         0x1F550...0x1F567, 0x1F57A...0x1F57A, 0x1F595...0x1F596, 0x1F5A4...0x1F5A4, 0x1F5FB...0x1F64F,
         0x1F680...0x1F6C5, 0x1F6CC...0x1F6CC, 0x1F6D0...0x1F6D2, 0x1F6D5...0x1F6D7, 0x1F6DC...0x1F6DF,
         0x1F6EB...0x1F6EC, 0x1F6F4...0x1F6FC, 0x1F7E0...0x1F7EB, 0x1F7F0...0x1F7F0, 0x1F90C...0x1F93A,
-        0x1F93C...0x1F945, 0x1F947...0x1F9FF, 0x1FA70...0x1FAFF, 0x20000...0x2FFFD, 0x30000...0x3FFFD,
+        0x1F93C...0x1F945, 0x1F947...0x1F9FF, 0x1FA70...0x1FAFF, 0x20000...0x2FFFD, 0x30000...0x3FFFD
     ]
 
     /// The width of one Unicode scalar.
@@ -28,10 +28,13 @@ public enum TextWidth {
         let v = scalar.value
         if v < 0x7F { return v < 0x20 ? 0 : 1 }
         if v < 0xA0 { return 0 }
-        if v == 0xAD { return 1 } // the soft hyphen: a format character that terminals still draw
+        if v == 0xAD { return 1 }  // the soft hyphen: a format character that terminals still draw
         // Common ranges answered without Unicode property lookups: Latin-1 and Latin Extended (no marks
         // before U+0300), dashes, quotes and bullets, box drawing, and the CJK ideographs and Hangul syllables.
-        if v < 0x300 || (0x2010...0x2027).contains(v) || (0x2030...0x205E).contains(v) || (0x2500...0x259F).contains(v) { return 1 }
+        if v < 0x300 || (0x2010...0x2027).contains(v) || (0x2030...0x205E).contains(v) || (0x2500...0x259F).contains(v)
+        {
+            return 1
+        }
         if (0x4E00...0x9FFF).contains(v) || (0xAC00...0xD7A3).contains(v) { return 2 }
         switch scalar.properties.generalCategory {
         case .nonspacingMark, .enclosingMark, .format: return 0
@@ -43,11 +46,18 @@ public enum TextWidth {
     }
 
     static func isWide(_ v: UInt32) -> Bool {
-        var low = 0, high = wideRanges.count - 1
+        var low = 0
+        var high = wideRanges.count - 1
         while low <= high {
             let mid = (low + high) / 2
             let range = wideRanges[mid]
-            if v < range.lowerBound { high = mid - 1 } else if v > range.upperBound { low = mid + 1 } else { return true }
+            if v < range.lowerBound {
+                high = mid - 1
+            } else if v > range.upperBound {
+                low = mid + 1
+            } else {
+                return true
+            }
         }
         return false
     }
@@ -64,7 +74,10 @@ public enum TextWidth {
     public static func width(of text: String) -> Int {
         // Printable ASCII, most text there is, is one column a byte: no grapheme breaking needed.
         var ascii = true
-        for byte in text.utf8 where byte < 0x20 || byte >= 0x7F { ascii = false; break }
+        for byte in text.utf8 where byte < 0x20 || byte >= 0x7F {
+            ascii = false
+            break
+        }
         if ascii { return text.utf8.count }
         // Text made only of scalars that never join a neighbour in a grapheme cluster (Latin, dashes and
         // quotes, arrows, box drawing, CJK ideographs, Hangul syllables) is the sum of its scalars:
@@ -72,7 +85,10 @@ public enum TextWidth {
         var total = 0
         var standalone = true
         for scalar in text.unicodeScalars {
-            guard standsAlone(scalar.value) else { standalone = false; break }
+            guard standsAlone(scalar.value) else {
+                standalone = false
+                break
+            }
             total += width(of: scalar)
         }
         if standalone { return total }
@@ -115,10 +131,12 @@ public enum TextWidth {
         let characters = Array(text)
         // The end keeps the last component whole where it can (a file's name is at the end), leaving
         // the start at least a third.
-        let last = text.split(separator: "/", omittingEmptySubsequences: false).last.map { width(of: String($0)) + 1 } ?? 0
+        let last =
+            text.split(separator: "/", omittingEmptySubsequences: false).last.map { width(of: String($0)) + 1 } ?? 0
         var tailRoom = max((columns - 1) / 2, min(last, (columns - 1) * 2 / 3))
         var headRoom = columns - 1 - tailRoom
-        var head = "", tail = ""
+        var head = ""
+        var tail = ""
         for c in characters {
             let w = width(of: c)
             if w > headRoom { break }
@@ -153,10 +171,13 @@ public enum TextWidth {
     public static func wrap(_ text: Substring, to columns: Int, maxLines: Int) -> [(text: String, end: String.Index)] {
         guard columns > 0, maxLines > 0 else { return [] }
         var lines: [(text: String, end: String.Index)] = []
-        var line = "", used = 0
+        var line = ""
+        var used = 0
         // The word being read, each character with where it starts, and its width. Once it is wider than
         // a line it is cut wherever it must be, character by character as they come (`cutting`).
-        var word: [(character: Character, at: String.Index)] = [], wordWidth = 0, cutting = false
+        var word: [(character: Character, at: String.Index)] = []
+        var wordWidth = 0
+        var cutting = false
 
         /// Ends the line; false when it was the last line wanted.
         func endLine(_ end: String.Index) -> Bool {
@@ -175,7 +196,11 @@ public enum TextWidth {
         }
         /// Puts the word read so far (ending at `end`) after a space, or on the next line when it does not fit.
         func placeWord(end: String.Index) -> Bool {
-            defer { word.removeAll(keepingCapacity: true); wordWidth = 0; cutting = false }
+            defer {
+                word.removeAll(keepingCapacity: true)
+                wordWidth = 0
+                cutting = false
+            }
             if cutting { return true }
             if used > 0 && used + 1 + wordWidth > columns && !endLine(word.first?.at ?? end) { return false }
             if used > 0 {

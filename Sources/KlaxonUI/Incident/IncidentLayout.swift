@@ -27,8 +27,8 @@ public struct IncidentLayout: Sendable {
 
     public init(columns: Int, rows: Int, actorWidth: Int = 10) {
         self.actorWidth = actorWidth
-        let top = 1 + Self.headerRows + 1 // top bar, header, timeline heading
-        let available = max(1, rows - 1 - top) // minus the bottom line
+        let top = 1 + Self.headerRows + 1  // top bar, header, timeline heading
+        let available = max(1, rows - 1 - top)  // minus the bottom line
         if columns >= Self.sidePanelFromColumns {
             timelineWidth = columns - Self.sidePanelWidth - 1
             timelineRows = available
@@ -80,8 +80,10 @@ public struct IncidentLayout: Sendable {
 
     /// The lines of visible record `index`: a date line when its date differs from the record before,
     /// then its text wrapped under the text column (`textLines`).
-    public func lines(of index: Int, in records: [JournalRecord], formatter: LocalTimeFormatter, glyphs: ConsoleModel.Glyphs,
-                      cache: TimelineCache) -> [Line] {
+    public func lines(
+        of index: Int, in records: [JournalRecord], formatter: LocalTimeFormatter, glyphs: ConsoleModel.Glyphs,
+        cache: TimelineCache
+    ) -> [Line] {
         var out: [Line] = []
         if startsDay(index, in: records, formatter: formatter) {
             let day = formatter.civil(records[index].timestamp)
@@ -94,14 +96,18 @@ public struct IncidentLayout: Sendable {
         return out
     }
 
-    public func lineCount(of index: Int, in records: [JournalRecord], formatter: LocalTimeFormatter, cache: TimelineCache) -> Int {
-        (startsDay(index, in: records, formatter: formatter) ? 1 : 0) + textLines(of: records[index], formatter: formatter, cache: cache).count
+    public func lineCount(
+        of index: Int, in records: [JournalRecord], formatter: LocalTimeFormatter, cache: TimelineCache
+    ) -> Int {
+        (startsDay(index, in: records, formatter: formatter) ? 1 : 0)
+            + textLines(of: records[index], formatter: formatter, cache: cache).count
     }
 
     /// Whether visible record `index` is the first of its day (and gets a date line).
     func startsDay(_ index: Int, in records: [JournalRecord], formatter: LocalTimeFormatter) -> Bool {
         guard index > 0 else { return true }
-        let day = formatter.civil(records[index].timestamp), before = formatter.civil(records[index - 1].timestamp)
+        let day = formatter.civil(records[index].timestamp)
+        let before = formatter.civil(records[index - 1].timestamp)
         return (day.year, day.month, day.day) != (before.year, before.month, before.day)
     }
 
@@ -110,7 +116,8 @@ public struct IncidentLayout: Sendable {
     /// Only what those lines show is read, and the lines are kept in `cache`: neither a 20 MB note nor
     /// the clock's redraw each second makes the console lay a record out again.
     public func textLines(of record: JournalRecord, formatter: LocalTimeFormatter, cache: TimelineCache) -> [String] {
-        let width = textWidth, maxLines = timelineRows
+        let width = textWidth
+        let maxLines = timelineRows
         return cache.lines(of: record, width: width, maxLines: maxLines, timeZone: formatter.timeZone) {
             Self.wrap(TimelineText.text(of: record, formatter: formatter), width: width, maxLines: maxLines)
         }
@@ -128,7 +135,9 @@ public struct IncidentLayout: Sendable {
             while UTF8.isContinuation(text.utf8[end]) { end = text.utf8.index(before: end) }
         }
         let lines = TextWidth.wrap(text[..<end], to: width, maxLines: maxLines)
-        func omitted(after count: Int) -> Int { text.utf8.distance(from: count == 0 ? text.startIndex : lines[count - 1].end, to: text.endIndex) }
+        func omitted(after count: Int) -> Int {
+            text.utf8.distance(from: count == 0 ? text.startIndex : lines[count - 1].end, to: text.endIndex)
+        }
         guard omitted(after: lines.count) > 0 else { return lines.map(\.text) }
         // As many lines as leave room for the notice.
         var kept = lines.count
@@ -141,7 +150,10 @@ public struct IncidentLayout: Sendable {
     }
 
     static func omittedNotice(_ bytes: Int, width: Int) -> [String] {
-        let size = bytes < 1000 ? Plural.count(bytes, "byte") : bytes < 1_000_000 ? "\(bytes / 1000) KB" : "\(bytes / 1_000_000).\(bytes % 1_000_000 / 100_000) MB"
+        let size =
+            bytes < 1000
+            ? Plural.count(bytes, "byte")
+            : bytes < 1_000_000 ? "\(bytes / 1000) KB" : "\(bytes / 1_000_000).\(bytes % 1_000_000 / 100_000) MB"
         return TextWidth.wrap("… \(size) more not shown; klaxon incident show prints it all", to: width)
     }
 
@@ -169,10 +181,15 @@ public struct IncidentLayout: Sendable {
         }
         let layout = IncidentLayout(model)
         let formatter = model.formatter
-        if cursor < model.timeline.top { model.timeline.top = cursor; return }
+        if cursor < model.timeline.top {
+            model.timeline.top = cursor
+            return
+        }
         let cache = model.timelineCache
         var used = 0
-        for i in model.timeline.top...cursor { used += layout.lineCount(of: i, in: records, formatter: formatter, cache: cache) }
+        for i in model.timeline.top...cursor {
+            used += layout.lineCount(of: i, in: records, formatter: formatter, cache: cache)
+        }
         while used > layout.timelineRows && model.timeline.top < cursor {
             used -= layout.lineCount(of: model.timeline.top, in: records, formatter: formatter, cache: cache)
             model.timeline.top += 1

@@ -17,19 +17,27 @@ enum IncidentView {
         var x = frame.put(incident.id, row: 1, column: 1, style: .heading)
         x = frame.put(incident.severity.name, row: 1, column: x + 2, style: Style.of(incident.severity))
         x = frame.put(incident.status.rawValue, row: 1, column: x + 2, style: incident.isOpen ? .accent : .resolved)
-        if model.readOnlyIncidents.contains(incident.id) { x = frame.put("[read-only]", row: 1, column: x + 2, style: .error) }
+        if model.readOnlyIncidents.contains(incident.id) {
+            x = frame.put("[read-only]", row: 1, column: x + 2, style: .error)
+        }
         frame.put(incident.title, row: 1, column: x + 2, style: .heading, width: model.columns - x - 3)
 
         let sinceUpdate = incident.lastUpdate.seconds(until: model.now)
-        var facts = ["running \(DurationText.short(seconds: incident.runningSeconds(now: model.now)))",
-                     "updated \(DurationText.short(seconds: sinceUpdate)) ago"]
+        var facts = [
+            "running \(DurationText.short(seconds: incident.runningSeconds(now: model.now)))",
+            "updated \(DurationText.short(seconds: sinceUpdate)) ago"
+        ]
         let roles = incident.orderedRoles
-        facts.append(roles.isEmpty ? "no roles assigned (A assigns)" : roles.map { "\($0.role) \($0.user)" }.joined(separator: " · "))
+        facts.append(
+            roles.isEmpty
+                ? "no roles assigned (A assigns)" : roles.map { "\($0.role) \($0.user)" }.joined(separator: " · "))
         let line = facts.joined(separator: " · ")
         frame.put(line, row: 2, column: 1, style: .normal, width: model.columns - 2)
         if model.isStale(incident), let range = line.range(of: "updated ") {
             let column = 1 + TextWidth.width(of: String(line[..<range.lowerBound]))
-            frame.restyle(row: 2, column: column, count: TextWidth.width(of: "updated \(DurationText.short(seconds: sinceUpdate)) ago"), style: .stale)
+            frame.restyle(
+                row: 2, column: column,
+                count: TextWidth.width(of: "updated \(DurationText.short(seconds: sinceUpdate)) ago"), style: .stale)
         }
         var third: [String] = []
         var column = 1
@@ -39,9 +47,13 @@ enum IncidentView {
             var text = paging.detail(now: model.now, formatter: model.formatter)
             var sends = false
             switch paging {
-            case .paging: text = "escalation " + text; sends = true
+            case .paging:
+                text = "escalation " + text
+                sends = true
             // Why nobody is reached comes first: at 80 columns the policy and step are what is cut, never the reason.
-            case .failing(let status, let failure): text = failure.text + (status.step.map { " · escalation " + $0 } ?? ""); sends = true
+            case .failing(let status, let failure):
+                text = failure.text + (status.step.map { " · escalation " + $0 } ?? "")
+                sends = true
             case .acknowledged(_, _, let repageAt): sends = repageAt != nil
             default: break
             }
@@ -58,25 +70,36 @@ enum IncidentView {
         }
         if !incident.services.isEmpty { third.append("services: " + incident.services.joined(separator: ", ")) }
         // While acknowledged, the paging state says by whom and when.
-        if let ack = incident.keyTimes[.acknowledged], !(incident.isOpen && isAcknowledged(model.pagingState(of: incident))) {
+        if let ack = incident.keyTimes[.acknowledged],
+            !(incident.isOpen && isAcknowledged(model.pagingState(of: incident)))
+        {
             third.append("acked \(model.formatter.dateTime(ack))")
         }
-        if let mitigated = incident.keyTimes[.mitigated] { third.append("mitigated \(model.formatter.dateTime(mitigated))") }
+        if let mitigated = incident.keyTimes[.mitigated] {
+            third.append("mitigated \(model.formatter.dateTime(mitigated))")
+        }
         if let summary = incident.summary, !incident.isOpen { third.append("summary: " + summary) }
-        if column < model.columns - 2 { frame.put(third.joined(separator: " · "), row: 3, column: column, style: .dim, width: model.columns - column - 1) }
+        if column < model.columns - 2 {
+            frame.put(
+                third.joined(separator: " · "), row: 3, column: column, style: .dim, width: model.columns - column - 1)
+        }
     }
 
     static func isAcknowledged(_ paging: PagingState) -> Bool {
         if case .acknowledged = paging { true } else { false }
     }
 
-    static func drawTimeline(_ incident: Incident, _ model: ConsoleModel, _ layout: IncidentLayout, _ frame: inout Frame) {
+    static func drawTimeline(
+        _ incident: Incident, _ model: ConsoleModel, _ layout: IncidentLayout, _ frame: inout Frame
+    ) {
         let records = model.visibleRecords
         let formatter = model.formatter
         let cache = model.timelineCache
         let following = model.timeline.cursor == nil
-        let top = following ? layout.topForEnd(of: records, formatter: formatter, cache: cache)
-                            : min(model.timeline.top, max(0, records.count - 1))
+        let top =
+            following
+            ? layout.topForEnd(of: records, formatter: formatter, cache: cache)
+            : min(model.timeline.top, max(0, records.count - 1))
         // Only the records on screen are laid out: from `top` until the timeline is full, or, following
         // the end, to the last record, with the first record's top lines cut off.
         var lines: [IncidentLayout.Line] = []
@@ -115,13 +138,21 @@ enum IncidentView {
             case .first:
                 let time = String(formatter.dateTime(record.timestamp).suffix(8))
                 frame.put(time, row: row, column: 0, style: isSelected ? base : .dim)
-                frame.put(record.actor, row: row, column: IncidentLayout.timeWidth + 2, style: isSelected ? base : .actor, width: layout.actorWidth)
+                frame.put(
+                    record.actor, row: row, column: IncidentLayout.timeWidth + 2, style: isSelected ? base : .actor,
+                    width: layout.actorWidth)
                 let kind = TimelineText.kind(of: record)
-                frame.put(kind, row: row, column: layout.kindColumn, style: isSelected ? base : style(ofKind: kind), width: IncidentLayout.kindWidth)
-                frame.put(line.text, row: row, column: layout.textColumn, style: base, width: layout.timelineWidth - layout.textColumn)
+                frame.put(
+                    kind, row: row, column: layout.kindColumn, style: isSelected ? base : style(ofKind: kind),
+                    width: IncidentLayout.kindWidth)
+                frame.put(
+                    line.text, row: row, column: layout.textColumn, style: base,
+                    width: layout.timelineWidth - layout.textColumn)
                 ConsoleView.highlight(query, in: line.text, row: row, column: layout.textColumn, &frame)
             case .continuation:
-                frame.put(line.text, row: row, column: layout.textColumn, style: base, width: layout.timelineWidth - layout.textColumn)
+                frame.put(
+                    line.text, row: row, column: layout.textColumn, style: base,
+                    width: layout.timelineWidth - layout.textColumn)
                 ConsoleView.highlight(query, in: line.text, row: row, column: layout.textColumn, &frame)
             }
         }
@@ -144,38 +175,47 @@ enum IncidentView {
         let sideBySide = layout.panelSideBySide
         let itemsWidth = sideBySide ? layout.panelWidth * 3 / 5 : layout.panelWidth
         let done = incident.actionItems.filter(\.isDone).count
-        frame.put((model.timeline.pane == .actionItems ? marker : "  ") + "Action items (\(done)/\(incident.actionItems.count) done)",
-                  row: row, column: layout.panelColumn, style: .heading, width: itemsWidth)
+        frame.put(
+            (model.timeline.pane == .actionItems ? marker : "  ")
+                + "Action items (\(done)/\(incident.actionItems.count) done)",
+            row: row, column: layout.panelColumn, style: .heading, width: itemsWidth)
         row += 1
         let itemRows = layout.actionItemRows
         if incident.actionItems.isEmpty {
             frame.put("none · t adds one", row: row, column: layout.panelColumn + 2, style: .dim, width: itemsWidth - 2)
         }
-        let first = DashboardView.scrolledStart(selection: model.timeline.actionItemSelection, count: incident.actionItems.count, rows: itemRows)
+        let first = DashboardView.scrolledStart(
+            selection: model.timeline.actionItemSelection, count: incident.actionItems.count, rows: itemRows)
         for (offset, item) in incident.actionItems.dropFirst(first).prefix(itemRows).enumerated() {
             let selected = model.timeline.pane == .actionItems && first + offset == model.timeline.actionItemSelection
             let box = item.isDone ? "[x]" : "[ ]"
             let owner = item.owner.map { " (\($0))" } ?? ""
-            frame.put(TextWidth.truncate("\(box) \(item.number). \(item.text)\(owner)", to: itemsWidth - 3), row: row + offset,
-                      column: layout.panelColumn + 2, style: selected ? .selected : (item.isDone ? .resolved : .normal))
+            frame.put(
+                TextWidth.truncate("\(box) \(item.number). \(item.text)\(owner)", to: itemsWidth - 3),
+                row: row + offset,
+                column: layout.panelColumn + 2, style: selected ? .selected : (item.isDone ? .resolved : .normal))
         }
         var linkRow = sideBySide ? layout.panelRow : row + itemRows
         let linkColumn = sideBySide ? layout.panelColumn + itemsWidth + 1 : layout.panelColumn
         let linkWidth = sideBySide ? layout.panelWidth - itemsWidth - 1 : layout.panelWidth
         guard linkRow < bottom else { return }
-        frame.put((model.timeline.pane == .links ? marker : "  ") + "Links (\(incident.links.count))", row: linkRow, column: linkColumn,
-                  style: .heading, width: linkWidth)
+        frame.put(
+            (model.timeline.pane == .links ? marker : "  ") + "Links (\(incident.links.count))", row: linkRow,
+            column: linkColumn,
+            style: .heading, width: linkWidth)
         linkRow += 1
         if incident.links.isEmpty, linkRow < bottom {
             frame.put("none · L adds one", row: linkRow, column: linkColumn + 2, style: .dim, width: linkWidth - 2)
         }
         // Scrolled as the action items are: the selected link is always drawn.
         let linkRows = min(layout.linkRows, max(0, bottom - linkRow))
-        let firstLink = DashboardView.scrolledStart(selection: model.timeline.linkSelection, count: incident.links.count, rows: linkRows)
+        let firstLink = DashboardView.scrolledStart(
+            selection: model.timeline.linkSelection, count: incident.links.count, rows: linkRows)
         for (offset, link) in incident.links.dropFirst(firstLink).prefix(linkRows).enumerated() {
             let selected = model.timeline.pane == .links && firstLink + offset == model.timeline.linkSelection
-            frame.put(TextWidth.truncate("\(link.kind.rawValue) \(link.target)", to: linkWidth - 3), row: linkRow + offset,
-                      column: linkColumn + 2, style: selected ? .selected : .accent)
+            frame.put(
+                TextWidth.truncate("\(link.kind.rawValue) \(link.target)", to: linkWidth - 3), row: linkRow + offset,
+                column: linkColumn + 2, style: selected ? .selected : .accent)
         }
     }
 }

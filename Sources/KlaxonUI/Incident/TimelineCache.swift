@@ -32,7 +32,9 @@ public final class TimelineCache: Sendable {
     public var recordsLaidOut: Int { state.withLock { $0.layouts } }
 
     /// The lines of `record` laid out with these parameters: from the cache, or made by `layOut` and kept.
-    func lines(of record: JournalRecord, width: Int, maxLines: Int, timeZone: TimeZone, layOut: () -> [String]) -> [String] {
+    func lines(of record: JournalRecord, width: Int, maxLines: Int, timeZone: TimeZone, layOut: () -> [String])
+        -> [String]
+    {
         let key = Key(record: record.hash, width: width, maxLines: maxLines, timeZone: timeZone.identifier)
         if let lines = state.withLock({ $0.entries[key] }) { return lines }
         let lines = layOut()

@@ -20,11 +20,15 @@ enum OnCallView {
             row += 1
         }
         if board.problems.count > 3 {
-            frame.put("\(Plural.count(board.problems.count - 3, "more problem", "more problems")): run klaxon config validate", row: row, column: 2, style: .error)
+            frame.put(
+                "\(Plural.count(board.problems.count - 3, "more problem", "more problems")): run klaxon config validate",
+                row: row, column: 2, style: .error)
             row += 1
         }
         guard !board.entries.isEmpty else {
-            frame.put("No schedules. Put them in Escalation/schedules/ (docs/escalation-format.md).", row: row + 1, column: 2, style: .dim)
+            frame.put(
+                "No schedules. Put them in Escalation/schedules/ (docs/escalation-format.md).", row: row + 1, column: 2,
+                style: .dim)
             return
         }
         if row > 4 { row += 1 }
@@ -32,22 +36,32 @@ enum OnCallView {
         // Now and next: the schedule, who and until when never give way; the next handoffs take the rest.
         let who = board.entries.map { $0.users.isEmpty ? "nobody" : $0.users.joined(separator: ", ") }
         let until = board.entries.map { entry in
-            entry.until.map { shortTime($0, local, model.now) + " (\(DurationText.short(seconds: model.now.seconds(until: $0))))" } ?? "—"
+            entry.until.map {
+                shortTime($0, local, model.now) + " (\(DurationText.short(seconds: model.now.seconds(until: $0))))"
+            } ?? "—"
         }
         let plan = ColumnPlan([
             .sized("SCHEDULE", to: board.entries.map(\.schedule), maximum: labelWidth - 1),
             .sized("ON CALL NOW", to: who, maximum: 24),
             .sized("UNTIL", to: until),
-            .init("THEN", 12, fills: true),
+            .init("THEN", 12, fills: true)
         ])
         let widths = plan.widths(in: model.columns - 3)
         var x = 2
-        for (column, width) in zip(plan.columns, widths) { frame.put(column.title, row: row, column: x, style: .dim, width: width); x += width }
+        for (column, width) in zip(plan.columns, widths) {
+            frame.put(column.title, row: row, column: x, style: .dim, width: width)
+            x += width
+        }
         row += 1
         for (i, entry) in board.entries.enumerated() where row < bottom {
-            let then = entry.next.map { ($0.isGap ? "nobody" : $0.users.joined(separator: ",")) + " → " + shortTime($0.end, local, model.now) }
-            let cells: [(String, Style)] = [(entry.schedule, entry.schedule == board.main?.schedule ? .accent : .normal),
-                                            (who[i], entry.users.isEmpty ? .critical : .ok), (until[i], .normal), (then.joined(separator: "  "), .dim)]
+            let then = entry.next.map {
+                ($0.isGap ? "nobody" : $0.users.joined(separator: ",")) + " → " + shortTime($0.end, local, model.now)
+            }
+            let cells: [(String, Style)] = [
+                (entry.schedule, entry.schedule == board.main?.schedule ? .accent : .normal),
+                (who[i], entry.users.isEmpty ? .critical : .ok), (until[i], .normal),
+                (then.joined(separator: "  "), .dim)
+            ]
             var x = 2
             for ((text, style), (column, width)) in zip(cells, zip(plan.columns, widths)) {
                 frame.put(text, row: row, column: x, style: style, width: width - (column.fills ? 0 : 1))
@@ -62,7 +76,8 @@ enum OnCallView {
 
     /// `17:00` today, `Mon 09:00` this week, `12-03 09:00` beyond.
     static func shortTime(_ t: Timestamp, _ local: LocalTimeFormatter, _ now: Timestamp) -> String {
-        let c = local.civil(t), today = local.civil(now)
+        let c = local.civil(t)
+        let today = local.civil(now)
         let clock = String(c.isoTime.prefix(5))
         if c.year == today.year && c.month == today.month && c.day == today.day { return clock }
         if now.seconds(until: t) < 6 * 86400 { return "\(c.weekday.name.capitalized) \(clock)" }
@@ -71,21 +86,30 @@ enum OnCallView {
 
     /// One row per schedule: a letter per person for each slot of the day, `!` where nobody is on call
     /// for any part of the slot; the slot holding now is underlined by a marker row.
-    static func drawStrips(_ board: OnCallBoard, _ model: ConsoleModel, _ local: LocalTimeFormatter, from top: Int, to bottom: Int, _ frame: inout Frame) {
+    static func drawStrips(
+        _ board: OnCallBoard, _ model: ConsoleModel, _ local: LocalTimeFormatter, from top: Int, to bottom: Int,
+        _ frame: inout Frame
+    ) {
         let days = board.dayStarts.count - 1
         let room = model.columns - 2 - labelWidth - 1
         // As many slots a day as fit, from the divisors of 24 hours.
         let perDay = [24, 12, 8, 6, 4, 3, 2, 1].first { $0 * days <= room } ?? 1
         let hours = 24 / perDay
-        frame.put("Next \(Plural.count(days, "day")) from today, one column = \(hours) h (\(model.timeZone.identifier))", row: top, column: 1, style: .heading)
+        frame.put(
+            "Next \(Plural.count(days, "day")) from today, one column = \(hours) h (\(model.timeZone.identifier))",
+            row: top, column: 1, style: .heading)
         let letters = personLetters(board)
         var row = top + 1
         // Day headers: the weekday's first letter and the day of the month where it fits.
         var x = 2 + labelWidth
         for d in 0..<days {
             let c = local.civil(board.dayStarts[d])
-            let label = perDay >= 3 ? "\(c.weekday.name.capitalized.prefix(perDay >= 4 ? 2 : 1))\(c.day)" : String(c.weekday.name.prefix(1))
-            frame.put(TextWidth.truncate(label, to: perDay), row: row, column: x, style: c.weekday.rawValue >= 5 ? .dim : .normal)
+            let label =
+                perDay >= 3
+                ? "\(c.weekday.name.capitalized.prefix(perDay >= 4 ? 2 : 1))\(c.day)" : String(c.weekday.name.prefix(1))
+            frame.put(
+                TextWidth.truncate(label, to: perDay), row: row, column: x,
+                style: c.weekday.rawValue >= 5 ? .dim : .normal)
             x += perDay
         }
         row += 1
@@ -94,7 +118,8 @@ enum OnCallView {
             frame.put(TextWidth.truncate(entry.schedule, to: labelWidth - 1), row: row, column: 2)
             var x = 2 + labelWidth
             for d in 0..<days {
-                let dayStart = board.dayStarts[d].milliseconds, dayEnd = board.dayStarts[d + 1].milliseconds
+                let dayStart = board.dayStarts[d].milliseconds
+                let dayEnd = board.dayStarts[d + 1].milliseconds
                 for s in 0..<perDay {
                     let a = dayStart + (dayEnd - dayStart) * Int64(s) / Int64(perDay)
                     let b = dayStart + (dayEnd - dayStart) * Int64(s + 1) / Int64(perDay)
@@ -106,10 +131,14 @@ enum OnCallView {
             }
             row += 1
         }
-        if let nowColumn, row < bottom { frame.put("^ now", row: row, column: nowColumn, style: .accent); row += 1 }
+        if let nowColumn, row < bottom {
+            frame.put("^ now", row: row, column: nowColumn, style: .accent)
+            row += 1
+        }
         row += 1
         guard row < bottom else { return }
-        let legend = letters.sorted { $0.value < $1.value }.map { "\($0.value) \($0.key)" } + ["! nobody", "+ more than one"]
+        let legend =
+            letters.sorted { $0.value < $1.value }.map { "\($0.value) \($0.key)" } + ["! nobody", "+ more than one"]
         frame.put(legend.joined(separator: "   "), row: row, column: 2, style: .dim, width: model.columns - 3)
     }
 
@@ -134,10 +163,15 @@ enum OnCallView {
     /// else a digit.
     static func personLetters(_ board: OnCallBoard) -> [String: Character] {
         var people: [String] = []
-        for entry in board.entries { for shift in entry.strip { for user in shift.users where !people.contains(user) { people.append(user) } } }
-        var used = Set<Character>(), result: [String: Character] = [:]
+        for entry in board.entries {
+            for shift in entry.strip { for user in shift.users where !people.contains(user) { people.append(user) } }
+        }
+        var used = Set<Character>()
+        var result: [String: Character] = [:]
         for person in people.sorted() {
-            let candidates = Array(person.lowercased()).filter { $0.isLetter && $0.isASCII } + Array("abcdefghijklmnopqrstuvwxyz0123456789")
+            let candidates =
+                Array(person.lowercased()).filter { $0.isLetter && $0.isASCII }
+                + Array("abcdefghijklmnopqrstuvwxyz0123456789")
             if let letter = candidates.first(where: { !used.contains($0) && $0 != "!" }) {
                 used.insert(letter)
                 result[person] = letter

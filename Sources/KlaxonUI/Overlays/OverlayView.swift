@@ -12,13 +12,19 @@ enum OverlayView {
             switch confirmation {
             case .quitLosingDrafts:
                 let ids = model.drafts.keys.sorted().joined(separator: ", ")
-                question = ids.isEmpty ? "Quit and lose what you are writing?" : "Quit and lose the draft notes of \(ids)?"
+                question =
+                    ids.isEmpty ? "Quit and lose what you are writing?" : "Quit and lose the draft notes of \(ids)?"
             case .quitStoppingPages(let ids):
-                let what = ids.count == 1 ? "\(ids[0]) is escalating" : "\(ids.count) incidents are escalating (\(ids.joined(separator: ", ")))"
+                let what =
+                    ids.count == 1
+                    ? "\(ids[0]) is escalating"
+                    : "\(ids.count) incidents are escalating (\(ids.joined(separator: ", ")))"
                 // True whether or not a klaxon watch (or another console) waits for the engine lock: one would take over.
-                question = "\(what); no other process is sending pages now: unless a klaxon watch or another console takes over, quitting stops them. Quit?"
+                question =
+                    "\(what); no other process is sending pages now: unless a klaxon watch or another console takes over, quitting stops them. Quit?"
             case .reopen(let id): question = "Reopen \(id)?"
-            case .stopEscalation(let id): question = "Stop paging for \(id)? Nobody more is paged until someone pages again."
+            case .stopEscalation(let id):
+                question = "Stop paging for \(id)? Nobody more is paged until someone pages again."
             case .mitigate(let id): question = "Mark \(id) mitigated (the impact has stopped)?"
             }
             // A long question wraps (at 80 columns one about stopping pages takes two lines), never cut.
@@ -28,9 +34,11 @@ enum OverlayView {
             for (i, line) in lines.enumerated() {
                 frame.put(line, row: box.row + 1 + i, column: box.column + 2, style: .normal, width: box.width - 4)
             }
-            frame.put("y yes · any other key no", row: box.row + 2 + lines.count, column: box.column + 2, style: .hint, width: box.width - 4)
+            frame.put(
+                "y yes · any other key no", row: box.row + 2 + lines.count, column: box.column + 2, style: .hint,
+                width: box.width - 4)
         case .searchInput:
-            break // drawn on the bottom line
+            break  // drawn on the bottom line
         case .tableOfContents(let selection):
             drawTableOfContents(selection, model, &frame)
         }
@@ -39,22 +47,29 @@ enum OverlayView {
     static func drawTableOfContents(_ selection: Int, _ model: ConsoleModel, _ frame: inout Frame) {
         guard let open = model.runbookScreen.open else { return }
         let headings = open.page.headings
-        let box = self.box(width: min(model.columns - 4, 72), height: min(model.rows - 2, headings.count + 4), model, &frame,
-                           title: "Contents · enter jumps · esc closes")
+        let box = self.box(
+            width: min(model.columns - 4, 72), height: min(model.rows - 2, headings.count + 4), model, &frame,
+            title: "Contents · enter jumps · esc closes")
         let rows = box.height - 2
         let first = DashboardView.scrolledStart(selection: selection, count: headings.count, rows: rows)
         for (offset, heading) in headings.dropFirst(first).prefix(rows).enumerated() {
             let indent = String(repeating: "  ", count: max(0, heading.level - 1))
-            frame.put(indent + heading.title, row: box.row + 1 + offset, column: box.column + 2,
-                      style: first + offset == selection ? .selected : (heading.level == 1 ? .heading : .normal), width: box.width - 4)
+            frame.put(
+                indent + heading.title, row: box.row + 1 + offset, column: box.column + 2,
+                style: first + offset == selection ? .selected : (heading.level == 1 ? .heading : .normal),
+                width: box.width - 4)
         }
     }
 
     /// Clears and frames a centered box; returns its inner origin and size.
     @discardableResult
-    static func box(width: Int, height: Int, _ model: ConsoleModel, _ frame: inout Frame, title: String) -> (row: Int, column: Int, width: Int, height: Int) {
-        let w = min(width, model.columns - 2), h = min(height, model.rows - 2)
-        let top = max(1, (model.rows - h) / 2), left = max(1, (model.columns - w) / 2)
+    static func box(width: Int, height: Int, _ model: ConsoleModel, _ frame: inout Frame, title: String) -> (
+        row: Int, column: Int, width: Int, height: Int
+    ) {
+        let w = min(width, model.columns - 2)
+        let h = min(height, model.rows - 2)
+        let top = max(1, (model.rows - h) / 2)
+        let left = max(1, (model.columns - w) / 2)
         let unicode = model.glyphs == .unicode
         let (horizontal, vertical) = unicode ? ("─", "│") : ("-", "|")
         let corners = unicode ? ["┌", "┐", "└", "┘"] : ["+", "+", "+", "+"]
@@ -82,7 +97,9 @@ enum OverlayView {
                 lines.append((TextWidth.pad(keys, to: 14) + binding.summary, .normal))
             }
         }
-        let box = self.box(width: model.columns - 2, height: model.rows - 2, model, &frame, title: "Keys · j/k scroll · any other key closes")
+        let box = self.box(
+            width: model.columns - 2, height: model.rows - 2, model, &frame,
+            title: "Keys · j/k scroll · any other key closes")
         let visible = box.height - 2
         let start = min(scroll, max(0, lines.count - visible))
         for (offset, (text, style)) in lines.dropFirst(start).prefix(visible).enumerated() {
@@ -92,15 +109,23 @@ enum OverlayView {
 
     static func drawPalette(_ palette: ConsoleModel.Palette, _ model: ConsoleModel, _ frame: inout Frame) {
         let matches = Keymap.paletteMatches(palette.input.text, readOnly: model.readOnly)
-        let box = self.box(width: 64, height: min(model.rows - 2, 16), model, &frame, title: "Command palette · enter runs · esc closes")
-        let end = frame.put(": " + palette.input.text, row: box.row + 1, column: box.column + 2, style: .normal, width: box.width - 4, ellipsis: false)
+        let box = self.box(
+            width: 64, height: min(model.rows - 2, 16), model, &frame,
+            title: "Command palette · enter runs · esc closes")
+        let end = frame.put(
+            ": " + palette.input.text, row: box.row + 1, column: box.column + 2, style: .normal, width: box.width - 4,
+            ellipsis: false)
         frame.cursor = (box.row + 1, min(end, box.column + box.width - 2))
         let rows = box.height - 4
         let first = DashboardView.scrolledStart(selection: palette.selection, count: matches.count, rows: rows)
         for (offset, binding) in matches.dropFirst(first).prefix(rows).enumerated() {
             let selected = first + offset == palette.selection
-            let text = TextWidth.pad(binding.summary, to: box.width - 18) + " " + binding.keys.map(\.name).joined(separator: " ")
-            frame.put(text, row: box.row + 3 + offset, column: box.column + 2, style: selected ? .selected : .normal, width: box.width - 4)
+            let text =
+                TextWidth.pad(binding.summary, to: box.width - 18) + " "
+                + binding.keys.map(\.name).joined(separator: " ")
+            frame.put(
+                text, row: box.row + 3 + offset, column: box.column + 2, style: selected ? .selected : .normal,
+                width: box.width - 4)
         }
         if matches.isEmpty { frame.put("no action matches", row: box.row + 3, column: box.column + 2, style: .dim) }
     }
@@ -123,7 +148,9 @@ enum OverlayView {
         case .text: return 2
         case .choice(let options, let selected):
             let texts = options.map(\.text)
-            return (inlineOptions(field.label, texts, selected, width: inner) != nil ? 2 : 2 + min(options.count, choiceListRows))
+            return
+                (inlineOptions(field.label, texts, selected, width: inner) != nil
+                ? 2 : 2 + min(options.count, choiceListRows))
                 + (field.notes != nil ? 1 : 0)
         }
     }
@@ -131,7 +158,9 @@ enum OverlayView {
     static func drawForm(_ form: ConsoleModel.Form, _ model: ConsoleModel, _ frame: inout Frame) {
         let isEditor = form.fields.first?.buffer?.multiline ?? false
         let boxWidth = isEditor ? model.columns - 8 : 72
-        let height = isEditor ? min(model.rows - 2, 16)
+        let height =
+            isEditor
+            ? min(model.rows - 2, 16)
             : form.fields.reduce(4) { $0 + rows(of: $1, inner: boxWidth - 4) }
         let box = self.box(width: boxWidth, height: height, model, &frame, title: form.title)
         let inner = box.width - 4
@@ -154,7 +183,9 @@ enum OverlayView {
                     let shown = shift > 0 && start + offset == cursorLine ? String(line.dropFirst(shift)) : line
                     frame.put(shown, row: row + offset, column: x, style: .normal, width: width, ellipsis: false)
                 }
-                if focused { frame.cursor = (row + cursorLine - start, min(box.column + box.width - 2, x + cursorColumn - shift)) }
+                if focused {
+                    frame.cursor = (row + cursorLine - start, min(box.column + box.width - 2, x + cursorColumn - shift))
+                }
                 row += buffer.multiline ? visible : 2
             case .choice(let choices, let selected):
                 let options = choices.map(\.text)
@@ -171,16 +202,23 @@ enum OverlayView {
                 }
                 // A list, scrolled so the selected option is in view; the label says where in it that is.
                 let rows = min(options.count, choiceListRows)
-                frame.put("\(label): \(selected + 1) of \(options.count) · j/k", row: row, column: box.column + 2, style: focused ? .heading : .dim,
-                          width: inner)
+                frame.put(
+                    "\(label): \(selected + 1) of \(options.count) · j/k", row: row, column: box.column + 2,
+                    style: focused ? .heading : .dim,
+                    width: inner)
                 let first = DashboardView.scrolledStart(selection: selected, count: options.count, rows: rows)
                 for (offset, option) in options.dropFirst(first).prefix(rows).enumerated() {
                     let isSelected = first + offset == selected
-                    frame.put((isSelected ? "[\(option)]" : " \(option) "), row: row + 1 + offset, column: box.column + 4,
-                              style: isSelected ? (focused ? .selected : .accent) : .normal, width: inner - 2)
+                    frame.put(
+                        (isSelected ? "[\(option)]" : " \(option) "), row: row + 1 + offset, column: box.column + 4,
+                        style: isSelected ? (focused ? .selected : .accent) : .normal, width: inner - 2)
                 }
-                if first > 0 { frame.put(ConsoleView.glyph(model, "↑", "^"), row: row + 1, column: box.column + 2, style: .dim) }
-                if first + rows < options.count { frame.put(ConsoleView.glyph(model, "↓", "v"), row: row + rows, column: box.column + 2, style: .dim) }
+                if first > 0 {
+                    frame.put(ConsoleView.glyph(model, "↑", "^"), row: row + 1, column: box.column + 2, style: .dim)
+                }
+                if first + rows < options.count {
+                    frame.put(ConsoleView.glyph(model, "↓", "v"), row: row + rows, column: box.column + 2, style: .dim)
+                }
                 if let note { frame.put(note, row: row + 1 + rows, column: box.column + 2, style: .dim, width: inner) }
                 row += (note == nil ? 2 : 3) + rows
             }

@@ -20,7 +20,9 @@ enum ReportLines {
         // `until` is exclusive: one millisecond past now, so an incident declared this instant counts.
         let until = Timestamp(milliseconds: model.now.milliseconds + 1)
         return windows.map { days in
-            ReviewReport(incidents: incidents, since: model.now.adding(seconds: -days * 86400), until: until, timeZone: formatter)
+            ReviewReport(
+                incidents: incidents, since: model.now.adding(seconds: -days * 86400), until: until, timeZone: formatter
+            )
         }
     }
 
@@ -35,22 +37,29 @@ enum ReportLines {
             let (left, right) = (Array(items(a).prefix(8)), Array(items(b).prefix(8)))
             let count = max(1, left.count, right.count)
             for i in 0..<count {
-                lines.append(Line(label: i == 0 ? label : "", last30: i < left.count ? left[i] : (i == 0 ? "—" : ""),
-                                  last90: i < right.count ? right[i] : (i == 0 ? "—" : ""), labelStyle: .heading))
+                lines.append(
+                    Line(
+                        label: i == 0 ? label : "", last30: i < left.count ? left[i] : (i == 0 ? "—" : ""),
+                        last90: i < right.count ? right[i] : (i == 0 ? "—" : ""), labelStyle: .heading))
             }
         }
         add("Incidents", { "\($0.incidentCount), \($0.openCount) open" }, style: .heading)
         for severity in Severity.allCases {
-            add("  " + severity.name, { r in String(r.bySeverity.first { $0.severity == severity }?.count ?? 0) },
+            add(
+                "  " + severity.name, { r in String(r.bySeverity.first { $0.severity == severity }?.count ?? 0) },
                 style: Style.of(severity))
         }
-        for (name, spread) in [("Time to acknowledge", \ReviewReport.timeToAcknowledge), ("Time to resolve", \ReviewReport.timeToResolve)] {
+        for (name, spread) in [
+            ("Time to acknowledge", \ReviewReport.timeToAcknowledge), ("Time to resolve", \ReviewReport.timeToResolve)
+        ] {
             add(name, { "\($0[keyPath: spread].measured) measured" }, style: .heading)
             add("  mean", { ReviewReportText.duration($0[keyPath: spread].meanSeconds) })
             add("  median", { ReviewReportText.duration($0[keyPath: spread].medianSeconds) })
             add("  p90", { ReviewReportText.duration($0[keyPath: spread].p90Seconds) })
         }
-        add("Incidents per week", { sparkline($0.perWeek.map(\.count), ascii: model.glyphs == .ascii) }, style: .heading)
+        add(
+            "Incidents per week", { sparkline($0.perWeek.map(\.count), ascii: model.glyphs == .ascii) }, style: .heading
+        )
         list("By service") { $0.byService.map { "\($0.service) \($0.count)" } }
         list("Pages per person") { $0.load.map { "\($0.person) \($0.pages) (acked \($0.acknowledged))" } }
         return lines
@@ -59,8 +68,10 @@ enum ReportLines {
     static func sparkline(_ counts: [Int], ascii: Bool) -> String {
         let bars: [Character] = ascii ? Array("_.:-=+*#") : Array("▁▂▃▄▅▆▇█")
         let peak = max(1, counts.max() ?? 1)
-        return String(counts.map { count in
-            count == 0 ? bars[0] : bars[max(1, Int((Double(count) / Double(peak) * Double(bars.count - 1)).rounded()))]
-        })
+        return String(
+            counts.map { count in
+                count == 0
+                    ? bars[0] : bars[max(1, Int((Double(count) / Double(peak) * Double(bars.count - 1)).rounded()))]
+            })
     }
 }

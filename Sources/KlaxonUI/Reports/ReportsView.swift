@@ -5,8 +5,9 @@ import KlaxonCore
 enum ReportsView {
     static func draw(_ model: ConsoleModel, _ frame: inout Frame) {
         let zone = model.timeZone.identifier
-        frame.put("Reports · declared in the last 30/90 days · weeks from Monday, \(zone)", row: 2, column: 1,
-                  style: .heading, width: model.columns - 2)
+        frame.put(
+            "Reports · declared in the last 30/90 days · weeks from Monday, \(zone)", row: 2, column: 1,
+            style: .heading, width: model.columns - 2)
         let labelWidth = 22
         let columnWidth = max(10, (model.columns - 2 - labelWidth) / 2)
         let (left, right) = (1 + labelWidth, 1 + labelWidth + columnWidth)

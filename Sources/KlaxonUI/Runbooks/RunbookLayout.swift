@@ -25,7 +25,10 @@ public struct RunbookPage: Sendable {
         public var text: String { (lead + body).map(\.text).joined() }
 
         public init(lead: [Span] = [], spans: [Span], isCode: Bool = false, verbatim: String? = nil) {
-            self.lead = lead; body = spans; self.isCode = isCode; self.verbatim = verbatim
+            self.lead = lead
+            body = spans
+            self.isCode = isCode
+            self.verbatim = verbatim
         }
     }
 
@@ -67,9 +70,14 @@ public struct RunbookPage: Sendable {
 /// word wider than the line); code blocks keep their lines exactly, tabs aside (shown as spaces).
 public enum RunbookLayout {
     /// `ticks` maps a step's text to its state for the incident shown; steps not in it show the file's.
-    public static func page(_ document: MarkdownNode, width: Int, ascii: Bool = false, ticks: [String: Bool] = [:]) -> RunbookPage {
+    public static func page(_ document: MarkdownNode, width: Int, ascii: Bool = false, ticks: [String: Bool] = [:])
+        -> RunbookPage
+    {
         let width = max(20, width)
-        let blocks = document.children.filter { if case .footnoteDefinition = $0.kind { return false }; return true }
+        let blocks = document.children.filter {
+            if case .footnoteDefinition = $0.kind { return false }
+            return true
+        }
         var builder = Builder(width: width, ascii: ascii, ticks: ticks)
         let counts = blocks.map(Counts.init)
         let chunks = Self.chunks(counts)
@@ -79,7 +87,9 @@ public enum RunbookLayout {
             builder = layOutInParallel(blocks, counts: counts, chunks: chunks, width: width, ascii: ascii, ticks: ticks)
         }
         builder.footer(document)
-        while builder.page.lines.last?.text.trimmingCharacters(in: .whitespaces).isEmpty == true { builder.page.lines.removeLast() }
+        while builder.page.lines.last?.text.trimmingCharacters(in: .whitespaces).isEmpty == true {
+            builder.page.lines.removeLast()
+        }
         // Each target's line is where its first span landed after wrapping.
         var located = [Bool](repeating: false, count: builder.page.targets.count)
         for (number, line) in builder.page.lines.enumerated() {
@@ -107,7 +117,10 @@ public enum RunbookLayout {
                 case .image, .footnoteDefinition, .codeBlock, .htmlBlock: continue  // their links are never targets
                 default: break
                 }
-                let isList = { if case .list = node.kind { return true }; return false }()
+                let isList = {
+                    if case .list = node.kind { return true }
+                    return false
+                }()
                 for child in node.children.reversed() { stack.append((child, level + 1, isList)) }
             }
         }
@@ -120,10 +133,16 @@ public enum RunbookLayout {
         let total = counts.reduce(0) { $0 + $1.nodes }
         let cores = min(8, ProcessInfo.processInfo.activeProcessorCount)
         guard cores > 1, total > 4000, counts.allSatisfy({ $0.depth < 32 }) else { return [0..<counts.count] }
-        var ranges: [Range<Int>] = [], start = 0, size = 0
+        var ranges: [Range<Int>] = []
+        var start = 0
+        var size = 0
         for (i, count) in counts.enumerated() {
             size += count.nodes
-            if size >= total / cores && ranges.count < cores - 1 { ranges.append(start..<(i + 1)); start = i + 1; size = 0 }
+            if size >= total / cores && ranges.count < cores - 1 {
+                ranges.append(start..<(i + 1))
+                start = i + 1
+                size = 0
+            }
         }
         if start < counts.count { ranges.append(start..<counts.count) }
         return ranges
@@ -131,11 +150,16 @@ public enum RunbookLayout {
 
     /// Lays each chunk out on its own core, numbered from where the chunks before it end, then joins
     /// them as one pass would have: the blank line between blocks, heading lines and repeated anchors.
-    static func layOutInParallel(_ blocks: [MarkdownNode], counts: [Counts], chunks: [Range<Int>], width: Int, ascii: Bool,
-                                 ticks: [String: Bool]) -> Builder {
+    static func layOutInParallel(
+        _ blocks: [MarkdownNode], counts: [Counts], chunks: [Range<Int>], width: Int, ascii: Bool,
+        ticks: [String: Bool]
+    ) -> Builder {
         let results = UnsafeMutableBufferPointer<Builder?>.allocate(capacity: chunks.count)
         results.initialize(repeating: nil)
-        defer { results.deinitialize(); results.deallocate() }
+        defer {
+            results.deinitialize()
+            results.deallocate()
+        }
         nonisolated(unsafe) let slots = results
         DispatchQueue.concurrentPerform(iterations: chunks.count) { i in
             var builder = Builder(width: width, ascii: ascii, ticks: ticks)
@@ -154,7 +178,11 @@ public enum RunbookLayout {
             let offset = joined.page.lines.count
             joined.page.lines += part.page.lines
             joined.page.targets += part.page.targets
-            joined.page.headings += part.page.headings.map { var h = $0; h.line += offset; return h }
+            joined.page.headings += part.page.headings.map {
+                var h = $0
+                h.line += offset
+                return h
+            }
             joined.headingSlugs += part.headingSlugs
             joined.links += part.links
             joined.linkTargets += part.linkTargets
@@ -162,7 +190,9 @@ public enum RunbookLayout {
         }
         // Anchors repeat across chunks too: number them again over the whole document.
         var anchorCounts: [String: Int] = [:]
-        for (i, slug) in joined.headingSlugs.enumerated() { joined.page.headings[i].anchor = RunbookLinks.uniqueAnchor(slug, counts: &anchorCounts) }
+        for (i, slug) in joined.headingSlugs.enumerated() {
+            joined.page.headings[i].anchor = RunbookLinks.uniqueAnchor(slug, counts: &anchorCounts)
+        }
         return joined
     }
 
@@ -200,7 +230,11 @@ public enum RunbookLayout {
         var width: Int
 
         init(text: String, style: Style, target: Int? = nil, isSpace: Bool = false, isHardBreak: Bool = false) {
-            self.text = text; self.style = style; self.target = target; self.isSpace = isSpace; self.isHardBreak = isHardBreak
+            self.text = text
+            self.style = style
+            self.target = target
+            self.isSpace = isSpace
+            self.isHardBreak = isHardBreak
             width = isSpace ? 1 : TextWidth.width(of: text)
         }
     }
@@ -234,21 +268,32 @@ public enum RunbookLayout {
 
         mutating func blank() {
             let blankSpan = { (span: RunbookPage.Span) in span.text.utf8.allSatisfy { $0 == 32 } }
-            if let last = page.lines.last, last.isCode || !last.lead.allSatisfy(blankSpan) || !last.body.allSatisfy(blankSpan) {
+            if let last = page.lines.last,
+                last.isCode || !last.lead.allSatisfy(blankSpan) || !last.body.allSatisfy(blankSpan)
+            {
                 page.lines.append(.init(spans: []))
             }
         }
 
         /// Adds a line; `width` is its width when the caller measured it already.
-        mutating func emit(_ spans: [RunbookPage.Span], lead: [RunbookPage.Span] = [], isCode: Bool = false, verbatim: String? = nil, width: Int? = nil) {
-            guard !isCode, (width ?? (lead.reduce(0, { $0 + TextWidth.width(of: $1.text) }) + spans.reduce(0, { $0 + TextWidth.width(of: $1.text) }))) > page.width else {
+        mutating func emit(
+            _ spans: [RunbookPage.Span], lead: [RunbookPage.Span] = [], isCode: Bool = false, verbatim: String? = nil,
+            width: Int? = nil
+        ) {
+            guard !isCode,
+                (width
+                    ?? (lead.reduce(0, { $0 + TextWidth.width(of: $1.text) })
+                        + spans.reduce(0, { $0 + TextWidth.width(of: $1.text) })))
+                    > page.width
+            else {
                 page.lines.append(.init(lead: lead, spans: spans, isCode: isCode, verbatim: verbatim))
                 return
             }
             let spans = lead + spans
             // A safety net for what nesting leaves no room for: wider lines are cut into pieces that fit,
             // so no text is lost and nothing runs off the screen.
-            var line: [RunbookPage.Span] = [], used = 0
+            var line: [RunbookPage.Span] = []
+            var used = 0
             for span in spans {
                 var chunk = ""
                 for ch in span.text {
@@ -256,7 +301,9 @@ public enum RunbookLayout {
                     if used + w > page.width {
                         if !chunk.isEmpty { line.append(.init(text: chunk, style: span.style, target: span.target)) }
                         page.lines.append(.init(spans: line))
-                        line = []; chunk = ""; used = 0
+                        line = []
+                        chunk = ""
+                        used = 0
                     }
                     chunk.append(ch)
                     used += w
@@ -306,8 +353,10 @@ public enum RunbookLayout {
                 let anchor = RunbookLinks.uniqueAnchor(slug, counts: &anchorCounts)
                 page.headings.append(.init(level: level, title: node.plainText, anchor: anchor, line: start))
                 if level <= 2 {
-                    let titleWidth = min(available, page.lines[start...].map { TextWidth.width(of: $0.text) - prefix.width }.max() ?? 0)
-                    let rule = String(repeating: level == 1 ? glyph("━", "=") : glyph("─", "-"), count: max(3, titleWidth))
+                    let titleWidth = min(
+                        available, page.lines[start...].map { TextWidth.width(of: $0.text) - prefix.width }.max() ?? 0)
+                    let rule = String(
+                        repeating: level == 1 ? glyph("━", "=") : glyph("─", "-"), count: max(3, titleWidth))
                     emit(prefix.rest + [.init(text: rule, style: .heading)])
                 }
             case .paragraph:
@@ -327,17 +376,26 @@ public enum RunbookLayout {
                         marker = glyph("• ", "* ")
                     }
                     var first = [RunbookPage.Span(text: marker, style: .dim)]
-                    var rest = [RunbookPage.Span(text: String(repeating: " ", count: TextWidth.width(of: marker)), style: .normal)]
+                    var rest = [
+                        RunbookPage.Span(
+                            text: String(repeating: " ", count: TextWidth.width(of: marker)), style: .normal)
+                    ]
                     if case .item(let task?) = item.kind {
                         stepCount += 1
                         let text = Self.trimmed(item.plainText)
                         let done = ticks[text] ?? task
                         let target = targetBase + page.targets.count
-                        page.targets.append(.init(kind: .step(number: stepCount, text: text, done: done), number: stepCount, line: page.lines.count))
+                        page.targets.append(
+                            .init(
+                                kind: .step(number: stepCount, text: text, done: done), number: stepCount,
+                                line: page.lines.count))
                         first.append(.init(text: done ? "[x] " : "[ ] ", style: done ? .ok : .accent, target: target))
                         rest.append(.init(text: "    ", style: .normal))
                     }
-                    let itemPrefix = canIndent(prefix) ? prefix.nested(first: first, rest: rest) : Prefix(first: prefix.rest + first, rest: prefix.rest)
+                    let itemPrefix =
+                        canIndent(prefix)
+                        ? prefix.nested(first: first, rest: rest)
+                        : Prefix(first: prefix.rest + first, rest: prefix.rest)
                     let start = page.lines.count
                     blocks(item.children, prefix: itemPrefix, tight: tight)
                     // An item whose content draws nothing (`- [ ] ` and the line ends) still shows its
@@ -349,16 +407,21 @@ public enum RunbookLayout {
                 let language = String(info.prefix { $0 != " " })
                 let label = language.isEmpty ? "code" : language
                 emit(prefix.rest + [.init(text: glyph("╭─ ", "-- ") + label + " ", style: .dim)])
-                var lines = literal.utf8.split(separator: 10, omittingEmptySubsequences: false).map { String(Substring($0)) }
+                var lines = literal.utf8.split(separator: 10, omittingEmptySubsequences: false).map {
+                    String(Substring($0))
+                }
                 if lines.last == "" { lines.removeLast() }
                 for line in lines {
                     // Tabs to spaces (a cell cannot hold a tab); nothing else changes.
-                    emit([.init(text: Self.expandTabs(line), style: .code)], lead: prefix.rest, isCode: true,
-                         verbatim: prefix.rest.map(\.text).joined() + line)
+                    emit(
+                        [.init(text: Self.expandTabs(line), style: .code)], lead: prefix.rest, isCode: true,
+                        verbatim: prefix.rest.map(\.text).joined() + line)
                 }
                 emit(prefix.rest + [.init(text: glyph("╰─", "--"), style: .dim)])
             case .htmlBlock(let html):
-                for line in html.split(separator: "\n") { wrap([Piece(text: String(line), style: .dim)], prefix: prefix, width: available) }
+                for line in html.split(separator: "\n") {
+                    wrap([Piece(text: String(line), style: .dim)], prefix: prefix, width: available)
+                }
             case .thematicBreak:
                 emit(prefix.rest + [.init(text: String(repeating: glyph("─", "-"), count: available), style: .dim)])
             case .table(let alignments):
@@ -375,13 +438,15 @@ public enum RunbookLayout {
         static func trimmed(_ text: String) -> String {
             let utf8 = text.utf8
             guard let start = utf8.firstIndex(where: { $0 != 32 && $0 != 9 && $0 != 10 }),
-                  let last = utf8.lastIndex(where: { $0 != 32 && $0 != 9 && $0 != 10 }) else { return "" }
+                let last = utf8.lastIndex(where: { $0 != 32 && $0 != 9 && $0 != 10 })
+            else { return "" }
             return String(text[start...last])
         }
 
         static func expandTabs(_ line: String) -> String {
             guard line.utf8.contains(9) else { return line }
-            var out = "", column = 0
+            var out = ""
+            var column = 0
             for ch in line {
                 if ch == "\t" {
                     let spaces = 4 - column % 4
@@ -418,9 +483,14 @@ public enum RunbookLayout {
                 case .lineBreak: pieces.append(Piece(text: "", style: base, isHardBreak: true))
                 case .code(let code): words(code, style: .code, target: target, into: &pieces)
                 case .htmlInline(let html): words(html, style: .dim, target: target, into: &pieces)
-                case .emphasis: inline(node.children, base: base == .normal ? .emphasis : base, target: target, into: &pieces)
-                case .strong: inline(node.children, base: base == .normal || base == .emphasis ? .strong : base, target: target, into: &pieces)
-                case .strikethrough: inline(node.children, base: base == .normal ? .strikethrough : base, target: target, into: &pieces)
+                case .emphasis:
+                    inline(node.children, base: base == .normal ? .emphasis : base, target: target, into: &pieces)
+                case .strong:
+                    inline(
+                        node.children, base: base == .normal || base == .emphasis ? .strong : base, target: target,
+                        into: &pieces)
+                case .strikethrough:
+                    inline(node.children, base: base == .normal ? .strikethrough : base, target: target, into: &pieces)
                 case .link(let url, _):
                     links.append(url)
                     let index = targetBase + page.targets.count
@@ -431,7 +501,9 @@ public enum RunbookLayout {
                     pieces.append(Piece(text: "[\(number)]", style: .dim, target: index))
                 case .image(let url, _):
                     let alt = node.plainText
-                    words("[image: \(alt.isEmpty ? "no description" : alt)] \(url)", style: .dim, target: target, into: &pieces)
+                    words(
+                        "[image: \(alt.isEmpty ? "no description" : alt)] \(url)", style: .dim, target: target,
+                        into: &pieces)
                 case .footnoteReference(let label):
                     pieces.append(Piece(text: "[^\(label)]", style: .accent, target: target))
                 default:
@@ -453,13 +525,17 @@ public enum RunbookLayout {
             var wordStart = utf8.startIndex
             var index = utf8.startIndex
             func flush(_ end: String.Index) {
-                if wordStart < end { pieces.append(Piece(text: String(text[wordStart..<end]), style: style, target: target)) }
+                if wordStart < end {
+                    pieces.append(Piece(text: String(text[wordStart..<end]), style: style, target: target))
+                }
             }
             while index < utf8.endIndex {
                 let byte = utf8[index]
                 if byte == 32 || byte == 10 || byte == 9 {
                     flush(index)
-                    if pieces.last?.isSpace != true { pieces.append(Piece(text: " ", style: style, target: target, isSpace: true)) }
+                    if pieces.last?.isSpace != true {
+                        pieces.append(Piece(text: " ", style: style, target: target, isSpace: true))
+                    }
                     index = utf8.index(after: index)
                     wordStart = index
                 } else {
@@ -485,7 +561,12 @@ public enum RunbookLayout {
             var lineWidth = 0
             var pendingSpace: Piece?
             var index = 0
-            func newLine() { widths.append(lineWidth); lines.append([]); lineWidth = 0; pendingSpace = nil }
+            func newLine() {
+                widths.append(lineWidth)
+                lines.append([])
+                lineWidth = 0
+                pendingSpace = nil
+            }
             /// Adds text to the current line, into its last span when the style and target match
             /// (a line is then a few spans, not one per word).
             func add(_ text: String, _ style: Style, _ target: Int?) {
@@ -498,12 +579,23 @@ public enum RunbookLayout {
             }
             while index < pieces.count {
                 let piece = pieces[index]
-                if piece.isHardBreak { newLine(); index += 1; continue }
-                if piece.isSpace { if lineWidth > 0 { pendingSpace = piece }; index += 1; continue }
+                if piece.isHardBreak {
+                    newLine()
+                    index += 1
+                    continue
+                }
+                if piece.isSpace {
+                    if lineWidth > 0 { pendingSpace = piece }
+                    index += 1
+                    continue
+                }
                 // The word is pieces[index..<end] (no array of its own: this runs once per word).
                 var end = index
                 var wordWidth = 0
-                while end < pieces.count, !pieces[end].isSpace, !pieces[end].isHardBreak { wordWidth += pieces[end].width; end += 1 }
+                while end < pieces.count, !pieces[end].isSpace, !pieces[end].isHardBreak {
+                    wordWidth += pieces[end].width
+                    end += 1
+                }
                 let spaceWidth = pendingSpace == nil ? 0 : 1
                 if lineWidth > 0 && lineWidth + spaceWidth + wordWidth > width { newLine() }
                 if let space = pendingSpace {
@@ -550,13 +642,27 @@ public enum RunbookLayout {
             guard columns > 0 else { return }
             let cells: [[[Piece]]] = rows.map { row in
                 (0..<columns).map { c in
-                    c < row.children.count ? inline(row.children[c].children, base: { if case .tableRow(true) = row.kind { return .heading }; return .normal }()) : []
+                    c < row.children.count
+                        ? inline(
+                            row.children[c].children,
+                            base: {
+                                if case .tableRow(true) = row.kind { return .heading }
+                                return .normal
+                            }()) : []
                 }
             }
             func naturalWidth(_ pieces: [Piece]) -> Int { pieces.reduce(0) { $0 + $1.width } }
             func longestWord(_ pieces: [Piece]) -> Int {
-                var longest = 0, current = 0
-                for p in pieces { if p.isSpace { current = 0 } else { current += p.width; longest = max(longest, current) } }
+                var longest = 0
+                var current = 0
+                for p in pieces {
+                    if p.isSpace {
+                        current = 0
+                    } else {
+                        current += p.width
+                        longest = max(longest, current)
+                    }
+                }
                 return longest
             }
             let separator = 3  // " │ "
@@ -565,7 +671,12 @@ public enum RunbookLayout {
                 for row in cells {
                     var pieces: [Piece] = []
                     for (c, cell) in row.enumerated() {
-                        if c > 0 { pieces += [Piece(text: " ", style: .dim, isSpace: true), Piece(text: glyph("│", "|"), style: .dim), Piece(text: " ", style: .dim, isSpace: true)] }
+                        if c > 0 {
+                            pieces += [
+                                Piece(text: " ", style: .dim, isSpace: true), Piece(text: glyph("│", "|"), style: .dim),
+                                Piece(text: " ", style: .dim, isSpace: true)
+                            ]
+                        }
                         pieces += cell
                     }
                     wrap(pieces, prefix: prefix, width: width)
@@ -577,7 +688,9 @@ public enum RunbookLayout {
             var widths = natural
             if natural.reduce(0, +) > room {
                 // Shrink the widest columns first, keeping whole words where it can.
-                let minimum = (0..<columns).map { c in min(natural[c], max(3, min(16, cells.map { longestWord($0[c]) }.max() ?? 3))) }
+                let minimum = (0..<columns).map { c in
+                    min(natural[c], max(3, min(16, cells.map { longestWord($0[c]) }.max() ?? 3)))
+                }
                 widths = minimum
                 var spare = room - minimum.reduce(0, +)
                 if spare < 0 {
@@ -585,11 +698,17 @@ public enum RunbookLayout {
                 } else {
                     let wants = (0..<columns).map { natural[$0] - minimum[$0] }
                     let total = max(1, wants.reduce(0, +))
-                    for c in 0..<columns { let extra = wants[c] * spare / total; widths[c] += extra }
+                    for c in 0..<columns {
+                        let extra = wants[c] * spare / total
+                        widths[c] += extra
+                    }
                     spare = room - widths.reduce(0, +)
                     var c = 0
                     while spare > 0 && wants.contains(where: { $0 > 0 }) {
-                        if widths[c] < natural[c] { widths[c] += 1; spare -= 1 }
+                        if widths[c] < natural[c] {
+                            widths[c] += 1
+                            spare -= 1
+                        }
                         c = (c + 1) % columns
                     }
                 }
@@ -607,23 +726,27 @@ public enum RunbookLayout {
                         let (content, used) = l < wrapped[c].count ? wrapped[c][l] : ([], 0)
                         let gap = max(0, widths[c] - used)
                         let alignment = c < alignments.count ? alignments[c] : .none
-                        let (left, right): (Int, Int) = switch alignment {
-                        case .right: (gap, 0)
-                        case .center: (gap / 2, gap - gap / 2)
-                        default: (0, gap)
-                        }
+                        let (left, right): (Int, Int) =
+                            switch alignment {
+                            case .right: (gap, 0)
+                            case .center: (gap / 2, gap - gap / 2)
+                            default: (0, gap)
+                            }
                         if c > 0 { spans.append(bar) }
                         if left > 0 { spans.append(.init(text: String(repeating: " ", count: left), style: .normal)) }
                         spans += content
                         // The last column is not padded on the right.
-                        if right > 0 && c < columns - 1 { spans.append(.init(text: String(repeating: " ", count: right), style: .normal)) }
+                        if right > 0 && c < columns - 1 {
+                            spans.append(.init(text: String(repeating: " ", count: right), style: .normal))
+                        }
                     }
                     let first = page.lines.isEmpty || l > 0 || r > 0
                     let lead = first ? prefix.rest : prefix.first
                     emit(spans, lead: lead, width: lineWidth + (first ? prefix.restWidth : prefix.firstWidth))
                 }
                 if r == 0, case .tableRow(true) = rows[0].kind {
-                    let rule = widths.map { String(repeating: glyph("─", "-"), count: $0) }.joined(separator: glyph("─┼─", "-+-"))
+                    let rule = widths.map { String(repeating: glyph("─", "-"), count: $0) }.joined(
+                        separator: glyph("─┼─", "-+-"))
                     emit(prefix.rest + [.init(text: rule, style: .dim)], width: prefix.restWidth + lineWidth)
                 }
             }
@@ -632,15 +755,23 @@ public enum RunbookLayout {
         // MARK: Footnotes and links
 
         mutating func footer(_ document: MarkdownNode) {
-            let notes = document.children.filter { if case .footnoteDefinition = $0.kind { return true }; return false }
+            let notes = document.children.filter {
+                if case .footnoteDefinition = $0.kind { return true }
+                return false
+            }
             if !notes.isEmpty {
                 blank()
                 emit([.init(text: "Footnotes", style: .heading)])
                 for note in notes {
                     guard case .footnoteDefinition(let label) = note.kind else { continue }
                     let marker = "[^\(label.count > 16 ? String(label.prefix(15)) + "…" : label)] "
-                    blocks(note.children, prefix: Prefix(first: [.init(text: marker, style: .accent)],
-                                                          rest: [.init(text: String(repeating: " ", count: TextWidth.width(of: marker)), style: .normal)]))
+                    blocks(
+                        note.children,
+                        prefix: Prefix(
+                            first: [.init(text: marker, style: .accent)],
+                            rest: [
+                                .init(text: String(repeating: " ", count: TextWidth.width(of: marker)), style: .normal)
+                            ]))
                 }
             }
             // Every link in full, numbered as in the text: URLs are never shortened.
@@ -650,9 +781,12 @@ public enum RunbookLayout {
                 for (i, url) in links.enumerated() {
                     let target = linkTargets[i]
                     let marker = "[\(i + 1)] "
-                    wrap(words(url, style: .link, target: target), prefix: Prefix(first: [.init(text: marker, style: .dim)],
-                                                                                  rest: [.init(text: String(repeating: " ", count: marker.count), style: .normal)]),
-                         width: max(8, page.width - marker.count))
+                    wrap(
+                        words(url, style: .link, target: target),
+                        prefix: Prefix(
+                            first: [.init(text: marker, style: .dim)],
+                            rest: [.init(text: String(repeating: " ", count: marker.count), style: .normal)]),
+                        width: max(8, page.width - marker.count))
                 }
             }
         }

@@ -9,21 +9,27 @@ extension ConsoleUpdate {
             let count = model.listedRunbooks.count
             switch action {
             case .up, .down, .pageUp, .pageDown, .top, .bottom:
-                model.runbookScreen.selection = stepped(action, model.runbookScreen.selection, count: count,
-                                                        page: ScreenGeometry(model).runbookListRows)
+                model.runbookScreen.selection = stepped(
+                    action, model.runbookScreen.selection, count: count,
+                    page: ScreenGeometry(model).runbookListRows)
             case .open:
                 let list = model.listedRunbooks
                 guard list.indices.contains(model.runbookScreen.selection) else { return [] }
                 openRunbook(list[model.runbookScreen.selection].name, anchor: nil, &model)
             case .back:
-                if !model.runbookScreen.filter.isEmpty { model.runbookScreen.filter = ""; model.runbookScreen.selection = 0 }
-                else { model.screen = .dashboard }
+                if !model.runbookScreen.filter.isEmpty {
+                    model.runbookScreen.filter = ""
+                    model.runbookScreen.selection = 0
+                } else {
+                    model.screen = .dashboard
+                }
             case .search: model.overlay = .searchInput(TextBuffer(model.runbookScreen.filter))
             default: return nil
             }
             return []
         }
-        let geometry = ScreenGeometry(model), rows = geometry.runbookRows
+        let geometry = ScreenGeometry(model)
+        let rows = geometry.runbookRows
         let last = max(0, open.page.lines.count - rows)
         switch action {
         case .up: open.top = max(0, open.top - 1)
@@ -46,7 +52,8 @@ extension ConsoleUpdate {
         case .historyBack, .historyForward:
             let backwards = action == .historyBack
             guard let place = (backwards ? model.runbookScreen.back : model.runbookScreen.forward).last else {
-                model.message = .init(text: backwards ? "nothing to go back to" : "nothing to go forward to", isError: true)
+                model.message = .init(
+                    text: backwards ? "nothing to go back to" : "nothing to go forward to", isError: true)
                 return []
             }
             if backwards { model.runbookScreen.back.removeLast() } else { model.runbookScreen.forward.removeLast() }
@@ -56,7 +63,8 @@ extension ConsoleUpdate {
             return []
         case .open:
             guard let index = open.selectedTarget, open.page.targets.indices.contains(index) else {
-                model.message = .init(text: "tab selects a link or a checklist step; enter follows or ticks it", isError: false)
+                model.message = .init(
+                    text: "tab selects a link or a checklist step; enter follows or ticks it", isError: false)
                 return []
             }
             switch open.page.targets[index].kind {
@@ -72,7 +80,10 @@ extension ConsoleUpdate {
             model.runbookScreen.open = open
             return tick(&model)
         case .back:
-            if model.search != nil { model.search = nil; return [] }
+            if model.search != nil {
+                model.search = nil
+                return []
+            }
             model.runbookScreen.open = nil
             return []
         case .search, .searchNext, .searchPrevious:
@@ -104,13 +115,17 @@ extension ConsoleUpdate {
         guard !targets.isEmpty else { return }
         var next: Int
         if let current = open.selectedTarget, targets.indices.contains(current),
-           targets[current].line >= open.top, targets[current].line < open.top + rows {
+            targets[current].line >= open.top, targets[current].line < open.top + rows
+        {
             next = (current + step + targets.count) % targets.count
         } else {
             // Nothing selected on screen: the first (or last) target on screen, else the next one below.
             let onScreen = targets.indices.filter { targets[$0].line >= open.top && targets[$0].line < open.top + rows }
-            if let pick = step > 0 ? onScreen.first : onScreen.last { next = pick }
-            else { next = targets.indices.first { targets[$0].line >= open.top } ?? 0 }
+            if let pick = step > 0 ? onScreen.first : onScreen.last {
+                next = pick
+            } else {
+                next = targets.indices.first { targets[$0].line >= open.top } ?? 0
+            }
         }
         open.selectedTarget = next
         let line = targets[next].line
@@ -138,7 +153,8 @@ extension ConsoleUpdate {
         let page = layout(runbook, &model)
         model.search = nil
         model.screen = .runbooks
-        model.runbookScreen.open = ConsoleModel.OpenRunbook(name: name, page: page, top: min(top, max(0, page.lines.count - 1)))
+        model.runbookScreen.open = ConsoleModel.OpenRunbook(
+            name: name, page: page, top: min(top, max(0, page.lines.count - 1)))
     }
 
     static func layout(_ runbook: Runbook, _ model: inout ConsoleModel) -> RunbookPage {
@@ -146,7 +162,8 @@ extension ConsoleUpdate {
         if let incident = model.checklistIncident(for: runbook.name) {
             for tick in incident.runbookSteps where tick.runbook == runbook.name { ticks[tick.text] = tick.done }
         }
-        return RunbookLayout.page(runbook.document, width: model.columns - 4, ascii: model.glyphs == .ascii, ticks: ticks)
+        return RunbookLayout.page(
+            runbook.document, width: model.columns - 4, ascii: model.glyphs == .ascii, ticks: ticks)
     }
 
     /// Lays the open runbook out again (the width, the ticks or the file changed), keeping the place.
@@ -203,8 +220,10 @@ extension ConsoleUpdate {
 
     /// Ticks (or unticks) the selected step on the incident it is recorded on.
     static func tick(_ model: inout ConsoleModel) -> [ConsoleEffect] {
-        guard let open = model.runbookScreen.open, let index = open.selectedTarget, open.page.targets.indices.contains(index),
-              case .step(let number, let text, let done) = open.page.targets[index].kind else {
+        guard let open = model.runbookScreen.open, let index = open.selectedTarget,
+            open.page.targets.indices.contains(index),
+            case .step(let number, let text, let done) = open.page.targets[index].kind
+        else {
             model.message = .init(text: "select a checklist step first (tab)", isError: true)
             return []
         }
@@ -213,11 +232,15 @@ extension ConsoleUpdate {
             return []
         }
         guard let incident = model.checklistIncident(for: open.name) else {
-            model.message = .init(text: "open the incident to record steps on (2, or enter on it in the dashboard); with one open incident, it is used",
-                                  isError: true)
+            model.message = .init(
+                text:
+                    "open the incident to record steps on (2, or enter on it in the dashboard); with one open incident, it is used",
+                isError: true)
             return []
         }
-        return [.perform(.runbookStep(runbook: open.name, step: number, text: text, done: !done), incidentID: incident.id)]
+        return [
+            .perform(.runbookStep(runbook: open.name, step: number, text: text, done: !done), incidentID: incident.id)
+        ]
     }
 
     /// `o`: the runbook the incident links to, else one whose services match the incident's.
@@ -228,10 +251,13 @@ extension ConsoleUpdate {
         }
         let linked = incident.links.filter { $0.kind == .runbook }.map(\.target).reversed()
             .map { $0.hasSuffix(".md") ? String($0.dropLast(3)) : $0 }
-        let byService = model.runbooks.filter { !Set($0.metadata.services).isDisjoint(with: incident.services) }.map(\.name)
+        let byService = model.runbooks.filter { !Set($0.metadata.services).isDisjoint(with: incident.services) }.map(
+            \.name)
         guard let name = (linked + byService).first(where: { model.runbook(named: $0) != nil }) else {
-            model.message = .init(text: "\(incident.id) has no runbook: link one with L, or give a runbook services: \(incident.services.joined(separator: ", "))",
-                                  isError: true)
+            model.message = .init(
+                text:
+                    "\(incident.id) has no runbook: link one with L, or give a runbook services: \(incident.services.joined(separator: ", "))",
+                isError: true)
             return []
         }
         if model.runbookScreen.open != nil { remember(&model) }
@@ -242,7 +268,10 @@ extension ConsoleUpdate {
 
     /// The table of contents overlay: j/k choose, enter jumps.
     static func handleTableOfContents(_ key: Key, _ selection: Int, _ model: inout ConsoleModel) -> [ConsoleEffect] {
-        guard let open = model.runbookScreen.open else { model.overlay = nil; return [] }
+        guard let open = model.runbookScreen.open else {
+            model.overlay = nil
+            return []
+        }
         let count = open.page.headings.count
         switch key {
         case .character("j"), .down: model.overlay = .tableOfContents(selection: min(count - 1, selection + 1))

@@ -16,13 +16,19 @@ enum RunbookView {
         if !model.runbookScreen.filter.isEmpty { title += " matching \"\(model.runbookScreen.filter)\": \(list.count)" }
         frame.put(title, row: 2, column: 1, style: .heading)
         guard !list.isEmpty else {
-            frame.put(model.runbooks.isEmpty ? "No runbooks. Put markdown files in Runbooks/ of the workspace." : "None match; esc clears the filter.",
-                      row: 4, column: 2, style: .dim)
+            frame.put(
+                model.runbooks.isEmpty
+                    ? "No runbooks. Put markdown files in Runbooks/ of the workspace."
+                    : "None match; esc clears the filter.",
+                row: 4, column: 2, style: .dim)
             return
         }
         let columns: [(String, Int)] = [("NAME", 24), ("OWNER", 9), ("REVIEWED", 18), ("TITLE", 0)]
         var x = 2
-        for (name, width) in columns { frame.put(name, row: 3, column: x, style: .dim); x += width }
+        for (name, width) in columns {
+            frame.put(name, row: 3, column: x, style: .dim)
+            x += width
+        }
         let rows = ScreenGeometry(model).runbookListRows
         let first = DashboardView.scrolledStart(selection: model.runbookScreen.selection, count: list.count, rows: rows)
         for (offset, runbook) in list.dropFirst(first).prefix(rows).enumerated() {
@@ -32,17 +38,23 @@ enum RunbookView {
             let stale = runbook.isStale(now: model.now, days: model.runbookStaleAfterDays)
             let reviewed = (runbook.metadata.lastReviewed?.isoDate ?? "never") + (stale ? " STALE" : "")
             var x = 2
-            let cells: [(String, Style)] = [(runbook.name, .normal), (runbook.metadata.owner ?? "—", .normal),
-                                            (reviewed, stale ? .stale : .normal), (runbook.title, .normal)]
+            let cells: [(String, Style)] = [
+                (runbook.name, .normal), (runbook.metadata.owner ?? "—", .normal),
+                (reviewed, stale ? .stale : .normal), (runbook.title, .normal)
+            ]
             for ((text, style), (_, width)) in zip(cells, columns) {
                 let room = width == 0 ? model.columns - x - 1 : width - 1
-                frame.put(TextWidth.truncate(text, to: room), row: row, column: x, style: selected ? .selected : style, width: room)
+                frame.put(
+                    TextWidth.truncate(text, to: room), row: row, column: x, style: selected ? .selected : style,
+                    width: room)
                 x += width
             }
         }
     }
 
-    static func drawViewer(_ open: ConsoleModel.OpenRunbook, _ runbook: Runbook, _ model: ConsoleModel, _ frame: inout Frame) {
+    static func drawViewer(
+        _ open: ConsoleModel.OpenRunbook, _ runbook: Runbook, _ model: ConsoleModel, _ frame: inout Frame
+    ) {
         // Header: what the runbook is, its review state, and where ticks go. Which incident `x` ticks
         // into never gives way, nor STALE; the review date goes first, then the owner, then the title
         // (at least 30 columns of it) is cut.
@@ -53,12 +65,17 @@ enum RunbookView {
         }
         var right = ""
         if !steps.isEmpty {
-            right = model.checklistIncident(for: open.name).map { "\($0.id): \(steps.filter { $0 }.count)/\(Plural.count(steps.count, "step"))" }
+            right =
+                model.checklistIncident(for: open.name).map {
+                    "\($0.id): \(steps.filter { $0 }.count)/\(Plural.count(steps.count, "step"))"
+                }
                 ?? "\(Plural.count(steps.count, "step")) · open an incident to record \(steps.count == 1 ? "it" : "them")"
         }
         var parts: [ColumnPlan.Column] = [.init(runbook.title, 30, fills: true)]
         if let owner = runbook.metadata.owner { parts.append(.init("  owner \(owner)", 0, givesWay: 2)) }
-        parts.append(.init(runbook.metadata.lastReviewed.map { "  reviewed \($0.isoDate)" } ?? "  never reviewed", 0, givesWay: 1))
+        parts.append(
+            .init(
+                runbook.metadata.lastReviewed.map { "  reviewed \($0.isoDate)" } ?? "  never reviewed", 0, givesWay: 1))
         if stale { parts.append(.init("  STALE", 0)) }
         if !right.isEmpty { parts.append(.init("  " + right, 0)) }
         for i in parts.indices.dropFirst() { parts[i].width = TextWidth.width(of: parts[i].title) }
@@ -91,9 +108,11 @@ enum RunbookView {
                 let style = span.target != nil && span.target == open.selectedTarget ? Style.selected : span.style
                 let start = x
                 // Code lines scroll sideways (the `›` says there is more); the rest was laid out to fit.
-                x = frame.put(text, row: row, column: x, style: style, width: model.columns - 1 - x, ellipsis: !line.isCode)
+                x = frame.put(
+                    text, row: row, column: x, style: style, width: model.columns - 1 - x, ellipsis: !line.isCode)
                 if span.style == .link, let target = span.target, target < open.page.targets.count,
-                   case .link(let url) = open.page.targets[target].kind, RunbookLinks.isWebAddress(url), x > start {
+                    case .link(let url) = open.page.targets[target].kind, RunbookLinks.isWebAddress(url), x > start
+                {
                     frame.hyperlinks.append(Hyperlink(row: row, column: start, width: x - start, url: url))
                 }
             }

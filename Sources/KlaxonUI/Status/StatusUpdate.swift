@@ -11,7 +11,8 @@ extension ConsoleUpdate {
             if model.showingCheckDetail, let alerts = model.detailAlerts {
                 // The alert list's rows depend on what the detail shows above it and on the selected
                 // alert's description and links, so its page stays a rough one.
-                model.alertSelection = stepped(action, model.alertSelection, count: alerts.count, page: max(1, model.rows - 8))
+                model.alertSelection = stepped(
+                    action, model.alertSelection, count: alerts.count, page: max(1, model.rows - 8))
             } else {
                 let page = ScreenGeometry(model).statusBoardRows(problems: model.checkProblems.count)
                 model.checkSelection = stepped(action, model.checkSelection, count: rows.count, page: page)
@@ -26,8 +27,9 @@ extension ConsoleUpdate {
             guard rows.indices.contains(model.checkSelection) else { return [] }
             let check = rows[model.checkSelection].definition
             guard let name = check.runbook, model.runbook(named: name) != nil else {
-                model.message = .init(text: check.runbook.map { "runbook \($0) of \(check.name) is not in Runbooks/" }
-                                      ?? "\(check.name) names no runbook (runbook: in klaxon.yaml)", isError: true)
+                model.message = .init(
+                    text: check.runbook.map { "runbook \($0) of \(check.name) is not in Runbooks/" }
+                        ?? "\(check.name) names no runbook (runbook: in klaxon.yaml)", isError: true)
                 return []
             }
             if model.runbookScreen.open != nil { remember(&model) }

@@ -7,7 +7,9 @@ enum StatusView {
         guard !rows.isEmpty else {
             frame.put("Status board", row: 2, column: 1, style: .heading)
             if drawProblems(model, from: 4, &frame) == 4 {
-                frame.put("No checks. Add them under checks: in klaxon.yaml (see the README).", row: 4, column: 2, style: .dim)
+                frame.put(
+                    "No checks. Add them under checks: in klaxon.yaml (see the README).", row: 4, column: 2, style: .dim
+                )
             }
             return
         }
@@ -35,14 +37,17 @@ enum StatusView {
             row += 1
         }
         if model.checkProblems.count > 2 {
-            frame.put("\(Plural.count(model.checkProblems.count - 2, "more problem", "more problems")): run klaxon config validate", row: row, column: 2, style: .error)
+            frame.put(
+                "\(Plural.count(model.checkProblems.count - 2, "more problem", "more problems")): run klaxon config validate",
+                row: row, column: 2, style: .error)
             row += 1
         }
         return row
     }
 
     static func drawBoard(_ rows: [ConsoleModel.CheckRow], _ model: ConsoleModel, _ frame: inout Frame) {
-        let down = rows.filter { $0.state == .down }.count, degraded = rows.filter { $0.state == .degraded || $0.state == .pending }.count
+        let down = rows.filter { $0.state == .down }.count
+        let degraded = rows.filter { $0.state == .degraded || $0.state == .pending }.count
         let blind = rows.filter { $0.state == .unknown && $0.lastReport != nil }.count
         let unpolled = rows.filter { $0.notPolled != nil }.count
         var x = frame.put("Status board", row: 2, column: 1, style: .heading)
@@ -50,7 +55,9 @@ enum StatusView {
         if unpolled > 0 { x = frame.put("  \(unpolled) not polled", row: 2, column: x, style: .error) }
         if down > 0 { x = frame.put("  \(down) down", row: 2, column: x, style: .critical) }
         if blind > 0 { x = frame.put("  \(blind) unknown", row: 2, column: x, style: .blind) }
-        if degraded > 0 { frame.put("  \(degraded) degraded or \(CheckState.pending.displayName)", row: 2, column: x, style: .warning) }
+        if degraded > 0 {
+            frame.put("  \(degraded) degraded or \(CheckState.pending.displayName)", row: 2, column: x, style: .warning)
+        }
         let titles = drawProblems(model, from: 3, &frame)
         let plan = plan(rows)
         let widths = plan.widths(in: model.columns - 3)
@@ -61,9 +68,11 @@ enum StatusView {
         }
         var row = titles + 1
         var group: String?
-        let geometry = ScreenGeometry(model), bottom = geometry.bottom
-        let first = DashboardView.scrolledStart(selection: model.checkSelection, count: rows.count,
-                                                rows: geometry.statusBoardRows(problems: model.checkProblems.count))
+        let geometry = ScreenGeometry(model)
+        let bottom = geometry.bottom
+        let first = DashboardView.scrolledStart(
+            selection: model.checkSelection, count: rows.count,
+            rows: geometry.statusBoardRows(problems: model.checkProblems.count))
         for (index, check) in rows.enumerated() where index >= first && row < bottom {
             if check.definition.group != group {
                 group = check.definition.group
@@ -78,11 +87,16 @@ enum StatusView {
             if let reason = check.notPolled {
                 // The reason takes every column after the name: it is the one thing this row says.
                 frame.put(check.definition.name, row: row, column: 2, style: s(.normal), width: widths[0] - 1)
-                frame.put("NOT POLLED: " + reason, row: row, column: 2 + widths[0], style: s(.error), width: model.columns - 3 - widths[0])
+                frame.put(
+                    "NOT POLLED: " + reason, row: row, column: 2 + widths[0], style: s(.error),
+                    width: model.columns - 3 - widths[0])
                 row += 1
                 continue
             }
-            let latency = check.lastReport.flatMap { $0.response.statusCode == nil ? nil : "\(Int($0.response.phases.total.rounded())) ms" } ?? "—"
+            let latency =
+                check.lastReport.flatMap {
+                    $0.response.statusCode == nil ? nil : "\(Int($0.response.phases.total.rounded())) ms"
+                } ?? "—"
             let age = check.since.map { DurationText.short(seconds: $0.seconds(until: model.now)) } ?? "—"
             // A check without TLS verification is marked after its detail, which is cut to make room.
             let mark = check.definition.verifyTLS ? "" : " [TLS not verified]"
@@ -93,7 +107,7 @@ enum StatusView {
                 (latency, s(.normal)),
                 (age, s(.dim)),
                 (sparkline(check.history, ascii: model.glyphs == .ascii), s(.accent)),
-                (detail, s(.normal)),
+                (detail, s(.normal))
             ]
             var x = 2
             for ((text, style), (column, width)) in zip(cells, zip(plan.columns, widths)) where width > 0 {
@@ -119,7 +133,7 @@ enum StatusView {
             .init("LATENCY", 9, givesWay: 2),
             .init("FOR", 8),
             .init("RECENT", 22, givesWay: 1),
-            .init("DETAIL", 36, fills: true),
+            .init("DETAIL", 36, fills: true)
         ])
     }
 
@@ -127,24 +141,33 @@ enum StatusView {
     static func sparkline(_ history: [CheckReport], ascii: Bool) -> String {
         let bars: [Character] = ascii ? Array(".:-=+*#%") : Array("▁▂▃▄▅▆▇█")
         let recent = history.suffix(20)
-        let peak = max(1, recent.compactMap { $0.response.statusCode == nil ? nil : $0.response.phases.total }.max() ?? 1)
-        return String(recent.map { report -> Character in
-            guard report.response.statusCode != nil, report.evaluation.observation.verdict != .failed else { return ascii ? "x" : "×" }
-            let level = Int((report.response.phases.total / peak * Double(bars.count - 1)).rounded())
-            return bars[max(0, min(bars.count - 1, level))]
-        })
+        let peak = max(
+            1, recent.compactMap { $0.response.statusCode == nil ? nil : $0.response.phases.total }.max() ?? 1)
+        return String(
+            recent.map { report -> Character in
+                guard report.response.statusCode != nil, report.evaluation.observation.verdict != .failed else {
+                    return ascii ? "x" : "×"
+                }
+                let level = Int((report.response.phases.total / peak * Double(bars.count - 1)).rounded())
+                return bars[max(0, min(bars.count - 1, level))]
+            })
     }
 
     /// An alert source's alerts from `top`, in aligned columns: state, severity, name, since when and
     /// what it says (its summary, else its description); the selected one reversed, and under the list
     /// its description (up to three lines), its `runbook_url` and its `generator_url`. Leaves at least
     /// three rows above `bottom` for the recent results; returns the next free row.
-    static func drawAlerts(_ items: [StatusPayloads.Item], selection: Int, from top: Int, bottom: Int, _ model: ConsoleModel,
-                           _ frame: inout Frame) -> Int {
+    static func drawAlerts(
+        _ items: [StatusPayloads.Item], selection: Int, from top: Int, bottom: Int, _ model: ConsoleModel,
+        _ frame: inout Frame
+    ) -> Int {
         let width = model.columns - 3
-        let selection = min(selection, items.count - 1), selected = items[selection]
+        let selection = min(selection, items.count - 1)
+        let selected = items[selection]
         var notes: [(text: String, style: Style)] = []
-        for line in TextWidth.wrap(selected.annotations["description"] ?? "", to: width - 1).prefix(3) { notes.append((line, .normal)) }
+        for line in TextWidth.wrap(selected.annotations["description"] ?? "", to: width - 1).prefix(3) {
+            notes.append((line, .normal))
+        }
         if let url = selected.runbookURL { notes.append((TextWidth.pad("runbook", to: 9) + url, .normal)) }
         if let url = selected.generatorURL { notes.append((TextWidth.pad("source", to: 9) + url, .dim)) }
         let listRows = max(1, min(items.count, bottom - top - 1 - notes.count - 3))
@@ -159,10 +182,14 @@ enum StatusView {
         for (index, item) in items.enumerated().dropFirst(first).prefix(listRows) where row < bottom {
             let isSelected = index == selection
             var itemStyle: Style = item.effect == .down ? .critical : item.effect == .degraded ? .warning : .normal
-            if isSelected { frame.fill(row: row, style: .selected); itemStyle = itemStyle.selected }
+            if isSelected {
+                frame.fill(row: row, style: .selected)
+                itemStyle = itemStyle.selected
+            }
             let since = item.startsAt.map { "for " + DurationText.short(seconds: $0.seconds(until: model.now)) } ?? ""
             let says = item.summary ?? item.annotations["description"] ?? ""
-            let line = "\(TextWidth.pad(item.status, to: 10)) \(TextWidth.pad(item.severity ?? "—", to: 9)) \(TextWidth.pad(item.name, to: nameWidth))  "
+            let line =
+                "\(TextWidth.pad(item.status, to: 10)) \(TextWidth.pad(item.severity ?? "—", to: 9)) \(TextWidth.pad(item.name, to: nameWidth))  "
                 + TextWidth.pad(since, to: 10) + says
             frame.put(line, row: row, column: 2, style: itemStyle, width: width)
             row += 1
@@ -185,23 +212,38 @@ enum StatusView {
             return
         }
         var x = frame.put(d.name, row: 2, column: 1, style: .heading)
-        x = frame.put("  " + check.state.displayName.uppercased(), row: 2, column: x, style: style(check.state, polled: check.lastReport != nil))
-        if let since = check.since { frame.put("  for \(DurationText.short(seconds: since.seconds(until: model.now)))", row: 2, column: x, style: .dim) }
+        x = frame.put(
+            "  " + check.state.displayName.uppercased(), row: 2, column: x,
+            style: style(check.state, polled: check.lastReport != nil))
+        if let since = check.since {
+            frame.put(
+                "  for \(DurationText.short(seconds: since.seconds(until: model.now)))", row: 2, column: x, style: .dim)
+        }
         func percent(_ share: Double?) -> String { share.map { String(format: "%.2f %%", $0 * 100) } ?? "—" }
-        let uptime = "uptime 1 h \(percent(check.uptime.uptime(overLast: 3600, now: model.now))), 24 h \(percent(check.uptime.uptime(overLast: 86400, now: model.now)))"
+        let uptime =
+            "uptime 1 h \(percent(check.uptime.uptime(overLast: 3600, now: model.now))), 24 h \(percent(check.uptime.uptime(overLast: 86400, now: model.now)))"
         // The URL last: it is long, and cut with `…` rather than push the runbook off the line.
-        let facts = [d.verifyTLS ? nil : "TLS NOT VERIFIED", d.runbook.map { "runbook \($0) (o)" }, d.service.map { "service \($0)" },
-                     "every \(d.intervalSeconds)s", d.kind.rawValue + " " + URLCredentials.redacted(CheckEvaluation.requestURL(d))].compactMap { $0 }
+        let facts = [
+            d.verifyTLS ? nil : "TLS NOT VERIFIED", d.runbook.map { "runbook \($0) (o)" },
+            d.service.map { "service \($0)" },
+            "every \(d.intervalSeconds)s",
+            d.kind.rawValue + " " + URLCredentials.redacted(CheckEvaluation.requestURL(d))
+        ].compactMap { $0 }
         frame.put(facts.joined(separator: " · "), row: 3, column: 1, style: .dim, width: model.columns - 2)
         frame.put(uptime + " (maintenance left out)", row: 4, column: 1, style: .dim, width: model.columns - 2)
         var row = 6
         let bottom = ScreenGeometry(model).bottom
         if let last = check.lastReport {
-            frame.put(last.evaluation.observation.detail, row: row, column: 2, style: style(check.state), width: model.columns - 3)
+            frame.put(
+                last.evaluation.observation.detail, row: row, column: 2, style: style(check.state),
+                width: model.columns - 3)
             row += 1
             let p = last.response.phases
-            frame.put(String(format: "dns %.0f ms · connect %.0f ms · tls %.0f ms · first byte %.0f ms · total %.0f ms", p.dns, p.connect, p.tls, p.firstByte, p.total),
-                      row: row, column: 2, style: .dim, width: model.columns - 3)
+            frame.put(
+                String(
+                    format: "dns %.0f ms · connect %.0f ms · tls %.0f ms · first byte %.0f ms · total %.0f ms", p.dns,
+                    p.connect, p.tls, p.firstByte, p.total),
+                row: row, column: 2, style: .dim, width: model.columns - 3)
             row += 2
             let items = last.evaluation.items
             if !items.isEmpty && row < bottom {
@@ -212,7 +254,9 @@ enum StatusView {
                     row += 1
                     for item in items.prefix(max(0, (bottom - row) / 2)) where row < bottom {
                         let itemStyle: Style = item.counted && item.status != "operational" ? .warning : .normal
-                        frame.put("\(TextWidth.pad(item.status, to: 20)) \(item.name)", row: row, column: 2, style: itemStyle, width: model.columns - 3)
+                        frame.put(
+                            "\(TextWidth.pad(item.status, to: 20)) \(item.name)", row: row, column: 2, style: itemStyle,
+                            width: model.columns - 3)
                         row += 1
                     }
                 }
@@ -223,7 +267,8 @@ enum StatusView {
                 row += 1
             }
             if row < bottom && !last.response.body.isEmpty && d.kind == .http {
-                let excerpt = String(decoding: last.response.body.prefix(200), as: UTF8.self).replacingOccurrences(of: "\n", with: " ")
+                let excerpt = String(decoding: last.response.body.prefix(200), as: UTF8.self).replacingOccurrences(
+                    of: "\n", with: " ")
                 frame.put("body: " + excerpt, row: row, column: 2, style: .code, width: model.columns - 3)
                 row += 2
             }
@@ -235,8 +280,10 @@ enum StatusView {
         let local = LocalTimeFormatter(timeZone: model.timeZone)
         for report in check.history.reversed() where row < bottom {
             let latency = report.response.statusCode == nil ? "—" : "\(Int(report.response.phases.total.rounded())) ms"
-            let line = "\(local.civil(report.at).isoTime)  \(TextWidth.pad(report.state.displayName, to: 12)) \(TextWidth.pad(latency, to: 9)) \(report.evaluation.observation.detail)"
-            frame.put(line, row: row, column: 2, style: report.state == .down ? .critical : .normal, width: model.columns - 3)
+            let line =
+                "\(local.civil(report.at).isoTime)  \(TextWidth.pad(report.state.displayName, to: 12)) \(TextWidth.pad(latency, to: 9)) \(report.evaluation.observation.detail)"
+            frame.put(
+                line, row: row, column: 2, style: report.state == .down ? .critical : .normal, width: model.columns - 3)
             row += 1
         }
     }
