@@ -1,7 +1,7 @@
 # The two commands a new user needs (see README.md): `make run` and `make test`.
 # Each installs what is missing first (scripts/setup), then builds.
 
-.PHONY: run console test build setup bench
+.PHONY: run console test build setup bench format lint
 
 # A drill on the sample workspace (this repository): a simulated platform breaks, the whole product responds.
 run: build
@@ -12,7 +12,7 @@ console: build
 	.build/debug/klaxon --workspace .
 
 # Every test: unit, in-process commands, real files, loopback HTTP, headless ncurses, multiple processes.
-test:
+test: lint
 	@scripts/setup --tests
 	swift build --build-tests
 	swift test --skip-build
@@ -28,3 +28,11 @@ bench: setup
 	swift build -c release --product klaxon
 	swift build -c release --product klaxon-stress
 	swift run -c release klaxon-bench --dir .build --runs 7
+
+# The code's layout, as .swift-format says (4 spaces, 120 columns): `make format` rewrites it, and
+# `make test` fails on any difference (swift-format comes with the Swift toolchain).
+format:
+	swift format format --in-place --recursive Sources Tests Package.swift
+
+lint:
+	@swift format lint --strict --recursive Sources Tests Package.swift || { echo "the code differs from .swift-format: run make format"; exit 1; }
