@@ -22,6 +22,20 @@ struct PagingStateTests {
             data: EscalationRecord.result(attempt, delivered: false, detail: detail).payload, by: "escalation-engine")
     }
 
+    /// Reopened after its policy ran out (or after any resolution): nobody is paged, and it says why,
+    /// never "no policy" for an incident declared with one. (Before: "not paging: no policy".)
+    @Test func aReopenedIncidentSaysItsEscalationEndedAtResolution() throws {
+        var s = try declared()
+        s.clock = at(0)
+        try s.perform(.resolve(summary: nil), after: 60)
+        try s.perform(.reopen, after: 60)
+        #expect(state(s, at: 3) == .notPaging(.endedAtResolution))
+        #expect(
+            state(s, at: 3).text(now: at(3), formatter: utc)
+                == "not paging: reopened; its escalation ended when it was resolved")
+        #expect(state(s, at: 3).json(now: at(3), formatter: utc)["reason"]?.stringValue == "ended_at_resolution")
+    }
+
     @Test func fromDeclarationToResolution() throws {
         let none = try declared(policy: nil)
         #expect(state(none, at: 1) == .notPaging(.noPolicy))

@@ -14,8 +14,10 @@ public enum PagingState: Hashable, Sendable {
 
     /// Why nobody is paged.
     public enum NotPaging: Hashable, Sendable {
-        /// No policy, and nobody paged (or everything ended when it was resolved, before a reopening).
+        /// No policy, and nobody paged.
         case noPolicy
+        /// Reopened: its escalation ended when it was resolved, and reopening does not page again.
+        case endedAtResolution
         case stopped(by: String)
         /// Every step ran and nobody acknowledged.
         case exhausted(at: Timestamp)
@@ -63,7 +65,7 @@ public enum PagingState: Hashable, Sendable {
         case .stopped(let by):
             self = ack.map { acknowledged($0) } ?? .notPaging(.stopped(by: by))
         case .resolved:
-            self = ack.map { acknowledged($0) } ?? .notPaging(.noPolicy)
+            self = ack.map { acknowledged($0) } ?? .notPaging(.endedAtResolution)
         }
     }
 
@@ -124,6 +126,7 @@ public enum PagingState: Hashable, Sendable {
                 repageAt.map { ", pages again in \(EscalationEngine.Status.duration(now.seconds(until: $0)))" } ?? ""
             return "acknowledged by \(by) at \(Self.when(at, now: now, formatter: formatter))\(again)"
         case .notPaging(.noPolicy): return "not paging: no policy"
+        case .notPaging(.endedAtResolution): return "not paging: reopened; its escalation ended when it was resolved"
         case .notPaging(.stopped(let by)): return "not paging: stopped by \(by)"
         case .notPaging(.exhausted(let at)):
             return
@@ -175,6 +178,7 @@ public enum PagingState: Hashable, Sendable {
         case .notPaging(let why):
             switch why {
             case .noPolicy: fields["reason"] = .string("no_policy")
+            case .endedAtResolution: fields["reason"] = .string("ended_at_resolution")
             case .stopped(let by):
                 fields["reason"] = .string("stopped")
                 fields["by"] = .string(by)
