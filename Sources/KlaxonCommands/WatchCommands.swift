@@ -143,6 +143,13 @@ struct WatchCommand: ParsableCommand {
             // disk, even if the process dies next.
             case .checkReported(let report): if let line = changeLine(report, json: json) { context.print(line) }
             case .problem(let text): context.warn(text)
+            // Each page's outcome, on stderr beside the engine's other notices: the log of a headless pager.
+            case .pageFinished(let attempt, let outcome):
+                let result = outcome.isDelivered ? "delivered" : "FAILED"
+                context.say(
+                    TerminalText.printable(
+                        "klaxon: \(attempt.incidentID): page to \(attempt.user) by \(attempt.contact.kind.rawValue) \(result) "
+                            + "(attempt \(attempt.attempt) of \(attempt.attempts)): \(outcome.detail)"))
             case .tookOverRecording: context.say("klaxon: status recorder: this process records the state changes now")
             // On stderr: stdout carries only state changes (JSON lines with --json).
             case .becameEngine: context.say("klaxon: escalation engine: this process sends the pages")

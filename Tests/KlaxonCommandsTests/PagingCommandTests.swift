@@ -325,8 +325,10 @@ extension EndToEnd {
                 "KLAXON_USER": "ops", "TZ": "UTC", "PATH": "/usr/bin:/bin",
                 "ALICE_HOOK": "http://127.0.0.1:\(receiver.port)/hooks/alice"
             ]
+            let errors = ws.path + "/watch-errors.txt"
+            FileManager.default.createFile(atPath: errors, contents: nil)
             watch.standardOutput = FileHandle.nullDevice
-            watch.standardError = FileHandle.nullDevice
+            watch.standardError = FileHandle(forWritingAtPath: errors)
             try watch.run()
             defer { kill(watch.processIdentifier, SIGKILL) }
 
@@ -350,6 +352,19 @@ extension EndToEnd {
                 "\(String(describing: paging))")
             #expect(now.run("incident", "list").output.contains("PAGE FAILING (3 of 3) → alice: HTTP 500"))
             #expect(receiver.requests.count == 3)
+            // klaxon watch logs each page's outcome on stderr (its stdout is state changes only).
+            // (Recorded first, then logged: a moment for the last line.)
+            var logged = ""
+            for _ in 0..<50 where !logged.contains("attempt 3 of 3") {
+                logged = (try? String(contentsOfFile: errors, encoding: .utf8)) ?? ""
+                try await Task.sleep(for: .milliseconds(100))
+            }
+            #expect(
+                logged.contains("klaxon: INC-1: page to alice by webhook FAILED (attempt 1 of 3): HTTP 500"),
+                "\(logged)")
+            #expect(
+                logged.contains("klaxon: INC-1: page to alice by webhook FAILED (attempt 3 of 3): HTTP 500"),
+                "\(logged)")
         }
     }
 }

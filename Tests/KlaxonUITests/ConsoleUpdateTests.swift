@@ -523,6 +523,23 @@ struct ConsoleUpdateTests {
         #expect(model.timeline.kindFilter == "note")
         #expect(model.visibleRecords.count == 4)
     }
+
+    /// A read-only console offers no key it refuses: the header of an incident without roles does not
+    /// say "A assigns" there. (Before: it did, and A then said the console is read-only.)
+    @Test func aReadOnlyHeaderOffersNoAssignKey() {
+        for readOnly in [false, true] {
+            var model = ConsoleModel(
+                workspaceName: "w", user: "alice", readOnly: readOnly, timeZone: TimeZone(identifier: "UTC")!,
+                staleAfterSeconds: 1800, glyphs: .unicode, now: Timestamp.parseRFC3339("2026-11-22T09:30:00Z")!,
+                columns: 120, rows: 30)
+            let incident = IncidentFixture(id: "INC-12", title: "Registry", commander: nil, at: "2026-11-22T08:00:00Z")
+            model.setIncident(incident.incident, readOnly: readOnly)
+            press([.enter], &model)  // the dashboard's only incident
+            let header = ConsoleView.render(model).text(ofRow: 2)
+            #expect(header.contains("no roles assigned"), "\(header)")
+            #expect(header.contains("(A assigns)") == !readOnly, "read-only \(readOnly): \(header)")
+        }
+    }
 }
 
 struct KeymapTests {

@@ -30,7 +30,8 @@ enum IncidentView {
         let roles = incident.orderedRoles
         facts.append(
             roles.isEmpty
-                ? "no roles assigned (A assigns)" : roles.map { "\($0.role) \($0.user)" }.joined(separator: " · "))
+                ? (model.readOnly ? "no roles assigned" : "no roles assigned (A assigns)")
+                : roles.map { "\($0.role) \($0.user)" }.joined(separator: " · "))
         let line = facts.joined(separator: " · ")
         frame.put(line, row: 2, column: 1, style: .normal, width: model.columns - 2)
         if model.isStale(incident), let range = line.range(of: "updated ") {
