@@ -55,6 +55,38 @@ struct ScreenGeometryTests {
             &model, names: ids.reversed().map { $0 + " " }, selection: \.openSelection, "dashboard \(columns)x\(rows)")
     }
 
+    /// The recently resolved get the rows the open incidents leave empty: on a tall terminal with two
+    /// open incidents they fill the screen, and page down moves by what is drawn. (Before: five rows
+    /// under 30 empty ones.)
+    @Test(arguments: sizes) func dashboardResolvedIncidents(columns: Int, rows: Int) {
+        var model = ConsoleModel(
+            workspaceName: "w", user: "alice", readOnly: false, timeZone: TimeZone(identifier: "UTC")!,
+            staleAfterSeconds: 1800, glyphs: .unicode, now: Timestamp.parseRFC3339("2026-11-22T09:30:00Z")!,
+            columns: columns, rows: rows)
+        for i in 1...2 {
+            let at = Timestamp.parseRFC3339("2026-11-22T09:00:00Z")!.adding(seconds: Int64(i) * 60)
+            let declaration = Declaration(title: "Open \(i)", severity: .sev2)
+            model.setIncident(
+                IncidentFixture(id: "INC-\(900 + i)", declaration: declaration, at: at).incident, readOnly: false)
+        }
+        // Resolved a minute apart: the newest is listed first.
+        let ids = (1...90).map { "INC-\(1000 + $0)" }
+        for (i, id) in ids.enumerated() {
+            let at = Timestamp.parseRFC3339("2026-11-20T08:00:00Z")!.adding(seconds: Int64(i) * 60)
+            var fixture = IncidentFixture(
+                id: id, declaration: Declaration(title: "Done \(id)", severity: .sev3), at: at)
+            fixture.perform(.resolve(summary: nil))
+            model.setIncident(fixture.incident, readOnly: false)
+        }
+        press([.tab], &model)
+        let drawn = Self.shown(ids.reversed().map { $0 + " " }, in: ConsoleView.render(model)).count
+        let free = ScreenGeometry(model).bottom - 1 - 7 - 2
+        #expect(drawn == max(5, free), "\(columns)x\(rows): \(drawn) resolved drawn, \(free) rows free")
+        Self.expectPageDownShowsTheNextRow(
+            &model, names: ids.reversed().map { $0 + " " }, selection: \.resolvedSelection,
+            "resolved \(columns)x\(rows)")
+    }
+
     @Test(arguments: sizes) func runbookList(columns: Int, rows: Int) {
         var model = sampleModel(columns: columns, rows: rows)
         let names = (1...90).map { String(format: "book-%03d", $0) }

@@ -422,7 +422,7 @@ public enum ConsoleUpdate {
         switch model.screen {
         case .dashboard:
             let resolved = model.resolvedIncidents
-            let lists = geometry.dashboard(resolved: resolved.count)
+            let lists = geometry.dashboard(open: model.openIncidents.count, resolved: resolved.count)
             switch model.dashboardPane {
             case .open:
                 model.openSelection = stepped(

@@ -20,7 +20,8 @@ public struct ScreenGeometry: Sendable {
     // MARK: Dashboard
 
     /// Where the dashboard's lists and slots go: open incidents from `listTop`, a line saying how many
-    /// more there are, the recently resolved (at most five rows), then the status and on-call slots.
+    /// more there are, the recently resolved (five rows, and the rows the open ones do not need), then
+    /// the status and on-call slots.
     public struct Dashboard: Sendable, Equatable {
         public var openRows: Int
         /// The row of the "Recently resolved" heading; its incidents follow.
@@ -30,10 +31,13 @@ public struct ScreenGeometry: Sendable {
         public var slotsRow: Int
     }
 
-    /// The dashboard with `resolved` recently resolved incidents.
-    public func dashboard(resolved: Int) -> Dashboard {
+    /// The dashboard with `open` open and `resolved` recently resolved incidents.
+    public func dashboard(open: Int, resolved: Int) -> Dashboard {
         let slotsRow = bottom - 1
-        let resolvedRows = min(5, max(1, resolved))
+        // The rows both lists share (their headings and the "more" line aside): the open ones first;
+        // the resolved get five, or more where the open ones leave rows empty (a tall terminal).
+        let shared = slotsRow - 7
+        let resolvedRows = max(1, min(resolved, shared - 1, max(5, shared - open)))
         let resolvedRow = slotsRow - 2 - resolvedRows
         return Dashboard(
             openRows: max(1, resolvedRow - 5), resolvedRow: resolvedRow, resolvedRows: resolvedRows, slotsRow: slotsRow)

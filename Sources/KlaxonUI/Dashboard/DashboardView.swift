@@ -5,7 +5,7 @@ enum DashboardView {
     static func draw(_ model: ConsoleModel, _ frame: inout Frame) {
         let open = model.openIncidents
         let resolved = model.resolvedIncidents
-        let geometry = ScreenGeometry(model).dashboard(resolved: resolved.count)
+        let geometry = ScreenGeometry(model).dashboard(open: open.count, resolved: resolved.count)
         let slotsRow = geometry.slotsRow
         let resolvedShown = geometry.resolvedRows
         let resolvedRow = geometry.resolvedRow
