@@ -59,7 +59,8 @@ func loadChecksPolling(_ workspace: Workspace, _ context: CommandContext) -> Che
     return files
 }
 
-/// A state change as a line: `2026-11-22T20:10:40Z registry-api up → down: HTTP 503`, or JSON.
+/// A state change as a line: `2026-11-22T20:10:40Z registry-api up → down: HTTP 503`, with states as screens
+/// name them (a failure being confirmed is "confirming"), or JSON with their raw names (`pending`).
 func changeLine(_ report: CheckReport, json: Bool) -> String? {
     guard let change = report.transition else { return nil }
     if json {
@@ -71,7 +72,7 @@ func changeLine(_ report: CheckReport, json: Bool) -> String? {
             ]).canonicalJSON)
     }
     return TerminalText.printable(
-        "\(report.at.rfc3339) \(report.check.name) \(change.from.rawValue) → \(change.to.rawValue): \(report.evaluation.observation.detail)"
+        "\(report.at.rfc3339) \(report.check.name) \(change.from.displayName) → \(change.to.displayName): \(report.evaluation.observation.detail)"
     )
 }
 

@@ -136,7 +136,8 @@ extension EndToEnd {
             watch.standardOutput = FileHandle(forWritingAtPath: out)
             try watch.run()
             var printed = ""
-            for _ in 0..<400 where !(printed.contains("patient pending → up") && printed.contains("hasty down → up")) {
+            for _ in 0..<400 where !(printed.contains("patient confirming → up") && printed.contains("hasty down → up"))
+            {
                 try await Task.sleep(for: .milliseconds(100))
                 printed = (try? String(contentsOfFile: out, encoding: .utf8)) ?? ""
             }
@@ -146,16 +147,17 @@ extension EndToEnd {
             let patient = lines.filter { $0.contains(" patient ") }
             let hasty = lines.filter { $0.contains(" hasty ") }
             #expect(patient.count == 2, "\(printed)\n--- prometheus:\n\(prometheus.log.suffix(1500))")
-            #expect(patient.first?.contains("patient unknown → pending: Watchdog missing since ") == true, "\(patient)")
+            #expect(
+                patient.first?.contains("patient unknown → confirming: Watchdog missing since ") == true, "\(patient)")
             #expect(patient.first?.hasSuffix(" UTC, down after 30s") == true, "\(patient)")
-            #expect(patient.last?.contains("patient pending → up: no alerts firing") == true, "\(patient)")
+            #expect(patient.last?.contains("patient confirming → up: no alerts firing") == true, "\(patient)")
             #expect(
                 hasty.map { $0.split(separator: " ").dropFirst(2).prefix(3).joined(separator: " ") } == [
-                    "unknown → pending:", "pending → down:", "down → up:"
+                    "unknown → confirming:", "confirming → down:", "down → up:"
                 ], "\(hasty)")
             #expect(
                 hasty.contains {
-                    $0.contains("pending → down: monitoring pipeline silent: no alert with alertname=Watchdog")
+                    $0.contains("confirming → down: monitoring pipeline silent: no alert with alertname=Watchdog")
                 }, "\(hasty)")
         }
     }
