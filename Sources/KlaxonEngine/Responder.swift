@@ -132,24 +132,21 @@ public final class Responder {
         }
         self.recorder = recorder
         self.poller = poller
-        do {
-            escalations = try EscalationRunner(
-                workspace: workspace, writer: writer, role: options.role, mayRun: !options.readOnly,
-                transport: transport
-                    ?? ChannelPageTransport(channels: workspace.config.channels, environment: environment),
+        let pages = transport ?? ChannelPageTransport(channels: workspace.config.channels, environment: environment)
+        func runner(mayRun: Bool) throws(KlaxonError) -> EscalationRunner {
+            try EscalationRunner(
+                workspace: workspace, writer: writer, role: options.role, mayRun: mayRun, transport: pages,
                 clock: clock
             ) { wakePipe.wake() }
+        }
+        do {
+            escalations = try runner(mayRun: !options.readOnly)
         } catch {
             if options.mustRun { throw error }
             // It cannot send pages here (a read-only journals directory, a lock file it may not write):
             // it still shows what the journals say of them, as a read-only console does.
             startEvents.append(.problem("this process cannot send pages: \(error.message)"))
-            escalations = try? EscalationRunner(
-                workspace: workspace, writer: writer, role: options.role, mayRun: false,
-                transport: transport
-                    ?? ChannelPageTransport(channels: workspace.config.channels, environment: environment),
-                clock: clock
-            ) { wakePipe.wake() }
+            escalations = try? runner(mayRun: false)
         }
     }
 
