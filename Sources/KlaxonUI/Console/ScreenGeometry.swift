@@ -17,6 +17,13 @@ public struct ScreenGeometry: Sendable {
     /// The last row a screen draws in, above the bottom line.
     public var bottom: Int { rows - 2 }
 
+    /// The first row a list of `count` rows shows in `rows` lines so that its `selection` is drawn:
+    /// every view's lists scroll so.
+    public static func scrolledStart(selection: Int, count: Int, rows: Int) -> Int {
+        guard count > rows else { return 0 }
+        return min(max(0, selection - rows + 1), count - rows)
+    }
+
     // MARK: Dashboard
 
     /// Where the dashboard's lists and slots go: open incidents from `listTop`, a line saying how many

@@ -23,7 +23,7 @@ enum DashboardView {
         if open.isEmpty {
             frame.put("No open incidents. d declares one.", row: ScreenGeometry.listTop, column: 2, style: .dim)
         } else {
-            let first = scrolledStart(selection: model.openSelection, count: open.count, rows: openRows)
+            let first = ScreenGeometry.scrolledStart(selection: model.openSelection, count: open.count, rows: openRows)
             for (offset, incident) in open[first..<min(open.count, first + openRows)].enumerated() {
                 let index = first + offset
                 row(
@@ -43,7 +43,8 @@ enum DashboardView {
         if resolved.isEmpty {
             frame.put("None yet.", row: resolvedRow + 1, column: 2, style: .dim)
         } else {
-            let first = scrolledStart(selection: model.resolvedSelection, count: resolved.count, rows: resolvedShown)
+            let first = ScreenGeometry.scrolledStart(
+                selection: model.resolvedSelection, count: resolved.count, rows: resolvedShown)
             for (offset, incident) in resolved[first..<min(resolved.count, first + resolvedShown)].enumerated() {
                 let index = first + offset
                 row(
@@ -130,11 +131,6 @@ enum DashboardView {
         case .acknowledged: .acked
         default: .dim
         }
-    }
-
-    static func scrolledStart(selection: Int, count: Int, rows: Int) -> Int {
-        guard count > rows else { return 0 }
-        return min(max(0, selection - rows + 1), count - rows)
     }
 
     /// The incident table's columns, for the incidents listed, and the order they give way in: RUNNING

@@ -185,7 +185,7 @@ enum IncidentView {
         if incident.actionItems.isEmpty {
             frame.put("none · t adds one", row: row, column: layout.panelColumn + 2, style: .dim, width: itemsWidth - 2)
         }
-        let first = DashboardView.scrolledStart(
+        let first = ScreenGeometry.scrolledStart(
             selection: model.timeline.actionItemSelection, count: incident.actionItems.count, rows: itemRows)
         for (offset, item) in incident.actionItems.dropFirst(first).prefix(itemRows).enumerated() {
             let selected = model.timeline.pane == .actionItems && first + offset == model.timeline.actionItemSelection
@@ -210,7 +210,7 @@ enum IncidentView {
         }
         // Scrolled as the action items are: the selected link is always drawn.
         let linkRows = min(layout.linkRows, max(0, bottom - linkRow))
-        let firstLink = DashboardView.scrolledStart(
+        let firstLink = ScreenGeometry.scrolledStart(
             selection: model.timeline.linkSelection, count: incident.links.count, rows: linkRows)
         for (offset, link) in incident.links.dropFirst(firstLink).prefix(linkRows).enumerated() {
             let selected = model.timeline.pane == .links && firstLink + offset == model.timeline.linkSelection

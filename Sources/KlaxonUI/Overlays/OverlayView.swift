@@ -51,7 +51,7 @@ enum OverlayView {
             width: min(model.columns - 4, 72), height: min(model.rows - 2, headings.count + 4), model, &frame,
             title: "Contents · enter jumps · esc closes")
         let rows = box.height - 2
-        let first = DashboardView.scrolledStart(selection: selection, count: headings.count, rows: rows)
+        let first = ScreenGeometry.scrolledStart(selection: selection, count: headings.count, rows: rows)
         for (offset, heading) in headings.dropFirst(first).prefix(rows).enumerated() {
             let indent = String(repeating: "  ", count: max(0, heading.level - 1))
             frame.put(
@@ -117,7 +117,7 @@ enum OverlayView {
             ellipsis: false)
         frame.cursor = (box.row + 1, min(end, box.column + box.width - 2))
         let rows = box.height - 4
-        let first = DashboardView.scrolledStart(selection: palette.selection, count: matches.count, rows: rows)
+        let first = ScreenGeometry.scrolledStart(selection: palette.selection, count: matches.count, rows: rows)
         for (offset, binding) in matches.dropFirst(first).prefix(rows).enumerated() {
             let selected = first + offset == palette.selection
             let text =
@@ -206,7 +206,7 @@ enum OverlayView {
                     "\(label): \(selected + 1) of \(options.count) · j/k", row: row, column: box.column + 2,
                     style: focused ? .heading : .dim,
                     width: inner)
-                let first = DashboardView.scrolledStart(selection: selected, count: options.count, rows: rows)
+                let first = ScreenGeometry.scrolledStart(selection: selected, count: options.count, rows: rows)
                 for (offset, option) in options.dropFirst(first).prefix(rows).enumerated() {
                     let isSelected = first + offset == selected
                     frame.put(

@@ -30,7 +30,8 @@ enum RunbookView {
             x += width
         }
         let rows = ScreenGeometry(model).runbookListRows
-        let first = DashboardView.scrolledStart(selection: model.runbookScreen.selection, count: list.count, rows: rows)
+        let first = ScreenGeometry.scrolledStart(
+            selection: model.runbookScreen.selection, count: list.count, rows: rows)
         for (offset, runbook) in list.dropFirst(first).prefix(rows).enumerated() {
             let row = 4 + offset
             let selected = first + offset == model.runbookScreen.selection

@@ -70,7 +70,7 @@ enum StatusView {
         var group: String?
         let geometry = ScreenGeometry(model)
         let bottom = geometry.bottom
-        let first = DashboardView.scrolledStart(
+        let first = ScreenGeometry.scrolledStart(
             selection: model.checkSelection, count: rows.count,
             rows: geometry.statusBoardRows(problems: model.checkProblems.count))
         for (index, check) in rows.enumerated() where index >= first && row < bottom {
@@ -178,7 +178,7 @@ enum StatusView {
         }
         row += 1
         let nameWidth = min(items.map { TextWidth.width(of: $0.name) }.max() ?? 0, max(12, width / 3))
-        let first = DashboardView.scrolledStart(selection: selection, count: items.count, rows: listRows)
+        let first = ScreenGeometry.scrolledStart(selection: selection, count: items.count, rows: listRows)
         for (index, item) in items.enumerated().dropFirst(first).prefix(listRows) where row < bottom {
             let isSelected = index == selection
             var itemStyle: Style = item.effect == .down ? .critical : item.effect == .degraded ? .warning : .normal
