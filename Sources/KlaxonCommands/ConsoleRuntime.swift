@@ -15,9 +15,10 @@ final class ConsoleRuntime {
     let context: CommandContext
     let screen: TerminalScreen
     var model: ConsoleModel
-    /// The resolved incidents shown (the dashboard's recently resolved, the reports screen) are those
-    /// updated in this many days: the reports screen's longest window.
-    static let recentSeconds: Int64 = 90 * 86_400
+    /// Whether the resolved incidents of the reports screen's window (`ConsoleModel.reportsWindowSeconds`)
+    /// were read: the start reads those of the dashboard's (`ConsoleModel.recentlyResolvedSeconds`), and
+    /// the reports screen, when first shown, the rest.
+    var readReportsWindow = false
     let responder: Responder
 
     /// `drill` plays a drill's scenario on the responder's passes (`klaxon drill`).
@@ -38,7 +39,7 @@ final class ConsoleRuntime {
         let checks = CheckFiles.load(workspaceRoot: workspace.root, timeZone: zone)
         var options = Responder.Options(role: "console", displayZone: zone)
         options.readOnly = readOnly
-        options.recentResolvedSeconds = Self.recentSeconds
+        options.recentResolvedSeconds = ConsoleModel.recentlyResolvedSeconds
         options.followsBoards = true
         responder = try Responder(
             workspace: workspace, writer: writer, checks: checks, options: options, environment: context.environment,
@@ -77,6 +78,20 @@ final class ConsoleRuntime {
     func showFullTimeline() {
         guard let id = model.currentIncidentID else { return }
         for event in responder.readFully(id) { handle(event) }
+    }
+
+    /// Reads the resolved incidents of the reports screen's window, the first time it is shown.
+    func readReportsWindowIfShown() {
+        guard model.screen == .reports, !readReportsWindow else { return }
+        readReportsWindow = true
+        let since = context.now().adding(seconds: -ConsoleModel.reportsWindowSeconds)
+        for event in responder.readResolved(updatedSince: since) {
+            if case .incidentChanged(let incident, let readOnly) = event {
+                model.setIncident(incident, readOnly: readOnly)
+            } else {
+                handle(event)
+            }
+        }
     }
 
     /// What the responder found, as the console shows it.
@@ -204,6 +219,7 @@ final class ConsoleRuntime {
         while !model.quitting && !TerminalSignals.stopRequested {
             if dirty || !painted {
                 showFullTimeline()
+                readReportsWindowIfShown()
                 screen.paint(ConsoleView.render(model))
                 if !painted {
                     reportFirstFrame()

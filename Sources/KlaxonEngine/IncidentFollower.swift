@@ -69,6 +69,24 @@ final class IncidentFollower {
         return events
     }
 
+    /// The summaries of the resolved incidents left unread that were updated at or after `since`
+    /// (a screen that shows a longer past than the start read, the reports screen's 90 days), from the
+    /// index; a journal that changed since the index took it is read.
+    func readResolved(updatedSince since: Timestamp) -> [ResponderEvent] {
+        guard !indexed.isEmpty else { return [] }
+        let (summaries, changed) = store.indexedSummaries(of: indexed, updatedSince: since)
+        var events: [ResponderEvent] = []
+        for resolved in summaries {
+            if let summary = resolved.summary {
+                events.append(.incidentChanged(summary, readOnly: resolved.isReadOnly))
+            }
+        }
+        for id in changed.sorted(by: { IncidentID.number(of: $0) ?? 0 < IncidentID.number(of: $1) ?? 0 }) {
+            events += load(id)
+        }
+        return events
+    }
+
     /// Reads `id`'s journal (a summary; see `readFully`).
     private func load(_ id: String) -> [ResponderEvent] {
         indexed[id] = nil

@@ -19,7 +19,8 @@ import KlaxonStore
 ///   or the pages from a process that stopped, the on-call board each minute) is in the pass: the
 ///   caller keeps no timers of its own.
 /// - `perform(_:on:)` saves an action beside the loop (its outcome comes out of a later pass);
-///   `declare(_:)` opens an incident now; `readFully(_:)` reads an incident's records for a screen.
+///   `declare(_:)` opens an incident now; `readFully(_:)` reads an incident's records for a screen,
+///   `readResolved(updatedSince:)` the resolved incidents of a longer past than the start read.
 /// - `stop()` stops the poller, waits for the saves and deliveries under way and records them.
 ///
 /// The loop's own writes (the escalation engine's, the recorder's) never wait for a journal's lock:
@@ -32,7 +33,8 @@ public final class Responder {
         /// Shows, never writes (the console's `--read-only`): no recording, no pages, no index.
         public var readOnly = false
         /// Follows the summaries of resolved incidents updated in this many seconds (the console's
-        /// dashboard and reports screen); nil: the open incidents only.
+        /// dashboard); nil: the open incidents only. A longer past is read when a screen asks
+        /// (`readResolved(updatedSince:)`), so the start costs what the open and recent incidents cost.
         public var recentResolvedSeconds: Int64?
         /// Follows the on-call board and `Runbooks/` (for a screen that shows them).
         public var followsBoards = false
@@ -221,6 +223,12 @@ public final class Responder {
 
     /// Reads incident `id` fully, records and all (the incident a screen shows); nothing when it is.
     public func readFully(_ id: String) -> [ResponderEvent] { follower.readFully(id) }
+
+    /// Reads the summaries of the resolved incidents updated at or after `since` that the start left
+    /// unread (it reads those of `Options.recentResolvedSeconds`): for a screen that shows a longer past.
+    public func readResolved(updatedSince since: Timestamp) -> [ResponderEvent] {
+        follower.readResolved(updatedSince: since)
+    }
 
     /// Takes what woke the loop (ended saves, other writers' records, the poller's reports, ended
     /// deliveries) and does what is due at `now`; returns what happened.

@@ -107,7 +107,7 @@ extension EndToEnd {
             )
             _ = try shell("\(k) incident ack 1 --as bob && \(k) incident resolve 1 --summary 'Disk full' 2>&1")
             let tty = try console(ws, columns: 120, rows: 32)
-            #expect(await tty.until("Recently resolved") != nil, "\(tty.screen())")
+            #expect(await tty.until("Resolved in the last 7 days") != nil, "\(tty.screen())")
             tty.press("Tab", "Enter")
             #expect(await tty.until("resolved: Disk full") != nil, "\(tty.screen())")
             tty.press("e")

@@ -187,5 +187,44 @@ extension EndToEnd {
             tty.press("q")
             #expect(await tty.until("EXIT 0", timeout: 20) != nil, "\(tty.screen())")
         }
+
+        /// The console starts with the open incidents and those resolved in the last 7 days (the
+        /// dashboard's); the reports screen's 90 days are taken from the index when it is first shown,
+        /// with no resolved journal opened.
+        @Test(.enabled(if: TmuxSession.available, "needs tmux"))
+        func theConsoleStartsWithTheLastSevenDaysAndTheReportsScreenReadsNinetyFromTheIndex() async throws {
+            let ws = makeWorkspace("name: archive\ntime_zone: UTC\n")
+            let journals = ws.path + "/journals"
+            try FileManager.default.createDirectory(atPath: journals, withIntermediateDirectories: true)
+            let now = Timestamp(milliseconds: Int64(Date().timeIntervalSince1970 * 1000))
+            for (n, daysAgo) in [(1, 60), (2, 20), (3, 2)] {
+                var fixture = IncidentFixture(
+                    id: "INC-\(n)", declaration: Declaration(title: "resolved \(daysAgo) days ago", severity: .sev3),
+                    at: now.adding(seconds: -Int64(daysAgo) * 86_400))
+                fixture.perform(.resolve(summary: "fixed"))
+                #expect(
+                    FileManager.default.createFile(
+                        atPath: journals + "/INC-\(n).jsonl", contents: Data(fixture.journalText.utf8)))
+            }
+            let k = Klaxon(workspace: ws.path)
+            #expect(k.run("incident", "declare", "Registry returns 503", "--severity", "SEV2").output == "INC-4\n")
+            #expect(k.run("incident", "list").status == 0)  // writes the index
+
+            let opens = try FileOpenWatcher(directory: journals)
+            let tty = try TmuxSession(
+                "\(klaxon) --workspace \(ws.path); echo \"EXIT $?\"", columns: 120, rows: 30,
+                environment: ["KLAXON_USER": "alice", "TZ": "UTC"])
+            #expect(await tty.until("Resolved in the last 7 days (1)", timeout: 20) != nil, "\(tty.screen())")
+            #expect(tty.screen().contains("resolved 2 days ago") && !tty.screen().contains("resolved 20 days ago"))
+            tty.press("6")
+            // Declared in the last 30 days: INC-2, INC-3 and INC-4; in the last 90, INC-1 too.
+            #expect(await tty.until("3, 1 open", timeout: 10) != nil, "\(tty.screen())")
+            #expect(tty.screen().contains("4, 1 open"), "\(tty.screen())")
+            #expect(opens.opened().filter { $0.hasPrefix("INC-") } == ["INC-4.jsonl"])
+            tty.press("1")
+            #expect(await tty.until("Resolved in the last 7 days (1)", timeout: 10) != nil, "\(tty.screen())")
+            tty.press("q")
+            #expect(await tty.until("EXIT 0", timeout: 20) != nil, "\(tty.screen())")
+        }
     }
 }

@@ -23,15 +23,45 @@ public struct FileJournalStore: JournalStore {
     public func path(of name: String) -> String { directory + "/" + name + ".jsonl" }
 
     public func journalNames() throws(KlaxonError) -> [String] {
+        let (numbers, platform) = try incidentNumbers()
+        return numbers.map(IncidentID.make) + (platform ? [PlatformJournal.name] : [])
+    }
+
+    /// The numbers of the incidents' journals, in order, and whether `platform.jsonl` exists; read from
+    /// the directory's entries as bytes (a workspace of 10,000 journals makes no string for each).
+    func incidentNumbers() throws(KlaxonError) -> (numbers: [Int], platform: Bool) {
         var info = stat()
-        guard stat(directory, &info) == 0, (info.st_mode & S_IFMT) == S_IFDIR else { return [] }
-        let names = try SystemCall.listDirectory(directory)
-        let numbers = names.compactMap { name -> Int? in
-            guard name.hasSuffix(".jsonl"), !name.hasPrefix(".") else { return nil }
-            return IncidentID.number(of: String(name.dropLast(6)))
+        guard stat(directory, &info) == 0, (info.st_mode & S_IFMT) == S_IFDIR else { return ([], false) }
+        guard let dir = opendir(directory) else { throw SystemCall.error("listing", directory, errno) }
+        defer { closedir(dir) }
+        var numbers: [Int] = []
+        var platform = false
+        while let entry = readdir(dir) {
+            withUnsafeBytes(of: entry.pointee.d_name) { raw in
+                let name = UnsafeRawBufferPointer(rebasing: raw[..<(raw.firstIndex(of: 0) ?? raw.count)])
+                if let number = Self.incidentNumber(fileName: name) {
+                    numbers.append(number)
+                } else if name.elementsEqual(PlatformJournal.fileName.utf8) {
+                    platform = true
+                }
+            }
         }
-        return numbers.sorted().map(IncidentID.make)
-            + (names.contains(PlatformJournal.fileName) ? [PlatformJournal.name] : [])
+        numbers.sort()
+        return (numbers, platform)
+    }
+
+    /// N of a file named `INC-N.jsonl` as `IncidentID.make` writes it (no leading zero); nil otherwise.
+    static func incidentNumber(fileName name: UnsafeRawBufferPointer) -> Int? {
+        let digits = name.count - 10  // "INC-" and ".jsonl"
+        guard digits >= 1, digits <= 9, name.starts(with: "INC-".utf8), name[4] != 0x30,
+            name[(name.count - 6)...].elementsEqual(".jsonl".utf8)
+        else { return nil }
+        var number = 0
+        for byte in name[4..<(4 + digits)] {
+            guard byte >= 0x30, byte <= 0x39 else { return nil }
+            number = number * 10 + Int(byte - 0x30)
+        }
+        return number
     }
 
     public func journal(_ name: String) -> any StoredJournal { JournalFile.open(path: path(of: name)) }
@@ -61,28 +91,49 @@ public struct FileJournalStore: JournalStore {
             path: directory + "/." + name + ".lock", creating: creating, mode: name == "engine" ? 0o640 : 0o660)
     }
 
-    /// Each journal's stamp and mode `stat`ed through the directory (a link is not followed), on every
-    /// core when there are thousands; nil for one that is gone. What the index compares.
-    func stampsAndModes(_ names: [String]) -> [(JournalStamp, mode_t)?] {
+    /// The stamp and mode of the journal of each incident number, `stat`ed through the directory (a
+    /// link is not followed), on every core when there are thousands; nil for one that is gone. What
+    /// the index compares.
+    func stampsAndModes(_ numbers: [Int]) -> [(JournalStamp, mode_t)?] {
         let fd = SystemCall.retrying { Glibc.open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC) }
-        guard fd >= 0 else { return Array(repeating: nil, count: names.count) }
+        guard fd >= 0 else { return Array(repeating: nil, count: numbers.count) }
         defer { close(fd) }
-        let chunks = names.count < 2_000 ? 1 : JournalFile.decodingThreads
+        let chunks = numbers.count < 2_000 ? 1 : JournalFile.decodingThreads
         // Each chunk stats its own stride of names, then hands its results over once.
         let done = Mutex([[(JournalStamp, mode_t)?]](repeating: [], count: chunks))
         DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
             var mine: [(JournalStamp, mode_t)?] = []
-            mine.reserveCapacity(names.count / chunks + 1)
-            for i in stride(from: chunk, to: names.count, by: chunks) {
+            mine.reserveCapacity(numbers.count / chunks + 1)
+            // The file name written in place: thousands of names, no string for each.
+            var name = [CChar](repeating: 0, count: 32)
+            for i in stride(from: chunk, to: numbers.count, by: chunks) {
+                Self.writeFileName(of: numbers[i], into: &name)
                 var info = stat()
                 mine.append(
-                    fstatat(fd, names[i] + ".jsonl", &info, AT_SYMLINK_NOFOLLOW) == 0
-                        ? (JournalStamp(info), info.st_mode) : nil)
+                    fstatat(fd, name, &info, AT_SYMLINK_NOFOLLOW) == 0 ? (JournalStamp(info), info.st_mode) : nil)
             }
             done.withLock { $0[chunk] = mine }
         }
         let parts = done.withLock { $0 }
-        return names.indices.map { parts[$0 % chunks][$0 / chunks] }
+        return numbers.indices.map { parts[$0 % chunks][$0 / chunks] }
+    }
+
+    /// Writes `INC-N.jsonl` and a terminating zero into `name` (32 bytes: N has at most 18 digits).
+    private static func writeFileName(of number: Int, into name: inout [CChar]) {
+        var count = 1
+        var rest = max(number, 0)
+        while rest >= 10 {
+            count += 1
+            rest /= 10
+        }
+        for (i, byte) in "INC-".utf8.enumerated() { name[i] = CChar(byte) }
+        rest = max(number, 0)
+        for i in stride(from: 4 + count - 1, through: 4, by: -1) {
+            name[i] = CChar(48 + rest % 10)
+            rest /= 10
+        }
+        for (i, byte) in ".jsonl".utf8.enumerated() { name[4 + count + i] = CChar(byte) }
+        name[4 + count + 6] = 0
     }
 
     /// Removes `.INC-N.jsonl.PID.RAND.tmp` files older than ten minutes: what a process killed while

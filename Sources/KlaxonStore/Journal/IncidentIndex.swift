@@ -24,7 +24,8 @@ final class IncidentIndex {
     static let version = 1
 
     struct Entry {
-        var id: String
+        var number: Int
+        var id: String { IncidentID.make(number) }
         var stamp: JournalStamp
         var declaredAt: Timestamp
         var lastUpdate: Timestamp
@@ -97,15 +98,13 @@ final class IncidentIndex {
         line.copyBytes(from: bytes)
         owned.append(line)
         entries[number] = Entry(
-            id: incident.id, stamp: stamp, declaredAt: incident.declaredAt, lastUpdate: incident.lastUpdate,
+            number: number, stamp: stamp, declaredAt: incident.declaredAt, lastUpdate: incident.lastUpdate,
             line: UnsafeRawBufferPointer(line), checkStart: prefix.count)
         return true
     }
 
     /// Keeps `entry` of another index (which must outlive this one's `write`).
-    func keep(_ entry: Entry) {
-        if let number = IncidentID.number(of: entry.id) { entries[number] = entry }
-    }
+    func keep(_ entry: Entry) { entries[entry.number] = entry }
 
     /// The index of `directory`, or nil when there is none or it is not one this version reads: not a
     /// regular file, unreadable, another version, a line that does not read (a torn or edited file), or
@@ -160,7 +159,7 @@ final class IncidentIndex {
                 device: UInt64(bitPattern: numbers[1]), inode: UInt64(bitPattern: numbers[2]), size: numbers[3],
                 modified: numbers[4], changed: numbers[5])
             entries[number] = Entry(
-                id: IncidentID.make(number), stamp: stamp, declaredAt: Timestamp(milliseconds: numbers[8]),
+                number: number, stamp: stamp, declaredAt: Timestamp(milliseconds: numbers[8]),
                 lastUpdate: Timestamp(milliseconds: numbers[9]),
                 line: UnsafeRawBufferPointer(rebasing: raw[start...end]), checkStart: position - start)
             start = end + 1

@@ -25,24 +25,22 @@ public struct IncidentOverview {
     public var items: [(id: String, item: Item)] = []
 }
 
-/// A resolved incident as the index holds it; its journal was only `stat`ed. (A class: an overview
-/// holds thousands, and a summary is large.)
-public final class IndexedIncident {
+/// A resolved incident as the index holds it; its journal was only `stat`ed.
+public struct IndexedIncident {
     /// Its summary, when the overview's `wanted` asked for it (nil otherwise: never decoded).
-    public let summary: Incident?
+    public var summary: Incident? { decoded?.incident }
     /// The journal's stamp when the index was written: a later `IncidentStore.stamp(of:)` that differs
     /// means the journal changed (an append from another process, a replacement, a removal).
     public let stamp: JournalStamp
+    /// In a box, and only when wanted: an overview holds thousands, and a summary is large.
+    let decoded: DecodedSummary?
     let store: any JournalStore
     let id: String
     let mode: mode_t
 
-    init(summary: Incident?, stamp: JournalStamp, store: any JournalStore, id: String, mode: mode_t) {
-        self.summary = summary
-        self.stamp = stamp
-        self.store = store
-        self.id = id
-        self.mode = mode
+    final class DecodedSummary {
+        let incident: Incident
+        init(_ incident: Incident) { self.incident = incident }
     }
 
     public var path: String { store.journal(id).path }
@@ -64,46 +62,45 @@ extension IncidentStore {
     public func overview(wanted: (_ declared: Timestamp, _ lastUpdate: Timestamp) -> Bool, updatingIndex: Bool)
         throws(KlaxonError) -> IncidentOverview
     {
-        let ids = try ids()
-        guard !ids.isEmpty else { return IncidentOverview() }
+        let numbers = try numbers()
+        guard !numbers.isEmpty else { return IncidentOverview() }
         let index = IncidentIndex.read(directory: directory)
-        let stats = stamps(ids)
-        // By position in `ids`: an array, not a dictionary (thousands of lookups).
-        var indexed = [IndexedIncident?](repeating: nil, count: ids.count)
+        let stats = stamps(numbers)
+        // By position in `numbers`: an array, not a dictionary (thousands of lookups).
+        var indexed = [IndexedIncident?](repeating: nil, count: numbers.count)
         var kept = 0
         var toRead: [Int] = []
-        for (i, id) in ids.enumerated() {
-            guard let (stamp, mode) = stats[i], let number = IncidentID.number(of: id),
-                let entry = index?.entries[number],
-                entry.stamp == stamp
-            else {
+        for (i, number) in numbers.enumerated() {
+            guard let (stamp, mode) = stats[i], let entry = index?.entries[number], entry.stamp == stamp else {
                 toRead.append(i)
                 continue
             }
-            var summary: Incident?
+            var decoded: IndexedIncident.DecodedSummary?
             if wanted(entry.declaredAt, entry.lastUpdate) {
                 // A summary that does not check or decode is the index's fault: the journal is read instead.
                 guard let incident = try? entry.incident() else {
                     toRead.append(i)
                     continue
                 }
-                summary = incident
+                decoded = IndexedIncident.DecodedSummary(incident)
             }
             kept += 1
-            indexed[i] = IndexedIncident(summary: summary, stamp: stamp, store: journals, id: id, mode: mode)
+            indexed[i] = IndexedIncident(
+                stamp: stamp, decoded: decoded, store: journals, id: IncidentID.make(number), mode: mode)
         }
-        let read = readSummaries(toRead.map { ids[$0] })
+        let read = readSummaries(toRead.map { IncidentID.make(numbers[$0]) })
         // The resolved journals just read, for the index; the entries kept are added only when it is
         // written (most starts find nothing changed, and write nothing).
         let next = IncidentIndex()
         var overview = IncidentOverview()
-        overview.items.reserveCapacity(ids.count)
-        var results = [Result<IncidentJournal, KlaxonError>?](repeating: nil, count: ids.count)
+        overview.items.reserveCapacity(numbers.count)
+        var results = [Result<IncidentJournal, KlaxonError>?](repeating: nil, count: numbers.count)
         for (i, result) in zip(toRead, read) { results[i] = result }
-        for (i, id) in ids.enumerated() {
+        for i in numbers.indices {
             if let item = indexed[i] {
-                overview.items.append((id, .indexed(item)))
+                overview.items.append((item.id, .indexed(item)))
             } else if let result = results[i] {
+                let id = IncidentID.make(numbers[i])
                 switch result {
                 case .success(let journal):
                     next.add(journal)
@@ -116,8 +113,8 @@ extension IncidentStore {
         let indexExists = access(directory + "/" + IncidentIndex.fileName, F_OK) == 0
         let changed = !next.entries.isEmpty || kept != (index?.entries.count ?? 0) || (index == nil && indexExists)
         if updatingIndex && changed && access(directory, W_OK) == 0 {
-            for (i, id) in ids.enumerated() where indexed[i] != nil {
-                if let number = IncidentID.number(of: id), let entry = index?.entries[number] { next.keep(entry) }
+            for (i, number) in numbers.enumerated() where indexed[i] != nil {
+                if let entry = index?.entries[number] { next.keep(entry) }
             }
             next.write(directory: directory)
         }
@@ -125,14 +122,38 @@ extension IncidentStore {
         return overview
     }
 
+    /// The summaries the index holds of the incidents of `stamps` (resolved incidents an overview left
+    /// unread, with the stamps it found) that were last updated at or after `since`: what a screen that
+    /// shows a longer past asks for later. An incident whose entry was made from another stamp, or whose
+    /// summary is damaged, is in `changed`: its journal is to be read. One the index no longer holds is
+    /// left out (nothing says it is in the window; its journal is read when it changes).
+    public func indexedSummaries(of stamps: [String: JournalStamp], updatedSince since: Timestamp)
+        -> (summaries: [IndexedIncident], changed: [String])
+    {
+        guard let index = IncidentIndex.read(directory: directory) else { return ([], []) }
+        var summaries: [IndexedIncident] = []
+        var changed: [String] = []
+        for (id, stamp) in stamps {
+            guard let number = IncidentID.number(of: id), let entry = index.entries[number], entry.lastUpdate >= since
+            else { continue }
+            guard entry.stamp == stamp, let incident = try? entry.incident() else {
+                changed.append(id)
+                continue
+            }
+            summaries.append(
+                IndexedIncident(stamp: stamp, decoded: .init(incident), store: journals, id: id, mode: 0))
+        }
+        return (summaries, changed)
+    }
+
     /// The journal's stamp now (nil when it is gone): compared with `IndexedIncident.stamp`.
     public func stamp(of id: String) -> JournalStamp? { journals.stamp(of: id) }
 
     /// Each journal's stamp and mode (nil for one that is gone): the file store's from one directory
     /// descriptor on every core, another store's one by one (with no mode to warn of).
-    private func stamps(_ ids: [String]) -> [(JournalStamp, mode_t)?] {
-        if let files = journals as? FileJournalStore { return files.stampsAndModes(ids) }
-        return ids.map { id in journals.stamp(of: id).map { ($0, 0) } }
+    private func stamps(_ numbers: [Int]) -> [(JournalStamp, mode_t)?] {
+        if let files = journals as? FileJournalStore { return files.stampsAndModes(numbers) }
+        return numbers.map { journals.stamp(of: IncidentID.make($0)).map { ($0, 0) } }
     }
 
     /// The summaries of `ids`' journals, read on every core when there are many.

@@ -329,11 +329,21 @@ public struct ConsoleModel: Sendable {
         }
     }
 
-    /// Resolved incidents, most recently resolved first.
+    /// The dashboard's recently resolved are those resolved in the last 7 days: what a responder looks
+    /// back on, and what the console reads at start (an archive's older incidents are read when the
+    /// reports screen asks, `reportsWindowSeconds`; `klaxon incident list --all` lists them all).
+    public static let recentlyResolvedSeconds: Int64 = 7 * 86_400
+    /// The reports screen's longest window (`ReportLines.windows`).
+    public static let reportsWindowSeconds: Int64 = (ReportLines.windows.max() ?? 90) * 86_400
+
+    /// Incidents resolved in the last `recentlyResolvedSeconds`, most recently resolved first.
     public var resolvedIncidents: [Incident] {
         // Sorted by small keys, not by the incidents themselves: the console holds thousands, and this
         // is asked for every frame.
-        let keys = incidents.compactMap { id, i in i.isOpen ? nil : (id: id, at: i.keyTimes[.resolved] ?? i.lastUpdate)
+        let since = now.adding(seconds: -Self.recentlyResolvedSeconds)
+        let keys = incidents.compactMap { id, i -> (id: String, at: Timestamp)? in
+            let at = i.keyTimes[.resolved] ?? i.lastUpdate
+            return i.isOpen || at < since ? nil : (id: id, at: at)
         }
         return keys.sorted { $0.at > $1.at }.map { incidents[$0.id]! }
     }

@@ -31,7 +31,7 @@ public struct ScreenGeometry: Sendable {
     /// the status and on-call slots.
     public struct Dashboard: Sendable, Equatable {
         public var openRows: Int
-        /// The row of the "Recently resolved" heading; its incidents follow.
+        /// The row of the "Resolved in the last 7 days" heading; its incidents follow.
         public var resolvedRow: Int
         public var resolvedRows: Int
         /// The row of the status board's and on call's headings; their lines follow.

@@ -38,10 +38,10 @@ enum DashboardView {
         }
 
         frame.put(
-            (model.dashboardPane == .resolved ? marker : "  ") + "Recently resolved (\(resolved.count))",
+            (model.dashboardPane == .resolved ? marker : "  ") + "Resolved in the last 7 days (\(resolved.count))",
             row: resolvedRow, column: 0, style: .heading)
         if resolved.isEmpty {
-            frame.put("None yet.", row: resolvedRow + 1, column: 2, style: .dim)
+            frame.put("None.", row: resolvedRow + 1, column: 2, style: .dim)
         } else {
             let first = ScreenGeometry.scrolledStart(
                 selection: model.resolvedSelection, count: resolved.count, rows: resolvedShown)
