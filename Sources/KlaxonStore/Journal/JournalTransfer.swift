@@ -55,8 +55,8 @@ public struct JournalTransfer: Sendable {
         } else if errno != ENOENT {
             throw SystemCall.error("looking at", directory, errno)
         }
-        if let inside = resolved(directory), let journals = resolved(store.location),
-            inside == journals || inside.hasPrefix(journals + "/")
+        if let files = store as? FileJournalStore, let inside = resolved(directory),
+            let journals = resolved(files.directory), inside == journals || inside.hasPrefix(journals + "/")
         {
             throw .badInput(
                 "\(directory) is in the workspace's journals directory \(store.location), which export never changes; give a directory outside it"
@@ -102,7 +102,7 @@ public struct JournalTransfer: Sendable {
     }
 
     /// `path` with its links resolved, as far as it exists (the rest appended as given); nil when
-    /// nothing of it resolves (a store that is no directory).
+    /// nothing of it resolves.
     private static func resolved(_ path: String) -> String? {
         var existing = path
         var rest: [String] = []
