@@ -5,8 +5,9 @@ import KlaxonStore
 
 struct JournalCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "journal", abstract: "Check journals for damage and tampering, and repair torn tails.",
-        subcommands: [Verify.self, Repair.self])
+        commandName: "journal",
+        abstract: "Check journals for damage and tampering, repair torn tails, and copy journals between stores.",
+        subcommands: [Verify.self, Repair.self, Export.self, Import.self])
 
     struct Verify: ParsableCommand {
         static let configuration = CommandConfiguration(

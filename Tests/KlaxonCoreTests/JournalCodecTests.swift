@@ -76,6 +76,57 @@ struct JournalCodecTests {
         #expect(record.type == "pager.rotated")
         #expect(record.data == ["x": [1, 2]])
     }
+
+    /// What `journal export` and `import` store: each record's line written again, the very bytes.
+    @Test func recordsCopiedGiveTheirJournalBackByteForByte() throws {
+        var journal = JournalBuilder(notes: 3)
+        journal.append(type: "note", data: ["text": .string("مرحبا שלום Привет γειά नमस्ते 🚒\u{7}\t\"\\ e\u{301}")])
+        journal.append(type: "note", data: ["text": .string(String(repeating: "long line ", count: 20_000))])
+        journal.append(
+            type: "check.changed", data: ["latency": .number(0.125), "code": 503, "ok": false, "none": .null])
+        #expect(try JournalCodec.lines(copying: journal.records) == journal.bytes)
+    }
+
+    @Test func recordsThatAreNotAWholeChainAreNotCopied() throws {
+        let records = JournalBuilder(notes: 4).records
+        func problem(_ records: [JournalRecord]) -> JournalCodec.CopyProblem? {
+            #expect(throws: JournalCodec.CopyProblem.self) { try JournalCodec.lines(copying: records) }
+            do { _ = try JournalCodec.lines(copying: records) } catch { return error }
+            return nil
+        }
+        #expect(problem([])?.sequence == 1)
+        #expect(problem(Array(records.dropFirst()))?.sequence == 1, "the first record is missing")
+        var gap = records
+        gap.remove(at: 2)
+        #expect(problem(gap)?.sequence == 3, "record 3 is missing")
+        var unlinked = records
+        unlinked[3].previousHash = records[1].hash
+        unlinked[3].sequence = 4
+        #expect(problem(unlinked)?.description.hasPrefix("record 4 does not continue the chain") == true)
+        var edited = records
+        edited[2].data = ["text": "changed after it was written"]
+        #expect(problem(edited)?.description.hasPrefix("record 3 cannot be written again byte for byte") == true)
+        var retimed = records
+        retimed[1].timestamp = retimed[1].timestamp.adding(seconds: 1)
+        #expect(problem(retimed)?.sequence == 2, "the timestamp is kept, not made up")
+    }
+
+    /// A line another version wrote (a field this one does not know), or spaced otherwise, reads and
+    /// verifies, but this version cannot write it again: copying it is refused, never rewritten.
+    @Test func aLineThisVersionDoesNotWriteIsNotCopied() throws {
+        var body = Array(
+            #"{"v":1,"seq":1,"ts":"2026-11-22T16:56:04.123Z","actor":"a","host":"h","pid":1,"type":"note","data":{"text":"x"},"extra":true,"prev":"\#(RecordHash.genesis.hex)""#
+                .utf8)
+        body += Array(#","hash":"\#(RecordHash.of(body).hex)"}"#.utf8)
+        let record = try body.withUnsafeBufferPointer { buffer throws(JournalCodec.LineProblem) in
+            try JournalCodec.decode(line: buffer)
+        }
+        let problem = #expect(throws: JournalCodec.CopyProblem.self) { try JournalCodec.lines(copying: [record]) }
+        #expect(
+            problem?.description
+                == "record 1 cannot be written again byte for byte (its line is not the one this version of Klaxon writes: another version's, or edited by hand)"
+        )
+    }
 }
 
 struct JournalScannerTests {

@@ -211,6 +211,59 @@ struct JournalStoreContractTests {
         #expect(try readBack(kind.reopen(location), "INC-1").last == record)
     }
 
+    /// A journal created from another store's records (`create(_:records:)`, what `journal export` and
+    /// `import` use) reads back the very same records: timestamps, actors, hosts and pids kept, the same
+    /// hashes, so the same lines. Appending the records' drafts one by one would give the same chain; a
+    /// copy is created once, and records that are not a whole chain create nothing at all.
+    @Test(arguments: StoreUnderTest.all)
+    func aCopyOfAJournalHoldsTheVeryRecordsAllOrNothing(_ kind: StoreUnderTest) throws {
+        let (source, _, keepSource) = try kind.make()
+        let (store, location, keep) = try kind.make()
+        defer { withExtendedLifetime((keepSource, keep)) {} }
+        let original = try #require(try source.create("INC-1", firstRecord: try declaration("INC-1")))
+        let texts = [
+            "漢字とかな", "مرحبا بالعالم", "שלום", "Привет", "नमस्ते", "🚒🔥👩🏽‍🚒", String(repeating: "long ", count: 40_000)
+        ]
+        for (i, text) in texts.enumerated() {
+            _ = try original.append { _ in
+                RecordDraft(
+                    type: RecordType.note.rawValue, data: ["text": .string(text)],
+                    timestamp: t0.adding(seconds: Int64(i)),
+                    actor: "writer-\(i)", host: "host-\(i)", pid: 100 + i)
+            }
+        }
+        let records = try readBack(source, "INC-1")
+
+        let copy = try #require(try store.create("INC-1", records: records))
+        #expect(try copy.readNewRecords() == records)
+        #expect(try readBack(kind.reopen(location), "INC-1") == records, "durable: read back by a store opened afresh")
+        let stamp = store.stamp(of: "INC-1")
+        #expect(try store.create("INC-1", records: records) == nil, "a journal is created once")
+        #expect(store.stamp(of: "INC-1") == stamp)
+
+        // The drafts appended one by one give the same chain: what a copy holds is what writers wrote.
+        let (drafted, _, keepDrafted) = try kind.make()
+        defer { withExtendedLifetime(keepDrafted) {} }
+        let again = try #require(try drafted.create("INC-1", firstRecord: records[0].draft))
+        for record in records.dropFirst() { _ = try again.append { _ in record.draft } }
+        #expect(try readBack(drafted, "INC-1") == records)
+
+        // The copy goes on as any journal does.
+        let next = try copy.append { _ in note("after the copy") }
+        #expect(next.sequence == records.count + 1 && next.previousHash == records.last?.hash)
+
+        var gap = records
+        gap.remove(at: 3)
+        var edited = records
+        edited[5].data = ["text": "changed after it was written"]
+        for (name, bad, first) in [("INC-2", gap, 4), ("INC-3", edited, 6), ("INC-4", [], 1)] {
+            let refusal = #expect(throws: KlaxonError.self) { try store.create(name, records: bad) }
+            #expect(refusal?.message.contains("record \(first) ") == true, "\(refusal?.message ?? "")")
+            #expect(store.stamp(of: name) == nil, "\(name): nothing created, not even its first records")
+        }
+        #expect(try store.journalNames() == ["INC-1"])
+    }
+
     /// A last record cut in half is no record: readers leave it alone and name it, and the next append
     /// sets it aside and takes its sequence number.
     @Test(arguments: StoreUnderTest.all)

@@ -47,6 +47,13 @@ public struct JournalRecord: Hashable, Sendable {
     }
 }
 
+extension JournalRecord {
+    /// What was supplied to write this record: all but its place in the chain.
+    public var draft: RecordDraft {
+        RecordDraft(type: type, data: data, timestamp: timestamp, actor: actor, host: host, pid: pid)
+    }
+}
+
 /// What a writer supplies; the journal adds the sequence number and the chain.
 public struct RecordDraft: Hashable, Sendable {
     public var type: String
@@ -95,6 +102,51 @@ public enum JournalCodec {
             sequence: sequence, timestamp: draft.timestamp, actor: draft.actor, host: draft.host,
             pid: draft.pid, type: draft.type, data: draft.data, previousHash: previousHash, hash: hash)
         return (line, record)
+    }
+
+    /// Why records cannot be stored as a copy of a journal (`lines(copying:)`).
+    public struct CopyProblem: Error, Equatable, Sendable, CustomStringConvertible {
+        /// The first record that cannot be copied (1 for an empty list).
+        public var sequence: Int
+        public var reason: String
+
+        public var description: String { "record \(sequence) \(reason)" }
+    }
+
+    /// The journal holding exactly `records`, byte for byte as they were first written: each line
+    /// encoded again from its record. Refused (naming the first record) unless the records run 1, 2, 3…
+    /// in one chain and each line encoded again gives back the record's own hash, which covers every
+    /// byte before it: so the lines are the very ones the hashes were taken of. A record written by
+    /// another version or by hand (other fields, other spacing) fails that, and is never rewritten.
+    public static func lines(copying records: [JournalRecord]) throws(CopyProblem) -> [UInt8] {
+        guard !records.isEmpty else {
+            throw CopyProblem(sequence: 1, reason: "is missing: a journal holds at least its first record")
+        }
+        var bytes: [UInt8] = []
+        var previous = RecordHash.genesis
+        for (index, record) in records.enumerated() {
+            guard record.sequence == index + 1 else {
+                throw CopyProblem(
+                    sequence: index + 1, reason: "is missing: the record there has sequence number \(record.sequence)")
+            }
+            guard record.previousHash == previous else {
+                throw CopyProblem(
+                    sequence: record.sequence,
+                    reason:
+                        "does not continue the chain: its prev is \(record.previousHash.short), not \(previous.short)")
+            }
+            let (line, encoded) = encode(record.draft, sequence: record.sequence, previousHash: previous)
+            guard encoded.hash == record.hash else {
+                throw CopyProblem(
+                    sequence: record.sequence,
+                    reason:
+                        "cannot be written again byte for byte (its line is not the one this version of Klaxon writes: another version's, or edited by hand)"
+                )
+            }
+            bytes += line
+            previous = record.hash
+        }
+        return bytes
     }
 
     /// Why a line is not a valid record.

@@ -73,6 +73,13 @@ public struct FileJournalStore: JournalStore {
         return try JournalFile.create(path: path(of: name), firstRecord: firstRecord)
     }
 
+    /// Creates the directory if needed, then the file, whole (see `JournalFile.create(path:records:)`).
+    public func create(_ name: String, records: [JournalRecord]) throws(KlaxonError) -> (any StoredJournal)? {
+        try SystemCall.makeDirectory(directory)
+        removeLeftoverTemporaries()
+        return try JournalFile.create(path: path(of: name), records: records)
+    }
+
     /// `lstat`: a link is "there" (and refused by name when read), never followed.
     public func stamp(of name: String) -> JournalStamp? {
         var info = stat()

@@ -83,11 +83,24 @@ public final class JournalFile: StoredJournal {
     /// create one journal), and the directory is fsynced. A journal thus never exists without its first
     /// record, and a process killed half-way leaves nothing behind. Returns nil when `path` exists.
     public static func create(path: String, firstRecord draft: RecordDraft) throws(KlaxonError) -> JournalFile? {
-        let directory = SystemCall.dirname(of: path)
-        let (line, _) = JournalCodec.encode(draft, sequence: 1, previousHash: .genesis)
-        guard try SystemCall.createWhole(path, bytes: line) else { return nil }
-        try SystemCall.fsyncDirectory(directory)
-        return try open(path: path)
+        try create(path: path, bytes: JournalCodec.encode(draft, sequence: 1, previousHash: .genesis).line)
+    }
+
+    /// Creates a new journal holding exactly `records` (a copy of another journal: their lines written
+    /// again, `JournalCodec.lines(copying:)`), the same way: whole or not at all. Returns nil when
+    /// `path` exists; records that cannot be copied byte for byte are refused and nothing is created.
+    public static func create(path: String, records: [JournalRecord]) throws(KlaxonError) -> JournalFile? {
+        let bytes: [UInt8]
+        do { bytes = try JournalCodec.lines(copying: records) } catch {
+            throw .failed("\(path) was not created: \(error)")
+        }
+        return try create(path: path, bytes: bytes)
+    }
+
+    private static func create(path: String, bytes: [UInt8]) throws(KlaxonError) -> JournalFile? {
+        guard try SystemCall.createWhole(path, bytes: bytes) else { return nil }
+        try SystemCall.fsyncDirectory(SystemCall.dirname(of: path))
+        return open(path: path)
     }
 
     /// Reads the records other processes appended since the last call (all of them, the first time).

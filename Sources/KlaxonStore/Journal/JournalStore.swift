@@ -13,6 +13,8 @@ import KlaxonCore
 ///   (by another process, after a crash) reads it back.
 /// - **Torn writes are contained.** A write cut short leaves at most a torn tail, which readers ignore
 ///   and report (`StoredJournal.tornTail`) and the next append sets aside before it writes.
+/// - **A copy is exact.** A journal created from another's records (`create(_:records:)`) reads back
+///   the same records, all or none of them, as the very lines they were first written as.
 /// - **Damage is named.** A record changed, removed or reordered after it was written stops the reading
 ///   there: the records before it are returned, `StoredJournal.corruption` names the record, and
 ///   nothing more is appended.
@@ -35,6 +37,14 @@ public protocol JournalStore: Sendable {
     /// without its first record. Nil when `name` exists (so two writers can never both create it). The
     /// journal returned has read nothing yet: its first read gives the first record.
     func create(_ name: String, firstRecord: RecordDraft) throws(KlaxonError) -> (any StoredJournal)?
+
+    /// Creates journal `name` holding exactly `records`, a copy of another store's journal (`klaxon
+    /// journal import` and `export`): all of them or nothing, durably, so no reader ever sees a part.
+    /// Each record is stored as the very line it was first written as (`JournalCodec.lines(copying:)`),
+    /// timestamps, actors, hosts and pids kept; records that are not a whole chain from 1, or whose line
+    /// cannot be written again byte for byte, are refused (naming the first such record) and nothing is
+    /// created. Nil when `name` exists.
+    func create(_ name: String, records: [JournalRecord]) throws(KlaxonError) -> (any StoredJournal)?
 
     /// A stamp of journal `name` as it is now, nil when there is none: equal stamps mean the same
     /// records (what the index compares).
