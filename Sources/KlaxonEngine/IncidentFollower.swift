@@ -13,9 +13,10 @@ final class IncidentFollower {
     /// A read-only responder writes nothing, the index included.
     let updatingIndex: Bool
     private(set) var byID: [String: IncidentJournal] = [:]
-    /// Resolved incidents left unread, with their journals' stamps: one whose stamp changes (another
-    /// process wrote to it, replaced or removed it) is read then.
-    private var indexed: [String: JournalStamp] = [:]
+    /// Resolved incidents left unread, by number, with their journals' stamps (as `fingerprint`s: a
+    /// console of 10,000 incidents holds 10,000): one whose stamp changes (another process wrote to it,
+    /// replaced or removed it) is read then.
+    private var indexed: [Int: Int] = [:]
 
     init(store: IncidentStore, recentSeconds: Int64?, updatingIndex: Bool) {
         self.store = store
@@ -28,7 +29,7 @@ final class IncidentFollower {
 
     /// Follows `journal` (one this process declared).
     func add(_ journal: IncidentJournal) {
-        indexed[journal.id] = nil
+        indexed[Self.number(journal.id)] = nil
         byID[journal.id] = journal
     }
 
@@ -37,7 +38,9 @@ final class IncidentFollower {
     func readNew(now: Timestamp) -> [ResponderEvent] {
         guard !byID.isEmpty || !indexed.isEmpty else { return readOverview(now: now) }
         var events: [ResponderEvent] = []
-        for id in (try? store.ids()) ?? [] where byID[id] == nil && indexed[id] == nil { events += load(id) }
+        for id in (try? store.ids()) ?? [] where byID[id] == nil && indexed[Self.number(id)] == nil {
+            events += load(id)
+        }
         return events
     }
 
@@ -57,7 +60,7 @@ final class IncidentFollower {
                 events.append(.incidentChanged(journal.incident, readOnly: journal.isReadOnly))
                 if let warning = journal.warnings.last { events.append(.journalProblem(warning)) }
             case .indexed(let resolved):
-                indexed[id] = resolved.stamp
+                indexed[Self.number(id)] = Self.fingerprint(resolved.stamp)
                 if let summary = resolved.summary {
                     events.append(.incidentChanged(summary, readOnly: resolved.isReadOnly))
                 }
@@ -74,22 +77,22 @@ final class IncidentFollower {
     /// index; a journal that changed since the index took it is read.
     func readResolved(updatedSince since: Timestamp) -> [ResponderEvent] {
         guard !indexed.isEmpty else { return [] }
-        let (summaries, changed) = store.indexedSummaries(of: indexed, updatedSince: since)
+        let (summaries, changed) = store.indexedSummaries(updatedSince: since) { number, stamp in
+            indexed[number].map { $0 == Self.fingerprint(stamp) }
+        }
         var events: [ResponderEvent] = []
         for resolved in summaries {
             if let summary = resolved.summary {
                 events.append(.incidentChanged(summary, readOnly: resolved.isReadOnly))
             }
         }
-        for id in changed.sorted(by: { IncidentID.number(of: $0) ?? 0 < IncidentID.number(of: $1) ?? 0 }) {
-            events += load(id)
-        }
+        for id in changed { events += load(id) }
         return events
     }
 
     /// Reads `id`'s journal (a summary; see `readFully`).
     private func load(_ id: String) -> [ResponderEvent] {
-        indexed[id] = nil
+        indexed[Self.number(id)] = nil
         do {
             let journal = try store.open(id, keepingTimeline: false)
             byID[id] = journal
@@ -105,7 +108,7 @@ final class IncidentFollower {
     /// journal changed, a new one now.
     func refresh(_ id: String) -> [ResponderEvent] {
         guard let journal = byID[id] else {
-            if let stamp = indexed[id], store.stamp(of: id) == stamp { return [] }
+            if let stamp = indexed[Self.number(id)], store.stamp(of: id).map(Self.fingerprint) == stamp { return [] }
             return load(id)
         }
         do {
@@ -123,14 +126,14 @@ final class IncidentFollower {
         for (id, journal) in byID where (everything || journal.incident.isOpen) && journal.file.hasUnreadBytes {
             events += refresh(id)
         }
-        if everything { for id in Array(indexed.keys) { events += refresh(id) } }
+        if everything { for number in Array(indexed.keys) { events += refresh(IncidentID.make(number)) } }
         return events
     }
 
     /// Replaces the summary of `id` by its full journal, records and all (for the incident a screen
     /// shows); nothing when it is read fully already.
     func readFully(_ id: String) -> [ResponderEvent] {
-        guard byID[id].map({ !$0.incident.keepsTimeline }) ?? (indexed[id] != nil) else { return [] }
+        guard byID[id].map({ !$0.incident.keepsTimeline }) ?? (indexed[Self.number(id)] != nil) else { return [] }
         do {
             let full = try store.open(id)
             add(full)
@@ -139,4 +142,11 @@ final class IncidentFollower {
             return [.journalProblem("\(id) cannot be read: \(error.message)")]
         }
     }
+
+    /// The number of `id` (-1 for none: never a key of `indexed`).
+    private static func number(_ id: String) -> Int { IncidentID.number(of: id) ?? -1 }
+
+    /// 64 bits of `stamp` (this process's `Hasher`): equal stamps give equal fingerprints, and two
+    /// stamps that differ the same one with a chance of 2^-64.
+    private static func fingerprint(_ stamp: JournalStamp) -> Int { stamp.hashValue }
 }

@@ -122,26 +122,27 @@ extension IncidentStore {
         return overview
     }
 
-    /// The summaries the index holds of the incidents of `stamps` (resolved incidents an overview left
-    /// unread, with the stamps it found) that were last updated at or after `since`: what a screen that
-    /// shows a longer past asks for later. An incident whose entry was made from another stamp, or whose
-    /// summary is damaged, is in `changed`: its journal is to be read. One the index no longer holds is
-    /// left out (nothing says it is in the window; its journal is read when it changes).
-    public func indexedSummaries(of stamps: [String: JournalStamp], updatedSince since: Timestamp)
-        -> (summaries: [IndexedIncident], changed: [String])
-    {
+    /// The summaries the index holds of the resolved incidents last updated at or after `since` that
+    /// an overview left unread: what a screen that shows a longer past asks for later. `unchanged` says,
+    /// for an incident number and the stamp its entry was made from, whether that is the stamp the
+    /// overview found (nil: not one it left unread). One whose stamp differs, or whose summary is
+    /// damaged, is in `changed`: its journal is to be read. One the index no longer holds is left out
+    /// (nothing says it is in the window; its journal is read when it changes).
+    public func indexedSummaries(
+        updatedSince since: Timestamp, unchanged: (_ number: Int, _ stamp: JournalStamp) -> Bool?
+    ) -> (summaries: [IndexedIncident], changed: [String]) {
         guard let index = IncidentIndex.read(directory: directory) else { return ([], []) }
         var summaries: [IndexedIncident] = []
         var changed: [String] = []
-        for (id, stamp) in stamps {
-            guard let number = IncidentID.number(of: id), let entry = index.entries[number], entry.lastUpdate >= since
-            else { continue }
-            guard entry.stamp == stamp, let incident = try? entry.incident() else {
-                changed.append(id)
+        for number in index.entries.keys.sorted() {
+            let entry = index.entries[number]!
+            guard entry.lastUpdate >= since, let same = unchanged(number, entry.stamp) else { continue }
+            guard same, let incident = try? entry.incident() else {
+                changed.append(entry.id)
                 continue
             }
             summaries.append(
-                IndexedIncident(stamp: stamp, decoded: .init(incident), store: journals, id: id, mode: 0))
+                IndexedIncident(stamp: entry.stamp, decoded: .init(incident), store: journals, id: entry.id, mode: 0))
         }
         return (summaries, changed)
     }
