@@ -97,6 +97,8 @@ public final class PostgresConnection {
             throw PostgresError(
                 .connect, sqlState: wrongPassword ? .invalidPassword : nil, message: message, server: server)
         }
+        // The server's notices (NOTICE, WARNING) would go to standard error as they are: dropped.
+        PQsetNoticeProcessor(made, { _, _ in }, nil)
         // Verbose messages carry the SQLSTATE of errors that come without a result (a FATAL ending the
         // session), which `errorDetails` takes out of the text.
         PQsetErrorVerbosity(made, PQERRORS_VERBOSE)

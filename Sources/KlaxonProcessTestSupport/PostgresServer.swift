@@ -139,6 +139,20 @@ public final class PostgresServer: Sendable {
             ], asServerUser: false)
     }
 
+    /// `pg_dump --schema-only` of `database`: its tables, functions, triggers, owners and privileges
+    /// (without the random key of its `\restrict` lines, so that two dumps of one schema are equal).
+    public func schemaDump(database: String) throws -> String {
+        try run(
+            [
+                binaries + "/pg_dump", "--schema-only", "-h", directory, "-p", String(port), "-U", Self.superuser,
+                database
+            ],
+            asServerUser: false
+        ).split(separator: "\n", omittingEmptySubsequences: false).filter {
+            !$0.hasPrefix("\\restrict") && !$0.hasPrefix("\\unrestrict")
+        }.joined(separator: "\n")
+    }
+
     /// A new, empty database owned by `klaxon_owner`, for one test.
     public func makeDatabase() throws -> PostgresDatabase {
         let n = databaseCount.withLock {
@@ -271,6 +285,9 @@ public struct PostgresDatabase: Sendable {
     public var superuserURI: String { uri(as: PostgresServer.superuser) }
     public var ownerURI: String { uri(as: PostgresServer.owner) }
     public var everydayURI: String { uri(as: PostgresServer.everyday) }
+
+    /// Its schema as `pg_dump --schema-only` writes it.
+    public func schemaDump() throws -> String { try server.schemaDump(database: name) }
 
     /// Runs `sql` as the superuser in this database (setup, tampering); see `PostgresServer.psql`.
     @discardableResult

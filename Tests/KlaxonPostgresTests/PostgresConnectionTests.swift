@@ -242,3 +242,24 @@ struct PostgresConnectionTests {
             applicationName: "t")
     }
 }
+
+/// A cluster of its own, stopped as a crash would stop it and started again on the same port and data.
+@Test func aCommittedRowOutlivesAnImmediateStopAndTheConnectionComesBack() throws {
+    let server = try PostgresServer()
+    let database = try server.makeDatabase()
+    let connection = try PostgresConnection(uri: database.ownerURI, applicationName: "t")
+    try connection.query("CREATE TABLE t (v text)")
+    try connection.query("INSERT INTO t VALUES ($1)", ["kept"])
+    #expect(try server.psql("SHOW fsync") == "on\n")
+    try server.stopImmediately()
+    var lost: PostgresError?
+    do { try connection.query("SELECT 1") } catch { lost = error }
+    #expect(lost?.kind == .connectionLost)
+    var unreachable: PostgresError?
+    do { try connection.reset() } catch { unreachable = error }
+    #expect(unreachable?.kind == .connect)
+    #expect(unreachable?.description.contains("127.0.0.1:\(server.port)") == true)
+    try server.start()
+    try connection.reset()
+    #expect(try connection.query("SELECT v FROM t").scalar == "kept")
+}
