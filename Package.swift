@@ -1,9 +1,9 @@
 // swift-tools-version: 6.1
 import PackageDescription
 
-// The dependency rule: KlaxonCore depends on nothing of ours; each adapter (KlaxonStore, KlaxonHTTP,
-// KlaxonMarkdown, KlaxonTerminal) depends on the core and at most one C module; KlaxonUI depends on the
-// core only; KlaxonEngine runs the live workspace without a screen (followed journals, poller and
+// The dependency rule: KlaxonCore depends on nothing of ours; each adapter (KlaxonPostgres, KlaxonHTTP,
+// KlaxonMarkdown, KlaxonTerminal) depends on the core and at most one C module; KlaxonStore holds the
+// journal stores, the files' and PostgreSQL's (through KlaxonPostgres); KlaxonUI depends on the core only; KlaxonEngine runs the live workspace without a screen (followed journals, poller and
 // recorder, escalations and page delivery) on the core, the store and KlaxonHTTP; KlaxonCommands are
 // thin callers of it; the executables are a few lines each. See README.md, "Code layout".
 // Linux only: the journals, locks and terminal adapters call Glibc, and only Linux is built and tested.
@@ -29,12 +29,19 @@ let package = Package(
         .systemLibrary(name: "CNcursesw", providers: [.apt(["libncurses-dev"])]),
         .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
         .systemLibrary(name: "CCmarkGFM", providers: [.apt(["libcmark-gfm-dev", "libcmark-gfm-extensions-dev"])]),
+        .systemLibrary(name: "CLibpq", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
 
         // Thin adapters.
         .target(name: "KlaxonTerminal", dependencies: ["KlaxonCore", "KlaxonUI", "CNcursesw"]),
         .target(name: "KlaxonHTTP", dependencies: ["KlaxonCore", "CCurl"]),
         .target(name: "KlaxonMarkdown", dependencies: ["KlaxonCore", "CCmarkGFM"]),
-        .target(name: "KlaxonStore", dependencies: ["KlaxonCore", .product(name: "Yams", package: "Yams")]),
+        // libpq: connections, statements, notifications; it knows nothing of journals.
+        .target(name: "KlaxonPostgres", dependencies: ["KlaxonCore", "CLibpq"]),
+        // The journal stores (files, and PostgreSQL on KlaxonPostgres, so that the workspace picks either)
+        // and the workspace's files.
+        .target(
+            name: "KlaxonStore",
+            dependencies: ["KlaxonCore", "KlaxonPostgres", .product(name: "Yams", package: "Yams")]),
         // The console's Model / Update / View: pure, renders to a Frame; only KlaxonTerminal paints it.
         .target(name: "KlaxonUI", dependencies: ["KlaxonCore"]),
 
@@ -82,7 +89,8 @@ let package = Package(
         .testTarget(
             name: "KlaxonStoreTests",
             dependencies: [
-                "KlaxonStore", "KlaxonCore", "KlaxonTestSupport", "KlaxonProcessTestSupport", "klaxon-stress"
+                "KlaxonStore", "KlaxonPostgres", "KlaxonCore", "KlaxonTestSupport", "KlaxonProcessTestSupport",
+                "klaxon-stress"
             ]),
         .testTarget(
             name: "KlaxonCommandsTests",
@@ -102,6 +110,9 @@ let package = Package(
                 "KlaxonHTTP", "KlaxonCore", "KlaxonTestSupport", "KlaxonProcessTestSupport",
                 .product(name: "FlyingFox", package: "FlyingFox")
             ]),
+        .testTarget(
+            name: "KlaxonPostgresTests",
+            dependencies: ["KlaxonPostgres", "KlaxonCore", "KlaxonTestSupport", "KlaxonProcessTestSupport"]),
         .testTarget(name: "KlaxonMarkdownTests", dependencies: ["KlaxonMarkdown", "KlaxonCore"]),
         .testTarget(name: "KlaxonFuzzTargetsTests", dependencies: ["KlaxonFuzzTargets"]),
         .testTarget(name: "KlaxonTerminalTests", dependencies: ["KlaxonTerminal", "KlaxonUI", "KlaxonTestSupport"]),

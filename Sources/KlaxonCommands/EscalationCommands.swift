@@ -109,7 +109,7 @@ struct EscalationCommand: ParsableCommand {
             let workspace = try global.loadWorkspace()
             let files = EscalationFiles.load(workspaceRoot: workspace.root)
             let engine = files.engine(retry: workspace.config.pagingRetry)
-            let store = workspace.incidents
+            let store = try workspace.incidents
             let now = context.now()
             let formatter = LocalTimeFormatter(timeZone: workspace.displayTimeZone(environment: context.environment))
             let holder = (try? EngineLock(directory: workspace.journalsDirectory, forRunning: false))?.holder()

@@ -141,7 +141,7 @@ struct IncidentListing {
     ) -> String {
         guard !rows.isEmpty else {
             return showResolved
-                ? "No incidents in \(workspace.journalsDirectory)."
+                ? "No incidents in \(workspace.journalsPlace)."
                 : "No open incidents. (klaxon incident list --all shows resolved ones.)"
         }
         var lines = [["ID", "SEV", "STATUS", "RUNNING", "UPDATED", "COMMANDER", "PAGING", "TITLE"]]

@@ -6,8 +6,9 @@ import KlaxonStore
 struct JournalCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "journal",
-        abstract: "Check journals for damage and tampering, repair torn tails, and copy journals between stores.",
-        subcommands: [Verify.self, Repair.self, Export.self, Import.self])
+        abstract:
+            "Check journals for damage and tampering, repair torn tails, copy journals between stores, and prepare a PostgreSQL database for them.",
+        subcommands: [Verify.self, Repair.self, Export.self, Import.self, Init.self])
 
     struct Verify: ParsableCommand {
         static let configuration = CommandConfiguration(
@@ -22,9 +23,9 @@ struct JournalCommand: ParsableCommand {
         func run() throws {
             let context = global.context
             let workspace = try global.loadWorkspace()
-            let store = workspace.incidents
+            let store = try workspace.incidents
             // The platform journal (the checks' state changes) is a journal like the incidents'.
-            let platform = workspace.journalsDirectory + "/" + PlatformJournal.fileName
+            let platform = try workspace.journalsDirectory + "/" + PlatformJournal.fileName
             var paths: [String] = []
             for text in ids {
                 if text == "platform" || text == PlatformJournal.fileName {
@@ -115,11 +116,11 @@ struct JournalCommand: ParsableCommand {
             guard let canonical = IncidentID.normalize(id) else {
                 throw KlaxonError.badInput("\"\(id)\" is not an incident id; ids look like INC-12")
             }
-            let path = workspace.incidents.path(of: canonical)
+            let path = try workspace.incidents.path(of: canonical)
             // Not through IncidentStore.open: opening would itself cut the tail, and this should report it.
             guard FileManager.default.fileExists(atPath: path) else {
                 throw KlaxonError.badInput(
-                    "there is no incident \(canonical) in \(workspace.journalsDirectory); see klaxon incident list --all"
+                    "there is no incident \(canonical) in \(workspace.journalsPlace); see klaxon incident list --all"
                 )
             }
             if let done = try JournalFile.repair(path: path) {

@@ -100,19 +100,19 @@ public final class Responder {
         self.drill = drill
         let wakePipe = try WakePipe()
         self.wakePipe = wakePipe
-        var loopStore = workspace.incidents
+        var loopStore = try workspace.incidents
         loopStore.lockWait = .brief
         store = loopStore
         follower = IncidentFollower(
             store: loopStore, recentSeconds: options.recentResolvedSeconds, updatingIndex: !options.readOnly)
-        saver = JournalSaver(store: workspace.incidents, writer: writer, now: clock) { wakePipe.wake() }
+        saver = JournalSaver(store: try workspace.incidents, writer: writer, now: clock) { wakePipe.wake() }
 
         var recorder: StatusRecorder?
         var poller: StatusPoller?
         if !checks.checks.isEmpty {
             // A restart is not a state change: each check goes on from its recorded state.
             let restored = PlatformJournal.lastStates(
-                directory: workspace.journalsDirectory, of: Set(checks.checks.map(\.name)))
+                directory: try workspace.journalsDirectory, of: Set(checks.checks.map(\.name)))
             if let warning = restored.warning { startEvents.append(.problem(warning)) }
             if !options.readOnly {
                 do {

@@ -461,6 +461,15 @@ struct UptimeTests {
 
 /// The address and redirect rules the prober and `config validate` share.
 struct OutboundRuleTests {
+    @Test func loopbackAddressesAreThisMachinesInEveryForm() {
+        for text in ["127.0.0.1", "127.255.3.4", "::1", "0:0:0:0:0:0:0:1", "::ffff:127.0.0.1"] {
+            #expect(IPAddress(text)?.isLoopback == true, "\(text)")
+        }
+        for text in ["128.0.0.1", "10.0.0.1", "::2", "::", "::ffff:10.0.0.1", "fe80::1", "0.0.0.0"] {
+            #expect(IPAddress(text)?.isLoopback == false, "\(text)")
+        }
+    }
+
     @Test func linkLocalAndMetadataAddressesAreKnownInEveryForm() {
         for text in [
             "169.254.169.254", "169.254.0.1", "fe80::1", "febf::1", "fd00:ec2::254", "::ffff:169.254.169.254",

@@ -57,7 +57,7 @@ private final class Engine {
 
     init(_ ws: TemporaryDirectory, clock: FixedClock, transport: InMemoryPageTransport, pid: Int) throws {
         let workspace = try Workspace.load(directory: ws.path)
-        store = workspace.incidents
+        store = try workspace.incidents
         runner = try EscalationRunner(
             workspace: workspace, writer: WriterIdentity(actor: "ops", host: "test-host", pid: pid),
             role: "test", transport: transport, clock: { clock.now }, wake: {})

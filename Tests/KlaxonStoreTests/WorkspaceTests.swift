@@ -20,7 +20,7 @@ struct WorkspaceTests {
                 .config.name == "beta")
         let found = try Workspace.locate(explicit: nil, environment: [:], currentDirectory: deep)
         #expect(found.config.name == "alpha")
-        #expect(found.journalsDirectory == a.path + "/journals")
+        #expect(try found.journalsDirectory == a.path + "/journals")
         #expect(try Workspace.locate(explicit: "../..", environment: [:], currentDirectory: deep).root == a.path)
         #expect(try Workspace.load(directory: b.path).journalsDirectory == "/var/tmp/x")
     }
@@ -160,6 +160,58 @@ struct WorkspaceTests {
         }
         dir.write("klaxon.yaml", "name: x\njournals: /var/lib/klaxon/journals\n")
         #expect(try Workspace.load(directory: dir.path).warnings.isEmpty)
+    }
+
+    @Test func journalsTakeADirectoryOrAPostgreSQLURIWithoutAPassword() throws {
+        let dir = TemporaryDirectory()
+        let uri = "postgresql://klaxon@db.internal:5432/klaxon?sslmode=verify-full&application_name=x"
+        dir.write("klaxon.yaml", "name: x\njournals: \"\(uri)\"\n")
+        let workspace = try Workspace.load(directory: dir.path)
+        #expect(workspace.config.journals == .postgres(uri: uri))
+        #expect(workspace.journalsPlace == uri)
+        // Until the PostgreSQL store exists, whatever needs journals says so in one line.
+        let refusal = #expect(throws: KlaxonError.self) { try workspace.journalStore }
+        #expect(refusal?.kind == .failed)
+        #expect(
+            refusal?.message.contains("is a PostgreSQL database, and this klaxon has no PostgreSQL journal store yet")
+                == true)
+        #expect(throws: KlaxonError.self) { try workspace.incidents }
+        #expect(throws: KlaxonError.self) { try workspace.journalsDirectory }
+        dir.write("klaxon.yaml", "name: x\njournals: postgres:///klaxon\n")
+        #expect(try Workspace.load(directory: dir.path).config.journals == .postgres(uri: "postgres:///klaxon"))
+        dir.write("klaxon.yaml", "name: x\njournals: records\n")
+        #expect(try Workspace.load(directory: dir.path).config.journals == .directory("records"))
+
+        for (bad, expected) in [
+            (
+                "postgresql://klaxon:Hunter2secret@db.internal/klaxon",
+                "journals: the URI holds a password; secrets never go into klaxon.yaml: write the URI without it and give it in PGPASSWORD or ~/.pgpass (or a service file)"
+            ),
+            ("postgresql://klaxon@db.internal/klaxon?password=Hunter2secret", "journals: the URI holds a password;"),
+            (
+                "postgresql://klaxon@db.internal/klaxon?sslpassword=Hunter2secret",
+                "journals: the URI holds a sslpassword;"
+            ),
+            (
+                "postgresql://klaxon@db.internal/klaxon?colour=blue",
+                "journals: postgresql://klaxon@db.internal/klaxon?colour=blue is not a connection URI libpq reads: invalid URI query parameter: \"colour\"; write postgresql://USER@HOST:PORT/DATABASE?PARAMETER=VALUE"
+            ),
+            (
+                "postgresql://k:Hunter2secret@[db/k",
+                "journals: postgresql://k:***@[db/k is not a connection URI libpq reads: end of string reached when looking for matching \"]\""
+            ),
+            (
+                "postgresql://k@db/k?password=Hunter2%zzsecret",
+                "is not a connection URI libpq reads: invalid percent-encoded token"
+            )
+        ] {
+            let path = dir.write("klaxon.yaml", "name: x\njournals: \"\(bad)\"\n")
+            let error = #expect(throws: KlaxonError.self) { try Workspace.load(directory: dir.path) }
+            #expect(error?.kind == .badInput)
+            #expect(error?.message.hasPrefix("\(path):2:11: ") == true, "\(error?.message ?? "")")
+            #expect(error?.message.contains(expected) == true, "\(error?.message ?? "")")
+            #expect(error?.message.contains("Hunter2") == false, "\(error?.message ?? "")")
+        }
     }
 
     @Test func theSampleWorkspaceLoads() throws {

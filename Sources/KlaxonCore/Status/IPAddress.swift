@@ -65,6 +65,13 @@ public struct IPAddress: Hashable, Sendable, CustomStringConvertible {
 
     static let awsMetadataV6 = IPAddress("fd00:ec2::254")!
 
+    /// This machine's own: 127.0.0.0/8, ::1, or an IPv4-mapped 127.x.x.x.
+    public var isLoopback: Bool {
+        if bytes.count == 4 { return bytes[0] == 127 }
+        if bytes[0..<10].allSatisfy({ $0 == 0 }) && bytes[10] == 0xFF && bytes[11] == 0xFF { return bytes[12] == 127 }
+        return bytes[0..<15].allSatisfy { $0 == 0 } && bytes[15] == 1
+    }
+
     /// Dotted for IPv4; for IPv6, hexadecimal groups with the longest run of zero groups as `::`.
     public var description: String {
         if bytes.count == 4 { return bytes.map(String.init).joined(separator: ".") }

@@ -3,8 +3,8 @@
 public struct WorkspaceConfig: Hashable, Sendable {
     /// Shown in the console's top bar.
     public var name: String
-    /// Where the incident journals live, relative to the workspace unless absolute.
-    public var journals: String
+    /// Where the journals live: a directory (relative to the workspace unless absolute) or a database.
+    public var journals: JournalLocation
     /// The zone times are shown in; nil means the machine's local zone (`TZ`).
     public var timeZone: String?
     /// An open incident with no record for this long is shown as stale.
@@ -23,7 +23,7 @@ public struct WorkspaceConfig: Hashable, Sendable {
     public var drill: String?
 
     public init(
-        name: String = "workspace", journals: String = "journals", timeZone: String? = nil,
+        name: String = "workspace", journals: JournalLocation = .directory("journals"), timeZone: String? = nil,
         staleAfterSeconds: Int64 = 30 * 60
     ) {
         self.name = name

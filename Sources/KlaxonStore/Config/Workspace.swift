@@ -1,5 +1,6 @@
 import Foundation
 import KlaxonCore
+import KlaxonPostgres
 import Yams
 
 #if canImport(Glibc)
@@ -24,15 +25,41 @@ public struct Workspace: Sendable {
 
     public var configPath: String { root + "/" + Self.configFileName }
 
+    /// The directory of the journal files. Throws for a workspace whose journals are in PostgreSQL.
     public var journalsDirectory: String {
-        config.journals.hasPrefix("/") ? config.journals : root + "/" + config.journals
+        get throws(KlaxonError) {
+            switch config.journals {
+            case .directory: return journalsPlace
+            case .postgres(let uri): throw Self.noPostgresStore(uri)
+            }
+        }
     }
 
-    /// Where this workspace's journals are kept: the journal files of `journalsDirectory`, the one
-    /// store there is today. Everything that reads or writes journals gets it from here.
-    public var journalStore: any JournalStore { FileJournalStore(directory: journalsDirectory) }
+    /// Where this workspace's journals are kept: the journal files of `journalsDirectory`. Everything
+    /// that reads or writes journals gets it from here. A PostgreSQL URI throws until that store exists.
+    public var journalStore: any JournalStore {
+        get throws(KlaxonError) { FileJournalStore(directory: try journalsDirectory) }
+    }
 
-    public var incidents: IncidentStore { IncidentStore(store: journalStore, drill: config.drill) }
+    public var incidents: IncidentStore {
+        get throws(KlaxonError) { IncidentStore(store: try journalStore, drill: config.drill) }
+    }
+
+    /// Where the journals are, for messages: the directory, or the database's URI without secrets.
+    public var journalsPlace: String {
+        switch config.journals {
+        case .directory(let path): path.hasPrefix("/") ? path : root + "/" + path
+        case .postgres(let uri): PostgresURI.redacted(uri)
+        }
+    }
+
+    /// What every command that needs journals says of a database workspace, until the PostgreSQL
+    /// journal store exists.
+    static func noPostgresStore(_ uri: String) -> KlaxonError {
+        .failed(
+            "journals: \(PostgresURI.redacted(uri)) is a PostgreSQL database, and this klaxon has no PostgreSQL journal store yet (only klaxon journal init works with it); set journals: to a directory of journal files, such as journals"
+        )
+    }
 
     /// The zone to show times in: the config's `time_zone`, else `TZ`, else the system's.
     public func displayTimeZone(environment: [String: String]) -> TimeZone {
@@ -90,13 +117,31 @@ public struct Workspace: Sendable {
             case "name": config.name = try file.string(value, what: "name")
             case "journals":
                 let journals = try file.string(value, what: "journals")
-                guard !journals.isEmpty else { throw file.error(value, "journals must name a directory") }
-                if absolute(journals, from: directory) == "/" {
-                    warnings.append(
-                        "\(file.place(value)): journals: \(journals) is the root of the file system; Klaxon would create and read its journals there: name a directory of their own, such as journals"
-                    )
+                guard !journals.isEmpty else {
+                    throw file.error(value, "journals must name a directory or a postgresql:// URI")
                 }
-                config.journals = journals
+                config.journals = JournalLocation(journals)
+                switch config.journals {
+                case .directory:
+                    if absolute(journals, from: directory) == "/" {
+                        warnings.append(
+                            "\(file.place(value)): journals: \(journals) is the root of the file system; Klaxon would create and read its journals there: name a directory of their own, such as journals"
+                        )
+                    }
+                case .postgres(let uri):
+                    let options: [String: String]
+                    do {
+                        options = try PostgresURI.options(uri)
+                    } catch {
+                        throw file.error(value, "journals: " + error.message)
+                    }
+                    if let secret = PostgresURI.secretKeys.sorted().first(where: { options[$0] != nil }) {
+                        throw file.error(
+                            value,
+                            "journals: the URI holds a \(secret); secrets never go into klaxon.yaml: write the URI without it and give it in PGPASSWORD or ~/.pgpass (or a service file)"
+                        )
+                    }
+                }
             case "time_zone":
                 let zone = try file.string(value, what: "time_zone")
                 guard TimeZone(identifier: zone) != nil else {

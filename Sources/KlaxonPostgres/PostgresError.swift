@@ -1,0 +1,65 @@
+import KlaxonCore
+
+/// Why a PostgreSQL operation failed: what kind of failure, the server's SQLSTATE when it sent one, and
+/// libpq's or the server's message, never a password (every secret of the URI is replaced by `***`).
+/// `klaxonError` is the one line a person sees: the server, the message and what to do.
+public struct PostgresError: Error, Sendable, CustomStringConvertible {
+    public enum Kind: Equatable, Sendable {
+        /// No connection could be made (refused, no such host, wrong password, no such database, TLS).
+        case connect
+        /// The connection broke, or the server ended it (`sqlState` 57P01 then). A COMMIT that fails so
+        /// may or may not have committed: find out after reconnecting (an idempotency key).
+        case connectionLost
+        /// No answer within the time given; the statement was cancelled (when the server still answered,
+        /// the connection stays usable, else it is closed and `reset()` reconnects).
+        case timeout
+        /// The server refused the statement: `sqlState` says why; the connection stays usable.
+        case statement
+        /// The caller's input cannot be sent (a NUL character in a parameter); nothing was sent.
+        case invalidInput
+    }
+
+    public var kind: Kind
+    /// The server's error code, when it sent one.
+    public var sqlState: SQLState?
+    /// libpq's or the server's message on one line, secrets replaced by `***`.
+    public var message: String
+    /// `HOST:PORT, database NAME` (or the socket's directory), for messages.
+    public var server: String
+
+    public init(_ kind: Kind, sqlState: SQLState? = nil, message: String, server: String) {
+        self.kind = kind
+        self.sqlState = sqlState
+        self.message = message
+        self.server = server
+    }
+
+    /// One line: where, what the server or libpq said, its SQLSTATE, and what to do.
+    public var description: String {
+        let code = sqlState.map { " (SQLSTATE \($0))" } ?? ""
+        return "PostgreSQL at \(server): \(message)\(code); \(advice)"
+    }
+
+    /// The error as Klaxon reports it: exit status 1, one line.
+    public var klaxonError: KlaxonError { .failed(description) }
+
+    var advice: String {
+        switch kind {
+        case .connect:
+            if sqlState == .invalidPassword || message.contains("password") {
+                return
+                    "check the user and its password: give it in PGPASSWORD or ~/.pgpass (or a service file), never in the URI"
+            }
+            return "check that the server runs and that the URI's host, port, database and user are right"
+        case .connectionLost:
+            return "check that the server runs and that the network reaches it, then try again"
+        case .timeout:
+            return "check the server's load and the network, then try again"
+        case .statement:
+            return sqlState == .undefinedTable
+                ? "run klaxon journal init to create the journal tables" : "nothing was changed by this statement"
+        case .invalidInput:
+            return "nothing was sent"
+        }
+    }
+}

@@ -1,0 +1,86 @@
+import Foundation
+import KlaxonCommandsTestSupport
+import KlaxonCore
+import KlaxonProcessTestSupport
+import KlaxonTestSupport
+import Testing
+
+/// `klaxon journal init` and a workspace whose `journals:` is a PostgreSQL URI, in-process against the
+/// tests' real cluster.
+struct JournalInitCommandTests {
+    @Test func initMakesTheSchemaOnceAndSaysSoAndADirectoryNeedsNothing() throws {
+        let database = try PostgresServer.shared().makeDatabase()
+        let ws = makeWorkspace("name: shared\njournals: \"\(database.ownerURI)\"\n")
+        let klaxon = Klaxon(workspace: ws.path)
+        let server = "127.0.0.1:\(database.server.port), database \(database.name)"
+
+        let first = klaxon.run("journal", "init", "--grant", "klaxon_app")
+        #expect(first.status == 0, "\(first.errors)")
+        let lines = first.output.split(separator: "\n").map(String.init)
+        #expect(lines.count == 2)
+        #expect(lines.first?.hasPrefix("PostgreSQL at \(server): applied schema version 1: the journal tables") == true)
+        #expect(
+            lines.last?.hasPrefix("granted klaxon_app: read and append on the journal tables (SELECT, INSERT)") == true)
+        #expect(try database.psql("SELECT has_table_privilege('klaxon_app', 'klaxon.records', 'INSERT')") == "t\n")
+
+        let second = klaxon.run("journal", "init")
+        #expect(second.status == 0, "\(second.errors)")
+        #expect(
+            second.output
+                == "PostgreSQL at \(server): the journal schema is at version 1, as this klaxon needs; nothing to apply\n"
+        )
+        #expect(try database.psql("SELECT count(*) FROM klaxon.schema_migrations") == "1\n")
+
+        // --uri wins over the workspace; a directory workspace has nothing to initialise.
+        let files = makeWorkspace()
+        let other = try PostgresServer.shared().makeDatabase()
+        let byURI = Klaxon(workspace: files.path).run("journal", "init", "--uri", other.ownerURI)
+        #expect(byURI.status == 0, "\(byURI.errors)")
+        #expect(byURI.output.contains("database \(other.name): applied schema version 1"))
+        let nothing = Klaxon(workspace: files.path).run("journal", "init")
+        #expect(nothing.status == 0)
+        #expect(
+            nothing.output.hasPrefix(
+                "journals: journals is a directory of journal files; there is nothing to initialise"))
+        #expect(!FileManager.default.fileExists(atPath: files.path + "/journals"))
+    }
+
+    @Test func aWrongPasswordOrPortIsOneLineWithoutThePassword() throws {
+        let server = try PostgresServer.shared()
+        let database = try server.makeDatabase()
+        let ws = makeWorkspace()
+        let secret = "not-the-Password-31337"
+        let wrong = Klaxon(workspace: ws.path).run(
+            "journal", "init", "--uri", "postgresql://klaxon_owner:\(secret)@127.0.0.1:\(server.port)/\(database.name)")
+        #expect(wrong.status == 1)
+        #expect(wrong.output.isEmpty)
+        #expect(!wrong.errors.contains(secret))
+        #expect(wrong.errors.contains("password authentication failed for user \"klaxon_owner\""))
+        #expect(wrong.errors.split(separator: "\n").count == 1, "\(wrong.errors)")
+        let port = try RealServer.freePort()
+        let refused = Klaxon(workspace: ws.path).run(
+            "journal", "init", "--uri", "postgresql://klaxon_owner:\(secret)@127.0.0.1:\(port)/\(database.name)")
+        #expect(refused.status == 1)
+        #expect(refused.errors.contains("PostgreSQL at 127.0.0.1:\(port), database \(database.name): "))
+        #expect(!refused.errors.contains(secret))
+        #expect(try database.psql("SELECT count(*) FROM pg_namespace WHERE nspname = 'klaxon'") == "0\n")
+    }
+
+    @Test func commandsThatNeedJournalsSayThePostgreSQLStoreIsNotBuiltYet() throws {
+        let ws = makeWorkspace("name: shared\njournals: \"postgresql://klaxon@127.0.0.1:1/klaxon\"\n")
+        let klaxon = Klaxon(workspace: ws.path)
+        for arguments in [
+            ["incident", "list"], ["incident", "declare", "Registry down", "--severity", "SEV2"],
+            ["incident", "note", "1", "hello"], ["journal", "verify"], ["escalation", "status"],
+            ["review", "export", "1"]
+        ] {
+            let run = klaxon.run(arguments)
+            #expect(run.status == 1, "\(arguments)")
+            #expect(
+                run.errors
+                    == "klaxon: error: journals: postgresql://klaxon@127.0.0.1:1/klaxon is a PostgreSQL database, and this klaxon has no PostgreSQL journal store yet (only klaxon journal init works with it); set journals: to a directory of journal files, such as journals\n",
+                "\(arguments): \(run.errors)")
+        }
+        #expect(try FileManager.default.contentsOfDirectory(atPath: ws.path) == ["klaxon.yaml"])
+    }
+}
