@@ -1,6 +1,7 @@
 import Foundation
 import KlaxonPostgres
 import KlaxonProcessTestSupport
+import KlaxonTestSupport
 import Testing
 
 #if canImport(Glibc)
@@ -9,18 +10,6 @@ import Testing
 
 /// The libpq adapter against a real throwaway cluster on 127.0.0.1 (`PostgresServer`), a database per test.
 struct PostgresConnectionTests {
-    /// The PostgresError `body` throws, or nil.
-    func failure(_ body: () throws -> Void) -> PostgresError? {
-        do {
-            try body()
-        } catch let error as PostgresError {
-            return error
-        } catch {
-            Issue.record("not a PostgresError: \(error)")
-        }
-        return nil
-    }
-
     @Test func parametersNullsAndBytesRoundTripAndColumnsAreNamed() throws {
         let database = try PostgresServer.shared().makeDatabase()
         let connection = try PostgresConnection(uri: database.everydayURI, applicationName: "klaxon-test")
@@ -39,7 +28,8 @@ struct PostgresConnectionTests {
         #expect(PostgresBytea.bytes("not hex") == nil)
         #expect(PostgresBytea.bytes("\\x0g") == nil)
         // A NUL cannot be sent as text: refused before anything is sent.
-        #expect(failure { try connection.query("SELECT $1::text", ["a\u{0}b"]) }?.kind == .invalidInput)
+        #expect(
+            caught(PostgresError.self) { try connection.query("SELECT $1::text", ["a\u{0}b"]) }?.kind == .invalidInput)
         #expect(try connection.query("SELECT 1").scalar == "1")
     }
 
@@ -47,7 +37,8 @@ struct PostgresConnectionTests {
         let database = try PostgresServer.shared().makeDatabase()
         let port = try RealServer.freePort()
         let uri = "postgresql://klaxon_app@127.0.0.1:\(port)/\(database.name)"
-        let error = try #require(failure { _ = try PostgresConnection(uri: uri, applicationName: "t") })
+        let error = try #require(
+            caught(PostgresError.self) { _ = try PostgresConnection(uri: uri, applicationName: "t") })
         #expect(error.kind == .connect)
         #expect(error.description.hasPrefix("PostgreSQL at 127.0.0.1:\(port), database \(database.name): "))
         #expect(error.description.contains("Connection refused"))
@@ -64,7 +55,8 @@ struct PostgresConnectionTests {
             "postgresql://klaxon_app:\(secrets[0])@127.0.0.1:\(server.port)/\(database.name)",
             "postgres://klaxon_app@127.0.0.1:\(server.port)/\(database.name)?password=\(secrets[1])&sslmode=disable"
         ] {
-            let error = try #require(failure { _ = try PostgresConnection(uri: uri, applicationName: "t") })
+            let error = try #require(
+                caught(PostgresError.self) { _ = try PostgresConnection(uri: uri, applicationName: "t") })
             #expect(error.kind == .connect)
             #expect(error.sqlState == .invalidPassword)
             #expect(error.description.contains("password authentication failed for user \"klaxon_app\""))
@@ -108,26 +100,27 @@ struct PostgresConnectionTests {
         let connection = try PostgresConnection(uri: database.ownerURI, applicationName: "t")
         try connection.query("CREATE TABLE t (id int PRIMARY KEY)")
         try connection.query("INSERT INTO t VALUES ($1)", ["1"])
-        let double = failure { try connection.query("INSERT INTO t VALUES ($1)", ["1"]) }
+        let double = caught(PostgresError.self) { try connection.query("INSERT INTO t VALUES ($1)", ["1"]) }
         #expect(double?.kind == .statement)
         #expect(double?.sqlState == .uniqueViolation)
         #expect(double?.sqlState?.isRetryable == false)
-        let serialization = failure {
+        let serialization = caught(PostgresError.self) {
             try connection.execute(script: "DO $$ BEGIN RAISE EXCEPTION 'lost' USING ERRCODE = '40001'; END $$")
         }
         #expect(serialization?.sqlState == .serializationFailure)
         #expect(serialization?.sqlState?.isRetryable == true)
-        #expect(failure { try connection.query("SELECT * FROM nowhere") }?.sqlState == .undefinedTable)
+        #expect(
+            caught(PostgresError.self) { try connection.query("SELECT * FROM nowhere") }?.sqlState == .undefinedTable)
         #expect(try connection.query("SELECT count(*) FROM t").scalar == "1")
 
         // The server ends the session (what a restart or an administrator does): 57P01, connection lost.
         try connection.listen("after reset")
         try database.psql("SELECT pg_terminate_backend(\(connection.backendPID))")
-        let lost = failure { try connection.query("SELECT 1") }
+        let lost = caught(PostgresError.self) { try connection.query("SELECT 1") }
         #expect(lost?.kind == .connectionLost)
         #expect(lost?.sqlState == .adminShutdown)
         #expect(!connection.isAlive)
-        #expect(failure { try connection.query("SELECT 1") }?.kind == .connectionLost)
+        #expect(caught(PostgresError.self) { try connection.query("SELECT 1") }?.kind == .connectionLost)
         try connection.reset()
         #expect(connection.isAlive)
         #expect(try connection.query("SELECT count(*) FROM t").scalar == "1")
@@ -165,7 +158,7 @@ struct PostgresConnectionTests {
     @Test func aStatementPastItsTimeoutIsCancelledAndTheConnectionStaysUsable() throws {
         let database = try PostgresServer.shared().makeDatabase()
         let connection = try PostgresConnection(uri: database.ownerURI, applicationName: "t")
-        let error = failure { try connection.query("SELECT pg_sleep(30)", timeoutSeconds: 0.5) }
+        let error = caught(PostgresError.self) { try connection.query("SELECT pg_sleep(30)", timeoutSeconds: 0.5) }
         #expect(error?.kind == .timeout)
         #expect(error?.description.contains("no answer within 0.5 s; the statement was cancelled") == true)
         #expect(connection.isAlive)
@@ -231,7 +224,8 @@ struct PostgresConnectionTests {
         let database = try server.makeDatabase()
         let remote =
             "postgresql://klaxon_app@db.klaxon.invalid:\(server.port)/\(database.name)?hostaddr=127.0.0.1&passfile=\(server.passfile)"
-        let error = try #require(failure { _ = try PostgresConnection(uri: remote, applicationName: "t") })
+        let error = try #require(
+            caught(PostgresError.self) { _ = try PostgresConnection(uri: remote, applicationName: "t") })
         #expect(error.kind == .connect)
         #expect(error.message.contains("SSL"), "\(error)")
         // The same with sslmode=disable named: connected (the URI decides; the password file names

@@ -3,6 +3,7 @@ import KlaxonCore
 import KlaxonPostgres
 import KlaxonProcessTestSupport
 import KlaxonStore
+import KlaxonTestSupport
 import Testing
 
 #if canImport(Glibc)
@@ -11,18 +12,6 @@ import Testing
 
 /// The PostgreSQL journal schema and `PostgresSchema.initialise` against the tests' real cluster.
 struct PostgresSchemaTests {
-    /// The PostgresError `body` throws, or nil.
-    func failure(_ body: () throws -> Void) -> PostgresError? {
-        do {
-            try body()
-        } catch let error as PostgresError {
-            return error
-        } catch {
-            Issue.record("not a PostgresError: \(error)")
-        }
-        return nil
-    }
-
     /// A record line as the file store writes it, with its hash.
     func line(_ sequence: Int, after previous: RecordHash, note: String = "n") -> (text: String, hash: RecordHash) {
         let draft = RecordDraft(
@@ -114,19 +103,30 @@ struct PostgresSchemaTests {
         #expect(payloads == ["INC-1 1", "INC-1 2"])
 
         // Nobody writes a double, a gap, a broken chain, an append twice or a hash the line does not hold.
-        #expect(failure { try append(app, "INC-1", 2, after: last) }?.sqlState == .uniqueViolation)
-        #expect(failure { try append(app, "INC-1", 4, after: last) }?.sqlState == .foreignKeyViolation)
-        #expect(failure { try append(app, "INC-1", 3, after: .genesis) }?.sqlState == .checkViolation)
-        let other = try line(1, after: .genesis, note: "other").hash
-        #expect(failure { try append(app, "INC-1", 3, after: other) }?.sqlState == .foreignKeyViolation)
-        #expect(failure { try append(app, "INC-1", 3, after: last, key: key) }?.sqlState == .uniqueViolation)
-        #expect(failure { try append(app, "INC-1", 3, after: last, hashColumn: other) }?.sqlState == .checkViolation)
-        #expect(failure { try append(app, "INC-9", 1, after: .genesis) }?.sqlState == .foreignKeyViolation)
+        #expect(caught(PostgresError.self) { try append(app, "INC-1", 2, after: last) }?.sqlState == .uniqueViolation)
         #expect(
-            failure { try app.query("INSERT INTO klaxon.journals (name) VALUES ('INC-1')") }?.sqlState
+            caught(PostgresError.self) { try append(app, "INC-1", 4, after: last) }?.sqlState == .foreignKeyViolation)
+        #expect(
+            caught(PostgresError.self) { try append(app, "INC-1", 3, after: .genesis) }?.sqlState == .checkViolation)
+        let other = try line(1, after: .genesis, note: "other").hash
+        #expect(
+            caught(PostgresError.self) { try append(app, "INC-1", 3, after: other) }?.sqlState == .foreignKeyViolation)
+        #expect(
+            caught(PostgresError.self) { try append(app, "INC-1", 3, after: last, key: key) }?.sqlState
                 == .uniqueViolation)
         #expect(
-            failure { try app.query("INSERT INTO klaxon.journals (name) VALUES ('inc-2')") }?.sqlState
+            caught(PostgresError.self) { try append(app, "INC-1", 3, after: last, hashColumn: other) }?.sqlState
+                == .checkViolation)
+        #expect(
+            caught(PostgresError.self) { try append(app, "INC-9", 1, after: .genesis) }?.sqlState
+                == .foreignKeyViolation)
+        #expect(
+            caught(PostgresError.self) { try app.query("INSERT INTO klaxon.journals (name) VALUES ('INC-1')") }?
+                .sqlState
+                == .uniqueViolation)
+        #expect(
+            caught(PostgresError.self) { try app.query("INSERT INTO klaxon.journals (name) VALUES ('inc-2')") }?
+                .sqlState
                 == .checkViolation)
 
         // The everyday role has no privilege to change anything; the owner is stopped by the triggers.
@@ -136,7 +136,7 @@ struct PostgresSchemaTests {
             "SELECT setval('klaxon.incident_number', 1)", "DELETE FROM klaxon.schema_migrations",
             "ALTER TABLE klaxon.records DISABLE TRIGGER append_only"
         ] {
-            let error = failure { try app.query(statement) }
+            let error = caught(PostgresError.self) { try app.query(statement) }
             #expect(error?.sqlState == .insufficientPrivilege, "\(statement)")
             #expect(
                 error?.message.contains("permission denied") == true
@@ -147,7 +147,7 @@ struct PostgresSchemaTests {
             "UPDATE klaxon.journals SET name = 'INC-5'", "DELETE FROM klaxon.journals",
             "TRUNCATE klaxon.journals CASCADE"
         ] {
-            let error = failure { try owner.query(statement) }
+            let error = caught(PostgresError.self) { try owner.query(statement) }
             #expect(error?.sqlState == .insufficientPrivilege, "\(statement)")
             #expect(error?.message.contains("is append-only") == true, "\(statement): \(error?.message ?? "")")
         }
