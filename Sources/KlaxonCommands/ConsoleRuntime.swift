@@ -144,6 +144,9 @@ final class ConsoleRuntime {
         switch effect {
         case .quit: model.quitting = true
         case .redraw: screen.invalidate()
+        case .readIncident(let id):
+            for event in responder.readFully(id) { handle(event) }
+            send(.incidentRead(id))
         case .perform(let action, let id): responder.perform(action, on: id)
         case .declare(let declaration): for event in responder.declare(declaration) { handle(event) }
         case .openEditor(let id, let initialText):

@@ -223,6 +223,12 @@ extension EndToEnd {
             #expect(opens.opened().filter { $0.hasPrefix("INC-") } == ["INC-4.jsonl"])
             tty.press("1")
             #expect(await tty.until("Resolved in the last 7 days (1)", timeout: 10) != nil, "\(tty.screen())")
+            // One resolved before the 7 days is opened by its id.
+            tty.press("/")
+            tty.type("INC-1")
+            tty.press("Enter")
+            #expect(await tty.until("resolved 60 days ago", timeout: 10) != nil, "\(tty.screen())")
+            #expect(tty.screen().contains("INC-1"), "\(tty.screen())")
             tty.press("q")
             #expect(await tty.until("EXIT 0", timeout: 20) != nil, "\(tty.screen())")
         }

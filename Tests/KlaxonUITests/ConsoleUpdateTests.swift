@@ -413,6 +413,27 @@ struct ConsoleUpdateTests {
         }
     }
 
+    /// The dashboard lists the incidents resolved in the last 7 days; an older one is opened by its id.
+    @Test func searchingTheDashboardForAnIdItDoesNotListReadsAndOpensThatIncident() {
+        var model = sampleModel()
+        #expect(model.incidents["INC-404"] == nil)
+        #expect(press([.character("/")] + type("inc-404") + [.enter], &model) == [.readIncident(id: "INC-404")])
+        // Not there: said, and the dashboard stays.
+        _ = ConsoleUpdate.update(&model, .incidentRead("INC-404"))
+        #expect(model.screen == .dashboard && model.message?.isError == true)
+        #expect(model.message?.text.contains("there is no incident INC-404") == true)
+        // Read (the responder's change comes first), then opened.
+        let fixture = IncidentFixture(
+            id: "INC-404", declaration: Declaration(title: "an old one", severity: .sev3),
+            at: model.now.adding(seconds: -40 * 86_400))
+        _ = ConsoleUpdate.update(&model, .incidentChanged(fixture.incident, readOnly: false))
+        _ = ConsoleUpdate.update(&model, .incidentRead("INC-404"))
+        #expect(model.screen == .incident && model.currentIncidentID == "INC-404")
+        // A search that matches is a search, even when it reads as an id.
+        press([.character("1"), .character("/")] + type("12") + [.enter], &model)
+        #expect(model.screen == .dashboard)
+    }
+
     @Test func thePaletteFindsActionsFuzzily() {
         var model = sampleModel()
         press([.enter, .character(":")] + type("mitig"), &model)

@@ -7,6 +7,9 @@ public enum ConsoleEffect: Equatable, Sendable {
     case openEditor(incidentID: String, initialText: String)
     /// Write the incident's review as markdown into `reviews/` and say where.
     case exportReview(incidentID: String)
+    /// Read incident `id`, which the console does not hold (resolved before the dashboard's 7 days),
+    /// then tell with `.incidentRead`.
+    case readIncident(id: String)
     case redraw
     case quit
 }

@@ -25,6 +25,8 @@ public enum ConsoleMessage: Sendable {
         [String: EscalationEngine.Status], engine: EscalationEngineHolder, pageTargets: [PageTarget])
     /// A declaration this console asked for went through.
     case declared(String)
+    /// The incident asked for with `.readIncident` was read (or is not there).
+    case incidentRead(String)
     case info(String)
     case failure(String)
     /// The review asked for with `.exportReview` was written to `path`; `warnings` say what went wrong

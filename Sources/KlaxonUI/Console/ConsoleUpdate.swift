@@ -57,6 +57,14 @@ public enum ConsoleUpdate {
             model.escalationEngine = engine
             model.pageTargets = targets
             return []
+        case .incidentRead(let id):
+            if model.incidents[id] != nil {
+                open(id, &model)
+            } else {
+                model.message = .init(
+                    text: "there is no incident \(id); klaxon incident list --all lists them all", isError: true)
+            }
+            return []
         case .declared(let id):
             model.message = .init(text: "\(id) declared", isError: false)
             // As `klaxon incident declare` warns: a serious incident nobody is paged for is said, in red.
@@ -646,6 +654,18 @@ public enum ConsoleUpdate {
                 model.overlay = nil
                 // In the runbook list, `/` is the fuzzy find: the list is already narrowed.
                 if !isRunbookList(model) { startSearch(buffer.text, &model) }
+                // An incident id the dashboard does not list (resolved before its 7 days) is opened.
+                if model.screen == .dashboard, model.search?.matches.isEmpty ?? true,
+                    let id = IncidentID.normalize(buffer.text.trimmingCharacters(in: .whitespaces))
+                {
+                    model.search = nil
+                    model.message = nil
+                    if model.incidents[id] != nil {
+                        open(id, &model)
+                    } else {
+                        return [.readIncident(id: id)]
+                    }
+                }
             default:
                 _ = buffer.handle(key)
                 model.overlay = .searchInput(buffer)

@@ -89,7 +89,9 @@ public enum Keymap {
             keys: [.enter], action: .open, scope: .lists,
             summary:
                 "open the selected incident, check or runbook; in a runbook, follow the selected link or tick the step"),
-        KeyBinding(keys: [.character("/")], action: .search, scope: .lists, summary: "search"),
+        KeyBinding(
+            keys: [.character("/")], action: .search, scope: .lists,
+            summary: "search (on the dashboard, an id such as INC-7 opens it)"),
         KeyBinding(
             keys: [.character("n")], action: .searchNext, scope: .lists, summary: "next match (while a search is shown)"
         ),
