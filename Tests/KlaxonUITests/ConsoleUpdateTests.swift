@@ -434,6 +434,19 @@ struct ConsoleUpdateTests {
         #expect(model.screen == .dashboard)
     }
 
+    /// A dashboard search with no match in the list in focus looks in the other one.
+    @Test func aDashboardSearchFindsWhatTheOtherListHolds() throws {
+        var model = sampleModel()
+        let resolved = try #require(model.resolvedIncidents.first)
+        #expect(model.dashboardPane == .open && !model.openIncidents.contains { $0.title == resolved.title })
+        press([.character("/")] + type(resolved.title) + [.enter], &model)
+        #expect(model.dashboardPane == .resolved && model.search?.matches.isEmpty == false)
+        #expect(model.targetIncident?.id == resolved.id)
+        press([.escape, .character("/")] + type("nothing is called this") + [.enter], &model)
+        #expect(model.dashboardPane == .resolved && model.message?.isError == true)
+        #expect(model.message?.text.contains("or those resolved in the last 7 days") == true)
+    }
+
     @Test func thePaletteFindsActionsFuzzily() {
         var model = sampleModel()
         press([.enter, .character(":")] + type("mitig"), &model)

@@ -476,8 +476,20 @@ public enum ConsoleUpdate {
         }
         model.search = .init(query: query, matches: [], current: 0)
         refreshSearch(&model)
+        // On the dashboard, the other list when the one in focus has no match.
+        if model.screen == .dashboard, model.search?.matches.isEmpty ?? true {
+            model.dashboardPane = model.dashboardPane == .open ? .resolved : .open
+            refreshSearch(&model)
+            if model.search?.matches.isEmpty ?? true {
+                model.dashboardPane = model.dashboardPane == .open ? .resolved : .open
+                refreshSearch(&model)
+            }
+        }
         guard let search = model.search, !search.matches.isEmpty else {
-            model.message = .init(text: "no match for \"\(query)\"", isError: true)
+            let scope =
+                model.screen == .dashboard
+                ? " in the open incidents or those resolved in the last 7 days (/ and an id opens an older one)" : ""
+            model.message = .init(text: "no match for \"\(query)\"\(scope)", isError: true)
             return
         }
         // From the selection (or the top of the runbook shown) on, the first match.
