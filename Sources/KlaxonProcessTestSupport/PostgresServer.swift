@@ -51,8 +51,13 @@ public final class PostgresServer: Sendable {
         return result
     }()
 
-    /// The cluster of this test process, started on first use.
-    public static func shared() throws -> PostgresServer { try sharedServer.get() }
+    /// The cluster of this test process, started on first use. Async, and started on a thread of its
+    /// own: tests that waited for the start inside Swift's cooperative pool (two threads on two cores)
+    /// stalled every other test of the process meanwhile (70 s under load in CI, enough to fail an HTTP
+    /// test whose server never got a thread).
+    public static func shared() async throws -> PostgresServer {
+        try await blocking { try sharedServer.get() }
+    }
 
     /// Starts a cluster of its own. Throws, with what went wrong and the end of the server's log, when
     /// PostgreSQL is not installed (`scripts/setup --tests` installs it) or does not start within 60 s.

@@ -8,8 +8,8 @@ import Testing
 /// `klaxon journal init` and a workspace whose `journals:` is a PostgreSQL URI, in-process against the
 /// tests' real cluster.
 struct JournalInitCommandTests {
-    @Test func initMakesTheSchemaOnceAndSaysSoAndADirectoryNeedsNothing() throws {
-        let database = try PostgresServer.shared().makeDatabase()
+    @Test func initMakesTheSchemaOnceAndSaysSoAndADirectoryNeedsNothing() async throws {
+        let database = try await PostgresServer.shared().makeDatabase()
         let ws = makeWorkspace("name: shared\njournals: \"\(database.ownerURI)\"\n")
         let klaxon = Klaxon(workspace: ws.path)
         let server = "127.0.0.1:\(database.server.port), database \(database.name)"
@@ -33,7 +33,7 @@ struct JournalInitCommandTests {
 
         // --uri wins over the workspace; a directory workspace has nothing to initialise.
         let files = makeWorkspace()
-        let other = try PostgresServer.shared().makeDatabase()
+        let other = try await PostgresServer.shared().makeDatabase()
         let byURI = Klaxon(workspace: files.path).run("journal", "init", "--uri", other.ownerURI)
         #expect(byURI.status == 0, "\(byURI.errors)")
         #expect(byURI.output.contains("database \(other.name): applied schema version 1"))
@@ -45,8 +45,8 @@ struct JournalInitCommandTests {
         #expect(!FileManager.default.fileExists(atPath: files.path + "/journals"))
     }
 
-    @Test func aWrongPasswordOrPortIsOneLineWithoutThePassword() throws {
-        let server = try PostgresServer.shared()
+    @Test func aWrongPasswordOrPortIsOneLineWithoutThePassword() async throws {
+        let server = try await PostgresServer.shared()
         let database = try server.makeDatabase()
         let ws = makeWorkspace()
         let secret = "not-the-Password-31337"

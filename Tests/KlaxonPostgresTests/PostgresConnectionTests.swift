@@ -10,8 +10,8 @@ import Testing
 
 /// The libpq adapter against a real throwaway cluster on 127.0.0.1 (`PostgresServer`), a database per test.
 struct PostgresConnectionTests {
-    @Test func parametersNullsAndBytesRoundTripAndColumnsAreNamed() throws {
-        let database = try PostgresServer.shared().makeDatabase()
+    @Test func parametersNullsAndBytesRoundTripAndColumnsAreNamed() async throws {
+        let database = try await PostgresServer.shared().makeDatabase()
         let connection = try PostgresConnection(uri: database.everydayURI, applicationName: "klaxon-test")
         let hostile = "it's \"quoted\"; DROP TABLE x; -- $1 \\ naïve ✓ 日本 🚨"
         let rows = try connection.query(
@@ -33,8 +33,8 @@ struct PostgresConnectionTests {
         #expect(try connection.query("SELECT 1").scalar == "1")
     }
 
-    @Test func aWrongPortIsOneLineNamingHostPortAndDatabase() throws {
-        let database = try PostgresServer.shared().makeDatabase()
+    @Test func aWrongPortIsOneLineNamingHostPortAndDatabase() async throws {
+        let database = try await PostgresServer.shared().makeDatabase()
         let port = try RealServer.freePort()
         let uri = "postgresql://klaxon_app@127.0.0.1:\(port)/\(database.name)"
         let error = try #require(
@@ -47,8 +47,8 @@ struct PostgresConnectionTests {
         #expect(error.klaxonError.exitStatus == 1)
     }
 
-    @Test func aWrongPasswordIsNamedAndNeverShown() throws {
-        let server = try PostgresServer.shared()
+    @Test func aWrongPasswordIsNamedAndNeverShown() async throws {
+        let server = try await PostgresServer.shared()
         let database = try server.makeDatabase()
         let secrets = ["wrong-Secret-4711", "p%40ss:word"]
         for uri in [
@@ -95,8 +95,8 @@ struct PostgresConnectionTests {
         }
     }
 
-    @Test func sqlStatesAreTypedAndALostConnectionIsReset() throws {
-        let database = try PostgresServer.shared().makeDatabase()
+    @Test func sqlStatesAreTypedAndALostConnectionIsReset() async throws {
+        let database = try await PostgresServer.shared().makeDatabase()
         let connection = try PostgresConnection(uri: database.ownerURI, applicationName: "t")
         try connection.query("CREATE TABLE t (id int PRIMARY KEY)")
         try connection.query("INSERT INTO t VALUES ($1)", ["1"])
@@ -131,8 +131,8 @@ struct PostgresConnectionTests {
             ).scalar == "1")
     }
 
-    @Test func transactionsCommitRollBackAndRefuseAFailedOne() throws {
-        let database = try PostgresServer.shared().makeDatabase()
+    @Test func transactionsCommitRollBackAndRefuseAFailedOne() async throws {
+        let database = try await PostgresServer.shared().makeDatabase()
         let connection = try PostgresConnection(uri: database.ownerURI, applicationName: "t")
         try connection.query("CREATE TABLE t (id int PRIMARY KEY)")
         try connection.transaction { try connection.query("INSERT INTO t VALUES (1)") }
@@ -155,8 +155,8 @@ struct PostgresConnectionTests {
         #expect(try connection.query("SELECT string_agg(id::text, ',' ORDER BY id) FROM t").scalar == "1")
     }
 
-    @Test func aStatementPastItsTimeoutIsCancelledAndTheConnectionStaysUsable() throws {
-        let database = try PostgresServer.shared().makeDatabase()
+    @Test func aStatementPastItsTimeoutIsCancelledAndTheConnectionStaysUsable() async throws {
+        let database = try await PostgresServer.shared().makeDatabase()
         let connection = try PostgresConnection(uri: database.ownerURI, applicationName: "t")
         let error = caught(PostgresError.self) { try connection.query("SELECT pg_sleep(30)", timeoutSeconds: 0.5) }
         #expect(error?.kind == .timeout)
@@ -165,8 +165,8 @@ struct PostgresConnectionTests {
         #expect(try connection.query("SELECT 2").scalar == "2")
     }
 
-    @Test func aNotificationArrivesOnTheSocketWithinASecond() throws {
-        let database = try PostgresServer.shared().makeDatabase()
+    @Test func aNotificationArrivesOnTheSocketWithinASecond() async throws {
+        let database = try await PostgresServer.shared().makeDatabase()
         let listener = try PostgresConnection(uri: database.everydayURI, applicationName: "listener")
         let sender = try PostgresConnection(uri: database.everydayURI, applicationName: "sender")
         try listener.listen("klaxon \"records\"")
@@ -181,8 +181,8 @@ struct PostgresConnectionTests {
         #expect(try listener.notifications().isEmpty)
     }
 
-    @Test func keepalivesAndTheUserTimeoutAreSetOnTheSocketUnlessTheURISaysOtherwise() throws {
-        let database = try PostgresServer.shared().makeDatabase()
+    @Test func keepalivesAndTheUserTimeoutAreSetOnTheSocketUnlessTheURISaysOtherwise() async throws {
+        let database = try await PostgresServer.shared().makeDatabase()
         func option(_ connection: PostgresConnection, _ level: Int32, _ name: Int32) -> Int32 {
             var value: Int32 = -1
             var length = socklen_t(MemoryLayout<Int32>.size)
@@ -199,7 +199,7 @@ struct PostgresConnectionTests {
         #expect(option(own, Int32(IPPROTO_TCP), TCP_KEEPIDLE) == 7)
     }
 
-    @Test func tlsIsVerifiedByDefaultForAHostThatIsNotThisMachine() throws {
+    @Test func tlsIsVerifiedByDefaultForAHostThatIsNotThisMachine() async throws {
         func mode(_ uri: String, _ environment: [String: String] = [:]) throws -> String? {
             PostgresURI.defaultSSLMode(options: try PostgresURI.options(uri), environment: environment)
         }
@@ -220,7 +220,7 @@ struct PostgresConnectionTests {
         #expect(try mode("postgresql:///k", ["PGHOST": "db.internal"]) == "verify-full")
         // For real: a host name that is not loopback, reached at 127.0.0.1 (hostaddr, no DNS), gets
         // TLS required and verified, which the tests' cluster (no TLS) cannot give: refused.
-        let server = try PostgresServer.shared()
+        let server = try await PostgresServer.shared()
         let database = try server.makeDatabase()
         let remote =
             "postgresql://klaxon_app@db.klaxon.invalid:\(server.port)/\(database.name)?hostaddr=127.0.0.1&passfile=\(server.passfile)"
@@ -238,7 +238,12 @@ struct PostgresConnectionTests {
 }
 
 /// A cluster of its own, stopped as a crash would stop it and started again on the same port and data.
-@Test func aCommittedRowOutlivesAnImmediateStopAndTheConnectionComesBack() throws {
+@Test func aCommittedRowOutlivesAnImmediateStopAndTheConnectionComesBack() async throws {
+    // Started, stopped and started again on a thread of its own, not in the cooperative pool.
+    try await blocking { try committedRowOutlivesAnImmediateStop() }
+}
+
+private func committedRowOutlivesAnImmediateStop() throws {
     let server = try PostgresServer()
     let database = try server.makeDatabase()
     let connection = try PostgresConnection(uri: database.ownerURI, applicationName: "t")

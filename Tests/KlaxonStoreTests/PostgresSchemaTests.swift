@@ -36,8 +36,8 @@ struct PostgresSchemaTests {
         return hash
     }
 
-    @Test func initTwiceChangesNothingAndANewerSchemaIsRefused() throws {
-        let database = try PostgresServer.shared().makeDatabase()
+    @Test func initTwiceChangesNothingAndANewerSchemaIsRefused() async throws {
+        let database = try await PostgresServer.shared().makeDatabase()
         let owner = try PostgresConnection(uri: database.ownerURI, applicationName: "t")
         #expect(throws: KlaxonError.self) { try PostgresSchema.requireCurrent(owner) }
         let first = try PostgresSchema.initialise(uri: database.ownerURI, grantTo: PostgresServer.everyday)
@@ -71,8 +71,8 @@ struct PostgresSchemaTests {
         #expect(try database.schemaDump() == dump)
     }
 
-    @Test func theEverydayRoleReadsAndAppendsAndNobodyChangesARecord() throws {
-        let database = try PostgresServer.shared().makeDatabase()
+    @Test func theEverydayRoleReadsAndAppendsAndNobodyChangesARecord() async throws {
+        let database = try await PostgresServer.shared().makeDatabase()
         try PostgresSchema.initialise(uri: database.ownerURI, grantTo: PostgresServer.everyday)
         let app = try PostgresConnection(uri: database.everydayURI, applicationName: "t")
         let owner = try PostgresConnection(uri: database.ownerURI, applicationName: "t")
@@ -97,9 +97,13 @@ struct PostgresSchemaTests {
         let stored = try #require(rows.rows.last?[2].flatMap(PostgresBytea.bytes))
         #expect(
             stored == Array(try #require(PostgresBytea.bytes(line(2, after: RecordHash(hex: rows.rows[0][1]!)!).text))))
-        var socket = pollfd(fd: listener.socketDescriptor, events: Int16(POLLIN), revents: 0)
-        _ = poll(&socket, 1, 1000)
-        let payloads = try listener.notifications().map(\.payload)
+        // Each commit's notification comes on its own: read until both are in, for a second at most.
+        var payloads: [String] = []
+        for _ in 0..<20 where payloads.count < 2 {
+            var socket = pollfd(fd: listener.socketDescriptor, events: Int16(POLLIN), revents: 0)
+            _ = poll(&socket, 1, 50)
+            payloads += try listener.notifications().map(\.payload)
+        }
         #expect(payloads == ["INC-1 1", "INC-1 2"])
 
         // Nobody writes a double, a gap, a broken chain, an append twice or a hash the line does not hold.
@@ -161,8 +165,8 @@ struct PostgresSchemaTests {
         #expect(try app.query("SELECT nextval('klaxon.incident_number')").scalar == "9")
     }
 
-    @Test func aMissingRoleIsNamedAndANonURIRefused() throws {
-        let database = try PostgresServer.shared().makeDatabase()
+    @Test func aMissingRoleIsNamedAndANonURIRefused() async throws {
+        let database = try await PostgresServer.shared().makeDatabase()
         let error = #expect(throws: KlaxonError.self) {
             try PostgresSchema.initialise(uri: database.ownerURI, grantTo: "nobody_here")
         }
@@ -173,7 +177,7 @@ struct PostgresSchemaTests {
         let notURI = #expect(throws: KlaxonError.self) { try PostgresSchema.initialise(uri: "journals", grantTo: nil) }
         #expect(notURI?.kind == .badInput)
         // The everyday role cannot make the schema (no CREATE on the database): refused, nothing made.
-        let fresh = try PostgresServer.shared().makeDatabase()
+        let fresh = try await PostgresServer.shared().makeDatabase()
         let refused = #expect(throws: KlaxonError.self) {
             try PostgresSchema.initialise(uri: fresh.everydayURI, grantTo: nil)
         }
