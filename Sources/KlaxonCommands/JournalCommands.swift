@@ -64,10 +64,12 @@ struct JournalCommand: ParsableCommand {
                 for warning in IncidentStore.modeWarnings(path: path, mode: verification.mode) { context.warn(warning) }
                 if let damage = verification.damage {
                     failed = true
-                    let what =
+                    // The torn tail's reason already says "an interrupted write"; what follows is what to do.
+                    let line =
                         damage.kind == .tornTail
-                        ? "torn tail (an interrupted write; klaxon journal repair cuts it off and keeps it)" : "DAMAGED"
-                    if !output.json { context.print("\(path): \(what) at \(damage)") }
+                        ? "torn tail at \(damage); klaxon journal repair cuts it off and keeps its bytes"
+                        : "DAMAGED at \(damage)"
+                    if !output.json { context.print("\(path): \(line)") }
                 } else if let problem = problems.first {
                     failed = true
                     if !output.json { context.print("\(path): REFUSED: \(problem)") }

@@ -33,8 +33,9 @@ extension JournalCommand {
         static let configuration = CommandConfiguration(
             abstract: "Copy the journal files of a directory (what export wrote) into the workspace's store.",
             discussion: """
-                Each journal is verified first; one the store already holds is left as it is: "already there" \
-                when it is the same, refused when not (the store's has more records, fewer, or others).
+                Each journal is verified first; nothing is taken from a damaged or torn one, nor from an \
+                INC-N.jsonl.partial (exit 1). One the store already holds is left as it is: "already there" when \
+                the store's holds these records (the same, or more after them), refused when not (fewer, or others).
                 """)
         @Option(name: .customLong("from"), help: ArgumentHelp("The directory.", valueName: "dir"))
         var directory: String
@@ -48,7 +49,7 @@ extension JournalCommand {
             let store = try global.loadWorkspace().journalStore
             let transfer = try JournalTransfer.importing(
                 from: JournalTransferRun.absolute(directory, context), to: store)
-            let names = try JournalTransferRun.names(ids, in: transfer.source)
+            let names = try JournalTransferRun.names(ids, in: transfer.source, partialCopies: transfer.partialCopies())
             try JournalTransferRun(transfer: transfer, verb: "imported", directory: transfer.source.location)
                 .run(names, json: output.json, context: context)
         }
@@ -68,10 +69,13 @@ private struct JournalTransferRun {
         path.hasPrefix("/") ? path : context.currentDirectory + "/" + path
     }
 
-    /// The journals of `ids` (`INC-3`, `3`, `platform`), each once, or every journal of `store`; an id
-    /// that is none, or not in `store`, is refused before anything is done.
-    static func names(_ ids: [String], in store: any JournalStore) throws(KlaxonError) -> [String] {
-        guard !ids.isEmpty else { return try store.journalNames() }
+    /// The journals of `ids` (`INC-3`, `3`, `platform`), each once, or every journal of `store` and then
+    /// those there only as `partialCopies` (import's `INC-N.jsonl.partial`); an id that is none, or
+    /// neither in `store` nor a partial copy, is refused before anything is done.
+    static func names(_ ids: [String], in store: any JournalStore, partialCopies: [String] = []) throws(KlaxonError)
+        -> [String]
+    {
+        guard !ids.isEmpty else { return try store.journalNames() + partialCopies }
         var names: [String] = []
         for text in ids {
             let name: String
@@ -85,14 +89,23 @@ private struct JournalTransferRun {
                 )
             }
             // A link is "there" here, and refused by name when it is read.
-            guard store.stamp(of: name) != nil else {
-                throw .badInput(
-                    "there is no journal \(name) in \(store.location); nothing was done. Name journals that are there (INC-12, platform), or none for all of them"
-                )
+            guard store.stamp(of: name) != nil || partialCopies.contains(name) else {
+                let held = try held(in: store)
+                throw .badInput("there is no journal \(name) in \(store.location)\(held)")
             }
             if !names.contains(name) { names.append(name) }
         }
         return names
+    }
+
+    /// What `store` holds, for a name that is not there: the first few and how many, or none.
+    private static func held(in store: any JournalStore) throws(KlaxonError) -> String {
+        let there = try store.journalNames()
+        guard !there.isEmpty else { return ": it holds no journals; nothing was done" }
+        let shown = there.prefix(5).joined(separator: ", ")
+        let more = there.count > 5 ? " and \(there.count - 5) more" : ""
+        return
+            "; nothing was done. It holds \(Plural.count(there.count, "journal")): \(shown)\(more); name some of those, or none for all of them"
     }
 
     func run(_ names: [String], json: Bool, context: CommandContext) throws {
@@ -100,7 +113,12 @@ private struct JournalTransferRun {
         var stopped: KlaxonError?
         for name in names {
             do {
-                let outcome = try transfer.copy(name)
+                let outcome: JournalTransfer.Outcome
+                if let partial = transfer.partialCopy(of: name) {
+                    outcome = partial
+                } else {
+                    outcome = try transfer.copy(name)
+                }
                 outcomes.append(outcome)
                 if !json { context.print(line(outcome)) }
             } catch {
@@ -109,18 +127,31 @@ private struct JournalTransferRun {
                 break
             }
         }
-        let copied = outcomes.filter { $0.result == .copied }.count
-        let already = outcomes.filter { $0.result == .alreadyThere }.count
-        let damaged = outcomes.filter { if case .setApart = $0.result { true } else { false } }.count
-        let refused = outcomes.count - copied - already - damaged
+        var copied = 0
+        var already = 0
+        var refused = 0
+        var damaged = 0
+        var partial = 0
+        for outcome in outcomes {
+            switch outcome.result {
+            case .copied: copied += 1
+            case .alreadyThere, .alreadyThereWentOn: already += 1
+            case .refused: refused += 1
+            case .damaged: damaged += 1
+            case .partialCopy: partial += 1
+            }
+        }
+        // Those after a target that could not be written, that one included: nothing of them was written.
+        let notTried = names.count - outcomes.count
         if json {
             var object: [String: JSONValue] = [
                 "directory": .string(directory),
                 "store": .string(verb == "exported" ? transfer.source.location : transfer.target.location),
                 "journals": .array(outcomes.map(self.json)), verb: .number(Double(copied)),
                 "already_there": .number(Double(already)), "refused": .number(Double(refused)),
-                "damaged": .number(Double(damaged))
+                "damaged": .number(Double(damaged)), "not_tried": .number(Double(notTried))
             ]
+            if transfer.isImport { object["partial_copies"] = .number(Double(partial)) }
             if let stopped { object["error"] = .string(stopped.message) }
             context.print(json: .object(object))
         } else if names.isEmpty {
@@ -128,14 +159,17 @@ private struct JournalTransferRun {
                 "No journals in \(verb == "exported" ? transfer.source.location : directory); nothing \(verb).")
         } else {
             let preposition = verb == "exported" ? "to" : "from"
+            let partials =
+                partial > 0 ? ", \(Plural.count(partial, "partial copy", "partial copies")) not imported" : ""
             context.print(
-                "\(verb.prefix(1).uppercased() + verb.dropFirst()) \(copied) of \(Plural.count(names.count, "journal")) \(preposition) \(directory): \(already) already there, \(refused) refused, \(damaged) damaged."
+                "\(verb.prefix(1).uppercased() + verb.dropFirst()) \(copied) of \(Plural.count(names.count, "journal")) \(preposition) \(directory): \(already) already there, \(refused) refused, \(damaged) damaged\(partials)\(notTried > 0 ? ", \(notTried) not tried" : "")."
             )
         }
         if let stopped { throw stopped }
-        if refused + damaged > 0 {
+        if refused + damaged + partial > 0 {
+            let partials = partial > 0 ? ", \(Plural.count(partial, "partial copy", "partial copies"))" : ""
             context.say(
-                "klaxon: error: \(Plural.count(refused + damaged, "journal")) not \(verb) whole (\(refused) refused, \(damaged) damaged): see each one's line"
+                "klaxon: error: \(Plural.count(refused + damaged + partial, "journal")) not \(verb) whole (\(refused) refused, \(damaged) damaged\(partials)): see \(json ? "each one's entry in journals" : "each one's line")"
             )
             throw ExitCode(1)
         }
@@ -149,23 +183,23 @@ private struct JournalTransferRun {
                 "\(name): \(verb), \(Plural.count(outcome.recordCount, "record")), last hash \(outcome.lastHash?.short ?? "")"
         case .alreadyThere:
             return "\(name): already there, identical; nothing done"
+        case .alreadyThereWentOn(let records):
+            return
+                "\(name): already there (the store's went on: \(records) records, these are its first \(outcome.recordCount)); nothing done"
         case .refused(let why):
             return "\(name): REFUSED: \(why)"
-        case .setApart(let damage, let file):
+        case .damaged(let damage, _, let detail):
+            guard damage.kind == .tornTail else { return "\(name): DAMAGED at \(damage); \(detail)" }
+            guard !transfer.isImport else { return "\(name): TORN TAIL at \(damage); \(detail)" }
             // Who cuts a torn tail: repair for an incident; for the platform journal, the next change recorded.
             let cutter =
                 name == PlatformJournal.name
                 ? "the next state change recorded cuts it off" : "klaxon journal repair \(name) cuts it off"
-            let what =
-                damage.kind == .tornTail
-                ? "TORN TAIL at \(damage) (an interrupted write; \(cutter), keeping its bytes, and export then copies the journal whole)"
-                : "DAMAGED at \(damage)"
-            guard let file else { return "\(name): \(what); no record before it is intact, so nothing was written" }
-            let intact =
-                outcome.recordCount == 1
-                ? "its 1 intact record was" : "its \(outcome.recordCount) intact records were"
             return
-                "\(name): \(what); \(intact) written to \(file), not as \(name).jsonl, so that nobody takes them for the whole journal"
+                "\(name): TORN TAIL at \(damage) (\(cutter), keeping its bytes, and export then copies the journal whole); \(detail)"
+        case .partialCopy(let file):
+            return
+                "\(name).jsonl.partial: NOT IMPORTED: an incomplete copy of a damaged journal (\(file) holds the records before its damage and would look whole in the store); repair or restore \(name) in the workspace it came from (docs/journal-format.md, \"Damage\"), export it again and import that"
         }
     }
 
@@ -174,20 +208,28 @@ private struct JournalTransferRun {
         switch outcome.result {
         case .copied: entry["outcome"] = .string(verb)
         case .alreadyThere: entry["outcome"] = "already_there"
+        case .alreadyThereWentOn(let records):
+            entry["outcome"] = "already_there"
+            entry["store_records"] = .number(Double(records))
         case .refused(let why):
             entry["outcome"] = "refused"
             entry["error"] = .string(why)
-        case .setApart(let damage, let file):
+        case .partialCopy(let file):
+            entry["outcome"] = "partial_copy"
+            entry["file"] = .string(file)
+        case .damaged(let damage, let file, let detail):
             entry["outcome"] = "damaged"
             entry["file"] = file.map(JSONValue.string) ?? .null
+            entry["detail"] = .string(detail)
             entry["damage"] = .object([
                 "kind": .string(damage.kind == .tornTail ? "torn_tail" : "corruption"),
                 "record": .number(Double(damage.expectedSequence)), "line": .number(Double(damage.line)),
                 "offset": .number(Double(damage.offset)), "reason": .string(damage.reason)
             ])
         }
-        if case .refused = outcome.result {
-        } else {
+        switch outcome.result {
+        case .refused, .partialCopy: break
+        default:
             entry["records"] = .number(Double(outcome.recordCount))
             entry["last_hash"] = outcome.lastHash.map { .string($0.hex) } ?? .null
         }

@@ -216,9 +216,10 @@ struct JournalTransferTests {
         #expect(journalFiles(mixed) == theirs)
     }
 
-    /// The store keeps what it holds: a journal there with more records (DIR's its first ones), fewer,
-    /// or others, is named and refused; the very same one is "already there".
-    @Test func importRefusesWhatTheStoreHoldsUnlessIdentical() throws {
+    /// The store keeps what it holds: the very same journal, or one that went on after DIR's copy (DIR's
+    /// records its first ones), is "already there" (exit 0: the store holds all of the copy); one with
+    /// fewer records, or others, is named and refused.
+    @Test func importRefusesWhatTheStoreHoldsUnlessItHoldsAllOfIt() throws {
         let (source, k) = try sourceWorkspace()
         defer { withExtendedLifetime(source) {} }
         let out = TemporaryDirectory("klaxon-export")
@@ -231,12 +232,19 @@ struct JournalTransferTests {
         #expect(t.run("incident", "note", "1", "written after the import").status == 0)
         let held = journalFiles(target.path + "/journals")
         let more = t.run("journal", "import", "--from", copy)
-        #expect(more.status == 1)
+        #expect(more.status == 0 && more.errors.isEmpty, "\(more.output)\(more.errors)")
         #expect(
-            more.output.contains(
-                "INC-1: REFUSED: \(target.path)/journals/INC-1.jsonl already holds 13 records, and these 12 are its first: it went on after this copy was made; nothing done; the store keeps its own; import into an empty workspace to look at this copy\n"
+            more.output.hasPrefix(
+                "INC-1: already there (the store's went on: 13 records, these are its first 12); nothing done\n"
             ), "\(more.output)")
         #expect(more.output.contains("INC-2: imported") && more.output.contains("platform: imported"))
+        #expect(more.output.hasSuffix(": 1 already there, 0 refused, 0 damaged.\n"), "\(more.output)")
+        let moreJSON = t.run("journal", "import", "--from", copy, "INC-1", "--json")
+        #expect(moreJSON.status == 0)
+        let heldEntry = try #require(moreJSON.json?["journals"]?.arrayValue?.first)
+        #expect(
+            heldEntry["outcome"] == "already_there" && heldEntry["store_records"] == 13 && heldEntry["records"] == 12)
+        #expect(moreJSON.json?["already_there"] == 1 && moreJSON.json?["refused"] == 0)
         #expect(journalFiles(target.path + "/journals")["INC-1.jsonl"] == held["INC-1.jsonl"])
 
         k.run("incident", "note", "1", "thirteenth")
@@ -264,8 +272,9 @@ struct JournalTransferTests {
     }
 
     /// A damaged or torn source journal: its intact records go to INC-N.jsonl.partial, never as
-    /// INC-N.jsonl (which would look whole), said on its line and on stderr, exit 1. Import leaves the
-    /// partial file alone.
+    /// INC-N.jsonl (which would look whole), said on its line with what to do next and on stderr, exit 1;
+    /// a different .partial already there is left alone and the journal still said damaged. Import never
+    /// takes a partial copy, and says so (exit 1), unless the whole journal beside it is imported.
     @Test func aDamagedOrTornSourceJournalIsSetApartAndSaidLoudly() throws {
         let (source, k) = try sourceWorkspace()
         let journals = source.path + "/journals"
@@ -283,10 +292,12 @@ struct JournalTransferTests {
             "\(run.output)")
         #expect(
             run.output.contains(
-                "; its 3 intact records were written to \(copy)/INC-1.jsonl.partial, not as INC-1.jsonl, so that nobody takes them for the whole journal\n"
-            ))
-        #expect(run.output.contains("INC-2: TORN TAIL at record 3 (line 3, byte \(whole2.count))"))
-        #expect(run.output.contains("klaxon journal repair INC-2 cuts it off"))
+                "; its 3 intact records were written to \(copy)/INC-1.jsonl.partial, not as INC-1.jsonl, so that nobody takes them for the whole journal; keep the source as it is and see docs/journal-format.md, \"Damage\"\n"
+            ), "\(run.output)")
+        let torn = try #require(run.output.split(separator: "\n").first { $0.hasPrefix("INC-2: ") })
+        #expect(torn.hasPrefix("INC-2: TORN TAIL at record 3 (line 3, byte \(whole2.count))"))
+        #expect(torn.contains("klaxon journal repair INC-2 cuts it off"))
+        #expect(torn.components(separatedBy: "an interrupted write").count == 2, "said once: \(torn)")
         #expect(run.output.contains("Exported 1 of 3 journals to \(copy): 0 already there, 0 refused, 2 damaged."))
         #expect(run.errors.contains("2 journals not exported whole (0 refused, 2 damaged)"))
         let written = journalFiles(copy)
@@ -303,19 +314,92 @@ struct JournalTransferTests {
         #expect(json.json?["journals"]?.arrayValue?[1]["damage"]?["kind"] == "torn_tail")
         #expect(journalFiles(copy) == written, "set apart again: the same bytes, nothing else")
 
+        // Another .partial in the way: left as it is, and the journal is still said to be damaged.
+        let other = out.path + "/other"
+        try FileManager.default.createDirectory(atPath: other, withIntermediateDirectories: true)
+        try Data("someone else's\n".utf8).write(to: URL(fileURLWithPath: other + "/INC-1.jsonl.partial"))
+        let inTheWay = k.run("journal", "export", "--to", other, "1")
+        #expect(inTheWay.status == 1)
+        #expect(
+            inTheWay.output.hasPrefix("INC-1: DAMAGED at record 4 (line 4, byte "), "\(inTheWay.output)")
+        #expect(
+            inTheWay.output.contains(
+                "; its 3 intact records were not written: \(other)/INC-1.jsonl.partial already exists and differs; move it away, or export into an empty directory\n"
+            ), "\(inTheWay.output)")
+        #expect(
+            inTheWay.output.hasSuffix("Exported 0 of 1 journal to \(other): 0 already there, 0 refused, 1 damaged.\n"))
+        #expect(journalFiles(other) == ["INC-1.jsonl.partial": Array("someone else's\n".utf8)])
+
         // Repaired, the torn journal is exported whole; the partial copy stays for a person to remove.
         #expect(k.run("journal", "repair", "2").status == 0)
         #expect(k.run("journal", "export", "--to", copy, "2").status == 0)
         #expect(journalFiles(copy)["INC-2.jsonl"] == whole2)
 
+        // INC-2.jsonl.partial is beside the whole INC-2.jsonl, which is imported; INC-1.jsonl.partial is not.
         let target = makeWorkspace()
-        let imported = Klaxon(workspace: target.path).run("journal", "import", "--from", copy)
-        #expect(imported.status == 0, "\(imported.output)")
+        let t = Klaxon(workspace: target.path)
+        let imported = t.run("journal", "import", "--from", copy)
+        #expect(imported.status == 1, "\(imported.output)")
+        let said = imported.output.split(separator: "\n").map(String.init)
+        #expect(said.count == 4, "\(imported.output)")
+        #expect(said.first?.hasPrefix("INC-2: imported, 2 records") == true)
+        #expect(said.dropFirst().first?.hasPrefix("platform: imported, 3 records") == true)
+        #expect(
+            said.dropFirst(2).first
+                == "INC-1.jsonl.partial: NOT IMPORTED: an incomplete copy of a damaged journal (\(copy)/INC-1.jsonl.partial holds the records before its damage and would look whole in the store); repair or restore INC-1 in the workspace it came from (docs/journal-format.md, \"Damage\"), export it again and import that",
+            "\(imported.output)")
+        #expect(
+            said.last
+                == "Imported 2 of 3 journals from \(copy): 0 already there, 0 refused, 0 damaged, 1 partial copy not imported."
+        )
+        #expect(
+            imported.errors
+                == "klaxon: error: 1 journal not imported whole (0 refused, 0 damaged, 1 partial copy): see each one's line\n"
+        )
+        #expect(journalFiles(target.path + "/journals").keys.sorted() == ["INC-2.jsonl", "platform.jsonl"])
+
+        let named = t.run("journal", "import", "--from", copy, "INC-1")
+        #expect(named.status == 1, "\(named.errors)")
+        #expect(named.output.hasPrefix("INC-1.jsonl.partial: NOT IMPORTED: an incomplete copy"), "\(named.output)")
+        let asJSON = t.run("journal", "import", "--from", copy, "--json")
+        #expect(asJSON.status == 1)
+        #expect(asJSON.json?["partial_copies"] == 1 && asJSON.json?["already_there"] == 2)
+        let entry = try #require(asJSON.json?["journals"]?.arrayValue?.last)
+        #expect(entry["outcome"] == "partial_copy" && entry["file"] == .string(copy + "/INC-1.jsonl.partial"))
+        #expect(asJSON.errors.hasSuffix("(0 refused, 0 damaged, 1 partial copy): see each one's entry in journals\n"))
         #expect(journalFiles(target.path + "/journals").keys.sorted() == ["INC-2.jsonl", "platform.jsonl"])
     }
 
-    /// Each journal of DIR is verified before anything is written: damage, a torn tail, a misnamed file,
-    /// a link and a line this version cannot write again are refused by name; the rest is imported.
+    /// A journal damaged at its first record: nothing is written, and the line says what to do next.
+    /// `journal verify` and export say "an interrupted write" of a torn tail once.
+    @Test func aDamagedLineSaysWhatToDoNext() throws {
+        let (source, k) = try sourceWorkspace()
+        try damage(source.path + "/journals/INC-1.jsonl", record: 1)
+        let out = TemporaryDirectory("klaxon-export")
+        let run = k.run("journal", "export", "--to", out.path + "/copy", "1")
+        #expect(run.status == 1)
+        #expect(run.output.hasPrefix("INC-1: DAMAGED at record 1 (line 1, byte 0): "), "\(run.output)")
+        #expect(
+            run.output.contains(
+                "; no record before it is intact, so nothing was written; keep the source as it is and see docs/journal-format.md, \"Damage\"\n"
+            ), "\(run.output)")
+        #expect(journalFiles(out.path + "/copy").isEmpty)
+
+        let whole2 = source.read("journals/INC-2.jsonl")
+        try Data(whole2 + Array(#"{"v":1,"seq":3"#.utf8)).write(
+            to: URL(fileURLWithPath: source.path + "/journals/INC-2.jsonl"))
+        let verify = k.run("journal", "verify", "2")
+        #expect(verify.status == 1)
+        #expect(verify.output.contains("INC-2.jsonl: torn tail at record 3 (line 3, byte "), "\(verify.output)")
+        #expect(verify.output.components(separatedBy: "an interrupted write").count == 2, "said once: \(verify.output)")
+        #expect(
+            verify.output.hasSuffix("; klaxon journal repair cuts it off and keeps its bytes\n"), "\(verify.output)")
+    }
+
+    /// Each journal of DIR is verified before anything is written: damage and a torn tail are counted
+    /// damaged, with advice that can be followed (DIR is no workspace: check the journal where it came
+    /// from); a misnamed file, a link and a line this version cannot write again are refused by name;
+    /// the rest is imported.
     @Test func importVerifiesEachJournalFirstAndRefusesByName() throws {
         let (source, k) = try sourceWorkspace()
         defer { withExtendedLifetime(source) {} }
@@ -341,27 +425,46 @@ struct JournalTransferTests {
         #expect(run.status == 1)
         let lines = run.output.split(separator: "\n").map(String.init)
         #expect(lines.count == 7, "\(run.output)")
-        #expect(
-            lines[0].hasPrefix(
-                "INC-1: REFUSED: \(copy)/INC-1.jsonl is damaged at record 3 (line 3, byte "), "\(lines[0])")
+        #expect(lines[0].hasPrefix("INC-1: DAMAGED at record 3 (line 3, byte "), "\(lines[0])")
         #expect(
             lines[0].hasSuffix(
-                "nothing was imported from it. Verify the source with klaxon journal verify and copy it again"))
+                "; nothing was imported from \(copy)/INC-1.jsonl. Check INC-1 in the workspace it came from (klaxon journal verify INC-1 there), export it again into an empty directory and import from that"
+            ), "\(lines[0])")
+        #expect(lines[1].hasPrefix("INC-2: TORN TAIL at record 2 (line 2, byte "), "\(lines[1])")
         #expect(
-            lines[1].hasPrefix("INC-2: REFUSED: \(copy)/INC-2.jsonl is torn at record 2 (line 2, byte "), "\(lines[1])")
+            lines[1].hasSuffix(
+                "; nothing was imported from \(copy)/INC-2.jsonl. Check INC-2 in the workspace it came from (klaxon journal verify INC-2 there), export it again into an empty directory and import from that"
+            ))
         #expect(
             lines[2].hasPrefix(
                 "INC-7: REFUSED: \(copy)/INC-7.jsonl is not an incident's journal: the first record is check.changed"),
             "\(lines[2])")
         #expect(
-            lines[3].hasPrefix("INC-8: REFUSED: \(copy)/INC-8.jsonl is a symbolic link (to \(victim))"), "\(lines[3])")
+            lines[3]
+                == "INC-8: REFUSED: \(copy)/INC-8.jsonl is a symbolic link (to \(victim)), not a journal; Klaxon never follows links or opens special files where it reads or writes journals. Move it away: a journal is a regular file that Klaxon wrote",
+            "\(lines[3])")
         #expect(
             lines[4]
                 == "INC-9: REFUSED: \(copy)/INC-9.jsonl: record 1 cannot be written again byte for byte (its line is not the one this version of Klaxon writes: another version's, or edited by hand); nothing done",
             "\(lines[4])")
         #expect(lines[5].hasPrefix("platform: imported, 3 records"))
-        #expect(lines[6] == "Imported 1 of 6 journals from \(copy): 0 already there, 5 refused, 0 damaged.")
+        #expect(lines[6] == "Imported 1 of 6 journals from \(copy): 0 already there, 3 refused, 2 damaged.")
+        #expect(
+            run.errors == "klaxon: error: 5 journals not imported whole (3 refused, 2 damaged): see each one's line\n")
         #expect(journalFiles(target.path + "/journals").keys.sorted() == ["platform.jsonl"])
+
+        let json = t.run("journal", "import", "--from", copy, "INC-1", "INC-2", "--json")
+        #expect(json.status == 1)
+        #expect(json.json?["damaged"] == 2 && json.json?["refused"] == 0 && json.json?["imported"] == 0)
+        let entries = try #require(json.json?["journals"]?.arrayValue)
+        #expect(entries.map { $0["outcome"] } == ["damaged", "damaged"])
+        #expect(entries[0]["damage"]?["kind"] == "corruption" && entries[0]["damage"]?["record"] == 3)
+        #expect(entries[0]["records"] == 2 && entries[0]["file"] == .null)
+        #expect(entries[1]["damage"]?["kind"] == "torn_tail" && entries[1]["damage"]?["record"] == 2)
+        #expect(
+            json.errors
+                == "klaxon: error: 2 journals not imported whole (0 refused, 2 damaged): see each one's entry in journals\n"
+        )
         #expect(out.read("victim.txt") == Array("keep me\n".utf8))
     }
 
@@ -404,7 +507,7 @@ struct JournalTransferTests {
         )
         refused(
             k.run("journal", "export", "--to", out.path + "/never", "INC-1", "INC-9"),
-            "there is no journal INC-9 in \(source.path)/journals; nothing was done. Name journals that are there (INC-12, platform), or none for all of them"
+            "there is no journal INC-9 in \(source.path)/journals; nothing was done. It holds 3 journals: INC-1, INC-2, platform; name some of those, or none for all of them"
         )
         refused(
             k.run("journal", "export", "--to", out.path + "/never", "registry"),
@@ -423,8 +526,20 @@ struct JournalTransferTests {
             "\(file) is not a directory; give the directory klaxon journal export wrote")
         refused(
             t.run("journal", "import", "--from", source.path + "/journals", "INC-1", "INC-5"),
-            "there is no journal INC-5 in \(source.path)/journals; nothing was done. Name journals that are there (INC-12, platform), or none for all of them"
+            "there is no journal INC-5 in \(source.path)/journals; nothing was done. It holds 3 journals: INC-1, INC-2, platform; name some of those, or none for all of them"
         )
+        // What is there, named: the first five and how many more; or that there is none.
+        let many = TemporaryDirectory("klaxon-many")
+        for n in [3, 1, 12, 7, 2, 5, 40] { many.write("INC-\(n).jsonl", "") }
+        refused(
+            t.run("journal", "import", "--from", many.path, "INC-4"),
+            "there is no journal INC-4 in \(many.path); nothing was done. It holds 7 journals: INC-1, INC-2, INC-3, INC-5, INC-7 and 2 more; name some of those, or none for all of them"
+        )
+        let none = TemporaryDirectory("klaxon-none")
+        none.write("README", "not a journal\n")
+        refused(
+            t.run("journal", "import", "--from", none.path, "INC-1"),
+            "there is no journal INC-1 in \(none.path): it holds no journals; nothing was done")
         #expect(!FileManager.default.fileExists(atPath: target.path + "/journals"), "nothing imported")
         let nothing = t.run("journal", "import", "--from", out.path)
         #expect(nothing.status == 0 && nothing.output == "No journals in \(out.path); nothing imported.\n")
@@ -509,5 +624,37 @@ struct JournalTransferProcessTests {
                 "klaxon: error: \(unreadable.path) cannot be read (EACCES: Permission denied); nothing was imported; "),
             "\(`import`.errors)")
         #expect(!FileManager.default.fileExists(atPath: target.path + "/journals"))
+    }
+}
+
+/// Export onto a disk that fills up: what was written stays, each journal whole; the summary counts
+/// the journals not tried, so that it adds up, and the exit is 1.
+@Suite(.serialized, .enabled(if: SmallFileSystem.available, "needs root to mount a small tmpfs"))
+struct JournalTransferFullDiskTests {
+    @Test func aFullDiskStopsTheExportAndTheSummaryAddsUp() throws {
+        let ws = makeWorkspace()
+        let k = Klaxon(workspace: ws.path)
+        for i in 1...19 { #expect(k.run("incident", "declare", "Incident \(i)", "--severity", "SEV4").status == 0) }
+        let fs = try #require(SmallFileSystem(kilobytes: 12))
+        let copy = fs.path + "/copy"
+        let run = k.run("journal", "export", "--to", copy)
+        #expect(run.status == 1)
+        let said = run.output.split(separator: "\n").map(String.init)
+        let exported = said.filter { $0.contains(": exported, 1 record, ") }.count
+        #expect(exported > 0 && exported < 19, "\(run.output)")
+        #expect(
+            said.last
+                == "Exported \(exported) of 19 journals to \(copy): 0 already there, 0 refused, 0 damaged, \(19 - exported) not tried.",
+            "\(run.output)")
+        #expect(run.errors.contains("ENOSPC") && run.errors.split(separator: "\n").count == 1, "\(run.errors)")
+        let written = journalFiles(copy)
+        #expect(written.count == exported, "each journal whole, nothing of the others")
+        for (name, bytes) in written { #expect(bytes == ws.read("journals/" + name)) }
+
+        let again = k.run("journal", "export", "--to", copy, "--json")
+        #expect(again.status == 1)
+        #expect(again.json?["already_there"] == .number(Double(exported)))
+        #expect(again.json?["not_tried"] == .number(Double(19 - exported)))
+        #expect(again.json?["error"]?.stringValue?.contains("ENOSPC") == true)
     }
 }

@@ -17,11 +17,18 @@ public struct JournalTransfer: Sendable {
             case copied
             /// The target already held the very same records; nothing was done.
             case alreadyThere
+            /// The target (import's store) already held these records and `records` in all, the ones
+            /// after them written since this copy was made: it holds the whole copy, so nothing was done.
+            case alreadyThereWentOn(records: Int)
             /// Nothing was done, for this reason (one line: what, where, what to do).
             case refused(String)
-            /// The source is damaged or torn at `damage`: its intact records went to `file` (none when
-            /// nil), which is named so that nobody takes it for the whole journal.
-            case setApart(damage: JournalScanner.Damage, file: String?)
+            /// The source is damaged or torn at `damage`. Export writes its intact records to `file`
+            /// (none when nil), named so that nobody takes it for the whole journal; import takes
+            /// nothing from it. `detail` says what was done and what to do next.
+            case damaged(damage: JournalScanner.Damage, file: String?, detail: String)
+            /// `NAME.jsonl.partial` in the directory imported from: what export set apart of a damaged
+            /// journal, never imported (it would look whole), only said.
+            case partialCopy(file: String)
         }
         /// The journal's name (`INC-3`, `platform`).
         public var name: String
@@ -33,10 +40,13 @@ public struct JournalTransfer: Sendable {
 
     public let source: any JournalStore
     public let target: any JournalStore
-    /// Where a damaged source journal's intact records go (export), or nil to refuse it (import).
+    /// Where a damaged source journal's intact records go (export), or nil (import, which takes nothing from it).
     let partials: FileJournalStore?
     /// What to do about a target journal that differs, said after "nothing done".
     let advice: String
+    /// Whether this is an import, which refuses what is damaged and takes a longer target journal as
+    /// holding the copy.
+    public var isImport: Bool { partials == nil }
 
     /// From the workspace's `store` into `directory` as journal files, created if missing (mode 0770
     /// less the umask, as the journals directory). A damaged or torn journal's intact records are
@@ -74,8 +84,9 @@ public struct JournalTransfer: Sendable {
             source: store, target: files, partials: files, advice: "move it away, or export into an empty directory")
     }
 
-    /// From the journal files of `directory` into the workspace's `store`. A damaged or torn journal is
-    /// refused whole. Refuses a `directory` that is missing, not one, or cannot be read.
+    /// From the journal files of `directory` into the workspace's `store`. Nothing is taken from a
+    /// damaged or torn journal, nor from an `INC-N.jsonl.partial` (`partialCopies()`). Refuses a
+    /// `directory` that is missing, not one, or cannot be read.
     public static func importing(from directory: String, to store: any JournalStore) throws(KlaxonError)
         -> JournalTransfer
     {
@@ -128,10 +139,15 @@ public struct JournalTransfer: Sendable {
         let summary = Outcome(name: name, result: .copied, recordCount: records.count, lastHash: records.last?.hash)
         if let damage = journal.corruption ?? journal.tornTail {
             guard let partials else {
-                return refused(
-                    name,
-                    "\(journal.path) is \(damage.kind == .tornTail ? "torn" : "damaged") at \(damage); nothing was imported from it. Verify the source with klaxon journal verify and copy it again"
+                // Export never writes a damaged or torn INC-N.jsonl: this copy was changed or cut after
+                // it. The journal to check is the one it was exported from, which this directory is not.
+                var outcome = summary
+                outcome.result = .damaged(
+                    damage: damage, file: nil,
+                    detail:
+                        "nothing was imported from \(journal.path). Check \(name) in the workspace it came from (klaxon journal verify \(name) there), export it again into an empty directory and import from that"
                 )
+                return outcome
             }
             return try setApart(records, of: summary, damage: damage, into: partials)
         }
@@ -161,6 +177,39 @@ public struct JournalTransfer: Sendable {
         return compare(records, with: target.journal(name), summary: summary)
     }
 
+    /// The journals that the directory imported from holds only as `NAME.jsonl.partial` (what export
+    /// set apart of a damaged journal), in order; none for export, which writes such files.
+    public func partialCopies() throws(KlaxonError) -> [String] {
+        guard isImport, let files = source as? FileJournalStore else { return [] }
+        guard let dir = opendir(files.directory) else { throw SystemCall.error("listing", files.directory, errno) }
+        defer { closedir(dir) }
+        var names: [String] = []
+        while let entry = readdir(dir) {
+            let file = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+                String(decoding: raw[..<(raw.firstIndex(of: 0) ?? raw.count)], as: UTF8.self)
+            }
+            guard file.hasSuffix(".jsonl.partial") else { continue }
+            let name = String(file.dropLast(".jsonl.partial".count))
+            if name == PlatformJournal.name || IncidentID.normalize(name) == name, files.stamp(of: name) == nil {
+                names.append(name)
+            }
+        }
+        // Incidents by number, the platform journal last, as journalNames() gives them.
+        return names.sorted {
+            (IncidentID.number(of: $0) ?? .max, $0) < (IncidentID.number(of: $1) ?? .max, $1)
+        }
+    }
+
+    /// Journal `name` of the directory imported from when it is there only as `NAME.jsonl.partial`
+    /// (`lstat`: a link is there too, and never read): said, never imported. Nil otherwise.
+    public func partialCopy(of name: String) -> Outcome? {
+        guard isImport, let files = source as? FileJournalStore, files.stamp(of: name) == nil else { return nil }
+        let path = files.path(of: name) + ".partial"
+        var info = stat()
+        guard lstat(path, &info) == 0 else { return nil }
+        return Outcome(name: name, result: .partialCopy(file: path), recordCount: 0, lastHash: nil)
+    }
+
     private func refused(_ name: String, _ why: String) -> Outcome {
         Outcome(name: name, result: .refused(why), recordCount: 0, lastHash: nil)
     }
@@ -179,6 +228,9 @@ public struct JournalTransfer: Sendable {
         switch (common == records.count, common == theirs.count) {
         case (true, true):
             outcome.result = .alreadyThere
+        case (true, false) where isImport:
+            // The store holds all of this copy and more: nothing of it is missing there.
+            outcome.result = .alreadyThereWentOn(records: theirs.count)
         case (true, false):
             outcome.result = .refused(
                 "\(existing.path) already holds \(Plural.count(theirs.count, "record")), and these \(records.count) are its first: it went on after this copy was made; nothing done; \(advice)"
@@ -202,11 +254,16 @@ public struct JournalTransfer: Sendable {
         _ records: [JournalRecord], of summary: Outcome, damage: JournalScanner.Damage, into files: FileJournalStore
     ) throws(KlaxonError) -> Outcome {
         var outcome = summary
+        // A torn tail's next step is on its line (repair); damage's is the docs' "Damage".
+        let next =
+            damage.kind == .tornTail ? "" : "; keep the source as it is and see docs/journal-format.md, \"Damage\""
         guard !records.isEmpty else {
-            outcome.result = .setApart(damage: damage, file: nil)
+            outcome.result = .damaged(
+                damage: damage, file: nil, detail: "no record before it is intact, so nothing was written\(next)")
             return outcome
         }
         let path = files.path(of: summary.name) + ".partial"
+        let intact = records.count == 1 ? "its 1 intact record was" : "its \(records.count) intact records were"
         let bytes: [UInt8]
         do { bytes = try JournalCodec.lines(copying: records) } catch {
             return refused(summary.name, "\(source.journal(summary.name).path): \(error); nothing done")
@@ -220,13 +277,22 @@ public struct JournalTransfer: Sendable {
                 defer { close(fd) }
                 let size = try SystemCall.fileSize(fd, path: path)
                 guard try SystemCall.read(fd, offset: 0, count: size, path: path) == bytes else {
-                    return refused(summary.name, "\(path) already exists and differs; nothing done; \(advice)")
+                    outcome.result = .damaged(
+                        damage: damage, file: nil,
+                        detail:
+                            "\(intact) not written: \(path) already exists and differs; \(advice)"
+                    )
+                    return outcome
                 }
             } catch {
                 return refused(summary.name, error.message)
             }
         }
-        outcome.result = .setApart(damage: damage, file: path)
+        outcome.result = .damaged(
+            damage: damage, file: path,
+            detail:
+                "\(intact) written to \(path), not as \(summary.name).jsonl, so that nobody takes \(records.count == 1 ? "it" : "them") for the whole journal\(next)"
+        )
         return outcome
     }
 }

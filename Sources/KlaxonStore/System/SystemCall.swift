@@ -138,7 +138,7 @@ enum SystemCall {
             let code = errno
             if code == ELOOP {
                 throw .failed(
-                    "\(path) is a symbolic link; Klaxon never follows links in the journals directory. Move it away: a journal is a regular file that Klaxon wrote"
+                    "\(path) is a symbolic link; Klaxon never follows a link where it reads or writes journals. Move it away: a journal is a regular file that Klaxon wrote"
                 )
             }
             if code == ENOENT { throw .badInput("there is no journal \(path)") }
@@ -179,7 +179,7 @@ enum SystemCall {
             }
         }
         throw .failed(
-            "\(path) is \(kind)\(target), not a journal; Klaxon never follows links or opens special files in the journals directory. Move it away: a journal is a regular file that Klaxon wrote"
+            "\(path) is \(kind)\(target), not a journal; Klaxon never follows links or opens special files where it reads or writes journals. Move it away: a journal is a regular file that Klaxon wrote"
         )
     }
 
