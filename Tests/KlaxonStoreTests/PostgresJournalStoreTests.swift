@@ -61,3 +61,27 @@ struct PostgresJournalStoreTests {
         #expect(next.sequence == 3 && next.previousHash == record.hash)
     }
 }
+
+extension PostgresJournalStoreTests {
+    /// A role that may read but not insert: its journals say why they cannot be written and what to do,
+    /// and an append is refused in one line naming the server and what to do, with nothing written.
+    @Test func aRoleWithoutInsertIsToldWhyItCannotWrite() throws {
+        let database = try PostgresServer.shared().makeDatabase()
+        _ = try PostgresSchema.initialise(uri: database.ownerURI, grantTo: PostgresServer.everyday)
+        let store = PostgresJournalStore(uri: database.everydayURI)
+        let journal = try #require(try store.create(PlatformJournal.name, firstRecord: Self.note("first")))
+        #expect(journal.writeProblem == nil)
+        try database.psql("REVOKE INSERT ON klaxon.records FROM \(PostgresServer.everyday)")
+        let problem = try #require(journal.writeProblem)
+        #expect(
+            problem
+                == "the role \(PostgresServer.everyday) may not insert into the journal tables at \(store.location); have the tables' owner run klaxon journal init --grant \(PostgresServer.everyday)"
+        )
+        let refusal = #expect(throws: KlaxonError.self) { try journal.append { _ in Self.note("refused") } }
+        #expect(
+            refusal?.message.hasPrefix("PostgreSQL at 127.0.0.1:\(database.server.port), database \(database.name): ")
+                == true && refusal?.message.contains("klaxon journal init --grant ROLE") == true,
+            "\(refusal?.message ?? "")")
+        #expect(try store.journal(PlatformJournal.name).readNewRecords().count == 1, "nothing was written")
+    }
+}

@@ -176,7 +176,20 @@ public final class PostgresJournal: StoredJournal {
         var record: JournalRecord
     }
 
+    /// Inserts `row`; a role without INSERT is told what to do.
     static func insert(_ row: Row, into journal: String, key: String, _ connection: PostgresConnection) throws {
+        do {
+            try insertRow(row, into: journal, key: key, connection)
+        } catch let error as PostgresError where error.sqlState == .insufficientPrivilege {
+            throw KlaxonError.failed(
+                "PostgreSQL at \(error.server): \(error.message) (SQLSTATE \(SQLState.insufficientPrivilege)); nothing was written: the role of journals: may read but not append. Have the tables' owner run klaxon journal init --grant ROLE for it"
+            )
+        }
+    }
+
+    private static func insertRow(_ row: Row, into journal: String, key: String, _ connection: PostgresConnection)
+        throws
+    {
         try connection.query(
             """
             INSERT INTO klaxon.records (journal, sequence, type, recorded_at, hash, previous_hash, line, append_key)
