@@ -60,7 +60,7 @@ let package = Package(
             ]),
         .executableTarget(name: "klaxon", dependencies: ["KlaxonCommands"]),
         // A journal writer for the crash and concurrency tests (appends through the same code as the CLI).
-        .executableTarget(name: "klaxon-stress", dependencies: ["KlaxonCore", "KlaxonStore"]),
+        .executableTarget(name: "klaxon-stress", dependencies: ["KlaxonCore", "KlaxonStore", "KlaxonPostgres"]),
         .executableTarget(
             name: "klaxon-bench",
             dependencies: [

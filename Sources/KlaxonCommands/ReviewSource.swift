@@ -14,9 +14,9 @@ enum ReviewSource {
         let problem = journal.file.corruption.map { "damaged at \($0); the review holds the records before it" }
         if let problem { warnings.append("\(journal.file.path) is \(problem)") }
         let seal = IncidentReview.JournalSeal(
-            file: URL(fileURLWithPath: journal.file.path).lastPathComponent, recordCount: journal.incident.recordCount,
+            file: journal.incident.id + ".jsonl", recordCount: journal.incident.recordCount,
             finalHash: journal.file.lastHash, problem: problem)
-        let platform = try ReviewFiles.platformRecords(journalsDirectory: workspace.journalsDirectory)
+        let platform = try ReviewFiles.platformRecords(store: workspace.journalStore)
         warnings += platform.warnings
         let incident = journal.incident
         let checks = CheckFiles.load(workspaceRoot: workspace.root, timeZone: TimeZone(identifier: "UTC")!).checks

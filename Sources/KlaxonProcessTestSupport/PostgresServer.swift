@@ -59,6 +59,10 @@ public final class PostgresServer: Sendable {
         try await blocking { try sharedServer.get() }
     }
 
+    /// The same cluster from synchronous code (a closure a test calls), which waits for the start on
+    /// the calling thread: call `shared()` first, from the async test.
+    public static func sharedFromSyncCode() throws -> PostgresServer { try sharedServer.get() }
+
     /// Starts a cluster of its own. Throws, with what went wrong and the end of the server's log, when
     /// PostgreSQL is not installed (`scripts/setup --tests` installs it) or does not start within 60 s.
     public init() throws {

@@ -8,19 +8,22 @@
 //   klaxon-stress STORE INCIDENT_ID WRITER_NAME COUNT [RATE]
 //   klaxon-stress STORE --hold NAME
 //
-// STORE is a journals directory (the file store). RATE is notes per second, paced from the start
+// STORE is a journals directory (the file store) or a PostgreSQL URI (the PostgreSQL store). RATE is notes per second, paced from the start
 // (default: as fast as it can). Prints `ok SEQ WRITER_NAME N TIME` per note (N from 1; TIME: seconds
 // since 1970 when it was on disk), unbuffered. With --hold it takes the store's hold NAME, prints
 // `held PID` (or `busy` and exits 1 when another has it) and keeps it until it is killed.
 import Foundation
 import KlaxonCore
+import KlaxonPostgres
 import KlaxonStore
 
 let arguments = CommandLine.arguments
 
-/// The store at `location`: today always the file store of that directory (a second store would be
-/// chosen here by the form of `location`, as the workspace chooses its own).
-func store(at location: String) -> any JournalStore { FileJournalStore(directory: location) }
+/// The store at `location`: the PostgreSQL store of a URI, else the file store of that directory (by
+/// the same rule as the workspace's `journals:`).
+func store(at location: String) -> any JournalStore {
+    PostgresURI.isURI(location) ? PostgresJournalStore(uri: location) : FileJournalStore(directory: location)
+}
 
 func say(_ text: String) { _ = Array(text.utf8).withUnsafeBytes { write(1, $0.baseAddress, $0.count) } }
 

@@ -1,5 +1,6 @@
 import Foundation
 import KlaxonCore
+import KlaxonPostgres
 import KlaxonProcessTestSupport
 import KlaxonStore
 import KlaxonTestSupport
@@ -10,12 +11,19 @@ import Testing
 /// and the two faults a test causes from outside the store's code: a write cut short and a record
 /// changed after it was written.
 ///
-/// Today there is one, the file store on a temporary directory. The next issue adds PostgreSQL as a
-/// second entry of `all`: `make` creates a fresh schema on the test's own server on 127.0.0.1,
-/// `location` is its connection string (klaxon-stress picks the store by the form of STORE), `tear`
-/// and `damage` change its rows with plain SQL; every test below then runs on both.
+/// There are two: the file store on a temporary directory, and PostgreSQL, a fresh database on the
+/// tests' own cluster on 127.0.0.1 (`PostgresServer.sharedFromSyncCode()`) reached as the everyday role, whose
+/// `location` is its connection URI (klaxon-stress picks the store by the form of STORE); its `tear` and
+/// `damage` work on the server as a killed writer and a superuser would. Every test below runs on both.
 struct StoreUnderTest: Sendable, CustomTestStringConvertible {
     let name: String
+    /// Whether a write is whole or absent (a database row): a writer killed in the middle of one leaves
+    /// nothing, where a file is left with a torn tail.
+    var writesAreWhole = false
+    /// Whether `follow()` and `hold(_:creating:)` are built (not yet for PostgreSQL: known issues).
+    var followsAndHolds = true
+    /// What each test awaits before it makes a store (a server started off the cooperative pool).
+    var prepare: @Sendable () async throws -> Void = {}
     /// A new, empty store: the store, what names it to another process, and what keeps it alive.
     let make: @Sendable () throws -> (store: any JournalStore, location: String, keep: AnyObject)
     /// The store at `location` opened afresh.
@@ -50,7 +58,50 @@ struct StoreUnderTest: Sendable, CustomTestStringConvertible {
             try Data(bytes).write(to: URL(fileURLWithPath: path))
         })
 
-    static let all: [StoreUnderTest] = [.files]
+    static let postgres = StoreUnderTest(
+        name: "postgres", writesAreWhole: true, followsAndHolds: false,
+        prepare: { _ = try await PostgresServer.shared() },
+        make: {
+            let database = try PostgresServer.sharedFromSyncCode().makeDatabase()
+            _ = try PostgresSchema.initialise(uri: database.ownerURI, grantTo: PostgresServer.everyday)
+            let store = PostgresJournalStore(uri: database.everydayURI)
+            return (store, database.everydayURI, store)
+        },
+        reopen: { PostgresJournalStore(uri: $0) },
+        tear: { location, name in
+            // A writer inside its append's transaction, its row inserted, killed before COMMIT.
+            let last = try #require(try PostgresJournalStore(uri: location).journal(name).readNewRecords().last)
+            let writer = try PostgresConnection(uri: location, applicationName: "klaxon contract tear")
+            let (line, record) = JournalCodec.encode(
+                note("torn"), sequence: last.sequence + 1, previousHash: last.hash)
+            try writer.query("BEGIN")
+            try writer.query(
+                "INSERT INTO klaxon.records (journal, sequence, type, recorded_at, hash, previous_hash, line, append_key) VALUES ($1, $2::bigint, 'note', now(), $3, $4, $5::bytea, gen_random_uuid())",
+                [name, String(record.sequence), record.hash.hex, record.previousHash.hex, PostgresBytea.text(line)])
+            try PostgresServer.sharedFromSyncCode().psql(
+                "SELECT pg_terminate_backend(\(writer.backendPID))", database: StoreUnderTest.databaseName(location))
+            #expect(throws: PostgresError.self) { try writer.query("COMMIT") }
+        },
+        damage: { location, name, sequence in
+            // A superuser's edit of one byte of the line (offset 30, as for files), the append-only
+            // trigger disabled for that statement.
+            try PostgresServer.sharedFromSyncCode().psql(
+                """
+                BEGIN;
+                ALTER TABLE klaxon.records DISABLE TRIGGER append_only;
+                UPDATE klaxon.records SET line = overlay(line PLACING '\\x23'::bytea FROM 31 FOR 1)
+                    WHERE journal = '\(name)' AND sequence = \(sequence);
+                ALTER TABLE klaxon.records ENABLE TRIGGER append_only;
+                COMMIT;
+                """, database: StoreUnderTest.databaseName(location))
+        })
+
+    static let all: [StoreUnderTest] = [.files, .postgres]
+
+    /// The database a test URI names (`postgresql://ROLE@HOST:PORT/NAME?…`).
+    static func databaseName(_ uri: String) -> String {
+        String(uri.split(separator: "?").first!.split(separator: "/").last!)
+    }
 }
 
 private let actor = WriterIdentity(actor: "contract", host: "test-host", pid: 7)
@@ -108,7 +159,8 @@ private func readable(_ descriptor: Int32, within milliseconds: Int32) -> Bool {
 @Suite(.serialized)
 struct JournalStoreContractTests {
     @Test(arguments: StoreUnderTest.all)
-    func journalsAreListedAndCreatedOnce(_ kind: StoreUnderTest) throws {
+    func journalsAreListedAndCreatedOnce(_ kind: StoreUnderTest) async throws {
+        try await kind.prepare()
         let (store, _, keep) = try kind.make()
         defer { withExtendedLifetime(keep) {} }
         #expect(try store.journalNames() == [])
@@ -125,7 +177,8 @@ struct JournalStoreContractTests {
     /// Appends from several readers of one journal (each behind the others) continue one chain, and the
     /// change stamp moves with every append and only then.
     @Test(arguments: StoreUnderTest.all)
-    func sequenceNumbersAreContiguousAndOneChainAcrossWriters(_ kind: StoreUnderTest) throws {
+    func sequenceNumbersAreContiguousAndOneChainAcrossWriters(_ kind: StoreUnderTest) async throws {
+        try await kind.prepare()
         let (store, _, keep) = try kind.make()
         defer { withExtendedLifetime(keep) {} }
         let first = try #require(try store.create("INC-1", firstRecord: try declaration("INC-1")))
@@ -161,7 +214,8 @@ struct JournalStoreContractTests {
     /// the store, as `incident note` writes): one chain, every note once, each at the sequence number
     /// its writer was told.
     @Test(arguments: StoreUnderTest.all)
-    func oneChainUnderConcurrentAppendsFromSeveralProcesses(_ kind: StoreUnderTest) throws {
+    func oneChainUnderConcurrentAppendsFromSeveralProcesses(_ kind: StoreUnderTest) async throws {
+        try await kind.prepare()
         let (store, location, keep) = try kind.make()
         defer { withExtendedLifetime(keep) {} }
         _ = try store.create("INC-1", firstRecord: try declaration("INC-1"))
@@ -183,7 +237,8 @@ struct JournalStoreContractTests {
     /// A writer process killed at random moments: every append it acknowledged is read back from the
     /// store opened afresh, and a write it was killed in the middle of never costs a record.
     @Test(arguments: StoreUnderTest.all)
-    func nothingAcknowledgedIsLost(_ kind: StoreUnderTest) throws {
+    func nothingAcknowledgedIsLost(_ kind: StoreUnderTest) async throws {
+        try await kind.prepare()
         let (store, location, keep) = try kind.make()
         defer { withExtendedLifetime(keep) {} }
         _ = try store.create("INC-1", firstRecord: try declaration("INC-1"))
@@ -216,7 +271,8 @@ struct JournalStoreContractTests {
     /// hashes, so the same lines. Appending the records' drafts one by one would give the same chain; a
     /// copy is created once, and records that are not a whole chain create nothing at all.
     @Test(arguments: StoreUnderTest.all)
-    func aCopyOfAJournalHoldsTheVeryRecordsAllOrNothing(_ kind: StoreUnderTest) throws {
+    func aCopyOfAJournalHoldsTheVeryRecordsAllOrNothing(_ kind: StoreUnderTest) async throws {
+        try await kind.prepare()
         let (source, _, keepSource) = try kind.make()
         let (store, location, keep) = try kind.make()
         defer { withExtendedLifetime((keepSource, keep)) {} }
@@ -265,9 +321,11 @@ struct JournalStoreContractTests {
     }
 
     /// A last record cut in half is no record: readers leave it alone and name it, and the next append
-    /// sets it aside and takes its sequence number.
+    /// sets it aside and takes its sequence number. Where writes are whole (a database row), a writer
+    /// killed in the middle of one leaves nothing: no torn tail, and the next append takes its number.
     @Test(arguments: StoreUnderTest.all)
-    func aTornTailIsReportedAndTheNextAppendRepairsIt(_ kind: StoreUnderTest) throws {
+    func aTornTailIsReportedAndTheNextAppendRepairsIt(_ kind: StoreUnderTest) async throws {
+        try await kind.prepare()
         let (store, location, keep) = try kind.make()
         defer { withExtendedLifetime(keep) {} }
         let journal = try #require(try store.create("INC-1", firstRecord: try declaration("INC-1")))
@@ -276,23 +334,29 @@ struct JournalStoreContractTests {
         let stamp = store.stamp(of: "INC-1")
         let reader = kind.reopen(location).journal("INC-1")
         let records = try reader.readNewRecords()
-        #expect(records.map(\.sequence) == [1, 2])
-        #expect(reader.tornTail?.expectedSequence == 3)
+        let kept = kind.writesAreWhole ? 3 : 2
+        #expect(records.map(\.sequence) == Array(1...kept))
+        #expect(reader.tornTail?.expectedSequence == (kind.writesAreWhole ? nil : 3))
         #expect(reader.corruption == nil, "a torn tail is not damage")
-        #expect(reader.changeStamp == nil, "a journal with a torn tail is not whole")
+        if kind.writesAreWhole {
+            #expect(reader.changeStamp == stamp, "the journal is whole")
+        } else {
+            #expect(reader.changeStamp == nil, "a journal with a torn tail is not whole")
+        }
         #expect(store.stamp(of: "INC-1") == stamp, "reading changes nothing")
         let repaired = try reader.append { _ in note("after the tear") }
-        #expect(repaired.sequence == 3 && repaired.previousHash == records[1].hash)
+        #expect(repaired.sequence == kept + 1 && repaired.previousHash == records[kept - 1].hash)
         #expect(reader.tornTail == nil)
-        #expect(!reader.warnings.isEmpty, "the torn record's setting aside is said")
+        if !kind.writesAreWhole { #expect(!reader.warnings.isEmpty, "the torn record's setting aside is said") }
         let after = try readBack(kind.reopen(location), "INC-1")
-        #expect(after.map(\.sequence) == [1, 2, 3] && after.last == repaired)
+        #expect(after.map(\.sequence) == Array(1...(kept + 1)) && after.last == repaired)
     }
 
     /// A record changed in the middle stops the reading there, is named with its journal and sequence,
     /// and nothing more is appended.
     @Test(arguments: StoreUnderTest.all)
-    func damageIsNamedAndStopsWriting(_ kind: StoreUnderTest) throws {
+    func damageIsNamedAndStopsWriting(_ kind: StoreUnderTest) async throws {
+        try await kind.prepare()
         let (store, location, keep) = try kind.make()
         defer { withExtendedLifetime(keep) {} }
         let journal = try #require(try store.create("INC-1", firstRecord: try declaration("INC-1")))
@@ -313,7 +377,18 @@ struct JournalStoreContractTests {
 
     /// Another process's append is noticed within a second of its acknowledgement.
     @Test(arguments: StoreUnderTest.all)
-    func anotherProcesssAppendIsNoticedWithinASecond(_ kind: StoreUnderTest) throws {
+    func anotherProcesssAppendIsNoticedWithinASecond(_ kind: StoreUnderTest) async throws {
+        try await kind.prepare()
+        guard kind.followsAndHolds else {
+            withKnownIssue("following a PostgreSQL store is not built yet (LISTEN/NOTIFY follower)") {
+                try noticesAnotherProcesssAppend(kind)
+            }
+            return
+        }
+        try noticesAnotherProcesssAppend(kind)
+    }
+
+    private func noticesAnotherProcesssAppend(_ kind: StoreUnderTest) throws {
         let (store, location, keep) = try kind.make()
         defer { withExtendedLifetime(keep) {} }
         _ = try store.create("INC-1", firstRecord: try declaration("INC-1"))
@@ -331,7 +406,18 @@ struct JournalStoreContractTests {
 
     /// One holder at a time, in this process or another; the hold of a killed process is taken over.
     @Test(arguments: StoreUnderTest.all)
-    func oneHolderAtATimeAndADeadHoldersHoldIsTakenOver(_ kind: StoreUnderTest) throws {
+    func oneHolderAtATimeAndADeadHoldersHoldIsTakenOver(_ kind: StoreUnderTest) async throws {
+        try await kind.prepare()
+        guard kind.followsAndHolds else {
+            withKnownIssue("holds of a PostgreSQL store are not built yet (session advisory locks)") {
+                try oneHolderAtATime(kind)
+            }
+            return
+        }
+        try oneHolderAtATime(kind)
+    }
+
+    private func oneHolderAtATime(_ kind: StoreUnderTest) throws {
         let (store, location, keep) = try kind.make()
         defer { withExtendedLifetime(keep) {} }
         var mine: (any StoreHold)? = try store.hold("engine", creating: true)

@@ -13,22 +13,28 @@ public enum ReviewFiles {
         root + "/" + directoryName + "/" + id + "-" + time.compactUTC + "." + ext
     }
 
-    /// The platform journal's records (check state changes), or none when there is no platform journal.
-    /// Damage in it is reported in `warnings` and the records before it are used.
+    /// `platformRecords(store:)` of the journal files in `journalsDirectory`.
     public static func platformRecords(journalsDirectory: String) throws(KlaxonError) -> (
         records: [JournalRecord], warnings: [String]
     ) {
-        let path = journalsDirectory + "/" + PlatformJournal.fileName
-        let file = JournalFile.open(path: path)
+        try platformRecords(store: FileJournalStore(directory: journalsDirectory))
+    }
+
+    /// The platform journal's records (check state changes), or none when there is no platform journal.
+    /// Damage in it is reported in `warnings` and the records before it are used.
+    public static func platformRecords(store: any JournalStore) throws(KlaxonError) -> (
+        records: [JournalRecord], warnings: [String]
+    ) {
+        let journal = store.journal(PlatformJournal.name)
         let records: [JournalRecord]
         do {
-            records = try file.readNewRecords()
+            records = try journal.readNewRecords()
         } catch  where error.kind == .badInput {
             return ([], [])  // no platform journal: nothing was ever polled
         }
-        var warnings = file.warnings
-        if let damage = file.corruption {
-            warnings.append("\(path) is damaged at \(damage); its records after that are left out")
+        var warnings = journal.warnings
+        if let damage = journal.corruption {
+            warnings.append("\(journal.path) is damaged at \(damage); its records after that are left out")
         }
         return (records, warnings)
     }

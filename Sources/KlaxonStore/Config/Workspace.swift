@@ -25,7 +25,9 @@ public struct Workspace: Sendable {
 
     public var configPath: String { root + "/" + Self.configFileName }
 
-    /// The directory of the journal files. Throws for a workspace whose journals are in PostgreSQL.
+    /// The directory of the journal files, for what only journal files have yet (the platform journal,
+    /// the engine and recorder locks, following the journals live). Throws for a workspace whose
+    /// journals are in PostgreSQL.
     public var journalsDirectory: String {
         get throws(KlaxonError) {
             switch config.journals {
@@ -35,10 +37,15 @@ public struct Workspace: Sendable {
         }
     }
 
-    /// Where this workspace's journals are kept: the journal files of `journalsDirectory`. Everything
-    /// that reads or writes journals gets it from here. A PostgreSQL URI throws until that store exists.
+    /// Where this workspace's journals are kept: the journal files of the directory, or the PostgreSQL
+    /// store of the URI. Everything that reads or writes journals gets it from here.
     public var journalStore: any JournalStore {
-        get throws(KlaxonError) { FileJournalStore(directory: try journalsDirectory) }
+        get throws(KlaxonError) {
+            switch config.journals {
+            case .directory: FileJournalStore(directory: journalsPlace)
+            case .postgres(let uri): PostgresJournalStore(uri: uri)
+            }
+        }
     }
 
     public var incidents: IncidentStore {
@@ -53,11 +60,11 @@ public struct Workspace: Sendable {
         }
     }
 
-    /// What every command that needs journals says of a database workspace, until the PostgreSQL
-    /// journal store exists.
+    /// What the commands that need journal files (`klaxon watch`, the console, paging) say of a database
+    /// workspace until the PostgreSQL store follows and holds locks.
     static func noPostgresStore(_ uri: String) -> KlaxonError {
         .failed(
-            "journals: \(PostgresURI.redacted(uri)) is a PostgreSQL database, and this klaxon has no PostgreSQL journal store yet (only klaxon journal init works with it); set journals: to a directory of journal files, such as journals"
+            "journals: \(PostgresURI.redacted(uri)) is a PostgreSQL database, and this klaxon cannot yet follow it live, keep the platform journal or hold the engine lock there (the incident, journal and review commands work with it); set journals: to a directory of journal files, such as journals, for this"
         )
     }
 

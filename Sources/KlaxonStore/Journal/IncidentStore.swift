@@ -64,6 +64,9 @@ public struct IncidentStore: Sendable {
         }
         // A link is "there" (the file store's stamp does not follow it), and refused by name when read.
         guard journals.stamp(of: id) != nil else {
+            // A stamp is also nil when the store cannot be reached: that is said instead (one listing,
+            // only on this path).
+            _ = try journals.journalNames()
             throw .badInput("there is no incident \(id) in \(directory); see klaxon incident list --all")
         }
         return try IncidentJournal(file: journals.journal(id), keepingTimeline: keepingTimeline, lockWait: lockWait)

@@ -12,7 +12,8 @@ import KlaxonCore
 /// - **Nothing acknowledged is lost.** An append that returned is durable: a journal opened afterwards
 ///   (by another process, after a crash) reads it back.
 /// - **Torn writes are contained.** A write cut short leaves at most a torn tail, which readers ignore
-///   and report (`StoredJournal.tornTail`) and the next append sets aside before it writes.
+///   and report (`StoredJournal.tornTail`) and the next append sets aside before it writes. (A database
+///   row is whole or absent: there a killed writer leaves nothing, and `tornTail` is always nil.)
 /// - **A copy is exact.** A journal created from another's records (`create(_:records:)`) reads back
 ///   the same records, all or none of them, as the very lines they were first written as.
 /// - **Damage is named.** A record changed, removed or reordered after it was written stops the reading

@@ -1,0 +1,176 @@
+import Foundation
+import KlaxonCore
+import KlaxonPostgres
+import Synchronization
+
+/// The journals in a PostgreSQL database (the tables of `PostgresSchema`, docs/postgresql.md): each
+/// record a row holding the exact line the file store writes, so reading decodes the same bytes with the
+/// same `JournalScanner`, and damage (a row a superuser changed) is found and named by record as in a file.
+///
+/// One connection per store, opened at the first call (checking the schema is this Klaxon's version) and
+/// kept in a `Mutex`: the store's `StoredJournal`s share it, so appends from several threads of one
+/// process go one at a time, and the database's per-journal lock orders them with other processes'.
+/// Every statement has a time limit; a connection found lost is reconnected once per call, and when that
+/// fails too the call throws one line naming the server and what to do.
+///
+/// An append is one transaction (`PostgresJournal.append`): the journal's advisory transaction lock, the
+/// records since the last read, `build`, the INSERT with a fresh `append_key`, COMMIT with
+/// `synchronous_commit` on. A COMMIT whose outcome is unknown (the connection lost during it) is settled
+/// after reconnecting by looking the key up: the record is there (success) or it is appended again, so
+/// it is never lost and never written twice.
+///
+/// Not built yet: `follow()` and `hold(_:creating:)` throw (the LISTEN/NOTIFY follower and the session
+/// advisory-lock holds come next).
+public final class PostgresJournalStore: JournalStore {
+    /// The connection URI as given (it may name a `passfile`, never a password: the workspace refuses one).
+    let uri: String
+    /// The URI without secrets: what messages show.
+    public let location: String
+    private let connection = Mutex<PostgresConnection?>(nil)
+
+    /// Seconds any one statement may take, except waiting for a journal's lock (`LockWait`).
+    static let statementSeconds = 30.0
+
+    public init(uri: String) {
+        self.uri = uri
+        location = PostgresURI.redacted(uri)
+    }
+
+    // MARK: - The connection
+
+    /// Runs `body` on the store's connection, opening it first if needed. A connection found lost
+    /// (`.connectionLost`, or closed by a timeout) is reconnected and `body` run again once when
+    /// `retrying`; errors are thrown as the one line of `PostgresError.klaxonError`.
+    func withConnection<T: Sendable>(retrying: Bool = true, _ body: (PostgresConnection) throws -> T)
+        throws(KlaxonError) -> T
+    {
+        do {
+            return try connection.withLock { (held: inout PostgresConnection?) throws -> T in
+                let open = try self.open(&held)
+                do {
+                    return try body(open)
+                } catch let error as PostgresError where retrying && Self.isLost(error, open) {
+                    try open.reset()
+                    return try body(open)
+                }
+            }
+        } catch {
+            throw Self.klaxonError(error)
+        }
+    }
+
+    private func open(_ held: inout PostgresConnection?) throws -> PostgresConnection {
+        if let held { return held }
+        let made = try PostgresConnection(uri: uri, applicationName: "klaxon")
+        try PostgresSchema.requireCurrent(made)
+        held = made
+        return made
+    }
+
+    /// Whether `error` means the connection is gone (so reconnecting may help), not a refusal.
+    static func isLost(_ error: PostgresError, _ connection: PostgresConnection) -> Bool {
+        error.kind == .connectionLost || !connection.isAlive
+    }
+
+    static func klaxonError(_ error: any Error) -> KlaxonError {
+        switch error {
+        case let error as KlaxonError: error
+        case let error as PostgresError: error.klaxonError
+        default: .failed("\(error)")
+        }
+    }
+
+    // MARK: - JournalStore
+
+    /// One query: the incidents in order of their numbers, then `platform`.
+    public func journalNames() throws(KlaxonError) -> [String] {
+        let rows = try withConnection {
+            try $0.query(
+                """
+                SELECT name FROM klaxon.journals
+                ORDER BY name = 'platform', CASE WHEN name LIKE 'INC-%' THEN substring(name FROM 5)::bigint END
+                """, timeoutSeconds: Self.statementSeconds)
+        }
+        return rows.rows.compactMap { $0.first ?? nil }
+    }
+
+    public func journal(_ name: String) -> any StoredJournal { PostgresJournal(store: self, name: name) }
+
+    /// The journal's row and its first record in one transaction; nil when the name is taken
+    /// (`ON CONFLICT DO NOTHING`).
+    public func create(_ name: String, firstRecord: RecordDraft) throws(KlaxonError) -> (any StoredJournal)? {
+        try create(name, lines: [JournalCodec.encode(firstRecord, sequence: 1, previousHash: .genesis).line])
+    }
+
+    /// The journal's row and every record in one transaction: all of them or none.
+    public func create(_ name: String, records: [JournalRecord]) throws(KlaxonError) -> (any StoredJournal)? {
+        let bytes: [UInt8]
+        do { bytes = try JournalCodec.lines(copying: records) } catch {
+            throw .failed("journal \(name) at \(location) was not created: \(error)")
+        }
+        return try create(name, lines: bytes.split(separator: 0x0A).map { Array($0) + [0x0A] })
+    }
+
+    private func create(_ name: String, lines: [[UInt8]]) throws(KlaxonError) -> (any StoredJournal)? {
+        var rows: [PostgresJournal.Row] = []
+        var scanner = JournalScanner()
+        for line in lines {
+            guard let record = line.withUnsafeBufferPointer({ scanner.scan($0, isComplete: true).records.first })
+            else { throw .failed("journal \(name) at \(location) was not created: a line did not read back") }
+            rows.append(PostgresJournal.Row(line: line, record: record))
+        }
+        let key = UUID().uuidString
+        let created = try withConnection(retrying: false) { (connection: PostgresConnection) throws -> Bool in
+            try PostgresJournal.committing(connection, key: key, journal: name) { () throws -> Bool in
+                let made = try connection.query(
+                    "INSERT INTO klaxon.journals (name) VALUES ($1) ON CONFLICT DO NOTHING", [name],
+                    timeoutSeconds: Self.statementSeconds)
+                guard made.affectedRows == 1 else { return false }
+                for (n, row) in rows.enumerated() {
+                    // The first row carries the key the lost-commit check looks for.
+                    try PostgresJournal.insert(row, into: name, key: n == 0 ? key : UUID().uuidString, connection)
+                }
+                return true
+            } ?? true  // an earlier attempt is in
+        }
+        return created ? journal(name) : nil
+    }
+
+    /// `JournalStamp(records:lastHash:)` of the journal's last row: one indexed query.
+    public func stamp(of name: String) -> JournalStamp? {
+        let rows = try? withConnection {
+            try $0.query(
+                "SELECT sequence, hash FROM klaxon.records WHERE journal = $1 ORDER BY sequence DESC LIMIT 1", [name],
+                timeoutSeconds: Self.statementSeconds)
+        }
+        guard let row = rows?.rows.first, let count = row[0].flatMap({ Int($0) }),
+            let hash = row[1].flatMap({ RecordHash(hex: $0) })
+        else { return nil }
+        return JournalStamp(records: count, lastHash: hash)
+    }
+
+    public func follow() throws(KlaxonError) -> any JournalFollower {
+        throw .failed(
+            "following a PostgreSQL store is not built yet (journals: \(location)); set journals: to a directory of journal files to follow them live"
+        )
+    }
+
+    public func hold(_ name: String, creating: Bool) throws(KlaxonError) -> any StoreHold {
+        throw .failed(
+            "the \(name) hold of a PostgreSQL store is not built yet (journals: \(location)); set journals: to a directory of journal files to run klaxon watch or a console that pages"
+        )
+    }
+}
+
+extension JournalStamp {
+    /// The stamp of a journal in a database: `size` is its record count and the other four fields are the
+    /// four 64-bit words of its last record's hash (`inode`, `device`, `modified`, `changed` in that
+    /// order). As every hash covers the one before it, equal stamps mean the same records.
+    public init(records count: Int, lastHash: RecordHash) {
+        let hex = Array(lastHash.hex.utf8)
+        let words = (0..<4).map { UInt64(String(decoding: hex[($0 * 16)..<($0 * 16 + 16)], as: UTF8.self), radix: 16)! }
+        self.init(
+            device: words[1], inode: words[0], size: Int64(count), modified: Int64(bitPattern: words[2]),
+            changed: Int64(bitPattern: words[3]))
+    }
+}
