@@ -176,14 +176,19 @@ public enum PostgresSchema {
             }
             if let role { try grant(connection, to: role) }
             report.granted = role
-        } catch let error as KlaxonError {
-            throw error
-        } catch let error as PostgresError {
-            throw error.klaxonError
         } catch {
-            throw .failed("\(connection.server): \(error)")
+            throw klaxonError(error, connection)
         }
         return report
+    }
+
+    /// `error` as one KlaxonError: ours as it is, the driver's with its server and what to do.
+    private static func klaxonError(_ error: any Error, _ connection: PostgresConnection) -> KlaxonError {
+        switch error {
+        case let error as KlaxonError: error
+        case let error as PostgresError: error.klaxonError
+        default: .failed("\(connection.server): \(error)")
+        }
     }
 
     /// The schema's version, nil when the database has no Klaxon schema. Throws when it is newer than
@@ -207,12 +212,8 @@ public enum PostgresSchema {
         let found: Int?
         do {
             found = try version(connection)
-        } catch let error as KlaxonError {
-            throw error
-        } catch let error as PostgresError {
-            throw error.klaxonError
         } catch {
-            throw .failed("\(connection.server): \(error)")
+            throw klaxonError(error, connection)
         }
         guard let found else {
             throw .failed(
