@@ -22,6 +22,18 @@ public final class TemporaryDirectory: Sendable {
         return file
     }
 
+    /// Writes `Escalation/schedules/NAME.yaml`: one weekly layer of `participants` from Monday
+    /// 2026-01-05, in UTC (the schedule most escalation tests need).
+    public func writeWeeklySchedule(_ name: String, participants: [String]) {
+        let people = participants.joined(separator: ", ")
+        write(
+            "Escalation/schedules/\(name).yaml",
+            """
+            time_zone: UTC
+            layers: [{name: all, rotation: weekly, start: 2026-01-05T00:00, participants: [\(people)]}]
+            """)
+    }
+
     public func read(_ name: String) -> [UInt8] {
         Array(FileManager.default.contents(atPath: path + "/" + name) ?? Data())
     }

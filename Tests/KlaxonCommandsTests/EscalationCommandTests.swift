@@ -50,18 +50,8 @@ func escalationWorkspace(webhookPort: Int, smtpPort: Int = 9, stepSeconds: Int =
           - id: erin
             contacts: [{type: command, argv: ["/bin/sh", "-c", "echo \\"$KLAXON_INCIDENT_ID $KLAXON_USER step $KLAXON_STEP\\" >> \(ws.path)/erin.log; printf %s \\"$KLAXON_TITLE\\" > \(ws.path)/erin-title.txt"]}]
         """)
-    ws.write(
-        "Escalation/schedules/primary.yaml",
-        """
-        time_zone: UTC
-        layers: [{name: all, rotation: weekly, start: 2026-01-05T00:00, participants: [alice]}]
-        """)
-    ws.write(
-        "Escalation/schedules/secondary.yaml",
-        """
-        time_zone: UTC
-        layers: [{name: all, rotation: weekly, start: 2026-01-05T00:00, participants: [bob]}]
-        """)
+    ws.writeWeeklySchedule("primary", participants: ["alice"])
+    ws.writeWeeklySchedule("secondary", participants: ["bob"])
     ws.write(
         "Escalation/policies/platform.yaml",
         """
@@ -172,12 +162,7 @@ struct EscalationCommandTests {
         #expect(
             !k.run("escalation", "simulate", "platform", "--from", "2026-11-20T09:00:00Z").errors.contains(
                 "again by step"))
-        ws.write(
-            "Escalation/schedules/secondary.yaml",
-            """
-            time_zone: UTC
-            layers: [{name: all, rotation: weekly, start: 2026-01-05T00:00, participants: [alice]}]
-            """)
+        ws.writeWeeklySchedule("secondary", participants: ["alice"])
         // The warnings name the step that pages again at its file:line:column, and a time as people read
         // it, in the workspace's zone (before: the policy's file alone, and `from 2026-11-20T09:00:00.000Z`).
         let config = ws.path + "/klaxon.yaml"

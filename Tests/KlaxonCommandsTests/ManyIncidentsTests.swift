@@ -36,12 +36,7 @@ private func pagingWorkspace(port: Int) -> TemporaryDirectory {
           - id: bob
             contacts: [{type: slack, url: "http://127.0.0.1:\(port)/slack/bob"}]
         """)
-    ws.write(
-        "Escalation/schedules/primary.yaml",
-        """
-        time_zone: UTC
-        layers: [{name: all, rotation: weekly, start: 2026-01-05T00:00, participants: [bob]}]
-        """)
+    ws.writeWeeklySchedule("primary", participants: ["bob"])
     ws.write(
         "Escalation/policies/platform.yaml",
         """

@@ -111,12 +111,7 @@ struct PagingCommandTests {
         ws.write(
             "Escalation/people.yaml", "people:\n  - {id: alice, contacts: [{type: email, address: alice@forge.test}]}\n"
         )
-        ws.write(
-            "Escalation/schedules/primary.yaml",
-            """
-            time_zone: UTC
-            layers: [{name: all, rotation: weekly, start: 2026-01-05T00:00, participants: [alice, bobb]}]
-            """)
+        ws.writeWeeklySchedule("primary", participants: ["alice", "bobb"])
         ws.write(
             "Escalation/policies/platform.yaml",
             """
@@ -211,12 +206,7 @@ struct PagingCommandTests {
         ws.write(
             "Escalation/schedules/primary.yaml",
             "time_zone: UTC\nlayers: [{name: all, rotation: weekly, start: 2026-01-05T00:00, participants: [bob]\n")
-        ws.write(
-            "Escalation/schedules/secondary.yaml",
-            """
-            time_zone: UTC
-            layers: [{name: all, rotation: weekly, start: 2026-01-05T00:00, participants: [erin]}]
-            """)
+        ws.writeWeeklySchedule("secondary", participants: ["erin"])
         ws.write(
             "Escalation/overrides.yaml",
             "overrides:\n  - {schedule: primary, user: erin, from: 2026-11-21T09:00, to: 2026-11-21T17:00}\n")

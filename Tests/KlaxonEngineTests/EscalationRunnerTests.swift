@@ -24,18 +24,8 @@ func runnerWorkspace() -> TemporaryDirectory {
           - {id: alice, name: Alice Example, contacts: [{type: webhook, url: "http://127.0.0.1:9/alice"}]}
           - {id: bob, contacts: [{type: slack, url: "http://127.0.0.1:9/bob"}]}
         """)
-    ws.write(
-        "Escalation/schedules/primary.yaml",
-        """
-        time_zone: UTC
-        layers: [{name: all, rotation: weekly, start: 2026-01-05T00:00, participants: [alice]}]
-        """)
-    ws.write(
-        "Escalation/schedules/secondary.yaml",
-        """
-        time_zone: UTC
-        layers: [{name: all, rotation: weekly, start: 2026-01-05T00:00, participants: [bob]}]
-        """)
+    ws.writeWeeklySchedule("primary", participants: ["alice"])
+    ws.writeWeeklySchedule("secondary", participants: ["bob"])
     ws.write(
         "Escalation/policies/platform.yaml",
         """
