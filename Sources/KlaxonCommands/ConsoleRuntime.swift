@@ -46,14 +46,7 @@ final class ConsoleRuntime {
             clock: context.now, drill: drill)
         TerminalSignals.install(wake: responder.wakePipe.writeEnd)
         showChecks(checks)
-        for event in responder.start() {
-            // Thousands at start: put in at once, without what a change does to the screen.
-            if case .incidentChanged(let incident, let readOnly) = event {
-                model.setIncident(incident, readOnly: readOnly)
-            } else {
-                handle(event)
-            }
-        }
+        handleMany(responder.start())
         for event in responder.pass(now: context.now()) { handle(event) }
     }
 
@@ -85,7 +78,13 @@ final class ConsoleRuntime {
         guard model.screen == .reports, !readReportsWindow else { return }
         readReportsWindow = true
         let since = context.now().adding(seconds: -ConsoleModel.reportsWindowSeconds)
-        for event in responder.readResolved(updatedSince: since) {
+        handleMany(responder.readResolved(updatedSince: since))
+    }
+
+    /// Events with incidents by the thousand (the start, a longer past): the incidents put in at once,
+    /// without what a change does to the screen; the rest as `handle` does.
+    func handleMany(_ events: [ResponderEvent]) {
+        for event in events {
             if case .incidentChanged(let incident, let readOnly) = event {
                 model.setIncident(incident, readOnly: readOnly)
             } else {
