@@ -121,12 +121,30 @@ final class IncidentFollower {
     /// The fallback for file systems that do not report other hosts' writes: the open incidents
     /// (each second), or all of them, the unread resolved ones included (`everything`, now and then:
     /// a resolved incident may be reopened elsewhere).
+    /// Everything is compared through one listing of the store (`incidentJournals`: a `stat` each, or
+    /// one query), not a request per journal.
     func update(everything: Bool) -> [ResponderEvent] {
         var events: [ResponderEvent] = []
-        for (id, journal) in byID where (everything || journal.incident.isOpen) && journal.file.hasUnreadBytes {
-            events += refresh(id)
+        guard everything else {
+            for (id, journal) in byID where journal.incident.isOpen && journal.file.hasUnreadBytes {
+                events += refresh(id)
+            }
+            return events
         }
-        if everything { for number in Array(indexed.keys) { events += refresh(IncidentID.make(number)) } }
+        guard let listed = try? store.journals.incidentJournals() else { return events }
+        var gone = Set(indexed.keys)
+        for journal in listed {
+            let id = IncidentID.make(journal.number)
+            gone.remove(journal.number)
+            if let followed = byID[id] {
+                // A stamp that differs from what was read is asked about (a torn tail or damage has none).
+                if journal.stamp != followed.file.changeStamp && followed.file.hasUnreadBytes { events += refresh(id) }
+            } else if let fingerprint = indexed[journal.number], journal.stamp.map(Self.fingerprint) != fingerprint {
+                events += load(id)
+            }
+        }
+        // A journal the index covered that is gone now is said to be unreadable.
+        for number in gone.sorted() { events += load(IncidentID.make(number)) }
         return events
     }
 

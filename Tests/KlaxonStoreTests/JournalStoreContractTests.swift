@@ -174,6 +174,27 @@ struct JournalStoreContractTests {
         #expect(try readBack(store, "INC-2").map(\.data) == [try declaration("INC-2").data], "the first record only")
     }
 
+    /// `incidentJournals()` lists the incidents' journals in order of their numbers (not the platform
+    /// journal), each with its stamp as `stamp(of:)` gives it; an append moves that journal's only.
+    @Test(arguments: StoreUnderTest.all)
+    func incidentJournalsAreListedWithTheirStamps(_ kind: StoreUnderTest) async throws {
+        try await kind.prepare()
+        let (store, _, keep) = try kind.make()
+        defer { withExtendedLifetime(keep) {} }
+        #expect(try store.incidentJournals().isEmpty)
+        for id in ["INC-10", "INC-2", "INC-1"] { _ = try store.create(id, firstRecord: try declaration(id)) }
+        _ = try store.create(PlatformJournal.name, firstRecord: note("platform"))
+        let before = try store.incidentJournals()
+        #expect(before.map(\.number) == [1, 2, 10])
+        #expect(before.allSatisfy { $0.stamp != nil })
+        #expect(before.map(\.stamp) == ["INC-1", "INC-2", "INC-10"].map { store.stamp(of: $0) })
+        try store.journal("INC-2").append { _ in note("more") }
+        let after = try store.incidentJournals()
+        #expect(after.map(\.number) == [1, 2, 10])
+        #expect(after[1].stamp != before[1].stamp && after[1].stamp == store.stamp(of: "INC-2"))
+        #expect(after[0].stamp == before[0].stamp && after[2].stamp == before[2].stamp)
+    }
+
     /// Appends from several readers of one journal (each behind the others) continue one chain, and the
     /// change stamp moves with every append and only then.
     @Test(arguments: StoreUnderTest.all)

@@ -85,3 +85,41 @@ extension PostgresJournalStoreTests {
         #expect(try store.journal(PlatformJournal.name).readNewRecords().count == 1, "nothing was written")
     }
 }
+
+extension PostgresJournalStoreTests {
+    /// A database's index is a cache on this machine (`indexDirectory`, made when first written): a
+    /// second overview leaves the resolved incidents unread, and one another writer appended to since is
+    /// read again; an overview that may not update the index writes nothing.
+    @Test func theIndexOfADatabaseIsKeptInItsCacheDirectory() async throws {
+        let database = try await PostgresServer.shared().makeDatabase()
+        _ = try PostgresSchema.initialise(uri: database.ownerURI, grantTo: PostgresServer.everyday)
+        let cache = TemporaryDirectory("klaxon-index-cache")
+        let indexDirectory = cache.path + "/klaxon/index-test"
+        let incidents = IncidentStore(
+            store: PostgresJournalStore(uri: database.everydayURI, indexDirectory: indexDirectory))
+        for title in ["One", "Two", "Three"] {
+            _ = try incidents.declare(Declaration(title: title, severity: .sev3), by: Self.writer, at: t0)
+        }
+        for id in ["INC-1", "INC-3"] {
+            try incidents.open(id).perform(.resolve(summary: nil), by: Self.writer) { t0.adding(seconds: 60) }
+        }
+        func kinds(updatingIndex: Bool) throws -> [String] {
+            try incidents.overview(wanted: { _, _ in true }, updatingIndex: updatingIndex).items.map { id, item in
+                switch item {
+                case .journal: "\(id) read"
+                case .indexed: "\(id) indexed"
+                case .unreadable: "\(id) unreadable"
+                }
+            }
+        }
+        #expect(try kinds(updatingIndex: false) == ["INC-1 read", "INC-2 read", "INC-3 read"])
+        #expect(!FileManager.default.fileExists(atPath: indexDirectory), "reading without updating writes nothing")
+        #expect(try kinds(updatingIndex: true) == ["INC-1 read", "INC-2 read", "INC-3 read"])
+        #expect(FileManager.default.fileExists(atPath: indexDirectory + "/.index"))
+        #expect(try kinds(updatingIndex: true) == ["INC-1 indexed", "INC-2 read", "INC-3 indexed"])
+        // Another writer (another machine: no cache of its own) appends to INC-3.
+        try IncidentStore(store: PostgresJournalStore(uri: database.everydayURI)).open("INC-3")
+            .perform(.note("later"), by: Self.writer) { t0.adding(seconds: 120) }
+        #expect(try kinds(updatingIndex: true) == ["INC-1 indexed", "INC-2 read", "INC-3 read"])
+    }
+}

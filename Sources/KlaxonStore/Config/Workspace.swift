@@ -43,9 +43,21 @@ public struct Workspace: Sendable {
         get throws(KlaxonError) {
             switch config.journals {
             case .directory: FileJournalStore(directory: journalsPlace)
-            case .postgres(let uri): PostgresJournalStore(uri: uri)
+            case .postgres(let uri): PostgresJournalStore(uri: uri, indexDirectory: Self.indexCache(of: uri))
             }
         }
+    }
+
+    /// Where this machine keeps the index of a database's incidents (a cache, safe to delete):
+    /// `$XDG_CACHE_HOME/klaxon/index-HASH`, else `~/.cache/klaxon/index-HASH`, HASH naming the URI without
+    /// secrets; nil without a home.
+    static func indexCache(of uri: String) -> String? {
+        let environment = ProcessInfo.processInfo.environment
+        let cache =
+            environment["XDG_CACHE_HOME"].flatMap { $0.hasPrefix("/") ? $0 : nil }
+            ?? environment["HOME"].flatMap { $0.hasPrefix("/") ? $0 + "/.cache" : nil }
+        guard let cache else { return nil }
+        return cache + "/klaxon/index-" + RecordHash.of(Array(PostgresURI.redacted(uri).utf8)).short
     }
 
     public var incidents: IncidentStore {

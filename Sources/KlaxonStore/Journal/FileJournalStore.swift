@@ -98,18 +98,27 @@ public struct FileJournalStore: JournalStore {
             path: directory + "/." + name + ".lock", creating: creating, mode: name == "engine" ? 0o640 : 0o660)
     }
 
-    /// The stamp and mode of the journal of each incident number, `stat`ed through the directory (a
-    /// link is not followed), on every core when there are thousands; nil for one that is gone. What
-    /// the index compares.
-    func stampsAndModes(_ numbers: [Int]) -> [(JournalStamp, mode_t)?] {
+    public var indexDirectory: String? { directory }
+
+    /// The directory's entries read as bytes, then each journal `stat`ed through the directory (a link
+    /// is not followed), on every core when there are thousands.
+    public func incidentJournals() throws(KlaxonError) -> [ListedJournal] {
+        let numbers = try incidentNumbers().numbers
+        return zip(numbers, stampsAndModes(numbers)).map { number, found in
+            ListedJournal(number: number, stamp: found?.stamp, mode: found?.mode ?? 0)
+        }
+    }
+
+    /// The stamp and mode of the journal of each incident number; nil for one that is gone.
+    private func stampsAndModes(_ numbers: [Int]) -> [(stamp: JournalStamp, mode: mode_t)?] {
         let fd = SystemCall.retrying { Glibc.open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC) }
         guard fd >= 0 else { return Array(repeating: nil, count: numbers.count) }
         defer { close(fd) }
         let chunks = numbers.count < 2_000 ? 1 : JournalFile.decodingThreads
         // Each chunk stats its own stride of names, then hands its results over once.
-        let done = Mutex([[(JournalStamp, mode_t)?]](repeating: [], count: chunks))
+        let done = Mutex([[(stamp: JournalStamp, mode: mode_t)?]](repeating: [], count: chunks))
         DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
-            var mine: [(JournalStamp, mode_t)?] = []
+            var mine: [(stamp: JournalStamp, mode: mode_t)?] = []
             mine.reserveCapacity(numbers.count / chunks + 1)
             // The file name written in place: thousands of names, no string for each.
             var name = [CChar](repeating: 0, count: 32)

@@ -192,7 +192,7 @@ final class IncidentIndex {
         bytes.reserveCapacity(bytes.count + entries.values.reduce(0) { $0 + $1.line.count })
         for number in entries.keys.sorted() { bytes += entries[number]!.line }
         do {
-            try AtomicFile.write(bytes, to: directory + "/" + Self.fileName, mode: 0o660)
+            try AtomicFile.write(bytes, to: directory + "/" + Self.fileName, mode: 0o660, creatingDirectory: true)
             return true
         } catch {
             return false

@@ -8,7 +8,7 @@ import Synchronization
     import Darwin
 #endif
 
-/// Every incident of a journals directory, read as cheaply as its index allows (`IncidentStore.overview`):
+/// Every incident of a store, read as cheaply as its index allows (`IncidentStore.overview`):
 /// the journals of open incidents, and of any the index does not cover, read; the resolved incidents
 /// the index covers left unread, with their summaries taken from the index where asked for.
 public struct IncidentOverview {
@@ -52,8 +52,8 @@ public struct IndexedIncident {
 }
 
 extension IncidentStore {
-    /// The journals directory, read through its index (`IncidentIndex`). Every journal is `stat`ed; one
-    /// whose stamp matches its index entry is not read, and its summary is decoded only when `wanted`
+    /// The incidents, read through the store's index (`IncidentIndex`, in `indexDirectory`). Every
+    /// journal's stamp is listed (`incidentJournals()`); one whose stamp matches its index entry is not read, and its summary is decoded only when `wanted`
     /// says yes to its declared and last-update times. The others (open incidents, journals changed
     /// since, new, damaged, or all of them when the index is missing or damaged) are read as summaries,
     /// on every core. With `updatingIndex`, the index is written again when it missed a resolved
@@ -62,16 +62,17 @@ extension IncidentStore {
     public func overview(wanted: (_ declared: Timestamp, _ lastUpdate: Timestamp) -> Bool, updatingIndex: Bool)
         throws(KlaxonError) -> IncidentOverview
     {
-        let numbers = try numbers()
-        guard !numbers.isEmpty else { return IncidentOverview() }
-        let index = IncidentIndex.read(directory: directory)
-        let stats = stamps(numbers)
+        let listed = try journals.incidentJournals()
+        guard !listed.isEmpty else { return IncidentOverview() }
+        let numbers = listed.map(\.number)
+        let indexDirectory = journals.indexDirectory
+        let index = indexDirectory.flatMap(IncidentIndex.read(directory:))
         // By position in `numbers`: an array, not a dictionary (thousands of lookups).
         var indexed = [IndexedIncident?](repeating: nil, count: numbers.count)
         var kept = 0
         var toRead: [Int] = []
         for (i, number) in numbers.enumerated() {
-            guard let (stamp, mode) = stats[i], let entry = index?.entries[number], entry.stamp == stamp else {
+            guard let stamp = listed[i].stamp, let entry = index?.entries[number], entry.stamp == stamp else {
                 toRead.append(i)
                 continue
             }
@@ -86,7 +87,7 @@ extension IncidentStore {
             }
             kept += 1
             indexed[i] = IndexedIncident(
-                stamp: stamp, decoded: decoded, store: journals, id: IncidentID.make(number), mode: mode)
+                stamp: stamp, decoded: decoded, store: journals, id: IncidentID.make(number), mode: listed[i].mode)
         }
         let read = readSummaries(toRead.map { IncidentID.make(numbers[$0]) })
         // The resolved journals just read, for the index; the entries kept are added only when it is
@@ -110,13 +111,17 @@ extension IncidentStore {
                 }
             }
         }
-        let indexExists = access(directory + "/" + IncidentIndex.fileName, F_OK) == 0
-        let changed = !next.entries.isEmpty || kept != (index?.entries.count ?? 0) || (index == nil && indexExists)
-        if updatingIndex && changed && access(directory, W_OK) == 0 {
-            for (i, number) in numbers.enumerated() where indexed[i] != nil {
-                if let entry = index?.entries[number] { next.keep(entry) }
+        // A database's index directory (a cache on this machine) is made when first written.
+        if updatingIndex, let indexDirectory, access(indexDirectory, W_OK) == 0 || errno == ENOENT {
+            let indexExists = access(indexDirectory + "/" + IncidentIndex.fileName, F_OK) == 0
+            let changed =
+                !next.entries.isEmpty || kept != (index?.entries.count ?? 0) || (index == nil && indexExists)
+            if changed {
+                for (i, number) in numbers.enumerated() where indexed[i] != nil {
+                    if let entry = index?.entries[number] { next.keep(entry) }
+                }
+                next.write(directory: indexDirectory)
             }
-            next.write(directory: directory)
         }
         withExtendedLifetime(index) {}  // `next` keeps lines that live in its mapping
         return overview
@@ -131,7 +136,7 @@ extension IncidentStore {
     public func indexedSummaries(
         updatedSince since: Timestamp, unchanged: (_ number: Int, _ stamp: JournalStamp) -> Bool?
     ) -> (summaries: [IndexedIncident], changed: [String]) {
-        guard let index = IncidentIndex.read(directory: directory) else { return ([], []) }
+        guard let index = journals.indexDirectory.flatMap(IncidentIndex.read(directory:)) else { return ([], []) }
         var summaries: [IndexedIncident] = []
         var changed: [String] = []
         for number in index.entries.keys.sorted() {
@@ -149,13 +154,6 @@ extension IncidentStore {
 
     /// The journal's stamp now (nil when it is gone): compared with `IndexedIncident.stamp`.
     public func stamp(of id: String) -> JournalStamp? { journals.stamp(of: id) }
-
-    /// Each journal's stamp and mode (nil for one that is gone): the file store's from one directory
-    /// descriptor on every core, another store's one by one (with no mode to warn of).
-    private func stamps(_ numbers: [Int]) -> [(JournalStamp, mode_t)?] {
-        if let files = journals as? FileJournalStore { return files.stampsAndModes(numbers) }
-        return numbers.map { journals.stamp(of: IncidentID.make($0)).map { ($0, 0) } }
-    }
 
     /// The summaries of `ids`' journals, read on every core when there are many.
     private func readSummaries(_ ids: [String]) -> [Result<IncidentJournal, KlaxonError>] {

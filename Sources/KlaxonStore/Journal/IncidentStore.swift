@@ -49,12 +49,6 @@ public struct IncidentStore: Sendable {
         try journals.journalNames().filter { $0 != PlatformJournal.name }
     }
 
-    /// The numbers of the incidents that have a journal, in order (the file store's read as bytes).
-    func numbers() throws(KlaxonError) -> [Int] {
-        if let files = journals as? FileJournalStore { return try files.incidentNumbers().numbers }
-        return try ids().compactMap(IncidentID.number(of:))
-    }
-
     /// Opens the journal of `idText` (`INC-3`, `inc-3` or `3`); without `keepingTimeline` the incident
     /// is a summary (its state without records and notes) and takes little memory.
     public func open(_ idText: String, keepingTimeline: Bool = true) throws(KlaxonError) -> IncidentJournal {

@@ -51,6 +51,16 @@ public protocol JournalStore: Sendable {
     /// records (what the index compares).
     func stamp(of name: String) -> JournalStamp?
 
+    /// The incidents' journals as they are now, in order of their numbers, each with its stamp: what an
+    /// overview compares with its index, in as few reads as the store allows (a directory listing and a
+    /// `stat` each for files; one query for a database), never one request per journal.
+    func incidentJournals() throws(KlaxonError) -> [ListedJournal]
+
+    /// The directory of this store's index (`IncidentIndex`, a cache of resolved incidents' summaries
+    /// by their journals' stamps), nil for none: the journals directory for files, a cache directory of
+    /// this machine for a database.
+    var indexDirectory: String? { get }
+
     /// Starts following the store: its follower is told of every journal appended to or created from now.
     func follow() throws(KlaxonError) -> any JournalFollower
 
