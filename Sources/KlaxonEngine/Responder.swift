@@ -62,6 +62,8 @@ public final class Responder {
     /// The journals as the loop reads and writes them (a brief lock wait).
     private let store: IncidentStore
     private let follower: IncidentFollower
+    /// Whether the store answers, as the loop's reads and writes find it (said as events).
+    private let reachability: StoreReachability
     private let saver: JournalSaver
     private var watcher: JournalDirectoryWatcher?
     private let poller: StatusPoller?
@@ -103,8 +105,11 @@ public final class Responder {
         var loopStore = try workspace.incidents
         loopStore.lockWait = .brief
         store = loopStore
+        let reachability = StoreReachability(clock: clock)
+        self.reachability = reachability
         follower = IncidentFollower(
-            store: loopStore, recentSeconds: options.recentResolvedSeconds, updatingIndex: !options.readOnly)
+            store: loopStore, recentSeconds: options.recentResolvedSeconds, updatingIndex: !options.readOnly,
+            reachability: reachability)
         saver = JournalSaver(store: try workspace.incidents, writer: writer, now: clock) { wakePipe.wake() }
 
         var recorder: StatusRecorder?
@@ -141,6 +146,7 @@ public final class Responder {
                 clock: clock
             ) { wakePipe.wake() }
         }
+        recorder?.reachability = reachability
         do {
             escalations = try runner(mayRun: !options.readOnly)
         } catch {
@@ -150,6 +156,7 @@ public final class Responder {
             startEvents.append(.problem("this process cannot send pages: \(error.message)"))
             escalations = try? runner(mayRun: false)
         }
+        escalations?.reachability = reachability
     }
 
     /// The one place a status poller is made: the responder's, and `klaxon status watch`'s (which only
@@ -178,7 +185,7 @@ public final class Responder {
             runbookSignature = RunbookFiles.signature(workspaceRoot: workspace.root)
             events.append(.runbooksChanged)
         }
-        events += startEvents
+        events += startEvents + reachability.events()
         startEvents = []
         poller?.start()
         if !options.readOnly { try? store.ensureDirectory() }
@@ -194,6 +201,8 @@ public final class Responder {
     /// escalation engine asked to pass (a page, a step, a retry).
     public var nextDeadline: Timestamp {
         let nextSecond = Timestamp(milliseconds: (clock().milliseconds / 1000 + 1) * 1000)
+        // The engine waits while the store does not answer: its wake would come round again at once.
+        guard !reachability.isUnreachable else { return nextSecond }
         return nextEscalationPass.map { min($0, nextSecond) } ?? nextSecond
     }
 
@@ -213,11 +222,13 @@ public final class Responder {
     public func declare(_ declaration: Declaration) -> [ResponderEvent] {
         do {
             let journal = try store.declare(declaration, by: writer, at: clock())
+            reachability.note(nil)
             follower.add(journal)
             nextEscalationPass = clock()
             return [.incidentChanged(journal.incident, readOnly: journal.isReadOnly), .declared(journal.id)]
         } catch {
-            return [.problem(error.message)]
+            reachability.note(error)
+            return reachability.events() + [.problem(error.message)]
         }
     }
 
@@ -239,6 +250,7 @@ public final class Responder {
             events.append(.saveWaiting(incidentID: notice.incidentID, text: notice.text))
         }
         for outcome in saver.finished() {
+            if case .failure(let error) = outcome.result { reachability.note(error) } else { reachability.note(nil) }
             switch outcome.result {
             case .success(let record):
                 // Read back as any other writer's record; an ack, a page or a stop takes effect now.
@@ -266,20 +278,25 @@ public final class Responder {
             // each second, all of them every half minute; new journals each second without a watcher,
             // every five with one (it tells of them at once).
             let justStarted = second == startedSecond
-            events += follower.update(everything: second % 30 == 0 && !justStarted)
-            if watcher == nil || (second % 5 == 0 && !justStarted) { events += follower.readNew(now: now) }
+            // While the store does not answer, one read a second tries it again (a read of each open
+            // journal would wait for it as many times); the rest waits until it answers.
+            let down = reachability.isUnreachable
+            if !down { events += follower.update(everything: second % 30 == 0 && !justStarted) }
+            if watcher == nil || down || (second % 5 == 0 && !justStarted) { events += follower.readNew(now: now) }
             if let drill {
                 events.append(.drillChanged(drill.tick(now: now, incidents: follower.byID.values.map(\.incident))))
             }
             events += takeOverRecording()
         }
-        if let runner = escalations,
+        // Nothing is paged that cannot be recorded first: while the store does not answer, the engine
+        // waits (finished deliveries stay queued until their outcomes can be recorded).
+        if let runner = escalations, !reachability.isUnreachable,
             newSecond || recorded || runner.hasFinishedDeliveries || nextEscalationPass.map({ $0 <= now }) ?? false
         {
             events += passEscalations(runner)
         }
         if newSecond && options.followsBoards { events += followBoards(now: now) }
-        return events
+        return events + reachability.events()
     }
 
     /// Whether `descriptor` has something to read now (a pass may come many times a second: the
