@@ -69,6 +69,23 @@ struct StoreOutageTests {
         #expect(press([.control("s")], &model) == [.perform(.note("rolled back registry"), incidentID: "INC-12")])
     }
 
+    /// Keys read together (as a terminal may hand over `n`, the text and ctrl-s) open the dialog and
+    /// submit it in one message: it stays open all the same. (Under tmux it closed, and the note went
+    /// to the drafts.)
+    @Test func aNoteTypedInOneReadStaysInItsDialog() {
+        var model = sampleModel()
+        press([.enter], &model)
+        unreachable(&model)
+        let effects = ConsoleUpdate.update(
+            &model, .input([.character("n")] + type("in one read") + [.control("s")], at: Timestamp(milliseconds: 0)))
+        #expect(effects.isEmpty && model.savesInFlight == 0)
+        guard case .form(let form)? = model.overlay else {
+            Issue.record("the note's dialog closed")
+            return
+        }
+        #expect(form.rawText(.note) == "in one read")
+    }
+
     /// A mitigation, a resolve with its summary, a declaration and a note from $EDITOR: none is sent; the
     /// resolve's and the declaration's dialogs stay open, the editor's note goes to the drafts.
     @Test func everyWriteIsRefusedAndNothingTypedIsLost() {
