@@ -233,7 +233,11 @@ public final class Responder {
     }
 
     /// Reads incident `id` fully, records and all (the incident a screen shows); nothing when it is.
-    public func readFully(_ id: String) -> [ResponderEvent] { follower.readFully(id) }
+    /// While the store does not answer, nothing is tried (the console asks at each repaint; the periodic
+    /// read is the retry) and the summary stays.
+    public func readFully(_ id: String) -> [ResponderEvent] {
+        reachability.isUnreachable ? [] : follower.readFully(id)
+    }
 
     /// Reads the summaries of the resolved incidents updated at or after `since` that the start left
     /// unread (it reads those of `Options.recentResolvedSeconds`): for a screen that shows a longer past.
