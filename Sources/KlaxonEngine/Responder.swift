@@ -64,6 +64,8 @@ public final class Responder {
     private let follower: IncidentFollower
     /// Whether the store answers, as the loop's reads and writes find it (said as events).
     private let reachability: StoreReachability
+    /// While the store does not answer, tries it beside the loop.
+    private let probe: StoreProbe
     private let saver: JournalSaver
     private var watcher: JournalDirectoryWatcher?
     private let poller: StatusPoller?
@@ -111,6 +113,7 @@ public final class Responder {
             store: loopStore, recentSeconds: options.recentResolvedSeconds, updatingIndex: !options.readOnly,
             reachability: reachability)
         saver = JournalSaver(store: try workspace.incidents, writer: writer, now: clock) { wakePipe.wake() }
+        probe = StoreProbe(store: try workspace.incidents) { wakePipe.wake() }
 
         var recorder: StatusRecorder?
         var poller: StatusPoller?
@@ -282,11 +285,17 @@ public final class Responder {
             // each second, all of them every half minute; new journals each second without a watcher,
             // every five with one (it tells of them at once).
             let justStarted = second == startedSecond
-            // While the store does not answer, one read a second tries it again (a read of each open
-            // journal would wait for it as many times); the rest waits until it answers.
-            let down = reachability.isUnreachable
-            if !down { events += follower.update(everything: second % 30 == 0 && !justStarted) }
-            if watcher == nil || down || (second % 5 == 0 && !justStarted) { events += follower.readNew(now: now) }
+            // While the store does not answer, the loop reads nothing (each read could wait for it up to
+            // the connection's timeout): the probe tries it beside the loop, and the reads go on once it
+            // answers.
+            if reachability.isUnreachable {
+                probe.start()
+                if probe.takeAnswer() { reachability.note(nil) }
+            }
+            if !reachability.isUnreachable {
+                events += follower.update(everything: second % 30 == 0 && !justStarted)
+                if watcher == nil || (second % 5 == 0 && !justStarted) { events += follower.readNew(now: now) }
+            }
             if let drill {
                 events.append(.drillChanged(drill.tick(now: now, incidents: follower.byID.values.map(\.incident))))
             }
@@ -314,6 +323,7 @@ public final class Responder {
     /// deliveries' outcomes, so a clean stop leaves none unknown; returns what that found.
     public func stop() -> [ResponderEvent] {
         poller?.stop()
+        probe.stop()
         saver.waitForAll()
         guard let runner = escalations else { return [] }
         runner.waitForDeliveries()
