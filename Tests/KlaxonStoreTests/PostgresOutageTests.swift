@@ -51,6 +51,44 @@ struct PostgresOutageTests {
         #expect(!uninitialised.isUnreachable, "\(uninitialised.message)")
     }
 
+    /// The connection is cut after the server got the COMMIT, and the network stays gone, so the store
+    /// cannot ask whether the record is in: the append fails as an outage saying that it may be in (it
+    /// is), so that a draft kept is not written again blind.
+    @Test func aCommitWhoseAnswerIsLostWithTheNetworkSaysItMayBeIn() async throws {
+        let server = try await PostgresServer.shared()
+        let database = try server.makeDatabase()
+        _ = try PostgresSchema.initialise(uri: database.ownerURI, grantTo: PostgresServer.everyday)
+        let declared = try Declaration(title: "Cut", severity: .sev3).payload(id: "INC-1")
+        _ = try PostgresJournalStore(uri: database.everydayURI).create(
+            "INC-1", firstRecord: Self.draft(.declared, declared))
+        let proxy = try CommitCuttingProxy(target: server.port, cut: .afterCommit, thenGone: true)
+        defer { proxy.stop() }
+        let secrets = TemporaryDirectory("klaxon-pgpass")
+        let passfile = secrets.path + "/pgpass"
+        FileManager.default.createFile(
+            atPath: passfile,
+            contents: Data(
+                "127.0.0.1:\(proxy.port):*:\(PostgresServer.everyday):\(server.password(of: PostgresServer.everyday))\n"
+                    .utf8), attributes: [.posixPermissions: 0o600])
+        let uri =
+            "postgresql://\(PostgresServer.everyday)@127.0.0.1:\(proxy.port)/\(database.name)?passfile=\(passfile)&sslmode=disable"
+
+        let error = try #require(throws: KlaxonError.self) {
+            try PostgresJournalStore(uri: uri).journal("INC-1").append { _ in
+                Self.draft(.note, .object(["text": .string("maybe")]))
+            }
+        }
+        #expect(proxy.didCut)
+        #expect(error.isUnreachable, "\(error.message)")
+        #expect(
+            error.message.hasSuffix(
+                "the COMMIT was sent and its answer lost, so it may be in: read it once the server answers, before writing it again"
+            ), "\(error.message)")
+        #expect(error.message.hasPrefix("PostgreSQL at 127.0.0.1:\(proxy.port)") && !error.message.contains("\n"))
+        let stored = try PostgresJournalStore(uri: database.everydayURI).journal("INC-1").readNewRecords()
+        #expect(stored.compactMap { $0.data["text"]?.stringValue } == ["maybe"], "it is in, once")
+    }
+
     /// The server stops (as a crash would) under a store that was connected: reads and appends are
     /// outages, nothing is written; once it runs again the same store reconnects by itself, and the
     /// journal holds exactly what was acknowledged.
