@@ -340,8 +340,11 @@ public final class Responder {
         }
         // Until this process records, the latest state of each check, for a takeover to record.
         for report in arrived { recorder.see(report) }
-        // A change goes onto open incidents: read them first (one declared a moment ago counts).
-        if arrived.contains(where: { $0.transition != nil || recorder.owesDeclaration($0.check.name) }) {
+        // A change goes onto open incidents: read them first (one declared a moment ago counts), unless
+        // the store does not answer (the writes are still tried: a declaration that fails is owed).
+        if !reachability.isUnreachable,
+            arrived.contains(where: { $0.transition != nil || recorder.owesDeclaration($0.check.name) })
+        {
             events += follower.update(everything: false) + follower.readNew(now: now)
         }
         var recorded = false
