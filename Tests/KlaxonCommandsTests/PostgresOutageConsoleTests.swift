@@ -17,10 +17,14 @@ extension EndToEnd {
         /// stays; a note saved meanwhile is refused and stays in its dialog; once the server runs again
         /// the banner goes by itself and the same ctrl-s saves the note, once.
         @Test func theConsoleSaysSoKeepsTheNoteAndPicksUpByItself() async throws {
-            let server = try await blocking { try PostgresServer() }
+            // Whatever waits for the server runs off Swift's cooperative pool (other tests' servers run there).
+            let (server, database) = try await blocking {
+                let server = try PostgresServer()
+                let database = try server.makeDatabase()
+                _ = try PostgresSchema.initialise(uri: database.ownerURI, grantTo: PostgresServer.everyday)
+                return (server, database)
+            }
             defer { server.stop() }
-            let database = try server.makeDatabase()
-            _ = try PostgresSchema.initialise(uri: database.ownerURI, grantTo: PostgresServer.everyday)
             let ws = makeWorkspace("name: shared\njournals: \"\(database.everydayURI)\"\n")
             let declared = Klaxon(workspace: ws.path).run(
                 "incident", "declare", "Registry returns 503", "--severity", "SEV3")
@@ -30,7 +34,7 @@ extension EndToEnd {
                 environment: ["KLAXON_USER": "alice", "TERM": "xterm-256color", "TZ": "UTC"])
             #expect(await tty.until("Open incidents (1)") != nil, "\(tty.screen())")
 
-            try server.stopImmediately()
+            try await blocking { try server.stopImmediately() }
             #expect(await tty.until("store unreachable since", timeout: 20) != nil, "\(tty.screen())")
             #expect(tty.screen().contains("Registry returns 503"), "what was read stays: \(tty.screen())")
             tty.press("Enter")
@@ -41,7 +45,7 @@ extension EndToEnd {
                 await tty.until("NOT SAVED: the journal store is unreachable since") != nil, "\(tty.screen())")
             #expect(tty.screen().contains("written while the database was down"), "kept in its dialog")
 
-            try server.start()
+            try await blocking { try server.start() }
             #expect(
                 await tty.until(timeout: 20) { !$0.contains("store unreachable since") } != nil, "\(tty.screen())")
             tty.press("C-s")

@@ -15,12 +15,15 @@ struct StoreOutageTests {
     let clock = FixedClock("2026-11-20T09:00:00Z")
     let writer = WriterIdentity(actor: "ops", host: "test-host", pid: 101)
 
-    /// A cluster of its own with one database, initialised, and the everyday role's URI.
+    /// A cluster of its own with one database, initialised, and the everyday role's URI. What waits for
+    /// the server runs off Swift's cooperative pool (other tests' loopback servers run there).
     func privateDatabase() async throws -> (server: PostgresServer, uri: String) {
-        let server = try await blocking { try PostgresServer() }
-        let database = try server.makeDatabase()
-        _ = try PostgresSchema.initialise(uri: database.ownerURI, grantTo: PostgresServer.everyday)
-        return (server, database.everydayURI)
+        try await blocking {
+            let server = try PostgresServer()
+            let database = try server.makeDatabase()
+            _ = try PostgresSchema.initialise(uri: database.ownerURI, grantTo: PostgresServer.everyday)
+            return (server, database.everydayURI)
+        }
     }
 
     static func outages(_ events: [ResponderEvent]) -> [Timestamp] {
@@ -39,14 +42,14 @@ struct StoreOutageTests {
     /// Passes a second apart (the clock moves on by one at each) until an event satisfies `wanted`, or
     /// `count` passes when `wanted` is nil; returns every event. The real-time limit bounds the wait for
     /// the saver's thread; nothing is measured.
+    /// Waits by sleeping, not in `poll`: the cooperative pool's thread is not held meanwhile.
     func passes(_ responder: Responder, count: Int = 1000, until wanted: ((ResponderEvent) -> Bool)? = nil)
-        -> [ResponderEvent]
+        async throws -> [ResponderEvent]
     {
         let deadline = Date().addingTimeInterval(30)
         var events: [ResponderEvent] = []
         for _ in 0..<count where Date() < deadline {
-            var descriptors = responder.descriptors.map { pollfd(fd: $0, events: Int16(POLLIN), revents: 0) }
-            _ = poll(&descriptors, nfds_t(descriptors.count), 50)
+            try await Task.sleep(for: .milliseconds(50))
             clock.advance(seconds: 1)
             let new = responder.pass(now: clock.now)
             events += new
@@ -76,13 +79,14 @@ struct StoreOutageTests {
             started.contains {
                 if case .incidentChanged(let incident, _) = $0 { incident.id == "INC-1" } else { false }
             })
-        #expect(Self.outages(started + passes(responder, count: 2)).isEmpty)
+        let first = try await passes(responder, count: 2)
+        #expect(Self.outages(started + first).isEmpty)
 
-        try server.stopImmediately()
+        try await blocking { try server.stopImmediately() }
         let stoppedAt = clock.now
         responder.perform(.note("during the outage"), on: "INC-1")
-        var during = passes(responder) { if case .saveFailed = $0 { true } else { false } }
-        during += passes(responder, count: 5)
+        var during = try await passes(responder) { if case .saveFailed = $0 { true } else { false } }
+        during += try await passes(responder, count: 5)
         let failed = during.compactMap { if case .saveFailed(_, _, let error) = $0 { error } else { nil } }
         #expect(failed.count == 1 && failed.allSatisfy(\.isUnreachable), "\(failed)")
         let outages = Self.outages(during)
@@ -92,12 +96,12 @@ struct StoreOutageTests {
         let reason = during.compactMap { if case .storeUnreachable(_, let reason) = $0 { reason } else { nil } }.first
         #expect(reason?.hasPrefix("PostgreSQL at 127.0.0.1:\(server.port)") == true, "\(reason ?? "")")
 
-        try server.start()
-        let back = passes(responder) { if case .storeReachable = $0 { true } else { false } }
+        try await blocking { try server.start() }
+        let back = try await passes(responder) { if case .storeReachable = $0 { true } else { false } }
         #expect(back.contains { if case .storeReachable(let since) = $0 { since == outages.first } else { false } })
         #expect(Self.outages(back).isEmpty)
         responder.perform(.note("after the outage"), on: "INC-1")
-        let saved = passes(responder) { if case .saved = $0 { true } else { false } }
+        let saved = try await passes(responder) { if case .saved = $0 { true } else { false } }
         #expect(saved.contains { if case .saved(let id, _, _) = $0 { id == "INC-1" } else { false } })
         _ = responder.stop()
         let texts = try workspace.incidents.open("INC-1").incident.timeline.compactMap { $0.data["text"]?.stringValue }
@@ -122,7 +126,7 @@ struct StoreOutageTests {
         let journal = try store.declare(
             Declaration(title: "Registry 503", severity: .sev2, policy: "platform"), by: writer, at: clock.now)
 
-        try server.stopImmediately()
+        try await blocking { try server.stopImmediately() }
         for _ in 0..<3 {
             let tick = runner.tick([journal])
             #expect(tick.problems.isEmpty, "\(tick.problems)")
@@ -134,7 +138,7 @@ struct StoreOutageTests {
         #expect(reachability.isUnreachable)
         #expect(Self.outages(reachability.events()).count == 1)
 
-        try server.start()
+        try await blocking { try server.start() }
         _ = try journal.refresh()
         let tick = runner.tick([journal])
         #expect(tick.problems.isEmpty, "\(tick.problems)")

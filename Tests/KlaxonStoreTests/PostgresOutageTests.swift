@@ -93,16 +93,21 @@ struct PostgresOutageTests {
     /// outages, nothing is written; once it runs again the same store reconnects by itself, and the
     /// journal holds exactly what was acknowledged.
     @Test func theStoreReconnectsByItselfAndLosesNothing() async throws {
-        let server = try await blocking { try PostgresServer() }
-        let database = try server.makeDatabase()
-        _ = try PostgresSchema.initialise(uri: database.ownerURI, grantTo: PostgresServer.everyday)
+        // What waits for the server runs off Swift's cooperative pool (other tests' servers run there).
+        let (server, database) = try await blocking {
+            let server = try PostgresServer()
+            let database = try server.makeDatabase()
+            _ = try PostgresSchema.initialise(uri: database.ownerURI, grantTo: PostgresServer.everyday)
+            return (server, database)
+        }
+        defer { server.stop() }
         let store = PostgresJournalStore(uri: database.everydayURI)
         let declared = try Declaration(title: "Outage", severity: .sev3).payload(id: "INC-1")
         let journal = try #require(try store.create("INC-1", firstRecord: Self.draft(.declared, declared)))
         _ = try journal.readNewRecords()
         let acknowledged = try journal.append { _ in Self.draft(.note, .object(["text": .string("before")])) }
 
-        try server.stopImmediately()
+        try await blocking { try server.stopImmediately() }
         let refused = try #require(throws: KlaxonError.self) {
             try journal.append { _ in Self.draft(.note, .object(["text": .string("during")])) }
         }
@@ -111,12 +116,11 @@ struct PostgresOutageTests {
         #expect((try? store.journalNames()) == nil)
         #expect(store.stamp(of: "INC-1") == nil)
 
-        try server.start()
+        try await blocking { try server.start() }
         let after = try journal.append { _ in Self.draft(.note, .object(["text": .string("after")])) }
         #expect(after.sequence == 3 && after.previousHash == acknowledged.hash)
         let stored = try PostgresJournalStore(uri: database.everydayURI).journal("INC-1").readNewRecords()
         #expect(stored.map(\.sequence) == [1, 2, 3])
         #expect(stored.compactMap { $0.data["text"]?.stringValue } == ["before", "after"])
-        server.stop()
     }
 }
