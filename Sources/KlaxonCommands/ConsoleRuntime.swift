@@ -126,6 +126,8 @@ final class ConsoleRuntime {
             send(.info("this console records the checks' state changes now: the process that did has stopped"))
         case .becameEngine: break  // the header says who sends the pages (escalationsChanged)
         case .problem(let text), .journalProblem(let text): send(.failure(text))
+        case .storeUnreachable(let since, let reason): send(.storeUnreachable(since: since, reason: shortened(reason)))
+        case .storeReachable: send(.storeReachable)
         }
     }
 

@@ -141,9 +141,18 @@ struct WatchCommand: ParsableCommand {
         func say(_ event: ResponderEvent) {
             switch event {
             // Recorded first (by the pass that returned it), then printed: a change this prints is on
-            // disk, even if the process dies next.
+            // disk, even if the process dies next (unless the store was said unreachable: then it is only printed).
             case .checkReported(let report): if let line = changeLine(report, json: json) { context.print(line) }
             case .problem(let text): context.warn(text)
+            // Once per outage, not at each write it could not make.
+            case .storeUnreachable(let since, let reason):
+                context.warn(
+                    "the journal store is unreachable since \(since.rfc3339): \(reason). Until it answers nothing is recorded (state changes are printed only) and no page is sent (a page is sent only once its attempt is recorded); the checks go on; retrying each second"
+                )
+            case .storeReachable(let since):
+                context.say(
+                    "klaxon: the journal store answers again (unreachable since \(since.rfc3339)); recording and paging go on"
+                )
             // Each page's outcome, on stderr beside the engine's other notices: the log of a headless pager.
             case .pageFinished(let attempt, let outcome):
                 let result = outcome.isDelivered ? "delivered" : "FAILED"

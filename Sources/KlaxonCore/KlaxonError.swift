@@ -5,6 +5,11 @@ public struct KlaxonError: Error, Equatable, Sendable, CustomStringConvertible {
         case badInput
         /// The operation or the checked thing failed (a damaged journal, a full disk): exit status 1.
         case failed
+        /// The journal store could not be reached (its database refused, dropped or did not answer the
+        /// connection): nothing was read or written, and the same call may succeed once it answers again.
+        /// Exit status 1. The console shows it on its top bar and keeps the draft; `klaxon watch` says it
+        /// once per outage (docs/postgresql.md, "When the database or the network fails").
+        case unreachable
     }
     public var kind: Kind
     public var message: String
@@ -16,6 +21,10 @@ public struct KlaxonError: Error, Equatable, Sendable, CustomStringConvertible {
 
     public static func badInput(_ message: String) -> KlaxonError { KlaxonError(.badInput, message) }
     public static func failed(_ message: String) -> KlaxonError { KlaxonError(.failed, message) }
+    public static func unreachable(_ message: String) -> KlaxonError { KlaxonError(.unreachable, message) }
+
+    /// Whether the store could not be reached (an outage, not a refusal): see `Kind.unreachable`.
+    public var isUnreachable: Bool { kind == .unreachable }
 
     /// The process exit status for this error.
     public var exitStatus: Int32 { kind == .badInput ? 2 : 1 }

@@ -28,6 +28,9 @@ final class EscalationRunner {
 
     /// False for a read-only console: it shows the escalations and never sends.
     let mayRun: Bool
+    /// Told when a write finds the store unreachable: an outage is said once by the responder, not at
+    /// each pass.
+    var reachability: StoreReachability?
 
     /// `writer` names this process (its host and pid tell its attempts from those of an engine that
     /// stopped); `transport` carries the pages; `clock` is the time of every decision and record.
@@ -99,7 +102,8 @@ final class EscalationRunner {
                         .escalation(record, decidedAtRecord: unknownOutcome ? nil : decidedAt), by: writer, now: clock)
                     wrote = true
                 } catch {
-                    if journal.incident.escalationChange(after: decidedAt) == nil {
+                    reachability?.note(error)
+                    if !error.isUnreachable && journal.incident.escalationChange(after: decidedAt) == nil {
                         problems.append("\(journal.id): \(error.message)")
                     }
                 }
@@ -109,7 +113,10 @@ final class EscalationRunner {
                     try journal.perform(.escalation(.attempt(attempt)), by: writer, now: clock)
                     wrote = true
                 } catch {
-                    continue  // the incident changed under the decision (an ack, say): the next tick decides again
+                    // Never sent unrecorded. The incident changed under the decision (an ack, say), or the
+                    // store did not answer: the next tick decides again.
+                    reachability?.note(error)
+                    continue
                 }
                 deliver(attempt, incident: journal.incident)
             }
@@ -143,6 +150,7 @@ final class EscalationRunner {
                     now: clock)
                 changed.append(journal)
             } catch {
+                reachability?.note(error)
                 problems.append("\(journal.id): the outcome of a page was not recorded: \(error.message)")
             }
         }

@@ -12,14 +12,17 @@ final class IncidentFollower {
     let recentSeconds: Int64?
     /// A read-only responder writes nothing, the index included.
     let updatingIndex: Bool
+    /// Told what each read found: whether the store answered.
+    let reachability: StoreReachability
     private(set) var byID: [String: IncidentJournal] = [:]
     /// Resolved incidents left unread, by number, with their journals' stamps (as `fingerprint`s: a
     /// console of 10,000 incidents holds 10,000): one whose stamp changes (another process wrote to it,
     /// replaced or removed it) is read then.
     private var indexed: [Int: Int] = [:]
 
-    init(store: IncidentStore, recentSeconds: Int64?, updatingIndex: Bool) {
+    init(store: IncidentStore, recentSeconds: Int64?, updatingIndex: Bool, reachability: StoreReachability) {
         self.store = store
+        self.reachability = reachability
         self.recentSeconds = recentSeconds
         self.updatingIndex = updatingIndex
     }
@@ -37,8 +40,16 @@ final class IncidentFollower {
     /// through the index (`IncidentStore.overview`), tried again while that fails.
     func readNew(now: Timestamp) -> [ResponderEvent] {
         guard !byID.isEmpty || !indexed.isEmpty else { return readOverview(now: now) }
+        let ids: [String]
+        do {
+            ids = try store.ids()
+            reachability.note(nil)
+        } catch {
+            reachability.note(error)
+            return []
+        }
         var events: [ResponderEvent] = []
-        for id in (try? store.ids()) ?? [] where byID[id] == nil && indexed[Self.number(id)] == nil {
+        for id in ids where byID[id] == nil && indexed[Self.number(id)] == nil {
             events += load(id)
         }
         return events
@@ -46,11 +57,16 @@ final class IncidentFollower {
 
     private func readOverview(now: Timestamp) -> [ResponderEvent] {
         let since = recentSeconds.map { now.adding(seconds: -$0) }
-        guard
-            let overview = try? store.overview(
+        let overview: IncidentOverview
+        do {
+            overview = try store.overview(
                 wanted: { _, updated in since.map { updated >= $0 } ?? false },
                 updatingIndex: updatingIndex)
-        else { return [] }
+            reachability.note(nil)
+        } catch {
+            reachability.note(error)
+            return []
+        }
         var events: [ResponderEvent] = []
         indexed.reserveCapacity(overview.items.count)  // thousands: grown once, not rehashed on the way
         for (id, item) in overview.items {
@@ -66,7 +82,8 @@ final class IncidentFollower {
                 }
                 if let warning = resolved.warnings.last { events.append(.journalProblem(warning)) }
             case .unreadable(let error):
-                events.append(.journalProblem("\(id) cannot be read: \(error.message)"))
+                reachability.note(error)
+                if !error.isUnreachable { events.append(.journalProblem("\(id) cannot be read: \(error.message)")) }
             }
         }
         return events
@@ -95,12 +112,15 @@ final class IncidentFollower {
         indexed[Self.number(id)] = nil
         do {
             let journal = try store.open(id, keepingTimeline: false)
+            reachability.note(nil)
             byID[id] = journal
             var events: [ResponderEvent] = [.incidentChanged(journal.incident, readOnly: journal.isReadOnly)]
             if let warning = journal.warnings.last { events.append(.journalProblem(warning)) }
             return events
         } catch {
-            return [.journalProblem("\(id) cannot be read: \(error.message)")]
+            reachability.note(error)
+            // An outage is said once, as the store's (`StoreReachability`), not once per journal.
+            return error.isUnreachable ? [] : [.journalProblem("\(id) cannot be read: \(error.message)")]
         }
     }
 
@@ -112,9 +132,12 @@ final class IncidentFollower {
             return load(id)
         }
         do {
-            return try journal.refresh() > 0 ? [.incidentChanged(journal.incident, readOnly: journal.isReadOnly)] : []
+            let read = try journal.refresh()
+            reachability.note(nil)
+            return read > 0 ? [.incidentChanged(journal.incident, readOnly: journal.isReadOnly)] : []
         } catch {
-            return [.journalProblem("\(id): \(error.message)")]
+            reachability.note(error)
+            return error.isUnreachable ? [] : [.journalProblem("\(id): \(error.message)")]
         }
     }
 
@@ -154,9 +177,11 @@ final class IncidentFollower {
         guard byID[id].map({ !$0.incident.keepsTimeline }) ?? (indexed[Self.number(id)] != nil) else { return [] }
         do {
             let full = try store.open(id)
+            reachability.note(nil)
             add(full)
             return [.incidentChanged(full.incident, readOnly: full.isReadOnly)]
         } catch {
+            reachability.note(error)
             return [.journalProblem("\(id) cannot be read: \(error.message)")]
         }
     }

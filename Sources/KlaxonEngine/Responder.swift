@@ -62,6 +62,10 @@ public final class Responder {
     /// The journals as the loop reads and writes them (a brief lock wait).
     private let store: IncidentStore
     private let follower: IncidentFollower
+    /// Whether the store answers, as the loop's reads and writes find it (said as events).
+    private let reachability: StoreReachability
+    /// While the store does not answer, tries it beside the loop.
+    private let probe: StoreProbe
     private let saver: JournalSaver
     private var watcher: JournalDirectoryWatcher?
     private let poller: StatusPoller?
@@ -103,9 +107,13 @@ public final class Responder {
         var loopStore = try workspace.incidents
         loopStore.lockWait = .brief
         store = loopStore
+        let reachability = StoreReachability(clock: clock)
+        self.reachability = reachability
         follower = IncidentFollower(
-            store: loopStore, recentSeconds: options.recentResolvedSeconds, updatingIndex: !options.readOnly)
+            store: loopStore, recentSeconds: options.recentResolvedSeconds, updatingIndex: !options.readOnly,
+            reachability: reachability)
         saver = JournalSaver(store: try workspace.incidents, writer: writer, now: clock) { wakePipe.wake() }
+        probe = StoreProbe(store: try workspace.incidents) { wakePipe.wake() }
 
         var recorder: StatusRecorder?
         var poller: StatusPoller?
@@ -141,6 +149,7 @@ public final class Responder {
                 clock: clock
             ) { wakePipe.wake() }
         }
+        recorder?.reachability = reachability
         do {
             escalations = try runner(mayRun: !options.readOnly)
         } catch {
@@ -150,6 +159,7 @@ public final class Responder {
             startEvents.append(.problem("this process cannot send pages: \(error.message)"))
             escalations = try? runner(mayRun: false)
         }
+        escalations?.reachability = reachability
     }
 
     /// The one place a status poller is made: the responder's, and `klaxon status watch`'s (which only
@@ -178,7 +188,7 @@ public final class Responder {
             runbookSignature = RunbookFiles.signature(workspaceRoot: workspace.root)
             events.append(.runbooksChanged)
         }
-        events += startEvents
+        events += startEvents + reachability.events()
         startEvents = []
         poller?.start()
         if !options.readOnly { try? store.ensureDirectory() }
@@ -194,6 +204,8 @@ public final class Responder {
     /// escalation engine asked to pass (a page, a step, a retry).
     public var nextDeadline: Timestamp {
         let nextSecond = Timestamp(milliseconds: (clock().milliseconds / 1000 + 1) * 1000)
+        // The engine waits while the store does not answer: its wake would come round again at once.
+        guard !reachability.isUnreachable else { return nextSecond }
         return nextEscalationPass.map { min($0, nextSecond) } ?? nextSecond
     }
 
@@ -213,16 +225,22 @@ public final class Responder {
     public func declare(_ declaration: Declaration) -> [ResponderEvent] {
         do {
             let journal = try store.declare(declaration, by: writer, at: clock())
+            reachability.note(nil)
             follower.add(journal)
             nextEscalationPass = clock()
             return [.incidentChanged(journal.incident, readOnly: journal.isReadOnly), .declared(journal.id)]
         } catch {
-            return [.problem(error.message)]
+            reachability.note(error)
+            return reachability.events() + [.problem(error.message)]
         }
     }
 
     /// Reads incident `id` fully, records and all (the incident a screen shows); nothing when it is.
-    public func readFully(_ id: String) -> [ResponderEvent] { follower.readFully(id) }
+    /// While the store does not answer, nothing is tried (the console asks at each repaint; the periodic
+    /// read is the retry) and the summary stays.
+    public func readFully(_ id: String) -> [ResponderEvent] {
+        reachability.isUnreachable ? [] : follower.readFully(id)
+    }
 
     /// Reads the summaries of the resolved incidents updated at or after `since` that the start left
     /// unread (it reads those of `Options.recentResolvedSeconds`): for a screen that shows a longer past.
@@ -239,6 +257,7 @@ public final class Responder {
             events.append(.saveWaiting(incidentID: notice.incidentID, text: notice.text))
         }
         for outcome in saver.finished() {
+            if case .failure(let error) = outcome.result { reachability.note(error) } else { reachability.note(nil) }
             switch outcome.result {
             case .success(let record):
                 // Read back as any other writer's record; an ack, a page or a stop takes effect now.
@@ -266,20 +285,31 @@ public final class Responder {
             // each second, all of them every half minute; new journals each second without a watcher,
             // every five with one (it tells of them at once).
             let justStarted = second == startedSecond
-            events += follower.update(everything: second % 30 == 0 && !justStarted)
-            if watcher == nil || (second % 5 == 0 && !justStarted) { events += follower.readNew(now: now) }
+            // While the store does not answer, the loop reads nothing (each read could wait for it up to
+            // the connection's timeout): the probe tries it beside the loop, and the reads go on once it
+            // answers.
+            if reachability.isUnreachable {
+                probe.start()
+                if probe.takeAnswer() { reachability.note(nil) }
+            }
+            if !reachability.isUnreachable {
+                events += follower.update(everything: second % 30 == 0 && !justStarted)
+                if watcher == nil || (second % 5 == 0 && !justStarted) { events += follower.readNew(now: now) }
+            }
             if let drill {
                 events.append(.drillChanged(drill.tick(now: now, incidents: follower.byID.values.map(\.incident))))
             }
             events += takeOverRecording()
         }
-        if let runner = escalations,
+        // Nothing is paged that cannot be recorded first: while the store does not answer, the engine
+        // waits (finished deliveries stay queued until their outcomes can be recorded).
+        if let runner = escalations, !reachability.isUnreachable,
             newSecond || recorded || runner.hasFinishedDeliveries || nextEscalationPass.map({ $0 <= now }) ?? false
         {
             events += passEscalations(runner)
         }
         if newSecond && options.followsBoards { events += followBoards(now: now) }
-        return events
+        return events + reachability.events()
     }
 
     /// Whether `descriptor` has something to read now (a pass may come many times a second: the
@@ -293,6 +323,7 @@ public final class Responder {
     /// deliveries' outcomes, so a clean stop leaves none unknown; returns what that found.
     public func stop() -> [ResponderEvent] {
         poller?.stop()
+        probe.stop()
         saver.waitForAll()
         guard let runner = escalations else { return [] }
         runner.waitForDeliveries()
@@ -309,8 +340,11 @@ public final class Responder {
         }
         // Until this process records, the latest state of each check, for a takeover to record.
         for report in arrived { recorder.see(report) }
-        // A change goes onto open incidents: read them first (one declared a moment ago counts).
-        if arrived.contains(where: { $0.transition != nil || recorder.owesDeclaration($0.check.name) }) {
+        // A change goes onto open incidents: read them first (one declared a moment ago counts), unless
+        // the store does not answer (the writes are still tried: a declaration that fails is owed).
+        if !reachability.isUnreachable,
+            arrived.contains(where: { $0.transition != nil || recorder.owesDeclaration($0.check.name) })
+        {
             events += follower.update(everything: false) + follower.readNew(now: now)
         }
         var recorded = false

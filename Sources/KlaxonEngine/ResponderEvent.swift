@@ -38,6 +38,12 @@ public enum ResponderEvent {
     case problem(String)
     /// A journal that cannot be read, or was repaired, as found while following the incidents.
     case journalProblem(String)
+    /// The journal store could not be reached (`KlaxonError.isUnreachable`: its database is down or
+    /// the network to it is cut), first found at `since`; said once per outage. Until `storeReachable`,
+    /// nothing is written (the loop's own writes wait, saves fail) and what was read stays as it was.
+    case storeUnreachable(since: Timestamp, reason: String)
+    /// The store answered again after the outage that began at `unreachableSince`.
+    case storeReachable(unreachableSince: Timestamp)
 }
 
 /// Which process sends a workspace's pages.

@@ -27,6 +27,9 @@ final class StatusRecorder {
     private var seen: [String: Seen] = [:]
     /// Where the platform journal and the recorder's lock are.
     private let journalsDirectory: String
+    /// Told when a write finds the store unreachable: the outage is said once by the responder, not at
+    /// each change it could not record.
+    var reachability: StoreReachability?
     private struct Seen {
         var check: CheckDefinition
         var state: CheckState
@@ -171,6 +174,8 @@ final class StatusRecorder {
             return journal
         } catch {
             owed[check.name] = owed[check.name] ?? report.failingSince ?? report.at
+            reachability?.note(error)
+            if error.isUnreachable { return nil }  // owed, and said as the outage
             problems.append(
                 "\(check.name) is down but its incident was not declared: \(error.message); tried again at its next poll while it is down"
             )
@@ -200,7 +205,10 @@ final class StatusRecorder {
         do {
             try platform.record(check: check.name, from: change.from, to: change.to, detail: detail, at: t, by: writer)
         } catch {
-            problems.append("the state change of \(check.name) was not recorded: \(error.message)")
+            reachability?.note(error)
+            if !error.isUnreachable {
+                problems.append("the state change of \(check.name) was not recorded: \(error.message)")
+            }
         }
         guard let service = check.service else { return (changed, problems) }
         for journal in openIncidents
@@ -212,7 +220,8 @@ final class StatusRecorder {
                     by: writer, now: { t })
                 changed.append(journal)
             } catch {
-                problems.append("\(journal.id): \(error.message)")
+                reachability?.note(error)
+                if !error.isUnreachable { problems.append("\(journal.id): \(error.message)") }
             }
         }
         return (changed, problems)

@@ -40,8 +40,20 @@ public struct PostgresError: Error, Sendable, CustomStringConvertible {
         return "PostgreSQL at \(server): \(message)\(code); \(advice)"
     }
 
-    /// The error as Klaxon reports it: exit status 1, one line.
-    public var klaxonError: KlaxonError { .failed(description) }
+    /// Whether the server could not be reached (an outage, not a refusal): no connection could be made,
+    /// it broke, or no answer came in time. A login refused for its password is not one (the server
+    /// answered); nor is a statement the server refused.
+    public var isUnreachable: Bool {
+        switch kind {
+        case .connect: sqlState != .invalidPassword
+        case .connectionLost, .timeout: true
+        case .statement, .invalidInput: false
+        }
+    }
+
+    /// The error as Klaxon reports it: exit status 1, one line; `KlaxonError.Kind.unreachable` when the
+    /// server could not be reached (`isUnreachable`).
+    public var klaxonError: KlaxonError { isUnreachable ? .unreachable(description) : .failed(description) }
 
     var advice: String {
         switch kind {

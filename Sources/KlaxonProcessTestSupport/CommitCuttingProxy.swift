@@ -5,8 +5,10 @@ import KlaxonTestSupport
 /// COMMIT, as a network that fails mid-commit would: `.afterCommit` passes the COMMIT on, lets the server
 /// commit, and closes both sides before the client hears the answer (the outcome is unknown to it, yet
 /// the transaction is in); `.beforeCommit` closes both sides without passing it on (the server rolls the
-/// transaction back). Every other connection, and every later one, is passed through untouched. The
-/// client must speak without TLS (`sslmode=disable`) so the proxy can see the COMMIT.
+/// transaction back). Every other connection, and every later one, is passed through untouched, unless
+/// `thenGone`: the proxy then exits at the cut, so the client's reconnection is refused (the network
+/// gone with the answer). The client must speak without TLS (`sslmode=disable`) so the proxy can see
+/// the COMMIT.
 public final class CommitCuttingProxy: Sendable {
     public enum Cut: String, Sendable, CaseIterable {
         case afterCommit = "after"
@@ -19,11 +21,12 @@ public final class CommitCuttingProxy: Sendable {
     private let storage: TemporaryDirectory
 
     /// Starts the proxy in front of the server on 127.0.0.1:`target`.
-    public init(target: Int, cut: Cut) throws {
+    public init(target: Int, cut: Cut, thenGone: Bool = false) throws {
         storage = TemporaryDirectory("klaxon-commit-proxy")
         directory = storage.path
         try String(target).write(toFile: directory + "/target", atomically: true, encoding: .utf8)
         try cut.rawValue.write(toFile: directory + "/mode", atomically: true, encoding: .utf8)
+        if thenGone { try "".write(toFile: directory + "/gone", atomically: true, encoding: .utf8) }
         (process, port) = try PythonServer.start(Self.script, in: directory)
     }
 
@@ -37,6 +40,7 @@ public final class CommitCuttingProxy: Sendable {
         directory = sys.argv[1]
         target = int(open(os.path.join(directory, "target")).read())
         mode = open(os.path.join(directory, "mode")).read().strip()
+        gone = os.path.exists(os.path.join(directory, "gone"))
         armed, lock = [True], threading.Lock()
 
         def close(*sockets):
@@ -60,6 +64,7 @@ public final class CommitCuttingProxy: Sendable {
                                 server.sendall(data)
                                 time.sleep(0.5)
                             open(os.path.join(directory, "cut"), "w").write(mode)
+                            if gone: os._exit(0)
                             break
                     server.sendall(data)
             except OSError:

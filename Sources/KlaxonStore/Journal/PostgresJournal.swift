@@ -47,7 +47,8 @@ public final class PostgresJournal: StoredJournal {
     }
 
     /// Whether the role may INSERT into the journal tables (the everyday privileges of `journal init
-    /// --grant`); a database that cannot be reached is a reason too.
+    /// --grant`). A database that cannot be reached is none: an outage passes (the console shows it on
+    /// its top bar, not as a read-only incident), and an append meanwhile fails saying so.
     public var writeProblem: String? {
         do {
             let rows = try store.withConnection {
@@ -62,7 +63,7 @@ public final class PostgresJournal: StoredJournal {
             return
                 "the role \(TerminalText.printable(role)) may not insert into the journal tables at \(store.location); have the tables' owner run klaxon journal init --grant \(TerminalText.printable(role))"
         } catch {
-            return error.message
+            return error.isUnreachable ? nil : error.message
         }
     }
 
@@ -238,9 +239,16 @@ public final class PostgresJournal: StoredJournal {
                 }
                 return value
             } catch let error as PostgresError where PostgresJournalStore.isLost(error, connection) {
-                // The COMMIT may or may not have happened: ask the server, on a new connection.
-                try connection.reset()
-                if try isStored(key, connection) { return value }
+                // The COMMIT may or may not have happened: ask the server, on a new connection. When it
+                // cannot be asked, the caller is told that it may be in (a draft kept is not to be resent blind).
+                do {
+                    try connection.reset()
+                    if try isStored(key, connection) { return value }
+                } catch let unknown as PostgresError where unknown.isUnreachable {
+                    throw KlaxonError.unreachable(
+                        "\(unknown.description); \(journal): the COMMIT was sent and its answer lost, so it may be in: read it once the server answers, before writing it again"
+                    )
+                }
                 if attempt >= 3 { throw error }
             }
         }

@@ -12,4 +12,12 @@ public enum ConsoleEffect: Equatable, Sendable {
     case readIncident(id: String)
     case redraw
     case quit
+
+    /// Whether it writes on a journal (refused while the store does not answer).
+    var writes: Bool {
+        switch self {
+        case .perform, .declare: true
+        default: false
+        }
+    }
 }

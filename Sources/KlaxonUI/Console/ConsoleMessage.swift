@@ -42,4 +42,9 @@ public enum ConsoleMessage: Sendable {
     /// An action asked for with `.perform` was not recorded (a lock held too long, a full disk, a
     /// journal removed); a note goes back to the drafts.
     case saveFailed(incidentID: String, action: IncidentAction, reason: String)
+    /// The journal store could not be reached (its database is down, the network to it cut), first at
+    /// `since`: the top bar says so in red until `storeReachable`; what was read stays shown.
+    case storeUnreachable(since: Timestamp, reason: String)
+    /// The store answered again.
+    case storeReachable
 }

@@ -47,6 +47,9 @@ public struct ConsoleModel: Sendable {
     public var showingCheckDetail = false
     /// In an alert source's detail, the alert whose description and links are shown.
     public var alertSelection = 0
+    /// Since when the journal store has not answered (nil while it does): the top bar says so, what was
+    /// read stays shown as it was read, and writes are refused with what was typed kept.
+    public var storeUnreachableSince: Timestamp?
     /// Set while the console runs a drill (`klaxon drill`): what it rehearses and what its sink received.
     public var drill: DrillStatus?
     /// The first line of the reports screen shown (it scrolls when the terminal is short).

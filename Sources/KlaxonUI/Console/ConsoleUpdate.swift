@@ -4,7 +4,10 @@ import KlaxonCore
 public enum ConsoleUpdate {
     /// Applies `message` to `model` and returns what the runtime must do.
     public static func update(_ model: inout ConsoleModel, _ message: ConsoleMessage) -> [ConsoleEffect] {
-        let effects = apply(message, &model)
+        var effects = apply(message, &model)
+        if let since = model.storeUnreachableSince, effects.contains(where: \.writes) {
+            effects = refuseWrites(effects, since: since, &model)
+        }
         // Saving runs beside the loop (a journal's lock may be held for a while): say so until it ends,
         // and keep a note's text until it is on disk.
         for case .perform(let action, let id) in effects {
@@ -22,8 +25,41 @@ public enum ConsoleUpdate {
         return effects
     }
 
+    /// While the store does not answer, nothing is sent to be written (a dialog's write is refused by
+    /// `submit`, which keeps the dialog open): a note from the editor goes to the drafts, and the bottom
+    /// line says why and what to do. (A save already under way that fails keeps its note the same way.)
+    static func refuseWrites(_ effects: [ConsoleEffect], since: Timestamp, _ model: inout ConsoleModel)
+        -> [ConsoleEffect]
+    {
+        var kept = "; do it again once it answers"
+        for case .perform(.note(let text), let id) in effects {
+            model.drafts[id] = text + (model.drafts[id].map { "\n\n" + $0 } ?? "")
+            kept = "; the note is kept as a draft (n)"
+        }
+        model.message = .init(text: refusal(since, model) + kept, isError: true)
+        return effects.filter { !$0.writes }
+    }
+
+    /// What a write refused while the store does not answer says first.
+    static func refusal(_ since: Timestamp, _ model: ConsoleModel) -> String {
+        let time = LocalTimeFormatter(timeZone: model.timeZone).civil(since).isoTime
+        return "NOT SAVED: the journal store is unreachable since \(time), nothing was written"
+    }
+
     static func apply(_ message: ConsoleMessage, _ model: inout ConsoleModel) -> [ConsoleEffect] {
         switch message {
+        case .storeUnreachable(let since, let reason):
+            model.storeUnreachableSince = since
+            model.message = .init(text: reason, isError: true)
+            return []
+        case .storeReachable:
+            if let since = model.storeUnreachableSince {
+                let time = LocalTimeFormatter(timeZone: model.timeZone).civil(since).isoTime
+                model.message = .init(
+                    text: "the journal store answers again (unreachable since \(time))", isError: false)
+            }
+            model.storeUnreachableSince = nil
+            return []
         case .input(let keys, let time):
             return input(keys, at: time, &model)
         case .resize(let columns, let rows):
@@ -774,6 +810,16 @@ public enum ConsoleUpdate {
             return []
         }
         model.overlay = nil
+        // Whatever was typed stays in its dialog while the store does not answer (keys read together, as
+        // `n`, the text and ctrl-s may be, open and submit it in one message).
+        if let since = model.storeUnreachableSince {
+            if case .filterKind = form.purpose {
+            } else {
+                return keepOpen(
+                    refusal(since, model)
+                        + "; what you typed is kept here: save again once it answers (esc keeps a note as a draft)")
+            }
+        }
         switch form.purpose {
         case .declare:
             let title = form.text(.title)

@@ -56,7 +56,13 @@ public enum ConsoleView {
         // The top bar's parts in order, and which give way at 80 columns: the UTC clock (a duplicate of
         // the local one) first, then the workspace's name, the weekday and zone, the on-call handoff
         // time. The open count, the DRILL badge, who is on call and READ-ONLY never do.
-        var parts: [ColumnPlan.Column] = [.init("Klaxon", 0)]
+        // The store's outage never gives way (whatever else shows was read before it): at 80 columns
+        // the name "Klaxon" goes last, so that who is on call stays whole.
+        let outage = model.storeUnreachableSince.map {
+            "store unreachable since \(local.civil($0).isoTime), retrying"
+        }
+        var parts: [ColumnPlan.Column] = [.init("Klaxon", 0, givesWay: outage == nil ? nil : 5)]
+        if let outage { parts.append(.init(separator + outage, 0)) }
         if let drill = model.drill {
             let speed = drill.speed == 1 ? "" : " ×" + String(format: "%g", drill.speed)
             parts.append(
@@ -84,7 +90,8 @@ public enum ConsoleView {
         if model.readOnly { parts.append(.init(separator + "READ-ONLY", 0)) }
         for i in parts.indices { parts[i].width = TextWidth.width(of: parts[i].title) }
         let plan = ColumnPlan(parts)
-        let text = zip(parts, plan.widths(in: model.columns - 2)).filter { $0.1 > 0 }.map(\.0.title).joined()
+        var text = zip(parts, plan.widths(in: model.columns - 2)).filter { $0.1 > 0 }.map(\.0.title).joined()
+        if text.hasPrefix(separator) { text.removeFirst(separator.count) }  // "Klaxon" gave way
         frame.put(text, row: 0, column: 1, style: .bar, width: model.columns - 2)
         if model.onCall?.main?.users.isEmpty == true, let gap = text.range(of: "on call: nobody") {
             let column = 1 + TextWidth.width(of: String(text[..<gap.lowerBound]))
@@ -93,6 +100,10 @@ public enum ConsoleView {
         if let drill = model.drill, let badge = text.range(of: "DRILL \(drill.scenario)") {
             let column = 1 + TextWidth.width(of: String(text[..<badge.lowerBound]))
             frame.restyle(row: 0, column: column, count: TextWidth.width(of: String(text[badge])), style: .critical)
+        }
+        if let outage, let banner = text.range(of: outage) {
+            let column = 1 + TextWidth.width(of: String(text[..<banner.lowerBound]))
+            frame.restyle(row: 0, column: column, count: outage.count, style: .critical)
         }
         if open > 0, let openRange = text.range(of: "\(open) open") {
             let column = 1 + TextWidth.width(of: String(text[..<openRange.lowerBound]))

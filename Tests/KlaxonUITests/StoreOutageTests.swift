@@ -1,0 +1,121 @@
+import Foundation
+import KlaxonCore
+import KlaxonTestSupport
+import KlaxonUI
+import Testing
+
+/// Issue 21, point 6: a journal store that does not answer is said on the top bar in red, in the
+/// display zone, until it answers; what was read stays shown; writes are refused with what was typed
+/// kept.
+struct StoreOutageTests {
+    /// 09:12:04 UTC, 10:12:04 in the sample's Berlin.
+    let since = Timestamp.parseRFC3339("2026-11-22T09:12:04Z")!
+    let reason =
+        "PostgreSQL at 127.0.0.1:5432, database klaxon: connection refused; check that the server runs and that the URI's host, port, database and user are right"
+
+    func unreachable(_ model: inout ConsoleModel) {
+        _ = ConsoleUpdate.update(&model, .storeUnreachable(since: since, reason: reason))
+    }
+
+    @Test(arguments: [(80, 24), (120, 40)])
+    func theTopBarSaysSoInRedAndTheIncidentsStay(columns: Int, rows: Int) throws {
+        var model = sampleModel(columns: columns, rows: rows)
+        let before = ConsoleView.render(model).text
+        unreachable(&model)
+        let frame = ConsoleView.render(model)
+        let top = frame.text(ofRow: 0)
+        let banner = "store unreachable since 10:12:04, retrying"
+        let found = try #require(top.range(of: banner), "\(top)")
+        let column = top.distance(from: top.startIndex, to: found.lowerBound)  // one column per character here
+        #expect((0..<banner.count).allSatisfy { frame[0, column + $0].style == .critical }, "\(top)")
+        #expect(model.message?.text == reason && model.message?.isError == true)
+        // Below the top bar, what was read is still there (the bottom line says why).
+        let rowsBelow = { (text: String) in
+            text.split(separator: "\n", omittingEmptySubsequences: false).dropFirst().dropLast()
+        }
+        #expect(Array(rowsBelow(frame.text)) == Array(rowsBelow(before)))
+        if let mismatch = Snapshot.mismatch(frame, named: "store-unreachable-\(columns)x\(rows)") {
+            Issue.record(Comment(rawValue: mismatch))
+        }
+        _ = ConsoleUpdate.update(&model, .storeReachable)
+        #expect(!ConsoleView.render(model).text(ofRow: 0).contains("unreachable"))
+        #expect(model.message?.text == "the journal store answers again (unreachable since 10:12:04)")
+    }
+
+    /// A note saved while the store does not answer is not sent: the dialog stays open with its text,
+    /// and once the store answers the same ctrl-s saves it.
+    @Test func aNoteIsRefusedAndItsTextStaysInTheDialog() {
+        var model = sampleModel()
+        press([.enter], &model)
+        unreachable(&model)
+        press([.character("n")] + type("rolled back registry"), &model)
+        #expect(press([.control("s")], &model).isEmpty)
+        #expect(model.savesInFlight == 0 && model.savingNotes.isEmpty)
+        guard case .form(let form)? = model.overlay else {
+            Issue.record("the note's dialog closed")
+            return
+        }
+        #expect(form.rawText(.note) == "rolled back registry")
+        #expect(
+            model.message?.text
+                == "NOT SAVED: the journal store is unreachable since 10:12:04, nothing was written; what you typed is kept here: save again once it answers (esc keeps a note as a draft)"
+        )
+        #expect(model.message?.isError == true)
+        // esc sets it aside as any draft.
+        press([.escape], &model)
+        #expect(model.drafts["INC-12"] == "rolled back registry")
+        _ = ConsoleUpdate.update(&model, .storeReachable)
+        press([.character("n")], &model)
+        #expect(press([.control("s")], &model) == [.perform(.note("rolled back registry"), incidentID: "INC-12")])
+    }
+
+    /// Keys read together (as a terminal may hand over `n`, the text and ctrl-s) open the dialog and
+    /// submit it in one message: it stays open all the same. (Under tmux it closed, and the note went
+    /// to the drafts.)
+    @Test func aNoteTypedInOneReadStaysInItsDialog() {
+        var model = sampleModel()
+        press([.enter], &model)
+        unreachable(&model)
+        let effects = ConsoleUpdate.update(
+            &model, .input([.character("n")] + type("in one read") + [.control("s")], at: Timestamp(milliseconds: 0)))
+        #expect(effects.isEmpty && model.savesInFlight == 0)
+        guard case .form(let form)? = model.overlay else {
+            Issue.record("the note's dialog closed")
+            return
+        }
+        #expect(form.rawText(.note) == "in one read")
+    }
+
+    /// A mitigation, a resolve with its summary, a declaration and a note from $EDITOR: none is sent; the
+    /// resolve's and the declaration's dialogs stay open, the editor's note goes to the drafts.
+    @Test func everyWriteIsRefusedAndNothingTypedIsLost() {
+        var model = sampleModel()
+        press([.enter], &model)
+        unreachable(&model)
+        press([.character("m")], &model)
+        #expect(press([.character("y")], &model).isEmpty)
+        #expect(
+            model.message?.text
+                == "NOT SAVED: the journal store is unreachable since 10:12:04, nothing was written; do it again once it answers"
+        )
+        press([.character("r")] + type("blob store full"), &model)
+        #expect(press([.enter], &model).isEmpty)
+        guard case .form(let resolve)? = model.overlay else {
+            Issue.record("the resolve dialog closed")
+            return
+        }
+        #expect(resolve.text(.summary) == "blob store full")
+        press([.escape, .character("d")] + type("Runner fleet exhausted"), &model)
+        #expect(press([.enter], &model).isEmpty)
+        guard case .form(let declare)? = model.overlay else {
+            Issue.record("the declare dialog closed")
+            return
+        }
+        #expect(declare.text(.title) == "Runner fleet exhausted")
+        press([.escape], &model)
+        #expect(ConsoleUpdate.update(&model, .editorFinished(incidentID: "INC-12", text: "from vim")).isEmpty)
+        #expect(model.drafts["INC-12"] == "from vim")
+        #expect(model.message?.text.hasSuffix("; the note is kept as a draft (n)") == true)
+        #expect(model.savesInFlight == 0)
+    }
+}
