@@ -112,7 +112,7 @@ struct EscalationCommand: ParsableCommand {
             let store = try workspace.incidents
             let now = context.now()
             let formatter = LocalTimeFormatter(timeZone: workspace.displayTimeZone(environment: context.environment))
-            let holder = (try? EngineLock(directory: workspace.journalsDirectory, forRunning: false))?.holder()
+            let holder = (try? EngineLock(store: store.journals, forRunning: false))?.holder()
             var rows = [["INCIDENT", "PAGING"]]
             var json: [JSONValue] = []
             for (id, item) in try store.overview(wanted: { _, _ in false }, updatingIndex: true).items {

@@ -339,7 +339,7 @@ func requirePolicy(_ name: String, workspace: Workspace) throws(KlaxonError) {
 
 /// Pages go out only from a process running the engine; say so when none is.
 func warnWithoutEngine(_ workspace: Workspace, _ context: CommandContext) {
-    guard let lock = try? EngineLock(directory: workspace.journalsDirectory, forRunning: false) else { return }
+    guard let lock = try? EngineLock(store: workspace.journalStore, forRunning: false) else { return }
     if lock.holder() == nil {
         context.warn(
             "no process runs escalations for this workspace, so nothing is sent yet: run klaxon watch (or open the console)"

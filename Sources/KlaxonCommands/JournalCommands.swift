@@ -28,7 +28,7 @@ struct JournalCommand: ParsableCommand {
             }
             let store = try workspace.incidents
             // The platform journal (the checks' state changes) is a journal like the incidents'.
-            let platform = try workspace.journalsDirectory + "/" + PlatformJournal.fileName
+            let platform = workspace.journalsPlace + "/" + PlatformJournal.fileName
             var paths: [String] = []
             for text in ids {
                 if text == "platform" || text == PlatformJournal.fileName {

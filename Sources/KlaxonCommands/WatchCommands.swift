@@ -91,7 +91,7 @@ extension StatusCommand {
             let json = output.json
             // Changes since the recorded states, as the recorder sees them, not a line per check at each start.
             let restored = PlatformJournal.lastStates(
-                directory: try workspace.journalsDirectory, of: Set(files.checks.map(\.name)))
+                store: try workspace.journalStore, of: Set(files.checks.map(\.name)))
             if let warning = restored.warning { context.warn(warning) }
             let poller = Responder.makePoller(
                 checks: files, restoring: restored.states, environment: context.environment,

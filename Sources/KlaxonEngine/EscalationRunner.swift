@@ -46,7 +46,7 @@ final class EscalationRunner {
         self.clock = clock
         self.wake = wake
         self.transport = transport
-        lock = try EngineLock(directory: workspace.journalsDirectory, forRunning: mayRun)
+        lock = try EngineLock(store: workspace.journalStore, forRunning: mayRun)
         holderText = "\(role) of \(writer.actor) on \(writer.host), pid \(writer.pid)"
         files = EscalationFiles.load(workspaceRoot: workspace.root)
         engine = files.engine(retry: workspace.config.pagingRetry)

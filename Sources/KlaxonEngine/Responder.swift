@@ -120,7 +120,7 @@ public final class Responder {
         if !checks.checks.isEmpty {
             // A restart is not a state change: each check goes on from its recorded state.
             let restored = PlatformJournal.lastStates(
-                directory: try workspace.journalsDirectory, of: Set(checks.checks.map(\.name)))
+                store: loopStore.journals, of: Set(checks.checks.map(\.name)))
             if let warning = restored.warning { startEvents.append(.problem(warning)) }
             if !options.readOnly {
                 do {

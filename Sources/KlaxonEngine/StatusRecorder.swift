@@ -25,8 +25,8 @@ final class StatusRecorder {
     /// While another process records: the latest state the poller reported of each check, what a
     /// takeover records where the platform journal says otherwise.
     private var seen: [String: Seen] = [:]
-    /// Where the platform journal and the recorder's lock are.
-    private let journalsDirectory: String
+    /// Where the platform journal and the recorder's hold are.
+    private let journals: any JournalStore
     /// Told when a write finds the store unreachable: the outage is said once by the responder, not at
     /// each change it could not record.
     var reachability: StoreReachability?
@@ -44,9 +44,9 @@ final class StatusRecorder {
     ) throws(KlaxonError) {
         self.workspace = workspace
         self.store = store
-        journalsDirectory = try workspace.journalsDirectory
+        journals = try workspace.journalStore
         restoredDown = restored.filter { $0.value.state == .down }.mapValues(\.since)
-        platform = try PlatformJournal.claim(directory: journalsDirectory)
+        platform = try PlatformJournal.claim(store: journals)
         var recorder = writer
         recorder.actor = "status-poller"
         self.writer = recorder
@@ -81,12 +81,12 @@ final class StatusRecorder {
         tookOver: Bool, changed: [IncidentJournal], problems: [String]
     ) {
         // A lock that cannot be opened now opened at the start: it is tried again the next second.
-        guard platform == nil, let claimed = try? PlatformJournal.claim(directory: journalsDirectory) else {
+        guard platform == nil, let claimed = try? PlatformJournal.claim(store: journals) else {
             return (false, [], [])
         }
         platform = claimed
         // Read once the lock is held: the other process wrote its last record before letting it go.
-        let recorded = PlatformJournal.lastStates(directory: journalsDirectory, of: Set(seen.keys))
+        let recorded = PlatformJournal.lastStates(store: journals, of: Set(seen.keys))
         var changed: [IncidentJournal] = []
         var problems = recorded.warning.map { [$0] } ?? []
         for (name, now) in seen.sorted(by: { $0.key < $1.key }) {

@@ -314,7 +314,8 @@ extension EndToEnd {
             )
             let downSince = Timestamp(Date()).adding(seconds: -2400)
             do {
-                let platform = try #require(try PlatformJournal.claim(directory: ws.path + "/journals"))
+                let platform = try #require(
+                    try PlatformJournal.claim(store: FileJournalStore(directory: ws.path + "/journals")))
                 try platform.record(
                     check: "uploads", from: .pending, to: .down, detail: "HTTP 503", at: downSince,
                     by: WriterIdentity(actor: "status-poller", host: "h", pid: 1))

@@ -197,7 +197,8 @@ struct JournalCommandTests {
         let k = Klaxon(workspace: ws.path)
         k.run("incident", "declare", "one", "--severity", "SEV3")
         do {
-            let platform = try #require(try PlatformJournal.claim(directory: ws.path + "/journals"))
+            let platform = try #require(
+                try PlatformJournal.claim(store: FileJournalStore(directory: ws.path + "/journals")))
             let poller = WriterIdentity(actor: "status-poller", host: "h", pid: 1)
             for (i, state) in [CheckState.down, .up, .down].enumerated() {
                 try platform.record(

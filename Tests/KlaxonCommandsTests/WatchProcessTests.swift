@@ -111,7 +111,8 @@ struct WatchProcessTests {
         let now = Timestamp(Date())
         let poller = WriterIdentity(actor: "status-poller", host: "h", pid: 1)
         do {
-            let platform = try #require(try PlatformJournal.claim(directory: ws.path + "/journals"))
+            let platform = try #require(
+                try PlatformJournal.claim(store: FileJournalStore(directory: ws.path + "/journals")))
             try platform.record(
                 check: "uploads", from: .pending, to: .down, detail: "HTTP 503", at: now.adding(seconds: -2400),
                 by: poller)
@@ -213,7 +214,8 @@ struct WatchProcessTests {
             "name: platform\nsteps:\n  - {targets: [user:erin], escalate_after: 30m}\n")
         let since = Timestamp(Date()).adding(seconds: -600)
         do {
-            let platform = try #require(try PlatformJournal.claim(directory: ws.path + "/journals"))
+            let platform = try #require(
+                try PlatformJournal.claim(store: FileJournalStore(directory: ws.path + "/journals")))
             try platform.record(
                 check: "uploads", from: .pending, to: .down, detail: "HTTP 503", at: since,
                 by: WriterIdentity(actor: "status-poller", host: "h", pid: 1))

@@ -20,7 +20,7 @@ struct StoreUnderTest: Sendable, CustomTestStringConvertible {
     /// Whether a write is whole or absent (a database row): a writer killed in the middle of one leaves
     /// nothing, where a file is left with a torn tail.
     var writesAreWhole = false
-    /// Whether `follow()` and `hold(_:creating:)` are built (not yet for PostgreSQL: known issues).
+    /// Whether `follow()` is built (not yet for PostgreSQL: a known issue).
     var followsAndHolds = true
     /// What each test awaits before it makes a store (a server started off the cooperative pool).
     var prepare: @Sendable () async throws -> Void = {}
@@ -131,7 +131,7 @@ private func readBack(_ store: any JournalStore, _ name: String) throws -> [Jour
 }
 
 /// Starts `klaxon-stress STORE --hold NAME`; returns it once it said whether it has the hold.
-private func holdingProcess(_ location: String, _ name: String) throws -> (Process, String) {
+func holdingProcess(_ location: String, _ name: String) throws -> (Process, String) {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: BuiltProducts.path("klaxon-stress"))
     process.arguments = [location, "--hold", name]
@@ -429,16 +429,6 @@ struct JournalStoreContractTests {
     @Test(arguments: StoreUnderTest.all)
     func oneHolderAtATimeAndADeadHoldersHoldIsTakenOver(_ kind: StoreUnderTest) async throws {
         try await kind.prepare()
-        guard kind.followsAndHolds else {
-            withKnownIssue("holds of a PostgreSQL store are not built yet (session advisory locks)") {
-                try oneHolderAtATime(kind)
-            }
-            return
-        }
-        try oneHolderAtATime(kind)
-    }
-
-    private func oneHolderAtATime(_ kind: StoreUnderTest) throws {
         let (store, location, keep) = try kind.make()
         defer { withExtendedLifetime(keep) {} }
         var mine: (any StoreHold)? = try store.hold("engine", creating: true)

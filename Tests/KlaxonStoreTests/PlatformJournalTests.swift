@@ -1,5 +1,6 @@
 import Foundation
 import KlaxonCore
+import KlaxonProcessTestSupport
 import KlaxonStore
 import KlaxonTestSupport
 import Testing
@@ -13,7 +14,7 @@ struct PlatformJournalTests {
         #expect(
             PlatformJournal.lastStates(directory: dir.path, of: ["a"]) == ([:], nil),
             "no journal: nothing restored, no warning")
-        let journal = try #require(try PlatformJournal.claim(directory: dir.path))
+        let journal = try #require(try PlatformJournal.claim(store: FileJournalStore(directory: dir.path)))
         try journal.record(check: "a", from: .unknown, to: .pending, detail: "503", at: t0, by: writer)
         try journal.record(check: "a", from: .pending, to: .down, detail: "503", at: t0.adding(seconds: 10), by: writer)
         // More than a megabyte of another check flapping after it: a is found only in an earlier chunk.
@@ -52,7 +53,7 @@ struct PlatformJournalTests {
 
     @Test func damageStopsTheReadingThereAndIsNamed() throws {
         let dir = TemporaryDirectory()
-        let journal = try #require(try PlatformJournal.claim(directory: dir.path))
+        let journal = try #require(try PlatformJournal.claim(store: FileJournalStore(directory: dir.path)))
         try journal.record(check: "a", from: .unknown, to: .down, detail: "503", at: t0, by: writer)
         try journal.record(check: "b", from: .unknown, to: .down, detail: "503", at: t0.adding(seconds: 1), by: writer)
         try journal.record(check: "c", from: .unknown, to: .down, detail: "503", at: t0.adding(seconds: 2), by: writer)
@@ -68,7 +69,7 @@ struct PlatformJournalTests {
     @Test func aLinkIsNeverFollowed() throws {
         let dir = TemporaryDirectory()
         let victim = TemporaryDirectory()
-        let journal = try #require(try PlatformJournal.claim(directory: victim.path))
+        let journal = try #require(try PlatformJournal.claim(store: FileJournalStore(directory: victim.path)))
         try journal.record(check: "a", from: .unknown, to: .down, detail: "503", at: t0, by: writer)
         try FileManager.default.createSymbolicLink(
             atPath: dir.path + "/" + PlatformJournal.fileName,
@@ -77,5 +78,50 @@ struct PlatformJournalTests {
         #expect(states.isEmpty)
         #expect(
             warning?.contains("symbolic link") == true && warning?.contains("not restored") == true, "\(warning ?? "")")
+    }
+}
+
+extension PlatformJournalTests {
+    /// In a database: one recorder across processes (the hold `poller`), and a restarted poller's last
+    /// states read through the store; damage (a superuser's edit) stops the reading, and is said.
+    @Test func inADatabaseOneRecorderWritesAndTheLastStatesAreReadThroughTheStore() async throws {
+        let database = try await PostgresServer.shared().makeDatabase()
+        _ = try PostgresSchema.initialise(uri: database.ownerURI, grantTo: PostgresServer.everyday)
+        let store = PostgresJournalStore(uri: database.everydayURI)
+        #expect(PlatformJournal.lastStates(store: store, of: ["a"]) == ([:], nil), "no journal: nothing, no warning")
+        let journal = try #require(try PlatformJournal.claim(store: store))
+        #expect(
+            try PlatformJournal.claim(store: PostgresJournalStore(uri: database.everydayURI)) == nil,
+            "another recorder waits while this one records")
+        try journal.record(check: "a", from: .unknown, to: .pending, detail: "503", at: t0, by: writer)
+        try journal.record(check: "a", from: .pending, to: .down, detail: "503", at: t0.adding(seconds: 10), by: writer)
+        try journal.record(check: "b", from: .up, to: .down, detail: "503", at: t0.adding(seconds: 20), by: writer)
+        try journal.record(check: "b", from: .down, to: .up, detail: "200", at: t0.adding(seconds: 30), by: writer)
+        let (states, warning) = PlatformJournal.lastStates(
+            store: PostgresJournalStore(uri: database.everydayURI), of: ["a", "b", "new"])
+        #expect(warning == nil)
+        #expect(
+            states == [
+                "a": .init(state: .down, since: t0.adding(seconds: 10)),
+                "b": .init(state: .up, since: t0.adding(seconds: 30))
+            ])
+
+        try database.server.psql(
+            """
+            BEGIN;
+            ALTER TABLE klaxon.records DISABLE TRIGGER append_only;
+            UPDATE klaxon.records SET line = overlay(line PLACING '\\x23'::bytea FROM 31 FOR 1)
+                WHERE journal = 'platform' AND sequence = 3;
+            ALTER TABLE klaxon.records ENABLE TRIGGER append_only;
+            COMMIT;
+            """, database: database.name)
+        let damaged = PlatformJournal.lastStates(store: PostgresJournalStore(uri: database.everydayURI), of: ["a", "b"])
+        #expect(
+            damaged.states == ["a": .init(state: .down, since: t0.adding(seconds: 10))], "the records before the damage"
+        )
+        #expect(
+            damaged.warning?.contains("is damaged at") == true
+                && damaged.warning?.contains("the states recorded after it were not restored") == true,
+            "\(damaged.warning ?? "")")
     }
 }

@@ -41,7 +41,7 @@ struct PostgresSchemaTests {
         let owner = try PostgresConnection(uri: database.ownerURI, applicationName: "t")
         #expect(throws: KlaxonError.self) { try PostgresSchema.requireCurrent(owner) }
         let first = try PostgresSchema.initialise(uri: database.ownerURI, grantTo: PostgresServer.everyday)
-        #expect(first.applied.map(\.version) == [1])
+        #expect(first.applied.map(\.version) == [1, 2])
         #expect(first.version == PostgresSchema.latestVersion)
         #expect(first.granted == PostgresServer.everyday)
         try PostgresSchema.requireCurrent(owner)
@@ -58,14 +58,14 @@ struct PostgresSchemaTests {
         #expect(try database.psql("SELECT version, applied_at, applied_by FROM klaxon.schema_migrations") == migrations)
 
         // A schema a newer klaxon migrated: refused, and nothing applied.
-        try database.psql("INSERT INTO klaxon.schema_migrations (version, description) VALUES (2, 'from the future')")
+        try database.psql("INSERT INTO klaxon.schema_migrations (version, description) VALUES (3, 'from the future')")
         let refusal = #expect(throws: KlaxonError.self) {
             try PostgresSchema.initialise(uri: database.ownerURI, grantTo: nil)
         }
         #expect(refusal?.kind == .failed)
         #expect(
             refusal?.message
-                == "PostgreSQL at 127.0.0.1:\(database.server.port), database \(database.name): the journal schema is version 2, newer than this klaxon knows (1); use the klaxon that migrated it, or a newer one"
+                == "PostgreSQL at 127.0.0.1:\(database.server.port), database \(database.name): the journal schema is version 3, newer than this klaxon knows (2); use the klaxon that migrated it, or a newer one"
         )
         #expect(throws: KlaxonError.self) { try PostgresSchema.requireCurrent(owner) }
         #expect(try database.schemaDump() == dump)
@@ -138,6 +138,7 @@ struct PostgresSchemaTests {
             "UPDATE klaxon.records SET type = 'x'", "DELETE FROM klaxon.records", "TRUNCATE klaxon.records",
             "UPDATE klaxon.journals SET name = 'INC-5'", "DELETE FROM klaxon.journals", "TRUNCATE klaxon.journals",
             "SELECT setval('klaxon.incident_number', 1)", "DELETE FROM klaxon.schema_migrations",
+            "UPDATE klaxon.holds SET holder = 'x'", "DELETE FROM klaxon.holds", "TRUNCATE klaxon.holds",
             "ALTER TABLE klaxon.records DISABLE TRIGGER append_only"
         ] {
             let error = caught(PostgresError.self) { try app.query(statement) }
@@ -149,7 +150,8 @@ struct PostgresSchemaTests {
         for statement in [
             "UPDATE klaxon.records SET type = 'x' WHERE false", "DELETE FROM klaxon.records", "TRUNCATE klaxon.records",
             "UPDATE klaxon.journals SET name = 'INC-5'", "DELETE FROM klaxon.journals",
-            "TRUNCATE klaxon.journals CASCADE"
+            "TRUNCATE klaxon.journals CASCADE", "UPDATE klaxon.holds SET holder = 'x'", "DELETE FROM klaxon.holds",
+            "TRUNCATE klaxon.holds"
         ] {
             let error = caught(PostgresError.self) { try owner.query(statement) }
             #expect(error?.sqlState == .insufficientPrivilege, "\(statement)")

@@ -25,14 +25,13 @@ public struct Workspace: Sendable {
 
     public var configPath: String { root + "/" + Self.configFileName }
 
-    /// The directory of the journal files, for what only journal files have yet (the platform journal,
-    /// the engine and recorder locks, following the journals live). Throws for a workspace whose
-    /// journals are in PostgreSQL.
+    /// The directory of the journal files, for following them live (what only journal files have yet).
+    /// Throws for a workspace whose journals are in PostgreSQL.
     public var journalsDirectory: String {
         get throws(KlaxonError) {
             switch config.journals {
             case .directory: return journalsPlace
-            case .postgres(let uri): throw Self.noPostgresStore(uri)
+            case .postgres: throw .failed("journals: \(journalsPlace) is a PostgreSQL database, not a directory")
             }
         }
     }
@@ -70,14 +69,6 @@ public struct Workspace: Sendable {
         case .directory(let path): path.hasPrefix("/") ? path : root + "/" + path
         case .postgres(let uri): PostgresURI.redacted(uri)
         }
-    }
-
-    /// What the commands that need journal files (`klaxon watch`, the console, paging) say of a database
-    /// workspace until the PostgreSQL store follows and holds locks.
-    static func noPostgresStore(_ uri: String) -> KlaxonError {
-        .failed(
-            "journals: \(PostgresURI.redacted(uri)) is a PostgreSQL database, and this klaxon cannot yet follow it live, keep the platform journal or hold the engine lock there (the incident, journal and review commands work with it); set journals: to a directory of journal files, such as journals, for this"
-        )
     }
 
     /// The zone to show times in: the config's `time_zone`, else `TZ`, else the system's.

@@ -1,19 +1,16 @@
 import KlaxonCore
 
-/// `journals/.engine.lock`: only the process holding it sends pages. Whoever holds it writes who it is,
-/// so other consoles can say who runs escalations. A store's named hold `engine` (`StoreHold`): the
-/// holder's death frees it (the file store's is `flock`'s), and the next process to try takes over.
+/// The store's named hold `engine` (`StoreHold`): only the process holding it sends pages. Whoever holds
+/// it writes who it is, so other consoles can say who runs escalations. The holder's death frees it, and
+/// the next process to try takes over: for journal files `journals/.engine.lock` (`flock`), for a
+/// database a session advisory lock on a connection of its own (`PostgresHold`), which the holder also
+/// loses with that connection (`isHeld` then says so before the next page).
 public final class EngineLock: Sendable {
     public static let fileName = ".engine.lock"
     private let hold: any StoreHold
 
-    /// With `forRunning` false (a read-only console, a command that only asks) nothing is created: a
-    /// missing lock file means nobody runs the engine.
-    public convenience init(directory: String, forRunning: Bool = true) throws(KlaxonError) {
-        try self.init(store: FileJournalStore(directory: directory), forRunning: forRunning)
-    }
-
-    /// The engine lock of `store`.
+    /// The engine lock of `store`. With `forRunning` false (a read-only console, a command that only
+    /// asks) nothing is created: a missing lock file means nobody runs the engine.
     public init(store: any JournalStore, forRunning: Bool = true) throws(KlaxonError) {
         hold = try store.hold("engine", creating: forRunning)
     }

@@ -5,10 +5,11 @@ import Synchronization
     import Glibc
 #endif
 
-/// `platform.jsonl` in the journals directory: every state change of the status checks, with the same
-/// format and guarantees as an incident journal (hash chain, one `write`, fdatasync). Only the process
-/// holding the store's hold `poller` (`.poller.lock`) writes it, so two consoles on one workspace do not
-/// record each change twice.
+/// The journal `platform` of the store (`platform.jsonl` in a journals directory): every state change of
+/// the status checks, with the same format and guarantees as an incident journal (hash chain, one
+/// `write`, fdatasync). Only the process holding the store's hold `poller` (`.poller.lock` for files, a
+/// session advisory lock in a database) writes it, so two consoles or `klaxon watch` on one workspace,
+/// or on one database from several machines, do not record each change twice.
 public final class PlatformJournal: Sendable {
     public static let fileName = "platform.jsonl"
     /// Its name in a `JournalStore`.
@@ -18,12 +19,6 @@ public final class PlatformJournal: Sendable {
     private let store: any JournalStore
     private let hold: any StoreHold
     private let file = Mutex<(any StoredJournal)?>(nil)
-
-    /// The journal of the workspace's journals directory, if this process can become its writer (nil
-    /// when another process holds the lock; it then does the writing).
-    public static func claim(directory: String) throws(KlaxonError) -> PlatformJournal? {
-        try claim(store: FileJournalStore(directory: directory))
-    }
 
     /// The platform journal of `store`, if this process can become its writer (nil when another holds
     /// the hold `poller`).
@@ -45,6 +40,52 @@ public final class PlatformJournal: Sendable {
     /// never changed (up from their first poll, which is not recorded) are never found, so the read
     /// stops at this bound, not at the start of a journal of years.
     public static let restoreWindowBytes = 4 << 20
+
+    /// The last recorded state of each of `checks` (by name) and since when, in the platform journal of
+    /// `store`: what a restarted poller goes on from. For journal files, `lastStates(directory:of:)`
+    /// (read backwards from the end). For another store, the journal's records as its reader gives them
+    /// (checked from the first), looked at from the last: damage stops the reading there, and the
+    /// states recorded after it are not restored, which `warning` says, as it says a journal that
+    /// cannot be read. Writes nothing.
+    public static func lastStates(store: any JournalStore, of checks: Set<String>) -> (
+        states: [String: CheckStateMachine.Recorded], warning: String?
+    ) {
+        if let files = store as? FileJournalStore { return lastStates(directory: files.directory, of: checks) }
+        guard !checks.isEmpty else { return ([:], nil) }
+        let journal = store.journal(name)
+        let records: [JournalRecord]
+        do { records = try journal.readNewRecords() } catch {
+            // None yet (as a missing file): nothing to restore, nothing to say.
+            return (
+                [:],
+                error.kind == .badInput
+                    ? nil : "\(error.message); the checks' last states were not restored (each starts unknown)"
+            )
+        }
+        var states: [String: CheckStateMachine.Recorded] = [:]
+        var decided: Set<String> = []
+        for record in records.reversed() where decided.count < checks.count {
+            guard let (name, recorded) = lastState(record), checks.contains(name), !decided.contains(name) else {
+                continue
+            }
+            decided.insert(name)
+            if let recorded { states[name] = recorded }
+        }
+        let warning = journal.corruption.map {
+            "\(journal.path) is damaged at \($0) (klaxon journal verify names the record); the states recorded after it were not restored"
+        }
+        return (states, warning)
+    }
+
+    /// The check `record` says changed, and its new state (nil for a state this build does not know:
+    /// the check starts unknown); nil for any other record.
+    private static func lastState(_ record: JournalRecord) -> (String, CheckStateMachine.Recorded?)? {
+        guard record.type == RecordType.checkChanged.rawValue, let name = record.data["check"]?.stringValue else {
+            return nil
+        }
+        let state = record.data["to"]?.stringValue.flatMap(CheckState.init(rawValue:))
+        return (name, state.map { CheckStateMachine.Recorded(state: $0, since: record.timestamp) })
+    }
 
     /// The last recorded state of each of `checks` (by name) and since when, read backwards from the
     /// end of `platform.jsonl` in `directory`: what a restarted poller goes on from, so a restart
@@ -120,14 +161,9 @@ public final class PlatformJournal: Sendable {
                     )
                 }
                 later = record
-                if record.type == RecordType.checkChanged.rawValue, let name = record.data["check"]?.stringValue,
-                    checks.contains(name), !decided.contains(name)
-                {
+                if let (name, recorded) = lastState(record), checks.contains(name), !decided.contains(name) {
                     decided.insert(name)
-                    // A state this build does not know is not restored: the check starts unknown.
-                    if let state = record.data["to"]?.stringValue.flatMap(CheckState.init(rawValue:)) {
-                        states[name] = CheckStateMachine.Recorded(state: state, since: record.timestamp)
-                    }
+                    if let recorded { states[name] = recorded }
                 }
                 lineEnd = lineStart - 1
             }

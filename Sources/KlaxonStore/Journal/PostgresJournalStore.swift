@@ -19,8 +19,9 @@ import Synchronization
 /// after reconnecting by looking the key up: the record is there (success) or it is appended again, so
 /// it is never lost and never written twice.
 ///
-/// Not built yet: `follow()` and `hold(_:creating:)` throw (the LISTEN/NOTIFY follower and the session
-/// advisory-lock holds come next).
+/// Holds are `PostgresHold`s: session advisory locks, each on a connection of its own.
+///
+/// Not built yet: `follow()` throws (the LISTEN/NOTIFY follower comes next).
 public final class PostgresJournalStore: JournalStore {
     /// The connection URI as given (it may name a `passfile`, never a password: the workspace refuses one).
     let uri: String
@@ -185,10 +186,9 @@ public final class PostgresJournalStore: JournalStore {
         )
     }
 
+    /// A session advisory lock on a connection of its own (`PostgresHold`).
     public func hold(_ name: String, creating: Bool) throws(KlaxonError) -> any StoreHold {
-        throw .failed(
-            "the \(name) hold of a PostgreSQL store is not built yet (journals: \(location)); set journals: to a directory of journal files to run klaxon watch or a console that pages"
-        )
+        PostgresHold(name: name, uri: uri, creating: creating)
     }
 }
 

@@ -21,6 +21,9 @@ import KlaxonPostgres
 ///   role (`insufficientPrivilege`), besides the everyday role having no such privileges.
 /// - Each inserted record notifies channel `klaxon_records` with the payload `JOURNAL SEQUENCE`
 ///   (`INC-7 12`), delivered when its transaction commits.
+/// - `klaxon.holds` (version 2): a row per take of a hold (its name, the holder's text, the session's
+///   backend pid), append-only as the others: who holds a hold is the row of the session that
+///   `pg_locks` shows holding its session advisory lock (`PostgresHold`).
 /// - `klaxon.incident_number`, a sequence: `nextval` gives incident numbers unique across writers
 ///   (a number taken by a declaration that failed is skipped). A journal `INC-N` inserted by other
 ///   means (an import) moves it past N, so it never hands out a number that exists.
@@ -39,6 +42,11 @@ public enum PostgresSchema {
     /// The two-key advisory lock namespace of Klaxon (`pg_advisory_xact_lock(namespace, key)`); key 0
     /// is `journal init`'s.
     public static let advisoryLockNamespace: Int32 = 0x4B4C_5830
+
+    /// The namespace of the holds' session advisory locks (`pg_try_advisory_lock(namespace,
+    /// hashtext(name))`): apart from `advisoryLockNamespace`, so a hold never collides with a journal's
+    /// transaction lock, whatever the hashes.
+    public static let holdLockNamespace: Int32 = 0x4B4C_5831
 
     /// The schema versions in order; the last is the version this Klaxon needs.
     public static let migrations: [Migration] = [
@@ -119,6 +127,23 @@ public enum PostgresSchema {
                 END $$;
                 CREATE TRIGGER note_incident_number AFTER INSERT ON klaxon.journals
                     FOR EACH ROW EXECUTE FUNCTION klaxon.note_incident_number();
+                """),
+        Migration(
+            version: 2,
+            description:
+                "who took each hold (klaxon.holds: append-only, a row per take naming the holder and its session)",
+            sql: """
+                -- The session advisory lock is the hold; a row says who took it, for holder(): the row of
+                -- the session pg_locks shows holding it (rows are never changed, so a takeover adds one).
+                CREATE TABLE klaxon.holds (
+                    name text NOT NULL CHECK (name ~ '^[a-z]{1,32}$'),
+                    holder text NOT NULL CHECK (length(holder) BETWEEN 1 AND 512),
+                    backend_pid integer NOT NULL,
+                    taken_at timestamptz NOT NULL DEFAULT clock_timestamp()
+                );
+                CREATE INDEX holds_by_session ON klaxon.holds (name, backend_pid, taken_at);
+                CREATE TRIGGER append_only BEFORE UPDATE OR DELETE OR TRUNCATE ON klaxon.holds
+                    FOR EACH STATEMENT EXECUTE FUNCTION klaxon.refuse_change();
                 """)
     ]
 
@@ -151,7 +176,7 @@ public enum PostgresSchema {
 
     /// Brings the schema to `latestVersion` (as the connection's role, which owns what it makes) and,
     /// with `grantTo`, gives that role the everyday privileges: USAGE on the schema, SELECT and INSERT
-    /// on the journal tables, SELECT on `klaxon.schema_migrations`, USAGE (nextval) on the incident
+    /// on the journal tables and `klaxon.holds`, SELECT on `klaxon.schema_migrations`, USAGE (nextval) on the incident
     /// number sequence; never UPDATE, DELETE or TRUNCATE (advisory locks and NOTIFY need no grant).
     /// Running it again changes nothing. Refuses a schema newer than this Klaxon knows.
     public static func initialise(_ connection: PostgresConnection, grantTo role: String?) throws(KlaxonError)
@@ -240,7 +265,7 @@ public enum PostgresSchema {
             try connection.execute(
                 script: """
                     GRANT USAGE ON SCHEMA klaxon TO \(name);
-                    GRANT SELECT, INSERT ON klaxon.journals, klaxon.records TO \(name);
+                    GRANT SELECT, INSERT ON klaxon.journals, klaxon.records, klaxon.holds TO \(name);
                     GRANT SELECT ON klaxon.schema_migrations TO \(name);
                     GRANT USAGE ON SEQUENCE klaxon.incident_number TO \(name);
                     """)

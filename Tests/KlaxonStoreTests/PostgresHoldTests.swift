@@ -1,0 +1,56 @@
+import Foundation
+import KlaxonCore
+import KlaxonProcessTestSupport
+import KlaxonStore
+import KlaxonTestSupport
+import Testing
+
+/// What only the PostgreSQL store's holds have to get right (the rest is the store contract suite): a
+/// holder whose connection is lost stops saying it holds, and another takes over.
+@Suite(.serialized)
+struct PostgresHoldTests {
+    /// The server ends the holder's session (`pg_terminate_backend` of its hold connection's backend, as
+    /// an administrator or a dropped connection would): the holder says it no longer holds it at its next
+    /// question, another process takes it, and the first cannot take it back while that one holds it.
+    @Test func aHoldWhoseConnectionIsTerminatedIsNotHeldAndAnotherProcessTakesIt() async throws {
+        let database = try await PostgresServer.shared().makeDatabase()
+        _ = try PostgresSchema.initialise(uri: database.ownerURI, grantTo: PostgresServer.everyday)
+        let hold = try PostgresJournalStore(uri: database.everydayURI).hold("engine", creating: true)
+        #expect(hold.tryTake(holder: "first holder") && hold.isHeld)
+        #expect(
+            try PostgresJournalStore(uri: database.everydayURI).hold("engine", creating: false).holder()
+                == "first holder")
+        // The session holding the lock, as pg_locks shows it (docs/postgresql.md, "Holds": the keys).
+        let backend = try database.psql(
+            """
+            SELECT l.pid FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
+            WHERE l.locktype = 'advisory' AND l.granted AND l.classid = \(PostgresSchema.holdLockNamespace)
+                AND l.objid = hashtext('engine')::oid AND l.objsubid = 2 AND a.application_name = 'klaxon hold engine'
+            """
+        ).trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(Int(backend) != nil, "one session holds it: \(backend)")
+        #expect(try database.psql("SELECT pg_terminate_backend(\(backend))").hasPrefix("t"))
+
+        #expect(!hold.isHeld, "a holder whose session ended does not hold it")
+        let (taker, said) = try holdingProcess(database.everydayURI, "engine")
+        defer {
+            kill(taker.processIdentifier, SIGKILL)
+            taker.waitUntilExit()
+        }
+        #expect(said == "held \(taker.processIdentifier)", "another process takes it")
+        #expect(!hold.tryTake(holder: "first holder again") && !hold.isHeld)
+        #expect(hold.holder() == "klaxon-stress \(taker.processIdentifier)")
+    }
+
+    /// Any role that may insert names the holder: what others are told never holds a control sequence.
+    @Test func theHoldersWordsReachNoTerminalAsControlSequences() async throws {
+        let database = try await PostgresServer.shared().makeDatabase()
+        _ = try PostgresSchema.initialise(uri: database.ownerURI, grantTo: PostgresServer.everyday)
+        let hold = try PostgresJournalStore(uri: database.everydayURI).hold("poller", creating: true)
+        #expect(hold.tryTake(holder: "evil\u{1B}]52;c;cm0gLXJmIH4K\u{07} \u{1B}[2Jwatch"))
+        let told = try #require(
+            try PostgresJournalStore(uri: database.everydayURI).hold("poller", creating: false).holder())
+        #expect(!told.unicodeScalars.contains { $0.value < 0x20 || $0.value == 0x7F }, "\(told.debugDescription)")
+        #expect(told.hasPrefix("evil") && told.hasSuffix("watch"))
+    }
+}
