@@ -379,16 +379,6 @@ struct JournalStoreContractTests {
     @Test(arguments: StoreUnderTest.all)
     func anotherProcesssAppendIsNoticedWithinASecond(_ kind: StoreUnderTest) async throws {
         try await kind.prepare()
-        guard kind.followsAndHolds else {
-            withKnownIssue("following a PostgreSQL store is not built yet (LISTEN/NOTIFY follower)") {
-                try noticesAnotherProcesssAppend(kind)
-            }
-            return
-        }
-        try noticesAnotherProcesssAppend(kind)
-    }
-
-    private func noticesAnotherProcesssAppend(_ kind: StoreUnderTest) throws {
         let (store, location, keep) = try kind.make()
         defer { withExtendedLifetime(keep) {} }
         _ = try store.create("INC-1", firstRecord: try declaration("INC-1"))

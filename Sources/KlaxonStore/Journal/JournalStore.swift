@@ -116,6 +116,15 @@ public protocol JournalFollower: AnyObject {
     var descriptor: Int32 { get }
     /// The names of the journals changed since the last call, without blocking.
     func changedJournals() -> Set<String>
+    /// True, once, when changes may have gone untold since the last call (a database follower lost
+    /// its connection and listens again): the reader then rereads everything it follows. Ask it after
+    /// `changedJournals()`, which empties what makes `descriptor` readable.
+    func missedChanges() -> Bool
+}
+
+extension JournalFollower {
+    /// A follower that never misses a change it could tell of (inotify) says false.
+    public func missedChanges() -> Bool { false }
 }
 
 /// A named exclusive hold of a store, such as the engine lock. The holder writes who it is, so others

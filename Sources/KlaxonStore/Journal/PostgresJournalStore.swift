@@ -19,8 +19,8 @@ import Synchronization
 /// after reconnecting by looking the key up: the record is there (success) or it is appended again, so
 /// it is never lost and never written twice.
 ///
-/// Not built yet: `follow()` and `hold(_:creating:)` throw (the LISTEN/NOTIFY follower and the session
-/// advisory-lock holds come next).
+/// Following is `PostgresJournalFollower` (LISTEN/NOTIFY). Not built yet: `hold(_:creating:)` throws (the
+/// session advisory-lock holds come next).
 public final class PostgresJournalStore: JournalStore {
     /// The connection URI as given (it may name a `passfile`, never a password: the workspace refuses one).
     let uri: String
@@ -149,11 +149,8 @@ public final class PostgresJournalStore: JournalStore {
         return JournalStamp(records: count, lastHash: hash)
     }
 
-    public func follow() throws(KlaxonError) -> any JournalFollower {
-        throw .failed(
-            "following a PostgreSQL store is not built yet (journals: \(location)); set journals: to a directory of journal files to follow them live"
-        )
-    }
+    /// A `PostgresJournalFollower`: LISTEN on a connection of its own (the store's serves queries).
+    public func follow() throws(KlaxonError) -> any JournalFollower { try PostgresJournalFollower(uri: uri) }
 
     public func hold(_ name: String, creating: Bool) throws(KlaxonError) -> any StoreHold {
         throw .failed(
