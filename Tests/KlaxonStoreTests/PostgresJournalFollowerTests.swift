@@ -48,3 +48,25 @@ private func followerComesBackAfterARestart() throws {
     #expect(poll(&entry, 1, 2_000) == 1, "the append after the restart was not told")
     #expect(follower.changedJournals() == ["INC-1"])
 }
+
+/// Any role that may connect may NOTIFY on the channel: only a payload of a record's form (`INC-7 12`,
+/// `platform 3`) names a journal; other text, control characters included, is not handed on.
+@Test func aNotificationThatIsNoRecordsNamesNoJournal() async throws {
+    let database = try await PostgresServer.shared().makeDatabase()
+    _ = try PostgresSchema.initialise(uri: database.ownerURI, grantTo: PostgresServer.everyday)
+    let follower = try PostgresJournalStore(uri: database.everydayURI).follow()
+    try database.psql(
+        """
+        SELECT pg_notify('klaxon_records', p) FROM unnest(ARRAY[
+            E'\\x1b[2J 1', 'INC-7', 'INC-07 3', 'INC-7 3 4', 'INC-7 x', '../INC-7 3', 'INC-7 12', 'platform 3'
+        ]) AS p
+        """)
+    // Delivered together at the commit, but perhaps taken in more than one read.
+    var named: Set<String> = []
+    for _ in 0..<20 where !named.contains("platform") {
+        var entry = pollfd(fd: follower.descriptor, events: Int16(POLLIN), revents: 0)
+        _ = poll(&entry, 1, 100)
+        named.formUnion(follower.changedJournals())
+    }
+    #expect(named == ["INC-7", "platform"])
+}

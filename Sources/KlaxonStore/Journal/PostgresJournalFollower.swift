@@ -63,6 +63,17 @@ public final class PostgresJournalFollower: JournalFollower {
         }
     }
 
+    /// The journal a notification's payload (`INC-7 12`: the journal, the record's sequence) names; nil
+    /// for any other text, which is no record's: any role that may connect may NOTIFY on the channel.
+    static func journal(named payload: String) -> String? {
+        let parts = payload.split(separator: " ", omittingEmptySubsequences: false)
+        guard parts.count == 2, !parts[1].isEmpty, parts[1].utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) else {
+            return nil
+        }
+        let name = String(parts[0])
+        return name == PlatformJournal.name || IncidentID.number(of: name).map(IncidentID.make) == name ? name : nil
+    }
+
     /// The server process that listens now (0 while it has no connection): what `pg_terminate_backend`
     /// takes, for tests.
     public var backendPID: Int32 { listener.state.withLock { $0.backendPID } }
@@ -128,8 +139,8 @@ public final class PostgresJournalFollower: JournalFollower {
                 ]
                 guard poll(&descriptors, 2, -1) > 0, descriptors[0].revents != 0 else { continue }
                 do {
-                    let names = try listening.notifications().compactMap { notification in
-                        notification.payload.split(separator: " ").first.map(String.init)
+                    let names = try listening.notifications().compactMap {
+                        PostgresJournalFollower.journal(named: $0.payload)
                     }
                     guard !names.isEmpty else { continue }
                     state.withLock { $0.changed.formUnion(names) }
