@@ -176,7 +176,7 @@ struct WorkspaceTests {
         #expect(refusal?.kind == .failed)
         #expect(
             refusal?.message.contains(
-                "is a PostgreSQL database, and this klaxon cannot yet follow it live, keep the platform journal or hold the engine lock there"
+                "is a PostgreSQL database, and this klaxon cannot yet keep the platform journal or hold the engine lock there"
             ) == true)
         dir.write("klaxon.yaml", "name: x\njournals: postgres:///klaxon\n")
         #expect(try Workspace.load(directory: dir.path).config.journals == .postgres(uri: "postgres:///klaxon"))

@@ -64,7 +64,7 @@ public struct Workspace: Sendable {
     /// workspace until the PostgreSQL store follows and holds locks.
     static func noPostgresStore(_ uri: String) -> KlaxonError {
         .failed(
-            "journals: \(PostgresURI.redacted(uri)) is a PostgreSQL database, and this klaxon cannot yet follow it live, keep the platform journal or hold the engine lock there (the incident, journal and review commands work with it); set journals: to a directory of journal files, such as journals, for this"
+            "journals: \(PostgresURI.redacted(uri)) is a PostgreSQL database, and this klaxon cannot yet keep the platform journal or hold the engine lock there (the incident, journal and review commands work with it); set journals: to a directory of journal files, such as journals, for this"
         )
     }
 
