@@ -112,7 +112,7 @@ extension StoredJournal {
 /// Tells which journals changed, so a reader follows other writers without rereading everything.
 public protocol JournalFollower: AnyObject {
     /// Poll this for readability: it becomes readable when a journal changed (for files an inotify
-    /// descriptor; a database store would give its notification socket).
+    /// descriptor; for PostgreSQL a pipe the follower's listening thread wakes). It never changes.
     var descriptor: Int32 { get }
     /// The names of the journals changed since the last call, without blocking.
     func changedJournals() -> Set<String>
