@@ -67,7 +67,7 @@ public final class Responder {
     /// While the store does not answer, tries it beside the loop.
     private let probe: StoreProbe
     private let saver: JournalSaver
-    private var watcher: JournalDirectoryWatcher?
+    private var watcher: (any JournalFollower)?
     private let poller: StatusPoller?
     private let reports = LockedQueue<CheckReport>()
     private let recorder: StatusRecorder?
@@ -192,12 +192,12 @@ public final class Responder {
         startEvents = []
         poller?.start()
         if !options.readOnly { try? store.ensureDirectory() }
-        watcher = try? JournalDirectoryWatcher(directory: workspace.journalsDirectory)
+        watcher = try? workspace.journalStore.follow()
         return events
     }
 
-    /// What the caller's loop polls for readability, beside its own: the wake pipe, the journals
-    /// directory's watcher. A pass drains them; the caller need not say which was ready.
+    /// What the caller's loop polls for readability, beside its own: the wake pipe, the store's follower
+    /// (inotify, or a database's notifications). A pass drains them; the caller need not say which was ready.
     public var descriptors: [Int32] { [wakePipe.readEnd] + (watcher.map { [$0.descriptor] } ?? []) }
 
     /// When the next pass is due without anything to wake it: the next second, or sooner when the
@@ -273,6 +273,8 @@ public final class Responder {
             for id in watcher.changedJournals() where IncidentID.number(of: id) != nil {
                 events += follower.refresh(id)
             }
+            // Notifications lost with a database connection: everything, as the half-minute reread does.
+            if watcher.missedChanges() { events += follower.update(everything: true) + follower.readNew(now: now) }
         }
         let recorded = takeReports(now: now, into: &events)
 

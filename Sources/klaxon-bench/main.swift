@@ -13,7 +13,7 @@ import KlaxonTestSupport
 struct Options {
     var directory = FileManager.default.temporaryDirectory.path
     var runs = 5
-    /// Run only these figures: append, replay, console, archive, oncall, runbook, escalation, status, payload or review.
+    /// Run only these figures: append, replay, console, archive, oncall, runbook, escalation, status, payload, review or follow.
     var only: String?
     /// How long `klaxon watch` polls 1,000 checks.
     var statusSeconds = 60
@@ -40,7 +40,7 @@ struct Options {
             default:
                 FileHandle.standardError.write(
                     Data(
-                        "usage: klaxon-bench [--dir DIR] [--runs N] [--status-seconds S] [--keep] [--only append|replay|console|archive|oncall|runbook|escalation|status|payload|review]\n"
+                        "usage: klaxon-bench [--dir DIR] [--runs N] [--status-seconds S] [--keep] [--only append|replay|console|archive|oncall|runbook|escalation|status|payload|review|follow]\n"
                             .utf8))
                 exit(2)
             }
@@ -233,6 +233,13 @@ var review = ReviewBench.Figures()
 if options.only == nil || options.only == "review" {
     let klaxon = (CommandLine.arguments[0] as NSString).deletingLastPathComponent + "/klaxon"
     review = try ReviewBench.run(root: root, runs: options.runs, klaxon: klaxon)
+}
+
+// MARK: 10. Following a PostgreSQL store
+
+var follow = PostgresFollowBench.Figures()
+if options.only == nil || options.only == "follow" {
+    follow = try PostgresFollowBench.run(root: root, klaxon: builtKlaxon())
 }
 
 // MARK: Report
@@ -490,6 +497,27 @@ let measured: [(benchmark: String, cells: [String])] =
                 String(format: "klaxon review report over %d incidents (process included)", review.reportIncidents),
                 "≤ 2 s",
                 String(format: "%.0f ms", median(review.reportMilliseconds)), ""
+            ]
+        ),
+        (
+            "follow",
+            [
+                String(
+                    format:
+                        "postgres follow lag: %d notes at %.0f/s from another process to a second workspace's responder",
+                    follow.postgresLags.count, PostgresFollowBench.rate), "p99 ≤ 1 s",
+                String(
+                    format: "%.0f ms (p50 %.0f, max %.0f)", percentile(follow.postgresLags, 0.99) * 1000,
+                    percentile(follow.postgresLags, 0.5) * 1000, (follow.postgresLags.max() ?? .nan) * 1000), ""
+            ]
+        ),
+        (
+            "follow",
+            [
+                "  the same on the file store (inotify)", "—",
+                String(
+                    format: "%.0f ms (p50 %.0f, max %.0f)", percentile(follow.fileLags, 0.99) * 1000,
+                    percentile(follow.fileLags, 0.5) * 1000, (follow.fileLags.max() ?? .nan) * 1000), ""
             ]
         )
     ]

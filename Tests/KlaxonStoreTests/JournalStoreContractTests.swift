@@ -20,8 +20,6 @@ struct StoreUnderTest: Sendable, CustomTestStringConvertible {
     /// Whether a write is whole or absent (a database row): a writer killed in the middle of one leaves
     /// nothing, where a file is left with a torn tail.
     var writesAreWhole = false
-    /// Whether `follow()` is built (not yet for PostgreSQL: a known issue).
-    var followsAndHolds = true
     /// What each test awaits before it makes a store (a server started off the cooperative pool).
     var prepare: @Sendable () async throws -> Void = {}
     /// A new, empty store: the store, what names it to another process, and what keeps it alive.
@@ -59,7 +57,7 @@ struct StoreUnderTest: Sendable, CustomTestStringConvertible {
         })
 
     static let postgres = StoreUnderTest(
-        name: "postgres", writesAreWhole: true, followsAndHolds: false,
+        name: "postgres", writesAreWhole: true,
         prepare: { _ = try await PostgresServer.shared() },
         make: {
             let database = try PostgresServer.sharedFromSyncCode().makeDatabase()
@@ -400,16 +398,6 @@ struct JournalStoreContractTests {
     @Test(arguments: StoreUnderTest.all)
     func anotherProcesssAppendIsNoticedWithinASecond(_ kind: StoreUnderTest) async throws {
         try await kind.prepare()
-        guard kind.followsAndHolds else {
-            withKnownIssue("following a PostgreSQL store is not built yet (LISTEN/NOTIFY follower)") {
-                try noticesAnotherProcesssAppend(kind)
-            }
-            return
-        }
-        try noticesAnotherProcesssAppend(kind)
-    }
-
-    private func noticesAnotherProcesssAppend(_ kind: StoreUnderTest) throws {
         let (store, location, keep) = try kind.make()
         defer { withExtendedLifetime(keep) {} }
         _ = try store.create("INC-1", firstRecord: try declaration("INC-1"))

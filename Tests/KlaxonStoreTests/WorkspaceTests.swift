@@ -20,9 +20,9 @@ struct WorkspaceTests {
                 .config.name == "beta")
         let found = try Workspace.locate(explicit: nil, environment: [:], currentDirectory: deep)
         #expect(found.config.name == "alpha")
-        #expect(try found.journalsDirectory == a.path + "/journals")
+        #expect(found.journalsPlace == a.path + "/journals")
         #expect(try Workspace.locate(explicit: "../..", environment: [:], currentDirectory: deep).root == a.path)
-        #expect(try Workspace.load(directory: b.path).journalsDirectory == "/var/tmp/x")
+        #expect(try Workspace.load(directory: b.path).journalsPlace == "/var/tmp/x")
     }
 
     @Test func noWorkspaceSaysWhatToDo() {

@@ -25,17 +25,6 @@ public struct Workspace: Sendable {
 
     public var configPath: String { root + "/" + Self.configFileName }
 
-    /// The directory of the journal files, for following them live (what only journal files have yet).
-    /// Throws for a workspace whose journals are in PostgreSQL.
-    public var journalsDirectory: String {
-        get throws(KlaxonError) {
-            switch config.journals {
-            case .directory: return journalsPlace
-            case .postgres: throw .failed("journals: \(journalsPlace) is a PostgreSQL database, not a directory")
-            }
-        }
-    }
-
     /// Where this workspace's journals are kept: the journal files of the directory, or the PostgreSQL
     /// store of the URI. Everything that reads or writes journals gets it from here.
     public var journalStore: any JournalStore {

@@ -122,10 +122,19 @@ extension StoredJournal {
 /// Tells which journals changed, so a reader follows other writers without rereading everything.
 public protocol JournalFollower: AnyObject {
     /// Poll this for readability: it becomes readable when a journal changed (for files an inotify
-    /// descriptor; a database store would give its notification socket).
+    /// descriptor; for PostgreSQL a pipe the follower's listening thread wakes). It never changes.
     var descriptor: Int32 { get }
     /// The names of the journals changed since the last call, without blocking.
     func changedJournals() -> Set<String>
+    /// True, once, when changes may have gone untold since the last call (a database follower lost
+    /// its connection and listens again): the reader then rereads everything it follows. Ask it after
+    /// `changedJournals()`, which empties what makes `descriptor` readable.
+    func missedChanges() -> Bool
+}
+
+extension JournalFollower {
+    /// A follower that never misses a change it could tell of (inotify) says false.
+    public func missedChanges() -> Bool { false }
 }
 
 /// A named exclusive hold of a store, such as the engine lock. The holder writes who it is, so others

@@ -19,9 +19,8 @@ import Synchronization
 /// after reconnecting by looking the key up: the record is there (success) or it is appended again, so
 /// it is never lost and never written twice.
 ///
-/// Holds are `PostgresHold`s: session advisory locks, each on a connection of its own.
-///
-/// Not built yet: `follow()` throws (the LISTEN/NOTIFY follower comes next).
+/// Following is `PostgresJournalFollower` (LISTEN/NOTIFY on a connection of its own); holds are
+/// `PostgresHold`s (session advisory locks, each on a connection of its own).
 public final class PostgresJournalStore: JournalStore {
     /// The connection URI as given (it may name a `passfile`, never a password: the workspace refuses one).
     let uri: String
@@ -180,11 +179,8 @@ public final class PostgresJournalStore: JournalStore {
         }
     }
 
-    public func follow() throws(KlaxonError) -> any JournalFollower {
-        throw .failed(
-            "following a PostgreSQL store is not built yet (journals: \(location)); set journals: to a directory of journal files to follow them live"
-        )
-    }
+    /// A `PostgresJournalFollower`: LISTEN on a connection of its own (the store's serves queries).
+    public func follow() throws(KlaxonError) -> any JournalFollower { try PostgresJournalFollower(uri: uri) }
 
     /// A session advisory lock on a connection of its own (`PostgresHold`).
     public func hold(_ name: String, creating: Bool) throws(KlaxonError) -> any StoreHold {
