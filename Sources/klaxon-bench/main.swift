@@ -373,6 +373,43 @@ let measured: [(benchmark: String, cells: [String])] =
             ]
         ),
         (
+            "archive",
+            [
+                "console: first frame, the same 10,000 in PostgreSQL (loopback), this machine's index cache",
+                "≤ 150 ms", String(format: "%.0f ms", median(archive.postgres.firstFrameMilliseconds)), ""
+            ]
+        ),
+        (
+            "archive",
+            [
+                "  the first start there, no index cache yet (reads every journal, writes the cache)", "—",
+                String(format: "%.0f ms", archive.postgres.firstFrameWithoutCacheMilliseconds), ""
+            ]
+        ),
+        (
+            "archive",
+            [
+                "  its resident memory", "—",
+                String(
+                    format: "%.1f MB (%.1f private)", archive.postgres.residentMegabytes,
+                    archive.postgres.privateMegabytes), ""
+            ]
+        ),
+        (
+            "archive",
+            [
+                "  klaxon incident list there (process included)", "—",
+                String(format: "%.0f ms", median(archive.postgres.listMilliseconds)), ""
+            ]
+        ),
+        (
+            "archive",
+            [
+                "  klaxon journal import of the 10,000 (300,000 records) into it", "—",
+                String(format: "%.1f s", archive.postgres.importSeconds), ""
+            ]
+        ),
+        (
             "console",
             [
                 String(
