@@ -13,10 +13,12 @@ import KlaxonTestSupport
 struct Options {
     var directory = FileManager.default.temporaryDirectory.path
     var runs = 5
-    /// Run only these figures: append, replay, console, archive, oncall, runbook, escalation, status, payload or review.
+    /// Run only these figures: append, replay, console, archive, oncall, runbook, escalation, status, payload, review or postgres.
     var only: String?
     /// How long `klaxon watch` polls 1,000 checks.
     var statusSeconds = 60
+    /// How long 10 writers append 10 notes/s each to PostgreSQL.
+    var postgresSeconds = 60
     /// Leave the generated journals and workspaces behind (their directory is printed), to look into a figure.
     var keep = false
 
@@ -36,11 +38,14 @@ struct Options {
             case "--status-seconds" where i + 1 < arguments.count:
                 statusSeconds = max(5, Int(arguments[i + 1]) ?? 60)
                 i += 1
+            case "--postgres-seconds" where i + 1 < arguments.count:
+                postgresSeconds = max(1, Int(arguments[i + 1]) ?? 60)
+                i += 1
             case "--keep": keep = true
             default:
                 FileHandle.standardError.write(
                     Data(
-                        "usage: klaxon-bench [--dir DIR] [--runs N] [--status-seconds S] [--keep] [--only append|replay|console|archive|oncall|runbook|escalation|status|payload|review]\n"
+                        "usage: klaxon-bench [--dir DIR] [--runs N] [--status-seconds S] [--postgres-seconds S] [--keep] [--only append|replay|console|archive|oncall|runbook|escalation|status|payload|review|postgres]\n"
                             .utf8))
                 exit(2)
             }
@@ -233,6 +238,15 @@ var review = ReviewBench.Figures()
 if options.only == nil || options.only == "review" {
     let klaxon = (CommandLine.arguments[0] as NSString).deletingLastPathComponent + "/klaxon"
     review = try ReviewBench.run(root: root, runs: options.runs, klaxon: klaxon)
+}
+
+// MARK: 10. The PostgreSQL store
+
+var postgres = PostgresBench.Figures()
+if options.only == nil || options.only == "postgres" {
+    let stress = (CommandLine.arguments[0] as NSString).deletingLastPathComponent + "/klaxon-stress"
+    postgres = try PostgresBench.run(
+        root: root, runs: options.runs, seconds: options.postgresSeconds, stress: stress)
 }
 
 // MARK: Report
@@ -492,7 +506,7 @@ let measured: [(benchmark: String, cells: [String])] =
                 String(format: "%.0f ms", median(review.reportMilliseconds)), ""
             ]
         )
-    ]
+    ] + PostgresBench.rows(postgres)
 // Only what ran: with --only, the other benchmarks' figures are left out, not printed as nan.
 let rows =
     [["figure", "goal", "measured", "ratio"]]
