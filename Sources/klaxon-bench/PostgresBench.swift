@@ -12,10 +12,10 @@ import Synchronization
 /// on), so every figure is loopback.
 enum PostgresBench {
     struct Figures {
-        /// Each append's time (ms), by store ("postgres", "files") and number of writers at once (1, 10).
-        var latencies: [String: [Int: [Double]]] = [:]
-        /// Appends per second of all the writers together, by store and number of writers (the mean of the runs).
-        var throughput: [String: [Int: Double]] = [:]
+        /// Each append's time (ms), by store ("postgres", "files") and `Load`.
+        var latencies: [String: [Load: [Double]]] = [:]
+        /// Appends per second of all the writers together, by store and `Load` (the mean of the runs).
+        var throughput: [String: [Load: Double]] = [:]
         var sustained = Sustained()
         /// Records per second, by store.
         var replayRates: [String: [Double]] = [:]
@@ -30,16 +30,22 @@ enum PostgresBench {
         /// numbered without a gap, each acknowledged note at the sequence its writer was told.
         var records = 0
         var whole = false
-        /// How far behind its schedule (start + (n − 1) / rate) each note was acknowledged, seconds.
+        /// How late each note was acknowledged against its writer's pace (its first note's time +
+        /// (n − 1) / rate), seconds: a writer that keeps up stays within one append's latency.
         var behindSchedule: [Double] = []
     }
 
     static let writer = WriterIdentity.current(actor: "bench")
     static let noteText =
         "Registry p99 back under 800ms after the cache flush on registry-2; watching it for 10 minutes."
-    static let writerCounts = [1, 10]
-    /// Appends per run: one writer makes them all, ten make a tenth each.
-    static let appendsPerRun = 500
+    /// Writers at once, each appending as fast as it can (`rate` nil) or `rate` notes a second.
+    struct Load: Hashable {
+        var writers: Int
+        var rate: Double?
+        /// Notes each writer appends per run: 500 in all flat out, 3 s at its rate.
+        var notesEach: Int { rate.map { Int(3 * $0) } ?? 500 / writers }
+    }
+    static let loads = [Load(writers: 1), Load(writers: 10), Load(writers: 10, rate: 10)]
     static let replayCount = 100_000
 
     static func run(root: String, runs: Int, seconds: Int, stress: String) throws -> Figures {
@@ -53,24 +59,24 @@ enum PostgresBench {
         }
 
         // Append latency: the writers are threads, each with a store (and so a connection) of its own,
-        // appending notes to one incident as fast as they can; interleaved with the file store's runs.
+        // appending notes to one incident; interleaved with the file store's runs.
         for run in 0..<runs {
-            for writers in writerCounts {
+            for (l, load) in loads.enumerated() {
                 let uri = try freshDatabase()
-                let directory = root + "/pg-bench-files-\(run)-\(writers)"
+                let directory = root + "/pg-bench-files-\(run)-\(l)"
                 let stores: [(String, () -> any JournalStore)] = [
                     ("postgres", { PostgresJournalStore(uri: uri) }),
                     ("files", { FileJournalStore(directory: directory) })
                 ]
                 for (name, makeStore) in stores {
-                    let (times, elapsed) = try appendLatencies(writers: writers, makeStore: makeStore)
-                    figures.latencies[name, default: [:]][writers, default: []] += times
-                    figures.throughput[name, default: [:]][writers, default: 0] += Double(times.count) / elapsed
+                    let (times, elapsed) = try appendLatencies(load, makeStore: makeStore)
+                    figures.latencies[name, default: [:]][load, default: []] += times
+                    figures.throughput[name, default: [:]][load, default: 0] += Double(times.count) / elapsed
                 }
             }
         }
-        for (name, byWriters) in figures.throughput {
-            for (writers, sum) in byWriters { figures.throughput[name]![writers] = sum / Double(runs) }
+        for (name, byLoad) in figures.throughput {
+            for (load, sum) in byLoad { figures.throughput[name]![load] = sum / Double(runs) }
         }
 
         figures.sustained = try sustained(uri: try freshDatabase(), seconds: seconds, stress: stress)
@@ -78,10 +84,11 @@ enum PostgresBench {
         return figures
     }
 
-    /// `writers` threads append `appendsPerRun / writers` notes each to one new incident of the store
-    /// `makeStore` makes (one per thread); each append's milliseconds, and the seconds of the whole.
-    static func appendLatencies(writers: Int, makeStore: () -> any JournalStore) throws -> ([Double], Double) {
-        let stores = (0..<writers).map { _ in makeStore() }
+    /// `load.writers` threads append `load.notesEach` notes each to one new incident of the store
+    /// `makeStore` makes (one per thread), paced from their start at `load.rate`; each append's
+    /// milliseconds, and the seconds of the whole.
+    static func appendLatencies(_ load: Load, makeStore: () -> any JournalStore) throws -> ([Double], Double) {
+        let stores = (0..<load.writers).map { _ in makeStore() }
         let first = IncidentStore(store: stores[0])
         let id = try first.declare(
             Declaration(title: "append bench", severity: .sev3), by: writer, at: Timestamp(Date())
@@ -97,7 +104,14 @@ enum PostgresBench {
                 nonisolated(unsafe) let journal = journal
                 Thread {
                     var mine: [Double] = []
-                    for i in 0..<(appendsPerRun / writers) {
+                    let begin = DispatchTime.now().uptimeNanoseconds
+                    for i in 0..<load.notesEach {
+                        if let rate = load.rate {
+                            // Each writer its own phase, as independent writers are, not all at once.
+                            let due = begin + UInt64((Double(i) + Double(w) / Double(load.writers)) / rate * 1e9)
+                            let now = DispatchTime.now().uptimeNanoseconds
+                            if due > now { usleep(UInt32((due - now) / 1000)) }
+                        }
                         let start = DispatchTime.now().uptimeNanoseconds
                         do {
                             try journal.perform(
@@ -124,7 +138,6 @@ enum PostgresBench {
         let store = IncidentStore(store: PostgresJournalStore(uri: uri))
         _ = try store.declare(Declaration(title: "sustained", severity: .sev3), by: writer, at: Timestamp(Date()))
         var figures = Sustained(seconds: seconds, expected: 10 * 10 * seconds)
-        let start = Date().timeIntervalSince1970
         let swarm = try WriterSwarm(stress: stress, journals: uri, writers: 10, notesEach: 10 * seconds, rate: 10)
         let statuses = swarm.waitUntilExit()
         guard statuses.allSatisfy({ $0 == 0 }) else {
@@ -132,7 +145,10 @@ enum PostgresBench {
         }
         let acknowledged = swarm.acknowledgements
         figures.acknowledged = acknowledged.count
-        figures.behindSchedule = acknowledged.map { $0.time - (start + Double($0.n - 1) / 10) }
+        let firsts = Dictionary(acknowledged.filter { $0.n == 1 }.map { ($0.writer, $0.time) }) { a, _ in a }
+        figures.behindSchedule = acknowledged.compactMap { ack in
+            firsts[ack.writer].map { ack.time - ($0 + Double(ack.n - 1) / 10) }
+        }
         let timeline = try store.open("INC-1").incident.timeline
         figures.records = timeline.count
         let bySequence = Dictionary(uniqueKeysWithValues: timeline.map { ($0.sequence, $0.data["text"]?.stringValue) })
@@ -193,19 +209,23 @@ extension PostgresBench {
     /// The report's rows (benchmark `postgres`); ratios are PostgreSQL's figure over the file store's.
     static func rows(_ figures: Figures) -> [(benchmark: String, cells: [String])] {
         var rows: [(benchmark: String, cells: [String])] = []
-        for writers in writerCounts {
-            let postgres = figures.latencies["postgres"]?[writers] ?? []
-            let files = figures.latencies["files"]?[writers] ?? []
-            let who = writers == 1 ? "1 writer" : "\(writers) writers at once"
+        for load in loads {
+            let postgres = figures.latencies["postgres"]?[load] ?? []
+            let files = figures.latencies["files"]?[load] ?? []
+            let who =
+                load.writers == 1
+                ? "1 writer flat out"
+                : load.rate.map { "\(load.writers) writers at \(Int($0)) notes/s each" }
+                    ?? "\(load.writers) writers flat out (waiting for each other's lock)"
             rows.append(
                 (
                     "postgres",
                     [
-                        "PostgreSQL append latency p50 / p99, \(who), loopback (ratio: p99 to the files')",
-                        "p99 ≤ 10 ms",
+                        "PostgreSQL append latency p50 / p99, \(who), one incident, loopback (ratio: p99 to files')",
+                        load.writers == 1 || load.rate != nil ? "p99 ≤ 10 ms" : "—",
                         String(
                             format: "%.2f / %.2f ms (%.0f appends/s)", percentile(postgres, 0.5),
-                            percentile(postgres, 0.99), figures.throughput["postgres"]?[writers] ?? .nan),
+                            percentile(postgres, 0.99), figures.throughput["postgres"]?[load] ?? .nan),
                         String(format: "%.2f", percentile(postgres, 0.99) / percentile(files, 0.99))
                     ]
                 ))
@@ -216,7 +236,7 @@ extension PostgresBench {
                         "  the file store, the same", "—",
                         String(
                             format: "%.2f / %.2f ms (%.0f appends/s)", percentile(files, 0.5), percentile(files, 0.99),
-                            figures.throughput["files"]?[writers] ?? .nan), ""
+                            figures.throughput["files"]?[load] ?? .nan), ""
                     ]
                 ))
         }
@@ -228,7 +248,7 @@ extension PostgresBench {
                     "PostgreSQL: 10 writer processes × 10 notes/s for \(sustained.seconds) s, nothing lost",
                     "all in, once",
                     String(
-                        format: "%d / %d acknowledged, %d records, %@; p99 behind schedule %.0f ms",
+                        format: "%d / %d acknowledged, %d records, %@; p99 late against its pace %.0f ms",
                         sustained.acknowledged, sustained.expected, sustained.records,
                         sustained.whole && sustained.acknowledged == sustained.expected
                             && sustained.records == sustained.expected + 1 ? "all in once" : "NOT WHOLE",
