@@ -12,102 +12,113 @@ import Testing
 /// crash would stop it and restarted, or the writers' connections are terminated in the middle of their
 /// COMMIT. After recovery every acknowledged note is the record its writer was told, once; the records
 /// are numbered without a gap; `klaxon journal verify` exits 0.
-// Each runs its writers flat out on two cores: one at a time.
-@Suite(.serialized)
-struct PostgresKillTests {
-    @Test func writersKilledAtRandomMomentsLoseNoAcknowledgedNote() async throws {
-        let database = try await PostgresServer.shared().makeDatabase()
-        let workspace = try await blocking { try PostgresWorkspace(database) }
-        let stream = WriterStream(uri: database.everydayURI, writers: 4)
-        let killed = try await blocking { () -> Int in
-            var killed = 0
-            let deadline = Date().addingTimeInterval(60)
-            // Each kill lands on a writer that is appending (it has acknowledged a note already).
-            while killed < 25 && Date() < deadline {
-                usleep(UInt32.random(in: 10_000...80_000))
-                if stream.killOne() { killed += 1 }
+extension PostgresUnderLoad {
+    @Suite(.serialized)
+    struct PostgresKillTests {
+        @Test func writersKilledAtRandomMomentsLoseNoAcknowledgedNote() async throws {
+            let database = try await PostgresServer.shared().makeDatabase()
+            let workspace = try await blocking { try PostgresWorkspace(database) }
+            // Flat out, so that most kills land inside an append; two, to leave the other tests some CPU.
+            let stream = WriterStream(uri: database.everydayURI, writers: 2)
+            let killed = try await blocking { () -> Int in
+                var killed = 0
+                let deadline = Date().addingTimeInterval(60)
+                // Each kill lands on a writer that is appending (it has acknowledged a note already).
+                while killed < 20 && Date() < deadline {
+                    usleep(UInt32.random(in: 10_000...80_000))
+                    if stream.killOne() { killed += 1 }
+                }
+                return killed
             }
-            return killed
+            let acknowledged = try await blocking { stream.stop() }
+            #expect(killed == 20)
+            #expect(stream.killedBySignal >= 20, "the kills landed on running writers")
+            #expect(stream.failed == 0, "no writer was refused: a killed writer's transaction held nobody up")
+            try await expectWhole(workspace, acknowledged: acknowledged)
         }
-        let acknowledged = try await blocking { stream.stop() }
-        #expect(killed == 25)
-        #expect(stream.killedBySignal >= 25, "the kills landed on running writers")
-        #expect(stream.failed == 0, "no writer was refused: a killed writer's transaction held nobody up")
-        try await expectWhole(workspace, acknowledged: acknowledged)
-    }
 
-    @Test func theServerStoppedLikeACrashAndRestartedLosesNoAcknowledgedNote() async throws {
-        // A cluster of its own: the shared one serves other tests meanwhile.
-        let server = try await blocking { try PostgresServer() }
-        let database = try await blocking { try server.makeDatabase() }
-        let workspace = try await blocking { try PostgresWorkspace(database) }
-        let stream = WriterStream(uri: database.everydayURI, writers: 4)
-        var before: [Int] = []
-        for _ in 1...3 {
+        @Test func theServerStoppedLikeACrashAndRestartedLosesNoAcknowledgedNote() async throws {
+            // A cluster of its own: the shared one serves other tests meanwhile.
+            let server = try await blocking { try PostgresServer() }
+            let database = try await blocking { try server.makeDatabase() }
+            let workspace = try await blocking { try PostgresWorkspace(database) }
+            let stream = WriterStream(uri: database.everydayURI, writers: 4, rate: 50)
+            var before: [Int] = []
+            for _ in 1...3 {
+                try await blocking { try stream.waitForMore(20) }
+                before.append(stream.acknowledgements.count)
+                try await blocking {
+                    try server.stopImmediately()
+                    usleep(300_000)
+                    try server.start()
+                }
+            }
+            // The stream goes on after the last restart.
             try await blocking { try stream.waitForMore(20) }
-            before.append(stream.acknowledgements.count)
-            try await blocking {
-                try server.stopImmediately()
-                usleep(300_000)
-                try server.start()
-            }
+            let acknowledged = try await blocking { stream.stop() }
+            #expect(stream.failed >= 3, "writers were appending when the server stopped, and were refused")
+            #expect(acknowledged.count >= (before.last ?? 0) + 20)
+            try await expectWhole(workspace, acknowledged: acknowledged)
         }
-        // The stream goes on after the last restart.
-        try await blocking { try stream.waitForMore(20) }
-        let acknowledged = try await blocking { stream.stop() }
-        #expect(stream.failed >= 3, "writers were appending when the server stopped, and were refused")
-        #expect(acknowledged.count >= (before.last ?? 0) + 20)
-        try await expectWhole(workspace, acknowledged: acknowledged)
-    }
 
-    @Test func connectionsTerminatedInTheMiddleOfCommitLoseAndDoubleNothing() async throws {
-        let database = try await PostgresServer.shared().makeDatabase()
-        let workspace = try await blocking { try PostgresWorkspace(database) }
-        let stream = WriterStream(uri: database.everydayURI, writers: 4)
-        try await blocking { try stream.waitForMore(10) }
-        // The server's own view: a writer's backend running its COMMIT (the WAL being flushed).
-        let terminated = try await blocking { () -> Int in
-            var terminated = 0
-            let deadline = Date().addingTimeInterval(30)
-            while terminated < 10 && Date() < deadline {
-                let cut = try database.psql(
-                    """
-                    SELECT count(*) FILTER (WHERE pg_terminate_backend(pid)) FROM pg_stat_activity
-                    WHERE datname = current_database() AND pid <> pg_backend_pid() AND state = 'active'
-                        AND query = 'COMMIT'
-                    """)
-                terminated += Int(cut.trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0
+        @Test func connectionsTerminatedInTheMiddleOfCommitLoseAndDoubleNothing() async throws {
+            let database = try await PostgresServer.shared().makeDatabase()
+            let workspace = try await blocking { try PostgresWorkspace(database) }
+            let stream = WriterStream(uri: database.everydayURI, writers: 4, rate: 50)
+            try await blocking { try stream.waitForMore(10) }
+            // The server's own view: a writer's backend running its COMMIT (the WAL being flushed).
+            let terminated = try await blocking { () -> Int in
+                var terminated = 0
+                let deadline = Date().addingTimeInterval(30)
+                while terminated < 20 && Date() < deadline {
+                    let cut = try database.psql(
+                        """
+                        SELECT count(*) FILTER (WHERE pg_terminate_backend(pid)) FROM pg_stat_activity
+                        WHERE datname = current_database() AND pid <> pg_backend_pid() AND state = 'active'
+                            AND query = 'COMMIT'
+                        """)
+                    terminated += Int(cut.trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0
+                }
+                return terminated
             }
-            return terminated
+            #expect(terminated >= 20, "connections were cut during their COMMIT")
+            try await blocking { try stream.waitForMore(20) }
+            let acknowledged = try await blocking { stream.stop() }
+            try await expectWhole(workspace, acknowledged: acknowledged)
         }
-        #expect(terminated >= 10, "connections were cut during their COMMIT")
-        try await blocking { try stream.waitForMore(20) }
-        let acknowledged = try await blocking { stream.stop() }
-        try await expectWhole(workspace, acknowledged: acknowledged)
-    }
 
-    /// `klaxon journal verify` on the workspace exits 0; INC-1 (read by a store of its own) is numbered
-    /// 1… without a gap, holds each acknowledged note at the sequence its writer was told, and no note twice.
-    private func expectWhole(_ workspace: PostgresWorkspace, acknowledged: [WriterSwarm.Acknowledgement]) async throws {
-        let verified = try await blocking { try workspace.klaxon("journal", "verify") }
-        #expect(verified.status == 0, "\(verified.output)\(verified.errors)")
-        #expect(verified.output.hasPrefix("INC-1: ok, "), "\(verified.output)")
-        let timeline = try await blocking {
-            try IncidentStore(store: PostgresJournalStore(uri: workspace.database.everydayURI)).open("INC-1").incident
-                .timeline
+        /// `klaxon journal verify` on the workspace exits 0; INC-1 (read by a store of its own) is numbered
+        /// 1… without a gap, holds each acknowledged note at the sequence its writer was told, and no note twice.
+        private func expectWhole(_ workspace: PostgresWorkspace, acknowledged: [WriterSwarm.Acknowledgement])
+            async throws
+        {
+            let verified = try await blocking { try workspace.klaxon("journal", "verify") }
+            #expect(verified.status == 0, "\(verified.output)\(verified.errors)")
+            #expect(verified.output.hasPrefix("INC-1: ok, "), "\(verified.output)")
+            let timeline = try await blocking {
+                try IncidentStore(store: PostgresJournalStore(uri: workspace.database.everydayURI)).open("INC-1")
+                    .incident
+                    .timeline
+            }
+            #expect(timeline.map(\.sequence) == Array(1...timeline.count), "numbered without a gap")
+            let rows = try await blocking { try workspace.database.psql("SELECT count(*) FROM klaxon.records") }
+            #expect(rows == "\(timeline.count)\n", "the store read every row")
+            let notes = timeline.compactMap { $0.data["text"]?.stringValue }
+            #expect(notes.count == timeline.count - 1, "the declaration, then notes")
+            #expect(Set(notes).count == notes.count, "no note twice")
+            let bySequence = Dictionary(
+                uniqueKeysWithValues: timeline.map { ($0.sequence, $0.data["text"]?.stringValue) })
+            let lost = acknowledged.filter { bySequence[$0.sequence] != $0.text }
+            #expect(lost.isEmpty, "acknowledged but not there as told: \(lost.prefix(5))")
+            #expect(acknowledged.count >= 40, "the stream appended")
         }
-        #expect(timeline.map(\.sequence) == Array(1...timeline.count), "numbered without a gap")
-        let rows = try await blocking { try workspace.database.psql("SELECT count(*) FROM klaxon.records") }
-        #expect(rows == "\(timeline.count)\n", "the store read every row")
-        let notes = timeline.compactMap { $0.data["text"]?.stringValue }
-        #expect(notes.count == timeline.count - 1, "the declaration, then notes")
-        #expect(Set(notes).count == notes.count, "no note twice")
-        let bySequence = Dictionary(uniqueKeysWithValues: timeline.map { ($0.sequence, $0.data["text"]?.stringValue) })
-        let lost = acknowledged.filter { bySequence[$0.sequence] != $0.text }
-        #expect(lost.isEmpty, "acknowledged but not there as told: \(lost.prefix(5))")
-        #expect(acknowledged.count >= 40, "the stream appended")
     }
 }
+
+/// The PostgreSQL tests that run writer processes for seconds (`PostgresKillTests`,
+/// `PostgresTwoMachinesTests`): one at a time, so that they load the two cores no more than one of
+/// them does.
+@Suite(.serialized) enum PostgresUnderLoad {}
 
 /// A workspace whose `journals:` is a database's everyday URI (its password in the cluster's pgpass
 /// file), the schema made with `klaxon journal init` and INC-1 declared, both by the `klaxon` executable.
@@ -154,8 +165,9 @@ struct PostgresWorkspace: Sendable {
     }
 }
 
-/// `writers` `klaxon-stress` processes appending to INC-1 of `uri` as fast as they can, without end:
-/// one that exits (killed, or refused when the server went away) is replaced after 50 ms by a new
+/// `writers` `klaxon-stress` processes appending to INC-1 of `uri`, at `rate` notes a second each
+/// (nil: as fast as they can), without end:
+/// one that exits (killed, or refused when the server went away) is replaced within 100 ms by a new
 /// writer of a new name, until `stop()`. Every writer's acknowledgements are kept.
 final class WriterStream: Sendable {
     private let swarms = Mutex<[WriterSwarm]>([])
@@ -163,7 +175,7 @@ final class WriterStream: Sendable {
     private let stopping = Atomic(false)
     private let finished = DispatchSemaphore(value: 0)
 
-    init(uri: String, writers: Int) {
+    init(uri: String, writers: Int, rate: Double? = nil) {
         Thread { [self] in
             var slots: [WriterSwarm?] = Array(repeating: nil, count: writers)
             var started = 0
@@ -172,13 +184,13 @@ final class WriterStream: Sendable {
                     started += 1
                     if let swarm = try? WriterSwarm(
                         stress: BuiltProducts.path("klaxon-stress"), journals: uri, writers: 1, notesEach: 10_000_000,
-                        name: "w\(started)")
+                        rate: rate, name: "w\(started)")
                     {
                         slots[i] = swarm
                         swarms.withLock { $0.append(swarm) }
                     }
                 }
-                usleep(50_000)
+                usleep(100_000)
             }
             finished.signal()
         }.start()
