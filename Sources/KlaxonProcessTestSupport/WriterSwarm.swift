@@ -23,16 +23,18 @@ public final class WriterSwarm: @unchecked Sendable {
     private let received = Mutex<[Acknowledgement]>([])
     private let readers = DispatchGroup()
 
-    /// Starts `writers` processes named `writer-1`… appending `notesEach` notes to `incident` in
-    /// `journals`, each at `rate` notes per second (nil: as fast as they can).
+    /// Starts `writers` processes named `NAME-1`… (`name`: `writer`) appending `notesEach` notes to
+    /// `incident` in `journals` (a directory or a PostgreSQL URI), each at `rate` notes per second (nil:
+    /// as fast as they can).
     public init(
-        stress: String, journals: String, incident: String = "INC-1", writers: Int, notesEach: Int, rate: Double? = nil
+        stress: String, journals: String, incident: String = "INC-1", writers: Int, notesEach: Int, rate: Double? = nil,
+        name: String = "writer"
     ) throws {
         for w in 1...writers {
             let process = Process()
             process.executableURL = URL(fileURLWithPath: stress)
             process.arguments =
-                [journals, incident, "writer-\(w)", String(notesEach)] + (rate.map { [String($0)] } ?? [])
+                [journals, incident, "\(name)-\(w)", String(notesEach)] + (rate.map { [String($0)] } ?? [])
             let pipe = Pipe()
             process.standardOutput = pipe
             process.standardError = FileHandle.nullDevice

@@ -125,7 +125,8 @@ enum ArchiveBench {
                 figures.firstFrameMilliseconds.append(firstFrame)
             }
             guard tty.wait(for: "\(open) open", timeout: 10) != nil else {
-                throw KlaxonError.failed("the console on PostgreSQL does not show \(open) open incidents: \(tty.screen())")
+                throw KlaxonError.failed(
+                    "the console on PostgreSQL does not show \(open) open incidents: \(tty.screen())")
             }
             if run == runs - 1 {
                 sleep(2)

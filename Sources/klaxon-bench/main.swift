@@ -13,10 +13,13 @@ import KlaxonTestSupport
 struct Options {
     var directory = FileManager.default.temporaryDirectory.path
     var runs = 5
-    /// Run only these figures: append, replay, console, archive, oncall, runbook, escalation, status, payload, review or follow.
+    /// Run only these figures: append, replay, console, archive, oncall, runbook, escalation, status, payload, review,
+    /// follow or postgres.
     var only: String?
     /// How long `klaxon watch` polls 1,000 checks.
     var statusSeconds = 60
+    /// How long 10 writers append 10 notes/s each to PostgreSQL.
+    var postgresSeconds = 60
     /// Leave the generated journals and workspaces behind (their directory is printed), to look into a figure.
     var keep = false
 
@@ -36,11 +39,14 @@ struct Options {
             case "--status-seconds" where i + 1 < arguments.count:
                 statusSeconds = max(5, Int(arguments[i + 1]) ?? 60)
                 i += 1
+            case "--postgres-seconds" where i + 1 < arguments.count:
+                postgresSeconds = max(1, Int(arguments[i + 1]) ?? 60)
+                i += 1
             case "--keep": keep = true
             default:
                 FileHandle.standardError.write(
                     Data(
-                        "usage: klaxon-bench [--dir DIR] [--runs N] [--status-seconds S] [--keep] [--only append|replay|console|archive|oncall|runbook|escalation|status|payload|review|follow]\n"
+                        "usage: klaxon-bench [--dir DIR] [--runs N] [--status-seconds S] [--postgres-seconds S] [--keep] [--only append|replay|console|archive|oncall|runbook|escalation|status|payload|review|follow|postgres]\n"
                             .utf8))
                 exit(2)
             }
@@ -240,6 +246,15 @@ if options.only == nil || options.only == "review" {
 var follow = PostgresFollowBench.Figures()
 if options.only == nil || options.only == "follow" {
     follow = try PostgresFollowBench.run(root: root, klaxon: builtKlaxon())
+}
+
+// MARK: 11. The PostgreSQL store
+
+var postgres = PostgresBench.Figures()
+if options.only == nil || options.only == "postgres" {
+    let stress = (CommandLine.arguments[0] as NSString).deletingLastPathComponent + "/klaxon-stress"
+    postgres = try PostgresBench.run(
+        root: root, runs: options.runs, seconds: options.postgresSeconds, stress: stress)
 }
 
 // MARK: Report
@@ -557,7 +572,7 @@ let measured: [(benchmark: String, cells: [String])] =
                     percentile(follow.fileLags, 0.5) * 1000, (follow.fileLags.max() ?? .nan) * 1000), ""
             ]
         )
-    ]
+    ] + PostgresBench.rows(postgres)
 // Only what ran: with --only, the other benchmarks' figures are left out, not printed as nan.
 let rows =
     [["figure", "goal", "measured", "ratio"]]
