@@ -28,7 +28,9 @@ struct StatusCommandTests {
         }
         let task = Task { try await server.start() }
         defer { task.cancel() }
-        try await server.waitUntilListening()
+        // The suite's other tests may hold the cooperative pool for a while at its start (servers starting):
+        // FlyingFox's 5 s default for the server's task to begin listening is too short there.
+        try await server.waitUntilListening(timeout: 120)
         guard case .ip4(_, let port)? = await server.listeningAddress else {
             Issue.record("no address")
             return

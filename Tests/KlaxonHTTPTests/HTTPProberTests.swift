@@ -14,7 +14,9 @@ func withLoopbackServer(_ configure: (HTTPServer) async -> Void, _ body: @Sendab
     await configure(server)
     let task = Task { try await server.start() }
     defer { task.cancel() }
-    try await server.waitUntilListening()
+    // The suite's other tests may hold the cooperative pool for a while at its start (servers starting):
+    // FlyingFox's 5 s default for the server's task to begin listening is too short there.
+    try await server.waitUntilListening(timeout: 120)
     guard case .ip4(_, let port)? = await server.listeningAddress else {
         Issue.record("server has no IPv4 address")
         return
