@@ -21,9 +21,12 @@ extension EndToEnd {
         }
 
         @Test func aConsoleWithChecksRecordsTheirChangesAndAnotherMachineSeesItsIncident() async throws {
-            let database = try await PostgresServer.shared().makeDatabase()
-            _ = try await blocking {
-                try PostgresSchema.initialise(uri: database.ownerURI, grantTo: PostgresServer.everyday)
+            // Whatever waits for the server runs off Swift's cooperative pool.
+            let server = try await PostgresServer.shared()
+            let database = try await blocking {
+                let database = try server.makeDatabase()
+                _ = try PostgresSchema.initialise(uri: database.ownerURI, grantTo: PostgresServer.everyday)
+                return database
             }
             let files = TemporaryDirectory("service")
             let service = try HTTPReceiver(
