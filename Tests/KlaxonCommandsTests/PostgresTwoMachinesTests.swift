@@ -1,4 +1,5 @@
 import Foundation
+import KlaxonCommandsTestSupport
 import KlaxonCore
 import KlaxonProcessTestSupport
 import KlaxonStore
@@ -10,11 +11,9 @@ import Testing
 /// writers on each side appending 250 notes each to one incident at once. The writers are
 /// `klaxon-stress` processes (the code of `klaxon incident note`, without starting 2,000 processes), at
 /// 25 notes a second each (200 a second in all, for about 10 s: flat out they took the two cores from
-/// the rest of the suite).
-///
-/// Not yet: a console under tmux on each side showing the other side's notes needs
-/// `PostgresJournalStore.follow()` (branch `pgfollow`); then start `klaxon` under a `TmuxSession` in each
-/// workspace before the writers and wait for "Timeline · UTC · 2001 records" on both screens.
+/// the rest of the suite). A console under tmux on each side, started before the writers with the
+/// incident open, follows the database: at the end both screens show all 2,001 records and the last note
+/// of each side.
 extension PostgresUnderLoad {
     struct PostgresTwoMachinesTests {
         @Test func fourWritersOnEachOfTwoMachinesMakeOneChainOf2001Records() async throws {
@@ -25,6 +24,10 @@ extension PostgresUnderLoad {
             defer { withExtendedLifetime((homeA, homeB)) {} }
             let a = try await blocking { try PostgresWorkspace(database, uri: uriA) }
             let b = try await blocking { try PostgresWorkspace(database, uri: uriB, preparing: false) }
+            let consoles = [try await console(a.directory), try await console(b.directory)]
+            for tty in consoles {
+                #expect(await tty.until(" · 1 record ", timeout: 20) != nil, "\(tty.screen())")
+            }
 
             let stress = BuiltProducts.path("klaxon-stress")
             let writersA = try WriterSwarm(
@@ -54,6 +57,32 @@ extension PostgresUnderLoad {
             #expect(verifiedA.status == 0 && verifiedB.status == 0, "\(verifiedA.errors)\(verifiedB.errors)")
             #expect(verifiedA.output.hasPrefix("INC-1: ok, 2001 records, last hash "), "\(verifiedA.output)")
             #expect(verifiedB.output == verifiedA.output)
+
+            // Both consoles show every record and the last note of each side (a writer's last is its 250th).
+            let lastNotes = [writersA.acknowledgements, writersB.acknowledgements].compactMap {
+                $0.max { $0.sequence < $1.sequence }?.text
+            }
+            #expect(lastNotes.count == 2 && lastNotes.allSatisfy { $0.hasSuffix(" 250") }, "\(lastNotes)")
+            for tty in consoles {
+                let shown = await tty.until(timeout: 20) { screen in
+                    screen.contains(" · 2001 records") && lastNotes.allSatisfy { screen.contains($0) }
+                }
+                #expect(shown != nil, "\(lastNotes):\n\(tty.screen())")
+                tty.press("q")
+                #expect(await tty.until("EXIT 0") != nil, "\(tty.screen())")
+            }
+        }
+
+        /// The console of `ws` under tmux as alice, on INC-1's timeline (its open incidents' list has it first).
+        private func console(_ ws: TemporaryDirectory) async throws -> TmuxSession {
+            let tty = try TmuxSession(
+                "\(BuiltProducts.path("klaxon")) --workspace \(ws.path); echo \"EXIT $?\"", columns: 120, rows: 40,
+                environment: ["KLAXON_USER": "alice", "TERM": "xterm-256color", "TZ": "UTC", "HOME": ws.path])
+            guard await tty.until("Open incidents (1)", timeout: 20) != nil else {
+                throw RealServerError("the console did not list INC-1:\n\(tty.screen())")
+            }
+            tty.press("Enter")
+            return tty
         }
 
         /// A "machine": a directory of its own holding a copy of the cluster's password file, and the
