@@ -74,13 +74,14 @@ public final class PostgresJournal: StoredJournal {
     }
 
     /// The rows after the last one read, decoded as one stretch of journal bytes. Damage sets
-    /// `corruption`; the records before it are returned.
+    /// `corruption`; the records before it are returned. Only the lines are fetched (their sequence and
+    /// hash are in them), in binary: the server sends the bytes as they are, not in hex.
     private func readRows(_ connection: PostgresConnection) throws -> [JournalRecord] {
         guard corruption == nil else { return [] }
         let rows = try connection.query(
             "SELECT line FROM klaxon.records WHERE journal = $1 AND sequence > $2::bigint ORDER BY sequence",
-            [name, String(lastSequence)], timeoutSeconds: PostgresJournalStore.statementSeconds)
-        if rows.rows.isEmpty, !found {
+            [name, String(lastSequence)], results: .binary, timeoutSeconds: PostgresJournalStore.statementSeconds)
+        if rows.count == 0, !found {
             let exists = try connection.query(
                 "SELECT count(*) FROM klaxon.journals WHERE name = $1", [name],
                 timeoutSeconds: PostgresJournalStore.statementSeconds
@@ -89,9 +90,9 @@ public final class PostgresJournal: StoredJournal {
         }
         found = true
         var bytes: [UInt8] = []
-        for row in rows.rows {
-            guard let text = row.first ?? nil, let line = PostgresBytea.bytes(text) else {
-                throw KlaxonError.failed("\(path): the server sent a line that is not bytea in hex form")
+        for row in 0..<rows.count {
+            guard let line = rows.bytes(row, 0) else {
+                throw KlaxonError.failed("\(path): the server sent a row without its line")
             }
             bytes += line
         }
@@ -145,12 +146,12 @@ public final class PostgresJournal: StoredJournal {
             if let committed { return committed }
             // An earlier attempt is in: its row tells which.
             let rows = try connection.query(
-                "SELECT line FROM klaxon.records WHERE append_key = $1::uuid", [key],
+                "SELECT line FROM klaxon.records WHERE append_key = $1::uuid", [key], results: .binary,
                 timeoutSeconds: PostgresJournalStore.statementSeconds)
-            guard let text = rows.scalar, let line = PostgresBytea.bytes(text) else {
+            guard rows.count > 0, let line = rows.bytes(0, 0) else {
                 throw KlaxonError.failed("\(self.path): an append's row vanished after it was committed")
             }
-            return line
+            return Array(line)
         }
         guard let record = written[line] else {
             throw .failed("\(path): the row committed for this append is not the one it wrote; check the journal")
