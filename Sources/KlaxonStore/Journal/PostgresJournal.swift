@@ -46,26 +46,9 @@ public final class PostgresJournal: StoredJournal {
         return answer == "t"
     }
 
-    /// Whether the role may INSERT into the journal tables (the everyday privileges of `journal init
-    /// --grant`). A database that cannot be reached is none: an outage passes (the console shows it on
-    /// its top bar, not as a read-only incident), and an append meanwhile fails saying so.
-    public var writeProblem: String? {
-        do {
-            let rows = try store.withConnection {
-                try $0.query(
-                    """
-                    SELECT current_user, has_table_privilege('klaxon.records', 'INSERT')
-                        AND has_table_privilege('klaxon.journals', 'INSERT')
-                    """, timeoutSeconds: PostgresJournalStore.statementSeconds)
-            }
-            guard rows.rows.first?[1] == "f" else { return nil }
-            let role = rows.scalar ?? "?"
-            return
-                "the role \(TerminalText.printable(role)) may not insert into the journal tables at \(store.location); have the tables' owner run klaxon journal init --grant \(TerminalText.printable(role))"
-        } catch {
-            return error.isUnreachable ? nil : error.message
-        }
-    }
+    /// Whether the role may INSERT into the journal tables: the store's answer
+    /// (`PostgresJournalStore.writeProblem`), the same for every journal, asked at most every few seconds.
+    public var writeProblem: String? { store.writeProblem }
 
     // MARK: - Reading
 
@@ -139,7 +122,8 @@ public final class PostgresJournal: StoredJournal {
                 let draft = try build(records)
                 let (line, record) = JournalCodec.encode(
                     draft, sequence: self.scanner.nextSequence, previousHash: self.scanner.lastHash)
-                try Self.insert(Row(line: line, record: record), into: self.name, key: key, connection)
+                try Self.insert(
+                    Row(line: line, record: record), into: self.name, key: key, connection, store: self.store)
                 written[line] = record
                 return line
             }
@@ -178,11 +162,14 @@ public final class PostgresJournal: StoredJournal {
         var record: JournalRecord
     }
 
-    /// Inserts `row`; a role without INSERT is told what to do.
-    static func insert(_ row: Row, into journal: String, key: String, _ connection: PostgresConnection) throws {
+    /// Inserts `row`; a role without INSERT is told what to do, and `store` forgets that it might write.
+    static func insert(
+        _ row: Row, into journal: String, key: String, _ connection: PostgresConnection, store: PostgresJournalStore
+    ) throws {
         do {
             try insertRow(row, into: journal, key: key, connection)
         } catch let error as PostgresError where error.sqlState == .insufficientPrivilege {
+            store.forgetWriteProblem()
             throw KlaxonError.failed(
                 "PostgreSQL at \(error.server): \(error.message) (SQLSTATE \(SQLState.insufficientPrivilege)); nothing was written: the role of journals: may read but not append. Have the tables' owner run klaxon journal init --grant ROLE for it"
             )
