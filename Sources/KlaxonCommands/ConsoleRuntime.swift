@@ -19,6 +19,10 @@ final class ConsoleRuntime {
     /// were read: the start reads those of the dashboard's (`ConsoleModel.recentlyResolvedSeconds`), and
     /// the reports screen, when first shown, the rest.
     var readReportsWindow = false
+    /// The incident on screen as it was when `showFullTimeline` last asked for its full journal: asked
+    /// again only once it changed (or the store came back), not on every repaint (a query each for a
+    /// database, and an unreadable journal is not read again and again).
+    var askedFullTimeline: FullTimelineRequest?
     let responder: Responder
 
     /// `drill` plays a drill's scenario on the responder's passes (`klaxon drill`).
@@ -70,7 +74,23 @@ final class ConsoleRuntime {
     /// Replaces the summary of the incident on screen by its full journal, records and all.
     func showFullTimeline() {
         guard let id = model.currentIncidentID else { return }
+        let request = FullTimelineRequest(id: id, model.incidents[id])
+        guard request != askedFullTimeline else { return }
+        askedFullTimeline = request
         for event in responder.readFully(id) { handle(event) }
+    }
+
+    /// An incident as far as asking for its full journal goes: which one, and how much of it is shown.
+    struct FullTimelineRequest: Equatable {
+        var id: String
+        var records: Int?
+        var isFull: Bool
+
+        init(id: String, _ shown: Incident?) {
+            self.id = id
+            records = shown?.recordCount
+            isFull = shown?.keepsTimeline ?? false
+        }
     }
 
     /// Reads the resolved incidents of the reports screen's window, the first time it is shown.
@@ -127,7 +147,9 @@ final class ConsoleRuntime {
         case .becameEngine: break  // the header says who sends the pages (escalationsChanged)
         case .problem(let text), .journalProblem(let text): send(.failure(text))
         case .storeUnreachable(let since, let reason): send(.storeUnreachable(since: since, reason: shortened(reason)))
-        case .storeReachable: send(.storeReachable)
+        case .storeReachable:
+            askedFullTimeline = nil  // what could not be read meanwhile is asked again
+            send(.storeReachable)
         }
     }
 

@@ -156,13 +156,16 @@ public final class PostgresConnection {
     // MARK: - Statements
 
     /// Runs one statement with `$1`, `$2`… bound to `parameters` (text format; nil is NULL; the server
-    /// infers their types, or the statement casts them: `$1::bigint`), and returns its rows. Throws a
+    /// infers their types, or the statement casts them: `$1::bigint`), and returns its rows, every value
+    /// in the `results` format (binary: a `bytea` column's bytes as they are, read with
+    /// `PostgresRows.bytes`; a statement asking so should select only text and `bytea` columns). Throws a
     /// `.statement` error with the server's SQLSTATE when it refuses the statement, `.connectionLost`
     /// when the connection broke, `.timeout` after `timeoutSeconds` (the statement is cancelled).
     @discardableResult
-    public func query(_ sql: String, _ parameters: [String?] = [], timeoutSeconds: Double = 30) throws(PostgresError)
-        -> PostgresRows
-    {
+    public func query(
+        _ sql: String, _ parameters: [String?] = [], results: PostgresResultFormat = .text,
+        timeoutSeconds: Double = 30
+    ) throws(PostgresError) -> PostgresRows {
         guard parameters.allSatisfy({ !($0?.utf8.contains(0) ?? false) }) else {
             throw PostgresError(
                 .invalidInput, message: "a parameter holds a NUL character, which PostgreSQL text cannot hold",
@@ -172,7 +175,7 @@ public final class PostgresConnection {
         defer { for copy in copies { free(copy) } }
         return try run(timeoutSeconds: timeoutSeconds) { connection in
             copies.map { UnsafePointer($0) }.withUnsafeBufferPointer {
-                PQsendQueryParams(connection, sql, Int32(copies.count), nil, $0.baseAddress, nil, nil, 0)
+                PQsendQueryParams(connection, sql, Int32(copies.count), nil, $0.baseAddress, nil, nil, results.rawValue)
             }
         }
     }
@@ -380,25 +383,36 @@ public final class PostgresConnection {
         return PostgresError(lost ? .connectionLost : .statement, sqlState: state, message: message, server: server)
     }
 
+    /// The result's values copied into one buffer (libpq's are freed with the result), without a
+    /// `String` per value.
     private static func rows(of result: OpaquePointer) -> PostgresRows {
         let columnCount = PQnfields(result)
         let rowCount = PQntuples(result)
         let columns = (0..<columnCount).map { String(cString: PQfname(result, $0)) }
-        var rows: [[String?]] = []
-        rows.reserveCapacity(Int(rowCount))
+        var size = 0
         for row in 0..<rowCount {
-            rows.append(
-                (0..<columnCount).map { column in
-                    guard PQgetisnull(result, row, column) == 0, let value = PQgetvalue(result, row, column) else {
-                        return nil
-                    }
-                    let length = Int(PQgetlength(result, row, column))
-                    return value.withMemoryRebound(to: UInt8.self, capacity: length) {
-                        String(decoding: UnsafeBufferPointer(start: $0, count: length), as: UTF8.self)
-                    }
-                })
+            for column in 0..<columnCount { size += Int(PQgetlength(result, row, column)) }
         }
-        return PostgresRows(columns: columns, rows: rows, command: String(cString: PQcmdStatus(result)))
+        var storage: [UInt8] = []
+        storage.reserveCapacity(size)
+        var cells: [Range<Int>?] = []
+        cells.reserveCapacity(Int(rowCount) * Int(columnCount))
+        for row in 0..<rowCount {
+            for column in 0..<columnCount {
+                guard PQgetisnull(result, row, column) == 0, let value = PQgetvalue(result, row, column) else {
+                    cells.append(nil)
+                    continue
+                }
+                let length = Int(PQgetlength(result, row, column))
+                cells.append(storage.count..<storage.count + length)
+                UnsafeRawPointer(value).withMemoryRebound(to: UInt8.self, capacity: length) {
+                    storage.append(contentsOf: UnsafeBufferPointer(start: $0, count: length))
+                }
+            }
+        }
+        return PostgresRows(
+            columns: columns, format: PQbinaryTuples(result) == 1 ? .binary : .text, count: Int(rowCount),
+            storage: storage, cells: cells, command: String(cString: PQcmdStatus(result)))
     }
 }
 

@@ -33,6 +33,30 @@ struct PostgresConnectionTests {
         #expect(try connection.query("SELECT 1").scalar == "1")
     }
 
+    @Test func binaryResultsHandOutBytesAsTheyAreRowByRow() async throws {
+        let database = try await PostgresServer.shared().makeDatabase()
+        let connection = try PostgresConnection(uri: database.everydayURI, applicationName: "klaxon-test")
+        let bytes = (0...255).map(UInt8.init) + Array("line\n".utf8) + [0, 0]
+        let rows = try connection.query(
+            """
+            SELECT v.line, v.name FROM (VALUES (1, $1::bytea, 'first'), (2, NULL, 'naïve'), (3, ''::bytea, NULL))
+                AS v (n, line, name) ORDER BY v.n
+            """, [PostgresBytea.text(bytes)], results: .binary)
+        #expect(rows.format == .binary)
+        #expect(rows.count == 3)
+        #expect(rows.columns == ["line", "name"])
+        #expect(rows.bytes(0, 0).map(Array.init) == bytes)
+        #expect(rows.bytes(1, 0) == nil)
+        #expect(rows.bytes(2, 0).map(Array.init) == [])
+        // A text column's binary form is its UTF-8 bytes.
+        #expect(rows.rows.map { $0[1] } == ["first", "naïve", nil])
+        #expect(rows.command == "SELECT 3")
+        // Text results are the default, and their bytes are the text.
+        let text = try connection.query("SELECT $1::bytea", [PostgresBytea.text([0x0A])])
+        #expect(text.format == .text)
+        #expect(text.bytes(0, 0).map(Array.init) == Array("\\x0a".utf8))
+    }
+
     @Test func aWrongPortIsOneLineNamingHostPortAndDatabase() async throws {
         let database = try await PostgresServer.shared().makeDatabase()
         let port = try RealServer.freePort()

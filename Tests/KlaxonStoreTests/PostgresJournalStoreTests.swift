@@ -72,16 +72,22 @@ extension PostgresJournalStoreTests {
         let journal = try #require(try store.create(PlatformJournal.name, firstRecord: Self.note("first")))
         #expect(journal.writeProblem == nil)
         try database.psql("REVOKE INSERT ON klaxon.records FROM \(PostgresServer.everyday)")
-        let problem = try #require(journal.writeProblem)
-        #expect(
-            problem
-                == "the role \(PostgresServer.everyday) may not insert into the journal tables at \(store.location); have the tables' owner run klaxon journal init --grant \(PostgresServer.everyday)"
-        )
+        // The answer is kept for a few seconds (it is asked on every change and tick): not asked again yet,
+        // for this journal or any other of the store.
+        #expect(journal.writeProblem == nil)
+        #expect(store.journal("INC-1").writeProblem == nil)
+        // The append the revoked privilege refuses says why, and the answer is asked again at once.
         let refusal = #expect(throws: KlaxonError.self) { try journal.append { _ in Self.note("refused") } }
         #expect(
             refusal?.message.hasPrefix("PostgreSQL at 127.0.0.1:\(database.server.port), database \(database.name): ")
                 == true && refusal?.message.contains("klaxon journal init --grant ROLE") == true,
             "\(refusal?.message ?? "")")
+        let problem = try #require(journal.writeProblem)
+        #expect(
+            problem
+                == "the role \(PostgresServer.everyday) may not insert into the journal tables at \(store.location); have the tables' owner run klaxon journal init --grant \(PostgresServer.everyday)"
+        )
+        #expect(PostgresJournalStore(uri: database.everydayURI).writeProblem == problem, "a new store asks")
         #expect(try store.journal(PlatformJournal.name).readNewRecords().count == 1, "nothing was written")
     }
 }

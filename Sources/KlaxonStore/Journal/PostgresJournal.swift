@@ -46,26 +46,9 @@ public final class PostgresJournal: StoredJournal {
         return answer == "t"
     }
 
-    /// Whether the role may INSERT into the journal tables (the everyday privileges of `journal init
-    /// --grant`). A database that cannot be reached is none: an outage passes (the console shows it on
-    /// its top bar, not as a read-only incident), and an append meanwhile fails saying so.
-    public var writeProblem: String? {
-        do {
-            let rows = try store.withConnection {
-                try $0.query(
-                    """
-                    SELECT current_user, has_table_privilege('klaxon.records', 'INSERT')
-                        AND has_table_privilege('klaxon.journals', 'INSERT')
-                    """, timeoutSeconds: PostgresJournalStore.statementSeconds)
-            }
-            guard rows.rows.first?[1] == "f" else { return nil }
-            let role = rows.scalar ?? "?"
-            return
-                "the role \(TerminalText.printable(role)) may not insert into the journal tables at \(store.location); have the tables' owner run klaxon journal init --grant \(TerminalText.printable(role))"
-        } catch {
-            return error.isUnreachable ? nil : error.message
-        }
-    }
+    /// Whether the role may INSERT into the journal tables: the store's answer
+    /// (`PostgresJournalStore.writeProblem`), the same for every journal, asked at most every few seconds.
+    public var writeProblem: String? { store.writeProblem }
 
     // MARK: - Reading
 
@@ -74,13 +57,14 @@ public final class PostgresJournal: StoredJournal {
     }
 
     /// The rows after the last one read, decoded as one stretch of journal bytes. Damage sets
-    /// `corruption`; the records before it are returned.
+    /// `corruption`; the records before it are returned. Only the lines are fetched (their sequence and
+    /// hash are in them), in binary: the server sends the bytes as they are, not in hex.
     private func readRows(_ connection: PostgresConnection) throws -> [JournalRecord] {
         guard corruption == nil else { return [] }
         let rows = try connection.query(
             "SELECT line FROM klaxon.records WHERE journal = $1 AND sequence > $2::bigint ORDER BY sequence",
-            [name, String(lastSequence)], timeoutSeconds: PostgresJournalStore.statementSeconds)
-        if rows.rows.isEmpty, !found {
+            [name, String(lastSequence)], results: .binary, timeoutSeconds: PostgresJournalStore.statementSeconds)
+        if rows.count == 0, !found {
             let exists = try connection.query(
                 "SELECT count(*) FROM klaxon.journals WHERE name = $1", [name],
                 timeoutSeconds: PostgresJournalStore.statementSeconds
@@ -89,9 +73,9 @@ public final class PostgresJournal: StoredJournal {
         }
         found = true
         var bytes: [UInt8] = []
-        for row in rows.rows {
-            guard let text = row.first ?? nil, let line = PostgresBytea.bytes(text) else {
-                throw KlaxonError.failed("\(path): the server sent a line that is not bytea in hex form")
+        for row in 0..<rows.count {
+            guard let line = rows.bytes(row, 0) else {
+                throw KlaxonError.failed("\(path): the server sent a row without its line")
             }
             bytes += line
         }
@@ -138,19 +122,20 @@ public final class PostgresJournal: StoredJournal {
                 let draft = try build(records)
                 let (line, record) = JournalCodec.encode(
                     draft, sequence: self.scanner.nextSequence, previousHash: self.scanner.lastHash)
-                try Self.insert(Row(line: line, record: record), into: self.name, key: key, connection)
+                try Self.insert(
+                    Row(line: line, record: record), into: self.name, key: key, connection, store: self.store)
                 written[line] = record
                 return line
             }
             if let committed { return committed }
             // An earlier attempt is in: its row tells which.
             let rows = try connection.query(
-                "SELECT line FROM klaxon.records WHERE append_key = $1::uuid", [key],
+                "SELECT line FROM klaxon.records WHERE append_key = $1::uuid", [key], results: .binary,
                 timeoutSeconds: PostgresJournalStore.statementSeconds)
-            guard let text = rows.scalar, let line = PostgresBytea.bytes(text) else {
+            guard rows.count > 0, let line = rows.bytes(0, 0) else {
                 throw KlaxonError.failed("\(self.path): an append's row vanished after it was committed")
             }
-            return line
+            return Array(line)
         }
         guard let record = written[line] else {
             throw .failed("\(path): the row committed for this append is not the one it wrote; check the journal")
@@ -177,11 +162,14 @@ public final class PostgresJournal: StoredJournal {
         var record: JournalRecord
     }
 
-    /// Inserts `row`; a role without INSERT is told what to do.
-    static func insert(_ row: Row, into journal: String, key: String, _ connection: PostgresConnection) throws {
+    /// Inserts `row`; a role without INSERT is told what to do, and `store` forgets that it might write.
+    static func insert(
+        _ row: Row, into journal: String, key: String, _ connection: PostgresConnection, store: PostgresJournalStore
+    ) throws {
         do {
             try insertRow(row, into: journal, key: key, connection)
         } catch let error as PostgresError where error.sqlState == .insufficientPrivilege {
+            store.forgetWriteProblem()
             throw KlaxonError.failed(
                 "PostgreSQL at \(error.server): \(error.message) (SQLSTATE \(SQLState.insufficientPrivilege)); nothing was written: the role of journals: may read but not append. Have the tables' owner run klaxon journal init --grant ROLE for it"
             )

@@ -31,6 +31,12 @@ public final class PostgresJournalStore: JournalStore {
     /// Seconds any one statement may take, except waiting for a journal's lock (`LockWait`).
     static let statementSeconds = 30.0
 
+    /// The last answer of `writeProblem` and when it was asked.
+    private let privileges = Mutex<(problem: String?, asked: ContinuousClock.Instant)?>(nil)
+    /// Seconds an answer of `writeProblem` is kept: the console asks on every change and tick, and a
+    /// privilege revoked meanwhile is told by the append it refuses (which forgets the answer at once).
+    static let privilegeSeconds = 5.0
+
     /// This machine's cache of the store's index (`IncidentIndex`): an entry is used only while its
     /// journal's stamp (record count and last hash) is the one it was made from, so a cache shared by
     /// any number of databases never shows a wrong summary.
@@ -86,6 +92,41 @@ public final class PostgresJournalStore: JournalStore {
         }
     }
 
+    // MARK: - Privileges
+
+    /// Whether the role may INSERT into the journal tables (the everyday privileges of `journal init
+    /// --grant`): one query, whose answer is kept for `privilegeSeconds` (privileges are the role's, the
+    /// same for every journal). A database that cannot be reached is none: an outage passes (the console
+    /// shows it on its top bar, not as a read-only incident), and an append meanwhile fails saying so.
+    public var writeProblem: String? {
+        if let kept = privileges.withLock({ $0 }), kept.asked.duration(to: .now) < .seconds(Self.privilegeSeconds) {
+            return kept.problem
+        }
+        let rows: PostgresRows
+        do {
+            rows = try withConnection {
+                try $0.query(
+                    """
+                    SELECT current_user, has_table_privilege('klaxon.records', 'INSERT')
+                        AND has_table_privilege('klaxon.journals', 'INSERT')
+                    """, timeoutSeconds: Self.statementSeconds)
+            }
+        } catch {
+            return error.isUnreachable ? nil : error.message
+        }
+        var problem: String?
+        if rows.rows.first?[1] == "f" {
+            let role = TerminalText.printable(rows.scalar ?? "?")
+            problem =
+                "the role \(role) may not insert into the journal tables at \(location); have the tables' owner run klaxon journal init --grant \(role)"
+        }
+        privileges.withLock { $0 = (problem, .now) }
+        return problem
+    }
+
+    /// Drops the kept answer of `writeProblem` (an append was refused for want of a privilege).
+    func forgetWriteProblem() { privileges.withLock { $0 = nil } }
+
     // MARK: - JournalStore
 
     /// One query: the incidents in order of their numbers, then `platform`.
@@ -134,7 +175,8 @@ public final class PostgresJournalStore: JournalStore {
                 guard made.affectedRows == 1 else { return false }
                 for (n, row) in rows.enumerated() {
                     // The first row carries the key the lost-commit check looks for.
-                    try PostgresJournal.insert(row, into: name, key: n == 0 ? key : UUID().uuidString, connection)
+                    try PostgresJournal.insert(
+                        row, into: name, key: n == 0 ? key : UUID().uuidString, connection, store: self)
                 }
                 return true
             } ?? true  // an earlier attempt is in
