@@ -63,6 +63,15 @@ public final class PostgresServer: Sendable {
     /// the calling thread: call `shared()` first, from the async test.
     public static func sharedFromSyncCode() throws -> PostgresServer { try sharedServer.get() }
 
+    /// A cluster of the caller's own (one a test may stop and start again) and a fresh database on it, made
+    /// off Swift's cooperative pool (`initdb`, `pg_ctl` and `psql` are waited for), as `shared()` is.
+    public static func ownWithDatabase() async throws -> (PostgresServer, PostgresDatabase) {
+        try await blocking {
+            let server = try PostgresServer()
+            return (server, try server.makeDatabase())
+        }
+    }
+
     /// Starts a cluster of its own. Throws, with what went wrong and the end of the server's log, when
     /// PostgreSQL is not installed (`scripts/setup --tests` installs it) or does not start within 60 s.
     public init() throws {
@@ -294,6 +303,18 @@ public struct PostgresDatabase: Sendable {
     public var superuserURI: String { uri(as: PostgresServer.superuser) }
     public var ownerURI: String { uri(as: PostgresServer.owner) }
     public var everydayURI: String { uri(as: PostgresServer.everyday) }
+
+    /// The everyday role's URI through `port` (a proxy in front of the server), without TLS, its password
+    /// in a new password file in `directory` (libpq matches a password file's lines by port).
+    public func everydayURI(throughPort port: Int, passwordFileIn directory: String) -> String {
+        let passfile = directory + "/pgpass-\(port)"
+        FileManager.default.createFile(
+            atPath: passfile,
+            contents: Data(
+                "127.0.0.1:\(port):*:\(PostgresServer.everyday):\(server.password(of: PostgresServer.everyday))\n".utf8),
+            attributes: [.posixPermissions: 0o600])
+        return "postgresql://\(PostgresServer.everyday)@127.0.0.1:\(port)/\(name)?passfile=\(passfile)&sslmode=disable"
+    }
 
     /// Its schema as `pg_dump --schema-only` writes it.
     public func schemaDump() throws -> String { try server.schemaDump(database: name) }

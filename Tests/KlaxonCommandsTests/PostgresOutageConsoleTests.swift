@@ -17,13 +17,8 @@ extension EndToEnd {
         /// stays; a note saved meanwhile is refused and stays in its dialog; once the server runs again
         /// the banner goes by itself and the same ctrl-s saves the note, once.
         @Test func theConsoleSaysSoKeepsTheNoteAndPicksUpByItself() async throws {
-            // Whatever waits for the server runs off Swift's cooperative pool (other tests' servers run there).
-            let (server, database) = try await blocking {
-                let server = try PostgresServer()
-                let database = try server.makeDatabase()
-                _ = try PostgresSchema.initialise(uri: database.ownerURI, grantTo: PostgresServer.everyday)
-                return (server, database)
-            }
+            let (server, database) = try await PostgresServer.ownWithDatabase()
+            _ = try PostgresSchema.initialise(uri: database.ownerURI, grantTo: PostgresServer.everyday)
             defer { server.stop() }
             let ws = makeWorkspace("name: shared\njournals: \"\(database.everydayURI)\"\n")
             let declared = Klaxon(workspace: ws.path).run(

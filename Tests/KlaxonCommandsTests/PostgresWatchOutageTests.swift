@@ -31,13 +31,8 @@ extension EndToEnd {
         }
 
         @Test func theOutageIsSaidOnceNothingIsPagedMeanwhileAndThePageGoesOutOnceAfter() async throws {
-            // Whatever waits for the server runs off Swift's cooperative pool (other tests' servers run there).
-            let (server, database) = try await blocking {
-                let server = try PostgresServer()
-                let database = try server.makeDatabase()
-                _ = try PostgresSchema.initialise(uri: database.ownerURI, grantTo: PostgresServer.everyday)
-                return (server, database)
-            }
+            let (server, database) = try await PostgresServer.ownWithDatabase()
+            _ = try PostgresSchema.initialise(uri: database.ownerURI, grantTo: PostgresServer.everyday)
             defer { server.stop() }
             let serviceFiles = TemporaryDirectory("service")
             let service = try HTTPReceiver(directory: serviceFiles.path, routes: ["/healthz": .init([200])])

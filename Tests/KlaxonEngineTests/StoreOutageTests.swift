@@ -15,15 +15,11 @@ struct StoreOutageTests {
     let clock = FixedClock("2026-11-20T09:00:00Z")
     let writer = WriterIdentity(actor: "ops", host: "test-host", pid: 101)
 
-    /// A cluster of its own with one database, initialised, and the everyday role's URI. What waits for
-    /// the server runs off Swift's cooperative pool (other tests' loopback servers run there).
+    /// A cluster of its own with one database, initialised, and the everyday role's URI.
     func privateDatabase() async throws -> (server: PostgresServer, uri: String) {
-        try await blocking {
-            let server = try PostgresServer()
-            let database = try server.makeDatabase()
-            _ = try PostgresSchema.initialise(uri: database.ownerURI, grantTo: PostgresServer.everyday)
-            return (server, database.everydayURI)
-        }
+        let (server, database) = try await PostgresServer.ownWithDatabase()
+        _ = try PostgresSchema.initialise(uri: database.ownerURI, grantTo: PostgresServer.everyday)
+        return (server, database.everydayURI)
     }
 
     static func outages(_ events: [ResponderEvent]) -> [Timestamp] {

@@ -36,14 +36,7 @@ struct PostgresJournalStoreTests {
         let proxy = try CommitCuttingProxy(target: server.port, cut: cut)
         defer { proxy.stop() }
         let secrets = TemporaryDirectory("klaxon-pgpass")
-        let passfile = secrets.path + "/pgpass"
-        FileManager.default.createFile(
-            atPath: passfile,
-            contents: Data(
-                "127.0.0.1:\(proxy.port):*:\(PostgresServer.everyday):\(server.password(of: PostgresServer.everyday))\n"
-                    .utf8), attributes: [.posixPermissions: 0o600])
-        let uri =
-            "postgresql://\(PostgresServer.everyday)@127.0.0.1:\(proxy.port)/\(database.name)?passfile=\(passfile)&sslmode=disable"
+        let uri = database.everydayURI(throughPort: proxy.port, passwordFileIn: secrets.path)
 
         let journal = PostgresJournalStore(uri: uri).journal("INC-1")
         var builds = 0

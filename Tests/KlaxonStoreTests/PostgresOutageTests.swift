@@ -64,14 +64,7 @@ struct PostgresOutageTests {
         let proxy = try CommitCuttingProxy(target: server.port, cut: .afterCommit, thenGone: true)
         defer { proxy.stop() }
         let secrets = TemporaryDirectory("klaxon-pgpass")
-        let passfile = secrets.path + "/pgpass"
-        FileManager.default.createFile(
-            atPath: passfile,
-            contents: Data(
-                "127.0.0.1:\(proxy.port):*:\(PostgresServer.everyday):\(server.password(of: PostgresServer.everyday))\n"
-                    .utf8), attributes: [.posixPermissions: 0o600])
-        let uri =
-            "postgresql://\(PostgresServer.everyday)@127.0.0.1:\(proxy.port)/\(database.name)?passfile=\(passfile)&sslmode=disable"
+        let uri = database.everydayURI(throughPort: proxy.port, passwordFileIn: secrets.path)
 
         let error = try #require(throws: KlaxonError.self) {
             try PostgresJournalStore(uri: uri).journal("INC-1").append { _ in
@@ -93,13 +86,8 @@ struct PostgresOutageTests {
     /// outages, nothing is written; once it runs again the same store reconnects by itself, and the
     /// journal holds exactly what was acknowledged.
     @Test func theStoreReconnectsByItselfAndLosesNothing() async throws {
-        // What waits for the server runs off Swift's cooperative pool (other tests' servers run there).
-        let (server, database) = try await blocking {
-            let server = try PostgresServer()
-            let database = try server.makeDatabase()
-            _ = try PostgresSchema.initialise(uri: database.ownerURI, grantTo: PostgresServer.everyday)
-            return (server, database)
-        }
+        let (server, database) = try await PostgresServer.ownWithDatabase()
+        _ = try PostgresSchema.initialise(uri: database.ownerURI, grantTo: PostgresServer.everyday)
         defer { server.stop() }
         let store = PostgresJournalStore(uri: database.everydayURI)
         let declared = try Declaration(title: "Outage", severity: .sev3).payload(id: "INC-1")
