@@ -103,4 +103,26 @@ struct PostgresFollowTests {
         #expect(try klaxon(b, "incident note 1 'and listened to again'").hasSuffix("EXIT 0\n"))
         #expect(shows(responder, note: "and listened to again", within: 2), "the follower listens again")
     }
+
+    /// A responder that may write (a console's) on a database workspace makes no journals directory: the
+    /// walkthrough found `postgresql:/…` directories made of the URI in each console's workspace.
+    @Test func aWritingResponderMakesNoDirectoryOfTheURI() async throws {
+        let (_, a, _) = try await workspaces()
+        var options = Responder.Options(role: "test", displayZone: TimeZone(identifier: "UTC")!)
+        options.readOnly = false
+        let clock = self.clock
+        let responder = try Responder(
+            workspace: try Workspace.load(directory: a.path),
+            writer: WriterIdentity(actor: "ops", host: "test-host", pid: 101),
+            checks: CheckFiles.load(workspaceRoot: a.path, timeZone: TimeZone(identifier: "UTC")!),
+            options: options, environment: [:], clock: { clock.now })
+        // The URI without its secrets is a relative path: made, it lands in the current directory.
+        let madeOfTheURI = FileManager.default.currentDirectoryPath + "/postgresql:"
+        try? FileManager.default.removeItem(atPath: madeOfTheURI)
+        _ = responder.start()
+        _ = responder.pass(now: clock.now)
+        _ = responder.stop()
+        #expect(!FileManager.default.fileExists(atPath: madeOfTheURI))
+        #expect(try FileManager.default.contentsOfDirectory(atPath: a.path).sorted() == ["klaxon.yaml"])
+    }
 }

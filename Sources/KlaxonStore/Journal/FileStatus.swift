@@ -29,6 +29,10 @@ public func fileSignature(_ paths: [String]) -> [Int] {
 }
 
 extension IncidentStore {
-    /// Creates the journals directory if it is missing.
-    public func ensureDirectory() throws(KlaxonError) { try SystemCall.makeDirectory(directory) }
+    /// Creates the journals directory if it is missing (so a console can watch it before the first
+    /// incident); a database has no directory to make (its location is a URI, not a path).
+    public func ensureDirectory() throws(KlaxonError) {
+        guard let files = journals as? FileJournalStore else { return }
+        try SystemCall.makeDirectory(files.directory)
+    }
 }
