@@ -1,5 +1,6 @@
 import Foundation
 import KlaxonCore
+import KlaxonPostgres
 import KlaxonProcessTestSupport
 import KlaxonStore
 import KlaxonTestSupport
@@ -110,5 +111,27 @@ struct PostgresOutageTests {
         let stored = try PostgresJournalStore(uri: database.everydayURI).journal("INC-1").readNewRecords()
         #expect(stored.map(\.sequence) == [1, 2, 3])
         #expect(stored.compactMap { $0.data["text"]?.stringValue } == ["before", "after"])
+    }
+
+    /// A journal that cannot be read in time (its table locked by another session: here the server's
+    /// `lock_timeout` at 1 s, through the URI's `options`, where a slow or locked database would make
+    /// the statement time out after 30 s) is said as such, never "there is no incident" (the walkthrough's
+    /// `incident show` said so, exit 2).
+    @Test func aJournalThatCannotBeReadInTimeIsNotAMissingIncident() async throws {
+        let database = try await PostgresServer.shared().makeDatabase()
+        _ = try PostgresSchema.initialise(uri: database.ownerURI, grantTo: PostgresServer.everyday)
+        let writer = WriterIdentity(actor: "ops", host: "test-host", pid: 7)
+        _ = try IncidentStore(store: PostgresJournalStore(uri: database.everydayURI))
+            .declare(Declaration(title: "Locked", severity: .sev3), by: writer, at: t0)
+        let locker = try PostgresConnection(uri: database.ownerURI, applicationName: "test locker")
+        _ = try locker.query("BEGIN")
+        _ = try locker.query("LOCK TABLE klaxon.records IN ACCESS EXCLUSIVE MODE")
+        defer { _ = try? locker.query("ROLLBACK") }
+        let impatient = database.everydayURI + "&options=-c%20lock_timeout%3D1000"
+        let error = #expect(throws: KlaxonError.self) {
+            try IncidentStore(store: PostgresJournalStore(uri: impatient)).open("INC-1")
+        }
+        #expect(error?.message.contains("there is no incident") == false, "\(error?.message ?? "")")
+        #expect(error?.message.contains("lock") == true, "\(error?.message ?? "")")
     }
 }

@@ -57,10 +57,10 @@ public struct IncidentStore: Sendable {
                 "\"\(idText)\" is not an incident id; ids look like INC-12 (see klaxon incident list --all)")
         }
         // A link is "there" (the file store's stamp does not follow it), and refused by name when read.
-        guard journals.stamp(of: id) != nil else {
-            // A stamp is also nil when the store cannot be reached: that is said instead (one listing,
-            // only on this path).
-            _ = try journals.journalNames()
+        // A stamp is also nil when the store cannot answer in time (unreachable, a table locked): a
+        // journal the listing names is then read, and the read says why it fails (one listing, only on
+        // this path).
+        if journals.stamp(of: id) == nil, try !journals.journalNames().contains(id) {
             throw .badInput("there is no incident \(id) in \(directory); see klaxon incident list --all")
         }
         return try IncidentJournal(file: journals.journal(id), keepingTimeline: keepingTimeline, lockWait: lockWait)
