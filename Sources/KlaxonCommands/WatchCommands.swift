@@ -114,8 +114,9 @@ struct WatchCommand: ParsableCommand {
         abstract:
             "Run the status poller and the escalation engine headless: record state changes, send pages, until SIGTERM.",
         discussion: """
-            Only one process per workspace records state changes and only one sends pages (each holds a lock in the \
-            journals directory); a second klaxon watch waits and takes over within a second or two if the first dies.
+            Only one process per workspace records state changes and only one sends pages (each holds a lock of the \
+            journal store: a file lock, or a PostgreSQL advisory lock across machines); a second klaxon watch waits \
+            and takes over within a second or two if the first dies.
             """)
     @OptionGroup var global: GlobalOptions
     @OptionGroup var output: JSONFlag

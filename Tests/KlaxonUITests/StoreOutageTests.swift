@@ -42,6 +42,25 @@ struct StoreOutageTests {
         #expect(model.message?.text == "the journal store answers again (unreachable since 10:12:04)")
     }
 
+    /// A console that has read no incident while the store does not answer (started during an outage)
+    /// says it does not know, never "No open incidents" nor "0 open" (the walkthrough saw both, with
+    /// four incidents open, one of them SEV1).
+    @Test func anEmptyListDuringAnOutageIsNotKnownToBeEmpty() {
+        var model = ConsoleModel(
+            workspaceName: "forge-platform", user: "alice", readOnly: false,
+            timeZone: TimeZone(identifier: "Europe/Berlin")!, staleAfterSeconds: 1800, glyphs: .unicode,
+            now: Timestamp.parseRFC3339("2026-11-22T09:30:00Z")!, columns: 120, rows: 40)
+        #expect(ConsoleView.render(model).text.contains("No open incidents"), "before: nothing read, store fine")
+        unreachable(&model)
+        let text = ConsoleView.render(model).text
+        #expect(!text.contains("No open incidents") && !text.contains("0 open"), "\(text)")
+        #expect(text.contains("? open") && text.contains("Open incidents (?)"), "\(text)")
+        #expect(text.contains("Not known: the journal store does not answer"), "\(text)")
+        #expect(text.contains("Resolved in the last 7 days (?)") && !text.contains("None."), "\(text)")
+        _ = ConsoleUpdate.update(&model, .storeReachable)
+        #expect(ConsoleView.render(model).text.contains("No open incidents"), "known again once the store answers")
+    }
+
     /// A note saved while the store does not answer is not sent: the dialog stays open with its text,
     /// and once the store answers the same ctrl-s saves it.
     @Test func aNoteIsRefusedAndItsTextStaysInTheDialog() {

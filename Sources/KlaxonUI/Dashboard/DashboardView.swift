@@ -11,8 +11,11 @@ enum DashboardView {
         let resolvedRow = geometry.resolvedRow
         let marker = ConsoleView.glyph(model, "▸ ", "> ")
 
+        // While the store does not answer, what was read stays; an empty list is not known to be empty.
+        let unknown = model.storeUnreachableSince != nil
         frame.put(
-            (model.dashboardPane == .open ? marker : "  ") + "Open incidents (\(open.count))", row: 2, column: 0,
+            (model.dashboardPane == .open ? marker : "  ")
+                + "Open incidents (\(open.isEmpty && unknown ? "?" : String(open.count)))", row: 2, column: 0,
             style: .heading)
         // One plan for the table, once per frame (it looks at every incident the console holds): each row
         // is laid out in the same columns.
@@ -21,7 +24,11 @@ enum DashboardView {
         header(row: ScreenGeometry.listTop - 1, columns, &frame)
         let openRows = geometry.openRows
         if open.isEmpty {
-            frame.put("No open incidents. d declares one.", row: ScreenGeometry.listTop, column: 2, style: .dim)
+            frame.put(
+                unknown
+                    ? "Not known: the journal store does not answer (see the top bar)."
+                    : "No open incidents. d declares one.", row: ScreenGeometry.listTop, column: 2,
+                style: unknown ? .critical : .dim)
         } else {
             let first = ScreenGeometry.scrolledStart(selection: model.openSelection, count: open.count, rows: openRows)
             for (offset, incident) in open[first..<min(open.count, first + openRows)].enumerated() {
@@ -38,10 +45,11 @@ enum DashboardView {
         }
 
         frame.put(
-            (model.dashboardPane == .resolved ? marker : "  ") + "Resolved in the last 7 days (\(resolved.count))",
+            (model.dashboardPane == .resolved ? marker : "  ")
+                + "Resolved in the last 7 days (\(resolved.isEmpty && unknown ? "?" : String(resolved.count)))",
             row: resolvedRow, column: 0, style: .heading)
         if resolved.isEmpty {
-            frame.put("None.", row: resolvedRow + 1, column: 2, style: .dim)
+            frame.put(unknown ? "Not known." : "None.", row: resolvedRow + 1, column: 2, style: .dim)
         } else {
             let first = ScreenGeometry.scrolledStart(
                 selection: model.resolvedSelection, count: resolved.count, rows: resolvedShown)
