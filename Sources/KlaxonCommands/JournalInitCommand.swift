@@ -1,5 +1,6 @@
 import ArgumentParser
 import KlaxonCore
+import KlaxonPostgres
 import KlaxonStore
 
 extension JournalCommand {
@@ -21,6 +22,16 @@ extension JournalCommand {
 
         func run() throws {
             let context = global.context
+            // A password on the command line shows in `ps` and in the shell's history.
+            if let uri,
+                let secret = PostgresURI.secretKeys.sorted().first(where: {
+                    (try? PostgresURI.options(uri))?[$0] != nil
+                })
+            {
+                throw KlaxonError.badInput(
+                    "--uri holds a \(secret) (\(PostgresURI.redacted(uri))); a command line shows in ps and in the shell's history: give it in PGPASSWORD or ~/.pgpass (or passfile=) instead"
+                )
+            }
             var target = uri
             if target == nil {
                 let workspace = try global.loadWorkspace()

@@ -54,16 +54,32 @@ struct JournalInitCommandTests {
         let database = try server.makeDatabase()
         let ws = makeWorkspace()
         let secret = "not-the-Password-31337"
+        // A password on the command line is refused before anything connects: ps and the shell's history
+        // show it.
+        for uri in [
+            "postgresql://klaxon_owner:\(secret)@127.0.0.1:\(server.port)/\(database.name)",
+            "postgresql://klaxon_owner@127.0.0.1:\(server.port)/\(database.name)?password=\(secret)"
+        ] {
+            let given = Klaxon(workspace: ws.path).run("journal", "init", "--uri", uri)
+            #expect(given.status == 2, "\(given.errors)")
+            #expect(given.errors.contains("--uri holds a password"), "\(given.errors)")
+            #expect(!given.errors.contains(secret))
+        }
+        // A wrong password from a password file.
+        ws.write("pgpass", "127.0.0.1:*:*:klaxon_owner:\(secret)\n")
+        chmod(ws.path + "/pgpass", 0o600)
         let wrong = Klaxon(workspace: ws.path).run(
-            "journal", "init", "--uri", "postgresql://klaxon_owner:\(secret)@127.0.0.1:\(server.port)/\(database.name)")
+            "journal", "init", "--uri",
+            "postgresql://klaxon_owner@127.0.0.1:\(server.port)/\(database.name)?passfile=\(ws.path)/pgpass")
         #expect(wrong.status == 1)
         #expect(wrong.output.isEmpty)
         #expect(!wrong.errors.contains(secret))
-        #expect(wrong.errors.contains("password authentication failed for user \"klaxon_owner\""))
+        #expect(wrong.errors.contains("password authentication failed for user \"klaxon_owner\""), "\(wrong.errors)")
         #expect(wrong.errors.split(separator: "\n").count == 1, "\(wrong.errors)")
         let port = try RealServer.freePort()
         let refused = Klaxon(workspace: ws.path).run(
-            "journal", "init", "--uri", "postgresql://klaxon_owner:\(secret)@127.0.0.1:\(port)/\(database.name)")
+            "journal", "init", "--uri",
+            "postgresql://klaxon_owner@127.0.0.1:\(port)/\(database.name)?passfile=\(ws.path)/pgpass")
         #expect(refused.status == 1)
         #expect(refused.errors.contains("PostgreSQL at 127.0.0.1:\(port), database \(database.name): "))
         #expect(!refused.errors.contains(secret))
