@@ -42,18 +42,23 @@ struct PostgresFollowTests {
     /// A read-only responder on `ws` (a console's `--read-only`: it takes no hold), started, INC-1 read
     /// fully (its notes kept), and its first pass done.
     func responder(_ ws: TemporaryDirectory) throws -> Responder {
-        var options = Responder.Options(role: "test", displayZone: TimeZone(identifier: "UTC")!)
-        options.readOnly = true
-        let clock = self.clock
-        let responder = try Responder(
-            workspace: try Workspace.load(directory: ws.path),
-            writer: WriterIdentity(actor: "ops", host: "test-host", pid: 101),
-            checks: CheckFiles.load(workspaceRoot: ws.path, timeZone: TimeZone(identifier: "UTC")!),
-            options: options, environment: [:], clock: { clock.now })
+        let responder = try made(ws, readOnly: true)
         _ = responder.start()
         _ = responder.readFully("INC-1")
         _ = responder.pass(now: clock.now)
         return responder
+    }
+
+    /// A responder on `ws` with the fixed clock, not started.
+    func made(_ ws: TemporaryDirectory, readOnly: Bool) throws -> Responder {
+        var options = Responder.Options(role: "test", displayZone: TimeZone(identifier: "UTC")!)
+        options.readOnly = readOnly
+        let clock = self.clock
+        return try Responder(
+            workspace: try Workspace.load(directory: ws.path),
+            writer: WriterIdentity(actor: "ops", host: "test-host", pid: 101),
+            checks: CheckFiles.load(workspaceRoot: ws.path, timeZone: TimeZone(identifier: "UTC")!),
+            options: options, environment: [:], clock: { clock.now })
     }
 
     /// Passes as a caller's loop does (waiting in `poll` on the descriptors) for at most `limit` real
@@ -108,14 +113,7 @@ struct PostgresFollowTests {
     /// walkthrough found `postgresql:/…` directories made of the URI in each console's workspace.
     @Test func aWritingResponderMakesNoDirectoryOfTheURI() async throws {
         let (_, a, _) = try await workspaces()
-        var options = Responder.Options(role: "test", displayZone: TimeZone(identifier: "UTC")!)
-        options.readOnly = false
-        let clock = self.clock
-        let responder = try Responder(
-            workspace: try Workspace.load(directory: a.path),
-            writer: WriterIdentity(actor: "ops", host: "test-host", pid: 101),
-            checks: CheckFiles.load(workspaceRoot: a.path, timeZone: TimeZone(identifier: "UTC")!),
-            options: options, environment: [:], clock: { clock.now })
+        let responder = try made(a, readOnly: false)
         // The URI without its secrets is a relative path: made, it lands in the current directory.
         let madeOfTheURI = FileManager.default.currentDirectoryPath + "/postgresql:"
         try? FileManager.default.removeItem(atPath: madeOfTheURI)
