@@ -153,6 +153,19 @@ struct EightyByTwentyFourTests {
         #expect(
             ConsoleView.render(nobody).text(ofRow: 3).hasPrefix(
                 " NOT SENT (no klaxon watch or console runs the engine)"))
+        // While the journal store does not answer, no engine pages, and who holds it cannot be asked: that
+        // is the reason given, whoever held it last (the walkthrough saw "no klaxon watch or console runs the
+        // engine" with two running).
+        for engine in [EscalationEngineHolder.nobody, .thisConsole, .other("klaxon watch on build-02")] {
+            var outage = Self.model(after: [.enter])
+            _ = ConsoleUpdate.update(
+                &outage, .escalationsChanged(outage.escalations, engine: engine, pageTargets: outage.pageTargets))
+            _ = ConsoleUpdate.update(
+                &outage, .storeUnreachable(since: outage.now, reason: "PostgreSQL at db:5432: connection refused"))
+            #expect(
+                ConsoleView.render(outage).text(ofRow: 3).hasPrefix(" NOT SENT (the journal store does not answer"),
+                "\(engine): \(ConsoleView.render(outage).text(ofRow: 3))")
+        }
 
         // Every cut text ends with `…`: no row of any screen ends in the middle of a word at the edge.
         for (name, keys) in Self.states {

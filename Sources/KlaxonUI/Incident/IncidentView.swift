@@ -58,7 +58,11 @@ enum IncidentView {
             case .acknowledged(_, _, let repageAt): sends = repageAt != nil
             default: break
             }
-            if sends {
+            if sends, model.storeUnreachableSince != nil {
+                // Every engine waits while the store does not answer (nothing is paged unrecorded), whoever
+                // holds it; and who holds it cannot be asked.
+                text = "NOT SENT (the journal store does not answer; paging resumes when it does): " + text
+            } else if sends {
                 switch model.escalationEngine {
                 case .thisConsole: break
                 case .other(let who): text += " (pages sent by \(who))"
@@ -66,7 +70,8 @@ enum IncidentView {
                 case .nobody: text = "NOT SENT (no klaxon watch or console runs the engine): " + text
                 }
             }
-            let style = sends && model.escalationEngine == .nobody ? .error : DashboardView.style(of: paging)
+            let notSent = model.escalationEngine == .nobody || model.storeUnreachableSince != nil
+            let style = sends && notSent ? .error : DashboardView.style(of: paging)
             column = frame.put(text, row: 3, column: 1, style: style, width: model.columns - 2) + 2
         }
         if !incident.services.isEmpty { third.append("services: " + incident.services.joined(separator: ", ")) }
