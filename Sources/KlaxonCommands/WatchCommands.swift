@@ -152,7 +152,7 @@ struct WatchCommand: ParsableCommand {
                 )
             case .storeReachable(let since):
                 context.say(
-                    "klaxon: the journal store answers again (unreachable since \(since.rfc3339)); recording and paging go on"
+                    "klaxon: the journal store answers again (unreachable since \(since.rfc3339)); recording and paging resume in the processes that hold them (this one says so when it takes either)"
                 )
             // Each page's outcome, on stderr beside the engine's other notices: the log of a headless pager.
             case .pageFinished(let attempt, let outcome):
@@ -167,8 +167,11 @@ struct WatchCommand: ParsableCommand {
             default: break  // what a screen shows; a journal that cannot be read does not stop the others' pages
             }
         }
-        for event in responder.start() { say(event) }
-        if !responder.isRecording && !files.checks.isEmpty {
+        let started = responder.start()
+        for event in started { say(event) }
+        // A recording not taken because the store did not answer is not another process's (it was said).
+        let unreachable = started.contains { if case .storeUnreachable = $0 { true } else { false } }
+        if !responder.isRecording && !files.checks.isEmpty && !unreachable {
             context.warn(
                 "another process records this workspace's state changes; printing only until it stops, then this process takes the recording over"
             )

@@ -30,6 +30,34 @@ extension EndToEnd {
             read(path).components(separatedBy: text).count - 1
         }
 
+        /// A watch started while the database does not answer says so, and not that another process
+        /// records the state changes (the walkthrough saw that, with no other process anywhere).
+        @Test func aWatchStartedWithoutItsDatabaseDoesNotBlameAnotherProcess() async throws {
+            let port = try RealServer.freePort()
+            let ws = makeWorkspace(
+                """
+                name: gone
+                journals: "postgresql://klaxon_app@127.0.0.1:\(port)/klaxon"
+                checks:
+                  - {name: api, url: "http://127.0.0.1:\(port)/healthz", interval: 1s, timeout: 1s}
+                """)
+            let errors = ws.path + "/watch.err"
+            FileManager.default.createFile(atPath: errors, contents: nil)
+            let watch = Process()
+            watch.executableURL = URL(fileURLWithPath: klaxon)
+            watch.arguments = ["watch", "--workspace", ws.path]
+            watch.environment = ["KLAXON_USER": "ops", "TZ": "UTC", "PATH": "/usr/bin:/bin", "HOME": ws.path]
+            watch.standardOutput = FileHandle.nullDevice
+            watch.standardError = FileHandle(forWritingAtPath: errors)
+            try watch.run()
+            defer { if watch.isRunning { kill(watch.processIdentifier, SIGKILL) } }
+            #expect(
+                try await until(errors) { $0.contains("the journal store is unreachable since") }, "\(read(errors))")
+            try await Task.sleep(for: .seconds(2))
+            #expect(!read(errors).contains("another process records"), "\(read(errors))")
+            #expect(watch.isRunning, "it goes on polling")
+        }
+
         @Test func theOutageIsSaidOnceNothingIsPagedMeanwhileAndThePageGoesOutOnceAfter() async throws {
             let (server, database) = try await PostgresServer.ownWithDatabase()
             _ = try PostgresSchema.initialise(uri: database.ownerURI, grantTo: PostgresServer.everyday)
