@@ -93,11 +93,7 @@ struct JournalCommand: ParsableCommand {
                 ]
                 if let problem = problems.first { entry["error"] = .string(problem) }
                 if let damage = verification.damage {
-                    entry["damage"] = .object([
-                        "kind": .string(damage.kind == .tornTail ? "torn_tail" : "corruption"),
-                        "record": .number(Double(damage.expectedSequence)), "line": .number(Double(damage.line)),
-                        "offset": .number(Double(damage.offset)), "reason": .string(damage.reason)
-                    ])
+                    entry["damage"] = Self.json(damage)
                 }
                 results.append(.object(entry))
             }
@@ -107,6 +103,15 @@ struct JournalCommand: ParsableCommand {
                 context.print("No journals in \(store.directory).")
             }
             if failed { throw ExitCode(1) }
+        }
+
+        /// `--json`'s `damage` of a journal: its kind, the record, line and byte where it is, and why.
+        static func json(_ damage: JournalScanner.Damage) -> JSONValue {
+            .object([
+                "kind": .string(damage.kind == .tornTail ? "torn_tail" : "corruption"),
+                "record": .number(Double(damage.expectedSequence)), "line": .number(Double(damage.line)),
+                "offset": .number(Double(damage.offset)), "reason": .string(damage.reason)
+            ])
         }
 
         /// Every journal of a database store (or those named) read through the store, which checks each
@@ -141,11 +146,7 @@ struct JournalCommand: ParsableCommand {
                 if let damage = journal.corruption {
                     failed = true
                     if !output.json { context.print("\(journal.path): DAMAGED at \(damage)") }
-                    entry["damage"] = .object([
-                        "kind": .string("corruption"), "record": .number(Double(damage.expectedSequence)),
-                        "line": .number(Double(damage.line)), "offset": .number(Double(damage.offset)),
-                        "reason": .string(damage.reason)
-                    ])
+                    entry["damage"] = Self.json(damage)
                 } else if !output.json {
                     context.print(
                         "\(name): ok, \(Plural.count(records.count, "record")), last hash \(journal.lastHash.short)")
