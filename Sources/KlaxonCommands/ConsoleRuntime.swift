@@ -6,10 +6,11 @@ import KlaxonStore
 import KlaxonTerminal
 import KlaxonUI
 
-/// Runs the console: the keyboard and the terminal around a `Responder`, whose events become
-/// `ConsoleMessage`s through `ConsoleUpdate`. The loop blocks in `poll` on the keyboard and the
-/// responder's descriptors until its next deadline; it renders only when something changed (each
-/// second at least, for the clock).
+/// Runs the console: the keyboard and the terminal around a `Responder`, which runs on a thread of its
+/// own (`ResponderThread`): a journal store that does not answer never freezes the keys, the clock or
+/// `q`, and is said (`store not answering since …`). Its outputs become `ConsoleMessage`s through
+/// `ConsoleUpdate`. The loop blocks in `poll` on the keyboard and the responder's wake pipe until the
+/// next second; it renders only when something changed (each second at least, for the clock).
 final class ConsoleRuntime {
     let workspace: Workspace
     let context: CommandContext
@@ -23,7 +24,13 @@ final class ConsoleRuntime {
     /// again only once it changed (or the store came back), not on every repaint (a query each for a
     /// database, and an unreadable journal is not read again and again).
     var askedFullTimeline: FullTimelineRequest?
-    let responder: Responder
+    /// Incidents asked for by id (`readIncident`): opened, or said not to be there, once read.
+    var pendingReads: Set<String> = []
+    let responder: ResponderThread
+    /// What work beside the loop (a review's export) ended with, for the loop to show.
+    let finishedWork = LockedQueue<ConsoleMessage>()
+    /// The responder could not be made: the console ends with this.
+    var startFailure: KlaxonError?
 
     /// `drill` plays a drill's scenario on the responder's passes (`klaxon drill`).
     init(
@@ -45,13 +52,16 @@ final class ConsoleRuntime {
         options.readOnly = readOnly
         options.recentResolvedSeconds = ConsoleModel.recentlyResolvedSeconds
         options.followsBoards = true
-        responder = try Responder(
-            workspace: workspace, writer: writer, checks: checks, options: options, environment: context.environment,
-            clock: context.now, drill: drill)
+        let console = options
+        responder = try ResponderThread(clock: context.now) { reportsAtOnce throws(KlaxonError) in
+            var options = console
+            options.reportsAtOnce = reportsAtOnce
+            return try Responder(
+                workspace: workspace, writer: writer, checks: checks, options: options,
+                environment: context.environment, clock: context.now, drill: drill)
+        }
         TerminalSignals.install(wake: responder.wakePipe.writeEnd)
         showChecks(checks)
-        handleMany(responder.start())
-        for event in responder.pass(now: context.now()) { handle(event) }
     }
 
     /// The checks of `klaxon.yaml`: the board shows those not polled (the responder polls the others)
@@ -77,7 +87,7 @@ final class ConsoleRuntime {
         let request = FullTimelineRequest(id: id, model.incidents[id])
         guard request != askedFullTimeline else { return }
         askedFullTimeline = request
-        for event in responder.readFully(id) { handle(event) }
+        responder.ask(.readFully(id))
     }
 
     /// An incident as far as asking for its full journal goes: which one, and how much of it is shown.
@@ -98,7 +108,24 @@ final class ConsoleRuntime {
         guard model.screen == .reports, !readReportsWindow else { return }
         readReportsWindow = true
         let since = context.now().adding(seconds: -ConsoleModel.reportsWindowSeconds)
-        handleMany(responder.readResolved(updatedSince: since))
+        responder.ask(.readResolved(updatedSince: since))
+    }
+
+    /// What the responder's thread handed over, as the console shows it.
+    func take(_ output: ResponderThread.Output) {
+        switch output {
+        case .answered(.start, let events), .answered(.readResolved, let events): handleMany(events)
+        case .answered(.readFully(let id), let events):
+            for event in events { handle(event) }
+            if pendingReads.remove(id) != nil { send(.incidentRead(id)) }
+        case .answered(_, let events): for event in events { handle(event) }
+        case .reported(let report): send(.checkReported(report))
+        case .notAnswering(let since): send(.storeNotAnswering(since: since))
+        case .answersAgain:
+            askedFullTimeline = nil  // what could not be read meanwhile is asked again
+            send(.storeReachable)
+        case .failedToStart(let error): startFailure = error
+        }
     }
 
     /// Events with incidents by the thousand (the start, a longer past): the incidents put in at once,
@@ -141,10 +168,10 @@ final class ConsoleRuntime {
             send(.saveFailed(incidentID: id, action: action, reason: shortened(error.message)))
         case .saveWaiting(let id, let text): send(.info("\(id): saving… \(shortened(text))"))
         case .drillChanged(let status): send(.drillChanged(status))
-        case .tick(let time): send(.tick(time))
+        case .tick: break  // the loop keeps the clock itself: it goes on while the store does not answer
         case .tookOverRecording:
             send(.info("this console records the checks' state changes now: the process that did has stopped"))
-        case .becameEngine: break  // the header says who sends the pages (escalationsChanged)
+        case .becameEngine, .recordsElsewhere: break  // the header and the status board say who does
         case .problem(let text), .journalProblem(let text): send(.failure(text))
         case .storeUnreachable(let since, let reason): send(.storeUnreachable(since: since, reason: shortened(reason)))
         case .storeReachable:
@@ -168,21 +195,27 @@ final class ConsoleRuntime {
         case .quit: model.quitting = true
         case .redraw: screen.invalidate()
         case .readIncident(let id):
-            for event in responder.readFully(id) { handle(event) }
-            send(.incidentRead(id))
-        case .perform(let action, let id): responder.perform(action, on: id)
-        case .declare(let declaration): for event in responder.declare(declaration) { handle(event) }
+            pendingReads.insert(id)
+            responder.ask(.readFully(id))
+        case .perform(let action, let id): responder.ask(.perform(action, on: id))
+        case .declare(let declaration): responder.ask(.declare(declaration))
         case .openEditor(let id, let initialText):
             send(.editorFinished(incidentID: id, text: editInEditor(initialText, id: id)))
         case .exportReview(let id):
-            do {
-                let now = context.now()
-                let (review, warnings) = try ReviewSource.review(of: id, workspace: workspace, now: now)
-                let path = ReviewFiles.exportPath(workspaceRoot: workspace.root, id: review.incident.id, at: now)
-                try AtomicFile.write(ReviewMarkdown.render(review), to: path, creatingDirectory: true)
-                send(.reviewWritten(incidentID: id, path: path, warnings: warnings))
-            } catch {
-                send(.failure("the review of \(id) was not written: \(error.message)"))
+            // Beside the loop: it reads the journal, which may wait for a store that does not answer.
+            let (workspace, now, finished, wake) = (workspace, context.now(), finishedWork, responder.wakePipe)
+            DispatchQueue.global().async {
+                let message: ConsoleMessage
+                do throws(KlaxonError) {
+                    let (review, warnings) = try ReviewSource.review(of: id, workspace: workspace, now: now)
+                    let path = ReviewFiles.exportPath(workspaceRoot: workspace.root, id: review.incident.id, at: now)
+                    try AtomicFile.write(ReviewMarkdown.render(review), to: path, creatingDirectory: true)
+                    message = .reviewWritten(incidentID: id, path: path, warnings: warnings)
+                } catch {
+                    message = .failure("the review of \(id) was not written: \(error.message)")
+                }
+                finished.push(message)
+                wake.wake()
             }
         }
     }
@@ -238,12 +271,38 @@ final class ConsoleRuntime {
         return Timestamp(milliseconds: Int64(now.tv_sec) * 1000 + Int64(now.tv_nsec) / 1_000_000)
     }
 
-    /// Runs until quit; returns the exit status.
-    func run() -> Int32 {
+    /// How long quitting waits for the responder's stop (the saves and deliveries under way, recorded)
+    /// before the console ends regardless: a store that does not answer would otherwise hold `q`.
+    static let stopWaitSeconds = 10.0
+
+    /// Runs until quit; returns the exit status. Throws the error the responder could not be made with.
+    func run() throws(KlaxonError) -> Int32 {
         var painted = false
         var dirty = true
+        var shownSecond: Int64?
         while !model.quitting && !TerminalSignals.stopRequested {
-            if dirty || !painted {
+            // Before the start is answered nothing is painted (no incident read is not none open),
+            // unless the store keeps it waiting: then the screen says so, with what it does not know.
+            let started = responder.hasStarted
+            for output in responder.takeOutputs() {
+                take(output)
+                dirty = true
+            }
+            for message in finishedWork.drain() {
+                send(message)
+                dirty = true
+            }
+            if let startFailure {
+                screen.restore()
+                throw startFailure
+            }
+            let now = context.now()
+            if now.milliseconds / 1000 != shownSecond {
+                shownSecond = now.milliseconds / 1000
+                send(.tick(now))
+                dirty = true
+            }
+            if dirty && (painted || started || responder.notAnsweringSince != nil) {
                 showFullTimeline()
                 readReportsWindowIfShown()
                 screen.paint(ConsoleView.render(model))
@@ -254,15 +313,14 @@ final class ConsoleRuntime {
                 painted = true
                 dirty = false
             }
-            var descriptors = ([screen.inputDescriptor] + responder.descriptors).map {
+            var descriptors = [screen.inputDescriptor, responder.wakePipe.readEnd].map {
                 pollfd(fd: $0, events: Int16(POLLIN), revents: 0)
             }
-            // Until the responder's next deadline (a new second, an escalation due), at least 10 ms.
-            let untilDeadline = Int32(
-                min(1000, max(10, responder.nextDeadline.milliseconds - context.now().milliseconds)))
+            // Until the next second (the clock), at least 10 ms.
+            let untilSecond = Int32(max(10, 1000 - context.now().milliseconds % 1000))
             let wait =
                 screen.isWaitingForInput
-                ? min(untilDeadline, Int32(UTF8InputDecoder.markerWaitMilliseconds)) : untilDeadline
+                ? min(untilSecond, Int32(UTF8InputDecoder.markerWaitMilliseconds)) : untilSecond
             _ = poll(&descriptors, nfds_t(descriptors.count), wait)
 
             // Keys (and, after a SIGWINCH interrupted poll, the resize): a read's keys go as one
@@ -277,22 +335,24 @@ final class ConsoleRuntime {
                 dirty = true
             }
             if !keys.isEmpty { send(.input(keys, at: readAt)) }
-            let events = responder.pass(now: context.now())
-            for event in events { handle(event) }
-            if !events.isEmpty { dirty = true }
         }
         // What the responder asked to save is saved (or fails, each within its bounded lock wait),
         // and the screen says why quitting takes a moment.
-        let saves = responder.savesInFlight
-        if saves > 0 {
-            send(
-                .info(
-                    "quitting once \(saves == 1 ? "a save ends" : "\(saves) saves end") (a locked journal is given up after 10 s)…"
-                ))
+        let saves = model.savesInFlight
+        if saves > 0 || responder.notAnsweringSince != nil {
+            let what = saves == 0 ? "the journal store answers" : saves == 1 ? "a save ends" : "\(saves) saves end"
+            send(.info("quitting once \(what) (at most \(Int(Self.stopWaitSeconds)) s)…"))
             screen.paint(ConsoleView.render(model))
         }
-        _ = responder.stop()
+        let stopped = responder.stop(waitingAtMost: Self.stopWaitSeconds)
         screen.restore()
+        if stopped == nil {
+            let since = responder.notAnsweringSince.map { " (not answering since \($0.rfc3339))" } ?? ""
+            context.warn(
+                "quit without waiting for the journal store\(since): \(saves == 0 ? "no save was" : "\(saves) save\(saves == 1 ? " was" : "s were")") under way"
+                    + (saves == 0 ? "" : "; what the console did not say saved may not be: check the timelines")
+                    + " (klaxon incident show ID)")
+        }
         return 0
     }
 }

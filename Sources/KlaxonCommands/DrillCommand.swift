@@ -56,7 +56,7 @@ struct DrillCommand: ParsableCommand {
         let runtime = try ConsoleRuntime(
             workspace: drillWorkspace, writer: writer, context: context, screen: screen, readOnly: false,
             drill: director)
-        let status = runtime.run()
+        let status = try runtime.run()
         context.say("klaxon: the drill's journals and exported reviews are in \(root)")
         if status != 0 { throw ExitCode(status) }
     }

@@ -82,7 +82,7 @@ struct Console: ParsableCommand {
         let screen = try Self.terminalScreen(context)
         let runtime = try ConsoleRuntime(
             workspace: workspace, writer: writer, context: context, screen: screen, readOnly: readOnly)
-        let status = runtime.run()
+        let status = try runtime.run()
         if status != 0 { throw ExitCode(status) }
     }
 }

@@ -121,25 +121,32 @@ struct WatchCommand: ParsableCommand {
     @OptionGroup var global: GlobalOptions
     @OptionGroup var output: JSONFlag
 
+    /// How long a stop waits for the responder's (its deliveries under way, recorded).
+    static let stopWaitSeconds = 60.0
+
     func run() throws {
         let context = global.context
         let workspace = try global.loadWorkspace()
         let writer = try global.writer()
         // Without checks, or with some broken, it still polls what it can and runs the escalation engine.
         let files = loadChecksPolling(workspace, context)
-        let lagsFile = context.environment["KLAXON_POLLER_LAGS_FILE"].flatMap { $0.isEmpty ? nil : $0 }
         var options = Responder.Options(
             role: "klaxon watch", displayZone: workspace.displayTimeZone(environment: context.environment))
-        options.keepingLags = lagsFile != nil
+        options.lagsFile = context.environment["KLAXON_POLLER_LAGS_FILE"].flatMap { $0.isEmpty ? nil : $0 }
         options.mustRun = true
-        // Before any thread starts (the poller's, the deliveries'), so that each inherits the blocked signals.
+        // Before any thread starts (the responder's, the poller's, the deliveries'), so that each inherits
+        // the blocked signals.
         let signals = StopSignals()
-        let responder = try Responder(
-            workspace: workspace, writer: writer, checks: files, options: options,
-            environment: context.environment, clock: context.now)
+        // On a thread of its own: a store that does not answer is said here, not waited for in silence.
+        let responder = try ResponderThread(clock: context.now) { _ throws(KlaxonError) in
+            try Responder(
+                workspace: workspace, writer: writer, checks: files, options: options,
+                environment: context.environment, clock: context.now)
+        }
         let json = output.json
-        // Recording and paging happen on this thread, in order; the poller and the deliveries hand over.
-        func say(_ event: ResponderEvent) {
+        var saidStart = false
+        // Recording and paging happen on the responder's thread, in order; this one prints what it did.
+        func say(_ call: ResponderThread.Call, _ event: ResponderEvent) {
             switch event {
             // Recorded first (by the pass that returned it), then printed: a change this prints is on
             // disk, even if the process dies next (unless the store was said unreachable: then it is only printed).
@@ -161,20 +168,37 @@ struct WatchCommand: ParsableCommand {
                     TerminalText.printable(
                         "klaxon: \(attempt.incidentID): page to \(attempt.user) by \(attempt.contact.kind.rawValue) \(result) "
                             + "(attempt \(attempt.attempt) of \(attempt.attempts)): \(outcome.detail)"))
+            case .recordsElsewhere:
+                context.warn(
+                    "another process records this workspace's state changes; printing only until it stops, then this process takes the recording over"
+                )
             case .tookOverRecording: context.say("klaxon: status recorder: this process records the state changes now")
             // On stderr: stdout carries only state changes (JSON lines with --json).
             case .becameEngine: context.say("klaxon: escalation engine: this process sends the pages")
+            // The first pass says who holds the pages when it is another process.
+            case .escalationsChanged(_, .other(let holder), _) where call == .pass && !saidStart:
+                context.warn(
+                    "another process sends this workspace's pages (\(holder)); this process takes them over once it stops"
+                )
             default: break  // what a screen shows; a journal that cannot be read does not stop the others' pages
             }
         }
-        let started = responder.start()
-        for event in started { say(event) }
-        // A recording not taken because the store did not answer is not another process's (it was said).
-        let unreachable = started.contains { if case .storeUnreachable = $0 { true } else { false } }
-        if !responder.isRecording && !files.checks.isEmpty && !unreachable {
-            context.warn(
-                "another process records this workspace's state changes; printing only until it stops, then this process takes the recording over"
-            )
+        func take(_ outputs: [ResponderThread.Output]) throws(KlaxonError) {
+            for output in outputs {
+                switch output {
+                case .answered(let call, let events):
+                    for event in events { say(call, event) }
+                    if call == .pass { saidStart = true }
+                case .reported: break  // not asked for: changes are printed once recorded
+                case .notAnswering(let since):
+                    context.warn(
+                        "the journal store has not answered since \(since.rfc3339) (a locked table, a stopped server, a hung file system?). Until it does nothing is recorded and no page is sent; state changes are printed once recorded"
+                    )
+                case .answersAgain(let since):
+                    context.say("klaxon: the journal store answers again (it did not answer from \(since.rfc3339))")
+                case .failedToStart(let error): throw error
+                }
+            }
         }
         // SIGINT, SIGTERM and SIGHUP are taken by a thread of their own, which wakes the loop through a pipe.
         let stop = try WakePipe()
@@ -182,28 +206,23 @@ struct WatchCommand: ParsableCommand {
             _ = signals.waitForStop()
             stop.wake()
         }.start()
-        // A pass at once (the engine's lock is taken now, not a second later), then at each wake.
-        let first = responder.pass(now: context.now())
-        for event in first { say(event) }
-        let engine = first.compactMap { if case .escalationsChanged(_, let engine, _) = $0 { engine } else { nil } }
-            .last
-        if case .other(let holder) = engine {
-            context.warn(
-                "another process sends this workspace's pages (\(holder)); this process takes them over once it stops")
-        }
         while true {
-            var descriptors = ([stop.readEnd] + responder.descriptors).map {
+            var descriptors = [stop.readEnd, responder.wakePipe.readEnd].map {
                 pollfd(fd: $0, events: Int16(POLLIN), revents: 0)
             }
-            let wait = min(1000, max(10, responder.nextDeadline.milliseconds - context.now().milliseconds))
-            _ = poll(&descriptors, nfds_t(descriptors.count), Int32(wait))
+            // Each second at least: a call of the responder that waits is said once it has waited long.
+            _ = poll(&descriptors, nfds_t(descriptors.count), 1000)
             if descriptors[0].revents != 0 { break }
-            for event in responder.pass(now: context.now()) { say(event) }
+            try take(responder.takeOutputs())
         }
-        // Deliveries under way finish and are recorded, so no outcome is left unknown by a clean stop.
-        for event in responder.stop() { say(event) }
-        if let path = lagsFile, let lags = responder.schedulingLags {
-            try? lags.map(String.init).joined(separator: "\n").write(toFile: path, atomically: true, encoding: .utf8)
+        // Deliveries under way finish and are recorded, so no outcome is left unknown by a clean stop
+        // (unless the store does not answer: then it is said, and the process ends regardless).
+        if let left = responder.stop(waitingAtMost: Self.stopWaitSeconds) {
+            try take(left)
+        } else {
+            context.warn(
+                "stopped without waiting longer for the journal store (\(Int(Self.stopWaitSeconds)) s): a page under way may be left without its outcome recorded"
+            )
         }
     }
 }

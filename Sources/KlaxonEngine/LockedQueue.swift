@@ -1,16 +1,20 @@
 import Synchronization
 
-/// Items handed from one thread to another (a poller's reports, finished deliveries) for the
-/// responder's loop to take.
-final class LockedQueue<Element: Sendable>: Sendable {
+/// Items handed from one thread to another (a poller's reports, finished deliveries, a console's
+/// work done beside its loop) for a loop to take.
+public final class LockedQueue<Element: Sendable>: Sendable {
     private let items = Mutex<[Element]>([])
 
-    func push(_ item: Element) { items.withLock { $0.append(item) } }
-    func drain() -> [Element] {
+    public init() {}
+
+    /// Adds `item` at the end.
+    public func push(_ item: Element) { items.withLock { $0.append(item) } }
+    /// Takes every item, in order.
+    public func drain() -> [Element] {
         items.withLock { items in
             defer { items.removeAll() }
             return items
         }
     }
-    var isEmpty: Bool { items.withLock { $0.isEmpty } }
+    public var isEmpty: Bool { items.withLock { $0.isEmpty } }
 }

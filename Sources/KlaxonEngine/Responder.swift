@@ -38,13 +38,18 @@ public final class Responder {
         public var recentResolvedSeconds: Int64?
         /// Follows the on-call board and `Runbooks/` (for a screen that shows them).
         public var followsBoards = false
-        /// Keeps the poller's scheduling lags (see `schedulingLags`).
-        public var keepingLags = false
+        /// Keeps the poller's scheduling lags and writes them to this file at `stop`, in milliseconds,
+        /// one a line (for `klaxon-bench`).
+        public var lagsFile: String?
         /// Refuses to start (throws) when it cannot record or run the escalations, instead of going on
         /// without (a headless process has nobody to show it to).
         public var mustRun = false
         /// The zone the on-call board speaks in.
         public var displayZone: TimeZone
+        /// Also hands each of the poller's reports here as it is made, on the poller's thread, before
+        /// it is recorded (a screen's status board, which must not wait for a store that does not
+        /// answer); the passes then leave them out of their events (`checkReported`).
+        public var reportsAtOnce: (@Sendable (CheckReport) -> Void)?
 
         public init(role: String, displayZone: TimeZone) {
             self.role = role
@@ -132,10 +137,12 @@ public final class Responder {
                 }
             }
             let queue = reports
+            let atOnce = options.reportsAtOnce
             poller = Self.makePoller(
                 checks: checks, restoring: restored.states, environment: environment,
-                keepingLags: options.keepingLags, clock: clock
+                keepingLags: options.lagsFile != nil, clock: clock
             ) { report in
+                atOnce?(report)
                 queue.push(report)
                 wakePipe.wake()
             }
@@ -188,6 +195,8 @@ public final class Responder {
             runbookSignature = RunbookFiles.signature(workspaceRoot: workspace.root)
             events.append(.runbooksChanged)
         }
+        // A recording not taken because the store did not answer is not another process's (that is said).
+        if let recorder, !recorder.isRecording, !reachability.isUnreachable { events.append(.recordsElsewhere) }
         events += startEvents + reachability.events()
         startEvents = []
         poller?.start()
@@ -214,9 +223,6 @@ public final class Responder {
 
     /// Saves asked for with `perform` and not yet ended.
     public var savesInFlight: Int { saver.inFlight }
-
-    /// The poller's scheduling lags in milliseconds, when `Options.keepingLags`; nil without checks.
-    public var schedulingLags: [Int64]? { poller?.schedulingLags }
 
     /// Saves `action` on incident `id` beside the loop; a later pass returns `saved` or `saveFailed`.
     public func perform(_ action: IncidentAction, on id: String) { saver.save(action, on: id) }
@@ -325,6 +331,9 @@ public final class Responder {
     /// deliveries' outcomes, so a clean stop leaves none unknown; returns what that found.
     public func stop() -> [ResponderEvent] {
         poller?.stop()
+        if let path = options.lagsFile, let lags = poller?.schedulingLags {
+            try? lags.map(String.init).joined(separator: "\n").write(toFile: path, atomically: true, encoding: .utf8)
+        }
         probe.stop()
         saver.waitForAll()
         guard let runner = escalations else { return [] }
@@ -336,8 +345,10 @@ public final class Responder {
     /// as events; returns whether an incident was written on.
     private func takeReports(now: Timestamp, into events: inout [ResponderEvent]) -> Bool {
         let arrived = reports.drain()
+        // Reports handed over at once (`Options.reportsAtOnce`) are not handed again.
+        let shown = options.reportsAtOnce == nil
         guard let recorder else {
-            events += arrived.map { .checkReported($0) }
+            if shown { events += arrived.map { .checkReported($0) } }
             return false
         }
         // Until this process records, the latest state of each check, for a takeover to record.
@@ -353,11 +364,11 @@ public final class Responder {
         for report in arrived {
             // Most reports change nothing (a thousand checks send a hundred a second).
             guard report.transition != nil || recorder.owesDeclaration(report.check.name) else {
-                events.append(.checkReported(report))
+                if shown { events.append(.checkReported(report)) }
                 continue
             }
             let (changed, problems) = recorder.record(report, openIncidents: follower.open)
-            events.append(.checkReported(report))
+            if shown { events.append(.checkReported(report)) }
             for journal in changed {
                 follower.add(journal)
                 events.append(.incidentChanged(journal.incident, readOnly: journal.isReadOnly))

@@ -2,7 +2,7 @@ import KlaxonCore
 
 /// What happened during one of a `Responder`'s calls, as a value: the console turns each into a
 /// `ConsoleMessage`, `klaxon watch` prints what it prints of them.
-public enum ResponderEvent {
+public enum ResponderEvent: Sendable {
     /// An incident was read, changed (by this process or any other) or declared: its state as replayed.
     case incidentChanged(Incident, readOnly: Bool)
     /// `declare` opened this incident (its `incidentChanged` comes first).
@@ -30,6 +30,9 @@ public enum ResponderEvent {
     case drillChanged(DrillStatus)
     /// A new second began (the once-a-second work ran): the caller's clock.
     case tick(Timestamp)
+    /// At the start: another process records the checks' state changes; this one shows them, and takes
+    /// the recording over once that one stops (`tookOverRecording`).
+    case recordsElsewhere
     /// This process records the checks' state changes from now on: the process that did has stopped.
     case tookOverRecording
     /// This process sends the workspace's pages from now on.

@@ -51,5 +51,79 @@ extension EndToEnd {
             tty.press("q")
             #expect(await tty.until("EXIT 0") != nil, "\(tty.screen())")
         }
+
+        /// The walkthrough's freeze: another session holds the journal tables (`LOCK TABLE`, as a
+        /// migration or a careless superuser would). The console goes on: its status board shows a
+        /// check going down at once (the poller's report does not wait to be recorded), the top bar says
+        /// the store is not answering within a few seconds, keys work (help opens and closes), and once
+        /// the lock is gone the banner goes by itself and the change is recorded.
+        @Test func aLockedTableNeitherFreezesTheConsoleNorHidesADownCheck() async throws {
+            let server = try await PostgresServer.shared()
+            let database = try await blocking {
+                let database = try server.makeDatabase()
+                _ = try PostgresSchema.initialise(uri: database.ownerURI, grantTo: PostgresServer.everyday)
+                return database
+            }
+            let files = TemporaryDirectory("service")
+            let service = try HTTPReceiver(directory: files.path, routes: ["/healthz": .init([200])])
+            defer { service.stop() }
+            let ws = makeWorkspace(
+                """
+                name: shared
+                journals: "\(database.everydayURI)"
+                checks:
+                  - {name: health, url: "http://127.0.0.1:\(service.port)/healthz", interval: 1s, timeout: 1s}
+                """)
+            let declared = Klaxon(workspace: ws.path).run(
+                "incident", "declare", "Registry returns 503", "--severity", "SEV3")
+            #expect(declared.status == 0, "\(declared.errors)")
+            let tty = try TmuxSession(
+                "\(klaxon) --workspace \(ws.path); echo \"EXIT $?\"", columns: 120, rows: 30,
+                environment: ["KLAXON_USER": "alice", "TERM": "xterm-256color", "TZ": "UTC", "HOME": ws.path])
+            #expect(
+                await tty.until(timeout: 20) { $0.contains("Open incidents (1)") && $0.contains("1 check") } != nil,
+                "\(tty.screen())")
+
+            let lock = Task {
+                try await blocking {
+                    try database.psql(
+                        "BEGIN; LOCK TABLE klaxon.records, klaxon.journals IN ACCESS EXCLUSIVE MODE; SELECT pg_sleep(15); COMMIT;"
+                    )
+                }
+            }
+            for _ in 0..<200 {
+                let granted = try await blocking {
+                    try database.psql(
+                        "SELECT CASE WHEN count(*) > 0 THEN 'is-locked' ELSE 'not-locked' END FROM pg_locks WHERE relation = 'klaxon.records'::regclass AND mode = 'AccessExclusiveLock' AND granted"
+                    )
+                }
+                if granted.contains("is-locked") { break }
+                try await Task.sleep(for: .milliseconds(50))
+            }
+            // The check goes down: recording its change waits for the lock.
+            service.stop()
+            #expect(
+                await tty.until(timeout: 12) { $0.contains("down: health") && $0.contains("store not answering since") }
+                    != nil, "\(tty.screen())")
+            #expect(tty.screen().contains("Registry returns 503"), "what was read stays: \(tty.screen())")
+            tty.press("?")
+            #expect(await tty.until("help: every key") != nil, "keys are read meanwhile: \(tty.screen())")
+            tty.press("Escape")
+            #expect(await tty.until { !$0.contains("help: every key") } != nil, "\(tty.screen())")
+
+            _ = try await lock.value
+            #expect(
+                await tty.until(timeout: 20) { !$0.contains("store not answering since") } != nil, "\(tty.screen())")
+            let store = PostgresJournalStore(uri: database.everydayURI)
+            var changes: [JournalRecord] = []
+            for _ in 0..<100 where changes.isEmpty {
+                try await Task.sleep(for: .milliseconds(100))
+                changes = ((try? await blocking { try store.journal(PlatformJournal.name).readNewRecords() }) ?? [])
+                    .filter { $0.type == "check.changed" && $0.data["to"] == "down" }
+            }
+            #expect(changes.count == 1, "recorded once the store answers: \(changes.map(\.data))")
+            tty.press("q")
+            #expect(await tty.until("EXIT 0", timeout: 20) != nil, "\(tty.screen())")
+        }
     }
 }

@@ -58,6 +58,71 @@ extension EndToEnd {
             #expect(watch.isRunning, "it goes on polling")
         }
 
+        /// Another session holds the journal tables (`LOCK TABLE`) while a check goes down: the watch
+        /// says once that the store has not answered (it no longer waits in silence), then that it
+        /// answers again, and prints the change once it is recorded; SIGTERM then stops it cleanly.
+        @Test func aLockedTableIsSaidOnceAndTheChangeIsRecordedAfter() async throws {
+            let server = try await PostgresServer.shared()
+            let database = try await blocking {
+                let database = try server.makeDatabase()
+                _ = try PostgresSchema.initialise(uri: database.ownerURI, grantTo: PostgresServer.everyday)
+                return database
+            }
+            let serviceFiles = TemporaryDirectory("service")
+            let service = try HTTPReceiver(directory: serviceFiles.path, routes: ["/healthz": .init([200])])
+            defer { service.stop() }
+            let ws = makeWorkspace(
+                """
+                name: locked
+                journals: "\(database.everydayURI)"
+                checks:
+                  - {name: health, url: "http://127.0.0.1:\(service.port)/healthz", interval: 1s, timeout: 1s}
+                """)
+            let (output, errors) = (ws.path + "/watch.out", ws.path + "/watch.err")
+            for path in [output, errors] { FileManager.default.createFile(atPath: path, contents: nil) }
+            let watch = Process()
+            watch.executableURL = URL(fileURLWithPath: klaxon)
+            watch.arguments = ["watch", "--workspace", ws.path]
+            watch.environment = ["KLAXON_USER": "ops", "TZ": "UTC", "PATH": "/usr/bin:/bin", "HOME": ws.path]
+            watch.standardOutput = FileHandle(forWritingAtPath: output)
+            watch.standardError = FileHandle(forWritingAtPath: errors)
+            try watch.run()
+            defer { if watch.isRunning { kill(watch.processIdentifier, SIGKILL) } }
+            #expect(try await until(errors) { $0.contains("this process sends the pages") }, "\(read(errors))")
+            #expect(try await until(output) { $0.contains("health unknown → up") }, "\(read(output))")
+
+            let lock = Task {
+                try await blocking {
+                    try database.psql(
+                        "BEGIN; LOCK TABLE klaxon.records, klaxon.journals IN ACCESS EXCLUSIVE MODE; SELECT pg_sleep(10); COMMIT;"
+                    )
+                }
+            }
+            for _ in 0..<200 {
+                let granted = try await blocking {
+                    try database.psql(
+                        "SELECT CASE WHEN count(*) > 0 THEN 'is-locked' ELSE 'not-locked' END FROM pg_locks WHERE relation = 'klaxon.records'::regclass AND mode = 'AccessExclusiveLock' AND granted"
+                    )
+                }
+                if granted.contains("is-locked") { break }
+                try await Task.sleep(for: .milliseconds(50))
+            }
+            service.stop()
+            #expect(
+                try await until(errors, timeout: 9) { $0.contains("the journal store has not answered since") },
+                "\(read(errors))")
+            #expect(!read(output).contains("up → down"), "not printed before it is recorded: \(read(output))")
+            _ = try await lock.value
+            #expect(
+                try await until(errors) { $0.contains("the journal store answers again (it did not answer from") },
+                "\(read(errors))")
+            #expect(try await until(output) { $0.contains("health up → down") }, "\(read(output))")
+            #expect(count("the journal store has not answered since", in: errors) == 1, "\(read(errors))")
+            kill(watch.processIdentifier, SIGTERM)
+            for _ in 0..<200 where watch.isRunning { try await Task.sleep(for: .milliseconds(50)) }
+            #expect(!watch.isRunning && watch.terminationStatus == 0, "\(read(errors))")
+        }
+
         @Test func theOutageIsSaidOnceNothingIsPagedMeanwhileAndThePageGoesOutOnceAfter() async throws {
             let (server, database) = try await PostgresServer.ownWithDatabase()
             _ = try PostgresSchema.initialise(uri: database.ownerURI, grantTo: PostgresServer.everyday)

@@ -137,4 +137,47 @@ struct StoreOutageTests {
         #expect(model.message?.text.hasSuffix("; the note is kept as a draft (n)") == true)
         #expect(model.savesInFlight == 0)
     }
+
+    /// A store that keeps a call waiting (a locked table, a stopped server) is said as waiting, not as
+    /// refusing: the top bar, the refusal of a write and the end say "not answering"; a wait during an
+    /// outage already said changes nothing.
+    @Test func aStoreThatKeepsACallWaitingIsSaidAsNotAnswering() {
+        var model = sampleModel(columns: 120, rows: 40)
+        _ = ConsoleUpdate.update(&model, .storeNotAnswering(since: since))
+        let top = ConsoleView.render(model).text(ofRow: 0)
+        #expect(top.contains("store not answering since 10:12:04, waiting"), "\(top)")
+        #expect(
+            model.message?.text
+                == "the journal store has not answered since 10:12:04: what is shown was read before; nothing is written until it answers"
+        )
+        press([.enter], &model)
+        press([.character("m")], &model)
+        #expect(press([.character("y")], &model).isEmpty)
+        #expect(
+            model.message?.text
+                == "NOT SAVED: the journal store has not answered since 10:12:04, nothing was written; do it again once it answers"
+        )
+        _ = ConsoleUpdate.update(&model, .storeReachable)
+        #expect(model.message?.text == "the journal store answers again (it did not answer from 10:12:04)")
+        #expect(!ConsoleView.render(model).text(ofRow: 0).contains("not answering"))
+
+        unreachable(&model)
+        _ = ConsoleUpdate.update(&model, .storeNotAnswering(since: since.adding(seconds: 60)))
+        #expect(ConsoleView.render(model).text(ofRow: 0).contains("store unreachable since 10:12:04, retrying"))
+        #expect(model.message?.text == reason)
+    }
+
+    /// An incident asked for by id that could not be read because the store does not answer is not
+    /// said to be missing.
+    @Test func anIncidentNotReadDuringAnOutageIsNotSaidToBeMissing() {
+        var model = sampleModel(columns: 120, rows: 40)
+        _ = ConsoleUpdate.update(&model, .storeNotAnswering(since: since))
+        _ = ConsoleUpdate.update(&model, .incidentRead("INC-404"))
+        #expect(
+            model.message?.text
+                == "INC-404 cannot be read while the journal store does not answer; try again once it does")
+        _ = ConsoleUpdate.update(&model, .storeReachable)
+        _ = ConsoleUpdate.update(&model, .incidentRead("INC-404"))
+        #expect(model.message?.text.hasPrefix("there is no incident INC-404") == true)
+    }
 }

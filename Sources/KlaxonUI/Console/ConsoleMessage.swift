@@ -45,6 +45,9 @@ public enum ConsoleMessage: Sendable {
     /// The journal store could not be reached (its database is down, the network to it cut), first at
     /// `since`: the top bar says so in red until `storeReachable`; what was read stays shown.
     case storeUnreachable(since: Timestamp, reason: String)
+    /// A read or write of the store has waited since `since` (a locked table, a stopped server, a hung
+    /// file system): shown as an outage is, until `storeReachable`.
+    case storeNotAnswering(since: Timestamp)
     /// The store answered again.
     case storeReachable
 }

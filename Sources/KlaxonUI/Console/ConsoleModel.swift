@@ -50,6 +50,8 @@ public struct ConsoleModel: Sendable {
     /// Since when the journal store has not answered (nil while it does): the top bar says so, what was
     /// read stays shown as it was read, and writes are refused with what was typed kept.
     public var storeUnreachableSince: Timestamp?
+    /// Whether that outage is a call that waits (`ConsoleMessage.storeNotAnswering`), not a refusal.
+    public var storeWaits = false
     /// Set while the console runs a drill (`klaxon drill`): what it rehearses and what its sink received.
     public var drill: DrillStatus?
     /// The first line of the reports screen shown (it scrolls when the terminal is short).

@@ -43,22 +43,36 @@ public enum ConsoleUpdate {
     /// What a write refused while the store does not answer says first.
     static func refusal(_ since: Timestamp, _ model: ConsoleModel) -> String {
         let time = LocalTimeFormatter(timeZone: model.timeZone).civil(since).isoTime
-        return "NOT SAVED: the journal store is unreachable since \(time), nothing was written"
+        let state = model.storeWaits ? "has not answered since" : "is unreachable since"
+        return "NOT SAVED: the journal store \(state) \(time), nothing was written"
     }
 
     static func apply(_ message: ConsoleMessage, _ model: inout ConsoleModel) -> [ConsoleEffect] {
         switch message {
         case .storeUnreachable(let since, let reason):
             model.storeUnreachableSince = since
+            model.storeWaits = false
             model.message = .init(text: reason, isError: true)
+            return []
+        case .storeNotAnswering(let since):
+            // An outage already said goes on (a write waiting for a cut network's timeout).
+            guard model.storeUnreachableSince == nil else { return [] }
+            model.storeUnreachableSince = since
+            model.storeWaits = true
+            let time = LocalTimeFormatter(timeZone: model.timeZone).civil(since).isoTime
+            model.message = .init(
+                text:
+                    "the journal store has not answered since \(time): what is shown was read before; nothing is written until it answers",
+                isError: true)
             return []
         case .storeReachable:
             if let since = model.storeUnreachableSince {
                 let time = LocalTimeFormatter(timeZone: model.timeZone).civil(since).isoTime
-                model.message = .init(
-                    text: "the journal store answers again (unreachable since \(time))", isError: false)
+                let what = model.storeWaits ? "it did not answer from" : "unreachable since"
+                model.message = .init(text: "the journal store answers again (\(what) \(time))", isError: false)
             }
             model.storeUnreachableSince = nil
+            model.storeWaits = false
             return []
         case .input(let keys, let time):
             return input(keys, at: time, &model)
@@ -96,6 +110,11 @@ public enum ConsoleUpdate {
         case .incidentRead(let id):
             if model.incidents[id] != nil {
                 open(id, &model)
+            } else if model.storeUnreachableSince != nil {
+                // Not read is not "not there".
+                model.message = .init(
+                    text: "\(id) cannot be read while the journal store does not answer; try again once it does",
+                    isError: true)
             } else {
                 model.message = .init(
                     text: "there is no incident \(id); klaxon incident list --all lists them all", isError: true)

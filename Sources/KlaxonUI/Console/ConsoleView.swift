@@ -59,7 +59,9 @@ public enum ConsoleView {
         // The store's outage never gives way (whatever else shows was read before it): at 80 columns
         // the name "Klaxon" goes last, so that who is on call stays whole.
         let outage = model.storeUnreachableSince.map {
-            "store unreachable since \(local.civil($0).isoTime), retrying"
+            model.storeWaits
+                ? "store not answering since \(local.civil($0).isoTime), waiting"
+                : "store unreachable since \(local.civil($0).isoTime), retrying"
         }
         var parts: [ColumnPlan.Column] = [.init("Klaxon", 0, givesWay: outage == nil ? nil : 5)]
         if let outage { parts.append(.init(separator + outage, 0)) }
