@@ -171,4 +171,17 @@ struct DrillScreenTests {
                 "the arrival is announced")
         }
     }
+
+    /// In UTC the top bar says UTC (Foundation abbreviates it "GMT"); London's winter stays GMT.
+    @Test func theTopBarNamesUTCAsUTC() {
+        var model = sampleModel(columns: 120, rows: 40)
+        model.timeZone = TimeZone(identifier: "UTC")!
+        #expect(
+            ConsoleView.render(model).text(ofRow: 0).contains("09:30 UTC"),
+            "\(ConsoleView.render(model).text(ofRow: 0))")
+        model.timeZone = TimeZone(identifier: "Europe/London")!
+        #expect(
+            ConsoleView.render(model).text(ofRow: 0).contains("09:30 GMT"),
+            "\(ConsoleView.render(model).text(ofRow: 0))")
+    }
 }

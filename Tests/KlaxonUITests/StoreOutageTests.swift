@@ -29,9 +29,11 @@ struct StoreOutageTests {
         let column = top.distance(from: top.startIndex, to: found.lowerBound)  // one column per character here
         #expect((0..<banner.count).allSatisfy { frame[0, column + $0].style == .critical }, "\(top)")
         #expect(model.message?.text == reason && model.message?.isError == true)
-        // Below the top bar, what was read is still there (the bottom line says why).
+        // Below the top bar, what was read is still there (the bottom line, and the rows above it that a
+        // long reason wraps onto, say why).
+        let messageRows = min(3, TextWidth.wrap(reason, to: columns).count)
         let rowsBelow = { (text: String) in
-            text.split(separator: "\n", omittingEmptySubsequences: false).dropFirst().dropLast()
+            text.split(separator: "\n", omittingEmptySubsequences: false).dropFirst().dropLast(messageRows)
         }
         #expect(Array(rowsBelow(frame.text)) == Array(rowsBelow(before)))
         if let mismatch = Snapshot.mismatch(frame, named: "store-unreachable-\(columns)x\(rows)") {
@@ -179,5 +181,21 @@ struct StoreOutageTests {
         _ = ConsoleUpdate.update(&model, .storeReachable)
         _ = ConsoleUpdate.update(&model, .incidentRead("INC-404"))
         #expect(model.message?.text.hasPrefix("there is no incident INC-404") == true)
+    }
+
+    /// A refusal's remedy is its end: at 80 and 100 columns it was cut ("what you typed is …"). A long
+    /// error takes the rows above the bottom line it needs (up to three), and says all of it.
+    @Test(arguments: [80, 100])
+    func aRefusalIsReadToItsEnd(columns: Int) {
+        var model = sampleModel(columns: columns, rows: 24)
+        press([.enter], &model)
+        unreachable(&model)
+        press([.character("n")] + type("rolled back") + [.control("s")], &model)
+        let message = model.message?.text ?? ""
+        #expect(message.hasSuffix("save again once it answers (esc keeps a note as a draft)"), "\(message)")
+        let frame = ConsoleView.render(model)
+        let bottom = (21..<24).map { frame.text(ofRow: $0).trimmingCharacters(in: .whitespaces) }.joined(separator: " ")
+        #expect(bottom.hasSuffix("save again once it answers (esc keeps a note as a draft)"), "\(bottom)")
+        #expect(bottom.contains("NOT SAVED: the journal store is unreachable since 10:12:04"), "\(bottom)")
     }
 }

@@ -49,7 +49,7 @@ public enum ConsoleView {
         let local = LocalTimeFormatter(timeZone: model.timeZone)
         let localNow = local.civil(model.now)
         let utcNow = LocalTimeFormatter.utc.civil(model.now)
-        let zone = model.timeZone.abbreviation(for: model.now.date) ?? model.timeZone.identifier
+        let zone = zoneName(model.timeZone, at: model.now)
         let open = model.openIncidents.count
         let separator = glyph(model, " │ ", " | ")
         let onCall = onCallSlot(model)
@@ -139,6 +139,18 @@ public enum ConsoleView {
             if excess > 0, let path = message.path, let range = text.range(of: path) {
                 text.replaceSubrange(
                     range, with: TextWidth.elideMiddle(path, to: max(12, TextWidth.width(of: path) - excess)))
+            }
+            // An error says what to do at its end: one too long for the line takes up to two rows more
+            // above it (over the screen, until the next key) rather than lose its remedy.
+            let lines = TextWidth.wrap(text, to: model.columns)
+            if message.isError, lines.count > 1, model.rows >= 12 {
+                let shown = Array(lines.prefix(3))
+                for (i, line) in shown.enumerated() {
+                    let at = row - (shown.count - 1) + i
+                    frame.fill(row: at, style: .normal)
+                    frame.put(line, row: at, column: 0, style: .error)
+                }
+                return
             }
             frame.put(text, row: row, column: 0, style: message.isError ? .error : .message)
             return
@@ -235,5 +247,21 @@ public enum ConsoleView {
                 i += 1
             }
         }
+    }
+
+    /// The name a screen gives `zone`: its identifier (`Europe/Berlin`), but `UTC` for UTC, which
+    /// Foundation names `GMT` (`TZ=UTC` gives the zone `GMT`; a responder set UTC and reads UTC).
+    static func zoneIdentifier(_ zone: TimeZone) -> String {
+        let utc: Set = [
+            "UTC", "Etc/UTC", "UCT", "Etc/UCT", "Universal", "Etc/Universal", "Zulu", "Etc/Zulu", "GMT", "Etc/GMT"
+        ]
+        return utc.contains(zone.identifier) ? "UTC" : zone.identifier
+    }
+
+    /// The top bar's name of `zone` at `time`: its abbreviation (`GMT+1`, `GMT` for London's winter), or
+    /// `UTC` (`zoneIdentifier`).
+    static func zoneName(_ zone: TimeZone, at time: Timestamp) -> String {
+        let identifier = zoneIdentifier(zone)
+        return identifier == "UTC" ? identifier : zone.abbreviation(for: time.date) ?? identifier
     }
 }

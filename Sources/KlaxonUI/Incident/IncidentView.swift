@@ -118,7 +118,7 @@ enum IncidentView {
 
         let headingRow = layout.timelineTop - 1
         let focus = model.timeline.pane == .timeline ? ConsoleView.glyph(model, "▸ ", "> ") : "  "
-        let zone = model.timeline.showUTC ? "UTC" : model.timeZone.identifier
+        let zone = model.timeline.showUTC ? "UTC" : ConsoleView.zoneIdentifier(model.timeZone)
         var heading = "\(focus)Timeline · \(zone) · \(Plural.count(incident.recordCount, "record"))"
         if let kind = model.timeline.kindFilter { heading += " · only \(kind) (\(records.count))" }
         if let first = lines.first.map({ records[$0.record] }), lines.first?.kind != .date {

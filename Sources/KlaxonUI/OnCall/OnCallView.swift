@@ -96,23 +96,29 @@ enum OnCallView {
         let perDay = [24, 12, 8, 6, 4, 3, 2, 1].first { $0 * days <= room } ?? 1
         let hours = 24 / perDay
         frame.put(
-            "Next \(Plural.count(days, "day")) from today, one column = \(hours) h (\(model.timeZone.identifier))",
+            "Next \(Plural.count(days, "day")) from today, one column = \(hours) h (\(ConsoleView.zoneIdentifier(model.timeZone)))",
             row: top, column: 1, style: .heading)
         let letters = personLetters(board)
         var row = top + 1
-        // Day headers: the weekday's first letter and the day of the month where it fits.
+        // Day headers, each with a blank column after it: `Su22` where a day has 5 columns or more; the
+        // weekday above the day of the month where it has 3 or 4 (`Su22Mo23` ran together); the
+        // weekday's first letter where it has fewer.
+        let twoRows = (3...4).contains(perDay)
         var x = 2 + labelWidth
         for d in 0..<days {
             let c = local.civil(board.dayStarts[d])
-            let label =
-                perDay >= 3
-                ? "\(c.weekday.name.capitalized.prefix(perDay >= 4 ? 2 : 1))\(c.day)" : String(c.weekday.name.prefix(1))
-            frame.put(
-                TextWidth.truncate(label, to: perDay), row: row, column: x,
-                style: c.weekday.rawValue >= 5 ? .dim : .normal)
+            let weekday = c.weekday.name.capitalized
+            let style: Style = c.weekday.rawValue >= 5 ? .dim : .normal
+            if twoRows {
+                frame.put(String(weekday.prefix(perDay - 1)), row: row, column: x, style: style)
+                frame.put(String(c.day), row: row + 1, column: x, style: style)
+            } else {
+                let label = perDay >= 5 ? "\(weekday.prefix(2))\(c.day)" : String(weekday.prefix(1))
+                frame.put(TextWidth.truncate(label, to: max(1, perDay - 1)), row: row, column: x, style: style)
+            }
             x += perDay
         }
-        row += 1
+        row += twoRows ? 2 : 1
         var nowColumn: Int?
         for entry in board.entries where row < bottom - 1 {
             frame.put(TextWidth.truncate(entry.schedule, to: labelWidth - 1), row: row, column: 2)

@@ -4,7 +4,7 @@ import KlaxonCore
 /// last 90 days, side by side (`ReportLines`).
 enum ReportsView {
     static func draw(_ model: ConsoleModel, _ frame: inout Frame) {
-        let zone = model.timeZone.identifier
+        let zone = ConsoleView.zoneIdentifier(model.timeZone)
         frame.put(
             "Reports · declared in the last 30/90 days · weeks from Monday, \(zone)", row: 2, column: 1,
             style: .heading, width: model.columns - 2)
