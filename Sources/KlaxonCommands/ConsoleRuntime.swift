@@ -348,10 +348,11 @@ final class ConsoleRuntime {
         screen.restore()
         if stopped == nil {
             let since = responder.notAnsweringSince.map { " (not answering since \($0.rfc3339))" } ?? ""
-            context.warn(
-                "quit without waiting for the journal store\(since): \(saves == 0 ? "no save was" : "\(saves) save\(saves == 1 ? " was" : "s were")") under way"
-                    + (saves == 0 ? "" : "; what the console did not say saved may not be: check the timelines")
-                    + " (klaxon incident show ID)")
+            let what =
+                saves == 0
+                ? "no save was under way"
+                : "\(Plural.count(saves, "save")) under way, not confirmed: check the timeline (klaxon incident show ID) before doing it again"
+            context.warn("quit without waiting for the journal store\(since): \(what)")
         }
         return 0
     }

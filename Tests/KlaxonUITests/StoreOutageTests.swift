@@ -198,4 +198,23 @@ struct StoreOutageTests {
         #expect(bottom.hasSuffix("save again once it answers (esc keeps a note as a draft)"), "\(bottom)")
         #expect(bottom.contains("NOT SAVED: the journal store is unreachable since 10:12:04"), "\(bottom)")
     }
+
+    /// An incident opened while only its summary is read (its records asked for, or not readable while
+    /// the store does not answer) does not say it has no records of that kind.
+    @Test func aTimelineNotYetReadIsNotAnEmptyOne() throws {
+        var fixture = IncidentFixture(
+            id: "INC-13", title: "Runner fleet exhausted", severity: .sev2, services: ["ci"], at: "2026-11-22T08:00:00Z"
+        )
+        fixture.perform(.note("queue at 400 jobs"), after: 60)
+        let summary = try IncidentReplay.replay(fixture.records, keepingTimeline: false)
+        var model = sampleModel(columns: 100, rows: 30)
+        model.setIncident(summary, readOnly: false)
+        _ = ConsoleUpdate.update(&model, .incidentRead(summary.id))  // opens it
+        var text = ConsoleView.render(model).text
+        #expect(text.contains("Timeline") && text.contains("Reading the timeline…"), "\(text)")
+        #expect(!text.contains("No records of that kind"), "\(text)")
+        _ = ConsoleUpdate.update(&model, .storeNotAnswering(since: since))
+        text = ConsoleView.render(model).text
+        #expect(text.contains("Not read yet: the journal store does not answer"), "\(text)")
+    }
 }

@@ -125,7 +125,14 @@ enum IncidentView {
             heading += " · from \(formatter.civil(first.timestamp).isoDate)"
         }
         frame.put(heading, row: headingRow, column: 0, style: .heading, width: layout.timelineWidth)
-        if records.isEmpty {
+        if !incident.keepsTimeline {
+            // A summary: its records are being read (or cannot be now), not missing.
+            let text =
+                model.storeUnreachableSince != nil
+                ? "Not read yet: the journal store does not answer; the timeline shows once it does."
+                : "Reading the timeline…"
+            frame.put(text, row: layout.timelineTop, column: 2, style: .dim)
+        } else if records.isEmpty {
             frame.put("No records of that kind; f changes the filter.", row: layout.timelineTop, column: 2, style: .dim)
         }
         let selected = model.timeline.cursor ?? (records.count - 1)
