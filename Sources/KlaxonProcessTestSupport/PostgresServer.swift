@@ -135,6 +135,19 @@ public final class PostgresServer: Sendable {
         }
     }
 
+    /// Listens on `address` too (a `NetworkNamespace`'s `hostAddress`), with passwords required from
+    /// `peer` (its `remoteAddress`), as on 127.0.0.1; restarts the server to do so (its sessions end).
+    public func listen(alsoOn address: String, from peer: String) throws {
+        try psql("ALTER SYSTEM SET listen_addresses = '127.0.0.1,\(address)'")
+        let hba = try FileHandle(forWritingTo: URL(fileURLWithPath: directory + "/data/pg_hba.conf"))
+        try hba.seekToEnd()
+        try hba.write(contentsOf: Data("host all all \(peer)/32 scram-sha-256\n".utf8))
+        try hba.close()
+        try runAsServerUser(
+            "pg_ctl", "-D", directory + "/data", "-l", directory + "/server.log", "-w", "-t", "60", "restart", "-m",
+            "fast")
+    }
+
     /// Stops the server as a crash would (`pg_ctl stop -m immediate`: no checkpoint, every connection
     /// cut); `start()` recovers from the WAL.
     public func stopImmediately() throws {

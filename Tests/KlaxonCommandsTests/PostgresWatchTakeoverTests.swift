@@ -17,7 +17,7 @@ import Testing
 /// side, and the cut holder finds out at its next pass (`isHeld` is a round trip), and sends nothing
 /// until it holds it again. Observed here: another session held the lock 0.91 to 0.96 s after the loss (four runs, both
 /// cases); the test allows 5 s for a loaded machine. A vanished host (no FIN, no RST) is the server's
-/// keepalives' bound, about 10 s (docs/postgresql.md, "Holds"), not tested here.
+/// keepalives' bound, about 10 s (docs/postgresql.md, "Holds"): `PostgresVanishedHostTests`.
 extension EndToEnd {
     @Suite(.serialized)
     struct PostgresWatchTakeoverTests {
