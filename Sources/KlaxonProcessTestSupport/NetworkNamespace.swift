@@ -46,9 +46,9 @@ public final class NetworkNamespace: Sendable {
 
     deinit { remove() }
 
-    /// `argv` as it runs in the namespace (for `Process`): `/usr/sbin/ip netns exec NAME argv…`.
+    /// `argv` as it runs in the namespace (for `Process`): `/bin/ip netns exec NAME argv…`.
     public func command(_ argv: [String]) -> (executable: String, arguments: [String]) {
-        ("/usr/sbin/ip", ["netns", "exec", name] + argv)
+        ("/bin/ip", ["netns", "exec", name] + argv)
     }
 
     /// The remote host vanishes: its side of the link goes down, so nothing it sent or is sent reaches
@@ -65,7 +65,7 @@ public final class NetworkNamespace: Sendable {
     /// Runs `ip` with `arguments`; throws with its standard error when it fails.
     private static func ip(_ arguments: String...) throws {
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/sbin/ip")
+        process.executableURL = URL(fileURLWithPath: "/bin/ip")
         process.arguments = arguments
         let errors = Pipe()
         process.standardError = errors
