@@ -21,6 +21,8 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
     case time
     /// The console's keyboard input: bytes from the terminal through `UTF8InputDecoder`.
     case terminal
+    /// The intake's bodies: Alertmanager's webhook notification and PagerDuty's Events API v2 event.
+    case alerts
 
     public func run(_ bytes: UnsafeRawBufferPointer) {
         switch self {
@@ -30,6 +32,7 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
         case .status: Self.status(bytes)
         case .time: Self.time(bytes)
         case .terminal: Self.terminal(bytes)
+        case .alerts: Self.alerts(bytes)
         }
     }
 
@@ -143,6 +146,31 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
         _ = try? StatusPayloads.alertmanager(body, rules: AlertRules())
         _ = try? StatusPayloads.alertmanager(
             body, rules: AlertRules(labels: ["team": ["platform", ""]], severities: SeverityRule(ignored: ["none"])))
+    }
+
+    // MARK: Alerts
+
+    /// Never a crash; a body accepted always has what the intake relies on: an Alertmanager group key
+    /// and each alert's fingerprint; a PagerDuty event's routing key, a dedup key for acknowledge and
+    /// resolve, and for a trigger a payload with a summary (at most 1,024 characters) and a source.
+    static func alerts(_ raw: UnsafeRawBufferPointer) {
+        let body = [UInt8](raw)
+        if let notification = try? AlertmanagerNotification.parse(body) {
+            precondition(!notification.groupKey.isEmpty, "a notification without its group key was accepted")
+            precondition(notification.alerts.allSatisfy { !$0.fingerprint.isEmpty }, "an alert without its fingerprint")
+        }
+        if let event = try? PagerDutyEvent.parse(body) {
+            precondition(!event.routingKey.isEmpty, "an event without its routing key was accepted")
+            precondition(event.action == .trigger || event.dedupKey?.isEmpty == false, "no dedup_key to act on")
+            precondition((event.dedupKey?.count ?? 0) <= PagerDutyEvent.maximumDedupKey)
+            if event.action == .trigger {
+                let payload = event.payload
+                precondition(
+                    payload?.summary.isEmpty == false && payload?.source.isEmpty == false,
+                    "a trigger without its payload")
+                precondition((payload?.summary.count ?? 0) <= PagerDutyEvent.maximumSummary)
+            }
+        }
     }
 
     // MARK: Time
