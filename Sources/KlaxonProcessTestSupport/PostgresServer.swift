@@ -335,4 +335,27 @@ public struct PostgresDatabase: Sendable {
     /// Runs `sql` as the superuser in this database (setup, tampering); see `PostgresServer.psql`.
     @discardableResult
     public func psql(_ sql: String) throws -> String { try server.psql(sql, database: name) }
+
+    /// Holds Klaxon's journal tables locked from another session for `seconds` (`LOCK TABLE … IN ACCESS
+    /// EXCLUSIVE MODE`, as a migration or a careless superuser would: every read and write of them
+    /// waits); returns once the lock is granted. The task ends when the lock is released.
+    public func lockJournalTables(forSeconds seconds: Int) async throws -> Task<Void, any Error> {
+        let locking = Task {
+            try await blocking {
+                _ = try psql(
+                    "BEGIN; LOCK TABLE klaxon.records, klaxon.journals IN ACCESS EXCLUSIVE MODE; SELECT pg_sleep(\(seconds)); COMMIT;"
+                )
+            }
+        }
+        for _ in 0..<400 {
+            let granted = try await blocking {
+                try psql(
+                    "SELECT count(*) > 0 FROM pg_locks WHERE relation = 'klaxon.records'::regclass AND mode = 'AccessExclusiveLock' AND granted"
+                )
+            }
+            if granted.hasPrefix("t") { return locking }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        throw RealServerError("the journal tables were not locked within 20 s")
+    }
 }

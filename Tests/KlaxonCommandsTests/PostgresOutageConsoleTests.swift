@@ -84,22 +84,7 @@ extension EndToEnd {
                 await tty.until(timeout: 20) { $0.contains("Open incidents (1)") && $0.contains("1 check") } != nil,
                 "\(tty.screen())")
 
-            let lock = Task {
-                try await blocking {
-                    try database.psql(
-                        "BEGIN; LOCK TABLE klaxon.records, klaxon.journals IN ACCESS EXCLUSIVE MODE; SELECT pg_sleep(15); COMMIT;"
-                    )
-                }
-            }
-            for _ in 0..<200 {
-                let granted = try await blocking {
-                    try database.psql(
-                        "SELECT CASE WHEN count(*) > 0 THEN 'is-locked' ELSE 'not-locked' END FROM pg_locks WHERE relation = 'klaxon.records'::regclass AND mode = 'AccessExclusiveLock' AND granted"
-                    )
-                }
-                if granted.contains("is-locked") { break }
-                try await Task.sleep(for: .milliseconds(50))
-            }
+            let lock = try await database.lockJournalTables(forSeconds: 15)
             // The check goes down: recording its change waits for the lock.
             service.stop()
             #expect(

@@ -91,22 +91,7 @@ extension EndToEnd {
             #expect(try await until(errors) { $0.contains("this process sends the pages") }, "\(read(errors))")
             #expect(try await until(output) { $0.contains("health unknown → up") }, "\(read(output))")
 
-            let lock = Task {
-                try await blocking {
-                    try database.psql(
-                        "BEGIN; LOCK TABLE klaxon.records, klaxon.journals IN ACCESS EXCLUSIVE MODE; SELECT pg_sleep(10); COMMIT;"
-                    )
-                }
-            }
-            for _ in 0..<200 {
-                let granted = try await blocking {
-                    try database.psql(
-                        "SELECT CASE WHEN count(*) > 0 THEN 'is-locked' ELSE 'not-locked' END FROM pg_locks WHERE relation = 'klaxon.records'::regclass AND mode = 'AccessExclusiveLock' AND granted"
-                    )
-                }
-                if granted.contains("is-locked") { break }
-                try await Task.sleep(for: .milliseconds(50))
-            }
+            let lock = try await database.lockJournalTables(forSeconds: 10)
             service.stop()
             #expect(
                 try await until(errors, timeout: 9) { $0.contains("the journal store has not answered since") },

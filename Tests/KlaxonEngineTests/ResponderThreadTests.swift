@@ -72,14 +72,7 @@ struct ResponderThreadTests {
 
         // Another session holds the tables for 8 s: every read of the journals waits for it.
         let lockedFrom = Timestamp(Date())
-        let lock = Task {
-            try await blocking {
-                try database.psql(
-                    "BEGIN; LOCK TABLE klaxon.records, klaxon.journals IN ACCESS EXCLUSIVE MODE; SELECT pg_sleep(8); COMMIT;"
-                )
-            }
-        }
-        try await waitUntilLocked(database)
+        let lock = try await database.lockJournalTables(forSeconds: 8)
         thread.ask(.readFully("INC-1"))
         let waiting = try await outputs(thread) { if case .notAnswering = $0 { true } else { false } }
         let since = waiting.compactMap { if case .notAnswering(let since) = $0 { since } else { nil } }
@@ -120,19 +113,5 @@ struct ResponderThreadTests {
         #expect(errors == ["the journal store cannot be opened here"])
         #expect(thread.hasStarted)
         #expect(thread.stop(waitingAtMost: 10) != nil)
-    }
-
-    /// Until another session's `LOCK TABLE` is granted.
-    func waitUntilLocked(_ database: PostgresDatabase) async throws {
-        for _ in 0..<200 {
-            let granted = try await blocking {
-                try database.psql(
-                    "SELECT CASE WHEN count(*) > 0 THEN 'is-locked' ELSE 'not-locked' END FROM pg_locks WHERE relation = 'klaxon.records'::regclass AND mode = 'AccessExclusiveLock' AND granted"
-                )
-            }
-            if granted.contains("is-locked") { return }
-            try await Task.sleep(for: .milliseconds(50))
-        }
-        Issue.record("the table was never locked")
     }
 }
