@@ -165,7 +165,10 @@ final class ConsoleRuntime {
         case .saved(let id, let action, let record):
             send(.saved(incidentID: id, action: action, sequence: record.sequence, kind: TimelineText.kind(of: record)))
         case .saveFailed(let id, let action, let error):
-            send(.saveFailed(incidentID: id, action: action, reason: shortened(error.message)))
+            send(
+                .saveFailed(
+                    incidentID: id, action: action, reason: shortened(error.message),
+                    mayBeSaved: error.kind == .outcomeUnknown))
         case .saveWaiting(let id, let text): send(.info("\(id): saving… \(shortened(text))"))
         case .drillChanged(let status): send(.drillChanged(status))
         case .tick: break  // the loop keeps the clock itself: it goes on while the store does not answer

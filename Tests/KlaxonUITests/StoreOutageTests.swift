@@ -217,4 +217,24 @@ struct StoreOutageTests {
         text = ConsoleView.render(model).text
         #expect(text.contains("Not read yet: the journal store does not answer"), "\(text)")
     }
+
+    /// A note whose COMMIT was sent and whose answer was lost with the network may be saved: the console
+    /// says so (not "NOT SAVED") and keeps the draft, to be checked against the timeline before it is
+    /// saved again.
+    @Test func aNoteWhoseAnswerWasLostIsSaidToBeMaybeSaved() {
+        var model = sampleModel(columns: 120, rows: 40)
+        _ = ConsoleUpdate.update(
+            &model,
+            .saveFailed(
+                incidentID: "INC-12", action: .note("rolled back"), reason: "the COMMIT was sent and its answer lost",
+                mayBeSaved: true))
+        #expect(
+            model.message?.text
+                == "INC-12: MAY BE SAVED (the store's answer was lost), note kept as a draft (n): check the timeline once the store answers before saving it again: the COMMIT was sent and its answer lost"
+        )
+        #expect(model.drafts["INC-12"] == "rolled back")
+        _ = ConsoleUpdate.update(
+            &model, .saveFailed(incidentID: "INC-12", action: .acknowledge, reason: "lost", mayBeSaved: true))
+        #expect(model.message?.text == "INC-12: may be recorded (the store's answer was lost): lost")
+    }
 }

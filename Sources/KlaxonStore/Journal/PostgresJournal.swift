@@ -233,7 +233,8 @@ public final class PostgresJournal: StoredJournal {
                     try connection.reset()
                     if try isStored(key, connection) { return value }
                 } catch let unknown as PostgresError where unknown.isUnreachable {
-                    throw KlaxonError.unreachable(
+                    throw KlaxonError(
+                        .outcomeUnknown,
                         "\(unknown.description); \(journal): the COMMIT was sent and its answer lost, so it may be in: read it once the server answers, before writing it again"
                     )
                 }

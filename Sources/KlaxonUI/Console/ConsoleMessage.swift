@@ -41,7 +41,8 @@ public enum ConsoleMessage: Sendable {
     case saved(incidentID: String, action: IncidentAction, sequence: Int, kind: String)
     /// An action asked for with `.perform` was not recorded (a lock held too long, a full disk, a
     /// journal removed); a note goes back to the drafts.
-    case saveFailed(incidentID: String, action: IncidentAction, reason: String)
+    /// `mayBeSaved`: the store's answer was lost with the connection (`KlaxonError.Kind.outcomeUnknown`).
+    case saveFailed(incidentID: String, action: IncidentAction, reason: String, mayBeSaved: Bool = false)
     /// The journal store could not be reached (its database is down, the network to it cut), first at
     /// `since`: the top bar says so in red until `storeReachable`; what was read stays shown.
     case storeUnreachable(since: Timestamp, reason: String)

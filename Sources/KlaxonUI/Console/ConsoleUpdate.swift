@@ -161,16 +161,22 @@ public enum ConsoleUpdate {
             if case .note(let text) = action, model.savingNotes[id] == text { model.savingNotes[id] = nil }
             model.message = .init(text: "\(id) #\(sequence) \(kind) recorded", isError: false)
             return []
-        case .saveFailed(let id, let action, let reason):
+        case .saveFailed(let id, let action, let reason, let mayBeSaved):
             model.savesInFlight = max(0, model.savesInFlight - 1)
             if case .note(let text) = action {
                 if model.savingNotes[id] == text { model.savingNotes[id] = nil }
                 // Whatever was begun meanwhile is kept after the note that failed.
                 let later = model.drafts[id].map { "\n\n" + $0 } ?? ""
                 model.drafts[id] = text + later
-                model.message = .init(text: "\(id): NOT SAVED, note kept as a draft (n): \(reason)", isError: true)
+                // Sent, its answer lost: perhaps saved, so the draft is not to be saved again blind.
+                let state =
+                    mayBeSaved
+                    ? "MAY BE SAVED (the store's answer was lost), note kept as a draft (n): check the timeline once the store answers before saving it again"
+                    : "NOT SAVED, note kept as a draft (n)"
+                model.message = .init(text: "\(id): \(state): \(reason)", isError: true)
             } else {
-                model.message = .init(text: "\(id): not recorded: \(reason)", isError: true)
+                let state = mayBeSaved ? "may be recorded (the store's answer was lost)" : "not recorded"
+                model.message = .init(text: "\(id): \(state): \(reason)", isError: true)
             }
             return []
         case .key(let key):
