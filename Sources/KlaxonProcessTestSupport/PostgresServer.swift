@@ -338,24 +338,44 @@ public struct PostgresDatabase: Sendable {
 
     /// Holds Klaxon's journal tables locked from another session for `seconds` (`LOCK TABLE … IN ACCESS
     /// EXCLUSIVE MODE`, as a migration or a careless superuser would: every read and write of them
-    /// waits); returns once the lock is granted. The task ends when the lock is released.
+    /// waits); returns once the lock is granted, or throws why it was not within 60 s. The task ends
+    /// when the lock is released.
     public func lockJournalTables(forSeconds seconds: Int) async throws -> Task<Void, any Error> {
+        let failure = LockFailure()
         let locking = Task {
-            try await blocking {
-                _ = try psql(
-                    "BEGIN; LOCK TABLE klaxon.records, klaxon.journals IN ACCESS EXCLUSIVE MODE; SELECT pg_sleep(\(seconds)); COMMIT;"
-                )
+            do {
+                try await blocking {
+                    _ = try psql(
+                        "BEGIN; LOCK TABLE klaxon.records, klaxon.journals IN ACCESS EXCLUSIVE MODE; SELECT pg_sleep(\(seconds)); COMMIT;"
+                    )
+                }
+            } catch {
+                failure.reason.withLock { $0 = "\(error)" }
+                throw error
             }
         }
-        for _ in 0..<400 {
+        let deadline = ContinuousClock.now + .seconds(60)
+        while ContinuousClock.now < deadline {
+            if let reason = failure.reason.withLock({ $0 }) {
+                throw RealServerError("the journal tables could not be locked: \(reason)")
+            }
+            // pg_locks shows every database's locks: this one's only.
             let granted = try await blocking {
                 try psql(
-                    "SELECT count(*) > 0 FROM pg_locks WHERE relation = 'klaxon.records'::regclass AND mode = 'AccessExclusiveLock' AND granted"
-                )
+                    """
+                    SELECT count(*) > 0 FROM pg_locks WHERE relation = 'klaxon.records'::regclass
+                        AND database = (SELECT oid FROM pg_database WHERE datname = current_database())
+                        AND mode = 'AccessExclusiveLock' AND granted
+                    """)
             }
             if granted.hasPrefix("t") { return locking }
             try await Task.sleep(for: .milliseconds(50))
         }
-        throw RealServerError("the journal tables were not locked within 20 s")
+        throw RealServerError("the journal tables were not locked within 60 s (another session holds them?)")
     }
+}
+
+/// Why `lockJournalTables`' session failed, once it has.
+private final class LockFailure: Sendable {
+    let reason = Mutex<String?>(nil)
 }

@@ -87,6 +87,7 @@ extension EndToEnd {
                     """
                     SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND granted
                         AND classid = \(PostgresSchema.holdLockNamespace) AND objid = hashtext('engine')::oid AND objsubid = 2
+                        AND database = (SELECT oid FROM pg_database WHERE datname = current_database())
                     """
                 ).trimmingCharacters(in: .whitespacesAndNewlines))
         }

@@ -26,6 +26,7 @@ struct PostgresHoldTests {
             SELECT l.pid FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
             WHERE l.locktype = 'advisory' AND l.granted AND l.classid = \(PostgresSchema.holdLockNamespace)
                 AND l.objid = hashtext('engine')::oid AND l.objsubid = 2 AND a.application_name = 'klaxon hold engine'
+                AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
             """
         ).trimmingCharacters(in: .whitespacesAndNewlines)
         #expect(Int(backend) != nil, "one session holds it: \(backend)")
@@ -40,6 +41,25 @@ struct PostgresHoldTests {
         #expect(said == "held \(taker.processIdentifier)", "another process takes it")
         #expect(!hold.tryTake(holder: "first holder again") && !hold.isHeld)
         #expect(hold.holder() == "klaxon-stress \(taker.processIdentifier)")
+    }
+
+    /// Two workspaces on one server, each its own database (staging and production): a hold taken in
+    /// one is not the other's. Advisory locks are a database's own, but `pg_locks` shows every
+    /// database's, and the other workspace was told "another process" sends its pages when none did.
+    @Test func aHoldInAnotherDatabaseOfTheServerIsNotThisOnes() async throws {
+        let server = try await PostgresServer.shared()
+        let (staging, production) = try await blocking { (try server.makeDatabase(), try server.makeDatabase()) }
+        for database in [staging, production] {
+            _ = try PostgresSchema.initialise(uri: database.ownerURI, grantTo: PostgresServer.everyday)
+        }
+        let hold = try PostgresJournalStore(uri: staging.everydayURI).hold("engine", creating: true)
+        #expect(hold.tryTake(holder: "klaxon watch in staging"))
+        let elsewhere = try PostgresJournalStore(uri: production.everydayURI).hold("engine", creating: true)
+        #expect(elsewhere.holder() == nil, "nobody holds production's: \(elsewhere.holder() ?? "")")
+        #expect(elsewhere.tryTake(holder: "klaxon watch in production") && elsewhere.isHeld)
+        #expect(
+            try PostgresJournalStore(uri: staging.everydayURI).hold("engine", creating: false).holder()
+                == "klaxon watch in staging")
     }
 
     /// Any role that may insert names the holder: what others are told never holds a control sequence.

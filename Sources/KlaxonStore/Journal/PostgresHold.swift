@@ -18,7 +18,8 @@ import Synchronization
 ///   `tcp_user_timeout` 9 s): the server drops such a session within about 10 s, and the lock with it.
 ///
 /// Who holds it: the taker inserts a row into `klaxon.holds` (the hold's name, `holder`, its session's
-/// backend pid); `holder()` reads the row of the session `pg_locks` shows holding the lock. A row is
+/// backend pid); `holder()` reads the row of the session `pg_locks` shows holding the lock in this
+/// database (advisory locks are a database's own; `pg_locks` shows every database's). A row is
 /// never changed (the table is append-only), so a takeover adds one.
 final class PostgresHold: StoreHold {
     let name: String
@@ -106,6 +107,7 @@ final class PostgresHold: StoreHold {
                     FROM pg_locks l
                     WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 2
                         AND l.classid = ($1::int)::oid AND l.objid = hashtext($2)::oid
+                        AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
                     """, [String(PostgresSchema.holdLockNamespace), name], timeoutSeconds: Self.checkSeconds)
                 guard let row = rows.rows.first else { return nil }
                 // Any role that may insert wrote it: never control sequences for a terminal.
