@@ -174,6 +174,11 @@ final class ConsoleRuntime {
         case .tick: break  // the loop keeps the clock itself: it goes on while the store does not answer
         case .tookOverRecording:
             send(.info("this console records the checks' state changes now: the process that did has stopped"))
+        case .lostRecording:
+            send(
+                .info(
+                    "this console no longer records the checks' state changes: its hold on the store was lost; another process may record them, and this one takes over again when it is free"
+                ))
         case .becameEngine, .recordsElsewhere: break  // the header and the status board say who does
         case .problem(let text), .journalProblem(let text): send(.failure(text))
         case .storeUnreachable(let since, let reason): send(.storeUnreachable(since: since, reason: shortened(reason)))

@@ -173,6 +173,10 @@ struct WatchCommand: ParsableCommand {
                     "another process records this workspace's state changes; printing only until it stops, then this process takes the recording over"
                 )
             case .tookOverRecording: context.say("klaxon: status recorder: this process records the state changes now")
+            case .lostRecording:
+                context.warn(
+                    "status recorder: this process no longer records the state changes: its hold on the journal store was lost (a restart, a cut connection); another process may record them now, and this one takes the recording over again once it is free"
+                )
             // On stderr: stdout carries only state changes (JSON lines with --json).
             case .becameEngine: context.say("klaxon: escalation engine: this process sends the pages")
             // The first pass says who holds the pages when it is another process.

@@ -351,6 +351,14 @@ public final class Responder {
             if shown { events += arrived.map { .checkReported($0) } }
             return false
         }
+        // A hold lost since the last pass: these reports are another recorder's now (a takeover
+        // records what this poller saw that the journal does not say).
+        if recorder.isRecording,
+            arrived.contains(where: { $0.transition != nil || recorder.owesDeclaration($0.check.name) }),
+            !recorder.keepsRecording()
+        {
+            events.append(.lostRecording)
+        }
         // Until this process records, the latest state of each check, for a takeover to record.
         for report in arrived { recorder.see(report) }
         // A change goes onto open incidents: read them first (one declared a moment ago counts), unless
@@ -382,7 +390,11 @@ public final class Responder {
     /// While another process records, takes the recording over once it stops (tried each second), with
     /// what this poller saw meanwhile.
     private func takeOverRecording() -> [ResponderEvent] {
-        guard let recorder, !recorder.isRecording else { return [] }
+        guard let recorder else { return [] }
+        // Each second, a recorder checks it still holds the recording, as the engine does its pages.
+        if recorder.isRecording {
+            return recorder.keepsRecording() ? [] : [.lostRecording]
+        }
         let takeover = recorder.takeOverIfFree(openIncidents: follower.open)
         var events: [ResponderEvent] = takeover.tookOver ? [.tookOverRecording] : []
         for journal in takeover.changed {

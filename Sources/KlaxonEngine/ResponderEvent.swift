@@ -35,6 +35,10 @@ public enum ResponderEvent: Sendable {
     case recordsElsewhere
     /// This process records the checks' state changes from now on: the process that did has stopped.
     case tookOverRecording
+    /// This process no longer records the checks' state changes: its hold was lost (the store restarted,
+    /// its connection was cut) and another process may record them now; it takes the recording over
+    /// again once it is free (`tookOverRecording`).
+    case lostRecording
     /// This process sends the workspace's pages from now on.
     case becameEngine
     /// Something that failed and what to do, said once.

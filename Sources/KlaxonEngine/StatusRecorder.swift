@@ -61,6 +61,16 @@ final class StatusRecorder {
     /// Whether this process records (while another one does, this one only shows).
     var isRecording: Bool { platform != nil }
 
+    /// Whether this process still records: false, and it no longer does, once its hold was lost (a
+    /// database restarted, its connection cut: another process may record now). It then goes on as one
+    /// that never took it (`see`, `takeOverIfFree`), so two processes never record the same change.
+    func keepsRecording() -> Bool {
+        guard let platform else { return false }
+        if platform.isHeld { return true }
+        self.platform = nil
+        return false
+    }
+
     /// Takes note of each report of the poller, changed or not: while another process records, the
     /// latest state of each check is kept for a takeover.
     func see(_ report: CheckReport) {

@@ -29,8 +29,9 @@ extension EndToEnd {
             process.environment = environment
             let output = ws.path + "/watch.txt"
             FileManager.default.createFile(atPath: output, contents: nil)
-            process.standardOutput = FileHandle(forWritingAtPath: output)
-            process.standardError = FileHandle(forWritingAtPath: output)
+            let handle = FileHandle(forWritingAtPath: output)  // one file position for both streams
+            process.standardOutput = handle
+            process.standardError = handle
             try process.run()
             return process
         }

@@ -28,6 +28,10 @@ public final class PlatformJournal: Sendable {
         return PlatformJournal(store: store, hold: hold)
     }
 
+    /// Whether this process still holds the hold `poller` (a database's session can end under it: a
+    /// restart, a cut connection; another process may then have taken it). A round trip on a database.
+    public var isHeld: Bool { hold.isHeld }
+
     private init(store: any JournalStore, hold: any StoreHold) {
         self.store = store
         self.hold = hold
