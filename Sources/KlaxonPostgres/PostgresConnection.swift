@@ -131,7 +131,7 @@ public final class PostgresConnection {
             if line.isEmpty || line.hasPrefix("LOCATION:") { continue }
             lines.append(Self.takingSQLState(line, into: &state))
         }
-        let text = lines.joined(separator: " ")
+        let text = PostgresError.joiningLines(lines)
         return (PostgresURI.scrub(text.isEmpty ? "no message from libpq" : text, secretsOf: uri), state)
     }
 

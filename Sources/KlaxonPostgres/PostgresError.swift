@@ -55,6 +55,25 @@ public struct PostgresError: Error, Sendable, CustomStringConvertible {
     /// server could not be reached (`isUnreachable`).
     public var klaxonError: KlaxonError { isUnreachable ? .unreachable(description) : .failed(description) }
 
+    /// libpq's lines as one line of clauses: "Connection refused" and "Is the server running on that
+    /// host…?" become "Connection refused; is the server running on that host…". A line's closing `.` or
+    /// `?` goes (the message goes on after it), and its capital goes when the next letter is small (not
+    /// `FATAL:` or `SSL`). One line stays as it is.
+    static func joiningLines(_ lines: [String]) -> String {
+        let kept = lines.map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        guard kept.count > 1 else { return kept.first ?? "" }
+        return kept.enumerated().map { n, line in
+            var clause = Substring(line)
+            while let last = clause.last, last == "." || last == "?" { clause = clause.dropLast() }
+            if n > 0, let first = clause.first, first.isUppercase,
+                clause.dropFirst().first?.isLowercase == true
+            {
+                return first.lowercased() + clause.dropFirst()
+            }
+            return String(clause)
+        }.joined(separator: "; ")
+    }
+
     var advice: String {
         switch kind {
         case .connect:

@@ -88,10 +88,9 @@ public enum PostgresURI {
         secrets(of: uri).reduce(text) { $0.replacingOccurrences(of: $1, with: "***") }
     }
 
-    /// libpq's multi-line messages on one line.
+    /// libpq's multi-line messages on one line (`PostgresError.joiningLines`).
     static func oneLine(_ text: String) -> String {
-        text.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
-            .joined(separator: " ")
+        PostgresError.joiningLines(text.split(whereSeparator: \.isNewline).map(String.init))
     }
 
     /// The options set in a libpq option array (the unset ones left out).
