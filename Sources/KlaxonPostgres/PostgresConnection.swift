@@ -380,7 +380,9 @@ public final class PostgresConnection {
         }
         message = PostgresURI.scrub(PostgresURI.oneLine(message), secretsOf: uri)
         let lost = PQstatus(connection) != CONNECTION_OK
-        return PostgresError(lost ? .connectionLost : .statement, sqlState: state, message: message, server: server)
+        return PostgresError(
+            lost ? .connectionLost : .statement, sqlState: state, message: message, server: server,
+            role: PQuser(connection).map { String(cString: $0) }, uri: redactedURI)
     }
 
     /// The result's values copied into one buffer (libpq's are freed with the result), without a

@@ -60,6 +60,20 @@ public enum PostgresURI {
         return out
     }
 
+    /// `uri` connecting as `user`: its user information (a password with it) and a `user` parameter
+    /// replaced; everything else as written.
+    public static func asUser(_ user: String, _ uri: String) -> String {
+        guard let scheme = uri.range(of: "://") else { return uri }
+        var rest = uri[scheme.upperBound...]
+        let authority = rest.prefix { $0 != "/" && $0 != "?" }
+        if let at = authority.firstIndex(of: "@") { rest = rest[rest.index(after: at)...] }
+        guard let question = rest.firstIndex(of: "?") else { return uri[..<scheme.upperBound] + user + "@" + rest }
+        let parameters = rest[rest.index(after: question)...].split(separator: "&", omittingEmptySubsequences: false)
+            .filter { !$0.hasPrefix("user=") }
+        return uri[..<scheme.upperBound] + user + "@" + rest[..<question]
+            + (parameters.isEmpty ? "" : "?" + parameters.joined(separator: "&"))
+    }
+
     /// The parameters whose values are secrets.
     public static let secretKeys: Set<String> = ["password", "sslpassword"]
 

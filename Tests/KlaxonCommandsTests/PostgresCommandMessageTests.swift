@@ -1,0 +1,82 @@
+import Foundation
+import KlaxonCore
+import KlaxonProcessTestSupport
+import KlaxonStore
+import KlaxonTestSupport
+import Testing
+
+/// What the `klaxon` executable says on a database workspace when something is not as it should be (a
+/// privilege missing, a URI libpq would refuse, damage) and what it says a review or a repair comes from:
+/// found by the new-user walkthrough (session 12's note), each said with what to do.
+struct PostgresCommandMessageTests {
+    /// Runs `klaxon ARGUMENTS` as a process on `workspace`, off the cooperative pool.
+    private func klaxon(_ workspace: String, _ arguments: String...) async throws -> (
+        status: Int32, output: String, errors: String
+    ) {
+        let run = try await blocking { try runKlaxonProcess(arguments, workspace: workspace) }
+        return (run.status, run.output, run.errors)
+    }
+
+    /// A database whose schema the owner made, without granting anything, and a workspace whose
+    /// journals are that database as the everyday role.
+    private func ungrantedDatabase() async throws -> (PostgresDatabase, TemporaryDirectory) {
+        let database = try await PostgresServer.shared().makeDatabase()
+        _ = try await blocking { try PostgresSchema.initialise(uri: database.ownerURI, grantTo: nil) }
+        return (database, makeWorkspace("name: shared\njournals: \"\(database.everydayURI)\"\n"))
+    }
+
+    /// What the owner runs to give the everyday role its privileges, as every refusal for a missing
+    /// privilege says it: the workspace's URI as the owner, and the role by name.
+    private func grantCommand(_ database: PostgresDatabase) -> String {
+        "klaxon journal init --uri postgresql://OWNER@127.0.0.1:\(database.server.port)/\(database.name)?passfile=\(database.server.passfile) --grant \(PostgresServer.everyday)"
+    }
+
+    /// A role never granted (no USAGE on the schema), a grant missing (SELECT on klaxon.journals), and
+    /// INSERT revoked (the `note` path): each refusal is one line naming the role the URI connects as,
+    /// what the server refused, and the owner's command with that role; never "ROLE", never an outage.
+    @Test func aMissingPrivilegeNamesTheRoleAndTheOwnersCommand() async throws {
+        let (database, ws) = try await ungrantedDatabase()
+        func expectRemedy(_ run: (status: Int32, output: String, errors: String), refused: String) {
+            #expect(run.status == 1, "\(run)")
+            #expect(run.errors.split(separator: "\n").count == 1, "one line: \(run.errors)")
+            #expect(run.errors.contains(refused), "\(run.errors)")
+            #expect(run.errors.contains("the role \(PostgresServer.everyday) "), "\(run.errors)")
+            #expect(run.errors.contains(grantCommand(database)), "\(run.errors)")
+            #expect(!run.errors.contains("ROLE") && !run.errors.contains("check that the server runs"), "\(run.errors)")
+            #expect(!run.errors.contains(database.server.password(of: PostgresServer.everyday)))
+        }
+        expectRemedy(try await klaxon(ws.path, "incident", "list"), refused: "permission denied for schema klaxon")
+
+        try database.psql("GRANT USAGE ON SCHEMA klaxon TO \(PostgresServer.everyday)")
+        try database.psql(
+            "GRANT SELECT ON klaxon.schema_migrations, klaxon.records, klaxon.holds TO \(PostgresServer.everyday)")
+        expectRemedy(try await klaxon(ws.path, "incident", "list"), refused: "permission denied for table journals")
+
+        _ = try await blocking {
+            try PostgresSchema.initialise(uri: database.ownerURI, grantTo: PostgresServer.everyday)
+        }
+        let declared = try await klaxon(ws.path, "incident", "declare", "Registry returns 503", "--severity", "SEV3")
+        #expect(declared.status == 0, "\(declared.errors)")
+        try database.psql("REVOKE INSERT ON klaxon.records FROM \(PostgresServer.everyday)")
+        let note = try await klaxon(ws.path, "incident", "note", "1", "refused")
+        #expect(note.status == 1, "\(note)")
+        #expect(note.errors.contains("the role \(PostgresServer.everyday) "), "\(note.errors)")
+        #expect(note.errors.contains(grantCommand(database)), "\(note.errors)")
+        #expect(!note.errors.contains("ROLE"), "\(note.errors)")
+    }
+
+    /// journal init run by a role that may not make the schema is not told to grant itself: it is told
+    /// to run init as the schema's owner.
+    @Test func initByARoleThatMayNotMakeTheSchemaSaysWhoRunsIt() async throws {
+        let database = try await PostgresServer.shared().makeDatabase()
+        let ws = makeWorkspace()
+        let run = try await klaxon(ws.path, "journal", "init", "--uri", database.everydayURI)
+        #expect(run.status == 1, "\(run)")
+        #expect(run.errors.contains("permission denied for database \(database.name)"), "\(run.errors)")
+        #expect(
+            run.errors.contains(
+                "the role \(PostgresServer.everyday) may not make or change the schema: run klaxon journal init as the role that owns schema klaxon"
+            ), "\(run.errors)")
+        #expect(!run.errors.contains("--grant"), "\(run.errors)")
+    }
+}
