@@ -47,7 +47,8 @@ public final class PostgresConnection {
         do {
             options = try PostgresURI.options(uri)
         } catch {
-            throw PostgresError(.connect, message: error.message, server: redactedURI)
+            // A URI libpq would refuse is a mistake in it, not an outage: nothing is sent.
+            throw PostgresError(.invalidInput, message: error.message, server: redactedURI)
         }
         parameters = Self.parameters(
             options: options, applicationName: applicationName, environment: ProcessInfo.processInfo.environment,

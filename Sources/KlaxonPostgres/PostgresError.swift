@@ -15,7 +15,8 @@ public struct PostgresError: Error, Sendable, CustomStringConvertible {
         case timeout
         /// The server refused the statement: `sqlState` says why; the connection stays usable.
         case statement
-        /// The caller's input cannot be sent (a NUL character in a parameter); nothing was sent.
+        /// The caller's input cannot be sent (a NUL character in a parameter, a URI libpq would refuse);
+        /// nothing was sent.
         case invalidInput
     }
 

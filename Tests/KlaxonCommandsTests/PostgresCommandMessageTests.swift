@@ -79,4 +79,31 @@ struct PostgresCommandMessageTests {
             ), "\(run.errors)")
         #expect(!run.errors.contains("--grant"), "\(run.errors)")
     }
+
+    /// A port or a setting in `journals:` that libpq would refuse before connecting is a mistake in
+    /// klaxon.yaml: said at its line and column, exit 2 like any other, listed by `config validate`;
+    /// never the advice for a server that does not run. `journal init --uri` refuses it the same way.
+    @Test func aURISettingLibpqWouldRefuseIsReportedAtItsLine() async throws {
+        for (uri, expected) in [
+            ("postgresql://klaxon@127.0.0.1:99999/klaxon", "port \"99999\""),
+            ("postgresql://klaxon@127.0.0.1:abc/klaxon", "port \"abc\""),
+            ("postgresql://klaxon@127.0.0.1/klaxon?sslmode=bogus", "sslmode \"bogus\""),
+            ("postgresql://klaxon@127.0.0.1/klaxon?connect_timeout=soon", "connect_timeout \"soon\"")
+        ] {
+            let ws = makeWorkspace("name: shared\njournals: \"\(uri)\"\n")
+            let place = "\(ws.path)/klaxon.yaml:2:11: journals: "
+            let list = try await klaxon(ws.path, "incident", "list")
+            #expect(list.status == 2, "\(uri): \(list)")
+            #expect(list.errors.contains(place) && list.errors.contains(expected), "\(uri): \(list.errors)")
+            #expect(!list.errors.contains("check that the server runs"), "\(uri): \(list.errors)")
+            let initialise = try await klaxon(makeWorkspace().path, "journal", "init", "--uri", uri)
+            #expect(initialise.status == 2 && initialise.errors.contains(expected), "\(uri): \(initialise)")
+            #expect(!initialise.errors.contains("check that the server runs"), "\(uri): \(initialise.errors)")
+            let validate = try await klaxon(ws.path, "config", "validate")
+            #expect(validate.status == 1, "\(uri): \(validate)")
+            #expect(
+                validate.output.contains("\(ws.path)/klaxon.yaml:2:11: error: journals: ")
+                    && validate.output.contains(expected), "\(uri): \(validate.output)")
+        }
+    }
 }

@@ -168,8 +168,8 @@ public enum PostgresSchema {
         do {
             connection = try PostgresConnection(uri: uri, applicationName: "klaxon journal init")
         } catch {
-            throw error.kind == .connect && error.sqlState == nil && !PostgresURI.isURI(uri)
-                ? .badInput(error.message) : error.klaxonError
+            // A URI libpq would refuse (or none) is bad input; nothing was sent.
+            throw error.kind == .invalidInput ? .badInput(error.message) : error.klaxonError
         }
         return try initialise(connection, grantTo: role)
     }
