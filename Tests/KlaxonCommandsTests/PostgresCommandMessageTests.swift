@@ -25,6 +25,15 @@ struct PostgresCommandMessageTests {
         return (database, makeWorkspace("name: shared\njournals: \"\(database.everydayURI)\"\n"))
     }
 
+    /// A database made by the owner, the everyday role granted, and a workspace on it as that role.
+    private func grantedDatabase() async throws -> (PostgresDatabase, TemporaryDirectory) {
+        let database = try await PostgresServer.shared().makeDatabase()
+        _ = try await blocking {
+            try PostgresSchema.initialise(uri: database.ownerURI, grantTo: PostgresServer.everyday)
+        }
+        return (database, makeWorkspace("name: shared\njournals: \"\(database.everydayURI)\"\n"))
+    }
+
     /// What the owner runs to give the everyday role its privileges, as every refusal for a missing
     /// privilege says it: the workspace's URI as the owner, and the role by name.
     private func grantCommand(_ database: PostgresDatabase) -> String {
@@ -105,5 +114,25 @@ struct PostgresCommandMessageTests {
                 validate.output.contains("\(ws.path)/klaxon.yaml:2:11: error: journals: ")
                     && validate.output.contains(expected), "\(uri): \(validate.output)")
         }
+    }
+
+    /// A review exported from a database names the journal as the store has it (the incident in the
+    /// database, without secrets), never a file; its JSON says the same in `journal.source`, and
+    /// `journal.file` is null.
+    @Test func aReviewFromADatabaseNamesTheDatabaseNotAFile() async throws {
+        let (database, ws) = try await grantedDatabase()
+        #expect(
+            try await klaxon(ws.path, "incident", "declare", "Registry returns 503", "--severity", "SEV3").status == 0)
+        let source = "journal INC-1 at \(database.everydayURI)"
+        let markdown = try await klaxon(ws.path, "review", "export", "1")
+        #expect(markdown.status == 0, "\(markdown.errors)")
+        #expect(markdown.output.contains("UTC from `\(source)`: 1 record, final hash "), "\(markdown.output)")
+        #expect(!markdown.output.contains(".jsonl"), "\(markdown.output)")
+        let json = try await klaxon(ws.path, "review", "export", "1", "--format", "json")
+        #expect(json.status == 0, "\(json.errors)")
+        let journal = try JSONParser.parse(json.output)["journal"]
+        #expect(journal?["source"] == .string(source), "\(json.output)")
+        #expect(journal?["file"] == .null, "\(json.output)")
+        #expect(journal?["records"] == 1)
     }
 }
