@@ -34,6 +34,19 @@ struct PostgresCommandMessageTests {
         return (database, makeWorkspace("name: shared\njournals: \"\(database.everydayURI)\"\n"))
     }
 
+    /// A superuser's edit of INC-1's second row (its triggers disabled): the line no longer hashes.
+    private func damageTheSecondRecord(of database: PostgresDatabase) throws {
+        try database.psql(
+            """
+            BEGIN;
+            ALTER TABLE klaxon.records DISABLE TRIGGER append_only;
+            UPDATE klaxon.records SET line = overlay(line PLACING '\\x23'::bytea FROM 31 FOR 1)
+                WHERE journal = 'INC-1' AND sequence = 2;
+            ALTER TABLE klaxon.records ENABLE TRIGGER append_only;
+            COMMIT;
+            """)
+    }
+
     /// What the owner runs to give the everyday role its privileges, as every refusal for a missing
     /// privilege says it: the workspace's URI as the owner, and the role by name.
     private func grantCommand(_ database: PostgresDatabase) -> String {
@@ -134,5 +147,26 @@ struct PostgresCommandMessageTests {
         #expect(journal?["source"] == .string(source), "\(json.output)")
         #expect(journal?["file"] == .null, "\(json.output)")
         #expect(journal?["records"] == 1)
+    }
+
+    /// `journal verify` names a row a superuser changed with the next step: the database owner's
+    /// backup (docs/postgresql.md), in its text and in its JSON's `damage.next_step`.
+    @Test func aDamagedJournalInADatabaseIsNamedWithTheNextStep() async throws {
+        let (database, ws) = try await grantedDatabase()
+        #expect(
+            try await klaxon(ws.path, "incident", "declare", "Registry returns 503", "--severity", "SEV3").status == 0)
+        #expect(try await klaxon(ws.path, "incident", "note", "1", "uploads fail").status == 0)
+        try damageTheSecondRecord(of: database)
+        let verify = try await klaxon(ws.path, "journal", "verify")
+        #expect(verify.status == 1)
+        #expect(
+            verify.output.contains(
+                "DAMAGED at record 2 (line 2, byte ")
+                && verify.output.contains(
+                    "; have the database's owner restore the journal's rows from a backup (klaxon journal export keeps its intact records first): see docs/postgresql.md, \"Damage and backups\""
+                ), "\(verify.output)")
+        let json = try await klaxon(ws.path, "journal", "verify", "--json")
+        let next = try JSONParser.parse(json.output).arrayValue?.first?["damage"]?["next_step"]?.stringValue
+        #expect(next?.hasSuffix("see docs/postgresql.md, \"Damage and backups\"") == true, "\(json.output)")
     }
 }
