@@ -175,19 +175,19 @@ struct JournalCommand: ParsableCommand {
 
     struct Repair: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Cut off a torn last record, keeping its bytes in a sibling file. Never touches anything else.")
+            abstract:
+                "Cut off a torn last record, keeping its bytes in a sibling file. Never touches anything else. On a database (no torn tails), check the journal."
+        )
         @Argument(help: "The incident.") var id: String
         @OptionGroup var global: GlobalOptions
 
         func run() throws {
             let workspace = try global.loadWorkspace()
-            if case .postgres = workspace.config.journals {
-                throw KlaxonError.badInput(
-                    "journals: \(workspace.journalsPlace) is a PostgreSQL database, where a record is a row that is whole or absent: there is never a torn tail to cut, so nothing to repair; klaxon journal verify checks the records"
-                )
-            }
             guard let canonical = IncidentID.normalize(id) else {
                 throw KlaxonError.badInput("\"\(id)\" is not an incident id; ids look like INC-12")
+            }
+            if case .postgres = workspace.config.journals {
+                return try check(canonical, in: try workspace.journalStore, context: global.context)
             }
             let path = try workspace.incidents.path(of: canonical)
             // Not through IncidentStore.open: opening would itself cut the tail, and this should report it.
@@ -201,6 +201,25 @@ struct JournalCommand: ParsableCommand {
             } else {
                 global.context.print("\(canonical): the journal is intact; nothing to repair")
             }
+        }
+
+        /// A database's journal never has a torn tail (a record is a row, whole or absent): says so when
+        /// the journal verifies (exit 0), and names the damage with the next step when it does not (exit 1).
+        private func check(_ id: String, in store: any JournalStore, context: CommandContext) throws {
+            guard try store.journalNames().contains(id) else {
+                throw KlaxonError.badInput(
+                    "there is no incident \(id) in \(store.location); see klaxon incident list --all")
+            }
+            let journal = store.journal(id)
+            let records = try journal.readNewRecords()
+            if let damage = journal.corruption {
+                context.print(
+                    "\(journal.path): DAMAGED at \(damage); \(Verify.nextStep(damage, inDatabase: true))")
+                throw ExitCode(1)
+            }
+            context.print(
+                "\(id): intact, \(Plural.count(records.count, "record")), last hash \(journal.lastHash.short); a journal in PostgreSQL has no torn tail (a record is a row, whole or absent): nothing to repair"
+            )
         }
     }
 }

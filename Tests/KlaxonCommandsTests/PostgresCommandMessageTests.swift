@@ -169,4 +169,28 @@ struct PostgresCommandMessageTests {
         let next = try JSONParser.parse(json.output).arrayValue?.first?["damage"]?["next_step"]?.stringValue
         #expect(next?.hasSuffix("see docs/postgresql.md, \"Damage and backups\"") == true, "\(json.output)")
     }
+
+    /// `journal repair` on a database: there is never a torn tail, so an intact journal is said to be
+    /// intact (exit 0); a changed row is damage, named with the next step (exit 1); an incident that
+    /// does not exist is bad input (exit 2).
+    @Test func repairOnADatabaseSaysThereIsNoTornTailAndChecksTheJournal() async throws {
+        let (database, ws) = try await grantedDatabase()
+        #expect(
+            try await klaxon(ws.path, "incident", "declare", "Registry returns 503", "--severity", "SEV3").status == 0)
+        #expect(try await klaxon(ws.path, "incident", "note", "1", "uploads fail").status == 0)
+        let intact = try await klaxon(ws.path, "journal", "repair", "1")
+        #expect(intact.status == 0, "\(intact)")
+        #expect(intact.output.hasPrefix("INC-1: intact, 2 records, last hash "), "\(intact.output)")
+        #expect(intact.output.contains("nothing to repair"), "\(intact.output)")
+        #expect(intact.errors.isEmpty, "\(intact.errors)")
+
+        let missing = try await klaxon(ws.path, "journal", "repair", "7")
+        #expect(missing.status == 2 && missing.errors.contains("there is no incident INC-7"), "\(missing)")
+
+        try damageTheSecondRecord(of: database)
+        let damaged = try await klaxon(ws.path, "journal", "repair", "1")
+        #expect(damaged.status == 1, "\(damaged)")
+        #expect(damaged.output.contains("journal INC-1 at ") && damaged.output.contains("DAMAGED at record 2"))
+        #expect(damaged.output.contains("docs/postgresql.md, \"Damage and backups\""), "\(damaged.output)")
+    }
 }
