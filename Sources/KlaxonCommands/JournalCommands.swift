@@ -68,11 +68,8 @@ struct JournalCommand: ParsableCommand {
                 if let damage = verification.damage {
                     failed = true
                     // The torn tail's reason already says "an interrupted write"; what follows is what to do.
-                    let line =
-                        damage.kind == .tornTail
-                        ? "torn tail at \(damage); klaxon journal repair cuts it off and keeps its bytes"
-                        : "DAMAGED at \(damage)"
-                    if !output.json { context.print("\(path): \(line)") }
+                    let line = damage.kind == .tornTail ? "torn tail at \(damage)" : "DAMAGED at \(damage)"
+                    if !output.json { context.print("\(path): \(line); \(Self.nextStep(damage, inDatabase: false))") }
                 } else if let problem = problems.first {
                     failed = true
                     if !output.json { context.print("\(path): REFUSED: \(problem)") }
@@ -93,7 +90,7 @@ struct JournalCommand: ParsableCommand {
                 ]
                 if let problem = problems.first { entry["error"] = .string(problem) }
                 if let damage = verification.damage {
-                    entry["damage"] = Self.json(damage)
+                    entry["damage"] = Self.json(damage, inDatabase: false)
                 }
                 results.append(.object(entry))
             }
@@ -105,13 +102,24 @@ struct JournalCommand: ParsableCommand {
             if failed { throw ExitCode(1) }
         }
 
-        /// `--json`'s `damage` of a journal: its kind, the record, line and byte where it is, and why.
-        static func json(_ damage: JournalScanner.Damage) -> JSONValue {
+        /// `--json`'s `damage` of a journal: its kind, the record, line and byte where it is, why, and
+        /// what to do (`nextStep`).
+        static func json(_ damage: JournalScanner.Damage, inDatabase: Bool) -> JSONValue {
             .object([
                 "kind": .string(damage.kind == .tornTail ? "torn_tail" : "corruption"),
                 "record": .number(Double(damage.expectedSequence)), "line": .number(Double(damage.line)),
-                "offset": .number(Double(damage.offset)), "reason": .string(damage.reason)
+                "offset": .number(Double(damage.offset)), "reason": .string(damage.reason),
+                "next_step": .string(nextStep(damage, inDatabase: inDatabase))
             ])
+        }
+
+        /// What to do about `damage`: a torn tail (a file's only) is cut off by repair; a broken chain is
+        /// not repaired, the journal comes back from a backup: the file's, or the database owner's.
+        static func nextStep(_ damage: JournalScanner.Damage, inDatabase: Bool) -> String {
+            if damage.kind == .tornTail { return "klaxon journal repair cuts it off and keeps its bytes" }
+            return inDatabase
+                ? "have the database's owner restore the journal's rows from a backup (klaxon journal export keeps its intact records first): see docs/postgresql.md, \"Damage and backups\""
+                : "restore the file from a backup (keep a copy of it first; klaxon journal repair cuts only a torn tail): see docs/journal-format.md, \"Damage\""
         }
 
         /// Every journal of a database store (or those named) read through the store, which checks each
@@ -145,8 +153,11 @@ struct JournalCommand: ParsableCommand {
                 ]
                 if let damage = journal.corruption {
                     failed = true
-                    if !output.json { context.print("\(journal.path): DAMAGED at \(damage)") }
-                    entry["damage"] = Self.json(damage)
+                    if !output.json {
+                        context.print(
+                            "\(journal.path): DAMAGED at \(damage); \(Self.nextStep(damage, inDatabase: true))")
+                    }
+                    entry["damage"] = Self.json(damage, inDatabase: true)
                 } else if !output.json {
                     context.print(
                         "\(name): ok, \(Plural.count(records.count, "record")), last hash \(journal.lastHash.short)")
@@ -164,19 +175,19 @@ struct JournalCommand: ParsableCommand {
 
     struct Repair: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Cut off a torn last record, keeping its bytes in a sibling file. Never touches anything else.")
+            abstract:
+                "Cut off a torn last record, keeping its bytes in a sibling file. Never touches anything else. On a database (no torn tails), check the journal."
+        )
         @Argument(help: "The incident.") var id: String
         @OptionGroup var global: GlobalOptions
 
         func run() throws {
             let workspace = try global.loadWorkspace()
-            if case .postgres = workspace.config.journals {
-                throw KlaxonError.badInput(
-                    "journals: \(workspace.journalsPlace) is a PostgreSQL database, where a record is a row that is whole or absent: there is never a torn tail to cut, so nothing to repair; klaxon journal verify checks the records"
-                )
-            }
             guard let canonical = IncidentID.normalize(id) else {
                 throw KlaxonError.badInput("\"\(id)\" is not an incident id; ids look like INC-12")
+            }
+            if case .postgres = workspace.config.journals {
+                return try check(canonical, in: try workspace.journalStore, context: global.context)
             }
             let path = try workspace.incidents.path(of: canonical)
             // Not through IncidentStore.open: opening would itself cut the tail, and this should report it.
@@ -190,6 +201,25 @@ struct JournalCommand: ParsableCommand {
             } else {
                 global.context.print("\(canonical): the journal is intact; nothing to repair")
             }
+        }
+
+        /// A database's journal never has a torn tail (a record is a row, whole or absent): says so when
+        /// the journal verifies (exit 0), and names the damage with the next step when it does not (exit 1).
+        private func check(_ id: String, in store: any JournalStore, context: CommandContext) throws {
+            guard try store.journalNames().contains(id) else {
+                throw KlaxonError.badInput(
+                    "there is no incident \(id) in \(store.location); see klaxon incident list --all")
+            }
+            let journal = store.journal(id)
+            let records = try journal.readNewRecords()
+            if let damage = journal.corruption {
+                context.print(
+                    "\(journal.path): DAMAGED at \(damage); \(Verify.nextStep(damage, inDatabase: true))")
+                throw ExitCode(1)
+            }
+            context.print(
+                "\(id): intact, \(Plural.count(records.count, "record")), last hash \(journal.lastHash.short); a journal in PostgreSQL has no torn tail (a record is a row, whole or absent): nothing to repair"
+            )
         }
     }
 }

@@ -13,8 +13,12 @@ enum ReviewSource {
         var warnings = journal.warnings
         let problem = journal.file.corruption.map { "damaged at \($0); the review holds the records before it" }
         if let problem { warnings.append("\(journal.file.path) is \(problem)") }
+        // A file is named without its directory (the review reads the same wherever it is exported);
+        // a database's journal as the store names it (the incident at the URI, without secrets).
+        var file: String?
+        if case .directory = workspace.config.journals { file = journal.incident.id + ".jsonl" }
         let seal = IncidentReview.JournalSeal(
-            file: journal.incident.id + ".jsonl", recordCount: journal.incident.recordCount,
+            source: file ?? journal.file.path, file: file, recordCount: journal.incident.recordCount,
             finalHash: journal.file.lastHash, problem: problem)
         let platform = try ReviewFiles.platformRecords(store: workspace.journalStore)
         warnings += platform.warnings

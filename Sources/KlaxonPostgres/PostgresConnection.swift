@@ -47,7 +47,8 @@ public final class PostgresConnection {
         do {
             options = try PostgresURI.options(uri)
         } catch {
-            throw PostgresError(.connect, message: error.message, server: redactedURI)
+            // A URI libpq would refuse is a mistake in it, not an outage: nothing is sent.
+            throw PostgresError(.invalidInput, message: error.message, server: redactedURI)
         }
         parameters = Self.parameters(
             options: options, applicationName: applicationName, environment: ProcessInfo.processInfo.environment,
@@ -131,7 +132,7 @@ public final class PostgresConnection {
             if line.isEmpty || line.hasPrefix("LOCATION:") { continue }
             lines.append(Self.takingSQLState(line, into: &state))
         }
-        let text = lines.joined(separator: " ")
+        let text = PostgresError.joiningLines(lines)
         return (PostgresURI.scrub(text.isEmpty ? "no message from libpq" : text, secretsOf: uri), state)
     }
 
@@ -380,7 +381,9 @@ public final class PostgresConnection {
         }
         message = PostgresURI.scrub(PostgresURI.oneLine(message), secretsOf: uri)
         let lost = PQstatus(connection) != CONNECTION_OK
-        return PostgresError(lost ? .connectionLost : .statement, sqlState: state, message: message, server: server)
+        return PostgresError(
+            lost ? .connectionLost : .statement, sqlState: state, message: message, server: server,
+            role: PQuser(connection).map { String(cString: $0) }, uri: redactedURI)
     }
 
     /// The result's values copied into one buffer (libpq's are freed with the result), without a

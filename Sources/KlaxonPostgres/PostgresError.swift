@@ -15,7 +15,8 @@ public struct PostgresError: Error, Sendable, CustomStringConvertible {
         case timeout
         /// The server refused the statement: `sqlState` says why; the connection stays usable.
         case statement
-        /// The caller's input cannot be sent (a NUL character in a parameter); nothing was sent.
+        /// The caller's input cannot be sent (a NUL character in a parameter, a URI libpq would refuse);
+        /// nothing was sent.
         case invalidInput
     }
 
@@ -26,12 +27,28 @@ public struct PostgresError: Error, Sendable, CustomStringConvertible {
     public var message: String
     /// `HOST:PORT, database NAME` (or the socket's directory), for messages.
     public var server: String
+    /// The role the connection logs in as, when known: a missing privilege's remedy names it.
+    public var role: String?
+    /// The connection's URI as it may be shown (`PostgresURI.redacted`), when known.
+    public var uri: String?
 
-    public init(_ kind: Kind, sqlState: SQLState? = nil, message: String, server: String) {
+    public init(
+        _ kind: Kind, sqlState: SQLState? = nil, message: String, server: String, role: String? = nil,
+        uri: String? = nil
+    ) {
         self.kind = kind
         self.sqlState = sqlState
         self.message = message
         self.server = server
+        self.role = role
+        self.uri = uri
+    }
+
+    /// What gives `role` the everyday privileges (docs/postgresql.md, "Roles"): the schema's owner runs
+    /// `klaxon journal init --grant` on `uri` (shown without secrets) as itself, OWNER standing for its name,
+    /// which a refused role cannot know.
+    public static func grantRemedy(role: String, uri: String) -> String {
+        "have the schema's owner run klaxon journal init --uri \(PostgresURI.asUser("OWNER", uri)) --grant \(TerminalText.printable(role))"
     }
 
     /// One line: where, what the server or libpq said, its SQLSTATE, and what to do.
@@ -55,6 +72,25 @@ public struct PostgresError: Error, Sendable, CustomStringConvertible {
     /// server could not be reached (`isUnreachable`).
     public var klaxonError: KlaxonError { isUnreachable ? .unreachable(description) : .failed(description) }
 
+    /// libpq's lines as one line of clauses: "Connection refused" and "Is the server running on that
+    /// host…?" become "Connection refused; is the server running on that host…". A line's closing `.` or
+    /// `?` goes (the message goes on after it), and its capital goes when the next letter is small (not
+    /// `FATAL:` or `SSL`). One line stays as it is.
+    static func joiningLines(_ lines: [String]) -> String {
+        let kept = lines.map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        guard kept.count > 1 else { return kept.first ?? "" }
+        return kept.enumerated().map { n, line in
+            var clause = Substring(line)
+            while let last = clause.last, last == "." || last == "?" { clause = clause.dropLast() }
+            if n > 0, let first = clause.first, first.isUppercase,
+                clause.dropFirst().first?.isLowercase == true
+            {
+                return first.lowercased() + clause.dropFirst()
+            }
+            return String(clause)
+        }.joined(separator: "; ")
+    }
+
     var advice: String {
         switch kind {
         case .connect:
@@ -68,8 +104,13 @@ public struct PostgresError: Error, Sendable, CustomStringConvertible {
         case .timeout:
             return "check the server's load and the network, then try again"
         case .statement:
-            return sqlState == .undefinedTable
-                ? "run klaxon journal init to create the journal tables" : "nothing was changed by this statement"
+            if sqlState == .undefinedTable { return "run klaxon journal init to create the journal tables" }
+            // Klaxon runs no statement the append-only triggers refuse: 42501 is a privilege not granted.
+            if sqlState == .insufficientPrivilege, let role, let uri {
+                return "the role \(TerminalText.printable(role)) lacks a privilege Klaxon needs; "
+                    + Self.grantRemedy(role: role, uri: uri)
+            }
+            return "nothing was changed by this statement"
         case .invalidInput:
             return "nothing was sent"
         }

@@ -33,7 +33,60 @@ public enum PostgresURI {
             )
         }
         defer { PQconninfoFree(parsed) }
-        return values(of: parsed)
+        let options = values(of: parsed)
+        if let refusal = refusal(in: options) { throw .badInput("\(redacted(uri)): \(refusal)") }
+        return options
+    }
+
+    /// The settings libpq connects with taking only whole numbers.
+    static let wholeNumberKeys = [
+        "connect_timeout", "keepalives", "keepalives_idle", "keepalives_interval", "keepalives_count",
+        "tcp_user_timeout"
+    ]
+
+    /// The settings libpq takes only a few values of, and those values.
+    static let knownValues: KeyValuePairs<String, [String]> = [
+        "sslmode": ["disable", "allow", "prefer", "require", "verify-ca", "verify-full"],
+        "gssencmode": ["disable", "prefer", "require"], "channel_binding": ["disable", "prefer", "require"],
+        "target_session_attrs": ["any", "read-write", "read-only", "primary", "standby", "prefer-standby"],
+        "ssl_min_protocol_version": ["TLSv1", "TLSv1.1", "TLSv1.2", "TLSv1.3"],
+        "ssl_max_protocol_version": ["TLSv1", "TLSv1.1", "TLSv1.2", "TLSv1.3"]
+    ]
+
+    /// What libpq, having read the options, would refuse when connecting, before sending anything (the
+    /// checks of libpq 15): a port not in 1...65535, more ports than hosts, a whole-number setting that
+    /// is not one, a value a setting does not take. Said where the URI is written (klaxon.yaml's line),
+    /// not at each connection as if the server were down.
+    static func refusal(in options: [String: String]) -> String? {
+        func shown(_ value: String) -> String { "\"" + TerminalText.printable(value) + "\"" }
+        let hosts = (options["host"] ?? options["hostaddr"] ?? "").split(
+            separator: ",", omittingEmptySubsequences: false)
+        let ports = (options["port"] ?? "").split(separator: ",", omittingEmptySubsequences: false)
+            .map { $0.trimmingCharacters(in: .whitespaces) }
+        for port in ports where !port.isEmpty && !(Int(port).map { (1...65535).contains($0) } ?? false) {
+            return "its port \(shown(port)) is not a port number (1 to 65535); write the server's port, such as 5432"
+        }
+        if ports.count > 1, ports.count != max(hosts.count, 1) {
+            return
+                "it names \(ports.count) ports for \(Plural.count(max(hosts.count, 1), "host")); write one port, or one for each host"
+        }
+        for key in wholeNumberKeys {
+            if let value = options[key], !value.isEmpty, Int(value.trimmingCharacters(in: .whitespaces)) == nil {
+                return "its \(key) \(shown(value)) is not a whole number; write one, such as 10"
+            }
+        }
+        for (key, known) in knownValues {
+            guard let value = options[key], !value.isEmpty else { continue }
+            // libpq compares the TLS versions without case, the others exactly.
+            let found =
+                key.hasSuffix("_protocol_version")
+                ? known.contains { $0.lowercased() == value.lowercased() } : known.contains(value)
+            if !found {
+                return
+                    "its \(key) \(shown(value)) is not one libpq knows; write one of \(known.joined(separator: ", "))"
+            }
+        }
+        return nil
     }
 
     /// `uri` as it may be shown: the password of its user information and the values of its
@@ -58,6 +111,20 @@ public enum PostgresURI {
                 ? key + "=***" : String(parameter)
         }.joined(separator: "&")
         return out
+    }
+
+    /// `uri` connecting as `user`: its user information (a password with it) and a `user` parameter
+    /// replaced; everything else as written.
+    public static func asUser(_ user: String, _ uri: String) -> String {
+        guard let scheme = uri.range(of: "://") else { return uri }
+        var rest = uri[scheme.upperBound...]
+        let authority = rest.prefix { $0 != "/" && $0 != "?" }
+        if let at = authority.firstIndex(of: "@") { rest = rest[rest.index(after: at)...] }
+        guard let question = rest.firstIndex(of: "?") else { return uri[..<scheme.upperBound] + user + "@" + rest }
+        let parameters = rest[rest.index(after: question)...].split(separator: "&", omittingEmptySubsequences: false)
+            .filter { !$0.hasPrefix("user=") }
+        return uri[..<scheme.upperBound] + user + "@" + rest[..<question]
+            + (parameters.isEmpty ? "" : "?" + parameters.joined(separator: "&"))
     }
 
     /// The parameters whose values are secrets.
@@ -88,10 +155,9 @@ public enum PostgresURI {
         secrets(of: uri).reduce(text) { $0.replacingOccurrences(of: $1, with: "***") }
     }
 
-    /// libpq's multi-line messages on one line.
+    /// libpq's multi-line messages on one line (`PostgresError.joiningLines`).
     static func oneLine(_ text: String) -> String {
-        text.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
-            .joined(separator: " ")
+        PostgresError.joiningLines(text.split(whereSeparator: \.isNewline).map(String.init))
     }
 
     /// The options set in a libpq option array (the unset ones left out).

@@ -243,11 +243,20 @@ struct JournalCommandTests {
         let bad = k.run("journal", "verify")
         #expect(bad.status == 1)
         #expect(bad.output.contains("INC-2.jsonl: DAMAGED at record 4 (line 4"))
+        // The next step: a broken chain is not repaired; the journal comes back from a backup.
+        let damagedLine = bad.output.split(separator: "\n").first { $0.contains("DAMAGED") } ?? ""
+        #expect(
+            damagedLine.hasSuffix(
+                "; restore the file from a backup (keep a copy of it first; klaxon journal repair cuts only a torn tail): see docs/journal-format.md, \"Damage\""
+            ), "\(damagedLine)")
         #expect(k.run("journal", "verify", "1").status == 0)
         let json = k.run("journal", "verify", "2", "--json").json?.arrayValue?.first
         #expect(json?["ok"] == false)
         #expect(json?["damage"]?["record"] == 4)
         #expect(json?["damage"]?["kind"] == "corruption")
+        #expect(
+            json?["damage"]?["next_step"]?.stringValue?.hasPrefix("restore the file from a backup") == true,
+            "\(String(describing: json))")
         // The damaged incident reads, read-only, up to the damage; writing is refused with exit 1.
         let show = k.run("incident", "show", "2")
         #expect(show.status == 0 && show.errors.contains("is damaged at record 4"))
@@ -267,6 +276,11 @@ struct JournalCommandTests {
         handle.write(Data(#"{"v":1,"seq":3,"ts":"#.utf8))
         handle.closeFile()
         #expect(k.run("journal", "verify").status == 1)
+        let torn = k.run("journal", "verify", "1", "--json").json?.arrayValue?.first?["damage"]
+        #expect(torn?["kind"] == "torn_tail")
+        #expect(
+            torn?["next_step"] == "klaxon journal repair cuts it off and keeps its bytes", "\(String(describing: torn))"
+        )
         let repaired = k.run("journal", "repair", "1")
         #expect(repaired.status == 0)
         #expect(repaired.output.contains("moved to INC-1.jsonl.torn-"))

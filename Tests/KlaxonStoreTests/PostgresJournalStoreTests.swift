@@ -71,14 +71,20 @@ extension PostgresJournalStoreTests {
         #expect(store.journal("INC-1").writeProblem == nil)
         // The append the revoked privilege refuses says why, and the answer is asked again at once.
         let refusal = #expect(throws: KlaxonError.self) { try journal.append { _ in Self.note("refused") } }
+        // Both name the role, and the owner's command with the workspace's URI as the owner.
+        let grant =
+            "have the schema's owner run klaxon journal init --uri postgresql://OWNER@127.0.0.1:\(database.server.port)/\(database.name)?passfile=\(database.server.passfile) --grant \(PostgresServer.everyday)"
         #expect(
             refusal?.message.hasPrefix("PostgreSQL at 127.0.0.1:\(database.server.port), database \(database.name): ")
-                == true && refusal?.message.contains("klaxon journal init --grant ROLE") == true,
+                == true
+                && refusal?.message.hasSuffix(
+                    "nothing was written: the role \(PostgresServer.everyday) may read but not append; \(grant)")
+                    == true,
             "\(refusal?.message ?? "")")
         let problem = try #require(journal.writeProblem)
         #expect(
             problem
-                == "the role \(PostgresServer.everyday) may not insert into the journal tables at \(store.location); have the tables' owner run klaxon journal init --grant \(PostgresServer.everyday)"
+                == "the role \(PostgresServer.everyday) may not insert into the journal tables at \(store.location); \(grant)"
         )
         #expect(PostgresJournalStore(uri: database.everydayURI).writeProblem == problem, "a new store asks")
         #expect(try store.journal(PlatformJournal.name).readNewRecords().count == 1, "nothing was written")

@@ -198,6 +198,23 @@ struct WorkspaceTests {
             (
                 "postgresql://k@db/k?password=Hunter2%zzsecret",
                 "is not a connection URI libpq reads: invalid percent-encoded token"
+            ),
+            // What libpq reads but refuses when connecting is refused here, at its place.
+            (
+                "postgresql://k@db.internal:99999/k",
+                "journals: postgresql://k@db.internal:99999/k: its port \"99999\" is not a port number (1 to 65535); write the server's port, such as 5432"
+            ),
+            (
+                "postgresql://k@db1,db2/k?port=5432,5433,5434",
+                "journals: postgresql://k@db1,db2/k?port=5432,5433,5434: it names 3 ports for 2 hosts; write one port, or one for each host"
+            ),
+            (
+                "postgresql://k@db.internal/k?sslmode=bogus",
+                "journals: postgresql://k@db.internal/k?sslmode=bogus: its sslmode \"bogus\" is not one libpq knows; write one of disable, allow, prefer, require, verify-ca, verify-full"
+            ),
+            (
+                "postgresql://k@db.internal/k?keepalives_idle=5s",
+                "journals: postgresql://k@db.internal/k?keepalives_idle=5s: its keepalives_idle \"5s\" is not a whole number; write one, such as 10"
             )
         ] {
             let path = dir.write("klaxon.yaml", "name: x\njournals: \"\(bad)\"\n")

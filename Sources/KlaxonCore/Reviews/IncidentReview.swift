@@ -59,17 +59,27 @@ public struct IncidentReview: Sendable {
 
     /// What the journal file itself says: how many records, the last hash, and whether the chain verified.
     public struct JournalSeal: Hashable, Sendable {
-        public var file: String
+        /// The journal as its store names it: the file's name (`INC-1.jsonl`), or the incident in a
+        /// database (`journal INC-1 at postgresql://…`, without secrets).
+        public var source: String
+        /// The journal file's name, nil when the journal is not a file (rows in a database).
+        public var file: String?
         public var recordCount: Int
         public var finalHash: RecordHash
         /// nil when every record's hash and the chain verified; otherwise what is wrong.
         public var problem: String?
 
-        public init(file: String, recordCount: Int, finalHash: RecordHash, problem: String?) {
+        public init(source: String, file: String?, recordCount: Int, finalHash: RecordHash, problem: String?) {
+            self.source = source
             self.file = file
             self.recordCount = recordCount
             self.finalHash = finalHash
             self.problem = problem
+        }
+
+        /// The seal of a journal file, named `file`.
+        public init(file: String, recordCount: Int, finalHash: RecordHash, problem: String?) {
+            self.init(source: file, file: file, recordCount: recordCount, finalHash: finalHash, problem: problem)
         }
 
         public var verified: Bool { problem == nil }

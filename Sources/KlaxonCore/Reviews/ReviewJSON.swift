@@ -79,7 +79,8 @@ public enum ReviewJSON {
                 }),
             "sections": .object(sections),
             "journal": .object([
-                "file": .string(review.journal.file), "records": number(review.journal.recordCount),
+                "source": .string(review.journal.source), "file": string(review.journal.file),
+                "records": number(review.journal.recordCount),
                 "final_hash": .string(review.journal.finalHash.description), "verified": .bool(review.journal.verified),
                 "problem": string(review.journal.problem)
             ])

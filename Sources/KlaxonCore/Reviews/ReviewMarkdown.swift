@@ -170,7 +170,7 @@ public enum ReviewMarkdown {
         let verdict =
             seal.problem.map { "**the chain did not verify: \(inline($0))**" } ?? "every hash and the chain verified"
         out.append(
-            "Exported by Klaxon at \(time(review.exportedAt)) UTC from `\(seal.file)`: \(Plural.count(seal.recordCount, "record")), "
+            "Exported by Klaxon at \(time(review.exportedAt)) UTC from `\(seal.source)`: \(Plural.count(seal.recordCount, "record")), "
                 + "final hash `\(seal.finalHash)`, \(verdict).")
         return out.joined(separator: "\n") + "\n"
     }

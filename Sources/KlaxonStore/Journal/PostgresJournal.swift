@@ -170,8 +170,9 @@ public final class PostgresJournal: StoredJournal {
             try insertRow(row, into: journal, key: key, connection)
         } catch let error as PostgresError where error.sqlState == .insufficientPrivilege {
             store.forgetWriteProblem()
+            let role = error.role ?? "of journals:"
             throw KlaxonError.failed(
-                "PostgreSQL at \(error.server): \(error.message) (SQLSTATE \(SQLState.insufficientPrivilege)); nothing was written: the role of journals: may read but not append. Have the tables' owner run klaxon journal init --grant ROLE for it"
+                "PostgreSQL at \(error.server): \(error.message) (SQLSTATE \(SQLState.insufficientPrivilege)); nothing was written: the role \(TerminalText.printable(role)) may read but not append; \(PostgresError.grantRemedy(role: role, uri: store.location))"
             )
         }
     }

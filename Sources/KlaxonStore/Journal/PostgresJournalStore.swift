@@ -116,9 +116,9 @@ public final class PostgresJournalStore: JournalStore {
         }
         var problem: String?
         if rows.rows.first?[1] == "f" {
-            let role = TerminalText.printable(rows.scalar ?? "?")
+            let role = rows.scalar ?? "?"
             problem =
-                "the role \(role) may not insert into the journal tables at \(location); have the tables' owner run klaxon journal init --grant \(role)"
+                "the role \(TerminalText.printable(role)) may not insert into the journal tables at \(location); \(PostgresError.grantRemedy(role: role, uri: location))"
         }
         privileges.withLock { $0 = (problem, .now) }
         return problem

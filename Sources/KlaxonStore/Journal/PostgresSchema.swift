@@ -168,8 +168,8 @@ public enum PostgresSchema {
         do {
             connection = try PostgresConnection(uri: uri, applicationName: "klaxon journal init")
         } catch {
-            throw error.kind == .connect && error.sqlState == nil && !PostgresURI.isURI(uri)
-                ? .badInput(error.message) : error.klaxonError
+            // A URI libpq would refuse (or none) is bad input; nothing was sent.
+            throw error.kind == .invalidInput ? .badInput(error.message) : error.klaxonError
         }
         return try initialise(connection, grantTo: role)
     }
@@ -201,6 +201,11 @@ public enum PostgresSchema {
             }
             if let role { try grant(connection, to: role) }
             report.granted = role
+        } catch let error as PostgresError where error.sqlState == .insufficientPrivilege {
+            // Not the everyday role's missing grant: the role running init may not make the schema.
+            throw .failed(
+                "PostgreSQL at \(error.server): \(error.message) (SQLSTATE \(SQLState.insufficientPrivilege)); the role \(TerminalText.printable(error.role ?? "of --uri")) may not make or change the schema: run klaxon journal init as the role that owns schema klaxon, or is to own it (it needs CREATE on the database); see docs/postgresql.md, \"Roles\""
+            )
         } catch {
             throw klaxonError(error, connection)
         }
