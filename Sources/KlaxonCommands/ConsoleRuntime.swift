@@ -347,12 +347,15 @@ final class ConsoleRuntime {
         // What the responder asked to save is saved (or fails, each within its bounded lock wait),
         // and the screen says why quitting takes a moment.
         let saves = model.savesInFlight
-        if saves > 0 || responder.notAnsweringSince != nil {
-            let what = saves == 0 ? "the journal store answers" : saves == 1 ? "a save ends" : "\(saves) saves end"
-            send(.info("quitting once \(what) (at most \(Int(Self.stopWaitSeconds)) s)…"))
+        // With no save under way, a store that does not answer is not waited for (what else is under
+        // way, a delivery's outcome, could not be recorded in it anyway).
+        let wait = saves == 0 && responder.notAnsweringSince != nil ? 1 : Self.stopWaitSeconds
+        if saves > 0 {
+            let what = saves == 1 ? "a save ends" : "\(saves) saves end"
+            send(.info("quitting once \(what) (at most \(Int(wait)) s)…"))
             screen.paint(ConsoleView.render(model))
         }
-        let stopped = responder.stop(waitingAtMost: Self.stopWaitSeconds)
+        let stopped = responder.stop(waitingAtMost: wait)
         screen.restore()
         if stopped == nil {
             let since = responder.notAnsweringSince.map { " (not answering since \($0.rfc3339))" } ?? ""
@@ -361,6 +364,12 @@ final class ConsoleRuntime {
                 ? "no save was under way"
                 : "\(Plural.count(saves, "save")) under way, not confirmed: check the timeline (klaxon incident show ID) before doing it again"
             context.warn("quit without waiting for the journal store\(since): \(what)")
+            // A note not confirmed saved is not lost with the screen: its text goes to standard error.
+            for (id, text) in model.savingNotes.sorted(by: { $0.key < $1.key }) {
+                context.warn(
+                    "\(id): the note not confirmed saved, as typed:\n\(TerminalText.printable(text, keepingLineBreaks: true))"
+                )
+            }
         }
         return 0
     }

@@ -221,7 +221,16 @@ struct WatchCommand: ParsableCommand {
         }
         // Deliveries under way finish and are recorded, so no outcome is left unknown by a clean stop
         // (unless the store does not answer: then it is said, and the process ends regardless).
-        if let left = responder.stop(waitingAtMost: Self.stopWaitSeconds) {
+        // Said when it takes a moment: a store that keeps a call waiting, deliveries under way.
+        var left = responder.stop(waitingAtMost: 2)
+        if left == nil {
+            let waits = responder.notAnsweringSince.map { " (it has not answered since \($0.rfc3339))" } ?? ""
+            context.say(
+                "klaxon: stopping: no new page is sent; waiting at most \(Int(Self.stopWaitSeconds)) s for the deliveries under way to be recorded in the journal store\(waits)"
+            )
+            left = responder.stop(waitingAtMost: Self.stopWaitSeconds - 2)
+        }
+        if let left {
             try take(left)
         } else {
             context.warn(

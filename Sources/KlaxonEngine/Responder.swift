@@ -78,6 +78,10 @@ public final class Responder {
     private let recorder: StatusRecorder?
     private let escalations: EscalationRunner?
     private let drill: DrillDirector?
+    /// Whether a stop was asked (the thread it runs on says so, `ResponderThread`): from then on a pass
+    /// takes no new escalation step and sends no new page, even one that was under way when the stop
+    /// came (waiting for the store): a stop waits only for the deliveries already under way.
+    public var isStopping: @Sendable () -> Bool = { false }
     /// What `start` says first: problems met while constructing.
     private var startEvents: [ResponderEvent] = []
     /// When the escalation engine wants to pass again (a page, a step, a retry).
@@ -307,11 +311,11 @@ public final class Responder {
             if let drill {
                 events.append(.drillChanged(drill.tick(now: now, incidents: follower.byID.values.map(\.incident))))
             }
-            events += takeOverRecording()
+            if !isStopping() { events += takeOverRecording() }
         }
         // Nothing is paged that cannot be recorded first: while the store does not answer, the engine
         // waits (finished deliveries stay queued until their outcomes can be recorded).
-        if let runner = escalations, !reachability.isUnreachable,
+        if let runner = escalations, !reachability.isUnreachable, !isStopping(),
             newSecond || recorded || runner.hasFinishedDeliveries || nextEscalationPass.map({ $0 <= now }) ?? false
         {
             events += passEscalations(runner)

@@ -168,6 +168,8 @@ public final class ResponderThread: Sendable {
             hand([.failedToStart(error)])
             return
         }
+        // A stop asked while a call waits for the store: what that call does next is not a new page.
+        responder.isStopping = { [weak self] in self?.state.withLock { $0.stopping } ?? true }
         answer(.start) { responder.start() }
         state.withLock { $0.hasStarted = true }
         // Then a pass at once (the loop's first): the engine's hold is taken now, not a second later.

@@ -66,10 +66,23 @@ struct StatusBoardTests {
         #expect(text.contains("not polled yet"))
         // The dashboard's slot says what is down.
         press([.character("1")], &model)
-        #expect(ConsoleView.render(model).text.contains("3 checks · 1 down: registry-api"))
+        #expect(
+            ConsoleView.render(model).text.contains("3 checks · 1 down: registry-api · 1 not poll"),
+            "the rest cut at 100 columns")
         if let mismatch = Snapshot.mismatch(frame, named: "status-board-100x30") {
             Issue.record(Comment(rawValue: mismatch))
         }
+    }
+
+    /// A check not polled yet (the console just started, or its poller waits for a store that does not
+    /// answer) is not known to be up: the dashboard never says "nothing down" while one is.
+    @Test func checksNotPolledYetAreNotNothingDown() {
+        var model = sampleModel(columns: 100, rows: 30)
+        let checks = ["registry-api", "ci-queue", "kube-apiserver"].map { Self.check($0, group: "Platform") }
+        _ = ConsoleUpdate.update(&model, .checksConfigured(checks))
+        let text = ConsoleView.render(model).text
+        #expect(text.contains("3 checks · 3 not polled yet"), "\(text)")
+        #expect(!text.contains("nothing down"), "\(text)")
     }
 
     /// Issue 19, point 20: a check whose entry does not read stays on the board, in its place, saying why;

@@ -77,12 +77,14 @@ enum DashboardView {
             // Unknown after a poll is a source that cannot be read: blind, never "all up".
             let blind = model.checks.filter { $0.state == .unknown && $0.lastReport != nil }.count
             let unpolled = model.checks.filter { $0.notPolled != nil }.count
+            // Not polled yet (just started, or the poller waits for the store) is not known to be up.
+            let waiting = model.checks.filter { $0.notPolled == nil && $0.lastReport == nil }.count
             var x = frame.put(Plural.count(model.checks.count, "check"), row: slotsRow + 1, column: 4, width: half - 4)
             if unpolled > 0 {
                 x = frame.put(
                     " · \(unpolled) not polled", row: slotsRow + 1, column: x, style: .error, width: half - x - 1)
             }
-            if down.isEmpty && warn == 0 && blind == 0 && unpolled == 0 {
+            if down.isEmpty && warn == 0 && blind == 0 && unpolled == 0 && waiting == 0 {
                 frame.put(" · nothing down", row: slotsRow + 1, column: x, style: .ok, width: half - x)
             }
             if !down.isEmpty {
@@ -92,6 +94,10 @@ enum DashboardView {
             }
             if blind > 0 {
                 x = frame.put(" · \(blind) unknown", row: slotsRow + 1, column: x, style: .blind, width: half - x - 1)
+            }
+            if waiting > 0 {
+                x = frame.put(
+                    " · \(waiting) not polled yet", row: slotsRow + 1, column: x, style: .blind, width: half - x - 1)
             }
             if warn > 0 {
                 frame.put(
