@@ -1,6 +1,7 @@
 import Foundation
 import KlaxonCommandsTestSupport
 import KlaxonCore
+import KlaxonProcessTestSupport
 import KlaxonStore
 import KlaxonTestSupport
 import Testing
@@ -45,12 +46,16 @@ private final class Engine {
     let store: IncidentStore
     private var journals: [String: IncidentJournal] = [:]
 
-    init(_ ws: TemporaryDirectory, clock: FixedClock, transport: InMemoryPageTransport, pid: Int) throws {
+    /// `now` is the engine's clock when given (by default `clock`'s time).
+    init(
+        _ ws: TemporaryDirectory, clock: FixedClock, transport: any PageTransport, pid: Int,
+        now: (@Sendable () -> Timestamp)? = nil
+    ) throws {
         let workspace = try Workspace.load(directory: ws.path)
         store = try workspace.incidents
         runner = try EscalationRunner(
             workspace: workspace, writer: WriterIdentity(actor: "ops", host: "test-host", pid: pid),
-            role: "test", transport: transport, clock: { clock.now }, wake: {})
+            role: "test", transport: transport, clock: now ?? { clock.now }, wake: {})
     }
 
     /// Reads the journals (unless `refreshing` is false: the engine decides on what it read last), records
@@ -111,6 +116,44 @@ struct EscalationRunnerTests {
         let declared = k.run(
             "incident", "declare", "Registry returns 503", "--severity", "SEV2", "--policy", "platform")
         #expect(declared.status == 0, "\(declared.errors)")
+    }
+
+    /// A receiver de-duplicates pages by their ids (`X-Klaxon-Page`, the payload's `page.id`): two
+    /// incidents paging alice by the same policy send two ids, each naming its incident, and a retry of a
+    /// page carries the id of its first attempt. Through the real transport, to a loopback receiver.
+    @Test func pageIdsAreUniqueAcrossIncidentsAndKeptByARetry() async throws {
+        let http = TemporaryDirectory("receiver")
+        // The first page to arrive fails, so that it is tried again 30 s later.
+        let receiver = try HTTPReceiver(directory: http.path, routes: ["/alice": .init([500, 200])])
+        defer { receiver.stop() }
+        ws.write(
+            "Escalation/people.yaml",
+            """
+            people:
+              - {id: alice, contacts: [{type: webhook, url: "http://127.0.0.1:\(receiver.port)/alice"}]}
+              - {id: bob, contacts: [{type: slack, url: "http://127.0.0.1:9/bob"}]}
+            """)
+        declare()
+        declare()
+        let channels = try Workspace.load(directory: ws.path).config.channels
+        let engine = try Engine(
+            ws, clock: clock, transport: ChannelPageTransport(channels: channels, environment: [:]), pid: 101)
+        try engine.pass()
+        engine.settle()
+        clock.advance(seconds: 30)
+        try engine.pass()
+        engine.settle()
+
+        let pages = try receiver.requests.map { request in
+            let page = try JSONParser.parse(request.body)["page"]
+            #expect(request.headers["x-klaxon-page"] == page?["id"]?.stringValue, "the header is the payload's id")
+            return (id: request.headers["x-klaxon-page"] ?? "", attempt: page?["attempt"])
+        }
+        #expect(pages.count == 3, "\(pages)")
+        #expect(
+            Set(pages.map(\.id)) == ["INC-1/1/1/1/alice/webhook", "INC-2/1/1/1/alice/webhook"], "\(pages.map(\.id))")
+        let retry = try #require(pages.last)
+        #expect(retry.id == pages.first?.id && retry.attempt == .number(2), "\(pages)")
     }
 
     @Test func pagesTheStepOnceThroughTheTransport() throws {
