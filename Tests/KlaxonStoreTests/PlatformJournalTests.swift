@@ -83,7 +83,8 @@ struct PlatformJournalTests {
 
 extension PlatformJournalTests {
     /// In a database: one recorder across processes (the hold `poller`), and a restarted poller's last
-    /// states read through the store; damage (a superuser's edit) stops the reading, and is said.
+    /// states read through the store (backwards from the end, as for files); damage (a superuser's edit)
+    /// stops the reading, and is said.
     @Test func inADatabaseOneRecorderWritesAndTheLastStatesAreReadThroughTheStore() async throws {
         let database = try await PostgresServer.shared().makeDatabase()
         _ = try PostgresSchema.initialise(uri: database.ownerURI, grantTo: PostgresServer.everyday)
@@ -116,12 +117,56 @@ extension PlatformJournalTests {
             COMMIT;
             """, database: database.name)
         let damaged = PlatformJournal.lastStates(store: PostgresJournalStore(uri: database.everydayURI), of: ["a", "b"])
+        // Read backwards, as a file is: the states after the damage are kept, those before it not.
         #expect(
-            damaged.states == ["a": .init(state: .down, since: t0.adding(seconds: 10))], "the records before the damage"
+            damaged.states == ["b": .init(state: .up, since: t0.adding(seconds: 30))], "the records after the damage"
         )
         #expect(
-            damaged.warning?.contains("is damaged at") == true
-                && damaged.warning?.contains("the states recorded after it were not restored") == true,
+            damaged.warning?.contains("is damaged at record 3") == true
+                && damaged.warning?.contains("the states recorded before it were not restored") == true,
             "\(damaged.warning ?? "")")
+    }
+
+    /// A platform journal of years (5,000 changes here): the last states are read from its end,
+    /// backwards, and the reading stops once each check asked for is found, as for files (which read at
+    /// most their last 4 MiB). Its first record is never read: damage there (a superuser's edit) is not
+    /// met, and the states are restored without a warning. (Reading from the first record, as before, met
+    /// the damage and restored nothing.)
+    @Test func inADatabaseTheLastStatesAreReadFromTheEndOnly() async throws {
+        let database = try await PostgresServer.shared().makeDatabase()
+        _ = try PostgresSchema.initialise(uri: database.ownerURI, grantTo: PostgresServer.everyday)
+        var records: [JournalRecord] = []
+        var previous = RecordHash.genesis
+        for n in 0..<5_000 {
+            let (from, to) = n % 2 == 0 ? ("up", "down") : ("down", "up")
+            let draft = RecordDraft(
+                type: RecordType.checkChanged.rawValue,
+                data: [
+                    "check": .string(n == 4_999 ? "a" : "b"), "from": .string(from), "to": .string(to),
+                    "detail": .string("")
+                ],
+                timestamp: t0.adding(seconds: Int64(n)), actor: "status-poller", host: "h", pid: 1)
+            let record = JournalCodec.encode(draft, sequence: n + 1, previousHash: previous).record
+            previous = record.hash
+            records.append(record)
+        }
+        #expect(try PostgresJournalStore(uri: database.ownerURI).create(PlatformJournal.name, records: records) != nil)
+        try database.server.psql(
+            """
+            BEGIN;
+            ALTER TABLE klaxon.records DISABLE TRIGGER append_only;
+            UPDATE klaxon.records SET line = overlay(line PLACING '\\x23'::bytea FROM 31 FOR 1)
+                WHERE journal = 'platform' AND sequence = 1;
+            ALTER TABLE klaxon.records ENABLE TRIGGER append_only;
+            COMMIT;
+            """, database: database.name)
+        let (states, warning) = PlatformJournal.lastStates(
+            store: PostgresJournalStore(uri: database.everydayURI), of: ["a", "b"])
+        #expect(warning == nil, "\(warning ?? "")")
+        #expect(
+            states == [
+                "a": .init(state: .up, since: t0.adding(seconds: 4_999)),
+                "b": .init(state: .down, since: t0.adding(seconds: 4_998))
+            ])
     }
 }
