@@ -130,7 +130,8 @@ public final class Responder {
             if !options.readOnly {
                 do {
                     recorder = try StatusRecorder(
-                        workspace: workspace, store: loopStore, writer: writer, restored: restored.states)
+                        workspace: workspace, store: loopStore, writer: writer, role: options.role, clock: clock,
+                        restored: restored.states)
                 } catch {
                     if options.mustRun { throw error }
                     startEvents.append(.problem(error.message))

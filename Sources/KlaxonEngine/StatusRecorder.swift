@@ -37,16 +37,25 @@ final class StatusRecorder {
         var detail: String
     }
 
-    /// `restored` is what the poller goes on from (a restart is not a state change).
+    /// Who this process is, for the hold (`role` as the engine's: console, klaxon watch).
+    private let role: String
+    private let person: WriterIdentity
+    private let clock: @Sendable () -> Timestamp
+
+    /// `restored` is what the poller goes on from (a restart is not a state change). `role`, `writer` and
+    /// `clock` name this process in the hold when it takes it, as the engine's does.
     init(
-        workspace: Workspace, store: IncidentStore, writer: WriterIdentity,
-        restored: [String: CheckStateMachine.Recorded] = [:]
+        workspace: Workspace, store: IncidentStore, writer: WriterIdentity, role: String,
+        clock: @escaping @Sendable () -> Timestamp, restored: [String: CheckStateMachine.Recorded] = [:]
     ) throws(KlaxonError) {
         self.workspace = workspace
         self.store = store
+        self.role = role
+        self.clock = clock
+        person = writer
         journals = try workspace.journalStore
         restoredDown = restored.filter { $0.value.state == .down }.mapValues(\.since)
-        platform = try PlatformJournal.claim(store: journals)
+        platform = try PlatformJournal.claim(store: journals, holder: writer.holder(role: role, since: clock()))
         var recorder = writer
         recorder.actor = "status-poller"
         self.writer = recorder
@@ -81,7 +90,9 @@ final class StatusRecorder {
         tookOver: Bool, changed: [IncidentJournal], problems: [String]
     ) {
         // A lock that cannot be opened now opened at the start: it is tried again the next second.
-        guard platform == nil, let claimed = try? PlatformJournal.claim(store: journals) else {
+        guard platform == nil,
+            let claimed = try? PlatformJournal.claim(store: journals, holder: person.holder(role: role, since: clock()))
+        else {
             return (false, [], [])
         }
         platform = claimed

@@ -14,7 +14,8 @@ struct PlatformJournalTests {
         #expect(
             PlatformJournal.lastStates(directory: dir.path, of: ["a"]) == ([:], nil),
             "no journal: nothing restored, no warning")
-        let journal = try #require(try PlatformJournal.claim(store: FileJournalStore(directory: dir.path)))
+        let journal = try #require(
+            try PlatformJournal.claim(store: FileJournalStore(directory: dir.path), holder: "test"))
         try journal.record(check: "a", from: .unknown, to: .pending, detail: "503", at: t0, by: writer)
         try journal.record(check: "a", from: .pending, to: .down, detail: "503", at: t0.adding(seconds: 10), by: writer)
         // More than a megabyte of another check flapping after it: a is found only in an earlier chunk.
@@ -53,7 +54,8 @@ struct PlatformJournalTests {
 
     @Test func damageStopsTheReadingThereAndIsNamed() throws {
         let dir = TemporaryDirectory()
-        let journal = try #require(try PlatformJournal.claim(store: FileJournalStore(directory: dir.path)))
+        let journal = try #require(
+            try PlatformJournal.claim(store: FileJournalStore(directory: dir.path), holder: "test"))
         try journal.record(check: "a", from: .unknown, to: .down, detail: "503", at: t0, by: writer)
         try journal.record(check: "b", from: .unknown, to: .down, detail: "503", at: t0.adding(seconds: 1), by: writer)
         try journal.record(check: "c", from: .unknown, to: .down, detail: "503", at: t0.adding(seconds: 2), by: writer)
@@ -69,7 +71,8 @@ struct PlatformJournalTests {
     @Test func aLinkIsNeverFollowed() throws {
         let dir = TemporaryDirectory()
         let victim = TemporaryDirectory()
-        let journal = try #require(try PlatformJournal.claim(store: FileJournalStore(directory: victim.path)))
+        let journal = try #require(
+            try PlatformJournal.claim(store: FileJournalStore(directory: victim.path), holder: "test"))
         try journal.record(check: "a", from: .unknown, to: .down, detail: "503", at: t0, by: writer)
         try FileManager.default.createSymbolicLink(
             atPath: dir.path + "/" + PlatformJournal.fileName,
@@ -90,9 +93,9 @@ extension PlatformJournalTests {
         _ = try PostgresSchema.initialise(uri: database.ownerURI, grantTo: PostgresServer.everyday)
         let store = PostgresJournalStore(uri: database.everydayURI)
         #expect(PlatformJournal.lastStates(store: store, of: ["a"]) == ([:], nil), "no journal: nothing, no warning")
-        let journal = try #require(try PlatformJournal.claim(store: store))
+        let journal = try #require(try PlatformJournal.claim(store: store, holder: "test"))
         #expect(
-            try PlatformJournal.claim(store: PostgresJournalStore(uri: database.everydayURI)) == nil,
+            try PlatformJournal.claim(store: PostgresJournalStore(uri: database.everydayURI), holder: "test") == nil,
             "another recorder waits while this one records")
         try journal.record(check: "a", from: .unknown, to: .pending, detail: "503", at: t0, by: writer)
         try journal.record(check: "a", from: .pending, to: .down, detail: "503", at: t0.adding(seconds: 10), by: writer)

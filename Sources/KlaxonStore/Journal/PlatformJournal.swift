@@ -22,10 +22,11 @@ public final class PlatformJournal: Sendable {
     private let file = Mutex<(any StoredJournal)?>(nil)
 
     /// The platform journal of `store`, if this process can become its writer (nil when another holds
-    /// the hold `poller`).
-    public static func claim(store: any JournalStore) throws(KlaxonError) -> PlatformJournal? {
+    /// the hold `poller`), taken as `holder` (who this process is, for others to say: as the engine's,
+    /// `WriterIdentity.holder(role:since:)`).
+    public static func claim(store: any JournalStore, holder: String) throws(KlaxonError) -> PlatformJournal? {
         let hold = try store.hold("poller", creating: true)
-        guard hold.tryTake(holder: "process \(getpid()) on \(SystemCall.hostName())") else { return nil }
+        guard hold.tryTake(holder: holder) else { return nil }
         return PlatformJournal(store: store, hold: hold)
     }
 
