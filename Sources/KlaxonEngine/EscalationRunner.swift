@@ -56,7 +56,8 @@ final class EscalationRunner {
     /// `policy:NAME` for each policy and `user:ID` for each person: what the console offers to page.
     var pageTargets: [PageTarget] { files.policies.map { .policy($0.name) } + files.people.map { .person($0.id) } }
 
-    /// Whether this process sends the pages (it tries to take the lock on every tick until it does).
+    /// Whether this process sends the pages (it tries to take the lock on every tick until it does), as
+    /// the last tick found: asks the store nothing.
     var isEngine: Bool { lock.isHeld }
 
     /// Who runs the escalations, when another process does.
@@ -76,8 +77,10 @@ final class EscalationRunner {
         nextWake: Timestamp?
     ) {
         reloadIfChanged()
+        // The one question to the store of the pass (a database: a round trip on the hold's connection).
         // "since" is when it took the lock (at a takeover, not when the process started).
-        let running = mayRun && (lock.isHeld || lock.tryAcquire(holder: holderText + ", since \(clock().rfc3339)"))
+        let running =
+            mayRun && (lock.checkHeld() || lock.tryAcquire(holder: holderText + ", since \(clock().rfc3339)"))
         var changed: [IncidentJournal] = []
         var problems: [String] = []
         var statuses: [String: EscalationEngine.Status] = [:]

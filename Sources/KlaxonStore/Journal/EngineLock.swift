@@ -15,7 +15,12 @@ public final class EngineLock: Sendable {
         hold = try store.hold("engine", creating: forRunning)
     }
 
+    /// Whether this process holds it, as last found (asks nothing).
     public var isHeld: Bool { hold.isHeld }
+
+    /// Whether this process holds it, asked of the store where it can be lost unseen (a database's
+    /// session ended); once per engine pass.
+    public func checkHeld() -> Bool { hold.checkHeld() }
 
     /// Takes the lock if nobody holds it, and writes `holder` (one line) into it.
     public func tryAcquire(holder: String) -> Bool { hold.tryTake(holder: holder) }

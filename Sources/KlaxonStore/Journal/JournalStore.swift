@@ -140,8 +140,11 @@ extension JournalFollower {
 /// A named exclusive hold of a store, such as the engine lock. The holder writes who it is, so others
 /// can say who holds it.
 public protocol StoreHold: AnyObject, Sendable {
-    /// Whether this holds it.
+    /// Whether this holds it, as last found (asks nothing: cheap to ask often).
     var isHeld: Bool { get }
+    /// Whether this holds it, asked where it can be lost without this process knowing (a database's
+    /// session ended: one round trip); the engine asks once per pass.
+    func checkHeld() -> Bool
     /// Takes the hold if nobody has it, writing `holder` (one line) as who has it; true when held.
     func tryTake(holder: String) -> Bool
     /// Who has the hold, as it wrote itself down; nil when nobody does (or this does).

@@ -9,9 +9,9 @@ import Synchronization
 /// a hold never blocks an append, whatever the hashes.
 ///
 /// Lost connections, both sides (docs/postgresql.md, "Holds"):
-/// - This side: `isHeld` is a round trip on the hold's connection each time it is asked (the engine asks
-///   before every pass that may page), so a holder whose connection broke, or whose session the server
-///   ended, says it does not hold it and stops paging.
+/// - This side: `checkHeld()` is a round trip on the hold's connection (the engine asks it once per pass),
+///   so a holder whose connection broke, or whose session the server ended, says it does not hold it and
+///   stops paging; `isHeld` says what the last question found, and asks nothing.
 /// - The server's side: a holder whose host vanished keeps its session, and the lock, until the server
 ///   notices. libpq's keepalives are the client's only, so the connection sets the server's own for its
 ///   session (`tcp_keepalives_idle` 5 s, `tcp_keepalives_interval` 1 s, `tcp_keepalives_count` 3,
@@ -53,7 +53,10 @@ final class PostgresHold: StoreHold {
         state.withLock { $0.connection?.close() }  // closing the session releases the lock
     }
 
-    var isHeld: Bool {
+    /// What the last question found (`tryTake`, `checkHeld`): no round trip.
+    var isHeld: Bool { state.withLock { $0.held } }
+
+    func checkHeld() -> Bool {
         state.withLock { state in
             guard state.held, let connection = state.connection else { return false }
             do {
