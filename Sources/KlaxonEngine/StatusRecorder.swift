@@ -217,6 +217,12 @@ final class StatusRecorder {
             try platform.record(check: check.name, from: change.from, to: change.to, detail: detail, at: t, by: writer)
         } catch {
             reachability?.note(error)
+            if !platform.isHeld {
+                // The hold was lost (its connection cut): another process records now, this one only shows
+                // and takes the recording over again when it can, as at a start.
+                self.platform = nil
+                return ([], [])
+            }
             if !error.isUnreachable {
                 problems.append("the state change of \(check.name) was not recorded: \(error.message)")
             }
@@ -228,7 +234,7 @@ final class StatusRecorder {
                 _ = try journal.perform(
                     .checkChanged(
                         check: check.name, from: change.from.rawValue, to: change.to.rawValue, detail: detail),
-                    by: writer, now: { t })
+                    by: writer, now: { t }, proving: platform.recorderHold)
                 changed.append(journal)
             } catch {
                 reachability?.note(error)

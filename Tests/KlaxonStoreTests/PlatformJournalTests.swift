@@ -172,4 +172,31 @@ extension PlatformJournalTests {
                 "b": .init(state: .down, since: t0.adding(seconds: 4_998))
             ])
     }
+
+    /// A recorder that lost only its hold connection (the server ended that session, and another process
+    /// took the recording over) writes nothing more: its write proves the hold in its transaction, and is
+    /// refused, so the taker's records are the only ones after the takeover.
+    @Test func aRecorderThatLostItsHoldConnectionWritesNothingMore() async throws {
+        let database = try await PostgresServer.shared().makeDatabase()
+        _ = try PostgresSchema.initialise(uri: database.ownerURI, grantTo: PostgresServer.everyday)
+        let store = PostgresJournalStore(uri: database.everydayURI)
+        let first = try #require(try PlatformJournal.claim(store: store, holder: "first"))
+        try first.record(check: "a", from: .unknown, to: .down, detail: "503", at: t0, by: writer)
+        let cut = try database.psql(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'klaxon hold poller' AND datname = current_database()"
+        ).trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(cut == "t")
+        var second: PlatformJournal?
+        for _ in 0..<100 where second == nil {
+            second = try PlatformJournal.claim(store: PostgresJournalStore(uri: database.everydayURI), holder: "second")
+            if second == nil { try await Task.sleep(for: .milliseconds(50)) }
+        }
+        let taker = try #require(second, "another process takes the recording over")
+        try taker.record(check: "a", from: .down, to: .up, detail: "200", at: t0.adding(seconds: 10), by: writer)
+        #expect(throws: KlaxonError.self, "the first, still believing it records") {
+            try first.record(check: "a", from: .down, to: .up, detail: "200", at: t0.adding(seconds: 20), by: writer)
+        }
+        let records = try PostgresJournalStore(uri: database.everydayURI).journal(PlatformJournal.name).readNewRecords()
+        #expect(records.map(\.timestamp) == [t0, t0.adding(seconds: 10)], "\(records.map(\.timestamp))")
+    }
 }

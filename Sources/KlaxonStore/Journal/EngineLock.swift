@@ -7,7 +7,8 @@ import KlaxonCore
 /// loses with that connection (`isHeld` then says so before the next page).
 public final class EngineLock: Sendable {
     public static let fileName = ".engine.lock"
-    private let hold: any StoreHold
+    /// The store's hold itself: what the engine's appends prove (`StoredJournal.append(wait:proving:_:)`).
+    public let hold: any StoreHold
 
     /// The engine lock of `store`. With `forRunning` false (a read-only console, a command that only
     /// asks) nothing is created: a missing lock file means nobody runs the engine.

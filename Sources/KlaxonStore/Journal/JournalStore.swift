@@ -88,6 +88,14 @@ public protocol StoredJournal: AnyObject {
     func append(wait: LockWait, _ build: ([JournalRecord]) throws(KlaxonError) -> RecordDraft) throws(KlaxonError)
         -> JournalRecord
 
+    /// `append(wait:_:)` only while this process holds `hold` (the engine's pages, the recorder's
+    /// changes), proven with the write itself: a database checks, in the append's transaction, that the
+    /// hold's session still holds its lock, and a taker waits for such appends before it reads. Refused,
+    /// nothing written, when it does not hold it (it lost its connection, and another process may hold it).
+    func append(
+        wait: LockWait, proving hold: any StoreHold, _ build: ([JournalRecord]) throws(KlaxonError) -> RecordDraft
+    ) throws(KlaxonError) -> JournalRecord
+
     /// Damage found in complete records; once set, nothing more is appended.
     var corruption: JournalScanner.Damage? { get }
     /// An unfinished last record seen with no writer at work, until an append sets it aside.
@@ -116,6 +124,16 @@ extension StoredJournal {
         -> JournalRecord
     {
         try append(wait: .standard, build)
+    }
+
+    /// For a store whose holds last as long as the process (a lock file's `flock`): holding it is the proof.
+    public func append(
+        wait: LockWait, proving hold: any StoreHold, _ build: ([JournalRecord]) throws(KlaxonError) -> RecordDraft
+    ) throws(KlaxonError) -> JournalRecord {
+        guard hold.isHeld else {
+            throw .failed("\(path): this process does not hold the lock it writes under; nothing was written")
+        }
+        return try append(wait: wait, build)
     }
 }
 

@@ -30,6 +30,12 @@ public final class PlatformJournal: Sendable {
         return PlatformJournal(store: store, hold: hold)
     }
 
+    /// Whether this process still records (false once a write found its hold lost).
+    public var isHeld: Bool { hold.isHeld }
+
+    /// The recorder's hold: what its writes on incidents prove, as its writes here do.
+    public var recorderHold: any StoreHold { hold }
+
     private init(store: any JournalStore, hold: any StoreHold) {
         self.store = store
         self.hold = hold
@@ -252,7 +258,9 @@ public final class PlatformJournal: Sendable {
             timestamp: t, actor: writer.actor, host: writer.host, pid: writer.pid)
         let store = self.store
         return try file.withLock { (file: inout (any StoredJournal)?) throws(KlaxonError) -> JournalRecord in
-            if let file { return try file.append { _ in draft } }
+            // Only while this process holds the hold `poller`, proven with the write: a recorder that
+            // lost it (its connection cut, another process recording) writes nothing more.
+            if let file { return try file.append(wait: .standard, proving: hold) { _ in draft } }
             if let created = try store.create(Self.name, firstRecord: draft) {
                 file = created
                 guard let first = try created.readNewRecords().last else {
@@ -262,7 +270,7 @@ public final class PlatformJournal: Sendable {
             }
             let existing = store.journal(Self.name)
             file = existing
-            return try existing.append { _ in draft }
+            return try existing.append(wait: .standard, proving: hold) { _ in draft }
         }
     }
 }
