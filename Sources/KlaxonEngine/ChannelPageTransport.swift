@@ -25,7 +25,7 @@ struct ChannelPageTransport: PageTransport {
             switch contact.kind {
             case .webhook:
                 let body = message.webhookJSON
-                var headers = ["Content-Type: application/json", "X-Klaxon-Page: \(message.attempt.page)"]
+                var headers = ["Content-Type: application/json", "X-Klaxon-Page: \(message.attempt.pageID)"]
                 if let secret = channels.webhookSecret {
                     headers.append(
                         "X-Klaxon-Signature: " + PageMessage.signature(body: body, secret: try reveal(secret), at: now))

@@ -14,11 +14,13 @@ final class EscalationRunner {
     let clock: @Sendable () -> Timestamp
     let lock: EngineLock
     /// Who this process is, as the lock file and other consoles show it.
-    let holderText: String
+    let role: String
     private(set) var files: EscalationFiles
     private(set) var engine: EscalationEngine
     private var signature: [Int] = []
     let transport: any PageTransport
+    /// This process as the hold names it (the person running it, not the engine's actor).
+    private let holderWriter: WriterIdentity
     /// Finished deliveries, waiting for the loop to record them.
     let finished = LockedQueue<(attempt: DeliveryAttempt, outcome: PageOutcome)>()
     /// The deliveries under way.
@@ -47,7 +49,8 @@ final class EscalationRunner {
         self.wake = wake
         self.transport = transport
         lock = try EngineLock(store: workspace.journalStore, forRunning: mayRun)
-        holderText = "\(role) of \(writer.actor) on \(writer.host), pid \(writer.pid)"
+        self.role = role
+        holderWriter = writer
         files = EscalationFiles.load(workspaceRoot: workspace.root)
         engine = files.engine(retry: workspace.config.pagingRetry)
         signature = EscalationFiles.signature(workspaceRoot: workspace.root)
@@ -56,7 +59,8 @@ final class EscalationRunner {
     /// `policy:NAME` for each policy and `user:ID` for each person: what the console offers to page.
     var pageTargets: [PageTarget] { files.policies.map { .policy($0.name) } + files.people.map { .person($0.id) } }
 
-    /// Whether this process sends the pages (it tries to take the lock on every tick until it does).
+    /// Whether this process sends the pages (it tries to take the lock on every tick until it does), as
+    /// the last tick found: asks the store nothing.
     var isEngine: Bool { lock.isHeld }
 
     /// Who runs the escalations, when another process does.
@@ -76,9 +80,26 @@ final class EscalationRunner {
         nextWake: Timestamp?
     ) {
         reloadIfChanged()
-        // "since" is when it took the lock (at a takeover, not when the process started).
-        let running = mayRun && (lock.isHeld || lock.tryAcquire(holder: holderText + ", since \(clock().rfc3339)"))
+        // The one question to the store of the pass (a database: a round trip on the hold's connection);
+        // the pass's writes prove the hold themselves. "since" is when it took the lock (at a takeover,
+        // not when the process started).
+        let held = mayRun && lock.checkHeld()
+        let took = mayRun && !held && lock.tryAcquire(holder: holderWriter.holder(role: role, since: clock()))
         var changed: [IncidentJournal] = []
+        // Taken just now: the journals were read before, perhaps while the holder before was still writing
+        // (a take waits for those writes): read again, so that this pass decides on what it wrote.
+        var unread: Set<String> = []
+        if took {
+            for journal in journals {
+                do {
+                    if try journal.refresh() > 0 { changed.append(journal) }
+                } catch {
+                    reachability?.note(error)
+                    unread.insert(journal.id)
+                }
+            }
+        }
+        let running = held || took
         var problems: [String] = []
         var statuses: [String: EscalationEngine.Status] = [:]
         var wakeAt: Timestamp?
@@ -89,7 +110,9 @@ final class EscalationRunner {
             let decision = engine.decide(journal.incident, now: now, engine: identity)
             if let status = decision.status { statuses[journal.id] = status }
             if let next = decision.nextWake, wakeAt.map({ next < $0 }) ?? true { wakeAt = next }
-            guard running, journal.incident.isOpen || !decision.records.isEmpty, !journal.isReadOnly else { continue }
+            guard running, !unread.contains(journal.id), journal.incident.isOpen || !decision.records.isEmpty,
+                !journal.isReadOnly
+            else { continue }
             lasting.formUnion(decision.problems.map { "\(journal.id): \($0)" })
             var wrote = false
             let decidedAt = journal.incident.recordCount
@@ -99,7 +122,8 @@ final class EscalationRunner {
                 let unknownOutcome = if case .result = record { true } else { false }
                 do {
                     try journal.perform(
-                        .escalation(record, decidedAtRecord: unknownOutcome ? nil : decidedAt), by: writer, now: clock)
+                        .escalation(record, decidedAtRecord: unknownOutcome ? nil : decidedAt), by: writer, now: clock,
+                        proving: lock.hold)
                     wrote = true
                 } catch {
                     reachability?.note(error)
@@ -110,17 +134,18 @@ final class EscalationRunner {
             }
             for attempt in decision.attempts {
                 do {
-                    try journal.perform(.escalation(.attempt(attempt)), by: writer, now: clock)
+                    try journal.perform(.escalation(.attempt(attempt)), by: writer, now: clock, proving: lock.hold)
                     wrote = true
                 } catch {
-                    // Never sent unrecorded. The incident changed under the decision (an ack, say), or the
-                    // store did not answer: the next tick decides again.
+                    // Never sent unrecorded. The incident changed under the decision (an ack, say), the
+                    // store did not answer, or the hold was lost (another process decides now): the next
+                    // tick decides again.
                     reachability?.note(error)
                     continue
                 }
                 deliver(attempt, incident: journal.incident)
             }
-            if wrote { changed.append(journal) }
+            if wrote && !changed.contains(where: { $0 === journal }) { changed.append(journal) }
         }
         // The engine's own problems (a policy file gone) last from pass to pass: each is said when it
         // appears, not every second, and again if it goes and comes back.

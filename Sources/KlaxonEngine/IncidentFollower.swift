@@ -128,7 +128,10 @@ final class IncidentFollower {
     /// journal changed, a new one now.
     func refresh(_ id: String) -> [ResponderEvent] {
         guard let journal = byID[id] else {
-            if let stamp = indexed[Self.number(id)], store.stamp(of: id).map(Self.fingerprint) == stamp { return [] }
+            // A notification is a hint (any role that may connect to a database may send one): a journal
+            // that is not there is nothing to read, nor to say.
+            guard let stamp = store.stamp(of: id) else { return [] }
+            if indexed[Self.number(id)] == Self.fingerprint(stamp) { return [] }
             return load(id)
         }
         do {

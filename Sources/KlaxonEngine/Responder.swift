@@ -134,7 +134,8 @@ public final class Responder {
             if !options.readOnly {
                 do {
                     recorder = try StatusRecorder(
-                        workspace: workspace, store: loopStore, writer: writer, restored: restored.states)
+                        workspace: workspace, store: loopStore, writer: writer, role: options.role, clock: clock,
+                        restored: restored.states)
                 } catch {
                     if options.mustRun { throw error }
                     startEvents.append(.problem(error.message))
@@ -358,10 +359,9 @@ public final class Responder {
         // A hold lost since the last pass: these reports are another recorder's now (a takeover
         // records what this poller saw that the journal does not say).
         if recorder.isRecording,
-            arrived.contains(where: { $0.transition != nil || recorder.owesDeclaration($0.check.name) }),
-            !recorder.keepsRecording()
+            arrived.contains(where: { $0.transition != nil || recorder.owesDeclaration($0.check.name) })
         {
-            events.append(.lostRecording)
+            _ = recorder.keepsRecording()
         }
         // Until this process records, the latest state of each check, for a takeover to record.
         for report in arrived { recorder.see(report) }
@@ -395,10 +395,11 @@ public final class Responder {
     /// what this poller saw meanwhile.
     private func takeOverRecording() -> [ResponderEvent] {
         guard let recorder else { return [] }
-        // Each second, a recorder checks it still holds the recording, as the engine does its pages.
-        if recorder.isRecording {
-            return recorder.keepsRecording() ? [] : [.lostRecording]
-        }
+        // Each second, a recorder checks it still holds the recording, as the engine does its pages; a
+        // loss (found here, or by a write refused for it) is said once.
+        if recorder.isRecording { _ = recorder.keepsRecording() }
+        if recorder.takeLostHold() { return [.lostRecording] }
+        guard !recorder.isRecording else { return [] }
         let takeover = recorder.takeOverIfFree(openIncidents: follower.open)
         var events: [ResponderEvent] = takeover.tookOver ? [.tookOverRecording] : []
         for journal in takeover.changed {

@@ -37,16 +37,25 @@ final class StatusRecorder {
         var detail: String
     }
 
-    /// `restored` is what the poller goes on from (a restart is not a state change).
+    /// Who this process is, for the hold (`role` as the engine's: console, klaxon watch).
+    private let role: String
+    private let person: WriterIdentity
+    private let clock: @Sendable () -> Timestamp
+
+    /// `restored` is what the poller goes on from (a restart is not a state change). `role`, `writer` and
+    /// `clock` name this process in the hold when it takes it, as the engine's does.
     init(
-        workspace: Workspace, store: IncidentStore, writer: WriterIdentity,
-        restored: [String: CheckStateMachine.Recorded] = [:]
+        workspace: Workspace, store: IncidentStore, writer: WriterIdentity, role: String,
+        clock: @escaping @Sendable () -> Timestamp, restored: [String: CheckStateMachine.Recorded] = [:]
     ) throws(KlaxonError) {
         self.workspace = workspace
         self.store = store
+        self.role = role
+        self.clock = clock
+        person = writer
         journals = try workspace.journalStore
         restoredDown = restored.filter { $0.value.state == .down }.mapValues(\.since)
-        platform = try PlatformJournal.claim(store: journals)
+        platform = try PlatformJournal.claim(store: journals, holder: writer.holder(role: role, since: clock()))
         var recorder = writer
         recorder.actor = "status-poller"
         self.writer = recorder
@@ -66,10 +75,19 @@ final class StatusRecorder {
     /// that never took it (`see`, `takeOverIfFree`), so two processes never record the same change.
     func keepsRecording() -> Bool {
         guard let platform else { return false }
-        if platform.isHeld { return true }
+        if platform.checkHeld() { return true }
         self.platform = nil
+        lostHold = true
         return false
     }
+
+    /// Whether the hold was found lost (`keepsRecording`, or a write it refused) since the last call:
+    /// said once.
+    func takeLostHold() -> Bool {
+        defer { lostHold = false }
+        return lostHold
+    }
+    private var lostHold = false
 
     /// Takes note of each report of the poller, changed or not: while another process records, the
     /// latest state of each check is kept for a takeover.
@@ -91,7 +109,9 @@ final class StatusRecorder {
         tookOver: Bool, changed: [IncidentJournal], problems: [String]
     ) {
         // A lock that cannot be opened now opened at the start: it is tried again the next second.
-        guard platform == nil, let claimed = try? PlatformJournal.claim(store: journals) else {
+        guard platform == nil,
+            let claimed = try? PlatformJournal.claim(store: journals, holder: person.holder(role: role, since: clock()))
+        else {
             return (false, [], [])
         }
         platform = claimed
@@ -216,6 +236,13 @@ final class StatusRecorder {
             try platform.record(check: check.name, from: change.from, to: change.to, detail: detail, at: t, by: writer)
         } catch {
             reachability?.note(error)
+            if !platform.isHeld {
+                // The hold was lost (its connection cut): another process records now, this one only shows
+                // and takes the recording over again when it can, as at a start.
+                self.platform = nil
+                lostHold = true
+                return ([], [])
+            }
             if !error.isUnreachable {
                 problems.append("the state change of \(check.name) was not recorded: \(error.message)")
             }
@@ -227,7 +254,7 @@ final class StatusRecorder {
                 _ = try journal.perform(
                     .checkChanged(
                         check: check.name, from: change.from.rawValue, to: change.to.rawValue, detail: detail),
-                    by: writer, now: { t })
+                    by: writer, now: { t }, proving: platform.recorderHold)
                 changed.append(journal)
             } catch {
                 reachability?.note(error)

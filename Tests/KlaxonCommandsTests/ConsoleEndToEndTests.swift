@@ -317,7 +317,8 @@ extension EndToEnd {
             let downSince = Timestamp(Date()).adding(seconds: -2400)
             do {
                 let platform = try #require(
-                    try PlatformJournal.claim(store: FileJournalStore(directory: ws.path + "/journals")))
+                    try PlatformJournal.claim(store: FileJournalStore(directory: ws.path + "/journals"), holder: "test")
+                )
                 try platform.record(
                     check: "uploads", from: .pending, to: .down, detail: "HTTP 503", at: downSince,
                     by: WriterIdentity(actor: "status-poller", host: "h", pid: 1))

@@ -198,7 +198,7 @@ struct JournalCommandTests {
         k.run("incident", "declare", "one", "--severity", "SEV3")
         do {
             let platform = try #require(
-                try PlatformJournal.claim(store: FileJournalStore(directory: ws.path + "/journals")))
+                try PlatformJournal.claim(store: FileJournalStore(directory: ws.path + "/journals"), holder: "test"))
             let poller = WriterIdentity(actor: "status-poller", host: "h", pid: 1)
             for (i, state) in [CheckState.down, .up, .down].enumerated() {
                 try platform.record(

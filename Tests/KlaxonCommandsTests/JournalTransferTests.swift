@@ -28,7 +28,8 @@ private func sourceWorkspace() throws -> (TemporaryDirectory, KlaxonCommandsTest
     k.run("incident", "declare", "CI queue backed up", "--severity", "SEV4")
     clock.advance(seconds: 600)
     k.run("incident", "resolve", "2")
-    let platform = try #require(try PlatformJournal.claim(store: FileJournalStore(directory: ws.path + "/journals")))
+    let platform = try #require(
+        try PlatformJournal.claim(store: FileJournalStore(directory: ws.path + "/journals"), holder: "test"))
     let poller = WriterIdentity(actor: "status-poller", host: "poller-host", pid: 77)
     for (i, state) in [CheckState.down, .up, .down].enumerated() {
         try platform.record(

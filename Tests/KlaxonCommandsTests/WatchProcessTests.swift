@@ -112,7 +112,7 @@ struct WatchProcessTests {
         let poller = WriterIdentity(actor: "status-poller", host: "h", pid: 1)
         do {
             let platform = try #require(
-                try PlatformJournal.claim(store: FileJournalStore(directory: ws.path + "/journals")))
+                try PlatformJournal.claim(store: FileJournalStore(directory: ws.path + "/journals"), holder: "test"))
             try platform.record(
                 check: "uploads", from: .pending, to: .down, detail: "HTTP 503", at: now.adding(seconds: -2400),
                 by: poller)
@@ -215,7 +215,7 @@ struct WatchProcessTests {
         let since = Timestamp(Date()).adding(seconds: -600)
         do {
             let platform = try #require(
-                try PlatformJournal.claim(store: FileJournalStore(directory: ws.path + "/journals")))
+                try PlatformJournal.claim(store: FileJournalStore(directory: ws.path + "/journals"), holder: "test"))
             try platform.record(
                 check: "uploads", from: .pending, to: .down, detail: "HTTP 503", at: since,
                 by: WriterIdentity(actor: "status-poller", host: "h", pid: 1))

@@ -1,6 +1,7 @@
 import Foundation
 import KlaxonCommandsTestSupport
 import KlaxonCore
+import KlaxonProcessTestSupport
 import KlaxonStore
 import KlaxonTestSupport
 import Testing
@@ -45,12 +46,16 @@ private final class Engine {
     let store: IncidentStore
     private var journals: [String: IncidentJournal] = [:]
 
-    init(_ ws: TemporaryDirectory, clock: FixedClock, transport: InMemoryPageTransport, pid: Int) throws {
+    /// `now` is the engine's clock when given (by default `clock`'s time).
+    init(
+        _ ws: TemporaryDirectory, clock: FixedClock, transport: any PageTransport, pid: Int,
+        now: (@Sendable () -> Timestamp)? = nil
+    ) throws {
         let workspace = try Workspace.load(directory: ws.path)
         store = try workspace.incidents
         runner = try EscalationRunner(
             workspace: workspace, writer: WriterIdentity(actor: "ops", host: "test-host", pid: pid),
-            role: "test", transport: transport, clock: { clock.now }, wake: {})
+            role: "test", transport: transport, clock: now ?? { clock.now }, wake: {})
     }
 
     /// Reads the journals (unless `refreshing` is false: the engine decides on what it read last), records
@@ -111,6 +116,44 @@ struct EscalationRunnerTests {
         let declared = k.run(
             "incident", "declare", "Registry returns 503", "--severity", "SEV2", "--policy", "platform")
         #expect(declared.status == 0, "\(declared.errors)")
+    }
+
+    /// A receiver de-duplicates pages by their ids (`X-Klaxon-Page`, the payload's `page.id`): two
+    /// incidents paging alice by the same policy send two ids, each naming its incident, and a retry of a
+    /// page carries the id of its first attempt. Through the real transport, to a loopback receiver.
+    @Test func pageIdsAreUniqueAcrossIncidentsAndKeptByARetry() async throws {
+        let http = TemporaryDirectory("receiver")
+        // The first page to arrive fails, so that it is tried again 30 s later.
+        let receiver = try HTTPReceiver(directory: http.path, routes: ["/alice": .init([500, 200])])
+        defer { receiver.stop() }
+        ws.write(
+            "Escalation/people.yaml",
+            """
+            people:
+              - {id: alice, contacts: [{type: webhook, url: "http://127.0.0.1:\(receiver.port)/alice"}]}
+              - {id: bob, contacts: [{type: slack, url: "http://127.0.0.1:9/bob"}]}
+            """)
+        declare()
+        declare()
+        let channels = try Workspace.load(directory: ws.path).config.channels
+        let engine = try Engine(
+            ws, clock: clock, transport: ChannelPageTransport(channels: channels, environment: [:]), pid: 101)
+        try engine.pass()
+        engine.settle()
+        clock.advance(seconds: 30)
+        try engine.pass()
+        engine.settle()
+
+        let pages = try receiver.requests.map { request in
+            let page = try JSONParser.parse(request.body)["page"]
+            #expect(request.headers["x-klaxon-page"] == page?["id"]?.stringValue, "the header is the payload's id")
+            return (id: request.headers["x-klaxon-page"] ?? "", attempt: page?["attempt"])
+        }
+        #expect(pages.count == 3, "\(pages)")
+        #expect(
+            Set(pages.map(\.id)) == ["INC-1/1/1/1/alice/webhook", "INC-2/1/1/1/alice/webhook"], "\(pages.map(\.id))")
+        let retry = try #require(pages.last)
+        #expect(retry.id == pages.first?.id && retry.attempt == .number(2), "\(pages)")
     }
 
     @Test func pagesTheStepOnceThroughTheTransport() throws {
@@ -360,5 +403,107 @@ struct EscalationRunnerTests {
         try second.pass()
         #expect(transport.deliveries.map(\.user) == ["alice", "bob"], "every page sent exactly once")
         #expect(try story(ws).last == "09:10:00 exhausted 1")
+    }
+}
+
+/// The engine on a database: a holder that lost only its hold connection (the server ended that session,
+/// and another process took the engine) while it was about to record a page's attempt. Its append proves
+/// the hold in the same transaction, so the attempt is refused and the page is sent once, by the taker.
+struct EscalationRunnerHoldTests {
+    let clock = FixedClock("2026-11-20T09:00:00Z")
+
+    @Test func aHolderThatLostItsHoldWhileDecidingRecordsNoAttemptAndSendsNothing() async throws {
+        let database = try await PostgresServer.shared().makeDatabase()
+        // Run off the cooperative pool (processes, waits); what it saw is checked here.
+        let seen = try await blocking { try self.cutWhileDeciding(database) }
+        #expect(seen.cut == "t", "A's hold connection ended")
+        #expect(seen.bTookOver, "B took the engine over")
+        #expect(seen.second == ["alice"], "B sent the page")
+        #expect(seen.first.isEmpty, "A sent it too: \(seen.first)")
+        #expect(seen.attempts == 1, "attempts recorded")
+    }
+
+    /// A holds the engine; INC-1 is declared; in A's next pass, once it found the hold held and before it
+    /// records the attempt, A's hold connection is ended and B takes over (and pages alice). Returns what
+    /// `pg_terminate_backend` said, whether B took over, who A and B paged, and the attempts recorded.
+    private func cutWhileDeciding(_ database: PostgresDatabase) throws -> (
+        cut: String?, bTookOver: Bool, first: [String], second: [String], attempts: Int
+    ) {
+        _ = try PostgresSchema.initialise(uri: database.ownerURI, grantTo: PostgresServer.everyday)
+        let ws = runnerWorkspace()
+        ws.write(
+            "klaxon.yaml",
+            """
+            name: transport
+            time_zone: UTC
+            journals: "\(database.everydayURI)"
+            escalation: {attempts: 3, retry_backoff: 30s}
+            """)
+        let clock = self.clock
+        // A's clock cuts A's hold connection and lets B take the engine over at the second time A reads it
+        // in its next pass: after the pass found the hold held, before it records the attempt.
+        let cut = Cut()
+        let first = InMemoryPageTransport()
+        let a = try Engine(ws, clock: clock, transport: first, pid: 101) {
+            cut.atSecondCall()
+            return clock.now
+        }
+        try a.pass()
+        guard a.runner.isEngine else { return (nil, false, [], [], 0) }
+        let k = KlaxonCommandsTestSupport.Klaxon(workspace: ws.path, clock: clock)
+        _ = k.run("incident", "declare", "Registry returns 503", "--severity", "SEV2", "--policy", "platform")
+
+        let second = InMemoryPageTransport()
+        let b = try Engine(ws, clock: clock, transport: second, pid: 202)
+        var said: String?
+        cut.arm {
+            said = try? database.psql(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'klaxon hold engine' AND datname = current_database()"
+            ).trimmingCharacters(in: .whitespacesAndNewlines)
+            // B takes the engine once the server has ended A's session, and pages alice.
+            for _ in 0..<100 where !b.runner.isEngine {
+                _ = try? b.pass()
+                if !b.runner.isEngine { Thread.sleep(forTimeInterval: 0.05) }
+            }
+            b.settle()
+        }
+        try a.pass()
+        a.settle()
+        let incident = try Workspace.load(directory: ws.path).incidents.open("INC-1").incident
+        let attempts = incident.escalationEvents.filter { if case .attempt = $0.kind { true } else { false } }
+        return (
+            cut.made ? said : nil, b.runner.isEngine, first.deliveries.map(\.user), second.deliveries.map(\.user),
+            attempts.count
+        )
+    }
+}
+
+/// What a test does at the second time an engine's clock is read after `arm` (on the engine's thread;
+/// deliveries read the clock on theirs, so it is locked).
+private final class Cut: @unchecked Sendable {
+    private let lock = NSLock()
+    private var calls = 0
+    private var action: (() -> Void)?
+    private(set) var made = false
+
+    func arm(_ action: @escaping () -> Void) {
+        lock.withLock {
+            calls = 0
+            self.action = action
+        }
+    }
+
+    func atSecondCall() {
+        let due: (() -> Void)? = lock.withLock {
+            guard action != nil else { return nil }
+            calls += 1
+            guard calls == 2 else { return nil }
+            defer {
+                action = nil
+                made = true
+            }
+            return action
+        }
+        due?()
     }
 }

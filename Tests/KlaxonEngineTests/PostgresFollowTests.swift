@@ -64,19 +64,28 @@ struct PostgresFollowTests {
     /// Passes as a caller's loop does (waiting in `poll` on the descriptors) for at most `limit` real
     /// seconds, until INC-1 shows a note saying `text`; whether it did.
     func shows(_ responder: Responder, note text: String, within limit: Double) -> Bool {
+        events(of: responder, untilNote: text, within: limit) != nil
+    }
+
+    /// The events of the passes (as `shows` makes them) until INC-1 shows a note saying `text`; nil when
+    /// it did not within `limit` real seconds.
+    func events(of responder: Responder, untilNote text: String, within limit: Double) -> [ResponderEvent]? {
         let deadline = Date().addingTimeInterval(limit)
+        var events: [ResponderEvent] = []
         while Date() < deadline {
             var descriptors = responder.descriptors.map { pollfd(fd: $0, events: Int16(POLLIN), revents: 0) }
             _ = poll(&descriptors, nfds_t(descriptors.count), 100)
-            for event in responder.pass(now: clock.now) {
+            let passed = responder.pass(now: clock.now)
+            events += passed
+            for event in passed {
                 if case .incidentChanged(let incident, _) = event, incident.id == "INC-1",
                     incident.notes.contains(where: { $0.text == text })
                 {
-                    return true
+                    return events
                 }
             }
         }
-        return false
+        return nil
     }
 
     @Test func anotherWorkspacesNoteArrivesThroughTheNotification() async throws {
@@ -84,6 +93,25 @@ struct PostgresFollowTests {
         let responder = try responder(a)
         #expect(try klaxon(b, "incident note 1 'runners at the ceiling'").hasSuffix("EXIT 0\n"))
         #expect(shows(responder, note: "runners at the ceiling", within: 2), "the note never arrived")
+    }
+
+    /// A notification is a hint: any role that may connect may NOTIFY on the channel. One naming an
+    /// incident that does not exist is nothing to say (the walkthrough's console said "INC-424242 cannot
+    /// be read"), and the note written after it arrives as ever.
+    @Test func aNotificationOfAnIncidentThatDoesNotExistIsNotAProblem() async throws {
+        let (database, a, b) = try await workspaces()
+        let responder = try responder(a)
+        try database.psql("NOTIFY klaxon_records, 'INC-424242 1'")
+        #expect(try klaxon(b, "incident note 1 'after the stray notification'").hasSuffix("EXIT 0\n"))
+        let passed = try #require(
+            events(of: responder, untilNote: "after the stray notification", within: 5), "the note never arrived")
+        let said = passed.compactMap { event -> String? in
+            switch event {
+            case .journalProblem(let text), .problem(let text): text
+            default: nil
+            }
+        }
+        #expect(said.isEmpty, "\(said)")
     }
 
     /// The follower's backend terminated while new connections to the database are refused, a note

@@ -194,6 +194,29 @@ struct ResponderTests {
         #expect(platform.contains("\"uploads\""))
     }
 
+    /// The recorder names itself as the engine does (role, user, host, pid, since when), so that whoever
+    /// reads the hold (`klaxon.holds`, `.poller.lock`) knows which console or `klaxon watch` records.
+    @Test func theRecorderNamesItselfAsTheEngineDoes() throws {
+        ws.write(
+            "klaxon.yaml",
+            """
+            name: transport
+            time_zone: UTC
+            checks:
+              - {name: uploads, url: "http://127.0.0.1:1/uploads", interval: 30s, timeout: 5s}
+            """)
+        let responder = try responder()
+        #expect(responder.isRecording)
+        let store = FileJournalStore(directory: ws.path + "/journals")
+        #expect(
+            try store.hold("poller", creating: false).holder()
+                == "test of ops on test-host, pid 101, since 2026-11-20T09:00:00.000Z")
+        _ = responder.pass(now: clock.now)
+        #expect(
+            try store.hold("engine", creating: false).holder()
+                == "test of ops on test-host, pid 101, since 2026-11-20T09:00:00.000Z", "the engine's, alike")
+    }
+
     /// A page is in flight (the transport holds it) when the responder stops: stop waits for it and
     /// records its outcome, so no page is left unknown.
     @Test func stopWaitsForADeliveryInFlightAndRecordsIt() throws {

@@ -35,7 +35,8 @@ struct StatusRecorderTests {
         let blocked = ws.write("incidents", "not a directory")
         let store = IncidentStore(directory: blocked)
         let recorder = try StatusRecorder(
-            workspace: try Workspace.load(directory: ws.path), store: store, writer: writer)
+            workspace: try Workspace.load(directory: ws.path), store: store, writer: writer, role: "test",
+            clock: { Self.t0 })
         var (changed, problems) = recorder.record(
             report(.down, at: 0, change: .init(from: .pending, to: .down, first: false)), openIncidents: [])
         #expect(changed.isEmpty)
@@ -59,7 +60,8 @@ struct StatusRecorderTests {
         let ws = makeWorkspace("name: t\n")
         let blocked = ws.write("incidents", "not a directory")
         let recorder = try StatusRecorder(
-            workspace: try Workspace.load(directory: ws.path), store: IncidentStore(directory: blocked), writer: writer)
+            workspace: try Workspace.load(directory: ws.path), store: IncidentStore(directory: blocked), writer: writer,
+            role: "test", clock: { Self.t0 })
         _ = recorder.record(
             report(.down, at: 0, change: .init(from: .pending, to: .down, first: false)), openIncidents: [])
         try FileManager.default.removeItem(atPath: blocked)
@@ -83,7 +85,8 @@ struct StatusRecorderTests {
             _ = try journal.perform(.resolve(summary: "fixed"), by: writer, now: { Self.t0.adding(seconds: 600) })
         }
         let recorder = try StatusRecorder(
-            workspace: try Workspace.load(directory: ws.path), store: store, writer: writer,
+            workspace: try Workspace.load(directory: ws.path), store: store, writer: writer, role: "test",
+            clock: { Self.t0 },
             restored: ["uploads": .init(state: .down, since: Self.t0)])
         #expect(recorder.owesDeclaration("uploads"))
         let (changed, problems) = recorder.record(report(.down, at: 900), openIncidents: [])
@@ -105,11 +108,13 @@ struct StatusRecorderTests {
         let ws = makeWorkspace("name: t\n")
         let workspace = try Workspace.load(directory: ws.path)
         let store = IncidentStore(directory: ws.path + "/journals")
-        var first: StatusRecorder? = try StatusRecorder(workspace: workspace, store: store, writer: writer)
+        var first: StatusRecorder? = try StatusRecorder(
+            workspace: workspace, store: store, writer: writer, role: "test", clock: { Self.t0 })
         #expect(first?.isRecording == true)
         _ = first?.record(
             report(.down, at: 0, change: .init(from: .unknown, to: .down, first: true)), openIncidents: [])
-        let second = try StatusRecorder(workspace: workspace, store: store, writer: writer)
+        let second = try StatusRecorder(
+            workspace: workspace, store: store, writer: writer, role: "test", clock: { Self.t0 })
         #expect(!second.isRecording)
         func seen(_ name: String, _ state: CheckState) -> CheckReport {
             var check = CheckDefinition(name: name, url: "http://127.0.0.1:1/")

@@ -11,7 +11,7 @@ import Testing
 struct PostgresHoldTests {
     /// The server ends the holder's session (`pg_terminate_backend` of its hold connection's backend, as
     /// an administrator or a dropped connection would): the holder says it no longer holds it at its next
-    /// question, another process takes it, and the first cannot take it back while that one holds it.
+    /// question (`checkHeld`, once per engine pass), another process takes it, and the first cannot take it back while that one holds it.
     @Test func aHoldWhoseConnectionIsTerminatedIsNotHeldAndAnotherProcessTakesIt() async throws {
         let database = try await PostgresServer.shared().makeDatabase()
         _ = try PostgresSchema.initialise(uri: database.ownerURI, grantTo: PostgresServer.everyday)
@@ -32,7 +32,8 @@ struct PostgresHoldTests {
         #expect(Int(backend) != nil, "one session holds it: \(backend)")
         #expect(try database.psql("SELECT pg_terminate_backend(\(backend))").hasPrefix("t"))
 
-        #expect(!hold.isHeld, "a holder whose session ended does not hold it")
+        #expect(hold.isHeld, "not asked yet: isHeld says what the last question found")
+        #expect(!hold.checkHeld() && !hold.isHeld, "a holder whose session ended does not hold it")
         let (taker, said) = try holdingProcess(database.everydayURI, "engine")
         defer {
             kill(taker.processIdentifier, SIGKILL)
@@ -60,6 +61,25 @@ struct PostgresHoldTests {
         #expect(
             try PostgresJournalStore(uri: staging.everydayURI).hold("engine", creating: false).holder()
                 == "klaxon watch in staging")
+    }
+
+    /// `isHeld` asks the server nothing: a holding console asked it three or four times a second, each a
+    /// round trip on the hold's connection. The hold's session runs no statement however often it is
+    /// asked (its `query_start` stays as it was).
+    @Test func askingWhetherItIsHeldSendsNothing() async throws {
+        let database = try await PostgresServer.shared().makeDatabase()
+        _ = try PostgresSchema.initialise(uri: database.ownerURI, grantTo: PostgresServer.everyday)
+        let hold = try PostgresJournalStore(uri: database.everydayURI).hold("engine", creating: true)
+        #expect(hold.tryTake(holder: "the holder"))
+        let lastStatement = {
+            try database.psql(
+                "SELECT query_start FROM pg_stat_activity WHERE application_name = 'klaxon hold engine' AND datname = current_database()"
+            )
+        }
+        let before = try lastStatement()
+        #expect(!before.isEmpty)
+        for _ in 0..<10 { #expect(hold.isHeld) }
+        #expect(try lastStatement() == before, "isHeld sent a statement")
     }
 
     /// Any role that may insert names the holder: what others are told never holds a control sequence.

@@ -140,6 +140,12 @@ public struct DeliveryAttempt: Hashable, Sendable {
     /// refused if someone acknowledged, stopped, resolved or paged anew since (see `IncidentAction`).
     public var decidedAtRecord: Int = 0
 
+    /// `INC-7/phase/cycle/step/user/contact`: the page's id for whoever receives it (`X-Klaxon-Page`, the
+    /// webhook's `page.id`, `KLAXON_PAGE_ID`, the email's `Message-ID`). `page` alone repeats in every
+    /// incident paged by the same policy; with the incident's id it is unique, so a receiver can
+    /// de-duplicate by it. Every attempt of one page carries the same id (`attempt` tells them apart).
+    public var pageID: String { "\(incidentID)/\(page)" }
+
     public init(
         incidentID: String, page: String, policy: String, step: Int, steps: Int, user: String, contact: Contact,
         attempt: Int, attempts: Int

@@ -40,7 +40,7 @@ public struct PageMessage: Sendable {
             "page": .object([
                 "user": .string(attempt.user), "policy": .string(attempt.policy), "step": .number(Double(attempt.step)),
                 "steps": .number(Double(attempt.steps)), "attempt": .number(Double(attempt.attempt)),
-                "attempts": .number(Double(attempt.attempts)), "id": .string(attempt.page)
+                "attempts": .number(Double(attempt.attempts)), "id": .string(attempt.pageID)
             ]),
             "links": .array(links),
             "sent_at": .string(sentAt.rfc3339)
@@ -74,7 +74,7 @@ public struct PageMessage: Sendable {
             "To: <\(to)>",
             "Subject: [\(incident.severity.name)] \(incident.id) \(Self.headerSafe(incident.title))",
             "Date: \(Self.rfc5322Date(sentAt))",
-            "Message-ID: <\(attempt.page.replacingSlashes)-\(attempt.attempt)-\(sentAt.milliseconds)@klaxon>",
+            "Message-ID: <\(attempt.pageID.replacingSlashes)-\(attempt.attempt)-\(sentAt.milliseconds)@klaxon>",
             "MIME-Version: 1.0",
             "Content-Type: text/plain; charset=utf-8",
             "Content-Transfer-Encoding: 8bit"
@@ -91,7 +91,7 @@ public struct PageMessage: Sendable {
             "KLAXON_STATUS": incident.status.rawValue, "KLAXON_SERVICES": incident.services.joined(separator: ","),
             "KLAXON_USER": attempt.user, "KLAXON_POLICY": attempt.policy, "KLAXON_STEP": String(attempt.step),
             "KLAXON_STEPS": String(attempt.steps), "KLAXON_ATTEMPT": String(attempt.attempt),
-            "KLAXON_PAGE_ID": attempt.page
+            "KLAXON_PAGE_ID": attempt.pageID
         ]
     }
 

@@ -7,7 +7,8 @@ import KlaxonCore
 /// loses with that connection (`isHeld` then says so before the next page).
 public final class EngineLock: Sendable {
     public static let fileName = ".engine.lock"
-    private let hold: any StoreHold
+    /// The store's hold itself: what the engine's appends prove (`StoredJournal.append(wait:proving:_:)`).
+    public let hold: any StoreHold
 
     /// The engine lock of `store`. With `forRunning` false (a read-only console, a command that only
     /// asks) nothing is created: a missing lock file means nobody runs the engine.
@@ -15,7 +16,12 @@ public final class EngineLock: Sendable {
         hold = try store.hold("engine", creating: forRunning)
     }
 
+    /// Whether this process holds it, as last found (asks nothing).
     public var isHeld: Bool { hold.isHeld }
+
+    /// Whether this process holds it, asked of the store where it can be lost unseen (a database's
+    /// session ended); once per engine pass.
+    public func checkHeld() -> Bool { hold.checkHeld() }
 
     /// Takes the lock if nobody holds it, and writes `holder` (one line) into it.
     public func tryAcquire(holder: String) -> Bool { hold.tryTake(holder: holder) }

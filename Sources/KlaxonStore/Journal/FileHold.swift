@@ -33,6 +33,9 @@ final class FileHold: StoreHold {
 
     var isHeld: Bool { held.withLock { $0 } }
 
+    /// A `flock` lasts as long as its file is open: nothing to ask.
+    func checkHeld() -> Bool { isHeld }
+
     func tryTake(holder: String) -> Bool {
         held.withLock { isHeld in
             if isHeld { return true }

@@ -58,13 +58,13 @@ public final class IncidentJournal {
     }
 
     /// Checks `action` against the incident as it is on disk (under the journal's lock) and appends its
-    /// record. `now` is read under the lock, so timestamps follow the journal's order.
+    /// record. `now` is read under the lock, so timestamps follow the journal's order. With `hold`, only
+    /// while this process holds it, proven with the write (the engine's records: the engine lock).
     @discardableResult
-    public func perform(_ action: IncidentAction, by writer: WriterIdentity, now: () -> Timestamp) throws(KlaxonError)
-        -> JournalRecord
-    {
-        let record = try file.append(wait: lockWait) {
-            (newRecords: [JournalRecord]) throws(KlaxonError) -> RecordDraft in
+    public func perform(
+        _ action: IncidentAction, by writer: WriterIdentity, now: () -> Timestamp, proving hold: (any StoreHold)? = nil
+    ) throws(KlaxonError) -> JournalRecord {
+        func build(_ newRecords: [JournalRecord]) throws(KlaxonError) -> RecordDraft {
             // Apply what others wrote before checking, and keep it even when the action is refused.
             for record in newRecords { IncidentReplay.apply(record, to: &incident) }
             let (type, data) = try action.record(for: incident)
@@ -72,6 +72,10 @@ public final class IncidentJournal {
                 type: type.rawValue, data: data, timestamp: now(), actor: writer.actor,
                 host: writer.host, pid: writer.pid)
         }
+        let record =
+            if let hold { try file.append(wait: lockWait, proving: hold, build) } else {
+                try file.append(wait: lockWait, build)
+            }
         IncidentReplay.apply(record, to: &incident)
         return record
     }

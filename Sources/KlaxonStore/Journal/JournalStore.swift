@@ -88,6 +88,14 @@ public protocol StoredJournal: AnyObject {
     func append(wait: LockWait, _ build: ([JournalRecord]) throws(KlaxonError) -> RecordDraft) throws(KlaxonError)
         -> JournalRecord
 
+    /// `append(wait:_:)` only while this process holds `hold` (the engine's pages, the recorder's
+    /// changes), proven with the write itself: a database checks, in the append's transaction, that the
+    /// hold's session still holds its lock, and a taker waits for such appends before it reads. Refused,
+    /// nothing written, when it does not hold it (it lost its connection, and another process may hold it).
+    func append(
+        wait: LockWait, proving hold: any StoreHold, _ build: ([JournalRecord]) throws(KlaxonError) -> RecordDraft
+    ) throws(KlaxonError) -> JournalRecord
+
     /// Damage found in complete records; once set, nothing more is appended.
     var corruption: JournalScanner.Damage? { get }
     /// An unfinished last record seen with no writer at work, until an append sets it aside.
@@ -117,6 +125,16 @@ extension StoredJournal {
     {
         try append(wait: .standard, build)
     }
+
+    /// For a store whose holds last as long as the process (a lock file's `flock`): holding it is the proof.
+    public func append(
+        wait: LockWait, proving hold: any StoreHold, _ build: ([JournalRecord]) throws(KlaxonError) -> RecordDraft
+    ) throws(KlaxonError) -> JournalRecord {
+        guard hold.isHeld else {
+            throw .failed("\(path): this process does not hold the lock it writes under; nothing was written")
+        }
+        return try append(wait: wait, build)
+    }
 }
 
 /// Tells which journals changed, so a reader follows other writers without rereading everything.
@@ -140,8 +158,11 @@ extension JournalFollower {
 /// A named exclusive hold of a store, such as the engine lock. The holder writes who it is, so others
 /// can say who holds it.
 public protocol StoreHold: AnyObject, Sendable {
-    /// Whether this holds it.
+    /// Whether this holds it, as last found (asks nothing: cheap to ask often).
     var isHeld: Bool { get }
+    /// Whether this holds it, asked where it can be lost without this process knowing (a database's
+    /// session ended: one round trip); the engine asks once per pass.
+    func checkHeld() -> Bool
     /// Takes the hold if nobody has it, writing `holder` (one line) as who has it; true when held.
     func tryTake(holder: String) -> Bool
     /// Who has the hold, as it wrote itself down; nil when nobody does (or this does).

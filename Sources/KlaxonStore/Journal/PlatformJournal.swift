@@ -1,4 +1,5 @@
 import KlaxonCore
+import KlaxonPostgres
 import Synchronization
 
 #if canImport(Glibc)
@@ -21,16 +22,24 @@ public final class PlatformJournal: Sendable {
     private let file = Mutex<(any StoredJournal)?>(nil)
 
     /// The platform journal of `store`, if this process can become its writer (nil when another holds
-    /// the hold `poller`).
-    public static func claim(store: any JournalStore) throws(KlaxonError) -> PlatformJournal? {
+    /// the hold `poller`), taken as `holder` (who this process is, for others to say: as the engine's,
+    /// `WriterIdentity.holder(role:since:)`).
+    public static func claim(store: any JournalStore, holder: String) throws(KlaxonError) -> PlatformJournal? {
         let hold = try store.hold("poller", creating: true)
-        guard hold.tryTake(holder: "process \(getpid()) on \(SystemCall.hostName())") else { return nil }
+        guard hold.tryTake(holder: holder) else { return nil }
         return PlatformJournal(store: store, hold: hold)
     }
 
-    /// Whether this process still holds the hold `poller` (a database's session can end under it: a
-    /// restart, a cut connection; another process may then have taken it). A round trip on a database.
+    /// Whether this process still records, as the last question found (false once a write found its
+    /// hold lost); no round trip.
     public var isHeld: Bool { hold.isHeld }
+
+    /// Whether this process still holds the hold `poller`, asked now (a database's session can end
+    /// under it: a restart, a cut connection; another process may then have taken it): a round trip.
+    public func checkHeld() -> Bool { hold.checkHeld() }
+
+    /// The recorder's hold: what its writes on incidents prove, as its writes here do.
+    public var recorderHold: any StoreHold { hold }
 
     private init(store: any JournalStore, hold: any StoreHold) {
         self.store = store
@@ -55,6 +64,7 @@ public final class PlatformJournal: Sendable {
         states: [String: CheckStateMachine.Recorded], warning: String?
     ) {
         if let files = store as? FileJournalStore { return lastStates(directory: files.directory, of: checks) }
+        if let database = store as? PostgresJournalStore { return lastStates(database: database, of: checks) }
         guard !checks.isEmpty else { return ([:], nil) }
         let journal = store.journal(name)
         let records: [JournalRecord]
@@ -79,6 +89,69 @@ public final class PlatformJournal: Sendable {
             "\(journal.path) is damaged at \($0) (klaxon journal verify names the record); the states recorded after it were not restored"
         }
         return (states, warning)
+    }
+
+    /// The last recorded state of each of `checks` in the platform journal of `database`, read as the
+    /// file's: backwards from its last record, a thousand rows at a time, each record checked and linked to
+    /// the one after it, until every check is found or `restoreWindowBytes` were read, never the whole
+    /// journal. Damage stops the reading there (the states after it are kept) and is named in `warning`.
+    static func lastStates(database: PostgresJournalStore, of checks: Set<String>) -> (
+        states: [String: CheckStateMachine.Recorded], warning: String?
+    ) {
+        guard !checks.isEmpty else { return ([:], nil) }
+        let path = database.journal(name).path
+        let skipped = "the checks' last states were not restored (each starts unknown)"
+        var states: [String: CheckStateMachine.Recorded] = [:]
+        var decided: Set<String> = []
+        // The record read just before (the next one in the journal): each must link to the one before it.
+        var later: JournalRecord?
+        var read = 0
+        while decided.count < checks.count && read < restoreWindowBytes {
+            let before = later?.sequence ?? Int.max
+            let lines: [(sequence: Int, line: [UInt8])]
+            do {
+                lines = try database.withConnection { connection in
+                    let rows = try connection.query(
+                        """
+                        SELECT sequence::text::bytea AS number, line FROM klaxon.records
+                        WHERE journal = $1 AND sequence < $2::bigint ORDER BY sequence DESC LIMIT 1000
+                        """, [name, String(before)], results: .binary,
+                        timeoutSeconds: PostgresJournalStore.statementSeconds)
+                    return (0..<rows.count).map { row in
+                        (
+                            Int(String(decoding: rows.bytes(row, 0) ?? [], as: UTF8.self)) ?? 0,
+                            Array(rows.bytes(row, 1) ?? [])
+                        )
+                    }
+                }
+            } catch {
+                return (states, "\(error.message); \(skipped)")
+            }
+            guard !lines.isEmpty else { break }
+            for (sequence, line) in lines where decided.count < checks.count {
+                read += line.count
+                // A row is whole: a line without its newline, or one that does not hash, was changed.
+                let decoded =
+                    line.last == 0x0A
+                    ? line.withUnsafeBufferPointer {
+                        try? JournalCodec.decode(line: UnsafeBufferPointer(rebasing: $0[..<($0.count - 1)]))
+                    } : nil
+                guard let record = decoded, record.sequence == sequence,
+                    later.map({ $0.sequence == record.sequence + 1 && $0.previousHash == record.hash }) ?? true
+                else {
+                    return (
+                        states,
+                        "\(path) is damaged at record \(sequence) (klaxon journal verify names it); the states recorded before it were not restored"
+                    )
+                }
+                later = record
+                if let (name, recorded) = lastState(record), checks.contains(name), !decided.contains(name) {
+                    decided.insert(name)
+                    if let recorded { states[name] = recorded }
+                }
+            }
+        }
+        return (states, nil)
     }
 
     /// The check `record` says changed, and its new state (nil for a state this build does not know:
@@ -190,7 +263,9 @@ public final class PlatformJournal: Sendable {
             timestamp: t, actor: writer.actor, host: writer.host, pid: writer.pid)
         let store = self.store
         return try file.withLock { (file: inout (any StoredJournal)?) throws(KlaxonError) -> JournalRecord in
-            if let file { return try file.append { _ in draft } }
+            // Only while this process holds the hold `poller`, proven with the write: a recorder that
+            // lost it (its connection cut, another process recording) writes nothing more.
+            if let file { return try file.append(wait: .standard, proving: hold) { _ in draft } }
             if let created = try store.create(Self.name, firstRecord: draft) {
                 file = created
                 guard let first = try created.readNewRecords().last else {
@@ -200,7 +275,7 @@ public final class PlatformJournal: Sendable {
             }
             let existing = store.journal(Self.name)
             file = existing
-            return try existing.append { _ in draft }
+            return try existing.append(wait: .standard, proving: hold) { _ in draft }
         }
     }
 }

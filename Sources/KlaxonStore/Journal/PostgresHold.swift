@@ -9,9 +9,13 @@ import Synchronization
 /// a hold never blocks an append, whatever the hashes.
 ///
 /// Lost connections, both sides (docs/postgresql.md, "Holds"):
-/// - This side: `isHeld` is a round trip on the hold's connection each time it is asked (the engine asks
-///   before every pass that may page), so a holder whose connection broke, or whose session the server
-///   ended, says it does not hold it and stops paging.
+/// - This side: `checkHeld()` is a round trip on the hold's connection (the engine asks it once per pass),
+///   so a holder whose connection broke, or whose session the server ended, says it does not hold it and
+///   stops paging; `isHeld` says what the last question found, and asks nothing.
+/// - Between the question and a write: an append that `prove`s the hold checks, in its own transaction,
+///   that the hold's session still holds the lock (`pg_locks`), under a shared transaction lock of the
+///   hold's fence; a taker waits for that fence before it reads anything. So an append of a holder that
+///   lost only its hold connection either ended before the taker read the journals, or is refused.
 /// - The server's side: a holder whose host vanished keeps its session, and the lock, until the server
 ///   notices. libpq's keepalives are the client's only, so the connection sets the server's own for its
 ///   session (`tcp_keepalives_idle` 5 s, `tcp_keepalives_interval` 1 s, `tcp_keepalives_count` 3,
@@ -31,9 +35,15 @@ final class PostgresHold: StoreHold {
         /// Opened at the first call that needs it; nil after it was found lost.
         var connection: PostgresConnection?
         var held = false
+        /// The hold's session on the server while held (`pg_backend_pid()`): what `prove` looks for.
+        var backendPID: Int32 = 0
     }
 
-    /// Seconds the round trip of `isHeld` may take before the hold counts as lost.
+    /// The namespace of the holds' fences, `(0x4B4C5832, hashtext(name))`: a guarded append takes it
+    /// shared for its transaction, a taker exclusively (and lets it go at once) before it reads anything.
+    static let fenceNamespace: Int32 = 0x4B4C_5832
+
+    /// Seconds the round trip of `checkHeld` may take before the hold counts as lost.
     static let checkSeconds = 5.0
 
     /// The server's keepalive settings for the hold's session: its side of noticing a vanished holder.
@@ -54,19 +64,54 @@ final class PostgresHold: StoreHold {
         state.withLock { $0.connection?.close() }  // closing the session releases the lock
     }
 
-    var isHeld: Bool {
+    /// What the last question found (`tryTake`, `checkHeld`, `prove`): no round trip.
+    var isHeld: Bool { state.withLock { $0.held } }
+
+    func checkHeld() -> Bool {
         state.withLock { state in
             guard state.held, let connection = state.connection else { return false }
             do {
                 // The session stands, so its lock does: session advisory locks end only with it.
                 try connection.query("SELECT 1", timeoutSeconds: Self.checkSeconds)
             } catch {
-                connection.close()
-                state.connection = nil
-                state.held = false
+                Self.lose(&state)
             }
             return state.held
         }
+    }
+
+    /// Proves in the transaction `connection` runs (an append's, before its INSERT) that this process
+    /// still holds the hold: takes the fence shared until the transaction ends, then finds the hold's
+    /// session holding the lock in `pg_locks`. Throws, writing nothing, when it does not (the hold is then
+    /// not held here: its session ended, and another process may hold it now).
+    func prove(in connection: PostgresConnection, for journal: String) throws {
+        let session = state.withLock { $0.held ? $0.backendPID : nil }
+        if let session {
+            try connection.query(
+                "SELECT pg_advisory_xact_lock_shared($1::int, hashtext($2))", [String(Self.fenceNamespace), name],
+                timeoutSeconds: PostgresJournalStore.statementSeconds)
+            let held = try connection.query(
+                """
+                SELECT EXISTS (SELECT 1 FROM pg_locks
+                    WHERE locktype = 'advisory' AND granted AND objsubid = 2
+                        AND classid = ($1::int)::oid AND objid = hashtext($2)::oid AND pid = $3::int)
+                """, [String(PostgresSchema.holdLockNamespace), name, String(session)],
+                timeoutSeconds: PostgresJournalStore.statementSeconds
+            ).scalar
+            if held == "t" { return }
+            state.withLock { Self.lose(&$0) }
+        }
+        throw KlaxonError.failed(
+            "\(journal): this process no longer holds the hold \(name) (its connection to the server ended, and another process may hold it now); nothing was written"
+        )
+    }
+
+    /// Forgets the hold (closing its session, which releases the lock if the server still had it).
+    private static func lose(_ state: inout State) {
+        state.connection?.close()
+        state.connection = nil
+        state.held = false
+        state.backendPID = 0
     }
 
     func tryTake(holder: String) -> Bool {
@@ -80,7 +125,16 @@ final class PostgresHold: StoreHold {
                     [String(PostgresSchema.holdLockNamespace), name], timeoutSeconds: Self.checkSeconds
                 ).scalar
                 guard taken == "t" else { return false }
+                // The holder before may have lost only its hold connection, with appends that proved its
+                // hold still under way: wait for them (the fence) before anything is read, so that they
+                // are in what this holder reads; any that begins later finds this session holding it.
+                let fence = [String(Self.fenceNamespace), name]
+                try connection.query(
+                    "SELECT pg_advisory_lock($1::int, hashtext($2))", fence, timeoutSeconds: Self.checkSeconds)
+                try connection.query(
+                    "SELECT pg_advisory_unlock($1::int, hashtext($2))", fence, timeoutSeconds: Self.checkSeconds)
                 state.held = true
+                state.backendPID = connection.backendPID
                 // Who took it, for others to say; a role that may not insert still holds it (others then
                 // say "another process", as for a lock file without its line).
                 _ = try? connection.query(

@@ -98,6 +98,27 @@ public final class PostgresJournal: StoredJournal {
     public func append(wait: LockWait, _ build: ([JournalRecord]) throws(KlaxonError) -> RecordDraft)
         throws(KlaxonError) -> JournalRecord
     {
+        try append(wait: wait, proof: nil, build)
+    }
+
+    /// The append, with `hold` proven in its transaction (`PostgresHold.prove`) before its INSERT.
+    public func append(
+        wait: LockWait, proving hold: any StoreHold, _ build: ([JournalRecord]) throws(KlaxonError) -> RecordDraft
+    ) throws(KlaxonError) -> JournalRecord {
+        // A hold of another kind (a lock file beside journals in a database) lasts as long as the process:
+        // holding it is the proof, as for journal files.
+        guard let proof = hold as? PostgresHold else {
+            guard hold.isHeld else {
+                throw .failed("\(path): this process does not hold the lock it writes under; nothing was written")
+            }
+            return try append(wait: wait, proof: nil, build)
+        }
+        return try append(wait: wait, proof: proof, build)
+    }
+
+    private func append(
+        wait: LockWait, proof: PostgresHold?, _ build: ([JournalRecord]) throws(KlaxonError) -> RecordDraft
+    ) throws(KlaxonError) -> JournalRecord {
         try refuseIfCorrupt()
         let key = UUID().uuidString
         // What each attempt wrote: an attempt whose COMMIT was not acknowledged may be the one in.
@@ -117,6 +138,7 @@ public final class PostgresJournal: StoredJournal {
                         "\(self.path) is locked by another writer and stayed locked for \(Int(wait.limit.rounded(.up))) s; nothing was written. If a klaxon is stuck, stop it and try again"
                     )
                 }
+                try proof?.prove(in: connection, for: self.path)
                 let records = try self.readRows(connection)
                 try self.refuseIfCorrupt()
                 let draft = try build(records)
