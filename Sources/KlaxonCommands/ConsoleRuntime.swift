@@ -145,6 +145,8 @@ final class ConsoleRuntime {
         switch event {
         case .incidentChanged(let incident, let readOnly): send(.incidentChanged(incident, readOnly: readOnly))
         case .declared(let id): send(.declared(id))
+        case .declareFailed(let reason): send(.declareFailed(shortened(reason)))
+        case .incidentsUnread(let reason): send(.incidentsUnread(reason.map(shortened)))
         case .checkReported(let report): send(.checkReported(report))
         case .pageFinished: break  // its outcome, recorded, comes as the incident's change
         case .escalationsChanged(let statuses, let engine, let targets):

@@ -168,10 +168,11 @@ struct WatchCommand: ParsableCommand {
                     TerminalText.printable(
                         "klaxon: \(attempt.incidentID): page to \(attempt.user) by \(attempt.contact.kind.rawValue) \(result) "
                             + "(attempt \(attempt.attempt) of \(attempt.attempts)): \(outcome.detail)"))
-            case .recordsElsewhere:
+            case .recordsElsewhere(let holder):
                 context.warn(
-                    "another process records this workspace's state changes; printing only until it stops, then this process takes the recording over"
-                )
+                    TerminalText.printable(
+                        "another process records this workspace's state changes (\(holder)); printing only until it stops, then this process takes the recording over"
+                    ))
             case .tookOverRecording: context.say("klaxon: status recorder: this process records the state changes now")
             case .lostRecording:
                 context.warn(

@@ -19,6 +19,8 @@ final class IncidentFollower {
     /// console of 10,000 incidents holds 10,000): one whose stamp changes (another process wrote to it,
     /// replaced or removed it) is read then.
     private var indexed: [Int: Int] = [:]
+    /// Why the start's read of the incidents failed, as last said (`incidentsUnread`).
+    private var saidUnread: String?
 
     init(store: IncidentStore, recentSeconds: Int64?, updatingIndex: Bool, reachability: StoreReachability) {
         self.store = store
@@ -65,9 +67,13 @@ final class IncidentFollower {
             reachability.note(nil)
         } catch {
             reachability.note(error)
-            return []
+            // An outage is said as the store's; a refusal leaves the incidents not known, said once.
+            guard !error.isUnreachable, saidUnread != error.message else { return [] }
+            saidUnread = error.message
+            return [.incidentsUnread(error.message)]
         }
-        var events: [ResponderEvent] = []
+        var events: [ResponderEvent] = saidUnread == nil ? [] : [.incidentsUnread(nil)]
+        saidUnread = nil
         indexed.reserveCapacity(overview.items.count)  // thousands: grown once, not rehashed on the way
         for (id, item) in overview.items {
             switch item {

@@ -201,7 +201,17 @@ public final class Responder {
             events.append(.runbooksChanged)
         }
         // A recording not taken because the store did not answer is not another process's (that is said).
-        if let recorder, !recorder.isRecording, !reachability.isUnreachable { events.append(.recordsElsewhere) }
+        if let recorder, !recorder.isRecording, !reachability.isUnreachable {
+            // Named when another process holds it; one that cannot be asked is not "another process".
+            if let holder = recorder.otherRecorder() {
+                events.append(.recordsElsewhere(holder: holder))
+            } else {
+                events.append(
+                    .problem(
+                        "this process does not record the checks' state changes: the recorder's hold on the journal store could not be taken (see the store's error); it tries again each second"
+                    ))
+            }
+        }
         events += startEvents + reachability.events()
         startEvents = []
         poller?.start()
@@ -242,7 +252,7 @@ public final class Responder {
             return [.incidentChanged(journal.incident, readOnly: journal.isReadOnly), .declared(journal.id)]
         } catch {
             reachability.note(error)
-            return reachability.events() + [.problem(error.message)]
+            return reachability.events() + [.declareFailed(error.message)]
         }
     }
 

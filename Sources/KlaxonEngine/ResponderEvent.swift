@@ -7,6 +7,11 @@ public enum ResponderEvent: Sendable {
     case incidentChanged(Incident, readOnly: Bool)
     /// `declare` opened this incident (its `incidentChanged` comes first).
     case declared(String)
+    /// `declare` failed, nothing was written: why.
+    case declareFailed(String)
+    /// The start's read of the incidents failed for a reason other than an outage (a password refused,
+    /// a privilege missing): what is shown of them is not known; nil once a read succeeded.
+    case incidentsUnread(String?)
     /// A report of the poller. A state change it carries (and a declaration it owes) is recorded
     /// before the event is returned: recorded first, then shown.
     case checkReported(CheckReport)
@@ -30,9 +35,10 @@ public enum ResponderEvent: Sendable {
     case drillChanged(DrillStatus)
     /// A new second began (the once-a-second work ran): the caller's clock.
     case tick(Timestamp)
-    /// At the start: another process records the checks' state changes; this one shows them, and takes
+    /// At the start: another process (`holder`, as it named itself) records the checks' state changes;
+    /// this one shows them, and takes
     /// the recording over once that one stops (`tookOverRecording`).
-    case recordsElsewhere
+    case recordsElsewhere(holder: String)
     /// This process records the checks' state changes from now on: the process that did has stopped.
     case tookOverRecording
     /// This process no longer records the checks' state changes: its hold was lost (the store restarted,

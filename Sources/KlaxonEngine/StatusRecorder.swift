@@ -81,6 +81,13 @@ final class StatusRecorder {
         return false
     }
 
+    /// Who holds the recording, when another process does and says who; nil when nobody does or it
+    /// cannot be asked (the store refused or did not answer).
+    func otherRecorder() -> String? {
+        guard platform == nil else { return nil }
+        return try? journals.hold("poller", creating: false).holder()
+    }
+
     /// Whether the hold was found lost (`keepsRecording`, or a write it refused) since the last call:
     /// said once.
     func takeLostHold() -> Bool {

@@ -58,6 +58,40 @@ extension EndToEnd {
             #expect(watch.isRunning, "it goes on polling")
         }
 
+        /// A watch whose password the server refuses does not say another process records (it cannot
+        /// know): it says it does not record, and why.
+        @Test func aWatchWhosePasswordIsRefusedDoesNotBlameAnotherProcess() async throws {
+            let server = try await PostgresServer.shared()
+            let database = try await blocking {
+                let database = try server.makeDatabase()
+                _ = try PostgresSchema.initialise(uri: database.ownerURI, grantTo: PostgresServer.everyday)
+                return database
+            }
+            let ws = makeWorkspace(
+                """
+                name: refused
+                journals: "postgresql://\(PostgresServer.everyday)@127.0.0.1:\(server.port)/\(database.name)?sslmode=disable"
+                checks:
+                  - {name: api, url: "http://127.0.0.1:\(server.port)/healthz", interval: 1s, timeout: 1s}
+                """)
+            let errors = ws.path + "/watch.err"
+            FileManager.default.createFile(atPath: errors, contents: nil)
+            let watch = Process()
+            watch.executableURL = URL(fileURLWithPath: klaxon)
+            watch.arguments = ["watch", "--workspace", ws.path]
+            watch.environment = [
+                "KLAXON_USER": "ops", "TZ": "UTC", "PATH": "/usr/bin:/bin", "HOME": ws.path, "PGPASSWORD": "wrong"
+            ]
+            watch.standardOutput = FileHandle.nullDevice
+            watch.standardError = FileHandle(forWritingAtPath: errors)
+            try watch.run()
+            defer { if watch.isRunning { kill(watch.processIdentifier, SIGKILL) } }
+            #expect(
+                try await until(errors) { $0.contains("does not record the checks' state changes") }, "\(read(errors))")
+            #expect(!read(errors).contains("another process records"), "\(read(errors))")
+            #expect(read(errors).contains("password authentication failed"), "\(read(errors))")
+        }
+
         /// Another session holds the journal tables (`LOCK TABLE`) while a check goes down: the watch
         /// says once that the store has not answered (it no longer waits in silence), then that it
         /// answers again, and prints the change once it is recorded; SIGTERM then stops it cleanly.

@@ -237,4 +237,39 @@ struct StoreOutageTests {
             &model, .saveFailed(incidentID: "INC-12", action: .acknowledge, reason: "lost", mayBeSaved: true))
         #expect(model.message?.text == "INC-12: may be recorded (the store's answer was lost): lost")
     }
+
+    /// Incidents that could not be read for a reason other than an outage (a password refused) are not
+    /// known either: the walkthrough's console said "0 open / No open incidents" with seven open.
+    @Test func incidentsThatCouldNotBeReadAreNotKnownToBeNone() {
+        var model = ConsoleModel(
+            workspaceName: "forge-platform", user: "alice", readOnly: false,
+            timeZone: TimeZone(identifier: "Europe/Berlin")!, staleAfterSeconds: 1800, glyphs: .unicode,
+            now: Timestamp.parseRFC3339("2026-11-22T09:30:00Z")!, columns: 120, rows: 40)
+        _ = ConsoleUpdate.update(&model, .incidentsUnread("password authentication failed for user \"klaxon\""))
+        var text = ConsoleView.render(model).text
+        #expect(text.contains("? open") && text.contains("Open incidents (?)"), "\(text)")
+        #expect(text.contains("Not known: the incidents could not be read"), "\(text)")
+        #expect(!text.contains("No open incidents") && !text.contains("0 open"), "\(text)")
+        _ = ConsoleUpdate.update(&model, .incidentsUnread(nil))
+        text = ConsoleView.render(model).text
+        #expect(text.contains("No open incidents") && text.contains("0 open"), "read now, and none: \(text)")
+    }
+
+    /// A declaration the store refused gives the dialog back with what was typed (it closed, its title
+    /// lost).
+    @Test func aDeclarationThatFailedComesBackInItsDialog() {
+        var model = sampleModel(columns: 120, rows: 40)
+        let effects = press([.character("d")] + type("Registry down") + [.enter], &model)
+        #expect(effects.contains { if case .declare = $0 { true } else { false } }, "\(effects)")
+        #expect(model.overlay == nil)
+        _ = ConsoleUpdate.update(&model, .declareFailed("permission denied for table journals"))
+        guard case .form(let form)? = model.overlay else {
+            Issue.record("the dialog did not come back")
+            return
+        }
+        #expect(form.text(.title) == "Registry down")
+        #expect(
+            model.message?.text
+                == "NOT DECLARED: permission denied for table journals; what you typed is kept here")
+    }
 }

@@ -25,6 +25,11 @@ public enum ConsoleMessage: Sendable {
         [String: EscalationEngine.Status], engine: EscalationEngineHolder, pageTargets: [PageTarget])
     /// A declaration this console asked for went through.
     case declared(String)
+    /// A `.declare` failed and wrote nothing: the dialog comes back with what was typed.
+    case declareFailed(String)
+    /// The incidents could not be read for `reason` (a password refused, a privilege missing): what the
+    /// dashboard shows of them is not known; nil once they were read.
+    case incidentsUnread(String?)
     /// The incident asked for with `.readIncident` was read (or is not there).
     case incidentRead(String)
     case info(String)

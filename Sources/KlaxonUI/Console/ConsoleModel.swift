@@ -52,6 +52,14 @@ public struct ConsoleModel: Sendable {
     public var storeUnreachableSince: Timestamp?
     /// Whether that outage is a call that waits (`ConsoleMessage.storeNotAnswering`), not a refusal.
     public var storeWaits = false
+    /// Why the incidents could not be read, while they could not (`ConsoleMessage.incidentsUnread`).
+    public var incidentsUnread: String?
+    /// Whether the incidents shown may not be all there are: the store does not answer, or they could
+    /// not be read. A list read as empty is then not known to be empty.
+    public var incidentsNotKnown: Bool { storeUnreachableSince != nil || incidentsUnread != nil }
+    /// The declaration dialog as it was submitted, until the declaration is made or fails (then it
+    /// comes back with what was typed).
+    public var declaring: Form?
     /// Set while the console runs a drill (`klaxon drill`): what it rehearses and what its sink received.
     public var drill: DrillStatus?
     /// The first line of the reports screen shown (it scrolls when the terminal is short).

@@ -120,7 +120,18 @@ public enum ConsoleUpdate {
                     text: "there is no incident \(id); klaxon incident list --all lists them all", isError: true)
             }
             return []
+        case .declareFailed(let reason):
+            // Nothing was written; what was typed comes back in its dialog.
+            if let form = model.declaring { model.overlay = .form(form) }
+            model.declaring = nil
+            model.message = .init(text: "NOT DECLARED: \(reason); what you typed is kept here", isError: true)
+            return []
+        case .incidentsUnread(let reason):
+            model.incidentsUnread = reason
+            if let reason { model.message = .init(text: reason, isError: true) }
+            return []
         case .declared(let id):
+            model.declaring = nil
             model.message = .init(text: "\(id) declared", isError: false)
             // As `klaxon incident declare` warns: a serious incident nobody is paged for is said, in red.
             if let incident = model.incidents[id], incident.severity <= .sev2, !incident.hasEscalationToStop {
@@ -854,6 +865,7 @@ public enum ConsoleUpdate {
             var policy: String?
             if case .severity(let chosen)? = form.choice(.severity) { severity = chosen }
             if case .policy(let name)? = form.choice(.pageBy) { policy = name }
+            model.declaring = form  // given back if the declaration fails
             return [
                 .declare(
                     Declaration(

@@ -76,7 +76,7 @@ public enum ConsoleView {
         parts += [
             .init(separator + model.workspaceName, 0, givesWay: 2),
             // While the store does not answer, no open incident read is not none open: unknown.
-            .init(separator + (open == 0 && model.storeUnreachableSince != nil ? "? open" : "\(open) open"), 0),
+            .init(separator + (open == 0 && model.incidentsNotKnown ? "? open" : "\(open) open"), 0),
             .init(separator, 0),
             .init("\(IncidentLayout.weekday(localNow)) ", 0, givesWay: 3),
             .init(String(localNow.isoTime.prefix(5)), 0),

@@ -12,7 +12,7 @@ enum DashboardView {
         let marker = ConsoleView.glyph(model, "▸ ", "> ")
 
         // While the store does not answer, what was read stays; an empty list is not known to be empty.
-        let unknown = model.storeUnreachableSince != nil
+        let unknown = model.incidentsNotKnown
         frame.put(
             (model.dashboardPane == .open ? marker : "  ")
                 + "Open incidents (\(open.isEmpty && unknown ? "?" : String(open.count)))", row: 2, column: 0,
@@ -26,7 +26,9 @@ enum DashboardView {
         if open.isEmpty {
             frame.put(
                 unknown
-                    ? "Not known: the journal store does not answer (see the top bar)."
+                    ? (model.storeUnreachableSince != nil
+                        ? "Not known: the journal store does not answer (see the top bar)."
+                        : "Not known: the incidents could not be read (the bottom line says why).")
                     : "No open incidents. d declares one.", row: ScreenGeometry.listTop, column: 2,
                 style: unknown ? .critical : .dim)
         } else {
