@@ -35,9 +35,11 @@ func record(_ action: IncidentAction, on idText: String, global: GlobalOptions, 
             ]))
     } else {
         let formatter = LocalTimeFormatter(timeZone: workspace.displayTimeZone(environment: context.environment))
-        context.print(
-            "\(journal.id) #\(written.sequence) \(TimelineText.kind(of: written)): \(TimelineText.text(of: written, formatter: formatter))"
-        )
+        let kind = TimelineText.kind(of: written)
+        var text = TimelineText.text(of: written, formatter: formatter)
+        // A text that names its kind first ("resolved: web back") does not say it twice.
+        if text.hasPrefix(kind + ": ") { text.removeFirst(kind.count + 2) }
+        context.print("\(journal.id) #\(written.sequence) \(kind): \(text)")
     }
     for warning in journal.incident.timeOrderWarnings where !warningsBefore.contains(warning) {
         context.warn(

@@ -48,7 +48,12 @@ struct IncidentCommandTests {
         step("incident", "tag", "1", "storage")
         step("incident", "mitigate", "1")
         step("incident", "amend", "1", "detected", "2026-11-20T23:45:00Z")
-        step("incident", "resolve", "1", "--summary", "Disk full on registry-2; cleaned and alerted")
+        clock.advance(seconds: 300)
+        let resolved = k.run("incident", "resolve", "1", "--summary", "Disk full on registry-2; cleaned and alerted")
+        // The line names the kind once ("resolved: resolved: …" before).
+        #expect(
+            resolved.output == "INC-1 #15 resolved: Disk full on registry-2; cleaned and alerted\n",
+            "\(resolved.output)")
         step("incident", "reopen", "1")
         step("incident", "resolve", "1")
         let json = k.run("incident", "show", "1", "--json").json!
