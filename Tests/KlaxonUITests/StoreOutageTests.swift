@@ -272,4 +272,16 @@ struct StoreOutageTests {
             model.message?.text
                 == "NOT DECLARED: permission denied for table journals; what you typed is kept here")
     }
+
+    /// An incident this process may not write says both reasons it may be so, not only damage (a
+    /// database role without INSERT was sent to `journal verify`, which said the journal was fine).
+    @Test func aReadOnlyIncidentSaysWhyItMayBe() throws {
+        var model = sampleModel(columns: 120, rows: 40)
+        let incident = try #require(model.incidents["INC-12"])
+        model.setIncident(incident, readOnly: true)
+        press([.enter, .character("a")], &model)
+        let text = model.message?.text ?? ""
+        #expect(text.hasPrefix("INC-12 is read-only here: its journal is damaged"), "\(text)")
+        #expect(text.contains("the database role's privileges: klaxon journal init --grant"), "\(text)")
+    }
 }

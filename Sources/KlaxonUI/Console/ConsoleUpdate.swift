@@ -375,7 +375,8 @@ public enum ConsoleUpdate {
         let id = incident.id
         if model.readOnlyIncidents.contains(id) {
             model.message = .init(
-                text: "\(id) is read-only (its journal is damaged or not writable); see klaxon journal verify \(id)",
+                text:
+                    "\(id) is read-only here: its journal is damaged (klaxon journal verify \(id) says where) or this process may not write it (the file's permissions, or the database role's privileges: klaxon journal init --grant)",
                 isError: true)
             return []
         }
