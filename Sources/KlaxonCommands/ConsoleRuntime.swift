@@ -62,6 +62,12 @@ final class ConsoleRuntime {
         }
         TerminalSignals.install(wake: responder.wakePipe.writeEnd)
         showChecks(checks)
+        // Who is on call is in files: shown from the first frame, even while the responder waits for its store.
+        send(
+            .onCallChanged(
+                Responder.onCallBoard(
+                    workspace: workspace, files: EscalationFiles.load(workspaceRoot: workspace.root),
+                    now: context.now(), displayZone: zone)))
     }
 
     /// The checks of `klaxon.yaml`: the board shows those not polled (the responder polls the others)

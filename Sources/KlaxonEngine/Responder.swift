@@ -475,13 +475,22 @@ public final class Responder {
 
     /// Who is on call now and next, from `Escalation/` as the escalation runner keeps it read.
     private func onCallBoard() -> OnCallBoard {
-        let files = escalations?.files ?? EscalationFiles.load(workspaceRoot: workspace.root)
+        Self.onCallBoard(
+            workspace: workspace, files: escalations?.files ?? EscalationFiles.load(workspaceRoot: workspace.root),
+            now: clock(), displayZone: options.displayZone)
+    }
+
+    /// Who is on call now and next in `workspace`, from its `Escalation/` files as read: files only, no
+    /// store (a screen shows it before a responder waiting for its store has started).
+    public static func onCallBoard(workspace: Workspace, files: EscalationFiles, now: Timestamp, displayZone: TimeZone)
+        -> OnCallBoard
+    {
         let calendars = files.schedules.compactMap { try? OnCallCalendar($0) }
         // The workspace's own paths made relative (`Escalation/people.yaml`): a screen's line is short.
         let problems = files.findings.filter { $0.level == .error }
             .map { $0.description.replacingOccurrences(of: workspace.root + "/", with: "") }
         return OnCallBoard.make(
-            calendars: calendars, mainSchedule: workspace.config.mainSchedule, problems: problems,
-            now: clock(), displayZone: options.displayZone)
+            calendars: calendars, mainSchedule: workspace.config.mainSchedule, problems: problems, now: now,
+            displayZone: displayZone)
     }
 }

@@ -110,5 +110,47 @@ extension EndToEnd {
             tty.press("q")
             #expect(await tty.until("EXIT 0", timeout: 20) != nil, "\(tty.screen())")
         }
+
+        /// The walkthrough's console started while its store kept it waiting: it painted nothing of who
+        /// is on call ("on call: —") and said "nothing down" of a check never polled. Now it says the store
+        /// does not answer, "? open", who is on call (from files), and that the check is not polled yet.
+        @Test func aConsoleStartedWhileTheStoreWaitsSaysWhatItKnowsAndWhatItDoesNot() async throws {
+            let server = try await PostgresServer.shared()
+            let database = try await blocking {
+                let database = try server.makeDatabase()
+                _ = try PostgresSchema.initialise(uri: database.ownerURI, grantTo: PostgresServer.everyday)
+                return database
+            }
+            let ws = makeWorkspace(
+                """
+                name: waiting
+                journals: "\(database.everydayURI)"
+                checks:
+                  - {name: web, url: "http://127.0.0.1:\(server.port)/healthz", interval: 1s, timeout: 1s}
+                """)
+            ws.write("Escalation/people.yaml", "people:\n  - {id: alice, time_zone: UTC}\n")
+            ws.write(
+                "Escalation/schedules/primary.yaml",
+                """
+                name: primary
+                time_zone: UTC
+                layers:
+                  - {name: all, rotation: weekly, start: 2026-01-05T09:00, participants: [alice]}
+                """)
+            let lock = try await database.lockJournalTables(forSeconds: 12)
+            let tty = try TmuxSession(
+                "\(klaxon) --workspace \(ws.path); echo \"EXIT $?\"", columns: 120, rows: 30,
+                environment: ["KLAXON_USER": "bob", "TERM": "xterm-256color", "TZ": "UTC", "HOME": ws.path])
+            #expect(
+                await tty.until(timeout: 15) {
+                    $0.contains("store not answering since") && $0.contains("? open") && $0.contains("on call: alice")
+                } != nil, "\(tty.screen())")
+            #expect(tty.screen().contains("1 check · 1 not polled yet"), "\(tty.screen())")
+            #expect(!tty.screen().contains("nothing down"), "\(tty.screen())")
+            _ = try await lock.value
+            #expect(await tty.until(timeout: 20) { !$0.contains("store not answering") } != nil, "\(tty.screen())")
+            tty.press("q")
+            #expect(await tty.until("EXIT 0", timeout: 20) != nil, "\(tty.screen())")
+        }
     }
 }
