@@ -128,8 +128,7 @@ public final class Responder {
         var poller: StatusPoller?
         if !checks.checks.isEmpty {
             // A restart is not a state change: each check goes on from its recorded state.
-            let restored = PlatformJournal.lastStates(
-                store: loopStore.journals, of: Set(checks.checks.map(\.name)))
+            let restored = Self.lastStates(workspace, of: Set(checks.checks.map(\.name)))
             if let warning = restored.warning { startEvents.append(.problem(warning)) }
             if !options.readOnly {
                 do {
@@ -188,9 +187,38 @@ public final class Responder {
             resolve: SecretResolver(environment: environment, role: "polls").resolve, deliver: deliver)
     }
 
-    /// Reads the incidents (through the index), the on-call board and runbooks when followed, and
-    /// starts the poller; returns what it found, problems included.
+    /// How long the start waits for the checks' recorded states before polling without them.
+    static let restoreWaitSeconds = 3.0
+
+    /// The checks' last recorded states (`PlatformJournal.lastStates`), waited for at most
+    /// `restoreWaitSeconds`: a store that keeps the read waiting (a locked table, a stopped server) must
+    /// not keep the checks from being polled. Then each starts unknown, and the warning says so.
+    static func lastStates(_ workspace: Workspace, of checks: Set<String>) -> (
+        states: [String: CheckStateMachine.Recorded], warning: String?
+    ) {
+        guard let store = try? workspace.journalStore else { return ([:], nil) }
+        let read = LockedQueue<(states: [String: CheckStateMachine.Recorded], warning: String?)>()
+        let done = DispatchSemaphore(value: 0)
+        // On a connection of its own (a store of its own): one left waiting holds nothing the responder uses.
+        DispatchQueue.global().async {
+            read.push(PlatformJournal.lastStates(store: store, of: checks))
+            done.signal()
+        }
+        guard done.wait(timeout: .now() + restoreWaitSeconds) == .success, let result = read.drain().first else {
+            return (
+                [:],
+                "the checks' last states were not restored: the journal store did not answer within \(Int(restoreWaitSeconds)) s; each starts unknown"
+            )
+        }
+        return result
+    }
+
+    /// Starts the poller, then reads the incidents (through the index), the on-call board and runbooks
+    /// when followed; returns what it found, problems included.
     public func start() -> [ResponderEvent] {
+        // First: the checks are polled (and shown at once, with `Options.reportsAtOnce`) even while the
+        // store keeps the reads below waiting.
+        poller?.start()
         let now = clock()
         // Everything was just read: the pass of this same second does not read it all again.
         startedSecond = now.milliseconds / 1000
@@ -214,7 +242,6 @@ public final class Responder {
         }
         events += startEvents + reachability.events()
         startEvents = []
-        poller?.start()
         if !options.readOnly { try? store.ensureDirectory() }
         watcher = try? workspace.journalStore.follow()
         return events
