@@ -122,39 +122,3 @@ extension PostgresJournalStoreTests {
         #expect(try kinds(updatingIndex: true) == ["INC-1 indexed", "INC-2 read", "INC-3 read"])
     }
 }
-
-extension PostgresJournalStoreTests {
-    /// A journal longer than one batch of rows (`PostgresJournal.batchRows`, 10,000) is read whole and in
-    /// order, and damage past the first batch is named at its record, line and byte, as in a file.
-    @Test func aJournalLongerThanOneBatchIsReadWholeAndItsDamageNamed() async throws {
-        let database = try await PostgresServer.shared().makeDatabase()
-        _ = try PostgresSchema.initialise(uri: database.ownerURI, grantTo: PostgresServer.everyday)
-        var records: [JournalRecord] = []
-        var offsets: [Int] = []
-        var length = 0
-        for sequence in 1...12_000 {
-            let (line, record) = JournalCodec.encode(
-                Self.note("note \(sequence)"), sequence: sequence, previousHash: records.last?.hash ?? .genesis)
-            records.append(record)
-            offsets.append(length)
-            length += line.count
-        }
-        _ = try #require(try PostgresJournalStore(uri: database.everydayURI).create("INC-1", records: records))
-        #expect(try PostgresJournalStore(uri: database.everydayURI).journal("INC-1").readNewRecords() == records)
-
-        try database.psql(
-            """
-            BEGIN;
-            ALTER TABLE klaxon.records DISABLE TRIGGER append_only;
-            UPDATE klaxon.records SET line = overlay(line PLACING '\\x23'::bytea FROM 31 FOR 1)
-                WHERE journal = 'INC-1' AND sequence = 11000;
-            ALTER TABLE klaxon.records ENABLE TRIGGER append_only;
-            COMMIT;
-            """)
-        let reader = PostgresJournalStore(uri: database.everydayURI).journal("INC-1")
-        #expect(try reader.readNewRecords() == Array(records.prefix(10_999)))
-        let damage = try #require(reader.corruption)
-        #expect(damage.expectedSequence == 11_000 && damage.line == 11_000 && damage.offset == offsets[10_999])
-        #expect(try reader.readNewRecords().isEmpty)
-    }
-}

@@ -56,37 +56,22 @@ public final class PostgresJournal: StoredJournal {
         try store.withConnection { connection in try self.readRows(connection) }
     }
 
-    /// Rows fetched per query. With a limit the server walks the primary key in order; without one it
-    /// chose, for a long journal, to read the whole table and sort it on disk (100,000 records: 370–520 ms
-    /// of the server's time, against 10 batches of 4–12 ms). It also bounds what one result holds.
-    static let batchRows = 10_000
-
-    /// The rows after the last one read, decoded batch by batch as stretches of journal bytes. Damage sets
+    /// The rows after the last one read, decoded as one stretch of journal bytes. Damage sets
     /// `corruption`; the records before it are returned. Only the lines are fetched (their sequence and
     /// hash are in them), in binary: the server sends the bytes as they are, not in hex.
     private func readRows(_ connection: PostgresConnection) throws -> [JournalRecord] {
-        var records: [JournalRecord] = []
-        while corruption == nil {
-            let rows = try connection.query(
-                "SELECT line FROM klaxon.records WHERE journal = $1 AND sequence > $2::bigint ORDER BY sequence LIMIT \(Self.batchRows)",
-                [name, String(lastSequence)], results: .binary, timeoutSeconds: PostgresJournalStore.statementSeconds)
-            if rows.count == 0, !found {
-                let exists = try connection.query(
-                    "SELECT count(*) FROM klaxon.journals WHERE name = $1", [name],
-                    timeoutSeconds: PostgresJournalStore.statementSeconds
-                ).scalar
-                guard exists == "1" else { throw KlaxonError.badInput("there is no \(path)") }
-            }
-            found = true
-            records += try scan(rows)
-            guard rows.count == Self.batchRows else { break }
-        }
-        return records
-    }
-
-    /// The records of one batch of rows (`readRows`).
-    private func scan(_ rows: PostgresRows) throws -> [JournalRecord] {
         guard corruption == nil else { return [] }
+        let rows = try connection.query(
+            "SELECT line FROM klaxon.records WHERE journal = $1 AND sequence > $2::bigint ORDER BY sequence",
+            [name, String(lastSequence)], results: .binary, timeoutSeconds: PostgresJournalStore.statementSeconds)
+        if rows.count == 0, !found {
+            let exists = try connection.query(
+                "SELECT count(*) FROM klaxon.journals WHERE name = $1", [name],
+                timeoutSeconds: PostgresJournalStore.statementSeconds
+            ).scalar
+            guard exists == "1" else { throw KlaxonError.badInput("there is no \(path)") }
+        }
+        found = true
         var bytes: [UInt8] = []
         for row in 0..<rows.count {
             guard let line = rows.bytes(row, 0) else {
