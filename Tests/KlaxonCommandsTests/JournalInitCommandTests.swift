@@ -17,11 +17,14 @@ struct JournalInitCommandTests {
         let first = klaxon.run("journal", "init", "--grant", "klaxon_app")
         #expect(first.status == 0, "\(first.errors)")
         let lines = first.output.split(separator: "\n").map(String.init)
-        #expect(lines.count == 3)
+        #expect(lines.count == 4)
         #expect(lines.first?.hasPrefix("PostgreSQL at \(server): applied schema version 1: the journal tables") == true)
         #expect(
             lines.dropFirst().first?.hasPrefix("PostgreSQL at \(server): applied schema version 2: who took each hold")
                 == true)
+        #expect(
+            lines.dropFirst(2).first?.hasPrefix(
+                "PostgreSQL at \(server): applied schema version 3: each journal's record count and last hash") == true)
         #expect(
             lines.last?.hasPrefix("granted klaxon_app: read and append on the journal tables (SELECT, INSERT)") == true)
         #expect(try database.psql("SELECT has_table_privilege('klaxon_app', 'klaxon.records', 'INSERT')") == "t\n")
@@ -31,9 +34,9 @@ struct JournalInitCommandTests {
         #expect(second.status == 0, "\(second.errors)")
         #expect(
             second.output
-                == "PostgreSQL at \(server): the journal schema is at version 2, as this klaxon needs; nothing to apply\n"
+                == "PostgreSQL at \(server): the journal schema is at version 3, as this klaxon needs; nothing to apply\n"
         )
-        #expect(try database.psql("SELECT count(*) FROM klaxon.schema_migrations") == "2\n")
+        #expect(try database.psql("SELECT count(*) FROM klaxon.schema_migrations") == "3\n")
 
         // --uri wins over the workspace; a directory workspace has nothing to initialise.
         let files = makeWorkspace()

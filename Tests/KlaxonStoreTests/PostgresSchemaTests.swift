@@ -41,7 +41,7 @@ struct PostgresSchemaTests {
         let owner = try PostgresConnection(uri: database.ownerURI, applicationName: "t")
         #expect(throws: KlaxonError.self) { try PostgresSchema.requireCurrent(owner) }
         let first = try PostgresSchema.initialise(uri: database.ownerURI, grantTo: PostgresServer.everyday)
-        #expect(first.applied.map(\.version) == [1, 2])
+        #expect(first.applied.map(\.version) == Array(1...PostgresSchema.latestVersion))
         #expect(first.version == PostgresSchema.latestVersion)
         #expect(first.granted == PostgresServer.everyday)
         try PostgresSchema.requireCurrent(owner)
@@ -58,14 +58,16 @@ struct PostgresSchemaTests {
         #expect(try database.psql("SELECT version, applied_at, applied_by FROM klaxon.schema_migrations") == migrations)
 
         // A schema a newer klaxon migrated: refused, and nothing applied.
-        try database.psql("INSERT INTO klaxon.schema_migrations (version, description) VALUES (3, 'from the future')")
+        let future = PostgresSchema.latestVersion + 1
+        try database.psql(
+            "INSERT INTO klaxon.schema_migrations (version, description) VALUES (\(future), 'from the future')")
         let refusal = #expect(throws: KlaxonError.self) {
             try PostgresSchema.initialise(uri: database.ownerURI, grantTo: nil)
         }
         #expect(refusal?.kind == .failed)
         #expect(
             refusal?.message
-                == "PostgreSQL at 127.0.0.1:\(database.server.port), database \(database.name): the journal schema is version 3, newer than this klaxon knows (2); use the klaxon that migrated it, or a newer one"
+                == "PostgreSQL at 127.0.0.1:\(database.server.port), database \(database.name): the journal schema is version \(future), newer than this klaxon knows (\(PostgresSchema.latestVersion)); use the klaxon that migrated it, or a newer one"
         )
         #expect(throws: KlaxonError.self) { try PostgresSchema.requireCurrent(owner) }
         #expect(try database.schemaDump() == dump)
@@ -139,7 +141,9 @@ struct PostgresSchemaTests {
             "UPDATE klaxon.journals SET name = 'INC-5'", "DELETE FROM klaxon.journals", "TRUNCATE klaxon.journals",
             "SELECT setval('klaxon.incident_number', 1)", "DELETE FROM klaxon.schema_migrations",
             "UPDATE klaxon.holds SET holder = 'x'", "DELETE FROM klaxon.holds", "TRUNCATE klaxon.holds",
-            "ALTER TABLE klaxon.records DISABLE TRIGGER append_only"
+            "ALTER TABLE klaxon.records DISABLE TRIGGER append_only", "UPDATE klaxon.tails SET records = 9",
+            "DELETE FROM klaxon.tails", "TRUNCATE klaxon.tails",
+            "INSERT INTO klaxon.tails (journal, records, last_hash) VALUES ('INC-1', 9, repeat('0', 64))"
         ] {
             let error = caught(PostgresError.self) { try app.query(statement) }
             #expect(error?.sqlState == .insufficientPrivilege, "\(statement)")
@@ -165,6 +169,68 @@ struct PostgresSchemaTests {
         #expect(try app.query("SELECT nextval('klaxon.incident_number')").scalar == "8")
         try app.query("INSERT INTO klaxon.journals (name) VALUES ('platform')")
         #expect(try app.query("SELECT nextval('klaxon.incident_number')").scalar == "9")
+    }
+
+    /// Version 3 on a database an older klaxon made and wrote: each journal's tail (count, last hash) is
+    /// filled in, the everyday role reads it without another grant, and an INSERT from a connection
+    /// opened before the migration (an older klaxon still running) keeps it, as the store's appends do.
+    @Test func aDatabaseOfVersion2IsMigratedWithEveryJournalsTail() async throws {
+        let database = try await PostgresServer.shared().makeDatabase()
+        let owner = try PostgresConnection(uri: database.ownerURI, applicationName: "t")
+        let older = try PostgresSchema.initialise(owner, grantTo: nil, through: 2)
+        #expect(older.version == 2)
+        // What journal init --grant gave at version 2.
+        try owner.execute(
+            script: """
+                GRANT USAGE ON SCHEMA klaxon TO klaxon_app;
+                GRANT SELECT, INSERT ON klaxon.journals, klaxon.records, klaxon.holds TO klaxon_app;
+                GRANT SELECT ON klaxon.schema_migrations TO klaxon_app;
+                GRANT USAGE ON SEQUENCE klaxon.incident_number TO klaxon_app;
+                """)
+        let app = try PostgresConnection(uri: database.everydayURI, applicationName: "t")
+        var hashes: [String: [RecordHash]] = [:]
+        for (journal, count) in [("INC-1", 3), ("INC-2", 1), ("platform", 2)] {
+            try app.query("INSERT INTO klaxon.journals (name) VALUES ($1)", [journal])
+            var last = RecordHash.genesis
+            for sequence in 1...count {
+                last = try append(app, journal, sequence, after: last)
+                hashes[journal, default: []].append(last)
+            }
+        }
+
+        let report = try PostgresSchema.initialise(owner, grantTo: nil)
+        #expect(report.applied.map(\.version).first == 3)
+        #expect(
+            try app.query("SELECT journal, records, last_hash FROM klaxon.tails ORDER BY journal").rows == [
+                ["INC-1", "3", hashes["INC-1"]![2].hex], ["INC-2", "1", hashes["INC-2"]![0].hex],
+                ["platform", "2", hashes["platform"]![1].hex]
+            ])
+
+        // The older klaxon's connection appends; a new journal, by the store.
+        hashes["INC-1"]!.append(try append(app, "INC-1", 4, after: hashes["INC-1"]![2]))
+        let store = PostgresJournalStore(uri: database.everydayURI)
+        let draft = RecordDraft(
+            type: "note", data: .object(["text": .string("n")]), timestamp: Timestamp(milliseconds: 1_795_165_200_000),
+            actor: "alice", host: "h", pid: 1)
+        let created = try #require(try store.create("INC-3", firstRecord: draft))
+        let second = try created.append(wait: .standard) { _ in draft }
+        // Many records in one transaction (an import): the tail is the last of them.
+        var chain: [JournalRecord] = []
+        for sequence in 1...3 {
+            chain.append(
+                JournalCodec.encode(draft, sequence: sequence, previousHash: chain.last?.hash ?? .genesis).record)
+        }
+        #expect(try store.create("INC-4", records: chain) != nil)
+        let listed = try store.incidentJournals()
+        #expect(listed.map(\.number) == [1, 2, 3, 4])
+        #expect(
+            listed.map(\.stamp) == [
+                JournalStamp(records: 4, lastHash: hashes["INC-1"]![3]),
+                JournalStamp(records: 1, lastHash: hashes["INC-2"]![0]),
+                JournalStamp(records: 2, lastHash: second.hash),
+                JournalStamp(records: 3, lastHash: chain[2].hash)
+            ])
+        #expect(listed.map(\.stamp) == [1, 2, 3, 4].map { store.stamp(of: "INC-\($0)") })
     }
 
     @Test func aMissingRoleIsNamedAndANonURIRefused() async throws {

@@ -24,6 +24,10 @@ import KlaxonPostgres
 /// - `klaxon.holds` (version 2): a row per take of a hold (its name, the holder's text, the session's
 ///   backend pid), append-only as the others: who holds a hold is the row of the session that
 ///   `pg_locks` shows holding its session advisory lock (`PostgresHold`).
+/// - `klaxon.tails` (version 3): a row per journal with its record count and last hash (its stamp),
+///   kept by a trigger on every inserted record (running as the owner; the everyday role only reads it),
+///   so that `PostgresJournalStore.incidentJournals()` is one scan. A cache: reads and `journal verify`
+///   go by the records.
 /// - `klaxon.incident_number`, a sequence: `nextval` gives incident numbers unique across writers
 ///   (a number taken by a declaration that failed is skipped). A journal `INC-N` inserted by other
 ///   means (an import) moves it past N, so it never hands out a number that exists.
@@ -144,6 +148,59 @@ public enum PostgresSchema {
                 CREATE INDEX holds_by_session ON klaxon.holds (name, backend_pid, taken_at);
                 CREATE TRIGGER append_only BEFORE UPDATE OR DELETE OR TRUNCATE ON klaxon.holds
                     FOR EACH STATEMENT EXECUTE FUNCTION klaxon.refuse_change();
+                """),
+        Migration(
+            version: 3,
+            description:
+                "each journal's record count and last hash (klaxon.tails, kept by every inserted record), so that listing the journals is one scan",
+            sql: """
+                -- Listing every journal's stamp was a search for each journal's last record (10,000
+                -- journals, 10,000 index descents). A row per journal holding that record's sequence and
+                -- hash makes it one scan. A trigger keeps it, whoever inserts (an older klaxon still
+                -- connected while this migrates, an import, psql), and runs as the owner: the journal
+                -- tables stay append-only, and the everyday role may only read it. It is a cache: replay
+                -- and journal verify read the records themselves.
+                -- No record is inserted from here to the commit, so the backfill misses none.
+                LOCK TABLE klaxon.records IN SHARE ROW EXCLUSIVE MODE;
+                CREATE TABLE klaxon.tails (
+                    journal text PRIMARY KEY REFERENCES klaxon.journals (name),
+                    records bigint NOT NULL CHECK (records >= 1),
+                    last_hash text NOT NULL CHECK (last_hash ~ '^[0-9a-f]{64}$')
+                );
+                -- Deferred to the commit, where only each journal's last row of the transaction writes its
+                -- tail: a row updated again and again in one transaction (an import of 100,000 records)
+                -- costs time in the square of the updates.
+                CREATE FUNCTION klaxon.note_tail() RETURNS trigger LANGUAGE plpgsql
+                    SECURITY DEFINER SET search_path = pg_catalog AS $$
+                BEGIN
+                    IF NOT EXISTS (SELECT 1 FROM klaxon.records WHERE journal = NEW.journal AND sequence = NEW.sequence + 1)
+                    THEN
+                        INSERT INTO klaxon.tails AS tail (journal, records, last_hash)
+                            VALUES (NEW.journal, NEW.sequence, NEW.hash)
+                            ON CONFLICT (journal) DO UPDATE SET records = EXCLUDED.records, last_hash = EXCLUDED.last_hash
+                            WHERE tail.records < EXCLUDED.records;
+                    END IF;
+                    RETURN NULL;
+                END $$;
+                CREATE CONSTRAINT TRIGGER note_tail AFTER INSERT ON klaxon.records
+                    DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION klaxon.note_tail();
+                INSERT INTO klaxon.tails (journal, records, last_hash)
+                    SELECT DISTINCT ON (journal) journal, sequence, hash FROM klaxon.records
+                    ORDER BY journal, sequence DESC;
+                -- Whoever may read the journals may read their tails (without it, the listing of every
+                -- klaxon would be refused until journal init --grant ran again).
+                DO $$
+                DECLARE
+                    reader record;
+                BEGIN
+                    FOR reader IN
+                        SELECT DISTINCT grantee FROM pg_class, aclexplode(relacl)
+                        WHERE oid = 'klaxon.journals'::regclass AND privilege_type = 'SELECT' AND grantee <> relowner
+                    LOOP
+                        EXECUTE 'GRANT SELECT ON klaxon.tails TO '
+                            || CASE WHEN reader.grantee = 0 THEN 'PUBLIC' ELSE reader.grantee::regrole::text END;
+                    END LOOP;
+                END $$;
                 """)
     ]
 
@@ -176,15 +233,16 @@ public enum PostgresSchema {
 
     /// Brings the schema to `latestVersion` (as the connection's role, which owns what it makes) and,
     /// with `grantTo`, gives that role the everyday privileges: USAGE on the schema, SELECT and INSERT
-    /// on the journal tables and `klaxon.holds`, SELECT on `klaxon.schema_migrations`, USAGE (nextval) on the incident
+    /// on the journal tables and `klaxon.holds`, SELECT on `klaxon.schema_migrations` and `klaxon.tails`, USAGE (nextval) on the incident
     /// number sequence; never UPDATE, DELETE or TRUNCATE (advisory locks and NOTIFY need no grant).
-    /// Running it again changes nothing. Refuses a schema newer than this Klaxon knows.
-    public static func initialise(_ connection: PostgresConnection, grantTo role: String?) throws(KlaxonError)
-        -> Report
-    {
+    /// Running it again changes nothing. Refuses a schema newer than this Klaxon knows. `through` stops
+    /// at an older version (what an older klaxon made: the tests of migrating an existing database).
+    public static func initialise(
+        _ connection: PostgresConnection, grantTo role: String?, through last: Int = latestVersion
+    ) throws(KlaxonError) -> Report {
         var report = Report(server: connection.server, applied: [], version: 0, granted: nil)
         do {
-            for migration in migrations {
+            for migration in migrations where migration.version <= last {
                 try connection.transaction {
                     try connection.query(
                         "SELECT pg_advisory_xact_lock($1::int, 0)", [String(advisoryLockNamespace)])
@@ -271,7 +329,7 @@ public enum PostgresSchema {
                 script: """
                     GRANT USAGE ON SCHEMA klaxon TO \(name);
                     GRANT SELECT, INSERT ON klaxon.journals, klaxon.records, klaxon.holds TO \(name);
-                    GRANT SELECT ON klaxon.schema_migrations TO \(name);
+                    GRANT SELECT ON klaxon.schema_migrations, klaxon.tails TO \(name);
                     GRANT USAGE ON SEQUENCE klaxon.incident_number TO \(name);
                     """)
         }
