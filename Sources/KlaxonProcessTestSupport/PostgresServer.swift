@@ -346,7 +346,7 @@ public struct PostgresDatabase: Sendable {
             do {
                 try await blocking {
                     _ = try psql(
-                        "BEGIN; LOCK TABLE klaxon.records, klaxon.journals IN ACCESS EXCLUSIVE MODE; SELECT pg_sleep(\(seconds)); COMMIT;"
+                        "BEGIN; LOCK TABLE klaxon.records, klaxon.journals, klaxon.tails IN ACCESS EXCLUSIVE MODE; SELECT pg_sleep(\(seconds)); COMMIT;"
                     )
                 }
             } catch {

@@ -53,7 +53,8 @@ struct PostgresCommandMessageTests {
         "klaxon journal init --uri postgresql://OWNER@127.0.0.1:\(database.server.port)/\(database.name)?passfile=\(database.server.passfile) --grant \(PostgresServer.everyday)"
     }
 
-    /// A role never granted (no USAGE on the schema), a grant missing (SELECT on klaxon.journals), and
+    /// A role never granted (no USAGE on the schema), a grant missing (SELECT on klaxon.tails, which the
+    /// listing reads), and
     /// INSERT revoked (the `note` path): each refusal is one line naming the role the URI connects as,
     /// what the server refused, and the owner's command with that role; never "ROLE", never an outage.
     @Test func aMissingPrivilegeNamesTheRoleAndTheOwnersCommand() async throws {
@@ -71,8 +72,9 @@ struct PostgresCommandMessageTests {
 
         try database.psql("GRANT USAGE ON SCHEMA klaxon TO \(PostgresServer.everyday)")
         try database.psql(
-            "GRANT SELECT ON klaxon.schema_migrations, klaxon.records, klaxon.holds TO \(PostgresServer.everyday)")
-        expectRemedy(try await klaxon(ws.path, "incident", "list"), refused: "permission denied for table journals")
+            "GRANT SELECT ON klaxon.schema_migrations, klaxon.records, klaxon.holds, klaxon.journals TO \(PostgresServer.everyday)"
+        )
+        expectRemedy(try await klaxon(ws.path, "incident", "list"), refused: "permission denied for table tails")
 
         _ = try await blocking {
             try PostgresSchema.initialise(uri: database.ownerURI, grantTo: PostgresServer.everyday)
