@@ -53,7 +53,23 @@ public final class PostgresJournal: StoredJournal {
     // MARK: - Reading
 
     public func readNewRecords() throws(KlaxonError) -> [JournalRecord] {
-        try store.withConnection { connection in try self.readRows(connection) }
+        try store.withConnection { connection in
+            guard lastSequence == 0 else { return try self.readRows(connection) }
+            // A whole journal is read in its primary key's order, never sorted: for a long journal that
+            // is much of the table the server chose to scan the table and sort it on disk (340-470 ms for
+            // 100,000 records), and the same with batches on a table without statistics yet.
+            try connection.query("BEGIN", timeoutSeconds: PostgresJournalStore.statementSeconds)
+            do {
+                try connection.query(
+                    "SET LOCAL enable_sort = off", timeoutSeconds: PostgresJournalStore.statementSeconds)
+                let records = try self.readRows(connection)
+                try connection.query("COMMIT", timeoutSeconds: PostgresJournalStore.statementSeconds)
+                return records
+            } catch {
+                _ = try? connection.query("ROLLBACK", timeoutSeconds: PostgresJournalStore.statementSeconds)
+                throw error
+            }
+        }
     }
 
     /// The rows after the last one read, decoded as one stretch of journal bytes. Damage sets
