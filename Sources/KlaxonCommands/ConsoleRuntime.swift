@@ -62,12 +62,13 @@ final class ConsoleRuntime {
         }
         TerminalSignals.install(wake: responder.wakePipe.writeEnd)
         showChecks(checks)
-        // Who is on call is in files: shown from the first frame, even while the responder waits for its store.
+        // Who is on call, and who may be paged, are in files: known from the first frame, even while the
+        // responder waits for its store (its first pass says them again, with who sends the pages).
+        let escalation = EscalationFiles.load(workspaceRoot: workspace.root)
+        model.pageTargets = escalation.pageTargets
         send(
             .onCallChanged(
-                Responder.onCallBoard(
-                    workspace: workspace, files: EscalationFiles.load(workspaceRoot: workspace.root),
-                    now: context.now(), displayZone: zone)))
+                Responder.onCallBoard(workspace: workspace, files: escalation, now: context.now(), displayZone: zone)))
     }
 
     /// The checks of `klaxon.yaml`: the board shows those not polled (the responder polls the others)

@@ -57,7 +57,7 @@ final class EscalationRunner {
     }
 
     /// `policy:NAME` for each policy and `user:ID` for each person: what the console offers to page.
-    var pageTargets: [PageTarget] { files.policies.map { .policy($0.name) } + files.people.map { .person($0.id) } }
+    var pageTargets: [PageTarget] { files.pageTargets }
 
     /// Whether this process sends the pages (it tries to take the lock on every tick until it does), as
     /// the last tick found: asks the store nothing.

@@ -38,12 +38,7 @@ extension EndToEnd {
         }
 
         @Test func aRecorderWhoseHoldIsLostStopsRecording() async throws {
-            let server = try await PostgresServer.shared()
-            let database = try await blocking {
-                let database = try server.makeDatabase()
-                _ = try PostgresSchema.initialise(uri: database.ownerURI, grantTo: PostgresServer.everyday)
-                return database
-            }
+            let database = try await initialisedDatabase()
             let files = TemporaryDirectory("service")
             let service = try HTTPReceiver(directory: files.path, routes: ["/healthz": .init([200])])
             defer { service.stop() }

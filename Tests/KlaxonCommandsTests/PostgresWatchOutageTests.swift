@@ -61,12 +61,8 @@ extension EndToEnd {
         /// A watch whose password the server refuses does not say another process records (it cannot
         /// know): it says it does not record, and why.
         @Test func aWatchWhosePasswordIsRefusedDoesNotBlameAnotherProcess() async throws {
-            let server = try await PostgresServer.shared()
-            let database = try await blocking {
-                let database = try server.makeDatabase()
-                _ = try PostgresSchema.initialise(uri: database.ownerURI, grantTo: PostgresServer.everyday)
-                return database
-            }
+            let database = try await initialisedDatabase()
+            let server = database.server
             let ws = makeWorkspace(
                 """
                 name: refused
@@ -96,12 +92,7 @@ extension EndToEnd {
         /// says once that the store has not answered (it no longer waits in silence), then that it
         /// answers again, and prints the change once it is recorded; SIGTERM then stops it cleanly.
         @Test func aLockedTableIsSaidOnceAndTheChangeIsRecordedAfter() async throws {
-            let server = try await PostgresServer.shared()
-            let database = try await blocking {
-                let database = try server.makeDatabase()
-                _ = try PostgresSchema.initialise(uri: database.ownerURI, grantTo: PostgresServer.everyday)
-                return database
-            }
+            let database = try await initialisedDatabase()
             let serviceFiles = TemporaryDirectory("service")
             let service = try HTTPReceiver(directory: serviceFiles.path, routes: ["/healthz": .init([200])])
             defer { service.stop() }

@@ -6,6 +6,9 @@ import Yams
 /// `schedules/*.yaml`, and `overrides.yaml` (written by `klaxon oncall override`). Reading never stops at
 /// the first problem: each is a finding with its place, and whatever could be read is kept.
 public struct EscalationFiles: Sendable {
+    /// What may be paged: each policy, then each person (what a screen offers to page).
+    public var pageTargets: [PageTarget] { policies.map { .policy($0.name) } + people.map { .person($0.id) } }
+
     public static let directoryName = "Escalation"
     public static let overridesFileName = "overrides.yaml"
 
