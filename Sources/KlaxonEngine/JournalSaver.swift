@@ -17,12 +17,11 @@ final class JournalSaver: Sendable {
         var result: Result<JournalRecord, KlaxonError>
     }
 
-    /// What the loop takes: ended saves, what saves waiting for a lock said, and how many are under way.
+    /// What the loop takes: ended saves, and what saves waiting for a lock said.
     private struct Handoff {
         var outcomes: [Outcome] = []
         /// What a save waiting for a lock says after a second (who holds the lock).
         var notices: [(incidentID: String, text: String)] = []
-        var pending = 0
     }
 
     private let queue = DispatchQueue(label: "klaxon.journal-saver")
@@ -46,7 +45,6 @@ final class JournalSaver: Sendable {
 
     /// Saves `action` on `id` in the background; its outcome comes out of `finished()`.
     func save(_ action: IncidentAction, on id: String) {
-        handoff.withLock { $0.pending += 1 }
         queue.async { [self] in
             let result = journals.withLock { journals in
                 Result { () throws(KlaxonError) -> JournalRecord in
@@ -66,7 +64,6 @@ final class JournalSaver: Sendable {
             }
             handoff.withLock {
                 $0.outcomes.append(Outcome(incidentID: id, action: action, result: result))
-                $0.pending -= 1
             }
             wake()
         }
@@ -87,9 +84,6 @@ final class JournalSaver: Sendable {
             return state.notices
         }
     }
-
-    /// Saves asked for and not yet ended.
-    var inFlight: Int { handoff.withLock { $0.pending } }
 
     /// Waits until every save asked for has ended (each is bounded by its lock wait).
     func waitForAll() { queue.sync {} }

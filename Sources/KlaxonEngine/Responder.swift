@@ -61,9 +61,8 @@ public final class Responder {
     let options: Options
     let writer: WriterIdentity
     let clock: @Sendable () -> Timestamp
-    /// Wakes the caller's loop: reports, ended saves and deliveries write to it, and so may the caller's
-    /// signal handlers.
-    public let wakePipe: WakePipe
+    /// Wakes the loop it runs in (its `ResponderThread`'s): reports, ended saves and deliveries write to it.
+    let wakePipe: WakePipe
     /// The journals as the loop reads and writes them (a brief lock wait).
     private let store: IncidentStore
     private let follower: IncidentFollower
@@ -262,9 +261,6 @@ public final class Responder {
 
     /// Whether this process records the checks' state changes (while another one does, it only shows).
     public var isRecording: Bool { recorder?.isRecording ?? false }
-
-    /// Saves asked for with `perform` and not yet ended.
-    public var savesInFlight: Int { saver.inFlight }
 
     /// Saves `action` on incident `id` beside the loop; a later pass returns `saved` or `saveFailed`.
     public func perform(_ action: IncidentAction, on id: String) { saver.save(action, on: id) }

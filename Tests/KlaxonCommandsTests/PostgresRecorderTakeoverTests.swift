@@ -13,7 +13,6 @@ extension EndToEnd {
     /// paged twice).
     @Suite(.serialized)
     struct PostgresRecorderTakeoverTests {
-        let klaxon = BuiltProducts.path("klaxon")
 
         private func read(_ path: String) -> String { (try? String(contentsOfFile: path, encoding: .utf8)) ?? "" }
 
@@ -22,19 +21,6 @@ extension EndToEnd {
                 try await Task.sleep(for: .milliseconds(100))
             }
             return read(path).contains(text)
-        }
-
-        private func watch(_ ws: TemporaryDirectory, log: String) throws -> Process {
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: klaxon)
-            process.arguments = ["watch", "--workspace", ws.path]
-            process.environment = ["KLAXON_USER": "ops", "TZ": "UTC", "PATH": "/usr/bin:/bin", "HOME": ws.path]
-            FileManager.default.createFile(atPath: log, contents: nil)
-            let handle = FileHandle(forWritingAtPath: log)  // one file position for both streams
-            process.standardOutput = handle
-            process.standardError = handle
-            try process.run()
-            return process
         }
 
         @Test func aRecorderWhoseHoldIsLostStopsRecording() async throws {
@@ -50,10 +36,10 @@ extension EndToEnd {
                 """
             let (one, two) = (makeWorkspace(config), makeWorkspace(config))
             let (firstLog, secondLog) = (one.path + "/watch.txt", two.path + "/watch.txt")
-            let first = try watch(one, log: firstLog)
+            let first = try startWatch(one, output: firstLog, errors: firstLog)
             defer { if first.isRunning { kill(first.processIdentifier, SIGKILL) } }
             #expect(try await until(firstLog, "web unknown → up"), "\(read(firstLog))")
-            let second = try watch(two, log: secondLog)
+            let second = try startWatch(two, output: secondLog, errors: secondLog)
             defer { if second.isRunning { kill(second.processIdentifier, SIGKILL) } }
             #expect(try await until(secondLog, "another process records"), "\(read(secondLog))")
 

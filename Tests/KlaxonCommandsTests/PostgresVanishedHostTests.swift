@@ -13,28 +13,8 @@ extension EndToEnd {
     /// about 10 s). Observed: 9.3 and 9.9 s; the test allows 20 s for a loaded machine.
     @Suite(.serialized)
     struct PostgresVanishedHostTests {
-        let klaxon = BuiltProducts.path("klaxon")
 
         private func read(_ path: String) -> String { (try? String(contentsOfFile: path, encoding: .utf8)) ?? "" }
-
-        private func watch(_ ws: TemporaryDirectory, in place: NetworkNamespace?, password: String?) throws -> Process {
-            let process = Process()
-            let argv = [klaxon, "watch", "--workspace", ws.path]
-            let (executable, arguments) = place?.command(argv) ?? (klaxon, Array(argv.dropFirst()))
-            process.executableURL = URL(fileURLWithPath: executable)
-            process.arguments = arguments
-            var environment = ["KLAXON_USER": "ops", "TZ": "UTC", "PATH": "/usr/bin:/bin", "HOME": ws.path]
-            // The remote host has no password file of the cluster's: libpq's PGPASSWORD, as a service would.
-            if let password { environment["PGPASSWORD"] = password }
-            process.environment = environment
-            let output = ws.path + "/watch.txt"
-            FileManager.default.createFile(atPath: output, contents: nil)
-            let handle = FileHandle(forWritingAtPath: output)  // one file position for both streams
-            process.standardOutput = handle
-            process.standardError = handle
-            try process.run()
-            return process
-        }
 
         @Test func aWatchOnAHostThatVanishesIsTakenOverWithinTheKeepaliveBound() async throws {
             let (server, database) = try await PostgresServer.ownWithDatabase()
@@ -52,7 +32,10 @@ extension EndToEnd {
                 """)
             let here = makeWorkspace("name: shared\njournals: \"\(database.everydayURI)\"\n")
 
-            let first = try watch(there, in: remote, password: server.password(of: PostgresServer.everyday))
+            // The remote host has no password file of the cluster's: libpq's PGPASSWORD, as a service would.
+            let first = try startWatch(
+                there, output: there.path + "/watch.txt", errors: there.path + "/watch.txt",
+                environment: ["PGPASSWORD": server.password(of: PostgresServer.everyday)], in: remote)
             defer { if first.isRunning { kill(first.processIdentifier, SIGKILL) } }
             for _ in 0..<200 where !read(there.path + "/watch.txt").contains("this process sends the pages") {
                 try await Task.sleep(for: .milliseconds(100))
@@ -60,7 +43,7 @@ extension EndToEnd {
             #expect(
                 read(there.path + "/watch.txt").contains("this process sends the pages"),
                 "\(read(there.path + "/watch.txt"))")
-            let second = try watch(here, in: nil, password: nil)
+            let second = try startWatch(here, output: here.path + "/watch.txt", errors: here.path + "/watch.txt")
             defer { if second.isRunning { kill(second.processIdentifier, SIGKILL) } }
             for _ in 0..<200 where !read(here.path + "/watch.txt").contains("another process sends") {
                 try await Task.sleep(for: .milliseconds(100))

@@ -42,14 +42,7 @@ extension EndToEnd {
                   - {name: api, url: "http://127.0.0.1:\(port)/healthz", interval: 1s, timeout: 1s}
                 """)
             let errors = ws.path + "/watch.err"
-            FileManager.default.createFile(atPath: errors, contents: nil)
-            let watch = Process()
-            watch.executableURL = URL(fileURLWithPath: klaxon)
-            watch.arguments = ["watch", "--workspace", ws.path]
-            watch.environment = ["KLAXON_USER": "ops", "TZ": "UTC", "PATH": "/usr/bin:/bin", "HOME": ws.path]
-            watch.standardOutput = FileHandle.nullDevice
-            watch.standardError = FileHandle(forWritingAtPath: errors)
-            try watch.run()
+            let watch = try startWatch(ws, output: nil, errors: errors)
             defer { if watch.isRunning { kill(watch.processIdentifier, SIGKILL) } }
             #expect(
                 try await until(errors) { $0.contains("the journal store is unreachable since") }, "\(read(errors))")
@@ -71,16 +64,7 @@ extension EndToEnd {
                   - {name: api, url: "http://127.0.0.1:\(server.port)/healthz", interval: 1s, timeout: 1s}
                 """)
             let errors = ws.path + "/watch.err"
-            FileManager.default.createFile(atPath: errors, contents: nil)
-            let watch = Process()
-            watch.executableURL = URL(fileURLWithPath: klaxon)
-            watch.arguments = ["watch", "--workspace", ws.path]
-            watch.environment = [
-                "KLAXON_USER": "ops", "TZ": "UTC", "PATH": "/usr/bin:/bin", "HOME": ws.path, "PGPASSWORD": "wrong"
-            ]
-            watch.standardOutput = FileHandle.nullDevice
-            watch.standardError = FileHandle(forWritingAtPath: errors)
-            try watch.run()
+            let watch = try startWatch(ws, output: nil, errors: errors, environment: ["PGPASSWORD": "wrong"])
             defer { if watch.isRunning { kill(watch.processIdentifier, SIGKILL) } }
             #expect(
                 try await until(errors) { $0.contains("does not record the checks' state changes") }, "\(read(errors))")
@@ -104,14 +88,7 @@ extension EndToEnd {
                   - {name: health, url: "http://127.0.0.1:\(service.port)/healthz", interval: 1s, timeout: 1s}
                 """)
             let (output, errors) = (ws.path + "/watch.out", ws.path + "/watch.err")
-            for path in [output, errors] { FileManager.default.createFile(atPath: path, contents: nil) }
-            let watch = Process()
-            watch.executableURL = URL(fileURLWithPath: klaxon)
-            watch.arguments = ["watch", "--workspace", ws.path]
-            watch.environment = ["KLAXON_USER": "ops", "TZ": "UTC", "PATH": "/usr/bin:/bin", "HOME": ws.path]
-            watch.standardOutput = FileHandle(forWritingAtPath: output)
-            watch.standardError = FileHandle(forWritingAtPath: errors)
-            try watch.run()
+            let watch = try startWatch(ws, output: output, errors: errors)
             defer { if watch.isRunning { kill(watch.processIdentifier, SIGKILL) } }
             #expect(try await until(errors) { $0.contains("this process sends the pages") }, "\(read(errors))")
             #expect(try await until(output) { $0.contains("health unknown → up") }, "\(read(output))")
