@@ -1,0 +1,64 @@
+/// One alert as the intake's records say (`AlertBook` replays them): from its first firing to its
+/// resolution. A trigger after it resolved is another alert, with another id.
+public struct Alert: Equatable, Sendable {
+    /// Where it stands. An alert whose incident was acknowledged shows as acknowledged too (where the
+    /// incident is known); this is what the alert's own records say (a PagerDuty `acknowledge`).
+    public enum State: String, Equatable, Sendable {
+        case firing, acknowledged, resolved
+    }
+
+    /// Its number in order of first firing: `A-<number>`.
+    public var number: Int
+    public var source: ReceivedAlerts.Source
+    /// The name of the token its first firing came with.
+    public var token: String
+    /// The alert group it belongs to (one incident per group): Alertmanager's group key; a PagerDuty
+    /// event's `payload.group`, else a group of its own, `pagerduty/TOKEN/DEDUP_KEY`.
+    public var group: String
+    /// Its identity within the source: Alertmanager's fingerprint, a PagerDuty `dedup_key`.
+    public var key: String
+    public var state: State
+    /// As last received.
+    public var labels: [String: String]
+    public var annotations: [String: String]
+    public var startsAt: Timestamp
+    /// When it resolved, as the sender said (or as it was received).
+    public var endsAt: Timestamp?
+    public var generatorURL: String?
+    /// When its first and last notification were recorded, and how many there were.
+    public var firstReceived: Timestamp
+    public var lastReceived: Timestamp
+    public var receivedCount: Int
+    /// The sequence numbers, in the journal `alerts`, of the records of its first and last notification.
+    public var firstSequence: Int
+    public var lastSequence: Int
+
+    /// `A-12`.
+    public var id: String { Self.id(number) }
+
+    /// `A-<number>`.
+    public static func id(_ number: Int) -> String { "A-\(number)" }
+
+    /// The number of `A-12` (or `a-12`, `12`); nil for anything else.
+    public static func number(of id: String) -> Int? {
+        var text = Substring(id)
+        if text.hasPrefix("A-") || text.hasPrefix("a-") { text = text.dropFirst(2) }
+        guard let number = Int(text), number > 0, !text.hasPrefix("0"), !text.hasPrefix("+") else { return nil }
+        return number
+    }
+
+    /// Its name: the `alertname` label, else its key.
+    public var name: String { labels["alertname"] ?? key }
+
+    /// One line saying what is wrong: the `summary` annotation, else `description`, else its name.
+    public var summary: String { annotations["summary"] ?? annotations["description"] ?? name }
+
+    /// Its `severity` label, when it has one.
+    public var severity: String? { labels["severity"] }
+
+    /// Its `runbook_url` annotation, when it has one.
+    public var runbookURL: String? { annotations["runbook_url"] }
+
+    /// Firing or acknowledged: not resolved.
+    public var isActive: Bool { state != .resolved }
+}

@@ -1,0 +1,150 @@
+import Testing
+
+@testable import KlaxonCore
+
+/// Issue 22: alerts as records. What the intake records (`ReceivedAlerts`) reads back exactly, and the
+/// book replayed from those records de-duplicates as senders need: repeats, HA pairs' copies and retries
+/// open nothing; a resolve resolves; a trigger after a resolve is a new alert.
+struct AlertBookTests {
+    let group = "{}:{alertname=\"RegistryDown\"}"
+    var sequence = 0
+
+    func amAlert(
+        _ fingerprint: String, _ status: ReceivedAlerts.Status, startsAt: Int64 = 1_000, name: String = "RegistryDown"
+    ) -> ReceivedAlerts.Alert {
+        ReceivedAlerts.Alert(
+            key: fingerprint, status: status, labels: ["alertname": name, "severity": "critical"],
+            annotations: ["summary": "\(name) on \(fingerprint)"], startsAt: Timestamp(milliseconds: startsAt),
+            endsAt: status == .resolved ? Timestamp(milliseconds: startsAt + 60_000) : nil)
+    }
+
+    func am(_ alerts: [ReceivedAlerts.Alert], token: String = "alertmanager") -> ReceivedAlerts {
+        ReceivedAlerts(source: .alertmanager, token: token, group: group, receiver: "klaxon", alerts: alerts)
+    }
+
+    /// The record the intake writes for `batches`, read back through its JSON line (as a reader would).
+    mutating func record(_ batches: ReceivedAlerts..., at seconds: Int64 = 100) throws -> JournalRecord {
+        sequence += 1
+        let draft = RecordDraft(
+            type: ReceivedAlerts.recordType, data: ReceivedAlerts.draftData(batches),
+            timestamp: Timestamp(milliseconds: seconds * 1000), actor: "klaxon", host: "h", pid: 1)
+        let line = JournalCodec.encode(draft, sequence: sequence, previousHash: .genesis).line
+        return try line.dropLast().withUnsafeBufferPointer { try JournalCodec.decode(line: $0) }
+    }
+
+    @Test mutating func whatIsRecordedReadsBackExactly() throws {
+        let notification = try AlertmanagerNotification.parse(
+            fixture("real/am-webhook-firing-KlaxonAlwaysCritical.json"))
+        let fromAM = ReceivedAlerts(alertmanager: notification, token: "alertmanager")
+        let event = try PagerDutyEvent.parse(
+            Array(
+                #"{"routing_key":"k","event_action":"trigger","payload":{"summary":"Build farm full","source":"ci-7","severity":"error","component":"disk","timestamp":"2026-12-05T10:00:00Z"},"links":[{"href":"https://ci/7"}],"client":"Jenkins"}"#
+                    .utf8))
+        let fromPD = ReceivedAlerts(
+            pagerDuty: event, token: "ci", dedupKey: "made-1", receivedAt: Timestamp(milliseconds: 5_000))
+        let read = try #require(ReceivedAlerts.batches(of: try record(fromAM, fromPD)))
+        #expect(read == [fromAM, fromPD])
+        #expect(fromAM.group == notification.groupKey && fromAM.alerts.first?.key == "faafda1730ad1126")
+        let pd = try #require(fromPD.alerts.first)
+        #expect(pd.key == "made-1" && pd.status == .firing && pd.summary == "Build farm full")
+        #expect(pd.labels == ["severity": "error", "source": "ci-7", "component": "disk"])
+        #expect(pd.startsAt == Timestamp.parseRFC3339("2026-12-05T10:00:00Z") && pd.generatorURL == "https://ci/7")
+        #expect(fromPD.group == nil, "no payload.group: a group of its own")
+    }
+
+    @Test func aRecordOfAnotherTypeOrUnreadableDataHasNoBatches() {
+        let other = JournalRecord(
+            sequence: 1, timestamp: Timestamp(milliseconds: 0), actor: "a", host: "h", pid: 1, type: "note",
+            data: ["text": "x"], previousHash: .genesis, hash: .genesis)
+        #expect(ReceivedAlerts.batches(of: other) == nil)
+        var broken = other
+        broken.type = ReceivedAlerts.recordType
+        broken.data = ["batches": [["source": "carrier-pigeon", "token": "t", "alerts": []]]]
+        #expect(ReceivedAlerts.batches(of: broken) == nil)
+        var book = AlertBook()
+        #expect(book.apply(broken).isEmpty && book.alerts.isEmpty && book.lastSequence == 1)
+    }
+
+    @Test mutating func repeatsAndAnHAPairsCopiesOpenNothingNew() throws {
+        var book = AlertBook()
+        let first = book.apply(try record(am([amAlert("f1", .firing), amAlert("f2", .firing)])))
+        #expect(first.map(\.kind) == [.fired, .fired] && first.map(\.alert) == [1, 2])
+        #expect(book.alerts.map(\.id) == ["A-1", "A-2"] && book.alerts.allSatisfy { $0.group == group })
+        // The peer of the HA pair, with another token, and a retry: the same alerts.
+        let copies = book.apply(try record(am([amAlert("f1", .firing), amAlert("f2", .firing)], token: "am-peer")))
+        let retry = book.apply(try record(am([amAlert("f1", .firing)]), at: 130))
+        #expect(copies.map(\.kind) == [.repeated, .repeated] && retry.map(\.kind) == [.repeated])
+        #expect(book.alerts.count == 2)
+        let a1 = try #require(book.alert("A-1"))
+        #expect(a1.receivedCount == 3 && a1.firstSequence == 1 && a1.lastSequence == 3)
+        #expect(
+            a1.firstReceived == Timestamp(milliseconds: 100_000) && a1.lastReceived == Timestamp(milliseconds: 130_000))
+        #expect(a1.token == "alertmanager", "the token of its first firing")
+    }
+
+    @Test mutating func aResolveResolvesAndATriggerAfterItIsANewAlert() throws {
+        var book = AlertBook()
+        _ = book.apply(try record(am([amAlert("f1", .firing)])))
+        let resolved = book.apply(try record(am([amAlert("f1", .resolved)])))
+        #expect(resolved.map(\.kind) == [.resolved] && book.alerts[0].state == .resolved)
+        #expect(book.alerts[0].endsAt == Timestamp(milliseconds: 61_000), "the sender's endsAt")
+        // The resolved notification again (the peer, a retry): nothing.
+        #expect(book.apply(try record(am([amAlert("f1", .resolved)]))).isEmpty)
+        // A late copy of the same firing (it began when the resolved one did): nothing.
+        #expect(book.apply(try record(am([amAlert("f1", .firing)]))).isEmpty && book.alerts.count == 1)
+        // It fires again (Prometheus gives a new start): a new alert.
+        let again = book.apply(try record(am([amAlert("f1", .firing, startsAt: 500_000)])))
+        #expect(again.map(\.kind) == [.fired] && again.first?.alert == 2)
+        #expect(book.active.map(\.id) == ["A-2"] && book.alerts(of: group).count == 2)
+    }
+
+    @Test mutating func pagerDutyEventsAreKnownByTokenAndDedupKey() throws {
+        func event(_ action: String, _ key: String, group: String? = nil) throws -> PagerDutyEvent {
+            let payload =
+                action == "trigger"
+                ? #","payload":{"summary":"disk full","source":"ci-7","severity":"critical"\#(group.map { ",\"group\":\"\($0)\"" } ?? "")}"#
+                : ""
+            return try PagerDutyEvent.parse(
+                Array(#"{"routing_key":"k","event_action":"\#(action)","dedup_key":"\#(key)"\#(payload)}"#.utf8))
+        }
+        func pd(_ action: String, _ key: String, token: String = "ci", group: String? = nil) throws -> ReceivedAlerts {
+            ReceivedAlerts(
+                pagerDuty: try event(action, key, group: group), token: token, dedupKey: key,
+                receivedAt: Timestamp(milliseconds: 9_000))
+        }
+        var book = AlertBook()
+        #expect(book.apply(try record(pd("trigger", "disk"))).map(\.kind) == [.fired])
+        #expect(book.apply(try record(pd("trigger", "disk"))).map(\.kind) == [.repeated], "one dedup_key, one alert")
+        #expect(
+            book.apply(try record(pd("trigger", "disk", token: "scripts"))).map(\.kind) == [.fired], "another token")
+        #expect(book.alerts[0].group == "pagerduty/ci/disk" && book.alerts[1].group == "pagerduty/scripts/disk")
+        #expect(book.apply(try record(pd("acknowledge", "disk"))).map(\.kind) == [.acknowledged])
+        #expect(book.alerts[0].state == .acknowledged)
+        #expect(book.alerts[0].summary == "disk full", "an acknowledge carries no payload: what it said is kept")
+        #expect(book.apply(try record(pd("acknowledge", "disk"))).isEmpty, "acknowledged already")
+        #expect(book.apply(try record(pd("resolve", "disk"))).map(\.kind) == [.resolved])
+        #expect(book.apply(try record(pd("resolve", "nothing-such"))).isEmpty)
+        let again = book.apply(try record(pd("trigger", "disk", group: "ci-disks")))
+        #expect(again.map(\.kind) == [.fired] && again.first?.alert == 3 && again.first?.group == "ci-disks")
+    }
+
+    @Test func alertIDsAreReadStrictly() {
+        #expect(Alert.number(of: "A-12") == 12 && Alert.number(of: "a-3") == 3 && Alert.number(of: "7") == 7)
+        for bad in ["A-0", "A-012", "A-", "B-1", "A-+1", "A--1", "INC-1", ""] { #expect(Alert.number(of: bad) == nil) }
+    }
+}
+
+extension AlertBookTests {
+    @Test mutating func theRoutersProgressIsReadBack() throws {
+        var book = AlertBook()
+        _ = book.apply(try record(am([amAlert("f1", .firing)])))
+        sequence += 1
+        let routed = JournalRecord(
+            sequence: sequence, timestamp: Timestamp(milliseconds: 0), actor: "klaxon", host: "h", pid: 1,
+            type: AlertBook.routedRecordType, data: AlertBook.routedDraftData(through: 1, incidents: [group: "INC-4"]),
+            previousHash: .genesis, hash: .genesis)
+        #expect(book.apply(routed).isEmpty)
+        #expect(book.routedThrough == 1 && book.incidents == [group: "INC-4"] && book.lastSequence == 2)
+        #expect(book.alerts.count == 1, "progress is not an alert")
+    }
+}
