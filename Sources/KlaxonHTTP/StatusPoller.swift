@@ -43,8 +43,8 @@ public final class StatusPoller: Sendable {
     /// `deliver` is called on the poller's thread. A check in `restoring` (`PlatformJournal.lastStates`)
     /// goes on from its recorded state: its first report is a transition only when the state changed.
     /// `resolve` reads the checks' secrets, on the poller's thread, for each poll. The `heartbeat`
-    /// checks are judged from `heartbeats` (which they are made the names of) when they are due, and as
-    /// soon as a ping of one arrives (within a second).
+    /// checks become the names `heartbeats` takes pings for, and are judged from it when they are due
+    /// and as soon as a ping of one arrives (within a second).
     public init(
         checks: [CheckDefinition], maintenance: [MaintenanceWindow],
         restoring: [String: CheckStateMachine.Recorded] = [:],

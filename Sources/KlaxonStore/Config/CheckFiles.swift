@@ -225,7 +225,9 @@ public struct CheckFiles: Sendable {
         if errors.isEmpty {
             errors = rules(
                 &check, node, file, declareNode: declareNode, silentForNode: silentForNode, timeoutGiven: timeoutGiven)
-            if check.kind == .heartbeat { errors += heartbeatRules(check, node, file, intervalNode: intervalNode) }
+            if check.kind == .heartbeat && !check.name.isEmpty {
+                errors += heartbeatRules(check, node, file, intervalNode: intervalNode)
+            }
         }
         // The poll is unknown with the same words (CheckEvaluation).
         if let problem = check.endpointProblem { warnings.append(ConfigFinding(.warning, file.place(node), problem)) }
