@@ -99,11 +99,14 @@ public final class Responder {
     /// Constructs, starts nothing. `checks` are those the caller loaded (and said the problems of);
     /// `environment` is where secrets are read from; `transport` carries the pages (by default through
     /// the channels of `klaxon.yaml`); `clock` is the time of everything decided and recorded.
+    /// `heartbeats` is where the pings of the `heartbeat` checks arrive (`klaxon watch`'s intake pings
+    /// the board it passes here); a board of its own by default, which nothing pings: its heartbeat
+    /// checks are then unknown, never down.
     public init(
         workspace: Workspace, writer: WriterIdentity, checks: CheckFiles, options: Options,
         environment: [String: String],
         clock: @escaping @Sendable () -> Timestamp, transport: (any PageTransport)? = nil,
-        drill: DrillDirector? = nil
+        drill: DrillDirector? = nil, heartbeats: HeartbeatBoard = HeartbeatBoard()
     ) throws(KlaxonError) {
         self.workspace = workspace
         self.writer = writer
@@ -143,7 +146,7 @@ public final class Responder {
             let atOnce = options.reportsAtOnce
             poller = Self.makePoller(
                 checks: checks, restoring: restored.states, environment: environment,
-                keepingLags: options.lagsFile != nil, clock: clock
+                keepingLags: options.lagsFile != nil, clock: clock, heartbeats: heartbeats
             ) { report in
                 atOnce?(report)
                 queue.push(report)
@@ -173,17 +176,19 @@ public final class Responder {
     }
 
     /// The one place a status poller is made: the responder's, and `klaxon status watch`'s (which only
-    /// prints). It goes on from the `restoring` states (a restart is not a state change) and reads its
-    /// checks' credentials from `environment` at each poll.
+    /// prints). It goes on from the `restoring` states (a restart is not a state change), reads its
+    /// checks' credentials from `environment` at each poll, and judges its heartbeat checks from
+    /// `heartbeats`.
     public static func makePoller(
         checks: CheckFiles, restoring: [String: CheckStateMachine.Recorded], environment: [String: String],
         keepingLags: Bool = false, clock: @escaping @Sendable () -> Timestamp,
-        deliver: @escaping @Sendable (CheckReport) -> Void
+        heartbeats: HeartbeatBoard = HeartbeatBoard(), deliver: @escaping @Sendable (CheckReport) -> Void
     ) -> StatusPoller {
         StatusPoller(
             checks: checks.checks, maintenance: checks.maintenance, restoring: restoring, keepingLags: keepingLags,
             clock: clock,
-            resolve: SecretResolver(environment: environment, role: "polls").resolve, deliver: deliver)
+            resolve: SecretResolver(environment: environment, role: "polls").resolve, heartbeats: heartbeats,
+            deliver: deliver)
     }
 
     /// How long the start waits for the checks' recorded states before polling without them.
