@@ -237,6 +237,47 @@ struct AlertRouterTests {
         #expect(transport.deliveries.map(\.user) == ["alice"])
     }
 
+    /// The engine declares and writes on the incident, but its progress cannot be recorded (another
+    /// writer holds the journal `alerts`' lock): said once, and recorded at a later pass once the lock is
+    /// free, with nothing declared or written twice.
+    @Test func aProgressThatCannotBeRecordedIsRecordedLaterWithNothingTwice() throws {
+        let ws = runnerWorkspace()
+        try receive(ws, ["f1"])
+        let path = ws.path + "/journals/alerts.jsonl"
+        let holder = try startLockHolder(of: path)
+        defer {
+            holder.terminate()
+            holder.waitUntilExit()
+        }
+        // Until the holder has the lock (`flock -n` fails then).
+        for _ in 0..<100 where try shell("flock -n '\(path)' true; echo $?").hasPrefix("0") { usleep(50_000) }
+        let engine = try responder(ws, pid: 101)
+        _ = engine.start()
+        var held = passes(engine) { !Self.problems([$0]).isEmpty }
+        // Tried again each second, said once.
+        for _ in 0..<3 {
+            clock.advance(seconds: 1)
+            held += engine.pass(now: clock.now)
+        }
+        #expect(Self.problems(held).count == 1, "said once: \(Self.problems(held))")
+        #expect(Self.problems(held).first?.contains("alerts not routed yet") == true)
+        #expect(try incidents(ws).map(\.id) == ["INC-1"] && (try alertsJournal(ws)).count == 1)
+
+        holder.terminate()
+        holder.waitUntilExit()
+        clock.advance(seconds: 1)
+        let later = passes(engine) { _ in (try? alertsJournal(ws).count) == 2 }
+        _ = passes(engine, limit: 1.5) { _ in false }
+        _ = engine.stop()
+        #expect(Self.problems(later).isEmpty, "\(Self.problems(later))")
+        let incidents = try incidents(ws)
+        #expect(incidents.map(\.id) == ["INC-1"])
+        #expect(incidents.first?.timeline.filter { $0.type == "alerts.changed" }.count == 1)
+        let routed = try alertsJournal(ws).last
+        #expect(routed?.type == AlertBook.routedRecordType && routed?.data["through"] == 1)
+        #expect(transport.deliveries.map(\.user) == ["alice"])
+    }
+
     /// With `on_resolve: mitigate`, once the group's every alert resolved the timeline says so and the
     /// incident is marked mitigated by `klaxon`, once; it is not resolved.
     @Test func allResolvedMitigatesTheIncidentOnce() throws {
