@@ -78,6 +78,7 @@ final class AlertRouter {
         var changed: [IncidentJournal] = []
         var routed: [AlertGroupRouted] = []
         var sent: [String: String] = [:]
+        var asked = false
         func journal(_ id: String) -> IncidentJournal? {
             changed.first { $0.id == id } ?? open.first { $0.id == id }
         }
@@ -90,8 +91,8 @@ final class AlertRouter {
                 switch action {
                 case .declare(let group, let declaration, let links, let note):
                     // A declaration creates a journal, which cannot prove a hold in its own write: asked
-                    // just before instead (the records after it prove it).
-                    guard hold.checkHeld() else {
+                    // before the pass's first (the records after it prove it).
+                    guard asked || hold.checkHeld() else {
                         throw KlaxonError.failed(
                             "this process no longer sends the pages; the engine that does routes the alerts")
                     }

@@ -9,6 +9,8 @@ import KlaxonStore
 ///   summaries of the resolved ones updated in `Options.recentResolvedSeconds`;
 /// - the status poller (on its own thread) and the recorder of state changes (`StatusRecorder`);
 /// - the escalation runner (`EscalationRunner`) and its page transport;
+/// - the journal `alerts` (`AlertRouter`): the alerts the intake received, and, while this process
+///   sends the pages, their groups routed to incidents (`Options.intakeRoutes`) before each escalation pass;
 /// - the inputs of the on-call board and of the runbooks (for a screen that shows them);
 /// - a drill's director, when a drill runs.
 ///
