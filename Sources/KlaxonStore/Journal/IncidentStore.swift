@@ -46,7 +46,8 @@ public struct IncidentStore: Sendable {
 
     /// The incident ids that have a journal, in order of their numbers.
     public func ids() throws(KlaxonError) -> [String] {
-        try journals.journalNames().filter { $0 != PlatformJournal.name }
+        // Not `platform`, nor `alerts` (a database lists every journal it holds).
+        try journals.journalNames().filter { IncidentID.number(of: $0) != nil }
     }
 
     /// Opens the journal of `idText` (`INC-3`, `inc-3` or `3`); without `keepingTimeline` the incident
