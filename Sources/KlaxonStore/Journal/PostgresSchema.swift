@@ -7,7 +7,7 @@ import KlaxonPostgres
 /// once apply each migration once. A database whose schema is newer than this Klaxon knows is refused.
 ///
 /// What the tables give the store:
-/// - `klaxon.journals`: one row per journal (`INC-N` or `platform`), inserted with its first record in
+/// - `klaxon.journals`: one row per journal (`INC-N`, `platform`, or `alerts` from version 4), inserted with its first record in
 ///   one transaction; a second creation of the same name fails with `SQLState.uniqueViolation`.
 /// - `klaxon.records`: one row per record holding the exact line the file store writes (`line`, bytea,
 ///   newline included) beside its `sequence`, `type`, `recorded_at` (the record's `ts`), `hash` and
@@ -201,6 +201,16 @@ public enum PostgresSchema {
                             || CASE WHEN reader.grantee = 0 THEN 'PUBLIC' ELSE reader.grantee::regrole::text END;
                     END LOOP;
                 END $$;
+                """),
+        Migration(
+            version: 4,
+            description:
+                "the journal alerts (what the alert intake received, and its routing) beside the incidents' and platform",
+            sql: """
+                -- The alert intake records what it accepts on a journal of its own, named alerts, with the
+                -- same chain and guarantees as the others (docs/journal-format.md).
+                ALTER TABLE klaxon.journals DROP CONSTRAINT journals_name_check,
+                    ADD CONSTRAINT journals_name_check CHECK (name ~ '^(INC-[1-9][0-9]{0,17}|platform|alerts)$');
                 """)
     ]
 
