@@ -14,7 +14,7 @@ struct Options {
     var directory = FileManager.default.temporaryDirectory.path
     var runs = 5
     /// Run only these figures: append, replay, console, archive, oncall, runbook, escalation, status, payload, review,
-    /// follow or postgres.
+    /// follow, postgres or storm.
     var only: String?
     /// How long `klaxon watch` polls 1,000 checks.
     var statusSeconds = 60
@@ -46,7 +46,7 @@ struct Options {
             default:
                 FileHandle.standardError.write(
                     Data(
-                        "usage: klaxon-bench [--dir DIR] [--runs N] [--status-seconds S] [--postgres-seconds S] [--keep] [--only append|replay|console|archive|oncall|runbook|escalation|status|payload|review|follow|postgres]\n"
+                        "usage: klaxon-bench [--dir DIR] [--runs N] [--status-seconds S] [--postgres-seconds S] [--keep] [--only append|replay|console|archive|oncall|runbook|escalation|status|payload|review|follow|postgres|storm]\n"
                             .utf8))
                 exit(2)
             }
@@ -226,6 +226,16 @@ var status = StatusBench.Figures()
 if options.only == nil || options.only == "status" {
     let klaxon = (CommandLine.arguments[0] as NSString).deletingLastPathComponent + "/klaxon"
     status = try StatusBench.run(root: root, runs: options.runs, klaxon: klaxon, seconds: options.statusSeconds)
+}
+
+// MARK: 8b. An alert storm at the intake
+
+var storm = AlertStormBench.Figures()
+if options.only == nil || options.only == "storm" {
+    let klaxon = (CommandLine.arguments[0] as NSString).deletingLastPathComponent + "/klaxon"
+    storm = try AlertStormBench.run(root: root, klaxon: klaxon)
+    // The store's bare append rate beside the intake's, when figure 1 did not run.
+    if klaxonRates.isEmpty { klaxonRates = [try klaxonAppends(0)] }
 }
 
 var payload = PayloadBench.Figures()
@@ -572,7 +582,7 @@ let measured: [(benchmark: String, cells: [String])] =
                     percentile(follow.fileLags, 0.5) * 1000, (follow.fileLags.max() ?? .nan) * 1000), ""
             ]
         )
-    ] + PostgresBench.rows(postgres)
+    ] + PostgresBench.rows(postgres) + AlertStormBench.rows(storm, appendRate: median(klaxonRates))
 // Only what ran: with --only, the other benchmarks' figures are left out, not printed as nan.
 let rows =
     [["figure", "goal", "measured", "ratio"]]
