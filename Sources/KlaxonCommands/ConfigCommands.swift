@@ -95,6 +95,7 @@ struct ConfigCommand: ParsableCommand {
                     case .pager: ("sends pages (the console or klaxon watch)", "when it pages", "these pages fail")
                     case .poller:
                         ("polls (the console, klaxon watch or klaxon status check)", "at each poll", "the check fails")
+                    case .intake: ("listens for alerts (klaxon watch)", "when it starts", "it does not start")
                     }
                 switch use.reference {
                 case .environment(let name):
