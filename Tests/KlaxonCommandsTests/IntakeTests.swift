@@ -612,6 +612,50 @@ struct IntakeTests {
         #expect(!FileManager.default.fileExists(atPath: ws.path + "/journals/alerts.jsonl"))
     }
 
+    // MARK: - The journal alerts
+
+    /// The journal `alerts` is one the file store knows, as `platform`: listed after it, never an
+    /// incident (the list shows only INC-1), verified, exported and imported byte for byte, and named
+    /// by `journal verify alerts`.
+    @Test func theAlertsJournalIsVerifiedExportedAndImportedAndNeverAnIncident() throws {
+        let ws = makeWorkspace("name: t\n")
+        let k = Klaxon(workspace: ws.path)
+        #expect(k.run("incident", "declare", "Registry down", "--severity", "SEV2").status == 0)
+        let store = FileJournalStore(directory: ws.path + "/journals")
+        let journal = AlertJournal(store: store)
+        let event = try PagerDutyEvent.parse(Array(event("trigger", key: "k1").utf8))
+        for key in ["k1", "k2"] {
+            try journal.append(
+                RecordDraft(
+                    type: ReceivedAlerts.recordType,
+                    data: ReceivedAlerts.draftData([
+                        ReceivedAlerts(pagerDuty: event, token: "ci", dedupKey: key, receivedAt: k.clock.now)
+                    ]), timestamp: k.clock.now, actor: "klaxon", host: "h", pid: 1))
+        }
+        #expect(try store.journalNames() == ["INC-1", "alerts"])
+        #expect(try IncidentStore(directory: ws.path + "/journals").ids() == ["INC-1"])
+        let list = k.run("incident", "list", "--json")
+        #expect(list.status == 0 && list.json?.arrayValue?.count == 1, "\(list.output)\(list.errors)")
+
+        let verify = k.run("journal", "verify")
+        #expect(verify.status == 0, "\(verify.output)\(verify.errors)")
+        #expect(verify.output.contains("alerts.jsonl"), "\(verify.output)")
+        let one = k.run("journal", "verify", "alerts")
+        #expect(one.status == 0 && one.output.contains("alerts.jsonl"), "\(one.output)\(one.errors)")
+
+        let out = TemporaryDirectory("export")
+        let exported = k.run("journal", "export", "--to", out.path)
+        #expect(exported.status == 0, "\(exported.errors)")
+        #expect(exported.output.contains("alerts: exported, 2 records"), "\(exported.output)")
+        #expect(out.read("alerts.jsonl") == ws.read("journals/alerts.jsonl"))
+        let other = makeWorkspace("name: other\n")
+        let imported = Klaxon(workspace: other.path).run("journal", "import", "--from", out.path, "alerts")
+        #expect(
+            imported.status == 0 && imported.output.contains("alerts: imported"), "\(imported.output)\(imported.errors)"
+        )
+        #expect(other.read("journals/alerts.jsonl") == ws.read("journals/alerts.jsonl"))
+    }
+
     // MARK: - Config
 
     /// Point 2: `intake:` in klaxon.yaml: each mistake is one error at its line and column, saying what
