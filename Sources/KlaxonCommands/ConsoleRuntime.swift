@@ -189,6 +189,7 @@ final class ConsoleRuntime {
                     "this console no longer records the checks' state changes: its hold on the store was lost; another process may record them, and this one takes over again when it is free"
                 ))
         case .becameEngine, .recordsElsewhere: break  // the header and the status board say who does
+        case .alertsChanged, .alertGroupRouted: break  // routed alerts come as their incidents' changes
         case .problem(let text), .journalProblem(let text): send(.failure(text))
         case .storeUnreachable(let since, let reason): send(.storeUnreachable(since: since, reason: shortened(reason)))
         case .storeReachable:

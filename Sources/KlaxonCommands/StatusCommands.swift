@@ -109,7 +109,14 @@ enum StatusRound {
                 check: $0, machine: CheckStateMachine($0), evaluation: CheckEvaluation(observation: .ok()),
                 response: ProbeResponse())
         }
-        var due = Array(results.indices)
+        // A heartbeat check is not polled: its pings go to klaxon watch, and this process cannot know them.
+        for i in results.indices where results[i].check.kind == .heartbeat {
+            let t = now()
+            var evaluation = CheckEvaluation.heartbeat(results[i].check, lastPing: nil, waitingSince: nil, now: t)
+            results[i].machine.observe(&evaluation, of: results[i].check, at: t, maintenance: maintenance)
+            results[i].evaluation = evaluation
+        }
+        var due = results.indices.filter { results[$0].check.kind != .heartbeat }
         for round in 0..<100 where !due.isEmpty {
             if round > 0 {
                 // The shortest retry interval among those still confirming.

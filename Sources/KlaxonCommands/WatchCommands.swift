@@ -117,6 +117,26 @@ func changeLine(_ report: CheckReport, json: Bool) -> String? {
     )
 }
 
+/// What the alert router did with a group as a line: `2026-11-22T20:10:40Z INC-3 declared for alert group
+/// {}:{alertname="RegistryDown"}: RegistryDown: registry answers 5xx`, or JSON.
+func routedLine(_ routed: AlertGroupRouted, json: Bool) -> String {
+    if json {
+        return TerminalText.json(
+            JSONValue.object([
+                "at": .string(routed.at.rfc3339), "incident": .string(routed.incident), "group": .string(routed.group),
+                "routed": .string(routed.kind.rawValue), "text": .string(routed.text)
+            ]).canonicalJSON)
+    }
+    let what =
+        switch routed.kind {
+        case .declared: "declared for"
+        case .attached: "attached"
+        case .resolved: "resolved: every alert of"
+        }
+    return TerminalText.printable(
+        "\(routed.at.rfc3339) \(routed.incident) \(what) alert group \(routed.group): \(routed.text)")
+}
+
 extension StatusCommand {
     struct Watch: ParsableCommand {
         static let configuration = CommandConfiguration(
@@ -194,6 +214,8 @@ struct WatchCommand: ParsableCommand {
             // Recorded first (by the pass that returned it), then printed: a change this prints is on
             // disk, even if the process dies next (unless the store was said unreachable: then it is only printed).
             case .checkReported(let report): if let line = changeLine(report, json: json) { context.print(line) }
+            // Written first (by the pass that returned it), then printed, as a state change.
+            case .alertGroupRouted(let routed): context.print(routedLine(routed, json: json))
             case .problem(let text): context.warn(text)
             // Once per outage, not at each write it could not make.
             case .storeUnreachable(let since, let reason):

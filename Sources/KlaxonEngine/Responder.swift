@@ -9,6 +9,8 @@ import KlaxonStore
 ///   summaries of the resolved ones updated in `Options.recentResolvedSeconds`;
 /// - the status poller (on its own thread) and the recorder of state changes (`StatusRecorder`);
 /// - the escalation runner (`EscalationRunner`) and its page transport;
+/// - the journal `alerts` (`AlertRouter`): the alerts the intake received, and, while this process
+///   sends the pages, their groups routed to incidents (`Options.intakeRoutes`) before each escalation pass;
 /// - the inputs of the on-call board and of the runbooks (for a screen that shows them);
 /// - a drill's director, when a drill runs.
 ///
@@ -50,6 +52,9 @@ public final class Responder {
         /// it is recorded (a screen's status board, which must not wait for a store that does not
         /// answer); the passes then leave them out of their events (`checkReported`).
         public var reportsAtOnce: (@Sendable (CheckReport) -> Void)?
+        /// The intake's routes (`intake.routes` in klaxon.yaml), in order: how the engine routes the alert
+        /// groups of the journal `alerts` to incidents. None: every alert is only shown.
+        public var intakeRoutes: [IntakeRoute] = []
 
         public init(role: String, displayZone: TimeZone) {
             self.role = role
@@ -77,6 +82,10 @@ public final class Responder {
     private let recorder: StatusRecorder?
     private let escalations: EscalationRunner?
     private let drill: DrillDirector?
+    /// The journal `alerts`, followed; its groups routed to incidents while this process is the engine.
+    private let alerts: AlertRouter
+    /// Why the journal `alerts` could not be read, as last said.
+    private var saidAlertsProblem: String?
     /// Whether a stop was asked (the thread it runs on says so, `ResponderThread`): from then on a pass
     /// takes no new escalation step and sends no new page, even one that was under way when the stop
     /// came (waiting for the store): a stop waits only for the deliveries already under way.
@@ -99,11 +108,14 @@ public final class Responder {
     /// Constructs, starts nothing. `checks` are those the caller loaded (and said the problems of);
     /// `environment` is where secrets are read from; `transport` carries the pages (by default through
     /// the channels of `klaxon.yaml`); `clock` is the time of everything decided and recorded.
+    /// `heartbeats` is where the pings of the `heartbeat` checks arrive (`klaxon watch`'s intake pings
+    /// the board it passes here); a board of its own by default, which nothing pings: its heartbeat
+    /// checks are then unknown, never down.
     public init(
         workspace: Workspace, writer: WriterIdentity, checks: CheckFiles, options: Options,
         environment: [String: String],
         clock: @escaping @Sendable () -> Timestamp, transport: (any PageTransport)? = nil,
-        drill: DrillDirector? = nil
+        drill: DrillDirector? = nil, heartbeats: HeartbeatBoard = HeartbeatBoard()
     ) throws(KlaxonError) {
         self.workspace = workspace
         self.writer = writer
@@ -122,6 +134,8 @@ public final class Responder {
             reachability: reachability)
         saver = JournalSaver(store: try workspace.incidents, writer: writer, now: clock) { wakePipe.wake() }
         probe = StoreProbe(store: try workspace.incidents) { wakePipe.wake() }
+        alerts = AlertRouter(store: loopStore.journals, routes: options.intakeRoutes, writer: writer, clock: clock)
+        if let problem = alerts.problem { startEvents.append(.problem(problem)) }
 
         var recorder: StatusRecorder?
         var poller: StatusPoller?
@@ -143,7 +157,7 @@ public final class Responder {
             let atOnce = options.reportsAtOnce
             poller = Self.makePoller(
                 checks: checks, restoring: restored.states, environment: environment,
-                keepingLags: options.lagsFile != nil, clock: clock
+                keepingLags: options.lagsFile != nil, clock: clock, heartbeats: heartbeats
             ) { report in
                 atOnce?(report)
                 queue.push(report)
@@ -173,17 +187,19 @@ public final class Responder {
     }
 
     /// The one place a status poller is made: the responder's, and `klaxon status watch`'s (which only
-    /// prints). It goes on from the `restoring` states (a restart is not a state change) and reads its
-    /// checks' credentials from `environment` at each poll.
+    /// prints). It goes on from the `restoring` states (a restart is not a state change), reads its
+    /// checks' credentials from `environment` at each poll, and judges its heartbeat checks from
+    /// `heartbeats`.
     public static func makePoller(
         checks: CheckFiles, restoring: [String: CheckStateMachine.Recorded], environment: [String: String],
         keepingLags: Bool = false, clock: @escaping @Sendable () -> Timestamp,
-        deliver: @escaping @Sendable (CheckReport) -> Void
+        heartbeats: HeartbeatBoard = HeartbeatBoard(), deliver: @escaping @Sendable (CheckReport) -> Void
     ) -> StatusPoller {
         StatusPoller(
             checks: checks.checks, maintenance: checks.maintenance, restoring: restoring, keepingLags: keepingLags,
             clock: clock,
-            resolve: SecretResolver(environment: environment, role: "polls").resolve, deliver: deliver)
+            resolve: SecretResolver(environment: environment, role: "polls").resolve, heartbeats: heartbeats,
+            deliver: deliver)
     }
 
     /// How long the start waits for the checks' recorded states before polling without them.
@@ -221,7 +237,7 @@ public final class Responder {
         let now = clock()
         // Everything was just read: the pass of this same second does not read it all again.
         startedSecond = now.milliseconds / 1000
-        var events = follower.readNew(now: now)
+        var events = follower.readNew(now: now) + readAlerts()
         if options.followsBoards {
             events.append(.onCallChanged(onCallBoard()))
             runbookSignature = RunbookFiles.signature(workspaceRoot: workspace.root)
@@ -312,13 +328,17 @@ public final class Responder {
                 events.append(.saveFailed(incidentID: outcome.incidentID, action: outcome.action, error: error))
             }
         }
+        var alertsRead = false
         if let watcher, Self.isReadable(watcher.descriptor) {
+            let changed = watcher.changedJournals()
             // Incidents only: the platform journal (`platform.jsonl`) is the recorder's, not an incident.
-            for id in watcher.changedJournals() where IncidentID.number(of: id) != nil {
+            for id in changed where IncidentID.number(of: id) != nil {
                 events += follower.refresh(id)
             }
             // Notifications lost with a database connection: everything, as the half-minute reread does.
-            if watcher.missedChanges() { events += follower.update(everything: true) + follower.readNew(now: now) }
+            let missed = watcher.missedChanges()
+            if missed { events += follower.update(everything: true) + follower.readNew(now: now) }
+            if missed || changed.contains(ReceivedAlerts.journalName) { alertsRead = take(readAlerts(), into: &events) }
         }
         let recorded = takeReports(now: now, into: &events)
 
@@ -340,7 +360,10 @@ public final class Responder {
             }
             if !reachability.isUnreachable {
                 events += follower.update(everything: second % 30 == 0 && !justStarted)
-                if watcher == nil || (second % 5 == 0 && !justStarted) { events += follower.readNew(now: now) }
+                if watcher == nil || (second % 5 == 0 && !justStarted) {
+                    events += follower.readNew(now: now)
+                    alertsRead = take(readAlerts(), into: &events) || alertsRead
+                }
             }
             if let drill {
                 events.append(.drillChanged(drill.tick(now: now, incidents: follower.byID.values.map(\.incident))))
@@ -350,9 +373,10 @@ public final class Responder {
         // Nothing is paged that cannot be recorded first: while the store does not answer, the engine
         // waits (finished deliveries stay queued until their outcomes can be recorded).
         if let runner = escalations, !reachability.isUnreachable, !isStopping(),
-            newSecond || recorded || runner.hasFinishedDeliveries || nextEscalationPass.map({ $0 <= now }) ?? false
+            newSecond || recorded || alertsRead || runner.hasFinishedDeliveries
+                || nextEscalationPass.map({ $0 <= now }) ?? false
         {
-            events += passEscalations(runner)
+            events += passEscalations(runner, now: now)
         }
         if newSecond && options.followsBoards { events += followBoards(now: now) }
         return events + reachability.events()
@@ -443,8 +467,8 @@ public final class Responder {
 
     /// Records finished deliveries and lets the engine decide (each second, when a delivery ends,
     /// when it asked, after a save or a recorded change).
-    private func passEscalations(_ runner: EscalationRunner) -> [ResponderEvent] {
-        var events = recordFinished(runner)
+    private func passEscalations(_ runner: EscalationRunner, now: Timestamp) -> [ResponderEvent] {
+        var events = recordFinished(runner) + routeAlerts(runner)
         let tick = runner.tick(follower.open)
         // Only the engine acts at a wake; another process's (or nobody's) due step is shown by the pass
         // each second, and a wake already past would otherwise pass the loop again and again.
@@ -456,8 +480,45 @@ public final class Responder {
         if runner.isEngine && !wasEngine {
             wasEngine = true
             events.append(.becameEngine)
+            // The alerts not routed yet (by the engine that stopped, or since the start) are routed now.
+            nextEscalationPass = now
         }
         return events
+    }
+
+    /// Reads the journal `alerts`' new records: the alerts as they are now when it changed. A failure
+    /// other than an outage is said once.
+    private func readAlerts() -> [ResponderEvent] {
+        do {
+            let changed = try alerts.read()
+            saidAlertsProblem = nil
+            return changed ? [.alertsChanged(alerts.book)] : []
+        } catch {
+            reachability.note(error)
+            guard !error.isUnreachable, saidAlertsProblem != error.message else { return [] }
+            saidAlertsProblem = error.message
+            return [.problem("the received alerts cannot be read: \(error.message)")]
+        }
+    }
+
+    /// Adds `read` to `events`; whether the alerts changed.
+    private func take(_ read: [ResponderEvent], into events: inout [ResponderEvent]) -> Bool {
+        events += read
+        return read.contains { if case .alertsChanged = $0 { true } else { false } }
+    }
+
+    /// In the process that sends the pages (as the last pass found), routes the alert groups not routed
+    /// yet onto the open incidents, before the escalation pass: an incident declared here pages in it.
+    private func routeAlerts(_ runner: EscalationRunner) -> [ResponderEvent] {
+        guard runner.isEngine, !isStopping() else { return [] }
+        let routing = alerts.route(open: follower.open, incidents: store, hold: runner.lock.hold)
+        var events: [ResponderEvent] = []
+        for journal in routing.changed {
+            follower.add(journal)
+            events.append(.incidentChanged(journal.incident, readOnly: journal.isReadOnly))
+        }
+        if !routing.routed.isEmpty || !routing.changed.isEmpty { events.append(.alertsChanged(alerts.book)) }
+        return events + routing.routed.map { .alertGroupRouted($0) } + routing.problems.map { .problem($0) }
     }
 
     private func recordFinished(_ runner: EscalationRunner) -> [ResponderEvent] {

@@ -47,6 +47,12 @@ public enum ResponderEvent: Sendable {
     case lostRecording
     /// This process sends the workspace's pages from now on.
     case becameEngine
+    /// The journal `alerts` changed (new alerts received, or the router's progress): the alerts as it
+    /// says now (for the Alerts screen and `klaxon watch`).
+    case alertsChanged(AlertBook)
+    /// The alert router (in the process that sends the pages) declared an incident for an alert group,
+    /// attached one to an incident, or wrote that all its alerts resolved.
+    case alertGroupRouted(AlertGroupRouted)
     /// Something that failed and what to do, said once.
     case problem(String)
     /// A journal that cannot be read, or was repaired, as found while following the incidents.
@@ -57,6 +63,20 @@ public enum ResponderEvent: Sendable {
     case storeUnreachable(since: Timestamp, reason: String)
     /// The store answered again after the outage that began at `unreachableSince`.
     case storeReachable(unreachableSince: Timestamp)
+}
+
+/// What the alert router did with one alert group (`ResponderEvent.alertGroupRouted`).
+public struct AlertGroupRouted: Equatable, Sendable {
+    public enum Kind: String, Sendable {
+        case declared, attached, resolved
+    }
+    public var group: String
+    public var incident: String
+    public var kind: Kind
+    /// The incident's title (declared), else the line its timeline shows.
+    public var text: String
+    /// When it was written.
+    public var at: Timestamp
 }
 
 /// Which process sends a workspace's pages.

@@ -201,7 +201,7 @@ final class StatusRecorder {
             if check.runbook == nil {
                 var links: [String] = []
                 for url in alerts.compactMap(\.runbookURL)
-                where !links.contains(url) && links.count < 5 && Self.isWebLink(url) { links.append(url) }
+                where !links.contains(url) && links.count < 5 && AlertRouting.isWebLink(url) { links.append(url) }
                 for url in links {
                     do { _ = try journal.perform(.link(url), by: writer, now: { report.at }) } catch {
                         problems.append("\(journal.id): the alert's runbook \(url) was not linked: \(error.message)")
@@ -283,11 +283,5 @@ final class StatusRecorder {
             if incident.declaredAt < since.adding(seconds: -86_400) { return false }
         }
         return false
-    }
-
-    /// Only http and https links from an alert's annotations are linked.
-    static func isWebLink(_ url: String) -> Bool {
-        (url.hasPrefix("https://") || url.hasPrefix("http://"))
-            && !url.unicodeScalars.contains { $0.value < 0x20 || $0.value == 0x7F || $0 == " " }
     }
 }

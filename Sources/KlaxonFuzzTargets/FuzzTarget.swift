@@ -152,14 +152,21 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
 
     /// Never a crash; a body accepted always has what the intake relies on: an Alertmanager group key
     /// and each alert's fingerprint; a PagerDuty event's routing key, a dedup key for acknowledge and
-    /// resolve, and for a trigger a payload with a summary (at most 1,024 characters) and a source.
+    /// resolve, and for a trigger a payload with a summary (at most 1,024 characters) and a source. What
+    /// is accepted is recorded exactly: its `alerts.received` record reads back as the same alerts, and
+    /// the book replays it.
     static func alerts(_ raw: UnsafeRawBufferPointer) {
         let body = [UInt8](raw)
         if let notification = try? AlertmanagerNotification.parse(body) {
             precondition(!notification.groupKey.isEmpty, "a notification without its group key was accepted")
             precondition(notification.alerts.allSatisfy { !$0.fingerprint.isEmpty }, "an alert without its fingerprint")
+            recordsExactly(ReceivedAlerts(alertmanager: notification, token: "am"))
         }
         if let event = try? PagerDutyEvent.parse(body) {
+            recordsExactly(
+                ReceivedAlerts(
+                    pagerDuty: event, token: "pd", dedupKey: event.dedupKey ?? "made",
+                    receivedAt: Timestamp(milliseconds: 1_795_000_000_000)))
             precondition(!event.routingKey.isEmpty, "an event without its routing key was accepted")
             precondition(event.action == .trigger || event.dedupKey?.isEmpty == false, "no dedup_key to act on")
             precondition((event.dedupKey?.count ?? 0) <= PagerDutyEvent.maximumDedupKey)
@@ -171,6 +178,18 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
                 precondition((payload?.summary.count ?? 0) <= PagerDutyEvent.maximumSummary)
             }
         }
+    }
+
+    /// `batch` written as the intake writes it reads back the same, and replays.
+    static func recordsExactly(_ batch: ReceivedAlerts) {
+        let draft = RecordDraft(
+            type: ReceivedAlerts.recordType, data: ReceivedAlerts.draftData([batch]),
+            timestamp: Timestamp(milliseconds: 1_795_000_000_000), actor: "klaxon", host: "h", pid: 1)
+        let line = JournalCodec.encode(draft, sequence: 1, previousHash: .genesis).line
+        let record = line.dropLast().withUnsafeBufferPointer { try? JournalCodec.decode(line: $0) }
+        precondition(record.flatMap(ReceivedAlerts.batches(of:)) == [batch], "an accepted body does not read back")
+        var book = AlertBook()
+        _ = book.apply(record!)
     }
 
     // MARK: Time

@@ -17,6 +17,8 @@ public final class StatusPoller: Sendable {
     private let resolve: @Sendable (SecretReference) throws(KlaxonError) -> String
     private let clock: @Sendable () -> Timestamp
     private let deliver: @Sendable (Report) -> Void
+    /// The pings of the heartbeat checks, which are judged from it and never polled over the network.
+    private let heartbeats: HeartbeatBoard
     /// What the poller's thread shares with the others.
     private struct State {
         var stopping = false
@@ -40,7 +42,9 @@ public final class StatusPoller: Sendable {
 
     /// `deliver` is called on the poller's thread. A check in `restoring` (`PlatformJournal.lastStates`)
     /// goes on from its recorded state: its first report is a transition only when the state changed.
-    /// `resolve` reads the checks' secrets, on the poller's thread, for each poll.
+    /// `resolve` reads the checks' secrets, on the poller's thread, for each poll. The `heartbeat`
+    /// checks become the names `heartbeats` takes pings for, and are judged from it when they are due
+    /// and as soon as a ping of one arrives (within a second).
     public init(
         checks: [CheckDefinition], maintenance: [MaintenanceWindow],
         restoring: [String: CheckStateMachine.Recorded] = [:],
@@ -48,8 +52,11 @@ public final class StatusPoller: Sendable {
         resolve: @escaping @Sendable (SecretReference) throws(KlaxonError) -> String = {
             reference throws(KlaxonError) in throw .badInput("\(reference) cannot be read here")
         },
+        heartbeats: HeartbeatBoard = HeartbeatBoard(),
         deliver: @escaping @Sendable (Report) -> Void
     ) {
+        heartbeats.expect(checks.filter { $0.kind == .heartbeat }.map(\.name))
+        self.heartbeats = heartbeats
         self.resolve = resolve
         self.keepsLags = keepingLags
         self.checks = checks
@@ -93,9 +100,17 @@ public final class StatusPoller: Sendable {
         var due = checks.indices.map { start + Int64($0 * 1000 / max(1, checks.count)) }
         var inFlight = [Bool](repeating: false, count: checks.count)
         var startedLate = [Int64](repeating: 0, count: checks.count)
+        // The ping each heartbeat check was last judged with: a new one is judged at once.
+        var judgedPing = [Timestamp?](repeating: nil, count: checks.count)
         while !isStopping {
             let now = clock().milliseconds
-            for i in checks.indices where !inFlight[i] && due[i] <= now {
+            for i in checks.indices where checks[i].kind == .heartbeat {
+                let ping = heartbeats.lastPing(checks[i].name)
+                guard due[i] <= now || ping != judgedPing[i] else { continue }
+                judgedPing[i] = ping
+                judgeHeartbeat(i, ping: ping, since: Timestamp(milliseconds: start), &machines[i], due: &due[i])
+            }
+            for i in checks.indices where checks[i].kind != .heartbeat && !inFlight[i] && due[i] <= now {
                 let check = checks[i]
                 session.add(ProbeRequest(check, resolve: resolve), tag: i)
                 inFlight[i] = true
@@ -133,6 +148,36 @@ public final class StatusPoller: Sendable {
                         failingSince: machines[i].failingSince))
             }
         }
+    }
+}
+
+extension StatusPoller {
+    /// Judges the heartbeat check `i` from its last `ping` now, and reports it. Its next judgement is
+    /// due when it would be down without another ping (or at its interval, once it is not up), so that
+    /// a silence is found when it has lasted the interval, not up to an interval later.
+    private func judgeHeartbeat(
+        _ i: Int, ping: Timestamp?, since start: Timestamp, _ machine: inout CheckStateMachine, due: inout Int64
+    ) {
+        let check = checks[i]
+        let t = clock()
+        // Silent since the poller's start, or since pings could arrive if that is later.
+        let waitingSince = heartbeats.receivingSince.map { max($0, start) }
+        var evaluation = CheckEvaluation.heartbeat(check, lastPing: ping, waitingSince: waitingSince, now: t)
+        let transition = machine.observe(&evaluation, of: check, at: t, maintenance: maintenance)
+        let late = max(0, t.milliseconds - due)
+        let deadline = waitingSince.map {
+            CheckEvaluation.heartbeatDeadline(check, lastPing: ping, waitingSince: $0).milliseconds
+        }
+        if let deadline, deadline > t.milliseconds {
+            due = deadline
+        } else {
+            due = t.milliseconds + machine.nextPollMilliseconds(check)
+        }
+        deliver(
+            Report(
+                check: check, state: machine.state, since: machine.since, transition: transition,
+                evaluation: evaluation, response: ProbeResponse(), at: t, lagMilliseconds: late,
+                failingSince: machine.failingSince))
     }
 }
 

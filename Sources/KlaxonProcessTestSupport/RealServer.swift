@@ -5,7 +5,7 @@ import KlaxonTestSupport
     import Glibc
 #endif
 
-/// A real server from Debian's packages (Prometheus, Alertmanager, etcd) running on 127.0.0.1 with
+/// A real server from Debian's packages (Prometheus, Alertmanager, the pushgateway, etcd) running on 127.0.0.1 with
 /// fresh state in a directory of its own, for the tests that must meet the real thing rather than a
 /// recording. It is started by the test and killed when the test stops it or releases it.
 public final class RealServer: Sendable {
@@ -113,44 +113,98 @@ public struct RealServerError: Error, CustomStringConvertible {
 }
 
 extension RealServer {
-    /// Alertmanager 0.25 with no cluster listener and no receiver: alerts are only kept and served.
-    /// `inhibitRules` is YAML for its `inhibit_rules:` (a list), empty for none.
-    public static func alertmanager(inhibitRules: String = "[]") throws -> RealServer {
-        let directory = TemporaryDirectory("alertmanager")
-        directory.write(
-            "alertmanager.yml",
-            "route: {receiver: blackhole, group_wait: 1s}\nreceivers: [{name: blackhole}]\ninhibit_rules: \(inhibitRules)\n"
-        )
+    /// Alertmanager 0.25 with no cluster listener (`--cluster.listen-address=` empty: else it also
+    /// listens on every interface). Without `webhook` it has no receiver: alerts are only kept and
+    /// served; with one it posts each group's notifications there. `inhibitRules` is YAML for its
+    /// `inhibit_rules:` (a list), empty for none.
+    public static func alertmanager(inhibitRules: String = "[]", webhook: AlertmanagerWebhook? = nil) throws
+        -> RealServer
+    {
         let port = try freePort()
+        return try alertmanager(
+            port: port, config: webhook.map(\.configuration) ?? blackhole, inhibitRules: inhibitRules)
+    }
+
+    /// Two Alertmanagers clustered on loopback (each gossips with the other on a port of its own),
+    /// both posting every group's notifications to `webhook`, as an HA pair does. Neither waits for the
+    /// other before sending (`--cluster.peer-timeout=0s`): both post the same groups, as a pair does
+    /// when one's notification log has not reached the other yet (a retry; alertmanager#4108).
+    public static func alertmanagerPair(webhook: AlertmanagerWebhook) throws -> [RealServer] {
+        let (web, gossip) = ([try freePort(), try freePort()], [try freePort(), try freePort()])
+        let first = try alertmanager(
+            port: web[0], config: webhook.configuration, cluster: (listen: gossip[0], peer: gossip[1]))
+        let second = try alertmanager(
+            port: web[1], config: webhook.configuration, cluster: (listen: gossip[1], peer: gossip[0]))
+        return [first, second]
+    }
+
+    static let blackhole = "route: {receiver: blackhole, group_wait: 1s}\nreceivers: [{name: blackhole}]\n"
+
+    /// One Alertmanager on `port` with `config` (its route and receivers), alone or in a cluster. Its
+    /// `externalURL` is `http://127.0.0.1:PORT`, which tells the two of a pair apart in what they post.
+    static func alertmanager(
+        port: Int, config: String, inhibitRules: String = "[]", cluster: (listen: Int, peer: Int)? = nil
+    ) throws -> RealServer {
+        let directory = TemporaryDirectory("alertmanager")
+        directory.write("alertmanager.yml", config + "inhibit_rules: \(inhibitRules)\n")
+        var arguments = [
+            "--config.file=alertmanager.yml", "--storage.path=data", "--web.listen-address=127.0.0.1:\(port)",
+            "--web.external-url=http://127.0.0.1:\(port)"
+        ]
+        if let cluster {
+            // A notification waits for the gossip to settle (a minute by default): a second is enough on loopback.
+            arguments += [
+                "--cluster.listen-address=127.0.0.1:\(cluster.listen)",
+                "--cluster.advertise-address=127.0.0.1:\(cluster.listen)", "--cluster.peer=127.0.0.1:\(cluster.peer)",
+                "--cluster.peer-timeout=0s", "--cluster.settle-timeout=1s"
+            ]
+        } else {
+            arguments.append("--cluster.listen-address=")
+        }
         return try RealServer(
-            "prometheus-alertmanager", executable: "/usr/bin/prometheus-alertmanager",
-            arguments: [
-                "--config.file=alertmanager.yml", "--storage.path=data", "--web.listen-address=127.0.0.1:\(port)",
-                "--cluster.listen-address="
-            ], port: port, directory: directory)
+            "prometheus-alertmanager", executable: "/usr/bin/prometheus-alertmanager", arguments: arguments, port: port,
+            directory: directory)
     }
 
     /// Prometheus 2.42 evaluating `rules` (YAML of one rule group's `rules:` list) every second,
-    /// labelling its alerts with `env: klaxon-real`, and sending them to `alertmanager` if given. It
-    /// scrapes nothing: the rules' expressions are constants.
-    public static func prometheus(rules: String, alertmanager: RealServer? = nil) throws -> RealServer {
+    /// labelling its alerts with `env: klaxon-real` (their `generatorURL` on 127.0.0.1, not the host's
+    /// name), and sending them to each of `alertmanagers`. It
+    /// scrapes `pushgateway` every second if given (`honor_labels: true`: a pushed `job` is kept), and
+    /// nothing else.
+    public static func prometheus(rules: String, alertmanagers: [RealServer] = [], pushgateway: RealServer? = nil)
+        throws -> RealServer
+    {
         let directory = TemporaryDirectory("prometheus")
-        let alerting =
-            alertmanager.map {
-                "alerting: {alertmanagers: [{static_configs: [{targets: [\"127.0.0.1:\($0.port)\"]}]}]}\n"
-            } ?? ""
-        directory.write(
-            "prometheus.yml",
-            "global: {evaluation_interval: 1s, external_labels: {env: klaxon-real}}\nrule_files: [rules.yml]\n"
-                + alerting)
+        var config = "global: {evaluation_interval: 1s, scrape_interval: 1s, external_labels: {env: klaxon-real}}\n"
+        config += "rule_files: [rules.yml]\n"
+        if let pushgateway {
+            config +=
+                "scrape_configs: [{job_name: pushgateway, honor_labels: true, static_configs: [{targets: [\"127.0.0.1:\(pushgateway.port)\"]}]}]\n"
+        }
+        if !alertmanagers.isEmpty {
+            let targets = alertmanagers.map { "\"127.0.0.1:\($0.port)\"" }.joined(separator: ", ")
+            config += "alerting: {alertmanagers: [{static_configs: [{targets: [\(targets)]}]}]}\n"
+        }
+        directory.write("prometheus.yml", config)
         directory.write("rules.yml", "groups:\n  - name: klaxon\n    rules: \(rules)\n")
         let port = try freePort()
         return try RealServer(
             "prometheus", executable: "/usr/bin/prometheus",
             arguments: [
                 "--config.file=prometheus.yml", "--storage.tsdb.path=data", "--web.listen-address=127.0.0.1:\(port)",
-                "--rules.alert.resend-delay=1s"
+                "--web.external-url=http://127.0.0.1:\(port)", "--rules.alert.resend-delay=1s"
             ], port: port, directory: directory)
+    }
+
+    /// A Prometheus pushgateway 1.5 keeping what is pushed in memory only (`--persistence.file=` empty:
+    /// Debian's default is a file under /var/lib/prometheus, shared by every run).
+    public static func pushgateway() throws -> RealServer {
+        let directory = TemporaryDirectory("pushgateway")
+        let port = try freePort()
+        return try RealServer(
+            "prometheus-pushgateway", executable: "/usr/bin/prometheus-pushgateway",
+            arguments: ["--web.listen-address=127.0.0.1:\(port)", "--persistence.file="], port: port,
+            directory: directory)
     }
 
     /// A single-member etcd 3.4 cluster whose client and peer URLs are on loopback.

@@ -45,7 +45,7 @@ extension EndToEnd {
                 inhibitRules:
                     #"[{source_matchers: [alertname="KlaxonAlwaysCritical"], target_matchers: [alertname="KlaxonInhibited"]}]"#
             )
-            let prometheus = try RealServer.prometheus(rules: Self.rules, alertmanager: alertmanager)
+            let prometheus = try RealServer.prometheus(rules: Self.rules, alertmanagers: [alertmanager])
             let etcd = try RealServer.etcd()
             let ws = makeWorkspace(
                 "name: real\nchecks:\n"

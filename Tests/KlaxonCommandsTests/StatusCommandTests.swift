@@ -70,4 +70,24 @@ struct StatusCommandTests {
         #expect(text.output.hasSuffix("nothing down\n"))
         await server.stop()
     }
+
+    /// `klaxon status check` receives no pings: a heartbeat check is unknown there, said why; the exit
+    /// status says unknown.
+    @Test func aHeartbeatCheckIsUnknownToAOneShotCheck() async throws {
+        let ws = makeWorkspace(
+            """
+            name: t
+            checks:
+              - {name: nightly-backup, group: Jobs, type: heartbeat, interval: 10m}
+            """)
+        let k = Klaxon(workspace: ws.path, clock: FixedClock("2026-11-22T12:00:00Z"))
+        let run = try await blocking { k.run("status", "check", "--json") }
+        #expect(run.status == 3, "\(run.errors)")
+        let check = try #require(run.json?.arrayValue?.first)
+        #expect(check["state"] == "unknown")
+        #expect(
+            check["detail"]
+                == "judged from its pings (POST /v1/heartbeat/nightly-backup) by the klaxon watch that receives them; this process does not"
+        )
+    }
 }

@@ -11,7 +11,8 @@ struct IncidentSummaryCodecTests {
         var declaration = try! Declaration(
             title: "Registry returns 503 — uploads fail", severity: .sev2, services: ["registry", "ci"],
             commander: "alice", impactStarted: start.adding(seconds: -600), detected: start.adding(seconds: -300),
-            tags: ["storage"], policy: "platform", check: "registry-health", runbooks: ["registry-5xx"]
+            tags: ["storage"], policy: "platform", check: "registry-health", runbooks: ["registry-5xx"],
+            alertGroup: "{}:{alertname=\"RegistryDown\"}"
         )
         .payload(id: "INC-7")
         if case .object(var fields) = declaration {
@@ -71,6 +72,12 @@ struct IncidentSummaryCodecTests {
         perform(.tag("customer-facing"))
         perform(.runbookStep(runbook: "registry-5xx", step: 2, text: "Check the blob store", done: true))
         perform(.checkChanged(check: "registry-health", from: "down", to: "up", detail: "HTTP 200"), by: "klaxon")
+        perform(
+            .alertsChanged(
+                AlertRouting.Note(
+                    group: "{}:{alertname=\"RegistryDown\"}", through: 4,
+                    alerts: [.init(id: "A-2", kind: .repeated, name: "RegistryDown", summary: "5xx")], allResolved: 2)),
+            by: "klaxon")
         perform(.mitigate)
         perform(.amend(.detected, start.adding(seconds: -200)))
         append(RecordType.statusChanged.rawValue, ["status": "bogus"])  // unreadable: kept and noted
@@ -87,7 +94,7 @@ struct IncidentSummaryCodecTests {
         "actionItems",
         "links", "tags", "runbookSteps", "escalationEvents", "summary", "timeline", "keepsTimeline", "recordCount",
         "lastRecordTime",
-        "unreadable", "drill", "declaringCheck"
+        "unreadable", "drill", "declaringCheck", "declaringAlertGroup", "alertGroups"
     ]
 
     @Test(arguments: [true, false])

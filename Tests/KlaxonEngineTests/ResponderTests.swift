@@ -1,6 +1,7 @@
 import Foundation
 import KlaxonCommandsTestSupport
 import KlaxonCore
+import KlaxonHTTP
 import KlaxonProcessTestSupport
 import KlaxonStore
 import KlaxonTestSupport
@@ -19,14 +20,14 @@ struct ResponderTests {
     let transport = InMemoryPageTransport()
     var k: KlaxonCommandsTestSupport.Klaxon { KlaxonCommandsTestSupport.Klaxon(workspace: ws.path, clock: clock) }
 
-    func responder(pid: Int = 101) throws -> Responder {
+    func responder(pid: Int = 101, heartbeats: HeartbeatBoard = HeartbeatBoard()) throws -> Responder {
         let workspace = try Workspace.load(directory: ws.path)
         let checks = CheckFiles.load(workspaceRoot: ws.path, timeZone: TimeZone(identifier: "UTC")!)
         let clock = self.clock
         return try Responder(
             workspace: workspace, writer: WriterIdentity(actor: "ops", host: "test-host", pid: pid), checks: checks,
             options: Responder.Options(role: "test", displayZone: TimeZone(identifier: "UTC")!),
-            environment: [:], clock: { clock.now }, transport: transport)
+            environment: [:], clock: { clock.now }, transport: transport, heartbeats: heartbeats)
     }
 
     /// Passes, waiting in `poll` on the responder's descriptors between passes as a caller's loop does,
@@ -192,6 +193,45 @@ struct ResponderTests {
         #expect(change?.data["check"] == "uploads" && change?.data["to"] == "down", "\(incident.timeline.map(\.type))")
         let platform = try String(contentsOfFile: ws.path + "/journals/platform.jsonl", encoding: .utf8)
         #expect(platform.contains("\"uploads\""))
+    }
+
+    /// A heartbeat check goes through what every check goes through: pinged on the board the
+    /// responder was given (as `klaxon watch`'s intake pings it) it is up; silent for its interval it
+    /// is down, recorded, declared with its policy and paged; pinged again it is up.
+    @Test func aSilentHeartbeatCheckIsRecordedDeclaredAndPagedLikeAnyCheck() throws {
+        ws.write(
+            "klaxon.yaml",
+            """
+            name: transport
+            time_zone: UTC
+            checks:
+              - {name: nightly-backup, type: heartbeat, interval: 5m, service: registry, policy: platform, declare: SEV2}
+            """)
+        let board = HeartbeatBoard()
+        board.startReceiving(at: clock.now)
+        let responder = try responder(heartbeats: board)
+        defer { _ = responder.stop() }
+        _ = responder.start()
+        #expect(board.ping("nightly-backup", at: clock.now))
+        func reported(_ state: CheckState) -> (ResponderEvent) -> Bool {
+            { if case .checkReported(let report) = $0 { report.state == state } else { false } }
+        }
+        var events = passes(responder, until: reported(.up))
+        #expect(events.contains(where: reported(.up)), "\(events)")
+
+        clock.advance(seconds: 300)
+        events = passes(responder, until: Self.isPageFinished)
+        #expect(events.contains(where: reported(.down)), "\(events)")
+        #expect(transport.deliveries.map(\.user) == ["alice"])
+        let incident = try IncidentStore(directory: ws.path + "/journals").open("INC-1").incident
+        #expect(incident.declaringCheck == "nightly-backup" && incident.severity == .sev2)
+        #expect(incident.title == "nightly-backup is down: no ping for 5m or more: the last at 09:00:00 UTC")
+
+        #expect(board.ping("nightly-backup", at: clock.now))
+        events = passes(responder, until: reported(.up))
+        #expect(events.contains(where: reported(.up)), "\(events)")
+        let platform = try String(contentsOfFile: ws.path + "/journals/platform.jsonl", encoding: .utf8)
+        #expect(platform.components(separatedBy: "\"nightly-backup\"").count - 1 >= 2, "down, then up: \(platform)")
     }
 
     /// The recorder names itself as the engine does (role, user, host, pid, since when), so that whoever

@@ -7,13 +7,17 @@ import KlaxonTestSupport
 import Synchronization
 import Testing
 
-/// Starts a FlyingFox server on 127.0.0.1 at a free port, runs `body` with its base URL, stops it.
+/// Starts a FlyingFox server on 127.0.0.1 at a free port, runs `body` with its base URL, stops it. The
+/// server runs on a Dispatch queue of its own (`ServerExecutor`), never on the cooperative pool: the
+/// suite's other tests keep the pool's two threads busy for seconds at a time, and a server waiting
+/// for them answered nothing (requests timed out, a redirect loop was never followed).
 func withLoopbackServer(_ configure: (HTTPServer) async -> Void, _ body: @Sendable (String) async throws -> Void)
     async throws
 {
     let server = HTTPServer(address: try .inet(ip4: "127.0.0.1", port: 0), logger: .disabled)
     await configure(server)
-    let task = Task { try await server.start() }
+    // Every task the server makes (its socket pool, one per connection) inherits the preference.
+    let task = Task(executorPreference: ServerExecutor.shared) { try await server.start() }
     defer { task.cancel() }
     // The suite's other tests may hold the cooperative pool for a while at its start (servers starting):
     // FlyingFox's 5 s default for the server's task to begin listening is too short there.
@@ -24,6 +28,17 @@ func withLoopbackServer(_ configure: (HTTPServer) async -> Void, _ body: @Sendab
     }
     try await body("http://127.0.0.1:\(port)")
     await server.stop()
+}
+
+/// Runs a loopback server's jobs on a serial Dispatch queue of its own, beside the cooperative pool.
+final class ServerExecutor: TaskExecutor {
+    static let shared = ServerExecutor()
+    private let queue = DispatchQueue(label: "klaxon-test-loopback-server")
+
+    func enqueue(_ job: consuming ExecutorJob) {
+        let job = UnownedJob(job)
+        queue.async { job.runSynchronously(on: self.asUnownedTaskExecutor()) }
+    }
 }
 
 /// The reports a poller delivers, from its threads.

@@ -82,6 +82,43 @@ struct CheckFilesTests {
         #expect(files.unpolled[0].reason == "\(path):4:20: url must start with http:// or https://")
     }
 
+    /// A heartbeat check is pinged, never polled: its name and interval are all it needs, and a url,
+    /// a missing interval, one under 10s, a name that cannot end a path, or a polling key is refused.
+    @Test func aHeartbeatCheckNeedsAnIntervalOfTenSecondsOrMoreAndNoURL() {
+        let dir = TemporaryDirectory()
+        let path = dir.write(
+            "klaxon.yaml",
+            """
+            name: t
+            checks:
+              - {name: nightly-backup, type: heartbeat, interval: 5m, retry_interval: 1m, policy: platform, declare: SEV3}
+              - {name: with-url, type: heartbeat, interval: 5m, url: "http://127.0.0.1:1/"}
+              - {name: no-interval, type: heartbeat}
+              - {name: too-often, type: heartbeat, interval: 5s}
+              - {name: "a/b", type: heartbeat, interval: 1m}
+              - {name: with-timeout, type: heartbeat, interval: 1m, timeout: 5s}
+              - {type: heartbeat}
+            """)
+        let files = CheckFiles.load(workspaceRoot: dir.path, timeZone: utc)
+        #expect(files.checks.map(\.name) == ["nightly-backup"])
+        #expect(files.checks.first?.kind == .heartbeat && files.checks.first?.intervalSeconds == 300)
+        #expect(files.checks.first?.url == "")
+        #expect(
+            files.unpolled.map(\.name) == [
+                "with-url", "no-interval", "too-often", "a/b", "with-timeout", "(check at \(path):9:5)"
+            ])
+        #expect(
+            files.findings.map(\.description) == [
+                "\(path):4:58: error: check with-url: url: is for checks that poll a url; a heartbeat check is pinged, never polled; remove url: and point the sender at POST /v1/heartbeat/with-url",
+                "\(path):5:5: error: check no-interval: a heartbeat check needs interval:, how long it may go without a ping before it is down (such as 5m; at least 10s)",
+                "\(path):6:50: error: check too-often: interval is 5s; a heartbeat check takes at least 10s (a sender that pings every 5m: interval: 10m, so that one lost ping is no outage)",
+                "\(path):7:5: error: check a/b: a heartbeat check's name is the end of the path that pings it (POST /v1/heartbeat/NAME); use only letters, digits, '.', '_' and '-'",
+                "\(path):8:66: error: check with-timeout: timeout: is for checks that poll a url; a heartbeat check is pinged, never polled",
+                // Without a name, that alone is said.
+                "\(path):9:5: error: a check needs a name:"
+            ])
+    }
+
     /// Issue 19, point 20: one bad indent under checks: leaves the other checks polling, and the one it
     /// breaks is kept by name, with the place of the error.
     @Test func aSyntaxErrorInOneCheckLeavesTheOthersPolling() throws {

@@ -62,3 +62,29 @@ public struct Alert: Equatable, Sendable {
     /// Firing or acknowledged: not resolved.
     public var isActive: Bool { state != .resolved }
 }
+
+extension Alert {
+    /// What a screen or a list shows: acknowledged when its own records say so, or when it is firing and
+    /// its incident was acknowledged (a person is on it); else its own state.
+    public func shownState(incidentAcknowledged: Bool) -> State {
+        state == .firing && incidentAcknowledged ? .acknowledged : state
+    }
+
+    /// The alert as JSON (`klaxon alert list --json`, `alert show --json`), with the incident its group
+    /// went to and the state shown.
+    public func json(incident: String?, shown: State) -> JSONValue {
+        var fields: [String: JSONValue] = [
+            "id": .string(id), "state": .string(shown.rawValue), "source": .string(source.rawValue),
+            "token": .string(token), "group": .string(group), "key": .string(key), "name": .string(name),
+            "summary": .string(summary), "labels": ReceivedAlerts.object(labels),
+            "annotations": ReceivedAlerts.object(annotations), "starts_at": .string(startsAt.rfc3339),
+            "first_received": .string(firstReceived.rfc3339), "last_received": .string(lastReceived.rfc3339),
+            "received": .number(Double(receivedCount))
+        ]
+        if let endsAt { fields["ends_at"] = .string(endsAt.rfc3339) }
+        if let generatorURL { fields["generator_url"] = .string(generatorURL) }
+        if let severity { fields["severity"] = .string(severity) }
+        if let incident { fields["incident"] = .string(incident) }
+        return .object(fields)
+    }
+}

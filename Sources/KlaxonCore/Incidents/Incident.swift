@@ -165,6 +165,35 @@ public struct Incident: Sendable {
     /// The status check that declared the incident, if one did.
     public internal(set) var declaringCheck: String?
 
+    /// The alert group the incident was declared for (`incident.declared`'s `alert_group`), if one was.
+    public internal(set) var declaringAlertGroup: String?
+
+    /// The alert groups on the incident's timeline (the one it was declared for, and those its
+    /// `alerts.changed` records carry), as the alert router last wrote them: a restarted or another
+    /// engine goes on from there and never writes a change twice.
+    public internal(set) var alertGroups: [String: AlertGroupMark] = [:]
+
+    /// What an incident's timeline says of one alert group (`alertGroups`).
+    public struct AlertGroupMark: Hashable, Sendable {
+        /// The last record of the journal `alerts` whose changes of the group are on the timeline (0: none yet).
+        public var through: Int
+        /// The lowest alert number of the group on the timeline (0: none yet): the group's alerts from it
+        /// on are this incident's.
+        public var firstAlert: Int
+        /// When a repeat of the group was last noted (repeats are noted at most every 30 minutes).
+        public var repeatsNotedAt: Timestamp?
+        /// Whether the last record of the group said all its alerts resolved.
+        public var allResolved: Bool
+
+        public init(through: Int = 0, firstAlert: Int = 0, repeatsNotedAt: Timestamp? = nil, allResolved: Bool = false)
+        {
+            self.through = through
+            self.firstAlert = firstAlert
+            self.repeatsNotedAt = repeatsNotedAt
+            self.allResolved = allResolved
+        }
+    }
+
     /// How long it has run: to `now` while open, to the resolution when resolved.
     public func runningSeconds(now: Timestamp) -> Int64 {
         let end = status == .resolved ? (keyTimes[.resolved] ?? now) : now

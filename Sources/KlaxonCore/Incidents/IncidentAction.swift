@@ -18,6 +18,8 @@ public enum IncidentAction: Hashable, Sendable {
     case runbookStep(runbook: String, step: Int, text: String, done: Bool)
     /// A status check of the incident's service changed state (the poller records it).
     case checkChanged(check: String, from: String, to: String, detail: String)
+    /// Alerts of a group routed to the incident changed (the alert router records it).
+    case alertsChanged(AlertRouting.Note)
     /// Start paging by an escalation policy (a newer one replaces any running).
     case startEscalation(policy: String)
     /// Page one person now, through their notify rules, until someone acknowledges.
@@ -140,6 +142,8 @@ public enum IncidentAction: Hashable, Sendable {
                 .checkChanged,
                 ["check": .string(check), "from": .string(from), "to": .string(to), "detail": .string(detail)]
             )
+        case .alertsChanged(let note):
+            return (.alertsChanged, note.data)
         case .startEscalation(let policy):
             try requireOpen("paged")
             guard IncidentAction.isName(policy) else {
@@ -202,11 +206,13 @@ public struct Declaration: Hashable, Sendable {
     public var check: String?
     /// Runbooks linked from the start.
     public var runbooks: [String]
+    /// The alert group it was declared for, if the alert router declared it (`alert_group`).
+    public var alertGroup: String?
 
     public init(
         title: String, severity: Severity, services: [String] = [], commander: String? = nil,
         impactStarted: Timestamp? = nil, detected: Timestamp? = nil, tags: [String] = [],
-        policy: String? = nil, check: String? = nil, runbooks: [String] = []
+        policy: String? = nil, check: String? = nil, runbooks: [String] = [], alertGroup: String? = nil
     ) {
         self.title = title
         self.severity = severity
@@ -218,6 +224,7 @@ public struct Declaration: Hashable, Sendable {
         self.policy = policy
         self.check = check
         self.runbooks = runbooks
+        self.alertGroup = alertGroup
     }
 
     /// The payload of the `incident.declared` record for incident `id`.
@@ -245,6 +252,7 @@ public struct Declaration: Hashable, Sendable {
         if let commander { data["commander"] = .string(commander) }
         if let policy { data["policy"] = .string(policy) }
         if let check { data["check"] = .string(check) }
+        if let alertGroup { data["alert_group"] = .string(alertGroup) }
         if !runbooks.isEmpty { data["runbooks"] = .array(runbooks.map(JSONValue.string)) }
         if let impactStarted { data[KeyTime.impactStarted.rawValue] = .string(impactStarted.rfc3339) }
         if let detected { data[KeyTime.detected.rawValue] = .string(detected.rfc3339) }

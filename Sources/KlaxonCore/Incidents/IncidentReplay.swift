@@ -31,6 +31,10 @@ public enum IncidentReplay {
         }
         incident.services = data["services"]?.stringArray ?? []
         incident.declaringCheck = data["check"]?.stringValue
+        if let group = data["alert_group"]?.stringValue {
+            incident.declaringAlertGroup = group
+            incident.alertGroups[group] = Incident.AlertGroupMark()
+        }
         incident.drill = data["drill"]?.stringValue
         incident.tags = data["tags"]?.stringArray ?? []
         if let commander = data["commander"]?.stringValue {
@@ -129,6 +133,22 @@ public enum IncidentReplay {
         case .checkChanged?:
             // On the timeline only: it changes nothing about the incident's state.
             break
+        case .alertsChanged?:
+            guard let group = data["group"]?.stringValue, let through = data["through"]?.intValue else {
+                return unreadable("an alerts.changed record without group and through")
+            }
+            let entries = data["alerts"]?.arrayValue ?? []
+            var mark = incident.alertGroups[group] ?? Incident.AlertGroupMark()
+            mark.through = max(mark.through, through)
+            for number in entries.compactMap({ $0["id"]?.stringValue.flatMap(Alert.number(of:)) })
+            where mark.firstAlert == 0 || number < mark.firstAlert {
+                mark.firstAlert = number
+            }
+            if entries.contains(where: { $0["kind"]?.stringValue == AlertChange.Kind.repeated.rawValue }) {
+                mark.repeatsNotedAt = record.timestamp
+            }
+            mark.allResolved = data["all_resolved"]?.intValue != nil
+            incident.alertGroups[group] = mark
         case .runbookStep?:
             guard let runbook = data["runbook"]?.stringValue, let step = data["step"]?.intValue,
                 let text = data["text"]?.stringValue, let done = data["done"]?.boolValue

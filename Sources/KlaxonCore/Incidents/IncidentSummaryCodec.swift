@@ -18,8 +18,16 @@ public enum IncidentSummaryCodec {
             "services": strings(i.services), "roles": .object(i.roles.mapValues(JSONValue.string)),
             "participants": strings(i.participants), "key_times": .object(keyTimes), "tags": strings(i.tags),
             "summary": optional(i.summary), "records": int(i.recordCount), "last": time(i.lastRecordTime),
-            "drill": optional(i.drill), "check": optional(i.declaringCheck)
+            "drill": optional(i.drill), "check": optional(i.declaringCheck),
+            "alert_group": optional(i.declaringAlertGroup)
         ]
+        fields["alert_groups"] = .array(
+            i.alertGroups.sorted { $0.key < $1.key }.map { group, mark in
+                .array([
+                    .string(group), int(mark.through), int(mark.firstAlert), mark.repeatsNotedAt.map(time) ?? .null,
+                    .bool(mark.allResolved)
+                ])
+            })
         fields["actions"] = .array(
             i.actionItems.map { (a: Incident.ActionItem) -> JSONValue in
                 let doneAt: JSONValue = a.doneAt.map(time) ?? .null
@@ -151,6 +159,12 @@ public enum IncidentSummaryCodec {
             for u in rows(v["unreadable"], count: 2) { i.unreadable.append((int(u[0]), string(u[1]))) }
             i.drill = optional(v["drill"])
             i.declaringCheck = optional(v["check"])
+            i.declaringAlertGroup = optional(v["alert_group"])
+            for g in rows(v["alert_groups"], count: 5) {
+                i.alertGroups[string(g[0])] = .init(
+                    through: int(g[1]), firstAlert: int(g[2]), repeatsNotedAt: g[3] == .null ? nil : time(g[3]),
+                    allResolved: bool(g[4]))
+            }
             return i
         }
 

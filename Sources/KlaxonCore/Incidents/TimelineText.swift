@@ -20,6 +20,7 @@ public enum TimelineText {
         case .tagAdded?: return "tag"
         case .runbookStep?: return "runbook"
         case .checkChanged?: return "check"
+        case .alertsChanged?: return "alerts"
         case .escalationStarted?, .escalationStep?, .escalationStopped?, .escalationExhausted?: return "escalate"
         case .pageRequested?, .pageAttempt?, .pageResult?: return "page"
         case nil: return record.type
@@ -73,6 +74,7 @@ public enum TimelineText {
             // States as screens name them (a failure being confirmed is "confirming", never "pending").
             func state(_ key: String) -> String { CheckState(rawValue: s(key))?.displayName ?? s(key) }
             return "\(s("check")) \(state("from")) → \(state("to")): \(s("detail"))"
+        case .alertsChanged?: return alertsText(d)
         case .runbookStep?:
             let done = d["done"]?.boolValue ?? true
             return
@@ -99,5 +101,46 @@ public enum TimelineText {
         case .escalationExhausted?: return "policy \(s("policy")) exhausted: nobody acknowledged"
         case nil: return d.canonicalJSON
         }
+    }
+
+    /// An `alerts.changed` record in one line, however many alerts it carries: one alert in full
+    /// ("alert A-3 RegistryDown fired: registry answers 5xx (critical)"), several by kind, naming the
+    /// first three of each ("12 alerts fired: A-1 RegistryDown, A-2 RegistryDown, A-3 DiskFull and 9
+    /// more"), then whether all the group's alerts are resolved. Alert text is the sender's: one line.
+    public static func alertsText(_ d: JSONValue) -> String {
+        func line(_ text: String) -> String {
+            TerminalText.printable(
+                text.replacingOccurrences(of: "\r\n", with: " ").replacingOccurrences(of: "\n", with: " "))
+        }
+        let entries = d["alerts"]?.arrayValue ?? []
+        func name(_ entry: JSONValue) -> String {
+            "\(entry["id"]?.stringValue ?? "?") \(line(entry["name"]?.stringValue ?? "?"))"
+        }
+        var parts: [String] = []
+        if entries.count == 1, let entry = entries.first {
+            var text = "alert \(name(entry)) \(entry["kind"]?.stringValue ?? "changed")"
+            if let summary = entry["summary"]?.stringValue, summary != entry["name"]?.stringValue {
+                text += ": " + line(summary)
+            }
+            if let severity = entry["severity"]?.stringValue { text += " (\(line(severity)))" }
+            parts.append(text)
+        } else {
+            let kinds: [AlertChange.Kind] = [.fired, .repeated, .acknowledged, .resolved]
+            let known = kinds.map(\.rawValue)
+            for kind in known + Set(entries.compactMap { $0["kind"]?.stringValue }).subtracting(known).sorted() {
+                let ofKind = entries.filter { $0["kind"]?.stringValue == kind }
+                guard !ofKind.isEmpty else { continue }
+                var text =
+                    (parts.isEmpty ? Plural.count(ofKind.count, "alert") : String(ofKind.count)) + " \(line(kind)): "
+                text += ofKind.prefix(3).map(name).joined(separator: ", ")
+                if ofKind.count > 3 { text += " and \(ofKind.count - 3) more" }
+                parts.append(text)
+            }
+        }
+        if let count = d["all_resolved"]?.intValue {
+            parts.append(count == 1 ? "the group's only alert resolved" : "all \(count) alerts of the group resolved")
+        }
+        return parts.isEmpty
+            ? "alerts of group \(line(d["group"]?.stringValue ?? "?")) changed" : parts.joined(separator: "; ")
     }
 }

@@ -18,6 +18,9 @@ public enum RecordType: String, CaseIterable, Sendable {
     case runbookStep = "runbook.step"
     /// A status check changed state (on the platform journal, and on open incidents of its service).
     case checkChanged = "check.changed"
+    /// Alerts of an alert group routed to the incident fired, repeated, were acknowledged or resolved
+    /// (the alert router writes it, from the journal `alerts`).
+    case alertsChanged = "alerts.changed"
     /// A policy started paging (also carried by `incident.declared` as `policy`).
     case escalationStarted = "escalation.started"
     /// One person paged directly.

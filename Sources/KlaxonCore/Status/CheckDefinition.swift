@@ -4,6 +4,9 @@ import Foundation
 public struct CheckDefinition: Hashable, Sendable {
     public enum Kind: String, CaseIterable, Sendable {
         case http, statuspage, prometheus, alertmanager
+        /// A dead man's switch: nothing is polled; something pings Klaxon (`POST /v1/heartbeat/NAME` on
+        /// `klaxon watch`'s intake) at least every `interval`, and the check is down when it stops.
+        case heartbeat
 
         /// Prometheus and Alertmanager: what they answer is a list of alerts, not the health of a service.
         public var isAlertSource: Bool { self == .prometheus || self == .alertmanager }
@@ -97,7 +100,7 @@ public struct CheckDefinition: Hashable, Sendable {
         switch kind {
         case .prometheus: "/api/v1/alerts"
         case .alertmanager: "/api/v2/alerts"
-        case .http, .statuspage: nil
+        case .http, .statuspage, .heartbeat: nil
         }
     }
 

@@ -25,6 +25,8 @@ public struct CheckEvaluation: Hashable, Sendable {
             return CheckEvaluation(observation: HTTPExpectation.evaluate(check, response, now: now))
         }
         func unknown(_ why: String) -> CheckEvaluation { CheckEvaluation(observation: .unknown(why)) }
+        // Never polled: only the process that receives its pings can judge it (`heartbeat(…)`).
+        if check.kind == .heartbeat { return unknown(heartbeatElsewhere(check)) }
         // Whatever it answers: an empty list from another endpoint would read as all clear.
         if let problem = check.endpointProblem { return unknown(problem) }
         if let error = response.error { return unknown("source unreachable: \(error)") }
@@ -46,7 +48,7 @@ public struct CheckEvaluation: Hashable, Sendable {
             case .statuspage: reading = try StatusPayloads.statuspage(response.body)
             case .prometheus: reading = try StatusPayloads.prometheus(response.body, rules: check.alerts)
             case .alertmanager: reading = try StatusPayloads.alertmanager(response.body, rules: check.alerts)
-            case .http: reading = StatusPayloads.Reading(observation: .ok())
+            case .http, .heartbeat: reading = StatusPayloads.Reading(observation: .ok())
             }
             return CheckEvaluation(
                 observation: reading.observation, vendorMaintenance: reading.vendorMaintenance,
@@ -58,11 +60,13 @@ public struct CheckEvaluation: Hashable, Sendable {
 
     /// The URL a check's kind reads: Statuspage's summary, Prometheus's and Alertmanager's alert lists,
     /// unless the configured URL already names an API path. Alertmanager is also sent the check's label
-    /// matchers (its `filter` parameter), so that a busy server sends only the alerts the check reads.
+    /// matchers (its `filter` parameter), so that a busy server sends only the alerts the check reads. A
+    /// heartbeat reads nothing: its pings' path is said.
     public static func requestURL(_ check: CheckDefinition) -> String {
         let base = check.url.hasSuffix("/") ? String(check.url.dropLast()) : check.url
         switch check.kind {
         case .http: return check.url
+        case .heartbeat: return heartbeatPath(check)
         case .statuspage: return base.hasSuffix(".json") ? base : base + "/api/v2/summary.json"
         case .prometheus: return base.contains("/api/") ? base : base + "/api/v1/alerts"
         case .alertmanager:
@@ -89,6 +93,56 @@ public struct CheckEvaluation: Hashable, Sendable {
             }
         }
         return out
+    }
+}
+
+extension CheckEvaluation {
+    /// The path of `klaxon watch`'s intake that pings the heartbeat check `check`.
+    public static func heartbeatPath(_ check: CheckDefinition) -> String { "POST /v1/heartbeat/\(check.name)" }
+
+    /// What a process that does not receive the pings (`klaxon status check`, a console) says of a
+    /// heartbeat check: it cannot know.
+    public static func heartbeatElsewhere(_ check: CheckDefinition) -> String {
+        "judged from its pings (\(heartbeatPath(check))) by the klaxon watch that receives them; this process does not"
+    }
+
+    /// A `heartbeat` check (a dead man's switch) judged at `now` from its last ping (`HeartbeatBoard`),
+    /// never over the network: up while the last ping is less than `interval` old, down once `interval`
+    /// has passed without one. Before any ping the silence counts from `waitingSince` (when this process
+    /// began to receive pings; they are not kept across a restart): a restarted `klaxon watch` gives the
+    /// sender one interval, and the check is unknown meanwhile, for nothing is known of the sender yet.
+    /// Unknown too when `waitingSince` is nil: this process receives no pings (it has no intake).
+    public static func heartbeat(
+        _ check: CheckDefinition, lastPing: Timestamp?, waitingSince: Timestamp?, now: Timestamp
+    ) -> CheckEvaluation {
+        guard let waitingSince else { return CheckEvaluation(observation: .unknown(heartbeatElsewhere(check))) }
+        let time = { (t: Timestamp) in LocalTimeFormatter.utc.civil(t).isoTime + " UTC" }
+        let interval = DurationText.short(seconds: check.intervalSeconds)
+        let deadline = heartbeatDeadline(check, lastPing: lastPing, waitingSince: waitingSince)
+        guard let lastPing else {
+            guard now < deadline else {
+                return CheckEvaluation(
+                    observation: .failed(
+                        "no ping for \(interval) or more: none since the start at \(time(waitingSince))"))
+            }
+            return CheckEvaluation(
+                observation: .unknown(
+                    "no ping yet since the start at \(time(waitingSince)); down at \(time(deadline)) without one"))
+        }
+        guard now < deadline else {
+            return CheckEvaluation(
+                observation: .failed("no ping for \(interval) or more: the last at \(time(lastPing))"))
+        }
+        return CheckEvaluation(
+            observation: .ok("last ping at \(time(lastPing)); down at \(time(deadline)) without another"))
+    }
+
+    /// When a heartbeat check is down unless pinged before: `interval` after its last ping, or after
+    /// `waitingSince` when none came.
+    public static func heartbeatDeadline(_ check: CheckDefinition, lastPing: Timestamp?, waitingSince: Timestamp)
+        -> Timestamp
+    {
+        (lastPing ?? waitingSince).adding(seconds: check.intervalSeconds)
     }
 }
 

@@ -138,6 +138,7 @@ public struct CheckFiles: Sendable {
         var declareNode: Node?
         var silentForNode: Node?
         var timeoutGiven = false
+        var intervalNode: Node?
         var errors: [KlaxonError] = []
         var warnings: [ConfigFinding] = []
         for (key, keyNode, value) in try file.mapping(node, what: "a check") {
@@ -162,7 +163,9 @@ public struct CheckFiles: Sendable {
                                 in clear; write basic_auth: {username: …, password: env:NAME} (or file:PATH) instead
                                 """))
                     }
-                case "interval": check.intervalSeconds = try seconds(value, file, what: "interval")
+                case "interval":
+                    check.intervalSeconds = try seconds(value, file, what: "interval")
+                    intervalNode = value
                 case "retry_interval": check.retryIntervalSeconds = try seconds(value, file, what: "retry_interval")
                 case "timeout":
                     check.timeoutSeconds = try seconds(value, file, what: "timeout")
@@ -222,6 +225,9 @@ public struct CheckFiles: Sendable {
         if errors.isEmpty {
             errors = rules(
                 &check, node, file, declareNode: declareNode, silentForNode: silentForNode, timeoutGiven: timeoutGiven)
+            if check.kind == .heartbeat && !check.name.isEmpty {
+                errors += heartbeatRules(check, node, file, intervalNode: intervalNode)
+            }
         }
         // The poll is unknown with the same words (CheckEvaluation).
         if let problem = check.endpointProblem { warnings.append(ConfigFinding(.warning, file.place(node), problem)) }
@@ -261,7 +267,9 @@ public struct CheckFiles: Sendable {
                     "check \(check.name) gives more than one Authorization (bearer_token:, basic_auth:, headers: Authorization); give one"
                 ))
         }
-        if check.url.isEmpty { errors.append(file.error(node, "check \(check.name) needs a url:")) }
+        if check.url.isEmpty && check.kind != .heartbeat {
+            errors.append(file.error(node, "check \(check.name) needs a url:"))
+        }
         if let declareNode, check.policy == nil {
             errors.append(file.error(declareNode, "declare opens an incident that escalates; it needs policy: too"))
         }
@@ -299,6 +307,56 @@ public struct CheckFiles: Sendable {
                             + "give at least the interval, so that two polls find the alert missing before the check is down"
                     ))
             }
+        }
+        return errors
+    }
+
+    /// The least `interval:` of a heartbeat check: a sender pinging more often than every few seconds
+    /// would be down at every hiccup of the network.
+    public static let minimumHeartbeatSeconds: Int64 = 10
+
+    /// The keys of a check that polls a url, which a heartbeat check (pinged, never polled) has no use for.
+    static let pollingKeys = [
+        "url", "timeout", "expect", "max_body", "tls_verify", "follow_redirects", "headers", "bearer_token",
+        "basic_auth"
+    ]
+
+    /// The errors of a `heartbeat` check: its name is the last part of the path that pings it, it polls
+    /// nothing (no url:), and its interval, how long it may go without a ping, must be given, and not
+    /// under `minimumHeartbeatSeconds`.
+    static func heartbeatRules(_ check: CheckDefinition, _ node: Node, _ file: YAMLFile, intervalNode: Node?)
+        -> [KlaxonError]
+    {
+        var errors: [KlaxonError] = []
+        if !check.name.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "._-".contains($0)) }) {
+            errors.append(
+                file.error(
+                    node,
+                    "check \(check.name): a heartbeat check's name is the end of the path that pings it (POST /v1/heartbeat/NAME); use only letters, digits, '.', '_' and '-'"
+                ))
+        }
+        for key in pollingKeys where keyed(node, key) {
+            let hint = key == "url" ? "; remove url: and point the sender at POST /v1/heartbeat/\(check.name)" : ""
+            errors.append(
+                file.error(
+                    node.mapping?[key] ?? node,
+                    "check \(check.name): \(key): is for checks that poll a url; a heartbeat check is pinged, never polled\(hint)"
+                ))
+        }
+        guard let intervalNode else {
+            errors.append(
+                file.error(
+                    node,
+                    "check \(check.name): a heartbeat check needs interval:, how long it may go without a ping before it is down (such as 5m; at least \(minimumHeartbeatSeconds)s)"
+                ))
+            return errors
+        }
+        if check.intervalSeconds < minimumHeartbeatSeconds {
+            errors.append(
+                file.error(
+                    intervalNode,
+                    "check \(check.name): interval is \(check.intervalSeconds)s; a heartbeat check takes at least \(minimumHeartbeatSeconds)s (a sender that pings every 5m: interval: 10m, so that one lost ping is no outage)"
+                ))
         }
         return errors
     }

@@ -46,7 +46,8 @@ public struct IncidentStore: Sendable {
 
     /// The incident ids that have a journal, in order of their numbers.
     public func ids() throws(KlaxonError) -> [String] {
-        try journals.journalNames().filter { !NamedJournals.contains($0) }
+        // Not `platform`, nor `alerts` (NamedJournals), nor anything else a store may list.
+        try journals.journalNames().filter { IncidentID.number(of: $0) != nil }
     }
 
     /// Opens the journal of `idText` (`INC-3`, `inc-3` or `3`); without `keepingTimeline` the incident

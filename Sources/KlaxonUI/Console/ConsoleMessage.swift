@@ -20,6 +20,8 @@ public enum ConsoleMessage: Sendable {
     /// The checks of `klaxon.yaml` (at start), and each finished poll.
     case checksConfigured([CheckDefinition], unpolled: [UnpolledCheck] = [], problems: [String] = [])
     case checkReported(CheckReport)
+    /// The alerts pushed to the intake, as the journal `alerts` now reads.
+    case alertsChanged(AlertBook)
     /// The escalation engine's view of each incident, who sends the pages, and whom one can page.
     case escalationsChanged(
         [String: EscalationEngine.Status], engine: EscalationEngineHolder, pageTargets: [PageTarget])

@@ -5,7 +5,9 @@ import KlaxonCore
 /// `ConsoleView.render` draws it. Incidents come from the journals; nothing here outlives the
 /// process except what was written to a journal.
 public struct ConsoleModel: Sendable {
-    public enum Screen: Int, CaseIterable, Sendable { case dashboard = 1, incident, status, onCall, runbooks, reports }
+    public enum Screen: Int, CaseIterable, Sendable {
+        case dashboard = 1, incident, status, onCall, runbooks, reports, alerts
+    }
 
     /// Box-drawing and symbols, or plain ASCII when the locale is not UTF-8.
     public enum Glyphs: Sendable { case unicode, ascii }
@@ -47,6 +49,11 @@ public struct ConsoleModel: Sendable {
     public var showingCheckDetail = false
     /// In an alert source's detail, the alert whose description and links are shown.
     public var alertSelection = 0
+    /// The alerts pushed to the intake, as the journal `alerts` says (`ConsoleMessage.alertsChanged`);
+    /// nil until first read.
+    public var alertBook: AlertBook?
+    /// The selected row of the alerts screen (`alertRows`).
+    public var alertListSelection = 0
     /// Since when the journal store has not answered (nil while it does): the top bar says so, what was
     /// read stays shown as it was read, and writes are refused with what was typed kept.
     public var storeUnreachableSince: Timestamp?
@@ -366,6 +373,7 @@ public struct ConsoleModel: Sendable {
     /// The incident the incident keys act on: the one shown, or the dashboard's selection.
     public var targetIncident: Incident? {
         if screen == .incident { return currentIncident }
+        if screen == .alerts { return selectedAlert.flatMap(incident(ofAlert:)) }
         if screen == .dashboard {
             let list = dashboardPane == .open ? openIncidents : resolvedIncidents
             let index = dashboardPane == .open ? openSelection : resolvedSelection

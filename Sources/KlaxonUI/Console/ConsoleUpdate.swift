@@ -95,6 +95,9 @@ public enum ConsoleUpdate {
         case .checkReported(let report):
             model.record(report)
             return []
+        case .alertsChanged(let book):
+            model.alertBook = book
+            return []
         case .runbooksChanged(let runbooks):
             model.setRunbooks(runbooks)
             relayoutRunbook(&model)
@@ -311,6 +314,7 @@ public enum ConsoleUpdate {
             model.screen = .runbooks
             relayoutRunbook(&model)
         case .reportsScreen: model.screen = .reports
+        case .alertsScreen: model.screen = .alerts
         case .exportReview:
             guard let incident = model.targetIncident else {
                 model.message = .init(text: "select an incident first", isError: true)
@@ -324,10 +328,28 @@ public enum ConsoleUpdate {
         case .up, .down, .pageUp, .pageDown, .top, .bottom: move(action, &model)
         case .open:
             if model.screen == .dashboard, let target = model.targetIncident { open(target.id, &model) }
+            if model.screen == .alerts, let alert = model.selectedAlert {
+                guard let incident = model.incident(ofAlert: alert) else {
+                    model.message = .init(
+                        text: "\(alert.id) is on no incident: its route only shows it (declare one with d)",
+                        isError: true)
+                    return []
+                }
+                open(incident.id, &model)
+            }
         case .search: model.overlay = .searchInput(TextBuffer(model.search?.query ?? ""))
         case .searchNext, .searchPrevious: stepSearch(action == .searchNext ? 1 : -1, &model)
         case .toggleUTC: model.timeline.showUTC.toggle()
-        case .openRunbook: return openIncidentRunbook(&model)
+        case .openRunbook:
+            // An alert on no incident may still name its runbook (`runbook_url`): a link, shown to be opened.
+            if model.screen == .alerts, let alert = model.selectedAlert, model.incident(ofAlert: alert) == nil {
+                model.message = .init(
+                    text: alert.runbookURL.map { "\(alert.id)'s runbook: \($0)" }
+                        ?? "\(alert.id) names no runbook and is on no incident",
+                    isError: alert.runbookURL == nil)
+                return []
+            }
+            return openIncidentRunbook(&model)
         case .filterKind:
             guard model.screen == .incident, let incident = model.currentIncident else { return [] }
             var kinds: [ConsoleModel.Form.Option] = [.kind(nil)]
@@ -533,6 +555,9 @@ public enum ConsoleUpdate {
                 let current = model.timeline.cursor ?? max(0, count - 1)
                 model.timeline.cursor = stepped(current, count: count, page: layout.timelineRows)
             }
+        case .alerts:
+            model.alertListSelection = stepped(
+                model.alertListSelection, count: model.alertRows.count, page: geometry.alertListRows)
         case .reports:
             let hidden = ReportLines.lines(model).count - geometry.reportLines
             model.reportsScroll = stepped(model.reportsScroll, count: max(1, hidden + 1), page: geometry.reportLines)

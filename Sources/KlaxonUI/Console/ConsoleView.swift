@@ -17,6 +17,7 @@ public enum ConsoleView {
         case .onCall: OnCallView.draw(model, &frame)
         case .runbooks: RunbookView.draw(model, &frame)
         case .reports: ReportsView.draw(model, &frame)
+        case .alerts: AlertsView.draw(model, &frame)
         }
         drawBottomLine(model, &frame)
         if let overlay = model.overlay {
@@ -185,6 +186,7 @@ public enum ConsoleView {
                 : (model.detailAlerts?.count ?? 0) > 1
                     ? ["j/k alert", "o runbook", "esc board"] : ["o runbook", "esc board"]
         case .reports: hints = ["j/k scroll", "1 dashboard", "2 incident"]
+        case .alerts: hints = ["enter incident", "a acknowledge", "o runbook", "j/k move", "esc back"]
         default: hints = ["1 dashboard", "2 incident"]
         }
         if model.readOnly {

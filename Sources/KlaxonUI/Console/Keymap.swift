@@ -2,7 +2,7 @@
 /// README's key table all come from `Keymap.bindings`.
 public enum ConsoleAction: String, CaseIterable, Hashable, Sendable {
     case help, quit, back, redraw, palette
-    case dashboard, incidentScreen, statusScreen, onCallScreen, runbooksScreen, reportsScreen
+    case dashboard, incidentScreen, statusScreen, onCallScreen, runbooksScreen, reportsScreen, alertsScreen
     case nextPane, previousPane
     case up, down, pageUp, pageDown, top, bottom, open
     case search, searchNext, searchPrevious
@@ -28,7 +28,7 @@ public enum ConsoleAction: String, CaseIterable, Hashable, Sendable {
 public enum KeyScope: String, CaseIterable, Sendable {
     case everywhere = "Everywhere"
     case lists = "Lists, timeline and runbooks"
-    case incident = "Incidents (dashboard selection or incident screen)"
+    case incident = "Incidents (dashboard selection, incident screen, or the selected alert's incident)"
     case timeline = "Incident screen"
     case runbook = "Runbooks"
     case status = "Status board"
@@ -37,7 +37,7 @@ public enum KeyScope: String, CaseIterable, Sendable {
     public func applies(on screen: ConsoleModel.Screen) -> Bool {
         switch self {
         case .everywhere, .lists: true
-        case .incident: screen == .dashboard || screen == .incident
+        case .incident: screen == .dashboard || screen == .incident || screen == .alerts
         case .timeline: screen == .incident
         case .runbook: screen == .runbooks
         case .status: screen == .status
@@ -71,6 +71,9 @@ public enum Keymap {
         KeyBinding(
             keys: [.character("6")], action: .reportsScreen, scope: .everywhere,
             summary: "reports: the last 30 and 90 days"),
+        KeyBinding(
+            keys: [.character("7")], action: .alertsScreen, scope: .everywhere,
+            summary: "alerts pushed to the intake (enter opens the alert's incident)"),
         KeyBinding(
             keys: [.tab], action: .nextPane, scope: .everywhere,
             summary: "next pane; in a runbook, the next link or step"),

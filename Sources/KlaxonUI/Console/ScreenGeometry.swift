@@ -78,4 +78,10 @@ public struct ScreenGeometry: Sendable {
 
     /// The report's lines shown between the column headings and the bottom line.
     public var reportLines: Int { max(0, rows - 5) }
+
+    // MARK: Alerts
+
+    /// The alerts screen's list rows: from below its headings to above the selected alert's detail
+    /// (7 lines and a blank one).
+    public var alertListRows: Int { max(3, bottom - 4 - 8) }
 }

@@ -1,0 +1,144 @@
+import ArgumentParser
+import Foundation
+import KlaxonCore
+import KlaxonStore
+
+/// `klaxon alert`: the alerts the intake received (docs/intake.md).
+struct AlertCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "alert",
+        abstract: "The alerts pushed to the intake: list them, show one.",
+        subcommands: [List.self, Show.self])
+
+    struct List: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "List the alerts firing or acknowledged (with --all, resolved ones too), newest first.")
+        @Flag(name: .long, help: "Include resolved alerts.") var all = false
+        @OptionGroup var global: GlobalOptions
+        @OptionGroup var output: JSONFlag
+
+        func run() throws {
+            let context = global.context
+            let workspace = try global.loadWorkspace()
+            let received = try ReceivedAlertsReading(workspace: workspace, warn: context.warn)
+            let alerts = received.book.alerts.reversed().filter { all || $0.isActive }
+            let now = context.now()
+            if output.json {
+                context.print(json: .array(alerts.map { received.json($0) }))
+                return
+            }
+            guard !alerts.isEmpty else {
+                context.print(
+                    received.book.alerts.isEmpty
+                        ? "No alerts received in \(workspace.journalsPlace)."
+                        : "No alerts firing. (klaxon alert list --all shows resolved ones.)")
+                return
+            }
+            var rows = [["ID", "STATE", "SEVERITY", "SOURCE", "AGE", "INCIDENT", "ALERT"]]
+            for alert in alerts {
+                rows.append([
+                    alert.id, received.shownState(alert).rawValue, alert.severity ?? "-", alert.source.rawValue,
+                    DurationText.short(seconds: alert.startsAt.seconds(until: now)),
+                    received.book.incidents[alert.group] ?? "-",
+                    alert.summary == alert.name ? alert.name : "\(alert.name): \(alert.summary)"
+                ])
+            }
+            context.print(TextTable.render(rows))
+        }
+    }
+
+    struct Show: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Show an alert: its state, labels, annotations, times and the incident it went to.")
+        @Argument(help: "The alert (A-12).") var id: String
+        @Flag(name: .long, help: "Show times in UTC instead of the workspace's zone.") var utc = false
+        @OptionGroup var global: GlobalOptions
+        @OptionGroup var output: JSONFlag
+
+        func run() throws {
+            let context = global.context
+            guard Alert.number(of: id) != nil else {
+                throw KlaxonError.badInput(
+                    "\"\(id)\" is not an alert id; ids look like A-12 (see klaxon alert list --all)")
+            }
+            let workspace = try global.loadWorkspace()
+            let received = try ReceivedAlertsReading(workspace: workspace, warn: context.warn)
+            guard let alert = received.book.alert(id) else {
+                throw KlaxonError.badInput(
+                    "there is no alert \(id) in \(workspace.journalsPlace); see klaxon alert list --all")
+            }
+            if output.json {
+                context.print(json: received.json(alert))
+                return
+            }
+            let zone = utc ? TimeZone(identifier: "UTC")! : workspace.displayTimeZone(environment: context.environment)
+            let formatter = LocalTimeFormatter(timeZone: zone)
+            let now = context.now()
+            func time(_ at: Timestamp) -> String {
+                formatter.dateTime(at) + " (" + DurationText.short(seconds: at.seconds(until: now)) + " ago)"
+            }
+            var lines = [
+                "\(alert.id)  \(received.shownState(alert).rawValue)  \(alert.name)",
+                "summary:   \(alert.summary)",
+                "severity:  \(alert.severity ?? "none given")",
+                "source:    \(alert.source.rawValue) (token \(alert.token))",
+                "group:     \(alert.group)",
+                "incident:  \(received.book.incidents[alert.group] ?? "none")",
+                "started:   \(time(alert.startsAt))"
+            ]
+            if let endsAt = alert.endsAt, alert.state == .resolved { lines.append("ended:     \(time(endsAt))") }
+            lines.append(
+                "received:  \(alert.receivedCount) time\(alert.receivedCount == 1 ? "" : "s"), first \(time(alert.firstReceived)), last \(time(alert.lastReceived))"
+            )
+            if let url = alert.generatorURL { lines.append("source link: \(url)") }
+            if let runbook = alert.runbookURL { lines.append("runbook:   \(runbook)") }
+            lines.append("labels:")
+            lines += alert.labels.sorted { $0.key < $1.key }.map { "  \($0.key)=\($0.value)" }
+            if !alert.annotations.isEmpty {
+                lines.append("annotations:")
+                lines += alert.annotations.sorted { $0.key < $1.key }.map { "  \($0.key): \($0.value)" }
+            }
+            context.print(lines.joined(separator: "\n"))
+        }
+    }
+}
+
+/// The alerts of a workspace as its journal `alerts` says, with the incidents their groups went to (for
+/// the state shown: a firing alert whose incident was acknowledged shows as acknowledged). Reads only.
+struct ReceivedAlertsReading {
+    let book: AlertBook
+    /// Whether each incident the alerts went to was acknowledged (or further), by id.
+    private let acknowledged: [String: Bool]
+
+    init(workspace: Workspace, warn: (String) -> Void) throws {
+        let store = try workspace.journalStore
+        var book = AlertBook()
+        if store.stamp(of: ReceivedAlerts.journalName) != nil {
+            let journal = store.journal(ReceivedAlerts.journalName)
+            for record in try journal.readNewRecords() { _ = book.apply(record) }
+            if let damage = journal.corruption {
+                warn("\(journal.path) is damaged at \(damage); showing the alerts recorded before it")
+            }
+        }
+        self.book = book
+        var acknowledged: [String: Bool] = [:]
+        let incidents = try workspace.incidents
+        for id in Set(book.incidents.values) {
+            // An incident that cannot be read is shown as its alerts say, not as acknowledged.
+            guard let journal = try? incidents.open(id, keepingTimeline: false) else {
+                warn("the incident \(id) could not be read: its alerts show their own state")
+                continue
+            }
+            acknowledged[id] = journal.incident.keyTimes[.acknowledged] != nil || !journal.incident.status.isOpen
+        }
+        self.acknowledged = acknowledged
+    }
+
+    func shownState(_ alert: Alert) -> Alert.State {
+        alert.shownState(incidentAcknowledged: book.incidents[alert.group].flatMap { acknowledged[$0] } ?? false)
+    }
+
+    func json(_ alert: Alert) -> JSONValue {
+        alert.json(incident: book.incidents[alert.group], shown: shownState(alert))
+    }
+}

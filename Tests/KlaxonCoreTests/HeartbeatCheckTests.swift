@@ -1,0 +1,108 @@
+import KlaxonCore
+import KlaxonTestSupport
+import Testing
+
+/// A `heartbeat` check (a dead man's switch) judged from its pings, through the same state machine as
+/// every check, on a fixed clock.
+struct HeartbeatCheckTests {
+    /// `interval: 5m`, as klaxon.yaml would give it.
+    static func check(failureThreshold: Int = 1) -> CheckDefinition {
+        var check = CheckDefinition(name: "nightly-backup", kind: .heartbeat, url: "")
+        check.intervalSeconds = 300
+        check.failureThreshold = failureThreshold
+        return check
+    }
+
+    /// Judges the check at the clock's time from `lastPing`, as the poller does, and feeds the machine.
+    static func judge(
+        _ machine: inout CheckStateMachine, _ check: CheckDefinition, lastPing: Timestamp?, since start: Timestamp,
+        _ clock: FixedClock
+    ) -> (CheckState, CheckStateMachine.Transition?, String) {
+        var evaluation = CheckEvaluation.heartbeat(check, lastPing: lastPing, waitingSince: start, now: clock.now)
+        let transition = machine.observe(&evaluation, of: check, at: clock.now, maintenance: [])
+        return (machine.state, transition, evaluation.observation.detail)
+    }
+
+    @Test func pingsKeepItUpASilenceOfItsIntervalIsDownAndAPingBringsItBack() {
+        let clock = FixedClock("2026-12-06T08:00:00Z")
+        let start = clock.now
+        let check = Self.check()
+        var machine = CheckStateMachine(check)
+
+        // Started, no ping yet: nothing is known of the sender, for one interval.
+        var (state, transition, detail) = Self.judge(&machine, check, lastPing: nil, since: start, clock)
+        #expect(state == .unknown && transition == nil)
+        #expect(detail == "no ping yet since the start at 08:00:00 UTC; down at 08:05:00 UTC without one")
+
+        clock.advance(seconds: 60)
+        var ping = clock.now
+        (state, transition, detail) = Self.judge(&machine, check, lastPing: ping, since: start, clock)
+        #expect(state == .up && transition == .init(from: .unknown, to: .up))
+        #expect(detail == "last ping at 08:01:00 UTC; down at 08:06:00 UTC without another")
+
+        // A second short of the interval: still up.
+        clock.advance(seconds: 299)
+        (state, transition, _) = Self.judge(&machine, check, lastPing: ping, since: start, clock)
+        #expect(state == .up && transition == nil)
+
+        // The interval has passed without a ping: down.
+        clock.advance(seconds: 1)
+        (state, transition, detail) = Self.judge(&machine, check, lastPing: ping, since: start, clock)
+        #expect(state == .down && transition == .init(from: .up, to: .down))
+        #expect(detail == "no ping for 5m or more: the last at 08:01:00 UTC")
+        #expect(machine.failingSince == Timestamp.parseRFC3339("2026-12-06T08:06:00Z"))
+
+        // A ping: up again.
+        clock.advance(seconds: 600)
+        ping = clock.now
+        (state, transition, _) = Self.judge(&machine, check, lastPing: ping, since: start, clock)
+        #expect(state == .up && transition == .init(from: .down, to: .up))
+    }
+
+    /// A restarted `klaxon watch` keeps no pings: the sender has one interval from the start, then
+    /// the check is down (and would declare, like any check).
+    @Test func withNoPingEverItIsDownOneIntervalAfterTheStart() {
+        let clock = FixedClock("2026-12-06T08:00:00Z")
+        let start = clock.now
+        let check = Self.check()
+        var machine = CheckStateMachine(check, restoring: .init(state: .up, since: start.adding(seconds: -86_400)))
+        clock.advance(seconds: 299)
+        var (state, transition, _) = Self.judge(&machine, check, lastPing: nil, since: start, clock)
+        #expect(state == .unknown && transition == .init(from: .up, to: .unknown))
+        clock.advance(seconds: 1)
+        var detail: String
+        (state, transition, detail) = Self.judge(&machine, check, lastPing: nil, since: start, clock)
+        #expect(state == .down && transition == .init(from: .unknown, to: .down))
+        #expect(detail == "no ping for 5m or more: none since the start at 08:00:00 UTC")
+    }
+
+    /// `failure_threshold:` damps a heartbeat as any check: the silence must be seen that many times.
+    @Test func theFailureThresholdConfirmsASilence() {
+        let clock = FixedClock("2026-12-06T08:00:00Z")
+        let check = Self.check(failureThreshold: 2)
+        var machine = CheckStateMachine(check)
+        let ping = clock.now
+        _ = Self.judge(&machine, check, lastPing: ping, since: ping, clock)
+        clock.advance(seconds: 300)
+        #expect(Self.judge(&machine, check, lastPing: ping, since: ping, clock).0 == .pending)
+        clock.advance(seconds: 30)
+        #expect(Self.judge(&machine, check, lastPing: ping, since: ping, clock).0 == .down)
+    }
+
+    /// A process that receives no pings (a console, `klaxon status check`) never calls a sender silent.
+    @Test func aProcessThatReceivesNoPingsSaysItCannotKnow() {
+        let clock = FixedClock("2026-12-06T08:00:00Z")
+        let check = Self.check()
+        var machine = CheckStateMachine(check)
+        clock.advance(seconds: 86_400)
+        var evaluation = CheckEvaluation.heartbeat(check, lastPing: nil, waitingSince: nil, now: clock.now)
+        machine.observe(&evaluation, of: check, at: clock.now, maintenance: [])
+        #expect(machine.state == .unknown)
+        #expect(
+            evaluation.observation.detail
+                == "judged from its pings (POST /v1/heartbeat/nightly-backup) by the klaxon watch that receives them; this process does not"
+        )
+        // And an HTTP answer, should one be judged for it, changes nothing.
+        #expect(CheckEvaluation.evaluate(check, ProbeResponse(), now: clock.now).observation.verdict == .unknown)
+    }
+}
