@@ -62,10 +62,11 @@ func loadChecksPolling(_ workspace: Workspace, _ context: CommandContext) -> Che
 
 /// The alert intake of `klaxon watch` when `intake: listen` is configured (nil otherwise), listening
 /// and said on standard error: its tokens resolved first (one that does not resolve stops the start),
-/// then its journal writer and its listener, which binds exactly `listen` or throws.
-func startIntake(_ workspace: Workspace, _ writer: WriterIdentity, _ context: CommandContext) throws(KlaxonError)
-    -> (intake: AlertIntake, writer: AlertJournalWriter)?
-{
+/// then its journal writer and its listener, which binds exactly `listen` or throws. Heartbeats ping
+/// `heartbeats`, the board the poller judges the `heartbeat` checks from.
+func startIntake(
+    _ workspace: Workspace, _ writer: WriterIdentity, heartbeats: HeartbeatBoard, _ context: CommandContext
+) throws(KlaxonError) -> (intake: AlertIntake, writer: AlertJournalWriter)? {
     guard let config = workspace.config.intake, let listen = config.listen else { return nil }
     let resolver = SecretResolver(environment: context.environment, role: "listens for alerts (klaxon watch)")
     var secrets: [String: String] = [:]
@@ -87,15 +88,16 @@ func startIntake(_ workspace: Workspace, _ writer: WriterIdentity, _ context: Co
         store: try workspace.journalStore, writer: WriterIdentity(actor: "klaxon", host: writer.host, pid: writer.pid),
         clock: context.now)
     journalWriter.start()
-    // No heartbeat check kind yet: every ping is answered 404.
+    let clock = context.now
     let intake = AlertIntake(
         settings: .init(listen: listen, tokens: secrets, maxBodyBytes: config.maxBodyBytes), writer: journalWriter,
-        heartbeat: { _ in false }, clock: context.now)
+        heartbeat: { heartbeats.ping($0, at: clock()) }, clock: clock)
     let address: String
     do { address = try intake.start() } catch {
         journalWriter.stop()
         throw error
     }
+    heartbeats.startReceiving(at: clock())
     context.say("intake: listening on \(address)")
     return (intake, journalWriter)
 }
@@ -199,12 +201,13 @@ struct WatchCommand: ParsableCommand {
         // each inherits the blocked signals.
         let signals = StopSignals()
         // Before the responder: an intake that cannot start stops klaxon watch before it pages.
-        let intake = try startIntake(workspace, writer, context)
+        let heartbeats = HeartbeatBoard()
+        let intake = try startIntake(workspace, writer, heartbeats: heartbeats, context)
         // On a thread of its own: a store that does not answer is said here, not waited for in silence.
         let responder = try ResponderThread(clock: context.now) { _ throws(KlaxonError) in
             try Responder(
                 workspace: workspace, writer: writer, checks: files, options: options,
-                environment: context.environment, clock: context.now)
+                environment: context.environment, clock: context.now, heartbeats: heartbeats)
         }
         let json = output.json
         var saidStart = false

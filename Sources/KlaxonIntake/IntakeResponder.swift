@@ -120,11 +120,17 @@ struct IntakeResponder: HTTPResponder {
     private func heartbeat(_ request: Request, name: String) async -> Response {
         guard tokens.name(authorization: request.headers[.authorization]) != nil else { return Self.unauthorized }
         if case .failure(let problem) = await read(request) { return problem.response }
-        guard IntakeConfig.isTokenName(name), heartbeat(name) else {
-            let shown = IntakeConfig.isTokenName(name) ? "\"\(name)\"" : "of that name"
+        guard heartbeat(name) else {
+            // The name is repeated only when a check could have it (letters, digits, `.`, `_`, `-`).
+            let plain =
+                (1...128).contains(name.utf8.count)
+                && name.utf8.allSatisfy { byte in
+                    (0x30...0x39).contains(byte) || (0x41...0x5A).contains(byte) || (0x61...0x7A).contains(byte)
+                        || byte == 0x2E || byte == 0x5F || byte == 0x2D
+                }
             return Self.text(
                 .notFound,
-                "there is no heartbeat check \(shown) in klaxon.yaml; add one (kind: heartbeat) or post to the name of one"
+                "there is no heartbeat check \(plain ? "\"\(name)\"" : "of that name") in klaxon.yaml; add one (type: heartbeat) or post to the name of one"
             )
         }
         return Self.text(.ok, "OK")

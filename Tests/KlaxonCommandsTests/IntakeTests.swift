@@ -612,6 +612,35 @@ struct IntakeTests {
         #expect(!FileManager.default.fileExists(atPath: ws.path + "/journals/alerts.jsonl"))
     }
 
+    /// A heartbeat check pinged through the intake (`POST /v1/heartbeat/NAME` with a token) is up at
+    /// once, as klaxon watch prints; a ping of a name that is no heartbeat check is 404 naming it.
+    @Test func aPingThroughTheIntakeKeepsTheHeartbeatCheckUp() async throws {
+        let ws = TemporaryDirectory("klaxon-ws")
+        ws.write(
+            "klaxon.yaml",
+            """
+            name: t
+            intake:
+              listen: 127.0.0.1:0
+              tokens: {am: "env:KLAXON_AM_TOKEN", ci: "file:\(ws.path)/ci.token"}
+            checks:
+              - {name: alerting-pipeline, type: heartbeat, interval: 10m}
+            """)
+        let watch = try await start(ws)
+        let bearer = ["Authorization: Bearer \(amSecret)"]
+        let ping = try await send(watch.url + "/v1/heartbeat/alerting-pipeline", nil, headers: bearer)
+        #expect(ping.status == 200, "\(ping)")
+        let unknown = try await send(watch.url + "/v1/heartbeat/nightly.backup", nil, headers: bearer)
+        #expect(unknown.status == 404 && unknown.body.contains("\"nightly.backup\""), "\(unknown)")
+        var printed = ""
+        for _ in 0..<100 where !printed.contains("alerting-pipeline") {
+            try await Task.sleep(for: .milliseconds(100))
+            printed = (try? String(contentsOfFile: watch.output, encoding: .utf8)) ?? ""
+        }
+        #expect(printed.contains("alerting-pipeline unknown → up"), "\(watch.printed)")
+        #expect(try await watch.stop() == 0)
+    }
+
     // MARK: - The journal alerts
 
     /// The journal `alerts` is one the file store knows, as `platform`: listed after it, never an
