@@ -641,6 +641,33 @@ struct IntakeTests {
         #expect(try await watch.stop() == 0)
     }
 
+    /// Point 5: `klaxon alert send` posts a PagerDuty-style event through libcurl to the running
+    /// intake and prints the dedup key it was answered; `--resolve` with it resolves that alert; a token
+    /// the intake does not know is its 401, exit status 1.
+    @Test func alertSendTriggersAndResolvesThroughTheIntake() async throws {
+        let ws = intakeWorkspace()
+        let watch = try await start(ws)
+        let k = Klaxon(workspace: ws.path, environment: ["TZ": "UTC", "SEND_TOKEN": ciSecret, "BAD": "nope"])
+        let url = watch.url
+        let trigger = try await blocking {
+            k.run("alert", "send", "--to", url, "--token-env", "SEND_TOKEN", "--summary", "Registry 5xx", "--json")
+        }
+        #expect(trigger.status == 0, "\(trigger.errors)")
+        let key = try #require(trigger.json?["dedup_key"]?.stringValue)
+        let resolve = try await blocking {
+            k.run("alert", "send", "--to", url, "--token-env", "SEND_TOKEN", "--resolve", "--dedup-key", key)
+        }
+        #expect(resolve.status == 0, "\(resolve.errors)")
+        #expect(resolve.output == "resolve: accepted (HTTP 202), dedup key \(key)\n")
+        let refused = try await blocking { k.run("alert", "send", "--to", url, "--token-env", "BAD") }
+        #expect(refused.status == 1 && refused.errors.contains("answered HTTP 401"), "\(refused.errors)")
+        #expect(try await watch.stop() == 0)
+        let book = AlertBook(records: try alertsJournal(ws).records)
+        #expect(book.alerts.count == 1)
+        #expect(book.alerts.first?.key == key && book.alerts.first?.state == .resolved)
+        #expect(book.alerts.first?.summary == "Registry 5xx")
+    }
+
     // MARK: - The journal alerts
 
     /// The journal `alerts` is one the file store knows, as `platform`: listed after it, never an
