@@ -4,7 +4,8 @@ import PackageDescription
 // The dependency rule: KlaxonCore depends on nothing of ours; each adapter (KlaxonPostgres, KlaxonHTTP,
 // KlaxonMarkdown, KlaxonTerminal) depends on the core and at most one C module; KlaxonStore holds the
 // journal stores, the files' and PostgreSQL's (through KlaxonPostgres); KlaxonUI depends on the core only; KlaxonEngine runs the live workspace without a screen (followed journals, poller and
-// recorder, escalations and page delivery) on the core, the store and KlaxonHTTP; KlaxonCommands are
+// recorder, escalations and page delivery) on the core, the store and KlaxonHTTP; KlaxonIntake is the alert
+// intake's HTTP listener (Hummingbird, imported nowhere else) on the core and the store; KlaxonCommands are
 // thin callers of it; the executables are a few lines each. See README.md, "Code layout".
 // Linux only: the journals, locks and terminal adapters call Glibc, and only Linux is built and tested.
 let package = Package(
