@@ -55,7 +55,13 @@ struct ConfigCommand: ParsableCommand {
             let policies = files.policies.map(\.name)
             var secretUses = (workspace?.secretUses ?? []) + files.secretUses
             if let workspace {
-                findings += RunbookCommand.findings(workspace, RunbookCommand.load(workspace), now: context.now())
+                let runbooks = RunbookCommand.load(workspace)
+                findings += RunbookCommand.findings(workspace, runbooks, now: context.now())
+                if let routes = workspace.config.intake?.routes {
+                    findings += IntakeRouteCheck.findings(
+                        routes, place: workspace.configPath, policies: policies,
+                        unreadPolicy: files.unreadPolicies.covers, runbooks: Set(runbooks.map(\.name)))
+                }
                 let checks = CheckFiles.load(
                     workspaceRoot: workspace.root, timeZone: workspace.displayTimeZone(environment: context.environment)
                 )

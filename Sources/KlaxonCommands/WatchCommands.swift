@@ -197,6 +197,7 @@ struct WatchCommand: ParsableCommand {
             role: "klaxon watch", displayZone: workspace.displayTimeZone(environment: context.environment))
         options.lagsFile = context.environment["KLAXON_POLLER_LAGS_FILE"].flatMap { $0.isEmpty ? nil : $0 }
         options.mustRun = true
+        options.intakeRoutes = workspace.config.intake?.routes ?? []
         // Before any thread starts (the responder's, the poller's, the deliveries', the intake's), so that
         // each inherits the blocked signals.
         let signals = StopSignals()

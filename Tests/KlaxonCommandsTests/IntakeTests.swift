@@ -668,6 +668,56 @@ struct IntakeTests {
         #expect(book.alerts.first?.summary == "Registry 5xx")
     }
 
+    /// The routes of klaxon.yaml reach the engine: an Alertmanager group that a `declare: SEV2` route
+    /// takes, posted to klaxon watch's intake, is declared as one incident by that klaxon watch (the
+    /// process that sends the pages), titled from its alert. And `config validate` checks the routes
+    /// (a policy that does not exist).
+    @Test func aGroupPostedToTheIntakeIsDeclaredByKlaxonWatchAsItsRouteSays() async throws {
+        let ws = TemporaryDirectory("klaxon-ws")
+        ws.write(
+            "klaxon.yaml",
+            """
+            name: t
+            intake:
+              tokens: {am: "env:KLAXON_AM_TOKEN"}
+              routes:
+                - {match: {severity: critical}, policy: nobody-pages, declare: SEV2}
+            """)
+        let validate = Klaxon(workspace: ws.path, environment: ["TZ": "UTC", "KLAXON_AM_TOKEN": "x"])
+            .run("config", "validate")
+        #expect(validate.status == 1)
+        #expect(
+            validate.output.contains("intake route 1: policy \"nobody-pages\" is not in Escalation/policies/"),
+            "\(validate.output)")
+
+        ws.write(
+            "klaxon.yaml",
+            """
+            name: t
+            intake:
+              listen: 127.0.0.1:0
+              tokens: {am: "env:KLAXON_AM_TOKEN", ci: "file:\(ws.path)/ci.token"}
+              routes:
+                - match: {severity: critical}
+                  service: registry
+                  declare: SEV2
+            """)
+        let watch = try await start(ws)
+        let answer = try await send(
+            watch.url + "/v1/alertmanager", try Self.fixture(), headers: ["Authorization: Bearer \(amSecret)"])
+        #expect(answer.status == 200, "\(answer)")
+        var ids: [String] = []
+        for _ in 0..<100 where ids.isEmpty {
+            try await Task.sleep(for: .milliseconds(100))
+            ids = (try? IncidentStore(directory: ws.path + "/journals").ids()) ?? []
+        }
+        #expect(try await watch.stop() == 0)
+        #expect(ids == ["INC-1"], "\(watch.printed)")
+        let incident = try IncidentStore(directory: ws.path + "/journals").open("INC-1").incident
+        #expect(incident.severity == .sev2 && incident.services == ["registry"])
+        #expect(incident.title.contains("KlaxonAlwaysCritical"), "\(incident.title)")
+    }
+
     // MARK: - The journal alerts
 
     /// The journal `alerts` is one the file store knows, as `platform`: listed after it, never an
