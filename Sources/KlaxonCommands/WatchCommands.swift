@@ -86,7 +86,7 @@ func startIntake(
     }
     let journalWriter = AlertJournalWriter(
         store: try workspace.journalStore, writer: WriterIdentity(actor: "klaxon", host: writer.host, pid: writer.pid),
-        clock: context.now)
+        clock: context.now, say: { text, isProblem in isProblem ? context.warn(text) : context.say("klaxon: " + text) })
     journalWriter.start()
     let clock = context.now
     let intake = AlertIntake(

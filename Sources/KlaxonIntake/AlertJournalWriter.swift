@@ -46,13 +46,19 @@ public final class AlertJournalWriter: Sendable {
     private let store: any JournalStore
     private let writer: WriterIdentity
     private let clock: @Sendable () -> Timestamp
+    private let say: @Sendable (_ text: String, _ isProblem: Bool) -> Void
 
     /// A writer on `store`'s journal `alerts`, its records written as `writer` (actor `klaxon`, this
-    /// host and process). Nothing runs until `start()`.
-    public init(store: any JournalStore, writer: WriterIdentity, clock: @escaping @Sendable () -> Timestamp) {
+    /// host and process). `say` is told when writes start failing (once, with why: a problem) and when
+    /// one succeeds again: the senders only see 5xx. Nothing runs until `start()`.
+    public init(
+        store: any JournalStore, writer: WriterIdentity, clock: @escaping @Sendable () -> Timestamp,
+        say: @escaping @Sendable (_ text: String, _ isProblem: Bool) -> Void = { _, _ in }
+    ) {
         self.store = store
         self.writer = writer
         self.clock = clock
+        self.say = say
     }
 
     /// Starts the writer's thread.
@@ -164,11 +170,23 @@ public final class AlertJournalWriter: Sendable {
         } catch {
             outcome = .failed(error)
         }
-        state.withLock { state in
-            state.lastFailed = outcome != .recorded
-            if outcome == .recorded { state.lastSuccess = now }
+        let failedBefore = state.withLock { state in
+            defer {
+                state.lastFailed = outcome != .recorded
+                if outcome == .recorded { state.lastSuccess = now }
+            }
+            return state.lastFailed
         }
         for (_, done) in batches { done(outcome) }
+        // Once per outage: Alertmanager retries a 503 every few seconds.
+        switch (failedBefore, outcome) {
+        case (false, .failed(let error)):
+            say(
+                "intake: the alerts received could not be recorded (\(error.message)); they are answered 5xx, which their senders retry, until a write succeeds",
+                true)
+        case (true, .recorded): say("intake: the alerts received are recorded again", false)
+        default: break
+        }
     }
 
     /// Asks the store whether it answers (lists its journals).

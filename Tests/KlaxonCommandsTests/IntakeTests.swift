@@ -158,12 +158,28 @@ struct IntakeTests {
         return "{" + fields.joined(separator: ",") + "}"
     }
 
-    /// The journal `alerts` of `ws`: its records, and its bytes (nil when there is none).
-    func alertsJournal(_ ws: TemporaryDirectory) throws -> (records: [JournalRecord], bytes: [UInt8]?) {
+    /// The journal `alerts` of `ws`: its records, those of them the intake wrote (`alerts.received`;
+    /// the engine's router appends `alerts.routed` beside them), and its bytes (nil when there is none).
+    func alertsJournal(_ ws: TemporaryDirectory) throws -> (
+        records: [JournalRecord], received: [JournalRecord], bytes: [UInt8]?
+    ) {
         let path = ws.path + "/journals/alerts.jsonl"
-        guard FileManager.default.fileExists(atPath: path) else { return ([], nil) }
+        guard FileManager.default.fileExists(atPath: path) else { return ([], [], nil) }
         let records = try FileJournalStore(directory: ws.path + "/journals").journal("alerts").readNewRecords()
-        return (records, ws.read("journals/alerts.jsonl"))
+        return (records, records.filter { $0.type == ReceivedAlerts.recordType }, ws.read("journals/alerts.jsonl"))
+    }
+
+    /// Waits (10 s at most) until the router of klaxon watch has handled every record received, so the
+    /// journal changes no more by itself.
+    func waitUntilRouted(_ ws: TemporaryDirectory) async throws {
+        for _ in 0..<100 {
+            let journal = try alertsJournal(ws)
+            if let last = journal.received.last, AlertBook(records: journal.records).routedThrough >= last.sequence {
+                return
+            }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        Issue.record("the router did not handle the records received")
     }
 
     // MARK: - Answers and records
@@ -181,8 +197,7 @@ struct IntakeTests {
             let answer = try await send(url, json: event(action, key: "disk-ci-7"))
             answers.append(answer)
             // Answered 2xx only once recorded: the record is there when the answer is.
-            let records = try alertsJournal(ws).records
-            #expect(records.count == answers.count, "\(answer)")
+            #expect(try alertsJournal(ws).received.count == answers.count, "\(answer)")
         }
         for answer in answers {
             #expect(answer.status == 202, "\(answer)")
@@ -203,10 +218,10 @@ struct IntakeTests {
         #expect(withBasic.status == 202, "\(withBasic)")
         #expect(try await watch.stop() == 0)
 
-        let records = try alertsJournal(ws).records
-        #expect(records.count == 7)
-        #expect(records.allSatisfy { $0.type == "alerts.received" && $0.actor == "klaxon" })
-        let batches = records.compactMap(ReceivedAlerts.batches(of:)).flatMap { $0 }
+        let (records, received, _) = try alertsJournal(ws)
+        #expect(received.count == 7)
+        #expect(received.allSatisfy { $0.actor == "klaxon" })
+        let batches = received.compactMap(ReceivedAlerts.batches(of:)).flatMap { $0 }
         #expect(batches.map(\.token) == ["ci", "ci", "ci", "ci", "ci", "ci", "am"])
         #expect(batches[5].alerts.first?.key == key)
         let book = AlertBook(records: records)
@@ -231,6 +246,7 @@ struct IntakeTests {
         let watch = try await start(ws)
         let first = try await send(watch.url + "/v2/enqueue", json: event("trigger", key: "k1"))
         #expect(first.status == 202, "\(first)")
+        try await waitUntilRouted(ws)
         let before = try #require(alertsJournal(ws).bytes)
         let notification = try Self.fixture()
         let wrongSecret = "wrong-" + UUID().uuidString
@@ -298,6 +314,8 @@ struct IntakeTests {
         let ping = try await send(watch.url + "/v1/heartbeat/watchdog", nil, headers: bearer)
         #expect(ping.status == 404 && ping.body.contains("\"watchdog\""), "\(ping)")
 
+        // A pass of the router later, still nothing.
+        try await Task.sleep(for: .milliseconds(1500))
         #expect(try alertsJournal(ws).bytes == before)
         #expect(try await watch.stop() == 0)
         for secret in [amSecret, ciSecret, wrongSecret] { #expect(!watch.printed.contains(secret), "\(watch.printed)") }
@@ -352,13 +370,40 @@ struct IntakeTests {
             watch.url + "/v1/alertmanager", body, headers: ["Authorization: Bearer \(amSecret)"])
         #expect(answer.status == 200, "\(answer)")
         #expect(try await watch.stop() == 0)
-        let records = try alertsJournal(ws).records
-        #expect(records.count == 1)
-        let batch = try #require(records.first.flatMap(ReceivedAlerts.batches(of:))?.first)
+        let (records, received, _) = try alertsJournal(ws)
+        #expect(received.count == 1)
+        let batch = try #require(received.first.flatMap(ReceivedAlerts.batches(of:))?.first)
         #expect(batch.alerts.count == 1000 && batch.token == "am")
         #expect(Set(batch.alerts.map(\.key)).count == 1000)
         #expect(batch.group == #"{}:{alertname="KlaxonAlwaysCritical"}"#)
         #expect(AlertBook(records: records).active.count == 1000)
+    }
+
+    /// A write that fails (the journal `alerts` is a directory, not a file) is the intake's own
+    /// trouble: Alertmanager is answered 503 (it retries), a PagerDuty client 500, nothing is recorded,
+    /// and klaxon watch says it once, then once more when writes succeed again.
+    @Test func aFailedWriteIsA5xxAndSaidOnce() async throws {
+        let ws = intakeWorkspace()
+        try FileManager.default.createDirectory(
+            atPath: ws.path + "/journals/alerts.jsonl", withIntermediateDirectories: true)
+        let watch = try await start(ws)
+        let bearer = ["Authorization: Bearer \(amSecret)"]
+        let am = try await send(watch.url + "/v1/alertmanager", try Self.fixture(), headers: bearer)
+        #expect(am.status == 503, "\(am)")
+        let pd = try await send(watch.url + "/v2/enqueue", json: event("trigger", key: "k1"))
+        #expect(pd.status == 500 && pd.body.contains("could not be recorded"), "\(pd)")
+        try FileManager.default.removeItem(atPath: ws.path + "/journals/alerts.jsonl")
+        let again = try await send(watch.url + "/v2/enqueue", json: event("trigger", key: "k2"))
+        #expect(again.status == 202, "\(again)")
+        #expect(try await watch.stop() == 0)
+        let said = watch.printed.components(separatedBy: "\n")
+        #expect(said.filter { $0.contains("intake: the alerts received could not be recorded") }.count == 1, "\(said)")
+        #expect(said.contains("klaxon: intake: the alerts received are recorded again"), "\(said)")
+        let keys = try alertsJournal(ws).records.compactMap(ReceivedAlerts.batches(of:)).flatMap { $0 }.flatMap(
+            \.alerts
+        )
+        .map(\.key)
+        #expect(keys == ["k2"])
     }
 
     // MARK: - Slow and hostile clients
@@ -475,7 +520,7 @@ struct IntakeTests {
         // All of them open at once: a real event is answered, and recorded.
         let real = try await send(watch.url + "/v2/enqueue", json: event("trigger", key: "real-1"))
         #expect(real.status == 202, "\(real)")
-        #expect(try alertsJournal(ws).records.count == 1)
+        #expect(try alertsJournal(ws).received.count == 1)
 
         // The idle connections are closed by the intake once idle 10 s.
         let closedIdle = try await blocking { Self.closed(idle, within: 20) }
@@ -485,7 +530,7 @@ struct IntakeTests {
         #expect(await stopped.value != nil)
         let trickled = await trickle.value
         #expect(trickled?.hasPrefix("HTTP/1.1 408") == true, "\(trickled ?? "still open")")
-        #expect(try alertsJournal(ws).records.count == 1)
+        #expect(try alertsJournal(ws).received.count == 1)
         #expect(try await watch.stop() == 0)
     }
 
