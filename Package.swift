@@ -4,7 +4,8 @@ import PackageDescription
 // The dependency rule: KlaxonCore depends on nothing of ours; each adapter (KlaxonPostgres, KlaxonHTTP,
 // KlaxonMarkdown, KlaxonTerminal) depends on the core and at most one C module; KlaxonStore holds the
 // journal stores, the files' and PostgreSQL's (through KlaxonPostgres); KlaxonUI depends on the core only; KlaxonEngine runs the live workspace without a screen (followed journals, poller and
-// recorder, escalations and page delivery) on the core, the store and KlaxonHTTP; KlaxonCommands are
+// recorder, escalations and page delivery) on the core, the store and KlaxonHTTP; KlaxonIntake is the alert
+// intake's HTTP listener (Hummingbird, imported nowhere else) on the core and the store; KlaxonCommands are
 // thin callers of it; the executables are a few lines each. See README.md, "Code layout".
 // Linux only: the journals, locks and terminal adapters call Glibc, and only Linux is built and tested.
 let package = Package(
@@ -19,7 +20,11 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
-        .package(url: "https://github.com/swhitty/FlyingFox", from: "0.27.1")
+        .package(url: "https://github.com/swhitty/FlyingFox", from: "0.27.1"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        // Hummingbird's own dependencies, named for the intake's graceful stop and its silent logger.
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2")
     ],
     targets: [
         // Pure domain: no C of ours, no terminal, no sockets, no file handles.
@@ -47,13 +52,21 @@ let package = Package(
 
         // The live workspace without a screen: what the console and `klaxon watch` both run.
         .target(name: "KlaxonEngine", dependencies: ["KlaxonCore", "KlaxonStore", "KlaxonHTTP"]),
+        // The alert intake: Hummingbird's HTTP listener, recording what it accepts on the store's journal `alerts`.
+        .target(
+            name: "KlaxonIntake",
+            dependencies: [
+                "KlaxonCore", "KlaxonStore", .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log")
+            ]),
 
         // Commands and the console's loop, thin callers of the engine.
         .target(
             name: "KlaxonCommands",
             dependencies: [
                 "KlaxonCore", "KlaxonStore", "KlaxonUI", "KlaxonTerminal", "KlaxonHTTP", "KlaxonMarkdown",
-                "KlaxonEngine",
+                "KlaxonEngine", "KlaxonIntake",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 // The simulated platform of `klaxon drill`.
                 .product(name: "FlyingFox", package: "FlyingFox")

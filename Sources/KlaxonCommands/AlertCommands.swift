@@ -7,8 +7,8 @@ import KlaxonStore
 struct AlertCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "alert",
-        abstract: "The alerts pushed to the intake: list them, show one.",
-        subcommands: [List.self, Show.self])
+        abstract: "The alerts pushed to the intake: list them, show one, send a test event.",
+        subcommands: [List.self, Show.self, Send.self])
 
     struct List: ParsableCommand {
         static let configuration = CommandConfiguration(

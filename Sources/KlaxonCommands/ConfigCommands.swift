@@ -55,7 +55,13 @@ struct ConfigCommand: ParsableCommand {
             let policies = files.policies.map(\.name)
             var secretUses = (workspace?.secretUses ?? []) + files.secretUses
             if let workspace {
-                findings += RunbookCommand.findings(workspace, RunbookCommand.load(workspace), now: context.now())
+                let runbooks = RunbookCommand.load(workspace)
+                findings += RunbookCommand.findings(workspace, runbooks, now: context.now())
+                if let routes = workspace.config.intake?.routes {
+                    findings += IntakeRouteCheck.findings(
+                        routes, place: workspace.configPath, policies: policies,
+                        unreadPolicy: files.unreadPolicies.covers, runbooks: Set(runbooks.map(\.name)))
+                }
                 let checks = CheckFiles.load(
                     workspaceRoot: workspace.root, timeZone: workspace.displayTimeZone(environment: context.environment)
                 )
@@ -95,6 +101,7 @@ struct ConfigCommand: ParsableCommand {
                     case .pager: ("sends pages (the console or klaxon watch)", "when it pages", "these pages fail")
                     case .poller:
                         ("polls (the console, klaxon watch or klaxon status check)", "at each poll", "the check fails")
+                    case .intake: ("listens for alerts (klaxon watch)", "when it starts", "it does not start")
                     }
                 switch use.reference {
                 case .environment(let name):

@@ -52,6 +52,8 @@ final class ConsoleRuntime {
         options.readOnly = readOnly
         options.recentResolvedSeconds = ConsoleModel.recentlyResolvedSeconds
         options.followsBoards = true
+        // A console that sends the pages routes the alert groups too.
+        options.intakeRoutes = workspace.config.intake?.routes ?? []
         let console = options
         responder = try ResponderThread(clock: context.now) { reportsAtOnce throws(KlaxonError) in
             var options = console

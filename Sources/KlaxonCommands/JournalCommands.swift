@@ -15,7 +15,7 @@ struct JournalCommand: ParsableCommand {
             abstract: "Check every record's hash and the chain; exit 1 naming the file and record when one is broken.")
         @Argument(
             help:
-                "Incidents to check, or platform for journals/platform.jsonl (default: every journal in the workspace)."
+                "Incidents to check, or platform (journals/platform.jsonl) or alerts (journals/alerts.jsonl) (default: every journal in the workspace)."
         ) var ids: [String] = []
         @OptionGroup var global: GlobalOptions
         @OptionGroup var output: JSONFlag
@@ -27,17 +27,17 @@ struct JournalCommand: ParsableCommand {
                 return try verify(try workspace.journalStore, context: context)
             }
             let store = try workspace.incidents
-            // The platform journal (the checks' state changes) is a journal like the incidents'.
-            let platform = workspace.journalsPlace + "/" + PlatformJournal.fileName
+            // The platform journal (the checks' state changes) and the alerts' are journals like the incidents'.
+            func named(_ name: String) -> String { workspace.journalsPlace + "/" + name + ".jsonl" }
             var paths: [String] = []
             for text in ids {
-                if text == "platform" || text == PlatformJournal.fileName {
-                    paths.append(platform)
+                if let name = NamedJournals.names.first(where: { text == $0 || text == $0 + ".jsonl" }) {
+                    paths.append(named(name))
                     continue
                 }
                 guard let id = IncidentID.normalize(text) else {
                     throw KlaxonError.badInput(
-                        "\"\(text)\" is not an incident id; ids look like INC-12 (or platform for \(PlatformJournal.fileName))"
+                        "\"\(text)\" is not an incident id; ids look like INC-12 (or platform for \(PlatformJournal.fileName), alerts for \(AlertJournal.fileName))"
                     )
                 }
                 paths.append(store.path(of: id))
@@ -45,7 +45,10 @@ struct JournalCommand: ParsableCommand {
             if ids.isEmpty {
                 paths = try store.ids().map(store.path(of:))
                 // Looked at without following a link: verify then refuses a link by name.
-                if (try? FileManager.default.attributesOfItem(atPath: platform)) != nil { paths.append(platform) }
+                for path in NamedJournals.names.map(named)
+                where (try? FileManager.default.attributesOfItem(atPath: path)) != nil {
+                    paths.append(path)
+                }
             }
             var results: [JSONValue] = []
             var failed = false
@@ -127,10 +130,11 @@ struct JournalCommand: ParsableCommand {
         private func verify(_ store: any JournalStore, context: CommandContext) throws {
             var names: [String] = []
             for text in ids {
-                guard text == "platform" || IncidentID.normalize(text) != nil else {
-                    throw KlaxonError.badInput("\"\(text)\" is not an incident id; ids look like INC-12 (or platform)")
+                guard NamedJournals.contains(text) || IncidentID.normalize(text) != nil else {
+                    throw KlaxonError.badInput(
+                        "\"\(text)\" is not an incident id; ids look like INC-12 (or platform, or alerts)")
                 }
-                names.append(text == "platform" ? text : IncidentID.normalize(text)!)
+                names.append(NamedJournals.contains(text) ? text : IncidentID.normalize(text)!)
             }
             if ids.isEmpty { names = try store.journalNames() }
             var results: [JSONValue] = []

@@ -13,7 +13,10 @@ extension JournalCommand {
                 """)
         @Option(name: .customLong("to"), help: ArgumentHelp("The directory (created if missing).", valueName: "dir"))
         var directory: String
-        @Argument(help: "Incidents to export, or platform (default: every journal, the platform journal too).")
+        @Argument(
+            help:
+                "Incidents to export, or platform, or alerts (default: every journal, the platform and alerts journals too)."
+        )
         var ids: [String] = []
         @OptionGroup var global: GlobalOptions
         @OptionGroup var output: JSONFlag
@@ -39,7 +42,7 @@ extension JournalCommand {
                 """)
         @Option(name: .customLong("from"), help: ArgumentHelp("The directory.", valueName: "dir"))
         var directory: String
-        @Argument(help: "Incidents to import, or platform (default: every journal in the directory).")
+        @Argument(help: "Incidents to import, or platform, or alerts (default: every journal in the directory).")
         var ids: [String] = []
         @OptionGroup var global: GlobalOptions
         @OptionGroup var output: JSONFlag
@@ -79,13 +82,13 @@ private struct JournalTransferRun {
         var names: [String] = []
         for text in ids {
             let name: String
-            if text == PlatformJournal.name || text == PlatformJournal.fileName {
-                name = PlatformJournal.name
+            if let named = NamedJournals.names.first(where: { text == $0 || text == $0 + ".jsonl" }) {
+                name = named
             } else if let id = IncidentID.normalize(text) {
                 name = id
             } else {
                 throw .badInput(
-                    "\"\(text)\" is not an incident id; ids look like INC-12 (or platform for the checks' journal); nothing was done"
+                    "\"\(text)\" is not an incident id; ids look like INC-12 (or platform for the checks' journal, alerts for the alerts received); nothing was done"
                 )
             }
             // A link is "there" here, and refused by name when it is read.
@@ -191,10 +194,13 @@ private struct JournalTransferRun {
         case .damaged(let damage, _, let detail):
             guard damage.kind == .tornTail else { return "\(name): DAMAGED at \(damage); \(detail)" }
             guard !transfer.isImport else { return "\(name): TORN TAIL at \(damage); \(detail)" }
-            // Who cuts a torn tail: repair for an incident; for the platform journal, the next change recorded.
+            // Who cuts a torn tail: repair for an incident; for the platform journal, the next change
+            // recorded; for the alerts', the next alert received.
             let cutter =
                 name == PlatformJournal.name
-                ? "the next state change recorded cuts it off" : "klaxon journal repair \(name) cuts it off"
+                ? "the next state change recorded cuts it off"
+                : name == AlertJournal.name
+                    ? "the next alert received cuts it off" : "klaxon journal repair \(name) cuts it off"
             return
                 "\(name): TORN TAIL at \(damage) (\(cutter), keeping its bytes, and export then copies the journal whole); \(detail)"
         case .partialCopy(let file):

@@ -3,6 +3,7 @@ import Foundation
 import KlaxonCore
 import KlaxonEngine
 import KlaxonHTTP
+import KlaxonIntake
 import KlaxonStore
 
 /// Blocks SIGINT, SIGTERM and SIGHUP in this thread and every thread started after it, so that
@@ -57,6 +58,48 @@ func loadChecksPolling(_ workspace: Workspace, _ context: CommandContext) -> Che
                 + files.unpolled.map(\.name).joined(separator: ", ") + "; the others are, and pages go on")
     }
     return files
+}
+
+/// The alert intake of `klaxon watch` when `intake: listen` is configured (nil otherwise), listening
+/// and said on standard error: its tokens resolved first (one that does not resolve stops the start),
+/// then its journal writer and its listener, which binds exactly `listen` or throws. Heartbeats ping
+/// `heartbeats`, the board the poller judges the `heartbeat` checks from.
+func startIntake(
+    _ workspace: Workspace, _ writer: WriterIdentity, heartbeats: HeartbeatBoard, _ context: CommandContext
+) throws(KlaxonError) -> (intake: AlertIntake, writer: AlertJournalWriter)? {
+    guard let config = workspace.config.intake, let listen = config.listen else { return nil }
+    let resolver = SecretResolver(environment: context.environment, role: "listens for alerts (klaxon watch)")
+    var secrets: [String: String] = [:]
+    for (name, reference) in config.tokens.sorted(by: { $0.key < $1.key }) {
+        let secret: String
+        do { secret = try resolver.resolve(reference) } catch {
+            throw .badInput(
+                "intake: tokens: \(name): \(error.message); set it (or fix klaxon.yaml) and start klaxon watch again")
+        }
+        // Two names for one secret: a request could not say which token it is.
+        if let other = secrets.first(where: { $0.value == secret })?.key {
+            throw .badInput(
+                "intake: tokens: \(other) and \(name) have the same secret; give each token its own, so each sender is known by its token"
+            )
+        }
+        secrets[name] = secret
+    }
+    let journalWriter = AlertJournalWriter(
+        store: try workspace.journalStore, writer: WriterIdentity(actor: "klaxon", host: writer.host, pid: writer.pid),
+        clock: context.now, say: { text, isProblem in isProblem ? context.warn(text) : context.say("klaxon: " + text) })
+    journalWriter.start()
+    let clock = context.now
+    let intake = AlertIntake(
+        settings: .init(listen: listen, tokens: secrets, maxBodyBytes: config.maxBodyBytes), writer: journalWriter,
+        heartbeat: { heartbeats.ping($0, at: clock()) }, clock: clock)
+    let address: String
+    do { address = try intake.start() } catch {
+        journalWriter.stop()
+        throw error
+    }
+    heartbeats.startReceiving(at: clock())
+    context.say("intake: listening on \(address)")
+    return (intake, journalWriter)
 }
 
 /// A state change as a line: `2026-11-22T20:10:40Z registry-api up → down: HTTP 503`, with states as screens
@@ -154,14 +197,18 @@ struct WatchCommand: ParsableCommand {
             role: "klaxon watch", displayZone: workspace.displayTimeZone(environment: context.environment))
         options.lagsFile = context.environment["KLAXON_POLLER_LAGS_FILE"].flatMap { $0.isEmpty ? nil : $0 }
         options.mustRun = true
-        // Before any thread starts (the responder's, the poller's, the deliveries'), so that each inherits
-        // the blocked signals.
+        options.intakeRoutes = workspace.config.intake?.routes ?? []
+        // Before any thread starts (the responder's, the poller's, the deliveries', the intake's), so that
+        // each inherits the blocked signals.
         let signals = StopSignals()
+        // Before the responder: an intake that cannot start stops klaxon watch before it pages.
+        let heartbeats = HeartbeatBoard()
+        let intake = try startIntake(workspace, writer, heartbeats: heartbeats, context)
         // On a thread of its own: a store that does not answer is said here, not waited for in silence.
         let responder = try ResponderThread(clock: context.now) { _ throws(KlaxonError) in
             try Responder(
                 workspace: workspace, writer: writer, checks: files, options: options,
-                environment: context.environment, clock: context.now)
+                environment: context.environment, clock: context.now, heartbeats: heartbeats)
         }
         let json = output.json
         var saidStart = false
@@ -241,6 +288,13 @@ struct WatchCommand: ParsableCommand {
             _ = poll(&descriptors, nfds_t(descriptors.count), 1000)
             if descriptors[0].revents != 0 { break }
             try take(responder.takeOutputs())
+        }
+        // The intake first: no new request, those under way recorded and answered; then its writer.
+        if let intake {
+            if !intake.intake.stop(waitingAtMost: Self.stopWaitSeconds) {
+                context.warn("the intake's requests under way did not finish within \(Int(Self.stopWaitSeconds)) s")
+            }
+            intake.writer.stop()
         }
         // Deliveries under way finish and are recorded, so no outcome is left unknown by a clean stop
         // (unless the store does not answer: then it is said, and the process ends regardless).

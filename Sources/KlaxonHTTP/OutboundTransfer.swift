@@ -12,6 +12,28 @@ public enum OutboundTransfer {
 
     /// POSTs `body` to `url`; delivered when the server answers 2xx.
     public static func post(url: String, headers: [String], body: [UInt8], timeoutSeconds: Int64) -> Outcome {
+        switch answer(post: url, headers: headers, body: body, timeoutSeconds: timeoutSeconds) {
+        case .success(let answer):
+            (200..<300).contains(answer.status)
+                ? .delivered(detail: "HTTP \(answer.status)") : .failed("HTTP \(answer.status)")
+        case .failure(let error): .failed(error.message)
+        }
+    }
+
+    /// What a server answered: its status and (up to `answerBytes` of) its body.
+    public struct Answer: Hashable, Sendable {
+        public var status: Int
+        public var body: [UInt8]
+    }
+
+    /// The most of an answer's body kept (`klaxon alert send` prints it).
+    public static let answerBytes = 64 << 10
+
+    /// POSTs `body` to `url` and returns the answer, whatever its status; fails only when none came
+    /// (the message never containing the URL).
+    public static func answer(post url: String, headers: [String], body: [UInt8], timeoutSeconds: Int64) -> Result<
+        Answer, KlaxonError
+    > {
         let transfer = Transfer(url: url, timeoutSeconds: timeoutSeconds)
         defer { transfer.close() }
         let h = transfer.handle
@@ -24,11 +46,12 @@ public enum OutboundTransfer {
         _ = klaxon_curl_set_long(h, CURLOPT_FOLLOWLOCATION, 0)
         _ = klaxon_curl_set_string(h, CURLOPT_PROTOCOLS_STR, "http,https")
         transfer.setHeaders(headers)
+        transfer.keepAnswer()
         let code = curl_easy_perform(h)
-        if code != CURLE_OK { return .failed(transfer.error(code)) }
+        if code != CURLE_OK { return .failure(.failed(transfer.error(code))) }
         var status = 0
         _ = klaxon_curl_get_long(h, CURLINFO_RESPONSE_CODE, &status)
-        return (200..<300).contains(status) ? .delivered(detail: "HTTP \(status)") : .failed("HTTP \(status)")
+        return .success(Answer(status: status, body: transfer.answer))
     }
 
     /// Sends `message` (headers and body, CRLF line ends) from `from` to `to` through `server`
@@ -88,6 +111,8 @@ public enum OutboundTransfer {
         var headers: UnsafeMutablePointer<curl_slist>?
         var upload: [UInt8] = []
         var uploaded = 0
+        /// The answer's body, when kept (`keepAnswer`), up to `answerBytes`.
+        var answer: [UInt8] = []
 
         init(url: String, timeoutSeconds: Int64) {
             handle = curl_easy_init()
@@ -103,6 +128,20 @@ public enum OutboundTransfer {
             _ = klaxon_curl_set_pointer(handle, CURLOPT_ERRORBUFFER, errorBuffer)
             // The answer's body is not needed; without a write function libcurl would print it.
             _ = klaxon_curl_set_write_function(handle) { _, size, count, _ in size * count }
+        }
+
+        /// Keeps the answer's body (the first `answerBytes` of it) in `answer`.
+        func keepAnswer() {
+            _ = klaxon_curl_set_pointer(handle, CURLOPT_WRITEDATA, Unmanaged.passUnretained(self).toOpaque())
+            _ = klaxon_curl_set_write_function(handle) { data, size, count, context in
+                let transfer = Unmanaged<Transfer>.fromOpaque(context!).takeUnretainedValue()
+                let length = size * count
+                let kept = min(length, max(0, OutboundTransfer.answerBytes - transfer.answer.count))
+                if kept > 0, let data {
+                    transfer.answer.append(contentsOf: UnsafeRawBufferPointer(start: data, count: kept))
+                }
+                return length
+            }
         }
 
         func setHeaders(_ lines: [String]) {

@@ -17,7 +17,7 @@ struct JournalInitCommandTests {
         let first = klaxon.run("journal", "init", "--grant", "klaxon_app")
         #expect(first.status == 0, "\(first.errors)")
         let lines = first.output.split(separator: "\n").map(String.init)
-        #expect(lines.count == 4)
+        #expect(lines.count == 5)
         #expect(lines.first?.hasPrefix("PostgreSQL at \(server): applied schema version 1: the journal tables") == true)
         #expect(
             lines.dropFirst().first?.hasPrefix("PostgreSQL at \(server): applied schema version 2: who took each hold")
@@ -25,6 +25,9 @@ struct JournalInitCommandTests {
         #expect(
             lines.dropFirst(2).first?.hasPrefix(
                 "PostgreSQL at \(server): applied schema version 3: each journal's record count and last hash") == true)
+        #expect(
+            lines.dropFirst(3).first?.hasPrefix("PostgreSQL at \(server): applied schema version 4: the journal alerts")
+                == true)
         #expect(
             lines.last?.hasPrefix("granted klaxon_app: read and append on the journal tables (SELECT, INSERT)") == true)
         #expect(try database.psql("SELECT has_table_privilege('klaxon_app', 'klaxon.records', 'INSERT')") == "t\n")
@@ -34,9 +37,9 @@ struct JournalInitCommandTests {
         #expect(second.status == 0, "\(second.errors)")
         #expect(
             second.output
-                == "PostgreSQL at \(server): the journal schema is at version 3, as this klaxon needs; nothing to apply\n"
+                == "PostgreSQL at \(server): the journal schema is at version 4, as this klaxon needs; nothing to apply\n"
         )
-        #expect(try database.psql("SELECT count(*) FROM klaxon.schema_migrations") == "3\n")
+        #expect(try database.psql("SELECT count(*) FROM klaxon.schema_migrations") == "4\n")
 
         // --uri wins over the workspace; a directory workspace has nothing to initialise.
         let files = makeWorkspace()

@@ -512,7 +512,7 @@ struct JournalTransferTests {
         )
         refused(
             k.run("journal", "export", "--to", out.path + "/never", "registry"),
-            "\"registry\" is not an incident id; ids look like INC-12 (or platform for the checks' journal); nothing was done"
+            "\"registry\" is not an incident id; ids look like INC-12 (or platform for the checks' journal, alerts for the alerts received); nothing was done"
         )
         #expect(!FileManager.default.fileExists(atPath: out.path + "/never"))
         #expect(statSnapshot(source.path + "/journals") == before)

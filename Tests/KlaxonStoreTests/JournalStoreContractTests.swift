@@ -167,8 +167,10 @@ struct JournalStoreContractTests {
             #expect(try store.create(id, firstRecord: try declaration(id)) != nil)
         }
         #expect(try store.create("INC-2", firstRecord: try declaration("INC-2")) == nil, "a journal is created once")
+        // The journals that are not incidents' come after them, in NamedJournals' order, whichever came first.
+        #expect(try store.create(AlertJournal.name, firstRecord: note("alerts")) != nil)
         #expect(try store.create(PlatformJournal.name, firstRecord: note("platform")) != nil)
-        #expect(try store.journalNames() == ["INC-1", "INC-2", "INC-10", "platform"])
+        #expect(try store.journalNames() == ["INC-1", "INC-2", "INC-10", "platform", "alerts"])
         #expect(try readBack(store, "INC-2").map(\.data) == [try declaration("INC-2").data], "the first record only")
     }
 

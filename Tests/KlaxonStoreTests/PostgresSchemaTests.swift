@@ -134,6 +134,11 @@ struct PostgresSchemaTests {
             caught(PostgresError.self) { try app.query("INSERT INTO klaxon.journals (name) VALUES ('inc-2')") }?
                 .sqlState
                 == .checkViolation)
+        // Besides the incidents', the journals platform and alerts (version 4), and no other.
+        try app.query("INSERT INTO klaxon.journals (name) VALUES ('alerts')")
+        #expect(
+            caught(PostgresError.self) { try app.query("INSERT INTO klaxon.journals (name) VALUES ('alerts2')") }?
+                .sqlState == .checkViolation)
 
         // The everyday role has no privilege to change anything; the owner is stopped by the triggers.
         for statement in [

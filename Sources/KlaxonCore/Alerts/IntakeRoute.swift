@@ -2,9 +2,9 @@
 /// do. Routes are tried in order and the first that matches decides (`IntakeRouter`), as Alertmanager's
 /// own routes once wrote their matchers: `match` for equality, `match_re` for regular expressions
 /// anchored at both ends; a label an alert does not have reads as the empty string.
-public struct IntakeRoute: Equatable, Sendable {
+public struct IntakeRoute: Hashable, Sendable {
     /// What an alert group routed here does.
-    public enum Declaration: Equatable, Sendable {
+    public enum Declaration: Hashable, Sendable {
         /// Declares one incident for the group, of this severity unless a label maps it otherwise.
         case declare(Severity)
         /// Goes onto an open incident of the route's service (declares nothing when there is none).
@@ -15,7 +15,7 @@ public struct IntakeRoute: Equatable, Sendable {
 
     /// What happens to the group's incident once every alert of the group is resolved: the timeline
     /// says so in any case; a machine marks it mitigated, or resolves it, only when the route says so.
-    public enum OnResolve: String, CaseIterable, Equatable, Sendable {
+    public enum OnResolve: String, CaseIterable, Hashable, Sendable {
         case note, mitigate, resolve
     }
 

@@ -28,9 +28,9 @@ extension SecretReference {
     /// A reference as a config file uses it: what it is for, where it is written, and which process
     /// reads it, so `config validate` can say which secret that process lacks.
     public struct Use: Hashable, Sendable {
-        /// Which process reads the secret: the one that sends pages (contacts, channels), or the one
-        /// that polls the checks (a check's credentials).
-        public enum Reader: Hashable, Sendable { case pager, poller }
+        /// Which process reads the secret: the one that sends pages (contacts, channels), the one
+        /// that polls the checks (a check's credentials), or `klaxon watch` starting its intake (a token).
+        public enum Reader: Hashable, Sendable { case pager, poller, intake }
 
         public var reference: SecretReference
         /// `dave's webhook url`, `channels: webhook: secret`, `check registry: bearer_token`.

@@ -21,6 +21,8 @@ public struct WorkspaceConfig: Hashable, Sendable {
     /// Set in the workspace `klaxon drill` makes: the scenario it rehearses. Every incident declared
     /// there carries it, and the console shows DRILL.
     public var drill: String?
+    /// The alert intake (`intake:`); nil when none is configured.
+    public var intake: IntakeConfig?
 
     public init(
         name: String = "workspace", journals: JournalLocation = .directory("journals"), timeZone: String? = nil,
@@ -35,7 +37,7 @@ public struct WorkspaceConfig: Hashable, Sendable {
     /// Top-level keys of `klaxon.yaml`: the ones read here and the ones other capabilities own.
     public static let knownKeys: Set<String> = [
         "name", "journals", "time_zone", "stale_after", "checks", "maintenance",
-        "channels", "runbooks", "drill", "escalation"
+        "channels", "runbooks", "drill", "escalation", "intake"
     ]
 }
 

@@ -7,7 +7,7 @@ import Synchronization
 #endif
 
 /// The journals as files in one directory, the default `JournalStore`: `INC-N.jsonl` per incident and
-/// `platform.jsonl` (see docs/journal-format.md). Each journal is a `JournalFile` (one `write` and
+/// `platform.jsonl` and `alerts.jsonl` (see docs/journal-format.md). Each journal is a `JournalFile` (one `write` and
 /// `fdatasync` per record under an exclusive `flock`); following is inotify on the directory
 /// (`JournalDirectoryWatcher`); a hold is a `flock` on `.NAME.lock` (`FileHold`), which the kernel
 /// releases when its holder dies.
@@ -23,31 +23,31 @@ public struct FileJournalStore: JournalStore {
     public func path(of name: String) -> String { directory + "/" + name + ".jsonl" }
 
     public func journalNames() throws(KlaxonError) -> [String] {
-        let (numbers, platform) = try incidentNumbers()
-        return numbers.map(IncidentID.make) + (platform ? [PlatformJournal.name] : [])
+        let (numbers, named) = try incidentNumbers()
+        return numbers.map(IncidentID.make) + NamedJournals.names.filter(named.contains)
     }
 
-    /// The numbers of the incidents' journals, in order, and whether `platform.jsonl` exists; read from
-    /// the directory's entries as bytes (a workspace of 10,000 journals makes no string for each).
-    func incidentNumbers() throws(KlaxonError) -> (numbers: [Int], platform: Bool) {
+    /// The numbers of the incidents' journals, in order, and which of the `NamedJournals` exist; read
+    /// from the directory's entries as bytes (a workspace of 10,000 journals makes no string for each).
+    func incidentNumbers() throws(KlaxonError) -> (numbers: [Int], named: Set<String>) {
         var info = stat()
-        guard stat(directory, &info) == 0, (info.st_mode & S_IFMT) == S_IFDIR else { return ([], false) }
+        guard stat(directory, &info) == 0, (info.st_mode & S_IFMT) == S_IFDIR else { return ([], []) }
         guard let dir = opendir(directory) else { throw SystemCall.error("listing", directory, errno) }
         defer { closedir(dir) }
         var numbers: [Int] = []
-        var platform = false
+        var named: Set<String> = []
         while let entry = readdir(dir) {
             withUnsafeBytes(of: entry.pointee.d_name) { raw in
                 let name = UnsafeRawBufferPointer(rebasing: raw[..<(raw.firstIndex(of: 0) ?? raw.count)])
                 if let number = Self.incidentNumber(fileName: name) {
                     numbers.append(number)
-                } else if name.elementsEqual(PlatformJournal.fileName.utf8) {
-                    platform = true
+                } else if let journal = NamedJournals.names.first(where: { name.elementsEqual(($0 + ".jsonl").utf8) }) {
+                    named.insert(journal)
                 }
             }
         }
         numbers.sort()
-        return (numbers, platform)
+        return (numbers, named)
     }
 
     /// N of a file named `INC-N.jsonl` as `IncidentID.make` writes it (no leading zero); nil otherwise.

@@ -46,7 +46,7 @@ public struct IncidentStore: Sendable {
 
     /// The incident ids that have a journal, in order of their numbers.
     public func ids() throws(KlaxonError) -> [String] {
-        // Not `platform`, nor `alerts` (a database lists every journal it holds).
+        // Not `platform`, nor `alerts` (NamedJournals), nor anything else a store may list.
         try journals.journalNames().filter { IncidentID.number(of: $0) != nil }
     }
 
@@ -92,7 +92,8 @@ public struct IncidentStore: Sendable {
     }
 
     /// What makes a journal that verified unusable as an incident: an empty file, or a first record
-    /// that declares another incident than the file's name. `platform.jsonl` only needs to verify.
+    /// that declares another incident than the file's name. `platform.jsonl` and `alerts.jsonl` only need to
+    /// verify.
     public static func problems(of verification: JournalFile.Verification) throws(KlaxonError) -> [String] {
         let path = verification.path
         if verification.byteCount == 0 {
@@ -100,7 +101,9 @@ public struct IncidentStore: Sendable {
                 "\(path) is empty, so it is not a journal Klaxon wrote (a journal always holds its first record); move it away"
             ]
         }
-        guard SystemCall.basename(of: path) != PlatformJournal.fileName, verification.damage == nil else { return [] }
+        guard !NamedJournals.names.contains(where: { SystemCall.basename(of: path) == $0 + ".jsonl" }),
+            verification.damage == nil
+        else { return [] }
         let first = try JournalFile.open(path: path).readFirstRecord()
         guard let first else { return [] }
         do {

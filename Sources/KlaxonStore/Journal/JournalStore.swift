@@ -26,8 +26,8 @@ public protocol JournalStore: Sendable {
     /// Where the journals are, for messages (a directory, a database).
     var location: String { get }
 
-    /// The journals the store holds: the incidents' ids in order of their numbers, then `platform` if
-    /// it exists.
+    /// The journals the store holds: the incidents' ids in order of their numbers, then `platform` and
+    /// `alerts` (`NamedJournals`) if they exist.
     func journalNames() throws(KlaxonError) -> [String]
 
     /// The journal `name`. Nothing is read yet: the first `readNewRecords()` reads it, and fails when

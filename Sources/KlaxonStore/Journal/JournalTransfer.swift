@@ -157,7 +157,7 @@ public struct JournalTransfer: Sendable {
                 "\(journal.path) holds no complete record, so it is not a journal Klaxon wrote (a journal always holds its first record); nothing done"
             )
         }
-        if name != PlatformJournal.name {
+        if !NamedJournals.contains(name) {
             let declared: String
             do { declared = try IncidentReplay.start(records[0], keepingTimeline: false).id } catch {
                 return refused(name, "\(journal.path) is not an incident's journal: \(error.message); nothing done")
@@ -190,13 +190,14 @@ public struct JournalTransfer: Sendable {
             }
             guard file.hasSuffix(".jsonl.partial") else { continue }
             let name = String(file.dropLast(".jsonl.partial".count))
-            if name == PlatformJournal.name || IncidentID.normalize(name) == name, files.stamp(of: name) == nil {
+            if NamedJournals.contains(name) || IncidentID.normalize(name) == name, files.stamp(of: name) == nil {
                 names.append(name)
             }
         }
-        // Incidents by number, the platform journal last, as journalNames() gives them.
+        // Incidents by number, then the named journals, as journalNames() gives them.
         return names.sorted {
-            (IncidentID.number(of: $0) ?? .max, $0) < (IncidentID.number(of: $1) ?? .max, $1)
+            (IncidentID.number(of: $0) ?? .max, NamedJournals.names.firstIndex(of: $0) ?? 0)
+                < (IncidentID.number(of: $1) ?? .max, NamedJournals.names.firstIndex(of: $1) ?? 0)
         }
     }
 

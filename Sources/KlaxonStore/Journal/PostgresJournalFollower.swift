@@ -71,8 +71,7 @@ public final class PostgresJournalFollower: JournalFollower {
             return nil
         }
         let name = String(parts[0])
-        return name == PlatformJournal.name || name == ReceivedAlerts.journalName
-            || IncidentID.number(of: name).map(IncidentID.make) == name ? name : nil
+        return NamedJournals.contains(name) || IncidentID.number(of: name).map(IncidentID.make) == name ? name : nil
     }
 
     /// The server process that listens now (0 while it has no connection): what `pg_terminate_backend`

@@ -129,13 +129,14 @@ public final class PostgresJournalStore: JournalStore {
 
     // MARK: - JournalStore
 
-    /// One query: the incidents in order of their numbers, then `platform`.
+    /// One query: the incidents in order of their numbers, then `platform` and `alerts`.
     public func journalNames() throws(KlaxonError) -> [String] {
         let rows = try withConnection {
             try $0.query(
                 """
                 SELECT name FROM klaxon.journals
-                ORDER BY name = 'platform', CASE WHEN name LIKE 'INC-%' THEN substring(name FROM 5)::bigint END
+                ORDER BY name = 'alerts', name = 'platform',
+                    CASE WHEN name LIKE 'INC-%' THEN substring(name FROM 5)::bigint END
                 """, timeoutSeconds: Self.statementSeconds)
         }
         return rows.rows.compactMap { $0.first ?? nil }

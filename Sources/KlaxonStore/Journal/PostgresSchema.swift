@@ -28,6 +28,8 @@ import KlaxonPostgres
 ///   kept by a trigger on every inserted record (running as the owner; the everyday role only reads it),
 ///   so that `PostgresJournalStore.incidentJournals()` is one scan. A cache: reads and `journal verify`
 ///   go by the records.
+/// - Version 4 lets `klaxon.journals` hold the journal `alerts` (what the intake receives) beside the
+///   incidents' and `platform`.
 /// - `klaxon.incident_number`, a sequence: `nextval` gives incident numbers unique across writers
 ///   (a number taken by a declaration that failed is skipped). A journal `INC-N` inserted by other
 ///   means (an import) moves it past N, so it never hands out a number that exists.
@@ -204,11 +206,10 @@ public enum PostgresSchema {
                 """),
         Migration(
             version: 4,
-            description:
-                "the journal alerts (what the alert intake received, and its routing) beside the incidents' and platform",
+            description: "the journal alerts (what the alert intake receives) beside the incidents' and platform",
             sql: """
-                -- The alert intake records what it accepts on a journal of its own, named alerts, with the
-                -- same chain and guarantees as the others (docs/journal-format.md).
+                -- The names a journal may have: the check that version 1 wrote inline (its name is
+                -- PostgreSQL's, journals_name_check), with alerts added. Existing rows all pass it.
                 ALTER TABLE klaxon.journals DROP CONSTRAINT journals_name_check,
                     ADD CONSTRAINT journals_name_check CHECK (name ~ '^(INC-[1-9][0-9]{0,17}|platform|alerts)$');
                 """)

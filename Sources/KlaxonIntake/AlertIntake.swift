@@ -1,0 +1,139 @@
+import Dispatch
+import Hummingbird
+import KlaxonCore
+import Logging
+import ServiceLifecycle
+import Synchronization
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// The alert intake's HTTP listener (Hummingbird 2): binds exactly `intake: listen`, answers through
+/// `IntakeResponder`, and stops gracefully: no new connection, the requests under way recorded and
+/// answered. `klaxon watch` runs it beside the responder (docs/intake.md).
+///
+/// Slow clients cannot hold it: a connection with no complete request part for `idleSeconds` is closed
+/// (Hummingbird's `HTTP1Channel.Configuration.idleTimeout`, which a head sent a byte at a time does not
+/// reset: only decoded parts do), a body must arrive within `bodySeconds`, and the listener serves every
+/// connection on SwiftNIO's event loops (none is a thread), with the soft limit of open files raised to
+/// the hard one, so a thousand idle connections cannot starve a real request.
+public final class AlertIntake: Sendable {
+    /// What the listener needs, its tokens' secrets resolved.
+    public struct Settings: Sendable {
+        public var listen: IntakeConfig.Listen
+        /// Each token's name and its secret.
+        public var tokens: [String: String]
+        public var maxBodyBytes: Int
+        /// A connection with no request part for this long is closed (`HTTP1Channel`'s idle timeout).
+        public var idleSeconds = 10
+        /// The longest a request's body may take to arrive.
+        public var bodySeconds = 30
+
+        public init(listen: IntakeConfig.Listen, tokens: [String: String], maxBodyBytes: Int) {
+            self.listen = listen
+            self.tokens = tokens
+            self.maxBodyBytes = maxBodyBytes
+        }
+    }
+
+    private enum Startup: Sendable {
+        case waiting
+        case listening(String)
+        case failed(String)
+    }
+
+    private let settings: Settings
+    private let responder: IntakeResponder
+    private let group = Mutex<ServiceGroup?>(nil)
+    private let startup = Mutex(Startup.waiting)
+    private let started = DispatchSemaphore(value: 0)
+    private let ended = DispatchSemaphore(value: 0)
+
+    /// `heartbeat` takes a ping of the heartbeat check it names, false when there is no such check.
+    public init(
+        settings: Settings, writer: AlertJournalWriter, heartbeat: @escaping @Sendable (String) -> Bool,
+        clock: @escaping @Sendable () -> Timestamp
+    ) {
+        self.settings = settings
+        responder = IntakeResponder(
+            tokens: IntakeTokens(settings.tokens), writer: writer, heartbeat: heartbeat,
+            maxBodyBytes: settings.maxBodyBytes, bodySeconds: settings.bodySeconds, clock: clock)
+    }
+
+    /// Binds `listen` and serves; returns the address bound (`127.0.0.1:9095`: the port the system
+    /// gave for port 0). Throws, saying what to do, when it cannot bind (the address is in use, not
+    /// this machine's, or the port needs privileges).
+    public func start() throws(KlaxonError) -> String {
+        Self.raiseOpenFileLimit()
+        // Hummingbird says nothing: `klaxon watch`'s standard output carries only state changes.
+        let logger = Logger(label: "klaxon-intake") { _ in SwiftLogNoOpLogHandler() }
+        let application = Application(
+            responder: responder,
+            server: .http1(configuration: .init(idleTimeout: .seconds(Int64(settings.idleSeconds)))),
+            configuration: .init(
+                address: .hostname(settings.listen.host, port: settings.listen.port), serverName: nil,
+                reuseAddress: true),
+            onServerRunning: { [self] channel in
+                let local = channel.localAddress
+                let address = Self.text(host: local?.ipAddress ?? "?", port: local?.port ?? 0)
+                startup.withLock { $0 = .listening(address) }
+                started.signal()
+            },
+            logger: logger)
+        let serviceGroup = ServiceGroup(services: [application], logger: logger)
+        group.withLock { $0 = serviceGroup }
+        Task.detached { [self] in
+            do { try await serviceGroup.run() } catch {
+                let failedFirst = startup.withLock { state -> Bool in
+                    guard case .waiting = state else { return false }
+                    state = .failed("\(error)")
+                    return true
+                }
+                if failedFirst { started.signal() }
+            }
+            // Ended before it listened: said as a failure.
+            let never = startup.withLock { state -> Bool in
+                guard case .waiting = state else { return false }
+                state = .failed("the listener stopped before it listened")
+                return true
+            }
+            if never { started.signal() }
+            ended.signal()
+        }
+        started.wait()
+        switch startup.withLock({ $0 }) {
+        case .listening(let address): return address
+        case .failed(let reason):
+            ended.wait()
+            throw .failed(
+                "the intake cannot listen on \(settings.listen): \(reason); free the port or change intake: listen in klaxon.yaml (an address of this machine, a port above 1023 unless klaxon runs with the privilege)"
+            )
+        case .waiting: throw .failed("the intake did not start")
+        }
+    }
+
+    /// Stops accepting connections, lets the requests under way finish (recorded and answered), and
+    /// returns once the listener has stopped, or after `seconds` (false then).
+    @discardableResult
+    public func stop(waitingAtMost seconds: Double) -> Bool {
+        guard let serviceGroup = group.withLock({ $0 }) else { return true }
+        Task.detached { await serviceGroup.triggerGracefulShutdown() }
+        return ended.wait(timeout: .now() + seconds) == .success
+    }
+
+    /// `127.0.0.1:9095`, `[::1]:9095`.
+    static func text(host: String, port: Int) -> String {
+        host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)"
+    }
+
+    /// Each connection is a descriptor: the soft limit (often 1,024) would let a thousand idle
+    /// connections take the last ones, so it is raised to the hard limit (what the process may without
+    /// privileges).
+    static func raiseOpenFileLimit() {
+        var limit = rlimit()
+        guard getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit) == 0, limit.rlim_cur < limit.rlim_max else { return }
+        limit.rlim_cur = limit.rlim_max
+        _ = setrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit)
+    }
+}

@@ -1,0 +1,138 @@
+import KlaxonCore
+import Yams
+
+/// Reads `intake:` of `klaxon.yaml` into an `IntakeConfig`: every problem is an error naming
+/// `klaxon.yaml:line:column` and what to write instead (docs/intake.md).
+enum IntakeConfigLoader {
+    /// `intake: {listen, tokens, routes, max_body}`; the tokens' references join `secrets`.
+    static func read(_ node: Node, _ file: YAMLFile, secrets: inout [SecretReference.Use]) throws(KlaxonError)
+        -> IntakeConfig
+    {
+        var intake = IntakeConfig()
+        var listenNode: Node?
+        for (key, keyNode, value) in try file.mapping(node, what: "intake") {
+            switch key {
+            case "listen":
+                let text = try file.string(value, what: "intake: listen")
+                guard let listen = IntakeConfig.Listen(text) else {
+                    throw file.error(
+                        value, "intake: listen is \"\(text)\"; write \(IntakeConfig.Listen.expected)")
+                }
+                intake.listen = listen
+                listenNode = value
+            case "tokens":
+                for (name, nameNode, reference) in try file.mapping(value, what: "intake: tokens") {
+                    guard IntakeConfig.isTokenName(name) else {
+                        throw file.error(
+                            nameNode,
+                            "intake: tokens: \"\(name)\" is not a token name; name each token with 1 to 64 letters, digits, - or _ (such as alertmanager)"
+                        )
+                    }
+                    let text = try file.string(reference, what: "intake: tokens: \(name)")
+                    // Never the secret itself, and the message never repeats what was written.
+                    guard let secret = SecretReference(text) else {
+                        throw file.error(
+                            reference,
+                            "intake: tokens: \(name) must be a reference, never the secret itself: write \(name): env:NAME (a variable of klaxon watch) or \(name): file:PATH (a file holding the secret)"
+                        )
+                    }
+                    intake.tokens[name] = secret
+                    secrets.append(
+                        .init(
+                            reference: secret, purpose: "intake: tokens: \(name)", place: file.place(reference),
+                            reader: .intake))
+                }
+            case "routes":
+                intake.routes = try file.sequence(value, what: "intake: routes").enumerated().map {
+                    (index, item) throws(KlaxonError) in try route(item, index + 1, file)
+                }
+            case "max_body":
+                let text = try file.string(value, what: "intake: max_body")
+                guard let bytes = ByteSize.parse(text), (1 << 10)...(256 << 20) ~= bytes else {
+                    throw file.error(
+                        value,
+                        "intake: max_body is \"\(text)\"; expected a size from 1KiB to 256MiB, such as 8MiB (a group of 1,000 alerts is about 1.5 MB)"
+                    )
+                }
+                intake.maxBodyBytes = bytes
+            default:
+                throw file.error(
+                    keyNode, "unknown key \"\(key)\" in intake (known: listen, tokens, routes, max_body)")
+            }
+        }
+        if let listenNode, intake.tokens.isEmpty {
+            throw file.error(
+                listenNode,
+                "intake: listen is set but intake: tokens is empty, so every request would be refused; add tokens: {alertmanager: env:KLAXON_AM_TOKEN} (a name and where its secret is)"
+            )
+        }
+        return intake
+    }
+
+    /// One of `intake: routes` (`number` from 1, for messages).
+    static func route(_ node: Node, _ number: Int, _ file: YAMLFile) throws(KlaxonError) -> IntakeRoute {
+        let what = "intake: routes: \(number)"
+        var route = IntakeRoute()
+        for (key, keyNode, value) in try file.mapping(node, what: what) {
+            switch key {
+            case "match": route.match = try labels(value, file, what: "\(what): match")
+            case "match_re":
+                route.matchRE = try labels(value, file, what: "\(what): match_re")
+                for (label, pattern) in route.matchRE {
+                    do { _ = try Regex(pattern) } catch {
+                        throw file.error(
+                            value,
+                            "\(what): match_re: \(label) is \"\(pattern)\", not a regular expression (\(error)); write one such as \"Registry.*\""
+                        )
+                    }
+                }
+            case "service": route.service = try file.string(value, what: "\(what): service")
+            case "policy": route.policy = try file.string(value, what: "\(what): policy")
+            case "runbook": route.runbook = try file.string(value, what: "\(what): runbook")
+            case "declare":
+                let text = try file.string(value, what: "\(what): declare")
+                switch text.lowercased() {
+                case "attach": route.declaration = .attach
+                case "none": route.declaration = .none
+                default:
+                    guard let severity = Severity(parsing: text) else {
+                        throw file.error(
+                            value,
+                            "\(what): declare is \"\(text)\"; write a severity (SEV1 to SEV\(Severity.allCases.count)), attach or none"
+                        )
+                    }
+                    route.declaration = .declare(severity)
+                }
+            case "severity_label": route.severityLabel = try file.string(value, what: "\(what): severity_label")
+            case "severities":
+                for (label, _, severityNode) in try file.mapping(value, what: "\(what): severities") {
+                    let text = try file.string(severityNode, what: "\(what): severities: \(label)")
+                    guard let severity = Severity(parsing: text) else {
+                        throw file.error(
+                            severityNode,
+                            "\(what): severities: \(label) is \"\(text)\"; write a severity, SEV1 to SEV\(Severity.allCases.count)"
+                        )
+                    }
+                    route.severities[label] = severity
+                }
+            case "on_resolve":
+                route.onResolve = try file.choice(value, what: "\(what): on_resolve", IntakeRoute.OnResolve.allCases)
+            default:
+                throw file.error(
+                    keyNode,
+                    "unknown key \"\(key)\" in \(what) (known: match, match_re, service, policy, runbook, declare, severity_label, severities, on_resolve)"
+                )
+            }
+        }
+        return route
+    }
+
+    /// A mapping of label names to plain values (`{severity: critical}`).
+    static func labels(_ node: Node, _ file: YAMLFile, what: String) throws(KlaxonError) -> [String: String] {
+        var labels: [String: String] = [:]
+        for (label, _, value) in try file.mapping(node, what: what) {
+            labels[label] = try file.string(value, what: "\(what): \(label)")
+        }
+        return labels
+    }
+}
