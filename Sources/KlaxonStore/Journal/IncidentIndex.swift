@@ -142,23 +142,27 @@ final class IncidentIndex {
         var numbers = [Int64](repeating: 0, count: 10)
         while start < raw.count {
             guard let end = find(0x0A, start, raw.count) else { return false }
-            // ID, then the numbers up to CHECK; the summary is the rest of the line.
-            var position = start
-            for field in 0..<10 {
-                guard let space = find(0x20, position, end) else { return false }
-                if field == 7 {
-                    guard space - position == 64 else { return false }
-                } else {
-                    guard let n = Self.number(raw, field == 0 ? position + 4 : position, space) else { return false }
-                    numbers[field] = n
-                }
-                position = space + 1
-            }
-            // The id is INC- and its number, written as `IncidentID.make` writes it, after the line before's.
-            let number = Int(numbers[0])
-            guard FileJournalStore.bytes(UnsafeRawBufferPointer(rebasing: raw[start..<end]), at: 0, are: "INC-"),
-                raw[start + 4] != 0x30, number > (entries.last?.number ?? 0), end - position > 17
+            // ID (INC- and its number, as `IncidentID.make` writes it), then the numbers up to CHECK, each
+            // read up to the space after it in one pass; the summary is the rest of the line.
+            guard end - start > 5,
+                FileJournalStore.bytes(UnsafeRawBufferPointer(rebasing: raw[start..<end]), at: 0, are: "INC-"),
+                raw[start + 4] != 0x30
             else { return false }
+            var position = start + 4
+            for field in 0..<10 {
+                if field == 7 {
+                    guard end - position > 64, raw[position + 64] == 0x20, memchr(base + position, 0x20, 64) == nil
+                    else { return false }
+                    position += 65
+                } else {
+                    guard let (n, space) = Self.number(raw, from: position, before: end) else { return false }
+                    numbers[field] = n
+                    position = space + 1
+                }
+            }
+            // After the line before's.
+            let number = Int(numbers[0])
+            guard number > (entries.last?.number ?? 0), end - position > 17 else { return false }
             let stamp = JournalStamp(
                 device: UInt64(bitPattern: numbers[1]), inode: UInt64(bitPattern: numbers[2]), size: numbers[3],
                 modified: numbers[4], changed: numbers[5])
@@ -172,20 +176,22 @@ final class IncidentIndex {
         return entries.count == count
     }
 
-    /// The decimal number in `raw[from..<to]` (a leading `-` allowed, for times before 1970). Of at most
-    /// 19 digits, summed without a check at each digit (19 nines fit in a `UInt64`), then checked once.
-    private static func number(_ raw: UnsafeRawBufferPointer, _ from: Int, _ to: Int) -> Int64? {
-        let negative = from < to && raw[from] == 0x2D
+    /// The decimal number at `from` (a leading `-` allowed, for times before 1970) and the offset of the
+    /// space that ends it, before `end`. Of at most 19 digits, summed without a check at each digit (19
+    /// nines fit in a `UInt64`), then checked once.
+    private static func number(_ raw: UnsafeRawBufferPointer, from: Int, before end: Int) -> (Int64, Int)? {
+        let negative = from < end && raw[from] == 0x2D
         let first = negative ? from + 1 : from
-        guard first < to, to - first <= 19 else { return nil }
         var value: UInt64 = 0
-        for i in first..<to {
+        var i = first
+        while i < end {
             let digit = raw[i] &- 0x30
-            guard digit <= 9 else { return nil }
+            guard digit <= 9 else { break }
             value = value &* 10 &+ UInt64(digit)
+            i += 1
         }
-        guard value <= UInt64(Int64.max) else { return nil }
-        return negative ? -Int64(value) : Int64(value)
+        guard i > first, i - first <= 19, i < end, raw[i] == 0x20, value <= UInt64(Int64.max) else { return nil }
+        return (negative ? -Int64(value) : Int64(value), i)
     }
 
     /// Writes the entries as the index of `directory`, atomically (a temporary file renamed over it):

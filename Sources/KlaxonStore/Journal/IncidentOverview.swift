@@ -62,10 +62,12 @@ extension IncidentStore {
     public func overview(wanted: (_ declared: Timestamp, _ lastUpdate: Timestamp) -> Bool, updatingIndex: Bool)
         throws(KlaxonError) -> IncidentOverview
     {
-        let listed = try journals.incidentJournals()
-        guard !listed.isEmpty else { return IncidentOverview() }
         let indexDirectory = journals.indexDirectory
-        let index = indexDirectory.flatMap(IncidentIndex.read(directory:))
+        // The index is read on another core while the journals are listed: each costs what the archive
+        // holds (thousands of lines to parse; a directory entry and a `stat` per journal).
+        let (listing, index) = Self.listing(journals, beside: indexDirectory)
+        let listed = try listing.get()
+        guard !listed.isEmpty else { return IncidentOverview() }
         let entries = index?.entries ?? []
         // By position in `listed`, the position of its entry in the index's, or -1 for a journal to read:
         // arrays, not dictionaries (thousands of lookups). Both the listing and the index's entries are in
@@ -151,6 +153,28 @@ extension IncidentStore {
                 IndexedIncident(stamp: entry.stamp, decoded: .init(incident), store: journals, id: entry.id, mode: 0))
         }
         return (summaries, changed)
+    }
+
+    /// `store.incidentJournals()`, and the index in `indexDirectory` read at the same time on another
+    /// thread.
+    private static func listing(_ store: any JournalStore, beside indexDirectory: String?) -> (
+        Result<[ListedJournal], KlaxonError>, IncidentIndex?
+    ) {
+        let box = Box()
+        DispatchQueue.concurrentPerform(iterations: 2) { i in
+            if i == 0 {
+                box.index = indexDirectory.flatMap(IncidentIndex.read(directory:))
+            } else {
+                box.listing = Result { () throws(KlaxonError) in try store.incidentJournals() }
+            }
+        }
+        return (box.listing!, box.index)
+    }
+
+    /// What the two threads of `listing` hand over: each sets its own field, read once both have returned.
+    private final class Box: @unchecked Sendable {
+        var index: IncidentIndex?
+        var listing: Result<[ListedJournal], KlaxonError>?
     }
 
     /// The journal's stamp now (nil when it is gone): compared with `IndexedIncident.stamp`.
