@@ -114,7 +114,7 @@ public struct FileJournalStore: JournalStore {
         let fd = SystemCall.retrying { Glibc.open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC) }
         guard fd >= 0 else { return numbers.map { ListedJournal(number: $0, stamp: nil) } }
         defer { close(fd) }
-        let chunks = numbers.count < 2_000 ? 1 : JournalFile.decodingThreads
+        let chunks = numbers.count < 2_000 ? 1 : 8 * JournalFile.decodingThreads
         // Written in place: each chunk `stat`s its own run of the numbers into its own slots, with the
         // file name written into a buffer of its own (thousands of names, no string for each).
         return [ListedJournal](unsafeUninitializedCapacity: numbers.count) { slots, count in

@@ -156,25 +156,23 @@ extension IncidentStore {
     }
 
     /// `store.incidentJournals()`, and the index in `indexDirectory` read at the same time on another
-    /// thread.
+    /// thread. Not the two as one `concurrentPerform`: the listing's own, nested in it, ran on one thread.
     private static func listing(_ store: any JournalStore, beside indexDirectory: String?) -> (
         Result<[ListedJournal], KlaxonError>, IncidentIndex?
     ) {
-        let box = Box()
-        DispatchQueue.concurrentPerform(iterations: 2) { i in
-            if i == 0 {
-                box.index = indexDirectory.flatMap(IncidentIndex.read(directory:))
-            } else {
-                box.listing = Result { () throws(KlaxonError) in try store.incidentJournals() }
-            }
+        let read = ReadIndex()
+        let group = DispatchGroup()
+        DispatchQueue.global().async(group: group) {
+            read.index = indexDirectory.flatMap(IncidentIndex.read(directory:))
         }
-        return (box.listing!, box.index)
+        let listing = Result { () throws(KlaxonError) in try store.incidentJournals() }
+        group.wait()
+        return (listing, read.index)
     }
 
-    /// What the two threads of `listing` hand over: each sets its own field, read once both have returned.
-    private final class Box: @unchecked Sendable {
+    /// The index as the other thread of `listing` read it: set there, read once it is done.
+    private final class ReadIndex: @unchecked Sendable {
         var index: IncidentIndex?
-        var listing: Result<[ListedJournal], KlaxonError>?
     }
 
     /// The journal's stamp now (nil when it is gone): compared with `IndexedIncident.stamp`.
