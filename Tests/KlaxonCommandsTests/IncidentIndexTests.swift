@@ -51,7 +51,10 @@ struct IncidentIndexTests {
         #expect(FileManager.default.fileExists(atPath: ws.path + "/journals/.index"))
     }
 
-    @Test(arguments: ["deleted", "garbage", "truncated", "another version", "a title changed in it", "a directory"])
+    @Test(arguments: [
+        "deleted", "garbage", "truncated", "another version", "a title changed in it", "two lines swapped",
+        "a directory"
+    ])
     func anIndexDeletedOrDamagedIsNotTrustedAndIsWrittenAnew(damage: String) throws {
         let (ws, k) = try archive()
         let expected = titles(k)
@@ -72,6 +75,11 @@ struct IncidentIndexTests {
                 String(decoding: bytes, as: UTF8.self).replacingOccurrences(
                     of: "archived incident 7\"", with: "ARCHIVED INCIDENT 7\""
                 ).utf8)
+        case "two lines swapped":
+            // Each line whole and valid, but out of the numbers' order (which a reader walks them in).
+            var lines = bytes.split(separator: 0x0A, omittingEmptySubsequences: false)
+            lines.swapAt(1, 2)
+            bytes = Data(lines.joined(separator: [0x0A]))
         default: try FileManager.default.createDirectory(atPath: index, withIntermediateDirectories: false)
         }
         if damage != "deleted" && damage != "a directory" { try bytes.write(to: URL(fileURLWithPath: index)) }

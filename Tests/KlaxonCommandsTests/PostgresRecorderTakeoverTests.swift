@@ -10,7 +10,9 @@ extension EndToEnd {
     /// checks' changes; its hold's session ends under it (a restart, a cut connection:
     /// `pg_terminate_backend` here) and the second takes the recording over. The first must stop
     /// recording: it went on, and each change was written twice (one outage declared as two incidents,
-    /// paged twice).
+    /// paged twice). A recorder that lost its hold may take it again while it is free, so the first is
+    /// stopped (`SIGSTOP`, a process paused or cut off while the server ends its session) until the
+    /// second has taken it: otherwise whichever tries first records, and both are right.
     @Suite(.serialized)
     struct PostgresRecorderTakeoverTests {
 
@@ -43,7 +45,9 @@ extension EndToEnd {
             defer { if second.isRunning { kill(second.processIdentifier, SIGKILL) } }
             #expect(try await until(secondLog, "another process records"), "\(read(secondLog))")
 
-            // The first's hold session ends; the second takes the recording over.
+            // The first's hold session ends while it is stopped; the second takes the recording over.
+            kill(first.processIdentifier, SIGSTOP)
+            defer { kill(first.processIdentifier, SIGCONT) }
             let cut = try await blocking {
                 try database.psql(
                     """
@@ -55,6 +59,8 @@ extension EndToEnd {
             #expect(cut.hasPrefix("t"), "the recorder's hold session was ended: \(cut)")
             #expect(
                 try await until(secondLog, "this process records the state changes now"), "\(read(secondLog))")
+            // The first goes on, its hold lost and taken: it must not record what the second records.
+            kill(first.processIdentifier, SIGCONT)
 
             service.stop()
             #expect(try await until(secondLog, "web up → down"), "\(read(secondLog))")

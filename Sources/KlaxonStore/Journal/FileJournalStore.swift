@@ -1,6 +1,5 @@
 import Dispatch
 import KlaxonCore
-import Synchronization
 
 #if canImport(Glibc)
     import Glibc
@@ -37,8 +36,9 @@ public struct FileJournalStore: JournalStore {
         var numbers: [Int] = []
         var named: Set<String> = []
         while let entry = readdir(dir) {
-            withUnsafeBytes(of: entry.pointee.d_name) { raw in
-                let name = UnsafeRawBufferPointer(rebasing: raw[..<(raw.firstIndex(of: 0) ?? raw.count)])
+            // The name where readdir left it (`inout`: the 256-byte array is not copied).
+            withUnsafeBytes(of: &entry.pointee.d_name) { raw in
+                let name = UnsafeRawBufferPointer(rebasing: raw[..<strnlen(raw.baseAddress!, raw.count)])
                 if let number = Self.incidentNumber(fileName: name) {
                     numbers.append(number)
                 } else if let journal = NamedJournals.names.first(where: { name.elementsEqual(($0 + ".jsonl").utf8) }) {
@@ -53,8 +53,8 @@ public struct FileJournalStore: JournalStore {
     /// N of a file named `INC-N.jsonl` as `IncidentID.make` writes it (no leading zero); nil otherwise.
     static func incidentNumber(fileName name: UnsafeRawBufferPointer) -> Int? {
         let digits = name.count - 10  // "INC-" and ".jsonl"
-        guard digits >= 1, digits <= 9, name.starts(with: "INC-".utf8), name[4] != 0x30,
-            name[(name.count - 6)...].elementsEqual(".jsonl".utf8)
+        guard digits >= 1, digits <= 9, Self.bytes(name, at: 0, are: "INC-"), name[4] != 0x30,
+            Self.bytes(name, at: name.count - 6, are: ".jsonl")
         else { return nil }
         var number = 0
         for byte in name[4..<(4 + digits)] {
@@ -62,6 +62,13 @@ public struct FileJournalStore: JournalStore {
             number = number * 10 + Int(byte - 0x30)
         }
         return number
+    }
+
+    /// Whether `raw` holds `text` at `offset` (a `memcmp`: the generic comparison with a string's UTF-8
+    /// view cost more than the rest of a directory entry's handling).
+    static func bytes(_ raw: UnsafeRawBufferPointer, at offset: Int, are text: StaticString) -> Bool {
+        offset >= 0 && offset + text.utf8CodeUnitCount <= raw.count
+            && memcmp(raw.baseAddress! + offset, text.utf8Start, text.utf8CodeUnitCount) == 0
     }
 
     public func journal(_ name: String) -> any StoredJournal { JournalFile.open(path: path(of: name)) }
@@ -104,34 +111,36 @@ public struct FileJournalStore: JournalStore {
     /// is not followed), on every core when there are thousands.
     public func incidentJournals() throws(KlaxonError) -> [ListedJournal] {
         let numbers = try incidentNumbers().numbers
-        return zip(numbers, stampsAndModes(numbers)).map { number, found in
-            ListedJournal(number: number, stamp: found?.stamp, mode: found?.mode ?? 0)
+        let fd = SystemCall.retrying { Glibc.open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC) }
+        guard fd >= 0 else { return numbers.map { ListedJournal(number: $0, stamp: nil) } }
+        defer { close(fd) }
+        let chunks = numbers.count < 2_000 ? 1 : 8 * JournalFile.decodingThreads
+        // Written in place: each chunk `stat`s its own run of the numbers into its own slots, with the
+        // file name written into a buffer of its own (thousands of names, no string for each).
+        return [ListedJournal](unsafeUninitializedCapacity: numbers.count) { slots, count in
+            let base = Slots(slots.baseAddress!)
+            DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
+                var name = [CChar](repeating: 0, count: 32)
+                let slots = base.pointer
+                for i in (numbers.count * chunk / chunks)..<(numbers.count * (chunk + 1) / chunks) {
+                    Self.writeFileName(of: numbers[i], into: &name)
+                    var info = stat()
+                    let found = fstatat(fd, name, &info, AT_SYMLINK_NOFOLLOW) == 0
+                    (slots + i).initialize(
+                        to: ListedJournal(
+                            number: numbers[i], stamp: found ? JournalStamp(info) : nil, mode: found ? info.st_mode : 0)
+                    )
+                }
+            }
+            count = numbers.count
         }
     }
 
-    /// The stamp and mode of the journal of each incident number; nil for one that is gone.
-    private func stampsAndModes(_ numbers: [Int]) -> [(stamp: JournalStamp, mode: mode_t)?] {
-        let fd = SystemCall.retrying { Glibc.open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC) }
-        guard fd >= 0 else { return Array(repeating: nil, count: numbers.count) }
-        defer { close(fd) }
-        let chunks = numbers.count < 2_000 ? 1 : JournalFile.decodingThreads
-        // Each chunk stats its own stride of names, then hands its results over once.
-        let done = Mutex([[(stamp: JournalStamp, mode: mode_t)?]](repeating: [], count: chunks))
-        DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
-            var mine: [(stamp: JournalStamp, mode: mode_t)?] = []
-            mine.reserveCapacity(numbers.count / chunks + 1)
-            // The file name written in place: thousands of names, no string for each.
-            var name = [CChar](repeating: 0, count: 32)
-            for i in stride(from: chunk, to: numbers.count, by: chunks) {
-                Self.writeFileName(of: numbers[i], into: &name)
-                var info = stat()
-                mine.append(
-                    fstatat(fd, name, &info, AT_SYMLINK_NOFOLLOW) == 0 ? (JournalStamp(info), info.st_mode) : nil)
-            }
-            done.withLock { $0[chunk] = mine }
-        }
-        let parts = done.withLock { $0 }
-        return numbers.indices.map { parts[$0 % chunks][$0 / chunks] }
+    /// Where the listing's chunks write their slots: each writes only its own, and they are read once
+    /// `concurrentPerform` has returned.
+    private struct Slots: @unchecked Sendable {
+        let pointer: UnsafeMutablePointer<ListedJournal>
+        init(_ pointer: UnsafeMutablePointer<ListedJournal>) { self.pointer = pointer }
     }
 
     /// Writes `INC-N.jsonl` and a terminating zero into `name` (32 bytes: N has at most 18 digits).
@@ -142,14 +151,17 @@ public struct FileJournalStore: JournalStore {
             count += 1
             rest /= 10
         }
-        for (i, byte) in "INC-".utf8.enumerated() { name[i] = CChar(byte) }
-        rest = max(number, 0)
-        for i in stride(from: 4 + count - 1, through: 4, by: -1) {
-            name[i] = CChar(48 + rest % 10)
-            rest /= 10
+        name.withUnsafeMutableBytes { bytes in
+            let base = bytes.baseAddress!
+            memcpy(base, ("INC-" as StaticString).utf8Start, 4)
+            rest = max(number, 0)
+            for i in stride(from: 4 + count - 1, through: 4, by: -1) {
+                bytes[i] = UInt8(48 + rest % 10)
+                rest /= 10
+            }
+            memcpy(base + 4 + count, (".jsonl" as StaticString).utf8Start, 6)
+            bytes[4 + count + 6] = 0
         }
-        for (i, byte) in ".jsonl".utf8.enumerated() { name[4 + count + i] = CChar(byte) }
-        name[4 + count + 6] = 0
     }
 
     /// Removes `.INC-N.jsonl.PID.RAND.tmp` files older than ten minutes: what a process killed while

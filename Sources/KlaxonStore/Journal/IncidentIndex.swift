@@ -17,8 +17,10 @@ import KlaxonCore
 /// CTIME RECORDS LASTHASH DECLARED UPDATED CHECK SUMMARY`: the stamp (times in nanoseconds), the
 /// journal's record count and last hash, when the incident was declared and last updated
 /// (milliseconds), the first 16 hex digits of the SHA-256 of the rest of the line, and the summary as
-/// one line of JSON. The file is mapped, not copied, and a summary is checked and decoded only when
-/// it is wanted: listing the open incidents of 10,000 touches each line once.
+/// one line of JSON; the lines in order of the incidents' numbers. The file is mapped, not copied, and a
+/// summary is checked and decoded only when it is wanted: listing the open incidents of 10,000 touches
+/// each line once, and keeps the entries in that order (an overview walks them beside the sorted listing
+/// of the journals, with no table to hash them into).
 final class IncidentIndex {
     static let fileName = ".index"
     static let version = 1
@@ -54,8 +56,9 @@ final class IncidentIndex {
         }
     }
 
-    /// By incident number.
-    private(set) var entries: [Int: Entry] = [:]
+    /// Read from a file: in order of their numbers, each number once. Made in this process: in the order
+    /// they were added (sorted when written).
+    private(set) var entries: [Entry] = []
     private let mapping: UnsafeRawBufferPointer?
     /// The lines of entries made in this process (`entry(for:)`), kept alive while `entries` point into them.
     private var owned: [UnsafeMutableRawBufferPointer] = []
@@ -97,14 +100,15 @@ final class IncidentIndex {
         let line = UnsafeMutableRawBufferPointer.allocate(byteCount: bytes.count, alignment: 1)
         line.copyBytes(from: bytes)
         owned.append(line)
-        entries[number] = Entry(
-            number: number, stamp: stamp, declaredAt: incident.declaredAt, lastUpdate: incident.lastUpdate,
-            line: UnsafeRawBufferPointer(line), checkStart: prefix.count)
+        entries.append(
+            Entry(
+                number: number, stamp: stamp, declaredAt: incident.declaredAt, lastUpdate: incident.lastUpdate,
+                line: UnsafeRawBufferPointer(line), checkStart: prefix.count))
         return true
     }
 
-    /// Keeps `entry` of another index (which must outlive this one's `write`).
-    func keep(_ entry: Entry) { entries[entry.number] = entry }
+    /// Keeps `entry` of another index (which must outlive this one's `write`), of a number not added.
+    func keep(_ entry: Entry) { entries.append(entry) }
 
     /// The index of `directory`, or nil when there is none or it is not one this version reads: not a
     /// regular file, unreadable, another version, a line that does not read (a torn or edited file), or
@@ -138,49 +142,56 @@ final class IncidentIndex {
         var numbers = [Int64](repeating: 0, count: 10)
         while start < raw.count {
             guard let end = find(0x0A, start, raw.count) else { return false }
-            // ID, then the numbers up to CHECK; the summary is the rest of the line.
-            var position = start
-            for field in 0..<10 {
-                guard let space = find(0x20, position, end) else { return false }
-                if field == 7 {
-                    guard space - position == 64 else { return false }
-                } else {
-                    guard let n = Self.number(raw, field == 0 ? position + 4 : position, space) else { return false }
-                    numbers[field] = n
-                }
-                position = space + 1
-            }
-            // The id is INC- and its number, written as `IncidentID.make` writes it.
-            let number = Int(numbers[0])
-            guard raw[start..<(start + 4)].elementsEqual("INC-".utf8), raw[start + 4] != 0x30, number > 0,
-                end - position > 17, entries[number] == nil
+            // ID (INC- and its number, as `IncidentID.make` writes it), then the numbers up to CHECK, each
+            // read up to the space after it in one pass; the summary is the rest of the line.
+            guard end - start > 5,
+                FileJournalStore.bytes(UnsafeRawBufferPointer(rebasing: raw[start..<end]), at: 0, are: "INC-"),
+                raw[start + 4] != 0x30
             else { return false }
+            var position = start + 4
+            for field in 0..<10 {
+                if field == 7 {
+                    guard end - position > 64, raw[position + 64] == 0x20, memchr(base + position, 0x20, 64) == nil
+                    else { return false }
+                    position += 65
+                } else {
+                    guard let (n, space) = Self.number(raw, from: position, before: end) else { return false }
+                    numbers[field] = n
+                    position = space + 1
+                }
+            }
+            // After the line before's.
+            let number = Int(numbers[0])
+            guard number > (entries.last?.number ?? 0), end - position > 17 else { return false }
             let stamp = JournalStamp(
                 device: UInt64(bitPattern: numbers[1]), inode: UInt64(bitPattern: numbers[2]), size: numbers[3],
                 modified: numbers[4], changed: numbers[5])
-            entries[number] = Entry(
-                number: number, stamp: stamp, declaredAt: Timestamp(milliseconds: numbers[8]),
-                lastUpdate: Timestamp(milliseconds: numbers[9]),
-                line: UnsafeRawBufferPointer(rebasing: raw[start...end]), checkStart: position - start)
+            entries.append(
+                Entry(
+                    number: number, stamp: stamp, declaredAt: Timestamp(milliseconds: numbers[8]),
+                    lastUpdate: Timestamp(milliseconds: numbers[9]),
+                    line: UnsafeRawBufferPointer(rebasing: raw[start...end]), checkStart: position - start))
             start = end + 1
         }
         return entries.count == count
     }
 
-    /// The decimal number in `raw[from..<to]` (a leading `-` allowed, for times before 1970).
-    private static func number(_ raw: UnsafeRawBufferPointer, _ from: Int, _ to: Int) -> Int64? {
-        guard from < to else { return nil }
-        let negative = raw[from] == 0x2D
-        var value: Int64 = 0
-        for i in (negative ? from + 1 : from)..<to {
-            let byte = raw[i]
-            guard byte >= 0x30, byte <= 0x39 else { return nil }
-            let (times10, over) = value.multipliedReportingOverflow(by: 10)
-            let (sum, overAgain) = times10.addingReportingOverflow(Int64(byte - 0x30))
-            guard !over, !overAgain else { return nil }
-            value = sum
+    /// The decimal number at `from` (a leading `-` allowed, for times before 1970) and the offset of the
+    /// space that ends it, before `end`. Of at most 19 digits, summed without a check at each digit (19
+    /// nines fit in a `UInt64`), then checked once.
+    private static func number(_ raw: UnsafeRawBufferPointer, from: Int, before end: Int) -> (Int64, Int)? {
+        let negative = from < end && raw[from] == 0x2D
+        let first = negative ? from + 1 : from
+        var value: UInt64 = 0
+        var i = first
+        while i < end {
+            let digit = raw[i] &- 0x30
+            guard digit <= 9 else { break }
+            value = value &* 10 &+ UInt64(digit)
+            i += 1
         }
-        return negative ? -value : value
+        guard i > first, i - first <= 19, i < end, raw[i] == 0x20, value <= UInt64(Int64.max) else { return nil }
+        return (negative ? -Int64(value) : Int64(value), i)
     }
 
     /// Writes the entries as the index of `directory`, atomically (a temporary file renamed over it):
@@ -188,9 +199,14 @@ final class IncidentIndex {
     /// written; the index is a cache, so that is never an error for the command.
     @discardableResult
     func write(directory: String) -> Bool {
-        var bytes = Array("klaxon-index \(Self.version) \(entries.count)\n".utf8)
-        bytes.reserveCapacity(bytes.count + entries.values.reduce(0) { $0 + $1.line.count })
-        for number in entries.keys.sorted() { bytes += entries[number]!.line }
+        // In order, each number once (the first added: a listing that named one twice added it twice).
+        var lines: [Entry] = []
+        for entry in entries.sorted(by: { $0.number < $1.number }) where lines.last?.number != entry.number {
+            lines.append(entry)
+        }
+        var bytes = Array("klaxon-index \(Self.version) \(lines.count)\n".utf8)
+        bytes.reserveCapacity(bytes.count + lines.reduce(0) { $0 + $1.line.count })
+        for entry in lines { bytes += entry.line }
         do {
             try AtomicFile.write(bytes, to: directory + "/" + Self.fileName, mode: 0o660, creatingDirectory: true)
             return true

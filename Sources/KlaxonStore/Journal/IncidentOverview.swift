@@ -62,64 +62,68 @@ extension IncidentStore {
     public func overview(wanted: (_ declared: Timestamp, _ lastUpdate: Timestamp) -> Bool, updatingIndex: Bool)
         throws(KlaxonError) -> IncidentOverview
     {
-        let listed = try journals.incidentJournals()
-        guard !listed.isEmpty else { return IncidentOverview() }
-        let numbers = listed.map(\.number)
         let indexDirectory = journals.indexDirectory
-        let index = indexDirectory.flatMap(IncidentIndex.read(directory:))
-        // By position in `numbers`: an array, not a dictionary (thousands of lookups).
-        var indexed = [IndexedIncident?](repeating: nil, count: numbers.count)
-        var kept = 0
+        // The index is read on another core while the journals are listed: each costs what the archive
+        // holds (thousands of lines to parse; a directory entry and a `stat` per journal).
+        let (listing, index) = Self.listing(journals, beside: indexDirectory)
+        let listed = try listing.get()
+        guard !listed.isEmpty else { return IncidentOverview() }
+        let entries = index?.entries ?? []
+        // By position in `listed`, the position of its entry in the index's, or -1 for a journal to read:
+        // arrays, not dictionaries (thousands of lookups). Both the listing and the index's entries are in
+        // order of the numbers, so they are walked side by side.
+        var kept = [Int](repeating: -1, count: listed.count)
+        var keptCount = 0
+        var decoded = [IndexedIncident.DecodedSummary?](repeating: nil, count: listed.count)
         var toRead: [Int] = []
-        for (i, number) in numbers.enumerated() {
-            guard let stamp = listed[i].stamp, let entry = index?.entries[number], entry.stamp == stamp else {
+        var e = 0
+        for (i, journal) in listed.enumerated() {
+            while e < entries.count && entries[e].number < journal.number { e += 1 }
+            guard let stamp = journal.stamp, e < entries.count, entries[e].number == journal.number,
+                entries[e].stamp == stamp
+            else {
                 toRead.append(i)
                 continue
             }
-            var decoded: IndexedIncident.DecodedSummary?
-            if wanted(entry.declaredAt, entry.lastUpdate) {
+            if wanted(entries[e].declaredAt, entries[e].lastUpdate) {
                 // A summary that does not check or decode is the index's fault: the journal is read instead.
-                guard let incident = try? entry.incident() else {
+                guard let incident = try? entries[e].incident() else {
                     toRead.append(i)
                     continue
                 }
-                decoded = IndexedIncident.DecodedSummary(incident)
+                decoded[i] = IndexedIncident.DecodedSummary(incident)
             }
-            kept += 1
-            indexed[i] = IndexedIncident(
-                stamp: stamp, decoded: decoded, store: journals, id: IncidentID.make(number), mode: listed[i].mode)
+            kept[i] = e
+            keptCount += 1
         }
-        let read = readSummaries(toRead.map { IncidentID.make(numbers[$0]) })
+        var read = readSummaries(toRead.map { IncidentID.make(listed[$0].number) })[...]
         // The resolved journals just read, for the index; the entries kept are added only when it is
         // written (most starts find nothing changed, and write nothing).
         let next = IncidentIndex()
         var overview = IncidentOverview()
-        overview.items.reserveCapacity(numbers.count)
-        var results = [Result<IncidentJournal, KlaxonError>?](repeating: nil, count: numbers.count)
-        for (i, result) in zip(toRead, read) { results[i] = result }
-        for i in numbers.indices {
-            if let item = indexed[i] {
-                overview.items.append((item.id, .indexed(item)))
-            } else if let result = results[i] {
-                let id = IncidentID.make(numbers[i])
-                switch result {
-                case .success(let journal):
-                    next.add(journal)
-                    overview.items.append((id, .journal(journal)))
-                case .failure(let error):
-                    overview.items.append((id, .unreadable(error)))
-                }
+        overview.items.reserveCapacity(listed.count)
+        for (i, journal) in listed.enumerated() {
+            let id = IncidentID.make(journal.number)
+            guard kept[i] < 0 else {
+                let item = IndexedIncident(
+                    stamp: entries[kept[i]].stamp, decoded: decoded[i], store: journals, id: id, mode: journal.mode)
+                overview.items.append((id, .indexed(item)))
+                continue
+            }
+            switch read.removeFirst() {
+            case .success(let journal):
+                next.add(journal)
+                overview.items.append((id, .journal(journal)))
+            case .failure(let error):
+                overview.items.append((id, .unreadable(error)))
             }
         }
         // A database's index directory (a cache on this machine) is made when first written.
         if updatingIndex, let indexDirectory, access(indexDirectory, W_OK) == 0 || errno == ENOENT {
             let indexExists = access(indexDirectory + "/" + IncidentIndex.fileName, F_OK) == 0
-            let changed =
-                !next.entries.isEmpty || kept != (index?.entries.count ?? 0) || (index == nil && indexExists)
+            let changed = !next.entries.isEmpty || keptCount != entries.count || (index == nil && indexExists)
             if changed {
-                for (i, number) in numbers.enumerated() where indexed[i] != nil {
-                    if let entry = index?.entries[number] { next.keep(entry) }
-                }
+                for e in kept where e >= 0 { next.keep(entries[e]) }
                 next.write(directory: indexDirectory)
             }
         }
@@ -139,9 +143,8 @@ extension IncidentStore {
         guard let index = journals.indexDirectory.flatMap(IncidentIndex.read(directory:)) else { return ([], []) }
         var summaries: [IndexedIncident] = []
         var changed: [String] = []
-        for number in index.entries.keys.sorted() {
-            let entry = index.entries[number]!
-            guard entry.lastUpdate >= since, let same = unchanged(number, entry.stamp) else { continue }
+        for entry in index.entries {
+            guard entry.lastUpdate >= since, let same = unchanged(entry.number, entry.stamp) else { continue }
             guard same, let incident = try? entry.incident() else {
                 changed.append(entry.id)
                 continue
@@ -150,6 +153,26 @@ extension IncidentStore {
                 IndexedIncident(stamp: entry.stamp, decoded: .init(incident), store: journals, id: entry.id, mode: 0))
         }
         return (summaries, changed)
+    }
+
+    /// `store.incidentJournals()`, and the index in `indexDirectory` read at the same time on another
+    /// thread. Not the two as one `concurrentPerform`: the listing's own, nested in it, ran on one thread.
+    private static func listing(_ store: any JournalStore, beside indexDirectory: String?) -> (
+        Result<[ListedJournal], KlaxonError>, IncidentIndex?
+    ) {
+        let read = ReadIndex()
+        let group = DispatchGroup()
+        DispatchQueue.global().async(group: group) {
+            read.index = indexDirectory.flatMap(IncidentIndex.read(directory:))
+        }
+        let listing = Result { () throws(KlaxonError) in try store.incidentJournals() }
+        group.wait()
+        return (listing, read.index)
+    }
+
+    /// The index as the other thread of `listing` read it: set there, read once it is done.
+    private final class ReadIndex: @unchecked Sendable {
+        var index: IncidentIndex?
     }
 
     /// The journal's stamp now (nil when it is gone): compared with `IndexedIncident.stamp`.
