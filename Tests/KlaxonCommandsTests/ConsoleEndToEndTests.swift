@@ -52,7 +52,8 @@ extension EndToEnd {
                 try await Task.sleep(for: .milliseconds(100))
             }
             let tty = try console(ws, columns: 120, rows: 30)
-            #expect(await tty.until("Open incidents (0)") != nil)
+            // A console's first frame under a loaded suite can take longer than the default 10 s look.
+            #expect(await tty.until("Open incidents (0)", timeout: 30) != nil, "\(tty.screen())")
             #expect(!tty.screen().contains("sends the pages now"))
             kill(watch.processIdentifier, SIGKILL)
             #expect(

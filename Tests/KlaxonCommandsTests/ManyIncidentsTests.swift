@@ -112,7 +112,15 @@ extension EndToEnd {
             tty.press("Tab", "Tab", "Tab", "j", "Enter")
             #expect(await tty.until("INC-10002 declared", timeout: 20) != nil, "\(tty.screen())")
             #expect(await tty.until("2 open", timeout: 10) != nil, "\(tty.screen())")
-            // The declaration pages by the workspace's policy, and this console sends the pages: q asks.
+            // The declaration pages by the workspace's policy, and this console sends the pages: q asks, once
+            // the engine's pass has made it escalating (a moment after the declaration shows: pressed before,
+            // q quit at once, a test race under load).
+            let escalating = await tty.until(timeout: 20) { screen in
+                screen.split(separator: "\n").contains {
+                    $0.contains("INC-10002") && ($0.contains("PAGING") || $0.contains("FAILING"))
+                }
+            }
+            #expect(escalating != nil, "\(tty.screen())")
             tty.press("q")
             #expect(
                 await tty.until("INC-10002 is escalating; no other process is sending pages now", timeout: 10) != nil,

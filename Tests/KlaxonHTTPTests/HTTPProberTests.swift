@@ -30,10 +30,11 @@ func withLoopbackServer(_ configure: (HTTPServer) async -> Void, _ body: @Sendab
     await server.stop()
 }
 
-/// Runs a loopback server's jobs on a serial Dispatch queue of its own, beside the cooperative pool.
+/// Runs a loopback server's jobs on a concurrent Dispatch queue of its own, beside the cooperative pool
+/// (concurrent: a connection's job never waits behind another's; the server's actor keeps its own order).
 final class ServerExecutor: TaskExecutor {
     static let shared = ServerExecutor()
-    private let queue = DispatchQueue(label: "klaxon-test-loopback-server")
+    private let queue = DispatchQueue(label: "klaxon-test-loopback-server", attributes: .concurrent)
 
     func enqueue(_ job: consuming ExecutorJob) {
         let job = UnownedJob(job)
