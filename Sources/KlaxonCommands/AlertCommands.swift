@@ -39,7 +39,7 @@ struct AlertCommand: ParsableCommand {
                 rows.append([
                     alert.id, received.shownState(alert).rawValue, alert.severity ?? "-", alert.source.rawValue,
                     DurationText.short(seconds: alert.startsAt.seconds(until: now)),
-                    received.book.incidents[alert.group] ?? "-",
+                    received.book.incident(of: alert) ?? "-",
                     alert.summary == alert.name ? alert.name : "\(alert.name): \(alert.summary)"
                 ])
             }
@@ -83,7 +83,7 @@ struct AlertCommand: ParsableCommand {
                 "severity:  \(alert.severity ?? "none given")",
                 "source:    \(alert.source.rawValue) (token \(alert.token))",
                 "group:     \(alert.group)",
-                "incident:  \(received.book.incidents[alert.group] ?? "none")",
+                "incident:  \(received.book.incident(of: alert) ?? "none")",
                 "started:   \(time(alert.startsAt))"
             ]
             if let endsAt = alert.endsAt, alert.state == .resolved { lines.append("ended:     \(time(endsAt))") }
@@ -123,7 +123,7 @@ struct ReceivedAlertsReading {
         self.book = book
         var acknowledged: [String: Bool] = [:]
         let incidents = try workspace.incidents
-        for id in Set(book.incidents.values) {
+        for id in Set(book.alerts.compactMap(book.incident(of:))) {
             // An incident that cannot be read is shown as its alerts say, not as acknowledged.
             guard let journal = try? incidents.open(id, keepingTimeline: false) else {
                 warn("the incident \(id) could not be read: its alerts show their own state")
@@ -135,10 +135,10 @@ struct ReceivedAlertsReading {
     }
 
     func shownState(_ alert: Alert) -> Alert.State {
-        alert.shownState(incidentAcknowledged: book.incidents[alert.group].flatMap { acknowledged[$0] } ?? false)
+        alert.shownState(incidentAcknowledged: book.incident(of: alert).flatMap { acknowledged[$0] } ?? false)
     }
 
     func json(_ alert: Alert) -> JSONValue {
-        alert.json(incident: book.incidents[alert.group], shown: shownState(alert))
+        alert.json(incident: book.incident(of: alert), shown: shownState(alert))
     }
 }

@@ -21,7 +21,10 @@ extension AlertCommand {
         var tokenEnvironment: String?
         @Option(help: ArgumentHelp("Which of intake: tokens to send with.", valueName: "name")) var token: String?
         @Option(help: "What is wrong (a trigger's payload.summary).") var summary = "Test alert from klaxon alert send"
-        @Option(help: "critical, error, warning or info.") var severity = "critical"
+        @Option(
+            help:
+                "critical, error, warning or info (default info: a test event your routes may declare and page for at critical)."
+        ) var severity = "info"
         @Option(help: "The affected system (default: this host).") var source: String?
         @Option(name: .customLong("dedup-key"), help: "The alert's identity (needed to acknowledge or resolve).")
         var dedupKey: String?

@@ -126,17 +126,25 @@ func routedLine(_ routed: AlertGroupRouted, json: Bool) -> String {
         return TerminalText.json(
             JSONValue.object([
                 "at": .string(routed.at.rfc3339), "incident": .string(routed.incident), "group": .string(routed.group),
-                "routed": .string(routed.kind.rawValue), "text": .string(routed.text)
+                "routed": .string(routed.kind.rawValue), "text": .string(routed.text),
+                "on_resolve": routed.kind == .resolved ? .string(routed.onResolve.rawValue) : .null
             ]).canonicalJSON)
     }
-    let what =
-        switch routed.kind {
-        case .declared: "declared for"
-        case .attached: "attached"
-        case .resolved: "resolved: every alert of"
-        }
-    return TerminalText.printable(
-        "\(routed.at.rfc3339) \(routed.incident) \(what) alert group \(routed.group): \(routed.text)")
+    let line: String
+    switch routed.kind {
+    case .declared: line = "\(routed.incident) declared for alert group \(routed.group): \(routed.text)"
+    case .attached: line = "\(routed.incident) attached alert group \(routed.group): \(routed.text)"
+    case .resolved:
+        // Never "INC-1 resolved" for an incident that is still open and paging.
+        let outcome =
+            switch routed.onResolve {
+            case .note: "the incident stays open (a person resolves it)"
+            case .mitigate: "the incident is marked mitigated (the route's on_resolve)"
+            case .resolve: "the incident is resolved (the route's on_resolve)"
+            }
+        line = "\(routed.incident): every alert of alert group \(routed.group) resolved; \(outcome): \(routed.text)"
+    }
+    return TerminalText.printable("\(routed.at.rfc3339) " + line)
 }
 
 extension StatusCommand {

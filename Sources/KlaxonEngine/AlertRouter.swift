@@ -114,7 +114,18 @@ final class AlertRouter {
                         routed.append(.init(group: note.group, incident: id, kind: .attached, text: line, at: clock()))
                     }
                     if note.allResolved != nil {
-                        routed.append(.init(group: note.group, incident: id, kind: .resolved, text: line, at: clock()))
+                        // What the route does to the incident now (the actions after this note).
+                        let closing = actions.lazy.compactMap { action -> IntakeRoute.OnResolve? in
+                            switch action {
+                            case .mitigate(let target) where target == id: .mitigate
+                            case .resolve(let target, _) where target == id: .resolve
+                            default: nil
+                            }
+                        }.first
+                        routed.append(
+                            .init(
+                                group: note.group, incident: id, kind: .resolved, text: line, at: clock(),
+                                onResolve: closing ?? .note))
                     }
                 case .mitigate(let id):
                     if let target = journal(id) { try write(.mitigate, on: target) }

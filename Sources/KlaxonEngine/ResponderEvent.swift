@@ -77,6 +77,9 @@ public struct AlertGroupRouted: Equatable, Sendable {
     public var text: String
     /// When it was written.
     public var at: Timestamp
+    /// For `resolved`: what became of the incident (the route's `on_resolve`): left open (`note`),
+    /// marked mitigated, or resolved.
+    public var onResolve: IntakeRoute.OnResolve = .note
 }
 
 /// Which process sends a workspace's pages.

@@ -710,6 +710,7 @@ struct IntakeTests {
         let book = AlertBook(records: try alertsJournal(ws).records)
         #expect(book.alerts.count == 1)
         #expect(book.alerts.first?.key == key && book.alerts.first?.state == .resolved)
+        #expect(book.alerts.first?.severity == "info", "a test event is info unless asked: it pages nobody by default")
         #expect(book.alerts.first?.summary == "Registry 5xx")
     }
 

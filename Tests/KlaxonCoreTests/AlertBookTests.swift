@@ -148,3 +148,51 @@ extension AlertBookTests {
         #expect(book.alerts.count == 1, "progress is not an alert")
     }
 }
+
+extension AlertBookTests {
+    /// Walkthrough: after a group's incident was resolved and the group fired again onto a new incident,
+    /// its earlier alerts named the new one (whose timeline does not have them).
+    @Test mutating func eachAlertKeepsTheIncidentItWentTo() throws {
+        var book = AlertBook()
+        func routed(through: Int, to incident: String) throws -> JournalRecord {
+            sequence += 1
+            return JournalRecord(
+                sequence: sequence, timestamp: Timestamp(milliseconds: 0), actor: "klaxon", host: "h", pid: 1,
+                type: AlertBook.routedRecordType,
+                data: AlertBook.routedDraftData(through: through, incidents: [group: incident]),
+                previousHash: .genesis, hash: .genesis)
+        }
+        _ = book.apply(try record(am([amAlert("f1", .firing)])))  // 1
+        #expect(book.incident(of: book.alerts[0]) == nil, "not routed yet")
+        _ = book.apply(try routed(through: 1, to: "INC-1"))  // 2
+        _ = book.apply(try record(am([amAlert("f1", .resolved)])))  // 3
+        _ = book.apply(try record(am([amAlert("f2", .firing, startsAt: 900_000)])))  // 4
+        _ = book.apply(try routed(through: 4, to: "INC-5"))  // 5
+        #expect(book.incident(of: book.alerts[0]) == "INC-1" && book.incident(of: book.alerts[1]) == "INC-5")
+        #expect(book.incidents == [group: "INC-5"], "the group's next changes go to its newest incident")
+        // An alert the router has not reached (after `through`) is on none yet.
+        _ = book.apply(try record(am([amAlert("f3", .firing, startsAt: 950_000)])))  // 6
+        _ = book.apply(try routed(through: 5, to: "INC-5"))  // 7
+        #expect(book.incident(of: book.alerts[2]) == nil)
+    }
+
+    /// A PagerDuty-style event has no alertname: its name is its summary, never the dedup key the intake
+    /// made (a title of 32 hex digits said nothing at 80 columns).
+    @Test func aPagerDutyAlertIsNamedByItsSummary() throws {
+        let event = try PagerDutyEvent.parse(
+            Array(
+                #"{"routing_key":"k","event_action":"trigger","payload":{"summary":"Build farm disk full","source":"bf-3","severity":"error"}}"#
+                    .utf8))
+        var alert = Alert(
+            number: 1, source: .pagerduty, token: "ci", group: "g", key: "d1956e1df763922828f561e756508b5f",
+            state: .firing,
+            labels: ReceivedAlerts(pagerDuty: event, token: "ci", dedupKey: "x", receivedAt: Timestamp(milliseconds: 0))
+                .alerts[0].labels,
+            annotations: ["summary": "Build farm disk full"], startsAt: Timestamp(milliseconds: 0), endsAt: nil,
+            generatorURL: nil, firstReceived: Timestamp(milliseconds: 0), lastReceived: Timestamp(milliseconds: 0),
+            receivedCount: 1, firstSequence: 1, lastSequence: 1)
+        #expect(alert.name == "Build farm disk full" && alert.summary == "Build farm disk full")
+        alert.source = .alertmanager
+        #expect(alert.name == "d1956e1df763922828f561e756508b5f", "Alertmanager's alerts always have their alertname")
+    }
+}

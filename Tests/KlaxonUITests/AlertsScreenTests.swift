@@ -89,7 +89,7 @@ struct AlertsScreenTests {
         var model = try alertsModel()
         // The selection starts on A-5 (no incident): enter says so, o shows its runbook link.
         #expect(press([.enter], &model).isEmpty && model.screen == .alerts)
-        #expect(model.message?.text == "A-5 is on no incident: its route only shows it (declare one with d)")
+        #expect(model.message?.text == "A-5 is on no incident: no route declared or attached one for it")
         press([.character("o")], &model)
         #expect(model.message?.text == "A-5's runbook: https://wiki/disk")
         // A-2 (on INC-11): a acknowledges INC-11; enter opens it.
@@ -115,5 +115,31 @@ extension AlertsScreenTests {
         let frame = ConsoleView.render(try alertsModel(columns: 80, rows: 24))
         #expect(frame.text.contains("A-3 ACKNOWLEDGED"))
         if let mismatch = Snapshot.mismatch(frame, named: "alerts-80x24") { Issue.record(Comment(rawValue: mismatch)) }
+    }
+}
+
+extension AlertsScreenTests {
+    /// Walkthrough: the selection kept its row, not its alert: a new alert moved it onto another (and
+    /// `a` would have acknowledged another incident).
+    @Test func theSelectionStaysOnItsAlertAsOthersArrive() throws {
+        var model = try alertsModel()
+        press([.character("j"), .character("j")], &model)
+        #expect(model.selectedAlert?.id == "A-2")
+        var book = try Self.book(now: model.now)
+        let record = JournalCodec.encode(
+            RecordDraft(
+                type: ReceivedAlerts.recordType,
+                data: ReceivedAlerts.draftData([
+                    ReceivedAlerts(
+                        source: .alertmanager, token: "am", group: "new",
+                        alerts: [.init(key: "n", status: .firing, labels: ["alertname": "New"], startsAt: model.now)])
+                ]), timestamp: model.now, actor: "klaxon", host: "h", pid: 1),
+            sequence: book.lastSequence + 1, previousHash: .genesis
+        ).record
+        _ = book.apply(record)
+        _ = ConsoleUpdate.update(&model, .alertsChanged(book))
+        #expect(model.alertRows.first?.id == "A-6", "the new alert is listed first")
+        #expect(model.selectedAlert?.id == "A-2")
+        #expect(press([.character("a")], &model) == [.perform(.acknowledge, incidentID: "INC-11")])
     }
 }

@@ -47,8 +47,11 @@ public struct Alert: Equatable, Sendable {
         return number
     }
 
-    /// Its name: the `alertname` label, else its key.
-    public var name: String { labels["alertname"] ?? key }
+    /// Its name: the `alertname` label; for a PagerDuty-style event (which has none), its summary; else
+    /// its key (a dedup key made by the intake says nothing to a person).
+    public var name: String {
+        labels["alertname"] ?? (source == .pagerduty ? annotations["summary"] : nil) ?? key
+    }
 
     /// One line saying what is wrong: the `summary` annotation, else `description`, else its name.
     public var summary: String { annotations["summary"] ?? annotations["description"] ?? name }

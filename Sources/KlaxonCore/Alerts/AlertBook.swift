@@ -19,8 +19,15 @@
 public struct AlertBook: Sendable {
     /// The record type of the router's progress.
     public static let routedRecordType = "alerts.routed"
-    /// The incident each alert group went to, as the router last recorded it (`INC-12`).
+    /// The incident each alert group went to, as the router last recorded it (`INC-12`): where the
+    /// group's next changes go. An alert's own incident is `incident(of:)`.
     public private(set) var incidents: [String: String] = [:]
+    /// The incident each alert went to (by number): the one its group went to when the router first
+    /// took it. A group whose incident was resolved and that fired again goes to a new incident; its
+    /// earlier alerts stay on the one whose timeline has them.
+    private var incidentOfAlert: [Int: String] = [:]
+    /// The alerts of each group, by number, in order.
+    private var numbersByGroup: [String: [Int]] = [:]
     /// The last record of the journal `alerts` whose changes the router handled (0 for none).
     public private(set) var routedThrough = 0
 
@@ -52,7 +59,14 @@ public struct AlertBook: Sendable {
         if record.type == Self.routedRecordType {
             if let through = record.data["through"]?.intValue { routedThrough = max(routedThrough, through) }
             if case .object(let map)? = record.data["incidents"] {
-                for (group, incident) in map { incidents[group] = incident.stringValue }
+                for (group, value) in map {
+                    guard let incident = value.stringValue else { continue }
+                    incidents[group] = incident
+                    // Its alerts routed by this record: those it reached (through), not yet on an incident.
+                    for number in numbersByGroup[group] ?? [] where incidentOfAlert[number] == nil {
+                        if alerts[number - 1].firstSequence <= routedThrough { incidentOfAlert[number] = incident }
+                    }
+                }
             }
             return []
         }
@@ -117,6 +131,7 @@ public struct AlertBook: Sendable {
                 startsAt: received.startsAt, endsAt: nil, generatorURL: received.generatorURL, firstReceived: at,
                 lastReceived: at, receivedCount: 1, firstSequence: record.sequence, lastSequence: record.sequence))
         latest[identity] = number
+        numbersByGroup[group, default: []].append(number)
         return AlertChange(alert: number, kind: .fired, group: group, sequence: record.sequence, at: at)
     }
 
@@ -132,11 +147,15 @@ public struct AlertBook: Sendable {
         return alerts[number - 1]
     }
 
+    /// The incident `alert` went to, nil while it is on none (its route only shows it, or the router
+    /// has not taken it yet).
+    public func incident(of alert: Alert) -> String? { incidentOfAlert[alert.number] }
+
     /// The alerts not resolved, in order of number.
     public var active: [Alert] { alerts.filter(\.isActive) }
 
     /// The alerts of `group`, in order of number.
-    public func alerts(of group: String) -> [Alert] { alerts.filter { $0.group == group } }
+    public func alerts(of group: String) -> [Alert] { (numbersByGroup[group] ?? []).map { alerts[$0 - 1] } }
 }
 
 /// What one record changed of one alert (`AlertBook.apply`).

@@ -46,7 +46,7 @@ enum AlertsView {
                 (state.rawValue.uppercased(), s(style(state))),
                 (alert.severity ?? "—", s(.normal)),
                 (DurationText.short(seconds: alert.startsAt.seconds(until: model.now)), s(.dim)),
-                (book.incidents[alert.group] ?? "—", s(.accent)),
+                (book.incident(of: alert) ?? "—", s(.accent)),
                 (alert.source.rawValue, s(.dim)),
                 (alert.summary == alert.name ? alert.name : "\(alert.name): \(alert.summary)", s(.normal))
             ]
@@ -66,7 +66,7 @@ enum AlertsView {
             .init("STATE", 13),
             .sized("SEVERITY", to: rows.map { $0.severity ?? "—" }, maximum: 10, givesWay: 2),
             .init("AGE", 7),
-            .sized("INCIDENT", to: rows.map { book.incidents[$0.group] ?? "—" }, minimum: 8),
+            .sized("INCIDENT", to: rows.map { book.incident(of: $0) ?? "—" }, minimum: 8),
             .init("SOURCE", 13, givesWay: 1),
             .init("ALERT", 30, fills: true)
         ])
@@ -91,10 +91,10 @@ enum AlertsView {
             ),
             ("group: \(alert.group)", .dim)
         ]
-        if let incident = model.alertBook?.incidents[alert.group] {
+        if let incident = model.alertBook?.incident(of: alert) {
             lines.append(("incident: \(incident) (enter opens it, a acknowledges it)", .normal))
         } else {
-            lines.append(("incident: none (its route only shows it, or none matched)", .dim))
+            lines.append(("incident: none (no route declared or attached one for it)", .dim))
         }
         lines.append(
             (
@@ -129,7 +129,7 @@ extension ConsoleModel {
 
     /// The incident `alert`'s group went to, when it is known here.
     public func incident(ofAlert alert: Alert) -> Incident? {
-        alertBook?.incidents[alert.group].flatMap { incidents[$0] }
+        alertBook?.incident(of: alert).flatMap { incidents[$0] }
     }
 
     /// What the screen shows of `alert`: acknowledged once its incident was (a person is on it).

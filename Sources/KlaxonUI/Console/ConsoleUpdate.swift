@@ -96,7 +96,12 @@ public enum ConsoleUpdate {
             model.record(report)
             return []
         case .alertsChanged(let book):
+            // The selection stays on its alert as others arrive (a key pressed on it acts on it).
+            let selected = model.selectedAlert?.number
             model.alertBook = book
+            if let selected, let index = model.alertRows.firstIndex(where: { $0.number == selected }) {
+                model.alertListSelection = index
+            }
             return []
         case .runbooksChanged(let runbooks):
             model.setRunbooks(runbooks)
@@ -331,7 +336,7 @@ public enum ConsoleUpdate {
             if model.screen == .alerts, let alert = model.selectedAlert {
                 guard let incident = model.incident(ofAlert: alert) else {
                     model.message = .init(
-                        text: "\(alert.id) is on no incident: its route only shows it (declare one with d)",
+                        text: "\(alert.id) is on no incident: no route declared or attached one for it",
                         isError: true)
                     return []
                 }
