@@ -12,7 +12,7 @@ import Testing
 /// the process that sends the pages, on a file store and on PostgreSQL. The workspace is the escalation
 /// tests' (`runnerWorkspace`: policy `platform` pages alice), the clock fixed, every page through the
 /// in-memory transport.
-struct AlertRouterTests {
+struct AlertRouterTests: ResponderPassing {
     static let group = "{}:{alertname=\"RegistryDown\"}"
     let clock = FixedClock("2026-11-20T09:00:00Z")
     let transport = InMemoryPageTransport()
@@ -54,27 +54,6 @@ struct AlertRouterTests {
         if try store.create(ReceivedAlerts.journalName, firstRecord: draft) == nil {
             _ = try store.journal(ReceivedAlerts.journalName).append { _ in draft }
         }
-    }
-
-    /// Passes as a caller's loop does (waiting in `poll` on the responder's descriptors) until an event
-    /// satisfies `wanted`, or `limit` real seconds (the bound of a wait for another thread; nothing is
-    /// measured); every event of those passes.
-    func passes(_ responder: Responder, limit: Double = 20, until wanted: (ResponderEvent) -> Bool) -> [ResponderEvent]
-    {
-        let deadline = Date().addingTimeInterval(limit)
-        var events: [ResponderEvent] = []
-        while Date() < deadline {
-            var descriptors = responder.descriptors.map { pollfd(fd: $0, events: Int16(POLLIN), revents: 0) }
-            _ = poll(&descriptors, nfds_t(descriptors.count), 100)
-            let new = responder.pass(now: clock.now)
-            events += new
-            if new.contains(where: wanted) { break }
-        }
-        return events
-    }
-
-    static func isPageFinished(_ event: ResponderEvent) -> Bool {
-        if case .pageFinished = event { true } else { false }
     }
 
     static func routed(_ events: [ResponderEvent]) -> [AlertGroupRouted] {

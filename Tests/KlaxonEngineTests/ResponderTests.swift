@@ -14,7 +14,7 @@ import Testing
 /// (`runnerWorkspace`: policy `platform` pages alice, then bob after five minutes), the test's fixed
 /// clock, every page through the in-memory transport, and other writers as other processes are (the
 /// CLI in-process, appending to the same journals).
-struct ResponderTests {
+struct ResponderTests: ResponderPassing {
     let ws = runnerWorkspace()
     let clock = FixedClock("2026-11-20T09:00:00Z")
     let transport = InMemoryPageTransport()
@@ -28,27 +28,6 @@ struct ResponderTests {
             workspace: workspace, writer: WriterIdentity(actor: "ops", host: "test-host", pid: pid), checks: checks,
             options: Responder.Options(role: "test", displayZone: TimeZone(identifier: "UTC")!),
             environment: [:], clock: { clock.now }, transport: transport, heartbeats: heartbeats)
-    }
-
-    /// Passes, waiting in `poll` on the responder's descriptors between passes as a caller's loop does,
-    /// until an event satisfies `wanted`; returns every event of those passes. The limit (real seconds)
-    /// bounds the wait for another thread (a delivery, the poller); nothing is measured.
-    func passes(_ responder: Responder, limit: Double = 20, until wanted: (ResponderEvent) -> Bool) -> [ResponderEvent]
-    {
-        let deadline = Date().addingTimeInterval(limit)
-        var events: [ResponderEvent] = []
-        while Date() < deadline {
-            var descriptors = responder.descriptors.map { pollfd(fd: $0, events: Int16(POLLIN), revents: 0) }
-            _ = poll(&descriptors, nfds_t(descriptors.count), 100)
-            let new = responder.pass(now: clock.now)
-            events += new
-            if new.contains(where: wanted) { break }
-        }
-        return events
-    }
-
-    static func isPageFinished(_ event: ResponderEvent) -> Bool {
-        if case .pageFinished = event { true } else { false }
     }
 
     static func changed(_ events: [ResponderEvent]) -> [String] {
