@@ -86,6 +86,8 @@ public final class Responder {
     private let alerts: AlertRouter
     /// Why the journal `alerts` could not be read, as last said.
     private var saidAlertsProblem: String?
+    /// Whether the alerts were said once (`alertsChanged`).
+    private var alertsShown = false
     /// Whether a stop was asked (the thread it runs on says so, `ResponderThread`): from then on a pass
     /// takes no new escalation step and sends no new page, even one that was under way when the stop
     /// came (waiting for the store): a stop waits only for the deliveries already under way.
@@ -492,7 +494,11 @@ public final class Responder {
         do {
             let changed = try alerts.read()
             saidAlertsProblem = nil
-            return changed ? [.alertsChanged(alerts.book)] : []
+            // The first read that worked is said even when there is no journal yet: a screen then shows
+            // "no alerts received", not "not read yet" for ever. Not while the store does not answer.
+            guard changed || (!alertsShown && !reachability.isUnreachable) else { return [] }
+            alertsShown = true
+            return [.alertsChanged(alerts.book)]
         } catch {
             reachability.note(error)
             guard !error.isUnreachable, saidAlertsProblem != error.message else { return [] }

@@ -160,6 +160,17 @@ struct AlertRouterTests: ResponderPassing {
         #expect(seen.paged == ["alice"])
     }
 
+    /// Walkthrough: without a journal `alerts` (no intake yet) the start said nothing of the alerts,
+    /// and the console's Alerts screen said "not read yet" for ever.
+    @Test func theStartSaysTheAlertsEvenWhenNoneWereEverReceived() throws {
+        let ws = runnerWorkspace()
+        let responder = try responder(ws, pid: 1)
+        let books = Self.books(responder.start())
+        #expect(books.count == 1 && books.first?.alerts.isEmpty == true)
+        #expect(Self.books(responder.pass(now: clock.now)).isEmpty, "said once, not at every pass")
+        _ = responder.stop()
+    }
+
     @Test func aGroupIsDeclaredOnceAndPagedOnceOnAFileStore() throws {
         try check(try declaresOnceAndPagesOnce(runnerWorkspace()))
     }
