@@ -105,6 +105,7 @@ struct AlertsScreenTests {
         press([.character("7")], &model)
         #expect(ConsoleView.render(model).text.contains("Alerts  not read yet"))
         _ = ConsoleUpdate.update(&model, .alertsChanged(AlertBook()))
+        #expect(ConsoleView.render(model).text.contains("Alerts  none received"))
         #expect(ConsoleView.render(model).text.contains("No alerts received."))
     }
 }

@@ -17,7 +17,11 @@ enum AlertsView {
         let acknowledged = rows.filter { model.shownState(of: $0) == .acknowledged }.count
         if firing > 0 { x = frame.put("  \(firing) firing", row: 2, column: x, style: .critical) }
         if acknowledged > 0 { x = frame.put("  \(acknowledged) acknowledged", row: 2, column: x, style: .warning) }
-        frame.put("  \(book.alerts.count - book.active.count) resolved", row: 2, column: x, style: .dim)
+        let resolved = book.alerts.count - book.active.count
+        if book.alerts.isEmpty || resolved > 0 {
+            frame.put(
+                book.alerts.isEmpty ? "  none received" : "  \(resolved) resolved", row: 2, column: x, style: .dim)
+        }
         guard !rows.isEmpty else {
             frame.put(
                 "No alerts received. Point Alertmanager's webhook or a PagerDuty-style sender at klaxon watch's intake (docs/intake.md).",
