@@ -80,60 +80,6 @@ enum AlertStormBench {
 }
 
 extension AlertStormBench {
-    /// A loopback server that answers 200 to everything and counts the requests per path (the checks'
-    /// target and the pages' webhook), in its own process.
-    static let countingServer = """
-        import http.server, socketserver, sys, threading, json
-        counts, lock = {}, threading.Lock()
-        class Handler(http.server.BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-            def answer(self):
-                length = int(self.headers.get("Content-Length") or 0)
-                if length: self.rfile.read(length)
-                path = self.path.split("?")[0]
-                if path == "/counts":
-                    with lock: body = json.dumps(counts).encode()
-                else:
-                    with lock: counts[path] = counts.get(path, 0) + 1
-                    body = b"ok"
-                self.send_response(200)
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-            do_GET = answer
-            do_POST = answer
-            def log_message(self, *args):
-                pass
-        class Server(socketserver.ThreadingMixIn, http.server.HTTPServer):
-            daemon_threads = True
-            request_queue_size = 1024
-        server = Server(("127.0.0.1", 0), Handler)
-        print(server.server_address[1], flush=True)
-        server.serve_forever()
-        """
-
-    static func python(_ script: String, _ arguments: [String], root: String, name: String) throws -> (Process, Pipe) {
-        let path = root + "/" + name
-        try script.write(toFile: path, atomically: true, encoding: .utf8)
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", path] + arguments
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        try process.run()
-        return (process, pipe)
-    }
-
-    static func firstLine(_ pipe: Pipe) -> String {
-        var text = ""
-        while !text.contains("\n") {
-            let chunk = pipe.fileHandleForReading.availableData
-            if chunk.isEmpty { break }
-            text += String(decoding: chunk, as: UTF8.self)
-        }
-        return text.trimmingCharacters(in: .whitespacesAndNewlines)
-    }
-
     static func get(_ url: String) -> String? {
         let curl = Process()
         curl.executableURL = URL(fileURLWithPath: "/usr/bin/curl")
@@ -149,9 +95,9 @@ extension AlertStormBench {
     /// Runs the storm (and the sustained rate) against `klaxon`, the release binary.
     static func run(root: String, klaxon: String) throws -> Figures {
         var figures = Figures()
-        let (server, serverOut) = try python(countingServer, [], root: root, name: "counting.py")
+        let (server, serverOut) = try BenchPython.start(BenchPython.countingServer, [], root: root, name: "counting.py")
         defer { server.terminate() }
-        guard let port = Int(firstLine(serverOut)) else {
+        guard let port = Int(BenchPython.firstLine(serverOut)) else {
             throw Failure(description: "the loopback server did not start")
         }
         let intakePort = try RealServer.freePort()
@@ -206,7 +152,7 @@ extension AlertStormBench {
         Thread.sleep(forTimeInterval: 3)  // the checks' first polls settle
 
         func clients(_ mode: String, seconds: Double) throws -> (seconds: Double, results: [(Int, Double, Int)]) {
-            let (process, out) = try python(
+            let (process, out) = try BenchPython.start(
                 client, [String(intakePort), token, mode, String(seconds)], root: root, name: "client.py")
             let data = out.fileHandleForReading.readDataToEndOfFile()
             process.waitUntilExit()

@@ -16,28 +16,6 @@ enum StatusBench {
         var seconds = 0
     }
 
-    /// A loopback HTTP/1.1 server with keep-alive, in its own process so its work is not counted as
-    /// Klaxon's.
-    static let server = """
-        import http.server, socketserver, sys
-        class Handler(http.server.BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-            def do_GET(self):
-                body = b"ok"
-                self.send_response(200)
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-            def log_message(self, *args):
-                pass
-        class Server(socketserver.ThreadingMixIn, http.server.HTTPServer):
-            daemon_threads = True
-            request_queue_size = 1024
-        server = Server(("127.0.0.1", 0), Handler)
-        print(server.server_address[1], flush=True)
-        server.serve_forever()
-        """
-
     struct Failure: Error, CustomStringConvertible {
         var description: String
     }
@@ -47,22 +25,10 @@ enum StatusBench {
     {
         var figures = Figures()
         figures.seconds = duration
-        let serverPath = root + "/server.py"
-        try server.write(toFile: serverPath, atomically: true, encoding: .utf8)
-        let serverProcess = Process()
-        serverProcess.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        serverProcess.arguments = ["python3", serverPath]
-        let portPipe = Pipe()
-        serverProcess.standardOutput = portPipe
-        try serverProcess.run()
+        let (serverProcess, portPipe) = try BenchPython.start(
+            BenchPython.countingServer, [], root: root, name: "server.py")
         defer { serverProcess.terminate() }
-        var portText = ""
-        while !portText.contains("\n") {
-            let chunk = portPipe.fileHandleForReading.availableData
-            if chunk.isEmpty { break }
-            portText += String(decoding: chunk, as: UTF8.self)
-        }
-        guard let port = Int(portText.trimmingCharacters(in: .whitespacesAndNewlines)) else {
+        guard let port = Int(BenchPython.firstLine(portPipe)) else {
             throw Failure(description: "the loopback server did not start")
         }
         let urls = (0..<count).map { "http://127.0.0.1:\(port)/check/\($0)" }

@@ -15,7 +15,7 @@ import Testing
 /// The responder's clock is fixed, so after its first pass no second ever begins: the once-a-second
 /// rereading of the open incidents and the half-minute rereading of everything never run, and what the
 /// responder shows came from its follower alone.
-struct PostgresFollowTests {
+struct PostgresFollowTests: ResponderPassing {
     let clock = FixedClock("2026-11-20T09:00:10Z")
 
     /// Two workspaces on one fresh database: A read by the responder, B written by `klaxon` as
@@ -70,22 +70,12 @@ struct PostgresFollowTests {
     /// The events of the passes (as `shows` makes them) until INC-1 shows a note saying `text`; nil when
     /// it did not within `limit` real seconds.
     func events(of responder: Responder, untilNote text: String, within limit: Double) -> [ResponderEvent]? {
-        let deadline = Date().addingTimeInterval(limit)
-        var events: [ResponderEvent] = []
-        while Date() < deadline {
-            var descriptors = responder.descriptors.map { pollfd(fd: $0, events: Int16(POLLIN), revents: 0) }
-            _ = poll(&descriptors, nfds_t(descriptors.count), 100)
-            let passed = responder.pass(now: clock.now)
-            events += passed
-            for event in passed {
-                if case .incidentChanged(let incident, _) = event, incident.id == "INC-1",
-                    incident.notes.contains(where: { $0.text == text })
-                {
-                    return events
-                }
-            }
+        func shown(_ event: ResponderEvent) -> Bool {
+            guard case .incidentChanged(let incident, _) = event else { return false }
+            return incident.id == "INC-1" && incident.notes.contains(where: { $0.text == text })
         }
-        return nil
+        let events = passes(responder, limit: limit, until: shown)
+        return events.contains(where: shown) ? events : nil
     }
 
     @Test func anotherWorkspacesNoteArrivesThroughTheNotification() async throws {
