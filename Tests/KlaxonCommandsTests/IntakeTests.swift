@@ -757,9 +757,25 @@ struct IntakeTests {
             try await Task.sleep(for: .milliseconds(100))
             ids = (try? IncidentStore(directory: ws.path + "/journals").ids()) ?? []
         }
+        // Resolved, with the route's on_resolve left at note: the incident stays open, and the line says so
+        // (it said "INC-1 resolved" of an incident still open and paging).
+        let resolved = String(decoding: try Self.fixture(), as: UTF8.self).replacingOccurrences(
+            of: "\"firing\"", with: "\"resolved\"")
+        let resolvedAnswer = try await send(
+            watch.url + "/v1/alertmanager", json: resolved, headers: ["Authorization: Bearer \(amSecret)"])
+        #expect(resolvedAnswer.status == 200, "\(resolvedAnswer)")
+        for _ in 0..<100 where !watch.printed.contains("every alert of alert group") {
+            try await Task.sleep(for: .milliseconds(100))
+        }
         #expect(try await watch.stop() == 0)
         #expect(ids == ["INC-1"], "\(watch.printed)")
+        #expect(
+            watch.printed.contains("INC-1: every alert of alert group")
+                && watch.printed.contains("resolved; the incident stays open (a person resolves it)"),
+            "\(watch.printed)")
+        #expect(!watch.printed.contains("INC-1 resolved"), "\(watch.printed)")
         let incident = try IncidentStore(directory: ws.path + "/journals").open("INC-1").incident
+        #expect(incident.status != .resolved)
         #expect(incident.severity == .sev2 && incident.services == ["registry"])
         #expect(incident.title.contains("KlaxonAlwaysCritical"), "\(incident.title)")
     }
