@@ -113,7 +113,7 @@ extension EndToEnd {
             let tty = try TmuxSession(
                 "\(klaxon) --workspace \(ws.path); echo \"EXIT $?\"", columns: 120, rows: 30,
                 environment: ["KLAXON_USER": "alice", "TERM": "xterm-256color", "TZ": "UTC"])
-            #expect(await tty.until("Open incidents (0)") != nil, "\(tty.screen())")
+            #expect(await tty.until("Open incidents (0)", timeout: 30) != nil, "\(tty.screen())")
             tty.press("d")
             tty.type("Registry returns 503")
             tty.press("Enter")

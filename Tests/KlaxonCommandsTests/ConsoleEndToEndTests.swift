@@ -66,7 +66,7 @@ extension EndToEnd {
         @Test func declareNoteStatusAndResolveReachTheJournal() async throws {
             let ws = makeWorkspace()
             let tty = try console(ws)
-            #expect(await tty.until("Open incidents (0)") != nil)
+            #expect(await tty.until("Open incidents (0)", timeout: 30) != nil)
             tty.press("d")
             tty.type("Artifact registry returns 503")
             tty.press("Tab", "2", "Tab")
@@ -366,7 +366,7 @@ extension EndToEnd {
             // Everything the console writes to the terminal, to look for secrets in at the end.
             let painted = ws.path + "/painted.raw"
             tty.recordOutput(to: painted)
-            #expect(await tty.until("Open incidents (0)") != nil)
+            #expect(await tty.until("Open incidents (0)", timeout: 30) != nil)
             tty.press("d")
             tty.type("Registry returns 503")
             // Paging is chosen: the dialog starts at none.

@@ -196,7 +196,7 @@ extension EndToEnd {
             let tty = try TmuxSession(
                 "\(klaxon) --workspace \(two.path); echo \"EXIT $?\"", columns: 120, rows: 30,
                 environment: ["KLAXON_USER": "alice", "TERM": "xterm-256color", "TZ": "UTC", "HOME": two.path])
-            #expect(await tty.until("Open incidents (0)") != nil, "\(tty.screen())")
+            #expect(await tty.until("Open incidents (0)", timeout: 30) != nil, "\(tty.screen())")
             #expect(!tty.screen().contains("sends the pages now"))
             kill(watch.processIdentifier, SIGKILL)
             #expect(

@@ -110,7 +110,7 @@ extension EndToEnd {
             ]
             let tty = try TmuxSession(
                 "cd \(ws.path) && \(klaxon); echo \"EXIT $?\"", columns: 120, rows: 30, environment: environment)
-            #expect(await tty.until("Open incidents (0)") != nil, "\(tty.screen())")
+            #expect(await tty.until("Open incidents (0)", timeout: 30) != nil, "\(tty.screen())")
             tty.press("3")
             // registry-api, kube-apiserver and prometheus had declare: (SEV3, SEV2, SEV2): each down is
             // the moment it would have declared.
@@ -122,7 +122,7 @@ extension EndToEnd {
             #expect(down != nil, "\(tty.screen())")
             try await Task.sleep(for: .seconds(3))
             tty.press("1")
-            #expect(await tty.until("Open incidents (0)") != nil, "\(tty.screen())")
+            #expect(await tty.until("Open incidents (0)", timeout: 30) != nil, "\(tty.screen())")
             tty.press("q")
             #expect(await tty.until("EXIT 0") != nil, "\(tty.screen())")
             let journals = (try? FileManager.default.contentsOfDirectory(atPath: ws.path + "/journals")) ?? []
