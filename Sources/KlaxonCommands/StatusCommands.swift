@@ -109,10 +109,12 @@ enum StatusRound {
                 check: $0, machine: CheckStateMachine($0), evaluation: CheckEvaluation(observation: .ok()),
                 response: ProbeResponse())
         }
-        // A heartbeat check is not polled: its pings go to klaxon watch, and this process cannot know them.
+        // A heartbeat check is not polled: it is judged from the pings the intake records, which this
+        // command does not read.
         for i in results.indices where results[i].check.kind == .heartbeat {
             let t = now()
-            var evaluation = CheckEvaluation.heartbeat(results[i].check, lastPing: nil, waitingSince: nil, now: t)
+            var evaluation = CheckEvaluation(
+                observation: .unknown(CheckEvaluation.heartbeatElsewhere(results[i].check)))
             results[i].machine.observe(&evaluation, of: results[i].check, at: t, maintenance: maintenance)
             results[i].evaluation = evaluation
         }

@@ -62,10 +62,11 @@ func loadChecksPolling(_ workspace: Workspace, _ context: CommandContext) -> Che
 
 /// The alert intake of `klaxon watch` when `intake: listen` is configured (nil otherwise), listening
 /// and said on standard error: its tokens resolved first (one that does not resolve stops the start),
-/// then its journal writer and its listener, which binds exactly `listen` or throws. Heartbeats ping
-/// `heartbeats`, the board the poller judges the `heartbeat` checks from.
+/// then its journal writer and its listener, which binds exactly `listen` or throws. The pings of the
+/// `heartbeatChecks` are recorded, as the alerts are, and the start of listening too: every responder
+/// judges those checks from the journal.
 func startIntake(
-    _ workspace: Workspace, _ writer: WriterIdentity, heartbeats: HeartbeatBoard, _ context: CommandContext
+    _ workspace: Workspace, _ writer: WriterIdentity, heartbeatChecks: Set<String>, _ context: CommandContext
 ) throws(KlaxonError) -> (intake: AlertIntake, writer: AlertJournalWriter)? {
     guard let config = workspace.config.intake, let listen = config.listen else { return nil }
     let resolver = SecretResolver(environment: context.environment, role: "listens for alerts (klaxon watch)")
@@ -91,13 +92,13 @@ func startIntake(
     let clock = context.now
     let intake = AlertIntake(
         settings: .init(listen: listen, tokens: secrets, maxBodyBytes: config.maxBodyBytes), writer: journalWriter,
-        heartbeat: { heartbeats.ping($0, at: clock()) }, clock: clock)
+        heartbeatChecks: heartbeatChecks, clock: clock)
     let address: String
     do { address = try intake.start() } catch {
         journalWriter.stop()
         throw error
     }
-    heartbeats.startReceiving(at: clock())
+    journalWriter.announce(listen: address)
     context.say("intake: listening on \(address)")
     return (intake, journalWriter)
 }
@@ -210,13 +211,13 @@ struct WatchCommand: ParsableCommand {
         // each inherits the blocked signals.
         let signals = StopSignals()
         // Before the responder: an intake that cannot start stops klaxon watch before it pages.
-        let heartbeats = HeartbeatBoard()
-        let intake = try startIntake(workspace, writer, heartbeats: heartbeats, context)
+        let intake = try startIntake(
+            workspace, writer, heartbeatChecks: Set(files.checks.filter { $0.kind == .heartbeat }.map(\.name)), context)
         // On a thread of its own: a store that does not answer is said here, not waited for in silence.
         let responder = try ResponderThread(clock: context.now) { _ throws(KlaxonError) in
             try Responder(
                 workspace: workspace, writer: writer, checks: files, options: options,
-                environment: context.environment, clock: context.now, heartbeats: heartbeats)
+                environment: context.environment, clock: context.now)
         }
         let json = output.json
         var saidStart = false

@@ -84,6 +84,9 @@ public final class Responder {
     private let drill: DrillDirector?
     /// The journal `alerts`, followed; its groups routed to incidents while this process is the engine.
     private let alerts: AlertRouter
+    /// The recorded pings of the heartbeat checks, as the last read of the journal `alerts` found them:
+    /// what the poller judges those checks from.
+    private let heartbeats: HeartbeatBoard
     /// Why the journal `alerts` could not be read, as last said.
     private var saidAlertsProblem: String?
     /// Whether the alerts were said once (`alertsChanged`).
@@ -110,14 +113,11 @@ public final class Responder {
     /// Constructs, starts nothing. `checks` are those the caller loaded (and said the problems of);
     /// `environment` is where secrets are read from; `transport` carries the pages (by default through
     /// the channels of `klaxon.yaml`); `clock` is the time of everything decided and recorded.
-    /// `heartbeats` is where the pings of the `heartbeat` checks arrive (`klaxon watch`'s intake pings
-    /// the board it passes here); a board of its own by default, which nothing pings: its heartbeat
-    /// checks are then unknown, never down.
     public init(
         workspace: Workspace, writer: WriterIdentity, checks: CheckFiles, options: Options,
         environment: [String: String],
         clock: @escaping @Sendable () -> Timestamp, transport: (any PageTransport)? = nil,
-        drill: DrillDirector? = nil, heartbeats: HeartbeatBoard = HeartbeatBoard()
+        drill: DrillDirector? = nil
     ) throws(KlaxonError) {
         self.workspace = workspace
         self.writer = writer
@@ -139,6 +139,8 @@ public final class Responder {
         alerts = AlertRouter(store: loopStore.journals, routes: options.intakeRoutes, writer: writer, clock: clock)
         if let problem = alerts.problem { startEvents.append(.problem(problem)) }
 
+        let heartbeats = HeartbeatBoard()
+        self.heartbeats = heartbeats
         var recorder: StatusRecorder?
         var poller: StatusPoller?
         if !checks.checks.isEmpty {
@@ -191,7 +193,7 @@ public final class Responder {
     /// The one place a status poller is made: the responder's, and `klaxon status watch`'s (which only
     /// prints). It goes on from the `restoring` states (a restart is not a state change), reads its
     /// checks' credentials from `environment` at each poll, and judges its heartbeat checks from
-    /// `heartbeats`.
+    /// `heartbeats` (a board nothing updates, by default: they are then not judged at all).
     public static func makePoller(
         checks: CheckFiles, restoring: [String: CheckStateMachine.Recorded], environment: [String: String],
         keepingLags: Bool = false, clock: @escaping @Sendable () -> Timestamp,
@@ -494,6 +496,8 @@ public final class Responder {
         do {
             let changed = try alerts.read()
             saidAlertsProblem = nil
+            heartbeats.update(
+                .init(lastPings: alerts.book.lastPings, listeningSince: alerts.book.intakeStarted, readAt: clock()))
             // The first read that worked is said even when there is no journal yet: a screen then shows
             // "no alerts received", not "not read yet" for ever. Not while the store does not answer.
             guard changed || (!alertsShown && !reachability.isUnreachable) else { return [] }

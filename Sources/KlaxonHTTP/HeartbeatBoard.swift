@@ -1,55 +1,38 @@
 import KlaxonCore
 import Synchronization
 
-/// The last ping of each `heartbeat` check, by name: what `POST /v1/heartbeat/NAME` on `klaxon watch`'s
-/// intake writes, and what the status poller judges those checks from (never over the network). One
-/// board is shared by the intake's threads and the poller's; it keeps only the latest ping of each, in
-/// memory (a restarted process gives each sender one interval again).
+/// The pings of the `heartbeat` checks as the store's journal `alerts` last said (`AlertBook.lastPings`,
+/// written there by `klaxon watch`'s intake): the responder copies them here after each read, and the
+/// status poller judges those checks from it (never over the network). Every process judges from the
+/// same recorded pings, so a console, a restarted watch and a second machine agree. Until the journal was
+/// read once, the checks are not judged at all (a start must not record them unknown); when it was not
+/// read for `staleSeconds` (the store does not answer), they are unknown.
 public final class HeartbeatBoard: Sendable {
-    private struct Table {
-        /// The names of the heartbeat checks being polled: only those may be pinged.
-        var names: Set<String> = []
-        var pings: [String: Timestamp] = [:]
-        /// Since when pings are received (the intake listens); nil while nothing can ping.
-        var receivingSince: Timestamp?
+    /// What the journal said at its last read.
+    public struct Reading: Equatable, Sendable {
+        public var lastPings: [String: Timestamp]
+        /// When an intake last started listening (`AlertBook.intakeStarted`).
+        public var listeningSince: Timestamp?
+        /// When the journal was read.
+        public var readAt: Timestamp
+
+        public init(lastPings: [String: Timestamp], listeningSince: Timestamp?, readAt: Timestamp) {
+            self.lastPings = lastPings
+            self.listeningSince = listeningSince
+            self.readAt = readAt
+        }
     }
 
-    private let table = Mutex(Table())
+    /// How long a reading stays good: older, the pings since are not known.
+    public static let staleSeconds: Int64 = 15
+
+    private let latest = Mutex<Reading?>(nil)
 
     public init() {}
 
-    /// Makes `names` the heartbeat checks that may be pinged (the poller's, when it is made); pings of
-    /// other names are forgotten.
-    public func expect(_ names: some Sequence<String>) {
-        table.withLock { table in
-            table.names = Set(names)
-            table.pings = table.pings.filter { table.names.contains($0.key) }
-        }
-    }
+    /// Takes what the journal said at `reading.readAt`.
+    public func update(_ reading: Reading) { latest.withLock { $0 = reading } }
 
-    /// Says that pings can arrive from `t` on (the intake listens): until then the poller calls its
-    /// heartbeat checks unknown, for a process that receives no pings (a console) must never call a
-    /// sender silent. The first call counts.
-    public func startReceiving(at t: Timestamp) {
-        table.withLock { $0.receivingSince = $0.receivingSince ?? t }
-    }
-
-    /// Since when pings can arrive, or nil when nothing receives them.
-    public var receivingSince: Timestamp? { table.withLock { $0.receivingSince } }
-
-    /// Records a ping of the heartbeat check `name` at `t`; false, and nothing recorded, when no
-    /// heartbeat check has that name. A ping older than the last one recorded changes nothing. A ping
-    /// says that pings are received, if `startReceiving` did not.
-    @discardableResult
-    public func ping(_ name: String, at t: Timestamp) -> Bool {
-        table.withLock { table in
-            guard table.names.contains(name) else { return false }
-            table.pings[name] = max(table.pings[name] ?? t, t)
-            table.receivingSince = table.receivingSince ?? t
-            return true
-        }
-    }
-
-    /// The last ping of the heartbeat check `name`, or nil when none came.
-    public func lastPing(_ name: String) -> Timestamp? { table.withLock { $0.pings[name] } }
+    /// The last reading, nil before the journal was read once.
+    public var reading: Reading? { latest.withLock { $0 } }
 }

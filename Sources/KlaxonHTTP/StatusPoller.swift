@@ -43,8 +43,8 @@ public final class StatusPoller: Sendable {
     /// `deliver` is called on the poller's thread. A check in `restoring` (`PlatformJournal.lastStates`)
     /// goes on from its recorded state: its first report is a transition only when the state changed.
     /// `resolve` reads the checks' secrets, on the poller's thread, for each poll. The `heartbeat`
-    /// checks become the names `heartbeats` takes pings for, and are judged from it when they are due
-    /// and as soon as a ping of one arrives (within a second).
+    /// checks are judged from `heartbeats` (the recorded pings) when they are due and as soon as a new
+    /// ping of one is there (within a second).
     public init(
         checks: [CheckDefinition], maintenance: [MaintenanceWindow],
         restoring: [String: CheckStateMachine.Recorded] = [:],
@@ -55,7 +55,6 @@ public final class StatusPoller: Sendable {
         heartbeats: HeartbeatBoard = HeartbeatBoard(),
         deliver: @escaping @Sendable (Report) -> Void
     ) {
-        heartbeats.expect(checks.filter { $0.kind == .heartbeat }.map(\.name))
         self.heartbeats = heartbeats
         self.resolve = resolve
         self.keepsLags = keepingLags
@@ -104,11 +103,14 @@ public final class StatusPoller: Sendable {
         var judgedPing = [Timestamp?](repeating: nil, count: checks.count)
         while !isStopping {
             let now = clock().milliseconds
-            for i in checks.indices where checks[i].kind == .heartbeat {
-                let ping = heartbeats.lastPing(checks[i].name)
-                guard due[i] <= now || ping != judgedPing[i] else { continue }
-                judgedPing[i] = ping
-                judgeHeartbeat(i, ping: ping, since: Timestamp(milliseconds: start), &machines[i], due: &due[i])
+            // Not judged before the pings were read once: a start must not report them unknown.
+            if let reading = heartbeats.reading {
+                for i in checks.indices where checks[i].kind == .heartbeat {
+                    let ping = reading.lastPings[checks[i].name]
+                    guard due[i] <= now || ping != judgedPing[i] else { continue }
+                    judgedPing[i] = ping
+                    judgeHeartbeat(i, reading, &machines[i], due: &due[i])
+                }
             }
             for i in checks.indices where checks[i].kind != .heartbeat && !inFlight[i] && due[i] <= now {
                 let check = checks[i]
@@ -152,24 +154,32 @@ public final class StatusPoller: Sendable {
 }
 
 extension StatusPoller {
-    /// Judges the heartbeat check `i` from its last `ping` now, and reports it. Its next judgement is
-    /// due when it would be down without another ping (or at its interval, once it is not up), so that
-    /// a silence is found when it has lasted the interval, not up to an interval later.
+    /// Judges the heartbeat check `i` now from the recorded pings (`reading`), and reports it. Its next
+    /// judgement is due when it would be down without another ping (or at its interval, once it is not
+    /// up), so that a silence is found when it has lasted the interval, not up to an interval later.
     private func judgeHeartbeat(
-        _ i: Int, ping: Timestamp?, since start: Timestamp, _ machine: inout CheckStateMachine, due: inout Int64
+        _ i: Int, _ reading: HeartbeatBoard.Reading, _ machine: inout CheckStateMachine, due: inout Int64
     ) {
         let check = checks[i]
         let t = clock()
-        // Silent since the poller's start, or since pings could arrive if that is later.
-        let waitingSince = heartbeats.receivingSince.map { max($0, start) }
-        var evaluation = CheckEvaluation.heartbeat(check, lastPing: ping, waitingSince: waitingSince, now: t)
+        let ping = reading.lastPings[check.name]
+        var evaluation: CheckEvaluation
+        var deadline: Timestamp?
+        if reading.readAt.seconds(until: t) > HeartbeatBoard.staleSeconds {
+            // The pings since are not known: silence cannot be told from a store that does not answer.
+            evaluation = CheckEvaluation(
+                observation: .unknown(
+                    "its pings cannot be read: the journal store has not answered since \(LocalTimeFormatter.utc.civil(reading.readAt).isoTime) UTC"
+                ))
+        } else {
+            evaluation = CheckEvaluation.heartbeat(
+                check, lastPing: ping, listeningSince: reading.listeningSince, now: t)
+            deadline = CheckEvaluation.heartbeatDeadline(check, lastPing: ping, listeningSince: reading.listeningSince)
+        }
         let transition = machine.observe(&evaluation, of: check, at: t, maintenance: maintenance)
         let late = max(0, t.milliseconds - due)
-        let deadline = waitingSince.map {
-            CheckEvaluation.heartbeatDeadline(check, lastPing: ping, waitingSince: $0).milliseconds
-        }
-        if let deadline, deadline > t.milliseconds {
-            due = deadline
+        if let deadline, deadline.milliseconds > t.milliseconds {
+            due = deadline.milliseconds
         } else {
             due = t.milliseconds + machine.nextPollMilliseconds(check)
         }

@@ -50,14 +50,15 @@ public final class AlertIntake: Sendable {
     private let started = DispatchSemaphore(value: 0)
     private let ended = DispatchSemaphore(value: 0)
 
-    /// `heartbeat` takes a ping of the heartbeat check it names, false when there is no such check.
+    /// `heartbeatChecks` are the names of the heartbeat checks: a ping of one of them is recorded by
+    /// `writer`, of another name refused (404).
     public init(
-        settings: Settings, writer: AlertJournalWriter, heartbeat: @escaping @Sendable (String) -> Bool,
+        settings: Settings, writer: AlertJournalWriter, heartbeatChecks: Set<String>,
         clock: @escaping @Sendable () -> Timestamp
     ) {
         self.settings = settings
         responder = IntakeResponder(
-            tokens: IntakeTokens(settings.tokens), writer: writer, heartbeat: heartbeat,
+            tokens: IntakeTokens(settings.tokens), writer: writer, heartbeatChecks: heartbeatChecks,
             maxBodyBytes: settings.maxBodyBytes, bodySeconds: settings.bodySeconds, clock: clock)
     }
 

@@ -29,6 +29,7 @@ public final class AlertJournalWriter: Sendable {
 
     private enum Item {
         case batch(ReceivedAlerts, bytes: Int, done: @Sendable (Outcome) -> Void)
+        case ping(HeartbeatPing, done: @Sendable (Outcome) -> Void)
         case probe(done: @Sendable (Bool) -> Void)
     }
 
@@ -38,6 +39,8 @@ public final class AlertJournalWriter: Sendable {
         /// When a write (or a probe) last succeeded, and whether the last one did.
         var lastSuccess: Timestamp?
         var lastFailed = false
+        /// The address the intake listens on, until its `intake.started` record is written.
+        var announcing: String?
     }
 
     private let state = Mutex(State())
@@ -71,10 +74,28 @@ public final class AlertJournalWriter: Sendable {
     /// Records `batch` (whose request body was `bytes` long) with the others waiting; returns once it is
     /// durable, or why it is not.
     public func record(_ batch: ReceivedAlerts, bytes: Int) async -> Outcome {
+        await hand { .batch(batch, bytes: bytes, done: $0) }
+    }
+
+    /// Records a heartbeat check's `ping` with the others waiting; returns once it is durable, or why it
+    /// is not.
+    public func record(_ ping: HeartbeatPing) async -> Outcome {
+        await hand { .ping(ping, done: $0) }
+    }
+
+    /// Records that the intake listens on `listen` now (`HeartbeatPing.intakeStartedRecordType`): the
+    /// heartbeat checks' silence counts from here. Written before anything else the writer writes, and
+    /// tried again each second while the store refuses it.
+    public func announce(listen: String) {
+        state.withLock { $0.announcing = listen }
+        wake.signal()
+    }
+
+    private func hand(_ item: (@escaping @Sendable (Outcome) -> Void) -> Item) async -> Outcome {
         await withCheckedContinuation { continuation in
             let taken = state.withLock { state -> Bool in
                 guard !state.stopping, state.waiting.count < Self.maximumWaiting else { return false }
-                state.waiting.append(.batch(batch, bytes: bytes, done: { continuation.resume(returning: $0) }))
+                state.waiting.append(item({ continuation.resume(returning: $0) }))
                 return true
             }
             if taken {
@@ -117,28 +138,33 @@ public final class AlertJournalWriter: Sendable {
     private func run() {
         let journal = AlertJournal(store: store)
         while true {
-            wake.wait()
-            let (items, stopping) = state.withLock { state in
-                defer { state.waiting.removeAll() }
-                return (state.waiting, state.stopping)
+            if state.withLock({ $0.announcing }) == nil {
+                wake.wait()
+            } else {
+                _ = wake.wait(timeout: .now() + 1)
             }
-            var batches: [(ReceivedAlerts, done: @Sendable (Outcome) -> Void)] = []
-            var bytes = 0
+            let (items, stopping, announcing) = state.withLock { state in
+                defer { state.waiting.removeAll() }
+                return (state.waiting, state.stopping, state.announcing)
+            }
+            if let announcing { announce(announcing, journal) }
+            var pending = Pending()
             for item in items {
                 switch item {
                 case .probe(let done):
                     done(probe())
+                case .ping(let ping, let done):
+                    pending.pings.append((ping, done))
                 case .batch(let batch, let size, let done):
-                    if !batches.isEmpty && bytes + size > Self.recordBytes {
-                        write(batches, journal)
-                        batches = []
-                        bytes = 0
+                    if !pending.batches.isEmpty && pending.bytes + size > Self.recordBytes {
+                        write(pending, journal)
+                        pending = Pending()
                     }
-                    batches.append((batch, done))
-                    bytes += size
+                    pending.batches.append((batch, done))
+                    pending.bytes += size
                 }
             }
-            if !batches.isEmpty { write(batches, journal) }
+            if !pending.isEmpty { write(pending, journal) }
             if stopping {
                 // Whatever was handed over after the last drain, refused (no handler is left waiting).
                 let late = state.withLock { state in
@@ -147,7 +173,7 @@ public final class AlertJournalWriter: Sendable {
                 }
                 for item in late {
                     switch item {
-                    case .batch(_, _, let done): done(.busy)
+                    case .batch(_, _, let done), .ping(_, let done): done(.busy)
                     case .probe(let done): done(false)
                     }
                 }
@@ -157,11 +183,29 @@ public final class AlertJournalWriter: Sendable {
         }
     }
 
-    /// One record of `batches`, then each handler told.
-    private func write(_ batches: [(ReceivedAlerts, done: @Sendable (Outcome) -> Void)], _ journal: AlertJournal) {
+    /// What one record will hold: requests' batches (and their bodies' size) and pings.
+    private struct Pending {
+        var batches: [(ReceivedAlerts, done: @Sendable (Outcome) -> Void)] = []
+        var pings: [(HeartbeatPing, done: @Sendable (Outcome) -> Void)] = []
+        var bytes = 0
+        var isEmpty: Bool { batches.isEmpty && pings.isEmpty }
+    }
+
+    /// The `intake.started` record; once written, not again.
+    private func announce(_ listen: String, _ journal: AlertJournal) {
+        let draft = RecordDraft(
+            type: HeartbeatPing.intakeStartedRecordType, data: HeartbeatPing.intakeStartedData(listen: listen),
+            timestamp: clock(), actor: writer.actor, host: writer.host, pid: writer.pid)
+        guard (try? journal.append(draft)) != nil else { return }
+        state.withLock { $0.announcing = nil }
+    }
+
+    /// One record of `pending`, then each handler told.
+    private func write(_ pending: Pending, _ journal: AlertJournal) {
         let now = clock()
         let draft = RecordDraft(
-            type: ReceivedAlerts.recordType, data: ReceivedAlerts.draftData(batches.map(\.0)), timestamp: now,
+            type: ReceivedAlerts.recordType,
+            data: ReceivedAlerts.draftData(pending.batches.map(\.0), pings: pending.pings.map(\.0)), timestamp: now,
             actor: writer.actor, host: writer.host, pid: writer.pid)
         let outcome: Outcome
         do {
@@ -177,7 +221,8 @@ public final class AlertJournalWriter: Sendable {
             }
             return state.lastFailed
         }
-        for (_, done) in batches { done(outcome) }
+        for (_, done) in pending.batches { done(outcome) }
+        for (_, done) in pending.pings { done(outcome) }
         // Once per outage: Alertmanager retries a 503 every few seconds.
         switch (failedBefore, outcome) {
         case (false, .failed(let error)):

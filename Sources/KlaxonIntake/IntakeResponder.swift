@@ -11,7 +11,8 @@ struct IntakeResponder: HTTPResponder {
 
     let tokens: IntakeTokens
     let writer: AlertJournalWriter
-    let heartbeat: @Sendable (String) -> Bool
+    /// The names of the heartbeat checks (klaxon.yaml's checks of `type: heartbeat`): only those may be pinged.
+    let heartbeatChecks: Set<String>
     let maxBodyBytes: Int
     /// The longest a request body may take to arrive, however steadily it trickles.
     let bodySeconds: Int
@@ -115,12 +116,14 @@ struct IntakeResponder: HTTPResponder {
         }
     }
 
-    /// A dead man's switch's ping: 200 when a heartbeat check of that name took it, 404 naming it when
-    /// there is none. Its body (Alertmanager's Watchdog sends a notification) is read and not kept.
+    /// A dead man's switch's ping: 200 once recorded (every responder judges the check from the recorded
+    /// pings), 404 naming it when there is no heartbeat check of that name, 503 when it could not be
+    /// recorded (Alertmanager retries it). Its body (Alertmanager's Watchdog sends a notification) is read
+    /// and not kept.
     private func heartbeat(_ request: Request, name: String) async -> Response {
-        guard tokens.name(authorization: request.headers[.authorization]) != nil else { return Self.unauthorized }
+        guard let token = tokens.name(authorization: request.headers[.authorization]) else { return Self.unauthorized }
         if case .failure(let problem) = await read(request) { return problem.response }
-        guard heartbeat(name) else {
+        guard heartbeatChecks.contains(name) else {
             // The name is repeated only when a check could have it (letters, digits, `.`, `_`, `-`).
             let plain =
                 (1...128).contains(name.utf8.count)
@@ -133,7 +136,11 @@ struct IntakeResponder: HTTPResponder {
                 "there is no heartbeat check \(plain ? "\"\(name)\"" : "of that name") in klaxon.yaml; add one (type: heartbeat) or post to the name of one"
             )
         }
-        return Self.text(.ok, "OK")
+        switch await writer.record(HeartbeatPing(check: name, token: token, at: clock())) {
+        case .recorded: return Self.text(.ok, "OK")
+        case .busy: return Self.text(.serviceUnavailable, "the intake is busy; retry")
+        case .failed: return Self.text(.serviceUnavailable, "the ping could not be recorded; retry")
+        }
     }
 
     // MARK: - The body

@@ -87,7 +87,7 @@ struct StatusCommandTests {
         #expect(check["state"] == "unknown")
         #expect(
             check["detail"]
-                == "judged from its pings (POST /v1/heartbeat/nightly-backup) by the klaxon watch that receives them; this process does not"
+                == "judged from its pings (POST /v1/heartbeat/nightly-backup), which klaxon watch's intake records, by klaxon watch and the console; this command does not read them"
         )
     }
 }

@@ -13,12 +13,13 @@ struct HeartbeatCheckTests {
         return check
     }
 
-    /// Judges the check at the clock's time from `lastPing`, as the poller does, and feeds the machine.
+    /// Judges the check at the clock's time from `lastPing` and the intake's start (`since`), as the
+    /// poller does, and feeds the machine.
     static func judge(
-        _ machine: inout CheckStateMachine, _ check: CheckDefinition, lastPing: Timestamp?, since start: Timestamp,
+        _ machine: inout CheckStateMachine, _ check: CheckDefinition, lastPing: Timestamp?, since start: Timestamp?,
         _ clock: FixedClock
     ) -> (CheckState, CheckStateMachine.Transition?, String) {
-        var evaluation = CheckEvaluation.heartbeat(check, lastPing: lastPing, waitingSince: start, now: clock.now)
+        var evaluation = CheckEvaluation.heartbeat(check, lastPing: lastPing, listeningSince: start, now: clock.now)
         let transition = machine.observe(&evaluation, of: check, at: clock.now, maintenance: [])
         return (machine.state, transition, evaluation.observation.detail)
     }
@@ -32,7 +33,7 @@ struct HeartbeatCheckTests {
         // Started, no ping yet: nothing is known of the sender, for one interval.
         var (state, transition, detail) = Self.judge(&machine, check, lastPing: nil, since: start, clock)
         #expect(state == .unknown && transition == nil)
-        #expect(detail == "no ping yet since the start at 08:00:00 UTC; down at 08:05:00 UTC without one")
+        #expect(detail == "no ping yet since the intake started at 08:00:00 UTC; down at 08:05:00 UTC without one")
 
         clock.advance(seconds: 60)
         var ping = clock.now
@@ -59,21 +60,41 @@ struct HeartbeatCheckTests {
         #expect(state == .up && transition == .init(from: .down, to: .up))
     }
 
-    /// A restarted `klaxon watch` keeps no pings: the sender has one interval from the start, then
-    /// the check is down (and would declare, like any check).
-    @Test func withNoPingEverItIsDownOneIntervalAfterTheStart() {
+    /// A restarted intake: the time no intake listened is never held against the sender, whose last
+    /// ping was before the restart. It has one interval from the restart, then the check is down (and
+    /// would declare, like any check), said with the ping before.
+    @Test func aPingBeforeTheIntakeRestartedCountsFromTheRestart() {
         let clock = FixedClock("2026-12-06T08:00:00Z")
-        let start = clock.now
+        let ping = clock.now.adding(seconds: -3600)
+        let restart = clock.now
         let check = Self.check()
-        var machine = CheckStateMachine(check, restoring: .init(state: .up, since: start.adding(seconds: -86_400)))
+        var machine = CheckStateMachine(check, restoring: .init(state: .up, since: ping))
         clock.advance(seconds: 299)
-        var (state, transition, _) = Self.judge(&machine, check, lastPing: nil, since: start, clock)
+        var (state, transition, detail) = Self.judge(&machine, check, lastPing: ping, since: restart, clock)
         #expect(state == .unknown && transition == .init(from: .up, to: .unknown))
+        #expect(detail == "no ping yet since the intake started at 08:00:00 UTC; down at 08:05:00 UTC without one")
         clock.advance(seconds: 1)
-        var detail: String
-        (state, transition, detail) = Self.judge(&machine, check, lastPing: nil, since: start, clock)
+        (state, transition, detail) = Self.judge(&machine, check, lastPing: ping, since: restart, clock)
         #expect(state == .down && transition == .init(from: .unknown, to: .down))
-        #expect(detail == "no ping for 5m or more: none since the start at 08:00:00 UTC")
+        #expect(
+            detail
+                == "no ping for 5m or more: none since the intake started at 08:00:00 UTC; the last at 07:00:00 UTC, before it"
+        )
+    }
+
+    /// A ping after the restart counts from itself: the same deadline in every process that reads the
+    /// journal, whenever each started.
+    @Test func aPingAfterTheIntakeStartedSetsTheDeadline() {
+        let clock = FixedClock("2026-12-06T08:00:00Z")
+        let check = Self.check()
+        var machine = CheckStateMachine(check)
+        let started = clock.now.adding(seconds: -120)
+        let ping = clock.now.adding(seconds: -60)
+        var (state, _, detail) = Self.judge(&machine, check, lastPing: ping, since: started, clock)
+        #expect(state == .up && detail == "last ping at 07:59:00 UTC; down at 08:04:00 UTC without another")
+        clock.advance(seconds: 240)
+        (state, _, detail) = Self.judge(&machine, check, lastPing: ping, since: started, clock)
+        #expect(state == .down && detail == "no ping for 5m or more: the last at 07:59:00 UTC")
     }
 
     /// `failure_threshold:` damps a heartbeat as any check: the silence must be seen that many times.
@@ -89,18 +110,18 @@ struct HeartbeatCheckTests {
         #expect(Self.judge(&machine, check, lastPing: ping, since: ping, clock).0 == .down)
     }
 
-    /// A process that receives no pings (a console, `klaxon status check`) never calls a sender silent.
-    @Test func aProcessThatReceivesNoPingsSaysItCannotKnow() {
+    /// No intake ever listened on this store and no ping was ever recorded: nothing receives the pings,
+    /// so the check is unknown (said why), never down, however long the silence.
+    @Test func withNoIntakeEverItIsUnknownNeverDown() {
         let clock = FixedClock("2026-12-06T08:00:00Z")
         let check = Self.check()
         var machine = CheckStateMachine(check)
         clock.advance(seconds: 86_400)
-        var evaluation = CheckEvaluation.heartbeat(check, lastPing: nil, waitingSince: nil, now: clock.now)
-        machine.observe(&evaluation, of: check, at: clock.now, maintenance: [])
-        #expect(machine.state == .unknown)
+        let (state, _, detail) = Self.judge(&machine, check, lastPing: nil, since: nil, clock)
+        #expect(state == .unknown)
         #expect(
-            evaluation.observation.detail
-                == "judged from its pings (POST /v1/heartbeat/nightly-backup) by the klaxon watch that receives them; this process does not"
+            detail
+                == "no ping was ever received: no klaxon watch with intake.listen (klaxon.yaml) has listened for POST /v1/heartbeat/nightly-backup"
         )
         // And an HTTP answer, should one be judged for it, changes nothing.
         #expect(CheckEvaluation.evaluate(check, ProbeResponse(), now: clock.now).observation.verdict == .unknown)

@@ -20,14 +20,14 @@ struct ResponderTests: ResponderPassing {
     let transport = InMemoryPageTransport()
     var k: KlaxonCommandsTestSupport.Klaxon { KlaxonCommandsTestSupport.Klaxon(workspace: ws.path, clock: clock) }
 
-    func responder(pid: Int = 101, heartbeats: HeartbeatBoard = HeartbeatBoard()) throws -> Responder {
+    func responder(pid: Int = 101) throws -> Responder {
         let workspace = try Workspace.load(directory: ws.path)
         let checks = CheckFiles.load(workspaceRoot: ws.path, timeZone: TimeZone(identifier: "UTC")!)
         let clock = self.clock
         return try Responder(
             workspace: workspace, writer: WriterIdentity(actor: "ops", host: "test-host", pid: pid), checks: checks,
             options: Responder.Options(role: "test", displayZone: TimeZone(identifier: "UTC")!),
-            environment: [:], clock: { clock.now }, transport: transport, heartbeats: heartbeats)
+            environment: [:], clock: { clock.now }, transport: transport)
     }
 
     static func changed(_ events: [ResponderEvent]) -> [String] {
@@ -174,9 +174,9 @@ struct ResponderTests: ResponderPassing {
         #expect(platform.contains("\"uploads\""))
     }
 
-    /// A heartbeat check goes through what every check goes through: pinged on the board the
-    /// responder was given (as `klaxon watch`'s intake pings it) it is up; silent for its interval it
-    /// is down, recorded, declared with its policy and paged; pinged again it is up.
+    /// A heartbeat check goes through what every check goes through: pinged (a ping recorded on the
+    /// journal `alerts`, as `klaxon watch`'s intake records it) it is up; silent for its interval it is
+    /// down, recorded, declared with its policy and paged; pinged again it is up.
     @Test func aSilentHeartbeatCheckIsRecordedDeclaredAndPagedLikeAnyCheck() throws {
         ws.write(
             "klaxon.yaml",
@@ -186,12 +186,23 @@ struct ResponderTests: ResponderPassing {
             checks:
               - {name: nightly-backup, type: heartbeat, interval: 5m, service: registry, policy: platform, declare: SEV2}
             """)
-        let board = HeartbeatBoard()
-        board.startReceiving(at: clock.now)
-        let responder = try responder(heartbeats: board)
+        // What klaxon watch's intake records: its start, then a ping (another process: the responder
+        // judges from the journal `alerts`).
+        let alerts = AlertJournal(store: FileJournalStore(directory: ws.path + "/journals"))
+        func record(_ type: String, _ data: JSONValue) throws {
+            try alerts.append(
+                RecordDraft(type: type, data: data, timestamp: clock.now, actor: "klaxon", host: "h", pid: 7))
+        }
+        func ping() throws {
+            try record(
+                ReceivedAlerts.recordType,
+                ReceivedAlerts.draftData([], pings: [.init(check: "nightly-backup", token: "am", at: clock.now)]))
+        }
+        try record(HeartbeatPing.intakeStartedRecordType, HeartbeatPing.intakeStartedData(listen: "127.0.0.1:9095"))
+        try ping()
+        let responder = try responder()
         defer { _ = responder.stop() }
         _ = responder.start()
-        #expect(board.ping("nightly-backup", at: clock.now))
         func reported(_ state: CheckState) -> (ResponderEvent) -> Bool {
             { if case .checkReported(let report) = $0 { report.state == state } else { false } }
         }
@@ -206,7 +217,7 @@ struct ResponderTests: ResponderPassing {
         #expect(incident.declaringCheck == "nightly-backup" && incident.severity == .sev2)
         #expect(incident.title == "nightly-backup is down: no ping for 5m or more: the last at 09:00:00 UTC")
 
-        #expect(board.ping("nightly-backup", at: clock.now))
+        try ping()
         events = passes(responder, until: reported(.up))
         #expect(events.contains(where: reported(.up)), "\(events)")
         let platform = try String(contentsOfFile: ws.path + "/journals/platform.jsonl", encoding: .utf8)

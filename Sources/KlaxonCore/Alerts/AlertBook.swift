@@ -35,6 +35,11 @@ public struct AlertBook: Sendable {
     public private(set) var alerts: [Alert] = []
     /// The sequence number of the last record applied (0 for none).
     public private(set) var lastSequence = 0
+    /// The last ping of each heartbeat check, by name (`HeartbeatPing`).
+    public private(set) var lastPings: [String: Timestamp] = [:]
+    /// When an intake last started listening (`HeartbeatPing.intakeStartedRecordType`), nil when none
+    /// ever did on this store: a heartbeat check's silence counts from then at the earliest.
+    public private(set) var intakeStarted: Timestamp?
     /// The number of each identity's latest alert, active or not.
     private var latest: [Identity: Int] = [:]
 
@@ -69,6 +74,13 @@ public struct AlertBook: Sendable {
                 }
             }
             return []
+        }
+        if record.type == HeartbeatPing.intakeStartedRecordType {
+            intakeStarted = max(intakeStarted ?? record.timestamp, record.timestamp)
+            return []
+        }
+        for ping in ReceivedAlerts.pings(of: record) {
+            lastPings[ping.check] = max(lastPings[ping.check] ?? ping.at, ping.at)
         }
         guard let batches = ReceivedAlerts.batches(of: record) else { return [] }
         var changes: [AlertChange] = []

@@ -132,9 +132,19 @@ public struct ReceivedAlerts: Equatable, Sendable {
             ])
     }
 
-    /// The data of an `alerts.received` record holding `batches`, in order.
-    public static func draftData(_ batches: [ReceivedAlerts]) -> JSONValue {
-        .object(["batches": .array(batches.map(\.json))])
+    /// The data of an `alerts.received` record holding `batches`, in order, and the heartbeat `pings`
+    /// that arrived with them.
+    public static func draftData(_ batches: [ReceivedAlerts], pings: [HeartbeatPing] = []) -> JSONValue {
+        var fields: [String: JSONValue] = ["batches": .array(batches.map(\.json))]
+        if !pings.isEmpty { fields["pings"] = .array(pings.map(\.json)) }
+        return .object(fields)
+    }
+
+    /// The heartbeat pings of an `alerts.received` record, in order; empty for a record of another type,
+    /// and without the pings this build cannot read.
+    public static func pings(of record: JournalRecord) -> [HeartbeatPing] {
+        guard record.type == recordType, let items = record.data["pings"]?.arrayValue else { return [] }
+        return items.compactMap(HeartbeatPing.init(json:))
     }
 
     /// The batches of an `alerts.received` record, in order; nil for a record of another type or one whose

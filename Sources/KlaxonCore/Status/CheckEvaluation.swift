@@ -100,34 +100,41 @@ extension CheckEvaluation {
     /// The path of `klaxon watch`'s intake that pings the heartbeat check `check`.
     public static func heartbeatPath(_ check: CheckDefinition) -> String { "POST /v1/heartbeat/\(check.name)" }
 
-    /// What a process that does not receive the pings (`klaxon status check`, a console) says of a
-    /// heartbeat check: it cannot know.
+    /// What a process that does not read the recorded pings (`klaxon status check`) says of a heartbeat
+    /// check: it cannot know.
     public static func heartbeatElsewhere(_ check: CheckDefinition) -> String {
-        "judged from its pings (\(heartbeatPath(check))) by the klaxon watch that receives them; this process does not"
+        "judged from its pings (\(heartbeatPath(check))), which klaxon watch's intake records, by klaxon watch and the console; this command does not read them"
     }
 
-    /// A `heartbeat` check (a dead man's switch) judged at `now` from its last ping (`HeartbeatBoard`),
-    /// never over the network: up while the last ping is less than `interval` old, down once `interval`
-    /// has passed without one. Before any ping the silence counts from `waitingSince` (when this process
-    /// began to receive pings; they are not kept across a restart): a restarted `klaxon watch` gives the
-    /// sender one interval, and the check is unknown meanwhile, for nothing is known of the sender yet.
-    /// Unknown too when `waitingSince` is nil: this process receives no pings (it has no intake).
+    /// A `heartbeat` check (a dead man's switch) judged at `now` from its last recorded ping
+    /// (`AlertBook.lastPings`), never over the network: up while the last ping is less than `interval`
+    /// old, down once `interval` has passed without one. The silence counts from `listeningSince` at the
+    /// earliest (when an intake last started listening): the time no intake listened is never held
+    /// against the sender, so a restarted `klaxon watch` gives it one interval, unknown meanwhile when
+    /// no ping came since. Unknown too when no intake ever started and no ping was ever recorded: nothing
+    /// receives its pings.
     public static func heartbeat(
-        _ check: CheckDefinition, lastPing: Timestamp?, waitingSince: Timestamp?, now: Timestamp
+        _ check: CheckDefinition, lastPing: Timestamp?, listeningSince: Timestamp?, now: Timestamp
     ) -> CheckEvaluation {
-        guard let waitingSince else { return CheckEvaluation(observation: .unknown(heartbeatElsewhere(check))) }
         let time = { (t: Timestamp) in LocalTimeFormatter.utc.civil(t).isoTime + " UTC" }
         let interval = DurationText.short(seconds: check.intervalSeconds)
-        let deadline = heartbeatDeadline(check, lastPing: lastPing, waitingSince: waitingSince)
-        guard let lastPing else {
+        guard let deadline = heartbeatDeadline(check, lastPing: lastPing, listeningSince: listeningSince) else {
+            return CheckEvaluation(
+                observation: .unknown(
+                    "no ping was ever received: no klaxon watch with intake.listen (klaxon.yaml) has listened for \(heartbeatPath(check))"
+                ))
+        }
+        guard let lastPing, lastPing >= (listeningSince ?? lastPing) else {
+            let since = listeningSince ?? deadline
             guard now < deadline else {
+                let before = lastPing.map { "; the last at \(time($0)), before it" } ?? ""
                 return CheckEvaluation(
                     observation: .failed(
-                        "no ping for \(interval) or more: none since the start at \(time(waitingSince))"))
+                        "no ping for \(interval) or more: none since the intake started at \(time(since))\(before)"))
             }
             return CheckEvaluation(
                 observation: .unknown(
-                    "no ping yet since the start at \(time(waitingSince)); down at \(time(deadline)) without one"))
+                    "no ping yet since the intake started at \(time(since)); down at \(time(deadline)) without one"))
         }
         guard now < deadline else {
             return CheckEvaluation(
@@ -138,11 +145,12 @@ extension CheckEvaluation {
     }
 
     /// When a heartbeat check is down unless pinged before: `interval` after its last ping, or after
-    /// `waitingSince` when none came.
-    public static func heartbeatDeadline(_ check: CheckDefinition, lastPing: Timestamp?, waitingSince: Timestamp)
-        -> Timestamp
+    /// `listeningSince` when that is later; nil when neither is known.
+    public static func heartbeatDeadline(_ check: CheckDefinition, lastPing: Timestamp?, listeningSince: Timestamp?)
+        -> Timestamp?
     {
-        (lastPing ?? waitingSince).adding(seconds: check.intervalSeconds)
+        let from = [lastPing, listeningSince].compactMap { $0 }.max()
+        return from?.adding(seconds: check.intervalSeconds)
     }
 }
 
