@@ -7,8 +7,8 @@ import KlaxonStore
 struct AlertCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "alert",
-        abstract: "The alerts pushed to the intake: list them, show one, send a test event.",
-        subcommands: [List.self, Show.self, Send.self])
+        abstract: "The alerts pushed to the intake: list them, show one, attach one to an incident, send a test event.",
+        subcommands: [List.self, Show.self, Attach.self, Send.self])
 
     struct List: ParsableCommand {
         static let configuration = CommandConfiguration(

@@ -21,6 +21,9 @@ final class AlertRouter {
     private var exists = false
     /// The last problem said: one that lasts is said once, not each second.
     private var said: String?
+    /// The open incidents and the book's last record when the groups waiting to attach were last looked
+    /// for (and routed): looked for again only when either changed.
+    private var lookedForWaiting: (open: [String], through: Int)?
     private let writer: WriterIdentity
     private let clock: @Sendable () -> Timestamp
 
@@ -71,10 +74,29 @@ final class AlertRouter {
     func route(open: [IncidentJournal], incidents: IncidentStore, hold: any StoreHold) -> (
         changed: [IncidentJournal], routed: [AlertGroupRouted], problems: [String]
     ) {
-        guard let router, !pending.isEmpty else { return ([], [], []) }
+        guard let router else { return ([], [], []) }
+        let openIncidents = open.map { AlertRouting.OpenIncident($0.incident) }
+        let looking = (open: openIncidents.map(\.id).sorted(), through: book.lastSequence)
+        var changes = pending
+        if lookedForWaiting.map({ $0.open != looking.open || $0.through != looking.through }) ?? true {
+            // Groups an `attach` route left on no incident, now that one of their service may be open.
+            let pendingGroups = Set(pending.map(\.group))
+            changes += AlertRouting.waitingToAttach(book: book, router: router, open: openIncidents).filter {
+                !pendingGroups.contains($0.group)
+            }
+        }
+        guard !changes.isEmpty else {
+            lookedForWaiting = looking
+            return ([], [], [])
+        }
         let through = book.lastSequence
-        let actions = AlertRouting.plan(
-            changes: pending, book: book, router: router, open: open.map { AlertRouting.OpenIncident($0.incident) })
+        let actions = AlertRouting.plan(changes: changes, book: book, router: router, open: openIncidents)
+        // Only waiting groups, and nothing to write for them (already noted before a crash): no record,
+        // and not looked for again until something changes.
+        guard !pending.isEmpty || !actions.isEmpty else {
+            lookedForWaiting = looking
+            return ([], [], [])
+        }
         var changed: [IncidentJournal] = []
         var routed: [AlertGroupRouted] = []
         var sent: [String: String] = [:]
@@ -143,6 +165,7 @@ final class AlertRouter {
             }
             // The book takes `through`, and the pending changes before it go.
             take(progress)
+            lookedForWaiting = (open: (open.map(\.id) + changed.map(\.id)).sorted(), through: book.lastSequence)
             said = nil
             return (changed, routed, [])
         } catch {

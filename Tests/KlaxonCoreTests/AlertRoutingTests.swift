@@ -132,6 +132,94 @@ struct AlertRoutingTests {
         #expect(try plan([Self.route(.attach)], open: [open[2]]).isEmpty, "no open incident of the service: shown only")
     }
 
+    /// An `attach` route's group that fired while its service had no open incident attaches once one is
+    /// open: found again by `waitingToAttach` (every firing alert of it), or by its next change.
+    @Test mutating func anAttachGroupThatFiredBeforeItsServiceHadAnIncidentAttachesOnceOneIsOpen() throws {
+        receive(Self.alert("f1", .firing), Self.alert("f2", .firing))
+        let router = try IntakeRouter([Self.route(.attach)])
+        #expect(try plan([Self.route(.attach)]).isEmpty, "no open incident of the service: shown only")
+        #expect(AlertRouting.waitingToAttach(book: book, router: router, open: []).isEmpty)
+        pending = []  // routed: it went on none
+        let open = [AlertRouting.OpenIncident(id: "INC-4", services: ["registry"], declaredAt: Self.at(500))]
+        let waiting = AlertRouting.waitingToAttach(book: book, router: router, open: open)
+        #expect(waiting.map(\.alert) == [1, 2] && waiting.allSatisfy { $0.kind == .attached })
+        let actions = AlertRouting.plan(changes: waiting, book: book, router: router, open: open)
+        #expect(
+            actions == [
+                .note(
+                    incident: "INC-4",
+                    .init(
+                        group: Self.group, through: 1,
+                        alerts: [Self.entry("A-1", .attached), Self.entry("A-2", .attached)]
+                    ))
+            ])
+        // Not for a route that declares or only shows, nor for another service's incident.
+        #expect(
+            AlertRouting.waitingToAttach(book: book, router: try IntakeRouter([Self.route(.none)]), open: open).isEmpty)
+        let ci = [AlertRouting.OpenIncident(id: "INC-5", services: ["ci"], declaredAt: Self.at(500))]
+        #expect(AlertRouting.waitingToAttach(book: book, router: router, open: ci).isEmpty)
+        // Its next repeat attaches it too (it used to wait for a new alert).
+        receive(Self.alert("f1", .firing), Self.alert("f2", .firing), at: 600)
+        #expect(
+            try plan([Self.route(.attach)], open: open).first.map {
+                if case .note("INC-4", _) = $0 { true } else { false }
+            } == true)
+    }
+
+    /// A person's request (`alerts.attach`) puts the group on the incident named, whatever its route
+    /// says, with its firing alerts; the book sends the alerts there once the router has.
+    @Test mutating func anAttachRequestPutsTheGroupOnTheIncidentNamed() throws {
+        receive(Self.alert("f1", .firing), Self.alert("f2", .resolved, startsAt: 10), Self.alert("f3", .firing))
+        pending = []  // routed by a `none` route: on no incident
+        sequence += 1
+        let request = JournalRecord(
+            sequence: sequence, timestamp: Self.at(700), actor: "ana", host: "h", pid: 1,
+            type: AlertBook.attachRecordType,
+            data: AlertBook.attachDraftData(alert: try #require(book.alert("A-2")), incident: "INC-9"),
+            previousHash: .genesis, hash: .genesis)
+        pending += book.apply(request)
+        // The resolve of f2, never seen firing, made no alert: A-1 and A-2 (f3) fire.
+        #expect(pending.map(\.alert) == [1, 2] && pending.allSatisfy { $0.kind == .attached && $0.sequence == 2 })
+        let open = [AlertRouting.OpenIncident(id: "INC-9", services: [], declaredAt: Self.at(650))]
+        let actions = try plan([Self.route(.none)], open: open)
+        #expect(
+            actions == [
+                .note(
+                    incident: "INC-9",
+                    .init(
+                        group: Self.group, through: 2,
+                        alerts: [Self.entry("A-1", .attached), Self.entry("A-2", .attached)]))
+            ])
+        // Once the router recorded it, the alerts are INC-9's.
+        sequence += 1
+        _ = book.apply(
+            JournalRecord(
+                sequence: sequence, timestamp: Self.at(701), actor: "klaxon", host: "h", pid: 1,
+                type: AlertBook.routedRecordType,
+                data: AlertBook.routedDraftData(through: 2, incidents: [Self.group: "INC-9"]), previousHash: .genesis,
+                hash: .genesis))
+        #expect(try book.incident(of: #require(book.alert("A-2"))) == "INC-9")
+        // An incident that is not open takes nothing: the request waits for nothing, it is shown only.
+        #expect(try plan([Self.route(.none)], open: []).isEmpty)
+    }
+
+    /// A repeat soon after the group's firing was noted (Alertmanager's group_interval, an HA peer's
+    /// copy 8–60 s later) adds nothing to the timeline: repeats are noted at most every half hour after
+    /// the group's last news.
+    @Test mutating func aRepeatSoonAfterTheFiringIsNotNoted() throws {
+        receive(Self.alert("f1", .firing), at: 100)
+        let fired = try plan([Self.route()])
+        guard case .declare(_, _, _, let note)? = fired.first else {
+            Issue.record("\(fired)")
+            return
+        }
+        #expect(note.alerts == [Self.entry("A-1", .fired)])
+        pending = []
+        receive(Self.alert("f1", .firing), at: 130)
+        // What the incident's replay of that note says: news noted at 100.
+        #expect(try plan([Self.route()], open: [Self.carrying(repeatsNotedAt: Self.at(100))]).isEmpty)
+    }
+
     @Test mutating func noneAndNoMatchingRouteOnlyShow() throws {
         receive(Self.alert("f1", .firing))
         #expect(try plan([Self.route(.none)]).isEmpty)
@@ -153,11 +241,12 @@ struct AlertRoutingTests {
         receive(Self.alert("f2", .resolved), at: 2100)
         receive(Self.alert("f1", .firing), at: 200 + 1800)
         let actions = try plan([Self.route()], open: [Self.carrying()])
+        // A-3's firing at 300 is news of the group: the repeats in the half hour after it are not noted.
         let note = AlertRouting.Note(
             group: Self.group, through: 7,
             alerts: [
                 Self.entry("A-1", .repeated), Self.entry("A-2", .repeated), Self.entry("A-3", .fired),
-                Self.entry("A-2", .resolved), Self.entry("A-1", .repeated)
+                Self.entry("A-2", .resolved)
             ])
         #expect(actions == [.note(incident: "INC-1", note)])
         // A repeat noted on the incident before (its last alerts.changed) counts.
@@ -313,6 +402,11 @@ struct AlertRoutingTests {
         #expect(incident.alertGroups[Self.group] == .init(through: 6, firstAlert: 2, repeatsNotedAt: Self.at(20)))
         #expect(incident.alertGroups["other"] == .init(through: 7, firstAlert: 5, allResolved: true))
         #expect(incident.unreadable.isEmpty)
+        // A group's first note (its firing) is news: a repeat in the half hour after it is not noted.
+        let fresh = try IncidentReplay.replay([
+            record(1, .declared, declared, at: 0), record(2, .alertsChanged, first.data, at: 10)
+        ])
+        #expect(fresh.alertGroups[Self.group]?.repeatsNotedAt == Self.at(10))
         let summary = try IncidentSummaryCodec.decode(IncidentSummaryCodec.encode(incident))
         #expect(summary.alertGroups == incident.alertGroups && summary.declaringAlertGroup == Self.group)
         #expect(TimelineText.kind(of: record(2, .alertsChanged, first.data, at: 10)) == "alerts")

@@ -1,4 +1,5 @@
 import Foundation
+import KlaxonCommandsTestSupport
 import KlaxonCore
 import KlaxonProcessTestSupport
 import KlaxonStore
@@ -26,9 +27,9 @@ struct AlertRouterTests: ResponderPassing {
         return [route]
     }
 
-    func responder(_ ws: TemporaryDirectory, pid: Int) throws -> Responder {
+    func responder(_ ws: TemporaryDirectory, pid: Int, routes: [IntakeRoute] = Self.routes) throws -> Responder {
         var options = Responder.Options(role: "test", displayZone: TimeZone(identifier: "UTC")!)
-        options.intakeRoutes = Self.routes
+        options.intakeRoutes = routes
         let clock = self.clock
         return try Responder(
             workspace: try Workspace.load(directory: ws.path),
@@ -94,8 +95,8 @@ struct AlertRouterTests: ResponderPassing {
     }
 
     /// A group fires: the engine declares one incident for it, which its policy pages once (in the pass
-    /// that declares it), and records its progress; a repeat and the HA peer's copy change nothing but
-    /// the timeline's one note of the repeat. A second responder (another process: no engine hold) sees
+    /// that declares it), and records its progress; a repeat and the HA peer's copy change nothing (a
+    /// repeat within the half hour after the firing is not noted either). A second responder (another process: no engine hold) sees
     /// the alerts and declares nothing.
     func declaresOnceAndPagesOnce(_ ws: TemporaryDirectory) throws -> Seen {
         var seen = Seen()
@@ -151,10 +152,8 @@ struct AlertRouterTests: ResponderPassing {
         #expect(
             seen.afterRepeats.first?.timeline.filter { $0.type == "alerts.changed" }.map {
                 TimelineText.alertsText($0.data)
-            } == [
-                "2 alerts fired: A-1 RegistryDown, A-2 RegistryDown",
-                "2 alerts repeated: A-1 RegistryDown, A-2 RegistryDown"
-            ])
+            } == ["2 alerts fired: A-1 RegistryDown, A-2 RegistryDown"],
+            "a repeat right after the firing (and its HA copy) is not noted: repeats at most every half hour")
         let last = try #require(seen.last)
         #expect(last.type == AlertBook.routedRecordType && last.data["through"]?.intValue == last.sequence - 1)
         #expect(seen.paged == ["alice"])
@@ -169,6 +168,52 @@ struct AlertRouterTests: ResponderPassing {
         #expect(books.count == 1 && books.first?.alerts.isEmpty == true)
         #expect(Self.books(responder.pass(now: clock.now)).isEmpty, "said once, not at every pass")
         _ = responder.stop()
+    }
+
+    /// Walkthrough: an `attach` route's group that fired before its service had an open incident stayed
+    /// on none for ever. It attaches once an incident of the service is declared (by a person, here),
+    /// with no new notification; and `klaxon alert attach` puts it on another incident.
+    @Test func anAttachGroupWaitsForAnIncidentOfItsServiceAndAPersonCanMoveIt() throws {
+        let ws = runnerWorkspace()
+        var route = IntakeRoute()
+        route.service = "registry"
+        route.declaration = .attach
+        let engine = try responder(ws, pid: 101, routes: [route])
+        defer { _ = engine.stop() }
+        _ = engine.start()
+        _ = passes(engine) { if case .becameEngine = $0 { true } else { false } }
+        try receive(ws, ["f1", "f2"])
+        _ = passes(engine) { !Self.books([$0]).isEmpty }
+        _ = engine.pass(now: clock.now)
+        #expect(try incidents(ws).isEmpty, "nothing declared: the route attaches")
+
+        let person = WriterIdentity(actor: "ana", host: "laptop", pid: 7)
+        let store = try Workspace.load(directory: ws.path).incidents
+        _ = try store.declare(
+            Declaration(title: "registry slow", severity: .sev2, services: ["registry"]), by: person, at: clock.now)
+        clock.advance(seconds: 1)  // the engine routes in its pass of each second
+        var events = passes(engine) { !Self.routed([$0]).isEmpty }
+        #expect(Self.routed(events).map { "\($0.incident) \($0.kind)" } == ["INC-1 attached"], "\(events)")
+        let attached = try store.open("INC-1").incident
+        #expect(attached.alertGroups[Self.group]?.firstAlert == 1)
+        #expect(
+            attached.timeline.last.map { TimelineText.alertsText($0.data) }
+                == "2 alerts attached: A-1 RegistryDown, A-2 RegistryDown", "\(attached.timeline)")
+
+        _ = try store.declare(Declaration(title: "the real cause", severity: .sev1), by: person, at: clock.now)
+        let k = KlaxonCommandsTestSupport.Klaxon(workspace: ws.path, clock: clock)
+        let run = k.run("alert", "attach", "A-2", "INC-2")
+        clock.advance(seconds: 1)
+        #expect(run.status == 0, "\(run.errors)")
+        #expect(
+            run.output
+                == "A-2 and the 1 other firing alerts of its group will go on INC-2's timeline; its later changes too.\n"
+        )
+        events = passes(engine) { !Self.routed([$0]).isEmpty }
+        #expect(Self.routed(events).map { "\($0.incident) \($0.kind)" } == ["INC-2 attached"], "\(events)")
+        let book = try #require(Self.books(events).last)
+        #expect(try book.incident(of: #require(book.alert("A-1"))) == "INC-2")
+        #expect(try store.open("INC-2").incident.alertGroups[Self.group] != nil)
     }
 
     @Test func aGroupIsDeclaredOnceAndPagedOnceOnAFileStore() throws {

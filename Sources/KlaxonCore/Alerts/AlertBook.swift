@@ -19,6 +19,12 @@
 public struct AlertBook: Sendable {
     /// The record type of the router's progress.
     public static let routedRecordType = "alerts.routed"
+    /// The record type of a person's request to put an alert's group on an incident (`klaxon alert
+    /// attach`, the console): `{"alert": "A-3", "group": G, "incident": "INC-2"}`. The router carries
+    /// it out (the group's note on that incident's timeline), as it routes.
+    public static let attachRecordType = "alerts.attach"
+    /// The incident a person last asked each alert group to be put on (`attachRecordType`).
+    public private(set) var attachRequests: [String: String] = [:]
     /// The incident each alert group went to, as the router last recorded it (`INC-12`): where the
     /// group's next changes go. An alert's own incident is `incident(of:)`.
     public private(set) var incidents: [String: String] = [:]
@@ -74,6 +80,19 @@ public struct AlertBook: Sendable {
                 }
             }
             return []
+        }
+        if record.type == Self.attachRecordType {
+            guard let group = record.data["group"]?.stringValue, let incident = record.data["incident"]?.stringValue,
+                let named = record.data["alert"]?.stringValue.flatMap(alert), named.group == group
+            else { return [] }
+            attachRequests[group] = incident
+            // Its alerts go where the router puts the group now (the routed record after this one).
+            let numbers = alerts(of: group).filter(\.isActive).map(\.number)
+            let attached = numbers.isEmpty ? [named.number] : numbers
+            for number in attached { incidentOfAlert[number] = nil }
+            return attached.map {
+                AlertChange(alert: $0, kind: .attached, group: group, sequence: record.sequence, at: record.timestamp)
+            }
         }
         if record.type == HeartbeatPing.intakeStartedRecordType {
             intakeStarted = max(intakeStarted ?? record.timestamp, record.timestamp)
@@ -147,6 +166,11 @@ public struct AlertBook: Sendable {
         return AlertChange(alert: number, kind: .fired, group: group, sequence: record.sequence, at: at)
     }
 
+    /// The data of an `alerts.attach` record: put `alert`'s group on `incident`.
+    public static func attachDraftData(alert: Alert, incident: String) -> JSONValue {
+        .object(["alert": .string(alert.id), "group": .string(alert.group), "incident": .string(incident)])
+    }
+
     /// The data of an `alerts.routed` record: the router handled every record through `through`, and
     /// sent the alert groups in `incidents` (only those new or changed) to those incidents.
     public static func routedDraftData(through: Int, incidents: [String: String]) -> JSONValue {
@@ -179,6 +203,9 @@ public struct AlertChange: Equatable, Sendable {
         case repeated
         case acknowledged
         case resolved
+        /// Put on an incident by a person's request (`AlertBook.attachRecordType`), or by an `attach`
+        /// route once an open incident of its service exists.
+        case attached
     }
 
     /// The alert's number (`A-<alert>`).

@@ -7,10 +7,14 @@
 ///   `declare: SEVn` → one incident for the group (`declare`): titled by its first active alert, of the
 ///   most severe of its alerts' severities, the route's service, policy and runbook (else the alerts'
 ///   `runbook_url`s as links), impact from the earliest `startsAt`; `alert_group` on its declaration.
-/// - `attach` → onto the most recently declared open incident of the route's service; none: only shown.
+/// - `attach` → onto the most recently declared open incident of the route's service; none: only shown,
+///   until one is open (`waitingToAttach` finds such groups again; any later change of the group too).
+/// - A person's request (`alerts.attach`: `klaxon alert attach`, the console) puts the group on the
+///   incident named, whatever the route, when that incident is open.
 /// - `none`, or no route matches → only shown: nothing is written.
 /// - Every change of a group on an incident goes on its timeline (`alerts.changed`, one record a group
-///   per pass), repeats at most once every `repeatNoteSeconds`; once all the group's alerts are resolved
+///   per pass), repeats at most once every `repeatNoteSeconds` (counted from the last repeat or new
+///   alert noted); once all the group's alerts are resolved
 ///   the record says so and, as the route says (`on_resolve`), the incident is marked mitigated or
 ///   resolved, only when it is not that far already.
 /// - A group whose incident is resolved opens a new one with its next new alert; its repeats do nothing.
@@ -136,6 +140,12 @@ public enum AlertRouting {
             // Alertmanager group share the labels it was grouped by).
             guard let first = changes.map(\.alert).min(), first <= book.alerts.count else { continue }
             let route = router.route(for: book.alerts[first - 1].labels)?.route
+            if changes.contains(where: { $0.kind == .attached }),
+                let requested = book.attachRequests[group].flatMap({ id in open.first { $0.id == id } })
+            {
+                actions += place(changes, of: group, alerts: alerts, book: book, on: requested, route: route)
+                continue
+            }
             // The incident that carries the group: the one the router last sent it to, else the newest.
             let carrying = open.filter { $0.alertGroups[group] != nil }
             if let incident = carrying.first(where: { $0.id == book.incidents[group] })
@@ -145,11 +155,13 @@ public enum AlertRouting {
                 continue
             }
             let active = alerts.filter(\.isActive)
-            guard let route, changes.contains(where: { $0.kind == .fired }), let lead = active.first else { continue }
+            guard let route, let lead = active.first else { continue }
             switch route.declaration {
             case .none:
                 continue
             case .attach:
+                // Any change of a group still firing: one that fired before its service had an open
+                // incident attaches once one is open.
                 guard let service = route.service,
                     let target = open.filter({ $0.services.contains(service) }).max(by: {
                         $0.declaredAt < $1.declaredAt
@@ -157,6 +169,7 @@ public enum AlertRouting {
                 else { continue }
                 actions += place(changes, of: group, alerts: alerts, book: book, on: target, route: route)
             case .declare:
+                guard changes.contains(where: { $0.kind == .fired }) else { continue }
                 let severity = active.compactMap { route.severity(of: $0.labels) }.min() ?? .sev3
                 var title = line(lead.name == lead.summary ? lead.name : "\(lead.name): \(lead.summary)")
                 if active.count > 1 { title = "\(title.prefix(180)) (\(active.count) alerts)" }
@@ -235,6 +248,8 @@ public enum AlertRouting {
                     repeatsRecord = change.sequence
                 }
             }
+            // A new alert is news of the group: a repeat within the half hour after it adds nothing.
+            if change.kind == .fired || change.kind == .attached { repeatsNotedAt = change.at }
             let alert = book.alerts[change.alert - 1]
             entries.append(
                 Note.Entry(
@@ -246,6 +261,34 @@ public enum AlertRouting {
         let allResolved = resolved && !episode.isEmpty && !episode.contains(where: \.isActive) ? episode.count : nil
         guard !entries.isEmpty || allResolved != nil else { return nil }
         return Note(group: group, through: through, alerts: entries, allResolved: allResolved)
+    }
+
+    /// The alert groups an `attach` route left on no incident that can attach now: still firing, never
+    /// put on an incident (`AlertBook.incidents`), and an open incident of the route's service exists.
+    /// Their active alerts as `attached` changes (at the record that last changed each), for `plan`.
+    public static func waitingToAttach(book: AlertBook, router: IntakeRouter, open: [OpenIncident]) -> [AlertChange] {
+        let services = Set(open.flatMap(\.services))
+        guard !services.isEmpty else { return [] }
+        var changes: [AlertChange] = []
+        var decided: [String: Bool] = [:]
+        for alert in book.active where book.incidents[alert.group] == nil {
+            let attaches =
+                decided[alert.group]
+                ?? {
+                    guard let route = router.route(for: alert.labels)?.route, route.declaration == .attach,
+                        let service = route.service
+                    else { return false }
+                    return services.contains(service)
+                }()
+            decided[alert.group] = attaches
+            if attaches {
+                changes.append(
+                    AlertChange(
+                        alert: alert.number, kind: .attached, group: alert.group, sequence: alert.lastSequence,
+                        at: alert.lastReceived))
+            }
+        }
+        return changes
     }
 
     /// The sender's text in one line of at most 200 characters (a title must be one line).

@@ -180,7 +180,8 @@ public struct Incident: Sendable {
         /// The lowest alert number of the group on the timeline (0: none yet): the group's alerts from it
         /// on are this incident's.
         public var firstAlert: Int
-        /// When a repeat of the group was last noted (repeats are noted at most every 30 minutes).
+        /// When a repeat or a new alert of the group was last noted (repeats are noted at most every 30
+        /// minutes after either).
         public var repeatsNotedAt: Timestamp?
         /// Whether the last record of the group said all its alerts resolved.
         public var allResolved: Bool

@@ -144,7 +144,11 @@ public enum IncidentReplay {
             where mark.firstAlert == 0 || number < mark.firstAlert {
                 mark.firstAlert = number
             }
-            if entries.contains(where: { $0["kind"]?.stringValue == AlertChange.Kind.repeated.rawValue }) {
+            // A repeat, or a new alert (news of the group): a repeat within the half hour after adds nothing.
+            let news: Set<String> = [
+                AlertChange.Kind.repeated.rawValue, AlertChange.Kind.fired.rawValue, AlertChange.Kind.attached.rawValue
+            ]
+            if entries.contains(where: { $0["kind"]?.stringValue.map(news.contains) ?? false }) {
                 mark.repeatsNotedAt = record.timestamp
             }
             mark.allResolved = data["all_resolved"]?.intValue != nil

@@ -125,7 +125,7 @@ public enum TimelineText {
             if let severity = entry["severity"]?.stringValue { text += " (\(line(severity)))" }
             parts.append(text)
         } else {
-            let kinds: [AlertChange.Kind] = [.fired, .repeated, .acknowledged, .resolved]
+            let kinds: [AlertChange.Kind] = [.fired, .attached, .repeated, .acknowledged, .resolved]
             let known = kinds.map(\.rawValue)
             for kind in known + Set(entries.compactMap { $0["kind"]?.stringValue }).subtracting(known).sorted() {
                 let ofKind = entries.filter { $0["kind"]?.stringValue == kind }
