@@ -193,6 +193,8 @@ final class ConsoleRuntime {
         case .becameEngine, .recordsElsewhere: break  // the header and the status board say who does
         case .alertsChanged(let book): send(.alertsChanged(book))
         case .alertGroupRouted: break  // routed alerts come as their incidents' changes
+        case .alertRoutesReloaded(let count):
+            send(.info("klaxon.yaml changed: the alerts are routed by its \(Plural.count(count, "intake route")) now"))
         case .problem(let text), .journalProblem(let text): send(.failure(text))
         case .storeUnreachable(let since, let reason): send(.storeUnreachable(since: since, reason: shortened(reason)))
         case .storeReachable:

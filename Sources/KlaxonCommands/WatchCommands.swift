@@ -211,6 +211,7 @@ struct WatchCommand: ParsableCommand {
         // each inherits the blocked signals.
         let signals = StopSignals()
         // Before the responder: an intake that cannot start stops klaxon watch before it pages.
+        options.listensForAlerts = workspace.config.intake?.listen != nil
         let intake = try startIntake(
             workspace, writer, heartbeatChecks: Set(files.checks.filter { $0.kind == .heartbeat }.map(\.name)), context)
         // On a thread of its own: a store that does not answer is said here, not waited for in silence.
@@ -258,6 +259,10 @@ struct WatchCommand: ParsableCommand {
                 )
             // On stderr: stdout carries only state changes (JSON lines with --json).
             case .becameEngine: context.say("klaxon: escalation engine: this process sends the pages")
+            case .alertRoutesReloaded(let count):
+                context.say(
+                    "klaxon: klaxon.yaml changed: the alerts are routed by its \(Plural.count(count, "intake route")) now"
+                )
             // The first pass says who holds the pages when it is another process.
             case .escalationsChanged(_, .other(let holder), _) where call == .pass && !saidStart:
                 context.warn(

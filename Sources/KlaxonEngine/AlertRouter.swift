@@ -15,7 +15,7 @@ final class AlertRouter {
     /// The changes of the records after the router's last `alerts.routed`, in order.
     private var pending: [AlertChange] = []
     /// The routes, compiled; nil when one does not compile (said once, by `problem`).
-    private let router: IntakeRouter?
+    private var router: IntakeRouter?
     /// Why nothing is routed (a route's expression does not compile), said once at the start.
     let problem: String?
     private var exists = false
@@ -45,6 +45,17 @@ final class AlertRouter {
         routerWriter.actor = "klaxon"
         self.writer = routerWriter
         self.clock = clock
+    }
+
+    /// The routes in use.
+    var routes: [IntakeRoute] { router?.routes ?? [] }
+
+    /// Routes by `routes` from now on (klaxon.yaml changed); throws, and keeps the routes in use, when
+    /// one does not compile. The changes not routed yet are routed by them, and the groups an `attach`
+    /// route left waiting are looked for again.
+    func replaceRoutes(_ routes: [IntakeRoute]) throws(KlaxonError) {
+        router = try IntakeRouter(routes)
+        lookedForWaiting = nil
     }
 
     /// Reads the records appended since the last read; true when there were any. Nothing while the

@@ -55,6 +55,9 @@ public final class Responder {
         /// The intake's routes (`intake.routes` in klaxon.yaml), in order: how the engine routes the alert
         /// groups of the journal `alerts` to incidents. None: every alert is only shown.
         public var intakeRoutes: [IntakeRoute] = []
+        /// Whether this process runs the intake's listener (`klaxon watch` with `intake.listen`): then a
+        /// change of its listen, tokens or max_body in klaxon.yaml is said to need a restart.
+        public var listensForAlerts = false
 
         public init(role: String, displayZone: TimeZone) {
             self.role = role
@@ -108,6 +111,9 @@ public final class Responder {
     /// on-call board was last made from.
     private var onCallFilesVersion = 0
     private var escalationSignature: [Int] = []
+    /// klaxon.yaml's signature when its intake settings were last taken, and the intake settings then.
+    private var configSignature: [Int] = []
+    private var intakeConfig: IntakeConfig?
     private var runbookSignature: [Int] = []
 
     /// Constructs, starts nothing. `checks` are those the caller loaded (and said the problems of);
@@ -137,6 +143,8 @@ public final class Responder {
         saver = JournalSaver(store: try workspace.incidents, writer: writer, now: clock) { wakePipe.wake() }
         probe = StoreProbe(store: try workspace.incidents) { wakePipe.wake() }
         alerts = AlertRouter(store: loopStore.journals, routes: options.intakeRoutes, writer: writer, clock: clock)
+        configSignature = fileSignature([workspace.root + "/" + Workspace.configFileName])
+        intakeConfig = workspace.config.intake
         if let problem = alerts.problem { startEvents.append(.problem(problem)) }
 
         let heartbeats = HeartbeatBoard()
@@ -373,6 +381,7 @@ public final class Responder {
                 events.append(.drillChanged(drill.tick(now: now, incidents: follower.byID.values.map(\.incident))))
             }
             if !isStopping() { events += takeOverRecording() }
+            events += reloadRoutesIfChanged()
         }
         // Nothing is paged that cannot be recorded first: while the store does not answer, the engine
         // waits (finished deliveries stay queued until their outcomes can be recorded).
@@ -487,6 +496,46 @@ public final class Responder {
             // The alerts not routed yet (by the engine that stopped, or since the start) are routed now.
             nextEscalationPass = now
         }
+        return events
+    }
+
+    /// When klaxon.yaml changed (checked each second, by its size and time): its intake's routes are
+    /// routed by from now on, said once; a file that does not load, or routes that do not compile, keep
+    /// the routes in use, and why is said. The listener's settings (listen, tokens, max_body) are not
+    /// changed by a running process: said, with what to do.
+    private func reloadRoutesIfChanged() -> [ResponderEvent] {
+        let signature = fileSignature([workspace.root + "/" + Workspace.configFileName])
+        guard signature != configSignature else { return [] }
+        configSignature = signature
+        let reloaded: Workspace
+        do { reloaded = try Workspace.load(directory: workspace.root) } catch {
+            return [.problem("klaxon.yaml changed but does not load (\(error.message)); the alert routes in use go on")]
+        }
+        let intake = reloaded.config.intake
+        var events: [ResponderEvent] = []
+        let routes = intake?.routes ?? []
+        if routes != alerts.routes {
+            do {
+                try alerts.replaceRoutes(routes)
+                events.append(.alertRoutesReloaded(count: routes.count))
+            } catch {
+                events.append(
+                    .problem(
+                        "klaxon.yaml changed but its intake routes do not load (\(error.message)); the routes in use go on"
+                    ))
+            }
+        }
+        var before = intakeConfig
+        var after = intake
+        before?.routes = []
+        after?.routes = []
+        if options.listensForAlerts && before != after {
+            events.append(
+                .problem(
+                    "klaxon.yaml's intake listen, tokens or max_body changed: a running listener keeps its own; restart klaxon watch to apply them"
+                ))
+        }
+        intakeConfig = intake
         return events
     }
 

@@ -216,6 +216,38 @@ struct AlertRouterTests: ResponderPassing {
         #expect(try store.open("INC-2").incident.alertGroups[Self.group] != nil)
     }
 
+    /// Walkthrough: route edits were ignored until klaxon watch restarted, silently. klaxon.yaml's
+    /// routes are taken within a second of a change and said; routes that do not compile keep those in
+    /// use, said why.
+    @Test func editedRoutesAreRoutedByWithoutARestart() throws {
+        let ws = runnerWorkspace()
+        let config = "name: transport\ntime_zone: UTC\nescalation: {attempts: 3, retry_backoff: 30s}\n"
+        ws.write("klaxon.yaml", config + "intake:\n  routes:\n    - {match: {}, declare: none}\n")
+        let engine = try responder(ws, pid: 101, routes: [IntakeRoute()])
+        defer { _ = engine.stop() }
+        _ = engine.start()
+        _ = passes(engine) { if case .becameEngine = $0 { true } else { false } }
+
+        ws.write(
+            "klaxon.yaml",
+            config
+                + "intake:\n  routes:\n    - {match: {severity: critical}, service: registry, policy: platform, declare: SEV2}\n"
+        )
+        clock.advance(seconds: 1)
+        var events = passes(engine) { if case .alertRoutesReloaded = $0 { true } else { false } }
+        #expect(events.contains { if case .alertRoutesReloaded(1) = $0 { true } else { false } }, "\(events)")
+        try receive(ws, ["f1"])
+        events = passes(engine) { !Self.routed([$0]).isEmpty }
+        #expect(Self.routed(events).map { "\($0.incident) \($0.kind)" } == ["INC-1 declared"], "\(events)")
+
+        ws.write("klaxon.yaml", config + "intake:\n  routes:\n    - {match_re: {alertname: \"(\"}, declare: none}\n")
+        clock.advance(seconds: 1)
+        events = passes(engine) { !Self.problems([$0]).isEmpty }
+        let problem = try #require(Self.problems(events).first)
+        #expect(problem.hasPrefix("klaxon.yaml changed but"), "\(problem)")
+        #expect(problem.hasSuffix("in use go on"), "\(problem)")
+    }
+
     @Test func aGroupIsDeclaredOnceAndPagedOnceOnAFileStore() throws {
         try check(try declaresOnceAndPagesOnce(runnerWorkspace()))
     }
