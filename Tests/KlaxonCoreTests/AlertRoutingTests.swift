@@ -369,6 +369,15 @@ struct AlertRoutingTests {
             text(.init(group: "g", through: 9, alerts: many))
                 == "12 alerts fired: A-1 RegistryDown, A-2 RegistryDown, A-3 RegistryDown and 9 more; 1 resolved: A-20 RegistryDown"
         )
+        // Alerts of one name are told apart by their summaries (which node), the name said once.
+        let nodes = (1...12).map {
+            AlertRouting.Note.Entry(
+                id: "A-\($0)", kind: .fired, name: "NodeNotReady", summary: "node ci-\($0) is not ready")
+        }
+        #expect(
+            text(.init(group: "g", through: 9, alerts: nodes))
+                == "NodeNotReady: 12 alerts fired: A-1 node ci-1 is not ready, A-2 node ci-2 is not ready, A-3 node ci-3 is not ready and 9 more"
+        )
         #expect(
             text(.init(group: "g", through: 9, alerts: [Self.entry("A-1", .resolved)], allResolved: 3))
                 == "alert A-1 RegistryDown resolved: registry answers 5xx (critical); all 3 alerts of the group resolved"

@@ -113,8 +113,14 @@ public enum TimelineText {
                 text.replacingOccurrences(of: "\r\n", with: " ").replacingOccurrences(of: "\n", with: " "))
         }
         let entries = d["alerts"]?.arrayValue ?? []
+        // Alerts of one name (twelve NodeNotReady) are told apart by their summaries (which node), the
+        // name said once.
+        let names = Set(entries.map { $0["name"]?.stringValue ?? "?" })
+        let bySummary =
+            entries.count > 1 && names.count == 1 && Set(entries.map { $0["summary"]?.stringValue }).count > 1
         func name(_ entry: JSONValue) -> String {
-            "\(entry["id"]?.stringValue ?? "?") \(line(entry["name"]?.stringValue ?? "?"))"
+            let label = bySummary ? entry["summary"]?.stringValue : entry["name"]?.stringValue
+            return "\(entry["id"]?.stringValue ?? "?") \(line(label ?? "?"))"
         }
         var parts: [String] = []
         if entries.count == 1, let entry = entries.first {
@@ -140,7 +146,7 @@ public enum TimelineText {
         if let count = d["all_resolved"]?.intValue {
             parts.append(count == 1 ? "the group's only alert resolved" : "all \(count) alerts of the group resolved")
         }
-        return parts.isEmpty
-            ? "alerts of group \(line(d["group"]?.stringValue ?? "?")) changed" : parts.joined(separator: "; ")
+        guard !parts.isEmpty else { return "alerts of group \(line(d["group"]?.stringValue ?? "?")) changed" }
+        return (bySummary ? line(names.first ?? "?") + ": " : "") + parts.joined(separator: "; ")
     }
 }
