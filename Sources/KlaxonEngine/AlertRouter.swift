@@ -111,7 +111,6 @@ final class AlertRouter {
         var changed: [IncidentJournal] = []
         var routed: [AlertGroupRouted] = []
         var sent: [String: String] = [:]
-        var asked = false
         func journal(_ id: String) -> IncidentJournal? {
             changed.first { $0.id == id } ?? open.first { $0.id == id }
         }
@@ -123,13 +122,8 @@ final class AlertRouter {
             for action in actions {
                 switch action {
                 case .declare(let group, let declaration, let links, let note):
-                    // A declaration creates a journal, which cannot prove a hold in its own write: asked
-                    // before the pass's first (the records after it prove it).
-                    guard asked || hold.checkHeld() else {
-                        throw KlaxonError.failed(
-                            "this process no longer sends the pages; the engine that does routes the alerts")
-                    }
-                    let declared = try incidents.declare(declaration, by: writer, at: clock())
+                    // Proven with the creation itself: an engine that lost its hold declares nothing.
+                    let declared = try incidents.declare(declaration, by: writer, at: clock(), proving: hold)
                     changed.append(declared)
                     sent[group] = declared.id
                     for url in links { try write(.link(url), on: declared) }

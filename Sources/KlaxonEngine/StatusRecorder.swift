@@ -196,7 +196,8 @@ final class StatusRecorder {
             severity: severity, services: check.service.map { [$0] } ?? [], impactStarted: impact, detected: report.at,
             policy: check.policy, check: check.name, runbooks: check.runbook.map { [$0] } ?? [])
         do {
-            let journal = try store.declare(declaration, by: writer, at: report.at)
+            let journal = try store.declare(
+                declaration, by: writer, at: report.at, proving: platform?.recorderHold)
             owed[check.name] = nil
             if check.runbook == nil {
                 var links: [String] = []

@@ -33,6 +33,17 @@ struct PostgresHoldTests {
         #expect(try database.psql("SELECT pg_terminate_backend(\(backend))").hasPrefix("t"))
 
         #expect(hold.isHeld, "not asked yet: isHeld says what the last question found")
+        // A declaration by the engine's router proves the hold with its creation: refused, nothing made,
+        // although this process has not asked yet (the window before the engine's next question).
+        let incidents = IncidentStore(store: try PostgresJournalStore(uri: database.everydayURI))
+        #expect(throws: KlaxonError.self) {
+            try incidents.declare(
+                Declaration(title: "RegistryDown", severity: .sev2),
+                by: WriterIdentity(actor: "klaxon", host: "h", pid: 1),
+                at: Timestamp(milliseconds: 0), proving: hold)
+        }
+        #expect(try incidents.ids().isEmpty, "nothing created")
+        #expect(!hold.isHeld, "the refused write found it lost")
         #expect(!hold.checkHeld() && !hold.isHeld, "a holder whose session ended does not hold it")
         let (taker, said) = try holdingProcess(database.everydayURI, "engine")
         defer {

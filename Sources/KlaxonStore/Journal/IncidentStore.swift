@@ -67,10 +67,11 @@ public struct IncidentStore: Sendable {
         return try IncidentJournal(file: journals.journal(id), keepingTimeline: keepingTimeline, lockWait: lockWait)
     }
 
-    /// Declares a new incident under the next free id, creating the journals directory if needed.
-    public func declare(_ declaration: Declaration, by writer: WriterIdentity, at time: Timestamp) throws(KlaxonError)
-        -> IncidentJournal
-    {
+    /// Declares a new incident under the next free id, creating the journals directory if needed; with
+    /// `hold`, only while this process holds it, proven with the creation itself (the engine's router).
+    public func declare(
+        _ declaration: Declaration, by writer: WriterIdentity, at time: Timestamp, proving hold: (any StoreHold)? = nil
+    ) throws(KlaxonError) -> IncidentJournal {
         var number = (try ids().last.flatMap(IncidentID.number(of:)) ?? 0) + 1
         // Another process may take the same number at the same moment; creation is exclusive, so retry.
         for _ in 0..<1000 {
@@ -83,7 +84,13 @@ public struct IncidentStore: Sendable {
             let draft = RecordDraft(
                 type: RecordType.declared.rawValue, data: payload,
                 timestamp: time, actor: writer.actor, host: writer.host, pid: writer.pid)
-            if let file = try journals.create(id, firstRecord: draft) {
+            let created: (any StoredJournal)?
+            if let hold {
+                created = try journals.create(id, firstRecord: draft, proving: hold)
+            } else {
+                created = try journals.create(id, firstRecord: draft)
+            }
+            if let file = created {
                 return try IncidentJournal(file: file, lockWait: lockWait)
             }
             number += 1

@@ -39,6 +39,12 @@ public protocol JournalStore: Sendable {
     /// journal returned has read nothing yet: its first read gives the first record.
     func create(_ name: String, firstRecord: RecordDraft) throws(KlaxonError) -> (any StoredJournal)?
 
+    /// `create(_:firstRecord:)` only while this process holds `hold` (the engine's, for an incident it
+    /// declares), proven with the write itself as `StoredJournal.append(wait:proving:_:)` proves it:
+    /// refused, nothing created, when it does not hold it.
+    func create(_ name: String, firstRecord: RecordDraft, proving hold: any StoreHold) throws(KlaxonError)
+        -> (any StoredJournal)?
+
     /// Creates journal `name` holding exactly `records`, a copy of another store's journal (`klaxon
     /// journal import` and `export`): all of them or nothing, durably, so no reader ever sees a part.
     /// Each record is stored as the very line it was first written as (`JournalCodec.lines(copying:)`),
@@ -114,6 +120,18 @@ public protocol StoredJournal: AnyObject {
     var hasUnreadBytes: Bool { get }
     /// Why this process cannot append, or nil.
     var writeProblem: String? { get }
+}
+
+extension JournalStore {
+    /// For a store whose holds last as long as the process (a lock file's `flock`): holding it is the proof.
+    public func create(_ name: String, firstRecord: RecordDraft, proving hold: any StoreHold) throws(KlaxonError)
+        -> (any StoredJournal)?
+    {
+        guard hold.isHeld else {
+            throw .failed("\(name): this process does not hold the lock it writes under; nothing was written")
+        }
+        return try create(name, firstRecord: firstRecord)
+    }
 }
 
 extension StoredJournal {

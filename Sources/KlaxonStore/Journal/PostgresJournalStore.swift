@@ -150,6 +150,21 @@ public final class PostgresJournalStore: JournalStore {
         try create(name, lines: [JournalCodec.encode(firstRecord, sequence: 1, previousHash: .genesis).line])
     }
 
+    /// The journal's row and its first record with `hold` proven in the same transaction
+    /// (`PostgresHold.prove`), before the INSERT.
+    public func create(_ name: String, firstRecord: RecordDraft, proving hold: any StoreHold) throws(KlaxonError)
+        -> (any StoredJournal)?
+    {
+        let line = JournalCodec.encode(firstRecord, sequence: 1, previousHash: .genesis).line
+        guard let proof = hold as? PostgresHold else {
+            guard hold.isHeld else {
+                throw .failed("\(name): this process does not hold the lock it writes under; nothing was written")
+            }
+            return try create(name, lines: [line])
+        }
+        return try create(name, lines: [line], proof: proof)
+    }
+
     /// The journal's row and every record in one transaction: all of them or none.
     public func create(_ name: String, records: [JournalRecord]) throws(KlaxonError) -> (any StoredJournal)? {
         let bytes: [UInt8]
@@ -159,7 +174,9 @@ public final class PostgresJournalStore: JournalStore {
         return try create(name, lines: bytes.split(separator: 0x0A).map { Array($0) + [0x0A] })
     }
 
-    private func create(_ name: String, lines: [[UInt8]]) throws(KlaxonError) -> (any StoredJournal)? {
+    private func create(_ name: String, lines: [[UInt8]], proof: PostgresHold? = nil) throws(KlaxonError)
+        -> (any StoredJournal)?
+    {
         var rows: [PostgresJournal.Row] = []
         var scanner = JournalScanner()
         for line in lines {
@@ -170,6 +187,7 @@ public final class PostgresJournalStore: JournalStore {
         let key = UUID().uuidString
         let created = try withConnection(retrying: false) { (connection: PostgresConnection) throws -> Bool in
             try PostgresJournal.committing(connection, key: key, journal: name) { () throws -> Bool in
+                try proof?.prove(in: connection, for: name)
                 let made = try connection.query(
                     "INSERT INTO klaxon.journals (name) VALUES ($1) ON CONFLICT DO NOTHING", [name],
                     timeoutSeconds: Self.statementSeconds)
