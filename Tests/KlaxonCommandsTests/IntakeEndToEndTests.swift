@@ -96,6 +96,13 @@ extension EndToEnd {
             return false
         }
 
+        /// The requests recorded on the journal `alerts` (`alerts.received` records' batches), as JSON.
+        func batches(_ running: Running) -> [JSONValue] {
+            String(decoding: running.ws.read("journals/alerts.jsonl"), as: UTF8.self).split(separator: "\n")
+                .compactMap { try? JSONParser.parse(String($0)) }.filter { $0["type"] == "alerts.received" }
+                .flatMap { $0["data"]?["batches"]?.arrayValue ?? [] }
+        }
+
         func alerts(_ running: Running) -> [JSONValue] {
             running.klaxon.run("alert", "list", "--all", "--json").json?.arrayValue ?? []
         }
@@ -104,7 +111,10 @@ extension EndToEnd {
             let directory = TemporaryDirectory("intake-e2e")
             let running = try await Self.start(directory)
             defer { running.stop() }
-            let pipeline = try await blocking { try AlertPipeline(webhook: running.webhook) }
+            // A group per job: an alert of another job that got through would declare and page anew.
+            var webhook = running.webhook
+            webhook.groupBy = ["alertname", "job"]
+            let pipeline = try await blocking { [webhook] in try AlertPipeline(webhook: webhook) }
             defer { pipeline.stop() }
 
             try await blocking { try pipeline.push(up: false, job: "registry") }
@@ -116,9 +126,13 @@ extension EndToEnd {
             #expect(incident?["severity"] == "SEV2" && incident?["services"] == ["registry"])
             #expect(
                 incident?["title"]?.stringValue?.contains("KlaxonTestDown") == true, "\(String(describing: incident))")
+            // Paged by the route's policy.
+            let page = try JSONParser.parse(Array(try #require(running.pages.requests.first).body.utf8))
+            #expect(page["incident"]?["id"] == "INC-1" && page["page"]?["policy"] == "platform", "\(page)")
 
-            // A second alert of the group while a silence covers it: Alertmanager sends nothing of it, and
-            // Klaxon pages nobody more; what fires already goes on (the incident stays open).
+            // An alert of another group while a silence covers it: Alertmanager sends nothing of it, and
+            // Klaxon declares nothing and pages nobody more (without the silence, it would: a group of its
+            // own); what fires already goes on (the incident stays open).
             _ = try await blocking { try pipeline.alertmanagers[0].silence(["job": "ci"]) }
             try await blocking { try pipeline.push(up: false, job: "ci") }
             // Repeats arrive every 2 s (repeat_interval): several of them, and no new page.
@@ -140,6 +154,13 @@ extension EndToEnd {
             #expect(after?["status"] != "resolved", "never resolved by a machine unless the route says so")
             #expect(alerts(running).first?["state"] == "resolved")
             #expect(running.pageCount == 1)
+            // On the timeline: the alert fired, then resolved, and the group said all resolved.
+            let changes = (after?["timeline"]?.arrayValue ?? []).filter { $0["type"] == "alerts.changed" }
+            let kinds = changes.flatMap { $0["data"]?["alerts"]?.arrayValue ?? [] }.compactMap {
+                $0["kind"]?.stringValue
+            }
+            #expect(kinds.first == "fired" && kinds.contains("resolved"), "\(changes)")
+            #expect(changes.contains { $0["data"]?["all_resolved"] == 1 }, "\(changes)")
         }
 
         @Test func aClusteredPairPostingTheSameGroupMakesOneIncidentAndOnePage() async throws {
@@ -156,6 +177,9 @@ extension EndToEnd {
             #expect(running.pageCount == 1, "\(running.log)")
             #expect(running.klaxon.run("incident", "show", "INC-2").status != 0)
             #expect(alerts(running).count == 1)
+            // Both of the pair did post to the intake: the journal alerts has notifications from each.
+            let senders = Set(batches(running).compactMap { $0["external_url"]?.stringValue })
+            #expect(senders == Set(pipeline.alertmanagers.map(\.url)), "\(senders)\n\(pipeline.log)")
         }
 
         @Test func aGroupOfAThousandAlertsIsTakenWhole() async throws {
@@ -172,6 +196,10 @@ extension EndToEnd {
             let all = try await until { alerts(running).count >= 1000 }
             #expect(all, "\(alerts(running).count) alerts within 60 s\n\(running.log)")
             #expect(alerts(running).count == 1000)
+            // Whole: once Alertmanager has them all, its notification carries the 1,000 in one request.
+            let sizes = { batches(running).map { $0["alerts"]?.arrayValue?.count ?? 0 } }
+            let whole = try await until { sizes().contains(1000) }
+            #expect(whole, "the largest request held \(sizes().max() ?? 0) alerts")
             #expect(running.klaxon.run("incident", "show", "INC-2").status != 0, "one group, one incident")
         }
     }

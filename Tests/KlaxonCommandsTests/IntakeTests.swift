@@ -198,6 +198,13 @@ struct IntakeTests {
             answers.append(answer)
             // Answered 2xx only once recorded: the record is there when the answer is.
             #expect(try alertsJournal(ws).received.count == answers.count, "\(answer)")
+            // And what it did is what the alert's state says (the acknowledgement is seen only here: the
+            // resolve after it would hide one that did nothing).
+            let state = AlertBook(records: try alertsJournal(ws).records).alerts.last?.state
+            let expected: [String: Alert.State] = [
+                "trigger": .firing, "acknowledge": .acknowledged, "resolve": .resolved
+            ]
+            #expect(state == expected[action], "after \(action): \(String(describing: state))")
         }
         for answer in answers {
             #expect(answer.status == 202, "\(answer)")
@@ -292,6 +299,10 @@ struct IntakeTests {
                     "errors": ["payload.summary: missing"]
                 ]))
         let bearer = ["Authorization: Bearer \(amSecret)"]
+        // Not JSON, from a token holder (in the header): PagerDuty's 400 with the problem.
+        let badEvent = try await send(watch.url + "/v2/enqueue", json: "{\"routing_key\": ", headers: bearer)
+        #expect(badEvent.status == 400, "\(badEvent)")
+        #expect(try JSONParser.parse(Array(badEvent.body.utf8))["status"] == "invalid event", "\(badEvent)")
         let badJSON = try await send(watch.url + "/v1/alertmanager", json: "{\"version\": \"4\",", headers: bearer)
         #expect(badJSON.status == 400 && badJSON.body.contains("the body is not JSON"), "\(badJSON)")
         var noFingerprint = String(decoding: notification, as: UTF8.self)
