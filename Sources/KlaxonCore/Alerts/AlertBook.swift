@@ -35,6 +35,9 @@ public struct AlertBook: Sendable {
     public private(set) var alerts: [Alert] = []
     /// The sequence number of the last record applied (0 for none).
     public private(set) var lastSequence = 0
+    /// When the newest request the intake accepted was recorded (repeats and copies that change no alert
+    /// included): whether the intake still receives. Nil when it never received any.
+    public private(set) var lastReceivedAt: Timestamp?
     /// The number of each identity's latest alert, active or not.
     private var latest: [Identity: Int] = [:]
 
@@ -71,6 +74,7 @@ public struct AlertBook: Sendable {
             return []
         }
         guard let batches = ReceivedAlerts.batches(of: record) else { return [] }
+        if !batches.isEmpty { lastReceivedAt = max(lastReceivedAt ?? record.timestamp, record.timestamp) }
         var changes: [AlertChange] = []
         for batch in batches {
             for alert in batch.alerts {
