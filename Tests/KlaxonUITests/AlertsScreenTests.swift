@@ -144,3 +144,25 @@ extension AlertsScreenTests {
         #expect(press([.character("a")], &model) == [.perform(.acknowledge, incidentID: "INC-11")])
     }
 }
+
+/// A new user's walkthrough of the Alerts screen.
+extension AlertsScreenTests {
+    /// Walkthrough: esc from an incident opened on the Alerts screen went to the dashboard; it goes back to
+    /// the Alerts screen, on the same alert, as it goes back to whichever screen opened the incident.
+    @Test func escFromAnIncidentGoesBackToTheScreenThatOpenedIt() throws {
+        var model = try alertsModel()
+        press([.character("j"), .character("j")], &model)
+        #expect(model.selectedAlert?.id == "A-2")
+        press([.enter], &model)
+        #expect(model.screen == .incident && model.currentIncidentID == "INC-11")
+        press([.escape], &model)
+        #expect(model.screen == .alerts)
+        #expect(model.selectedAlert?.id == "A-2")
+        press([.escape], &model)
+        #expect(model.screen == .dashboard)
+        press([.enter, .escape], &model)
+        #expect(model.screen == .dashboard, "from the dashboard, back to it")
+        press([.character("3"), .character("2"), .escape], &model)
+        #expect(model.screen == .status, "2 from the status board, esc back to it")
+    }
+}
