@@ -667,7 +667,8 @@ public enum ConsoleUpdate {
 
     /// Quits, unless this console sends the workspace's pages and some are due: then it asks first,
     /// since quitting could stop every escalation (nobody else pages now; whether a `klaxon watch` or
-    /// another console is waiting to take over, this console cannot know).
+    /// another console is waiting to take over, this console cannot know: they try the engine lock each
+    /// second without queueing on it).
     static func quitUnlessItStopsPages(_ model: inout ConsoleModel) -> [ConsoleEffect] {
         let paging = model.incidentsThisConsolePages
         guard paging.isEmpty else {
