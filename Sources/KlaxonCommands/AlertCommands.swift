@@ -12,7 +12,9 @@ struct AlertCommand: ParsableCommand {
 
     struct List: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "List the alerts firing or acknowledged (with --all, resolved ones too), newest first.")
+            abstract:
+                "List the alerts not resolved (with --all, resolved ones too): firing first, newest first within each state."
+        )
         @Flag(name: .long, help: "Include resolved alerts.") var all = false
         @OptionGroup var global: GlobalOptions
         @OptionGroup var output: JSONFlag
@@ -20,26 +22,37 @@ struct AlertCommand: ParsableCommand {
         func run() throws {
             let context = global.context
             let workspace = try global.loadWorkspace()
-            let received = try ReceivedAlertsReading(workspace: workspace, warn: context.warn)
-            let alerts = received.book.alerts.reversed().filter { all || $0.isActive }
             let now = context.now()
+            let received = try ReceivedAlertsReading(workspace: workspace, now: now, warn: context.warn)
+            // In the console's order (one ordering for both).
+            let alerts = Alert.listed(received.book.alerts.filter { all || $0.isActive }, shown: received.shown)
             if output.json {
                 context.print(json: .array(alerts.map { received.json($0) }))
                 return
             }
-            guard !alerts.isEmpty else {
-                context.print(
-                    received.book.alerts.isEmpty
-                        ? "No alerts received in \(workspace.journalsPlace)."
-                        : "No alerts firing. (klaxon alert list --all shows resolved ones.)")
+            guard let last = received.book.lastReceivedAt else {
+                context.print("No alerts received in \(workspace.journalsPlace).")
                 return
             }
+            // When the newest request came: a stopped intake lists the same alerts as a working one.
+            let formatter = LocalTimeFormatter(timeZone: workspace.displayTimeZone(environment: context.environment))
+            let lastText =
+                "\(DurationText.short(seconds: last.seconds(until: now))) ago (\(PagingState.when(last, now: now, formatter: formatter)))"
+            guard !alerts.isEmpty else {
+                context.print(
+                    "No alerts firing; the last was received \(lastText). (klaxon alert list --all shows resolved ones.)"
+                )
+                return
+            }
+            let counts = Dictionary(grouping: alerts, by: received.shown).mapValues(\.count)
+            let header = Alert.Shown.allCases.compactMap { shown in counts[shown].map { "\($0) \(shown.text)" } }
+            context.print((header + ["last received \(lastText)"]).joined(separator: " · "))
             var rows = [["ID", "STATE", "SEVERITY", "SOURCE", "AGE", "INCIDENT", "ALERT"]]
             for alert in alerts {
                 rows.append([
-                    alert.id, received.shownState(alert).rawValue, alert.severity ?? "-", alert.source.rawValue,
+                    alert.id, received.shown(alert).text, alert.severity ?? "-", alert.source.rawValue,
                     DurationText.short(seconds: alert.startsAt.seconds(until: now)),
-                    received.book.incident(of: alert) ?? "-",
+                    received.incident(of: alert) ?? "-",
                     alert.summary == alert.name ? alert.name : "\(alert.name): \(alert.summary)"
                 ])
             }
@@ -62,7 +75,8 @@ struct AlertCommand: ParsableCommand {
                     "\"\(id)\" is not an alert id; ids look like A-12 (see klaxon alert list --all)")
             }
             let workspace = try global.loadWorkspace()
-            let received = try ReceivedAlertsReading(workspace: workspace, warn: context.warn)
+            let now = context.now()
+            let received = try ReceivedAlertsReading(workspace: workspace, now: now, warn: context.warn)
             guard let alert = received.book.alert(id) else {
                 throw KlaxonError.badInput(
                     "there is no alert \(id) in \(workspace.journalsPlace); see klaxon alert list --all")
@@ -73,17 +87,16 @@ struct AlertCommand: ParsableCommand {
             }
             let zone = utc ? TimeZone(identifier: "UTC")! : workspace.displayTimeZone(environment: context.environment)
             let formatter = LocalTimeFormatter(timeZone: zone)
-            let now = context.now()
             func time(_ at: Timestamp) -> String {
                 formatter.dateTime(at) + " (" + DurationText.short(seconds: at.seconds(until: now)) + " ago)"
             }
             var lines = [
-                "\(alert.id)  \(received.shownState(alert).rawValue)  \(alert.name)",
+                "\(alert.id)  \(received.shown(alert).text)  \(alert.name)",
                 "summary:   \(alert.summary)",
                 "severity:  \(alert.severity ?? "none given")",
                 "source:    \(alert.source.rawValue) (token \(alert.token))",
                 "group:     \(alert.group)",
-                "incident:  \(received.book.incident(of: alert) ?? "none")",
+                "incident:  \(received.incident(of: alert) ?? "none")",
                 "started:   \(time(alert.startsAt))"
             ]
             if let endsAt = alert.endsAt, alert.state == .resolved { lines.append("ended:     \(time(endsAt))") }
@@ -104,13 +117,16 @@ struct AlertCommand: ParsableCommand {
 }
 
 /// The alerts of a workspace as its journal `alerts` says, with the incidents their groups went to (for
-/// the state shown: a firing alert whose incident was acknowledged shows as acknowledged). Reads only.
+/// the state shown: a firing alert whose incident was acknowledged shows as acknowledged) and what each
+/// of those incidents is doing at `now`. Reads only.
 struct ReceivedAlertsReading {
     let book: AlertBook
     /// Whether each incident the alerts went to was acknowledged (or further), by id.
     private let acknowledged: [String: Bool]
+    /// What each of those incidents is doing (`Alert.incidentState`), by id.
+    private let incidentStates: [String: String]
 
-    init(workspace: Workspace, warn: (String) -> Void) throws {
+    init(workspace: Workspace, now: Timestamp, warn: (String) -> Void) throws {
         let store = try workspace.journalStore
         var book = AlertBook()
         if store.stamp(of: ReceivedAlerts.journalName) != nil {
@@ -122,7 +138,10 @@ struct ReceivedAlertsReading {
         }
         self.book = book
         var acknowledged: [String: Bool] = [:]
+        var incidentStates: [String: String] = [:]
         let incidents = try workspace.incidents
+        // Whether each is paging, as the engine sees it now (as `incident list` says it).
+        let engine = EscalationFiles.load(workspaceRoot: workspace.root).engine(retry: workspace.config.pagingRetry)
         for id in Set(book.alerts.compactMap(book.incident(of:))) {
             // An incident that cannot be read is shown as its alerts say, not as acknowledged.
             guard let journal = try? incidents.open(id, keepingTimeline: false) else {
@@ -130,15 +149,28 @@ struct ReceivedAlertsReading {
                 continue
             }
             acknowledged[id] = journal.incident.keyTimes[.acknowledged] != nil || !journal.incident.status.isOpen
+            incidentStates[id] = Alert.incidentState(
+                journal.incident, paging: engine.pagingState(of: journal.incident, now: now))
         }
         self.acknowledged = acknowledged
+        self.incidentStates = incidentStates
     }
 
-    func shownState(_ alert: Alert) -> Alert.State {
-        alert.shownState(incidentAcknowledged: book.incident(of: alert).flatMap { acknowledged[$0] } ?? false)
+    private func incidentAcknowledged(_ alert: Alert) -> Bool {
+        book.incident(of: alert).flatMap { acknowledged[$0] } ?? false
+    }
+
+    /// Its state as `alert list` and `show` say it (`acked by sender` is not a person on it).
+    func shown(_ alert: Alert) -> Alert.Shown { alert.shown(incidentAcknowledged: incidentAcknowledged(alert)) }
+
+    /// The incident it went to and what that does (`INC-3 paging`), nil for none.
+    func incident(of alert: Alert) -> String? {
+        book.incident(of: alert).map { id in incidentStates[id].map { "\(id) \($0)" } ?? id }
     }
 
     func json(_ alert: Alert) -> JSONValue {
-        alert.json(incident: book.incident(of: alert), shown: shownState(alert))
+        alert.json(
+            incident: book.incident(of: alert),
+            shown: alert.shownState(incidentAcknowledged: incidentAcknowledged(alert)))
     }
 }

@@ -63,8 +63,9 @@ struct AlertCommandTests {
         #expect(list.status == 0)
         #expect(
             list.output == """
-                ID   STATE   SEVERITY  SOURCE        AGE  INCIDENT  ALERT
-                A-1  firing  critical  alertmanager  20m  INC-1     RegistryDown: registry answers 5xx in eu
+                1 firing · last received 1m ago (08:59)
+                ID   STATE   SEVERITY  SOURCE        AGE  INCIDENT          ALERT
+                A-1  firing  critical  alertmanager  20m  INC-1 not paging  RegistryDown: registry answers 5xx in eu
 
                 """)
         #expect(k.run("alert", "list", "--all").output.contains("A-2  resolved"))
@@ -79,7 +80,8 @@ struct AlertCommandTests {
         #expect(show.status == 0, "\(show.errors)")
         #expect(show.output.contains("A-2  resolved  RegistryDown"))
         #expect(
-            show.output.contains("incident:  INC-1") && show.output.contains("runbook:   https://runbooks/registry"))
+            show.output.contains("incident:  INC-1 acked by alice")
+                && show.output.contains("runbook:   https://runbooks/registry"))
         #expect(show.output.contains("ended:     2026-11-20 08:58"))
         #expect(k.run("alert", "show", "A-2", "--json").json?["ends_at"] == "2026-11-20T08:58:00.000Z")
     }
@@ -107,5 +109,98 @@ struct AlertCommandTests {
             #expect(!run.output.contains("\u{1B}") && !run.output.contains("\u{07}"))
             #expect(run.output.contains("evil"))
         }
+    }
+}
+
+/// A new user's walkthrough of `klaxon alert list` and `alert show`.
+extension AlertCommandTests {
+    func pagerDuty(_ status: ReceivedAlerts.Status) -> JSONValue {
+        ReceivedAlerts.draftData([
+            ReceivedAlerts(
+                source: .pagerduty, token: "ci", group: nil,
+                alerts: [
+                    .init(
+                        key: "disk", status: status, labels: ["severity": "error"],
+                        annotations: ["summary": "Build farm disk 95%"],
+                        startsAt: Timestamp.parseRFC3339("2026-11-20T08:30:00Z")!)
+                ])
+        ])
+    }
+
+    /// Walkthrough: an alert its sender acknowledged (PagerDuty `acknowledge`) read "acknowledged" while
+    /// nobody had acknowledged its incident. It reads "acked by sender", with the incident's own state
+    /// beside its id; `--json` keeps its `state` as it was.
+    @Test func anAlertAckedByItsSenderSaysSoAndWhatItsIncidentDoes() throws {
+        let ws = makeWorkspace()
+        let k = Klaxon(workspace: ws.path)
+        let journals = ws.path + "/journals"
+        k.run("incident", "declare", "Build farm disk", "--severity", "SEV3")
+        try append(ReceivedAlerts.recordType, pagerDuty(.firing), to: journals, at: "2026-11-20T08:31:00Z")
+        try append(ReceivedAlerts.recordType, pagerDuty(.acknowledged), to: journals, at: "2026-11-20T08:32:00Z")
+        try append(
+            AlertBook.routedRecordType,
+            AlertBook.routedDraftData(through: 2, incidents: ["pagerduty/ci/disk": "INC-1"]),
+            to: journals, at: "2026-11-20T08:32:01Z")
+        let list = k.run("alert", "list").output
+        #expect(list.contains("A-1  acked by sender  error"), "\(list)")
+        #expect(list.contains("INC-1 not paging"), "\(list)")
+        #expect(!list.contains("acknowledged"))
+        let show = k.run("alert", "show", "A-1").output
+        #expect(show.contains("A-1  acked by sender  Build farm disk 95%"), "\(show)")
+        #expect(show.contains("incident:  INC-1 not paging"), "\(show)")
+        #expect(k.run("alert", "show", "A-1", "--json").json?["state"] == "acknowledged")
+        // Once a person acknowledges the incident, someone has it.
+        k.run("incident", "ack", "INC-1")
+        let acked = k.run("alert", "list").output
+        #expect(acked.contains("A-1  acknowledged  error") && acked.contains("INC-1 acked by alice"), "\(acked)")
+        #expect(k.run("alert", "show", "A-1").output.contains("incident:  INC-1 acked by alice"))
+    }
+
+    /// Walkthrough: `alert list` looked the same whether alerts arrived or the intake had stopped: its
+    /// first line says when the newest request was received.
+    @Test func listSaysWhenAnAlertWasLastReceived() throws {
+        let ws = makeWorkspace()
+        let k = Klaxon(workspace: ws.path)
+        let journals = ws.path + "/journals"
+        try append(ReceivedAlerts.recordType, pagerDuty(.firing), to: journals, at: "2026-11-20T08:31:00Z")
+        // A repeat changes no alert, but it was received.
+        try append(ReceivedAlerts.recordType, pagerDuty(.firing), to: journals, at: "2026-11-20T08:40:00Z")
+        let list = k.run("alert", "list").output
+        #expect(list.hasPrefix("1 firing · last received 20m ago (08:40)\n"), "\(list)")
+        try append(ReceivedAlerts.recordType, pagerDuty(.resolved), to: journals, at: "2026-11-20T08:45:00Z")
+        #expect(
+            k.run("alert", "list").output
+                == "No alerts firing; the last was received 15m ago (08:45). (klaxon alert list --all shows resolved ones.)\n"
+        )
+    }
+
+    /// Walkthrough: `alert list --all` listed newest first across states; it lists as the console does
+    /// (firing, then acked by sender, then acknowledged, then resolved; newest first within each).
+    @Test func listAllListsFiringFirstAsTheConsoleDoes() throws {
+        let ws = makeWorkspace()
+        let k = Klaxon(workspace: ws.path)
+        let journals = ws.path + "/journals"
+        try append(
+            ReceivedAlerts.recordType,
+            received([
+                alert("eu", .firing, summary: "registry answers 5xx in eu", startsAt: "2026-11-20T08:40:00Z"),
+                alert("us", .firing, summary: "registry answers 5xx in us", startsAt: "2026-11-20T08:50:00Z")
+            ]), to: journals, at: "2026-11-20T08:51:00Z")
+        try append(
+            ReceivedAlerts.recordType,
+            received([alert("us", .resolved, summary: "registry answers 5xx in us", startsAt: "2026-11-20T08:50:00Z")]),
+            to: journals, at: "2026-11-20T08:52:00Z")
+        try append(ReceivedAlerts.recordType, pagerDuty(.firing), to: journals, at: "2026-11-20T08:53:00Z")
+        try append(ReceivedAlerts.recordType, pagerDuty(.acknowledged), to: journals, at: "2026-11-20T08:54:00Z")
+        try append(
+            ReceivedAlerts.recordType,
+            received([alert("ap", .firing, summary: "registry answers 5xx in ap", startsAt: "2026-11-20T08:55:00Z")]),
+            to: journals, at: "2026-11-20T08:55:00Z")
+        let ids = k.run("alert", "list", "--all").output.split(separator: "\n").compactMap { line in
+            line.hasPrefix("A-") ? line.split(separator: " ").first.map(String.init) : nil
+        }
+        #expect(ids == ["A-4", "A-1", "A-3", "A-2"])
+        let json = k.run("alert", "list", "--all", "--json").json?.arrayValue?.compactMap { $0["id"]?.stringValue }
+        #expect(json == ["A-4", "A-1", "A-3", "A-2"])
     }
 }

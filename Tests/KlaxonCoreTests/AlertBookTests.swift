@@ -196,3 +196,44 @@ extension AlertBookTests {
         #expect(alert.name == "d1956e1df763922828f561e756508b5f", "Alertmanager's alerts always have their alertname")
     }
 }
+
+/// A new user's walkthrough of the Alerts screen and `klaxon alert list`: what they read off the book.
+extension AlertBookTests {
+    /// The newest request received, a repeat that changes no alert included: whether the intake still
+    /// receives. The router's records are not received requests.
+    @Test mutating func theBookKnowsWhenARequestWasLastReceived() throws {
+        var book = AlertBook()
+        #expect(book.lastReceivedAt == nil)
+        _ = book.apply(try record(am([amAlert("a", .firing)]), at: 100))
+        _ = book.apply(try record(am([amAlert("a", .firing)]), at: 160))
+        #expect(book.lastReceivedAt == Timestamp(milliseconds: 160_000))
+        sequence += 1
+        let routed = JournalCodec.encode(
+            RecordDraft(
+                type: AlertBook.routedRecordType,
+                data: AlertBook.routedDraftData(through: 2, incidents: [group: "INC-1"]),
+                timestamp: Timestamp(milliseconds: 200_000), actor: "klaxon", host: "h", pid: 1),
+            sequence: sequence, previousHash: .genesis
+        ).record
+        _ = book.apply(routed)
+        #expect(book.lastReceivedAt == Timestamp(milliseconds: 160_000))
+    }
+
+    /// An alert acknowledged by its sender alone is `ackedBySender`, never `acknowledged` (a person on it);
+    /// the one ordering of the console and the CLI: firing, acked by sender, acknowledged, resolved, newest
+    /// first within each.
+    @Test mutating func ackedBySenderIsNotAPersonOnItAndTheOrderIsOne() throws {
+        var book = AlertBook()
+        _ = book.apply(try record(am([amAlert("a", .firing), amAlert("b", .firing), amAlert("c", .firing)])))
+        _ = book.apply(try record(am([amAlert("d", .firing)])))
+        _ = book.apply(try record(am([amAlert("b", .resolved)])))
+        var alerts = book.alerts
+        alerts[2].state = .acknowledged  // as a PagerDuty `acknowledge` leaves it
+        #expect(alerts[2].shown(incidentAcknowledged: false) == .ackedBySender)
+        #expect(alerts[2].shown(incidentAcknowledged: true) == .acknowledged)
+        #expect(alerts[0].shown(incidentAcknowledged: false) == .firing)
+        #expect(alerts[1].shown(incidentAcknowledged: true) == .resolved)
+        let listed = Alert.listed(alerts) { $0.number == 1 ? .acknowledged : $0.shown(incidentAcknowledged: false) }
+        #expect(listed.map(\.id) == ["A-4", "A-3", "A-1", "A-2"])
+    }
+}

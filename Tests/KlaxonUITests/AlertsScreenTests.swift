@@ -50,7 +50,8 @@ struct AlertsScreenTests {
         var sequence = 0
         func apply(_ type: String, _ data: JSONValue) throws {
             sequence += 1
-            let draft = RecordDraft(type: type, data: data, timestamp: now, actor: "klaxon", host: "h", pid: 1)
+            let draft = RecordDraft(
+                type: type, data: data, timestamp: now.adding(seconds: -120), actor: "klaxon", host: "h", pid: 1)
             let encoded = JournalCodec.encode(draft, sequence: sequence, previousHash: previous)
             previous = encoded.record.hash
             _ = book.apply(encoded.record)
@@ -75,10 +76,10 @@ struct AlertsScreenTests {
         let text = frame.text
         #expect(text.contains("Alerts  3 firing  1 acknowledged  1 resolved"))
         let lines = text.split(separator: "\n").map(String.init)
-        let order = ["A-5", "A-3", "A-2", "A-1", "A-4"].map { id in lines.firstIndex { $0.hasPrefix("  " + id) } }
+        let order = ["A-5", "A-2", "A-1", "A-3", "A-4"].map { id in lines.firstIndex { $0.hasPrefix("  " + id) } }
         #expect(
             order.allSatisfy { $0 != nil } && order.map { $0! } == order.map { $0! }.sorted(),
-            "newest first, resolved last")
+            "firing first, then acknowledged, then resolved; newest first within each")
         #expect(lines.contains { $0.hasPrefix("  A-3") && $0.contains("ACKNOWLEDGED") && $0.contains("INC-12") })
         #expect(lines.contains { $0.hasPrefix("  A-1") && $0.contains("FIRING") && $0.contains("INC-11") })
         #expect(!text.contains("\u{1B}"), "an alert's text never reaches the terminal as control sequences")
@@ -92,8 +93,8 @@ struct AlertsScreenTests {
         #expect(model.message?.text == "A-5 is on no incident: no route declared or attached one for it")
         press([.character("o")], &model)
         #expect(model.message?.text == "A-5's runbook: https://wiki/disk")
-        // A-2 (on INC-11): a acknowledges INC-11; enter opens it.
-        press([.character("j"), .character("j")], &model)
+        // A-2 (on INC-11), listed next with the firing ones: a acknowledges INC-11; enter opens it.
+        press([.character("j")], &model)
         #expect(model.selectedAlert?.id == "A-2")
         #expect(press([.character("a")], &model) == [.perform(.acknowledge, incidentID: "INC-11")])
         press([.enter], &model)
@@ -124,7 +125,7 @@ extension AlertsScreenTests {
     /// `a` would have acknowledged another incident).
     @Test func theSelectionStaysOnItsAlertAsOthersArrive() throws {
         var model = try alertsModel()
-        press([.character("j"), .character("j")], &model)
+        press([.character("j")], &model)
         #expect(model.selectedAlert?.id == "A-2")
         var book = try Self.book(now: model.now)
         let record = JournalCodec.encode(
@@ -142,5 +143,107 @@ extension AlertsScreenTests {
         #expect(model.alertRows.first?.id == "A-6", "the new alert is listed first")
         #expect(model.selectedAlert?.id == "A-2")
         #expect(press([.character("a")], &model) == [.perform(.acknowledge, incidentID: "INC-11")])
+    }
+}
+
+/// A new user's walkthrough of the Alerts screen.
+extension AlertsScreenTests {
+    /// The sample book, then the PagerDuty alert A-5 acknowledged by its sender and its group routed to
+    /// INC-11, which still pages (nobody acknowledged INC-11).
+    func senderAckedModel(columns: Int = 100, rows: Int = 30) throws -> ConsoleModel {
+        var model = try alertsModel(columns: columns, rows: rows)
+        var book = try #require(model.alertBook)
+        func append(_ type: String, _ data: JSONValue) {
+            let record = JournalCodec.encode(
+                RecordDraft(
+                    type: type, data: data, timestamp: model.now.adding(seconds: -60), actor: "klaxon", host: "h",
+                    pid: 1), sequence: book.lastSequence + 1, previousHash: .genesis
+            ).record
+            _ = book.apply(record)
+        }
+        append(
+            ReceivedAlerts.recordType,
+            ReceivedAlerts.draftData([
+                ReceivedAlerts(
+                    source: .pagerduty, token: "ci", group: nil,
+                    alerts: [.init(key: "disk", status: .acknowledged, startsAt: model.now)])
+            ]))
+        append(
+            AlertBook.routedRecordType,
+            AlertBook.routedDraftData(through: book.lastSequence, incidents: ["pagerduty/ci/disk": "INC-11"]))
+        let paging = EscalationEngine.Status(policy: "platform", state: .paging(step: 1, steps: 2, cycle: 1, cycles: 1))
+        _ = ConsoleUpdate.update(
+            &model, .escalationsChanged(["INC-11": paging], engine: .other("klaxon watch"), pageTargets: []))
+        _ = ConsoleUpdate.update(&model, .alertsChanged(book))
+        return model
+    }
+
+    /// Walkthrough: an alert its sender acknowledged (PagerDuty `acknowledge`) read "acknowledged" while its
+    /// incident still paged: a responder takes that for "someone has it". It says "acked by sender", and
+    /// each row says what its incident itself is doing.
+    @Test func anAlertAckedByItsSenderIsNotShownAsSomeoneHavingIt() throws {
+        let model = try senderAckedModel()
+        let frame = ConsoleView.render(model)
+        let lines = frame.text.split(separator: "\n").map(String.init)
+        let a5 = try #require(lines.first { $0.hasPrefix("  A-5") })
+        #expect(a5.contains("ACKED BY SENDER") && a5.contains("INC-11 paging"), "\(a5)")
+        #expect(!a5.contains("ACKNOWLEDGED"))
+        #expect(
+            lines.contains {
+                $0.hasPrefix("  A-3") && $0.contains("ACKNOWLEDGED") && $0.contains("INC-12 acked by bob")
+            })
+        #expect(frame.text.contains("2 firing  1 acked by sender  1 acknowledged  1 resolved"), "\(frame.text)")
+        #expect(frame.text.contains("incident: INC-11 paging"), "the selected alert's detail says it too")
+        if let mismatch = Snapshot.mismatch(frame, named: "alerts-sender-acked-100x30") {
+            Issue.record(Comment(rawValue: mismatch))
+        }
+        // At 80 columns the incident's state stays (the severity and the source give way first).
+        let narrow = ConsoleView.render(try senderAckedModel(columns: 80, rows: 24))
+        #expect(narrow.text.contains("ACKED BY SENDER"))
+        #expect(
+            narrow.text.split(separator: "\n").contains { $0.hasPrefix("  A-5") && $0.contains("INC-11 paging") },
+            "\(narrow.text)")
+        #expect(narrow.text.contains("1 acked by sender  1 acked  1 resolved · last received 1m ago"), "\(narrow.text)")
+        if let mismatch = Snapshot.mismatch(narrow, named: "alerts-sender-acked-80x24") {
+            Issue.record(Comment(rawValue: mismatch))
+        }
+    }
+
+    /// Walkthrough: the screen looked the same whether alerts arrived or the intake had stopped. The heading
+    /// says when the newest request was received (the sample's records are 2 minutes old).
+    @Test func theHeadingSaysWhenAnAlertWasLastReceived() throws {
+        var model = try alertsModel()
+        #expect(ConsoleView.render(model).text.contains("1 resolved · last received 2m ago"))
+        model.now = model.now.adding(seconds: 3 * 3600)
+        #expect(ConsoleView.render(model).text.contains("last received 3h02m ago"))
+        _ = ConsoleUpdate.update(&model, .alertsChanged(AlertBook()))
+        let none = ConsoleView.render(model).text
+        #expect(none.contains("Alerts  none received") && !none.contains("last received"))
+    }
+
+    /// Walkthrough: esc from an incident opened on the Alerts screen went to the dashboard; it goes back to
+    /// the Alerts screen, on the same alert, as it goes back to whichever screen opened the incident.
+    @Test func escFromAnIncidentGoesBackToTheScreenThatOpenedIt() throws {
+        var model = try alertsModel()
+        press([.character("j")], &model)
+        #expect(model.selectedAlert?.id == "A-2")
+        press([.enter], &model)
+        #expect(model.screen == .incident && model.currentIncidentID == "INC-11")
+        press([.escape], &model)
+        #expect(model.screen == .alerts)
+        #expect(model.selectedAlert?.id == "A-2")
+        press([.escape], &model)
+        #expect(model.screen == .dashboard)
+        press([.enter, .escape], &model)
+        #expect(model.screen == .dashboard, "from the dashboard, back to it")
+        press([.character("3"), .character("2"), .escape], &model)
+        #expect(model.screen == .status, "2 from the status board, esc back to it")
+    }
+
+    /// Walkthrough: the screen lists firing alerts first, then those acked by their sender (their incident
+    /// may still page), then the acknowledged, then the resolved; newest first within each.
+    @Test func firingFirstThenAckedBySenderThenAcknowledgedThenResolved() throws {
+        let model = try senderAckedModel()
+        #expect(model.alertRows.map(\.id) == ["A-2", "A-1", "A-5", "A-3", "A-4"])
     }
 }

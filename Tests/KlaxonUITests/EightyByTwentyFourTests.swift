@@ -102,7 +102,8 @@ struct EightyByTwentyFourTests {
         ("filter", [.character("j"), .enter, .character("f")] + Array(repeating: Key.character("k"), count: 2)),
         ("resolve", [.enter, .character("r")]),
         ("stop-escalation", [.enter, .character("X")]),
-        ("quit", [.character("q")])
+        ("quit", [.character("q")]),
+        ("incident-quit", [.enter, .character("q")])
     ]
 
     static func model(after keys: [Key]) -> ConsoleModel {
@@ -226,5 +227,26 @@ struct EightyByTwentyFourTests {
                 == .selectedStale)
         press([.character("k")], &model)
         #expect(model.openSelection == 0)
+    }
+}
+
+extension EightyByTwentyFourTests {
+    /// Walkthrough: a dialog left the screen's rows beside it showing (at 80×24 the quit dialog over an
+    /// incident had a `…` right of its border, read as part of it): the rows a dialog covers show the
+    /// dialog alone.
+    @Test(arguments: ["quit", "incident-quit", "declare", "page", "filter", "resolve", "stop-escalation"])
+    func aDialogsRowsShowNothingBesideIt(name: String) throws {
+        let keys = try #require(Self.states.first { $0.0 == name }).1
+        let lines = ConsoleView.render(Self.model(after: keys)).text.split(separator: "\n").prefix(24)
+            .map { Array($0) }
+        let top = try #require(lines.firstIndex { $0.contains("┌") })
+        let bottom = try #require(lines.firstIndex { $0.contains("┘") })
+        for line in lines[top...bottom] {
+            let left = try #require(line.firstIndex { "┌│└".contains($0) })
+            let right = try #require(line.lastIndex { "┐│┘".contains($0) })
+            #expect(
+                line[..<left].allSatisfy { $0 == " " } && line[(right + 1)...].allSatisfy { $0 == " " },
+                "\(String(line))")
+        }
     }
 }

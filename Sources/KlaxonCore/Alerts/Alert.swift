@@ -73,6 +73,36 @@ extension Alert {
         state == .firing && incidentAcknowledged ? .acknowledged : state
     }
 
+    /// What a screen or a list shows of it, as `Shown`: acknowledged only when a person is on it (its
+    /// incident was acknowledged); acked by its sender (a PagerDuty `acknowledge`) is said as such, since
+    /// its incident may still page.
+    public func shown(incidentAcknowledged: Bool) -> Shown {
+        switch state {
+        case .resolved: .resolved
+        case _ where incidentAcknowledged: .acknowledged
+        case .acknowledged: .ackedBySender
+        case .firing: .firing
+        }
+    }
+
+    /// `alerts` in the order the console's Alerts screen and `klaxon alert list` show them: by `Shown`
+    /// (firing first), newest first within each.
+    public static func listed(_ alerts: [Alert], shown: (Alert) -> Shown) -> [Alert] {
+        alerts.map { ($0, shown($0)) }.sorted { ($0.1, $1.0.number) < ($1.1, $0.0.number) }.map(\.0)
+    }
+
+    /// What `incident` itself is doing, said beside its id on an alert's row and in `klaxon alert show`
+    /// (`INC-3 paging`, `INC-3 acked by ana`): an alert acked by its sender leaves its incident paging.
+    public static func incidentState(_ incident: Incident, paging: PagingState) -> String {
+        guard incident.isOpen else { return "resolved" }
+        switch paging {
+        case .paging: return "paging"
+        case .failing: return "page failing"
+        case .acknowledged(let by, _, _): return "acked by \(by)"
+        case .notPaging, .unknownPolicy: return incident.keyTimes[.mitigated] != nil ? "mitigated" : "not paging"
+        }
+    }
+
     /// The alert as JSON (`klaxon alert list --json`, `alert show --json`), with the incident its group
     /// went to and the state shown.
     public func json(incident: String?, shown: State) -> JSONValue {
@@ -89,5 +119,30 @@ extension Alert {
         if let severity { fields["severity"] = .string(severity) }
         if let incident { fields["incident"] = .string(incident) }
         return .object(fields)
+    }
+}
+
+extension Alert {
+    /// An alert's state as the console and `klaxon alert list` show it, in the order they list alerts.
+    public enum Shown: Int, CaseIterable, Comparable, Sendable {
+        /// Firing, and nobody acknowledged its incident.
+        case firing
+        /// Its sender acknowledged it (a PagerDuty `acknowledge`), nobody its incident: that may still page.
+        case ackedBySender
+        /// Its incident was acknowledged: a person is on it.
+        case acknowledged
+        case resolved
+
+        /// `firing`, `acked by sender`, `acknowledged`, `resolved`.
+        public var text: String {
+            switch self {
+            case .firing: "firing"
+            case .ackedBySender: "acked by sender"
+            case .acknowledged: "acknowledged"
+            case .resolved: "resolved"
+            }
+        }
+
+        public static func < (a: Shown, b: Shown) -> Bool { a.rawValue < b.rawValue }
     }
 }

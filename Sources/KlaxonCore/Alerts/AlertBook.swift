@@ -46,6 +46,9 @@ public struct AlertBook: Sendable {
     /// When an intake last started listening (`HeartbeatPing.intakeStartedRecordType`), nil when none
     /// ever did on this store: a heartbeat check's silence counts from then at the earliest.
     public private(set) var intakeStarted: Timestamp?
+    /// When the newest request the intake accepted was recorded (repeats and copies that change no alert,
+    /// and heartbeat pings, included): whether the intake still receives. Nil when it never received any.
+    public private(set) var lastReceivedAt: Timestamp?
     /// The number of each identity's latest alert, active or not.
     private var latest: [Identity: Int] = [:]
 
@@ -98,10 +101,14 @@ public struct AlertBook: Sendable {
             intakeStarted = max(intakeStarted ?? record.timestamp, record.timestamp)
             return []
         }
-        for ping in ReceivedAlerts.pings(of: record) {
+        let pings = ReceivedAlerts.pings(of: record)
+        for ping in pings {
             lastPings[ping.check] = max(lastPings[ping.check] ?? ping.at, ping.at)
         }
         guard let batches = ReceivedAlerts.batches(of: record) else { return [] }
+        if !batches.isEmpty || !pings.isEmpty {
+            lastReceivedAt = max(lastReceivedAt ?? record.timestamp, record.timestamp)
+        }
         var changes: [AlertChange] = []
         for batch in batches {
             for alert in batch.alerts {

@@ -1,35 +1,33 @@
 import KlaxonCore
 
-/// Screen 7: the alerts pushed to the intake, firing and acknowledged first (newest first), then the
-/// resolved ones; the selected alert's labels and links below the list.
+/// Screen 7: the alerts pushed to the intake in the order `Alert.listed` gives (firing first, newest
+/// first within each state), at most the newest `resolvedShown` resolved ones; the selected alert's
+/// labels and links below the list.
 enum AlertsView {
     /// The most resolved alerts listed (the newest): `klaxon alert list --all` lists every one.
     static let resolvedShown = 200
 
     static func draw(_ model: ConsoleModel, _ frame: inout Frame) {
-        var x = frame.put("Alerts", row: 2, column: 1, style: .heading)
+        let x = frame.put("Alerts", row: 2, column: 1, style: .heading)
         guard let book = model.alertBook else {
             frame.put("  not read yet", row: 2, column: x, style: .dim)
             return
         }
+        drawHeading(book, model, from: x, &frame)
         let rows = model.alertRows
-        let firing = rows.filter { model.shownState(of: $0) == .firing }.count
-        let acknowledged = rows.filter { model.shownState(of: $0) == .acknowledged }.count
-        if firing > 0 { x = frame.put("  \(firing) firing", row: 2, column: x, style: .critical) }
-        if acknowledged > 0 { x = frame.put("  \(acknowledged) acknowledged", row: 2, column: x, style: .warning) }
-        let resolved = book.alerts.count - book.active.count
-        if book.alerts.isEmpty || resolved > 0 {
-            frame.put(
-                book.alerts.isEmpty ? "  none received" : "  \(resolved) resolved", row: 2, column: x, style: .dim)
-        }
         guard !rows.isEmpty else {
             frame.put(
                 "No alerts received. Point Alertmanager's webhook or a PagerDuty-style sender at klaxon watch's intake (docs/intake.md).",
                 row: 4, column: 2, style: .dim, width: model.columns - 3)
             return
         }
-        let plan = plan(rows, book: book)
-        let widths = plan.widths(in: model.columns - 3)
+        let plan = plan(rows, model)
+        var widths = plan.widths(in: model.columns - 3)
+        // The incident's state, when it has room, is read in the incident's cell (`INC-11 paging`), one thing
+        // to read rather than two columns apart: that cell spans both.
+        let showsIncidentState = widths[5] > 0
+        widths[4] += widths[5]
+        widths[5] = 0
         var cx = 2
         for (column, width) in zip(plan.columns, widths) where width > 0 {
             frame.put(column.title, row: 3, column: cx, style: .dim, width: width)
@@ -44,13 +42,17 @@ enum AlertsView {
             let isSelected = index == selection
             if isSelected { frame.fill(row: row, style: .selected) }
             func s(_ style: Style) -> Style { isSelected ? style.selected : style }
-            let state = model.shownState(of: alert)
+            let shown = model.shown(alert)
             let cells: [(String, Style)] = [
                 (alert.id, s(.normal)),
-                (state.rawValue.uppercased(), s(style(state))),
+                (shown.text.uppercased(), s(style(shown))),
                 (alert.severity ?? "—", s(.normal)),
                 (DurationText.short(seconds: alert.startsAt.seconds(until: model.now)), s(.dim)),
-                (book.incident(of: alert) ?? "—", s(.accent)),
+                (
+                    [book.incident(of: alert) ?? "—", showsIncidentState ? model.incidentState(ofAlert: alert) : nil]
+                        .compactMap { $0 }.joined(separator: " "), s(.accent)
+                ),
+                ("", s(.dim)),
                 (alert.source.rawValue, s(.dim)),
                 (alert.summary == alert.name ? alert.name : "\(alert.name): \(alert.summary)", s(.normal))
             ]
@@ -64,21 +66,52 @@ enum AlertsView {
         drawDetail(rows[selection], model, from: row + 1, &frame)
     }
 
-    static func plan(_ rows: [Alert], book: AlertBook) -> ColumnPlan {
-        ColumnPlan([
+    /// `2 firing  1 acked by sender  1 acknowledged  3 resolved · last received 2m ago`, or `none
+    /// received`: the time says whether the intake still receives (a stopped one looks the same
+    /// otherwise). Where that is too wide, "acknowledged" is said "acked".
+    static func drawHeading(_ book: AlertBook, _ model: ConsoleModel, from column: Int, _ frame: inout Frame) {
+        guard let last = book.lastReceivedAt else {
+            frame.put("  none received", row: 2, column: column, style: .dim)
+            return
+        }
+        let counts = Dictionary(grouping: model.alertRows.filter(\.isActive), by: model.shown).mapValues(\.count)
+        let resolved = book.alerts.count - book.active.count
+        var parts: [(String, Style)] = [Alert.Shown.firing, .ackedBySender, .acknowledged].compactMap { shown in
+            counts[shown].map { ("  \($0) \(shown.text)", style(shown)) }
+        }
+        if resolved > 0 { parts.append(("  \(resolved) resolved", .dim)) }
+        parts.append((" · last received \(DurationText.short(seconds: last.seconds(until: model.now))) ago", .dim))
+        if column + parts.reduce(0, { $0 + TextWidth.width(of: $1.0) }) > model.columns - 1 {
+            parts = parts.map { ($0.0.replacingOccurrences(of: " acknowledged", with: " acked"), $0.1) }
+        }
+        var x = column
+        for (text, style) in parts { x = frame.put(text, row: 2, column: x, style: style) }
+    }
+
+    /// The columns; at 80 the source, then the severity, then the incident's state give way: the id, the
+    /// state, the incident and the alert stay.
+    static func plan(_ rows: [Alert], _ model: ConsoleModel) -> ColumnPlan {
+        let ids = rows.map { model.alertBook?.incident(of: $0) ?? "—" }
+        let incident = ColumnPlan.Column.sized("INCIDENT", to: ids, minimum: 1)
+        // The incident's state continues its id's cell (`INC-11 paging`): the width it adds, at most 16.
+        let withState = zip(ids, rows).map { id, alert in
+            TextWidth.width(of: model.incidentState(ofAlert: alert).map { "\(id) \($0)" } ?? id) + 1
+        }
+        return ColumnPlan([
             .sized("ID", to: rows.map(\.id), minimum: 3),
-            .init("STATE", 13),
+            .sized("STATE", to: rows.map { model.shown($0).text.uppercased() }, minimum: 12),
             .sized("SEVERITY", to: rows.map { $0.severity ?? "—" }, maximum: 10, givesWay: 2),
             .init("AGE", 7),
-            .sized("INCIDENT", to: rows.map { book.incident(of: $0) ?? "—" }, minimum: 8),
+            incident,
+            .init("", min(16, max(0, (withState.max() ?? 0) - incident.width)), givesWay: 3),
             .init("SOURCE", 13, givesWay: 1),
             .init("ALERT", 30, fills: true)
         ])
     }
 
-    static func style(_ state: Alert.State) -> Style {
-        switch state {
-        case .firing: .critical
+    static func style(_ shown: Alert.Shown) -> Style {
+        switch shown {
+        case .firing, .ackedBySender: .critical
         case .acknowledged: .warning
         case .resolved: .ok
         }
@@ -96,7 +129,8 @@ enum AlertsView {
             ("group: \(alert.group)", .dim)
         ]
         if let incident = model.alertBook?.incident(of: alert) {
-            lines.append(("incident: \(incident) (enter opens it, a acknowledges it)", .normal))
+            let state = model.incidentState(ofAlert: alert).map { " " + $0 } ?? ""
+            lines.append(("incident: \(incident)\(state) (enter opens it, a acknowledges it)", .normal))
         } else {
             lines.append(("incident: none (no route declared or attached one for it)", .dim))
         }
@@ -116,12 +150,12 @@ enum AlertsView {
 }
 
 extension ConsoleModel {
-    /// The alerts screen's rows: the firing and acknowledged alerts, newest first, then the newest
-    /// `AlertsView.resolvedShown` resolved ones.
+    /// The alerts screen's rows, in the order `Alert.listed` gives: the alerts not resolved, then the
+    /// newest `AlertsView.resolvedShown` resolved ones.
     public var alertRows: [Alert] {
         guard let book = alertBook else { return [] }
-        let newestFirst = book.alerts.reversed()
-        return newestFirst.filter(\.isActive) + newestFirst.filter { !$0.isActive }.prefix(AlertsView.resolvedShown)
+        let resolved = book.alerts.reversed().lazy.filter { !$0.isActive }.prefix(AlertsView.resolvedShown)
+        return Alert.listed(book.active + resolved, shown: shown)
     }
 
     /// The alert selected on the alerts screen.
@@ -136,10 +170,16 @@ extension ConsoleModel {
         alertBook?.incident(of: alert).flatMap { incidents[$0] }
     }
 
-    /// What the screen shows of `alert`: acknowledged once its incident was (a person is on it).
-    public func shownState(of alert: Alert) -> Alert.State {
+    /// What the incident `alert` went to is doing (`paging`, `acked by ana`), when it is known here.
+    public func incidentState(ofAlert alert: Alert) -> String? {
+        incident(ofAlert: alert).map { Alert.incidentState($0, paging: pagingState(of: $0)) }
+    }
+
+    /// What the screen shows of `alert`: acknowledged once its incident was (a person is on it), acked by
+    /// sender when only its sender acknowledged it.
+    public func shown(_ alert: Alert) -> Alert.Shown {
         let incident = incident(ofAlert: alert)
-        return alert.shownState(
+        return alert.shown(
             incidentAcknowledged: incident.map { $0.keyTimes[.acknowledged] != nil || !$0.isOpen } ?? false)
     }
 }

@@ -79,6 +79,8 @@ public struct ConsoleModel: Sendable {
     public var resolvedSelection = 0
     /// The incident the incident screen shows.
     public var currentIncidentID: String?
+    /// The screen the incident screen was opened from: where esc goes back to.
+    public var incidentOpenedFrom = Screen.dashboard
     public var timeline = TimelineState()
     public var overlay: Overlay?
     public var search: Search?

@@ -301,6 +301,8 @@ public enum ConsoleUpdate {
         case .back:
             if model.search != nil {
                 model.search = nil
+            } else if model.screen == .incident {
+                model.screen = model.incidentOpenedFrom
             } else if model.screen != .dashboard {
                 model.screen = .dashboard
             }
@@ -311,7 +313,7 @@ public enum ConsoleUpdate {
             if model.currentIncidentID == nil, let first = model.targetIncident ?? model.openIncidents.first {
                 open(first.id, &model)
             } else {
-                model.screen = .incident
+                showIncidentScreen(&model)
             }
         case .statusScreen: model.screen = .status
         case .onCallScreen: model.screen = .onCall
@@ -516,6 +518,12 @@ public enum ConsoleUpdate {
             model.timeline.pane = .timeline
         }
         model.currentIncidentID = id
+        showIncidentScreen(&model)
+    }
+
+    /// Shows the incident screen; esc goes back to the screen it came from (the Alerts screen, on its alert).
+    static func showIncidentScreen(_ model: inout ConsoleModel) {
+        if model.screen != .incident { model.incidentOpenedFrom = model.screen }
         model.screen = .incident
     }
 
@@ -659,7 +667,8 @@ public enum ConsoleUpdate {
 
     /// Quits, unless this console sends the workspace's pages and some are due: then it asks first,
     /// since quitting could stop every escalation (nobody else pages now; whether a `klaxon watch` or
-    /// another console is waiting to take over, this console cannot know).
+    /// another console is waiting to take over, this console cannot know: they try the engine lock each
+    /// second without queueing on it).
     static func quitUnlessItStopsPages(_ model: inout ConsoleModel) -> [ConsoleEffect] {
         let paging = model.incidentsThisConsolePages
         guard paging.isEmpty else {

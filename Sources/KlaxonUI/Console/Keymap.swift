@@ -58,7 +58,9 @@ public enum Keymap {
         KeyBinding(
             keys: [.character("q")], action: .quit, scope: .everywhere,
             summary: "quit (asks before losing a draft or stopping pages)"),
-        KeyBinding(keys: [.escape], action: .back, scope: .everywhere, summary: "back, close, cancel"),
+        KeyBinding(
+            keys: [.escape], action: .back, scope: .everywhere,
+            summary: "back (to the screen that opened it), close, cancel"),
         KeyBinding(
             keys: [.character(":")], action: .palette, scope: .everywhere,
             summary: "command palette: fuzzy-find any action"),

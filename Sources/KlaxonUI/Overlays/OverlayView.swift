@@ -17,11 +17,12 @@ enum OverlayView {
             case .quitStoppingPages(let ids):
                 let what =
                     ids.count == 1
-                    ? "\(ids[0]) is escalating"
-                    : "\(ids.count) incidents are escalating (\(ids.joined(separator: ", ")))"
-                // True whether or not a klaxon watch (or another console) waits for the engine lock: one would take over.
+                    ? "\(ids[0]) is escalating and this console sends its pages"
+                    : "\(ids.count) incidents are escalating (\(ids.joined(separator: ", "))) and this console sends their pages"
+                // True whether or not a klaxon watch (or another console) waits for the engine lock: waiters
+                // try it each second without queueing on it, so none can be seen (docs/escalation-format.md).
                 question =
-                    "\(what); no other process is sending pages now: unless a klaxon watch or another console takes over, quitting stops them. Quit?"
+                    "\(what): quitting stops them unless another klaxon watch or console takes over (one waiting for the engine lock would, within a second; whether one waits cannot be seen from here). Quit?"
             case .reopen(let id): question = "Reopen \(id)?"
             case .stopEscalation(let id):
                 question = "Stop paging for \(id)? Nobody more is paged until someone pages again."
@@ -74,7 +75,8 @@ enum OverlayView {
         let (horizontal, vertical) = unicode ? ("─", "│") : ("-", "|")
         let corners = unicode ? ["┌", "┐", "└", "┘"] : ["+", "+", "+", "+"]
         for row in top..<(top + h) {
-            for x in left..<(left + w) { frame[row, x] = Cell(character: " ", style: .normal) }
+            // The whole row: what a screen's line left beside a box (a `…` by its border) read as the box's.
+            for x in 0..<model.columns { frame[row, x] = Cell(character: " ", style: .normal) }
             frame.put(vertical, row: row, column: left, style: .accent)
             frame.put(vertical, row: row, column: left + w - 1, style: .accent)
         }
