@@ -856,7 +856,25 @@ struct IntakeTests {
             ),
             (
                 "intake:\n  tokens: {am: env:A}\n  max_body: huge\n",
-                "klaxon.yaml:4:13: intake: max_body is \"huge\"; expected a size from 1KiB to 256MiB, such as 8MiB (a group of 1,000 alerts is about 1.5 MB)"
+                "klaxon.yaml:4:13: intake: max_body is \"huge\"; write a whole number with a unit: B (bytes, also without a unit), KiB (1,024 bytes), MiB (1,048,576 bytes), kB or KB (1,000 bytes), MB (1,000,000 bytes), from 1KiB to 256MiB, such as 8MiB (a group of 1,000 alerts is about 1.5 MB)"
+            ),
+            // A unit it does not take is told which it takes, and what MB means.
+            (
+                "intake:\n  tokens: {am: env:A}\n  max_body: 8GB\n",
+                "klaxon.yaml:4:13: intake: max_body is \"8GB\"; write a whole number with a unit: B (bytes, also without a unit), KiB (1,024 bytes), MiB (1,048,576 bytes), kB or KB (1,000 bytes), MB (1,000,000 bytes)"
+            ),
+            (
+                "intake:\n  tokens: {am: env:A}\n  max_body: 300MiB\n",
+                "klaxon.yaml:4:13: intake: max_body is \"300MiB\" (314572800 bytes); write a size from 1KiB to 256MiB"
+            ),
+            (
+                "intake:\n  listen: 127.0.0.1:99999\n  tokens: {am: env:A}\n",
+                "klaxon.yaml:3:11: intake: listen is \"127.0.0.1:99999\": the port must be 1 to 65535, or 0 for a free port that klaxon watch then names; write one such as 127.0.0.1:9095"
+            ),
+            // attach means "onto an open incident of the route's service": without one it never attaches.
+            (
+                "intake:\n  tokens: {am: env:A}\n  routes:\n    - match: {team: ci}\n      declare: attach\n",
+                "klaxon.yaml:6:16: intake: routes: 1: declare: attach takes an alert group onto an open incident of the route's service, and this route names no service, so it can never attach; add service: NAME"
             ),
             (
                 "intake:\n  tokens: {am: env:A}\n  listn: 127.0.0.1:1\n",
@@ -875,5 +893,88 @@ struct IntakeTests {
             )
             #expect(!run.output.contains("hunter2"), "\(run.output)")
         }
+    }
+
+    /// The routes' errors are at their places in klaxon.yaml (the policy's value, the route), as every
+    /// other error of it; `match: {}` is the catch-all the docs write (accepted last, and said as such
+    /// when a route after it can never match); a listener other machines reach and a policy a
+    /// `declare: none` route never uses are warnings (exit status 0 when nothing else is wrong).
+    @Test func intakeRoutesAndListenAreCheckedAtTheirPlaces() throws {
+        let ws = makeWorkspace(
+            """
+            name: t
+            intake:
+              listen: 0.0.0.0:9095
+              tokens: {am: "env:KLAXON_AM_TOKEN"}
+              routes:
+                - match: {severity: critical}
+                  policy: nobody-pages
+                  declare: SEV2
+                - match: {}
+                  policy: also-nobody
+                  declare: none
+                - match: {team: ci}
+                  declare: SEV3
+
+            """)
+        let k = Klaxon(workspace: ws.path, environment: ["TZ": "UTC", "KLAXON_AM_TOKEN": "x"])
+        let run = k.run("config", "validate")
+        #expect(run.status == 1, "\(run.output)\(run.errors)")
+        let at = ws.path + "/klaxon.yaml"
+        let lines = run.output.split(separator: "\n").map(String.init)
+        for expected in [
+            "\(at):3:11: warning: intake: listen is 0.0.0.0:9095: the intake then listens on every interface of this machine, and senders' tokens cross the network in clear text; listen on 127.0.0.1 behind a reverse proxy with TLS (docs/intake.md), or make sure a firewall lets only your senders in",
+            "\(at):7:15: error: intake route 1: policy \"nobody-pages\" is not in Escalation/policies/",
+            "\(at):10:15: error: intake route 2: policy \"also-nobody\" is not in Escalation/policies/",
+            "\(at):10:15: warning: intake: routes: 2: policy also-nobody is never used: the route declares none, so its alerts are only shown and page nobody",
+            "\(at):12:7: error: intake route 3: never matches: route 2 before it matches every alert (its match: {} is the catch-all); move this route before it, or remove it"
+        ] {
+            #expect(lines.contains { $0.hasPrefix(expected) }, "\(expected)\n\(run.output)")
+        }
+        #expect(!run.output.contains("neither match nor match_re"), "\(run.output)")
+        #expect(run.output.contains("3 errors, 2 warnings"), "\(run.output)")
+
+        // The catch-all last, on loopback: nothing to say. Any other address is said, as IPv6's `::`.
+        for (listen, warning) in [
+            ("127.0.0.1:9095", nil), ("localhost:9095", nil), ("\"[::1]:9095\"", nil),
+            ("\"[::]:9095\"", "every interface of this machine"),
+            ("10.1.2.3:9095", "the intake then listens on 10.1.2.3, which other machines reach")
+        ] {
+            ws.write(
+                "klaxon.yaml",
+                """
+                name: t
+                intake:
+                  listen: \(listen)
+                  tokens: {am: "env:KLAXON_AM_TOKEN"}
+                  routes:
+                    - {match: {severity: critical}, declare: SEV2}
+                    - match: {}  # everything else
+                      declare: none
+
+                """)
+            let again = k.run("config", "validate")
+            #expect(again.status == 0, "\(listen): \(again.output)\(again.errors)")
+            if let warning {
+                #expect(again.output.contains("\(at):3:11: warning: intake: listen is "), "\(again.output)")
+                #expect(
+                    again.output.contains(warning) && again.output.contains("0 errors, 1 warning"), "\(again.output)")
+            } else {
+                #expect(again.output == "ok: no problems found\n", "\(listen): \(again.output)")
+            }
+        }
+        // MB is 10^6 bytes, MiB 2^20, as docs/intake.md says.
+        for (size, bytes) in [("8MB", 8_000_000), ("8MiB", 8 << 20), ("512 kB", 512_000), ("64KiB", 65536)] {
+            ws.write("klaxon.yaml", "name: t\nintake:\n  tokens: {am: \"env:KLAXON_AM_TOKEN\"}\n  max_body: \(size)\n")
+            #expect(try Workspace.load(directory: ws.path).config.intake?.maxBodyBytes == bytes, "\(size)")
+        }
+    }
+
+    /// `klaxon watch --help` says that it also starts the alert intake, and where it is configured.
+    @Test func watchHelpNamesTheIntake() {
+        let help = Klaxon(workspace: "/nonexistent").run("watch", "--help")
+        #expect(help.status == 0, "\(help.errors)")
+        #expect(help.output.contains("alert intake"), "\(help.output)")
+        #expect(help.output.contains("intake: listen"), "\(help.output)")
     }
 }
