@@ -89,9 +89,10 @@ func startIntake(
         clock: context.now, say: { text, isProblem in isProblem ? context.warn(text) : context.say("klaxon: " + text) })
     journalWriter.start()
     let clock = context.now
+    var settings = AlertIntake.Settings(listen: listen, tokens: secrets, maxBodyBytes: config.maxBodyBytes)
+    settings.listenPlace = config.listenPlace
     let intake = AlertIntake(
-        settings: .init(listen: listen, tokens: secrets, maxBodyBytes: config.maxBodyBytes), writer: journalWriter,
-        heartbeat: { heartbeats.ping($0, at: clock()) }, clock: clock)
+        settings: settings, writer: journalWriter, heartbeat: { heartbeats.ping($0, at: clock()) }, clock: clock)
     let address: String
     do { address = try intake.start() } catch {
         journalWriter.stop()

@@ -807,8 +807,27 @@ struct IntakeTests {
         try await blocking { inUse.waitUntilExit() }
         let said = (try? String(contentsOfFile: errors, encoding: .utf8)) ?? ""
         #expect(inUse.terminationStatus == 1, "\(said)")
-        #expect(said.contains("the intake cannot listen on 127.0.0.1:\(port)"), "\(said)")
-        #expect(said.contains("change intake: listen in klaxon.yaml"), "\(said)")
+        // What to do, at the place of intake.listen, never SwiftNIO's `bind(descriptor:ptr:bytes:)`.
+        #expect(
+            said.contains(
+                "cannot listen on 127.0.0.1:\(port) (from \(ws.path)/klaxon.yaml:3:11 intake.listen): the address is in use — stop what listens there or choose another port"
+            ), "\(said)")
+        #expect(!said.contains("bind(") && !said.contains("errno"), "\(said)")
+
+        // An address that is not this machine's (TEST-NET-3: bound, never contacted).
+        ws.write(
+            "klaxon.yaml", "name: t\nintake:\n  listen: 203.0.113.7:9095\n  tokens: {am: \"env:KLAXON_AM_TOKEN\"}\n")
+        let foreign = try startWatch(ws, output: nil, errors: errors, environment: ["KLAXON_AM_TOKEN": amSecret])
+        try await blocking { foreign.waitUntilExit() }
+        let foreignSaid = (try? String(contentsOfFile: errors, encoding: .utf8)) ?? ""
+        #expect(foreign.terminationStatus == 1, "\(foreignSaid)")
+        #expect(
+            foreignSaid.contains(
+                "cannot listen on 203.0.113.7:9095 (from \(ws.path)/klaxon.yaml:3:11 intake.listen): the address is not one of this machine's"
+            ), "\(foreignSaid)")
+        #expect(!foreignSaid.contains("bind("), "\(foreignSaid)")
+        ws.write(
+            "klaxon.yaml", "name: t\nintake:\n  listen: 127.0.0.1:\(port)\n  tokens: {am: \"env:KLAXON_AM_TOKEN\"}\n")
 
         let unset = try startWatch(ws, output: nil, errors: errors)
         try await blocking { unset.waitUntilExit() }
