@@ -22,9 +22,11 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
         .package(url: "https://github.com/swhitty/FlyingFox", from: "0.27.1"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
-        // Hummingbird's own dependencies, named for the intake's graceful stop and its silent logger.
+        // Hummingbird's own dependencies, named for the intake's graceful stop, its silent logger, and
+        // why it cannot bind (NIOCore's IOError).
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
-        .package(url: "https://github.com/apple/swift-log", from: "1.16.2")
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.3")
     ],
     targets: [
         // Pure domain: no C of ours, no terminal, no sockets, no file handles.
@@ -58,7 +60,7 @@ let package = Package(
             dependencies: [
                 "KlaxonCore", "KlaxonStore", .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-                .product(name: "Logging", package: "swift-log")
+                .product(name: "Logging", package: "swift-log"), .product(name: "NIOCore", package: "swift-nio")
             ]),
 
         // Commands and the console's loop, thin callers of the engine.

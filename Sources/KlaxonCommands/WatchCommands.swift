@@ -90,9 +90,10 @@ func startIntake(
         clock: context.now, say: { text, isProblem in isProblem ? context.warn(text) : context.say("klaxon: " + text) })
     journalWriter.start()
     let clock = context.now
+    var settings = AlertIntake.Settings(listen: listen, tokens: secrets, maxBodyBytes: config.maxBodyBytes)
+    settings.listenPlace = config.listenPlace
     let intake = AlertIntake(
-        settings: .init(listen: listen, tokens: secrets, maxBodyBytes: config.maxBodyBytes), writer: journalWriter,
-        heartbeatChecks: heartbeatChecks, clock: clock)
+        settings: settings, writer: journalWriter, heartbeatChecks: heartbeatChecks, clock: clock)
     let address: String
     do { address = try intake.start() } catch {
         journalWriter.stop()
@@ -184,8 +185,14 @@ struct WatchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "watch",
         abstract:
-            "Run the status poller and the escalation engine headless: record state changes, send pages, until SIGTERM.",
+            "Run the status poller, the escalation engine and the alert intake headless: record state changes, receive alerts, send pages, until SIGTERM.",
         discussion: """
+            When klaxon.yaml has intake: listen, it also starts the alert intake there: Alertmanager's webhook \
+            (POST /v1/alertmanager), PagerDuty-style events (POST /v2/enqueue) and heartbeats (POST \
+            /v1/heartbeat/NAME), each recorded on the journal alerts before it is answered, their groups routed to \
+            incidents as intake: routes say (docs/intake.md); it says "intake: listening on ADDRESS" on standard \
+            error, and an address it cannot listen on stops it (exit status 1).
+
             Only one process per workspace records state changes and only one sends pages (each holds a lock of the \
             journal store: a file lock, or a PostgreSQL advisory lock across machines); a second klaxon watch waits \
             and takes over within a second or two if the first dies.

@@ -2,6 +2,7 @@ import Dispatch
 import Hummingbird
 import KlaxonCore
 import Logging
+import NIOCore
 import ServiceLifecycle
 import Synchronization
 
@@ -22,6 +23,8 @@ public final class AlertIntake: Sendable {
     /// What the listener needs, its tokens' secrets resolved.
     public struct Settings: Sendable {
         public var listen: IntakeConfig.Listen
+        /// Where `listen` is written (`klaxon.yaml:3:11`), for the message when it cannot be bound.
+        public var listenPlace: String?
         /// Each token's name and its secret.
         public var tokens: [String: String]
         public var maxBodyBytes: Int
@@ -40,7 +43,8 @@ public final class AlertIntake: Sendable {
     private enum Startup: Sendable {
         case waiting
         case listening(String)
-        case failed(String)
+        /// What went wrong, and its `errno` when binding failed.
+        case failed(String, errno: Int32?)
     }
 
     private let settings: Settings
@@ -64,7 +68,7 @@ public final class AlertIntake: Sendable {
 
     /// Binds `listen` and serves; returns the address bound (`127.0.0.1:9095`: the port the system
     /// gave for port 0). Throws, saying what to do, when it cannot bind (the address is in use, not
-    /// this machine's, or the port needs privileges).
+    /// this machine's, or the port needs privileges; `cannotListen`).
     public func start() throws(KlaxonError) -> String {
         Self.raiseOpenFileLimit()
         // Hummingbird says nothing: `klaxon watch`'s standard output carries only state changes.
@@ -88,7 +92,7 @@ public final class AlertIntake: Sendable {
             do { try await serviceGroup.run() } catch {
                 let failedFirst = startup.withLock { state -> Bool in
                     guard case .waiting = state else { return false }
-                    state = .failed("\(error)")
+                    state = .failed("\(error)", errno: (error as? IOError)?.errnoCode)
                     return true
                 }
                 if failedFirst { started.signal() }
@@ -96,7 +100,7 @@ public final class AlertIntake: Sendable {
             // Ended before it listened: said as a failure.
             let never = startup.withLock { state -> Bool in
                 guard case .waiting = state else { return false }
-                state = .failed("the listener stopped before it listened")
+                state = .failed("the listener stopped before it listened", errno: nil)
                 return true
             }
             if never { started.signal() }
@@ -105,11 +109,9 @@ public final class AlertIntake: Sendable {
         started.wait()
         switch startup.withLock({ $0 }) {
         case .listening(let address): return address
-        case .failed(let reason):
+        case .failed(let reason, let code):
             ended.wait()
-            throw .failed(
-                "the intake cannot listen on \(settings.listen): \(reason); free the port or change intake: listen in klaxon.yaml (an address of this machine, a port above 1023 unless klaxon runs with the privilege)"
-            )
+            throw .failed(Self.cannotListen(on: settings.listen, place: settings.listenPlace, reason, errno: code))
         case .waiting: throw .failed("the intake did not start")
         }
     }
@@ -121,6 +123,26 @@ public final class AlertIntake: Sendable {
         guard let serviceGroup = group.withLock({ $0 }) else { return true }
         Task.detached { await serviceGroup.triggerGracefulShutdown() }
         return ended.wait(timeout: .now() + seconds) == .success
+    }
+
+    /// Why the listener could not bind `listen`, and what to do: `cannot listen on 127.0.0.1:9095 (from
+    /// klaxon.yaml:3:11 intake.listen): the address is in use — stop what listens there or choose another
+    /// port`. SwiftNIO's own text (`bind(descriptor:ptr:bytes:): …`) is said only for an error not named here.
+    static func cannotListen(on listen: IntakeConfig.Listen, place: String?, _ reason: String, errno code: Int32?)
+        -> String
+    {
+        let why =
+            switch code {
+            case EADDRINUSE: "the address is in use — stop what listens there or choose another port"
+            case EADDRNOTAVAIL:
+                "the address is not one of this machine's — write an address of one of its interfaces (127.0.0.1 for this machine alone)"
+            case EACCES:
+                "a port under 1024 needs privileges — choose a port from 1024 up, or give klaxon the privilege (CAP_NET_BIND_SERVICE)"
+            case let code?:
+                "\(String(cString: strerror(code))) — correct intake.listen in klaxon.yaml"
+            case nil: "\(reason) — correct intake.listen in klaxon.yaml"
+            }
+        return "cannot listen on \(listen) (from \(place.map { "\($0) " } ?? "")intake.listen): \(why)"
     }
 
     /// `127.0.0.1:9095`, `[::1]:9095`.

@@ -34,7 +34,7 @@ struct IntakeResponder: HTTPResponder {
             guard request.method == .post else { return Self.notAllowed("POST") }
             return await alertmanager(request)
         case "/v2/enqueue":
-            guard request.method == .post else { return Self.notAllowed("POST") }
+            guard request.method == .post else { return Self.notAllowed("POST", pagerDuty: true) }
             return await pagerDuty(request)
         default:
             if path.hasPrefix(Self.heartbeatPrefix) {
@@ -53,11 +53,12 @@ struct IntakeResponder: HTTPResponder {
     /// Alertmanager's webhook (version 4): 200 once recorded; 401, 413 or 400 (dropped by Alertmanager, as
     /// they must be: retrying cannot mend them); 503 for the intake's own trouble, which it retries.
     private func alertmanager(_ request: Request) async -> Response {
-        guard let token = tokens.name(authorization: request.headers[.authorization]) else { return Self.unauthorized }
+        let presented = tokens.presented(authorization: request.headers[.authorization])
+        guard let token = presented.name else { return Refusal.unauthorized(presented).response(pagerDuty: false) }
         let body: [UInt8]
         switch await read(request) {
         case .success(let bytes): body = bytes
-        case .failure(let problem): return problem.response
+        case .failure(let problem): return problem.refusal.response(pagerDuty: false)
         }
         let notification: AlertmanagerNotification
         do { notification = try AlertmanagerNotification.parse(body) } catch {
@@ -65,54 +66,44 @@ struct IntakeResponder: HTTPResponder {
         }
         switch await writer.record(ReceivedAlerts(alertmanager: notification, token: token), bytes: body.count) {
         case .recorded: return Self.text(.ok, "recorded \(notification.alerts.count) alerts")
-        case .busy: return Self.busy(.serviceUnavailable)
+        case .busy: return Refusal.busy(.serviceUnavailable).response(pagerDuty: false)
         case .failed: return Self.text(.serviceUnavailable, "the alerts could not be recorded; retry")
         }
     }
 
     /// PagerDuty's Events API v2: 202 with the dedup key once recorded; 400 with the errors for a bad
-    /// event; 429 when too many wait for the writer; 5xx when it cannot be recorded.
+    /// event; 429 when too many wait for the writer; 5xx when it cannot be recorded. Every answer is a
+    /// JSON object, as PagerDuty's are: `status`, `message` and, for a refusal, `errors`.
     private func pagerDuty(_ request: Request) async -> Response {
         // A token in the header is checked before the body is read; else the routing key is the token.
         let header = request.headers[.authorization]
-        var token = header.flatMap { tokens.name(authorization: $0) }
-        if header != nil && token == nil { return Self.unauthorized }
+        var presented = tokens.presented(authorization: header)
+        if presented == .unknown { return Refusal.unauthorized(presented).response(pagerDuty: true) }
         let body: [UInt8]
         switch await read(request) {
         case .success(let bytes): body = bytes
-        case .failure(let problem): return problem.response
+        case .failure(let problem): return problem.refusal.response(pagerDuty: true)
         }
-        if token == nil {
+        if presented == .nothing {
             // Who sends is known before what is wrong with the event is said.
-            guard case .object(let fields)? = try? JSONParser.parse(body),
-                case .string(let key)? = fields["routing_key"], let name = tokens.name(of: key.utf8)
-            else { return Self.unauthorized }
-            token = name
+            if case .object(let fields)? = try? JSONParser.parse(body), case .string(let key)? = fields["routing_key"] {
+                presented = tokens.name(of: key.utf8).map { .token($0) } ?? .unknown
+            }
         }
+        guard let token = presented.name else { return Refusal.unauthorized(presented).response(pagerDuty: true) }
         let event: PagerDutyEvent
         do { event = try PagerDutyEvent.parse(body) } catch {
-            return Self.json(
-                .badRequest,
-                [
-                    "status": "invalid event", "message": "Event object is invalid",
-                    "errors": .array(error.problems.map { .string($0) })
-                ])
+            return Refusal(.badRequest, "invalid event", "Event object is invalid", error.problems).response(
+                pagerDuty: true)
         }
         let dedupKey = event.dedupKey ?? Self.newDedupKey()
-        let batch = ReceivedAlerts(pagerDuty: event, token: token!, dedupKey: dedupKey, receivedAt: clock())
+        let batch = ReceivedAlerts(pagerDuty: event, token: token, dedupKey: dedupKey, receivedAt: clock())
         switch await writer.record(batch, bytes: body.count) {
         case .recorded:
             return Self.json(
                 .accepted, ["status": "success", "message": "Event processed", "dedup_key": .string(dedupKey)])
-        case .busy:
-            var response = Self.json(
-                .tooManyRequests, ["status": "throttle exceeded", "message": "Too many events are waiting; retry"])
-            response.headers[.retryAfter] = "1"
-            return response
-        case .failed(let error):
-            return Self.json(
-                error.isUnreachable ? .serviceUnavailable : .internalServerError,
-                ["status": "error", "message": "The event could not be recorded; retry"])
+        case .busy: return Refusal.busy(.tooManyRequests).response(pagerDuty: true)
+        case .failed(let error): return Refusal.notRecorded(error).response(pagerDuty: true)
         }
     }
 
@@ -121,8 +112,9 @@ struct IntakeResponder: HTTPResponder {
     /// recorded (Alertmanager retries it). Its body (Alertmanager's Watchdog sends a notification) is read
     /// and not kept.
     private func heartbeat(_ request: Request, name: String) async -> Response {
-        guard let token = tokens.name(authorization: request.headers[.authorization]) else { return Self.unauthorized }
-        if case .failure(let problem) = await read(request) { return problem.response }
+        let presented = tokens.presented(authorization: request.headers[.authorization])
+        guard let token = presented.name else { return Refusal.unauthorized(presented).response(pagerDuty: false) }
+        if case .failure(let problem) = await read(request) { return problem.refusal.response(pagerDuty: false) }
         guard heartbeatChecks.contains(name) else {
             // The name is repeated only when a check could have it (letters, digits, `.`, `_`, `-`).
             let plain =
@@ -150,16 +142,20 @@ struct IntakeResponder: HTTPResponder {
         case tooSlow(Int)
         case broken
 
-        var response: Response {
+        var refusal: Refusal {
             switch self {
             case .tooLarge(let limit):
-                IntakeResponder.text(
-                    .contentTooLarge,
-                    "the body is larger than the \(ByteSize.text(limit)) the intake takes (intake: max_body in klaxon.yaml)"
-                )
+                Refusal(
+                    .contentTooLarge, "invalid event", "Event object is too large",
+                    [
+                        "the body is larger than the \(ByteSize.text(limit)) the intake takes (intake: max_body in klaxon.yaml)"
+                    ])
             case .tooSlow(let seconds):
-                IntakeResponder.text(.requestTimeout, "the body did not arrive within \(seconds) s")
-            case .broken: IntakeResponder.text(.badRequest, "the body could not be read")
+                Refusal(
+                    .requestTimeout, "invalid event", "Event object did not arrive in time",
+                    ["the body did not arrive within \(seconds) s"])
+            case .broken:
+                Refusal(.badRequest, "invalid event", "Event object is invalid", ["the body could not be read"])
             }
         }
     }
@@ -189,25 +185,82 @@ struct IntakeResponder: HTTPResponder {
 
     // MARK: - Answers
 
-    static let unauthorized: Response = {
-        var response = text(
-            .unauthorized,
-            "a token is needed: Authorization: Bearer SECRET, Basic auth with the secret as password, or (for /v2/enqueue) the routing_key; it is one of intake: tokens in klaxon.yaml"
-        )
-        response.headers[.wwwAuthenticate] = #"Bearer realm="klaxon intake", Basic realm="klaxon intake""#
-        return response
-    }()
+    /// A refusal: plain text for Alertmanager and the rest (its `errors`, one a line); on `/v2/enqueue`
+    /// PagerDuty's error object, `{"status":…,"message":…,"errors":[…]}`, as its 400 is documented, so
+    /// that a PagerDuty client reads every answer alike.
+    struct Refusal {
+        var code: HTTPResponse.Status
+        /// PagerDuty's `status` (`invalid event`, `throttle exceeded`, …) and `message`.
+        var status: String
+        var message: String
+        /// What is wrong, each naming what to do or where.
+        var errors: [String]
+        var headers: HTTPFields = [:]
 
-    static func busy(_ status: HTTPResponse.Status) -> Response {
-        var response = text(status, "too many requests are waiting to be recorded; retry")
-        response.headers[.retryAfter] = "1"
-        return response
+        init(_ code: HTTPResponse.Status, _ status: String, _ message: String, _ errors: [String]) {
+            self.code = code
+            self.status = status
+            self.message = message
+            self.errors = errors
+        }
+
+        func response(pagerDuty: Bool) -> Response {
+            var response =
+                pagerDuty
+                ? IntakeResponder.json(
+                    code,
+                    [
+                        "status": .string(status), "message": .string(message),
+                        "errors": .array(errors.map { .string($0) })
+                    ])
+                : IntakeResponder.text(code, errors.joined(separator: "\n"))
+            for field in headers { response.headers.append(field) }
+            return response
+        }
+
+        /// 401 for no token, or one this intake does not know: said apart, so that a sender with a
+        /// wrong secret is not told to add one; never the secret given, nor which tokens there are.
+        static func unauthorized(_ presented: IntakeTokens.Presented) -> Refusal {
+            var refusal =
+                presented == .nothing
+                ? Refusal(
+                    .unauthorized, "unauthorized", "A token is needed",
+                    [
+                        "a token is needed: Authorization: Bearer SECRET, Basic auth with the secret as password, or (for /v2/enqueue) the routing_key; it is one of intake: tokens in klaxon.yaml"
+                    ])
+                : Refusal(
+                    .unauthorized, "unauthorized", "The token is not one of this intake's",
+                    [
+                        "the token given is not one of this intake's: give the sender the secret of one of intake: tokens in klaxon.yaml (Authorization: Bearer SECRET, Basic auth with it as password, or the routing_key for /v2/enqueue); klaxon watch reads the secrets when it starts"
+                    ])
+            refusal.headers[.wwwAuthenticate] = #"Bearer realm="klaxon intake", Basic realm="klaxon intake""#
+            return refusal
+        }
+
+        /// 429 (PagerDuty) or 503 (Alertmanager retries only those) when `AlertJournalWriter.maximumWaiting`
+        /// requests already wait to be recorded.
+        static func busy(_ code: HTTPResponse.Status) -> Refusal {
+            var refusal = Refusal(
+                code, "throttle exceeded", "Too many events are waiting; retry",
+                ["too many requests are waiting to be recorded; retry"])
+            refusal.headers[.retryAfter] = "1"
+            return refusal
+        }
+
+        /// 503 when the store did not answer, else 500: the write failed, nothing was recorded, and a
+        /// retry may succeed. What failed is said on klaxon watch's standard error, not to the sender.
+        static func notRecorded(_ error: KlaxonError) -> Refusal {
+            Refusal(
+                error.isUnreachable ? .serviceUnavailable : .internalServerError, "error",
+                "The event could not be recorded; retry", ["the event could not be recorded; retry"])
+        }
     }
 
-    static func notAllowed(_ allowed: String) -> Response {
-        var response = text(.methodNotAllowed, "this endpoint takes \(allowed)")
-        response.headers[.allow] = allowed
-        return response
+    static func notAllowed(_ allowed: String, pagerDuty: Bool = false) -> Response {
+        var refusal = Refusal(
+            .methodNotAllowed, "invalid request", "Method not allowed", ["this endpoint takes \(allowed)"])
+        refusal.headers[.allow] = allowed
+        return refusal.response(pagerDuty: pagerDuty)
     }
 
     static func text(_ status: HTTPResponse.Status, _ text: String) -> Response {

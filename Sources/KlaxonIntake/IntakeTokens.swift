@@ -24,22 +24,38 @@ struct IntakeTokens: Sendable {
         return found
     }
 
+    /// What a request presented: no credential at all, one that is no token of this intake (its
+    /// secret is never repeated, nor which tokens there are), or the token of this name.
+    enum Presented: Equatable {
+        case nothing
+        case unknown
+        case token(String)
+
+        var name: String? {
+            guard case .token(let name) = self else { return nil }
+            return name
+        }
+    }
+
     /// The token an `Authorization` header presents: `Bearer SECRET`, or `Basic` with the secret as its
-    /// password (any user name, as Alertmanager's `basic_auth` sends one); nil for none or a wrong one.
-    func name(authorization: String?) -> String? {
-        guard let authorization else { return nil }
+    /// password (any user name, as Alertmanager's `basic_auth` sends one). A header in another form is
+    /// `unknown`, as a wrong secret is.
+    func presented(authorization: String?) -> Presented {
+        guard let authorization else { return .nothing }
         let parts = authorization.split(separator: " ", maxSplits: 1, omittingEmptySubsequences: true)
-        guard parts.count == 2 else { return nil }
+        guard parts.count == 2 else { return .unknown }
         let credentials = parts[1].trimmingCharacters(in: .whitespaces)
+        let name: String?
         switch parts[0].lowercased() {
-        case "bearer": return name(of: credentials.utf8)
+        case "bearer": name = self.name(of: credentials.utf8)
         case "basic":
             guard let decoded = Data(base64Encoded: credentials), let colon = decoded.firstIndex(of: 0x3A) else {
-                return nil
+                return .unknown
             }
-            return name(of: decoded[decoded.index(after: colon)...])
-        default: return nil
+            name = self.name(of: decoded[decoded.index(after: colon)...])
+        default: name = nil
         }
+        return name.map { .token($0) } ?? .unknown
     }
 
     /// SHA-256 of `bytes`, as the journal's hash makes it.

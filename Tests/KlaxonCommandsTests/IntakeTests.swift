@@ -286,6 +286,33 @@ struct IntakeTests {
             #expect(answer.status == status, "\(what): \(answer)")
             #expect(answer.headers["www-authenticate"]?.contains("Bearer") == true, "\(what)")
         }
+        // A missing token and a wrong one are told apart (a wrong secret is not told to add a token), and
+        // the secret given is never repeated. On /v2/enqueue every refusal is PagerDuty's JSON object.
+        let noToken = "a token is needed"
+        let wrongToken = "the token given is not one of this intake's"
+        for (what, answer, _) in refusals {
+            let expected = what.hasPrefix("a wrong") ? wrongToken : noToken
+            #expect(answer.body.contains(expected), "\(what): \(answer.body)")
+            #expect(!answer.body.contains(expected == wrongToken ? noToken : wrongToken), "\(what): \(answer.body)")
+            #expect(!answer.body.contains(wrongSecret), "\(what): \(answer.body)")
+        }
+        let wrongHeartbeat = try await send(
+            watch.url + "/v1/heartbeat/watchdog", nil, headers: ["Authorization: Bearer \(wrongSecret)"])
+        #expect(wrongHeartbeat.status == 401 && wrongHeartbeat.body.hasPrefix(wrongToken), "\(wrongHeartbeat)")
+        #expect(refusals[0].1.headers["content-type"]?.hasPrefix("text/plain") == true, "\(refusals[0].1)")
+        #expect(refusals[1].1.body.hasPrefix(wrongToken), "\(refusals[1].1)")
+        for (what, answer, _) in refusals where what.contains("routing key") || what.contains("JSON") {
+            #expect(answer.headers["content-type"] == "application/json", "\(what): \(answer)")
+            let object = try JSONParser.parse(Array(answer.body.utf8))
+            #expect(object["status"]?.stringValue == "unauthorized", "\(what): \(answer.body)")
+            let errors = object["errors"]?.arrayValue?.compactMap(\.stringValue) ?? []
+            #expect(
+                errors.count == 1 && errors[0].hasPrefix(what.hasPrefix("a wrong") ? wrongToken : noToken),
+                "\(what): \(answer.body)")
+        }
+        let unauthorized = try JSONParser.parse(Array(refusals[2].1.body.utf8))
+        #expect(unauthorized["message"] == "The token is not one of this intake's", "\(refusals[2].1.body)")
+        #expect(try JSONParser.parse(Array(refusals[4].1.body.utf8))["message"] == "A token is needed")
 
         let missingSummary = try await send(
             watch.url + "/v2/enqueue",
@@ -315,6 +342,25 @@ struct IntakeTests {
         #expect(byLength.status == 413, "\(byLength)")
         let counted = try await send(watch.url + "/v1/alertmanager", big, headers: bearer, chunked: true)
         #expect(counted.status == 413 && counted.body.contains("64 KiB"), "\(counted)")
+        // PagerDuty's 413s (by length, counted) and 405 are its JSON too, as its 400 is.
+        let tooLarge = JSONValue.object([
+            "status": "invalid event", "message": "Event object is too large",
+            "errors": [
+                "the body is larger than the 64 KiB the intake takes (intake: max_body in klaxon.yaml)"
+            ]
+        ])
+        for chunked in [false, true] {
+            let answer = try await send(watch.url + "/v2/enqueue", big, headers: bearer, chunked: chunked)
+            #expect(answer.status == 413 && answer.headers["content-type"] == "application/json", "\(answer)")
+            #expect(try JSONParser.parse(Array(answer.body.utf8)) == tooLarge, "\(answer)")
+        }
+        let getEvent = try await send(watch.url + "/v2/enqueue", method: "GET", headers: bearer)
+        #expect(getEvent.status == 405 && getEvent.headers["allow"] == "POST", "\(getEvent)")
+        #expect(
+            try JSONParser.parse(Array(getEvent.body.utf8))
+                == .object([
+                    "status": "invalid request", "message": "Method not allowed", "errors": ["this endpoint takes POST"]
+                ]), "\(getEvent)")
 
         #expect(try await send(watch.url + "/v1/alerts", notification, headers: bearer).status == 404)
         let get = try await send(watch.url + "/v1/alertmanager", method: "GET", headers: bearer)
@@ -415,6 +461,124 @@ struct IntakeTests {
         )
         .map(\.key)
         #expect(keys == ["k2"])
+    }
+
+    /// Point 3: when `AlertJournalWriter.maximumWaiting` (1,000) requests already wait for the writer
+    /// (whose write waits for the journal, locked by another process, as a stuck writer would), a
+    /// PagerDuty event is answered 429 at once, with PagerDuty's JSON and `Retry-After: 1`, and nothing
+    /// of it is ever recorded; those waiting are recorded, and answered 202, once the lock is free.
+    @Test func aFullWriterQueueIsAnswered429AndRecordsNothing() async throws {
+        let ws = intakeWorkspace()
+        let watch = try await start(ws)
+        let port = watch.port
+        #expect(try await send(watch.url + "/v2/enqueue", json: event("trigger", key: "before")).status == 202)
+        try await waitUntilRouted(ws)
+        let journalPath = ws.path + "/journals/alerts.jsonl"
+        let holder = try startLockHolder(of: journalPath, seconds: 120)
+        defer { if holder.isRunning { holder.terminate() } }
+        #expect(try await blocking { Self.waitUntilLocked(journalPath) }, "the lock holder did not lock the journal")
+
+        func request(_ key: String) -> String {
+            let body = event("trigger", key: key)
+            return
+                "POST /v2/enqueue HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\nConnection: close\r\n\r\n"
+                + body
+        }
+        // The first is taken by the writer, which then waits for the lock; the next 1,000 wait for it,
+        // and those after them are refused.
+        let first = Self.connect(port)
+        #expect(first >= 0 && Self.write(first, request("taken")))
+        try await Task.sleep(for: .milliseconds(500))
+        let count = 1100
+        let waitingAtMost = 1000  // AlertJournalWriter.maximumWaiting
+        let keys = (0..<count).map { "q\($0)" }
+        let requests = keys.map(request)
+        let descriptors = try await blocking {
+            requests.map { text in
+                let fd = Self.connect(port)
+                return fd >= 0 && Self.write(fd, text) ? fd : -1
+            }
+        }
+        defer { for fd in descriptors + [first] where fd >= 0 { close(fd) } }
+        #expect(descriptors.allSatisfy { $0 >= 0 })
+        // The refusals come at once, while the lock is still held.
+        let early = try await blocking {
+            Self.answers(on: descriptors, within: 20) { $0.count >= count - waitingAtMost }
+        }
+        holder.terminate()
+        try await blocking { holder.waitUntilExit() }
+        let late = try await blocking {
+            Self.answers(on: descriptors.filter { early[$0] == nil } + [first], within: 30) { _ in false }
+        }
+        let answers = early.merging(late) { old, _ in old }
+        let throttled = Set(descriptors.indices.filter { answers[descriptors[$0]]?.hasPrefix("HTTP/1.1 429") == true })
+        let accepted = Set(descriptors.indices.filter { answers[descriptors[$0]]?.hasPrefix("HTTP/1.1 202") == true })
+        #expect(throttled.count >= 1, "no 429 among \(count) requests beyond the 1,000 waiting")
+        #expect(throttled.count + accepted.count == count, "\(throttled.count) 429, \(accepted.count) 202")
+        for index in throttled {
+            let answer = answers[descriptors[index]]!
+            let parts = answer.components(separatedBy: "\r\n\r\n")
+            let head = parts[0].lowercased()
+            #expect(
+                head.contains("\r\nretry-after: 1") && head.contains("\r\ncontent-type: application/json"), "\(answer)")
+            #expect(
+                try JSONParser.parse(Array(parts.dropFirst().joined().utf8))
+                    == .object([
+                        "status": "throttle exceeded", "message": "Too many events are waiting; retry",
+                        "errors": ["too many requests are waiting to be recorded; retry"]
+                    ]), "\(answer)")
+        }
+        #expect(try await watch.stop() == 0)
+        let recorded = Set(
+            try alertsJournal(ws).records.compactMap(ReceivedAlerts.batches(of:)).flatMap { $0 }.flatMap(\.alerts)
+                .map(\.key))
+        #expect(throttled.allSatisfy { !recorded.contains(keys[$0]) }, "a refused event was recorded")
+        #expect(accepted.allSatisfy { recorded.contains(keys[$0]) }, "an accepted event is missing")
+    }
+
+    /// Waits (10 s at most) until another process holds the exclusive `flock` of `path`.
+    static func waitUntilLocked(_ path: String) -> Bool {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return false }
+        defer { close(fd) }
+        for _ in 0..<200 {
+            if flock(fd, LOCK_EX | LOCK_NB) != 0 && errno == EWOULDBLOCK { return true }
+            flock(fd, LOCK_UN)
+            usleep(50_000)
+        }
+        return false
+    }
+
+    /// The whole answers (head, and body by its `Content-Length`) that arrive on `descriptors` within
+    /// `seconds`, by descriptor; it stops early once `enough` says so of those so far.
+    static func answers(
+        on descriptors: [Int32], within seconds: Double, enough: ([Int32: String]) -> Bool
+    ) -> [Int32: String] {
+        var received: [Int32: [UInt8]] = [:]
+        var complete: [Int32: String] = [:]
+        var open = Set(descriptors.filter { $0 >= 0 })
+        let deadline = Date().addingTimeInterval(seconds)
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        while !open.isEmpty && Date() < deadline && !enough(complete) {
+            var polled = open.map { pollfd(fd: $0, events: Int16(POLLIN), revents: 0) }
+            guard poll(&polled, nfds_t(polled.count), 100) > 0 else { continue }
+            for entry in polled where entry.revents != 0 {
+                let count = buffer.withUnsafeMutableBytes { recv(entry.fd, $0.baseAddress, $0.count, 0) }
+                if count > 0 { received[entry.fd, default: []] += buffer[..<count] }
+                let text = String(decoding: received[entry.fd] ?? [], as: UTF8.self)
+                let parts = text.components(separatedBy: "\r\n\r\n")
+                let length =
+                    parts[0].lowercased().components(separatedBy: "\r\ncontent-length: ").dropFirst().first
+                    .flatMap { Int($0.prefix { $0.isNumber }) } ?? 0
+                if count <= 0
+                    || (parts.count > 1 && parts.dropFirst().joined(separator: "\r\n\r\n").utf8.count >= length)
+                {
+                    open.remove(entry.fd)
+                    if !text.isEmpty { complete[entry.fd] = text }
+                }
+            }
+        }
+        return complete
     }
 
     // MARK: - Slow and hostile clients
@@ -654,8 +818,27 @@ struct IntakeTests {
         try await blocking { inUse.waitUntilExit() }
         let said = (try? String(contentsOfFile: errors, encoding: .utf8)) ?? ""
         #expect(inUse.terminationStatus == 1, "\(said)")
-        #expect(said.contains("the intake cannot listen on 127.0.0.1:\(port)"), "\(said)")
-        #expect(said.contains("change intake: listen in klaxon.yaml"), "\(said)")
+        // What to do, at the place of intake.listen, never SwiftNIO's `bind(descriptor:ptr:bytes:)`.
+        #expect(
+            said.contains(
+                "cannot listen on 127.0.0.1:\(port) (from \(ws.path)/klaxon.yaml:3:11 intake.listen): the address is in use — stop what listens there or choose another port"
+            ), "\(said)")
+        #expect(!said.contains("bind(") && !said.contains("errno"), "\(said)")
+
+        // An address that is not this machine's (TEST-NET-3: bound, never contacted).
+        ws.write(
+            "klaxon.yaml", "name: t\nintake:\n  listen: 203.0.113.7:9095\n  tokens: {am: \"env:KLAXON_AM_TOKEN\"}\n")
+        let foreign = try startWatch(ws, output: nil, errors: errors, environment: ["KLAXON_AM_TOKEN": amSecret])
+        try await blocking { foreign.waitUntilExit() }
+        let foreignSaid = (try? String(contentsOfFile: errors, encoding: .utf8)) ?? ""
+        #expect(foreign.terminationStatus == 1, "\(foreignSaid)")
+        #expect(
+            foreignSaid.contains(
+                "cannot listen on 203.0.113.7:9095 (from \(ws.path)/klaxon.yaml:3:11 intake.listen): the address is not one of this machine's"
+            ), "\(foreignSaid)")
+        #expect(!foreignSaid.contains("bind("), "\(foreignSaid)")
+        ws.write(
+            "klaxon.yaml", "name: t\nintake:\n  listen: 127.0.0.1:\(port)\n  tokens: {am: \"env:KLAXON_AM_TOKEN\"}\n")
 
         let unset = try startWatch(ws, output: nil, errors: errors)
         try await blocking { unset.waitUntilExit() }
@@ -867,7 +1050,25 @@ struct IntakeTests {
             ),
             (
                 "intake:\n  tokens: {am: env:A}\n  max_body: huge\n",
-                "klaxon.yaml:4:13: intake: max_body is \"huge\"; expected a size from 1KiB to 256MiB, such as 8MiB (a group of 1,000 alerts is about 1.5 MB)"
+                "klaxon.yaml:4:13: intake: max_body is \"huge\"; write a whole number with a unit: B (bytes, also without a unit), KiB (1,024 bytes), MiB (1,048,576 bytes), kB or KB (1,000 bytes), MB (1,000,000 bytes), from 1KiB to 256MiB, such as 8MiB (a group of 1,000 alerts is about 1.5 MB)"
+            ),
+            // A unit it does not take is told which it takes, and what MB means.
+            (
+                "intake:\n  tokens: {am: env:A}\n  max_body: 8GB\n",
+                "klaxon.yaml:4:13: intake: max_body is \"8GB\"; write a whole number with a unit: B (bytes, also without a unit), KiB (1,024 bytes), MiB (1,048,576 bytes), kB or KB (1,000 bytes), MB (1,000,000 bytes)"
+            ),
+            (
+                "intake:\n  tokens: {am: env:A}\n  max_body: 300MiB\n",
+                "klaxon.yaml:4:13: intake: max_body is \"300MiB\" (314572800 bytes); write a size from 1KiB to 256MiB"
+            ),
+            (
+                "intake:\n  listen: 127.0.0.1:99999\n  tokens: {am: env:A}\n",
+                "klaxon.yaml:3:11: intake: listen is \"127.0.0.1:99999\": the port must be 1 to 65535, or 0 for a free port that klaxon watch then names; write one such as 127.0.0.1:9095"
+            ),
+            // attach means "onto an open incident of the route's service": without one it never attaches.
+            (
+                "intake:\n  tokens: {am: env:A}\n  routes:\n    - match: {team: ci}\n      declare: attach\n",
+                "klaxon.yaml:6:16: intake: routes: 1: declare: attach takes an alert group onto an open incident of the route's service, and this route names no service, so it can never attach; add service: NAME"
             ),
             (
                 "intake:\n  tokens: {am: env:A}\n  listn: 127.0.0.1:1\n",
@@ -886,5 +1087,88 @@ struct IntakeTests {
             )
             #expect(!run.output.contains("hunter2"), "\(run.output)")
         }
+    }
+
+    /// The routes' errors are at their places in klaxon.yaml (the policy's value, the route), as every
+    /// other error of it; `match: {}` is the catch-all the docs write (accepted last, and said as such
+    /// when a route after it can never match); a listener other machines reach and a policy a
+    /// `declare: none` route never uses are warnings (exit status 0 when nothing else is wrong).
+    @Test func intakeRoutesAndListenAreCheckedAtTheirPlaces() throws {
+        let ws = makeWorkspace(
+            """
+            name: t
+            intake:
+              listen: 0.0.0.0:9095
+              tokens: {am: "env:KLAXON_AM_TOKEN"}
+              routes:
+                - match: {severity: critical}
+                  policy: nobody-pages
+                  declare: SEV2
+                - match: {}
+                  policy: also-nobody
+                  declare: none
+                - match: {team: ci}
+                  declare: SEV3
+
+            """)
+        let k = Klaxon(workspace: ws.path, environment: ["TZ": "UTC", "KLAXON_AM_TOKEN": "x"])
+        let run = k.run("config", "validate")
+        #expect(run.status == 1, "\(run.output)\(run.errors)")
+        let at = ws.path + "/klaxon.yaml"
+        let lines = run.output.split(separator: "\n").map(String.init)
+        for expected in [
+            "\(at):3:11: warning: intake: listen is 0.0.0.0:9095: the intake then listens on every interface of this machine, and senders' tokens cross the network in clear text; listen on 127.0.0.1 behind a reverse proxy with TLS (docs/intake.md), or make sure a firewall lets only your senders in",
+            "\(at):7:15: error: intake route 1: policy \"nobody-pages\" is not in Escalation/policies/",
+            "\(at):10:15: error: intake route 2: policy \"also-nobody\" is not in Escalation/policies/",
+            "\(at):10:15: warning: intake: routes: 2: policy also-nobody is never used: the route declares none, so its alerts are only shown and page nobody",
+            "\(at):12:7: error: intake route 3: never matches: route 2 before it matches every alert (its match: {} is the catch-all); move this route before it, or remove it"
+        ] {
+            #expect(lines.contains { $0.hasPrefix(expected) }, "\(expected)\n\(run.output)")
+        }
+        #expect(!run.output.contains("neither match nor match_re"), "\(run.output)")
+        #expect(run.output.contains("3 errors, 2 warnings"), "\(run.output)")
+
+        // The catch-all last, on loopback: nothing to say. Any other address is said, as IPv6's `::`.
+        for (listen, warning) in [
+            ("127.0.0.1:9095", nil), ("localhost:9095", nil), ("\"[::1]:9095\"", nil),
+            ("\"[::]:9095\"", "every interface of this machine"),
+            ("10.1.2.3:9095", "the intake then listens on 10.1.2.3, which other machines reach")
+        ] {
+            ws.write(
+                "klaxon.yaml",
+                """
+                name: t
+                intake:
+                  listen: \(listen)
+                  tokens: {am: "env:KLAXON_AM_TOKEN"}
+                  routes:
+                    - {match: {severity: critical}, declare: SEV2}
+                    - match: {}  # everything else
+                      declare: none
+
+                """)
+            let again = k.run("config", "validate")
+            #expect(again.status == 0, "\(listen): \(again.output)\(again.errors)")
+            if let warning {
+                #expect(again.output.contains("\(at):3:11: warning: intake: listen is "), "\(again.output)")
+                #expect(
+                    again.output.contains(warning) && again.output.contains("0 errors, 1 warning"), "\(again.output)")
+            } else {
+                #expect(again.output == "ok: no problems found\n", "\(listen): \(again.output)")
+            }
+        }
+        // MB is 10^6 bytes, MiB 2^20, as docs/intake.md says.
+        for (size, bytes) in [("8MB", 8_000_000), ("8MiB", 8 << 20), ("512 kB", 512_000), ("64KiB", 65536)] {
+            ws.write("klaxon.yaml", "name: t\nintake:\n  tokens: {am: \"env:KLAXON_AM_TOKEN\"}\n  max_body: \(size)\n")
+            #expect(try Workspace.load(directory: ws.path).config.intake?.maxBodyBytes == bytes, "\(size)")
+        }
+    }
+
+    /// `klaxon watch --help` says that it also starts the alert intake, and where it is configured.
+    @Test func watchHelpNamesTheIntake() {
+        let help = Klaxon(workspace: "/nonexistent").run("watch", "--help")
+        #expect(help.status == 0, "\(help.errors)")
+        #expect(help.output.contains("alert intake"), "\(help.output)")
+        #expect(help.output.contains("intake: listen"), "\(help.output)")
     }
 }

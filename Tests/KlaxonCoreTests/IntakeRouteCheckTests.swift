@@ -61,8 +61,26 @@ struct IntakeRouteCheckTests {
         #expect(
             found.filter { $0.contains("never matches") } == [
                 "/ws/klaxon.yaml: error: intake route 2: never matches: route 1 before it takes every alert this one would (its match is part of this one's, and it has no match_re); move this route before it, or remove it",
-                "/ws/klaxon.yaml: error: intake route 5: never matches: route 4 before it matches every alert (it has neither match nor match_re); move this route before it, or remove it"
+                "/ws/klaxon.yaml: error: intake route 5: never matches: route 4 before it matches every alert (it has neither match nor match_re: a catch-all); move this route before it, or remove it"
             ], "\(found)")
         #expect(found.count == 3, "and route 3's expression: \(found)")
+    }
+
+    /// Each finding is at the place of what it is about: the policy's or runbook's value, the route
+    /// that never matches; a route with `match: {}` written is the catch-all, said as such.
+    @Test func findingsAreAtTheirPlaces() {
+        var catchAll = Self.route()
+        catchAll.place = "/ws/klaxon.yaml:9:7"
+        catchAll.places = ["match": "/ws/klaxon.yaml:9:14", "policy": "/ws/klaxon.yaml:10:15"]
+        catchAll.policy = "platfrom"
+        var after = Self.route(match: ["team": "ci"], runbook: "nope")
+        after.place = "/ws/klaxon.yaml:12:7"
+        after.places = ["match": "/ws/klaxon.yaml:12:14", "runbook": "/ws/klaxon.yaml:13:16"]
+        #expect(
+            findings([catchAll, after]) == [
+                "/ws/klaxon.yaml:10:15: error: intake route 1: policy \"platfrom\" is not in Escalation/policies/ (known: ci, platform): its incidents would page nobody; correct the name or add the policy",
+                "/ws/klaxon.yaml:13:16: error: intake route 2: runbook \"nope\" is not in Runbooks/; correct the name or add nope.md",
+                "/ws/klaxon.yaml:12:7: error: intake route 2: never matches: route 1 before it matches every alert (its match: {} is the catch-all); move this route before it, or remove it"
+            ])
     }
 }

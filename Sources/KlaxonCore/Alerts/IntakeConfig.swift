@@ -13,34 +13,49 @@ public struct IntakeConfig: Hashable, Sendable {
             self.port = port
         }
 
-        /// `127.0.0.1:9095`, `[::1]:9095` or `localhost:9095`; nil for anything else (a host name other
-        /// than `localhost` is refused: the address bound must be the one written, not a lookup's answer).
-        public init?(_ text: String) {
+        /// Why a text is no `listen` address.
+        public enum Problem: Error, Equatable {
+            /// Not `HOST:PORT` with an IP literal or `localhost`.
+            case form
+            /// `HOST:PORT`, but the port is over 65535.
+            case port
+        }
+
+        /// `127.0.0.1:9095`, `[::1]:9095` or `localhost:9095`; a host name other than `localhost` is
+        /// refused (the address bound must be the one written, not a lookup's answer), as is a port over
+        /// 65535.
+        public init(parsing text: String) throws(Problem) {
             let host: Substring
             let port: Substring
             if text.hasPrefix("[") {
-                guard let close = text.firstIndex(of: "]"), text[close...].hasPrefix("]:") else { return nil }
+                guard let close = text.firstIndex(of: "]"), text[close...].hasPrefix("]:") else { throw .form }
                 host = text[text.index(after: text.startIndex)..<close]
                 port = text[text.index(close, offsetBy: 2)...]
-                guard Self.isIPv6(host) else { return nil }
+                guard Self.isIPv6(host) else { throw .form }
             } else {
-                guard let colon = text.lastIndex(of: ":") else { return nil }
+                guard let colon = text.lastIndex(of: ":") else { throw .form }
                 host = text[..<colon]
                 port = text[text.index(after: colon)...]
-                guard host == "localhost" || Self.isIPv4(host) else { return nil }
+                guard host == "localhost" || Self.isIPv4(host) else { throw .form }
             }
-            guard !port.isEmpty, port.count <= 5, port.allSatisfy({ $0.isASCII && $0.isNumber }),
-                let number = Int(port),
-                number <= 65535
-            else { return nil }
+            guard !port.isEmpty, port.allSatisfy({ $0.isASCII && $0.isNumber }) else { throw .form }
+            guard port.count <= 5, let number = Int(port), number <= 65535 else { throw .port }
             self.init(host: String(host), port: number)
         }
+
+        /// Whether only this machine can reach it: `localhost`, 127.0.0.0/8 or `::1`.
+        public var isLoopback: Bool { host == "localhost" || IPAddress(host)?.isLoopback == true }
+
+        /// Whether it is every interface of this machine: `0.0.0.0` or `::`.
+        public var isEveryInterface: Bool { IPAddress(host)?.bytes.allSatisfy { $0 == 0 } == true }
 
         /// As written in `klaxon.yaml` (an IPv6 host in brackets).
         public var description: String { host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)" }
 
         /// The form `listen` takes, for messages.
         public static let expected = "HOST:PORT with an IP address or localhost, such as 127.0.0.1:9095 or [::1]:9095"
+        /// The ports `listen` takes, for messages.
+        public static let ports = "the port must be 1 to 65535, or 0 for a free port that klaxon watch then names"
 
         static func isIPv4(_ text: Substring) -> Bool {
             let parts = text.split(separator: ".", omittingEmptySubsequences: false)
@@ -61,6 +76,8 @@ public struct IntakeConfig: Hashable, Sendable {
     }
 
     public var listen: Listen?
+    /// Where `listen` is written (`klaxon.yaml:3:11`), for messages; nil when it is not read from a file.
+    public var listenPlace: String?
     /// Each token's name (what records say authenticated a request) and where its secret is kept; a
     /// sender gives the secret (`Authorization: Bearer`, Basic auth's password, or a PagerDuty event's
     /// `routing_key`).
@@ -71,6 +88,8 @@ public struct IntakeConfig: Hashable, Sendable {
 
     /// 8 MiB: a group of 1,000 alerts is about 1.5 MB.
     public static let defaultMaxBodyBytes = 8 << 20
+    /// The sizes `max_body` takes.
+    public static let maxBodyRange = (1 << 10)...(256 << 20)
 
     public init() {}
 

@@ -33,8 +33,15 @@ public struct IntakeRoute: Hashable, Sendable {
     public var severityLabel = "severity"
     public var severities: [String: Severity] = [:]
     public var onResolve = OnResolve.note
+    /// Where the route is written (`klaxon.yaml:12:7`), and each key of it, by its name as written
+    /// (`policy` → where its value is), for messages; empty for a route not read from a file.
+    public var place: String?
+    public var places: [String: String] = [:]
 
     public init() {}
+
+    /// Where `key`'s value is written, else the route (nil when it was not read from a file).
+    public func place(of key: String) -> String? { places[key] ?? place }
 
     /// The severity an alert with `labels` declares: its severity label's value as mapped, else the
     /// route's; nil when the route declares nothing.

@@ -6,7 +6,11 @@ public enum ByteSize {
         return "\(bytes) bytes"
     }
 
-    /// `16MiB`, `512 KiB`, `2MB`, `1500` (bytes); nil for anything else.
+    /// The forms `parse` takes, for messages: binary units are powers of 1,024, decimal ones of 1,000.
+    public static let forms =
+        "a whole number with a unit: B (bytes, also without a unit), KiB (1,024 bytes), MiB (1,048,576 bytes), kB or KB (1,000 bytes), MB (1,000,000 bytes)"
+
+    /// `16MiB`, `512 KiB`, `2MB`, `1500` (bytes); nil for anything else (see `forms`).
     public static func parse(_ text: String) -> Int? {
         let trimmed = text.filter { $0 != " " }
         let digits = trimmed.prefix { $0.isASCII && $0.isNumber }

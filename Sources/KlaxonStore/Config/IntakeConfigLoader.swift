@@ -2,23 +2,46 @@ import KlaxonCore
 import Yams
 
 /// Reads `intake:` of `klaxon.yaml` into an `IntakeConfig`: every problem is an error naming
-/// `klaxon.yaml:line:column` and what to write instead (docs/intake.md).
+/// `klaxon.yaml:line:column` and what to write instead (docs/intake.md); what works but is likely not
+/// meant (a listener other machines reach, a route's policy that pages nothing) is a warning.
 enum IntakeConfigLoader {
-    /// `intake: {listen, tokens, routes, max_body}`; the tokens' references join `secrets`.
-    static func read(_ node: Node, _ file: YAMLFile, secrets: inout [SecretReference.Use]) throws(KlaxonError)
-        -> IntakeConfig
-    {
+    /// `intake: {listen, tokens, routes, max_body}`; the tokens' references join `secrets`, the warnings
+    /// (`file:line:column: …`) `warnings`.
+    static func read(
+        _ node: Node, _ file: YAMLFile, warnings: inout [String], secrets: inout [SecretReference.Use]
+    ) throws(KlaxonError) -> IntakeConfig {
         var intake = IntakeConfig()
         var listenNode: Node?
         for (key, keyNode, value) in try file.mapping(node, what: "intake") {
             switch key {
             case "listen":
                 let text = try file.string(value, what: "intake: listen")
-                guard let listen = IntakeConfig.Listen(text) else {
-                    throw file.error(
-                        value, "intake: listen is \"\(text)\"; write \(IntakeConfig.Listen.expected)")
+                let listen: IntakeConfig.Listen
+                do { listen = try IntakeConfig.Listen(parsing: text) } catch {
+                    switch error {
+                    case .form:
+                        throw file.error(
+                            value, "intake: listen is \"\(text)\"; write \(IntakeConfig.Listen.expected)")
+                    case .port:
+                        throw file.error(
+                            value,
+                            "intake: listen is \"\(text)\": \(IntakeConfig.Listen.ports); write one such as 127.0.0.1:9095"
+                        )
+                    }
+                }
+                // Legitimate behind a firewall, so only said: anyone who reaches it may try tokens, and
+                // they cross the network in clear text (the intake speaks plain HTTP).
+                if !listen.isLoopback {
+                    let reach =
+                        listen.isEveryInterface
+                        ? "the intake then listens on every interface of this machine"
+                        : "the intake then listens on \(listen.host), which other machines reach"
+                    warnings.append(
+                        "\(file.place(value)): intake: listen is \(listen): \(reach), and senders' tokens cross the network in clear text; listen on 127.0.0.1 behind a reverse proxy with TLS (docs/intake.md), or make sure a firewall lets only your senders in"
+                    )
                 }
                 intake.listen = listen
+                intake.listenPlace = file.place(value)
                 listenNode = value
             case "tokens":
                 for (name, nameNode, reference) in try file.mapping(value, what: "intake: tokens") {
@@ -44,14 +67,20 @@ enum IntakeConfigLoader {
                 }
             case "routes":
                 intake.routes = try file.sequence(value, what: "intake: routes").enumerated().map {
-                    (index, item) throws(KlaxonError) in try route(item, index + 1, file)
+                    (index, item) throws(KlaxonError) in try route(item, index + 1, file, warnings: &warnings)
                 }
             case "max_body":
                 let text = try file.string(value, what: "intake: max_body")
-                guard let bytes = ByteSize.parse(text), (1 << 10)...(256 << 20) ~= bytes else {
+                guard let bytes = ByteSize.parse(text) else {
                     throw file.error(
                         value,
-                        "intake: max_body is \"\(text)\"; expected a size from 1KiB to 256MiB, such as 8MiB (a group of 1,000 alerts is about 1.5 MB)"
+                        "intake: max_body is \"\(text)\"; write \(ByteSize.forms), from 1KiB to 256MiB, such as 8MiB (a group of 1,000 alerts is about 1.5 MB)"
+                    )
+                }
+                guard IntakeConfig.maxBodyRange ~= bytes else {
+                    throw file.error(
+                        value,
+                        "intake: max_body is \"\(text)\" (\(bytes) bytes); write a size from 1KiB to 256MiB, such as 8MiB (a group of 1,000 alerts is about 1.5 MB)"
                     )
                 }
                 intake.maxBodyBytes = bytes
@@ -69,11 +98,15 @@ enum IntakeConfigLoader {
         return intake
     }
 
-    /// One of `intake: routes` (`number` from 1, for messages).
-    static func route(_ node: Node, _ number: Int, _ file: YAMLFile) throws(KlaxonError) -> IntakeRoute {
+    /// One of `intake: routes` (`number` from 1, for messages), with the places of it and its keys.
+    static func route(_ node: Node, _ number: Int, _ file: YAMLFile, warnings: inout [String]) throws(KlaxonError)
+        -> IntakeRoute
+    {
         let what = "intake: routes: \(number)"
         var route = IntakeRoute()
+        route.place = file.place(node)
         for (key, keyNode, value) in try file.mapping(node, what: what) {
+            route.places[key] = file.place(value)
             switch key {
             case "match": route.match = try labels(value, file, what: "\(what): match")
             case "match_re":
@@ -123,6 +156,17 @@ enum IntakeConfigLoader {
                     "unknown key \"\(key)\" in \(what) (known: match, match_re, service, policy, runbook, declare, severity_label, severities, on_resolve)"
                 )
             }
+        }
+        if route.declaration == .attach && route.service == nil {
+            throw .badInput(
+                "\(route.place(of: "declare")!): \(what): declare: attach takes an alert group onto an open incident of the route's service, and this route names no service, so it can never attach; add service: NAME (the service of the incidents it joins), or declare a severity or none"
+            )
+        }
+        // A route's policy pages only the incident it declares.
+        if let policy = route.policy, route.declaration == .none {
+            warnings.append(
+                "\(route.place(of: "policy")!): \(what): policy \(policy) is never used: the route declares none, so its alerts are only shown and page nobody; remove the policy, or declare a severity (SEV1 to SEV\(Severity.allCases.count)) for incidents it pages"
+            )
         }
         return route
     }

@@ -185,7 +185,8 @@ public struct Workspace: Sendable {
                     }
                 }
             case "drill": config.drill = try file.string(value, what: "drill")
-            case "intake": config.intake = try IntakeConfigLoader.read(value, file, secrets: &secretUses)
+            case "intake":
+                config.intake = try IntakeConfigLoader.read(value, file, warnings: &warnings, secrets: &secretUses)
             case "stale_after":
                 config.staleAfterSeconds = try file.duration(value, what: "stale_after") / 1000
             default:
