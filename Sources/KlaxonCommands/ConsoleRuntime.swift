@@ -222,6 +222,7 @@ final class ConsoleRuntime {
             responder.ask(.readFully(id))
         case .perform(let action, let id): responder.ask(.perform(action, on: id))
         case .declare(let declaration): responder.ask(.declare(declaration))
+        case .declareForAlert(let declaration, let alert): responder.ask(.declare(declaration, attachingAlert: alert))
         case .openEditor(let id, let initialText):
             send(.editorFinished(incidentID: id, text: editInEditor(initialText, id: id)))
         case .exportReview(let id):

@@ -69,6 +69,9 @@ func startIntake(
     _ workspace: Workspace, _ writer: WriterIdentity, heartbeatChecks: Set<String>, _ context: CommandContext
 ) throws(KlaxonError) -> (intake: AlertIntake, writer: AlertJournalWriter)? {
     guard let config = workspace.config.intake, let listen = config.listen else { return nil }
+    // What config validate warns of the intake (listening beyond loopback, a policy never used) is said at
+    // the start too: the process that listens is where it matters.
+    for warning in workspace.warnings where warning.contains(": intake: ") { context.warn(warning) }
     let resolver = SecretResolver(environment: context.environment, role: "listens for alerts (klaxon watch)")
     var secrets: [String: String] = [:]
     for (name, reference) in config.tokens.sorted(by: { $0.key < $1.key }) {

@@ -58,6 +58,20 @@ final class AlertRouter {
         lookedForWaiting = nil
     }
 
+    /// Records a person's request to put `alertID`'s group on incident `incident` (`alerts.attach`), which
+    /// the router carries out as it routes (here, or in the process that sends the pages).
+    func requestAttach(_ alertID: String, to incident: String, by writer: WriterIdentity, at time: Timestamp)
+        throws(KlaxonError)
+    {
+        guard let alert = book.alert(alertID) else {
+            throw .badInput("there is no alert \(alertID) in what this console read")
+        }
+        try AlertJournal(store: store).append(
+            RecordDraft(
+                type: AlertBook.attachRecordType, data: AlertBook.attachDraftData(alert: alert, incident: incident),
+                timestamp: time, actor: writer.actor, host: writer.host, pid: writer.pid))
+    }
+
     /// Reads the records appended since the last read; true when there were any. Nothing while the
     /// journal does not exist (no alert received yet).
     func read() throws(KlaxonError) -> Bool {

@@ -293,14 +293,27 @@ public final class Responder {
     /// Saves `action` on incident `id` beside the loop; a later pass returns `saved` or `saveFailed`.
     public func perform(_ action: IncidentAction, on id: String) { saver.save(action, on: id) }
 
-    /// Declares an incident now (its policy pages from the next pass, which is due at once).
-    public func declare(_ declaration: Declaration) -> [ResponderEvent] {
+    /// Declares an incident now (its policy pages from the next pass, which is due at once). With
+    /// `attachingAlert` (`A-3`, the console's alerts screen), that alert's group is then put on it, as
+    /// `klaxon alert attach` does (the router writes it there).
+    public func declare(_ declaration: Declaration, attachingAlert: String? = nil) -> [ResponderEvent] {
         do {
             let journal = try store.declare(declaration, by: writer, at: clock())
             reachability.note(nil)
             follower.add(journal)
             nextEscalationPass = clock()
-            return [.incidentChanged(journal.incident, readOnly: journal.isReadOnly), .declared(journal.id)]
+            var events: [ResponderEvent] = [
+                .incidentChanged(journal.incident, readOnly: journal.isReadOnly), .declared(journal.id)
+            ]
+            if let attachingAlert {
+                do { try alerts.requestAttach(attachingAlert, to: journal.id, by: writer, at: clock()) } catch {
+                    events.append(
+                        .problem(
+                            "\(journal.id) was declared, but \(attachingAlert) was not put on it (\(error.message)); run klaxon alert attach \(attachingAlert) \(journal.id)"
+                        ))
+                }
+            }
+            return events
         } catch {
             reachability.note(error)
             return reachability.events() + [.declareFailed(error.message)]

@@ -19,8 +19,8 @@ public final class ResponderThread: Sendable {
     public enum Request: Sendable {
         /// `Responder.perform`: saves an action (its outcome comes from a later pass).
         case perform(IncidentAction, on: String)
-        /// `Responder.declare`.
-        case declare(Declaration)
+        /// `Responder.declare`, with the alert whose group goes on the incident, if any.
+        case declare(Declaration, attachingAlert: String? = nil)
         /// `Responder.readFully`: the incident's records, for the screen that shows it.
         case readFully(String)
         /// `Responder.readResolved(updatedSince:)`.
@@ -196,8 +196,8 @@ public final class ResponderThread: Sendable {
         switch request {
         case .perform(let action, let id):
             responder.perform(action, on: id)
-        case .declare(let declaration):
-            answer(.declare) { responder.declare(declaration) }
+        case .declare(let declaration, let alert):
+            answer(.declare) { responder.declare(declaration, attachingAlert: alert) }
         case .readFully(let id):
             answer(.readFully(id)) { responder.readFully(id) }
         case .readResolved(let since):

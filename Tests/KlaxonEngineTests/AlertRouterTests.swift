@@ -216,6 +216,31 @@ struct AlertRouterTests: ResponderPassing {
         #expect(try store.open("INC-2").incident.alertGroups[Self.group] != nil)
     }
 
+    /// The console's `d` on the alerts screen: the incident declared carries the selected alert's group
+    /// (a `none` route only showed it), its firing alerts on the timeline.
+    @Test func aDeclarationForAnAlertPutsItsGroupOnTheIncident() throws {
+        let ws = runnerWorkspace()
+        let engine = try responder(ws, pid: 101, routes: [IntakeRoute()])
+        defer { _ = engine.stop() }
+        _ = engine.start()
+        _ = passes(engine) { if case .becameEngine = $0 { true } else { false } }
+        try receive(ws, ["f1", "f2"])
+        _ = passes(engine) { !Self.books([$0]).isEmpty }
+        let declared = engine.declare(Declaration(title: "registry down", severity: .sev2), attachingAlert: "A-2")
+        #expect(declared.contains { if case .declared("INC-1") = $0 { true } else { false } }, "\(declared)")
+        clock.advance(seconds: 1)
+        let events = passes(engine) { !Self.routed([$0]).isEmpty }
+        #expect(Self.routed(events).map { "\($0.incident) \($0.kind)" } == ["INC-1 attached"], "\(events)")
+        let incident = try incidents(ws).first
+        #expect(incident?.alertGroups[Self.group]?.firstAlert == 1)
+        // An alert this process does not know: declared all the same, and said how to attach it.
+        let unknown = engine.declare(Declaration(title: "other", severity: .sev3), attachingAlert: "A-9")
+        #expect(
+            Self.problems(unknown).first
+                == "INC-2 was declared, but A-9 was not put on it (there is no alert A-9 in what this console read); run klaxon alert attach A-9 INC-2"
+        )
+    }
+
     /// Walkthrough: route edits were ignored until klaxon watch restarted, silently. klaxon.yaml's
     /// routes are taken within a second of a change and said; routes that do not compile keep those in
     /// use, said why.

@@ -90,7 +90,9 @@ struct AlertsScreenTests {
         var model = try alertsModel()
         // The selection starts on A-5 (no incident): enter says so, o shows its runbook link.
         #expect(press([.enter], &model).isEmpty && model.screen == .alerts)
-        #expect(model.message?.text == "A-5 is on no incident: no route declared or attached one for it")
+        #expect(
+            model.message?.text
+                == "A-5 is on no incident: no route declared or attached one for it (d declares one for it)")
         press([.character("o")], &model)
         #expect(model.message?.text == "A-5's runbook: https://wiki/disk")
         // A-2 (on INC-11), listed next with the firing ones: a acknowledges INC-11; enter opens it.
@@ -99,6 +101,31 @@ struct AlertsScreenTests {
         #expect(press([.character("a")], &model) == [.perform(.acknowledge, incidentID: "INC-11")])
         press([.enter], &model)
         #expect(model.screen == .incident && model.currentIncidentID == "INC-11")
+    }
+
+    /// Walkthrough: `d` on the alerts screen declared an incident that did not carry the alert. It
+    /// declares one for the selected alert (titled by it, its group put on the incident declared).
+    @Test func declaringFromTheAlertsScreenIsForTheSelectedAlert() throws {
+        var model = try alertsModel()
+        #expect(model.selectedAlert?.id == "A-5")
+        press([.character("d")], &model)
+        guard case .form(let form)? = model.overlay else {
+            Issue.record("no dialog: \(String(describing: model.overlay))")
+            return
+        }
+        #expect(form.title == "Declare an incident for A-5")
+        #expect(form.purpose == .declare(attaching: "A-5"))
+        #expect(form.rawText(.title) == "disk: Build farm disk 95% \u{FFFD}[2J", "escapes never reach the title")
+        let effects = press([.enter], &model)
+        let expected = Declaration(
+            title: "disk: Build farm disk 95% \u{FFFD}[2J", severity: .sev3, commander: model.user)
+        #expect(effects == [.declareForAlert(expected, alert: "A-5")], "\(effects)")
+        // Elsewhere, `d` declares an incident for nothing.
+        press([.character("1")], &model)
+        press([.character("d")], &model)
+        if case .form(let form)? = model.overlay {
+            #expect(form.purpose == .declare(attaching: nil) && form.rawText(.title).isEmpty)
+        }
     }
 
     @Test func beforeTheAlertsAreReadTheScreenSaysSoNotNone() {

@@ -4,6 +4,8 @@ import KlaxonCore
 public enum ConsoleEffect: Equatable, Sendable {
     case perform(IncidentAction, incidentID: String)
     case declare(Declaration)
+    /// Declare, then put `alert`'s group on the incident declared (the alerts screen's `d`).
+    case declareForAlert(Declaration, alert: String)
     case openEditor(incidentID: String, initialText: String)
     /// Write the incident's review as markdown into `reviews/` and say where.
     case exportReview(incidentID: String)
@@ -16,7 +18,7 @@ public enum ConsoleEffect: Equatable, Sendable {
     /// Whether it writes on a journal (refused while the store does not answer).
     var writes: Bool {
         switch self {
-        case .perform, .declare: true
+        case .perform, .declare, .declareForAlert: true
         default: false
         }
     }

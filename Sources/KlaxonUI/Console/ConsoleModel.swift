@@ -245,7 +245,9 @@ public struct ConsoleModel: Sendable {
     /// A small form: the declare dialog, the note editor, pickers.
     public struct Form: Sendable {
         public enum Purpose: Sendable, Equatable {
-            case declare
+            /// A new incident; from the alerts screen, for the alert selected (`attaching`: its group goes
+            /// on the incident declared).
+            case declare(attaching: String?)
             case note(String)
             case status(String)
             case severity(String)

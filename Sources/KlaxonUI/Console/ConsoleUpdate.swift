@@ -338,7 +338,8 @@ public enum ConsoleUpdate {
             if model.screen == .alerts, let alert = model.selectedAlert {
                 guard let incident = model.incident(ofAlert: alert) else {
                     model.message = .init(
-                        text: "\(alert.id) is on no incident: no route declared or attached one for it",
+                        text:
+                            "\(alert.id) is on no incident: no route declared or attached one for it (d declares one for it)",
                         isError: true)
                     return []
                 }
@@ -374,12 +375,18 @@ public enum ConsoleUpdate {
             // Paging is chosen, never a default: `d`, a title and enter declare an incident that pages nobody
             // (klaxon.yaml names no default policy), and the line under the choice says what each one does.
             let policies = model.pageTargets.compactMap(\.policy)
+            // On the alerts screen, for the alert selected: titled by it, and its group goes on the incident.
+            let alert = model.screen == .alerts ? model.selectedAlert : nil
+            let title = alert.map {
+                TerminalText.printable($0.summary == $0.name ? $0.name : "\($0.name): \($0.summary)")
+            }
             var form = ConsoleModel.Form(
-                purpose: .declare, title: "Declare an incident",
+                purpose: .declare(attaching: alert?.id),
+                title: alert.map { "Declare an incident for \($0.id)" } ?? "Declare an incident",
                 fields: [
-                    .text(.title, "Title"),
+                    .text(.title, "Title", TextBuffer(String((title ?? "").prefix(200)))),
                     .choice(.severity, "Severity", Severity.allCases.map { .severity($0) }, selected: 2),
-                    .text(.service, "Service")
+                    .text(.service, "Service", TextBuffer(alert?.labels["service"] ?? ""))
                 ], hint: "enter declare · tab next field · 1-5 severity · esc cancel")
             if !policies.isEmpty {
                 form.fields.append(
@@ -897,7 +904,7 @@ public enum ConsoleUpdate {
             }
         }
         switch form.purpose {
-        case .declare:
+        case .declare(let alert):
             let title = form.text(.title)
             let service = form.text(.service)
             guard !title.isEmpty else { return keepOpen("the incident needs a title") }
@@ -906,14 +913,12 @@ public enum ConsoleUpdate {
             if case .severity(let chosen)? = form.choice(.severity) { severity = chosen }
             if case .policy(let name)? = form.choice(.pageBy) { policy = name }
             model.declaring = form  // given back if the declaration fails
-            return [
-                .declare(
-                    Declaration(
-                        title: title, severity: severity,
-                        services: service.isEmpty
-                            ? [] : service.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) },
-                        commander: model.user, policy: policy))
-            ]
+            let declaration = Declaration(
+                title: title, severity: severity,
+                services: service.isEmpty
+                    ? [] : service.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) },
+                commander: model.user, policy: policy)
+            return [alert.map { .declareForAlert(declaration, alert: $0) } ?? .declare(declaration)]
         case .note(let id):
             guard !form.text(.note).isEmpty else { return keepOpen("the note is empty") }
             model.drafts[id] = nil
