@@ -148,9 +148,9 @@ struct ReceivedAlertsReading {
                 warn("the incident \(id) could not be read: its alerts show their own state")
                 continue
             }
-            acknowledged[id] = journal.incident.keyTimes[.acknowledged] != nil || !journal.incident.status.isOpen
-            incidentStates[id] = Alert.incidentState(
-                journal.incident, paging: engine.pagingState(of: journal.incident, now: now))
+            let paging = engine.pagingState(of: journal.incident, now: now)
+            acknowledged[id] = Alert.isAcknowledged(journal.incident, paging: paging)
+            incidentStates[id] = Alert.incidentState(journal.incident, paging: paging)
         }
         self.acknowledged = acknowledged
         self.incidentStates = incidentStates

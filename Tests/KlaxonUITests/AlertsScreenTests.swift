@@ -128,6 +128,21 @@ struct AlertsScreenTests {
         }
     }
 
+    /// An incident acknowledged, then paged again (by its policy, an ack timeout): nobody is on it now,
+    /// so its alerts are firing, not "acknowledged" beside "INC-12 paging".
+    @Test func anAcknowledgementBeforeARepageDoesNotMakeTheAlertsAcknowledged() throws {
+        var model = try alertsModel()
+        let ci = try #require(model.alertRows.first { $0.id == "A-3" })
+        #expect(model.shown(ci) == .acknowledged, "INC-12 was acknowledged by bob")
+        var repaged = IncidentFixture(
+            id: "INC-12", title: "Artifact registry returns 503 on uploads", severity: .sev2, services: ["registry"],
+            at: "2026-11-21T22:40:00Z")
+        repaged.perform(.acknowledge, by: "bob")
+        repaged.perform(.startEscalation(policy: "platform"), by: "carol")
+        model.setIncident(repaged.incident, readOnly: false)
+        #expect(model.shown(ci) == .firing)
+    }
+
     @Test func beforeTheAlertsAreReadTheScreenSaysSoNotNone() {
         var model = sampleModel(columns: 100, rows: 30)
         press([.character("7")], &model)

@@ -91,6 +91,15 @@ extension Alert {
         alerts.map { ($0, shown($0)) }.sorted { ($0.1, $1.0.number) < ($1.1, $0.0.number) }.map(\.0)
     }
 
+    /// Whether a person is on `incident` now, for its alerts' state: it is over, or acknowledged since
+    /// its paging last started (`paging`). An acknowledgement before a re-page (an ack timeout, a person
+    /// paged by policy again) is not: the incident pages, and its alerts are firing.
+    public static func isAcknowledged(_ incident: Incident, paging: PagingState) -> Bool {
+        guard incident.isOpen else { return true }
+        if case .acknowledged = paging { return true }
+        return false
+    }
+
     /// What `incident` itself is doing, said beside its id on an alert's row and in `klaxon alert show`
     /// (`INC-3 paging`, `INC-3 acked by ana`): an alert acked by its sender leaves its incident paging.
     public static func incidentState(_ incident: Incident, paging: PagingState) -> String {

@@ -180,6 +180,6 @@ extension ConsoleModel {
     public func shown(_ alert: Alert) -> Alert.Shown {
         let incident = incident(ofAlert: alert)
         return alert.shown(
-            incidentAcknowledged: incident.map { $0.keyTimes[.acknowledged] != nil || !$0.isOpen } ?? false)
+            incidentAcknowledged: incident.map { Alert.isAcknowledged($0, paging: pagingState(of: $0)) } ?? false)
     }
 }
