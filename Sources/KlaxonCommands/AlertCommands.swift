@@ -96,7 +96,7 @@ struct AlertCommand: ParsableCommand {
                 "severity:  \(alert.severity ?? "none given")",
                 "source:    \(alert.source.rawValue) (token \(alert.token))",
                 "group:     \(alert.group)",
-                "incident:  \(received.incident(of: alert) ?? "none")",
+                "incident:  \(received.incident(of: alert) ?? "none: " + AlertRouting.whyOnNoIncident(alert, routes: workspace.config.intake?.routes ?? []))",
                 "started:   \(time(alert.startsAt))"
             ]
             if let endsAt = alert.endsAt, alert.state == .resolved { lines.append("ended:     \(time(endsAt))") }

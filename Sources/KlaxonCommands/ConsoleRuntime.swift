@@ -47,6 +47,7 @@ final class ConsoleRuntime {
             staleAfterSeconds: workspace.config.staleAfterSeconds, glyphs: screen.isUTF8 ? .unicode : .ascii,
             now: context.now(), columns: screen.columns, rows: screen.rows)
         model.runbookStaleAfterDays = workspace.config.runbookStaleAfterDays
+        model.alertRoutes = workspace.config.intake?.routes ?? []
         let checks = CheckFiles.load(workspaceRoot: workspace.root, timeZone: zone)
         var options = Responder.Options(role: "console", displayZone: zone)
         options.readOnly = readOnly
@@ -193,8 +194,12 @@ final class ConsoleRuntime {
         case .becameEngine, .recordsElsewhere: break  // the header and the status board say who does
         case .alertsChanged(let book): send(.alertsChanged(book))
         case .alertGroupRouted: break  // routed alerts come as their incidents' changes
-        case .alertRoutesReloaded(let count):
-            send(.info("klaxon.yaml changed: the alerts are routed by its \(Plural.count(count, "intake route")) now"))
+        case .alertRoutesReloaded(let routes):
+            model.alertRoutes = routes
+            send(
+                .info(
+                    "klaxon.yaml changed: the alerts are routed by its \(Plural.count(routes.count, "intake route")) now"
+                ))
         case .problem(let text), .journalProblem(let text): send(.failure(text))
         case .storeUnreachable(let since, let reason): send(.storeUnreachable(since: since, reason: shortened(reason)))
         case .storeReachable:

@@ -269,9 +269,9 @@ struct WatchCommand: ParsableCommand {
                 )
             // On stderr: stdout carries only state changes (JSON lines with --json).
             case .becameEngine: context.say("klaxon: escalation engine: this process sends the pages")
-            case .alertRoutesReloaded(let count):
+            case .alertRoutesReloaded(let routes):
                 context.say(
-                    "klaxon: klaxon.yaml changed: the alerts are routed by its \(Plural.count(count, "intake route")) now"
+                    "klaxon: klaxon.yaml changed: the alerts are routed by its \(Plural.count(routes.count, "intake route")) now"
                 )
             // The first pass says who holds the pages when it is another process.
             case .escalationsChanged(_, .other(let holder), _) where call == .pass && !saidStart:

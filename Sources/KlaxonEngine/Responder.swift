@@ -111,9 +111,12 @@ public final class Responder {
     /// on-call board was last made from.
     private var onCallFilesVersion = 0
     private var escalationSignature: [Int] = []
-    /// klaxon.yaml's signature when its intake settings were last taken, and the intake settings then.
+    /// klaxon.yaml's signature when its intake settings were last taken; whether it last failed to load.
     private var configSignature: [Int] = []
-    private var intakeConfig: IntakeConfig?
+    private var configBroken = false
+    /// The running listener's settings (listen, tokens, max_body), and those last said to need a restart.
+    private var runningListener: [String]?
+    private var saidListener: [String]?
     private var runbookSignature: [Int] = []
 
     /// Constructs, starts nothing. `checks` are those the caller loaded (and said the problems of);
@@ -144,7 +147,8 @@ public final class Responder {
         probe = StoreProbe(store: try workspace.incidents) { wakePipe.wake() }
         alerts = AlertRouter(store: loopStore.journals, routes: options.intakeRoutes, writer: writer, clock: clock)
         configSignature = fileSignature([workspace.root + "/" + Workspace.configFileName])
-        intakeConfig = workspace.config.intake
+        runningListener = Self.listenerSettings(workspace.config.intake)
+        saidListener = runningListener
         if let problem = alerts.problem { startEvents.append(.problem(problem)) }
 
         let heartbeats = HeartbeatBoard()
@@ -522,34 +526,51 @@ public final class Responder {
         configSignature = signature
         let reloaded: Workspace
         do { reloaded = try Workspace.load(directory: workspace.root) } catch {
+            configBroken = true
             return [.problem("klaxon.yaml changed but does not load (\(error.message)); the alert routes in use go on")]
         }
         let intake = reloaded.config.intake
         var events: [ResponderEvent] = []
         let routes = intake?.routes ?? []
-        if routes != alerts.routes {
+        // Where a route is written (its line) is no change of what it does.
+        func unplaced(_ routes: [IntakeRoute]) -> [IntakeRoute] {
+            routes.map {
+                var route = $0
+                route.place = nil
+                route.places = [:]
+                return route
+            }
+        }
+        if unplaced(routes) != unplaced(alerts.routes) || configBroken {
             do {
                 try alerts.replaceRoutes(routes)
-                events.append(.alertRoutesReloaded(count: routes.count))
+                configBroken = false
+                events.append(.alertRoutesReloaded(routes))
             } catch {
+                configBroken = true
                 events.append(
                     .problem(
                         "klaxon.yaml changed but its intake routes do not load (\(error.message)); the routes in use go on"
                     ))
             }
         }
-        var before = intakeConfig
-        var after = intake
-        before?.routes = []
-        after?.routes = []
-        if options.listensForAlerts && before != after {
-            events.append(
-                .problem(
-                    "klaxon.yaml's intake listen, tokens or max_body changed: a running listener keeps its own; restart klaxon watch to apply them"
-                ))
+        // Said once per change from what the running listener has (and not when put back to it).
+        let listener = Self.listenerSettings(intake)
+        if options.listensForAlerts && listener != saidListener {
+            saidListener = listener
+            if listener != runningListener {
+                events.append(
+                    .problem(
+                        "klaxon.yaml's intake listen, tokens or max_body changed: a running listener keeps its own; restart klaxon watch to apply them"
+                    ))
+            }
         }
-        intakeConfig = intake
         return events
+    }
+
+    /// What of `intake` a running listener keeps until it restarts: listen, tokens, max_body.
+    private static func listenerSettings(_ intake: IntakeConfig?) -> [String]? {
+        intake.map { [$0.listen?.description ?? "", "\($0.tokens.sorted { $0.key < $1.key })", "\($0.maxBodyBytes)"] }
     }
 
     /// Reads the journal `alerts`' new records: the alerts as they are now when it changed. A failure

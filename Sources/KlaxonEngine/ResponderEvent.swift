@@ -53,8 +53,8 @@ public enum ResponderEvent: Sendable {
     /// The alert router (in the process that sends the pages) declared an incident for an alert group,
     /// attached one to an incident, or wrote that all its alerts resolved.
     case alertGroupRouted(AlertGroupRouted)
-    /// klaxon.yaml changed and its `intake.routes` are routed by from now on (`count` of them).
-    case alertRoutesReloaded(count: Int)
+    /// klaxon.yaml changed and its `intake.routes` are routed by from now on.
+    case alertRoutesReloaded([IntakeRoute])
     /// Something that failed and what to do, said once.
     case problem(String)
     /// A journal that cannot be read, or was repaired, as found while following the incidents.

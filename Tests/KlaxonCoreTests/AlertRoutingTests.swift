@@ -319,6 +319,38 @@ struct AlertRoutingTests {
         #expect(declaration.impactStarted == Self.at(0), "A-2 began at 0")
     }
 
+    /// Walkthrough: a group whose incident was resolved by a person fires again: the new incident is
+    /// titled by the alert that fired now, and takes the group's alerts still firing (they showed
+    /// "acknowledged" on the resolved one); the one that resolved stays where it ended.
+    @Test mutating func aGroupThatFiresAgainAfterItsIncidentWasResolvedTakesItsFiringAlertsToTheNewOne() throws {
+        func routed(_ through: Int, _ incident: String) {
+            sequence += 1
+            _ = book.apply(
+                JournalRecord(
+                    sequence: sequence, timestamp: Self.at(Int64(sequence)), actor: "klaxon", host: "h", pid: 1,
+                    type: AlertBook.routedRecordType,
+                    data: AlertBook.routedDraftData(through: through, incidents: [Self.group: incident]),
+                    previousHash: .genesis, hash: .genesis))
+        }
+        receive(
+            Self.alert("n1", .firing, summary: "node n1 not ready"),
+            Self.alert("n2", .firing, summary: "node n2 not ready"))
+        routed(1, "INC-7")
+        receive(Self.alert("n1", .resolved, summary: "node n1 not ready"), at: 200)
+        pending = []
+        // INC-7 was resolved by a person; n3 fires in the same group.
+        receive(Self.alert("n3", .firing, startsAt: 300, summary: "node n3 not ready"), at: 300)
+        guard case .declare(_, let declaration, _, _)? = try plan([Self.route()]).first else {
+            Issue.record("nothing declared")
+            return
+        }
+        #expect(declaration.title == "RegistryDown: node n3 not ready (2 alerts)", "titled by what fired now")
+        routed(sequence, "INC-8")
+        #expect(try book.incident(of: #require(book.alert("A-1"))) == "INC-7", "resolved on INC-7: stays there")
+        #expect(try book.incident(of: #require(book.alert("A-2"))) == "INC-8", "still firing: on the new incident")
+        #expect(try book.incident(of: #require(book.alert("A-3"))) == "INC-8")
+    }
+
     @Test mutating func aGroupWhoseAlertsAllResolvedBeforeTheRouterSawThemDeclaresNothing() throws {
         receive(Self.alert("f1", .firing))
         receive(Self.alert("f1", .resolved), at: 200)
@@ -369,6 +401,16 @@ struct AlertRoutingTests {
             text(.init(group: "g", through: 9, alerts: many))
                 == "12 alerts fired: A-1 RegistryDown, A-2 RegistryDown, A-3 RegistryDown and 9 more; 1 resolved: A-20 RegistryDown"
         )
+        // A sender's acknowledge is never a person acknowledging the incident.
+        #expect(
+            text(.init(group: "g", through: 1, alerts: [Self.entry("A-3", .acknowledged)]))
+                == "alert A-3 RegistryDown acked by sender: registry answers 5xx (critical)")
+        #expect(
+            text(
+                .init(
+                    group: "g", through: 1, alerts: [Self.entry("A-3", .acknowledged), Self.entry("A-4", .acknowledged)]
+                ))
+                == "2 alerts acked by sender: A-3 RegistryDown, A-4 RegistryDown")
         // Alerts of one name are told apart by their summaries (which node), the name said once.
         let nodes = (1...12).map {
             AlertRouting.Note.Entry(

@@ -92,7 +92,8 @@ struct AlertsScreenTests {
         #expect(press([.enter], &model).isEmpty && model.screen == .alerts)
         #expect(
             model.message?.text
-                == "A-5 is on no incident: no route declared or attached one for it (d declares one for it)")
+                == "A-5 is on no incident: klaxon.yaml has no intake routes: alerts are only shown (d declares one for it)"
+        )
         press([.character("o")], &model)
         #expect(model.message?.text == "A-5's runbook: https://wiki/disk")
         // A-2 (on INC-11), listed next with the firing ones: a acknowledges INC-11; enter opens it.
@@ -141,6 +142,38 @@ struct AlertsScreenTests {
         repaged.perform(.startEscalation(policy: "platform"), by: "carol")
         model.setIncident(repaged.incident, readOnly: false)
         #expect(model.shown(ci) == .firing)
+    }
+
+    /// Walkthrough: an alert waiting for an `attach` route's incident read "no route declared or
+    /// attached one for it" (false: a route took it), inviting a needless `d`. It says what its route does.
+    @Test func anAlertOnNoIncidentSaysWhatItsRouteDoes() throws {
+        var model = try alertsModel()
+        var attach = IntakeRoute()
+        attach.match = ["severity": "error"]
+        attach.service = "ci"
+        attach.declaration = .attach
+        model.alertRoutes = [
+            {
+                var none = IntakeRoute()
+                none.match = ["severity": "critical"]
+                return none
+            }(), attach
+        ]
+        #expect(model.selectedAlert?.id == "A-5")
+        press([.enter], &model)
+        #expect(
+            model.message?.text
+                == "A-5 is on no incident: route 2 attaches it to an open incident of service ci: none is open; it attaches once one is (d declares one for it)"
+        )
+        #expect(
+            ConsoleView.render(model).text.contains(
+                "incident: none: route 2 attaches it to an open incident of service ci: none is open"))
+        model.alertRoutes = []
+        press([.enter], &model)
+        #expect(
+            model.message?.text
+                == "A-5 is on no incident: klaxon.yaml has no intake routes: alerts are only shown (d declares one for it)"
+        )
     }
 
     @Test func beforeTheAlertsAreReadTheScreenSaysSoNotNone() {

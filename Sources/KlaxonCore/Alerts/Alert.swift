@@ -91,11 +91,12 @@ extension Alert {
         alerts.map { ($0, shown($0)) }.sorted { ($0.1, $1.0.number) < ($1.1, $0.0.number) }.map(\.0)
     }
 
-    /// Whether a person is on `incident` now, for its alerts' state: it is over, or acknowledged since
+    /// Whether a person is on `incident` now, for its alerts' state: it is open and acknowledged since
     /// its paging last started (`paging`). An acknowledgement before a re-page (an ack timeout, a person
-    /// paged by policy again) is not: the incident pages, and its alerts are firing.
+    /// paged by policy again) is not: the incident pages, and its alerts are firing. Nor is a resolved
+    /// incident: an alert still firing on it is firing (shown beside "INC-7 resolved").
     public static func isAcknowledged(_ incident: Incident, paging: PagingState) -> Bool {
-        guard incident.isOpen else { return true }
+        guard incident.isOpen else { return false }
         if case .acknowledged = paging { return true }
         return false
     }

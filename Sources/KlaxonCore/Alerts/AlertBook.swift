@@ -28,9 +28,10 @@ public struct AlertBook: Sendable {
     /// The incident each alert group went to, as the router last recorded it (`INC-12`): where the
     /// group's next changes go. An alert's own incident is `incident(of:)`.
     public private(set) var incidents: [String: String] = [:]
-    /// The incident each alert went to (by number): the one its group went to when the router first
-    /// took it. A group whose incident was resolved and that fired again goes to a new incident; its
-    /// earlier alerts stay on the one whose timeline has them.
+    /// The incident each alert is on (by number): the one its group went to when the router first took
+    /// it. A group whose incident was resolved and that fired again goes to a new incident, which takes
+    /// its alerts still firing (its timeline notes them); those that resolved stay on the one whose
+    /// timeline has them.
     private var incidentOfAlert: [Int: String] = [:]
     /// The alerts of each group, by number, in order.
     private var numbersByGroup: [String: [Int]] = [:]
@@ -76,9 +77,14 @@ public struct AlertBook: Sendable {
                 for (group, value) in map {
                     guard let incident = value.stringValue else { continue }
                     incidents[group] = incident
-                    // Its alerts routed by this record: those it reached (through), not yet on an incident.
-                    for number in numbersByGroup[group] ?? [] where incidentOfAlert[number] == nil {
-                        if alerts[number - 1].firstSequence <= routedThrough { incidentOfAlert[number] = incident }
+                    // Its alerts routed by this record: those it reached (through) not yet on an incident, and
+                    // those still firing (a group whose incident was resolved fired again: its new incident
+                    // carries them now, its timeline notes them). Resolved ones stay where they ended.
+                    for number in numbersByGroup[group] ?? [] {
+                        let alert = alerts[number - 1]
+                        guard alert.firstSequence <= routedThrough, incidentOfAlert[number] == nil || alert.isActive
+                        else { continue }
+                        incidentOfAlert[number] = incident
                     }
                 }
             }

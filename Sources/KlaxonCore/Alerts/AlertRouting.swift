@@ -169,7 +169,10 @@ public enum AlertRouting {
                 else { continue }
                 actions += place(changes, of: group, alerts: alerts, book: book, on: target, route: route)
             case .declare:
-                guard changes.contains(where: { $0.kind == .fired }) else { continue }
+                guard let fired = changes.first(where: { $0.kind == .fired }) else { continue }
+                // Titled by what fired now (a group that fires again after its incident was resolved
+                // still has its older alerts firing).
+                let lead = active.first { $0.number == fired.alert } ?? lead
                 let severity = active.compactMap { route.severity(of: $0.labels) }.min() ?? .sev3
                 var title = line(lead.name == lead.summary ? lead.name : "\(lead.name): \(lead.summary)")
                 if active.count > 1 { title = "\(title.prefix(180)) (\(active.count) alerts)" }
@@ -289,6 +292,30 @@ public enum AlertRouting {
             }
         }
         return changes
+    }
+
+    /// Why `alert` is on no incident, as its route says (`routes`: klaxon.yaml's intake routes): for the
+    /// Alerts screen and `klaxon alert show`, so a waiting `attach` is not read as "nothing routes it".
+    public static func whyOnNoIncident(_ alert: Alert, routes: [IntakeRoute]) -> String {
+        guard let router = try? IntakeRouter(routes) else {
+            return "the intake's routes do not load (klaxon config validate)"
+        }
+        guard let (index, route) = router.route(for: alert.labels) else {
+            return routes.isEmpty
+                ? "klaxon.yaml has no intake routes: alerts are only shown" : "no intake route matches its labels"
+        }
+        switch route.declaration {
+        case .none: return "route \(index + 1) only shows it (declare: none)"
+        case .attach:
+            let service = route.service ?? "?"
+            return alert.isActive
+                ? "route \(index + 1) attaches it to an open incident of service \(service): none is open; it attaches once one is"
+                : "route \(index + 1) attaches to an open incident of service \(service): none was open while it fired"
+        case .declare:
+            return alert.isActive
+                ? "route \(index + 1) declares for it: the process that sends the pages does so within a second (none runs?)"
+                : "it resolved before it was routed: nothing was declared"
+        }
     }
 
     /// The sender's text in one line of at most 200 characters (a title must be one line).

@@ -122,9 +122,13 @@ public enum TimelineText {
             let label = bySummary ? entry["summary"]?.stringValue : entry["name"]?.stringValue
             return "\(entry["id"]?.stringValue ?? "?") \(line(label ?? "?"))"
         }
+        // What a sender's `acknowledge` is: never a person acknowledging the incident.
+        func said(_ kind: String) -> String {
+            kind == AlertChange.Kind.acknowledged.rawValue ? "acked by sender" : kind
+        }
         var parts: [String] = []
         if entries.count == 1, let entry = entries.first {
-            var text = "alert \(name(entry)) \(entry["kind"]?.stringValue ?? "changed")"
+            var text = "alert \(name(entry)) \(said(entry["kind"]?.stringValue ?? "changed"))"
             if let summary = entry["summary"]?.stringValue, summary != entry["name"]?.stringValue {
                 text += ": " + line(summary)
             }
@@ -137,7 +141,8 @@ public enum TimelineText {
                 let ofKind = entries.filter { $0["kind"]?.stringValue == kind }
                 guard !ofKind.isEmpty else { continue }
                 var text =
-                    (parts.isEmpty ? Plural.count(ofKind.count, "alert") : String(ofKind.count)) + " \(line(kind)): "
+                    (parts.isEmpty ? Plural.count(ofKind.count, "alert") : String(ofKind.count))
+                    + " \(line(said(kind))): "
                 text += ofKind.prefix(3).map(name).joined(separator: ", ")
                 if ofKind.count > 3 { text += " and \(ofKind.count - 3) more" }
                 parts.append(text)

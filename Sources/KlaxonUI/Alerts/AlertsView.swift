@@ -132,7 +132,11 @@ enum AlertsView {
             let state = model.incidentState(ofAlert: alert).map { " " + $0 } ?? ""
             lines.append(("incident: \(incident)\(state) (enter opens it, a acknowledges it)", .normal))
         } else {
-            lines.append(("incident: none (no route declared or attached one for it)", .dim))
+            lines.append(
+                (
+                    "incident: none: " + AlertRouting.whyOnNoIncident(alert, routes: model.alertRoutes)
+                        + " (d declares one)", .dim
+                ))
         }
         lines.append(
             (

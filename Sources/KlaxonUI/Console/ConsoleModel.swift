@@ -52,6 +52,8 @@ public struct ConsoleModel: Sendable {
     /// The alerts pushed to the intake, as the journal `alerts` says (`ConsoleMessage.alertsChanged`);
     /// nil until first read.
     public var alertBook: AlertBook?
+    /// klaxon.yaml's intake routes, as this console last read them: why an alert is on no incident.
+    public var alertRoutes: [IntakeRoute] = []
     /// The selected row of the alerts screen (`alertRows`).
     public var alertListSelection = 0
     /// Since when the journal store has not answered (nil while it does): the top bar says so, what was

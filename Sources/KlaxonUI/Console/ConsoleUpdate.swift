@@ -339,7 +339,7 @@ public enum ConsoleUpdate {
                 guard let incident = model.incident(ofAlert: alert) else {
                     model.message = .init(
                         text:
-                            "\(alert.id) is on no incident: no route declared or attached one for it (d declares one for it)",
+                            "\(alert.id) is on no incident: \(AlertRouting.whyOnNoIncident(alert, routes: model.alertRoutes)) (d declares one for it)",
                         isError: true)
                     return []
                 }
