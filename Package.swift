@@ -122,8 +122,7 @@ let package = Package(
         .testTarget(
             name: "KlaxonHTTPTests",
             dependencies: [
-                "KlaxonHTTP", "KlaxonCore", "KlaxonTestSupport", "KlaxonProcessTestSupport",
-                .product(name: "FlyingFox", package: "FlyingFox")
+                "KlaxonHTTP", "KlaxonCore", "KlaxonTestSupport", "KlaxonProcessTestSupport"
             ]),
         .testTarget(
             name: "KlaxonPostgresTests",

@@ -1,4 +1,3 @@
-import FlyingFox
 import Foundation
 import KlaxonCore
 import KlaxonHTTP
@@ -7,41 +6,6 @@ import KlaxonTestSupport
 import Synchronization
 import Testing
 
-/// Starts a FlyingFox server on 127.0.0.1 at a free port, runs `body` with its base URL, stops it. The
-/// server runs on a Dispatch queue of its own (`ServerExecutor`), never on the cooperative pool: the
-/// suite's other tests keep the pool's two threads busy for seconds at a time, and a server waiting
-/// for them answered nothing (requests timed out, a redirect loop was never followed).
-func withLoopbackServer(_ configure: (HTTPServer) async -> Void, _ body: @Sendable (String) async throws -> Void)
-    async throws
-{
-    let server = HTTPServer(address: try .inet(ip4: "127.0.0.1", port: 0), logger: .disabled)
-    await configure(server)
-    // Every task the server makes (its socket pool, one per connection) inherits the preference.
-    let task = Task(executorPreference: ServerExecutor.shared) { try await server.start() }
-    defer { task.cancel() }
-    // The suite's other tests may hold the cooperative pool for a while at its start (servers starting):
-    // FlyingFox's 5 s default for the server's task to begin listening is too short there.
-    try await server.waitUntilListening(timeout: 120)
-    guard case .ip4(_, let port)? = await server.listeningAddress else {
-        Issue.record("server has no IPv4 address")
-        return
-    }
-    try await body("http://127.0.0.1:\(port)")
-    await server.stop()
-}
-
-/// Runs a loopback server's jobs on a concurrent Dispatch queue of its own, beside the cooperative pool
-/// (concurrent: a connection's job never waits behind another's; the server's actor keeps its own order).
-final class ServerExecutor: TaskExecutor {
-    static let shared = ServerExecutor()
-    private let queue = DispatchQueue(label: "klaxon-test-loopback-server", attributes: .concurrent)
-
-    func enqueue(_ job: consuming ExecutorJob) {
-        let job = UnownedJob(job)
-        queue.async { job.runSynchronously(on: self.asUnownedTaskExecutor()) }
-    }
-}
-
 /// The reports a poller delivers, from its threads.
 final class Reports: Sendable {
     private let items = Mutex<[StatusPoller.Report]>([])
@@ -49,85 +13,45 @@ final class Reports: Sendable {
     var all: [StatusPoller.Report] { items.withLock { $0 } }
 }
 
-/// How many requests a loopback server's slow routes were answering at once, at most: requests sent
-/// together overlap there, whatever the machine's load (a wall-clock bound did not hold under load).
-final class RequestsInFlight: Sendable {
-    private let counts = Mutex((now: 0, most: 0))
-    func begin() {
-        counts.withLock {
-            $0.now += 1
-            $0.most = max($0.most, $0.now)
-        }
-    }
-    func end() { counts.withLock { $0.now -= 1 } }
-    var most: Int { counts.withLock { $0.most } }
-}
-
 /// One round of probes against a loopback server that serves the recorded payloads and misbehaves on
-/// purpose.
+/// purpose. The server runs in a process of its own: inside the test process it shared the threads of
+/// hundreds of busy tests and answered late or not at all.
 struct HTTPProberTests {
     static let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("shared/fixtures")
 
-    static func routes(_ server: HTTPServer) async { await routes(server, counting: RequestsInFlight()) }
-
-    static func routes(_ server: HTTPServer, counting inFlight: RequestsInFlight) async {
-        await server.appendRoute("GET /healthz") { _ in
-            HTTPResponse(statusCode: .ok, body: Data(#"{"status":"UP"}"#.utf8))
-        }
-        await server.appendRoute("GET /broken") { _ in
-            HTTPResponse(statusCode: .internalServerError, body: Data("boom".utf8))
-        }
-        await server.appendRoute("GET /slow") { _ in
-            inFlight.begin()
-            defer { inFlight.end() }
-            try await Task.sleep(for: .milliseconds(600))
-            return HTTPResponse(statusCode: .ok, body: Data("late".utf8))
-        }
-        await server.appendRoute("GET /hang") { _ in
-            inFlight.begin()
-            defer { inFlight.end() }
-            try await Task.sleep(for: .seconds(30))
-            return HTTPResponse(statusCode: .ok)
-        }
-        await server.appendRoute("GET /huge") { _ in
-            HTTPResponse(statusCode: .ok, body: Data(repeating: 0x61, count: 3 << 20))
-        }
-        await server.appendRoute("GET /loop") { _ in HTTPResponse(statusCode: .found, headers: [.location: "/loop"]) }
-        await server.appendRoute("GET /summary.json") { _ in
-            HTTPResponse(
-                statusCode: .ok,
-                body: (try? Data(contentsOf: fixtures.appendingPathComponent("statuspage_summary_github.json")))
-                    ?? Data())
-        }
+    /// The endpoints of `ProbeTargetServer`, with the recorded Statuspage payload at `/summary.json`.
+    static func server(_ dir: TemporaryDirectory) throws -> ProbeTargetServer {
+        let summary = try Data(contentsOf: fixtures.appendingPathComponent("statuspage_summary_github.json"))
+        return try ProbeTargetServer(directory: dir.path, files: ["summary.json": summary])
     }
 
     @Test func oneRoundJudgesEveryKindOfEndpointWithoutOneDelayingTheOthers() async throws {
-        let inFlight = RequestsInFlight()
-        try await withLoopbackServer({ await Self.routes($0, counting: inFlight) }) { base in
-            // Generous timeouts (the loopback server shares two cores with the whole test suite), except
-            // for the endpoint that hangs.
-            let requests =
-                ["/healthz", "/broken", "/slow", "/hang", "/huge", "/loop", "/summary.json"].map {
-                    ProbeRequest(url: base + $0, timeoutSeconds: $0 == "/hang" ? 2 : 20)
-                } + [ProbeRequest(url: "http://127.0.0.1:1/", timeoutSeconds: 20)]
-            let responses = try await blocking { HTTPProber.round(requests) }
-            #expect(
-                responses[0].statusCode == 200
-                    && String(decoding: responses[0].body, as: UTF8.self) == #"{"status":"UP"}"#)
-            #expect(responses[0].phases.total > 0 && responses[0].phases.connect <= responses[0].phases.total)
-            #expect(responses[1].statusCode == 500)
-            #expect(responses[2].statusCode == 200 && responses[2].phases.total >= 550, "\(responses[2])")
-            #expect(
-                responses[3].statusCode == nil && responses[3].error?.contains("timed out") == true, "\(responses[3])")
-            #expect(responses[4].statusCode == 200 && responses[4].truncated && responses[4].body.count == 1 << 20)
-            #expect(responses[5].error?.contains("redirect") == true, "\(responses[5])")
-            let reading = try StatusPayloads.statuspage(responses[6].body)
-            #expect(reading.observation.verdict == .degraded)
-            #expect(responses[7].statusCode == nil && responses[7].error != nil)
-            // All at once, not one after another: the slow and the hanging endpoint were answering together.
-            #expect(inFlight.most >= 2, "at most \(inFlight.most) request in flight")
-        }
+        let dir = TemporaryDirectory()
+        let server = try Self.server(dir)
+        defer { server.stop() }
+        // Generous timeouts (the loopback server shares two cores with the whole test suite), except
+        // for the endpoint that hangs.
+        let requests =
+            ["/healthz", "/broken", "/slow", "/hang", "/huge", "/loop", "/summary.json"].map {
+                ProbeRequest(url: server.base + $0, timeoutSeconds: $0 == "/hang" ? 2 : 20)
+            } + [ProbeRequest(url: "http://127.0.0.1:1/", timeoutSeconds: 20)]
+        let responses = try await blocking { HTTPProber.round(requests) }
+        #expect(
+            responses[0].statusCode == 200
+                && String(decoding: responses[0].body, as: UTF8.self) == #"{"status":"UP"}"#)
+        #expect(responses[0].phases.total > 0 && responses[0].phases.connect <= responses[0].phases.total)
+        #expect(responses[1].statusCode == 500)
+        #expect(responses[2].statusCode == 200 && responses[2].phases.total >= 550, "\(responses[2])")
+        #expect(
+            responses[3].statusCode == nil && responses[3].error?.contains("timed out") == true, "\(responses[3])")
+        #expect(responses[4].statusCode == 200 && responses[4].truncated && responses[4].body.count == 1 << 20)
+        #expect(responses[5].error?.contains("redirect") == true, "\(responses[5])")
+        let reading = try StatusPayloads.statuspage(responses[6].body)
+        #expect(reading.observation.verdict == .degraded)
+        #expect(responses[7].statusCode == nil && responses[7].error != nil)
+        // All at once, not one after another: the slow and the hanging endpoint were answering together.
+        #expect(server.mostInFlight >= 2, "at most \(server.mostInFlight) request in flight")
     }
 
     /// Issue 19, point 10: a service that quotes the credentials it was sent. The body the check's
@@ -135,52 +59,49 @@ struct HTTPProberTests {
     /// bearer token, a header's secret, a basic-auth password and its base64 pair, a URL's password
     /// (as written and as libcurl decodes it) and its base64 pair.
     @Test func theResponseHoldsNoSecretTheRequestSent() async throws {
-        try await withLoopbackServer({ server in
-            await server.appendRoute("GET /echo") { request in
-                let lines = request.headers.map { "\($0.key.rawValue): \($0.value)" }.sorted()
-                return HTTPResponse(statusCode: .ok, body: Data(lines.joined(separator: "\n").utf8))
-            }
-        }) { base in
-            let token = "tok-" + UUID().uuidString
-            let key = "key-" + UUID().uuidString
-            let password = "pw-" + UUID().uuidString
-            var bearer = CheckDefinition(name: "bearer", url: base + "/echo")
-            bearer.credentials.bearerToken = .environment("TOKEN")
-            bearer.credentials.headers = [.init(name: "X-Api-Key", value: .secret(.environment("KEY")))]
-            var basic = CheckDefinition(name: "basic", url: base + "/echo")
-            basic.credentials.basicAuth = .init(username: .plain("svc"), password: .environment("PASSWORD"))
-            // A password with characters a URL must percent-encode: libcurl sends it decoded.
-            let urlPassword = "u@pw:" + UUID().uuidString
-            let encoded = urlPassword.replacingOccurrences(of: "@", with: "%40").replacingOccurrences(
-                of: ":", with: "%3A")
-            let userinfo = CheckDefinition(
-                name: "userinfo", url: base.replacingOccurrences(of: "://", with: "://svc:\(encoded)@") + "/echo")
-            let values = ["TOKEN": token, "KEY": key, "PASSWORD": password]
-            let requests = [bearer, basic, userinfo].map { check in
-                ProbeRequest(
-                    check,
-                    resolve: { reference throws(KlaxonError) in
-                        guard case .environment(let name) = reference, let value = values[name] else {
-                            throw .badInput("no \(reference)")
-                        }
-                        return value
-                    })
-            }
-            let responses = try await blocking { HTTPProber.round(requests) }
-            let bodies = responses.map { String(decoding: $0.body, as: UTF8.self) }
-            #expect(responses.allSatisfy { $0.statusCode == 200 }, "\(responses)")
-            #expect(
-                bodies[0].contains("Authorization: Bearer [secret]") && bodies[0].contains("X-Api-Key: [secret]"),
-                "\(bodies[0])")
-            #expect(bodies[1].contains("Authorization: Basic [secret]"), "\(bodies[1])")
-            #expect(bodies[2].contains("Authorization: Basic [secret]"), "\(bodies[2])")
-            let sent = [
-                token, key, password, urlPassword, encoded, Data("svc:\(password)".utf8).base64EncodedString(),
-                Data("svc:\(urlPassword)".utf8).base64EncodedString()
-            ]
-            for body in bodies {
-                for secret in sent { #expect(!body.contains(secret), "\(secret) in \(body)") }
-            }
+        let dir = TemporaryDirectory()
+        let server = try Self.server(dir)
+        defer { server.stop() }
+        let base = server.base
+        let token = "tok-" + UUID().uuidString
+        let key = "key-" + UUID().uuidString
+        let password = "pw-" + UUID().uuidString
+        var bearer = CheckDefinition(name: "bearer", url: base + "/echo")
+        bearer.credentials.bearerToken = .environment("TOKEN")
+        bearer.credentials.headers = [.init(name: "X-Api-Key", value: .secret(.environment("KEY")))]
+        var basic = CheckDefinition(name: "basic", url: base + "/echo")
+        basic.credentials.basicAuth = .init(username: .plain("svc"), password: .environment("PASSWORD"))
+        // A password with characters a URL must percent-encode: libcurl sends it decoded.
+        let urlPassword = "u@pw:" + UUID().uuidString
+        let encoded = urlPassword.replacingOccurrences(of: "@", with: "%40").replacingOccurrences(
+            of: ":", with: "%3A")
+        let userinfo = CheckDefinition(
+            name: "userinfo", url: base.replacingOccurrences(of: "://", with: "://svc:\(encoded)@") + "/echo")
+        let values = ["TOKEN": token, "KEY": key, "PASSWORD": password]
+        let requests = [bearer, basic, userinfo].map { check in
+            ProbeRequest(
+                check,
+                resolve: { reference throws(KlaxonError) in
+                    guard case .environment(let name) = reference, let value = values[name] else {
+                        throw .badInput("no \(reference)")
+                    }
+                    return value
+                })
+        }
+        let responses = try await blocking { HTTPProber.round(requests) }
+        let bodies = responses.map { String(decoding: $0.body, as: UTF8.self) }
+        #expect(responses.allSatisfy { $0.statusCode == 200 }, "\(responses)")
+        #expect(
+            bodies[0].contains("Authorization: Bearer [secret]") && bodies[0].contains("X-Api-Key: [secret]"),
+            "\(bodies[0])")
+        #expect(bodies[1].contains("Authorization: Basic [secret]"), "\(bodies[1])")
+        #expect(bodies[2].contains("Authorization: Basic [secret]"), "\(bodies[2])")
+        let sent = [
+            token, key, password, urlPassword, encoded, Data("svc:\(password)".utf8).base64EncodedString(),
+            Data("svc:\(urlPassword)".utf8).base64EncodedString()
+        ]
+        for body in bodies {
+            for secret in sent { #expect(!body.contains(secret), "\(secret) in \(body)") }
         }
     }
 
@@ -202,46 +123,40 @@ extension PollerTiming {
         /// their schedule while the slow one is out. (Waits are for conditions, not fixed times: the loopback
         /// server shares the two cores with the whole test suite.)
         @Test func checksKeepTheirScheduleWhileAnotherIsSlow() async throws {
-            try await withLoopbackServer({ server in
-                await server.appendRoute("GET /healthz") { _ in HTTPResponse(statusCode: .ok) }
-                await server.appendRoute("GET /broken") { _ in HTTPResponse(statusCode: .serviceUnavailable) }
-                await server.appendRoute("GET /slow") { _ in
-                    try await Task.sleep(for: .seconds(60))
-                    return HTTPResponse(statusCode: .ok)
-                }
-            }) { base in
-                func check(_ name: String, _ path: String) -> CheckDefinition {
-                    var c = CheckDefinition(name: name, url: base + path)
-                    c.intervalSeconds = name == "slow" ? 90 : 1
-                    c.timeoutSeconds = name == "slow" ? 90 : 10
-                    if name == "broken" { c.failureThreshold = 2 }
-                    return c
-                }
-                let reports = Reports()
-                let poller = StatusPoller(
-                    checks: [check("ok", "/healthz"), check("broken", "/broken"), check("slow", "/slow")],
-                    maintenance: [], clock: { Timestamp(Date()) }, deliver: reports.add)
-                poller.start()
-                for _ in 0..<300 {
-                    let all = reports.all
-                    if all.filter({ $0.check.name == "ok" && $0.state == .up }).count >= 3
-                        && all.filter({ $0.check.name == "broken" }).count >= 2
-                    {
-                        break
-                    }
-                    try await Task.sleep(for: .milliseconds(100))
-                }
-                poller.stop()
-                let all = reports.all
-                let ok = all.filter { $0.check.name == "ok" }
-                // Several polls of the fast check, each started on time, while the slow one was still out.
-                #expect(ok.filter { $0.state == .up }.count >= 3, "\(ok.count) polls of the fast check")
-                #expect(keptSchedule(lags: ok.map(\.lagMilliseconds)), "\(ok.map(\.lagMilliseconds))")
-                let broken = all.filter { $0.check.name == "broken" }
-                #expect(broken.map(\.state).prefix(2) == [.pending, .down])
-                #expect(broken.compactMap(\.transition).first == .init(from: .unknown, to: .pending, first: true))
-                #expect(all.filter { $0.check.name == "slow" }.isEmpty)
+            let dir = TemporaryDirectory()
+            let server = try ProbeTargetServer(directory: dir.path)
+            defer { server.stop() }
+            func check(_ name: String, _ path: String) -> CheckDefinition {
+                var c = CheckDefinition(name: name, url: server.base + path)
+                c.intervalSeconds = name == "slow" ? 90 : 1
+                c.timeoutSeconds = name == "slow" ? 90 : 10
+                if name == "broken" { c.failureThreshold = 2 }
+                return c
             }
+            let reports = Reports()
+            let poller = StatusPoller(
+                checks: [check("ok", "/healthz"), check("broken", "/unavailable"), check("slow", "/slow?ms=60000")],
+                maintenance: [], clock: { Timestamp(Date()) }, deliver: reports.add)
+            poller.start()
+            for _ in 0..<300 {
+                let all = reports.all
+                if all.filter({ $0.check.name == "ok" && $0.state == .up }).count >= 3
+                    && all.filter({ $0.check.name == "broken" }).count >= 2
+                {
+                    break
+                }
+                try await Task.sleep(for: .milliseconds(100))
+            }
+            poller.stop()
+            let all = reports.all
+            let ok = all.filter { $0.check.name == "ok" }
+            // Several polls of the fast check, each started on time, while the slow one was still out.
+            #expect(ok.filter { $0.state == .up }.count >= 3, "\(ok.count) polls of the fast check")
+            #expect(keptSchedule(lags: ok.map(\.lagMilliseconds)), "\(ok.map(\.lagMilliseconds))")
+            let broken = all.filter { $0.check.name == "broken" }
+            #expect(broken.map(\.state).prefix(2) == [.pending, .down])
+            #expect(broken.compactMap(\.transition).first == .init(from: .unknown, to: .pending, first: true))
+            #expect(all.filter { $0.check.name == "slow" }.isEmpty)
         }
     }
 }
