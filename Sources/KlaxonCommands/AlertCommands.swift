@@ -38,15 +38,21 @@ struct AlertCommand: ParsableCommand {
             let formatter = LocalTimeFormatter(timeZone: workspace.displayTimeZone(environment: context.environment))
             let lastText =
                 "\(DurationText.short(seconds: last.seconds(until: now))) ago (\(PagingState.when(last, now: now, formatter: formatter)))"
+            // A stopped intake first: nothing receives alerts now (its last clean stop; a killed one cannot say).
+            let stopped = received.book.intakeStopped.map {
+                "intake stopped \(DurationText.short(seconds: $0.seconds(until: now))) ago: start klaxon watch"
+            }
             guard !alerts.isEmpty else {
                 context.print(
-                    "No alerts firing; the last was received \(lastText). (klaxon alert list --all shows resolved ones.)"
+                    (stopped.map { $0 + " · " } ?? "")
+                        + "No alerts firing; the last was received \(lastText). (klaxon alert list --all shows resolved ones.)"
                 )
                 return
             }
             let counts = Dictionary(grouping: alerts, by: received.shown).mapValues(\.count)
             let header = Alert.Shown.allCases.compactMap { shown in counts[shown].map { "\($0) \(shown.text)" } }
-            context.print((header + ["last received \(lastText)"]).joined(separator: " · "))
+            context.print(
+                ((stopped.map { [$0] } ?? []) + header + ["last received \(lastText)"]).joined(separator: " · "))
             var rows = [["ID", "STATE", "SEVERITY", "SOURCE", "AGE", "INCIDENT", "ALERT"]]
             for alert in alerts {
                 rows.append([

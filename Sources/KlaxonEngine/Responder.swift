@@ -580,7 +580,9 @@ public final class Responder {
             let changed = try alerts.read()
             saidAlertsProblem = nil
             heartbeats.update(
-                .init(lastPings: alerts.book.lastPings, listeningSince: alerts.book.intakeStarted, readAt: clock()))
+                .init(
+                    lastPings: alerts.book.lastPings, listeningSince: alerts.book.intakeStarted,
+                    stoppedAt: alerts.book.intakeStopped, readAt: clock()))
             // The first read that worked is said even when there is no journal yet: a screen then shows
             // "no alerts received", not "not read yet" for ever. Not while the store does not answer.
             guard changed || (!alertsShown && !reachability.isUnreachable) else { return [] }

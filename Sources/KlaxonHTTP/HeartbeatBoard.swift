@@ -13,12 +13,17 @@ public final class HeartbeatBoard: Sendable {
         public var lastPings: [String: Timestamp]
         /// When an intake last started listening (`AlertBook.intakeStarted`).
         public var listeningSince: Timestamp?
+        /// When the last intake stopped, while none listens (`AlertBook.intakeStopped`).
+        public var stoppedAt: Timestamp?
         /// When the journal was read.
         public var readAt: Timestamp
 
-        public init(lastPings: [String: Timestamp], listeningSince: Timestamp?, readAt: Timestamp) {
+        public init(
+            lastPings: [String: Timestamp], listeningSince: Timestamp?, stoppedAt: Timestamp? = nil, readAt: Timestamp
+        ) {
             self.lastPings = lastPings
             self.listeningSince = listeningSince
+            self.stoppedAt = stoppedAt
             self.readAt = readAt
         }
     }

@@ -173,7 +173,7 @@ extension StatusPoller {
                 ))
         } else {
             evaluation = CheckEvaluation.heartbeat(
-                check, lastPing: ping, listeningSince: reading.listeningSince, now: t)
+                check, lastPing: ping, listeningSince: reading.listeningSince, stoppedAt: reading.stoppedAt, now: t)
             deadline = CheckEvaluation.heartbeatDeadline(check, lastPing: ping, listeningSince: reading.listeningSince)
         }
         let transition = machine.observe(&evaluation, of: check, at: t, maintenance: maintenance)

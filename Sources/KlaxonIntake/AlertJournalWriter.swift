@@ -39,8 +39,10 @@ public final class AlertJournalWriter: Sendable {
         /// When a write (or a probe) last succeeded, and whether the last one did.
         var lastSuccess: Timestamp?
         var lastFailed = false
-        /// The address the intake listens on, until its `intake.started` record is written.
+        /// The address the intake listens on, until its `intake.started` record is written; then
+        /// `announced` (its `intake.stopped` is written at the stop).
         var announcing: String?
+        var announced: String?
     }
 
     private let state = Mutex(State())
@@ -166,6 +168,15 @@ public final class AlertJournalWriter: Sendable {
             }
             if !pending.isEmpty { write(pending, journal) }
             if stopping {
+                // Said once it no longer listens (the caller stopped the listener first): heartbeat checks
+                // are unknown, not down, until an intake listens again.
+                if let listen = state.withLock({ $0.announced }) {
+                    _ = try? journal.append(
+                        RecordDraft(
+                            type: HeartbeatPing.intakeStoppedRecordType,
+                            data: HeartbeatPing.intakeStartedData(listen: listen), timestamp: clock(),
+                            actor: writer.actor, host: writer.host, pid: writer.pid))
+                }
                 // Whatever was handed over after the last drain, refused (no handler is left waiting).
                 let late = state.withLock { state in
                     defer { state.waiting.removeAll() }
@@ -197,7 +208,10 @@ public final class AlertJournalWriter: Sendable {
             type: HeartbeatPing.intakeStartedRecordType, data: HeartbeatPing.intakeStartedData(listen: listen),
             timestamp: clock(), actor: writer.actor, host: writer.host, pid: writer.pid)
         guard (try? journal.append(draft)) != nil else { return }
-        state.withLock { $0.announcing = nil }
+        state.withLock {
+            $0.announcing = nil
+            $0.announced = listen
+        }
     }
 
     /// One record of `pending`, then each handler told.

@@ -236,4 +236,36 @@ extension AlertBookTests {
         let listed = Alert.listed(alerts) { $0.number == 1 ? .acknowledged : $0.shown(incidentAcknowledged: false) }
         #expect(listed.map(\.id) == ["A-4", "A-3", "A-1", "A-2"])
     }
+
+    /// Pings and intake starts and stops, as every responder judges the heartbeat checks from them: the
+    /// latest ping of each, the latest start, and whether any intake listens (two may: a stop of one
+    /// while the other listens is no stop).
+    @Test func pingsAndIntakeStartsAndStopsReplay() throws {
+        var book = AlertBook()
+        var sequence = 0
+        func apply(_ type: String, _ data: JSONValue, host: String, at seconds: Int64) {
+            sequence += 1
+            _ = book.apply(
+                JournalRecord(
+                    sequence: sequence, timestamp: Timestamp(milliseconds: seconds * 1000), actor: "klaxon", host: host,
+                    pid: 7, type: type, data: data, previousHash: .genesis, hash: .genesis))
+        }
+        let listen = HeartbeatPing.intakeStartedData(listen: "127.0.0.1:9095")
+        apply(HeartbeatPing.intakeStartedRecordType, listen, host: "a", at: 10)
+        apply(HeartbeatPing.intakeStartedRecordType, listen, host: "b", at: 20)
+        let pings = [
+            HeartbeatPing(check: "backup", token: "am", at: Timestamp(milliseconds: 30_000)),
+            HeartbeatPing(check: "backup", token: "am", at: Timestamp(milliseconds: 25_000))
+        ]
+        apply(ReceivedAlerts.recordType, ReceivedAlerts.draftData([], pings: pings), host: "a", at: 30)
+        #expect(book.lastPings == ["backup": Timestamp(milliseconds: 30_000)], "the latest, in any order")
+        #expect(book.intakeStarted == Timestamp(milliseconds: 20_000) && book.intakeStopped == nil)
+        #expect(book.lastReceivedAt == Timestamp(milliseconds: 30_000), "a ping is a request received")
+        apply(HeartbeatPing.intakeStoppedRecordType, listen, host: "a", at: 40)
+        #expect(book.intakeStopped == nil, "b still listens")
+        apply(HeartbeatPing.intakeStoppedRecordType, listen, host: "b", at: 50)
+        #expect(book.intakeStopped == Timestamp(milliseconds: 50_000))
+        apply(HeartbeatPing.intakeStartedRecordType, listen, host: "a", at: 60)
+        #expect(book.intakeStopped == nil && book.intakeStarted == Timestamp(milliseconds: 60_000))
+    }
 }

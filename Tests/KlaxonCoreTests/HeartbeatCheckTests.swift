@@ -126,4 +126,21 @@ struct HeartbeatCheckTests {
         // And an HTTP answer, should one be judged for it, changes nothing.
         #expect(CheckEvaluation.evaluate(check, ProbeResponse(), now: clock.now).observation.verdict == .unknown)
     }
+
+    /// No intake listens now (the last one stopped cleanly): unknown, said why, never down: that
+    /// silence is Klaxon's, not the sender's.
+    @Test func whileNoIntakeListensItIsUnknownNotDown() {
+        let clock = FixedClock("2026-12-06T08:00:00Z")
+        let check = Self.check()
+        let ping = clock.now
+        clock.advance(seconds: 3600)
+        let evaluation = CheckEvaluation.heartbeat(
+            check, lastPing: ping, listeningSince: ping.adding(seconds: -60), stoppedAt: ping.adding(seconds: 30),
+            now: clock.now)
+        #expect(evaluation.observation.verdict == .unknown)
+        #expect(
+            evaluation.observation.detail
+                == "no klaxon watch's intake listens for its pings since 08:00:30 UTC; the last ping at 08:00:00 UTC; start klaxon watch"
+        )
+    }
 }

@@ -47,6 +47,12 @@ public struct AlertBook: Sendable {
     /// When an intake last started listening (`HeartbeatPing.intakeStartedRecordType`), nil when none
     /// ever did on this store: a heartbeat check's silence counts from then at the earliest.
     public private(set) var intakeStarted: Timestamp?
+    /// When the last intake listening stopped (`HeartbeatPing.intakeStoppedRecordType`), nil while one
+    /// listens (or none ever did). A killed intake writes nothing: it is taken as listening.
+    public var intakeStopped: Timestamp? { listening.isEmpty ? lastStop : nil }
+    /// The intakes listening, by their host and process (several may: two machines, an HA pair).
+    private var listening: Set<String> = []
+    private var lastStop: Timestamp?
     /// When the newest request the intake accepted was recorded (repeats and copies that change no alert,
     /// and heartbeat pings, included): whether the intake still receives. Nil when it never received any.
     public private(set) var lastReceivedAt: Timestamp?
@@ -105,6 +111,12 @@ public struct AlertBook: Sendable {
         }
         if record.type == HeartbeatPing.intakeStartedRecordType {
             intakeStarted = max(intakeStarted ?? record.timestamp, record.timestamp)
+            listening.insert("\(record.host) \(record.pid)")
+            return []
+        }
+        if record.type == HeartbeatPing.intakeStoppedRecordType {
+            listening.remove("\(record.host) \(record.pid)")
+            lastStop = record.timestamp
             return []
         }
         let pings = ReceivedAlerts.pings(of: record)

@@ -22,7 +22,11 @@ public struct HeartbeatPing: Equatable, Sendable {
     /// listening is never held against a sender). Its data is `{"listen": ADDRESS}`.
     public static let intakeStartedRecordType = "intake.started"
 
-    /// The data of an `intake.started` record of an intake listening on `listen`.
+    /// The record type an intake writes when it stops listening (a clean stop; a killed one cannot):
+    /// while no intake listens, a heartbeat check's silence is not the sender's, and is unknown.
+    public static let intakeStoppedRecordType = "intake.stopped"
+
+    /// The data of an `intake.started` (or `intake.stopped`) record of an intake listening on `listen`.
     public static func intakeStartedData(listen: String) -> JSONValue { .object(["listen": .string(listen)]) }
 
     var json: JSONValue {

@@ -112,11 +112,19 @@ extension CheckEvaluation {
     /// earliest (when an intake last started listening): the time no intake listened is never held
     /// against the sender, so a restarted `klaxon watch` gives it one interval, unknown meanwhile when
     /// no ping came since. Unknown too when no intake ever started and no ping was ever recorded: nothing
-    /// receives its pings.
+    /// receives its pings. Unknown as well while no intake listens (`stoppedAt`: the last one stopped
+    /// cleanly): that silence is Klaxon's, not the sender's.
     public static func heartbeat(
-        _ check: CheckDefinition, lastPing: Timestamp?, listeningSince: Timestamp?, now: Timestamp
+        _ check: CheckDefinition, lastPing: Timestamp?, listeningSince: Timestamp?, stoppedAt: Timestamp? = nil,
+        now: Timestamp
     ) -> CheckEvaluation {
         let time = { (t: Timestamp) in LocalTimeFormatter.utc.civil(t).isoTime + " UTC" }
+        if let stoppedAt {
+            return CheckEvaluation(
+                observation: .unknown(
+                    "no klaxon watch's intake listens for its pings since \(time(stoppedAt))\(lastPing.map { "; the last ping at \(time($0))" } ?? ""); start klaxon watch"
+                ))
+        }
         let interval = DurationText.short(seconds: check.intervalSeconds)
         guard let deadline = heartbeatDeadline(check, lastPing: lastPing, listeningSince: listeningSince) else {
             return CheckEvaluation(

@@ -81,6 +81,12 @@ enum AlertsView {
         }
         if resolved > 0 { parts.append(("  \(resolved) resolved", .dim)) }
         parts.append((" · last received \(DurationText.short(seconds: last.seconds(until: model.now))) ago", .dim))
+        // First, so it is never the part a narrow screen cuts: nothing receives alerts now.
+        if let stopped = book.intakeStopped {
+            parts.insert(
+                ("  intake stopped \(DurationText.short(seconds: stopped.seconds(until: model.now))) ago ·", .warning),
+                at: 0)
+        }
         if column + parts.reduce(0, { $0 + TextWidth.width(of: $1.0) }) > model.columns - 1 {
             parts = parts.map { ($0.0.replacingOccurrences(of: " acknowledged", with: " acked"), $0.1) }
         }
