@@ -168,6 +168,9 @@ struct AlertsScreenTests {
         #expect(
             ConsoleView.render(model).text.contains(
                 "incident: none: route 2 attaches it to an open incident of service ci: none is open"))
+        // `a` on it says the same, not "select an incident first".
+        press([.character("a")], &model)
+        #expect(model.message?.text.hasPrefix("A-5 is on no incident: route 2 attaches it") == true)
         model.alertRoutes = []
         press([.enter], &model)
         #expect(

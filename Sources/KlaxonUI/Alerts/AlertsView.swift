@@ -136,7 +136,11 @@ enum AlertsView {
         ]
         if let incident = model.alertBook?.incident(of: alert) {
             let state = model.incidentState(ofAlert: alert).map { " " + $0 } ?? ""
-            lines.append(("incident: \(incident)\(state) (enter opens it, a acknowledges it)", .normal))
+            let acknowledged = model.incident(ofAlert: alert).map {
+                Alert.isAcknowledged($0, paging: model.pagingState(of: $0))
+            }
+            let keys = acknowledged == false ? "enter opens it, a acknowledges it" : "enter opens it"
+            lines.append(("incident: \(incident)\(state) (\(keys))", .normal))
         } else {
             lines.append(
                 (

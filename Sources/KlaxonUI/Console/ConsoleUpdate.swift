@@ -405,6 +405,14 @@ public enum ConsoleUpdate {
     /// The actions on one incident: the shown one, or the dashboard's selection.
     static func incidentAction(_ action: ConsoleAction, _ model: inout ConsoleModel) -> [ConsoleEffect] {
         guard let incident = model.targetIncident else {
+            // On the alerts screen, the selected alert says why it has no incident to act on.
+            if model.screen == .alerts, let alert = model.selectedAlert {
+                model.message = .init(
+                    text:
+                        "\(alert.id) is on no incident: \(AlertRouting.whyOnNoIncident(alert, routes: model.alertRoutes)) (d declares one for it)",
+                    isError: true)
+                return []
+            }
             model.message = .init(text: "select an incident first", isError: true)
             return []
         }
