@@ -50,10 +50,7 @@ extension AlertCommand {
                 context.print("\(found.id)'s group is on \(id) already.")
                 return
             }
-            try journal.append(
-                RecordDraft(
-                    type: AlertBook.attachRecordType, data: AlertBook.attachDraftData(alert: found, incident: id),
-                    timestamp: context.now(), actor: writer.actor, host: writer.host, pid: writer.pid))
+            try journal.requestAttach(found, to: id, by: writer, at: context.now())
             let what = others > 1 ? "\(found.id) and the \(others - 1) other firing alerts of its group" : found.id
             context.print("\(what) will go on \(id)'s timeline; its later changes too.")
             warnWithoutEngine(workspace, context)

@@ -66,10 +66,7 @@ final class AlertRouter {
         guard let alert = book.alert(alertID) else {
             throw .badInput("there is no alert \(alertID) in what this console read")
         }
-        try AlertJournal(store: store).append(
-            RecordDraft(
-                type: AlertBook.attachRecordType, data: AlertBook.attachDraftData(alert: alert, incident: incident),
-                timestamp: time, actor: writer.actor, host: writer.host, pid: writer.pid))
+        try AlertJournal(store: store).requestAttach(alert, to: incident, by: writer, at: time)
     }
 
     /// Reads the records appended since the last read; true when there were any. Nothing while the

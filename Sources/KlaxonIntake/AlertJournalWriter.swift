@@ -174,7 +174,7 @@ public final class AlertJournalWriter: Sendable {
                     _ = try? journal.append(
                         RecordDraft(
                             type: HeartbeatPing.intakeStoppedRecordType,
-                            data: HeartbeatPing.intakeStartedData(listen: listen), timestamp: clock(),
+                            data: HeartbeatPing.intakeData(listen: listen), timestamp: clock(),
                             actor: writer.actor, host: writer.host, pid: writer.pid))
                 }
                 // Whatever was handed over after the last drain, refused (no handler is left waiting).
@@ -205,7 +205,7 @@ public final class AlertJournalWriter: Sendable {
     /// The `intake.started` record; once written, not again.
     private func announce(_ listen: String, _ journal: AlertJournal) {
         let draft = RecordDraft(
-            type: HeartbeatPing.intakeStartedRecordType, data: HeartbeatPing.intakeStartedData(listen: listen),
+            type: HeartbeatPing.intakeStartedRecordType, data: HeartbeatPing.intakeData(listen: listen),
             timestamp: clock(), actor: writer.actor, host: writer.host, pid: writer.pid)
         guard (try? journal.append(draft)) != nil else { return }
         state.withLock {

@@ -17,21 +17,8 @@ extension IntakeTests {
     /// The heartbeat check these tests ping, `interval: 10s`.
     static let heartbeatChecks = "checks:\n  - {name: nightly-backup, type: heartbeat, interval: 10s}\n"
 
-    /// A workspace whose intake listens on a port the system picks (tokens as `intakeWorkspace`'s), with
-    /// `heartbeatChecks`.
-    func heartbeatWorkspace() -> TemporaryDirectory {
-        let ws = TemporaryDirectory("klaxon-ws")
-        ws.write(
-            "klaxon.yaml",
-            """
-            name: t
-            intake:
-              listen: 127.0.0.1:0
-              tokens: {am: "env:KLAXON_AM_TOKEN", ci: "file:\(ws.path)/ci.token"}
-            \(Self.heartbeatChecks)
-            """)
-        return ws
-    }
+    /// `intakeWorkspace` with `heartbeatChecks`.
+    func heartbeatWorkspace() -> TemporaryDirectory { intakeWorkspace(extra: Self.heartbeatChecks) }
 
     /// What the file at `path` holds once it holds `text` (at most `seconds` later).
     func output(_ path: String, containing text: String, seconds: Int = 30) async throws -> String {

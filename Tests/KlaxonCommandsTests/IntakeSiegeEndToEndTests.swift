@@ -146,17 +146,10 @@ extension EndToEnd {
                 directory: http.path,
                 routes: ["/flap": .init(Array(repeating: [200, 503], count: 300).flatMap { $0 })])
             defer { flapping.stop() }
-            let ws = TemporaryDirectory("klaxon-ws")
-            ws.write(
-                "klaxon.yaml",
-                """
-                name: t
-                intake:
-                  listen: 127.0.0.1:0
-                  tokens: {am: "env:KLAXON_AM_TOKEN", ci: "file:\(ws.path)/ci.token"}
-                checks:
-                  - {name: flap, url: "http://127.0.0.1:\(flapping.port)/flap", interval: 1s, timeout: 1s}
-                """)
+            let ws = intake.intakeWorkspace(
+                extra:
+                    "checks:\n  - {name: flap, url: \"http://127.0.0.1:\(flapping.port)/flap\", interval: 1s, timeout: 1s}"
+            )
             let watch = try await intake.start(ws, openFiles: 256)
             defer { if watch.process.isRunning { kill(watch.process.processIdentifier, SIGKILL) } }
             let webhook = AlertmanagerWebhook(url: watch.url + "/v1/alertmanager", token: intake.amSecret)

@@ -20,8 +20,8 @@ struct IntakeTests {
     let ciSecret = "ci-" + UUID().uuidString
 
     /// A workspace whose intake listens on a port the system picks, with tokens `am` (a variable) and
-    /// `ci` (a file, written by `start`).
-    func intakeWorkspace(maxBody: String = "64KiB") -> TemporaryDirectory {
+    /// `ci` (a file, written by `start`), and `extra` (more of klaxon.yaml: checks) after it.
+    func intakeWorkspace(maxBody: String = "64KiB", extra: String = "") -> TemporaryDirectory {
         let ws = TemporaryDirectory("klaxon-ws")
         ws.write(
             "klaxon.yaml",
@@ -31,6 +31,7 @@ struct IntakeTests {
               listen: 127.0.0.1:0
               tokens: {am: "env:KLAXON_AM_TOKEN", ci: "file:\(ws.path)/ci.token"}
               max_body: \(maxBody)
+            \(extra)
             """)
         return ws
     }
@@ -866,28 +867,14 @@ struct IntakeTests {
     /// A heartbeat check pinged through the intake (`POST /v1/heartbeat/NAME` with a token) is up at
     /// once, as klaxon watch prints; a ping of a name that is no heartbeat check is 404 naming it.
     @Test func aPingThroughTheIntakeKeepsTheHeartbeatCheckUp() async throws {
-        let ws = TemporaryDirectory("klaxon-ws")
-        ws.write(
-            "klaxon.yaml",
-            """
-            name: t
-            intake:
-              listen: 127.0.0.1:0
-              tokens: {am: "env:KLAXON_AM_TOKEN", ci: "file:\(ws.path)/ci.token"}
-            checks:
-              - {name: alerting-pipeline, type: heartbeat, interval: 10m}
-            """)
+        let ws = intakeWorkspace(extra: "checks:\n  - {name: alerting-pipeline, type: heartbeat, interval: 10m}")
         let watch = try await start(ws)
         let bearer = ["Authorization: Bearer \(amSecret)"]
         let ping = try await send(watch.url + "/v1/heartbeat/alerting-pipeline", nil, headers: bearer)
         #expect(ping.status == 200, "\(ping)")
         let unknown = try await send(watch.url + "/v1/heartbeat/nightly.backup", nil, headers: bearer)
         #expect(unknown.status == 404 && unknown.body.contains("\"nightly.backup\""), "\(unknown)")
-        var printed = ""
-        for _ in 0..<100 where !printed.contains("alerting-pipeline") {
-            try await Task.sleep(for: .milliseconds(100))
-            printed = (try? String(contentsOfFile: watch.output, encoding: .utf8)) ?? ""
-        }
+        let printed = try await output(watch.output, containing: "alerting-pipeline", seconds: 10)
         #expect(printed.contains("alerting-pipeline unknown → up"), "\(watch.printed)")
         #expect(try await watch.stop() == 0)
     }

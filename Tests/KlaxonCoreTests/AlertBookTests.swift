@@ -250,7 +250,7 @@ extension AlertBookTests {
                     sequence: sequence, timestamp: Timestamp(milliseconds: seconds * 1000), actor: "klaxon", host: host,
                     pid: 7, type: type, data: data, previousHash: .genesis, hash: .genesis))
         }
-        let listen = HeartbeatPing.intakeStartedData(listen: "127.0.0.1:9095")
+        let listen = HeartbeatPing.intakeData(listen: "127.0.0.1:9095")
         apply(HeartbeatPing.intakeStartedRecordType, listen, host: "a", at: 10)
         apply(HeartbeatPing.intakeStartedRecordType, listen, host: "b", at: 20)
         let pings = [

@@ -198,7 +198,7 @@ struct ResponderTests: ResponderPassing {
                 ReceivedAlerts.recordType,
                 ReceivedAlerts.draftData([], pings: [.init(check: "nightly-backup", token: "am", at: clock.now)]))
         }
-        try record(HeartbeatPing.intakeStartedRecordType, HeartbeatPing.intakeStartedData(listen: "127.0.0.1:9095"))
+        try record(HeartbeatPing.intakeStartedRecordType, HeartbeatPing.intakeData(listen: "127.0.0.1:9095"))
         try ping()
         let responder = try responder()
         defer { _ = responder.stop() }

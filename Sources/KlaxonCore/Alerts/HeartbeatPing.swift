@@ -27,7 +27,7 @@ public struct HeartbeatPing: Equatable, Sendable {
     public static let intakeStoppedRecordType = "intake.stopped"
 
     /// The data of an `intake.started` (or `intake.stopped`) record of an intake listening on `listen`.
-    public static func intakeStartedData(listen: String) -> JSONValue { .object(["listen": .string(listen)]) }
+    public static func intakeData(listen: String) -> JSONValue { .object(["listen": .string(listen)]) }
 
     var json: JSONValue {
         .object(["check": .string(check), "token": .string(token), "at": .string(at.rfc3339)])

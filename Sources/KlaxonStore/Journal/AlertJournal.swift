@@ -36,6 +36,17 @@ public final class AlertJournal {
         journal = existing
         return record
     }
+
+    /// Records a person's request (`writer`, at `time`) to put `alert`'s group on incident `incident`
+    /// (`AlertBook.attachRecordType`), which the engine's router carries out as it routes.
+    public func requestAttach(_ alert: Alert, to incident: String, by writer: WriterIdentity, at time: Timestamp)
+        throws(KlaxonError)
+    {
+        try append(
+            RecordDraft(
+                type: AlertBook.attachRecordType, data: AlertBook.attachDraftData(alert: alert, incident: incident),
+                timestamp: time, actor: writer.actor, host: writer.host, pid: writer.pid))
+    }
 }
 
 /// The journals a store holds besides the incidents', in the order `JournalStore.journalNames()` gives
