@@ -90,6 +90,7 @@ func story(_ ws: TemporaryDirectory) throws -> [String] {
         case .pageRequested(let user): return "\(at) page \(user) requested"
         case .acknowledged: return "\(at) acknowledged by \(event.actor)"
         case .stopped: return "\(at) stopped"
+        case .advanced: return "\(at) advanced by \(event.actor)"
         case .resolved: return "\(at) resolved"
         case .reopened: return "\(at) reopened"
         case .step(let phase, let cycle, let step): return "\(at) step \(phase)/\(cycle)/\(step)"

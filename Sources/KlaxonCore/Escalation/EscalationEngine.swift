@@ -280,7 +280,7 @@ public struct EscalationEngine: Sendable {
                 }
             case .result(let page, let attempt, let delivered, let detail):
                 outcomes[page] = (attempt, delivered, detail, event.at)
-            case .reopened, .step, .attempt, .exhausted:
+            case .reopened, .step, .attempt, .exhausted, .advanced:
                 break
             }
         }

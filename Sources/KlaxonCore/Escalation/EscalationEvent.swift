@@ -14,6 +14,8 @@ public struct EscalationEvent: Hashable, Sendable {
         case acknowledged
         /// Someone stopped every escalation of the incident.
         case stopped
+        /// Someone moved the running policy on to its next step now.
+        case advanced
         case resolved
         case reopened
         /// The engine recorded that a step began.
@@ -50,6 +52,7 @@ public struct EscalationEvent: Hashable, Sendable {
             kind = .pageRequested(user: user)
         case .acknowledged?: kind = .acknowledged
         case .escalationStopped?: kind = .stopped
+        case .escalationAdvanced?: kind = .advanced
         case .resolved?: kind = .resolved
         case .reopened?: kind = .reopened
         case .escalationStep?:

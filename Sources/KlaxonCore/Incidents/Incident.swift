@@ -147,6 +147,20 @@ public struct Incident: Sendable {
         return false
     }
 
+    /// The latest acknowledgement since paging last started (a policy or a direct page) or the incident was
+    /// reopened; nil when nobody acknowledged since.
+    public var acknowledgementSincePaging: EscalationEvent? {
+        var ack: EscalationEvent?
+        for event in escalationEvents {
+            switch event.kind {
+            case .acknowledged: ack = event
+            case .started, .pageRequested, .reopened: ack = nil
+            default: break
+            }
+        }
+        return ack
+    }
+
     /// The latest event after record `sequence` that changes what the escalation engine decides: an
     /// acknowledgement, a stop, a resolution, a policy started or a person paged.
     public func escalationChange(after sequence: Int) -> EscalationEvent? {

@@ -6,6 +6,9 @@ public enum IncidentAction: Hashable, Sendable {
     case setSeverity(Severity)
     case assign(role: String, user: String)
     case acknowledge
+    /// Acknowledge from a signed link (`origin` says whose page): refused, saying by whom and when, when
+    /// someone already acknowledged since paging last started, so a second use records nothing.
+    case acknowledgeFromLink(ActionOrigin)
     case mitigate
     case resolve(summary: String?)
     case reopen
@@ -26,6 +29,10 @@ public enum IncidentAction: Hashable, Sendable {
     case page(user: String)
     /// Stop every escalation of the incident (no more pages until someone starts one).
     case stopEscalation
+    /// Move the running policy on to its next step now. The caller checked with the escalation engine that
+    /// one is paging and has a next step (`EscalationEngine.escalateNowRefusal`) when the incident had
+    /// `decidedAtRecord` records; it is refused if the escalation changed since. `origin`: from a link.
+    case escalateNow(decidedAtRecord: Int, origin: ActionOrigin?)
     /// What the escalation engine records: steps, delivery attempts and outcomes, exhaustion. With
     /// `decidedAtRecord` (the incident's record count when the engine decided), a step or an exhaustion is
     /// refused, as an attempt always is (its own `decidedAtRecord`), when the escalation changed since.
@@ -70,6 +77,12 @@ public enum IncidentAction: Hashable, Sendable {
         case .acknowledge:
             try requireOpen("acknowledged")
             return (.acknowledged, [:])
+        case .acknowledgeFromLink(let origin):
+            try requireOpen("acknowledged")
+            if let ack = incident.acknowledgementSincePaging {
+                throw .badInput("\(id) is already acknowledged by \(ack.actor) at \(ack.at.rfc3339)")
+            }
+            return (.acknowledged, .object(origin.fields))
         case .mitigate:
             try requireOpen("mitigated")
             if let at = incident.keyTimes[.mitigated] {
@@ -160,6 +173,14 @@ public enum IncidentAction: Hashable, Sendable {
             try requireOpen("paged")
             guard incident.hasEscalationToStop else { throw .badInput("\(id) has no escalation running to stop") }
             return (.escalationStopped, [:])
+        case .escalateNow(let decidedAtRecord, let origin):
+            try requireOpen("escalated")
+            if let changed = incident.escalationChange(after: decidedAtRecord) {
+                throw .badInput(
+                    "\(id) changed (record #\(changed.sequence), by \(changed.actor)) after escalating was decided; look again"
+                )
+            }
+            return (.escalationAdvanced, .object(origin?.fields ?? [:]))
         case .escalation(let record, var decidedAtRecord):
             if case .attempt(let attempt) = record {
                 try requireOpen("paged")

@@ -126,7 +126,8 @@ public enum IncidentReplay {
         case .tagAdded?:
             guard let tag = data["tag"]?.stringValue else { return unreadable("a tag record without a tag") }
             if !incident.tags.contains(tag) { incident.tags.append(tag) }
-        case .escalationStarted?, .pageRequested?, .escalationStopped?, .escalationStep?, .pageAttempt?, .pageResult?,
+        case .escalationStarted?, .pageRequested?, .escalationStopped?, .escalationAdvanced?, .escalationStep?,
+            .pageAttempt?, .pageResult?,
             .escalationExhausted?:
             // Read into `escalationEvents` above; the escalation engine works out what they mean.
             if escalationEvent == nil { unreadable("an escalation record without its fields") }

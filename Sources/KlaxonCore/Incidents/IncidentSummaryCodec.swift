@@ -71,6 +71,7 @@ public enum IncidentSummaryCodec {
         case .pageRequested(let user): return ["page", .string(user)]
         case .acknowledged: return ["ack"]
         case .stopped: return ["stopped"]
+        case .advanced: return ["advanced"]
         case .resolved: return ["resolved"]
         case .reopened: return ["reopened"]
         case .step(let phase, let cycle, let step): return ["step", .string(phase), int(cycle), int(step)]
@@ -175,6 +176,7 @@ public enum IncidentSummaryCodec {
             case "page": return .pageRequested(user: string(at(1)))
             case "ack": return .acknowledged
             case "stopped": return .stopped
+            case "advanced": return .advanced
             case "resolved": return .resolved
             case "reopened": return .reopened
             case "step": return .step(phase: string(at(1)), cycle: int(at(2)), step: int(at(3)))

@@ -21,7 +21,8 @@ public enum TimelineText {
         case .runbookStep?: return "runbook"
         case .checkChanged?: return "check"
         case .alertsChanged?: return "alerts"
-        case .escalationStarted?, .escalationStep?, .escalationStopped?, .escalationExhausted?: return "escalate"
+        case .escalationStarted?, .escalationStep?, .escalationStopped?, .escalationAdvanced?, .escalationExhausted?:
+            return "escalate"
         case .pageRequested?, .pageAttempt?, .pageResult?: return "page"
         case nil: return record.type
         }
@@ -82,6 +83,7 @@ public enum TimelineText {
         case .escalationStarted?: return "escalate by policy \(s("policy"))"
         case .pageRequested?: return "page \(s("user")) now"
         case .escalationStopped?: return "escalation stopped"
+        case .escalationAdvanced?: return "escalated to the next step now"
         case .escalationStep?:
             let users = d["users"]?.stringArray ?? []
             var text = "\(s("policy")) step \(n("step")) of \(n("steps"))"

@@ -27,6 +27,8 @@ public enum RecordType: String, CaseIterable, Sendable {
     case pageRequested = "page.requested"
     /// Someone stopped the incident's escalations.
     case escalationStopped = "escalation.stopped"
+    /// Someone moved the running policy on to its next step now, without waiting for the step to end.
+    case escalationAdvanced = "escalation.advanced"
     /// The engine: a step began.
     case escalationStep = "escalation.step"
     /// The engine: an attempt to deliver a page is being sent.
