@@ -26,7 +26,9 @@ let package = Package(
         // why it cannot bind (NIOCore's IOError).
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
-        .package(url: "https://github.com/apple/swift-nio", from: "2.101.3")
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.3"),
+        // HTTPField: the action-link pages' security headers, by name.
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0")
     ],
     targets: [
         // Pure domain: no C of ours, no terminal, no sockets, no file handles.
@@ -60,7 +62,8 @@ let package = Package(
             dependencies: [
                 "KlaxonCore", "KlaxonStore", .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-                .product(name: "Logging", package: "swift-log"), .product(name: "NIOCore", package: "swift-nio")
+                .product(name: "Logging", package: "swift-log"), .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "HTTPTypes", package: "swift-http-types")
             ]),
 
         // Commands and the console's loop, thin callers of the engine.

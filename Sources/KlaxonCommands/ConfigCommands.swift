@@ -73,6 +73,13 @@ struct ConfigCommand: ParsableCommand {
                 findings += workspace.warnings.map { Self.finding(.warning, $0) }
                 findings += DrillFiles.findings(
                     workspaceRoot: workspace.root, policies: policies, unreadPolicies: files.unreadPolicies)
+                if !policies.isEmpty, workspace.config.intake?.publicURL == nil {
+                    findings.append(
+                        ConfigFinding(
+                            .warning, workspace.configPath,
+                            "pages carry no action links (acknowledge or escalate from the phone the page reaches): intake: public_url is not set; set it, with link_secret, to the https:// address phones reach klaxon watch's listener at (docs/action-links.md)"
+                        ))
+                }
             }
             findings += files.check(
                 now: context.now(), days: days,

@@ -88,6 +88,14 @@ func startIntake(
         }
         secrets[name] = secret
     }
+    // The key of the action links in pages: checked here, so that links are never sent that nothing answers.
+    var linkSecret: String?
+    if config.publicURL != nil, let reference = config.linkSecret {
+        do { linkSecret = try resolver.resolve(reference) } catch {
+            throw .badInput(
+                "intake: link_secret: \(error.message); set it (or fix klaxon.yaml) and start klaxon watch again")
+        }
+    }
     let journalWriter = AlertJournalWriter(
         store: try workspace.journalStore, writer: WriterIdentity(actor: "klaxon", host: writer.host, pid: writer.pid),
         clock: context.now, say: { text, isProblem in isProblem ? context.warn(text) : context.say("klaxon: " + text) })
@@ -96,7 +104,10 @@ func startIntake(
     var settings = AlertIntake.Settings(listen: listen, tokens: secrets, maxBodyBytes: config.maxBodyBytes)
     settings.listenPlace = config.listenPlace
     let intake = AlertIntake(
-        settings: settings, writer: journalWriter, heartbeatChecks: heartbeatChecks, clock: clock)
+        settings: settings, writer: journalWriter, heartbeatChecks: heartbeatChecks,
+        links: linkSecret.map {
+            ActionLinkDesk(secret: $0, workspace: workspace, host: writer.host, pid: writer.pid, clock: clock)
+        }, clock: clock)
     let address: String
     do { address = try intake.start() } catch {
         journalWriter.stop()

@@ -9,8 +9,56 @@ struct ChannelPageTransport: PageTransport {
     var channels: DeliveryChannels
     /// The environment secrets (`env:NAME`) are read from, and a command's `PATH`.
     var environment: [String: String]
+    /// How pages' action links are made; nil: pages carry none (`intake.public_url` is not set).
+    var links: LinkSigning?
+
+    /// What signing a page's action links needs: `intake:`'s `public_url`, `link_secret` and `link_expiry`,
+    /// and the workspace's name (under the HMAC).
+    struct LinkSigning {
+        var publicURL: String
+        var secret: SecretReference
+        var expirySeconds: Int64
+        var workspace: String
+
+        init?(workspace: WorkspaceConfig) {
+            guard let intake = workspace.intake, let publicURL = intake.publicURL, let secret = intake.linkSecret
+            else { return nil }
+            self.publicURL = publicURL
+            self.secret = secret
+            expirySeconds = intake.linkExpirySeconds
+            self.workspace = workspace.name
+        }
+    }
+
+    init(channels: DeliveryChannels, environment: [String: String], links: LinkSigning? = nil) {
+        self.channels = channels
+        self.environment = environment
+        self.links = links
+    }
 
     func deliver(_ message: PageMessage, now: Timestamp) -> PageOutcome {
+        var message = message
+        // A page goes out even when its links cannot be made (the key's variable unset): it says so.
+        var linkProblem: String?
+        if let links {
+            do throws(KlaxonError) {
+                let key = ActionLink.Key(secret: try resolve(links.secret), workspace: links.workspace)
+                message.actionLinks = PageActionLinks(
+                    attempt: message.attempt, incident: message.incident, base: links.publicURL, key: key, now: now,
+                    expiresAfter: links.expirySeconds)
+            } catch {
+                linkProblem = "sent without action links: " + error.message
+            }
+        }
+        let outcome = send(message, now: now)
+        guard let linkProblem else { return outcome }
+        switch outcome {
+        case .delivered(let detail): return .delivered(detail: detail + "; " + linkProblem)
+        case .failed(let reason): return .failed(reason: reason + "; " + linkProblem)
+        }
+    }
+
+    private func send(_ message: PageMessage, now: Timestamp) -> PageOutcome {
         var secrets: [String] = []
         func reveal(_ reference: String) throws(KlaxonError) -> String {
             guard let parsed = SecretReference(reference) else { return reference }  // a plain value, not secret

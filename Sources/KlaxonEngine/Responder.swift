@@ -182,7 +182,11 @@ public final class Responder {
         }
         self.recorder = recorder
         self.poller = poller
-        let pages = transport ?? ChannelPageTransport(channels: workspace.config.channels, environment: environment)
+        let pages =
+            transport
+            ?? ChannelPageTransport(
+                channels: workspace.config.channels, environment: environment,
+                links: ChannelPageTransport.LinkSigning(workspace: workspace.config))
         func runner(mayRun: Bool) throws(KlaxonError) -> EscalationRunner {
             try EscalationRunner(
                 workspace: workspace, writer: writer, role: options.role, mayRun: mayRun, transport: pages,

@@ -55,15 +55,16 @@ public final class AlertIntake: Sendable {
     private let ended = DispatchSemaphore(value: 0)
 
     /// `heartbeatChecks` are the names of the heartbeat checks: a ping of one of them is recorded by
-    /// `writer`, of another name refused (404).
+    /// `writer`, of another name refused (404). `links` answers the action links in pages (nil: none are
+    /// made, and their paths are unknown).
     public init(
-        settings: Settings, writer: AlertJournalWriter, heartbeatChecks: Set<String>,
+        settings: Settings, writer: AlertJournalWriter, heartbeatChecks: Set<String>, links: ActionLinkDesk? = nil,
         clock: @escaping @Sendable () -> Timestamp
     ) {
         self.settings = settings
         responder = IntakeResponder(
             tokens: IntakeTokens(settings.tokens), writer: writer, heartbeatChecks: heartbeatChecks,
-            maxBodyBytes: settings.maxBodyBytes, bodySeconds: settings.bodySeconds, clock: clock)
+            maxBodyBytes: settings.maxBodyBytes, bodySeconds: settings.bodySeconds, clock: clock, links: links)
     }
 
     /// Binds `listen` and serves; returns the address bound (`127.0.0.1:9095`: the port the system

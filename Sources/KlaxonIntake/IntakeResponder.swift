@@ -1,4 +1,5 @@
 import Foundation
+import HTTPTypes
 import Hummingbird
 import KlaxonCore
 
@@ -7,7 +8,7 @@ import KlaxonCore
 /// answers are what senders need to behave: Alertmanager retries only 5xx (and drops a 4xx for good), so
 /// it is never answered a 4xx for the intake's own trouble; a PagerDuty client gets PagerDuty's answers.
 struct IntakeResponder: HTTPResponder {
-    typealias Context = BasicRequestContext
+    typealias Context = IntakeRequestContext
 
     let tokens: IntakeTokens
     let writer: AlertJournalWriter
@@ -17,6 +18,8 @@ struct IntakeResponder: HTTPResponder {
     /// The longest a request body may take to arrive, however steadily it trickles.
     let bodySeconds: Int
     let clock: @Sendable () -> Timestamp
+    /// Answers action links; nil when `intake.public_url` is not set (their paths are then unknown).
+    let links: ActionLinkDesk?
 
     static let heartbeatPrefix = "/v1/heartbeat/"
 
@@ -37,6 +40,9 @@ struct IntakeResponder: HTTPResponder {
             guard request.method == .post else { return Self.notAllowed("POST", pagerDuty: true) }
             return await pagerDuty(request)
         default:
+            if let links, path.hasPrefix(ActionLink.pathPrefix) {
+                return await actionLink(request, context: context, desk: links)
+            }
             if path.hasPrefix(Self.heartbeatPrefix) {
                 guard request.method == .post else { return Self.notAllowed("POST") }
                 return await heartbeat(request, name: String(path.dropFirst(Self.heartbeatPrefix.count)))
@@ -133,6 +139,35 @@ struct IntakeResponder: HTTPResponder {
         case .busy: return Self.text(.serviceUnavailable, "the intake is busy; retry")
         case .failed: return Self.text(.serviceUnavailable, "the ping could not be recorded; retry")
         }
+    }
+
+    /// An action link: GET or HEAD shows, POST acts (docs/action-links.md). No token is asked for: the link
+    /// is its own credential. A POST's body (the form's, empty) is read within the limits and not kept.
+    private func actionLink(_ request: Request, context: Context, desk: ActionLinkDesk) async -> Response {
+        let post = request.method == .post
+        guard post || request.method == .get || request.method == .head else {
+            var response = Self.page(
+                ActionLinkDesk.Answer(
+                    status: 405,
+                    page: ActionLinkPage(heading: "Not a way to use this link", message: "Open it in a browser.")))
+            response.headers[.allow] = "GET, HEAD, POST"
+            return response
+        }
+        if post, case .failure = await read(request) {
+            return Self.page(
+                ActionLinkDesk.Answer(
+                    status: 400,
+                    page: ActionLinkPage(heading: "This request was not read", message: "Press the button again.")))
+        }
+        let token = String(request.uri.path.dropFirst(ActionLink.pathPrefix.count))
+        let forwarded = request.headers[HTTPField.Name("X-Forwarded-For")!].map {
+            TerminalText.printable(String($0.prefix(200)))
+        }
+        let answer = await desk.answer(
+            token: token, post: post, client: context.clientAddress, forwardedFor: forwarded)
+        var response = Self.page(answer)
+        if request.method == .head { response.body = ResponseBody() }
+        return response
     }
 
     // MARK: - The body
@@ -261,6 +296,18 @@ struct IntakeResponder: HTTPResponder {
             .methodNotAllowed, "invalid request", "Method not allowed", ["this endpoint takes \(allowed)"])
         refusal.headers[.allow] = allowed
         return refusal.response(pagerDuty: pagerDuty)
+    }
+
+    /// An action link's page, with the headers that forbid framing, caching, referrers and anything but
+    /// its own style.
+    static func page(_ answer: ActionLinkDesk.Answer) -> Response {
+        var headers = HTTPFields()
+        for (name, value) in ActionLinkPage.headers {
+            if let field = HTTPField.Name(name) { headers.append(HTTPField(name: field, value: value)) }
+        }
+        return Response(
+            status: HTTPResponse.Status(code: answer.status), headers: headers,
+            body: .init(byteBuffer: ByteBuffer(string: answer.page.html)))
     }
 
     static func text(_ status: HTTPResponse.Status, _ text: String) -> Response {

@@ -1071,7 +1071,24 @@ struct IntakeTests {
             ),
             (
                 "intake:\n  tokens: {am: env:A}\n  listn: 127.0.0.1:1\n",
-                "klaxon.yaml:4:3: unknown key \"listn\" in intake (known: listen, tokens, routes, max_body)"
+                "klaxon.yaml:4:3: unknown key \"listn\" in intake (known: listen, tokens, routes, max_body, public_url, link_secret, link_expiry)"
+            ),
+            // Issue 23: action links are signed, with a key kept as a reference, by a base phones can reach.
+            (
+                "intake:\n  tokens: {am: env:A}\n  public_url: https://klaxon.example.com\n",
+                "klaxon.yaml:4:15: intake: public_url is set but intake: link_secret is not, and action links must be signed"
+            ),
+            (
+                "intake:\n  tokens: {am: env:A}\n  public_url: https://k.example.com\n  link_secret: hunter2\n",
+                "klaxon.yaml:5:16: intake: link_secret must be a reference, never the secret itself"
+            ),
+            (
+                "intake:\n  tokens: {am: env:A}\n  public_url: ftp://k.example.com/?x=1\n  link_secret: env:L\n",
+                "klaxon.yaml:4:15: intake: public_url is \"ftp://k.example.com/?x=1\"; write the address phones reach klaxon watch's listener at"
+            ),
+            (
+                "intake:\n  tokens: {am: env:A}\n  public_url: https://k.example.com\n  link_secret: env:L\n  link_expiry: 10s\n",
+                "klaxon.yaml:6:16: intake: link_expiry must be from 1m to 30d"
             )
         ]
         for (yaml, expected) in cases {
@@ -1086,6 +1103,39 @@ struct IntakeTests {
             )
             #expect(!run.output.contains("hunter2"), "\(run.output)")
         }
+    }
+
+    /// Issue 23: what works but is likely not meant in the action links' settings is a warning at its
+    /// place: a public URL in clear text that other machines reach, a key with no public URL (no links),
+    /// a public URL with nothing listening; a loopback http:// base (a test, a tunnel) is fine.
+    @Test func actionLinkSettingsWarnAtTheirPlaces() {
+        let cases: [(String, String?)] = [
+            (
+                "  public_url: http://klaxon.example.com\n  link_secret: env:L\n",
+                "klaxon.yaml:5:15: warning: intake: public_url is http://klaxon.example.com: action links are capabilities and would cross the network in clear text"
+            ),
+            ("  link_secret: env:L\n", "klaxon.yaml:5:16: warning: intake: link_secret is set but intake: public_url is not, so pages carry no action links"),
+            ("  public_url: \"http://[::1]:9095/\"\n  link_secret: env:L\n", nil),
+            ("  public_url: https://klaxon.example.com/ops/\n  link_secret: env:L\n", nil)
+        ]
+        for (lines, warning) in cases {
+            let ws = makeWorkspace("name: t\nintake:\n  listen: 127.0.0.1:9095\n  tokens: {am: env:A}\n" + lines)
+            let run = Klaxon(workspace: ws.path, environment: ["TZ": "UTC", "A": "x", "L": "y"]).run("config", "validate")
+            #expect(run.status == 0, "\(lines): \(run.output)\(run.errors)")
+            if let warning {
+                let place = warning.prefix { $0 != " " }
+                #expect(run.output.contains(ws.path + "/" + place + warning.dropFirst(place.count)), "\(run.output)")
+                #expect(run.output.contains("0 errors, 1 warning"), "\(run.output)")
+            } else {
+                #expect(run.output == "ok: no problems found\n", "\(lines): \(run.output)")
+            }
+        }
+        let silent = makeWorkspace("name: t\nintake:\n  public_url: https://k.example.com\n  link_secret: env:L\n")
+        let run = Klaxon(workspace: silent.path, environment: ["TZ": "UTC", "L": "y"]).run("config", "validate")
+        #expect(
+            run.output.contains(
+                "klaxon.yaml:3:15: warning: intake: public_url is set but intake: listen is not, so nothing answers the action links in pages"
+            ), "\(run.output)")
     }
 
     /// The routes' errors are at their places in klaxon.yaml (the policy's value, the route), as every

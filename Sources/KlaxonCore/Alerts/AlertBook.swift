@@ -56,6 +56,8 @@ public struct AlertBook: Sendable {
     /// When the newest request the intake accepted was recorded (repeats and copies that change no alert,
     /// and heartbeat pings, included): whether the intake still receives. Nil when it never received any.
     public private(set) var lastReceivedAt: Timestamp?
+    /// The action links opened (GET) of each incident, oldest first (`ActionLink.Opening`).
+    public private(set) var linkOpenings: [String: [ActionLink.Opening]] = [:]
     /// The number of each identity's latest alert, active or not.
     private var latest: [Identity: Int] = [:]
 
@@ -108,6 +110,10 @@ public struct AlertBook: Sendable {
             return attached.map {
                 AlertChange(alert: $0, kind: .attached, group: group, sequence: record.sequence, at: record.timestamp)
             }
+        }
+        if let opening = ActionLink.Opening(record: record) {
+            linkOpenings[opening.incident, default: []].append(opening)
+            return []
         }
         if record.type == HeartbeatPing.intakeStartedRecordType {
             intakeStarted = max(intakeStarted ?? record.timestamp, record.timestamp)

@@ -85,6 +85,18 @@ public struct IntakeConfig: Hashable, Sendable {
     public var routes: [IntakeRoute] = []
     /// The largest request body taken; a larger one is answered 413.
     public var maxBodyBytes = IntakeConfig.defaultMaxBodyBytes
+    /// The address phones reach the listener at (`https://klaxon.example.com`, usually a reverse proxy),
+    /// without a trailing slash: the base of the action links in pages. Nil: pages carry no links.
+    public var publicURL: String?
+    /// The key action links are signed with (docs/action-links.md); set whenever `publicURL` is.
+    public var linkSecret: SecretReference?
+    /// How long an action link works after its page was sent, unless the incident resolves first.
+    public var linkExpirySeconds = IntakeConfig.defaultLinkExpirySeconds
+
+    /// 24 hours.
+    public static let defaultLinkExpirySeconds: Int64 = 86400
+    /// The expiries `link_expiry` takes: a minute to 30 days.
+    public static let linkExpiryRange: ClosedRange<Int64> = 60...(30 * 86400)
 
     /// 8 MiB: a group of 1,000 alerts is about 1.5 MB.
     public static let defaultMaxBodyBytes = 8 << 20

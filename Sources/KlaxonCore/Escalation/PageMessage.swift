@@ -9,6 +9,9 @@ public struct PageMessage: Sendable {
     public var sentAt: Timestamp
     /// The person's display name.
     public var userName: String
+    /// Signed links that view, acknowledge and escalate the incident as this person (docs/action-links.md);
+    /// nil when `intake.public_url` is not set.
+    public var actionLinks: PageActionLinks?
 
     public init(attempt: DeliveryAttempt, incident: Incident, sentAt: Timestamp, userName: String) {
         self.attempt = attempt
@@ -43,6 +46,12 @@ public struct PageMessage: Sendable {
                 "attempts": .number(Double(attempt.attempts)), "id": .string(attempt.pageID)
             ]),
             "links": .array(links),
+            "actions": actionLinks.map {
+                .object([
+                    "view": .string($0.view), "acknowledge": .string($0.acknowledge), "escalate": .string($0.escalate),
+                    "expires_at": .string($0.expires.rfc3339)
+                ])
+            } ?? .null,
             "sent_at": .string(sentAt.rfc3339)
         ]).canonicalJSON
     }
@@ -53,6 +62,11 @@ public struct PageMessage: Sendable {
         text +=
             "Paging \(userName) — step \(attempt.step) of \(attempt.steps) of \(attempt.policy). Status: \(incident.status.rawValue)."
         if !incident.services.isEmpty { text += " Services: \(incident.services.joined(separator: ", "))." }
+        if let links = actionLinks {
+            // Slack's link form: <URL|label>; a URL holds no `|` or `>`.
+            text += "\n<\(links.acknowledge)|Acknowledge> · <\(links.escalate)|Escalate now> · <\(links.view)|View>"
+            text += " (links work until \(links.expires.rfc3339) or until it is resolved)"
+        }
         text += "\nAcknowledge: `klaxon incident ack \(incident.id)`"
         return JSONValue.object(["text": .string(text)]).canonicalJSON
     }
@@ -68,7 +82,9 @@ public struct PageMessage: Sendable {
                 "Services: \(incident.services.isEmpty ? "none named" : incident.services.joined(separator: ", "))",
                 "Escalation: step \(attempt.step) of \(attempt.steps) of policy \(attempt.policy)",
                 "Declared: \(incident.declaredAt.rfc3339)"
-            ] + incident.links.map { "Link: \($0.target)" } + ["", "Acknowledge: klaxon incident ack \(incident.id)"]
+            ] + incident.links.map { "Link: \($0.target)" } + actionLines + [
+                "", "Acknowledge in a terminal: klaxon incident ack \(incident.id)"
+            ]
         let headers = [
             "From: Klaxon <\(from)>",
             "To: <\(to)>",
@@ -83,9 +99,18 @@ public struct PageMessage: Sendable {
         return (headers + [""] + body).joined(separator: "\r\n") + "\r\n"
     }
 
-    /// The environment of a `command` contact: the incident's fields, never a secret.
+    /// The email's lines with the action links (none without them).
+    var actionLines: [String] {
+        guard let links = actionLinks else { return [] }
+        return [
+            "", "Acknowledge: \(links.acknowledge)", "Escalate now: \(links.escalate)", "View: \(links.view)",
+            "(These links act as \(userName) for \(incident.id) only, until \(links.expires.rfc3339) or until it is resolved; do not forward this email.)"
+        ]
+    }
+
+    /// The environment of a `command` contact: the incident's fields and its action links, never a secret.
     public var commandEnvironment: [String: String] {
-        [
+        var environment = [
             "KLAXON_INCIDENT_ID": incident.id, "KLAXON_TITLE": incident.title,
             "KLAXON_SEVERITY": incident.severity.name,
             "KLAXON_STATUS": incident.status.rawValue, "KLAXON_SERVICES": incident.services.joined(separator: ","),
@@ -93,6 +118,12 @@ public struct PageMessage: Sendable {
             "KLAXON_STEPS": String(attempt.steps), "KLAXON_ATTEMPT": String(attempt.attempt),
             "KLAXON_PAGE_ID": attempt.pageID
         ]
+        if let links = actionLinks {
+            environment["KLAXON_VIEW_URL"] = links.view
+            environment["KLAXON_ACK_URL"] = links.acknowledge
+            environment["KLAXON_ESCALATE_URL"] = links.escalate
+        }
+        return environment
     }
 
     /// `t=UNIX,v1=HEX`: HMAC-SHA256 with `secret` over `UNIX.BODY`, so a receiver can check both the

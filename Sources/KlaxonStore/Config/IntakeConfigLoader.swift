@@ -12,6 +12,8 @@ enum IntakeConfigLoader {
     ) throws(KlaxonError) -> IntakeConfig {
         var intake = IntakeConfig()
         var listenNode: Node?
+        var publicURLNode: Node?
+        var linkSecretNode: Node?
         for (key, keyNode, value) in try file.mapping(node, what: "intake") {
             switch key {
             case "listen":
@@ -84,10 +86,63 @@ enum IntakeConfigLoader {
                     )
                 }
                 intake.maxBodyBytes = bytes
+            case "public_url":
+                let text = try file.string(value, what: "intake: public_url")
+                guard let url = IntakeConfigLoader.publicURL(text) else {
+                    throw file.error(
+                        value,
+                        "intake: public_url is \"\(text)\"; write the address phones reach klaxon watch's listener at, https://HOST[:PORT][/PATH] with no query, such as https://klaxon.example.com (docs/action-links.md)"
+                    )
+                }
+                if url.hasPrefix("http://"), !IntakeConfigLoader.isLoopbackURL(url) {
+                    warnings.append(
+                        "\(file.place(value)): intake: public_url is \(url): action links are capabilities and would cross the network in clear text; put the listener behind a reverse proxy with TLS and write its https:// address (docs/action-links.md)"
+                    )
+                }
+                intake.publicURL = url
+                publicURLNode = value
+            case "link_secret":
+                let text = try file.string(value, what: "intake: link_secret")
+                guard let secret = SecretReference(text) else {
+                    throw file.error(
+                        value,
+                        "intake: link_secret must be a reference, never the secret itself: write link_secret: env:NAME (a variable of klaxon watch) or link_secret: file:PATH (a file holding at least 32 random bytes, such as from: openssl rand -hex 32)"
+                    )
+                }
+                intake.linkSecret = secret
+                linkSecretNode = value
+                secrets.append(
+                    .init(
+                        reference: secret, purpose: "intake: link_secret", place: file.place(value), reader: .intake))
+            case "link_expiry":
+                let milliseconds = try file.duration(value, what: "intake: link_expiry")
+                guard IntakeConfig.linkExpiryRange ~= milliseconds / 1000 else {
+                    throw file.error(
+                        value, "intake: link_expiry must be from 1m to 30d (how long a page's links work), such as 24h")
+                }
+                intake.linkExpirySeconds = milliseconds / 1000
             default:
                 throw file.error(
-                    keyNode, "unknown key \"\(key)\" in intake (known: listen, tokens, routes, max_body)")
+                    keyNode,
+                    "unknown key \"\(key)\" in intake (known: listen, tokens, routes, max_body, public_url, link_secret, link_expiry)"
+                )
             }
+        }
+        if let publicURLNode, intake.linkSecret == nil {
+            throw file.error(
+                publicURLNode,
+                "intake: public_url is set but intake: link_secret is not, and action links must be signed; add link_secret: env:KLAXON_LINK_SECRET (a variable of klaxon watch holding at least 32 random bytes, such as from: openssl rand -hex 32)"
+            )
+        }
+        if let linkSecretNode, intake.publicURL == nil {
+            warnings.append(
+                "\(file.place(linkSecretNode)): intake: link_secret is set but intake: public_url is not, so pages carry no action links; add public_url: the https:// address phones reach klaxon watch's listener at (docs/action-links.md)"
+            )
+        }
+        if let publicURLNode, intake.listen == nil {
+            warnings.append(
+                "\(file.place(publicURLNode)): intake: public_url is set but intake: listen is not, so nothing answers the action links in pages; add listen: 127.0.0.1:9095 (behind the reverse proxy public_url names)"
+            )
         }
         if let listenNode, intake.tokens.isEmpty {
             throw file.error(
@@ -96,6 +151,35 @@ enum IntakeConfigLoader {
             )
         }
         return intake
+    }
+
+    /// `text` as the base of action links when it is `http(s)://HOST[:PORT][/PATH]` with no query,
+    /// fragment, user or space, without its trailing slash; else nil.
+    static func publicURL(_ text: String) -> String? {
+        var url = text
+        while url.hasSuffix("/") { url.removeLast() }
+        let scheme = url.hasPrefix("https://") ? "https://" : url.hasPrefix("http://") ? "http://" : nil
+        guard let scheme else { return nil }
+        let rest = url.dropFirst(scheme.count)
+        let host = rest.prefix { $0 != "/" }
+        guard !host.isEmpty, url.utf8.count <= 512,
+            !url.contains(where: { $0 == "?" || $0 == "#" || $0 == "@" || $0 == "\\" || $0.isWhitespace || !$0.isASCII }
+            ),
+            !url.unicodeScalars.contains(where: { $0.properties.generalCategory == .control })
+        else { return nil }
+        return url
+    }
+
+    /// Whether a public URL's host is this machine alone (`localhost`, 127.0.0.0/8, `[::1]`).
+    static func isLoopbackURL(_ url: String) -> Bool {
+        let authority = url.drop { $0 != "/" }.dropFirst(2).prefix { $0 != "/" }
+        var host = authority
+        if host.hasPrefix("[") {
+            host = host.dropFirst().prefix { $0 != "]" }
+        } else if let colon = host.lastIndex(of: ":") {
+            host = host[..<colon]
+        }
+        return host == "localhost" || IPAddress(String(host))?.isLoopback == true
     }
 
     /// One of `intake: routes` (`number` from 1, for messages), with the places of it and its keys.
