@@ -463,7 +463,7 @@ public enum ConsoleUpdate {
                     ], hint: "tab next field · enter assign · esc cancel"))
         case .acknowledge:
             // A second ack records nothing: the incident stays acknowledged by whoever did it first.
-            if case .acknowledged(let by, let at, _) = model.pagingState(of: incident) {
+            if case .acknowledged(let by, let at, _, _) = model.pagingState(of: incident) {
                 model.message = .init(
                     text:
                         "\(id) was already acknowledged by \(by) at \(PagingState.when(at, now: model.now, formatter: model.formatter))",
