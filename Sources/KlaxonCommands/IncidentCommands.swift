@@ -10,7 +10,7 @@ struct IncidentCommand: ParsableCommand {
         subcommands: [
             Declare.self, Note.self, Status.self, SeverityCommand.self, Assign.self, Ack.self, Mitigate.self,
             Resolve.self, Reopen.self, Amend.self, Todo.self, Done.self, Link.self, Tag.self, Page.self,
-            List.self, Show.self
+            Escalate.self, List.self, Show.self
         ])
 }
 
@@ -136,6 +136,46 @@ extension IncidentCommand {
         }
     }
 
+    struct Escalate: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract:
+                "Escalate now: move the running policy on to its next step without waiting (whoever runs the engine pages it)."
+        )
+        @Argument(help: "The incident.") var id: String
+        @OptionGroup var global: GlobalOptions
+        @OptionGroup var output: JSONFlag
+
+        func run() throws {
+            let context = global.context
+            let workspace = try global.loadWorkspace()
+            let writer = try global.writer()
+            let journal = try workspace.incidents.open(id)
+            journal.lockWait.notice = { context.say("klaxon: " + $0) }
+            for warning in journal.warnings { context.warn(warning) }
+            // The engine's view from the files `escalation status` reads: nothing paging, a direct page or the
+            // last step is refused with what to do instead. The record only says "move on"; the engine pages.
+            let engine = EscalationFiles.load(workspaceRoot: workspace.root).engine(retry: workspace.config.pagingRetry)
+            let formatter = LocalTimeFormatter(timeZone: workspace.displayTimeZone(environment: context.environment))
+            if let refusal = engine.escalateNowRefusal(journal.incident, now: context.now(), formatter: formatter) {
+                throw KlaxonError.badInput(refusal)
+            }
+            // Refused under the journal's lock if the escalation changed since it was looked at.
+            let written = try journal.perform(
+                .escalateNow(decidedAtRecord: journal.incident.recordCount, origin: nil), by: writer, now: context.now)
+            let text = engine.escalatedNowText(journal.incident, now: written.timestamp)
+            if output.json {
+                context.print(
+                    json: JSONValue.object([
+                        "id": .string(journal.id), "seq": .number(Double(written.sequence)),
+                        "type": .string(written.type), "hash": .string(written.hash.hex), "text": .string(text)
+                    ]))
+            } else {
+                context.print("\(journal.id): \(text)")
+            }
+            warnWithoutEngine(workspace, context)
+        }
+    }
+
     struct Note: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Add a note to the timeline.")
         @Argument(help: "The incident (INC-12 or 12).") var id: String
@@ -212,7 +252,7 @@ extension IncidentCommand {
             // Acknowledged since paging last started: a second ack changes nothing, so nothing is recorded
             // (exit 0: what was asked for holds). An ack after paging started again is recorded.
             let engine = EscalationFiles.load(workspaceRoot: workspace.root).engine(retry: workspace.config.pagingRetry)
-            if case .acknowledged(let by, let at, _) = engine.pagingState(of: journal.incident, now: now) {
+            if case .acknowledged(let by, let at, _, _) = engine.pagingState(of: journal.incident, now: now) {
                 let formatter = LocalTimeFormatter(
                     timeZone: workspace.displayTimeZone(environment: context.environment))
                 if output.json {

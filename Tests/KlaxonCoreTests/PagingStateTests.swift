@@ -56,14 +56,14 @@ struct PagingStateTests {
                 == "platform: step 1 of 2, round 1 of 2, next page in 1m00s → alice")
 
         try s.perform(.acknowledge, by: "bob", after: 180)  // at 3m
-        #expect(state(s, at: 10) == .acknowledged(by: "bob", at: at(3), repageAt: nil))
+        #expect(state(s, at: 10) == .acknowledged(by: "bob", at: at(3), via: nil, repageAt: nil))
         #expect(state(s, at: 10).short == "ACK bob")
         #expect(state(s, at: 10).text(now: at(10), formatter: utc) == "acknowledged by bob at 23:33")
         // The next day the date is said too.
         #expect(state(s, at: 1440).text(now: at(1440), formatter: utc) == "acknowledged by bob at 2026-11-20 23:33")
         // Stopping what was acknowledged leaves it acknowledged; paging someone again is paging.
         try s.perform(.stopEscalation, after: 60)
-        #expect(state(s, at: 10) == .acknowledged(by: "bob", at: at(3), repageAt: nil))
+        #expect(state(s, at: 10) == .acknowledged(by: "bob", at: at(3), via: nil, repageAt: nil))
         try s.perform(.page(user: "erin"), after: 60)  // at 5m
         #expect(state(s, at: 6).short == "PAGING → erin")
         try s.perform(.stopEscalation, by: "carol", after: 120)  // at 7m
@@ -78,7 +78,7 @@ struct PagingStateTests {
         s.clock = at(0)
         try s.perform(.acknowledge, by: "alice", after: 180)  // at 3m; pages again at 33m
         let e = engine(policy(ackTimeout: 1800))
-        #expect(state(s, e, at: 10) == .acknowledged(by: "alice", at: at(3), repageAt: at(33)))
+        #expect(state(s, e, at: 10) == .acknowledged(by: "alice", at: at(3), via: nil, repageAt: at(33)))
         #expect(
             state(s, e, at: 10).text(now: at(10), formatter: utc)
                 == "acknowledged by alice at 23:33, pages again in 23m00s")

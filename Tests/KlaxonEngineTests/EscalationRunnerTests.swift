@@ -276,6 +276,40 @@ struct EscalationRunnerTests {
         #expect(transport.deliveries.count == 2, "an exhausted policy pages nobody more")
     }
 
+    /// Issue 23: `klaxon incident escalate` only records; the engine's next pass pages the next step at
+    /// once, and its wait counts from then (the policy runs out 5 minutes after, not at 09:10).
+    @Test func escalatingNowPagesTheNextStepOnTheNextPass() throws {
+        declare()
+        let engine = try Engine(ws, clock: clock, transport: transport, pid: 101)
+        try engine.pass()
+        engine.settle()
+        clock.advance(seconds: 60)
+        let escalate = k.run("incident", "escalate", "INC-1", "--as", "carol")
+        #expect(escalate.status == 0, "\(escalate.errors)")
+        #expect(escalate.output == "INC-1: escalated platform to step 2 of 2 now; paging bob\n")
+        #expect(transport.deliveries.count == 1, "nothing is sent by the command")
+        let next = try engine.pass()
+        engine.settle()
+        #expect(next.nextWake == time("09:06:00"), "step 2's 5 minutes count from the escalation")
+        #expect(
+            transport.deliveries.map { "\($0.at.rfc3339) \($0.user) step \($0.attempt.step)" } == [
+                "2026-11-20T09:00:00.000Z alice step 1", "2026-11-20T09:01:00.000Z bob step 2"
+            ])
+        #expect(
+            try story(ws).suffix(4) == [
+                "09:01:00 advanced by carol",
+                "09:01:00 step 1.5/1/2",
+                "09:01:00 attempt 1.5/1/2/bob/slack #1 by 101",
+                "09:01:00 result 1.5/1/2/bob/slack #1 delivered: delivered"
+            ])
+        clock.advance(seconds: 300)
+        try engine.pass()
+        #expect(try story(ws).last == "09:06:00 exhausted 1.5")
+        clock.advance(seconds: 600)
+        try engine.pass()
+        #expect(transport.deliveries.count == 2, "bob's old step at 09:05 is not paged again")
+    }
+
     @Test func anAcknowledgementWhileThePageIsInFlightKeepsItsOutcomeAndStopsTheRest() throws {
         declare()
         transport.script("alice", .hold)

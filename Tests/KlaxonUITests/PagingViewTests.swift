@@ -154,6 +154,46 @@ struct PagingViewTests {
         #expect(header.contains("NOT PAGING: unknown policy platfrom"), "\(header)")
     }
 
+    /// Issue 23: `U` escalates now, through the engine's check (a refusal says why and records nothing)
+    /// and a question; `y` records it as decided on the incident as shown.
+    @Test func escalateNowAsksThenRecordsOrSaysWhyNot() throws {
+        var model = Self.model(columns: 120, rows: 40)
+        model.currentIncidentID = "INC-23"
+        model.screen = .incident
+        #expect(press([.character("U")], &model).isEmpty && model.overlay == nil)
+        #expect(
+            model.message?.text
+                == "INC-23 is acknowledged by bob at 09:12; nothing is escalating — to page someone else: klaxon incident page INC-23 --user ID"
+        )
+        model.currentIncidentID = "INC-22"
+        let records = try #require(model.incidents["INC-22"]).recordCount
+        #expect(press([.character("U")], &model).isEmpty)
+        #expect(ConsoleView.render(model).text.contains("Escalate INC-22 now? Its policy moves on to the next step"))
+        #expect(press([.character("n")], &model).isEmpty, "any other key cancels")
+        press([.character("U")], &model)
+        #expect(
+            press([.character("y")], &model) == [
+                .perform(.escalateNow(decidedAtRecord: records, origin: nil), incidentID: "INC-22")
+            ])
+    }
+
+    /// Issue 23: an acknowledgement from a page's link reads "via link" in the header and on the timeline.
+    @Test func anAckFromALinkSaysSoInTheHeaderAndTimeline() throws {
+        var model = Self.model(columns: 120, rows: 40)
+        var linked = Self.declare(
+            "INC-26", "Runner fleet exhausted", .sev2, policy: "platform", at: "2026-11-22T09:20:00Z")
+        linked.perform(
+            .acknowledgeFromLink(ActionOrigin(client: "203.0.113.7", page: "INC-26/1/1/1/dave/webhook")), by: "dave",
+            at: "2026-11-22T09:21:00Z")
+        model.setIncident(linked.incident, readOnly: false)
+        model.escalations["INC-26"] = Self.engine.decide(linked.incident, now: Self.now, engine: ("h", 1)).status
+        model.currentIncidentID = "INC-26"
+        model.screen = .incident
+        let screen = ConsoleView.render(model).text
+        #expect(screen.contains("acknowledged by dave via link at 09:21"), "\(screen)")
+        #expect(screen.contains("acknowledged via link from 203.0.113.7"), "\(screen)")
+    }
+
     @Test func aSecondAckSaysWhoAcknowledgedAndRecordsNothing() {
         var model = Self.model(columns: 120, rows: 40)
         model.currentIncidentID = "INC-23"

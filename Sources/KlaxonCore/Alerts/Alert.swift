@@ -108,7 +108,7 @@ extension Alert {
         switch paging {
         case .paging: return "paging"
         case .failing: return "page failing"
-        case .acknowledged(let by, _, _): return "acked by \(by)"
+        case .acknowledged(let by, _, _, _): return "acked by \(by)"
         case .notPaging, .unknownPolicy: return incident.keyTimes[.mitigated] != nil ? "mitigated" : "not paging"
         }
     }

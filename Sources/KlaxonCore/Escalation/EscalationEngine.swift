@@ -107,6 +107,8 @@ public struct EscalationEngine: Sendable {
         public var stepUsers: [String] = []
         /// Set while paging when the current step's pages fail.
         public var failure: Failure?
+        /// Whether it is one person paged directly (`incident page --user`, policy `user:NAME`), not a policy.
+        public var isDirectPage = false
 
         public init(
             policy: String, state: State, nextPage: NextPage? = nil, nextStepAt: Timestamp? = nil,
@@ -198,7 +200,8 @@ public struct EscalationEngine: Sendable {
     }
 
     /// The phases of `events` up to `now`: each policy run from its start, cut at acknowledgements,
-    /// stops, resolutions and newer runs, and started again by an ack timeout that ran out.
+    /// stops, resolutions and newer runs, started again by an ack timeout that ran out, and started again
+    /// from its next step by escalating now.
     /// `status` is the run that says most about who is paged: the latest policy run that pages, else the
     /// latest direct page that pages, else the latest acknowledged run, else the latest run (a policy
     /// or a direct page) as it ended. `repageAt` is the earliest ack timeout due.
@@ -216,10 +219,10 @@ public struct EscalationEngine: Sendable {
         func end(_ index: Int, at t: Timestamp) {
             if case .paging(let p) = runs[index].state, phases[p].end == nil { phases[p].end = t }
         }
-        func startPhase(_ index: Int, id: String, at t: Timestamp) {
+        func startPhase(_ index: Int, id: String, at t: Timestamp, from position: EscalationPlan.Position = .first) {
             let policy = runs[index].policy
-            let plan = plans.plan("\(policy.name)|\(id)|\(t.milliseconds)") {
-                EscalationPlan(phase: id, policy: policy, start: t, people: people, lookup: lookup)
+            let plan = plans.plan("\(policy.name)|\(id)|\(t.milliseconds)|\(position.cycle).\(position.step)") {
+                EscalationPlan(phase: id, policy: policy, start: t, from: position, people: people, lookup: lookup)
             }
             phases.append(Phase(id: id, plan: plan, start: t, end: nil))
             runs[index].state = .paging(phase: phases.count - 1)
@@ -234,6 +237,8 @@ public struct EscalationEngine: Sendable {
                 if due <= t { startPhase(i, id: "\(runs[i].sequence).\(sequence)", at: due) }
             }
         }
+
+        func paging(_ run: Run) -> Bool { if case .paging = run.state { true } else { false } }
 
         for event in events {
             rearm(before: event.at)
@@ -278,15 +283,23 @@ public struct EscalationEngine: Sendable {
                     if event.kind == .stopped, case .ended = runs[i].state { continue }
                     runs[i].state = .ended(event.kind == .stopped ? .stopped(by: event.actor) : .resolved)
                 }
+            case .advanced:
+                // Escalating now ends the running policy's phase and starts it again from its next step.
+                // Nothing paging, a direct page or the last step of the last round has no next step: the
+                // action is refused before it is recorded, and such a record (another process's) changes nothing.
+                guard let i = runs.lastIndex(where: { !$0.isDirect && paging($0) }),
+                    case .paging(let p) = runs[i].state, let next = phases[p].plan.position(after: event.at)
+                else { continue }
+                end(i, at: event.at)
+                startPhase(i, id: "\(runs[i].sequence).\(event.sequence)", at: event.at, from: next)
             case .result(let page, let attempt, let delivered, let detail):
                 outcomes[page] = (attempt, delivered, detail, event.at)
-            case .reopened, .step, .attempt, .exhausted, .advanced:
+            case .reopened, .step, .attempt, .exhausted:
                 break
             }
         }
         rearm(before: now)
 
-        func paging(_ run: Run) -> Bool { if case .paging = run.state { true } else { false } }
         func acknowledged(_ run: Run) -> Bool { if case .acknowledged = run.state { true } else { false } }
         // A person paged directly after the policy stopped (or while it waits for its ack timeout) is paging.
         let shown =
@@ -306,6 +319,7 @@ public struct EscalationEngine: Sendable {
         }
         let status = shown.map { run -> Status in
             var status = Status(policy: run.policy.name, state: .resolved)
+            status.isDirectPage = run.isDirect
             switch run.state {
             case .ended(let state):
                 status.state = state
@@ -458,6 +472,26 @@ public struct EscalationEngine: Sendable {
         if let repageAt { wakeAt(repageAt) }
         decision.nextWake = wake
         return decision
+    }
+
+    // MARK: - Escalating now
+
+    /// Why escalating `incident` now (moving its running policy on to its next step) cannot act at `now`, as
+    /// a sentence for the person who asked ("INC-7 is acknowledged by bob at 03:02; nothing is escalating —
+    /// …"); nil when it can. Whoever records `IncidentAction.escalateNow` asks this first.
+    public func escalateNowRefusal(_ incident: Incident, now: Timestamp, formatter: LocalTimeFormatter) -> String? {
+        pagingState(of: incident, now: now).escalateNowRefusal(incident.id, now: now, formatter: formatter)
+    }
+
+    /// What escalating now did to `incident` (read after its `escalation.advanced` record) at `now`: "escalated
+    /// platform to step 2 of 2 now; paging carol".
+    public func escalatedNowText(_ incident: Incident, now: Timestamp) -> String {
+        guard let status = phases(incident.escalationEvents, now: now).status,
+            case .paging(let step, let steps, let cycle, let cycles) = status.state
+        else { return "escalated now" }
+        let round = cycles > 1 ? ", round \(cycle) of \(cycles)" : ""
+        let users = status.stepUsers.isEmpty ? "nobody" : status.stepUsers.joined(separator: ", ")
+        return "escalated \(status.policy) to step \(step) of \(steps)\(round) now; paging \(users)"
     }
 
     /// Every page `events` lead to up to `until`, as `escalation simulate` prints them (nothing is sent).

@@ -5,6 +5,9 @@ public struct EscalationEvent: Hashable, Sendable {
     public var at: Timestamp
     public var actor: String
     public var kind: Kind
+    /// How an acknowledgement or an escalation moved on arrived when not from a terminal: `link` (a signed
+    /// action link, `ActionOrigin`); nil otherwise.
+    public var via: String?
 
     public enum Kind: Hashable, Sendable {
         /// A policy started (`incident declare --policy`, `incident page --policy`, a check that declares).
@@ -29,11 +32,12 @@ public struct EscalationEvent: Hashable, Sendable {
         case exhausted(phase: String)
     }
 
-    public init(sequence: Int, at: Timestamp, actor: String, kind: Kind) {
+    public init(sequence: Int, at: Timestamp, actor: String, kind: Kind, via: String? = nil) {
         self.sequence = sequence
         self.at = at
         self.actor = actor
         self.kind = kind
+        self.via = via
     }
 
     /// The event a record carries, if it is one the engine reads.
@@ -77,7 +81,9 @@ public struct EscalationEvent: Hashable, Sendable {
         default:
             return nil
         }
-        return EscalationEvent(sequence: record.sequence, at: record.timestamp, actor: record.actor, kind: kind)
+        let via = kind == .acknowledged || kind == .advanced ? d["via"]?.stringValue : nil
+        return EscalationEvent(
+            sequence: record.sequence, at: record.timestamp, actor: record.actor, kind: kind, via: via)
     }
 }
 

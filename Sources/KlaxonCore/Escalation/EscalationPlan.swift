@@ -38,18 +38,33 @@ public struct EscalationPlan: Sendable {
         public var key: String
     }
 
-    /// Plans `policy` from `start`. `horizon` bounds how long a `wait` step waits for someone to come on
-    /// call; `people` gives each person's notify rules.
+    /// Where a plan starts: step `step` of round `cycle` (both 1-based). An escalation starts at (1, 1);
+    /// escalating now starts the running policy again from its next step.
+    public struct Position: Hashable, Sendable {
+        public var cycle: Int
+        public var step: Int
+
+        public init(cycle: Int, step: Int) {
+            self.cycle = cycle
+            self.step = step
+        }
+
+        public static let first = Position(cycle: 1, step: 1)
+    }
+
+    /// Plans `policy` from `start`, beginning with the step at `position`. `horizon` bounds how long a `wait`
+    /// step waits for someone to come on call; `people` gives each person's notify rules.
     public init(
-        phase: String, policy: EscalationPolicy, start: Timestamp, people: [String: Person],
-        lookup: OnCallLookup, waitHorizonSeconds: Int64 = 7 * 86400
+        phase: String, policy: EscalationPolicy, start: Timestamp, from position: Position = .first,
+        people: [String: Person], lookup: OnCallLookup, waitHorizonSeconds: Int64 = 7 * 86400
     ) {
         self.phase = phase
         self.policy = policy
         var t = start
-        for cycle in 1...max(1, policy.repeatCount + 1) {
+        for cycle in stride(from: max(1, position.cycle), through: max(1, policy.repeatCount + 1), by: 1) {
             for (index, step) in policy.steps.enumerated() {
                 let number = index + 1
+                if cycle == position.cycle && number < position.step { continue }
                 var (users, note) = Self.resolve(step.targets, at: t, lookup: lookup)
                 var stepStart = t
                 if users.isEmpty {
@@ -104,6 +119,17 @@ public struct EscalationPlan: Sendable {
             }
         }
         exhaustedAt = t
+    }
+
+    /// The step after the one running at `t`, where escalating now goes on from: the next step of its round,
+    /// or the first of the next round. Nil when the phase ran out by `t` or runs its last step of its last round.
+    public func position(after t: Timestamp) -> Position? {
+        if let exhaustedAt, exhaustedAt <= t { return nil }
+        // As the status shows it: the latest step begun (the first while it waits for someone on call).
+        guard let current = steps.last(where: { $0.start <= t }) ?? steps.first else { return nil }
+        if current.step < policy.steps.count { return Position(cycle: current.cycle, step: current.step + 1) }
+        if current.cycle < cycles { return Position(cycle: current.cycle + 1, step: 1) }
+        return nil
     }
 
     /// Each of `person`'s notify rules as (contact, delay); without rules, every contact at once.

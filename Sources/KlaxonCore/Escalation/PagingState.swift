@@ -6,8 +6,9 @@ public enum PagingState: Hashable, Sendable {
     case paging(EscalationEngine.Status)
     /// Paging, but the current step's latest deliveries failed: nobody it pages has been reached.
     case failing(EscalationEngine.Status, EscalationEngine.Status.Failure)
-    /// Someone acknowledged since paging last started; `repageAt` is when the ack timeout pages again.
-    case acknowledged(by: String, at: Timestamp, repageAt: Timestamp?)
+    /// Someone acknowledged since paging last started (`via`: `link` from a page's action link, nil from a
+    /// terminal); `repageAt` is when the ack timeout pages again.
+    case acknowledged(by: String, at: Timestamp, via: String?, repageAt: Timestamp?)
     case notPaging(NotPaging)
     /// The latest escalation names a policy that `Escalation/policies/` does not have: nobody is paged.
     case unknownPolicy(String)
@@ -30,20 +31,9 @@ public enum PagingState: Hashable, Sendable {
             self = .notPaging(.resolved)
             return
         }
-        // The latest acknowledgement since paging last started (or the incident was reopened).
-        var ack: EscalationEvent?
-        var lastAck: EscalationEvent?
-        for event in incident.escalationEvents {
-            switch event.kind {
-            case .acknowledged:
-                ack = event
-                lastAck = event
-            case .started, .pageRequested, .reopened: ack = nil
-            default: break
-            }
-        }
+        let ack = incident.acknowledgementSincePaging
         func acknowledged(_ event: EscalationEvent, repageAt: Timestamp? = nil) -> PagingState {
-            .acknowledged(by: event.actor, at: event.at, repageAt: repageAt)
+            .acknowledged(by: event.actor, at: event.at, via: event.via, repageAt: repageAt)
         }
         guard let status else {
             self = ack.map { acknowledged($0) } ?? .notPaging(.noPolicy)
@@ -54,10 +44,10 @@ public enum PagingState: Hashable, Sendable {
             // A running step wins over an older acknowledgement: the ack timeout ran out, or someone paged again.
             self = status.failure.map { .failing(status, $0) } ?? .paging(status)
         case .acknowledged(let by, let repageAt):
-            let event = ack ?? lastAck
+            let event = ack ?? incident.escalationEvents.last { $0.kind == .acknowledged }
             self = .acknowledged(
                 by: event?.actor ?? by, at: event?.at ?? incident.keyTimes[.acknowledged] ?? incident.declaredAt,
-                repageAt: repageAt)
+                via: event?.via, repageAt: repageAt)
         case .unknownPolicy:
             self = ack.map { acknowledged($0) } ?? .unknownPolicy(status.policy)
         case .exhausted(let at):
@@ -97,13 +87,14 @@ public enum PagingState: Hashable, Sendable {
             let users = status.stepUsers.isEmpty ? status.nextPage?.users ?? [] : status.stepUsers
             return users.isEmpty ? "PAGING" : "PAGING → " + users.joined(separator: ",")
         case .failing(_, let failure): return "FAILING → " + failure.users.joined(separator: ",")
-        case .acknowledged(let by, _, _): return "ACK \(by)"
+        case .acknowledged(let by, _, _, _): return "ACK \(by)"
         case .notPaging, .unknownPolicy: return "NOT PAGING"
         }
     }
 
     /// One line: `next page in 4m51s → dave`, `PAGE FAILING (4 of 5) → dave: HTTP 500`, `acknowledged by
-    /// alice at 03:12`, `not paging: no policy`, `NOT PAGING: unknown policy platfrom`.
+    /// alice at 03:12` (`acknowledged by bob via link at 03:02`), `not paging: no policy`, `NOT PAGING: unknown
+    /// policy platfrom`.
     public func text(now: Timestamp, formatter: LocalTimeFormatter) -> String {
         switch self {
         case .paging(let status):
@@ -121,10 +112,11 @@ public enum PagingState: Hashable, Sendable {
             return text
         case .failing(_, let failure):
             return failure.text
-        case .acknowledged(let by, let at, let repageAt):
+        case .acknowledged(let by, let at, let via, let repageAt):
             let again =
                 repageAt.map { ", pages again in \(EscalationEngine.Status.duration(now.seconds(until: $0)))" } ?? ""
-            return "acknowledged by \(by) at \(Self.when(at, now: now, formatter: formatter))\(again)"
+            let how = via.map { " via \($0)" } ?? ""
+            return "acknowledged by \(by)\(how) at \(Self.when(at, now: now, formatter: formatter))\(again)"
         case .notPaging(.noPolicy): return "not paging: no policy"
         case .notPaging(.endedAtResolution): return "not paging: reopened; its escalation ended when it was resolved"
         case .notPaging(.stopped(let by)): return "not paging: stopped by \(by)"
@@ -145,7 +137,8 @@ public enum PagingState: Hashable, Sendable {
         }
     }
 
-    /// For `--json`: `{"state": "acknowledged", "by": "alice", "at": …, "text": …}`, with what each state knows.
+    /// For `--json`: `{"state": "acknowledged", "by": "alice", "at": …, "text": …}` (`"via": "link"` when
+    /// acknowledged from an action link), with what each state knows.
     public func json(now: Timestamp, formatter: LocalTimeFormatter) -> JSONValue {
         var fields: [String: JSONValue] = [
             "state": .string(name), "short": .string(short), "text": .string(text(now: now, formatter: formatter))
@@ -171,9 +164,10 @@ public enum PagingState: Hashable, Sendable {
                     "at": time(failure.at)
                 ])
             }
-        case .acknowledged(let by, let at, let repageAt):
+        case .acknowledged(let by, let at, let via, let repageAt):
             fields["by"] = .string(by)
             fields["at"] = time(at)
+            if let via { fields["via"] = .string(via) }
             fields["repage_at"] = time(repageAt)
         case .notPaging(let why):
             switch why {
@@ -198,6 +192,50 @@ public enum PagingState: Hashable, Sendable {
         let civil = formatter.civil(t)
         let time = String(civil.isoTime.prefix(5))
         return civil.isoDate == formatter.civil(now).isoDate ? time : civil.isoDate + " " + time
+    }
+}
+
+extension PagingState {
+    /// Why escalating incident `id` now (moving its running policy on to its next step) cannot act in this
+    /// state, as a sentence for the person who asked; nil when it can (a policy is paging, or its pages
+    /// fail, on a step that has a next one). `EscalationEngine.escalateNowRefusal` asks it of the engine's
+    /// state now; the console, of the state it shows.
+    public func escalateNowRefusal(_ id: String, now: Timestamp, formatter: LocalTimeFormatter) -> String? {
+        let page = "klaxon incident page \(id) --user ID"
+        switch self {
+        case .paging(let status), .failing(let status, _):
+            guard case .paging(let step, let steps, let cycle, let cycles) = status.state else { return nil }
+            if status.isDirectPage {
+                let users =
+                    status.stepUsers.isEmpty ? [String(status.policy.dropFirst("user:".count))] : status.stepUsers
+                return
+                    "\(users.joined(separator: ", ")) was paged directly; there is no next step — to page someone else: \(page)"
+            }
+            guard step == steps && cycle == cycles else { return nil }
+            let round = cycles > 1 ? " (round \(cycle) of \(cycles))" : ""
+            return
+                "step \(step) of \(steps)\(round) of \(status.policy) is the last; nobody is left to escalate to — to page someone else: \(page)"
+        case .acknowledged(let by, let at, let via, _):
+            let how = via.map { " via \($0)" } ?? ""
+            return
+                "\(id) is acknowledged by \(by)\(how) at \(Self.when(at, now: now, formatter: formatter)); nothing is escalating — to page someone else: \(page)"
+        case .notPaging(.resolved):
+            return "\(id) is resolved; nothing is escalating"
+        case .notPaging(let why):
+            let reason =
+                switch why {
+                case .noPolicy: "no policy, and nobody paged"
+                case .endedAtResolution: "reopened; its escalation ended when it was resolved"
+                case .stopped(let by): "stopped by \(by)"
+                case .exhausted(let at):
+                    "nobody acknowledged; the policy ran out at \(Self.when(at, now: now, formatter: formatter))"
+                case .resolved: "resolved"
+                }
+            return "\(id) is not paging anyone (\(reason)) — to page someone: \(page)"
+        case .unknownPolicy(let policy):
+            return
+                "\(id) is not paging anyone (its policy \(policy) is not in Escalation/policies) — to page someone: \(page)"
+        }
     }
 }
 

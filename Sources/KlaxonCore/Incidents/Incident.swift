@@ -162,12 +162,12 @@ public struct Incident: Sendable {
     }
 
     /// The latest event after record `sequence` that changes what the escalation engine decides: an
-    /// acknowledgement, a stop, a resolution, a policy started or a person paged.
+    /// acknowledgement, a stop, a resolution, a policy started, a person paged or an escalation moved on now.
     public func escalationChange(after sequence: Int) -> EscalationEvent? {
         escalationEvents.last { event in
             guard event.sequence > sequence else { return false }
             switch event.kind {
-            case .acknowledged, .stopped, .resolved, .started, .pageRequested: return true
+            case .acknowledged, .stopped, .resolved, .started, .pageRequested, .advanced: return true
             default: return false
             }
         }

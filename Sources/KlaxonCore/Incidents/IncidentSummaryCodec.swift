@@ -43,7 +43,10 @@ public enum IncidentSummaryCodec {
             })
         fields["events"] = .array(
             i.escalationEvents.map { (e: EscalationEvent) -> JSONValue in
-                .array([int(e.sequence), time(e.at), .string(e.actor)] + kind(e.kind))
+                // `via` follows its kind's fields (`["ack", "link"]`); an entry written before it has none.
+                .array(
+                    [int(e.sequence), time(e.at), .string(e.actor)] + kind(e.kind) + (e.via.map { [.string($0)] } ?? [])
+                )
             })
         fields["unreadable"] = .array(
             i.unreadable.map { (u: (sequence: Int, reason: String)) -> JSONValue in
@@ -151,8 +154,9 @@ public enum IncidentSummaryCodec {
             }
             for e in rows(v["events"], count: 4) {
                 guard let kind = kind(Array(e[3...])) else { continue }
-                i.escalationEvents.append(
-                    EscalationEvent(sequence: int(e[0]), at: time(e[1]), actor: string(e[2]), kind: kind))
+                var event = EscalationEvent(sequence: int(e[0]), at: time(e[1]), actor: string(e[2]), kind: kind)
+                if kind == .acknowledged || kind == .advanced, e.count > 4 { event.via = optional(e[4]) }
+                i.escalationEvents.append(event)
             }
             i.summary = optional(v["summary"])
             i.recordCount = int(v["records"])

@@ -56,7 +56,7 @@ public enum TimelineText {
         case .roleAssigned?:
             let was = d["from"]?.stringValue.map { " (was \($0))" } ?? ""
             return "\(s("role")): \(s("user"))\(was)"
-        case .acknowledged?: return "acknowledged"
+        case .acknowledged?: return "acknowledged" + origin(d)
         case .mitigated?: return "mitigated"
         case .resolved?: return d["summary"]?.stringValue.map { "resolved: \($0)" } ?? "resolved"
         case .reopened?: return "reopened"
@@ -83,7 +83,7 @@ public enum TimelineText {
         case .escalationStarted?: return "escalate by policy \(s("policy"))"
         case .pageRequested?: return "page \(s("user")) now"
         case .escalationStopped?: return "escalation stopped"
-        case .escalationAdvanced?: return "escalated to the next step now"
+        case .escalationAdvanced?: return "escalated to the next step now" + origin(d)
         case .escalationStep?:
             let users = d["users"]?.stringArray ?? []
             var text = "\(s("policy")) step \(n("step")) of \(n("steps"))"
@@ -103,6 +103,22 @@ public enum TimelineText {
         case .escalationExhausted?: return "policy \(s("policy")) exhausted: nobody acknowledged"
         case nil: return d.canonicalJSON
         }
+    }
+
+    /// How an action came when it did not come from a terminal (`ActionOrigin`'s fields): " via link from
+    /// 203.0.113.7 (forwarded for 198.51.100.4)"; "" otherwise. What a request claimed is the sender's text:
+    /// one printable line, cut at 100 characters.
+    static func origin(_ d: JSONValue) -> String {
+        guard let via = d["via"]?.stringValue else { return "" }
+        func line(_ text: String) -> String {
+            let one = TerminalText.printable(
+                text.replacingOccurrences(of: "\r\n", with: " ").replacingOccurrences(of: "\n", with: " "))
+            return one.count > 100 ? one.prefix(99) + "…" : one
+        }
+        var text = " via " + line(via)
+        if let client = d["client"]?.stringValue { text += " from " + line(client) }
+        if let forwarded = d["forwarded_for"]?.stringValue { text += " (forwarded for \(line(forwarded)))" }
+        return text
     }
 
     /// An `alerts.changed` record in one line, however many alerts it carries: one alert in full

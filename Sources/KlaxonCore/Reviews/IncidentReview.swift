@@ -11,7 +11,8 @@ public struct IncidentReview: Sendable {
     public var timeline: [Entry]
     /// Each person paged, by which contact, and how it went, in the order first tried.
     public var pages: [Page]
-    /// The records that started, stepped, stopped or exhausted an escalation, and the acknowledgements.
+    /// The records that started, stepped, stopped, moved on (escalated now) or exhausted an escalation, and
+    /// the acknowledgements.
     public var escalationLog: [Entry]
     public var runbooks: [RunbookUse]
     public var journal: JournalSeal
@@ -134,8 +135,8 @@ public struct IncidentReview: Sendable {
                 var declared = entry
                 declared.text = "declared the incident with escalation policy \(policy)"
                 return declared
-            case .escalationStarted?, .pageRequested?, .escalationStep?, .escalationStopped?, .escalationExhausted?,
-                .acknowledged?:
+            case .escalationStarted?, .pageRequested?, .escalationStep?, .escalationStopped?, .escalationAdvanced?,
+                .escalationExhausted?, .acknowledged?:
                 return entry
             default:
                 return nil
@@ -145,9 +146,11 @@ public struct IncidentReview: Sendable {
         runbooks = Self.runbooks(of: incident, titles: runbookTitles)
     }
 
-    /// The acknowledgements: who, and when.
-    public var acknowledgements: [(by: String, at: Timestamp)] {
-        incident.timeline.filter { $0.type == RecordType.acknowledged.rawValue }.map { ($0.actor, $0.timestamp) }
+    /// The acknowledgements: who, when, and how when not from a terminal (`via`: `link`).
+    public var acknowledgements: [(by: String, at: Timestamp, via: String?)] {
+        incident.timeline.filter { $0.type == RecordType.acknowledged.rawValue }.map {
+            ($0.actor, $0.timestamp, $0.data["via"]?.stringValue)
+        }
     }
 
     private static func pages(of records: [JournalRecord]) -> [Page] {

@@ -55,7 +55,11 @@ public enum ReviewJSON {
                     ])
                 }),
             "acknowledgements": .array(
-                review.acknowledgements.map { .object(["by": .string($0.by), "at": time($0.at)]) }),
+                review.acknowledgements.map { ack in
+                    var fields: [String: JSONValue] = ["by": .string(ack.by), "at": time(ack.at)]
+                    if let via = ack.via { fields["via"] = .string(via) }
+                    return .object(fields)
+                }),
             "runbooks": .array(
                 review.runbooks.map { r in
                     .object([

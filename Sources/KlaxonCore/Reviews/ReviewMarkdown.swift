@@ -114,7 +114,9 @@ public enum ReviewMarkdown {
             out.append(
                 acks.isEmpty
                     ? "Nobody acknowledged."
-                    : "Acknowledged by " + acks.map { "\(inline($0.by)) at \(time($0.at))" }.joined(separator: "; ")
+                    : "Acknowledged by "
+                        + acks.map { "\(inline($0.by))\($0.via.map { " via " + inline($0) } ?? "") at \(time($0.at))" }
+                        .joined(separator: "; ")
                         + ".")
         }
         out.append("")

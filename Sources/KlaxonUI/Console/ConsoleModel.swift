@@ -240,6 +240,8 @@ public struct ConsoleModel: Sendable {
         case quitStoppingPages([String])
         case reopen(String)
         case stopEscalation(String)
+        /// Escalate now, as decided when the incident had `decidedAtRecord` records (refused if it changed since).
+        case escalateNow(String, decidedAtRecord: Int)
         /// Mitigated is a key time of the review, set once: a stray `m` must not record it.
         case mitigate(String)
     }

@@ -463,7 +463,7 @@ public enum ConsoleUpdate {
                     ], hint: "tab next field · enter assign · esc cancel"))
         case .acknowledge:
             // A second ack records nothing: the incident stays acknowledged by whoever did it first.
-            if case .acknowledged(let by, let at, _) = model.pagingState(of: incident) {
+            if case .acknowledged(let by, let at, _, _) = model.pagingState(of: incident) {
                 model.message = .init(
                     text:
                         "\(id) was already acknowledged by \(by) at \(PagingState.when(at, now: model.now, formatter: model.formatter))",
@@ -490,6 +490,15 @@ public enum ConsoleUpdate {
                     purpose: .page(id), title: "Page for \(id)",
                     fields: [.choice(.whom, "whom", model.pageTargets.map { .target($0) })],
                     hint: "j/k choose · enter page now · esc cancel"))
+        case .escalateNow:
+            // The engine's own check, on the state this console shows (the engine's, each second).
+            if let refusal = model.pagingState(of: incident).escalateNowRefusal(
+                id, now: model.now, formatter: model.formatter)
+            {
+                model.message = .init(text: refusal, isError: true)
+                return []
+            }
+            model.overlay = .confirm(.escalateNow(id, decidedAtRecord: incident.recordCount))
         case .stopEscalation:
             guard incident.hasEscalationToStop else {
                 model.message = .init(text: "\(id) has no escalation running", isError: true)
@@ -781,6 +790,8 @@ public enum ConsoleUpdate {
                 return [.perform(.reopen, incidentID: id)]
             case .stopEscalation(let id):
                 return [.perform(.stopEscalation, incidentID: id)]
+            case .escalateNow(let id, let decidedAtRecord):
+                return [.perform(.escalateNow(decidedAtRecord: decidedAtRecord, origin: nil), incidentID: id)]
             case .mitigate(let id):
                 return [.perform(.mitigate, incidentID: id)]
             }

@@ -7,7 +7,7 @@ public enum ConsoleAction: String, CaseIterable, Hashable, Sendable {
     case up, down, pageUp, pageDown, top, bottom, open
     case search, searchNext, searchPrevious
     case declare, note, noteInEditor, setStatus, setSeverity, assignRole, acknowledge, mitigate, resolve
-    case addActionItem, completeActionItem, reopen, addLink, page, stopEscalation
+    case addActionItem, completeActionItem, reopen, addLink, page, escalateNow, stopEscalation
     case toggleUTC, filterKind
     case exportReview
     case openRunbook, tableOfContents, historyBack, historyForward, scrollLeft, scrollRight, tickStep
@@ -16,7 +16,8 @@ public enum ConsoleAction: String, CaseIterable, Hashable, Sendable {
     public var writes: Bool {
         switch self {
         case .declare, .note, .noteInEditor, .setStatus, .setSeverity, .assignRole, .acknowledge, .mitigate, .resolve,
-            .addActionItem, .completeActionItem, .reopen, .addLink, .tickStep, .page, .stopEscalation:
+            .addActionItem, .completeActionItem, .reopen, .addLink, .tickStep, .page, .escalateNow,
+            .stopEscalation:
             return true
         default:
             return false
@@ -113,6 +114,9 @@ public enum Keymap {
         KeyBinding(
             keys: [.character("P")], action: .page, scope: .incident,
             summary: "page now: a person or an escalation policy"),
+        KeyBinding(
+            keys: [.character("U")], action: .escalateNow, scope: .incident,
+            summary: "escalate now: the running policy pages its next step (asks first)"),
         KeyBinding(
             keys: [.character("X")], action: .stopEscalation, scope: .incident,
             summary: "stop the escalation (asks first)"),

@@ -55,7 +55,7 @@ enum IncidentView {
             case .failing(let status, let failure):
                 text = failure.text + (status.step.map { " · escalation " + $0 } ?? "")
                 sends = true
-            case .acknowledged(_, _, let repageAt): sends = repageAt != nil
+            case .acknowledged(_, _, _, let repageAt): sends = repageAt != nil
             default: break
             }
             if sends, model.storeUnreachableSince != nil {

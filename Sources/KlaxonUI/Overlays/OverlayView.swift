@@ -24,6 +24,8 @@ enum OverlayView {
                 question =
                     "\(what): quitting stops them unless another klaxon watch or console takes over (one waiting for the engine lock would, within a second; whether one waits cannot be seen from here). Quit?"
             case .reopen(let id): question = "Reopen \(id)?"
+            case .escalateNow(let id, _):
+                question = "Escalate \(id) now? Its policy moves on to the next step and pages it."
             case .stopEscalation(let id):
                 question = "Stop paging for \(id)? Nobody more is paged until someone pages again."
             case .mitigate(let id): question = "Mark \(id) mitigated (the impact has stopped)?"
