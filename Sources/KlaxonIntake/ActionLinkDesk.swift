@@ -114,7 +114,7 @@ public struct ActionLinkDesk: Sendable {
                     incident: card(journal.incident, now: clock())))
         case .escalate:
             let engine = EscalationFiles.load(workspaceRoot: workspace.root).engine(retry: workspace.config.pagingRetry)
-            if let refusal = engine.escalateNowRefusal(incident, now: now) {
+            if let refusal = engine.escalateNowRefusal(incident, now: now, formatter: .utc) {
                 return Answer(
                     status: post ? 409 : 200,
                     page: ActionLinkPage(
@@ -137,13 +137,14 @@ public struct ActionLinkDesk: Sendable {
             } catch {
                 return failed(error, journal.incident, now: now)
             }
+            let after = clock()
             return Answer(
                 status: 200,
                 page: ActionLinkPage(
                     heading: "Escalated",
                     message:
-                        "\(incident.id) moves on to the next step of its escalation now (by \(link.user), via this link); its people are paged at once.",
-                    incident: card(journal.incident, now: clock())))
+                        "\(incident.id): \(engine.escalatedNowText(journal.incident, now: after)) (by \(link.user), via this link).",
+                    incident: card(journal.incident, now: after)))
         }
     }
 
