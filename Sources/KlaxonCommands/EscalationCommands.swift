@@ -115,17 +115,37 @@ struct EscalationCommand: ParsableCommand {
             let holder = (try? EngineLock(store: store.journals, forRunning: false))?.holder()
             var rows = [["INCIDENT", "PAGING"]]
             var json: [JSONValue] = []
+            // The action links opened (on the journal alerts, where the intake notes each GET).
+            let book =
+                store.journals.stamp(of: AlertJournal.name) == nil
+                ? AlertBook() : AlertBook(records: try store.journals.journal(AlertJournal.name).readNewRecords())
+            var unusedLines: [String] = []
             for (id, item) in try store.overview(wanted: { _, _ in false }, updatingIndex: true).items {
                 guard case .journal(let journal) = item, journal.incident.isOpen else { continue }
                 let status = engine.decide(journal.incident, now: now, engine: ("", 0)).status
                 let paging = PagingState(incident: journal.incident, status: status)
                 let summary = paging.detail(now: now, formatter: formatter)
                 rows.append([id, summary])
+                let unused = Self.unusedLinks(book.linkOpenings[id] ?? [], journal.incident)
+                for opening in unused {
+                    unusedLines.append(
+                        TerminalText.printable(
+                            "  \(id)  \(opening.user) opened the \(opening.action == .acknowledge ? "acknowledge" : "escalate") link at \(PagingState.when(opening.at, now: now, formatter: formatter)) (from \(opening.client)) and did not press it"
+                        ))
+                }
                 json.append(
                     .object([
                         "id": .string(id), "policy": status.map { .string($0.policy) } ?? .null,
                         "summary": .string(summary),
-                        "paging": paging.json(now: now, formatter: formatter)
+                        "paging": paging.json(now: now, formatter: formatter),
+                        "links_opened_unused": .array(
+                            unused.map {
+                                .object([
+                                    "user": .string($0.user), "action": .string($0.action.rawValue),
+                                    "page": .string($0.page), "at": .string(formatter.rfc3339($0.at)),
+                                    "client": .string($0.client)
+                                ])
+                            })
                     ]))
             }
             if output.json {
@@ -137,6 +157,28 @@ struct EscalationCommand: ParsableCommand {
             context.print(
                 "engine: " + (holder ?? "none running — pages are not sent until klaxon watch or a console runs"))
             context.print(rows.count == 1 ? "no open incidents" : TextTable.render(rows))
+            if !unusedLines.isEmpty {
+                context.print("action links opened and not used (a person who looked, or a mail scanner):")
+                for line in unusedLines { context.print(line) }
+            }
+        }
+
+        /// The acknowledge and escalate links of `incident` opened and not pressed: no acknowledgement or
+        /// escalation via link by the same person at or after the opening. Each link once, first opening.
+        static func unusedLinks(_ openings: [ActionLink.Opening], _ incident: Incident) -> [ActionLink.Opening] {
+            var seen: Set<String> = []
+            return openings.filter { opening in
+                guard opening.action != .view, seen.insert("\(opening.page) \(opening.action)").inserted else {
+                    return false
+                }
+                return !incident.escalationEvents.contains { event in
+                    guard event.via == "link", event.actor == opening.user, event.at >= opening.at else { return false }
+                    switch (event.kind, opening.action) {
+                    case (.acknowledged, .acknowledge), (.advanced, .escalate): return true
+                    default: return false
+                    }
+                }
+            }
         }
     }
 

@@ -158,6 +158,11 @@ extension EndToEnd {
             #expect(shown.headers["x-frame-options"] == "DENY" && shown.headers["cache-control"] == "no-store")
             #expect(shown.headers["referrer-policy"] == "no-referrer")
             #expect(try running.records("INC-1").count == before)
+            // escalation status shows the link opened and not used (a person who looked, or a scanner).
+            let opened = running.klaxon.run("escalation", "status")
+            #expect(
+                opened.output.contains("INC-1  bob opened the acknowledge link at")
+                    && opened.output.contains("(from 127.0.0.1) and did not press it"), "\(opened.output)")
 
             // Forged, foreign, expired, revoked: 403, nothing recorded.
             let token = String(ack.dropFirst("http://127.0.0.1:\(running.port)/v1/link/".count))
@@ -185,6 +190,10 @@ extension EndToEnd {
             let listed = running.klaxon.run("incident", "list", "--json").json?.arrayValue ?? []
             let paging = listed.first { $0["id"] == "INC-1" }?["paging"]
             #expect(paging?["state"] == "acknowledged" && paging?["by"] == "bob", "\(String(describing: paging))")
+            let pressed = running.klaxon.run("escalation", "status", "--json").json
+            let first = pressed?["incidents"]?.arrayValue?.first { $0["id"] == "INC-1" }
+            #expect(first?["links_opened_unused"] == .array([]), "\(String(describing: first))")
+            #expect(first?["paging"]?["via"] == "link", "\(String(describing: first))")
             // Again: already, by whom and when; nothing new.
             let again = try await curl(ack, method: "POST")
             #expect(again.status == 409 && again.body.contains("already acknowledged by bob at"), "\(again.body)")

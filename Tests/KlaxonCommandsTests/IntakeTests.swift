@@ -1114,13 +1114,17 @@ struct IntakeTests {
                 "  public_url: http://klaxon.example.com\n  link_secret: env:L\n",
                 "klaxon.yaml:5:15: warning: intake: public_url is http://klaxon.example.com: action links are capabilities and would cross the network in clear text"
             ),
-            ("  link_secret: env:L\n", "klaxon.yaml:5:16: warning: intake: link_secret is set but intake: public_url is not, so pages carry no action links"),
+            (
+                "  link_secret: env:L\n",
+                "klaxon.yaml:5:16: warning: intake: link_secret is set but intake: public_url is not, so pages carry no action links"
+            ),
             ("  public_url: \"http://[::1]:9095/\"\n  link_secret: env:L\n", nil),
             ("  public_url: https://klaxon.example.com/ops/\n  link_secret: env:L\n", nil)
         ]
         for (lines, warning) in cases {
             let ws = makeWorkspace("name: t\nintake:\n  listen: 127.0.0.1:9095\n  tokens: {am: env:A}\n" + lines)
-            let run = Klaxon(workspace: ws.path, environment: ["TZ": "UTC", "A": "x", "L": "y"]).run("config", "validate")
+            let run = Klaxon(workspace: ws.path, environment: ["TZ": "UTC", "A": "x", "L": "y"]).run(
+                "config", "validate")
             #expect(run.status == 0, "\(lines): \(run.output)\(run.errors)")
             if let warning {
                 let place = warning.prefix { $0 != " " }

@@ -184,7 +184,9 @@ struct PagingCommandTests {
         #expect(!validate.output.contains("check fast"), "\(validate.output)")
         // Issue 23: policies page, and intake.public_url is not set: the pages carry no action links.
         #expect(
-            lines.contains { $0.contains("warning: pages carry no action links") && $0.contains("public_url is not set") },
+            lines.contains {
+                $0.contains("warning: pages carry no action links") && $0.contains("public_url is not set")
+            },
             "\(validate.output)")
         #expect(lines.last == "5 errors, 2 warnings", "\(validate.output)")
     }
