@@ -14,7 +14,7 @@ struct Options {
     var directory = FileManager.default.temporaryDirectory.path
     var runs = 5
     /// Run only these figures: append, replay, console, archive, oncall, runbook, escalation, status, payload, review,
-    /// follow, postgres or storm.
+    /// follow, postgres, storm or links.
     var only: String?
     /// How long `klaxon watch` polls 1,000 checks.
     var statusSeconds = 60
@@ -46,7 +46,7 @@ struct Options {
             default:
                 FileHandle.standardError.write(
                     Data(
-                        "usage: klaxon-bench [--dir DIR] [--runs N] [--status-seconds S] [--postgres-seconds S] [--keep] [--only append|replay|console|archive|oncall|runbook|escalation|status|payload|review|follow|postgres|storm]\n"
+                        "usage: klaxon-bench [--dir DIR] [--runs N] [--status-seconds S] [--postgres-seconds S] [--keep] [--only append|replay|console|archive|oncall|runbook|escalation|status|payload|review|follow|postgres|storm|links]\n"
                             .utf8))
                 exit(2)
             }
@@ -236,6 +236,14 @@ if options.only == nil || options.only == "storm" {
     storm = try AlertStormBench.run(root: root, klaxon: klaxon)
     // The store's bare append rate beside the intake's, when figure 1 did not run.
     if klaxonRates.isEmpty { klaxonRates = [try klaxonAppends(0)] }
+}
+
+// MARK: 8c. Action links
+
+var links = ActionLinkBench.Figures()
+if options.only == nil || options.only == "links" {
+    let klaxon = (CommandLine.arguments[0] as NSString).deletingLastPathComponent + "/klaxon"
+    links = try ActionLinkBench.run(root: root, klaxon: klaxon)
 }
 
 var payload = PayloadBench.Figures()
@@ -583,6 +591,7 @@ let measured: [(benchmark: String, cells: [String])] =
             ]
         )
     ] + PostgresBench.rows(postgres) + AlertStormBench.rows(storm, appendRate: median(klaxonRates))
+    + ActionLinkBench.rows(links)
 // Only what ran: with --only, the other benchmarks' figures are left out, not printed as nan.
 let rows =
     [["figure", "goal", "measured", "ratio"]]
