@@ -138,7 +138,8 @@ enum ActionLinkBench {
                     String(
                         format: "  a link's GET from klaxon watch (incident of 1,000 records), %d requests: p99",
                         figures.gets), "—",
-                    String(format: "%.1f ms (p50 %.1f; %d not 200)", figures.getP99, figures.getP50, figures.getFailures),
+                    String(
+                        format: "%.1f ms (p50 %.1f; %d not 200)", figures.getP99, figures.getP50, figures.getFailures),
                     ""
                 ]
             ),

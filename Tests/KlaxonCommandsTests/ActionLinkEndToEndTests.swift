@@ -238,6 +238,59 @@ extension EndToEnd {
             #expect(try await curl(view).status == 403)
         }
 
+        /// A real browser (Debian's headless Chromium, scripts off) opens bob's links as a phone (360×740)
+        /// and a laptop (1280×800) would: the page loads nothing else, fits the phone's width, and a real
+        /// click on its one button acknowledges INC-1 as bob via link. Screenshots are kept as artifacts.
+        @Test func aRealBrowserOpensTheLinkAndItsButtonAcknowledges() async throws {
+            let directory = TemporaryDirectory("links-browser")
+            let running = try await Self.start(directory, linkSecret: "links-" + UUID().uuidString)
+            defer { running.stop() }
+            let listening = try await until { running.log.contains("listening on") }
+            #expect(listening, "\(running.log)")
+            #expect(
+                running.klaxon.run(
+                    "incident", "declare", "Registry returns <503>", "--severity", "SEV2", "--policy", "platform"
+                )
+                .status == 0)
+            let paged = try await until { !running.pages(of: "bob").isEmpty }
+            #expect(paged, "\(running.log)")
+            let page = try #require(running.pages(of: "bob").first)
+            let ack = try #require(page["actions"]?["acknowledge"]?.stringValue)
+            let view = try #require(page["actions"]?["view"]?.stringValue)
+            let artifacts = try TestArtifacts.directory("action-links")
+            print("action-link screenshots: \(artifacts)")
+
+            let browser = try await HeadlessBrowser.start()
+            defer { browser.stop() }
+            // The laptop first: the view link, nothing to press.
+            let laptop = try await browser.visit(
+                url: view, width: 1280, height: 800, screenshot: artifacts + "/view-1280x800.png")
+            #expect(
+                laptop.page.status == 200 && laptop.page.text.contains("Registry returns <503>"), "\(laptop.page.text)")
+            #expect(laptop.page.requests.isEmpty, "\(laptop.page.requests)")
+            #expect(laptop.page.messages.isEmpty, "\(laptop.page.messages)")
+            #expect(!laptop.page.text.contains("Acknowledge as"))
+
+            let phone = try await browser.visit(
+                url: ack, width: 360, height: 740, screenshot: artifacts + "/acknowledge-360x740.png",
+                clickFirstButton: true)
+            #expect(phone.page.text.contains("Acknowledge INC-1?"), "\(phone.page.text)")
+            #expect(phone.page.requests.isEmpty, "the page asked for more: \(phone.page.requests)")
+            #expect(phone.page.messages.isEmpty, "\(phone.page.messages)")
+            #expect(!phone.page.overflowsHorizontally, "\(phone.page.contentWidth) > \(phone.page.viewportWidth)")
+            #expect(phone.page.headers["x-frame-options"] == "DENY")
+            let after = try #require(phone.afterClick)
+            #expect(after.method == "POST" && after.status == 200, "\(after.method) \(after.status)")
+            #expect(after.text.contains("Acknowledged") && after.text.contains("acknowledged by bob"), "\(after.text)")
+            #expect(after.requests.isEmpty && !after.overflowsHorizontally)
+            let acknowledged = try running.records("INC-1").last { $0.type == "acknowledged" }
+            #expect(acknowledged?.actor == "bob" && acknowledged?.data["via"] == "link")
+            #expect(FileManager.default.fileExists(atPath: artifacts + "/acknowledge-360x740.png"))
+            #expect(
+                FileManager.default.fileExists(
+                    atPath: HeadlessBrowser.afterClick(artifacts + "/acknowledge-360x740.png")))
+        }
+
         static func base64url(_ bytes: [UInt8]) -> String {
             Data(bytes).base64EncodedString().replacingOccurrences(of: "=", with: "")
                 .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
