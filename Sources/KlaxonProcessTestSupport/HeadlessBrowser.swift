@@ -14,7 +14,7 @@ import Synchronization
 ///
 /// Nothing leaves loopback: a request to any address but loopback goes to a proxy at 127.0.0.1:9,
 /// where nothing listens (Chromium sends loopback requests directly), the browser resolves no host
-/// name itself (`--host-resolver-rules`), and what a browser fetches of its own accord (first-run
+/// name itself but `localhost` (`--host-resolver-rules`), and what a browser fetches of its own accord (first-run
 /// pages, component updates, safe-browsing lists, metrics) is switched off. A page's request to
 /// another address is still reported in `requests`, and fails.
 ///
@@ -34,7 +34,8 @@ public final class HeadlessBrowser: Sendable {
     /// The Python with Debian's python3-websocket (the `python3` on PATH may be another one).
     static let python = "/usr/bin/python3"
 
-    /// Starts the browser and waits (up to 30 s) until its DevTools endpoint listens. Throws what to
+    /// Starts the browser and waits until its DevTools endpoint listens (up to 120 s: under the whole
+    /// suite's load on two cores it took 49 s once). Throws what to
     /// install if the browser is missing, or the end of its log if it does not start. The watchdog
     /// kills the browser when the process `owner` ends: this test process (another one only in the
     /// test of the watchdog).
@@ -55,7 +56,8 @@ public final class HeadlessBrowser: Sendable {
             "--no-first-run", "--no-default-browser-check", "--disable-background-networking",
             "--disable-component-update", "--disable-sync", "--disable-extensions", "--disable-default-apps",
             "--disable-domain-reliability", "--disable-breakpad", "--metrics-recording-only",
-            "--proxy-server=127.0.0.1:9", "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1",
+            "--proxy-server=127.0.0.1:9",
+            "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1 , EXCLUDE localhost",
             // No GPU here, and a container's /dev/shm may be too small for the renderer.
             "--disable-gpu", "--disable-dev-shm-usage", "--mute-audio", "--password-store=basic"
         ]
@@ -78,7 +80,8 @@ public final class HeadlessBrowser: Sendable {
         }
         processes = Mutex((browser, watchdog))
         var address: String?
-        for _ in 0..<600 where address == nil {
+        let deadline = Date().addingTimeInterval(120)
+        while address == nil && Date() < deadline {
             address = Self.devToolsAddress(in: userDataDirectory)
             if address == nil {
                 var status: Int32 = 0
@@ -90,9 +93,15 @@ public final class HeadlessBrowser: Sendable {
             Self.kill([watchdog, browser])
             let end = ((try? String(contentsOfFile: log, encoding: .utf8)) ?? "").suffix(2000)
             throw RealServerError(
-                "\(Self.executable) did not open its DevTools port within 30 s; the end of its log:\n\(end)")
+                "\(Self.executable) did not open its DevTools port within 120 s; the end of its log:\n\(end)")
         }
         devTools = address
+    }
+
+    /// Starts the browser as `init` does, on a Dispatch thread: waiting for it on the cooperative pool
+    /// (two threads on two cores) would hold up every other test of the process meanwhile.
+    public static func start(owner: pid_t = getpid()) async throws -> HeadlessBrowser {
+        try await blocking { try HeadlessBrowser(owner: owner) }
     }
 
     deinit { stop() }
@@ -140,10 +149,11 @@ public final class HeadlessBrowser: Sendable {
     /// scripts (`Emulation.setScriptExecutionDisabled`), as a browser with scripts off.
     ///
     /// Throws, with what the browser said, when the page or the page after the click does not load
-    /// within `timeout` seconds, there is no button to click, or the click starts no navigation.
+    /// within `timeout` seconds (a bound for a loaded machine), there is no button to click, or the click
+    /// starts no navigation.
     public func visit(
         url: String, width: Int, height: Int, mobile: Bool? = nil, screenshot: String? = nil,
-        clickFirstButton: Bool = false, javaScript: Bool = false, timeout: Double = 30
+        clickFirstButton: Bool = false, javaScript: Bool = false, timeout: Double = 60
     ) async throws -> Visit {
         var job: [String: Any] = [
             "browser": devTools, "url": url, "width": width, "height": height, "mobile": mobile ?? (width < 600),

@@ -31,7 +31,7 @@ struct HeadlessBrowserTests {
                 "/ack": .init(body: Self.page("<p>Acknowledged by bob</p>"), headers: Self.html)
             ])
         defer { server.stop() }
-        let browser = try HeadlessBrowser()
+        let browser = try await HeadlessBrowser.start()
         defer { browser.stop() }
         let artifacts = try TestArtifacts.directory("HeadlessBrowserTests/aRealClick")
         for (width, height) in [(360, 740), (1280, 800)] {
@@ -74,7 +74,7 @@ struct HeadlessBrowserTests {
                 "/done*": .init(body: Self.page("<p>Done</p>"), headers: Self.html)
             ])
         defer { server.stop() }
-        let browser = try HeadlessBrowser()
+        let browser = try await HeadlessBrowser.start()
         defer { browser.stop() }
         let base = "http://127.0.0.1:\(server.port)"
         let redirected = try #require(
@@ -108,7 +108,7 @@ struct HeadlessBrowserTests {
                 "/logo.png": .init([404])
             ])
         defer { server.stop() }
-        let browser = try HeadlessBrowser()
+        let browser = try await HeadlessBrowser.start()
         defer { browser.stop() }
         let base = "http://127.0.0.1:\(server.port)"
         let loads = try await browser.visit(url: base + "/loads", width: 360, height: 740).page
@@ -138,7 +138,7 @@ struct HeadlessBrowserTests {
             directory: directory.path,
             routes: ["/scripted": .init(body: Self.page(body), headers: Self.html), "/from-script.png": .init([404])])
         defer { server.stop() }
-        let browser = try HeadlessBrowser()
+        let browser = try await HeadlessBrowser.start()
         defer { browser.stop() }
         let url = "http://127.0.0.1:\(server.port)/scripted"
         let off = try await browser.visit(url: url, width: 360, height: 740).page
@@ -160,7 +160,7 @@ struct HeadlessBrowserTests {
                 "/unscaled": .init(body: "<!doctype html><p>no viewport meta</p>", headers: Self.html)
             ])
         defer { server.stop() }
-        let browser = try HeadlessBrowser()
+        let browser = try await HeadlessBrowser.start()
         defer { browser.stop() }
         let base = "http://127.0.0.1:\(server.port)"
         let phone = try await browser.visit(url: base + "/wide", width: 360, height: 740).page
@@ -172,13 +172,31 @@ struct HeadlessBrowserTests {
         #expect(unscaled.overflowsHorizontally && unscaled.contentWidth == 980, "\(unscaled)")
     }
 
+    @Test func localhostIsLoopbackTooAndOtherNamesGoNowhere() async throws {
+        let directory = TemporaryDirectory("browser")
+        let server = try HTTPReceiver(
+            directory: directory.path,
+            routes: [
+                "/named": .init(
+                    body: Self.page("<p>by name</p><img src=\"http://klaxon.invalid/x.png\">"), headers: Self.html)
+            ])
+        defer { server.stop() }
+        let browser = try await HeadlessBrowser.start()
+        defer { browser.stop() }
+        let page = try await browser.visit(url: "http://localhost:\(server.port)/named", width: 360, height: 740).page
+        #expect(page.status == 200 && page.text == "by name", "\(page)")
+        // The other name is asked for, and fails at the proxy that is not there.
+        #expect(page.requests == ["http://klaxon.invalid/x.png"], "\(page.requests)")
+        #expect(page.messages.contains { $0.contains("ERR_PROXY_CONNECTION_FAILED") }, "\(page.messages)")
+    }
+
     @Test func aPageThatDoesNotLoadOrHasNoButtonIsAnErrorThatSaysSo() async throws {
         let directory = TemporaryDirectory("browser")
         let server = try HTTPReceiver(
             directory: directory.path,
             routes: ["/plain": .init(body: Self.page("<p>no button</p>"), headers: Self.html)])
         defer { server.stop() }
-        let browser = try HeadlessBrowser()
+        let browser = try await HeadlessBrowser.start()
         defer { browser.stop() }
         let plain = "http://127.0.0.1:\(server.port)/plain"
         let noButton = await #expect(throws: RealServerError.self) {
@@ -199,7 +217,7 @@ struct HeadlessBrowserTests {
         let server = try HTTPReceiver(
             directory: directory.path, routes: ["/": .init(body: Self.page("<p>hello</p>"), headers: Self.html)])
         defer { server.stop() }
-        let browser = try HeadlessBrowser()
+        let browser = try await HeadlessBrowser.start()
         _ = try await browser.visit(url: "http://127.0.0.1:\(server.port)/", width: 360, height: 740)
         let profile = browser.userDataDirectory
         #expect(processes(naming: profile).count >= 2, "the browser runs as several processes")
@@ -212,7 +230,7 @@ struct HeadlessBrowserTests {
         owner.executableURL = URL(fileURLWithPath: "/bin/sleep")
         owner.arguments = ["600"]
         try owner.run()
-        let browser = try HeadlessBrowser(owner: owner.processIdentifier)
+        let browser = try await HeadlessBrowser.start(owner: owner.processIdentifier)
         defer { browser.stop() }
         let profile = browser.userDataDirectory
         #expect(processes(naming: profile).count >= 2)
