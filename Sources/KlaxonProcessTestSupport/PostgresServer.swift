@@ -215,9 +215,7 @@ public final class PostgresServer: Sendable {
         let output = secrets.path + "/out-" + UUID().uuidString
         let errors = secrets.path + "/err-" + UUID().uuidString
         defer { for path in [output, errors] { try? FileManager.default.removeItem(atPath: path) } }
-        let pid = try Self.spawn(command, output: output, errors: errors)
-        var status: Int32 = 0
-        while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
+        let status = ChildProcess.wait(try ChildProcess.spawn(command, output: output, errors: errors))
         guard status == 0 else {
             let message = (try? String(contentsOfFile: errors, encoding: .utf8)) ?? ""
             throw RealServerError(
@@ -225,38 +223,6 @@ public final class PostgresServer: Sendable {
             )
         }
         return (try? String(contentsOfFile: output, encoding: .utf8)) ?? ""
-    }
-
-    /// Starts `argv` with `posix_spawn`, its standard output and error into files, with a clean signal
-    /// mask and none of this process's other descriptors (a bash closes them before it runs `argv`: a
-    /// server holding another test's pipe would keep that test waiting for its end). Waiting is the
-    /// caller's, with `waitpid` in its own thread: Foundation's `Process` needs a thread of the pool to
-    /// see a child end, and tests waiting for the shared cluster may hold the whole pool.
-    private static func spawn(_ argv: [String], output: String, errors: String) throws -> pid_t {
-        let closer =
-            "for fd in /proc/$$/fd/*; do n=${fd##*/}; [ \"$n\" -gt 2 ] && eval \"exec $n>&-\"; done; exec \"$@\""
-        let arguments = ["/bin/bash", "-c", closer, "bash"] + argv
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        posix_spawn_file_actions_addopen(&actions, 1, output, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
-        posix_spawn_file_actions_addopen(&actions, 2, errors, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
-        var attributes = posix_spawnattr_t()
-        posix_spawnattr_init(&attributes)
-        defer { posix_spawnattr_destroy(&attributes) }
-        var mask = sigset_t()
-        sigemptyset(&mask)
-        posix_spawnattr_setsigmask(&attributes, &mask)
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK))
-        let cArguments = arguments.map { strdup($0) } + [nil]
-        defer { for argument in cArguments { free(argument) } }
-        var pid: pid_t = 0
-        let result = posix_spawn(&pid, arguments[0], &actions, &attributes, cArguments, environ)
-        guard result == 0 else {
-            throw RealServerError("cannot start \(argv[0]): \(String(cString: strerror(result)))")
-        }
-        return pid
     }
 
     /// A process that waits for this test process to end (`tail --pid`, which forks nothing while it
@@ -272,7 +238,7 @@ public final class PostgresServer: Sendable {
             done
             rm -rf '\(directory)' '\(secrets.path)'
             """
-        let pid = try Self.spawn(["/bin/sh", "-c", script], output: "/dev/null", errors: "/dev/null")
+        let pid = try ChildProcess.spawn(["/bin/sh", "-c", script], output: "/dev/null", errors: "/dev/null")
         watchdog.withLock { $0 = pid }
     }
 
