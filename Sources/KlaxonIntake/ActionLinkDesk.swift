@@ -167,7 +167,7 @@ public struct ActionLinkDesk: Sendable {
     }
 
     private func footnote(_ link: ActionLink) -> String {
-        "This link acts as \(link.user) for \(link.incident) only, until \(link.expires.rfc3339) or until it is resolved. Anyone holding it can use it: do not forward it."
+        "This link acts as \(link.user) for \(link.incident) only, until \(ActionLink.readable(link.expires)) or until it is resolved. Anyone holding it can use it: do not forward it."
     }
 
     private func already(_ ack: EscalationEvent, _ incident: Incident, now: Timestamp, post: Bool) -> Answer {

@@ -74,7 +74,7 @@ public struct ActionLink: Hashable, Sendable {
             case .forged:
                 "This link was altered or was not made by this Klaxon: its signature does not match. Use the link exactly as the page gave it, or act in Klaxon itself."
             case .expired(let at):
-                "This link expired at \(at.rfc3339). Use a link from a newer page, or act in Klaxon itself."
+                "This link expired at \(ActionLink.readable(at)). Use a link from a newer page, or act in Klaxon itself."
             }
         }
     }
@@ -100,6 +100,11 @@ public struct ActionLink: Hashable, Sendable {
     /// The link's address under `base` (`intake.public_url`, without a trailing slash).
     public func url(base: String, key: Key) -> String {
         base + Self.pathPrefix + token(key: key)
+    }
+
+    /// `2026-12-07 03:02 UTC`: a time as people read it on a link's page and in a page's text.
+    public static func readable(_ t: Timestamp) -> String {
+        String(t.rfc3339.prefix(16)).replacingOccurrences(of: "T", with: " ") + " UTC"
     }
 
     /// The intake's path of action links.

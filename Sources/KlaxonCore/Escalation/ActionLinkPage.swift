@@ -72,7 +72,7 @@ public struct ActionLinkPage: Hashable, Sendable {
                 status: incident.status.rawValue, paging: paging,
                 timeline: shown.map {
                     Entry(
-                        time: String($0.timestamp.rfc3339.prefix(16)).replacingOccurrences(of: "T", with: " ") + " UTC",
+                        time: ActionLink.readable($0.timestamp),
                         actor: $0.actor, text: TimelineText.text(of: $0, formatter: formatter))
                 })
         }

@@ -65,7 +65,7 @@ public struct PageMessage: Sendable {
         if let links = actionLinks {
             // Slack's link form: <URL|label>; a URL holds no `|` or `>`.
             text += "\n<\(links.acknowledge)|Acknowledge> · <\(links.escalate)|Escalate now> · <\(links.view)|View>"
-            text += " (links work until \(links.expires.rfc3339) or until it is resolved)"
+            text += " (links work until \(ActionLink.readable(links.expires)) or until it is resolved)"
         }
         text += "\nAcknowledge: `klaxon incident ack \(incident.id)`"
         return JSONValue.object(["text": .string(text)]).canonicalJSON
@@ -104,7 +104,7 @@ public struct PageMessage: Sendable {
         guard let links = actionLinks else { return [] }
         return [
             "", "Acknowledge: \(links.acknowledge)", "Escalate now: \(links.escalate)", "View: \(links.view)",
-            "(These links act as \(userName) for \(incident.id) only, until \(links.expires.rfc3339) or until it is resolved; do not forward this email.)"
+            "(These links act as \(userName) for \(incident.id) only, until \(ActionLink.readable(links.expires)) or until it is resolved; do not forward this email.)"
         ]
     }
 
