@@ -7,3 +7,13 @@ public func blocking<T: Sendable>(_ work: @escaping @Sendable () throws -> T) as
         DispatchQueue.global().async { continuation.resume(with: Result { try work() }) }
     }
 }
+
+/// Waits up to 60 s (real time, checking every 100 ms) for `done`; whether it came. For what another
+/// process does: a page received, a line logged.
+public func until(_ done: () throws -> Bool) async throws -> Bool {
+    for _ in 0..<600 {
+        if try done() { return true }
+        try await Task.sleep(for: .milliseconds(100))
+    }
+    return false
+}

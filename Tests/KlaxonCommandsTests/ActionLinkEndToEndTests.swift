@@ -95,15 +95,6 @@ extension EndToEnd {
             return watch
         }
 
-        /// Waits up to 60 s for `done`.
-        func until(_ done: () throws -> Bool) async throws -> Bool {
-            for _ in 0..<600 {
-                if try done() { return true }
-                try await Task.sleep(for: .milliseconds(100))
-            }
-            return false
-        }
-
         func curl(_ url: String, method: String = "GET") async throws -> IntakeTests.Answer {
             try await IntakeTests().send(url, method == "POST" ? [] : nil, method: method)
         }
@@ -210,8 +201,8 @@ extension EndToEnd {
             let escalate2 = try #require(page2["actions"]?["escalate"]?.stringValue)
             let ack2 = try #require(page2["actions"]?["acknowledge"]?.stringValue)
             let parts = String(ack2.dropFirst("http://127.0.0.1:\(running.port)/v1/link/".count)).split(separator: ".")
-            let fields = String(decoding: Self.unbase64url(String(parts[0])), as: UTF8.self)
-            let swapped = Self.base64url(Array(fields.replacingOccurrences(of: "INC-2\n", with: "INC-1\n").utf8))
+            let fields = String(decoding: Base64URL.decode(String(parts[0])), as: UTF8.self)
+            let swapped = Base64URL.encode(Array(fields.replacingOccurrences(of: "INC-2\n", with: "INC-1\n").utf8))
             let foreign = try await curl(
                 "http://127.0.0.1:\(running.port)/v1/link/\(swapped).\(parts[1]).\(parts[2])", method: "POST")
             #expect(foreign.status == 403)
@@ -289,17 +280,6 @@ extension EndToEnd {
             #expect(
                 FileManager.default.fileExists(
                     atPath: HeadlessBrowser.afterClick(artifacts + "/acknowledge-360x740.png")))
-        }
-
-        static func base64url(_ bytes: [UInt8]) -> String {
-            Data(bytes).base64EncodedString().replacingOccurrences(of: "=", with: "")
-                .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
-        }
-
-        static func unbase64url(_ text: String) -> [UInt8] {
-            var standard = text.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
-            while standard.count % 4 != 0 { standard += "=" }
-            return Array(Data(base64Encoded: standard) ?? Data())
         }
     }
 }

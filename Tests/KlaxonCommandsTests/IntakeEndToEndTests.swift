@@ -87,15 +87,6 @@ extension EndToEnd {
             return running
         }
 
-        /// Waits up to 60 s for `done`.
-        func until(_ done: () throws -> Bool) async throws -> Bool {
-            for _ in 0..<600 {
-                if try done() { return true }
-                try await Task.sleep(for: .milliseconds(100))
-            }
-            return false
-        }
-
         /// The requests recorded on the journal `alerts` (`alerts.received` records' batches), as JSON.
         func batches(_ running: Running) -> [JSONValue] {
             String(decoding: running.ws.read("journals/alerts.jsonl"), as: UTF8.self).split(separator: "\n")

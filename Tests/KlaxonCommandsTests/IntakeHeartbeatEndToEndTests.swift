@@ -14,15 +14,6 @@ extension EndToEnd {
     /// `klaxon watch`'s `/v1/heartbeat/NAME` keeps the heartbeat check up; once the alerting pipeline
     /// stops, the silence turns it down and pages, as docs/intake.md ("Heartbeats") says.
     struct IntakeHeartbeatEndToEndTests {
-        /// Waits up to 60 s for `done`.
-        func until(_ done: () throws -> Bool) async throws -> Bool {
-            for _ in 0..<600 {
-                if try done() { return true }
-                try await Task.sleep(for: .milliseconds(100))
-            }
-            return false
-        }
-
         /// Prometheus's Watchdog, routed by Alertmanager to the intake's heartbeat endpoint (repeated
         /// every 2 s), keeps the check `alerting-pipeline` (interval 10 s) up for 15 s: never down, nobody
         /// paged. The pipeline is then stopped: the check goes down, its `declare:` declares an

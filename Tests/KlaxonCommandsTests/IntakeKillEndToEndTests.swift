@@ -34,15 +34,6 @@ extension EndToEnd {
             klaxon.run("alert", "list", "--all", "--json").json?.arrayValue ?? []
         }
 
-        /// Waits up to 60 s for `done`.
-        func until(_ done: () throws -> Bool) async throws -> Bool {
-            for _ in 0..<600 {
-                if try done() { return true }
-                try await Task.sleep(for: .milliseconds(100))
-            }
-            return false
-        }
-
         /// A real rule fires for one job, then for three more, each a group that a `declare: SEV2` route
         /// with a paging policy takes. Once the first group's incident is paged and a later group's
         /// notification was answered, while Alertmanager goes on posting (group interval 1 s, repeats

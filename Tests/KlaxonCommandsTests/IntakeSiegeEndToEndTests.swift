@@ -120,15 +120,6 @@ extension EndToEnd {
             }
         }
 
-        /// Waits up to 60 s for `done`.
-        func until(_ done: () throws -> Bool) async throws -> Bool {
-            for _ in 0..<600 {
-                if try done() { return true }
-                try await Task.sleep(for: .milliseconds(100))
-            }
-            return false
-        }
-
         /// A `klaxon watch` (its soft limit of open files 256, as in `IntakeTests`) polls a loopback
         /// check every second that answers 200 and 503 in turn, so that each poll is a change recorded
         /// on `platform.jsonl`. For 20 s a slowloris, a body that never ends and 1,000 idle connections

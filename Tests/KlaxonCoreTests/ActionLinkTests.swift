@@ -43,10 +43,10 @@ import Testing
         let parts = token.split(separator: ".").map(String.init)
         for (from, to) in [("INC-7\n", "INC-8\n"), ("\nbob\n", "\ncarol\n"), ("\nack\n", "\nescalate\n")] {
             // The fields are readable; changing one without the key leaves the old HMAC.
-            let fields = String(decoding: Self.unbase64url(parts[0]), as: UTF8.self)
+            let fields = String(decoding: Base64URL.decode(parts[0]), as: UTF8.self)
             let other = fields.replacingOccurrences(of: from, with: to)
             #expect(other != fields)
-            let forged = Self.base64url(Array(other.utf8)) + "." + parts[1] + "." + parts[2]
+            let forged = Base64URL.encode(Array(other.utf8)) + "." + parts[1] + "." + parts[2]
             #expect(refusal(forged) == .forged)
         }
     }
@@ -159,16 +159,5 @@ import Testing
         #expect(csp.hasPrefix("default-src 'none'") && csp.contains("frame-ancestors 'none'"))
         let names = Set(ActionLinkPage.headers.map(\.name))
         #expect(names.isSuperset(of: ["X-Frame-Options", "Cache-Control", "Referrer-Policy"]))
-    }
-
-    static func base64url(_ bytes: [UInt8]) -> String {
-        Data(bytes).base64EncodedString().replacingOccurrences(of: "=", with: "")
-            .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
-    }
-
-    static func unbase64url(_ text: String) -> [UInt8] {
-        var standard = text.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
-        while standard.count % 4 != 0 { standard += "=" }
-        return Array(Data(base64Encoded: standard)!)
     }
 }
