@@ -33,6 +33,8 @@ public struct ActionLinkDesk: Sendable {
     public struct Answer: Sendable {
         public var status: Int
         public var page: ActionLinkPage
+        /// The methods the link takes, for a 405's `Allow`.
+        public var allow: String?
     }
 
     /// The answer to `method` (`GET`, `HEAD` or `POST`) of the link whose token is `token`, from `client`
@@ -42,8 +44,14 @@ public struct ActionLinkDesk: Sendable {
         let now = clock()
         let link: ActionLink
         do { link = try ActionLink.verify(token: token, key: key, now: now) } catch {
+            // An expired link is authentic: the incident it was for is shown as it is now.
+            var shown: ActionLinkPage.Card?
+            if case .expired(_, let id) = error, let journal = try? workspace.incidents.open(id) {
+                shown = card(journal.incident, now: now)
+            }
             return Answer(
-                status: 403, page: ActionLinkPage(heading: "This link does not work", message: error.explanation))
+                status: 403,
+                page: ActionLinkPage(heading: "This link does not work", message: error.explanation, incident: shown))
         }
         let journal: IncidentJournal
         do { journal = try workspace.incidents.open(link.incident) } catch {
@@ -58,13 +66,16 @@ public struct ActionLinkDesk: Sendable {
                     ))
         }
         let incident = journal.incident
-        if !incident.isOpen {
-            let at = incident.keyTimes[.resolved].map { " at " + Self.time($0, now: now) } ?? ""
+        if !incident.isOpen || link.resolvedSinceItsPage(in: incident) != nil {
+            let resolvedAt = link.resolvedSinceItsPage(in: incident) ?? incident.keyTimes[.resolved]
+            let at = resolvedAt.map { " at " + Self.time($0, now: now) } ?? ""
+            let reopened = incident.isOpen ? " (reopening it does not bring them back)" : ""
             return Answer(
                 status: 403,
                 page: ActionLinkPage(
                     heading: "This link expired",
-                    message: "\(incident.id) was resolved\(at), so the links of its pages no longer work.",
+                    message:
+                        "\(incident.id) was resolved\(at) after this page was sent, so its links no longer work\(reopened).",
                     incident: card(incident, now: now)))
         }
         let origin = ActionOrigin(client: client, forwardedFor: forwardedFor, page: link.page)
@@ -76,7 +87,7 @@ public struct ActionLinkDesk: Sendable {
                     status: 405,
                     page: ActionLinkPage(
                         heading: "This link only shows", message: "A view link acts on nothing.",
-                        incident: card(incident, now: now)))
+                        incident: card(incident, now: now)), allow: "GET, HEAD")
             }
             return Answer(
                 status: 200,
@@ -114,6 +125,16 @@ public struct ActionLinkDesk: Sendable {
                     incident: card(journal.incident, now: clock())))
         case .escalate:
             let engine = EscalationFiles.load(workspaceRoot: workspace.root).engine(retry: workspace.config.pagingRetry)
+            if !link.isItsStepCurrent(in: incident) {
+                let paging = engine.pagingState(of: incident, now: now).detail(now: now, formatter: .utc)
+                return Answer(
+                    status: post ? 409 : 200,
+                    page: ActionLinkPage(
+                        heading: "This page's step is over",
+                        message:
+                            "\(incident.id)'s escalation has moved on since this page was sent (\(paging)); escalating from this link would skip past whoever it pages now, so nothing was done. Use the newest page's link, or escalate in Klaxon itself.",
+                        incident: card(incident, now: now), footnote: footnote(link)))
+            }
             if let refusal = engine.escalateNowRefusal(incident, now: now, formatter: .utc) {
                 return Answer(
                     status: post ? 409 : 200,
@@ -127,7 +148,7 @@ public struct ActionLinkDesk: Sendable {
                     page: ActionLinkPage(
                         heading: "Escalate \(incident.id) now?",
                         message:
-                            "Pressing the button moves the escalation on to its next step now, as \(link.user): whoever that step names is paged at once.",
+                            "Pressing the button moves the escalation on from the step that paged you to the next one now, as \(link.user): whoever it names is paged at once.",
                         incident: card(incident, now: now), button: "Escalate now",
                         footnote: footnote(link)))
             }

@@ -305,6 +305,7 @@ struct IntakeResponder: HTTPResponder {
         for (name, value) in ActionLinkPage.headers {
             if let field = HTTPField.Name(name) { headers.append(HTTPField(name: field, value: value)) }
         }
+        if let allow = answer.allow { headers[.allow] = allow }
         return Response(
             status: HTTPResponse.Status(code: answer.status), headers: headers,
             body: .init(byteBuffer: ByteBuffer(string: answer.page.html)))

@@ -47,7 +47,7 @@ extension EndToEnd {
             }
         }
 
-        /// Bob is paged by webhook, Slack and email at once; carol, step 2 of `platform`, by webhook.
+        /// Bob is paged by webhook, Slack and email at once; carol, step 2 of `platform`, and dave, step 3, by webhook.
         static func start(_ directory: TemporaryDirectory, linkSecret: String) async throws -> Running {
             let hooks = try HTTPReceiver(directory: directory.path, routes: ["/hooks/*": .init(), "/slack/*": .init()])
             try FileManager.default.createDirectory(atPath: directory.path + "/mail", withIntermediateDirectories: true)
@@ -77,10 +77,12 @@ extension EndToEnd {
                       - {type: email, address: bob@example.com}
                   - id: carol
                     contacts: [{type: webhook, url: "http://127.0.0.1:\(hooks.port)/hooks/carol"}]
+                  - id: dave
+                    contacts: [{type: webhook, url: "http://127.0.0.1:\(hooks.port)/hooks/dave"}]
                 """)
             ws.write(
                 "Escalation/policies/platform.yaml",
-                "name: platform\nsteps:\n  - {targets: [user:bob], escalate_after: 30m}\n  - {targets: [user:carol], escalate_after: 30m}\n"
+                "name: platform\nsteps:\n  - {targets: [user:bob], escalate_after: 30m}\n  - {targets: [user:carol], escalate_after: 30m}\n  - {targets: [user:dave], escalate_after: 30m}\n"
             )
             var running = Running(
                 ws: ws, watch: Process(), hooks: hooks, mail: mail, port: port)
@@ -213,8 +215,25 @@ extension EndToEnd {
             #expect(escalated.status == 200, "\(escalated.body)")
             let carol = try await until { running.pages(of: "carol").contains { $0["incident"]?["id"] == "INC-2" } }
             #expect(carol, "carol was not paged after escalate\n\(running.log)")
+            // The step's record written, so that the second press below meets the escalation as it is now.
+            let stepped = try await until {
+                try running.records("INC-2").contains { $0.type == "escalation.step" && $0.data["step"] == 2 }
+            }
+            #expect(stepped)
             let advanced = try running.records("INC-2").last { $0.type == "escalation.advanced" }
             #expect(advanced?.actor == "bob" && advanced?.data["via"] == "link")
+            // Pressed again (a reload, a double tap): bob's page's step is over; nothing skips past carol.
+            let twice = try await curl(escalate2, method: "POST")
+            #expect(twice.status == 409 && twice.body.contains("has moved on since this page"), "\(twice.body)")
+            #expect(try running.records("INC-2").filter { $0.type == "escalation.advanced" }.count == 1)
+
+            // A resolved incident's links stay dead when it is reopened.
+            #expect(running.klaxon.run("incident", "resolve", "INC-1").status == 0)
+            #expect(running.klaxon.run("incident", "reopen", "INC-1").status == 0)
+            let afterReopen = try running.records("INC-1").count
+            let dead = try await curl(ack, method: "POST")
+            #expect(dead.status == 403 && dead.body.contains("reopening it does not bring them back"), "\(dead.body)")
+            #expect(try running.records("INC-1").count == afterReopen)
 
             // Rotating the key revokes every link made before: 403, nothing recorded. (The log starts anew.)
             running.stopWatch()
@@ -225,6 +244,7 @@ extension EndToEnd {
             let revoked = try await curl(ack2, method: "POST")
             #expect(revoked.status == 403 && revoked.body.contains("revoked"), "\(revoked.body)")
             #expect(try running.records("INC-2").count == count2)
+            #expect(running.pages(of: "dave").isEmpty, "an escalate link skipped past carol")
             // And the view link of the first page too.
             #expect(try await curl(view).status == 403)
         }

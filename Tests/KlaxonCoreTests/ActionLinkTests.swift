@@ -54,8 +54,12 @@ import Testing
     @Test func anExpiredLinkSaysWhen() {
         let token = link.token(key: key)
         #expect(refusal(token, at: now.adding(seconds: 86399)) == nil)
-        #expect(refusal(token, at: now.adding(seconds: 86400)) == .expired(at: now.adding(seconds: 86400)))
-        #expect(ActionLink.Refusal.expired(at: now).explanation.contains("expired at 2026-12-06 03:00 UTC"))
+        #expect(
+            refusal(token, at: now.adding(seconds: 86400))
+                == .expired(at: now.adding(seconds: 86400), incident: "INC-7"))
+        #expect(
+            ActionLink.Refusal.expired(at: now, incident: "INC-7").explanation.contains(
+                "link to INC-7 expired at 2026-12-06 03:00 UTC"))
     }
 
     @Test func rotatingTheKeyRevokesAndAnotherWorkspaceIsForged() {
@@ -80,7 +84,8 @@ import Testing
 
     @Test func pagesCarryTheSameLinksInEveryForm() throws {
         var fixture = IncidentFixture(
-            title: "Registry returns <503>", services: ["registry"], at: "2026-12-06T02:55:00Z")
+            title: "Registry returns <503> <http://evil.example/|Acknowledge> <!channel>", services: ["registry"],
+            at: "2026-12-06T02:55:00Z")
         fixture.perform(.note("looking"))
         let attempt = DeliveryAttempt(
             incidentID: "INC-1", page: "3/1/1/bob/webhook", policy: "platform", step: 1, steps: 2, user: "bob",
@@ -113,6 +118,10 @@ import Testing
         #expect(webhook["actions"]?["expires_at"]?.stringValue == "2026-12-06T04:00:00.000Z")
 
         let slack = try JSONParser.parse(Array(message.slackJSON.utf8))["text"]?.stringValue ?? ""
+        // A title from outside cannot make a Slack link of its own: Slack's &, < and > are escaped.
+        #expect(slack.contains("Registry returns &lt;503&gt;"), "\(slack)")
+        #expect(slack.components(separatedBy: "|Acknowledge>").count == 2, "\(slack)")
+        #expect(!slack.contains("<!channel>") && slack.contains("&lt;!channel&gt;"))
         #expect(slack.contains("<\(links.acknowledge)|Acknowledge>"))
         #expect(slack.contains("<\(links.escalate)|Escalate now>"))
         #expect(slack.contains("<\(links.view)|View>"))

@@ -58,11 +58,13 @@ public struct ActionLink: Hashable, Sendable {
     public enum Refusal: Error, Hashable, Sendable {
         /// Not a token at all: cut short when copied, or mangled.
         case malformed
-        /// Made with a key that was replaced since (`intake.link_secret` rotated): revoked for everyone.
+        /// Not made with the key in use: one replaced since (`intake.link_secret` rotated: revoked for
+        /// everyone), or a key id altered or from elsewhere; the two cannot be told apart.
         case revoked
         /// Its HMAC does not match: a character was changed, or it was not made with this workspace's key.
         case forged
-        case expired(at: Timestamp)
+        /// Authentic, and past its expiry: which incident it was for can be said.
+        case expired(at: Timestamp, incident: String)
 
         /// A sentence for the page that refuses it.
         public var explanation: String {
@@ -70,11 +72,11 @@ public struct ActionLink: Hashable, Sendable {
             case .malformed:
                 "This is not a whole Klaxon action link: part of it is missing or mangled (a mail or chat client may have cut it). Open the link from the page again, or act in Klaxon itself."
             case .revoked:
-                "This link was revoked: the key that signed it has been replaced since, so every link made before no longer works. Use a link from a newer page, or act in Klaxon itself."
+                "This link was not signed with the key this Klaxon uses now: that key was replaced since (every link made with the old one is revoked), or the link was altered or made elsewhere. Use a link from a newer page, or act in Klaxon itself."
             case .forged:
                 "This link was altered or was not made by this Klaxon: its signature does not match. Use the link exactly as the page gave it, or act in Klaxon itself."
-            case .expired(let at):
-                "This link expired at \(ActionLink.readable(at)). Use a link from a newer page, or act in Klaxon itself."
+            case .expired(let at, let incident):
+                "This link to \(incident) expired at \(ActionLink.readable(at)). Use a link from a newer page, or act in Klaxon itself."
             }
         }
     }
@@ -107,6 +109,40 @@ public struct ActionLink: Hashable, Sendable {
         String(t.rfc3339.prefix(16)).replacingOccurrences(of: "T", with: " ") + " UTC"
     }
 
+    /// The escalation step the link's page was sent for, as `incident`'s timeline records it (the engine's
+    /// `escalation.step`), and everything after it; nil when the timeline has no such step.
+    private func eventsSinceItsStep(in incident: Incident) -> ArraySlice<EscalationEvent>? {
+        let parts = page.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
+        guard parts.count == 5 else { return nil }
+        let events = incident.escalationEvents
+        guard
+            let index = events.lastIndex(where: { event in
+                guard case .step(let phase, let cycle, let step) = event.kind else { return false }
+                return phase == parts[1] && String(cycle) == parts[2] && String(step) == parts[3]
+            })
+        else { return nil }
+        return events[events.index(after: index)...]
+    }
+
+    /// When `incident` was resolved after the link's page was sent (nil: it was not): its links stay dead
+    /// though it is reopened, as they died when it was resolved.
+    public func resolvedSinceItsPage(in incident: Incident) -> Timestamp? {
+        eventsSinceItsStep(in: incident)?.first { $0.kind == .resolved }?.at
+    }
+
+    /// Whether the escalation still stands at the step the link's page was sent for: no later step began
+    /// and nobody escalated since. An escalate link acts only then, so that a second press, a reload or a
+    /// link read late never skips past the people the escalation has moved on to.
+    public func isItsStepCurrent(in incident: Incident) -> Bool {
+        guard let since = eventsSinceItsStep(in: incident) else { return false }
+        return !since.contains { event in
+            switch event.kind {
+            case .step, .advanced, .started, .pageRequested: true
+            default: false
+            }
+        }
+    }
+
     /// The intake's path of action links.
     public static let pathPrefix = "/v1/link/"
 
@@ -130,7 +166,7 @@ public struct ActionLink: Hashable, Sendable {
         let link = ActionLink(
             incident: values[1], page: values[2], user: values[3], action: action,
             expires: Timestamp(milliseconds: seconds * 1000))
-        guard now < link.expires else { throw .expired(at: link.expires) }
+        guard now < link.expires else { throw .expired(at: link.expires, incident: link.incident) }
         return link
     }
 

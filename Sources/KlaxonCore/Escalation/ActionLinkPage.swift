@@ -51,6 +51,9 @@ public struct ActionLinkPage: Hashable, Sendable {
             }
         }
 
+        /// At most 280 characters of an entry: a long note must not push the page past a phone's patience.
+        static func cut(_ text: String) -> String { text.count <= 280 ? text : String(text.prefix(279)) + "…" }
+
         public init(id: String, title: String, severity: String, status: String, paging: String, timeline: [Entry]) {
             self.id = id
             self.title = title
@@ -73,7 +76,7 @@ public struct ActionLinkPage: Hashable, Sendable {
                 timeline: shown.map {
                     Entry(
                         time: ActionLink.readable($0.timestamp),
-                        actor: $0.actor, text: TimelineText.text(of: $0, formatter: formatter))
+                        actor: $0.actor, text: Self.cut(TimelineText.text(of: $0, formatter: formatter)))
                 })
         }
     }
@@ -108,6 +111,11 @@ public struct ActionLinkPage: Hashable, Sendable {
     public var html: String {
         var body = "<h1>\(Self.escape(heading))</h1>\n"
         if let message { body += "<p>\(Self.escape(message))</p>\n" }
+        // The button first, where a phone shows it without scrolling, however long the incident's card is.
+        // No action attribute: the form posts to the page's own address, whatever proxy path it came by.
+        if let button {
+            body += "<form method=\"post\"><button type=\"submit\">\(Self.escape(button))</button></form>\n"
+        }
         if let card = incident {
             body += "<section class=\"card\">\n"
             body += "<p><span class=\"id\">\(Self.escape(card.id))</span> \(Self.escape(card.title))</p>\n"
@@ -125,10 +133,6 @@ public struct ActionLinkPage: Hashable, Sendable {
                 body += "</ol>\n"
             }
             body += "</section>\n"
-        }
-        // No action attribute: the form posts to the page's own address, whatever proxy path it came by.
-        if let button {
-            body += "<form method=\"post\"><button type=\"submit\">\(Self.escape(button))</button></form>\n"
         }
         if let footnote { body += "<p class=\"foot\">\(Self.escape(footnote))</p>\n" }
         return """

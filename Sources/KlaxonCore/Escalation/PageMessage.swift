@@ -57,11 +57,14 @@ public struct PageMessage: Sendable {
     }
 
     /// A Slack incoming-webhook body.
+    /// Text from outside (a title an alert gave, a name) is escaped as Slack asks (`&`, `<`, `>`), so it
+    /// can neither make a link (`<https://elsewhere|Acknowledge>`) nor mention everyone (`<!channel>`).
     public var slackJSON: String {
-        var text = ":rotating_light: *\(incident.id) \(incident.severity.name)* \(incident.title)\n"
+        let e = Self.slackEscaped
+        var text = ":rotating_light: *\(incident.id) \(incident.severity.name)* \(e(incident.title))\n"
         text +=
-            "Paging \(userName) — step \(attempt.step) of \(attempt.steps) of \(attempt.policy). Status: \(incident.status.rawValue)."
-        if !incident.services.isEmpty { text += " Services: \(incident.services.joined(separator: ", "))." }
+            "Paging \(e(userName)) — step \(attempt.step) of \(attempt.steps) of \(e(attempt.policy)). Status: \(incident.status.rawValue)."
+        if !incident.services.isEmpty { text += " Services: \(e(incident.services.joined(separator: ", ")))." }
         if let links = actionLinks {
             // Slack's link form: <URL|label>; a URL holds no `|` or `>`.
             text += "\n<\(links.acknowledge)|Acknowledge> · <\(links.escalate)|Escalate now> · <\(links.view)|View>"
@@ -133,6 +136,12 @@ public struct PageMessage: Sendable {
         let mac = HMAC<SHA256>.authenticationCode(
             for: Array("\(seconds).\(body)".utf8), using: SymmetricKey(data: Array(secret.utf8)))
         return "t=\(seconds),v1=" + mac.withUnsafeBytes(RecordHash.init(digest:)).hex
+    }
+
+    /// `text` with Slack's three control characters escaped (its "Escaping text" rules).
+    static func slackEscaped(_ text: String) -> String {
+        text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
+            .replacingOccurrences(of: ">", with: "&gt;")
     }
 
     /// Header text on one line (a title cannot inject headers).

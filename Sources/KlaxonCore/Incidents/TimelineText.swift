@@ -96,7 +96,12 @@ public enum TimelineText {
         case .pageResult?:
             let head = "page to \(s("user")) by \(s("contact"))"
             switch s("outcome") {
-            case "delivered": return "\(head) delivered"
+            case "delivered":
+                // A page that went out without its action links says why (the sender could not read the key).
+                let missing = s("detail").range(of: "sent without action links").map {
+                    "; " + s("detail")[$0.lowerBound...]
+                }
+                return "\(head) delivered\(missing ?? "")"
             case "failed": return "\(head) failed: \(s("detail")), attempt \(n("attempt")) of \(n("attempts"))"
             default: return "\(head): \(s("detail"))"
             }
