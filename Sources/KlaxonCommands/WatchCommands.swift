@@ -98,7 +98,8 @@ func startIntake(
     }
     let journalWriter = AlertJournalWriter(
         store: try workspace.journalStore, writer: WriterIdentity(actor: "klaxon", host: writer.host, pid: writer.pid),
-        clock: context.now, say: { text, isProblem in isProblem ? context.warn(text) : context.say("klaxon: " + text) })
+        clock: context.now, linkKey: linkSecret.map { ActionLink.Key(secret: $0, workspace: workspace.config.name).id },
+        say: { text, isProblem in isProblem ? context.warn(text) : context.say("klaxon: " + text) })
     journalWriter.start()
     let clock = context.now
     var settings = AlertIntake.Settings(listen: listen, tokens: secrets, maxBodyBytes: config.maxBodyBytes)

@@ -19,6 +19,9 @@ struct ChannelPageTransport: PageTransport {
         var secret: SecretReference
         var expirySeconds: Int64
         var workspace: String
+        /// The key id the listening intake checks links with, as the journal `alerts` last said (nil: none
+        /// said): links signed with another key would be refused, so the page goes without them.
+        var listenerKey: @Sendable () -> String? = { nil }
 
         init?(workspace: WorkspaceConfig) {
             guard let intake = workspace.intake, let publicURL = intake.publicURL, let secret = intake.linkSecret
@@ -43,6 +46,11 @@ struct ChannelPageTransport: PageTransport {
         if let links {
             do throws(KlaxonError) {
                 let key = ActionLink.Key(secret: try resolve(links.secret), workspace: links.workspace)
+                if let listening = links.listenerKey(), listening != key.id {
+                    throw .badInput(
+                        "this process's intake.link_secret is not the key klaxon watch's listener checks links with (they would be refused); give this process the same secret, or let klaxon watch send the pages"
+                    )
+                }
                 message.actionLinks = PageActionLinks(
                     attempt: message.attempt, incident: message.incident, base: links.publicURL, key: key, now: now,
                     expiresAfter: links.expirySeconds)

@@ -90,6 +90,8 @@ public final class Responder {
     /// The recorded pings of the heartbeat checks, as the last read of the journal `alerts` found them:
     /// what the poller judges those checks from.
     private let heartbeats: HeartbeatBoard
+    /// The key the listening intake checks action links with, for the page transport.
+    private let listenerLinkKey: ListenerLinkKey
     /// Why the journal `alerts` could not be read, as last said.
     private var saidAlertsProblem: String?
     /// Whether the alerts were said once (`alertsChanged`).
@@ -182,11 +184,17 @@ public final class Responder {
         }
         self.recorder = recorder
         self.poller = poller
+        let listenerKey = ListenerLinkKey()
+        listenerLinkKey = listenerKey
         let pages =
             transport
             ?? ChannelPageTransport(
                 channels: workspace.config.channels, environment: environment,
-                links: ChannelPageTransport.LinkSigning(workspace: workspace.config))
+                links: ChannelPageTransport.LinkSigning(workspace: workspace.config).map {
+                    var signing = $0
+                    signing.listenerKey = { listenerKey.get() }
+                    return signing
+                })
         func runner(mayRun: Bool) throws(KlaxonError) -> EscalationRunner {
             try EscalationRunner(
                 workspace: workspace, writer: writer, role: options.role, mayRun: mayRun, transport: pages,
@@ -583,6 +591,7 @@ public final class Responder {
         do {
             let changed = try alerts.read()
             saidAlertsProblem = nil
+            listenerLinkKey.set(alerts.book.listenerLinkKey)
             heartbeats.update(
                 .init(
                     lastPings: alerts.book.lastPings, listeningSince: alerts.book.intakeStarted,

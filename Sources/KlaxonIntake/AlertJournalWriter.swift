@@ -51,15 +51,19 @@ public final class AlertJournalWriter: Sendable {
     private let store: any JournalStore
     private let writer: WriterIdentity
     private let clock: @Sendable () -> Timestamp
+    private let linkKey: String?
     private let say: @Sendable (_ text: String, _ isProblem: Bool) -> Void
 
     /// A writer on `store`'s journal `alerts`, its records written as `writer` (actor `klaxon`, this
     /// host and process). `say` is told when writes start failing (once, with why: a problem) and when
     /// one succeeds again: the senders only see 5xx. Nothing runs until `start()`.
+    /// `linkKey` names the key the listener checks action links with (recorded with its start, so that
+    /// the process sending pages signs with the same one or makes none).
     public init(
         store: any JournalStore, writer: WriterIdentity, clock: @escaping @Sendable () -> Timestamp,
-        say: @escaping @Sendable (_ text: String, _ isProblem: Bool) -> Void = { _, _ in }
+        linkKey: String? = nil, say: @escaping @Sendable (_ text: String, _ isProblem: Bool) -> Void = { _, _ in }
     ) {
+        self.linkKey = linkKey
         self.store = store
         self.writer = writer
         self.clock = clock
@@ -174,7 +178,7 @@ public final class AlertJournalWriter: Sendable {
                     _ = try? journal.append(
                         RecordDraft(
                             type: HeartbeatPing.intakeStoppedRecordType,
-                            data: HeartbeatPing.intakeData(listen: listen), timestamp: clock(),
+                            data: HeartbeatPing.intakeData(listen: listen, linkKey: linkKey), timestamp: clock(),
                             actor: writer.actor, host: writer.host, pid: writer.pid))
                 }
                 // Whatever was handed over after the last drain, refused (no handler is left waiting).
@@ -205,7 +209,8 @@ public final class AlertJournalWriter: Sendable {
     /// The `intake.started` record; once written, not again.
     private func announce(_ listen: String, _ journal: AlertJournal) {
         let draft = RecordDraft(
-            type: HeartbeatPing.intakeStartedRecordType, data: HeartbeatPing.intakeData(listen: listen),
+            type: HeartbeatPing.intakeStartedRecordType,
+            data: HeartbeatPing.intakeData(listen: listen, linkKey: linkKey),
             timestamp: clock(), actor: writer.actor, host: writer.host, pid: writer.pid)
         guard (try? journal.append(draft)) != nil else { return }
         state.withLock {

@@ -56,6 +56,10 @@ public struct AlertBook: Sendable {
     /// When the newest request the intake accepted was recorded (repeats and copies that change no alert,
     /// and heartbeat pings, included): whether the intake still receives. Nil when it never received any.
     public private(set) var lastReceivedAt: Timestamp?
+    /// The id of the key the latest intake to start checks action links with (`ActionLink.Key.id`), nil
+    /// when it answers none or none started: a process that signs with another key makes links that would
+    /// be refused, so it sends its pages without them.
+    public private(set) var listenerLinkKey: String?
     /// The action links opened (GET) of each incident, oldest first (`ActionLink.Opening`).
     public private(set) var linkOpenings: [String: [ActionLink.Opening]] = [:]
     /// The number of each identity's latest alert, active or not.
@@ -116,6 +120,9 @@ public struct AlertBook: Sendable {
             return []
         }
         if record.type == HeartbeatPing.intakeStartedRecordType {
+            if record.timestamp >= (intakeStarted ?? record.timestamp) {
+                listenerLinkKey = record.data["link_key"]?.stringValue
+            }
             intakeStarted = max(intakeStarted ?? record.timestamp, record.timestamp)
             listening.insert("\(record.host) \(record.pid)")
             return []

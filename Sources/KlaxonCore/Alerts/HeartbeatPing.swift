@@ -26,8 +26,13 @@ public struct HeartbeatPing: Equatable, Sendable {
     /// while no intake listens, a heartbeat check's silence is not the sender's, and is unknown.
     public static let intakeStoppedRecordType = "intake.stopped"
 
-    /// The data of an `intake.started` (or `intake.stopped`) record of an intake listening on `listen`.
-    public static func intakeData(listen: String) -> JSONValue { .object(["listen": .string(listen)]) }
+    /// The data of an `intake.started` (or `intake.stopped`) record of an intake listening on `listen`,
+    /// answering action links signed with the key `linkKey` names (`ActionLink.Key.id`; nil: none).
+    public static func intakeData(listen: String, linkKey: String? = nil) -> JSONValue {
+        var data: [String: JSONValue] = ["listen": .string(listen)]
+        if let linkKey { data["link_key"] = .string(linkKey) }
+        return .object(data)
+    }
 
     var json: JSONValue {
         .object(["check": .string(check), "token": .string(token), "at": .string(at.rfc3339)])
