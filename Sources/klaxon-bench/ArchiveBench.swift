@@ -22,6 +22,8 @@ enum ArchiveBench {
         var firstFrameWithoutIndexMilliseconds: Double = .nan
         var residentMegabytes: Double = .nan
         var privateMegabytes: Double = .nan
+        /// How that console had the Swift runtime (`ConsoleBench.swiftRuntime`).
+        var swiftRuntime = "?"
         /// The console on an empty workspace, for comparison.
         var emptyResidentMegabytes: Double = .nan
         var emptyPrivateMegabytes: Double = .nan
@@ -68,6 +70,7 @@ enum ArchiveBench {
                     sleep(2)
                     figures.residentMegabytes = ConsoleBench.statusField(pid, "VmRSS:")
                     figures.privateMegabytes = ConsoleBench.statusField(pid, "RssAnon:")
+                    figures.swiftRuntime = ConsoleBench.swiftRuntime(pid)
                 }
             }
             for _ in 0..<max(3, runs) {

@@ -233,6 +233,14 @@ enum ConsoleBench {
     }
 
     /// A kilobyte field of /proc/PID/status, in megabytes.
+    /// How the process has the Swift runtime and Foundation: "linked in" (`--static-swift-stdlib`, as
+    /// `make bench` builds) or "shared" (their shared libraries' symbol tables and relocations: about 6 MB
+    /// more resident memory, issue 20).
+    static func swiftRuntime(_ pid: Int32) -> String {
+        let maps = (try? String(contentsOfFile: "/proc/\(pid)/maps", encoding: .utf8)) ?? ""
+        return maps.contains("/libswiftCore.so") ? "shared" : "linked in"
+    }
+
     static func statusField(_ pid: Int32, _ name: String) -> Double {
         guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
             let line = status.split(separator: "\n").first(where: { $0.hasPrefix(name) }),

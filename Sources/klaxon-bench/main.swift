@@ -376,7 +376,8 @@ let measured: [(benchmark: String, cells: [String])] =
             "archive",
             [
                 "console: resident memory with the 10,000 open", "≤ 40 MB",
-                String(format: "%.1f MB (%.1f private)", archive.residentMegabytes, archive.privateMegabytes), ""
+                String(format: "%.1f MB (%.1f private)", archive.residentMegabytes, archive.privateMegabytes)
+                    + ", Swift runtime \(archive.swiftRuntime)", ""
             ]
         ),
         (

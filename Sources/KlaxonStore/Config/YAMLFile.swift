@@ -94,15 +94,29 @@ public struct YAMLFile {
         return try parse(text, path: path)
     }
 
+    /// Parses `text`; every scalar is kept as the text it is written as (a plain `0755`, `09:00`, `yes`
+    /// or `~` is that string): the readers below say what each key's value may be.
     public static func parse(_ text: String, path: String) throws(KlaxonError) -> YAMLFile {
         do {
-            guard let root = try Yams.compose(yaml: text) else { return YAMLFile(path: path, root: .mapping([:])) }
+            // Without Yams' default tag resolver, which sorts every plain scalar into bool, int, float,
+            // null or timestamp with Foundation's regular expressions: nothing here reads those tags, and
+            // compiling them pulls ICU's pages into every process that reads a YAML file (0.6 MB of the
+            // console's resident memory, issue 20).
+            guard let root = try Yams.compose(yaml: text, .basic) else {
+                return YAMLFile(path: path, root: .mapping([:]))
+            }
             return YAMLFile(path: path, root: root)
         } catch let error as YamlError {
             switch error {
             case .scanner(_, let problem, let mark, _), .parser(_, let problem, let mark, _),
                 .composer(_, let problem, let mark, _):
                 throw .badInput("\(path):\(mark.line):\(mark.column): invalid YAML: \(problem)")
+            case .duplicatedKeysInMapping(let keys, let context):
+                // As `mapping(_:what:)` says it; Yams' own text spans lines and puts the place last.
+                let names = keys.map { "\"\($0)\"" }.joined(separator: ", ")
+                let place = "\(path):\(context.mark.line):\(context.mark.column)"
+                let verb = keys.count == 1 ? "is" : "are"
+                throw .badInput("\(place): \(names) \(verb) given twice in one mapping; keep one")
             default:
                 throw .badInput("\(path): invalid YAML: \(error)")
             }
