@@ -1,7 +1,7 @@
 # The two commands a new user needs (see README.md): `make run` and `make test`.
 # Each installs what is missing first (scripts/setup), then builds.
 
-.PHONY: run console test build setup bench format lint
+.PHONY: run console test build release setup bench format lint
 
 # A drill on the sample workspace (this repository): a simulated platform breaks, the whole product responds.
 run: build
@@ -19,6 +19,11 @@ test: lint
 
 build: setup
 	swift build
+
+# The binary for a host that runs Klaxon for real (.build/release/klaxon), built as the benchmarks measure
+# it: the Swift runtime and Foundation linked in (see bench).
+release: setup
+	swift build -c release --static-swift-stdlib --product klaxon
 
 setup:
 	@scripts/setup
