@@ -95,6 +95,12 @@ func startIntake(
             throw .badInput(
                 "intake: link_secret: \(error.message); set it (or fix klaxon.yaml) and start klaxon watch again")
         }
+        // A short key can be guessed offline from one link (the fields and the MAC are both in it).
+        if let secret = linkSecret, secret.utf8.count < 32 {
+            throw .badInput(
+                "intake: link_secret: \(reference) holds \(secret.utf8.count) bytes; an action links' key needs at least 32 random bytes (such as from: openssl rand -hex 32), or a link could be forged by guessing it"
+            )
+        }
     }
     let journalWriter = AlertJournalWriter(
         store: try workspace.journalStore, writer: WriterIdentity(actor: "klaxon", host: writer.host, pid: writer.pid),

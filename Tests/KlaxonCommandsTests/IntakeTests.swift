@@ -862,6 +862,23 @@ struct IntakeTests {
                 "intake: tokens: am: env:KLAXON_AM_TOKEN is not set in the environment of the process that listens for alerts (klaxon watch)"
             ), "\(unsetSaid)")
         #expect(!FileManager.default.fileExists(atPath: ws.path + "/journals/alerts.jsonl"))
+
+        // Issue 23: an action links' key that could be guessed is refused at the start, never repeated.
+        ws.write(
+            "klaxon.yaml",
+            "name: t\nintake:\n  listen: 127.0.0.1:\(port)\n  tokens: {am: \"env:KLAXON_AM_TOKEN\"}\n  public_url: http://127.0.0.1:\(port)\n  link_secret: env:LINKS\n"
+        )
+        let weak = try startWatch(
+            ws, output: nil, errors: errors, environment: ["KLAXON_AM_TOKEN": amSecret, "LINKS": "hunter2"])
+        try await blocking { weak.waitUntilExit() }
+        let weakSaid = (try? String(contentsOfFile: errors, encoding: .utf8)) ?? ""
+        #expect(weak.terminationStatus == 2, "\(weakSaid)")
+        #expect(
+            weakSaid.contains(
+                "intake: link_secret: env:LINKS holds 7 bytes; an action links' key needs at least 32 random bytes"),
+            "\(weakSaid)")
+        #expect(!weakSaid.contains("hunter2"))
+        #expect(!FileManager.default.fileExists(atPath: ws.path + "/journals/alerts.jsonl"))
     }
 
     /// A heartbeat check pinged through the intake (`POST /v1/heartbeat/NAME` with a token) is up at

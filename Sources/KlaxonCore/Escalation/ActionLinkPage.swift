@@ -142,7 +142,7 @@ public struct ActionLinkPage: Hashable, Sendable {
             <meta charset="utf-8">
             <meta name="viewport" content="width=device-width, initial-scale=1">
             <meta name="referrer" content="no-referrer">
-            <title>\(Self.escape(incident.map { "\($0.id) · " } ?? ""))\(Self.escape(heading)) · Klaxon</title>
+            <title>\(Self.escape(incident.map { $0.id == heading ? "" : "\($0.id) · " } ?? ""))\(Self.escape(heading)) · Klaxon</title>
             <style>\(Self.style)</style>
             </head>
             <body><main>
