@@ -47,12 +47,14 @@ public struct ActionLinkDesk: Sendable {
             // An expired link is authentic: the incident it was for is shown as it is now.
             var shown: ActionLinkPage.Card?
             if case .expired(_, let id) = error, let journal = try? workspace.incidents.open(id) {
-                shown = card(journal.incident, now: now)
+                shown = card(journal.incident, now: now, loadEngine())
             }
             return Answer(
                 status: 403,
                 page: ActionLinkPage(heading: "This link does not work", message: error.explanation, incident: shown))
         }
+        // Only for an authentic link: a forged one costs no file read.
+        let engine = loadEngine()
         let journal: IncidentJournal
         do { journal = try workspace.incidents.open(link.incident) } catch {
             return error.isUnreachable
@@ -66,8 +68,9 @@ public struct ActionLinkDesk: Sendable {
                     ))
         }
         let incident = journal.incident
-        if !incident.isOpen || link.resolvedSinceItsPage(in: incident) != nil {
-            let resolvedAt = link.resolvedSinceItsPage(in: incident) ?? incident.keyTimes[.resolved]
+        let resolvedSincePage = link.resolvedSinceItsPage(in: incident)
+        if !incident.isOpen || resolvedSincePage != nil {
+            let resolvedAt = resolvedSincePage ?? incident.keyTimes[.resolved]
             let at = resolvedAt.map { " at " + Self.time($0, now: now) } ?? ""
             let reopened = incident.isOpen ? " (reopening it does not bring them back)" : ""
             return Answer(
@@ -76,7 +79,7 @@ public struct ActionLinkDesk: Sendable {
                     heading: "This link expired",
                     message:
                         "\(incident.id) was resolved\(at) after this page was sent, so its links no longer work\(reopened).",
-                    incident: card(incident, now: now)))
+                    incident: card(incident, now: now, engine)))
         }
         let origin = ActionOrigin(client: client, forwardedFor: forwardedFor, page: link.page)
         if !post { note(link, client: client, at: now) }
@@ -87,15 +90,16 @@ public struct ActionLinkDesk: Sendable {
                     status: 405,
                     page: ActionLinkPage(
                         heading: "This link only shows", message: "A view link acts on nothing.",
-                        incident: card(incident, now: now)), allow: "GET, HEAD")
+                        incident: card(incident, now: now, engine)), allow: "GET, HEAD")
             }
             return Answer(
                 status: 200,
-                page: ActionLinkPage(heading: incident.id, incident: card(incident, now: now), footnote: footnote(link))
+                page: ActionLinkPage(
+                    heading: incident.id, incident: card(incident, now: now, engine), footnote: footnote(link))
             )
         case .acknowledge:
             if let ack = incident.acknowledgementSincePaging {
-                return already(ack, incident, now: now, post: post)
+                return already(ack, incident, now: now, post: post, engine)
             }
             guard post else {
                 return Answer(
@@ -104,7 +108,7 @@ public struct ActionLinkDesk: Sendable {
                         heading: "Acknowledge \(incident.id)?",
                         message:
                             "Pressing the button acknowledges \(incident.id) as \(link.user): the escalation stops paging, as acknowledging in Klaxon does.",
-                        incident: card(incident, now: now), button: "Acknowledge as \(link.user)",
+                        incident: card(incident, now: now, engine), button: "Acknowledge as \(link.user)",
                         footnote: footnote(link)))
             }
             do {
@@ -112,9 +116,9 @@ public struct ActionLinkDesk: Sendable {
             } catch {
                 // Someone acknowledged between the look and the write: said as such, nothing recorded.
                 if let ack = journal.incident.acknowledgementSincePaging {
-                    return already(ack, journal.incident, now: now, post: true)
+                    return already(ack, journal.incident, now: now, post: true, engine)
                 }
-                return failed(error, journal.incident, now: now)
+                return failed(error, journal.incident, now: now, engine)
             }
             return Answer(
                 status: 200,
@@ -122,9 +126,8 @@ public struct ActionLinkDesk: Sendable {
                     heading: "Acknowledged",
                     message:
                         "\(incident.id) is acknowledged by \(link.user) (via this link) at \(Self.time(clock(), now: now)). The escalation stops paging.",
-                    incident: card(journal.incident, now: clock())))
+                    incident: card(journal.incident, now: clock(), engine)))
         case .escalate:
-            let engine = EscalationFiles.load(workspaceRoot: workspace.root).engine(retry: workspace.config.pagingRetry)
             if !link.isItsStepCurrent(in: incident) {
                 let paging = engine.pagingState(of: incident, now: now).detail(now: now, formatter: .utc)
                 return Answer(
@@ -133,13 +136,13 @@ public struct ActionLinkDesk: Sendable {
                         heading: "This page's step is over",
                         message:
                             "\(incident.id)'s escalation has moved on since this page was sent (\(paging)); escalating from this link would skip past whoever it pages now, so nothing was done. Use the newest page's link, or escalate in Klaxon itself.",
-                        incident: card(incident, now: now), footnote: footnote(link)))
+                        incident: card(incident, now: now, engine), footnote: footnote(link)))
             }
             if let refusal = engine.escalateNowRefusal(incident, now: now, formatter: .utc) {
                 return Answer(
                     status: post ? 409 : 200,
                     page: ActionLinkPage(
-                        heading: "Nothing to escalate", message: refusal, incident: card(incident, now: now),
+                        heading: "Nothing to escalate", message: refusal, incident: card(incident, now: now, engine),
                         footnote: footnote(link)))
             }
             guard post else {
@@ -149,14 +152,14 @@ public struct ActionLinkDesk: Sendable {
                         heading: "Escalate \(incident.id) now?",
                         message:
                             "Pressing the button moves the escalation on from the step that paged you to the next one now, as \(link.user): whoever it names is paged at once.",
-                        incident: card(incident, now: now), button: "Escalate now",
+                        incident: card(incident, now: now, engine), button: "Escalate now",
                         footnote: footnote(link)))
             }
             do {
                 try journal.perform(
                     .escalateNow(decidedAtRecord: incident.recordCount, origin: origin), by: writer(link), now: clock)
             } catch {
-                return failed(error, journal.incident, now: now)
+                return failed(error, journal.incident, now: now, engine)
             }
             let after = clock()
             return Answer(
@@ -165,7 +168,7 @@ public struct ActionLinkDesk: Sendable {
                     heading: "Escalated",
                     message:
                         "\(incident.id): \(engine.escalatedNowText(journal.incident, now: after)) (by \(link.user), via this link).",
-                    incident: card(journal.incident, now: after)))
+                    incident: card(journal.incident, now: after, engine)))
         }
     }
 
@@ -181,8 +184,12 @@ public struct ActionLinkDesk: Sendable {
 
     private func writer(_ link: ActionLink) -> WriterIdentity { WriterIdentity(actor: link.user, host: host, pid: pid) }
 
-    private func card(_ incident: Incident, now: Timestamp) -> ActionLinkPage.Card {
-        let engine = EscalationFiles.load(workspaceRoot: workspace.root).engine(retry: workspace.config.pagingRetry)
+    /// The escalation engine of `Escalation/` as it is now: read once per answer.
+    private func loadEngine() -> EscalationEngine {
+        EscalationFiles.load(workspaceRoot: workspace.root).engine(retry: workspace.config.pagingRetry)
+    }
+
+    private func card(_ incident: Incident, now: Timestamp, _ engine: EscalationEngine) -> ActionLinkPage.Card {
         let paging = engine.pagingState(of: incident, now: now).detail(now: now, formatter: .utc)
         return ActionLinkPage.Card(incident, paging: paging)
     }
@@ -191,23 +198,27 @@ public struct ActionLinkDesk: Sendable {
         "This link acts as \(link.user) for \(link.incident) only, until \(ActionLink.readable(link.expires)) or until it is resolved. Anyone holding it can use it: do not forward it."
     }
 
-    private func already(_ ack: EscalationEvent, _ incident: Incident, now: Timestamp, post: Bool) -> Answer {
+    private func already(
+        _ ack: EscalationEvent, _ incident: Incident, now: Timestamp, post: Bool, _ engine: EscalationEngine
+    ) -> Answer {
         Answer(
             status: post ? 409 : 200,
             page: ActionLinkPage(
                 heading: "Already acknowledged",
                 message: "\(incident.id) is already acknowledged by \(ack.actor) at \(Self.time(ack.at, now: now))"
                     + (post ? "; nothing was recorded." : "."),
-                incident: card(incident, now: now)))
+                incident: card(incident, now: now, engine)))
     }
 
-    private func failed(_ error: KlaxonError, _ incident: Incident, now: Timestamp) -> Answer {
+    private func failed(_ error: KlaxonError, _ incident: Incident, now: Timestamp, _ engine: EscalationEngine)
+        -> Answer
+    {
         if error.isUnreachable { return Self.storeAway }
         return Answer(
             status: 409,
             page: ActionLinkPage(
                 heading: "Nothing was done", message: error.message + ". Nothing was recorded.",
-                incident: card(incident, now: now)))
+                incident: card(incident, now: now, engine)))
     }
 
     static let storeAway = Answer(

@@ -146,12 +146,11 @@ struct IntakeResponder: HTTPResponder {
     private func actionLink(_ request: Request, context: Context, desk: ActionLinkDesk) async -> Response {
         let post = request.method == .post
         guard post || request.method == .get || request.method == .head else {
-            var response = Self.page(
+            return Self.page(
                 ActionLinkDesk.Answer(
                     status: 405,
-                    page: ActionLinkPage(heading: "Not a way to use this link", message: "Open it in a browser.")))
-            response.headers[.allow] = "GET, HEAD, POST"
-            return response
+                    page: ActionLinkPage(heading: "Not a way to use this link", message: "Open it in a browser."),
+                    allow: "GET, HEAD, POST"))
         }
         if post, case .failure = await read(request) {
             return Self.page(
