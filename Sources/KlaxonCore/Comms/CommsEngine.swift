@@ -154,6 +154,46 @@ public struct CommsEngine: Sendable {
             }
         }
 
+        /// What `incident show` says of the latest update: "update #2 sent to #platform-status, email eng-all"
+        /// once every destination has it, else one line per destination (the problems first).
+        public static func lines(_ states: [DestinationState]) -> [String] {
+            guard let first = states.first else { return [] }
+            if states.allSatisfy({ if case .delivered = $0.state { true } else { false } }) {
+                return ["update #\(first.delivery.number) sent to " + states.map(\.delivery.destination.label).joined(separator: ", ")]
+            }
+            return (states.filter(\.isProblem) + states.filter { !$0.isProblem }).map(\.text)
+        }
+
+        /// `incident show --json`'s `update_deliveries`: `state` is due, sending, delivered, retrying,
+        /// gave_up, unknown or too_late; `problem` is true for those shown in red.
+        public var json: JSONValue {
+            let state: String
+            var fields: [String: JSONValue] = [:]
+            switch self.state {
+            case .due: state = "due"
+            case .inFlight: state = "sending"
+            case .delivered(let at, _):
+                state = "delivered"
+                fields["delivered_at"] = .string(at.rfc3339)
+            case .retryAt(let at):
+                state = "retrying"
+                fields["retry_at"] = .string(at.rfc3339)
+            case .gaveUp: state = "gave_up"
+            case .unknown: state = "unknown"
+            case .tooLate: state = "too_late"
+            }
+            fields["state"] = .string(state)
+            fields["update"] = .number(Double(delivery.update))
+            fields["number"] = .number(Double(delivery.number))
+            fields["destination"] = .string(delivery.destination.name)
+            fields["to"] = .string(delivery.destination.label)
+            fields["attempt"] = .number(Double(delivery.attempt))
+            fields["attempts"] = .number(Double(delivery.attempts))
+            fields["problem"] = .bool(isProblem)
+            fields["text"] = .string(text)
+            return .object(fields)
+        }
+
         static func hours(_ seconds: Int64) -> String { seconds % 3600 == 0 ? "\(seconds / 3600)h" : "\(seconds / 60)m" }
     }
 
@@ -212,9 +252,7 @@ public struct CommsEngine: Sendable {
     /// has not (or without an update or destinations).
     public func sentText(of incident: Incident, now: Timestamp) -> String? {
         let states = deliveries(of: incident, now: now)
-        guard let first = states.first,
-            states.allSatisfy({ if case .delivered = $0.state { true } else { false } })
-        else { return nil }
-        return "update #\(first.delivery.number) sent to " + states.map(\.delivery.destination.label).joined(separator: ", ")
+        guard states.allSatisfy({ if case .delivered = $0.state { true } else { false } }) else { return nil }
+        return DestinationState.lines(states).first
     }
 }

@@ -153,7 +153,7 @@ extension CommsConfigLoader {
                 throw file.error(keyNode, "unknown key \"\(key)\" in \(what) (known: services, severities, to)")
             }
         }
-        guard let toNode, !route.to.isEmpty else {
+        guard !route.to.isEmpty else {
             throw file.error(toNode ?? node, "\(what) sends to nobody; add to: [NAME, …], names of comms: destinations")
         }
         return route
