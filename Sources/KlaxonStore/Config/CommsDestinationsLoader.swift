@@ -60,7 +60,7 @@ extension CommsConfigLoader {
         for (key, keyNode, _) in fields where !allowed[kindKey]!.contains(key) {
             throw file.error(
                 keyNode,
-                "unknown key \"\(key)\" in \(what), a \(kindKey) destination (known: \(allowed[kindKey]!.joined(separator: ", ")))"
+                "unknown key \"\(key)\" in \(what), \(kindKey == "email" ? "an" : "a") \(kindKey) destination (known: \(allowed[kindKey]!.joined(separator: ", ")))"
             )
         }
         func field(_ key: String) -> Node? { fields.first { $0.key == key }?.value }
@@ -75,7 +75,7 @@ extension CommsConfigLoader {
                     "\(what): slack must be a reference, never the webhook's URL itself (it lets anyone post to the channel): write slack: env:NAME (a variable of klaxon watch) or slack: file:PATH (a file holding the URL)"
                 )
             }
-            secrets.append(.init(reference: url, purpose: "\(what): slack", place: file.place(kindValue)))
+            secrets.append(.init(reference: url, purpose: "\(what): slack", place: file.place(kindValue), reader: .comms))
             var channel: String?
             if let node = field("channel") {
                 let text = try file.string(node, what: "\(what): channel")
@@ -102,7 +102,7 @@ extension CommsConfigLoader {
         default:
             let url = try file.string(kindValue, what: "\(what): webhook")
             if let reference = SecretReference(url) {
-                secrets.append(.init(reference: reference, purpose: "\(what): webhook", place: file.place(kindValue)))
+                secrets.append(.init(reference: reference, purpose: "\(what): webhook", place: file.place(kindValue), reader: .comms))
             } else if !(url.hasPrefix("https://") || url.hasPrefix("http://")) || url.contains(where: \.isWhitespace) {
                 throw file.error(
                     kindValue, "\(what): webhook is \"\(url)\"; write an http(s):// URL, or env:NAME when it holds a token")
@@ -118,7 +118,7 @@ extension CommsConfigLoader {
                 throw file.error(
                     secretNode, "\(what): secret must be a reference, env:NAME or file:PATH, never the secret itself")
             }
-            secrets.append(.init(reference: secret, purpose: "\(what): secret", place: file.place(secretNode)))
+            secrets.append(.init(reference: secret, purpose: "\(what): secret", place: file.place(secretNode), reader: .comms))
             return CommsDestination(name: name, kind: .webhook(url: url, secret: secret), place: place)
         }
     }
