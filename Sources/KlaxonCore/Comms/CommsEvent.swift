@@ -205,3 +205,61 @@ extension CommsRecord {
         }
     }
 }
+
+extension CommsEvent {
+    /// The event as the index keeps it in an incident summary (`IncidentSummaryCodec`):
+    /// `[sequence, ms, host, pid, kind, …]`.
+    var summaryRow: JSONValue {
+        func int(_ n: Int) -> JSONValue { .number(Double(n)) }
+        func time(_ t: Timestamp) -> JSONValue { .number(Double(t.milliseconds)) }
+        func outcome(_ delivered: Bool?) -> JSONValue { delivered.map(JSONValue.bool) ?? .null }
+        let head: [JSONValue] = [int(sequence), time(at), .string(host), int(pid)]
+        switch kind {
+        case .attempt(let update, let destination, let attempt):
+            return .array(head + ["attempt", int(update), .string(destination), int(attempt)])
+        case .result(let update, let destination, let attempt, let delivered, let detail):
+            return .array(
+                head + ["result", int(update), .string(destination), int(attempt), outcome(delivered), .string(detail)])
+        case .reminded(let since, let user):
+            return .array(head + ["reminded", time(since), user.map(JSONValue.string) ?? .null])
+        case .reminderResult(let since, let delivered, let detail):
+            return .array(head + ["reminder_result", time(since), outcome(delivered), .string(detail)])
+        }
+    }
+
+    /// The event `summaryRow` wrote; nil for anything else.
+    init?(summaryRow row: [JSONValue]) {
+        func at(_ n: Int) -> JSONValue? { row.indices.contains(n) ? row[n] : nil }
+        func time(_ n: Int) -> Timestamp? { at(n)?.intValue.map { Timestamp(milliseconds: Int64($0)) } }
+        func outcome(_ n: Int) -> Bool?? {
+            switch at(n) {
+            case .null?: .some(nil)
+            case .bool(let b)?: .some(b)
+            default: nil
+            }
+        }
+        guard let sequence = at(0)?.intValue, let t = time(1), let host = at(2)?.stringValue, let pid = at(3)?.intValue
+        else { return nil }
+        let kind: Kind
+        switch at(4)?.stringValue {
+        case "attempt":
+            guard let update = at(5)?.intValue, let destination = at(6)?.stringValue, let attempt = at(7)?.intValue
+            else { return nil }
+            kind = .attempt(update: update, destination: destination, attempt: attempt)
+        case "result":
+            guard let update = at(5)?.intValue, let destination = at(6)?.stringValue, let attempt = at(7)?.intValue,
+                let delivered = outcome(8), let detail = at(9)?.stringValue
+            else { return nil }
+            kind = .result(update: update, destination: destination, attempt: attempt, delivered: delivered, detail: detail)
+        case "reminded":
+            guard let since = time(5), let user = at(6) else { return nil }
+            kind = .reminded(since: since, user: user.stringValue)
+        case "reminder_result":
+            guard let since = time(5), let delivered = outcome(6), let detail = at(7)?.stringValue else { return nil }
+            kind = .reminderResult(since: since, delivered: delivered, detail: detail)
+        default:
+            return nil
+        }
+        self.init(sequence: sequence, at: t, host: host, pid: pid, kind: kind)
+    }
+}
