@@ -31,7 +31,8 @@ struct ChannelCommsTransport: CommsTransport {
                 let body = message.webhookJSON
                 let headers = [
                     "Content-Type: application/json", "X-Klaxon-Update: \(message.delivery.updateID)",
-                    "X-Klaxon-Signature: " + PageMessage.signature(body: body, secret: try reveal(secret, &secrets), at: now)
+                    "X-Klaxon-Signature: "
+                        + PageMessage.signature(body: body, secret: try reveal(secret, &secrets), at: now)
                 ]
                 outcome = OutboundTransfer.post(
                     url: try reveal(url, &secrets), headers: headers, body: Array(body.utf8), timeoutSeconds: timeout)
@@ -121,7 +122,9 @@ struct ChannelCommsTransport: CommsTransport {
 
     private func scrub(_ text: String, _ secrets: [String]) -> String {
         var result = text
-        for secret in secrets where !secret.isEmpty { result = result.replacingOccurrences(of: secret, with: "[secret]") }
+        for secret in secrets where !secret.isEmpty {
+            result = result.replacingOccurrences(of: secret, with: "[secret]")
+        }
         return result
     }
 }

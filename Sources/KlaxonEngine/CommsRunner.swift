@@ -133,7 +133,9 @@ final class CommsRunner {
 
     private func send(_ delivery: UpdateDelivery, incident: Incident) {
         guard let update = incident.statusUpdates.first(where: { $0.sequence == delivery.update }) else {
-            finished.push(.update(delivery, .failed(reason: "update record #\(delivery.update) is not in \(incident.id) as read")))
+            finished.push(
+                .update(delivery, .failed(reason: "update record #\(delivery.update) is not in \(incident.id) as read"))
+            )
             return
         }
         let message = UpdateMessage(

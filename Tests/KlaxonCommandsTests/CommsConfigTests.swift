@@ -35,7 +35,8 @@ struct CommsConfigTests {
         #expect(comms.routes.count == 2)
         #expect(comms.routes[0].severities == [.sev1, .sev2] && comms.routes[0].services == ["ci"])
         #expect(comms.retry.attempts == 3 && comms.retry.backoffSeconds == 10)
-        let run = Klaxon(workspace: ws.path, environment: ["SLACK_STATUS": "x", "BRIDGE": "y"]).run("config", "validate")
+        let run = Klaxon(workspace: ws.path, environment: ["SLACK_STATUS": "x", "BRIDGE": "y"]).run(
+            "config", "validate")
         #expect(run.status == 0, "\(run.output)")
         // A secret the sending process lacks is said as the updates' own.
         let unset = Klaxon(workspace: ws.path).run("config", "validate").output
@@ -88,7 +89,10 @@ struct CommsConfigTests {
                 "  email: {server: \"smtp://127.0.0.1:2525\", from: klaxon@example.com}", "  timeout: 5s",
                 "klaxon.yaml:10:14: error: comms: destinations: eng-all sends email, but klaxon.yaml has no channels: email; add channels: {email: {server: smtp://HOST:PORT, from: klaxon@example.com}}"
             ),
-            ("retry_backoff: 10s", "retry_backoff: 2h", "klaxon.yaml:7:18: error: comms: retry_backoff must be from 1s to 1h")
+            (
+                "retry_backoff: 10s", "retry_backoff: 2h",
+                "klaxon.yaml:7:18: error: comms: retry_backoff must be from 1s to 1h"
+            )
         ] {
             let yaml = Self.good.replacingOccurrences(of: from, with: to)
             #expect(yaml != Self.good, "\(from)")
@@ -97,13 +101,16 @@ struct CommsConfigTests {
             #expect(run.status == 1, "\(to)")
             #expect(run.output.contains(message), "\(run.output)")
             // Every command refuses the workspace with the same message, not only validate.
-            #expect(Klaxon(workspace: ws.path).run("incident", "list").errors.contains(message.replacingOccurrences(of: " error:", with: "")))
+            #expect(
+                Klaxon(workspace: ws.path).run("incident", "list").errors.contains(
+                    message.replacingOccurrences(of: " error:", with: "")))
         }
     }
 
     @Test func aDestinationNoRouteNamesIsAWarning() {
         let ws = makeWorkspace(Self.good.replacingOccurrences(of: "    - {to: [bridge]}\n", with: ""))
-        let run = Klaxon(workspace: ws.path, environment: ["SLACK_STATUS": "x", "BRIDGE": "y"]).run("config", "validate")
+        let run = Klaxon(workspace: ws.path, environment: ["SLACK_STATUS": "x", "BRIDGE": "y"]).run(
+            "config", "validate")
         #expect(run.status == 0)
         #expect(
             run.output.contains(

@@ -42,7 +42,8 @@ extension EndToEnd {
             let watch = try startWatch(
                 ws, output: log, errors: log,
                 environment: [
-                    "KLAXON_SLACK_STATUS": "http://127.0.0.1:\(hooks.port)/slack/status", "BRIDGE_SECRET": "s3cret-value"
+                    "KLAXON_SLACK_STATUS": "http://127.0.0.1:\(hooks.port)/slack/status",
+                    "BRIDGE_SECRET": "s3cret-value"
                 ])
             defer {
                 watch.terminate()
@@ -64,7 +65,8 @@ extension EndToEnd {
             #expect(sent, "\(log1)\n\(k.run("incident", "show", "INC-1").output)")
             let slack = try #require(hooks.requests.first { $0.path == "/slack/status" })
             #expect(slack.body.contains("[SEV2] INC-1 Identified: Registry returns 503"), "\(slack.body)")
-            #expect(try #require(mail.messages.first).contains("Subject: [SEV2] INC-1 identified: Registry returns 503"))
+            #expect(
+                try #require(mail.messages.first).contains("Subject: [SEV2] INC-1 identified: Registry returns 503"))
             let shown = k.run("incident", "show", "INC-1").output
             #expect(shown.contains("Updates: update #1 sent to #platform-status, email eng-all"), "\(shown)")
             #expect(shown.contains("comms     sending update #1 to #platform-status, attempt 1 of 2"), "\(shown)")
@@ -73,19 +75,24 @@ extension EndToEnd {
             // SEV1 adds the signed webhook, which answers 500: tried twice, then shown as not sent.
             #expect(k.run("incident", "severity", "INC-1", "SEV1").status == 0)
             #expect(k.run("incident", "update", "INC-1", "A fix is rolling out.", "--status", "monitoring").status == 0)
-            let failed = try await until { records(.updateResult).filter { $0.data["destination"] == "bridge" }.count == 2 }
+            let failed = try await until {
+                records(.updateResult).filter { $0.data["destination"] == "bridge" }.count == 2
+            }
             #expect(failed, "\(k.run("incident", "show", "INC-1").output)")
             let bridge = hooks.requests.filter { $0.path == "/hooks/bridge" }
             #expect(bridge.count == 2)
             #expect(bridge.first?.headers["x-klaxon-signature"]?.hasPrefix("t=") == true)
             let after = k.run("incident", "show", "INC-1").output
             #expect(
-                after.contains("Updates: update #2 NOT SENT to webhook bridge: gave up after 2 attempts: HTTP 500"), "\(after)")
+                after.contains("Updates: update #2 NOT SENT to webhook bridge: gave up after 2 attempts: HTTP 500"),
+                "\(after)")
             #expect(after.contains("Updates: update #2 sent to #platform-status"), "\(after)")
             #expect(!after.contains("s3cret-value") && !after.contains("/slack/status"))
             let json = try #require(k.run("incident", "show", "INC-1", "--json").json)
             let deliveries = try #require(json["update_deliveries"]?.arrayValue)
-            #expect(deliveries.map { $0["state"]?.stringValue ?? "" } == ["delivered", "delivered", "gave_up"], "\(deliveries)")
+            #expect(
+                deliveries.map { $0["state"]?.stringValue ?? "" } == ["delivered", "delivered", "gave_up"],
+                "\(deliveries)")
             #expect(deliveries.last?["problem"] == .bool(true))
         }
     }

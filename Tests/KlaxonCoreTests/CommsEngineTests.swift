@@ -1,13 +1,16 @@
 import Foundation
-@testable import KlaxonCore
 import Testing
+
+@testable import KlaxonCore
 
 /// The comms engine's decisions from inputs alone, as `EscalationEngineTests` does for pages: an incident
 /// made of records, a config and a time in, deliveries, retries and reminders out.
 struct CommsEngineTests {
-    static let slack = CommsDestination(name: "platform-status", kind: .slack(url: .environment("SLACK"), channel: "#platform-status"))
+    static let slack = CommsDestination(
+        name: "platform-status", kind: .slack(url: .environment("SLACK"), channel: "#platform-status"))
     static let list = CommsDestination(name: "eng-all", kind: .email(addresses: ["eng-all@example.com"]))
-    static let hook = CommsDestination(name: "bridge", kind: .webhook(url: "https://h.example/x", secret: .environment("S")))
+    static let hook = CommsDestination(
+        name: "bridge", kind: .webhook(url: "https://h.example/x", secret: .environment("S")))
 
     static func config(cadence: [Severity: Int64] = [.sev1: 1800, .sev2: 3600]) -> CommsConfig {
         var config = CommsConfig(cadence: cadence)
@@ -91,7 +94,8 @@ struct CommsEngineTests {
             if attempt < 3 {
                 #expect(early.nextWake == s.clock.adding(seconds: wait))
                 let problem = engine.problems(of: s.incident, now: s.clock).map(\.text)
-                #expect(problem == ["update #1 FAILING to email eng-all (attempt \(attempt) of 3): HTTP 500; trying again"])
+                #expect(
+                    problem == ["update #1 FAILING to email eng-all (attempt \(attempt) of 3): HTTP 500; trying again"])
                 s.clock = s.clock.adding(seconds: wait)
                 let due = engine.decide(s.incident, now: s.clock, engine: ("h", 1)).deliveries
                 delivery = try #require(due.first { $0.destination.name == "eng-all" })
@@ -127,7 +131,10 @@ struct CommsEngineTests {
         let engine = Self.engine()
         #expect(engine.decide(s.incident, now: late.adding(seconds: -1), engine: ("h", 1)).deliveries.count == 2)
         #expect(engine.decide(s.incident, now: late, engine: ("h", 1)).deliveries.isEmpty)
-        #expect(engine.problems(of: s.incident, now: late).map(\.delivery.destination.name) == ["platform-status", "eng-all"])
+        #expect(
+            engine.problems(of: s.incident, now: late).map(\.delivery.destination.name) == [
+                "platform-status", "eng-all"
+            ])
         #expect(engine.problems(of: s.incident, now: late)[0].text.hasPrefix("update #1 NOT SENT to #platform-status"))
     }
 
@@ -156,7 +163,8 @@ struct CommsEngineTests {
         try s.perform(.postUpdate(text: "Still investigating.", phase: nil), after: 600)
         let posted = s.clock
         #expect(engine.decide(s.incident, now: posted.adding(seconds: 1799), engine: ("h", 1)).reminder == nil)
-        let again = try #require(engine.decide(s.incident, now: posted.adding(seconds: 1800), engine: ("h", 1)).reminder)
+        let again = try #require(
+            engine.decide(s.incident, now: posted.adding(seconds: 1800), engine: ("h", 1)).reminder)
         #expect(again.since == posted)
         #expect(again.user == "bob")
     }
@@ -170,7 +178,9 @@ struct CommsEngineTests {
         #expect(toCommander.role == "commander")
         #expect(toCommander.contact?.kind == .webhook)
         let nobody = try #require(
-            Self.engine().decide(try IncidentScript(Declaration(title: "t", severity: .sev1)).incident, now: late, engine: ("h", 1)).reminder)
+            Self.engine().decide(
+                try IncidentScript(Declaration(title: "t", severity: .sev1)).incident, now: late, engine: ("h", 1)
+            ).reminder)
         #expect(nobody.user == nil)
         #expect(nobody.contact == nil)
         #expect(nobody.problem?.hasPrefix("nobody to remind: INC-7 has no comms role or commander") == true)
@@ -225,7 +235,9 @@ struct CommsEngineTests {
         }
         var d = Self.engine().decide(s.incident, now: s.clock, engine: ("h", 1)).deliveries[1]
         #expect(try line(.attempt(d)) == "sending update #1 to email eng-all, attempt 1 of 3")
-        #expect(try line(.result(d, delivered: false, detail: "HTTP 500")) == "update #1 to email eng-all FAILED: HTTP 500, attempt 1 of 3")
+        #expect(
+            try line(.result(d, delivered: false, detail: "HTTP 500"))
+                == "update #1 to email eng-all FAILED: HTTP 500, attempt 1 of 3")
         d.attempt = 3
         #expect(try line(.attempt(d)) == "sending update #1 to email eng-all, attempt 3 of 3")
         #expect(

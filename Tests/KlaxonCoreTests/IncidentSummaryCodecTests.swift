@@ -108,7 +108,8 @@ struct IncidentSummaryCodecTests {
     static let fields: Set<String> = [
         "id", "title", "severity", "status", "services", "roles", "participants", "participantSet", "keyTimes", "notes",
         "statusUpdates", "actionItems",
-        "links", "tags", "runbookSteps", "escalationEvents", "commsEvents", "summary", "timeline", "keepsTimeline", "recordCount",
+        "links", "tags", "runbookSteps", "escalationEvents", "commsEvents", "summary", "timeline", "keepsTimeline",
+        "recordCount",
         "lastRecordTime",
         "unreadable", "drill", "declaringCheck", "declaringAlertGroup", "alertGroups"
     ]

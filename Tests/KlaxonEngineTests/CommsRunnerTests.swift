@@ -73,7 +73,9 @@ import Testing
     {
         func underWay() throws -> Bool {
             let i = try incident(ws)
-            let started = records(i, .updateAttempt).count + records(i, .updateReminded).filter { $0.data["contact"] != nil }.count
+            let started =
+                records(i, .updateAttempt).count
+                + records(i, .updateReminded).filter { $0.data["contact"] != nil }.count
             return started > records(i, .updateResult).count + records(i, .reminderResult).count
         }
         for _ in 0..<seconds {
@@ -130,11 +132,15 @@ import Testing
         #expect(records(i, .updateAttempt).count == 3)
         for result in records(i, .updateResult) {
             let attempt = try #require(
-                i.timeline.last { $0.type == RecordType.updateAttempt.rawValue && $0.data["destination"] == result.data["destination"] && $0.sequence < result.sequence })
+                i.timeline.last {
+                    $0.type == RecordType.updateAttempt.rawValue && $0.data["destination"] == result.data["destination"]
+                        && $0.sequence < result.sequence
+                })
             #expect(attempt.actor == "comms-engine")
         }
         let slack = try #require(hooks.requests.first { $0.path == "/slack/status" })
-        let slackText = try JSONParser.parse(slack.body)["blocks"]?.arrayValue?.first?["text"]?["text"]?.stringValue ?? ""
+        let slackText =
+            try JSONParser.parse(slack.body)["blocks"]?.arrayValue?.first?["text"]?["text"]?.stringValue ?? ""
         #expect(slackText.contains("*[SEV2] INC-1 Identified: Registry returns 503*"), "\(slackText)")
         #expect(slackText.contains("Pushes to the registry fail; pulls work."))
         #expect(slackText.contains("<https://klaxon.example.com/status|Status page>"))
@@ -144,7 +150,10 @@ import Testing
         let bridge = try #require(hooks.requests.first { $0.path == "/hooks/bridge" })
         let signature = try #require(bridge.headers["x-klaxon-signature"])
         let t = try #require(signature.split(separator: ",").first?.dropFirst(2)).description
-        #expect(signature == PageMessage.signature(body: bridge.body, secret: "bridge-secret", at: Timestamp(milliseconds: Int64(t)! * 1000)))
+        #expect(
+            signature
+                == PageMessage.signature(
+                    body: bridge.body, secret: "bridge-secret", at: Timestamp(milliseconds: Int64(t)! * 1000)))
         for body in [slack.body, email, bridge.body] {
             #expect(!body.contains("token expired") && !body.contains("carol") && !body.contains("alice"))
         }
@@ -176,7 +185,9 @@ import Testing
         #expect(records(i, .updateAttempt).count == 5, "given up after 3 attempts")
         let problems = engine.problems(of: i, now: clock.now).map(\.text)
         #expect(problems.count == 1)
-        #expect(problems.first?.hasPrefix("update #1 NOT SENT to webhook bridge: gave up after 3 attempts: ") == true, "\(problems)")
+        #expect(
+            problems.first?.hasPrefix("update #1 NOT SENT to webhook bridge: gave up after 3 attempts: ") == true,
+            "\(problems)")
     }
 
     @Test func anOverdueUpdateRemindsTheCommsRoleOnceAndAgainAfterANewUpdate() throws {
@@ -201,7 +212,8 @@ import Testing
         #expect(try run(ws, responder) { try records(incident(ws), .reminderResult).count == 1 })
         var i = try incident(ws)
         let reminded = try #require(records(i, .updateReminded).first)
-        #expect(reminded.data["user"] == "bob" && reminded.data["role"] == "comms" && reminded.data["contact"] == "webhook")
+        #expect(
+            reminded.data["user"] == "bob" && reminded.data["role"] == "comms" && reminded.data["contact"] == "webhook")
         #expect(reminded.timestamp >= declared.adding(seconds: 1800))
         #expect(records(i, .reminderResult).first?.data["outcome"] == "delivered")
         #expect(reminders().map(\.path) == ["/hooks/bob"])

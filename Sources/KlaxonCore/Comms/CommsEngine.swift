@@ -79,9 +79,8 @@ public struct CommsEngine: Sendable {
     func reminder(_ incident: Incident, due: UpdateCadence.Due) -> UpdateReminder {
         var reminder = UpdateReminder(
             incidentID: incident.id, since: due.since, dueAt: due.at, user: nil, role: nil, contact: nil, problem: nil)
-        guard let (role, user) = ["comms", "commander"].lazy.compactMap({ role in incident.roles[role].map { (role, $0) } })
-            .first
-        else {
+        let holder = ["comms", "commander"].lazy.compactMap { role in incident.roles[role].map { (role, $0) } }.first
+        guard let (role, user) = holder else {
             reminder.problem =
                 "nobody to remind: \(incident.id) has no comms role or commander; assign one: klaxon incident assign \(incident.id) comms NAME"
             return reminder
@@ -159,7 +158,10 @@ public struct CommsEngine: Sendable {
         public static func lines(_ states: [DestinationState]) -> [String] {
             guard let first = states.first else { return [] }
             if states.allSatisfy({ if case .delivered = $0.state { true } else { false } }) {
-                return ["update #\(first.delivery.number) sent to " + states.map(\.delivery.destination.label).joined(separator: ", ")]
+                return [
+                    "update #\(first.delivery.number) sent to "
+                        + states.map(\.delivery.destination.label).joined(separator: ", ")
+                ]
             }
             return (states.filter(\.isProblem) + states.filter { !$0.isProblem }).map(\.text)
         }
@@ -194,7 +196,9 @@ public struct CommsEngine: Sendable {
             return .object(fields)
         }
 
-        static func hours(_ seconds: Int64) -> String { seconds % 3600 == 0 ? "\(seconds / 3600)h" : "\(seconds / 60)m" }
+        static func hours(_ seconds: Int64) -> String {
+            seconds % 3600 == 0 ? "\(seconds / 3600)h" : "\(seconds / 60)m"
+        }
     }
 
     /// Where the deliveries of `incident`'s latest update stand at `now`, one per destination its routes
@@ -229,7 +233,8 @@ public struct CommsEngine: Sendable {
                 return DestinationState(delivery: delivery, state: .inFlight(host: last.host, pid: last.pid))
             }
             switch result.delivered {
-            case true?: return DestinationState(delivery: delivery, state: .delivered(at: result.at, detail: result.detail))
+            case true?:
+                return DestinationState(delivery: delivery, state: .delivered(at: result.at, detail: result.detail))
             case nil: return DestinationState(delivery: delivery, state: .unknown(detail: result.detail))
             case false?:
                 guard last.attempt < retry.attempts else {

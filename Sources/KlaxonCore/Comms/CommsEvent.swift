@@ -60,7 +60,8 @@ public struct CommsEvent: Hashable, Sendable {
         default:
             return nil
         }
-        return CommsEvent(sequence: record.sequence, at: record.timestamp, host: record.host, pid: record.pid, kind: kind)
+        return CommsEvent(
+            sequence: record.sequence, at: record.timestamp, host: record.host, pid: record.pid, kind: kind)
     }
 }
 
@@ -197,7 +198,8 @@ extension CommsRecord {
                 )
             }
         case .reminded(let r):
-            if incident.commsEvents.contains(where: { if case .reminded(r.since, _) = $0.kind { true } else { false } }) {
+            if incident.commsEvents.contains(where: { if case .reminded(r.since, _) = $0.kind { true } else { false } })
+            {
                 throw .badInput("\(incident.id): the overdue update was reminded of already")
             }
         case .result, .reminderResult:
@@ -250,7 +252,8 @@ extension CommsEvent {
             guard let update = at(5)?.intValue, let destination = at(6)?.stringValue, let attempt = at(7)?.intValue,
                 let delivered = outcome(8), let detail = at(9)?.stringValue
             else { return nil }
-            kind = .result(update: update, destination: destination, attempt: attempt, delivered: delivered, detail: detail)
+            kind = .result(
+                update: update, destination: destination, attempt: attempt, delivered: delivered, detail: detail)
         case "reminded":
             guard let since = time(5), let user = at(6) else { return nil }
             kind = .reminded(since: since, user: user.stringValue)

@@ -118,7 +118,8 @@ public struct ReminderMessage: Sendable {
     /// `{"text": …}` for a Slack contact, escaped as pages are.
     public var slackJSON: String {
         JSONValue.object([
-            "text": .string(":mega: *\(PageMessage.slackEscaped(headline))*\nPost one: `\(PageMessage.slackEscaped(howTo))`")
+            "text": .string(
+                ":mega: *\(PageMessage.slackEscaped(headline))*\nPost one: `\(PageMessage.slackEscaped(howTo))`")
         ]).canonicalJSON
     }
 

@@ -169,7 +169,9 @@ public enum IncidentSummaryCodec {
                 i.escalationEvents.append(event)
             }
             for row in list(v["comms"]) {
-                if let event = check(row.arrayValue.flatMap(CommsEvent.init(summaryRow:))) { i.commsEvents.append(event) }
+                if let event = check(row.arrayValue.flatMap(CommsEvent.init(summaryRow:))) {
+                    i.commsEvents.append(event)
+                }
             }
             i.summary = optional(v["summary"])
             i.recordCount = int(v["records"])

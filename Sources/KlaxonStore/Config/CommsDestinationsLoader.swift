@@ -35,7 +35,8 @@ extension CommsConfigLoader {
         case "retry_backoff":
             let ms = try file.duration(value, what: "comms: retry_backoff")
             guard ms >= 1000, ms <= 3_600_000 else {
-                throw file.error(value, "comms: retry_backoff must be from 1s to 1h (the wait before the second attempt)")
+                throw file.error(
+                    value, "comms: retry_backoff must be from 1s to 1h (the wait before the second attempt)")
             }
             comms.retry.backoffSeconds = ms / 1000
         default:
@@ -56,7 +57,9 @@ extension CommsConfigLoader {
                 "\(what) needs exactly one of slack: (env:VAR holding the incoming webhook's URL), email: (a list of addresses) or webhook: (a URL), \(kinds.isEmpty ? "and has none" : "not several")"
             )
         }
-        let allowed: [String: [String]] = ["slack": ["slack", "channel"], "email": ["email"], "webhook": ["webhook", "secret"]]
+        let allowed: [String: [String]] = [
+            "slack": ["slack", "channel"], "email": ["email"], "webhook": ["webhook", "secret"]
+        ]
         for (key, keyNode, _) in fields where !allowed[kindKey]!.contains(key) {
             throw file.error(
                 keyNode,
@@ -75,14 +78,18 @@ extension CommsConfigLoader {
                     "\(what): slack must be a reference, never the webhook's URL itself (it lets anyone post to the channel): write slack: env:NAME (a variable of klaxon watch) or slack: file:PATH (a file holding the URL)"
                 )
             }
-            secrets.append(.init(reference: url, purpose: "\(what): slack", place: file.place(kindValue), reader: .comms))
+            secrets.append(
+                .init(reference: url, purpose: "\(what): slack", place: file.place(kindValue), reader: .comms))
             var channel: String?
             if let node = field("channel") {
                 let text = try file.string(node, what: "\(what): channel")
                 guard !text.isEmpty, text.count <= 80, TerminalText.printable(text) == text,
                     !text.contains(where: \.isNewline)
                 else {
-                    throw file.error(node, "\(what): channel is how the timeline names it: one printable line such as \"#platform-status\"")
+                    throw file.error(
+                        node,
+                        "\(what): channel is how the timeline names it: one printable line such as \"#platform-status\""
+                    )
                 }
                 channel = text
             }
@@ -95,17 +102,23 @@ extension CommsConfigLoader {
             for address in addresses {
                 if let problem = EmailAddress.problem(address) {
                     throw file.error(
-                        kindValue, "\(what): email: \"\(address)\" is not a plain email address: \(problem); write one such as eng-all@example.com")
+                        kindValue,
+                        "\(what): email: \"\(address)\" is not a plain email address: \(problem); write one such as eng-all@example.com"
+                    )
                 }
             }
             return CommsDestination(name: name, kind: .email(addresses: addresses), place: place)
         default:
             let url = try file.string(kindValue, what: "\(what): webhook")
             if let reference = SecretReference(url) {
-                secrets.append(.init(reference: reference, purpose: "\(what): webhook", place: file.place(kindValue), reader: .comms))
+                secrets.append(
+                    .init(
+                        reference: reference, purpose: "\(what): webhook", place: file.place(kindValue), reader: .comms)
+                )
             } else if !(url.hasPrefix("https://") || url.hasPrefix("http://")) || url.contains(where: \.isWhitespace) {
                 throw file.error(
-                    kindValue, "\(what): webhook is \"\(url)\"; write an http(s):// URL, or env:NAME when it holds a token")
+                    kindValue,
+                    "\(what): webhook is \"\(url)\"; write an http(s):// URL, or env:NAME when it holds a token")
             }
             guard let secretNode = field("secret") else {
                 throw file.error(
@@ -118,7 +131,8 @@ extension CommsConfigLoader {
                 throw file.error(
                     secretNode, "\(what): secret must be a reference, env:NAME or file:PATH, never the secret itself")
             }
-            secrets.append(.init(reference: secret, purpose: "\(what): secret", place: file.place(secretNode), reader: .comms))
+            secrets.append(
+                .init(reference: secret, purpose: "\(what): secret", place: file.place(secretNode), reader: .comms))
             return CommsDestination(name: name, kind: .webhook(url: url, secret: secret), place: place)
         }
     }
@@ -138,7 +152,8 @@ extension CommsConfigLoader {
                 for item in try file.sequence(value, what: "\(what): severities") {
                     let text = try file.string(item, what: "each of \(what): severities")
                     guard let severity = Severity(parsing: text) else {
-                        throw file.error(item, "\(what): severities: \"\(text)\" is not a severity; write \(Severity.expected)")
+                        throw file.error(
+                            item, "\(what): severities: \"\(text)\" is not a severity; write \(Severity.expected)")
                     }
                     route.severities.append(severity)
                 }
@@ -171,7 +186,8 @@ extension CommsConfigLoader {
                 "comms: routes name \"\(name)\", which is not in comms: destinations (\(known.isEmpty ? "there are none" : "there are: " + known.joined(separator: ", ")))"
             )
         }
-        for destination in comms.destinations where !comms.routes.contains(where: { $0.to.contains(destination.name) }) {
+        for destination in comms.destinations where !comms.routes.contains(where: { $0.to.contains(destination.name) })
+        {
             warnings.append(
                 "\(destination.place): comms: destinations: \(destination.name) is never used: no route sends to it; add it to a route's to:"
             )
