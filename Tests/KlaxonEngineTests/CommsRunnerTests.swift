@@ -235,4 +235,30 @@ import Testing
         #expect(records(i, .updateReminded).last?.data["since"]?.stringValue == posted.rfc3339)
         #expect(reminders().count == 2)
     }
+
+    /// Resolving posts nothing; the final update, posted after resolving, is sent as any other.
+    @Test func theFinalUpdateOfAResolvedIncidentIsSent() throws {
+        let hooks = try HTTPReceiver(directory: directory.path, routes: ["/slack/status": .init([200])])
+        defer { hooks.stop() }
+        let ws = workspace(
+            hooksPort: hooks.port, mailPort: 9,
+            comms: """
+                  destinations:
+                    platform-status: {slack: env:SLACK_URL, channel: "#platform-status"}
+                  routes:
+                    - {to: [platform-status]}
+                """)
+        let responder = try responder(ws, hooksPort: hooks.port)
+        defer { _ = responder.stop() }
+        _ = responder.start()
+        _ = responder.declare(Declaration(title: "Registry returns 503", severity: .sev2, services: ["registry"]))
+        try post(ws, .resolve(summary: "Disk full; cleaned up"))
+        _ = try run(ws, responder, seconds: 3) { false }
+        #expect(hooks.requests.isEmpty, "resolving posted something")
+        try post(ws, .postUpdate(text: "Pushes work again since 03:41.", phase: .resolved))
+        #expect(try run(ws, responder) { try records(incident(ws), .updateResult).count == 1 })
+        let slack = try #require(hooks.requests.first)
+        #expect(slack.body.contains("INC-1 Resolved: Registry returns 503"), "\(slack.body)")
+        #expect(try records(incident(ws), .updateResult).first?.data["outcome"] == "delivered")
+    }
 }
