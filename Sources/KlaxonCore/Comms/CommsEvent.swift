@@ -184,8 +184,8 @@ public enum CommsRecord: Hashable, Sendable {
 
 extension CommsRecord {
     /// Refuses what another process recorded first: an attempt of the same number (or a later one) of the
-    /// same update to the same destination, or a reminder of the same overdue period. What is refused
-    /// is never sent: the next pass decides again from the journal.
+    /// same update to the same destination, a reminder of the same overdue period, or one for an incident
+    /// resolved meanwhile. What is refused is never sent: the next pass decides again from the journal.
     func check(against incident: Incident) throws(KlaxonError) {
         switch self {
         case .attempt(let d):
@@ -198,6 +198,7 @@ extension CommsRecord {
                 )
             }
         case .reminded(let r):
+            guard incident.isOpen else { throw .badInput("\(incident.id) is resolved: no update is owed") }
             if incident.commsEvents.contains(where: { if case .reminded(r.since, _) = $0.kind { true } else { false } })
             {
                 throw .badInput("\(incident.id): the overdue update was reminded of already")
