@@ -90,8 +90,8 @@ struct CommsConfigTests {
                 "klaxon.yaml:10:14: error: comms: destinations: eng-all sends email, but klaxon.yaml has no channels: email; add channels: {email: {server: smtp://HOST:PORT, from: klaxon@example.com}}"
             ),
             (
-                "retry_backoff: 10s", "retry_backoff: 2h",
-                "klaxon.yaml:7:18: error: comms: retry_backoff must be from 1s to 1h"
+                "retry_backoff: 10s", "retry_backoff: 11m",
+                "klaxon.yaml:7:18: error: comms: retry_backoff must be from 1s to 10m (the wait before the second attempt; it doubles up to 10m)"
             )
         ] {
             let yaml = Self.good.replacingOccurrences(of: from, with: to)

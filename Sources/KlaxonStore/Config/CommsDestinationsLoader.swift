@@ -34,9 +34,13 @@ extension CommsConfigLoader {
             comms.retry.attempts = try file.integer(value, what: "comms: attempts", in: 1...20)
         case "retry_backoff":
             let ms = try file.duration(value, what: "comms: retry_backoff")
-            guard ms >= 1000, ms <= 3_600_000 else {
+            // Waits double up to the retry policy's longest (10 minutes): a longer first wait would be cut to it.
+            let longest = comms.retry.maxBackoffSeconds
+            guard ms >= 1000, ms <= longest * 1000 else {
                 throw file.error(
-                    value, "comms: retry_backoff must be from 1s to 1h (the wait before the second attempt)")
+                    value,
+                    "comms: retry_backoff must be from 1s to \(longest / 60)m (the wait before the second attempt; it doubles up to \(longest / 60)m)"
+                )
             }
             comms.retry.backoffSeconds = ms / 1000
         default:
