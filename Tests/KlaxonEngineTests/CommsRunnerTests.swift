@@ -41,10 +41,11 @@ import Testing
         return ws
     }
 
-    func responder(_ ws: TemporaryDirectory, hooksPort: Int) throws -> Responder {
+    func responder(_ ws: TemporaryDirectory, hooksPort: Int, pid: Int = 77) throws -> Responder {
         let clock = self.clock
         return try Responder(
-            workspace: try Workspace.load(directory: ws.path), writer: WriterIdentity(actor: "ops", host: "h", pid: 77),
+            workspace: try Workspace.load(directory: ws.path),
+            writer: WriterIdentity(actor: "ops", host: "h", pid: pid),
             checks: CheckFiles.load(workspaceRoot: ws.path, timeZone: TimeZone(identifier: "UTC")!),
             options: Responder.Options(role: "klaxon watch", displayZone: TimeZone(identifier: "UTC")!),
             environment: [
@@ -260,5 +261,44 @@ import Testing
         let slack = try #require(hooks.requests.first)
         #expect(slack.body.contains("INC-1 Resolved: Registry returns 503"), "\(slack.body)")
         #expect(try records(incident(ws), .updateResult).first?.data["outcome"] == "delivered")
+    }
+
+    /// Two processes follow the workspace: only the one holding the engine lock sends, so each update
+    /// reaches each destination once.
+    @Test func onlyTheProcessHoldingTheEngineLockSends() throws {
+        let hooks = try HTTPReceiver(directory: directory.path, routes: ["/slack/status": .init([200])])
+        defer { hooks.stop() }
+        let ws = workspace(
+            hooksPort: hooks.port, mailPort: 9,
+            comms: """
+                  destinations:
+                    platform-status: {slack: env:SLACK_URL, channel: "#platform-status"}
+                  routes:
+                    - {to: [platform-status]}
+                """)
+        let first = try responder(ws, hooksPort: hooks.port)
+        defer { _ = first.stop() }
+        _ = first.start()
+        _ = first.pass(now: clock.now)
+        let second = try responder(ws, hooksPort: hooks.port, pid: 78)
+        defer { _ = second.stop() }
+        _ = second.start()
+        _ = first.declare(Declaration(title: "Registry returns 503", severity: .sev2, services: ["registry"]))
+        try post(ws, .postUpdate(text: "Pushes fail.", phase: nil))
+        // The second process passes first each second: it must not send what it does not hold the lock for.
+        let sent = try run(ws, second) {
+            _ = first.pass(now: clock.now)
+            return try records(incident(ws), .updateResult).count == 1
+        }
+        #expect(sent)
+        _ = try run(ws, second, seconds: 3) {
+            _ = first.pass(now: clock.now)
+            return false
+        }
+        #expect(hooks.requests.count == 1)
+        let attempts = try records(incident(ws), .updateAttempt)
+        #expect(attempts.count == 1)
+        #expect(attempts.first?.pid == 77, "sent by the process that does not hold the engine lock")
+        #expect(try records(incident(ws), .updateResult).map { $0.data["outcome"] } == ["delivered"])
     }
 }
