@@ -193,12 +193,13 @@ struct StatusPageTests {
         #expect(html.contains("CI jobs queue for &lt;30 min&gt;"))
         #expect(html.contains("A runner pool is full &amp; &lt;b&gt;stuck&lt;/b&gt;."))
         #expect(!html.contains("<script") && !html.contains("src=") && !html.contains("href="))
-        #expect(html.contains(StatusPage.contentSecurityPolicy))
+        #expect(html.contains(StatusPage.documentPolicy))
         // The newest update first, as Atlassian lists them.
         let identified = try #require(html.range(of: "A runner pool"))
         let investigating = try #require(html.range(of: "Jobs are queuing."))
         #expect(identified.lowerBound < investigating.lowerBound)
-        #expect(html.components(separatedBy: "<li class=\"d-").count - 1 == 2 * 90 + 5)  // two components' bars, and the legend
+        // Two components' bars, and the legend.
+        #expect(html.components(separatedBy: "<li class=\"d-").count - 1 == 2 * 90 + 5)
 
         let json = try JSONParser.parse(Array(page.summaryJSON.utf8))
         #expect(json["status"]?["indicator"]?.stringValue == "major")

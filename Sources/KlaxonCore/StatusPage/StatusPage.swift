@@ -212,7 +212,7 @@ public enum ComponentStatus: String, CaseIterable, Comparable, Sendable {
         case .degradedPerformance:
             if states.contains(.degraded) { return "Degraded performance" }
             if states.contains(.pending) { return "Failing (being confirmed)" }
-            return "Unknown (not known to Klaxon now)"
+            return "Unknown"
         case .underMaintenance: return "Under maintenance"
         case .operational: return "Operational"
         }

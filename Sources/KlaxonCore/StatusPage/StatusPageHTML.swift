@@ -35,9 +35,13 @@ extension StatusPage {
         clip:rect(0 0 0 0);white-space:nowrap}footer{margin-top:2em}
         """
 
-    /// The policy: nothing but the inline style sheet; no script, image, font, frame or form anywhere.
-    public static let contentSecurityPolicy =
-        "default-src 'none'; style-src 'sha256-\(Data(SHA256.hash(data: Array(style.utf8))).base64EncodedString())'; form-action 'none'; frame-ancestors 'none'; base-uri 'none'"
+    /// The policy the page states itself (for a static host): nothing but the inline style sheet; no
+    /// script, image, font, frame or form anywhere.
+    static let documentPolicy =
+        "default-src 'none'; style-src 'sha256-\(Data(SHA256.hash(data: Array(style.utf8))).base64EncodedString())'; form-action 'none'; base-uri 'none'"
+
+    /// The policy `/status` sends: the page's, and no framing (which only a header can say).
+    public static let contentSecurityPolicy = documentPolicy + "; frame-ancestors 'none'"
 
     /// The headers `/status` answers with: the policy, no framing, no referrer, no sniffing, and a short
     /// cache (the page is rebuilt every few seconds).
@@ -60,7 +64,13 @@ extension StatusPage {
         }
         let indicator = self.indicator
         var body = "<header>\n<h1>\(Self.escape(name)) status</h1>\n"
-        body += "<p class=\"overall i-\(indicator.rawValue)\" id=\"overall\">\(indicator.description)</p>\n</header>\n"
+        body += "<p class=\"overall i-\(indicator.rawValue)\" id=\"overall\">\(indicator.description)</p>\n"
+        let unknown = components.flatMap(\.checks).filter { $0.state == .unknown }.count
+        if unknown > 0 {
+            body +=
+                "<p>Klaxon does not know the state of \(Plural.count(unknown, "check")) now (not checked yet, or what it reads cannot be read): they count as degraded here, never as operational.</p>\n"
+        }
+        body += "</header>\n"
 
         body += "<section aria-labelledby=\"h-incidents\">\n<h2 id=\"h-incidents\">Active incidents</h2>\n"
         if incidents.isEmpty { body += "<p id=\"no-incidents\">No active incidents.</p>\n" }
@@ -148,7 +158,7 @@ extension StatusPage {
             <head>
             <meta charset="utf-8">
             <meta name="viewport" content="width=device-width, initial-scale=1">
-            <meta http-equiv="Content-Security-Policy" content="\(Self.contentSecurityPolicy)">
+            <meta http-equiv="Content-Security-Policy" content="\(Self.documentPolicy)">
             <meta name="referrer" content="no-referrer">
             <meta http-equiv="refresh" content="60">
             <title>\(Self.escape(name)) status: \(indicator.description)</title>
