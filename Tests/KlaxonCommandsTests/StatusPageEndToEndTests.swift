@@ -156,9 +156,13 @@ extension EndToEnd {
             for _ in 0..<120 where !seen {
                 if let answer = try? await IntakeTests().send(live + "/summary.json", nil, method: "GET"),
                     answer.status == 200, let json = try? JSONParser.parse(Array(answer.body.utf8)),
-                    json["components"]?.arrayValue?.contains(where: {
-                        $0["name"] == "registry-api" && $0["status"] == "operational"
-                    }) == true
+                    Set(
+                        (json["components"]?.arrayValue ?? []).compactMap { component -> String? in
+                            guard let name = component["name"]?.stringValue, let status = component["status"]?.stringValue
+                            else { return nil }
+                            return "\(name) \(status)"
+                        }
+                    ).isSuperset(of: ["registry-api operational", "uploads major_outage", "ci-queue operational"])
                 {
                     seen = true
                 } else {

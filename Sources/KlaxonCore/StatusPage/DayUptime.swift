@@ -155,12 +155,12 @@ public struct DayUptime: Hashable, Sendable {
     enum Class: Int {
         case none = 0, up, down, maintenance
 
-        init(_ state: CheckState?) {
+        init(_ state: CheckState) {
             switch state {
-            case .up?, .degraded?: self = .up
-            case .down?, .pending?: self = .down
-            case .maintenance?: self = .maintenance
-            case .unknown?, nil: self = .none
+            case .up, .degraded: self = .up
+            case .down, .pending: self = .down
+            case .maintenance: self = .maintenance
+            case .unknown: self = .none
             }
         }
     }
@@ -170,8 +170,8 @@ public struct DayUptime: Hashable, Sendable {
 /// nothing is known: the platform journal does not record a check's first healthy result), each
 /// recorded state until the next; and from `current.since` on, the state the poller sees now.
 struct CheckTimeline {
-    /// When each state began, oldest first; a nil state is a time nothing is known of.
-    var segments: [(at: Timestamp, state: CheckState?)] = []
+    /// When each state began, oldest first; before the first, nothing is known.
+    var segments: [(at: Timestamp, state: CheckState)] = []
 
     init(changes: [CheckChange], current: CheckStateMachine.Recorded?) {
         for change in changes {

@@ -68,7 +68,7 @@ extension StatusPage {
         let unknown = components.flatMap(\.checks).filter { $0.state == .unknown }.count
         if unknown > 0 {
             body +=
-                "<p>Klaxon does not know the state of \(Plural.count(unknown, "check")) now (not checked yet, or what it reads cannot be read): they count as degraded here, never as operational.</p>\n"
+                "<p>Klaxon does not know the state of \(Plural.count(unknown, "check")) now (not checked yet, or its source cannot be read), counted here as degraded, never as operational.</p>\n"
         }
         body += "</header>\n"
 
