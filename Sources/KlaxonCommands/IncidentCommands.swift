@@ -8,7 +8,8 @@ struct IncidentCommand: ParsableCommand {
         commandName: "incident",
         abstract: "Declare incidents, record what happens, and read their timelines.",
         subcommands: [
-            Declare.self, Note.self, Status.self, SeverityCommand.self, Assign.self, Ack.self, Mitigate.self,
+            Declare.self, Note.self, Update.self, Status.self, SeverityCommand.self, Assign.self, Ack.self,
+            Mitigate.self,
             Resolve.self, Reopen.self, Amend.self, Todo.self, Done.self, Link.self, Tag.self, Page.self,
             Escalate.self, List.self, Show.self
         ])
@@ -192,6 +193,39 @@ extension IncidentCommand {
             }
             try InputLimits.check(note, "the note")
             try record(.note(note), on: id, global: global, json: output.json)
+        }
+    }
+
+    struct Update: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Post a public status update (for the people who depend on the platform, unlike a note).",
+            discussion: """
+                The update goes to the status page and, through klaxon watch or the console that sends pages, \
+                to where klaxon.yaml's comms: sends it. Its phase is the incident's status unless --status says \
+                otherwise (e.g. --status resolved for the final update). See docs/comms.md.
+                """)
+        @Argument(help: "The incident (INC-12 or 12).") var id: String
+        @Argument(help: "The update's text, as the public reads it; - reads it from standard input.") var text: String
+        @Option(help: "The phase: investigating, identified, monitoring or resolved (default: the incident's status).")
+        var status: String?
+        @OptionGroup var global: GlobalOptions
+        @OptionGroup var output: JSONFlag
+
+        func run() throws {
+            var update = text
+            if text == "-" {
+                update = global.context.readStandardInput(InputLimits.textBytes + 1)
+                while update.hasSuffix("\n") { update.removeLast() }
+            }
+            try InputLimits.check(update, "the status update")
+            var phase: IncidentStatus?
+            if let status {
+                guard let parsed = IncidentStatus(parsing: status) else {
+                    throw KlaxonError.badInput("--status \"\(status)\" is not one of \(IncidentStatus.expected)")
+                }
+                phase = parsed
+            }
+            try record(.postUpdate(text: update, phase: phase), on: id, global: global, json: output.json)
         }
     }
 

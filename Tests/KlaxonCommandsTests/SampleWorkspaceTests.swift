@@ -82,7 +82,7 @@ extension EndToEnd {
                 output.contains("resolved: Blob store full on registry-2; garbage-collected")
                     && !output.contains("INC-1 #"), "\(output)")
             #expect(
-                output.contains("INC-1.jsonl: ok, 1 record, ") && output.contains("INC-2.jsonl: ok, 7 records"),
+                output.contains("INC-1.jsonl: ok, 1 record, ") && output.contains("INC-2.jsonl: ok, 8 records"),
                 "\(output)")
             #expect(try JournalFile.verify(path: ws.path + "/journals/INC-2.jsonl").damage == nil)
         }

@@ -58,6 +58,7 @@ struct IncidentSummaryCodecTests {
         perform(.escalation(.exhausted(phase: "p1", policy: "platform")), by: "klaxon")
         perform(.note("Uploads fail since 02:50"))
         perform(.setStatus(.identified))
+        perform(.postUpdate(text: "Uploads to the registry fail; we know why", phase: nil), by: "carol")
         perform(.setSeverity(.sev1))
         perform(.assign(role: "scribe", user: "carol"))
         perform(.assign(role: "liaison", user: "dave"))
@@ -85,13 +86,14 @@ struct IncidentSummaryCodecTests {
         perform(.resolve(summary: "Blob store full; garbage-collected"))
         perform(.reopen)
         perform(.resolve(summary: nil))
+        perform(.postUpdate(text: "Uploads work again", phase: .resolved), by: "carol")
         return records
     }
 
     /// Every stored property of `Incident`, which the codec must carry (a new one fails this test until it does).
     static let fields: Set<String> = [
         "id", "title", "severity", "status", "services", "roles", "participants", "participantSet", "keyTimes", "notes",
-        "actionItems",
+        "statusUpdates", "actionItems",
         "links", "tags", "runbookSteps", "escalationEvents", "summary", "timeline", "keepsTimeline", "recordCount",
         "lastRecordTime",
         "unreadable", "drill", "declaringCheck", "declaringAlertGroup", "alertGroups"
@@ -105,7 +107,8 @@ struct IncidentSummaryCodecTests {
         if !rich { summary.status = .resolved }
         if rich {
             #expect(
-                summary.escalationEvents.count > 8 && summary.unreadable.count == 1 && summary.drill == "registry-503")
+                summary.escalationEvents.count > 8 && summary.unreadable.count == 1 && summary.drill == "registry-503"
+                    && summary.statusUpdates.map(\.phase) == [.identified, .resolved])
         }
         let text = IncidentSummaryCodec.encode(summary).canonicalJSON
         let decoded = try IncidentSummaryCodec.decode(try JSONParser.parse(text))

@@ -26,6 +26,9 @@ public struct Incident: Sendable {
     /// The times of `KeyTime`, as last recorded or amended.
     public var keyTimes: [KeyTime: Timestamp] = [:]
     public var notes: [Note] = []
+    /// The public status updates, in order (kept for summaries too: the status page and the update
+    /// cadence need them, and an incident has few).
+    public internal(set) var statusUpdates: [StatusUpdate] = []
     public var actionItems: [ActionItem] = []
     public var links: [Link] = []
     public var tags: [String] = []
@@ -53,6 +56,27 @@ public struct Incident: Sendable {
         public var author: String
         public var text: String
     }
+
+    /// A `status.update` record: text meant for the people who depend on the platform.
+    public struct StatusUpdate: Hashable, Sendable {
+        public var sequence: Int
+        public var at: Timestamp
+        /// Who posted it (never published: the status page and messages leave people's names out).
+        public var author: String
+        public var phase: IncidentStatus
+        public var text: String
+
+        public init(sequence: Int, at: Timestamp, author: String, phase: IncidentStatus, text: String) {
+            self.sequence = sequence
+            self.at = at
+            self.author = author
+            self.phase = phase
+            self.text = text
+        }
+    }
+
+    /// When the last public status update was posted, if one was.
+    public var lastStatusUpdateAt: Timestamp? { statusUpdates.last?.at }
 
     public struct ActionItem: Hashable, Sendable {
         /// 1-based, in the order the items were added.

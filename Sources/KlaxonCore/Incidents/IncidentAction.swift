@@ -2,6 +2,10 @@
 /// current state and turns it into the record to append; the console and the CLI both go through it.
 public enum IncidentAction: Hashable, Sendable {
     case note(String)
+    /// A public status update: `text` for the people who depend on the platform, in `phase` (nil: the
+    /// incident's status as it is written). Allowed on a resolved incident too (the final update,
+    /// `resolved`, is usually posted after resolving).
+    case postUpdate(text: String, phase: IncidentStatus?)
     case setStatus(IncidentStatus)
     case setSeverity(Severity)
     case assign(role: String, user: String)
@@ -52,6 +56,17 @@ public enum IncidentAction: Hashable, Sendable {
             try InputLimits.check(text, "the note")
             guard !text.trimmingWhitespace.isEmpty else { throw .badInput("the note is empty; write some text") }
             return (.note, ["text": .string(text)])
+        case .postUpdate(let text, let phase):
+            let phase = phase ?? incident.status
+            try InputLimits.check(text, "the status update")
+            let text = text.trimmingWhitespace
+            guard !text.isEmpty else {
+                throw .badInput("the status update is empty; write what the people who depend on it should know")
+            }
+            if incident.statusUpdates.last.map({ $0.text == text && $0.phase == phase }) == true {
+                throw .badInput("\(id)'s last status update already says this (\(phase)); write what changed")
+            }
+            return (.statusUpdate, ["text": .string(text), "phase": .string(phase.rawValue)])
         case .setStatus(let status):
             if status == .resolved { return try IncidentAction.resolve(summary: nil).record(for: incident) }
             try requireOpen("given a status")

@@ -72,6 +72,12 @@ public enum IncidentReplay {
                 incident.notes.append(
                     .init(sequence: record.sequence, timestamp: record.timestamp, author: record.actor, text: text))
             }
+        case .statusUpdate?:
+            guard let text = data["text"]?.stringValue,
+                let phase = data["phase"]?.stringValue.flatMap(IncidentStatus.init(parsing:))
+            else { return unreadable("a status update without text and a known phase") }
+            incident.statusUpdates.append(
+                .init(sequence: record.sequence, at: record.timestamp, author: record.actor, phase: phase, text: text))
         case .statusChanged?:
             guard let status = data["status"]?.stringValue.flatMap(IncidentStatus.init(parsing:)) else {
                 return unreadable("an unknown status")

@@ -28,6 +28,10 @@ public enum IncidentSummaryCodec {
                     .bool(mark.allResolved)
                 ])
             })
+        fields["updates"] = .array(
+            i.statusUpdates.map { (u: Incident.StatusUpdate) -> JSONValue in
+                .array([int(u.sequence), time(u.at), .string(u.author), .string(u.phase.rawValue), .string(u.text)])
+            })
         fields["actions"] = .array(
             i.actionItems.map { (a: Incident.ActionItem) -> JSONValue in
                 let doneAt: JSONValue = a.doneAt.map(time) ?? .null
@@ -133,6 +137,11 @@ public enum IncidentSummaryCodec {
             for (key, t) in object(v["key_times"]) {
                 guard let key = check(KeyTime(rawValue: key)) else { continue }
                 i.keyTimes[key] = time(t)
+            }
+            for u in rows(v["updates"], count: 5) {
+                guard let phase = check(IncidentStatus(rawValue: string(u[3]))) else { continue }
+                i.statusUpdates.append(
+                    .init(sequence: int(u[0]), at: time(u[1]), author: string(u[2]), phase: phase, text: string(u[4])))
             }
             for (n, a) in rows(v["actions"], count: 6).enumerated() {
                 let doneAt: Timestamp? = a[5] == .null ? nil : time(a[5])

@@ -6,6 +6,7 @@ public enum TimelineText {
         switch RecordType(rawValue: record.type) {
         case .declared?: return "declared"
         case .note?: return "note"
+        case .statusUpdate?: return "update"
         case .statusChanged?: return "status"
         case .severityChanged?: return "severity"
         case .roleAssigned?: return "role"
@@ -51,6 +52,7 @@ public enum TimelineText {
             }
             return text
         case .note?: return s("text")
+        case .statusUpdate?: return "\(s("phase")): \(s("text"))"
         case .statusChanged?: return "\(d["from"]?.stringValue ?? "?") → \(s("status"))"
         case .severityChanged?: return "\(d["from"]?.stringValue ?? "?") → \(s("severity"))"
         case .roleAssigned?:

@@ -3,6 +3,9 @@
 public enum RecordType: String, CaseIterable, Sendable {
     case declared = "incident.declared"
     case note
+    /// A public status update (text and phase) for the people who depend on the platform: what status
+    /// messages and the status page carry. Unlike a note it is meant to leave the responders.
+    case statusUpdate = "status.update"
     case statusChanged = "status.changed"
     case severityChanged = "severity.changed"
     case roleAssigned = "role.assigned"

@@ -60,6 +60,13 @@ public enum ReviewJSON {
                     if let via = ack.via { fields["via"] = .string(via) }
                     return .object(fields)
                 }),
+            "status_updates": .array(
+                i.statusUpdates.map { u in
+                    .object([
+                        "at": time(u.at), "phase": .string(u.phase.rawValue), "by": .string(u.author),
+                        "text": .string(u.text)
+                    ])
+                }),
             "runbooks": .array(
                 review.runbooks.map { r in
                     .object([

@@ -121,6 +121,14 @@ public enum ReviewMarkdown {
         }
         out.append("")
 
+        out.append("## Status updates")
+        out.append("")
+        if i.statusUpdates.isEmpty { out.append("No status update was posted.") }
+        for update in i.statusUpdates {
+            out.append("- \(time(update.at)) **\(update.phase)** (\(inline(update.author))): \(inline(update.text))")
+        }
+        out.append("")
+
         out.append("## Runbooks used")
         out.append("")
         if review.runbooks.isEmpty { out.append("No runbook was linked or followed.") }

@@ -23,6 +23,8 @@ public struct WorkspaceConfig: Hashable, Sendable {
     public var drill: String?
     /// The alert intake (`intake:`); nil when none is configured.
     public var intake: IntakeConfig?
+    /// Status updates for the people who depend on the platform: their cadence (`comms:`, docs/comms.md).
+    public var comms = CommsConfig()
 
     public init(
         name: String = "workspace", journals: JournalLocation = .directory("journals"), timeZone: String? = nil,
@@ -37,7 +39,7 @@ public struct WorkspaceConfig: Hashable, Sendable {
     /// Top-level keys of `klaxon.yaml`: the ones read here and the ones other capabilities own.
     public static let knownKeys: Set<String> = [
         "name", "journals", "time_zone", "stale_after", "checks", "maintenance",
-        "channels", "runbooks", "drill", "escalation", "intake"
+        "channels", "runbooks", "drill", "escalation", "intake", "comms"
     ]
 }
 

@@ -187,6 +187,8 @@ public struct Workspace: Sendable {
             case "drill": config.drill = try file.string(value, what: "drill")
             case "intake":
                 config.intake = try IntakeConfigLoader.read(value, file, warnings: &warnings, secrets: &secretUses)
+            case "comms":
+                config.comms = try CommsConfigLoader.read(value, file, warnings: &warnings, secrets: &secretUses)
             case "stale_after":
                 config.staleAfterSeconds = try file.duration(value, what: "stale_after") / 1000
             default:

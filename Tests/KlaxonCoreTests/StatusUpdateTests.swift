@@ -1,0 +1,94 @@
+import KlaxonCore
+import Testing
+
+struct StatusUpdateTests {
+    @Test func anUpdateTakesTheIncidentsStatusAsItsPhaseUnlessOneIsGiven() throws {
+        var s = try IncidentScript()
+        try s.perform(.setStatus(.identified))
+        let first = try s.perform(.postUpdate(text: "  Uploads fail; we know why.  ", phase: nil), by: "carol")
+        #expect(first.type == "status.update")
+        #expect(first.data["phase"] == "identified")
+        #expect(first.data["text"] == "Uploads fail; we know why.")
+        try s.perform(.postUpdate(text: "A fix is rolling out", phase: .monitoring), by: "carol")
+        #expect(s.incident.statusUpdates.map(\.phase) == [.identified, .monitoring])
+        #expect(s.incident.statusUpdates.map(\.author) == ["carol", "carol"])
+        #expect(s.incident.lastStatusUpdateAt == s.clock)
+        // An update is not a note: the internal notes stay empty.
+        #expect(s.incident.notes.isEmpty)
+        #expect(TimelineText.kind(of: first) == "update")
+        #expect(TimelineText.text(of: first, formatter: .utc) == "identified: Uploads fail; we know why.")
+    }
+
+    @Test func theFinalUpdateIsPostedAfterResolving() throws {
+        var s = try IncidentScript()
+        try s.perform(.resolve(summary: "Disk full"))
+        try s.perform(.postUpdate(text: "Uploads work again", phase: nil))
+        #expect(s.incident.statusUpdates.last?.phase == .resolved)
+    }
+
+    @Test func anEmptyOrRepeatedUpdateIsRefusedSayingWhy() throws {
+        var s = try IncidentScript()
+        #expect(
+            throws: KlaxonError.badInput(
+                "the status update is empty; write what the people who depend on it should know")
+        ) {
+            try s.perform(.postUpdate(text: " \n ", phase: nil))
+        }
+        try s.perform(.postUpdate(text: "Looking into it", phase: nil))
+        #expect(
+            throws: KlaxonError.badInput(
+                "INC-7's last status update already says this (investigating); write what changed")
+        ) {
+            try s.perform(.postUpdate(text: "Looking into it", phase: .investigating))
+        }
+        // The same words in another phase are news.
+        try s.perform(.postUpdate(text: "Looking into it", phase: .identified))
+        #expect(s.incident.statusUpdates.count == 2)
+    }
+
+    @Test func anUpdateWithoutAKnownPhaseIsKeptOnTheTimelineAndNoted() throws {
+        var s = try IncidentScript()
+        s.append(type: "status.update", data: ["text": "hi", "phase": "fixed"])
+        #expect(s.incident.statusUpdates.isEmpty)
+        #expect(s.incident.unreadable.map(\.reason) == ["a status update without text and a known phase"])
+        #expect(s.incident.timeline.count == 2)
+    }
+}
+
+struct UpdateCadenceTests {
+    let cadence = CommsConfig(cadence: [.sev1: 30 * 60, .sev2: 3600])
+
+    @Test func dueCountsFromTheDeclarationThenFromTheLastUpdate() throws {
+        var s = try IncidentScript()  // SEV2, declared at 23:30
+        let declared = s.clock
+        var due = try #require(UpdateCadence.due(for: s.incident, cadence: cadence))
+        #expect(due.at == declared.adding(seconds: 3600))
+        #expect(due.text(now: declared.adding(seconds: 56 * 60)) == "update due in 4m")
+        #expect(!due.isOverdue(now: declared.adding(seconds: 3599)))
+        #expect(due.isOverdue(now: declared.adding(seconds: 3600)))
+        #expect(due.text(now: declared.adding(seconds: 72 * 60)) == "UPDATE OVERDUE 12m")
+        #expect(due.text(now: declared.adding(seconds: 3600 + 2 * 3600 + 5 * 60)) == "UPDATE OVERDUE 2h 5m")
+        try s.perform(.postUpdate(text: "Looking into it", phase: nil), after: 80 * 60)
+        due = try #require(UpdateCadence.due(for: s.incident, cadence: cadence))
+        #expect(due.at == s.clock.adding(seconds: 3600))
+        #expect(due.since == s.clock)
+    }
+
+    @Test func theSeveritysCadenceAppliesAsItChanges() throws {
+        var s = try IncidentScript()
+        try s.perform(.setSeverity(.sev1), after: 0)
+        let due = try #require(UpdateCadence.due(for: s.incident, cadence: cadence))
+        #expect(due.intervalSeconds == 1800)
+        try s.perform(.setSeverity(.sev4))
+        #expect(UpdateCadence.due(for: s.incident, cadence: cadence) == nil)
+    }
+
+    @Test func aResolvedIncidentOwesNothingAndAReopenedOneCountsFromItsReopening() throws {
+        var s = try IncidentScript()
+        try s.perform(.postUpdate(text: "Looking", phase: nil))
+        try s.perform(.resolve(summary: nil))
+        #expect(UpdateCadence.due(for: s.incident, cadence: cadence) == nil)
+        try s.perform(.reopen, after: 7200)
+        #expect(UpdateCadence.due(for: s.incident, cadence: cadence)?.since == s.clock)
+    }
+}
