@@ -68,7 +68,8 @@ extension PublicIncident {
         self.init(
             id: incident.id, title: incident.title, severity: incident.severity, status: incident.status,
             declaredAt: incident.declaredAt, services: incident.services,
-            // FOUNDATION: incident.statusUpdates once "Foundation of issue 24" is merged.
-            updates: [], isDrill: incident.drill != nil)
+            updates: incident.statusUpdates.map {
+                Update(sequence: $0.sequence, at: $0.at, phase: $0.phase, text: $0.text)
+            }, isDrill: incident.drill != nil)
     }
 }
