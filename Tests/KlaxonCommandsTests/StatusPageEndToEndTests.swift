@@ -91,6 +91,7 @@ extension EndToEnd {
             #expect(days.filter { $0.hasSuffix(": no data") }.count >= 2 * 86, "\(name): \(days)")
             // The active incident and its updates, newest first; never the drill, a note, a person.
             #expect(page.text.contains("Uploads to the registry fail"))
+            #expect(page.text.contains("INC-1 · SEV2 · Identified · since"), "\(name): \(page.text)")
             let identified = page.text.range(of: "A full disk on the upload nodes; cleaning up.")
             let investigating = page.text.range(of: "Uploads fail with 503; downloads work.")
             #expect(identified != nil && investigating != nil, "\(name): \(page.text)")

@@ -158,7 +158,7 @@ struct StatusPageTests {
     @Test func drillsAndResolvedIncidentsAreLeftOutAndTheRestShowOnlyTheirPublicUpdates() throws {
         let now = Self.paris(3, 31, 12)
         let real = PublicIncident(
-            id: "INC-7", title: "CI jobs queue for <30 min>", severity: .sev2, status: .identified,
+            id: "INC-7", title: "CI jobs queue for <30 min>", severity: .sev2, status: .investigating,
             declaredAt: Self.paris(3, 31, 10), services: ["ci"],
             updates: [
                 .init(sequence: 4, at: Self.paris(3, 31, 10, 5), phase: .investigating, text: "Jobs are queuing."),
@@ -208,6 +208,7 @@ struct StatusPageTests {
         let incidents = try #require(json["incidents"]?.arrayValue)
         #expect(incidents.count == 1)
         #expect(incidents[0]["impact"]?.stringValue == "major")
+        // The phase of its last update, as Atlassian shows an incident, not its internal status.
         #expect(incidents[0]["status"]?.stringValue == "identified")
         #expect(
             incidents[0]["incident_updates"]?.arrayValue?.compactMap { $0["status"]?.stringValue } == [

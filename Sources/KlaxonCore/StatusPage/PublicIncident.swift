@@ -48,6 +48,10 @@ public struct PublicIncident: Hashable, Sendable {
 
     public var isOpen: Bool { status.isOpen }
 
+    /// Where it stands for the public, as Atlassian's incidents do: the phase of its last update (the
+    /// comms role's word), else its status.
+    public var publicStatus: IncidentStatus { updates.last?.phase ?? status }
+
     /// Its impact in Atlassian's words: SEV1 critical, SEV2 major, SEV3 minor, SEV4 and SEV5 none.
     public var impact: Indicator {
         switch severity {

@@ -78,7 +78,7 @@ extension StatusPage {
             body += "<article class=\"incident\" data-incident=\"\(Self.escape(incident.id))\">\n"
             body += "<h3>\(Self.escape(incident.title))</h3>\n"
             var meta = [
-                Self.escape(incident.id), incident.severity.name, "\(Self.phase(incident.status))",
+                Self.escape(incident.id), incident.severity.name, "\(Self.phase(incident.publicStatus))",
                 "since " + time(incident.declaredAt)
             ]
             if !incident.components.isEmpty {

@@ -56,7 +56,7 @@ extension StatusPage {
         let incidents = self.incidents.map { incident -> JSONValue in
             let id = Self.identifier("incident", incident.id)
             return .object([
-                "id": .string(id), "name": .string(incident.title), "status": .string(incident.status.rawValue),
+                "id": .string(id), "name": .string(incident.title), "status": .string(incident.publicStatus.rawValue),
                 "created_at": .string(incident.declaredAt.rfc3339), "updated_at": .string(incident.updatedAt.rfc3339),
                 "monitoring_at": .null, "resolved_at": .null, "impact": .string(incident.impact.rawValue),
                 "shortlink": url.map { .string($0) } ?? .null, "started_at": .string(incident.declaredAt.rfc3339),
