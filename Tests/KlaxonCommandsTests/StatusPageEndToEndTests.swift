@@ -159,7 +159,8 @@ extension EndToEnd {
                     answer.status == 200, let json = try? JSONParser.parse(Array(answer.body.utf8)),
                     Set(
                         (json["components"]?.arrayValue ?? []).compactMap { component -> String? in
-                            guard let name = component["name"]?.stringValue, let status = component["status"]?.stringValue
+                            guard let name = component["name"]?.stringValue,
+                                let status = component["status"]?.stringValue
                             else { return nil }
                             return "\(name) \(status)"
                         }
