@@ -33,6 +33,12 @@ struct StatusPageCommand: ParsableCommand {
 
         func run() throws {
             let context = global.context
+            let directory = output.hasPrefix("/") ? output : context.currentDirectory + "/" + output
+            var isDirectory: ObjCBool = false
+            if FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), !isDirectory.boolValue {
+                throw KlaxonError.badInput(
+                    "-o \(output) is not a directory: name a directory for the site (it is made if missing)")
+            }
             let workspace = try global.loadWorkspace()
             let files = try loadChecks(workspace, context)
             let now = context.now()
@@ -46,7 +52,6 @@ struct StatusPageCommand: ParsableCommand {
                     timeZone: workspace.displayTimeZone(environment: context.environment), checks: files.checks,
                     current: source.lastStates, changes: source.changes, maintenance: files.maintenance,
                     incidents: incidents, now: now))
-            let directory = output.hasPrefix("/") ? output : context.currentDirectory + "/" + output
             let summary = page.summaryJSON
             try AtomicFile.write(summary, to: directory + "/api/v2/summary.json", creatingDirectory: true)
             try AtomicFile.write(summary, to: directory + "/summary.json")

@@ -231,3 +231,34 @@ extension EndToEnd {
         }
     }
 }
+
+/// `klaxon statuspage build`'s answers to what it cannot do, and a workspace that never recorded anything.
+struct StatusPageCommandTests {
+    @Test func aWorkspaceWithNothingRecordedBuildsAPageOfUnknownChecksWithNoData() throws {
+        let ws = makeWorkspace("name: fresh\ntime_zone: UTC\nchecks:\n  - {name: api, url: \"http://127.0.0.1:9/\"}\n")
+        let k = Klaxon(workspace: ws.path, clock: FixedClock("2026-11-22T12:00:00Z"))
+        let run = k.run("statuspage", "build", "-o", ws.path + "/site")
+        #expect(run.status == 0, "\(run.errors)")
+        // Nothing was written beside the site: no journal, no index.
+        #expect(!FileManager.default.fileExists(atPath: ws.path + "/journals/platform.jsonl"))
+        let json = try JSONParser.parse(
+            Array(try Data(contentsOf: URL(fileURLWithPath: ws.path + "/site/summary.json"))))
+        #expect(json["components"]?.arrayValue?.first?["status"] == "degraded_performance")
+        #expect(json["status"]?["indicator"] == "minor")
+        let html = try String(contentsOfFile: ws.path + "/site/index.html", encoding: .utf8)
+        #expect(html.components(separatedBy: ": no data</span>").count - 1 == 90)
+        #expect(html.contains("Klaxon does not know the state of 1 check now"))
+    }
+
+    @Test func anOutputThatIsAFileIsRefusedBeforeAnythingIsRead() throws {
+        let ws = makeWorkspace("name: fresh\nchecks:\n  - {name: api, url: \"http://127.0.0.1:9/\"}\n")
+        ws.write("site", "not a directory")
+        let run = Klaxon(workspace: ws.path).run("statuspage", "build", "-o", ws.path + "/site")
+        #expect(run.status == 2)
+        #expect(
+            run.errors
+                == "klaxon: error: -o \(ws.path)/site is not a directory: name a directory for the site (it is made if missing)\n"
+        )
+        #expect(try String(contentsOfFile: ws.path + "/site", encoding: .utf8) == "not a directory")
+    }
+}
