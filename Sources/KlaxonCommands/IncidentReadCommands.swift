@@ -64,13 +64,21 @@ extension IncidentCommand {
                 context.warn("\(journal.file.path) is damaged at \(damage); showing the records before it, read-only")
             }
             let zone = utc ? TimeZone(identifier: "UTC")! : workspace.displayTimeZone(environment: context.environment)
+            // Where the latest status update's deliveries stand (the process that sends them recorded it).
+            let deliveries = CommsEngine(config: workspace.config.comms, people: []).deliveries(
+                of: journal.incident, now: context.now())
             if output.json {
-                context.print(json: IncidentJSON.full(journal.incident, readOnly: journal.isReadOnly))
+                var json = IncidentJSON.full(journal.incident, readOnly: journal.isReadOnly)
+                if case .object(var fields) = json {
+                    fields["update_deliveries"] = .array(deliveries.map(\.json))
+                    json = .object(fields)
+                }
+                context.print(json: json)
             } else {
                 context.print(
                     IncidentReport.text(
                         journal.incident, formatter: LocalTimeFormatter(timeZone: zone),
-                        now: context.now(), staleAfter: workspace.config.staleAfterSeconds))
+                        now: context.now(), staleAfter: workspace.config.staleAfterSeconds, deliveries: deliveries))
             }
         }
     }
@@ -193,7 +201,10 @@ enum IncidentJSON {
 /// `incident show` as text. Every timeline line carries its full date: a multi-day incident never
 /// shows a bare time.
 enum IncidentReport {
-    static func text(_ i: Incident, formatter: LocalTimeFormatter, now: Timestamp, staleAfter: Int64) -> String {
+    static func text(
+        _ i: Incident, formatter: LocalTimeFormatter, now: Timestamp, staleAfter: Int64,
+        deliveries: [CommsEngine.DestinationState] = []
+    ) -> String {
         // One-line fields show a line break as `�`; multi-line text (a note, a summary) goes on indented lines.
         func line(_ text: String) -> String { TerminalText.printable(text) }
         func lines(_ text: String) -> [String] {
@@ -215,6 +226,7 @@ enum IncidentReport {
                 + (i.orderedRoles.isEmpty
                     ? "none assigned" : i.orderedRoles.map { "\($0.role) \($0.user)" }.joined(separator: " · ")))
         out.append("Participants: " + i.participants.joined(separator: ", "))
+        out += CommsEngine.DestinationState.lines(deliveries).map { line("Updates: " + $0) }
         if let summary = i.summary { out.append(lines("Summary: " + summary).joined(separator: "\n  ")) }
         out.append("")
         out.append("Key times (\(formatter.timeZone.identifier)):")
