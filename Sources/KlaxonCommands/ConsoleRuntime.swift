@@ -48,6 +48,7 @@ final class ConsoleRuntime {
             now: context.now(), columns: screen.columns, rows: screen.rows)
         model.runbookStaleAfterDays = workspace.config.runbookStaleAfterDays
         model.alertRoutes = workspace.config.intake?.routes ?? []
+        model.comms = workspace.config.comms
         let checks = CheckFiles.load(workspaceRoot: workspace.root, timeZone: zone)
         var options = Responder.Options(role: "console", displayZone: zone)
         options.readOnly = readOnly
