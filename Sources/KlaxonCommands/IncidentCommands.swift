@@ -286,18 +286,20 @@ extension IncidentCommand {
             // Acknowledged since paging last started: a second ack changes nothing, so nothing is recorded
             // (exit 0: what was asked for holds). An ack after paging started again is recorded.
             let engine = EscalationFiles.load(workspaceRoot: workspace.root).engine(retry: workspace.config.pagingRetry)
-            if case .acknowledged(let by, let at, _, _) = engine.pagingState(of: journal.incident, now: now) {
+            if case .acknowledged(let by, let at, let via, _) = engine.pagingState(of: journal.incident, now: now) {
                 let formatter = LocalTimeFormatter(
                     timeZone: workspace.displayTimeZone(environment: context.environment))
                 if output.json {
-                    context.print(
-                        json: JSONValue.object([
-                            "id": .string(journal.id), "recorded": .bool(false),
-                            "acknowledged_by": .string(by), "acknowledged_at": .string(at.rfc3339)
-                        ]))
+                    var fields: [String: JSONValue] = [
+                        "id": .string(journal.id), "recorded": .bool(false),
+                        "acknowledged_by": .string(by), "acknowledged_at": .string(at.rfc3339)
+                    ]
+                    if let via { fields["acknowledged_via"] = .string(via) }
+                    context.print(json: JSONValue.object(fields))
                 } else {
+                    let how = via.map { " via \($0)" } ?? ""
                     context.print(
-                        "\(journal.id) was already acknowledged by \(by) at \(PagingState.when(at, now: now, formatter: formatter)); nothing recorded"
+                        "\(journal.id) was already acknowledged by \(by)\(how) at \(PagingState.when(at, now: now, formatter: formatter)); nothing recorded"
                     )
                 }
                 return

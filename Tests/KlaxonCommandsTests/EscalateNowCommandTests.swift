@@ -88,6 +88,9 @@ struct EscalateNowCommandTests {
         #expect(show.contains("ack       acknowledged via link from 203.0.113.7"), "\(show)")
         let refused = k.run("incident", "escalate", "INC-1")
         #expect(refused.errors.contains("INC-1 is acknowledged by bob via link at 09:02; nothing is escalating"))
+        let again = k.run("incident", "ack", "INC-1")
+        #expect(again.output == "INC-1 was already acknowledged by bob via link at 09:02; nothing recorded\n")
+        #expect(k.run("incident", "ack", "INC-1", "--json").json?["acknowledged_via"] == "link")
 
         let markdown = k.run("review", "export", "INC-1", "--format", "md").output
         #expect(markdown.contains("Acknowledged by bob via link at"), "\(markdown)")

@@ -154,6 +154,7 @@ import Testing
         #expect(!html.contains("<script>") && !html.contains("<img"))
         #expect(html.contains("&lt;script&gt;alert(1)&lt;/script&gt; &amp; &quot;x&quot;"))
         #expect(!html.contains("\u{1b}"))
+        #expect(html.contains("<dt>Paging (UTC)</dt><dd>paged bob</dd>"), "the card's times are UTC and say so")
         #expect(html.contains("<form method=\"post\"><button type=\"submit\">Acknowledge as bob</button></form>"))
         // The policy's style hash is the inline style's: the page is styled, and nothing else is allowed.
         let csp = try #require(ActionLinkPage.headers.first { $0.name == "Content-Security-Policy" }?.value)

@@ -171,7 +171,7 @@ struct EscalateNowTests {
         var s = try declared()
         s.clock = at(0)
         let origin = ActionOrigin(
-            client: "203.0.113.7", forwardedFor: "198.51.100.4\u{1b}[2J", page: "INC-7/1/1/1/alice/webhook")
+            client: "203.0.113.7", forwardedFor: "198.51.100.4\u{1b}[2J\u{202E}1.1", page: "INC-7/1/1/1/alice/webhook")
         let ack = try s.perform(.acknowledgeFromLink(origin), by: "alice", after: 180)
         let state = engine().pagingState(of: s.incident, now: at(10))
         #expect(state == .acknowledged(by: "alice", at: at(3), via: "link", repageAt: nil))
@@ -179,8 +179,8 @@ struct EscalateNowTests {
         #expect(state.json(now: at(10), formatter: utc)["via"]?.stringValue == "link")
         #expect(
             TimelineText.text(of: ack, formatter: utc)
-                == "acknowledged via link from 203.0.113.7 (forwarded for 198.51.100.4\u{FFFD}[2J)",
-            "what a request claimed reaches no terminal as a control sequence")
+                == "acknowledged via link from 203.0.113.7 (forwarded for 198.51.100.4\u{FFFD}[2J\u{FFFD}1.1)",
+            "what a request claimed reaches no terminal as a control sequence, nor reorders what follows")
         let escalated = try s.perform(
             .escalateNow(decidedAtRecord: s.incident.recordCount, origin: origin), by: "alice", after: 60)
         #expect(

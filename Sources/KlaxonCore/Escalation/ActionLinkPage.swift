@@ -122,7 +122,8 @@ public struct ActionLinkPage: Hashable, Sendable {
             body += "<dl>\n"
             body += "<dt>Severity</dt><dd>\(Self.escape(card.severity))</dd>\n"
             body += "<dt>Status</dt><dd>\(Self.escape(card.status))</dd>\n"
-            body += "<dt>Paging</dt><dd>\(Self.escape(card.paging))</dd>\n"
+            // The paging line's times are UTC, as the timeline's: a phone may be in any zone.
+            body += "<dt>Paging (UTC)</dt><dd>\(Self.escape(card.paging))</dd>\n"
             body += "</dl>\n"
             if !card.timeline.isEmpty {
                 body += "<ol>\n"

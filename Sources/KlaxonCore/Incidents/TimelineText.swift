@@ -114,13 +114,15 @@ public enum TimelineText {
 
     /// How an action came when it did not come from a terminal (`ActionOrigin`'s fields): " via link from
     /// 203.0.113.7 (forwarded for 198.51.100.4)"; "" otherwise. What a request claimed is the sender's text:
-    /// one printable line, cut at 100 characters.
+    /// addresses and a word, so one line of printable ASCII (anything else, such as a bidi override that
+    /// would reorder what follows on the line, shows as `�`), cut at 100 characters.
     static func origin(_ d: JSONValue) -> String {
         guard let via = d["via"]?.stringValue else { return "" }
         func line(_ text: String) -> String {
-            let one = TerminalText.printable(
-                text.replacingOccurrences(of: "\r\n", with: " ").replacingOccurrences(of: "\n", with: " "))
-            return one.count > 100 ? one.prefix(99) + "…" : one
+            let ascii = String(
+                String.UnicodeScalarView(
+                    text.unicodeScalars.map { (0x20..<0x7F).contains($0.value) ? $0 : TerminalText.replacement }))
+            return ascii.count > 100 ? ascii.prefix(99) + "…" : ascii
         }
         var text = " via " + line(via)
         if let client = d["client"]?.stringValue { text += " from " + line(client) }
