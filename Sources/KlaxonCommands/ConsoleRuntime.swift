@@ -392,6 +392,11 @@ final class ConsoleRuntime {
                     "\(id): the note not confirmed saved, as typed:\n\(TerminalText.printable(text, keepingLineBreaks: true))"
                 )
             }
+            for (id, text) in model.savingUpdates.sorted(by: { $0.key < $1.key }) {
+                context.warn(
+                    "\(id): the status update not confirmed posted, as typed:\n\(TerminalText.printable(text, keepingLineBreaks: true))"
+                )
+            }
         }
         return 0
     }

@@ -117,13 +117,20 @@ struct StatusUpdateConsoleTests {
         press([.enter], &model)
         let action = IncidentAction.postUpdate(text: "Uploads fail", phase: .identified)
         press([.character("U")] + type("Uploads fail") + [.control("s")], &model)
+        // Until the store answers, the text is held (the runtime prints it if the console quits first).
+        #expect(model.savingUpdates == ["INC-12": "Uploads fail"] && model.savesInFlight == 1)
         _ = ConsoleUpdate.update(
             &model, .saveFailed(incidentID: "INC-12", action: action, reason: "the disk is full", mayBeSaved: false))
-        #expect(model.updateDrafts == ["INC-12": "Uploads fail"])
+        #expect(model.updateDrafts == ["INC-12": "Uploads fail"] && model.savingUpdates.isEmpty)
         #expect(model.message?.text == "INC-12: status update NOT POSTED, kept as a draft (U): the disk is full")
         #expect(model.message?.isError == true)
         press([.character("U")], &model)
         #expect(Self.updateForm(model)?.rawText(.update) == "Uploads fail")
+        // Posted and on disk: nothing is held any more.
+        press([.control("s")], &model)
+        _ = ConsoleUpdate.update(
+            &model, .saved(incidentID: "INC-12", action: action, sequence: 16, kind: "update"))
+        #expect(model.savingUpdates.isEmpty && model.updateDrafts.isEmpty && model.savesInFlight == 0)
     }
 
     // MARK: - The final update after a resolution

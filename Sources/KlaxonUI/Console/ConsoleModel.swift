@@ -96,6 +96,9 @@ public struct ConsoleModel: Sendable {
     public var updateDrafts: [String: String] = [:]
     /// Notes being saved, by incident: back into `drafts` if the save fails.
     public var savingNotes: [String: String] = [:]
+    /// Status updates being posted, by incident: back into `updateDrafts` if the save fails, and printed
+    /// on quitting if never confirmed, as notes are.
+    public var savingUpdates: [String: String] = [:]
     /// Actions asked for and not yet saved or failed.
     public var savesInFlight = 0
     /// Set when the console should stop.

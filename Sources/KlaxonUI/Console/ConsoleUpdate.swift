@@ -13,6 +13,7 @@ public enum ConsoleUpdate {
         for case .perform(let action, let id) in effects {
             model.savesInFlight += 1
             if case .note(let text) = action { model.savingNotes[id] = text }
+            if case .postUpdate(let text, _) = action { model.savingUpdates[id] = text }
             model.message = .init(text: "\(id): saving…", isError: false)
         }
         if model.screen == .incident { IncidentLayout.keepSelectionVisible(&model) }
@@ -178,6 +179,7 @@ public enum ConsoleUpdate {
         case .saved(let id, let action, let sequence, let kind):
             model.savesInFlight = max(0, model.savesInFlight - 1)
             if case .note(let text) = action, model.savingNotes[id] == text { model.savingNotes[id] = nil }
+            if case .postUpdate(let text, _) = action, model.savingUpdates[id] == text { model.savingUpdates[id] = nil }
             model.message = .init(text: "\(id) #\(sequence) \(kind) recorded", isError: false)
             // A resolution (r, or s and resolved) is followed by the offer of the final update.
             if case .resolve(let summary) = action {
@@ -200,6 +202,7 @@ public enum ConsoleUpdate {
                     : "NOT SAVED, note kept as a draft (n)"
                 model.message = .init(text: "\(id): \(state): \(reason)", isError: true)
             } else if case .postUpdate(let text, _) = action {
+                if model.savingUpdates[id] == text { model.savingUpdates[id] = nil }
                 // Public text typed for the people waiting on it is kept as a note is.
                 model.updateDrafts[id] = text + (model.updateDrafts[id].map { "\n\n" + $0 } ?? "")
                 let state =
