@@ -13,8 +13,8 @@ import KlaxonTestSupport
 struct Options {
     var directory = FileManager.default.temporaryDirectory.path
     var runs = 5
-    /// Run only these figures: append, replay, console, archive, oncall, runbook, escalation, status, payload, review,
-    /// follow, postgres, storm, links or statuspage.
+    /// Run only these figures: append, replay, console, archive, oncall, runbook, escalation, comms, status,
+    /// payload, review, follow, postgres, storm, links or statuspage.
     var only: String?
     /// How long `klaxon watch` polls 1,000 checks.
     var statusSeconds = 60
@@ -46,7 +46,8 @@ struct Options {
             default:
                 FileHandle.standardError.write(
                     Data(
-                        "usage: klaxon-bench [--dir DIR] [--runs N] [--status-seconds S] [--postgres-seconds S] [--keep] [--only append|replay|console|archive|oncall|runbook|escalation|status|payload|review|follow|postgres|storm|links|statuspage]\n"
+                        "usage: klaxon-bench [--dir DIR] [--runs N] [--status-seconds S] [--postgres-seconds S] [--keep] [--only append|replay|console|archive|oncall|runbook|escalation|comms|status|payload|review|follow|postgres|storm|links|statuspage]
+"
                             .utf8))
                 exit(2)
             }
@@ -218,6 +219,13 @@ if options.only == nil || options.only == "escalation" {
     let sample = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent().path
     escalation = try EscalationBench.run(runs: options.runs, workspaceRoot: sample)
+}
+
+// MARK: 7b. Status updates (the comms engine)
+
+var comms = CommsBench.Figures()
+if options.only == nil || options.only == "comms" {
+    comms = try CommsBench.run(runs: options.runs)
 }
 
 // MARK: 8. The status poller
@@ -500,6 +508,13 @@ let measured: [(benchmark: String, cells: [String])] =
             [
                 "simulate the platform policy for a week, 1,000 incidents", "≤ 1 s",
                 String(format: "%.0f ms (%d pages)", median(escalation.simulateMilliseconds), escalation.pages), ""
+            ]
+        ),
+        (
+            "comms",
+            [
+                "comms engine pass over 1,000 open incidents with updates", "≤ 10 ms",
+                String(format: "%.2f ms", median(comms.passMilliseconds)), ""
             ]
         ),
         (
