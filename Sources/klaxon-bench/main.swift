@@ -46,8 +46,7 @@ struct Options {
             default:
                 FileHandle.standardError.write(
                     Data(
-                        "usage: klaxon-bench [--dir DIR] [--runs N] [--status-seconds S] [--postgres-seconds S] [--keep] [--only append|replay|console|archive|oncall|runbook|escalation|comms|status|payload|review|follow|postgres|storm|links|statuspage]
-"
+                        "usage: klaxon-bench [--dir DIR] [--runs N] [--status-seconds S] [--postgres-seconds S] [--keep] [--only append|replay|console|archive|oncall|runbook|escalation|comms|status|payload|review|follow|postgres|storm|links|statuspage]\n"
                             .utf8))
                 exit(2)
             }
