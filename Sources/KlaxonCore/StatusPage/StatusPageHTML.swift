@@ -32,7 +32,7 @@ extension StatusPage {
         .legend .d-minor::before{background:#d4a72c}.legend .d-major::before{background:#cf222e}\
         .legend .d-maintenance::before{background:#3b82f6}.legend .d-nodata::before{background:#e4e4df;\
         box-shadow:inset 0 0 0 1px #9a9a94}.vh{position:absolute;width:1px;height:1px;overflow:hidden;\
-        clip:rect(0 0 0 0);white-space:nowrap}footer{margin-top:2em}
+        clip:rect(0 0 0 0);white-space:nowrap}footer{margin-top:2em}time{white-space:nowrap}
         """
 
     /// The policy the page states itself (for a static host): nothing but the inline style sheet; no
