@@ -48,6 +48,7 @@ final class ConsoleRuntime {
             now: context.now(), columns: screen.columns, rows: screen.rows)
         model.runbookStaleAfterDays = workspace.config.runbookStaleAfterDays
         model.alertRoutes = workspace.config.intake?.routes ?? []
+        model.comms = workspace.config.comms
         let checks = CheckFiles.load(workspaceRoot: workspace.root, timeZone: zone)
         var options = Responder.Options(role: "console", displayZone: zone)
         options.readOnly = readOnly
@@ -389,6 +390,11 @@ final class ConsoleRuntime {
             for (id, text) in model.savingNotes.sorted(by: { $0.key < $1.key }) {
                 context.warn(
                     "\(id): the note not confirmed saved, as typed:\n\(TerminalText.printable(text, keepingLineBreaks: true))"
+                )
+            }
+            for (id, text) in model.savingUpdates.sorted(by: { $0.key < $1.key }) {
+                context.warn(
+                    "\(id): the status update not confirmed posted, as typed:\n\(TerminalText.printable(text, keepingLineBreaks: true))"
                 )
             }
         }

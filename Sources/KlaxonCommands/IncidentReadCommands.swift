@@ -22,18 +22,21 @@ extension IncidentCommand {
             let engine = EscalationFiles.load(workspaceRoot: workspace.root).engine(retry: workspace.config.pagingRetry)
             let paging = listing.map { engine.pagingState(of: $0.incident, now: now) }
             let formatter = LocalTimeFormatter(timeZone: workspace.displayTimeZone(environment: context.environment))
+            let dues = listing.map { UpdateCadence.due(for: $0.incident, cadence: workspace.config.comms) }
             if output.json {
                 context.print(
                     json: JSONValue.array(
-                        zip(listing, paging).map { row, paging in
+                        zip(listing, zip(paging, dues)).map { row, state in
                             row.json(
-                                workspace: workspace, now: now, paging: paging.json(now: now, formatter: formatter))
+                                workspace: workspace, now: now, paging: state.0.json(now: now, formatter: formatter),
+                                nextUpdate: NextUpdateText.json(state.1, now: now))
                         }))
             } else if !listing.isEmpty || unreadable == 0 {
                 context.print(
                     IncidentListing.table(
                         listing, workspace: workspace, now: now, showResolved: all,
-                        paging: paging.map { $0.text(now: now, formatter: formatter) }))
+                        paging: paging.map { $0.text(now: now, formatter: formatter) },
+                        nextUpdates: dues.map { $0?.text(now: now) }))
             }
             // A journal that cannot be read may hold an open incident: never a silent "no incidents".
             if unreadable > 0 {
@@ -64,11 +67,14 @@ extension IncidentCommand {
                 context.warn("\(journal.file.path) is damaged at \(damage); showing the records before it, read-only")
             }
             let zone = utc ? TimeZone(identifier: "UTC")! : workspace.displayTimeZone(environment: context.environment)
+            let now = context.now()
+            let due = UpdateCadence.due(for: journal.incident, cadence: workspace.config.comms)
             // Where the latest status update's deliveries stand (the process that sends them recorded it).
             let deliveries = CommsEngine(config: workspace.config.comms, people: []).deliveries(
-                of: journal.incident, now: context.now())
+                of: journal.incident, now: now)
             if output.json {
-                var json = IncidentJSON.full(journal.incident, readOnly: journal.isReadOnly)
+                var json = IncidentJSON.full(
+                    journal.incident, readOnly: journal.isReadOnly, nextUpdate: NextUpdateText.json(due, now: now))
                 if case .object(var fields) = json {
                     fields["update_deliveries"] = .array(deliveries.map(\.json))
                     json = .object(fields)
@@ -78,7 +84,8 @@ extension IncidentCommand {
                 context.print(
                     IncidentReport.text(
                         journal.incident, formatter: LocalTimeFormatter(timeZone: zone),
-                        now: context.now(), staleAfter: workspace.config.staleAfterSeconds, deliveries: deliveries))
+                        now: now, staleAfter: workspace.config.staleAfterSeconds, nextUpdate: due,
+                        deliveries: deliveries))
             }
         }
     }
@@ -129,10 +136,11 @@ struct IncidentListing {
         incident.isOpen && incident.lastUpdate.seconds(until: now) > workspace.config.staleAfterSeconds
     }
 
-    /// The incident's fields, and its paging state (`PagingState.json`).
-    func json(workspace: Workspace, now: Timestamp, paging: JSONValue) -> JSONValue {
+    /// The incident's fields, its paging state (`PagingState.json`) and the status update it owes
+    /// (`NextUpdateText.json`).
+    func json(workspace: Workspace, now: Timestamp, paging: JSONValue, nextUpdate: JSONValue) -> JSONValue {
         .object([
-            "paging": paging,
+            "paging": paging, "next_update": nextUpdate,
             "id": .string(incident.id), "title": .string(incident.title), "severity": .string(incident.severity.name),
             "status": .string(incident.status.rawValue), "services": .array(incident.services.map(JSONValue.string)),
             "commander": incident.commander.map(JSONValue.string) ?? .null,
@@ -143,24 +151,30 @@ struct IncidentListing {
         ])
     }
 
-    /// `paging`: each row's paging state, in words.
+    /// `paging`: each row's paging state, in words; `nextUpdates`: the status update each owes
+    /// (`UpdateCadence.Due.text`), a column only where one is owed.
     static func table(
-        _ rows: [IncidentListing], workspace: Workspace, now: Timestamp, showResolved: Bool, paging: [String]
+        _ rows: [IncidentListing], workspace: Workspace, now: Timestamp, showResolved: Bool, paging: [String],
+        nextUpdates: [String?]
     ) -> String {
         guard !rows.isEmpty else {
             return showResolved
                 ? "No incidents in \(workspace.journalsPlace)."
                 : "No open incidents. (klaxon incident list --all shows resolved ones.)"
         }
+        let owesUpdates = nextUpdates.contains { $0 != nil }
         var lines = [["ID", "SEV", "STATUS", "RUNNING", "UPDATED", "COMMANDER", "PAGING", "TITLE"]]
-        for (row, paging) in zip(rows, paging) {
+        if owesUpdates { lines[0].insert("NEXT UPDATE", at: 5) }
+        for (row, (paging, nextUpdate)) in zip(rows, zip(paging, nextUpdates)) {
             let i = row.incident
             var updated = DurationText.short(seconds: i.lastUpdate.seconds(until: now)) + " ago"
             if row.isStale(workspace: workspace, now: now) { updated += " STALE" }
-            lines.append([
+            var line = [
                 i.id, i.severity.name, i.status.rawValue, DurationText.short(seconds: i.runningSeconds(now: now)),
                 updated, i.commander ?? "-", i.isOpen ? paging : "-", i.title + (row.readOnly ? " [read-only]" : "")
-            ])
+            ]
+            if owesUpdates { line.insert(nextUpdate ?? "-", at: 5) }
+            lines.append(line)
         }
         return TextTable.render(lines)
     }
@@ -168,7 +182,8 @@ struct IncidentListing {
 
 /// `incident show --json`.
 enum IncidentJSON {
-    static func full(_ i: Incident, readOnly: Bool) -> JSONValue {
+    /// `nextUpdate`: the public status update owed (`NextUpdateText.json`).
+    static func full(_ i: Incident, readOnly: Bool, nextUpdate: JSONValue) -> JSONValue {
         var keyTimes: [String: JSONValue] = [:]
         for key in KeyTime.allCases { keyTimes[key.rawValue] = i.keyTimes[key].map { .string($0.rfc3339) } ?? .null }
         return .object([
@@ -193,6 +208,7 @@ enum IncidentJSON {
                 (i.timeOrderWarnings + i.unreadable.map { "record \($0.sequence): \($0.reason)" }).map(JSONValue.string)
             ),
             "read_only": .bool(readOnly),
+            "next_update": nextUpdate,
             "timeline": .array(i.timeline.map(\.jsonValue))
         ])
     }
@@ -201,8 +217,10 @@ enum IncidentJSON {
 /// `incident show` as text. Every timeline line carries its full date: a multi-day incident never
 /// shows a bare time.
 enum IncidentReport {
+    /// `nextUpdate`: the public status update owed, said under the incident's times; `deliveries`: where
+    /// the latest update's deliveries stand.
     static func text(
-        _ i: Incident, formatter: LocalTimeFormatter, now: Timestamp, staleAfter: Int64,
+        _ i: Incident, formatter: LocalTimeFormatter, now: Timestamp, staleAfter: Int64, nextUpdate: UpdateCadence.Due?,
         deliveries: [CommsEngine.DestinationState] = []
     ) -> String {
         // One-line fields show a line break as `�`; multi-line text (a note, a summary) goes on indented lines.
@@ -219,6 +237,9 @@ enum IncidentReport {
         out.append(
             "Declared \(formatter.dateTimeWithOffset(i.declaredAt)) · running \(DurationText.short(seconds: i.runningSeconds(now: now))) · last update \(DurationText.short(seconds: sinceUpdate)) ago\(stale)"
         )
+        if let nextUpdate {
+            out.append(NextUpdateText.line(nextUpdate, severity: i.severity, now: now, formatter: formatter))
+        }
         if !i.services.isEmpty { out.append("Services: " + i.services.joined(separator: ", ")) }
         if !i.tags.isEmpty { out.append("Tags: " + i.tags.joined(separator: ", ")) }
         out.append(

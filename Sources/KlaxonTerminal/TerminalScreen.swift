@@ -238,6 +238,7 @@ public final class TerminalScreen {
         case .strikethrough: return (-1, -1, dim)
         case .link: return (Int16(COLOR_BLUE), -1, klaxon_a_underline())
         case .blind: return (Int16(COLOR_CYAN), -1, bold | klaxon_a_underline())
+        case .publicUpdate: return (Int16(COLOR_MAGENTA), -1, none)
         case .selectedCritical, .selectedWarning, .selectedStale, .selectedOk, .selectedBlind, .selectedResolved:
             return (-1, -1, reverse)
         }
@@ -263,6 +264,8 @@ public final class TerminalScreen {
         case .strikethrough: return dim
         case .link: return underline
         case .blind: return dim | underline
+        // Without colour the label says "update"; bold sets the public text apart from the notes.
+        case .publicUpdate: return bold
         case .selectedCritical, .selectedWarning, .selectedStale, .selectedOk, .selectedBlind, .selectedResolved:
             return reverse
         }

@@ -94,6 +94,18 @@ struct TerminalScreenTests {
         #expect(try headless(noColor: true).usesColor == false)
     }
 
+    /// A public status update is told from a note on the timeline with colour (magenta) and without it
+    /// (bold, where a note's text is plain); an overdue update is red, and bold and underlined without colour.
+    @Test func statusUpdatesAndOverdueUpdatesStandOutWithAndWithoutColour() throws {
+        let colour = try headless()
+        #expect(colour.sgr(.publicUpdate) == "\u{1B}[0;35m")
+        #expect(colour.sgr(.critical) == "\u{1B}[0;1;31m")
+        let mono = try headless(noColor: true)
+        #expect(mono.sgr(.publicUpdate) == "\u{1B}[0;1m")
+        #expect(mono.sgr(.normal) == "\u{1B}[0m" && mono.sgr(.kind) == "\u{1B}[0m")
+        #expect(mono.sgr(.critical) == "\u{1B}[0;1;4m")
+    }
+
     @Test func anUnknownTerminalTypeIsAnErrorNotAnExit() {
         #expect(throws: (any Error).self) {
             _ = try TerminalScreen(

@@ -46,7 +46,8 @@ func sampleOnCallBoard(now: Timestamp, zone: TimeZone) -> OnCallBoard {
         problems: [], now: now, displayZone: zone)
 }
 
-func sampleIncidents() -> [Incident] {
+/// INC-12, the sample's SEV1 across midnight, as a fixture that tests can add records to.
+func sampleRegistryIncident() -> IncidentFixture {
     var registry = IncidentFixture(
         id: "INC-12", title: "Artifact registry returns 503 on uploads", severity: .sev2,
         services: ["registry"], at: "2026-11-21T22:40:00Z")
@@ -65,6 +66,11 @@ func sampleIncidents() -> [Incident] {
         .note("Garbage collection running on registry-2 (dry run first, then for real). Expect 20 minutes."),
         after: 3600)
     registry.perform(.note("Disk at 61%; uploads succeed again"), by: "bob", after: 1500)
+    return registry
+}
+
+func sampleIncidents() -> [Incident] {
+    let registry = sampleRegistryIncident()
 
     var ci = IncidentFixture(
         id: "INC-11", title: "CI queue backed up: oldest job waiting 25 minutes", severity: .sev3,

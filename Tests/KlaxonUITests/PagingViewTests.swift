@@ -154,23 +154,24 @@ struct PagingViewTests {
         #expect(header.contains("NOT PAGING: unknown policy platfrom"), "\(header)")
     }
 
-    /// Issue 23: `U` escalates now, through the engine's check (a refusal says why and records nothing)
-    /// and a question; `y` records it as decided on the incident as shown.
+    /// Issue 23: `>` escalates now (`U` until issue 24 gave it to status updates), through the engine's
+    /// check (a refusal says why and records nothing) and a question; `y` records it as decided on the
+    /// incident as shown.
     @Test func escalateNowAsksThenRecordsOrSaysWhyNot() throws {
         var model = Self.model(columns: 120, rows: 40)
         model.currentIncidentID = "INC-23"
         model.screen = .incident
-        #expect(press([.character("U")], &model).isEmpty && model.overlay == nil)
+        #expect(press([.character(">")], &model).isEmpty && model.overlay == nil)
         #expect(
             model.message?.text
                 == "INC-23 is acknowledged by bob at 09:12; nothing is escalating — to page someone else: klaxon incident page INC-23 --user ID"
         )
         model.currentIncidentID = "INC-22"
         let records = try #require(model.incidents["INC-22"]).recordCount
-        #expect(press([.character("U")], &model).isEmpty)
+        #expect(press([.character(">")], &model).isEmpty)
         #expect(ConsoleView.render(model).text.contains("Escalate INC-22 now? Its policy moves on to the next step"))
         #expect(press([.character("n")], &model).isEmpty, "any other key cancels")
-        press([.character("U")], &model)
+        press([.character(">")], &model)
         #expect(
             press([.character("y")], &model) == [
                 .perform(.escalateNow(decidedAtRecord: records, origin: nil), incidentID: "INC-22")

@@ -39,6 +39,8 @@ public struct ConsoleModel: Sendable {
     /// What `P` offers: each policy, then each person.
     public var pageTargets: [PageTarget] = []
     public var runbookStaleAfterDays = 90
+    /// `klaxon.yaml`'s `comms:`: how often an open incident owes a public status update (`updateDue`).
+    public var comms = CommsConfig()
     public var runbookScreen = RunbookScreen()
     /// The status board: one row per check of `klaxon.yaml`, in its order; and the selected row.
     public private(set) var checks: [CheckRow] = []
@@ -89,8 +91,14 @@ public struct ConsoleModel: Sendable {
     public var message: Message?
     /// Notes begun and set aside with esc, by incident id.
     public var drafts: [String: String] = [:]
+    /// Status updates begun and set aside with esc, or whose save failed, by incident id: kept apart
+    /// from the notes' drafts, so that an internal note never opens in the public update's editor.
+    public var updateDrafts: [String: String] = [:]
     /// Notes being saved, by incident: back into `drafts` if the save fails.
     public var savingNotes: [String: String] = [:]
+    /// Status updates being posted, by incident: back into `updateDrafts` if the save fails, and printed
+    /// on quitting if never confirmed, as notes are.
+    public var savingUpdates: [String: String] = [:]
     /// Actions asked for and not yet saved or failed.
     public var savesInFlight = 0
     /// Set when the console should stop.
@@ -253,6 +261,9 @@ public struct ConsoleModel: Sendable {
             /// on the incident declared).
             case declare(attaching: String?)
             case note(String)
+            /// A public status update; `offered`: the text the console suggested as it opened the editor
+            /// after a resolution (esc leaves it unposted and keeps no draft of it).
+            case update(String, offered: String?)
             case status(String)
             case severity(String)
             case assignRole(String)
@@ -266,7 +277,7 @@ public struct ConsoleModel: Sendable {
         /// Which field of its dialog a field is: `submit` reads the fields by these, never by place.
         public enum FieldKey: Sendable, Equatable {
             case title, severity, service, pageBy
-            case note, status, role, person, toDo, owner, summary, link, whom, kind
+            case note, update, phase, status, role, person, toDo, owner, summary, link, whom, kind
         }
 
         /// What an option of a choice stands for; the form shows its `text`.
@@ -390,6 +401,12 @@ public struct ConsoleModel: Sendable {
         return nil
     }
 
+    /// The next public status update `incident` owes by `comms.cadence`; nil when it owes none (resolved,
+    /// or its severity has no cadence).
+    public func updateDue(_ incident: Incident) -> UpdateCadence.Due? {
+        UpdateCadence.due(for: incident, cadence: comms)
+    }
+
     public func isStale(_ incident: Incident) -> Bool {
         incident.isOpen && incident.lastUpdate.seconds(until: now) > staleAfterSeconds
     }
@@ -431,7 +448,9 @@ public struct ConsoleModel: Sendable {
         if case .form(let form)? = overlay, form.fields.contains(where: { $0.buffer.map { !$0.isEmpty } ?? false }) {
             return true
         }
-        return drafts.values.contains { !$0.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty }
+        return [drafts, updateDrafts].contains { drafts in
+            drafts.values.contains { !$0.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty }
+        }
     }
 
     // MARK: - Changes from outside

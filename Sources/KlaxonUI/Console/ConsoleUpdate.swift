@@ -13,6 +13,7 @@ public enum ConsoleUpdate {
         for case .perform(let action, let id) in effects {
             model.savesInFlight += 1
             if case .note(let text) = action { model.savingNotes[id] = text }
+            if case .postUpdate(let text, _) = action { model.savingUpdates[id] = text }
             model.message = .init(text: "\(id): saving…", isError: false)
         }
         if model.screen == .incident { IncidentLayout.keepSelectionVisible(&model) }
@@ -178,7 +179,14 @@ public enum ConsoleUpdate {
         case .saved(let id, let action, let sequence, let kind):
             model.savesInFlight = max(0, model.savesInFlight - 1)
             if case .note(let text) = action, model.savingNotes[id] == text { model.savingNotes[id] = nil }
+            if case .postUpdate(let text, _) = action, model.savingUpdates[id] == text { model.savingUpdates[id] = nil }
             model.message = .init(text: "\(id) #\(sequence) \(kind) recorded", isError: false)
+            // A resolution (r, or s and resolved) is followed by the offer of the final update.
+            if case .resolve(let summary) = action {
+                offerFinalUpdate(id, summary: summary, &model)
+            } else if action == .setStatus(.resolved) {
+                offerFinalUpdate(id, summary: nil, &model)
+            }
             return []
         case .saveFailed(let id, let action, let reason, let mayBeSaved):
             model.savesInFlight = max(0, model.savesInFlight - 1)
@@ -192,6 +200,15 @@ public enum ConsoleUpdate {
                     mayBeSaved
                     ? "MAY BE SAVED (the store's answer was lost), note kept as a draft (n): check the timeline once the store answers before saving it again"
                     : "NOT SAVED, note kept as a draft (n)"
+                model.message = .init(text: "\(id): \(state): \(reason)", isError: true)
+            } else if case .postUpdate(let text, _) = action {
+                if model.savingUpdates[id] == text { model.savingUpdates[id] = nil }
+                // Public text typed for the people waiting on it is kept as a note is.
+                model.updateDrafts[id] = text + (model.updateDrafts[id].map { "\n\n" + $0 } ?? "")
+                let state =
+                    mayBeSaved
+                    ? "status update MAY BE POSTED (the store's answer was lost), kept as a draft (U): check the timeline once the store answers before posting it again"
+                    : "status update NOT POSTED, kept as a draft (U)"
                 model.message = .init(text: "\(id): \(state): \(reason)", isError: true)
             } else {
                 let state = mayBeSaved ? "may be recorded (the store's answer was lost)" : "not recorded"
@@ -433,6 +450,8 @@ public enum ConsoleUpdate {
                     hint: "ctrl-s save · enter new line · esc set aside as a draft"))
         case .noteInEditor:
             return [.openEditor(incidentID: id, initialText: model.drafts[id] ?? "")]
+        case .postUpdate:
+            openUpdateEditor(id, text: model.updateDrafts[id] ?? "", phase: incident.status, offered: nil, &model)
         case .setStatus:
             model.overlay = .form(
                 .init(
@@ -528,6 +547,55 @@ public enum ConsoleUpdate {
         default: break
         }
         return []
+    }
+
+    // MARK: - Status updates
+
+    /// Opens the status update's editor on incident `id`: `text`, and `phase` chosen (one of the
+    /// incident's statuses). The text is public: the title says so, as notes are not.
+    static func openUpdateEditor(
+        _ id: String, text: String, phase: IncidentStatus, offered: String?, _ model: inout ConsoleModel
+    ) {
+        let phases = IncidentStatus.allCases
+        model.overlay = .form(
+            .init(
+                purpose: .update(id, offered: offered),
+                title: offered == nil
+                    ? "Public status update on \(id)" : "\(id) is resolved: post the final public status update?",
+                fields: [
+                    .text(.update, "", TextBuffer(text, multiline: true)),
+                    .choice(.phase, "Phase", phases.map { .status($0) }, selected: phases.firstIndex(of: phase) ?? 0)
+                ],
+                hint: offered == nil
+                    ? "ctrl-s post · tab phase · enter new line · esc set aside as a draft"
+                    : "ctrl-s post · tab phase · enter new line · esc posts nothing"))
+    }
+
+    /// Once this console's resolution is on disk, the final update is offered, never posted by itself: the
+    /// editor opens with phase `resolved` and the summary as its text. A dialog opened meanwhile is left
+    /// alone; the bottom line then says how to post it.
+    static func offerFinalUpdate(_ id: String, summary: String?, _ model: inout ConsoleModel) {
+        guard model.overlay == nil else {
+            model.message?.text += " · U posts the final status update"
+            return
+        }
+        openUpdateEditor(
+            id, text: model.updateDrafts[id] ?? summary ?? "", phase: .resolved,
+            offered: model.updateDrafts[id] == nil ? summary ?? "" : nil, &model)
+    }
+
+    /// esc in the update's editor: what was typed is set aside as a draft (`U` continues it); the text the
+    /// console offered, untouched, is dropped (the offer is declined, nothing is posted).
+    static func setUpdateAside(_ id: String, _ form: ConsoleModel.Form, offered: String?, _ model: inout ConsoleModel) {
+        let text = form.rawText(.update)
+        if !text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty && text != offered {
+            model.updateDrafts[id] = text
+            model.message = .init(text: "status update set aside; U continues it", isError: false)
+        } else if offered != nil {
+            model.message = .init(text: "no final status update posted; U posts one", isError: false)
+        } else {
+            model.updateDrafts[id] = nil
+        }
     }
 
     /// Opens incident `id` at its newest entries (following the end), even when it is the one last
@@ -872,6 +940,7 @@ public enum ConsoleUpdate {
                     model.message = .init(text: "draft set aside; n continues it", isError: false)
                 }
             }
+            if case .update(let id, let offered) = form.purpose { setUpdateAside(id, form, offered: offered, &model) }
             return []
         }
         if key == .tab || key == .backTab {
@@ -942,6 +1011,15 @@ public enum ConsoleUpdate {
             guard !form.text(.note).isEmpty else { return keepOpen("the note is empty") }
             model.drafts[id] = nil
             return [.perform(.note(form.rawText(.note).trimmingCharacters(in: .newlines)), incidentID: id)]
+        case .update(let id, _):
+            let text = form.text(.update)
+            guard !text.isEmpty else {
+                return keepOpen(
+                    "the status update is empty: write what the people who depend on the platform should know")
+            }
+            guard case .status(let phase)? = form.choice(.phase) else { return [] }
+            model.updateDrafts[id] = nil
+            return [.perform(.postUpdate(text: text, phase: phase), incidentID: id)]
         case .status(let id):
             guard case .status(let status)? = form.choice(.status) else { return [] }
             return [.perform(.setStatus(status), incidentID: id)]

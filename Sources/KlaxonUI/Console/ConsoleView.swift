@@ -162,7 +162,8 @@ public enum ConsoleView {
         case .dashboard: hints = ["enter open", "d declare", "a ack", "n note", "/ search", "tab pane"]
         case .incident:
             hints = [
-                "n note", "s status", "a ack", "m mitigate", "r resolve", "t todo", "o runbook", "e review", "/ search",
+                "n note", "U update", "s status", "a ack", "m mitigate", "r resolve", "t todo", "o runbook", "e review",
+                "/ search",
                 "esc back"
             ]
         case .runbooks where model.runbookScreen.open != nil:
@@ -190,7 +191,9 @@ public enum ConsoleView {
         default: hints = ["1 dashboard", "2 incident"]
         }
         if model.readOnly {
-            hints = hints.filter { hint in !["d ", "n ", "a ", "s ", "m ", "r ", "t "].contains { hint.hasPrefix($0) } }
+            hints = hints.filter { hint in
+                !["d ", "n ", "U ", "a ", "s ", "m ", "r ", "t "].contains { hint.hasPrefix($0) }
+            }
         }
         // As many of the screen's hints as fit, and always the way to help and out.
         while !hints.isEmpty && TextWidth.width(of: (hints + always).joined(separator: " · ")) > model.columns - 1 {

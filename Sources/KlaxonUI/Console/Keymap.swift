@@ -6,7 +6,7 @@ public enum ConsoleAction: String, CaseIterable, Hashable, Sendable {
     case nextPane, previousPane
     case up, down, pageUp, pageDown, top, bottom, open
     case search, searchNext, searchPrevious
-    case declare, note, noteInEditor, setStatus, setSeverity, assignRole, acknowledge, mitigate, resolve
+    case declare, note, noteInEditor, postUpdate, setStatus, setSeverity, assignRole, acknowledge, mitigate, resolve
     case addActionItem, completeActionItem, reopen, addLink, page, escalateNow, stopEscalation
     case toggleUTC, filterKind
     case exportReview
@@ -15,7 +15,8 @@ public enum ConsoleAction: String, CaseIterable, Hashable, Sendable {
     /// Whether the action writes to a journal (hidden with `--read-only`).
     public var writes: Bool {
         switch self {
-        case .declare, .note, .noteInEditor, .setStatus, .setSeverity, .assignRole, .acknowledge, .mitigate, .resolve,
+        case .declare, .note, .noteInEditor, .postUpdate, .setStatus, .setSeverity, .assignRole, .acknowledge,
+            .mitigate, .resolve,
             .addActionItem, .completeActionItem, .reopen, .addLink, .tickStep, .page, .escalateNow,
             .stopEscalation:
             return true
@@ -107,6 +108,9 @@ public enum Keymap {
             keys: [.character("n")], action: .note, scope: .incident, summary: "write a note (when no search is shown)"),
         KeyBinding(
             keys: [.character("E")], action: .noteInEditor, scope: .incident, summary: "write a note in $EDITOR"),
+        KeyBinding(
+            keys: [.character("U")], action: .postUpdate, scope: .incident,
+            summary: "post a status update: public text and its phase, for the people who depend on the platform"),
         KeyBinding(keys: [.character("s")], action: .setStatus, scope: .incident, summary: "set the status"),
         KeyBinding(keys: [.character("S")], action: .setSeverity, scope: .incident, summary: "set the severity"),
         KeyBinding(keys: [.character("A")], action: .assignRole, scope: .incident, summary: "assign a role"),
@@ -115,7 +119,7 @@ public enum Keymap {
             keys: [.character("P")], action: .page, scope: .incident,
             summary: "page now: a person or an escalation policy"),
         KeyBinding(
-            keys: [.character("U")], action: .escalateNow, scope: .incident,
+            keys: [.character(">")], action: .escalateNow, scope: .incident,
             summary: "escalate now: the running policy pages its next step (asks first)"),
         KeyBinding(
             keys: [.character("X")], action: .stopEscalation, scope: .incident,

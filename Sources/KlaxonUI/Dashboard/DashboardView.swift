@@ -150,10 +150,12 @@ enum DashboardView {
     }
 
     /// The incident table's columns, for the incidents listed, and the order they give way in: RUNNING
-    /// first (the incident screen shows it); the id, severity, status, time since the last update (and
-    /// STALE), commander and paging state never. Each is as wide as what its rows show, so none keeps
-    /// blank room the paging state needs to name everyone it pages; the paging state narrows (cut with
-    /// `…`) only where the title would otherwise get fewer than its 12 columns.
+    /// first (the incident screen shows it), then, when `comms.cadence` puts the NEXT UPDATE column
+    /// there, COMMANDER (the incident's header names it; an update owed or overdue is what the comms
+    /// role looks for here); the id, severity, status, time since the last update (and STALE), the next
+    /// update and the paging state never. Each is as wide as what its rows show, so none keeps blank room
+    /// the paging state needs to name everyone it pages; the paging state narrows (cut with `…`) only
+    /// where the title would otherwise get fewer than its 12 columns.
     static func plan(_ model: ConsoleModel) -> ColumnPlan {
         // Open and resolved, in one pass (each incident the loop takes is a copy): their order does not
         // matter here.
@@ -166,13 +168,16 @@ enum DashboardView {
             commanders.append(incident.commander ?? "—")
         }
         let open = model.openIncidents
+        // No column at all where no incident owes updates (no `comms.cadence`, or none for their severities).
+        let nextUpdates = open.compactMap { nextUpdate($0, model)?.text }
         return ColumnPlan([
             .sized("ID", to: Array(model.incidents.keys), minimum: 6),
             .init("SEV", 5),
             .sized("STATUS", to: statuses),
             .init("RUNNING", 8, givesWay: 1),
             .sized("UPDATED", to: open.map { updated($0, model) }),
-            .sized("COMMANDER", to: commanders, maximum: 16),
+            nextUpdates.isEmpty ? .init("NEXT UPDATE", 0) : .sized("NEXT UPDATE", to: nextUpdates),
+            .sized("COMMANDER", to: commanders, maximum: 16, givesWay: nextUpdates.isEmpty ? nil : 2),
             .sized(
                 "PAGING", to: open.map { pagingText($0, model) }, maximum: pagingMaximum(model.columns), narrowsTo: 10),
             .init("TITLE", 12, fills: true)
@@ -183,6 +188,16 @@ enum DashboardView {
     static func updated(_ incident: Incident, _ model: ConsoleModel) -> String {
         DurationText.short(seconds: incident.lastUpdate.seconds(until: model.now))
             + (model.isStale(incident) ? " STALE" : "")
+    }
+
+    /// The next public update an open incident owes, in a row: `due in 4m`, or past due `OVERDUE 12m`
+    /// (capitals, for a screen without colour), and whether it is overdue; nil when it owes none.
+    static func nextUpdate(_ incident: Incident, _ model: ConsoleModel) -> (text: String, overdue: Bool)? {
+        guard let due = model.updateDue(incident) else { return nil }
+        let overdue = due.isOverdue(now: model.now)
+        let span = DurationText.short(
+            seconds: overdue ? due.at.seconds(until: model.now) : model.now.seconds(until: due.at))
+        return (overdue ? "OVERDUE " + span : "due in " + span, overdue)
     }
 
     /// The paging state in a row: its short form ("ACK alice") below 120 columns; from there its line
@@ -219,12 +234,14 @@ enum DashboardView {
         if incident.isOpen {
             paging = (pagingText(incident, model), style(Self.style(of: model.pagingState(of: incident))))
         }
+        let next = nextUpdate(incident, model)
         let cells: [(String, Style)] = [
             (incident.id, style(.normal)),
             (incident.severity.name, style(Style.of(incident.severity))),
             (incident.status.rawValue, style(incident.isOpen ? .normal : .resolved)),
             (running, style(.normal)),
             (incident.isOpen ? updated(incident, model) : "", style(stale ? .stale : .normal)),
+            (next?.text ?? "", style(next?.overdue == true ? .critical : .normal)),
             (incident.commander ?? "—", style(.normal)),
             paging,
             (title, style(.normal))

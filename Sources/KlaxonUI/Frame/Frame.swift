@@ -9,6 +9,9 @@ public enum Style: Int, CaseIterable, Hashable, Sendable {
     case emphasis, strong, strikethrough, link
     /// A check whose source cannot be read: neither up (green) nor down (red).
     case blind
+    /// A public status update on the timeline: what the people who depend on the platform read, told
+    /// apart from the internal notes around it.
+    case publicUpdate
     /// A state's style inside a selected row: reverse video that keeps the state's colour, so the one
     /// DOWN row, selected by default, is still red.
     case selectedCritical, selectedWarning, selectedStale, selectedOk, selectedBlind, selectedResolved

@@ -27,6 +27,10 @@ enum IncidentView {
             "running \(DurationText.short(seconds: incident.runningSeconds(now: model.now)))",
             "updated \(DurationText.short(seconds: sinceUpdate)) ago"
         ]
+        // The public update owed, before the roles: at 80 columns the roles are what is cut, never this.
+        let due = model.updateDue(incident)
+        let cadence = due?.text(now: model.now)
+        if let cadence { facts.append(cadence) }
         let roles = incident.orderedRoles
         facts.append(
             roles.isEmpty
@@ -39,6 +43,10 @@ enum IncidentView {
             frame.restyle(
                 row: 2, column: column,
                 count: TextWidth.width(of: "updated \(DurationText.short(seconds: sinceUpdate)) ago"), style: .stale)
+        }
+        if let due, let cadence, due.isOverdue(now: model.now), let range = line.range(of: cadence) {
+            let column = 1 + TextWidth.width(of: String(line[..<range.lowerBound]))
+            frame.restyle(row: 2, column: column, count: TextWidth.width(of: cadence), style: .critical)
         }
         var third: [String] = []
         var column = 1
@@ -159,12 +167,12 @@ enum IncidentView {
                     kind, row: row, column: layout.kindColumn, style: isSelected ? base : style(ofKind: kind),
                     width: IncidentLayout.kindWidth)
                 frame.put(
-                    line.text, row: row, column: layout.textColumn, style: base,
+                    line.text, row: row, column: layout.textColumn, style: isSelected ? base : textStyle(of: record),
                     width: layout.timelineWidth - layout.textColumn)
                 ConsoleView.highlight(query, in: line.text, row: row, column: layout.textColumn, &frame)
             case .continuation:
                 frame.put(
-                    line.text, row: row, column: layout.textColumn, style: base,
+                    line.text, row: row, column: layout.textColumn, style: isSelected ? base : textStyle(of: record),
                     width: layout.timelineWidth - layout.textColumn)
                 ConsoleView.highlight(query, in: line.text, row: row, column: layout.textColumn, &frame)
             }
@@ -177,8 +185,15 @@ enum IncidentView {
         case "status", "severity", "mitigated": return .accent
         case "ack": return .acked
         case "note": return .kind
+        case "update": return .publicUpdate
         default: return .dim
         }
+    }
+
+    /// A record's text: a public status update's in its own style, the whole of it, so that what the
+    /// people who depend on the platform read is never mistaken for the notes around it.
+    static func textStyle(of record: JournalRecord) -> Style {
+        record.type == RecordType.statusUpdate.rawValue ? .publicUpdate : .normal
     }
 
     static func drawPanel(_ incident: Incident, _ model: ConsoleModel, _ layout: IncidentLayout, _ frame: inout Frame) {

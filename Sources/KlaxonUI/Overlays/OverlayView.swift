@@ -11,9 +11,11 @@ enum OverlayView {
             let question: String
             switch confirmation {
             case .quitLosingDrafts:
-                let ids = model.drafts.keys.sorted().joined(separator: ", ")
-                question =
-                    ids.isEmpty ? "Quit and lose what you are writing?" : "Quit and lose the draft notes of \(ids)?"
+                let ids = Set(model.drafts.keys).union(model.updateDrafts.keys).sorted().joined(separator: ", ")
+                let what =
+                    model.updateDrafts.isEmpty
+                    ? "draft notes" : model.drafts.isEmpty ? "draft status updates" : "draft notes and status updates"
+                question = ids.isEmpty ? "Quit and lose what you are writing?" : "Quit and lose the \(what) of \(ids)?"
             case .quitStoppingPages(let ids):
                 let what =
                     ids.count == 1

@@ -1,0 +1,63 @@
+import Foundation
+import KlaxonCommandsTestSupport
+import KlaxonCore
+import KlaxonProcessTestSupport
+import KlaxonStore
+import KlaxonTestSupport
+import Testing
+
+/// Issue 24 in the real console under tmux: `U` posts a status update that reaches the journal, the
+/// timeline and `klaxon incident show`; the cadence is on screen; a resolution offers the final update.
+extension EndToEnd {
+    @Suite(.serialized)
+    struct StatusUpdateConsoleEndToEndTests {
+        let klaxon = BuiltProducts.path("klaxon")
+
+        @Test func uPostsAnUpdateSeenOnTheTimelineAndInIncidentShow() async throws {
+            let ws = makeWorkspace("name: test-platform\nstale_after: 30m\ncomms:\n  cadence:\n    SEV2: 30m\n")
+            let k = "KLAXON_USER=alice TZ=UTC \(klaxon) --workspace \(ws.path)"
+            _ = try shell("\(k) incident declare 'Registry returns 503' --severity SEV2 2>&1")
+            let tty = try TmuxSession(
+                "\(klaxon) --workspace \(ws.path); echo \"EXIT $?\"", columns: 100, rows: 30,
+                environment: ["KLAXON_USER": "alice", "TERM": "xterm-256color", "TZ": "UTC"])
+            #expect(await tty.until("Open incidents (1)", timeout: 30) != nil, "\(tty.screen())")
+            #expect(tty.screen().contains("NEXT UPDATE"), "\(tty.screen())")
+            tty.press("Enter")
+            #expect(await tty.until("· update due in ") != nil, "\(tty.screen())")
+            tty.press("U")
+            #expect(await tty.until("Public status update on INC-1") != nil, "\(tty.screen())")
+            #expect(tty.screen().contains("[investigating]"), "the phase of the incident's status")
+            tty.type("Uploads fail; pulls work")
+            tty.press("Tab", "j", "C-s")
+            #expect(await tty.until("INC-1 #2 update recorded") != nil, "\(tty.screen())")
+            #expect(tty.screen().contains("update    identified: Uploads fail; pulls work"), "\(tty.screen())")
+
+            // Another process reads what the console wrote.
+            let show = try shell("\(k) incident show 1 2>&1")
+            #expect(show.contains("update    identified: Uploads fail; pulls work"), "\(show)")
+            #expect(show.contains("Next status update: update due in "), "\(show)")
+            let json = try #require(try? JSONParser.parse(try shell("\(k) incident show 1 --json")))
+            #expect(json["next_update"]?["overdue"] == false)
+
+            // Resolving posts nothing; the final update is offered, and esc declines it.
+            tty.press("r")
+            #expect(await tty.until("Resolve INC-1?") != nil)
+            tty.type("Blob store cleaned")
+            tty.press("Enter")
+            #expect(
+                await tty.until("INC-1 is resolved: post the final public status update?") != nil, "\(tty.screen())")
+            #expect(tty.screen().contains("Blob store cleaned"))
+            #expect(tty.screen().contains("[resolved]"))
+            tty.press("Escape")
+            #expect(await tty.until("no final status update posted; U posts one") != nil, "\(tty.screen())")
+            tty.press("q")
+            #expect(await tty.until("EXIT 0") != nil, "\(tty.screen())")
+
+            let timeline = try IncidentStore(directory: ws.path + "/journals").open("INC-1").incident.timeline
+            #expect(timeline.map(\.type) == ["incident.declared", "status.update", "resolved"])
+            #expect(timeline[1].data["text"] == "Uploads fail; pulls work")
+            #expect(timeline[1].data["phase"] == "identified")
+            #expect(timeline[1].actor == "alice")
+        }
+    }
+}
