@@ -14,7 +14,9 @@ public struct CommsEngine: Sendable {
     /// An update still unsent this long after it was posted is stale news: it is not sent any more.
     public static let sendWithinSeconds: Int64 = 3600
 
-    public init(config: CommsConfig, people: [Person]) {
+    /// `people` (Escalation/people.yaml) are needed only for reminders; a screen that shows where the
+    /// updates stand (`deliveries(of:now:)`, `problems(of:now:)`) needs none.
+    public init(config: CommsConfig, people: [Person] = []) {
         self.config = config
         self.people = Dictionary(people.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
     }
