@@ -109,6 +109,11 @@ struct ConfigCommand: ParsableCommand {
                     case .poller:
                         ("polls (the console, klaxon watch or klaxon status check)", "at each poll", "the check fails")
                     case .intake: ("listens for alerts (klaxon watch)", "when it starts", "it does not start")
+                    case .comms:
+                        (
+                            "sends status updates (the console or klaxon watch)", "when it sends one",
+                            "these updates are not sent"
+                        )
                     }
                 switch use.reference {
                 case .environment(let name):

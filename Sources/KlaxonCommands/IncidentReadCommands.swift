@@ -69,15 +69,23 @@ extension IncidentCommand {
             let zone = utc ? TimeZone(identifier: "UTC")! : workspace.displayTimeZone(environment: context.environment)
             let now = context.now()
             let due = UpdateCadence.due(for: journal.incident, cadence: workspace.config.comms)
+            // Where the latest status update's deliveries stand (the process that sends them recorded it).
+            let deliveries = CommsEngine(config: workspace.config.comms, people: []).deliveries(
+                of: journal.incident, now: now)
             if output.json {
-                context.print(
-                    json: IncidentJSON.full(
-                        journal.incident, readOnly: journal.isReadOnly, nextUpdate: NextUpdateText.json(due, now: now)))
+                var json = IncidentJSON.full(
+                    journal.incident, readOnly: journal.isReadOnly, nextUpdate: NextUpdateText.json(due, now: now))
+                if case .object(var fields) = json {
+                    fields["update_deliveries"] = .array(deliveries.map(\.json))
+                    json = .object(fields)
+                }
+                context.print(json: json)
             } else {
                 context.print(
                     IncidentReport.text(
                         journal.incident, formatter: LocalTimeFormatter(timeZone: zone),
-                        now: now, staleAfter: workspace.config.staleAfterSeconds, nextUpdate: due))
+                        now: now, staleAfter: workspace.config.staleAfterSeconds, nextUpdate: due,
+                        deliveries: deliveries))
             }
         }
     }
@@ -209,9 +217,11 @@ enum IncidentJSON {
 /// `incident show` as text. Every timeline line carries its full date: a multi-day incident never
 /// shows a bare time.
 enum IncidentReport {
-    /// `nextUpdate`: the public status update owed, said under the incident's times.
+    /// `nextUpdate`: the public status update owed, said under the incident's times; `deliveries`: where
+    /// the latest update's deliveries stand.
     static func text(
-        _ i: Incident, formatter: LocalTimeFormatter, now: Timestamp, staleAfter: Int64, nextUpdate: UpdateCadence.Due?
+        _ i: Incident, formatter: LocalTimeFormatter, now: Timestamp, staleAfter: Int64, nextUpdate: UpdateCadence.Due?,
+        deliveries: [CommsEngine.DestinationState] = []
     ) -> String {
         // One-line fields show a line break as `�`; multi-line text (a note, a summary) goes on indented lines.
         func line(_ text: String) -> String { TerminalText.printable(text) }
@@ -237,6 +247,7 @@ enum IncidentReport {
                 + (i.orderedRoles.isEmpty
                     ? "none assigned" : i.orderedRoles.map { "\($0.role) \($0.user)" }.joined(separator: " · ")))
         out.append("Participants: " + i.participants.joined(separator: ", "))
+        out += CommsEngine.DestinationState.lines(deliveries).map { line("Updates: " + $0) }
         if let summary = i.summary { out.append(lines("Summary: " + summary).joined(separator: "\n  ")) }
         out.append("")
         out.append("Key times (\(formatter.timeZone.identifier)):")

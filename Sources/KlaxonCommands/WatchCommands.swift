@@ -66,7 +66,8 @@ func loadChecksPolling(_ workspace: Workspace, _ context: CommandContext) -> Che
 /// `heartbeatChecks` are recorded, as the alerts are, and the start of listening too: every responder
 /// judges those checks from the journal.
 func startIntake(
-    _ workspace: Workspace, _ writer: WriterIdentity, heartbeatChecks: Set<String>, _ context: CommandContext
+    _ workspace: Workspace, _ writer: WriterIdentity, heartbeatChecks: Set<String>, statusPage: StatusPageDesk? = nil,
+    _ context: CommandContext
 ) throws(KlaxonError) -> (intake: AlertIntake, writer: AlertJournalWriter)? {
     guard let config = workspace.config.intake, let listen = config.listen else { return nil }
     // What config validate warns of the intake (listening beyond loopback, a policy never used) is said at
@@ -114,7 +115,7 @@ func startIntake(
         settings: settings, writer: journalWriter, heartbeatChecks: heartbeatChecks,
         links: linkSecret.map {
             ActionLinkDesk(secret: $0, workspace: workspace, host: writer.host, pid: writer.pid, clock: clock)
-        }, clock: clock)
+        }, statusPage: statusPage, clock: clock)
     let address: String
     do { address = try intake.start() } catch {
         journalWriter.stop()
@@ -240,8 +241,15 @@ struct WatchCommand: ParsableCommand {
         let signals = StopSignals()
         // Before the responder: an intake that cannot start stops klaxon watch before it pages.
         options.listensForAlerts = workspace.config.intake?.listen != nil
+        // The public status page at /status on the intake's listener, from what this process sees.
+        let live = StatusPageDesk.LiveView()
+        let statusPage = StatusPageDesk(
+            workspace: workspace, checks: files.checks, maintenance: files.maintenance, live: live,
+            url: statusPageURL(workspace.config), timeZone: options.displayZone, clock: context.now,
+            say: { context.warn($0) })
         let intake = try startIntake(
-            workspace, writer, heartbeatChecks: Set(files.checks.filter { $0.kind == .heartbeat }.map(\.name)), context)
+            workspace, writer, heartbeatChecks: Set(files.checks.filter { $0.kind == .heartbeat }.map(\.name)),
+            statusPage: statusPage, context)
         // On a thread of its own: a store that does not answer is said here, not waited for in silence.
         let responder = try ResponderThread(clock: context.now) { _ throws(KlaxonError) in
             try Responder(
@@ -255,7 +263,10 @@ struct WatchCommand: ParsableCommand {
             switch event {
             // Recorded first (by the pass that returned it), then printed: a change this prints is on
             // disk, even if the process dies next (unless the store was said unreachable: then it is only printed).
-            case .checkReported(let report): if let line = changeLine(report, json: json) { context.print(line) }
+            case .checkReported(let report):
+                live.note(report)
+                if let line = changeLine(report, json: json) { context.print(line) }
+            case .incidentChanged(let incident, _): live.note(incident: incident.id, isOpen: incident.isOpen)
             // Written first (by the pass that returned it), then printed, as a state change.
             case .alertGroupRouted(let routed): context.print(routedLine(routed, json: json))
             case .problem(let text): context.warn(text)

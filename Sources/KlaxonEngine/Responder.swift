@@ -84,6 +84,9 @@ public final class Responder {
     private let reports = LockedQueue<CheckReport>()
     private let recorder: StatusRecorder?
     private let escalations: EscalationRunner?
+    /// Sends the status updates and the reminders of overdue ones, in the process that sends the pages.
+    private let comms: CommsRunner?
+    private var commsPeopleVersion = 0
     private let drill: DrillDirector?
     /// The journal `alerts`, followed; its groups routed to incidents while this process is the engine.
     private let alerts: AlertRouter
@@ -128,7 +131,7 @@ public final class Responder {
         workspace: Workspace, writer: WriterIdentity, checks: CheckFiles, options: Options,
         environment: [String: String],
         clock: @escaping @Sendable () -> Timestamp, transport: (any PageTransport)? = nil,
-        drill: DrillDirector? = nil
+        commsTransport: (any CommsTransport)? = nil, drill: DrillDirector? = nil
     ) throws(KlaxonError) {
         self.workspace = workspace
         self.writer = writer
@@ -212,6 +215,16 @@ public final class Responder {
             escalations = try? runner(mayRun: false)
         }
         escalations?.reachability = reachability
+        comms = escalations.flatMap { runner in
+            runner.mayRun
+                ? CommsRunner(
+                    workspace: workspace, writer: writer, people: runner.files.people,
+                    transport: commsTransport
+                        ?? ChannelCommsTransport(channels: workspace.config.channels, environment: environment),
+                    clock: clock
+                ) { wakePipe.wake() } : nil
+        }
+        commsPeopleVersion = escalations?.filesVersion ?? 0
     }
 
     /// The one place a status poller is made: the responder's, and `klaxon status watch`'s (which only
@@ -415,7 +428,7 @@ public final class Responder {
         // Nothing is paged that cannot be recorded first: while the store does not answer, the engine
         // waits (finished deliveries stay queued until their outcomes can be recorded).
         if let runner = escalations, !reachability.isUnreachable, !isStopping(),
-            newSecond || recorded || alertsRead || runner.hasFinishedDeliveries
+            newSecond || recorded || alertsRead || runner.hasFinishedDeliveries || comms?.hasFinishedDeliveries == true
                 || nextEscalationPass.map({ $0 <= now }) ?? false
         {
             events += passEscalations(runner, now: now)
@@ -442,7 +455,8 @@ public final class Responder {
         saver.waitForAll()
         guard let runner = escalations else { return [] }
         runner.waitForDeliveries()
-        return recordFinished(runner)
+        comms?.waitForDeliveries()
+        return recordFinished(runner) + recordFinishedComms()
     }
 
     /// Records the state changes (and owed declarations) of the reports that arrived, then returns them
@@ -517,6 +531,19 @@ public final class Responder {
         nextEscalationPass = runner.isEngine ? tick.nextWake : nil
         for journal in tick.changed { events.append(.incidentChanged(journal.incident, readOnly: journal.isReadOnly)) }
         events += tick.problems.map { .problem($0) }
+        events += recordFinishedComms()
+        if let comms, runner.isEngine {
+            if runner.filesVersion != commsPeopleVersion {
+                commsPeopleVersion = runner.filesVersion
+                comms.update(people: runner.files.people)
+            }
+            let sent = comms.tick(Array(follower.byID.values), hold: runner.lock.hold, reachability: reachability)
+            for journal in sent.changed {
+                events.append(.incidentChanged(journal.incident, readOnly: journal.isReadOnly))
+            }
+            events += sent.problems.map { .problem($0) }
+            if let next = sent.nextWake, nextEscalationPass.map({ next < $0 }) ?? true { nextEscalationPass = next }
+        }
         let holder: EngineHolder = runner.isEngine ? .thisProcess : runner.otherEngine.map { .other($0) } ?? .nobody
         events.append(.escalationsChanged(tick.statuses, engine: holder, pageTargets: runner.pageTargets))
         if runner.isEngine && !wasEngine {
@@ -627,6 +654,14 @@ public final class Responder {
         }
         if !routing.routed.isEmpty || !routing.changed.isEmpty { events.append(.alertsChanged(alerts.book)) }
         return events + routing.routed.map { .alertGroupRouted($0) } + routing.problems.map { .problem($0) }
+    }
+
+    /// Records the outcomes of the status updates' and reminders' finished deliveries.
+    private func recordFinishedComms() -> [ResponderEvent] {
+        guard let comms else { return [] }
+        let finished = comms.recordFinished(follower.byID, reachability: reachability)
+        return finished.changed.map { .incidentChanged($0.incident, readOnly: $0.isReadOnly) }
+            + finished.problems.map { .problem($0) }
     }
 
     private func recordFinished(_ runner: EscalationRunner) -> [ResponderEvent] {

@@ -56,15 +56,16 @@ public final class AlertIntake: Sendable {
 
     /// `heartbeatChecks` are the names of the heartbeat checks: a ping of one of them is recorded by
     /// `writer`, of another name refused (404). `links` answers the action links in pages (nil: none are
-    /// made, and their paths are unknown).
+    /// made, and their paths are unknown). `statusPage` serves the public status page at `/status` (nil: none).
     public init(
         settings: Settings, writer: AlertJournalWriter, heartbeatChecks: Set<String>, links: ActionLinkDesk? = nil,
-        clock: @escaping @Sendable () -> Timestamp
+        statusPage: StatusPageDesk? = nil, clock: @escaping @Sendable () -> Timestamp
     ) {
         self.settings = settings
         responder = IntakeResponder(
             tokens: IntakeTokens(settings.tokens), writer: writer, heartbeatChecks: heartbeatChecks,
-            maxBodyBytes: settings.maxBodyBytes, bodySeconds: settings.bodySeconds, clock: clock, links: links)
+            maxBodyBytes: settings.maxBodyBytes, bodySeconds: settings.bodySeconds, clock: clock, links: links,
+            statusPage: statusPage)
     }
 
     /// Binds `listen` and serves; returns the address bound (`127.0.0.1:9095`: the port the system

@@ -20,6 +20,8 @@ struct IntakeResponder: HTTPResponder {
     let clock: @Sendable () -> Timestamp
     /// Answers action links; nil when `intake.public_url` is not set (their paths are then unknown).
     let links: ActionLinkDesk?
+    /// Serves the public status page at `/status`; nil when this listener has none.
+    let statusPage: StatusPageDesk?
 
     static let heartbeatPrefix = "/v1/heartbeat/"
 
@@ -39,6 +41,12 @@ struct IntakeResponder: HTTPResponder {
         case "/v2/enqueue":
             guard request.method == .post else { return Self.notAllowed("POST", pagerDuty: true) }
             return await pagerDuty(request)
+        case "/status", "/status/", "/status/index.html", "/status/summary.json", "/status/api/v2/summary.json":
+            guard let statusPage else { break }
+            guard request.method == .get || request.method == .head else { return Self.notAllowed("GET, HEAD") }
+            var response = Self.statusPage(await statusPage.rendered(), json: path.hasSuffix(".json"))
+            if request.method == .head { response.body = ResponseBody() }
+            return response
         default:
             if let links, path.hasPrefix(ActionLink.pathPrefix) {
                 return await actionLink(request, context: context, desk: links)
@@ -47,11 +55,11 @@ struct IntakeResponder: HTTPResponder {
                 guard request.method == .post else { return Self.notAllowed("POST") }
                 return await heartbeat(request, name: String(path.dropFirst(Self.heartbeatPrefix.count)))
             }
-            return Self.text(
-                .notFound,
-                "no such endpoint; the intake has POST /v1/alertmanager, POST /v2/enqueue, POST /v1/heartbeat/NAME, GET /-/healthy and GET /-/ready"
-            )
         }
+        return Self.text(
+            .notFound,
+            "no such endpoint; the intake has POST /v1/alertmanager, POST /v2/enqueue, POST /v1/heartbeat/NAME, GET /-/healthy and GET /-/ready"
+                + (statusPage == nil ? "" : ", and the status page at GET /status"))
     }
 
     // MARK: - Endpoints
@@ -308,6 +316,25 @@ struct IntakeResponder: HTTPResponder {
         return Response(
             status: HTTPResponse.Status(code: answer.status), headers: headers,
             body: .init(byteBuffer: ByteBuffer(string: answer.page.html)))
+    }
+
+    /// The status page, or its summary (Atlassian's shape), with the page's headers: its policy, no
+    /// framing, a cache of a few seconds; the summary may be read by a page of another origin.
+    static func statusPage(_ rendered: StatusPageDesk.Rendered, json: Bool) -> Response {
+        var headers = HTTPFields()
+        if json {
+            headers[.contentType] = "application/json"
+            headers[.cacheControl] = "public, max-age=\(StatusPageDesk.cacheSeconds)"
+            headers[.accessControlAllowOrigin] = "*"
+            headers[HTTPField.Name("X-Content-Type-Options")!] = "nosniff"
+        } else {
+            for (name, value) in StatusPage.htmlHeaders {
+                if let field = HTTPField.Name(name) { headers.append(HTTPField(name: field, value: value)) }
+            }
+        }
+        return Response(
+            status: .ok, headers: headers,
+            body: .init(byteBuffer: ByteBuffer(bytes: json ? rendered.json : rendered.html)))
     }
 
     static func text(_ status: HTTPResponse.Status, _ text: String) -> Response {

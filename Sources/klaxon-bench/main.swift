@@ -13,8 +13,8 @@ import KlaxonTestSupport
 struct Options {
     var directory = FileManager.default.temporaryDirectory.path
     var runs = 5
-    /// Run only these figures: append, replay, console, archive, oncall, runbook, escalation, status, payload, review,
-    /// follow, postgres, storm or links.
+    /// Run only these figures: append, replay, console, archive, oncall, runbook, escalation, comms, status,
+    /// payload, review, follow, postgres, storm, links or statuspage.
     var only: String?
     /// How long `klaxon watch` polls 1,000 checks.
     var statusSeconds = 60
@@ -46,7 +46,7 @@ struct Options {
             default:
                 FileHandle.standardError.write(
                     Data(
-                        "usage: klaxon-bench [--dir DIR] [--runs N] [--status-seconds S] [--postgres-seconds S] [--keep] [--only append|replay|console|archive|oncall|runbook|escalation|status|payload|review|follow|postgres|storm|links]\n"
+                        "usage: klaxon-bench [--dir DIR] [--runs N] [--status-seconds S] [--postgres-seconds S] [--keep] [--only append|replay|console|archive|oncall|runbook|escalation|comms|status|payload|review|follow|postgres|storm|links|statuspage]\n"
                             .utf8))
                 exit(2)
             }
@@ -220,6 +220,13 @@ if options.only == nil || options.only == "escalation" {
     escalation = try EscalationBench.run(runs: options.runs, workspaceRoot: sample)
 }
 
+// MARK: 7b. Status updates (the comms engine)
+
+var comms = CommsBench.Figures()
+if options.only == nil || options.only == "comms" {
+    comms = try CommsBench.run(runs: options.runs)
+}
+
 // MARK: 8. The status poller
 
 var status = StatusBench.Figures()
@@ -244,6 +251,14 @@ var links = ActionLinkBench.Figures()
 if options.only == nil || options.only == "links" {
     let klaxon = (CommandLine.arguments[0] as NSString).deletingLastPathComponent + "/klaxon"
     links = try ActionLinkBench.run(root: root, klaxon: klaxon)
+}
+
+// MARK: 8d. The status page
+
+var statusPage = StatusPageBench.Figures()
+if options.only == nil || options.only == "statuspage" {
+    let klaxon = (CommandLine.arguments[0] as NSString).deletingLastPathComponent + "/klaxon"
+    statusPage = try StatusPageBench.run(root: root, runs: options.runs, klaxon: klaxon, seconds: 20)
 }
 
 var payload = PayloadBench.Figures()
@@ -495,6 +510,13 @@ let measured: [(benchmark: String, cells: [String])] =
             ]
         ),
         (
+            "comms",
+            [
+                "comms engine pass over 1,000 open incidents with updates", "≤ 10 ms",
+                String(format: "%.2f ms", median(comms.passMilliseconds)), ""
+            ]
+        ),
+        (
             "escalation",
             [
                 "escalation engine pass over 100 escalating incidents", "≤ 1 ms",
@@ -592,7 +614,7 @@ let measured: [(benchmark: String, cells: [String])] =
             ]
         )
     ] + PostgresBench.rows(postgres) + AlertStormBench.rows(storm, appendRate: median(klaxonRates))
-    + ActionLinkBench.rows(links)
+    + ActionLinkBench.rows(links) + StatusPageBench.rows(statusPage)
 // Only what ran: with --only, the other benchmarks' figures are left out, not printed as nan.
 let rows =
     [["figure", "goal", "measured", "ratio"]]

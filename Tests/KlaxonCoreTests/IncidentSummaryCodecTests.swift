@@ -59,6 +59,20 @@ struct IncidentSummaryCodecTests {
         perform(.note("Uploads fail since 02:50"))
         perform(.setStatus(.identified))
         perform(.postUpdate(text: "Uploads to the registry fail; we know why", phase: nil), by: "carol")
+        let delivery = UpdateDelivery(
+            incidentID: "INC-7", update: records.count, number: 1,
+            destination: CommsDestination(name: "eng-all", kind: .email(addresses: ["e@x"])), attempt: 1, attempts: 3)
+        perform(.comms(.attempt(delivery)), by: "comms-engine")
+        perform(.comms(.result(delivery, delivered: nil, detail: "the sender stopped")), by: "comms-engine")
+        let reminder = UpdateReminder(
+            incidentID: "INC-7", since: clock, dueAt: clock.adding(seconds: 1800), user: "carol", role: "comms",
+            contact: Contact(kind: .email, target: ["c@x"]), problem: nil)
+        perform(.comms(.reminded(reminder)), by: "comms-engine")
+        perform(.comms(.reminderResult(reminder, delivered: false, detail: "HTTP 500")), by: "comms-engine")
+        let nobody = UpdateReminder(
+            incidentID: "INC-7", since: clock.adding(seconds: 1), dueAt: clock, user: nil, role: nil, contact: nil,
+            problem: "nobody to remind")
+        perform(.comms(.reminded(nobody)), by: "comms-engine")
         perform(.setSeverity(.sev1))
         perform(.assign(role: "scribe", user: "carol"))
         perform(.assign(role: "liaison", user: "dave"))
@@ -94,7 +108,8 @@ struct IncidentSummaryCodecTests {
     static let fields: Set<String> = [
         "id", "title", "severity", "status", "services", "roles", "participants", "participantSet", "keyTimes", "notes",
         "statusUpdates", "actionItems",
-        "links", "tags", "runbookSteps", "escalationEvents", "summary", "timeline", "keepsTimeline", "recordCount",
+        "links", "tags", "runbookSteps", "escalationEvents", "commsEvents", "summary", "timeline", "keepsTimeline",
+        "recordCount",
         "lastRecordTime",
         "unreadable", "drill", "declaringCheck", "declaringAlertGroup", "alertGroups"
     ]
@@ -108,7 +123,7 @@ struct IncidentSummaryCodecTests {
         if rich {
             #expect(
                 summary.escalationEvents.count > 8 && summary.unreadable.count == 1 && summary.drill == "registry-503"
-                    && summary.statusUpdates.map(\.phase) == [.identified, .resolved])
+                    && summary.statusUpdates.map(\.phase) == [.identified, .resolved] && summary.commsEvents.count == 5)
         }
         let text = IncidentSummaryCodec.encode(summary).canonicalJSON
         let decoded = try IncidentSummaryCodec.decode(try JSONParser.parse(text))

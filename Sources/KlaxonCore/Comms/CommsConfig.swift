@@ -4,6 +4,12 @@ public struct CommsConfig: Hashable, Sendable {
     /// Seconds between status updates an open incident of each severity owes (`comms: {cadence: {SEV1:
     /// 30m}}`); a severity left out owes none.
     public var cadence: [Severity: Int64] = [:]
+    /// Where updates may go (`comms: destinations`), in the order written.
+    public var destinations: [CommsDestination] = []
+    /// Which incidents' updates go where (`comms: routes`): every matching route adds its destinations.
+    public var routes: [CommsRoute] = []
+    /// How failed deliveries of an update are retried (`comms: {attempts, retry_backoff}`).
+    public var retry = EscalationEngine.RetryPolicy()
 
     public init(cadence: [Severity: Int64] = [:]) { self.cadence = cadence }
 

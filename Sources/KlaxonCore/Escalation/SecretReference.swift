@@ -30,7 +30,11 @@ extension SecretReference {
     public struct Use: Hashable, Sendable {
         /// Which process reads the secret: the one that sends pages (contacts, channels), the one
         /// that polls the checks (a check's credentials), or `klaxon watch` starting its intake (a token).
-        public enum Reader: Hashable, Sendable { case pager, poller, intake }
+        public enum Reader: Hashable, Sendable {
+            case pager, poller, intake
+            /// The process that sends the pages sends the status updates too (`comms: destinations`).
+            case comms
+        }
 
         public var reference: SecretReference
         /// `dave's webhook url`, `channels: webhook: secret`, `check registry: bearer_token`.

@@ -36,6 +36,9 @@ public struct Incident: Sendable {
     public var runbookSteps: [RunbookStepTick] = []
     /// What the journal says about paging, in order (kept for summaries too): the escalation engine's input.
     public internal(set) var escalationEvents: [EscalationEvent] = []
+    /// What the journal says about sending the status updates and reminding of them, in order (kept for
+    /// summaries too): the comms engine's input besides `statusUpdates`.
+    public internal(set) var commsEvents: [CommsEvent] = []
     /// The summary given when it was last resolved.
     public var summary: String?
     /// Every record in journal order: the timeline. Empty for a summary (see `keepsTimeline`).

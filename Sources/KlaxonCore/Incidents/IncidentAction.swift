@@ -41,6 +41,9 @@ public enum IncidentAction: Hashable, Sendable {
     /// `decidedAtRecord` (the incident's record count when the engine decided), a step or an exhaustion is
     /// refused, as an attempt always is (its own `decidedAtRecord`), when the escalation changed since.
     case escalation(EscalationRecord, decidedAtRecord: Int? = nil)
+    /// What the comms engine records: status update deliveries and their outcomes, reminders. An attempt
+    /// or a reminder someone recorded already (another process that sends) is refused: never sent twice.
+    case comms(CommsRecord)
 
     /// The record type and payload for this action on `incident`, or an error saying why it cannot be done.
     public func record(for incident: Incident) throws(KlaxonError) -> (type: RecordType, data: JSONValue) {
@@ -213,6 +216,9 @@ public enum IncidentAction: Hashable, Sendable {
                 throw .badInput(
                     "\(id) changed (record #\(changed.sequence)) after this \(what) was decided; it is decided again")
             }
+            return (record.type, record.payload)
+        case .comms(let record):
+            try record.check(against: incident)
             return (record.type, record.payload)
         }
     }

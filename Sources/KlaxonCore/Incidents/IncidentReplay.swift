@@ -137,6 +137,9 @@ public enum IncidentReplay {
             .escalationExhausted?:
             // Read into `escalationEvents` above; the escalation engine works out what they mean.
             if escalationEvent == nil { unreadable("an escalation record without its fields") }
+        case .updateAttempt?, .updateResult?, .updateReminded?, .reminderResult?:
+            guard let event = CommsEvent.from(record) else { return unreadable("a comms record without its fields") }
+            incident.commsEvents.append(event)
         case .checkChanged?:
             // On the timeline only: it changes nothing about the incident's state.
             break

@@ -52,6 +52,7 @@ public enum IncidentSummaryCodec {
                     [int(e.sequence), time(e.at), .string(e.actor)] + kind(e.kind) + (e.via.map { [.string($0)] } ?? [])
                 )
             })
+        fields["comms"] = .array(i.commsEvents.map(\.summaryRow))
         fields["unreadable"] = .array(
             i.unreadable.map { (u: (sequence: Int, reason: String)) -> JSONValue in
                 .array([int(u.sequence), .string(u.reason)])
@@ -166,6 +167,11 @@ public enum IncidentSummaryCodec {
                 var event = EscalationEvent(sequence: int(e[0]), at: time(e[1]), actor: string(e[2]), kind: kind)
                 if kind == .acknowledged || kind == .advanced, e.count > 4 { event.via = optional(e[4]) }
                 i.escalationEvents.append(event)
+            }
+            for row in list(v["comms"]) {
+                if let event = check(row.arrayValue.flatMap(CommsEvent.init(summaryRow:))) {
+                    i.commsEvents.append(event)
+                }
             }
             i.summary = optional(v["summary"])
             i.recordCount = int(v["records"])

@@ -25,6 +25,7 @@ public enum TimelineText {
         case .escalationStarted?, .escalationStep?, .escalationStopped?, .escalationAdvanced?, .escalationExhausted?:
             return "escalate"
         case .pageRequested?, .pageAttempt?, .pageResult?: return "page"
+        case .updateAttempt?, .updateResult?, .updateReminded?, .reminderResult?: return "comms"
         case nil: return record.type
         }
     }
@@ -108,6 +109,8 @@ public enum TimelineText {
             default: return "\(head): \(s("detail"))"
             }
         case .escalationExhausted?: return "policy \(s("policy")) exhausted: nobody acknowledged"
+        case .updateAttempt?, .updateResult?, .updateReminded?, .reminderResult?:
+            return commsText(of: record, formatter: formatter)
         case nil: return d.canonicalJSON
         }
     }

@@ -40,4 +40,12 @@ public enum RecordType: String, CaseIterable, Sendable {
     case pageResult = "page.result"
     /// The engine: a policy ran out of steps with nobody acknowledging.
     case escalationExhausted = "escalation.exhausted"
+    /// The comms engine: a status update is being sent to a destination (`comms: destinations`).
+    case updateAttempt = "update.attempt"
+    /// The comms engine: how that attempt went.
+    case updateResult = "update.result"
+    /// The comms engine: an overdue status update is being reminded of (or nobody could be).
+    case updateReminded = "update.reminded"
+    /// The comms engine: how the reminder's delivery went.
+    case reminderResult = "reminder.result"
 }

@@ -9,14 +9,20 @@ enum CommsConfigLoader {
         _ node: Node, _ file: YAMLFile, warnings: inout [String], secrets: inout [SecretReference.Use]
     ) throws(KlaxonError) -> CommsConfig {
         var comms = CommsConfig()
+        var named: [(name: String, node: Node)] = []
         for (key, keyNode, value) in try file.mapping(node, what: "comms") {
             switch key {
             case "cadence":
                 comms.cadence = try cadence(value, file)
+            case _ where destinationKeys.contains(key):
+                try readDelivery(key, value, file, into: &comms, named: &named, secrets: &secrets)
             default:
-                warnings.append("\(file.place(keyNode)): unknown key \"\(key)\" in comms (known: cadence)")
+                warnings.append(
+                    "\(file.place(keyNode)): unknown key \"\(key)\" in comms (known: \((["cadence"] + destinationKeys).joined(separator: ", ")))"
+                )
             }
         }
+        try checkRoutes(comms, named: named, file, warnings: &warnings)
         return comms
     }
 

@@ -229,7 +229,8 @@ public enum DrillFiles {
     }
 
     /// Makes the directory a drill of `scenario` runs in, `drill-runs/TIME-NAME/` of `workspace`: a
-    /// `klaxon.yaml` marked `drill:` whose checks poll the simulated platform at `address`, a copy of
+    /// `klaxon.yaml` marked `drill:` whose checks poll the simulated platform at `address` (and with the
+    /// workspace's update cadence, but no comms destinations), a copy of
     /// `Runbooks/` and of `Escalation/` in which every person's only contact is the drill's sink
     /// (`address/sink/ID`), so no page of a drill can reach a real person. Returns its path.
     public static func prepare(
@@ -270,13 +271,23 @@ public enum DrillFiles {
         }
         var escalation: Node.Mapping = ["attempts": "3", "retry_backoff": "2s"]
         if let main = workspace.config.mainSchedule { escalation["main_schedule"] = Node(main) }
-        let config: Node = [
+        var config: Node = [
             "name": Node(workspace.config.name),
             "drill": Node(scenario.name),
             "stale_after": Node("\(workspace.config.staleAfterSeconds)s"),
             "escalation": .mapping(escalation),
             "checks": .sequence(.init(checks))
         ]
+        // The update cadence is rehearsed (its reminders go to the sink, as pages do); no update of a
+        // drill goes anywhere: its workspace names no comms destinations.
+        let cadence = workspace.config.comms.cadence.sorted { $0.key < $1.key }
+        if !cadence.isEmpty, case .mapping(var fields) = config {
+            fields["comms"] = .mapping(
+                Node.Mapping([
+                    ("cadence", .mapping(Node.Mapping(cadence.map { (Node($0.key.name), Node("\($0.value)s")) })))
+                ]))
+            config = .mapping(fields)
+        }
         do {
             let header =
                 "# A drill of \"\(scenario.title)\" (\(scenario.name)), made by klaxon drill. Nothing here is a real incident.\n"

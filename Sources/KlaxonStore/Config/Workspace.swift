@@ -199,6 +199,7 @@ public struct Workspace: Sendable {
                 }
             }
         }
+        try CommsConfigLoader.checkChannels(config.comms, channels: config.channels)
         var workspace = Workspace(root: directory, config: config, warnings: warnings)
         workspace.secretUses = secretUses
         workspace.mainSchedulePlace = mainSchedulePlace

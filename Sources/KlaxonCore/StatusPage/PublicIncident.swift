@@ -1,0 +1,79 @@
+/// What the status page may say of an incident: its id, title, severity, status, when it began and its
+/// public status updates (`status.update` records), nothing else. Notes, who wrote what, roles, pages and
+/// alerts have no field here, so no renderer can show them.
+public struct PublicIncident: Hashable, Sendable {
+    public var id: String
+    public var title: String
+    public var severity: Severity
+    public var status: IncidentStatus
+    public var declaredAt: Timestamp
+    /// The services it affects (as `declare` named them): the page names the components whose checks
+    /// belong to them.
+    public var services: [String]
+    /// Its public updates, oldest first.
+    public var updates: [Update]
+    /// A rehearsal (`klaxon drill`): never on the page.
+    public var isDrill: Bool
+    /// The components whose checks belong to its services (set by `StatusPage.build`).
+    public var components: [String] = []
+
+    /// One public update: a phase and its text, with when it was posted (never who posted it).
+    public struct Update: Hashable, Sendable {
+        public var sequence: Int
+        public var at: Timestamp
+        public var phase: IncidentStatus
+        public var text: String
+
+        public init(sequence: Int, at: Timestamp, phase: IncidentStatus, text: String) {
+            self.sequence = sequence
+            self.at = at
+            self.phase = phase
+            self.text = text
+        }
+    }
+
+    public init(
+        id: String, title: String, severity: Severity, status: IncidentStatus, declaredAt: Timestamp,
+        services: [String] = [], updates: [Update] = [], isDrill: Bool = false
+    ) {
+        self.id = id
+        self.title = title
+        self.severity = severity
+        self.status = status
+        self.declaredAt = declaredAt
+        self.services = services
+        self.updates = updates
+        self.isDrill = isDrill
+    }
+
+    public var isOpen: Bool { status.isOpen }
+
+    /// Where it stands for the public, as Atlassian's incidents do: the phase of its last update (the
+    /// comms role's word), else its status.
+    public var publicStatus: IncidentStatus { updates.last?.phase ?? status }
+
+    /// Its impact in Atlassian's words: SEV1 critical, SEV2 major, SEV3 minor, SEV4 and SEV5 none.
+    public var impact: Indicator {
+        switch severity {
+        case .sev1: .critical
+        case .sev2: .major
+        case .sev3: .minor
+        case .sev4, .sev5: .none
+        }
+    }
+
+    /// When it last changed for the page: its last update, else its declaration.
+    public var updatedAt: Timestamp { updates.last?.at ?? declaredAt }
+}
+
+extension PublicIncident {
+    /// The public side of `incident`: its status updates, never its notes, people, roles or pages.
+    public init(_ incident: Incident) {
+        self.init(
+            id: incident.id, title: incident.title, severity: incident.severity, status: incident.status,
+            declaredAt: incident.declaredAt, services: incident.services,
+            updates: incident.statusUpdates.map {
+                Update(sequence: $0.sequence, at: $0.at, phase: $0.phase, text: $0.text)
+            }, isDrill: incident.drill != nil)
+    }
+}
