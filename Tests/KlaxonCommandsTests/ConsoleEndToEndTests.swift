@@ -88,6 +88,10 @@ extension EndToEnd {
             tty.type("Blob store cleaned")
             tty.press("Enter")
             #expect(await tty.until("INC-1  SEV2  resolved") != nil, "\(tty.screen())")
+            // The final status update is offered (issue 24); esc declines it and posts nothing.
+            #expect(await tty.until("post the final public status update?") != nil, "\(tty.screen())")
+            tty.press("Escape")
+            #expect(await tty.until("no final status update posted") != nil, "\(tty.screen())")
             tty.press("q")
             #expect(await tty.until("EXIT 0") != nil)
 
@@ -643,6 +647,10 @@ extension EndToEnd {
             tty.type("Blob store garbage-collected")
             tty.press("Enter")
             #expect(await tty.until("INC-1  SEV3  resolved") != nil, "\(tty.screen())")
+            // The final status update is offered (issue 24); esc declines it.
+            #expect(await tty.until("post the final public status update?") != nil, "\(tty.screen())")
+            tty.press("Escape")
+            #expect(await tty.until("no final status update posted") != nil, "\(tty.screen())")
             tty.press("e")
             #expect(await tty.until("review of INC-1 written to") != nil, "\(tty.screen())")
             tty.press("q")

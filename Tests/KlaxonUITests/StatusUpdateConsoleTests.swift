@@ -271,7 +271,68 @@ struct StatusUpdateConsoleTests {
         }
     }
 
+    // MARK: - Deliveries
+
+    /// The sample's cadence, and INC-12's updates going to Slack and an email list (one attempt each).
+    static func deliveringModel(columns: Int = 80, rows: Int = 24) -> ConsoleModel {
+        var model = Self.model(columns: columns, rows: rows)
+        model.comms.destinations = [
+            CommsDestination(
+                name: "platform-status", kind: .slack(url: .environment("SLACK"), channel: "#platform-status")),
+            CommsDestination(name: "eng-all", kind: .email(addresses: ["eng-all@example.com"]))
+        ]
+        model.comms.routes = [CommsRoute(services: ["registry"], to: ["platform-status", "eng-all"])]
+        model.comms.retry = .init(attempts: 1, backoffSeconds: 30)
+        return model
+    }
+
+    /// INC-12 with its update at 09:26, sent to email and, when `slackFails`, not to Slack (HTTP 500).
+    static func registryDelivered(slackFails: Bool, _ model: ConsoleModel) -> Incident {
+        var registry = sampleRegistryIncident()
+        registry.perform(
+            .postUpdate(text: "Uploads fail; pulls work.", phase: nil), by: "bob", at: "2026-11-22T09:26:00Z")
+        let engine = CommsEngine(config: model.comms, people: [])
+        for delivery in engine.decide(registry.incident, now: registry.clock, engine: ("h", 1)).deliveries {
+            registry.perform(.comms(.attempt(delivery)), by: "comms-engine", after: 1)
+            let fails = slackFails && delivery.destination.name == "platform-status"
+            registry.perform(
+                .comms(.result(delivery, delivered: !fails, detail: fails ? "HTTP 500" : "250 OK")), by: "comms-engine",
+                after: 1)
+        }
+        return registry.incident
+    }
+
+    @Test func anUpdateNotSentIsRedOnTheHeaderAndOneSentSaysWhere() throws {
+        for columns in [80, 120] {
+            var model = Self.deliveringModel(columns: columns)
+            model.setIncident(Self.registryDelivered(slackFails: true, model), readOnly: false)
+            press([.enter], &model)
+            let frame = ConsoleView.render(model)
+            let line = frame.text(ofRow: 3)
+            // At 80 columns what is cut is the reason, never that it was not sent.
+            let failure = "update #1 NOT SENT to #platform-stat"
+            let range = try #require(line.range(of: failure), "\(columns): \(line)")
+            let column = TextWidth.width(of: String(line[..<range.lowerBound]))
+            for x in column..<(column + failure.count) { #expect(frame[3, x].style == .error) }
+            #expect(line.hasPrefix(" acknowledged by bob"), "the paging state stays first: \(line)")
+            if columns == 120 { #expect(line.contains("gave up after 1 attempts: HTTP 500"), "\(line)") }
+
+            model.setIncident(Self.registryDelivered(slackFails: false, model), readOnly: false)
+            let sent = ConsoleView.render(model).text(ofRow: 3)
+            #expect(!sent.contains("NOT SENT"))
+            let whole = "update #1 sent to #platform-status, email eng-all"
+            #expect(sent.contains(columns == 80 ? "update #1 sent to #platform-status," : whole), "\(columns): \(sent)")
+        }
+    }
+
     // MARK: - Snapshots
+
+    @Test func headerWithAnUpdateNotSent() {
+        var model = Self.deliveringModel()
+        model.setIncident(Self.registryDelivered(slackFails: true, model), readOnly: false)
+        press([.enter], &model)
+        check(model, "incident-update-not-sent-80x24")
+    }
 
     @Test(arguments: [(80, 24), (120, 35)])
     func updateEditor(columns: Int, rows: Int) {

@@ -407,6 +407,12 @@ public struct ConsoleModel: Sendable {
         UpdateCadence.due(for: incident, cadence: comms)
     }
 
+    /// Where the deliveries of `incident`'s latest status update stand, as the process that sends them
+    /// recorded them (`CommsEngine.deliveries`); none without an update or a destination.
+    public func updateDeliveries(of incident: Incident) -> [CommsEngine.DestinationState] {
+        CommsEngine(config: comms, people: []).deliveries(of: incident, now: now)
+    }
+
     public func isStale(_ incident: Incident) -> Bool {
         incident.isOpen && incident.lastUpdate.seconds(until: now) > staleAfterSeconds
     }

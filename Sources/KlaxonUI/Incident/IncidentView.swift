@@ -50,6 +50,14 @@ enum IncidentView {
         }
         var third: [String] = []
         var column = 1
+        // A status update that did not reach where people read is loud, in red; else the facts say where
+        // it went ("update #2 sent to #platform-status, email eng-all") or that it is being sent.
+        let deliveries = model.updateDeliveries(of: incident)
+        let undelivered = deliveries.filter(\.isProblem)
+        let failure = undelivered.first.map {
+            $0.text + (undelivered.count > 1 ? " (+\(undelivered.count - 1) more)" : "")
+        }
+        if failure == nil, let sent = CommsEngine.DestinationState.lines(deliveries).first { third.append(sent) }
         // The paging state of an open incident, always: paging, failing, acknowledged or not paging.
         if incident.isOpen {
             let paging = model.pagingState(of: incident)
@@ -80,7 +88,12 @@ enum IncidentView {
             }
             let notSent = model.escalationEngine == .nobody || model.storeUnreachableSince != nil
             let style = sends && notSent ? .error : DashboardView.style(of: paging)
-            column = frame.put(text, row: 3, column: 1, style: style, width: model.columns - 2) + 2
+            // Beside an update that was not sent, the paging state takes half the line (its reason first).
+            let width = failure == nil ? model.columns - 2 : max(30, (model.columns - 2) / 2)
+            column = frame.put(text, row: 3, column: 1, style: style, width: width) + 2
+        }
+        if let failure, column < model.columns - 2 {
+            column = frame.put(failure, row: 3, column: column, style: .error, width: model.columns - column - 1) + 2
         }
         if !incident.services.isEmpty { third.append("services: " + incident.services.joined(separator: ", ")) }
         // While acknowledged, the paging state says by whom and when.
