@@ -260,5 +260,12 @@ struct StatusPageCommandTests {
                 == "klaxon: error: -o \(ws.path)/site is not a directory: name a directory for the site (it is made if missing)\n"
         )
         #expect(try String(contentsOfFile: ws.path + "/site", encoding: .utf8) == "not a directory")
+        // Under a file: said of the site, not of the journals.
+        let under = Klaxon(workspace: ws.path).run("statuspage", "build", "-o", ws.path + "/site/public")
+        #expect(under.status == 1)
+        #expect(
+            under.errors
+                == "klaxon: error: \(ws.path)/site exists but is not a directory; move it away or choose another directory\n",
+            "\(under.errors)")
     }
 }

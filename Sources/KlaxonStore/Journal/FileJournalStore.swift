@@ -71,18 +71,21 @@ public struct FileJournalStore: JournalStore {
             && memcmp(raw.baseAddress! + offset, text.utf8Start, text.utf8CodeUnitCount) == 0
     }
 
+    /// What to do when a file stands where the journals directory should be.
+    static let journalsAdvice = "name another journals directory in klaxon.yaml"
+
     public func journal(_ name: String) -> any StoredJournal { JournalFile.open(path: path(of: name)) }
 
     /// Creates the directory if needed, then the file (see `JournalFile.create`).
     public func create(_ name: String, firstRecord: RecordDraft) throws(KlaxonError) -> (any StoredJournal)? {
-        try SystemCall.makeDirectory(directory)
+        try SystemCall.makeDirectory(directory, advice: Self.journalsAdvice)
         removeLeftoverTemporaries()
         return try JournalFile.create(path: path(of: name), firstRecord: firstRecord)
     }
 
     /// Creates the directory if needed, then the file, whole (see `JournalFile.create(path:records:)`).
     public func create(_ name: String, records: [JournalRecord]) throws(KlaxonError) -> (any StoredJournal)? {
-        try SystemCall.makeDirectory(directory)
+        try SystemCall.makeDirectory(directory, advice: Self.journalsAdvice)
         removeLeftoverTemporaries()
         return try JournalFile.create(path: path(of: name), records: records)
     }
@@ -99,7 +102,7 @@ public struct FileJournalStore: JournalStore {
 
     /// `.NAME.lock` in the directory (`.engine.lock`, `.poller.lock`).
     public func hold(_ name: String, creating: Bool) throws(KlaxonError) -> any StoreHold {
-        if creating { try SystemCall.makeDirectory(directory) }
+        if creating { try SystemCall.makeDirectory(directory, advice: Self.journalsAdvice) }
         // The engine lock has always been 0640; the recorder's 0660 (what the others of the group open).
         return try FileHold(
             path: directory + "/." + name + ".lock", creating: creating, mode: name == "engine" ? 0o640 : 0o660)

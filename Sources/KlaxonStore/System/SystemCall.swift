@@ -245,18 +245,18 @@ enum SystemCall {
     static func unlock(_ fd: Int32) { _ = flock(fd, LOCK_UN) }
 
     /// Creates `directory` (and missing parents) with mode 0770 less the umask, fsyncing each parent.
-    static func makeDirectory(_ directory: String) throws(KlaxonError) {
+    /// Makes `directory` and its missing parents, each made durable in its parent. A file in the way is
+    /// an error ending with `advice` (what the caller's user can do instead).
+    static func makeDirectory(_ directory: String, advice: String = "choose another directory") throws(KlaxonError) {
         var info = stat()
         if stat(directory, &info) == 0 {
             guard (info.st_mode & S_IFMT) == S_IFDIR else {
-                throw .failed(
-                    "\(directory) exists but is not a directory; move it away or name another journals directory in klaxon.yaml"
-                )
+                throw .failed("\(directory) exists but is not a directory; move it away or \(advice)")
             }
             return
         }
         let parent = dirname(of: directory)
-        if parent != directory { try makeDirectory(parent) }
+        if parent != directory { try makeDirectory(parent, advice: advice) }
         guard mkdir(directory, 0o770) == 0 || errno == EEXIST else {
             throw error("creating directory", directory, errno)
         }
