@@ -76,11 +76,13 @@ extension EndToEnd {
             #expect(k.run("incident", "severity", "INC-1", "SEV1").status == 0)
             #expect(k.run("incident", "update", "INC-1", "A fix is rolling out.", "--status", "monitoring").status == 0)
             let failed = try await until {
-                records(.updateResult).filter { $0.data["destination"] == "bridge" }.count == 2
+                // Update #2's results: between the severity and it, update #1 may have been tried at the bridge.
+                records(.updateResult).filter { $0.data["destination"] == "bridge" && $0.data["number"] == 2 }.count
+                    == 2
             }
             #expect(failed, "\(k.run("incident", "show", "INC-1").output)")
             let bridge = hooks.requests.filter { $0.path == "/hooks/bridge" }
-            #expect(bridge.count == 2)
+            #expect(bridge.count >= 2)
             #expect(bridge.first?.headers["x-klaxon-signature"]?.hasPrefix("t=") == true)
             let after = k.run("incident", "show", "INC-1").output
             #expect(

@@ -46,7 +46,6 @@ extension EndToEnd {
             tty.press("Enter")
             #expect(
                 await tty.until("INC-1 is resolved: post the final public status update?") != nil, "\(tty.screen())")
-            #expect(tty.screen().contains("Blob store cleaned"))
             #expect(tty.screen().contains("[resolved]"))
             tty.press("Escape")
             #expect(await tty.until("no final status update posted; U posts one") != nil, "\(tty.screen())")

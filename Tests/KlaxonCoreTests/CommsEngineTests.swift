@@ -184,6 +184,16 @@ struct CommsEngineTests {
         #expect(nobody.user == nil)
         #expect(nobody.contact == nil)
         #expect(nobody.problem?.hasPrefix("nobody to remind: INC-7 has no comms role or commander") == true)
+        // Found by a walkthrough: "nobody to remind" recorded, then someone assigned as the line says: they
+        // are reminded (once), where before the period counted as reminded.
+        var unassigned = try IncidentScript(Declaration(title: "t", severity: .sev1))
+        try unassigned.perform(.comms(.reminded(nobody)), by: "comms-engine", after: 1800)
+        #expect(Self.engine().decide(unassigned.incident, now: late, engine: ("h", 1)).reminder == nil)
+        try unassigned.perform(.assign(role: "comms", user: "bob"), after: 0)
+        let bob = try #require(Self.engine().decide(unassigned.incident, now: late, engine: ("h", 1)).reminder)
+        #expect(bob.user == "bob" && bob.contact?.kind == .slack)
+        try unassigned.perform(.comms(.reminded(bob)), by: "comms-engine", after: 0)
+        #expect(Self.engine().decide(unassigned.incident, now: late, engine: ("h", 1)).reminder == nil)
         try s.perform(.assign(role: "comms", user: "zed"), after: 0)
         let unknown = try #require(Self.engine().decide(s.incident, now: late, engine: ("h", 1)).reminder)
         #expect(unknown.contact == nil)

@@ -19,11 +19,43 @@ struct StatusUpdateTests {
         #expect(TimelineText.text(of: first, formatter: .utc) == "identified: Uploads fail; we know why.")
     }
 
-    @Test func theFinalUpdateIsPostedAfterResolving() throws {
+    @Test func theFinalUpdateIsPostedAfterResolvingAndOnlyThen() throws {
         var s = try IncidentScript()
+        #expect(
+            throws: KlaxonError.badInput(
+                "INC-7 is open: a resolved update would tell everyone it is over; resolve it first (klaxon incident resolve INC-7), then post the final update"
+            )
+        ) { try s.perform(.postUpdate(text: "All good", phase: .resolved)) }
         try s.perform(.resolve(summary: "Disk full"))
+        #expect(
+            throws: KlaxonError.badInput(
+                "INC-7 is resolved: its updates now say resolved; reopen it first (klaxon incident reopen INC-7) if it is not over"
+            )
+        ) { try s.perform(.postUpdate(text: "Still watching", phase: .monitoring)) }
         try s.perform(.postUpdate(text: "Uploads work again", phase: nil))
         #expect(s.incident.statusUpdates.last?.phase == .resolved)
+    }
+
+    /// Found by a walkthrough: a plain update after `--status monitoring` went out as investigating (the
+    /// internal status nobody moved on), and a reopened incident stayed "Resolved" on the status page.
+    @Test func aPlainUpdateNeverTakesThePublicBackAndAReopeningStartsOver() throws {
+        var s = try IncidentScript()
+        try s.perform(.postUpdate(text: "Looking", phase: nil))
+        try s.perform(.postUpdate(text: "A fix is rolling out", phase: .monitoring))
+        #expect(s.incident.status == .investigating && s.incident.nextUpdatePhase == .monitoring)
+        #expect(try s.perform(.postUpdate(text: "Still watching", phase: nil)).data["phase"] == "monitoring")
+        #expect(PublicIncident(s.incident).publicStatus == .monitoring)
+        // The internal status further along wins.
+        try s.perform(.mitigate)
+        try s.perform(.setStatus(.identified))
+        try s.perform(.setStatus(.monitoring))
+        #expect(s.incident.nextUpdatePhase == .monitoring)
+        try s.perform(.resolve(summary: nil))
+        #expect(s.incident.nextUpdatePhase == .resolved)
+        try s.perform(.postUpdate(text: "Fixed", phase: nil))
+        try s.perform(.reopen)
+        #expect(s.incident.nextUpdatePhase == .investigating, "what was said before the reopening no longer holds")
+        #expect(PublicIncident(s.incident).publicStatus == .investigating)
     }
 
     @Test func anEmptyOrRepeatedUpdateIsRefusedSayingWhy() throws {

@@ -136,7 +136,8 @@ struct StatusUpdateConsoleTests {
     // MARK: - The final update after a resolution
 
     /// Resolving posts nothing by itself; once the resolution is on disk the editor opens with phase
-    /// resolved and the summary as its text, and esc posts nothing and keeps no draft of it.
+    /// resolved and no text (never the internal summary: one ctrl-s from the public), and esc posts nothing
+    /// and keeps no draft of it.
     @Test func aResolutionOffersTheFinalUpdateAndEscPostsNothing() throws {
         var model = Self.model()
         press([.enter], &model)
@@ -148,21 +149,21 @@ struct StatusUpdateConsoleTests {
             .saved(incidentID: "INC-12", action: .resolve(summary: "GC freed 40%"), sequence: 16, kind: "resolved"))
         #expect(saved.isEmpty)
         let form = try #require(Self.updateForm(model), "the final update is offered")
-        #expect(form.purpose == .update("INC-12", offered: "GC freed 40%"))
-        #expect(form.rawText(.update) == "GC freed 40%")
+        #expect(form.purpose == .update("INC-12", offered: ""))
+        #expect(form.rawText(.update) == "", "the summary is internal: it is not offered as public text")
         #expect(form.choice(.phase) == .status(.resolved))
         #expect(ConsoleView.render(model).text.contains("esc posts nothing"))
         #expect(press([.escape], &model).isEmpty)
         #expect(model.overlay == nil && model.updateDrafts.isEmpty && !model.hasUnsavedDraft)
         #expect(model.message?.text == "no final status update posted; U posts one")
 
-        // Accepted as offered: the summary, resolved.
+        // Written and posted: resolved.
         _ = ConsoleUpdate.update(
             &model,
             .saved(incidentID: "INC-12", action: .resolve(summary: "GC freed 40%"), sequence: 16, kind: "resolved"))
         #expect(
-            press([.control("s")], &model) == [
-                .perform(.postUpdate(text: "GC freed 40%", phase: .resolved), incidentID: "INC-12")
+            press(type("Uploads work again") + [.control("s")], &model) == [
+                .perform(.postUpdate(text: "Uploads work again", phase: .resolved), incidentID: "INC-12")
             ])
     }
 

@@ -66,10 +66,13 @@ public struct CommsEngine: Sendable {
         if let due = UpdateCadence.due(for: incident, cadence: config) {
             if !due.isOverdue(now: now) {
                 wakeAt(due.at)
-            } else if !incident.commsEvents.contains(where: {
-                if case .reminded(let since, _) = $0.kind { since == due.since } else { false }
-            }) {
-                decision.reminder = reminder(incident, due: due)
+            } else {
+                // Once per overdue period and person: someone assigned after "nobody to remind" (or a new
+                // comms role) is reminded, the same person never twice.
+                let reminder = reminder(incident, due: due)
+                if !incident.commsEvents.contains(where: { $0.reminds(since: due.since, user: reminder.user) }) {
+                    decision.reminder = reminder
+                }
             }
         }
         return decision

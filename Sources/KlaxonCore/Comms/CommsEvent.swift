@@ -19,6 +19,11 @@ public struct CommsEvent: Hashable, Sendable {
         case reminderResult(since: Timestamp, delivered: Bool?, detail: String)
     }
 
+    /// Whether this is the reminder of the overdue update counted from `since` to `user` (nil: to nobody).
+    func reminds(since: Timestamp, user: String?) -> Bool {
+        if case .reminded(since, user) = kind { true } else { false }
+    }
+
     public init(sequence: Int, at: Timestamp, host: String, pid: Int, kind: Kind) {
         self.sequence = sequence
         self.at = at
@@ -199,8 +204,7 @@ extension CommsRecord {
             }
         case .reminded(let r):
             guard incident.isOpen else { throw .badInput("\(incident.id) is resolved: no update is owed") }
-            if incident.commsEvents.contains(where: { if case .reminded(r.since, _) = $0.kind { true } else { false } })
-            {
+            if incident.commsEvents.contains(where: { $0.reminds(since: r.since, user: r.user) }) {
                 throw .badInput("\(incident.id): the overdue update was reminded of already")
             }
         case .result, .reminderResult:

@@ -78,6 +78,14 @@ public struct Incident: Sendable {
         }
     }
 
+    /// The phase a new status update takes unless one is chosen (`IncidentStatus.publicPhase`): the
+    /// updates posted before the last reopening no longer count.
+    public var nextUpdatePhase: IncidentStatus {
+        let reopened = escalationEvents.last { $0.kind == .reopened }?.sequence ?? 0
+        return IncidentStatus.publicPhase(
+            status: status, said: statusUpdates.last { $0.sequence > reopened }?.phase)
+    }
+
     /// When the last public status update was posted, if one was.
     public var lastStatusUpdateAt: Timestamp? { statusUpdates.last?.at }
 

@@ -2,9 +2,9 @@
 /// current state and turns it into the record to append; the console and the CLI both go through it.
 public enum IncidentAction: Hashable, Sendable {
     case note(String)
-    /// A public status update: `text` for the people who depend on the platform, in `phase` (nil: the
-    /// incident's status as it is written). Allowed on a resolved incident too (the final update,
-    /// `resolved`, is usually posted after resolving).
+    /// A public status update: `text` for the people who depend on the platform, in `phase` (nil:
+    /// `Incident.nextUpdatePhase` as it is written). `resolved` only once the incident is resolved (the
+    /// final update is posted after resolving), and nothing else then.
     case postUpdate(text: String, phase: IncidentStatus?)
     case setStatus(IncidentStatus)
     case setSeverity(Severity)
@@ -60,7 +60,19 @@ public enum IncidentAction: Hashable, Sendable {
             guard !text.trimmingWhitespace.isEmpty else { throw .badInput("the note is empty; write some text") }
             return (.note, ["text": .string(text)])
         case .postUpdate(let text, let phase):
-            let phase = phase ?? incident.status
+            let phase = phase ?? incident.nextUpdatePhase
+            // The public must never read "resolved" while the responders are still at it, nor anything else
+            // once they are done.
+            if phase == .resolved && incident.isOpen {
+                throw .badInput(
+                    "\(id) is open: a resolved update would tell everyone it is over; resolve it first (klaxon incident resolve \(id)), then post the final update"
+                )
+            }
+            if phase != .resolved && !incident.isOpen {
+                throw .badInput(
+                    "\(id) is resolved: its updates now say resolved; reopen it first (klaxon incident reopen \(id)) if it is not over"
+                )
+            }
             try InputLimits.check(text, "the status update")
             let text = text.trimmingWhitespace
             guard !text.isEmpty else {

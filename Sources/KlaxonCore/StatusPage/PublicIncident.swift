@@ -44,13 +44,15 @@ public struct PublicIncident: Hashable, Sendable {
         self.services = services
         self.updates = updates
         self.isDrill = isDrill
+        publicStatus = IncidentStatus.publicPhase(status: status, said: updates.last?.phase)
     }
 
     public var isOpen: Bool { status.isOpen }
 
-    /// Where it stands for the public, as Atlassian's incidents do: the phase of its last update (the
-    /// comms role's word), else its status.
-    public var publicStatus: IncidentStatus { updates.last?.phase ?? status }
+    /// Where it stands for the public, as Atlassian's incidents do: the phase its updates said (the comms
+    /// role's word), unless its status is further along or it was reopened since
+    /// (`IncidentStatus.publicPhase`; `Incident.nextUpdatePhase` when made from an incident).
+    public var publicStatus: IncidentStatus
 
     /// Its impact in Atlassian's words: SEV1 critical, SEV2 major, SEV3 minor, SEV4 and SEV5 none.
     public var impact: Indicator {
@@ -75,5 +77,6 @@ extension PublicIncident {
             updates: incident.statusUpdates.map {
                 Update(sequence: $0.sequence, at: $0.at, phase: $0.phase, text: $0.text)
             }, isDrill: incident.drill != nil)
+        publicStatus = incident.nextUpdatePhase
     }
 }

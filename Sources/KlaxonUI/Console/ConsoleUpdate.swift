@@ -182,10 +182,10 @@ public enum ConsoleUpdate {
             if case .postUpdate(let text, _) = action, model.savingUpdates[id] == text { model.savingUpdates[id] = nil }
             model.message = .init(text: "\(id) #\(sequence) \(kind) recorded", isError: false)
             // A resolution (r, or s and resolved) is followed by the offer of the final update.
-            if case .resolve(let summary) = action {
-                offerFinalUpdate(id, summary: summary, &model)
+            if case .resolve = action {
+                offerFinalUpdate(id, &model)
             } else if action == .setStatus(.resolved) {
-                offerFinalUpdate(id, summary: nil, &model)
+                offerFinalUpdate(id, &model)
             }
             return []
         case .saveFailed(let id, let action, let reason, let mayBeSaved):
@@ -451,7 +451,8 @@ public enum ConsoleUpdate {
         case .noteInEditor:
             return [.openEditor(incidentID: id, initialText: model.drafts[id] ?? "")]
         case .postUpdate:
-            openUpdateEditor(id, text: model.updateDrafts[id] ?? "", phase: incident.status, offered: nil, &model)
+            openUpdateEditor(
+                id, text: model.updateDrafts[id] ?? "", phase: incident.nextUpdatePhase, offered: nil, &model)
         case .setStatus:
             model.overlay = .form(
                 .init(
@@ -572,16 +573,17 @@ public enum ConsoleUpdate {
     }
 
     /// Once this console's resolution is on disk, the final update is offered, never posted by itself: the
-    /// editor opens with phase `resolved` and the summary as its text. A dialog opened meanwhile is left
-    /// alone; the bottom line then says how to post it.
-    static func offerFinalUpdate(_ id: String, summary: String?, _ model: inout ConsoleModel) {
+    /// editor opens with phase `resolved` (and an update's draft, if one was set aside), never with the
+    /// resolution's summary: that is internal, and would be one ctrl-s from the public. A dialog opened
+    /// meanwhile is left alone; the bottom line then says how to post it.
+    static func offerFinalUpdate(_ id: String, _ model: inout ConsoleModel) {
         guard model.overlay == nil else {
             model.message?.text += " · U posts the final status update"
             return
         }
         openUpdateEditor(
-            id, text: model.updateDrafts[id] ?? summary ?? "", phase: .resolved,
-            offered: model.updateDrafts[id] == nil ? summary ?? "" : nil, &model)
+            id, text: model.updateDrafts[id] ?? "", phase: .resolved,
+            offered: model.updateDrafts[id] == nil ? "" : nil, &model)
     }
 
     /// esc in the update's editor: what was typed is set aside as a draft (`U` continues it); the text the
