@@ -71,6 +71,7 @@ struct ConfigCommand: ParsableCommand {
                 findings += CheckFiles.policyFindings(
                     checks.definitions, policies: policies, unread: files.unreadPolicies)
                 findings += workspace.warnings.map { Self.finding(.warning, $0) }
+                if let comms = workspace.commsError { findings.append(Self.finding(.error, comms)) }
                 findings += DrillFiles.findings(
                     workspaceRoot: workspace.root, policies: policies, unreadPolicies: files.unreadPolicies)
                 if !policies.isEmpty, workspace.config.intake?.publicURL == nil {

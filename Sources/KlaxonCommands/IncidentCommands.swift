@@ -226,6 +226,9 @@ extension IncidentCommand {
                 phase = parsed
             }
             try record(.postUpdate(text: update, phase: phase), on: id, global: global, json: output.json)
+            if let comms = try global.loadWorkspace().commsError {
+                global.context.warn(Workspace.commsIgnored(comms))
+            }
         }
     }
 

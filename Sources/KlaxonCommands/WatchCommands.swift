@@ -229,6 +229,7 @@ struct WatchCommand: ParsableCommand {
         let context = global.context
         let workspace = try global.loadWorkspace()
         let writer = try global.writer()
+        if let comms = workspace.commsError { context.warn(Workspace.commsIgnored(comms)) }
         // Without checks, or with some broken, it still polls what it can and runs the escalation engine.
         let files = loadChecksPolling(workspace, context)
         var options = Responder.Options(

@@ -100,10 +100,9 @@ struct CommsConfigTests {
             let run = Klaxon(workspace: ws.path).run("config", "validate")
             #expect(run.status == 1, "\(to)")
             #expect(run.output.contains(message), "\(run.output)")
-            // Every command refuses the workspace with the same message, not only validate.
-            #expect(
-                Klaxon(workspace: ws.path).run("incident", "list").errors.contains(
-                    message.replacingOccurrences(of: " error:", with: "")))
+            // A mistake in comms: stops nothing else (paging, the console, watch): other commands go on.
+            let list = Klaxon(workspace: ws.path).run("incident", "list")
+            #expect(list.status == 0 && list.errors.isEmpty, "\(list.errors)")
         }
     }
 

@@ -73,5 +73,15 @@ struct StatusUpdateCommandTests {
             #expect(run.status == 1, "\(yaml)")
             #expect(run.output.contains(message), "\(run.output)")
         }
+        // Found by a walkthrough: a mistake in comms: stopped every command (paging, the console, watch).
+        // It now leaves comms: out, and says so where an update is posted.
+        let k = Klaxon(workspace: ws.path)
+        #expect(k.run("incident", "declare", "Registry down", "--severity", "SEV1").status == 0)
+        let update = k.run("incident", "update", "1", "Looking into it")
+        #expect(update.status == 0, "\(update.errors)")
+        #expect(
+            update.errors.hasSuffix(
+                "klaxon.yaml:3:12: comms: cadence must be a mapping of keys to values — comms: is ignored until it is corrected: no status update is sent and no update cadence kept (paging, checks and the rest go on; klaxon config validate)\n"
+            ), "\(update.errors)")
     }
 }

@@ -22,6 +22,16 @@ public struct Workspace: Sendable {
     public var secretUses: [SecretReference.Use] = []
     /// Where `escalation: main_schedule:` is written (`file:line:column`).
     public var mainSchedulePlace: String?
+    /// What is wrong with `comms:`, when it could not be read (`file:line:column: …`). A mistake there
+    /// must not stop paging, polling or the console: `comms:` is then left out (no status update is sent,
+    /// no cadence kept), `klaxon config validate` reports it as an error, and `klaxon watch` and
+    /// `klaxon incident update` say it.
+    public var commsError: String?
+
+    /// What a command that goes on says of a broken `comms:` (`commsError`).
+    public static func commsIgnored(_ error: String) -> String {
+        "\(error) — comms: is ignored until it is corrected: no status update is sent and no update cadence kept (paging, checks and the rest go on; klaxon config validate)"
+    }
 
     public var configPath: String { root + "/" + Self.configFileName }
 
@@ -111,6 +121,7 @@ public struct Workspace: Sendable {
         var warnings: [String] = []
         var secretUses: [SecretReference.Use] = []
         var mainSchedulePlace: String?
+        var commsError: String?
         for (key, keyNode, value) in try file.mapping(file.root, what: "\(configFileName)") {
             switch key {
             case "name": config.name = try file.string(value, what: "name")
@@ -188,7 +199,11 @@ public struct Workspace: Sendable {
             case "intake":
                 config.intake = try IntakeConfigLoader.read(value, file, warnings: &warnings, secrets: &secretUses)
             case "comms":
-                config.comms = try CommsConfigLoader.read(value, file, warnings: &warnings, secrets: &secretUses)
+                do {
+                    config.comms = try CommsConfigLoader.read(value, file, warnings: &warnings, secrets: &secretUses)
+                } catch {
+                    commsError = error.message
+                }
             case "stale_after":
                 config.staleAfterSeconds = try file.duration(value, what: "stale_after") / 1000
             default:
@@ -199,10 +214,14 @@ public struct Workspace: Sendable {
                 }
             }
         }
-        try CommsConfigLoader.checkChannels(config.comms, channels: config.channels)
+        do { try CommsConfigLoader.checkChannels(config.comms, channels: config.channels) } catch {
+            commsError = error.message
+            config.comms = CommsConfig()
+        }
         var workspace = Workspace(root: directory, config: config, warnings: warnings)
         workspace.secretUses = secretUses
         workspace.mainSchedulePlace = mainSchedulePlace
+        workspace.commsError = commsError
         return workspace
     }
 
