@@ -201,12 +201,13 @@ extension IncidentCommand {
             abstract: "Post a public status update (for the people who depend on the platform, unlike a note).",
             discussion: """
                 The update goes to the status page and, through klaxon watch or the console that sends pages, \
-                to where klaxon.yaml's comms: sends it. Its phase is the incident's status unless --status says \
-                otherwise (e.g. --status resolved for the final update). See docs/comms.md.
+                to where klaxon.yaml's comms: sends it. Unless --status says otherwise, its phase is the further \
+                along of the incident's status and its last update's (resolved once it is resolved: the final \
+                update). See docs/comms.md.
                 """)
         @Argument(help: "The incident (INC-12 or 12).") var id: String
         @Argument(help: "The update's text, as the public reads it; - reads it from standard input.") var text: String
-        @Option(help: "The phase: investigating, identified, monitoring or resolved (default: the incident's status).")
+        @Option(help: "The phase: investigating, identified, monitoring or resolved (default: see above).")
         var status: String?
         @OptionGroup var global: GlobalOptions
         @OptionGroup var output: JSONFlag
