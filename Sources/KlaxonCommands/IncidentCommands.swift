@@ -227,8 +227,13 @@ extension IncidentCommand {
                 phase = parsed
             }
             try record(.postUpdate(text: update, phase: phase), on: id, global: global, json: output.json)
-            if let comms = try global.loadWorkspace().commsError {
+            let workspace = try global.loadWorkspace()
+            if let comms = workspace.commsError {
                 global.context.warn(Workspace.commsIgnored(comms))
+            } else if let incident = try? workspace.incidents.open(id, keepingTimeline: false).incident,
+                !workspace.config.comms.destinations(for: incident).isEmpty
+            {
+                warnWithoutSender(workspace, global.context, what: "this update")
             }
         }
     }
@@ -427,4 +432,14 @@ func warnWithoutEngine(_ workspace: Workspace, _ context: CommandContext) {
             "no process runs escalations for this workspace, so nothing is sent yet: run klaxon watch (or open the console)"
         )
     }
+}
+
+/// Says when no process sends (the engine lock is free) that `what` (a status update) waits for one.
+func warnWithoutSender(_ workspace: Workspace, _ context: CommandContext, what: String) {
+    guard let lock = try? EngineLock(store: workspace.journalStore, forRunning: false), lock.holder() == nil else {
+        return
+    }
+    context.warn(
+        "no process sends for this workspace (klaxon watch, or a console), so \(what) is not sent yet: run klaxon watch (or open the console)"
+    )
 }

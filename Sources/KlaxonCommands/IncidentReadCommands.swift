@@ -72,6 +72,10 @@ extension IncidentCommand {
             // Where the latest status update's deliveries stand (the process that sends them recorded it).
             let deliveries = CommsEngine(config: workspace.config.comms, people: []).deliveries(
                 of: journal.incident, now: now)
+            // "sending" is true only while something sends: said when nothing does.
+            if deliveries.contains(where: \.waitsForSender) {
+                warnWithoutSender(workspace, context, what: "its update")
+            }
             if output.json {
                 var json = IncidentJSON.full(
                     journal.incident, readOnly: journal.isReadOnly, nextUpdate: NextUpdateText.json(due, now: now))

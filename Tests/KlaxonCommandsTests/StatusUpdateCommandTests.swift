@@ -38,6 +38,27 @@ struct StatusUpdateCommandTests {
         #expect(json?["status_updates"]?.arrayValue?.map { $0["phase"]! } == ["identified", "monitoring", "resolved"])
     }
 
+    /// Found by a walkthrough: with nothing running that sends, `incident show` said "sending".
+    @Test func anUpdateWithNothingToSendItSaysSo() {
+        let ws = makeWorkspace(
+            "name: t\ncomms:\n  destinations:\n    status: {slack: env:SLACK, channel: \"#status\"}\n  routes:\n    - {to: [status]}\n"
+        )
+        let k = Klaxon(workspace: ws.path)
+        k.run("incident", "declare", "x", "--severity", "SEV2")
+        let warning =
+            "klaxon: warning: no process sends for this workspace (klaxon watch, or a console), so this update is not sent yet: run klaxon watch (or open the console)\n"
+        let update = k.run("incident", "update", "1", "Looking into it")
+        #expect(update.status == 0 && update.errors == warning, "\(update.errors)")
+        let show = k.run("incident", "show", "1")
+        #expect(show.errors == warning.replacingOccurrences(of: "this update", with: "its update"), "\(show.errors)")
+        #expect(show.output.contains("update #1 to #status: sending"))
+        // Without destinations, nothing is said.
+        let plain = makeWorkspace()
+        let bare = Klaxon(workspace: plain.path)
+        bare.run("incident", "declare", "x", "--severity", "SEV2")
+        #expect(bare.run("incident", "update", "1", "Looking").errors.isEmpty)
+    }
+
     @Test func aBadPhaseOrAnEmptyUpdateIsRefusedAndNothingIsWritten() {
         let ws = makeWorkspace()
         let k = Klaxon(workspace: ws.path)

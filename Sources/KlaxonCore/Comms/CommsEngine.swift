@@ -128,6 +128,15 @@ public struct CommsEngine: Sendable {
         /// Why the last attempt failed, while retrying.
         public var lastFailure: String?
 
+        /// Whether it waits for a process that sends (due, being sent, or to be tried again): "sending" is
+        /// true only while one runs.
+        public var waitsForSender: Bool {
+            switch state {
+            case .due, .inFlight, .retryAt: true
+            case .delivered, .gaveUp, .unknown, .tooLate: false
+            }
+        }
+
         /// Whether this is a delivery that did not reach its destination and will not by itself soon:
         /// failing, given up, unknown or too late. Shown loudly (in red) on the incident.
         public var isProblem: Bool {
