@@ -230,10 +230,16 @@ extension IncidentCommand {
             let workspace = try global.loadWorkspace()
             if let comms = workspace.commsError {
                 global.context.warn(Workspace.commsIgnored(comms))
-            } else if let incident = try? workspace.incidents.open(id, keepingTimeline: false).incident,
-                !workspace.config.comms.destinations(for: incident).isEmpty
-            {
-                warnWithoutSender(workspace, global.context, what: "this update")
+            } else if let incident = try? workspace.incidents.open(id, keepingTimeline: false).incident {
+                if !workspace.config.comms.destinations(for: incident).isEmpty {
+                    warnWithoutSender(workspace, global.context, what: "this update")
+                } else if !workspace.config.comms.destinations.isEmpty {
+                    // Destinations, but none for this one: said, so that nobody waits for a message that
+                    // nothing sends. (Without any, updates are for the status page: nothing to say.)
+                    global.context.warn(
+                        "\(incident.id)'s update is sent nowhere: no comms: route of klaxon.yaml matches its services or severity (docs/comms.md); it is on the status page and the timeline only"
+                    )
+                }
             }
         }
     }

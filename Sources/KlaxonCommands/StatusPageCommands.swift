@@ -50,7 +50,8 @@ struct StatusPageCommand: ParsableCommand {
                 from: StatusPage.Input(
                     name: workspace.config.name, url: url ?? statusPageURL(workspace.config),
                     timeZone: workspace.displayTimeZone(environment: context.environment), checks: files.checks,
-                    current: source.lastStates, changes: source.changes, maintenance: files.maintenance,
+                    current: source.lastStates, changes: source.changes, signs: source.signs,
+                    pollerRunning: try source.pollerRunning(), maintenance: files.maintenance,
                     incidents: incidents, now: now))
             let summary = page.summaryJSON
             try AtomicFile.write(summary, to: directory + "/api/v2/summary.json", creatingDirectory: true)

@@ -452,6 +452,8 @@ public final class Responder {
             try? lags.map(String.init).joined(separator: "\n").write(toFile: path, atomically: true, encoding: .utf8)
         }
         probe.stop()
+        // The poller stopped: the status page knows nothing from now on (nothing is recorded after this).
+        recorder?.stopped()
         saver.waitForAll()
         guard let runner = escalations else { return [] }
         runner.waitForDeliveries()
@@ -512,7 +514,10 @@ public final class Responder {
         // loss (found here, or by a write refused for it) is said once.
         if recorder.isRecording { _ = recorder.keepsRecording() }
         if recorder.takeLostHold() { return [.lostRecording] }
-        guard !recorder.isRecording else { return [] }
+        guard !recorder.isRecording else {
+            // Its signs of life, while the store answers (the probe says when it does again).
+            return reachability.isUnreachable ? [] : recorder.beat().map { [.problem($0)] } ?? []
+        }
         let takeover = recorder.takeOverIfFree(openIncidents: follower.open)
         var events: [ResponderEvent] = takeover.tookOver ? [.tookOverRecording] : []
         for journal in takeover.changed {

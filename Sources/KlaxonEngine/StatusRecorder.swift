@@ -59,6 +59,52 @@ final class StatusRecorder {
         var recorder = writer
         recorder.actor = "status-poller"
         self.writer = recorder
+        // Written at the first pass (or before the first change), not here: the store may not answer yet.
+        startOwed = platform != nil
+    }
+
+    /// When this recorder last wrote on the platform journal (nil: not yet since it took the recording).
+    private var lastWritten: Timestamp?
+    /// Whether its `poller.started` is still to be written (it took the recording; the write failed).
+    private var startOwed = false
+
+    /// Writes this poller's signs of life on the platform journal (`PollerLife`): `poller.started` once
+    /// it records (again at each takeover), then `poller.alive` when nothing was written for
+    /// `PollerLife.beatSeconds`; the caller's loop calls it each second. Returns the problem met, if any
+    /// (tried again at the next call).
+    func beat() -> String? {
+        guard let platform else { return nil }
+        let now = clock()
+        let sign: PollerLife.Sign.Kind
+        if startOwed {
+            sign = .started
+        } else if let last = lastWritten, now.milliseconds - last.milliseconds < PollerLife.beatSeconds * 1000 {
+            return nil
+        } else {
+            sign = .alive
+        }
+        do {
+            try platform.record(sign, at: now, by: writer)
+            startOwed = false
+            lastWritten = now
+            beatFailing = false
+            return nil
+        } catch {
+            reachability?.note(error)
+            // Said once until it works again: as the outage, or as a lost hold, or here.
+            defer { beatFailing = true }
+            if beatFailing || error.isUnreachable || !platform.isHeld { return nil }
+            return "the poller's sign of life was not recorded: \(error.message); it is tried again each second"
+        }
+    }
+    private var beatFailing = false
+
+    /// Writes `poller.stopped` when this process records: its clean stop, so that the page knows no
+    /// poller checks from now on (without it, the life ends at its last record).
+    func stopped() {
+        // A stop whose start is not on the journal would end another life there.
+        guard let platform, !startOwed else { return }
+        do { try platform.record(.stopped, at: clock(), by: writer) } catch { reachability?.note(error) }
     }
 
     /// Whether a report of `check` without a change may still declare (see `owed`): the caller then
@@ -122,21 +168,23 @@ final class StatusRecorder {
             return (false, [], [])
         }
         platform = claimed
+        startOwed = true
+        lastWritten = nil
+        // Before what it saw meanwhile: a life begins with its start.
+        let unstarted = beat()
         // Read once the lock is held: the other process wrote its last record before letting it go.
         let recorded = PlatformJournal.lastStates(store: journals, of: Set(seen.keys))
         var changed: [IncidentJournal] = []
-        var problems = recorded.warning.map { [$0] } ?? []
+        var problems = (recorded.warning.map { [$0] } ?? []) + (unstarted.map { [$0] } ?? [])
         for (name, now) in seen.sorted(by: { $0.key < $1.key }) {
             let before = recorded.states[name]
             if now.state == .down && now.check.declare != nil {
                 restoredDown[name] = before.flatMap { $0.state == .down ? $0.since : nil } ?? now.since
             }
-            // A change only: from the last record (or from unknown, for a check never recorded), and, as
-            // for any first result, a check never recorded that is healthy has nothing to say.
+            // A change only: from the last record (or from unknown, for a check never recorded: its first
+            // result, kept off incidents when healthy, as any first result).
             let from = before?.state ?? .unknown
-            guard from != now.state, before != nil || ![.up, .degraded, .maintenance].contains(now.state) else {
-                continue
-            }
+            guard from != now.state else { continue }
             let change = CheckStateMachine.Transition(from: from, to: now.state, first: before == nil)
             let written = write(change, of: now.check, detail: now.detail, at: now.since, openIncidents: openIncidents)
             changed += written.changed
@@ -234,14 +282,17 @@ final class StatusRecorder {
         _ change: CheckStateMachine.Transition, of check: CheckDefinition, detail: String, at t: Timestamp,
         openIncidents: [IncidentJournal]
     ) -> (changed: [IncidentJournal], problems: [String]) {
-        // The first result of a healthy check is no change; going blind or seeing again (unknown) is.
-        guard let platform, !(change.first && [.up, .degraded, .maintenance].contains(change.to)) else {
-            return ([], [])
-        }
+        guard let platform else { return ([], []) }
         var problems: [String] = []
         var changed: [IncidentJournal] = []
         do {
+            if startOwed {
+                try platform.record(.started, at: t, by: writer)
+                startOwed = false
+            }
+            // Even the first result of a healthy check: the status page knows it from then on.
             try platform.record(check: check.name, from: change.from, to: change.to, detail: detail, at: t, by: writer)
+            lastWritten = t
         } catch {
             reachability?.note(error)
             if !platform.isHeld {
@@ -255,7 +306,10 @@ final class StatusRecorder {
                 problems.append("the state change of \(check.name) was not recorded: \(error.message)")
             }
         }
-        guard let service = check.service else { return (changed, problems) }
+        // On an incident, the first result of a healthy check is no change; going blind or seeing again
+        // (unknown) is.
+        guard let service = check.service, !(change.first && [.up, .degraded, .maintenance].contains(change.to))
+        else { return (changed, problems) }
         for journal in openIncidents
         where journal.incident.isOpen && journal.incident.services.contains(service) && !journal.isReadOnly {
             do {

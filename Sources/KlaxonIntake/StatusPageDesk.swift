@@ -99,6 +99,7 @@ public final class StatusPageDesk: Sendable {
         let view = live.snapshot
         var problems: [String] = []
         var changes: [CheckChange] = []
+        var signs: [PollerLife.Sign] = []
         var incidents: [PublicIncident] = []
         source.withLock { source in
             if source == nil { source = try? StatusPageSource(workspace: workspace) }
@@ -109,6 +110,7 @@ public final class StatusPageDesk: Sendable {
                 problems.append("status page: the platform journal was not read: \(error.message)")
             }
             changes = reader.changes
+            signs = reader.signs
             do throws(KlaxonError) {
                 let open = try reader.openIncidents(ids: view.open.map { $0.sorted() })
                 incidents = open.incidents
@@ -117,10 +119,12 @@ public final class StatusPageDesk: Sendable {
                 problems.append("status page: the incidents were not read: \(error.message)")
             }
         }
+        // This process's own poller runs: what it sees is the state now.
         let page = StatusPage.build(
             from: StatusPage.Input(
                 name: workspace.config.name, url: url, timeZone: timeZone, checks: checks, current: view.checks,
-                changes: changes, maintenance: maintenance, incidents: incidents, now: now))
+                changes: changes, signs: signs, pollerRunning: true, maintenance: maintenance, incidents: incidents,
+                now: now))
         let rendered = Rendered(html: Array(page.html.utf8), json: Array(page.summaryJSON.utf8), builtAt: .now)
         cache.withLock { $0 = rendered }
         for problem in problems where said.withLock({ $0.insert(problem).inserted }) { say(problem) }

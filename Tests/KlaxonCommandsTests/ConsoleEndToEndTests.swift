@@ -349,7 +349,11 @@ extension EndToEnd {
                 tty.press("q")
                 #expect(await tty.until("EXIT 0") != nil, "start \(start): \(tty.screen())")
                 let platform = try ReviewFiles.platformRecords(journalsDirectory: ws.path + "/journals").records
-                #expect(platform.count == 1, "start \(start): \(platform.map(\.data))")
+                #expect(
+                    platform.filter { $0.type == "check.changed" }.count == 1, "start \(start): \(platform.map(\.data))"
+                )
+                // Each start and quit is on it: when a poller was recording.
+                #expect(platform.filter { $0.type == "poller.stopped" }.count == start, "start \(start)")
                 let timeline = try records(ws)
                 #expect(timeline.count == before, "start \(start): \(timeline.suffix(3).map(\.data))")
             }

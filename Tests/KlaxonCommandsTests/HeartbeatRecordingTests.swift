@@ -69,7 +69,9 @@ extension IntakeTests {
         #expect(!out.contains("unknown"), "\(out)")
         kill(second.processIdentifier, SIGTERM)
         try await blocking { second.waitUntilExit() }
-        let changes = try ReviewFiles.platformRecords(journalsDirectory: ws.path + "/journals").records.map {
+        let changes = try ReviewFiles.platformRecords(journalsDirectory: ws.path + "/journals").records.filter {
+            $0.type == "check.changed"
+        }.map {
             "\($0.data["from"]?.stringValue ?? "") → \($0.data["to"]?.stringValue ?? "")"
         }
         #expect(changes.suffix(2) == ["down → up", "up → down"], "\(changes)")

@@ -118,33 +118,6 @@ extension EndToEnd {
             let artifacts = try TestArtifacts.directory("statuspage")
             print("status page screenshots: \(artifacts)")
 
-            // The static site; reading the journals writes nothing to them.
-            let before = try Self.listing(ws.path + "/journals")
-            let site = directory.path + "/site"
-            let built = try await blocking { k.run("statuspage", "build", "-o", site) }
-            #expect(built.status == 0, "\(built.errors)")
-            #expect(built.errors.contains("status page written to \(site)"), "\(built.errors)")
-            #expect(try Self.listing(ws.path + "/journals") == before)
-            let html = try String(contentsOfFile: site + "/index.html", encoding: .utf8)
-            let summary = try String(contentsOfFile: site + "/summary.json", encoding: .utf8)
-            #expect(try String(contentsOfFile: site + "/api/v2/summary.json", encoding: .utf8) == summary)
-            Self.expectNothingPrivate(html, "index.html")
-            Self.expectNothingPrivate(summary, "summary.json")
-            let json = try JSONParser.parse(Array(summary.utf8))
-            #expect(json["status"]?["indicator"] == "major")
-            #expect(json["incidents"]?.arrayValue?.count == 1)
-            #expect(
-                json["incidents"]?.arrayValue?.first?["incident_updates"]?.arrayValue?.compactMap {
-                    $0["body"]?.stringValue
-                } == ["A full disk on the upload nodes; cleaning up.", "Uploads fail with 503; downloads work."])
-
-            let sitePort = try RealServer.freePort()
-            let server = try RealServer(
-                "python3 http.server", executable: "/usr/bin/python3",
-                arguments: ["-m", "http.server", "--bind", "127.0.0.1", String(sitePort), "--directory", site],
-                port: sitePort, directory: TemporaryDirectory("statuspage-site"))
-            defer { server.stop() }
-
             // The same page live from klaxon watch, once its poller has seen the checks.
             let log = ws.path + "/watch.log"
             let watch = try startWatch(ws, output: log, errors: log, environment: ["KLAXON_AM_TOKEN": "am-secret"])
@@ -172,6 +145,34 @@ extension EndToEnd {
                 }
             }
             #expect(seen, "\((try? String(contentsOfFile: log, encoding: .utf8)) ?? "")")
+            // The static site, built beside the running watch (as a cron job would publish it): the states
+            // as recorded, since a poller records. Reading the journals writes nothing to them.
+            let before = try Self.listing(ws.path + "/journals")
+            let site = directory.path + "/site"
+            let built = try await blocking { k.run("statuspage", "build", "-o", site) }
+            #expect(built.status == 0, "\(built.errors)")
+            #expect(built.errors.contains("status page written to \(site)"), "\(built.errors)")
+            #expect(try Self.listing(ws.path + "/journals") == before)
+            let html = try String(contentsOfFile: site + "/index.html", encoding: .utf8)
+            let summary = try String(contentsOfFile: site + "/summary.json", encoding: .utf8)
+            #expect(try String(contentsOfFile: site + "/api/v2/summary.json", encoding: .utf8) == summary)
+            Self.expectNothingPrivate(html, "index.html")
+            Self.expectNothingPrivate(summary, "summary.json")
+            let json = try JSONParser.parse(Array(summary.utf8))
+            #expect(json["status"]?["indicator"] == "major")
+            #expect(json["incidents"]?.arrayValue?.count == 1)
+            #expect(
+                json["incidents"]?.arrayValue?.first?["incident_updates"]?.arrayValue?.compactMap {
+                    $0["body"]?.stringValue
+                } == ["A full disk on the upload nodes; cleaning up.", "Uploads fail with 503; downloads work."])
+
+            let sitePort = try RealServer.freePort()
+            let server = try RealServer(
+                "python3 http.server", executable: "/usr/bin/python3",
+                arguments: ["-m", "http.server", "--bind", "127.0.0.1", String(sitePort), "--directory", site],
+                port: sitePort, directory: TemporaryDirectory("statuspage-site"))
+            defer { server.stop() }
+
             let liveSummary = try await IntakeTests().send(live + "/api/v2/summary.json", nil, method: "GET")
             #expect(liveSummary.headers["content-type"] == "application/json")
             Self.expectNothingPrivate(liveSummary.body, "the live summary.json")
@@ -247,7 +248,50 @@ struct StatusPageCommandTests {
         #expect(json["status"]?["indicator"] == "minor")
         let html = try String(contentsOfFile: ws.path + "/site/index.html", encoding: .utf8)
         #expect(html.components(separatedBy: ": no data</span>").count - 1 == 90)
-        #expect(html.contains("Klaxon does not know the state of 1 check now"))
+        #expect(html.contains("<strong>No Klaxon poller is running</strong>: nothing has been checked yet"))
+        // Not even the poller's lock file: asking whether a poller runs created nothing.
+        #expect(!FileManager.default.fileExists(atPath: ws.path + "/journals"))
+    }
+
+    /// A page built while no poller runs (the last one died without a word after its last sign of
+    /// life) says so: every state unknown since that sign, and the day's bar up only while it was known.
+    /// While a poller holds the store's hold `poller`, the same journal reads as the state now.
+    @Test func withNoPollerRunningWhatWasLastRecordedIsUnknownFromTheLastSignOfLife() throws {
+        let ws = makeWorkspace("name: forge\ntime_zone: UTC\nchecks:\n  - {name: api, url: \"http://127.0.0.1:9/\"}\n")
+        let now = try #require(Timestamp.parseRFC3339("2026-11-22T12:00:00Z"))
+        let poller = WriterIdentity(actor: "status-poller", host: "ops-1", pid: 42)
+        var running: PlatformJournal? = try PlatformJournal.claim(
+            store: FileJournalStore(directory: ws.path + "/journals"), holder: "klaxon watch of ops on ops-1")
+        #expect(running != nil)
+        try running?.record(.started, at: now.adding(seconds: -6 * 3600), by: poller)
+        try running?.record(
+            check: "api", from: .unknown, to: .up, detail: "HTTP 200", at: now.adding(seconds: -6 * 3600), by: poller)
+        try running?.record(.alive, at: now.adding(seconds: -3 * 3600), by: poller)
+        let k = Klaxon(workspace: ws.path, clock: FixedClock(now))
+        func build() throws -> (html: String, json: JSONValue) {
+            let run = k.run("statuspage", "build", "-o", ws.path + "/site")
+            #expect(run.status == 0, "\(run.errors)")
+            return (
+                try String(contentsOfFile: ws.path + "/site/index.html", encoding: .utf8),
+                try JSONParser.parse(Array(try Data(contentsOf: URL(fileURLWithPath: ws.path + "/site/summary.json"))))
+            )
+        }
+        let live = try build()
+        #expect(live.json["components"]?.arrayValue?.first?["status"] == "operational")
+        #expect(live.json["status"]?["description"] == "All Systems Operational")
+        #expect(live.html.contains("2026-11-22: 100% up, no data 6h00m") && !live.html.contains("not-polled"))
+
+        running = nil  // it dies: its hold goes with it, and no poller.stopped is written
+        let before = try EndToEnd.StatusPageEndToEndTests.listing(ws.path + "/journals")
+        let dead = try build()
+        #expect(try EndToEnd.StatusPageEndToEndTests.listing(ws.path + "/journals") == before)
+        #expect(dead.json["components"]?.arrayValue?.first?["status"] == "degraded_performance")
+        #expect(
+            dead.json["status"]?["description"]
+                == "State unknown: no Klaxon poller is running (nothing checked since 2026-11-22T09:00:00.000Z)")
+        #expect(dead.html.contains("<strong>No Klaxon poller is running</strong>: nothing has been checked since"))
+        #expect(dead.html.contains("2026-11-22: 100% up, no data 9h00m"), "\(dead.html)")
+        #expect(!dead.html.contains("Operational</span>"))
     }
 
     @Test func anOutputThatIsAFileIsRefusedBeforeAnythingIsRead() throws {

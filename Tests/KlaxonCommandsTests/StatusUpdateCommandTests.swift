@@ -59,6 +59,22 @@ struct StatusUpdateCommandTests {
         #expect(bare.run("incident", "update", "1", "Looking").errors.isEmpty)
     }
 
+    /// Found by a walkthrough: an update no route sends anywhere was posted in silence, and its author
+    /// waited for a Slack message that nothing would send.
+    @Test func anUpdateNoRouteSendsSaysSo() {
+        let ws = makeWorkspace(
+            "name: t\ncomms:\n  destinations:\n    status: {slack: env:SLACK, channel: \"#status\"}\n  routes:\n    - {services: [ci], to: [status]}\n"
+        )
+        let k = Klaxon(workspace: ws.path)
+        k.run("incident", "declare", "x", "--severity", "SEV2", "--service", "registry")
+        let update = k.run("incident", "update", "1", "Looking into it")
+        #expect(update.status == 0)
+        #expect(
+            update.errors
+                == "klaxon: warning: INC-1's update is sent nowhere: no comms: route of klaxon.yaml matches its services or severity (docs/comms.md); it is on the status page and the timeline only\n",
+            "\(update.errors)")
+    }
+
     @Test func aBadPhaseOrAnEmptyUpdateIsRefusedAndNothingIsWritten() {
         let ws = makeWorkspace()
         let k = Klaxon(workspace: ws.path)

@@ -76,7 +76,17 @@ struct WatchProcessTests {
         try await blocking { service.waitUntilExit() }
         #expect(service.terminationReason == .exit && service.terminationStatus == 0)
         let platform = try JournalFile.verify(path: ws.path + "/journals/platform.jsonl")
-        #expect(platform.damage == nil && platform.recordCount == 1)
+        #expect(platform.damage == nil)
+        // Its start, each check's first result (health's too: the status page knows it from then), its
+        // clean stop.
+        let records = try ReviewFiles.platformRecords(journalsDirectory: ws.path + "/journals").records
+        #expect(records.first?.type == "poller.started" && records.last?.type == "poller.stopped", "\(records)")
+        #expect(
+            Set(
+                records.filter { $0.type == "check.changed" }.map {
+                    "\($0.data["check"]?.stringValue ?? "") \($0.data["from"]?.stringValue ?? "") → \($0.data["to"]?.stringValue ?? "")"
+                }) == ["health unknown → up", "uploads unknown → down"], "\(records)")
+        #expect(records.count == 4)
         let incident = try IncidentStore(directory: ws.path + "/journals").open("INC-1").incident
         #expect(incident.timeline.last?.type == "check.changed" && incident.timeline.last?.actor == "status-poller")
     }
@@ -134,7 +144,12 @@ struct WatchProcessTests {
             #expect(service.terminationReason == .exit && service.terminationStatus == 0)
             let printed = ((try? String(contentsOfFile: out, encoding: .utf8)) ?? "").split(separator: "\n").map(
                 String.init)
-            let platform = try ReviewFiles.platformRecords(journalsDirectory: ws.path + "/journals").records
+            let records = try ReviewFiles.platformRecords(journalsDirectory: ws.path + "/journals").records
+            let platform = records.filter { $0.type == "check.changed" }
+            // Each run says when it polled: its start and its stop.
+            #expect(
+                records.filter { $0.type.hasPrefix("poller.") }.map(\.type)
+                    == Array(repeating: ["poller.started", "poller.stopped"], count: run).flatMap { $0 })
             let changes = try IncidentStore(directory: ws.path + "/journals").open("INC-1").incident.timeline.filter {
                 $0.type == "check.changed"
             }
@@ -229,8 +244,9 @@ struct WatchProcessTests {
         #expect(incident.declaringCheck == "uploads")
         #expect(incident.keyTimes[.impactStarted] == since)
         #expect(
-            try ReviewFiles.platformRecords(journalsDirectory: ws.path + "/journals").records.count == 1,
-            "no change was recorded")
+            try ReviewFiles.platformRecords(journalsDirectory: ws.path + "/journals").records.map(\.type) == [
+                "check.changed", "poller.started", "poller.stopped"
+            ], "no change was recorded")
         #expect(((try? String(contentsOfFile: out, encoding: .utf8)) ?? "").isEmpty)
     }
 
@@ -274,8 +290,9 @@ struct WatchProcessTests {
     /// when that one stops (SIGTERM), it takes the recording over, as it takes over the pages, and says
     /// so. Nothing it saw is lost: the two disagree about uploads (the server wants each one's header:
     /// the first sees it up, the second down), so the second records what it saw before the takeover
-    /// (unknown → down, on the platform journal and the service's incident), and then a change it sees
-    /// after (the server stops: ui up → down). (Before: it went on printing only, and recorded nothing.)
+    /// (up, as the first recorded it, → down, on the platform journal and the service's incident), and
+    /// then a change it sees after (the server stops: ui up → down). (Before: it went on printing only,
+    /// and recorded nothing.)
     @Test func aWaitingWatchTakesOverTheRecordingWhenTheRecorderStops() async throws {
         let http = TemporaryDirectory("receiver")
         let receiver = try HTTPReceiver(
@@ -300,6 +317,13 @@ struct WatchProcessTests {
         defer { if first.isRunning { kill(first.processIdentifier, SIGKILL) } }
         #expect(
             try await waitForText(firstErrors, "this process sends the pages").contains("this process sends the pages"))
+        // Once the first has recorded each check's first result (up), which the second goes on from.
+        for _ in 0..<300
+        where ((try? ReviewFiles.platformRecords(journalsDirectory: ws.path + "/journals").records) ?? []).filter({
+            $0.type == "check.changed"
+        }).count < 2 {
+            try await Task.sleep(for: .milliseconds(100))
+        }
         let (second, secondOut) = try start(["watch"], ws: ws, errors: secondErrors, environment: ["PROBE": "second"])
         defer { if second.isRunning { kill(second.processIdentifier, SIGKILL) } }
         #expect(try await waitForText(secondErrors, "printing only").contains("printing only"))
@@ -307,9 +331,8 @@ struct WatchProcessTests {
             try await waitForText(secondErrors, "sends this workspace's pages").contains(
                 "another process sends this workspace's pages (klaxon watch of"),
             "the waiting watch says it waits for the pages too")
-        #expect(try await waitForText(secondOut, "uploads unknown → down: HTTP 401").contains("uploads unknown → down"))
+        #expect(try await waitForText(secondOut, "uploads up → down: HTTP 401").contains("uploads up → down"))
         let platformPath = ws.path + "/journals/platform.jsonl"
-        #expect(!FileManager.default.fileExists(atPath: platformPath), "the first watch saw nothing to record")
 
         kill(first.processIdentifier, SIGTERM)
         try await blocking { first.waitUntilExit() }
@@ -339,12 +362,17 @@ struct WatchProcessTests {
             }
         }
         let platform = try ReviewFiles.platformRecords(journalsDirectory: ws.path + "/journals").records
-        #expect(changes(platform) == ["uploads unknown → down", "ui up → down"], "\(platform.map(\.data))")
-        #expect(platform.allSatisfy { $0.pid == Int(second.processIdentifier) && $0.actor == "status-poller" })
+        let byFirst = platform.filter { $0.pid == Int(first.processIdentifier) }
+        let bySecond = platform.filter { $0.pid == Int(second.processIdentifier) }
+        #expect(byFirst.count + bySecond.count == platform.count && platform.allSatisfy { $0.actor == "status-poller" })
+        #expect(byFirst.first?.type == "poller.started" && byFirst.last?.type == "poller.stopped")
+        #expect(Set(changes(byFirst)) == ["uploads unknown → up", "ui unknown → up"], "\(platform.map(\.data))")
+        #expect(bySecond.first?.type == "poller.started" && bySecond.last?.type == "poller.stopped")
+        #expect(changes(bySecond) == ["uploads up → down", "ui up → down"], "\(platform.map(\.data))")
         #expect(try JournalFile.verify(path: platformPath).damage == nil)
+        // A healthy first result is no change on an incident.
         let incident = try IncidentStore(directory: ws.path + "/journals").open("INC-1").incident
         #expect(
-            changes(incident.timeline) == ["uploads unknown → down", "ui up → down"], "\(incident.timeline.map(\.type))"
-        )
+            changes(incident.timeline) == ["uploads up → down", "ui up → down"], "\(incident.timeline.map(\.type))")
     }
 }

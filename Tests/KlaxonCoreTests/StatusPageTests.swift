@@ -62,8 +62,8 @@ struct StatusPageTests {
         if registry { current["registry-api"] = .init(state: .up, since: paris(3, 30, 6)) }
         return StatusPage.build(
             from: StatusPage.Input(
-                name: "Forge", timeZone: paris, checks: checks, current: current, changes: changes,
-                maintenance: [], incidents: [], now: paris(3, 31, 12)))
+                name: "Forge", timeZone: paris, checks: checks, current: current, changes: changes, signs: [],
+                pollerRunning: true, maintenance: [], incidents: [], now: paris(3, 31, 12)))
     }
 
     /// One day's hand-worked figures, in seconds.
@@ -126,8 +126,8 @@ struct StatusPageTests {
         let page = StatusPage.build(
             from: StatusPage.Input(
                 name: "Forge", timeZone: newYork, checks: [Self.checks[0]], current: [:],
-                changes: [CheckChange(check: "ci-queue", from: .unknown, to: .down, at: start)],
-                maintenance: [], incidents: [],
+                changes: [CheckChange(check: "ci-queue", from: .unknown, to: .down, at: start)], signs: [],
+                pollerRunning: true, maintenance: [], incidents: [],
                 now: ZoneRules.instant(of: CivilDateTime(year: 2026, month: 11, day: 2, hour: 1), in: newYork)))
         let days = page.components[0].days.suffix(3).map(Self.figures)
         #expect(
@@ -172,7 +172,7 @@ struct StatusPageTests {
             from: StatusPage.Input(
                 name: "Forge", timeZone: Self.paris, checks: checks,
                 current: ["ci-queue": .init(state: .down, since: now), "runner-fleet": .init(state: .up, since: now)],
-                changes: [],
+                changes: [], signs: [], pollerRunning: true,
                 maintenance: [
                     MaintenanceWindow(
                         checks: ["registry-api"], from: now.adding(seconds: 3600), to: now.adding(seconds: 7200))
@@ -234,5 +234,67 @@ struct StatusPageTests {
         #expect(reading.observation.verdict == .failed)
         #expect(reading.items.contains(StatusPayloads.Item(name: "ci-queue", status: "major_outage")))
         #expect(reading.incidents == ["CI jobs queue for <30 min>"])
+    }
+
+    /// A check's known time is bounded by the lives of the pollers that recorded it: between a clean stop
+    /// and the next start, and after a poller that died without a word (from its last sign of life), the
+    /// day counts no data, not the state last recorded; a restart takes the last recorded state up again.
+    /// With no poller running now, every state is unknown since the last sign, and the page says so.
+    static func pollerLivesPage(running: Bool) -> StatusPage {
+        let utc = TimeZone(identifier: "UTC")!
+        func at(_ day: Int, _ hour: Int, _ minute: Int = 0) -> Timestamp {
+            ZoneRules.instant(of: CivilDateTime(year: 2026, month: 3, day: day, hour: hour, minute: minute), in: utc)
+        }
+        let changes = [
+            CheckChange(check: "ci-queue", from: .unknown, to: .up, at: at(29, 0)),  // its first poll
+            CheckChange(check: "ci-queue", from: .up, to: .down, at: at(29, 10)),
+            CheckChange(check: "ci-queue", from: .down, to: .up, at: at(30, 0, 1))
+        ]
+        var signs: [PollerLife.Sign] = [
+            .init(.started, at: at(29, 0)), .init(.stopped, at: at(29, 6)),  // a clean stop
+            .init(.started, at: at(29, 8)), .init(.alive, at: at(29, 11)),  // died after 11:00, unseen
+            .init(.started, at: at(30, 0)), .init(.alive, at: at(30, 12)), .init(.stopped, at: at(30, 18))
+        ]
+        if running { signs.append(.init(.started, at: at(31, 9))) }
+        return StatusPage.build(
+            from: StatusPage.Input(
+                name: "Forge", timeZone: utc, checks: [checks[0]],
+                // As the journal last says (a restarted poller goes on from it, since its first time).
+                current: ["ci-queue": .init(state: .up, since: at(30, 0, 1))], changes: changes, signs: signs,
+                pollerRunning: running, maintenance: [], incidents: [], now: at(31, 12)))
+    }
+
+    @Test func whatIsKnownEndsWhereThePollersLivesEnd() throws {
+        let stopped = Self.pollerLivesPage(running: false)
+        let days = stopped.components[0].days
+        #expect(days.prefix(87).allSatisfy { $0.kind == .noData })
+        #expect(
+            days.suffix(3).map(Self.figures) == [
+                // Up 00–06, stopped 06–08, up again 08–10 (as last recorded), down 10–11, dead from 11.
+                Figures(date: "2026-03-29", up: 28800, down: 3600, maintenance: 0, noData: 54000, kind: .major),
+                // Down at the restart until its first poll (00:01), up to the stop at 18:00.
+                Figures(date: "2026-03-30", up: 64740, down: 60, maintenance: 0, noData: 21600, kind: .minor),
+                // Nothing since: no data, not up.
+                Figures(date: "2026-03-31", up: 0, down: 0, maintenance: 0, noData: 43200, kind: .noData)
+            ])
+        let check = stopped.components[0].checks[0]
+        #expect(check.state == .unknown && stopped.components[0].statusText == "Unknown")
+        #expect(check.since == days[88].start.adding(seconds: 18 * 3600))
+        #expect(stopped.notPolledSince == StatusPage.NotPolled(lastPolled: check.since))
+        #expect(stopped.html.contains("<p id=\"not-polled\"><strong>No Klaxon poller is running</strong>"))
+        #expect(stopped.html.contains("State unknown: no Klaxon poller is running</p>"))
+        let json = try JSONParser.parse(Array(stopped.summaryJSON.utf8))
+        #expect(json["components"]?.arrayValue?.first?["status"]?.stringValue == "degraded_performance")
+        let description = try #require(json["status"]?["description"]?.stringValue)
+        #expect(
+            description.hasPrefix("State unknown: no Klaxon poller is running (nothing checked since 2026-03-30T18:00"))
+
+        // A poller started again at 09:00 today: up from then (its restored state), not across the gap.
+        let running = Self.pollerLivesPage(running: true)
+        #expect(
+            Self.figures(try #require(running.components[0].days.last))
+                == Figures(date: "2026-03-31", up: 10800, down: 0, maintenance: 0, noData: 32400, kind: .up))
+        #expect(running.components[0].checks[0].state == .up && running.notPolledSince == nil)
+        #expect(!running.html.contains("not-polled") && running.indicator == .none)
     }
 }

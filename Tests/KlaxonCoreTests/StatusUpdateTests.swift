@@ -78,6 +78,31 @@ struct StatusUpdateTests {
         #expect(s.incident.statusUpdates.count == 2)
     }
 
+    /// Found by a walkthrough: an update that did not reach Slack could not be posted again ("already
+    /// says this"). Once a destination's last attempt failed (or may not have arrived), the same again is
+    /// how to resend it; one delivered everywhere is still a slip.
+    @Test func anUpdateThatDidNotArriveSomewhereMayBePostedAgain() throws {
+        var s = try IncidentScript()
+        let posted = try s.perform(.postUpdate(text: "Uploads fail", phase: nil))
+        func delivery(_ name: String, attempt: Int = 1) -> UpdateDelivery {
+            UpdateDelivery(
+                incidentID: "INC-7", update: posted.sequence, number: 1,
+                destination: CommsDestination(name: name, kind: .email(addresses: ["\(name)@example.com"])),
+                attempt: attempt, attempts: 2)
+        }
+        for name in ["eng-all", "ops"] {
+            try s.perform(.comms(.attempt(delivery(name))), by: "comms-engine")
+            try s.perform(.comms(.result(delivery(name), delivered: true, detail: "250 OK")), by: "comms-engine")
+        }
+        #expect(throws: KlaxonError.self) { try s.perform(.postUpdate(text: "Uploads fail", phase: nil)) }
+        // A second try at ops (as after a restart of the sender) fails there.
+        try s.perform(.comms(.attempt(delivery("ops", attempt: 2))), by: "comms-engine")
+        try s.perform(
+            .comms(.result(delivery("ops", attempt: 2), delivered: false, detail: "HTTP 500")), by: "comms-engine")
+        try s.perform(.postUpdate(text: "Uploads fail", phase: nil))
+        #expect(s.incident.statusUpdates.map(\.text) == ["Uploads fail", "Uploads fail"])
+    }
+
     @Test func anUpdateWithoutAKnownPhaseIsKeptOnTheTimelineAndNoted() throws {
         var s = try IncidentScript()
         s.append(type: "status.update", data: ["text": "hi", "phase": "fixed"])

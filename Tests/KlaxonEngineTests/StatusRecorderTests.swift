@@ -102,8 +102,10 @@ struct StatusRecorderTests {
         #expect(!recorder.owesDeclaration("uploads"))
     }
 
-    /// Taking the recording over records changes only: a check never recorded that is unknown (or up)
-    /// has nothing to say, and one whose state differs from its last record gets one change.
+    /// Taking the recording over records changes only: a check never recorded that is unknown has nothing
+    /// to say, one never recorded that is up its first result (on the platform journal only, as any first
+    /// result), and one whose state differs from its last record gets one change. Each recorder's start
+    /// is on the journal (the first died without a word: no stop).
     @Test func aTakeoverRecordsOnlyWhatChanged() throws {
         let ws = makeWorkspace("name: t\n")
         let workspace = try Workspace.load(directory: ws.path)
@@ -134,8 +136,13 @@ struct StatusRecorderTests {
         let records = try ReviewFiles.platformRecords(journalsDirectory: ws.path + "/journals").records
         #expect(
             records.map {
-                "\($0.data["check"]?.stringValue ?? "") \($0.data["from"]?.stringValue ?? "") → \($0.data["to"]?.stringValue ?? "")"
+                guard $0.type == "check.changed" else { return $0.type }
+                return
+                    "\($0.data["check"]?.stringValue ?? "") \($0.data["from"]?.stringValue ?? "") → \($0.data["to"]?.stringValue ?? "")"
             }
-                == ["uploads unknown → down", "uploads down → up"])
+                == [
+                    "poller.started", "uploads unknown → down", "poller.started", "fine unknown → up",
+                    "uploads down → up"
+                ])
     }
 }

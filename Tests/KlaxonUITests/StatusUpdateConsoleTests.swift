@@ -326,6 +326,34 @@ struct StatusUpdateConsoleTests {
         }
     }
 
+    /// An update waiting to be sent says "sending" only while a process sends; with no engine running
+    /// (or the store not answering) it is NOT SENT, in red, and says why.
+    @Test func anUpdateWaitingWhileNothingSendsIsNotSentInRed() throws {
+        var model = Self.deliveringModel(columns: 120)
+        var registry = sampleRegistryIncident()
+        registry.perform(
+            .postUpdate(text: "Uploads fail; pulls work.", phase: nil), by: "bob", at: "2026-11-22T09:26:00Z")
+        model.setIncident(registry.incident, readOnly: false)
+        press([.enter], &model)
+        model.escalationEngine = .thisConsole
+        #expect(ConsoleView.render(model).text(ofRow: 3).contains("update #1 to #platform-status: sending"))
+        for (engine, unreachable, why) in [
+            (EscalationEngineHolder.nobody, false, "(no klaxon watch or console sends it)"),
+            (.thisConsole, true, "(the journal store does not answer)")
+        ] {
+            model.escalationEngine = engine
+            model.storeUnreachableSince = unreachable ? registry.clock : nil
+            let frame = ConsoleView.render(model)
+            let line = frame.text(ofRow: 3)
+            // Beside the paging state, what is cut is where to, never that it was not sent nor why.
+            let unsent = "update #1 NOT SENT \(why): to #platform"
+            let range = try #require(line.range(of: unsent), "\(line)")
+            let column = TextWidth.width(of: String(line[..<range.lowerBound]))
+            #expect(frame[3, column].style == .error && frame[3, column + unsent.count - 1].style == .error)
+            #expect(!line.contains("sending"), "\(line)")
+        }
+    }
+
     // MARK: - Snapshots
 
     @Test func headerWithAnUpdateNotSent() {

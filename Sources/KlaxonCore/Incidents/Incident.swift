@@ -86,6 +86,18 @@ public struct Incident: Sendable {
             status: status, said: statusUpdates.last { $0.sequence > reopened }?.phase)
     }
 
+    /// Whether `update`'s last attempt at some destination failed or may not have arrived (as recorded by
+    /// the comms engine).
+    func missedADestination(_ update: StatusUpdate) -> Bool {
+        var arrived: [String: Bool] = [:]
+        for event in commsEvents {
+            if case .result(update.sequence, let destination, _, let delivered, _) = event.kind {
+                arrived[destination] = delivered == true
+            }
+        }
+        return arrived.values.contains(false)
+    }
+
     /// When the last public status update was posted, if one was.
     public var lastStatusUpdateAt: Timestamp? { statusUpdates.last?.at }
 

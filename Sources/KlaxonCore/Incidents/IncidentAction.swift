@@ -78,7 +78,11 @@ public enum IncidentAction: Hashable, Sendable {
             guard !text.isEmpty else {
                 throw .badInput("the status update is empty; write what the people who depend on it should know")
             }
-            if incident.statusUpdates.last.map({ $0.text == text && $0.phase == phase }) == true {
+            // The same again is a slip (a second Enter), unless the last did not reach somewhere: then it
+            // is how to send it again (the engine sends only the latest update).
+            if let last = incident.statusUpdates.last, last.text == text && last.phase == phase,
+                !incident.missedADestination(last)
+            {
                 throw .badInput("\(id)'s last status update already says this (\(phase)); write what changed")
             }
             return (.statusUpdate, ["text": .string(text), "phase": .string(phase.rawValue)])

@@ -143,6 +143,9 @@ public enum IncidentReplay {
         case .checkChanged?:
             // On the timeline only: it changes nothing about the incident's state.
             break
+        case .pollerStarted?, .pollerAlive?, .pollerStopped?:
+            // The platform journal's: on an incident, on the timeline only.
+            break
         case .alertsChanged?:
             guard let group = data["group"]?.stringValue, let through = data["through"]?.intValue else {
                 return unreadable("an alerts.changed record without group and through")

@@ -21,6 +21,7 @@ public enum TimelineText {
         case .tagAdded?: return "tag"
         case .runbookStep?: return "runbook"
         case .checkChanged?: return "check"
+        case .pollerStarted?, .pollerAlive?, .pollerStopped?: return "poller"
         case .alertsChanged?: return "alerts"
         case .escalationStarted?, .escalationStep?, .escalationStopped?, .escalationAdvanced?, .escalationExhausted?:
             return "escalate"
@@ -78,6 +79,9 @@ public enum TimelineText {
             // States as screens name them (a failure being confirmed is "confirming", never "pending").
             func state(_ key: String) -> String { CheckState(rawValue: s(key))?.displayName ?? s(key) }
             return "\(s("check")) \(state("from")) → \(state("to")): \(s("detail"))"
+        case .pollerStarted?: return "the poller began recording"
+        case .pollerAlive?: return "the poller is recording"
+        case .pollerStopped?: return "the poller stopped"
         case .alertsChanged?: return alertsText(d)
         case .runbookStep?:
             let done = d["done"]?.boolValue ?? true

@@ -21,6 +21,13 @@ public enum RecordType: String, CaseIterable, Sendable {
     case runbookStep = "runbook.step"
     /// A status check changed state (on the platform journal, and on open incidents of its service).
     case checkChanged = "check.changed"
+    /// The platform journal: a poller began recording (a start, or a takeover of the recording).
+    case pollerStarted = "poller.started"
+    /// The platform journal: the recording poller is still polling (every `PollerLife.beatSeconds`
+    /// without another record), so that a poller that died unseen is known to until its last beat.
+    case pollerAlive = "poller.alive"
+    /// The platform journal: the recording poller stopped (a clean exit).
+    case pollerStopped = "poller.stopped"
     /// Alerts of an alert group routed to the incident fired, repeated, were acknowledged or resolved
     /// (the alert router writes it, from the journal `alerts`).
     case alertsChanged = "alerts.changed"

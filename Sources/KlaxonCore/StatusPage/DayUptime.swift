@@ -166,18 +166,36 @@ public struct DayUptime: Hashable, Sendable {
     }
 }
 
-/// A check's states over time, as the page knows them: from its first recorded change on (before it,
-/// nothing is known: the platform journal does not record a check's first healthy result), each
-/// recorded state until the next; and from `current.since` on, the state the poller sees now.
+/// A check's states over time, as the page knows them: within each life of a poller (`PollerLife`), the
+/// state last recorded (unknown before the check's first record: a check is recorded from its first
+/// poll), each recorded change from its time; outside every life nothing (unknown: no data, whatever was
+/// recorded before); and, from `current.since` on (but not before the last life began), the state the
+/// live poller sees now.
 struct CheckTimeline {
     /// When each state began, oldest first; before the first, nothing is known.
     var segments: [(at: Timestamp, state: CheckState)] = []
 
-    init(changes: [CheckChange], current: CheckStateMachine.Recorded?) {
-        for change in changes {
-            if let current, change.at >= current.since { break }
-            segments.append((change.at, change.to))
+    init(changes: [CheckChange], lives: [PollerLife], current: CheckStateMachine.Recorded?) {
+        var recorded: CheckState?
+        var next = 0
+        for life in lives {
+            while next < changes.count && changes[next].at < life.from {
+                recorded = changes[next].to
+                next += 1
+            }
+            segments.append((life.from, recorded ?? .unknown))
+            while next < changes.count && changes[next].at <= life.to {
+                recorded = changes[next].to
+                segments.append((changes[next].at, changes[next].to))
+                next += 1
+            }
+            segments.append((life.to, .unknown))
         }
-        if let current { segments.append((current.since, current.state)) }
+        if let current {
+            // A state restored at a restart keeps its first `since`; the time before this life is not its.
+            let start = max(current.since, lives.last?.from ?? current.since)
+            segments.removeAll { $0.at >= start }
+            segments.append((start, current.state))
+        }
     }
 }

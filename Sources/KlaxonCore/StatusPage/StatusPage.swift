@@ -14,6 +14,10 @@ public struct StatusPage: Hashable, Sendable {
     /// The zone the days are counted in and times are shown in (`time_zone:` of klaxon.yaml).
     public var timeZone: TimeZone
     public var generatedAt: Timestamp
+    /// When no poller records now (a page built from the journals alone while no `klaxon watch` or
+    /// console runs): the end of the last poller's life, or nil when none ever recorded. Every check is
+    /// then unknown, and the page says why. Nil while a poller runs.
+    public var notPolledSince: NotPolled?
     public var components: [Component]
     public var incidents: [PublicIncident]
     public var maintenances: [Maintenance]
@@ -40,6 +44,11 @@ public struct StatusPage: Hashable, Sendable {
         }
     }
 
+    /// No poller records now; since when nothing was checked (nil: nothing ever was).
+    public struct NotPolled: Hashable, Sendable {
+        public var lastPolled: Timestamp?
+    }
+
     /// A maintenance window of klaxon.yaml that has not ended.
     public struct Maintenance: Hashable, Sendable {
         public var id: String
@@ -61,10 +70,14 @@ public struct StatusPage: Hashable, Sendable {
         public var timeZone: TimeZone
         public var checks: [CheckDefinition]
         /// Each check's state now and since when (the live poller's, else the platform journal's last
-        /// record); a check not here is unknown.
+        /// record); a check not here is unknown, and every check is while no poller runs.
         public var current: [String: CheckStateMachine.Recorded]
         /// The platform journal's `check.changed` records, in journal order.
         public var changes: [CheckChange]
+        /// Its `poller.*` records: with the changes, when a poller was recording (`PollerLife`).
+        public var signs: [PollerLife.Sign]
+        /// Whether a poller records now (this process's, or another holding the store's hold `poller`).
+        public var pollerRunning: Bool
         public var maintenance: [MaintenanceWindow]
         /// The open incidents (drills are left out by `build`).
         public var incidents: [PublicIncident]
@@ -72,8 +85,8 @@ public struct StatusPage: Hashable, Sendable {
 
         public init(
             name: String, url: String? = nil, timeZone: TimeZone, checks: [CheckDefinition],
-            current: [String: CheckStateMachine.Recorded], changes: [CheckChange], maintenance: [MaintenanceWindow],
-            incidents: [PublicIncident], now: Timestamp
+            current: [String: CheckStateMachine.Recorded], changes: [CheckChange], signs: [PollerLife.Sign],
+            pollerRunning: Bool, maintenance: [MaintenanceWindow], incidents: [PublicIncident], now: Timestamp
         ) {
             self.name = name
             self.url = url
@@ -81,6 +94,8 @@ public struct StatusPage: Hashable, Sendable {
             self.checks = checks
             self.current = current
             self.changes = changes
+            self.signs = signs
+            self.pollerRunning = pollerRunning
             self.maintenance = maintenance
             self.incidents = incidents
             self.now = now
@@ -102,17 +117,22 @@ public struct StatusPage: Hashable, Sendable {
         for change in input.changes where change.at <= input.now {
             changesByCheck[change.check, default: []].append(change)
         }
+        let lives = PollerLife.lives(
+            of: input.signs + input.changes.map { PollerLife.Sign(.alive, at: $0.at) },
+            runningNow: input.pollerRunning, now: input.now)
+        // With no poller, what was last recorded is no longer known: every check is unknown since then.
+        let current = input.pollerRunning ? input.current : [:]
         let components = order.map { name -> Component in
             let checks = members[name] ?? []
             let listed = checks.map { check -> Component.Check in
-                let current = input.current[check.name]
-                let state = current?.state ?? .unknown
+                let now = current[check.name]
+                let state = now?.state ?? .unknown
                 return Component.Check(
                     id: identifier("check", check.name), name: check.name, state: state,
-                    status: ComponentStatus(state), since: current?.since)
+                    status: ComponentStatus(state), since: input.pollerRunning ? now?.since : lives.last?.to)
             }
             let timelines = checks.map { check in
-                CheckTimeline(changes: changesByCheck[check.name] ?? [], current: input.current[check.name])
+                CheckTimeline(changes: changesByCheck[check.name] ?? [], lives: lives, current: current[check.name])
             }
             let status = ComponentStatus.of(listed.map(\.state))
             return Component(
@@ -133,6 +153,7 @@ public struct StatusPage: Hashable, Sendable {
         }
         return StatusPage(
             name: input.name, url: input.url, timeZone: input.timeZone, generatedAt: input.now,
+            notPolledSince: input.pollerRunning ? nil : NotPolled(lastPolled: lives.last?.to),
             components: components,
             incidents: input.incidents.filter { $0.isOpen && !$0.isDrill }.sorted { $0.declaredAt > $1.declaredAt }.map
             {

@@ -54,6 +54,11 @@ extension StatusPage {
         ("X-Content-Type-Options", "nosniff")
     ]
 
+    /// The page's overall state in a few words: Atlassian's description, or that it is unknown.
+    var headline: String {
+        notPolledSince == nil ? indicator.description : "State unknown: no Klaxon poller is running"
+    }
+
     /// The whole document.
     public var html: String {
         let formatter = LocalTimeFormatter(timeZone: timeZone)
@@ -64,9 +69,15 @@ extension StatusPage {
         }
         let indicator = self.indicator
         var body = "<header>\n<h1>\(Self.escape(name)) status</h1>\n"
-        body += "<p class=\"overall i-\(indicator.rawValue)\" id=\"overall\">\(indicator.description)</p>\n"
+        body += "<p class=\"overall i-\(indicator.rawValue)\" id=\"overall\">\(headline)</p>\n"
         let unknown = components.flatMap(\.checks).filter { $0.state == .unknown }.count
-        if unknown > 0 {
+        if let notPolled = notPolledSince {
+            let since =
+                notPolled.lastPolled.map { "nothing has been checked since " + time($0) }
+                ?? "nothing has been checked yet"
+            body +=
+                "<p id=\"not-polled\"><strong>No Klaxon poller is running</strong>: \(since), so the state of every component is unknown (counted as degraded, never as operational) and the bars show no data from then on.</p>\n"
+        } else if unknown > 0 {
             body +=
                 "<p>Klaxon does not know the state of \(Plural.count(unknown, "check")) now (not checked yet, or its source cannot be read), counted here as degraded, never as operational.</p>\n"
         }
@@ -161,7 +172,7 @@ extension StatusPage {
             <meta http-equiv="Content-Security-Policy" content="\(Self.documentPolicy)">
             <meta name="referrer" content="no-referrer">
             <meta http-equiv="refresh" content="60">
-            <title>\(Self.escape(name)) status: \(indicator.description)</title>
+            <title>\(Self.escape(name)) status: \(headline)</title>
             <style>\(Self.style)</style>
             </head>
             <body><main>

@@ -98,9 +98,16 @@ extension StatusPage {
             "components": .array(components), "incidents": .array(incidents),
             "scheduled_maintenances": .array(maintenances),
             "status": .object([
-                "indicator": .string(indicator.rawValue), "description": .string(indicator.description)
+                "indicator": .string(indicator.rawValue), "description": .string(statusDescription)
             ])
         ])
+    }
+
+    /// Atlassian's description of the indicator, or, while no poller runs, why every state is unknown.
+    public var statusDescription: String {
+        guard let notPolled = notPolledSince else { return indicator.description }
+        return "State unknown: no Klaxon poller is running"
+            + (notPolled.lastPolled.map { " (nothing checked since \($0.rfc3339))" } ?? " (nothing checked yet)")
     }
 
     /// The components with their checks, and whether each is a group of checks (not one check alone).

@@ -49,9 +49,8 @@ public final class PlatformJournal: Sendable {
 
     /// How much of its end `lastStates` reads at most (4 MiB, some 13,000 state changes): enough for the
     /// last change of every check but one that has been as it is through thousands of others' changes;
-    /// such a check starts unknown, as a new one does, and its next poll records it again. Checks that
-    /// never changed (up from their first poll, which is not recorded) are never found, so the read
-    /// stops at this bound, not at the start of a journal of years.
+    /// such a check starts unknown, as a new one does, and its next poll records it again (its first
+    /// result). The read stops at this bound, not at the start of a journal of years.
     public static let restoreWindowBytes = 4 << 20
 
     /// The last recorded state of each of `checks` (by name) and since when, in the platform journal of
@@ -254,13 +253,34 @@ public final class PlatformJournal: Sendable {
         check: String, from: CheckState, to: CheckState, detail: String, at t: Timestamp,
         by writer: WriterIdentity
     ) throws(KlaxonError) -> JournalRecord {
-        let draft = RecordDraft(
-            type: RecordType.checkChanged.rawValue,
-            data: [
-                "check": .string(check), "from": .string(from.rawValue), "to": .string(to.rawValue),
-                "detail": .string(detail)
-            ],
-            timestamp: t, actor: writer.actor, host: writer.host, pid: writer.pid)
+        try append(
+            RecordDraft(
+                type: RecordType.checkChanged.rawValue,
+                data: [
+                    "check": .string(check), "from": .string(from.rawValue), "to": .string(to.rawValue),
+                    "detail": .string(detail)
+                ],
+                timestamp: t, actor: writer.actor, host: writer.host, pid: writer.pid))
+    }
+
+    /// Records a sign of this poller's life (`poller.started`, `poller.alive`, `poller.stopped`): when
+    /// it was recording is what the status page counts as known (`PollerLife`). On disk when this returns.
+    @discardableResult
+    public func record(_ sign: PollerLife.Sign.Kind, at t: Timestamp, by writer: WriterIdentity) throws(KlaxonError)
+        -> JournalRecord
+    {
+        let type: RecordType =
+            switch sign {
+            case .started: .pollerStarted
+            case .alive: .pollerAlive
+            case .stopped: .pollerStopped
+            }
+        return try append(
+            RecordDraft(
+                type: type.rawValue, data: [:], timestamp: t, actor: writer.actor, host: writer.host, pid: writer.pid))
+    }
+
+    private func append(_ draft: RecordDraft) throws(KlaxonError) -> JournalRecord {
         let store = self.store
         return try file.withLock { (file: inout (any StoredJournal)?) throws(KlaxonError) -> JournalRecord in
             // Only while this process holds the hold `poller`, proven with the write: a recorder that

@@ -10,6 +10,8 @@ public final class StatusPageSource {
     /// The changes within the page's days, and the last one of each check before them (what it was
     /// when the first day began), in journal order.
     public private(set) var changes: [CheckChange] = []
+    /// The pollers' signs (`poller.*` records) within the page's days, and the last one before them.
+    public private(set) var signs: [PollerLife.Sign] = []
 
     public init(workspace: Workspace) throws(KlaxonError) {
         store = try workspace.journalStore
@@ -29,14 +31,16 @@ public final class StatusPageSource {
         }
         platform = journal
         changes += records.compactMap(CheckChange.init)
+        signs += records.compactMap(PollerLife.Sign.init)
         prune(before: now.adding(seconds: -Int64(StatusPage.days + 2) * 86400))
         return journal.corruption.map {
             "\(journal.path) is damaged at \($0) (klaxon journal verify names the record); the state changes recorded after it are not on the status page"
         }
     }
 
-    /// Keeps the changes since `horizon`, and before it only each check's last.
+    /// Keeps the changes since `horizon`, and before it only each check's last; the same of the signs.
     private func prune(before horizon: Timestamp) {
+        if let last = signs.lastIndex(where: { $0.at < horizon }), last > 0 { signs.removeFirst(last) }
         guard let first = changes.first, first.at < horizon else { return }
         var lastBefore: [String: Int] = [:]
         for (i, change) in changes.enumerated() where change.at < horizon { lastBefore[change.check] = i }
@@ -45,8 +49,15 @@ public final class StatusPageSource {
         }
     }
 
-    /// Each check's last recorded state and since when: what a page built from the journals alone (no
-    /// poller) shows as its state now.
+    /// Whether a poller records now: another process holds the store's hold `poller` (asked without
+    /// creating its lock file: reading never writes). When none does, what the journal last says is no
+    /// longer known to be so.
+    public func pollerRunning() throws(KlaxonError) -> Bool {
+        try store.hold("poller", creating: false).holder() != nil
+    }
+
+    /// Each check's last recorded state and since when: what a page built from the journals alone shows
+    /// as its state now while a poller records.
     public var lastStates: [String: CheckStateMachine.Recorded] {
         var states: [String: CheckStateMachine.Recorded] = [:]
         for change in changes { states[change.check] = .init(state: change.to, since: change.at) }
