@@ -339,7 +339,17 @@ extension IncidentCommand {
         @OptionGroup var global: GlobalOptions
         @OptionGroup var output: JSONFlag
 
-        func run() throws { try record(.resolve(summary: summary), on: id, global: global, json: output.json) }
+        func run() throws {
+            try record(.resolve(summary: summary), on: id, global: global, json: output.json)
+            // The public was told of it: resolving posts nothing by itself, so the final update is offered.
+            if let incident = try? global.loadWorkspace().incidents.open(id, keepingTimeline: false).incident,
+                let last = incident.statusUpdates.last, last.phase != .resolved
+            {
+                global.context.say(
+                    "klaxon: \(incident.id)'s last public update says \(last.phase); post the final one: klaxon incident update \(incident.id) \"TEXT\""
+                )
+            }
+        }
     }
 
     struct Reopen: ParsableCommand {

@@ -213,7 +213,9 @@ struct WatchCommand: ParsableCommand {
             (POST /v1/alertmanager), PagerDuty-style events (POST /v2/enqueue) and heartbeats (POST \
             /v1/heartbeat/NAME), each recorded on the journal alerts before it is answered, their groups routed to \
             incidents as intake: routes say (docs/intake.md); it says "intake: listening on ADDRESS" on standard \
-            error, and an address it cannot listen on stops it (exit status 1).
+            error, and an address it cannot listen on stops it (exit status 1). The same listener serves the public             status page at GET /status (and /status/summary.json), with no token (docs/comms.md).
+
+            The process that sends pages also sends the incidents' public status updates where klaxon.yaml's             comms: routes them (Slack, email, signed webhooks) and reminds the comms role of an overdue one.
 
             Only one process per workspace records state changes and only one sends pages (each holds a lock of the \
             journal store: a file lock, or a PostgreSQL advisory lock across machines); a second klaxon watch waits \

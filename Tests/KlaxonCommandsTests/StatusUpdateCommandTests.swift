@@ -20,7 +20,12 @@ struct StatusUpdateCommandTests {
             "incident", "update", "1", "-", "--status", "monitoring", "--json", input: "Fixed, watching\n")
         #expect(piped.json?["type"] == "status.update")
         k.run("incident", "note", "1", "internal: bob broke it")
-        k.run("incident", "resolve", "1")
+        // The public was told: resolving offers the final update (it posts nothing by itself).
+        let resolved = k.run("incident", "resolve", "1")
+        #expect(
+            resolved.errors
+                == "klaxon: INC-1's last public update says monitoring; post the final one: klaxon incident update INC-1 \"TEXT\"\n"
+        )
         #expect(k.run("incident", "update", "1", "All good", "--status", "resolved").status == 0)
         let show = k.run("incident", "show", "1", "--json").json!
         let updates = show["timeline"]!.arrayValue!.filter { $0["type"] == "status.update" }

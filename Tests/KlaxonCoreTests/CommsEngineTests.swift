@@ -237,6 +237,30 @@ struct CommsEngineTests {
         }
     }
 
+    /// Slack refuses a section of more than 3,000 characters (HTTP 400 at every attempt): a long update is
+    /// cut to fit, whole escapes kept, and says the rest is on the status page.
+    @Test func aLongUpdateIsCutToSlacksSectionLimit() throws {
+        var s = try IncidentScript(Declaration(title: "Registry", severity: .sev1, services: ["registry"]))
+        let long = String(repeating: "a & b ", count: 1000)  // 6,000 characters, more once escaped
+        try s.perform(.postUpdate(text: long, phase: .identified))
+        let delivery = Self.engine().decide(s.incident, now: s.clock, engine: ("h", 1)).deliveries[0]
+        for url in ["https://klaxon.example.com/status", nil] {
+            let message = UpdateMessage(
+                delivery: delivery, incident: s.incident, update: s.incident.statusUpdates[0], sentAt: s.clock,
+                statusPageURL: url)
+            let slack = try JSONParser.parse(Array(message.slackJSON.utf8))
+            let text = try #require(slack["blocks"]?.arrayValue?.first?["text"]?["text"]?.stringValue)
+            #expect(text.utf16.count <= 3000 && text.utf16.count > 2900, "\(text.utf16.count)")
+            #expect(text.hasPrefix("*[SEV1] INC-7 Identified: Registry*\na &amp; b a &amp; b"))
+            let cut =
+                url == nil ? "…\n_Services: registry_" : "… (the rest is on the status page)\n_Services: registry_"
+            #expect(text.contains(cut), "\(text.suffix(80))")
+            #expect(!text.contains("&am…") && !text.contains("&…"))
+        }
+        // A short one is whole.
+        #expect(UpdateMessage.cut("a & b", to: 3000, PageMessage.slackEscaped) == "a &amp; b")
+    }
+
     @Test func theRecordsReadOnTheTimeline() throws {
         var s = try Self.updated()
         let formatter = LocalTimeFormatter(timeZone: TimeZone(identifier: "UTC")!)

@@ -164,7 +164,7 @@ struct StatusPageTests {
                 .init(sequence: 4, at: Self.paris(3, 31, 10, 5), phase: .investigating, text: "Jobs are queuing."),
                 .init(
                     sequence: 9, at: Self.paris(3, 31, 11), phase: .identified,
-                    text: "A runner pool is full & <b>stuck</b>.")
+                    text: "A runner pool is full & <b>stuck</b>.\nNext update by 12:00.")
             ])
         var checks = Self.checks
         checks[0].service = "ci"
@@ -191,7 +191,11 @@ struct StatusPageTests {
         let html = page.html
         #expect(!html.contains("DRILL") && !html.contains("old outage"))
         #expect(html.contains("CI jobs queue for &lt;30 min&gt;"))
-        #expect(html.contains("A runner pool is full &amp; &lt;b&gt;stuck&lt;/b&gt;."))
+        // Its lines kept as written (the style sheet keeps line breaks in an update's text).
+        #expect(
+            html.contains(
+                "<p class=\"text\">A runner pool is full &amp; &lt;b&gt;stuck&lt;/b&gt;.\nNext update by 12:00.</p>"))
+        #expect(StatusPage.style.contains(".text{white-space:pre-line}"))
         #expect(!html.contains("<script") && !html.contains("src=") && !html.contains("href="))
         #expect(html.contains(StatusPage.documentPolicy))
         // The newest update first, as Atlassian lists them.
@@ -296,5 +300,24 @@ struct StatusPageTests {
                 == Figures(date: "2026-03-31", up: 10800, down: 0, maintenance: 0, noData: 32400, kind: .up))
         #expect(running.components[0].checks[0].state == .up && running.notPolledSince == nil)
         #expect(!running.html.contains("not-polled") && running.indicator == .none)
+    }
+
+    /// Found by a walkthrough: a newer SEV3 was listed above an older SEV1.
+    @Test func theMostSevereIncidentComesFirstThenTheNewest() {
+        let now = Self.paris(3, 31, 12)
+        func incident(_ id: String, _ severity: Severity, hoursAgo: Int64) -> PublicIncident {
+            PublicIncident(
+                id: id, title: id, severity: severity, status: .investigating,
+                declaredAt: now.adding(seconds: -hoursAgo * 3600))
+        }
+        let page = StatusPage.build(
+            from: StatusPage.Input(
+                name: "Forge", timeZone: Self.paris, checks: [], current: [:], changes: [], signs: [],
+                pollerRunning: true, maintenance: [],
+                incidents: [
+                    incident("INC-3", .sev3, hoursAgo: 1), incident("INC-1", .sev1, hoursAgo: 5),
+                    incident("INC-4", .sev3, hoursAgo: 0), incident("INC-2", .sev1, hoursAgo: 2)
+                ], now: now))
+        #expect(page.incidents.map(\.id) == ["INC-2", "INC-1", "INC-4", "INC-3"])
     }
 }

@@ -29,15 +29,45 @@ public struct UpdateMessage: Sendable {
     /// link nor mention everyone (`<!channel>`).
     public var slackJSON: String {
         let e = PageMessage.slackEscaped
-        let headline = "[\(incident.severity.name)] \(incident.id) \(phase): \(e(incident.title))"
-        var text = "*\(headline)*\n\(e(update.text))"
-        if !incident.services.isEmpty { text += "\n_Services: \(e(incident.services.joined(separator: ", ")))_" }
+        let headline = "[\(incident.severity.name)] \(incident.id) \(phase): \(Self.cut(incident.title, to: 300, e))"
+        var tail = ""
+        if !incident.services.isEmpty {
+            tail += "\n_Services: \(Self.cut(incident.services.joined(separator: ", "), to: 300, e))_"
+        }
         // Slack's link form: <URL|label>; the public URL holds no `|` or `>` (IntakeConfigLoader.publicURL).
-        if let url = statusPageURL { text += "\n<\(url)|Status page>" }
+        if let url = statusPageURL { tail += "\n<\(url)|Status page>" }
+        // Slack refuses a section longer than 3,000 characters: a longer update is cut, and says where the
+        // rest is rather than failing at every attempt.
+        let room = Self.slackSectionLimit - "*\(headline)*\n".utf16.count - tail.utf16.count
+        let text =
+            "*\(headline)*\n"
+            + Self.cut(update.text, to: room, e, rest: statusPageURL == nil ? "" : " (the rest is on the status page)")
+            + tail
         return JSONValue.object([
             "text": .string(headline),
             "blocks": .array([.object(["type": "section", "text": .object(["type": "mrkdwn", "text": .string(text)])])])
         ]).canonicalJSON
+    }
+
+    /// The most a section block's text may hold (Slack's Block Kit reference), in UTF-16 code units as
+    /// Slack counts characters.
+    static let slackSectionLimit = 3000
+
+    /// `text` escaped by `escape`, in at most `limit` UTF-16 code units: whole when it fits, else as much
+    /// as fits with `…` and `rest` after it (never half an escape such as `&amp;`).
+    static func cut(_ text: String, to limit: Int, _ escape: (String) -> String, rest: String = "") -> String {
+        let whole = escape(text)
+        if whole.utf16.count <= limit { return whole }
+        let room = limit - "…".utf16.count - rest.utf16.count
+        var kept = ""
+        var used = 0
+        for character in text {
+            let piece = escape(String(character))
+            if used + piece.utf16.count > room { break }
+            kept += piece
+            used += piece.utf16.count
+        }
+        return kept + "…" + rest
     }
 
     /// `[SEV1] INC-12 identified: Registry returns 503`.

@@ -79,4 +79,9 @@ extension PublicIncident {
             }, isDrill: incident.drill != nil)
         publicStatus = incident.nextUpdatePhase
     }
+
+    /// The page's order: the most severe first (a SEV1 is not below a newer SEV3), then the newest.
+    static func pageOrder(_ a: PublicIncident, _ b: PublicIncident) -> Bool {
+        a.severity != b.severity ? a.severity < b.severity : a.declaredAt > b.declaredAt
+    }
 }

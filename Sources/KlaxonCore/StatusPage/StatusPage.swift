@@ -155,8 +155,7 @@ public struct StatusPage: Hashable, Sendable {
             name: input.name, url: input.url, timeZone: input.timeZone, generatedAt: input.now,
             notPolledSince: input.pollerRunning ? nil : NotPolled(lastPolled: lives.last?.to),
             components: components,
-            incidents: input.incidents.filter { $0.isOpen && !$0.isDrill }.sorted { $0.declaredAt > $1.declaredAt }.map
-            {
+            incidents: input.incidents.filter { $0.isOpen && !$0.isDrill }.sorted(by: PublicIncident.pageOrder).map {
                 var incident = $0
                 incident.components = order.filter { name in
                     (members[name] ?? []).contains { $0.service.map(incident.services.contains) ?? false }

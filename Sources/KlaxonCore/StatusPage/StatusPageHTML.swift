@@ -32,7 +32,7 @@ extension StatusPage {
         .legend .d-minor::before{background:#d4a72c}.legend .d-major::before{background:#cf222e}\
         .legend .d-maintenance::before{background:#3b82f6}.legend .d-nodata::before{background:#e4e4df;\
         box-shadow:inset 0 0 0 1px #9a9a94}.vh{position:absolute;width:1px;height:1px;overflow:hidden;\
-        clip:rect(0 0 0 0);white-space:nowrap}footer{margin-top:2em}time{white-space:nowrap}
+        clip:rect(0 0 0 0);white-space:nowrap}footer{margin-top:2em}time{white-space:nowrap}.text{white-space:pre-line}
         """
 
     /// The policy the page states itself (for a static host): nothing but the inline style sheet; no
@@ -102,7 +102,7 @@ extension StatusPage {
                 body += "<ol class=\"updates\" reversed>\n"
                 for update in incident.updates.reversed() {
                     body +=
-                        "<li data-phase=\"\(update.phase.rawValue)\"><p class=\"when\"><strong>\(Self.phase(update.phase))</strong> · \(time(update.at))</p><p>\(Self.escape(update.text))</p></li>\n"
+                        "<li data-phase=\"\(update.phase.rawValue)\"><p class=\"when\"><strong>\(Self.phase(update.phase))</strong> · \(time(update.at))</p><p class=\"text\">\(Self.escapeKeepingLines(update.text))</p></li>\n"
                 }
                 body += "</ol>\n"
             }
@@ -189,4 +189,9 @@ extension StatusPage {
 
     /// Text for HTML content and attributes: markup characters escaped, control characters dropped.
     static func escape(_ text: String) -> String { ActionLinkPage.escape(text) }
+
+    /// `escape`, keeping the line breaks (an update's paragraphs, shown by the `text` class).
+    static func escapeKeepingLines(_ text: String) -> String {
+        text.split(separator: "\n", omittingEmptySubsequences: false).map { escape(String($0)) }.joined(separator: "\n")
+    }
 }
