@@ -137,7 +137,7 @@ struct IncidentListing {
     }
 
     func isStale(workspace: Workspace, now: Timestamp) -> Bool {
-        incident.isOpen && incident.lastUpdate.seconds(until: now) > workspace.config.staleAfterSeconds
+        incident.isOpen && incident.lastUpdateByPeople.seconds(until: now) > workspace.config.staleAfterSeconds
     }
 
     /// The incident's fields, its paging state (`PagingState.json`) and the status update it owes
@@ -171,7 +171,7 @@ struct IncidentListing {
         if owesUpdates { lines[0].insert("NEXT UPDATE", at: 5) }
         for (row, (paging, nextUpdate)) in zip(rows, zip(paging, nextUpdates)) {
             let i = row.incident
-            var updated = DurationText.short(seconds: i.lastUpdate.seconds(until: now)) + " ago"
+            var updated = DurationText.short(seconds: i.lastUpdateByPeople.seconds(until: now)) + " ago"
             if row.isStale(workspace: workspace, now: now) { updated += " STALE" }
             var line = [
                 i.id, i.severity.name, i.status.rawValue, DurationText.short(seconds: i.runningSeconds(now: now)),
@@ -236,7 +236,7 @@ enum IncidentReport {
         }
         var out: [String] = []
         out.append("\(i.id)  \(i.severity.name)  \(i.status.rawValue)  \(line(i.title))")
-        let sinceUpdate = i.lastUpdate.seconds(until: now)
+        let sinceUpdate = i.lastUpdateByPeople.seconds(until: now)
         let stale = i.isOpen && sinceUpdate > staleAfter ? " (STALE)" : ""
         out.append(
             "Declared \(formatter.dateTimeWithOffset(i.declaredAt)) · running \(DurationText.short(seconds: i.runningSeconds(now: now))) · last update \(DurationText.short(seconds: sinceUpdate)) ago\(stale)"

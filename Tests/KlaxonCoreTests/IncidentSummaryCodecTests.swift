@@ -110,7 +110,7 @@ struct IncidentSummaryCodecTests {
         "statusUpdates", "actionItems",
         "links", "tags", "runbookSteps", "escalationEvents", "commsEvents", "summary", "timeline", "keepsTimeline",
         "recordCount",
-        "lastRecordTime",
+        "lastRecordTime", "lastPeopleRecordTime",
         "unreadable", "drill", "declaringCheck", "declaringAlertGroup", "alertGroups"
     ]
 

@@ -103,6 +103,29 @@ struct StatusUpdateTests {
         #expect(s.incident.statusUpdates.map(\.text) == ["Uploads fail", "Uploads fail"])
     }
 
+    /// Found by a walkthrough: the comms engine's attempts (and the pager's, a check's change) made an
+    /// incident nobody had written on for an hour read "updated 1m ago", never STALE. People's records
+    /// count; Klaxon's own do not; the index still follows every record.
+    @Test func onlyPeoplesRecordsMakeAnIncidentLessStale() throws {
+        var s = try IncidentScript()
+        let posted = try s.perform(.postUpdate(text: "Uploads fail", phase: nil), by: "carol")
+        let delivery = UpdateDelivery(
+            incidentID: "INC-7", update: posted.sequence, number: 1,
+            destination: CommsDestination(name: "eng-all", kind: .email(addresses: ["eng-all@example.com"])),
+            attempt: 1, attempts: 1)
+        try s.perform(.comms(.attempt(delivery)), by: "comms-engine", after: 1800)
+        try s.perform(.comms(.result(delivery, delivered: false, detail: "HTTP 500")), by: "comms-engine")
+        try s.perform(.checkChanged(check: "api", from: "up", to: "down", detail: "HTTP 503"), by: "status-poller")
+        #expect(s.incident.lastUpdateByPeople == posted.timestamp)
+        #expect(s.incident.lastUpdate == s.clock && s.clock.milliseconds - posted.timestamp.milliseconds == 1920_000)
+        try s.perform(.note("still digging"), by: "bob")
+        #expect(s.incident.lastUpdateByPeople == s.clock)
+        // A summary keeps it (the index's); one written before it was kept counts its last record.
+        let summary = try IncidentSummaryCodec.decode(IncidentSummaryCodec.encode(s.incident))
+        #expect(summary.lastUpdateByPeople == s.clock)
+        #expect(RecordType.pageAttempt.isMachine && !RecordType.note.isMachine && !RecordType.acknowledged.isMachine)
+    }
+
     @Test func anUpdateWithoutAKnownPhaseIsKeptOnTheTimelineAndNoted() throws {
         var s = try IncidentScript()
         s.append(type: "status.update", data: ["text": "hi", "phase": "fixed"])

@@ -16,6 +16,8 @@ public struct Incident: Sendable {
     mutating func record(_ record: JournalRecord) {
         recordCount += 1
         lastRecordTime = record.timestamp
+        // A type this version does not know counts as a person's: never staler than it may be.
+        if RecordType(rawValue: record.type)?.isMachine != true { lastPeopleRecordTime = record.timestamp }
         if keepsTimeline { timeline.append(record) }
     }
 
@@ -50,6 +52,8 @@ public struct Incident: Sendable {
     public internal(set) var recordCount = 0
     /// When the last record was written (also for a summary).
     public internal(set) var lastRecordTime = Timestamp(milliseconds: 0)
+    /// When the last record a person wrote was written (not the poller's, the router's or an engine's).
+    public internal(set) var lastPeopleRecordTime: Timestamp?
     /// Records whose payload this version could not read, and why (they stay on the timeline).
     public var unreadable: [(sequence: Int, reason: String)] = []
 
@@ -153,7 +157,11 @@ public struct Incident: Sendable {
 
     public var commander: String? { roles["commander"] }
     public var declaredAt: Timestamp { keyTimes[.declared] ?? timeline.first?.timestamp ?? lastRecordTime }
+    /// When anything was last written on it (what the index follows).
     public var lastUpdate: Timestamp { recordCount > 0 ? lastRecordTime : declaredAt }
+    /// When someone last wrote on it: what "updated 12m ago" and STALE count from (a page attempt or a
+    /// check's change is not news from the responders).
+    public var lastUpdateByPeople: Timestamp { lastPeopleRecordTime ?? declaredAt }
     public var isOpen: Bool { status.isOpen }
 
     /// Roles in display order.

@@ -18,6 +18,7 @@ public enum IncidentSummaryCodec {
             "services": strings(i.services), "roles": .object(i.roles.mapValues(JSONValue.string)),
             "participants": strings(i.participants), "key_times": .object(keyTimes), "tags": strings(i.tags),
             "summary": optional(i.summary), "records": int(i.recordCount), "last": time(i.lastRecordTime),
+            "last_people": i.lastPeopleRecordTime.map(time) ?? .null,
             "drill": optional(i.drill), "check": optional(i.declaringCheck),
             "alert_group": optional(i.declaringAlertGroup)
         ]
@@ -176,6 +177,12 @@ public enum IncidentSummaryCodec {
             i.summary = optional(v["summary"])
             i.recordCount = int(v["records"])
             i.lastRecordTime = time(v["last"])
+            // Summaries written before it was kept: the last record, as it was counted then.
+            if let people = v["last_people"], people != .null {
+                i.lastPeopleRecordTime = time(people)
+            } else {
+                i.lastPeopleRecordTime = i.lastRecordTime
+            }
             for u in rows(v["unreadable"], count: 2) { i.unreadable.append((int(u[0]), string(u[1]))) }
             i.drill = optional(v["drill"])
             i.declaringCheck = optional(v["check"])

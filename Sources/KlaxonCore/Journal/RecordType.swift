@@ -55,4 +55,16 @@ public enum RecordType: String, CaseIterable, Sendable {
     case updateReminded = "update.reminded"
     /// The comms engine: how the reminder's delivery went.
     case reminderResult = "reminder.result"
+
+    /// Whether Klaxon writes it by itself (the poller, the alert router, the escalation and comms
+    /// engines), not a person: such records do not make an incident less stale.
+    public var isMachine: Bool {
+        switch self {
+        case .checkChanged, .pollerStarted, .pollerAlive, .pollerStopped, .alertsChanged, .escalationStep,
+            .pageAttempt, .pageResult, .escalationExhausted, .updateAttempt, .updateResult, .updateReminded,
+            .reminderResult:
+            true
+        default: false
+        }
+    }
 }

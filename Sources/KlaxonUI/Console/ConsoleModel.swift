@@ -414,7 +414,7 @@ public struct ConsoleModel: Sendable {
     }
 
     public func isStale(_ incident: Incident) -> Bool {
-        incident.isOpen && incident.lastUpdate.seconds(until: now) > staleAfterSeconds
+        incident.isOpen && incident.lastUpdateByPeople.seconds(until: now) > staleAfterSeconds
     }
 
     public var isTooSmall: Bool { columns < 80 || rows < 24 }

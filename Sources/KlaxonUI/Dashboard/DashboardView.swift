@@ -186,7 +186,7 @@ enum DashboardView {
 
     /// The time since the last update, and STALE: `4m`, `8h50m STALE`.
     static func updated(_ incident: Incident, _ model: ConsoleModel) -> String {
-        DurationText.short(seconds: incident.lastUpdate.seconds(until: model.now))
+        DurationText.short(seconds: incident.lastUpdateByPeople.seconds(until: model.now))
             + (model.isStale(incident) ? " STALE" : "")
     }
 

@@ -22,7 +22,7 @@ enum IncidentView {
         }
         frame.put(incident.title, row: 1, column: x + 2, style: .heading, width: model.columns - x - 3)
 
-        let sinceUpdate = incident.lastUpdate.seconds(until: model.now)
+        let sinceUpdate = incident.lastUpdateByPeople.seconds(until: model.now)
         var facts = [
             "running \(DurationText.short(seconds: incident.runningSeconds(now: model.now)))",
             "updated \(DurationText.short(seconds: sinceUpdate)) ago"
