@@ -232,12 +232,15 @@ extension IncidentCommand {
                 global.context.warn(Workspace.commsIgnored(comms))
             } else if let incident = try? workspace.incidents.open(id, keepingTimeline: false).incident {
                 if !workspace.config.comms.destinations(for: incident).isEmpty {
-                    warnWithoutSender(workspace, global.context, what: "this update")
+                    if !someoneSends(workspace) { warnWithoutSender(global.context, what: "this update") }
                 } else if !workspace.config.comms.destinations.isEmpty {
                     // Destinations, but none for this one: said, so that nobody waits for a message that
                     // nothing sends. (Without any, updates are for the status page: nothing to say.)
                     global.context.warn(
-                        "\(incident.id)'s update is sent nowhere: no comms: route of klaxon.yaml matches its services or severity (docs/comms.md); it is on the status page and the timeline only"
+                        "\(incident.id)'s update is sent nowhere: no comms: route of klaxon.yaml matches its services or severity (docs/comms.md); it is on "
+                            + (incident.isOpen
+                                ? "the status page and the timeline only"
+                                : "the timeline only (a resolved incident is not on the status page)")
                     )
                 }
             }
@@ -450,11 +453,15 @@ func warnWithoutEngine(_ workspace: Workspace, _ context: CommandContext) {
     }
 }
 
-/// Says when no process sends (the engine lock is free) that `what` (a status update) waits for one.
-func warnWithoutSender(_ workspace: Workspace, _ context: CommandContext, what: String) {
-    guard let lock = try? EngineLock(store: workspace.journalStore, forRunning: false), lock.holder() == nil else {
-        return
-    }
+/// Whether a process sends for `workspace` (it holds the engine lock), asked without creating the lock
+/// file; true when it cannot be asked (better no warning than a false one).
+func someoneSends(_ workspace: Workspace) -> Bool {
+    guard let lock = try? EngineLock(store: workspace.journalStore, forRunning: false) else { return true }
+    return lock.holder() != nil
+}
+
+/// Says that `what` (a status update) waits for a process that sends, while none does.
+func warnWithoutSender(_ context: CommandContext, what: String) {
     context.warn(
         "no process sends for this workspace (klaxon watch, or a console), so \(what) is not sent yet: run klaxon watch (or open the console)"
     )

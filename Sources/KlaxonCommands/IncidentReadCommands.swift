@@ -70,11 +70,12 @@ extension IncidentCommand {
             let now = context.now()
             let due = UpdateCadence.due(for: journal.incident, cadence: workspace.config.comms)
             // Where the latest status update's deliveries stand (the process that sends them recorded it).
-            let deliveries = CommsEngine(config: workspace.config.comms, people: []).deliveries(
+            var deliveries = CommsEngine(config: workspace.config.comms, people: []).deliveries(
                 of: journal.incident, now: now)
             // "sending" is true only while something sends: said when nothing does.
-            if deliveries.contains(where: \.waitsForSender) {
-                warnWithoutSender(workspace, context, what: "its update")
+            if deliveries.contains(where: \.waitsForSender), !someoneSends(workspace) {
+                warnWithoutSender(context, what: "its update")
+                for i in deliveries.indices { deliveries[i].notSentBecause = CommsEngine.DestinationState.nobodySends }
             }
             if output.json {
                 var json = IncidentJSON.full(

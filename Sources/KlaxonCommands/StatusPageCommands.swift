@@ -59,7 +59,7 @@ struct StatusPageCommand: ParsableCommand {
             try AtomicFile.write(page.html, to: directory + "/index.html")
             context.say(
                 "klaxon: status page written to \(output) (index.html, summary.json, api/v2/summary.json): "
-                    + "\(Plural.count(page.components.count, "component")), \(Plural.count(page.incidents.count, "active incident")), \(page.indicator.description)"
+                    + "\(Plural.count(page.components.count, "component")), \(Plural.count(page.incidents.count, "active incident")), \(page.statusDescription)"
             )
         }
     }

@@ -55,6 +55,7 @@ final class StatusRecorder {
         person = writer
         journals = try workspace.journalStore
         restoredDown = restored.filter { $0.value.state == .down }.mapValues(\.since)
+        down = Set(restored.filter { [.down, .pending].contains($0.value.state) }.keys)
         platform = try PlatformJournal.claim(store: journals, holder: writer.holder(role: role, since: clock()))
         var recorder = writer
         recorder.actor = "status-poller"
@@ -67,6 +68,8 @@ final class StatusRecorder {
     private var lastWritten: Timestamp?
     /// Whether its `poller.started` is still to be written (it took the recording; the write failed).
     private var startOwed = false
+    /// The checks last recorded down or failing: while any is, the beat is every minute.
+    private var down: Set<String> = []
 
     /// Writes this poller's signs of life on the platform journal (`PollerLife`): `poller.started` once
     /// it records (again at each takeover), then `poller.alive` when nothing was written for
@@ -78,7 +81,10 @@ final class StatusRecorder {
         let sign: PollerLife.Sign.Kind
         if startOwed {
             sign = .started
-        } else if let last = lastWritten, now.milliseconds - last.milliseconds < PollerLife.beatSeconds * 1000 {
+        } else if let last = lastWritten,
+            now.milliseconds - last.milliseconds
+                < (down.isEmpty ? PollerLife.beatSeconds : PollerLife.beatSecondsWhileDown) * 1000
+        {
             return nil
         } else {
             sign = .alive
@@ -174,6 +180,7 @@ final class StatusRecorder {
         let unstarted = beat()
         // Read once the lock is held: the other process wrote its last record before letting it go.
         let recorded = PlatformJournal.lastStates(store: journals, of: Set(seen.keys))
+        down = Set(recorded.states.filter { [.down, .pending].contains($0.value.state) }.keys)
         var changed: [IncidentJournal] = []
         var problems = (recorded.warning.map { [$0] } ?? []) + (unstarted.map { [$0] } ?? [])
         for (name, now) in seen.sorted(by: { $0.key < $1.key }) {
@@ -293,6 +300,7 @@ final class StatusRecorder {
             // Even the first result of a healthy check: the status page knows it from then on.
             try platform.record(check: check.name, from: change.from, to: change.to, detail: detail, at: t, by: writer)
             lastWritten = t
+            if [.down, .pending].contains(change.to) { down.insert(check.name) } else { down.remove(check.name) }
         } catch {
             reachability?.note(error)
             if !platform.isHeld {

@@ -56,7 +56,12 @@ struct StatusUpdateCommandTests {
         #expect(update.status == 0 && update.errors == warning, "\(update.errors)")
         let show = k.run("incident", "show", "1")
         #expect(show.errors == warning.replacingOccurrences(of: "this update", with: "its update"), "\(show.errors)")
-        #expect(show.output.contains("update #1 to #status: sending"))
+        // Nor "sending" on its lines: NOT SENT, and why (found by a walkthrough), in the JSON too.
+        #expect(show.output.contains("Updates: update #1 NOT SENT (no klaxon watch or console sends it): to #status\n"))
+        #expect(!show.output.contains("sending"))
+        let delivery = k.run("incident", "show", "1", "--json").json?["update_deliveries"]?.arrayValue?.first
+        #expect(delivery?["state"] == "due" && delivery?["problem"] == true)
+        #expect(delivery?["not_sent_because"] == "no klaxon watch or console sends it")
         // Without destinations, nothing is said.
         let plain = makeWorkspace()
         let bare = Klaxon(workspace: plain.path)

@@ -261,6 +261,22 @@ struct CommsEngineTests {
         #expect(UpdateMessage.cut("a & b", to: 3000, PageMessage.slackEscaped) == "a &amp; b")
     }
 
+    /// Found by a walkthrough: a reminder sent as the update fell due said "UPDATE OVERDUE 0s", and its
+    /// Slack code span took in "(or U in the console)".
+    @Test func aReminderSaysDueNowInItsFirstMinuteThenHowLate() throws {
+        let s = try IncidentScript(Declaration(title: "Registry", severity: .sev1))
+        let due = s.clock
+        let reminder = UpdateReminder(
+            incidentID: "INC-7", since: due.adding(seconds: -1800), dueAt: due, user: "bob", role: "comms",
+            contact: nil, problem: nil)
+        let now = ReminderMessage(reminder: reminder, incident: s.incident, sentAt: due)
+        #expect(now.headline == "INC-7 SEV1 Registry: a status update is due now")
+        let slack = try JSONParser.parse(Array(now.slackJSON.utf8))["text"]?.stringValue
+        #expect(slack?.hasSuffix("Post one: `klaxon incident update INC-7 \"TEXT\"` (or U in the console)") == true)
+        let late = ReminderMessage(reminder: reminder, incident: s.incident, sentAt: due.adding(seconds: 720))
+        #expect(late.headline == "INC-7 SEV1 Registry: a status update is overdue (UPDATE OVERDUE 12m)")
+    }
+
     @Test func theRecordsReadOnTheTimeline() throws {
         var s = try Self.updated()
         let formatter = LocalTimeFormatter(timeZone: TimeZone(identifier: "UTC")!)

@@ -320,4 +320,26 @@ struct StatusPageTests {
                 ], now: now))
         #expect(page.incidents.map(\.id) == ["INC-2", "INC-1", "INC-4", "INC-3"])
     }
+
+    /// Found by a walkthrough: a poller killed just after recording a check down left that down time
+    /// unknown, and the day's bar turned green ("100% up"). A day a check was recorded going down is never
+    /// up, however little of the outage is known.
+    @Test func aDayACheckWentDownIsNeverUpEvenWhenHowLongIsNotKnown() throws {
+        let utc = TimeZone(identifier: "UTC")!
+        let start = ZoneRules.instant(of: CivilDateTime(year: 2026, month: 12, day: 6, hour: 8), in: utc)
+        let page = StatusPage.build(
+            from: StatusPage.Input(
+                name: "Forge", timeZone: utc, checks: [Self.checks[0]], current: [:],
+                changes: [
+                    CheckChange(check: "ci-queue", from: .unknown, to: .up, at: start),
+                    CheckChange(check: "ci-queue", from: .up, to: .down, at: start.adding(seconds: 3600))
+                ],
+                signs: [.init(.started, at: start)], pollerRunning: false, maintenance: [], incidents: [],
+                now: start.adding(seconds: 4 * 3600)))
+        let today = try #require(page.components[0].days.last)
+        #expect(
+            Self.figures(today)
+                == Figures(date: "2026-12-06", up: 3600, down: 0, maintenance: 0, noData: 39600, kind: .minor))
+        #expect(today.text == "2026-12-06: went down, for how long is not known, up 1h00m, no data 11h00m")
+    }
 }

@@ -101,6 +101,8 @@ struct StatusUpdateTests {
             .comms(.result(delivery("ops", attempt: 2), delivered: false, detail: "HTTP 500")), by: "comms-engine")
         try s.perform(.postUpdate(text: "Uploads fail", phase: nil))
         #expect(s.incident.statusUpdates.map(\.text) == ["Uploads fail", "Uploads fail"])
+        // The public reads it once, when it was first said.
+        #expect(PublicIncident(s.incident).updates.map(\.sequence) == [posted.sequence])
     }
 
     /// Found by a walkthrough: the comms engine's attempts (and the pager's, a check's change) made an

@@ -145,4 +145,47 @@ struct StatusRecorderTests {
                     "uploads down → up"
                 ])
     }
+
+    /// The recorder's signs of life (`PollerLife`): its start before anything else, a beat after 15 minutes
+    /// with nothing recorded, every minute while a check is down (a poller killed in an outage leaves at
+    /// most a minute of it unknown), and its clean stop.
+    @Test func itsSignsOfLifeComeEveryQuarterHourAndEveryMinuteWhileACheckIsDown() throws {
+        let ws = makeWorkspace("name: t\n")
+        let clock = FixedClock(Self.t0)
+        let recorder = try StatusRecorder(
+            workspace: try Workspace.load(directory: ws.path), store: IncidentStore(directory: ws.path + "/journals"),
+            writer: writer, role: "test", clock: { clock.now })
+        func signs() throws -> [String] {
+            try ReviewFiles.platformRecords(journalsDirectory: ws.path + "/journals").records.map {
+                "\($0.type) +\(Self.t0.seconds(until: $0.timestamp))s"
+            }
+        }
+        #expect(recorder.beat() == nil)
+        clock.advance(seconds: 899)
+        #expect(recorder.beat() == nil)
+        #expect(try signs() == ["poller.started +0s"])
+        clock.advance(seconds: 1)
+        _ = recorder.beat()
+        #expect(try signs() == ["poller.started +0s", "poller.alive +900s"])
+        // Down at +960: a beat a minute after it, and after each minute.
+        clock.advance(seconds: 60)
+        _ = recorder.record(
+            report(.down, at: 960, change: .init(from: .up, to: .down, first: false)), openIncidents: [])
+        clock.advance(seconds: 59)
+        _ = recorder.beat()
+        clock.advance(seconds: 1)
+        _ = recorder.beat()
+        _ = recorder.beat()
+        #expect(try signs().suffix(2) == ["check.changed +960s", "poller.alive +1020s"])
+        // Up again at +1050: back to a quarter of an hour.
+        clock.advance(seconds: 30)
+        _ = recorder.record(report(.up, at: 1050, change: .init(from: .down, to: .up, first: false)), openIncidents: [])
+        clock.advance(seconds: 60)
+        _ = recorder.beat()
+        #expect(try signs().suffix(2) == ["poller.alive +1020s", "check.changed +1050s"])
+        clock.advance(seconds: 840)
+        _ = recorder.beat()
+        recorder.stopped()
+        #expect(try signs().suffix(3) == ["check.changed +1050s", "poller.alive +1950s", "poller.stopped +1950s"])
+    }
 }

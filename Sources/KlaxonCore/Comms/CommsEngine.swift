@@ -127,6 +127,14 @@ public struct CommsEngine: Sendable {
         public var state: State
         /// Why the last attempt failed, while retrying.
         public var lastFailure: String?
+        /// Why nothing sends it now, when the caller knows (no process holds the engine, the store does not
+        /// answer): a delivery waiting for a sender is then NOT SENT, never "sending" nor "trying again".
+        public var notSentBecause: String?
+
+        /// What a screen says of a waiting delivery while no process sends (no engine holder).
+        public static let nobodySends = "no klaxon watch or console sends it"
+        /// ... while the journal store does not answer (every engine waits).
+        public static let storeSilent = "the journal store does not answer"
 
         /// Whether it waits for a process that sends (due, being sent, or to be tried again): "sending" is
         /// true only while one runs.
@@ -138,9 +146,11 @@ public struct CommsEngine: Sendable {
         }
 
         /// Whether this is a delivery that did not reach its destination and will not by itself soon:
-        /// failing, given up, unknown or too late. Shown loudly (in red) on the incident.
+        /// failing, given up, unknown or too late, or waiting while nothing sends. Shown loudly (in red) on
+        /// the incident.
         public var isProblem: Bool {
-            switch state {
+            if notSentBecause != nil && waitsForSender { return true }
+            return switch state {
             case .due, .inFlight, .delivered: false
             case .retryAt, .gaveUp, .unknown, .tooLate: true
             }
@@ -151,6 +161,12 @@ public struct CommsEngine: Sendable {
         public var text: String {
             let head = "update #\(delivery.number)"
             let to = delivery.destination.label
+            // The reason first: on a narrow screen what is cut is where to, never why.
+            if let why = notSentBecause, waitsForSender {
+                let failed =
+                    lastFailure.map { ", attempt \(delivery.attempt) of \(delivery.attempts) failed: \($0)" } ?? ""
+                return "\(head) NOT SENT (\(why)): to \(to)\(failed)"
+            }
             switch state {
             case .due: return "\(head) to \(to): sending"
             case .inFlight: return "\(head) to \(to): sending (attempt \(delivery.attempt) of \(delivery.attempts))"
@@ -181,7 +197,8 @@ public struct CommsEngine: Sendable {
         }
 
         /// `incident show --json`'s `update_deliveries`: `state` is due, sending, delivered, retrying,
-        /// gave_up, unknown or too_late; `problem` is true for those shown in red.
+        /// gave_up, unknown or too_late; `problem` is true for those shown in red; `not_sent_because` says
+        /// why one waiting for a sender is not sent (nothing sends).
         public var json: JSONValue {
             let state: String
             var fields: [String: JSONValue] = [:]
@@ -206,6 +223,7 @@ public struct CommsEngine: Sendable {
             fields["attempt"] = .number(Double(delivery.attempt))
             fields["attempts"] = .number(Double(delivery.attempts))
             fields["problem"] = .bool(isProblem)
+            if let why = notSentBecause, waitsForSender { fields["not_sent_because"] = .string(why) }
             fields["text"] = .string(text)
             return .object(fields)
         }

@@ -136,20 +136,28 @@ public struct ReminderMessage: Sendable {
         self.sentAt = sentAt
     }
 
-    /// "INC-7 SEV1 Registry returns 503: a status update is overdue (UPDATE OVERDUE 12m)".
+    /// "INC-7 SEV1 Registry returns 503: a status update is overdue (UPDATE OVERDUE 12m)"; "… is due now"
+    /// in its first minute (a reminder goes out when it falls due: "OVERDUE 0s" read as a glitch).
     public var headline: String {
+        guard reminder.dueAt.seconds(until: sentAt) >= 60 else {
+            return "\(incident.id) \(incident.severity.name) \(incident.title): a status update is due now"
+        }
         let late = UpdateCadence.Due(at: reminder.dueAt, since: reminder.since, intervalSeconds: 0).text(now: sentAt)
         return "\(incident.id) \(incident.severity.name) \(incident.title): a status update is overdue (\(late))"
     }
 
+    /// The command that posts one.
+    public var command: String { "klaxon incident update \(incident.id) \"TEXT\"" }
+
     /// What to run to post one.
-    public var howTo: String { "klaxon incident update \(incident.id) \"TEXT\" (or U in the console)" }
+    public var howTo: String { command + " (or U in the console)" }
 
     /// `{"text": …}` for a Slack contact, escaped as pages are.
     public var slackJSON: String {
         JSONValue.object([
             "text": .string(
-                ":mega: *\(PageMessage.slackEscaped(headline))*\nPost one: `\(PageMessage.slackEscaped(howTo))`")
+                ":mega: *\(PageMessage.slackEscaped(headline))*\nPost one: `\(PageMessage.slackEscaped(command))` (or U in the console)"
+            )
         ]).canonicalJSON
     }
 

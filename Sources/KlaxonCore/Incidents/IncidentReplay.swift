@@ -56,7 +56,8 @@ public enum IncidentReplay {
     /// Applies one more record. Records that cannot be read are kept on the timeline and noted.
     public static func apply(_ record: JournalRecord, to incident: inout Incident) {
         incident.record(record)
-        addParticipant(record.actor, to: &incident)
+        // People: Klaxon's own writers (the comms engine, the poller) are not participants.
+        if RecordType(rawValue: record.type)?.isMachine != true { addParticipant(record.actor, to: &incident) }
         let data = record.data
         // Read once: kept for the engine, and (for the escalation types) checked below.
         let escalationEvent = record.type == RecordType.declared.rawValue ? nil : EscalationEvent.from(record)

@@ -16,6 +16,9 @@ public struct DayUptime: Hashable, Sendable {
     public var maintenanceMilliseconds: Int64 = 0
     /// Time of the day (up to now, for today) nothing is known of.
     public var noDataMilliseconds: Int64 = 0
+    /// Whether a check of it was recorded going down (or failing) that day, however long it was known to
+    /// be: a poller killed just after recording it leaves that down time unknown, never up.
+    public var wentDown = false
 
     /// What the day's bar shows.
     public enum Kind: String, Sendable {
@@ -33,7 +36,7 @@ public struct DayUptime: Hashable, Sendable {
 
     public var kind: Kind {
         if downMilliseconds >= 3_600_000 { return .major }
-        if downMilliseconds > 0 { return .minor }
+        if downMilliseconds > 0 || wentDown { return .minor }
         if upMilliseconds > 0 { return .up }
         return maintenanceMilliseconds > 0 ? .maintenance : .noData
     }
@@ -51,7 +54,12 @@ public struct DayUptime: Hashable, Sendable {
         case .noData: parts.append("no data")
         case .maintenance: parts.append("maintenance only")
         case .up, .minor, .major:
-            parts.append(Self.percent(upMilliseconds, of: upMilliseconds + downMilliseconds) + " up")
+            if wentDown && downMilliseconds == 0 {
+                parts.append("went down, for how long is not known")
+                if upMilliseconds > 0 { parts.append("up " + DurationText.short(seconds: upMilliseconds / 1000)) }
+            } else {
+                parts.append(Self.percent(upMilliseconds, of: upMilliseconds + downMilliseconds) + " up")
+            }
         }
         if downMilliseconds > 0 { parts.append("down " + DurationText.short(seconds: (downMilliseconds + 999) / 1000)) }
         if maintenanceMilliseconds > 0 && kind != .maintenance {
@@ -136,11 +144,14 @@ public struct DayUptime: Hashable, Sendable {
                 cursor = stop
             }
         }
+        var dayOfEvent = 0
         while next < events.count {
             let at = events[next].at
             account(until: at)
+            while dayOfEvent < days.count - 1 && at >= days[dayOfEvent].end.milliseconds { dayOfEvent += 1 }
             while next < events.count && events[next].at == at {
                 let event = events[next]
+                if event.state == .down && event.at < end { days[dayOfEvent].wentDown = true }
                 counts[states[event.check].rawValue] -= 1
                 states[event.check] = event.state
                 counts[event.state.rawValue] += 1

@@ -15,6 +15,9 @@ public struct PollerLife: Hashable, Sendable {
     /// How often the recording poller writes `poller.alive` when nothing else was recorded: the most a
     /// poller that died without a word (SIGKILL, power) leaves unclaimed at the end of its life.
     public static let beatSeconds: Int64 = 15 * 60
+    /// ... while a check it records is down or failing: a minute, so that a poller killed in an outage
+    /// leaves at most a minute of it unknown (a quiet platform costs a record every 15 minutes).
+    public static let beatSecondsWhileDown: Int64 = 60
 
     /// A sign of a poller in the platform journal.
     public struct Sign: Hashable, Sendable {

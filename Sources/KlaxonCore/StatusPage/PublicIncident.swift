@@ -69,14 +69,18 @@ public struct PublicIncident: Hashable, Sendable {
 }
 
 extension PublicIncident {
-    /// The public side of `incident`: its status updates, never its notes, people, roles or pages.
+    /// The public side of `incident`: its status updates, never its notes, people, roles or pages. An
+    /// update posted again as it was (to resend it where it failed) is said once, when first said.
     public init(_ incident: Incident) {
+        var updates: [Update] = []
+        for update in incident.statusUpdates
+        where !(updates.last.map { $0.text == update.text && $0.phase == update.phase } ?? false) {
+            updates.append(Update(sequence: update.sequence, at: update.at, phase: update.phase, text: update.text))
+        }
         self.init(
             id: incident.id, title: incident.title, severity: incident.severity, status: incident.status,
-            declaredAt: incident.declaredAt, services: incident.services,
-            updates: incident.statusUpdates.map {
-                Update(sequence: $0.sequence, at: $0.at, phase: $0.phase, text: $0.text)
-            }, isDrill: incident.drill != nil)
+            declaredAt: incident.declaredAt, services: incident.services, updates: updates,
+            isDrill: incident.drill != nil)
         publicStatus = incident.nextUpdatePhase
     }
 

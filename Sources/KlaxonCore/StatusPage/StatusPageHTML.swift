@@ -72,11 +72,12 @@ extension StatusPage {
         body += "<p class=\"overall i-\(indicator.rawValue)\" id=\"overall\">\(headline)</p>\n"
         let unknown = components.flatMap(\.checks).filter { $0.state == .unknown }.count
         if let notPolled = notPolledSince {
+            let unknown = "so the state of every component is unknown (counted as degraded, never as operational)"
             let since =
-                notPolled.lastPolled.map { "nothing has been checked since " + time($0) }
-                ?? "nothing has been checked yet"
-            body +=
-                "<p id=\"not-polled\"><strong>No Klaxon poller is running</strong>: \(since), so the state of every component is unknown (counted as degraded, never as operational) and the bars show no data from then on.</p>\n"
+                notPolled.lastPolled.map {
+                    "nothing has been checked since \(time($0)), \(unknown) and the bars show no data from then on"
+                } ?? "nothing has been checked yet, \(unknown) and the bars show no data"
+            body += "<p id=\"not-polled\"><strong>No Klaxon poller is running</strong>: \(since).</p>\n"
         } else if unknown > 0 {
             body +=
                 "<p>Klaxon does not know the state of \(Plural.count(unknown, "check")) now (not checked yet, or its source cannot be read), counted here as degraded, never as operational.</p>\n"

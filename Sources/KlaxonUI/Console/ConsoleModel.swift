@@ -409,8 +409,16 @@ public struct ConsoleModel: Sendable {
 
     /// Where the deliveries of `incident`'s latest status update stand, as the process that sends them
     /// recorded them (`CommsEngine.deliveries`); none without an update or a destination.
+    /// Where the latest status update's deliveries stand; one waiting for a sender is NOT SENT while no
+    /// process sends (or the store does not answer: every engine waits).
     public func updateDeliveries(of incident: Incident) -> [CommsEngine.DestinationState] {
-        CommsEngine(config: comms, people: []).deliveries(of: incident, now: now)
+        var deliveries = CommsEngine(config: comms, people: []).deliveries(of: incident, now: now)
+        let why: String? =
+            storeUnreachableSince != nil
+            ? CommsEngine.DestinationState.storeSilent
+            : escalationEngine == .nobody ? CommsEngine.DestinationState.nobodySends : nil
+        for i in deliveries.indices { deliveries[i].notSentBecause = why }
+        return deliveries
     }
 
     public func isStale(_ incident: Incident) -> Bool {

@@ -557,7 +557,9 @@ public enum ConsoleUpdate {
     static func openUpdateEditor(
         _ id: String, text: String, phase: IncidentStatus, offered: String?, _ model: inout ConsoleModel
     ) {
-        let phases = IncidentStatus.allCases
+        // Only what can be posted: `resolved` on a resolved incident and only then (found by a walkthrough:
+        // the final update's editor offered phases that its save refused).
+        let phases = phase == .resolved ? [.resolved] : IncidentStatus.allCases.filter { $0 != .resolved }
         model.overlay = .form(
             .init(
                 purpose: .update(id, offered: offered),

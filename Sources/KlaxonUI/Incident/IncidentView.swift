@@ -54,19 +54,10 @@ enum IncidentView {
         // it went ("update #2 sent to #platform-status, email eng-all") or that it is being sent.
         let deliveries = model.updateDeliveries(of: incident)
         let undelivered = deliveries.filter(\.isProblem)
-        // Waiting to be sent while no process sends (or the store does not answer) is not "sending".
-        let waiting = deliveries.filter(\.waitsForSender)
-        let unsent: String? =
-            if let first = waiting.first, model.storeUnreachableSince != nil {
-                "update #\(first.delivery.number) NOT SENT (the journal store does not answer): to "
-                    + waiting.map(\.delivery.destination.label).joined(separator: ", ")
-            } else if let first = waiting.first, model.escalationEngine == .nobody {
-                "update #\(first.delivery.number) NOT SENT (no klaxon watch or console sends it): to "
-                    + waiting.map(\.delivery.destination.label).joined(separator: ", ")
-            } else { nil }
-        let failure =
-            undelivered.first.map { $0.text + (undelivered.count > 1 ? " (+\(undelivered.count - 1) more)" : "") }
-            ?? unsent
+        // (Waiting to be sent while no process sends, or the store does not answer, is one: NOT SENT.)
+        let failure = undelivered.first.map {
+            $0.text + (undelivered.count > 1 ? " (+\(undelivered.count - 1) more)" : "")
+        }
         if failure == nil, let sent = CommsEngine.DestinationState.lines(deliveries).first { third.append(sent) }
         // The paging state of an open incident, always: paging, failing, acknowledged or not paging.
         if incident.isOpen {
