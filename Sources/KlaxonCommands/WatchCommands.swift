@@ -234,6 +234,12 @@ struct WatchCommand: ParsableCommand {
         if let comms = workspace.commsError { context.warn(Workspace.commsIgnored(comms)) }
         // Without checks, or with some broken, it still polls what it can and runs the escalation engine.
         let files = loadChecksPolling(workspace, context)
+        // A secret this process cannot read is said now, not at the first page or update that fails on it.
+        let secretUses =
+            workspace.secretUses + EscalationFiles.load(workspaceRoot: workspace.root).secretUses + files.secretUses
+        for finding in ConfigCommand.Validate.secretFindings(secretUses, context: context) {
+            context.warn("\(finding.place): \(finding.message)")
+        }
         var options = Responder.Options(
             role: "klaxon watch", displayZone: workspace.displayTimeZone(environment: context.environment))
         options.lagsFile = context.environment["KLAXON_POLLER_LAGS_FILE"].flatMap { $0.isEmpty ? nil : $0 }

@@ -375,4 +375,25 @@ struct WatchProcessTests {
         #expect(
             changes(incident.timeline) == ["uploads up → down", "ui up → down"], "\(incident.timeline.map(\.type))")
     }
+
+    /// Found by a walkthrough: `klaxon watch` started in silence without the Slack secret of `comms:`,
+    /// and every update then spent its attempts on it before NOT SENT. It says so at start (as `config
+    /// validate` does), and runs on.
+    @Test func aSecretThisProcessCannotReadIsSaidAtStart() async throws {
+        let ws = makeWorkspace(
+            "name: t\ncomms:\n  destinations:\n    status: {slack: env:KLAXON_TEST_SLACK, channel: \"#status\"}\n  routes:\n    - {to: [status]}\n"
+        )
+        let errors = ws.path + "/errors.txt"
+        FileManager.default.createFile(atPath: errors, contents: nil)
+        let (watch, _) = try start(["watch"], ws: ws, errors: errors)
+        defer { if watch.isRunning { kill(watch.processIdentifier, SIGKILL) } }
+        let said = try await waitForText(errors, "KLAXON_TEST_SLACK set")
+        #expect(
+            said.contains(
+                "klaxon: warning: \(ws.path)/klaxon.yaml:4:21: env:KLAXON_TEST_SLACK (comms: destinations: status: slack) is not set in this environment: the process that sends status updates (the console or klaxon watch) needs KLAXON_TEST_SLACK set, or these updates are not sent"
+            ), "\(said)")
+        kill(watch.processIdentifier, SIGTERM)
+        try await blocking { watch.waitUntilExit() }
+        #expect(watch.terminationReason == .exit && watch.terminationStatus == 0)
+    }
 }
