@@ -128,6 +128,43 @@ struct StatusUpdateTests {
         #expect(RecordType.pageAttempt.isMachine && !RecordType.note.isMachine && !RecordType.acknowledged.isMachine)
     }
 
+    /// Found by a walkthrough: the review listed an update that never went out like any other. Beside
+    /// each update it now says where it went, or that it did not.
+    @Test func theReviewSaysWhereEachUpdateWentAndWhichNeverDid() throws {
+        var s = try IncidentScript()
+        let first = try s.perform(.postUpdate(text: "Uploads fail", phase: nil), by: "carol")
+        func delivery(_ update: JournalRecord, _ name: String, attempt: Int = 1) -> UpdateDelivery {
+            UpdateDelivery(
+                incidentID: "INC-7", update: update.sequence, number: 1,
+                destination: CommsDestination(name: name, kind: .email(addresses: ["\(name)@example.com"])),
+                attempt: attempt, attempts: 2)
+        }
+        try s.perform(.comms(.attempt(delivery(first, "eng-all"))), by: "comms-engine")
+        try s.perform(
+            .comms(.result(delivery(first, "eng-all"), delivered: true, detail: "250 OK")), by: "comms-engine")
+        try s.perform(.comms(.attempt(delivery(first, "ops"))), by: "comms-engine")
+        try s.perform(.comms(.result(delivery(first, "ops"), delivered: false, detail: "HTTP 500")), by: "comms-engine")
+        try s.perform(.postUpdate(text: "A fix is out", phase: .monitoring), by: "carol")  // never sent
+        let review = IncidentReview(
+            incident: s.incident,
+            journal: .init(
+                file: "INC-7.jsonl", recordCount: s.records.count, finalHash: s.records.last!.hash, problem: nil),
+            platformRecords: [], checks: [], runbookTitles: [:], exportedAt: s.clock)
+        let section = ReviewMarkdown.render(review).components(separatedBy: "## Status updates\n\n").last!
+            .components(separatedBy: "\n\n")[0]
+        #expect(
+            section == """
+                - 2026-11-20 23:31:00 **investigating** (carol): Uploads fail — sent to eng-all; **NOT SENT** to ops (HTTP 500)
+                - 2026-11-20 23:36:00 **monitoring** (carol): A fix is out — not sent
+                """, "\(section)")
+        let json = try JSONParser.parse(Array(ReviewJSON.render(review).utf8))
+        let deliveries = json["status_updates"]?.arrayValue?.map { $0["deliveries"]?.arrayValue?.count ?? -1 }
+        #expect(deliveries == [2, 0])
+        #expect(
+            json["status_updates"]?.arrayValue?.first?["deliveries"]?.arrayValue?.last
+                == ["destination": "ops", "outcome": "failed", "detail": "HTTP 500"])
+    }
+
     @Test func anUpdateWithoutAKnownPhaseIsKeptOnTheTimelineAndNoted() throws {
         var s = try IncidentScript()
         s.append(type: "status.update", data: ["text": "hi", "phase": "fixed"])

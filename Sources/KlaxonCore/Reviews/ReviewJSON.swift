@@ -64,7 +64,14 @@ public enum ReviewJSON {
                 i.statusUpdates.map { u in
                     .object([
                         "at": time(u.at), "phase": .string(u.phase.rawValue), "by": .string(u.author),
-                        "text": .string(u.text)
+                        "text": .string(u.text),
+                        "deliveries": .array(
+                            i.outcomes(of: u).map {
+                                .object([
+                                    "destination": .string($0.destination), "outcome": .string($0.result.rawValue),
+                                    "detail": .string($0.detail)
+                                ])
+                            })
                     ])
                 }),
             "runbooks": .array(

@@ -125,7 +125,23 @@ public enum ReviewMarkdown {
         out.append("")
         if i.statusUpdates.isEmpty { out.append("No status update was posted.") }
         for update in i.statusUpdates {
-            out.append("- \(time(update.at)) **\(update.phase)** (\(inline(update.author))): \(inline(update.text))")
+            // Where it went, so that one that never went out is not read as sent (only when any was sent).
+            var went: [String] = []
+            let outcomes = i.outcomes(of: update)
+            let sent = outcomes.filter { $0.result == .delivered }.map(\.destination)
+            if !sent.isEmpty { went.append("sent to " + sent.map(inline).joined(separator: ", ")) }
+            for outcome in outcomes {
+                switch outcome.result {
+                case .delivered: break
+                case .failed: went.append("**NOT SENT** to \(inline(outcome.destination)) (\(inline(outcome.detail)))")
+                case .unknown: went.append("may not have arrived at \(inline(outcome.destination))")
+                case .sending: went.append("still being sent to \(inline(outcome.destination))")
+                }
+            }
+            if outcomes.isEmpty && !i.commsEvents.isEmpty { went.append("not sent") }
+            out.append(
+                "- \(time(update.at)) **\(update.phase)** (\(inline(update.author))): \(inline(update.text))"
+                    + (went.isEmpty ? "" : " — " + went.joined(separator: "; ")))
         }
         out.append("")
 
