@@ -354,6 +354,21 @@ struct StatusUpdateConsoleTests {
         }
     }
 
+    /// Found by a walkthrough: the CLI said an update no route sends went nowhere; the console did not.
+    @Test func anUpdateNoRouteSendsSaysSoOnTheHeader() {
+        var model = Self.deliveringModel(columns: 120)
+        model.comms.routes = [CommsRoute(services: ["ci"], to: ["platform-status"])]
+        var registry = sampleRegistryIncident()
+        registry.perform(
+            .postUpdate(text: "Uploads fail; pulls work.", phase: nil), by: "bob", at: "2026-11-22T09:26:00Z")
+        model.setIncident(registry.incident, readOnly: false)
+        press([.enter], &model)
+        #expect(ConsoleView.render(model).text(ofRow: 3).contains("updates sent nowhere: no comms route matches"))
+        // Routed: nothing of the kind.
+        model.comms.routes = [CommsRoute(services: ["registry"], to: ["platform-status"])]
+        #expect(!ConsoleView.render(model).text(ofRow: 3).contains("sent nowhere"))
+    }
+
     // MARK: - Snapshots
 
     @Test func headerWithAnUpdateNotSent() {

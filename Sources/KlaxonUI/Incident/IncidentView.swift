@@ -59,6 +59,11 @@ enum IncidentView {
             $0.text + (undelivered.count > 1 ? " (+\(undelivered.count - 1) more)" : "")
         }
         if failure == nil, let sent = CommsEngine.DestinationState.lines(deliveries).first { third.append(sent) }
+        // Destinations, but none for this incident: its updates are posted, and go nowhere (said, as the CLI
+        // says it, so that nobody waits for a message nothing sends).
+        if deliveries.isEmpty, !incident.statusUpdates.isEmpty, !model.comms.destinations.isEmpty {
+            third.append("updates sent nowhere: no comms route matches")
+        }
         // The paging state of an open incident, always: paging, failing, acknowledged or not paging.
         if incident.isOpen {
             let paging = model.pagingState(of: incident)
