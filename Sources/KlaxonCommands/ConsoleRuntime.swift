@@ -73,6 +73,8 @@ final class ConsoleRuntime {
         send(
             .onCallChanged(
                 Responder.onCallBoard(workspace: workspace, files: escalation, now: context.now(), displayZone: zone)))
+        // A mistake in comms: leaves it out whole: said, as klaxon watch and incident update say it.
+        if let comms = workspace.commsError { send(.failure(Workspace.commsIgnored(comms))) }
     }
 
     /// The checks of `klaxon.yaml`: the board shows those not polled (the responder polls the others)

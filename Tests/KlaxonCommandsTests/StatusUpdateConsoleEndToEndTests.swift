@@ -13,6 +13,18 @@ extension EndToEnd {
     struct StatusUpdateConsoleEndToEndTests {
         let klaxon = BuiltProducts.path("klaxon")
 
+        /// Found by a walkthrough: a console on a workspace whose comms: is broken (so left out: no update
+        /// sent, no cadence) said nothing of it, while klaxon watch and incident update did.
+        @Test func aConsoleSaysWhenCommsIsLeftOut() async throws {
+            let ws = makeWorkspace("name: test-platform\ncomms:\n  cadence:\n    SEV2: 2m\n")
+            let tty = try TmuxSession(
+                "\(klaxon) --workspace \(ws.path); echo \"EXIT $?\"", columns: 200, rows: 30,
+                environment: ["KLAXON_USER": "alice", "TERM": "xterm-256color", "TZ": "UTC"])
+            #expect(await tty.until("comms: is ignored until it is corrected", timeout: 30) != nil, "\(tty.screen())")
+            tty.press("q")
+            #expect(await tty.until("EXIT 0") != nil, "\(tty.screen())")
+        }
+
         @Test func uPostsAnUpdateSeenOnTheTimelineAndInIncidentShow() async throws {
             let ws = makeWorkspace("name: test-platform\nstale_after: 30m\ncomms:\n  cadence:\n    SEV2: 30m\n")
             let k = "KLAXON_USER=alice TZ=UTC \(klaxon) --workspace \(ws.path)"
