@@ -44,9 +44,8 @@ struct IntakeResponder: HTTPResponder {
         case "/status", "/status/", "/status/index.html", "/status/summary.json", "/status/api/v2/summary.json":
             guard let statusPage else { break }
             guard request.method == .get || request.method == .head else { return Self.notAllowed("GET, HEAD") }
-            var response = Self.statusPage(await statusPage.rendered(), json: path.hasSuffix(".json"))
-            if request.method == .head { response.body = ResponseBody() }
-            return response
+            let response = Self.statusPage(await statusPage.rendered(), json: path.hasSuffix(".json"))
+            return request.method == .head ? Self.headOnly(response) : response
         default:
             if let links, path.hasPrefix(ActionLink.pathPrefix) {
                 return await actionLink(request, context: context, desk: links)
@@ -172,9 +171,18 @@ struct IntakeResponder: HTTPResponder {
         }
         let answer = await desk.answer(
             token: token, post: post, client: context.clientAddress, forwardedFor: forwarded)
-        var response = Self.page(answer)
-        if request.method == .head { response.body = ResponseBody() }
-        return response
+        let response = Self.page(answer)
+        return request.method == .head ? Self.headOnly(response) : response
+    }
+
+    /// `response` as the answer to HEAD: no body, and the length the GET's body has (RFC 9110, 9.3.2: a
+    /// Content-Length of 0 would be false; Hummingbird sets it from the body, so it is set again after).
+    static func headOnly(_ response: Response) -> Response {
+        var head = response
+        let length = response.body.contentLength
+        head.body = ResponseBody()
+        head.headers[.contentLength] = length.map(String.init)
+        return head
     }
 
     // MARK: - The body

@@ -175,6 +175,10 @@ extension EndToEnd {
 
             let liveSummary = try await IntakeTests().send(live + "/api/v2/summary.json", nil, method: "GET")
             #expect(liveSummary.headers["content-type"] == "application/json")
+            // HEAD says the length GET sends (found by a walkthrough: it said 0).
+            let head = try await IntakeTests().send(live + "/api/v2/summary.json", nil, method: "HEAD")
+            #expect(
+                head.status == 200 && head.headers["content-length"] == String(liveSummary.body.utf8.count), "\(head)")
             Self.expectNothingPrivate(liveSummary.body, "the live summary.json")
             let refused = try await IntakeTests().send(live, [], method: "POST")
             #expect(refused.status == 405 && refused.headers["allow"] == "GET, HEAD", "\(refused)")
