@@ -136,39 +136,12 @@ public struct ActionLinkPage: Hashable, Sendable {
             body += "</section>\n"
         }
         if let footnote { body += "<p class=\"foot\">\(Self.escape(footnote))</p>\n" }
-        return """
-            <!DOCTYPE html>
-            <html lang="en">
-            <head>
-            <meta charset="utf-8">
-            <meta name="viewport" content="width=device-width, initial-scale=1">
-            <meta name="referrer" content="no-referrer">
-            <title>\(Self.escape(incident.map { $0.id == heading ? "" : "\($0.id) · " } ?? ""))\(Self.escape(heading)) · Klaxon</title>
-            <style>\(Self.style)</style>
-            </head>
-            <body><main>
-            \(body)</main></body>
-            </html>
-
-            """
+        return HTMLDocument.page(
+            title: Self.escape(incident.map { $0.id == heading ? "" : "\($0.id) · " } ?? "") + Self.escape(heading)
+                + " · Klaxon",
+            style: Self.style, metas: ["<meta name=\"referrer\" content=\"no-referrer\">"], body: body)
     }
 
     /// `text` safe inside an element or a quoted attribute, without control characters.
-    static func escape(_ text: String) -> String {
-        var result = ""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "&": result += "&amp;"
-            case "<": result += "&lt;"
-            case ">": result += "&gt;"
-            case "\"": result += "&quot;"
-            case "'": result += "&#39;"
-            case "\n", "\t": result += " "
-            default:
-                if TerminalText.isControl(scalar) { continue }
-                result.unicodeScalars.append(scalar)
-            }
-        }
-        return result
-    }
+    static func escape(_ text: String) -> String { HTMLDocument.escape(text) }
 }

@@ -164,23 +164,12 @@ extension StatusPage {
         body += "</section>\n"
         body +=
             "<footer><p>Generated at \(time(generatedAt)). Times in \(Self.escape(timeZone.identifier)).</p></footer>\n"
-        return """
-            <!DOCTYPE html>
-            <html lang="en">
-            <head>
-            <meta charset="utf-8">
-            <meta name="viewport" content="width=device-width, initial-scale=1">
-            <meta http-equiv="Content-Security-Policy" content="\(Self.documentPolicy)">
-            <meta name="referrer" content="no-referrer">
-            <meta http-equiv="refresh" content="60">
-            <title>\(Self.escape(name)) status: \(headline)</title>
-            <style>\(Self.style)</style>
-            </head>
-            <body><main>
-            \(body)</main></body>
-            </html>
-
-            """
+        return HTMLDocument.page(
+            title: "\(Self.escape(name)) status: \(headline)", style: Self.style,
+            metas: [
+                "<meta http-equiv=\"Content-Security-Policy\" content=\"\(Self.documentPolicy)\">",
+                "<meta name=\"referrer\" content=\"no-referrer\">", "<meta http-equiv=\"refresh\" content=\"60\">"
+            ], body: body)
     }
 
     /// `Investigating`, `Identified`…
@@ -189,7 +178,7 @@ extension StatusPage {
     }
 
     /// Text for HTML content and attributes: markup characters escaped, control characters dropped.
-    static func escape(_ text: String) -> String { ActionLinkPage.escape(text) }
+    static func escape(_ text: String) -> String { HTMLDocument.escape(text) }
 
     /// `escape`, keeping the line breaks (an update's paragraphs, shown by the `text` class).
     static func escapeKeepingLines(_ text: String) -> String {
