@@ -78,6 +78,18 @@ enum StatusRound {
             if check.kind == .prometheus || check.kind == .alertmanager {
                 fields["alerts"] = .array(evaluation.items.map(Self.alertJSON))
             }
+            if SystemHealth.reads(check.kind) {
+                // What the system listed: failing checks, queue items and nodes, series, features.
+                fields["items"] = .array(
+                    evaluation.items.map { item in
+                        var entry: [String: JSONValue] = ["name": .string(item.name), "status": .string(item.status)]
+                        if !item.labels.isEmpty { entry["labels"] = .object(item.labels.mapValues(JSONValue.string)) }
+                        if !item.annotations.isEmpty {
+                            entry["annotations"] = .object(item.annotations.mapValues(JSONValue.string))
+                        }
+                        return .object(entry)
+                    })
+            }
             if !check.verifyTLS { fields["tls_verify"] = .bool(false) }
             return .object(fields)
         }
@@ -125,13 +137,17 @@ enum StatusRound {
                 let wait = due.map { results[$0].check.nextPollSeconds(confirming: true) }.min() ?? 1
                 Thread.sleep(forTimeInterval: Double(wait))
             }
-            let responses = HTTPProber.round(due.map { ProbeRequest(results[$0].check, resolve: secrets.resolve) })
+            // A check's requests are one or more (a system kind reads two endpoints), in a row here.
+            let requests = due.map { ProbeRequest.poll(results[$0].check, resolve: secrets.resolve) }
+            var answered = HTTPProber.round(requests.flatMap { $0 })[...]
             let t = now()
-            for (i, response) in zip(due, responses) {
-                var evaluation = CheckEvaluation.evaluate(results[i].check, response, now: t)
+            for (i, made) in zip(due, requests) {
+                let responses = Array(answered.prefix(made.count))
+                answered = answered.dropFirst(made.count)
+                var evaluation = CheckEvaluation.evaluate(results[i].check, responses: responses, now: t)
                 results[i].machine.observe(&evaluation, of: results[i].check, at: t, maintenance: maintenance)
                 results[i].evaluation = evaluation
-                results[i].response = response
+                results[i].response = ProbeResponse.combined(responses)
             }
             due = due.filter { results[$0].machine.isConfirming }
         }

@@ -17,6 +17,8 @@ public struct ProbeRequest: Sendable {
     public var headers: [CheckCredentials.Line] = []
     /// Why the request cannot be made (a secret that cannot be read): its response's error; nothing is sent.
     public var problem: String?
+    /// A PEM file of the CAs trusted for this request instead of the system's (`ca_file:`).
+    public var caFile: String?
 
     public init(
         url: String, timeoutSeconds: Int = 10, verifyTLS: Bool = true,
@@ -31,14 +33,24 @@ public struct ProbeRequest: Sendable {
         self.maximumBytes = maximumBytes
     }
 
-    /// The request a poll of `check` makes: its kind's URL, timeout, TLS, redirects and body limit, and
-    /// its credentials, their secrets read through `resolve` now (a secret may change between polls).
-    public init(_ check: CheckDefinition, resolve: (SecretReference) throws(KlaxonError) -> String) {
-        self.init(
-            url: CheckEvaluation.requestURL(check), timeoutSeconds: Int(check.timeoutSeconds),
-            verifyTLS: check.verifyTLS,
-            followRedirects: check.followRedirects, maximumBytes: check.bodyLimit)
+    /// The requests a poll of `check` makes (`CheckEvaluation.requestURLs`, most kinds one): its kind's
+    /// URLs, timeout, TLS and CA, redirects and body limit, and its credentials, their secrets read
+    /// through `resolve` now (a secret may change between polls).
+    public static func poll(_ check: CheckDefinition, resolve: (SecretReference) throws(KlaxonError) -> String)
+        -> [ProbeRequest]
+    {
+        var headers: [CheckCredentials.Line] = []
+        var problem: String?
         do { headers = try check.credentials.lines(resolve: resolve) } catch { problem = error.message }
+        return CheckEvaluation.requestURLs(check).map { url in
+            var request = ProbeRequest(
+                url: url, timeoutSeconds: Int(check.timeoutSeconds), verifyTLS: check.verifyTLS,
+                followRedirects: check.followRedirects, maximumBytes: check.bodyLimit)
+            request.caFile = check.caFile
+            request.headers = headers
+            request.problem = problem
+            return request
+        }
     }
 }
 
@@ -244,6 +256,8 @@ public final class ProbeSession: @unchecked Sendable {
             }
             _ = klaxon_curl_set_long(handle, CURLOPT_SSL_VERIFYPEER, request.verifyTLS ? 1 : 0)
             _ = klaxon_curl_set_long(handle, CURLOPT_SSL_VERIFYHOST, request.verifyTLS ? 2 : 0)
+            // libcurl copies the string; a file it cannot read fails the transfer with words that say so.
+            if let caFile = request.caFile { _ = klaxon_curl_set_string(handle, CURLOPT_CAINFO, caFile) }
             _ = klaxon_curl_set_long(handle, CURLOPT_CERTINFO, request.url.hasPrefix("https:") ? 1 : 0)
             _ = klaxon_curl_set_string(handle, CURLOPT_USERAGENT, "klaxon-status")
             if !request.headers.isEmpty { send(request.headers) }

@@ -98,6 +98,8 @@ public final class StatusPoller: Sendable {
         // Spread the first polls over a second so a thousand checks do not start in one burst.
         var due = checks.indices.map { start + Int64($0 * 1000 / max(1, checks.count)) }
         var inFlight = [Bool](repeating: false, count: checks.count)
+        // The answers of each check's requests in flight, by request.
+        var answers = [[ProbeResponse?]](repeating: [], count: checks.count)
         var startedLate = [Int64](repeating: 0, count: checks.count)
         // The ping each heartbeat check was last judged with: a new one is judged at once.
         var judgedPing = [Timestamp?](repeating: nil, count: checks.count)
@@ -113,20 +115,28 @@ public final class StatusPoller: Sendable {
                 }
             }
             for i in checks.indices where checks[i].kind != .heartbeat && !inFlight[i] && due[i] <= now {
-                let check = checks[i]
-                session.add(ProbeRequest(check, resolve: resolve), tag: i)
+                let requests = ProbeRequest.poll(checks[i], resolve: resolve)
+                answers[i] = [ProbeResponse?](repeating: nil, count: requests.count)
+                for (part, request) in requests.enumerated() {
+                    session.add(request, tag: i * Self.maximumRequests + part)
+                }
                 inFlight[i] = true
                 startedLate[i] = now - due[i]
                 if keepsLags { state.withLock { $0.lags.append(now - due[i]) } }
             }
             let nextDue = checks.indices.filter { !inFlight[$0] }.map { due[$0] }.min() ?? (now + 1000)
             let wait = Int(min(1000, max(0, nextDue - clock().milliseconds)))
-            for (i, response) in session.step(waitMilliseconds: wait) {
-                // The check stays in flight until its result is judged and back here.
+            for (tag, response) in session.step(waitMilliseconds: wait) {
+                // The check stays in flight until every request's answer is in, judged and back here.
+                let (i, part) = tag.quotientAndRemainder(dividingBy: Self.maximumRequests)
+                answers[i][part] = response
+                let responses = answers[i].compactMap { $0 }
+                guard responses.count == answers[i].count else { continue }
                 let check = checks[i]
                 let t = clock()
                 judging.async { [self] in
-                    let evaluation = CheckEvaluation.evaluate(check, response, now: t)
+                    let evaluation = CheckEvaluation.evaluate(check, responses: responses, now: t)
+                    let response = ProbeResponse.combined(responses)
                     self.state.withLock { $0.judged.append((i, response, evaluation, t)) }
                     session.wake()
                 }
@@ -154,6 +164,9 @@ public final class StatusPoller: Sendable {
 }
 
 extension StatusPoller {
+    /// The most requests one poll of a check makes (a tag is the check's index times this, plus the request's).
+    static let maximumRequests = 4
+
     /// Judges the heartbeat check `i` now from the recorded pings (`reading`), and reports it. Its next
     /// judgement is due when it would be down without another ping (or at its interval, once it is not
     /// up), so that a silence is found when it has lasted the interval, not up to an interval later.

@@ -170,24 +170,32 @@ extension RealServer {
     /// labelling its alerts with `env: klaxon-real` (their `generatorURL` on 127.0.0.1, not the host's
     /// name), and sending them to each of `alertmanagers`. It
     /// scrapes `pushgateway` every second if given (`honor_labels: true`: a pushed `job` is kept), and
-    /// nothing else.
-    public static func prometheus(rules: String, alertmanagers: [RealServer] = [], pushgateway: RealServer? = nil)
+    /// nothing else, but itself (job `prometheus`) with `scrapingItself`.
+    public static func prometheus(
+        rules: String, alertmanagers: [RealServer] = [], pushgateway: RealServer? = nil, scrapingItself: Bool = false
+    )
         throws -> RealServer
     {
         let directory = TemporaryDirectory("prometheus")
         var config = "global: {evaluation_interval: 1s, scrape_interval: 1s, external_labels: {env: klaxon-real}}\n"
         config += "rule_files: [rules.yml]\n"
+        var scrapes: [String] = []
         if let pushgateway {
-            config +=
-                "scrape_configs: [{job_name: pushgateway, honor_labels: true, static_configs: [{targets: [\"127.0.0.1:\(pushgateway.port)\"]}]}]\n"
+            scrapes.append(
+                "{job_name: pushgateway, honor_labels: true, static_configs: [{targets: [\"127.0.0.1:\(pushgateway.port)\"]}]}"
+            )
         }
+        let port = try freePort()
+        if scrapingItself {
+            scrapes.append("{job_name: prometheus, static_configs: [{targets: [\"127.0.0.1:\(port)\"]}]}")
+        }
+        if !scrapes.isEmpty { config += "scrape_configs: [\(scrapes.joined(separator: ", "))]\n" }
         if !alertmanagers.isEmpty {
             let targets = alertmanagers.map { "\"127.0.0.1:\($0.port)\"" }.joined(separator: ", ")
             config += "alerting: {alertmanagers: [{static_configs: [{targets: [\(targets)]}]}]}\n"
         }
         directory.write("prometheus.yml", config)
         directory.write("rules.yml", "groups:\n  - name: klaxon\n    rules: \(rules)\n")
-        let port = try freePort()
         return try RealServer(
             "prometheus", executable: "/usr/bin/prometheus",
             arguments: [

@@ -78,8 +78,8 @@ struct HTTPProberTests {
         let userinfo = CheckDefinition(
             name: "userinfo", url: base.replacingOccurrences(of: "://", with: "://svc:\(encoded)@") + "/echo")
         let values = ["TOKEN": token, "KEY": key, "PASSWORD": password]
-        let requests = [bearer, basic, userinfo].map { check in
-            ProbeRequest(
+        let requests = [bearer, basic, userinfo].flatMap { check in
+            ProbeRequest.poll(
                 check,
                 resolve: { reference throws(KlaxonError) in
                     guard case .environment(let name) = reference, let value = values[name] else {

@@ -30,6 +30,9 @@ public struct CheckCredentials: Hashable, Sendable {
 
     public var headers: [Header] = []
     public var bearerToken: SecretReference?
+    /// The word before `bearer_token`'s secret in `Authorization:`: `Bearer`, but `Token` for
+    /// Buildkite's agent API.
+    public var tokenScheme = "Bearer"
     public var basicAuth: BasicAuth?
 
     public init() {}
@@ -80,7 +83,7 @@ public struct CheckCredentials: Hashable, Sendable {
         }
         if let bearerToken {
             let token = try read(bearerToken, "bearer_token")
-            result.append(Line(text: "Authorization: Bearer \(token)", isCredential: true, secrets: [token]))
+            result.append(Line(text: "Authorization: \(tokenScheme) \(token)", isCredential: true, secrets: [token]))
         }
         if let basicAuth {
             var secrets: [String] = []

@@ -7,6 +7,11 @@ public struct CheckDefinition: Hashable, Sendable {
         /// A dead man's switch: nothing is polled; something pings Klaxon (`POST /v1/heartbeat/NAME` on
         /// `klaxon watch`'s intake) at least every `interval`, and the check is down when it stops.
         case heartbeat
+        /// Systems a platform team runs, read through their own health endpoints (`SystemHealth`).
+        case kubernetes, elasticsearch, opensearch, jenkins, buildbot, buildkite, grafana, gitlab, argocd, loki, tempo
+        case etcd, splunk
+        /// A PromQL instant query, judged by conditions on its result (`QueryRules`).
+        case prometheusQuery = "prometheus_query"
 
         /// Prometheus and Alertmanager: what they answer is a list of alerts, not the health of a service.
         public var isAlertSource: Bool { self == .prometheus || self == .alertmanager }
@@ -59,6 +64,16 @@ public struct CheckDefinition: Hashable, Sendable {
     public var successThreshold = 1
     /// Which alerts a `prometheus` or `alertmanager` check reads, requires, and how it judges them.
     public var alerts = AlertRules()
+    /// A `prometheus_query` check's query and the conditions on its result.
+    public var query = QueryRules()
+    /// The limits a system check (`jenkins`, `buildbot`, `buildkite`) judges its measures by
+    /// (`thresholds:`); a measure not given has its kind's default.
+    public var thresholds: [SystemMeasure: SystemMeasure.Limit] = [:]
+    /// `buildkite`: the queues read (`queues:`); empty reads every queue.
+    public var queues: [String] = []
+    /// A PEM file of the certificate authorities that sign the server's certificate (`ca_file:`), such
+    /// as a Kubernetes cluster's CA; nil is the system's trust store.
+    public var caFile: String?
     /// Bodies longer than this are cut (`max_body:`); nil is the kind's default.
     public var maxBodyBytes: Int?
     /// TLS verification is on unless a check turns it off (and the board then says so).
@@ -100,7 +115,7 @@ public struct CheckDefinition: Hashable, Sendable {
         switch kind {
         case .prometheus: "/api/v1/alerts"
         case .alertmanager: "/api/v2/alerts"
-        case .http, .statuspage, .heartbeat: nil
+        default: nil
         }
     }
 

@@ -24,6 +24,7 @@ public struct CheckEvaluation: Hashable, Sendable {
         if check.kind == .http {
             return CheckEvaluation(observation: HTTPExpectation.evaluate(check, response, now: now))
         }
+        if SystemHealth.reads(check.kind) { return SystemHealth.evaluate(check, [response], now: now) }
         func unknown(_ why: String) -> CheckEvaluation { CheckEvaluation(observation: .unknown(why)) }
         // Never polled: only the process that receives its pings can judge it (`heartbeat(…)`).
         if check.kind == .heartbeat { return unknown(heartbeatElsewhere(check)) }
@@ -48,7 +49,7 @@ public struct CheckEvaluation: Hashable, Sendable {
             case .statuspage: reading = try StatusPayloads.statuspage(response.body)
             case .prometheus: reading = try StatusPayloads.prometheus(response.body, rules: check.alerts)
             case .alertmanager: reading = try StatusPayloads.alertmanager(response.body, rules: check.alerts)
-            case .http, .heartbeat: reading = StatusPayloads.Reading(observation: .ok())
+            default: reading = StatusPayloads.Reading(observation: .ok())
             }
             return CheckEvaluation(
                 observation: reading.observation, vendorMaintenance: reading.vendorMaintenance,
@@ -58,11 +59,27 @@ public struct CheckEvaluation: Hashable, Sendable {
         }
     }
 
+    /// Judges the responses of a poll of `check` (one for each of `requestURLs`, in their order).
+    public static func evaluate(_ check: CheckDefinition, responses: [ProbeResponse], now: Timestamp)
+        -> CheckEvaluation
+    {
+        if SystemHealth.reads(check.kind) { return SystemHealth.evaluate(check, responses, now: now) }
+        return evaluate(check, responses.first ?? ProbeResponse(error: "no request was made"), now: now)
+    }
+
+    /// Every URL a poll of `check` reads: one, but for the system kinds that read two endpoints
+    /// (Kubernetes's `/readyz` and `/livez`, Jenkins's queue and nodes, Buildbot's workers and requests).
+    public static func requestURLs(_ check: CheckDefinition) -> [String] {
+        SystemHealth.reads(check.kind) ? SystemHealth.requestURLs(check) : [requestURL(check)]
+    }
+
     /// The URL a check's kind reads: Statuspage's summary, Prometheus's and Alertmanager's alert lists,
     /// unless the configured URL already names an API path. Alertmanager is also sent the check's label
     /// matchers (its `filter` parameter), so that a busy server sends only the alerts the check reads. A
-    /// heartbeat reads nothing: its pings' path is said.
+    /// heartbeat reads nothing: its pings' path is said. A system kind that reads several endpoints says
+    /// them all, joined by "and" (for showing; `requestURLs` are the ones read).
     public static func requestURL(_ check: CheckDefinition) -> String {
+        if SystemHealth.reads(check.kind) { return SystemHealth.requestURLs(check).joined(separator: " and ") }
         let base = check.url.hasSuffix("/") ? String(check.url.dropLast()) : check.url
         switch check.kind {
         case .http: return check.url
@@ -75,6 +92,7 @@ public struct CheckEvaluation: Hashable, Sendable {
             guard !filters.isEmpty else { return url }
             return url + (url.contains("?") ? "&" : "?")
                 + filters.map { "filter=" + percentEncoded($0) }.joined(separator: "&")
+        default: return check.url
         }
     }
 

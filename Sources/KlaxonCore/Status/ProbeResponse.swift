@@ -32,6 +32,17 @@ public struct ProbeResponse: Hashable, Sendable {
     }
 }
 
+extension ProbeResponse {
+    /// One response standing for a poll's several (a system kind reads two endpoints): the first failed
+    /// one, else the slowest, whose time is the poll's (the requests run side by side).
+    public static func combined(_ responses: [ProbeResponse]) -> ProbeResponse {
+        if let failed = responses.first(where: { $0.error != nil || !(200..<400).contains($0.statusCode ?? 0) }) {
+            return failed
+        }
+        return responses.max { $0.phases.total < $1.phases.total } ?? ProbeResponse(error: "no request was made")
+    }
+}
+
 /// Judges an `http` check's response against what the check expects.
 public enum HTTPExpectation {
     public static func evaluate(_ check: CheckDefinition, _ response: ProbeResponse, now: Timestamp) -> CheckObservation

@@ -119,7 +119,8 @@ public struct CheckFiles: Sendable {
         "name", "group", "type", "url", "interval", "retry_interval", "timeout", "expect", "failure_threshold",
         "success_threshold", "service", "runbook", "policy", "declare", "labels", "require", "silent_for", "severities",
         "max_body", "tls_verify",
-        "follow_redirects", "headers", "bearer_token", "basic_auth"
+        "follow_redirects", "headers", "bearer_token", "basic_auth", "ca_file", "query", "down", "degraded", "empty",
+        "thresholds", "queues"
     ]
 
     /// A check as far as it reads, with every problem of it in `findings`: the warnings, and an error
@@ -214,6 +215,21 @@ public struct CheckFiles: Sendable {
                     check.credentials.bearerToken = reference
                     sent.append((reference, "bearer_token", file.place(value)))
                 case "basic_auth": check.credentials.basicAuth = try basicAuth(value, file, secrets: &sent)
+                case "ca_file":
+                    let path = try file.string(value, what: "ca_file")
+                    // Relative to klaxon.yaml, wherever Klaxon is started from.
+                    check.caFile =
+                        path.hasPrefix("/")
+                        ? path
+                        : URL(fileURLWithPath: file.path).deletingLastPathComponent().appendingPathComponent(path).path
+                case "query": check.query.query = try file.string(value, what: "query")
+                case "down": check.query.down = try condition(value, file, what: "down")
+                case "degraded": check.query.degraded = try condition(value, file, what: "degraded")
+                case "empty":
+                    let state = try file.choice(value, what: "empty", [CheckState.up, .degraded, .down, .unknown])
+                    check.query.whenEmpty = [.up: .ok, .degraded: .degraded, .down: .failed][state] ?? .unknown
+                case "thresholds": check.thresholds = try thresholds(value, file)
+                case "queues": check.queues = try file.strings(value, what: "queues")
                 default:
                     throw file.error(
                         keyNode, "unknown key \"\(key)\" for a check (known: \(checkKeys.joined(separator: ", ")))")
@@ -228,6 +244,7 @@ public struct CheckFiles: Sendable {
             if check.kind == .heartbeat && !check.name.isEmpty {
                 errors += heartbeatRules(check, node, file, intervalNode: intervalNode)
             }
+            if !check.name.isEmpty { errors += systemRules(&check, node, file) }
         }
         // The poll is unknown with the same words (CheckEvaluation).
         if let problem = check.endpointProblem { warnings.append(ConfigFinding(.warning, file.place(node), problem)) }
@@ -318,7 +335,7 @@ public struct CheckFiles: Sendable {
     /// The keys of a check that polls a url, which a heartbeat check (pinged, never polled) has no use for.
     static let pollingKeys = [
         "url", "timeout", "expect", "max_body", "tls_verify", "follow_redirects", "headers", "bearer_token",
-        "basic_auth"
+        "basic_auth", "ca_file"
     ]
 
     /// The errors of a `heartbeat` check: its name is the last part of the path that pings it, it polls

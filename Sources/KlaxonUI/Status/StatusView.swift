@@ -250,13 +250,17 @@ enum StatusView {
                 if d.kind.isAlertSource {
                     row = drawAlerts(items, selection: model.alertSelection, from: row, bottom: bottom, model, &frame)
                 } else {
-                    frame.put("Components", row: row, column: 1, style: .heading)
+                    frame.put(SystemHealth.itemsHeading(d.kind), row: row, column: 1, style: .heading)
                     row += 1
                     for item in items.prefix(max(0, (bottom - row) / 2)) where row < bottom {
-                        let itemStyle: Style = item.counted && item.status != "operational" ? .warning : .normal
+                        let healthy = SystemHealth.healthyItemStatuses.contains(item.status)
+                        let itemStyle: Style = item.counted && !healthy ? .warning : .normal
+                        // A series' value, a queue's agents, why a node is offline: after the name.
+                        let notes = item.annotations.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }
                         frame.put(
-                            "\(TextWidth.pad(item.status, to: 20)) \(item.name)", row: row, column: 2, style: itemStyle,
-                            width: model.columns - 3)
+                            "\(TextWidth.pad(item.status, to: 20)) \(item.name)"
+                                + (notes.isEmpty ? "" : " · " + notes.joined(separator: " · ")),
+                            row: row, column: 2, style: itemStyle, width: model.columns - 3)
                         row += 1
                     }
                 }

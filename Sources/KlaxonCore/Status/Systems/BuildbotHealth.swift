@@ -1,0 +1,60 @@
+/// Buildbot's REST API (`/api/v2/workers`, `/api/v2/buildrequests?complete=false`): the workers
+/// configured on a master and whether each is connected (`disconnected_workers:`; none connected is
+/// down), and how long the oldest build request no worker has claimed has waited (`pending_wait:`).
+public enum BuildbotHealth {
+    public static func judge(
+        _ check: CheckDefinition, workers: SystemHealth.Answer, requests: SystemHealth.Answer, now: Timestamp
+    ) -> CheckEvaluation {
+        for answer in [workers, requests] where !answer.isSuccess {
+            return SystemHealth.failed("\(answer.path): HTTP \(answer.statusCode) \(answer.firstLine)")
+        }
+        guard let workerList = workers.json?["workers"]?.arrayValue else {
+            return SystemHealth.unknown(
+                "source unreadable: \(workers.path) has no workers list; is the url Buildbot's web address?")
+        }
+        guard let requestList = requests.json?["buildrequests"]?.arrayValue else {
+            return SystemHealth.unknown(
+                "source unreadable: \(requests.path) has no buildrequests list; is the url Buildbot's web address?")
+        }
+        var listed: [StatusPayloads.Item] = []
+        var connected = 0
+        var disconnected: [String] = []
+        // A worker no master configures any more is history, not capacity.
+        for worker in workerList where !(worker["configured_on"]?.arrayValue ?? []).isEmpty {
+            let name = TerminalText.printable(worker["name"]?.stringValue ?? "?")
+            if (worker["connected_to"]?.arrayValue ?? []).isEmpty {
+                disconnected.append(name)
+                listed.append(StatusPayloads.Item(name: name, status: "disconnected"))
+            } else {
+                connected += 1
+            }
+        }
+        var verdict = CheckObservation.Verdict.ok
+        var facts: [String] = []
+        if connected == 0 {
+            verdict = .failed
+            facts.append(
+                disconnected.isEmpty ? "no worker configured" : "no worker connected (\(disconnected.count) configured)"
+            )
+        } else if !disconnected.isEmpty {
+            verdict = check.limit(.disconnectedWorkers).verdict(Double(disconnected.count))
+            facts.append(
+                "\(Plural.count(connected, "worker")) connected, \(disconnected.count) not (\(disconnected.prefix(3).joined(separator: ", "))\(disconnected.count > 3 ? ", …" : ""))"
+            )
+        } else {
+            facts.append("\(Plural.count(connected, "worker")) connected")
+        }
+        let waiting = requestList.filter { $0["claimed"]?.boolValue != true && $0["complete"]?.boolValue != true }
+        let ages = waiting.compactMap { request -> Double? in
+            guard case .number(let submitted)? = request["submitted_at"] else { return nil }
+            return max(0, Double(now.milliseconds) / 1000 - submitted)
+        }
+        if let oldest = ages.max() {
+            verdict = SystemHealth.worse(verdict, check.limit(.pendingWait).verdict(oldest))
+            facts.append("\(waiting.count) pending, the oldest for \(SystemHealth.age(oldest))")
+        } else {
+            facts.append("nothing pending")
+        }
+        return CheckEvaluation(observation: .init(verdict, facts.joined(separator: "; ")), items: listed)
+    }
+}

@@ -1,0 +1,100 @@
+import Foundation
+import KlaxonCore
+import Yams
+
+/// The keys of the checks that understand a system: `query:`, `down:`, `degraded:` and `empty:` of a
+/// `prometheus_query` check, `thresholds:` of `jenkins`, `buildbot` and `buildkite`, `queues:` of
+/// `buildkite`; and the rules between them and `type:`.
+extension CheckFiles {
+    /// The keys each belong to one kind (or to a few).
+    static let systemKeys: [(key: String, kinds: [CheckDefinition.Kind])] = [
+        ("query", [.prometheusQuery]), ("down", [.prometheusQuery]), ("degraded", [.prometheusQuery]),
+        ("empty", [.prometheusQuery]), ("thresholds", [.jenkins, .buildbot, .buildkite]), ("queues", [.buildkite])
+    ]
+
+    /// `> 0.05`, `<= 3`: a comparison and a number.
+    static func condition(_ node: Node, _ file: YAMLFile, what: String) throws(KlaxonError) -> QueryRules.Condition {
+        let text = try file.string(node, what: what)
+        guard let condition = QueryRules.Condition(parsing: text) else {
+            throw file.error(
+                node,
+                "\(what) is \"\(text)\"; expected a comparison and a number, such as \"> 0.05\" (one of >, >=, <, <=, ==, !=), in quotes"
+            )
+        }
+        return condition
+    }
+
+    /// `thresholds: {queue_wait: {degraded: 15m, down: 1h}, offline_executors: {degraded: 2}}`.
+    static func thresholds(_ node: Node, _ file: YAMLFile) throws(KlaxonError) -> [SystemMeasure: SystemMeasure.Limit] {
+        var result: [SystemMeasure: SystemMeasure.Limit] = [:]
+        for (name, keyNode, value) in try file.mapping(node, what: "thresholds") {
+            guard let measure = SystemMeasure(rawValue: name) else {
+                throw file.error(
+                    keyNode,
+                    "unknown measure \"\(name)\" in thresholds (known: \(SystemMeasure.allCases.map(\.rawValue).joined(separator: ", ")))"
+                )
+            }
+            var limit = SystemMeasure.Limit()
+            for (level, levelKey, amount) in try file.mapping(value, what: "thresholds: \(name)") {
+                let number: Double
+                if measure.isDuration {
+                    number = Double(try seconds(amount, file, what: "\(name): \(level)"))
+                } else {
+                    number = Double(try file.integer(amount, what: "\(name): \(level)", in: 0...1_000_000))
+                }
+                switch level {
+                case "degraded": limit.degraded = number
+                case "down": limit.down = number
+                default:
+                    throw file.error(
+                        levelKey, "unknown key \"\(level)\" in thresholds: \(name) (known: degraded, down)")
+                }
+            }
+            if let degraded = limit.degraded, let down = limit.down, down < degraded {
+                throw file.error(
+                    value,
+                    "thresholds: \(name): down is below degraded; down is the worse level, so give it the larger value")
+            }
+            result[measure] = limit
+        }
+        return result
+    }
+
+    /// The errors of the rules between a system check's keys: each key on its own kinds, a measure on
+    /// the kind that reads it, and a `prometheus_query` check with its query and a condition.
+    static func systemRules(_ check: inout CheckDefinition, _ node: Node, _ file: YAMLFile) -> [KlaxonError] {
+        var errors: [KlaxonError] = []
+        for (key, kinds) in systemKeys where keyed(node, key) && !kinds.contains(check.kind) {
+            errors.append(
+                file.error(
+                    node.mapping?[key] ?? node,
+                    "check \(check.name): \(key): is for \(kinds.map(\.rawValue).joined(separator: ", ")) checks (type: is \(check.kind.rawValue))"
+                ))
+        }
+        for measure in check.thresholds.keys.sorted(by: { $0.rawValue < $1.rawValue }) where measure.kind != check.kind
+        {
+            let own = SystemMeasure.measures(of: check.kind).map(\.rawValue)
+            errors.append(
+                file.error(
+                    node.mapping?["thresholds"] ?? node,
+                    "check \(check.name): thresholds: \(measure.rawValue) is a \(measure.kind.rawValue) measure; a \(check.kind.rawValue) check has \(own.isEmpty ? "none" : own.joined(separator: ", "))"
+                ))
+        }
+        if check.kind == .prometheusQuery {
+            if check.query.query.trimmingCharacters(in: .whitespaces).isEmpty {
+                errors.append(
+                    file.error(node, "check \(check.name): a prometheus_query check needs query:, a PromQL expression"))
+            }
+            if check.query.down == nil && check.query.degraded == nil {
+                errors.append(
+                    file.error(
+                        node,
+                        "check \(check.name): a prometheus_query check needs down: or degraded: (such as down: \"> 0.05\"), or it could never fail"
+                    ))
+            }
+        }
+        // Buildkite's agent API takes the agent token as `Authorization: Token …`.
+        if check.kind == .buildkite { check.credentials.tokenScheme = "Token" }
+        return errors
+    }
+}

@@ -1,0 +1,84 @@
+import Foundation
+import KlaxonCore
+import KlaxonStore
+import KlaxonTestSupport
+import Testing
+
+/// The keys of the checks that understand a system, read from klaxon.yaml, and the mistakes in them
+/// each named with its place and what to write instead.
+struct SystemCheckKeysTests {
+    let utc = TimeZone(identifier: "UTC")!
+
+    func load(_ checks: String) -> (files: CheckFiles, path: String, directory: TemporaryDirectory) {
+        let dir = TemporaryDirectory()
+        let path = dir.write("klaxon.yaml", "name: t\nchecks:\n" + checks)
+        return (CheckFiles.load(workspaceRoot: dir.path, timeZone: utc), path, dir)
+    }
+
+    @Test func everyKindReadsWithItsOwnKeys() throws {
+        let (files, _, dir) = load(
+            """
+              - name: errors
+                type: prometheus_query
+                url: http://127.0.0.1:9090
+                query: sum(rate(http_requests_total{code=~"5.."}[5m])) / sum(rate(http_requests_total[5m]))
+                down: "> 0.05"
+                degraded: ">= 0.01"
+                empty: up
+              - name: jenkins
+                type: jenkins
+                url: https://ci.example
+                thresholds: {queue_wait: {degraded: 10m, down: 2h}, offline_executors: {degraded: 2, down: 8}}
+              - {name: agents, type: buildkite, url: "https://agent.buildkite.com", bearer_token: "env:BUILDKITE_AGENT_TOKEN", queues: [default, gpu]}
+              - {name: cluster, type: kubernetes, url: "https://10.0.0.1:6443", bearer_token: "file:/var/run/token", ca_file: certs/cluster-ca.pem}
+              - {name: search, type: opensearch, url: "https://search.example:9200"}
+            """)
+        #expect(files.findings.map(\.description) == [])
+        let byName = Dictionary(uniqueKeysWithValues: files.checks.map { ($0.name, $0) })
+        let errors = try #require(byName["errors"])
+        #expect(errors.kind == .prometheusQuery)
+        #expect(errors.query.query.hasPrefix("sum(rate(http_requests_total{code=~\"5..\"}[5m]))"))
+        #expect(errors.query.down == QueryRules.Condition(.greater, 0.05))
+        #expect(errors.query.degraded == QueryRules.Condition(.greaterOrEqual, 0.01))
+        #expect(errors.query.whenEmpty == .ok)
+        let jenkins = try #require(byName["jenkins"])
+        #expect(jenkins.limit(.queueWait) == SystemMeasure.Limit(degraded: 600, down: 7200))
+        #expect(jenkins.limit(.offlineExecutors) == SystemMeasure.Limit(degraded: 2, down: 8))
+        let agents = try #require(byName["agents"])
+        #expect(agents.queues == ["default", "gpu"])
+        // Buildkite's agent API reads the token as `Token …`, not `Bearer …`.
+        #expect(agents.credentials.tokenScheme == "Token")
+        let cluster = try #require(byName["cluster"])
+        #expect(cluster.caFile == dir.path + "/certs/cluster-ca.pem", "relative to klaxon.yaml")
+        #expect(byName["search"]?.kind == .opensearch)
+    }
+
+    @Test func mistakesAreNamedWithTheirPlace() {
+        let (files, path, _) = load(
+            """
+              - {name: q1, type: prometheus_query, url: "http://p:9090", down: "> 0.05"}
+              - {name: q2, type: prometheus_query, url: "http://p:9090", query: up}
+              - {name: q3, type: prometheus_query, url: "http://p:9090", query: up, down: "above 5"}
+              - {name: q4, type: prometheus_query, url: "http://p:9090", query: up, down: "< 1", empty: fine}
+              - {name: j1, type: jenkins, url: "http://j", thresholds: {queue_wait: {degraded: 1h, down: 10m}}}
+              - {name: j2, type: jenkins, url: "http://j", thresholds: {scheduled_jobs: {degraded: 5}}}
+              - {name: j3, type: jenkins, url: "http://j", thresholds: {queue_length: {degraded: 5}}}
+              - {name: h1, url: "http://h", query: up}
+              - {name: g1, type: grafana, url: "http://g", queues: [default]}
+            """)
+        let errors = files.findings.filter { $0.level == .error }.map(\.description)
+        let expected = [
+            "\(path):3:5: error: check q1: a prometheus_query check needs query:, a PromQL expression",
+            "\(path):4:5: error: check q2: a prometheus_query check needs down: or degraded: (such as down: \"> 0.05\"), or it could never fail",
+            "\(path):5:79: error: down is \"above 5\"; expected a comparison and a number, such as \"> 0.05\" (one of >, >=, <, <=, ==, !=), in quotes",
+            "\(path):6:93: error: empty is \"fine\"; expected one of up, degraded, down, unknown",
+            "\(path):7:73: error: thresholds: queue_wait: down is below degraded; down is the worse level, so give it the larger value",
+            "\(path):8:60: error: check j2: thresholds: scheduled_jobs is a buildkite measure; a jenkins check has queue_wait, offline_executors",
+            "\(path):9:61: error: unknown measure \"queue_length\" in thresholds (known: queue_wait, offline_executors, pending_wait, disconnected_workers, scheduled_jobs)",
+            "\(path):10:40: error: check h1: query: is for prometheus_query checks (type: is http)",
+            "\(path):11:56: error: check g1: queues: is for buildkite checks (type: is grafana)"
+        ]
+        #expect(errors == expected)
+        #expect(files.checks.isEmpty, "no check with an error is polled: \(files.checks.map(\.name))")
+    }
+}
