@@ -79,6 +79,8 @@ enum StatusRound {
                 fields["alerts"] = .array(evaluation.items.map(Self.alertJSON))
             }
             if SystemHealth.reads(check.kind) {
+                fields["reads"] = .array(
+                    CheckEvaluation.requestURLs(check).map { .string(URLCredentials.redacted($0)) })
                 // What the system listed: failing checks, queue items and nodes, series, features.
                 fields["items"] = .array(
                     evaluation.items.map { item in

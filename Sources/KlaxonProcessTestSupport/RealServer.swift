@@ -26,9 +26,10 @@ public final class RealServer: Sendable {
     /// Starts `executable` with `arguments` (its working directory is `directory`) and waits until
     /// `port` accepts connections. Throws, with the end of the server's log, if the executable is
     /// missing (`scripts/setup --tests` installs it) or the server does not listen within 30 s.
-    public init(_ name: String, executable: String, arguments: [String], port: Int, directory: TemporaryDirectory)
-        throws
-    {
+    public init(
+        _ name: String, executable: String, arguments: [String], port: Int, directory: TemporaryDirectory,
+        environment: [String: String] = [:]
+    ) throws {
         self.name = name
         self.port = port
         self.directory = directory
@@ -39,6 +40,9 @@ public final class RealServer: Sendable {
         process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
+        if !environment.isEmpty {
+            process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        }
         process.currentDirectoryURL = URL(fileURLWithPath: directory.path)
         FileManager.default.createFile(atPath: directory.path + "/server.log", contents: nil)
         let log = FileHandle(forWritingAtPath: directory.path + "/server.log")
@@ -227,5 +231,83 @@ extension RealServer {
                 "--listen-peer-urls=http://127.0.0.1:\(peer)", "--initial-advertise-peer-urls=http://127.0.0.1:\(peer)",
                 "--initial-cluster=klaxon=http://127.0.0.1:\(peer)"
             ], port: client, directory: directory)
+    }
+
+    /// Where `scripts/setup --tests` installs buildbot-www 3.7.0 from PyPI (`pip --target`): Debian's
+    /// buildbot 3.7 serves its REST API only with it, and Debian does not package it.
+    public static let buildbotWWW = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent(".build/test-python").path
+
+    /// A Buildbot 3.7 master (Debian's `buildbot`) with fresh state (SQLite), its web server and REST
+    /// API on loopback (the returned server's port) and its worker port (`pbPort`) too. Each of
+    /// `builders` runs on the one worker named beside it; every worker's password is `pass-NAME`; a
+    /// ForceScheduler named `force` can start any builder (`forceBuild`).
+    public static func buildbot(builders: [(name: String, worker: String)]) throws -> (
+        master: RealServer, pbPort: Int
+    ) {
+        let directory = TemporaryDirectory("buildbot")
+        let (www, pb) = (try freePort(), try freePort())
+        let environment = ["PYTHONPATH": buildbotWWW]
+        let create = Process()
+        create.executableURL = URL(fileURLWithPath: "/usr/bin/buildbot")
+        create.arguments = ["create-master", "--relocatable", "--quiet", "."]
+        create.currentDirectoryURL = URL(fileURLWithPath: directory.path)
+        create.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        create.standardOutput = FileHandle.nullDevice
+        create.standardError = FileHandle.nullDevice
+        guard FileManager.default.isExecutableFile(atPath: "/usr/bin/buildbot") else {
+            throw RealServerError(
+                "/usr/bin/buildbot is not installed; run scripts/setup --tests (Debian's buildbot package)")
+        }
+        try create.run()
+        create.waitUntilExit()
+        let workers = Set(builders.map(\.worker)).sorted()
+        let config = """
+            from buildbot.plugins import worker, util, schedulers, steps
+            c = BuildmasterConfig = {}
+            c['workers'] = [\(workers.map { "worker.Worker('\($0)', 'pass-\($0)')" }.joined(separator: ", "))]
+            c['protocols'] = {'pb': {'port': 'tcp:\(pb):interface=127.0.0.1'}}
+            f = util.BuildFactory([steps.ShellCommand(command=['true'])])
+            c['builders'] = [\(builders.map { "util.BuilderConfig(name='\($0.name)', workernames=['\($0.worker)'], factory=f)" }.joined(separator: ", "))]
+            c['schedulers'] = [schedulers.ForceScheduler(name='force', builderNames=[\(builders.map { "'\($0.name)'" }.joined(separator: ", "))])]
+            c['title'] = 'klaxon'
+            c['buildbotURL'] = 'http://127.0.0.1:\(www)/'
+            c['www'] = {'port': 'tcp:\(www):interface=127.0.0.1', 'plugins': {}}
+            c['db'] = {'db_url': 'sqlite:///state.sqlite'}
+            c['buildbotNetUsageData'] = None
+
+            """
+        directory.write("master.cfg", config)
+        let master = try RealServer(
+            "buildbot", executable: "/usr/bin/buildbot", arguments: ["start", "--nodaemon", "."], port: www,
+            directory: directory, environment: environment)
+        return (master, pb)
+    }
+
+    /// A Buildbot worker (Debian's `buildbot-worker`) named `name`, connecting to the master's worker
+    /// port `pbPort` with `pass-NAME`. It has no port of its own: it is running once this returns, and
+    /// connected when the master's REST API says so.
+    public static func buildbotWorker(_ name: String, pbPort: Int, masterPort: Int) throws -> RealServer {
+        let directory = TemporaryDirectory("buildbot-worker")
+        let create = Process()
+        create.executableURL = URL(fileURLWithPath: "/usr/bin/buildbot-worker")
+        create.arguments = [
+            "create-worker", "--relocatable", "--quiet", ".", "127.0.0.1:\(pbPort)", name, "pass-\(name)"
+        ]
+        create.currentDirectoryURL = URL(fileURLWithPath: directory.path)
+        create.standardOutput = FileHandle.nullDevice
+        create.standardError = FileHandle.nullDevice
+        guard FileManager.default.isExecutableFile(atPath: "/usr/bin/buildbot-worker") else {
+            throw RealServerError(
+                "/usr/bin/buildbot-worker is not installed; run scripts/setup --tests (Debian's buildbot-worker package)"
+            )
+        }
+        try create.run()
+        create.waitUntilExit()
+        // Its readiness is the master's port, which listens already: the worker's connection is seen
+        // through the master's REST API by the test.
+        return try RealServer(
+            "buildbot-worker", executable: "/usr/bin/buildbot-worker", arguments: ["start", "--nodaemon", "."],
+            port: masterPort, directory: directory)
     }
 }

@@ -136,5 +136,53 @@ extension EndToEnd {
             #expect(after["etcd"]?["state"] == "down")
             #expect(after["etcd"]?["detail"]?.stringValue?.hasPrefix("/health: ") == true)
         }
+
+        /// A real Buildbot 3.7 master and worker (Debian's packages, buildbot-www from PyPI): a configured
+        /// worker that never connects, a build request nobody can claim, and the last worker gone.
+        @Test func aRealBuildbotsWorkersAndPendingRequestsAreJudged() async throws {
+            let (master, pbPort) = try RealServer.buildbot(builders: [("build", "linux"), ("gpu-tests", "gpu")])
+            defer { master.stop() }
+            let worker = try RealServer.buildbotWorker("linux", pbPort: pbPort, masterPort: master.port)
+            defer { worker.stop() }
+            let ws = makeWorkspace(
+                "name: real\nchecks:\n  - {name: ci, type: buildbot, url: \"\(master.url)\", "
+                    + "thresholds: {pending_wait: {degraded: 1s, down: 1h}, disconnected_workers: {degraded: 2}}}\n")
+            func poll(until done: (String, String) -> Bool) async throws -> (state: String, detail: String) {
+                var last = ("", "")
+                for _ in 0..<120 {
+                    let ci = try await blocking { Self.check(ws)["ci"] }
+                    last = (ci?["state"]?.stringValue ?? "", ci?["detail"]?.stringValue ?? "")
+                    if done(last.0, last.1) { break }
+                    try await Task.sleep(for: .milliseconds(500))
+                }
+                return last
+            }
+            let logs = { "\n--- master:\n\(master.log.suffix(1500))\n--- worker:\n\(worker.log.suffix(1000))" }
+
+            // linux connects; gpu never does (one disconnected worker is below the limit of 2).
+            let connected = try await poll { state, _ in state == "up" }
+            #expect(connected.state == "up", "\(connected)\(logs())")
+            #expect(connected.detail == "1 worker connected, 1 not (gpu); nothing pending")
+
+            // A build of gpu-tests: only gpu could claim it. (Builder ids are not given in the order of
+            // the configuration: the id is asked for by name.)
+            let builder = try shell(
+                "curl -s '\(master.url)/api/v2/builders?name=gpu-tests' | /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)[\"builders\"][0][\"builderid\"])'"
+            ).trimmingCharacters(in: .whitespacesAndNewlines)
+            let forced = try shell(
+                "curl -s -X POST -H 'Content-Type: application/json' -d '{\"jsonrpc\":\"2.0\",\"method\":\"force\",\"params\":{\"builderid\":\"\(builder)\"},\"id\":1}' \(master.url)/api/v2/forceschedulers/force"
+            )
+            #expect(forced.contains("\"result\""), "builder \(builder): \(forced)")
+            let pending = try await poll { state, _ in state == "degraded" }
+            #expect(pending.state == "degraded", "\(pending)\(logs())")
+            #expect(
+                pending.detail.hasPrefix("1 worker connected, 1 not (gpu); 1 pending, the oldest for "), "\(pending)")
+
+            // The last worker goes: nothing can build.
+            worker.stop()
+            let gone = try await poll { state, _ in state == "down" }
+            #expect(gone.state == "down", "\(gone)\(logs())")
+            #expect(gone.detail.hasPrefix("no worker connected (2 configured); 1 pending"), "\(gone)")
+        }
     }
 }

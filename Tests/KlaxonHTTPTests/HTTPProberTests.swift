@@ -158,6 +158,38 @@ extension PollerTiming {
             #expect(broken.compactMap(\.transition).first == .init(from: .unknown, to: .pending, first: true))
             #expect(all.filter { $0.check.name == "slow" }.isEmpty)
         }
+
+        /// A check whose poll is two requests (Kubernetes's `/readyz` and `/livez`) is judged once both
+        /// are answered, from both: one report a poll, never one from half the answers.
+        @Test func aPollOfSeveralRequestsIsJudgedOnceFromAllOfThem() async throws {
+            let dir = TemporaryDirectory()
+            let server = try HTTPReceiver(
+                directory: dir.path,
+                routes: [
+                    "/readyz*": .init([500], body: try SystemFixtures.text("kubernetes-readyz-failing.txt")),
+                    "/livez*": .init([200], body: try SystemFixtures.text("kubernetes-livez-ok.txt"))
+                ])
+            defer { server.stop() }
+            var check = CheckDefinition(name: "cluster", kind: .kubernetes, url: "http://127.0.0.1:\(server.port)")
+            check.intervalSeconds = 1
+            let reports = Reports()
+            let poller = StatusPoller(
+                checks: [check], maintenance: [], clock: { Timestamp(Date()) }, deliver: reports.add)
+            poller.start()
+            for _ in 0..<300 where reports.all.count < 2 { try await Task.sleep(for: .milliseconds(100)) }
+            poller.stop()
+            let all = reports.all
+            #expect(all.count >= 2, "\(all.count) reports")
+            for report in all {
+                #expect(report.evaluation.observation == .failed("readyz: etcd failed: reason withheld"))
+                // The response shown for the poll is the failed one.
+                #expect(report.response.statusCode == 500)
+            }
+            #expect(all.first?.state == .down)
+            let paths = server.requests.map(\.path)
+            #expect(paths.filter { $0 == "/readyz?verbose" }.count >= all.count, "\(paths)")
+            #expect(paths.filter { $0 == "/livez?verbose" }.count >= all.count, "\(paths)")
+        }
     }
 }
 
@@ -197,6 +229,22 @@ struct TLSProbeTests {
         }
         kill(server.processIdentifier, SIGKILL)
         throw KlaxonError.failed("openssl s_server did not start")
+    }
+
+    /// `ca_file:` (a cluster's own CA): the certificate its PEM signs is verified, host name and all;
+    /// without it the same server is refused.
+    @Test func aCAFileIsTrustedForItsCheckOnly() throws {
+        let dir = TemporaryDirectory()
+        let (server, url) = try Self.startServer(dir)
+        defer { kill(server.processIdentifier, SIGKILL) }
+        var trusted = ProbeRequest(url: url, timeoutSeconds: 20)
+        trusted.caFile = dir.path + "/cert.pem"
+        var missing = ProbeRequest(url: url, timeoutSeconds: 20)
+        missing.caFile = dir.path + "/no-such-ca.pem"
+        let responses = HTTPProber.round([trusted, ProbeRequest(url: url, timeoutSeconds: 20), missing])
+        #expect(responses[0].statusCode == 200 && responses[0].error == nil, "\(responses[0])")
+        #expect(responses[1].statusCode == nil && responses[1].error != nil, "\(responses[1])")
+        #expect(responses[2].statusCode == nil && responses[2].error != nil, "\(responses[2])")
     }
 
     @Test func verificationIsOnUnlessTurnedOffAndTheExpiryIsRead() throws {

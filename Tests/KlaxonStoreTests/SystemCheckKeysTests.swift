@@ -33,7 +33,11 @@ struct SystemCheckKeysTests {
               - {name: cluster, type: kubernetes, url: "https://10.0.0.1:6443", bearer_token: "file:/var/run/token", ca_file: certs/cluster-ca.pem}
               - {name: search, type: opensearch, url: "https://search.example:9200"}
             """)
-        #expect(files.findings.map(\.description) == [])
+        // The CA file is not there: said, and the check is polled all the same (it is down until it is).
+        #expect(
+            files.findings.map(\.description) == [
+                "\(dir.path)/klaxon.yaml:15:115: warning: ca_file \(dir.path)/certs/cluster-ca.pem cannot be read; its check cannot verify the server and is down until it can"
+            ])
         let byName = Dictionary(uniqueKeysWithValues: files.checks.map { ($0.name, $0) })
         let errors = try #require(byName["errors"])
         #expect(errors.kind == .prometheusQuery)
@@ -65,6 +69,7 @@ struct SystemCheckKeysTests {
               - {name: j3, type: jenkins, url: "http://j", thresholds: {queue_length: {degraded: 5}}}
               - {name: h1, url: "http://h", query: up}
               - {name: g1, type: grafana, url: "http://g", queues: [default]}
+              - {name: e1, type: etcd, url: "http://e", expect: {status: [200]}}
             """)
         let errors = files.findings.filter { $0.level == .error }.map(\.description)
         let expected = [
@@ -73,10 +78,11 @@ struct SystemCheckKeysTests {
             "\(path):5:79: error: down is \"above 5\"; expected a comparison and a number, such as \"> 0.05\" (one of >, >=, <, <=, ==, !=), in quotes",
             "\(path):6:93: error: empty is \"fine\"; expected one of up, degraded, down, unknown",
             "\(path):7:73: error: thresholds: queue_wait: down is below degraded; down is the worse level, so give it the larger value",
-            "\(path):8:60: error: check j2: thresholds: scheduled_jobs is a buildkite measure; a jenkins check has queue_wait, offline_executors",
+            "\(path):8:60: error: check j2: thresholds: scheduled_jobs is a buildkite measure; type: jenkins has queue_wait, offline_executors",
             "\(path):9:61: error: unknown measure \"queue_length\" in thresholds (known: queue_wait, offline_executors, pending_wait, disconnected_workers, scheduled_jobs)",
             "\(path):10:40: error: check h1: query: is for prometheus_query checks (type: is http)",
-            "\(path):11:56: error: check g1: queues: is for buildkite checks (type: is grafana)"
+            "\(path):11:56: error: check g1: queues: is for buildkite checks (type: is grafana)",
+            "\(path):12:53: error: check e1: expect: is for http checks; type: etcd judges its answer itself (docs/checks.md, Systems by name)"
         ]
         #expect(errors == expected)
         #expect(files.checks.isEmpty, "no check with an error is polled: \(files.checks.map(\.name))")

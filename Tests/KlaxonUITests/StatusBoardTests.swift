@@ -334,4 +334,40 @@ extension StatusBoardTests {
             Issue.record(Comment(rawValue: mismatch))
         }
     }
+
+    /// A system check's detail lists what the system listed, under its own heading, with what each
+    /// item carries (why a node is offline, how long an item waited): Jenkins's documented queue and
+    /// nodes (Tests/Fixtures/systems).
+    @Test func aJenkinsCheckListsItsQueueAndNodesUnderItsDetail() throws {
+        var model = sampleModel(columns: 100, rows: 30)
+        var jenkins = Self.check("jenkins", group: "CI/CD", runbook: "jenkins-queue-stuck")
+        jenkins.kind = .jenkins
+        jenkins.url = "https://ci.forge.internal"
+        func answer(_ name: String) throws -> ProbeResponse {
+            var response = ProbeResponse(statusCode: 200)
+            response.body = try SystemFixtures.body(name)
+            return response
+        }
+        let responses = [try answer("jenkins-queue-stuck.json"), try answer("jenkins-computer-offline.json")]
+        let t = Timestamp(milliseconds: 1_735_732_800_000)
+        let evaluation = CheckEvaluation.evaluate(jenkins, responses: responses, now: t)
+        _ = ConsoleUpdate.update(&model, .checksConfigured([jenkins]))
+        _ = ConsoleUpdate.update(
+            &model,
+            .checkReported(
+                CheckReport(
+                    check: jenkins, state: .down, since: model.now, transition: nil, evaluation: evaluation,
+                    response: ProbeResponse.combined(responses), at: model.now, lagMilliseconds: 0)))
+        press([.character("3"), .enter], &model)
+        let text = ConsoleView.render(model).text
+        #expect(text.contains("Queue and nodes"), "\(text)")
+        #expect(
+            text.contains("stuck                gpu-tests · waited 1d00h · why All nodes of label ‘gpu’ are offline"),
+            "\(text)")
+        #expect(text.contains("offline              gpu-agent-1 · why Connection was broken"), "\(text)")
+        #expect(!text.contains("Components"))
+        if let mismatch = Snapshot.mismatch(ConsoleView.render(model), named: "status-jenkins-detail-100x30") {
+            Issue.record(Comment(rawValue: mismatch))
+        }
+    }
 }

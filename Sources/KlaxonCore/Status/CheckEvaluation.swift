@@ -76,10 +76,10 @@ public struct CheckEvaluation: Hashable, Sendable {
     /// The URL a check's kind reads: Statuspage's summary, Prometheus's and Alertmanager's alert lists,
     /// unless the configured URL already names an API path. Alertmanager is also sent the check's label
     /// matchers (its `filter` parameter), so that a busy server sends only the alerts the check reads. A
-    /// heartbeat reads nothing: its pings' path is said. A system kind that reads several endpoints says
-    /// them all, joined by "and" (for showing; `requestURLs` are the ones read).
+    /// heartbeat reads nothing: its pings' path is said. A system kind is shown by the system's address
+    /// (`url:`); `requestURLs` are the endpoints it reads there.
     public static func requestURL(_ check: CheckDefinition) -> String {
-        if SystemHealth.reads(check.kind) { return SystemHealth.requestURLs(check).joined(separator: " and ") }
+        if SystemHealth.reads(check.kind) { return check.url }
         let base = check.url.hasSuffix("/") ? String(check.url.dropLast()) : check.url
         switch check.kind {
         case .http: return check.url

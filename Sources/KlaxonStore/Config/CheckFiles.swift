@@ -222,6 +222,13 @@ public struct CheckFiles: Sendable {
                         path.hasPrefix("/")
                         ? path
                         : URL(fileURLWithPath: file.path).deletingLastPathComponent().appendingPathComponent(path).path
+                    if let caFile = check.caFile, !FileManager.default.isReadableFile(atPath: caFile) {
+                        warnings.append(
+                            ConfigFinding(
+                                .warning, file.place(value),
+                                "ca_file \(caFile) cannot be read; its check cannot verify the server and is down until it can"
+                            ))
+                    }
                 case "query": check.query.query = try file.string(value, what: "query")
                 case "down": check.query.down = try condition(value, file, what: "down")
                 case "degraded": check.query.degraded = try condition(value, file, what: "degraded")

@@ -71,13 +71,22 @@ extension CheckFiles {
                     "check \(check.name): \(key): is for \(kinds.map(\.rawValue).joined(separator: ", ")) checks (type: is \(check.kind.rawValue))"
                 ))
         }
-        for measure in check.thresholds.keys.sorted(by: { $0.rawValue < $1.rawValue }) where measure.kind != check.kind
-        {
-            let own = SystemMeasure.measures(of: check.kind).map(\.rawValue)
+        // A system kind judges its answer itself: an `expect:` beside it would never be read.
+        if SystemHealth.reads(check.kind) && keyed(node, "expect") {
+            errors.append(
+                file.error(
+                    node.mapping?["expect"] ?? node,
+                    "check \(check.name): expect: is for http checks; type: \(check.kind.rawValue) judges its answer itself (docs/checks.md, Systems by name)"
+                ))
+        }
+        let own = SystemMeasure.measures(of: check.kind).map(\.rawValue)
+        // A kind without measures has had its error for thresholds: above.
+        for measure in check.thresholds.keys.sorted(by: { $0.rawValue < $1.rawValue })
+        where measure.kind != check.kind && !own.isEmpty {
             errors.append(
                 file.error(
                     node.mapping?["thresholds"] ?? node,
-                    "check \(check.name): thresholds: \(measure.rawValue) is a \(measure.kind.rawValue) measure; a \(check.kind.rawValue) check has \(own.isEmpty ? "none" : own.joined(separator: ", "))"
+                    "check \(check.name): thresholds: \(measure.rawValue) is a \(measure.kind.rawValue) measure; type: \(check.kind.rawValue) has \(own.joined(separator: ", "))"
                 ))
         }
         if check.kind == .prometheusQuery {

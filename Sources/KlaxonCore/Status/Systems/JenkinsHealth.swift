@@ -46,6 +46,7 @@ public enum JenkinsHealth {
             if case .number(let since)? = item["inQueueSince"] {
                 let seconds = max(0, Double(now.milliseconds) - since) / 1000
                 entry.startsAt = Timestamp(milliseconds: Int64(since))
+                entry.annotations["waited"] = SystemHealth.age(seconds)
                 if seconds > oldest?.seconds ?? -1 { oldest = (seconds, name) }
             }
             listed.append(entry)
