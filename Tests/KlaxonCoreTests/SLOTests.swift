@@ -1,0 +1,125 @@
+import KlaxonCore
+import KlaxonTestSupport
+import Testing
+
+/// The SLO arithmetic on a fixed clock against figures worked by hand (docs/slo.md does the same
+/// sums): an outage of known length gives known availability, budget and burn rates for each window;
+/// the minimum-events guard holds with few polls; the window rolls.
+struct SLOTests {
+    /// Midnight UTC, 1 November 2026: the ledgers start here.
+    static let start = Timestamp.parseRFC3339("2026-11-01T00:00:00Z")!
+    static let day: Int64 = 86_400
+
+    /// Polls every `interval` seconds for `days` days from `start`; those `failing` says are bad. Returns
+    /// the ledger and the moment just after the last poll.
+    static func ledger(
+        windowDays: Int = 28, interval: Int64 = 30, days: Int64 = 28, failing: (Int64) -> Bool = { _ in false }
+    ) -> (ledger: OutcomeLedger, now: Timestamp) {
+        var ledger = OutcomeLedger(windowDays: windowDays)
+        var seconds: Int64 = 0
+        while seconds < days * day {
+            ledger.record(good: !failing(seconds), at: start.adding(seconds: seconds))
+            seconds += interval
+        }
+        return (ledger, start.adding(seconds: seconds - interval + 1))
+    }
+
+    static func close(_ a: Double?, _ b: Double, within: Double = 1e-9) -> Bool {
+        guard let a else { return false }
+        return abs(a - b) <= within
+    }
+
+    /// 99.9 % over 28 days, polled every 30 s (80,640 polls; the budget is 80.64 bad polls, or 40.32
+    /// minutes), and the last 20 minutes down (40 bad polls).
+    @Test func aTwentyMinuteOutageSpendsTwentyOfTheFortyMinutes() {
+        let (ledger, now) = Self.ledger { $0 >= 28 * Self.day - 20 * 60 }
+        let status = SLOStatus.compute(ServiceLevelObjective(objective: 99.9), ledger, now: now)
+        #expect(status.window == OutcomeLedger.Counts(good: 80_600, total: 80_640))
+        #expect(Self.close(status.availability, 80_600.0 / 80_640))  // 99.9504 %
+        #expect(Self.close(status.budgetLeft, 1 - 40.0 / 80.64))  // 50.4 % of the budget
+        #expect(Self.close(status.budgetMinutesLeft, 20.32, within: 1e-6))  // 40.32 − 20
+        let expected: [(minutes: Int, bad: Int, total: Int)] = [
+            (5, 10, 10), (30, 40, 60), (60, 40, 120), (360, 40, 720), (4320, 40, 8640)
+        ]
+        #expect(status.burns.map(\.minutes) == expected.map(\.minutes))
+        for (minutes, bad, total) in expected {
+            let burn = status.burn(overMinutes: minutes)
+            #expect(burn?.counts == OutcomeLedger.Counts(good: total - bad, total: total), "\(minutes) m")
+            // (bad ÷ total) ÷ 0.001: 1000, 666.7, 333.3, 55.6, 4.63
+            #expect(Self.close(burn?.rate, Double(bad) / Double(total) / 0.001, within: 1e-6), "\(minutes) m")
+        }
+        #expect(status.firing == BurnRateRule.workbook, "both pages and the ticket fire")
+        #expect(status.level == .page)
+    }
+
+    @Test func timeslicesCountMinutesNotPolls() {
+        let (ledger, now) = Self.ledger { $0 >= 28 * Self.day - 20 * 60 }
+        let status = SLOStatus.compute(ServiceLevelObjective(objective: 99.9, method: .timeslices), ledger, now: now)
+        #expect(status.window == OutcomeLedger.Counts(good: 40_300, total: 40_320))
+        #expect(Self.close(status.budgetMinutesLeft, 20.32, within: 1e-6))
+        #expect(status.burn(overMinutes: 5)?.counts == OutcomeLedger.Counts(good: 0, total: 5))
+        #expect(Self.close(status.burn(overMinutes: 5)?.rate, 1000, within: 1e-6), "5 minutes are enough minutes")
+        #expect(status.burn(overMinutes: 60)?.counts == OutcomeLedger.Counts(good: 40, total: 60))
+        #expect(status.level == .page)
+        // One failed poll of two makes its minute bad: a timeslice is good only when every poll was.
+        var one = OutcomeLedger(windowDays: 28)
+        one.record(good: true, at: Self.start)
+        one.record(good: false, at: Self.start.adding(seconds: 30))
+        one.record(good: true, at: Self.start.adding(seconds: 60))
+        #expect(
+            one.counts(overLast: 60, now: Self.start.adding(seconds: 61), method: .timeslices)
+                == OutcomeLedger.Counts(good: 1, total: 2))
+        #expect(
+            one.counts(overLast: 60, now: Self.start.adding(seconds: 61), method: .occurrences)
+                == OutcomeLedger.Counts(good: 2, total: 3))
+    }
+
+    /// A check polled every 5 minutes whose last poll failed: the 5- and 30-minute windows hold 1 and
+    /// 6 polls, fewer than 10, so neither page fires (the 1-hour window alone burns 83×); over 3 days
+    /// 1 bad of 864 is more than 0.1 %: a ticket.
+    @Test func oneFailedProbeInAQuietWindowDoesNotPage() {
+        let (ledger, now) = Self.ledger(interval: 300) { $0 == 28 * Self.day - 300 }
+        let status = SLOStatus.compute(ServiceLevelObjective(objective: 99.9), ledger, now: now)
+        #expect(status.burn(overMinutes: 5)?.counts.total == 1)
+        #expect(status.burn(overMinutes: 5)?.rate == nil, "1 poll is fewer than the minimum")
+        #expect(status.burn(overMinutes: 30)?.rate == nil)
+        #expect(Self.close(status.burn(overMinutes: 60)?.rate, 1.0 / 12 / 0.001, within: 1e-6))
+        #expect(Self.close(status.burn(overMinutes: 4320)?.rate, 1.0 / 864 / 0.001, within: 1e-6))
+        #expect(status.level == .ticket)
+        #expect(status.firing.map(\.level) == [.ticket])
+        // With the guard lowered to one poll, the same failure pages.
+        let eager = SLOStatus.compute(ServiceLevelObjective(objective: 99.9, minimumEvents: 1), ledger, now: now)
+        #expect(eager.level == .page)
+    }
+
+    @Test func theWindowRollsAndTheBudgetLineDropsOnTheDayOfTheOutage() {
+        // 20 minutes down on day 10 (counting from 0), then 28 days of polls in all.
+        let outage = { (s: Int64) in s >= 10 * Self.day + 3600 && s < 10 * Self.day + 3600 + 1200 }
+        let (ledger, now) = Self.ledger(failing: outage)
+        let status = SLOStatus.compute(ServiceLevelObjective(objective: 99.9), ledger, now: now)
+        #expect(Self.close(status.budgetLeft, 1 - 40.0 / 80.64))
+        #expect(status.level == .none, "the outage is long over: no window but the objective's holds it")
+        #expect(status.budgetLine.count == 28)
+        #expect(status.budgetLine.prefix(10).allSatisfy { Self.close($0, 1) }, "\(status.budgetLine)")
+        #expect(status.budgetLine.suffix(18).allSatisfy { Self.close($0, 1 - 40.0 / 80.64) })
+
+        // 40 days of polls: the outage of day 10 has left the 28-day window.
+        let (later, laterNow) = Self.ledger(days: 40, failing: outage)
+        let rolled = SLOStatus.compute(ServiceLevelObjective(objective: 99.9), later, now: laterNow)
+        #expect(rolled.window == OutcomeLedger.Counts(good: 80_640, total: 80_640))
+        #expect(rolled.availability == 1 && rolled.budgetLeft == 1)
+        // Nothing polled for a week: the window holds only what is left of it.
+        let idle = SLOStatus.compute(
+            ServiceLevelObjective(objective: 99.9), later, now: laterNow.adding(seconds: 7 * Self.day))
+        #expect(idle.window.total == 80_640 - 7 * 2880)
+        #expect(idle.burn(overMinutes: 5)?.counts.total == 0 && idle.burn(overMinutes: 5)?.rate == nil)
+    }
+
+    @Test func anEmptyLedgerKnowsNothing() {
+        let status = SLOStatus.compute(
+            ServiceLevelObjective(objective: 99.5, windowDays: 30), OutcomeLedger(windowDays: 30), now: Self.start)
+        #expect(status.availability == nil && status.budgetLeft == nil && status.budgetMinutesLeft == nil)
+        #expect(status.level == .none)
+        #expect(Self.close(ServiceLevelObjective(objective: 99.5, windowDays: 30).budgetMinutes, 216))
+    }
+}
