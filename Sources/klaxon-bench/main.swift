@@ -14,7 +14,7 @@ struct Options {
     var directory = FileManager.default.temporaryDirectory.path
     var runs = 5
     /// Run only these figures: append, replay, console, archive, oncall, runbook, escalation, comms, status,
-    /// payload, review, follow, postgres, storm, links or statuspage.
+    /// payload, review, follow, postgres, storm, links, statuspage or slo.
     var only: String?
     /// How long `klaxon watch` polls 1,000 checks.
     var statusSeconds = 60
@@ -46,7 +46,7 @@ struct Options {
             default:
                 FileHandle.standardError.write(
                     Data(
-                        "usage: klaxon-bench [--dir DIR] [--runs N] [--status-seconds S] [--postgres-seconds S] [--keep] [--only append|replay|console|archive|oncall|runbook|escalation|comms|status|payload|review|follow|postgres|storm|links|statuspage]\n"
+                        "usage: klaxon-bench [--dir DIR] [--runs N] [--status-seconds S] [--postgres-seconds S] [--keep] [--only append|replay|console|archive|oncall|runbook|escalation|comms|status|payload|review|follow|postgres|storm|links|statuspage|slo]\n"
                             .utf8))
                 exit(2)
             }
@@ -259,6 +259,11 @@ var statusPage = StatusPageBench.Figures()
 if options.only == nil || options.only == "statuspage" {
     let klaxon = (CommandLine.arguments[0] as NSString).deletingLastPathComponent + "/klaxon"
     statusPage = try StatusPageBench.run(root: root, runs: options.runs, klaxon: klaxon, seconds: 20)
+}
+
+var slo = SLOBench.Figures()
+if options.only == nil || options.only == "slo" {
+    slo = SLOBench.run(runs: options.runs)
 }
 
 var payload = PayloadBench.Figures()
@@ -614,7 +619,7 @@ let measured: [(benchmark: String, cells: [String])] =
             ]
         )
     ] + PostgresBench.rows(postgres) + AlertStormBench.rows(storm, appendRate: median(klaxonRates))
-    + ActionLinkBench.rows(links) + StatusPageBench.rows(statusPage)
+    + ActionLinkBench.rows(links) + StatusPageBench.rows(statusPage) + SLOBench.rows(slo)
 // Only what ran: with --only, the other benchmarks' figures are left out, not printed as nan.
 let rows =
     [["figure", "goal", "measured", "ratio"]]

@@ -5,17 +5,13 @@ public enum BuildbotHealth {
     public static func judge(
         _ check: CheckDefinition, workers: SystemHealth.Answer, requests: SystemHealth.Answer, now: Timestamp
     ) -> CheckEvaluation {
-        for answer in [workers, requests] where !answer.isSuccess {
-            return SystemHealth.failed("\(answer.path): HTTP \(answer.statusCode) \(answer.firstLine)")
-        }
-        guard let workerList = workers.json?["workers"]?.arrayValue else {
-            return SystemHealth.unknown(
-                "source unreadable: \(workers.path) has no workers list; is the url Buildbot's web address?")
-        }
-        guard let requestList = requests.json?["buildrequests"]?.arrayValue else {
-            return SystemHealth.unknown(
-                "source unreadable: \(requests.path) has no buildrequests list; is the url Buildbot's web address?")
-        }
+        if let failure = SystemHealth.firstFailure([workers, requests]) { return failure }
+        let workerList: [JSONValue]
+        let requestList: [JSONValue]
+        do throws(SystemHealth.Unreadable) {
+            workerList = try SystemHealth.list(workers, "workers", in: "Buildbot's web address").get()
+            requestList = try SystemHealth.list(requests, "buildrequests", in: "Buildbot's web address").get()
+        } catch { return error.evaluation }
         var listed: [StatusPayloads.Item] = []
         var connected = 0
         var disconnected: [String] = []

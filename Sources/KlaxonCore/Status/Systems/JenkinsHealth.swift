@@ -18,17 +18,13 @@ public enum JenkinsHealth {
     public static func judge(
         _ check: CheckDefinition, queue: SystemHealth.Answer, computers: SystemHealth.Answer, now: Timestamp
     ) -> CheckEvaluation {
-        for answer in [queue, computers] where !answer.isSuccess {
-            return SystemHealth.failed("\(answer.path): HTTP \(answer.statusCode) \(answer.firstLine)")
-        }
-        guard let items = queue.json?["items"]?.arrayValue else {
-            return SystemHealth.unknown(
-                "source unreadable: \(queue.path) has no items list; is the url Jenkins's address?")
-        }
-        guard let nodes = computers.json?["computer"]?.arrayValue else {
-            return SystemHealth.unknown(
-                "source unreadable: \(computers.path) has no computer list; is the url Jenkins's address?")
-        }
+        if let failure = SystemHealth.firstFailure([queue, computers]) { return failure }
+        let items: [JSONValue]
+        let nodes: [JSONValue]
+        do throws(SystemHealth.Unreadable) {
+            items = try SystemHealth.list(queue, "items", in: "Jenkins's address").get()
+            nodes = try SystemHealth.list(computers, "computer", in: "Jenkins's address").get()
+        } catch { return error.evaluation }
         var verdict = CheckObservation.Verdict.ok
         var facts: [String] = []
         var listed: [StatusPayloads.Item] = []

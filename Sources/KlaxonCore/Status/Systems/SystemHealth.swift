@@ -124,6 +124,28 @@ public enum SystemHealth {
         }
     }
 
+    /// The list `key` of an answer's JSON object (`items` of Jenkins's queue), or why the check is
+    /// unknown without it: the url most likely names something else than `address` ("Jenkins's address").
+    static func list(_ answer: Answer, _ key: String, in address: String) -> Result<[JSONValue], Unreadable> {
+        guard let list = answer.json?[key]?.arrayValue else {
+            return .failure(
+                Unreadable(
+                    evaluation: unknown(
+                        "source unreadable: \(answer.path) has no \(key) list; is the url \(address)?")))
+        }
+        return .success(list)
+    }
+
+    /// A health answer Klaxon cannot read, as the check's evaluation.
+    struct Unreadable: Error {
+        var evaluation: CheckEvaluation
+    }
+
+    /// The first answer with an error status, as the check's failure (the system said it is not well).
+    static func firstFailure(_ answers: [Answer]) -> CheckEvaluation? {
+        answers.first { !$0.isSuccess }.map { failed("\($0.path): HTTP \($0.statusCode) \($0.firstLine)") }
+    }
+
     static func unknown(_ detail: String) -> CheckEvaluation { CheckEvaluation(observation: .unknown(detail)) }
     static func failed(_ detail: String) -> CheckEvaluation { CheckEvaluation(observation: .failed(detail)) }
 
