@@ -16,7 +16,7 @@ struct StatusCommand: ParsableCommand {
             abstract:
                 "Poll every check once (again, at the retry interval, only where a threshold or a missing required alert's silent_for needs confirming) and print the states.",
             discussion:
-                "Exit status 0 when no check is down, 1 when one is, 3 when none is but an alert source cannot be read (unknown)."
+                "Exit status 0 when no check is down, 1 when one is, 3 when none is but one is unknown (its source cannot be read, or what it reads cannot say)."
         )
         @Argument(help: "Only these checks (default: all).") var names: [String] = []
         @OptionGroup var global: GlobalOptions
@@ -178,7 +178,7 @@ enum StatusRound {
             (down == 0 ? "nothing down" : "\(down) check\(down == 1 ? "" : "s") down")
                 + (unknown == 0
                     ? ""
-                    : "; \(unknown) check\(unknown == 1 ? "" : "s") unknown: \(unknown == 1 ? "its source cannot" : "their sources cannot") be read")
+                    : "; \(unknown) check\(unknown == 1 ? "" : "s") unknown (the detail says why)")
         )
         return lines.joined(separator: "\n")
     }

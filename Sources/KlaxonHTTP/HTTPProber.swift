@@ -42,6 +42,12 @@ public struct ProbeRequest: Sendable {
         var headers: [CheckCredentials.Line] = []
         var problem: String?
         do { headers = try check.credentials.lines(resolve: resolve) } catch { problem = error.message }
+        // Said in Klaxon's words, before libcurl says "error setting certificate file".
+        if problem == nil, let caFile = check.caFile, check.url.hasPrefix("https://"),
+            let unusable = CheckCredentials.caFileProblem(caFile)
+        {
+            problem = unusable + "; fix ca_file: in klaxon.yaml"
+        }
         return CheckEvaluation.requestURLs(check).map { url in
             var request = ProbeRequest(
                 url: url, timeoutSeconds: Int(check.timeoutSeconds), verifyTLS: check.verifyTLS,

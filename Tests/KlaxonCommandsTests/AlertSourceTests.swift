@@ -227,7 +227,7 @@ struct AlertSourceTests {
             ["/am/api/v2/alerts*": .init([502])], [#"{name: am, type: alertmanager, url: "BASE/am"}"#], text: true)
         #expect(run.output.contains("  am  UNKNOWN  "), "\(run.output)")
         #expect(run.output.contains("  source unreachable: HTTP 502 from the alertmanager API\n"))
-        #expect(run.output.hasSuffix("nothing down; 1 check unknown: its source cannot be read\n"))
+        #expect(run.output.hasSuffix("nothing down; 1 check unknown (the detail says why)\n"))
     }
 
     // MARK: 7. A busy server is not an outage

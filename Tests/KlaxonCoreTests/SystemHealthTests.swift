@@ -55,7 +55,7 @@ struct SystemHealthTests {
 
         // A 500 without the list (an older server, a proxy) is down all the same, with what it said.
         let bare = Self.judge(check, [.text("internal error\n", 500), try .fixture("kubernetes-livez-ok.txt")])
-        #expect(bare.observation == .failed("readyz: HTTP 500 internal error"))
+        #expect(bare.observation == .failed("readyz: HTTP 500: internal error"))
     }
 
     @Test func anAPIServerThatDoesNotAnswerIsDownButOneThatRefusesKlaxonIsUnknown() {
@@ -67,6 +67,13 @@ struct SystemHealthTests {
             ],
             now: Timestamp(milliseconds: 0))
         #expect(refused.observation == .failed("/readyz: Couldn't connect to server"))
+        // No such path: the url is not the API server's (an older server without /livez too).
+        let missing = Self.judge(check, [.text("ok"), .text("404 page not found", 404)])
+        #expect(missing.observation.verdict == .unknown)
+        #expect(missing.observation.detail.hasPrefix("/livez answers HTTP 404: the url is not kubernetes's address"))
+        let gitlab = Self.judge(Self.check(.gitlab), [.text("", 404)])
+        #expect(gitlab.observation.verdict == .unknown)
+        #expect(gitlab.observation.detail.contains("monitoring allowlist"))
         let forbidden = Self.judge(check, [.text("Forbidden", 403), .text("ok")])
         #expect(forbidden.observation.verdict == .unknown)
         #expect(forbidden.observation.detail.hasPrefix("/readyz answers HTTP 403: Klaxon is not let in"))
@@ -114,7 +121,7 @@ struct SystemHealthTests {
         #expect(
             stuck.observation
                 == .failed(
-                    "queue 2, oldest gpu-tests waiting 1d00h; 1 stuck (gpu-tests); 1 of 7 executors offline (gpu-agent-1); 4 taken offline on purpose (linux-agent-1)"
+                    "queue 2, oldest gpu-tests waiting 1d00h (≥ 1h00m: down); 1 stuck (gpu-tests); 1 of 7 executors offline (gpu-agent-1) (≥ 1: degraded); 4 executors taken offline on purpose (linux-agent-1)"
                 ))
         #expect(
             stuck.items.map { "\($0.name) \($0.status)" } == [
@@ -136,7 +143,8 @@ struct SystemHealthTests {
             )
             .observation
                 == .ok(
-                    "queue empty; 1 of 7 executors offline (gpu-agent-1); 4 taken offline on purpose (linux-agent-1)"))
+                    "queue empty; 1 of 7 executors offline (gpu-agent-1); 4 executors taken offline on purpose (linux-agent-1)"
+                ))
     }
 
     @Test func aJenkinsWithAnEmptyQueueAndItsNodesOnlineIsUp() throws {
@@ -154,7 +162,8 @@ struct SystemHealthTests {
         )
         let down = Self.judge(Self.check(.jenkins), [try .fixture("jenkins-queue-empty.json"), allOff])
         #expect(
-            down.observation == .failed("queue empty; no executor online; 2 taken offline on purpose (Built-In Node)"))
+            down.observation
+                == .failed("queue empty; no executor online; 2 executors taken offline on purpose (Built-In Node)"))
         let urls = CheckEvaluation.requestURLs(Self.check(.jenkins) { $0.url = "https://ci.example/jenkins/" })
         #expect(urls.count == 2)
         #expect(urls[0].hasPrefix("https://ci.example/jenkins/queue/api/json?tree=items%5Bid,stuck,"))
@@ -169,7 +178,11 @@ struct SystemHealthTests {
         // Request 45 was submitted at 298297875 and nobody claimed it; 30 minutes later:
         let later = Timestamp(milliseconds: (298_297_875 + 1800) * 1000)
         let judged = Self.judge(check, answers, now: later)
-        #expect(judged.observation == .degraded("1 worker connected, 1 not (windows); 1 pending, the oldest for 30m"))
+        #expect(
+            judged.observation
+                == .degraded(
+                    "1 worker connected, 1 not (windows) (≥ 1: degraded); 1 pending, the oldest for 30m (≥ 15m: degraded)"
+                ))
         let hourLater = Timestamp(milliseconds: (298_297_875 + 3600) * 1000)
         #expect(Self.judge(check, answers, now: hourLater).observation.verdict == .failed)
         let none = Answer.text(
@@ -183,7 +196,9 @@ struct SystemHealthTests {
         let metrics = try Answer.fixture("buildkite-metrics.json")
         #expect(Self.judge(Self.check(.buildkite), [metrics]).observation == .ok("1 queue served; 5 jobs scheduled"))
         let strict = Self.check(.buildkite) { $0.thresholds = [.scheduledJobs: .init(degraded: 5, down: 10)] }
-        #expect(Self.judge(strict, [metrics]).observation == .degraded("default: 5 scheduled, 0 busy, 1 idle"))
+        #expect(
+            Self.judge(strict, [metrics]).observation
+                == .degraded("default: 5 scheduled, 0 busy, 1 idle (≥ 5: degraded)"))
         let gpu = Self.check(.buildkite) { $0.queues = ["default", "gpu"] }
         #expect(Self.judge(gpu, [metrics]).observation == .degraded("gpu: no agent"))
         let starved = Answer.text(
@@ -238,6 +253,12 @@ struct SystemHealthTests {
         }
         let given = Self.check(.loki) { $0.url = "http://loki.example:3100/ready" }
         #expect(CheckEvaluation.requestURLs(given) == ["http://loki.example:3100/ready"])
+        // The path's own query is kept when the url names the path.
+        let query = Self.query { $0.query = "up" }
+        var named = query
+        named.url = "http://prometheus.example:9090/api/v1/query"
+        #expect(CheckEvaluation.requestURLs(named) == CheckEvaluation.requestURLs(query))
+        #expect(CheckEvaluation.requestURLs(query) == ["http://prometheus.example:9090/api/v1/query?query=up"])
     }
 
     // MARK: PromQL
@@ -276,13 +297,14 @@ struct SystemHealthTests {
                     #"2 series, none past a condition; the highest up{instance="localhost:9090", job="prometheus"} = 1"#
                 ))
         #expect(
-            Self.judge(allFine, [try .fixture("prometheus-query-scalar.json")]).observation == .ok("{} = 1"))
+            Self.judge(allFine, [try .fixture("prometheus-query-scalar.json")]).observation == .ok("scalar = 1"))
     }
 
     @Test func anEmptyResultIsWhatEmptySaysAndAFailedQueryIsUnknownNeverDown() throws {
         let empty = try Answer.fixture("prometheus-query-empty.json")
         #expect(
-            Self.judge(Self.query { _ in }, [empty]).observation == .unknown("no series: the query matched nothing"))
+            Self.judge(Self.query { _ in }, [empty]).observation
+                == .unknown("no series: the query matched nothing (empty: says what that means: up, degraded or down)"))
         #expect(Self.judge(Self.query { $0.whenEmpty = .ok }, [empty]).observation.verdict == .ok)
         #expect(Self.judge(Self.query { $0.whenEmpty = .failed }, [empty]).observation.verdict == .failed)
 

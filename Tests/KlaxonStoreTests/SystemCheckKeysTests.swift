@@ -36,7 +36,7 @@ struct SystemCheckKeysTests {
         // The CA file is not there: said, and the check is polled all the same (it is down until it is).
         #expect(
             files.findings.map(\.description) == [
-                "\(dir.path)/klaxon.yaml:15:115: warning: ca_file \(dir.path)/certs/cluster-ca.pem cannot be read; its check cannot verify the server and is down until it can"
+                "\(dir.path)/klaxon.yaml:15:115: warning: ca_file \(dir.path)/certs/cluster-ca.pem does not exist; its check cannot verify the server and is down until it can"
             ])
         let byName = Dictionary(uniqueKeysWithValues: files.checks.map { ($0.name, $0) })
         let errors = try #require(byName["errors"])
@@ -70,6 +70,8 @@ struct SystemCheckKeysTests {
               - {name: h1, url: "http://h", query: up}
               - {name: g1, type: grafana, url: "http://g", queues: [default]}
               - {name: e1, type: etcd, url: "http://e", expect: {status: [200]}}
+              - {name: q5, type: prometheus_query, url: "http://p:9090", query: up, down: "> 1", degraded: "> 5"}
+              - {name: k1, type: kubernetes, url: "http://k", ca_file: ca.pem}
             """)
         let errors = files.findings.filter { $0.level == .error }.map(\.description)
         let expected = [
@@ -79,12 +81,38 @@ struct SystemCheckKeysTests {
             "\(path):6:93: error: empty is \"fine\"; expected one of up, degraded, down, unknown",
             "\(path):7:73: error: thresholds: queue_wait: down is below degraded; down is the worse level, so give it the larger value",
             "\(path):8:60: error: check j2: thresholds: scheduled_jobs is a buildkite measure; type: jenkins has queue_wait, offline_executors",
-            "\(path):9:61: error: unknown measure \"queue_length\" in thresholds (known: queue_wait, offline_executors, pending_wait, disconnected_workers, scheduled_jobs)",
+            "\(path):9:61: error: unknown measure \"queue_length\" in thresholds (known: jenkins: queue_wait, offline_executors; buildbot: pending_wait, disconnected_workers; buildkite: scheduled_jobs)",
             "\(path):10:40: error: check h1: query: is for prometheus_query checks (type: is http)",
             "\(path):11:56: error: check g1: queues: is for buildkite checks (type: is grafana)",
-            "\(path):12:53: error: check e1: expect: is for http checks; type: etcd judges its answer itself (docs/checks.md, Systems by name)"
+            "\(path):12:53: error: check e1: expect: is for http checks; type: etcd judges its answer itself (docs/checks.md, Systems by name)",
+            "\(path):13:96: error: check q5: degraded: \"> 5\" can never apply: every value it holds for, down: \"> 1\" holds for too, and down is judged first; give degraded: the milder bound (such as down: \"> 0.05\", degraded: \"> 0.01\")"
         ]
         #expect(errors == expected)
-        #expect(files.checks.isEmpty, "no check with an error is polled: \(files.checks.map(\.name))")
+        #expect(files.checks.map(\.name) == ["k1"], "no check with an error is polled")
+        #expect(
+            files.findings.filter { $0.level == .warning }.map(\.description).contains(
+                "\(path):14:60: warning: ca_file is for https: the url is http://, so nothing is verified and the file is not read"
+            ))
+    }
+
+    /// `down: > 0.05` unquoted is a YAML syntax error (a bare `>` begins a folded block): the error says
+    /// to quote it.
+    @Test func anUnquotedConditionIsToldToBeQuoted() {
+        let (files, path, _) = load(
+            """
+              - name: errors
+                type: prometheus_query
+                url: http://p:9090
+                query: up
+                down: >= 0.05
+            """)
+        let errors = files.findings.filter { $0.level == .error }.map(\.description)
+        #expect(errors.count == 1)
+        #expect(errors.first?.hasPrefix("\(path):") == true)
+        #expect(
+            errors.first?.hasSuffix(
+                "; a condition such as >= 0.05 must be in quotes (down: \"> 0.05\"): YAML reads a bare > or < otherwise"
+            ) == true,
+            "\(errors)")
     }
 }

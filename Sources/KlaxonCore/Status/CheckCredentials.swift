@@ -103,4 +103,20 @@ public struct CheckCredentials: Hashable, Sendable {
         }
         return result
     }
+
+    /// Why `path` (a check's `ca_file:`) cannot serve as its CA certificates, in words for the config's
+    /// warning and the poll's error; nil when it is a readable file holding a PEM certificate. Read
+    /// only: the file is opened to look at, never changed.
+    public static func caFileProblem(_ path: String) -> String? {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+            return "ca_file \(path) does not exist"
+        }
+        if isDirectory.boolValue { return "ca_file \(path) is a directory; give the PEM file of the CA certificates" }
+        guard let data = FileManager.default.contents(atPath: path) else { return "ca_file \(path) cannot be read" }
+        guard String(decoding: data.prefix(1 << 20), as: UTF8.self).contains("-----BEGIN CERTIFICATE-----") else {
+            return "ca_file \(path) holds no PEM certificate (-----BEGIN CERTIFICATE-----)"
+        }
+        return nil
+    }
 }

@@ -41,6 +41,22 @@ public struct QueryRules: Hashable, Sendable {
         }
 
         public var description: String { "\(comparison.rawValue) \(QueryRules.text(number))" }
+
+        /// Whether every value `other` holds for, this holds for too (both bound from below, or both
+        /// from above, this one no stricter): `> 1` shadows `> 5`, `< 1` shadows `< 0.5`.
+        public func shadows(_ other: Condition) -> Bool {
+            let above: Set<Comparison> = [.greater, .greaterOrEqual]
+            let below: Set<Comparison> = [.less, .lessOrEqual]
+            if above.contains(comparison) && above.contains(other.comparison) {
+                return number < other.number
+                    || (number == other.number && (comparison == .greaterOrEqual || other.comparison == .greater))
+            }
+            if below.contains(comparison) && below.contains(other.comparison) {
+                return number > other.number
+                    || (number == other.number && (comparison == .lessOrEqual || other.comparison == .less))
+            }
+            return self == other
+        }
     }
 
     /// The PromQL expression.

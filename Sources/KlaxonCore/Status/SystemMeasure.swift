@@ -29,6 +29,16 @@ public enum SystemMeasure: String, CaseIterable, Sendable {
         }
     }
 
+    /// What `value` is past, for a detail: ` (≥ 1h: down)`, ` (≥ 1: degraded)`, or nothing when it is
+    /// below both limits of `check`.
+    public func past(_ value: Double, of check: CheckDefinition) -> String {
+        let limit = check.limit(self)
+        let verdict = limit.verdict(value)
+        guard verdict != .ok, let bound = verdict == .failed ? limit.down : limit.degraded else { return "" }
+        let amount = isDuration ? DurationText.short(seconds: Int64(bound)) : String(Int64(bound))
+        return " (≥ \(amount): \(verdict == .failed ? "down" : "degraded"))"
+    }
+
     /// The kind that reads the measure.
     public var kind: CheckDefinition.Kind {
         switch self {

@@ -140,6 +140,7 @@ public struct CheckFiles: Sendable {
         var silentForNode: Node?
         var timeoutGiven = false
         var intervalNode: Node?
+        var caFileNode: Node?
         var errors: [KlaxonError] = []
         var warnings: [ConfigFinding] = []
         for (key, keyNode, value) in try file.mapping(node, what: "a check") {
@@ -222,13 +223,13 @@ public struct CheckFiles: Sendable {
                         path.hasPrefix("/")
                         ? path
                         : URL(fileURLWithPath: file.path).deletingLastPathComponent().appendingPathComponent(path).path
-                    if let caFile = check.caFile, !FileManager.default.isReadableFile(atPath: caFile) {
+                    if let caFile = check.caFile, let problem = CheckCredentials.caFileProblem(caFile) {
                         warnings.append(
                             ConfigFinding(
                                 .warning, file.place(value),
-                                "ca_file \(caFile) cannot be read; its check cannot verify the server and is down until it can"
-                            ))
+                                "\(problem); its check cannot verify the server and is down until it can"))
                     }
+                    caFileNode = value
                 case "query": check.query.query = try file.string(value, what: "query")
                 case "down": check.query.down = try condition(value, file, what: "down")
                 case "degraded": check.query.degraded = try condition(value, file, what: "degraded")
@@ -252,6 +253,12 @@ public struct CheckFiles: Sendable {
                 errors += heartbeatRules(check, node, file, intervalNode: intervalNode)
             }
             if !check.name.isEmpty { errors += systemRules(&check, node, file) }
+        }
+        if let caFileNode, check.url.hasPrefix("http://") {
+            warnings.append(
+                ConfigFinding(
+                    .warning, file.place(caFileNode),
+                    "ca_file is for https: the url is http://, so nothing is verified and the file is not read"))
         }
         // The poll is unknown with the same words (CheckEvaluation).
         if let problem = check.endpointProblem { warnings.append(ConfigFinding(.warning, file.place(node), problem)) }

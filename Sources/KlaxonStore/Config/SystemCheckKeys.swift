@@ -12,6 +12,15 @@ extension CheckFiles {
         ("empty", [.prometheusQuery]), ("thresholds", [.jenkins, .buildbot, .buildkite]), ("queues", [.buildkite])
     ]
 
+    /// Every kind's measures: `jenkins: queue_wait, offline_executors; buildbot: …`.
+    static var knownMeasures: String {
+        var kinds: [CheckDefinition.Kind] = []
+        for measure in SystemMeasure.allCases where !kinds.contains(measure.kind) { kinds.append(measure.kind) }
+        return kinds.map { kind in
+            "\(kind.rawValue): " + SystemMeasure.measures(of: kind).map(\.rawValue).joined(separator: ", ")
+        }.joined(separator: "; ")
+    }
+
     /// `> 0.05`, `<= 3`: a comparison and a number.
     static func condition(_ node: Node, _ file: YAMLFile, what: String) throws(KlaxonError) -> QueryRules.Condition {
         let text = try file.string(node, what: what)
@@ -31,7 +40,7 @@ extension CheckFiles {
             guard let measure = SystemMeasure(rawValue: name) else {
                 throw file.error(
                     keyNode,
-                    "unknown measure \"\(name)\" in thresholds (known: \(SystemMeasure.allCases.map(\.rawValue).joined(separator: ", ")))"
+                    "unknown measure \"\(name)\" in thresholds (known: \(knownMeasures))"
                 )
             }
             var limit = SystemMeasure.Limit()
@@ -93,6 +102,13 @@ extension CheckFiles {
             if check.query.query.trimmingCharacters(in: .whitespaces).isEmpty {
                 errors.append(
                     file.error(node, "check \(check.name): a prometheus_query check needs query:, a PromQL expression"))
+            }
+            if let down = check.query.down, let degraded = check.query.degraded, down.shadows(degraded) {
+                errors.append(
+                    file.error(
+                        node.mapping?["degraded"] ?? node,
+                        "check \(check.name): degraded: \"\(degraded)\" can never apply: every value it holds for, down: \"\(down)\" holds for too, and down is judged first; give degraded: the milder bound (such as down: \"> 0.05\", degraded: \"> 0.01\")"
+                    ))
             }
             if check.query.down == nil && check.query.degraded == nil {
                 errors.append(

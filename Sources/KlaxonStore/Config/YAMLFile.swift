@@ -110,7 +110,9 @@ public struct YAMLFile {
             switch error {
             case .scanner(_, let problem, let mark, _), .parser(_, let problem, let mark, _),
                 .composer(_, let problem, let mark, _):
-                throw .badInput("\(path):\(mark.line):\(mark.column): invalid YAML: \(problem)")
+                throw .badInput(
+                    "\(path):\(mark.line):\(mark.column): invalid YAML: \(problem)"
+                        + unquotedConditionHint(text, line: mark.line))
             case .duplicatedKeysInMapping(let keys, let context):
                 // As `mapping(_:what:)` says it; Yams' own text spans lines and puts the place last.
                 let names = keys.map { "\"\($0)\"" }.joined(separator: ", ")
@@ -203,6 +205,25 @@ public struct YAMLFile {
                 node, "\(what) is \"\(text)\"; expected one of \(choices.map(\.rawValue).joined(separator: ", "))")
         }
         return value
+    }
+
+    /// A hint for the syntax error YAML gives on a bare comparison (`down: > 0.05`): `>` and `|` begin
+    /// a block of text there, so the condition must be quoted. Empty unless the line has one.
+    static func unquotedConditionHint(_ text: String, line: Int) -> String {
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+        guard line >= 1, line <= lines.count else { return "" }
+        let here = lines[line - 1]
+        // The two-character comparisons first: `>=` is not `>` before `= 0.05`.
+        for comparison in QueryRules.Condition.Comparison.allCases.sorted(by: { $0.rawValue.count > $1.rawValue.count })
+        {
+            guard let found = here.range(of: ": " + comparison.rawValue) else { continue }
+            let rest = here[found.upperBound...].drop { $0 == " " }
+            if let first = rest.first, first.isNumber || first == "-" || first == "." {
+                return
+                    "; a condition such as \(comparison.rawValue) \(rest.prefix { $0 != "," && $0 != "}" && $0 != " " }) must be in quotes (down: \"> 0.05\"): YAML reads a bare > or < otherwise"
+            }
+        }
+        return ""
     }
 
     /// Turns an error thrown while reading this file into a finding with its place.

@@ -233,11 +233,20 @@ enum StatusView {
         frame.put(uptime + " (maintenance left out)", row: 4, column: 1, style: .dim, width: model.columns - 2)
         var row = 6
         let bottom = ScreenGeometry(model).bottom
-        if let last = check.lastReport {
+        if d.kind == .prometheusQuery {
+            // What the check asks and holds the answer to, as klaxon.yaml says it.
+            let conditions = [d.query.down.map { "down \($0)" }, d.query.degraded.map { "degraded \($0)" }]
+                .compactMap { $0 }.joined(separator: " · ")
             frame.put(
-                last.evaluation.observation.detail, row: row, column: 2, style: style(check.state),
-                width: model.columns - 3)
-            row += 1
+                "query \(d.query.query) · \(conditions)", row: 5, column: 1, style: .code, width: model.columns - 2)
+            row = 7
+        }
+        if let last = check.lastReport {
+            // The whole detail, on up to three lines: it names what is wrong.
+            for line in TextWidth.wrap(last.evaluation.observation.detail[...], to: model.columns - 3, maxLines: 3) {
+                frame.put(line.text, row: row, column: 2, style: style(check.state), width: model.columns - 3)
+                row += 1
+            }
             let p = last.response.phases
             frame.put(
                 String(

@@ -36,6 +36,7 @@ public enum BuildbotHealth {
             verdict = check.limit(.disconnectedWorkers).verdict(Double(disconnected.count))
             facts.append(
                 "\(Plural.count(connected, "worker")) connected, \(disconnected.count) not (\(disconnected.prefix(3).joined(separator: ", "))\(disconnected.count > 3 ? ", …" : ""))"
+                    + SystemMeasure.disconnectedWorkers.past(Double(disconnected.count), of: check)
             )
         } else {
             facts.append("\(Plural.count(connected, "worker")) connected")
@@ -47,7 +48,9 @@ public enum BuildbotHealth {
         }
         if let oldest = ages.max() {
             verdict = SystemHealth.worse(verdict, check.limit(.pendingWait).verdict(oldest))
-            facts.append("\(waiting.count) pending, the oldest for \(SystemHealth.age(oldest))")
+            facts.append(
+                "\(waiting.count) pending, the oldest for \(SystemHealth.age(oldest))"
+                    + SystemMeasure.pendingWait.past(oldest, of: check))
         } else {
             facts.append("nothing pending")
         }

@@ -6,8 +6,7 @@
 public enum BuildkiteHealth {
     public static func judge(_ check: CheckDefinition, _ answer: SystemHealth.Answer) -> CheckEvaluation {
         guard answer.isSuccess else {
-            return SystemHealth.unknown(
-                "source unreachable: HTTP \(answer.statusCode) from the Buildkite API \(answer.firstLine)")
+            return SystemHealth.unknown("the Buildkite API answers \(answer.statusAndLine)")
         }
         guard let json = answer.json, case .object(let agentQueues)? = json["agents"]?["queues"],
             case .object(let jobQueues)? = json["jobs"]?["queues"]
@@ -33,7 +32,9 @@ public enum BuildkiteHealth {
                 said = scheduled > 0 ? "\(printed): \(scheduled) scheduled and no agent" : "\(printed): no agent"
             } else {
                 state = check.limit(.scheduledJobs).verdict(Double(scheduled))
-                said = "\(printed): \(scheduled) scheduled, \(busy) busy, \(idle) idle"
+                said =
+                    "\(printed): \(scheduled) scheduled, \(busy) busy, \(idle) idle"
+                    + SystemMeasure.scheduledJobs.past(Double(scheduled), of: check)
             }
             var item = StatusPayloads.Item(
                 name: printed, status: state == .ok ? "ok" : state == .degraded ? "degraded" : "down")

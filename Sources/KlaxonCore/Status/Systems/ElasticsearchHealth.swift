@@ -10,8 +10,7 @@ public enum ElasticsearchHealth {
             let type = error?["type"]?.stringValue ?? error?.stringValue
             let reason = error?["reason"]?.stringValue
             let what = [type, reason].compactMap { $0 }.map { TerminalText.printable($0) }.joined(separator: ": ")
-            return SystemHealth.failed(
-                "HTTP \(answer.statusCode)" + (what.isEmpty ? " \(answer.firstLine)" : ": \(what)"))
+            return SystemHealth.failed(what.isEmpty ? answer.statusAndLine : "HTTP \(answer.statusCode): \(what)")
         }
         guard let json, let status = json["status"]?.stringValue else {
             return SystemHealth.unknown(

@@ -16,9 +16,7 @@ public enum HealthEndpoints {
     /// with the body's first line (`Ingester not ready: waiting for 15s after being ready`).
     static func plain(_ answer: SystemHealth.Answer, saying word: String) -> CheckEvaluation {
         let line = answer.firstLine
-        guard answer.isSuccess else {
-            return SystemHealth.failed("HTTP \(answer.statusCode)" + (line.isEmpty ? "" : ": \(line)"))
-        }
+        guard answer.isSuccess else { return SystemHealth.failed(answer.statusAndLine) }
         guard line.lowercased().hasPrefix(word) else {
             return SystemHealth.failed("\(answer.path) answers \"\(line)\", not \"\(word)\"")
         }
@@ -31,7 +29,7 @@ public enum HealthEndpoints {
         let database = answer.json?["database"]?.stringValue.map { TerminalText.printable($0) }
         guard answer.isSuccess, database == "ok" else {
             return SystemHealth.failed(
-                "HTTP \(answer.statusCode)" + (database.map { ": database \($0)" } ?? " \(answer.firstLine)"))
+                database.map { "HTTP \(answer.statusCode): database \($0)" } ?? answer.statusAndLine)
         }
         let version = answer.json?["version"]?.stringValue.map { "; Grafana " + TerminalText.printable($0) } ?? ""
         return CheckEvaluation(observation: .ok("database ok\(version)"))
@@ -41,7 +39,7 @@ public enum HealthEndpoints {
     /// "message": "…"}]}`: down names each check that failed and why.
     static func gitlab(_ answer: SystemHealth.Answer) -> CheckEvaluation {
         guard let json = answer.json, case .object(let fields) = json else {
-            return SystemHealth.failed("HTTP \(answer.statusCode) \(answer.firstLine)")
+            return SystemHealth.failed(answer.statusAndLine)
         }
         var failing: [String] = []
         for (name, value) in fields.sorted(by: { $0.key < $1.key }) where name != "status" {
@@ -76,7 +74,7 @@ public enum HealthEndpoints {
     /// splunkd's health report (`/services/server/health/splunkd/details`): `entry[0].content.health`
     /// is green, yellow, red or grey (not known), and `features` a tree of the same; degraded or down names the features (leaves) that are not green, and why.
     static func splunk(_ answer: SystemHealth.Answer) -> CheckEvaluation {
-        guard answer.isSuccess else { return SystemHealth.failed("HTTP \(answer.statusCode) \(answer.firstLine)") }
+        guard answer.isSuccess else { return SystemHealth.failed(answer.statusAndLine) }
         guard let content = answer.json?["entry"]?.arrayValue?.first?["content"],
             let health = content["health"]?.stringValue
         else {

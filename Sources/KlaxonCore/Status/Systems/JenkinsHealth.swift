@@ -51,7 +51,8 @@ public enum JenkinsHealth {
             let wait = check.limit(.queueWait).verdict(oldest.seconds)
             verdict = SystemHealth.worse(verdict, wait)
             facts.append(
-                "queue \(items.count), oldest \(oldest.name) waiting \(SystemHealth.age(oldest.seconds))")
+                "queue \(items.count), oldest \(oldest.name) waiting \(SystemHealth.age(oldest.seconds))"
+                    + SystemMeasure.queueWait.past(oldest.seconds, of: check))
         } else {
             facts.append("queue empty")
         }
@@ -91,12 +92,16 @@ public enum JenkinsHealth {
             facts.append("no executor online")
         } else if offline.executors > 0 {
             verdict = SystemHealth.worse(verdict, check.limit(.offlineExecutors).verdict(Double(offline.executors)))
-            facts.append("\(offline.executors) of \(total) executors offline (\(names(offline.names)))")
+            facts.append(
+                "\(offline.executors) of \(total) executors offline (\(names(offline.names)))"
+                    + SystemMeasure.offlineExecutors.past(Double(offline.executors), of: check))
         } else {
             facts.append("\(online) executors online")
         }
         if takenOffline.executors > 0 {
-            facts.append("\(takenOffline.executors) taken offline on purpose (\(names(takenOffline.names)))")
+            facts.append(
+                "\(Plural.count(takenOffline.executors, "executor")) taken offline on purpose (\(names(takenOffline.names)))"
+            )
         }
         return CheckEvaluation(observation: .init(verdict, facts.joined(separator: "; ")), items: listed)
     }

@@ -22,7 +22,7 @@ public enum KubernetesHealth {
             if !failing.isEmpty {
                 failures.append("\(endpoint): " + failing.joined(separator: ", "))
             } else if !answer.isSuccess {
-                failures.append("\(endpoint): HTTP \(answer.statusCode) \(answer.firstLine)")
+                failures.append("\(endpoint): \(answer.statusAndLine)")
             }
         }
         guard failures.isEmpty else {

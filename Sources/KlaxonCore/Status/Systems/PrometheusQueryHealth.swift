@@ -10,15 +10,17 @@ public enum PrometheusQueryHealth {
                 let type = json?["errorType"]?.stringValue.map { TerminalText.printable($0) + ": " } ?? ""
                 return SystemHealth.unknown("the query failed: \(type)\(TerminalText.printable(error))")
             }
-            return SystemHealth.unknown(
-                "source unreachable: HTTP \(answer.statusCode) from the Prometheus API \(answer.firstLine)")
+            return SystemHealth.unknown("the Prometheus API answers \(answer.statusAndLine)")
         }
         let data = json?["data"]
         var values: [(labels: [String: String], value: Double)] = []
+        // A scalar has no labels to name it by: it is called `scalar`.
+        var isScalar = false
         switch data?["resultType"]?.stringValue {
         case "scalar":
             guard let value = sampleValue(data?["result"]) else { return unreadable(answer) }
             values = [([:], value)]
+            isScalar = true
         case "vector":
             guard let series = data?["result"]?.arrayValue else { return unreadable(answer) }
             for one in series {
@@ -35,7 +37,10 @@ public enum PrometheusQueryHealth {
             )
         }
         guard !values.isEmpty else {
-            let detail = "no series: the query matched nothing"
+            let detail =
+                rules.whenEmpty == .unknown
+                ? "no series: the query matched nothing (empty: says what that means: up, degraded or down)"
+                : "no series: the query matched nothing"
             return CheckEvaluation(observation: .init(rules.whenEmpty, detail))
         }
         var items: [StatusPayloads.Item] = []
@@ -43,7 +48,8 @@ public enum PrometheusQueryHealth {
         for (labels, value) in values {
             let verdict = rules.verdict(value)
             var item = StatusPayloads.Item(
-                name: seriesName(labels), status: verdict == .ok ? "ok" : verdict == .degraded ? "degraded" : "down",
+                name: isScalar ? "scalar" : seriesName(labels),
+                status: verdict == .ok ? "ok" : verdict == .degraded ? "degraded" : "down",
                 labels: labels)
             item.annotations["value"] = QueryRules.text(value)
             items.append(item)
@@ -55,7 +61,8 @@ public enum PrometheusQueryHealth {
         let bad = values.filter { rules.verdict($0.value) != .ok }.count
         let condition = worstOne.verdict == .failed ? rules.down : worstOne.verdict == .degraded ? rules.degraded : nil
         let named =
-            "\(seriesName(worstOne.labels)) = \(QueryRules.text(worstOne.value))" + (condition.map { " (\($0))" } ?? "")
+            "\(isScalar ? "scalar" : seriesName(worstOne.labels)) = \(QueryRules.text(worstOne.value))"
+            + (condition.map { " (\($0))" } ?? "")
         let detail: String
         if values.count == 1 {
             detail = named

@@ -5,7 +5,8 @@ import Foundation
 /// kind's own reading is in its file (`KubernetesHealth`, `JenkinsHealth`…); what they share is here:
 /// a system that does not answer is down (it is the system itself), unless what is read is another
 /// system's account (Buildkite's API, a Prometheus query), which is then unknown; an answer that does
-/// not let Klaxon in, or that was cut, is unknown, never down or up.
+/// not let Klaxon in (401, 403), that says the path is not there (404), or that was cut, is unknown,
+/// never down or up.
 public enum SystemHealth {
     /// One answered request of a poll.
     public struct Answer: Sendable {
@@ -24,6 +25,10 @@ public enum SystemHealth {
         public var json: JSONValue? { try? JSONParser.parse(body) }
         /// The body's first line, printable and at most 160 characters: for messages.
         public var firstLine: String { SystemHealth.firstLine(body) }
+        /// `HTTP 503: Ingester not ready: …`, or `HTTP 503` when the body says nothing.
+        public var statusAndLine: String {
+            firstLine.isEmpty ? "HTTP \(statusCode)" : "HTTP \(statusCode): \(firstLine)"
+        }
     }
 
     /// The paths a poll of `kind` reads, after the check's url (the server's address).
@@ -82,7 +87,8 @@ public enum SystemHealth {
         let basePath = base.split(separator: "?", maxSplits: 1).first.map(String.init) ?? base
         return paths(check).map { path in
             let bare = path.split(separator: "?", maxSplits: 1).first.map(String.init) ?? path
-            return basePath.hasSuffix(bare) ? base : base + path
+            // A url that already names the path: the path's own query (the PromQL, `verbose`) is kept.
+            return basePath.hasSuffix(bare) ? String(basePath.dropLast(bare.count)) + path : base + path
         }
     }
 
@@ -103,6 +109,17 @@ public enum SystemHealth {
             if code == 401 || code == 403 {
                 return unknown(
                     "\(bare) answers HTTP \(code): Klaxon is not let in; give the check credentials (bearer_token:, basic_auth: or headers:) that may read it"
+                )
+            }
+            // No such path there: the url is not the system's address (or, for GitLab, the address Klaxon
+            // polls from is not on its monitoring allowlist). Nothing is known of the system's health.
+            if code == 404 {
+                let allowlist =
+                    check.kind == .gitlab
+                    ? " or GitLab's monitoring allowlist (gitlab_rails['monitoring_whitelist']) does not hold the address Klaxon polls from"
+                    : ""
+                return unknown(
+                    "\(bare) answers HTTP 404: the url is not \(check.kind.rawValue)'s address\(allowlist); give the address the system answers its health on"
                 )
             }
             if response.truncated {
@@ -143,7 +160,7 @@ public enum SystemHealth {
 
     /// The first answer with an error status, as the check's failure (the system said it is not well).
     static func firstFailure(_ answers: [Answer]) -> CheckEvaluation? {
-        answers.first { !$0.isSuccess }.map { failed("\($0.path): HTTP \($0.statusCode) \($0.firstLine)") }
+        answers.first { !$0.isSuccess }.map { failed("\($0.path): \($0.statusAndLine)") }
     }
 
     static func unknown(_ detail: String) -> CheckEvaluation { CheckEvaluation(observation: .unknown(detail)) }
