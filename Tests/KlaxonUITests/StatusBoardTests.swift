@@ -1,8 +1,9 @@
 import Foundation
 import KlaxonCore
 import KlaxonTestSupport
-import KlaxonUI
 import Testing
+
+@testable import KlaxonUI
 
 /// The status board fed with reports as the poller would send them.
 struct StatusBoardTests {
@@ -369,5 +370,19 @@ extension StatusBoardTests {
         if let mismatch = Snapshot.mismatch(ConsoleView.render(model), named: "status-jenkins-detail-100x30") {
             Issue.record(Comment(rawValue: mismatch))
         }
+    }
+
+    /// A poll whose outcome is not known (a query that failed, a source unreadable) is `?` in the
+    /// recent column, never a bar that reads as up; a failed one `×`.
+    @Test func anUnknownPollIsAQuestionMarkInTheRecentColumn() {
+        let check = Self.check("q", group: "G")
+        let t = Timestamp.parseRFC3339("2026-11-22T09:30:00Z")!
+        let history = [
+            Self.report(check, .up, .ok("1"), latency: 40, at: t),
+            Self.report(check, .unknown, .unknown("the query failed"), latency: 40, at: t),
+            Self.report(check, .down, .failed("HTTP 503"), latency: 40, at: t)
+        ]
+        #expect(StatusView.sparkline(history, ascii: false) == "█?×")
+        #expect(StatusView.sparkline(history, ascii: true) == "%?x")
     }
 }

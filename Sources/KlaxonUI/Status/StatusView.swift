@@ -137,7 +137,8 @@ enum StatusView {
         ])
     }
 
-    /// The last latencies as bars (a failed poll is `×`), scaled to the slowest shown.
+    /// The last latencies as bars (a failed poll is `×`, one whose outcome is not known `?`: a bar would
+    /// read as up), scaled to the slowest shown.
     static func sparkline(_ history: [CheckReport], ascii: Bool) -> String {
         let bars: [Character] = ascii ? Array(".:-=+*#%") : Array("▁▂▃▄▅▆▇█")
         let recent = history.suffix(20)
@@ -148,6 +149,7 @@ enum StatusView {
                 guard report.response.statusCode != nil, report.evaluation.observation.verdict != .failed else {
                     return ascii ? "x" : "×"
                 }
+                if report.evaluation.observation.verdict == .unknown { return "?" }
                 let level = Int((report.response.phases.total / peak * Double(bars.count - 1)).rounded())
                 return bars[max(0, min(bars.count - 1, level))]
             })
