@@ -15,7 +15,8 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
     case config
     /// cmark-gfm, the conversion to Klaxon's tree and the layout at several widths.
     case markdown
-    /// The Statuspage, Prometheus and Alertmanager payload parsers.
+    /// The Statuspage, Prometheus and Alertmanager payload parsers, and every system check's reading
+    /// of its health answers (`SystemHealth`).
     case status
     /// RFC 3339, the time expressions of the command line, and durations.
     case time
@@ -146,6 +147,40 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
         _ = try? StatusPayloads.alertmanager(body, rules: AlertRules())
         _ = try? StatusPayloads.alertmanager(
             body, rules: AlertRules(labels: ["team": ["platform", ""]], severities: SeverityRule(ignored: ["none"])))
+        systems(body)
+    }
+
+    /// Every system kind judging the body as each of its answers, sent with 200 and with 503: never a
+    /// crash, and never a control character in the detail or an item (they reach terminals, journals
+    /// and pages).
+    static func systems(_ body: [UInt8]) {
+        var query = CheckDefinition(name: "q", kind: .prometheusQuery, url: "http://p")
+        query.query = QueryRules(
+            query: "up", down: QueryRules.Condition(.less, 1), degraded: QueryRules.Condition(.less, 2))
+        var buildkite = CheckDefinition(name: "b", kind: .buildkite, url: "http://b")
+        buildkite.queues = ["default", "gpu"]
+        let checks =
+            CheckDefinition.Kind.allCases.filter(SystemHealth.reads).map {
+                CheckDefinition(name: "s", kind: $0, url: "http://s")
+            } + [query, buildkite]
+        for check in checks {
+            for status in [200, 503] {
+                var response = ProbeResponse(statusCode: status)
+                response.body = body
+                let count = CheckEvaluation.requestURLs(check).count
+                let evaluation = CheckEvaluation.evaluate(
+                    check, responses: Array(repeating: response, count: count),
+                    now: Timestamp(milliseconds: 1_795_000_000_000))
+                let texts =
+                    [evaluation.observation.detail]
+                    + evaluation.items.flatMap {
+                        [$0.name, $0.status] + Array($0.annotations.values) + Array($0.labels.values)
+                    }
+                precondition(
+                    texts.allSatisfy { !$0.unicodeScalars.contains(where: TerminalText.isControl) },
+                    "a control character reached a \(check.kind.rawValue) check's detail or items")
+            }
+        }
     }
 
     // MARK: Alerts
