@@ -70,7 +70,9 @@ struct SystemHealthTests {
         // No such path: the url is not the API server's (an older server without /livez too).
         let missing = Self.judge(check, [.text("ok"), .text("404 page not found", 404)])
         #expect(missing.observation.verdict == .unknown)
-        #expect(missing.observation.detail.hasPrefix("/livez answers HTTP 404: the url is not kubernetes's address"))
+        #expect(
+            missing.observation.detail.hasPrefix(
+                "/livez answers HTTP 404: the url is not the address of the Kubernetes API server"))
         let gitlab = Self.judge(Self.check(.gitlab), [.text("", 404)])
         #expect(gitlab.observation.verdict == .unknown)
         #expect(gitlab.observation.detail.contains("monitoring allowlist"))

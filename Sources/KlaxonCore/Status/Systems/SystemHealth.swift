@@ -50,6 +50,28 @@ public enum SystemHealth {
         }
     }
 
+    /// The system a kind reads, as messages name it: `Prometheus` for a `prometheus_query` check.
+    public static func systemName(_ kind: CheckDefinition.Kind) -> String {
+        switch kind {
+        case .kubernetes: "the Kubernetes API server"
+        case .elasticsearch: "Elasticsearch"
+        case .opensearch: "OpenSearch"
+        case .jenkins: "Jenkins"
+        case .buildbot: "Buildbot"
+        case .buildkite: "Buildkite's agent API"
+        case .grafana: "Grafana"
+        case .gitlab: "GitLab"
+        case .argocd: "Argo CD"
+        case .loki: "Loki"
+        case .tempo: "Tempo"
+        case .etcd: "etcd"
+        case .splunk: "Splunk's management port"
+        case .prometheusQuery, .prometheus: "Prometheus"
+        case .alertmanager: "Alertmanager"
+        case .http, .statuspage, .heartbeat: kind.rawValue
+        }
+    }
+
     /// What a kind's listed items are, as a heading on the console.
     public static func itemsHeading(_ kind: CheckDefinition.Kind) -> String {
         switch kind {
@@ -119,7 +141,7 @@ public enum SystemHealth {
                     ? " or GitLab's monitoring allowlist (gitlab_rails['monitoring_whitelist']) does not hold the address Klaxon polls from"
                     : ""
                 return unknown(
-                    "\(bare) answers HTTP 404: the url is not \(check.kind.rawValue)'s address\(allowlist); give the address the system answers its health on"
+                    "\(bare) answers HTTP 404: the url is not the address of \(systemName(check.kind))\(allowlist); give the address it answers its health on"
                 )
             }
             if response.truncated {
