@@ -56,6 +56,9 @@ struct SystemHealthTests {
         // A 500 without the list (an older server, a proxy) is down all the same, with what it said.
         let bare = Self.judge(check, [.text("internal error\n", 500), try .fixture("kubernetes-livez-ok.txt")])
         #expect(bare.observation == .failed("readyz: HTTP 500: internal error"))
+        // What a body says is one printable line: a tab is a space, an escape a replacement character.
+        let hostile = Self.judge(check, [.text("internal\terror \u{1B}[2J\n[+]ping ok", 500), .text("ok")])
+        #expect(hostile.observation == .failed("readyz: HTTP 500: internal error \u{FFFD}[2J"))
     }
 
     @Test func anAPIServerThatDoesNotAnswerIsDownButOneThatRefusesKlaxonIsUnknown() {

@@ -192,7 +192,9 @@ public enum SystemHealth {
     static func firstLine(_ body: [UInt8]) -> String {
         let text = String(decoding: body.prefix(4096), as: UTF8.self)
         let line = text.split(whereSeparator: \.isNewline).first.map(String.init) ?? ""
-        let clean = TerminalText.printable(line).trimmingCharacters(in: .whitespaces)
+        // A tab would leave a gap of the terminal's choosing in a one-line detail: a space instead.
+        let clean = TerminalText.printable(line.replacingOccurrences(of: "\t", with: " "))
+            .trimmingCharacters(in: .whitespaces)
         return clean.count > 160 ? String(clean.prefix(159)) + "…" : clean
     }
 
