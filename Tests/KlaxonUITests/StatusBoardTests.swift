@@ -385,4 +385,19 @@ extension StatusBoardTests {
         #expect(StatusView.sparkline(history, ascii: false) == "█?×")
         #expect(StatusView.sparkline(history, ascii: true) == "%?x")
     }
+
+    /// A PromQL check's detail says what it holds the answer to, the conditions before the query (a
+    /// long query is cut at the edge, the conditions never).
+    @Test func aQueryChecksDetailShowsItsConditionsThenItsQuery() {
+        var model = sampleModel(columns: 80, rows: 24)
+        var query = Self.check("error-ratio", group: "Registry")
+        query.kind = .prometheusQuery
+        query.query = QueryRules(
+            query: String(repeating: "sum(rate(http_requests_total[5m])) / ", count: 3) + "1",
+            down: QueryRules.Condition(.greater, 0.05), degraded: QueryRules.Condition(.greater, 0.01))
+        _ = ConsoleUpdate.update(&model, .checksConfigured([query]))
+        press([.character("3"), .enter], &model)
+        let text = ConsoleView.render(model).text
+        #expect(text.contains(" down > 0.05 · degraded > 0.01 · query sum(rate(http_requests_total[5m]))"), "\(text)")
+    }
 }

@@ -239,8 +239,9 @@ enum StatusView {
             // What the check asks and holds the answer to, as klaxon.yaml says it.
             let conditions = [d.query.down.map { "down \($0)" }, d.query.degraded.map { "degraded \($0)" }]
                 .compactMap { $0 }.joined(separator: " · ")
+            // The conditions first: a long query is cut at the right edge, they are not.
             frame.put(
-                "query \(d.query.query) · \(conditions)", row: 5, column: 1, style: .code, width: model.columns - 2)
+                "\(conditions) · query \(d.query.query)", row: 5, column: 1, style: .code, width: model.columns - 2)
             row = 7
         }
         if let last = check.lastReport {
