@@ -41,10 +41,12 @@ public struct ProbeRequest: Sendable {
     {
         var headers: [CheckCredentials.Line] = []
         var problem: String?
-        do { headers = try check.credentials.lines(resolve: resolve) } catch { problem = error.message }
+        do {
+            headers = try check.credentials.lines(resolve: resolve, tokenScheme: check.kind.tokenScheme)
+        } catch { problem = error.message }
         // Said in Klaxon's words, before libcurl says "error setting certificate file".
         if problem == nil, let caFile = check.caFile, check.url.hasPrefix("https://"),
-            let unusable = CheckCredentials.caFileProblem(caFile)
+            let unusable = CheckCredentials.caFileProblem(caFile, readingContents: false)
         {
             problem = unusable + "; fix ca_file: in klaxon.yaml"
         }

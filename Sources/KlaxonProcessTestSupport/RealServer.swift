@@ -241,26 +241,16 @@ extension RealServer {
     /// A Buildbot 3.7 master (Debian's `buildbot`) with fresh state (SQLite), its web server and REST
     /// API on loopback (the returned server's port) and its worker port (`pbPort`) too. Each of
     /// `builders` runs on the one worker named beside it; every worker's password is `pass-NAME`; a
-    /// ForceScheduler named `force` can start any builder (`forceBuild`).
+    /// ForceScheduler named `force` can start any builder (`POST /api/v2/forceschedulers/force`).
     public static func buildbot(builders: [(name: String, worker: String)]) throws -> (
         master: RealServer, pbPort: Int
     ) {
         let directory = TemporaryDirectory("buildbot")
         let (www, pb) = (try freePort(), try freePort())
         let environment = ["PYTHONPATH": buildbotWWW]
-        let create = Process()
-        create.executableURL = URL(fileURLWithPath: "/usr/bin/buildbot")
-        create.arguments = ["create-master", "--relocatable", "--quiet", "."]
-        create.currentDirectoryURL = URL(fileURLWithPath: directory.path)
-        create.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-        create.standardOutput = FileHandle.nullDevice
-        create.standardError = FileHandle.nullDevice
-        guard FileManager.default.isExecutableFile(atPath: "/usr/bin/buildbot") else {
-            throw RealServerError(
-                "/usr/bin/buildbot is not installed; run scripts/setup --tests (Debian's buildbot package)")
-        }
-        try create.run()
-        create.waitUntilExit()
+        try runToEnd(
+            "/usr/bin/buildbot", ["create-master", "--relocatable", "--quiet", "."], in: directory,
+            environment: environment, package: "buildbot")
         let workers = Set(builders.map(\.worker)).sorted()
         let config = """
             from buildbot.plugins import worker, util, schedulers, steps
@@ -289,25 +279,34 @@ extension RealServer {
     /// connected when the master's REST API says so.
     public static func buildbotWorker(_ name: String, pbPort: Int, masterPort: Int) throws -> RealServer {
         let directory = TemporaryDirectory("buildbot-worker")
-        let create = Process()
-        create.executableURL = URL(fileURLWithPath: "/usr/bin/buildbot-worker")
-        create.arguments = [
-            "create-worker", "--relocatable", "--quiet", ".", "127.0.0.1:\(pbPort)", name, "pass-\(name)"
-        ]
-        create.currentDirectoryURL = URL(fileURLWithPath: directory.path)
-        create.standardOutput = FileHandle.nullDevice
-        create.standardError = FileHandle.nullDevice
-        guard FileManager.default.isExecutableFile(atPath: "/usr/bin/buildbot-worker") else {
-            throw RealServerError(
-                "/usr/bin/buildbot-worker is not installed; run scripts/setup --tests (Debian's buildbot-worker package)"
-            )
-        }
-        try create.run()
-        create.waitUntilExit()
+        try runToEnd(
+            "/usr/bin/buildbot-worker",
+            ["create-worker", "--relocatable", "--quiet", ".", "127.0.0.1:\(pbPort)", name, "pass-\(name)"],
+            in: directory, package: "buildbot-worker")
         // Its readiness is the master's port, which listens already: the worker's connection is seen
         // through the master's REST API by the test.
         return try RealServer(
             "buildbot-worker", executable: "/usr/bin/buildbot-worker", arguments: ["start", "--nodaemon", "."],
             port: masterPort, directory: directory)
+    }
+
+    /// Runs a server's set-up command (`buildbot create-master`) in `directory` and waits for it to end.
+    static func runToEnd(
+        _ executable: String, _ arguments: [String], in directory: TemporaryDirectory,
+        environment: [String: String] = [:], package: String
+    ) throws {
+        guard FileManager.default.isExecutableFile(atPath: executable) else {
+            throw RealServerError(
+                "\(executable) is not installed; run scripts/setup --tests (Debian's \(package) package)")
+        }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        process.currentDirectoryURL = URL(fileURLWithPath: directory.path)
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        process.waitUntilExit()
     }
 }

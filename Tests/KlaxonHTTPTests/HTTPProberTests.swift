@@ -245,6 +245,22 @@ struct TLSProbeTests {
         #expect(responses[0].statusCode == 200 && responses[0].error == nil, "\(responses[0])")
         #expect(responses[1].statusCode == nil && responses[1].error != nil, "\(responses[1])")
         #expect(responses[2].statusCode == nil && responses[2].error != nil, "\(responses[2])")
+
+        // A check's poll says what is wrong with its ca_file in Klaxon's words, and sends nothing;
+        // the same check with its CA reads the server.
+        var check = CheckDefinition(name: "etcd", kind: .etcd, url: url)
+        check.caFile = dir.path + "/no-such-ca.pem"
+        let refused = ProbeRequest.poll(check, resolve: { reference throws(KlaxonError) in "" })
+        #expect(
+            refused.map(\.problem) == ["ca_file \(dir.path)/no-such-ca.pem does not exist; fix ca_file: in klaxon.yaml"]
+        )
+        check.caFile = dir.path
+        #expect(
+            ProbeRequest.poll(check, resolve: { _ throws(KlaxonError) in "" }).first?.problem
+                == "ca_file \(dir.path) is a directory; give the PEM file of the CA certificates; fix ca_file: in klaxon.yaml"
+        )
+        check.caFile = dir.path + "/cert.pem"
+        #expect(ProbeRequest.poll(check, resolve: { _ throws(KlaxonError) in "" }).first?.problem == nil)
     }
 
     @Test func verificationIsOnUnlessTurnedOffAndTheExpiryIsRead() throws {

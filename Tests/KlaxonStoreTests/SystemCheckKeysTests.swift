@@ -51,7 +51,7 @@ struct SystemCheckKeysTests {
         let agents = try #require(byName["agents"])
         #expect(agents.queues == ["default", "gpu"])
         // Buildkite's agent API reads the token as `Token …`, not `Bearer …`.
-        #expect(agents.credentials.tokenScheme == "Token")
+        #expect(agents.kind.tokenScheme == "Token")
         let cluster = try #require(byName["cluster"])
         #expect(cluster.caFile == dir.path + "/certs/cluster-ca.pem", "relative to klaxon.yaml")
         #expect(byName["search"]?.kind == .opensearch)

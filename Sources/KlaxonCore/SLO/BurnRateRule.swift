@@ -30,6 +30,8 @@ public struct BurnRateRule: Hashable, Sendable {
         BurnRateRule(.ticket, longMinutes: 4320, shortMinutes: 360, factor: 1)
     ]
 
-    /// Every window the rules read, shortest first.
-    public static let windows: [Int] = Array(Set(workbook.flatMap { [$0.longMinutes, $0.shortMinutes] })).sorted()
+    /// Every window `rules` read, shortest first.
+    public static func windows(of rules: [BurnRateRule]) -> [Int] {
+        Array(Set(rules.flatMap { [$0.longMinutes, $0.shortMinutes] })).sorted()
+    }
 }

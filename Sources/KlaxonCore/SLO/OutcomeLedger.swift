@@ -112,41 +112,16 @@ public struct OutcomeLedger: Hashable, Sendable {
     public func counts(overLast minutes: Int, now: Timestamp, method: ServiceLevelObjective.Method) -> Counts {
         guard let last = lastMinute else { return Counts() }
         let nowMinute = max(Self.minute(now), last)
-        var counts = Counts()
         if minutes <= Self.minuteSpan {
             let first = max(nowMinute - Int64(minutes) + 1, last - Int64(Self.minuteSpan) + 1)
-            guard first <= last else { return counts }
-            for m in first...last {
-                let slot = minuteSlot(m)
-                let (good, total) = (Int(minuteGood[slot]), Int(minuteTotal[slot]))
-                guard total > 0 else { continue }
-                switch method {
-                case .occurrences: counts = counts + Counts(good: good, total: total)
-                case .timeslices: counts = counts + Counts(good: good == total ? 1 : 0, total: 1)
-                }
-            }
-            return counts
+            guard first <= last else { return Counts() }
+            return (first...last).reduce(Counts()) { $0 + minuteCounts($1, method) }
         }
         let hours = min(max(1, minutes / 60), windowHours)
         let (nowHour, lastHour) = (Self.hour(nowMinute), Self.hour(last))
         let firstHour = max(nowHour - Int64(hours) + 1, lastHour - Int64(windowHours) + 1)
-        guard firstHour <= lastHour else { return counts }
-        for h in firstHour...lastHour {
-            let slot = hourSlot(h)
-            switch method {
-            case .occurrences: counts = counts + Counts(good: Int(hourGood[slot]), total: Int(hourTotal[slot]))
-            case .timeslices:
-                counts = counts + Counts(good: Int(hourGoodMinutes[slot]), total: Int(hourMinutes[slot]))
-            }
-        }
-        // The newest minute is still open: not yet in its hour's minutes.
-        if method == .timeslices {
-            let slot = minuteSlot(last)
-            if minuteTotal[slot] > 0 {
-                counts = counts + Counts(good: minuteGood[slot] == minuteTotal[slot] ? 1 : 0, total: 1)
-            }
-        }
-        return counts
+        guard firstHour <= lastHour else { return Counts() }
+        return (firstHour...lastHour).reduce(openMinute(method)) { $0 + hourCounts($1, method) }
     }
 
     /// The events of each day of the window, oldest first, the last ending with the current hour: the
@@ -156,27 +131,37 @@ public struct OutcomeLedger: Hashable, Sendable {
         guard let last = lastMinute else { return Array(repeating: Counts(), count: days) }
         let nowHour = Self.hour(max(Self.minute(now), last))
         let lastHour = Self.hour(last)
-        var result: [Counts] = []
-        for day in 0..<days {
-            var counts = Counts()
+        return (0..<days).map { day in
             let end = nowHour - Int64(24 * (days - 1 - day))
-            for h in (end - 23)...end where h <= lastHour && h > lastHour - Int64(windowHours) {
-                let slot = hourSlot(h)
-                switch method {
-                case .occurrences: counts = counts + Counts(good: Int(hourGood[slot]), total: Int(hourTotal[slot]))
-                case .timeslices:
-                    counts = counts + Counts(good: Int(hourGoodMinutes[slot]), total: Int(hourMinutes[slot]))
-                }
-            }
-            result.append(counts)
+            let hours = ((end - 23)...end).filter { $0 <= lastHour && $0 > lastHour - Int64(windowHours) }
+            return hours.reduce(day == days - 1 ? openMinute(method) : Counts()) { $0 + hourCounts($1, method) }
         }
-        if method == .timeslices, !result.isEmpty {
-            let slot = minuteSlot(last)
-            if minuteTotal[slot] > 0 {
-                result[result.count - 1] =
-                    result[result.count - 1] + Counts(good: minuteGood[slot] == minuteTotal[slot] ? 1 : 0, total: 1)
-            }
+    }
+
+    /// Minute `m`'s events: its polls, or itself as one timeslice (none without a poll).
+    private func minuteCounts(_ m: Int64, _ method: ServiceLevelObjective.Method) -> Counts {
+        let slot = minuteSlot(m)
+        let (good, total) = (Int(minuteGood[slot]), Int(minuteTotal[slot]))
+        guard total > 0 else { return Counts() }
+        switch method {
+        case .occurrences: return Counts(good: good, total: total)
+        case .timeslices: return Counts(good: good == total ? 1 : 0, total: 1)
         }
-        return result
+    }
+
+    /// Hour `h`'s events: its polls, or its closed minutes that had one.
+    private func hourCounts(_ h: Int64, _ method: ServiceLevelObjective.Method) -> Counts {
+        let slot = hourSlot(h)
+        switch method {
+        case .occurrences: return Counts(good: Int(hourGood[slot]), total: Int(hourTotal[slot]))
+        case .timeslices: return Counts(good: Int(hourGoodMinutes[slot]), total: Int(hourMinutes[slot]))
+        }
+    }
+
+    /// The newest minute as a timeslice: still open, so not yet in its hour's minutes (its polls are
+    /// already in its hour's).
+    private func openMinute(_ method: ServiceLevelObjective.Method) -> Counts {
+        guard method == .timeslices, let last = lastMinute else { return Counts() }
+        return minuteCounts(last, .timeslices)
     }
 }

@@ -23,7 +23,7 @@ public struct SLOStatus: Hashable, Sendable {
     public var availability: Double?
     public var budgetLeft: Double?
     public var budgetMinutesLeft: Double?
-    /// One for each window of `BurnRateRule.windows`, shortest first.
+    /// One for each window the rules read (`BurnRateRule.windows(of:)`), shortest first.
     public var burns: [Burn]
     /// The rules whose windows both burn at least their factor.
     public var firing: [BurnRateRule]
@@ -34,7 +34,7 @@ public struct SLOStatus: Hashable, Sendable {
     /// The highest level of the rules firing.
     public var level: BurnRateRule.Level { firing.map(\.level).max() ?? .none }
 
-    /// The burn rate over `minutes` (one of `BurnRateRule.windows`).
+    /// The burn rate over `minutes` (one of the rules' windows).
     public func burn(overMinutes minutes: Int) -> Burn? { burns.first { $0.minutes == minutes } }
 
     public static func compute(
@@ -45,8 +45,7 @@ public struct SLOStatus: Hashable, Sendable {
         let window = ledger.counts(overLast: objective.windowMinutes, now: now, method: objective.method)
         let availability = window.badShare.map { 1 - $0 }
         let budgetLeft = window.badShare.map { 1 - $0 / budget }
-        let windows = Array(Set(rules.flatMap { [$0.longMinutes, $0.shortMinutes] })).sorted()
-        let burns = windows.map { minutes -> Burn in
+        let burns = BurnRateRule.windows(of: rules).map { minutes -> Burn in
             let counts = ledger.counts(overLast: minutes, now: now, method: objective.method)
             let rate = counts.total < objective.minimumEvents ? nil : counts.badShare.map { $0 / budget }
             return Burn(minutes: minutes, counts: counts, rate: rate)

@@ -30,9 +30,6 @@ public struct CheckCredentials: Hashable, Sendable {
 
     public var headers: [Header] = []
     public var bearerToken: SecretReference?
-    /// The word before `bearer_token`'s secret in `Authorization:`: `Bearer`, but `Token` for
-    /// Buildkite's agent API.
-    public var tokenScheme = "Bearer"
     public var basicAuth: BasicAuth?
 
     public init() {}
@@ -59,7 +56,10 @@ public struct CheckCredentials: Hashable, Sendable {
 
     /// The header lines, the secrets read through `resolve` (which names what it could not read). A
     /// value with a line break or another control character is refused: it could add headers.
-    public func lines(resolve: (SecretReference) throws(KlaxonError) -> String) throws(KlaxonError) -> [Line] {
+    /// `tokenScheme` is the word before `bearer_token`'s secret (`CheckDefinition.Kind.tokenScheme`).
+    public func lines(resolve: (SecretReference) throws(KlaxonError) -> String, tokenScheme: String = "Bearer")
+        throws(KlaxonError) -> [Line]
+    {
         func read(_ reference: SecretReference, _ what: String) throws(KlaxonError) -> String {
             let value: String
             do { value = try resolve(reference) } catch { throw KlaxonError(error.kind, "\(what) \(error.message)") }
@@ -106,13 +106,15 @@ public struct CheckCredentials: Hashable, Sendable {
 
     /// Why `path` (a check's `ca_file:`) cannot serve as its CA certificates, in words for the config's
     /// warning and the poll's error; nil when it is a readable file holding a PEM certificate. Read
-    /// only: the file is opened to look at, never changed.
-    public static func caFileProblem(_ path: String) -> String? {
+    /// only: the file is opened to look at, never changed. Without `readingContents` (before each poll:
+    /// the file is libcurl's to read) only whether it is there and a file is looked at.
+    public static func caFileProblem(_ path: String, readingContents: Bool = true) -> String? {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
             return "ca_file \(path) does not exist"
         }
         if isDirectory.boolValue { return "ca_file \(path) is a directory; give the PEM file of the CA certificates" }
+        guard readingContents else { return nil }
         guard let data = FileManager.default.contents(atPath: path) else { return "ca_file \(path) cannot be read" }
         guard String(decoding: data.prefix(1 << 20), as: UTF8.self).contains("-----BEGIN CERTIFICATE-----") else {
             return "ca_file \(path) holds no PEM certificate (-----BEGIN CERTIFICATE-----)"

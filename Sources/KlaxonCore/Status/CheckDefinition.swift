@@ -13,6 +13,10 @@ public struct CheckDefinition: Hashable, Sendable {
         /// A PromQL instant query, judged by conditions on its result (`QueryRules`).
         case prometheusQuery = "prometheus_query"
 
+        /// The word before `bearer_token`'s secret in `Authorization:`: `Bearer`, but `Token` for
+        /// Buildkite's agent API.
+        public var tokenScheme: String { self == .buildkite ? "Token" : "Bearer" }
+
         /// Prometheus and Alertmanager: what they answer is a list of alerts, not the health of a service.
         public var isAlertSource: Bool { self == .prometheus || self == .alertmanager }
 

@@ -252,7 +252,7 @@ public struct CheckFiles: Sendable {
             if check.kind == .heartbeat && !check.name.isEmpty {
                 errors += heartbeatRules(check, node, file, intervalNode: intervalNode)
             }
-            if !check.name.isEmpty { errors += systemRules(&check, node, file) }
+            if !check.name.isEmpty { errors += systemRules(check, node, file) }
         }
         if let caFileNode, check.url.hasPrefix("http://") {
             warnings.append(

@@ -71,7 +71,7 @@ extension CheckFiles {
 
     /// The errors of the rules between a system check's keys: each key on its own kinds, a measure on
     /// the kind that reads it, and a `prometheus_query` check with its query and a condition.
-    static func systemRules(_ check: inout CheckDefinition, _ node: Node, _ file: YAMLFile) -> [KlaxonError] {
+    static func systemRules(_ check: CheckDefinition, _ node: Node, _ file: YAMLFile) -> [KlaxonError] {
         var errors: [KlaxonError] = []
         for (key, kinds) in systemKeys where keyed(node, key) && !kinds.contains(check.kind) {
             errors.append(
@@ -118,8 +118,6 @@ extension CheckFiles {
                     ))
             }
         }
-        // Buildkite's agent API takes the agent token as `Authorization: Token …`.
-        if check.kind == .buildkite { check.credentials.tokenScheme = "Token" }
         return errors
     }
 }

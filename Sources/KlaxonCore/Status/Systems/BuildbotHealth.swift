@@ -9,8 +9,8 @@ public enum BuildbotHealth {
         let workerList: [JSONValue]
         let requestList: [JSONValue]
         do throws(SystemHealth.Unreadable) {
-            workerList = try SystemHealth.list(workers, "workers", in: "Buildbot's web address").get()
-            requestList = try SystemHealth.list(requests, "buildrequests", in: "Buildbot's web address").get()
+            workerList = try SystemHealth.list(workers, "workers", in: "Buildbot's web address")
+            requestList = try SystemHealth.list(requests, "buildrequests", in: "Buildbot's web address")
         } catch { return error.evaluation }
         var listed: [StatusPayloads.Item] = []
         var connected = 0

@@ -22,8 +22,8 @@ public enum JenkinsHealth {
         let items: [JSONValue]
         let nodes: [JSONValue]
         do throws(SystemHealth.Unreadable) {
-            items = try SystemHealth.list(queue, "items", in: "Jenkins's address").get()
-            nodes = try SystemHealth.list(computers, "computer", in: "Jenkins's address").get()
+            items = try SystemHealth.list(queue, "items", in: "Jenkins's address")
+            nodes = try SystemHealth.list(computers, "computer", in: "Jenkins's address")
         } catch { return error.evaluation }
         var verdict = CheckObservation.Verdict.ok
         var facts: [String] = []

@@ -165,14 +165,12 @@ public enum SystemHealth {
 
     /// The list `key` of an answer's JSON object (`items` of Jenkins's queue), or why the check is
     /// unknown without it: the url most likely names something else than `address` ("Jenkins's address").
-    static func list(_ answer: Answer, _ key: String, in address: String) -> Result<[JSONValue], Unreadable> {
+    static func list(_ answer: Answer, _ key: String, in address: String) throws(Unreadable) -> [JSONValue] {
         guard let list = answer.json?[key]?.arrayValue else {
-            return .failure(
-                Unreadable(
-                    evaluation: unknown(
-                        "source unreadable: \(answer.path) has no \(key) list; is the url \(address)?")))
+            throw Unreadable(
+                evaluation: unknown("source unreadable: \(answer.path) has no \(key) list; is the url \(address)?"))
         }
-        return .success(list)
+        return list
     }
 
     /// A health answer Klaxon cannot read, as the check's evaluation.
