@@ -196,6 +196,7 @@ final class ConsoleRuntime {
                 ))
         case .becameEngine, .recordsElsewhere: break  // the header and the status board say who does
         case .alertsChanged(let book): send(.alertsChanged(book))
+        case .objectivesChanged(let statuses): send(.objectivesChanged(statuses))
         case .alertGroupRouted: break  // routed alerts come as their incidents' changes
         case .alertRoutesReloaded(let routes):
             model.alertRoutes = routes

@@ -57,7 +57,7 @@ extension JournalCommand {
             }
             if let role = report.granted {
                 context.print(
-                    "granted \(role): read and append on the journal tables (SELECT, INSERT), new incident numbers (USAGE on klaxon.incident_number); no UPDATE, DELETE or TRUNCATE"
+                    "granted \(role): read and append on the journal tables (SELECT, INSERT), new incident numbers (USAGE on klaxon.incident_number), the checks' outcome ledgers (SELECT, INSERT, UPDATE on klaxon.outcomes); no UPDATE, DELETE or TRUNCATE on a journal table"
                 )
             }
         }

@@ -16,7 +16,7 @@ public struct Klaxon: ParsableCommand {
         subcommands: [
             Console.self, IncidentCommand.self, JournalCommand.self, OnCallCommand.self, RunbookCommand.self,
             StatusCommand.self, EscalationCommand.self, ReviewCommand.self, DrillCommand.self, WatchCommand.self,
-            ConfigCommand.self, AlertCommand.self, StatusPageCommand.self
+            ConfigCommand.self, AlertCommand.self, StatusPageCommand.self, SLOCommand.self
         ],
         defaultSubcommand: Console.self)
 

@@ -83,6 +83,8 @@ public final class Responder {
     private let poller: StatusPoller?
     private let reports = LockedQueue<CheckReport>()
     private let recorder: StatusRecorder?
+    /// The outcomes of the checks with an objective (`slo:`), and where each stands.
+    private let outcomes: OutcomeKeeper?
     private let escalations: EscalationRunner?
     /// Sends the status updates and the reminders of overdue ones, in the process that sends the pages.
     private let comms: CommsRunner?
@@ -187,6 +189,8 @@ public final class Responder {
         }
         self.recorder = recorder
         self.poller = poller
+        let objectives = checks.checks.filter { $0.slo != nil }
+        outcomes = objectives.isEmpty ? nil : OutcomeKeeper(checks: objectives, journals: try workspace.journalStore)
         let listenerKey = ListenerLinkKey()
         listenerLinkKey = listenerKey
         let pages =
@@ -423,6 +427,7 @@ public final class Responder {
                 events.append(.drillChanged(drill.tick(now: now, incidents: follower.byID.values.map(\.incident))))
             }
             if !isStopping() { events += takeOverRecording() }
+            if !reachability.isUnreachable { events += passObjectives(now: now) }
             events += reloadRoutesIfChanged()
         }
         // Nothing is paged that cannot be recorded first: while the store does not answer, the engine
@@ -454,11 +459,12 @@ public final class Responder {
         probe.stop()
         // The poller stopped: the status page knows nothing from now on (nothing is recorded after this).
         recorder?.stopped()
+        let unsaved = recorder?.isRecording == true ? outcomes?.save().map { [ResponderEvent.problem($0)] } ?? [] : []
         saver.waitForAll()
-        guard let runner = escalations else { return [] }
+        guard let runner = escalations else { return unsaved }
         runner.waitForDeliveries()
         comms?.waitForDeliveries()
-        return recordFinished(runner) + recordFinishedComms()
+        return unsaved + recordFinished(runner) + recordFinishedComms()
     }
 
     /// Records the state changes (and owed declarations) of the reports that arrived, then returns them
@@ -489,6 +495,9 @@ public final class Responder {
         }
         var recorded = false
         for report in arrived {
+            if let burning = outcomes?.record(report, recording: recorder.isRecording) {
+                recorded = declareBurn(burning, of: report.check, now: now, restored: false, into: &events) || recorded
+            }
             // Most reports change nothing (a thousand checks send a hundred a second).
             guard report.transition != nil || recorder.owesDeclaration(report.check.name) else {
                 if shown { events.append(.checkReported(report)) }
@@ -504,6 +513,43 @@ public final class Responder {
             recorded = recorded || !changed.isEmpty
         }
         return recorded
+    }
+
+    /// Each second: the outcomes read, saved and judged as `OutcomeKeeper.tick` does, a burn that
+    /// reached page level declared; the statuses handed over when they changed.
+    private func passObjectives(now: Timestamp) -> [ResponderEvent] {
+        guard let outcomes else { return [] }
+        let recording = recorder?.isRecording ?? false
+        let tick = outcomes.tick(now: now, recording: recording)
+        var events = tick.problem.map { [ResponderEvent.problem($0)] } ?? []
+        if !tick.burning.isEmpty {
+            events += follower.update(everything: false) + follower.readNew(now: now)
+            for (name, status) in tick.burning {
+                guard let check = outcomes.checks[name] else { continue }
+                _ = declareBurn(status, of: check, now: now, restored: tick.restored, into: &events)
+            }
+        }
+        if outcomes.takeChanged() { events.append(.objectivesChanged(outcomes.statuses)) }
+        return events
+    }
+
+    /// Declares the incident of a page-level burn (`StatusRecorder.declareBurn`); one not declared is
+    /// tried again at the check's next poll. Returns whether one was declared.
+    private func declareBurn(
+        _ status: SLOStatus, of check: CheckDefinition, now: Timestamp, restored: Bool,
+        into events: inout [ResponderEvent]
+    ) -> Bool {
+        guard let recorder, let outcomes else { return false }
+        let (declared, problem) = recorder.declareBurn(
+            of: check, status, at: now, restored: restored, openIncidents: follower.open)
+        if let problem {
+            outcomes.declarationFailed(check.name)
+            if !problem.isEmpty { events.append(.problem(problem)) }
+        }
+        guard let declared else { return false }
+        follower.add(declared)
+        events.append(.incidentChanged(declared.incident, readOnly: declared.isReadOnly))
+        return true
     }
 
     /// While another process records, takes the recording over once it stops (tried each second), with

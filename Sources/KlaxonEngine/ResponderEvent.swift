@@ -55,6 +55,9 @@ public enum ResponderEvent: Sendable {
     case alertGroupRouted(AlertGroupRouted)
     /// klaxon.yaml changed and its `intake.routes` are routed by from now on.
     case alertRoutesReloaded([IntakeRoute])
+    /// Where each check held to an objective stands, by check name (when a figure changed, and each
+    /// minute): from this process's outcomes while it records, from the store's otherwise.
+    case objectivesChanged([String: SLOStatus])
     /// Something that failed and what to do, said once.
     case problem(String)
     /// A journal that cannot be read, or was repaired, as found while following the incidents.

@@ -276,6 +276,38 @@ final class StatusRecorder {
         }
     }
 
+    /// A burn of `check`'s error budget at page level (`status`) declares an incident of the
+    /// objective's severity, its policy paging, once per burn (the keeper says when one begins): not while
+    /// an incident the check declared is open (one outage, one incident), nor, for a burn found as the
+    /// outcomes were read at a start or a takeover (`restored`), when the check declared one in the last
+    /// six hours (the process before paged for it). Returns the incident, or the problem (the caller
+    /// tries again at the check's next poll); neither when nothing was owed.
+    func declareBurn(
+        of check: CheckDefinition, _ status: SLOStatus, at now: Timestamp, restored: Bool,
+        openIncidents: [IncidentJournal]
+    ) -> (declared: IncidentJournal?, problem: String?) {
+        guard platform != nil else { return (nil, nil) }
+        if openIncidents.contains(where: { $0.incident.isOpen && $0.incident.declaringCheck == check.name }) {
+            return (nil, nil)
+        }
+        if restored && declared(by: check.name, since: now.adding(seconds: -6 * 3600)) { return (nil, nil) }
+        let declaration = Declaration(
+            title: "\(check.name): \(SLOText.burnTitle(status))".prefix(200).description,
+            severity: status.objective.pageSeverity, services: check.service.map { [$0] } ?? [],
+            detected: now, tags: ["slo-burn"], policy: check.policy, check: check.name,
+            runbooks: check.runbook.map { [$0] } ?? [])
+        do {
+            return (try store.declare(declaration, by: writer, at: now, proving: platform?.recorderHold), nil)
+        } catch {
+            reachability?.note(error)
+            if error.isUnreachable { return (nil, "") }
+            return (
+                nil,
+                "\(check.name) burns its error budget fast but its incident was not declared: \(error.message); tried again at its next poll"
+            )
+        }
+    }
+
     private func recordChange(_ report: CheckReport, openIncidents: [IncidentJournal]) -> (
         changed: [IncidentJournal], problems: [String]
     ) {

@@ -263,7 +263,8 @@ if options.only == nil || options.only == "statuspage" {
 
 var slo = SLOBench.Figures()
 if options.only == nil || options.only == "slo" {
-    slo = SLOBench.run(runs: options.runs)
+    let klaxon = (CommandLine.arguments[0] as NSString).deletingLastPathComponent + "/klaxon"
+    slo = try SLOBench.run(runs: options.runs, root: root, klaxon: klaxon, seconds: 75)
 }
 
 var payload = PayloadBench.Figures()

@@ -17,7 +17,7 @@ struct JournalInitCommandTests {
         let first = klaxon.run("journal", "init", "--grant", "klaxon_app")
         #expect(first.status == 0, "\(first.errors)")
         let lines = first.output.split(separator: "\n").map(String.init)
-        #expect(lines.count == 5)
+        #expect(lines.count == 6)
         #expect(lines.first?.hasPrefix("PostgreSQL at \(server): applied schema version 1: the journal tables") == true)
         #expect(
             lines.dropFirst().first?.hasPrefix("PostgreSQL at \(server): applied schema version 2: who took each hold")
@@ -29,17 +29,22 @@ struct JournalInitCommandTests {
             lines.dropFirst(3).first?.hasPrefix("PostgreSQL at \(server): applied schema version 4: the journal alerts")
                 == true)
         #expect(
+            lines.dropFirst(4).first?.hasPrefix(
+                "PostgreSQL at \(server): applied schema version 5: the checks' outcome ledgers") == true)
+        #expect(
             lines.last?.hasPrefix("granted klaxon_app: read and append on the journal tables (SELECT, INSERT)") == true)
         #expect(try database.psql("SELECT has_table_privilege('klaxon_app', 'klaxon.records', 'INSERT')") == "t\n")
         #expect(try database.psql("SELECT has_table_privilege('klaxon_app', 'klaxon.holds', 'INSERT')") == "t\n")
+        #expect(try database.psql("SELECT has_table_privilege('klaxon_app', 'klaxon.outcomes', 'UPDATE')") == "t\n")
+        #expect(try database.psql("SELECT has_table_privilege('klaxon_app', 'klaxon.records', 'UPDATE')") == "f\n")
 
         let second = klaxon.run("journal", "init")
         #expect(second.status == 0, "\(second.errors)")
         #expect(
             second.output
-                == "PostgreSQL at \(server): the journal schema is at version 4, as this klaxon needs; nothing to apply\n"
+                == "PostgreSQL at \(server): the journal schema is at version 5, as this klaxon needs; nothing to apply\n"
         )
-        #expect(try database.psql("SELECT count(*) FROM klaxon.schema_migrations") == "4\n")
+        #expect(try database.psql("SELECT count(*) FROM klaxon.schema_migrations") == "5\n")
 
         // --uri wins over the workspace; a directory workspace has nothing to initialise.
         let files = makeWorkspace()

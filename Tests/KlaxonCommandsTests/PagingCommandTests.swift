@@ -176,7 +176,7 @@ struct PagingCommandTests {
                 + "Alertmanager's silences or inhibitions: a silenced alert still declares and pages; to page from alerts, declare from an alertmanager check",
             "\(try place(of: "colour", line: 6, in: config)): error: unknown key \"colour\" for a check (known: name, group, type, url, interval, "
                 + "retry_interval, timeout, expect, failure_threshold, success_threshold, service, runbook, policy, declare, labels, require, silent_for, severities, "
-                + "max_body, tls_verify, follow_redirects, headers, bearer_token, basic_auth, ca_file, query, down, degraded, empty, thresholds, queues)",
+                + "max_body, tls_verify, follow_redirects, headers, bearer_token, basic_auth, ca_file, query, down, degraded, empty, thresholds, queues, slo)",
             try unknownPolicy("odd", "nope", 6)
         ] {
             #expect(lines.contains(expected), "\(expected)\n\(validate.output)")

@@ -87,6 +87,43 @@ extension EndToEnd {
             #expect(refused["agents"]?["detail"]?.stringValue?.contains("BUILDKITE_AGENT_TOKEN") == true)
         }
 
+        /// Issue 25: an objective on two counters of a real Prometheus (its own HTTP requests, scraped every
+        /// second): the poll reads both counters' increase and says how many of the events were good; a
+        /// selector Prometheus cannot read is unknown.
+        @Test func anObjectiveOnARealPrometheusCountsItsEvents() async throws {
+            let prometheus = try RealServer.prometheus(rules: "[]", scrapingItself: true)
+            defer { prometheus.stop() }
+            let ws = makeWorkspace(
+                "name: real\nchecks:\n"
+                    + [
+                        "{name: requests, type: prometheus_query, url: \"\(prometheus.url)\", interval: 10s, policy: p, slo: {objective: 99, good: 'prometheus_http_requests_total{code=~\"2..\"}', total: prometheus_http_requests_total}}",
+                        "{name: broken, type: prometheus_query, url: \"\(prometheus.url)\", interval: 10s, policy: p, slo: {objective: 99, good: 'up', total: 'up{'}}"
+                    ].map { "  - " + $0 }.joined(separator: "\n") + "\n")
+            var byName: [String: JSONValue] = [:]
+            func detail(_ name: String) -> String { byName[name]?["detail"]?.stringValue ?? "" }
+            // Until two scrapes give the counters an increase.
+            for _ in 0..<120 {
+                byName = try await blocking { Self.check(ws) }
+                if detail("requests").contains(" events good ") { break }
+                try await Task.sleep(for: .milliseconds(500))
+            }
+            let counts = detail("requests").split(separator: " ").prefix(3)
+            let good = Int(counts.first ?? "")
+            let total = Int(counts.last ?? "")
+            #expect(
+                good != nil && total != nil && total! > 0 && good! <= total!,
+                "\(byName)\n\(prometheus.log.suffix(1500))")
+            #expect(detail("requests").contains(" events good in the last 10s ("))
+            #expect(["up", "degraded"].contains(byName["requests"]?["state"]?.stringValue ?? ""))
+            #expect(
+                byName["requests"]?["reads"]?.arrayValue?.first?.stringValue?.hasSuffix(
+                    "/api/v1/query?query=sum%28increase%28prometheus_http_requests_total%7Bcode%3D~%222..%22%7D%5B10s%5D%29%29"
+                )
+                    == true, "\(byName["requests"] ?? .null)")
+            #expect(byName["broken"]?["state"] == "unknown")
+            #expect(detail("broken").hasPrefix("the total query failed: "), "\(detail("broken"))")
+        }
+
         @Test func aQueryOnARealPrometheusIsHeldToItsConditionsAndAnEtcdSaysItsHealth() async throws {
             let prometheus = try RealServer.prometheus(
                 rules: "[{record: \"klaxon:error_ratio\", expr: vector(0.07)}]", scrapingItself: true)

@@ -11,7 +11,8 @@ struct SLOTests {
     static let day: Int64 = 86_400
 
     /// Polls every `interval` seconds for `days` days from `start`; those `failing` says are bad. Returns
-    /// the ledger and the moment just after the last poll.
+    /// the ledger and the moment the minute after the last poll's begins (its windows then hold whole
+    /// minutes only, as worked by hand).
     static func ledger(
         windowDays: Int = 28, interval: Int64 = 30, days: Int64 = 28, failing: (Int64) -> Bool = { _ in false }
     ) -> (ledger: OutcomeLedger, now: Timestamp) {
@@ -21,7 +22,7 @@ struct SLOTests {
             ledger.record(good: !failing(seconds), at: start.adding(seconds: seconds))
             seconds += interval
         }
-        return (ledger, start.adding(seconds: seconds - interval + 1))
+        return (ledger, start.adding(seconds: days * day))
     }
 
     static func close(_ a: Double?, _ b: Double, within: Double = 1e-9) -> Bool {
@@ -121,5 +122,85 @@ struct SLOTests {
         #expect(status.availability == nil && status.budgetLeft == nil && status.budgetMinutesLeft == nil)
         #expect(status.level == .none)
         #expect(Self.close(ServiceLevelObjective(objective: 99.5, windowDays: 30).budgetMinutes, 216))
+    }
+
+    /// What the store keeps reads back as the same ledger: every figure computed from it is the same.
+    @Test func aLedgerReadsBackFromItsBytes() throws {
+        let (ledger, now) = Self.ledger { $0 >= 28 * Self.day - 20 * 60 }
+        let bytes = ledger.bytes
+        #expect(bytes.count == 16 + 361 * 8 + 673 * 10, "six hours and a minute; 28 days and an hour")
+        let back = try #require(OutcomeLedger(bytes: bytes, windowDays: 28))
+        #expect(back == ledger)
+        for method in ServiceLevelObjective.Method.allCases {
+            let objective = ServiceLevelObjective(objective: 99.9, method: method)
+            #expect(SLOStatus.compute(objective, back, now: now) == SLOStatus.compute(objective, ledger, now: now))
+        }
+        #expect(
+            OutcomeLedger(bytes: OutcomeLedger(windowDays: 30).bytes, windowDays: 30) == OutcomeLedger(windowDays: 30))
+        // Not a ledger: refused, never read as one.
+        #expect(OutcomeLedger(bytes: Array(bytes.dropLast()), windowDays: 28) == nil)
+        #expect(OutcomeLedger(bytes: Array("KXO1 and then nothing".utf8), windowDays: 28) == nil)
+        #expect(OutcomeLedger(bytes: [], windowDays: 28) == nil)
+    }
+
+    /// An objective's window changed from 28 to 30 days: the 28 days kept are kept, and the two days
+    /// more hold nothing; back to 28 days, the oldest two are dropped.
+    @Test func aLedgerReadForAnotherWindowKeepsTheHoursBothHold() throws {
+        let (ledger, now) = Self.ledger(days: 28) { $0 < 60 * 60 }  // the first hour down: 120 bad polls
+        let wider = try #require(OutcomeLedger(bytes: ledger.bytes, windowDays: 30))
+        let objective = ServiceLevelObjective(objective: 99.9, windowDays: 30)
+        #expect(SLOStatus.compute(objective, wider, now: now).window == .init(good: 80_520, total: 80_640))
+        // 28 days after the outage's hour, a 28-day ledger has rolled it out; the 30-day one has not.
+        let later = now.adding(seconds: 3600)
+        var narrow = ledger
+        var wide = wider
+        narrow.record(good: true, at: later)
+        wide.record(good: true, at: later)
+        #expect(narrow.counts(overLast: 28 * 1440, now: later, method: .occurrences).bad == 0)
+        #expect(wide.counts(overLast: 30 * 1440, now: later, method: .occurrences).bad == 120)
+        let back = try #require(OutcomeLedger(bytes: wide.bytes, windowDays: 28))
+        #expect(
+            back.counts(overLast: 28 * 1440, now: later, method: .occurrences)
+                == narrow.counts(overLast: 28 * 1440, now: later, method: .occurrences))
+    }
+
+    /// `klaxon slo report`: a span within the last six hours is counted to the minute; one reaching
+    /// further back by the hour; one older than the window from the oldest hour kept. The outage of
+    /// `aTwentyMinuteOutage…`: 40 bad polls in the last 20 minutes, 80.64 the whole budget.
+    @Test func aReportCountsTheSpanAndTheBudgetItSpent() {
+        let (ledger, now) = Self.ledger { $0 >= 28 * Self.day - 20 * 60 }
+        let objective = ServiceLevelObjective(objective: 99.9)
+        let lastHalfHour = SLOReport.compute(objective, ledger, from: now.adding(seconds: -30 * 60), to: now, now: now)
+        #expect(!lastHalfHour.byHour)
+        // The 30 minutes before now's (which has no poll yet): 60 polls, the last 40 of them down.
+        #expect(lastHalfHour.counts == .init(good: 20, total: 60))
+        #expect(Self.close(lastHalfHour.budgetSpent, 40 / 80.64))
+        #expect(Self.close(lastHalfHour.budgetMinutesSpent, 20, within: 1e-6))
+        let beforeIt = SLOReport.compute(
+            objective, ledger, from: now.adding(seconds: -3 * 86_400), to: now.adding(seconds: -86_400), now: now)
+        #expect(beforeIt.byHour)
+        #expect(beforeIt.counts.bad == 0 && beforeIt.counts.total == 49 * 120, "the 49 hours the span touches")
+        #expect(beforeIt.budgetSpent == 0)
+        let allOfIt = SLOReport.compute(objective, ledger, from: now.adding(seconds: -60 * 86_400), to: now, now: now)
+        #expect(
+            allOfIt.fromMinute == Self.start.milliseconds / 60_000 - 60,
+            "from the oldest hour kept, before the first poll")
+        #expect(allOfIt.counts == .init(good: 80_600, total: 80_640))
+        #expect(Self.close(allOfIt.availability, 80_600.0 / 80_640))
+    }
+
+    @Test func theFiguresInWords() {
+        let (ledger, now) = Self.ledger { $0 >= 28 * Self.day - 20 * 60 }
+        let status = SLOStatus.compute(ServiceLevelObjective(objective: 99.9), ledger, now: now)
+        #expect(SLOText.budgetLeft(status) == "50.4 % (20.3 min) left")
+        #expect(SLOText.availability(status.availability) == "99.950 %")
+        #expect(SLOText.objective(99.9) == "99.9 %" && SLOText.objective(99) == "99 %")
+        #expect(
+            SLOText.burnTitle(status)
+                == "error budget burning fast, page: 333× over 1h and 1000× over 5m (≥ 14.4×); 50.4 % (20.3 min) left")
+        #expect(SLOText.rate(nil) == "—" && SLOText.rate(4.6296) == "4.6×")
+        #expect(SLOText.window(4320) == "3d" && SLOText.window(30) == "30m" && SLOText.window(40_320) == "28d")
+        let empty = SLOStatus.compute(ServiceLevelObjective(objective: 99.9), OutcomeLedger(windowDays: 28), now: now)
+        #expect(SLOText.budgetLeft(empty) == "unknown: no polls in the window yet")
     }
 }

@@ -336,4 +336,64 @@ struct SystemHealthTests {
             #expect(!QueryRules.Condition(comparison, 0).holds(for: .nan), "\(comparison)")
         }
     }
+
+    // MARK: An objective counted by Prometheus
+
+    /// `slo: {good:, total:}` on a prometheus_query check: the poll asks both counters' increase since
+    /// the poll before, adds the events to the ledger, and is up within the budget's pace, degraded past
+    /// it, unknown when a query fails or the counts cannot both be right.
+    @Test func anObjectiveOnTwoCountersCountsTheirEvents() throws {
+        let check = Self.check(.prometheusQuery) {
+            $0.intervalSeconds = 60
+            $0.slo = ServiceLevelObjective(
+                objective: 99.9,
+                events: .init(
+                    good: #"http_requests_total{job="registry",code!~"5.."}"#,
+                    total: #"http_requests_total{job="registry"}"#))
+        }
+        #expect(
+            SystemHealth.requestURLs(check) == [
+                "https://prometheus_query.example:8443/api/v1/query?query=sum%28increase%28http_requests_total%7Bjob%3D%22registry%22%2Ccode%21~%225..%22%7D%5B60s%5D%29%29",
+                "https://prometheus_query.example:8443/api/v1/query?query=sum%28increase%28http_requests_total%7Bjob%3D%22registry%22%7D%5B60s%5D%29%29"
+            ])
+        func vector(_ value: String) -> Answer {
+            .text(
+                #"{"status":"success","data":{"resultType":"vector","result":[{"metric":{},"value":[1764979200,"\#(value)"]}]}}"#
+            )
+        }
+        let empty = Answer.text(#"{"status":"success","data":{"resultType":"vector","result":[]}}"#)
+
+        let fine = Self.judge(check, [vector("99990.4"), vector("100000")])
+        #expect(fine.observation == .ok("99990 of 100000 events good in the last 1m (99.990 %)"))
+        #expect(fine.events == OutcomeLedger.Counts(good: 99_990, total: 100_000))
+        let burning = Self.judge(check, [vector("9950"), vector("10000")])
+        #expect(
+            burning.observation
+                == .degraded("9950 of 10000 events good in the last 1m (99.500 %), burning 5.0× the budget's pace"))
+        let quiet = Self.judge(check, [empty, empty])
+        #expect(quiet.observation == .ok("no events in the last 1m") && quiet.events == .init(good: 0, total: 0))
+        let failed = Self.judge(
+            check, [vector("1"), .text(#"{"status":"error","errorType":"bad_data","error":"parse error"}"#, 400)])
+        #expect(failed.observation == .unknown("the total query failed: parse error") && failed.events == nil)
+        let crossed = Self.judge(check, [vector("12"), vector("10")])
+        #expect(crossed.observation.verdict == .unknown && crossed.events == nil)
+        #expect(crossed.observation.detail.hasSuffix("good: and total: do not count the same events"))
+        let gone = CheckEvaluation.evaluate(
+            check, responses: [ProbeResponse(error: "connection refused"), ProbeResponse(error: "connection refused")],
+            now: Timestamp(milliseconds: 0))
+        #expect(gone.observation.verdict == .unknown, "Prometheus unreachable: the events are not known")
+
+        // In the ledger, the counts (more than a UInt16 a minute holds), not the poll.
+        var ledger = OutcomeLedger(windowDays: 28)
+        let at = Timestamp(milliseconds: 60_000 * 1_000_000)
+        func report(_ evaluation: CheckEvaluation) -> CheckReport {
+            CheckReport(
+                check: check, state: .up, since: at, transition: nil, evaluation: evaluation, response: ProbeResponse(),
+                at: at, lagMilliseconds: 0)
+        }
+        ledger.record(report(fine))
+        ledger.record(report(quiet))
+        ledger.record(report(failed))
+        #expect(ledger.counts(overLast: 5, now: at, method: .occurrences) == .init(good: 99_990, total: 100_000))
+    }
 }

@@ -71,7 +71,7 @@ struct CheckFilesTests {
                 "\(path):4:20: error: url must start with http:// or https://",
                 "\(path):5:50: error: status \"999\" is not an HTTP status code",
                 "\(path):6:42: error: declare opens an incident that escalates; it needs policy: too",
-                "\(path):7:33: error: unknown key \"colour\" for a check (known: name, group, type, url, interval, retry_interval, timeout, expect, failure_threshold, success_threshold, service, runbook, policy, declare, labels, require, silent_for, severities, max_body, tls_verify, follow_redirects, headers, bearer_token, basic_auth, ca_file, query, down, degraded, empty, thresholds, queues)",
+                "\(path):7:33: error: unknown key \"colour\" for a check (known: name, group, type, url, interval, retry_interval, timeout, expect, failure_threshold, success_threshold, service, runbook, policy, declare, labels, require, silent_for, severities, max_body, tls_verify, follow_redirects, headers, bearer_token, basic_auth, ca_file, query, down, degraded, empty, thresholds, queues, slo)",
                 "\(path):8:5: error: check name a is also used at \(path):3:5",
                 "\(path):11:5: error: maintenance names check \"zz\", which is not in checks:",
                 "\(path):12:5: error: the maintenance window ends before it starts"

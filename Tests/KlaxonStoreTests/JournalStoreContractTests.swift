@@ -176,6 +176,33 @@ struct JournalStoreContractTests {
 
     /// `incidentJournals()` lists the incidents' journals in order of their numbers (not the platform
     /// journal), each with its stamp as `stamp(of:)` gives it; an append moves that journal's only.
+    /// The checks' outcome ledgers (issue 25): saved, read back by the store opened afresh (another
+    /// process, a restart); a save replaces the ledgers it names and keeps the others; nothing is there
+    /// before the first save; reading them changes nothing.
+    @Test(arguments: StoreUnderTest.all)
+    func outcomeLedgersAreSavedReplacedAndSharedAcrossProcesses(_ kind: StoreUnderTest) async throws {
+        try await kind.prepare()
+        let (store, location, keep) = try kind.make()
+        defer { withExtendedLifetime(keep) {} }
+        #expect(try store.outcomeLedgers().isEmpty)
+        var registry = OutcomeLedger(windowDays: 28)
+        var ci = OutcomeLedger(windowDays: 30)
+        let t = Timestamp.parseRFC3339("2026-11-20T09:00:00Z")!
+        for i in 0..<90 {
+            registry.record(good: i % 9 != 0, at: t.adding(seconds: Int64(i * 30)))
+            ci.record(good: true, at: t.adding(seconds: Int64(i * 60)))
+        }
+        try store.saveOutcomeLedgers(["registry": registry.bytes, "ci": ci.bytes])
+        let reopened = kind.reopen(location)
+        #expect(try reopened.outcomeLedgers() == ["registry": registry.bytes, "ci": ci.bytes])
+        registry.record(good: false, at: t.adding(seconds: 3600))
+        try reopened.saveOutcomeLedgers(["registry": registry.bytes])
+        let read = try kind.reopen(location).outcomeLedgers()
+        #expect(read == ["registry": registry.bytes, "ci": ci.bytes], "replaced the one saved, kept the other")
+        #expect(OutcomeLedger(bytes: try #require(read["registry"]), windowDays: 28) == registry)
+        #expect(try store.journalNames() == [], "outcomes are not a journal")
+    }
+
     @Test(arguments: StoreUnderTest.all)
     func incidentJournalsAreListedWithTheirStamps(_ kind: StoreUnderTest) async throws {
         try await kind.prepare()

@@ -214,6 +214,11 @@ struct PostgresSchemaTests {
         // The older klaxon's connection appends; a new journal, by the store.
         hashes["INC-1"]!.append(try append(app, "INC-1", 4, after: hashes["INC-1"]![2]))
         let store = PostgresJournalStore(uri: database.everydayURI)
+        // Version 5 gave the role that appends the outcome ledgers too, without another --grant.
+        let ledger = OutcomeLedger(windowDays: 28).bytes
+        try store.saveOutcomeLedgers(["registry": ledger])
+        try store.saveOutcomeLedgers(["registry": ledger])
+        #expect(try store.outcomeLedgers() == ["registry": ledger])
         let draft = RecordDraft(
             type: "note", data: .object(["text": .string("n")]), timestamp: Timestamp(milliseconds: 1_795_165_200_000),
             actor: "alice", host: "h", pid: 1)

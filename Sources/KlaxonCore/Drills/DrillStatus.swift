@@ -1,5 +1,3 @@
-import KlaxonCore
-
 /// What the console shows of a running drill: the scenario, how far in it is, whether the simulated
 /// platform has recovered, and each page the drill's sink received (no page of a drill reaches anyone).
 public struct DrillStatus: Hashable, Sendable {

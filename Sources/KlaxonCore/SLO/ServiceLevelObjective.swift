@@ -3,7 +3,8 @@
 public struct ServiceLevelObjective: Hashable, Sendable {
     /// How events are counted (the SRE workbook's two budgeting methods).
     public enum Method: String, CaseIterable, Sendable {
-        /// Each poll is an event: good when it found the check up or degraded, bad when it failed.
+        /// Each poll is an event: good when it found the check up or degraded, bad when it failed (or,
+        /// with `events`, each event Prometheus counted).
         case occurrences
         /// Each minute with a poll is an event: good when none of its polls failed.
         case timeslices
@@ -18,12 +19,42 @@ public struct ServiceLevelObjective: Hashable, Sendable {
     /// minutes is no fast burn. By default 10 polls, or 5 minutes for `timeslices` (a 5-minute window
     /// holds no more).
     public var minimumEvents: Int
+    /// The severity of the incident a page-level burn declares (with the check's policy paging).
+    public var pageSeverity: Severity
+    /// Events counted by Prometheus instead of polls (`good:` and `total:` of a `prometheus_query`
+    /// check's `slo:`): each poll adds the increase of both counters since the one before.
+    public var events: EventQueries?
 
-    public init(objective: Double, windowDays: Int = 28, method: Method = .occurrences, minimumEvents: Int? = nil) {
+    /// Two counters' selectors: the good events and all of them (`http_requests_total{job="registry",
+    /// code!~"5.."}` and `http_requests_total{job="registry"}`).
+    public struct EventQueries: Hashable, Sendable {
+        public var good: String
+        public var total: String
+        public init(good: String, total: String) {
+            self.good = good
+            self.total = total
+        }
+
+        /// The PromQL a poll runs for `selector`: its increase over the last `seconds`, summed over
+        /// its series.
+        public static func increase(_ selector: String, seconds: Int64) -> String {
+            "sum(increase(\(selector)[\(seconds)s]))"
+        }
+    }
+
+    /// The windows an objective may roll over: the workbook's burn factors are worked out for these.
+    public static let windowChoices = [28, 30]
+
+    public init(
+        objective: Double, windowDays: Int = 28, method: Method = .occurrences, minimumEvents: Int? = nil,
+        pageSeverity: Severity = .sev2, events: EventQueries? = nil
+    ) {
         self.objective = objective
         self.windowDays = windowDays
         self.method = method
         self.minimumEvents = minimumEvents ?? (method == .occurrences ? 10 : 5)
+        self.pageSeverity = pageSeverity
+        self.events = events
     }
 
     /// The share of events that may be bad: `1 - objective`. 99.9 gives 0.001.

@@ -90,6 +90,8 @@ public struct CheckDefinition: Hashable, Sendable {
     public var policy: String?
     /// With `policy`, going down declares an incident of this severity.
     public var declare: Severity?
+    /// The objective the check is held to (`slo:`): its polls' outcomes are kept for it.
+    public var slo: ServiceLevelObjective?
     /// `file:line:column`, for messages.
     public var place: String = ""
     /// Where `policy:` is written, for messages about a policy that does not exist.

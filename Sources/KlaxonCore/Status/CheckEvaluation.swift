@@ -5,15 +5,19 @@ public struct CheckEvaluation: Hashable, Sendable {
     /// Components (Statuspage) or alerts (Prometheus, Alertmanager).
     public var items: [StatusPayloads.Item] = []
     public var incidents: [String] = []
+    /// The good and all events Prometheus counted since the poll before (an objective's `good:` and
+    /// `total:`): what the poll adds to the check's outcome ledger instead of itself.
+    public var events: OutcomeLedger.Counts?
 
     public init(
         observation: CheckObservation, vendorMaintenance: Bool = false, items: [StatusPayloads.Item] = [],
-        incidents: [String] = []
+        incidents: [String] = [], events: OutcomeLedger.Counts? = nil
     ) {
         self.observation = observation
         self.vendorMaintenance = vendorMaintenance
         self.items = items
         self.incidents = incidents
+        self.events = events
     }
 
     /// Judges `response` for `check` at `now`. A source (a status page or an alert list: another

@@ -120,7 +120,7 @@ public struct CheckFiles: Sendable {
         "success_threshold", "service", "runbook", "policy", "declare", "labels", "require", "silent_for", "severities",
         "max_body", "tls_verify",
         "follow_redirects", "headers", "bearer_token", "basic_auth", "ca_file", "query", "down", "degraded", "empty",
-        "thresholds", "queues"
+        "thresholds", "queues", "slo"
     ]
 
     /// A check as far as it reads, with every problem of it in `findings`: the warnings, and an error
@@ -141,6 +141,7 @@ public struct CheckFiles: Sendable {
         var timeoutGiven = false
         var intervalNode: Node?
         var caFileNode: Node?
+        var sloNode: Node?
         var errors: [KlaxonError] = []
         var warnings: [ConfigFinding] = []
         for (key, keyNode, value) in try file.mapping(node, what: "a check") {
@@ -238,6 +239,9 @@ public struct CheckFiles: Sendable {
                     check.query.whenEmpty = [.up: .ok, .degraded: .degraded, .down: .failed][state] ?? .unknown
                 case "thresholds": check.thresholds = try thresholds(value, file)
                 case "queues": check.queues = try file.strings(value, what: "queues")
+                case "slo":
+                    check.slo = try objective(value, file)
+                    sloNode = value
                 default:
                     throw file.error(
                         keyNode, "unknown key \"\(key)\" for a check (known: \(checkKeys.joined(separator: ", ")))")
@@ -259,6 +263,13 @@ public struct CheckFiles: Sendable {
                 ConfigFinding(
                     .warning, file.place(caFileNode),
                     "ca_file is for https: the url is http://, so nothing is verified and the file is not read"))
+        }
+        if let sloNode, check.policy == nil, !check.name.isEmpty {
+            warnings.append(
+                ConfigFinding(
+                    .warning, file.place(sloNode),
+                    "check \(check.name) has an slo: but no policy:: a fast burn of its budget declares an incident that pages nobody; give it a policy:"
+                ))
         }
         // The poll is unknown with the same words (CheckEvaluation).
         if let problem = check.endpointProblem { warnings.append(ConfigFinding(.warning, file.place(node), problem)) }

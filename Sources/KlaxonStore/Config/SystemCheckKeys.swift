@@ -98,7 +98,24 @@ extension CheckFiles {
                     "check \(check.name): thresholds: \(measure.rawValue) is a \(measure.kind.rawValue) measure; type: \(check.kind.rawValue) has \(own.joined(separator: ", "))"
                 ))
         }
-        if check.kind == .prometheusQuery {
+        if check.slo?.events != nil && check.kind != .prometheusQuery {
+            errors.append(
+                file.error(
+                    node.mapping?["slo"] ?? node,
+                    "check \(check.name): slo: good: and total: are Prometheus counters: they need type: prometheus_query and the url of Prometheus"
+                ))
+        }
+        if check.kind == .prometheusQuery, check.slo?.events != nil {
+            // Its poll counts the objective's events: a query judged by conditions is another check's.
+            for key in ["query", "down", "degraded", "empty"] {
+                guard let given = node.mapping?[key] else { continue }
+                errors.append(
+                    file.error(
+                        given,
+                        "check \(check.name): \(key): is not read: this check counts its objective's events (slo: good: and total:); judge a query in a check of its own"
+                    ))
+            }
+        } else if check.kind == .prometheusQuery {
             if check.query.query.trimmingCharacters(in: .whitespaces).isEmpty {
                 errors.append(
                     file.error(node, "check \(check.name): a prometheus_query check needs query:, a PromQL expression"))

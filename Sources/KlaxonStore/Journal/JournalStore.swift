@@ -74,6 +74,14 @@ public protocol JournalStore: Sendable {
     /// records the checks' changes). With `creating` false (a process that only asks who holds it)
     /// the store is not changed.
     func hold(_ name: String, creating: Bool) throws(KlaxonError) -> any StoreHold
+
+    /// The checks' outcome ledgers (`OutcomeLedger.bytes`) as last saved, by check name: what their
+    /// objectives are computed from, shared as the journals are. Empty before the first save.
+    func outcomeLedgers() throws(KlaxonError) -> [String: [UInt8]]
+
+    /// Saves `ledgers`, each replacing its check's, all or none; the others are kept. The recorder's,
+    /// once a minute and when it stops: outcomes are counts, and a crash loses at most that minute.
+    func saveOutcomeLedgers(_ ledgers: [String: [UInt8]]) throws(KlaxonError)
 }
 
 /// One journal of a store as one reader or writer sees it: what it has read so far, and the records

@@ -30,6 +30,8 @@ import KlaxonPostgres
 ///   go by the records.
 /// - Version 4 lets `klaxon.journals` hold the journal `alerts` (what the intake receives) beside the
 ///   incidents' and `platform`.
+/// - `klaxon.outcomes` (version 5): a row per check with an objective holding its outcome ledger
+///   (`OutcomeLedger.bytes`), replaced by the recorder each minute: counts, not records, so not a journal.
 /// - `klaxon.incident_number`, a sequence: `nextval` gives incident numbers unique across writers
 ///   (a number taken by a declaration that failed is skipped). A journal `INC-N` inserted by other
 ///   means (an import) moves it past N, so it never hands out a number that exists.
@@ -212,6 +214,33 @@ public enum PostgresSchema {
                 -- PostgreSQL's, journals_name_check), with alerts added. Existing rows all pass it.
                 ALTER TABLE klaxon.journals DROP CONSTRAINT journals_name_check,
                     ADD CONSTRAINT journals_name_check CHECK (name ~ '^(INC-[1-9][0-9]{0,17}|platform|alerts)$');
+                """),
+        Migration(
+            version: 5,
+            description:
+                "the checks' outcome ledgers (klaxon.outcomes: a row per check with an objective, replaced by the recorder each minute)",
+            sql: """
+                -- Not a journal: per-minute and per-hour counts of good and all polls, rolled as the
+                -- objective's window moves (OutcomeLedger.bytes, about 8 KB a check). The recorder
+                -- replaces its checks' rows; nothing else writes them.
+                CREATE TABLE klaxon.outcomes (
+                    check_name text PRIMARY KEY CHECK (length(check_name) BETWEEN 1 AND 512),
+                    ledger bytea NOT NULL,
+                    saved_at timestamptz NOT NULL DEFAULT now()
+                );
+                -- Whoever may write the journals may keep the outcomes (as version 3 granted the tails).
+                DO $$
+                DECLARE
+                    writer record;
+                BEGIN
+                    FOR writer IN
+                        SELECT DISTINCT grantee FROM pg_class, aclexplode(relacl)
+                        WHERE oid = 'klaxon.records'::regclass AND privilege_type = 'INSERT' AND grantee <> relowner
+                    LOOP
+                        EXECUTE 'GRANT SELECT, INSERT, UPDATE ON klaxon.outcomes TO '
+                            || CASE WHEN writer.grantee = 0 THEN 'PUBLIC' ELSE writer.grantee::regrole::text END;
+                    END LOOP;
+                END $$;
                 """)
     ]
 
@@ -341,6 +370,7 @@ public enum PostgresSchema {
                     GRANT USAGE ON SCHEMA klaxon TO \(name);
                     GRANT SELECT, INSERT ON klaxon.journals, klaxon.records, klaxon.holds TO \(name);
                     GRANT SELECT ON klaxon.schema_migrations, klaxon.tails TO \(name);
+                    GRANT SELECT, INSERT, UPDATE ON klaxon.outcomes TO \(name);
                     GRANT USAGE ON SEQUENCE klaxon.incident_number TO \(name);
                     """)
         }

@@ -22,6 +22,8 @@ public enum ConsoleMessage: Sendable {
     case checkReported(CheckReport)
     /// The alerts pushed to the intake, as the journal `alerts` now reads.
     case alertsChanged(AlertBook)
+    /// Where each check held to an objective stands, by check name (`ResponderEvent.objectivesChanged`).
+    case objectivesChanged([String: SLOStatus])
     /// The escalation engine's view of each incident, who sends the pages, and whom one can page.
     case escalationsChanged(
         [String: EscalationEngine.Status], engine: EscalationEngineHolder, pageTargets: [PageTarget])

@@ -6,7 +6,7 @@ import KlaxonCore
 /// process except what was written to a journal.
 public struct ConsoleModel: Sendable {
     public enum Screen: Int, CaseIterable, Sendable {
-        case dashboard = 1, incident, status, onCall, runbooks, reports, alerts
+        case dashboard = 1, incident, status, onCall, runbooks, reports, alerts, objectives
     }
 
     /// Box-drawing and symbols, or plain ASCII when the locale is not UTF-8.
@@ -58,6 +58,11 @@ public struct ConsoleModel: Sendable {
     public var alertRoutes: [IntakeRoute] = []
     /// The selected row of the alerts screen (`alertRows`).
     public var alertListSelection = 0
+    /// Where each check held to an objective stands (`ConsoleMessage.objectivesChanged`); nil until
+    /// first told.
+    public var objectives: [String: SLOStatus]?
+    /// The selected row of the objectives screen (`objectiveRows`).
+    public var objectiveSelection = 0
     /// Since when the journal store has not answered (nil while it does): the top bar says so, what was
     /// read stays shown as it was read, and writes are refused with what was typed kept.
     public var storeUnreachableSince: Timestamp?
@@ -483,6 +488,20 @@ public struct ConsoleModel: Sendable {
         }
         checkProblems = problems
         checkSelection = min(checkSelection, max(0, checks.count - 1))
+    }
+
+    /// The checks held to an objective, worst first: a burn paging, then one ticketing, then the least
+    /// budget left; those with no figure yet last, in the board's order.
+    public var objectiveRows: [(check: CheckDefinition, status: SLOStatus?)] {
+        let rows = checks.map(\.definition).filter { $0.slo != nil }.map { ($0, objectives?[$0.name]) }
+        return rows.enumerated().sorted { a, b in
+            func key(_ row: (CheckDefinition, SLOStatus?)) -> (Int, Double) {
+                guard let status = row.1, let left = status.budgetLeft else { return (3, 0) }
+                return ([.page: 0, .ticket: 1][status.level] ?? 2, left)
+            }
+            let (ka, kb) = (key(a.element), key(b.element))
+            return ka != kb ? ka < kb : a.offset < b.offset
+        }.map { (check: $0.element.0, status: $0.element.1) }
     }
 
     /// Records a poll's result on its row.

@@ -104,6 +104,9 @@ public enum ConsoleUpdate {
                 model.alertListSelection = index
             }
             return []
+        case .objectivesChanged(let statuses):
+            model.objectives = statuses
+            return []
         case .runbooksChanged(let runbooks):
             model.setRunbooks(runbooks)
             relayoutRunbook(&model)
@@ -339,6 +342,7 @@ public enum ConsoleUpdate {
             relayoutRunbook(&model)
         case .reportsScreen: model.screen = .reports
         case .alertsScreen: model.screen = .alerts
+        case .objectivesScreen: model.screen = .objectives
         case .exportReview:
             guard let incident = model.targetIncident else {
                 model.message = .init(text: "select an incident first", isError: true)
@@ -667,6 +671,9 @@ public enum ConsoleUpdate {
         case .alerts:
             model.alertListSelection = stepped(
                 model.alertListSelection, count: model.alertRows.count, page: geometry.alertListRows)
+        case .objectives:
+            model.objectiveSelection = stepped(
+                model.objectiveSelection, count: model.objectiveRows.count, page: geometry.objectiveListRows)
         case .reports:
             let hidden = ReportLines.lines(model).count - geometry.reportLines
             model.reportsScroll = stepped(model.reportsScroll, count: max(1, hidden + 1), page: geometry.reportLines)

@@ -18,6 +18,7 @@ public enum ConsoleView {
         case .runbooks: RunbookView.draw(model, &frame)
         case .reports: ReportsView.draw(model, &frame)
         case .alerts: AlertsView.draw(model, &frame)
+        case .objectives: ObjectivesView.draw(model, &frame)
         }
         drawBottomLine(model, &frame)
         if let overlay = model.overlay {
@@ -188,6 +189,7 @@ public enum ConsoleView {
                     ? ["j/k alert", "o runbook", "esc board"] : ["o runbook", "esc board"]
         case .reports: hints = ["j/k scroll", "1 dashboard", "2 incident"]
         case .alerts: hints = ["enter incident", "a acknowledge", "o runbook", "j/k move", "esc back"]
+        case .objectives: hints = ["j/k move", "3 status board", "esc back"]
         default: hints = ["1 dashboard", "2 incident"]
         }
         if model.readOnly {

@@ -2,7 +2,8 @@
 /// README's key table all come from `Keymap.bindings`.
 public enum ConsoleAction: String, CaseIterable, Hashable, Sendable {
     case help, quit, back, redraw, palette
-    case dashboard, incidentScreen, statusScreen, onCallScreen, runbooksScreen, reportsScreen, alertsScreen
+    case dashboard, incidentScreen, statusScreen, onCallScreen, runbooksScreen, reportsScreen, alertsScreen,
+        objectivesScreen
     case nextPane, previousPane
     case up, down, pageUp, pageDown, top, bottom, open
     case search, searchNext, searchPrevious
@@ -78,6 +79,9 @@ public enum Keymap {
         KeyBinding(
             keys: [.character("7")], action: .alertsScreen, scope: .everywhere,
             summary: "alerts pushed to the intake (enter opens the alert's incident)"),
+        KeyBinding(
+            keys: [.character("8")], action: .objectivesScreen, scope: .everywhere,
+            summary: "objectives: each SLO's budget left and burn rates"),
         KeyBinding(
             keys: [.tab], action: .nextPane, scope: .everywhere,
             summary: "next pane; in a runbook, the next link or step"),

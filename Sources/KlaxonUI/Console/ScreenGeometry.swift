@@ -84,4 +84,10 @@ public struct ScreenGeometry: Sendable {
     /// The alerts screen's list rows: from below its headings to above the selected alert's detail
     /// (7 lines and a blank one).
     public var alertListRows: Int { max(3, bottom - 4 - 8) }
+
+    // MARK: Objectives
+
+    /// The objectives screen's list rows: from below its headings to above the selected check's
+    /// figures (6 lines and a blank one).
+    public var objectiveListRows: Int { max(3, bottom - 4 - 7) }
 }

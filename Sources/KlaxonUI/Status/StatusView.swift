@@ -235,7 +235,13 @@ enum StatusView {
         frame.put(uptime + " (maintenance left out)", row: 4, column: 1, style: .dim, width: model.columns - 2)
         var row = 6
         let bottom = ScreenGeometry(model).bottom
-        if d.kind == .prometheusQuery {
+        if d.kind == .prometheusQuery, let events = d.slo?.events {
+            // The counters whose events it counts for its objective.
+            frame.put(
+                "good \(events.good) · total \(events.total)", row: 5, column: 1, style: .code, width: model.columns - 2
+            )
+            row = 7
+        } else if d.kind == .prometheusQuery {
             // What the check asks and holds the answer to, as klaxon.yaml says it.
             let conditions = [d.query.down.map { "down \($0)" }, d.query.degraded.map { "degraded \($0)" }]
                 .compactMap { $0 }.joined(separator: " · ")

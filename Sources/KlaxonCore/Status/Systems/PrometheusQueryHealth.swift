@@ -97,6 +97,65 @@ public enum PrometheusQueryHealth {
         return "\(seriesName(top.labels)) = \(QueryRules.text(top.value))"
     }
 
+    /// The events of an objective counted by Prometheus (`slo: {good:, total:}`): the answers of the
+    /// two queries `EventQueries.increase` makes, each a scalar or a vector of one series (none: no
+    /// event). Up while the share of bad events is within the budget, degraded past it (the budget
+    /// burns faster than it lasts); unknown when either query failed or good exceeds total (the
+    /// selectors do not count the same events). The counts go to the ledger (`CheckEvaluation.events`).
+    public static func judgeEvents(
+        _ objective: ServiceLevelObjective, seconds: Int64, good goodAnswer: SystemHealth.Answer,
+        total totalAnswer: SystemHealth.Answer
+    ) -> CheckEvaluation {
+        /// The answer's one number: a scalar, or the one series of a vector (none: no event).
+        func count(_ answer: SystemHealth.Answer, _ name: String) throws(SystemHealth.Unreadable) -> Double {
+            func unknown(_ why: String) -> SystemHealth.Unreadable { .init(evaluation: SystemHealth.unknown(why)) }
+            let json = answer.json
+            guard answer.isSuccess, json?["status"]?.stringValue == "success" else {
+                if let error = json?["error"]?.stringValue {
+                    throw unknown("the \(name) query failed: \(TerminalText.printable(error))")
+                }
+                throw unknown("the Prometheus API answers \(answer.statusAndLine)")
+            }
+            let data = json?["data"]
+            let sample: JSONValue?
+            switch data?["resultType"]?.stringValue {
+            case "scalar": sample = data?["result"]
+            case "vector":
+                guard let series = data?["result"]?.arrayValue else { throw .init(evaluation: unreadable(answer)) }
+                guard series.count <= 1 else {
+                    throw unknown("the \(name) query answers \(series.count) series, not one")
+                }
+                guard let one = series.first else { return 0 }
+                sample = one["value"]
+            default: throw .init(evaluation: unreadable(answer))
+            }
+            guard let value = sampleValue(sample) else { throw .init(evaluation: unreadable(answer)) }
+            return value.isFinite ? value : 0
+        }
+        let good: Double
+        let total: Double
+        do throws(SystemHealth.Unreadable) {
+            (good, total) = (try count(goodAnswer, "good"), try count(totalAnswer, "total"))
+        } catch { return error.evaluation }
+        // increase() extrapolates: fractions of events, rounded to whole ones.
+        let events = OutcomeLedger.Counts(good: Int(good.rounded()), total: Int(total.rounded()))
+        let span = "the last \(DurationText.short(seconds: seconds))"
+        guard events.total > 0 else {
+            return CheckEvaluation(observation: .ok("no events in \(span)"), events: events)
+        }
+        guard events.good <= events.total else {
+            return SystemHealth.unknown(
+                "good events (\(events.good)) exceed all events (\(events.total)) in \(span): good: and total: do not count the same events"
+            )
+        }
+        let share = Double(events.good) / Double(events.total)
+        let burn = (1 - share) / objective.budget
+        let detail =
+            "\(events.good) of \(events.total) events good in \(span) (\(SLOText.availability(share)))"
+            + (burn > 1 ? ", burning \(SLOText.rate(burn)) the budget's pace" : "")
+        return CheckEvaluation(observation: burn > 1 ? .degraded(detail) : .ok(detail), events: events)
+    }
+
     private static func unreadable(_ answer: SystemHealth.Answer) -> CheckEvaluation {
         SystemHealth.unknown("source unreadable: \(answer.path) answers a result Klaxon cannot read")
     }

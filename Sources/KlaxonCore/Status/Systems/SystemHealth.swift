@@ -45,7 +45,17 @@ public enum SystemHealth {
         case .loki, .tempo: ["/ready"]
         case .etcd: ["/health"]
         case .splunk: ["/services/server/health/splunkd/details?output_mode=json"]
-        case .prometheusQuery: ["/api/v1/query?query=" + CheckEvaluation.percentEncoded(check.query.query)]
+        case .prometheusQuery:
+            // An objective counted by Prometheus: its two counters' increase since the poll before.
+            if let events = check.slo?.events {
+                [events.good, events.total].map {
+                    "/api/v1/query?query="
+                        + CheckEvaluation.percentEncoded(
+                            ServiceLevelObjective.EventQueries.increase($0, seconds: check.intervalSeconds))
+                }
+            } else {
+                ["/api/v1/query?query=" + CheckEvaluation.percentEncoded(check.query.query)]
+            }
         case .http, .statuspage, .prometheus, .alertmanager, .heartbeat: []
         }
     }
@@ -158,7 +168,12 @@ public enum SystemHealth {
         case .jenkins: return JenkinsHealth.judge(check, queue: answers[0], computers: answers[1], now: now)
         case .buildbot: return BuildbotHealth.judge(check, workers: answers[0], requests: answers[1], now: now)
         case .buildkite: return BuildkiteHealth.judge(check, answers[0])
-        case .prometheusQuery: return PrometheusQueryHealth.judge(check.query, answers[0])
+        case .prometheusQuery:
+            if let objective = check.slo, objective.events != nil {
+                return PrometheusQueryHealth.judgeEvents(
+                    objective, seconds: check.intervalSeconds, good: answers[0], total: answers[1])
+            }
+            return PrometheusQueryHealth.judge(check.query, answers[0])
         default: return HealthEndpoints.judge(check.kind, answers[0])
         }
     }
