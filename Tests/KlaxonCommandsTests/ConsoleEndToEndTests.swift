@@ -633,6 +633,11 @@ extension EndToEnd {
             #expect(await tty.until("INC-1  SEV3 investigating", timeout: 10) != nil, "\(tty.screen())")
             #expect(
                 await tty.until("page to bob for INC-1 (platform step 1 of 2)", timeout: 10) != nil, "\(tty.screen())")
+            // registry-api holds an objective (issue 25): screen 8 shows its budget from the polls recorded.
+            tty.press("8")
+            #expect(await tty.until("registry-api · 99.9 % over 28d, occurrences") != nil, "\(tty.screen())")
+            #expect(await tty.until("Budget left") != nil, "\(tty.screen())")
+            tty.press("1")
             tty.press("Enter")
             #expect(await tty.until("INC-1  SEV3  investigating  registry-api is down") != nil, "\(tty.screen())")
             tty.press("a")
