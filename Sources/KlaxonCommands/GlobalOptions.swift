@@ -48,6 +48,20 @@ struct GlobalOptions: ParsableArguments {
         try TimeExpression.parse(
             text, now: context.now(), timeZone: workspace.displayTimeZone(environment: context.environment))
     }
+
+    /// The window of `--since` and `--until` (default: now, and `defaultDays` before the end), checked as
+    /// every window is (`InputLimits.checkWindow`).
+    func window(since: String?, until: String?, defaultDays: Int64, workspace: Workspace) throws(KlaxonError) -> (
+        start: Timestamp, end: Timestamp
+    ) {
+        let end =
+            try until.map { (t: String) throws(KlaxonError) in try parseTime(t, workspace: workspace) } ?? context.now()
+        let start =
+            try since.map { (t: String) throws(KlaxonError) in try parseTime(t, workspace: workspace) }
+            ?? end.adding(seconds: -defaultDays * 86400)
+        try InputLimits.checkWindow(from: start, to: end, "--since (\(start.rfc3339))", "--until (\(end.rfc3339))")
+        return (start, end)
+    }
 }
 
 /// `--json`: machine-readable output.

@@ -62,14 +62,7 @@ struct ReviewCommand: ParsableCommand {
         func run() throws {
             let context = global.context
             let workspace = try global.loadWorkspace()
-            let now = context.now()
-            let end =
-                try until.map { (t: String) throws(KlaxonError) in try global.parseTime(t, workspace: workspace) }
-                ?? now
-            let start =
-                try since.map { (t: String) throws(KlaxonError) in try global.parseTime(t, workspace: workspace) }
-                ?? end.adding(seconds: -30 * 86400)
-            try InputLimits.checkWindow(from: start, to: end, "--since (\(start.rfc3339))", "--until (\(end.rfc3339))")
+            let (start, end) = try global.window(since: since, until: until, defaultDays: 30, workspace: workspace)
             let formatter = LocalTimeFormatter(timeZone: workspace.displayTimeZone(environment: context.environment))
             let incidents = try ReviewSource.summaries(workspace: workspace, warn: context.warn)
             if let service, !incidents.contains(where: { $0.services.contains(service) }) {

@@ -50,6 +50,14 @@ struct SLOCommand: ParsableCommand {
                         context.print("\(check.name): \(SLOText.rule(rule, in: status!))")
                     }
                 }
+                // The store holds what the recording process saved: each minute, and as a burn pages.
+                if let newest = statuses.compactMap({ $0.1?.lastEvent }).max() {
+                    let formatter = LocalTimeFormatter(
+                        timeZone: try global.loadWorkspace().displayTimeZone(environment: context.environment))
+                    context.print(
+                        "as of \(formatter.dateTime(newest)), the newest minute saved (the recording process saves each minute)"
+                    )
+                }
             }
             if statuses.contains(where: { $0.1?.level == .page }) { throw ExitCode(1) }
             if statuses.contains(where: { $0.1?.budgetLeft == nil }) { throw ExitCode(3) }
@@ -74,13 +82,7 @@ struct SLOCommand: ParsableCommand {
             let context = global.context
             let workspace = try global.loadWorkspace()
             let now = context.now()
-            let end =
-                try until.map { (t: String) throws(KlaxonError) in try global.parseTime(t, workspace: workspace) }
-                ?? now
-            let start =
-                try since.map { (t: String) throws(KlaxonError) in try global.parseTime(t, workspace: workspace) }
-                ?? end.adding(seconds: -7 * 86400)
-            try InputLimits.checkWindow(from: start, to: end, "--since (\(start.rfc3339))", "--until (\(end.rfc3339))")
+            let (start, end) = try global.window(since: since, until: until, defaultDays: 7, workspace: workspace)
             let (checks, ledgers) = try SLOCommand.load(names, global)
             let formatter = LocalTimeFormatter(timeZone: workspace.displayTimeZone(environment: context.environment))
             let reports = checks.map { check in
@@ -128,6 +130,12 @@ struct SLOCommand: ParsableCommand {
         let files = loadChecksPolling(workspace, global.context)
         var checks = files.checks.filter { $0.slo != nil }
         guard !checks.isEmpty else {
+            // A check whose slo: (or anything else) does not read is not among them: said above, with its place.
+            if !files.unpolled.isEmpty {
+                throw .badInput(
+                    "no check with an slo: reads: \(files.unpolled.map(\.name).joined(separator: ", ")) could not be read (the errors above); klaxon config validate lists every problem"
+                )
+            }
             throw .badInput(
                 "no check in klaxon.yaml has an slo:; give one an slo: {objective: 99.9, window: 28d} (docs/slo.md)")
         }
@@ -154,17 +162,18 @@ struct SLOCommand: ParsableCommand {
 
     static func json(_ check: CheckDefinition, _ status: SLOStatus?) -> JSONValue {
         var fields = objectiveJSON(check)
-        guard let status else { return .object(fields.merging(["known": .bool(false)]) { $1 }) }
+        guard let status else { return .object(fields.merging(unknownJSON) { $1 }) }
         fields["known"] = .bool(true)
+        fields["as_of"] = status.lastEvent.map { .string($0.rfc3339) } ?? .null
         fields["events"] = countsJSON(status.window)
-        fields["availability"] = status.availability.map(JSONValue.number) ?? .null
-        fields["budget_left"] = status.budgetLeft.map(JSONValue.number) ?? .null
-        fields["budget_minutes_left"] = status.budgetMinutesLeft.map(JSONValue.number) ?? .null
+        fields["availability"] = rounded(status.availability)
+        fields["budget_left"] = rounded(status.budgetLeft)
+        fields["budget_minutes_left"] = rounded(status.budgetMinutesLeft)
         fields["burns"] = .array(
             status.burns.map { burn in
                 .object([
                     "window_minutes": .number(Double(burn.minutes)), "events": countsJSON(burn.counts),
-                    "rate": burn.rate.map(JSONValue.number) ?? .null
+                    "rate": rounded(burn.rate)
                 ])
             })
         fields["firing"] = .array(
@@ -175,24 +184,31 @@ struct SLOCommand: ParsableCommand {
                 ])
             })
         fields["alert"] = .string(status.level.rawValue)
-        fields["budget_line"] = .array(status.budgetLine.map { $0.map(JSONValue.number) ?? .null })
+        fields["budget_line"] = .array(status.budgetLine.map(rounded))
         return .object(fields)
     }
 
     static func json(_ check: CheckDefinition, _ report: SLOReport?) -> JSONValue {
         var fields = objectiveJSON(check)
-        guard let report else { return .object(fields.merging(["known": .bool(false)]) { $1 }) }
+        guard let report else { return .object(fields.merging(unknownJSON) { $1 }) }
         fields["known"] = .bool(true)
         fields["from"] = .string(Timestamp(milliseconds: report.fromMinute * 60_000).rfc3339)
         fields["to"] = .string(Timestamp(milliseconds: report.toMinute * 60_000).rfc3339)
         fields["by_hour"] = .bool(report.byHour)
         fields["events"] = countsJSON(report.counts)
-        fields["availability"] = report.availability.map(JSONValue.number) ?? .null
-        fields["budget_spent"] = report.budgetSpent.map(JSONValue.number) ?? .null
-        fields["budget_minutes_spent"] = report.budgetMinutesSpent.map(JSONValue.number) ?? .null
-        fields["budget_left_now"] = report.now.budgetLeft.map(JSONValue.number) ?? .null
+        fields["availability"] = rounded(report.availability)
+        fields["budget_spent"] = rounded(report.budgetSpent)
+        fields["budget_minutes_spent"] = rounded(report.budgetMinutesSpent)
+        fields["budget_left_now"] = rounded(report.now.budgetLeft)
         return .object(fields)
     }
+
+    /// An objective with nothing recorded, and why.
+    private static let unknownJSON: [String: JSONValue] = [
+        "known": .bool(false),
+        "reason": .string(
+            "nothing recorded yet: the console or klaxon watch records the polls and saves them each minute")
+    ]
 
     private static func objectiveJSON(_ check: CheckDefinition) -> [String: JSONValue] {
         let objective = check.slo!
@@ -200,8 +216,13 @@ struct SLOCommand: ParsableCommand {
             "check": .string(check.name), "objective": .number(objective.objective),
             "window_days": .number(Double(objective.windowDays)), "method": .string(objective.method.rawValue),
             "minimum_events": .number(Double(objective.minimumEvents)),
-            "budget_minutes": .number(objective.budgetMinutes)
+            "budget_minutes": rounded(objective.budgetMinutes)
         ]
+    }
+
+    /// A figure to six decimals (40.32, not 40.31999999999556); null when there is none.
+    private static func rounded(_ value: Double?) -> JSONValue {
+        value.map { .number(($0 * 1_000_000).rounded() / 1_000_000) } ?? .null
     }
 
     private static func countsJSON(_ counts: OutcomeLedger.Counts) -> JSONValue {

@@ -14,18 +14,14 @@ final class OutcomeKeeper {
     private(set) var statuses: [String: SLOStatus] = [:]
     /// Whether `statuses` changed since `takeChanged()` was last asked.
     private var changed = false
-
-    /// Whether the statuses changed since the last call (for the screens).
-    func takeChanged() -> Bool {
-        defer { changed = false }
-        return changed
-    }
     private let journals: any JournalStore
     /// Whether the store's ledgers were read (by this recorder since it began recording, or at all).
     private var loaded = false
     private var wasRecording = false
-    /// The minute of the last save (recording) or read (showing).
+    /// The minute of the last save or read (each is tried once a minute, and as the recording begins).
     private var lastMinute: Int64?
+    /// The problem last said: a store that stays unreadable is said once, not each minute.
+    private var said: String?
     private var unsaved: Set<String> = []
     /// The checks whose burn was at page level at their last status: a burn pages once, as it begins.
     private var paging: Set<String> = []
@@ -35,7 +31,11 @@ final class OutcomeKeeper {
         self.journals = journals
     }
 
-    var isEmpty: Bool { checks.isEmpty }
+    /// Whether the statuses changed since the last call (for the screens).
+    func takeChanged() -> Bool {
+        defer { changed = false }
+        return changed
+    }
 
     /// Records `report`'s poll (when this process records); returns the check's status when its burn
     /// reached page level with this poll.
@@ -64,9 +64,10 @@ final class OutcomeKeeper {
     /// A burn whose declaration failed: it is tried again at the check's next poll.
     func declarationFailed(_ name: String) { paging.remove(name) }
 
-    /// Each second: reads the store's ledgers when this process begins to record (and until it could),
-    /// or each minute while another process records; saves the ledgers polled since the last save each
-    /// minute while this one records; computes every status afresh each minute (the window rolls).
+    /// Each second: reads the store's ledgers as this process begins or stops recording, then each
+    /// minute until it could, and each minute while another process records; saves the ledgers polled
+    /// since the last save each minute while this one records; computes every status afresh each minute
+    /// (the window rolls).
     /// Returns the checks whose burn reached page level (`restored`: found so as the ledgers were read
     /// at a start or a takeover, when the process before may have declared it already), and the
     /// problem met, if any.
@@ -75,27 +76,27 @@ final class OutcomeKeeper {
     ) {
         guard !checks.isEmpty else { return ([], false, nil) }
         let minute = now.milliseconds / 60_000
+        let began = recording != wasRecording || lastMinute == nil
         if recording != wasRecording {
             wasRecording = recording
             loaded = false
         }
-        var problem: String?
+        guard began || minute != lastMinute else { return ([], false, nil) }
+        lastMinute = minute
         let restored = !loaded
-        if !loaded || (!recording && minute != lastMinute) {
-            problem = load()
-            lastMinute = minute
-        } else if recording && minute != lastMinute {
-            lastMinute = minute
-            problem = save()
-        } else {
-            return ([], false, nil)
-        }
+        let problem = once(!loaded || !recording ? load() : save())
         var burning: [(check: String, status: SLOStatus)] = []
         guard loaded else { return ([], false, problem) }
         for (name, check) in checks.sorted(by: { $0.key < $1.key }) {
             if let status = update(name, check.slo!, now: now), recording { burning.append((name, status)) }
         }
         return (burning, restored, problem)
+    }
+
+    /// `problem` when it is new; nil once things work again (so a new failure is said again).
+    private func once(_ problem: String?) -> String? {
+        defer { said = problem }
+        return problem == said ? nil : problem
     }
 
     /// Saves what was polled since the last save (the recorder's stop, and each minute).
@@ -125,6 +126,12 @@ final class OutcomeKeeper {
             loaded = true
             return nil
         } catch {
+            // What was read before is not what the store holds now: not known, not shown as it was.
+            loaded = false
+            if !statuses.isEmpty {
+                statuses = [:]
+                changed = true
+            }
             return
                 "the checks' outcomes for their objectives could not be read: \(error.message); their SLOs are unknown until they can"
         }

@@ -496,7 +496,10 @@ public final class Responder {
         var recorded = false
         for report in arrived {
             if let burning = outcomes?.record(report, recording: recorder.isRecording) {
-                recorded = declareBurn(burning, of: report.check, now: now, restored: false, into: &events) || recorded
+                recorded =
+                    declareBurn(
+                        burning, of: report.check, now: now, impactStarted: report.failingSince, restored: false,
+                        into: &events) || recorded
             }
             // Most reports change nothing (a thousand checks send a hundred a second).
             guard report.transition != nil || recorder.owesDeclaration(report.check.name) else {
@@ -526,7 +529,7 @@ public final class Responder {
             events += follower.update(everything: false) + follower.readNew(now: now)
             for (name, status) in tick.burning {
                 guard let check = outcomes.checks[name] else { continue }
-                _ = declareBurn(status, of: check, now: now, restored: tick.restored, into: &events)
+                _ = declareBurn(status, of: check, now: now, impactStarted: nil, restored: tick.restored, into: &events)
             }
         }
         if outcomes.takeChanged() { events.append(.objectivesChanged(outcomes.statuses)) }
@@ -536,12 +539,14 @@ public final class Responder {
     /// Declares the incident of a page-level burn (`StatusRecorder.declareBurn`); one not declared is
     /// tried again at the check's next poll. Returns whether one was declared.
     private func declareBurn(
-        _ status: SLOStatus, of check: CheckDefinition, now: Timestamp, restored: Bool,
+        _ status: SLOStatus, of check: CheckDefinition, now: Timestamp, impactStarted: Timestamp?, restored: Bool,
         into events: inout [ResponderEvent]
     ) -> Bool {
         guard let recorder, let outcomes else { return false }
+        // Saved first: `klaxon slo status` and the other consoles then read the burn that pages.
+        if let problem = outcomes.save() { events.append(.problem(problem)) }
         let (declared, problem) = recorder.declareBurn(
-            of: check, status, at: now, restored: restored, openIncidents: follower.open)
+            of: check, status, at: now, impactStarted: impactStarted, restored: restored, openIncidents: follower.open)
         if let problem {
             outcomes.declarationFailed(check.name)
             if !problem.isEmpty { events.append(.problem(problem)) }

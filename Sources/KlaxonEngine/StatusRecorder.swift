@@ -277,13 +277,14 @@ final class StatusRecorder {
     }
 
     /// A burn of `check`'s error budget at page level (`status`) declares an incident of the
-    /// objective's severity, its policy paging, once per burn (the keeper says when one begins): not while
+    /// objective's severity (`ServiceLevelObjective.severity(declaring:)`), its impact started when the
+    /// check's current run of failures did (if it is failing), its policy paging, once per burn (the keeper says when one begins): not while
     /// an incident the check declared is open (one outage, one incident), nor, for a burn found as the
     /// outcomes were read at a start or a takeover (`restored`), when the check declared one in the last
     /// six hours (the process before paged for it). Returns the incident, or the problem (the caller
     /// tries again at the check's next poll); neither when nothing was owed.
     func declareBurn(
-        of check: CheckDefinition, _ status: SLOStatus, at now: Timestamp, restored: Bool,
+        of check: CheckDefinition, _ status: SLOStatus, at now: Timestamp, impactStarted: Timestamp?, restored: Bool,
         openIncidents: [IncidentJournal]
     ) -> (declared: IncidentJournal?, problem: String?) {
         guard platform != nil else { return (nil, nil) }
@@ -293,8 +294,8 @@ final class StatusRecorder {
         if restored && declared(by: check.name, since: now.adding(seconds: -6 * 3600)) { return (nil, nil) }
         let declaration = Declaration(
             title: "\(check.name): \(SLOText.burnTitle(status))".prefix(200).description,
-            severity: status.objective.pageSeverity, services: check.service.map { [$0] } ?? [],
-            detected: now, tags: ["slo-burn"], policy: check.policy, check: check.name,
+            severity: status.objective.severity(declaring: check), services: check.service.map { [$0] } ?? [],
+            impactStarted: impactStarted, detected: now, tags: ["slo-burn"], policy: check.policy, check: check.name,
             runbooks: check.runbook.map { [$0] } ?? [])
         do {
             return (try store.declare(declaration, by: writer, at: now, proving: platform?.recorderHold), nil)

@@ -201,9 +201,7 @@ extension AlertStormBench {
         figures.sustainedPerSecond = Double(accepted) / sustained.seconds
         watch.terminate()
         watch.waitUntilExit()
-        let lags = ((try? String(contentsOfFile: lagsPath, encoding: .utf8)) ?? "").split(separator: "\n").compactMap {
-            Double($0)
-        }
+        let lags = StatusBench.lags(lagsPath)
         figures.polls = lags.count
         figures.lagP99 = percentile(lags, 0.99)
         figures.lagMax = lags.max() ?? .nan

@@ -112,9 +112,7 @@ enum SLOBench {
         Thread.sleep(forTimeInterval: Double(duration))
         watch.terminate()
         watch.waitUntilExit()
-        let lags = ((try? String(contentsOfFile: lagsPath, encoding: .utf8)) ?? "").split(separator: "\n").compactMap {
-            Double($0)
-        }
+        let lags = StatusBench.lags(lagsPath)
         figures.polls = lags.count
         figures.lagP50 = percentile(lags, 0.5)
         figures.lagP99 = percentile(lags, 0.99)

@@ -20,6 +20,11 @@ enum StatusBench {
         var description: String
     }
 
+    /// The poller's scheduling lags `klaxon watch` wrote at its stop (`KLAXON_POLLER_LAGS_FILE`), in ms.
+    static func lags(_ path: String) -> [Double] {
+        ((try? String(contentsOfFile: path, encoding: .utf8)) ?? "").split(separator: "\n").compactMap { Double($0) }
+    }
+
     static func run(root: String, runs: Int, klaxon: String, seconds duration: Int, checks count: Int = 1000) throws
         -> Figures
     {
@@ -82,9 +87,7 @@ enum StatusBench {
         figures.residentMegabytes = ConsoleBench.statusField(watch.processIdentifier, "VmRSS:")
         watch.terminate()
         watch.waitUntilExit()
-        let lags = ((try? String(contentsOfFile: lagsPath, encoding: .utf8)) ?? "").split(separator: "\n").compactMap {
-            Double($0)
-        }
+        let lags = StatusBench.lags(lagsPath)
         figures.polls = lags.count
         figures.lagP50 = percentile(lags, 0.5)
         figures.lagP99 = percentile(lags, 0.99)

@@ -48,7 +48,8 @@ struct SLOCommandTests {
                 "search    99.9 % 28d  —             unknown: nothing recorded yet  —     —      —     ?",
                 "registry: page: 333× over 1h and 1000× over 5m (≥ 14.4×)",
                 "registry: page: 55.6× over 6h and 667× over 30m (≥ 6.0×)",
-                "registry: ticket: 4.6× over 3d and 55.6× over 6h (≥ 1.0×)"
+                "registry: ticket: 4.6× over 3d and 55.6× over 6h (≥ 1.0×)",
+                "as of 2026-11-20 08:59:00, the newest minute saved (the recording process saves each minute)"
             ])
         #expect(!run.output.contains("web"), "a check without an objective is not listed")
 

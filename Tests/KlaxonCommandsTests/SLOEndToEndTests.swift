@@ -56,6 +56,13 @@ struct SLOEndToEndTests {
             "Escalation/policies/platform.yaml",
             "name: platform\nsteps:\n  - {targets: [user:erin], escalate_after: 30m}\n")
         func pages() -> Int { receiver.requests.filter { $0.path == "/hooks/erin" }.count }
+        // An hour and five minutes of good polls, one a minute, already recorded: the objective is old
+        // enough for its 1-hour window to be judged (a younger one's is not).
+        var history = OutcomeLedger(windowDays: 28)
+        for minute in stride(from: Int64(65), to: 0, by: -1) {
+            history.record(good: true, at: Timestamp(Date()).adding(seconds: -60 * minute))
+        }
+        try FileJournalStore(directory: ws.path + "/journals").saveOutcomeLedgers(["registry": history.bytes])
         let store = IncidentStore(directory: ws.path + "/journals")
 
         var process = try watch(ws)
@@ -72,7 +79,7 @@ struct SLOEndToEndTests {
         let incident = try store.open("INC-1").incident
         #expect(incident.declaringCheck == "registry" && incident.severity == .sev2)
         #expect(incident.tags == ["slo-burn"])
-        #expect(incident.title.hasPrefix("registry: error budget burning fast, page: 1000× over 1h and 1000× over 5m"))
+        #expect(incident.title.hasPrefix("registry: error budget burning fast, page: "), "\(incident.title)")
 
         // Saved at the stop, read by another process.
         let status = try JSONParser.parse(
@@ -82,9 +89,10 @@ struct SLOEndToEndTests {
         #expect(registry["alert"] == "page")
         let events = try #require(registry["events"])
         let total = try #require(events["total"]?.intValue)
-        #expect(total >= 7 && events["good"] == .number(0), "every poll failed: \(events)")
+        let good = try #require(events["good"]?.intValue)
+        #expect(good == 65 && total >= 70, "the history, then every poll failed: \(events)")
         if case .number(let left)? = registry["budget_left"] {
-            #expect(left < 0)
+            #expect(left < 0.95, "spent some of it")
         } else {
             Issue.record("no budget_left")
         }

@@ -128,7 +128,7 @@ struct SLOTests {
     @Test func aLedgerReadsBackFromItsBytes() throws {
         let (ledger, now) = Self.ledger { $0 >= 28 * Self.day - 20 * 60 }
         let bytes = ledger.bytes
-        #expect(bytes.count == 16 + 361 * 8 + 673 * 10, "six hours and a minute; 28 days and an hour")
+        #expect(bytes.count == 24 + 361 * 8 + 673 * 10, "six hours and a minute; 28 days and an hour")
         let back = try #require(OutcomeLedger(bytes: bytes, windowDays: 28))
         #expect(back == ledger)
         for method in ServiceLevelObjective.Method.allCases {
@@ -201,6 +201,36 @@ struct SLOTests {
         #expect(SLOText.rate(nil) == "—" && SLOText.rate(4.6296) == "4.6×")
         #expect(SLOText.window(4320) == "3d" && SLOText.window(30) == "30m" && SLOText.window(40_320) == "28d")
         let empty = SLOStatus.compute(ServiceLevelObjective(objective: 99.9), OutcomeLedger(windowDays: 28), now: now)
-        #expect(SLOText.budgetLeft(empty) == "unknown: no polls in the window yet")
+        #expect(SLOText.budgetLeft(empty) == "unknown: no events yet")
+    }
+
+    /// Walkthrough: an objective added a minute ago paged on its first failed poll (1 bad of 14 polls
+    /// burned "71×" over an hour that held 70 seconds) and its budget showed "-15079.7 min" of a
+    /// 40.3-minute budget. A window reaching back before the first record is not judged, and the
+    /// events stand for the time since the first record, not for the whole window.
+    @Test func aYoungObjectiveIsJudgedOnlyOverTheTimeItRecorded() {
+        var ledger = OutcomeLedger(windowDays: 28)
+        for i in 0..<14 { ledger.record(good: i != 13, at: Self.start.adding(seconds: Int64(i) * 5)) }
+        let now = Self.start.adding(seconds: 70)
+        let objective = ServiceLevelObjective(objective: 99.9)
+        let young = SLOStatus.compute(objective, ledger, now: now)
+        #expect(young.burns.allSatisfy { !$0.covered && $0.rate == nil }, "\(young.burns)")
+        #expect(young.level == .none)
+        // 1 bad of 14 over the 2 minutes recorded: (1 ÷ 14) × 2 minutes = 0.14 of the 40.32 minutes.
+        #expect(Self.close(young.budgetMinutesLeft, 40.32 - 2.0 / 14, within: 1e-6))
+        #expect(Self.close(young.budgetLeft, 1 - (2.0 / 14) / 40.32, within: 1e-9))
+        #expect(young.lastEvent == Self.start.adding(seconds: 60))
+
+        // An hour and a minute of good polls every 5 s later, 10 failed ones: the hour is covered and
+        // judged (10 of 733 is 13.6×, under 14.4; the 5 minutes burn 168×, so 6 h / 30 m is not covered yet).
+        for i in 14..<(14 + 61 * 12) { ledger.record(good: true, at: Self.start.adding(seconds: Int64(i) * 5)) }
+        let failingFrom = Self.start.adding(seconds: Int64(14 + 61 * 12) * 5)
+        for i in 0..<10 { ledger.record(good: false, at: failingFrom.adding(seconds: Int64(i) * 5)) }
+        let later = SLOStatus.compute(objective, ledger, now: failingFrom.adding(seconds: 50))
+        #expect(later.burn(overMinutes: 60)?.covered == true && later.burn(overMinutes: 60)?.rate != nil)
+        #expect(later.burn(overMinutes: 360)?.covered == false && later.burn(overMinutes: 360)?.rate == nil)
+        #expect(later.level == .none, "\(later.burns)")
+        for i in 10..<14 { ledger.record(good: false, at: failingFrom.adding(seconds: Int64(i) * 5)) }
+        #expect(SLOStatus.compute(objective, ledger, now: failingFrom.adding(seconds: 70)).level == .page)
     }
 }

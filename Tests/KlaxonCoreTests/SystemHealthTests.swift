@@ -370,6 +370,9 @@ struct SystemHealthTests {
         #expect(
             burning.observation
                 == .degraded("9950 of 10000 events good in the last 1m (99.500 %), burning 5.0× the budget's pace"))
+        let failing = Self.judge(check, [vector("19"), vector("459")])
+        #expect(failing.observation.verdict == .failed, "96 % failing is an outage: \(failing.observation)")
+        #expect(failing.events == OutcomeLedger.Counts(good: 19, total: 459))
         let quiet = Self.judge(check, [empty, empty])
         #expect(quiet.observation == .ok("no events in the last 1m") && quiet.events == .init(good: 0, total: 0))
         let failed = Self.judge(

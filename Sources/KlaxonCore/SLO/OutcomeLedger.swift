@@ -41,6 +41,10 @@ public struct OutcomeLedger: Hashable, Sendable {
     private var hourGoodMinutes: [UInt8]
     /// The newest minute recorded (minutes since the epoch); nil before the first.
     public private(set) var lastMinute: Int64?
+    /// The first minute recorded (minutes since the epoch): the ledger knows nothing of the time before
+    /// it, so a window reaching back past it is not covered (`covers`), and its budget is spent only
+    /// over the time since (`coveredMinutes`).
+    public private(set) var firstMinute: Int64?
 
     public init(windowDays: Int) {
         windowHours = windowDays * 24
@@ -88,6 +92,7 @@ public struct OutcomeLedger: Hashable, Sendable {
     private mutating func advance(to m: Int64) {
         guard let last = lastMinute else {
             lastMinute = m
+            firstMinute = m
             return
         }
         guard m > last else { return }
@@ -153,6 +158,22 @@ public struct OutcomeLedger: Hashable, Sendable {
         guard firstHour <= toHour else { return (Counts(), true) }
         let open = toHour == lastHour ? openMinute(method) : Counts()
         return ((firstHour...toHour).reduce(open) { $0 + hourCounts($1, method) }, true)
+    }
+
+    /// Whether the ledger has recorded since before the window of `minutes` at `now` began (the
+    /// current minute and the whole ones before it): a window that reaches back before the first record
+    /// holds a part of its time only, and a young objective's one failed poll would burn as if it were
+    /// the whole window's.
+    public func covers(_ minutes: Int, now: Timestamp) -> Bool {
+        guard let first = firstMinute, let last = lastMinute else { return false }
+        return first <= max(Self.minute(now), last) - Int64(minutes)
+    }
+
+    /// The minutes of the last `minutes` at `now` since the first record: the time the events stand
+    /// for (the whole window once the ledger is older than it).
+    public func coveredMinutes(of minutes: Int, now: Timestamp) -> Int {
+        guard let first = firstMinute, let last = lastMinute else { return 0 }
+        return Int(min(Int64(minutes), max(1, max(Self.minute(now), last) - first + 1)))
     }
 
     /// The first minute the ledger holds counts of (the start of its oldest hour); nil when empty.
@@ -225,15 +246,16 @@ extension OutcomeLedger {
 
     private static let magic = Array("KXO1".utf8)
 
-    /// The ledger as the store keeps it: `KXO1`, the window in hours and the newest minute, then the
-    /// minute and hour counts, little-endian (about 10 KB for 28 days). The hours are the ring's slots
-    /// (the window's and the current one).
+    /// The ledger as the store keeps it: `KXO1`, the window in hours, the newest and the first minute,
+    /// then the minute and hour counts, little-endian (about 10 KB for 28 days). The hours are the
+    /// ring's slots (the window's and the current one).
     public var bytes: [UInt8] {
         var out = Self.magic
-        out.reserveCapacity(16 + Self.minuteSpan * 8 + hourSlots * 10)
+        out.reserveCapacity(24 + Self.minuteSpan * 8 + hourSlots * 10)
         func put<T: FixedWidthInteger>(_ value: T) { withUnsafeBytes(of: value.littleEndian) { out += $0 } }
         put(UInt32(hourSlots))
         put(lastMinute ?? Int64.min)
+        put(firstMinute ?? Int64.min)
         for value in minuteGood { put(value) }
         for value in minuteTotal { put(value) }
         for value in hourGood { put(value) }
@@ -248,8 +270,8 @@ extension OutcomeLedger {
     public init?(bytes: [UInt8], windowDays: Int) {
         var reader = ByteReader(bytes: bytes)
         guard reader.take(4) == Self.magic, let hours = reader.integer(UInt32.self).map(Int.init), hours > 0,
-            hours <= 24 * 366, let last = reader.integer(Int64.self),
-            bytes.count == 16 + Self.minuteSpan * 8 + hours * 10
+            hours <= 24 * 366, let last = reader.integer(Int64.self), let first = reader.integer(Int64.self),
+            bytes.count == 24 + Self.minuteSpan * 8 + hours * 10, last == Int64.min || first <= last
         else { return nil }
         self.init(windowDays: windowDays)
         minuteGood = (0..<Self.minuteSpan).map { _ in reader.integer(UInt32.self)! }
@@ -260,6 +282,7 @@ extension OutcomeLedger {
         let goodMinutes = reader.take(hours)!
         guard last != Int64.min else { return }
         lastMinute = last
+        firstMinute = first
         // Each hour kept by both windows, from its slot in the old ring to its slot in this one.
         let lastHour = Self.hour(last)
         for h in (lastHour - Int64(min(hours, hourSlots)) + 1)...lastHour {

@@ -12,7 +12,8 @@ public struct SLOReport: Hashable, Sendable {
     /// nil without events.
     public var availability: Double?
     /// The span's bad events as a share of the budget of the window ending now (bad ÷ (all in the
-    /// window × (1 − objective))), and as minutes of it; nil without events in the window.
+    /// window × (1 − objective)), × the share of the window the ledger covers, as `SLOStatus` spends
+    /// it), and as minutes of it; nil without events in the window.
     public var budgetSpent: Double?
     public var budgetMinutesSpent: Double?
     /// Where the objective stands now.
@@ -25,8 +26,11 @@ public struct SLOReport: Hashable, Sendable {
         let first = max(OutcomeLedger.minute(from), ledger.firstMinuteKept ?? OutcomeLedger.minute(from))
         let last = OutcomeLedger.minute(to)
         let (counts, byHour) = ledger.counts(fromMinute: first, toMinute: last, method: objective.method)
+        let covered =
+            Double(ledger.coveredMinutes(of: objective.windowMinutes, now: now)) / Double(objective.windowMinutes)
         let spent =
-            status.window.total == 0 ? nil : Double(counts.bad) / (objective.budget * Double(status.window.total))
+            status.window.total == 0
+            ? nil : Double(counts.bad) * covered / (objective.budget * Double(status.window.total))
         return SLOReport(
             fromMinute: first, toMinute: last, byHour: byHour, counts: counts,
             availability: counts.badShare.map { 1 - $0 }, budgetSpent: spent,

@@ -35,13 +35,14 @@ public enum SLOText {
     /// Minutes with one decimal: `20.3 min`.
     public static func minutes(_ minutes: Double) -> String { "\(fixed(minutes, 1)) min" }
 
-    /// `50.4 % (20.3 min) left`, `overspent: -12.0 % (-4.8 min)`, `unknown: no polls in the window`.
+    /// `50.4 % (20.3 min) left`, `overspent by 12.0 % (4.8 min)`, `unknown: no events yet`.
     public static func budgetLeft(_ status: SLOStatus) -> String {
         guard let left = status.budgetLeft, let minutes = status.budgetMinutesLeft else {
-            return "unknown: no polls in the window yet"
+            return "unknown: no events yet"
         }
-        let figures = "\(percent(left)) (\(Self.minutes(minutes)))"
-        return left < 0 ? "overspent: \(figures)" : "\(figures) left"
+        return left < 0
+            ? "overspent by \(percent(-left)) (\(Self.minutes(-minutes)))"
+            : "\(percent(left)) (\(Self.minutes(minutes))) left"
     }
 
     /// What a firing rule says: `page: 15.2× over 1h and 16.0× over 5m (≥ 14.4×)`.

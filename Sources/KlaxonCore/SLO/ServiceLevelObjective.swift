@@ -19,8 +19,9 @@ public struct ServiceLevelObjective: Hashable, Sendable {
     /// minutes is no fast burn. By default 10 polls, or 5 minutes for `timeslices` (a 5-minute window
     /// holds no more).
     public var minimumEvents: Int
-    /// The severity of the incident a page-level burn declares (with the check's policy paging).
-    public var pageSeverity: Severity
+    /// The severity of the incident a page-level burn declares (with the check's policy paging); nil:
+    /// the check's `declare:` severity, else SEV2 (`severity(declaring:)`).
+    public var pageSeverity: Severity?
     /// Events counted by Prometheus instead of polls (`good:` and `total:` of a `prometheus_query`
     /// check's `slo:`): each poll adds the increase of both counters since the one before.
     public var events: EventQueries?
@@ -47,7 +48,7 @@ public struct ServiceLevelObjective: Hashable, Sendable {
 
     public init(
         objective: Double, windowDays: Int = 28, method: Method = .occurrences, minimumEvents: Int? = nil,
-        pageSeverity: Severity = .sev2, events: EventQueries? = nil
+        pageSeverity: Severity? = nil, events: EventQueries? = nil
     ) {
         self.objective = objective
         self.windowDays = windowDays
@@ -56,6 +57,9 @@ public struct ServiceLevelObjective: Hashable, Sendable {
         self.pageSeverity = pageSeverity
         self.events = events
     }
+
+    /// The severity of the incident a page-level burn of `check`'s budget declares.
+    public func severity(declaring check: CheckDefinition) -> Severity { pageSeverity ?? check.declare ?? .sev2 }
 
     /// The share of events that may be bad: `1 - objective`. 99.9 gives 0.001.
     public var budget: Double { 1 - objective / 100 }

@@ -13,7 +13,7 @@ extension CheckFiles {
         var windowDays = 28
         var method = ServiceLevelObjective.Method.occurrences
         var minimumEvents: Int?
-        var severity = Severity.sev2
+        var severity: Severity?
         var good: String?
         var total: String?
         for (key, keyNode, value) in try file.mapping(node, what: "slo") {

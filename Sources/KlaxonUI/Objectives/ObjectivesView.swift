@@ -7,7 +7,7 @@ import KlaxonCore
 enum ObjectivesView {
     static func draw(_ model: ConsoleModel, _ frame: inout Frame) {
         frame.put(
-            "Objectives · error budgets over each check's window · pages at 14.4× (1h & 5m) or 6× (6h & 30m), tickets at 1× (3d & 6h)",
+            "Objectives · page at ≥14.4× over 1h & 5m or ≥6× over 6h & 30m · ticket at ≥1× over 3d & 6h",
             row: 2, column: 1, style: .heading, width: model.columns - 2)
         let rows = model.objectiveRows
         guard !rows.isEmpty else {
@@ -23,7 +23,9 @@ enum ObjectivesView {
         let room = model.columns - 3
         let showsAvailability = room - figures.map(\.width).reduce(0, +) >= 16
         let shown = figures.filter { showsAvailability || $0.title != "AVAILABILITY" }
-        let nameWidth = max(8, room - shown.map(\.width).reduce(0, +))
+        // As wide as the longest name, no wider: the figures stay near the names they belong to.
+        let longest = rows.map { TextWidth.width(of: $0.check.name) }.max() ?? 0
+        let nameWidth = max(8, min(room - shown.map(\.width).reduce(0, +), max(12, longest + 2)))
         var x = 2 + nameWidth
         frame.put("CHECK", row: 3, column: 2, style: .dim, width: nameWidth - 1)
         for column in shown {
@@ -70,15 +72,18 @@ enum ObjectivesView {
         return "\(SLOText.percent(left)) \(SLOText.minutes(minutes))"
     }
 
-    /// The selected check's figures, six lines from `top`.
+    /// The selected check's figures, five lines from `top`.
     static func drawDetail(
         _ entry: (check: CheckDefinition, status: SLOStatus?), _ model: ConsoleModel, from top: Int,
         _ frame: inout Frame
     ) {
         let width = model.columns - 3
         let objective = entry.check.slo!
+        let asOf = entry.status?.lastEvent.map {
+            " · as of " + LocalTimeFormatter(timeZone: model.timeZone).civil($0).isoTime.prefix(5)
+        }
         frame.put(
-            "\(entry.check.name) · \(SLOText.objective(objective.objective)) over \(objective.windowDays)d, \(objective.method.rawValue) · a window needs \(objective.minimumEvents) events to judge its burn",
+            "\(entry.check.name) · \(SLOText.objective(objective.objective)) over \(objective.windowDays)d, \(objective.method.rawValue)\(asOf ?? "") · a window needs \(objective.minimumEvents) events",
             row: top, column: 2, style: .heading, width: width)
         guard let status = entry.status else {
             frame.put(
@@ -93,20 +98,21 @@ enum ObjectivesView {
             frame.put(label, row: top + offset, column: 2, style: .dim, width: labels - 1)
             frame.put(text, row: top + offset, column: 2 + labels, style: style, width: width - labels)
         }
-        let bad = status.window.bad
         line(
             1, "Budget left",
-            SLOText.budgetLeft(status) + " of \(SLOText.minutes(objective.budgetMinutes)) · "
-                + "\(status.window.total) events, \(bad) bad · availability \(SLOText.availability(status.availability))",
+            status.budgetLeft == nil
+                ? "unknown: no events yet"
+                : SLOText.budgetLeft(status) + " of \(SLOText.minutes(objective.budgetMinutes)) · "
+                    + "\(status.window.total) events, \(status.window.bad) bad, \(SLOText.availability(status.availability))",
             (status.budgetLeft ?? 1) < 0 ? .critical : .normal)
         line(
             2, "Budget by day",
             budgetSparkline(status.budgetLine, ascii: model.glyphs == .ascii)
-                + "  oldest first; full = the whole budget, empty = spent, blank = no polls yet")
+                + "  full bar = the whole budget, oldest day first")
         line(
             3, "Burn rates",
             status.burns.map { "\(SLOText.window($0.minutes)) \(SLOText.rate($0.rate))" }.joined(separator: " · ")
-                + "  (1× spends the budget over exactly \(objective.windowDays)d; — too few events)")
+                + "  (— too few events, or not recorded that long)")
         line(
             4, "Alert",
             status.firing.isEmpty

@@ -100,7 +100,8 @@ public enum PrometheusQueryHealth {
     /// The events of an objective counted by Prometheus (`slo: {good:, total:}`): the answers of the
     /// two queries `EventQueries.increase` makes, each a scalar or a vector of one series (none: no
     /// event). Up while the share of bad events is within the budget, degraded past it (the budget
-    /// burns faster than it lasts); unknown when either query failed or good exceeds total (the
+    /// burns faster than it lasts), down at the fastest page's pace (14.4×: most requests failing is an
+    /// outage, not a slow burn); unknown when either query failed or good exceeds total (the
     /// selectors do not count the same events). The counts go to the ledger (`CheckEvaluation.events`).
     public static func judgeEvents(
         _ objective: ServiceLevelObjective, seconds: Int64, good goodAnswer: SystemHealth.Answer,
@@ -153,7 +154,9 @@ public enum PrometheusQueryHealth {
         let detail =
             "\(events.good) of \(events.total) events good in \(span) (\(SLOText.availability(share)))"
             + (burn > 1 ? ", burning \(SLOText.rate(burn)) the budget's pace" : "")
-        return CheckEvaluation(observation: burn > 1 ? .degraded(detail) : .ok(detail), events: events)
+        let fastest = BurnRateRule.workbook.map(\.factor).max() ?? 14.4
+        let verdict: CheckObservation.Verdict = burn >= fastest ? .failed : burn > 1 ? .degraded : .ok
+        return CheckEvaluation(observation: .init(verdict, detail), events: events)
     }
 
     private static func unreadable(_ answer: SystemHealth.Answer) -> CheckEvaluation {
