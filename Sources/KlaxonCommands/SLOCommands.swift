@@ -22,7 +22,8 @@ struct SLOCommand: ParsableCommand {
 
         func run() throws {
             let context = global.context
-            let (checks, ledgers) = try SLOCommand.load(names, global)
+            let workspace = try global.loadWorkspace()
+            let (checks, ledgers) = try SLOCommand.load(names, workspace, global.context)
             let now = context.now()
             let statuses = checks.map { check in
                 (check, ledgers[check.name].map { SLOStatus.compute(check.slo!, $0, now: now) })
@@ -53,7 +54,7 @@ struct SLOCommand: ParsableCommand {
                 // The store holds what the recording process saved: each minute, and as a burn pages.
                 if let newest = statuses.compactMap({ $0.1?.lastEvent }).max() {
                     let formatter = LocalTimeFormatter(
-                        timeZone: try global.loadWorkspace().displayTimeZone(environment: context.environment))
+                        timeZone: workspace.displayTimeZone(environment: context.environment))
                     context.print(
                         "as of \(formatter.dateTime(newest)), the newest minute saved (the recording process saves each minute)"
                     )
@@ -83,7 +84,7 @@ struct SLOCommand: ParsableCommand {
             let workspace = try global.loadWorkspace()
             let now = context.now()
             let (start, end) = try global.window(since: since, until: until, defaultDays: 7, workspace: workspace)
-            let (checks, ledgers) = try SLOCommand.load(names, global)
+            let (checks, ledgers) = try SLOCommand.load(names, workspace, context)
             let formatter = LocalTimeFormatter(timeZone: workspace.displayTimeZone(environment: context.environment))
             let reports = checks.map { check in
                 (check, ledgers[check.name].map { SLOReport.compute(check.slo!, $0, from: start, to: end, now: now) })
@@ -123,11 +124,10 @@ struct SLOCommand: ParsableCommand {
     }
 
     /// The checks with an objective (those named, when any are) and their ledgers from the store.
-    static func load(_ names: [String], _ global: GlobalOptions) throws(KlaxonError) -> (
+    static func load(_ names: [String], _ workspace: Workspace, _ context: CommandContext) throws(KlaxonError) -> (
         [CheckDefinition], [String: OutcomeLedger]
     ) {
-        let workspace = try global.loadWorkspace()
-        let files = loadChecksPolling(workspace, global.context)
+        let files = loadChecksPolling(workspace, context)
         var checks = files.checks.filter { $0.slo != nil }
         guard !checks.isEmpty else {
             // A check whose slo: (or anything else) does not read is not among them: said above, with its place.
