@@ -51,6 +51,11 @@ struct SLOCommand: ParsableCommand {
                         context.print("\(check.name): \(SLOText.rule(rule, in: status!))")
                     }
                 }
+                if statuses.contains(where: { $0.1?.burns.contains { $0.rate == nil } ?? false }) {
+                    context.print(
+                        "— : too few events in the window (minimum_events), or not recorded that long yet (a window is judged once the objective has recorded for as long as it lasts)"
+                    )
+                }
                 // The store holds what the recording process saved: each minute, and as a burn pages.
                 if let newest = statuses.compactMap({ $0.1?.lastEvent }).max() {
                     let formatter = LocalTimeFormatter(
@@ -140,6 +145,10 @@ struct SLOCommand: ParsableCommand {
                 "no check in klaxon.yaml has an slo:; give one an slo: {objective: 99.9, window: 28d} (docs/slo.md)")
         }
         for name in names where !checks.contains(where: { $0.name == name }) {
+            if files.unpolled.contains(where: { $0.name == name }) {
+                throw .badInput(
+                    "check \"\(name)\" could not be read (the error above); klaxon config validate lists every problem")
+            }
             throw .badInput(
                 "no check named \"\(name)\" has an slo: in klaxon.yaml (those that do: \(checks.map(\.name).joined(separator: ", ")))"
             )
@@ -173,6 +182,7 @@ struct SLOCommand: ParsableCommand {
             status.burns.map { burn in
                 .object([
                     "window_minutes": .number(Double(burn.minutes)), "events": countsJSON(burn.counts),
+                    "covered": .bool(burn.covered),
                     "rate": rounded(burn.rate)
                 ])
             })

@@ -278,11 +278,12 @@ final class StatusRecorder {
 
     /// A burn of `check`'s error budget at page level (`status`) declares an incident of the
     /// objective's severity (`ServiceLevelObjective.severity(declaring:)`), its impact started when the
-    /// check's current run of failures did (if it is failing), its policy paging, once per burn (the keeper says when one begins): not while
-    /// an incident the check declared is open (one outage, one incident), nor, for a burn found as the
-    /// outcomes were read at a start or a takeover (`restored`), when the check declared one in the last
-    /// six hours (the process before paged for it). Returns the incident, or the problem (the caller
-    /// tries again at the check's next poll); neither when nothing was owed.
+    /// check's current run of failures did (if it is failing), its policy paging; once per burn (the
+    /// keeper says when one begins). Not while an incident the check declared is open (one outage, one
+    /// incident), nor, for a burn found as the outcomes were read at a start or a takeover (`restored`),
+    /// when the check declared one in the last six hours (the process before paged for it). Returns the
+    /// incident, or the problem (empty when the store is unreachable, which is said as the outage; the
+    /// caller tries again at the check's next poll); neither when nothing was owed.
     func declareBurn(
         of check: CheckDefinition, _ status: SLOStatus, at now: Timestamp, impactStarted: Timestamp?, restored: Bool,
         openIncidents: [IncidentJournal]

@@ -108,4 +108,28 @@ struct SLOCommandTests {
             damaged.errors.contains("\(path) is not a file of outcome ledgers (damaged, or written by something else)"))
         #expect(try String(contentsOfFile: path, encoding: .utf8) == "not ledgers", "reading never writes")
     }
+
+    /// A young objective's windows have no rate yet: `—`, and the line under the table says why.
+    @Test func aWindowWithoutARateIsExplained() throws {
+        let ws = makeWorkspace(
+            "name: t\nchecks:\n  - {name: fresh, url: \"https://fresh.example/\", policy: platform, slo: {objective: 99.9}}\n"
+        )
+        var ledger = OutcomeLedger(windowDays: 28)
+        for i in 0..<24 { ledger.record(good: i < 20, at: Self.now.adding(seconds: Int64(i * 5 - 120))) }
+        try FileJournalStore(directory: ws.path + "/journals").saveOutcomeLedgers(["fresh": ledger.bytes])
+        let k = Klaxon(workspace: ws.path, clock: FixedClock(Self.now))
+        let run = k.run("slo", "status")
+        #expect(run.status == 0, "nothing pages: \(run.output)")
+        let lines = run.output.split(separator: "\n").map(String.init)
+        let cells = (lines.dropFirst().first ?? "").split(separator: " ").map(String.init)
+        #expect(cells.suffix(4) == ["—", "—", "—", "—"], "no rate over 1h, 6h or 3d, and no alert: \(lines)")
+        #expect(
+            lines.contains {
+                $0.hasPrefix("— : too few events in the window (minimum_events), or not recorded that long yet")
+            })
+        let json = try #require(k.run("slo", "status", "--json").json?.arrayValue?.first)
+        #expect(
+            json["burns"]?.arrayValue?.map { $0["covered"] } == Array(repeating: .bool(false), count: 5),
+            "two minutes recorded: not even 5 minutes are covered")
+    }
 }

@@ -195,6 +195,8 @@ struct SLOTests {
         #expect(SLOText.budgetLeft(status) == "50.4 % (20.3 min) left")
         #expect(SLOText.availability(status.availability) == "99.950 %")
         #expect(SLOText.objective(99.9) == "99.9 %" && SLOText.objective(99) == "99 %")
+        #expect(SLOText.objective(99.99999) == "99.99999 %", "five nines and two: shown as given, not as 100 %")
+        #expect(SLOText.minutes(ServiceLevelObjective(objective: 99.999).budgetMinutes) == "24.2 s")
         #expect(
             SLOText.burnTitle(status)
                 == "error budget burning fast, page: 333× over 1h and 1000× over 5m (≥ 14.4×); 50.4 % (20.3 min) left")

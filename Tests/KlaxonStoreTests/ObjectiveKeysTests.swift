@@ -62,7 +62,7 @@ struct ObjectiveKeysTests {
         #expect(files.checks.count == 1)
         #expect(
             files.findings.map(\.description) == [
-                "\(dir.path)/klaxon.yaml:3:54: warning: check registry has an slo: but no policy:: a fast burn of its budget declares an incident that pages nobody; give it a policy:"
+                "\(dir.path)/klaxon.yaml:3:54: warning: check registry has an slo: and no policy:, so a fast burn of its budget would declare an incident that pages nobody; give it a policy:"
             ])
     }
 

@@ -169,11 +169,11 @@ public struct OutcomeLedger: Hashable, Sendable {
         return first <= max(Self.minute(now), last) - Int64(minutes)
     }
 
-    /// The minutes of the last `minutes` at `now` since the first record: the time the events stand
-    /// for (the whole window once the ledger is older than it).
-    public func coveredMinutes(of minutes: Int, now: Timestamp) -> Int {
-        guard let first = firstMinute, let last = lastMinute else { return 0 }
-        return Int(min(Int64(minutes), max(1, max(Self.minute(now), last) - first + 1)))
+    /// The share of the last `minutes` at `now` since the first record: the time the events stand for
+    /// (1 once the ledger is older than the window; 0 when it is empty).
+    public func coveredShare(of minutes: Int, now: Timestamp) -> Double {
+        guard let first = firstMinute, let last = lastMinute, minutes > 0 else { return 0 }
+        return Double(min(Int64(minutes), max(1, max(Self.minute(now), last) - first + 1))) / Double(minutes)
     }
 
     /// The first minute the ledger holds counts of (the start of its oldest hour); nil when empty.

@@ -27,7 +27,7 @@ public struct SLOReport: Hashable, Sendable {
         let last = OutcomeLedger.minute(to)
         let (counts, byHour) = ledger.counts(fromMinute: first, toMinute: last, method: objective.method)
         let covered =
-            Double(ledger.coveredMinutes(of: objective.windowMinutes, now: now)) / Double(objective.windowMinutes)
+            ledger.coveredShare(of: objective.windowMinutes, now: now)
         let spent =
             status.window.total == 0
             ? nil : Double(counts.bad) * covered / (objective.budget * Double(status.window.total))

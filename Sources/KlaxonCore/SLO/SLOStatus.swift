@@ -52,7 +52,7 @@ public struct SLOStatus: Hashable, Sendable {
         let window = ledger.counts(overLast: objective.windowMinutes, now: now, method: objective.method)
         let availability = window.badShare.map { 1 - $0 }
         let covered =
-            Double(ledger.coveredMinutes(of: objective.windowMinutes, now: now)) / Double(objective.windowMinutes)
+            ledger.coveredShare(of: objective.windowMinutes, now: now)
         let budgetLeft = window.badShare.map { 1 - $0 * covered / budget }
         let burns = BurnRateRule.windows(of: rules).map { minutes -> Burn in
             let counts = ledger.counts(overLast: minutes, now: now, method: objective.method)

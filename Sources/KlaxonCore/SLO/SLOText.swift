@@ -23,7 +23,7 @@ public enum SLOText {
 
     /// An objective: `99.9 %`, `99 %`, `99.95 %`.
     public static func objective(_ percent: Double) -> String {
-        var text = fixed(percent, 3)
+        var text = fixed(percent, 6)
         while text.hasSuffix("0") { text.removeLast() }
         if text.hasSuffix(".") { text.removeLast() }
         return text + " %"
@@ -32,8 +32,11 @@ public enum SLOText {
     /// A share as a percentage with one decimal: `50.4 %`, `-12.0 %`.
     public static func percent(_ share: Double) -> String { "\(fixed(share * 100, 1)) %" }
 
-    /// Minutes with one decimal: `20.3 min`.
-    public static func minutes(_ minutes: Double) -> String { "\(fixed(minutes, 1)) min" }
+    /// Minutes with one decimal, `20.3 min`; under a minute in seconds, `2.4 s` (a budget of five
+    /// nines over 28 days is 24 seconds).
+    public static func minutes(_ minutes: Double) -> String {
+        abs(minutes) < 1 ? "\(fixed(minutes * 60, 1)) s" : "\(fixed(minutes, 1)) min"
+    }
 
     /// `50.4 % (20.3 min) left`, `overspent by 12.0 % (4.8 min)`, `unknown: no events yet`.
     public static func budgetLeft(_ status: SLOStatus) -> String {
@@ -60,5 +63,6 @@ public enum SLOText {
             + (fastest.map { rule($0, in: status) } ?? "page") + "; " + budgetLeft(status)
     }
 
-    static func fixed(_ x: Double, _ digits: Int) -> String { String(format: "%.\(digits)f", x) }
+    /// `x` with `digits` decimals.
+    public static func fixed(_ x: Double, _ digits: Int) -> String { String(format: "%.\(digits)f", x) }
 }

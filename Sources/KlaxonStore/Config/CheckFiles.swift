@@ -268,7 +268,7 @@ public struct CheckFiles: Sendable {
             warnings.append(
                 ConfigFinding(
                     .warning, file.place(sloNode),
-                    "check \(check.name) has an slo: but no policy:: a fast burn of its budget declares an incident that pages nobody; give it a policy:"
+                    "check \(check.name) has an slo: and no policy:, so a fast burn of its budget would declare an incident that pages nobody; give it a policy:"
                 ))
         }
         // The poll is unknown with the same words (CheckEvaluation).

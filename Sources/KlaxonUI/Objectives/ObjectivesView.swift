@@ -66,9 +66,11 @@ enum ObjectivesView {
         drawDetail(rows[selection], model, from: ScreenGeometry(model).bottom - 5, &frame)
     }
 
-    /// `50.4 % 20.3m`, `-12.0 % -4.8m`, `?`.
+    /// `50.4 % 20.3 min`, `overspent 12.0 %`, `overspent 374 %`, `?`.
     static func shortBudget(_ status: SLOStatus?) -> String {
         guard let left = status?.budgetLeft, let minutes = status?.budgetMinutesLeft else { return "?" }
+        // Overspent: by how much, in a word; the minutes are in the detail.
+        if left < 0 { return "overspent \(SLOText.fixed(-left * 100, -left >= 10 ? 0 : 1)) %" }
         return "\(SLOText.percent(left)) \(SLOText.minutes(minutes))"
     }
 
