@@ -23,7 +23,7 @@ struct SLOCommand: ParsableCommand {
         func run() throws {
             let context = global.context
             let workspace = try global.loadWorkspace()
-            let (checks, ledgers) = try SLOCommand.load(names, workspace, global.context)
+            let (checks, ledgers) = try SLOCommand.load(names, workspace, context)
             let now = context.now()
             let statuses = checks.map { check in
                 (check, ledgers[check.name].map { SLOStatus.compute(check.slo!, $0, now: now) })
