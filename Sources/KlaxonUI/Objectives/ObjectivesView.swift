@@ -6,9 +6,7 @@ import KlaxonCore
 /// line over the window (docs/slo.md).
 enum ObjectivesView {
     static func draw(_ model: ConsoleModel, _ frame: inout Frame) {
-        frame.put(
-            "Objectives · page at ≥14.4× over 1h & 5m or ≥6× over 6h & 30m · ticket at ≥1× over 3d & 6h",
-            row: 2, column: 1, style: .heading, width: model.columns - 2)
+        frame.put("Objectives · " + rulesLine, row: 2, column: 1, style: .heading, width: model.columns - 2)
         let rows = model.objectiveRows
         guard !rows.isEmpty else {
             frame.put(
@@ -16,7 +14,7 @@ enum ObjectivesView {
                 row: 4, column: 2, style: .dim, width: model.columns - 3)
             return
         }
-        // The check's name takes what the figures leave; availability gives way first on a narrow screen.
+        // Availability gives way first on a narrow screen.
         let figures: [(title: String, width: Int)] = [
             ("OBJECTIVE", 10), ("AVAILABILITY", 13), ("BUDGET LEFT", 18), ("1h", 7), ("6h", 7), ("3d", 7), ("ALERT", 6)
         ]
@@ -64,6 +62,16 @@ enum ObjectivesView {
             row += 1
         }
         drawDetail(rows[selection], model, from: ScreenGeometry(model).bottom - 5, &frame)
+    }
+
+    /// The alerts the screen judges by, from `BurnRateRule.workbook`: `page at ≥14.4× over 1h & 5m or …`.
+    static var rulesLine: String {
+        func rules(_ level: BurnRateRule.Level) -> String {
+            BurnRateRule.workbook.filter { $0.level == level }.map {
+                "≥\(SLOText.rate($0.factor)) over \(SLOText.window($0.longMinutes)) & \(SLOText.window($0.shortMinutes))"
+            }.joined(separator: " or ")
+        }
+        return "page at \(rules(.page)) · ticket at \(rules(.ticket))"
     }
 
     /// `50.4 % 20.3 min`, `overspent 12.0 %`, `overspent 374 %`, `?`.
