@@ -9,7 +9,7 @@ import KlaxonStore
 final class OutcomeKeeper {
     /// The checks with an objective, by name.
     let checks: [String: CheckDefinition]
-    private(set) var ledgers: [String: OutcomeLedger] = [:]
+    private var ledgers: [String: OutcomeLedger] = [:]
     /// Each check's status as last computed; none before the ledgers were read.
     private(set) var statuses: [String: SLOStatus] = [:]
     /// Whether `statuses` changed since `takeChanged()` was last asked.

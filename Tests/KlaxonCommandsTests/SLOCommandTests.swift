@@ -99,6 +99,20 @@ struct SLOCommandTests {
         #expect(
             none.run("slo", "status").errors.contains(
                 "no check in klaxon.yaml has an slo:; give one an slo: {objective: 99.9, window: 28d} (docs/slo.md)"))
+        // A check whose slo: does not read is named as such, not as one without an slo:.
+        let broken = makeWorkspace(
+            "name: t\nchecks:\n  - {name: web, url: \"https://web.example/\", policy: p, slo: {objective: 100}}\n")
+        let unread = Klaxon(workspace: broken.path)
+        #expect(
+            unread.run("slo", "status").errors.contains(
+                "no check with an slo: reads: web could not be read (the errors above); klaxon config validate lists every problem"
+            ))
+        let mixed = makeWorkspace(
+            "name: t\nchecks:\n  - {name: web, url: \"https://web.example/\", policy: p, slo: {objective: 100}}\n"
+                + "  - {name: api, url: \"https://api.example/\", policy: p, slo: {objective: 99.9}}\n")
+        #expect(
+            Klaxon(workspace: mixed.path).run("slo", "status", "web").errors.contains(
+                "check \"web\" could not be read (the error above); klaxon config validate lists every problem"))
         // A damaged file of ledgers is named, with what to do; nothing is written.
         let path = ws.path + "/journals/outcomes.ledgers"
         try Data("not ledgers".utf8).write(to: URL(fileURLWithPath: path))

@@ -79,6 +79,9 @@ struct SLOEndToEndTests {
         let incident = try store.open("INC-1").incident
         #expect(incident.declaringCheck == "registry" && incident.severity == .sev2)
         #expect(incident.tags == ["slo-burn"])
+        // The impact began with the check's run of failures, before the burn was judged.
+        let impact = try #require(incident.keyTimes[.impactStarted])
+        #expect(impact <= incident.declaredAt)
         #expect(incident.title.hasPrefix("registry: error budget burning fast, page: "), "\(incident.title)")
 
         // Saved at the stop, read by another process.

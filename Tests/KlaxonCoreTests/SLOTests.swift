@@ -235,4 +235,13 @@ struct SLOTests {
         for i in 10..<14 { ledger.record(good: false, at: failingFrom.adding(seconds: Int64(i) * 5)) }
         #expect(SLOStatus.compute(objective, ledger, now: failingFrom.adding(seconds: 70)).level == .page)
     }
+
+    /// The incident a fast burn declares: the objective's severity, else the check's `declare:`, else SEV2.
+    @Test func aBurnsSeverityIsTheObjectivesTheChecksOrSEV2() {
+        var check = CheckDefinition(name: "registry", url: "https://registry.example/")
+        #expect(ServiceLevelObjective(objective: 99.9).severity(declaring: check) == .sev2)
+        check.declare = .sev3
+        #expect(ServiceLevelObjective(objective: 99.9).severity(declaring: check) == .sev3)
+        #expect(ServiceLevelObjective(objective: 99.9, pageSeverity: .sev1).severity(declaring: check) == .sev1)
+    }
 }
