@@ -78,4 +78,7 @@ public struct CommandContext: Sendable {
     func say(_ line: String) { standardError(TerminalText.printable(line, keepingLineBreaks: true) + "\n") }
 
     func warn(_ line: String) { say("klaxon: warning: " + line) }
+
+    /// The one line of an error: `klaxon: error: ` and `message`, whatever it quotes kept on that line.
+    func sayError(_ message: String) { standardError("klaxon: error: " + TerminalText.oneLine(message) + "\n") }
 }

@@ -128,15 +128,14 @@ public func runKlaxon(_ arguments: [String], context: CommandContext) -> Int32 {
                 context.print(Klaxon.fullMessage(for: error))
                 return 0
             }
-            // The parser's messages quote the arguments, which may hold anything.
-            context.say("klaxon: " + Klaxon.fullMessage(for: error))
+            context.sayError(UsageMessage.line(for: error, arguments: arguments))
             return 2
         }
         do {
             try command.run()
             return 0
         } catch let error as KlaxonError {
-            context.say("klaxon: error: \(error.message)")
+            context.sayError(error.message)
             return error.exitStatus
         } catch let exit as ExitCode {
             return exit.rawValue
@@ -148,7 +147,7 @@ public func runKlaxon(_ arguments: [String], context: CommandContext) -> Int32 {
                 if !message.isEmpty { context.print(message) }
                 return 0
             }
-            if !message.isEmpty { context.say("klaxon: " + message) }
+            if !message.isEmpty { context.sayError(UsageMessage.line(for: error, arguments: arguments)) }
             return code == .validationFailure ? 2 : code.rawValue
         }
     }

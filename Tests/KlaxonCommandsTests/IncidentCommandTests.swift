@@ -132,10 +132,10 @@ struct IncidentCommandTests {
         (["incident", "amend", "1", "mitigated", "whenever"], "\"whenever\" is not a time"),
         (["incident", "amend", "1", "fixed", "now"], "\"fixed\" is not a key time"),
         (["incident", "declare", "x", "--severity", "high"], "severity \"high\" is not one of"),
-        (["incident", "declare", "x"], "Missing expected argument '--severity <severity>'"),
+        (["incident", "declare", "x"], "klaxon: error: missing expected argument '--severity <severity>'"),
         (["incident", "done", "1", "3"], "INC-1 has no action item 3; it has none"),
         (["incident", "reopen", "1"], "nothing to reopen"),
-        (["incident", "bogus"], "Unexpected argument 'bogus'")
+        (["incident", "bogus"], "klaxon: error: unknown command 'incident bogus'; the commands are declare, note")
     ])
     func badInputIsOneClearLineAndExitTwoAndWritesNothing(arguments: [String], message: String) {
         let ws = makeWorkspace()

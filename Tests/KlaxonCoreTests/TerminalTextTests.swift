@@ -27,3 +27,10 @@ struct TerminalTextTests {
         #expect(try JSONParser.parse(json) == value)
     }
 }
+
+/// Issue 26, point 4: an error quoting what someone typed stays one line.
+@Test func oneLineWritesLineBreaksAsEscapesAndOtherControlsAsReplacement() {
+    #expect(TerminalText.oneLine("INC-1\nx\r\ty") == "INC-1\\nx\\r\\ty")
+    #expect(TerminalText.oneLine("a\u{1B}[2Jb\u{9B}c") == "a\u{FFFD}[2Jb\u{FFFD}c")
+    #expect(TerminalText.oneLine("plain – text") == "plain – text")
+}

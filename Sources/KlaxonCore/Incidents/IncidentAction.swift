@@ -204,7 +204,10 @@ public enum IncidentAction: Hashable, Sendable {
             }
             return (.pageRequested, ["user": .string(user)])
         case .stopEscalation:
-            try requireOpen("paged")
+            // Resolving stopped its escalation: there is nothing to stop, and nothing to reopen for.
+            guard incident.isOpen else {
+                throw .badInput("\(id) is resolved, and resolving it stopped its paging: nothing to stop")
+            }
             guard incident.hasEscalationToStop else { throw .badInput("\(id) has no escalation running to stop") }
             return (.escalationStopped, [:])
         case .escalateNow(let decidedAtRecord, let origin):

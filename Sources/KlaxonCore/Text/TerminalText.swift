@@ -36,6 +36,22 @@ public enum TerminalText {
         return String(scalars)
     }
 
+    /// `text` on one line, for an error that quotes what someone typed: a line break or a tab is written
+    /// as `\n`, `\r` or `\t` (what was typed stays readable, and the message stays one line), any other
+    /// control character as `�`.
+    public static func oneLine(_ text: String) -> String {
+        var out = String.UnicodeScalarView()
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\n": out.append(contentsOf: "\\n".unicodeScalars)
+            case "\r": out.append(contentsOf: "\\r".unicodeScalars)
+            case "\t": out.append(contentsOf: "\\t".unicodeScalars)
+            default: out.append(isControl(scalar) ? replacement : scalar)
+            }
+        }
+        return String(out)
+    }
+
     /// JSON text made safe for a terminal without changing its value: the encoder escapes C0 and DEL,
     /// and leaves C1 characters as UTF-8 (the journal's bytes are defined that way); here they are
     /// written as `\u0080`…`\u009f` too. Outside strings JSON has only ASCII, so every C1 character is

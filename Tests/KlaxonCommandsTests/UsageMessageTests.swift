@@ -1,0 +1,85 @@
+import Foundation
+import KlaxonCommandsTestSupport
+import KlaxonCore
+import KlaxonProcessTestSupport
+import KlaxonTestSupport
+import Testing
+
+/// Issue 26, points 1 and 4: a mistyped command, subcommand or option gets "did you mean", and every
+/// error (the parser's and Klaxon's) is one line in one style, whatever was typed.
+struct UsageMessageTests {
+    @Test(arguments: [
+        (
+            ["incidnet", "list"],
+            "klaxon: error: unknown command 'incidnet'; did you mean 'incident'? (see klaxon --help)\n"
+        ),
+        (
+            ["incident", "lst"],
+            "klaxon: error: unknown command 'incident lst'; did you mean 'incident list'? (see klaxon incident --help)\n"
+        ),
+        (
+            ["--workspace", "/nowhere", "oncal", "now"],
+            "klaxon: error: unknown command 'oncal'; did you mean 'oncall'? (see klaxon --help)\n"
+        ),
+        (
+            ["incident", "declare", "x", "--severty", "SEV2"],
+            "klaxon: error: unknown option '--severty'; did you mean '--severity'? (see klaxon incident declare --help)\n"
+        ),
+        (
+            ["--read-onyl"],
+            "klaxon: error: unknown option '--read-onyl'; did you mean '--read-only'? (see klaxon --help)\n"
+        ),
+        (
+            ["incident", "ack"],
+            "klaxon: error: missing expected argument '<id>' (see klaxon incident ack --help)\n"
+        )
+    ])
+    func aRefusedCommandLineIsOneLineWithTheClosestName(arguments: [String], expected: String) {
+        let ws = makeWorkspace()
+        let run = Klaxon(workspace: ws.path).run(arguments)
+        #expect(run.status == 2)
+        #expect(run.errors == expected)
+        #expect(run.output.isEmpty)
+    }
+
+    @Test func aWordCloseToNothingListsTheCommands() {
+        let ws = makeWorkspace()
+        let run = Klaxon(workspace: ws.path).run("frobnicate")
+        #expect(run.status == 2)
+        #expect(
+            run.errors.hasPrefix("klaxon: error: unknown command 'frobnicate'; the commands are console, incident,"))
+        #expect(run.errors.hasSuffix("(see klaxon --help)\n"))
+    }
+
+    @Test func whatWasTypedStaysOnOneLine() {
+        let ws = makeWorkspace()
+        let k = Klaxon(workspace: ws.path)
+        let run = k.run("incident", "show", "INC-1\nrm -rf /\u{1B}[2J")
+        #expect(run.status == 2)
+        #expect(
+            run.errors
+                == "klaxon: error: \"INC-1\\nrm -rf /\u{FFFD}[2J\" is not an incident id; ids look like INC-12 (see klaxon incident list --all)\n"
+        )
+        let parser = k.run("incident", "list", "a\nb")
+        #expect(parser.errors == "klaxon: error: unexpected argument 'a\\nb' (see klaxon incident list --help)\n")
+    }
+
+    @Test func stoppingTheEscalationOfAResolvedIncidentSaysResolvingStoppedIt() {
+        let ws = makeWorkspace()
+        let k = Klaxon(workspace: ws.path)
+        k.run("incident", "declare", "x", "--severity", "SEV3")
+        k.run("incident", "resolve", "INC-1")
+        let run = k.run("escalation", "stop", "INC-1")
+        #expect(run.status == 2)
+        #expect(
+            run.errors == "klaxon: error: INC-1 is resolved, and resolving it stopped its paging: nothing to stop\n")
+    }
+
+    @Test func theBinarySaysTheSame() throws {
+        let ws = makeWorkspace()
+        let klaxon = BuiltProducts.path("klaxon")
+        let out = try shell("cd \(ws.path) && \(klaxon) incidnet list 2>&1; echo \"EXIT $?\"")
+        #expect(
+            out == "klaxon: error: unknown command 'incidnet'; did you mean 'incident'? (see klaxon --help)\nEXIT 2\n")
+    }
+}
