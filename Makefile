@@ -4,18 +4,21 @@
 .PHONY: run console test build release setup bench format lint
 
 # A drill on the sample workspace (this repository): a simulated platform breaks, the whole product responds.
-run: build
+run: setup
+	swift build --product klaxon
 	.build/debug/klaxon --workspace . drill registry-503 --speed 5
 
 # The console on the sample workspace itself.
-console: build
+console: setup
+	swift build --product klaxon
 	.build/debug/klaxon --workspace .
 
 # Every test: unit, in-process commands, real files, loopback HTTP, headless ncurses, multiple processes.
 test: lint
 	@scripts/setup --tests
 	swift build --build-tests
-	swift test --skip-build
+	@# Nothing left behind: temporary directories, tmux sockets, servers (scripts/leftovers says what).
+	scripts/leftovers swift test --skip-build
 
 build: setup
 	swift build

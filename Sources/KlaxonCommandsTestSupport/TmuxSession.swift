@@ -2,15 +2,19 @@ import Foundation
 import KlaxonCommands
 import KlaxonEngine
 import KlaxonProcessTestSupport
+import KlaxonTestSupport
 
 /// A real terminal for end-to-end tests: a tmux session on a private server, running one command.
 public final class TmuxSession: Sendable {
+    /// The server's socket, in a directory of its own that goes with the session: tmux leaves its socket
+    /// behind when its server is killed, and `-L` would leave one per session in /tmp/tmux-UID.
     public let socket: String
     public let name = "klaxon"
+    let socketDirectory = TemporaryDirectory("klaxon-tmux")
 
     /// Starts `command` (run by /bin/sh) in a `columns`×`rows` terminal with UTF-8 and `environment`.
     public init(_ command: String, columns: Int = 100, rows: Int = 30, environment: [String: String] = [:]) throws {
-        socket = "klaxon-test-\(getpid())-\(UUID().uuidString.prefix(8))"
+        socket = socketDirectory.path + "/socket"
         var env = ["LC_ALL": "C.UTF-8", "LANG": "C.UTF-8"]
         env.merge(environment) { _, new in new }
         let exports = env.sorted { $0.key < $1.key }.map { "\($0.key)=\(TmuxSession.quote($0.value))" }.joined(
@@ -34,11 +38,11 @@ public final class TmuxSession: Sendable {
     func tmux(capturing: Bool = true, _ arguments: [String]) throws -> String {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["tmux", "-L", socket] + arguments
+        process.arguments = ["tmux", "-S", socket] + arguments
         process.standardError = FileHandle.nullDevice
         process.standardInput = FileHandle.nullDevice
         guard capturing else {
-            TmuxSession.spawnAndWait(["tmux", "-L", socket] + arguments)
+            TmuxSession.spawnAndWait(["tmux", "-S", socket] + arguments)
             return ""
         }
         return try runCapturingOutput(process)

@@ -99,6 +99,8 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
     static let workspace: String = {
         let path = NSTemporaryDirectory() + "klaxon-fuzz-\(getpid())"
         try? FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        // Gone with the process (the tests run these targets too, and leave nothing behind).
+        atexit { try? FileManager.default.removeItem(atPath: NSTemporaryDirectory() + "klaxon-fuzz-\(getpid())") }
         return path
     }()
 

@@ -86,12 +86,12 @@ public final class PostgresServer: Sendable {
             })
         passfile = secrets.path + "/pgpass"
         let entries = passwords.map { "127.0.0.1:\(port):*:\($0.key):\($0.value)\n" }.joined()
-        FileManager.default.createFile(
+        _ = FileManager.default.createFile(
             atPath: passfile, contents: Data(entries.utf8), attributes: [.posixPermissions: 0o600])
         try Self.handOver(directory)
         try startWatchdog()
         let pwfile = directory + "/superuser-password"
-        FileManager.default.createFile(atPath: pwfile, contents: Data(passwords[Self.superuser]!.utf8))
+        _ = FileManager.default.createFile(atPath: pwfile, contents: Data(passwords[Self.superuser]!.utf8))
         try Self.handOver(pwfile)
         try runAsServerUser(
             "initdb", "-D", directory + "/data", "-U", Self.superuser, "--pwfile=" + pwfile, "--auth-local=trust",
@@ -156,7 +156,7 @@ public final class PostgresServer: Sendable {
 
     /// Stops the server if it runs (`-m immediate`: its data is thrown away anyway).
     public func stop() {
-        try? runAsServerUser("pg_ctl", "-D", directory + "/data", "-w", "-t", "30", "stop", "-m", "immediate")
+        _ = try? runAsServerUser("pg_ctl", "-D", directory + "/data", "-w", "-t", "30", "stop", "-m", "immediate")
     }
 
     /// Runs `sql` with `psql` as the superuser over the Unix socket (in `database`), stopping at the
@@ -287,7 +287,7 @@ public struct PostgresDatabase: Sendable {
     /// in a new password file in `directory` (libpq matches a password file's lines by port).
     public func everydayURI(throughPort port: Int, passwordFileIn directory: String) -> String {
         let passfile = directory + "/pgpass-\(port)"
-        FileManager.default.createFile(
+        _ = FileManager.default.createFile(
             atPath: passfile,
             contents: Data(
                 "127.0.0.1:\(port):*:\(PostgresServer.everyday):\(server.password(of: PostgresServer.everyday))\n".utf8),

@@ -258,7 +258,7 @@ extension EndToEnd {
             let server = HTTPServer(address: try .inet(ip4: "127.0.0.1", port: 0), logger: .disabled)
             await server.appendRoute("GET /healthz") { _ in HTTPResponse(statusCode: .ok, body: Data("ok".utf8)) }
             await server.appendRoute("GET /uploads") { _ in HTTPResponse(statusCode: .serviceUnavailable) }
-            let task = Task { try await server.start() }
+            let task = Task { try await server.run() }
             defer { task.cancel() }
             // The suite's other tests may hold the cooperative pool for a while at its start (servers starting):
             // FlyingFox's 5 s default for the server's task to begin listening is too short there.

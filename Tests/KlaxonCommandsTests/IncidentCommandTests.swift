@@ -218,7 +218,7 @@ struct JournalCommandTests {
         let secondLine = bytes.indices.filter { bytes[$0] == 0x0A }[0] + 1
         let index = try #require(bytes[secondLine...].firstIndex(of: UInt8(ascii: "5")))
         bytes[index] = UInt8(ascii: "4")  // "HTTP 503" → "HTTP 403" in record 2
-        FileManager.default.createFile(atPath: ws.path + "/journals/platform.jsonl", contents: Data(bytes))
+        _ = FileManager.default.createFile(atPath: ws.path + "/journals/platform.jsonl", contents: Data(bytes))
         let bad = k.run("journal", "verify")
         #expect(bad.status == 1 && bad.output.contains("platform.jsonl: DAMAGED at record 2"), "\(bad.output)")
         #expect(bad.output.contains("INC-1.jsonl: ok"))

@@ -26,7 +26,7 @@ struct StatusCommandTests {
                 statusCode: .ok,
                 body: try Data(contentsOf: Self.fixtures.appendingPathComponent("prometheus_v1_alerts_watchdog.json")))
         }
-        let task = Task { try await server.start() }
+        let task = Task { try await server.run() }
         defer { task.cancel() }
         // The suite's other tests may hold the cooperative pool for a while at its start (servers starting):
         // FlyingFox's 5 s default for the server's task to begin listening is too short there.
