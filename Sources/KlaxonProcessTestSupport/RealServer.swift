@@ -44,7 +44,7 @@ public final class RealServer: Sendable {
             process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
         }
         process.currentDirectoryURL = URL(fileURLWithPath: directory.path)
-        FileManager.default.createFile(atPath: directory.path + "/server.log", contents: nil)
+        _ = FileManager.default.createFile(atPath: directory.path + "/server.log", contents: nil)
         let log = FileHandle(forWritingAtPath: directory.path + "/server.log")
         process.standardOutput = log
         process.standardError = log

@@ -301,12 +301,22 @@ public final class TerminalScreen {
     }
 
     func keys(_ inputs: [UTF8InputDecoder.Input]) -> [TerminalEvent] {
-        inputs.compactMap { input in
+        var events: [TerminalEvent] = []
+        for input in inputs {
             switch input {
-            case .scalar(let scalar): Self.key(for: scalar.value).map { .key($0) }
-            case .paste(let text, let cut): .key(.paste(text, cut: cut))
+            case .scalar(let scalar):
+                guard let key = Self.key(for: scalar.value) else { continue }
+                // ESC and a carriage return in one read: the terminal's alt-enter (a person cannot type
+                // the two within one read).
+                if key == .enter, events.last == .key(.escape) {
+                    events[events.count - 1] = .key(.altEnter)
+                } else {
+                    events.append(.key(key))
+                }
+            case .paste(let text, let cut): events.append(.key(.paste(text, cut: cut)))
             }
         }
+        return events
     }
 
     /// The key of a code ncurses decoded from an escape sequence.

@@ -128,7 +128,7 @@ extension AlertStormBench {
         let token = "storm-\(getpid())"
         let lagsPath = root + "/storm-lags.txt"
         let logPath = root + "/storm-watch.log"
-        FileManager.default.createFile(atPath: logPath, contents: nil)
+        _ = FileManager.default.createFile(atPath: logPath, contents: nil)
         let log = FileHandle(forWritingAtPath: logPath)!
         let watch = Process()
         watch.executableURL = URL(fileURLWithPath: klaxon)

@@ -365,7 +365,7 @@ extension EndToEnd {
         /// Runs `klaxon watch` until `lines` change lines are printed (or 30 s), and `settle` seconds more.
         func watch(_ ws: TemporaryDirectory, lines: Int, settle: Double = 2) async throws -> [String] {
             let out = ws.path + "/watch.txt"
-            FileManager.default.createFile(atPath: out, contents: nil)
+            _ = FileManager.default.createFile(atPath: out, contents: nil)
             let process = Process()
             process.executableURL = URL(fileURLWithPath: klaxon)
             process.arguments = ["watch", "--workspace", ws.path]

@@ -129,8 +129,8 @@ struct CheckCredentialTests {
         process.environment = [
             "KLAXON_USER": "carol", "TZ": "UTC", "PATH": "/usr/bin:/bin", "KLX_TOKEN": token, "KLX_KEY": key
         ]
-        FileManager.default.createFile(atPath: out, contents: nil)
-        FileManager.default.createFile(atPath: err, contents: nil)
+        _ = FileManager.default.createFile(atPath: out, contents: nil)
+        _ = FileManager.default.createFile(atPath: err, contents: nil)
         process.standardOutput = FileHandle(forWritingAtPath: out)
         process.standardError = FileHandle(forWritingAtPath: err)
         try process.run()

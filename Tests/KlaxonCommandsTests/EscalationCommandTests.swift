@@ -89,7 +89,7 @@ struct EscalationCommandTests {
         watch.environment = ["KLAXON_USER": user, "TZ": "UTC", "PATH": "/usr/bin:/bin"].merging(environment) { _, new in
             new
         }
-        if let output { FileManager.default.createFile(atPath: output, contents: nil) }
+        if let output { _ = FileManager.default.createFile(atPath: output, contents: nil) }
         let handle = output.flatMap { FileHandle(forWritingAtPath: $0) } ?? FileHandle.nullDevice
         watch.standardOutput = handle
         watch.standardError = handle

@@ -89,7 +89,7 @@ struct FullDiskTests {
         let filler = try #require(
             FileHandle(
                 forWritingAtPath: {
-                    FileManager.default.createFile(atPath: fs.path + "/filler", contents: nil)
+                    _ = FileManager.default.createFile(atPath: fs.path + "/filler", contents: nil)
                     return fs.path + "/filler"
                 }()))
         while (try? filler.write(contentsOf: Data(count: 1024))) != nil {}

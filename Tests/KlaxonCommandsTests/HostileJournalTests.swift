@@ -160,7 +160,7 @@ struct HostileJournalTests {
         let path = ws.path + "/journals/INC-1.jsonl"
         let crlf = ws.read("journals/INC-1.jsonl").split(separator: 0x0A, omittingEmptySubsequences: false).dropLast()
             .map { Array($0) + [0x0D, 0x0A] }.joined()
-        FileManager.default.createFile(atPath: path, contents: Data(crlf))
+        _ = FileManager.default.createFile(atPath: path, contents: Data(crlf))
         let before = snapshot(ws.path)
         for arguments in readingCommands {
             let run = k.run(arguments)
@@ -222,7 +222,7 @@ struct HostileJournalTests {
     /// world-writable one are named the same way by every command, verify included.
     @Test func emptyMisnamedAndWorldWritableJournalsAreNamedByEveryCommand() throws {
         let (ws, k) = workspaceWithIncident()
-        FileManager.default.createFile(atPath: ws.path + "/journals/INC-2.jsonl", contents: Data())
+        _ = FileManager.default.createFile(atPath: ws.path + "/journals/INC-2.jsonl", contents: Data())
         try FileManager.default.copyItem(
             atPath: ws.path + "/journals/INC-1.jsonl", toPath: ws.path + "/journals/INC-3.jsonl")
         #expect(chmod(ws.path + "/journals/INC-1.jsonl", 0o666) == 0)

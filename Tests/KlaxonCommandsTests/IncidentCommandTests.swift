@@ -244,7 +244,7 @@ struct JournalCommandTests {
         var bytes = ws.read("journals/INC-2.jsonl")
         let index = bytes.firstIndex(of: UInt8(ascii: "3"), after: bytes.indices.filter { bytes[$0] == 0x0A }[2])
         bytes[index] = UInt8(ascii: "8")  // "note 3" → "note 8" in record 4
-        FileManager.default.createFile(atPath: ws.path + "/journals/INC-2.jsonl", contents: Data(bytes))
+        _ = FileManager.default.createFile(atPath: ws.path + "/journals/INC-2.jsonl", contents: Data(bytes))
         let bad = k.run("journal", "verify")
         #expect(bad.status == 1)
         #expect(bad.output.contains("INC-2.jsonl: DAMAGED at record 4 (line 4"))

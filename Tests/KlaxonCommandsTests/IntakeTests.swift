@@ -68,8 +68,8 @@ struct IntakeTests {
         let output = ws.path + "/watch-output-\(UUID().uuidString.prefix(6)).txt"
         let process: Process
         if let openFiles {
-            FileManager.default.createFile(atPath: errors, contents: nil)
-            FileManager.default.createFile(atPath: output, contents: nil)
+            _ = FileManager.default.createFile(atPath: errors, contents: nil)
+            _ = FileManager.default.createFile(atPath: output, contents: nil)
             process = Process()
             process.executableURL = URL(fileURLWithPath: "/bin/sh")
             process.arguments = [
@@ -124,7 +124,7 @@ struct IntakeTests {
             arguments += ["-H", header]
         }
         if let body {
-            FileManager.default.createFile(atPath: scratch.path + "/request", contents: Data(body))
+            _ = FileManager.default.createFile(atPath: scratch.path + "/request", contents: Data(body))
             arguments += ["--data-binary", "@" + scratch.path + "/request"]
         }
         arguments.append(url)

@@ -118,7 +118,7 @@ struct JournalProcessTests {
         // inside "note 2" of record 3... or its timestamp
         let digit = bytes[third...].firstIndex(of: UInt8(ascii: "2"))!
         bytes[digit] = UInt8(ascii: "7")
-        FileManager.default.createFile(atPath: ws.path + "/journals/INC-1.jsonl", contents: Data(bytes))
+        _ = FileManager.default.createFile(atPath: ws.path + "/journals/INC-1.jsonl", contents: Data(bytes))
         let (status, output) = try verify()
         #expect(status == 1)
         #expect(output.contains("INC-1.jsonl: DAMAGED at record 3 (line 3"))

@@ -322,7 +322,7 @@ extension EndToEnd {
                 "ALICE_HOOK": "http://127.0.0.1:\(receiver.port)/hooks/alice"
             ]
             let errors = ws.path + "/watch-errors.txt"
-            FileManager.default.createFile(atPath: errors, contents: nil)
+            _ = FileManager.default.createFile(atPath: errors, contents: nil)
             watch.standardOutput = FileHandle.nullDevice
             watch.standardError = FileHandle(forWritingAtPath: errors)
             try watch.run()

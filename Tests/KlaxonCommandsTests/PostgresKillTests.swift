@@ -151,8 +151,8 @@ struct PostgresWorkspace: Sendable {
         ]
         // Into files, so that neither output can fill a pipe and stall the process.
         let output = TemporaryDirectory("klaxon-output")
-        FileManager.default.createFile(atPath: output.path + "/out", contents: nil)
-        FileManager.default.createFile(atPath: output.path + "/err", contents: nil)
+        _ = FileManager.default.createFile(atPath: output.path + "/out", contents: nil)
+        _ = FileManager.default.createFile(atPath: output.path + "/err", contents: nil)
         process.standardOutput = FileHandle(forWritingAtPath: output.path + "/out")
         process.standardError = FileHandle(forWritingAtPath: output.path + "/err")
         process.standardInput = FileHandle.nullDevice

@@ -92,7 +92,7 @@ extension PostgresUnderLoad {
         ) {
             let home = TemporaryDirectory("klaxon-machine-\(name)")
             let passfile = home.path + "/pgpass"
-            FileManager.default.createFile(
+            _ = FileManager.default.createFile(
                 atPath: passfile, contents: FileManager.default.contents(atPath: server.passfile),
                 attributes: [.posixPermissions: 0o600])
             return (

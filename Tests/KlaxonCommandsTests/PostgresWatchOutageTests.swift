@@ -160,8 +160,8 @@ extension EndToEnd {
 
             let output = ws.path + "/watch.out"
             let errors = ws.path + "/watch.err"
-            FileManager.default.createFile(atPath: output, contents: nil)
-            FileManager.default.createFile(atPath: errors, contents: nil)
+            _ = FileManager.default.createFile(atPath: output, contents: nil)
+            _ = FileManager.default.createFile(atPath: errors, contents: nil)
             let watch = Process()
             watch.executableURL = URL(fileURLWithPath: klaxon)
             watch.arguments = ["watch", "--workspace", ws.path]

@@ -72,7 +72,7 @@ extension EndToEnd {
                 "KLAXON_USER": "ops", "TZ": "UTC", "PATH": "/usr/bin:/bin", "HOME": ws.path,
                 "KLAXON_TEST_WEBHOOK_SECRET": "x"
             ]
-            FileManager.default.createFile(atPath: output, contents: nil)
+            _ = FileManager.default.createFile(atPath: output, contents: nil)
             let handle = FileHandle(forWritingAtPath: output)
             watch.standardOutput = handle
             watch.standardError = handle

@@ -128,7 +128,7 @@ extension EndToEnd {
                         "{name: hasty, type: prometheus, url: \"\(prometheus.url)\", labels: {team: nobody}, require: {alertname: Watchdog}, interval: 1s, timeout: 1s, silent_for: 2s}"
                     ].map { "  - " + $0 }.joined(separator: "\n") + "\n")
             let out = ws.path + "/out.txt"
-            FileManager.default.createFile(atPath: out, contents: nil)
+            _ = FileManager.default.createFile(atPath: out, contents: nil)
             let watch = Process()
             watch.executableURL = URL(fileURLWithPath: BuiltProducts.path("klaxon"))
             watch.arguments = ["status", "watch", "--workspace", ws.path]

@@ -185,7 +185,7 @@ extension EndToEnd {
             var recordedCount = 0
             for round in 1...6 {
                 let out = ws.path + "/watch-\(round).txt"
-                FileManager.default.createFile(atPath: out, contents: nil)
+                _ = FileManager.default.createFile(atPath: out, contents: nil)
                 let watch = Process()
                 watch.executableURL = URL(fileURLWithPath: klaxon)
                 watch.arguments = ["watch", "--json", "--workspace", ws.path]

@@ -18,7 +18,7 @@ func startWatch(
         .merging(environment) { $1 }
     func handle(_ path: String?) -> FileHandle {
         guard let path else { return FileHandle.nullDevice }
-        FileManager.default.createFile(atPath: path, contents: nil)
+        _ = FileManager.default.createFile(atPath: path, contents: nil)
         return FileHandle(forWritingAtPath: path) ?? FileHandle.nullDevice
     }
     let out = handle(output)

@@ -16,7 +16,7 @@ struct WatchProcessTests {
         _ arguments: [String], ws: TemporaryDirectory, errors: String? = nil, environment: [String: String] = [:]
     ) throws -> (Process, String) {
         let out = ws.path + "/out-\(UUID().uuidString).txt"
-        FileManager.default.createFile(atPath: out, contents: nil)
+        _ = FileManager.default.createFile(atPath: out, contents: nil)
         let process = Process()
         process.executableURL = URL(fileURLWithPath: klaxon)
         process.arguments = arguments + ["--workspace", ws.path]
@@ -194,7 +194,7 @@ struct WatchProcessTests {
             "Escalation/policies/platform.yaml",
             "name: platform\nsteps:\n  - {targets: [user:erin], escalate_after: 30m}\n")
         let errors = ws.path + "/errors.txt"
-        FileManager.default.createFile(atPath: errors, contents: nil)
+        _ = FileManager.default.createFile(atPath: errors, contents: nil)
         let (service, _) = try start(["watch"], ws: ws, errors: errors)
         for _ in 0..<300 where !FileManager.default.fileExists(atPath: paged) && service.isRunning {
             try await Task.sleep(for: .milliseconds(100))
@@ -264,7 +264,7 @@ struct WatchProcessTests {
             ) == "INC-1\n")
         try FileManager.default.removeItem(atPath: policy)
         let errors = ws.path + "/errors.txt"
-        FileManager.default.createFile(atPath: errors, contents: nil)
+        _ = FileManager.default.createFile(atPath: errors, contents: nil)
         let (service, _) = try start(["watch"], ws: ws, errors: errors)
         try await Task.sleep(for: .seconds(4))
         kill(service.processIdentifier, SIGTERM)
@@ -312,7 +312,7 @@ struct WatchProcessTests {
         )
         let firstErrors = ws.path + "/first-errors.txt"
         let secondErrors = ws.path + "/second-errors.txt"
-        for path in [firstErrors, secondErrors] { FileManager.default.createFile(atPath: path, contents: nil) }
+        for path in [firstErrors, secondErrors] { _ = FileManager.default.createFile(atPath: path, contents: nil) }
         let (first, _) = try start(["watch"], ws: ws, errors: firstErrors, environment: ["PROBE": "first"])
         defer { if first.isRunning { kill(first.processIdentifier, SIGKILL) } }
         #expect(
@@ -384,7 +384,7 @@ struct WatchProcessTests {
             "name: t\ncomms:\n  destinations:\n    status: {slack: env:KLAXON_TEST_SLACK, channel: \"#status\"}\n  routes:\n    - {to: [status]}\n"
         )
         let errors = ws.path + "/errors.txt"
-        FileManager.default.createFile(atPath: errors, contents: nil)
+        _ = FileManager.default.createFile(atPath: errors, contents: nil)
         let (watch, _) = try start(["watch"], ws: ws, errors: errors)
         defer { if watch.isRunning { kill(watch.processIdentifier, SIGKILL) } }
         let said = try await waitForText(errors, "KLAXON_TEST_SLACK set")

@@ -214,7 +214,7 @@ struct TLSProbeTests {
             "s_server", "-accept", "127.0.0.1:0", "-cert", dir.path + "/cert.pem", "-key", dir.path + "/key.pem", "-www"
         ]
         let out = dir.path + "/server.txt"
-        FileManager.default.createFile(atPath: out, contents: nil)
+        _ = FileManager.default.createFile(atPath: out, contents: nil)
         server.standardOutput = FileHandle(forWritingAtPath: out)
         server.standardError = FileHandle(forWritingAtPath: "/dev/null")
         try server.run()

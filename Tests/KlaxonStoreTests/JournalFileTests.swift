@@ -86,7 +86,7 @@ struct JournalFileTests {
         for cut in lastStart..<whole.count {
             let trial = TemporaryDirectory("klaxon-torn")
             let trialStore = IncidentStore(directory: trial.path)
-            FileManager.default.createFile(atPath: trialStore.path(of: "INC-1"), contents: Data(whole[..<cut]))
+            _ = FileManager.default.createFile(atPath: trialStore.path(of: "INC-1"), contents: Data(whole[..<cut]))
             let journal = try trialStore.open("INC-1")
             #expect(journal.incident.timeline.count == 3, "cut at \(cut)")
             #expect(!journal.isReadOnly)
@@ -118,7 +118,7 @@ struct JournalFileTests {
         var bytes = dir.read("journals/INC-1.jsonl")
         let thirdLine = bytes.indices.filter { bytes[$0] == 0x0A }[1] + 1
         bytes[thirdLine + 30] = UInt8(ascii: "#")
-        FileManager.default.createFile(atPath: path, contents: Data(bytes))
+        _ = FileManager.default.createFile(atPath: path, contents: Data(bytes))
         let journal = try store.open("INC-1")
         #expect(journal.isReadOnly)
         #expect(journal.incident.timeline.count == 2)
@@ -142,7 +142,7 @@ struct JournalFileTests {
         // One byte of the note's text in record 6: "note 4" becomes "note 5".
         let at = lineStarts[5] + Array(bytes[lineStarts[5]...]).firstIndex(of: UInt8(ascii: "4"))!
         bytes[at] = UInt8(ascii: "5")
-        FileManager.default.createFile(atPath: path, contents: Data(bytes))
+        _ = FileManager.default.createFile(atPath: path, contents: Data(bytes))
         let verification = try JournalFile.verify(path: path)
         #expect(verification.damage?.expectedSequence == 6)
         #expect(verification.damage?.kind == .corruption)

@@ -35,7 +35,7 @@ struct PostgresHoldTests {
         #expect(hold.isHeld, "not asked yet: isHeld says what the last question found")
         // A declaration by the engine's router proves the hold with its creation: refused, nothing made,
         // although this process has not asked yet (the window before the engine's next question).
-        let incidents = IncidentStore(store: try PostgresJournalStore(uri: database.everydayURI))
+        let incidents = IncidentStore(store: PostgresJournalStore(uri: database.everydayURI))
         #expect(throws: KlaxonError.self) {
             try incidents.declare(
                 Declaration(title: "RegistryDown", severity: .sev2),

@@ -103,13 +103,59 @@ struct ConsoleUpdateTests {
         }
     }
 
-    @Test func writesANoteWithTheMultiLineEditor() {
+    /// Issue 26, point 7: enter saves a note (as a chat message is sent), alt-enter adds a line, and
+    /// ctrl-s (XOFF in many terminals) still saves.
+    @Test func enterSavesANoteAndAltEnterAddsALine() {
         var model = sampleModel()
         press([.enter], &model)  // opens the selected open incident (INC-12, SEV1)
         #expect(model.currentIncidentID == "INC-12")
-        let effects = press(
-            [.character("n")] + type("line one") + [.enter] + type("line two") + [.control("s")], &model)
+        let effects = press([.character("n")] + type("line one") + [.altEnter] + type("line two") + [.enter], &model)
         #expect(effects == [.perform(.note("line one\nline two"), incidentID: "INC-12")])
+        #expect(model.overlay == nil)
+        #expect(
+            press([.character("n")] + type("by ctrl-s") + [.control("s")], &model) == [
+                .perform(.note("by ctrl-s"), incidentID: "INC-12")
+            ])
+        // A public update still takes ctrl-s: enter is a new line there, never a post to everyone.
+        press([.character("U")] + type("first"), &model)
+        #expect(press([.enter], &model).isEmpty)
+        guard case .form(let form)? = model.overlay else {
+            Issue.record("the update's editor should stay open")
+            return
+        }
+        #expect(form.rawText(.update).hasPrefix("first\n"))
+    }
+
+    /// Issue 26, point 7: esc on the declare dialog keeps what was typed, as a note's draft is kept.
+    @Test func escOnTheDeclareDialogKeepsADraft() {
+        var model = sampleModel()
+        press([.character("d")] + type("Registry slow") + [.tab, .character("2"), .tab] + type("registry"), &model)
+        press([.escape], &model)
+        #expect(model.overlay == nil)
+        #expect(model.message?.text == "declaration set aside; d continues it")
+        #expect(model.hasUnsavedDraft)
+        #expect(
+            press([.character("d")] + type(" again") + [.enter], &model) == [
+                .declare(
+                    Declaration(
+                        title: "Registry slow again", severity: .sev2, services: ["registry"], commander: "alice"))
+            ])
+        // Declared: the next d starts afresh.
+        press([.character("d")], &model)
+        guard case .form(let form)? = model.overlay else {
+            Issue.record("d should open the dialog")
+            return
+        }
+        #expect(form.text(.title).isEmpty)
+    }
+
+    /// Issue 26, point 7: the palette ranks the actions a word names over moving about.
+    @Test func thePaletteRanksActionsOverNavigation() {
+        let page = Keymap.paletteMatches("page", readOnly: false).map(\.summary)
+        let now = try? #require(page.firstIndex { $0.hasPrefix("page now") })
+        let down = try? #require(page.firstIndex { $0 == "page down" })
+        #expect(now != nil && down != nil && now! < down!, "\(page)")
+        #expect(Keymap.paletteMatches("down", readOnly: false).first?.summary == "down")
     }
 
     /// A paste (bracketed by the terminal) is text in the open field and nothing elsewhere: a URL

@@ -96,6 +96,9 @@ public struct ConsoleModel: Sendable {
     public var message: Message?
     /// Notes begun and set aside with esc, by incident id.
     public var drafts: [String: String] = [:]
+    /// A declaration begun and set aside with esc (its title, severity, service and paging): `d` opens
+    /// it again, as `n` opens a note's draft.
+    public var declareDraft: Form?
     /// Status updates begun and set aside with esc, or whose save failed, by incident id: kept apart
     /// from the notes' drafts, so that an internal note never opens in the public update's editor.
     public var updateDrafts: [String: String] = [:]
@@ -467,6 +470,7 @@ public struct ConsoleModel: Sendable {
         if case .form(let form)? = overlay, form.fields.contains(where: { $0.buffer.map { !$0.isEmpty } ?? false }) {
             return true
         }
+        if declareDraft != nil { return true }
         return [drafts, updateDrafts].contains { drafts in
             drafts.values.contains { !$0.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty }
         }

@@ -416,6 +416,10 @@ public enum ConsoleUpdate {
                         notes: ["none: pages nobody (P pages a person or a policy later)"]
                             + policies.map { "\($0): pages now, step by step, until someone acknowledges" }))
             }
+            if alert == nil, let draft = model.declareDraft {
+                form = draft
+                form.focus = 0
+            }
             model.overlay = .form(form)
         default:
             return incidentAction(action, &model)
@@ -451,7 +455,7 @@ public enum ConsoleUpdate {
                 .init(
                     purpose: .note(id), title: "Note on \(id)",
                     fields: [.text(.note, "", TextBuffer(model.drafts[id] ?? "", multiline: true))],
-                    hint: "ctrl-s save · enter new line · esc set aside as a draft"))
+                    hint: "enter save · alt-enter new line · esc set aside as a draft"))
         case .noteInEditor:
             return [.openEditor(incidentID: id, initialText: model.drafts[id] ?? "")]
         case .postUpdate:
@@ -952,6 +956,12 @@ public enum ConsoleUpdate {
                 }
             }
             if case .update(let id, let offered) = form.purpose { setUpdateAside(id, form, offered: offered, &model) }
+            if case .declare(attaching: nil) = form.purpose {
+                model.declareDraft = form.text(.title).isEmpty ? nil : form
+                if model.declareDraft != nil {
+                    model.message = .init(text: "declaration set aside; d continues it", isError: false)
+                }
+            }
             return []
         }
         if key == .tab || key == .backTab {
@@ -959,9 +969,15 @@ public enum ConsoleUpdate {
             model.overlay = .form(form)
             return []
         }
-        if (key == .enter && !isMultiline) || key == .control("s") {
+        // A note is saved with enter, as a chat message is sent (alt-enter for a new line, E for the editor;
+        // ctrl-s, XOFF in many terminals, still saves). A public update takes ctrl-s: enter is a new line
+        // there, so that a stray one never posts to everyone.
+        let enterSaves: Bool
+        if case .note = form.purpose { enterSaves = true } else { enterSaves = !isMultiline }
+        if (key == .enter && enterSaves) || key == .control("s") {
             return submit(form, &model)
         }
+        let key = key == .altEnter ? Key.enter : key
         switch form.fields[form.focus].value {
         case .text(var buffer):
             _ = buffer.handle(key)
@@ -1012,6 +1028,7 @@ public enum ConsoleUpdate {
             if case .severity(let chosen)? = form.choice(.severity) { severity = chosen }
             if case .policy(let name)? = form.choice(.pageBy) { policy = name }
             model.declaring = form  // given back if the declaration fails
+            if alert == nil { model.declareDraft = nil }
             let declaration = Declaration(
                 title: title, severity: severity,
                 services: service.isEmpty

@@ -2,6 +2,9 @@
 public enum Key: Hashable, Sendable {
     case character(Character)
     case enter, escape, tab, backTab, backspace, delete
+    /// alt (or meta) and enter, which terminals send as ESC and a carriage return: a new line in a note,
+    /// where enter saves.
+    case altEnter
     case up, down, left, right, pageUp, pageDown, home, end
     /// ctrl and a lowercase letter.
     case control(Character)
@@ -15,6 +18,7 @@ public enum Key: Hashable, Sendable {
         case .character(" "): return "space"
         case .character(let c): return String(c)
         case .enter: return "enter"
+        case .altEnter: return "alt-enter"
         case .escape: return "esc"
         case .tab: return "tab"
         case .backTab: return "shift-tab"

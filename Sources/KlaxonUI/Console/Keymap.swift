@@ -172,7 +172,20 @@ public enum Keymap {
             return true
         }
         guard !query.isEmpty else { return candidates }
-        return FuzzyMatch.rank(candidates, by: query) { $0.summary }
+        // Whole words first, and of those the actions before moving about: "page" is "page now" before
+        // "page down", as someone typing a word means the thing it names.
+        let typed = query.lowercased().split(separator: " ")
+        func namesTheWords(_ binding: KeyBinding) -> Bool {
+            let words = binding.summary.lowercased().split { !$0.isLetter && !$0.isNumber }
+            return typed.allSatisfy { part in words.contains { $0.hasPrefix(part) } }
+        }
+        return FuzzyMatch.rank(candidates, by: query) { $0.summary }.enumerated()
+            .sorted { a, b in
+                let keyA = (namesTheWords(a.element) ? 0 : 1, a.element.scope == .lists ? 1 : 0, a.offset)
+                let keyB = (namesTheWords(b.element) ? 0 : 1, b.element.scope == .lists ? 1 : 0, b.offset)
+                return keyA < keyB
+            }
+            .map(\.element)
     }
 
     public static func actions(for key: Key) -> [ConsoleAction] {
