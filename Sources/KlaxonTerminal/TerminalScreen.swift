@@ -300,7 +300,10 @@ public final class TerminalScreen {
         return events
     }
 
-    func keys(_ inputs: [UTF8InputDecoder.Input]) -> [TerminalEvent] {
+    func keys(_ inputs: [UTF8InputDecoder.Input]) -> [TerminalEvent] { Self.keys(inputs) }
+
+    /// The keys of what the decoder read.
+    static func keys(_ inputs: [UTF8InputDecoder.Input]) -> [TerminalEvent] {
         var events: [TerminalEvent] = []
         for input in inputs {
             switch input {

@@ -76,9 +76,11 @@ extension EndToEnd {
                 await tty.until("INC-1  SEV2  investigating  Artifact registry returns 503") != nil, "\(tty.screen())")
             tty.press("n")
             tty.type("Uploads fail; 磁盘已满 🧹")
-            tty.press("Enter")
+            // Issue 26, point 7: alt-enter (ESC and a carriage return from the terminal) adds a line,
+            // enter saves.
+            tty.press("M-Enter")
             tty.type("second line")
-            tty.press("C-s")
+            tty.press("Enter")
             #expect(await tty.until("INC-1 #2 note recorded") != nil, "\(tty.screen())")
             #expect(tty.screen().contains("note      Uploads fail; 磁盘已满 🧹"))
             tty.press("s", "j", "Enter")

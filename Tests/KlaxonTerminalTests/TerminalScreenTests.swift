@@ -123,6 +123,17 @@ struct TerminalScreenTests {
         #expect(TerminalScreen.key(for: 0) == nil)
     }
 
+    /// Issue 26, point 7: alt-enter (ESC and a carriage return in one read) is a key of its own, the
+    /// note's new line; an ESC alone is still esc, and one before a letter still esc and the letter.
+    @Test func decodesAltEnter() {
+        var decoder = UTF8InputDecoder()
+        let read = Array("\u{1B}\r".utf8).flatMap { decoder.feed($0) }
+        #expect(TerminalScreen.keys(read) == [.key(.altEnter)])
+        #expect(TerminalScreen.keys([.scalar("\u{1B}")]) == [.key(.escape)])
+        #expect(TerminalScreen.keys([.scalar("\u{1B}"), .scalar("x")]) == [.key(.escape), .key(.character("x"))])
+        #expect(TerminalScreen.keys([.scalar("\r")]) == [.key(.enter)])
+    }
+
     /// The views measure text with TextWidth; the terminal with wcwidth. They must agree, or wide
     /// characters misalign the columns.
     @Test func textWidthAgreesWithTheCLibrary() throws {
