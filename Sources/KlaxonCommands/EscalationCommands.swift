@@ -19,7 +19,7 @@ struct EscalationCommand: ParsableCommand {
         @Argument(help: "The policy.") var policy: String
         @Option(
             name: WindowOption.from,
-            help: ArgumentHelp("When the incident is declared (default: now; alias --since).", valueName: "time"))
+            help: ArgumentHelp("When the incident is declared (default: now).", valueName: "time"))
         var from: String?
         @Option(name: .customLong("ack-at"), help: ArgumentHelp("When someone acknowledges.", valueName: "time"))
         var ackAt: String?
@@ -28,7 +28,7 @@ struct EscalationCommand: ParsableCommand {
         @Option(
             name: WindowOption.to,
             help: ArgumentHelp(
-                "The end of the simulation (default: a week after --from; alias --until).", valueName: "time"))
+                "The end of the simulation (default: a week after --from).", valueName: "time"))
         var to: String?
         @OptionGroup var global: GlobalOptions
         @OptionGroup var output: JSONFlag

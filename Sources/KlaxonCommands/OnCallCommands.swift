@@ -86,9 +86,9 @@ struct OnCallCommand: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "The shifts of a schedule between two times, gaps left out.")
         @Argument(help: "The schedule.") var schedule: String
-        @Option(name: WindowOption.from, help: ArgumentHelp("Start of the window (alias --since).", valueName: "time"))
+        @Option(name: WindowOption.from, help: ArgumentHelp("Start of the window.", valueName: "time"))
         var from: String
-        @Option(name: WindowOption.to, help: ArgumentHelp("End of the window (alias --until).", valueName: "time"))
+        @Option(name: WindowOption.to, help: ArgumentHelp("End of the window.", valueName: "time"))
         var to: String
         @Option(help: ArgumentHelp("Only shifts this person is on.", valueName: "id")) var user: String?
         @OptionGroup var global: GlobalOptions
@@ -231,9 +231,9 @@ struct OnCallCommand: ParsableCommand {
         @Option(
             name: WindowOption.from,
             help: ArgumentHelp(
-                "Start (a wall time in the schedule's zone, or any TIME; alias --since).", valueName: "time"))
+                "Start (a wall time in the schedule's zone, or any TIME).", valueName: "time"))
         var from: String
-        @Option(name: WindowOption.to, help: ArgumentHelp("End (alias --until).", valueName: "time")) var to: String
+        @Option(name: WindowOption.to, help: ArgumentHelp("End.", valueName: "time")) var to: String
         @Option(help: ArgumentHelp("Only where this person is on call.", valueName: "id")) var replaces: String?
         @Flag(help: "Add USER alongside whoever is on call instead of replacing them.") var add = false
         @OptionGroup var global: GlobalOptions

@@ -50,11 +50,11 @@ struct ReviewCommand: ParsableCommand {
         )
         @Option(
             name: WindowOption.from,
-            help: ArgumentHelp("From this time (default: 30 days before --to; alias --since).", valueName: "time"))
+            help: ArgumentHelp("From this time (default: 30 days before --to).", valueName: "time"))
         var from: String?
         @Option(
             name: WindowOption.to,
-            help: ArgumentHelp("Until this time (default: now; alias --until).", valueName: "time"))
+            help: ArgumentHelp("Until this time (default: now).", valueName: "time"))
         var to: String?
         @Option(name: .long, help: ArgumentHelp("Only incidents of this service.", valueName: "service")) var service:
             String?

@@ -78,11 +78,11 @@ struct SLOCommand: ParsableCommand {
         )
         @Option(
             name: WindowOption.from,
-            help: ArgumentHelp("From this time (default: 7 days before --to; alias --since).", valueName: "time"))
+            help: ArgumentHelp("From this time (default: 7 days before --to).", valueName: "time"))
         var from: String?
         @Option(
             name: WindowOption.to,
-            help: ArgumentHelp("Until this time (default: now; alias --until).", valueName: "time"))
+            help: ArgumentHelp("Until this time (default: now).", valueName: "time"))
         var to: String?
         @Argument(help: "Only these checks (default: every check with an slo:).") var names: [String] = []
         @OptionGroup var global: GlobalOptions
