@@ -14,16 +14,22 @@ struct EscalationCommand: ParsableCommand {
     struct Simulate: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract:
-                "Print the pages a policy would send from a time, as if nobody (or someone, --ack-at) acknowledged. Nothing is sent."
+                "Print the pages a policy would send from a time (default: now), as if nobody (or someone, --ack-at) acknowledged. Nothing is sent."
         )
         @Argument(help: "The policy.") var policy: String
-        @Option(help: ArgumentHelp("When the incident is declared.", valueName: "time")) var from: String
+        @Option(
+            name: WindowOption.from,
+            help: ArgumentHelp("When the incident is declared (default: now).", valueName: "time"))
+        var from: String?
         @Option(name: .customLong("ack-at"), help: ArgumentHelp("When someone acknowledges.", valueName: "time"))
         var ackAt: String?
         @Option(name: .customLong("ack-by"), help: ArgumentHelp("Who acknowledges (with --ack-at).", valueName: "id"))
         var ackBy: String?
-        @Option(help: ArgumentHelp("The end of the simulation (default: a week after --from).", valueName: "time"))
-        var until: String?
+        @Option(
+            name: WindowOption.to,
+            help: ArgumentHelp(
+                "The end of the simulation (default: a week after --from).", valueName: "time"))
+        var to: String?
         @OptionGroup var global: GlobalOptions
         @OptionGroup var output: JSONFlag
 
@@ -37,7 +43,9 @@ struct EscalationCommand: ParsableCommand {
             let files = EscalationFiles.load(workspaceRoot: workspace.root)
             try files.requireReadable()
             let steps = try files.policy(named: policy).steps
-            let start = try global.parseTime(from, workspace: workspace)
+            let start =
+                try from.map { text throws(KlaxonError) in try global.parseTime(text, workspace: workspace) }
+                ?? context.now()
             var events = [EscalationEvent(sequence: 1, at: start, actor: "simulation", kind: .started(policy: policy))]
             if let ackAt {
                 let t = try global.parseTime(ackAt, workspace: workspace)
@@ -47,11 +55,12 @@ struct EscalationCommand: ParsableCommand {
                 events.append(EscalationEvent(sequence: 2, at: t, actor: ackBy ?? "someone", kind: .acknowledged))
             }
             let end =
-                try until.map { text throws(KlaxonError) in try global.parseTime(text, workspace: workspace) }
+                try to.map { text throws(KlaxonError) in try global.parseTime(text, workspace: workspace) }
                 ?? start.adding(seconds: 7 * 86400)
             try InputLimits.checkWindow(
-                from: start, to: end, "--from (\(from))", "--until (\(until ?? "a week after --from"))")
-            let pages = files.engine().simulate(events, until: end)
+                from: start, to: end, "--from (\(from ?? "now"))", "--to (\(to ?? "a week after --from"))")
+            let simulation = files.engine().simulation(events, until: end)
+            let pages = simulation.pages
             // Someone paged by a step and again by the next (on both schedules this week): "escalating"
             // would reach nobody new (issue 19). To standard error, so the JSON stays exact.
             struct Paged: Hashable { var cycle: Int, step: Int, user: String }
@@ -69,29 +78,133 @@ struct EscalationCommand: ParsableCommand {
                 )
             }
             let formatter = LocalTimeFormatter(timeZone: workspace.displayTimeZone(environment: context.environment))
+            let entries = Self.entries(simulation)
             if output.json {
-                context.print(
-                    json: JSONValue.array(
-                        pages.map { page in
-                            .object([
-                                "at": .string(formatter.rfc3339(page.at)), "step": .number(Double(page.step)),
-                                "round": .number(Double(page.cycle)),
-                                "user": .string(page.user), "contact": .string(page.contact.kind.rawValue)
-                            ])
-                        }))
+                context.print(json: .array(entries.map { $0.json(formatter) }))
                 return
             }
             guard !pages.isEmpty else {
                 return context.print("no pages: nobody would be paged by \(policy) in that time")
             }
-            var rows = [["AT", "STEP", "ROUND", "USER", "CONTACT", "AFTER"]]
-            for page in pages {
-                rows.append([
-                    formatter.dateTime(page.at), "\(page.step)", "\(page.cycle)", page.user, page.contact.kind.rawValue,
-                    "+" + DurationText.short(seconds: start.seconds(until: page.at))
-                ])
+            // NOTE only when some row has one (an acknowledgement), and only on those rows: no trailing blanks.
+            let notes = entries.map { $0.note(formatter, end: end) }
+            var rows = [
+                ["AT", "STEP", "ROUND", "USER", "CONTACT", "AFTER"] + (notes.contains { !$0.isEmpty } ? ["NOTE"] : [])
+            ]
+            for (entry, note) in zip(entries, notes) {
+                rows.append(
+                    [formatter.dateTime(entry.at)] + entry.cells
+                        + ["+" + DurationText.short(seconds: start.seconds(until: entry.at))]
+                        + (note.isEmpty ? [] : [note]))
             }
             context.print(TextTable.render(rows))
+        }
+
+        /// A row of the simulation: a page, an acknowledgement, or paging restarted by its ack timeout.
+        enum Entry {
+            /// `first`: the first page of paging restarted by an ack timeout.
+            case page(EscalationEngine.Simulation.Page, first: Bool)
+            case acknowledged(EscalationEngine.Simulation.Acknowledged)
+            case restarted(EscalationEngine.Simulation.Restart, after: EscalationEngine.Acknowledgement)
+
+            var at: Timestamp {
+                switch self {
+                case .page(let page, _): page.at
+                case .acknowledged(let ack): ack.acknowledgement.at
+                case .restarted(let restart, _): restart.at
+                }
+            }
+
+            /// At one time: the acknowledgement, then the restart, then the pages.
+            var rank: Int {
+                switch self {
+                case .acknowledged: 0
+                case .restarted: 1
+                case .page: 2
+                }
+            }
+
+            /// STEP, ROUND, USER, CONTACT.
+            var cells: [String] {
+                switch self {
+                case .page(let page, _): ["\(page.step)", "\(page.cycle)", page.user, page.contact.kind.rawValue]
+                case .acknowledged(let ack): ["-", "-", ack.acknowledgement.by, "-"]
+                case .restarted: ["-", "-", "-", "-"]
+                }
+            }
+
+            /// The NOTE: what an acknowledgement does and when paging resumes, as the engine has it.
+            func note(_ formatter: LocalTimeFormatter, end: Timestamp) -> String {
+                switch self {
+                case .page(_, let first): return first ? "first page after the restart" : ""
+                case .acknowledged(let ack):
+                    let a = ack.acknowledgement
+                    guard a.acknowledgedPaging else { return "acknowledged, but nothing was paging" }
+                    guard let timeout = a.timeoutSeconds else {
+                        return "acknowledged; the policy has no ack timeout: it pages nobody again"
+                    }
+                    let after = "ack times out after \(DurationText.short(seconds: timeout))"
+                    if let restart = ack.restart {
+                        return "acknowledged; \(after): paging restarts at \(Self.position(restart.from))"
+                    }
+                    let due = a.at.adding(seconds: timeout)
+                    return due > end
+                        ? "acknowledged; \(after), at \(formatter.dateTime(due)), after the end of the simulation"
+                        : "acknowledged; \(after), but something newer came first"
+                case .restarted(let restart, let ack):
+                    let timeout = ack.timeoutSeconds.map { " (\(DurationText.short(seconds: $0)))" } ?? ""
+                    return
+                        "\(ack.by)'s ack timed out\(timeout): paging restarts here, at \(Self.position(restart.from))"
+                }
+            }
+
+            static func position(_ p: EscalationPlan.Position) -> String { "step \(p.step), round \(p.cycle)" }
+
+            /// `--json`: each entry with its `kind`: `page` (`at`, `step`, `round`, `user`, `contact`, and
+            /// `first_after_restart` on the first page of paging an ack timeout restarted), `acknowledged` (`at`,
+            /// `user`, `ack_timeout_seconds`, null without one), `restarted` (`at`, `step` and `round` it restarts at).
+            func json(_ formatter: LocalTimeFormatter) -> JSONValue {
+                var fields: [String: JSONValue] = ["at": .string(formatter.rfc3339(at))]
+                switch self {
+                case .page(let page, let first):
+                    fields["kind"] = .string("page")
+                    fields["step"] = .number(Double(page.step))
+                    fields["round"] = .number(Double(page.cycle))
+                    fields["user"] = .string(page.user)
+                    fields["contact"] = .string(page.contact.kind.rawValue)
+                    if first { fields["first_after_restart"] = .bool(true) }
+                case .acknowledged(let ack):
+                    fields["kind"] = .string("acknowledged")
+                    fields["user"] = .string(ack.acknowledgement.by)
+                    fields["ack_timeout_seconds"] =
+                        ack.acknowledgement.timeoutSeconds.map { .number(Double($0)) } ?? .null
+                case .restarted(let restart, _):
+                    fields["kind"] = .string("restarted")
+                    fields["step"] = .number(Double(restart.from.step))
+                    fields["round"] = .number(Double(restart.from.cycle))
+                }
+                return .object(fields)
+            }
+        }
+
+        /// The simulation's pages, acknowledgements and restarts, by time.
+        static func entries(_ simulation: EscalationEngine.Simulation) -> [Entry] {
+            var entries: [Entry] = []
+            for ack in simulation.acknowledgements {
+                entries.append(.acknowledged(ack))
+                if let restart = ack.restart { entries.append(.restarted(restart, after: ack.acknowledgement)) }
+            }
+            // The first page of each restarted paging (everyone paged at that moment).
+            var firstAt: [Int: Timestamp] = [:]
+            for page in simulation.pages {
+                if let ack = page.restartedBy, firstAt[ack] == nil { firstAt[ack] = page.at }
+            }
+            for page in simulation.pages {
+                entries.append(.page(page, first: page.restartedBy.map { firstAt[$0] == page.at } ?? false))
+            }
+            return entries.enumerated().sorted {
+                ($0.element.at, $0.element.rank, $0.offset) < ($1.element.at, $1.element.rank, $1.offset)
+            }.map(\.element)
         }
     }
 

@@ -49,19 +49,25 @@ struct GlobalOptions: ParsableArguments {
             text, now: context.now(), timeZone: workspace.displayTimeZone(environment: context.environment))
     }
 
-    /// The window of `--since` and `--until` (default: now, and `defaultDays` before the end), checked as
-    /// every window is (`InputLimits.checkWindow`).
-    func window(since: String?, until: String?, defaultDays: Int64, workspace: Workspace) throws(KlaxonError) -> (
+    /// The window of `--from` and `--to` (aliases `--since`, `--until`; default: now, and `defaultDays`
+    /// before the end), checked as every window is (`InputLimits.checkWindow`).
+    func window(from: String?, to: String?, defaultDays: Int64, workspace: Workspace) throws(KlaxonError) -> (
         start: Timestamp, end: Timestamp
     ) {
         let end =
-            try until.map { (t: String) throws(KlaxonError) in try parseTime(t, workspace: workspace) } ?? context.now()
+            try to.map { (t: String) throws(KlaxonError) in try parseTime(t, workspace: workspace) } ?? context.now()
         let start =
-            try since.map { (t: String) throws(KlaxonError) in try parseTime(t, workspace: workspace) }
+            try from.map { (t: String) throws(KlaxonError) in try parseTime(t, workspace: workspace) }
             ?? end.adding(seconds: -defaultDays * 86400)
-        try InputLimits.checkWindow(from: start, to: end, "--since (\(start.rfc3339))", "--until (\(end.rfc3339))")
+        try InputLimits.checkWindow(from: start, to: end, "--from (\(start.rfc3339))", "--to (\(end.rfc3339))")
         return (start, end)
     }
+}
+
+/// The names of a window's options: `--from`/`--to` everywhere, `--since`/`--until` kept as aliases.
+enum WindowOption {
+    static let from: NameSpecification = [.customLong("from"), .customLong("since")]
+    static let to: NameSpecification = [.customLong("to"), .customLong("until")]
 }
 
 /// `--json`: machine-readable output.

@@ -11,7 +11,8 @@ public struct Klaxon: ParsableCommand {
         abstract: "Incident response for platform on-call: the console, incident timelines and their journals.",
         discussion: """
             Exit status: 0 ok, 1 the checked thing failed (or the operation did), 2 bad usage or input, 3 not known (status check: a check is unknown and none is down).
-            TIME is RFC 3339 (2026-11-22T16:46:04Z), HH:MM (today, local), YYYY-MM-DD HH:MM (local) or relative (-15m, -2h, -1d).
+            TIME is one of: \(TimeExpression.forms).
+            A window of times is --from TIME --to TIME in every command (--since and --until are accepted for them).
             """,
         subcommands: [
             Console.self, IncidentCommand.self, JournalCommand.self, OnCallCommand.self, RunbookCommand.self,

@@ -86,8 +86,10 @@ struct OnCallCommand: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "The shifts of a schedule between two times, gaps left out.")
         @Argument(help: "The schedule.") var schedule: String
-        @Option(help: ArgumentHelp("Start of the window.", valueName: "time")) var from: String
-        @Option(help: ArgumentHelp("End of the window.", valueName: "time")) var to: String
+        @Option(name: WindowOption.from, help: ArgumentHelp("Start of the window.", valueName: "time"))
+        var from: String
+        @Option(name: WindowOption.to, help: ArgumentHelp("End of the window.", valueName: "time"))
+        var to: String
         @Option(help: ArgumentHelp("Only shifts this person is on.", valueName: "id")) var user: String?
         @OptionGroup var global: GlobalOptions
         @OptionGroup var output: JSONFlag
@@ -226,9 +228,12 @@ struct OnCallCommand: ParsableCommand {
                 "Without --replaces, USER replaces whoever is on call (and covers a gap); with --add, USER joins them.")
         @Argument(help: "The schedule.") var schedule: String
         @Option(help: ArgumentHelp("Who goes on call.", valueName: "id")) var user: String
-        @Option(help: ArgumentHelp("Start (a wall time in the schedule's zone, or any TIME).", valueName: "time"))
+        @Option(
+            name: WindowOption.from,
+            help: ArgumentHelp(
+                "Start (a wall time in the schedule's zone, or any TIME).", valueName: "time"))
         var from: String
-        @Option(help: ArgumentHelp("End.", valueName: "time")) var to: String
+        @Option(name: WindowOption.to, help: ArgumentHelp("End.", valueName: "time")) var to: String
         @Option(help: ArgumentHelp("Only where this person is on call.", valueName: "id")) var replaces: String?
         @Flag(help: "Add USER alongside whoever is on call instead of replacing them.") var add = false
         @OptionGroup var global: GlobalOptions

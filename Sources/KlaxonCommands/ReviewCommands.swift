@@ -48,10 +48,14 @@ struct ReviewCommand: ParsableCommand {
             discussion:
                 "Counts the incidents declared in the window (default: the last 30 days). Weeks run Monday to Sunday in the workspace's time zone."
         )
-        @Option(name: .long, help: ArgumentHelp("From this time (default: 30 days ago).", valueName: "time")) var since:
-            String?
-        @Option(name: .long, help: ArgumentHelp("Until this time (default: now).", valueName: "time")) var until:
-            String?
+        @Option(
+            name: WindowOption.from,
+            help: ArgumentHelp("From this time (default: 30 days before --to).", valueName: "time"))
+        var from: String?
+        @Option(
+            name: WindowOption.to,
+            help: ArgumentHelp("Until this time (default: now).", valueName: "time"))
+        var to: String?
         @Option(name: .long, help: ArgumentHelp("Only incidents of this service.", valueName: "service")) var service:
             String?
         @Option(name: .long, help: "md or json.") var format: ReportFormat = .md
@@ -62,7 +66,7 @@ struct ReviewCommand: ParsableCommand {
         func run() throws {
             let context = global.context
             let workspace = try global.loadWorkspace()
-            let (start, end) = try global.window(since: since, until: until, defaultDays: 30, workspace: workspace)
+            let (start, end) = try global.window(from: from, to: to, defaultDays: 30, workspace: workspace)
             let formatter = LocalTimeFormatter(timeZone: workspace.displayTimeZone(environment: context.environment))
             let incidents = try ReviewSource.summaries(workspace: workspace, warn: context.warn)
             if let service, !incidents.contains(where: { $0.services.contains(service) }) {

@@ -76,10 +76,14 @@ struct SLOCommand: ParsableCommand {
             discussion:
                 "Outcomes are kept for each objective's window (28 or 30 days), by the minute for the last six hours and by the hour before: a span reaching further back is counted from the oldest hour kept, and by the hour."
         )
-        @Option(name: .long, help: ArgumentHelp("From this time (default: 7 days ago).", valueName: "time")) var since:
-            String?
-        @Option(name: .long, help: ArgumentHelp("Until this time (default: now).", valueName: "time")) var until:
-            String?
+        @Option(
+            name: WindowOption.from,
+            help: ArgumentHelp("From this time (default: 7 days before --to).", valueName: "time"))
+        var from: String?
+        @Option(
+            name: WindowOption.to,
+            help: ArgumentHelp("Until this time (default: now).", valueName: "time"))
+        var to: String?
         @Argument(help: "Only these checks (default: every check with an slo:).") var names: [String] = []
         @OptionGroup var global: GlobalOptions
         @OptionGroup var output: JSONFlag
@@ -88,7 +92,7 @@ struct SLOCommand: ParsableCommand {
             let context = global.context
             let workspace = try global.loadWorkspace()
             let now = context.now()
-            let (start, end) = try global.window(since: since, until: until, defaultDays: 7, workspace: workspace)
+            let (start, end) = try global.window(from: from, to: to, defaultDays: 7, workspace: workspace)
             let (checks, ledgers) = try SLOCommand.load(names, workspace, context)
             let formatter = LocalTimeFormatter(timeZone: workspace.displayTimeZone(environment: context.environment))
             let reports = checks.map { check in

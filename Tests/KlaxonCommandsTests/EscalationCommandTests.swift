@@ -104,12 +104,13 @@ struct EscalationCommandTests {
         #expect(plan.status == 0, "\(plan.errors)")
         #expect(
             plan.output.trimmingCharacters(in: .newlines) == #"""
-                [{"at":"2026-11-20T09:00:00+00:00","contact":"webhook","round":1,"step":1,"user":"alice"},{"at":"2026-11-20T09:00:01+00:00","contact":"email","round":1,"step":1,"user":"alice"},{"at":"2026-11-20T09:05:00+00:00","contact":"slack","round":1,"step":2,"user":"bob"},{"at":"2026-11-20T09:05:00+00:00","contact":"command","round":1,"step":2,"user":"erin"}]
+                [{"at":"2026-11-20T09:00:00+00:00","contact":"webhook","kind":"page","round":1,"step":1,"user":"alice"},{"at":"2026-11-20T09:00:01+00:00","contact":"email","kind":"page","round":1,"step":1,"user":"alice"},{"at":"2026-11-20T09:05:00+00:00","contact":"slack","kind":"page","round":1,"step":2,"user":"bob"},{"at":"2026-11-20T09:05:00+00:00","contact":"command","kind":"page","round":1,"step":2,"user":"erin"}]
                 """#)
         let acked = k.run(
             "escalation", "simulate", "platform", "--from", "2026-11-20T09:00:00Z", "--ack-at", "2026-11-20T09:03:00Z",
             "--ack-by", "alice")
-        // Acknowledged at 09:03: bob is never reached in the first round; the ack timeout (30m) pages alice again at 09:33.
+        // Acknowledged at 09:03: bob is never reached in the first round; the ack timeout (30m) pages alice
+        // again at 09:33. The ack and the restart are rows of their own (USER "-" on the restart).
         #expect(acked.status == 0, "\(acked.errors)")
         #expect(
             acked.output.split(separator: "\n").dropFirst().map {
@@ -117,8 +118,9 @@ struct EscalationCommandTests {
                     + $0.split(separator: " ", omittingEmptySubsequences: true)[4]
             }
                 == [
-                    "2026-11-20 09:00:00 alice", "2026-11-20 09:00:01 alice", "2026-11-20 09:33:00 alice",
-                    "2026-11-20 09:33:01 alice", "2026-11-20 09:38:00 bob", "2026-11-20 09:38:00 erin"
+                    "2026-11-20 09:00:00 alice", "2026-11-20 09:00:01 alice", "2026-11-20 09:03:00 alice",
+                    "2026-11-20 09:33:00 -", "2026-11-20 09:33:00 alice", "2026-11-20 09:33:01 alice",
+                    "2026-11-20 09:38:00 bob", "2026-11-20 09:38:00 erin"
                 ], "\(acked.output)")
 
         let unknown = k.run("escalation", "simulate", "nightly", "--from", "now")
@@ -153,6 +155,112 @@ struct EscalationCommandTests {
         #expect(validate.output.contains("when_nobody_on_call: fallback needs fallback:"), "\(validate.output)")
     }
 
+    /// Issue 26, point 5: `--ack-at` shows the acknowledgement and its ack timeout's restart as rows of
+    /// their own, and marks the first page after the restart; without an ack there are no such rows.
+    @Test func simulateShowsTheAckAndTheRestartItsTimeoutMakes() throws {
+        let ws = escalationWorkspace(webhookPort: 9, stepSeconds: 300, repeatCount: 0)
+        let k = Klaxon(workspace: ws.path)
+        let acked = k.run(
+            "escalation", "simulate", "platform", "--from", "2026-11-20T09:00:00Z", "--ack-at", "2026-11-20T09:03:00Z",
+            "--ack-by", "alice", "--to", "2026-11-20T10:00:00Z")
+        #expect(acked.status == 0, "\(acked.errors)")
+        let lines = acked.output.split(separator: "\n").map(String.init)
+        #expect(lines.first?.split(separator: " ", omittingEmptySubsequences: true).last == "NOTE", "\(acked.output)")
+        // Each row's cells, and the NOTE (the rest of the line after AFTER).
+        func cells(_ line: String) -> [String] {
+            let words = line.split(separator: " ", omittingEmptySubsequences: true).map(String.init)
+            return Array(words.prefix(7)) + (words.count > 7 ? [words[7...].joined(separator: " ")] : [])
+        }
+        let rows = lines.dropFirst().map(cells)
+        #expect(
+            rows == [
+                ["2026-11-20", "09:00:00", "1", "1", "alice", "webhook", "+0s"],
+                ["2026-11-20", "09:00:01", "1", "1", "alice", "email", "+1s"],
+                [
+                    "2026-11-20", "09:03:00", "-", "-", "alice", "-", "+3m",
+                    "acknowledged; ack times out after 30m: paging restarts at step 1, round 1"
+                ],
+                [
+                    "2026-11-20", "09:33:00", "-", "-", "-", "-", "+33m",
+                    "alice's ack timed out (30m): paging restarts here, at step 1, round 1"
+                ],
+                ["2026-11-20", "09:33:00", "1", "1", "alice", "webhook", "+33m", "first page after the restart"],
+                ["2026-11-20", "09:33:01", "1", "1", "alice", "email", "+33m"],
+                ["2026-11-20", "09:38:00", "2", "1", "bob", "slack", "+38m"],
+                ["2026-11-20", "09:38:00", "2", "1", "erin", "command", "+38m"]
+            ], "\(acked.output)")
+
+        // --json: the ack and the restart are entries with their kind; pages say "page".
+        let json = try #require(
+            k.run(
+                "escalation", "simulate", "platform", "--from", "2026-11-20T09:00:00Z", "--ack-at", "+3m", "--ack-by",
+                "alice", "--until", "2026-11-20T10:00:00Z", "--json"
+            ).json?.arrayValue)
+        #expect(
+            json.map { $0["kind"]?.stringValue ?? "?" } == ["page", "page", "acknowledged", "restarted"]
+                + Array(repeating: "page", count: 4))
+        #expect(
+            json[2] == [
+                "at": "2026-11-20T09:03:00+00:00", "kind": "acknowledged", "user": "alice", "ack_timeout_seconds": 1800
+            ])
+        #expect(json[3] == ["at": "2026-11-20T09:33:00+00:00", "kind": "restarted", "step": 1, "round": 1])
+        #expect(json[4]["first_after_restart"] == .bool(true) && json[5]["first_after_restart"] == nil)
+
+        // The timeout falls after the end: said so, and no restart row.
+        let short = k.run(
+            "escalation", "simulate", "platform", "--ack-at", "09:03", "--ack-by", "alice", "--to", "09:20")
+        #expect(short.status == 0, "\(short.errors)")
+        #expect(
+            short.output.contains(
+                "acknowledged; ack times out after 30m, at 2026-11-20 09:33:00, after the end of the simulation"),
+            "\(short.output)")
+        #expect(!short.output.contains("restart"))
+
+        // A policy without an ack timeout pages nobody again.
+        let policy = ws.path + "/Escalation/policies/platform.yaml"
+        ws.write(
+            "Escalation/policies/platform.yaml",
+            try String(contentsOfFile: policy, encoding: .utf8).replacingOccurrences(of: "ack_timeout: 30m", with: "")
+        )
+        let once = k.run("escalation", "simulate", "platform", "--ack-at", "+3m", "--ack-by", "bob")
+        #expect(once.status == 0, "\(once.errors)")
+        // Nothing after the ack: the header, alice's two pages and the ack.
+        #expect(once.output.split(separator: "\n").count == 4, "\(once.output)")
+        #expect(
+            once.output.contains(
+                "bob    -        +3m    acknowledged; the policy has no ack timeout: it pages nobody again"),
+            "\(once.output)")
+
+        // No ack: no ack row, no restart row, no NOTE column.
+        let plain = k.run("escalation", "simulate", "platform", "--to", "2026-11-20T10:00:00Z")
+        #expect(plain.status == 0, "\(plain.errors)")
+        #expect(
+            !plain.output.contains("NOTE") && !plain.output.contains("acknowledged") && !plain.output.contains(" - "))
+        #expect(plain.output.split(separator: "\n").count == 5, "\(plain.output)")
+    }
+
+    /// Issue 26, point 2: `--from` defaults to now (the clock: 2026-11-20 09:00 UTC), `--to` ends the
+    /// simulation and `--since`/`--until` are their aliases.
+    @Test func simulateStartsNowByDefaultAndTakesTheWindowsAliases() {
+        let ws = escalationWorkspace(webhookPort: 9, stepSeconds: 300, repeatCount: 0)
+        let k = Klaxon(workspace: ws.path, clock: FixedClock("2026-11-20T09:00:00Z"))
+        let explicit = k.run(
+            "escalation", "simulate", "platform", "--from", "2026-11-20T09:00:00Z", "--to", "2026-11-20T09:10:00Z")
+        #expect(explicit.status == 0 && explicit.output.contains("2026-11-20 09:05:00"), "\(explicit.errors)")
+        for arguments in [
+            ["--to", "+10m"], ["--since", "now", "--until", "09:10"], ["--from", "today 09:00", "--until", "+10m"]
+        ] {
+            let run = k.run(["escalation", "simulate", "platform"] + arguments)
+            #expect(run.status == 0 && run.output == explicit.output, "\(arguments): \(run.errors)")
+        }
+        // A week from now by default.
+        let week = k.run("escalation", "simulate", "platform", "--json")
+        #expect(week.json == k.run("escalation", "simulate", "platform", "--from", "now", "--to", "+7d", "--json").json)
+        let backwards = k.run("escalation", "simulate", "platform", "--to", "yesterday")
+        #expect(backwards.status == 2)
+        #expect(backwards.errors.contains("--to (yesterday) must be after --from (now)"), "\(backwards.errors)")
+    }
+
     /// Issue 19, point 6: someone on call in both steps' schedules is paged again by "escalating";
     /// `config validate` says so, naming the person, the steps and from when, and only then.
     @Test func validateWarnsWhenConsecutiveStepsPageTheSamePerson() throws {
@@ -173,7 +281,7 @@ struct EscalationCommandTests {
         let step = try place(
             of: "{targets: [schedule:secondary", line: 4, in: ws.path + "/Escalation/policies/platform.yaml")
         let simulate = k.run(
-            "escalation", "simulate", "platform", "--from", "2026-11-20T09:00:00Z", "--until", "2026-11-20T10:00:00Z")
+            "escalation", "simulate", "platform", "--from", "2026-11-20T09:00:00Z", "--to", "2026-11-20T10:00:00Z")
         #expect(
             simulate.errors.contains(
                 "klaxon: warning: \(step): alice is paged by step 1 and again by step 2 (round 1): escalating there reaches nobody new"

@@ -68,12 +68,12 @@ struct InputLimitTests {
         #expect(long.status == 2)
         #expect(
             long.errors.contains(
-                "from --from (2026-11-20T09:00:00Z) to --until (2056-11-20T09:00:00Z) is 10958 days, more than the 3660"
+                "from --from (2026-11-20T09:00:00Z) to --to (2056-11-20T09:00:00Z) is 10958 days, more than the 3660"
             ), "\(long.errors)")
         let backwards = k.run(
             "escalation", "simulate", "platform", "--from", "2026-11-20T09:00:00Z", "--until", "2026-11-19T09:00:00Z")
         #expect(
-            backwards.status == 2 && backwards.errors.contains("--until (2026-11-19T09:00:00Z) must be after --from"),
+            backwards.status == 2 && backwards.errors.contains("--to (2026-11-19T09:00:00Z) must be after --from"),
             "\(backwards.errors)")
     }
 

@@ -92,6 +92,42 @@ struct OnCallCommandTests {
         #expect(backwards.status == 2 && backwards.errors.contains("--to (2026-11-23 00:00) must be after --from"))
     }
 
+    /// Issue 26: a window is `--from`/`--to` everywhere; `--since`/`--until` are its aliases; named days
+    /// are wall times in the schedule's zone (the clock: Sun 2026-11-22 12:30 in Chicago).
+    @Test func shiftWindowsTakeFromToTheirAliasesAndNamedDays() throws {
+        let ws = makeOnCallWorkspace()
+        let k = Klaxon(workspace: ws.path, clock: clock)
+        let named = k.run("oncall", "shifts", "daily", "--from", "tomorrow", "--to", "tomorrow 12:00", "--json")
+        #expect(named.status == 0, "\(named.errors)")
+        #expect(
+            named.json == [
+                ["start": "2026-11-23T00:00:00-06:00", "end": "2026-11-23T09:00:00-06:00", "users": ["a"]],
+                ["start": "2026-11-23T09:00:00-06:00", "end": "2026-11-23T12:00:00-06:00", "users": ["b"]]
+            ])
+        let aliases = k.run("oncall", "shifts", "daily", "--since", "tomorrow", "--until", "tomorrow 12:00", "--json")
+        #expect(aliases.status == 0 && aliases.output == named.output, "\(aliases.errors)")
+        let mixed = k.run("oncall", "shifts", "daily", "--since", "yesterday 12:30", "--to", "+0m", "--json")
+        #expect(
+            mixed.json == [
+                ["start": "2026-11-21T12:30:00-06:00", "end": "2026-11-22T09:00:00-06:00", "users": ["b"]],
+                ["start": "2026-11-22T09:00:00-06:00", "end": "2026-11-22T12:30:00-06:00", "users": ["a"]]
+            ], "\(mixed.errors)")
+        let wrong = k.run("oncall", "shifts", "daily", "--from", "the day after tomorrow", "--to", "+2d")
+        #expect(wrong.status == 2)
+        #expect(
+            wrong.errors == "klaxon: error: \"the day after tomorrow\" is not a time; use \(TimeExpression.forms)\n")
+        // The override's window too.
+        let override = k.run(
+            "oncall", "override", "daily", "--user", "c", "--since", "tomorrow 12:00", "--until", "tomorrow 14:00")
+        #expect(override.status == 0, "\(override.errors)")
+        #expect(
+            k.run(
+                "oncall", "shifts", "daily", "--from", "tomorrow 11:00", "--to", "tomorrow 15:00", "--user", "c",
+                "--json"
+            )
+            .json == [["start": "2026-11-23T12:00:00-06:00", "end": "2026-11-23T14:00:00-06:00", "users": ["c"]]])
+    }
+
     /// An hourly rotation across spring forward: the 02:00 handoff falls on 03:00 CDT with the 03:00 one and
     /// they are one handoff, to c, whose turn began at 02:00; b's turn before it lasts one real hour.
     @Test func shiftsAcrossSpringForwardKeepEveryTurn() {

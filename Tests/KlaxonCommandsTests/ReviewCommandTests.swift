@@ -111,8 +111,7 @@ struct ReviewCommandTests {
         }
         let k = Klaxon(workspace: ws.path, clock: FixedClock("2026-12-02T11:00:00Z"))
         let run = k.run(
-            "review", "report", "--since", "2026-11-02T00:00:00Z", "--until", "2026-11-23T00:00:00Z", "--format", "json"
-        )
+            "review", "report", "--from", "2026-11-02T00:00:00Z", "--to", "2026-11-23T00:00:00Z", "--format", "json")
         #expect(run.status == 0, "\(run.errors)")
         let r = try JSONParser.parse(run.output)
         #expect(r["format"] == "klaxon.report/1" && r["incidents"] == 11 && r["open"] == 3)
@@ -137,7 +136,16 @@ struct ReviewCommandTests {
         let recent = try JSONParser.parse(k.run("review", "report", "--format", "json").output)
         #expect(recent["incidents"] == 11)
 
-        let backwards = k.run("review", "report", "--since", "2026-11-23T00:00:00Z", "--until", "2026-11-02T00:00:00Z")
-        #expect(backwards.status == 2 && backwards.errors.contains("--since"))
+        // --since and --until are the window's old names, kept as aliases.
+        let aliases = k.run(
+            "review", "report", "--since", "2026-11-02T00:00:00Z", "--until", "2026-11-23T00:00:00Z", "--format", "json"
+        )
+        #expect(aliases.status == 0 && aliases.output == run.output, "\(aliases.errors)")
+        let backwards = k.run("review", "report", "--from", "2026-11-23T00:00:00Z", "--to", "2026-11-02T00:00:00Z")
+        #expect(
+            backwards.status == 2
+                && backwards.errors.contains(
+                    "--to (2026-11-02T00:00:00.000Z) must be after --from (2026-11-23T00:00:00.000Z)"),
+            "\(backwards.errors)")
     }
 }

@@ -67,8 +67,11 @@ struct SLOCommandTests {
     @Test func reportCountsASpanForAReview() throws {
         let ws = try workspace()
         let k = Klaxon(workspace: ws.path, clock: FixedClock(Self.now))
-        let run = k.run("slo", "report", "--since", "-1h", "registry")
+        let run = k.run("slo", "report", "--from", "-1h", "registry")
         #expect(run.status == 0, "\(run.errors)")
+        // The window's old names are aliases; --to defaults to now.
+        #expect(k.run("slo", "report", "--since", "-1h", "--until", "now", "registry").output == run.output)
+        #expect(k.run("slo", "report", "--from", "1h ago", "--to", "+0m", "registry").output == run.output)
         #expect(
             run.output == """
                 Objectives from 2026-11-20 08:00:00 to 2026-11-20 09:00:00

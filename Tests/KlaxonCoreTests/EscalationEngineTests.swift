@@ -142,6 +142,48 @@ struct EscalationEngineTests {
         #expect(pages(e, s, until: 200).count == 6)
     }
 
+    /// What `escalation simulate` shows of an acknowledgement (issue 26): its timeout, the restart it
+    /// leads to and the pages of that restart, read from the engine's phases; a second ack moves the
+    /// restart; an ack after the stop acknowledges nothing.
+    @Test func aSimulationSaysWhatEachAcknowledgementDid() throws {
+        var s = try declared()
+        s.clock = at(0)
+        try s.perform(.acknowledge, by: "alice", after: 180)  // at 3m; timeout 30m: restarts at 33m
+        let e = engine(policy(ackTimeout: 1800))
+        let simulation = e.simulation(s.incident.escalationEvents, until: at(40))
+        let plain = pages(e, s, until: 40)
+        #expect(
+            simulation.pages.map {
+                "\(Double(t0.milliseconds.distance(to: $0.at.milliseconds) / 60_000).formatted0) s\($0.step)r\($0.cycle) \($0.user) \($0.contact.kind.rawValue)"
+            } == plain, "the same pages as simulate")
+        let ack = try #require(simulation.acknowledgements.first)
+        #expect(simulation.acknowledgements.count == 1)
+        #expect(ack.acknowledgement.by == "alice" && ack.acknowledgement.at == at(3))
+        #expect(ack.acknowledgement.acknowledgedPaging && ack.acknowledgement.timeoutSeconds == 1800)
+        #expect(ack.restart?.at == at(33) && ack.restart?.from == .first)
+        // Only the pages after the restart belong to it.
+        #expect(
+            simulation.pages.map { $0.restartedBy == ack.acknowledgement.sequence } == [
+                false, false, true, true, true, true
+            ])
+        // Before the timeout runs out there is no restart yet.
+        #expect(e.simulation(s.incident.escalationEvents, until: at(20)).acknowledgements.first?.restart == nil)
+        // Without an ack timeout: none, and no restart.
+        let none = engine(policy()).simulation(s.incident.escalationEvents, until: at(200))
+        #expect(none.acknowledgements.first?.acknowledgement.timeoutSeconds == nil)
+        #expect(none.acknowledgements.first?.restart == nil && none.pages.count == 2)
+        // A second ack before the timeout moves the restart: the first leads to none.
+        try s.perform(.acknowledge, by: "bob", after: 60 * 20)  // at 23m: restarts at 53m
+        let twice = e.simulation(s.incident.escalationEvents, until: at(60))
+        #expect(twice.acknowledgements.map { $0.restart?.at } == [nil, at(53)])
+        #expect(twice.acknowledgements.last?.restart?.from == .first)
+        // After a stop, an ack acknowledges nothing.
+        try s.perform(.stopEscalation, after: 60 * 40)  // at 63m
+        try s.perform(.acknowledge, by: "erin", after: 60)
+        let stopped = e.simulation(s.incident.escalationEvents, until: at(200))
+        #expect(stopped.acknowledgements.map(\.acknowledgement.acknowledgedPaging) == [true, true, false])
+    }
+
     @Test func skipGoesStraightToTheNextStepWhenNobodyIsOnCall() throws {
         let lookup = TableLookup(table: ["primary": [(0, 60, [])], "secondary": [(-1000, 1000, ["bob"])]])
         #expect(

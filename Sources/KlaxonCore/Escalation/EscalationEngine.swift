@@ -49,6 +49,60 @@ public struct EscalationEngine: Sendable {
         public var plan: EscalationPlan
         public var start: Timestamp
         public var end: Timestamp?
+        /// The step and round it starts at: the first for a new escalation or an ack timeout that ran out,
+        /// the next one for escalating now.
+        public var from: EscalationPlan.Position = .first
+        /// The sequence of the acknowledgement whose ack timeout ran out and started this phase; nil for
+        /// a phase started otherwise.
+        public var restartedBy: Int?
+    }
+
+    /// What an acknowledgement did, as the engine read it.
+    public struct Acknowledgement: Hashable, Sendable {
+        /// The acknowledgement's record.
+        public var sequence: Int
+        public var at: Timestamp
+        public var by: String
+        /// Whether anything was paging (or waiting for its ack timeout) for it to acknowledge; false: it
+        /// changed nothing.
+        public var acknowledgedPaging: Bool
+        /// The shortest ack timeout of the policies it acknowledged; nil: none has one, and the policy
+        /// does not page again by itself.
+        public var timeoutSeconds: Int64?
+    }
+
+    /// What `escalation simulate` shows: the pages up to the end of the simulation, and each
+    /// acknowledgement with what its ack timeout does.
+    public struct Simulation: Sendable {
+        /// A page the engine would send.
+        public struct Page: Hashable, Sendable {
+            public var at: Timestamp
+            public var step: Int
+            public var cycle: Int
+            public var user: String
+            public var contact: Contact
+            /// The sequence of the acknowledgement whose ack timeout ran out and restarted the paging this
+            /// page is part of; nil for pages of paging started otherwise.
+            public var restartedBy: Int?
+        }
+
+        /// Paging started again by an ack timeout that ran out: when, and at which step and round.
+        public struct Restart: Hashable, Sendable {
+            public var at: Timestamp
+            public var from: EscalationPlan.Position
+        }
+
+        /// An acknowledgement, and the restart its ack timeout led to before the end (nil: none did: the
+        /// policy has no ack timeout, the timeout falls after the end, or something newer came first).
+        public struct Acknowledged: Hashable, Sendable {
+            public var acknowledgement: Acknowledgement
+            public var restart: Restart?
+        }
+
+        /// Every page, earliest first.
+        public var pages: [Page]
+        /// Every acknowledgement, in the order of the events.
+        public var acknowledgements: [Acknowledged]
     }
 
     /// Where the escalations of an incident stand.
@@ -208,7 +262,17 @@ public struct EscalationEngine: Sendable {
     public func phases(_ events: [EscalationEvent], now: Timestamp) -> (
         phases: [Phase], status: Status?, problems: [String], repageAt: Timestamp?
     ) {
+        let walked = walk(events, now: now)
+        return (walked.phases, walked.status, walked.problems, walked.repageAt)
+    }
+
+    /// `phases(_:now:)`, and what each acknowledgement did.
+    private func walk(_ events: [EscalationEvent], now: Timestamp) -> (
+        phases: [Phase], status: Status?, problems: [String], repageAt: Timestamp?,
+        acknowledgements: [Acknowledgement]
+    ) {
         var phases: [Phase] = []
+        var acknowledgements: [Acknowledgement] = []
         var runs: [Run] = []
         var problems: [String] = []
         // The latest outcome of each page, for telling a step whose pages fail.
@@ -219,12 +283,16 @@ public struct EscalationEngine: Sendable {
         func end(_ index: Int, at t: Timestamp) {
             if case .paging(let p) = runs[index].state, phases[p].end == nil { phases[p].end = t }
         }
-        func startPhase(_ index: Int, id: String, at t: Timestamp, from position: EscalationPlan.Position = .first) {
+        func startPhase(
+            _ index: Int, id: String, at t: Timestamp, from position: EscalationPlan.Position = .first,
+            restartedBy: Int? = nil
+        ) {
             let policy = runs[index].policy
             let plan = plans.plan("\(policy.name)|\(id)|\(t.milliseconds)|\(position.cycle).\(position.step)") {
                 EscalationPlan(phase: id, policy: policy, start: t, from: position, people: people, lookup: lookup)
             }
-            phases.append(Phase(id: id, plan: plan, start: t, end: nil))
+            phases.append(
+                Phase(id: id, plan: plan, start: t, end: nil, from: position, restartedBy: restartedBy))
             runs[index].state = .paging(phase: phases.count - 1)
         }
         // An ack timeout that ran out before `t` starts the policy again.
@@ -234,7 +302,9 @@ public struct EscalationEngine: Sendable {
                     let timeout = runs[i].policy.ackTimeoutSeconds
                 else { continue }
                 let due = at.adding(seconds: timeout)
-                if due <= t { startPhase(i, id: "\(runs[i].sequence).\(sequence)", at: due) }
+                if due <= t {
+                    startPhase(i, id: "\(runs[i].sequence).\(sequence)", at: due, restartedBy: sequence)
+                }
             }
         }
 
@@ -264,6 +334,13 @@ public struct EscalationEngine: Sendable {
                     Run(sequence: event.sequence, policy: .direct(user), isDirect: true, state: .ended(.resolved)))
                 startPhase(runs.count - 1, id: "\(event.sequence)", at: event.at)
             case .acknowledged:
+                let acknowledged = runs.filter { if case .ended = $0.state { false } else { true } }
+                acknowledgements.append(
+                    Acknowledgement(
+                        sequence: event.sequence, at: event.at, by: event.actor,
+                        acknowledgedPaging: !acknowledged.isEmpty,
+                        timeoutSeconds: acknowledged.filter { !$0.isDirect }.compactMap(\.policy.ackTimeoutSeconds)
+                            .min()))
                 for i in runs.indices {
                     switch runs[i].state {
                     case .paging, .acknowledged:
@@ -314,7 +391,9 @@ public struct EscalationEngine: Sendable {
             switch shown?.state {
             case .paging?, .acknowledged?: break
             case .ended?, nil:
-                return (phases, Status(policy: unknown.policy, state: .unknownPolicy), problems, repageAt)
+                return (
+                    phases, Status(policy: unknown.policy, state: .unknownPolicy), problems, repageAt, acknowledgements
+                )
             }
         }
         let status = shown.map { run -> Status in
@@ -354,7 +433,7 @@ public struct EscalationEngine: Sendable {
             }
             return status
         }
-        return (phases, status, problems, repageAt)
+        return (phases, status, problems, repageAt, acknowledgements)
     }
 
     /// The failure of the step whose pages' keys begin with `prefix`: some page's latest outcome is a
@@ -492,6 +571,29 @@ public struct EscalationEngine: Sendable {
         let round = cycles > 1 ? ", round \(cycle) of \(cycles)" : ""
         let users = status.stepUsers.isEmpty ? "nobody" : status.stepUsers.joined(separator: ", ")
         return "escalated \(status.policy) to step \(step) of \(steps)\(round) now; paging \(users)"
+    }
+
+    /// Every page `events` lead to up to `until`, and what each acknowledgement among them did: as
+    /// `escalation simulate` prints them (nothing is sent).
+    public func simulation(_ events: [EscalationEvent], until: Timestamp) -> Simulation {
+        let walked = walk(events, now: until)
+        let pages = walked.phases.flatMap { phase in
+            phase.plan.pages.filter { page in
+                page.at <= until && (phase.end.map { page.at < $0 } ?? true)
+                    && (page.stepEnd.map { page.at < $0 } ?? true)
+            }.map {
+                Simulation.Page(
+                    at: $0.at, step: $0.step, cycle: $0.cycle, user: $0.user, contact: $0.contact,
+                    restartedBy: phase.restartedBy)
+            }
+        }
+        return Simulation(
+            pages: pages.enumerated().sorted { ($0.element.at, $0.offset) < ($1.element.at, $1.offset) }.map(\.element),
+            acknowledgements: walked.acknowledgements.map { ack in
+                let restart = walked.phases.first { $0.restartedBy == ack.sequence && $0.start <= until }
+                return Simulation.Acknowledged(
+                    acknowledgement: ack, restart: restart.map { Simulation.Restart(at: $0.start, from: $0.from) })
+            })
     }
 
     /// Every page `events` lead to up to `until`, as `escalation simulate` prints them (nothing is sent).

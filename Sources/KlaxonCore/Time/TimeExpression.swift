@@ -2,13 +2,18 @@ import Foundation
 
 /// Parses the TIME arguments of the command line:
 /// - `now`;
-/// - relative: `-15m`, `-2h`, `-1d`, `-90s`, `-1h30m`, `15m ago` (and `+` for the future);
+/// - relative: `-15m`, `-2h`, `-1d`, `-90s`, `-1h30m`, `15m ago` in the past, `+30m`, `+2h`, `+1d` in the future;
 /// - `HH:MM` or `HH:MM:SS`: today, in the local zone;
+/// - `today`, `tomorrow`, `yesterday` (midnight), optionally with `HH:MM[:SS]` (`tomorrow 09:00`): in the
+///   local zone, any case;
 /// - `YYYY-MM-DDTHH:MM[:SS]` (or with a space): in the local zone;
 /// - RFC 3339 with an offset: `2026-11-22T16:46:04Z`, `2026-11-22T17:46+01:00`.
+///
+/// Local wall times skipped or repeated by a DST change are read as `instant(of:in:)` says.
 public enum TimeExpression {
+    /// Every accepted form, for errors and help texts.
     public static let forms =
-        "RFC 3339 (2026-11-22T16:46:04Z), HH:MM (today, local), YYYY-MM-DD HH:MM (local), or relative (-15m, -2h, -1d)"
+        "now, RFC 3339 (2026-11-22T16:46:04Z), HH:MM (today, local), YYYY-MM-DD HH:MM (local), today|tomorrow|yesterday [HH:MM] (local; alone: midnight), relative past (-15m, -2h, -1d, 15m ago) or future (+30m, +2h, +1d)"
 
     /// Whether `argument` is a relative time in the past such as `-15m`, which argument parsers would
     /// otherwise read as short flags.
@@ -16,6 +21,8 @@ public enum TimeExpression {
         argument.hasPrefix("-") && relativeSeconds(argument) != nil
     }
 
+    /// The instant `text` names at `now`, local forms read in `timeZone`; refused with every accepted form
+    /// (`forms`) when it is none of them, or when it falls outside the years 1 to 9999.
     public static func parse(_ text: String, now: Timestamp, timeZone: TimeZone) throws(KlaxonError) -> Timestamp {
         let instant = try instant(text, now: now, timeZone: timeZone)
         // Journals and exports write RFC 3339, whose years have four digits (found by fuzzing: +9999999d).
@@ -33,16 +40,37 @@ public enum TimeExpression {
         if let relative = relativeSeconds(trimmed) { return now.adding(seconds: relative) }
         if let absolute = Timestamp.parseRFC3339(trimmed) { return absolute }
         if let local = localDateTime(trimmed, timeZone: timeZone) { return local }
-        if let clock = clockTime(trimmed) {
+        if let (days, clock) = dayAndClock(trimmed) {
             let (today, _) = CivilDateTime.from(
                 milliseconds: now.milliseconds,
                 offsetSeconds: timeZone.secondsFromGMT(for: now.date))
+            let (day, _) = CivilDateTime.from(
+                milliseconds: (CivilDateTime.days(year: today.year, month: today.month, day: today.day) + days)
+                    * 86_400_000,
+                offsetSeconds: 0)
             let civil = CivilDateTime(
-                year: today.year, month: today.month, day: today.day,
+                year: day.year, month: day.month, day: day.day,
                 hour: clock.hour, minute: clock.minute, second: clock.second)
             if let t = instant(of: civil, in: timeZone) { return t }
         }
         throw .badInput("\"\(text)\" is not a time; use \(forms)")
+    }
+
+    /// `HH:MM[:SS]` (today), `today`, `tomorrow`, `yesterday` (midnight), or one of those words and
+    /// `HH:MM[:SS]`: the day as days from today, and the wall time.
+    static func dayAndClock(_ text: String) -> (days: Int64, clock: (hour: Int, minute: Int, second: Int))? {
+        if let clock = clockTime(text) { return (0, clock) }
+        let words = text.split(whereSeparator: { $0 == " " || $0 == "\t" })
+        guard (1...2).contains(words.count) else { return nil }
+        let days: Int64
+        switch words[0].lowercased() {
+        case "today": days = 0
+        case "tomorrow": days = 1
+        case "yesterday": days = -1
+        default: return nil
+        }
+        guard words.count == 2 else { return (days, (0, 0, 0)) }
+        return clockTime(String(words[1])).map { (days, $0) }
     }
 
     /// `-15m`, `+2h`, `-1h30m`, `-1d`, `-90s`, `15m ago` as seconds.
