@@ -16,7 +16,8 @@ struct InitCommand: ParsableCommand {
             You (--as, else $KLAXON_USER, else the login name) are the one person of Escalation/people.yaml, \
             on a weekly rotation in the zone of $TZ (else the system's). The directory is created when missing; \
             one that holds klaxon.yaml, or any file init would write, is refused and nothing is written. \
-            An existing .gitignore gets the lines it lacks appended.
+            An existing .gitignore gets the lines it lacks appended. --workspace DIR is the same as DIR; \
+            $KLAXON_WORKSPACE is not read (it names an existing workspace).
             """)
     @Argument(help: ArgumentHelp("The directory (default: the current one).", valueName: "dir")) var directory: String?
     @OptionGroup var global: GlobalOptions
@@ -107,9 +108,15 @@ struct InitCommand: ParsableCommand {
         let check = WorkspaceTemplate.checkName
         let rows: [(String, String)] = [
             (Workspace.configFileName, "the workspace; one example check, \(check) (replace its url)"),
-            ("Escalation/people.yaml", "\(template.person), in \(template.timeZone) (give yourself a contact that reaches you)"),
+            (
+                "Escalation/people.yaml",
+                "\(template.person), in \(template.timeZone) (give yourself a contact that reaches you)"
+            ),
             ("Escalation/schedules/\(WorkspaceTemplate.scheduleName).yaml", "a weekly rotation: \(template.person)"),
-            ("Escalation/policies/\(WorkspaceTemplate.policyName).yaml", "pages the \(WorkspaceTemplate.scheduleName) schedule"),
+            (
+                "Escalation/policies/\(WorkspaceTemplate.policyName).yaml",
+                "pages the \(WorkspaceTemplate.scheduleName) schedule"
+            ),
             ("Runbooks/\(WorkspaceTemplate.runbookName).md", "the example check's runbook"),
             ("Drills/", "a drill of the example check going down (klaxon drill)"),
             (".gitignore", gitignoreNote)

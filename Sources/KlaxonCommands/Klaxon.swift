@@ -14,7 +14,8 @@ public struct Klaxon: ParsableCommand {
             TIME is RFC 3339 (2026-11-22T16:46:04Z), HH:MM (today, local), YYYY-MM-DD HH:MM (local) or relative (-15m, -2h, -1d).
             """,
         subcommands: [
-            Console.self, InitCommand.self, IncidentCommand.self, JournalCommand.self, OnCallCommand.self, RunbookCommand.self,
+            Console.self, InitCommand.self, IncidentCommand.self, JournalCommand.self, OnCallCommand.self,
+            RunbookCommand.self,
             StatusCommand.self, EscalationCommand.self, ReviewCommand.self, DrillCommand.self, WatchCommand.self,
             ConfigCommand.self, AlertCommand.self, StatusPageCommand.self, SLOCommand.self
         ],

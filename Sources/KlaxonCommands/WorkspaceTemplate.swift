@@ -124,23 +124,23 @@ struct WorkspaceTemplate {
         // An environment variable's name for the person's secrets: ALICE_WEBHOOK for alice.
         let variable = String(person.uppercased().map { $0.isLetter || $0.isNumber ? $0 : "_" })
         return """
-        # Everyone who can be on call or paged (docs/escalation-format.md). Add your teammates here, and
-        # to the rotation in schedules/\(Self.scheduleName).yaml.
-        people:
-          - id: \(person)
-            time_zone: \(timeZone)
-            contacts:
-              # Writes each page to this machine's system log: the example pages without a secret or a
-              # server, but it reaches nobody. Replace it with a contact that reaches you; a webhook's or
-              # Slack's url holds a token, so write it as env:NAME (never the secret itself):
-              #   - {type: webhook, url: "env:\(variable)_WEBHOOK"}
-              #   - {type: slack, url: "env:\(variable)_SLACK_WEBHOOK"}
-              #   - {type: email, address: \(person)@example.com}     # needs channels: email in klaxon.yaml
-              - {type: command, argv: ["/usr/bin/logger", "-t", "klaxon", "page for \(person)"]}
-            notify:                 # when paged: this contact after this long
-              - {contact: command, after: 0m}
+            # Everyone who can be on call or paged (docs/escalation-format.md). Add your teammates here, and
+            # to the rotation in schedules/\(Self.scheduleName).yaml.
+            people:
+              - id: \(person)
+                time_zone: \(timeZone)
+                contacts:
+                  # Writes each page to this machine's system log: the example pages without a secret or a
+                  # server, but it reaches nobody. Replace it with a contact that reaches you; a webhook's or
+                  # Slack's url holds a token, so write it as env:NAME (never the secret itself):
+                  #   - {type: webhook, url: "env:\(variable)_WEBHOOK"}
+                  #   - {type: slack, url: "env:\(variable)_SLACK_WEBHOOK"}
+                  #   - {type: email, address: \(person)@example.com}     # needs channels: email in klaxon.yaml
+                  - {type: command, argv: ["/usr/bin/logger", "-t", "klaxon", "page for \(person)"]}
+                notify:                 # when paged: this contact after this long
+                  - {contact: command, after: 0m}
 
-        """
+            """
     }
 
     var schedule: String {

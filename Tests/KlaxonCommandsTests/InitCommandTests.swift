@@ -14,7 +14,9 @@ func filesUnder(_ root: String) -> [String: Data] {
     guard let walker = FileManager.default.enumerator(atPath: root) else { return files }
     while let relative = walker.nextObject() as? String {
         var isDirectory: ObjCBool = false
-        if FileManager.default.fileExists(atPath: root + "/" + relative, isDirectory: &isDirectory), !isDirectory.boolValue {
+        if FileManager.default.fileExists(atPath: root + "/" + relative, isDirectory: &isDirectory),
+            !isDirectory.boolValue
+        {
             files[relative] = FileManager.default.contents(atPath: root + "/" + relative)
         }
     }
@@ -39,7 +41,10 @@ struct InitCommandTests {
             #expect(created.output.contains("\n  \(line) "), "\(line): \(created.output)")
         }
         // KLAXON_WORKSPACE (the runner's) is the new workspace: the next commands need no --workspace.
-        #expect(created.output.hasSuffix("next:\n  cd \(target)\n  klaxon config validate    # check it (after every change too)\n  klaxon                    # open the console on it\n  klaxon drill --list       # rehearse an outage\n"), "\(created.output)")
+        #expect(
+            created.output.hasSuffix(
+                "next:\n  cd \(target)\n  klaxon config validate    # check it (after every change too)\n  klaxon                    # open the console on it\n  klaxon drill --list       # rehearse an outage\n"
+            ), "\(created.output)")
 
         let validate = k.run("config", "validate")
         #expect(validate.status == 0, "\(validate.output)")
@@ -54,7 +59,8 @@ struct InitCommandTests {
             ])
         // One person on a weekly rotation hands off to themselves: on call until further notice (no
         // "until"), a week later still, and no gap in the next 30 days.
-        #expect(k.run("oncall", "now", "--at", "2026-11-27 10:00", "--json").json?.arrayValue?.first?["users"] == ["dana"])
+        #expect(
+            k.run("oncall", "now", "--at", "2026-11-27 10:00", "--json").json?.arrayValue?.first?["users"] == ["dana"])
         #expect(k.run("oncall", "gaps", "--json").json == [])
         let lint = k.run("runbook", "lint")
         #expect(lint.status == 0, "\(lint.output)")
@@ -112,6 +118,21 @@ struct InitCommandTests {
         #expect(!FileManager.default.fileExists(atPath: ws.path + "/Escalation"))
     }
 
+    /// A failure midway (here `Runbooks` is a file, so the runbook cannot be made after `Escalation/`
+    /// was) removes what was written: no half workspace, and the next try finds nothing in its way.
+    @Test func aFailureMidwayLeavesNothingBehind() {
+        let ws = TemporaryDirectory("klaxon-init")
+        ws.write("Runbooks", "not a directory\n")
+        let run = Klaxon(workspace: ws.path, user: "dana", clock: clock).run("init", ws.path)
+        #expect(run.status == 1)
+        #expect(
+            run.errors.hasPrefix("klaxon: error: creating a file in \(ws.path)/Runbooks failed (ENOTDIR"),
+            "\(run.errors)")
+        #expect(run.errors.filter { $0 == "\n" }.count == 1, "\(run.errors)")
+        #expect(filesUnder(ws.path) == ["Runbooks": Data("not a directory\n".utf8)])
+        #expect(!FileManager.default.fileExists(atPath: ws.path + "/Escalation"))
+    }
+
     @Test func anExistingGitignoreGetsOnlyTheLinesItLacks() {
         let ws = TemporaryDirectory("klaxon-init")
         ws.write(".gitignore", "node_modules/\n/journals/")
@@ -121,7 +142,8 @@ struct InitCommandTests {
         #expect(run.output.contains("appended /drill-runs/"), "\(run.output)")
         #expect(
             String(decoding: ws.read(".gitignore"), as: UTF8.self)
-                == "node_modules/\n/journals/\n# Klaxon: the incident journals and the drill runs (klaxon init)\n/drill-runs/\n")
+                == "node_modules/\n/journals/\n# Klaxon: the incident journals and the drill runs (klaxon init)\n/drill-runs/\n"
+        )
     }
 
     /// Without DIR, the current directory; the person is `--as` there, and the next commands name the
@@ -162,13 +184,15 @@ extension EndToEnd {
         @Test func theBinaryCreatesOnceAndRefusesTheSecondTime() throws {
             let parent = TemporaryDirectory("klaxon-init")
             let target = parent.path + "/ops"
-            let first = try shell("cd \(parent.path) && KLAXON_USER=erin TZ=UTC \(klaxon) init ops 2>&1; echo \"EXIT $?\"")
+            let first = try shell(
+                "cd \(parent.path) && KLAXON_USER=erin TZ=UTC \(klaxon) init ops 2>&1; echo \"EXIT $?\"")
             #expect(first.hasPrefix("created the workspace ops in \(target):\n"), "\(first)")
             #expect(first.hasSuffix("EXIT 0\n"), "\(first)")
             let validate = try shell("cd \(target) && TZ=UTC \(klaxon) config validate 2>&1; echo \"EXIT $?\"")
             #expect(validate.hasSuffix("0 errors, 1 warning\nEXIT 0\n"), "\(validate)")
             let before = filesUnder(target)
-            let second = try shell("cd \(parent.path) && KLAXON_USER=erin \(klaxon) init ops 2>&1 >/dev/null; echo \"EXIT $?\"")
+            let second = try shell(
+                "cd \(parent.path) && KLAXON_USER=erin \(klaxon) init ops 2>&1 >/dev/null; echo \"EXIT $?\"")
             #expect(
                 second
                     == "klaxon: error: \(target)/klaxon.yaml exists: \(target) is already a workspace, and klaxon init overwrites nothing; check it with klaxon config validate, or give klaxon init another directory\nEXIT 2\n"
@@ -200,6 +224,8 @@ extension EndToEnd {
             let topBar = String(first.split(separator: "\n").first ?? "")
             #expect(topBar.contains("erin"), "\(first)")
             #expect(first.contains("1 check"), "\(first)")
+            // The dashboard's on-call pane: the schedule init made, with the person on call.
+            #expect(first.contains("primary: erin"), "\(first)")
             tty.press("3")
             let up = await tty.until(timeout: 30) { screen in
                 screen.split(separator: "\n").contains { $0.contains("example-api") && $0.contains("UP") }
