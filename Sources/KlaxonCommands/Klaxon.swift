@@ -15,7 +15,8 @@ public struct Klaxon: ParsableCommand {
             A window of times is --from TIME --to TIME in every command (--since and --until are accepted for them).
             """,
         subcommands: [
-            Console.self, IncidentCommand.self, JournalCommand.self, OnCallCommand.self, RunbookCommand.self,
+            Console.self, InitCommand.self, IncidentCommand.self, JournalCommand.self, OnCallCommand.self,
+            RunbookCommand.self,
             StatusCommand.self, EscalationCommand.self, ReviewCommand.self, DrillCommand.self, WatchCommand.self,
             ConfigCommand.self, AlertCommand.self, StatusPageCommand.self, SLOCommand.self
         ],
