@@ -35,7 +35,7 @@ if arguments.count == 4, arguments[2] == "--hold" {
             exit(1)
         }
         say("held \(getpid())\n")
-        while true { withExtendedLifetime(hold) { sleep(60) } }
+        while true { _ = withExtendedLifetime(hold) { sleep(60) } }
     } catch {
         FileHandle.standardError.write(Data("klaxon-stress: \(error)\n".utf8))
         exit(1)

@@ -47,7 +47,8 @@ struct UsageMessageTests {
         let run = Klaxon(workspace: ws.path).run("frobnicate")
         #expect(run.status == 2)
         #expect(
-            run.errors.hasPrefix("klaxon: error: unknown command 'frobnicate'; the commands are console, incident,"))
+            run.errors.hasPrefix(
+                "klaxon: error: unknown command 'frobnicate'; the commands are console, init, incident,"))
         #expect(run.errors.hasSuffix("(see klaxon --help)\n"))
     }
 

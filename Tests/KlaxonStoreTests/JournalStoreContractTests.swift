@@ -215,7 +215,7 @@ struct JournalStoreContractTests {
         #expect(before.map(\.number) == [1, 2, 10])
         #expect(before.allSatisfy { $0.stamp != nil })
         #expect(before.map(\.stamp) == ["INC-1", "INC-2", "INC-10"].map { store.stamp(of: $0) })
-        try store.journal("INC-2").append { _ in note("more") }
+        _ = try store.journal("INC-2").append { _ in note("more") }
         let after = try store.incidentJournals()
         #expect(after.map(\.number) == [1, 2, 10])
         #expect(after[1].stamp != before[1].stamp && after[1].stamp == store.stamp(of: "INC-2"))
