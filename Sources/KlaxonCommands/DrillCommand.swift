@@ -26,12 +26,14 @@ struct DrillCommand: ParsableCommand {
         let workspace = try global.loadWorkspace()
         let names = DrillFiles.scenarioNames(workspaceRoot: workspace.root)
         if list {
-            for name in names {
-                let title =
+            let rows = names.map { name in
+                [
+                    name,
                     (try? DrillFiles.loadScenario(workspaceRoot: workspace.root, name: name).title)
-                    ?? "(cannot be read: klaxon drill \(name) says why)"
-                context.print("\(name)  \(title)")
+                        ?? "(cannot be read: klaxon drill \(name) says why)"
+                ]
             }
+            if !rows.isEmpty { context.print(TextTable.render(rows)) }
             return
         }
         guard (1...100).contains(speed) else {

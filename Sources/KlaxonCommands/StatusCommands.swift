@@ -159,10 +159,12 @@ enum StatusRound {
     static func table(_ results: [Result]) -> String {
         var groups: [String] = []
         for r in results where !groups.contains(r.check.group) { groups.append(r.check.group) }
-        var lines: [String] = []
+        // One table for every group, so that the columns line up down the whole list; each group's
+        // heading on a line of its own above its rows.
+        var rows: [[String]] = []
+        var headings: [Int: String] = [:]
         for group in groups {
-            lines.append(group.isEmpty ? "(no group)" : group)
-            var rows: [[String]] = []
+            headings[rows.count] = group.isEmpty ? "(no group)" : group
             for r in results where r.check.group == group {
                 let latency = r.response.statusCode == nil ? "—" : "\(Int(r.response.phases.total.rounded())) ms"
                 rows.append([
@@ -170,7 +172,13 @@ enum StatusRound {
                     r.evaluation.observation.detail + (r.check.verifyTLS ? "" : " [TLS not verified]")
                 ])
             }
-            lines.append(TextTable.render(rows))
+        }
+        var lines: [String] = []
+        for (index, line) in TextTable.render(rows).split(separator: "\n", omittingEmptySubsequences: false)
+            .enumerated()
+        {
+            if let heading = headings[index] { lines.append(heading) }
+            lines.append(String(line))
         }
         let down = results.filter { $0.machine.state == .down }.count
         let unknown = results.filter { $0.machine.state == .unknown }.count

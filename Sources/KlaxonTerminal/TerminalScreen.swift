@@ -226,6 +226,7 @@ public final class TerminalScreen {
         case .accent, .code: return (Int16(COLOR_CYAN), -1, none)
         case .selected: return (-1, -1, reverse)
         case .bar: return (Int16(COLOR_WHITE), Int16(COLOR_BLUE), bold)
+        case .barAlarm: return (Int16(COLOR_WHITE), Int16(COLOR_RED), bold)
         case .message, .ok, .acked: return (Int16(COLOR_GREEN), -1, none)
         case .resolved: return (Int16(COLOR_GREEN), -1, dim)
         case .error, .critical: return (Int16(COLOR_RED), -1, bold)
@@ -256,6 +257,8 @@ public final class TerminalScreen {
         case .dim, .hint, .resolved: return dim
         case .heading, .warning: return bold
         case .selected, .bar: return reverse
+        // Inside the reversed bar: still reversed, and underlined to stand out.
+        case .barAlarm: return reverse | bold | underline
         case .error, .critical: return bold | underline
         case .stale: return bold | underline
         case .match: return reverse | underline

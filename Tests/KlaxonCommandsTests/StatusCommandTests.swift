@@ -68,6 +68,12 @@ struct StatusCommandTests {
         #expect(text.status == 0)
         #expect(text.output.contains("  registry-api  UP"))
         #expect(text.output.hasSuffix("nothing down\n"))
+        // Issue 26, point 14: the columns line up across the groups (registry-api and github are in two).
+        let all = try await blocking { k.run("status", "check") }
+        let rows = all.output.split(separator: "\n").filter { $0.hasPrefix("  ") }
+        // Where each row's second column starts: after the name and its padding.
+        let stateColumns = Set(rows.map { $0.prefixMatch(of: /\s\s\S+\s+/)?.output.count })
+        #expect(rows.count == 5 && stateColumns.count == 1, "\(all.output)")
         await server.stop()
     }
 

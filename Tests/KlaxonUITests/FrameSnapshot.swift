@@ -8,7 +8,7 @@ extension Snapshot {
         .normal: ".", .dim: "d", .heading: "H", .accent: "a", .selected: "S", .bar: "B", .hint: "h", .message: "m",
         .error: "E", .critical: "C", .warning: "W", .ok: "o", .acked: "k", .resolved: "r", .stale: "s", .match: "M",
         .code: "c", .actor: "u", .kind: "n", .emphasis: "i", .strong: "b", .strikethrough: "x", .link: "l",
-        .blind: "U", .publicUpdate: "p",
+        .blind: "U", .publicUpdate: "p", .barAlarm: "A",
         // Selected variants: the capital of the state's colour (Red, Yellow, Magenta, Green, Unknown's V, gReen dim).
         .selectedCritical: "R", .selectedWarning: "Y", .selectedStale: "T", .selectedOk: "G", .selectedBlind: "V",
         .selectedResolved: "D"

@@ -156,7 +156,7 @@ struct StatusBoardTests {
         #expect(text.contains("registry-api  DOWN"))
         #expect(text.contains("runbook registry-5xx (o)"))
         #expect(text.contains("Recent results"))
-        #expect(text.contains("uptime 1 h 96.67 %, 24 h 96.67 % (maintenance left out)"))
+        #expect(text.contains("uptime 96.67 % over the 10m seen (maintenance left out)"))
         press([.character("o")], &model)
         #expect(model.screen == .runbooks && model.runbookScreen.open?.name == "registry-5xx")
         press([.character("3"), .escape, .character("j"), .character("j")], &model)
@@ -382,8 +382,19 @@ extension StatusBoardTests {
             Self.report(check, .unknown, .unknown("the query failed"), latency: 40, at: t),
             Self.report(check, .down, .failed("HTTP 503"), latency: 40, at: t)
         ]
-        #expect(StatusView.sparkline(history, ascii: false) == "█?×")
-        #expect(StatusView.sparkline(history, ascii: true) == "%?x")
+        #expect(StatusView.sparkline(history, ascii: false) == "█?× 40ms")
+        #expect(StatusView.sparkline(history, ascii: true) == "%?x 40ms")
+    }
+
+    /// Issue 26, point 14: a millisecond of jitter is not a spike. The bars start at 0 and reach at
+    /// least 10 ms, and the line says its top.
+    @Test func theSparklineSaysItsScaleAndJitterStaysLow() {
+        let check = Self.check("q", group: "G")
+        let t = Timestamp.parseRFC3339("2026-11-22T09:30:00Z")!
+        let jitter = [1.0, 2, 1, 1].map { Self.report(check, .up, .ok("1"), latency: $0, at: t) }
+        #expect(StatusView.sparkline(jitter, ascii: false) == "▂▂▂▂ 10ms")
+        let slow = [10.0, 100, 400].map { Self.report(check, .up, .ok("1"), latency: $0, at: t) }
+        #expect(StatusView.sparkline(slow, ascii: false) == "▁▃█ 400ms")
     }
 
     /// A PromQL check's detail says what it holds the answer to, the conditions before the query (a
@@ -400,4 +411,33 @@ extension StatusBoardTests {
         let text = ConsoleView.render(model).text
         #expect(text.contains(" down > 0.05 · degraded > 0.01 · query sum(rate(http_requests_total[5m]))"), "\(text)")
     }
+}
+
+/// Issue 26, point 14: uptime says over how long it was seen, never "1 h" after 30 seconds of data.
+@Test func uptimeSaysOverHowLongItWasSeen() {
+    let t = Timestamp.parseRFC3339("2026-11-22T09:30:00Z")!
+    var history = UptimeHistory()
+    #expect(StatusView.uptimeLine(history, now: t) == "uptime — nothing seen yet")
+    history.note(.up, at: t)
+    #expect(StatusView.uptimeLine(history, now: t.adding(seconds: 30)) == "uptime 100.00 % over the 30s seen")
+    history.note(.down, at: t.adding(seconds: 3000))
+    #expect(
+        StatusView.uptimeLine(history, now: t.adding(seconds: 4 * 3600))
+            == "uptime 1 h 0.00 %, 4h00m seen 20.83 %")
+    #expect(
+        StatusView.uptimeLine(history, now: t.adding(seconds: 2 * 86400)).hasPrefix("uptime 1 h 0.00 %, 24 h 0.00 %"))
+}
+
+/// Issue 26, point 14: a failed poll's mark is drawn as a failure (red), not in the bars' cyan.
+@Test func failureMarksInTheRecentColumnAreRed() throws {
+    var model = StatusBoardTests().boardModel(columns: 140)
+    press([.character("3")], &model)
+    let frame = ConsoleView.render(model)
+    let lines = frame.text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+    var marks: [Style] = []
+    for (row, line) in lines.enumerated() where line.contains("×") {
+        for (column, character) in line.enumerated() where character == "×" { marks.append(frame[row, column].style) }
+    }
+    #expect(!marks.isEmpty, "\(frame.text)")
+    #expect(marks.allSatisfy { $0 == .error || $0 == .selectedCritical }, "\(marks)")
 }

@@ -27,7 +27,7 @@ struct StoreOutageTests {
         let banner = "store unreachable since 10:12:04, retrying"
         let found = try #require(top.range(of: banner), "\(top)")
         let column = top.distance(from: top.startIndex, to: found.lowerBound)  // one column per character here
-        #expect((0..<banner.count).allSatisfy { frame[0, column + $0].style == .critical }, "\(top)")
+        #expect((0..<banner.count).allSatisfy { frame[0, column + $0].style == .barAlarm }, "\(top)")
         #expect(model.message?.text == reason && model.message?.isError == true)
         // Below the top bar, what was read is still there (the bottom line, and the rows above it that a
         // long reason wraps onto, say why).

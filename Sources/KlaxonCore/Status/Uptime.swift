@@ -27,6 +27,13 @@ public struct UptimeHistory: Hashable, Sendable {
         while changes.count > 1 && changes[1].at <= horizon { changes.removeFirst() }
     }
 
+    /// How much of `[now - seconds, now)` this history covers: from its first poll (or the window's start,
+    /// if later) to now. Less than `seconds` while the console has not been watching that long.
+    public func seenSeconds(overLast seconds: Int64, now: Timestamp) -> Int64 {
+        guard let first = changes.first?.at else { return 0 }
+        return max(0, min(seconds, first.seconds(until: now)))
+    }
+
     /// The share of `[now - seconds, now)` that was up or degraded, leaving out maintenance and the time
     /// before the first poll (unknown); nil when none of the window counts.
     public func uptime(overLast seconds: Int64, now: Timestamp) -> Double? {

@@ -100,19 +100,19 @@ public enum ConsoleView {
         frame.put(text, row: 0, column: 1, style: .bar, width: model.columns - 2)
         if model.onCall?.main?.users.isEmpty == true, let gap = text.range(of: "on call: nobody") {
             let column = 1 + TextWidth.width(of: String(text[..<gap.lowerBound]))
-            frame.restyle(row: 0, column: column, count: "on call: nobody".count, style: .critical)
+            frame.restyle(row: 0, column: column, count: "on call: nobody".count, style: .barAlarm)
         }
         if let drill = model.drill, let badge = text.range(of: "DRILL \(drill.scenario)") {
             let column = 1 + TextWidth.width(of: String(text[..<badge.lowerBound]))
-            frame.restyle(row: 0, column: column, count: TextWidth.width(of: String(text[badge])), style: .critical)
+            frame.restyle(row: 0, column: column, count: TextWidth.width(of: String(text[badge])), style: .barAlarm)
         }
         if let outage, let banner = text.range(of: outage) {
             let column = 1 + TextWidth.width(of: String(text[..<banner.lowerBound]))
-            frame.restyle(row: 0, column: column, count: outage.count, style: .critical)
+            frame.restyle(row: 0, column: column, count: outage.count, style: .barAlarm)
         }
         if open > 0, let openRange = text.range(of: "\(open) open") {
             let column = 1 + TextWidth.width(of: String(text[..<openRange.lowerBound]))
-            frame.restyle(row: 0, column: column, count: "\(open) open".count, style: .critical)
+            frame.restyle(row: 0, column: column, count: "\(open) open".count, style: .barAlarm)
         }
     }
 

@@ -9,6 +9,9 @@ public enum Style: Int, CaseIterable, Hashable, Sendable {
     case emphasis, strong, strikethrough, link
     /// A check whose source cannot be read: neither up (green) nor down (red).
     case blind
+    /// What must stand out in the top bar (open incidents, nobody on call, the store's outage, DRILL): a
+    /// badge of its own colour, which keeps the bar a bar (red text on the terminal's background broke it).
+    case barAlarm
     /// A public status update on the timeline: what the people who depend on the platform read, told
     /// apart from the internal notes around it.
     case publicUpdate

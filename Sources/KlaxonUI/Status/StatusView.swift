@@ -117,6 +117,13 @@ enum StatusView {
                     frame.put(mark, row: row, column: x, style: s(.warning))
                 } else {
                     frame.put(text, row: row, column: x, style: style, width: width - 1)
+                    if column.title == "RECENT" {
+                        // A failed poll in red, an unknown one as unknown: never in the bars' colour.
+                        for (offset, mark) in text.prefix(width - 1).enumerated() where "×x?".contains(mark) {
+                            frame.restyle(
+                                row: row, column: x + offset, count: 1, style: s(mark == "?" ? .blind : .error))
+                        }
+                    }
                     x += width
                 }
             }
@@ -137,14 +144,34 @@ enum StatusView {
         ])
     }
 
-    /// The last latencies as bars (a failed poll is `×`, one whose outcome is not known `?`: a bar would
-    /// read as up), scaled to the slowest shown.
+    /// `uptime 1 h 99.95 %, 24 h 99.90 %`, saying over how long where the console has not watched a whole
+    /// window yet: `uptime 100.00 % over the 30s seen` (not "1 h" after 30 seconds of data).
+    static func uptimeLine(_ history: UptimeHistory, now: Timestamp) -> String {
+        func percent(_ share: Double?) -> String { share.map { String(format: "%.2f %%", $0 * 100) } ?? "—" }
+        let hour = history.seenSeconds(overLast: 3600, now: now)
+        if hour < 3600 {
+            let seen = hour == 0 ? "nothing seen yet" : "over the \(DurationText.short(seconds: hour)) seen"
+            return "uptime \(percent(history.uptime(overLast: 3600, now: now))) \(seen)"
+        }
+        let day = history.seenSeconds(overLast: 86400, now: now)
+        let dayLabel = day < 86400 ? "\(DurationText.short(seconds: day)) seen" : "24 h"
+        return
+            "uptime 1 h \(percent(history.uptime(overLast: 3600, now: now))), \(dayLabel) \(percent(history.uptime(overLast: 86400, now: now)))"
+    }
+
+    /// The bars' top is at least this (ms): a millisecond of jitter on a 2 ms check stays low, not a spike.
+    static let sparklineFloorMilliseconds = 10.0
+
+    /// The last latencies as bars from 0 to the label's top, and that top (`▁▂▁▁█ 40ms`): the slowest poll
+    /// shown, or `sparklineFloorMilliseconds`. A failed poll is `×`, one whose outcome is not known `?`
+    /// (a bar would read as up).
     static func sparkline(_ history: [CheckReport], ascii: Bool) -> String {
         let bars: [Character] = ascii ? Array(".:-=+*#%") : Array("▁▂▃▄▅▆▇█")
-        let recent = history.suffix(20)
+        let recent = history.suffix(14)
         let peak = max(
-            1, recent.compactMap { $0.response.statusCode == nil ? nil : $0.response.phases.total }.max() ?? 1)
-        return String(
+            sparklineFloorMilliseconds,
+            recent.compactMap { $0.response.statusCode == nil ? nil : $0.response.phases.total }.max() ?? 0)
+        let marks = String(
             recent.map { report -> Character in
                 guard report.response.statusCode != nil, report.evaluation.observation.verdict != .failed else {
                     return ascii ? "x" : "×"
@@ -153,6 +180,7 @@ enum StatusView {
                 let level = Int((report.response.phases.total / peak * Double(bars.count - 1)).rounded())
                 return bars[max(0, min(bars.count - 1, level))]
             })
+        return marks.isEmpty ? "" : marks + " \(Int(peak.rounded()))ms"
     }
 
     /// An alert source's alerts from `top`, in aligned columns: state, severity, name, since when and
@@ -221,9 +249,7 @@ enum StatusView {
             frame.put(
                 "  for \(DurationText.short(seconds: since.seconds(until: model.now)))", row: 2, column: x, style: .dim)
         }
-        func percent(_ share: Double?) -> String { share.map { String(format: "%.2f %%", $0 * 100) } ?? "—" }
-        let uptime =
-            "uptime 1 h \(percent(check.uptime.uptime(overLast: 3600, now: model.now))), 24 h \(percent(check.uptime.uptime(overLast: 86400, now: model.now)))"
+        let uptime = Self.uptimeLine(check.uptime, now: model.now)
         // The URL last: it is long, and cut with `…` rather than push the runbook off the line.
         let facts = [
             d.verifyTLS ? nil : "TLS NOT VERIFIED", d.runbook.map { "runbook \($0) (o)" },
