@@ -7,6 +7,19 @@ public enum CheckState: String, CaseIterable, Sendable {
     /// Not yet polled, or its source (Prometheus, Alertmanager) cannot be read: neither up nor down.
     case unknown
 
+    /// How urgently the state wants a look, most urgent lowest: down, pending, degraded, unknown (its
+    /// source cannot be read), then up and maintenance.
+    public var urgency: Int {
+        switch self {
+        case .down: 0
+        case .pending: 1
+        case .degraded: 2
+        case .unknown: 3
+        case .up: 4
+        case .maintenance: 5
+        }
+    }
+
     /// Whether the state is bad enough to show red.
     public var isDown: Bool { self == .down }
 

@@ -47,6 +47,9 @@ public struct ConsoleModel: Sendable {
     /// Errors of `checks:` in `klaxon.yaml` that no row shows (file:line:column first).
     public private(set) var checkProblems: [String] = []
     public var checkSelection = 0
+    /// The status board shows its failing checks first (`F`): groups by their worst check, and in each
+    /// group down, pending, degraded and unknown before up.
+    public var failuresFirst = false
     /// The selected check's recent results are shown instead of the board.
     public var showingCheckDetail = false
     /// In an alert source's detail, the alert whose description and links are shown.
@@ -525,11 +528,26 @@ public struct ConsoleModel: Sendable {
         if checks[i].history.count > CheckRow.historyLength { checks[i].history.removeFirst() }
     }
 
-    /// The board's rows in display order: by group as the groups first appear, then as configured.
+    /// The board's rows in display order: by group as the groups first appear, then as configured; with
+    /// `failuresFirst`, the groups by their worst row and the rows by their state, otherwise as configured.
     public var boardRows: [CheckRow] {
         var groups: [String] = []
         for row in checks where !groups.contains(row.definition.group) { groups.append(row.definition.group) }
-        return groups.flatMap { group in checks.filter { $0.definition.group == group } }
+        var rows = groups.map { group in checks.filter { $0.definition.group == group } }
+        if failuresFirst {
+            func sorted(_ list: [CheckRow]) -> [CheckRow] {
+                list.enumerated().sorted {
+                    ($0.element.state.urgency, $0.offset) < ($1.element.state.urgency, $1.offset)
+                }
+                .map(\.element)
+            }
+            rows = rows.map(sorted).enumerated().sorted {
+                ($0.element.first?.state.urgency ?? .max, $0.offset) < (
+                    $1.element.first?.state.urgency ?? .max, $1.offset
+                )
+            }.map(\.element)
+        }
+        return rows.flatMap { $0 }
     }
 
     /// The alerts the open detail lists, when it is an alert source's (nil otherwise).

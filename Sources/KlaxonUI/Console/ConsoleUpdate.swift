@@ -336,6 +336,16 @@ public enum ConsoleUpdate {
                 showIncidentScreen(&model)
             }
         case .statusScreen: model.screen = .status
+        case .worst: openWorst(&model)
+        case .failuresFirst:
+            let selected =
+                model.boardRows.indices.contains(model.checkSelection)
+                ? model.boardRows[model.checkSelection].definition.name : nil
+            model.failuresFirst.toggle()
+            model.checkSelection = model.boardRows.firstIndex { $0.definition.name == selected } ?? 0
+            model.message = .init(
+                text: model.failuresFirst ? "failures first (F: as configured)" : "as configured (F: failures first)",
+                isError: false)
         case .onCallScreen: model.screen = .onCall
         case .runbooksScreen:
             model.screen = .runbooks
@@ -612,6 +622,28 @@ public enum ConsoleUpdate {
 
     /// Opens incident `id` at its newest entries (following the end), even when it is the one last
     /// shown and was left scrolled up; `2` goes back to it as it was left.
+    /// `!`: the most urgent thing. The most severe incident nobody has acknowledged (the oldest of those),
+    /// else the check down longest (the status board, it selected, its detail open); else says so.
+    static func openWorst(_ model: inout ConsoleModel) {
+        let unacknowledged = model.openIncidents.filter { $0.keyTimes[.acknowledged] == nil }
+        if let worst = unacknowledged.min(by: { ($0.severity, $0.declaredAt) < ($1.severity, $1.declaredAt) }) {
+            open(worst.id, &model)
+            model.message = .init(text: "\(worst.id): the most severe incident nobody has acknowledged", isError: false)
+            return
+        }
+        let rows = model.boardRows
+        let down = rows.indices.filter { rows[$0].state == .down }
+        if let longest = down.min(by: { (rows[$0].since ?? model.now) < (rows[$1].since ?? model.now) }) {
+            model.screen = .status
+            model.checkSelection = longest
+            model.showingCheckDetail = true
+            model.message = .init(text: "\(rows[longest].definition.name): down longest", isError: false)
+            return
+        }
+        model.message = .init(
+            text: "nothing urgent: every open incident is acknowledged and no check is down", isError: false)
+    }
+
     static func open(_ id: String, _ model: inout ConsoleModel) {
         if model.currentIncidentID != id {
             model.timeline = .init()

@@ -10,6 +10,11 @@ public enum ConsoleAction: String, CaseIterable, Hashable, Sendable {
     case declare, note, noteInEditor, postUpdate, setStatus, setSeverity, assignRole, acknowledge, mitigate, resolve
     case addActionItem, completeActionItem, reopen, addLink, page, escalateNow, stopEscalation
     case toggleUTC, filterKind
+    /// The most urgent thing, from any screen: the most severe unacknowledged incident, else the check
+    /// down longest.
+    case worst
+    /// The status board's order: as configured, or failures first.
+    case failuresFirst
     case exportReview
     case openRunbook, tableOfContents, historyBack, historyForward, scrollLeft, scrollRight, tickStep
 
@@ -83,6 +88,9 @@ public enum Keymap {
             keys: [.character("8")], action: .objectivesScreen, scope: .everywhere,
             summary: "objectives: each SLO's budget left and burn rates"),
         KeyBinding(
+            keys: [.character("!")], action: .worst, scope: .everywhere,
+            summary: "the most urgent: unacknowledged incident, else down check"),
+        KeyBinding(
             keys: [.tab], action: .nextPane, scope: .everywhere,
             summary: "next pane; in a runbook, the next link or step"),
         KeyBinding(
@@ -148,6 +156,9 @@ public enum Keymap {
         KeyBinding(
             keys: [.character("o")], action: .openRunbook, scope: .status, summary: "open the selected check's runbook"),
         KeyBinding(
+            keys: [.character("F")], action: .failuresFirst, scope: .status,
+            summary: "failures first / as configured"),
+        KeyBinding(
             keys: [.character("T")], action: .tableOfContents, scope: .runbook,
             summary: "table of contents: jump to a heading"),
         KeyBinding(
@@ -172,18 +183,20 @@ public enum Keymap {
             return true
         }
         guard !query.isEmpty else { return candidates }
-        // Whole words first, and of those the actions before moving about: "page" is "page now" before
-        // "page down", as someone typing a word means the thing it names.
+        // Whole words first, those the summary begins with before the rest, and of equals the actions
+        // before moving about: "page" is "page now" before "page down", "down" is "down".
         let typed = query.lowercased().split(separator: " ")
-        func namesTheWords(_ binding: KeyBinding) -> Bool {
-            let words = binding.summary.lowercased().split { !$0.isLetter && !$0.isNumber }
-            return typed.allSatisfy { part in words.contains { $0.hasPrefix(part) } }
+        func rank(_ binding: KeyBinding) -> (Int, Int, Int) {
+            let summary = binding.summary.lowercased()
+            let words = summary.split { !$0.isLetter && !$0.isNumber }
+            let namesTheWords = typed.allSatisfy { part in words.contains { $0.hasPrefix(part) } }
+            let begins = typed.first.map { summary.hasPrefix($0) } ?? false
+            return (namesTheWords ? 0 : 1, begins ? 0 : 1, binding.scope == .lists ? 1 : 0)
         }
         return FuzzyMatch.rank(candidates, by: query) { $0.summary }.enumerated()
             .sorted { a, b in
-                let keyA = (namesTheWords(a.element) ? 0 : 1, a.element.scope == .lists ? 1 : 0, a.offset)
-                let keyB = (namesTheWords(b.element) ? 0 : 1, b.element.scope == .lists ? 1 : 0, b.offset)
-                return keyA < keyB
+                let (ra, rb) = (rank(a.element), rank(b.element))
+                return (ra.0, ra.1, ra.2, a.offset) < (rb.0, rb.1, rb.2, b.offset)
             }
             .map(\.element)
     }
