@@ -88,7 +88,8 @@ extension IncidentCommand {
             for name in runbook { runbooks.append(try names.linkTarget(name)) }
             let declaration = Declaration(
                 title: title, severity: severity, services: service, commander: commander,
-                impactStarted: try keyTime(impactStart, "--impact-start"), detected: try keyTime(detected, "--detected"),
+                impactStarted: try keyTime(impactStart, "--impact-start"),
+                detected: try keyTime(detected, "--detected"),
                 tags: tag, policy: policy, runbooks: runbooks)
             if let policy { try requirePolicy(policy, workspace: workspace) }
             let journal = try workspace.incidents.declare(declaration, by: writer, at: context.now())
@@ -409,8 +410,9 @@ extension IncidentCommand {
 
         func run() throws {
             try record(.addActionItem(text: text, owner: owner), on: id, global: global, json: output.json)
-            if let owner, let warning = WorkspaceNames.of(try global.loadWorkspace(), context: global.context)
-                .personWarning(owner, as: "owner")
+            if let owner,
+                let warning = WorkspaceNames.of(try global.loadWorkspace(), context: global.context)
+                    .personWarning(owner, as: "owner")
             {
                 global.context.warn(warning)
             }

@@ -30,7 +30,8 @@ extension IncidentCommandTests {
             """)
         ws.write(
             "Runbooks/registry-5xx.md",
-            "---\ntitle: Registry 5xx\nservices: [registry]\nowner: alice\nlast_reviewed: 2026-11-01\n---\n# Registry 5xx\n")
+            "---\ntitle: Registry 5xx\nservices: [registry]\nowner: alice\nlast_reviewed: 2026-11-01\n---\n# Registry 5xx\n"
+        )
         return ws
     }
 
@@ -119,11 +120,13 @@ extension IncidentCommandTests {
                 == "klaxon: error: --impact-start 2026-11-20T09:05:00.000Z is in the future (it is 2026-11-20T09:00:00.000Z now); key times are when things happened: give the time it happened, or wait until it has\n"
         )
         #expect(!FileManager.default.fileExists(atPath: ws.path + "/journals/INC-1.jsonl"))
-        #expect(k.run("incident", "declare", "x", "--severity", "SEV3", "--detected", "2026-11-20T10:00:00Z").status == 2)
+        #expect(
+            k.run("incident", "declare", "x", "--severity", "SEV3", "--detected", "2026-11-20T10:00:00Z").status == 2)
         #expect(!FileManager.default.fileExists(atPath: ws.path + "/journals/INC-1.jsonl"))
         // Another machine's clock a little ahead: taken.
         #expect(
-            k.run("incident", "declare", "x", "--severity", "SEV3", "--impact-start", "2026-11-20T09:00:50Z").status == 0)
+            k.run("incident", "declare", "x", "--severity", "SEV3", "--impact-start", "2026-11-20T09:00:50Z").status
+                == 0)
         let before = ws.read("journals/INC-1.jsonl")
         let amend = k.run("incident", "amend", "1", "mitigated", "2026-11-20T09:30:00Z")
         #expect(amend.status == 2)

@@ -36,7 +36,8 @@ public struct WorkspaceNames: Hashable, Sendable {
     /// nobody (there is nothing to check against).
     public func personWarning(_ id: String, as what: String) -> String? {
         guard !people.isEmpty, !people.contains(id) else { return nil }
-        return "\(what) \"\(id)\" is not a person of Escalation/people.yaml (recorded as given, but nobody can page them)"
+        return
+            "\(what) \"\(id)\" is not a person of Escalation/people.yaml (recorded as given, but nobody can page them)"
             + NameSuggestion.hint(for: id, among: people)
     }
 

@@ -25,7 +25,8 @@ extension ConsoleUpdate {
         let text = buffer.text
         // Services are a comma-separated list: the word is the last of them.
         let start =
-            field.key == .service ? text.lastIndex(of: ",").map { text.index(after: $0) } ?? text.startIndex
+            field.key == .service
+            ? text.lastIndex(of: ",").map { text.index(after: $0) } ?? text.startIndex
             : text.startIndex
         let word = text[start...]
         let typed = word.drop(while: \.isWhitespace)
