@@ -75,15 +75,22 @@ extension IncidentCommand {
             }
             let workspace = try global.loadWorkspace()
             let writer = try global.writer()
+            let now = context.now()
+            func keyTime(_ text: String?, _ option: String) throws(KlaxonError) -> Timestamp? {
+                guard let text else { return nil }
+                let time = try global.parseTime(text, workspace: workspace)
+                try KeyTime.requirePast(time, option, now: now)
+                return time
+            }
+            // A runbook that does not exist is refused; a person or service nothing knows is said after.
+            let names = WorkspaceNames.of(workspace, context: context)
+            var runbooks: [String] = []
+            for name in runbook { runbooks.append(try names.linkTarget(name)) }
             let declaration = Declaration(
                 title: title, severity: severity, services: service, commander: commander,
-                impactStarted: try impactStart.map { (t: String) throws(KlaxonError) in
-                    try global.parseTime(t, workspace: workspace)
-                },
-                detected: try detected.map { (t: String) throws(KlaxonError) in
-                    try global.parseTime(t, workspace: workspace)
-                },
-                tags: tag, policy: policy, runbooks: runbook)
+                impactStarted: try keyTime(impactStart, "--impact-start"),
+                detected: try keyTime(detected, "--detected"),
+                tags: tag, policy: policy, runbooks: runbooks)
             if let policy { try requirePolicy(policy, workspace: workspace) }
             let journal = try workspace.incidents.declare(declaration, by: writer, at: context.now())
             if output.json {
@@ -92,6 +99,9 @@ extension IncidentCommand {
                 context.print(journal.id)
             }
             for warning in journal.incident.timeOrderWarnings { context.warn("\(journal.id): \(warning)") }
+            var warnings = service.compactMap(names.serviceWarning)
+            if let commander, let warning = names.personWarning(commander, as: "commander") { warnings.append(warning) }
+            for warning in warnings { context.warn("\(journal.id): \(warning)") }
             if policy != nil { warnWithoutEngine(workspace, context) }
             // A serious incident that pages nobody is worth saying so: it shows "not paging" until someone pages.
             if policy == nil, severity <= .sev2 {
@@ -127,9 +137,10 @@ extension IncidentCommand {
             } else if let user {
                 let files = EscalationFiles.load(workspaceRoot: workspace.root)
                 guard files.people.contains(where: { $0.id == user }) else {
+                    let hint = NameSuggestion.hint(for: user, among: files.people.map(\.id))
                     throw KlaxonError.badInput(
-                        "\(user) is not in \(files.directory)/people.yaml; known: \(files.people.map(\.id).joined(separator: ", "))"
-                    )
+                        "\(user) is not in \(files.directory)/people.yaml"
+                            + (hint.isEmpty ? "; known: \(files.people.map(\.id).joined(separator: ", "))" : hint))
                 }
                 try record(.page(user: user), on: id, global: global, json: output.json)
             }
@@ -287,7 +298,11 @@ extension IncidentCommand {
         @OptionGroup var global: GlobalOptions
         @OptionGroup var output: JSONFlag
 
-        func run() throws { try record(.assign(role: role, user: user), on: id, global: global, json: output.json) }
+        func run() throws {
+            try record(.assign(role: role, user: user), on: id, global: global, json: output.json)
+            let names = WorkspaceNames.of(try global.loadWorkspace(), context: global.context)
+            if let warning = names.personWarning(user, as: role.lowercased()) { global.context.warn(warning) }
+        }
     }
 
     struct Ack: ParsableCommand {
@@ -379,9 +394,9 @@ extension IncidentCommand {
                 throw KlaxonError.badInput("\"\(field)\" is not a key time; use \(KeyTime.expected)")
             }
             let workspace = try global.loadWorkspace()
-            try record(
-                .amend(key, try global.parseTime(time, workspace: workspace)), on: id, global: global, json: output.json
-            )
+            let when = try global.parseTime(time, workspace: workspace)
+            try KeyTime.requirePast(when, key.rawValue, now: global.context.now())
+            try record(.amend(key, when), on: id, global: global, json: output.json)
         }
     }
 
@@ -395,6 +410,12 @@ extension IncidentCommand {
 
         func run() throws {
             try record(.addActionItem(text: text, owner: owner), on: id, global: global, json: output.json)
+            if let owner,
+                let warning = WorkspaceNames.of(try global.loadWorkspace(), context: global.context)
+                    .personWarning(owner, as: "owner")
+            {
+                global.context.warn(warning)
+            }
         }
     }
 
@@ -415,7 +436,10 @@ extension IncidentCommand {
         @OptionGroup var global: GlobalOptions
         @OptionGroup var output: JSONFlag
 
-        func run() throws { try record(.link(target), on: id, global: global, json: output.json) }
+        func run() throws {
+            let names = WorkspaceNames.of(try global.loadWorkspace(), context: global.context)
+            try record(.link(try names.linkTarget(target)), on: id, global: global, json: output.json)
+        }
     }
 
     struct Tag: ParsableCommand {

@@ -312,6 +312,7 @@ struct EscalationCommandTests {
         // A title a shell would act on: the command contact must receive it as data, unchanged.
         let title =
             "Registry returns 503; $(touch \(ws.path)/pwned) `touch \(ws.path)/pwned` && rm -rf \(ws.path)/Escalation | 'q' \"q\" \\ *"
+        ws.write("Runbooks/registry-5xx.md", "---\ntitle: Registry 5xx\n---\n# Registry 5xx\n")  // linked below
         let declared = try shell(
             "KLAXON_USER=carol \(klaxon) --workspace \(ws.path) incident declare \(TmuxSession.quote(title)) --severity SEV2 --service registry --policy platform --runbook registry-5xx 2>&1"
         )

@@ -27,6 +27,8 @@ struct IncidentCommandTests {
 
     @Test func everyWriteCommandRecordsAndShowsOnTheTimeline() {
         let ws = makeWorkspace()
+        // A runbook linked must exist (issue 26).
+        ws.write("Runbooks/registry-5xx.md", "---\ntitle: Registry 5xx\n---\n# Registry 5xx\n")
         let clock = FixedClock("2026-11-20T23:50:00Z")
         let k = Klaxon(workspace: ws.path, clock: clock)
         k.run("incident", "declare", "Registry returns 503", "--severity", "SEV3", "--service", "registry")

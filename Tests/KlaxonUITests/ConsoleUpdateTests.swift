@@ -272,8 +272,8 @@ struct ConsoleUpdateTests {
         #expect(model.timeline.cursor == 3 && model.typeAhead.ignored == 0 && model.message == nil)
         // Typed into a form, a read's characters are inserted at once, and its enter submits.
         #expect(
-            read([.character("L")] + type("registry") + [.enter], at: 400) == [
-                .perform(.link("registry"), incidentID: "INC-12")
+            read([.character("L")] + type("https://r.test") + [.enter], at: 400) == [
+                .perform(.link("https://r.test"), incidentID: "INC-12")
             ])
     }
 
@@ -408,6 +408,7 @@ struct ConsoleUpdateTests {
 
     @Test func assignTodoLinkReopenAndCompleteAnActionItem() {
         var model = sampleModel()
+        _ = ConsoleUpdate.update(&model, .runbooksChanged(sampleRunbooks()))
         press([.enter], &model)
         #expect(
             press([.character("A"), .character("j"), .tab, .control("u")] + type("dave") + [.enter], &model)

@@ -32,6 +32,9 @@ public struct ConsoleModel: Sendable {
     public var onCall: OnCallBoard?
     /// The workspace's runbooks, by name; and the runbook screen's state.
     public private(set) var runbooks: [Runbook] = []
+    /// Whether `Runbooks/` was read yet (the responder's first pass reads it): until then a runbook link
+    /// cannot be checked, so it is not taken.
+    public private(set) var runbooksRead = false
     /// Each incident's escalation, as the engine sees it (every second).
     public var escalations: [String: EscalationEngine.Status] = [:]
     /// Who sends the pages: this console, another process (its own words), or nobody.
@@ -562,6 +565,18 @@ public struct ConsoleModel: Sendable {
     /// Replaces the runbooks (as read from `Runbooks/`), sorted by name.
     public mutating func setRunbooks(_ list: [Runbook]) {
         runbooks = list.sorted { $0.name < $1.name }
+        runbooksRead = true
+    }
+
+    /// The names the dialogs complete from and check what is typed against: `Escalation/`'s people and
+    /// policies, the runbooks, and the services the checks, alert routes, comms routes and runbooks name.
+    public var workspaceNames: WorkspaceNames {
+        WorkspaceNames(
+            people: pageTargets.compactMap { if case .person(let id) = $0 { id } else { nil } },
+            services: WorkspaceNames.services(
+                checks: checks.map(\.definition), alertRoutes: alertRoutes, commsRoutes: comms.routes,
+                runbooks: runbooks),
+            runbooks: runbooks.map(\.name), policies: pageTargets.compactMap(\.policy))
     }
 
     /// The runbook list as filtered by the screen's fuzzy find, best match first.

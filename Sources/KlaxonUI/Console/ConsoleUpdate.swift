@@ -418,7 +418,7 @@ public enum ConsoleUpdate {
                     .text(.title, "Title", TextBuffer(String((title ?? "").prefix(200)))),
                     .choice(.severity, "Severity", Severity.allCases.map { .severity($0) }, selected: 2),
                     .text(.service, "Service", TextBuffer(alert?.labels["service"] ?? ""))
-                ], hint: "enter declare · tab next field · 1-5 severity · esc cancel")
+                ], hint: "enter declare · tab completes/next field · 1-5 severity · esc cancel")
             if !policies.isEmpty {
                 form.fields.append(
                     .choice(
@@ -498,7 +498,7 @@ public enum ConsoleUpdate {
                     fields: [
                         .choice(.role, "Role", Incident.standardRoles.map { .role($0) }),
                         .text(.person, "Person", TextBuffer(model.user))
-                    ], hint: "tab next field · enter assign · esc cancel"))
+                    ], hint: "tab completes/next field · enter assign · esc cancel"))
         case .acknowledge:
             // A second ack records nothing: the incident stays acknowledged by whoever did it first.
             if case .acknowledged(let by, let at, _, _) = model.pagingState(of: incident) {
@@ -549,7 +549,7 @@ public enum ConsoleUpdate {
                     purpose: .actionItem(id), title: "Action item on \(id)",
                     fields: [
                         .text(.toDo, "To do"), .text(.owner, "Owner")
-                    ], hint: "tab next field · enter add · esc cancel"))
+                    ], hint: "tab completes/next field · enter add · esc cancel"))
         case .completeActionItem:
             guard model.screen == .incident, model.timeline.pane == .actionItems else {
                 model.message = .init(text: "select an action item first (tab to the action items pane)", isError: true)
@@ -562,7 +562,7 @@ public enum ConsoleUpdate {
             model.overlay = .form(
                 .init(
                     purpose: .link(id), title: "Link on \(id)", fields: [.text(.link, "Runbook or URL")],
-                    hint: "enter link · esc cancel"))
+                    hint: "tab completes a runbook · enter link · esc cancel"))
         default: break
         }
         return []
@@ -996,6 +996,10 @@ public enum ConsoleUpdate {
             }
             return []
         }
+        if key == .tab, complete(&form, &model) {
+            model.overlay = .form(form)
+            return []
+        }
         if key == .tab || key == .backTab {
             form.focus = (form.focus + (key == .tab ? 1 : form.fields.count - 1)) % form.fields.count
             model.overlay = .form(form)
@@ -1106,7 +1110,15 @@ public enum ConsoleUpdate {
         case .link(let id):
             let target = form.text(.link)
             guard !target.isEmpty else { return keepOpen("give a runbook name or a URL") }
-            return [.perform(.link(target), incidentID: id)]
+            // As the CLI: a runbook that does not exist is refused (tab completes the names).
+            guard WorkspaceNames.isURL(target) || model.runbooksRead else {
+                return keepOpen("the runbooks are not read yet; try again in a moment, or link a URL")
+            }
+            do throws(KlaxonError) {
+                return [.perform(.link(try model.workspaceNames.linkTarget(target)), incidentID: id)]
+            } catch {
+                return keepOpen(error.message)
+            }
         case .page(let id):
             guard case .target(let target)? = form.choice(.whom) else { return [] }
             switch target {

@@ -1,0 +1,97 @@
+import KlaxonCore
+import KlaxonTestSupport
+import KlaxonUI
+import Testing
+
+/// The console's dialogs complete names from the workspace, and refuse a link to a runbook that does not
+/// exist (issue 26, point 3).
+extension ConsoleUpdateTests {
+    /// The sample model with the repository's runbooks, people alice, bob and dave, policy platform, and
+    /// the services registry and runners (a comms route names them).
+    static func namedModel() -> ConsoleModel {
+        var model = sampleModel()
+        _ = ConsoleUpdate.update(&model, .runbooksChanged(sampleRunbooks()))
+        model.pageTargets = [.policy("platform"), .person("alice"), .person("bob"), .person("dave")]
+        model.comms.routes = [CommsRoute(services: ["registry", "runners"], to: ["eng"])]
+        return model
+    }
+
+    static func form(_ model: ConsoleModel) -> ConsoleModel.Form? {
+        if case .form(let form)? = model.overlay { form } else { nil }
+    }
+
+    @Test func aLinkToARunbookThatDoesNotExistIsRefusedAndTheDialogStaysOpen() {
+        var model = Self.namedModel()
+        press([.enter], &model)
+        #expect(press([.character("L")] + type("registr-5xx") + [.enter], &model).isEmpty)
+        #expect(Self.form(model)?.purpose == .link("INC-12"))
+        #expect(Self.form(model)?.rawText(.link) == "registr-5xx")
+        #expect(model.message?.isError == true)
+        #expect(
+            model.message?.text
+                == "no runbook named \"registr-5xx\" in Runbooks/, and it is not a URL (http:// or https://); did you mean 'registry-5xx'?"
+        )
+        // Corrected in place, it links.
+        #expect(
+            press([.backspace, .backspace, .backspace, .backspace] + type("y-5xx") + [.enter], &model) == [
+                .perform(.link("registry-5xx"), incidentID: "INC-12")
+            ], "\(String(describing: model.message))")
+        // A URL is a URL.
+        #expect(
+            press([.character("L")] + type("https://grafana.test/d/x") + [.enter], &model) == [
+                .perform(.link("https://grafana.test/d/x"), incidentID: "INC-12")
+            ])
+    }
+
+    @Test func aRunbookLinkWaitsForTheRunbooksToBeRead() {
+        var model = sampleModel()
+        press([.enter], &model)
+        #expect(press([.character("L")] + type("registry-5xx") + [.enter], &model).isEmpty)
+        #expect(model.message?.text == "the runbooks are not read yet; try again in a moment, or link a URL")
+        _ = ConsoleUpdate.update(&model, .runbooksChanged(sampleRunbooks()))
+        #expect(press([.enter], &model) == [.perform(.link("registry-5xx"), incidentID: "INC-12")])
+    }
+
+    @Test func tabCompletesARunbookAndListsTheNamesWhenSeveralAreLeft() {
+        var model = Self.namedModel()
+        press([.enter], &model)
+        press([.character("L")] + type("reg") + [.tab], &model)
+        #expect(Self.form(model)?.rawText(.link) == "registry-")
+        #expect(model.message?.text == "2 names start so: registry-5xx · registry-error-ratio")
+        #expect(model.message?.isError == false)
+        press(type("5") + [.tab], &model)
+        #expect(Self.form(model)?.rawText(.link) == "registry-5xx")
+        #expect(press([.enter], &model) == [.perform(.link("registry-5xx"), incidentID: "INC-12")])
+    }
+
+    @Test func tabCompletesTheLastServiceOfTheDeclareDialogThenMovesOn() {
+        var model = Self.namedModel()
+        press([.character("d")] + type("Runners gone") + [.tab, .tab] + type("ci, run") + [.tab], &model)
+        #expect(Self.form(model)?.rawText(.service) == "ci, runners")
+        #expect(Self.form(model)?.focus == 2)
+        // Nothing more to complete: tab goes on to the next field, as elsewhere.
+        press([.tab], &model)
+        #expect(Self.form(model)?.focus == 3)
+        let effects = press([.enter], &model)
+        #expect(
+            effects == [
+                .declare(
+                    Declaration(
+                        title: "Runners gone", severity: .sev3, services: ["ci", "runners"], commander: "alice",
+                        policy: nil))
+            ])
+    }
+
+    @Test func tabCompletesThePersonOfTheAssignDialogFromThePeople() {
+        var model = Self.namedModel()
+        press([.enter], &model)
+        press([.character("A"), .character("j"), .tab, .control("u")] + type("da") + [.tab], &model)
+        #expect(Self.form(model)?.rawText(.person) == "dave")
+        #expect(
+            press([.enter], &model) == [.perform(.assign(role: "scribe", user: "dave"), incidentID: "INC-12")])
+        // No name starts so: tab moves between the fields as before.
+        press([.character("A"), .tab, .control("u")] + type("zed") + [.tab], &model)
+        #expect(Self.form(model)?.focus == 0)
+        #expect(Self.form(model)?.rawText(.person) == "zed")
+    }
+}
