@@ -86,6 +86,7 @@ enum RunbookBench {
                 let parse = seconds { doc = MarkdownParser.parse(body) }
                 let lay = seconds { laid = RunbookLayout.page(doc, width: 120) }
                 let free = seconds { laid = nil }
+                _ = laid
                 print(
                     String(
                         format: "parse %.1f ms, layout %.1f ms (freeing the page after: %.1f ms)", parse * 1000,

@@ -151,7 +151,7 @@ enum StatusPageBench {
             }
         }
         let page = (try? FileManager.default.attributesOfItem(atPath: site + "/index.html")[.size] as? Int) ?? 0
-        figures.pageKilobytes = Double(page ?? 0) / 1000
+        figures.pageKilobytes = Double(page) / 1000
 
         // klaxon watch on the same workspace, twice: its poller's lag over `duration` s quiet, then over as
         // long with /status requested at 200/s.

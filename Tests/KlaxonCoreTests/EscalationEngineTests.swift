@@ -259,8 +259,8 @@ struct EscalationEngineTests {
             d.status?.summary(now: at(0), formatter: .utc)
                 == "platform: step 1 of 2, round 1 of 2, next page in 2m00s → alice")
         s.clock = at(0)
-        s.append(type: RecordType.escalationStep.rawValue, data: d.records[0].payload)
-        s.append(type: RecordType.pageAttempt.rawValue, data: EscalationRecord.attempt(d.attempts[0]).payload)
+        _ = s.append(type: RecordType.escalationStep.rawValue, data: d.records[0].payload)
+        _ = s.append(type: RecordType.pageAttempt.rawValue, data: EscalationRecord.attempt(d.attempts[0]).payload)
         // In flight (this engine, no outcome yet): not sent again.
         d = e.decide(s.incident, now: at(1), engine: ("h", 1))
         #expect(d.attempts.isEmpty && d.records.isEmpty)
@@ -272,8 +272,8 @@ struct EscalationEngineTests {
         s.clock = at(0)
         for n in 1...3 {
             attempt.attempt = n
-            s.append(type: RecordType.pageAttempt.rawValue, data: EscalationRecord.attempt(attempt).payload)
-            s.append(
+            _ = s.append(type: RecordType.pageAttempt.rawValue, data: EscalationRecord.attempt(attempt).payload)
+            _ = s.append(
                 type: RecordType.pageResult.rawValue,
                 data: EscalationRecord.result(attempt, delivered: false, detail: "HTTP 500").payload)
             let d = engine().decide(s.incident, now: s.clock, engine: ("h", 1))
@@ -295,7 +295,7 @@ struct EscalationEngineTests {
         var s = try declared()
         let attempt = engine().decide(s.incident, now: at(0), engine: ("h", 1)).attempts[0]
         s.clock = at(0)
-        s.append(
+        _ = s.append(
             type: RecordType.pageAttempt.rawValue, data: EscalationRecord.attempt(attempt).payload, host: "h", pid: 99)
         let d = engine().decide(s.incident, now: at(1), engine: ("h", 1))
         #expect(d.attempts.isEmpty)
@@ -304,7 +304,7 @@ struct EscalationEngineTests {
             return
         }
         #expect(a.page == attempt.page && delivered == nil && detail.contains("not sent again"))
-        s.append(type: RecordType.pageResult.rawValue, data: d.records.last!.payload)
+        _ = s.append(type: RecordType.pageResult.rawValue, data: d.records.last!.payload)
         #expect(
             engine().decide(s.incident, now: at(1), engine: ("h", 1)).records.filter {
                 if case .result = $0 { true } else { false }

@@ -134,8 +134,8 @@ struct IncidentReplayTests {
 
     @Test func unknownAndUnreadableRecordsStayOnTheTimeline() throws {
         var s = try IncidentScript()
-        s.append(type: "pager.rotated", data: ["to": "bob"])
-        s.append(type: "note", data: ["words": "no text field"])
+        _ = s.append(type: "pager.rotated", data: ["to": "bob"])
+        _ = s.append(type: "note", data: ["words": "no text field"])
         #expect(s.incident.timeline.map(\.type) == ["incident.declared", "pager.rotated", "note"])
         #expect(s.incident.unreadable.map(\.sequence) == [3])
         #expect(TimelineText.text(of: s.records[1], formatter: .utc) == #"{"to":"bob"}"#)

@@ -364,7 +364,7 @@ public enum PostgresSchema {
             )
         }
         let name = PostgresConnection.quoteIdentifier(role)
-        try connection.transaction {
+        _ = try connection.transaction {
             try connection.execute(
                 script: """
                     GRANT USAGE ON SCHEMA klaxon TO \(name);
