@@ -103,7 +103,8 @@ struct MouseUpdateTests {
         #expect(frame.click(row: 5, column: 0) == .row(.openIncidents, 1))
         #expect(frame.click(row: 6, column: 10) == nil)
         #expect(frame.click(row: 23, column: 0) == .key(.enter), "the hint `enter open`")
-        #expect(frame.click(row: 23, column: 12) == .key(.character("d")), "the hint `d declare`")
+        #expect(frame.click(row: 23, column: 12) == nil, "the dot between two hints")
+        #expect(frame.click(row: 23, column: 13) == .key(.character("d")), "the hint `d declare`")
         let status = ConsoleView.render(sampleModel()).text(ofRow: 21)
         #expect(status.contains("Status board"))
         #expect(frame.click(row: 21, column: 4) == .key(.character("3")))
@@ -130,7 +131,7 @@ struct MouseUpdateTests {
 
     @Test func releasesOtherButtonsAndEmptyCellsDoNothing() {
         var m = sampleModel()
-        m.message = .init(text: "kept", isError: false)
+        _ = ConsoleUpdate.update(&m, .info("kept"))
         let before = m
         _ = ConsoleUpdate.update(&m, .key(.mouse(MouseEvent(button: .left, pressed: false, row: 5, column: 3))))
         _ = ConsoleUpdate.update(&m, .key(.mouse(MouseEvent(button: .right, pressed: true, row: 5, column: 3))))
