@@ -75,13 +75,18 @@ struct Console: ParsableCommand {
         commandName: "console", abstract: "Open the console (what `klaxon` does with no subcommand).",
         discussion: "Press ? in the console for every key. For scripts, use the incident commands with --json.")
     @Flag(name: .long, help: "Show incidents but offer no action that writes.") var readOnly = false
+    @Flag(
+        name: .long,
+        help:
+            "Leave the mouse to the terminal (its own text selection): no clicks, no wheel. So does KLAXON_NO_MOUSE=1."
+    ) var noMouse = false
     @OptionGroup var global: GlobalOptions
 
     func run() throws {
         let context = global.context
         let workspace = try global.loadWorkspace()
         let writer = try global.writer()
-        let screen = try Self.terminalScreen(context)
+        let screen = try Self.terminalScreen(context, noMouse: noMouse)
         let runtime = try ConsoleRuntime(
             workspace: workspace, writer: writer, context: context, screen: screen, readOnly: readOnly)
         let status = try runtime.run()
@@ -91,7 +96,7 @@ struct Console: ParsableCommand {
 
 extension Console {
     /// The terminal the console draws on: refused clearly when there is none or `TERM` says nothing.
-    static func terminalScreen(_ context: CommandContext) throws -> TerminalScreen {
+    static func terminalScreen(_ context: CommandContext, noMouse: Bool = false) throws -> TerminalScreen {
         guard isatty(0) == 1, isatty(1) == 1 else {
             throw KlaxonError.badInput(
                 "the console needs a terminal; for scripts use klaxon incident list --json (klaxon --help lists every command)"
@@ -104,7 +109,8 @@ extension Console {
         let noColor = context.environment["NO_COLOR"].map { !$0.isEmpty } ?? false
         return try TerminalScreen(
             term: term, outputPath: "/dev/tty", inputPath: "/dev/tty", noColor: noColor,
-            hyperlinks: TerminalScreen.hyperlinksWanted(environment: context.environment))
+            hyperlinks: TerminalScreen.hyperlinksWanted(environment: context.environment),
+            mouse: TerminalScreen.mouseWanted(disabled: noMouse, environment: context.environment))
     }
 }
 

@@ -94,6 +94,22 @@ public final class TmuxSession: Sendable {
         _ = try? tmux(capturing: false, ["resize-window", "-t", name, "-x", "\(columns)", "-y", "\(rows)"])
     }
 
+    /// What tmux says of the pane for `format` (e.g. `#{mouse_sgr_flag}`, 1 while the program in it
+    /// has asked for SGR mouse reports), trimmed.
+    public func paneFormat(_ format: String) -> String {
+        ((try? tmux(["display-message", "-p", "-t", name, format])) ?? "").trimmingCharacters(
+            in: .whitespacesAndNewlines)
+    }
+
+    /// Sends what a terminal in SGR mouse mode sends for button code `code` (0 the left button, 64
+    /// and 65 the wheel) at the 0-based `row` and `column`: pressed, and for a button also released.
+    public func sendMouse(_ code: Int, row: Int, column: Int) {
+        func hex(_ text: String) -> [String] { text.utf8.map { String(format: "%02x", $0) } }
+        var bytes = hex("\u{1B}[<\(code);\(column + 1);\(row + 1)M")
+        if code < 64 { bytes += hex("\u{1B}[<\(code);\(column + 1);\(row + 1)m") }
+        sendBytes(bytes)
+    }
+
     /// The process id of the shell running the command.
     public var shellPID: Int32 {
         Int32(

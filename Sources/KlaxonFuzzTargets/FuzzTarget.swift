@@ -265,12 +265,20 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
             case .scalar(let scalar): ours.append(scalar)
             case .paste(let text, _):
                 precondition(text.utf8.count <= InputLimits.textBytes, "a paste longer than the limit")
+            case .mouse(let event):
+                precondition(event.row >= 0 && event.column >= 0, "a mouse report off the screen")
             }
         }
-        // Between paste markers the bytes are a paste, not characters: compare only input without one.
+        // Between paste markers the bytes are a paste, not characters, and a mouse report (or what
+        // begins as one) is no characters: compare only input without either.
         let bytes = Array(raw)
-        for marker in [Array("\u{1B}[200~".utf8), Array("\u{1B}[201~".utf8)] where bytes.count >= 6 {
-            if (0...bytes.count - 6).contains(where: { bytes[$0..<$0 + 6].elementsEqual(marker) }) { return }
+        for marker in [Array("\u{1B}[200~".utf8), Array("\u{1B}[201~".utf8), UTF8InputDecoder.mouseStart]
+        where bytes.count >= marker.count {
+            if (0...bytes.count - marker.count).contains(where: {
+                bytes[$0..<$0 + marker.count].elementsEqual(marker)
+            }) {
+                return
+            }
         }
         let replacement: Unicode.Scalar = "\u{FFFD}"
         let swift = String(decoding: raw, as: UTF8.self).unicodeScalars.filter { $0 != replacement }

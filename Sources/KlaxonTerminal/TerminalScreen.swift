@@ -26,16 +26,23 @@ public final class TerminalScreen {
     public let isUTF8: Bool
     /// Whether the frame's external links are marked as OSC 8 hyperlinks.
     public let hyperlinks: Bool
+    /// Whether the terminal is asked for mouse reports (SGR mouse mode): asked for, and the terminal
+    /// type knows a mouse (`mouseAvailable`).
+    public let usesMouse: Bool
+    /// The bytes of terminfo's `kmous`: ncurses takes them for `KEY_MOUSE` itself (`ESC [ <` for
+    /// xterm), and the rest of the report after them comes as bytes; they go back to the decoder.
+    private let mouseKeyBytes: [UInt8]
     private var painted: Frame?
     private var decoder: UTF8InputDecoder
     private var ended = false
 
     /// Starts ncurses for terminal type `term` writing to `outputPath` and reading `inputPath`, in
     /// `locale` ("" means the one the environment names). An unknown terminal type is an error, not
-    /// an exit (which `initscr` would do).
+    /// an exit (which `initscr` would do). With `mouse`, clicks and the wheel are asked for where the
+    /// terminal type knows a mouse (`mouseAvailable`).
     public init(
         term: String, outputPath: String, inputPath: String, locale: String = "", noColor: Bool = false,
-        hyperlinks: Bool = false
+        hyperlinks: Bool = false, mouse: Bool = false
     ) throws(KlaxonError) {
         self.hyperlinks = hyperlinks
         setlocale(LC_ALL, locale)  // without it wide characters are garbled
@@ -73,7 +80,15 @@ public final class TerminalScreen {
                 init_pair(Int16(style.rawValue + 1), foreground, background)
             }
         }
+        let kmous = tigetstr("kmous")
+        if let kmous, Int(bitPattern: kmous) != -1 {
+            mouseKeyBytes = Array(String(cString: kmous).utf8)
+        } else {
+            mouseKeyBytes = []
+        }
+        usesMouse = mouse && Self.mouseAvailable(term: term, kmous: mouseKeyBytes)
         setBracketedPaste(true)
+        setMouse(true)
     }
 
     deinit {
@@ -89,6 +104,32 @@ public final class TerminalScreen {
         ended = true
         endwin()
         setBracketedPaste(false)
+        setMouse(false)
+    }
+
+    /// Whether a terminal of type `term`, whose terminfo `kmous` is `kmous`, is asked for mouse
+    /// reports: its terminfo must know a mouse (`kmous`, which xterm, its kin, tmux and screen have,
+    /// and monochrome terminals such as vt100 lack), and it must not be the Linux console, whose mouse
+    /// (gpm) sends no SGR reports.
+    public static func mouseAvailable(term: String, kmous: [UInt8]) -> Bool {
+        !kmous.isEmpty && term != "linux" && !term.hasPrefix("linux-")
+    }
+
+    /// Whether the console asks for mouse reports: not with `--no-mouse` (`disabled`), nor with
+    /// `KLAXON_NO_MOUSE` set to anything but `0` or nothing.
+    public static func mouseWanted(disabled: Bool, environment: [String: String]) -> Bool {
+        if disabled { return false }
+        if let choice = environment["KLAXON_NO_MOUSE"], !choice.isEmpty { return choice == "0" }
+        return true
+    }
+
+    /// Asks the terminal for reports of clicks and the wheel in SGR form (ESC[?1000h ESC[?1006h), or,
+    /// leaving, for none, so the shell after (or `$EDITOR`) gets the mouse back. Nothing when the console
+    /// does not use the mouse. TerminalSignals turns it off on a crash.
+    func setMouse(_ on: Bool) {
+        guard usesMouse else { return }
+        fputs(on ? "\u{1B}[?1000h\u{1B}[?1006h" : "\u{1B}[?1006l\u{1B}[?1000l", output)
+        fflush(output)
     }
 
     /// Asks the terminal to mark what is pasted (ESC[200~ … ESC[201~), so that pasted text is never
@@ -291,6 +332,9 @@ public final class TerminalScreen {
             bytes += 1
             if code == KEY_RESIZE {
                 events.append(.resize(columns: columns, rows: rows))
+            } else if code == KEY_MOUSE {
+                // ncurses matched terminfo's `kmous`, the start of a report: the decoder reads it whole.
+                if !decoder.isPasting { events += keys(mouseKeyBytes.flatMap { decoder.feed($0) }) }
             } else if code >= KEY_MIN {
                 guard let key = Self.key(forKeyCode: code) else { continue }
                 events += keys(decoder.interrupt())
@@ -320,6 +364,7 @@ public final class TerminalScreen {
                     events.append(.key(key))
                 }
             case .paste(let text, let cut): events.append(.key(.paste(text, cut: cut)))
+            case .mouse(let event): events.append(.key(.mouse(event)))
             }
         }
         return events
@@ -364,12 +409,14 @@ public final class TerminalScreen {
         def_prog_mode()
         endwin()
         setBracketedPaste(false)
+        setMouse(false)
     }
 
     /// Returns to curses mode after `suspend` and repaints everything.
     public func resume() {
         reset_prog_mode()
         setBracketedPaste(true)
+        setMouse(true)
         invalidate()
     }
 

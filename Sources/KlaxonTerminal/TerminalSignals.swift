@@ -36,7 +36,7 @@ public enum TerminalSignals {
             action.__sigaction_handler.sa_handler = { caught in
                 // Not async-signal-safe in general, but the process is going down either way, and a
                 // terminal left in raw mode is worse. Reset the modes the console set, then crash.
-                let reset = "\u{1B}[?1049l\u{1B}[?2004l\u{1B}[?25h\u{1B}[0m\r\n"
+                let reset = "\u{1B}[?1049l\u{1B}[?2004l\u{1B}[?1006l\u{1B}[?1000l\u{1B}[?25h\u{1B}[0m\r\n"
                 _ = reset.withCString { write(2, $0, strlen($0)) }
                 var attributes = termios()
                 if tcgetattr(0, &attributes) == 0 {

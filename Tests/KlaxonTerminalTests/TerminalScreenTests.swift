@@ -90,6 +90,44 @@ struct TerminalScreenTests {
         #expect(TerminalScreen.hyperlinksWanted(environment: ["TERM": "linux", "KLAXON_HYPERLINKS": "1"]))
     }
 
+    /// SGR mouse mode is asked for where the terminfo knows a mouse, and given back on leaving and
+    /// around `$EDITOR`; never with `--no-mouse`, nor on a terminal without `kmous` (vt100).
+    @Test func mouseModeIsAskedForOnlyWhereTheTerminalHasAMouse() throws {
+        let directory = TemporaryDirectory()
+        func output(term: String, mouse: Bool, suspending: Bool = false) throws -> (String, Bool) {
+            let path = directory.path + "/\(term)-\(mouse)-\(suspending).out"
+            let screen = try TerminalScreen(
+                term: term, outputPath: path, inputPath: "/dev/null", locale: "C.UTF-8", mouse: mouse)
+            if suspending {
+                screen.suspend()
+                screen.resume()
+            }
+            screen.restore()
+            return (try String(contentsOfFile: path, encoding: .utf8), screen.usesMouse)
+        }
+        let on = "\u{1B}[?1000h\u{1B}[?1006h"
+        let off = "\u{1B}[?1006l\u{1B}[?1000l"
+        let (xterm, xtermUses) = try output(term: "xterm-256color", mouse: true)
+        #expect(xtermUses && xterm.components(separatedBy: on).count == 2 && xterm.hasSuffix(off))
+        let (edited, _) = try output(term: "xterm-256color", mouse: true, suspending: true)
+        #expect(edited.components(separatedBy: on).count == 3 && edited.components(separatedBy: off).count == 3)
+        for (term, mouse) in [("xterm-256color", false), ("vt100", true), ("linux", true)] {
+            let (text, uses) = try output(term: term, mouse: mouse)
+            #expect(!uses && !text.contains("?1000") && !text.contains("?1006"), "\(term) \(mouse)")
+        }
+        #expect(TerminalScreen.mouseAvailable(term: "tmux-256color", kmous: Array("\u{1B}[M".utf8)))
+        #expect(!TerminalScreen.mouseAvailable(term: "vt100", kmous: []))
+        #expect(TerminalScreen.mouseWanted(disabled: false, environment: [:]))
+        #expect(!TerminalScreen.mouseWanted(disabled: true, environment: [:]))
+        #expect(!TerminalScreen.mouseWanted(disabled: false, environment: ["KLAXON_NO_MOUSE": "1"]))
+        #expect(TerminalScreen.mouseWanted(disabled: false, environment: ["KLAXON_NO_MOUSE": "0"]))
+    }
+
+    @Test func aMouseReportBecomesAKey() {
+        let event = MouseEvent(button: .left, pressed: true, row: 1, column: 2)
+        #expect(TerminalScreen.keys([.scalar("a"), .mouse(event)]) == [.key(.character("a")), .key(.mouse(event))])
+    }
+
     @Test func colourFollowsNO_COLOR() throws {
         #expect(try headless(noColor: true).usesColor == false)
     }

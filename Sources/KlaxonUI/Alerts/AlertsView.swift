@@ -41,6 +41,7 @@ enum AlertsView {
         for (index, alert) in rows.enumerated().dropFirst(first).prefix(listRows) {
             let isSelected = index == selection
             if isSelected { frame.fill(row: row, style: .selected) }
+            frame.addClick(.row(.alerts, index), row: row)
             func s(_ style: Style) -> Style { isSelected ? style.selected : style }
             let shown = model.shown(alert)
             let cells: [(String, Style)] = [

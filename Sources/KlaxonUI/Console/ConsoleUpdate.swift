@@ -282,6 +282,7 @@ public enum ConsoleUpdate {
             }
             return []
         }
+        if case .mouse(let event) = key { return mouse(event, &model) }
         if case .paste(let text, let cut) = key {
             paste(text, cut: cut, &model)
             return []

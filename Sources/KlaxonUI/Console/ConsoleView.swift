@@ -25,6 +25,7 @@ public enum ConsoleView {
             let beneath = frame
             OverlayView.draw(overlay, model, &frame)
             frame.dropHyperlinks(changedSince: beneath)
+            frame.clickTargets = []  // a dialog takes its answer from keys; clicks beneath it do nothing
         }
         if model.glyphs == .ascii { toASCII(&frame) }
         return frame
@@ -114,6 +115,15 @@ public enum ConsoleView {
             let column = 1 + TextWidth.width(of: String(text[..<openRange.lowerBound]))
             frame.restyle(row: 0, column: column, count: "\(open) open".count, style: .barAlarm)
         }
+        // The open count is the way to the dashboard, who is on call the way to the on-call screen.
+        let openText = open == 0 && model.incidentsNotKnown ? "? open" : "\(open) open"
+        for (part, key) in [(separator + openText, "1"), (separator + onCall.who, "4")] {
+            guard let range = text.range(of: part) else { continue }
+            let column = 1 + TextWidth.width(of: String(text[..<range.lowerBound])) + TextWidth.width(of: separator)
+            frame.addClick(
+                .key(.character(Character(key))), row: 0, column: column,
+                width: TextWidth.width(of: String(text[range])) - TextWidth.width(of: separator))
+        }
     }
 
     /// `on call: bob` and ` until 17:00` for the main schedule.
@@ -147,6 +157,7 @@ public enum ConsoleView {
             let lines = TextWidth.wrap(text, to: model.columns)
             if message.isError, lines.count > 1, model.rows >= 12 {
                 let shown = Array(lines.prefix(3))
+                frame.dropClickTargets(rows: (row - (shown.count - 1))..<model.rows)
                 for (i, line) in shown.enumerated() {
                     let at = row - (shown.count - 1) + i
                     frame.fill(row: at, style: .normal)
@@ -155,6 +166,7 @@ public enum ConsoleView {
                 return
             }
             frame.put(text, row: row, column: 0, style: message.isError ? .error : .message)
+            frame.dropClickTargets(rows: row..<model.rows)
             return
         }
         var hints: [String]
@@ -202,6 +214,15 @@ public enum ConsoleView {
             hints.removeLast()
         }
         frame.put((hints + always).joined(separator: " · "), row: row, column: 0, style: .hint)
+        // Each hint is a button: a click is its key (`j/k move` names two, and is none).
+        var x = 0
+        for hint in hints + always {
+            let width = TextWidth.width(of: hint)
+            if let name = hint.split(separator: " ").first, let key = Keymap.key(named: String(name)) {
+                frame.addClick(.key(key), row: row, column: x, width: width)
+            }
+            x += width + TextWidth.width(of: " · ")
+        }
     }
 
     static func drawPlaceholder(_ model: ConsoleModel, _ frame: inout Frame, title: String, lines: [String]) {

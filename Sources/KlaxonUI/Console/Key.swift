@@ -11,6 +11,9 @@ public enum Key: Hashable, Sendable {
     /// Text the terminal marked as pasted (bracketed paste): never keys. `cut` when some of it was
     /// left out (see `UTF8InputDecoder`).
     case paste(String, cut: Bool)
+    /// A click or the wheel (SGR mouse mode): never a key of the keymap; `ConsoleUpdate` finds what
+    /// is under the pointer in the screen drawn (`Frame.clickTargets`).
+    case mouse(MouseEvent)
 
     /// How the key is written in the help screen and the README.
     public var name: String {
@@ -34,6 +37,7 @@ public enum Key: Hashable, Sendable {
         case .end: return "end"
         case .control(let c): return "ctrl-\(c)"
         case .paste: return "paste"
+        case .mouse: return "mouse"
         }
     }
 }

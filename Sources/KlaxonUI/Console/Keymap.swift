@@ -174,6 +174,21 @@ public enum Keymap {
             summary: "tick or untick the selected checklist step (recorded on the incident)")
     ]
 
+    /// Where the mouse bindings apply, as the help screen and the README name it.
+    public static let mouseScope = "Mouse (where the terminal has one; off with --no-mouse)"
+
+    /// What the mouse does (`ConsoleUpdate`'s mouse handling): the help screen and the README's key
+    /// table list it after the keys.
+    public static let mouseBindings: [(gesture: String, summary: String)] = [
+        ("click", "select a row of a list; a click on the row already selected opens it, as enter does"),
+        (
+            "click",
+            "a hint of the bottom line does its key; who is on call and the open count in the top bar, and the dashboard's slots, open their screens"
+        ),
+        ("click", "in a runbook, follow a link; select a checklist step, and tick it with a second click"),
+        ("wheel", "move the selection, the timeline or the runbook \(ConsoleUpdate.wheelLines) rows")
+    ]
+
     /// The bindings of `key`, first match first.
     /// The palette's actions matching `query`, best first; write actions are left out when `readOnly`.
     public static func paletteMatches(_ query: String, readOnly: Bool) -> [KeyBinding] {
@@ -205,6 +220,11 @@ public enum Keymap {
         bindings.filter { $0.keys.contains(key) }.map(\.action)
     }
 
+    /// The key the help screen and the hints write as `name` (`enter`, `?`, `1`), if a binding has it.
+    public static func key(named name: String) -> Key? {
+        bindings.lazy.flatMap(\.keys).first { $0.name == name }
+    }
+
     public static func binding(for action: ConsoleAction) -> KeyBinding? {
         bindings.first { $0.action == action }
     }
@@ -221,6 +241,7 @@ public enum Keymap {
             let keys = binding.keys.map { "`\($0.name)`" }.joined(separator: " ")
             lines.append("| \(keys) | \(binding.summary) | \(binding.scope.rawValue) |")
         }
+        for (gesture, summary) in mouseBindings { lines.append("| \(gesture) | \(summary) | \(mouseScope) |") }
         return lines.joined(separator: "\n")
     }
 }

@@ -10,6 +10,11 @@ import KlaxonCore
 /// markers split across reads. Its text is bounded as typed text is (`InputLimits.textBytes`), and a
 /// paste whose end never comes ends once its bytes have stopped for `pasteStallMilliseconds`, so it
 /// cannot swallow the console.
+///
+/// A mouse report in SGR mode (ESC[<b;x;yM, or `m` for a release, which the terminal sends once the
+/// console has asked with ESC[?1000h ESC[?1006h) comes out as one `.mouse`. A report that goes wrong
+/// (a byte that is not a digit or `;`, more than `mouseReportBytes`, too few numbers, or cut short
+/// for `markerWaitMilliseconds`) is dropped whole, never typed: its digits would be keys.
 public struct UTF8InputDecoder: Sendable {
     /// What the bytes say.
     public enum Input: Equatable, Sendable {
@@ -17,10 +22,17 @@ public struct UTF8InputDecoder: Sendable {
         /// A bracketed paste's text; `cut` when some of it was left out: it was longer than
         /// `InputLimits.textBytes`, or it never ended.
         case paste(String, cut: Bool)
+        /// A mouse report (outside a paste only: inside one, its bytes are pasted text).
+        case mouse(MouseEvent)
     }
 
     static let pasteStart = Array("\u{1B}[200~".utf8)
     static let pasteEnd = Array("\u{1B}[201~".utf8)
+    /// How an SGR mouse report begins.
+    public static let mouseStart = Array("\u{1B}[<".utf8)
+    /// The longest SGR mouse report read (ESC[<, three numbers of up to five digits, two `;` and the
+    /// final byte come to 21); longer is garbage.
+    public static let mouseReportBytes = 24
     /// How long bytes that may begin a marker wait for the rest (as ncurses waits for the rest of an
     /// escape sequence, `set_escdelay`): after that, an ESC is the escape key.
     public static let markerWaitMilliseconds: Int64 = 25
@@ -38,6 +50,8 @@ public struct UTF8InputDecoder: Sendable {
     /// The paste being read, if any, with its size in bytes and whether some was left out.
     private var paste: (text: String.UnicodeScalarView, bytes: Int, cut: Bool)?
     private var fedSinceRead = false
+    /// A mouse report too long to be one is being dropped, to its end.
+    private var skippingReport = false
     /// When the last read that brought bytes ended.
     private var lastInput: Timestamp?
 
@@ -51,11 +65,19 @@ public struct UTF8InputDecoder: Sendable {
     public var isWaiting: Bool { !held.isEmpty || paste != nil }
 
     /// Feeds one byte; returns what it completes: nothing, a character, or, after a sequence cut short
-    /// by an ASCII byte, that one (or what a marker that failed held back); or a paste.
+    /// by an ASCII byte, that one (or what a marker that failed held back); or a paste, or a mouse report.
     public mutating func feed(_ byte: UInt8) -> [Input] {
         fedSinceRead = true
+        if skippingReport {
+            if Self.isReportByte(byte) { return [] }
+            skippingReport = false
+            if byte == UInt8(ascii: "M") || byte == UInt8(ascii: "m") { return [] }  // its end, dropped too
+        }
         if held.isEmpty && byte != 0x1B { return take(byte) }  // every marker begins with ESC
         held.append(byte)
+        if paste == nil, held.starts(with: Self.mouseStart) {
+            return held.count == Self.mouseStart.count ? [] : mouseReport(byte)
+        }
         let markers = paste == nil ? [Self.pasteStart, Self.pasteEnd] : [Self.pasteEnd]
         if markers.contains(where: { $0.starts(with: held) }) {
             guard held.count == Self.pasteStart.count else { return [] }  // a marker so far: wait for the rest
@@ -99,7 +121,40 @@ public struct UTF8InputDecoder: Sendable {
     private mutating func release() -> [Input] {
         let bytes = held
         held = []
+        // A mouse report cut short is dropped, not typed.
+        if paste == nil, bytes.count >= Self.mouseStart.count, bytes.starts(with: Self.mouseStart) { return [] }
         return bytes.flatMap { take($0) }
+    }
+
+    /// Whether `byte` may be inside a mouse report's numbers: a digit or `;`.
+    static func isReportByte(_ byte: UInt8) -> Bool {
+        (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) || byte == UInt8(ascii: ";")
+    }
+
+    /// `byte` has just been held after the start of a mouse report: the report so far, the report
+    /// complete, or garbage (dropped; a byte that is no part of a report is read afresh).
+    private mutating func mouseReport(_ byte: UInt8) -> [Input] {
+        switch byte {
+        case _ where Self.isReportByte(byte):
+            if held.count >= Self.mouseReportBytes {  // far too long: garbage, to its end
+                held = []
+                skippingReport = true
+            }
+            return []
+        case UInt8(ascii: "M"), UInt8(ascii: "m"):
+            let fields = held.dropFirst(Self.mouseStart.count).dropLast().split(
+                separator: UInt8(ascii: ";"), omittingEmptySubsequences: false
+            )
+            .map { Int(String(decoding: $0, as: UTF8.self)) }
+            held = []
+            guard fields.count == 3, let code = fields[0], let x = fields[1], let y = fields[2], x >= 1, y >= 1 else {
+                return []
+            }
+            return [.mouse(MouseEvent(sgrCode: code, x: x, y: y, pressed: byte == UInt8(ascii: "M")))]
+        default:
+            held = []
+            return feed(byte)
+        }
     }
 
     private mutating func endPaste(cut: Bool) -> [Input] {

@@ -38,6 +38,7 @@ enum DashboardView {
                 row(
                     incident, model, columns, row: ScreenGeometry.listTop + offset,
                     selected: model.dashboardPane == .open && index == model.openSelection, &frame)
+                frame.addClick(.row(.openIncidents, index), row: ScreenGeometry.listTop + offset)
             }
             if open.count > openRows {
                 frame.put(
@@ -60,11 +61,17 @@ enum DashboardView {
                 row(
                     incident, model, columns, row: resolvedRow + 1 + offset,
                     selected: model.dashboardPane == .resolved && index == model.resolvedSelection, &frame)
+                frame.addClick(.row(.resolvedIncidents, index), row: resolvedRow + 1 + offset)
             }
         }
 
         let half = model.columns / 2
         frame.put("  Status board", row: slotsRow, column: 0, style: .heading)
+        // The slots lead to their screens.
+        for row in slotsRow...(slotsRow + 1) {
+            frame.addClick(.key(.character("3")), row: row, width: half)
+            if model.drill == nil { frame.addClick(.key(.character("4")), row: row, column: half) }
+        }
         if model.checks.isEmpty {
             if model.checkProblems.isEmpty {
                 frame.put("no checks in klaxon.yaml", row: slotsRow + 1, column: 4, style: .dim, width: half - 4)

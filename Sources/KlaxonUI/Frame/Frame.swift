@@ -92,6 +92,9 @@ public struct Frame: Hashable, Sendable {
     public private(set) var cells: [Cell]
     /// External links on the screen, for the terminal adapter to mark as OSC 8 hyperlinks.
     public var hyperlinks: [Hyperlink] = []
+    /// What a click means where: the rows of lists, links, the parts of the top and bottom lines, as
+    /// drawn (later targets are on top). `ConsoleUpdate` looks the pointer up here.
+    public var clickTargets: [ClickTarget] = []
     /// Where the terminal cursor goes (in an editor), or nil to hide it.
     public var cursor: (row: Int, column: Int)? {
         get { cursorPosition.map { ($0 / max(1, columns), $0 % max(1, columns)) } }
@@ -216,6 +219,24 @@ public struct Frame: Hashable, Sendable {
         }
     }
 
+    /// Makes `row` from `column` (to the right edge by default) mean `click`.
+    public mutating func addClick(_ click: Click, row: Int, column: Int = 0, width: Int? = nil) {
+        guard row >= 0, row < rows, column < columns else { return }
+        let width = min(width ?? columns - column, columns - column)
+        guard width > 0 else { return }
+        clickTargets.append(ClickTarget(row: row, column: column, width: width, click: click))
+    }
+
+    /// What a click on the cell at (`row`, `column`) means: the last target drawn there, if any.
+    public func click(row: Int, column: Int) -> Click? {
+        clickTargets.last { $0.contains(row: row, column: column) }?.click
+    }
+
+    /// Forgets the click targets on rows from `rows` (something was drawn over them).
+    public mutating func dropClickTargets(rows: Range<Int>) {
+        clickTargets.removeAll { rows.contains($0.row) }
+    }
+
     /// The text of one row (continuation cells left out).
     public func text(ofRow row: Int) -> String {
         var out = ""
@@ -228,7 +249,7 @@ public struct Frame: Hashable, Sendable {
 
     public static func == (a: Frame, b: Frame) -> Bool {
         a.columns == b.columns && a.rows == b.rows && a.cells == b.cells && a.cursorPosition == b.cursorPosition
-            && a.hyperlinks == b.hyperlinks
+            && a.hyperlinks == b.hyperlinks && a.clickTargets == b.clickTargets
     }
 
     public func hash(into hasher: inout Hasher) {

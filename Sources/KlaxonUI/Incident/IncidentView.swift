@@ -168,6 +168,9 @@ enum IncidentView {
             let row = layout.timelineTop + offset
             let record = records[line.record]
             let isSelected = model.timeline.pane == .timeline && line.record == selected && line.kind != .date
+            if line.kind != .date {
+                frame.addClick(.row(.timeline, line.record), row: row, width: layout.timelineWidth)
+            }
             if isSelected {
                 for x in 0..<layout.timelineWidth { frame[row, x] = Cell(character: " ", style: .selected) }
             }
@@ -235,6 +238,8 @@ enum IncidentView {
             selection: model.timeline.actionItemSelection, count: incident.actionItems.count, rows: itemRows)
         for (offset, item) in incident.actionItems.dropFirst(first).prefix(itemRows).enumerated() {
             let selected = model.timeline.pane == .actionItems && first + offset == model.timeline.actionItemSelection
+            frame.addClick(
+                .row(.actionItems, first + offset), row: row + offset, column: layout.panelColumn, width: itemsWidth)
             let box = item.isDone ? "[x]" : "[ ]"
             let owner = item.owner.map { " (\($0))" } ?? ""
             frame.put(
@@ -260,6 +265,8 @@ enum IncidentView {
             selection: model.timeline.linkSelection, count: incident.links.count, rows: linkRows)
         for (offset, link) in incident.links.dropFirst(firstLink).prefix(linkRows).enumerated() {
             let selected = model.timeline.pane == .links && firstLink + offset == model.timeline.linkSelection
+            frame.addClick(
+                .row(.incidentLinks, firstLink + offset), row: linkRow + offset, column: linkColumn, width: linkWidth)
             frame.put(
                 TextWidth.truncate("\(link.kind.rawValue) \(link.target)", to: linkWidth - 3), row: linkRow + offset,
                 column: linkColumn + 2, style: selected ? .selected : .accent)

@@ -37,6 +37,7 @@ enum ObjectivesView {
         for (index, entry) in rows.enumerated().dropFirst(first).prefix(listRows) {
             let isSelected = index == selection
             if isSelected { frame.fill(row: row, style: .selected) }
+            frame.addClick(.row(.objectives, index), row: row)
             func s(_ style: Style) -> Style { isSelected ? style.selected : style }
             let status = entry.status
             let level = status?.level ?? .none

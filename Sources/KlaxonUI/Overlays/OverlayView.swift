@@ -103,6 +103,10 @@ enum OverlayView {
                 lines.append((TextWidth.pad(keys, to: 14) + binding.summary, .normal))
             }
         }
+        lines += [("", .normal), (Keymap.mouseScope, .heading)]
+        for (gesture, summary) in Keymap.mouseBindings {
+            lines.append((TextWidth.pad(gesture, to: 14) + summary, .normal))
+        }
         let box = self.box(
             width: model.columns - 2, height: model.rows - 2, model, &frame,
             title: "Keys · j/k scroll · any other key closes")

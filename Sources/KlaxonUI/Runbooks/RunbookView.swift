@@ -36,6 +36,7 @@ enum RunbookView {
             let row = 4 + offset
             let selected = first + offset == model.runbookScreen.selection
             if selected { frame.fill(row: row, style: .selected) }
+            frame.addClick(.row(.runbooks, first + offset), row: row)
             let stale = runbook.isStale(now: model.now, days: model.runbookStaleAfterDays)
             let reviewed = (runbook.metadata.lastReviewed?.isoDate ?? "never") + (stale ? " STALE" : "")
             var x = 2
@@ -111,6 +112,9 @@ enum RunbookView {
                 // Code lines scroll sideways (the `›` says there is more); the rest was laid out to fit.
                 x = frame.put(
                     text, row: row, column: x, style: style, width: model.columns - 1 - x, ellipsis: !line.isCode)
+                if let target = span.target, x > start {
+                    frame.addClick(.runbookTarget(target), row: row, column: start, width: x - start)
+                }
                 if span.style == .link, let target = span.target, target < open.page.targets.count,
                     case .link(let url) = open.page.targets[target].kind, RunbookLinks.isWebAddress(url), x > start
                 {

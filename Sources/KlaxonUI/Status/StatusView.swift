@@ -82,6 +82,7 @@ enum StatusView {
             }
             let isSelected = index == model.checkSelection
             if isSelected { frame.fill(row: row, style: .selected) }
+            frame.addClick(.row(.checks, index), row: row)
             // A selected row keeps its state's colour, reversed: the one DOWN row, selected by default, stays red.
             func s(_ style: Style) -> Style { isSelected ? style.selected : style }
             if let reason = check.notPolled {
@@ -211,6 +212,7 @@ enum StatusView {
         let first = ScreenGeometry.scrolledStart(selection: selection, count: items.count, rows: listRows)
         for (index, item) in items.enumerated().dropFirst(first).prefix(listRows) where row < bottom {
             let isSelected = index == selection
+            frame.addClick(.row(.checkAlerts, index), row: row)
             var itemStyle: Style = item.effect == .down ? .critical : item.effect == .degraded ? .warning : .normal
             if isSelected {
                 frame.fill(row: row, style: .selected)
