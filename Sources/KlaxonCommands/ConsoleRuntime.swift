@@ -265,7 +265,8 @@ final class ConsoleRuntime {
         let o = ScheduleOverride(
             from: from, to: to, user: user, mode: .replace, madeBy: writer.actor, madeAt: context.now())
         do throws(KlaxonError) {
-            let target = try OverridesFile.record(o, scheduleName: schedule, files: files, workspaceRoot: workspace.root)
+            let target = try OverridesFile.record(
+                o, scheduleName: schedule, files: files, workspaceRoot: workspace.root)
             let zone = TimeZone(identifier: target.timeZone) ?? model.timeZone
             let until = LocalTimeFormatter(timeZone: zone).weekdayDateTime(to)
             let after = EscalationFiles.load(workspaceRoot: workspace.root)

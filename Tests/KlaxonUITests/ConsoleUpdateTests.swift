@@ -129,7 +129,7 @@ struct ConsoleUpdateTests {
     /// Issue 26, point 7: esc on the declare dialog keeps what was typed, as a note's draft is kept.
     @Test func escOnTheDeclareDialogKeepsADraft() {
         var model = sampleModel()
-        press([.character("d")] + type("Registry slow") + [.tab, .character("2"), .tab] + type("registry"), &model)
+        press([.character("d")] + type("Registry slow") + [.tab, .character("2"), .tab] + type("mirror"), &model)
         press([.escape], &model)
         #expect(model.overlay == nil)
         #expect(model.message?.text == "declaration set aside; d continues it")
@@ -138,7 +138,7 @@ struct ConsoleUpdateTests {
             press([.character("d")] + type(" again") + [.enter], &model) == [
                 .declare(
                     Declaration(
-                        title: "Registry slow again", severity: .sev2, services: ["registry"], commander: "alice"))
+                        title: "Registry slow again", severity: .sev2, services: ["mirror"], commander: "alice"))
             ])
         // Declared: the next d starts afresh.
         press([.character("d")], &model)

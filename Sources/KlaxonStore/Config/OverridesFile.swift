@@ -16,7 +16,9 @@ public enum OverridesFile {
     /// that `o`'s people are in `files`' people.yaml, that `--add` and `replaces` are not both given and
     /// that its window is one, then appends it for schedule `scheduleName`. Returns the schedule.
     @discardableResult
-    public static func record(_ o: ScheduleOverride, scheduleName: String, files: EscalationFiles, workspaceRoot: String)
+    public static func record(
+        _ o: ScheduleOverride, scheduleName: String, files: EscalationFiles, workspaceRoot: String
+    )
         throws(KlaxonError) -> Schedule
     {
         let target = try files.schedule(named: scheduleName)

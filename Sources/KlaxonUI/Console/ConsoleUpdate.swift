@@ -588,7 +588,8 @@ public enum ConsoleUpdate {
         }
         guard let board = model.onCall, board.people[user] != nil else {
             return refuse(
-                "you (\(user)) are not in Escalation/people.yaml: add yourself there to go on call (klaxon config validate)")
+                "you (\(user)) are not in Escalation/people.yaml: add yourself there to go on call (klaxon config validate)"
+            )
         }
         guard let until = entry.until else {
             return refuse(
@@ -971,7 +972,8 @@ public enum ConsoleUpdate {
             case .takePager(let schedule, let until, _):
                 let from = ScheduleOverride.minute(model.now)
                 guard until > from else {
-                    model.message = .init(text: "the shift of \(schedule) has ended; nothing was recorded", isError: true)
+                    model.message = .init(
+                        text: "the shift of \(schedule) has ended; nothing was recorded", isError: true)
                     return []
                 }
                 model.message = .init(text: "taking the pager of \(schedule)…", isError: false)

@@ -103,7 +103,9 @@ enum OnCallView {
             return id == model.user ? name + " (you)" : name
         }
         let reach = shown.map { id in
-            board.people[id].map { $0.contacts.isEmpty ? "no contacts" : $0.contacts.map(\.rawValue).joined(separator: ", ") }
+            board.people[id].map {
+                $0.contacts.isEmpty ? "no contacts" : $0.contacts.map(\.rawValue).joined(separator: ", ")
+            }
                 ?? "—"
         }
         let plan = ColumnPlan([
