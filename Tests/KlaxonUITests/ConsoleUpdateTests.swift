@@ -8,14 +8,14 @@ struct ConsoleUpdateTests {
     @Test func declaresInAtMostFiveKeystrokesBeyondTheTitle() {
         var model = sampleModel()
         let effects = press(
-            [.character("d")] + type("Runner fleet exhausted") + [.tab, .character("1"), .tab] + type("runners") + [
+            [.character("d")] + type("Runner fleet exhausted") + [.tab, .character("1"), .tab] + type("fleet") + [
                 .enter
             ], &model)
         #expect(
             effects == [
                 .declare(
                     Declaration(
-                        title: "Runner fleet exhausted", severity: .sev1, services: ["runners"], commander: "alice"))
+                        title: "Runner fleet exhausted", severity: .sev1, services: ["fleet"], commander: "alice"))
             ])
         #expect(model.overlay == nil)
         // With the default severity: d, title, enter.

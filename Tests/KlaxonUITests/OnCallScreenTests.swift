@@ -21,7 +21,7 @@ struct OnCallScreenTests {
         #expect(line(startingWith: "alice")?.contains("webhook, email") == true, "\(text)")
         // carol has no name in people.yaml; dave is on the rotation by an override and not there at all.
         #expect(line(startingWith: "carol")?.contains("email") == true, "\(text)")
-        #expect(line(startingWith: "dave")?.contains("not in Escalation/people.yaml") == true, "\(text)")
+        #expect(line(startingWith: "dave")?.contains("not in people.yaml") == true, "\(text)")
         for secret in ["@forge.example.com", "hooks.slack.com", "env:ALICE_WEBHOOK", "page-phone"] {
             #expect(!text.contains(secret), "\(secret) is shown")
         }

@@ -191,7 +191,6 @@ public enum ConsoleView {
         case .alerts: hints = ["enter incident", "a acknowledge", "o runbook", "j/k move", "esc back"]
         case .objectives: hints = ["j/k move", "3 status board", "esc back"]
         case .onCall: hints = ["j/k schedule", "t take the pager", "esc back"]
-        default: hints = ["1 dashboard", "2 incident"]
         }
         if model.readOnly {
             hints = hints.filter { hint in

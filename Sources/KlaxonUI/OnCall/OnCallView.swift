@@ -99,7 +99,7 @@ enum OnCallView {
         guard !ids.isEmpty, top + 1 < bottom else { return top }
         let shown = Array(ids.prefix(peopleRows))
         let names = shown.map { id in
-            let name = board.people[id].map { $0.name.isEmpty ? "—" : $0.name } ?? "not in Escalation/people.yaml"
+            let name = board.people[id].map { $0.name.isEmpty ? "—" : $0.name } ?? "not in people.yaml"
             return id == model.user ? name + " (you)" : name
         }
         let reach = shown.map { id in
