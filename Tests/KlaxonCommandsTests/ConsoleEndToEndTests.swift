@@ -186,9 +186,14 @@ extension EndToEnd {
             #expect(await tty.until("\(user) has the pager of daily until") != nil, "\(tty.screen())")
             let after = try onCallNow()
             #expect(after.users == [user], "\(after)")
-            #expect(after.until == before.until, "until the end of the shift taken")
+            // Until the end of the shift taken (the rotation then gives the user their own shift, which
+            // `oncall now` joins to it).
+            let end = try #require(before.until)
             let overrides = try String(contentsOfFile: ws.path + "/Escalation/overrides.yaml", encoding: .utf8)
             #expect(overrides.contains("schedule: daily") && overrides.contains("user: \(user)"), "\(overrides)")
+            #expect(overrides.contains("to: \(end), user: \(user), by: \(user)"), "\(overrides)")
+            let (endTime, afterTime) = (Timestamp.parseRFC3339(end), after.until.flatMap(Timestamp.parseRFC3339))
+            #expect(endTime != nil && afterTime != nil && afterTime! >= endTime!, "\(after)")
             #expect(overrides.contains("by: \(user)"), "\(overrides)")
             // Already on call now: a second t is refused.
             #expect(await tty.until("daily    \(user) ", timeout: 5) != nil, "\(tty.screen())")
