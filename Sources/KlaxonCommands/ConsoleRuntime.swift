@@ -13,6 +13,8 @@ import KlaxonUI
 /// next second; it renders only when something changed (each second at least, for the clock).
 final class ConsoleRuntime {
     let workspace: Workspace
+    /// Who this console writes as: the incidents' actor, and who made an override ("take the pager").
+    let writer: WriterIdentity
     let context: CommandContext
     let screen: TerminalScreen
     var model: ConsoleModel
@@ -38,6 +40,7 @@ final class ConsoleRuntime {
         drill: DrillDirector? = nil
     ) throws(KlaxonError) {
         self.workspace = workspace
+        self.writer = writer
         self.context = context
         self.screen = screen
         let zone = workspace.displayTimeZone(environment: context.environment)
@@ -232,6 +235,7 @@ final class ConsoleRuntime {
         case .perform(let action, let id): responder.ask(.perform(action, on: id))
         case .declare(let declaration): responder.ask(.declare(declaration))
         case .declareForAlert(let declaration, let alert): responder.ask(.declare(declaration, attachingAlert: alert))
+        case .takePager(let schedule, let user, let from, let to): takePager(schedule, user: user, from: from, to: to)
         case .openEditor(let id, let initialText):
             send(.editorFinished(incidentID: id, text: editInEditor(initialText, id: id)))
         case .exportReview(let id):
@@ -250,6 +254,32 @@ final class ConsoleRuntime {
                 finished.push(message)
                 wake.wake()
             }
+        }
+    }
+
+    /// Puts `user` on call in `schedule` from `from` to `to`: the override `klaxon oncall override SCHEDULE
+    /// --user USER --from FROM --to TO` records (in `Escalation/overrides.yaml`, with who made it and
+    /// when); then shows the board as it now stands, and says so or why not.
+    func takePager(_ schedule: String, user: String, from: Timestamp, to: Timestamp) {
+        let files = EscalationFiles.load(workspaceRoot: workspace.root)
+        let o = ScheduleOverride(
+            from: from, to: to, user: user, mode: .replace, madeBy: writer.actor, madeAt: context.now())
+        do throws(KlaxonError) {
+            let target = try OverridesFile.record(
+                o, scheduleName: schedule, files: files, workspaceRoot: workspace.root)
+            let zone = TimeZone(identifier: target.timeZone) ?? model.timeZone
+            let until = LocalTimeFormatter(timeZone: zone).weekdayDateTime(to)
+            let after = EscalationFiles.load(workspaceRoot: workspace.root)
+            send(
+                .onCallChanged(
+                    Responder.onCallBoard(
+                        workspace: workspace, files: after, now: context.now(), displayZone: model.timeZone)))
+            send(
+                .info(
+                    "\(user) has the pager of \(schedule) until \(until) (\(target.timeZone)); recorded in \(shortened(files.overridesPath))"
+                ))
+        } catch {
+            send(.failure("the pager of \(schedule) was not taken: \(shortened(error.message))"))
         }
     }
 

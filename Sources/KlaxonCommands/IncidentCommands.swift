@@ -92,6 +92,9 @@ extension IncidentCommand {
                 detected: try keyTime(detected, "--detected"),
                 tags: tag, policy: policy, runbooks: runbooks)
             if let policy { try requirePolicy(policy, workspace: workspace) }
+            // A service that already has an open incident is said, and the incident still declared:
+            // scripts rely on `declare` declaring (docs/incidents.md).
+            let openForService = IncidentCommand.openIncident(for: service, workspace: workspace)
             let journal = try workspace.incidents.declare(declaration, by: writer, at: context.now())
             if output.json {
                 context.print(json: JSONValue.object(["id": .string(journal.id)]))
@@ -102,6 +105,11 @@ extension IncidentCommand {
             var warnings = service.compactMap(names.serviceWarning)
             if let commander, let warning = names.personWarning(commander, as: "commander") { warnings.append(warning) }
             for warning in warnings { context.warn("\(journal.id): \(warning)") }
+            if let open = openForService {
+                context.warn(
+                    "\(open.id) is open for \(open.service) (\"\(TerminalText.oneLine(open.title))\"); \(journal.id) was declared beside it; to add to \(open.id) instead: klaxon incident note \(open.id) TEXT (and klaxon incident resolve \(journal.id) --summary \"duplicate of \(open.id)\")"
+                )
+            }
             if policy != nil { warnWithoutEngine(workspace, context) }
             // A serious incident that pages nobody is worth saying so: it shows "not paging" until someone pages.
             if policy == nil, severity <= .sev2 {
@@ -110,6 +118,15 @@ extension IncidentCommand {
                 )
             }
         }
+    }
+
+    /// The open incident that already has one of `services`, if one does; nothing when the incidents
+    /// cannot be read (the declaration is not held up by a listing).
+    static func openIncident(for services: [String], workspace: Workspace) -> OpenIncidentForService? {
+        guard !services.isEmpty,
+            let listing = try? IncidentListing.load(workspace: workspace, includeResolved: false, warn: { _ in })
+        else { return nil }
+        return OpenIncidentForService.find(for: services, among: listing.map(\.incident))
     }
 
     struct Page: ParsableCommand {

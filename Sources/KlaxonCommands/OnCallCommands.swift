@@ -35,9 +35,7 @@ struct OnCallCommand: ParsableCommand {
     }
 
     /// Schedules work at minute resolution.
-    static func minute(_ t: Timestamp) -> Timestamp {
-        Timestamp(milliseconds: t.milliseconds - ((t.milliseconds % 60_000) + 60_000) % 60_000)
-    }
+    static func minute(_ t: Timestamp) -> Timestamp { ScheduleOverride.minute(t) }
 
     struct Now: ParsableCommand {
         static let configuration = CommandConfiguration(
@@ -258,7 +256,7 @@ struct OnCallCommand: ParsableCommand {
             let o = ScheduleOverride(
                 from: start, to: end, user: user, replaces: replaces, mode: add ? .add : .replace,
                 madeBy: writer.actor, madeAt: context.now())
-            try OverridesFile.append(o, schedule: target, workspaceRoot: workspace.root)
+            try OverridesFile.record(o, scheduleName: target.name, files: files, workspaceRoot: workspace.root)
             let format = LocalTimeFormatter(timeZone: calendar.timeZone)
             let what =
                 add ? "joins whoever is on call" : replaces.map { "replaces \($0)" } ?? "replaces whoever is on call"

@@ -774,6 +774,6 @@ public final class Responder {
             .map { $0.description.replacingOccurrences(of: workspace.root + "/", with: "") }
         return OnCallBoard.make(
             calendars: calendars, mainSchedule: workspace.config.mainSchedule, problems: problems, now: now,
-            displayZone: displayZone)
+            displayZone: displayZone, people: files.people)
     }
 }

@@ -163,6 +163,46 @@ extension EndToEnd {
             #expect(await tty.until("EXIT 0") != nil)
         }
 
+        /// Issue 26, point 12: `t` on the on-call screen takes the pager of the selected schedule: after
+        /// it, `klaxon oncall now` names the console's user until the end of the shift it took.
+        @Test func takingThePagerPutsTheUserOnCallUntilTheEndOfTheShift() async throws {
+            let ws = makeOnCallWorkspace()
+            func onCallNow() throws -> (users: [String], until: String?) {
+                let text = try shell("TZ=UTC \(klaxon) --workspace \(ws.path) oncall now daily --json 2>&1")
+                let entry = try #require(try? JSONParser.parse(text), "\(text)").arrayValue?.first
+                return (entry?["users"]?.arrayValue?.compactMap(\.stringValue) ?? [], entry?["until"]?.stringValue)
+            }
+            let before = try onCallNow()
+            // Whoever of a and b is not on call now takes the pager.
+            let user = try #require(["a", "b"].first { !before.users.contains($0) }, "\(before)")
+            let tty = try console(ws, user: user, columns: 120, rows: 32)
+            #expect(await tty.until("on call: ", timeout: 30) != nil, "\(tty.screen())")
+            tty.press("4")
+            #expect(await tty.until("Next 14 days from today") != nil, "\(tty.screen())")
+            #expect(tty.screen().contains("t take the pager"), "\(tty.screen())")
+            tty.press("t")
+            #expect(await tty.until("Take the pager of daily?") != nil, "\(tty.screen())")
+            tty.press("y")
+            #expect(await tty.until("\(user) has the pager of daily until") != nil, "\(tty.screen())")
+            let after = try onCallNow()
+            #expect(after.users == [user], "\(after)")
+            // Until the end of the shift taken (the rotation then gives the user their own shift, which
+            // `oncall now` joins to it).
+            let end = try #require(before.until)
+            let overrides = try String(contentsOfFile: ws.path + "/Escalation/overrides.yaml", encoding: .utf8)
+            #expect(overrides.contains("schedule: daily") && overrides.contains("user: \(user)"), "\(overrides)")
+            #expect(overrides.contains("to: \(end), user: \(user), by: \(user)"), "\(overrides)")
+            let (endTime, afterTime) = (Timestamp.parseRFC3339(end), after.until.flatMap(Timestamp.parseRFC3339))
+            #expect(endTime != nil && afterTime != nil && afterTime! >= endTime!, "\(after)")
+            #expect(overrides.contains("by: \(user)"), "\(overrides)")
+            // Already on call now: a second t is refused.
+            #expect(await tty.until("daily    \(user) ", timeout: 5) != nil, "\(tty.screen())")
+            tty.press("t")
+            #expect(await tty.until("you (\(user)) are already on call in daily") != nil, "\(tty.screen())")
+            tty.press("q")
+            #expect(await tty.until("EXIT 0") != nil)
+        }
+
         @Test func aRunbookStepTickedInTheConsoleReachesTheIncidentsJournal() async throws {
             let ws = makeRunbookWorkspace()
             let declared = try shell(

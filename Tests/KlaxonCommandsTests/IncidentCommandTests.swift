@@ -25,6 +25,30 @@ struct IncidentCommandTests {
         #expect(show?["key_times"]?["detected"] == .null)
     }
 
+    /// Issue 26, point 13: a declaration for a service an open incident has is said on standard error
+    /// (with how to note it there instead) and still made, as scripts rely on; without one, nothing is said.
+    @Test func declaringForAServiceWithAnOpenIncidentWarnsAndStillDeclares() {
+        let ws = makeWorkspace()
+        let k = Klaxon(workspace: ws.path)
+        let first = k.run("incident", "declare", "Registry returns 503", "--severity", "SEV2", "--service", "registry")
+        #expect(first.status == 0 && !first.errors.contains("is open for"), "\(first.errors)")
+        let second = k.run(
+            "incident", "declare", "Uploads failing", "--severity", "SEV3", "--service", "ci", "--service", "Registry")
+        #expect(second.status == 0)
+        #expect(second.output == "INC-2\n", "the id alone on standard output, as before")
+        #expect(
+            second.errors.contains(
+                "klaxon: warning: INC-1 is open for registry (\"Registry returns 503\"); INC-2 was declared beside it; to add to INC-1 instead: klaxon incident note INC-1 TEXT"
+            ), "\(second.errors)")
+        #expect(k.run("incident", "show", "2", "--json").json?["title"] == "Uploads failing")
+        // Another service, or none, says nothing; nor does a resolved incident's service.
+        let other = k.run("incident", "declare", "Mirror slow", "--severity", "SEV4", "--service", "mirror")
+        #expect(other.status == 0 && !other.errors.contains("is open for"), "\(other.errors)")
+        for id in ["1", "2"] { #expect(k.run("incident", "resolve", id).status == 0) }
+        let after = k.run("incident", "declare", "Registry again", "--severity", "SEV4", "--service", "registry")
+        #expect(after.status == 0 && !after.errors.contains("is open for"), "\(after.errors)")
+    }
+
     @Test func everyWriteCommandRecordsAndShowsOnTheTimeline() {
         let ws = makeWorkspace()
         // A runbook linked must exist (issue 26).

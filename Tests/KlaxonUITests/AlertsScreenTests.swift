@@ -121,6 +121,14 @@ struct AlertsScreenTests {
         let expected = Declaration(
             title: "disk: Build farm disk 95% \u{FFFD}[2J", severity: .sev3, commander: model.user)
         #expect(effects == [.declareForAlert(expected, alert: "A-5")], "\(effects)")
+        // For a service an open incident has (INC-12, registry), it asks first; d declares for the alert anyway.
+        press([.character("d"), .tab, .tab] + type("registry") + [.enter], &model)
+        guard case .confirm(.declareBeside(let open, let declaration, let alert))? = model.overlay else {
+            Issue.record("no question: \(String(describing: model.overlay))")
+            return
+        }
+        #expect(open.id == "INC-12" && alert == "A-5")
+        #expect(press([.character("d")], &model) == [.declareForAlert(declaration, alert: "A-5")])
         // Elsewhere, `d` declares an incident for nothing.
         press([.character("1")], &model)
         press([.character("d")], &model)

@@ -16,7 +16,8 @@ func sampleModel(columns: Int = 80, rows: Int = 24, readOnly: Bool = false) -> C
 }
 
 /// Two schedules: a daily Chicago rotation with one override adding someone, and an office-hours Berlin
-/// schedule with the gaps of nights and weekends.
+/// schedule with the gaps of nights and weekends. People as in the sample's people.yaml, less dave (on
+/// the rotation by an override, not in people.yaml) and with carol unnamed.
 func sampleOnCallBoard(now: Timestamp, zone: TimeZone) -> OnCallBoard {
     let primary = Schedule(
         name: "platform-primary", timeZone: "America/Chicago",
@@ -43,7 +44,35 @@ func sampleOnCallBoard(now: Timestamp, zone: TimeZone) -> OnCallBoard {
         ])
     return OnCallBoard.make(
         calendars: [try! OnCallCalendar(primary), try! OnCallCalendar(office)], mainSchedule: "platform-primary",
-        problems: [], now: now, displayZone: zone)
+        problems: [], now: now, displayZone: zone, people: samplePeople())
+}
+
+/// alice, bob, carol (no name given) and erin, with contacts whose addresses and secrets the screen must
+/// never show.
+func samplePeople() -> [Person] {
+    [
+        Person(
+            id: "alice", name: "Alice Moreau", timeZone: "Europe/Berlin",
+            contacts: [
+                Contact(kind: .webhook, target: ["env:ALICE_WEBHOOK"]),
+                Contact(kind: .email, target: ["alice@forge.example.com"])
+            ]),
+        Person(
+            id: "bob", name: "Bob Okafor", timeZone: "America/Chicago",
+            contacts: [
+                Contact(kind: .slack, target: ["https://hooks.slack.com/services/T0/B0/secret"]),
+                Contact(kind: .email, target: ["bob@forge.example.com"])
+            ]),
+        Person(
+            id: "carol", name: "", timeZone: "America/Chicago",
+            contacts: [Contact(kind: .email, target: ["carol@forge.example.com"])]),
+        Person(
+            id: "erin", name: "Erin Walsh", timeZone: "America/New_York",
+            contacts: [
+                Contact(kind: .email, target: ["erin@forge.example.com"]),
+                Contact(kind: .command, target: ["/usr/local/bin/page-phone", "erin"])
+            ])
+    ]
 }
 
 /// INC-12, the sample's SEV1 across midnight, as a fixture that tests can add records to.

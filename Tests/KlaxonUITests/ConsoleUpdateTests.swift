@@ -8,14 +8,14 @@ struct ConsoleUpdateTests {
     @Test func declaresInAtMostFiveKeystrokesBeyondTheTitle() {
         var model = sampleModel()
         let effects = press(
-            [.character("d")] + type("Runner fleet exhausted") + [.tab, .character("1"), .tab] + type("runners") + [
+            [.character("d")] + type("Runner fleet exhausted") + [.tab, .character("1"), .tab] + type("fleet") + [
                 .enter
             ], &model)
         #expect(
             effects == [
                 .declare(
                     Declaration(
-                        title: "Runner fleet exhausted", severity: .sev1, services: ["runners"], commander: "alice"))
+                        title: "Runner fleet exhausted", severity: .sev1, services: ["fleet"], commander: "alice"))
             ])
         #expect(model.overlay == nil)
         // With the default severity: d, title, enter.
@@ -129,7 +129,7 @@ struct ConsoleUpdateTests {
     /// Issue 26, point 7: esc on the declare dialog keeps what was typed, as a note's draft is kept.
     @Test func escOnTheDeclareDialogKeepsADraft() {
         var model = sampleModel()
-        press([.character("d")] + type("Registry slow") + [.tab, .character("2"), .tab] + type("registry"), &model)
+        press([.character("d")] + type("Registry slow") + [.tab, .character("2"), .tab] + type("mirror"), &model)
         press([.escape], &model)
         #expect(model.overlay == nil)
         #expect(model.message?.text == "declaration set aside; d continues it")
@@ -138,7 +138,7 @@ struct ConsoleUpdateTests {
             press([.character("d")] + type(" again") + [.enter], &model) == [
                 .declare(
                     Declaration(
-                        title: "Registry slow again", severity: .sev2, services: ["registry"], commander: "alice"))
+                        title: "Registry slow again", severity: .sev2, services: ["mirror"], commander: "alice"))
             ])
         // Declared: the next d starts afresh.
         press([.character("d")], &model)

@@ -17,7 +17,29 @@ public struct OnCallBoard: Equatable, Sendable {
         public var upcomingGaps: Int
     }
 
+    /// How a person on the board is known and reached: their name in `Escalation/people.yaml` and the
+    /// kinds of their contacts (`slack, email`), never a contact's address or secret.
+    public struct Reach: Equatable, Sendable {
+        /// The display name; empty when people.yaml gives none.
+        public var name: String
+        public var contacts: [Contact.Kind]
+
+        public init(name: String, contacts: [Contact.Kind]) {
+            self.name = name
+            self.contacts = contacts
+        }
+
+        /// `person`'s name and contact kinds, each kind once, in the order people.yaml lists them.
+        public init(_ person: Person) {
+            var kinds: [Contact.Kind] = []
+            for contact in person.contacts where !kinds.contains(contact.kind) { kinds.append(contact.kind) }
+            self.init(name: person.name, contacts: kinds)
+        }
+    }
+
     public var entries: [Entry]
+    /// The people of `Escalation/people.yaml`, by id; one on a schedule and not there has no entry.
+    public var people: [String: Reach]
     /// The schedule the top bar shows.
     public var mainSchedule: String?
     /// Problems reading `Escalation/`, shown on the screen.
@@ -27,9 +49,11 @@ public struct OnCallBoard: Equatable, Sendable {
     public var dayStarts: [Timestamp]
 
     public init(
-        entries: [Entry] = [], mainSchedule: String? = nil, problems: [String] = [], dayStarts: [Timestamp] = []
+        entries: [Entry] = [], mainSchedule: String? = nil, problems: [String] = [], dayStarts: [Timestamp] = [],
+        people: [String: Reach] = [:]
     ) {
         self.entries = entries
+        self.people = people
         self.mainSchedule = mainSchedule
         self.problems = problems
         self.dayStarts = dayStarts
@@ -38,10 +62,18 @@ public struct OnCallBoard: Equatable, Sendable {
     /// The main schedule's entry (the configured one, else the first).
     public var main: Entry? { entries.first { $0.schedule == mainSchedule } ?? entries.first }
 
-    /// The board at `now`: strips of `days` days from midnight today in `displayZone`.
+    /// The people on call now in `entry` and in its next stretches, each once, in that order.
+    public func peopleShown(in entry: Entry) -> [String] {
+        var ids: [String] = []
+        for id in entry.users + entry.next.flatMap(\.users) where !ids.contains(id) { ids.append(id) }
+        return ids
+    }
+
+    /// The board at `now`: strips of `days` days from midnight today in `displayZone`; `people` are those
+    /// of `Escalation/people.yaml` (names and contact kinds).
     public static func make(
         calendars: [OnCallCalendar], mainSchedule: String?, problems: [String], now: Timestamp,
-        displayZone: TimeZone, days: Int = 14
+        displayZone: TimeZone, days: Int = 14, people: [Person] = []
     ) -> OnCallBoard {
         let today = LocalTimeFormatter(timeZone: displayZone).civil(now)
         let rules = ZoneRules(
@@ -67,6 +99,8 @@ public struct OnCallBoard: Equatable, Sendable {
                     next: Array(ahead.dropFirst().dropLast().prefix(3)),
                     strip: strip, upcomingGaps: strip.filter { $0.isGap && $0.end > now }.count))
         }
-        return OnCallBoard(entries: entries, mainSchedule: mainSchedule, problems: problems, dayStarts: dayStarts)
+        return OnCallBoard(
+            entries: entries, mainSchedule: mainSchedule, problems: problems, dayStarts: dayStarts,
+            people: Dictionary(people.map { ($0.id, Reach($0)) }, uniquingKeysWith: { first, _ in first }))
     }
 }

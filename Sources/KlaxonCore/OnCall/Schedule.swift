@@ -177,3 +177,10 @@ extension CivilDateTime {
         Weekday(rawValue: Int(floorMod(Self.days(year: year, month: month, day: day) + 3, 7)))!
     }
 }
+
+extension ScheduleOverride {
+    /// `t` floored to its minute: schedules, and the overrides made on them, work at minute resolution.
+    public static func minute(_ t: Timestamp) -> Timestamp {
+        Timestamp(milliseconds: t.milliseconds - ((t.milliseconds % 60_000) + 60_000) % 60_000)
+    }
+}

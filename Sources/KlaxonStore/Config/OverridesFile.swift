@@ -12,6 +12,27 @@ public enum OverridesFile {
 
         """
 
+    /// Records an override as `klaxon oncall override` does (and the console's "take the pager"): checks
+    /// that `o`'s people are in `files`' people.yaml, that `--add` and `replaces` are not both given and
+    /// that its window is one, then appends it for schedule `scheduleName`. Returns the schedule.
+    @discardableResult
+    public static func record(
+        _ o: ScheduleOverride, scheduleName: String, files: EscalationFiles, workspaceRoot: String
+    )
+        throws(KlaxonError) -> Schedule
+    {
+        let target = try files.schedule(named: scheduleName)
+        for person in [o.user] + (o.replaces.map { [$0] } ?? []) where !files.peopleIDs.contains(person) {
+            throw KlaxonError.badInput(
+                "\(person) is not in Escalation/people.yaml (known: \(files.people.map(\.id).joined(separator: ", ")))")
+        }
+        guard !(o.mode == .add && o.replaces != nil) else {
+            throw KlaxonError.badInput("--add and --replaces do not go together: --add keeps whoever is on call")
+        }
+        try append(o, schedule: target, workspaceRoot: workspaceRoot)
+        return target
+    }
+
     /// Appends `o` for `schedule` (whose zone writes the times) to the workspace's overrides file.
     /// The result is read back before it replaces the file, so a hand-edited file that appending would
     /// break is refused rather than damaged.

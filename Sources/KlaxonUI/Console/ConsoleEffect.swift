@@ -12,6 +12,10 @@ public enum ConsoleEffect: Equatable, Sendable {
     /// Read incident `id`, which the console does not hold (resolved before the dashboard's 7 days),
     /// then tell with `.incidentRead`.
     case readIncident(id: String)
+    /// Put `user` on call in `schedule` from `from` to `to`, replacing whoever is on call: an override
+    /// appended to `Escalation/overrides.yaml` exactly as `klaxon oncall override` appends it (the on-call
+    /// screen's "take the pager").
+    case takePager(schedule: String, user: String, from: Timestamp, to: Timestamp)
     case redraw
     case quit
 

@@ -30,6 +30,11 @@ public struct ConsoleModel: Sendable {
     public private(set) var readOnlyIncidents: Set<String> = []
     /// Who is on call, from `Escalation/`; nil until first read.
     public var onCall: OnCallBoard?
+    /// The on-call screen's selected schedule, if the board has one.
+    public var selectedOnCallEntry: OnCallBoard.Entry? {
+        guard let entries = onCall?.entries, entries.indices.contains(onCallSelection) else { return nil }
+        return entries[onCallSelection]
+    }
     /// The workspace's runbooks, by name; and the runbook screen's state.
     public private(set) var runbooks: [Runbook] = []
     /// Whether `Runbooks/` was read yet (the responder's first pass reads it): until then a runbook link
@@ -86,6 +91,9 @@ public struct ConsoleModel: Sendable {
     public var drill: DrillStatus?
     /// The first line of the reports screen shown (it scrolls when the terminal is short).
     public var reportsScroll = 0
+    /// The on-call screen's selected schedule (an index into `onCall.entries`): the one `t` takes the
+    /// pager on.
+    public var onCallSelection = 0
 
     // Navigation
     public var screen: Screen = .dashboard
@@ -266,6 +274,12 @@ public struct ConsoleModel: Sendable {
         case escalateNow(String, decidedAtRecord: Int)
         /// Mitigated is a key time of the review, set once: a stray `m` must not record it.
         case mitigate(String)
+        /// Take the pager: this console's user goes on call in `schedule` from now until `until` (the end
+        /// of the current shift), as `klaxon oncall override` records it; `replacing`: who is on call now.
+        case takePager(schedule: String, until: Timestamp, replacing: [String])
+        /// The declaration names a service that open incident `open` already has: note it there (`n`),
+        /// declare anyway (`d`), or go back to the dialog (esc; it is kept in `declaring`).
+        case declareBeside(OpenIncidentForService, Declaration, alert: String?)
     }
 
     /// A small form: the declare dialog, the note editor, pickers.

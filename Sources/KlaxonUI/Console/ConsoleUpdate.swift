@@ -113,6 +113,7 @@ public enum ConsoleUpdate {
             return []
         case .onCallChanged(let board):
             model.onCall = board
+            model.onCallSelection = min(model.onCallSelection, max(0, board.entries.count - 1))
             return []
         case .escalationsChanged(let statuses, let engine, let targets):
             model.escalations = statuses
@@ -354,6 +355,7 @@ public enum ConsoleUpdate {
         case .reportsScreen: model.screen = .reports
         case .alertsScreen: model.screen = .alerts
         case .objectivesScreen: model.screen = .objectives
+        case .takePager: askToTakePager(&model)
         case .exportReview:
             guard let incident = model.targetIncident else {
                 model.message = .init(text: "select an incident first", isError: true)
@@ -412,13 +414,18 @@ public enum ConsoleUpdate {
             let title = alert.map {
                 TerminalText.printable($0.summary == $0.name ? $0.name : "\($0.name): \($0.summary)")
             }
+            // On the status board, the selected check's service (`service:` in klaxon.yaml).
+            let rows = model.boardRows
+            let check =
+                model.screen == .status && rows.indices.contains(model.checkSelection)
+                ? rows[model.checkSelection].definition.service : nil
             var form = ConsoleModel.Form(
                 purpose: .declare(attaching: alert?.id),
                 title: alert.map { "Declare an incident for \($0.id)" } ?? "Declare an incident",
                 fields: [
                     .text(.title, "Title", TextBuffer(String((title ?? "").prefix(200)))),
                     .choice(.severity, "Severity", Severity.allCases.map { .severity($0) }, selected: 2),
-                    .text(.service, "Service", TextBuffer(alert?.labels["service"] ?? ""))
+                    .text(.service, "Service", TextBuffer(alert?.labels["service"] ?? check ?? ""))
                 ], hint: "enter declare · tab completes/next field · 1-5 severity · esc cancel")
             if !policies.isEmpty {
                 form.fields.append(
@@ -462,11 +469,7 @@ public enum ConsoleUpdate {
         }
         switch action {
         case .note:
-            model.overlay = .form(
-                .init(
-                    purpose: .note(id), title: "Note on \(id)",
-                    fields: [.text(.note, "", TextBuffer(model.drafts[id] ?? "", multiline: true))],
-                    hint: "enter save · alt-enter new line · esc set aside as a draft"))
+            openNoteEditor(id, text: model.drafts[id] ?? "", &model)
         case .noteInEditor:
             return [.openEditor(incidentID: id, initialText: model.drafts[id] ?? "")]
         case .postUpdate:
@@ -567,6 +570,91 @@ public enum ConsoleUpdate {
         default: break
         }
         return []
+    }
+
+    /// Opens the note dialog on incident `id` with `text` in it.
+    static func openNoteEditor(_ id: String, text: String, _ model: inout ConsoleModel) {
+        model.overlay = .form(
+            .init(
+                purpose: .note(id), title: "Note on \(id)",
+                fields: [.text(.note, "", TextBuffer(text, multiline: true))],
+                hint: "enter save · alt-enter new line · esc set aside as a draft"))
+    }
+
+    // MARK: - Take the pager
+
+    /// `t` on the on-call screen: asks whether this console's user takes the pager of the selected
+    /// schedule from now until the end of the current shift; says why not when they cannot.
+    static func askToTakePager(_ model: inout ConsoleModel) {
+        func refuse(_ why: String) { model.message = .init(text: why, isError: true) }
+        guard model.screen == .onCall else { return refuse("take the pager from the on-call screen (4)") }
+        guard let entry = model.selectedOnCallEntry else {
+            return refuse("no schedule to take the pager of: Escalation/schedules/ has none")
+        }
+        let user = model.user
+        let local = LocalTimeFormatter(timeZone: model.timeZone)
+        if entry.users.contains(user) {
+            let until = entry.until.map { " until " + OnCallView.shortTime($0, local, model.now) } ?? ""
+            return refuse("you (\(user)) are already on call in \(entry.schedule)\(until)")
+        }
+        guard let board = model.onCall, board.people[user] != nil else {
+            return refuse(
+                "you (\(user)) are not in Escalation/people.yaml: add yourself there to go on call (klaxon config validate)"
+            )
+        }
+        guard let until = entry.until else {
+            return refuse(
+                "\(entry.schedule) has no handoff within a year: klaxon oncall override \(entry.schedule) --user \(user) --from now --to TIME"
+            )
+        }
+        guard until > ScheduleOverride.minute(model.now) else {
+            return refuse("the current shift of \(entry.schedule) ends within the minute")
+        }
+        model.overlay = .confirm(.takePager(schedule: entry.schedule, until: until, replacing: entry.users))
+    }
+
+    // MARK: - A second incident for the same thing
+
+    /// The answer to "INC-7 is open for registry": `n` notes the declaration's title on it instead, `d`
+    /// declares anyway, esc goes back to the dialog as it was typed; any other key leaves the question up.
+    static func answerDeclareBeside(
+        _ key: Key, _ confirmation: ConsoleModel.Confirmation, _ model: inout ConsoleModel
+    ) -> [ConsoleEffect] {
+        guard case .declareBeside(let open, let declaration, let alert) = confirmation else { return [] }
+        switch key {
+        case .character("n"):
+            model.declaring = nil
+            guard model.incidents[open.id] != nil, !model.readOnlyIncidents.contains(open.id) else {
+                model.message = .init(
+                    text: "\(open.id) cannot be written here (klaxon journal verify \(open.id)); nothing was noted",
+                    isError: true)
+                return []
+            }
+            self.open(open.id, &model)
+            let draft = model.drafts[open.id].map { $0 + "\n\n" } ?? ""
+            openNoteEditor(open.id, text: draft + declaration.title, &model)
+            model.message = .init(
+                text: "not declared: the note goes on \(open.id) (enter saves it, esc sets it aside)", isError: false)
+            return []
+        case .character("d"):
+            if let since = model.storeUnreachableSince {
+                if let form = model.declaring { model.overlay = .form(form) }
+                model.declaring = nil
+                model.message = .init(text: refusal(since, model) + "; what you typed is kept here", isError: true)
+                return []
+            }
+            return [alert.map { .declareForAlert(declaration, alert: $0) } ?? .declare(declaration)]
+        case .escape:
+            if let form = model.declaring { model.overlay = .form(form) }
+            model.declaring = nil
+            return []
+        default:
+            model.overlay = .confirm(confirmation)
+            model.message = .init(
+                text: "\(open.id) is open for \(open.service): n notes it there, d declares anyway, esc goes back",
+                isError: true)
+            return []
+        }
     }
 
     // MARK: - Status updates
@@ -708,6 +796,9 @@ public enum ConsoleUpdate {
         case .alerts:
             model.alertListSelection = stepped(
                 model.alertListSelection, count: model.alertRows.count, page: geometry.alertListRows)
+        case .onCall:
+            let count = model.onCall?.entries.count ?? 0
+            model.onCallSelection = stepped(model.onCallSelection, count: count, page: count)
         case .objectives:
             model.objectiveSelection = stepped(
                 model.objectiveSelection, count: model.objectiveRows.count, page: geometry.objectiveListRows)
@@ -892,6 +983,7 @@ public enum ConsoleUpdate {
             return []
         case .confirm(let confirmation):
             model.overlay = nil
+            if case .declareBeside = confirmation { return answerDeclareBeside(key, confirmation, &model) }
             guard key == .character("y") || key == .character("Y") else {
                 model.message = .init(text: "cancelled", isError: false)
                 return []
@@ -910,6 +1002,17 @@ public enum ConsoleUpdate {
                 return [.perform(.escalateNow(decidedAtRecord: decidedAtRecord, origin: nil), incidentID: id)]
             case .mitigate(let id):
                 return [.perform(.mitigate, incidentID: id)]
+            case .takePager(let schedule, let until, _):
+                let from = ScheduleOverride.minute(model.now)
+                guard until > from else {
+                    model.message = .init(
+                        text: "the shift of \(schedule) has ended; nothing was recorded", isError: true)
+                    return []
+                }
+                model.message = .init(text: "taking the pager of \(schedule)…", isError: false)
+                return [.takePager(schedule: schedule, user: model.user, from: from, to: until)]
+            case .declareBeside:
+                return []
             }
         case .searchInput(var buffer):
             switch key {
@@ -1071,6 +1174,11 @@ public enum ConsoleUpdate {
                 services: service.isEmpty
                     ? [] : service.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) },
                 commander: model.user, policy: policy)
+            // A service that already has an open incident: asked whether to note it there instead.
+            if let open = OpenIncidentForService.find(for: declaration.services, among: model.openIncidents) {
+                model.overlay = .confirm(.declareBeside(open, declaration, alert: alert))
+                return []
+            }
             return [alert.map { .declareForAlert(declaration, alert: $0) } ?? .declare(declaration)]
         case .note(let id):
             guard !form.text(.note).isEmpty else { return keepOpen("the note is empty") }

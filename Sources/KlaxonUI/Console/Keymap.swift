@@ -17,14 +17,16 @@ public enum ConsoleAction: String, CaseIterable, Hashable, Sendable {
     case failuresFirst
     case exportReview
     case openRunbook, tableOfContents, historyBack, historyForward, scrollLeft, scrollRight, tickStep
+    case takePager
 
-    /// Whether the action writes to a journal (hidden with `--read-only`).
+    /// Whether the action writes to a journal, or to the workspace's overrides (`takePager`): hidden, and
+    /// refused, with `--read-only`.
     public var writes: Bool {
         switch self {
         case .declare, .note, .noteInEditor, .postUpdate, .setStatus, .setSeverity, .assignRole, .acknowledge,
             .mitigate, .resolve,
             .addActionItem, .completeActionItem, .reopen, .addLink, .tickStep, .page, .escalateNow,
-            .stopEscalation:
+            .stopEscalation, .takePager:
             return true
         default:
             return false
@@ -40,6 +42,7 @@ public enum KeyScope: String, CaseIterable, Sendable {
     case timeline = "Incident screen"
     case runbook = "Runbooks"
     case status = "Status board"
+    case onCall = "On-call screen"
 
     /// Whether the binding's keys mean anything on `screen`.
     public func applies(on screen: ConsoleModel.Screen) -> Bool {
@@ -49,6 +52,7 @@ public enum KeyScope: String, CaseIterable, Sendable {
         case .timeline: screen == .incident
         case .runbook: screen == .runbooks
         case .status: screen == .status
+        case .onCall: screen == .onCall
         }
     }
 }
@@ -171,7 +175,12 @@ public enum Keymap {
             keys: [.character("l"), .right], action: .scrollRight, scope: .runbook, summary: "scroll code blocks right"),
         KeyBinding(
             keys: [.character("x"), .character(" ")], action: .tickStep, scope: .runbook,
-            summary: "tick or untick the selected checklist step (recorded on the incident)")
+            summary: "tick or untick the selected checklist step (recorded on the incident)"),
+        KeyBinding(
+            keys: [.character("t")], action: .takePager, scope: .onCall,
+            summary:
+                "take the pager: you go on call in the selected schedule from now to the end of the current shift (asks first)"
+        )
     ]
 
     /// Where the mouse bindings apply, as the help screen and the README name it.

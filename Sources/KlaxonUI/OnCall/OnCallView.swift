@@ -1,8 +1,9 @@
 import Foundation
 import KlaxonCore
 
-/// Screen 4: who is on call now in each schedule, the next handoffs, and a two-week strip per schedule
-/// with the gaps marked. Times are in the console's zone.
+/// Screen 4: who is on call now in each schedule (the selected one is the one `t` takes the pager of),
+/// the next handoffs, who those people are and how they are reached (contact kinds, never an address or
+/// a secret), and a two-week strip per schedule with the gaps marked. Times are in the console's zone.
 enum OnCallView {
     static let labelWidth = 20
 
@@ -54,13 +55,13 @@ enum OnCallView {
         }
         row += 1
         for (i, entry) in board.entries.enumerated() where row < bottom {
-            let then = entry.next.map {
-                ($0.isGap ? "nobody" : $0.users.joined(separator: ",")) + " → " + shortTime($0.end, local, model.now)
-            }
             let cells: [(String, Style)] = [
-                (entry.schedule, entry.schedule == board.main?.schedule ? .accent : .normal),
+                (
+                    entry.schedule,
+                    i == model.onCallSelection ? .selected : entry.schedule == board.main?.schedule ? .accent : .normal
+                ),
                 (who[i], entry.users.isEmpty ? .critical : .ok), (until[i], .normal),
-                (then.joined(separator: "  "), .dim)
+                (handoffs(entry, local, model.now), .dim)
             ]
             var x = 2
             for ((text, style), (column, width)) in zip(cells, zip(plan.columns, widths)) {
@@ -70,8 +71,75 @@ enum OnCallView {
             row += 1
         }
         row += 1
+        row = drawPeople(board, model, from: row, to: bottom, &frame)
         guard row + 3 < bottom, board.dayStarts.count > 1 else { return }
         drawStrips(board, model, local, from: row, to: bottom, &frame)
+    }
+
+    /// The next handoffs of `entry`, each saying until when: `carol until Mon 16:00, then alice until
+    /// Tue 16:00` (each stretch begins where the one before it ends, the first at the UNTIL column's time).
+    static func handoffs(_ entry: OnCallBoard.Entry, _ local: LocalTimeFormatter, _ now: Timestamp) -> String {
+        entry.next.map {
+            ($0.isGap ? "nobody" : $0.users.joined(separator: ", ")) + " until " + shortTime($0.end, local, now)
+        }.joined(separator: ", then ")
+    }
+
+    /// The most people the list under the schedules shows (the strips need the rest of the screen).
+    static let peopleRows = 6
+
+    /// Who is on call now and next: id, name from people.yaml and how each is reached (the kinds of their
+    /// contacts, never an address or a secret). Returns the row after it.
+    static func drawPeople(
+        _ board: OnCallBoard, _ model: ConsoleModel, from top: Int, to bottom: Int, _ frame: inout Frame
+    ) -> Int {
+        var ids: [String] = []
+        for entry in board.entries {
+            for id in board.peopleShown(in: entry) where !ids.contains(id) { ids.append(id) }
+        }
+        guard !ids.isEmpty, top + 1 < bottom else { return top }
+        let shown = Array(ids.prefix(peopleRows))
+        let names = shown.map { id in
+            let name = board.people[id].map { $0.name.isEmpty ? "—" : $0.name } ?? "not in people.yaml"
+            return id == model.user ? name + " (you)" : name
+        }
+        let reach = shown.map { id in
+            board.people[id].map {
+                $0.contacts.isEmpty ? "no contacts" : $0.contacts.map(\.rawValue).joined(separator: ", ")
+            }
+                ?? "—"
+        }
+        let plan = ColumnPlan([
+            .sized("PERSON", to: shown, maximum: labelWidth - 1),
+            .sized("NAME", to: names, maximum: 30),
+            .init("REACHED BY", 12, fills: true)
+        ])
+        let widths = plan.widths(in: model.columns - 3)
+        var x = 2
+        for (column, width) in zip(plan.columns, widths) {
+            frame.put(column.title, row: top, column: x, style: .dim, width: width)
+            x += width
+        }
+        var row = top + 1
+        for (i, id) in shown.enumerated() where row < bottom {
+            let known = board.people[id] != nil
+            let cells: [(String, Style)] = [
+                (id, .normal), (names[i], known ? .normal : .error),
+                (reach[i], board.people[id]?.contacts.isEmpty ?? true ? .critical : .dim)
+            ]
+            var x = 2
+            for ((text, style), (column, width)) in zip(cells, zip(plan.columns, widths)) {
+                frame.put(text, row: row, column: x, style: style, width: width - (column.fills ? 0 : 1))
+                x += width
+            }
+            row += 1
+        }
+        if ids.count > shown.count, row < bottom {
+            frame.put(
+                "and \(ids.count - shown.count) more: klaxon oncall now, Escalation/people.yaml", row: row, column: 2,
+                style: .dim)
+            row += 1
+        }
+        return row + 1
     }
 
     /// `17:00` today, `Mon 09:00` this week, `12-03 09:00` beyond.

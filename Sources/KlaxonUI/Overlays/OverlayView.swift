@@ -31,6 +31,14 @@ enum OverlayView {
             case .stopEscalation(let id):
                 question = "Stop paging for \(id)? Nobody more is paged until someone pages again."
             case .mitigate(let id): question = "Mark \(id) mitigated (the impact has stopped)?"
+            case .takePager(let schedule, let until, let replacing):
+                let local = LocalTimeFormatter(timeZone: model.timeZone)
+                let who = replacing.isEmpty ? "covering a gap" : "instead of \(replacing.joined(separator: ", "))"
+                question =
+                    "Take the pager of \(schedule)? You (\(model.user)) go on call from now until \(OnCallView.shortTime(until, local, model.now)), the end of the current shift, \(who): an override recorded in Escalation/overrides.yaml."
+            case .declareBeside(let open, _, _):
+                question =
+                    "\(open.id) is open for \(open.service) (\"\(TerminalText.printable(open.title))\"). Note it there instead of declaring another incident?"
             }
             // A long question wraps (at 80 columns one about stopping pages takes two lines), never cut.
             let width = min(model.columns - 4, max(40, TextWidth.width(of: question) + 6))
@@ -39,8 +47,10 @@ enum OverlayView {
             for (i, line) in lines.enumerated() {
                 frame.put(line, row: box.row + 1 + i, column: box.column + 2, style: .normal, width: box.width - 4)
             }
+            var answers = "y yes · any other key no"
+            if case .declareBeside = confirmation { answers = "n note it there · d declare anyway · esc back" }
             frame.put(
-                "y yes · any other key no", row: box.row + 2 + lines.count, column: box.column + 2, style: .hint,
+                answers, row: box.row + 2 + lines.count, column: box.column + 2, style: .hint,
                 width: box.width - 4)
         case .searchInput:
             break  // drawn on the bottom line

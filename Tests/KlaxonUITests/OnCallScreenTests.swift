@@ -1,0 +1,237 @@
+import Foundation
+import KlaxonCore
+import KlaxonTestSupport
+import KlaxonUI
+import Testing
+
+/// Issue 26, point 12: the on-call screen shows people, not ids (their names and how they are reached,
+/// never the secret), says "until" where it means until, and offers "take the pager".
+struct OnCallScreenTests {
+    @Test func theScreenNamesPeopleAndHowTheyAreReachedNeverTheAddress() {
+        var model = sampleModel(columns: 120, rows: 40)
+        press([.character("4")], &model)
+        let text = ConsoleView.render(model).text
+        let lines = text.split(separator: "\n").map(String.init)
+        func line(startingWith id: String) -> String? {
+            lines.first { $0.hasPrefix("  " + id + " ") && !$0.contains("platform-primary") }
+        }
+        #expect(line(startingWith: "bob")?.contains("Bob Okafor") == true, "\(text)")
+        #expect(line(startingWith: "bob")?.contains("slack, email") == true, "\(text)")
+        #expect(line(startingWith: "alice")?.contains("Alice Moreau (you)") == true, "\(text)")
+        #expect(line(startingWith: "alice")?.contains("webhook, email") == true, "\(text)")
+        // carol has no name in people.yaml; dave is on the rotation by an override and not there at all.
+        #expect(line(startingWith: "carol")?.contains("email") == true, "\(text)")
+        #expect(line(startingWith: "dave")?.contains("not in people.yaml") == true, "\(text)")
+        for secret in ["@forge.example.com", "hooks.slack.com", "env:ALICE_WEBHOOK", "page-phone"] {
+            #expect(!text.contains(secret), "\(secret) is shown")
+        }
+    }
+
+    /// `erin → Sun 23:00` read as "from" and meant "until": every handoff says until when.
+    @Test func theNextHandoffsSayUntil() {
+        var model = sampleModel(columns: 120, rows: 40)
+        press([.character("4")], &model)
+        let text = ConsoleView.render(model).text
+        #expect(!text.contains("→"), "\(text)")
+        let primary = text.split(separator: "\n").first { $0.contains("platform-primary") && $0.contains("bob") }
+        #expect(primary?.contains("carol until Mon 16:00, then alice until Tue 16:00") == true, "\(text)")
+    }
+
+    @Test func takingThePagerAsksThenOverridesUntilTheEndOfTheShift() throws {
+        var model = sampleModel()
+        press([.character("4")], &model)
+        let entry = try #require(model.selectedOnCallEntry)
+        #expect(entry.schedule == "platform-primary" && entry.users == ["bob"])
+        let until = try #require(entry.until)
+        #expect(press([.character("t")], &model).isEmpty)
+        guard case .confirm(let question)? = model.overlay else {
+            Issue.record("t should ask first: \(String(describing: model.overlay))")
+            return
+        }
+        #expect(question == .takePager(schedule: "platform-primary", until: until, replacing: ["bob"]))
+        let shown = ConsoleView.render(model).text
+        #expect(shown.contains("Take the pager of platform-primary?"), "\(shown)")
+        #expect(shown.contains("instead of bob"), "\(shown)")
+        // Any other key than y cancels, and nothing is recorded.
+        #expect(press([.character("n")], &model).isEmpty)
+        #expect(model.overlay == nil && model.message?.text == "cancelled")
+        // y: from now (to the minute) until the end of bob's shift, for this console's user.
+        model.now = model.now.adding(seconds: 25)
+        let effects = press([.character("t"), .character("y")], &model)
+        #expect(
+            effects == [
+                .takePager(
+                    schedule: "platform-primary", user: "alice", from: ScheduleOverride.minute(model.now), to: until)
+            ])
+        #expect(ScheduleOverride.minute(model.now).milliseconds % 60_000 == 0)
+        #expect(until == Timestamp.parseRFC3339("2026-11-22T15:00:00Z"), "bob's shift ends at 09:00 in Chicago")
+    }
+
+    @Test func jAndKChooseTheScheduleAndAGapIsCovered() throws {
+        var model = sampleModel()
+        press([.character("4"), .character("j")], &model)
+        let entry = try #require(model.selectedOnCallEntry)
+        #expect(entry.schedule == "office-hours" && entry.users.isEmpty)
+        press([.character("t")], &model)
+        #expect(model.overlay.map { "\($0)" }?.contains("office-hours") == true)
+        #expect(ConsoleView.render(model).text.contains("covering a gap"))
+        let effects = press([.character("y")], &model)
+        #expect(
+            effects == [
+                .takePager(
+                    schedule: "office-hours", user: "alice", from: ScheduleOverride.minute(model.now), to: entry.until!)
+            ])
+        // k goes back, and never past the first.
+        press([.character("k"), .character("k")], &model)
+        #expect(model.selectedOnCallEntry?.schedule == "platform-primary")
+    }
+
+    @Test func refusedWhenAlreadyOnCallUnknownOrReadOnly() {
+        var bob = sampleModel()
+        bob.user = "bob"
+        press([.character("4")], &bob)
+        #expect(press([.character("t")], &bob).isEmpty)
+        #expect(bob.overlay == nil)
+        #expect(bob.message?.text == "you (bob) are already on call in platform-primary until 16:00")
+        #expect(bob.message?.isError == true)
+
+        var dave = sampleModel()
+        dave.user = "dave"
+        press([.character("4"), .character("t")], &dave)
+        #expect(dave.overlay == nil)
+        #expect(dave.message?.text.hasPrefix("you (dave) are not in Escalation/people.yaml") == true)
+
+        var reader = sampleModel(readOnly: true)
+        press([.character("4")], &reader)
+        #expect(press([.character("t")], &reader).isEmpty)
+        #expect(reader.overlay == nil)
+        #expect(
+            reader.message?.text.hasPrefix("read-only console: take the pager") == true, "\(reader.message?.text ?? "")"
+        )
+        #expect(!ConsoleView.render(reader).text.contains("t take the pager"))
+    }
+
+    /// Elsewhere `t` keeps its meaning (an action item on the incident screen); on the on-call screen it
+    /// is the pager, and the hints say so.
+    @Test func tIsThePagerOnlyOnTheOnCallScreen() {
+        var model = sampleModel()
+        press([.character("4")], &model)
+        #expect(ConsoleView.render(model).text.contains("t take the pager"))
+        press([.character("1"), .character("t")], &model)
+        guard case .form(let form)? = model.overlay else {
+            Issue.record("t on the dashboard adds an action item")
+            return
+        }
+        #expect(form.purpose == .actionItem("INC-12"))
+    }
+}
+
+/// Issue 26, point 13: declaring for a service that an open incident already has asks whether to note it
+/// there instead.
+struct SecondIncidentTests {
+    static func declareForRegistry(_ model: inout ConsoleModel, service: String = "registry") -> [ConsoleEffect] {
+        press([.character("d")] + type("Uploads failing") + [.tab, .tab] + type(service) + [.enter], &model)
+    }
+
+    static let declaration = Declaration(
+        title: "Uploads failing", severity: .sev3, services: ["registry"], commander: "alice")
+
+    @Test func itAsksAndNNotesTheTitleOnTheOpenIncident() {
+        var model = sampleModel()
+        #expect(Self.declareForRegistry(&model).isEmpty)
+        guard case .confirm(let question)? = model.overlay else {
+            Issue.record("no question: \(String(describing: model.overlay))")
+            return
+        }
+        #expect(
+            question
+                == .declareBeside(
+                    OpenIncidentForService(
+                        id: "INC-12", title: "Artifact registry returns 503 on uploads", service: "registry"),
+                    Self.declaration, alert: nil))
+        let shown = ConsoleView.render(model).text
+        #expect(shown.contains("INC-12 is open for registry"), "\(shown)")
+        #expect(shown.contains("n note it there · d declare anyway · esc back"), "\(shown)")
+        #expect(press([.character("n")], &model).isEmpty)
+        #expect(model.screen == .incident && model.currentIncidentID == "INC-12")
+        guard case .form(let form)? = model.overlay else {
+            Issue.record("n should open the note dialog")
+            return
+        }
+        #expect(form.purpose == .note("INC-12"))
+        #expect(form.rawText(.note) == "Uploads failing")
+        #expect(model.declaring == nil)
+        #expect(press([.enter], &model) == [.perform(.note("Uploads failing"), incidentID: "INC-12")])
+    }
+
+    @Test func dDeclaresAnyway() {
+        var model = sampleModel()
+        Self.declareForRegistry(&model)
+        #expect(press([.character("d")], &model) == [.declare(Self.declaration)])
+        #expect(model.overlay == nil)
+        _ = ConsoleUpdate.update(&model, .declared("INC-13"))
+        #expect(model.declaring == nil)
+    }
+
+    @Test func escGoesBackToTheDialogAndOtherKeysKeepTheQuestion() {
+        var model = sampleModel()
+        Self.declareForRegistry(&model)
+        #expect(press([.character("y")], &model).isEmpty)
+        guard case .confirm(.declareBeside)? = model.overlay else {
+            Issue.record("another key should leave the question up")
+            return
+        }
+        #expect(
+            model.message?.text == "INC-12 is open for registry: n notes it there, d declares anyway, esc goes back")
+        press([.escape], &model)
+        guard case .form(let form)? = model.overlay else {
+            Issue.record("esc should give the dialog back")
+            return
+        }
+        #expect(form.purpose == .declare(attaching: nil))
+        #expect(form.text(.title) == "Uploads failing" && form.text(.service) == "registry")
+        #expect(model.declaring == nil)
+        // Another service, or the same one once its incident is resolved, declares at once.
+        press([.escape], &model)
+        var other = sampleModel()
+        #expect(
+            Self.declareForRegistry(&other, service: "mirror") == [
+                .declare(
+                    Declaration(title: "Uploads failing", severity: .sev3, services: ["mirror"], commander: "alice"))
+            ])
+    }
+
+    @Test func theServiceIsMatchedWithoutRegardToCaseOrOtherServices() {
+        var model = sampleModel()
+        #expect(Self.declareForRegistry(&model, service: "mirror, Registry").isEmpty)
+        guard case .confirm(.declareBeside(let open, _, _))? = model.overlay else {
+            Issue.record("no question: \(String(describing: model.overlay))")
+            return
+        }
+        #expect(open.id == "INC-12" && open.service == "registry")
+        // A resolved incident's service asks nothing: INC-10 (kubernetes) is resolved.
+        var resolved = sampleModel()
+        #expect(Self.declareForRegistry(&resolved, service: "kubernetes").count == 1)
+    }
+
+    /// From the status board, `d` takes the selected check's service, so a check whose service has an
+    /// open incident asks too.
+    @Test func fromACheckWhoseServiceHasAnOpenIncident() {
+        var model = sampleModel()
+        var check = CheckDefinition(name: "registry-api", url: "https://registry.forge.internal/v2/")
+        check.service = "registry"
+        model.setChecks([check])
+        press([.character("3"), .character("d")], &model)
+        guard case .form(let form)? = model.overlay else {
+            Issue.record("d on the status board should open the dialog")
+            return
+        }
+        #expect(form.text(.service) == "registry")
+        press(type("Registry API down") + [.enter], &model)
+        guard case .confirm(.declareBeside(let open, let declaration, nil))? = model.overlay else {
+            Issue.record("no question: \(String(describing: model.overlay))")
+            return
+        }
+        #expect(open.id == "INC-12" && declaration.services == ["registry"])
+    }
+}
