@@ -14,10 +14,10 @@ struct PagingStateTests {
     func fail(_ attempt: DeliveryAttempt, _ n: Int, _ detail: String, _ s: inout IncidentScript) {
         var attempt = attempt
         attempt.attempt = n
-        s.append(
+        _ = s.append(
             type: RecordType.pageAttempt.rawValue, data: EscalationRecord.attempt(attempt).payload,
             by: "escalation-engine")
-        s.append(
+        _ = s.append(
             type: RecordType.pageResult.rawValue,
             data: EscalationRecord.result(attempt, delivered: false, detail: detail).payload, by: "escalation-engine")
     }
@@ -130,8 +130,8 @@ struct PagingStateTests {
         let email = engine().decide(reached.incident, now: at(2), engine: ("h", 1)).attempts.first {
             $0.contact.kind == .email
         }!
-        reached.append(type: RecordType.pageAttempt.rawValue, data: EscalationRecord.attempt(email).payload)
-        reached.append(
+        _ = reached.append(type: RecordType.pageAttempt.rawValue, data: EscalationRecord.attempt(email).payload)
+        _ = reached.append(
             type: RecordType.pageResult.rawValue,
             data: EscalationRecord.result(email, delivered: true, detail: "250 OK").payload)
         #expect(state(reached, at: 3).short == "PAGING → alice")

@@ -167,7 +167,7 @@ struct StatusUpdateTests {
 
     @Test func anUpdateWithoutAKnownPhaseIsKeptOnTheTimelineAndNoted() throws {
         var s = try IncidentScript()
-        s.append(type: "status.update", data: ["text": "hi", "phase": "fixed"])
+        _ = s.append(type: "status.update", data: ["text": "hi", "phase": "fixed"])
         #expect(s.incident.statusUpdates.isEmpty)
         #expect(s.incident.unreadable.map(\.reason) == ["a status update without text and a known phase"])
         #expect(s.incident.timeline.count == 2)

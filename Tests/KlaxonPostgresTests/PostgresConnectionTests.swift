@@ -159,7 +159,7 @@ struct PostgresConnectionTests {
         let database = try await PostgresServer.shared().makeDatabase()
         let connection = try PostgresConnection(uri: database.ownerURI, applicationName: "t")
         try connection.query("CREATE TABLE t (id int PRIMARY KEY)")
-        try connection.transaction { try connection.query("INSERT INTO t VALUES (1)") }
+        _ = try connection.transaction { try connection.query("INSERT INTO t VALUES (1)") }
         struct Stop: Error {}
         #expect(throws: Stop.self) {
             try connection.transaction {

@@ -75,7 +75,7 @@ struct PostgresSchemaTests {
 
     @Test func theEverydayRoleReadsAndAppendsAndNobodyChangesARecord() async throws {
         let database = try await PostgresServer.shared().makeDatabase()
-        try PostgresSchema.initialise(uri: database.ownerURI, grantTo: PostgresServer.everyday)
+        _ = try PostgresSchema.initialise(uri: database.ownerURI, grantTo: PostgresServer.everyday)
         let app = try PostgresConnection(uri: database.everydayURI, applicationName: "t")
         let owner = try PostgresConnection(uri: database.ownerURI, applicationName: "t")
         let listener = try PostgresConnection(uri: database.everydayURI, applicationName: "t")
@@ -114,7 +114,7 @@ struct PostgresSchemaTests {
             caught(PostgresError.self) { try append(app, "INC-1", 4, after: last) }?.sqlState == .foreignKeyViolation)
         #expect(
             caught(PostgresError.self) { try append(app, "INC-1", 3, after: .genesis) }?.sqlState == .checkViolation)
-        let other = try line(1, after: .genesis, note: "other").hash
+        let other = line(1, after: .genesis, note: "other").hash
         #expect(
             caught(PostgresError.self) { try append(app, "INC-1", 3, after: other) }?.sqlState == .foreignKeyViolation)
         #expect(

@@ -129,6 +129,7 @@ struct OnCallScreenTests {
 /// Issue 26, point 13: declaring for a service that an open incident already has asks whether to note it
 /// there instead.
 struct SecondIncidentTests {
+    @discardableResult
     static func declareForRegistry(_ model: inout ConsoleModel, service: String = "registry") -> [ConsoleEffect] {
         press([.character("d")] + type("Uploads failing") + [.tab, .tab] + type(service) + [.enter], &model)
     }
