@@ -17,6 +17,8 @@ final class ConsoleRuntime {
     let writer: WriterIdentity
     let context: CommandContext
     let screen: TerminalScreen
+    /// How this terminal raises a desktop notification, if it does.
+    let desktopNotification: TerminalScreen.DesktopNotification?
     var model: ConsoleModel
     /// Whether the resolved incidents of the reports screen's window (`ConsoleModel.reportsWindowSeconds`)
     /// were read: the start reads those of the dashboard's (`ConsoleModel.recentlyResolvedSeconds`), and
@@ -34,10 +36,11 @@ final class ConsoleRuntime {
     /// The responder could not be made: the console ends with this.
     var startFailure: KlaxonError?
 
-    /// `drill` plays a drill's scenario on the responder's passes (`klaxon drill`).
+    /// `drill` plays a drill's scenario on the responder's passes (`klaxon drill`); a drill rings and
+    /// notifies only with `notifyInDrill` (its pages are rehearsals).
     init(
         workspace: Workspace, writer: WriterIdentity, context: CommandContext, screen: TerminalScreen, readOnly: Bool,
-        drill: DrillDirector? = nil
+        drill: DrillDirector? = nil, notifyInDrill: Bool = false
     ) throws(KlaxonError) {
         self.workspace = workspace
         self.writer = writer
@@ -50,6 +53,8 @@ final class ConsoleRuntime {
             staleAfterSeconds: workspace.config.staleAfterSeconds, glyphs: screen.isUTF8 ? .unicode : .ascii,
             now: context.now(), columns: screen.columns, rows: screen.rows)
         model.runbookStaleAfterDays = workspace.config.runbookStaleAfterDays
+        model.notify = drill == nil || notifyInDrill ? workspace.config.notify : .off
+        desktopNotification = TerminalScreen.DesktopNotification.wanted(environment: context.environment)
         model.alertRoutes = workspace.config.intake?.routes ?? []
         model.comms = workspace.config.comms
         let checks = CheckFiles.load(workspaceRoot: workspace.root, timeZone: zone)
@@ -229,6 +234,7 @@ final class ConsoleRuntime {
         switch effect {
         case .quit: model.quitting = true
         case .redraw: screen.invalidate()
+        case .notify(let notice): screen.notify(notice, desktop: model.notify == .desktop ? desktopNotification : nil)
         case .readIncident(let id):
             pendingReads.insert(id)
             responder.ask(.readFully(id))

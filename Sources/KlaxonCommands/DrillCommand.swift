@@ -19,6 +19,12 @@ struct DrillCommand: ParsableCommand {
     @Argument(help: "The scenario (default: the first of Drills/).") var scenario: String?
     @Option(name: .long, help: "Play the scenario's script this many times faster (1 to 100).") var speed: Double = 1
     @Flag(name: .long, help: "List the scenarios and stop.") var list = false
+    @Flag(
+        name: .long,
+        help:
+            "Ring the bell and raise desktop notifications as the console does (klaxon.yaml's notify:); off in drills by default."
+    )
+    var notify = false
     @OptionGroup var global: GlobalOptions
 
     func run() throws {
@@ -57,7 +63,7 @@ struct DrillCommand: ParsableCommand {
             scenario: scenario, platform: platform.endpoints, server: server, speed: speed, start: context.now())
         let runtime = try ConsoleRuntime(
             workspace: drillWorkspace, writer: writer, context: context, screen: screen, readOnly: false,
-            drill: director)
+            drill: director, notifyInDrill: notify)
         let status = try runtime.run()
         context.say("klaxon: the drill's journals and exported reviews are in \(root)")
         if status != 0 { throw ExitCode(status) }

@@ -190,6 +190,46 @@ public final class TerminalScreen {
         return !(term == "linux" || term == "dumb" || (term.hasPrefix("screen") && environment["TMUX"] == nil))
     }
 
+    /// The escape sequence a terminal raises desktop notifications on: OSC 9 (iTerm2, WezTerm, Ghostty,
+    /// Windows Terminal) or OSC 777 (VTE's terminals such as GNOME Terminal, foot, rxvt-unicode); nil
+    /// where neither is known to work (the bell alone then). `KLAXON_NOTIFY_OSC` (9, 777 or 0) decides.
+    public enum DesktopNotification: String, Sendable {
+        case osc9 = "9"
+        case osc777 = "777"
+
+        public static func wanted(environment: [String: String]) -> DesktopNotification? {
+            if let choice = environment["KLAXON_NOTIFY_OSC"], !choice.isEmpty { return Self(rawValue: choice) }
+            let program = environment["TERM_PROGRAM"] ?? ""
+            if ["iTerm.app", "WezTerm", "ghostty"].contains(program) || environment["WT_SESSION"] != nil {
+                return .osc9
+            }
+            let term = environment["TERM"] ?? ""
+            if environment["VTE_VERSION"] != nil || term.hasPrefix("foot") || term.hasPrefix("rxvt") { return .osc777 }
+            return nil
+        }
+
+        /// The sequence for `notice`: its text one line, without control characters (a title could
+        /// otherwise end the sequence and start another), and without `;` in OSC 777's title, which
+        /// separates it from the body.
+        public func sequence(_ notice: ConsoleNotice) -> String {
+            func clean(_ text: String, _ limit: Int) -> String {
+                String(TerminalText.printable(text).prefix(limit))
+            }
+            switch self {
+            case .osc9: return "\u{1B}]9;\(clean(notice.title + ": " + notice.body, 300))\u{7}"
+            case .osc777:
+                let title = clean(notice.title, 100).replacingOccurrences(of: ";", with: ",")
+                return "\u{1B}]777;notify;\(title);\(clean(notice.body, 200))\u{7}"
+            }
+        }
+    }
+
+    /// Rings the bell and, with `desktop`, raises a desktop notification by it.
+    public func notify(_ notice: ConsoleNotice, desktop: DesktopNotification?) {
+        fputs("\u{7}" + (desktop?.sequence(notice) ?? ""), output)
+        fflush(output)
+    }
+
     /// ncurses cannot carry OSC 8, so the cells of each link that is new (or that ncurses has just
     /// redrawn) are written again inside the hyperlink sequence: the same characters in the same
     /// styles at the same place, between saving and restoring the cursor (DECSC, DECRC). ncurses's

@@ -1,4 +1,5 @@
 import Foundation
+import KlaxonCore
 import KlaxonTestSupport
 import KlaxonUI
 import Testing
@@ -197,4 +198,23 @@ struct TerminalScreenTests {
         }
         #expect(disagreements.isEmpty, "\(disagreements.count): \(disagreements.prefix(20))")
     }
+}
+
+/// Issue 26, point 10: which terminals get a desktop notification, and that an incident's title can
+/// neither end the sequence nor start another.
+@Test func desktopNotificationsWhereTheTerminalRaisesThemAndTextMadeSafe() {
+    typealias D = TerminalScreen.DesktopNotification
+    #expect(D.wanted(environment: ["TERM_PROGRAM": "iTerm.app"]) == .osc9)
+    #expect(D.wanted(environment: ["WT_SESSION": "x"]) == .osc9)
+    #expect(D.wanted(environment: ["VTE_VERSION": "7600", "TERM": "xterm-256color"]) == .osc777)
+    #expect(D.wanted(environment: ["TERM": "foot"]) == .osc777)
+    #expect(D.wanted(environment: ["TERM": "xterm-256color"]) == nil)
+    #expect(D.wanted(environment: ["TERM_PROGRAM": "iTerm.app", "KLAXON_NOTIFY_OSC": "0"]) == nil)
+    #expect(D.wanted(environment: ["KLAXON_NOTIFY_OSC": "777"]) == .osc777)
+    let hostile = ConsoleNotice(title: "SEV1 INC-7; declared", body: "disk\u{7}\u{1B}]52;c;eA==\u{7} full")
+    #expect(
+        D.osc9.sequence(hostile) == "\u{1B}]9;SEV1 INC-7; declared: disk\u{FFFD}\u{FFFD}]52;c;eA==\u{FFFD} full\u{7}")
+    #expect(
+        D.osc777.sequence(hostile)
+            == "\u{1B}]777;notify;SEV1 INC-7, declared;disk\u{FFFD}\u{FFFD}]52;c;eA==\u{FFFD} full\u{7}")
 }

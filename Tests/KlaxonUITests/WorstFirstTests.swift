@@ -55,3 +55,19 @@ struct WorstFirstTests {
         #expect(model.boardRows.map(\.definition.name) == ["registry-api", "ci-queue", "kube-apiserver"])
     }
 }
+
+/// Issue 26, point 10: a new SEV1 rings (as an effect the runtime carries out), unless notify is off.
+@Test func aNewSEV1RingsUnlessNotifyIsOff() {
+    var model = sampleModel()
+    let sev1 = IncidentFixture(
+        id: "INC-20", title: "Registry down", severity: .sev1, at: "2026-11-22T09:29:00Z"
+    ).incident
+    var quiet = model
+    model.notify = .bell
+    #expect(
+        ConsoleUpdate.update(&model, .incidentChanged(sev1, readOnly: false)) == [
+            .notify(ConsoleNotice(title: "SEV1 INC-20 declared", body: "Registry down"))
+        ])
+    quiet.notify = .off
+    #expect(ConsoleUpdate.update(&quiet, .incidentChanged(sev1, readOnly: false)).isEmpty)
+}

@@ -20,6 +20,8 @@ public struct WorkspaceConfig: Hashable, Sendable {
     public var channels = DeliveryChannels()
     /// Set in the workspace `klaxon drill` makes: the scenario it rehearses. Every incident declared
     /// there carries it, and the console shows DRILL.
+    /// How the console tells its user of a new serious incident or a page to them (`notify:`).
+    public var notify = NotifyMode.desktop
     public var drill: String?
     /// The alert intake (`intake:`); nil when none is configured.
     public var intake: IntakeConfig?
@@ -39,7 +41,7 @@ public struct WorkspaceConfig: Hashable, Sendable {
     /// Top-level keys of `klaxon.yaml`: the ones read here and the ones other capabilities own.
     public static let knownKeys: Set<String> = [
         "name", "journals", "time_zone", "stale_after", "checks", "maintenance",
-        "channels", "runbooks", "drill", "escalation", "intake", "comms"
+        "channels", "runbooks", "drill", "escalation", "intake", "comms", "notify"
     ]
 }
 

@@ -196,6 +196,14 @@ public struct Workspace: Sendable {
                     }
                 }
             case "drill": config.drill = try file.string(value, what: "drill")
+            case "notify":
+                let text = try file.string(value, what: "notify")
+                guard let mode = NotifyMode(rawValue: text) else {
+                    throw file.error(
+                        value,
+                        "notify is \"\(text)\"; use desktop (the bell and a desktop notification), bell or off")
+                }
+                config.notify = mode
             case "intake":
                 config.intake = try IntakeConfigLoader.read(value, file, warnings: &warnings, secrets: &secretUses)
             case "comms":

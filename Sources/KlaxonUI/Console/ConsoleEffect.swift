@@ -16,6 +16,9 @@ public enum ConsoleEffect: Equatable, Sendable {
     /// appended to `Escalation/overrides.yaml` exactly as `klaxon oncall override` appends it (the on-call
     /// screen's "take the pager").
     case takePager(schedule: String, user: String, from: Timestamp, to: Timestamp)
+    /// Ring the terminal's bell and, where the terminal raises them and `notify` is `.desktop`, a desktop
+    /// notification (`ConsoleNotice.notices`).
+    case notify(ConsoleNotice)
     case redraw
     case quit
 

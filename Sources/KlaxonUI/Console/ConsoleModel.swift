@@ -58,6 +58,9 @@ public struct ConsoleModel: Sendable {
     /// The status board shows its failing checks first (`F`): groups by their worst check, and in each
     /// group down, pending, degraded and unknown before up.
     public var failuresFirst = false
+    /// How the console tells its user of a new serious incident or a page to them; off in a drill unless
+    /// asked (`klaxon drill --notify`).
+    public var notify = NotifyMode.off
     /// The selected check's recent results are shown instead of the board.
     public var showingCheckDetail = false
     /// In an alert source's detail, the alert whose description and links are shown.

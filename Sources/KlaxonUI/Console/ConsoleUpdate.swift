@@ -86,10 +86,15 @@ public enum ConsoleUpdate {
             model.now = now
             return []
         case .incidentChanged(let incident, let readOnly):
+            let notices =
+                model.notify == .off
+                ? []
+                : ConsoleNotice.notices(
+                    before: model.incidents[incident.id], after: incident, user: model.user, now: model.now)
             model.setIncident(incident, readOnly: readOnly)
             if model.runbookScreen.open != nil { relayoutRunbook(&model) }
             refreshSearch(&model)
-            return []
+            return notices.map { .notify($0) }
         case .checksConfigured(let definitions, let unpolled, let problems):
             model.setChecks(definitions, unpolled: unpolled, problems: problems)
             return []

@@ -5,11 +5,26 @@ import KlaxonCore
 /// skips none. The incident screen's is `IncidentLayout`, which the timeline's wrapping needs as well.
 public struct ScreenGeometry: Sendable {
     public var rows: Int
+    public var columns: Int
 
-    public init(rows: Int) { self.rows = rows }
+    public init(rows: Int, columns: Int = 80) {
+        self.rows = rows
+        self.columns = columns
+    }
 
     /// The geometry of the model's terminal.
-    public init(_ model: ConsoleModel) { self.init(rows: model.rows) }
+    public init(_ model: ConsoleModel) { self.init(rows: model.rows, columns: model.columns) }
+
+    /// From this many columns the dashboard puts the status board, on call and a drill's pages beside
+    /// the incidents, each with the room it needs, rather than two lines under them.
+    public static let sidePanelMinimumColumns = 160
+
+    /// Where the dashboard's side panel begins (its separator's column), when the terminal is wide
+    /// enough for one: the panel takes two fifths, at most 72 columns (what its lines need); the incidents
+    /// keep the rest.
+    public var sidePanelColumn: Int? {
+        columns >= Self.sidePanelMinimumColumns ? columns - min(72, columns * 2 / 5) : nil
+    }
 
     /// The first row of a list under a screen's heading (row 2) and column titles (row 3).
     public static let listTop = 4
@@ -40,7 +55,8 @@ public struct ScreenGeometry: Sendable {
 
     /// The dashboard with `open` open and `resolved` recently resolved incidents.
     public func dashboard(open: Int, resolved: Int) -> Dashboard {
-        let slotsRow = bottom - 1
+        // With a side panel, the slots are in it and the lists reach the bottom.
+        let slotsRow = sidePanelColumn == nil ? bottom - 1 : bottom + 1
         // The rows both lists share (their headings and the "more" line aside): the open ones first;
         // the resolved get five, or more where the open ones leave rows empty (a tall terminal).
         let shared = slotsRow - 7

@@ -20,7 +20,8 @@ enum DashboardView {
         // One plan for the table, once per frame (it looks at every incident the console holds): each row
         // is laid out in the same columns.
         let plan = Self.plan(model)
-        let columns = Array(zip(plan.columns, plan.widths(in: model.columns - 3)))
+        let side = ScreenGeometry(model).sidePanelColumn
+        let columns = Array(zip(plan.columns, plan.widths(in: (side ?? model.columns) - 3)))
         header(row: ScreenGeometry.listTop - 1, columns, &frame)
         let openRows = geometry.openRows
         if open.isEmpty {
@@ -65,6 +66,9 @@ enum DashboardView {
             }
         }
 
+        if let side {
+            return drawSidePanel(model, from: side, &frame)
+        }
         let half = model.columns / 2
         frame.put("  Status board", row: slotsRow, column: 0, style: .heading)
         // The slots lead to their screens.
@@ -146,6 +150,90 @@ enum DashboardView {
         }
     }
 
+    /// The side panel of a wide terminal (`ScreenGeometry.sidePanelColumn`), right of `column`: the status
+    /// board's checks, failing ones first, then who is on call with their next handoffs, or in a drill
+    /// every page its sink received, the latest first.
+    static func drawSidePanel(_ model: ConsoleModel, from column: Int, _ frame: inout Frame) {
+        let x = column + 2
+        let width = model.columns - x - 1
+        let bottom = ScreenGeometry(model).bottom
+        for row in 2...bottom {
+            // A selected incident's reversed row stops at the panel.
+            frame.put(String(repeating: " ", count: model.columns - column), row: row, column: column, style: .normal)
+            frame.put(ConsoleView.glyph(model, "│", "|"), row: row, column: column, style: .dim)
+        }
+        // The lower part is on call's (or the drill's), at least eight rows; the checks take the rest.
+        let lowerTop = max(2 + 4, min(bottom - 8, 2 + 2 + model.checks.count + 1))
+        let rows = model.checks.enumerated().sorted {
+            ($0.element.state.urgency, $0.offset) < ($1.element.state.urgency, $1.offset)
+        }.map(\.element)
+        let down = rows.filter { $0.state == .down }.count
+        var heading = "Status board (3)  " + Plural.count(rows.count, "check")
+        if down > 0 { heading += " · \(down) down" }
+        frame.put(heading, row: 2, column: x, style: .heading, width: width)
+        frame.addClick(.key(.character("3")), row: 2, column: x, width: width)
+        if rows.isEmpty {
+            frame.put(
+                model.checkProblems.isEmpty ? "no checks in klaxon.yaml" : "checks: has errors, nothing polled (3)",
+                row: 3, column: x, style: model.checkProblems.isEmpty ? .dim : .error, width: width)
+        }
+        let nameWidth = min(24, rows.map { TextWidth.width(of: $0.definition.name) }.max() ?? 0) + 2
+        var row = 3
+        for (index, check) in rows.enumerated() where row < lowerTop - 1 {
+            if row == lowerTop - 2 && index < rows.count - 1 {
+                frame.put(
+                    "\(rows.count - index) more · 3 shows them all", row: row, column: x, style: .dim, width: width)
+                break
+            }
+            frame.put(check.definition.name, row: row, column: x, width: nameWidth - 1)
+            let polled = check.lastReport != nil
+            var cx = frame.put(
+                check.state.displayName.uppercased(), row: row, column: x + nameWidth,
+                style: StatusView.style(check.state, polled: polled), width: 12)
+            cx = max(cx, x + nameWidth + 12)
+            let detail =
+                check.notPolled.map { "NOT POLLED: " + $0 }
+                ?? check.lastReport?.evaluation.observation.detail ?? "not polled yet"
+            frame.put(detail, row: row, column: cx, style: .dim, width: max(0, x + width - cx))
+            row += 1
+        }
+        let local = LocalTimeFormatter(timeZone: model.timeZone)
+        if let drill = model.drill {
+            frame.put("DRILL sink: no real person is paged", row: lowerTop, column: x, style: .critical, width: width)
+            let pages = drill.pages.reversed().map { "\(OnCallView.shortTime($0.at, local, model.now))  \($0.summary)" }
+            let lines = (drill.recovered ? ["platform recovered"] : []) + (pages.isEmpty ? ["no page yet"] : pages)
+            for (offset, line) in lines.prefix(max(0, bottom - lowerTop)).enumerated() {
+                frame.put(line, row: lowerTop + 1 + offset, column: x, width: width)
+            }
+            return
+        }
+        frame.put("On call (4)", row: lowerTop, column: x, style: .heading, width: width)
+        frame.addClick(.key(.character("4")), row: lowerTop, column: x, width: width)
+        guard let board = model.onCall, !board.entries.isEmpty else {
+            frame.put(
+                model.onCall == nil ? "…" : "no schedules in Escalation/", row: lowerTop + 1, column: x, style: .dim,
+                width: width)
+            return
+        }
+        row = lowerTop + 1
+        for entry in board.entries where row <= bottom {
+            let who = entry.users.isEmpty ? "nobody" : entry.users.joined(separator: ", ")
+            let until = entry.until.map { " until " + OnCallView.shortTime($0, local, model.now) } ?? ""
+            var cx = frame.put(entry.schedule + "  ", row: row, column: x, style: .heading, width: width)
+            cx = frame.put(
+                who, row: row, column: cx, style: entry.users.isEmpty ? .critical : .normal, width: x + width - cx)
+            frame.put(until, row: row, column: cx, style: .dim, width: max(0, x + width - cx))
+            row += 1
+            for shift in entry.next.prefix(2) where row <= bottom {
+                let next = shift.users.isEmpty ? "nobody" : shift.users.joined(separator: ", ")
+                frame.put(
+                    "  then \(next) from \(OnCallView.shortTime(shift.start, local, model.now))", row: row, column: x,
+                    style: .dim, width: width)
+                row += 1
+            }
+        }
+    }
+
     /// Red when pages fail or nobody is paged who should be; acknowledged in its own style.
     static func style(of paging: PagingState) -> Style {
         switch paging {
@@ -186,7 +274,8 @@ enum DashboardView {
             nextUpdates.isEmpty ? .init("NEXT UPDATE", 0) : .sized("NEXT UPDATE", to: nextUpdates),
             .sized("COMMANDER", to: commanders, maximum: 16, givesWay: nextUpdates.isEmpty ? nil : 2),
             .sized(
-                "PAGING", to: open.map { pagingText($0, model) }, maximum: pagingMaximum(model.columns), narrowsTo: 10),
+                "PAGING", to: open.map { pagingText($0, model) },
+                maximum: pagingMaximum(ScreenGeometry(model).sidePanelColumn ?? model.columns), narrowsTo: 10),
             .init("TITLE", 12, fills: true)
         ])
     }

@@ -1,0 +1,50 @@
+import KlaxonCore
+import KlaxonTestSupport
+import KlaxonUI
+import Testing
+
+/// Issue 26, point 11: at 200×60 the dashboard was the incident list and fifty blank rows, with the
+/// status board, on call and a drill's pages in two lines at the bottom. From 160 columns they are
+/// beside the incidents, each with its rows.
+struct WideLayoutTests {
+    @Test func aWideDashboardPutsTheBoardAndOnCallBesideTheIncidents() {
+        let model = StatusBoardTests().boardModel(columns: 200, rows: 50)
+        let frame = ConsoleView.render(model)
+        let lines = frame.text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        let side = 128  // 200 less the panel's 72
+        func panel(_ row: Int) -> String { String(lines[row].dropFirst(side)) }
+        #expect(panel(2).contains("Status board (3)  3 checks · 1 down"), "\(frame.text)")
+        // Failing first: the down check, then the unknown one, then the one that is up.
+        #expect(panel(3).contains("registry-api") && panel(3).contains("DOWN"), "\(frame.text)")
+        #expect(panel(4).contains("kube-apiserver") && panel(5).contains("ci-queue"), "\(frame.text)")
+        #expect(lines.contains { $0.dropFirst(side).contains("On call (4)") })
+        #expect(lines.contains { $0.dropFirst(side).contains("platform-primary  ") })
+        #expect(lines.contains { $0.dropFirst(side).contains("then ") })
+        // No two-line slots at the bottom; the incidents do not run into the panel.
+        #expect(!lines[model.rows - 3].hasPrefix("  Status board"))
+        for row in 2..<(model.rows - 1) {
+            #expect(frame[row, side].character == "│", "row \(row): \(lines[row])")
+        }
+        if let mismatch = Snapshot.mismatch(frame, named: "dashboard-wide-200x50") {
+            Issue.record(Comment(rawValue: mismatch))
+        }
+        // Under 160 columns, the slots as before.
+        let narrow = ConsoleView.render(StatusBoardTests().boardModel(columns: 159, rows: 50)).text
+        #expect(narrow.contains("  Status board") && !narrow.contains("Status board (3)"))
+    }
+
+    @Test func aWideDrillListsEveryPageTheSinkReceived() {
+        var model = EightyByTwentyFourTests.drillModel()
+        _ = ConsoleUpdate.update(&model, .resize(columns: 180, rows: 40))
+        var drill = model.drill!
+        drill.pages.append(
+            DrillStatus.SinkPage(
+                at: model.now, user: "carol", incidentID: "INC-10234", title: "registry-api down",
+                step: "platform step 2 of 2"))
+        _ = ConsoleUpdate.update(&model, .drillChanged(drill))
+        let text = ConsoleView.render(model).text
+        #expect(text.contains("DRILL sink: no real person is paged"), "\(text)")
+        #expect(text.contains("page to carol for INC-10234 (platform step 2 of 2)"), "\(text)")
+        #expect(text.contains("page to bob for INC-10234 (platform step 1 of 2)"), "\(text)")
+    }
+}
