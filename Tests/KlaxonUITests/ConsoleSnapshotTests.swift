@@ -164,7 +164,7 @@ struct DrillScreenTests {
             let frame = ConsoleView.render(model)
             let top = String(frame.text.split(separator: "\n")[0])
             #expect(top.contains("DRILL registry-503 1m ×5"), "\(columns): \(top)")
-            #expect(frame.text.contains("DRILL sink: no real person is paged"))
+            #expect(frame.text.contains("DRILL sink (4): no real person is paged"))
             #expect(frame.text.contains("last: page to bob for INC-12"))
             #expect(
                 frame.text.contains("DRILL sink: page to bob for INC-12 (platform step 1 of 2)"),

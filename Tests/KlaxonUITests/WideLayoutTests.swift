@@ -48,3 +48,21 @@ struct WideLayoutTests {
         #expect(text.contains("page to bob for INC-10234 (platform step 1 of 2)"), "\(text)")
     }
 }
+
+/// Issue 26, point 11: at any width, the drill's sink list can be opened: `4` lists every page it received.
+@Test func theDrillsSinkListOpensOnTheOnCallScreen() {
+    var model = EightyByTwentyFourTests.drillModel()
+    var drill = model.drill!
+    drill.pages.append(
+        DrillStatus.SinkPage(
+            at: model.now, user: "carol", incidentID: "INC-10234", title: "registry-api down",
+            step: "platform step 2 of 2"))
+    _ = ConsoleUpdate.update(&model, .drillChanged(drill))
+    #expect(ConsoleView.render(model).text.contains("DRILL sink (4): no real person is paged"))
+    press([.character("4")], &model)
+    let text = ConsoleView.render(model).text
+    #expect(text.contains("DRILL sink: 2 pages received, no real person paged"), "\(text)")
+    let carol = text.range(of: "page to carol for INC-10234 (platform step 2 of 2)")
+    let bob = text.range(of: "page to bob for INC-10234 (platform step 1 of 2)")
+    #expect(carol != nil && bob != nil && carol!.lowerBound < bob!.lowerBound, "\(text)")
+}

@@ -74,7 +74,7 @@ enum DashboardView {
         // The slots lead to their screens.
         for row in slotsRow...(slotsRow + 1) {
             frame.addClick(.key(.character("3")), row: row, width: half)
-            if model.drill == nil { frame.addClick(.key(.character("4")), row: row, column: half) }
+            frame.addClick(.key(.character("4")), row: row, column: half)
         }
         if model.checks.isEmpty {
             if model.checkProblems.isEmpty {
@@ -121,7 +121,8 @@ enum DashboardView {
         if let drill = model.drill {
             // In a drill, the pages the sink received take the on-call slot: they are what happened to the people.
             frame.put(
-                "DRILL sink: no real person is paged", row: slotsRow, column: half, style: .critical, width: half - 1)
+                "DRILL sink (4): no real person is paged", row: slotsRow, column: half, style: .critical,
+                width: half - 1)
             // Whom the last page went to first: it is what gets cut last.
             let count = drill.pages.count
             let pages = drill.pages.last.map { "last: \($0.summary) · \(Plural.count(count, "page"))" } ?? "no page yet"

@@ -16,6 +16,26 @@ enum OnCallView {
         let local = LocalTimeFormatter(timeZone: model.timeZone)
         var row = 4
         let bottom = model.rows - 2
+        if let drill = model.drill {
+            // In a drill, the pages its sink received first: whom the rehearsal paged, latest first (the
+            // dashboard's slot has room for the last one only).
+            frame.put(
+                "DRILL sink: \(Plural.count(drill.pages.count, "page")) received, no real person paged",
+                row: row, column: 2, style: .critical, width: model.columns - 3)
+            row += 1
+            let shown = min(drill.pages.count, max(1, (bottom - row) / 3))
+            for page in drill.pages.reversed().prefix(shown) where row < bottom {
+                frame.put(
+                    "\(shortTime(page.at, local, model.now))  \(page.summary)", row: row, column: 4,
+                    width: model.columns - 5)
+                row += 1
+            }
+            if drill.pages.count > shown {
+                frame.put("\(drill.pages.count - shown) earlier", row: row, column: 4, style: .dim)
+                row += 1
+            }
+            row += 1
+        }
         for problem in board.problems.prefix(3) where row < bottom {
             frame.put(problem, row: row, column: 2, style: .error, width: model.columns - 3)
             row += 1
