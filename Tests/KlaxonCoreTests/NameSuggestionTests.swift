@@ -9,7 +9,9 @@ struct NameSuggestionTests {
         ("regsitry", ["registry", "ci", "kubernetes"], ["registry"]),
         ("--sevrity", ["--severity", "--all", "--json"], ["--severity"]),
         ("inc", ["incident", "init"], ["incident"]),
-        ("INCIDENT", ["incident"], []),
+        ("INCIDENT", ["incident"], ["incident"]),
+        ("Example", ["example", "ci"], ["example"]),
+        ("incident", ["incident"], []),
         ("zed", ["alice", "bob", "carol"], []),
         ("x", ["ack", "list"], [])
     ])

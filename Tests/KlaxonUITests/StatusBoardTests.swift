@@ -395,6 +395,9 @@ extension StatusBoardTests {
         #expect(StatusView.sparkline(jitter, ascii: false) == "▂▂▂▂ 10ms")
         let slow = [10.0, 100, 400].map { Self.report(check, .up, .ok("1"), latency: $0, at: t) }
         #expect(StatusView.sparkline(slow, ascii: false) == "▁▃█ 400ms")
+        // Failures alone have no bar to read a scale by.
+        let failed = [Self.report(check, .down, .failed("timeout"), latency: nil, at: t)]
+        #expect(StatusView.sparkline(failed, ascii: false) == "×")
     }
 
     /// A PromQL check's detail says what it holds the answer to, the conditions before the query (a

@@ -25,6 +25,10 @@ struct WideLayoutTests {
         for row in 2..<(model.rows - 1) {
             #expect(frame[row, side].character == "│", "row \(row): \(lines[row])")
         }
+        // A click in the panel opens its screen, not the incident drawn at that height on the left.
+        #expect(frame.click(row: 4, column: side + 10) == .key(.character("3")))
+        #expect(frame.click(row: model.rows - 4, column: side + 10) == .key(.character("4")))
+        #expect(frame.click(row: 4, column: 10) != .key(.character("3")))
         if let mismatch = Snapshot.mismatch(frame, named: "dashboard-wide-200x50") {
             Issue.record(Comment(rawValue: mismatch))
         }

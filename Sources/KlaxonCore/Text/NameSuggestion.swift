@@ -10,8 +10,9 @@ public enum NameSuggestion {
         // One slip per three letters, at least one and at most three: `lst` → `list`, not `ls` → `ack`.
         let allowed = min(3, max(1, word.count / 3))
         var scored: [(name: String, distance: Int)] = []
-        for name in Set(candidates) where name.lowercased() != typed.lowercased() {
+        for name in Set(candidates) where name != typed {
             let target = Array(name.lowercased())
+            // The same letters in another case (`Example` for `example`) is the closest of all.
             let distance = slips(word, target)
             if distance <= allowed {
                 scored.append((name, distance))

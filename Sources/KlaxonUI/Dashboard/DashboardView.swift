@@ -165,6 +165,10 @@ enum DashboardView {
         }
         // The lower part is on call's (or the drill's), at least eight rows; the checks take the rest.
         let lowerTop = max(2 + 4, min(bottom - 8, 2 + 2 + model.checks.count + 1))
+        // A click in the panel opens its screen, never the incident drawn at that height on the left.
+        for row in 2...bottom {
+            frame.addClick(.key(.character(row < lowerTop ? "3" : "4")), row: row, column: column)
+        }
         let rows = model.checks.enumerated().sorted {
             ($0.element.state.urgency, $0.offset) < ($1.element.state.urgency, $1.offset)
         }.map(\.element)
@@ -172,7 +176,6 @@ enum DashboardView {
         var heading = "Status board (3)  " + Plural.count(rows.count, "check")
         if down > 0 { heading += " · \(down) down" }
         frame.put(heading, row: 2, column: x, style: .heading, width: width)
-        frame.addClick(.key(.character("3")), row: 2, column: x, width: width)
         if rows.isEmpty {
             frame.put(
                 model.checkProblems.isEmpty ? "no checks in klaxon.yaml" : "checks: has errors, nothing polled (3)",
@@ -209,7 +212,6 @@ enum DashboardView {
             return
         }
         frame.put("On call (4)", row: lowerTop, column: x, style: .heading, width: width)
-        frame.addClick(.key(.character("4")), row: lowerTop, column: x, width: width)
         guard let board = model.onCall, !board.entries.isEmpty else {
             frame.put(
                 model.onCall == nil ? "…" : "no schedules in Escalation/", row: lowerTop + 1, column: x, style: .dim,

@@ -169,9 +169,8 @@ enum StatusView {
     static func sparkline(_ history: [CheckReport], ascii: Bool) -> String {
         let bars: [Character] = ascii ? Array(".:-=+*#%") : Array("▁▂▃▄▅▆▇█")
         let recent = history.suffix(14)
-        let peak = max(
-            sparklineFloorMilliseconds,
-            recent.compactMap { $0.response.statusCode == nil ? nil : $0.response.phases.total }.max() ?? 0)
+        let latencies = recent.compactMap { $0.response.statusCode == nil ? nil : $0.response.phases.total }
+        let peak = max(sparklineFloorMilliseconds, latencies.max() ?? 0)
         let marks = String(
             recent.map { report -> Character in
                 guard report.response.statusCode != nil, report.evaluation.observation.verdict != .failed else {
@@ -181,7 +180,8 @@ enum StatusView {
                 let level = Int((report.response.phases.total / peak * Double(bars.count - 1)).rounded())
                 return bars[max(0, min(bars.count - 1, level))]
             })
-        return marks.isEmpty ? "" : marks + " \(Int(peak.rounded()))ms"
+        // The scale only where there is a bar to read by it (not under failures alone).
+        return latencies.isEmpty ? marks : marks + " \(Int(peak.rounded()))ms"
     }
 
     /// An alert source's alerts from `top`, in aligned columns: state, severity, name, since when and
