@@ -100,7 +100,7 @@ public struct Workspace: Sendable {
             directory = parent
         }
         throw .badInput(
-            "no workspace: there is no \(configFileName) in \(currentDirectory) or any directory above it; pass --workspace DIR, set KLAXON_WORKSPACE, or run inside a workspace (the Klaxon repository is a sample one)"
+            "no workspace: there is no \(configFileName) in \(currentDirectory) or any directory above it; pass --workspace DIR, set KLAXON_WORKSPACE, run inside a workspace, or make one with klaxon init"
         )
     }
 

@@ -196,7 +196,7 @@ public enum ConsoleView {
         case .status:
             hints =
                 !model.showingCheckDetail
-                ? ["enter detail", "o runbook", "j/k move", "esc back"]
+                ? ["enter detail", "o runbook", "F failures first", "j/k move", "esc back"]
                 : (model.detailAlerts?.count ?? 0) > 1
                     ? ["j/k alert", "o runbook", "esc board"] : ["o runbook", "esc board"]
         case .reports: hints = ["j/k scroll", "1 dashboard", "2 incident"]
