@@ -95,4 +95,27 @@ extension ConsoleUpdateTests {
         #expect(Self.form(model)?.focus == 0)
         #expect(Self.form(model)?.rawText(.person) == "zed")
     }
+
+    /// Issue 26, point 3: the console's dialogs warn as the command line does, once: a person not in
+    /// people.yaml, a service nothing names; enter again goes ahead (recorded as given).
+    @Test func anUnknownPersonOrServiceIsWarnedOnceThenRecordedAsGiven() {
+        var model = Self.namedModel()
+        press([.enter], &model)
+        #expect(press([.character("A"), .tab, .control("u")] + type("zed") + [.enter], &model).isEmpty)
+        #expect(Self.form(model)?.rawText(.person) == "zed")
+        #expect(model.message?.text.hasPrefix("commander \"zed\" is not a person of Escalation/people.yaml") == true)
+        #expect(model.message?.text.hasSuffix("; enter again to go ahead") == true)
+        #expect(press([.enter], &model) == [.perform(.assign(role: "commander", user: "zed"), incidentID: "INC-12")])
+
+        var declaring = Self.namedModel()
+        press([.character("d")] + type("Mirror slow") + [.tab, .tab] + type("regsitry"), &declaring)
+        #expect(press([.enter], &declaring).isEmpty)
+        #expect(
+            declaring.message?.text.contains("did you mean 'registry'?") == true, "\(declaring.message?.text ?? "")")
+        // Changed, it is judged afresh; unchanged, enter goes ahead.
+        #expect(
+            press([.enter], &declaring) == [
+                .declare(Declaration(title: "Mirror slow", severity: .sev3, services: ["regsitry"], commander: "alice"))
+            ])
+    }
 }

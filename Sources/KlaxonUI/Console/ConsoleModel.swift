@@ -369,6 +369,9 @@ public struct ConsoleModel: Sendable {
         public var fields: [Field]
         public var focus = 0
         public var hint: String
+        /// The warning the last enter gave (a service or person the workspace does not know): the same
+        /// dialog submitted again unchanged goes ahead, as the command line records it with a warning.
+        public var warned: String?
 
         /// The text of field `key` as typed; "" when the form has no such text field.
         public func rawText(_ key: FieldKey) -> String {

@@ -1152,6 +1152,18 @@ public enum ConsoleUpdate {
             model.message = .init(text: why, isError: true)
             return []
         }
+        /// Keeps the dialog open once with `warnings` (names the workspace does not know), unless this is
+        /// the enter after that same warning: then nil, and the dialog goes ahead.
+        func warnOnce(_ warnings: [String]) -> [ConsoleEffect]? {
+            guard !warnings.isEmpty else { return nil }
+            let text = warnings.joined(separator: "; ") + "; enter again to go ahead"
+            guard form.warned != text else { return nil }
+            var warnedForm = form
+            warnedForm.warned = text
+            model.overlay = .form(warnedForm)
+            model.message = .init(text: text, isError: true)
+            return []
+        }
         model.overlay = nil
         // Whatever was typed stays in its dialog while the store does not answer (keys read together, as
         // `n`, the text and ctrl-s may be, open and submit it in one message).
@@ -1172,13 +1184,15 @@ public enum ConsoleUpdate {
             var policy: String?
             if case .severity(let chosen)? = form.choice(.severity) { severity = chosen }
             if case .policy(let name)? = form.choice(.pageBy) { policy = name }
+            let services =
+                service.isEmpty ? [] : service.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+            // A service nothing in the workspace names: said once, with the closest (issue 26, point 3).
+            if let warned = warnOnce(services.compactMap(model.workspaceNames.serviceWarning)) { return warned }
             model.declaring = form  // given back if the declaration fails
             if alert == nil { model.declareDraft = nil }
             let declaration = Declaration(
                 title: title, severity: severity,
-                services: service.isEmpty
-                    ? [] : service.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) },
-                commander: model.user, policy: policy)
+                services: services, commander: model.user, policy: policy)
             // A service that already has an open incident: asked whether to note it there instead.
             if let open = OpenIncidentForService.find(for: declaration.services, among: model.openIncidents) {
                 model.overlay = .confirm(.declareBeside(open, declaration, alert: alert))
@@ -1208,6 +1222,9 @@ public enum ConsoleUpdate {
             let person = form.text(.person)
             guard !person.isEmpty else { return keepOpen("whom? type the person's id") }
             guard case .role(let role)? = form.choice(.role) else { return [] }
+            if let warned = warnOnce([model.workspaceNames.personWarning(person, as: role)].compactMap { $0 }) {
+                return warned
+            }
             return [.perform(.assign(role: role, user: person), incidentID: id)]
         case .actionItem(let id):
             let toDo = form.text(.toDo)
