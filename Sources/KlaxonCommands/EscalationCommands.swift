@@ -52,7 +52,10 @@ struct EscalationCommand: ParsableCommand {
                 guard t >= start else {
                     throw KlaxonError.badInput("--ack-at (\(t.rfc3339)) is before --from (\(start.rfc3339))")
                 }
-                events.append(EscalationEvent(sequence: 2, at: t, actor: ackBy ?? "someone", kind: .acknowledged))
+                events.append(
+                    EscalationEvent(
+                        sequence: 2, at: t, actor: ackBy ?? (try? global.writer().actor) ?? "someone",
+                        kind: .acknowledged))
             }
             let end =
                 try to.map { text throws(KlaxonError) in try global.parseTime(text, workspace: workspace) }

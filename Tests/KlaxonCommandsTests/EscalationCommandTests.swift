@@ -215,6 +215,11 @@ struct EscalationCommandTests {
                 "acknowledged; ack times out after 30m, at 2026-11-20 09:33:00, after the end of the simulation"),
             "\(short.output)")
         #expect(!short.output.contains("restart"))
+        // Without --ack-by, the one acknowledging is whoever runs it (--as); an ack after the end is no row.
+        let mine = k.run("escalation", "simulate", "platform", "--ack-at", "09:03", "--to", "09:20", "--as", "carol")
+        #expect(mine.output.contains(" carol "), "\(mine.output)")
+        let late = k.run("escalation", "simulate", "platform", "--ack-at", "09:30", "--to", "09:20", "--json")
+        #expect(late.status == 0 && !late.output.contains("acknowledged"), "\(late.output)")
 
         // A policy without an ack timeout pages nobody again.
         let policy = ws.path + "/Escalation/policies/platform.yaml"

@@ -589,7 +589,8 @@ public struct EscalationEngine: Sendable {
         }
         return Simulation(
             pages: pages.enumerated().sorted { ($0.element.at, $0.offset) < ($1.element.at, $1.offset) }.map(\.element),
-            acknowledgements: walked.acknowledgements.map { ack in
+            // An acknowledgement after the end is not in the simulation, as a page after it is not.
+            acknowledgements: walked.acknowledgements.filter { $0.at <= until }.map { ack in
                 let restart = walked.phases.first { $0.restartedBy == ack.sequence && $0.start <= until }
                 return Simulation.Acknowledged(
                     acknowledgement: ack, restart: restart.map { Simulation.Restart(at: $0.start, from: $0.from) })
