@@ -31,6 +31,8 @@ struct WorkspaceTests {
             try Workspace.locate(explicit: nil, environment: [:], currentDirectory: empty.path)
         }
         #expect(refusal?.message.contains("pass --workspace DIR, set KLAXON_WORKSPACE") == true)
+        // A newcomer with no workspace yet is pointed to the command that makes one (issue 26).
+        #expect(refusal?.message.hasSuffix("or make one with klaxon init") == true, "\(refusal?.message ?? "")")
         #expect(refusal?.exitStatus == 2)
         #expect(throws: KlaxonError.self) {
             try Workspace.locate(explicit: empty.path, environment: [:], currentDirectory: "/")
