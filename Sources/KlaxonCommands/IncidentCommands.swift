@@ -285,7 +285,13 @@ extension IncidentCommand {
 
         func run() throws {
             guard let status = IncidentStatus(parsing: status) else {
-                throw KlaxonError.badInput("status \"\(self.status)\" is not one of \(IncidentStatus.expected)")
+                // Mitigated is a key time, not a status: the command that records it.
+                let mitigate =
+                    self.status.lowercased().hasPrefix("mitigat")
+                    ? "; mitigated is a key time, not a status: klaxon incident mitigate \(id)"
+                    : NameSuggestion.hint(for: self.status, among: IncidentStatus.allCases.map(\.rawValue))
+                throw KlaxonError.badInput(
+                    "status \"\(self.status)\" is not one of \(IncidentStatus.expected)" + mitigate)
             }
             try record(.setStatus(status), on: id, global: global, json: output.json)
         }
@@ -319,6 +325,11 @@ extension IncidentCommand {
             try record(.assign(role: role, user: user), on: id, global: global, json: output.json)
             let names = WorkspaceNames.of(try global.loadWorkspace(), context: global.context)
             if let warning = names.personWarning(user, as: role.lowercased()) { global.context.warn(warning) }
+            // Any role may be given; one a slip away from a usual one (`commandr`) is most likely that one.
+            let usual = NameSuggestion.hint(for: role.lowercased(), among: Incident.standardRoles)
+            if !Incident.standardRoles.contains(role.lowercased()), !usual.isEmpty {
+                global.context.warn("role \"\(role)\" is recorded as given\(usual)")
+            }
         }
     }
 

@@ -84,3 +84,22 @@ struct UsageMessageTests {
             out == "klaxon: error: unknown command 'incidnet'; did you mean 'incident'? (see klaxon --help)\nEXIT 2\n")
     }
 }
+
+/// Issue 26 (the walkthrough): a status that is a key time points to its command; a role a slip away
+/// from a usual one is recorded with a warning naming it.
+@Test func mitigatedPointsToItsCommandAndAMistypedRoleIsSaid() {
+    let ws = makeWorkspace()
+    let k = Klaxon(workspace: ws.path)
+    k.run("incident", "declare", "x", "--severity", "SEV3")
+    let status = k.run("incident", "status", "INC-1", "mitigated")
+    #expect(status.status == 2)
+    #expect(
+        status.errors
+            == "klaxon: error: status \"mitigated\" is not one of investigating, identified, monitoring or resolved; mitigated is a key time, not a status: klaxon incident mitigate INC-1\n"
+    )
+    #expect(k.run("incident", "status", "INC-1", "identifed").errors.contains("did you mean 'identified'?"))
+    let role = k.run("incident", "assign", "INC-1", "commandr", "erin")
+    #expect(role.status == 0)
+    #expect(role.errors.contains("klaxon: warning: role \"commandr\" is recorded as given; did you mean 'commander'?"))
+    #expect(!k.run("incident", "assign", "INC-1", "oncall-lead", "erin").errors.contains("role"))
+}
