@@ -1,3 +1,4 @@
+import Foundation
 import KlaxonCore
 import KlaxonTestSupport
 import KlaxonUI
@@ -69,4 +70,17 @@ struct WideLayoutTests {
     let carol = text.range(of: "page to carol for INC-10234 (platform step 2 of 2)")
     let bob = text.range(of: "page to bob for INC-10234 (platform step 1 of 2)")
     #expect(carol != nil && bob != nil && carol!.lowerBound < bob!.lowerBound, "\(text)")
+}
+
+/// Issue 26 (the walkthrough): with no incident, the dashboard's bottom line offers no key that acts on one.
+@Test func anEmptyDashboardOffersNoIncidentKeys() {
+    let empty = ConsoleModel(
+        workspaceName: "forge-platform", user: "alice", readOnly: false, timeZone: TimeZone(identifier: "UTC")!,
+        staleAfterSeconds: 1800, glyphs: .unicode, now: Timestamp.parseRFC3339("2026-11-22T09:30:00Z")!,
+        columns: 80, rows: 24)
+    let bottom = ConsoleView.render(empty).text.split(separator: "\n", omittingEmptySubsequences: false)[23]
+    #expect(bottom.hasPrefix("d declare · / search"), "\(bottom)")
+    #expect(!bottom.contains("a ack") && !bottom.contains("n note"))
+    let full = ConsoleView.render(sampleModel()).text.split(separator: "\n", omittingEmptySubsequences: false)[23]
+    #expect(full.contains("a ack · n note"), "\(full)")
 }

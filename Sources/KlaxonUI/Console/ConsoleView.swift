@@ -172,7 +172,11 @@ public enum ConsoleView {
         var hints: [String]
         let always = [": palette", "? help", "q quit"]
         switch model.screen {
-        case .dashboard: hints = ["enter open", "d declare", "a ack", "n note", "/ search", "tab pane"]
+        case .dashboard:
+            // What acts on an incident only where there is one to act on.
+            hints =
+                model.openIncidents.isEmpty && model.resolvedIncidents.isEmpty
+                ? ["d declare", "/ search"] : ["enter open", "d declare", "a ack", "n note", "/ search", "tab pane"]
         case .incident:
             hints = [
                 "n note", "U update", "s status", "a ack", "m mitigate", "r resolve", "t todo", "o runbook", "e review",

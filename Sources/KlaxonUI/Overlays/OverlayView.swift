@@ -23,8 +23,11 @@ enum OverlayView {
                     : "\(ids.count) incidents are escalating (\(ids.joined(separator: ", "))) and this console sends their pages"
                 // True whether or not a klaxon watch (or another console) waits for the engine lock: waiters
                 // try it each second without queueing on it, so none can be seen (docs/escalation-format.md).
+                // A drill's workspace is its own: nothing else can take its pages over, and they go to the sink.
                 question =
-                    "\(what): quitting stops them unless another klaxon watch or console takes over (one waiting for the engine lock would, within a second; whether one waits cannot be seen from here). Quit?"
+                    model.drill != nil
+                    ? "\(what) (to the drill's sink, no real person): quitting ends the drill and its pages. Quit?"
+                    : "\(what): quitting stops them unless another klaxon watch or console takes over (one waiting for the engine lock would, within a second; whether one waits cannot be seen from here). Quit?"
             case .reopen(let id): question = "Reopen \(id)?"
             case .escalateNow(let id, _):
                 question = "Escalate \(id) now? Its policy moves on to the next step and pages it."
