@@ -18,9 +18,7 @@ struct RunbookCommand: ParsableCommand {
 
     /// The runbook called `name` (`registry-5xx`, `registry-5xx.md` or `Runbooks/registry-5xx.md`).
     static func find(_ name: String, in runbooks: [Runbook]) throws(KlaxonError) -> Runbook {
-        var key = name
-        if key.hasPrefix(RunbookFiles.directoryName + "/") { key.removeFirst(RunbookFiles.directoryName.count + 1) }
-        if key.hasSuffix(".md") { key.removeLast(3) }
+        let key = Runbook.name(referredToAs: name)
         if let runbook = runbooks.first(where: { $0.name == key }) { return runbook }
         let close = runbooks.filter {
             $0.name.localizedCaseInsensitiveContains(key) || $0.title.localizedCaseInsensitiveContains(key)

@@ -368,26 +368,24 @@ public final class TerminalScreen {
         while events.count < 100_000 && bytes < 1 << 22 {
             // Bytes, not wget_wch: its decoding drops the characters after an invalid byte in the same read.
             let code = wgetch(window)
-            if code == ERR { return events + keys(decoder.endRead(at: time)) }
+            if code == ERR { return events + Self.keys(decoder.endRead(at: time)) }
             bytes += 1
             if code == KEY_RESIZE {
                 events.append(.resize(columns: columns, rows: rows))
             } else if code == KEY_MOUSE {
                 // ncurses matched terminfo's `kmous`, the start of a report: the decoder reads it whole.
-                if !decoder.isPasting { events += keys(mouseKeyBytes.flatMap { decoder.feed($0) }) }
+                if !decoder.isPasting { events += Self.keys(mouseKeyBytes.flatMap { decoder.feed($0) }) }
             } else if code >= KEY_MIN {
                 guard let key = Self.key(forKeyCode: code) else { continue }
-                events += keys(decoder.interrupt())
+                events += Self.keys(decoder.interrupt())
                 // Inside a paste, a sequence ncurses took for a key is pasted text; it is left out.
                 if !decoder.isPasting { events.append(.key(key)) }
             } else {
-                events += keys(decoder.feed(UInt8(truncatingIfNeeded: code)))
+                events += Self.keys(decoder.feed(UInt8(truncatingIfNeeded: code)))
             }
         }
         return events
     }
-
-    func keys(_ inputs: [UTF8InputDecoder.Input]) -> [TerminalEvent] { Self.keys(inputs) }
 
     /// The keys of what the decoder read.
     static func keys(_ inputs: [UTF8InputDecoder.Input]) -> [TerminalEvent] {

@@ -24,6 +24,15 @@ public struct RunbookMetadata: Hashable, Sendable {
 
 /// A markdown runbook of the workspace's `Runbooks/`, parsed.
 public struct Runbook: Sendable {
+    /// The name a runbook is referred to by: `registry-5xx`, also written `registry-5xx.md` or
+    /// `Runbooks/registry-5xx.md` (the command line's and a link's forms).
+    public static func name(referredToAs reference: String) -> String {
+        var name = reference
+        if name.hasPrefix("Runbooks/") { name.removeFirst("Runbooks/".count) }
+        if name.hasSuffix(".md") { name.removeLast(3) }
+        return name
+    }
+
     /// Its path under `Runbooks/` without `.md`: `registry-5xx`, `k8s/etcd-slow`.
     public var name: String
     /// The file, for messages.

@@ -56,9 +56,7 @@ public struct WorkspaceNames: Hashable, Sendable {
     public func linkTarget(_ target: String) throws(KlaxonError) -> String {
         let trimmed = target.trimmingWhitespace
         if Self.isURL(trimmed) { return trimmed }
-        var name = trimmed
-        if name.hasPrefix("Runbooks/") { name.removeFirst("Runbooks/".count) }
-        if name.hasSuffix(".md") { name.removeLast(3) }
+        let name = Runbook.name(referredToAs: trimmed)
         if runbooks.contains(name) { return name }
         guard !trimmed.contains("://") else {
             throw .badInput(

@@ -558,19 +558,19 @@ public struct ConsoleModel: Sendable {
         for row in checks where !groups.contains(row.definition.group) { groups.append(row.definition.group) }
         var rows = groups.map { group in checks.filter { $0.definition.group == group } }
         if failuresFirst {
-            func sorted(_ list: [CheckRow]) -> [CheckRow] {
-                list.enumerated().sorted {
-                    ($0.element.state.urgency, $0.offset) < ($1.element.state.urgency, $1.offset)
-                }
-                .map(\.element)
-            }
-            rows = rows.map(sorted).enumerated().sorted {
+            rows = rows.map(Self.failuresFirst).enumerated().sorted {
                 ($0.element.first?.state.urgency ?? .max, $0.offset) < (
                     $1.element.first?.state.urgency ?? .max, $1.offset
                 )
             }.map(\.element)
         }
         return rows.flatMap { $0 }
+    }
+
+    /// `rows` by how urgently their state wants a look (`CheckState.urgency`), equals as they came.
+    static func failuresFirst(_ rows: [CheckRow]) -> [CheckRow] {
+        rows.enumerated().sorted { ($0.element.state.urgency, $0.offset) < ($1.element.state.urgency, $1.offset) }
+            .map(\.element)
     }
 
     /// The alerts the open detail lists, when it is an alert source's (nil otherwise).

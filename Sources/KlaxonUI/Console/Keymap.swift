@@ -217,12 +217,13 @@ public enum Keymap {
             let begins = typed.first.map { summary.hasPrefix($0) } ?? false
             return (namesTheWords ? 0 : 1, begins ? 0 : 1, binding.scope == .lists ? 1 : 0)
         }
-        return FuzzyMatch.rank(candidates, by: query) { $0.summary }.enumerated()
-            .sorted { a, b in
-                let (ra, rb) = (rank(a.element), rank(b.element))
-                return (ra.0, ra.1, ra.2, a.offset) < (rb.0, rb.1, rb.2, b.offset)
-            }
-            .map(\.element)
+        // Each binding ranked once (the comparisons would split its summary again and again).
+        let ranked = FuzzyMatch.rank(candidates, by: query) { $0.summary }.enumerated().map { offset, binding in
+            (binding: binding, rank: rank(binding), offset: offset)
+        }
+        return ranked.sorted { a, b in
+            (a.rank.0, a.rank.1, a.rank.2, a.offset) < (b.rank.0, b.rank.1, b.rank.2, b.offset)
+        }.map(\.binding)
     }
 
     public static func actions(for key: Key) -> [ConsoleAction] {

@@ -169,9 +169,7 @@ enum DashboardView {
         for row in 2...bottom {
             frame.addClick(.key(.character(row < lowerTop ? "3" : "4")), row: row, column: column)
         }
-        let rows = model.checks.enumerated().sorted {
-            ($0.element.state.urgency, $0.offset) < ($1.element.state.urgency, $1.offset)
-        }.map(\.element)
+        let rows = ConsoleModel.failuresFirst(model.checks)
         let down = rows.filter { $0.state == .down }.count
         var heading = "Status board (3)  " + Plural.count(rows.count, "check")
         if down > 0 { heading += " · \(down) down" }
