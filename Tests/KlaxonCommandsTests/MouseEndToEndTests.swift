@@ -63,6 +63,13 @@ extension EndToEnd {
             let onCall = try #require(topBar.range(of: "on call:"))
             tty.sendMouse(0, row: 0, column: topBar.distance(from: topBar.startIndex, to: onCall.lowerBound) + 2)
             #expect(await tty.until("No schedules") != nil, "\(tty.screen())")
+            // A tab of the row under the top bar: the status board.
+            let tabs =
+                tty.screen().split(separator: "\n", omittingEmptySubsequences: false).dropFirst().first.map(String.init)
+                ?? ""
+            let status = try #require(tabs.range(of: "3 Status"), "\(tty.screen())")
+            tty.sendMouse(0, row: 1, column: tabs.distance(from: tabs.startIndex, to: status.lowerBound) + 2)
+            #expect(await tty.until("Status board") != nil, "\(tty.screen())")
             tty.press("q")
             #expect(await tty.until("EXIT 0") != nil)
             #expect(tty.paneFormat("#{mouse_standard_flag} #{mouse_sgr_flag}") == "0 0", "the mouse given back")

@@ -55,6 +55,27 @@ struct ConsoleUpdateTests {
             ])
     }
 
+    /// Before declaring, "none: pages nobody" is red once the severity is SEV1 or SEV2, dim below.
+    @Test func theDeclareDialogWarnsInRedThatASeriousIncidentPagesNobody() throws {
+        var model = sampleModel()
+        model.pageTargets = [.policy("platform")]
+        func noteStyle() throws -> Style {
+            let frame = ConsoleView.render(model)
+            let row = try #require((0..<model.rows).first { frame.text(ofRow: $0).contains("none: pages nobody") })
+            let column = try #require(frame.text(ofRow: row).range(of: "none: pages nobody")).lowerBound
+                .utf16Offset(in: frame.text(ofRow: row))
+            return frame[row, column].style
+        }
+        press([.character("d")] + type("Registry down"), &model)
+        #expect(try noteStyle() == .dim, "SEV3 by default")
+        press([.tab, .character("2")], &model)
+        #expect(try noteStyle() == .error, "SEV2")
+        press([.character("1")], &model)
+        #expect(try noteStyle() == .error, "SEV1")
+        press([.character("4")], &model)
+        #expect(try noteStyle() == .dim, "SEV4")
+    }
+
     /// `P` lists policies, then people, as `policy:NAME` and `user:ID`, and pages the one chosen: a policy
     /// step by step, a person directly.
     @Test func pagingAPolicyOrAPerson() {

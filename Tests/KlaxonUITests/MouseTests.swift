@@ -154,6 +154,31 @@ struct MouseUpdateTests {
         #expect(helpScroll(m) == 0)
     }
 
+    /// Every screen but an open incident has the tab row under the top bar, with all eight screens even at
+    /// 80 columns, the one shown picked out; a click on a tab opens its screen.
+    @Test func aClickOnATabOpensItsScreen() throws {
+        for columns in [80, 120] {
+            var m = sampleModel(columns: columns, rows: 24)
+            for screen in ConsoleModel.Screen.allCases.reversed() {
+                let title = try #require(ConsoleView.tabs.first { $0.screen == screen }?.title)
+                let tab = try #require(column(of: "\(screen.rawValue) \(title)", row: 1, m), "\(title) at \(columns)")
+                _ = click(row: 1, column: tab + 2, &m)
+                #expect(m.screen == screen, "\(title) at \(columns)")
+                if m.currentIncident != nil && screen == .incident {
+                    press([.character("1")], &m)
+                    continue
+                }
+                let frame = ConsoleView.render(m)
+                let shown = try #require(column(of: "\(screen.rawValue) \(title)", row: 1, m))
+                #expect(frame[1, shown].style == .selected && frame[1, shown + 2].style == .selected)
+            }
+        }
+        // An incident's screen gives that row to the incident's title.
+        var m = sampleModel()
+        press([.enter], &m)
+        #expect(m.screen == .incident && ConsoleView.render(m).text(ofRow: 1).hasPrefix(" INC-12"))
+    }
+
     func helpScroll(_ model: ConsoleModel) -> Int? {
         if case .help(let scroll)? = model.overlay { scroll } else { nil }
     }
@@ -180,6 +205,69 @@ struct MouseUpdateTests {
         #expect(status != nil)
         wheel(down: true, &m)
         #expect(chosen(m) == status)
+    }
+
+    /// Where `text` is first drawn on the screen, as (row, column).
+    func position(of text: String, _ model: ConsoleModel) -> (row: Int, column: Int)? {
+        for row in 0..<model.rows {
+            if let column = column(of: text, row: row, model) { return (row, column) }
+        }
+        return nil
+    }
+
+    @Test func aClickOnAPaletteRowRunsIt() throws {
+        var m = sampleModel()
+        press([.character(":")], &m)
+        press(type("board"), &m)
+        let row = try #require(position(of: "status board", m))
+        _ = click(row: row.row, column: row.column + 1, &m)
+        #expect(m.screen == .status && m.overlay == nil)
+    }
+
+    @Test func aDialogsOptionsFieldsAndAnswersTakeClicks() throws {
+        var m = sampleModel()
+        press([.enter, .character("s")], &m)  // the status picker of INC-12
+        let before = try #require(chosen(m))
+        let resolved = try #require(position(of: " resolved ", m))
+        _ = click(row: resolved.row, column: resolved.column + 2, &m)
+        let after = try #require(chosen(m))
+        #expect(after != before && m.overlay != nil, "a first click chooses")
+        let again = try #require(position(of: "[resolved]", m))
+        let effects = click(row: again.row, column: again.column + 2, &m)
+        #expect(m.overlay == nil && !effects.isEmpty, "a second click on the choice submits the picker")
+
+        // The declare dialog: a severity chosen by a click, the title focused by one.
+        m = sampleModel()
+        press([.character("d")], &m)
+        guard case .form(let declare)? = m.overlay else {
+            Issue.record("no declare dialog")
+            return
+        }
+        let severityField = try #require(declare.fields.firstIndex { $0.buffer == nil })
+        let severityRow = try #require(position(of: "Severity: ", m)).row
+        let sev1 = try #require(column(of: " SEV1 ", row: severityRow, m))
+        _ = click(row: severityRow, column: sev1 + 2, &m)
+        guard case .form(let chosenForm)? = m.overlay,
+            case .choice(let options, let selected) = chosenForm.fields[severityField].value
+        else {
+            Issue.record("the declare dialog closed")
+            return
+        }
+        #expect(options[selected].text == "SEV1" && chosenForm.focus == severityField, "chosen, not submitted")
+        let title = try #require(position(of: "Title: ", m))
+        _ = click(row: title.row, column: title.column + 10, &m)
+        guard case .form(let focused)? = m.overlay else {
+            Issue.record("the declare dialog closed")
+            return
+        }
+        #expect(focused.focus != severityField && focused.fields[focused.focus].buffer != nil)
+
+        // A confirmation's answer is a button.
+        m = sampleModel()
+        press([.enter, .character("m")], &m)
+        let yes = try #require(position(of: "y yes", m))
+        let answered = click(row: yes.row, column: yes.column, &m)
+        #expect(m.overlay == nil && !answered.isEmpty)
     }
 
     @Test func theWheelMovesTheTimelineThreeRecords() {
@@ -254,6 +342,30 @@ struct MouseUpdateTests {
         #expect(m.runbookScreen.open?.name == "ci-queue-backed-up")
         press([.character("H")], &m)
         #expect(m.runbookScreen.open?.name == "clicks")
+    }
+
+    @Test func aClickOnAScheduleSelectsTheOneTakeThePagerActsOn() throws {
+        var m = sampleModel()
+        press([.character("4")], &m)
+        let office = try #require(position(of: "office-hours", m))
+        _ = click(row: office.row, column: 40, &m)
+        #expect(m.onCallSelection == 1 && m.screen == .onCall)
+        _ = click(row: office.row, column: 40, &m)
+        #expect(m.onCallSelection == 1 && m.overlay == nil, "a second click opens nothing")
+    }
+
+    /// The wheel scrolls the pane under the pointer, not the one in focus.
+    @Test func theWheelScrollsThePaneUnderThePointer() throws {
+        var m = sampleModel()
+        let resolved = try #require(position(of: "INC-9 ", m))
+        #expect(m.dashboardPane == .open)
+        _ = ConsoleUpdate.update(
+            &m, .key(.mouse(MouseEvent(button: .wheelDown, pressed: true, row: resolved.row, column: 20))))
+        #expect(m.dashboardPane == .resolved && m.resolvedSelection == 1 && m.openSelection == 0)
+        let open = try #require(position(of: "INC-11 ", m))
+        _ = ConsoleUpdate.update(
+            &m, .key(.mouse(MouseEvent(button: .wheelDown, pressed: true, row: open.row, column: 20))))
+        #expect(m.dashboardPane == .open && m.openSelection == 1 && m.resolvedSelection == 1)
     }
 
     @Test func alertsAndChecksRowsAreClickable() {

@@ -37,6 +37,30 @@ struct OnCallScreenTests {
         #expect(primary?.contains("carol until Mon 16:00, then alice until Tue 16:00") == true, "\(text)")
     }
 
+    /// Right after alice takes the pager from bob, the strip's cell under `^ now` is hers, though bob had
+    /// most of that slot.
+    @Test func theStripsNowCellIsWhoeverIsOnCallNow() throws {
+        var model = sampleModel()
+        var board = try #require(model.onCall)
+        let shifts = board.entries[0].strip
+        let i = try #require(shifts.firstIndex { $0.start <= model.now && model.now < $0.end })
+        #expect(shifts[i].users == ["bob"])
+        board.entries[0].strip.replaceSubrange(
+            i...i,
+            with: [
+                Shift(start: shifts[i].start, end: model.now, users: ["bob"]),
+                Shift(start: model.now, end: shifts[i].end, users: ["alice"])
+            ])
+        board.entries[0].users = ["alice"]
+        model.onCall = board
+        press([.character("4")], &model)
+        let lines = ConsoleView.render(model).text.split(separator: "\n").map(String.init)
+        let marker = try #require(lines.firstIndex { $0.contains("^ now") })
+        let column = try #require(lines[marker].range(of: "^ now")).lowerBound.utf16Offset(in: lines[marker])
+        let strip = try #require(lines[..<marker].last { $0.hasPrefix("  platform-primary ") })
+        #expect(Array(strip)[column] == "a", "\(strip)")
+    }
+
     @Test func takingThePagerAsksThenOverridesUntilTheEndOfTheShift() throws {
         var model = sampleModel()
         press([.character("4")], &model)

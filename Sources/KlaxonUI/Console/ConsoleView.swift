@@ -10,6 +10,8 @@ public enum ConsoleView {
             return frame
         }
         drawTopBar(model, &frame)
+        // The incident screen's second row is the incident's own title; every other screen's is free.
+        if model.screen != .incident || model.currentIncident == nil { drawTabs(model, &frame) }
         switch model.screen {
         case .dashboard: DashboardView.draw(model, &frame)
         case .incident: IncidentView.draw(model, &frame)
@@ -23,9 +25,9 @@ public enum ConsoleView {
         drawBottomLine(model, &frame)
         if let overlay = model.overlay {
             let beneath = frame
+            frame.clickTargets = []  // clicks beneath a dialog do nothing; its own rows and answers take them
             OverlayView.draw(overlay, model, &frame)
             frame.dropHyperlinks(changedSince: beneath)
-            frame.clickTargets = []  // a dialog takes its answer from keys; clicks beneath it do nothing
         }
         if model.glyphs == .ascii { toASCII(&frame) }
         return frame
@@ -126,6 +128,26 @@ public enum ConsoleView {
         }
     }
 
+    /// The screens' names as k9s and lazygit users look for them: each with its key, the screen shown
+    /// picked out, and a click on one opens it as its key does.
+    public static let tabs: [(screen: ConsoleModel.Screen, title: String)] = [
+        (.dashboard, "Dashboard"), (.incident, "Incident"), (.status, "Status"), (.onCall, "On call"),
+        (.runbooks, "Runbooks"), (.reports, "Reports"), (.alerts, "Alerts"), (.objectives, "SLOs")
+    ]
+
+    /// The tab row (row 1): one space between tabs at 80 columns, where no more fit, two from 86.
+    static func drawTabs(_ model: ConsoleModel, _ frame: inout Frame) {
+        let labels = tabs.map { "\($0.screen.rawValue) \($0.title)" }
+        let widths = labels.map(TextWidth.width(of:))
+        let gap = 1 + widths.reduce(2 * (labels.count - 1), +) <= model.columns ? 2 : 1
+        var x = 1
+        for (tab, (label, width)) in zip(tabs, zip(labels, widths)) where x + width <= model.columns {
+            frame.put(label, row: 1, column: x, style: tab.screen == model.screen ? .selected : .hint)
+            frame.addClick(.key(.character(Character(String(tab.screen.rawValue)))), row: 1, column: x, width: width)
+            x += width + gap
+        }
+    }
+
     /// `on call: bob` and ` until 17:00` for the main schedule.
     static func onCallSlot(_ model: ConsoleModel) -> (who: String, until: String) {
         guard let main = model.onCall?.main else { return ("on call: —", "") }
@@ -217,12 +239,21 @@ public enum ConsoleView {
         while !hints.isEmpty && TextWidth.width(of: (hints + always).joined(separator: " · ")) > model.columns - 1 {
             hints.removeLast()
         }
-        frame.put((hints + always).joined(separator: " · "), row: row, column: 0, style: .hint)
-        // Each hint is a button: a click is its key (`j/k move` names two, and is none).
-        var x = 0
-        for hint in hints + always {
+        let text = (hints + always).joined(separator: " · ")
+        frame.put(text, row: row, column: 0, style: .hint)
+        addHintClicks(text, row: row, column: 0, &frame)
+    }
+
+    /// Makes each hint of `text` (`enter open · d declare · j/k move`, as drawn at `row`, `column`) a
+    /// button whose click is its key (a key of the keymap, or one character: a dialog's `y yes`); a hint
+    /// whose first word names no one key (`j/k move`, `any other key no`) is none.
+    static func addHintClicks(_ text: String, row: Int, column: Int, _ frame: inout Frame) {
+        var x = column
+        for hint in text.components(separatedBy: " · ") {
             let width = TextWidth.width(of: hint)
-            if let name = hint.split(separator: " ").first, let key = Keymap.key(named: String(name)) {
+            if let name = hint.split(separator: " ").first.map(String.init),
+                let key = Keymap.key(named: name) ?? (name.count == 1 ? .character(Character(name)) : nil)
+            {
                 frame.addClick(.key(key), row: row, column: x, width: width)
             }
             x += width + TextWidth.width(of: " · ")

@@ -192,10 +192,17 @@ public enum Keymap {
         ("click", "select a row of a list; a click on the row already selected opens it, as enter does"),
         (
             "click",
-            "a hint of the bottom line does its key; who is on call and the open count in the top bar, and the dashboard's slots, open their screens"
+            "a tab of the row under the top bar opens its screen; a hint of the bottom line does its key; who is on call and the open count in the top bar, and the dashboard's slots, open their screens"
         ),
         ("click", "in a runbook, follow a link; select a checklist step, and tick it with a second click"),
-        ("wheel", "move the selection, the timeline or the runbook \(ConsoleUpdate.wheelLines) rows")
+        (
+            "click",
+            "in a dialog: a palette row runs it; an option is chosen (a second click on it answers a picker); a field takes the focus; an answer (y yes, enter declare) is its key"
+        ),
+        (
+            "wheel",
+            "move the selection, the timeline or the runbook \(ConsoleUpdate.wheelLines) rows, in the pane under the pointer"
+        )
     ]
 
     /// The bindings of `key`, first match first.

@@ -47,6 +47,8 @@ public enum ConsoleList: String, CaseIterable, Hashable, Sendable {
     case checks, checkAlerts
     case alerts, objectives, runbooks
     case timeline, actionItems, incidentLinks
+    /// The on-call screen's schedules (the selected one is the one `t` takes the pager of).
+    case schedules
 }
 
 /// What a click on a part of the screen does.
@@ -58,6 +60,13 @@ public enum Click: Hashable, Sendable {
     /// The link or checklist step `index` of the runbook shown (`RunbookPage.targets`): a link is
     /// followed at once; a step is selected, and ticked by a click on it once selected.
     case runbookTarget(Int)
+    /// Match `index` of the command palette: runs it, as enter on it does.
+    case paletteMatch(Int)
+    /// Option `option` of field `field` of the open dialog: focuses the field and chooses the option; on
+    /// the option already chosen, in a dialog of choices only (whom to page, a status), submits it.
+    case formOption(field: Int, option: Int)
+    /// Text field `field` of the open dialog: focuses it.
+    case formField(Int)
 }
 
 /// Cells of one row that mean something to a click, as the view drew them.

@@ -13,10 +13,16 @@ extension ConsoleUpdate {
         guard event.pressed else { return [] }
         switch event.button {
         case .wheelUp, .wheelDown:
-            // In a dialog, only the lists that scroll: a form's arrows move between its fields.
+            // In a dialog, only the lists that scroll: a form's arrows change its choices.
             switch model.overlay {
             case nil, .help?, .palette?, .tableOfContents?: break
             default: return []
+            }
+            // Over a row of another pane (the resolved incidents, the action items), that pane scrolls.
+            if model.overlay == nil,
+                case .row(let list, _)? = ConsoleView.render(model).click(row: event.row, column: event.column)
+            {
+                _ = focusPane(of: list, &model)
             }
             let key: Key = event.button == .wheelUp ? .up : .down
             return (0..<wheelLines).flatMap { _ in handle(key, &model) }
@@ -46,6 +52,47 @@ extension ConsoleUpdate {
             // A link is followed at once, as a browser's is; a step, which writes, needs the second click.
             if case .link = open.page.targets[index].kind { return perform(.open, &model) }
             return wasSelected ? perform(.open, &model) : []
+        case .paletteMatch(let index):
+            guard case .palette(var palette)? = model.overlay else { return [] }
+            palette.selection = index
+            model.overlay = .palette(palette)
+            return handle(.enter, &model)
+        case .formField(let field):
+            guard case .form(var form)? = model.overlay, form.fields.indices.contains(field) else { return [] }
+            form.focus = field
+            model.overlay = .form(form)
+            return []
+        case .formOption(let field, let option):
+            guard case .form(var form)? = model.overlay, form.fields.indices.contains(field),
+                case .choice(let options, let selected) = form.fields[field].value, options.indices.contains(option)
+            else { return [] }
+            let wasChosen = form.focus == field && selected == option
+            form.focus = field
+            form.fields[field].value = .choice(options, selected: option)
+            model.overlay = .form(form)
+            // A picker (a dialog of choices only) goes ahead on a second click, as a list's row opens; a
+            // severity picker at once, as its digits do.
+            let isPicker = form.fields.allSatisfy { $0.buffer == nil }
+            if case .severity = form.purpose { return submit(form, &model) }
+            return isPicker && wasChosen ? submit(form, &model) : []
+        }
+    }
+
+    /// Puts the pane `list` is in (the dashboard's open or resolved incidents, the incident screen's
+    /// timeline, action items or links) in focus; returns whether it was already. A screen of one list
+    /// has its pane in focus always.
+    static func focusPane(of list: ConsoleList, _ model: inout ConsoleModel) -> Bool {
+        func focus<Pane: Equatable>(_ pane: inout Pane, _ wanted: Pane) -> Bool {
+            defer { pane = wanted }
+            return pane == wanted
+        }
+        switch list {
+        case .openIncidents: return focus(&model.dashboardPane, .open)
+        case .resolvedIncidents: return focus(&model.dashboardPane, .resolved)
+        case .timeline: return focus(&model.timeline.pane, .timeline)
+        case .actionItems: return focus(&model.timeline.pane, .actionItems)
+        case .incidentLinks: return focus(&model.timeline.pane, .links)
+        case .checks, .checkAlerts, .alerts, .objectives, .runbooks, .schedules: return true
         }
     }
 
@@ -58,12 +105,10 @@ extension ConsoleUpdate {
         }
         switch list {
         case .openIncidents:
-            let focused = model.dashboardPane == .open
-            model.dashboardPane = .open
+            let focused = focusPane(of: list, &model)
             return choose(&model.openSelection, paneFocused: focused)
         case .resolvedIncidents:
-            let focused = model.dashboardPane == .resolved
-            model.dashboardPane = .resolved
+            let focused = focusPane(of: list, &model)
             return choose(&model.resolvedSelection, paneFocused: focused)
         case .checks: return choose(&model.checkSelection)
         case .checkAlerts:
@@ -73,17 +118,18 @@ extension ConsoleUpdate {
         case .alerts: return choose(&model.alertListSelection)
         case .objectives: return choose(&model.objectiveSelection)
         case .runbooks: return choose(&model.runbookScreen.selection)
+        case .schedules:
+            // Enter on the on-call screen opens nothing: a click selects the schedule `t` acts on.
+            model.onCallSelection = index
+            return false
         case .actionItems:
-            let focused = model.timeline.pane == .actionItems
-            model.timeline.pane = .actionItems
+            let focused = focusPane(of: list, &model)
             return choose(&model.timeline.actionItemSelection, paneFocused: focused)
         case .incidentLinks:
-            let focused = model.timeline.pane == .links
-            model.timeline.pane = .links
+            let focused = focusPane(of: list, &model)
             return choose(&model.timeline.linkSelection, paneFocused: focused)
         case .timeline:
-            let focused = model.timeline.pane == .timeline
-            model.timeline.pane = .timeline
+            let focused = focusPane(of: list, &model)
             let records = model.visibleRecords
             if model.timeline.cursor == nil {
                 // Following the end: the records shown stay where they are (their first is the top).

@@ -228,7 +228,7 @@ enum DashboardView {
             for shift in entry.next.prefix(2) where row <= bottom {
                 let next = shift.users.isEmpty ? "nobody" : shift.users.joined(separator: ", ")
                 frame.put(
-                    "  then \(next) from \(OnCallView.shortTime(shift.start, local, model.now))", row: row, column: x,
+                    "  then \(next) until \(OnCallView.shortTime(shift.end, local, model.now))", row: row, column: x,
                     style: .dim, width: width)
                 row += 1
             }

@@ -88,6 +88,7 @@ enum OnCallView {
                 frame.put(text, row: row, column: x, style: style, width: width - (column.fills ? 0 : 1))
                 x += width
             }
+            frame.addClick(.row(.schedules, i), row: row)
             row += 1
         }
         row += 1
@@ -217,7 +218,7 @@ enum OnCallView {
                 for s in 0..<perDay {
                     let a = dayStart + (dayEnd - dayStart) * Int64(s) / Int64(perDay)
                     let b = dayStart + (dayEnd - dayStart) * Int64(s + 1) / Int64(perDay)
-                    let (symbol, style) = cell(entry.strip, a, b, letters)
+                    let (symbol, style) = cell(entry.strip, a, b, letters, now: model.now.milliseconds)
                     frame.put(symbol, row: row, column: x, style: style)
                     if model.now.milliseconds >= a && model.now.milliseconds < b { nowColumn = x }
                     x += 1
@@ -237,8 +238,15 @@ enum OnCallView {
     }
 
     /// What one slot `[a, b)` shows: `!` if any of it is a gap, else the letter of whoever covers most of it
-    /// (`+` when several are on call at once).
-    static func cell(_ strip: [Shift], _ a: Int64, _ b: Int64, _ letters: [String: Character]) -> (String, Style) {
+    /// (`+` when several are on call at once). The slot holding `now` shows who is on call now: right after
+    /// someone takes the pager, the cell under `^ now` is theirs, not that of whoever had the slot's start.
+    static func cell(
+        _ strip: [Shift], _ a: Int64, _ b: Int64, _ letters: [String: Character], now: Int64
+    ) -> (String, Style) {
+        if (a..<b).contains(now) {
+            let current = strip.first { $0.start.milliseconds <= now && now < $0.end.milliseconds }
+            return mark(current?.users ?? [], letters)
+        }
         var longest: (Int64, [String]) = (0, [])
         var covered: Int64 = 0
         for shift in strip where shift.end.milliseconds > a && shift.start.milliseconds < b {
@@ -248,8 +256,13 @@ enum OnCallView {
             if overlap > longest.0 { longest = (overlap, shift.users) }
         }
         if covered < b - a { return ("!", .critical) }
-        if longest.1.count > 1 { return ("+", .warning) }
-        guard let person = longest.1.first else { return ("!", .critical) }
+        return mark(longest.1, letters)
+    }
+
+    /// The mark of a slot `users` are on call for: their letter, `+` for several, `!` for nobody.
+    static func mark(_ users: [String], _ letters: [String: Character]) -> (String, Style) {
+        if users.count > 1 { return ("+", .warning) }
+        guard let person = users.first else { return ("!", .critical) }
         return (String(letters[person] ?? "?"), .ok)
     }
 

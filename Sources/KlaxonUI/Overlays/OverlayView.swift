@@ -55,6 +55,7 @@ enum OverlayView {
             frame.put(
                 answers, row: box.row + 2 + lines.count, column: box.column + 2, style: .hint,
                 width: box.width - 4)
+            ConsoleView.addHintClicks(answers, row: box.row + 2 + lines.count, column: box.column + 2, &frame)
         case .searchInput:
             break  // drawn on the bottom line
         case .tableOfContents(let selection):
@@ -149,6 +150,8 @@ enum OverlayView {
             frame.put(
                 text, row: box.row + 3 + offset, column: box.column + 2, style: selected ? .selected : .normal,
                 width: box.width - 4)
+            frame.addClick(
+                .paletteMatch(first + offset), row: box.row + 3 + offset, column: box.column + 1, width: box.width - 2)
         }
         if matches.isEmpty { frame.put("no action matches", row: box.row + 3, column: box.column + 2, style: .dim) }
     }
@@ -178,6 +181,14 @@ enum OverlayView {
         }
     }
 
+    /// A choice's note is dim, but red where it warns: a SEV1 or SEV2 about to be declared paging nobody.
+    static func noteStyle(_ form: ConsoleModel.Form, _ field: ConsoleModel.Form.Field) -> Style {
+        guard field.key == .pageBy, form.choice(.pageBy) == .policy(nil),
+            case .severity(let severity)? = form.choice(.severity), severity <= .sev2
+        else { return .dim }
+        return .error
+    }
+
     static func drawForm(_ form: ConsoleModel.Form, _ model: ConsoleModel, _ frame: inout Frame) {
         let isEditor = form.fields.first?.buffer?.multiline ?? false
         let boxWidth = isEditor ? model.columns - 8 : 72
@@ -195,6 +206,9 @@ enum OverlayView {
             case .text(let buffer):
                 let labelText = label.isEmpty ? "" : label + ": "
                 frame.put(labelText, row: row, column: box.column + 2, style: focused ? .heading : .dim)
+                if !buffer.multiline {
+                    frame.addClick(.formField(index), row: row, column: box.column + 2, width: inner)
+                }
                 let x = box.column + 2 + TextWidth.width(of: labelText)
                 let (lines, cursorLine, cursorColumn) = buffer.linesAndCursor
                 let visible = buffer.multiline ? box.height - 4 : 1
@@ -217,9 +231,14 @@ enum OverlayView {
                     var x = frame.put(label + ": ", row: row, column: box.column + 2, style: focused ? .heading : .dim)
                     for (i, text) in texts.enumerated() {
                         let style: Style = i == selected ? (focused ? .selected : .accent) : .normal
+                        frame.addClick(
+                            .formOption(field: index, option: i), row: row, column: x, width: TextWidth.width(of: text))
                         x = frame.put(text, row: row, column: x, style: style) + 1
                     }
-                    if let note { frame.put(note, row: row + 1, column: box.column + 2, style: .dim, width: inner) }
+                    if let note {
+                        frame.put(
+                            note, row: row + 1, column: box.column + 2, style: noteStyle(form, field), width: inner)
+                    }
                     row += note == nil ? 2 : 3
                     continue
                 }
@@ -235,6 +254,9 @@ enum OverlayView {
                     frame.put(
                         (isSelected ? "[\(option)]" : " \(option) "), row: row + 1 + offset, column: box.column + 4,
                         style: isSelected ? (focused ? .selected : .accent) : .normal, width: inner - 2)
+                    frame.addClick(
+                        .formOption(field: index, option: first + offset), row: row + 1 + offset,
+                        column: box.column + 2, width: inner)
                 }
                 if first > 0 {
                     frame.put(ConsoleView.glyph(model, "↑", "^"), row: row + 1, column: box.column + 2, style: .dim)
@@ -242,11 +264,15 @@ enum OverlayView {
                 if first + rows < options.count {
                     frame.put(ConsoleView.glyph(model, "↓", "v"), row: row + rows, column: box.column + 2, style: .dim)
                 }
-                if let note { frame.put(note, row: row + 1 + rows, column: box.column + 2, style: .dim, width: inner) }
+                if let note {
+                    frame.put(
+                        note, row: row + 1 + rows, column: box.column + 2, style: noteStyle(form, field), width: inner)
+                }
                 row += (note == nil ? 2 : 3) + rows
             }
         }
         frame.put(form.hint, row: box.row + box.height - 2, column: box.column + 2, style: .hint, width: inner)
+        ConsoleView.addHintClicks(form.hint, row: box.row + box.height - 2, column: box.column + 2, &frame)
         if let message = model.message, message.isError {
             frame.put(message.text, row: box.row + box.height - 1, column: box.column + 2, style: .error, width: inner)
         }
