@@ -16,7 +16,8 @@ console: setup
 # Every test: unit, in-process commands, real files, loopback HTTP, headless ncurses, multiple processes.
 test: lint
 	@scripts/setup --tests
-	swift build --build-tests
+	@# No warnings about our own code (scripts/no-warnings says which).
+	scripts/no-warnings swift build --build-tests
 	@# Nothing left behind: temporary directories, tmux sockets, servers (scripts/leftovers says what).
 	scripts/leftovers swift test --skip-build
 
