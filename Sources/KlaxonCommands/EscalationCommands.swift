@@ -11,7 +11,7 @@ struct EscalationCommand: ParsableCommand {
         discussion: "Pages are sent by the process that runs the engine: klaxon watch, or a console.",
         subcommands: [Simulate.self, StatusList.self, Stop.self])
 
-    struct Simulate: ParsableCommand {
+    struct Simulate: WindowCommand {
         static let configuration = CommandConfiguration(
             abstract:
                 "Print the pages a policy would send from a time (default: now), as if nobody (or someone, --ack-at) acknowledged. Nothing is sent."

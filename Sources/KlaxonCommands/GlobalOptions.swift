@@ -68,7 +68,28 @@ struct GlobalOptions: ParsableArguments {
 enum WindowOption {
     static let from: NameSpecification = [.customLong("from"), .customLong("since")]
     static let to: NameSpecification = [.customLong("to"), .customLong("until")]
+    /// The names of each end of a window, as typed.
+    static let ends = [["--from", "--since"], ["--to", "--until"]]
+
+    /// What is wrong when an end of the window is given more than once in `arguments` (before `--`):
+    /// `--from today --since tomorrow`, or `--to` twice. The argument parser would keep the last without
+    /// a word, and a window other than the one meant is worse than a refusal. Nil when each is given once.
+    static func repeatedEnd(in arguments: [String]) -> String? {
+        let names = arguments.prefix { $0 != "--" }.map { String($0.prefix { $0 != "=" }) }
+        for end in ends {
+            let given = names.filter(end.contains)
+            guard given.count > 1 else { continue }
+            return given[0] == given[1]
+                ? "\(given[0]) is given twice; give it once"
+                : "\(given[0]) and \(given[1]) name the same time; give one"
+        }
+        return nil
+    }
 }
+
+/// A command that takes a window (`WindowOption`): each end of it is refused when given twice, under one
+/// name or both (`runKlaxon` checks the command line it was parsed from).
+protocol WindowCommand: ParsableCommand {}
 
 /// `--json`: machine-readable output.
 struct JSONFlag: ParsableArguments {

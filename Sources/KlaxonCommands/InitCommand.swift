@@ -110,7 +110,7 @@ struct InitCommand: ParsableCommand {
             (Workspace.configFileName, "the workspace; one example check, \(check) (replace its url)"),
             (
                 "Escalation/people.yaml",
-                "\(template.person), in \(template.timeZone) (give yourself a contact that reaches you)"
+                "\(template.person), in \(template.timeZone), paged through logger, which reaches nobody: give yourself a contact that reaches you"
             ),
             ("Escalation/schedules/\(WorkspaceTemplate.scheduleName).yaml", "a weekly rotation: \(template.person)"),
             (

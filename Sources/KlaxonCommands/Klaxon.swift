@@ -12,7 +12,7 @@ public struct Klaxon: ParsableCommand {
         discussion: """
             Exit status: 0 ok, 1 the checked thing failed (or the operation did), 2 bad usage or input, 3 not known (status check: a check is unknown and none is down).
             TIME is one of: \(TimeExpression.forms).
-            A window of times is --from TIME --to TIME in every command (--since and --until are accepted for them).
+            A window of times is --from TIME --to TIME in every command (--since and --until are accepted for them), each given once.
             """,
         subcommands: [
             Console.self, InitCommand.self, IncidentCommand.self, JournalCommand.self, OnCallCommand.self,
@@ -130,6 +130,9 @@ public func runKlaxon(_ arguments: [String], context: CommandContext) -> Int32 {
                 }))
         do {
             command = try Klaxon.parseAsRoot(arguments)
+            if command is any WindowCommand, let repeated = WindowOption.repeatedEnd(in: arguments) {
+                throw ValidationError(repeated)
+            }
         } catch {
             let code = Klaxon.exitCode(for: error)
             if code == .success {

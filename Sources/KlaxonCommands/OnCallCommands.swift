@@ -80,7 +80,7 @@ struct OnCallCommand: ParsableCommand {
         }
     }
 
-    struct Shifts: ParsableCommand {
+    struct Shifts: WindowCommand {
         static let configuration = CommandConfiguration(
             abstract: "The shifts of a schedule between two times, gaps left out.")
         @Argument(help: "The schedule.") var schedule: String
@@ -218,7 +218,7 @@ struct OnCallCommand: ParsableCommand {
         calendar.shifts(from: now.adding(seconds: -32 * 86400), to: end).filter { $0.end > now }
     }
 
-    struct Override: ParsableCommand {
+    struct Override: WindowCommand {
         static let configuration = CommandConfiguration(
             abstract:
                 "Put someone on call for a while: appended to Escalation/overrides.yaml with who made it and when.",

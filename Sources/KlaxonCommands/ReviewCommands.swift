@@ -41,7 +41,7 @@ struct ReviewCommand: ParsableCommand {
         }
     }
 
-    struct Report: ParsableCommand {
+    struct Report: WindowCommand {
         static let configuration = CommandConfiguration(
             abstract:
                 "Figures across incidents: counts by severity and service, time to acknowledge and resolve, pages per person, incidents per week.",

@@ -70,7 +70,7 @@ struct SLOCommand: ParsableCommand {
         }
     }
 
-    struct Report: ParsableCommand {
+    struct Report: WindowCommand {
         static let configuration = CommandConfiguration(
             abstract: "What each objective met over a span, for a review: events, availability, budget spent.",
             discussion:

@@ -110,6 +110,20 @@ extension IncidentCommandTests {
         #expect(known.status == 0 && known.errors.isEmpty, "\(known.errors)")
     }
 
+    /// Issue 26: `--service registry-api`, the name of the check whose service is registry, says so;
+    /// the incident is declared with the service as given, as for any unknown service.
+    @Test func aChecksNameGivenAsAServiceNamesTheChecksService() {
+        let ws = Self.namedWorkspace()
+        let k = Klaxon(workspace: ws.path)
+        let run = k.run("incident", "declare", "x", "--severity", "SEV3", "--service", "registry-api")
+        #expect(run.status == 0)
+        #expect(
+            run.errors
+                == "klaxon: warning: INC-1: service \"registry-api\" is the name of a check, whose service is \"registry\" (recorded as given); did you mean 'registry'?\n"
+        )
+        #expect(k.run("incident", "show", "1", "--json").json?["services"] == ["registry-api"])
+    }
+
     @Test func aKeyTimeInTheFutureIsRefusedAndAMinuteOfSkewIsNot() {
         let ws = Self.namedWorkspace()
         let k = Klaxon(workspace: ws.path)  // 2026-11-20T09:00:00Z

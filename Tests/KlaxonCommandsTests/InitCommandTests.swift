@@ -46,12 +46,19 @@ struct InitCommandTests {
                 "next:\n  cd \(target)\n  klaxon config validate    # check it (after every change too)\n  klaxon                    # open the console on it\n  klaxon drill --list       # rehearse an outage\n"
             ), "\(created.output)")
 
+        #expect(
+            created.output.contains(
+                "  dana, in UTC, paged through logger, which reaches nobody: give yourself a contact that reaches you\n"
+            ), "\(created.output)")
+
         let validate = k.run("config", "validate")
         #expect(validate.status == 0, "\(validate.output)")
-        // No error, and no warning but the one every workspace without action links has.
+        // No error, and no warning but the one every workspace without action links has, and that the
+        // person's only contact, logger, reaches nobody.
         #expect(!validate.output.contains("error:"), "\(validate.output)")
-        #expect(validate.output.hasSuffix("0 errors, 1 warning\n"), "\(validate.output)")
+        #expect(validate.output.hasSuffix("0 errors, 2 warnings\n"), "\(validate.output)")
         #expect(validate.output.contains("pages carry no action links"), "\(validate.output)")
+        #expect(validate.output.contains(Self.loggerWarning(target, "dana")), "\(validate.output)")
 
         #expect(
             k.run("oncall", "now", "--json").json == [
@@ -85,6 +92,47 @@ struct InitCommandTests {
         #expect(people.contains("  - id: dana\n    time_zone: UTC\n"), "\(people)")
         let gitignore = String(decoding: try #require(filesUnder(target)[".gitignore"]), as: UTF8.self)
         #expect(gitignore.split(separator: "\n").filter { !$0.hasPrefix("#") } == ["/journals/", "/drill-runs/"])
+    }
+
+    /// `config validate`'s warning of a person paged only through logger, at their entry in people.yaml.
+    static func loggerWarning(_ workspace: String, _ person: String) -> String {
+        "\(workspace)/Escalation/people.yaml:4:5: warning: \(person)'s only contact is a command running logger, which writes each page to this machine's system log and reaches nobody; give \(person) a contact that reaches them: webhook or slack (url), email (address), or a command that reaches a phone (argv)\n"
+    }
+
+    /// Issue 26: the warning lasts until a page reaches someone. A contact added but left out of the notify
+    /// rules is not used, and is said so; with a rule for it, or in place of logger, nothing is said.
+    @Test func aPersonPagedOnlyThroughLoggerIsWarnedOfUntilAContactReachesThem() {
+        let ws = TemporaryDirectory("klaxon-init")
+        let k = Klaxon(workspace: ws.path, user: "dana", clock: clock)
+        #expect(k.run("init", ws.path).status == 0)
+        let people = String(decoding: ws.read("Escalation/people.yaml"), as: UTF8.self)
+        let logger = "      - {type: command, argv: [\"/usr/bin/logger\", \"-t\", \"klaxon\", \"page for dana\"]}\n"
+        #expect(people.contains(logger), "\(people)")
+        let webhook = "      - {type: webhook, url: \"https://hooks.forge.test/dana\"}\n"
+
+        ws.write("Escalation/people.yaml", people.replacingOccurrences(of: logger, with: logger + webhook))
+        let unused = k.run("config", "validate")
+        #expect(unused.status == 0, "\(unused.output)")
+        #expect(
+            unused.output.contains(
+                "\(ws.path)/Escalation/people.yaml:4:5: warning: dana's notify rules use only a command running logger, which writes each page to this machine's system log and reaches nobody; add a notify rule for dana's webhook contact\n"
+            ), "\(unused.output)")
+        #expect(unused.output.hasSuffix("0 errors, 2 warnings\n"), "\(unused.output)")
+
+        for reaching in [
+            people.replacingOccurrences(of: logger, with: logger + webhook)
+                .replacingOccurrences(
+                    of: "  - {contact: command, after: 0m}\n",
+                    with: "  - {contact: command, after: 0m}\n      - {contact: webhook, after: 0m}\n"),
+            people.replacingOccurrences(of: logger, with: webhook)
+                .replacingOccurrences(of: "{contact: command, after: 0m}", with: "{contact: webhook, after: 0m}")
+        ] {
+            ws.write("Escalation/people.yaml", reaching)
+            let validate = k.run("config", "validate")
+            #expect(validate.status == 0, "\(validate.output)")
+            #expect(!validate.output.contains("logger"), "\(validate.output)")
+            #expect(validate.output.hasSuffix("0 errors, 1 warning\n"), "\(validate.output)")
+        }
     }
 
     @Test func aSecondInitIsRefusedAndChangesNothing() {
@@ -189,7 +237,8 @@ extension EndToEnd {
             #expect(first.hasPrefix("created the workspace ops in \(target):\n"), "\(first)")
             #expect(first.hasSuffix("EXIT 0\n"), "\(first)")
             let validate = try shell("cd \(target) && TZ=UTC \(klaxon) config validate 2>&1; echo \"EXIT $?\"")
-            #expect(validate.hasSuffix("0 errors, 1 warning\nEXIT 0\n"), "\(validate)")
+            #expect(validate.hasSuffix("0 errors, 2 warnings\nEXIT 0\n"), "\(validate)")
+            #expect(validate.contains(InitCommandTests.loggerWarning(target, "erin")), "\(validate)")
             let before = filesUnder(target)
             let second = try shell(
                 "cd \(parent.path) && KLAXON_USER=erin \(klaxon) init ops 2>&1 >/dev/null; echo \"EXIT $?\"")

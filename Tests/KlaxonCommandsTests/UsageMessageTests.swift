@@ -76,12 +76,61 @@ struct UsageMessageTests {
             run.errors == "klaxon: error: INC-1 is resolved, and resolving it stopped its paging: nothing to stop\n")
     }
 
+    /// Issue 26: an end of a window given twice, under one name or under its alias, is refused in one
+    /// line in every command that takes a window; the parser kept the last one without a word.
+    @Test(arguments: [
+        (
+            ["oncall", "shifts", "daily", "--from", "today", "--since", "tomorrow", "--to", "+2d"],
+            "--from and --since name the same time; give one (see klaxon oncall shifts --help)"
+        ),
+        (
+            ["oncall", "override", "daily", "--user", "c", "--from", "tomorrow 12:00", "--to", "tomorrow 13:00"]
+                + ["--until", "tomorrow 14:00"],
+            "--to and --until name the same time; give one (see klaxon oncall override --help)"
+        ),
+        (
+            ["escalation", "simulate", "platform", "--since=now", "--from", "+1h"],
+            "--since and --from name the same time; give one (see klaxon escalation simulate --help)"
+        ),
+        (
+            ["review", "report", "--to", "now", "--to", "-1d"],
+            "--to is given twice; give it once (see klaxon review report --help)"
+        ),
+        (
+            ["slo", "report", "--until", "now", "--until=now"],
+            "--until is given twice; give it once (see klaxon slo report --help)"
+        )
+    ])
+    func anEndOfAWindowGivenTwiceIsRefused(arguments: [String], expected: String) {
+        let ws = makeOnCallWorkspace()
+        let run = Klaxon(workspace: ws.path).run(arguments)
+        #expect(run.status == 2)
+        #expect(run.errors == "klaxon: error: \(expected)\n")
+        #expect(run.output.isEmpty)
+        #expect(!FileManager.default.fileExists(atPath: ws.path + "/Escalation/overrides.yaml"))
+    }
+
+    /// Each end once, under either name, is a window as before.
+    @Test func eachEndOnceUnderEitherNameIsTaken() {
+        let ws = makeOnCallWorkspace()
+        let k = Klaxon(workspace: ws.path)
+        let run = k.run("oncall", "override", "daily", "--user", "c", "--since", "tomorrow 12:00", "--to", "+2d")
+        #expect(run.status == 0, "\(run.errors)")
+        #expect(k.run("review", "report", "--from", "-2d", "--until", "now").status == 0)
+    }
+
     @Test func theBinarySaysTheSame() throws {
         let ws = makeWorkspace()
         let klaxon = BuiltProducts.path("klaxon")
         let out = try shell("cd \(ws.path) && \(klaxon) incidnet list 2>&1; echo \"EXIT $?\"")
         #expect(
             out == "klaxon: error: unknown command 'incidnet'; did you mean 'incident'? (see klaxon --help)\nEXIT 2\n")
+        let window = try shell(
+            "cd \(ws.path) && \(klaxon) review report --since -2d --from -1d 2>&1; echo \"EXIT $?\"")
+        #expect(
+            window
+                == "klaxon: error: --since and --from name the same time; give one (see klaxon review report --help)\nEXIT 2\n"
+        )
     }
 }
 

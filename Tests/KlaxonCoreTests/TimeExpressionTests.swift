@@ -110,6 +110,23 @@ struct TimeExpressionTests {
         }
     }
 
+    /// Issue 26: a slip of the day's word (`tomorow`) is answered with the time meant, its clock kept,
+    /// after the forms; nothing is guessed when the mended text would not be a time either.
+    @Test func aSlipOfTheDaysWordSaysWhichTimeWasMeant() {
+        let refusal = "is not a time; use \(TimeExpression.forms)"
+        for (typed, meant) in [
+            ("tomorow", "tomorrow"), ("tomorow 09:00", "tomorrow 09:00"), ("Yesterdy 17:30", "yesterday 17:30"),
+            ("tody", "today"), ("nwo", "now"), ("todya 9:05", "today 9:05")
+        ] {
+            #expect(throws: KlaxonError.badInput("\"\(typed)\" \(refusal); did you mean \"\(meant)\"?"), "\(typed)") {
+                try parse(typed)
+            }
+        }
+        for typed in ["soon", "tomorow 25:00", "tomorow at 09:00", "nwo 09:00", "tomorrow 25:00"] {
+            #expect(throws: KlaxonError.badInput("\"\(typed)\" \(refusal)"), "\(typed)") { try parse(typed) }
+        }
+    }
+
     @Test(arguments: [
         "", "soon", "-15x", "25:00", "12:7", "2026-13-01 10:00", "--5m", "-m", "tomorrow 25:00", "tomorrow at 09:00",
         "todays", "next week", "tomorrow 09:00 extra", "09:00 tomorrow"

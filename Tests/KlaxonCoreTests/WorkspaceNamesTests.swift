@@ -27,6 +27,29 @@ struct WorkspaceNamesTests {
         #expect(WorkspaceNames().serviceWarning("anything") == nil)
     }
 
+    /// Issue 26: a check's name given as a service (`registry-api` for `registry`) says so, with the
+    /// check's service, even in a workspace that names no other service; still only a warning.
+    @Test func aChecksNameGivenAsAServiceSaysTheChecksService() {
+        let names = WorkspaceNames(
+            services: ["registry", "ci"], checkServices: ["registry-api": "registry", "smoke": nil, "ci": "ci"])
+        #expect(
+            names.serviceWarning("registry-api")
+                == "service \"registry-api\" is the name of a check, whose service is \"registry\" (recorded as given); did you mean 'registry'?"
+        )
+        #expect(
+            names.serviceWarning("smoke")
+                == "service \"smoke\" is the name of a check, which names no service (recorded as given)")
+        // A check named as its own service is that service.
+        #expect(names.serviceWarning("ci") == nil)
+        #expect(
+            WorkspaceNames(checkServices: ["smoke": nil]).serviceWarning("smoke")
+                == "service \"smoke\" is the name of a check, which names no service (recorded as given)")
+        #expect(
+            WorkspaceNames.checkServices([
+                CheckDefinition(name: "a", url: "https://a.test/"), CheckDefinition(name: "b", url: "https://b.test/")
+            ]) == ["a": nil, "b": nil])
+    }
+
     @Test func aLinkIsAKnownRunbookOrAnHTTPURL() throws {
         #expect(try names.linkTarget(" Runbooks/registry-5xx.md ") == "registry-5xx")
         #expect(try names.linkTarget("HTTPS://grafana.test/d") == "HTTPS://grafana.test/d")

@@ -118,4 +118,24 @@ extension ConsoleUpdateTests {
                 .declare(Declaration(title: "Mirror slow", severity: .sev3, services: ["regsitry"], commander: "alice"))
             ])
     }
+
+    /// Issue 26: a check's name typed as the service is said to be one, with its service, as on the
+    /// command line; enter again declares it as typed.
+    @Test func aChecksNameTypedAsTheServiceNamesTheChecksService() {
+        var model = Self.namedModel()
+        var check = CheckDefinition(name: "registry-api", url: "https://registry.forge.internal/v2/")
+        check.service = "registry"
+        model.setChecks([check])
+        press([.character("d")] + type("Mirror slow") + [.tab, .tab] + type("registry-api"), &model)
+        #expect(press([.enter], &model).isEmpty)
+        #expect(
+            model.message?.text
+                == "service \"registry-api\" is the name of a check, whose service is \"registry\" (recorded as given); did you mean 'registry'?; enter again to go ahead",
+            "\(model.message?.text ?? "")")
+        #expect(
+            press([.enter], &model) == [
+                .declare(
+                    Declaration(title: "Mirror slow", severity: .sev3, services: ["registry-api"], commander: "alice"))
+            ])
+    }
 }

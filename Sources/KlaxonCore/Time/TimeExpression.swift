@@ -53,7 +53,22 @@ public enum TimeExpression {
                 hour: clock.hour, minute: clock.minute, second: clock.second)
             if let t = instant(of: civil, in: timeZone) { return t }
         }
-        throw .badInput("\"\(text)\" is not a time; use \(forms)")
+        throw .badInput("\"\(text)\" is not a time; use \(forms)" + slipHint(trimmed))
+    }
+
+    /// The words a time may start with.
+    static let words = ["now", "today", "tomorrow", "yesterday"]
+
+    /// `; did you mean "tomorrow 09:00"?` when the first word of `text` is a slip of one of `words` (the
+    /// rest kept) and the text so mended is a time; "" otherwise.
+    static func slipHint(_ text: String) -> String {
+        let parts = text.split(whereSeparator: { $0 == " " || $0 == "\t" })
+        guard (1...2).contains(parts.count),
+            let word = NameSuggestion.closest(to: String(parts[0]), among: words, limit: 1).first
+        else { return "" }
+        let mended = ([word] + parts.dropFirst().map(String.init)).joined(separator: " ")
+        guard mended == "now" || dayAndClock(mended) != nil else { return "" }
+        return "; did you mean \"\(mended)\"?"
     }
 
     /// `HH:MM[:SS]` (today), `today`, `tomorrow`, `yesterday` (midnight), or one of those words and

@@ -12,13 +12,26 @@ public struct WorkspaceNames: Hashable, Sendable {
     public var runbooks: [String]
     /// The policies of `Escalation/policies/`.
     public var policies: [String]
+    /// Each check's name, with the service it names (nil when it names none): a check's name given as a
+    /// service is said to be one, with its service.
+    public var checkServices: [String: String?]
 
     /// Names as given; each list is kept sorted and without repeats.
-    public init(people: [String] = [], services: [String] = [], runbooks: [String] = [], policies: [String] = []) {
+    public init(
+        people: [String] = [], services: [String] = [], runbooks: [String] = [], policies: [String] = [],
+        checkServices: [String: String?] = [:]
+    ) {
         self.people = Self.sortedNames(people)
         self.services = Self.sortedNames(services)
         self.runbooks = Self.sortedNames(runbooks)
         self.policies = Self.sortedNames(policies)
+        self.checkServices = checkServices
+    }
+
+    /// `checkServices` of `checks`: each check's name with its service (the first check of a name, should
+    /// two share one).
+    public static func checkServices(_ checks: [CheckDefinition]) -> [String: String?] {
+        Dictionary(checks.map { ($0.name, $0.service) }) { first, _ in first }
     }
 
     /// The services the workspace's configuration names: its checks', alert routes', comms routes' and
@@ -42,9 +55,19 @@ public struct WorkspaceNames: Hashable, Sendable {
     }
 
     /// A warning when no check, alert route, comms route or runbook of the workspace names `service`, with
-    /// the closest it knows; nil when one does, or when the workspace names no service at all.
+    /// the closest it knows; nil when one does, or when the workspace names no service at all. A check's
+    /// name given as a service (`example-api` for `example`) is said to be one, with the check's service.
     public func serviceWarning(_ service: String) -> String? {
-        guard !services.isEmpty, !services.contains(service) else { return nil }
+        guard !services.contains(service) else { return nil }
+        if let checkService = checkServices[service] {
+            guard let checkService else {
+                return "service \"\(service)\" is the name of a check, which names no service (recorded as given)"
+                    + NameSuggestion.hint(for: service, among: services)
+            }
+            return
+                "service \"\(service)\" is the name of a check, whose service is \"\(checkService)\" (recorded as given); did you mean '\(checkService)'?"
+        }
+        guard !services.isEmpty else { return nil }
         return
             "service \"\(service)\" is named by no check, alert route, comms route or runbook of this workspace (recorded as given)"
             + NameSuggestion.hint(for: service, among: services)

@@ -75,8 +75,9 @@ public struct EscalationFiles: Sendable {
         return fileSignature(paths)
     }
 
-    /// Every finding: the reading's and the schedule checks (unknown people, unserved participants,
-    /// overlapping overrides, gaps in the next `days` days); times are said in `timeZone` (the workspace's).
+    /// Every finding: the reading's, the schedule checks (unknown people, unserved participants,
+    /// overlapping overrides, gaps in the next `days` days), the policies' and the people's reached only
+    /// through `logger`; times are said in `timeZone` (the workspace's).
     public func check(now: Timestamp, days: Int = 30, timeZone: TimeZone = TimeZone(identifier: "UTC")!)
         -> [ConfigFinding]
     {
@@ -86,6 +87,7 @@ public struct EscalationFiles: Sendable {
                 schedule, people: peopleIDs, now: now, days: days, unreadPeople: unreadPeople.covers)
         }
         all += PolicyCheck.findings(policies: policies, people: people, schedules: schedules)
+        all += ContactCheck.findings(people: people)
         let calendars = Dictionary(
             schedules.compactMap { schedule in (try? OnCallCalendar(schedule)).map { (schedule.name, $0) } }
         ) { first, _ in first }

@@ -589,14 +589,16 @@ public struct ConsoleModel: Sendable {
     }
 
     /// The names the dialogs complete from and check what is typed against: `Escalation/`'s people and
-    /// policies, the runbooks, and the services the checks, alert routes, comms routes and runbooks name.
+    /// policies, the runbooks, the services the checks, alert routes, comms routes and runbooks name, and
+    /// the checks with their services.
     public var workspaceNames: WorkspaceNames {
         WorkspaceNames(
             people: pageTargets.compactMap { if case .person(let id) = $0 { id } else { nil } },
             services: WorkspaceNames.services(
                 checks: checks.map(\.definition), alertRoutes: alertRoutes, commsRoutes: comms.routes,
                 runbooks: runbooks),
-            runbooks: runbooks.map(\.name), policies: pageTargets.compactMap(\.policy))
+            runbooks: runbooks.map(\.name), policies: pageTargets.compactMap(\.policy),
+            checkServices: WorkspaceNames.checkServices(checks.map(\.definition)))
     }
 
     /// The runbook list as filtered by the screen's fuzzy find, best match first.
