@@ -12,6 +12,9 @@ enum ConsoleBench {
     struct Figures {
         var firstFrameMilliseconds: [Double] = []
         var frameMilliseconds: [Double] = []
+        /// A notch of the wheel over that timeline, from the report to the frame painted: the update finds
+        /// the pane under the pointer in a frame of its own, then the screen is drawn.
+        var wheelMilliseconds: [Double] = []
         var idleCPUPercent: Double = .nan
         var residentMegabytes: Double = .nan
         /// Of which not shared with other processes (anonymous memory: the heap, not the libraries' code).
@@ -90,6 +93,11 @@ enum ConsoleBench {
             let start = DispatchTime.now().uptimeNanoseconds
             screen.paint(ConsoleView.render(model))
             figures.frameMilliseconds.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6)
+            let wheel = MouseEvent(button: .wheelUp, pressed: true, row: 10, column: 10)
+            let wheelStart = DispatchTime.now().uptimeNanoseconds
+            _ = ConsoleUpdate.update(&model, .key(.mouse(wheel)))
+            screen.paint(ConsoleView.render(model))
+            figures.wheelMilliseconds.append(Double(DispatchTime.now().uptimeNanoseconds - wheelStart) / 1e6)
         }
         screen.restore()
         fixture = IncidentFixtureBench(records: 1)

@@ -104,7 +104,7 @@ extension ConsoleUpdateTests {
         #expect(press([.character("A"), .tab, .control("u")] + type("zed") + [.enter], &model).isEmpty)
         #expect(Self.form(model)?.rawText(.person) == "zed")
         #expect(model.message?.text.hasPrefix("commander \"zed\" is not a person of Escalation/people.yaml") == true)
-        #expect(model.message?.text.hasSuffix("; enter again to go ahead") == true)
+        #expect(model.message?.text.hasSuffix(" · enter again to go ahead") == true)
         #expect(press([.enter], &model) == [.perform(.assign(role: "commander", user: "zed"), incidentID: "INC-12")])
 
         var declaring = Self.namedModel()
@@ -119,6 +119,27 @@ extension ConsoleUpdateTests {
             ])
     }
 
+    /// The warning goes once the field it was about changes (here by tab completing the service), and
+    /// while it stands the dialog shows it whole, "did you mean" and remedy included.
+    @Test func aDialogsWarningIsShownWholeAndGoesOnceTheFieldChanges() {
+        var model = Self.namedModel()
+        press([.character("d")] + type("Mirror slow") + [.tab, .tab] + type("regsitry"), &model)
+        _ = press([.enter], &model)
+        let warned = ConsoleView.render(model).text
+        #expect(warned.contains("did you mean 'registry'?"), "\(warned)")
+        #expect(warned.contains("enter again to go ahead"), "\(warned)")
+        press([.backspace, .backspace, .backspace, .backspace, .backspace, .backspace], &model)
+        #expect(model.message == nil, "\(String(describing: model.message))")
+        let fixed = ConsoleView.render(model).text
+        #expect(!fixed.contains("regsitry") && !fixed.contains("did you mean"), "\(fixed)")
+        // By completion, too.
+        press(type("sitry") + [.enter], &model)
+        #expect(model.message?.isError == true)
+        press([.control("u")] + type("regi") + [.tab], &model)
+        #expect(Self.form(model)?.rawText(.service) == "registry")
+        #expect(model.message?.isError != true)
+    }
+
     /// Issue 26: a check's name typed as the service is said to be one, with its service, as on the
     /// command line; enter again declares it as typed.
     @Test func aChecksNameTypedAsTheServiceNamesTheChecksService() {
@@ -130,7 +151,7 @@ extension ConsoleUpdateTests {
         #expect(press([.enter], &model).isEmpty)
         #expect(
             model.message?.text
-                == "service \"registry-api\" is the name of a check, whose service is \"registry\" (recorded as given); did you mean 'registry'?; enter again to go ahead",
+                == "service \"registry-api\" is the name of a check, whose service is \"registry\" (recorded as given); did you mean 'registry'? · enter again to go ahead",
             "\(model.message?.text ?? "")")
         #expect(
             press([.enter], &model) == [

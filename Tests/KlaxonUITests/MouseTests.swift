@@ -253,14 +253,21 @@ struct MouseUpdateTests {
             Issue.record("the declare dialog closed")
             return
         }
-        #expect(options[selected].text == "SEV1" && chosenForm.focus == severityField, "chosen, not submitted")
-        let title = try #require(position(of: "Title: ", m))
-        _ = click(row: title.row, column: title.column + 10, &m)
+        #expect(options[selected].text == "SEV1" && chosenForm.focus == 0, "chosen, not submitted")
+        press(type("Uploads fail 2x"), &m)
+        guard case .form(let typed)? = m.overlay, case .choice(_, let still) = typed.fields[severityField].value
+        else {
+            Issue.record("the declare dialog closed")
+            return
+        }
+        #expect(typed.rawText(.title) == "Uploads fail 2x" && options[still].text == "SEV1")
+        let service = try #require(position(of: "Service: ", m))
+        _ = click(row: service.row, column: service.column + 12, &m)
         guard case .form(let focused)? = m.overlay else {
             Issue.record("the declare dialog closed")
             return
         }
-        #expect(focused.focus != severityField && focused.fields[focused.focus].buffer != nil)
+        #expect(focused.fields[focused.focus].key == .service)
 
         // A confirmation's answer is a button.
         m = sampleModel()
@@ -268,6 +275,23 @@ struct MouseUpdateTests {
         let yes = try #require(position(of: "y yes", m))
         let answered = click(row: yes.row, column: yes.column, &m)
         #expect(m.overlay == nil && !answered.isEmpty)
+        // The click's release, in the same read, is no key typed as the dialog closed.
+        #expect(
+            m.typeAhead.ignored == 0 && m.message?.text.contains("ignored") != true, "\(String(describing: m.message))")
+        press([.character(":")] + type("board"), &m)
+        let palette = try #require(position(of: "status board", m))
+        _ = click(row: palette.row, column: palette.column, &m)
+        #expect(m.screen == .status && m.typeAhead.ignored == 0 && m.message?.text.contains("ignored") != true)
+        // A key typed in the same read still is.
+        press([.character(":")] + type("board"), &m)
+        _ = ConsoleUpdate.update(
+            &m,
+            .input(
+                [
+                    .mouse(MouseEvent(button: .left, pressed: true, row: palette.row, column: palette.column)),
+                    .character("x")
+                ], at: Timestamp(milliseconds: 0)))
+        #expect(m.typeAhead.ignored == 1)
     }
 
     @Test func theWheelMovesTheTimelineThreeRecords() {

@@ -235,7 +235,7 @@ public enum ConsoleUpdate {
     static func input(_ keys: [Key], at time: Timestamp, _ model: inout ConsoleModel) -> [ConsoleEffect] {
         if model.typeAhead.continues(at: time) {
             model.typeAhead.since = time
-            model.typeAhead.ignored += keys.count
+            model.typeAhead.ignored += typed(keys)
             return []
         }
         model.typeAhead = .init()
@@ -255,12 +255,18 @@ public enum ConsoleUpdate {
             let before = model.overlay
             effects += handle(keys[i], &model)
             i += 1
-            if endsDialog(before, model.overlay) && i < keys.endIndex {
-                model.typeAhead = .init(since: time, ignored: keys.endIndex - i)
+            // A click's release comes in the read of the press that answered the dialog: not a key typed.
+            if endsDialog(before, model.overlay) && typed(keys[i...]) > 0 {
+                model.typeAhead = .init(since: time, ignored: typed(keys[i...]))
                 break
             }
         }
         return effects
+    }
+
+    /// How many of `keys` were typed: mouse reports are not keys, and none is counted as typed ahead.
+    static func typed(_ keys: some Collection<Key>) -> Int {
+        keys.count { if case .mouse = $0 { false } else { true } }
     }
 
     /// Whether a key ended the dialog it was typed into: closed it, or put another in its place (the
@@ -941,13 +947,21 @@ public enum ConsoleUpdate {
             model.overlay = .palette(palette)
         case .form(var form)?:
             guard case .text(var buffer) = form.fields[form.focus].value else { return false }
+            let before = buffer.text
             edit(&buffer)
             form.fields[form.focus].value = .text(buffer)
             model.overlay = .form(form)
+            if buffer.text != before { dropDialogError(&model) }
         default:
             return false
         }
         return true
+    }
+
+    /// What a dialog said was wrong (a missing title, a service nobody names) goes once the field it was
+    /// about changes: a warning about "regsitry" left beside "registry" would be false.
+    static func dropDialogError(_ model: inout ConsoleModel) {
+        if model.message?.isError == true { model.message = nil }
     }
 
     /// A paste goes into the open text field as text, whatever it holds (`TextBuffer.paste`: a line
@@ -1107,6 +1121,7 @@ public enum ConsoleUpdate {
         }
         if key == .tab, complete(&form, &model) {
             model.overlay = .form(form)
+            dropDialogError(&model)
             return []
         }
         if key == .tab || key == .backTab {
@@ -1125,9 +1140,12 @@ public enum ConsoleUpdate {
         let key = key == .altEnter ? Key.enter : key
         switch form.fields[form.focus].value {
         case .text(var buffer):
+            let before = buffer.text
             _ = buffer.handle(key)
             form.fields[form.focus].value = .text(buffer)
+            if buffer.text != before { dropDialogError(&model) }
         case .choice(let options, var selected):
+            let was = selected
             switch key {
             case .character("j"), .down, .right, .character(" "): selected = (selected + 1) % options.count
             case .character("k"), .up, .left: selected = (selected + options.count - 1) % options.count
@@ -1139,6 +1157,7 @@ public enum ConsoleUpdate {
                 if case .severity = form.purpose { return submit(form, &model) }
             default: break
             }
+            if selected != was { dropDialogError(&model) }
             form.fields[form.focus].value = .choice(options, selected: selected)
         }
         model.overlay = .form(form)
@@ -1156,7 +1175,7 @@ public enum ConsoleUpdate {
         /// the enter after that same warning: then nil, and the dialog goes ahead.
         func warnOnce(_ warnings: [String]) -> [ConsoleEffect]? {
             guard !warnings.isEmpty else { return nil }
-            let text = warnings.joined(separator: "; ") + "; enter again to go ahead"
+            let text = warnings.joined(separator: "; ") + " · enter again to go ahead"
             guard form.warned != text else { return nil }
             var warnedForm = form
             warnedForm.warned = text

@@ -62,8 +62,9 @@ public enum Click: Hashable, Sendable {
     case runbookTarget(Int)
     /// Match `index` of the command palette: runs it, as enter on it does.
     case paletteMatch(Int)
-    /// Option `option` of field `field` of the open dialog: focuses the field and chooses the option; on
-    /// the option already chosen, in a dialog of choices only (whom to page, a status), submits it.
+    /// Option `option` of field `field` of the open dialog: chooses the option (in a dialog of choices
+    /// only, whom to page or a status, focuses its field, and on the option already chosen submits it; in
+    /// one with text fields the focus stays where the typing goes).
     case formOption(field: Int, option: Int)
     /// Text field `field` of the open dialog: focuses it.
     case formField(Int)

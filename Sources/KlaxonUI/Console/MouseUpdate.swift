@@ -66,13 +66,14 @@ extension ConsoleUpdate {
             guard case .form(var form)? = model.overlay, form.fields.indices.contains(field),
                 case .choice(let options, let selected) = form.fields[field].value, options.indices.contains(option)
             else { return [] }
+            // A picker (a dialog of choices only) goes ahead on a second click, as a list's row opens; a
+            // severity picker at once, as its digits do. In a dialog with text fields the focus stays where
+            // the typing goes: a title typed after a severity's click is the title, not digits choosing.
+            let isPicker = form.fields.allSatisfy { $0.buffer == nil }
             let wasChosen = form.focus == field && selected == option
-            form.focus = field
+            if isPicker { form.focus = field }
             form.fields[field].value = .choice(options, selected: option)
             model.overlay = .form(form)
-            // A picker (a dialog of choices only) goes ahead on a second click, as a list's row opens; a
-            // severity picker at once, as its digits do.
-            let isPicker = form.fields.allSatisfy { $0.buffer == nil }
             if case .severity = form.purpose { return submit(form, &model) }
             return isPicker && wasChosen ? submit(form, &model) : []
         }

@@ -192,10 +192,14 @@ enum OverlayView {
     static func drawForm(_ form: ConsoleModel.Form, _ model: ConsoleModel, _ frame: inout Frame) {
         let isEditor = form.fields.first?.buffer?.multiline ?? false
         let boxWidth = isEditor ? model.columns - 8 : 72
+        // What is wrong, whole: a warning cut at the border lost its "did you mean" and its remedy. The
+        // editor keeps its rows for the text, and says it on its border.
+        let errorLines =
+            isEditor ? [] : model.message.map { $0.isError ? TextWidth.wrap($0.text, to: boxWidth - 4) : [] } ?? []
         let height =
             isEditor
             ? min(model.rows - 2, 16)
-            : form.fields.reduce(4) { $0 + rows(of: $1, inner: boxWidth - 4) }
+            : form.fields.reduce(4 + errorLines.count) { $0 + rows(of: $1, inner: boxWidth - 4) }
         let box = self.box(width: boxWidth, height: height, model, &frame, title: form.title)
         let inner = box.width - 4
         var row = box.row + 1
@@ -271,9 +275,13 @@ enum OverlayView {
                 row += (note == nil ? 2 : 3) + rows
             }
         }
-        frame.put(form.hint, row: box.row + box.height - 2, column: box.column + 2, style: .hint, width: inner)
-        ConsoleView.addHintClicks(form.hint, row: box.row + box.height - 2, column: box.column + 2, &frame)
-        if let message = model.message, message.isError {
+        let hintRow = box.row + box.height - 2
+        frame.put(form.hint, row: hintRow, column: box.column + 2, style: .hint, width: inner)
+        ConsoleView.addHintClicks(form.hint, row: hintRow, column: box.column + 2, &frame)
+        for (i, line) in errorLines.enumerated() where hintRow - errorLines.count + i > box.row {
+            frame.put(line, row: hintRow - errorLines.count + i, column: box.column + 2, style: .error, width: inner)
+        }
+        if isEditor, let message = model.message, message.isError {
             frame.put(message.text, row: box.row + box.height - 1, column: box.column + 2, style: .error, width: inner)
         }
     }
