@@ -271,10 +271,10 @@ final class ConsoleRuntime {
         let o = ScheduleOverride(
             from: from, to: to, user: user, mode: .replace, madeBy: writer.actor, madeAt: context.now())
         do throws(KlaxonError) {
-            let target = try OverridesFile.record(
+            _ = try OverridesFile.record(
                 o, scheduleName: schedule, files: files, workspaceRoot: workspace.root)
-            let zone = TimeZone(identifier: target.timeZone) ?? model.timeZone
-            let until = LocalTimeFormatter(timeZone: zone).weekdayDateTime(to)
+            // Said as the question before it said it, in the console's zone (the schedule's may be another).
+            let until = model.shortTime(to)
             let after = EscalationFiles.load(workspaceRoot: workspace.root)
             send(
                 .onCallChanged(
@@ -282,7 +282,7 @@ final class ConsoleRuntime {
                         workspace: workspace, files: after, now: context.now(), displayZone: model.timeZone)))
             send(
                 .info(
-                    "\(user) has the pager of \(schedule) until \(until) (\(target.timeZone)); recorded in \(shortened(files.overridesPath))"
+                    "\(user) has the pager of \(schedule) until \(until); recorded in \(shortened(files.overridesPath))"
                 ))
         } catch {
             send(.failure("the pager of \(schedule) was not taken: \(shortened(error.message))"))

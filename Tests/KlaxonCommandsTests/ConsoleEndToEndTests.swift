@@ -184,6 +184,15 @@ extension EndToEnd {
             #expect(await tty.until("Take the pager of daily?") != nil, "\(tty.screen())")
             tty.press("y")
             #expect(await tty.until("\(user) has the pager of daily until") != nil, "\(tty.screen())")
+            // Said as the question said it, in the console's zone: a clock, with its weekday if not today.
+            let said =
+                tty.screen().split(separator: "\n").first { $0.contains("has the pager of daily until") }.map(
+                    String.init)
+                ?? ""
+            #expect(
+                said.range(
+                    of: #"until ((Mon|Tue|Wed|Thu|Fri|Sat|Sun) )?[0-9]{2}:[0-9]{2}; recorded in"#,
+                    options: .regularExpression) != nil, "\(said)")
             let after = try onCallNow()
             #expect(after.users == [user], "\(after)")
             // Until the end of the shift taken (the rotation then gives the user their own shift, which

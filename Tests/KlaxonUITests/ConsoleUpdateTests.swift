@@ -55,25 +55,42 @@ struct ConsoleUpdateTests {
             ])
     }
 
+    /// A resolved incident lasted; only an open one is running.
+    @Test func aResolvedIncidentSaysHowLongItLasted() throws {
+        var model = sampleModel()
+        let resolved = try #require(model.resolvedIncidents.first)
+        model.currentIncidentID = resolved.id
+        press([.character("2")], &model)
+        let header = ConsoleView.render(model).text(ofRow: 2)
+        #expect(header.hasPrefix(" lasted 45m · "), "\(header)")
+        model.currentIncidentID = try #require(model.openIncidents.first).id
+        #expect(ConsoleView.render(model).text(ofRow: 2).hasPrefix(" running "))
+    }
+
     /// Before declaring, "none: pages nobody" is red once the severity is SEV1 or SEV2, dim below.
     @Test func theDeclareDialogWarnsInRedThatASeriousIncidentPagesNobody() throws {
         var model = sampleModel()
         model.pageTargets = [.policy("platform")]
         func noteStyle() throws -> Style {
             let frame = ConsoleView.render(model)
-            let row = try #require((0..<model.rows).first { frame.text(ofRow: $0).contains("none: pages nobody") })
-            let column = try #require(frame.text(ofRow: row).range(of: "none: pages nobody")).lowerBound
+            let row = try #require((0..<model.rows).first { frame.text(ofRow: $0).contains("none: ") })
+            let column = try #require(frame.text(ofRow: row).range(of: "none: ")).lowerBound
                 .utf16Offset(in: frame.text(ofRow: row))
             return frame[row, column].style
         }
+        func says(_ text: String) -> Bool { ConsoleView.render(model).text.contains(text) }
         press([.character("d")] + type("Registry down"), &model)
         #expect(try noteStyle() == .dim, "SEV3 by default")
+        #expect(says("none: pages nobody (P pages a person or a policy later)"))
         press([.tab, .character("2")], &model)
         #expect(try noteStyle() == .error, "SEV2")
+        #expect(says("none: this SEV2 pages NOBODY"), "in words too, for a terminal without colour")
         press([.character("1")], &model)
         #expect(try noteStyle() == .error, "SEV1")
+        #expect(says("none: this SEV1 pages NOBODY"))
         press([.character("4")], &model)
         #expect(try noteStyle() == .dim, "SEV4")
+        #expect(says("none: pages nobody (P pages"))
     }
 
     /// `P` lists policies, then people, as `policy:NAME` and `user:ID`, and pages the one chosen: a policy

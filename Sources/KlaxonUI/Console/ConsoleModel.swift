@@ -588,6 +588,12 @@ public struct ConsoleModel: Sendable {
         runbooksRead = true
     }
 
+    /// `t` as the on-call screen says it, in the console's zone: `17:00` today, `Mon 09:00` within the
+    /// week, `12-03 09:00` beyond.
+    public func shortTime(_ t: Timestamp) -> String {
+        OnCallView.shortTime(t, LocalTimeFormatter(timeZone: timeZone), now)
+    }
+
     /// The names the dialogs complete from and check what is typed against: `Escalation/`'s people and
     /// policies, the runbooks, the services the checks, alert routes, comms routes and runbooks name, and
     /// the checks with their services.

@@ -437,7 +437,7 @@ public enum ConsoleUpdate {
                     .text(.title, "Title", TextBuffer(String((title ?? "").prefix(200)))),
                     .choice(.severity, "Severity", Severity.allCases.map { .severity($0) }, selected: 2),
                     .text(.service, "Service", TextBuffer(alert?.labels["service"] ?? check ?? ""))
-                ], hint: "enter declare · tab completes/next field · 1-5 severity · esc cancel")
+                ], hint: "enter declare · tab complete/next · 1-5 severity · esc set aside")
             if !policies.isEmpty {
                 form.fields.append(
                     .choice(

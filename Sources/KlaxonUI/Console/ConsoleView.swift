@@ -192,7 +192,8 @@ public enum ConsoleView {
             return
         }
         var hints: [String]
-        let always = [": palette", "? help", "q quit"]
+        // The incident screen has no tab row: its way back stays however narrow the line.
+        let always = (model.screen == .incident ? ["esc back"] : []) + [": palette", "? help", "q quit"]
         switch model.screen {
         case .dashboard:
             // What acts on an incident only where there is one to act on.
@@ -202,8 +203,7 @@ public enum ConsoleView {
         case .incident:
             hints = [
                 "n note", "U update", "s status", "a ack", "m mitigate", "r resolve", "t todo", "o runbook", "e review",
-                "/ search",
-                "esc back"
+                "/ search"
             ]
         case .runbooks where model.runbookScreen.open != nil:
             // The selected link's URL in full, where it can be read and copied.

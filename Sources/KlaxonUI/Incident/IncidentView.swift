@@ -24,7 +24,9 @@ enum IncidentView {
 
         let sinceUpdate = incident.lastUpdateByPeople.seconds(until: model.now)
         var facts = [
-            "running \(DurationText.short(seconds: incident.runningSeconds(now: model.now)))",
+            // A resolved incident ran from its declaration to its resolution: it is not running now.
+            (incident.isOpen ? "running " : "lasted ")
+                + DurationText.short(seconds: incident.runningSeconds(now: model.now)),
             "updated \(DurationText.short(seconds: sinceUpdate)) ago"
         ]
         // The public update owed, before the roles: at 80 columns the roles are what is cut, never this.

@@ -181,12 +181,19 @@ enum OverlayView {
         }
     }
 
-    /// A choice's note is dim, but red where it warns: a SEV1 or SEV2 about to be declared paging nobody.
-    static func noteStyle(_ form: ConsoleModel.Form, _ field: ConsoleModel.Form.Field) -> Style {
+    /// The severity of a SEV1 or SEV2 about to be declared paging nobody, which its note warns of in red
+    /// and in words (red alone is lost on a monochrome terminal); nil for any other form or choice.
+    static func pagesNobody(_ form: ConsoleModel.Form, _ field: ConsoleModel.Form.Field) -> Severity? {
         guard field.key == .pageBy, form.choice(.pageBy) == .policy(nil),
             case .severity(let severity)? = form.choice(.severity), severity <= .sev2
-        else { return .dim }
-        return .error
+        else { return nil }
+        return severity
+    }
+
+    /// A choice's note, dim, or the warning `pagesNobody` gives reason for, red.
+    static func note(_ text: String, _ form: ConsoleModel.Form, _ field: ConsoleModel.Form.Field) -> (String, Style) {
+        guard let severity = pagesNobody(form, field) else { return (text, .dim) }
+        return ("none: this \(severity.name) pages NOBODY (P pages a person or a policy later)", .error)
     }
 
     static func drawForm(_ form: ConsoleModel.Form, _ model: ConsoleModel, _ frame: inout Frame) {
@@ -240,8 +247,8 @@ enum OverlayView {
                         x = frame.put(text, row: row, column: x, style: style) + 1
                     }
                     if let note {
-                        frame.put(
-                            note, row: row + 1, column: box.column + 2, style: noteStyle(form, field), width: inner)
+                        let (text, style) = self.note(note, form, field)
+                        frame.put(text, row: row + 1, column: box.column + 2, style: style, width: inner)
                     }
                     row += note == nil ? 2 : 3
                     continue
@@ -269,8 +276,8 @@ enum OverlayView {
                     frame.put(ConsoleView.glyph(model, "↓", "v"), row: row + rows, column: box.column + 2, style: .dim)
                 }
                 if let note {
-                    frame.put(
-                        note, row: row + 1 + rows, column: box.column + 2, style: noteStyle(form, field), width: inner)
+                    let (text, style) = self.note(note, form, field)
+                    frame.put(text, row: row + 1 + rows, column: box.column + 2, style: style, width: inner)
                 }
                 row += (note == nil ? 2 : 3) + rows
             }
