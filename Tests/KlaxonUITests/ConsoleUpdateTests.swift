@@ -757,3 +757,48 @@ struct FrameTests {
         #expect(TextWidth.width(of: "👩‍💻") == 2)
     }
 }
+
+/// The dashboard's lists say where the rows they do not show are: below, above, or both.
+struct DashboardMoreTests {
+    func crowded() -> ConsoleModel {
+        var model = sampleModel()
+        for n in 100..<120 {
+            var fixture = IncidentFixture(
+                id: "INC-\(n)", title: "Open \(n)", severity: .sev3, at: "2026-11-22T08:\(n - 60):00Z")
+            if n >= 110 { fixture.perform(.resolve(summary: "done"), after: 60) }
+            model.setIncident(fixture.incident, readOnly: false)
+        }
+        return model
+    }
+
+    func line(_ prefix: String, _ model: ConsoleModel) -> String? {
+        ConsoleView.render(model).text.split(separator: "\n").map {
+            $0.trimmingCharacters(in: .whitespaces)
+        }.first { $0.contains(prefix) }
+    }
+
+    @Test func theOpenListSaysBelowThenAboveAsItScrolls() throws {
+        var model = crowded()
+        let count = model.openIncidents.count
+        let first = try #require(line("more below · j/k scroll", model))
+        #expect(
+            first.hasPrefix("\(count - ScreenGeometry(model).dashboard(open: count, resolved: 12).openRows) more below")
+        )
+        press(Array(repeating: .down, count: count), &model)
+        let rows = ScreenGeometry(model).dashboard(open: count, resolved: 12).openRows
+        let under = ConsoleView.render(model).text(ofRow: ScreenGeometry.listTop + rows)
+        #expect(under.trimmingCharacters(in: .whitespaces) == "\(count - rows) more above · j/k scroll", "\(under)")
+    }
+
+    @Test func theResolvedListSaysHowManyMoreToo() throws {
+        var model = crowded()
+        let resolved = model.resolvedIncidents.count
+        let shown = ScreenGeometry(model).dashboard(open: model.openIncidents.count, resolved: resolved).resolvedRows
+        #expect(resolved > shown)
+        #expect(line("\(resolved - shown) more below · j/k scroll", model) != nil, "\(ConsoleView.render(model).text)")
+        press([.tab] + Array(repeating: .down, count: shown + 1), &model)
+        #expect(
+            line("2 above, \(resolved - shown - 2) below · j/k scroll", model) != nil,
+            "\(ConsoleView.render(model).text)")
+    }
+}

@@ -41,10 +41,8 @@ enum DashboardView {
                     selected: model.dashboardPane == .open && index == model.openSelection, &frame)
                 frame.addClick(.row(.openIncidents, index), row: ScreenGeometry.listTop + offset)
             }
-            if open.count > openRows {
-                frame.put(
-                    "\(open.count - openRows) more · j/k scroll", row: ScreenGeometry.listTop + openRows, column: 2,
-                    style: .dim)
+            if let more = more(first: first, shown: openRows, count: open.count) {
+                frame.put(more, row: ScreenGeometry.listTop + openRows, column: 2, style: .dim)
             }
         }
 
@@ -63,6 +61,10 @@ enum DashboardView {
                     incident, model, columns, row: resolvedRow + 1 + offset,
                     selected: model.dashboardPane == .resolved && index == model.resolvedSelection, &frame)
                 frame.addClick(.row(.resolvedIncidents, index), row: resolvedRow + 1 + offset)
+            }
+            // On the blank row before the slots (or the bottom line).
+            if let more = more(first: first, shown: resolvedShown, count: resolved.count) {
+                frame.put(more, row: resolvedRow + 1 + resolvedShown, column: 2, style: .dim)
             }
         }
 
@@ -232,6 +234,19 @@ enum DashboardView {
                     style: .dim, width: width)
                 row += 1
             }
+        }
+    }
+
+    /// Where the rows a list does not show are, `first` being the first shown of `count`: `3 more below`,
+    /// `2 above, 3 below`, `5 more above`; nil when it shows them all.
+    static func more(first: Int, shown: Int, count: Int) -> String? {
+        let above = first
+        let below = max(0, count - first - shown)
+        switch (above, below) {
+        case (0, 0): return nil
+        case (0, _): return "\(below) more below · j/k scroll"
+        case (_, 0): return "\(above) more above · j/k scroll"
+        default: return "\(above) above, \(below) below · j/k scroll"
         }
     }
 
