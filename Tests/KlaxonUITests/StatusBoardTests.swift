@@ -374,6 +374,29 @@ extension StatusBoardTests {
 
     /// A poll whose outcome is not known (a query that failed, a source unreadable) is `?` in the
     /// recent column, never a bar that reads as up; a failed one `×`.
+    /// Down, and its last poll answered: the board says it is recovering, and how far, not "DOWN · HTTP 200"
+    /// alone.
+    @Test func aDownCheckWhosePollsSucceedAgainSaysItIsRecovering() {
+        var model = sampleModel(columns: 100, rows: 30)
+        var check = Self.check("registry-api", group: "Artifact registry")
+        check.successThreshold = 3
+        _ = ConsoleUpdate.update(&model, .checksConfigured([check]))
+        let t = model.now.adding(seconds: -60)
+        for (i, (state, observation)) in [
+            (CheckState.pending, CheckObservation.failed("HTTP 503")), (.down, .failed("HTTP 503")),
+            (.down, .ok("HTTP 200")), (.down, .ok("HTTP 200"))
+        ].enumerated() {
+            _ = ConsoleUpdate.update(
+                &model,
+                .checkReported(Self.report(check, state, observation, latency: 5, at: t.adding(seconds: Int64(i) * 15)))
+            )
+            press([.character("3")], &model)
+            let row = ConsoleView.render(model).text.split(separator: "\n").first { $0.contains("registry-api") } ?? ""
+            let ok = max(0, i - 1)
+            #expect(row.contains("recovering, \(ok) of 3 ok: HTTP 200") == (ok > 0), "\(row)")
+        }
+    }
+
     @Test func anUnknownPollIsAQuestionMarkInTheRecentColumn() {
         let check = Self.check("q", group: "G")
         let t = Timestamp.parseRFC3339("2026-11-22T09:30:00Z")!

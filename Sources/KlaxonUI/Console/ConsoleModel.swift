@@ -182,6 +182,15 @@ public struct ConsoleModel: Sendable {
         public var notPolled: String?
 
         public init(definition: CheckDefinition) { self.definition = definition }
+
+        /// A down check whose last polls succeeded, not yet as many times as its `success_threshold`
+        /// asks: how many did, of how many needed. Nil for any other check. "DOWN · HTTP 200" read as a
+        /// contradiction; this says the check is on its way back up.
+        public var recovering: (ok: Int, of: Int)? {
+            guard state == .down, definition.successThreshold > 1 else { return nil }
+            let ok = history.reversed().prefix { $0.evaluation.observation.verdict == .ok }.count
+            return ok > 0 && ok < definition.successThreshold ? (ok, definition.successThreshold) : nil
+        }
     }
 
     /// Screen 5: the runbook list, and the runbook open in the viewer.

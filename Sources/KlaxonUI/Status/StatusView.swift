@@ -101,7 +101,9 @@ enum StatusView {
             let age = check.since.map { DurationText.short(seconds: $0.seconds(until: model.now)) } ?? "—"
             // A check without TLS verification is marked after its detail, which is cut to make room.
             let mark = check.definition.verifyTLS ? "" : " [TLS not verified]"
-            let detail = check.lastReport?.evaluation.observation.detail ?? "not polled yet"
+            let detail =
+                (check.recovering.map { "recovering, \($0.ok) of \($0.of) ok: " } ?? "")
+                + (check.lastReport?.evaluation.observation.detail ?? "not polled yet")
             let cells: [(String, Style)] = [
                 (check.definition.name, s(.normal)),
                 (check.state.displayName.uppercased(), s(style(check.state, polled: check.lastReport != nil))),
