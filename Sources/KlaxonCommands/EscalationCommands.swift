@@ -43,6 +43,13 @@ struct EscalationCommand: ParsableCommand {
             let files = EscalationFiles.load(workspaceRoot: workspace.root)
             try files.requireReadable()
             let steps = try files.policy(named: policy).steps
+            // Someone Escalation/people.yaml does not list acknowledges as given, with a word (issue 26).
+            if let ackBy,
+                let warning = WorkspaceNames(people: files.people.map(\.id)).personWarning(
+                    ackBy, as: "--ack-by", then: "the simulation takes it as given")
+            {
+                context.warn(warning)
+            }
             let start =
                 try from.map { text throws(KlaxonError) in try global.parseTime(text, workspace: workspace) }
                 ?? context.now()
@@ -50,7 +57,8 @@ struct EscalationCommand: ParsableCommand {
             if let ackAt {
                 let t = try global.parseTime(ackAt, workspace: workspace)
                 guard t >= start else {
-                    throw KlaxonError.badInput("--ack-at (\(t.rfc3339)) is before --from (\(start.rfc3339))")
+                    // In the words typed, as the window's ends are said.
+                    throw KlaxonError.badInput("--ack-at (\(ackAt)) is before --from (\(from ?? "now"))")
                 }
                 events.append(
                     EscalationEvent(

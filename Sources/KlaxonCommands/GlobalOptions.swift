@@ -59,7 +59,9 @@ struct GlobalOptions: ParsableArguments {
         let start =
             try from.map { (t: String) throws(KlaxonError) in try parseTime(t, workspace: workspace) }
             ?? end.adding(seconds: -defaultDays * 86400)
-        try InputLimits.checkWindow(from: start, to: end, "--from (\(start.rfc3339))", "--to (\(end.rfc3339))")
+        // Each end in the words typed (or its default), as every window's are said.
+        try InputLimits.checkWindow(
+            from: start, to: end, "--from (\(from ?? "\(defaultDays) days before --to"))", "--to (\(to ?? "now"))")
         return (start, end)
     }
 }

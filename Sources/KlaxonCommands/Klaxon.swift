@@ -128,6 +128,11 @@ public func runKlaxon(_ arguments: [String], context: CommandContext) -> Int32 {
                     index < literalFrom && TimeExpression.isNegativeRelative(argument)
                         ? String(argument.dropFirst()) + " ago" : argument
                 }))
+        // `klaxon help incidnet` would print the root's help, and exit 0.
+        if let unknown = UsageMessage.unknownHelpTopic(arguments) {
+            context.sayError(unknown)
+            return 2
+        }
         do {
             command = try Klaxon.parseAsRoot(arguments)
             if command is any WindowCommand, let repeated = WindowOption.repeatedEnd(in: arguments) {

@@ -9,20 +9,14 @@ enum UsageMessage {
     /// The line for `error`, which the parser raised on `arguments`.
     static func line(for error: Error, arguments: [String]) -> String {
         let position = walk(arguments)
-        let commandLine = (["klaxon"] + position.path).joined(separator: " ")
-        let see = " (see \(commandLine) --help)"
-        if let word = position.unknownWord {
-            let names = position.command.configuration.subcommands.map { $0._commandName }
-            let typed = (position.path + [word]).joined(separator: " ")
-            let close = NameSuggestion.closest(to: word, among: names, limit: 2)
-            let suggestion =
-                close.isEmpty
-                ? "; the commands are " + names.joined(separator: ", ")
-                : "; did you mean "
-                    + close.map { "'" + (position.path + [$0]).joined(separator: " ") + "'" }.joined(separator: " or ")
-                    + "?"
-            return "unknown command '\(typed)'" + suggestion + see
+        let see = seeHelp(position.path)
+        // An option before the subcommand that no command there takes first: its value (`--worksapce .`)
+        // would otherwise be read as the command.
+        if let option = position.unknownOption {
+            let known = knownBefore(position.command)
+            return "unknown option '\(option)'\(NameSuggestion.hint(for: option, among: known))\(see)"
         }
+        if let word = position.unknownWord { return unknownCommand(word, after: position) }
         // An unknown option first: the parser would rather say that a required one is missing, when the
         // unknown one is that required one mistyped.
         let known = optionNames(of: position.command)
@@ -39,32 +33,101 @@ enum UsageMessage {
         return lowercasingFirst(message) + see
     }
 
-    /// Where the words lead: the subcommands named (`incident`, `list`), the command they name, and the
-    /// first word that names no subcommand where one was expected.
-    static func walk(_ arguments: [String]) -> (path: [String], command: ParsableCommand.Type, unknownWord: String?) {
-        var command: ParsableCommand.Type = Klaxon.self
-        var path: [String] = []
+    /// The line for `klaxon help WORDS` when the words name no command (`help incidnet`, `help incident
+    /// lst`): the parser would print the help of the last command they do name, and exit 0. Nil when
+    /// `arguments` asks for no help, or for the help of a command there is.
+    static func unknownHelpTopic(_ arguments: [String]) -> String? {
+        guard arguments.first == "help" else { return nil }
+        let position = walk(Array(arguments.dropFirst()))
+        guard position.unknownOption == nil, let word = position.unknownWord else { return nil }
+        return unknownCommand(word, after: position)
+    }
+
+    /// `unknown command 'incident lst'; did you mean 'incident list'? (see …)`, or the commands there are
+    /// when none is close.
+    static func unknownCommand(_ word: String, after position: Position) -> String {
+        let names = position.command.configuration.subcommands.map { $0._commandName }
+        let typed = (position.path + [word]).joined(separator: " ")
+        let close = NameSuggestion.closest(to: word, among: names, limit: 2)
+        let suggestion =
+            close.isEmpty
+            ? "; the commands are " + names.joined(separator: ", ")
+            : "; did you mean "
+                + close.map { "'" + (position.path + [$0]).joined(separator: " ") + "'" }.joined(separator: " or ")
+                + "?"
+        return "unknown command '\(typed)'" + suggestion + seeHelp(position.path)
+    }
+
+    /// ` (see klaxon incident --help)`: where the help of the command `path` names is.
+    static func seeHelp(_ path: [String]) -> String {
+        " (see \((["klaxon"] + path).joined(separator: " ")) --help)"
+    }
+
+    /// Where the words of a command line lead.
+    struct Position {
+        /// The subcommands named (`incident`, `list`).
+        var path: [String]
+        /// The command they name (the console, the default, when they name none).
+        var command: ParsableCommand.Type
+        /// The first word that names no subcommand where one was expected.
+        var unknownWord: String?
+        /// The first long option, before the words name a command without subcommands, that the command
+        /// named so far does not take (`--worksapce` of `--worksapce . incident list`).
+        var unknownOption: String?
+    }
+
+    /// Where the words lead (`Position`). An option the command named so far does not take is passed
+    /// over with the word after it, taken as its value, unless that word names a subcommand or is an
+    /// option: `--worksapce . incident list` leads to `incident list`, and `.` is no command.
+    static func walk(_ arguments: [String]) -> Position {
+        var position = Position(path: [], command: Klaxon.self)
         var i = 0
         while i < arguments.count {
             let word = arguments[i]
-            let subcommands = command.configuration.subcommands
+            let subcommands = position.command.configuration.subcommands
             if word == "--" || subcommands.isEmpty { break }
             if word.hasPrefix("-") {
-                // The options that take a value and may come before a subcommand (GlobalOptions).
-                i += (word == "--workspace" || word == "--as") ? 2 : 1
+                let name = String(word.prefix { $0 != "=" })
+                let takesValue = name == "--workspace" || name == "--as"
+                if word.hasPrefix("--"), position.unknownOption == nil, !takesValue,
+                    !knownBefore(position.command).contains(name)
+                {
+                    position.unknownOption = name
+                    let next = arguments.dropFirst(i + 1).first
+                    if !word.contains("="), let next, !next.hasPrefix("-"),
+                        !subcommands.contains(where: { $0._commandName == next })
+                    {
+                        i += 1
+                    }
+                } else if takesValue, !word.contains("=") {
+                    // The options that take a value and may come before a subcommand (GlobalOptions).
+                    i += 1
+                }
+                i += 1
                 continue
             }
-            if word == "help" && path.isEmpty { break }
+            if word == "help" && position.path.isEmpty { break }
             guard let next = subcommands.first(where: { $0._commandName == word }) else {
-                return (path, command, word)
+                position.unknownWord = word
+                return position
             }
-            command = next
-            path.append(word)
+            position.command = next
+            position.path.append(word)
             i += 1
         }
         // `klaxon --read-onyl` is the console's option, the default subcommand.
-        if path.isEmpty, let console = command.configuration.defaultSubcommand { command = console }
-        return (path, command, nil)
+        if position.path.isEmpty, let console = position.command.configuration.defaultSubcommand {
+            position.command = console
+        }
+        return position
+    }
+
+    /// The long options that may come before a subcommand of `command`: its own, its default
+    /// subcommand's (the console's `--read-only` for `klaxon --read-only`), and the options every command
+    /// takes (`GlobalOptions`: `--workspace`, `--as`).
+    static func knownBefore(_ command: ParsableCommand.Type) -> [String] {
+        optionNames(of: command) + (command.configuration.defaultSubcommand.map(optionNames) ?? [])
+            + ["--workspace", "--as"]
     }
 
     /// The long options `command` takes, read from its help (the parser keeps its definitions private).

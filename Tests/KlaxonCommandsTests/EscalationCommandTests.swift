@@ -125,7 +125,9 @@ struct EscalationCommandTests {
 
         let unknown = k.run("escalation", "simulate", "nightly", "--from", "now")
         #expect(
-            unknown.status != 0 && unknown.errors.contains("no escalation policy named \"nightly\"; known: platform"),
+            unknown.status != 0
+                && unknown.errors.contains(
+                    "no escalation policy named \"nightly\" in Escalation/policies/; known: platform"),
             "\(unknown.errors)")
         let declare = k.run("incident", "declare", "Registry down", "--severity", "SEV2", "--policy", "nightly")
         #expect(declare.status != 0 && declare.errors.contains("no escalation policy named"))
@@ -264,6 +266,55 @@ struct EscalationCommandTests {
         let backwards = k.run("escalation", "simulate", "platform", "--to", "yesterday")
         #expect(backwards.status == 2)
         #expect(backwards.errors.contains("--to (yesterday) must be after --from (now)"), "\(backwards.errors)")
+    }
+
+    /// Issue 26: an acknowledgement before the start is said in the words typed, as the window's ends
+    /// are (not as instants to the millisecond).
+    @Test func anAckBeforeTheStartIsSaidInTheWordsTyped() {
+        let ws = escalationWorkspace(webhookPort: 9, stepSeconds: 300, repeatCount: 0)
+        let k = Klaxon(workspace: ws.path, clock: FixedClock("2026-11-20T09:00:00Z"))
+        let early = k.run("escalation", "simulate", "platform", "--ack-at", "-5m")
+        #expect(early.status == 2)
+        #expect(early.errors == "klaxon: error: --ack-at (5m ago) is before --from (now)\n")
+        let typed = k.run("escalation", "simulate", "platform", "--from", "tomorrow 10:00", "--ack-at", "+1h")
+        #expect(typed.status == 2)
+        #expect(typed.errors == "klaxon: error: --ack-at (+1h) is before --from (tomorrow 10:00)\n")
+    }
+
+    /// Issue 26: a policy a slip away from one of `Escalation/policies/` gets "did you mean", wherever a
+    /// policy is named; one close to none still lists them (above).
+    @Test func aMistypedPolicyGetsTheClosest() {
+        let ws = escalationWorkspace(webhookPort: 9, stepSeconds: 300, repeatCount: 0)
+        let k = Klaxon(workspace: ws.path)
+        let expected =
+            "klaxon: error: no escalation policy named \"platfrom\" in Escalation/policies/; did you mean 'platform'?\n"
+        let simulate = k.run("escalation", "simulate", "platfrom")
+        #expect(simulate.status == 2 && simulate.errors == expected, "\(simulate.errors)")
+        let declare = k.run("incident", "declare", "Registry down", "--severity", "SEV3", "--policy", "platfrom")
+        #expect(declare.status == 2 && declare.errors == expected, "\(declare.errors)")
+        #expect(k.run("incident", "declare", "Registry down", "--severity", "SEV3").status == 0)
+        let page = k.run("incident", "page", "INC-1", "--policy", "platfrom")
+        #expect(page.status == 2 && page.errors == expected, "\(page.errors)")
+    }
+
+    /// Issue 26: `--ack-by` someone `Escalation/people.yaml` does not list is simulated as given, with a
+    /// warning naming the closest (as `incident declare --commander`); the plan and the exit are unchanged.
+    @Test func anAckBySomeoneUnknownIsWarnedOf() {
+        let ws = escalationWorkspace(webhookPort: 9, stepSeconds: 300, repeatCount: 0)
+        let k = Klaxon(workspace: ws.path, clock: FixedClock("2026-11-20T09:00:00Z"))
+        let simulate = ["escalation", "simulate", "platform", "--to", "+1h", "--ack-at", "+3m", "--json", "--ack-by"]
+        let zed = k.run(simulate + ["zed"])
+        #expect(zed.status == 0)
+        #expect(
+            zed.errors
+                == "klaxon: warning: --ack-by \"zed\" is not a person of Escalation/people.yaml (the simulation takes it as given)\n"
+        )
+        #expect(zed.json?.arrayValue?.contains { $0["user"]?.stringValue == "zed" } == true, "\(zed.output)")
+        let alcie = k.run(simulate + ["alcie"])
+        #expect(
+            alcie.status == 0 && alcie.errors.hasSuffix("(the simulation takes it as given); did you mean 'alice'?\n"))
+        let alice = k.run(simulate + ["alice"])
+        #expect(alice.status == 0 && !alice.errors.contains("--ack-by"), "\(alice.errors)")
     }
 
     /// Issue 19, point 6: someone on call in both steps' schedules is paged again by "escalating";

@@ -145,7 +145,7 @@ struct ReviewCommandTests {
         #expect(
             backwards.status == 2
                 && backwards.errors.contains(
-                    "--to (2026-11-02T00:00:00.000Z) must be after --from (2026-11-23T00:00:00.000Z)"),
+                    "--to (2026-11-02T00:00:00Z) must be after --from (2026-11-23T00:00:00Z)"),
             "\(backwards.errors)")
     }
 }

@@ -32,6 +32,32 @@ struct UsageMessageTests {
         (
             ["incident", "ack"],
             "klaxon: error: missing expected argument '<id>' (see klaxon incident ack --help)\n"
+        ),
+        // A mistyped option before the command: its value is not taken for the command.
+        (
+            ["--worksapce", ".", "incident", "list"],
+            "klaxon: error: unknown option '--worksapce'; did you mean '--workspace'? (see klaxon incident list --help)\n"
+        ),
+        (
+            ["--wrkspace", "/tmp", "incident", "list"],
+            "klaxon: error: unknown option '--wrkspace'; did you mean '--workspace'? (see klaxon incident list --help)\n"
+        ),
+        (
+            ["--wrkspace", "/tmp"],
+            "klaxon: error: unknown option '--wrkspace'; did you mean '--workspace'? (see klaxon --help)\n"
+        ),
+        (
+            ["--worksapce=.", "incident", "list"],
+            "klaxon: error: unknown option '--worksapce'; did you mean '--workspace'? (see klaxon incident list --help)\n"
+        ),
+        // `help` with a word that names no command.
+        (
+            ["help", "incidnet"],
+            "klaxon: error: unknown command 'incidnet'; did you mean 'incident'? (see klaxon --help)\n"
+        ),
+        (
+            ["help", "incident", "lst"],
+            "klaxon: error: unknown command 'incident lst'; did you mean 'incident list'? (see klaxon incident --help)\n"
         )
     ])
     func aRefusedCommandLineIsOneLineWithTheClosestName(arguments: [String], expected: String) {
@@ -40,6 +66,17 @@ struct UsageMessageTests {
         #expect(run.status == 2)
         #expect(run.errors == expected)
         #expect(run.output.isEmpty)
+    }
+
+    /// `help` with the words of a command is that command's help, as before.
+    @Test func helpOfACommandThereIsIsItsHelp() {
+        let ws = makeWorkspace()
+        let k = Klaxon(workspace: ws.path)
+        for words in [["incident"], ["incident", "list"], []] {
+            let help = k.run(["help"] + words)
+            #expect(help.status == 0, "\(words): \(help.errors)")
+            #expect(help.errors.isEmpty && help.output == k.run(words + ["--help"]).output, "\(words)")
+        }
     }
 
     @Test func aWordCloseToNothingListsTheCommands() {

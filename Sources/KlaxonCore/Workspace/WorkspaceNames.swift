@@ -46,11 +46,12 @@ public struct WorkspaceNames: Hashable, Sendable {
 
     /// A warning when `id` (named `what`: "commander", "the scribe") is not a person of
     /// `Escalation/people.yaml`, with the closest ids; nil when it is one, or when the workspace lists
-    /// nobody (there is nothing to check against).
-    public func personWarning(_ id: String, as what: String) -> String? {
+    /// nobody (there is nothing to check against). `then` says, in brackets, what becomes of the name.
+    public func personWarning(
+        _ id: String, as what: String, then: String = "recorded as given, but nobody can page them"
+    ) -> String? {
         guard !people.isEmpty, !people.contains(id) else { return nil }
-        return
-            "\(what) \"\(id)\" is not a person of Escalation/people.yaml (recorded as given, but nobody can page them)"
+        return "\(what) \"\(id)\" is not a person of Escalation/people.yaml (\(then))"
             + NameSuggestion.hint(for: id, among: people)
     }
 

@@ -104,12 +104,18 @@ public struct EscalationFiles: Sendable {
         }
     }
 
+    /// The policy named `name`; refused with the closest names when there is none ("did you mean"), else
+    /// with every name there is.
     public func policy(named name: String) throws(KlaxonError) -> EscalationPolicy {
         guard let policy = policies.first(where: { $0.name == name }) else {
-            let known =
-                policies.isEmpty
-                ? "there are none in \(directory)/policies" : "known: " + policies.map(\.name).joined(separator: ", ")
-            throw .badInput("no escalation policy named \"\(name)\"; \(known)")
+            guard !policies.isEmpty else {
+                throw .badInput("no escalation policy named \"\(name)\"; there are none in \(directory)/policies")
+            }
+            let names = policies.map(\.name)
+            let hint = NameSuggestion.hint(for: name, among: names)
+            throw .badInput(
+                "no escalation policy named \"\(name)\" in \(Self.directoryName)/policies/"
+                    + (hint.isEmpty ? "; known: " + names.sorted().joined(separator: ", ") : hint))
         }
         return policy
     }
