@@ -360,9 +360,19 @@ enum DashboardView {
         ]
         var x = 2
         var titleColumn = x
-        for ((text, style), (column, width)) in zip(cells, columns) where width > 0 {
-            if column.fills { titleColumn = x }
-            frame.put(text, row: row, column: x, style: style, width: width - (column.fills ? 0 : 1))
+        // A resolved incident pages nobody: its title takes the paging column too (at 80 columns eleven
+        // more of it; it was cut beside that empty column).
+        let pagingIndex = 7
+        var pagingStart: Int?
+        for (i, ((text, style), (column, width))) in zip(cells, columns).enumerated() where width > 0 {
+            if i == pagingIndex && !incident.isOpen {
+                pagingStart = x
+                x += width
+                continue
+            }
+            if column.fills { titleColumn = pagingStart ?? x }
+            let start = column.fills ? titleColumn : x
+            frame.put(text, row: row, column: start, style: style, width: x + width - start - (column.fills ? 0 : 1))
             x += width
         }
         if model.dashboardPane == (incident.isOpen ? .open : .resolved), let search = model.search {
