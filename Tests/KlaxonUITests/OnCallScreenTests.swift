@@ -27,6 +27,27 @@ struct OnCallScreenTests {
         }
     }
 
+    /// Someone paged only through `logger` (as `klaxon init` writes) is reached by nobody: said, in red.
+    @Test func aPersonPagedOnlyThroughLoggerReadsAsReachingNobody() throws {
+        var model = sampleModel(columns: 120, rows: 40)
+        let logger = Person(
+            id: "bob", name: "Bob Okafor", timeZone: "UTC",
+            contacts: [Contact(kind: .command, target: ["/usr/bin/logger", "-t", "klaxon", "page for bob"])])
+        model.onCall?.people["bob"] = OnCallBoard.Reach(logger)
+        press([.character("4")], &model)
+        let frame = ConsoleView.render(model)
+        let row = try #require((0..<model.rows).first { frame.text(ofRow: $0).hasPrefix("  bob ") })
+        let text = frame.text(ofRow: row)
+        let said = try #require(text.range(of: "logger only: reaches nobody"), "\(text)")
+        #expect(frame[row, said.lowerBound.utf16Offset(in: text)].style == .critical)
+        // A real contact beside it: its kinds, as before.
+        model.onCall?.people["bob"] = OnCallBoard.Reach(
+            Person(
+                id: "bob", name: "Bob Okafor", timeZone: "UTC",
+                contacts: logger.contacts + [Contact(kind: .email, target: ["bob@forge.example.com"])]))
+        #expect(!ConsoleView.render(model).text.contains("reaches nobody"))
+    }
+
     /// `erin → Sun 23:00` read as "from" and meant "until": every handoff says until when.
     @Test func theNextHandoffsSayUntil() {
         var model = sampleModel(columns: 120, rows: 40)

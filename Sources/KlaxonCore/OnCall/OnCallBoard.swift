@@ -23,17 +23,22 @@ public struct OnCallBoard: Equatable, Sendable {
         /// The display name; empty when people.yaml gives none.
         public var name: String
         public var contacts: [Contact.Kind]
+        /// Whether a page reaches them only through `logger`, into the system log (`ContactCheck`): what
+        /// `klaxon init` writes until someone gives a contact that reaches a person.
+        public var onlyLogger: Bool
 
-        public init(name: String, contacts: [Contact.Kind]) {
+        public init(name: String, contacts: [Contact.Kind], onlyLogger: Bool = false) {
             self.name = name
             self.contacts = contacts
+            self.onlyLogger = onlyLogger
         }
 
         /// `person`'s name and contact kinds, each kind once, in the order people.yaml lists them.
         public init(_ person: Person) {
             var kinds: [Contact.Kind] = []
             for contact in person.contacts where !kinds.contains(contact.kind) { kinds.append(contact.kind) }
-            self.init(name: person.name, contacts: kinds)
+            self.init(
+                name: person.name, contacts: kinds, onlyLogger: !ContactCheck.findings(people: [person]).isEmpty)
         }
     }
 

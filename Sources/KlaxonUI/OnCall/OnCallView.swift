@@ -125,7 +125,9 @@ enum OnCallView {
         }
         let reach = shown.map { id in
             board.people[id].map {
-                $0.contacts.isEmpty ? "no contacts" : $0.contacts.map(\.rawValue).joined(separator: ", ")
+                $0.onlyLogger
+                    ? "logger only: reaches nobody (config validate)"
+                    : $0.contacts.isEmpty ? "no contacts" : $0.contacts.map(\.rawValue).joined(separator: ", ")
             }
                 ?? "—"
         }
@@ -145,7 +147,10 @@ enum OnCallView {
             let known = board.people[id] != nil
             let cells: [(String, Style)] = [
                 (id, .normal), (names[i], known ? .normal : .error),
-                (reach[i], board.people[id]?.contacts.isEmpty ?? true ? .critical : .dim)
+                (
+                    reach[i],
+                    board.people[id].map { $0.contacts.isEmpty || $0.onlyLogger } ?? true ? .critical : .dim
+                )
             ]
             var x = 2
             for ((text, style), (column, width)) in zip(cells, zip(plan.columns, widths)) {
