@@ -802,3 +802,31 @@ struct DashboardMoreTests {
             "\(ConsoleView.render(model).text)")
     }
 }
+
+/// The palette, opened with nothing typed, lists the screen's own actions first; it is wider where the
+/// terminal is.
+@Test func theEmptyPaletteListsTheScreensActionsFirst() {
+    var model = sampleModel()
+    press([.enter, .character(":")], &model)
+    let first = Keymap.paletteMatches("", readOnly: false, on: .incident).prefix(3)
+    #expect(first.allSatisfy { $0.scope != .everywhere && $0.scope.applies(on: .incident) }, "\(first.map(\.summary))")
+    let shown = ConsoleView.render(model).text
+    #expect(shown.contains(first.first!.summary), "\(shown)")
+    // Without a screen, the keymap's order, as the help lists it.
+    #expect(Keymap.paletteMatches("", readOnly: false).first?.scope == .everywhere)
+    // On the on-call screen, taking the pager comes first.
+    #expect(Keymap.paletteMatches("", readOnly: false, on: .onCall).first?.action == .takePager)
+}
+
+/// From 160 columns an actor such as escalation-engine is shown whole on the timeline.
+@Test func wideTimelinesShowLongActorsWhole() {
+    var model = sampleModel(columns: 200, rows: 40)
+    var fixture = IncidentFixture(id: "INC-30", title: "Long actor", severity: .sev2, at: "2026-11-22T09:00:00Z")
+    fixture.perform(.note("paged dave"), by: "escalation-engine", after: 60)
+    model.setIncident(fixture.incident, readOnly: false)
+    model.currentIncidentID = "INC-30"
+    press([.character("2")], &model)
+    #expect(ConsoleView.render(model).text.contains("escalation-engine"))
+    model.columns = 120
+    #expect(!ConsoleView.render(model).text.contains("escalation-engine"))
+}

@@ -1061,7 +1061,7 @@ public enum ConsoleUpdate {
             }
             return []
         case .palette(var palette):
-            let matches = Keymap.paletteMatches(palette.input.text, readOnly: model.readOnly)
+            let matches = Keymap.paletteMatches(palette.input.text, readOnly: model.readOnly, on: model.screen)
             switch key {
             case .escape: model.overlay = nil
             case .enter:

@@ -205,15 +205,25 @@ public enum Keymap {
         )
     ]
 
-    /// The bindings of `key`, first match first.
-    /// The palette's actions matching `query`, best first; write actions are left out when `readOnly`.
-    public static func paletteMatches(_ query: String, readOnly: Bool) -> [KeyBinding] {
+    /// The palette's actions matching `query`, best first (with nothing typed, those of `screen` first);
+    /// write actions are left out when `readOnly`.
+    public static func paletteMatches(_ query: String, readOnly: Bool, on screen: ConsoleModel.Screen? = nil)
+        -> [KeyBinding]
+    {
         var seen = Set<ConsoleAction>()
         let candidates = bindings.filter { binding in
             guard !(binding.action.writes && readOnly), seen.insert(binding.action).inserted else { return false }
             return true
         }
-        guard !query.isEmpty else { return candidates }
+        guard !query.isEmpty else {
+            // Nothing typed yet: what `screen`'s own keys do first (on an incident: note, ack, resolve…),
+            // then the ways about and what works everywhere.
+            guard let screen else { return candidates }
+            func isHere(_ binding: KeyBinding) -> Bool {
+                binding.scope != .everywhere && binding.scope != .lists && binding.scope.applies(on: screen)
+            }
+            return candidates.filter(isHere) + candidates.filter { !isHere($0) }
+        }
         // Whole words first, those the summary begins with before the rest, and of equals the actions
         // before moving about: "page" is "page now" before "page down", "down" is "down".
         let typed = query.lowercased().split(separator: " ")
@@ -233,6 +243,7 @@ public enum Keymap {
         }.map(\.binding)
     }
 
+    /// The actions of `key`'s bindings, first match first.
     public static func actions(for key: Key) -> [ConsoleAction] {
         bindings.filter { $0.keys.contains(key) }.map(\.action)
     }

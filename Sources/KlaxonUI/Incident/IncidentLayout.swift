@@ -15,14 +15,16 @@ public struct IncidentLayout: Sendable {
     public var panelColumn: Int
     public var panelWidth: Int
     public var panelRows: Int
-    /// The actor column: as wide as the incident's widest actor, 5 to 16 columns, so a name is cut only
-    /// when it is longer than that and short names leave the room to the text.
+    /// The actor column: as wide as the incident's widest actor, 5 to 16 columns (24 from 160), so a name
+    /// is cut only when it is longer than that and short names leave the room to the text.
     public var actorWidth: Int
 
     /// The incident screen of `model`, its actor column fitted to the current incident's actors.
     public init(_ model: ConsoleModel) {
         let widest = model.currentIncident?.timeline.reduce(0) { max($0, TextWidth.width(of: $1.actor)) } ?? 0
-        self.init(columns: model.columns, rows: model.rows, actorWidth: min(16, max(5, widest)))
+        // Wide terminals give long actors (escalation-engine) their whole name.
+        self.init(
+            columns: model.columns, rows: model.rows, actorWidth: min(model.columns >= 160 ? 24 : 16, max(5, widest)))
     }
 
     public init(columns: Int, rows: Int, actorWidth: Int = 10) {

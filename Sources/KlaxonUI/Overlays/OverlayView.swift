@@ -132,9 +132,10 @@ enum OverlayView {
     }
 
     static func drawPalette(_ palette: ConsoleModel.Palette, _ model: ConsoleModel, _ frame: inout Frame) {
-        let matches = Keymap.paletteMatches(palette.input.text, readOnly: model.readOnly)
+        let matches = Keymap.paletteMatches(palette.input.text, readOnly: model.readOnly, on: model.screen)
+        // Wider where the terminal is, so that the longer summaries are read whole.
         let box = self.box(
-            width: 64, height: min(model.rows - 2, 16), model, &frame,
+            width: max(64, min(model.columns - 4, 96)), height: min(model.rows - 2, 16), model, &frame,
             title: "Command palette · enter runs · esc closes")
         let end = frame.put(
             ": " + palette.input.text, row: box.row + 1, column: box.column + 2, style: .normal, width: box.width - 4,
