@@ -281,3 +281,12 @@ struct SecondIncidentTests {
         #expect(open.id == "INC-12" && declaration.services == ["registry"])
     }
 }
+
+/// Times as the on-call screen says them: a clock today, a weekday within the week, a month's name
+/// beyond (`12-02` read as the 12th as often as December).
+@Test func shortTimesNameTheDayUnambiguously() {
+    let model = sampleModel()  // Sunday 2026-11-22 10:30 in Berlin
+    #expect(model.shortTime(model.now.adding(seconds: 3600)) == "11:30")
+    #expect(model.shortTime(model.now.adding(seconds: 86_400)) == "Mon 10:30")
+    #expect(model.shortTime(model.now.adding(seconds: 10 * 86_400)) == "Dec 2 10:30")
+}

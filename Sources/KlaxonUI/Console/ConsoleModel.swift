@@ -598,7 +598,7 @@ public struct ConsoleModel: Sendable {
     }
 
     /// `t` as the on-call screen says it, in the console's zone: `17:00` today, `Mon 09:00` within the
-    /// week, `12-03 09:00` beyond.
+    /// week, `Dec 3 09:00` beyond.
     public func shortTime(_ t: Timestamp) -> String {
         OnCallView.shortTime(t, LocalTimeFormatter(timeZone: timeZone), now)
     }

@@ -168,14 +168,15 @@ enum OnCallView {
         return row + 1
     }
 
-    /// `17:00` today, `Mon 09:00` this week, `12-03 09:00` beyond.
+    /// `17:00` today, `Mon 09:00` this week, `Dec 3 09:00` beyond (`12-03` read as the 12th or December).
     static func shortTime(_ t: Timestamp, _ local: LocalTimeFormatter, _ now: Timestamp) -> String {
         let c = local.civil(t)
         let today = local.civil(now)
         let clock = String(c.isoTime.prefix(5))
         if c.year == today.year && c.month == today.month && c.day == today.day { return clock }
         if now.seconds(until: t) < 6 * 86400 { return "\(c.weekday.name.capitalized) \(clock)" }
-        return "\(c.isoDate.dropFirst(5)) \(clock)"
+        let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+        return "\(months[c.month - 1]) \(c.day) \(clock)"
     }
 
     /// One row per schedule: a letter per person for each slot of the day, `!` where nobody is on call
