@@ -128,7 +128,7 @@ struct PagingCommandTests {
         let config = ws.path + "/klaxon.yaml"
         let policy = ws.path + "/Escalation/policies/platform.yaml"
         for expected in [
-            "\(try place(of: "platfrom", line: 4, in: config)): error: check registry names policy \"platfrom\", which is not in Escalation/policies/ (known: platform): its incidents would page nobody; correct the name or add the policy",
+            "\(try place(of: "platfrom", line: 4, in: config)): error: check registry names policy \"platfrom\", which is not in Escalation/policies/ (known: platform): its incidents would page nobody; correct the name (did you mean 'platform'?) or add the policy",
             "\(try place(of: "registy-5xx", line: 4, in: config)): error: check registry names runbook \"registy-5xx\", which is not in Runbooks/",
             "\(try place(of: "primray", line: 2, in: config)): error: escalation: main_schedule names \"primray\", which is not a schedule in Escalation/schedules/; known: primary",
             "\(try place(of: "user:ghost", line: 3, in: policy)): error: policy platform names ghost, who is not in people.yaml; known: alice",
@@ -165,8 +165,10 @@ struct PagingCommandTests {
         let lines = validate.output.split(separator: "\n").map(String.init)
         let config = ws.path + "/klaxon.yaml"
         let unknownPolicy = { (check: String, policy: String, line: Int) throws -> String in
+            // A slip of platform gets the name; nope is close to nothing.
             "\(try place(of: policy, line: line, in: config)): error: check \(check) names policy \"\(policy)\", which is not in Escalation/policies/ "
-                + "(known: platform): its incidents would page nobody; correct the name or add the policy"
+                + "(known: platform): its incidents would page nobody; correct the name"
+                + (policy == "platfrom" ? " (did you mean 'platform'?)" : "") + " or add the policy"
         }
         for expected in [
             "\(try place(of: "{name: slow", line: 4, in: config)): error: check slow: timeout (8s) is longer than interval (5s)",

@@ -499,10 +499,14 @@ public struct CheckFiles: Sendable {
         let known = policies.isEmpty ? "there are none" : "known: " + policies.sorted().joined(separator: ", ")
         return checks.compactMap { check in
             guard let policy = check.policy, !policies.contains(policy), !unread.covers(policy) else { return nil }
+            let correct =
+                NameSuggestion.closest(to: policy, among: policies, limit: 1).first.map {
+                    "correct the name (did you mean '\($0)'?)"
+                } ?? "correct the name"
             return ConfigFinding(
                 .error, check.policyPlace ?? check.place,
                 "check \(check.name) names policy \"\(policy)\", which is not in Escalation/policies/ (\(known)): "
-                    + "its incidents would page nobody; correct the name or add the policy")
+                    + "its incidents would page nobody; \(correct) or add the policy")
         }
     }
 
