@@ -354,11 +354,15 @@ struct MouseUpdateTests {
         let targets = try #require(m.runbookScreen.open?.page.targets)
         let linkIndex = try #require(targets.indices.first { if case .link = targets[$0].kind { true } else { false } })
         let stepIndex = try #require(targets.indices.first { if case .step = targets[$0].kind { true } else { false } })
-        let step = try #require(frame.clickTargets.first { $0.click == .runbookTarget(stepIndex) })
+        // The step's words take the click as well as its box.
+        let step = try #require(
+            frame.clickTargets.filter { $0.click == .runbookTarget(stepIndex) }.max { $0.width < $1.width })
+        #expect(step.width > 4, "more than the box")
+        #expect(frame.click(row: step.row, column: step.column + step.width - 1) == .runbookTarget(stepIndex))
         // No incident to tick into: the step is selected by the first click, the second asks to tick.
-        _ = click(row: step.row, column: step.column, &m)
+        _ = click(row: step.row, column: step.column + step.width - 1, &m)
         #expect(m.runbookScreen.open?.selectedTarget == stepIndex && m.message == nil)
-        _ = click(row: step.row, column: step.column, &m)
+        _ = click(row: step.row, column: step.column + 6, &m)
         #expect(m.message != nil, "the tick was tried (and said why it records nothing)")
         frame = ConsoleView.render(m)
         let link = try #require(frame.clickTargets.first { $0.click == .runbookTarget(linkIndex) })

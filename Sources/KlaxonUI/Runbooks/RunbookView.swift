@@ -100,6 +100,8 @@ enum RunbookView {
             var x = 2
             // Code lines scroll sideways; everything else was laid out to fit.
             var skip = line.isCode ? open.left : 0
+            let targetsBefore = frame.clickTargets.count
+            var step: (target: Int, column: Int)?
             for span in line.spans {
                 var text = span.text
                 if skip > 0 {
@@ -114,12 +116,23 @@ enum RunbookView {
                     text, row: row, column: x, style: style, width: model.columns - 1 - x, ellipsis: !line.isCode)
                 if let target = span.target, x > start {
                     frame.addClick(.runbookTarget(target), row: row, column: start, width: x - start)
+                    if target < open.page.targets.count, case .step = open.page.targets[target].kind {
+                        step = (target, start)
+                    }
                 }
                 if span.style == .link, let target = span.target, target < open.page.targets.count,
                     case .link(let url) = open.page.targets[target].kind, RunbookLinks.isWebAddress(url), x > start
                 {
                     frame.hyperlinks.append(Hyperlink(row: row, column: start, width: x - start, url: url))
                 }
+            }
+            // A step is clicked by its words as well as its box (a link among them stays a link: its
+            // target, drawn after this one, is the one a click finds).
+            if let step, x > step.column {
+                frame.clickTargets.insert(
+                    ClickTarget(
+                        row: row, column: step.column, width: x - step.column, click: .runbookTarget(step.target)),
+                    at: targetsBefore)
             }
             if line.isCode && TextWidth.width(of: line.text) - open.left > model.columns - 3 {
                 frame.put(ConsoleView.glyph(model, "›", ">"), row: row, column: model.columns - 1, style: .dim)
