@@ -830,3 +830,22 @@ struct DashboardMoreTests {
     model.columns = 120
     #expect(!ConsoleView.render(model).text.contains("escalation-engine"))
 }
+
+/// The incident screen's bottom line offers what can act on the incident as it stands.
+@Test func theIncidentHintsFollowTheIncidentsState() throws {
+    var model = sampleModel(columns: 160, rows: 40)
+    func hints(_ id: String) -> String {
+        model.currentIncidentID = id
+        model.screen = .incident
+        return ConsoleView.render(model).text(ofRow: model.rows - 1)
+    }
+    let acked = hints("INC-12")  // acknowledged by bob
+    #expect(!acked.contains("a ack") && acked.contains("m mitigate") && acked.contains("r resolve"), "\(acked)")
+    let resolved = hints("INC-10")
+    #expect(resolved.hasPrefix("R reopen") && !resolved.contains("a ack") && !resolved.contains("r resolve"))
+    #expect(!hints("INC-11").contains("P page"), "a SEV3 paging nobody is not pressed to")
+    let serious = IncidentFixture(id: "INC-13", title: "Registry down", severity: .sev2, at: "2026-11-22T09:29:00Z")
+    model.setIncident(serious.incident, readOnly: false)
+    let unpaged = hints("INC-13")
+    #expect(unpaged.contains("a ack") && unpaged.contains("P page"), "\(unpaged)")
+}

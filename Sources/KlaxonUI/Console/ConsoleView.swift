@@ -201,10 +201,19 @@ public enum ConsoleView {
                 model.openIncidents.isEmpty && model.resolvedIncidents.isEmpty
                 ? ["d declare", "/ search"] : ["enter open", "d declare", "a ack", "n note", "/ search", "tab pane"]
         case .incident:
-            hints = [
-                "n note", "U update", "s status", "a ack", "m mitigate", "r resolve", "t todo", "o runbook", "e review",
-                "/ search"
-            ]
+            // The keys that can act on this incident as it stands: no ack once acknowledged, reopen once
+            // resolved, page where a serious one pages nobody.
+            let incident = model.currentIncident
+            let paging = incident.map { model.pagingState(of: $0) }
+            if let incident, !incident.isOpen {
+                hints = ["R reopen", "n note", "e review", "o runbook", "/ search"]
+            } else {
+                hints = ["n note", "U update", "s status"]
+                if case .acknowledged? = paging {} else { hints.append("a ack") }
+                if case .notPaging? = paging, let incident, incident.severity <= .sev2 { hints.append("P page") }
+                if incident?.keyTimes[.mitigated] == nil { hints.append("m mitigate") }
+                hints += ["r resolve", "t todo", "o runbook", "e review", "/ search"]
+            }
         case .runbooks where model.runbookScreen.open != nil:
             // The selected link's URL in full, where it can be read and copied.
             if let open = model.runbookScreen.open, let index = open.selectedTarget,
@@ -232,7 +241,7 @@ public enum ConsoleView {
         }
         if model.readOnly {
             hints = hints.filter { hint in
-                !["d ", "n ", "U ", "a ", "s ", "m ", "r ", "t "].contains { hint.hasPrefix($0) }
+                !["d ", "n ", "U ", "a ", "s ", "m ", "r ", "t ", "R ", "P "].contains { hint.hasPrefix($0) }
             }
         }
         // As many of the screen's hints as fit, and always the way to help and out.
