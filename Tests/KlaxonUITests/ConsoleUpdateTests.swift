@@ -849,3 +849,23 @@ struct DashboardMoreTests {
     let unpaged = hints("INC-13")
     #expect(unpaged.contains("a ack") && unpaged.contains("P page"), "\(unpaged)")
 }
+
+/// A SEV1 or SEV2 that pages nobody is red on the dashboard and the incident screen; a SEV3 stays calm.
+@Test func aSeriousIncidentPagingNobodyIsRedEverywhere() throws {
+    var model = sampleModel()
+    let serious = IncidentFixture(id: "INC-13", title: "Registry down", severity: .sev2, at: "2026-11-22T09:29:00Z")
+    model.setIncident(serious.incident, readOnly: false)
+    func style(of text: String, onRowWith id: String) throws -> Style {
+        let frame = ConsoleView.render(model)
+        let row = try #require((0..<model.rows).first { frame.text(ofRow: $0).contains(id) })
+        let line = frame.text(ofRow: row)
+        let column = try #require(line.range(of: text), "\(line)").lowerBound.utf16Offset(in: line)
+        return frame[row, column].style
+    }
+    model.dashboardPane = .resolved  // no open row selected: the styles are the rows' own
+    #expect(try style(of: "NOT PAGING", onRowWith: "INC-13") == .error)
+    #expect(try style(of: "NOT PAGING", onRowWith: "INC-11") == .dim)
+    model.currentIncidentID = "INC-13"
+    model.screen = .incident
+    #expect(try style(of: "not paging", onRowWith: "not paging") == .error)
+}

@@ -251,9 +251,11 @@ enum DashboardView {
     }
 
     /// Red when pages fail or nobody is paged who should be; acknowledged in its own style.
-    static func style(of paging: PagingState) -> Style {
+    /// A SEV1 or SEV2 with no policy pages nobody: red, as the declare dialog warned, never calm.
+    static func style(of paging: PagingState, _ severity: Severity) -> Style {
         switch paging {
         case _ where paging.isAlarming: .error
+        case .notPaging(.noPolicy) where severity <= .sev2: .error
         case .paging: .warning
         case .acknowledged: .acked
         default: .dim
@@ -344,7 +346,9 @@ enum DashboardView {
         if model.readOnlyIncidents.contains(incident.id) { title += " [read-only]" }
         var paging = ("", style(.normal))
         if incident.isOpen {
-            paging = (pagingText(incident, model), style(Self.style(of: model.pagingState(of: incident))))
+            paging = (
+                pagingText(incident, model), style(Self.style(of: model.pagingState(of: incident), incident.severity))
+            )
         }
         let next = nextUpdate(incident, model)
         let cells: [(String, Style)] = [

@@ -95,7 +95,7 @@ enum IncidentView {
                 }
             }
             let notSent = model.escalationEngine == .nobody || model.storeUnreachableSince != nil
-            let style = sends && notSent ? .error : DashboardView.style(of: paging)
+            let style = sends && notSent ? .error : DashboardView.style(of: paging, incident.severity)
             // Beside an update that was not sent, the paging state takes half the line (its reason first).
             let width = failure == nil ? model.columns - 2 : max(30, (model.columns - 2) / 2)
             column = frame.put(text, row: 3, column: 1, style: style, width: width) + 2
