@@ -63,7 +63,15 @@ struct OnCallCommandTests {
         #expect(k.run("--workspace", ws.path, "oncall", "now", "daily", "--json").json?.arrayValue?.count == 1)
         let unknown = k.run("oncall", "now", "nightly")
         #expect(unknown.status == 2)
-        #expect(unknown.errors == "klaxon: error: no schedule named \"nightly\"; known: daily, office\n")
+        #expect(
+            unknown.errors
+                == "klaxon: error: no schedule named \"nightly\" in Escalation/schedules/; known: daily, office\n")
+        // A slip of one gets the one meant.
+        let slip = k.run("oncall", "now", "dialy")
+        #expect(slip.status == 2)
+        #expect(
+            slip.errors
+                == "klaxon: error: no schedule named \"dialy\" in Escalation/schedules/; did you mean 'daily'?\n")
     }
 
     @Test func shiftsAreClippedAndGapsLeftOut() {

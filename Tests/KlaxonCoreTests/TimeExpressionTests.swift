@@ -118,7 +118,7 @@ struct TimeExpressionTests {
             ("tomorow", "tomorrow"), ("tomorow 09:00", "tomorrow 09:00"), ("Yesterdy 17:30", "yesterday 17:30"),
             ("tody", "today"), ("nwo", "now"), ("todya 9:05", "today 9:05")
         ] {
-            #expect(throws: KlaxonError.badInput("\"\(typed)\" \(refusal); did you mean \"\(meant)\"?"), "\(typed)") {
+            #expect(throws: KlaxonError.badInput("\"\(typed)\" \(refusal); did you mean '\(meant)'?"), "\(typed)") {
                 try parse(typed)
             }
         }

@@ -762,10 +762,10 @@ struct FrameTests {
 struct DashboardMoreTests {
     func crowded() -> ConsoleModel {
         var model = sampleModel()
-        for n in 100..<120 {
+        for n in 100..<130 {
             var fixture = IncidentFixture(
-                id: "INC-\(n)", title: "Open \(n)", severity: .sev3, at: "2026-11-22T08:\(n - 60):00Z")
-            if n >= 110 { fixture.perform(.resolve(summary: "done"), after: 60) }
+                id: "INC-\(n)", title: "Open \(n)", severity: .sev3, at: "2026-11-22T08:\(n - 70):00Z")
+            if n >= 120 { fixture.perform(.resolve(summary: "done"), after: 60) }
             model.setIncident(fixture.incident, readOnly: false)
         }
         return model
@@ -782,10 +782,12 @@ struct DashboardMoreTests {
         let count = model.openIncidents.count
         let first = try #require(line("more below · j/k scroll", model))
         #expect(
-            first.hasPrefix("\(count - ScreenGeometry(model).dashboard(open: count, resolved: 12).openRows) more below")
+            first.hasPrefix(
+                "\(count - ScreenGeometry(model).dashboard(open: count, resolved: model.resolvedIncidents.count).openRows) more below"
+            )
         )
         press(Array(repeating: .down, count: count), &model)
-        let rows = ScreenGeometry(model).dashboard(open: count, resolved: 12).openRows
+        let rows = ScreenGeometry(model).dashboard(open: count, resolved: model.resolvedIncidents.count).openRows
         let under = ConsoleView.render(model).text(ofRow: ScreenGeometry.listTop + rows)
         #expect(under.trimmingCharacters(in: .whitespaces) == "\(count - rows) more above · j/k scroll", "\(under)")
     }
@@ -816,6 +818,11 @@ struct DashboardMoreTests {
     #expect(Keymap.paletteMatches("", readOnly: false).first?.scope == .everywhere)
     // On the on-call screen, taking the pager comes first.
     #expect(Keymap.paletteMatches("", readOnly: false, on: .onCall).first?.action == .takePager)
+    // Only what acts on the screen: a runbook's or the on-call screen's keys do nothing on the dashboard.
+    let dashboard = Keymap.paletteMatches("", readOnly: false, on: .dashboard)
+    #expect(!dashboard.contains { $0.scope == .runbook || $0.scope == .onCall })
+    #expect(Keymap.paletteMatches("code", readOnly: false, on: .dashboard).allSatisfy { $0.scope != .runbook })
+    #expect(Keymap.paletteMatches("code", readOnly: false, on: .runbooks).contains { $0.scope == .runbook })
 }
 
 /// From 160 columns an actor such as escalation-engine is shown whole on the timeline.

@@ -82,6 +82,15 @@ struct OnCallScreenTests {
         #expect(Array(strip)[column] == "a", "\(strip)")
     }
 
+    /// The hint is offered where the pager can be taken: not to whoever has it.
+    @Test func theTakeThePagerHintIsNotOfferedToWhoeverHasIt() {
+        var model = sampleModel()
+        press([.character("4")], &model)
+        #expect(ConsoleView.render(model).text(ofRow: model.rows - 1).contains("t take the pager"))
+        model.user = "bob"  // on call in platform-primary
+        #expect(!ConsoleView.render(model).text(ofRow: model.rows - 1).contains("t take the pager"))
+    }
+
     @Test func takingThePagerAsksThenOverridesUntilTheEndOfTheShift() throws {
         var model = sampleModel()
         press([.character("4")], &model)

@@ -168,3 +168,13 @@ struct ScreenGeometryTests {
         #expect(panelLinks().last == links.last, "\(place): the last link drawn once selected")
     }
 }
+
+/// At 80×24, open incidents that do not fit take rows from the resolved list, which keeps two.
+@Test func openIncidentsThatOverflowWinTheDashboardsRows() {
+    let model = sampleModel()
+    let crowded = ScreenGeometry(model).dashboard(open: 17, resolved: 5)
+    #expect(crowded.resolvedRows == 2 && crowded.openRows == 12, "\(crowded)")
+    // Few open: the resolved list keeps its five.
+    let calm = ScreenGeometry(model).dashboard(open: 2, resolved: 5)
+    #expect(calm.resolvedRows == 5)
+}

@@ -59,8 +59,8 @@ public enum TimeExpression {
     /// The words a time may start with.
     static let words = ["now", "today", "tomorrow", "yesterday"]
 
-    /// `; did you mean "tomorrow 09:00"?` when the first word of `text` is a slip of one of `words` (the
-    /// rest kept) and the text so mended is a time; "" otherwise.
+    /// `; did you mean 'tomorrow 09:00'?` (quoted as every suggestion is) when the first word of `text`
+    /// is a slip of one of `words` (the rest kept) and the text so mended is a time; "" otherwise.
     static func slipHint(_ text: String) -> String {
         let parts = text.split(whereSeparator: { $0 == " " || $0 == "\t" })
         guard (1...2).contains(parts.count),
@@ -68,7 +68,7 @@ public enum TimeExpression {
         else { return "" }
         let mended = ([word] + parts.dropFirst().map(String.init)).joined(separator: " ")
         guard mended == "now" || dayAndClock(mended) != nil else { return "" }
-        return "; did you mean \"\(mended)\"?"
+        return "; did you mean '\(mended)'?"
     }
 
     /// `HH:MM[:SS]` (today), `today`, `tomorrow`, `yesterday` (midnight), or one of those words and

@@ -129,10 +129,14 @@ public struct EscalationFiles: Sendable {
 
     public func schedule(named name: String) throws(KlaxonError) -> Schedule {
         guard let schedule = schedules.first(where: { $0.name == name }) else {
-            let known =
-                schedules.isEmpty
-                ? "there are none in \(directory)/schedules" : "known: " + schedules.map(\.name).joined(separator: ", ")
-            throw .badInput("no schedule named \"\(name)\"; \(known)")
+            guard !schedules.isEmpty else {
+                throw .badInput("no schedule named \"\(name)\"; there are none in \(directory)/schedules")
+            }
+            let names = schedules.map(\.name)
+            let hint = NameSuggestion.hint(for: name, among: names)
+            throw .badInput(
+                "no schedule named \"\(name)\" in \(Self.directoryName)/schedules/"
+                    + (hint.isEmpty ? "; known: " + names.sorted().joined(separator: ", ") : hint))
         }
         return schedule
     }

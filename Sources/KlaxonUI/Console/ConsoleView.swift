@@ -237,7 +237,10 @@ public enum ConsoleView {
         case .reports: hints = ["j/k scroll", "1 dashboard", "2 incident"]
         case .alerts: hints = ["enter incident", "a acknowledge", "o runbook", "j/k move", "esc back"]
         case .objectives: hints = ["j/k move", "3 status board", "esc back"]
-        case .onCall: hints = ["j/k schedule", "t take the pager", "esc back"]
+        case .onCall:
+            // Not offered to whoever has that pager already.
+            let holds = model.selectedOnCallEntry?.users.contains(model.user) == true
+            hints = ["j/k schedule"] + (holds ? [] : ["t take the pager"]) + ["esc back"]
         }
         if model.readOnly {
             hints = hints.filter { hint in

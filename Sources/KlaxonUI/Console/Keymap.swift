@@ -205,14 +205,17 @@ public enum Keymap {
         )
     ]
 
-    /// The palette's actions matching `query`, best first (with nothing typed, those of `screen` first);
-    /// write actions are left out when `readOnly`.
+    /// The palette's actions matching `query`, best first; on `screen`, only those that act there (with
+    /// nothing typed, the screen's own first); write actions are left out when `readOnly`.
     public static func paletteMatches(_ query: String, readOnly: Bool, on screen: ConsoleModel.Screen? = nil)
         -> [KeyBinding]
     {
         var seen = Set<ConsoleAction>()
+        // On a screen, only what acts there: "scroll code blocks left" run from the dashboard did nothing.
         let candidates = bindings.filter { binding in
-            guard !(binding.action.writes && readOnly), seen.insert(binding.action).inserted else { return false }
+            guard !(binding.action.writes && readOnly), screen.map(binding.scope.applies(on:)) ?? true,
+                seen.insert(binding.action).inserted
+            else { return false }
             return true
         }
         guard !query.isEmpty else {

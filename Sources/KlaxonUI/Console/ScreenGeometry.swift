@@ -58,9 +58,12 @@ public struct ScreenGeometry: Sendable {
         // With a side panel, the slots are in it and the lists reach the bottom.
         let slotsRow = sidePanelColumn == nil ? bottom - 1 : bottom + 1
         // The rows both lists share (their headings and the "more" line aside): the open ones first;
-        // the resolved get five, or more where the open ones leave rows empty (a tall terminal).
+        // the resolved get five (two when the open ones overflow), or more where the open ones leave rows
+        // empty (a tall terminal).
         let shared = slotsRow - 7
-        let resolvedRows = max(1, min(resolved, shared - 1, max(5, shared - open)))
+        // When the open ones do not fit, they win: the resolved keep two rows (and their "more" line).
+        let floor = open > shared - 5 ? 2 : 5
+        let resolvedRows = max(1, min(resolved, shared - 1, max(floor, shared - open)))
         let resolvedRow = slotsRow - 2 - resolvedRows
         return Dashboard(
             openRows: max(1, resolvedRow - 5), resolvedRow: resolvedRow, resolvedRows: resolvedRows, slotsRow: slotsRow)
