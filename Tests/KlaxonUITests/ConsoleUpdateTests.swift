@@ -61,10 +61,10 @@ struct ConsoleUpdateTests {
         let resolved = try #require(model.resolvedIncidents.first)
         model.currentIncidentID = resolved.id
         press([.character("2")], &model)
-        let header = ConsoleView.render(model).text(ofRow: 2)
+        let header = ConsoleView.render(model).text(ofRow: IncidentLayout.headerTop + 1)
         #expect(header.hasPrefix(" lasted 45m · "), "\(header)")
         model.currentIncidentID = try #require(model.openIncidents.first).id
-        #expect(ConsoleView.render(model).text(ofRow: 2).hasPrefix(" running "))
+        #expect(ConsoleView.render(model).text(ofRow: IncidentLayout.headerTop + 1).hasPrefix(" running "))
     }
 
     /// Before declaring, "none: pages nobody" is red once the severity is SEV1 or SEV2, dim below.
@@ -659,7 +659,7 @@ struct ConsoleUpdateTests {
             let incident = IncidentFixture(id: "INC-12", title: "Registry", commander: nil, at: "2026-11-22T08:00:00Z")
             model.setIncident(incident.incident, readOnly: readOnly)
             press([.enter], &model)  // the dashboard's only incident
-            let header = ConsoleView.render(model).text(ofRow: 2)
+            let header = ConsoleView.render(model).text(ofRow: IncidentLayout.headerTop + 1)
             #expect(header.contains("no roles assigned"), "\(header)")
             #expect(header.contains("(A assigns)") == !readOnly, "read-only \(readOnly): \(header)")
         }

@@ -152,7 +152,7 @@ struct EightyByTwentyFourTests {
         _ = ConsoleUpdate.update(
             &nobody, .escalationsChanged(nobody.escalations, engine: .nobody, pageTargets: nobody.pageTargets))
         #expect(
-            ConsoleView.render(nobody).text(ofRow: 3).hasPrefix(
+            ConsoleView.render(nobody).text(ofRow: IncidentLayout.headerTop + 2).hasPrefix(
                 " NOT SENT (no klaxon watch or console runs the engine)"))
         // While the journal store does not answer, no engine pages, and who holds it cannot be asked: that
         // is the reason given, whoever held it last (the walkthrough saw "no klaxon watch or console runs the
@@ -164,8 +164,9 @@ struct EightyByTwentyFourTests {
             _ = ConsoleUpdate.update(
                 &outage, .storeUnreachable(since: outage.now, reason: "PostgreSQL at db:5432: connection refused"))
             #expect(
-                ConsoleView.render(outage).text(ofRow: 3).hasPrefix(" NOT SENT (the journal store does not answer"),
-                "\(engine): \(ConsoleView.render(outage).text(ofRow: 3))")
+                ConsoleView.render(outage).text(ofRow: IncidentLayout.headerTop + 2).hasPrefix(
+                    " NOT SENT (the journal store does not answer"),
+                "\(engine): \(ConsoleView.render(outage).text(ofRow: IncidentLayout.headerTop + 2))")
         }
 
         // Every cut text ends with `…`: no row of any screen ends in the middle of a word at the edge.

@@ -136,11 +136,11 @@ struct PagingViewTests {
         var model = Self.model(columns: 80, rows: 24)
         press([.enter], &model)  // INC-21, the SEV1
         check(model, "incident-failing-80x24")
-        let header = ConsoleView.render(model).text.split(separator: "\n")[3]
+        let header = ConsoleView.render(model).text(ofRow: IncidentLayout.headerTop + 2)
         #expect(header.hasPrefix(" PAGE FAILING (4 of 5) → dave, erin: HTTP 500 from hooks.forge.test"), "\(header)")
         var wide = Self.model(columns: 160, rows: 40)
         press([.enter], &wide)
-        let line = ConsoleView.render(wide).text.split(separator: "\n")[3]
+        let line = ConsoleView.render(wide).text(ofRow: IncidentLayout.headerTop + 2)
         #expect(
             line.contains(
                 "PAGE FAILING (4 of 5) → dave, erin: HTTP 500 from hooks.forge.test · escalation platform: step 1 of 2"),
@@ -151,7 +151,7 @@ struct PagingViewTests {
         var model = Self.model(columns: 120, rows: 40)
         model.currentIncidentID = "INC-25"
         model.screen = .incident
-        let header = ConsoleView.render(model).text.split(separator: "\n")[3]
+        let header = ConsoleView.render(model).text(ofRow: IncidentLayout.headerTop + 2)
         #expect(header.contains("NOT PAGING: unknown policy platfrom"), "\(header)")
     }
 

@@ -236,20 +236,20 @@ struct StatusUpdateConsoleTests {
         var model = Self.model()
         press([.enter], &model)
         let overdue = ConsoleView.render(model)
-        let line = overdue.text(ofRow: 2)
+        let line = overdue.text(ofRow: IncidentLayout.headerTop + 1)
         // Declared 22:40, SEV1 every 30m: due 23:10, overdue 10h20m at 09:30.
         let range = try #require(line.range(of: "UPDATE OVERDUE 10h 20m"), "\(line)")
         let column = TextWidth.width(of: String(line[..<range.lowerBound]))
-        for x in column..<(column + 22) { #expect(overdue[2, x].style == .critical) }
+        for x in column..<(column + 22) { #expect(overdue[IncidentLayout.headerTop + 1, x].style == .critical) }
         #expect(line.contains("commander alice"), "the roles give way last: \(line)")
 
         model.setIncident(Self.registryWithUpdate(), readOnly: false)
-        let due = ConsoleView.render(model).text(ofRow: 2)
+        let due = ConsoleView.render(model).text(ofRow: IncidentLayout.headerTop + 1)
         #expect(due.contains("· update due in 26m ·"), "\(due)")
         #expect(!due.contains("OVERDUE"))
         // Without a cadence for its severity, nothing is said.
         model.comms = CommsConfig()
-        #expect(!ConsoleView.render(model).text(ofRow: 2).contains("update due"))
+        #expect(!ConsoleView.render(model).text(ofRow: IncidentLayout.headerTop + 1).contains("update due"))
     }
 
     @Test func theDashboardHasANextUpdateColumnOnlyWhenACadenceApplies() throws {
@@ -309,17 +309,19 @@ struct StatusUpdateConsoleTests {
             model.setIncident(Self.registryDelivered(slackFails: true, model), readOnly: false)
             press([.enter], &model)
             let frame = ConsoleView.render(model)
-            let line = frame.text(ofRow: 3)
+            let line = frame.text(ofRow: IncidentLayout.headerTop + 2)
             // At 80 columns what is cut is the reason, never that it was not sent.
             let failure = "update #1 NOT SENT to #platform-stat"
             let range = try #require(line.range(of: failure), "\(columns): \(line)")
             let column = TextWidth.width(of: String(line[..<range.lowerBound]))
-            for x in column..<(column + failure.count) { #expect(frame[3, x].style == .error) }
+            for x in column..<(column + failure.count) {
+                #expect(frame[IncidentLayout.headerTop + 2, x].style == .error)
+            }
             #expect(line.hasPrefix(" acknowledged by bob"), "the paging state stays first: \(line)")
             if columns == 120 { #expect(line.contains("gave up after 1 attempts: HTTP 500"), "\(line)") }
 
             model.setIncident(Self.registryDelivered(slackFails: false, model), readOnly: false)
-            let sent = ConsoleView.render(model).text(ofRow: 3)
+            let sent = ConsoleView.render(model).text(ofRow: IncidentLayout.headerTop + 2)
             #expect(!sent.contains("NOT SENT"))
             let whole = "update #1 sent to #platform-status, email eng-all"
             #expect(sent.contains(columns == 80 ? "update #1 sent to #platform-status," : whole), "\(columns): \(sent)")
@@ -336,7 +338,9 @@ struct StatusUpdateConsoleTests {
         model.setIncident(registry.incident, readOnly: false)
         press([.enter], &model)
         model.escalationEngine = .thisConsole
-        #expect(ConsoleView.render(model).text(ofRow: 3).contains("update #1 to #platform-status: sending"))
+        #expect(
+            ConsoleView.render(model).text(ofRow: IncidentLayout.headerTop + 2).contains(
+                "update #1 to #platform-status: sending"))
         for (engine, unreachable, why) in [
             (EscalationEngineHolder.nobody, false, "(no klaxon watch or console sends it)"),
             (.thisConsole, true, "(the journal store does not answer)")
@@ -344,12 +348,14 @@ struct StatusUpdateConsoleTests {
             model.escalationEngine = engine
             model.storeUnreachableSince = unreachable ? registry.clock : nil
             let frame = ConsoleView.render(model)
-            let line = frame.text(ofRow: 3)
+            let line = frame.text(ofRow: IncidentLayout.headerTop + 2)
             // Beside the paging state, what is cut is where to, never that it was not sent nor why.
             let unsent = "update #1 NOT SENT \(why): to #platform"
             let range = try #require(line.range(of: unsent), "\(line)")
             let column = TextWidth.width(of: String(line[..<range.lowerBound]))
-            #expect(frame[3, column].style == .error && frame[3, column + unsent.count - 1].style == .error)
+            #expect(
+                frame[IncidentLayout.headerTop + 2, column].style == .error
+                    && frame[IncidentLayout.headerTop + 2, column + unsent.count - 1].style == .error)
             #expect(!line.contains("sending"), "\(line)")
         }
     }
@@ -363,10 +369,12 @@ struct StatusUpdateConsoleTests {
             .postUpdate(text: "Uploads fail; pulls work.", phase: nil), by: "bob", at: "2026-11-22T09:26:00Z")
         model.setIncident(registry.incident, readOnly: false)
         press([.enter], &model)
-        #expect(ConsoleView.render(model).text(ofRow: 3).contains("updates sent nowhere: no comms route matches"))
+        #expect(
+            ConsoleView.render(model).text(ofRow: IncidentLayout.headerTop + 2).contains(
+                "updates sent nowhere: no comms route matches"))
         // Routed: nothing of the kind.
         model.comms.routes = [CommsRoute(services: ["registry"], to: ["platform-status"])]
-        #expect(!ConsoleView.render(model).text(ofRow: 3).contains("sent nowhere"))
+        #expect(!ConsoleView.render(model).text(ofRow: IncidentLayout.headerTop + 2).contains("sent nowhere"))
     }
 
     // MARK: - Snapshots

@@ -10,8 +10,7 @@ public enum ConsoleView {
             return frame
         }
         drawTopBar(model, &frame)
-        // The incident screen's second row is the incident's own title; every other screen's is free.
-        if model.screen != .incident || model.currentIncident == nil { drawTabs(model, &frame) }
+        drawTabs(model, &frame)
         switch model.screen {
         case .dashboard: DashboardView.draw(model, &frame)
         case .incident: IncidentView.draw(model, &frame)
@@ -192,7 +191,7 @@ public enum ConsoleView {
             return
         }
         var hints: [String]
-        // The incident screen has no tab row: its way back stays however narrow the line.
+        // The incident screen's way back stays however narrow the line.
         let always = (model.screen == .incident ? ["esc back"] : []) + [": palette", "? help", "q quit"]
         switch model.screen {
         case .dashboard:

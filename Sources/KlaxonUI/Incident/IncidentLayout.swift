@@ -3,6 +3,8 @@ import KlaxonCore
 /// Where things go on the incident screen, and how the timeline breaks into lines. Update uses it to
 /// keep the selected record in view; the view uses it to draw.
 public struct IncidentLayout: Sendable {
+    /// The incident's first header row: under the top bar and the tab row.
+    public static let headerTop = 2
     /// Header lines above the timeline.
     public static let headerRows = 3
     /// At this width and wider, action items and links go beside the timeline; narrower, below it.
@@ -29,7 +31,7 @@ public struct IncidentLayout: Sendable {
 
     public init(columns: Int, rows: Int, actorWidth: Int = 10) {
         self.actorWidth = actorWidth
-        let top = 1 + Self.headerRows + 1  // top bar, header, timeline heading
+        let top = Self.headerTop + Self.headerRows + 1  // top bar, tabs, header, timeline heading
         let available = max(1, rows - 1 - top)  // minus the bottom line
         if columns >= Self.sidePanelFromColumns {
             timelineWidth = columns - Self.sidePanelWidth - 1
@@ -61,7 +63,7 @@ public struct IncidentLayout: Sendable {
     public var linkRows: Int { max(0, panelSideBySide ? panelRows - 1 : panelRows - 2 - actionItemRows) }
 
     /// The first row of the timeline's records.
-    public var timelineTop: Int { 1 + Self.headerRows + 1 }
+    public var timelineTop: Int { Self.headerTop + Self.headerRows + 1 }
 
     // Columns of a timeline line.
     static let timeWidth = 8

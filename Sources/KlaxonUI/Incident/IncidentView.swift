@@ -4,7 +4,9 @@ import KlaxonCore
 enum IncidentView {
     static func draw(_ model: ConsoleModel, _ frame: inout Frame) {
         guard let incident = model.currentIncident else {
-            frame.put("No incident selected. 1 goes to the dashboard; d declares one.", row: 2, column: 1, style: .dim)
+            frame.put(
+                "No incident selected. 1 goes to the dashboard; d declares one.", row: IncidentLayout.headerTop,
+                column: 1, style: .dim)
             return
         }
         let layout = IncidentLayout(model)
@@ -14,13 +16,14 @@ enum IncidentView {
     }
 
     static func drawHeader(_ incident: Incident, _ model: ConsoleModel, _ frame: inout Frame) {
-        var x = frame.put(incident.id, row: 1, column: 1, style: .heading)
-        x = frame.put(incident.severity.name, row: 1, column: x + 2, style: Style.of(incident.severity))
-        x = frame.put(incident.status.rawValue, row: 1, column: x + 2, style: incident.isOpen ? .accent : .resolved)
+        let top = IncidentLayout.headerTop
+        var x = frame.put(incident.id, row: top, column: 1, style: .heading)
+        x = frame.put(incident.severity.name, row: top, column: x + 2, style: Style.of(incident.severity))
+        x = frame.put(incident.status.rawValue, row: top, column: x + 2, style: incident.isOpen ? .accent : .resolved)
         if model.readOnlyIncidents.contains(incident.id) {
-            x = frame.put("[read-only]", row: 1, column: x + 2, style: .error)
+            x = frame.put("[read-only]", row: top, column: x + 2, style: .error)
         }
-        frame.put(incident.title, row: 1, column: x + 2, style: .heading, width: model.columns - x - 3)
+        frame.put(incident.title, row: top, column: x + 2, style: .heading, width: model.columns - x - 3)
 
         let sinceUpdate = incident.lastUpdateByPeople.seconds(until: model.now)
         var facts = [
@@ -39,16 +42,16 @@ enum IncidentView {
                 ? (model.readOnly ? "no roles assigned" : "no roles assigned (A assigns)")
                 : roles.map { "\($0.role) \($0.user)" }.joined(separator: " · "))
         let line = facts.joined(separator: " · ")
-        frame.put(line, row: 2, column: 1, style: .normal, width: model.columns - 2)
+        frame.put(line, row: top + 1, column: 1, style: .normal, width: model.columns - 2)
         if model.isStale(incident), let range = line.range(of: "updated ") {
             let column = 1 + TextWidth.width(of: String(line[..<range.lowerBound]))
             frame.restyle(
-                row: 2, column: column,
+                row: top + 1, column: column,
                 count: TextWidth.width(of: "updated \(DurationText.short(seconds: sinceUpdate)) ago"), style: .stale)
         }
         if let due, let cadence, due.isOverdue(now: model.now), let range = line.range(of: cadence) {
             let column = 1 + TextWidth.width(of: String(line[..<range.lowerBound]))
-            frame.restyle(row: 2, column: column, count: TextWidth.width(of: cadence), style: .critical)
+            frame.restyle(row: top + 1, column: column, count: TextWidth.width(of: cadence), style: .critical)
         }
         var third: [String] = []
         var column = 1
@@ -98,10 +101,11 @@ enum IncidentView {
             let style = sends && notSent ? .error : DashboardView.style(of: paging, incident.severity)
             // Beside an update that was not sent, the paging state takes half the line (its reason first).
             let width = failure == nil ? model.columns - 2 : max(30, (model.columns - 2) / 2)
-            column = frame.put(text, row: 3, column: 1, style: style, width: width) + 2
+            column = frame.put(text, row: top + 2, column: 1, style: style, width: width) + 2
         }
         if let failure, column < model.columns - 2 {
-            column = frame.put(failure, row: 3, column: column, style: .error, width: model.columns - column - 1) + 2
+            column =
+                frame.put(failure, row: top + 2, column: column, style: .error, width: model.columns - column - 1) + 2
         }
         if !incident.services.isEmpty { third.append("services: " + incident.services.joined(separator: ", ")) }
         // While acknowledged, the paging state says by whom and when.
@@ -116,7 +120,8 @@ enum IncidentView {
         if let summary = incident.summary, !incident.isOpen { third.append("summary: " + summary) }
         if column < model.columns - 2 {
             frame.put(
-                third.joined(separator: " · "), row: 3, column: column, style: .dim, width: model.columns - column - 1)
+                third.joined(separator: " · "), row: top + 2, column: column, style: .dim,
+                width: model.columns - column - 1)
         }
     }
 
