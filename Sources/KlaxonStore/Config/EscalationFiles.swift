@@ -108,14 +108,7 @@ public struct EscalationFiles: Sendable {
     /// with every name there is.
     public func policy(named name: String) throws(KlaxonError) -> EscalationPolicy {
         guard let policy = policies.first(where: { $0.name == name }) else {
-            guard !policies.isEmpty else {
-                throw .badInput("no escalation policy named \"\(name)\"; there are none in \(directory)/policies")
-            }
-            let names = policies.map(\.name)
-            let hint = NameSuggestion.hint(for: name, among: names)
-            throw .badInput(
-                "no escalation policy named \"\(name)\" in \(Self.directoryName)/policies/"
-                    + (hint.isEmpty ? "; known: " + names.sorted().joined(separator: ", ") : hint))
+            throw unknown("escalation policy", name, among: policies.map(\.name), in: "policies")
         }
         return policy
     }
@@ -127,18 +120,24 @@ public struct EscalationFiles: Sendable {
             lookup: OnCallDirectory(calendars: schedules.compactMap { try? OnCallCalendar($0) }), retry: retry)
     }
 
+    /// The schedule named `name`; refused as `policy(named:)` refuses.
     public func schedule(named name: String) throws(KlaxonError) -> Schedule {
         guard let schedule = schedules.first(where: { $0.name == name }) else {
-            guard !schedules.isEmpty else {
-                throw .badInput("no schedule named \"\(name)\"; there are none in \(directory)/schedules")
-            }
-            let names = schedules.map(\.name)
-            let hint = NameSuggestion.hint(for: name, among: names)
-            throw .badInput(
-                "no schedule named \"\(name)\" in \(Self.directoryName)/schedules/"
-                    + (hint.isEmpty ? "; known: " + names.sorted().joined(separator: ", ") : hint))
+            throw unknown("schedule", name, among: schedules.map(\.name), in: "schedules")
         }
         return schedule
+    }
+
+    /// `no schedule named "dialy" in Escalation/schedules/; did you mean 'daily'?`: the closest of `names`,
+    /// else all of them, else that `folder` has none.
+    func unknown(_ what: String, _ name: String, among names: [String], in folder: String) -> KlaxonError {
+        guard !names.isEmpty else {
+            return .badInput("no \(what) named \"\(name)\"; there are none in \(directory)/\(folder)")
+        }
+        let hint = NameSuggestion.hint(for: name, among: names)
+        return .badInput(
+            "no \(what) named \"\(name)\" in \(Self.directoryName)/\(folder)/"
+                + (hint.isEmpty ? "; known: " + names.sorted().joined(separator: ", ") : hint))
     }
 
     // MARK: - people.yaml
