@@ -250,6 +250,9 @@ enum DashboardView {
         }
     }
 
+    /// The paging column's title: the column a resolved row's title takes over.
+    static let pagingTitle = "PAGING"
+
     /// Red when pages fail or nobody is paged who should be; acknowledged in its own style.
     /// A SEV1 or SEV2 with no policy pages nobody: red, as the declare dialog warned, never calm.
     static func style(of paging: PagingState, _ severity: Severity) -> Style {
@@ -292,7 +295,7 @@ enum DashboardView {
             nextUpdates.isEmpty ? .init("NEXT UPDATE", 0) : .sized("NEXT UPDATE", to: nextUpdates),
             .sized("COMMANDER", to: commanders, maximum: 16, givesWay: nextUpdates.isEmpty ? nil : 2),
             .sized(
-                "PAGING", to: open.map { pagingText($0, model) },
+                pagingTitle, to: open.map { pagingText($0, model) },
                 maximum: pagingMaximum(ScreenGeometry(model).sidePanelColumn ?? model.columns), narrowsTo: 10),
             .init("TITLE", 12, fills: true)
         ])
@@ -366,10 +369,9 @@ enum DashboardView {
         var titleColumn = x
         // A resolved incident pages nobody: its title takes the paging column too (at 80 columns eleven
         // more of it; it was cut beside that empty column).
-        let pagingIndex = 7
         var pagingStart: Int?
-        for (i, ((text, style), (column, width))) in zip(cells, columns).enumerated() where width > 0 {
-            if i == pagingIndex && !incident.isOpen {
+        for ((text, style), (column, width)) in zip(cells, columns) where width > 0 {
+            if column.title == pagingTitle && !incident.isOpen {
                 pagingStart = x
                 x += width
                 continue
