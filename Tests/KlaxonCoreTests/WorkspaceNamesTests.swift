@@ -41,6 +41,11 @@ struct WorkspaceNamesTests {
                 == "service \"smoke\" is the name of a check, which names no service (recorded as given)")
         // A check named as its own service is that service.
         #expect(names.serviceWarning("ci") == nil)
+        // A slip of a check's name, close to no service: that check's service is meant.
+        #expect(
+            names.serviceWarning("registry-apii")
+                == "service \"registry-apii\" is named by no check, alert route, comms route or runbook of this workspace (recorded as given); did you mean 'registry' (the service of check registry-api)?"
+        )
         #expect(
             WorkspaceNames(checkServices: ["smoke": nil]).serviceWarning("smoke")
                 == "service \"smoke\" is the name of a check, which names no service (recorded as given)")

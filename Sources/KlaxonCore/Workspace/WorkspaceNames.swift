@@ -69,9 +69,18 @@ public struct WorkspaceNames: Hashable, Sendable {
                 "service \"\(service)\" is the name of a check, whose service is \"\(checkService)\" (recorded as given); did you mean '\(checkService)'?"
         }
         guard !services.isEmpty else { return nil }
+        var hint = NameSuggestion.hint(for: service, among: services)
+        // Close to no service but to a check's name (`example-apii` for the check `example-api`): that
+        // check's service is the one meant.
+        if hint.isEmpty,
+            let check = NameSuggestion.closest(to: service, among: Array(checkServices.keys), limit: 1).first,
+            let checkService = checkServices[check] ?? nil
+        {
+            hint = "; did you mean '\(checkService)' (the service of check \(check))?"
+        }
         return
             "service \"\(service)\" is named by no check, alert route, comms route or runbook of this workspace (recorded as given)"
-            + NameSuggestion.hint(for: service, among: services)
+            + hint
     }
 
     /// What to record for a link to `target`: an http or https URL as given, a runbook by its name
